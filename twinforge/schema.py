@@ -1,0 +1,121 @@
+"""Typed table schema: what kind of data each column holds.
+
+The schema decides which encoder handles a column and which columns a generator
+may learn from. It is inferred from the data and can be overridden per column
+by the dataset spec. It serialises to plain JSON so it can travel inside model
+artifacts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any, Iterable, Mapping
+
+import polars as pl
+
+
+class ColumnKind(str, Enum):
+    INTEGER = "integer"
+    FLOAT = "float"
+    CATEGORICAL = "categorical"
+    BOOLEAN = "boolean"
+    DATETIME = "datetime"
+    TEXT = "text"  # free text: modelled only when low-cardinality (then as categorical)
+    IDENTIFIER = "identifier"  # never learned by a generator
+
+
+# A string column with at most this many distinct values (or this share of rows)
+# is treated as categorical; above both it is free text.
+CATEGORICAL_MAX_LEVELS = 1000
+CATEGORICAL_MAX_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class ColumnSchema:
+    name: str
+    kind: ColumnKind
+    dtype: str  # the polars dtype seen at inference, for faithful decoding
+    nullable: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["kind"] = self.kind.value
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "ColumnSchema":
+        return cls(name=d["name"], kind=ColumnKind(d["kind"]), dtype=d["dtype"], nullable=d.get("nullable", True))
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    columns: tuple[ColumnSchema, ...] = field(default_factory=tuple)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def __getitem__(self, name: str) -> ColumnSchema:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"column {name!r} is not in the schema (columns: {', '.join(self.names)})")
+
+    def modelled(self) -> list[ColumnSchema]:
+        """Columns a generator learns: everything except identifiers."""
+        return [c for c in self.columns if c.kind is not ColumnKind.IDENTIFIER]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"columns": [c.to_dict() for c in self.columns]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "TableSchema":
+        return cls(columns=tuple(ColumnSchema.from_dict(c) for c in d["columns"]))
+
+
+def infer_column_kind(series: pl.Series) -> ColumnKind:
+    dtype = series.dtype
+    if dtype == pl.Boolean:
+        return ColumnKind.BOOLEAN
+    if dtype.is_integer():
+        non_null = series.drop_nulls()
+        # 0/1 integer flags (e.g. drive_thru_ind) behave like booleans
+        if non_null.len() > 0 and non_null.is_in([0, 1]).all():
+            return ColumnKind.BOOLEAN
+        return ColumnKind.INTEGER
+    if dtype.is_float():
+        return ColumnKind.FLOAT
+    if dtype.is_temporal():
+        return ColumnKind.DATETIME
+    if dtype in (pl.String, pl.Categorical, pl.Enum):
+        non_null = series.drop_nulls()
+        n_unique = non_null.n_unique()
+        if n_unique <= CATEGORICAL_MAX_LEVELS or n_unique <= CATEGORICAL_MAX_SHARE * max(non_null.len(), 1):
+            return ColumnKind.CATEGORICAL
+        return ColumnKind.TEXT
+    return ColumnKind.TEXT
+
+
+def infer_schema(
+    df: pl.DataFrame,
+    overrides: Mapping[str, ColumnKind | str] | None = None,
+    identifiers: Iterable[str] = (),
+) -> TableSchema:
+    """Infer a :class:`TableSchema`; ``overrides`` and ``identifiers`` win over inference."""
+    overrides = {k: ColumnKind(v) for k, v in (overrides or {}).items()}
+    identifiers = set(identifiers)
+    unknown = (set(overrides) | identifiers) - set(df.columns)
+    if unknown:
+        raise KeyError(f"schema overrides name columns not in the table: {sorted(unknown)}")
+    cols = []
+    for name in df.columns:
+        s = df.get_column(name)
+        if name in identifiers:
+            kind = ColumnKind.IDENTIFIER
+        elif name in overrides:
+            kind = overrides[name]
+        else:
+            kind = infer_column_kind(s)
+        cols.append(ColumnSchema(name=name, kind=kind, dtype=str(s.dtype), nullable=s.null_count() > 0))
+    return TableSchema(columns=tuple(cols))
