@@ -1,0 +1,47 @@
+# twinforge quick start: `make run` (demo pipeline) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export TWINFORGE_HOME ?= $(CURDIR)/.twinforge
+export DAGSTER_HOME ?= $(TWINFORGE_HOME)/dagster
+KEY_FILE := $(TWINFORGE_HOME)/pseudonym.key
+# quiet, offline-friendly defaults for the stack's telemetry
+export MLFLOW_DISABLE_TELEMETRY := true
+export GX_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+
+.PHONY: install run ui test clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -U pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Dagster's instance folder (telemetry off, no welcome modal) and, for the demo only,
+# a locally generated pseudonymisation key; production sets TWINFORGE_PSEUDONYM_KEY from a secret store.
+$(DAGSTER_HOME)/dagster.yaml:
+	mkdir -p $(DAGSTER_HOME)/.nux
+	printf 'telemetry:\n  enabled: false\n' > $@
+	printf 'seen: 1\n' > $(DAGSTER_HOME)/.nux/nux.yaml
+
+$(KEY_FILE):
+	mkdir -p $(TWINFORGE_HOME)
+	umask 077 && $(PY) -c 'import secrets; print(secrets.token_hex(32))' > $@
+
+run: install $(DAGSTER_HOME)/dagster.yaml $(KEY_FILE)
+	TWINFORGE_PSEUDONYM_KEY="$${TWINFORGE_PSEUDONYM_KEY:-$$(cat $(KEY_FILE))}" $(PY) -m pipelines.demo
+
+ui: install $(DAGSTER_HOME)/dagster.yaml $(KEY_FILE)
+	TWINFORGE_PSEUDONYM_KEY="$${TWINFORGE_PSEUDONYM_KEY:-$$(cat $(KEY_FILE))}" \
+		$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+test: install
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(TWINFORGE_HOME)

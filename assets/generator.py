@@ -1,0 +1,64 @@
+import dagster as dg
+import polars as pl
+
+from resources.mlflow import MlflowResource
+from resources.settings import TwinforgeSettings
+from twinforge.ingest import table_fingerprint
+from twinforge.lineage import code_version
+from twinforge.spec import DatasetSpec
+from twinforge.tracking import log_generator
+from twinforge.training import train_generator
+
+
+def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=[spec.name, "generator"],
+        ins={"train": dg.AssetIn(key=[spec.name, "train"])},
+        group_name=spec.name,
+        kinds={"pytorch", "mlflow"},
+        description=f"Trains the `{spec.generator.model}` generator on `train`; one MLflow run and one new "
+        f"version of the registered model `{spec.registered_model_name}` per materialization.",
+    )
+    def generator(
+        context: dg.AssetExecutionContext, settings: TwinforgeSettings, mlflow: MlflowResource, train: pl.DataFrame
+    ) -> dg.Output[dict]:
+        out_dir = settings.layout.models_dir / spec.name / context.run_id
+        context.log.info(f"fitting {spec.generator.model} on {train.height} rows x {train.width} columns")
+        trained = train_generator(train, spec, out_dir)
+        context.log.info(f"fitted in {trained.fit_seconds:.1f} s; logging to MLflow")
+        train_sha = table_fingerprint(train)
+        ref = log_generator(
+            tracking_uri=mlflow.uri,
+            experiment=f"twinforge-{spec.name}",
+            artifact_root=mlflow.artifact_root,
+            model_name=spec.registered_model_name,
+            generator_dir=out_dir,
+            params={**trained.params, "train_rows": train.height, "train_columns": train.width},
+            metrics={"fit_seconds": trained.fit_seconds},
+            tags={
+                "dagster_run_id": context.run_id,
+                "dagster_asset_key": context.asset_key.to_user_string(),
+                "dataset": spec.name,
+                "training_data_sha256": train_sha,
+                "code_version": code_version(),
+            },
+            run_name=f"{spec.name}-{spec.generator.model}-{context.run_id[:8]}",
+        )
+        return dg.Output(
+            {**ref.to_dict(), "model_dir": str(out_dir), "generator": spec.generator.model},
+            metadata={
+                "model_name": ref.model_name,
+                "model_version": ref.version,
+                "model_uri": ref.model_uri,
+                "mlflow_run_id": ref.run_id,
+                "mlflow_experiment_id": ref.experiment_id,
+                "mlflow_tracking_uri": mlflow.uri,
+                "generator": spec.generator.model,
+                "fit_seconds": round(trained.fit_seconds, 3),
+                "training_data_sha256": train_sha,
+                "code_version": code_version(),
+                "skipped_columns": dg.MetadataValue.json(getattr(trained.generator, "skipped_columns", {}) or {}),
+            },
+        )
+
+    return generator

@@ -1,0 +1,94 @@
+import dagster as dg
+import polars as pl
+
+from assets._metadata import latest_metadata
+from resources.mlflow import MlflowResource
+from resources.settings import TwinforgeSettings
+from twinforge.spec import DatasetSpec
+from twinforge.tracking import get_model_version, log_run_artifacts, log_run_metrics
+
+
+def _report_dir(settings: TwinforgeSettings, spec: DatasetSpec, context: dg.AssetExecutionContext):
+    path = settings.layout.reports_dir / spec.name / context.run_id
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _model_run_id(mlflow: MlflowResource, sampled: dict) -> str:
+    return get_model_version(mlflow.uri, sampled["model_name"], str(sampled["model_version"])).run_id
+
+
+def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
+    synthetic_key = dg.AssetKey([spec.name, "synthetic"])
+    ins = {"synthetic": dg.AssetIn(key=synthetic_key), "train": dg.AssetIn(key=[spec.name, "train"])}
+
+    @dg.asset(
+        key=[spec.name, "quality_report"],
+        ins=ins,
+        group_name=spec.name,
+        kinds={"html"},
+        description="Per-column fidelity of `synthetic` against `train`, as HTML and JSON, logged to the model's MLflow run.",
+    )
+    def quality_report(
+        context: dg.AssetExecutionContext,
+        settings: TwinforgeSettings,
+        mlflow: MlflowResource,
+        synthetic: pl.DataFrame,
+        train: pl.DataFrame,
+    ) -> dg.Output[dict]:
+        from twinforge.quality import fidelity_report, write_quality_html
+
+        report = fidelity_report(train, synthetic, spec.schema_for(train))
+        html = write_quality_html(report, _report_dir(settings, spec, context) / "quality.html", title=f"{spec.name}: fidelity")
+        sampled = latest_metadata(context, synthetic_key)
+        run_id = _model_run_id(mlflow, sampled)
+        log_run_artifacts(mlflow.uri, run_id, [html], artifact_path="reports")
+        log_run_metrics(mlflow.uri, run_id, {"fidelity_overall": report["overall_score"]})
+        return dg.Output(
+            report,
+            metadata={
+                "fidelity_overall": round(report["overall_score"], 4),
+                "html": dg.MetadataValue.path(str(html)),
+                "model_version": str(sampled["model_version"]),
+                "mlflow_run_id": run_id,
+            },
+        )
+
+    @dg.asset(
+        key=[spec.name, "drift_report"],
+        ins=ins,
+        group_name=spec.name,
+        kinds={"evidently", "html"},
+        description="Evidently data drift of `synthetic` against `train` (HTML), logged to the model's MLflow run.",
+    )
+    def drift_report(
+        context: dg.AssetExecutionContext,
+        settings: TwinforgeSettings,
+        mlflow: MlflowResource,
+        synthetic: pl.DataFrame,
+        train: pl.DataFrame,
+    ) -> dg.Output[dict]:
+        from twinforge.drift import data_drift_report
+
+        out = _report_dir(settings, spec, context)
+        summary = data_drift_report(
+            train, synthetic, spec.schema_for(train), out / "drift.html",
+            drift_share=spec.drift.drift_share, json_path=out / "drift.json",
+        )
+        sampled = latest_metadata(context, synthetic_key)
+        run_id = _model_run_id(mlflow, sampled)
+        log_run_artifacts(mlflow.uri, run_id, [out / "drift.html"], artifact_path="reports")
+        log_run_metrics(mlflow.uri, run_id, {"drift_share": summary.drift_share_observed})
+        return dg.Output(
+            summary.to_dict(),
+            metadata={
+                "dataset_drift": summary.dataset_drift,
+                "drift_share": round(summary.drift_share_observed, 4),
+                "drifted_columns": summary.drifted_columns,
+                "html": dg.MetadataValue.path(str(out / "drift.html")),
+                "model_version": str(sampled["model_version"]),
+                "mlflow_run_id": run_id,
+            },
+        )
+
+    return [quality_report, drift_report]

@@ -1,0 +1,65 @@
+"""`make run`: materialize every dataset's retrain job through Dagster and print a summary.
+
+Runs land in the persistent Dagster instance ($DAGSTER_HOME), so `make ui` shows them.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import dagster as dg
+
+from pipelines.factory import build_definitions, retrain_job_name
+from twinforge.paths import StateLayout
+from twinforge.spec import load_specs
+from twinforge.tracking import CHAMPION_ALIAS, get_alias_version
+from pipelines.factory import DATASETS_DIR
+
+
+def _metadata(result: dg.ExecuteInProcessResult, key: list[str]) -> dict:
+    events = result.asset_materializations_for_node("__".join(key))
+    if not events:
+        return {}
+    return {k: getattr(v, "value", v) for k, v in events[-1].metadata.items()}
+
+
+def summarize(result: dg.ExecuteInProcessResult, name: str, tracking_uri: str, model_name: str) -> list[str]:
+    raw = _metadata(result, [name, "raw"])
+    synthetic = _metadata(result, [name, "synthetic"])
+    generator = _metadata(result, [name, "generator"])
+    quality = _metadata(result, [name, "quality_report"])
+    drift = _metadata(result, [name, "drift_report"])
+    checks = result.get_asset_check_evaluations()
+    passed = [c.check_name for c in checks if c.passed]
+    failed = [c.check_name for c in checks if not c.passed]
+    champion = get_alias_version(tracking_uri, model_name, CHAMPION_ALIAS)
+    lines = [
+        f"dataset {name}: run {'succeeded' if result.success else 'FAILED'} (Dagster run {result.run_id})",
+        f"  rows in: {raw.get('rows_in', '?')}   synthetic rows out: {synthetic.get('rows_out', '?')}",
+        f"  checks: {len(passed)} passed, {len(failed)} failed" + (f" ({', '.join(failed)})" if failed else ""),
+        f"  model: {model_name} version {generator.get('model_version', '?')}; "
+        f"alias {CHAMPION_ALIAS} -> version {champion or 'none'}",
+        f"  quality report: {quality.get('html', '-')} (fidelity {quality.get('fidelity_overall', '-')})",
+        f"  drift report:   {drift.get('html', '-')} (drift share {drift.get('drift_share', '-')})",
+    ]
+    return lines
+
+
+def main() -> int:
+    layout = StateLayout.at().ensure()
+    defs = build_definitions()
+    ok = True
+    with dg.DagsterInstance.get() as instance:
+        for spec in load_specs(DATASETS_DIR):
+            job = defs.resolve_job_def(retrain_job_name(spec))
+            result = job.execute_in_process(instance=instance, raise_on_error=False)
+            ok &= result.success
+            print("\n".join(summarize(result, spec.name, layout.mlflow_tracking_uri, spec.registered_model_name)))
+    print(f"state folder: {layout.home}  (MLflow: {layout.mlflow_tracking_uri})")
+    print("open the Dagster UI with `make ui` (http://127.0.0.1:3000); MLflow UI: "
+          f"`.venv/bin/mlflow ui --backend-store-uri {layout.mlflow_tracking_uri}`")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+import dagster as dg
+
+from twinforge.anonymize import pseudonym_key_from_env
+from twinforge.paths import StateLayout
+
+
+class TwinforgeSettings(dg.ConfigurableResource):
+    """Where state lives. Secrets are read from the environment at use, never from config."""
+
+    home: str = ""  # empty: $TWINFORGE_HOME, else ./.twinforge
+
+    @property
+    def layout(self) -> StateLayout:
+        return StateLayout.at(self.home or None).ensure()
+
+    def pseudonym_key(self) -> bytes | None:
+        return pseudonym_key_from_env()

@@ -1,0 +1,181 @@
+"""MLflow tracking: one run per trained generator, one registered version per run.
+
+Local by default (SQLite + a folder of artifacts under the state folder); any
+tracking URI works, e.g. a remote server in production.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+CHAMPION_ALIAS = "champion"
+
+# MLflow's own telemetry and its chatty loggers are off by default
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+
+@dataclass(frozen=True)
+class ModelVersionRef:
+    model_name: str
+    version: str
+    run_id: str
+    model_uri: str
+    experiment_id: str
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def _mlflow():
+    import mlflow
+
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return mlflow
+
+
+@contextlib.contextmanager
+def tracking(tracking_uri: str) -> Iterator[Any]:
+    """Point MLflow at ``tracking_uri`` for the block (registry follows it)."""
+    mlflow = _mlflow()
+    previous = mlflow.get_tracking_uri() if mlflow.is_tracking_uri_set() else None
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)
+    try:
+        yield mlflow
+    finally:
+        if previous:
+            mlflow.set_tracking_uri(previous)
+            mlflow.set_registry_uri(previous)
+
+
+def ensure_experiment(mlflow, name: str, artifact_root: Path | None) -> str:
+    exp = mlflow.get_experiment_by_name(name)
+    if exp is not None:
+        return exp.experiment_id
+    location = (artifact_root / name).as_uri() if artifact_root else None
+    return mlflow.create_experiment(name, artifact_location=location)
+
+
+def log_generator(
+    *,
+    tracking_uri: str,
+    experiment: str,
+    artifact_root: Path | None,
+    model_name: str,
+    generator_dir: Path,
+    params: Mapping[str, Any],
+    metrics: Mapping[str, float],
+    tags: Mapping[str, str],
+    run_name: str | None = None,
+) -> ModelVersionRef:
+    """Log one training run with its generator folder and register a new model version."""
+    from twinforge import mlflow_entry
+    from twinforge.mlflow_model import GENERATOR_ARTIFACT
+
+    with tracking(tracking_uri) as mlflow:
+        experiment_id = ensure_experiment(mlflow, experiment, artifact_root)
+        with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+            mlflow.set_tags(dict(tags))
+            mlflow.log_params({k: _param_text(v) for k, v in params.items()})
+            mlflow.log_metrics({k: float(v) for k, v in metrics.items()})
+            info = mlflow.pyfunc.log_model(
+                name="model",
+                python_model=mlflow_entry.__file__,
+                artifacts={GENERATOR_ARTIFACT: str(generator_dir)},
+                pip_requirements=_pip_requirements(),
+                registered_model_name=model_name,
+            )
+        version = str(info.registered_model_version)
+        client = mlflow.MlflowClient()
+        client.set_model_version_tag(model_name, version, "mlflow_run_id", run.info.run_id)
+        for k, v in tags.items():
+            client.set_model_version_tag(model_name, version, k, v)
+        return ModelVersionRef(
+            model_name=model_name,
+            version=version,
+            run_id=run.info.run_id,
+            model_uri=f"models:/{model_name}/{version}",
+            experiment_id=experiment_id,
+        )
+
+
+def _param_text(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 6000 else text[:5997] + "..."
+
+
+def _pip_requirements() -> list[str]:
+    from importlib.metadata import version
+
+    from twinforge import __version__
+
+    return [f"twinforge=={__version__}", f"torch=={version('torch').split('+')[0]}", "polars", "pandas<3", "numpy"]
+
+
+def log_run_artifacts(tracking_uri: str, run_id: str, paths: list[Path], artifact_path: str) -> None:
+    with tracking(tracking_uri) as mlflow:
+        client = mlflow.MlflowClient()
+        for p in paths:
+            client.log_artifact(run_id, str(p), artifact_path=artifact_path)
+
+
+def log_run_metrics(tracking_uri: str, run_id: str, metrics: Mapping[str, float]) -> None:
+    with tracking(tracking_uri) as mlflow:
+        client = mlflow.MlflowClient()
+        for k, v in metrics.items():
+            client.log_metric(run_id, k, float(v))
+
+
+def set_run_tags(tracking_uri: str, run_id: str, tags: Mapping[str, str]) -> None:
+    with tracking(tracking_uri) as mlflow:
+        client = mlflow.MlflowClient()
+        for k, v in tags.items():
+            client.set_tag(run_id, k, v)
+
+
+def set_champion(tracking_uri: str, model_name: str, version: str) -> str | None:
+    """Give ``version`` the champion alias; returns the previous champion's version."""
+    previous = get_alias_version(tracking_uri, model_name, CHAMPION_ALIAS)
+    with tracking(tracking_uri) as mlflow:
+        mlflow.MlflowClient().set_registered_model_alias(model_name, CHAMPION_ALIAS, version)
+    return previous
+
+
+def get_alias_version(tracking_uri: str, model_name: str, alias: str = CHAMPION_ALIAS) -> str | None:
+    from mlflow.exceptions import MlflowException
+
+    with tracking(tracking_uri) as mlflow:
+        try:
+            return str(mlflow.MlflowClient().get_model_version_by_alias(model_name, alias).version)
+        except MlflowException:
+            return None
+
+
+def get_model_version(tracking_uri: str, model_name: str, version: str):
+    with tracking(tracking_uri) as mlflow:
+        return mlflow.MlflowClient().get_model_version(model_name, version)
+
+
+def download_generator(tracking_uri: str, model_name: str, version: str, dst: Path) -> Path:
+    """Download a registered version's generator folder; returns its local path."""
+    from twinforge.mlflow_model import GENERATOR_ARTIFACT
+
+    with tracking(tracking_uri) as mlflow:
+        local = mlflow.artifacts.download_artifacts(
+            artifact_uri=f"models:/{model_name}/{version}", dst_path=str(dst)
+        )
+    folder = Path(local) / "artifacts" / GENERATOR_ARTIFACT
+    if not (folder / "model.json").is_file():
+        raise FileNotFoundError(f"model {model_name} version {version} has no generator artifact at {folder}")
+    return folder
+
+
+def scratch_dir(prefix: str = "twinforge-") -> tempfile.TemporaryDirectory:
+    return tempfile.TemporaryDirectory(prefix=prefix)
