@@ -39,8 +39,8 @@ def build_expectation_checks(spec: DatasetSpec) -> dg.AssetChecksDefinition:
                 check_name=check_name(group),
                 passed=bool(result.success),
                 metadata={
-                    **{k: v for k, v in result.statistics.items()},
-                    "failed_expectations": dg.MetadataValue.json(result.failures),
+                    **{k: v for k, v in result.statistics.items() if v is not None},
+                    "failed_expectations": dg.MetadataValue.json(result.failed),
                 },
             )
 

@@ -1,0 +1,19 @@
+import os
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+# no telemetry or analytics from the stack during tests
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO_CSV = REPO / "data" / "covid_testing.csv.gz"
+DEMO_SPEC = REPO / "pipelines" / "datasets" / "covid_testing.yaml"
+
+
+@pytest.fixture(scope="session")
+def demo_table() -> pl.DataFrame:
+    return pl.read_csv(DEMO_CSV)

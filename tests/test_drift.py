@@ -1,0 +1,99 @@
+import datetime as dt
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+
+from twinforge.drift import data_drift_report, drift_columns
+from twinforge.schema import ColumnKind, infer_schema
+
+
+def make_batch(n: int, seed: int, *, income_shift_sd: float = 0.0, paris_share: float = 0.7) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pl.DataFrame(
+        {
+            "patient_id": np.arange(n) + seed * n,
+            "age": pl.Series(rng.integers(18, 90, n), dtype=pl.Int32),
+            "income": rng.normal(50_000 + income_shift_sd * 8_000, 8_000, n),
+            "city": np.where(rng.random(n) < paris_share, "Paris", "Lyon").tolist(),
+            "smoker": (rng.random(n) < 0.3).tolist(),
+            "visit": [dt.datetime(2024, 1, 1) + dt.timedelta(hours=int(h)) for h in rng.integers(0, 5000, n)],
+            "note": [f"note {i}" for i in range(n)],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return infer_schema(make_batch(100, 0), identifiers=["patient_id"], overrides={"note": ColumnKind.TEXT})
+
+
+@pytest.fixture(scope="module")
+def reference() -> pl.DataFrame:
+    return make_batch(2000, 1)
+
+
+def test_column_selection_skips_identifiers_text_and_missing_columns(reference, schema):
+    kinds, skipped = drift_columns(reference, reference.drop("age"), schema)
+    assert kinds == {"income": "numerical", "city": "categorical", "smoker": "categorical", "visit": "numerical"}
+    assert skipped == {"patient_id": "identifier", "age": "missing from current", "note": "text"}
+
+
+def test_same_distribution_does_not_drift(reference, schema, tmp_path):
+    current = make_batch(2000, 2).with_columns(pl.col("age").cast(pl.Int64))
+    summary = data_drift_report(reference, current, schema, tmp_path / "drift.html", json_path=tmp_path / "drift.json")
+    assert not summary.dataset_drift, summary.to_dict()
+    assert summary.drifted_columns == [] and summary.drift_share_observed == 0.0
+    assert summary.n_columns == 5 and list(summary.columns) == ["age", "income", "city", "smoker", "visit"]
+    assert set(summary.skipped_columns) == {"patient_id", "note"}
+    assert summary.html_path.stat().st_size > 100_000
+    assert "<html" in summary.html_path.read_text()[:2000].lower()
+    assert json.loads(summary.json_path.read_text())
+
+
+def test_shifted_numeric_and_flipped_category_drift(reference, schema, tmp_path):
+    current = make_batch(2000, 3, income_shift_sd=3.0, paris_share=0.3)
+    summary = data_drift_report(reference, current, schema, tmp_path / "drift.html")
+    assert summary.drifted_columns == ["income", "city"]
+    assert summary.drift_share_observed == pytest.approx(2 / 5)
+    assert not summary.dataset_drift  # 0.4 < default share 0.5
+    assert summary.columns["income"].method.startswith("Wasserstein")
+    assert summary.columns["income"].score > summary.columns["income"].threshold
+
+    strict = data_drift_report(reference, current, schema, tmp_path / "strict.html", drift_share=0.4)
+    assert strict.dataset_drift
+
+
+def test_small_samples_use_p_values_and_datetimes_are_compared(schema, tmp_path):
+    # <= 1000 rows: Evidently switches to K-S / chi-square p-values, where drift means a LOW score
+    reference, current = make_batch(400, 4), make_batch(400, 5, income_shift_sd=3.0)
+    current = current.with_columns(pl.col("visit").dt.offset_by("1y"))
+    summary = data_drift_report(reference, current, schema, tmp_path / "small.html")
+    income = summary.columns["income"]
+    assert income.drifted and "p_value" in income.method and income.score < income.threshold
+    assert set(summary.drifted_columns) == {"income", "visit"}
+
+
+def test_summary_to_dict_is_json_metadata(reference, schema, tmp_path):
+    summary = data_drift_report(reference, make_batch(2000, 6, paris_share=0.2), schema, tmp_path / "d.html")
+    d = summary.to_dict()
+    assert json.loads(json.dumps(d)) == d
+    assert d["drifted_columns"] == ["city"] and d["n_drifted_columns"] == 1 and d["n_columns"] == 5
+    assert set(d["columns"]["city"]) == {"kind", "method", "threshold", "score", "drifted"}
+    assert d["html_path"].endswith("d.html") and d["json_path"] is None
+
+
+def test_no_comparable_column_is_an_error(schema, tmp_path):
+    only_ids = infer_schema(pl.DataFrame({"patient_id": [1, 2]}), identifiers=["patient_id"])
+    with pytest.raises(ValueError, match="no column"):
+        data_drift_report(make_batch(50, 1), make_batch(50, 2), only_ids, tmp_path / "x.html")
+
+
+def test_method_and_threshold_override_the_defaults(reference, schema, tmp_path):
+    summary = data_drift_report(
+        reference, make_batch(2000, 7), schema, tmp_path / "psi.html", method="psi", threshold=0.2
+    )
+    assert {c.method.lower() for c in summary.columns.values()} == {"psi"}
+    assert {c.threshold for c in summary.columns.values()} == {0.2}
+    assert not summary.dataset_drift

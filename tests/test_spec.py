@@ -1,0 +1,79 @@
+import pytest
+import yaml
+
+from tests.conftest import DEMO_CSV, DEMO_SPEC
+from twinforge.spec import SpecError, load_spec, load_specs, parse_spec
+
+
+def _base(**overrides):
+    data = {"name": "demo", "source": {"path": str(DEMO_CSV)}}
+    data.update(overrides)
+    return data
+
+
+def test_demo_spec_loads_with_resolved_source():
+    spec = load_spec(DEMO_SPEC)
+    assert spec.name == "covid_testing"
+    assert spec.source.path == DEMO_CSV.resolve()
+    assert spec.source.resolved_format == "csv"
+    assert spec.registered_model_name == "twinforge-covid_testing"
+    assert set(spec.columns_with("drop")) == {"rownames", "fake_first_name", "fake_last_name"}
+    assert spec.columns_with("pseudonymize") == ["subject_id"]
+    assert spec.target == "result"
+
+
+@pytest.mark.parametrize(
+    "overrides, field, fragment",
+    [
+        ({"generator": {"model": "nope"}}, "generator.model", "unknown generator 'nope'"),
+        ({"split": {"holdout_fraction": 1.5}}, "split.holdout_fraction", "less than 1"),
+        ({"columns": {"age": {"kind": "number"}}}, "columns.age.kind", "integer"),
+        ({"columns": {"id": {"role": "identifier", "anonymize": "keep"}}}, "columns.id", "cannot be kept"),
+        ({"name": "Bad Name"}, "name", "lowercase"),
+        ({"sampling": {"rows": 0}}, "sampling.rows", "greater than 0"),
+        ({"schedule": {"regenerate_cron": "daily"}}, "schedule.regenerate_cron", "5 fields"),
+        ({"surprise": 1}, "surprise", "Extra inputs"),
+    ],
+)
+def test_spec_errors_name_the_field(overrides, field, fragment):
+    with pytest.raises(SpecError) as err:
+        parse_spec(_base(**overrides), origin="specs/demo.yaml")
+    text = str(err.value)
+    assert "specs/demo.yaml" in text
+    assert f"field '{field}'" in text
+    assert fragment in text
+
+
+def test_missing_source_field_is_named():
+    with pytest.raises(SpecError, match="field 'source'"):
+        parse_spec({"name": "demo"})
+
+
+def test_unknown_source_format_names_the_field(tmp_path):
+    with pytest.raises(SpecError, match="field 'source.format'"):
+        parse_spec(_base(source={"path": str(tmp_path / "data.xlsx")}))
+
+
+def test_load_spec_errors_name_the_file(tmp_path):
+    with pytest.raises(SpecError, match="not found"):
+        load_spec(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: [unclosed")
+    with pytest.raises(SpecError, match="bad.yaml: not valid YAML"):
+        load_spec(bad)
+
+
+def test_duplicate_dataset_names_rejected(tmp_path):
+    for f in ("a.yaml", "b.yaml"):
+        (tmp_path / f).write_text(yaml.safe_dump(_base()))
+    with pytest.raises(SpecError, match="more than one spec"):
+        load_specs(tmp_path)
+
+
+def test_schema_for_applies_overrides_and_identifiers(demo_table):
+    spec = parse_spec(_base(columns={"subject_id": {"role": "identifier"}, "pan_day": {"kind": "float"}}))
+    schema = spec.schema_for(demo_table.drop("subject_id"))
+    assert schema["pan_day"].kind.value == "float"
+    assert "subject_id" not in schema.names
+    schema = spec.schema_for(demo_table)
+    assert schema["subject_id"].kind.value == "identifier"

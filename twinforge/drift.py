@@ -1,0 +1,223 @@
+"""Data drift between a reference table and a new batch, with Evidently 0.7.
+
+Used by the ``drift_report`` asset: the generator's training data is the
+reference, a new real batch the current data; detected drift triggers
+retraining. Numerical drift is tested on integer, float and datetime columns
+(datetimes as epoch seconds: Evidently's drift preset skips datetime columns),
+categorical drift on categorical and boolean ones. Identifiers and free text are
+never compared.
+
+Evidently imports slowly (~5 s), so it is imported inside :func:`data_drift_report`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from twinforge.schema import ColumnKind, TableSchema
+
+NUMERICAL_KINDS = (ColumnKind.INTEGER, ColumnKind.FLOAT, ColumnKind.DATETIME)
+CATEGORICAL_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
+# a failed column drift test reads FAIL, or WARNING when the test is not critical
+DRIFT_STATUSES = ("FAIL", "WARNING")
+
+
+@dataclass(frozen=True)
+class ColumnDrift:
+    column: str
+    kind: str  # "numerical" or "categorical", as Evidently saw it
+    method: str  # e.g. "K-S p_value", "Wasserstein distance (normed)"
+    threshold: float | None
+    score: float | None
+    drifted: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "method": self.method, "threshold": self.threshold,
+            "score": self.score, "drifted": self.drifted,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DriftSummary:
+    dataset_drift: bool  # drift_share_observed >= drift_share
+    drift_share: float  # the threshold used
+    drift_share_observed: float
+    drifted_columns: list[str]
+    columns: dict[str, ColumnDrift]
+    html_path: Path
+    json_path: Path | None = None
+    skipped_columns: dict[str, str] = field(default_factory=dict)  # name -> reason
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.columns)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset_drift": self.dataset_drift,
+            "drift_share": self.drift_share,
+            "drift_share_observed": self.drift_share_observed,
+            "n_columns": self.n_columns,
+            "n_drifted_columns": len(self.drifted_columns),
+            "drifted_columns": list(self.drifted_columns),
+            "columns": {name: c.to_dict() for name, c in self.columns.items()},
+            "skipped_columns": dict(self.skipped_columns),
+            "html_path": str(self.html_path),
+            "json_path": str(self.json_path) if self.json_path else None,
+        }
+
+
+def data_drift_report(
+    reference: pl.DataFrame,
+    current: pl.DataFrame,
+    schema: TableSchema,
+    html_path: Path,
+    *,
+    drift_share: float = 0.5,
+    json_path: Path | None = None,
+    method: str | None = None,
+    threshold: float | None = None,
+) -> DriftSummary:
+    """Compare ``current`` with ``reference`` column by column; write the Evidently HTML report.
+
+    The dataset drifts when at least ``drift_share`` of the compared columns drift.
+    ``method`` / ``threshold`` override Evidently's per-column defaults (which depend
+    on sample size and column type) for every column.
+    """
+    _quiet_evidently()
+    from evidently import DataDefinition, Dataset, Report
+    from evidently.presets import DataDriftPreset
+
+    kinds, skipped = drift_columns(reference, current, schema)
+    if not kinds:
+        raise ValueError(f"no column can be compared for drift (skipped: {skipped})")
+    definition = DataDefinition(
+        numerical_columns=[c for c, k in kinds.items() if k == "numerical"],
+        categorical_columns=[c for c, k in kinds.items() if k == "categorical"],
+    )
+    preset = DataDriftPreset(drift_share=drift_share, method=method, threshold=threshold)
+    snapshot = Report([preset], include_tests=True).run(
+        current_data=Dataset.from_pandas(_prepare(current, kinds), data_definition=definition),
+        reference_data=Dataset.from_pandas(_prepare(reference, kinds), data_definition=definition),
+    )
+    html_path, json_path = _save(snapshot, Path(html_path), json_path)
+    columns = _column_drifts(snapshot.dict(), kinds)
+    drifted = [name for name, c in columns.items() if c.drifted]
+    share = len(drifted) / max(len(columns), 1)
+    return DriftSummary(
+        dataset_drift=share >= drift_share,
+        drift_share=drift_share,
+        drift_share_observed=share,
+        drifted_columns=drifted,
+        columns=columns,
+        html_path=html_path,
+        json_path=json_path,
+        skipped_columns=skipped,
+    )
+
+
+def _quiet_evidently() -> None:
+    # Evidently's telemetry honours DO_NOT_TRACK; must be set before it is imported.
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def drift_columns(
+    reference: pl.DataFrame, current: pl.DataFrame, schema: TableSchema
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Columns to compare (name -> "numerical"/"categorical") and skipped ones (name -> reason)."""
+    kinds: dict[str, str] = {}
+    skipped: dict[str, str] = {}
+    for col in schema.columns:
+        reason = _skip_reason(col.name, col.kind, reference, current)
+        if reason:
+            skipped[col.name] = reason
+        else:
+            kinds[col.name] = "numerical" if col.kind in NUMERICAL_KINDS else "categorical"
+    return kinds, skipped
+
+
+def _skip_reason(name: str, kind: ColumnKind, reference: pl.DataFrame, current: pl.DataFrame) -> str | None:
+    if kind not in NUMERICAL_KINDS + CATEGORICAL_KINDS:
+        return kind.value  # identifiers and free text are never compared
+    for label, df in (("reference", reference), ("current", current)):
+        if name not in df.columns:
+            return f"missing from {label}"
+        if df.get_column(name).null_count() == df.height:
+            return f"no values in {label}"  # Evidently cannot test an empty column
+    return None
+
+
+def _prepare(df: pl.DataFrame, kinds: dict[str, str]):
+    """pandas frame of the compared columns: datetimes as epoch seconds, categories as strings."""
+    exprs = []
+    for name, kind in kinds.items():
+        col, dtype = pl.col(name), df.schema[name]
+        if dtype.is_temporal():
+            # Evidently's drift preset ignores datetime columns; seconds drift like any number.
+            exprs.append(_seconds(col, dtype).alias(name))
+        elif kind == "numerical":
+            exprs.append(col.cast(pl.Float64))  # one dtype on both sides (Int32 vs Int64, nulls)
+        else:
+            exprs.append(col.cast(pl.String))  # "1" and "true" are categories, not numbers
+    return df.select(exprs).to_pandas()
+
+
+def _seconds(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if dtype == pl.Duration:
+        return col.dt.total_microseconds().cast(pl.Float64) / 1e6
+    if dtype == pl.Time:
+        return col.cast(pl.Int64).cast(pl.Float64) / 1e9  # nanoseconds since midnight
+    return col.dt.epoch("us").cast(pl.Float64) / 1e6
+
+
+def _save(snapshot, html_path: Path, json_path: Path | None) -> tuple[Path, Path | None]:
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    snapshot.save_html(str(html_path))
+    if json_path is not None:
+        json_path = Path(json_path)
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        snapshot.save_json(str(json_path))
+    return html_path, json_path
+
+
+def _column_drifts(snapshot: dict, kinds: dict[str, str]) -> dict[str, ColumnDrift]:
+    """Per-column method/score from the ValueDrift metrics, drift from their tests.
+
+    The test status is the verdict: p-value methods drift below their threshold,
+    distance methods above it, so the raw score alone cannot say.
+    """
+    metrics = {
+        m["id"]: m for m in snapshot["metrics"] if m.get("config", {}).get("type", "").endswith(":ValueDrift")
+    }
+    status = {
+        t["metric_config"]["metric_id"]: str(getattr(t["status"], "value", t["status"])).upper()
+        for t in snapshot.get("tests", [])
+        if t["id"] == "drift"
+    }
+    out: dict[str, ColumnDrift] = {}
+    for metric_id, m in metrics.items():
+        config = m["config"]
+        name = config["column"]
+        out[name] = ColumnDrift(
+            column=name,
+            kind=kinds.get(name, "unknown"),
+            method=str(config.get("method")),
+            threshold=_float(config.get("threshold")),
+            score=_float(m.get("value")),
+            drifted=status.get(metric_id) in DRIFT_STATUSES,
+        )
+    # keep the schema's column order
+    return {name: out[name] for name in kinds if name in out}
+
+
+def _float(v: Any) -> float | None:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None

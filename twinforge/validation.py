@@ -1,0 +1,375 @@
+"""Great Expectations validation of a synthetic table against its training data.
+
+A *profile* of the (anonymized) training table is built once, stored as plain
+JSON next to the model, and turned into a GE 1.24 expectation suite whenever a
+synthetic table is validated. The expectations fall into four groups, each a
+blocking gate in the pipeline:
+
+* ``schema``     - same column set, same type family per column;
+* ``nulls``      - no more nulls than the training data had (plus a tolerance);
+* ``ranges``     - numeric and datetime values inside the training min/max;
+* ``categories`` - categorical/boolean values inside the training category set.
+
+Identifier columns are never modelled, so they are not in the profile. Free-text
+columns are checked for schema and nulls only: their values could be personal
+data and must not be copied into a profile.
+
+GE imports slowly (~4 s), so it is imported inside :func:`validate_table`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+
+import polars as pl
+
+from twinforge.schema import ColumnKind, TableSchema
+
+PROFILE_VERSION = 1
+GROUPS = ("schema", "nulls", "ranges", "categories")
+
+# pandas dtype names accepted per type family, as ExpectColumnValuesToBeInTypeList
+# understands them. Families, not exact dtypes: a synthetic Int64 column is a
+# faithful twin of a training Int32 column. pandas extension dtypes go by class
+# name ("Int64Dtype"; GE does not resolve "Int64"). "str" makes GE check each
+# value of an object column (a plain "object" would accept anything).
+TYPE_FAMILY_PANDAS_TYPES: dict[str, list[str]] = {
+    "integer": [
+        *(f"int{b}" for b in (8, 16, 32, 64)),
+        *(f"uint{b}" for b in (8, 16, 32, 64)),
+        *(f"Int{b}Dtype" for b in (8, 16, 32, 64)),  # pandas nullable integers
+        *(f"UInt{b}Dtype" for b in (8, 16, 32, 64)),
+    ],
+    "float": ["float16", "float32", "float64", "Float32Dtype", "Float64Dtype"],
+    "boolean": ["bool", "BooleanDtype"],
+    "string": ["str", "StringDtype"],
+    "datetime": [f"datetime64[{u}]" for u in ("s", "ms", "us", "ns")],
+    "duration": [f"timedelta64[{u}]" for u in ("s", "ms", "us", "ns")],
+}
+RANGE_FAMILIES = ("integer", "float", "datetime")
+RANGE_KINDS = (ColumnKind.INTEGER, ColumnKind.FLOAT, ColumnKind.DATETIME)
+CATEGORY_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
+MAX_UNEXPECTED_VALUES = 5
+
+
+# --------------------------------------------------------------------------- profile
+
+
+def type_family(dtype: pl.DataType) -> str:
+    """The coarse type family of a polars dtype (what the schema gate compares)."""
+    if dtype == pl.Boolean:
+        return "boolean"
+    if dtype.is_integer():
+        return "integer"
+    if dtype.is_float() or dtype.is_decimal():
+        return "float"
+    if dtype in (pl.String, pl.Categorical, pl.Enum):
+        return "string"
+    if dtype in (pl.Date, pl.Datetime):
+        return "datetime"
+    if dtype == pl.Duration:
+        return "duration"
+    return "other"
+
+
+def build_expectation_profile(df: pl.DataFrame, schema: TableSchema) -> dict:
+    """Profile the modelled columns of ``df`` as plain JSON-serialisable data.
+
+    Records per column: kind, type family, null fraction, min/max (numeric and
+    datetime columns) and the category set (categorical and boolean columns only).
+    """
+    missing = [c.name for c in schema.modelled() if c.name not in df.columns]
+    if missing:
+        raise KeyError(f"schema columns missing from the table: {missing}")
+    df = _normalise(df.select([c.name for c in schema.modelled()]))
+    columns = {c.name: _profile_column(df.get_column(c.name), c.kind) for c in schema.modelled()}
+    return {"version": PROFILE_VERSION, "n_rows": df.height, "columns": columns}
+
+
+def _profile_column(s: pl.Series, kind: ColumnKind) -> dict[str, Any]:
+    family = type_family(s.dtype)
+    entry: dict[str, Any] = {"kind": kind.value, "family": family, "null_fraction": _null_fraction(s)}
+    if kind in RANGE_KINDS and family in RANGE_FAMILIES:
+        entry["min"], entry["max"] = _finite_min_max(s)
+    if kind in CATEGORY_KINDS:
+        values = s.drop_nulls().unique()
+        if values.dtype.is_float():
+            values = values.filter(values.is_not_nan())  # NaN is a null to GE, not a category
+        entry["categories"] = sorted(_json_scalar(v) for v in values.to_list())
+    return entry
+
+
+def _null_fraction(s: pl.Series) -> float:
+    # NaN counts as null: pandas (and so GE) cannot tell them apart.
+    if s.len() == 0:
+        return 0.0
+    nulls = s.null_count() + (s.is_nan().sum() if s.dtype.is_float() else 0)
+    return float(nulls / s.len())
+
+
+def _finite_min_max(s: pl.Series) -> tuple[Any, Any]:
+    if s.dtype.is_float():
+        s = s.filter(s.is_finite())
+    s = s.drop_nulls()
+    if s.len() == 0:
+        return None, None
+    return _json_scalar(s.min()), _json_scalar(s.max())
+
+
+def _json_scalar(v: Any) -> Any:
+    """A plain JSON value: datetimes as ISO strings, numpy scalars unwrapped."""
+    if isinstance(v, (dt.datetime, dt.date, dt.time)):
+        return v.isoformat()
+    if isinstance(v, dt.timedelta):
+        return v.total_seconds()
+    if hasattr(v, "item") and not isinstance(v, (list, dict, str)):  # numpy scalar
+        v = v.item()
+    if hasattr(v, "isoformat"):  # pandas Timestamp
+        return v.isoformat()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return str(v)
+
+
+def _normalise(df: pl.DataFrame) -> pl.DataFrame:
+    """Make dtypes round-trip to pandas in a form GE checks reliably.
+
+    Categoricals become strings (object columns), decimals floats, and
+    timezone-aware datetimes naive UTC (GE cannot name a tz-aware dtype).
+    """
+    exprs = []
+    for name, dtype in df.schema.items():
+        col = pl.col(name)
+        if dtype in (pl.Categorical, pl.Enum):
+            exprs.append(col.cast(pl.String))
+        elif dtype.is_decimal():
+            exprs.append(col.cast(pl.Float64))
+        elif dtype == pl.Datetime and getattr(dtype, "time_zone", None):
+            exprs.append(col.dt.convert_time_zone("UTC").dt.replace_time_zone(None))
+    return df.with_columns(exprs) if exprs else df
+
+
+def _to_pandas(df: pl.DataFrame):
+    """pandas frame of a :func:`_normalise`-d table for GE; integer/boolean columns with nulls stay integer/boolean."""
+    import pandas as pd
+    import pyarrow as pa
+
+    nullable = {
+        pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(),
+        pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype(),
+        pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
+        pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype(),
+        pa.bool_(): pd.BooleanDtype(),
+    }  # fmt: skip
+    # Without the mapper an integer column with one null turns float64 and fails the schema gate.
+    return df.to_pandas(types_mapper=nullable.get)
+
+
+# --------------------------------------------------------------------------- outcome
+
+
+@dataclass(frozen=True)
+class GroupOutcome:
+    """Result of one expectation group (one pipeline gate)."""
+
+    name: str
+    success: bool
+    statistics: dict[str, Any]
+    failed: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"success": self.success, "statistics": dict(self.statistics), "failed": list(self.failed)}
+
+
+@dataclass(frozen=True)
+class ValidationOutcome:
+    """Outcome of :func:`validate_table`: one :class:`GroupOutcome` per group in :data:`GROUPS`."""
+
+    groups: dict[str, GroupOutcome]
+    # columns whose value checks (ranges, categories) were skipped: absent from the
+    # table or of the wrong type family; the schema group reports them.
+    not_checked: list[str] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return all(g.success for g in self.groups.values())
+
+    @property
+    def failed_groups(self) -> list[str]:
+        return [name for name, g in self.groups.items() if not g.success]
+
+    def __getitem__(self, group: str) -> GroupOutcome:
+        return self.groups[group]
+
+    def to_dict(self) -> dict[str, Any]:
+        results = [g.statistics for g in self.groups.values()]
+        return {
+            "success": self.success,
+            "failed_groups": self.failed_groups,
+            "statistics": _statistics(
+                sum(s["evaluated_expectations"] for s in results),
+                sum(s["successful_expectations"] for s in results),
+            ),
+            "groups": {name: g.to_dict() for name, g in self.groups.items()},
+            "not_checked": list(self.not_checked),
+        }
+
+
+def _statistics(evaluated: int, successful: int) -> dict[str, Any]:
+    # Same keys and convention as GE's own run statistics (None when nothing ran).
+    return {
+        "evaluated_expectations": evaluated,
+        "successful_expectations": successful,
+        "unsuccessful_expectations": evaluated - successful,
+        "success_percent": 100.0 * successful / evaluated if evaluated else None,
+    }
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def validate_table(df: pl.DataFrame, profile: dict, *, null_tolerance: float = 0.05) -> ValidationOutcome:
+    """Validate ``df`` (typically a synthetic table) against a training ``profile``.
+
+    Runs one ephemeral GE suite holding all four groups and splits its results by
+    group. ``null_tolerance`` is the share of extra nulls allowed per column on top
+    of the training null fraction.
+    """
+    _quiet_great_expectations()
+    import great_expectations.expectations as gxe
+
+    df = _normalise(df)
+    families = {name: type_family(dtype) for name, dtype in df.schema.items()}
+    specs = list(_expectation_specs(profile, families, null_tolerance))
+    expectations = [getattr(gxe, cls)(**kwargs, meta={"group": group}) for group, cls, kwargs in specs]
+    results = _run_suite(_to_pandas(df), expectations)
+    return ValidationOutcome(groups=_group_results(results), not_checked=_not_checked(profile, families))
+
+
+def _quiet_great_expectations() -> None:
+    # No usage statistics from pipeline runs; must be set before GE is imported.
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "true")
+
+
+def _value_checkable(spec: dict, families: dict[str, str], name: str) -> bool:
+    # Value checks on a missing or mistyped column would fail (or raise) for a
+    # schema reason; leave that to the schema group so each gate fails for its own cause.
+    return families.get(name) == spec["family"]
+
+
+def _not_checked(profile: dict, families: dict[str, str]) -> list[str]:
+    return [name for name, spec in profile["columns"].items() if not _value_checkable(spec, families, name)]
+
+
+def _expectation_specs(
+    profile: dict, families: dict[str, str], null_tolerance: float
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(group, GE expectation class name, kwargs) for every expectation of the suite."""
+    columns: dict[str, dict] = profile["columns"]
+    yield "schema", "ExpectTableColumnsToMatchSet", {"column_set": list(columns), "exact_match": True}
+    for name, spec in columns.items():
+        if name not in families:
+            continue  # ExpectTableColumnsToMatchSet reports it
+        yield from _column_specs(name, spec, null_tolerance, _value_checkable(spec, families, name))
+
+
+def _column_specs(
+    name: str, spec: dict, null_tolerance: float, value_checkable: bool
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    type_list = TYPE_FAMILY_PANDAS_TYPES.get(spec["family"])
+    if type_list:
+        yield "schema", "ExpectColumnValuesToBeInTypeList", {"column": name, "type_list": type_list}
+    mostly = round(min(1.0, 1.0 - (spec["null_fraction"] + null_tolerance)), 6)
+    if mostly > 0:
+        yield "nulls", "ExpectColumnValuesToNotBeNull", {"column": name, "mostly": mostly}
+    if not value_checkable:
+        return
+    if spec.get("min") is not None and spec.get("max") is not None:
+        lo, hi = _range_bound(spec["min"], spec["family"]), _range_bound(spec["max"], spec["family"])
+        yield "ranges", "ExpectColumnValuesToBeBetween", {"column": name, "min_value": lo, "max_value": hi}
+    if "categories" in spec:
+        yield "categories", "ExpectColumnValuesToBeInSet", {"column": name, "value_set": list(spec["categories"])}
+
+
+def _range_bound(value: Any, family: str) -> Any:
+    # Datetime bounds travel as ISO strings in the JSON profile.
+    return dt.datetime.fromisoformat(value) if family == "datetime" else value
+
+
+def _run_suite(pdf, expectations: list) -> list:
+    """Run all expectations as one suite in one ephemeral GE context; return the results."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm spam in pipeline logs
+    batch_definition = (
+        ctx.data_sources.add_pandas(name="twinforge")
+        .add_dataframe_asset(name="table")
+        .add_batch_definition_whole_dataframe(name="whole")
+    )
+    suite = ctx.suites.add(gx.ExpectationSuite(name="twinforge_profile", expectations=expectations))
+    definition = ctx.validation_definitions.add(
+        gx.ValidationDefinition(name="twinforge_validation", data=batch_definition, suite=suite)
+    )
+    return list(definition.run(batch_parameters={"dataframe": pdf}, result_format="SUMMARY").results)
+
+
+def _group_results(results: Iterable) -> dict[str, GroupOutcome]:
+    by_group: dict[str, list] = {g: [] for g in GROUPS}
+    for r in results:
+        by_group[r.expectation_config.meta["group"]].append(r)
+    return {
+        group: GroupOutcome(
+            name=group,
+            success=all(r.success for r in rs),
+            statistics=_statistics(len(rs), sum(bool(r.success) for r in rs)),
+            failed=[_describe_failure(r) for r in rs if not r.success],
+        )
+        for group, rs in by_group.items()
+    }
+
+
+def _describe_failure(r) -> dict[str, Any]:
+    """A short JSON-safe account of one failed expectation (values of the validated table)."""
+    config, result = r.expectation_config, r.result or {}
+    out: dict[str, Any] = {"expectation": config.type, "column": config.kwargs.get("column")}
+    if "observed_value" in result:
+        out["observed_value"] = _json_value(result["observed_value"])
+    if "unexpected_count" in result:
+        out["unexpected_count"] = int(result["unexpected_count"])
+        out["unexpected_percent"] = _json_scalar(result.get("unexpected_percent"))
+    values = [v for v in (result.get("partial_unexpected_list") or []) if v is not None]
+    if values:
+        out["unexpected_values"] = [_json_scalar(v) for v in _distinct(values)[:MAX_UNEXPECTED_VALUES]]
+    if result.get("details"):
+        out["details"] = _json_value(result["details"])
+    info = r.exception_info or {}
+    if isinstance(info, dict) and info.get("raised_exception"):
+        out["exception"] = str(info.get("exception_message"))
+    return out
+
+
+def _distinct(values: list) -> list:
+    seen, out = set(), []
+    for v in values:
+        key = repr(v)
+        if key not in seen:
+            seen.add(key)
+            out.append(v)
+    return out
+
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {str(k): _json_value(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, set)):
+        return [_json_value(x) for x in v]
+    return _json_scalar(v)
