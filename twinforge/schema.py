@@ -89,12 +89,15 @@ def infer_column_kind(series: pl.Series) -> ColumnKind:
     if dtype.is_temporal():
         return ColumnKind.DATETIME
     if dtype in (pl.String, pl.Categorical, pl.Enum):
-        non_null = series.drop_nulls()
-        n_unique = non_null.n_unique()
-        if n_unique <= CATEGORICAL_MAX_LEVELS or n_unique <= CATEGORICAL_MAX_SHARE * max(non_null.len(), 1):
-            return ColumnKind.CATEGORICAL
-        return ColumnKind.TEXT
+        return ColumnKind.CATEGORICAL if is_low_cardinality(series) else ColumnKind.TEXT
     return ColumnKind.TEXT
+
+
+def is_low_cardinality(series: pl.Series) -> bool:
+    """Whether a string column has few enough distinct values to be modelled as categorical."""
+    non_null = series.drop_nulls()
+    n_unique = non_null.n_unique()
+    return n_unique <= CATEGORICAL_MAX_LEVELS or n_unique <= CATEGORICAL_MAX_SHARE * max(non_null.len(), 1)
 
 
 def infer_schema(

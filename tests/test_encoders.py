@@ -1,0 +1,261 @@
+import json
+from datetime import date, datetime, timezone
+
+import numpy as np
+import polars as pl
+import pytest
+from scipy import stats as scipy_stats
+
+from twinforge.encoders import RARE_PLACEHOLDER, TableEncoder, boolean, categorical, numeric
+from twinforge.encoders import datetime as datetime_encoder
+from twinforge.schema import ColumnKind, ColumnSchema, infer_schema
+
+
+def column_of(series: pl.Series, kind: ColumnKind) -> ColumnSchema:
+    return ColumnSchema(name=series.name, kind=kind, dtype=str(series.dtype), nullable=series.null_count() > 0)
+
+
+def round_trip(module, series: pl.Series, kind: ColumnKind, seed: int = 0):
+    column = column_of(series, kind)
+    stats = module.analyze(series, column)
+    json.dumps(stats)  # plain JSON, no numpy types
+    u = module.to_uniform(series, stats, np.random.default_rng(seed))
+    return stats, u, module.from_uniform(u, stats, column)
+
+
+def assert_uniform(u: np.ndarray) -> None:
+    u = u[~np.isnan(u)]
+    assert u.min() >= 0.0 and u.max() <= 1.0
+    assert scipy_stats.kstest(u, "uniform").statistic < 0.03
+
+
+# --- numeric ---
+
+
+def test_integers_with_nulls_round_trip_exactly():
+    rng = np.random.default_rng(1)
+    values = [None if rng.random() < 0.1 else int(v) for v in rng.integers(-50, 5000, 3000)]
+    series = pl.Series("count", values, dtype=pl.Int64)
+    stats, u, decoded = round_trip(numeric, series, ColumnKind.INTEGER)
+    assert stats["integer"] and stats["null_share"] == pytest.approx(series.null_count() / 3000)
+    assert np.array_equal(np.isnan(u), series.is_null().to_numpy())
+    assert_uniform(u)
+    assert decoded.dtype == pl.Int64 and decoded.to_list() == series.to_list()
+
+
+def test_floats_round_trip_and_keep_their_decimals():
+    rng = np.random.default_rng(2)
+    rounded = pl.Series("tat", np.round(rng.gamma(2.0, 3.0, 4000), 1)).scatter([3, 7, 11], None)
+    stats, u, decoded = round_trip(numeric, rounded, ColumnKind.FLOAT)
+    assert stats["decimals"] == 1 and len(stats["quantiles"]) == numeric.QUANTILE_GRID_SIZE
+    assert decoded.dtype == pl.Float64 and decoded.to_list() == rounded.to_list()
+
+    continuous = pl.Series("x", rng.normal(0, 1, 5000))
+    stats, u, decoded = round_trip(numeric, continuous, ColumnKind.FLOAT)
+    assert stats["decimals"] is None
+    assert_uniform(u)
+    np.testing.assert_allclose(decoded.to_numpy(), continuous.to_numpy(), rtol=0, atol=1e-9)
+
+
+def test_point_mass_is_spread_uniformly_and_decoded_exactly():
+    # ct_result-like: 90% of the values are exactly 45, the rest continuous below it.
+    rng = np.random.default_rng(3)
+    values = np.where(rng.random(10_000) < 0.9, 45.0, np.round(rng.uniform(15, 40, 10_000), 2))
+    series = pl.Series("ct", values)
+    _, u, decoded = round_trip(numeric, series, ColumnKind.FLOAT)
+    assert_uniform(u)
+    assert decoded.to_list() == series.to_list()
+    # Any uniform in the mass's stretch decodes to the mass.
+    column = column_of(series, ColumnKind.FLOAT)
+    stats = numeric.analyze(series, column)
+    assert numeric.from_uniform(np.array([0.2, 0.5, 0.99]), stats, column).to_list() == [45.0, 45.0, 45.0]
+
+
+def test_numeric_decode_stays_in_range_rounds_integers_and_keeps_dtype():
+    series = pl.Series("n", [3, 5, 8, 13, 21], dtype=pl.Int32)
+    column = column_of(series, ColumnKind.INTEGER)
+    stats = numeric.analyze(series, column)
+    decoded = numeric.from_uniform(np.linspace(0, 1, 101), stats, column)
+    assert decoded.dtype == pl.Int32
+    assert decoded.min() == 3 and decoded.max() == 21
+    assert numeric.from_uniform(np.array([np.nan, 0.5]), stats, column).to_list() == [None, 8]
+
+
+def test_float_nan_counts_as_missing():
+    series = pl.Series("f", [1.0, float("nan"), 2.0, None])
+    stats, u, decoded = round_trip(numeric, series, ColumnKind.FLOAT)
+    assert stats["null_share"] == 0.5
+    assert decoded.to_list() == [1.0, None, 2.0, None]
+
+
+# --- categorical ---
+
+
+def test_categories_round_trip_and_rare_ones_become_placeholder():
+    values = ["a"] * 60 + ["b"] * 30 + ["c"] * 8 + ["jane doe"] + ["x-42"] + [None] * 5
+    series = pl.Series("cat", values)
+    stats, u, decoded = round_trip(categorical, series, ColumnKind.CATEGORICAL)
+    assert stats["categories"] == ["a", "b", "c"] and stats["counts"] == [60, 30, 8]
+    assert stats["rare"]["suppressed_count"] == 2
+    # Values seen fewer than rare_min_count times are never stored.
+    assert "jane doe" not in json.dumps(stats) and "x-42" not in json.dumps(stats)
+    expected = [RARE_PLACEHOLDER if v in ("jane doe", "x-42") else v for v in values]
+    assert decoded.dtype == pl.String and decoded.to_list() == expected
+
+
+def test_category_intervals_make_uniforms_and_keep_shares():
+    rng = np.random.default_rng(4)
+    series = pl.Series("c", rng.choice(["x", "y", "z"], 20_000, p=[0.6, 0.3, 0.1]))
+    _, u, decoded = round_trip(categorical, series, ColumnKind.CATEGORICAL)
+    assert_uniform(u)
+    assert decoded.to_list() == series.to_list()
+
+
+def test_high_cardinality_is_capped_and_overflow_decodes_proportionally():
+    levels = [f"level{i:04d}" for i in range(5000)]
+    series = pl.Series("code", levels * 6)  # every level seen 6 times: frequent enough to keep
+    stats, u, decoded = round_trip(categorical, series, ColumnKind.CATEGORICAL)
+    assert len(stats["categories"]) == categorical.DEFAULT_MAX_CATEGORIES
+    assert len(stats["rare"]["categories"]) == 5000 - categorical.DEFAULT_MAX_CATEGORIES
+    kept = series.is_in(stats["categories"])
+    assert decoded.filter(kept).to_list() == series.filter(kept).to_list()
+    overflow = decoded.filter(~kept)
+    assert overflow.is_in(stats["rare"]["categories"]).all()
+    assert overflow.n_unique() > 2000  # spread over the stored levels, not collapsed into one
+
+
+def test_values_seen_once_are_all_suppressed():
+    series = pl.Series("name", [f"person {i}" for i in range(5000)])
+    stats, _, decoded = round_trip(categorical, series, ColumnKind.TEXT)
+    assert stats["categories"] == [] and stats["rare"] == {"categories": [], "counts": [], "suppressed_count": 5000}
+    assert decoded.unique().to_list() == [RARE_PLACEHOLDER]
+
+
+def test_categorical_restores_categorical_and_numeric_dtypes():
+    cats = pl.Series("c", ["u", "v"] * 10, dtype=pl.Categorical)
+    assert round_trip(categorical, cats, ColumnKind.CATEGORICAL)[2].dtype == pl.Categorical
+    codes = pl.Series("code", [10, 20, 30] * 5 + [99])
+    decoded = round_trip(categorical, codes, ColumnKind.CATEGORICAL)[2]
+    assert decoded.dtype == pl.Int64 and decoded.to_list() == [10, 20, 30] * 5 + [None]  # 99 was rare
+
+
+# --- boolean ---
+
+
+def test_zero_one_integers_come_back_as_integers():
+    series = pl.Series("flag", [0, 1, 1, None, 0, 0, 1, 0] * 50, dtype=pl.Int64)
+    stats, u, decoded = round_trip(boolean, series, ColumnKind.BOOLEAN)
+    assert stats["true_share"] == pytest.approx(3 / 7)
+    assert decoded.dtype == pl.Int64 and decoded.to_list() == series.to_list()
+
+
+def test_true_booleans_round_trip_and_others_are_refused():
+    series = pl.Series("b", [True, False, None, True] * 25)
+    stats, u, decoded = round_trip(boolean, series, ColumnKind.BOOLEAN)
+    assert decoded.dtype == pl.Boolean and decoded.to_list() == series.to_list()
+    all_true = pl.Series("t", [True] * 10)
+    assert round_trip(boolean, all_true, ColumnKind.BOOLEAN)[2].to_list() == [True] * 10
+    float_flags = pl.Series("f", [0.0, 1.0, None, 1.0])
+    decoded = round_trip(boolean, float_flags, ColumnKind.BOOLEAN)[2]
+    assert decoded.dtype == pl.Float64 and decoded.to_list() == float_flags.to_list()
+    with pytest.raises(ValueError, match="'level'.*categorical"):
+        boolean.analyze(pl.Series("level", [0, 1, 2]), column_of(pl.Series("level", [0, 1, 2]), ColumnKind.BOOLEAN))
+
+
+# --- datetime ---
+
+
+def test_timezone_aware_millisecond_datetimes_round_trip():
+    base = datetime(2021, 3, 28, 0, 30, tzinfo=timezone.utc)  # spans a DST change in Paris
+    millis = int(base.timestamp() * 1000) + np.random.default_rng(5).integers(0, 10 * 86_400_000, 1000)
+    series = (
+        pl.Series("ts", millis).cast(pl.Datetime("ms")).dt.replace_time_zone("UTC").dt.convert_time_zone("Europe/Paris")
+    ).scatter([0, 10], None)
+    stats, u, decoded = round_trip(datetime_encoder, series, ColumnKind.DATETIME)
+    assert stats["temporal"] == {"type": "Datetime", "time_unit": "ms", "time_zone": "Europe/Paris"}
+    assert decoded.dtype == pl.Datetime("ms", "Europe/Paris")
+    assert decoded.to_list() == series.to_list()
+
+
+def test_datetimes_keep_the_step_they_were_recorded_at():
+    days = pl.datetime_range(datetime(2020, 1, 1), datetime(2020, 3, 1), "1d", eager=True).cast(pl.Datetime("ns"))
+    minutes = pl.datetime_range(datetime(2020, 1, 1), datetime(2020, 1, 2), "1m", eager=True).cast(pl.Datetime("ms"))
+    for series, step in [(days, "1d"), (minutes, "1m")]:
+        column = column_of(series, ColumnKind.DATETIME)
+        stats = datetime_encoder.analyze(series, column)
+        decoded = datetime_encoder.from_uniform(np.random.default_rng(0).random(500), stats, column)
+        assert decoded.dtype == series.dtype
+        assert decoded.n_unique() > 20 and decoded.equals(decoded.dt.truncate(step))
+
+
+def test_dates_round_trip():
+    series = pl.Series("day", [date(2020, 1, 1), date(2020, 2, 29), None, date(1999, 12, 31)] * 10)
+    _, _, decoded = round_trip(datetime_encoder, series, ColumnKind.DATETIME)
+    assert decoded.dtype == pl.Date and decoded.to_list() == series.to_list()
+
+
+def test_a_kind_that_does_not_fit_the_dtype_is_named():
+    text = pl.Series("amount", ["12", "x"])
+    with pytest.raises(ValueError, match="'amount' is marked integer but has dtype String"):
+        numeric.analyze(text, column_of(text, ColumnKind.INTEGER))
+    with pytest.raises(ValueError, match="'amount' has dtype String, not a date"):
+        datetime_encoder.analyze(text, column_of(text, ColumnKind.DATETIME))
+
+
+# --- the whole table ---
+
+
+@pytest.fixture
+def mixed_table() -> pl.DataFrame:
+    rng = np.random.default_rng(6)
+    n = 3000
+    return pl.DataFrame(
+        {
+            "patient_id": np.arange(n),
+            "age": rng.integers(0, 100, n),
+            "ct": pl.Series(rng.normal(30, 5, n)).scatter(np.arange(0, n, 7), None),
+            "ward": rng.choice(["a", "b", "c"], n),
+            "note": [f"free text {i}" for i in range(n)],
+            "positive": rng.random(n) < 0.3,
+            "drive_thru": rng.integers(0, 2, n),
+            "seen": pl.Series(rng.integers(1_600_000_000_000, 1_700_000_000_000, n)).cast(pl.Datetime("ms", "UTC")),
+        }
+    )
+
+
+def test_table_encoder_round_trips_a_mixed_table(mixed_table):
+    schema = infer_schema(mixed_table, identifiers=["patient_id"])
+    encoder = TableEncoder.fit(mixed_table, schema)
+    assert encoder.skipped_columns.keys() == {"note"} and "free text" in encoder.skipped_columns["note"]
+    assert encoder.output_columns == ["age", "ct", "ward", "positive", "drive_thru", "seen"]
+    assert encoder.uniform_columns == ["age", "ct", "ct.is_null", "ward", "positive", "drive_thru", "seen"]
+
+    u = encoder.to_uniform(mixed_table, np.random.default_rng(0))
+    assert u.shape == (3000, 7) and not np.isnan(u).any()
+    assert_uniform(u[:, encoder.uniform_columns.index("ct.is_null")])
+    decoded = encoder.from_uniform(u)
+    expected = mixed_table.select(encoder.output_columns)
+    assert decoded.schema == expected.schema
+    assert decoded.drop("ct").equals(expected.drop("ct"))
+    np.testing.assert_allclose(decoded["ct"].to_numpy(), expected["ct"].to_numpy(), atol=1e-9)
+
+    # Observed-only mode leaves NaN where the value is null.
+    observed = encoder.to_uniform(mixed_table, np.random.default_rng(0), fill_missing=False)
+    assert np.array_equal(np.isnan(observed[:, 1]), mixed_table["ct"].is_null().to_numpy())
+
+
+def test_table_encoder_survives_json(mixed_table):
+    encoder = TableEncoder.fit(mixed_table, infer_schema(mixed_table, identifiers=["patient_id"]))
+    restored = TableEncoder.from_dict(json.loads(json.dumps(encoder.to_dict())))
+    u = np.random.default_rng(1).random((50, len(encoder.uniform_columns)))
+    assert restored.from_uniform(u).equals(encoder.from_uniform(u))
+    with pytest.raises(ValueError, match="7 columns"):
+        encoder.from_uniform(u[:, :3])
+
+
+def test_table_encoder_decodes_an_all_null_column():
+    df = pl.DataFrame({"x": [1.0, 2.0, 3.0], "empty": pl.Series([None, None, None], dtype=pl.Int64)})
+    encoder = TableEncoder.fit(df, infer_schema(df))
+    assert encoder.uniform_columns == ["x", "empty.is_null"]
+    decoded = encoder.from_uniform(np.full((4, 2), 0.5))
+    assert decoded["empty"].dtype == pl.Int64 and decoded["empty"].null_count() == 4

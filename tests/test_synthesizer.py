@@ -1,0 +1,117 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+
+from twinforge import Synthesizer
+from twinforge.encoders import RARE_PLACEHOLDER
+from twinforge.schema import ColumnKind, infer_schema
+
+COVID = Path(__file__).resolve().parents[1] / "data" / "covid_testing.csv.gz"
+
+
+@pytest.fixture
+def patients() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    n = 1500
+    return pd.DataFrame(
+        {
+            "patient_id": np.arange(n),
+            "age": rng.integers(18, 90, n),
+            "weight": pd.array(np.where(rng.random(n) < 0.1, None, rng.integers(40, 120, n)), dtype="Int64"),
+            "ward": pd.Categorical(rng.choice(["north", "south"], n)),
+            "smoker": rng.random(n) < 0.25,
+            "admitted": pd.to_datetime("2022-01-01", utc=True) + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
+        }
+    )
+
+
+def test_pandas_in_pandas_out(patients):
+    synth = Synthesizer(seed=1).fit(patients, identifiers=["patient_id"])
+    twin = synth.sample(300)
+    assert isinstance(twin, pd.DataFrame) and len(twin) == 300
+    assert list(twin.columns) == ["age", "weight", "ward", "smoker", "admitted"]  # no identifier
+    assert twin.dtypes.to_dict() == patients.drop(columns="patient_id").dtypes.to_dict()
+    assert set(twin["ward"].cat.categories) == {"north", "south"}
+    assert twin["weight"].isna().any()
+    assert synth.schema["patient_id"].kind is ColumnKind.IDENTIFIER
+
+
+def test_polars_in_polars_out_and_seeds(patients):
+    df = pl.from_pandas(patients)
+    synth = Synthesizer(model="copula", seed=3).fit(df)
+    assert isinstance(synth.sample(10), pl.DataFrame)
+    assert synth.sample(200).equals(synth.sample(200, seed=3))
+    assert not synth.sample(200, seed=4).equals(synth.sample(200, seed=3))
+
+
+def test_save_and_load_keep_samples_and_frame_type(patients, tmp_path):
+    synth = Synthesizer(seed=2).fit(patients, identifiers=["patient_id"])
+    synth.save(tmp_path / "twin")
+    loaded = Synthesizer.load(tmp_path / "twin")
+    assert loaded.model == "copula" and loaded.schema == synth.schema
+    pd.testing.assert_frame_equal(loaded.sample(100, seed=5), synth.sample(100, seed=5))
+
+
+def test_given_schema_and_identifiers_combine(patients):
+    df = pl.from_pandas(patients)
+    schema = infer_schema(df, overrides={"age": ColumnKind.CATEGORICAL})
+    synth = Synthesizer().fit(df, schema=schema, identifiers=["patient_id"])
+    assert synth.schema["age"].kind is ColumnKind.CATEGORICAL
+    assert "patient_id" not in synth.sample(5).columns
+    with pytest.raises(KeyError, match="nope"):
+        Synthesizer().fit(df, schema=schema, identifiers=["nope"])
+
+
+def test_skipped_columns_are_reported():
+    df = pl.DataFrame({"x": np.arange(3000) % 17, "comment": [f"comment number {i}" for i in range(3000)]})
+    synth = Synthesizer().fit(df)
+    assert list(synth.skipped_columns) == ["comment"]
+    assert synth.sample(5).columns == ["x"]
+
+
+def test_clear_errors(patients):
+    with pytest.raises(RuntimeError, match="not fitted"):
+        Synthesizer().sample(10)
+    with pytest.raises(ValueError, match="unknown generator model 'vae'.*copula"):
+        Synthesizer(model="vae")
+    with pytest.raises(ValueError, match="empty table"):
+        Synthesizer().fit(patients.iloc[:0])
+    with pytest.raises(TypeError, match="pandas or polars"):
+        Synthesizer().fit([[1, 2], [3, 4]])
+    with pytest.raises(ValueError, match="nothing to learn"):
+        Synthesizer().fit(patients[["patient_id"]], identifiers=["patient_id"])
+    synth = Synthesizer().fit(patients)
+    with pytest.raises(ValueError, match="positive integer"):
+        synth.sample(0)
+
+
+def test_importing_twinforge_stays_light():
+    code = "import sys, twinforge; assert 'torch' not in sys.modules and 'polars' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_covid_testing_twin():
+    real = pl.read_csv(COVID).drop("fake_first_name", "fake_last_name")
+    synth = Synthesizer(seed=0).fit(real, identifiers=["rownames", "subject_id"])
+    twin = synth.sample(2000)
+
+    expected_columns = [c for c in real.columns if c not in ("rownames", "subject_id")]
+    assert twin.columns == expected_columns and twin.height == 2000
+    assert twin.schema == real.select(expected_columns).schema
+    for name in ("gender", "result", "demo_group", "payor_group", "patient_class", "clinic_name"):
+        counts = real[name].drop_nulls().value_counts()
+        frequent = set(counts.filter(pl.col("count") >= 5)[name])
+        seen = set(twin[name].drop_nulls())
+        assert seen <= frequent | {RARE_PLACEHOLDER}, name  # nothing invented, rare levels masked
+        if name in ("gender", "result", "payor_group"):
+            assert seen == frequent, name
+    assert set(twin["drive_thru_ind"].unique()) == {0, 1}
+    real_null_share = real["ct_result"].null_count() / real.height
+    assert twin["ct_result"].null_count() / 2000 == pytest.approx(real_null_share, abs=0.01)
+    assert (twin["ct_result"] == 45).mean() == pytest.approx((real["ct_result"] == 45).mean(), abs=0.03)
+    assert twin["age"].min() >= real["age"].min() and twin["age"].max() <= real["age"].max()

@@ -1,0 +1,126 @@
+"""Categorical columns (ColumnKind.CATEGORICAL, and TEXT when low-cardinality).
+
+Categories are kept verbatim only when seen at least ``rare_min_count`` times
+(a value seen once or twice is often identifying) and only up to
+``max_categories`` levels, most frequent first. Everything else shares one
+*rare bucket*:
+
+* levels over the cap that are still frequent enough are stored with their
+  counts and decoded in proportion to them;
+* levels under ``rare_min_count`` are never stored: they decode to the
+  placeholder ``"_RARE_"`` (or to null when the column is not a string column).
+
+The uniform representation gives each modelled level (and the rare bucket) an
+interval as wide as its frequency, most frequent first, and encodes a value as
+a uniform draw inside its interval.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from twinforge.encoders.common import (
+    indices_to_uniform,
+    interval_edges,
+    null_share,
+    position_in_interval,
+    simple_dtype,
+    uniform_to_indices,
+)
+from twinforge.schema import ColumnSchema
+
+RARE_PLACEHOLDER = "_RARE_"
+DEFAULT_RARE_MIN_COUNT = 5
+DEFAULT_MAX_CATEGORIES = 2000
+
+
+def analyze(
+    series: pl.Series,
+    column: ColumnSchema,
+    rare_min_count: int = DEFAULT_RARE_MIN_COUNT,
+    max_categories: int = DEFAULT_MAX_CATEGORIES,
+) -> dict[str, Any]:
+    counts = (
+        series.cast(pl.String)
+        .alias("value")
+        .drop_nulls()
+        .value_counts(name="count")
+        .sort(["count", "value"], descending=[True, False])  # ties broken by value: deterministic
+    )
+    values, frequencies = counts.get_column("value").to_list(), counts.get_column("count").to_list()
+    frequent = sum(1 for c in frequencies if c >= rare_min_count)
+    kept = min(frequent, max_categories)
+    return {
+        "null_share": null_share(series),
+        "dtype": str(series.dtype),
+        "categories": values[:kept],
+        "counts": [int(c) for c in frequencies[:kept]],
+        "rare": {
+            "categories": values[kept:frequent],
+            "counts": [int(c) for c in frequencies[kept:frequent]],
+            "suppressed_count": int(sum(frequencies[frequent:])),
+        },
+    }
+
+
+def to_uniform(series: pl.Series, stats: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+    """Map values into (0, 1); nulls give NaN. Values not among the modelled levels go to the rare bucket."""
+    u = np.full(series.len(), np.nan)
+    present = series.is_not_null().to_numpy()
+    if not present.any():
+        return u
+    rare_index = len(stats["categories"])
+    indices = (
+        series.filter(series.is_not_null())
+        .cast(pl.String)
+        .replace_strict(stats["categories"], list(range(rare_index)), default=rare_index, return_dtype=pl.Int64)
+        .to_numpy()
+    )
+    u[present] = indices_to_uniform(indices, _edges(stats), rng)
+    return u
+
+
+def from_uniform(u: np.ndarray, stats: dict[str, Any], column: ColumnSchema) -> pl.Series:
+    """Map uniforms back to categories of the original dtype; NaN gives null."""
+    u = np.asarray(u, dtype=np.float64)
+    missing = np.isnan(u)
+    edges = _edges(stats)
+    indices = uniform_to_indices(np.where(missing, 0.0, u), edges)
+
+    # Levels in decoding order: modelled levels, the rare bucket's stored levels, the placeholder.
+    rare = stats["rare"]
+    levels = [*stats["categories"], *rare["categories"], RARE_PLACEHOLDER]
+    rare_index = len(stats["categories"])
+    rare_weights = [*rare["counts"], rare["suppressed_count"]]
+    in_rare = (indices == rare_index) & ~missing
+    if in_rare.any() and sum(rare_weights) > 0:
+        # The position inside the rare bucket's interval picks a level in proportion to its count.
+        position = position_in_interval(u[in_rare], indices[in_rare], edges)
+        choice = uniform_to_indices(position, interval_edges(rare_weights))
+        indices[in_rare] = rare_index + choice
+
+    indices = pl.Series(np.where(missing, -1, indices)).replace(-1, None).cast(pl.UInt32)
+    decoded = pl.Series(column.name, levels, dtype=pl.String).gather(indices)
+    return _restore_dtype(decoded, stats["dtype"])
+
+
+def _edges(stats: dict[str, Any]) -> np.ndarray:
+    rare = stats["rare"]
+    rare_count = sum(rare["counts"]) + rare["suppressed_count"]
+    counts = [*stats["counts"], rare_count]
+    if sum(counts) == 0:  # nothing but nulls seen: any draw is the (empty) rare bucket
+        counts[-1] = 1
+    return interval_edges(counts)
+
+
+def _restore_dtype(decoded: pl.Series, dtype_name: str) -> pl.Series:
+    """Cast back to the original dtype where a string can say it (strings, categoricals, numbers)."""
+    if dtype_name == "Categorical":
+        return decoded.cast(pl.Categorical)
+    dtype = simple_dtype(dtype_name)
+    if dtype is not None and dtype.is_numeric():
+        return decoded.cast(dtype, strict=False)  # the placeholder becomes null here
+    return decoded  # String, and types a string cannot be cast back to (Enum, dates): stay String

@@ -1,0 +1,117 @@
+"""Numeric columns (ColumnKind.INTEGER and FLOAT).
+
+The uniform representation is the column's empirical CDF, stored as a grid of
+quantiles and interpolated linearly between them. Values sitting on a point
+mass (many equal values, e.g. ``ct_result == 45``) get a random position
+inside the mass so the encoded column stays uniform; decoding maps that whole
+stretch back to the one value.
+
+Decoding never leaves the range seen in training, rounds to the number of
+decimals the data used (integers to whole numbers), and restores the dtype.
+NaN and infinite floats are treated as missing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from twinforge.encoders.common import float_values, series_from_floats, simple_dtype
+from twinforge.schema import ColumnKind, ColumnSchema
+
+QUANTILE_GRID_SIZE = 1001
+# Decimal places tried when learning how values are rounded; above this, don't round.
+MAX_DECIMALS = 6
+
+
+def analyze(series: pl.Series, column: ColumnSchema) -> dict[str, Any]:
+    if not (series.dtype.is_numeric() or series.dtype == pl.Null):
+        raise ValueError(f"column {column.name!r} is marked {column.kind.value} but has dtype {series.dtype}")
+    values = float_values(series)
+    integer = series.dtype.is_integer() or column.kind is ColumnKind.INTEGER
+    stats = quantile_stats(values[np.isfinite(values)], integer=integer)
+    return {"null_share": _missing_share(values), "dtype": str(series.dtype), **stats}
+
+
+def to_uniform(series: pl.Series, stats: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+    """Map values into (0, 1); nulls give NaN."""
+    return values_to_uniform(float_values(series), stats, rng)
+
+
+def from_uniform(u: np.ndarray, stats: dict[str, Any], column: ColumnSchema) -> pl.Series:
+    """Map uniforms back to values of the original dtype; NaN gives null."""
+    values = series_from_floats(column.name, uniform_to_values(u, stats))
+    dtype = simple_dtype(stats["dtype"]) or (pl.Int64 if stats["integer"] else pl.Float64)
+    return values.cast(dtype)
+
+
+# --- the empirical-CDF representation, shared with the datetime encoder ---
+
+
+def quantile_stats(values: np.ndarray, integer: bool) -> dict[str, Any]:
+    """Range, rounding and quantile grid of finite ``values``."""
+    if values.size == 0:
+        return {"integer": integer, "decimals": 0 if integer else None, "min": None, "max": None, "quantiles": []}
+    grid_size = min(QUANTILE_GRID_SIZE, max(values.size, 2))
+    quantiles = np.quantile(values, np.linspace(0.0, 1.0, grid_size))
+    decimals = 0 if integer else _decimals_used(values)
+    return {
+        "integer": integer or decimals == 0,
+        "decimals": decimals,
+        "min": float(values.min()),
+        "max": float(values.max()),
+        "quantiles": [float(q) for q in quantiles],
+    }
+
+
+def values_to_uniform(values: np.ndarray, stats: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+    u = np.full(values.shape, np.nan)
+    quantiles = np.asarray(stats["quantiles"], dtype=np.float64)
+    finite = np.isfinite(values)
+    if quantiles.size == 0 or not finite.any():
+        return u
+    probs = np.linspace(0.0, 1.0, quantiles.size)
+    x = np.clip(values[finite], quantiles[0], quantiles[-1])
+    first = np.searchsorted(quantiles, x, side="left")  # first grid point >= x
+    after = np.searchsorted(quantiles, x, side="right")  # first grid point > x
+    on_grid = after > first
+    encoded = np.empty(x.shape)
+    # On the grid (possibly a run of equal quantiles = a point mass): random position in the run.
+    low, high = probs[first[on_grid]], probs[after[on_grid] - 1]
+    encoded[on_grid] = low + rng.random(int(on_grid.sum())) * (high - low)
+    # Between two distinct grid points: linear interpolation of the CDF.
+    right = first[~on_grid]
+    left = right - 1
+    fraction = (x[~on_grid] - quantiles[left]) / (quantiles[right] - quantiles[left])
+    encoded[~on_grid] = probs[left] + fraction * (probs[right] - probs[left])
+    u[finite] = encoded
+    return u
+
+
+def uniform_to_values(u: np.ndarray, stats: dict[str, Any]) -> np.ndarray:
+    """Inverse CDF: float values, NaN where ``u`` is NaN or nothing was seen in training."""
+    u = np.asarray(u, dtype=np.float64)
+    quantiles = np.asarray(stats["quantiles"], dtype=np.float64)
+    if quantiles.size == 0:
+        return np.full(u.shape, np.nan)
+    values = np.interp(u, np.linspace(0.0, 1.0, quantiles.size), quantiles)
+    if stats["decimals"] is not None:
+        values = np.round(values, stats["decimals"])
+    values = np.clip(values, stats["min"], stats["max"])
+    values[np.isnan(u)] = np.nan
+    return values
+
+
+def _decimals_used(values: np.ndarray) -> int | None:
+    """Fewest decimal places that reproduce every value, or None if more than MAX_DECIMALS."""
+    scale = np.maximum(np.abs(values), 1.0)
+    for decimals in range(MAX_DECIMALS + 1):
+        if np.all(np.abs(np.round(values, decimals) - values) <= 1e-9 * scale):
+            return decimals
+    return None
+
+
+def _missing_share(values: np.ndarray) -> float:
+    return float(np.count_nonzero(~np.isfinite(values)) / values.size) if values.size else 0.0

@@ -1,0 +1,61 @@
+"""Synthetic data generators and the registry that names them.
+
+``create_generator("copula", seed=0)`` builds one by name; a new model class
+becomes available with ``register_generator``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from twinforge.generators.base import Generator, load_generator
+
+_REGISTRY: dict[str, type[Generator]] = {}
+
+
+def register_generator(cls: type[Generator]) -> type[Generator]:
+    """Make ``cls`` available under ``cls.name`` (usable as a class decorator)."""
+    name = getattr(cls, "name", None)
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"{cls.__name__} needs a non-empty string class attribute 'name' to be registered")
+    registered = _REGISTRY.get(name)
+    if registered is not None and registered is not cls:
+        raise ValueError(f"generator name {name!r} is already taken by {registered.__module__}.{registered.__name__}")
+    _REGISTRY[name] = cls
+    return cls
+
+
+def available_generators() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def generator_class(name: str, source: str | Path | None = None) -> type[Generator]:
+    """The class registered as ``name``; ``source`` (e.g. a model file) is named in the error."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        origin = f" (named in {source})" if source is not None else ""
+        raise ValueError(
+            f"unknown generator model {name!r}{origin}; available: {', '.join(available_generators())}"
+        ) from None
+
+
+def create_generator(name: str, **params: Any) -> Generator:
+    return generator_class(name)(**params)
+
+
+# Registered here rather than in the model modules, so they need no import of this package.
+from twinforge.generators.copula import GaussianCopulaGenerator  # noqa: E402
+
+register_generator(GaussianCopulaGenerator)
+
+__all__ = [
+    "GaussianCopulaGenerator",
+    "Generator",
+    "available_generators",
+    "create_generator",
+    "generator_class",
+    "load_generator",
+    "register_generator",
+]

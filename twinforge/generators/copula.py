@@ -1,0 +1,122 @@
+"""Gaussian copula: the baseline generator.
+
+Each column becomes uniform through its own encoder (empirical CDF, frequency
+intervals, null indicators), the uniforms become normal scores, and the model
+is their correlation matrix. Sampling draws correlated normals ``z = L @ eps``
+(``L`` the Cholesky factor), maps them back with ``u = Phi(z)`` and decodes.
+Marginals are reproduced by construction; dependence is captured up to what a
+correlation matrix of normal scores can express.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import numpy as np
+import polars as pl
+import torch
+from torch import nn
+
+from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
+from twinforge.generators.base import Generator
+
+# Uniforms are kept this far from 0 and 1 so normal scores stay finite (|z| <= ~7.9).
+UNIFORM_CLIP = 1e-15
+# Smallest eigenvalue allowed in the correlation matrix: keeps it positive definite.
+EIGENVALUE_FLOOR = 1e-6
+# Pairs of columns observed together fewer times than this get correlation 0.
+MIN_PAIRED_ROWS = 3
+
+
+class GaussianCopula(nn.Module):
+    """The learned state: a correlation matrix and its Cholesky factor, kept as buffers."""
+
+    def __init__(self, dimension: int):
+        super().__init__()
+        self.register_buffer("correlation", torch.eye(dimension, dtype=torch.float64))
+        self.register_buffer("cholesky", torch.eye(dimension, dtype=torch.float64))
+
+    @property
+    def dimension(self) -> int:
+        return self.correlation.shape[0]
+
+    def set_correlation(self, correlation: torch.Tensor) -> None:
+        for floor in EIGENVALUE_FLOOR * 10.0 ** np.arange(6):
+            repaired = nearest_correlation(correlation, float(floor))
+            cholesky, info = torch.linalg.cholesky_ex(repaired)
+            if int(info) == 0:
+                break
+            # else rounding left it not quite positive definite: floor harder
+        else:
+            raise ValueError("the estimated correlation matrix cannot be made positive definite")
+        self.correlation.copy_(repaired)
+        self.cholesky.copy_(cholesky)
+
+    def sample_uniforms(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        eps = torch.randn((n, self.dimension), generator=generator, dtype=torch.float64)
+        return torch.special.ndtr(eps @ self.cholesky.T)
+
+
+class GaussianCopulaGenerator(Generator):
+    name = "copula"
+
+    def __init__(self, seed: int = 0, rare_min_count: int = DEFAULT_RARE_MIN_COUNT):
+        super().__init__(seed=seed, rare_min_count=rare_min_count)
+        self.model: GaussianCopula | None = None
+
+    def _fit(self, df: pl.DataFrame) -> dict[str, Any]:
+        rng = np.random.default_rng(self.seed)
+        # NaN where a value is null: correlations use the rows where both columns are observed.
+        u = torch.from_numpy(self.encoder.to_uniform(df, rng, fill_missing=False))
+        scores = torch.special.ndtri(u.clamp(UNIFORM_CLIP, 1.0 - UNIFORM_CLIP))
+        correlation = pairwise_correlation(scores)
+        self.model = GaussianCopula(correlation.shape[0])
+        self.model.set_correlation(correlation)
+        # A small value flags nearly collinear columns (the floor then changed the matrix).
+        return {"min_eigenvalue_before_floor": float(torch.linalg.eigvalsh(correlation).min())}
+
+    def _generate(self, n: int, seed: int, chunk_rows: int) -> Iterator[pl.DataFrame]:
+        generator = torch.Generator().manual_seed(seed)
+        for start in range(0, n, chunk_rows):
+            rows = min(chunk_rows, n - start)
+            yield self.encoder.from_uniform(self.model.sample_uniforms(rows, generator).numpy())
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        return self.model.state_dict()
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        model = GaussianCopula(len(self.encoder.uniform_columns))
+        model.load_state_dict(state)
+        self.model = model
+
+
+def pairwise_correlation(x: torch.Tensor) -> torch.Tensor:
+    """Pearson correlation of the columns of ``x``, each pair over the rows where both are not NaN."""
+    observed = ~torch.isnan(x)
+    both = observed.to(x.dtype)
+    x0 = torch.where(observed, x, torch.zeros_like(x))
+    paired_rows = both.T @ both
+    sums = x0.T @ both  # [i, j]: sum of column i over rows where i and j are observed
+    squares = (x0 * x0).T @ both
+    products = x0.T @ x0
+    safe_rows = paired_rows.clamp(min=1)
+    covariance = products - sums * sums.T / safe_rows
+    variance = squares - sums * sums / safe_rows
+    scale = torch.sqrt(variance.clamp(min=0) * variance.T.clamp(min=0))
+    estimable = (paired_rows >= MIN_PAIRED_ROWS) & (scale > 0)
+    correlation = torch.where(estimable, covariance / scale.clamp(min=1e-300), torch.zeros_like(covariance))
+    correlation = correlation.clamp(-1.0, 1.0)
+    correlation.fill_diagonal_(1.0)
+    return correlation
+
+
+def nearest_correlation(matrix: torch.Tensor, floor: float = EIGENVALUE_FLOOR) -> torch.Tensor:
+    """A positive definite correlation matrix close to ``matrix``: eigenvalues floored, unit diagonal."""
+    if matrix.numel() == 0:
+        return matrix
+    symmetric = (matrix + matrix.T) / 2
+    eigenvalues, eigenvectors = torch.linalg.eigh(symmetric)
+    floored = eigenvectors @ torch.diag(eigenvalues.clamp(min=floor)) @ eigenvectors.T
+    scale = torch.sqrt(torch.diagonal(floored))
+    correlation = floored / scale[:, None] / scale[None, :]
+    return (correlation + correlation.T) / 2

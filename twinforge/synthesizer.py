@@ -1,0 +1,158 @@
+"""The one-object entry point: fit a generator on a table, sample a synthetic twin.
+
+    >>> from twinforge import Synthesizer
+    >>> synth = Synthesizer(model="copula", seed=0).fit(df, identifiers=["patient_id"])
+    >>> twin = synth.sample(1000)
+
+``fit`` takes a pandas or polars DataFrame and ``sample`` answers in the same
+type. The twin has the training table's columns in their order and dtypes,
+except identifier columns and skipped columns (high-cardinality free text,
+unsupported dtypes; see ``skipped_columns``), which are never learned and so
+never generated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Any, Iterable
+
+import polars as pl
+
+from twinforge.generators import Generator, create_generator, load_generator
+from twinforge.schema import ColumnKind, TableSchema, infer_schema
+
+FRAME_FILE = "synthesizer.json"
+
+
+class Synthesizer:
+    def __init__(self, model: str = "copula", seed: int = 0, **params: Any):
+        self._generator = create_generator(model, seed=seed, **params)
+        self._frame = _FrameType.polars()
+
+    @property
+    def generator(self) -> Generator:
+        return self._generator
+
+    @property
+    def model(self) -> str:
+        return self._generator.name
+
+    @property
+    def schema(self) -> TableSchema:
+        self._require_fitted()
+        return self._generator.schema
+
+    @property
+    def skipped_columns(self) -> dict[str, str]:
+        """Columns not learned (and so not generated), with the reason; identifiers are not listed."""
+        self._require_fitted()
+        return dict(self._generator.encoder.skipped_columns)
+
+    def fit(self, data: Any, schema: TableSchema | None = None, identifiers: Iterable[str] = ()) -> "Synthesizer":
+        """Learn ``data`` (pandas or polars); the schema is inferred when not given.
+
+        ``identifiers`` name columns never to learn (ids, keys); they are absent from samples.
+        """
+        frame, df = _FrameType.of(data)
+        if df.height == 0 or df.width == 0:
+            raise ValueError(f"cannot fit on an empty table ({df.height} rows, {df.width} columns)")
+        identifiers = list(identifiers)
+        if schema is None:
+            schema = infer_schema(df, identifiers=identifiers)
+        elif identifiers:
+            schema = _mark_identifiers(schema, identifiers)
+        self._generator.fit(df, schema)
+        self._frame = frame
+        return self
+
+    def sample(self, n: int, seed: int | None = None) -> Any:
+        """``n`` synthetic rows as the frame type given to ``fit``; ``seed=None`` uses the model's seed."""
+        self._require_fitted()
+        return self._frame.convert(self._generator.sample(n, seed=seed))
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model to directory ``path`` (plain JSON + torch state_dict; see ``twinforge.generators.base``)."""
+        self._require_fitted()
+        directory = self._generator.save(path)
+        (directory / FRAME_FILE).write_text(json.dumps(self._frame.to_dict(), indent=1))
+        return directory
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Synthesizer":
+        """Load a directory written by :meth:`save` (or by ``Generator.save``: then samples are polars)."""
+        generator = load_generator(path)
+        synthesizer = cls.__new__(cls)
+        synthesizer._generator = generator
+        frame_file = Path(path) / FRAME_FILE
+        try:
+            frame = json.loads(frame_file.read_text()) if frame_file.is_file() else {"frame": "polars"}
+            synthesizer._frame = _FrameType.from_dict(frame)
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise ValueError(f"{frame_file} is malformed: {error!r}") from error
+        return synthesizer
+
+    def _require_fitted(self) -> None:
+        if not self._generator.is_fitted:
+            raise RuntimeError("the synthesizer is not fitted: call fit() first")
+
+    def __repr__(self) -> str:
+        return f"Synthesizer({self._generator!r})"
+
+
+def _mark_identifiers(schema: TableSchema, identifiers: list[str]) -> TableSchema:
+    unknown = [name for name in identifiers if name not in schema.names]
+    if unknown:
+        raise KeyError(f"identifier columns not in the schema: {unknown}")
+    return TableSchema(
+        columns=tuple(
+            dataclasses.replace(c, kind=ColumnKind.IDENTIFIER) if c.name in identifiers else c for c in schema.columns
+        )
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class _FrameType:
+    """Which DataFrame library the user fitted with, and (for pandas) the column dtypes to give back."""
+
+    library: str
+    pandas_dtypes: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def polars(cls) -> "_FrameType":
+        return cls("polars")
+
+    @classmethod
+    def of(cls, data: Any) -> tuple["_FrameType", pl.DataFrame]:
+        if isinstance(data, pl.DataFrame):
+            return cls.polars(), data
+        if isinstance(data, pl.LazyFrame):
+            return cls.polars(), data.collect()
+        pandas = sys.modules.get("pandas")  # not imported here: a pandas frame means pandas is loaded
+        if pandas is not None and isinstance(data, pandas.DataFrame):
+            if not all(isinstance(name, str) for name in data.columns):
+                raise TypeError("pandas column names must be strings")
+            dtypes = {name: str(dtype) for name, dtype in data.dtypes.items()}
+            return cls("pandas", dtypes), pl.from_pandas(data)
+        raise TypeError(f"expected a pandas or polars DataFrame, got {type(data).__name__}")
+
+    def convert(self, df: pl.DataFrame) -> Any:
+        if self.library == "polars":
+            return df
+        out = df.to_pandas()
+        for name, dtype in self.pandas_dtypes.items():
+            if name in out.columns and str(out[name].dtype) != dtype:
+                try:  # e.g. nullable Int64 that came back as float64 because of nulls
+                    out[name] = out[name].astype(dtype)
+                except (TypeError, ValueError):
+                    pass  # keep what polars gave; the values are right, only the dtype differs
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"frame": self.library, "pandas_dtypes": self.pandas_dtypes}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "_FrameType":
+        return cls(d["frame"], dict(d.get("pandas_dtypes", {})))
