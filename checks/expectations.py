@@ -18,14 +18,17 @@ def check_name(group: str) -> str:
 
 def build_expectation_checks(spec: DatasetSpec) -> dg.AssetChecksDefinition:
     synthetic_key = dg.AssetKey([spec.name, "synthetic"])
+    train_key = dg.AssetKey([spec.name, "train"])
 
     @dg.multi_asset_check(
         name=f"{spec.name}__great_expectations",
         specs=[
-            dg.AssetCheckSpec(check_name(g), asset=synthetic_key, blocking=True, description=d)
+            dg.AssetCheckSpec(
+                check_name(g), asset=synthetic_key, blocking=True, description=d, additional_deps=[train_key]
+            )
             for g, d in EXPECTATION_GROUPS.items()
         ],
-        ins={"synthetic": dg.AssetIn(key=synthetic_key), "train": dg.AssetIn(key=[spec.name, "train"])},
+        ins={"synthetic": dg.AssetIn(key=synthetic_key), "train": dg.AssetIn(key=train_key)},
     )
     def great_expectations(synthetic: pl.DataFrame, train: pl.DataFrame):
         from twinforge.validation import build_expectation_profile, validate_table

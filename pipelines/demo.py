@@ -16,11 +16,17 @@ from twinforge.tracking import CHAMPION_ALIAS, get_alias_version
 from pipelines.factory import DATASETS_DIR
 
 
-def _metadata(result: dg.ExecuteInProcessResult, key: list[str]) -> dict:
-    events = result.asset_materializations_for_node("__".join(key))
+def materialization_metadata(result: dg.ExecuteInProcessResult, key: list[str]) -> dict | None:
+    """Plain metadata of the run's last materialization of ``key``; None if it was not materialized."""
+    wanted = dg.AssetKey(key)
+    events = [e for e in result.get_asset_materialization_events() if e.asset_key == wanted]
     if not events:
-        return {}
-    return {k: getattr(v, "value", v) for k, v in events[-1].metadata.items()}
+        return None
+    return {k: getattr(v, "value", v) for k, v in events[-1].materialization.metadata.items()}
+
+
+def _metadata(result: dg.ExecuteInProcessResult, key: list[str]) -> dict:
+    return materialization_metadata(result, key) or {}
 
 
 def summarize(result: dg.ExecuteInProcessResult, name: str, tracking_uri: str, model_name: str) -> list[str]:

@@ -135,3 +135,17 @@ def test_mostly_null_training_column_gets_no_null_expectation():
     outcome = validate_table(pl.DataFrame({"x": [None] * 100}, schema={"x": pl.Float64}), profile)
     assert outcome["nulls"].statistics["evaluated_expectations"] == 0
     assert outcome.success
+
+
+def test_rare_placeholder_allowed_only_where_rare_categories_were_suppressed():
+    from twinforge.encoders import RARE_PLACEHOLDER
+    from twinforge.schema import infer_schema
+
+    train = pl.DataFrame({"common": ["a", "b"] * 50, "with_rare": ["x"] * 99 + ["only_once"]})
+    profile = build_expectation_profile(train, infer_schema(train))
+    assert RARE_PLACEHOLDER in profile["columns"]["with_rare"]["categories"]
+    assert RARE_PLACEHOLDER not in profile["columns"]["common"]["categories"]
+    synthetic = pl.DataFrame({"common": ["a"] * 10, "with_rare": [RARE_PLACEHOLDER] * 10})
+    assert validate_table(synthetic, profile)["categories"].success
+    bad = synthetic.with_columns(common=pl.lit(RARE_PLACEHOLDER))
+    assert not validate_table(bad, profile)["categories"].success

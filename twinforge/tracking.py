@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -79,7 +80,10 @@ def log_generator(
     from twinforge import mlflow_entry
     from twinforge.mlflow_model import GENERATOR_ARTIFACT
 
-    with tracking(tracking_uri) as mlflow:
+    with tracking(tracking_uri) as mlflow, scratch_dir() as staging:
+        # MLflow stores a folder artifact under the folder's own name: stage it under a fixed one
+        staged = Path(staging) / GENERATOR_ARTIFACT
+        shutil.copytree(generator_dir, staged)
         experiment_id = ensure_experiment(mlflow, experiment, artifact_root)
         with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
             mlflow.set_tags(dict(tags))
@@ -88,7 +92,7 @@ def log_generator(
             info = mlflow.pyfunc.log_model(
                 name="model",
                 python_model=mlflow_entry.__file__,
-                artifacts={GENERATOR_ARTIFACT: str(generator_dir)},
+                artifacts={GENERATOR_ARTIFACT: str(staged)},
                 pip_requirements=_pip_requirements(),
                 registered_model_name=model_name,
             )

@@ -27,6 +27,7 @@ from typing import Any, Iterable, Iterator
 
 import polars as pl
 
+from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT, RARE_PLACEHOLDER
 from twinforge.schema import ColumnKind, TableSchema
 
 PROFILE_VERSION = 1
@@ -76,21 +77,26 @@ def type_family(dtype: pl.DataType) -> str:
     return "other"
 
 
-def build_expectation_profile(df: pl.DataFrame, schema: TableSchema) -> dict:
+def build_expectation_profile(
+    df: pl.DataFrame, schema: TableSchema, *, rare_min_count: int = DEFAULT_RARE_MIN_COUNT
+) -> dict:
     """Profile the modelled columns of ``df`` as plain JSON-serialisable data.
 
     Records per column: kind, type family, null fraction, min/max (numeric and
     datetime columns) and the category set (categorical and boolean columns only).
+    Generators never reproduce a string category seen fewer than ``rare_min_count``
+    times (privacy) but emit ``RARE_PLACEHOLDER`` instead, so that token is allowed
+    in columns that have such categories.
     """
     missing = [c.name for c in schema.modelled() if c.name not in df.columns]
     if missing:
         raise KeyError(f"schema columns missing from the table: {missing}")
     df = _normalise(df.select([c.name for c in schema.modelled()]))
-    columns = {c.name: _profile_column(df.get_column(c.name), c.kind) for c in schema.modelled()}
+    columns = {c.name: _profile_column(df.get_column(c.name), c.kind, rare_min_count) for c in schema.modelled()}
     return {"version": PROFILE_VERSION, "n_rows": df.height, "columns": columns}
 
 
-def _profile_column(s: pl.Series, kind: ColumnKind) -> dict[str, Any]:
+def _profile_column(s: pl.Series, kind: ColumnKind, rare_min_count: int) -> dict[str, Any]:
     family = type_family(s.dtype)
     entry: dict[str, Any] = {"kind": kind.value, "family": family, "null_fraction": _null_fraction(s)}
     if kind in RANGE_KINDS and family in RANGE_FAMILIES:
@@ -100,6 +106,8 @@ def _profile_column(s: pl.Series, kind: ColumnKind) -> dict[str, Any]:
         if values.dtype.is_float():
             values = values.filter(values.is_not_nan())  # NaN is a null to GE, not a category
         entry["categories"] = sorted(_json_scalar(v) for v in values.to_list())
+        if family == "string" and (s.drop_nulls().value_counts()["count"] < rare_min_count).any():
+            entry["categories"].append(RARE_PLACEHOLDER)
     return entry
 
 
