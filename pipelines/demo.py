@@ -58,7 +58,12 @@ def main() -> int:
     with dg.DagsterInstance.get() as instance:
         for spec in load_specs(DATASETS_DIR):
             job = defs.resolve_job_def(retrain_job_name(spec))
-            result = job.execute_in_process(instance=instance, raise_on_error=False)
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                # progress lines, not Dagster's per-event debug stream
+                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            )
             ok &= result.success
             print("\n".join(summarize(result, spec.name, layout.mlflow_tracking_uri, spec.registered_model_name)))
     print(f"state folder: {layout.home}  (MLflow: {layout.mlflow_tracking_uri})")

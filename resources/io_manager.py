@@ -12,15 +12,12 @@ class ParquetIOManager(dg.ConfigurableIOManager):
 
     home: str = ""
 
-    def _base(self, context) -> Path:
-        key = context.asset_key.path
-        base = StateLayout.at(self.home or None).data_dir.joinpath(*key)
-        if context.has_partition_key:
-            base = base / context.partition_key
-        return base
+    def _base(self, asset_key: dg.AssetKey, partition_key: str | None) -> Path:
+        base = StateLayout.at(self.home or None).data_dir.joinpath(*asset_key.path)
+        return base / partition_key if partition_key else base
 
     def handle_output(self, context: dg.OutputContext, obj) -> None:
-        base = self._base(context)
+        base = self._base(context.asset_key, context.partition_key if context.has_partition_key else None)
         base.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(obj, pl.DataFrame):
             path = base.with_suffix(".parquet")
@@ -37,12 +34,12 @@ class ParquetIOManager(dg.ConfigurableIOManager):
             )
 
     def load_input(self, context: dg.InputContext):
-        base = self._base(context.upstream_output)
+        base = self._base(context.asset_key, context.partition_key if context.has_partition_key else None)
         for suffix, reader in ((".parquet", pl.read_parquet), (".json", lambda p: json.loads(p.read_text()))):
             path = base.with_suffix(suffix)
             if path.is_file():
                 return reader(path)
         raise FileNotFoundError(
-            f"no stored value for asset {context.upstream_output.asset_key.to_user_string()} at {base}.*: "
+            f"no stored value for asset {context.asset_key.to_user_string()} at {base}.*: "
             "materialize it first"
         )

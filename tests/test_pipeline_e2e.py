@@ -10,10 +10,25 @@ import pytest
 from pipelines.demo import materialization_metadata
 from pipelines.factory import build_definitions, regenerate_job_name, retrain_job_name
 from tests.conftest import DEMO_SPEC
+from twinforge.generators import GaussianCopulaGenerator, available_generators, register_generator
 from twinforge.spec import load_spec
 from twinforge.tracking import CHAMPION_ALIAS, get_alias_version, tracking
 
 EXPECTED_CHECKS = {"ge_schema", "ge_nulls", "ge_ranges", "ge_categories"}
+
+
+class OutOfRangeCopula(GaussianCopulaGenerator):
+    """A deliberately bad generator: ages far beyond anything in the training data."""
+
+    name = "test_out_of_range_copula"
+
+    def _generate(self, n, seed, chunk_rows):
+        for chunk in super()._generate(n, seed, chunk_rows):
+            yield chunk.with_columns(age=pl.col("age") + 1000)
+
+
+if OutOfRangeCopula.name not in available_generators():
+    register_generator(OutOfRangeCopula)
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +42,10 @@ def demo_run(tmp_path_factory, demo_table):
     with dg.instance_for_test(temp_dir=str(home / "dagster")) as instance:
         retrain = defs.resolve_job_def(retrain_job_name(spec)).execute_in_process(instance=instance)
         regenerate = defs.resolve_job_def(regenerate_job_name(spec)).execute_in_process(instance=instance)
-        yield {"home": home, "spec": spec, "retrain": retrain, "regenerate": regenerate, "instance": instance}
+        bad_spec = spec.model_copy(update={"generator": spec.generator.model_copy(update={"model": OutOfRangeCopula.name})})
+        bad_retrain = build_definitions([bad_spec], home=str(home)).resolve_job_def(retrain_job_name(spec))
+        bad = bad_retrain.execute_in_process(instance=instance, raise_on_error=False)
+        yield {"home": home, "spec": spec, "retrain": retrain, "regenerate": regenerate, "bad_retrain": bad}
     mp.undo()
 
 
@@ -95,6 +113,20 @@ def test_regenerate_samples_from_champion(demo_run):
     assert meta["model_source"] == CHAMPION_ALIAS and meta["model_version"] == "1"
     assert all(e.passed for e in result.get_asset_check_evaluations())
     assert materialization_metadata(result, [name, "champion"]) is None
+
+
+def test_version_failing_a_gate_does_not_take_the_alias(demo_run):
+    result, spec = demo_run["bad_retrain"], demo_run["spec"]
+    assert not result.success
+    assert _meta(result, [spec.name, "generator"])["model_version"] == "2"  # registered, not promoted
+    outcomes = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not outcomes["ge_ranges"].passed
+    assert outcomes["ge_schema"].passed and outcomes["ge_categories"].passed
+    failed = outcomes["ge_ranges"].metadata["failed_expectations"].value
+    assert [f["column"] for f in failed] == ["age"]
+    assert materialization_metadata(result, [spec.name, "champion"]) is None
+    uri = f"sqlite:///{demo_run['home'] / 'mlflow.db'}"
+    assert get_alias_version(uri, spec.registered_model_name, CHAMPION_ALIAS) == "1"
 
 
 def _written_after_anonymization(home: Path) -> list[Path]:
