@@ -94,6 +94,19 @@ def test_model_version_registered_with_champion_alias_and_lineage(demo_run):
     assert _meta(result, [spec.name, "champion"])["champion_version"] == "1"
 
 
+def test_champion_samples_through_the_mlflow_pyfunc(demo_run):
+    import pandas as pd
+
+    uri = f"sqlite:///{demo_run['home'] / 'mlflow.db'}"
+    with tracking(uri) as mlflow:
+        model = mlflow.pyfunc.load_model(f"models:/{demo_run['spec'].registered_model_name}@{CHAMPION_ALIAS}")
+        sample = model.predict(pd.DataFrame({"rows": [5, 3], "seed": [1, 2]}))
+        again = model.predict(pd.DataFrame({"rows": [5], "seed": [1]}))
+    assert len(sample) == 8 and {"age", "result", "clinic_name"} <= set(sample.columns)
+    assert "fake_last_name" not in sample.columns and "subject_id" not in sample.columns
+    pd.testing.assert_frame_equal(sample.head(5), again)
+
+
 def test_reports_exist_and_are_logged(demo_run):
     result, name = demo_run["retrain"], demo_run["spec"].name
     drift_html = Path(_meta(result, [name, "drift_report"])["html"])
