@@ -1,0 +1,99 @@
+"""Run the real `dagster dev` (webserver + daemon) against a temporary instance and talk GraphQL to it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class DagsterDev:
+    """`dagster dev -w workspace.yaml` on 127.0.0.1 with its own DAGSTER_HOME and TWINFORGE_HOME."""
+
+    def __init__(self, home: Path, env: dict[str, str] | None = None, startup_timeout: float = 180.0):
+        self.home = home
+        self.port = free_port()
+        self.dagster_home = home / "dagster"
+        self.dagster_home.mkdir(parents=True, exist_ok=True)
+        (self.dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        self.env = {
+            **os.environ,
+            "DAGSTER_HOME": str(self.dagster_home),
+            "TWINFORGE_HOME": str(home),
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        self.log_path = home / "dagster-dev.log"
+        self.startup_timeout = startup_timeout
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "DagsterDev":
+        dagster = Path(sys.executable).parent / "dagster"
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(self.port)],
+            cwd=REPO, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"dagster dev exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                if self.graphql("{ version }").get("version"):
+                    return self
+            except OSError:
+                pass
+            time.sleep(1.0)
+        self.__exit__(None, None, None)
+        raise TimeoutError(f"dagster dev did not answer within {self.startup_timeout} s:\n{self.log_tail()}")
+
+    def __exit__(self, *exc) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)  # dev, code server, webserver and daemon together
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        if getattr(self, "_log", None):
+            self._log.close()
+
+    def log_tail(self, chars: int = 4000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
+
+    def graphql(self, query: str, variables: dict | None = None, timeout: float = 30.0) -> dict:
+        body = json.dumps({"query": query, "variables": variables or {}}).encode()
+        req = urllib.request.Request(f"{self.url}/graphql", data=body, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            payload = json.loads(resp.read())
+        if payload.get("errors"):
+            raise RuntimeError(f"GraphQL errors: {payload['errors']}")
+        return payload["data"]
+
+    def wait_for(self, predicate, timeout: float, interval: float = 2.0, what: str = "condition"):
+        """Poll ``predicate()`` until it returns a truthy value; bounded in time."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(interval)
+        raise TimeoutError(f"{what} not reached within {timeout} s:\n{self.log_tail()}")
