@@ -1,0 +1,112 @@
+"""Concept drift: does the relationship of the target to the features still hold on a new batch?
+
+A gradient-boosting model is trained on most of the reference (the champion's
+training data) and scored twice: on the held-back part of the reference (how good
+it is when nothing changed) and on the new batch. A drop of the score beyond a
+tolerance means the target's relationship to the features moved, which
+per-column data drift alone does not show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import polars as pl
+
+from twinforge.schema import ColumnKind, TableSchema
+
+CATEGORY_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
+NUMERIC_KINDS = (ColumnKind.INTEGER, ColumnKind.FLOAT, ColumnKind.DATETIME)
+
+
+@dataclass(frozen=True)
+class ConceptDrift:
+    target: str
+    task: str  # "classification" or "regression"
+    metric: str  # "accuracy" or "r2"
+    reference_score: float  # on held-back reference rows
+    current_score: float  # on the new batch
+    score_drop: float
+    tolerance: float
+    drifted: bool
+    current_rows: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def feature_frame(df: pl.DataFrame, schema: TableSchema, columns: list[str]):
+    """Pandas features for sklearn: categoricals as 'category', datetimes as epoch seconds."""
+    import pandas as pd
+
+    out = {}
+    for name in columns:
+        kind = schema[name].kind
+        s = df.get_column(name)
+        if kind is ColumnKind.DATETIME:
+            out[name] = s.cast(pl.Datetime("us")).dt.epoch("s").cast(pl.Float64).to_numpy()
+        elif kind in CATEGORY_KINDS:
+            out[name] = pd.Series(s.cast(pl.String).to_list(), dtype="category")
+        else:
+            out[name] = s.cast(pl.Float64).to_numpy()
+    return pd.DataFrame(out)
+
+
+def concept_drift(
+    reference: pl.DataFrame,
+    current: pl.DataFrame,
+    schema: TableSchema,
+    target: str,
+    *,
+    tolerance: float = 0.05,
+    seed: int = 0,
+    max_reference_rows: int = 50_000,
+) -> ConceptDrift:
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.metrics import accuracy_score, r2_score
+
+    for name, table in (("reference", reference), ("current", current)):
+        if target not in table.columns:
+            raise KeyError(f"target column {target!r} is not in the {name} table")
+    features = [
+        c.name for c in schema.modelled()
+        if c.name != target and c.kind in (*CATEGORY_KINDS, *NUMERIC_KINDS) and c.name in current.columns
+    ]  # fmt: skip
+    if not features:
+        raise ValueError("no feature columns to learn the target from")
+    reference = reference.filter(pl.col(target).is_not_null())
+    current = current.filter(pl.col(target).is_not_null())
+    if reference.height < 20 or current.height == 0:
+        raise ValueError(f"too few rows with a target: reference {reference.height}, current {current.height}")
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(reference.height)[:max_reference_rows]
+    cut = int(len(order) * 0.8)
+    fit_rows, check_rows = reference[order[:cut]], reference[order[cut:]]
+
+    classification = schema[target].kind in CATEGORY_KINDS
+    if classification:
+        model = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=seed)
+        to_y = lambda t: t.get_column(target).cast(pl.String).to_numpy()  # noqa: E731
+        score, metric = accuracy_score, "accuracy"
+    else:
+        model = HistGradientBoostingRegressor(categorical_features="from_dtype", random_state=seed)
+        to_y = lambda t: t.get_column(target).cast(pl.Float64).to_numpy()  # noqa: E731
+        score, metric = r2_score, "r2"
+
+    # categories unseen in training are mapped to missing by sklearn's native categorical support
+    model.fit(feature_frame(fit_rows, schema, features), to_y(fit_rows))
+    reference_score = float(score(to_y(check_rows), model.predict(feature_frame(check_rows, schema, features))))
+    current_score = float(score(to_y(current), model.predict(feature_frame(current, schema, features))))
+    drop = reference_score - current_score
+    return ConceptDrift(
+        target=target,
+        task="classification" if classification else "regression",
+        metric=metric,
+        reference_score=reference_score,
+        current_score=current_score,
+        score_drop=drop,
+        tolerance=tolerance,
+        drifted=drop > tolerance,
+        current_rows=current.height,
+    )
