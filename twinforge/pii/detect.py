@@ -129,7 +129,7 @@ def detect_pii(
     sample_rows: int = 2000,
     min_share: float = 0.5,
     seed: int = 0,
-    max_validated: int = 300,
+    max_validated: int = 100,
     extra_names: frozenset[str] = frozenset(),
 ) -> DetectionReport:
     """Detect PII per column of ``table``; ``extra_names`` are known names (e.g. from the
