@@ -224,10 +224,11 @@ def _sampled_entities(text, sample_rows, seed, hint, whole, inside, detection, e
     postcodes = sum(rec.whole_value_postal(v) for v in values)
     if postcodes:
         whole[POSTAL] = (postcodes / n, 0.7)
-    if detection.free_text or inside:
+    if detection.free_text:
         mentions = sum(rec.mentions_person(v, extra_names) for v in values)
         if mentions:
             inside[PERSON] = (mentions / n, 0.6)
+    if detection.free_text or inside:
         context = [rec.context_entities(v) for v in values]
         for entity in (DOB, POSTAL):
             hits = sum(entity in c for c in context)
