@@ -361,10 +361,9 @@ def read_duckdb(path: Path, *, table: str | None, query: str | None) -> SourceRe
     statement = sql_statement(table, query, lambda p: '"' + p.replace('"', '""') + '"')
     try:
         with duckdb.connect(str(path), read_only=True) as conn:
-            result = conn.execute(statement)
-            names = [d[0] for d in result.description or []]
-            check_column_names(names, origin)
-            frame = result.pl()
+            relation = conn.sql(statement)
+            check_column_names(relation.columns, origin)
+            frame = relation.pl()
     except duckdb.Error as error:
         raise IngestError(f"{origin}: DuckDB query failed: {error}") from None
     frame = frame.with_columns(pl.col(c).cast(pl.Float64) for c, t in frame.schema.items() if isinstance(t, pl.Decimal))
