@@ -43,7 +43,8 @@ MASK_PATTERNS: list[tuple[str, str, str]] = [
 ]
 
 _CAPITALIZED_WORD = r"\b[A-Z][a-z]+(?:['\-][A-Z]?[a-z]+)?\b"
-_ANY_WORD = r"\b[A-Za-z][A-Za-z'\-]*\b"
+_ANY_WORD = r"[A-Za-z]+(?:['\-][A-Za-z]+)*"
+_PLAIN_WORD = r"[A-Za-z]+"  # "grunt" inside "grunt's"
 _TOKEN_WORDS = frozenset(t.strip("<>").lower() for t in MASK_TOKENS.values())
 MIN_TABLE_NAME_LENGTH = 3
 NAMES_PER_PATTERN = 2000  # alternatives per regex, to keep each compiled automaton small
@@ -72,7 +73,8 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     patterns = [(w, False) for w in found]
     extra = sorted(n for n in extra_names if len(n) >= MIN_TABLE_NAME_LENGTH and n not in _TOKEN_WORDS)
     if extra:
-        lowered = _words(values.str.to_lowercase(), _ANY_WORD)
+        text = values.str.to_lowercase()
+        lowered = pl.concat([_words(text, _ANY_WORD), _words(text, _PLAIN_WORD)]).unique()
         patterns += [(w, True) for w in lowered.filter(lowered.is_in(pl.Series(extra).implode())).to_list()]
     expr = pl.lit(values)
     for case_insensitive in (False, True):
