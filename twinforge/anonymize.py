@@ -319,6 +319,11 @@ def anonymize_table(
 
     columns = dict(columns or {})
     privacy = privacy or PrivacySpec()
+    if schema is None:  # ingestion passes its schema; otherwise identifiers are inferred here
+        from twinforge.schema import infer_schema
+
+        schema = infer_schema(table, identifiers=[c for c, p in columns.items() if p.role == "identifier"
+                                                  and c in table.columns], detect_identifiers=True)
     hinted_people = [c for c in table.columns if hinted_entity(normalize_name(c)) == PERSON]
     detection = detect_pii(
         table,
