@@ -273,7 +273,7 @@ def names_in(df: pl.DataFrame, columns: list[str]) -> frozenset[str]:
         s = df.get_column(name)
         if s.dtype != pl.String:
             continue
-        words.update(s.drop_nulls().str.to_lowercase().str.extract_all(r"[a-z][a-z'\-]+").explode().drop_nulls()
+        words.update(s.drop_nulls().str.to_lowercase().str.extract_all(r"[a-z]+").explode().drop_nulls()
                      .unique().to_list())
     return frozenset(words)
 

@@ -10,8 +10,6 @@ numbers, and so on.
 
 from __future__ import annotations
 
-import re
-
 import polars as pl
 
 from twinforge.pii.entities import CARD, DOB, EMAIL, IBAN, IP, MASK_TOKENS, PERSON, PHONE, POSTAL, SSN
@@ -42,12 +40,8 @@ MASK_PATTERNS: list[tuple[str, str, str]] = [
     (PHONE, r"\b\d{2,5}(?:[\s.\-]\d{2,5}){2,4}\b|\b\d{10,11}\b", MASK_TOKENS[PHONE]),
 ]
 
-_CAPITALIZED_WORD = r"\b[A-Z][a-z]+(?:['\-][A-Z]?[a-z]+)?\b"
-_ANY_WORD = r"[A-Za-z]+(?:['\-][A-Za-z]+)*"
-_PLAIN_WORD = r"[A-Za-z]+"  # "grunt" inside "grunt's"
 _TOKEN_WORDS = frozenset(t.strip("<>").lower() for t in MASK_TOKENS.values())
 MIN_TABLE_NAME_LENGTH = 3
-NAMES_PER_PATTERN = 2000  # alternatives per regex, to keep each compiled automaton small
 
 
 def mask_patterns(expr: pl.Expr) -> pl.Expr:
@@ -56,34 +50,28 @@ def mask_patterns(expr: pl.Expr) -> pl.Expr:
     return expr
 
 
-def _words(values: pl.Series, pattern: str) -> pl.Series:
-    return values.str.extract_all(pattern).explode().drop_nulls().unique()
+_PIECES = r"[A-Za-z]+|[^A-Za-z]+"  # words and what lies between them ("grunt's": "grunt", "'", "s")
 
 
 def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> pl.Series:
     """Capitalized words that are known first or last names, and any word (any case) from
     ``extra_names`` (the table's own name columns, lower-cased), become ``<PERSON>``.
 
-    The names present in the column are collected first (vectorized), then replaced with
-    regexes made of just those names, so no Python runs per row.
+    Each text is cut into words and the gaps between them, the words are looked up in the
+    name sets in one vectorized pass, and the pieces are joined again: no Python per row,
+    and the cost does not grow with the number of distinct names.
     """
     common = pl.Series(sorted(all_names()))
-    capitalized = _words(values, _CAPITALIZED_WORD)
-    found = capitalized.filter(capitalized.str.to_lowercase().is_in(common.implode())).to_list()
-    patterns = [(w, False) for w in found]
-    extra = sorted(n for n in extra_names if len(n) >= MIN_TABLE_NAME_LENGTH and n not in _TOKEN_WORDS)
-    if extra:
-        text = values.str.to_lowercase()
-        lowered = pl.concat([_words(text, _ANY_WORD), _words(text, _PLAIN_WORD)]).unique()
-        patterns += [(w, True) for w in lowered.filter(lowered.is_in(pl.Series(extra).implode())).to_list()]
-    expr = pl.lit(values)
-    for case_insensitive in (False, True):
-        words = sorted((re.escape(w) for w, ci in patterns if ci == case_insensitive), key=len, reverse=True)
-        for i in range(0, len(words), NAMES_PER_PATTERN):
-            flags = "(?i)" if case_insensitive else ""
-            alternation = "|".join(words[i:i + NAMES_PER_PATTERN])
-            expr = expr.str.replace_all(rf"{flags}\b(?:{alternation})\b", MASK_TOKENS[PERSON])
-    return pl.select(expr).to_series().alias(values.name)
+    extra = pl.Series(sorted(n for n in extra_names if len(n) >= MIN_TABLE_NAME_LENGTH and n not in _TOKEN_WORDS),
+                      dtype=pl.String)
+    word = pl.element()
+    lowered = word.str.to_lowercase()
+    is_name = (word.str.contains(r"^[A-Z][a-z]") & lowered.is_in(common.implode())) | lowered.is_in(extra.implode())
+    pieces = values.str.extract_all(_PIECES)
+    masked = pieces.list.eval(pl.when(is_name).then(pl.lit(MASK_TOKENS[PERSON])).otherwise(word)).list.join("")
+    # extract_all gives an empty list for an empty string and null for null: keep both as they were
+    return pl.select(pl.when(pl.lit(values).str.len_chars() == 0).then(pl.lit(values)).otherwise(pl.lit(masked))) \
+        .to_series().alias(values.name)
 
 
 def mask_text(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> pl.Series:
