@@ -37,6 +37,7 @@ run: install $(DAGSTER_HOME)/dagster.yaml $(KEY_FILE)
 	TWINFORGE_PSEUDONYM_KEY="$${TWINFORGE_PSEUDONYM_KEY:-$$(cat $(KEY_FILE))}" $(PY) -m pipelines.demo
 
 ui: install $(DAGSTER_HOME)/dagster.yaml $(KEY_FILE)
+	$(PY) -m pipelines.batches
 	TWINFORGE_PSEUDONYM_KEY="$${TWINFORGE_PSEUDONYM_KEY:-$$(cat $(KEY_FILE))}" \
 		$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 

@@ -1,29 +1,78 @@
 import dagster as dg
-import polars as pl
 
+from assets.anonymize import anonymized_metadata
 from assets._metadata import column_schema
-from twinforge.ingest import ingest
+from checks.privacy import privacy_check_results, privacy_check_specs
+from resources.settings import TwinforgeSettings
+from twinforge.anonymize import anonymize_table
+from twinforge.batches import Batch, BatchStore
+from twinforge.ingest import IngestResult, ingest
 from twinforge.spec import DatasetSpec
 
+RAW_IO_MANAGER = "raw_io_manager"  # owner-only files: raw rows and quarantined rows
 
-def build_raw_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=[spec.name, "raw"],
+
+def batch_partitions(spec: DatasetSpec) -> dg.DynamicPartitionsDefinition:
+    """One partition per batch (see twinforge.batches); the spec's source is batch ``initial``."""
+    return dg.DynamicPartitionsDefinition(name=f"{spec.name}_batches")
+
+
+def raw_metadata(batch: Batch, ingested: IngestResult, keep_raw: bool) -> dict:
+    return {
+        "batch_id": batch.batch_id,
+        "batch_added_at": batch.added_at,
+        "source": dg.MetadataValue.path(ingested.source) if ingested.format != "postgres" else ingested.source,
+        "source_format": ingested.format,
+        "content_sha256": ingested.content_sha256,
+        "rows_in": ingested.rows_in,
+        "rows_out": ingested.rows_out,
+        "rows_quarantined": ingested.rows_quarantined,
+        "raw_copy_kept": keep_raw,
+        "schema": dg.MetadataValue.json({"columns": ingested.schema.to_dict()["columns"], "origin": ingested.schema_origin()}),
+        "dagster/column_schema": column_schema(ingested.schema),
+    }
+
+
+def build_ingest_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
+    raw_key, anonymized_key = dg.AssetKey([spec.name, "raw"]), dg.AssetKey([spec.name, "anonymized"])
+    keep_raw = spec.ingest.keep_raw
+
+    @dg.multi_asset(
+        name=f"{spec.name}__ingest",
+        outs={
+            "raw": dg.AssetOut(
+                key=raw_key, io_manager_key=RAW_IO_MANAGER, **({} if keep_raw else {"dagster_type": dg.Nothing}),
+                description=f"One batch of {spec.name} as read and typed (rows_in = rows_out + rows_quarantined). "
+                + ("A raw copy is kept (ingest.keep_raw)." if keep_raw else "No raw copy is kept (ingest.keep_raw is false)."),
+            ),
+            "quarantine": dg.AssetOut(
+                key=[spec.name, "quarantine"], io_manager_key=RAW_IO_MANAGER,
+                description="Rows set aside with their reason. Treated like raw: only people read it, no asset does.",
+            ),
+            "anonymized": dg.AssetOut(
+                key=anonymized_key,
+                description="The batch after PII detection and the anonymization policy: no raw PII passes this point.",
+            ),
+        },
+        internal_asset_deps={"quarantine": {raw_key}, "anonymized": {raw_key}},
+        partitions_def=batch_partitions(spec),
+        check_specs=privacy_check_specs(spec, anonymized_key),
         group_name=spec.name,
-        kinds={"polars"},
-        description=f"The source table of {spec.name} as read, before anonymization. Holds raw PII: nothing but `anonymized` reads it.",
     )
-    def raw(context: dg.AssetExecutionContext) -> dg.Output[pl.DataFrame]:
-        ingested = ingest(spec)
-        return dg.Output(
-            ingested.table,
-            metadata={
-                "source": dg.MetadataValue.path(str(ingested.source)),
-                "source_sha256": ingested.content_sha256,
-                "rows_in": ingested.table.height,
-                "columns": ingested.table.width,
-                "dagster/column_schema": column_schema(ingested.schema),
-            },
-        )
+    def ingest_batch(context: dg.AssetExecutionContext, settings: TwinforgeSettings):
+        batch = BatchStore(spec, settings.layout).get(context.partition_key)
+        ingested = ingest(spec, path=batch.path if batch.origin == "landing" else None)
+        context.log.info(f"batch {batch.batch_id}: {ingested.rows_in} rows in, {ingested.rows_quarantined} quarantined")
+        result = anonymize_table(ingested.table, spec.columns, spec.privacy, key=settings.pseudonym_key(),
+                                 schema=ingested.schema)
+        yield dg.Output(ingested.table if keep_raw else None, output_name="raw",
+                        metadata=raw_metadata(batch, ingested, keep_raw))
+        yield dg.Output(ingested.quarantine, output_name="quarantine", metadata={
+            "rows_quarantined": ingested.rows_quarantined,
+            "reasons": dg.MetadataValue.json(ingested.quarantine_reasons()),
+            "values_kept": keep_raw,
+        })
+        yield dg.Output(result.table, output_name="anonymized", metadata=anonymized_metadata(result, ingested, spec))
+        yield from privacy_check_results(spec, anonymized_key, result.privacy)
 
-    return raw
+    return ingest_batch

@@ -1,6 +1,8 @@
 import dagster as dg
 import polars as pl
 
+from resources.settings import TwinforgeSettings
+from twinforge.batches import BatchStore, concat_batches, training_window
 from twinforge.ingest import table_fingerprint
 from twinforge.spec import DatasetSpec
 from twinforge.split import split_train_holdout
@@ -17,10 +19,22 @@ def build_split_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
         },
         ins={"anonymized": dg.AssetIn(key=[spec.name, "anonymized"])},
         group_name=spec.name,
+        description="The anonymized batches of the training window (split.training_window; default all), "
+        "stacked and split.",
     )
-    def split(anonymized: pl.DataFrame):
-        train, holdout = split_train_holdout(anonymized, spec.split.holdout_fraction, spec.split.seed)
-        yield dg.Output(train, output_name="train", metadata={"rows": train.height, "sha256": table_fingerprint(train)})
-        yield dg.Output(holdout, output_name="holdout", metadata={"rows": holdout.height, "sha256": table_fingerprint(holdout)})
+    def split(context: dg.AssetExecutionContext, settings: TwinforgeSettings, anonymized: dict[str, pl.LazyFrame]):
+        known = BatchStore(spec, settings.layout).ids()
+        ordered = [b for b in known if b in anonymized] + sorted(set(anonymized) - set(known))
+        window = training_window(ordered, spec.split.training_window)
+        not_ingested = [b for b in known if b not in anonymized]
+        if not_ingested:
+            context.log.warning(f"batches not materialized in `anonymized`, left out: {not_ingested}")
+        table = concat_batches({b: anonymized[b] for b in window})
+        train, holdout = split_train_holdout(table, spec.split.holdout_fraction, spec.split.seed)
+        batches = {"training_batches": window, "batches_not_ingested": not_ingested}
+        yield dg.Output(train, output_name="train",
+                        metadata={"rows": train.height, "sha256": table_fingerprint(train), **batches})
+        yield dg.Output(holdout, output_name="holdout",
+                        metadata={"rows": holdout.height, "sha256": table_fingerprint(holdout), **batches})
 
     return split

@@ -9,6 +9,7 @@ import sys
 
 import dagster as dg
 
+from pipelines.batches import sync_batch_partitions
 from pipelines.factory import build_definitions, retrain_job_name
 from twinforge.paths import StateLayout
 from twinforge.spec import load_specs
@@ -31,6 +32,7 @@ def _metadata(result: dg.ExecuteInProcessResult, key: list[str]) -> dict:
 
 def summarize(result: dg.ExecuteInProcessResult, name: str, tracking_uri: str, model_name: str) -> list[str]:
     raw = _metadata(result, [name, "raw"])
+    anonymized = _metadata(result, [name, "anonymized"])
     synthetic = _metadata(result, [name, "synthetic"])
     generator = _metadata(result, [name, "generator"])
     quality = _metadata(result, [name, "quality_report"])
@@ -41,7 +43,11 @@ def summarize(result: dg.ExecuteInProcessResult, name: str, tracking_uri: str, m
     champion = get_alias_version(tracking_uri, model_name, CHAMPION_ALIAS)
     lines = [
         f"dataset {name}: run {'succeeded' if result.success else 'FAILED'} (Dagster run {result.run_id})",
-        f"  rows in: {raw.get('rows_in', '?')}   synthetic rows out: {synthetic.get('rows_out', '?')}",
+        f"  batch {raw.get('batch_id', '?')}: rows in {raw.get('rows_in', '?')}, out {raw.get('rows_out', '?')}, "
+        f"quarantined {raw.get('rows_quarantined', '?')}   synthetic rows out: {synthetic.get('rows_out', '?')}",
+        f"  anonymized: dropped {anonymized.get('dropped_columns', '?')}, "
+        f"pseudonymized {anonymized.get('pseudonymized_columns', '?')}, masked {anonymized.get('masked_columns', '?')}; "
+        f"smallest class over {anonymized.get('quasi_identifiers', '?')}: {anonymized.get('k_anonymity_min_class', '?')}",
         f"  checks: {len(passed)} passed, {len(failed)} failed" + (f" ({', '.join(failed)})" if failed else ""),
         f"  model: {model_name} version {generator.get('model_version', '?')}; "
         f"alias {CHAMPION_ALIAS} -> version {champion or 'none'}",
@@ -57,9 +63,11 @@ def main() -> int:
     ok = True
     with dg.DagsterInstance.get() as instance:
         for spec in load_specs(DATASETS_DIR):
+            batches = sync_batch_partitions(instance, spec, layout)
             job = defs.resolve_job_def(retrain_job_name(spec))
             result = job.execute_in_process(
                 instance=instance,
+                partition_key=batches[-1],  # ingest the newest batch, train on the window
                 raise_on_error=False,
                 # progress lines, not Dagster's per-event debug stream
                 run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.anonymize import build_anonymized_asset
 from assets.generator import build_generator_asset
-from assets.ingest import build_raw_asset
+from assets.ingest import RAW_IO_MANAGER, build_ingest_assets
 from assets.promotion import build_champion_asset
 from assets.reports import build_report_assets
 from assets.split import build_split_assets
@@ -32,8 +31,7 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
     synthetic = build_synthetic_asset(spec)
     reports = build_report_assets(spec)
     assets = [
-        build_raw_asset(spec),
-        build_anonymized_asset(spec),
+        build_ingest_assets(spec),  # raw, quarantine and anonymized, partitioned by batch
         build_split_assets(spec),
         build_generator_asset(spec),
         synthetic,
@@ -43,8 +41,9 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
     retrain = dg.define_asset_job(
         retrain_job_name(spec),
         selection=dg.AssetSelection.groups(spec.name),
-        description=f"Ingest, anonymize, split, train a new {spec.generator.model} version, sample, validate, "
-        "promote it to champion when every blocking check passes, report.",
+        description=f"Ingest and anonymize one batch (the run's partition), split the batches of the training "
+        f"window, train a new {spec.generator.model} version, sample, validate, promote it to champion when every "
+        "blocking check passes, report.",
     )
     regenerate = dg.define_asset_job(
         regenerate_job_name(spec),
@@ -77,6 +76,7 @@ def build_definitions(specs: list[DatasetSpec] | None = None, home: str = "", tr
         **parts,
         resources={
             "io_manager": ParquetIOManager(home=home),
+            RAW_IO_MANAGER: ParquetIOManager(home=home, private=True),
             "settings": TwinforgeSettings(home=home),
             "mlflow": MlflowResource(home=home, tracking_uri=tracking_uri),
         },

@@ -1,4 +1,5 @@
 import json
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -8,17 +9,26 @@ from twinforge.paths import StateLayout
 
 
 class ParquetIOManager(dg.ConfigurableIOManager):
-    """Stores polars tables as Parquet and small dict results as JSON under ``<home>/data``."""
+    """Stores polars tables as Parquet and small dict results as JSON under ``<home>/data``.
+
+    A partitioned asset gets one file per partition (``<asset>/<partition>.parquet``); an
+    asset reading a partitioned one always receives ``{partition: LazyFrame}`` for the
+    requested partitions that have been materialized, so it can choose which to read.
+    ``private``: files readable by the owner only (raw data and quarantined rows).
+    """
 
     home: str = ""
+    private: bool = False
 
     def _base(self, asset_key: dg.AssetKey, partition_key: str | None) -> Path:
         base = StateLayout.at(self.home or None).data_dir.joinpath(*asset_key.path)
         return base / partition_key if partition_key else base
 
     def handle_output(self, context: dg.OutputContext, obj) -> None:
-        base = self._base(context.asset_key, context.partition_key if context.has_partition_key else None)
-        base.parent.mkdir(parents=True, exist_ok=True)
+        # the asset's own partitioning decides the path, not the run's partition key
+        partition = context.asset_partition_key if context.has_asset_partitions else None
+        base = self._base(context.asset_key, partition)
+        base.parent.mkdir(parents=True, exist_ok=True, mode=0o700 if self.private else 0o777)
         if isinstance(obj, pl.DataFrame):
             path = base.with_suffix(".parquet")
             obj.write_parquet(path)
@@ -32,9 +42,18 @@ class ParquetIOManager(dg.ConfigurableIOManager):
                 f"asset {context.asset_key.to_user_string()} returned {type(obj).__name__}; "
                 "this IO manager stores polars DataFrames and dicts"
             )
+        if self.private:
+            os.chmod(path, 0o600)
 
     def load_input(self, context: dg.InputContext):
-        base = self._base(context.asset_key, context.partition_key if context.has_partition_key else None)
+        if context.has_asset_partitions:
+            found = {}
+            for key in context.asset_partition_keys:
+                path = self._base(context.asset_key, key).with_suffix(".parquet")
+                if path.is_file():
+                    found[key] = pl.scan_parquet(path)
+            return found
+        base = self._base(context.asset_key, None)
         for suffix, reader in ((".parquet", pl.read_parquet), (".json", lambda p: json.loads(p.read_text()))):
             path = base.with_suffix(suffix)
             if path.is_file():

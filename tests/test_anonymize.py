@@ -59,3 +59,125 @@ def test_split_is_seeded_disjoint_and_complete(demo_table):
     assert not other.equals(train)
     with pytest.raises(ValueError, match="both parts need rows"):
         split_train_holdout(demo_table.head(1), 0.2, seed=0)
+
+
+# ----------------------------------------------------------------- generalization, suppression, policy, k/l
+
+import datetime as dt
+
+from twinforge.anonymize import ColumnAction, PolicyError, anonymize_table, generalize, resolve_policy, suppress_rare
+from twinforge.batches import BatchStore, add_batch, concat_batches, training_window
+from twinforge.paths import StateLayout
+from twinforge.privacy import privacy_report
+from twinforge.spec import ColumnPolicy, PrivacySpec, parse_spec
+from tests.conftest import DEMO_CSV
+
+
+def test_generalize_dates_bands_rounding_prefix():
+    days = pl.Series("d", [dt.date(1985, 3, 12), None, dt.date(2001, 11, 30)])
+    assert generalize(days, {"date": "month"}).to_list() == [dt.date(1985, 3, 1), None, dt.date(2001, 11, 1)]
+    assert generalize(days, {"date": "year"}).to_list() == [dt.date(1985, 1, 1), None, dt.date(2001, 1, 1)]
+    ages = pl.Series("age", [0, 37, 39, 40, 95, None])
+    assert generalize(ages, {"band": 10}).to_list() == ["0-9", "30-39", "30-39", "40-49", "90-99", None]
+    assert generalize(ages, {"band": 10, "top": 90}).to_list()[-2:] == ["90+", None]
+    income = pl.Series("income", [51234, 49999, 500])
+    assert generalize(income, {"round": 1000}).to_list() == [51000, 50000, 0]
+    assert generalize(pl.Series("x", [1.26, 3.74]), {"round": 0.5}).to_list() == [1.5, 3.5]
+    assert generalize(pl.Series("zip", ["02139", "SW1A 1AA", None]), {"prefix": 3}).to_list() == ["021", "SW1", None]
+    with pytest.raises(PolicyError, match="column 'zip': generalize.band needs a numeric column"):
+        generalize(pl.Series("zip", ["02139"]), {"band": 10})
+
+
+def test_suppress_rare_categories():
+    s = pl.Series("city", ["a"] * 5 + ["b"] * 2 + ["c", None])
+    assert suppress_rare(s, 3).to_list() == ["a"] * 5 + ["other"] * 3 + [None]
+
+
+def test_policy_precedence(demo_table):
+    columns = {"subject_id": ColumnPolicy(role="identifier"), "fake_first_name": ColumnPolicy(anonymize="keep")}
+    from twinforge.pii import detect_pii
+    from twinforge.schema import infer_schema
+
+    table = demo_table.head(500)
+    detection = detect_pii(table)
+    schema = infer_schema(table, detect_identifiers=True)
+    policy = resolve_policy(table, columns, detection, schema)
+    assert policy["subject_id"] == ColumnAction("drop", {}, "spec: role identifier")
+    assert policy["fake_first_name"].action == "keep"  # the spec's word wins over detection ...
+    assert policy["fake_last_name"] == ColumnAction("drop", {}, "default for detected PERSON")
+    assert policy["rownames"] == ColumnAction("drop", {}, "default for an inferred identifier")
+    assert policy["age"].action == "keep"
+    _, report = apply_policy(table, policy, detection=detection)
+    assert report.kept_despite_detection == ["fake_first_name"]  # ... and the report says so
+
+
+def test_k_anonymity_and_l_diversity():
+    df = pl.DataFrame({
+        "age": ["30-39"] * 4 + ["40-49"] * 2 + ["50-59"],
+        "sex": ["f"] * 4 + ["m"] * 2 + ["f"],
+        "diagnosis": ["a", "b", "a", "c", "a", "a", "b"],
+    })
+    report = privacy_report(df, ["age", "sex", "gone"], ["diagnosis"], k=2, l=2)
+    assert (report.classes, report.k_min, report.classes_below_k, report.rows_below_k) == (3, 1, 1, 1)
+    assert report.l_min == {"diagnosis": 1} and report.rows_below_l == {"diagnosis": 3}
+    assert not report.k_passed and not report.l_passed
+    assert report.missing_quasi_identifiers == ["gone"]
+    assert privacy_report(df.head(6), ["age", "sex"], k=2).k_passed
+
+
+def test_anonymize_table_with_spec_policy(demo_table):
+    spec = parse_spec({
+        "name": "demo", "source": {"path": str(DEMO_CSV)},
+        "columns": {"age": {"role": "quasi_identifier", "anonymize": "generalize", "generalize": {"band": 10, "top": 90}},
+                    "gender": {"role": "quasi_identifier"}, "clinic_name": {"anonymize": "suppress_rare", "min_count": 50},
+                    "result": {"role": "sensitive"}, "subject_id": {"role": "identifier", "anonymize": "pseudonymize"}},
+        "privacy": {"k": 5, "l": 2},
+    })
+    result = anonymize_table(demo_table, spec.columns, spec.privacy, key=KEY)
+    out = result.table
+    assert "fake_first_name" not in out.columns and "rownames" not in out.columns  # safe defaults still apply
+    assert set(out["age"].drop_nulls().unique()) <= {f"{lo}-{lo + 9}" for lo in range(0, 90, 10)} | {"90+"}
+    counts = out["clinic_name"].value_counts()
+    assert counts.filter(pl.col("clinic_name") != "other")["count"].min() >= 50
+    assert result.privacy.quasi_identifiers == ["age", "gender"] and result.privacy.k == 5
+    assert result.privacy.rows_below_k == int(
+        out.group_by(["age", "gender"]).len().filter(pl.col("len") < 5)["len"].sum())
+    with pytest.raises(MissingKeyError):
+        anonymize_table(demo_table, spec.columns, spec.privacy, key=None)
+
+
+def test_privacy_spec_needs_quasi_identifiers():
+    from twinforge.spec import SpecError
+
+    with pytest.raises(SpecError, match="privacy.k / privacy.l need at least one column with role quasi_identifier"):
+        parse_spec({"name": "demo", "source": {"path": str(DEMO_CSV)}, "privacy": {"k": 5}})
+    with pytest.raises(SpecError, match="'anonymize: generalize' and a 'generalize:' block go together"):
+        parse_spec({"name": "demo", "source": {"path": str(DEMO_CSV)}, "columns": {"age": {"anonymize": "generalize"}}})
+
+
+def test_batches_land_once_in_order(tmp_path):
+    spec = parse_spec({"name": "demo", "source": {"path": str(DEMO_CSV)}})
+    layout = StateLayout.at(tmp_path / "state")
+    store = BatchStore(spec, layout)
+    assert store.ensure_initial().batch_id == "initial"
+    (tmp_path / "b1.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "b2.csv").write_text("a,b\n3,4\n")
+    first = add_batch(spec, tmp_path / "b1.csv", home=layout.home)
+    second = add_batch(spec, tmp_path / "b2.csv", home=layout.home)
+    again, is_new = store.add(tmp_path / "b1.csv")
+    assert (again, is_new) == (first, False)
+    assert store.ids() == ["initial", first.batch_id, second.batch_id]
+    landed = tmp_path / "state" / "landing" / "demo" / first.batch_id / "b1.csv"
+    assert landed.read_text() == "a,b\n1,2\n" and oct(landed.stat().st_mode & 0o777) == "0o400"
+    assert store.get(first.batch_id).sha256 == first.sha256
+    with pytest.raises(KeyError, match="has no batch 'nope'"):
+        store.get("nope")
+    assert training_window(store.ids(), 2) == [first.batch_id, second.batch_id]
+    assert training_window(store.ids(), None) == store.ids()
+
+
+def test_concat_batches_refuses_different_columns():
+    a, b = pl.DataFrame({"x": [1]}), pl.DataFrame({"x": [2], "email": ["e"]})
+    assert concat_batches({"a": a, "c": a.lazy()})["x"].to_list() == [1, 1]
+    with pytest.raises(ValueError, match="batches 'a' and 'b' have different columns"):
+        concat_batches({"a": a, "b": b})

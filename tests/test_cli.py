@@ -75,3 +75,39 @@ def test_csv_dates_are_read_as_dates(tmp_path):
     dated = pl.DataFrame({"day": pl.date_range(pl.date(2024, 1, 1), pl.date(2024, 1, 5), eager=True), "n": range(5)})
     write_table(dated, tmp_path / "dated.csv.gz")
     assert read_table(tmp_path / "dated.csv.gz").equals(dated)
+
+
+def test_anonymize_command_detects_applies_and_reports(tmp_path, capsys, monkeypatch):
+    import json
+
+    from tests.planted import planted_table
+
+    table, values = planted_table(n=120)
+    table.write_csv(tmp_path / "in.csv")
+    monkeypatch.delenv("TWINFORGE_PSEUDONYM_KEY", raising=False)
+    out, report = tmp_path / "out.parquet", tmp_path / "report.json"
+    assert main(["anonymize", str(tmp_path / "in.csv"), "--out", str(out), "--report", str(report)]) == 0
+    printed = capsys.readouterr().out
+    assert "contact                  EMAIL_ADDRESS   column" in printed
+    assert "notes                    mask" in printed
+    anonymized = read_table(out)
+    assert anonymized.height == 120 and "email" not in anonymized.columns
+    written = report.read_text()
+    assert json.loads(written)["rows"] == {"in": 120, "out": 120, "quarantined": 0}
+    assert not [v for v in values["email"] + values["notes"] if v in written + printed]
+
+
+def test_anonymize_command_with_a_spec(tmp_path, capsys, monkeypatch):
+    from tests.conftest import DEMO_CSV, DEMO_SPEC
+
+    monkeypatch.delenv("TWINFORGE_PSEUDONYM_KEY", raising=False)
+    out = tmp_path / "out.csv"
+    assert main(["anonymize", str(DEMO_CSV), "--out", str(out), "--spec", str(DEMO_SPEC)]) == 1
+    assert "TWINFORGE_PSEUDONYM_KEY is not set" in capsys.readouterr().err  # the spec pseudonymizes subject_id
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k" * 32)
+    assert main(["anonymize", str(DEMO_CSV), "--out", str(out), "--spec", str(DEMO_SPEC)]) == 0
+    printed = capsys.readouterr().out
+    assert "k-anonymity over ['age', 'gender']: smallest class 1" in printed
+    written = read_table(out)
+    assert "k" * 32 not in out.read_text() and "fake_last_name" not in written.columns
+    assert written["subject_id"].str.len_chars().min() == 64

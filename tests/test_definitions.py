@@ -12,6 +12,7 @@ from tests.conftest import REPO
 
 EXPECTED_GRAPH = {
     "covid_testing/raw": set(),
+    "covid_testing/quarantine": {"covid_testing/raw"},
     "covid_testing/anonymized": {"covid_testing/raw"},
     "covid_testing/train": {"covid_testing/anonymized"},
     "covid_testing/holdout": {"covid_testing/anonymized"},

@@ -7,6 +7,7 @@ import dagster as dg
 import polars as pl
 import pytest
 
+from pipelines.batches import sync_batch_partitions
 from pipelines.demo import materialization_metadata
 from pipelines.factory import build_definitions, regenerate_job_name, retrain_job_name
 from tests.conftest import DEMO_SPEC
@@ -40,11 +41,14 @@ def demo_run(tmp_path_factory, demo_table):
     defs = build_definitions([spec], home=str(home))
     (home / "dagster").mkdir()
     with dg.instance_for_test(temp_dir=str(home / "dagster")) as instance:
-        retrain = defs.resolve_job_def(retrain_job_name(spec)).execute_in_process(instance=instance)
+        from twinforge.paths import StateLayout
+
+        (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(home))
+        retrain = defs.resolve_job_def(retrain_job_name(spec)).execute_in_process(instance=instance, partition_key=batch)
         regenerate = defs.resolve_job_def(regenerate_job_name(spec)).execute_in_process(instance=instance)
         bad_spec = spec.model_copy(update={"generator": spec.generator.model_copy(update={"model": OutOfRangeCopula.name})})
         bad_retrain = build_definitions([bad_spec], home=str(home)).resolve_job_def(retrain_job_name(spec))
-        bad = bad_retrain.execute_in_process(instance=instance, raise_on_error=False)
+        bad = bad_retrain.execute_in_process(instance=instance, partition_key=batch, raise_on_error=False)
         yield {"home": home, "spec": spec, "retrain": retrain, "regenerate": regenerate, "bad_retrain": bad}
     mp.undo()
 
@@ -58,7 +62,7 @@ def _meta(result, key):
 def test_retrain_materializes_every_asset_and_passes_every_check(demo_run):
     result, name = demo_run["retrain"], demo_run["spec"].name
     assert result.success
-    for stage in ("raw", "anonymized", "train", "holdout", "generator", "synthetic", "champion", "quality_report", "drift_report"):
+    for stage in ("raw", "quarantine", "anonymized", "train", "holdout", "generator", "synthetic", "champion", "quality_report", "drift_report"):
         _meta(result, [name, stage])
     evaluations = result.get_asset_check_evaluations()
     assert {e.check_name for e in evaluations} == EXPECTED_CHECKS
@@ -70,7 +74,9 @@ def test_retrain_materializes_every_asset_and_passes_every_check(demo_run):
 
 def test_rows_are_accounted_for(demo_run, demo_table):
     result, name = demo_run["retrain"], demo_run["spec"].name
-    assert _meta(result, [name, "raw"])["rows_in"] == demo_table.height
+    raw = _meta(result, [name, "raw"])
+    assert raw["rows_in"] == demo_table.height == raw["rows_out"] + raw["rows_quarantined"]
+    assert raw["batch_id"] == "initial" and len(raw["content_sha256"]) == 64
     assert _meta(result, [name, "anonymized"])["rows_out"] == demo_table.height
     train_rows = _meta(result, [name, "train"])["rows"]
     assert train_rows + _meta(result, [name, "holdout"])["rows"] == demo_table.height
@@ -143,8 +149,10 @@ def test_version_failing_a_gate_does_not_take_the_alias(demo_run):
 
 
 def _written_after_anonymization(home: Path) -> list[Path]:
-    raw = home / "data" / "covid_testing" / "raw.parquet"
-    return [p for p in home.rglob("*") if p.is_file() and p != raw]
+    # raw-grade folders (raw copies and quarantined rows) are the only exceptions; the demo keeps no raw copy
+    raw_grade = [home / "data" / "covid_testing" / stage for stage in ("raw", "quarantine")]
+    assert not (raw_grade[0]).exists()
+    return [p for p in home.rglob("*") if p.is_file() and not any(d in p.parents for d in raw_grade)]
 
 
 def test_no_name_or_identifier_value_after_anonymization(demo_run, demo_table):

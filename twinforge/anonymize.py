@@ -1,9 +1,21 @@
 """Anonymization policy: what happens to each column before anything learns from it.
 
-Actions per column: ``keep``, ``drop``, ``pseudonymize`` (keyed HMAC-SHA256, so the
-same input maps to the same token across runs while nobody without the key can
-reverse or recompute it). The key comes from the environment only and is never
-logged, stored or returned.
+Actions per column:
+
+* ``keep``;
+* ``drop``;
+* ``pseudonymize``: keyed HMAC-SHA256, so the same input maps to the same token across
+  runs while nobody without the key can reverse or recompute it. The key comes from
+  the environment only and is never logged, stored or returned;
+* ``generalize``: dates to month or year, numbers to bands (``"30-39"``) or rounded,
+  codes such as postcodes to a prefix;
+* ``suppress_rare``: categories seen fewer than ``min_count`` times become ``"other"``;
+* ``mask``: PII inside text replaced by type tokens (``<EMAIL>``, ``<PERSON>`` ...).
+
+:func:`resolve_policy` decides the action of every column: the spec's word first, then
+safe defaults for what detection found (direct identifiers dropped, dates of birth to
+the year, postcodes to three characters, free text masked), identifiers dropped, and
+the rest kept.
 """
 
 from __future__ import annotations
@@ -12,17 +24,28 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Mapping
 
 import polars as pl
 
+from twinforge.pii import DEFAULT_ACTIONS, DetectionReport, mask_text
+from twinforge.pii.entities import DOB, PERSON
+from twinforge.privacy import PrivacyReport
+from twinforge.schema import ColumnKind, TableSchema
+
 PSEUDONYM_KEY_ENV = "TWINFORGE_PSEUDONYM_KEY"
 MIN_KEY_LENGTH = 16
-ACTIONS = ("keep", "drop", "pseudonymize")
+ACTIONS = ("keep", "drop", "pseudonymize", "generalize", "suppress_rare", "mask")
+OTHER = "other"
+DEFAULT_RARE_MIN_COUNT = 10
 
 
 class MissingKeyError(RuntimeError):
     """Pseudonymisation was requested but no (usable) key is configured."""
+
+
+class PolicyError(ValueError):
+    """A policy that cannot be applied to the table; the message names the column."""
 
 
 def pseudonym_key_from_env(env: Mapping[str, str] | None = None) -> bytes | None:
@@ -36,14 +59,80 @@ def pseudonymize(series: pl.Series, key: bytes) -> pl.Series:
     Hashing the distinct values once keeps this fast on long columns with repeats.
     """
     distinct = series.drop_nulls().unique().cast(pl.String)
-    mapping = {v: hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest() for v in distinct.to_list()}
+    mapping = {v: hmac.digest(key, v.encode("utf-8"), "sha256").hex() for v in distinct.to_list()}
     return series.cast(pl.String).replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+# ------------------------------------------------------------------ generalization
+
+
+def generalize(series: pl.Series, params: Mapping[str, Any]) -> pl.Series:
+    """Coarsen ``series`` by exactly one of ``date``, ``band`` (+ ``top``), ``round``, ``prefix``."""
+    name = series.name
+    if "date" in params:
+        if not series.dtype.is_temporal():
+            raise PolicyError(f"column {name!r}: generalize.date needs a date column, got {series.dtype} "
+                              "(declare kind: datetime, with a format if the dates are not ISO)")
+        unit = {"month": "1mo", "year": "1y"}[params["date"]]
+        return series.dt.truncate(unit).cast(pl.Date).alias(name)
+    if "band" in params or "round" in params:
+        if not series.dtype.is_numeric():
+            raise PolicyError(f"column {name!r}: generalize.{'band' if 'band' in params else 'round'} "
+                              f"needs a numeric column, got {series.dtype}")
+        if "round" in params:
+            step = params["round"]
+            rounded = (series.cast(pl.Float64) / step).round(0) * step
+            keep_int = series.dtype.is_integer() and float(step).is_integer()
+            return (rounded.cast(series.dtype) if keep_int else rounded).alias(name)
+        return _bands(series, float(params["band"]), params.get("top"))
+    if "prefix" in params:
+        return series.cast(pl.String).str.slice(0, int(params["prefix"])).alias(name)
+    raise PolicyError(f"column {name!r}: generalize needs one of date, band, round, prefix (got {dict(params)})")
+
+
+def _bands(series: pl.Series, width: float, top: float | None) -> pl.Series:
+    values = series.cast(pl.Float64)
+    low = (values / width).floor() * width
+    whole = series.dtype.is_integer() or width.is_integer()
+
+    def fmt(x: pl.Expr) -> pl.Expr:
+        return x.cast(pl.Int64).cast(pl.String) if whole else x.round(6).cast(pl.String)
+
+    high = low + width - 1 if whole else low + width
+    label = pl.concat_str([fmt(pl.lit(low)), fmt(pl.lit(high))], separator="-")
+    if top is not None:
+        top_label = f"{int(top) if whole else top}+"
+        label = pl.when(pl.lit(values) >= top).then(pl.lit(top_label)).otherwise(label)
+    return pl.select(label).to_series().alias(series.name)
+
+
+def suppress_rare(series: pl.Series, min_count: int, other: str = OTHER) -> pl.Series:
+    """Categories seen fewer than ``min_count`` times become ``other``; nulls stay null."""
+    text = series.cast(pl.String)
+    counts = text.value_counts()
+    rare = counts.filter(pl.col("count") < min_count).get_column(text.name).drop_nulls()
+    return pl.select(pl.when(pl.lit(text).is_in(rare.implode())).then(pl.lit(other)).otherwise(pl.lit(text))).to_series().alias(series.name)
+
+
+# ------------------------------------------------------------------ policy
+
+
+@dataclass(frozen=True)
+class ColumnAction:
+    action: str
+    params: dict = field(default_factory=dict)
+    reason: str = "spec"
+
+    def to_dict(self) -> dict:
+        return {"action": self.action, "params": dict(self.params), "reason": self.reason}
 
 
 @dataclass
 class AnonymizationReport:
     rows: int
     actions: dict[str, str] = field(default_factory=dict)
+    details: dict[str, dict] = field(default_factory=dict)  # column -> action, params, reason
+    kept_despite_detection: list[str] = field(default_factory=list)
 
     def columns_with(self, action: str) -> list[str]:
         return [c for c, a in self.actions.items() if a == action]
@@ -54,26 +143,95 @@ class AnonymizationReport:
             "actions": dict(self.actions),
             "dropped": self.columns_with("drop"),
             "pseudonymized": self.columns_with("pseudonymize"),
+            "generalized": self.columns_with("generalize"),
+            "suppressed_rare": self.columns_with("suppress_rare"),
+            "masked": self.columns_with("mask"),
             "kept": self.columns_with("keep"),
+            "kept_despite_detection": list(self.kept_despite_detection),
+            "details": {c: dict(d) for c, d in self.details.items()},
         }
 
 
-def apply_policy(
-    df: pl.DataFrame, policy: Mapping[str, str], key: bytes | None = None
-) -> tuple[pl.DataFrame, AnonymizationReport]:
-    """Apply ``policy`` (column -> action); columns the policy does not name are kept.
+def default_action(entity: str, series: pl.Series) -> tuple[str, dict]:
+    """The safe default for a column of ``entity``; a generalization the column cannot take is a drop."""
+    action, params = DEFAULT_ACTIONS[entity]
+    if entity == DOB and not series.dtype.is_temporal():
+        return "drop", {}  # dates of birth that did not parse as dates cannot be coarsened safely
+    return action, dict(params)
 
-    Raises ``KeyError`` naming policy columns absent from the table and
-    ``MissingKeyError`` when a pseudonymize action has no key of at least
-    ``MIN_KEY_LENGTH`` bytes.
+
+def resolve_policy(
+    table: pl.DataFrame,
+    columns: Mapping[str, Any] | None = None,
+    detection: DetectionReport | None = None,
+    schema: TableSchema | None = None,
+    rare_min_count: int = DEFAULT_RARE_MIN_COUNT,
+) -> dict[str, ColumnAction]:
+    """The action for every column of ``table``.
+
+    ``columns`` maps names to spec :class:`~twinforge.spec.ColumnPolicy` objects. Order of
+    precedence: an explicit ``anonymize`` in the spec; role ``identifier`` (drop); a column
+    detection says *is* PII (its type's safe default); free text or PII found inside values
+    (mask); an inferred identifier (drop); otherwise keep.
+    """
+    columns = dict(columns or {})
+    policy: dict[str, ColumnAction] = {}
+    for name in table.columns:
+        declared = columns.get(name)
+        if declared is not None and declared.anonymize is not None:
+            params: dict = {}
+            if declared.anonymize == "generalize":
+                params = declared.generalize.to_params()
+            elif declared.anonymize == "suppress_rare":
+                params = {"min_count": declared.min_count or rare_min_count}
+            policy[name] = ColumnAction(declared.anonymize, params, "spec")
+            continue
+        if declared is not None and declared.role == "identifier":
+            policy[name] = ColumnAction("drop", {}, "spec: role identifier")
+            continue
+        found = detection.columns.get(name) if detection is not None else None
+        finding = found.column_finding if found is not None else None
+        if finding is not None:
+            action, params = default_action(finding.entity, table.get_column(name))
+            policy[name] = ColumnAction(action, params, f"default for detected {finding.entity}")
+        elif found is not None and (found.free_text or found.text_findings):
+            inside = ", ".join(f.entity for f in found.text_findings)
+            why = "free text" + (f" containing {inside}" if inside else "") if found.free_text else f"contains {inside}"
+            policy[name] = ColumnAction("mask", {}, f"default for {why}")
+        elif schema is not None and name in schema.names and schema[name].kind is ColumnKind.IDENTIFIER:
+            policy[name] = ColumnAction("drop", {}, "default for an inferred identifier")
+        else:
+            policy[name] = ColumnAction("keep", {}, "spec" if declared is not None else "no PII found")
+    return policy
+
+
+def _as_action(value: str | ColumnAction) -> ColumnAction:
+    return value if isinstance(value, ColumnAction) else ColumnAction(value)
+
+
+def apply_policy(
+    df: pl.DataFrame,
+    policy: Mapping[str, str | ColumnAction],
+    key: bytes | None = None,
+    extra_names: frozenset[str] = frozenset(),
+    detection: DetectionReport | None = None,
+) -> tuple[pl.DataFrame, AnonymizationReport]:
+    """Apply ``policy`` (column -> action name or :class:`ColumnAction`); columns it does not name are kept.
+
+    Raises ``KeyError`` naming policy columns absent from the table, ``MissingKeyError``
+    when a pseudonymize action has no key of at least ``MIN_KEY_LENGTH`` bytes, and
+    :class:`PolicyError` for an action the column cannot take. ``extra_names`` (lower-cased
+    names from the table's own name columns) are masked in text as well as known names.
     """
     unknown = sorted(set(policy) - set(df.columns))
     if unknown:
         raise KeyError(f"anonymization policy names columns not in the table: {unknown}")
-    bad = {c: a for c, a in policy.items() if a not in ACTIONS}
+    actions = {c: _as_action(policy[c]) if c in policy else ColumnAction("keep", {}, "not in the policy")
+               for c in df.columns}
+    bad = {c: a.action for c, a in actions.items() if a.action not in ACTIONS}
     if bad:
         raise ValueError(f"unknown anonymization actions {bad}; choose from {ACTIONS}")
-    wanted = [c for c, a in policy.items() if a == "pseudonymize"]
+    wanted = [c for c, a in actions.items() if a.action == "pseudonymize"]
     if wanted and not key:
         raise MissingKeyError(
             f"columns {wanted} are to be pseudonymized but {PSEUDONYM_KEY_ENV} is not set; "
@@ -82,7 +240,102 @@ def apply_policy(
     if wanted and len(key) < MIN_KEY_LENGTH:
         raise MissingKeyError(f"{PSEUDONYM_KEY_ENV} is too short: use at least {MIN_KEY_LENGTH} characters")
 
-    report = AnonymizationReport(rows=df.height, actions={c: policy.get(c, "keep") for c in df.columns})
-    out = df.with_columns([pseudonymize(df.get_column(c), key).alias(c) for c in wanted])
-    out = out.drop(report.columns_with("drop"))
+    replaced = []
+    for name, act in actions.items():
+        s = df.get_column(name)
+        if act.action == "pseudonymize":
+            replaced.append(pseudonymize(s, key).alias(name))
+        elif act.action == "generalize":
+            replaced.append(generalize(s, act.params))
+        elif act.action == "suppress_rare":
+            replaced.append(suppress_rare(s, int(act.params.get("min_count", DEFAULT_RARE_MIN_COUNT))))
+        elif act.action == "mask":
+            replaced.append(mask_text(s, extra_names))
+    out = df.with_columns(replaced).drop([c for c, a in actions.items() if a.action == "drop"])
+
+    report = AnonymizationReport(
+        rows=df.height,
+        actions={c: a.action for c, a in actions.items()},
+        details={c: a.to_dict() for c, a in actions.items()},
+    )
+    if detection is not None:
+        report.kept_despite_detection = [
+            c for c, a in actions.items()
+            if a.action == "keep" and c in detection.columns and detection.columns[c].findings
+        ]
     return out, report
+
+
+def names_in(df: pl.DataFrame, columns: list[str]) -> frozenset[str]:
+    """Lower-cased words of the values of person-name columns, to mask them inside free text too."""
+    words: set[str] = set()
+    for name in columns:
+        s = df.get_column(name)
+        if s.dtype != pl.String:
+            continue
+        words.update(s.drop_nulls().str.to_lowercase().str.extract_all(r"[a-z]+").explode().drop_nulls()
+                     .unique().to_list())
+    return frozenset(words)
+
+
+def person_columns(detection: DetectionReport | None, columns: Mapping[str, Any] | None = None) -> list[str]:
+    found = []
+    if detection is not None:
+        found = [c for c, d in detection.columns.items() if d.column_finding is not None
+                 and d.column_finding.entity == PERSON]
+    return found
+
+
+# ------------------------------------------------------------------ the whole stage
+
+
+@dataclass
+class AnonymizedTable:
+    table: pl.DataFrame
+    detection: DetectionReport
+    report: AnonymizationReport
+    privacy: PrivacyReport
+    policy: dict[str, ColumnAction]
+
+
+def anonymize_table(
+    table: pl.DataFrame,
+    columns: Mapping[str, Any] | None = None,
+    privacy: Any = None,
+    key: bytes | None = None,
+    schema: TableSchema | None = None,
+) -> AnonymizedTable:
+    """Detect PII, resolve and apply the policy, and measure k-anonymity / l-diversity.
+
+    ``columns`` are the spec's column policies (roles give the quasi-identifiers and
+    sensitive columns), ``privacy`` its :class:`~twinforge.spec.PrivacySpec` (defaults
+    when None). With neither, detection and the safe defaults decide everything.
+    """
+    from twinforge.pii import detect_pii
+    from twinforge.pii.entities import hinted_entity
+    from twinforge.privacy import privacy_report
+    from twinforge.schema import normalize_name
+    from twinforge.spec import PrivacySpec
+
+    columns = dict(columns or {})
+    privacy = privacy or PrivacySpec()
+    if schema is None:  # ingestion passes its schema; otherwise identifiers are inferred here
+        from twinforge.schema import infer_schema
+
+        schema = infer_schema(table, identifiers=[c for c, p in columns.items() if p.role == "identifier"
+                                                  and c in table.columns], detect_identifiers=True)
+    hinted_people = [c for c in table.columns if hinted_entity(normalize_name(c)) == PERSON]
+    detection = detect_pii(
+        table,
+        sample_rows=privacy.detection.sample_rows,
+        min_share=privacy.detection.min_share,
+        seed=privacy.detection.seed,
+        extra_names=names_in(table, hinted_people),
+    )
+    policy = resolve_policy(table, columns, detection, schema, privacy.rare_min_count)
+    people = sorted(set(hinted_people) | set(person_columns(detection)))
+    out, report = apply_policy(table, policy, key=key, extra_names=names_in(table, people), detection=detection)
+    quasi = [c for c, p in columns.items() if p.role == "quasi_identifier"]
+    sensitive = [c for c, p in columns.items() if p.role == "sensitive"]
+    measured = privacy_report(out, quasi, sensitive, k=privacy.k, l=privacy.l)
+    return AnonymizedTable(out, detection, report, measured, policy)

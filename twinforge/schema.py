@@ -8,6 +8,7 @@ artifacts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any, Iterable, Mapping
@@ -100,12 +101,46 @@ def is_low_cardinality(series: pl.Series) -> bool:
     return n_unique <= CATEGORICAL_MAX_LEVELS or n_unique <= CATEGORICAL_MAX_SHARE * max(non_null.len(), 1)
 
 
+def normalize_name(name: str) -> str:
+    """``"PatientID"``, ``"patient id"``, ``"Patient-Id"`` -> ``"patient_id"``, for matching name hints."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(name))
+    return re.sub(r"[^a-z0-9]+", "_", spaced.lower()).strip("_")
+
+
+# Names that say "this identifies a record": id, uuid, customer_id, account_number, ...
+_IDENTIFIER_NAME = re.compile(r"(^|_)(id|uuid|guid|mrn|key|number|no|num)$")
+_UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+IDENTIFIER_MIN_ROWS = 10
+
+
+def looks_like_identifier(name: str, series: pl.Series) -> bool:
+    """An id-like name with mostly distinct values, a row index (1..n), or UUIDs."""
+    dtype = series.dtype
+    if not (dtype.is_integer() or dtype == pl.String):
+        return False
+    present = series.drop_nulls()
+    n = present.len()
+    if n < IDENTIFIER_MIN_ROWS:
+        return False
+    distinct = present.n_unique()
+    if _IDENTIFIER_NAME.search(normalize_name(name)) and distinct >= 0.5 * n:
+        return True
+    if dtype.is_integer() and distinct == n and int(present.max()) - int(present.min()) + 1 == n:
+        return True  # a row index such as R's rownames
+    return dtype == pl.String and bool(present.str.contains(_UUID).all())
+
+
 def infer_schema(
     df: pl.DataFrame,
     overrides: Mapping[str, ColumnKind | str] | None = None,
     identifiers: Iterable[str] = (),
+    detect_identifiers: bool = False,
 ) -> TableSchema:
-    """Infer a :class:`TableSchema`; ``overrides`` and ``identifiers`` win over inference."""
+    """Infer a :class:`TableSchema`; ``overrides`` and ``identifiers`` win over inference.
+
+    ``detect_identifiers``: also mark id-like columns (see :func:`looks_like_identifier`) as
+    identifiers, as ingestion does; generators fitting a table they are handed leave it off.
+    """
     overrides = {k: ColumnKind(v) for k, v in (overrides or {}).items()}
     identifiers = set(identifiers)
     unknown = (set(overrides) | identifiers) - set(df.columns)
@@ -118,6 +153,8 @@ def infer_schema(
             kind = ColumnKind.IDENTIFIER
         elif name in overrides:
             kind = overrides[name]
+        elif detect_identifiers and looks_like_identifier(name, s):
+            kind = ColumnKind.IDENTIFIER
         else:
             kind = infer_column_kind(s)
         cols.append(ColumnSchema(name=name, kind=kind, dtype=str(s.dtype), nullable=s.null_count() > 0))

@@ -20,8 +20,29 @@ import polars as pl
 from twinforge.schema import ColumnKind, TableSchema, infer_schema
 
 ColumnRole = Literal["identifier", "quasi_identifier", "sensitive", "target", "feature"]
-AnonymizeAction = Literal["keep", "drop", "pseudonymize"]
-SOURCE_FORMATS = ("csv", "parquet")
+AnonymizeAction = Literal["keep", "drop", "pseudonymize", "generalize", "suppress_rare", "mask"]
+SourceFormat = Literal["csv", "parquet", "jsonl", "sqlite", "duckdb", "postgres"]
+SOURCE_FORMATS = ("csv", "parquet", "jsonl", "sqlite", "duckdb", "postgres")
+FILE_FORMATS = ("csv", "parquet", "jsonl")
+SQL_FORMATS = ("sqlite", "duckdb", "postgres")
+# file name endings -> format, longest first so ".csv.gz" wins over ".gz"
+_EXTENSIONS = {
+    ".csv.gz": "csv", ".tsv.gz": "csv", ".jsonl.gz": "jsonl", ".ndjson.gz": "jsonl",
+    ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite",
+    ".duckdb": "duckdb", ".ddb": "duckdb",
+}
+
+
+def format_from_name(name: str) -> str | None:
+    """A source format from a file name or URL, or None when it cannot tell."""
+    lowered = name.lower()
+    if lowered.startswith(("postgresql://", "postgres://", "postgresql+")):
+        return "postgres"
+    for suffix in sorted(_EXTENSIONS, key=len, reverse=True):
+        if lowered.endswith(suffix):
+            return _EXTENSIONS[suffix]
+    return None
 
 
 class SpecError(ValueError):
@@ -32,43 +53,116 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ColumnPolicy(_Strict):
-    kind: ColumnKind | None = None  # overrides schema inference
-    role: ColumnRole = "feature"
-    anonymize: AnonymizeAction | None = None  # None: identifiers are dropped, the rest kept
+class GeneralizeSpec(_Strict):
+    """Exactly one coarsening: dates to month/year, numbers to bands or rounded, codes to a prefix."""
+
+    date: Literal["month", "year"] | None = None
+    band: float | None = Field(None, gt=0)  # bands of this width: 37 -> "30-39" with band 10
+    top: float | None = None  # with band: values at or above this become one open band ("90+")
+    round: float | None = Field(None, gt=0)  # to the nearest multiple: 51234 -> 51000 with round 1000
+    prefix: int | None = Field(None, gt=0)  # keep the first N characters: "02139" -> "021" with prefix 3
 
     @model_validator(mode="after")
-    def _identifiers_never_kept(self) -> "ColumnPolicy":
+    def _exactly_one(self) -> "GeneralizeSpec":
+        chosen = [n for n in ("date", "band", "round", "prefix") if getattr(self, n) is not None]
+        if len(chosen) != 1:
+            raise ValueError(f"set exactly one of date, band, round, prefix (got {chosen or 'none'})")
+        if self.top is not None and self.band is None:
+            raise ValueError("'top' only goes with 'band'")
+        return self
+
+    def to_params(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+class ColumnPolicy(_Strict):
+    kind: ColumnKind | None = None  # overrides schema inference
+    format: str | None = None  # strptime format for datetime columns read from text
+    role: ColumnRole = "feature"
+    # None: identifiers are dropped; detected PII gets the safe default for its type; the rest is kept
+    anonymize: AnonymizeAction | None = None
+    generalize: GeneralizeSpec | None = None  # with anonymize: generalize
+    min_count: int | None = Field(None, ge=2)  # with anonymize: suppress_rare (default privacy.rare_min_count)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ColumnPolicy":
         if self.role == "identifier" and self.anonymize == "keep":
             raise ValueError("an identifier column cannot be kept as is: use 'drop' or 'pseudonymize'")
+        if (self.anonymize == "generalize") != (self.generalize is not None):
+            raise ValueError("'anonymize: generalize' and a 'generalize:' block go together")
+        if self.min_count is not None and self.anonymize != "suppress_rare":
+            raise ValueError("'min_count' only goes with 'anonymize: suppress_rare'")
         return self
 
     @property
-    def action(self) -> AnonymizeAction:
+    def action(self) -> AnonymizeAction | None:
+        """The declared action; None when the spec leaves it to the defaults (see twinforge.anonymize)."""
         if self.anonymize is not None:
             return self.anonymize
-        return "drop" if self.role == "identifier" else "keep"
+        return "drop" if self.role == "identifier" else None
 
 
 class SourceSpec(_Strict):
-    path: Path
-    format: Literal["csv", "parquet"] | None = None  # default: from the file extension
+    """Where a dataset's initial batch comes from, and how to read it."""
+
+    path: Path | None = None  # a file: csv (.gz), parquet, jsonl, a SQLite or DuckDB database
+    url: str | None = None  # a database URL, e.g. postgresql://user@host:5432/db (no password here)
+    url_env: str | None = None  # or: the environment variable holding the URL (keeps passwords out)
+    format: SourceFormat | None = None  # default: from the file extension or URL scheme
+    table: str | None = None  # SQL sources: a table to read whole ...
+    query: str | None = None  # ... or a query
+    delimiter: str = Field(",", min_length=1, max_length=1)  # text files
+    encoding: str = "utf-8"
+    null_values: list[str] = Field(default_factory=lambda: [""])  # text files: these read as null
+
+    @model_validator(mode="after")
+    def _one_location(self) -> "SourceSpec":
+        given = [n for n in ("path", "url", "url_env") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError(f"set exactly one of path, url, url_env (got {given or 'none'})")
+        return self
 
     @property
     def resolved_format(self) -> str:
         if self.format:
             return self.format
-        name = self.path.name.lower()
-        if name.endswith((".csv", ".csv.gz")):
-            return "csv"
-        if name.endswith((".parquet", ".pq")):
-            return "parquet"
-        raise ValueError(f"cannot tell the format of {self.path}: set source.format to one of {SOURCE_FORMATS}")
+        if self.url_env is not None:
+            raise ValueError("set source.format (e.g. postgres) when the URL comes from url_env")
+        name = str(self.path) if self.path is not None else str(self.url)
+        found = format_from_name(name)
+        if found is None:
+            raise ValueError(f"cannot tell the format of {name}: set source.format to one of {SOURCE_FORMATS}")
+        return found
+
+    @property
+    def is_sql(self) -> bool:
+        return self.resolved_format in SQL_FORMATS
+
+
+class IngestSpec(_Strict):
+    on_bad_rows: Literal["fail", "quarantine"] = "fail"
+    max_field_chars: int = Field(1_048_576, gt=0)  # a longer field makes its row bad
+    # keep a Parquet copy of each parsed raw batch (and the values of quarantined rows) in the state folder
+    keep_raw: bool = False
+
+
+class DetectionSpec(_Strict):
+    sample_rows: int = Field(2000, gt=0)  # rows sampled per batch for content detection
+    min_share: float = Field(0.5, gt=0.0, le=1.0)  # share of sampled values for a column to be "of" a PII type
+    seed: int = 0
+
+
+class PrivacySpec(_Strict):
+    k: int | None = Field(None, ge=2)  # k-anonymity over the quasi-identifiers: a blocking check
+    l: int | None = Field(None, ge=2)  # l-diversity of each sensitive column within those classes
+    rare_min_count: int = Field(10, ge=2)  # suppress_rare default: categories seen fewer times -> "other"
+    detection: DetectionSpec = Field(default_factory=DetectionSpec)
 
 
 class SplitSpec(_Strict):
     holdout_fraction: float = Field(0.2, gt=0.0, lt=1.0)
     seed: int = 42
+    training_window: int | None = Field(None, gt=0)  # the most recent N batches; None: every batch
 
 
 class GeneratorSpec(_Strict):
@@ -116,7 +210,9 @@ class DatasetSpec(_Strict):
     name: str
     description: str = ""
     source: SourceSpec
+    ingest: IngestSpec = Field(default_factory=IngestSpec)
     columns: dict[str, ColumnPolicy] = Field(default_factory=dict)
+    privacy: PrivacySpec = Field(default_factory=PrivacySpec)
     split: SplitSpec = Field(default_factory=SplitSpec)
     generator: GeneratorSpec = Field(default_factory=GeneratorSpec)
     sampling: SamplingSpec = Field(default_factory=SamplingSpec)
@@ -132,12 +228,28 @@ class DatasetSpec(_Strict):
             raise ValueError("must be lowercase letters, digits and underscores, starting with a letter")
         return v
 
+    @model_validator(mode="after")
+    def _privacy_needs_roles(self) -> "DatasetSpec":
+        if (self.privacy.k or self.privacy.l) and not self.quasi_identifiers:
+            raise ValueError("privacy.k / privacy.l need at least one column with role quasi_identifier")
+        if self.privacy.l and not self.sensitive_columns:
+            raise ValueError("privacy.l needs at least one column with role sensitive")
+        return self
+
     @property
     def registered_model_name(self) -> str:
         return f"twinforge-{self.name}"
 
     def columns_with(self, action: AnonymizeAction) -> list[str]:
         return [c for c, p in self.columns.items() if p.action == action]
+
+    @property
+    def quasi_identifiers(self) -> list[str]:
+        return [c for c, p in self.columns.items() if p.role == "quasi_identifier"]
+
+    @property
+    def sensitive_columns(self) -> list[str]:
+        return [c for c, p in self.columns.items() if p.role == "sensitive"]
 
     @property
     def identifiers(self) -> list[str]:
@@ -175,7 +287,7 @@ def parse_spec(data: Any, *, origin: str = "<spec>", base_dir: Path | None = Non
         spec = DatasetSpec.model_validate(data)
     except ValidationError as e:
         raise SpecError(f"{origin}: invalid dataset spec\n{_format_errors(e)}") from None
-    if base_dir is not None and not spec.source.path.is_absolute():
+    if base_dir is not None and spec.source.path is not None and not spec.source.path.is_absolute():
         spec.source.path = (base_dir / spec.source.path).resolve()
     try:
         spec.source.resolved_format

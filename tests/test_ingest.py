@@ -1,0 +1,189 @@
+"""Ingestion from every source kind, and every bad input: a clear error or counted quarantine."""
+
+import gzip
+import json
+import sqlite3
+
+import polars as pl
+import pytest
+
+from twinforge.ingest import IngestError, ingest_source
+from twinforge.schema import ColumnKind
+from twinforge.spec import ColumnPolicy, IngestSpec, SourceSpec, SpecError
+
+QUARANTINE = IngestSpec(on_bad_rows="quarantine")
+GOOD_CSV = "id,name,age,joined,zip\n1,Ann,34,2024-01-05,02139\n2,Bob,51,2024-02-11,10001\n3,Cy,,2024-03-01,94105\n"
+
+
+def _write(path, text, encoding="utf-8"):
+    path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
+    return path
+
+
+def _read(path, **kw):
+    return ingest_source(SourceSpec(path=path, **kw.pop("source", {})), **kw)
+
+
+def _accounted(result):
+    assert result.rows_in == result.rows_out + result.rows_quarantined
+    return result
+
+
+def test_csv_types_nulls_and_codes(tmp_path):
+    result = _accounted(_read(_write(tmp_path / "t.csv", GOOD_CSV)))
+    t = result.table
+    assert t.schema["age"] == pl.Int64 and t["age"].null_count() == 1
+    assert t.schema["joined"] == pl.Date
+    assert t["zip"].to_list() == ["02139", "10001", "94105"]  # a leading zero keeps postcodes text
+    assert result.rows_in == 3 and result.rows_quarantined == 0 and len(result.content_sha256) == 64
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl", "csv.gz"])
+def test_same_table_from_other_file_formats(tmp_path, fmt):
+    expected = _read(_write(tmp_path / "t.csv", GOOD_CSV)).table
+    path = tmp_path / f"t.{fmt}"
+    if fmt == "parquet":
+        expected.write_parquet(path)
+    elif fmt == "jsonl":
+        path.write_text("\n".join(json.dumps(r, default=str) for r in expected.to_dicts()) + "\n")
+    else:
+        path.write_bytes(gzip.compress(GOOD_CSV.encode()))
+    assert _accounted(_read(path)).table.equals(expected)
+
+
+def test_sqlite_and_duckdb_sources(tmp_path):
+    import duckdb
+
+    db = tmp_path / "t.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute("create table people (id integer, name text, age integer)")
+        conn.executemany("insert into people values (?, ?, ?)", [(1, "Ann", 34), (2, "Bob", "old"), (3, "Cy", None)])
+    source = {"table": "people"}
+    loose = _read(db, source=source)  # SQLite's mixed column reads as text rather than failing
+    assert loose.table["age"].dtype == pl.String and loose.rows_in == 3
+    strict = _read(db, source=source, columns={"age": ColumnPolicy(kind=ColumnKind.INTEGER)}, options=QUARANTINE)
+    assert (strict.rows_out, strict.rows_quarantined) == (2, 1)
+    assert strict.quarantine.row(0, named=True)["column"] == "age"
+
+    ddb = tmp_path / "t.duckdb"
+    with duckdb.connect(str(ddb)) as conn:
+        conn.execute("create table visits as select range as id, range * 1.5 as amount from range(5)")
+    result = _read(ddb, source={"query": "select * from visits where id < 4"})
+    assert result.table.height == 4 and result.table.schema["amount"] == pl.Float64
+    with pytest.raises(IngestError, match="DuckDB query failed"):
+        _read(ddb, source={"table": "nope"})
+    with pytest.raises(IngestError, match="source database not found"):
+        _read(tmp_path / "missing.sqlite", source=source)
+
+
+# ----------------------------------------------------------------- bad input, one test each
+
+
+def test_missing_file_names_the_file(tmp_path):
+    with pytest.raises(IngestError, match=r"source file not found: .*absent\.csv"):
+        _read(tmp_path / "absent.csv")
+
+
+def test_bad_encoding_fails_with_line_and_column_or_is_quarantined(tmp_path):
+    text = GOOD_CSV.encode() + "4,Zoë,40,2024-04-01,30301\n".encode("latin-1")
+    path = _write(tmp_path / "enc.csv", text)
+    with pytest.raises(IngestError) as err:
+        _read(path)
+    assert "enc.csv: 1 bad row" in str(err.value)
+    assert "line 5 (row 4), column 'name': is not valid utf-8" in str(err.value)
+    quarantined = _accounted(_read(path, options=QUARANTINE))
+    assert (quarantined.rows_out, quarantined.rows_quarantined) == (3, 1)
+    assert _read(path, source={"encoding": "latin-1"}).table["name"][3] == "Zoë"  # the fix the message names
+
+
+def test_wrong_delimiter_is_named(tmp_path):
+    path = _write(tmp_path / "semi.csv", GOOD_CSV.replace(",", ";"))
+    with pytest.raises(IngestError, match=r"semi\.csv: the header has a single column; the file looks delimited by ';'"):
+        _read(path)
+    assert _read(path, source={"delimiter": ";"}).table.width == 5
+
+
+def test_ragged_rows_fail_or_are_quarantined(tmp_path):
+    path = _write(tmp_path / "ragged.csv", GOOD_CSV + "4,Dee\n5,Eve,29,2024-05-01,60601,extra\n")
+    with pytest.raises(IngestError) as err:
+        _read(path)
+    assert "ragged.csv: 2 bad rows" in str(err.value)
+    assert "line 5 (row 4): has 2 fields, the header has 5" in str(err.value)
+    assert "line 6 (row 5): has 6 fields, the header has 5" in str(err.value)
+    result = _accounted(_read(path, options=QUARANTINE))
+    assert (result.rows_in, result.rows_out, result.rows_quarantined) == (5, 3, 2)
+    assert result.quarantine["record"].to_list() == [None, None]  # no raw values without keep_raw
+    kept = _read(path, options=IngestSpec(on_bad_rows="quarantine", keep_raw=True))
+    assert json.loads(kept.quarantine["record"][0]) == ["4", "Dee"]
+
+
+def test_values_that_do_not_parse_as_the_spec_type(tmp_path):
+    path = _write(tmp_path / "types.csv", GOOD_CSV + "4,Dee,forty,2024-13-45,30301\n")
+    columns = {"age": ColumnPolicy(kind=ColumnKind.INTEGER), "joined": ColumnPolicy(kind=ColumnKind.DATETIME)}
+    with pytest.raises(IngestError) as err:
+        _read(path, columns=columns)
+    message = str(err.value)
+    assert "types.csv: 1 bad row" in message
+    assert "line 5 (row 4), column 'age': value does not parse as integer; column 'joined'" in message
+    assert "forty" not in message  # values are never quoted: they may be personal data
+    result = _accounted(_read(path, columns=columns, options=QUARANTINE))
+    assert result.rows_quarantined == 1 and result.table.schema["age"] == pl.Int64
+    assert result.quarantine_reasons() == {"age: value does not parse as integer; column 'joined': "
+                                           "value does not parse as datetime": 1}
+
+
+def test_empty_table(tmp_path):
+    with pytest.raises(IngestError, match=r"empty\.csv: the file is empty"):
+        _read(_write(tmp_path / "empty.csv", ""))
+    with pytest.raises(IngestError, match=r"header\.csv: no data rows"):
+        _read(_write(tmp_path / "header.csv", "a,b\n\n"))
+    pl.DataFrame({"a": []}, schema={"a": pl.Int64}).write_parquet(tmp_path / "empty.parquet")
+    with pytest.raises(IngestError, match=r"empty\.parquet: no data rows"):
+        _read(tmp_path / "empty.parquet")
+
+
+@pytest.mark.parametrize(
+    ("header", "fragment"),
+    [("id,name,id", "column name 'id' appears twice (columns 1 and 3)"), ("id,,age", "column 2 has a blank name")],
+)
+def test_duplicate_or_blank_column_names(tmp_path, header, fragment):
+    with pytest.raises(IngestError, match=r"names\.csv: " + fragment.replace("(", r"\(").replace(")", r"\)")):
+        _read(_write(tmp_path / "names.csv", header + "\n1,2,3\n"))
+    jsonl = _write(tmp_path / "dupe.jsonl", '{"a": 1, "a": 2}\n{"a": 3}\n')
+    result = _accounted(_read(jsonl, options=QUARANTINE))
+    assert result.quarantine["reason"].to_list() == ["key 'a' appears twice"]
+
+
+def test_ten_megabyte_field(tmp_path):
+    huge = "x" * (10 * 1024 * 1024)
+    path = _write(tmp_path / "huge.csv", f'id,notes\n1,short\n2,"{huge}"\n3,fine\n')
+    with pytest.raises(IngestError, match=r"line 3 \(row 2\), column 'notes': field of 10,485,760 characters is longer "
+                                          r"than ingest.max_field_chars \(1,048,576\)"):
+        _read(path)
+    result = _accounted(_read(path, options=QUARANTINE))
+    assert result.table["id"].to_list() == [1, 3] and result.rows_quarantined == 1
+    allowed = _read(path, options=IngestSpec(max_field_chars=11 * 1024 * 1024))
+    assert allowed.table["notes"].str.len_chars().max() == len(huge)
+
+
+def test_bad_json_lines(tmp_path):
+    path = _write(tmp_path / "t.jsonl", '{"a": 1}\n{"a": \n[1, 2]\n\n{"a": 4}\n')
+    with pytest.raises(IngestError, match=r"t\.jsonl: 2 bad rows"):
+        _read(path)
+    result = _accounted(_read(path, options=QUARANTINE))
+    assert result.table["a"].to_list() == [1, 4]
+    assert result.quarantine["line"].to_list() == [2, 3]
+    assert result.quarantine["reason"][1] == "is a JSON list, not an object"
+
+
+def test_spec_columns_missing_from_source(tmp_path):
+    with pytest.raises(SpecError, match=r"names columns that are not in the source: \['email'\]"):
+        _read(_write(tmp_path / "t.csv", GOOD_CSV), columns={"email": ColumnPolicy()})
+
+
+def test_identifier_inference(tmp_path):
+    rows = "\n".join(f"{i},{1000 + i * 7},{i % 3}" for i in range(1, 41))
+    result = _read(_write(tmp_path / "ids.csv", "row,customer_id,segment\n" + rows + "\n"))
+    kinds = {c.name: c.kind for c in result.schema.columns}
+    assert kinds == {"row": ColumnKind.IDENTIFIER, "customer_id": ColumnKind.IDENTIFIER, "segment": ColumnKind.INTEGER}
+    assert result.schema_origin() == {"row": "inferred", "customer_id": "inferred", "segment": "inferred"}

@@ -1,0 +1,103 @@
+"""The ingest step in Dagster: batches as partitions, quarantine in metadata, privacy checks, training window."""
+
+import dagster as dg
+import polars as pl
+import pytest
+
+from assets.ingest import build_ingest_assets
+from assets.split import build_split_assets
+from pipelines.batches import sync_batch_partitions
+from resources import ParquetIOManager, TwinforgeSettings
+from tests.planted import planted_table
+from twinforge.batches import add_batch
+from twinforge.paths import StateLayout
+from twinforge.spec import parse_spec
+
+
+def _spec(source, **privacy):
+    columns = {"category": {"role": "quasi_identifier"}, "member": {"role": "quasi_identifier"},
+               "amount": {"role": "quasi_identifier" if privacy.pop("amount_qi", False) else "feature"},
+               "visits": {"kind": "integer"}, "date_of_birth": {"kind": "datetime"}}
+    return parse_spec({"name": "planted", "source": {"path": str(source)}, "columns": columns,
+                       "ingest": {"on_bad_rows": "quarantine"}, "privacy": privacy})
+
+
+def _materialize(spec, home, partition, instance):
+    resources = {"io_manager": ParquetIOManager(home=str(home)), "raw_io_manager": ParquetIOManager(home=str(home), private=True),
+                 "settings": TwinforgeSettings(home=str(home))}
+    return dg.materialize([build_ingest_assets(spec), build_split_assets(spec)], partition_key=partition,
+                          instance=instance, resources=resources, raise_on_error=False)
+
+
+def _meta(result, key):
+    events = [e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(key)]
+    return {k: getattr(v, "value", v) for k, v in events[-1].materialization.metadata.items()} if events else None
+
+
+@pytest.fixture
+def planted_csv(tmp_path):
+    table, values = planted_table(n=200)
+    path = tmp_path / "planted.csv"
+    table.write_csv(path)
+    with open(path, "a") as fh:  # one row whose visits and birth date do not parse: quarantined, not lost
+        fh.write(",".join(["x"] * (table.width - 4)) + ",1.0,grocery,lots,true\n")
+    return path, values
+
+
+def test_batches_quarantine_privacy_and_window(tmp_path, planted_csv, monkeypatch):
+    source, values = planted_csv
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k" * 32)
+    home = tmp_path / "state"
+    spec = _spec(source, k=2)
+    with dg.instance_for_test() as instance:
+        (first,) = sync_batch_partitions(instance, spec, StateLayout.at(home))
+        result = _materialize(spec, home, first, instance)
+        assert result.success
+        raw = _meta(result, ["planted", "raw"])
+        assert (raw["rows_in"], raw["rows_out"], raw["rows_quarantined"]) == (201, 200, 1)
+        assert raw["raw_copy_kept"] is False
+        quarantine = pl.read_parquet(home / "data" / "planted" / "quarantine" / f"{first}.parquet")
+        assert quarantine.select("row", "column", "record").to_dicts() == [{"row": 201, "column": "date_of_birth", "record": None}]
+        anonymized = _meta(result, ["planted", "anonymized"])
+        assert anonymized["rows_in"] == anonymized["rows_out"] + anonymized["rows_quarantined"]
+        assert "| contact | EMAIL_ADDRESS | column |" in anonymized["pii_findings"]
+        assert {"email", "contact", "handle"} <= set(anonymized["dropped_columns"])
+        assert anonymized["masked_columns"] == ["notes"]
+        (check,) = result.get_asset_check_evaluations()
+        assert check.check_name == "k_anonymity" and check.passed
+
+        # a second batch joins the training window
+        extra = tmp_path / "more.csv"
+        planted_table(n=200, seed=9)[0].write_csv(extra)
+        second = add_batch(spec, extra, home=home).batch_id
+        assert sync_batch_partitions(instance, spec, StateLayout.at(home)) == [first, second]
+        result = _materialize(spec, home, second, instance)
+        train = _meta(result, ["planted", "train"])
+        assert train["training_batches"] == [first, second]
+        assert train["rows"] + _meta(result, ["planted", "holdout"])["rows"] == 400
+
+    # nothing written after anonymization holds a planted value (raw-grade folders excepted)
+    raw_grade = {home / "data" / "planted" / s for s in ("raw", "quarantine")} | {home / "landing"}
+    written = [p for p in home.rglob("*") if p.is_file() and not any(d in p.parents for d in raw_grade)]
+    assert any(p.suffix == ".parquet" for p in written)
+    blob = b"\n".join(p.read_bytes() for p in written if p.suffix != ".parquet")
+    text = "\n".join(str(v) for p in written if p.suffix == ".parquet" for c in pl.read_parquet(p).iter_columns()
+                     for v in c.to_list())
+    for column, planted in values.items():
+        if column in ("date_of_birth", "zip"):
+            continue
+        assert not [v for v in planted if v in text or v.encode() in blob], column
+
+
+def test_failing_k_blocks_the_split(tmp_path, planted_csv, monkeypatch):
+    source, _ = planted_csv
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k" * 32)
+    spec = _spec(source, k=5, amount_qi=True)  # amounts are nearly unique: classes of one
+    with dg.instance_for_test() as instance:
+        (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(tmp_path / "state"))
+        result = _materialize(spec, tmp_path / "state", batch, instance)
+    assert not result.success
+    (check,) = result.get_asset_check_evaluations()
+    assert not check.passed and check.metadata["k_min"].value == 1
+    assert _meta(result, ["planted", "anonymized"]) is not None
+    assert _meta(result, ["planted", "train"]) is None

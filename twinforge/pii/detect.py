@@ -1,0 +1,239 @@
+"""Column-level PII detection: name hints plus content checks, reported without values.
+
+For each column:
+
+* the name is matched against hints (``email``, ``phone_number``, ``first_name``,
+  ``dob``, ``zip`` ...; see :mod:`twinforge.pii.entities`);
+* text values that could hold a pattern type (an ``@``, three digits in a row, a
+  colon-separated hex group) are found over the **whole** column (vectorized), and up
+  to ``max_validated`` distinct ones are run through presidio's recognizers, which
+  validate what they match (Luhn, IBAN checksum, phonenumbers, ...). So even a single
+  e-mail address among a million codes is found;
+* a random sample of rows is checked for person names (name lists), dates of birth and
+  postcodes in context, and whether the column is free text.
+
+A column whose values mostly *are* one type (share >= ``min_share``) gets a column
+finding (scope ``column``); types found *inside* values get ``text`` findings, and
+such columns are masked rather than dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import polars as pl
+
+from twinforge.pii import recognizers as rec
+from twinforge.pii.entities import DOB, PERSON, POSTAL, PRESIDIO_ENTITIES, hinted_entity
+from twinforge.schema import normalize_name
+
+# cheap test for values worth showing to presidio: an @, three digits in a row, or an IPv6-like group
+CANDIDATE = r"@|\d{3}|[0-9A-Fa-f]{1,4}::?[0-9A-Fa-f]{1,4}:"
+MIN_SCORE = 0.4  # presidio scores below this (e.g. a bare 9-digit number as SSN) count only with a name hint
+WHOLE_SLACK = 2  # characters a match may leave uncovered (quotes, trailing dots) and still be "the value"
+MIN_DISTINCT_NAMES = 10  # a column of person names has many different ones; "male"/"female" is not one
+FREE_TEXT_MIN_WORDS = 3
+FREE_TEXT_MIN_DISTINCT_SHARE = 0.5
+NAME_ONLY_CONFIDENCE = 0.6
+NAME_AND_CONTENT_CONFIDENCE = 0.95
+_HINT_DTYPES = {
+    "string": {"EMAIL_ADDRESS", "IBAN_CODE", "IP_ADDRESS", "PERSON", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN",
+               "POSTAL_CODE", "DATE_OF_BIRTH"},
+    "integer": {"PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "POSTAL_CODE"},
+    "temporal": {"DATE_OF_BIRTH"},
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    entity: str
+    confidence: float  # 0..1
+    share: float  # share of the column's non-null values showing it (estimated)
+    method: str  # "name", "content" or "name+content"
+    scope: str  # "column": the values are this type; "text": found inside the values
+
+    def to_dict(self) -> dict:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+
+
+@dataclass
+class ColumnDetection:
+    column: str
+    dtype: str
+    non_null: int
+    sampled: int  # values looked at for names, context and free text
+    validated: int  # distinct candidate values run through the recognizers
+    free_text: bool = False
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def column_finding(self) -> Finding | None:
+        column_level = [f for f in self.findings if f.scope == "column"]
+        return max(column_level, key=lambda f: (f.confidence, f.share)) if column_level else None
+
+    @property
+    def text_findings(self) -> list[Finding]:
+        return [f for f in self.findings if f.scope == "text"]
+
+
+@dataclass
+class DetectionReport:
+    columns: dict[str, ColumnDetection]
+    sample_rows: int
+
+    @property
+    def flagged(self) -> dict[str, ColumnDetection]:
+        return {c: d for c, d in self.columns.items() if d.findings or d.free_text}
+
+    def rows(self) -> list[dict]:
+        """One row per finding: column, entity, confidence, share, method, scope, sampled. No values."""
+        out = []
+        for d in self.columns.values():
+            for f in d.findings:
+                out.append({"column": d.column, **f.to_dict(), "sampled": d.sampled, "validated": d.validated})
+        return out
+
+    def to_dict(self) -> dict:
+        return {
+            "sample_rows": self.sample_rows,
+            "findings": self.rows(),
+            "free_text_columns": [c for c, d in self.columns.items() if d.free_text],
+            "columns_checked": len(self.columns),
+        }
+
+    def format_table(self) -> str:
+        rows = self.rows()
+        if not rows:
+            return "no PII detected"
+        header = f"{'column':<24} {'entity':<15} {'scope':<7} {'confidence':>10} {'share':>7}  method"
+        lines = [header, "-" * len(header)]
+        for r in rows:
+            lines.append(f"{r['column'][:24]:<24} {r['entity']:<15} {r['scope']:<7} {r['confidence']:>10.2f} "
+                         f"{r['share']:>7.1%}  {r['method']}")
+        return "\n".join(lines)
+
+
+def _dtype_family(dtype: pl.DataType) -> str | None:
+    if dtype == pl.String or dtype == pl.Categorical:
+        return "string"
+    if dtype.is_integer():
+        return "integer"
+    if dtype.is_temporal():
+        return "temporal"
+    return None
+
+
+def detect_pii(
+    table: pl.DataFrame,
+    *,
+    sample_rows: int = 2000,
+    min_share: float = 0.5,
+    seed: int = 0,
+    max_validated: int = 100,
+    extra_names: frozenset[str] = frozenset(),
+) -> DetectionReport:
+    """Detect PII per column of ``table``; ``extra_names`` are known names (e.g. from the
+    table's declared name columns) that mark free text as naming someone."""
+    columns = {}
+    for name in table.columns:
+        columns[name] = _detect_column(
+            table.get_column(name), sample_rows, min_share, seed, max_validated, extra_names
+        )
+    return DetectionReport(columns=columns, sample_rows=sample_rows)
+
+
+def _detect_column(s, sample_rows, min_share, seed, max_validated, extra_names) -> ColumnDetection:
+    family = _dtype_family(s.dtype)
+    hint = hinted_entity(normalize_name(s.name))
+    if hint is not None and hint not in _HINT_DTYPES.get(family or "", set()):
+        hint = None  # e.g. a float column called "zip" or a boolean "phone": not what the name says
+    present = s.drop_nulls()
+    detection = ColumnDetection(s.name, str(s.dtype), present.len(), 0, 0)
+    whole: dict[str, tuple[float, float]] = {}  # entity -> (share, confidence)
+    inside: dict[str, tuple[float, float]] = {}
+    if family == "string" and present.len() > 0:
+        text = present.cast(pl.String)
+        _pattern_entities(text, seed, max_validated, hint, whole, inside, detection)
+        _sampled_entities(text, sample_rows, seed, hint, whole, inside, detection, extra_names)
+
+    dominant = max(whole.items(), key=lambda kv: kv[1][0], default=None)
+    column_entity = None
+    if dominant is not None and dominant[1][0] >= min_share:
+        entity, (share, confidence) = dominant
+        column_entity = entity
+        method = "name+content" if entity == hint else "content"
+        confidence = max(confidence, NAME_AND_CONTENT_CONFIDENCE) if entity == hint else confidence
+        detection.findings.append(Finding(entity, confidence, share, method, "column"))
+    if hint is not None and hint != column_entity:
+        share = whole.get(hint, inside.get(hint, (0.0, 0.0)))[0]
+        method = "name+content" if share > 0 else "name"
+        confidence = NAME_AND_CONTENT_CONFIDENCE if share > 0 else NAME_ONLY_CONFIDENCE
+        detection.findings.append(Finding(hint, confidence, share, method, "column"))
+    column_level = {f.entity for f in detection.findings}
+    for entity, (share, confidence) in sorted(inside.items()):
+        if entity not in column_level and share > 0:
+            detection.findings.append(Finding(entity, confidence, share, "content", "text"))
+    return detection
+
+
+def _covers(value: str, start: int, end: int) -> bool:
+    return len(value.strip()) - (end - start) <= WHOLE_SLACK
+
+
+def _pattern_entities(text, seed, max_validated, hint, whole, inside, detection) -> None:
+    is_candidate = text.str.contains(CANDIDATE)
+    n_candidates = int(is_candidate.sum())
+    if n_candidates == 0:
+        return
+    distinct = text.filter(is_candidate).unique(maintain_order=True)
+    if distinct.len() > max_validated:
+        distinct = distinct.sample(max_validated, seed=seed)
+    detection.validated = distinct.len()
+    candidate_share = n_candidates / text.len()
+    counts_whole: dict[str, list[float]] = {}
+    counts_inside: dict[str, list[float]] = {}
+    for value in distinct.to_list():
+        seen_whole, seen_inside = set(), set()
+        for entity, start, end, score in rec.analyze(value[:5000]):
+            if score < MIN_SCORE and entity != hint:
+                continue
+            if entity not in seen_inside:
+                counts_inside.setdefault(entity, []).append(score)
+                seen_inside.add(entity)
+            if entity not in seen_whole and _covers(value, start, end):
+                counts_whole.setdefault(entity, []).append(score)
+                seen_whole.add(entity)
+    n = distinct.len()
+    for target, counts in ((whole, counts_whole), (inside, counts_inside)):
+        for entity, scores in counts.items():
+            target[entity] = (candidate_share * len(scores) / n, min(1.0, sum(scores) / len(scores)))
+
+
+def _sampled_entities(text, sample_rows, seed, hint, whole, inside, detection, extra_names) -> None:
+    sample = text.sample(min(sample_rows, text.len()), seed=seed) if text.len() > sample_rows else text
+    values = sample.to_list()
+    n = len(values)
+    detection.sampled = n
+    words = sample.str.count_matches(r"\S+")
+    detection.free_text = (
+        float(words.median() or 0) >= FREE_TEXT_MIN_WORDS and sample.n_unique() >= FREE_TEXT_MIN_DISTINCT_SHARE * n
+    )
+    names = [v for v in values if rec.is_person_name(v)]
+    if names and (len(set(names)) >= MIN_DISTINCT_NAMES or hint == PERSON):
+        whole[PERSON] = (len(names) / n, 0.7)
+    postcodes = sum(rec.whole_value_postal(v) for v in values)
+    if postcodes:
+        whole[POSTAL] = (postcodes / n, 0.7)
+    if detection.free_text:
+        mentions = sum(rec.mentions_person(v, extra_names) for v in values)
+        if mentions:
+            inside[PERSON] = (mentions / n, 0.6)
+    if detection.free_text or inside:
+        context = [rec.context_entities(v) for v in values]
+        for entity in (DOB, POSTAL):
+            hits = sum(entity in c for c in context)
+            if hits:
+                inside[entity] = (max(hits / n, inside.get(entity, (0.0, 0.0))[0]), 0.8)
+
+
+__all__ = ["ColumnDetection", "DetectionReport", "Finding", "PRESIDIO_ENTITIES", "detect_pii"]

@@ -1,0 +1,71 @@
+"""The PII types twinforge knows: names (presidio's), column-name hints, safe defaults, mask tokens."""
+
+from __future__ import annotations
+
+import re
+
+EMAIL = "EMAIL_ADDRESS"
+PHONE = "PHONE_NUMBER"
+CARD = "CREDIT_CARD"
+IBAN = "IBAN_CODE"
+SSN = "US_SSN"
+IP = "IP_ADDRESS"
+DOB = "DATE_OF_BIRTH"
+POSTAL = "POSTAL_CODE"
+PERSON = "PERSON"
+ENTITIES = (EMAIL, PHONE, CARD, IBAN, SSN, IP, DOB, POSTAL, PERSON)
+# recognised by presidio-analyzer's predefined pattern recognizers
+PRESIDIO_ENTITIES = (EMAIL, PHONE, CARD, IBAN, SSN, IP)
+
+MASK_TOKENS = {
+    EMAIL: "<EMAIL>",
+    PHONE: "<PHONE>",
+    CARD: "<CREDIT_CARD>",
+    IBAN: "<IBAN>",
+    SSN: "<SSN>",
+    IP: "<IP_ADDRESS>",
+    DOB: "<DATE_OF_BIRTH>",
+    POSTAL: "<POSTAL_CODE>",
+    PERSON: "<PERSON>",
+    "DATE": "<DATE>",
+}
+
+# What happens to a column of this type when the spec does not say: direct identifiers go,
+# dates of birth keep their year, postcodes their first three characters.
+DEFAULT_ACTIONS: dict[str, tuple[str, dict]] = {
+    EMAIL: ("drop", {}),
+    PHONE: ("drop", {}),
+    CARD: ("drop", {}),
+    IBAN: ("drop", {}),
+    SSN: ("drop", {}),
+    IP: ("drop", {}),
+    PERSON: ("drop", {}),
+    DOB: ("generalize", {"date": "year"}),
+    POSTAL: ("generalize", {"prefix": 3}),
+}
+
+# Matched against normalize_name(column): whole-name patterns, so "clinic_name" is not a person
+# and "email_opt_in" is not an e-mail address.
+NAME_HINTS: dict[str, re.Pattern] = {
+    EMAIL: re.compile(r"(^|_)(e_?mail|mail)(_?addr(ess)?)?$"),
+    PHONE: re.compile(r"(^|_)(phone|telephone|tel|mobile|cell|cellphone|fax)(_?(no|num|number))?$"),
+    CARD: re.compile(r"(^|_)(credit_?card|card|cc|ccn|pan)_?(no|num|number)$|(^|_)credit_?card$"),
+    IBAN: re.compile(r"(^|_)(iban|bank_account)(_?(no|num|number|code))?$"),
+    SSN: re.compile(r"(^|_)(ssn|social_security(_number)?|social_security_no)$"),
+    IP: re.compile(r"(^|_)(ip|ip_?addr(ess)?|ipv4|ipv6|remote_addr)$"),
+    DOB: re.compile(r"(^|_)(dob|d_o_b|birth_?date|date_of_birth|birthday|birth_?dt|born(_on)?)$"),
+    POSTAL: re.compile(r"(^|_)(zip|zip_?code|post_?code|postal(_code)?|plz)$"),
+    PERSON: re.compile(
+        r"^(name|surname|forename)$"
+        r"|(^|_)(first|last|given|family|middle|maiden|full|nick|sur|fore)_?name$"
+        r"|(^|_)(patient|customer|client|contact|person|employee|member|owner|holder|applicant|guardian"
+        r"|parent|spouse|physician|doctor)_(full_)?name$"
+    ),
+}
+
+
+def hinted_entity(normalized_name: str) -> str | None:
+    for entity, pattern in NAME_HINTS.items():
+        if pattern.search(normalized_name):
+            return entity
+    return None

@@ -1,0 +1,87 @@
+"""k-anonymity and l-diversity over the spec's quasi-identifiers.
+
+Rows that share every quasi-identifier value form an equivalence class. The table is
+k-anonymous when the smallest class has at least k rows, and l-diverse when every
+class holds at least l distinct values of each sensitive column. Nulls count as a
+value. The report carries sizes and counts only, never values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import polars as pl
+
+REFERENCE_K = 5  # reported (rows in classes below it) when the spec sets no k
+
+
+@dataclass
+class PrivacyReport:
+    quasi_identifiers: list[str]
+    sensitive: list[str]
+    rows: int
+    classes: int
+    k_min: int  # size of the smallest equivalence class (0 for an empty table)
+    k: int  # the k rows_below_k refers to: the spec's, else REFERENCE_K
+    k_required: bool  # whether the spec sets k (then it is a blocking check)
+    classes_below_k: int
+    rows_below_k: int
+    l_min: dict[str, int] = field(default_factory=dict)  # sensitive column -> fewest distinct values in a class
+    l: int | None = None
+    classes_below_l: dict[str, int] = field(default_factory=dict)
+    rows_below_l: dict[str, int] = field(default_factory=dict)
+    missing_quasi_identifiers: list[str] = field(default_factory=list)  # declared but dropped by the policy
+
+    @property
+    def k_passed(self) -> bool:
+        return self.rows_below_k == 0
+
+    @property
+    def l_passed(self) -> bool:
+        return self.l is None or all(v == 0 for v in self.rows_below_l.values())
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def privacy_report(
+    df: pl.DataFrame,
+    quasi_identifiers: list[str],
+    sensitive: list[str] | None = None,
+    k: int | None = None,
+    l: int | None = None,
+) -> PrivacyReport:
+    """Equivalence-class statistics of ``df`` over the quasi-identifiers present in it."""
+    present = [c for c in quasi_identifiers if c in df.columns]
+    sensitive = [c for c in (sensitive or []) if c in df.columns]
+    k_ref = k or REFERENCE_K
+    if df.height == 0:
+        return PrivacyReport(present, sensitive, 0, 0, 0, k_ref, k is not None, 0, 0, l=l,
+                             missing_quasi_identifiers=[c for c in quasi_identifiers if c not in df.columns])
+    keys = present or None
+    if keys is None:  # no quasi-identifier left: the whole table is one class
+        grouped = df.select(pl.len().alias("size"), *[pl.col(s).n_unique().alias(s) for s in sensitive])
+    else:
+        grouped = df.group_by(keys).agg(pl.len().alias("size"), *[pl.col(s).n_unique().alias(s) for s in sensitive])
+    sizes = grouped.get_column("size")
+    small = grouped.filter(pl.col("size") < k_ref)
+    report = PrivacyReport(
+        quasi_identifiers=present,
+        sensitive=sensitive,
+        rows=df.height,
+        classes=grouped.height,
+        k_min=int(sizes.min()),
+        k=k_ref,
+        k_required=k is not None,
+        classes_below_k=small.height,
+        rows_below_k=int(small.get_column("size").sum()),
+        l=l,
+        missing_quasi_identifiers=[c for c in quasi_identifiers if c not in df.columns],
+    )
+    for s in sensitive:
+        report.l_min[s] = int(grouped.get_column(s).min())
+        if l is not None:
+            thin = grouped.filter(pl.col(s) < l)
+            report.classes_below_l[s] = thin.height
+            report.rows_below_l[s] = int(thin.get_column("size").sum())
+    return report

@@ -1,0 +1,413 @@
+"""Source readers: CSV, Parquet, JSON Lines, SQLite, DuckDB and PostgreSQL into polars.
+
+Every reader answers the same thing, a :class:`SourceRead`: the table, how many
+records the source held, and the records it could not use, each with its
+position (row, and line for text files) and a reason. Problems with the whole
+source (missing file, unreadable header, blank or duplicate column names, a
+wrong delimiter, no rows) raise :class:`IngestError` naming the file. Messages
+never quote cell values: a bad value may be personal data, and errors end up in
+logs.
+
+Text formats (CSV, JSON Lines) are read as strings and typed afterwards by
+:mod:`twinforge.typing_rules`, so a value that does not parse is a bad row with
+a row number rather than a reader crash.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import polars as pl
+
+# Python's csv refuses fields over 128 KiB by default; twinforge applies its own
+# limit (ingest.max_field_chars) so that an oversized field is a bad row, not a crash.
+csv.field_size_limit(2**31 - 1)
+
+ROW = "__twinforge_row"  # 1-based record number, carried through typing for error messages
+LINE = "__twinforge_line"  # first physical line of the record (text files)
+_OTHER_DELIMITERS = (",", ";", "\t", "|")
+_SURROGATE = re.compile("[\udc80-\udcff]")  # bytes that did not decode, kept by 'surrogateescape'
+
+
+class IngestError(ValueError):
+    """Input that cannot be ingested; the message names the source and, where it can, column and row."""
+
+
+@dataclass
+class BadRow:
+    row: int | None  # 1-based record number among the source's data records
+    reason: str
+    column: str | None = None
+    line: int | None = None  # physical line (text files)
+    record: str | None = None  # the raw fields as JSON; filled only where raw values may be kept
+
+    def where(self) -> str:
+        parts = []
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.row is not None:
+            parts.append(f"row {self.row}" if self.line is None else f"(row {self.row})")
+        if self.column is not None:
+            parts[-1:] = [f"{parts[-1]}, column {self.column!r}" if parts else f"column {self.column!r}"]
+        return " ".join(parts)
+
+
+@dataclass
+class SourceRead:
+    table: pl.DataFrame  # with ROW (and LINE) columns; strings for text formats
+    records: int  # data records in the source (blank lines are not records)
+    bad_rows: list[BadRow] = field(default_factory=list)
+    text: bool = False  # True: every column is a string still to be typed
+
+
+def _origin(path: Path | str) -> str:
+    return str(path)
+
+
+def read_bytes(path: Path) -> bytes:
+    if not path.exists():
+        raise IngestError(f"source file not found: {path}")
+    if not path.is_file():
+        raise IngestError(f"source is not a file: {path}")
+    try:
+        if path.name.lower().endswith(".gz"):
+            with gzip.open(path, "rb") as fh:
+                return fh.read()
+        return path.read_bytes()
+    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        raise IngestError(f"{path}: cannot read the file: {error}") from None
+
+
+def decode(data: bytes, encoding: str, origin: str) -> tuple[str, bool]:
+    """Text and whether some bytes did not decode (they are kept as lone surrogates to find their rows)."""
+    try:
+        text = data.decode(encoding)
+        bad = False
+    except LookupError:
+        raise IngestError(f"{origin}: unknown encoding {encoding!r} (source.encoding)") from None
+    except UnicodeDecodeError:
+        text = data.decode(encoding, errors="surrogateescape")
+        bad = True
+    if text.startswith("\ufeff"):  # a byte-order mark is not part of the first column's name
+        text = text[1:]
+    return text, bad
+
+
+def check_column_names(names: Sequence[str], origin: str, what: str = "column") -> None:
+    blanks = [i + 1 for i, n in enumerate(names) if n is None or not str(n).strip()]
+    if blanks:
+        raise IngestError(f"{origin}: {what} {', '.join(map(str, blanks))} has a blank name: every column needs one")
+    seen: dict[str, int] = {}
+    for i, n in enumerate(names):
+        if n in seen:
+            raise IngestError(
+                f"{origin}: column name {n!r} appears twice ({what}s {seen[n] + 1} and {i + 1}): names must be unique"
+            )
+        seen[n] = i
+
+
+def _record_json(values: Any, keep: bool) -> str | None:
+    return json.dumps(values) if keep else None  # ensure_ascii: undecodable bytes stay representable
+
+
+def _sniff_delimiter(sample: str, declared: str) -> str | None:
+    try:
+        found = csv.Sniffer().sniff(sample, delimiters="".join(_OTHER_DELIMITERS)).delimiter
+    except csv.Error:
+        return None
+    return found if found != declared else None
+
+
+def read_csv(
+    path: Path, *, delimiter: str = ",", encoding: str = "utf-8", max_field_chars: int, keep_values: bool = False
+) -> SourceRead:
+    origin = _origin(path)
+    text, has_bad_bytes = decode(read_bytes(path), encoding, origin)
+    if not text.strip():
+        raise IngestError(f"{origin}: the file is empty (no header row)")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except csv.Error as error:
+        raise IngestError(f"{origin}: cannot parse the header line: {error}") from None
+    if len(header) == 1:
+        other = _sniff_delimiter(text[:65536], delimiter)
+        if other is not None or any(d in header[0] for d in _OTHER_DELIMITERS if d != delimiter):
+            guess = repr(other) if other else "another character"
+            raise IngestError(
+                f"{origin}: the header has a single column; the file looks delimited by {guess}, "
+                f"not {delimiter!r}: set source.delimiter"
+            )
+    header = [h.strip() for h in header]
+    check_column_names(header, origin)
+    if has_bad_bytes and any(_SURROGATE.search(h) for h in header):
+        raise IngestError(f"{origin}: the header is not valid {encoding}: set source.encoding")
+
+    width = len(header)
+    good: list[list[str]] = []
+    rows: list[int] = []
+    lines: list[int] = []
+    bad: list[BadRow] = []
+    record = 0
+    last_line = reader.line_num
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:  # e.g. a quote left open until the end of the file
+            record += 1
+            bad.append(BadRow(record, f"cannot be parsed as CSV ({error})", line=last_line + 1))
+            last_line = reader.line_num
+            continue
+        first_line, last_line = last_line + 1, reader.line_num
+        if not fields:  # a blank line is not a record
+            continue
+        record += 1
+        problem = _csv_problem(fields, header, width, max_field_chars, has_bad_bytes, encoding)
+        if problem is not None:
+            column, reason = problem
+            bad.append(BadRow(record, reason, column, first_line, _record_json(fields, keep_values)))
+            continue
+        good.append(fields)
+        rows.append(record)
+        lines.append(first_line)
+    columns = list(zip(*good)) if good else [()] * width
+    table = pl.DataFrame(
+        [pl.Series(name, values, dtype=pl.String) for name, values in zip(header, columns)]
+        + [pl.Series(ROW, rows, dtype=pl.Int64), pl.Series(LINE, lines, dtype=pl.Int64)]
+    )
+    return SourceRead(table=table, records=record, bad_rows=bad, text=True)
+
+
+def _csv_problem(fields, header, width, max_chars, has_bad_bytes, encoding) -> tuple[str | None, str] | None:
+    if len(fields) != width:
+        return None, f"has {len(fields)} fields, the header has {width}"
+    longest = max(map(len, fields))
+    if longest > max_chars:
+        j = next(i for i, f in enumerate(fields) if len(f) == longest)
+        return header[j], f"field of {longest:,} characters is longer than ingest.max_field_chars ({max_chars:,})"
+    if has_bad_bytes:
+        for j, f in enumerate(fields):
+            if _SURROGATE.search(f):
+                return header[j], f"is not valid {encoding} (set source.encoding if the file uses another)"
+    return None
+
+
+def _duplicate_keys_hook(pairs: list[tuple[str, Any]]) -> dict:
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        raise _DuplicateKey(dupes[0])
+    return dict(pairs)
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _json_scalar_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False)  # nested objects and arrays stay JSON text
+    except TypeError:  # dates, decimals, bytes from a database
+        return str(value)
+
+
+def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, keep_values: bool = False) -> SourceRead:
+    origin = _origin(path)
+    text, _ = decode(read_bytes(path), encoding, origin)
+    if not text.strip():
+        raise IngestError(f"{origin}: the file is empty (no records)")
+    names: dict[str, None] = {}  # ordered set: columns in order of first appearance
+    records: list[dict[str, str | None]] = []
+    rows: list[int] = []
+    lines: list[int] = []
+    bad: list[BadRow] = []
+    record = 0
+    for line_no, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        record += 1
+        keep = _record_json(line, keep_values)
+        if _SURROGATE.search(line):
+            bad.append(BadRow(record, f"is not valid {encoding} (set source.encoding if the file uses another)",
+                              line=line_no, record=keep))
+            continue
+        try:
+            obj = json.loads(line, object_pairs_hook=_duplicate_keys_hook)
+        except _DuplicateKey as dupe:
+            bad.append(BadRow(record, f"key {dupe.args[0]!r} appears twice", line=line_no, record=keep))
+            continue
+        except json.JSONDecodeError as error:
+            bad.append(BadRow(record, f"is not valid JSON ({error.msg} at character {error.pos + 1})",
+                              line=line_no, record=keep))
+            continue
+        if not isinstance(obj, dict):
+            bad.append(BadRow(record, f"is a JSON {type(obj).__name__}, not an object", line=line_no, record=keep))
+            continue
+        blank = [k for k in obj if not k.strip()]
+        if blank:
+            bad.append(BadRow(record, "has a key with a blank name", line=line_no, record=keep))
+            continue
+        values = {k: _json_scalar_text(v) for k, v in obj.items()}
+        too_long = next((k for k, v in values.items() if v is not None and len(v) > max_field_chars), None)
+        if too_long is not None:
+            bad.append(BadRow(record, f"field of {len(values[too_long]):,} characters is longer than "
+                                      f"ingest.max_field_chars ({max_field_chars:,})", too_long, line_no, keep))
+            continue
+        names.update(dict.fromkeys(values))
+        records.append(values)
+        rows.append(record)
+        lines.append(line_no)
+    columns = [pl.Series(n, [r.get(n) for r in records], dtype=pl.String) for n in names]
+    table = pl.DataFrame(columns + [pl.Series(ROW, rows, dtype=pl.Int64), pl.Series(LINE, lines, dtype=pl.Int64)])
+    return SourceRead(table=table, records=record, bad_rows=bad, text=True)
+
+
+def read_parquet(path: Path) -> SourceRead:
+    import pyarrow.parquet as pq
+
+    origin = _origin(path)
+    if not path.is_file():
+        raise IngestError(f"source file not found: {path}")
+    try:
+        names = pq.read_schema(path).names
+    except Exception as error:  # pyarrow raises several types for a file that is not Parquet
+        raise IngestError(f"{origin}: not a readable Parquet file: {error}") from None
+    check_column_names(names, origin)
+    try:
+        table = pl.read_parquet(path)
+    except (pl.exceptions.PolarsError, OSError) as error:
+        raise IngestError(f"{origin}: cannot read the Parquet file: {error}") from None
+    table = table.with_columns(pl.int_range(1, table.height + 1, dtype=pl.Int64).alias(ROW))
+    return SourceRead(table=table, records=table.height)
+
+
+# ---------------------------------------------------------------- SQL
+
+
+def sql_statement(table: str | None, query: str | None, quote) -> str:
+    if (table is None) == (query is None):
+        raise IngestError("a SQL source needs exactly one of source.table or source.query")
+    if query is not None:
+        return query
+    return "SELECT * FROM " + ".".join(quote(part) for part in table.split("."))
+
+
+def _frame_from_rows(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> pl.DataFrame:
+    """A frame from DB-API rows; a column whose values mix Python types (SQLite allows it) becomes text."""
+    rows = list(rows)
+    series = []
+    for j, name in enumerate(names):
+        values = [r[j] for r in rows]
+        types = {type(v) for v in values if v is not None}
+        if len(types) > 1 and not types <= {int, float}:
+            values = [None if v is None else _json_scalar_text(v) if not isinstance(v, str) else v for v in values]
+            series.append(pl.Series(name, values, dtype=pl.String))
+        else:
+            s = pl.Series(name, values, strict=False)
+            if s.dtype == pl.Object:
+                s = pl.Series(name, [None if v is None else str(v) for v in values], dtype=pl.String)
+            elif isinstance(s.dtype, pl.Decimal):
+                s = s.cast(pl.Float64)  # generators model numbers as floats
+            series.append(s)
+    return pl.DataFrame(series)
+
+
+def _sql_result(names: Sequence[str], rows, origin: str) -> SourceRead:
+    check_column_names(list(names), origin)
+    table = _frame_from_rows(names, rows)
+    table = table.with_columns(pl.int_range(1, table.height + 1, dtype=pl.Int64).alias(ROW))
+    return SourceRead(table=table, records=table.height)
+
+
+def read_sqlite(path: Path, *, table: str | None, query: str | None) -> SourceRead:
+    origin = _origin(path)
+    if not path.is_file():  # sqlite3 would otherwise create an empty database
+        raise IngestError(f"source database not found: {path}")
+    statement = sql_statement(table, query, lambda p: '"' + p.replace('"', '""') + '"')
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            cursor = conn.execute(statement)
+            names = [d[0] for d in cursor.description or []]
+            rows = cursor.fetchall()
+    except sqlite3.Error as error:
+        raise IngestError(f"{origin}: SQLite query failed: {error}") from None
+    return _sql_result(names, rows, origin)
+
+
+def read_duckdb(path: Path, *, table: str | None, query: str | None) -> SourceRead:
+    import duckdb
+
+    origin = _origin(path)
+    if not path.is_file():
+        raise IngestError(f"source database not found: {path}")
+    statement = sql_statement(table, query, lambda p: '"' + p.replace('"', '""') + '"')
+    try:
+        with duckdb.connect(str(path), read_only=True) as conn:
+            relation = conn.sql(statement)
+            check_column_names(relation.columns, origin)
+            frame = relation.pl()
+    except duckdb.Error as error:
+        raise IngestError(f"{origin}: DuckDB query failed: {error}") from None
+    frame = frame.with_columns(pl.col(c).cast(pl.Float64) for c, t in frame.schema.items() if isinstance(t, pl.Decimal))
+    frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(ROW))
+    return SourceRead(table=frame, records=frame.height)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """PostgreSQL URLs go through psycopg 3 unless they name a driver."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
+    return url
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages and metadata."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable database URL>"
+
+
+def read_sqlalchemy(url: str, *, table: str | None, query: str | None) -> SourceRead:
+    import sqlalchemy as sa
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+    shown = safe_url(url)
+    try:
+        engine = sa.create_engine(sqlalchemy_url(url))
+    except (ArgumentError, NoSuchModuleError) as error:
+        raise IngestError(f"{shown}: not a usable database URL: {error}") from None
+    statement = sql_statement(table, query, engine.dialect.identifier_preparer.quote)
+    try:
+        with engine.connect() as conn:
+            result = conn.execute(sa.text(statement))
+            names = list(result.keys())
+            rows = result.fetchall()
+    except SQLAlchemyError as error:
+        detail = getattr(error, "orig", None) or error
+        raise IngestError(f"{shown}: query failed: {str(detail).strip().splitlines()[0]}") from None
+    finally:
+        engine.dispose()
+    return _sql_result(names, rows, shown)

@@ -1,0 +1,125 @@
+"""Typing of ingested columns: text values parsed into integers, floats, booleans and dates.
+
+A column whose kind the spec declares must parse as that kind: a value that does
+not is a bad row (reported with its row, or quarantined). A column the spec is
+silent about gets the narrowest type that every one of its values parses as, so
+inference never rejects a row. Codes that look numeric but are not numbers stay
+text: digit strings with a leading zero (postcodes, phone numbers) and digit
+strings longer than ``MAX_NUMBER_DIGITS`` (card and account numbers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from twinforge.schema import ColumnKind
+
+MAX_NUMBER_DIGITS = 12
+_LEADING_ZERO = r"^[+-]?0\d"
+_LONG_DIGITS = rf"^[+-]?\d{{{MAX_NUMBER_DIGITS + 1},}}$"
+_TRUE = ("true", "t", "yes", "y", "1")
+_FALSE = ("false", "f", "no", "n", "0")
+
+
+@dataclass(frozen=True)
+class Declared:
+    kind: ColumnKind
+    format: str | None = None  # strptime format for datetimes given as text
+
+
+def _looks_like_code(s: pl.Series) -> pl.Series:
+    return s.str.contains(_LEADING_ZERO) | s.str.contains(_LONG_DIGITS)
+
+
+def _as_integer(s: pl.Series) -> pl.Series:
+    if s.dtype == pl.String:
+        stripped = s.str.strip_chars()
+        return stripped.cast(pl.Int64, strict=False)
+    if s.dtype.is_float():
+        whole = s.is_not_null() & (s == s.floor())
+        return pl.select(pl.when(whole).then(s.cast(pl.Int64, strict=False))).to_series().alias(s.name)
+    return s.cast(pl.Int64, strict=False)
+
+
+def _as_float(s: pl.Series) -> pl.Series:
+    if s.dtype == pl.String:
+        return s.str.strip_chars().cast(pl.Float64, strict=False)
+    return s.cast(pl.Float64, strict=False)
+
+
+def _as_boolean(s: pl.Series, words: tuple[tuple[str, ...], tuple[str, ...]] = (_TRUE, _FALSE)) -> pl.Series:
+    if s.dtype == pl.Boolean:
+        return s
+    text = s.cast(pl.String).str.strip_chars().str.to_lowercase()
+    true, false = words
+    return (
+        pl.select(pl.when(text.is_in(true)).then(True).when(text.is_in(false)).then(False).otherwise(None))
+        .to_series()
+        .alias(s.name)
+    )
+
+
+def _as_datetime(s: pl.Series, fmt: str | None) -> pl.Series:
+    if s.dtype.is_temporal():
+        return s
+    text = s.cast(pl.String).str.strip_chars()
+    if fmt is not None:
+        has_time = any(code in fmt for code in ("%H", "%I", "%M", "%S", "%T", "%R"))
+        return text.str.to_datetime(fmt, strict=False) if has_time else text.str.to_date(fmt, strict=False)
+    as_date = text.str.to_date(strict=False)
+    if (as_date.is_null() & text.is_not_null()).any():
+        return text.str.to_datetime(strict=False)
+    return as_date
+
+
+def parse_as(s: pl.Series, declared: Declared) -> pl.Series:
+    """``s`` converted to the declared kind; values that do not parse become null (see :func:`failures`)."""
+    kind = declared.kind
+    if kind is ColumnKind.INTEGER:
+        return _as_integer(s)
+    if kind is ColumnKind.FLOAT:
+        return _as_float(s)
+    if kind is ColumnKind.BOOLEAN:
+        return _as_boolean(s)
+    if kind is ColumnKind.DATETIME:
+        return _as_datetime(s, declared.format)
+    return s  # categorical, text and identifier columns take any value as it is
+
+
+def failures(original: pl.Series, parsed: pl.Series) -> pl.Series:
+    """Rows with a value that did not survive parsing."""
+    return original.is_not_null() & parsed.is_null()
+
+
+def infer_text(s: pl.Series) -> pl.Series:
+    """The narrowest type every non-null value of a string column parses as; the column as is otherwise."""
+    present = s.drop_nulls()
+    if present.len() == 0:
+        return s
+    stripped = present.str.strip_chars()
+    lowered = stripped.str.to_lowercase()
+    if lowered.is_in(["true", "false"]).all():
+        return _as_boolean(s, (("true",), ("false",)))
+    if not _looks_like_code(stripped).any():
+        if stripped.cast(pl.Int64, strict=False).is_not_null().all():
+            return _as_integer(s)
+        if stripped.cast(pl.Float64, strict=False).is_not_null().all():
+            return _as_float(s)
+    if stripped.str.contains(r"^\d{4}-\d{2}-\d{2}").all():  # ISO dates only: 01/02/03 is ambiguous
+        as_date = stripped.str.to_date(strict=False)
+        if as_date.is_not_null().all():
+            return _as_datetime(s, None)
+        if stripped.str.to_datetime(strict=False).is_not_null().all():
+            return s.str.strip_chars().str.to_datetime(strict=False)
+    return s
+
+
+def null_out(table: pl.DataFrame, columns: list[str], null_values: list[str]) -> pl.DataFrame:
+    """Text values listed in ``null_values`` (e.g. "" or "NA") become null."""
+    if not null_values or not columns:
+        return table
+    return table.with_columns(
+        pl.when(pl.col(c).is_in(null_values)).then(None).otherwise(pl.col(c)).alias(c) for c in columns
+    )
