@@ -8,6 +8,7 @@ the file and the field (``generator.model``, ``columns.age.kind``, ...).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -191,12 +192,18 @@ class ValidationSpec(_Strict):
 
 
 class DriftSpec(_Strict):
+    # a batch drifts when at least this share of its columns drift (Evidently's per-column tests)...
     drift_share: float = Field(0.5, gt=0.0, le=1.0)
+    # ...or when a model of the target, trained on the reference, loses more than this much score on it
+    concept_tolerance: float = Field(0.05, gt=0.0, le=1.0)
+    # how often the sensors look for new batches and drift results
+    sensor_interval_seconds: int = Field(30, ge=1, le=86_400)
 
 
 class ScheduleSpec(_Strict):
     regenerate_cron: str = "0 6 * * *"
     enabled: bool = False  # schedules start stopped; turn on in the UI or here
+    start_date: dt.date = dt.date(2026, 1, 1)  # first day of the date-partitioned synthetic_daily
 
     @field_validator("regenerate_cron")
     @classmethod
