@@ -1,12 +1,16 @@
+import json
+
 import dagster as dg
 import polars as pl
 
+from assets._metadata import latest_metadata
 from resources.mlflow import MlflowResource
 from resources.settings import TwinforgeSettings
 from twinforge.ingest import table_fingerprint
 from twinforge.lineage import code_version
 from twinforge.spec import DatasetSpec
-from twinforge.tracking import log_generator
+from twinforge.tracking import PROFILE_ARTIFACT, TRAINING_BATCHES_TAG, log_generator, log_run_dict
+from twinforge.validation import build_expectation_profile
 from twinforge.training import train_generator
 
 
@@ -27,6 +31,8 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         trained = train_generator(train, spec, out_dir)
         context.log.info(f"fitted in {trained.fit_seconds:.1f} s; logging to MLflow")
         train_sha = table_fingerprint(train)
+        # the batches behind this version: drift of later batches is measured against them
+        training_batches = list(latest_metadata(context, dg.AssetKey([spec.name, "train"])).get("training_batches", []))
         ref = log_generator(
             tracking_uri=mlflow.uri,
             experiment=f"twinforge-{spec.name}",
@@ -40,10 +46,14 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "dagster_asset_key": context.asset_key.to_user_string(),
                 "dataset": spec.name,
                 "training_data_sha256": train_sha,
+                TRAINING_BATCHES_TAG: json.dumps(training_batches),
                 "code_version": code_version(),
             },
             run_name=f"{spec.name}-{spec.generator.model}-{context.run_id[:8]}",
         )
+        # the expectations synthetic samples of this version are validated against travel with it
+        profile = build_expectation_profile(train, spec.schema_for(train))
+        log_run_dict(mlflow.uri, ref.run_id, profile, PROFILE_ARTIFACT)
         return dg.Output(
             {**ref.to_dict(), "model_dir": str(out_dir), "generator": spec.generator.model},
             metadata={
@@ -56,6 +66,7 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "generator": spec.generator.model,
                 "fit_seconds": round(trained.fit_seconds, 3),
                 "training_data_sha256": train_sha,
+                "training_batches": training_batches,
                 "code_version": code_version(),
                 "skipped_columns": dg.MetadataValue.json(getattr(trained.generator, "skipped_columns", {}) or {}),
             },

@@ -1,17 +1,23 @@
+import datetime as dt
+
 import dagster as dg
 import polars as pl
 
 from assets._metadata import latest_metadata
 from resources.mlflow import MlflowResource
-from resources.settings import TwinforgeSettings
+from twinforge.sampling import daily_seed, registered_training_rows, sample_registered
 from twinforge.spec import DatasetSpec
-from twinforge.tracking import CHAMPION_ALIAS, download_generator, get_alias_version, scratch_dir
+from twinforge.tracking import CHAMPION_ALIAS, get_alias_version
 
 
 class SyntheticConfig(dg.Config):
-    use_champion: bool = False  # False: the version just trained (retrain); True: the champion (regenerate)
     rows: int | None = None  # default: the spec's sampling.rows, else as many as the training table
     seed: int | None = None  # default: the spec's sampling.seed
+
+
+def daily_partitions(spec: DatasetSpec) -> dg.DailyPartitionsDefinition:
+    # end_offset=1: today's partition exists from midnight, so a morning schedule can publish today's twin
+    return dg.DailyPartitionsDefinition(start_date=spec.schedule.start_date.isoformat(), end_offset=1)
 
 
 def build_synthetic_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
@@ -23,36 +29,52 @@ def build_synthetic_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         deps=[generator_key],
         group_name=spec.name,
         kinds={"polars"},
-        description="Synthetic rows sampled from a registered generator version (the new candidate in "
-        "`retrain`, the champion in `regenerate`).",
+        description="Synthetic rows sampled from the version `generator` just registered (the candidate): "
+        "what the checks and gates judge before promotion.",
     )
-    def synthetic(
-        context: dg.AssetExecutionContext, config: SyntheticConfig, settings: TwinforgeSettings, mlflow: MlflowResource
-    ) -> dg.Output[pl.DataFrame]:
-        model_name = spec.registered_model_name
-        if config.use_champion:
-            version = get_alias_version(mlflow.uri, model_name, CHAMPION_ALIAS)
-            if version is None:
-                raise RuntimeError(f"model {model_name} has no '{CHAMPION_ALIAS}' version yet: run the retrain job first")
-        else:
-            version = str(latest_metadata(context, generator_key)["model_version"])
+    def synthetic(context: dg.AssetExecutionContext, config: SyntheticConfig, mlflow: MlflowResource) -> dg.Output[pl.DataFrame]:
+        version = str(latest_metadata(context, generator_key)["model_version"])
         rows = config.rows or spec.sampling.rows or int(latest_metadata(context, train_key)["rows"])
         seed = spec.sampling.seed if config.seed is None else config.seed
-        with scratch_dir() as tmp:
-            from twinforge.generators import load_generator
-
-            generator = load_generator(download_generator(mlflow.uri, model_name, version, tmp))
-            context.log.info(f"sampling {rows} rows from {model_name} version {version}")
-            table = generator.sample(rows, seed=seed)
-        return dg.Output(
-            table,
-            metadata={
-                "rows_out": table.height,
-                "model_name": model_name,
-                "model_version": version,
-                "model_source": CHAMPION_ALIAS if config.use_champion else "candidate",
-                "sampling_seed": seed,
-            },
-        )
+        context.log.info(f"sampling {rows} rows from {spec.registered_model_name} version {version}")
+        table = sample_registered(mlflow.uri, spec.registered_model_name, version, rows, seed)
+        return dg.Output(table, metadata={
+            "rows_out": table.height,
+            "model_name": spec.registered_model_name,
+            "model_version": version,
+            "model_source": "candidate",
+            "sampling_seed": seed,
+        })  # fmt: skip
 
     return synthetic
+
+
+def build_synthetic_daily_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=[spec.name, "synthetic_daily"],
+        deps=[dg.AssetKey([spec.name, "champion"])],
+        partitions_def=daily_partitions(spec),
+        group_name=spec.name,
+        kinds={"polars"},
+        description=f"The published synthetic twin: one table per day, sampled from the `{CHAMPION_ALIAS}` "
+        "version (scheduled regeneration).",
+    )
+    def synthetic_daily(context: dg.AssetExecutionContext, mlflow: MlflowResource) -> dg.Output[pl.DataFrame]:
+        model_name = spec.registered_model_name
+        version = get_alias_version(mlflow.uri, model_name, CHAMPION_ALIAS)
+        if version is None:
+            raise RuntimeError(f"model {model_name} has no '{CHAMPION_ALIAS}' version yet: run the retrain job first")
+        day = dt.date.fromisoformat(context.partition_key)
+        rows = spec.sampling.rows or registered_training_rows(mlflow.uri, model_name, version)
+        seed = daily_seed(spec.sampling.seed, day)
+        context.log.info(f"sampling {rows} rows for {day} from {model_name} version {version}")
+        table = sample_registered(mlflow.uri, model_name, version, rows, seed)
+        return dg.Output(table, metadata={
+            "rows_out": table.height,
+            "model_name": model_name,
+            "model_version": version,
+            "model_source": CHAMPION_ALIAS,
+            "sampling_seed": seed,
+        })  # fmt: skip
+
+    return synthetic_daily

@@ -11,8 +11,10 @@ from assets.ingest import RAW_IO_MANAGER, build_ingest_assets
 from assets.promotion import build_champion_asset
 from assets.reports import build_report_assets
 from assets.split import build_split_assets
-from assets.synthetic import build_synthetic_asset
+from assets.monitoring import build_batch_drift_asset
+from assets.synthetic import build_synthetic_asset, build_synthetic_daily_asset
 from checks.expectations import build_expectation_checks
+from pipelines.sensors import build_drift_sensor, build_new_batch_sensor
 from resources import MlflowResource, ParquetIOManager, TwinforgeSettings
 from twinforge.spec import DatasetSpec, load_specs
 
@@ -27,48 +29,69 @@ def regenerate_job_name(spec: DatasetSpec) -> str:
     return f"{spec.name}_regenerate"
 
 
+def ingest_job_name(spec: DatasetSpec) -> str:
+    return f"{spec.name}_ingest"
+
+
 def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
-    synthetic = build_synthetic_asset(spec)
-    reports = build_report_assets(spec)
+    ingest = build_ingest_assets(spec)  # raw, quarantine and anonymized, partitioned by batch
+    batch_drift = build_batch_drift_asset(spec)
+    synthetic_daily = build_synthetic_daily_asset(spec)
     assets = [
-        build_ingest_assets(spec),  # raw, quarantine and anonymized, partitioned by batch
+        ingest,
+        batch_drift,
         build_split_assets(spec),
         build_generator_asset(spec),
-        synthetic,
+        build_synthetic_asset(spec),
         build_champion_asset(spec),
-        *reports,
+        *build_report_assets(spec),
+        synthetic_daily,
     ]
+    ingest_job = dg.define_asset_job(
+        ingest_job_name(spec),
+        selection=dg.AssetSelection.assets(ingest, batch_drift),
+        description="Ingest and anonymize one batch (the run's partition) and measure its drift against the champion.",
+    )
     retrain = dg.define_asset_job(
         retrain_job_name(spec),
-        selection=dg.AssetSelection.groups(spec.name),
+        selection=dg.AssetSelection.groups(spec.name) - dg.AssetSelection.assets(batch_drift, synthetic_daily),
         description=f"Ingest and anonymize one batch (the run's partition), split the batches of the training "
         f"window, train a new {spec.generator.model} version, sample, validate, promote it to champion when every "
         "blocking check passes, report.",
     )
     regenerate = dg.define_asset_job(
         regenerate_job_name(spec),
-        selection=dg.AssetSelection.assets(synthetic, *reports),
-        config={"ops": {synthetic.op.name: {"config": {"use_champion": True}}}},
-        description="Sample a fresh synthetic table from the champion version, validate it and report.",
-    )
-    schedule = dg.ScheduleDefinition(
-        name=f"{spec.name}_regenerate_schedule",
-        job=regenerate,
-        cron_schedule=spec.schedule.regenerate_cron,
-        default_status=dg.DefaultScheduleStatus.RUNNING if spec.schedule.enabled else dg.DefaultScheduleStatus.STOPPED,
+        selection=dg.AssetSelection.assets(synthetic_daily),
+        description="Sample the day's synthetic twin from the champion version and validate it.",
     )
     return {
         "assets": assets,
-        "asset_checks": [build_expectation_checks(spec)],
-        "jobs": [retrain, regenerate],
-        "schedules": [schedule],
+        "asset_checks": [build_expectation_checks(spec, "synthetic"), build_expectation_checks(spec, "synthetic_daily")],
+        "jobs": [ingest_job, retrain, regenerate],
+        "schedules": [build_regenerate_schedule(spec, regenerate)],
+        "sensors": [build_new_batch_sensor(spec, ingest_job), build_drift_sensor(spec, retrain)],
     }
+
+
+def build_regenerate_schedule(spec: DatasetSpec, regenerate_job) -> dg.ScheduleDefinition:
+    @dg.schedule(
+        name=f"{spec.name}_regenerate_schedule",
+        job=regenerate_job,
+        cron_schedule=spec.schedule.regenerate_cron,
+        default_status=dg.DefaultScheduleStatus.RUNNING if spec.schedule.enabled else dg.DefaultScheduleStatus.STOPPED,
+        description="Regenerates the day's synthetic_daily partition from the champion.",
+    )
+    def regenerate_schedule(context: dg.ScheduleEvaluationContext):
+        day = context.scheduled_execution_time.date().isoformat()
+        return dg.RunRequest(partition_key=day, run_key=f"regenerate:{day}")
+
+    return regenerate_schedule
 
 
 def build_definitions(specs: list[DatasetSpec] | None = None, home: str = "", tracking_uri: str = "") -> dg.Definitions:
     """All datasets' groups plus shared resources; ``home``/``tracking_uri`` empty: environment defaults."""
     specs = load_specs(DATASETS_DIR) if specs is None else specs
-    parts: dict[str, list] = {"assets": [], "asset_checks": [], "jobs": [], "schedules": []}
+    parts: dict[str, list] = {"assets": [], "asset_checks": [], "jobs": [], "schedules": [], "sensors": []}
     for spec in specs:
         for k, v in build_dataset_group(spec).items():
             parts[k].extend(v)

@@ -21,7 +21,10 @@ EXPECTED_GRAPH = {
     "covid_testing/champion": {"covid_testing/synthetic"},
     "covid_testing/quality_report": {"covid_testing/synthetic", "covid_testing/train"},
     "covid_testing/drift_report": {"covid_testing/synthetic", "covid_testing/train"},
+    "covid_testing/batch_drift": {"covid_testing/anonymized"},
+    "covid_testing/synthetic_daily": {"covid_testing/champion"},
 }
+GE_CHECKS = {"ge_schema", "ge_nulls", "ge_ranges", "ge_categories"}
 
 
 def test_definitions_load_and_asset_graph_snapshot():
@@ -32,20 +35,30 @@ def test_definitions_load_and_asset_graph_snapshot():
         for key in graph.get_all_asset_keys()
     }
     assert snapshot == EXPECTED_GRAPH
-    checks = {k.name for k in graph.asset_check_keys}
-    assert checks == {"ge_schema", "ge_nulls", "ge_ranges", "ge_categories"}
+    checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
+    assert checks == {(f"covid_testing/{a}", c) for a in ("synthetic", "synthetic_daily") for c in GE_CHECKS}
     assert all(graph.get_check_spec(k).blocking for k in graph.asset_check_keys)
     assert {g for g in (graph.get(k).group_name for k in graph.get_all_asset_keys())} == {"covid_testing"}
 
 
-def test_jobs_and_schedule():
-    assert {j.name for j in defs.resolve_all_job_defs()} >= {"covid_testing_retrain", "covid_testing_regenerate"}
+def _selected(job_name: str) -> set[str]:
+    return {k.to_user_string() for k in defs.resolve_job_def(job_name).asset_layer.executable_asset_keys}
+
+
+def test_jobs_schedule_and_sensors():
     schedule = defs.resolve_schedule_def("covid_testing_regenerate_schedule")
     assert schedule.cron_schedule == "0 6 * * *"
     assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
-    regenerate = defs.resolve_job_def("covid_testing_regenerate")
-    selected = {k.to_user_string() for k in regenerate.asset_layer.executable_asset_keys}
-    assert selected == {"covid_testing/synthetic", "covid_testing/quality_report", "covid_testing/drift_report"}
+    assert _selected("covid_testing_regenerate") == {"covid_testing/synthetic_daily"}
+    assert _selected("covid_testing_ingest") == {
+        f"covid_testing/{a}" for a in ("raw", "quarantine", "anonymized", "batch_drift")
+    }
+    retrain = _selected("covid_testing_retrain")
+    assert "covid_testing/champion" in retrain and "covid_testing/raw" in retrain
+    assert not {"covid_testing/batch_drift", "covid_testing/synthetic_daily"} & retrain
+    sensors = {s.name: s for s in defs.sensors}
+    assert sensors["covid_testing_drift_retrain"].job_name == "covid_testing_retrain"
+    assert sensors["covid_testing_new_batches"].job_name == "covid_testing_ingest"
 
 
 def test_dagster_cli_validates_the_workspace(tmp_path):

@@ -1,5 +1,6 @@
 """End to end: the demo group materialized in-process in a temporary state folder."""
 
+import datetime
 import re
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from twinforge.generators import GaussianCopulaGenerator, available_generators, 
 from twinforge.spec import load_spec
 from twinforge.tracking import CHAMPION_ALIAS, get_alias_version, tracking
 
+SCHEDULED = datetime.datetime(2026, 11, 21, 6, 0, tzinfo=datetime.timezone.utc)
 EXPECTED_CHECKS = {"ge_schema", "ge_nulls", "ge_ranges", "ge_categories"}
 
 
@@ -45,7 +47,15 @@ def demo_run(tmp_path_factory, demo_table):
 
         (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(home))
         retrain = defs.resolve_job_def(retrain_job_name(spec)).execute_in_process(instance=instance, partition_key=batch)
-        regenerate = defs.resolve_job_def(regenerate_job_name(spec)).execute_in_process(instance=instance)
+        schedule = defs.resolve_schedule_def(f"{spec.name}_regenerate_schedule")
+        (tick,) = schedule.evaluate_tick(
+            dg.build_schedule_context(
+                instance=instance, scheduled_execution_time=SCHEDULED, repository_def=defs.get_repository_def()
+            )
+        ).run_requests
+        regenerate = defs.resolve_job_def(regenerate_job_name(spec)).execute_in_process(
+            instance=instance, partition_key=tick.partition_key
+        )
         bad_spec = spec.model_copy(update={"generator": spec.generator.model_copy(update={"model": OutOfRangeCopula.name})})
         bad_retrain = build_definitions([bad_spec], home=str(home)).resolve_job_def(retrain_job_name(spec))
         bad = bad_retrain.execute_in_process(instance=instance, partition_key=batch, raise_on_error=False)
@@ -125,13 +135,20 @@ def test_reports_exist_and_are_logged(demo_run):
     assert {p.name for p in logged} >= {"drift.html", "quality.html"}
 
 
-def test_regenerate_samples_from_champion(demo_run):
+def test_scheduled_regeneration_samples_the_day_from_champion(demo_run):
     result, name = demo_run["regenerate"], demo_run["spec"].name
     assert result.success
-    meta = _meta(result, [name, "synthetic"])
+    day = result.dagster_run.tags["dagster/partition"]
+    assert day == "2026-11-21"  # the scheduled tick's day
+    meta = _meta(result, [name, "synthetic_daily"])
     assert meta["model_source"] == CHAMPION_ALIAS and meta["model_version"] == "1"
-    assert all(e.passed for e in result.get_asset_check_evaluations())
+    assert meta["rows_out"] == _meta(demo_run["retrain"], [name, "train"])["rows"]
+    stored = pl.read_parquet(demo_run["home"] / "data" / name / "synthetic_daily" / f"{day}.parquet")
+    assert stored.height == meta["rows_out"]
+    evaluations = result.get_asset_check_evaluations()
+    assert {e.check_name for e in evaluations} == EXPECTED_CHECKS and all(e.passed for e in evaluations)
     assert materialization_metadata(result, [name, "champion"]) is None
+    assert materialization_metadata(result, [name, "synthetic"]) is None
 
 
 def test_version_failing_a_gate_does_not_take_the_alias(demo_run):
@@ -146,6 +163,9 @@ def test_version_failing_a_gate_does_not_take_the_alias(demo_run):
     assert materialization_metadata(result, [spec.name, "champion"]) is None
     uri = f"sqlite:///{demo_run['home'] / 'mlflow.db'}"
     assert get_alias_version(uri, spec.registered_model_name, CHAMPION_ALIAS) == "1"
+    with tracking(uri) as mlflow:  # the rejection is visible in MLflow too
+        tags = mlflow.MlflowClient().get_model_version(spec.registered_model_name, "2").tags
+    assert tags["check.ge_ranges"] == "failed" and tags["check.ge_schema"] == "passed"
 
 
 def _written_after_anonymization(home: Path) -> list[Path]:

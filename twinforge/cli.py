@@ -62,7 +62,46 @@ def build_parser() -> argparse.ArgumentParser:
     anonymize.add_argument("--quarantine", type=Path, metavar="FILE",
                            help="write quarantined rows here (spec ingest.on_bad_rows: quarantine)")
     anonymize.set_defaults(command=_cmd_anonymize, command_name="anonymize")
+
+    ingest_batch = commands.add_parser(
+        "ingest-batch", help="add a file of new real data as the next batch of a dataset",
+        description="Copies FILE into the dataset's landing folder under the state folder ($TWINFORGE_HOME) and "
+        "records it as a new batch, as a production feed would. The running Dagster daemon's new-batch sensor "
+        "then ingests and anonymizes it and measures its drift; drift beyond the spec's threshold triggers a "
+        "retrain. Adding the same content twice adds nothing.",
+    )
+    ingest_batch.add_argument("dataset", help="dataset name (the spec's `name`)")
+    ingest_batch.add_argument("file", type=Path, help="the batch: .csv, .csv.gz, .parquet or .jsonl")
+    ingest_batch.add_argument("--specs", type=Path, default=None, metavar="DIR",
+                              help="folder of dataset specs (default: $TWINFORGE_SPECS or pipelines/datasets)")
+    ingest_batch.add_argument("--home", type=Path, default=None, help="state folder (default: $TWINFORGE_HOME or ./.twinforge)")
+    ingest_batch.set_defaults(command=_cmd_ingest_batch, command_name="ingest-batch")
     return parser
+
+
+def default_specs_dir() -> Path:
+    import os
+
+    configured = os.environ.get("TWINFORGE_SPECS")
+    return Path(configured) if configured else Path(twinforge.__file__).resolve().parent.parent / "pipelines" / "datasets"
+
+
+def _cmd_ingest_batch(args: argparse.Namespace) -> int:
+    from twinforge.batches import BatchStore
+    from twinforge.paths import StateLayout
+    from twinforge.spec import load_specs
+
+    specs_dir = args.specs or default_specs_dir()
+    specs = {s.name: s for s in load_specs(specs_dir)}
+    if args.dataset not in specs:
+        raise ValueError(f"no dataset {args.dataset!r} in {specs_dir} (datasets: {', '.join(sorted(specs)) or 'none'})")
+    layout = StateLayout.at(args.home).ensure()
+    batch, added = BatchStore(specs[args.dataset], layout).add(args.file)
+    if added:
+        print(f"added batch {batch.batch_id} of {args.dataset} from {args.file} (landing copy: {batch.path})")
+    else:
+        print(f"{args.file} is already batch {batch.batch_id} of {args.dataset}: nothing added")
+    return 0
 
 
 def _cmd_anonymize(args: argparse.Namespace) -> int:

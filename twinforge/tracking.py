@@ -7,6 +7,7 @@ tracking URI works, e.g. a remote server in production.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import shutil
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 CHAMPION_ALIAS = "champion"
+TRAINING_BATCHES_TAG = "training_batches"  # JSON list of the batch ids a version was trained on
 
 # MLflow's own telemetry and its chatty loggers are off by default
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
@@ -160,6 +162,42 @@ def get_alias_version(tracking_uri: str, model_name: str, alias: str = CHAMPION_
             return str(mlflow.MlflowClient().get_model_version_by_alias(model_name, alias).version)
         except MlflowException:
             return None
+
+
+def champion_training_batches(tracking_uri: str, model_name: str) -> tuple[str, list[str]] | None:
+    """The champion's version and the batches it was trained on; None while there is no champion."""
+    version = get_alias_version(tracking_uri, model_name, CHAMPION_ALIAS)
+    if version is None:
+        return None
+    tags = get_model_version(tracking_uri, model_name, version).tags
+    return version, json.loads(tags.get(TRAINING_BATCHES_TAG, "[]"))
+
+
+PROFILE_ARTIFACT = "expectations/profile.json"  # the training data's expectation profile, per version
+
+
+def log_run_dict(tracking_uri: str, run_id: str, data: dict, artifact_file: str) -> None:
+    with tracking(tracking_uri) as mlflow:
+        mlflow.MlflowClient().log_dict(run_id, data, artifact_file)
+
+
+def load_version_dict(tracking_uri: str, model_name: str, version: str, artifact_file: str) -> dict:
+    """A JSON artifact of the MLflow run behind a registered version."""
+    run_id = get_model_version(tracking_uri, model_name, version).run_id
+    with tracking(tracking_uri) as mlflow:
+        return mlflow.artifacts.load_dict(f"runs:/{run_id}/{artifact_file}")
+
+
+def get_run_params(tracking_uri: str, run_id: str) -> dict[str, str]:
+    with tracking(tracking_uri) as mlflow:
+        return dict(mlflow.MlflowClient().get_run(run_id).data.params)
+
+
+def set_model_version_tags(tracking_uri: str, model_name: str, version: str, tags: Mapping[str, str]) -> None:
+    with tracking(tracking_uri) as mlflow:
+        client = mlflow.MlflowClient()
+        for k, v in tags.items():
+            client.set_model_version_tag(model_name, version, k, v)
 
 
 def get_model_version(tracking_uri: str, model_name: str, version: str):

@@ -1,0 +1,30 @@
+"""Sample from a registered generator version (MLflow registry), the way the pipeline does."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from twinforge.generators import load_generator
+from twinforge.tracking import download_generator, get_model_version, get_run_params, scratch_dir
+
+
+def sample_registered(tracking_uri: str, model_name: str, version: str, rows: int, seed: int) -> pl.DataFrame:
+    with scratch_dir() as tmp:
+        generator = load_generator(download_generator(tracking_uri, model_name, version, tmp))
+        return generator.sample(rows, seed=seed)
+
+
+def registered_training_rows(tracking_uri: str, model_name: str, version: str) -> int:
+    """How many rows the version was trained on (its MLflow run's ``train_rows`` param)."""
+    run_id = get_model_version(tracking_uri, model_name, version).run_id
+    params = get_run_params(tracking_uri, run_id)
+    if "train_rows" not in params:
+        raise KeyError(f"model {model_name} version {version}: its MLflow run {run_id} has no train_rows param")
+    return int(params["train_rows"])
+
+
+def daily_seed(base_seed: int, day: dt.date) -> int:
+    """A different, reproducible seed per day: re-running a day's sample gives the same rows."""
+    return base_seed * 100_000_000 + int(day.strftime("%Y%m%d"))
