@@ -31,12 +31,12 @@ def sync_batch_partitions(instance: dg.DagsterInstance, spec: DatasetSpec, layou
 
 
 def main() -> int:
-    from pipelines.factory import DATASETS_DIR
+    from pipelines.factory import specs_dir
     from twinforge.spec import load_specs
 
     layout = StateLayout.at().ensure()
     with dg.DagsterInstance.get() as instance:
-        for spec in load_specs(DATASETS_DIR):
+        for spec in load_specs(specs_dir()):
             ids = sync_batch_partitions(instance, spec, layout)
             print(f"{spec.name}: batches {', '.join(ids)}")
     return 0

@@ -14,7 +14,7 @@ from pipelines.factory import build_definitions, retrain_job_name
 from twinforge.paths import StateLayout
 from twinforge.spec import load_specs
 from twinforge.tracking import CHAMPION_ALIAS, get_alias_version
-from pipelines.factory import DATASETS_DIR
+from pipelines.factory import specs_dir
 
 
 def materialization_metadata(result: dg.ExecuteInProcessResult, key: list[str]) -> dict | None:
@@ -62,7 +62,7 @@ def main() -> int:
     defs = build_definitions()
     ok = True
     with dg.DagsterInstance.get() as instance:
-        for spec in load_specs(DATASETS_DIR):
+        for spec in load_specs(specs_dir()):
             batches = sync_batch_partitions(instance, spec, layout)
             job = defs.resolve_job_def(retrain_job_name(spec))
             result = job.execute_in_process(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -19,6 +20,20 @@ from resources import MlflowResource, ParquetIOManager, TwinforgeSettings
 from twinforge.spec import DatasetSpec, load_specs
 
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
+SPECS_ENV = "TWINFORGE_SPECS"  # another folder of dataset specs
+EXECUTOR_ENV = "TWINFORGE_EXECUTOR"  # "in_process": one process per run (small machines); default multiprocess
+
+
+def specs_dir() -> Path:
+    return Path(os.environ.get(SPECS_ENV) or DATASETS_DIR)
+
+
+def _executor() -> dg.ExecutorDefinition:
+    choice = os.environ.get(EXECUTOR_ENV, "multiprocess")
+    executors = {"multiprocess": dg.multiprocess_executor, "in_process": dg.in_process_executor}
+    if choice not in executors:
+        raise ValueError(f"{EXECUTOR_ENV}={choice!r}: choose one of {sorted(executors)}")
+    return executors[choice]
 
 
 def retrain_job_name(spec: DatasetSpec) -> str:
@@ -90,13 +105,14 @@ def build_regenerate_schedule(spec: DatasetSpec, regenerate_job) -> dg.ScheduleD
 
 def build_definitions(specs: list[DatasetSpec] | None = None, home: str = "", tracking_uri: str = "") -> dg.Definitions:
     """All datasets' groups plus shared resources; ``home``/``tracking_uri`` empty: environment defaults."""
-    specs = load_specs(DATASETS_DIR) if specs is None else specs
+    specs = load_specs(specs_dir()) if specs is None else specs
     parts: dict[str, list] = {"assets": [], "asset_checks": [], "jobs": [], "schedules": [], "sensors": []}
     for spec in specs:
         for k, v in build_dataset_group(spec).items():
             parts[k].extend(v)
     return dg.Definitions(
         **parts,
+        executor=_executor(),
         resources={
             "io_manager": ParquetIOManager(home=home),
             RAW_IO_MANAGER: ParquetIOManager(home=home, private=True),
