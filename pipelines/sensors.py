@@ -29,8 +29,10 @@ def build_new_batch_sensor(spec: DatasetSpec, ingest_job) -> dg.SensorDefinition
         "requests one ingest + drift run per new batch.",
     )
     def new_batches(context: dg.SensorEvaluationContext, settings: TwinforgeSettings):
+        store = BatchStore(spec, settings.layout)
+        store.ensure_initial()  # the spec's own source is the first batch
         known = set(context.instance.get_dynamic_partitions(partitions.name))
-        new = [b for b in BatchStore(spec, settings.layout).ids() if b not in known]
+        new = [b for b in store.ids() if b not in known]
         if not new:
             return dg.SkipReason("no new batch")
         return dg.SensorResult(
