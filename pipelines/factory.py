@@ -14,6 +14,7 @@ from assets.reports import build_report_assets
 from assets.split import build_split_assets
 from assets.synthetic import build_synthetic_asset
 from checks.expectations import build_expectation_checks
+from checks.quality_gates import build_quality_gate_checks
 from resources import MlflowResource, ParquetIOManager, TwinforgeSettings
 from twinforge.spec import DatasetSpec, load_specs
 
@@ -44,7 +45,7 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
         retrain_job_name(spec),
         selection=dg.AssetSelection.groups(spec.name),
         description=f"Ingest, anonymize, split, train a new {spec.generator.model} version, sample, validate, "
-        "promote it to champion when every blocking check passes, report.",
+        "report on quality, promote it to champion when every blocking check and quality gate passes.",
     )
     regenerate = dg.define_asset_job(
         regenerate_job_name(spec),
@@ -60,7 +61,7 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
     )
     return {
         "assets": assets,
-        "asset_checks": [build_expectation_checks(spec)],
+        "asset_checks": [build_expectation_checks(spec), build_quality_gate_checks(spec)],
         "jobs": [retrain, regenerate],
         "schedules": [schedule],
     }

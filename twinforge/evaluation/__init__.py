@@ -1,7 +1,7 @@
 """Evaluation of a synthetic table: fidelity, utility, privacy, promotion gates and the HTML report.
 
 ``evaluate(train, holdout, synthetic, schema, target=...)`` computes everything
-as plain JSON (see :mod:`twinforge.evaluation.evaluate`);
+as plain JSON (see :mod:`twinforge.evaluation.evaluator`);
 ``write_report_html(report, path, title=...)`` renders it as one offline page.
 Modules: ``fidelity`` (per column), ``pairwise`` (correlations, Cramér's V,
 contingency), ``discriminator``, ``utility`` (TSTR vs TRTR), ``privacy``
@@ -13,14 +13,19 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["GateThresholds", "QualitySpec", "evaluate", "failed_gates", "write_report_html"]
+__all__ = [
+    "GateThresholds", "QualitySpec", "evaluate", "failed_gates", "headline_metrics", "write_report_html",
+    "write_report_json",
+]
 
 # loaded on first use: `import twinforge.spec` pulls in this package and must stay light
 _LAZY = {
     "GateThresholds": "twinforge.evaluation.gates",
-    "QualitySpec": "twinforge.evaluation.evaluate",
-    "evaluate": "twinforge.evaluation.evaluate",
-    "failed_gates": "twinforge.evaluation.evaluate",
+    "QualitySpec": "twinforge.evaluation.evaluator",
+    "evaluate": "twinforge.evaluation.evaluator",
+    "failed_gates": "twinforge.evaluation.evaluator",
+    "headline_metrics": "twinforge.evaluation.evaluator",
+    "write_report_json": "twinforge.evaluation.evaluator",
     "write_report_html": "twinforge.evaluation.report",
 }
 

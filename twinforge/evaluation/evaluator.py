@@ -10,8 +10,12 @@ inference attacks) and the promotion gates. The result is plain JSON.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
+import os
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import polars as pl
@@ -37,6 +41,12 @@ class QualitySpec(BaseModel):
     attacks: int = Field(2_000, ge=10)  # attacks per anonymeter-style evaluation (at most the control rows)
     # inference-attack secrets; empty: the spec's sensitive and target columns, else every column
     secrets: list[str] = Field(default_factory=list)
+    # OpenMP/BLAS threads for the models and neighbour searches; None: half the CPU cores. Oversubscribed
+    # OpenMP (e.g. beside other Dagster steps) slowed the discriminator 30-fold on a 2-core machine.
+    threads: int | None = Field(None, ge=1)
+
+    def thread_limit(self) -> int:
+        return self.threads or max(1, (os.cpu_count() or 2) // 2)
 
 
 def evaluate(
@@ -50,6 +60,14 @@ def evaluate(
     quality: QualitySpec | None = None,
 ) -> dict[str, Any]:
     """Every metric, the ``gates`` and an overall ``passed``; see the module docstring."""
+    from threadpoolctl import threadpool_limits
+
+    quality = quality or QualitySpec()
+    with threadpool_limits(quality.thread_limit()):
+        return _evaluate(train, holdout, synthetic, schema, target=target, secrets=secrets, quality=quality)
+
+
+def _evaluate(train, holdout, synthetic, schema, *, target, secrets, quality) -> dict[str, Any]:
     from twinforge.evaluation.attacks import attack_report
     from twinforge.evaluation.discriminator import discriminator_auc
     from twinforge.evaluation.fidelity import fidelity_report
@@ -57,7 +75,6 @@ def evaluate(
     from twinforge.evaluation.privacy import distance_report, exact_match_report
     from twinforge.evaluation.utility import utility_report
 
-    quality = quality or QualitySpec()
     for name, table in (("train", train), ("holdout", holdout), ("synthetic", synthetic)):
         if table.height == 0:
             raise ValueError(f"the {name} table is empty")
@@ -116,6 +133,63 @@ def evaluate(
 
 def failed_gates(report: dict[str, Any]) -> list[str]:
     return [name for name, g in report["gates"].items() if not g["passed"]]
+
+
+# headline number -> where it sits in the report; names are MLflow metric and Dagster metadata keys
+HEADLINE = {
+    "fidelity_overall": ("fidelity", "overall_score"),
+    "pairwise_dependence": ("fidelity", "association", "dependence_score"),
+    "contingency_similarity": ("fidelity", "association", "contingency_similarity"),
+    "correlation_mean_abs_diff": ("fidelity", "correlation", "mean_abs_diff"),
+    "discriminator_auc": ("fidelity", "discriminator", "auc"),
+    "utility_trtr": ("utility", "trtr", "@primary"),
+    "utility_tstr": ("utility", "tstr", "@primary"),
+    "utility_lift_retained": ("utility", "lift_retained"),
+    "exact_match_share": ("privacy", "exact_matches", "synthetic_share"),
+    "dcr_share_closer_to_train": ("privacy", "distances", "dcr", "balanced_share_closer_to_train"),
+    "nndr_median": ("privacy", "distances", "nndr", "synthetic", "median"),
+    "membership_advantage": ("privacy", "distances", "membership", "advantage"),
+    "singling_out_risk": ("privacy", "attacks", "singling_out_risk"),
+    "linkability_risk": ("privacy", "attacks", "linkability", "risk"),
+    "inference_risk": ("privacy", "attacks", "inference_risk"),
+}
+
+
+def headline_metrics(report: dict[str, Any]) -> dict[str, float]:
+    """The report's headline numbers as a flat dict of floats (unmeasured ones left out), plus gate counts."""
+    out: dict[str, float] = {}
+    for name, path in HEADLINE.items():
+        node: Any = report
+        for key in path:
+            if key == "@primary":
+                key = (report.get("utility") or {}).get("primary_metric")
+            node = node.get(key) if isinstance(node, dict) else None
+            if node is None:
+                break
+        if isinstance(node, (int, float)) and not isinstance(node, bool):
+            out[name] = float(node)
+    gates = report.get("gates", {})
+    out["gates_failed"] = float(len(failed_gates(report)))
+    out["gates_passed"] = float(len(gates) - out["gates_failed"])
+    return out
+
+
+def write_report_json(report: dict[str, Any], path: str | os.PathLike) -> Path:
+    """The report as JSON (NaN written as null, so strict parsers read it)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_finite(report), indent=1), encoding="utf-8")
+    return path
+
+
+def _finite(node: Any) -> Any:
+    if isinstance(node, float):
+        return node if math.isfinite(node) else None
+    if isinstance(node, dict):
+        return {k: _finite(v) for k, v in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [_finite(v) for v in node]
+    return node
 
 
 @contextmanager

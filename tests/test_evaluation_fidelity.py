@@ -6,7 +6,9 @@ import polars as pl
 import pytest
 from scipy.stats import norm
 
-from twinforge.quality import column_fidelity, correlation_difference, fidelity_report, write_quality_html
+from twinforge.evaluation.fidelity import column_fidelity, fidelity_report
+from twinforge.evaluation.pairwise import correlation_difference
+from twinforge.quality import write_quality_html  # the fidelity-only page
 from twinforge.schema import ColumnKind, infer_schema
 
 
@@ -154,7 +156,7 @@ def test_html_has_headline_and_every_column(real, schema, tmp_path):
     path = write_quality_html(report, tmp_path / "out" / "quality.html", title="covid <twin> quality")
     text = path.read_text(encoding="utf-8")
     assert "covid &lt;twin&gt; quality" in text
-    assert "Overall fidelity score" in text and f"{report['overall_score']:.3f}" in text
+    assert "Column shapes (mean score)" in text and f"{report['overall_score']:.3f}" in text
     for name in [*report["columns"], *report["skipped"]]:
         assert name in text
     assert text.count("<svg") == len(report["columns"])
