@@ -42,7 +42,7 @@ def discriminator_auc(
     folds = StratifiedKFold(DISCRIMINATOR_FOLDS, shuffle=True, random_state=seed)
     for train_idx, test_idx in folds.split(x, y):
         model = HistGradientBoostingClassifier(
-            max_iter=100, categorical_features=features.categorical_mask, random_state=seed
+            max_iter=100, categorical_features=features.categorical_mask, early_stopping=True, random_state=seed
         )
         model.fit(x[train_idx], y[train_idx])
         scores[test_idx] = model.predict_proba(x[test_idx])[:, 1]

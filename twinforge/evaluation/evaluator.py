@@ -62,6 +62,10 @@ def evaluate(
     """Every metric, the ``gates`` and an overall ``passed``; see the module docstring."""
     from threadpoolctl import threadpool_limits
 
+    # threadpoolctl caps only the OpenMP/BLAS runtimes already loaded: load scikit-learn's first
+    import sklearn.ensemble  # noqa: F401
+    import sklearn.neighbors  # noqa: F401
+
     quality = quality or QualitySpec()
     with threadpool_limits(quality.thread_limit()):
         return _evaluate(train, holdout, synthetic, schema, target=target, secrets=secrets, quality=quality)

@@ -98,7 +98,7 @@ def _fit_and_score(
     mask = matrix.categorical_mask
     if task == "regression":
         y_fit, y_test = as_floats_with_nan(fit_rows.get_column(target)), as_floats_with_nan(test.get_column(target))
-        model = HistGradientBoostingRegressor(categorical_features=mask, random_state=seed).fit(x_fit, y_fit)
+        model = HistGradientBoostingRegressor(**_model_options(mask, seed)).fit(x_fit, y_fit)
         predicted = model.predict(x_test)
         return {"r2": float(r2_score(y_test, predicted)), "mae": float(mean_absolute_error(y_test, predicted))}
     y_fit = as_labels(fit_rows.get_column(target)).to_numpy()
@@ -108,7 +108,7 @@ def _fit_and_score(
         predicted = np.full(y_test.shape, y_fit[0], dtype=object)
         proba, classes = np.ones((len(y_test), 1)), np.unique(y_fit)
     else:
-        model = HistGradientBoostingClassifier(categorical_features=mask, random_state=seed).fit(x_fit, y_fit)
+        model = HistGradientBoostingClassifier(**_model_options(mask, seed)).fit(x_fit, y_fit)
         predicted, proba, classes = model.predict(x_test), model.predict_proba(x_test), model.classes_
     labels = np.unique(np.concatenate([y_test, y_fit]))
     return {
@@ -116,6 +116,12 @@ def _fit_and_score(
         "macro_f1": float(f1_score(y_test, predicted, labels=labels, average="macro", zero_division=0)),
         "roc_auc": macro_roc_auc(y_test, proba, classes),
     }
+
+
+def _model_options(categorical_mask: np.ndarray, seed: int) -> dict[str, Any]:
+    # early stopping whatever the size (scikit-learn's default only above 10,000 rows): without it a model
+    # trained on 5,000 synthetic rows overfit and scored AUC 0.56 where one on 12,000 scored 0.75
+    return {"categorical_features": categorical_mask, "early_stopping": True, "random_state": seed}
 
 
 def macro_roc_auc(y_true: np.ndarray, proba: np.ndarray, classes: np.ndarray) -> float | None:
