@@ -33,9 +33,7 @@ Nothing but counts, rates and risks leaves this module.
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass
-from functools import reduce
 from math import sqrt
 from typing import Any, Sequence
 
@@ -50,13 +48,13 @@ from twinforge.evaluation.columns import (
     as_floats_with_nan,
     as_labels,
     is_numeric,
+    label_codes,
     sample_rows,
 )
 from twinforge.schema import ColumnKind
 
 CONFIDENCE = 0.95
 SINGLING_OUT_COLUMNS = 3  # attributes per multivariate predicate (anonymeter's default)
-QUERY_BATCH = 1000
 INFERENCE_TOLERANCE = 0.05
 
 
@@ -143,35 +141,99 @@ def _canonical(df: pl.DataFrame, columns: Sequence[ColumnSchema]) -> pl.DataFram
 
 # --------------------------------------------------------------------------- singling out
 
+# A predicate is a conjunction of (column, operator, value) conditions, evaluated with numpy on coded
+# tables: numbers as float64 (NaN = null), categories as integer codes shared by the three tables
+# (-1 = null). A null never satisfies a comparison, as in SQL.
+Condition = tuple[str, str, float | int | None]
+Predicate = tuple[Condition, ...]
+_COMPARE = {"==": np.equal, "!=": np.not_equal, "<": np.less, ">": np.greater, "<=": np.less_equal,
+            ">=": np.greater_equal}
+
+
+class _Coded:
+    """A table as one numpy array per column, for fast predicate counts."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], numeric: set[str]):
+        self.arrays, self.numeric = arrays, numeric
+        self.height = len(next(iter(arrays.values()))) if arrays else 0
+
+    @staticmethod
+    def code(tables: AttackTables) -> tuple["_Coded", "_Coded", "_Coded"]:
+        """Train, control and synthetic, categories coded on their union."""
+        numeric = {c.name for c in tables.columns if is_numeric(c)}
+        frames = (tables.train, tables.control, tables.synthetic)
+        arrays: list[dict[str, np.ndarray]] = [{}, {}, {}]
+        for c in tables.columns:
+            if c.name in numeric:
+                for k, f in enumerate(frames):
+                    arrays[k][c.name] = f.get_column(c.name).to_numpy().astype(np.float64)
+            else:
+                labels = pl.concat([f.get_column(c.name) for f in frames]).drop_nulls().unique().sort().to_list()
+                for k, f in enumerate(frames):
+                    arrays[k][c.name] = label_codes(f.get_column(c.name), labels)
+        return tuple(_Coded(a, numeric) for a in arrays)  # type: ignore[return-value]
+
+    def unique(self) -> "_Coded":
+        """Distinct rows only (anonymeter drops duplicates before attacking)."""
+        if not self.arrays:
+            return self
+        stacked = np.column_stack([a.astype(np.float64) for a in self.arrays.values()])
+        stacked = np.where(np.isnan(stacked), np.inf, stacked)  # NaN never equals NaN: make nulls comparable
+        _, first = np.unique(stacked, axis=0, return_index=True)
+        keep = np.sort(first)
+        return _Coded({k: a[keep] for k, a in self.arrays.items()}, self.numeric)
+
+    def subsample(self, n: int, rng: np.random.Generator) -> "_Coded":
+        rows = rng.choice(self.height, size=n, replace=False)
+        return _Coded({k: a[rows] for k, a in self.arrays.items()}, self.numeric)
+
+    def null(self, column: str) -> np.ndarray:
+        a = self.arrays[column]
+        return np.isnan(a) if column in self.numeric else a < 0
+
+    def count(self, predicate: Predicate) -> int:
+        match = np.ones(self.height, dtype=bool)
+        for column, op, value in predicate:
+            if op == "null":
+                match &= self.null(column)
+            elif op == "not null":
+                match &= ~self.null(column)
+            else:
+                match &= _COMPARE[op](self.arrays[column], value) & ~self.null(column)
+        return int(match.sum())
+
+    def singled_out(self, predicates: Sequence[Predicate]) -> int:
+        return sum(self.count(p) == 1 for p in predicates)
+
 
 def singling_out_risk(
-    tables: AttackTables, *, mode: str, n_attacks: int, seed: int, max_attempts: int = 20_000
+    tables: AttackTables, *, mode: str, n_attacks: int, seed: int, max_attempts: int = 10_000
 ) -> dict[str, Any]:
     """Risk that predicates learned from the synthetic rows isolate one real person."""
     rng = np.random.default_rng(seed)
-    synthetic = tables.synthetic.unique(maintain_order=True)
+    train, control, synthetic = (t.unique() for t in _Coded.code(tables))
     if mode == "univariate":
-        candidates = _univariate_queries(synthetic, rng)
-        queries = _singling_out(synthetic, candidates, n_attacks)
+        predicates = _first_singling_out(synthetic, _univariate_predicates(synthetic, rng), n_attacks)
+        n_cols = 1
     elif mode == "multivariate":
-        queries = _multivariate_queries(synthetic, n_attacks, rng, max_attempts)
+        predicates = _multivariate_predicates(synthetic, n_attacks, rng, max_attempts)
+        n_cols = SINGLING_OUT_COLUMNS
     else:
         raise ValueError(f"singling-out mode must be 'univariate' or 'multivariate', got {mode!r}")
-    if not queries:
-        return {"risk": 0.0, "risk_ci": [0.0, 0.0], "n_attacks": 0, "informative": False,
+    if not predicates:
+        return {"risk": 0.0, "risk_ci": [0.0, 0.0], "n_attacks": 0, "informative": False, "mode": mode,
                 "reason": "no predicate singles out a synthetic row"}
-    baseline = _random_queries(synthetic, len(queries), 1 if mode == "univariate" else SINGLING_OUT_COLUMNS, rng)
-    train, control = tables.train.unique(maintain_order=True), tables.control.unique(maintain_order=True)
-    n_control = float(_count_singled_out(control, queries))
-    if control.height != train.height:
+    n_control = float(control.singled_out(predicates))
+    if control.height != train.height and control.height > 0:
         # a predicate isolates one row more or less often in a bigger table: scale the control count
-        n_control *= size_correction(control, queries, train.height, rng)
+        n_control *= size_correction(control, predicates, train.height, rng)
+    baseline = _random_predicates(synthetic, len(predicates), n_cols, rng)
     return {
         **attack_result(
-            len(queries),
-            n_success=_count_singled_out(train, queries),
-            n_baseline=_count_singled_out(train, baseline),
-            n_control=min(n_control, len(queries)),
+            len(predicates),
+            n_success=train.singled_out(predicates),
+            n_baseline=train.singled_out(baseline),
+            n_control=min(n_control, len(predicates)),
         ),
         "mode": mode,
     }
@@ -182,8 +244,8 @@ def singling_out_probability_integral(n: float, w_min: float, w_max: float) -> f
     return ((n * w_min + 1) * (1 - w_min) ** n - (n * w_max + 1) * (1 - w_max) ** n) / (n + 1)
 
 
-def size_correction(control: pl.DataFrame, queries: list[pl.Expr], n_train: int, rng: np.random.Generator) -> float:
-    """anonymeter's correction: fit how many queries single out vs table size on control subsamples.
+def size_correction(control: _Coded, predicates: Sequence[Predicate], n_train: int, rng: np.random.Generator) -> float:
+    """anonymeter's correction: fit how many predicates single out vs table size on control subsamples.
 
     The model is ``norm * integral(n, 0, w_eff)`` (Cohen & Nissim 2020); the
     ratio of its values at the training and control sizes scales the control count.
@@ -193,9 +255,8 @@ def size_correction(control: pl.DataFrame, queries: list[pl.Expr], n_train: int,
     sizes, successes = [], []
     for n_rows in np.linspace(min(1000, control.height), control.height, 10).astype(int):
         for _ in range(5):
-            subsample = control.sample(n_rows, seed=int(rng.integers(2**31)))
             sizes.append(n_rows)
-            successes.append(_count_singled_out(subsample, queries))
+            successes.append(control.subsample(n_rows, rng).singled_out(predicates))
     sizes_a, successes_a = np.asarray(sizes, float), np.asarray(successes, float)
 
     def model(x, w_eff, norm):
@@ -211,102 +272,73 @@ def size_correction(control: pl.DataFrame, queries: list[pl.Expr], n_train: int,
     return float(model(float(n_train), *params) / at_control) if at_control > 0 else 1.0
 
 
-def _counts(df: pl.DataFrame, queries: list[pl.Expr]) -> np.ndarray:
-    if not queries:
-        return np.array([], dtype=np.int64)
-    out = []
-    for start in range(0, len(queries), QUERY_BATCH):
-        batch = queries[start : start + QUERY_BATCH]
-        row = df.select([q.fill_null(False).cast(pl.Int64).sum().alias(f"q{i}") for i, q in enumerate(batch)]).row(0)
-        out.extend(row)
-    return np.asarray(out, dtype=np.int64)
+def _first_singling_out(table: _Coded, candidates: Sequence[Predicate], limit: int) -> list[Predicate]:
+    """The first ``limit`` distinct candidates that match exactly one row of ``table``."""
+    chosen: dict[Predicate, None] = {}
+    for predicate in candidates:
+        if predicate not in chosen and table.count(predicate) == 1:
+            chosen[predicate] = None
+            if len(chosen) >= limit:
+                break
+    return list(chosen)
 
 
-def _count_singled_out(df: pl.DataFrame, queries: list[pl.Expr]) -> int:
-    return int((_counts(df, queries) == 1).sum())
+def _univariate_predicates(table: _Coded, rng: np.random.Generator) -> list[Predicate]:
+    """anonymeter's univariate attack: a unique null, a column's minimum or maximum, a value seen once."""
+    out: list[Predicate] = []
+    for column, a in table.arrays.items():
+        null = table.null(column)
+        if null.sum() == 1:
+            out.append(((column, "null", None),))
+        values = a[~null]
+        if values.size == 0:
+            continue
+        if column in table.numeric:
+            out += [((column, "<=", float(values.min())),), ((column, ">=", float(values.max())),)]
+        unique, counts = np.unique(values, return_counts=True)
+        out += [((column, "==", v.item()),) for v in unique[counts == 1]]
+    order = rng.permutation(len(out))
+    return [out[i] for i in order]
 
 
-def _singling_out(df: pl.DataFrame, candidates: list[pl.Expr], limit: int) -> list[pl.Expr]:
-    """The first ``limit`` distinct candidates that match exactly one row of ``df``."""
-    chosen, seen = [], set()
-    for start in range(0, len(candidates), QUERY_BATCH):
-        batch = candidates[start : start + QUERY_BATCH]
-        for query, count in zip(batch, _counts(df, batch)):
-            key = str(query)
-            if count == 1 and key not in seen:
-                seen.add(key)
-                chosen.append(query)
-                if len(chosen) >= limit:
-                    return chosen
-    return chosen
-
-
-def _univariate_queries(df: pl.DataFrame, rng: np.random.Generator) -> list[pl.Expr]:
-    queries = []
-    for name in df.columns:
-        s = df.get_column(name)
-        if s.null_count() == 1:
-            queries.append(pl.col(name).is_null())
-        if s.dtype == pl.Float64 and s.drop_nulls().len():
-            queries += [pl.col(name) <= s.min(), pl.col(name) >= s.max()]
-        counts = s.drop_nulls().rename("value").value_counts()
-        for value in counts.filter(pl.col("count") == 1).get_column("value").to_list():
-            queries.append(pl.col(name) == value)
-    order = rng.permutation(len(queries))
-    return [queries[i] for i in order]
-
-
-def _multivariate_queries(df: pl.DataFrame, limit: int, rng: np.random.Generator, max_attempts: int) -> list[pl.Expr]:
+def _multivariate_predicates(table: _Coded, limit: int, rng: np.random.Generator, max_attempts: int) -> list[Predicate]:
     """anonymeter's multivariate attack: attributes of a random synthetic row, numbers as one-sided bounds."""
-    names = df.columns
-    n_cols = min(SINGLING_OUT_COLUMNS, len(names))
-    medians = {n: df.get_column(n).median() for n in names if df.schema[n] == pl.Float64}
-    chosen: list[pl.Expr] = []
-    seen: set[str] = set()
-    attempts = 0
-    while len(chosen) < limit and attempts < max_attempts:
-        rows = df[rng.integers(0, df.height, size=QUERY_BATCH)].to_dicts()
-        batch = []
-        for record in rows:
-            cols = rng.choice(names, size=n_cols, replace=False)
-            parts = []
-            for col in sorted(cols):
-                value = record[col]
-                if value is None:
-                    parts.append(pl.col(col).is_null())
-                elif col in medians:
-                    # toward the tail: more extreme values single out more often
-                    parts.append(pl.col(col) >= value if medians[col] is not None and value > medians[col]
-                                 else pl.col(col) <= value)
-                else:
-                    parts.append(pl.col(col) == value)
-            batch.append(reduce(operator.and_, parts))
-        attempts += len(batch)
-        for query in _singling_out(df, batch, limit - len(chosen)):
-            if str(query) not in seen:
-                seen.add(str(query))
-                chosen.append(query)
-    return chosen
-
-
-def _random_queries(df: pl.DataFrame, n: int, n_cols: int, rng: np.random.Generator) -> list[pl.Expr]:
-    """Baseline: predicates on random values with random comparison operators."""
-    values = {c: df.get_column(c).unique().to_list() for c in df.columns}
-    numeric_ops = [operator.eq, operator.ne, operator.gt, operator.lt, operator.ge, operator.le]
-    queries = []
-    for _ in range(n):
-        parts = []
-        for col in sorted(rng.choice(df.columns, size=min(n_cols, df.width), replace=False)):
-            value = values[col][int(rng.integers(len(values[col])))]
-            eq = bool(rng.integers(2))
-            if value is None:
-                parts.append(pl.col(col).is_null() if eq else pl.col(col).is_not_null())
-            elif df.schema[col] == pl.Float64:
-                parts.append(numeric_ops[int(rng.integers(len(numeric_ops)))](pl.col(col), value))
+    columns = list(table.arrays)
+    n_cols = min(SINGLING_OUT_COLUMNS, len(columns))
+    medians = {c: float(np.nanmedian(table.arrays[c])) if (~table.null(c)).any() else 0.0 for c in table.numeric}
+    candidates = []
+    for _ in range(max_attempts):
+        row = int(rng.integers(table.height))
+        conditions = []
+        for column in sorted(rng.choice(columns, size=n_cols, replace=False)):
+            if table.null(column)[row]:
+                conditions.append((column, "null", None))
+                continue
+            value = table.arrays[column][row].item()
+            if column in table.numeric:  # toward the tail: extreme values single out more often
+                conditions.append((column, ">=" if value > medians[column] else "<=", value))
             else:
-                parts.append(pl.col(col) == value if eq else pl.col(col) != value)
-        queries.append(reduce(operator.and_, parts))
-    return queries
+                conditions.append((column, "==", value))
+        candidates.append(tuple(conditions))
+    return _first_singling_out(table, candidates, limit)
+
+
+def _random_predicates(table: _Coded, n: int, n_cols: int, rng: np.random.Generator) -> list[Predicate]:
+    """Baseline: random values of random columns with random comparison operators."""
+    columns = list(table.arrays)
+    out = []
+    for _ in range(n):
+        conditions = []
+        for column in sorted(rng.choice(columns, size=min(n_cols, len(columns)), replace=False)):
+            a, null = table.arrays[column], table.null(column)
+            row = int(rng.integers(table.height))
+            if null[row]:
+                conditions.append((column, "null" if rng.integers(2) else "not null", None))
+            else:
+                ops = list(_COMPARE) if column in table.numeric else ["==", "!="]
+                conditions.append((column, ops[int(rng.integers(len(ops)))], a[row].item()))
+        out.append(tuple(conditions))
+    return out
 
 
 # --------------------------------------------------------------------------- nearest-neighbour attacks
