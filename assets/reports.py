@@ -5,7 +5,7 @@ from assets._metadata import latest_metadata
 from resources.mlflow import MlflowResource
 from resources.settings import TwinforgeSettings
 from twinforge.spec import DatasetSpec
-from twinforge.tracking import get_model_version, log_run_artifacts, log_run_metrics, set_run_tags
+from twinforge.tracking import get_model_version, log_quality_report, log_run_artifacts, log_run_metrics
 
 
 def _report_dir(settings: TwinforgeSettings, spec: DatasetSpec, context: dg.AssetExecutionContext):
@@ -45,24 +45,21 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
         report = evaluate(train, holdout, synthetic, spec.schema_for(train), target=spec.target,
                           secrets=spec.inference_secrets, quality=spec.quality)
         out = _report_dir(settings, spec, context)
-        html = write_report_html(report, out / "quality.html", title=f"{spec.name}: {spec.registered_model_name} "
-                                 f"version {version}")
+        html = write_report_html(report, out / "quality.html", title=f"{spec.registered_model_name} version {version}")
         json_path = write_report_json(report, out / "quality.json")
-        headline, failed = headline_metrics(report), failed_gates(report)
         run_id = _model_run_id(mlflow, sampled)
-        log_run_artifacts(mlflow.uri, run_id, [html, json_path], artifact_path="reports")
-        log_run_metrics(mlflow.uri, run_id, headline)
-        set_run_tags(mlflow.uri, run_id, {"quality_gates_passed": str(report["passed"]).lower(),
-                                         "quality_gates_failed": ",".join(failed) or "none"})
+        log_quality_report(mlflow.uri, run_id, report, [html, json_path])
+        failed = failed_gates(report)
         context.log.info(f"quality gates {'passed' if report['passed'] else 'FAILED: ' + ', '.join(failed)}")
         return dg.Output(
             report,
             metadata={
-                **{k: round(v, 4) for k, v in headline.items()},  # floats: the UI plots them across versions
+                **{k: round(v, 4) for k, v in headline_metrics(report).items()},  # floats: plotted across versions
                 "gates_all_passed": report["passed"],
                 "gates_failed_names": ", ".join(failed) or "none",
                 "html": dg.MetadataValue.path(str(html)),
                 "json": dg.MetadataValue.path(str(json_path)),
+                "html_in_mlflow": f"runs:/{run_id}/reports/quality.html",
                 "model_version": version,
                 "mlflow_run_id": run_id,
             },
