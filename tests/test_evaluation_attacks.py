@@ -103,3 +103,16 @@ def test_attack_report_summarises_the_worst_risks(tables):
     assert out["linkability"]["aux_columns"] == [["age", "city", "diagnosis"], ["income", "job"]]
     with pytest.raises(ValueError, match="'salary'"):
         inference_risk(tables["fresh"], "salary", n_attacks=10, seed=0)
+
+
+def test_size_correction_extrapolates_the_control_count():
+    from twinforge.evaluation.attacks import _Coded, size_correction
+
+    # each predicate "x == v" isolates one row exactly when v is present; a value of a 100,000-value
+    # universe is in a sample of n rows with probability ~n w (1 - w)^(n - 1), w = 1e-5
+    rng = np.random.default_rng(0)
+    control = _Coded({"x": rng.choice(100_000, 3000, replace=False).astype(float)}, {"x"})
+    predicates = [(("x", "==", float(v)),) for v in rng.choice(100_000, 5000, replace=False)]
+    expected = 12_000 / 3000 * (1 - 1e-5) ** 9000
+    assert size_correction(control, predicates, 12_000, rng) == pytest.approx(expected, rel=0.2)
+    assert size_correction(control, [(("x", "==", -1.0),)], 12_000, rng) == 1.0  # nothing singled out

@@ -110,6 +110,8 @@ def test_evaluate_rejects_bad_input(demo):
         evaluate(train, holdout.drop("age"), train, schema, quality=QuickQuality)
     with pytest.raises(ValueError, match="target column 'nope'"):
         evaluate(train, holdout, train, schema, target="nope", quality=QuickQuality)
+    with pytest.raises(ValueError, match="quality.secrets names columns that are not compared: diagnosis"):
+        evaluate(train, holdout, train, schema, quality=QuickQuality.model_copy(update={"secrets": ["diagnosis"]}))
     with pytest.raises(ValueError, match="synthetic table is empty"):
         evaluate(train, holdout, train.head(0), schema, quality=QuickQuality)
 

@@ -19,8 +19,11 @@ The attacks:
 * **singling out**: predicates that isolate exactly one synthetic row (a
   unique value, the minimum or maximum of a column, or a combination of three
   attributes of one synthetic row) are tried on the training and control rows;
-  success = the predicate isolates exactly one person there too. Training rows
-  are sampled to the control size, so no size correction is needed.
+  success = the predicate isolates exactly one person there too. The control
+  count is scaled to the training table's size with anonymeter's model, fitted
+  by a grid search rather than ``curve_fit`` (see :func:`size_correction`);
+  predicates are numpy conditions rather than polars expressions (5x faster);
+  the risk is over the predicates found, not over the number requested.
 * **linkability**: the attacker holds two halves of a person's attributes (the
   columns split in two) and links them when both halves have the same nearest
   synthetic row.
@@ -245,31 +248,37 @@ def singling_out_probability_integral(n: float, w_min: float, w_max: float) -> f
 
 
 def size_correction(control: _Coded, predicates: Sequence[Predicate], n_train: int, rng: np.random.Generator) -> float:
-    """anonymeter's correction: fit how many predicates single out vs table size on control subsamples.
+    """anonymeter's correction: model how many predicates single out vs table size on control subsamples.
 
     The model is ``norm * integral(n, 0, w_eff)`` (Cohen & Nissim 2020); the
-    ratio of its values at the training and control sizes scales the control count.
+    ratio of its values at the training and control sizes scales the control
+    count. anonymeter fits both parameters with ``curve_fit``; on the demo that
+    converged to a huge ``w_eff`` (a model falling as 1/n while the counts grew
+    linearly), scaling the control count by 0.25 instead of about 4. Here
+    ``w_eff`` is searched on a log grid with ``norm`` solved exactly for each,
+    which cannot land on that branch.
     """
-    from scipy.optimize import curve_fit
-
     sizes, successes = [], []
     for n_rows in np.linspace(min(1000, control.height), control.height, 10).astype(int):
         for _ in range(5):
             sizes.append(n_rows)
             successes.append(control.subsample(n_rows, rng).singled_out(predicates))
-    sizes_a, successes_a = np.asarray(sizes, float), np.asarray(successes, float)
-
-    def model(x, w_eff, norm):
-        return norm * singling_out_probability_integral(x, 0.0, w_eff)
-
-    w0 = 1.0 / sizes_a.max()
-    p0 = (w0, 1.0 / singling_out_probability_integral(sizes_a.max(), 0.0, w0))
-    try:
-        params, _ = curve_fit(model, sizes_a, successes_a, bounds=(0, (1, np.inf)), p0=p0)
-    except (RuntimeError, ValueError):
-        return 1.0  # no fit (e.g. nothing singled out at any size): leave the count as it is
-    at_control = model(float(control.height), *params)
-    return float(model(float(n_train), *params) / at_control) if at_control > 0 else 1.0
+    n, y = np.asarray(sizes, float), np.asarray(successes, float)
+    if not y.any():
+        return 1.0  # nothing singled out at any size: no trend to extrapolate
+    best, best_error = None, np.inf
+    for w_eff in np.logspace(-8, 0, 400):
+        shape = np.array([singling_out_probability_integral(k, 0.0, w_eff) for k in n])
+        if not np.all(np.isfinite(shape)) or shape @ shape <= 0:
+            continue
+        norm = (shape @ y) / (shape @ shape)  # least squares for the scale, given the shape
+        error = float(((norm * shape - y) ** 2).sum())
+        if error < best_error:
+            best, best_error = w_eff, error
+    if best is None:
+        return 1.0
+    at_control = singling_out_probability_integral(float(control.height), 0.0, best)
+    return float(singling_out_probability_integral(float(n_train), 0.0, best) / at_control) if at_control > 0 else 1.0
 
 
 def _first_singling_out(table: _Coded, candidates: Sequence[Predicate], limit: int) -> list[Predicate]:

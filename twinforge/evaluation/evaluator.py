@@ -91,7 +91,11 @@ def _evaluate(train, holdout, synthetic, schema, *, target, secrets, quality) ->
     names = [c.name for c in columns]
     if target is not None and target not in names:
         raise ValueError(f"target column {target!r} is not among the compared columns: {', '.join(names)}")
-    secrets = [s for s in (quality.secrets or secrets) if s in names] or names
+    unknown = [s for s in quality.secrets if s not in names]
+    if unknown:
+        raise ValueError(f"quality.secrets names columns that are not compared: {', '.join(unknown)}")
+    # secrets from column roles may have been dropped by anonymization: those are simply not attacked
+    secrets = quality.secrets or [s for s in secrets if s in names] or names
     seed = quality.seed
     timings: dict[str, float] = {}
 

@@ -185,7 +185,9 @@ def fidelity_report(real: pl.DataFrame, synthetic: pl.DataFrame, schema: TableSc
     from twinforge.evaluation.pairwise import correlation_difference
 
     columns, skipped = compared_columns(schema, real, synthetic)
-    per_column = {c.name: column_fidelity(real.get_column(c.name), synthetic.get_column(c.name), c.kind) for c in columns}
+    per_column = {
+        c.name: column_fidelity(real.get_column(c.name), synthetic.get_column(c.name), c.kind) for c in columns
+    }
     scores = [c["score"] for c in per_column.values()]
     numeric = [c.name for c in columns if c.kind in NUMERIC_KINDS]
     return {

@@ -357,13 +357,13 @@ def _privacy(privacy: dict[str, Any]) -> str:
         f"<p>Synthetic {_pct(exact['synthetic_share'])} vs holdout {_pct(exact['holdout_share'])}: excess "
         f"{_pct(exact['excess'])}. Duplicates within the synthetic table: "
         f"{_pct(exact['synthetic_duplicate_share'])}.</p></figure>",
-        f"<figure><figcaption>Distance to closest record</figcaption>"
+        "<figure><figcaption>Distance to closest record</figcaption>"
         + legend([(n, SERIES_COLOURS[k]) for k, n in enumerate(names)]) + dcr_chart
         + f"<p>Closer to train than to holdout: {_pct(dcr['share_closer_to_train'])} (expected "
         f"{_pct(dcr['expected_share_if_unrelated'])} for these sizes); size-balanced "
         f"<b>{_pct(dcr['balanced_share_closer_to_train'])}</b> (50 % ideal). At distance 0: synthetic "
         f"{_pct(dcr['share_at_zero'])}, holdout {_pct(dcr['holdout_share_at_zero'])}.</p></figure>",
-        f"<figure><figcaption>Nearest-neighbour distance ratio</figcaption>"
+        "<figure><figcaption>Nearest-neighbour distance ratio</figcaption>"
         + legend([("synthetic → train", SYNTHETIC_COLOUR), ("holdout → train", HOLDOUT_COLOUR)]) + nndr_chart
         + f"<p>Median {fmt(nndr['synthetic']['median'])} (holdout {fmt(nndr['holdout']['median'])}); 5th "
         f"percentile {fmt(nndr['synthetic']['p05'])} (holdout {fmt(nndr['holdout']['p05'])}). Near 0: a synthetic row "

@@ -62,7 +62,8 @@ def utility_report(
     out: dict[str, Any] = {"target": target, "task": task, "rows_without_target": dropped,
                            "primary_metric": "roc_auc" if task == "classification" else "r2"}
     if min(f.height for f in labelled.values()) < 2:
-        return {**out, "trtr": None, "tstr": None, "loss": None, "lift_retained": None, "reason": "too few rows with a target value"}
+        return {**out, "trtr": None, "tstr": None, "loss": None, "lift_retained": None,
+                "reason": "too few rows with a target value"}
     test = labelled["holdout"]
     fit_train = sample_rows(labelled["train"], max_rows, seed)
     fit_synth = sample_rows(labelled["synthetic"], max_rows, seed + 1)
@@ -77,8 +78,8 @@ def utility_report(
     lift = None
     if loss is not None and trtr - CHANCE[primary] >= MIN_REAL_LIFT:
         lift = (tstr - CHANCE[primary]) / (trtr - CHANCE[primary])
-    return {**out, **scores, "loss": loss, "lift_retained": lift, "rows": {"trtr": fit_train.height, "tstr": fit_synth.height,
-                                                      "test": test.height}}
+    rows = {"trtr": fit_train.height, "tstr": fit_synth.height, "test": test.height}
+    return {**out, **scores, "loss": loss, "lift_retained": lift, "rows": rows}
 
 
 def _target_present(df: pl.DataFrame, target: str, task: str) -> pl.Series:
