@@ -5,7 +5,7 @@ from assets._metadata import latest_metadata
 from resources.mlflow import MlflowResource
 from resources.settings import TwinforgeSettings
 from twinforge.spec import DatasetSpec
-from twinforge.tracking import get_model_version, log_run_artifacts, log_run_metrics
+from twinforge.tracking import get_model_version, log_quality_report, log_run_artifacts, log_run_metrics
 
 
 def _report_dir(settings: TwinforgeSettings, spec: DatasetSpec, context: dg.AssetExecutionContext):
@@ -24,10 +24,11 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
 
     @dg.asset(
         key=[spec.name, "quality_report"],
-        ins=ins,
+        ins={**ins, "holdout": dg.AssetIn(key=[spec.name, "holdout"])},
         group_name=spec.name,
         kinds={"html"},
-        description="Per-column fidelity of `synthetic` against `train`, as HTML and JSON, logged to the model's MLflow run.",
+        description="Fidelity, utility and privacy of `synthetic` against `train` and `holdout`, with the promotion "
+        "gates (blocking checks on this asset); HTML + JSON logged to the model's MLflow run.",
     )
     def quality_report(
         context: dg.AssetExecutionContext,
@@ -35,21 +36,31 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
         mlflow: MlflowResource,
         synthetic: pl.DataFrame,
         train: pl.DataFrame,
+        holdout: pl.DataFrame,
     ) -> dg.Output[dict]:
-        from twinforge.quality import fidelity_report, write_quality_html
+        from twinforge.evaluation import evaluate, failed_gates, headline_metrics, write_report_html, write_report_json
 
-        report = fidelity_report(train, synthetic, spec.schema_for(train))
-        html = write_quality_html(report, _report_dir(settings, spec, context) / "quality.html", title=f"{spec.name}: fidelity")
         sampled = latest_metadata(context, synthetic_key)
+        version = str(sampled["model_version"])
+        report = evaluate(train, holdout, synthetic, spec.schema_for(train), target=spec.target,
+                          secrets=spec.inference_secrets, quality=spec.quality)
+        out = _report_dir(settings, spec, context)
+        html = write_report_html(report, out / "quality.html", title=f"{spec.registered_model_name} version {version}")
+        json_path = write_report_json(report, out / "quality.json")
         run_id = _model_run_id(mlflow, sampled)
-        log_run_artifacts(mlflow.uri, run_id, [html], artifact_path="reports")
-        log_run_metrics(mlflow.uri, run_id, {"fidelity_overall": report["overall_score"]})
+        log_quality_report(mlflow.uri, run_id, report, [html, json_path])
+        failed = failed_gates(report)
+        context.log.info(f"quality gates {'passed' if report['passed'] else 'FAILED: ' + ', '.join(failed)}")
         return dg.Output(
             report,
             metadata={
-                "fidelity_overall": round(report["overall_score"], 4),
+                **{k: round(v, 4) for k, v in headline_metrics(report).items()},  # floats: plotted across versions
+                "gates_all_passed": report["passed"],
+                "gates_failed_names": ", ".join(failed) or "none",
                 "html": dg.MetadataValue.path(str(html)),
-                "model_version": str(sampled["model_version"]),
+                "json": dg.MetadataValue.path(str(json_path)),
+                "html_in_mlflow": f"runs:/{run_id}/reports/quality.html",
+                "model_version": version,
                 "mlflow_run_id": run_id,
             },
         )

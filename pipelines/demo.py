@@ -51,7 +51,8 @@ def summarize(result: dg.ExecuteInProcessResult, name: str, tracking_uri: str, m
         f"  checks: {len(passed)} passed, {len(failed)} failed" + (f" ({', '.join(failed)})" if failed else ""),
         f"  model: {model_name} version {generator.get('model_version', '?')}; "
         f"alias {CHAMPION_ALIAS} -> version {champion or 'none'}",
-        f"  quality report: {quality.get('html', '-')} (fidelity {quality.get('fidelity_overall', '-')})",
+        f"  quality report: {quality.get('html', '-')} (fidelity {quality.get('fidelity_overall', '-')}; "
+        f"gates {'all passed' if quality.get('gates_all_passed') else 'failed: ' + str(quality.get('gates_failed_names', '?'))})",
         f"  drift report:   {drift.get('html', '-')} (drift share {drift.get('drift_share', '-')})",
     ]
     return lines

@@ -15,6 +15,7 @@ from assets.split import build_split_assets
 from assets.monitoring import build_batch_drift_asset
 from assets.synthetic import build_synthetic_asset, build_synthetic_daily_asset
 from checks.expectations import build_expectation_checks
+from checks.quality_gates import build_quality_gate_checks
 from pipelines.sensors import build_drift_sensor, build_new_batch_sensor
 from resources import MlflowResource, ParquetIOManager, TwinforgeSettings
 from twinforge.spec import DatasetSpec, load_specs
@@ -71,8 +72,8 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
         retrain_job_name(spec),
         selection=dg.AssetSelection.groups(spec.name) - dg.AssetSelection.assets(batch_drift, synthetic_daily),
         description=f"Ingest and anonymize one batch (the run's partition), split the batches of the training "
-        f"window, train a new {spec.generator.model} version, sample, validate, promote it to champion when every "
-        "blocking check passes, report.",
+        f"window, train a new {spec.generator.model} version, sample, validate, report on quality, promote it to "
+        "champion when every blocking check and quality gate passes.",
     )
     regenerate = dg.define_asset_job(
         regenerate_job_name(spec),
@@ -81,7 +82,11 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
     )
     return {
         "assets": assets,
-        "asset_checks": [build_expectation_checks(spec, "synthetic"), build_expectation_checks(spec, "synthetic_daily")],
+        "asset_checks": [
+            build_expectation_checks(spec, "synthetic"),
+            build_expectation_checks(spec, "synthetic_daily"),
+            build_quality_gate_checks(spec),
+        ],
         "jobs": [ingest_job, retrain, regenerate],
         "schedules": [build_regenerate_schedule(spec, regenerate)],
         "sensors": [build_new_batch_sensor(spec, ingest_job), build_drift_sensor(spec, retrain)],

@@ -17,3 +17,14 @@ DEMO_SPEC = REPO / "pipelines" / "datasets" / "covid_testing.yaml"
 @pytest.fixture(scope="session")
 def demo_table() -> pl.DataFrame:
     return pl.read_csv(DEMO_CSV)
+
+
+@pytest.fixture
+def one_thread():
+    """OpenMP/BLAS capped at one thread: on a shared 2-core machine oversubscribed OpenMP runs 10x slower."""
+    from threadpoolctl import threadpool_limits
+
+    import sklearn.ensemble  # noqa: F401  (load the OpenMP runtime so the cap applies to it)
+
+    with threadpool_limits(1):
+        yield

@@ -111,3 +111,60 @@ def test_anonymize_command_with_a_spec(tmp_path, capsys, monkeypatch):
     written = read_table(out)
     assert "k" * 32 not in out.read_text() and "fake_last_name" not in written.columns
     assert written["subject_id"].str.len_chars().min() == 64
+def population(n: int, seed: int) -> pl.DataFrame:
+    """More rows like ``small_table``'s, drawn afresh: what an ideal generator would produce."""
+    rng = np.random.default_rng(seed)
+    return pl.DataFrame({"id": np.arange(n), "amount": np.round(rng.lognormal(3, 1, n), 2),
+                         "channel": rng.choice(["web", "shop", "phone"], n), "fraud": rng.integers(0, 2, n)})
+
+
+@pytest.fixture
+def evaluation_inputs(small_table, tmp_path, one_thread):
+    paths = {name: tmp_path / f"{name}.parquet" for name in ("train", "holdout", "copy", "fresh")}
+    write_table(small_table, paths["train"])
+    write_table(population(400, 1), paths["holdout"])
+    write_table(small_table.drop("id"), paths["copy"])
+    write_table(population(400, 2).drop("id"), paths["fresh"])
+    return paths
+
+
+def _evaluate_args(paths, synthetic, tmp_path, *extra):
+    return ["evaluate", "--train", str(paths["train"]), "--holdout", str(paths["holdout"]), "--synthetic",
+            str(paths[synthetic]), "--identifier", "id", "--html", str(tmp_path / "out.html"),
+            "--json", str(tmp_path / "out.json"), *extra]
+
+
+def test_evaluate_writes_html_and_json_and_exits_zero_on_either_verdict(evaluation_inputs, tmp_path, capsys):
+    import json
+
+    for synthetic, verdict in (("fresh", True), ("copy", False)):
+        assert main(_evaluate_args(evaluation_inputs, synthetic, tmp_path, "--target", "fraud")) == 0
+        report = json.loads((tmp_path / "out.json").read_text())
+        assert report["passed"] is verdict, [n for n, g in report["gates"].items() if not g["passed"]]
+        assert {"threshold", "value", "passed", "margin"} <= set(report["gates"]["privacy_dcr"])
+        assert report["utility"]["target"] == "fraud" and "utility_tstr" in report["gates"]
+        out = capsys.readouterr().out
+        assert f"gates: {'PASSED' if verdict else 'FAILED'}" in out and "privacy_dcr" in out
+        assert "<section id=\"privacy\">" in (tmp_path / "out.html").read_text()
+    assert not report["gates"]["privacy_exact_matches"]["passed"]  # the copy
+
+
+def test_evaluate_without_target_has_no_utility_gate(evaluation_inputs, tmp_path):
+    import json
+
+    assert main(_evaluate_args(evaluation_inputs, "fresh", tmp_path)) == 0
+    report = json.loads((tmp_path / "out.json").read_text())
+    assert report["utility"] is None and "utility_tstr" not in report["gates"]
+
+
+def test_evaluate_bad_input_exits_one_naming_the_problem(evaluation_inputs, tmp_path, capsys):
+    paths = dict(evaluation_inputs, missing=tmp_path / "nope.parquet")
+    assert main(_evaluate_args(paths, "missing", tmp_path)) == 1
+    assert "nope.parquet" in capsys.readouterr().err
+    assert main(_evaluate_args(paths, "fresh", tmp_path, "--target", "colour")) == 1
+    assert "'colour'" in capsys.readouterr().err
+    text_amounts = pl.read_parquet(paths["fresh"]).with_columns(pl.col("amount").cast(pl.String))
+    text_amounts.write_parquet(paths["fresh"])
+    assert main(_evaluate_args(paths, "fresh", tmp_path)) == 1
+    assert "synthetic column 'amount'" in capsys.readouterr().err
+    assert not (tmp_path / "out.json").exists()

@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.definitions import defs
+from twinforge.evaluation.gates import GATES
 from tests.conftest import REPO
 
 EXPECTED_GRAPH = {
@@ -18,8 +19,8 @@ EXPECTED_GRAPH = {
     "covid_testing/holdout": {"covid_testing/anonymized"},
     "covid_testing/generator": {"covid_testing/train"},
     "covid_testing/synthetic": {"covid_testing/generator"},
-    "covid_testing/champion": {"covid_testing/synthetic"},
-    "covid_testing/quality_report": {"covid_testing/synthetic", "covid_testing/train"},
+    "covid_testing/champion": {"covid_testing/synthetic", "covid_testing/quality_report"},
+    "covid_testing/quality_report": {"covid_testing/synthetic", "covid_testing/train", "covid_testing/holdout"},
     "covid_testing/drift_report": {"covid_testing/synthetic", "covid_testing/train"},
     "covid_testing/batch_drift": {"covid_testing/anonymized"},
     "covid_testing/synthetic_daily": {"covid_testing/champion"},
@@ -36,7 +37,9 @@ def test_definitions_load_and_asset_graph_snapshot():
     }
     assert snapshot == EXPECTED_GRAPH
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
-    assert checks == {(f"covid_testing/{a}", c) for a in ("synthetic", "synthetic_daily") for c in GE_CHECKS}
+    ge = {(f"covid_testing/{a}", c) for a in ("synthetic", "synthetic_daily") for c in GE_CHECKS}
+    gates = {("covid_testing/quality_report", g.name) for g in GATES}  # every gate: the demo has a target
+    assert checks == ge | gates
     assert all(graph.get_check_spec(k).blocking for k in graph.asset_check_keys)
     assert {g for g in (graph.get(k).group_name for k in graph.get_all_asset_keys())} == {"covid_testing"}
 

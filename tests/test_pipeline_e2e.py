@@ -1,23 +1,30 @@
 """End to end: the demo group materialized in-process in a temporary state folder."""
 
 import datetime
+import json
 import re
 from pathlib import Path
 
 import dagster as dg
+import numpy as np
 import polars as pl
 import pytest
+import torch
 
 from pipelines.batches import sync_batch_partitions
 from pipelines.demo import materialization_metadata
 from pipelines.factory import build_definitions, regenerate_job_name, retrain_job_name
 from tests.conftest import DEMO_SPEC
-from twinforge.generators import GaussianCopulaGenerator, available_generators, register_generator
+from twinforge.evaluation.gates import GATES
+from twinforge.generators import GaussianCopulaGenerator, Generator, available_generators, register_generator
 from twinforge.spec import load_spec
 from twinforge.tracking import CHAMPION_ALIAS, get_alias_version, tracking
 
 SCHEDULED = datetime.datetime(2026, 11, 21, 6, 0, tzinfo=datetime.timezone.utc)
-EXPECTED_CHECKS = {"ge_schema", "ge_nulls", "ge_ranges", "ge_categories"}
+GE_CHECKS = {"ge_schema", "ge_nulls", "ge_ranges", "ge_categories"}
+GATE_CHECKS = {g.name for g in GATES}
+PRIVACY_GATES = {g.name for g in GATES if g.section == "privacy"}
+EXPECTED_CHECKS = GE_CHECKS | GATE_CHECKS
 
 
 class OutOfRangeCopula(GaussianCopulaGenerator):
@@ -30,8 +37,36 @@ class OutOfRangeCopula(GaussianCopulaGenerator):
             yield chunk.with_columns(age=pl.col("age") + 1000)
 
 
-if OutOfRangeCopula.name not in available_generators():
-    register_generator(OutOfRangeCopula)
+class ReplayTrainingRows(Generator):
+    """A deliberately leaky generator: it stores its (encoded) training rows and plays them back."""
+
+    name = "test_replay_training_rows"
+
+    def _fit(self, df):
+        self.rows = torch.from_numpy(self.encoder.to_uniform(df, np.random.default_rng(self.seed)))
+        return {}
+
+    def _generate(self, n, seed, chunk_rows):
+        for start in range(0, n, chunk_rows):
+            index = torch.arange(start, min(n, start + chunk_rows)) % len(self.rows)
+            yield self.encoder.from_uniform(self.rows[index].numpy())
+
+    def state_dict(self):
+        return {"rows": self.rows}
+
+    def load_state_dict(self, state):
+        self.rows = state["rows"]
+
+
+for test_generator in (OutOfRangeCopula, ReplayTrainingRows):
+    if test_generator.name not in available_generators():
+        register_generator(test_generator)
+
+
+def _retrain_with(spec, model, home, instance, batch):
+    other = spec.model_copy(update={"generator": spec.generator.model_copy(update={"model": model})})
+    job = build_definitions([other], home=str(home)).resolve_job_def(retrain_job_name(spec))
+    return job.execute_in_process(instance=instance, partition_key=batch, raise_on_error=False)
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +91,10 @@ def demo_run(tmp_path_factory, demo_table):
         regenerate = defs.resolve_job_def(regenerate_job_name(spec)).execute_in_process(
             instance=instance, partition_key=tick.partition_key
         )
-        bad_spec = spec.model_copy(update={"generator": spec.generator.model_copy(update={"model": OutOfRangeCopula.name})})
-        bad_retrain = build_definitions([bad_spec], home=str(home)).resolve_job_def(retrain_job_name(spec))
-        bad = bad_retrain.execute_in_process(instance=instance, partition_key=batch, raise_on_error=False)
-        yield {"home": home, "spec": spec, "retrain": retrain, "regenerate": regenerate, "bad_retrain": bad}
+        bad = _retrain_with(spec, OutOfRangeCopula.name, home, instance, batch)
+        leaky = _retrain_with(spec, ReplayTrainingRows.name, home, instance, batch)
+        yield {"home": home, "spec": spec, "retrain": retrain, "regenerate": regenerate, "bad_retrain": bad,
+               "leaky_retrain": leaky}
     mp.undo()
 
 
@@ -79,7 +114,10 @@ def test_retrain_materializes_every_asset_and_passes_every_check(demo_run):
     failed = {e.check_name: e.metadata for e in evaluations if not e.passed}
     assert not failed
     for e in evaluations:
-        assert e.metadata["evaluated_expectations"].value > 0
+        if e.check_name in GE_CHECKS:
+            assert e.metadata["evaluated_expectations"].value > 0
+        else:  # a gate: its threshold, value and margin, on the good side
+            assert e.metadata["applicable"].value is True and e.metadata["margin"].value >= 0
 
 
 def test_rows_are_accounted_for(demo_run, demo_table):
@@ -106,7 +144,10 @@ def test_model_version_registered_with_champion_alias_and_lineage(demo_run):
     assert run.data.tags["dagster_asset_key"] == "covid_testing/generator"
     assert run.data.tags["training_data_sha256"] == generator["training_data_sha256"]
     assert float(run.data.metrics["fit_seconds"]) > 0
-    assert "fidelity_overall" in run.data.metrics
+    for metric in ("fidelity_overall", "pairwise_dependence", "discriminator_auc", "utility_tstr",
+                   "dcr_share_closer_to_train", "membership_advantage", "inference_risk", "gates_failed"):
+        assert metric in run.data.metrics, metric
+    assert run.data.metrics["gates_failed"] == 0 and run.data.tags["quality_gates_passed"] == "true"
     assert _meta(result, [spec.name, "champion"])["champion_version"] == "1"
 
 
@@ -126,13 +167,19 @@ def test_champion_samples_through_the_mlflow_pyfunc(demo_run):
 def test_reports_exist_and_are_logged(demo_run):
     result, name = demo_run["retrain"], demo_run["spec"].name
     drift_html = Path(_meta(result, [name, "drift_report"])["html"])
-    quality_html = Path(_meta(result, [name, "quality_report"])["html"])
+    quality = _meta(result, [name, "quality_report"])
+    quality_html, quality_json = Path(quality["html"]), Path(quality["json"])
     assert drift_html.is_file() and drift_html.stat().st_size > 100_000  # Evidently embeds plotly
     drift_text = drift_html.read_text(errors="ignore")
     assert "Dataset Drift" in drift_text and "pan_day" in drift_text
-    assert quality_html.is_file() and "age" in quality_html.read_text()
-    logged = list((demo_run["home"] / "mlartifacts").rglob("reports/*.html"))
-    assert {p.name for p in logged} >= {"drift.html", "quality.html"}
+    page = quality_html.read_text()
+    assert "PASSED all" in page and all(f'<section id="{s}">' in page for s in ("gates", "utility", "privacy"))
+    report = json.loads(quality_json.read_text())
+    assert report["passed"] is True and set(report["gates"]) == GATE_CHECKS
+    assert quality["gates_all_passed"] is True and quality["model_version"] == "1"
+    assert 0.9 < quality["fidelity_overall"] <= 1 and 0.3 < quality["dcr_share_closer_to_train"] < 0.6
+    logged = list((demo_run["home"] / "mlartifacts").rglob("reports/*"))
+    assert {p.name for p in logged} >= {"drift.html", "quality.html", "quality.json"}
 
 
 def test_scheduled_regeneration_samples_the_day_from_champion(demo_run):
@@ -146,9 +193,28 @@ def test_scheduled_regeneration_samples_the_day_from_champion(demo_run):
     stored = pl.read_parquet(demo_run["home"] / "data" / name / "synthetic_daily" / f"{day}.parquet")
     assert stored.height == meta["rows_out"]
     evaluations = result.get_asset_check_evaluations()
-    assert {e.check_name for e in evaluations} == EXPECTED_CHECKS and all(e.passed for e in evaluations)
+    assert {e.check_name for e in evaluations} == GE_CHECKS and all(e.passed for e in evaluations)
     assert materialization_metadata(result, [name, "champion"]) is None
     assert materialization_metadata(result, [name, "synthetic"]) is None
+
+
+def test_version_failing_quality_gates_is_not_promoted(demo_run):
+    result, spec = demo_run["leaky_retrain"], demo_run["spec"]
+    assert not result.success
+    assert _meta(result, [spec.name, "generator"])["model_version"] == "3"
+    outcomes = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert all(outcomes[c].passed for c in GE_CHECKS)  # the copies look like the training data...
+    failed = {c for c in GATE_CHECKS if not outcomes[c].passed}
+    assert failed == PRIVACY_GATES  # ...but every privacy gate sees them for what they are
+    dcr = outcomes["privacy_dcr"]
+    assert dcr.metadata["value"].value > 0.9 and dcr.metadata["margin"].value < -0.3  # failed, and by how much
+    assert dcr.metadata["threshold"].value == spec.quality.gates.max_dcr_share_closer_to_train
+    assert "FAILED by" in dcr.description
+    report = _meta(result, [spec.name, "quality_report"])
+    assert report["gates_all_passed"] is False and "privacy_exact_matches" in report["gates_failed_names"]
+    assert materialization_metadata(result, [spec.name, "champion"]) is None
+    uri = f"sqlite:///{demo_run['home'] / 'mlflow.db'}"
+    assert get_alias_version(uri, spec.registered_model_name, CHAMPION_ALIAS) == "1"
 
 
 def test_version_failing_a_gate_does_not_take_the_alias(demo_run):
@@ -160,6 +226,7 @@ def test_version_failing_a_gate_does_not_take_the_alias(demo_run):
     assert outcomes["ge_schema"].passed and outcomes["ge_categories"].passed
     failed = outcomes["ge_ranges"].metadata["failed_expectations"].value
     assert [f["column"] for f in failed] == ["age"]
+    assert materialization_metadata(result, [spec.name, "quality_report"]) is None  # blocked upstream
     assert materialization_metadata(result, [spec.name, "champion"]) is None
     uri = f"sqlite:///{demo_run['home'] / 'mlflow.db'}"
     assert get_alias_version(uri, spec.registered_model_name, CHAMPION_ALIAS) == "1"

@@ -76,6 +76,23 @@ def build_parser() -> argparse.ArgumentParser:
                               help="folder of dataset specs (default: $TWINFORGE_SPECS or pipelines/datasets)")
     ingest_batch.add_argument("--home", type=Path, default=None, help="state folder (default: $TWINFORGE_HOME or ./.twinforge)")
     ingest_batch.set_defaults(command=_cmd_ingest_batch, command_name="ingest-batch")
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="score a synthetic table: fidelity, utility, privacy and the promotion gates",
+        description="Compare a synthetic table with the training table it was made from and a holdout it never "
+        "saw. Exit status 0 whether or not the gates pass (the verdict is in the output); 1 for bad input.",
+    )
+    evaluate.add_argument("--train", type=Path, required=True, help="the generator's training table")
+    evaluate.add_argument("--holdout", type=Path, required=True, help="real rows the generator never saw")
+    evaluate.add_argument("--synthetic", type=Path, required=True, help="the synthetic table")
+    evaluate.add_argument("--target", metavar="COLUMN", help="column to predict for the utility score (TSTR vs TRTR)")
+    evaluate.add_argument("--html", type=Path, metavar="OUT.html", help="write the report page here")
+    evaluate.add_argument("--json", type=Path, metavar="OUT.json", help="write every metric and gate here")
+    evaluate.add_argument("--identifier", action="append", default=[], metavar="COLUMN",
+                          help="column never compared, e.g. a patient id (repeatable)")
+    evaluate.add_argument("--spec", type=Path, metavar="SPEC.yaml",
+                          help="dataset spec for column kinds and roles, target and quality settings / gates")
+    evaluate.set_defaults(command=_cmd_evaluate, command_name="evaluate")
     return parser
 
 
@@ -181,6 +198,48 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         with _step(f"saving model to {args.save_model}") as done:
             synthesizer.save(args.save_model)
             done("")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from twinforge.evaluation import evaluate, failed_gates, write_report_html, write_report_json
+    from twinforge.schema import infer_schema
+    from twinforge.spec import load_spec
+    from twinforge.tabular_io import read_table
+
+    spec = load_spec(args.spec) if args.spec is not None else None
+    tables = {}
+    for name in ("train", "holdout", "synthetic"):
+        path = getattr(args, name)
+        with _step(f"reading {name} {path}") as done:
+            tables[name] = read_table(path)
+            done(f"{tables[name].height:,} rows x {tables[name].width} columns")
+    train = tables["train"]
+    if spec is not None:
+        schema = spec.schema_for(train)
+        target, secrets, quality = args.target or spec.target, spec.inference_secrets, spec.quality
+    else:
+        schema = infer_schema(train, identifiers=args.identifier)
+        target, secrets, quality = args.target, [args.target] if args.target else [], None
+    with _step("evaluating fidelity, utility and privacy") as done:
+        report = evaluate(train, tables["holdout"], tables["synthetic"], schema, target=target, secrets=secrets,
+                          quality=quality)
+        done(", ".join(f"{k} {v:.1f} s" for k, v in report["timings_seconds"].items()))
+    if args.json is not None:
+        write_report_json(report, args.json)
+    if args.html is not None:
+        write_report_html(report, args.html, title=f"Quality of {args.synthetic.name}",
+                          subtitle=f"synthetic {args.synthetic} vs train {args.train} and holdout {args.holdout}")
+    failed = failed_gates(report)
+    print(f"gates: {'PASSED' if report['passed'] else 'FAILED'} "
+          f"({len(report['gates']) - len(failed)} of {len(report['gates'])} passed)")
+    for name, gate in report["gates"].items():
+        value = "not measured" if gate["value"] is None else f"{gate['value']:.4f}"
+        bound = ">=" if gate["direction"] == "min" else "<="
+        print(f"  {'ok  ' if gate['passed'] else 'FAIL'} {name}: {value} (threshold {bound} {gate['threshold']})")
+    for label, path in (("report", args.html), ("metrics", args.json)):
+        if path is not None:
+            print(f"{label}: {path}")
     return 0
 
 

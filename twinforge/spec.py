@@ -3,7 +3,8 @@
 A spec names the source, the role and anonymization policy of each column, the
 generator and its parameters, and the sampling, validation, drift and schedule
 settings. Adding a dataset means adding a spec, not code. Validation errors name
-the file and the field (``generator.model``, ``columns.age.kind``, ...).
+the file and the field (``generator.model``, ``columns.age.kind``,
+``quality.gates.max_dcr_share_closer_to_train``, ...).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 import polars as pl
 
+from twinforge.evaluation.evaluator import QualitySpec
 from twinforge.schema import ColumnKind, TableSchema, infer_schema
 
 ColumnRole = Literal["identifier", "quasi_identifier", "sensitive", "target", "feature"]
@@ -225,6 +227,7 @@ class DatasetSpec(_Strict):
     sampling: SamplingSpec = Field(default_factory=SamplingSpec)
     validation: ValidationSpec = Field(default_factory=ValidationSpec)
     drift: DriftSpec = Field(default_factory=DriftSpec)
+    quality: QualitySpec = Field(default_factory=QualitySpec)  # evaluation settings and promotion gates
     schedule: ScheduleSpec = Field(default_factory=ScheduleSpec)
 
     @field_validator("name")
@@ -266,6 +269,15 @@ class DatasetSpec(_Strict):
     def target(self) -> str | None:
         targets = [c for c, p in self.columns.items() if p.role == "target"]
         return targets[0] if targets else None
+
+    @property
+    def sensitive(self) -> list[str]:
+        return [c for c, p in self.columns.items() if p.role == "sensitive"]
+
+    @property
+    def inference_secrets(self) -> list[str]:
+        """Columns an inference attack tries to guess: the spec's list, else sensitive columns and the target."""
+        return self.quality.secrets or [*self.sensitive, *([self.target] if self.target else [])]
 
     @property
     def kind_overrides(self) -> dict[str, ColumnKind]:

@@ -146,6 +146,17 @@ def set_run_tags(tracking_uri: str, run_id: str, tags: Mapping[str, str]) -> Non
             client.set_tag(run_id, k, v)
 
 
+def log_quality_report(tracking_uri: str, run_id: str, report: Mapping[str, Any], files: list[Path]) -> None:
+    """Attach an evaluation report to a model's run: its files, headline numbers as metrics, the verdict as tags."""
+    from twinforge.evaluation import failed_gates, headline_metrics
+
+    log_run_artifacts(tracking_uri, run_id, files, artifact_path="reports")
+    log_run_metrics(tracking_uri, run_id, headline_metrics(report))
+    failed = failed_gates(report)
+    set_run_tags(tracking_uri, run_id, {"quality_gates_passed": str(report["passed"]).lower(),
+                                        "quality_gates_failed": ",".join(failed) or "none"})
+
+
 def set_champion(tracking_uri: str, model_name: str, version: str) -> str | None:
     """Give ``version`` the champion alias; returns the previous champion's version."""
     previous = get_alias_version(tracking_uri, model_name, CHAMPION_ALIAS)

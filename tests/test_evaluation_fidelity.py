@@ -6,7 +6,9 @@ import polars as pl
 import pytest
 from scipy.stats import norm
 
-from twinforge.quality import column_fidelity, correlation_difference, fidelity_report, write_quality_html
+from twinforge.evaluation.fidelity import column_fidelity, fidelity_report
+from twinforge.evaluation.pairwise import correlation_difference
+from twinforge.quality import write_quality_html  # the fidelity-only page
 from twinforge.schema import ColumnKind, infer_schema
 
 
@@ -154,7 +156,7 @@ def test_html_has_headline_and_every_column(real, schema, tmp_path):
     path = write_quality_html(report, tmp_path / "out" / "quality.html", title="covid <twin> quality")
     text = path.read_text(encoding="utf-8")
     assert "covid &lt;twin&gt; quality" in text
-    assert "Overall fidelity score" in text and f"{report['overall_score']:.3f}" in text
+    assert "Column shapes (mean score)" in text and f"{report['overall_score']:.3f}" in text
     for name in [*report["columns"], *report["skipped"]]:
         assert name in text
     assert text.count("<svg") == len(report["columns"])
@@ -167,3 +169,40 @@ def test_small_integer_ranges_get_one_bin_per_value():
     hist = f["histogram"]
     assert hist["edges"] == [k - 0.5 for k in range(10)]
     assert hist["real"][1] == pytest.approx(0.4) and hist["synthetic"][2] == pytest.approx(0.5)
+
+
+def test_moments_match_a_known_distribution():
+    # exponential(1): variance 1, skewness 2, excess kurtosis 6
+    rng = np.random.default_rng(5)
+    real, synthetic = pl.Series(rng.exponential(1.0, 200_000)), pl.Series(rng.normal(0, 1, 200_000))
+    f = column_fidelity(real, synthetic, ColumnKind.FLOAT)
+    assert f["variance"]["real"] == pytest.approx(1.0, rel=0.03)
+    assert f["skewness"]["real"] == pytest.approx(2.0, rel=0.05)
+    assert f["kurtosis"]["real"] == pytest.approx(6.0, rel=0.15)
+    assert f["skewness"]["synthetic"] == pytest.approx(0.0, abs=0.03)
+    assert f["kurtosis"]["synthetic"] == pytest.approx(0.0, abs=0.05)
+
+
+def test_outliers_and_range_against_the_real_fences():
+    real = pl.Series([float(v) for v in range(1, 101)])  # Q1 25.75, Q3 75.25: fences -48.5 and 149.5
+    synthetic = pl.Series([float(v) for v in range(1, 91)] + [150.0] * 5 + [-60.0] * 5)
+    f = column_fidelity(real, synthetic, ColumnKind.FLOAT)
+    assert f["outlier_share"] == {"real": 0.0, "synthetic": pytest.approx(0.10)}
+    assert f["out_of_range_share"] == pytest.approx(0.10)  # outside the real 1..100
+    low, high = f["range"]["real"]
+    assert low == pytest.approx(1 + 0.005 * 99) and high == pytest.approx(1 + 0.995 * 99)
+
+
+def test_moments_undefined_for_constant_columns():
+    f = column_fidelity(pl.Series([3.0] * 10), pl.Series([3.0] * 10), ColumnKind.FLOAT)
+    assert f["skewness"] == {"real": None, "synthetic": None} and f["kurtosis"]["real"] is None
+    assert f["variance"] == {"real": 0.0, "synthetic": 0.0} and f["outlier_share"]["synthetic"] == 0.0
+
+
+def test_datetime_range_in_epoch_seconds():
+    days = pl.Series([dt.date(2024, 1, 1) + dt.timedelta(days=d) for d in range(201)])
+    f = column_fidelity(days, days.filter(days < dt.date(2024, 3, 1)), ColumnKind.DATETIME)
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc).timestamp()
+    assert f["range"]["real"][0] == pytest.approx(start + 86_400)  # 0.5 % of 200 days
+    assert f["range"]["synthetic"][1] < f["range"]["real"][1]
+    assert f["out_of_range_share"] == 0.0 and f["ks"] > 0.6

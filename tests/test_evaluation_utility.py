@@ -1,0 +1,82 @@
+import numpy as np
+import polars as pl
+import pytest
+
+from twinforge.evaluation.utility import macro_roc_auc, utility_report
+from twinforge.schema import ColumnKind, ColumnSchema
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+COLUMNS = [ColumnSchema("x", ColumnKind.FLOAT, "Float64"), ColumnSchema("noise", ColumnKind.FLOAT, "Float64"),
+           ColumnSchema("colour", ColumnKind.CATEGORICAL, "String"), ColumnSchema("y", ColumnKind.FLOAT, "Float64"),
+           ColumnSchema("label", ColumnKind.CATEGORICAL, "String")]
+
+
+def table(n: int, seed: int) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    return pl.DataFrame({
+        "x": x,
+        "noise": rng.normal(size=n),
+        "colour": rng.choice(["red", "blue"], n),
+        "y": 2 * x + rng.normal(size=n),  # R² = 4 / 5; MAE = E|N(0, 1)| = sqrt(2 / pi)
+        "label": np.where(x > 0, "yes", "no"),  # a threshold on x: learnable exactly
+    })  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def real():
+    return table(3000, 0), table(3000, 1)
+
+
+def test_regression_scores_match_theory(real):
+    train, holdout = real
+    out = utility_report(train, holdout, table(3000, 2), COLUMNS, "y")
+    assert out["task"] == "regression" and out["primary_metric"] == "r2"
+    assert out["trtr"]["r2"] == pytest.approx(0.8, abs=0.03)
+    assert out["trtr"]["mae"] == pytest.approx(np.sqrt(2 / np.pi), rel=0.08)
+    assert out["tstr"]["r2"] == pytest.approx(0.8, abs=0.03)
+    assert out["lift_retained"] == pytest.approx(1.0, abs=0.05)
+
+
+def test_classification_from_faithful_and_from_broken_synthetic_rows(real):
+    train, holdout = real
+    faithful = utility_report(train, holdout, table(3000, 3), COLUMNS, "label")
+    assert faithful["task"] == "classification"
+    assert faithful["trtr"]["roc_auc"] > 0.99 and faithful["trtr"]["accuracy"] > 0.97
+    assert faithful["tstr"]["macro_f1"] > 0.95 and faithful["loss"] == pytest.approx(0.0, abs=0.01)
+    broken = table(3000, 3).with_columns(pl.col("label").shuffle(seed=0))  # label no longer follows x
+    lost = utility_report(train, holdout, broken, COLUMNS, "label")
+    assert lost["tstr"]["roc_auc"] == pytest.approx(0.5, abs=0.06)
+    assert lost["lift_retained"] < 0.15 and lost["loss"] > 0.4
+
+
+def test_rows_without_target_are_dropped_and_counted(real):
+    train, holdout = real
+    holey = train.with_columns(pl.when(pl.int_range(pl.len()) < 100).then(None).otherwise(pl.col("y")).alias("y"))
+    out = utility_report(holey, holdout, train, COLUMNS, "y")
+    assert out["rows_without_target"] == {"train": 100, "holdout": 0, "synthetic": 0}
+    assert out["rows"]["trtr"] == 2900
+
+
+def test_unknown_or_unusable_target_is_an_error(real):
+    train, holdout = real
+    with pytest.raises(ValueError, match="'price'"):
+        utility_report(train, holdout, train, COLUMNS, "price")
+
+
+def test_lift_undefined_when_the_target_is_unpredictable(real):
+    train, holdout = real
+    out = utility_report(train, holdout, train, COLUMNS, "noise")
+    assert out["lift_retained"] is None and out["trtr"]["r2"] < 0.05
+
+
+def test_macro_roc_auc_known_values():
+    y = np.array(["a", "a", "b", "b"])
+    proba = np.array([[0.9, 0.1], [0.6, 0.4], [0.3, 0.7], [0.8, 0.2]])
+    assert macro_roc_auc(y, proba, np.array(["a", "b"])) == pytest.approx(0.75)
+    # a class the model never saw scores 0.5; the others are ranked perfectly
+    y3 = np.array(["a", "b", "c", "a", "b", "c"])
+    p3 = np.array([[1, 0], [0, 1], [0.5, 0.5], [1, 0], [0, 1], [0.5, 0.5]])
+    assert macro_roc_auc(y3, p3, np.array(["a", "b"])) == pytest.approx((1.0 + 1.0 + 0.5) / 3)
+    assert macro_roc_auc(np.array(["a", "a"]), proba[:2], np.array(["a", "b"])) is None

@@ -1,0 +1,223 @@
+"""One call computes every metric of a synthetic table, and the gate verdict.
+
+:func:`evaluate` compares a synthetic table with the training table it was
+learned from and the holdout it never saw: fidelity (per column, pairwise,
+discriminator), utility (TSTR vs TRTR, when there is a target), privacy (exact
+matches, DCR, NNDR, membership inference, singling-out / linkability /
+inference attacks) and the promotion gates. The result is plain JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field
+
+import twinforge
+from twinforge.evaluation.columns import ColumnSchema, compared_columns, is_numeric
+from twinforge.evaluation.gates import GateThresholds, evaluate_gates
+from twinforge.schema import TableSchema
+
+
+class QualitySpec(BaseModel):
+    """How a synthetic table is evaluated: sample sizes, attack count, seed, and the gate thresholds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gates: GateThresholds = Field(default_factory=GateThresholds)
+    seed: int = 0
+    discriminator_rows: int = Field(10_000, ge=100)  # per class
+    utility_rows: int = Field(50_000, ge=100)  # training rows per model
+    privacy_rows: int = Field(20_000, ge=100)  # reference rows for nearest-neighbour searches
+    privacy_queries: int = Field(5_000, ge=100)  # synthetic rows whose distances are measured
+    attacks: int = Field(2_000, ge=10)  # attacks per anonymeter-style evaluation (at most the control rows)
+    # inference-attack secrets; empty: the spec's sensitive and target columns, else every column
+    secrets: list[str] = Field(default_factory=list)
+    # OpenMP/BLAS threads for the models and neighbour searches; None: half the CPU cores. Oversubscribed
+    # OpenMP (e.g. beside other Dagster steps) slowed the discriminator 30-fold on a 2-core machine.
+    threads: int | None = Field(None, ge=1)
+
+    def thread_limit(self) -> int:
+        return self.threads or max(1, (os.cpu_count() or 2) // 2)
+
+
+def evaluate(
+    train: pl.DataFrame,
+    holdout: pl.DataFrame,
+    synthetic: pl.DataFrame,
+    schema: TableSchema,
+    *,
+    target: str | None = None,
+    secrets: Sequence[str] = (),
+    quality: QualitySpec | None = None,
+) -> dict[str, Any]:
+    """Every metric, the ``gates`` and an overall ``passed``; see the module docstring."""
+    from threadpoolctl import threadpool_limits
+
+    # threadpoolctl caps only the OpenMP/BLAS runtimes already loaded: load scikit-learn's first
+    import sklearn.ensemble  # noqa: F401
+    import sklearn.neighbors  # noqa: F401
+
+    quality = quality or QualitySpec()
+    with threadpool_limits(quality.thread_limit()):
+        return _evaluate(train, holdout, synthetic, schema, target=target, secrets=secrets, quality=quality)
+
+
+def _evaluate(train, holdout, synthetic, schema, *, target, secrets, quality) -> dict[str, Any]:
+    from twinforge.evaluation.attacks import attack_report
+    from twinforge.evaluation.discriminator import discriminator_auc
+    from twinforge.evaluation.fidelity import fidelity_report
+    from twinforge.evaluation.pairwise import association_report
+    from twinforge.evaluation.privacy import distance_report, exact_match_report
+    from twinforge.evaluation.utility import utility_report
+
+    for name, table in (("train", train), ("holdout", holdout), ("synthetic", synthetic)):
+        if table.height == 0:
+            raise ValueError(f"the {name} table is empty")
+    columns, skipped = compared_columns(schema, train, holdout, synthetic)
+    _check_holdout_has(holdout, schema)
+    for name, table in (("holdout", holdout), ("synthetic", synthetic)):
+        _check_types(name, table, columns)
+    if not columns:
+        raise ValueError(f"no column to compare: every column is skipped ({skipped})")
+    names = [c.name for c in columns]
+    if target is not None and target not in names:
+        raise ValueError(f"target column {target!r} is not among the compared columns: {', '.join(names)}")
+    unknown = [s for s in quality.secrets if s not in names]
+    if unknown:
+        raise ValueError(f"quality.secrets names columns that are not compared: {', '.join(unknown)}")
+    # secrets from column roles may have been dropped by anonymization: those are simply not attacked
+    secrets = quality.secrets or [s for s in secrets if s in names] or names
+    seed = quality.seed
+    timings: dict[str, float] = {}
+
+    with _timed(timings, "fidelity"):
+        fidelity = fidelity_report(train, synthetic, schema)
+    with _timed(timings, "pairwise"):
+        fidelity["association"] = association_report(train, synthetic, columns)
+    with _timed(timings, "discriminator"):
+        fidelity["discriminator"] = discriminator_auc(
+            train, synthetic, columns, max_rows=quality.discriminator_rows, seed=seed
+        )
+    utility = None
+    if target is not None:
+        with _timed(timings, "utility"):
+            utility = utility_report(train, holdout, synthetic, columns, target, max_rows=quality.utility_rows,
+                                     seed=seed)
+    with _timed(timings, "privacy_distances"):
+        privacy = {
+            "exact_matches": exact_match_report(train, holdout, synthetic, columns),
+            "distances": distance_report(train, holdout, synthetic, columns, max_rows=quality.privacy_rows,
+                                         max_queries=quality.privacy_queries, seed=seed),
+        }
+    with _timed(timings, "privacy_attacks"):
+        privacy["attacks"] = attack_report(train, holdout, synthetic, columns, secrets=secrets,
+                                           n_attacks=quality.attacks, max_rows=quality.privacy_rows, seed=seed)
+    report: dict[str, Any] = {
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "twinforge_version": twinforge.__version__,
+        "n_rows": {"train": train.height, "holdout": holdout.height, "synthetic": synthetic.height},
+        "columns": {c.name: c.kind.value for c in columns},
+        "skipped_columns": skipped,
+        "target": target,
+        "fidelity": fidelity,
+        "utility": utility,
+        "privacy": privacy,
+        "settings": quality.model_dump(),
+    }
+    report["gates"] = evaluate_gates(report, quality.gates, has_target=target is not None)
+    report["passed"] = all(g["passed"] for g in report["gates"].values())
+    report["timings_seconds"] = timings
+    return report
+
+
+def failed_gates(report: dict[str, Any]) -> list[str]:
+    return [name for name, g in report["gates"].items() if not g["passed"]]
+
+
+# headline number -> where it sits in the report; names are MLflow metric and Dagster metadata keys
+HEADLINE = {
+    "fidelity_overall": ("fidelity", "overall_score"),
+    "pairwise_dependence": ("fidelity", "association", "dependence_score"),
+    "contingency_similarity": ("fidelity", "association", "contingency_similarity"),
+    "correlation_mean_abs_diff": ("fidelity", "correlation", "mean_abs_diff"),
+    "discriminator_auc": ("fidelity", "discriminator", "auc"),
+    "utility_trtr": ("utility", "trtr", "@primary"),
+    "utility_tstr": ("utility", "tstr", "@primary"),
+    "utility_lift_retained": ("utility", "lift_retained"),
+    "exact_match_share": ("privacy", "exact_matches", "synthetic_share"),
+    "dcr_share_closer_to_train": ("privacy", "distances", "dcr", "balanced_share_closer_to_train"),
+    "nndr_median": ("privacy", "distances", "nndr", "synthetic", "median"),
+    "membership_advantage": ("privacy", "distances", "membership", "advantage"),
+    "singling_out_risk": ("privacy", "attacks", "singling_out_risk"),
+    "linkability_risk": ("privacy", "attacks", "linkability", "risk"),
+    "inference_risk": ("privacy", "attacks", "inference_risk"),
+}
+
+
+def headline_metrics(report: dict[str, Any]) -> dict[str, float]:
+    """The report's headline numbers as a flat dict of floats (unmeasured ones left out), plus gate counts."""
+    out: dict[str, float] = {}
+    for name, path in HEADLINE.items():
+        node: Any = report
+        for key in path:
+            if key == "@primary":
+                key = (report.get("utility") or {}).get("primary_metric")
+            node = node.get(key) if isinstance(node, dict) else None
+            if node is None:
+                break
+        if isinstance(node, (int, float)) and not isinstance(node, bool):
+            out[name] = float(node)
+    gates = report.get("gates", {})
+    out["gates_failed"] = float(len(failed_gates(report)))
+    out["gates_passed"] = float(len(gates) - out["gates_failed"])
+    return out
+
+
+def write_report_json(report: dict[str, Any], path: str | os.PathLike) -> Path:
+    """The report as JSON (NaN written as null, so strict parsers read it)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_finite(report), indent=1), encoding="utf-8")
+    return path
+
+
+def _finite(node: Any) -> Any:
+    if isinstance(node, float):
+        return node if math.isfinite(node) else None
+    if isinstance(node, dict):
+        return {k: _finite(v) for k, v in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [_finite(v) for v in node]
+    return node
+
+
+@contextmanager
+def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    timings[name] = round(time.perf_counter() - started, 3)
+
+
+def _check_holdout_has(holdout: pl.DataFrame, schema: TableSchema) -> None:
+    missing = [c.name for c in schema.modelled() if c.name not in holdout.columns]
+    if missing:
+        raise ValueError(f"the holdout table lacks training columns: {', '.join(missing)}")
+
+
+def _check_types(table: str, df: pl.DataFrame, columns: Sequence[ColumnSchema]) -> None:
+    """Numeric and datetime columns must hold numbers or dates; anything can be a category label."""
+    for c in columns:
+        dtype = df.schema[c.name]
+        if is_numeric(c) and not (dtype.is_numeric() or dtype.is_temporal() or dtype in (pl.Null, pl.Boolean)):
+            raise ValueError(
+                f"{table} column {c.name!r} holds {dtype} values but the training column is {c.kind.value}"
+            )

@@ -1,0 +1,414 @@
+"""The evaluation report as one self-contained HTML page.
+
+Sections (each a ``<section id=...>``): ``summary`` (verdict and headline
+numbers), ``gates``, ``fidelity`` (per-column table and overlaid
+distributions), ``pairwise`` (association and correlation heatmaps, real vs
+synthetic, and the discriminator), ``utility`` (TRTR vs TSTR bars) and
+``privacy`` (exact matches, distance histograms, membership inference,
+attack risks). A report holding only some sections (e.g. fidelity alone)
+renders those. The page names no value of a non-categorical column beyond
+aggregates (moments, central quantiles, bins) and no row at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from twinforge.evaluation.svg import (
+    HOLDOUT_COLOUR,
+    REAL_COLOUR,
+    SERIES_COLOURS,
+    SYNTHETIC_COLOUR,
+    e,
+    heatmap,
+    legend,
+    overlaid_histogram,
+    paired_bars,
+)
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1150px;color:#222;padding:0 1rem}
+h1{margin-bottom:.2rem} .sub{color:#666;margin-top:0} h2{border-bottom:2px solid #eee;padding-bottom:.2rem;margin-top:2.2rem}
+.verdict{padding:.8rem 1.2rem;border-radius:8px;font-size:1.2rem;font-weight:600;margin:1rem 0}
+.verdict.pass{background:#e6f4ea;color:#17803d} .verdict.fail{background:#fce8e6;color:#c0262d}
+.headline{display:flex;gap:1rem;flex-wrap:wrap;margin:1.2rem 0}
+.card{border:1px solid #ddd;border-radius:8px;padding:.8rem 1.2rem;min-width:150px}
+.card .v{font-size:1.7rem;font-weight:600} .card .l{color:#666;font-size:.85rem}
+table{border-collapse:collapse;width:100%;font-size:.88rem} th,td{border-bottom:1px solid #eee;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th{background:#f6f6f6} td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.nowrap{white-space:nowrap} .good{color:#17803d} .fair{color:#b26b00} .poor{color:#c0262d} .muted{color:#888}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:1rem;margin-top:1rem}
+figure{margin:0;border:1px solid #eee;border-radius:6px;padding:.5rem} figcaption{font-weight:600;font-size:.9rem}
+figure p{font-size:.8rem;color:#555;margin:.2rem 0}
+.legend span{display:inline-block;width:.8rem;height:.8rem;margin:0 .3rem 0 1rem;vertical-align:middle}
+footer{margin-top:3rem;color:#888;font-size:.8rem}
+"""
+
+
+def write_report_html(report: dict[str, Any], path: str | Path, *, title: str, subtitle: str = "") -> Path:
+    """Write ``report`` (from :func:`twinforge.evaluation.evaluate`) as one offline HTML page; return its path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sections = [
+        _summary(report, title, subtitle),
+        _gates(report),
+        _fidelity(report["fidelity"]) if report.get("fidelity") else "",
+        _pairwise(report["fidelity"]) if report.get("fidelity") else "",
+        _utility(report) if "utility" in report else "",
+        _privacy(report["privacy"]) if report.get("privacy") else "",
+        _footer(report),
+    ]
+    page = (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>'
+        f"<style>{_CSS}</style></head><body>\n" + "\n".join(s for s in sections if s) + "\n</body></html>\n"
+    )
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def fmt(v: Any, digits: int = 3) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.{digits}g}" if abs(v) >= 1000 or (v and abs(v) < 0.001) else f"{v:.{digits}f}"
+    return str(v)
+
+
+def _pct(v: float | None) -> str:
+    return "–" if v is None else f"{100 * v:.1f} %"
+
+
+def _point(v: float | None, is_datetime: bool) -> str:
+    """A value on the column's own scale: datetimes (epoch seconds) as UTC dates, numbers to 4 digits."""
+    if v is None:
+        return "–"
+    if is_datetime:
+        return dt.datetime.fromtimestamp(v, tz=dt.timezone.utc).strftime("%Y-%m-%d")
+    return f"{v:.4g}"
+
+
+def _spread(v: float | None, is_datetime: bool) -> str:
+    return f"{v / 86_400:.3g} d" if is_datetime and v is not None else fmt(v)
+
+
+def _grade(score: float | None, good: float = 0.9, fair: float = 0.75) -> str:
+    if score is None:
+        return ""
+    return "good" if score >= good else "fair" if score >= fair else "poor"
+
+
+def _card(label: str, value: str, grade: str = "") -> str:
+    return f'<div class="card"><div class="v {grade}">{e(value)}</div><div class="l">{e(label)}</div></div>'
+
+
+def _section(section_id: str, heading: str, body: str) -> str:
+    return f'<section id="{section_id}"><h2>{e(heading)}</h2>\n{body}\n</section>'
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _summary(report: dict[str, Any], title: str, subtitle: str) -> str:
+    fidelity = report.get("fidelity") or {}
+    rows = report.get("n_rows") or fidelity.get("n_rows") or {}
+    parts = [f"<h1>{e(title)}</h1>"]
+    sub = subtitle or ("Synthetic vs real: " + " · ".join(f"{k} {v:,} rows" for k, v in rows.items()))
+    parts.append(f'<p class="sub">{e(sub)}</p>')
+    gates = report.get("gates")
+    if gates is not None:
+        failed = [name for name, g in gates.items() if not g["passed"]]
+        if failed:
+            worst = ", ".join(f"{n} (by {fmt(abs(gates[n]['margin']))})" for n in failed)
+            parts.append(f'<div class="verdict fail">FAILED {len(failed)} of {len(gates)} gates: {e(worst)}</div>')
+        else:
+            parts.append(f'<div class="verdict pass">PASSED all {len(gates)} gates</div>')
+    cards = [_card("Column shapes (mean score)", fmt(fidelity.get("overall_score")),
+                   _grade(fidelity.get("overall_score")))]
+    dependence = (fidelity.get("association") or {}).get("dependence_score")
+    if fidelity.get("association"):
+        cards.append(_card("Pairwise dependence kept", fmt(dependence), _grade(dependence, 0.7, 0.4)))
+    elif fidelity.get("correlation"):
+        cards.append(_card("Correlation diff (mean |Δr|)", fmt(fidelity["correlation"].get("mean_abs_diff"))))
+    auc = (fidelity.get("discriminator") or {}).get("auc")
+    if auc is not None:
+        cards.append(_card("Discriminator AUC (0.5 ideal)", fmt(auc), _grade(1.5 - auc, 0.85, 0.7)))
+    utility = report.get("utility")
+    if utility and utility.get("tstr"):
+        metric = utility["primary_metric"]
+        cards.append(_card(f"{metric.replace('_', ' ').upper()}: trained on real → on synthetic",
+                           f"{fmt(utility['trtr'].get(metric), 2)} → {fmt(utility['tstr'].get(metric), 2)}"))
+    privacy = report.get("privacy") or {}
+    if privacy:
+        dcr = privacy["distances"]["dcr"]["balanced_share_closer_to_train"]
+        cards.append(_card("Closer to train than holdout (50 % ideal)", _pct(dcr), _grade(1.5 - dcr, 0.9, 0.8)))
+        cards.append(_card("Exact copies of training rows", _pct(privacy["exact_matches"]["synthetic_share"])))
+        attacks = privacy.get("attacks") or {}
+        if attacks:
+            worst = max(attacks["singling_out_risk"], attacks["linkability"]["risk"], attacks["inference_risk"])
+            cards.append(_card("Highest attack risk", fmt(worst), _grade(1 - worst, 0.9, 0.8)))
+    if not fidelity.get("association"):  # the fidelity-only page: sizes and skipped columns up front
+        cards.append(_card("Columns compared", str(fidelity.get("n_columns", 0))))
+        cards.append(_card("Columns skipped", str(len(fidelity.get("skipped", {})))))
+    parts.append(f'<div class="headline">{"".join(cards)}</div>')
+    columns = fidelity.get("columns") or {}
+    if columns:
+        weakest = sorted(columns.items(), key=lambda kv: kv[1]["score"])[:3]
+        parts.append("<p>Weakest columns: " + ", ".join(f"{e(n)} ({fmt(c['score'])})" for n, c in weakest) + "</p>")
+    return f'<section id="summary">{"".join(parts)}</section>'
+
+
+def _gates(report: dict[str, Any]) -> str:
+    gates = report.get("gates")
+    if gates is None:
+        return ""
+    if not gates:
+        return _section("gates", "Promotion gates", "<p>No gate is enabled.</p>")
+    head = "<tr><th>Gate</th><th>Result</th><th>Value</th><th>Threshold</th><th>Margin</th><th>What it measures</th></tr>"
+    rows = []
+    for name, g in gates.items():
+        if not g["applicable"]:
+            result, grade = "not applicable", "muted"
+        else:
+            result, grade = ("passed", "good") if g["passed"] else ("FAILED", "poor")
+        bound = "≥" if g["direction"] == "min" else "≤"
+        rows.append(
+            f"<tr><td class=nowrap>{e(name)}</td><td class='{grade}'><b>{result}</b></td>"
+            f'<td class="num">{fmt(g["value"])}</td><td class="num">{bound} {fmt(g["threshold"])}</td>'
+            f'<td class="num {grade}">{fmt(g["margin"])}</td><td>{e(g["description"])}</td></tr>'
+        )
+    note = "<p class=muted>Margin: how far the value is on the good side of the threshold; negative means failed by that much.</p>"
+    return _section("gates", "Promotion gates", f"<table>{head}{''.join(rows)}</table>{note}")
+
+
+def _fidelity(fidelity: dict[str, Any]) -> str:
+    head = ("<tr><th>Column</th><th>Kind</th><th>Score</th><th>Distance</th><th>Real → synthetic</th>"
+            "<th>Null rate real / synth</th></tr>")
+    rows = []
+    for name, c in fidelity["columns"].items():
+        nulls = c["null_rate"]
+        rows.append(
+            f"<tr><td>{e(name)}</td><td>{e(c['kind'])}</td>"
+            f'<td class="num {_grade(c["score"])}">{fmt(c["score"])}</td>'
+            f"<td class=nowrap>{e(c['metric'].upper())} {fmt(c.get(c['metric']))}</td><td>{_details(c)}</td>"
+            f'<td class="num">{_pct(nulls["real"])} / {_pct(nulls["synthetic"])}</td></tr>'
+        )
+    skipped = fidelity.get("skipped") or {}
+    skipped_html = ("<p>Not compared: " + ", ".join(f"{e(n)} ({e(r)})" for n, r in skipped.items()) + "</p>"
+                    if skipped else "")
+    figures = []
+    for name, c in fidelity["columns"].items():
+        is_dt = c.get("unit") == "epoch seconds"
+        if "histogram" in c:
+            h = c["histogram"]
+            chart = overlaid_histogram(h["edges"], [(h["real"], REAL_COLOUR), (h["synthetic"], SYNTHETIC_COLOUR)],
+                                       axis=lambda v, is_dt=is_dt: _point(v, is_dt))
+        elif "bars" in c:
+            b = c["bars"]
+            chart = paired_bars(b["labels"], [(b["real"], REAL_COLOUR), (b["synthetic"], SYNTHETIC_COLOUR)])
+        else:
+            continue
+        figures.append(f"<figure><figcaption>{e(name)} <span class=muted>({fmt(c['score'])})</span></figcaption>"
+                       f"{chart}</figure>")
+    body = (
+        "<p>Per column: 1 − Kolmogorov-Smirnov statistic for numbers and dates, 1 − total variation distance "
+        "for categories (1 = identical distributions). Wasserstein distance is over the real interquartile range.</p>"
+        f"<table>{head}{''.join(rows)}</table>{skipped_html}<h3>Distributions</h3>"
+        + legend([("real", REAL_COLOUR), ("synthetic", SYNTHETIC_COLOUR)])
+        + f'<div class="charts">{"".join(figures)}</div>'
+    )
+    return _section("fidelity", "Fidelity per column", body)
+
+
+def _details(c: dict[str, Any]) -> str:
+    if c["metric"] == "ks":
+        if c.get("mean") is None:
+            return "no values to compare"
+        is_dt = c.get("unit") == "epoch seconds"
+        lines = [
+            f"mean {_point(c['mean']['real'], is_dt)} → {_point(c['mean']['synthetic'], is_dt)}",
+            f"std {_spread(c['std']['real'], is_dt)} → {_spread(c['std']['synthetic'], is_dt)}",
+        ]
+        if "skewness" in c:
+            lines += [
+                f"skew {fmt(c['skewness']['real'], 2)} → {fmt(c['skewness']['synthetic'], 2)}",
+                f"kurtosis {fmt(c['kurtosis']['real'], 2)} → {fmt(c['kurtosis']['synthetic'], 2)}",
+                f"outliers {_pct(c['outlier_share']['real'])} → {_pct(c['outlier_share']['synthetic'])}",
+                "range (0.5–99.5 %) " + " → ".join(
+                    f"{_point(r[0], is_dt)}…{_point(r[1], is_dt)}" for r in (c["range"]["real"], c["range"]["synthetic"])
+                ),
+                f"outside real range {_pct(c['out_of_range_share'])}",
+            ]
+        lines.append(f"Wasserstein/{c['wasserstein_scale']} {fmt(c['wasserstein'])}")
+        return " · ".join(e(line) for line in lines)
+    return e(
+        f"categories {c['n_categories']['real']} → {c['n_categories']['synthetic']} · "
+        f"missing {c['categories_missing']} · invented {c['categories_invented']}"
+    )
+
+
+def _pairwise(fidelity: dict[str, Any]) -> str:
+    association = fidelity.get("association")
+    correlation = fidelity.get("correlation") or {}
+    discriminator = fidelity.get("discriminator")
+    if association is None and discriminator is None:
+        return ""  # the fidelity-only page: correlation shown in the headline
+    parts = []
+    if association and association.get("real"):
+        names = association["columns"]
+        diff = [[None if a is None or b is None else abs(a - b) for a, b in zip(ra, rb)]
+                for ra, rb in zip(association["real"], association["synthetic"])]
+        parts.append(
+            "<p>Association of every pair of columns: bias-corrected Cramér's V (numbers cut at the real deciles). "
+            f"Dependence kept: <b>{fmt(association['dependence_score'])}</b> "
+            "(1 − Σ|V<sub>real</sub> − V<sub>synthetic</sub>| / ΣV<sub>real</sub>); mean contingency similarity "
+            f"{fmt(association['contingency_similarity'])}.</p>"
+            '<div class="charts">'
+            f"<figure><figcaption>Real</figcaption>{heatmap(names, association['real'])}</figure>"
+            f"<figure><figcaption>Synthetic</figcaption>{heatmap(names, association['synthetic'])}</figure>"
+            f"<figure><figcaption>|Real − synthetic|</figcaption>{heatmap(names, diff)}</figure></div>"
+        )
+        worst = association.get("worst_pairs") or []
+        if worst:
+            rows = "".join(
+                f"<tr><td>{e(' × '.join(p['columns']))}</td><td class=num>{fmt(p['real'])}</td>"
+                f"<td class=num>{fmt(p['synthetic'])}</td><td class=num>{fmt(p['contingency_similarity'])}</td></tr>"
+                for p in worst
+            )
+            parts.append("<h3>Pairs furthest apart</h3><table><tr><th>Pair</th><th>V real</th><th>V synthetic</th>"
+                         f"<th>Contingency similarity</th></tr>{rows}</table>")
+    if correlation.get("real"):
+        names = correlation["columns"]
+        parts.append(
+            f"<h3>Pearson correlation of numeric columns</h3><p>Mean |Δr| {fmt(correlation['mean_abs_diff'])}, "
+            f"max {fmt(correlation['max_abs_diff'])}.</p><div class=\"charts\">"
+            f"<figure><figcaption>Real</figcaption>{heatmap(names, correlation['real'], low=-1, diverging=True)}</figure>"
+            f"<figure><figcaption>Synthetic</figcaption>"
+            f"{heatmap(names, correlation['synthetic'], low=-1, diverging=True)}</figure></div>"
+        )
+    if discriminator:
+        parts.append(
+            f"<h3>Discriminator</h3><p>A gradient-boosting classifier trained to tell real from synthetic rows "
+            f"reaches ROC AUC <b>{fmt(discriminator.get('auc'))}</b> on rows it did not train on "
+            f"({discriminator.get('rows_per_class', 0):,} rows of each; 0.5 = indistinguishable, 1 = trivially "
+            "told apart).</p>"
+        )
+    return _section("pairwise", "Pairwise fidelity", "".join(parts))
+
+
+def _utility(report: dict[str, Any]) -> str:
+    utility = report.get("utility")
+    if not utility:
+        return _section("utility", "Utility", "<p>Not measured: no target column was given.</p>")
+    if not utility.get("tstr"):
+        return _section("utility", "Utility", f"<p>Not measured: {e(utility.get('reason', ''))}.</p>")
+    metrics = [m for m in utility["trtr"] if utility["trtr"][m] is not None]
+    chart = paired_bars(
+        metrics,
+        [([utility["trtr"][m] for m in metrics], REAL_COLOUR), ([utility["tstr"][m] or 0.0 for m in metrics],
+                                                                SYNTHETIC_COLOUR)],
+        top=max(1.0, *[utility["trtr"][m] for m in metrics]), value_text=lambda v: f"{v:.3f}",
+    )
+    body = (
+        f"<p>Predicting <b>{e(utility['target'])}</b> ({e(utility['task'])}) on the holdout with HistGradientBoosting "
+        f"trained on real rows (TRTR, {utility['rows']['trtr']:,} rows) vs on synthetic rows "
+        f"(TSTR, {utility['rows']['tstr']:,} rows). Loss in {e(utility['primary_metric'])}: "
+        f"<b>{fmt(utility['loss'])}</b>; gain over chance kept: <b>{fmt(utility.get('lift_retained'))}</b>.</p>"
+        + legend([("train on real", REAL_COLOUR), ("train on synthetic", SYNTHETIC_COLOUR)])
+        + f'<div class="charts"><figure><figcaption>Scores on the holdout</figcaption>{chart}</figure></div>'
+    )
+    return _section("utility", "Utility (train on synthetic, test on real)", body)
+
+
+def _privacy(privacy: dict[str, Any]) -> str:
+    exact, distances = privacy["exact_matches"], privacy["distances"]
+    dcr, nndr, membership = distances["dcr"], distances["nndr"], distances["membership"]
+    exact_chart = paired_bars(
+        ["synthetic rows", "holdout rows (baseline)"],
+        [([exact["synthetic_share"], exact["holdout_share"]], SYNTHETIC_COLOUR)],
+        top=max(0.01, exact["synthetic_share"], exact["holdout_share"]), value_text=_pct, label_width=130,
+    )
+    names = list(dcr["histogram"]["series"])
+    dcr_chart = overlaid_histogram(
+        dcr["histogram"]["edges"],
+        [(dcr["histogram"]["series"][n], SERIES_COLOURS[k]) for k, n in enumerate(names)],
+        axis=lambda v: f"{v:.2f}",
+    )
+    nndr_names = list(nndr["histogram"]["series"])
+    nndr_chart = overlaid_histogram(
+        nndr["histogram"]["edges"],
+        [(nndr["histogram"]["series"][n], c) for n, c in zip(nndr_names, (SYNTHETIC_COLOUR, HOLDOUT_COLOUR))],
+        axis=lambda v: f"{v:.1f}",
+    )
+    rows = distances["rows"]
+    body = [
+        "<p>Distances are Gower-like (each numeric column as its rank in the training data, a differing category "
+        "or null counts 1) on samples: "
+        f"{rows['train_reference']:,} training, {rows['holdout_reference']:,} holdout and "
+        f"{rows['synthetic_queries']:,} synthetic rows. No row is shown.</p>",
+        '<div class="charts">',
+        f"<figure><figcaption>Exact copies of training rows</figcaption>{exact_chart}"
+        f"<p>Synthetic {_pct(exact['synthetic_share'])} vs holdout {_pct(exact['holdout_share'])}: excess "
+        f"{_pct(exact['excess'])}. Duplicates within the synthetic table: "
+        f"{_pct(exact['synthetic_duplicate_share'])}.</p></figure>",
+        "<figure><figcaption>Distance to closest record</figcaption>"
+        + legend([(n, SERIES_COLOURS[k]) for k, n in enumerate(names)]) + dcr_chart
+        + f"<p>Closer to train than to holdout: {_pct(dcr['share_closer_to_train'])} (expected "
+        f"{_pct(dcr['expected_share_if_unrelated'])} for these sizes); size-balanced "
+        f"<b>{_pct(dcr['balanced_share_closer_to_train'])}</b> (50 % ideal). At distance 0: synthetic "
+        f"{_pct(dcr['share_at_zero'])}, holdout {_pct(dcr['holdout_share_at_zero'])}.</p></figure>",
+        "<figure><figcaption>Nearest-neighbour distance ratio</figcaption>"
+        + legend([("synthetic → train", SYNTHETIC_COLOUR), ("holdout → train", HOLDOUT_COLOUR)]) + nndr_chart
+        + f"<p>Median {fmt(nndr['synthetic']['median'])} (holdout {fmt(nndr['holdout']['median'])}); 5th "
+        f"percentile {fmt(nndr['synthetic']['p05'])} (holdout {fmt(nndr['holdout']['p05'])}). Near 0: a synthetic row "
+        "sits on one training row.</p></figure>",
+        "</div>",
+        f"<h3>Membership inference</h3><p>An attacker guessing “was in the training data” for records close to a "
+        f"synthetic row: ROC AUC <b>{fmt(membership['auc'])}</b>, advantage (TPR − FPR) "
+        f"<b>{fmt(membership['advantage'])}</b> on {membership['rows_per_class']:,} training and as many holdout "
+        "records (0 = no better than a coin).</p>",
+    ]
+    attacks = privacy.get("attacks")
+    if attacks:
+        body.append(_attacks(attacks))
+    return _section("privacy", "Privacy", "".join(body))
+
+
+def _attacks(attacks: dict[str, Any]) -> str:
+    entries = [(f"singling out ({mode})", r) for mode, r in attacks["singling_out"].items()]
+    entries.append(("linkability", attacks["linkability"]))
+    entries += [(f"inference of {secret}", r) for secret, r in attacks["inference"].items()]
+    rows = []
+    for label, r in entries:
+        ci = r.get("risk_ci") or [0.0, 0.0]
+        rows.append(
+            f"<tr><td>{e(label)}</td><td class=num><b>{fmt(r['risk'])}</b></td><td class=num>{fmt(ci[0])}–{fmt(ci[1])}"
+            f"</td><td class=num>{_pct(r.get('attack_rate'))}</td><td class=num>{_pct(r.get('control_rate'))}</td>"
+            f"<td class=num>{_pct(r.get('baseline_rate'))}</td><td class=num>{r.get('n_attacks', 0):,}</td></tr>"
+        )
+    chart = paired_bars([label for label, _ in entries], [([r["risk"] for _, r in entries], "#c44e52")], top=1.0,
+                        value_text=lambda v: f"{v:.2f}", label_width=150)
+    return (
+        "<h3>Attacks (anonymeter method)</h3><p>Risk = excess success against training rows over control (holdout) "
+        "rows, (attack − control) / (1 − control), 0 to 1, with a 95 % interval. "
+        f"{e(attacks.get('method', ''))}.</p>"
+        f'<div class="charts"><figure><figcaption>Risk per attack</figcaption>{chart}</figure></div>'
+        "<table><tr><th>Attack</th><th>Risk</th><th>95 % interval</th><th>Success on train</th>"
+        f"<th>On control</th><th>Random guess</th><th>Attacks</th></tr>{''.join(rows)}</table>"
+    )
+
+
+def _footer(report: dict[str, Any]) -> str:
+    bits = []
+    if report.get("created_at"):
+        bits.append(f"created {e(report['created_at'])} by twinforge {e(report.get('twinforge_version', ''))}")
+    timings = report.get("timings_seconds")
+    if timings:
+        bits.append("computed in " + ", ".join(f"{e(k)} {v:.1f} s" for k, v in timings.items()))
+    return f"<footer>{' · '.join(bits)}</footer>" if bits else ""
