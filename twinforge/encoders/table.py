@@ -410,6 +410,25 @@ class TableEncoder:
         index = c.module.index_of(canonical, c.stats)
         return c.module.from_indices(np.full(n, index), c.stats, c.column, np.random.default_rng(0))
 
+    def condition_uniforms(self, conditions: Mapping[str, Any], n: int, rng: np.random.Generator) -> dict[int, np.ndarray]:
+        """Uniform-matrix slots fixed by canonical conditions: ``{slot: n uniforms}``."""
+        fixed: dict[int, np.ndarray] = {}
+        slot = 0
+        for c in self.columns:
+            value_slot = slot if c.has_values else None
+            null_slot = slot + int(c.has_values) if c.has_nulls else None
+            slot += int(c.has_values) + int(c.has_nulls)
+            name = c.column.name
+            if name not in conditions:
+                continue
+            canonical = conditions[name]
+            is_null = np.full(n, canonical is None)
+            if canonical is not None and value_slot is not None:
+                fixed[value_slot] = c.module.to_uniform(self.condition_series(name, canonical, n), c.stats, rng)
+            if null_slot is not None:
+                fixed[null_slot] = null_indicator_to_uniform(is_null, c.stats["null_share"], rng)
+        return fixed
+
     def discrete_index(self, name: str, canonical: Any) -> int:
         """Index of a canonical condition value in a discrete column's one-hot (null last)."""
         c = self.column(name)
