@@ -47,11 +47,18 @@ def create_generator(name: str, **params: Any) -> Generator:
 
 # Registered here rather than in the model modules, so they need no import of this package.
 from twinforge.generators.copula import GaussianCopulaGenerator  # noqa: E402
+from twinforge.generators.gan import GanGeneratorModel  # noqa: E402
+from twinforge.generators.transformer import TransformerGenerator  # noqa: E402
+from twinforge.generators.vae import VaeGenerator  # noqa: E402
 
-register_generator(GaussianCopulaGenerator)
+for _cls in (GaussianCopulaGenerator, GanGeneratorModel, TransformerGenerator, VaeGenerator):
+    register_generator(_cls)
 
 __all__ = [
+    "GanGeneratorModel",
     "GaussianCopulaGenerator",
+    "TransformerGenerator",
+    "VaeGenerator",
     "Generator",
     "available_generators",
     "create_generator",

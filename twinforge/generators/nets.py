@@ -1,0 +1,192 @@
+"""The neural networks of the torch generators, apart from their training and sampling loops.
+
+Each network only maps tensors to tensors; what the tensors mean (the
+mode-specific layout, the token vocabularies) is the business of the encoder
+(``twinforge.encoders``) and the generator classes (``gan``, ``vae``,
+``transformer``), which build these modules from sizes kept in their JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from twinforge.encoders import Span
+
+
+# --- shared by the GAN and the VAE: turning raw outputs into the mode-specific layout ---
+
+
+def activate(raw: torch.Tensor, spans: Sequence[Span], gumbel_tau: float | None = None) -> torch.Tensor:
+    """tanh on scalar slots; softmax (or Gumbel-softmax with ``gumbel_tau``) on one-hot stretches."""
+    parts = []
+    for span in spans:
+        x = raw[:, span.start : span.stop]
+        if span.activation == "tanh":
+            parts.append(torch.tanh(x))
+        elif gumbel_tau is not None:
+            parts.append(F.gumbel_softmax(x, tau=gumbel_tau))
+        else:
+            parts.append(torch.softmax(x, dim=1))
+    return torch.cat(parts, dim=1)
+
+
+def one_hot_samples(raw: torch.Tensor, spans: Sequence[Span]) -> torch.Tensor:
+    """Draw each one-hot stretch from the softmax of its logits (scalars pass through tanh)."""
+    parts = []
+    for span in spans:
+        x = raw[:, span.start : span.stop]
+        if span.activation == "tanh":
+            parts.append(torch.tanh(x))
+        else:
+            choice = torch.multinomial(torch.softmax(x, dim=1), 1).squeeze(1)
+            parts.append(F.one_hot(choice, span.width).to(raw.dtype))
+    return torch.cat(parts, dim=1)
+
+
+# --- GAN (CTGAN's architecture) ---
+
+
+class _Residual(nn.Module):
+    def __init__(self, i: int, o: int):
+        super().__init__()
+        self.fc = nn.Linear(i, o)
+        self.bn = nn.BatchNorm1d(o)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([F.relu(self.bn(self.fc(x))), x], dim=1)
+
+
+class GanGenerator(nn.Module):
+    """Noise + conditional vector -> raw outputs in the mode-specific layout (residual MLP)."""
+
+    def __init__(self, noise_dim: int, cond_dim: int, hidden: Sequence[int], data_dim: int):
+        super().__init__()
+        layers, width = [], noise_dim + cond_dim
+        for h in hidden:
+            layers.append(_Residual(width, h))
+            width += h
+        self.body = nn.Sequential(*layers)
+        self.out = nn.Linear(width, data_dim)
+
+    def forward(self, noise: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        return self.out(self.body(torch.cat([noise, cond], dim=1)))
+
+
+class PackedDiscriminator(nn.Module):
+    """Critic over packs of ``pac`` rows at once (PacGAN), which discourages mode collapse."""
+
+    def __init__(self, input_dim: int, hidden: Sequence[int], pac: int):
+        super().__init__()
+        self.pac = pac
+        layers, width = [], input_dim * pac
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.LeakyReLU(0.2), nn.Dropout(0.5)]
+            width = h
+        layers.append(nn.Linear(width, 1))
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x.reshape(-1, x.shape[1] * self.pac))
+
+    def gradient_penalty(self, real: torch.Tensor, fake: torch.Tensor, weight: float = 10.0) -> torch.Tensor:
+        """WGAN-GP: the critic's gradient norm kept near 1 between real and fake packs."""
+        alpha = torch.rand(real.shape[0] // self.pac, 1, 1, device=real.device)
+        alpha = alpha.repeat(1, self.pac, real.shape[1]).reshape(-1, real.shape[1])
+        mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+        (gradients,) = torch.autograd.grad(self(mixed).sum(), mixed, create_graph=True)
+        norms = gradients.reshape(-1, self.pac * real.shape[1]).norm(2, dim=1)
+        return weight * ((norms - 1) ** 2).mean()
+
+
+# --- VAE (TVAE's architecture, conditioned) ---
+
+
+def _mlp(input_dim: int, hidden: Sequence[int]) -> tuple[nn.Sequential, int]:
+    layers, width = [], input_dim
+    for h in hidden:
+        layers += [nn.Linear(width, h), nn.ReLU()]
+        width = h
+    return nn.Sequential(*layers), width
+
+
+class VaeEncoder(nn.Module):
+    def __init__(self, data_dim: int, cond_dim: int, hidden: Sequence[int], latent_dim: int):
+        super().__init__()
+        self.body, width = _mlp(data_dim + cond_dim, hidden)
+        self.mean = nn.Linear(width, latent_dim)
+        self.log_var = nn.Linear(width, latent_dim)
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.body(torch.cat([x, cond], dim=1))
+        return self.mean(h), self.log_var(h)
+
+
+class VaeDecoder(nn.Module):
+    """Latent + conditional vector -> raw outputs; ``log_sigma`` is the learned noise of scalar slots."""
+
+    def __init__(self, latent_dim: int, cond_dim: int, hidden: Sequence[int], data_dim: int):
+        super().__init__()
+        self.body, width = _mlp(latent_dim + cond_dim, list(reversed(hidden)))
+        self.out = nn.Linear(width, data_dim)
+        self.log_sigma = nn.Parameter(torch.full((data_dim,), -2.3))  # sigma 0.1 to start
+
+    def forward(self, z: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        return self.out(self.body(torch.cat([z, cond], dim=1)))
+
+
+# --- autoregressive transformer over per-column tokens ---
+
+
+class TabularTransformer(nn.Module):
+    """A causal transformer with one position per column: position ``j`` predicts column ``j``.
+
+    The input at position 0 is a start token, at position ``j`` the token of
+    column ``j - 1``. Token embeddings share one table, each column's
+    vocabulary at its own offset; each column has its own output head.
+    """
+
+    def __init__(self, vocab_sizes: Sequence[int], d_model: int, layers: int, heads: int, dropout: float):
+        super().__init__()
+        self.vocab_sizes = list(vocab_sizes)
+        offsets = torch.tensor([0, *self.vocab_sizes[:-1]]).cumsum(0) + 1  # index 0: the start token
+        self.register_buffer("offsets", offsets, persistent=False)
+        self.tokens = nn.Embedding(sum(self.vocab_sizes) + 1, d_model)
+        self.positions = nn.Parameter(torch.zeros(len(self.vocab_sizes), d_model))
+        # Dropout on the token embeddings only: inside the layers it costs a third of a CPU step
+        # (bernoulli draws over the wide feed-forward activations) for little extra regularisation.
+        self.dropout = nn.Dropout(dropout)
+        layer = nn.TransformerEncoderLayer(
+            d_model, heads, dim_feedforward=4 * d_model, dropout=0.0, batch_first=True, norm_first=True
+        )
+        self.body = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(d_model)
+        self.heads = nn.ModuleList(nn.Linear(d_model, v) for v in self.vocab_sizes)
+        nn.init.normal_(self.positions, std=0.02)
+
+    @property
+    def columns(self) -> int:
+        return len(self.vocab_sizes)
+
+    def hidden(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Hidden states for positions ``0 .. k`` given the first ``k`` columns' tokens ``(n, k)``."""
+        n, k = tokens.shape
+        start = torch.zeros((n, 1), dtype=torch.long, device=tokens.device)
+        ids = torch.cat([start, tokens + self.offsets[:k]], dim=1)
+        x = self.dropout(self.tokens(ids)) + self.positions[: k + 1]
+        mask = nn.Transformer.generate_square_subsequent_mask(k + 1, device=tokens.device)
+        return self.norm(self.body(x, mask=mask, is_causal=True))
+
+    def loss(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Mean negative log-likelihood per column of full rows ``(n, columns)``."""
+        h = self.hidden(tokens[:, :-1])
+        losses = [F.cross_entropy(head(h[:, j]), tokens[:, j]) for j, head in enumerate(self.heads)]
+        return torch.stack(losses).mean()
+
+    def next_logits(self, prefix: torch.Tensor) -> torch.Tensor:
+        """Logits of column ``k`` given the first ``k`` columns ``(n, k)``."""
+        k = prefix.shape[1]
+        return self.heads[k](self.hidden(prefix)[:, k])
