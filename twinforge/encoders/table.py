@@ -310,37 +310,65 @@ class TableEncoder:
 
     # --- tokens (transformer) ---
 
-    def token_sizes(self, bins: int = DEFAULT_BINS) -> list[int]:
-        """Vocabulary size of each column's token, in ``output_columns`` order."""
-        return [c.n_tokens(bins) for c in self.columns]
+    def token_layout(self, bins: int = DEFAULT_BINS, fine_bins: int = 1) -> list[tuple[str, int]]:
+        """``(column, vocabulary size)`` of each token of a row, in ``output_columns`` order.
 
-    def to_tokens(self, df: pl.DataFrame, rng: np.random.Generator, bins: int = DEFAULT_BINS) -> np.ndarray:
-        """Encode ``df`` as an ``(n_rows, len(columns))`` int64 matrix of per-column tokens."""
+        A continuous column with values has a coarse token (its quantile bin, or null) and,
+        with ``fine_bins > 1``, a fine token: the sub-bin inside the coarse bin. Every other
+        column has one token.
+        """
+        layout = []
+        for c in self.columns:
+            layout.append((c.column.name, c.n_tokens(bins)))
+            if c.is_continuous and c.has_values and fine_bins > 1:
+                layout.append((c.column.name, fine_bins))
+        return layout
+
+    def to_tokens(
+        self, df: pl.DataFrame, rng: np.random.Generator, bins: int = DEFAULT_BINS, fine_bins: int = 1
+    ) -> np.ndarray:
+        """Encode ``df`` as an int64 matrix with one column per token of :meth:`token_layout`."""
         self._check_columns(df)
-        tokens = np.empty((df.height, len(self.columns)), dtype=np.int64)
-        for j, c in enumerate(self.columns):
-            tokens[:, j] = self.column_tokens(c.column.name, df.get_column(c.column.name), rng, bins)
-        return tokens
+        parts = [self.column_tokens(c.column.name, df.get_column(c.column.name), rng, bins, fine_bins) for c in self.columns]
+        return np.concatenate(parts, axis=1) if parts else np.empty((df.height, 0), dtype=np.int64)
 
-    def column_tokens(self, name: str, series: pl.Series, rng: np.random.Generator, bins: int = DEFAULT_BINS) -> np.ndarray:
+    def column_tokens(
+        self, name: str, series: pl.Series, rng: np.random.Generator, bins: int = DEFAULT_BINS, fine_bins: int = 1
+    ) -> np.ndarray:
+        """One column's tokens, ``(rows, 1 or 2)``."""
         c = self.column(name)
         if not c.is_continuous:
-            return self._level_indices(c, series)
-        u = c.module.to_uniform(series, c.stats, rng) if c.has_values else np.full(series.len(), np.nan)
+            return self._level_indices(c, series)[:, None]
+        if not c.has_values:
+            return np.zeros((series.len(), 1), dtype=np.int64)
+        u = c.module.to_uniform(series, c.stats, rng)
         is_null = np.isnan(u)
-        return np.where(is_null, bins if c.has_values else 0, np.minimum(np.nan_to_num(u) * bins, bins - 1)).astype(np.int64)
+        scaled = np.clip(np.nan_to_num(u) * bins, 0, bins - 1e-9)
+        coarse = np.where(is_null, bins, np.floor(scaled)).astype(np.int64)
+        if fine_bins <= 1:
+            return coarse[:, None]
+        fine = np.where(is_null, 0, np.floor((scaled - np.floor(scaled)) * fine_bins)).astype(np.int64)
+        return np.column_stack([coarse, np.clip(fine, 0, fine_bins - 1)])
 
-    def from_tokens(self, tokens: np.ndarray, rng: np.random.Generator, bins: int = DEFAULT_BINS) -> pl.DataFrame:
-        """Decode tokens; a bin becomes a draw from the training distribution inside it."""
+    def from_tokens(
+        self, tokens: np.ndarray, rng: np.random.Generator, bins: int = DEFAULT_BINS, fine_bins: int = 1
+    ) -> pl.DataFrame:
+        """Decode tokens; a (sub-)bin becomes a draw from the training distribution inside it."""
         tokens = np.asarray(tokens)
-        if tokens.ndim != 2 or tokens.shape[1] != len(self.columns):
-            raise ValueError(f"expected a matrix with {len(self.columns)} columns, got shape {tokens.shape}")
-        decoded = []
-        for j, c in enumerate(self.columns):
+        width = len(self.token_layout(bins, fine_bins))
+        if tokens.ndim != 2 or tokens.shape[1] != width:
+            raise ValueError(f"expected a matrix with {width} token columns, got shape {tokens.shape}")
+        decoded, j = [], 0
+        for c in self.columns:
             t = tokens[:, j]
+            j += 1
             if c.is_continuous:
                 if c.has_values:
-                    u = (t + rng.random(len(t))) / bins
+                    position = rng.random(len(t))
+                    if fine_bins > 1:
+                        position = (tokens[:, j] + position) / fine_bins
+                        j += 1
+                    u = (t + position) / bins
                     u[t >= bins] = np.nan
                 else:
                     u = np.full(len(t), np.nan)

@@ -149,12 +149,16 @@ class TabularTransformer(nn.Module):
     vocabulary at its own offset; each column has its own output head.
     """
 
-    def __init__(self, vocab_sizes: Sequence[int], d_model: int, layers: int, heads: int, dropout: float):
+    def __init__(
+        self, vocab_sizes: Sequence[int], d_model: int, layers: int, heads: int, dropout: float, token_dropout: float = 0.0
+    ):
         super().__init__()
         self.vocab_sizes = list(vocab_sizes)
+        self.token_dropout = token_dropout
         offsets = torch.tensor([0, *self.vocab_sizes[:-1]]).cumsum(0) + 1  # index 0: the start token
         self.register_buffer("offsets", offsets, persistent=False)
-        self.tokens = nn.Embedding(sum(self.vocab_sizes) + 1, d_model)
+        self.mask_id = sum(self.vocab_sizes) + 1  # stands in for dropped tokens
+        self.tokens = nn.Embedding(sum(self.vocab_sizes) + 2, d_model)
         self.positions = nn.Parameter(torch.zeros(len(self.vocab_sizes), d_model))
         # Dropout on the token embeddings only: inside the layers it costs a third of a CPU step
         # (bernoulli draws over the wide feed-forward activations) for little extra regularisation.
@@ -165,7 +169,9 @@ class TabularTransformer(nn.Module):
         self.body = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(d_model)
         self.heads = nn.ModuleList(nn.Linear(d_model, v) for v in self.vocab_sizes)
+        # GPT-style: token and position embeddings on the same small scale, so attention can find columns
         nn.init.normal_(self.positions, std=0.02)
+        nn.init.normal_(self.tokens.weight, std=0.02)
 
     @property
     def columns(self) -> int:
@@ -176,6 +182,13 @@ class TabularTransformer(nn.Module):
         n, k = tokens.shape
         start = torch.zeros((n, 1), dtype=torch.long, device=tokens.device)
         ids = torch.cat([start, tokens + self.offsets[:k]], dim=1)
+        if self.training and self.token_dropout > 0:
+            # Token dropout: hide random earlier columns from each row's context. A row's exact
+            # combination of values then cannot serve as a key to memorise it, while the
+            # dependencies between columns still carry over (a regulariser, and a privacy one).
+            hidden = torch.rand(ids.shape, device=ids.device) < self.token_dropout
+            hidden[:, 0] = False
+            ids = torch.where(hidden, torch.full_like(ids, self.mask_id), ids)
         x = self.dropout(self.tokens(ids)) + self.positions[: k + 1]
         mask = nn.Transformer.generate_square_subsequent_mask(k + 1, device=tokens.device)
         return self.norm(self.body(x, mask=mask, is_causal=True))

@@ -3,7 +3,9 @@
 Each row is a sequence of tokens, one position per column
 (``TableEncoder.to_tokens``): numbers and datetimes discretised into ``bins``
 quantile bins, categories and booleans as their level, null as a token of its
-own. A causal transformer (:class:`TabularTransformer`) learns
+own; with ``fine_bins`` a number gets a second token, its sub-bin inside the
+coarse bin (digit-like: two small classification problems instead of one
+large one, which generalises far better on small tables). A causal transformer (:class:`TabularTransformer`) learns
 ``p(column_j | columns before j)``; sampling draws column after column, and a
 bin becomes a value drawn from the training distribution inside that bin, so
 every marginal is kept to within a bin and nothing is copied verbatim.
@@ -27,13 +29,13 @@ import numpy as np
 import polars as pl
 import torch
 
-from twinforge.encoders import DEFAULT_BINS
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
 from twinforge.generators.nets import TabularTransformer
 from twinforge.generators.torch_base import EarlyStopping, TorchGenerator, seeded
 
 # Rows pushed through the network at once when sampling: bounds activation memory.
 GENERATION_BATCH_ROWS = 8192
+WARMUP_STEPS = 100
 
 
 class TransformerGenerator(TorchGenerator):
@@ -41,7 +43,7 @@ class TransformerGenerator(TorchGenerator):
     default_epochs = 200
     default_batch_size = 256
     default_learning_rate = 2e-3
-    default_patience = 5
+    default_patience = 10
 
     def __init__(
         self,
@@ -53,18 +55,20 @@ class TransformerGenerator(TorchGenerator):
         device: str = "auto",
         validation_fraction: float = 0.1,
         patience: int | None = None,
-        bins: int = DEFAULT_BINS,
+        bins: int = 20,
+        fine_bins: int = 10,
         d_model: int = 64,
         layers: int = 2,
         heads: int = 4,
         dropout: float = 0.1,
+        token_dropout: float = 0.5,
         weight_decay: float = 0.01,
         condition_columns: Sequence[str] = (),
     ):
         super().__init__(seed, rare_min_count, epochs, batch_size, learning_rate, device, validation_fraction, patience)
-        self.bins = int(bins)
+        self.bins, self.fine_bins = int(bins), int(fine_bins)
         self.d_model, self.layers, self.heads = int(d_model), int(layers), int(heads)
-        self.dropout, self.weight_decay = float(dropout), float(weight_decay)
+        self.dropout, self.token_dropout, self.weight_decay = float(dropout), float(token_dropout), float(weight_decay)
         self.condition_columns = [str(c) for c in ([condition_columns] if isinstance(condition_columns, str) else condition_columns)]
         if self.bins < 2:
             raise ValueError(f"transformer: bins must be at least 2, got {self.bins}")
@@ -77,10 +81,12 @@ class TransformerGenerator(TorchGenerator):
         return {
             **super().params,
             "bins": self.bins,
+            "fine_bins": self.fine_bins,
             "d_model": self.d_model,
             "layers": self.layers,
             "heads": self.heads,
             "dropout": self.dropout,
+            "token_dropout": self.token_dropout,
             "weight_decay": self.weight_decay,
             "condition_columns": self.condition_columns,
         }
@@ -94,18 +100,22 @@ class TransformerGenerator(TorchGenerator):
             raise ValueError(f"transformer: condition_columns {unknown} are not modelled columns ({', '.join(names)})")
         return [*self.condition_columns, *[c for c in names if c not in self.condition_columns]]
 
+    def _layout(self) -> list[tuple[str, int]]:
+        return self.encoder.token_layout(self.bins, self.fine_bins)
+
     def _positions(self) -> np.ndarray:
-        names = self.encoder.output_columns
-        return np.array([names.index(c) for c in self.column_order])
+        """Token columns (of ``TableEncoder.to_tokens``) in generation order."""
+        layout = [name for name, _ in self._layout()]
+        return np.array([j for name in self.column_order for j, owner in enumerate(layout) if owner == name])
 
     def _build(self) -> None:
-        sizes = self.encoder.token_sizes(self.bins)
+        sizes = [size for _, size in self._layout()]
         vocab = [max(sizes[i], 1) for i in self._positions()]
-        self.net = TabularTransformer(vocab, self.d_model, self.layers, self.heads, self.dropout)
+        self.net = TabularTransformer(vocab, self.d_model, self.layers, self.heads, self.dropout, self.token_dropout)
 
     def _fit(self, df: pl.DataFrame) -> dict[str, Any]:
         rng = np.random.default_rng(self.seed)
-        tokens = self.encoder.to_tokens(df, rng, self.bins)[:, self._positions()]
+        tokens = self.encoder.to_tokens(df, rng, self.bins, self.fine_bins)[:, self._positions()]
         device = self.device
         train_rows, validation_rows = self._split_rows(len(tokens), rng)
         with seeded(self.seed, device):
@@ -117,9 +127,9 @@ class TransformerGenerator(TorchGenerator):
             shuffle = torch.Generator().manual_seed(self.seed)
             stopper = EarlyStopping(self.patience)
             steps_per_epoch = len(self._batches(len(train), torch.Generator().manual_seed(0)))
-            scheduler = torch.optim.lr_scheduler.OneCycleLR(
-                optimizer, max_lr=self.learning_rate, total_steps=self.epochs * steps_per_epoch, pct_start=0.05
-            )
+            # a short linear warm-up (at most two epochs), then a constant rate: early stopping decides the end
+            warmup = max(1, min(WARMUP_STEPS, 2 * steps_per_epoch))
+            scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup))
             for epoch in range(1, self.epochs + 1):
                 net.train()
                 total = 0.0
@@ -131,7 +141,7 @@ class TransformerGenerator(TorchGenerator):
                     torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
                     optimizer.step()
                     scheduler.step()
-                    total += float(loss) * len(batch)
+                    total += float(loss.detach()) * len(batch)
                 losses = {"loss": total / sum(len(b) for b in batches)}
                 if len(validation):
                     losses["validation_loss"] = self._validation_loss(validation)
@@ -167,27 +177,29 @@ class TransformerGenerator(TorchGenerator):
         device = self.device
         net = self.net.to(device).eval()
         prefix = self._native_prefix(conditions)
-        order = self.column_order
         inverse = np.argsort(self._positions())
         with seeded(seed, device):
             for start in range(0, n, chunk_rows):
                 rows = min(chunk_rows, n - start)
                 forced = [
-                    self.encoder.column_tokens(name, self.encoder.condition_series(name, conditions[name], rows), rng, self.bins)
+                    self.encoder.column_tokens(
+                        name, self.encoder.condition_series(name, conditions[name], rows), rng, self.bins, self.fine_bins
+                    )
                     for name in prefix
                 ]
+                forced = np.concatenate(forced, axis=1) if forced else np.empty((rows, 0), dtype=np.int64)
                 parts = []
                 for first in range(0, rows, GENERATION_BATCH_ROWS):
                     size = min(GENERATION_BATCH_ROWS, rows - first)
-                    tokens = torch.empty((size, len(order)), dtype=torch.long, device=device)
-                    for j in range(len(order)):
-                        if j < len(prefix):
-                            tokens[:, j] = torch.from_numpy(forced[j][first : first + size]).to(device)
+                    tokens = torch.empty((size, len(inverse)), dtype=torch.long, device=device)
+                    for j in range(len(inverse)):
+                        if j < forced.shape[1]:
+                            tokens[:, j] = torch.from_numpy(forced[first : first + size, j]).to(device)
                         else:
                             probabilities = torch.softmax(net.next_logits(tokens[:, :j]), dim=1)
                             tokens[:, j] = torch.multinomial(probabilities, 1).squeeze(1)
                     parts.append(tokens.cpu().numpy())
-                decoded = self.encoder.from_tokens(np.concatenate(parts)[:, inverse], rng, self.bins)
+                decoded = self.encoder.from_tokens(np.concatenate(parts)[:, inverse], rng, self.bins, self.fine_bins)
                 # a fixed number lands in a bin; give back the exact value asked for
                 exact = [self.encoder.condition_series(name, conditions[name], rows) for name in prefix]
                 yield decoded.with_columns(exact) if exact else decoded

@@ -31,7 +31,7 @@ SIGMA_RANGE = (0.01, 1.0)
 class VaeGenerator(TorchGenerator):
     name = "vae"
     uses_modes = True
-    default_epochs = 300
+    default_epochs = 150
     default_batch_size = 500
     default_learning_rate = 1e-3
     default_patience = 15
