@@ -7,7 +7,7 @@ from twinforge.ingest import table_fingerprint
 from twinforge.lineage import code_version
 from twinforge.spec import DatasetSpec
 from twinforge.tracking import log_generator
-from twinforge.training import train_generator
+from twinforge.training import epoch_logger, train_generator
 
 
 def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
@@ -24,7 +24,7 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     ) -> dg.Output[dict]:
         out_dir = settings.layout.models_dir / spec.name / context.run_id
         context.log.info(f"fitting {spec.generator.model} on {train.height} rows x {train.width} columns")
-        trained = train_generator(train, spec, out_dir)
+        trained = train_generator(train, spec, out_dir, progress=epoch_logger(context.log))
         context.log.info(f"fitted in {trained.fit_seconds:.1f} s; logging to MLflow")
         train_sha = table_fingerprint(train)
         ref = log_generator(
@@ -43,6 +43,7 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "code_version": code_version(),
             },
             run_name=f"{spec.name}-{spec.generator.model}-{context.run_id[:8]}",
+            loss_history=trained.loss_history,
         )
         return dg.Output(
             {**ref.to_dict(), "model_dir": str(out_dir), "generator": spec.generator.model},
@@ -55,6 +56,7 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "mlflow_tracking_uri": mlflow.uri,
                 "generator": spec.generator.model,
                 "fit_seconds": round(trained.fit_seconds, 3),
+                "epochs_run": len(trained.loss_history),
                 "training_data_sha256": train_sha,
                 "code_version": code_version(),
                 "skipped_columns": dg.MetadataValue.json(getattr(trained.generator, "skipped_columns", {}) or {}),

@@ -15,13 +15,15 @@ with timer.phase("import"):
     from sdv.metadata import Metadata
     from sdv.single_table import CTGANSynthesizer, GaussianCopulaSynthesizer, TVAESynthesizer
 train = pd.read_parquet(args.train)
-metadata = Metadata.detect_from_dataframes({"table": train}).get_table_metadata("table") if hasattr(Metadata, "get_table_metadata") else Metadata.detect_from_dataframes({"table": train})
+metadata = Metadata.detect_from_dataframes({"table": train})
 cls = {"sdv_gaussian_copula": GaussianCopulaSynthesizer, "sdv_ctgan": CTGANSynthesizer, "sdv_tvae": TVAESynthesizer}[args.model]
 synthesizer = cls(metadata)
-synthesizer.set_random_state(args.seed) if hasattr(synthesizer, "set_random_state") else None
+if hasattr(synthesizer, "set_random_state"):
+    synthesizer.set_random_state(args.seed)
 with timer.phase("fit"):
-    synthesizer.fit(train)
+    synthesizer.fit({"table": train})  # SDV 2 takes {table name: frame} even for one table
 with timer.phase("sample"):
     synthetic = synthesizer.sample(args.rows)
+    synthetic = synthetic["table"] if isinstance(synthetic, dict) else synthetic
 synthetic.to_parquet(args.out)
 report(timer)

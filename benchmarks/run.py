@@ -31,7 +31,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from tables import TABLES  # noqa: E402
+from tables import DEV_TABLES, TABLES  # noqa: E402
 
 TWINFORGE_MODELS = ["copula", "gan", "vae", "transformer"]
 SDV_MODELS = ["sdv_gaussian_copula", "sdv_ctgan", "sdv_tvae"]
@@ -108,7 +108,8 @@ def markdown(results: list[dict], meta: dict) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tables", nargs="*", default=[t.name for t in TABLES])
+    parser.add_argument("--tables", nargs="*", default=[t.name for t in TABLES],
+                        help=f"default: all benchmark tables; development tables: {[t.name for t in DEV_TABLES]}")
     parser.add_argument("--models", nargs="*", default=TWINFORGE_MODELS + SDV_MODELS + MOSTLY_MODELS)
     parser.add_argument("--threads", type=int, default=1, help="torch/OpenMP threads per engine (default 1)")
     parser.add_argument("--out", type=Path, default=HERE / "results")
@@ -118,7 +119,7 @@ def main() -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="twinforge-bench-") as tmp:
         work = Path(tmp)
-        for table in [t for t in TABLES if t.name in args.tables]:
+        for table in [t for t in TABLES + DEV_TABLES if t.name in args.tables]:
             train_df, holdout_df = table.split()
             train, holdout = work / f"{table.name}-train.parquet", work / f"{table.name}-holdout.parquet"
             train_df.write_parquet(train)

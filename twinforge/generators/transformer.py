@@ -192,12 +192,13 @@ class TransformerGenerator(TorchGenerator):
                 for first in range(0, rows, GENERATION_BATCH_ROWS):
                     size = min(GENERATION_BATCH_ROWS, rows - first)
                     tokens = torch.empty((size, len(inverse)), dtype=torch.long, device=device)
+                    caches: list[dict] = [{} for _ in net.blocks]
                     for j in range(len(inverse)):
+                        logits = net.step_logits(tokens[:, j - 1] if j else None, j, caches, size)
                         if j < forced.shape[1]:
                             tokens[:, j] = torch.from_numpy(forced[first : first + size, j]).to(device)
                         else:
-                            probabilities = torch.softmax(net.next_logits(tokens[:, :j]), dim=1)
-                            tokens[:, j] = torch.multinomial(probabilities, 1).squeeze(1)
+                            tokens[:, j] = torch.multinomial(torch.softmax(logits, dim=1), 1).squeeze(1)
                     parts.append(tokens.cpu().numpy())
                 decoded = self.encoder.from_tokens(np.concatenate(parts)[:, inverse], rng, self.bins, self.fine_bins)
                 # a fixed number lands in a bin; give back the exact value asked for

@@ -96,7 +96,7 @@ class VaeGenerator(TorchGenerator):
                     loss.backward()
                     optimizer.step()
                     self.decoder_net.log_sigma.data.clamp_(*np.log(SIGMA_RANGE))
-                    total, count = total + float(loss) * len(rows), count + len(rows)
+                    total, count = total + float(loss.detach()) * len(rows), count + len(rows)
                 losses = {"loss": total / count}
                 if len(validation_rows):
                     losses["validation_loss"] = self._validation_loss(x_all[validation_rows], validation_cond)
