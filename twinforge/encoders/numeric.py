@@ -133,7 +133,11 @@ def values_to_modes(values: np.ndarray, modes: dict[str, list[float]], rng: np.r
     weights = np.asarray(modes["weights"])
     finite = np.isfinite(values)
     x = np.where(finite, values, means[np.argmax(weights)])[:, None]
-    log_density = np.log(weights) - np.log(stds) - 0.5 * ((x - means) / stds) ** 2
+    z = (x - means) / stds
+    log_density = np.log(weights) - np.log(stds) - 0.5 * z**2
+    # Only modes that can represent the value without clipping alpha (within 4 std), when there are any.
+    fits = np.abs(z) < 4 * ALPHA_CLIP
+    log_density = np.where(fits | ~fits.any(axis=1, keepdims=True), log_density, -np.inf)
     posterior = np.exp(log_density - log_density.max(axis=1, keepdims=True))
     posterior /= posterior.sum(axis=1, keepdims=True)
     cumulative = posterior.cumsum(axis=1)
