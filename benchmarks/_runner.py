@@ -20,6 +20,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--target", default=None)
     parser.add_argument("--workdir", default=None)
+    parser.add_argument("--params", default="{}", help="JSON model parameters (twinforge models only)")
     return parser.parse_args()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 
 from _runner import Timer, arguments, report
@@ -13,6 +15,7 @@ with timer.phase("import"):
     from twinforge.schema import infer_schema
 train = pl.read_parquet(args.train)
 params = {"condition_columns": [args.target]} if args.model == "transformer" and args.target else {}
+params.update(json.loads(args.params))
 generator = create_generator(args.model, seed=args.seed, **params)
 with timer.phase("fit"):
     generator.fit(train, infer_schema(train))

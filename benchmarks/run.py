@@ -51,7 +51,9 @@ def engine_command(model: str) -> list[str] | None:
     raise ValueError(f"unknown model {model!r}")
 
 
-def run_fit(model: str, train: Path, rows: int, out: Path, target: str, threads: int, workdir: Path) -> dict:
+def run_fit(
+    model: str, train: Path, rows: int, out: Path, target: str, threads: int, workdir: Path, params: str = "{}"
+) -> dict:
     command = engine_command(model)
     if command is None:
         return {"error": "reference environment not installed"}
@@ -59,6 +61,8 @@ def run_fit(model: str, train: Path, rows: int, out: Path, target: str, threads:
            "PYTHONPATH": str(HERE.parent), "TQDM_DISABLE": "1"}
     args = [*command, "--model", model, "--train", str(train), "--rows", str(rows), "--out", str(out),
             "--target", target, "--workdir", str(workdir / f"ws-{model}")]
+    if model in TWINFORGE_MODELS:
+        args += ["--params", params]
     started = time.perf_counter()
     try:
         proc = subprocess.run(args, capture_output=True, text=True, env=env, timeout=FIT_TIMEOUT_S, cwd=workdir)
@@ -114,6 +118,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch/OpenMP threads per engine (default 1)")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--note", default="")
+    parser.add_argument("--params", default="{}", help="JSON parameters for twinforge's models (default: their defaults)")
     args = parser.parse_args()
     started = time.perf_counter()
     results = []
@@ -129,7 +134,7 @@ def main() -> int:
             rows, outputs = [], []
             for model in args.models:
                 out = work / f"{table.name}-{model}.parquet"
-                fitted = run_fit(model, train, train_df.height, out, table.target, args.threads, work)
+                fitted = run_fit(model, train, train_df.height, out, table.target, args.threads, work, args.params)
                 print(f"  {model}: {fitted}", flush=True)
                 rows.append({"table": table.name, "model": model, **fitted})
                 if "error" not in fitted:
