@@ -213,3 +213,44 @@ def test_transformer_handles_thousands_of_categories():
     assert generator.encoder.token_layout(generator.bins)[0] == ("code", 2001)  # capped, the rest share a bucket
     sample = generator.sample(2000)
     assert sample["code"].n_unique() > 500
+
+
+def test_spec_training_puts_the_target_first_and_logs_losses_per_epoch_to_mlflow(mixed, tmp_path):
+    import logging
+
+    from twinforge.spec import parse_spec
+    from twinforge.tracking import log_generator, tracking
+    from twinforge.training import epoch_logger, train_generator
+
+    spec = parse_spec(
+        {
+            "name": "mixed",
+            "source": {"path": str(tmp_path / "unused.parquet")},
+            "columns": {"fraud": {"role": "target"}},
+            "generator": {"model": "transformer", "seed": 2, "params": {"epochs": 2, "d_model": 32}},
+        }
+    )
+    lines: list[str] = []
+    logger = logging.getLogger("test-epochs")
+    logger.addHandler(handler := logging.Handler())
+    handler.emit = lambda record: lines.append(record.getMessage())
+    logger.setLevel(logging.INFO)
+    trained = train_generator(mixed, spec, tmp_path / "model", progress=epoch_logger(logger))
+    assert trained.generator.column_order[0] == "fraud"
+    assert [l.split(":")[0] for l in lines] == ["epoch 1/2", "epoch 2/2"] and "validation_loss" in lines[0]
+    assert [e["epoch"] for e in trained.loss_history] == [1, 2]
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    ref = log_generator(
+        tracking_uri=uri, experiment="losses", artifact_root=tmp_path / "artifacts", model_name="twinforge-mixed",
+        generator_dir=trained.directory, params=trained.params, metrics={"fit_seconds": trained.fit_seconds},
+        tags={}, loss_history=trained.loss_history,
+    )
+    with tracking(uri) as mlflow:
+        history = mlflow.MlflowClient().get_metric_history(ref.run_id, "validation_loss")
+    assert [m.step for m in sorted(history, key=lambda m: m.step)] == [1, 2]
+    assert history[0].value == pytest.approx(next(e["validation_loss"] for e in trained.loss_history if e["epoch"] == history[0].step))
+
+    bad = spec.model_copy(update={"generator": spec.generator.model_copy(update={"params": {"wings": 2}})})
+    with pytest.raises(ValueError, match=r"generator\.params.*wings"):
+        train_generator(mixed, bad, tmp_path / "bad")
