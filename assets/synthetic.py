@@ -43,7 +43,9 @@ def build_synthetic_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
 
             generator = load_generator(download_generator(mlflow.uri, model_name, version, tmp))
             context.log.info(f"sampling {rows} rows from {model_name} version {version}")
-            table = generator.sample(rows, seed=seed)
+            table = generator.sample(
+                rows, seed=seed, conditions=spec.sampling.conditions or None, rebalance=spec.sampling.rebalance
+            )
         return dg.Output(
             table,
             metadata={
@@ -52,6 +54,9 @@ def build_synthetic_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "model_version": version,
                 "model_source": CHAMPION_ALIAS if config.use_champion else "candidate",
                 "sampling_seed": seed,
+                "sampling_conditions": dg.MetadataValue.json(
+                    {"conditions": spec.sampling.conditions, "rebalance": spec.sampling.rebalance}
+                ),
             },
         )
 
