@@ -42,8 +42,8 @@ class TransformerGenerator(TorchGenerator):
     name = "transformer"
     default_epochs = 200
     default_batch_size = 256
-    default_learning_rate = 2e-3
-    default_patience = 10
+    default_learning_rate = 1e-3
+    default_patience = 15
 
     def __init__(
         self,
@@ -63,12 +63,14 @@ class TransformerGenerator(TorchGenerator):
         dropout: float = 0.1,
         token_dropout: float = 0.5,
         weight_decay: float = 0.01,
+        lr_patience: int = 3,
         condition_columns: Sequence[str] = (),
     ):
         super().__init__(seed, rare_min_count, epochs, batch_size, learning_rate, device, validation_fraction, patience)
         self.bins, self.fine_bins = int(bins), int(fine_bins)
         self.d_model, self.layers, self.heads = int(d_model), int(layers), int(heads)
         self.dropout, self.token_dropout, self.weight_decay = float(dropout), float(token_dropout), float(weight_decay)
+        self.lr_patience = int(lr_patience)
         self.condition_columns = [str(c) for c in ([condition_columns] if isinstance(condition_columns, str) else condition_columns)]
         if self.bins < 2:
             raise ValueError(f"transformer: bins must be at least 2, got {self.bins}")
@@ -88,6 +90,7 @@ class TransformerGenerator(TorchGenerator):
             "dropout": self.dropout,
             "token_dropout": self.token_dropout,
             "weight_decay": self.weight_decay,
+            "lr_patience": self.lr_patience,
             "condition_columns": self.condition_columns,
         }
 
@@ -130,6 +133,8 @@ class TransformerGenerator(TorchGenerator):
             # a short linear warm-up (at most two epochs), then a constant rate: early stopping decides the end
             warmup = max(1, min(WARMUP_STEPS, 2 * steps_per_epoch))
             scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup))
+            # halve the rate when the validation loss stalls: finer steps before early stopping ends it
+            plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=self.lr_patience)
             for epoch in range(1, self.epochs + 1):
                 net.train()
                 total = 0.0
@@ -140,12 +145,15 @@ class TransformerGenerator(TorchGenerator):
                     loss.backward()
                     torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
                     optimizer.step()
-                    scheduler.step()
+                    if scheduler.last_epoch < warmup:  # afterwards the plateau rule owns the rate
+                        scheduler.step()
                     total += float(loss.detach()) * len(batch)
                 losses = {"loss": total / sum(len(b) for b in batches)}
                 if len(validation):
                     losses["validation_loss"] = self._validation_loss(validation)
                 self._report_epoch(epoch, self.epochs, losses)
+                if len(validation) and self.lr_patience > 0 and epoch * steps_per_epoch >= warmup:
+                    plateau.step(losses["validation_loss"])
                 if len(validation) and stopper.update(losses["validation_loss"], epoch, net):
                     break
             stopper.restore(net)
