@@ -23,6 +23,7 @@ QUICK = {
     "transformer": {"epochs": 3, "condition_columns": ["fraud"]},  # fraud leads: native conditioning
 }
 N = 1200
+NULL_RATE_TOLERANCE = {"copula": 0.03, "transformer": 0.03, "gan": 0.15, "vae": 0.15}
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +60,9 @@ def test_registry_names_every_model():
 def test_round_trip_keeps_types_nulls_categories_and_ranges(model, mixed, fitted):
     synthetic = fitted[model].sample(3000, seed=1)
     assert synthetic.schema == mixed.schema and synthetic.height == 3000
-    for name in ("visits", "note"):  # nullable columns stay nullable, never-null ones never null
-        assert synthetic[name].null_count() > 0
+    for name in ("visits", "note"):  # null rates kept (loosely for GAN/VAE after 3 epochs), never-null stays so
+        real_rate, rate = mixed[name].null_count() / N, synthetic[name].null_count() / 3000
+        assert abs(rate - real_rate) <= NULL_RATE_TOLERANCE[model], (name, rate, real_rate)
     assert synthetic.drop("visits", "note").null_count().sum_horizontal().item() == 0
     frequent = {"retail", "corporate", "public"}
     assert set(synthetic["segment"].unique()) <= frequent | {"_RARE_"}  # a level seen twice is never output

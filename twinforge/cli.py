@@ -141,10 +141,9 @@ def _sample_with_bar(synthesizer, rows: int, conditions: dict, rebalance: dict |
 
     generator = synthesizer.generator
     chunks = []
-    chunk_rows = max(1000, min(100_000, rows // 20 or 1))
+    # default chunk size: the rows written are exactly those Synthesizer.load(...).sample(rows) gives
     with tqdm(total=rows, desc="  rows", unit="row", file=sys.stderr, leave=False, disable=disabled) as bar:
-        for chunk in generator.sample_chunks(rows, chunk_rows=chunk_rows, conditions=conditions or None,
-                                             rebalance=rebalance):
+        for chunk in generator.sample_chunks(rows, conditions=conditions or None, rebalance=rebalance):
             chunks.append(chunk)
             bar.update(chunk.height)
     sample = pl.concat(chunks, how="vertical") if len(chunks) > 1 else chunks[0]

@@ -47,15 +47,15 @@ def create_generator(name: str, **params: Any) -> Generator:
 
 # Registered here rather than in the model modules, so they need no import of this package.
 from twinforge.generators.copula import GaussianCopulaGenerator  # noqa: E402
-from twinforge.generators.gan import GanGeneratorModel  # noqa: E402
+from twinforge.generators.gan import GanGenerator  # noqa: E402
 from twinforge.generators.transformer import TransformerGenerator  # noqa: E402
 from twinforge.generators.vae import VaeGenerator  # noqa: E402
 
-for _cls in (GaussianCopulaGenerator, GanGeneratorModel, TransformerGenerator, VaeGenerator):
+for _cls in (GaussianCopulaGenerator, GanGenerator, TransformerGenerator, VaeGenerator):
     register_generator(_cls)
 
 __all__ = [
-    "GanGeneratorModel",
+    "GanGenerator",
     "GaussianCopulaGenerator",
     "TransformerGenerator",
     "VaeGenerator",

@@ -23,13 +23,13 @@ from torch.nn import functional as F
 
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
 from twinforge.generators.conditioning import ConditionSampler
-from twinforge.generators.nets import GanGenerator, PackedDiscriminator, activate
+from twinforge.generators.nets import ResidualGenerator, PackedDiscriminator, activate
 from twinforge.generators.torch_base import TorchGenerator, seeded
 
 GUMBEL_TAU = 0.2
 
 
-class GanGeneratorModel(TorchGenerator):
+class GanGenerator(TorchGenerator):
     name = "gan"
     uses_modes = True
     default_epochs = 100
@@ -60,7 +60,7 @@ class GanGeneratorModel(TorchGenerator):
         self.discriminator_steps = int(discriminator_steps)
         if self.pac <= 0 or self.batch_size % self.pac:
             raise ValueError(f"gan: batch_size ({self.batch_size}) must be a positive multiple of pac ({self.pac})")
-        self.generator_net: GanGenerator | None = None
+        self.generator_net: ResidualGenerator | None = None
         self.discriminator_net: PackedDiscriminator | None = None
         self.conditioner: ConditionSampler | None = None
 
@@ -80,7 +80,7 @@ class GanGeneratorModel(TorchGenerator):
         data_dim = self._spans[-1].stop
         self.conditioner = ConditionSampler.from_encoder(self.encoder)
         cond_dim = self.conditioner.width
-        self.generator_net = GanGenerator(self.noise_dim, cond_dim, self.generator_hidden, data_dim)
+        self.generator_net = ResidualGenerator(self.noise_dim, cond_dim, self.generator_hidden, data_dim)
         self.discriminator_net = PackedDiscriminator(data_dim + cond_dim, self.discriminator_hidden, self.pac)
 
     def _fit(self, df: pl.DataFrame) -> dict[str, Any]:

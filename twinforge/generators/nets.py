@@ -60,7 +60,7 @@ class _Residual(nn.Module):
         return torch.cat([F.relu(self.bn(self.fc(x))), x], dim=1)
 
 
-class GanGenerator(nn.Module):
+class ResidualGenerator(nn.Module):
     """Noise + conditional vector -> raw outputs in the mode-specific layout (residual MLP)."""
 
     def __init__(self, noise_dim: int, cond_dim: int, hidden: Sequence[int], data_dim: int):
