@@ -18,12 +18,12 @@ ALL_MODELS = ["copula", *NEURAL]
 # Few epochs: these tests check plumbing and guarantees, not fidelity (that is the benchmark's job).
 QUICK = {
     "copula": {},
-    "gan": {"epochs": 3, "batch_size": 200},
-    "vae": {"epochs": 3},
-    "transformer": {"epochs": 3, "condition_columns": ["fraud"]},  # fraud leads: native conditioning
+    "gan": {"epochs": 10, "batch_size": 200},
+    "vae": {"epochs": 30, "batch_size": 200},
+    "transformer": {"epochs": 10, "condition_columns": ["fraud"]},  # fraud leads: native conditioning
 }
 N = 1200
-NULL_RATE_TOLERANCE = {"copula": 0.03, "transformer": 0.03, "gan": 0.15, "vae": 0.15}
+NULL_RATE_TOLERANCE = {"copula": 0.03, "transformer": 0.03, "gan": 0.1, "vae": 0.1}
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def test_registry_names_every_model():
 def test_round_trip_keeps_types_nulls_categories_and_ranges(model, mixed, fitted):
     synthetic = fitted[model].sample(3000, seed=1)
     assert synthetic.schema == mixed.schema and synthetic.height == 3000
-    for name in ("visits", "note"):  # null rates kept (loosely for GAN/VAE after 3 epochs), never-null stays so
+    for name in ("visits", "note"):  # null rates kept (loosely for the briefly trained GAN/VAE); never-null stays so
         real_rate, rate = mixed[name].null_count() / N, synthetic[name].null_count() / 3000
         assert abs(rate - real_rate) <= NULL_RATE_TOLERANCE[model], (name, rate, real_rate)
     assert synthetic.drop("visits", "note").null_count().sum_horizontal().item() == 0
@@ -90,7 +90,7 @@ def test_save_load_gives_identical_samples(model, fitted, tmp_path):
     generator.save(tmp_path / model)
     description = json.loads((tmp_path / model / "model.json").read_text())
     assert description["generator"] == model and description["seed"] == 3
-    assert description["twinforge_version"] and description["params"]["epochs"] == 3
+    assert description["twinforge_version"] and description["params"]["epochs"] == QUICK[model]["epochs"]
     state = torch.load(tmp_path / model / "weights.pt", weights_only=True)
     assert all(isinstance(t, torch.Tensor) and t.device.type == "cpu" for t in state.values())
     loaded = load_generator(tmp_path / model)
