@@ -10,8 +10,8 @@ from twinforge.ingest import table_fingerprint
 from twinforge.lineage import code_version
 from twinforge.spec import DatasetSpec
 from twinforge.tracking import PROFILE_ARTIFACT, TRAINING_BATCHES_TAG, log_generator, log_run_dict
+from twinforge.training import epoch_logger, train_generator
 from twinforge.validation import build_expectation_profile
-from twinforge.training import train_generator
 
 
 def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
@@ -28,7 +28,7 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     ) -> dg.Output[dict]:
         out_dir = settings.layout.models_dir / spec.name / context.run_id
         context.log.info(f"fitting {spec.generator.model} on {train.height} rows x {train.width} columns")
-        trained = train_generator(train, spec, out_dir)
+        trained = train_generator(train, spec, out_dir, progress=epoch_logger(context.log))
         context.log.info(f"fitted in {trained.fit_seconds:.1f} s; logging to MLflow")
         train_sha = table_fingerprint(train)
         # the batches behind this version: drift of later batches is measured against them
@@ -50,6 +50,7 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "code_version": code_version(),
             },
             run_name=f"{spec.name}-{spec.generator.model}-{context.run_id[:8]}",
+            loss_history=trained.loss_history,
         )
         # the expectations synthetic samples of this version are validated against travel with it
         profile = build_expectation_profile(train, spec.schema_for(train))
@@ -65,6 +66,7 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "mlflow_tracking_uri": mlflow.uri,
                 "generator": spec.generator.model,
                 "fit_seconds": round(trained.fit_seconds, 3),
+                "epochs_run": len(trained.loss_history),
                 "training_data_sha256": train_sha,
                 "training_batches": training_batches,
                 "code_version": code_version(),

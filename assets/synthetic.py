@@ -37,13 +37,19 @@ def build_synthetic_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         rows = config.rows or spec.sampling.rows or int(latest_metadata(context, train_key)["rows"])
         seed = spec.sampling.seed if config.seed is None else config.seed
         context.log.info(f"sampling {rows} rows from {spec.registered_model_name} version {version}")
-        table = sample_registered(mlflow.uri, spec.registered_model_name, version, rows, seed)
+        table = sample_registered(
+            mlflow.uri, spec.registered_model_name, version, rows, seed,
+            conditions=spec.sampling.conditions or None, rebalance=spec.sampling.rebalance,
+        )  # fmt: skip
         return dg.Output(table, metadata={
             "rows_out": table.height,
             "model_name": spec.registered_model_name,
             "model_version": version,
             "model_source": "candidate",
             "sampling_seed": seed,
+            "sampling_conditions": dg.MetadataValue.json(
+                {"conditions": spec.sampling.conditions, "rebalance": spec.sampling.rebalance}
+            ),
         })  # fmt: skip
 
     return synthetic
@@ -68,7 +74,10 @@ def build_synthetic_daily_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         rows = spec.sampling.rows or registered_training_rows(mlflow.uri, model_name, version)
         seed = daily_seed(spec.sampling.seed, day)
         context.log.info(f"sampling {rows} rows for {day} from {model_name} version {version}")
-        table = sample_registered(mlflow.uri, model_name, version, rows, seed)
+        table = sample_registered(
+            mlflow.uri, model_name, version, rows, seed,
+            conditions=spec.sampling.conditions or None, rebalance=spec.sampling.rebalance,
+        )  # fmt: skip
         return dg.Output(table, metadata={
             "rows_out": table.height,
             "model_name": model_name,

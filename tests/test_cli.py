@@ -52,9 +52,9 @@ def test_synth_errors_name_the_file(small_table, tmp_path, capsys):
     (tmp_path / "in.json").write_text("{}")
     assert main(["synth", str(tmp_path / "in.json"), "--rows", "5", "--out", str(tmp_path / "o.csv")]) == 1
     assert "in.json" in capsys.readouterr().err
-    unknown_model = ["--model", "gan", "--out", str(tmp_path / "o.csv")]
+    unknown_model = ["--model", "wavelet", "--out", str(tmp_path / "o.csv")]
     assert main(["synth", str(tmp_path / "in.csv"), "--rows", "5", *unknown_model]) == 1
-    assert "'gan'" in capsys.readouterr().err
+    assert "'wavelet'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["synth", str(tmp_path / "in.csv"), "--rows", "0", "--out", str(tmp_path / "o.csv")])
 
@@ -168,3 +168,25 @@ def test_evaluate_bad_input_exits_one_naming_the_problem(evaluation_inputs, tmp_
     assert main(_evaluate_args(paths, "fresh", tmp_path)) == 1
     assert "synthetic column 'amount'" in capsys.readouterr().err
     assert not (tmp_path / "out.json").exists()
+def test_synth_with_conditions_rebalance_and_model_params(small_table, tmp_path, capsys):
+    write_table(small_table, tmp_path / "in.parquet")
+    base = ["synth", str(tmp_path / "in.parquet"), "--identifier", "id", "--no-progress"]
+    assert main([*base, "--rows", "120", "--out", str(tmp_path / "web.csv"), "--condition", "channel=web"]) == 0
+    assert (read_table(tmp_path / "web.csv")["channel"] == "web").all()
+
+    out = tmp_path / "balanced.parquet"
+    args = ["--model", "transformer", "--epochs", "2", "--param", "d_model=32", "--rebalance", "fraud=1:0.8"]
+    assert main([*base, "--rows", "500", "--out", str(out), *args]) == 0
+    assert (read_table(out)["fraud"] == 1).sum() == 400
+    assert "fitting transformer" in capsys.readouterr().err
+
+
+def test_synth_reports_bad_params_and_conditions(small_table, tmp_path, capsys):
+    write_table(small_table, tmp_path / "in.csv")
+    base = ["synth", str(tmp_path / "in.csv"), "--rows", "5", "--out", str(tmp_path / "o.csv"), "--no-progress"]
+    assert main([*base, "--model", "vae", "--param", "wings=2"]) == 1
+    assert "model 'vae' has no parameter wings" in capsys.readouterr().err
+    assert main([*base, "--condition", "channel=fax"]) == 1
+    assert "condition channel='fax' cannot be met" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*base, "--rebalance", "fraud=1"])

@@ -259,3 +259,59 @@ def test_table_encoder_decodes_an_all_null_column():
     assert encoder.uniform_columns == ["x", "empty.is_null"]
     decoded = encoder.from_uniform(np.full((4, 2), 0.5))
     assert decoded["empty"].dtype == pl.Int64 and decoded["empty"].null_count() == 4
+
+
+# --- the mode-specific (GAN, VAE) and token (transformer) representations ---
+
+
+def test_mode_specific_representation_round_trips_every_kind(mixed_table):
+    schema = infer_schema(mixed_table, identifiers=["patient_id"])
+    encoder = TableEncoder.fit(mixed_table, schema, modes=True)
+    spans = encoder.mode_spans()
+    roles = {(s.column, s.role): s.width for s in spans}
+    assert roles[("ct", "alpha")] == 1 and roles[("ct", "null")] == 2 and 1 <= roles[("ct", "mode")] <= 10
+    assert roles[("ward", "level")] == 4  # a, b, c and the rare bucket
+    assert roles[("positive", "level")] == 2 and ("seen", "mode") in roles
+
+    x = encoder.to_modes(mixed_table, np.random.default_rng(0))
+    assert x.dtype == np.float32 and x.shape == (3000, spans[-1].stop)
+    assert np.abs(x[:, [s.start for s in spans if s.role == "alpha"]]).max() <= 0.99
+    for s in spans:  # every one-hot stretch has exactly one 1 per row
+        if s.role != "alpha":
+            assert (x[:, s.start : s.stop].sum(axis=1) == 1).all(), s
+    decoded = encoder.from_modes(x, np.random.default_rng(1))
+    expected = mixed_table.select(encoder.output_columns)
+    assert decoded.schema == expected.schema
+    assert decoded.drop("ct", "seen").equals(expected.drop("ct", "seen"))
+    np.testing.assert_allclose(decoded["ct"].to_numpy(), expected["ct"].to_numpy(), rtol=1e-5)  # float32 slots
+    assert (decoded["ct"].is_null() == expected["ct"].is_null()).all()
+    seconds = (decoded["seen"] - expected["seen"]).dt.total_seconds().abs()
+    assert seconds.max() < 3600 * 6  # float32 alpha over a 3-year range: a few hours at most
+
+    restored = TableEncoder.from_dict(json.loads(json.dumps(encoder.to_dict())))
+    assert restored.from_modes(x, np.random.default_rng(1)).equals(decoded)
+    with pytest.raises(ValueError, match="modes=True"):
+        TableEncoder.fit(mixed_table, schema).mode_spans()
+
+
+def test_tokens_round_trip_discrete_columns_exactly_and_numbers_within_their_bin(mixed_table):
+    encoder = TableEncoder.fit(mixed_table, infer_schema(mixed_table, identifiers=["patient_id"]))
+    layout = encoder.token_layout(bins=20, fine_bins=10)
+    assert layout[:3] == [("age", 20), ("age", 10), ("ct", 21)]  # ct: 20 bins + null
+    assert ("ward", 4) in layout and ("positive", 2) in layout
+    rng = np.random.default_rng(0)
+    tokens = encoder.to_tokens(mixed_table, rng, 20, 10)
+    assert tokens.shape == (3000, len(layout))
+    assert all(tokens[:, j].max() < size for j, (_, size) in enumerate(layout))
+    decoded = encoder.from_tokens(tokens, rng, 20, 10)
+    expected = mixed_table.select(encoder.output_columns)
+    assert decoded.schema == expected.schema
+    for name in ("ward", "positive", "drive_thru"):
+        assert decoded[name].equals(expected[name]), name
+    assert (decoded["ct"].is_null() == expected["ct"].is_null()).all()
+    # A continuous value comes back as a draw inside its (sub-)bin: re-encoding gives the same tokens.
+    ct = [j for j, (name, _) in enumerate(layout) if name == "ct"]
+    again = encoder.to_tokens(decoded, np.random.default_rng(5), 20, 10)
+    assert (again[:, ct] == tokens[:, ct]).mean() > 0.99
+    # ... and the marginal is the training one.
+    assert scipy_stats.ks_2samp(decoded["ct"].drop_nulls(), expected["ct"].drop_nulls()).statistic < 0.02

@@ -159,6 +159,10 @@ def test_champion_samples_through_the_mlflow_pyfunc(demo_run):
         model = mlflow.pyfunc.load_model(f"models:/{demo_run['spec'].registered_model_name}@{CHAMPION_ALIAS}")
         sample = model.predict(pd.DataFrame({"rows": [5, 3], "seed": [1, 2]}))
         again = model.predict(pd.DataFrame({"rows": [5], "seed": [1]}))
+        positive = model.predict(pd.DataFrame({"rows": [20], "seed": [3], "conditions": ['{"result": "positive"}']}))
+        rebalanced = model.predict(pd.DataFrame({"rows": [200], "rebalance": [{"result": {"positive": 0.5}}]}))
+    assert len(positive) == 20 and (positive["result"] == "positive").all()
+    assert (rebalanced["result"] == "positive").sum() == 100
     assert len(sample) == 8 and {"age", "result", "clinic_name"} <= set(sample.columns)
     assert "fake_last_name" not in sample.columns and "subject_id" not in sample.columns
     pd.testing.assert_frame_equal(sample.head(5), again)

@@ -31,6 +31,7 @@ def test_demo_spec_loads_with_resolved_source():
         ({"columns": {"id": {"role": "identifier", "anonymize": "keep"}}}, "columns.id", "cannot be kept"),
         ({"name": "Bad Name"}, "name", "lowercase"),
         ({"sampling": {"rows": 0}}, "sampling.rows", "greater than 0"),
+        ({"sampling": {"rebalance": {"a": {"x": 0.5}, "b": {"y": 0.5}}}}, "sampling.rebalance", "exactly one column"),
         ({"schedule": {"regenerate_cron": "daily"}}, "schedule.regenerate_cron", "5 fields"),
         ({"surprise": 1}, "surprise", "Extra inputs"),
     ],

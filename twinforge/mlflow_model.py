@@ -4,12 +4,20 @@ Logged as "models from code" (``mlflow_entry.py``), so no Python object is
 pickled: the artifact is this code reference plus the generator folder
 (``model.json`` + ``weights.pt``).
 
-``predict`` takes a sampling request, a DataFrame with one row per request and the
-columns ``rows`` (required) and ``seed`` (optional), and returns the
-concatenated synthetic rows.
+``predict`` takes a sampling request, a DataFrame with one row per request:
+
+* ``rows`` (required): how many rows;
+* ``seed`` (optional): sampling seed (default: the model's);
+* ``conditions`` (optional): fixed values, a dict or its JSON text, e.g. ``{"result": "positive"}``;
+* ``rebalance`` (optional): shares of one column's levels, e.g. ``{"result": {"positive": 0.3}}``;
+
+and returns the concatenated synthetic rows.
 """
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 import mlflow.pyfunc
 import pandas as pd
@@ -30,6 +38,27 @@ class SynthesizerModel(mlflow.pyfunc.PythonModel):
         for request in model_input.to_dict("records"):
             rows = int(request["rows"])
             seed = request.get("seed")
-            seed = None if seed is None or pd.isna(seed) else int(seed)
-            frames.append(self.generator.sample(rows, seed=seed).to_pandas())
+            seed = None if _missing(seed) else int(seed)
+            conditions = _mapping(request.get("conditions"), "conditions")
+            rebalance = _mapping(request.get("rebalance"), "rebalance")
+            sample = self.generator.sample(rows, seed=seed, conditions=conditions, rebalance=rebalance)
+            frames.append(sample.to_pandas())
         return pd.concat(frames, ignore_index=True)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, (dict, str)) and pd.isna(value))
+
+
+def _mapping(value: Any, field: str) -> dict | None:
+    """A dict from a dict or its JSON text; None when absent."""
+    if _missing(value) or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"sampling request field {field!r} is not valid JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"sampling request field {field!r} must be a mapping, got {type(value).__name__}")
+    return value

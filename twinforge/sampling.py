@@ -10,10 +10,20 @@ from twinforge.generators import load_generator
 from twinforge.tracking import download_generator, get_model_version, get_run_params, scratch_dir
 
 
-def sample_registered(tracking_uri: str, model_name: str, version: str, rows: int, seed: int) -> pl.DataFrame:
+def sample_registered(
+    tracking_uri: str,
+    model_name: str,
+    version: str,
+    rows: int,
+    seed: int,
+    *,
+    conditions: dict | None = None,
+    rebalance: dict | None = None,
+) -> pl.DataFrame:
+    """``rows`` rows from a registered version, with the spec's fixed values and rebalancing if any."""
     with scratch_dir() as tmp:
         generator = load_generator(download_generator(tracking_uri, model_name, version, tmp))
-        return generator.sample(rows, seed=seed)
+        return generator.sample(rows, seed=seed, conditions=conditions, rebalance=rebalance)
 
 
 def registered_training_rows(tracking_uri: str, model_name: str, version: str) -> int:

@@ -187,6 +187,15 @@ class GeneratorSpec(_Strict):
 class SamplingSpec(_Strict):
     rows: int | None = Field(None, gt=0)  # None: as many rows as the training split
     seed: int = 1
+    conditions: dict[str, Any] = Field(default_factory=dict)  # fixed values, e.g. {result: positive}
+    rebalance: dict[str, dict[Any, float]] | None = None  # e.g. {result: {positive: 0.3}}: exact shares
+
+    @field_validator("rebalance")
+    @classmethod
+    def _one_column(cls, v: dict | None) -> dict | None:
+        if v is not None and len(v) != 1:
+            raise ValueError("rebalance takes exactly one column: {column: {value: share}}")
+        return v
 
 
 class ValidationSpec(_Strict):

@@ -17,11 +17,12 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import polars as pl
 
 from twinforge.generators import Generator, create_generator, load_generator
+from twinforge.generators.base import ProgressCallback
 from twinforge.schema import ColumnKind, TableSchema, infer_schema
 
 FRAME_FILE = "synthesizer.json"
@@ -51,10 +52,17 @@ class Synthesizer:
         self._require_fitted()
         return dict(self._generator.encoder.skipped_columns)
 
-    def fit(self, data: Any, schema: TableSchema | None = None, identifiers: Iterable[str] = ()) -> "Synthesizer":
+    def fit(
+        self,
+        data: Any,
+        schema: TableSchema | None = None,
+        identifiers: Iterable[str] = (),
+        progress: ProgressCallback | None = None,
+    ) -> "Synthesizer":
         """Learn ``data`` (pandas or polars); the schema is inferred when not given.
 
         ``identifiers`` name columns never to learn (ids, keys); they are absent from samples.
+        ``progress`` is called after each training epoch of the neural models.
         """
         frame, df = _FrameType.of(data)
         if df.height == 0 or df.width == 0:
@@ -64,14 +72,29 @@ class Synthesizer:
             schema = infer_schema(df, identifiers=identifiers)
         elif identifiers:
             schema = _mark_identifiers(schema, identifiers)
-        self._generator.fit(df, schema)
+        self._generator.fit(df, schema, progress=progress)
         self._frame = frame
         return self
 
-    def sample(self, n: int, seed: int | None = None) -> Any:
-        """``n`` synthetic rows as the frame type given to ``fit``; ``seed=None`` uses the model's seed."""
+    def sample(
+        self,
+        n: int,
+        seed: int | None = None,
+        conditions: Mapping[str, Any] | None = None,
+        rebalance: Mapping[str, Mapping[Any, float]] | None = None,
+    ) -> Any:
+        """``n`` synthetic rows as the frame type given to ``fit``; ``seed=None`` uses the model's seed.
+
+        ``conditions={"result": "positive"}`` gives only rows with that value;
+        ``rebalance={"result": {"positive": 0.3}}`` makes exactly 30% of the rows positive
+        (see :meth:`twinforge.generators.Generator.sample`).
+        """
         self._require_fitted()
-        return self._frame.convert(self._generator.sample(n, seed=seed))
+        return self._frame.convert(self._generator.sample(n, seed=seed, conditions=conditions, rebalance=rebalance))
+
+    def convert(self, df: pl.DataFrame) -> Any:
+        """A polars frame from the generator as the frame type given to ``fit``."""
+        return self._frame.convert(df)
 
     def save(self, path: str | Path) -> Path:
         """Write the model to directory ``path`` (plain JSON + torch state_dict; see ``twinforge.generators.base``)."""

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 
 CHAMPION_ALIAS = "champion"
 TRAINING_BATCHES_TAG = "training_batches"  # JSON list of the batch ids a version was trained on
@@ -77,8 +77,13 @@ def log_generator(
     metrics: Mapping[str, float],
     tags: Mapping[str, str],
     run_name: str | None = None,
+    loss_history: Sequence[Mapping[str, float]] = (),
 ) -> ModelVersionRef:
-    """Log one training run with its generator folder and register a new model version."""
+    """Log one training run with its generator folder and register a new model version.
+
+    ``loss_history`` (one mapping per epoch, with an ``epoch`` key) becomes per-epoch
+    metrics (``loss``, ``validation_loss``, ...) with the epoch as step.
+    """
     from twinforge import mlflow_entry
     from twinforge.mlflow_model import GENERATOR_ARTIFACT
 
@@ -91,6 +96,7 @@ def log_generator(
             mlflow.set_tags(dict(tags))
             mlflow.log_params({k: _param_text(v) for k, v in params.items()})
             mlflow.log_metrics({k: float(v) for k, v in metrics.items()})
+            _log_loss_history(mlflow, run.info.run_id, loss_history)
             info = mlflow.pyfunc.log_model(
                 name="model",
                 python_model=mlflow_entry.__file__,
@@ -110,6 +116,24 @@ def log_generator(
             model_uri=f"models:/{model_name}/{version}",
             experiment_id=experiment_id,
         )
+
+
+def _log_loss_history(mlflow, run_id: str, loss_history: Sequence[Mapping[str, float]]) -> None:
+    """Per-epoch losses as metric histories (step = epoch), in batches: one round trip per 1000 points."""
+    import time
+
+    from mlflow.entities import Metric
+
+    now = int(time.time() * 1000)
+    points = [
+        Metric(key=k, value=float(v), timestamp=now, step=int(entry["epoch"]))
+        for entry in loss_history
+        for k, v in entry.items()
+        if k != "epoch"
+    ]
+    client = mlflow.MlflowClient()
+    for start in range(0, len(points), 1000):
+        client.log_batch(run_id, metrics=points[start : start + 1000])
 
 
 def _param_text(value: Any) -> str:

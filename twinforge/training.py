@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
-from twinforge.generators import Generator, create_generator
+from twinforge.generators import Generator, create_generator, generator_class
+from twinforge.generators.base import EpochReport, ProgressCallback
 from twinforge.schema import TableSchema
 from twinforge.spec import DatasetSpec
 
@@ -25,14 +29,47 @@ class TrainedGenerator:
         return {"model": self.generator.name, "seed": self.generator.seed, **self.generator.params}
 
 
-def train_generator(train: pl.DataFrame, spec: DatasetSpec, out_dir: Path) -> TrainedGenerator:
+    @property
+    def loss_history(self) -> list[dict[str, float]]:
+        """Per-epoch losses (empty for models without epochs, such as the copula)."""
+        return list(self.generator.loss_history)
+
+
+def generator_params(spec: DatasetSpec) -> dict[str, Any]:
+    """The spec's generator params; the transformer orders the spec's target first unless told otherwise,
+    so conditioning and rebalancing on the target are native."""
+    params = dict(spec.generator.params)
+    accepted = inspect.signature(generator_class(spec.generator.model).__init__).parameters
+    if "condition_columns" in accepted and "condition_columns" not in params and spec.target:
+        params["condition_columns"] = [spec.target]
+    return params
+
+
+def train_generator(
+    train: pl.DataFrame, spec: DatasetSpec, out_dir: Path, progress: ProgressCallback | None = None
+) -> TrainedGenerator:
     if train.height == 0:
         raise ValueError(f"dataset {spec.name!r}: the training table is empty")
     schema = spec.schema_for(train)
-    generator = create_generator(spec.generator.model, seed=spec.generator.seed, **spec.generator.params)
+    try:
+        generator = create_generator(spec.generator.model, seed=spec.generator.seed, **generator_params(spec))
+    except TypeError as error:  # an unknown parameter name
+        raise ValueError(f"dataset {spec.name!r}: field 'generator.params': {error}") from None
     start = time.perf_counter()
-    generator.fit(train, schema)
+    generator.fit(train, schema, progress=progress)
     fit_seconds = time.perf_counter() - start
     generator.save(out_dir)
     return TrainedGenerator(generator=generator, schema=schema, directory=out_dir, fit_seconds=fit_seconds)
 
+
+
+def epoch_logger(log: logging.Logger | Any, every: int | None = None) -> ProgressCallback:
+    """A progress callback writing one line per ``every`` epochs (default: about ten lines in all)."""
+
+    def report(epoch: EpochReport) -> None:
+        step = every or max(1, epoch.epochs // 10)
+        if epoch.epoch == 1 or epoch.epoch % step == 0 or epoch.epoch == epoch.epochs:
+            losses = ", ".join(f"{k} {v:.4f}" for k, v in epoch.losses.items())
+            log.info(f"epoch {epoch.epoch}/{epoch.epochs}: {losses}")
+
+    return report

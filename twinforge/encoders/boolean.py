@@ -47,6 +47,37 @@ def from_uniform(u: np.ndarray, stats: dict[str, Any], column: ColumnSchema) -> 
     return decoded.cast(dtype) if dtype is not None and dtype.is_numeric() else decoded
 
 
+# --- the index representation: 0 for false, 1 for true, -1 for null ---
+
+
+def n_levels(stats: dict[str, Any]) -> int:
+    return 2
+
+
+def level_shares(stats: dict[str, Any]) -> np.ndarray:
+    return np.array([1.0 - stats["true_share"], stats["true_share"]])
+
+
+def to_indices(series: pl.Series, stats: dict[str, Any]) -> np.ndarray:
+    return _as_boolean(series).cast(pl.Int64).fill_null(-1).to_numpy()
+
+
+def from_indices(indices: np.ndarray, stats: dict[str, Any], column: ColumnSchema, rng: np.random.Generator) -> pl.Series:
+    indices = np.asarray(indices)
+    u = np.where(indices < 0, np.nan, np.where(indices == 1, 1.0, 0.0))
+    # from_uniform splits at the false share: 0 and 1 land on false and true whatever the share
+    return from_uniform(np.where(np.isnan(u), np.nan, np.clip(u, 0.0, 1.0)), {**stats, "true_share": 0.5}, column)
+
+
+def index_of(value: Any, stats: dict[str, Any]) -> int | None:
+    """1 for true, 0 for false (also 1/0 and "true"/"false"), None for anything else."""
+    if isinstance(value, str):
+        value = {"true": True, "false": False, "1": True, "0": False}.get(value.strip().lower())
+    if isinstance(value, (bool, np.bool_)) or value in (0, 1):
+        return int(bool(value))
+    return None
+
+
 def _edges(stats: dict[str, Any]) -> np.ndarray:
     return interval_edges([1.0 - stats["true_share"], stats["true_share"]])
 

@@ -69,18 +69,50 @@ def analyze(
 def to_uniform(series: pl.Series, stats: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
     """Map values into (0, 1); nulls give NaN. Values not among the modelled levels go to the rare bucket."""
     u = np.full(series.len(), np.nan)
-    present = series.is_not_null().to_numpy()
-    if not present.any():
-        return u
-    rare_index = len(stats["categories"])
-    indices = (
-        series.filter(series.is_not_null())
-        .cast(pl.String)
-        .replace_strict(stats["categories"], list(range(rare_index)), default=rare_index, return_dtype=pl.Int64)
-        .to_numpy()
-    )
-    u[present] = indices_to_uniform(indices, _edges(stats), rng)
+    indices = to_indices(series, stats)
+    present = indices >= 0
+    u[present] = indices_to_uniform(indices[present], _edges(stats), rng)
     return u
+
+
+# --- the index representation (GAN, VAE one-hots; transformer tokens) ---
+
+
+def n_levels(stats: dict[str, Any]) -> int:
+    """Number of indices: the modelled levels, then the rare bucket."""
+    return len(stats["categories"]) + 1
+
+
+def level_shares(stats: dict[str, Any]) -> np.ndarray:
+    """Training frequency of each index (sums to 1; all zero for an all-null column)."""
+    edges = _edges(stats)
+    return np.diff(edges) if sum(stats["counts"]) + _rare_count(stats) > 0 else np.zeros(n_levels(stats))
+
+
+def to_indices(series: pl.Series, stats: dict[str, Any]) -> np.ndarray:
+    """Level index per value (the rare bucket for unmodelled values), -1 for nulls."""
+    rare_index = len(stats["categories"])
+    indices = series.cast(pl.String).replace_strict(
+        stats["categories"], list(range(rare_index)), default=rare_index, return_dtype=pl.Int64
+    )
+    return indices.fill_null(0).to_numpy().copy() * series.is_not_null().to_numpy() - series.is_null().to_numpy()
+
+
+def from_indices(indices: np.ndarray, stats: dict[str, Any], column: ColumnSchema, rng: np.random.Generator) -> pl.Series:
+    """Level indices back to values (-1 gives null; the rare bucket draws a stored rare level by count)."""
+    indices = np.asarray(indices, dtype=np.int64)
+    u = np.full(indices.shape, np.nan)
+    present = indices >= 0
+    u[present] = indices_to_uniform(indices[present], _edges(stats), rng)
+    return from_uniform(u, stats, column)
+
+
+def index_of(value: Any, stats: dict[str, Any]) -> int | None:
+    """Index of a modelled level, or None when the value is not one (rare, suppressed or unseen)."""
+    try:
+        return stats["categories"].index(str(value))
+    except ValueError:
+        return None
 
 
 def from_uniform(u: np.ndarray, stats: dict[str, Any], column: ColumnSchema) -> pl.Series:
@@ -107,10 +139,12 @@ def from_uniform(u: np.ndarray, stats: dict[str, Any], column: ColumnSchema) -> 
     return _restore_dtype(decoded, stats["dtype"])
 
 
+def _rare_count(stats: dict[str, Any]) -> int:
+    return sum(stats["rare"]["counts"]) + stats["rare"]["suppressed_count"]
+
+
 def _edges(stats: dict[str, Any]) -> np.ndarray:
-    rare = stats["rare"]
-    rare_count = sum(rare["counts"]) + rare["suppressed_count"]
-    counts = [*stats["counts"], rare_count]
+    counts = [*stats["counts"], _rare_count(stats)]
     if sum(counts) == 0:  # nothing but nulls seen: any draw is the (empty) rare bucket
         counts[-1] = 1
     return interval_edges(counts)

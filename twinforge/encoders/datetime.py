@@ -2,7 +2,8 @@
 
 A temporal value is its physical integer (e.g. milliseconds since the epoch in
 UTC for ``Datetime("ms", "Europe/Paris")``, days for ``Date``) and is encoded
-exactly like an integer column. Decoding restores the dtype with its time unit
+exactly like an integer column (including the mode-specific representation,
+through ``values_of`` / ``from_values``). Decoding restores the dtype with its time unit
 and time zone, and rounds to the coarsest step every training value sat on
 (whole days, hours, minutes, seconds, ...) so that, say, timestamps taken at
 midnight do not come back at random times of day. Values go through float64,
@@ -43,7 +44,17 @@ def to_uniform(series: pl.Series, stats: dict[str, Any], rng: np.random.Generato
 
 def from_uniform(u: np.ndarray, stats: dict[str, Any], column: ColumnSchema) -> pl.Series:
     """Map uniforms back to values of the original temporal dtype; NaN gives null."""
-    values = numeric.uniform_to_values(u, stats)
+    return from_values(numeric.uniform_to_values(u, stats), stats, column)
+
+
+def values_of(series: pl.Series) -> np.ndarray:
+    """Physical values as floats (NaN for nulls): what the numeric representations work on."""
+    return _physical_values(series)
+
+
+def from_values(values: np.ndarray, stats: dict[str, Any], column: ColumnSchema) -> pl.Series:
+    """Physical float values (from any representation) back to the temporal dtype, on the learned step."""
+    values = numeric.finish_values(np.asarray(values, dtype=np.float64), stats)
     step = stats["step"]
     if step > 1:
         values = np.clip(np.round(values / step) * step, stats["min"], stats["max"])

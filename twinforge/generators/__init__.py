@@ -1,7 +1,16 @@
 """Synthetic data generators and the registry that names them.
 
-``create_generator("copula", seed=0)`` builds one by name; a new model class
-becomes available with ``register_generator``.
+``create_generator("transformer", seed=0, epochs=100)`` builds one by name; a new
+model class becomes available with ``register_generator``. Registered here:
+
+* ``copula``: Gaussian copula baseline (:mod:`.copula`);
+* ``gan``: conditional tabular GAN, CTGAN-style (:mod:`.gan`);
+* ``vae``: tabular VAE, TVAE-style, conditioned (:mod:`.vae`);
+* ``transformer``: autoregressive transformer over per-column tokens (:mod:`.transformer`).
+
+Networks live in :mod:`.nets`, shared torch plumbing in :mod:`.torch_base`, the
+GAN/VAE conditional vector in :mod:`.conditioning`, data representations in
+:mod:`twinforge.encoders`.
 """
 
 from __future__ import annotations
@@ -47,11 +56,18 @@ def create_generator(name: str, **params: Any) -> Generator:
 
 # Registered here rather than in the model modules, so they need no import of this package.
 from twinforge.generators.copula import GaussianCopulaGenerator  # noqa: E402
+from twinforge.generators.gan import GanGenerator  # noqa: E402
+from twinforge.generators.transformer import TransformerGenerator  # noqa: E402
+from twinforge.generators.vae import VaeGenerator  # noqa: E402
 
-register_generator(GaussianCopulaGenerator)
+for _cls in (GaussianCopulaGenerator, GanGenerator, TransformerGenerator, VaeGenerator):
+    register_generator(_cls)
 
 __all__ = [
+    "GanGenerator",
     "GaussianCopulaGenerator",
+    "TransformerGenerator",
+    "VaeGenerator",
     "Generator",
     "available_generators",
     "create_generator",

@@ -6,11 +6,15 @@ is their correlation matrix. Sampling draws correlated normals ``z = L @ eps``
 (``L`` the Cholesky factor), maps them back with ``u = Phi(z)`` and decodes.
 Marginals are reproduced by construction; dependence is captured up to what a
 correlation matrix of normal scores can express.
+
+Conditions are native: the fixed columns' uniforms are drawn inside the fixed
+value's stretch, and the other columns come from the Gaussian conditioned on
+their normal scores.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 import polars as pl
@@ -56,6 +60,26 @@ class GaussianCopula(nn.Module):
         eps = torch.randn((n, self.dimension), generator=generator, dtype=torch.float64)
         return torch.special.ndtr(eps @ self.cholesky.T)
 
+    def sample_conditional_uniforms(
+        self, fixed: dict[int, torch.Tensor], n: int, generator: torch.Generator
+    ) -> torch.Tensor:
+        """Uniforms with the ``fixed`` slots given; the others drawn from the conditional Gaussian."""
+        given = sorted(fixed)
+        free = [i for i in range(self.dimension) if i not in fixed]
+        z_given = torch.special.ndtri(
+            torch.stack([fixed[i] for i in given], dim=1).clamp(UNIFORM_CLIP, 1.0 - UNIFORM_CLIP)
+        )
+        sigma = self.correlation
+        s_ff, s_fg, s_gg = sigma[free][:, free], sigma[free][:, given], sigma[given][:, given]
+        weights = torch.linalg.solve(s_gg, s_fg.T).T  # Sigma_fg Sigma_gg^-1
+        covariance = nearest_covariance(s_ff - weights @ s_fg.T)
+        eps = torch.randn((n, len(free)), generator=generator, dtype=torch.float64)
+        z = torch.empty((n, self.dimension), dtype=torch.float64)
+        z[:, given] = z_given
+        if free:
+            z[:, free] = z_given @ weights.T + eps @ torch.linalg.cholesky(covariance).T
+        return torch.special.ndtr(z)
+
 
 class GaussianCopulaGenerator(Generator):
     name = "copula"
@@ -75,11 +99,20 @@ class GaussianCopulaGenerator(Generator):
         # A small value flags nearly collinear columns (the floor then changed the matrix).
         return {"min_eigenvalue_before_floor": float(torch.linalg.eigvalsh(correlation).min())}
 
-    def _generate(self, n: int, seed: int, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    def _generate(
+        self, n: int, seed: int, chunk_rows: int, conditions: Mapping[str, Any] | None = None
+    ) -> Iterator[pl.DataFrame]:
         generator = torch.Generator().manual_seed(seed)
+        rng = np.random.default_rng(seed)
         for start in range(0, n, chunk_rows):
             rows = min(chunk_rows, n - start)
-            yield self.encoder.from_uniform(self.model.sample_uniforms(rows, generator).numpy())
+            fixed = self.encoder.condition_uniforms(conditions, rows, rng) if conditions else {}
+            if fixed:
+                fixed = {slot: torch.from_numpy(u) for slot, u in fixed.items()}
+                u = self.model.sample_conditional_uniforms(fixed, rows, generator)
+            else:
+                u = self.model.sample_uniforms(rows, generator)
+            yield self.encoder.from_uniform(u.numpy())
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         return self.model.state_dict()
@@ -120,3 +153,10 @@ def nearest_correlation(matrix: torch.Tensor, floor: float = EIGENVALUE_FLOOR) -
     scale = torch.sqrt(torch.diagonal(floored))
     correlation = floored / scale[:, None] / scale[None, :]
     return (correlation + correlation.T) / 2
+
+
+def nearest_covariance(matrix: torch.Tensor, floor: float = 1e-9) -> torch.Tensor:
+    """``matrix`` made symmetric positive definite (eigenvalues floored): Cholesky always succeeds."""
+    symmetric = (matrix + matrix.T) / 2
+    eigenvalues, eigenvectors = torch.linalg.eigh(symmetric)
+    return eigenvectors @ torch.diag(eigenvalues.clamp(min=floor)) @ eigenvectors.T

@@ -1,0 +1,41 @@
+"""Shared by the per-engine fit scripts: arguments, timing, peak memory, one JSON line out."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--train", required=True)
+    parser.add_argument("--rows", type=int, required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--target", default=None)
+    parser.add_argument("--workdir", default=None)
+    parser.add_argument("--params", default="{}", help="JSON model parameters (twinforge models only)")
+    return parser.parse_args()
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.seconds[name] = round(time.perf_counter() - started, 2)
+
+
+def report(timer: Timer, **extra) -> None:
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    print(json.dumps({**{f"{k}_seconds": v for k, v in timer.seconds.items()}, "peak_rss_mb": round(peak_mb), **extra}))
+    sys.stdout.flush()

@@ -1,0 +1,150 @@
+"""Score synthetic tables against the real train and holdout split (run in the SDV venv: sdmetrics).
+
+Per synthetic table:
+
+* ``quality``: SDMetrics' QualityReport score against the training table (the mean of its
+  Column Shapes and Column Pair Trends properties, both also reported);
+* ``utility``: train-on-synthetic / test-on-real: a gradient-boosting classifier trained on the
+  synthetic rows predicts the target of the holdout; ROC AUC (macro one-vs-rest when multi-class),
+  divided by the AUC of the same classifier trained on the real training rows (``utility_ratio``);
+* ``dcr_share``: for a synthetic sample as large as the holdout, the share of rows closer to a
+  same-size sample of the training rows than to the holdout (Gower-style L1 distance; ties count
+  half). 50% means the model is no closer to its training rows than to unseen ones;
+* ``exact_copies``: synthetic rows identical to a training row (all columns), in the whole sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+
+warnings.filterwarnings("ignore")
+
+
+def align(synthetic: pd.DataFrame, train: pd.DataFrame) -> pd.DataFrame:
+    synthetic = synthetic[list(train.columns)].copy()
+    for c in train.columns:
+        if pd.api.types.is_numeric_dtype(train[c]):
+            synthetic[c] = pd.to_numeric(synthetic[c], errors="coerce").astype("float64")
+        else:
+            synthetic[c] = synthetic[c].astype("object").where(synthetic[c].notna(), None)
+    return synthetic
+
+
+def quality(train: pd.DataFrame, synthetic: pd.DataFrame, metadata: dict) -> dict:
+    from sdmetrics.reports.single_table import QualityReport
+
+    report = QualityReport()
+    report.generate(train, synthetic, metadata, verbose=False)
+    properties = report.get_properties().set_index("Property")["Score"]
+    return {
+        "quality": round(float(report.get_score()), 4),
+        "column_shapes": round(float(properties["Column Shapes"]), 4),
+        "column_pair_trends": round(float(properties["Column Pair Trends"]), 4),
+    }
+
+
+def _features(frames: list[pd.DataFrame], target: str) -> list[pd.DataFrame]:
+    columns = [c for c in frames[0].columns if c != target]
+    out = [f[columns].copy() for f in frames]
+    for c in columns:
+        if not pd.api.types.is_numeric_dtype(frames[0][c]):
+            levels = sorted({str(v) for f in frames for v in f[c].dropna().unique()})
+            for f in out:
+                f[c] = pd.Categorical(f[c].astype("object").where(f[c].notna(), None), categories=levels)
+        else:
+            for f in out:
+                f[c] = pd.to_numeric(f[c], errors="coerce").astype("float64")
+    return out
+
+
+def auc(train: pd.DataFrame, test: pd.DataFrame, target: str, classes: list[str]) -> float:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.metrics import roc_auc_score
+
+    train = train[train[target].notna()]
+    y_train = train[target].astype(str)
+    if y_train.nunique() < 2:
+        return 0.5
+    x_train, x_test = _features([train, test], target)
+    model = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=0)
+    model.fit(x_train, y_train)
+    probabilities = model.predict_proba(x_test)
+    y_test = test[target].astype(str)
+    known = [list(model.classes_).index(c) if c in model.classes_ else None for c in classes]
+    full = np.column_stack([probabilities[:, k] if k is not None else np.zeros(len(test)) for k in known])
+    if len(classes) == 2:
+        return float(roc_auc_score(y_test == classes[1], full[:, 1]))
+    full = full / np.clip(full.sum(axis=1, keepdims=True), 1e-12, None)
+    return float(roc_auc_score(y_test, full, multi_class="ovr", average="macro", labels=classes))
+
+
+def _embedding(frames: list[pd.DataFrame], reference: pd.DataFrame) -> list[np.ndarray]:
+    """Rows as vectors whose L1 distance is a Gower distance: numbers / range, categories 0 or 1."""
+    blocks = [[] for _ in frames]
+    for c in reference.columns:
+        if pd.api.types.is_numeric_dtype(reference[c]):
+            low, high = reference[c].min(), reference[c].max()
+            span = (high - low) or 1.0
+            for i, f in enumerate(frames):
+                values = pd.to_numeric(f[c], errors="coerce").astype("float64")
+                blocks[i].append(((values.fillna(low) - low) / span).clip(-1, 2).to_numpy()[:, None])
+                blocks[i].append(values.isna().to_numpy(dtype=float)[:, None])
+        else:
+            levels = {v: k for k, v in enumerate(sorted({str(v) for v in reference[c].dropna().unique()}))}
+            width = len(levels) + 2  # + null + unseen
+            for i, f in enumerate(frames):
+                codes = np.array([width - 2 if pd.isna(v) else levels.get(str(v), width - 1) for v in f[c]])
+                one_hot = np.zeros((len(f), width))
+                one_hot[np.arange(len(f)), codes] = 0.5
+                blocks[i].append(one_hot)
+    return [np.hstack(b) for b in blocks]
+
+
+def privacy(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0) -> dict:
+    from sklearn.neighbors import NearestNeighbors
+
+    rng = np.random.default_rng(seed)
+    n = len(holdout)
+    train_sample = train.iloc[rng.choice(len(train), n, replace=False)]
+    synthetic_sample = synthetic.iloc[:n]
+    t, h, s = _embedding([train_sample, holdout, synthetic_sample], train)
+    to_train = NearestNeighbors(n_neighbors=1, metric="manhattan").fit(t).kneighbors(s)[0][:, 0]
+    to_holdout = NearestNeighbors(n_neighbors=1, metric="manhattan").fit(h).kneighbors(s)[0][:, 0]
+    share = float(np.mean(to_train < to_holdout) + 0.5 * np.mean(np.isclose(to_train, to_holdout)))
+    key = lambda f: pd.util.hash_pandas_object(f.astype(str), index=False)  # noqa: E731
+    copies = int(key(synthetic).isin(set(key(train))).sum())
+    return {"dcr_share": round(share, 4), "exact_copies": copies}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--train", required=True)
+    parser.add_argument("--holdout", required=True)
+    parser.add_argument("--target", required=True)
+    parser.add_argument("synthetic", nargs="+")
+    args = parser.parse_args()
+    from sdv.metadata import Metadata
+
+    train, holdout = pd.read_parquet(args.train), pd.read_parquet(args.holdout)
+    metadata = Metadata.detect_from_dataframes({"table": train}).to_dict()["tables"]["table"]
+    classes = sorted(train[args.target].dropna().astype(str).unique(), key=lambda c: -(train[args.target].astype(str) == c).sum())
+    classes = classes if len(classes) != 2 else [classes[0], classes[1]]  # positive = minority class
+    real_auc = auc(train, holdout, args.target, classes)
+    results = {}
+    for path in args.synthetic:
+        synthetic = align(pd.read_parquet(path), train)
+        row = {**quality(train, synthetic, metadata), **privacy(train, holdout, synthetic)}
+        synthetic_auc = auc(synthetic, holdout, args.target, classes)
+        row.update(real_auc=round(real_auc, 4), synthetic_auc=round(synthetic_auc, 4),
+                   utility_ratio=round(synthetic_auc / real_auc, 4))
+        results[path] = row
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

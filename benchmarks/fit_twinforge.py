@@ -1,0 +1,26 @@
+"""Fit one twinforge generator with its defaults and sample (run in twinforge's environment)."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+
+from _runner import Timer, arguments, report
+
+args = arguments()
+timer = Timer()
+with timer.phase("import"):
+    from twinforge.generators import create_generator
+    from twinforge.schema import infer_schema
+train = pl.read_parquet(args.train)
+params = {"condition_columns": [args.target]} if args.model == "transformer" and args.target else {}
+params.update(json.loads(args.params))
+generator = create_generator(args.model, seed=args.seed, **params)
+with timer.phase("fit"):
+    generator.fit(train, infer_schema(train))
+with timer.phase("sample"):
+    synthetic = generator.sample(args.rows, seed=args.seed + 1)
+synthetic.write_parquet(args.out)
+summary = {k: generator.fit_summary.get(k) for k in ("epochs_run", "best_epoch") if k in generator.fit_summary}
+report(timer, **summary)

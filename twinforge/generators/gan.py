@@ -1,0 +1,183 @@
+"""Conditional tabular GAN (CTGAN-style) on the mode-specific representation.
+
+* Continuous columns use mode-specific normalisation (``TableEncoder.to_modes``).
+* A conditional vector picks one discrete column's level per row; training-by-sampling
+  (:class:`ConditionSampler`) draws levels by log-frequency and pairs them with real
+  rows having that level, and a cross-entropy term makes the generator honour it.
+* The critic sees packs of ``pac`` rows (PacGAN) and is trained with the Wasserstein
+  loss plus a gradient penalty (WGAN-GP).
+
+A GAN's losses say little about sample quality, so there is no early stopping:
+it trains ``epochs`` epochs. Conditions on discrete columns are native (the
+conditional vector); others go through the base class's bounded rejection.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+import polars as pl
+import torch
+from torch.nn import functional as F
+
+from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
+from twinforge.generators.conditioning import ConditionSampler
+from twinforge.generators.nets import ResidualGenerator, PackedDiscriminator, activate
+from twinforge.generators.torch_base import TorchGenerator, seeded
+
+GUMBEL_TAU = 0.2
+
+
+class GanGenerator(TorchGenerator):
+    name = "gan"
+    uses_modes = True
+    default_epochs = 100
+    default_batch_size = 500
+    default_learning_rate = 2e-4
+
+    def __init__(
+        self,
+        seed: int = 0,
+        rare_min_count: int = DEFAULT_RARE_MIN_COUNT,
+        epochs: int | None = None,
+        batch_size: int | None = None,
+        learning_rate: float | None = None,
+        device: str = "auto",
+        validation_fraction: float = 0.0,
+        patience: int | None = None,
+        noise_dim: int = 128,
+        generator_hidden: list[int] | tuple[int, ...] = (256, 256),
+        discriminator_hidden: list[int] | tuple[int, ...] = (256, 256),
+        pac: int = 10,
+        discriminator_steps: int = 1,
+    ):
+        super().__init__(seed, rare_min_count, epochs, batch_size, learning_rate, device, validation_fraction, patience)
+        self.noise_dim = int(noise_dim)
+        self.generator_hidden = [int(h) for h in generator_hidden]
+        self.discriminator_hidden = [int(h) for h in discriminator_hidden]
+        self.pac = int(pac)
+        self.discriminator_steps = int(discriminator_steps)
+        if self.pac <= 0 or self.batch_size % self.pac:
+            raise ValueError(f"gan: batch_size ({self.batch_size}) must be a positive multiple of pac ({self.pac})")
+        self.generator_net: ResidualGenerator | None = None
+        self.discriminator_net: PackedDiscriminator | None = None
+        self.conditioner: ConditionSampler | None = None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {
+            **super().params,
+            "noise_dim": self.noise_dim,
+            "generator_hidden": self.generator_hidden,
+            "discriminator_hidden": self.discriminator_hidden,
+            "pac": self.pac,
+            "discriminator_steps": self.discriminator_steps,
+        }
+
+    def _build(self) -> None:
+        self._spans = self.encoder.mode_spans()
+        data_dim = self._spans[-1].stop
+        self.conditioner = ConditionSampler.from_encoder(self.encoder)
+        cond_dim = self.conditioner.width
+        self.generator_net = ResidualGenerator(self.noise_dim, cond_dim, self.generator_hidden, data_dim)
+        self.discriminator_net = PackedDiscriminator(data_dim + cond_dim, self.discriminator_hidden, self.pac)
+
+    def _fit(self, df: pl.DataFrame) -> dict[str, Any]:
+        rng = np.random.default_rng(self.seed)
+        data = self.encoder.to_modes(df, rng)
+        device = self.device
+        with seeded(self.seed, device):
+            self._build()
+            self.conditioner.attach_rows(data)
+            generator, critic = self.generator_net.to(device), self.discriminator_net.to(device)
+            betas = (0.5, 0.9)
+            optimizer_g = torch.optim.Adam(generator.parameters(), lr=self.learning_rate, betas=betas, weight_decay=1e-6)
+            optimizer_d = torch.optim.Adam(critic.parameters(), lr=self.learning_rate, betas=betas, weight_decay=1e-6)
+            x_all = torch.from_numpy(data).to(device)
+            batch = min(self.batch_size, max(self.pac, len(data) // self.pac * self.pac))
+            steps = max(1, len(data) // batch)
+            generator.train()
+            critic.train()
+            for epoch in range(1, self.epochs + 1):
+                sums = {"generator_loss": 0.0, "critic_loss": 0.0}
+                for _ in range(steps):
+                    for _ in range(self.discriminator_steps):
+                        cond, fake, _, _, real_rows = self._fake(batch, rng, device, generator, len(data))
+                        # real rows meet the same conditions as the fake ones (training-by-sampling)
+                        real = torch.cat([x_all[real_rows], cond], dim=1)
+                        fake_in = torch.cat([fake, cond], dim=1)
+                        penalty = critic.gradient_penalty(real, fake_in)
+                        critic_loss = -(critic(real).mean() - critic(fake_in).mean())
+                        optimizer_d.zero_grad()
+                        (critic_loss + penalty).backward()
+                        optimizer_d.step()
+                    cond, fake, raw, chosen, _ = self._fake(batch, rng, device, generator, len(data))
+                    generator_loss = -critic(torch.cat([fake, cond], dim=1)).mean() + self._cond_loss(raw, chosen)
+                    optimizer_g.zero_grad()
+                    generator_loss.backward()
+                    optimizer_g.step()
+                    sums["generator_loss"] += float(generator_loss.detach())
+                    sums["critic_loss"] += float(critic_loss.detach())
+                self._report_epoch(epoch, self.epochs, {k: v / steps for k, v in sums.items()})
+        generator.eval().cpu()
+        critic.eval().cpu()
+        return {"epochs_run": self.epochs, "device": str(device)}
+
+    def _fake(self, batch: int, rng: np.random.Generator, device: torch.device, generator, n_rows: int):
+        """Training conditions, the generator's rows for them, its raw outputs, and matching real rows."""
+        if self.conditioner.enabled:
+            chosen, real_rows = self.conditioner.for_training(batch, rng)
+            cond = torch.from_numpy(chosen.cond).to(device)
+        else:
+            chosen, real_rows = None, rng.integers(0, n_rows, batch)
+            cond = torch.zeros((batch, 0), device=device)
+        raw = generator(torch.randn((batch, self.noise_dim), device=device), cond)
+        fake = activate(raw, self._spans, gumbel_tau=GUMBEL_TAU)
+        return cond, fake, raw, chosen, torch.from_numpy(real_rows).to(device)
+
+    def _cond_loss(self, raw: torch.Tensor, chosen) -> torch.Tensor:
+        """Cross-entropy of the generator's logits for the chosen column against the chosen level."""
+        if chosen is None:
+            return torch.zeros((), device=raw.device)
+        loss = torch.zeros((), device=raw.device)
+        for s in np.unique(chosen.span):
+            span = self.conditioner.spans[s]
+            where = torch.from_numpy(np.flatnonzero(chosen.span == s)).to(raw.device)
+            target = torch.from_numpy(chosen.level[chosen.span == s]).to(raw.device)
+            loss = loss + F.cross_entropy(raw[where, span.start : span.stop], target, reduction="sum")
+        return loss / len(chosen.span)
+
+    @torch.no_grad()
+    def _generate(
+        self, n: int, seed: int, chunk_rows: int, conditions: Mapping[str, Any] | None = None
+    ) -> Iterator[pl.DataFrame]:
+        rng = np.random.default_rng(seed)
+        device = self.device
+        native = self.conditioner.native(self.encoder, conditions) if self.conditioner.enabled else None
+        generator = self.generator_net.to(device).eval()
+        with seeded(seed, device):
+            for start in range(0, n, chunk_rows):
+                rows = min(chunk_rows, n - start)
+                if self.conditioner.enabled:
+                    batch = self.conditioner.fixed(rows, *native) if native else self.conditioner.original(rows, rng)
+                    cond = torch.from_numpy(batch.cond).to(device)
+                else:
+                    cond = torch.zeros((rows, 0), device=device)
+                raw = generator(torch.randn((rows, self.noise_dim), device=device), cond)
+                fake = activate(raw, self._spans, gumbel_tau=GUMBEL_TAU)
+                yield self.encoder.from_modes(fake.cpu().numpy(), rng)
+        generator.cpu()
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        return {
+            **{f"generator.{k}": v for k, v in self.generator_net.state_dict().items()},
+            **{f"discriminator.{k}": v for k, v in self.discriminator_net.state_dict().items()},
+        }
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        self._build()
+        self.generator_net.load_state_dict({k[10:]: v for k, v in state.items() if k.startswith("generator.")})
+        self.discriminator_net.load_state_dict({k[14:]: v for k, v in state.items() if k.startswith("discriminator.")})
+        self.generator_net.eval()
+        self.discriminator_net.eval()

@@ -1,0 +1,231 @@
+"""The neural networks of the torch generators, apart from their training and sampling loops.
+
+Each network only maps tensors to tensors; what the tensors mean (the
+mode-specific layout, the token vocabularies) is the business of the encoder
+(``twinforge.encoders``) and the generator classes (``gan``, ``vae``,
+``transformer``), which build these modules from sizes kept in their JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from twinforge.encoders import Span
+
+
+# --- shared by the GAN and the VAE: turning raw outputs into the mode-specific layout ---
+
+
+def activate(raw: torch.Tensor, spans: Sequence[Span], gumbel_tau: float | None = None) -> torch.Tensor:
+    """tanh on scalar slots; softmax (or Gumbel-softmax with ``gumbel_tau``) on one-hot stretches."""
+    parts = []
+    for span in spans:
+        x = raw[:, span.start : span.stop]
+        if span.activation == "tanh":
+            parts.append(torch.tanh(x))
+        elif gumbel_tau is not None:
+            parts.append(F.gumbel_softmax(x, tau=gumbel_tau))
+        else:
+            parts.append(torch.softmax(x, dim=1))
+    return torch.cat(parts, dim=1)
+
+
+def one_hot_samples(raw: torch.Tensor, spans: Sequence[Span]) -> torch.Tensor:
+    """Draw each one-hot stretch from the softmax of its logits (scalars pass through tanh)."""
+    parts = []
+    for span in spans:
+        x = raw[:, span.start : span.stop]
+        if span.activation == "tanh":
+            parts.append(torch.tanh(x))
+        else:
+            choice = torch.multinomial(torch.softmax(x, dim=1), 1).squeeze(1)
+            parts.append(F.one_hot(choice, span.width).to(raw.dtype))
+    return torch.cat(parts, dim=1)
+
+
+# --- GAN (CTGAN's architecture) ---
+
+
+class _Residual(nn.Module):
+    def __init__(self, i: int, o: int):
+        super().__init__()
+        self.fc = nn.Linear(i, o)
+        self.bn = nn.BatchNorm1d(o)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([F.relu(self.bn(self.fc(x))), x], dim=1)
+
+
+class ResidualGenerator(nn.Module):
+    """Noise + conditional vector -> raw outputs in the mode-specific layout (residual MLP)."""
+
+    def __init__(self, noise_dim: int, cond_dim: int, hidden: Sequence[int], data_dim: int):
+        super().__init__()
+        layers, width = [], noise_dim + cond_dim
+        for h in hidden:
+            layers.append(_Residual(width, h))
+            width += h
+        self.body = nn.Sequential(*layers)
+        self.out = nn.Linear(width, data_dim)
+
+    def forward(self, noise: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        return self.out(self.body(torch.cat([noise, cond], dim=1)))
+
+
+class PackedDiscriminator(nn.Module):
+    """Critic over packs of ``pac`` rows at once (PacGAN), which discourages mode collapse."""
+
+    def __init__(self, input_dim: int, hidden: Sequence[int], pac: int):
+        super().__init__()
+        self.pac = pac
+        layers, width = [], input_dim * pac
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.LeakyReLU(0.2), nn.Dropout(0.5)]
+            width = h
+        layers.append(nn.Linear(width, 1))
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x.reshape(-1, x.shape[1] * self.pac))
+
+    def gradient_penalty(self, real: torch.Tensor, fake: torch.Tensor, weight: float = 10.0) -> torch.Tensor:
+        """WGAN-GP: the critic's gradient norm kept near 1 between real and fake packs."""
+        alpha = torch.rand(real.shape[0] // self.pac, 1, 1, device=real.device)
+        alpha = alpha.repeat(1, self.pac, real.shape[1]).reshape(-1, real.shape[1])
+        mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+        (gradients,) = torch.autograd.grad(self(mixed).sum(), mixed, create_graph=True)
+        norms = gradients.reshape(-1, self.pac * real.shape[1]).norm(2, dim=1)
+        return weight * ((norms - 1) ** 2).mean()
+
+
+# --- VAE (TVAE's architecture, conditioned) ---
+
+
+def _mlp(input_dim: int, hidden: Sequence[int]) -> tuple[nn.Sequential, int]:
+    layers, width = [], input_dim
+    for h in hidden:
+        layers += [nn.Linear(width, h), nn.ReLU()]
+        width = h
+    return nn.Sequential(*layers), width
+
+
+class VaeEncoder(nn.Module):
+    def __init__(self, data_dim: int, cond_dim: int, hidden: Sequence[int], latent_dim: int):
+        super().__init__()
+        self.body, width = _mlp(data_dim + cond_dim, hidden)
+        self.mean = nn.Linear(width, latent_dim)
+        self.log_var = nn.Linear(width, latent_dim)
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.body(torch.cat([x, cond], dim=1))
+        return self.mean(h), self.log_var(h)
+
+
+class VaeDecoder(nn.Module):
+    """Latent + conditional vector -> raw outputs; ``log_sigma`` is the learned noise of scalar slots."""
+
+    def __init__(self, latent_dim: int, cond_dim: int, hidden: Sequence[int], data_dim: int):
+        super().__init__()
+        self.body, width = _mlp(latent_dim + cond_dim, list(reversed(hidden)))
+        self.out = nn.Linear(width, data_dim)
+        self.log_sigma = nn.Parameter(torch.full((data_dim,), -2.3))  # sigma 0.1 to start
+
+    def forward(self, z: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        return self.out(self.body(torch.cat([z, cond], dim=1)))
+
+
+# --- autoregressive transformer over per-column tokens ---
+
+
+class _Block(nn.Module):
+    """A pre-norm transformer block whose attention can reuse cached keys and values (fast sampling)."""
+
+    def __init__(self, d_model: int, heads: int):
+        super().__init__()
+        self.heads = heads
+        self.norm1, self.norm2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.proj = nn.Linear(d_model, d_model)
+        self.ff = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
+
+    def forward(self, x: torch.Tensor, cache: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+        n, t, d = x.shape
+        q, k, v = (z.reshape(n, t, self.heads, d // self.heads).transpose(1, 2) for z in self.qkv(self.norm1(x)).split(d, -1))
+        if cache is not None:  # generation: one new position attends to all earlier ones
+            if "k" in cache:
+                k, v = torch.cat([cache["k"], k], dim=2), torch.cat([cache["v"], v], dim=2)
+            cache["k"], cache["v"] = k, v
+        attended = F.scaled_dot_product_attention(q, k, v, is_causal=cache is None and t > 1)
+        x = x + self.proj(attended.transpose(1, 2).reshape(n, t, d))
+        return x + self.ff(self.norm2(x))
+
+
+class TabularTransformer(nn.Module):
+    """A causal transformer with one position per token: position ``j`` predicts token ``j``.
+
+    The input at position 0 is a start token, at position ``j`` the token ``j - 1``.
+    Token embeddings share one table, each token's vocabulary at its own offset;
+    each token has its own output head.
+    """
+
+    def __init__(
+        self, vocab_sizes: Sequence[int], d_model: int, layers: int, heads: int, dropout: float, token_dropout: float = 0.0
+    ):
+        super().__init__()
+        self.vocab_sizes = list(vocab_sizes)
+        self.token_dropout = token_dropout
+        offsets = torch.tensor([0, *self.vocab_sizes[:-1]]).cumsum(0) + 1  # index 0: the start token
+        self.register_buffer("offsets", offsets, persistent=False)
+        self.mask_id = sum(self.vocab_sizes) + 1  # stands in for dropped tokens
+        self.tokens = nn.Embedding(sum(self.vocab_sizes) + 2, d_model)
+        self.positions = nn.Parameter(torch.zeros(len(self.vocab_sizes), d_model))
+        self.dropout = nn.Dropout(dropout)
+        self.blocks = nn.ModuleList(_Block(d_model, heads) for _ in range(layers))
+        self.norm = nn.LayerNorm(d_model)
+        self.heads = nn.ModuleList(nn.Linear(d_model, v) for v in self.vocab_sizes)
+        # GPT-style: token and position embeddings on the same small scale, so attention can find columns
+        nn.init.normal_(self.positions, std=0.02)
+        nn.init.normal_(self.tokens.weight, std=0.02)
+
+    @property
+    def columns(self) -> int:
+        return len(self.vocab_sizes)
+
+    def hidden(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Hidden states for positions ``0 .. k`` given the first ``k`` tokens ``(n, k)``."""
+        n, k = tokens.shape
+        start = torch.zeros((n, 1), dtype=torch.long, device=tokens.device)
+        ids = torch.cat([start, tokens + self.offsets[:k]], dim=1)
+        if self.training and self.token_dropout > 0:
+            # Token dropout: hide random earlier columns from each row's context. A row's exact
+            # combination of values then cannot serve as a key to memorise it, while the
+            # dependencies between columns still carry over (a regulariser, and a privacy one).
+            hidden = torch.rand(ids.shape, device=ids.device) < self.token_dropout
+            hidden[:, 0] = False
+            ids = torch.where(hidden, torch.full_like(ids, self.mask_id), ids)
+        x = self.dropout(self.tokens(ids)) + self.positions[: k + 1]
+        for block in self.blocks:
+            x = block(x)
+        return self.norm(x)
+
+    def loss(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Mean negative log-likelihood per token of full rows ``(n, columns)``."""
+        h = self.hidden(tokens[:, :-1])
+        losses = [F.cross_entropy(head(h[:, j]), tokens[:, j]) for j, head in enumerate(self.heads)]
+        return torch.stack(losses).mean()
+
+    def step_logits(self, previous: torch.Tensor | None, j: int, caches: list[dict], n: int) -> torch.Tensor:
+        """Logits of token ``j`` given token ``j - 1`` (``previous``; None for ``j == 0``) and the
+        earlier positions' cached keys and values (``caches``: one dict per block, updated)."""
+        if previous is None:
+            ids = torch.zeros((n, 1), dtype=torch.long, device=self.offsets.device)
+        else:
+            ids = (previous + self.offsets[j - 1])[:, None]
+        x = self.tokens(ids) + self.positions[j]
+        for block, cache in zip(self.blocks, caches):
+            x = block(x, cache)
+        return self.heads[j](self.norm(x)[:, 0])

@@ -1,0 +1,145 @@
+"""What the neural generators (gan, vae, transformer) share: device, seeding, epochs, early stopping.
+
+* Device: ``"auto"`` (the default) trains on CUDA when torch sees a GPU, else on the
+  CPU; ``"cpu"``, ``"cuda"`` or ``"cuda:1"`` force one. Saved weights are always
+  CPU tensors, so a model trained on a GPU loads anywhere.
+* Determinism: training and sampling run inside ``torch.random.fork_rng`` seeded
+  from the generator's seed (or the sampling seed), so global torch RNG state is
+  neither read nor disturbed; on the same device and build the same seed gives
+  the same model and the same rows.
+* Training length: ``epochs`` (a model default when None), ``batch_size``,
+  ``learning_rate``; models with a meaningful validation loss hold out
+  ``validation_fraction`` of the rows and stop after ``patience`` epochs without
+  improvement, keeping the best weights.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+from typing import Any, ClassVar, Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
+from twinforge.generators.base import Generator
+
+
+def resolve_device(device: str | None) -> torch.device:
+    """``"auto"``/None: CUDA when available, else CPU; otherwise the named device, checked."""
+    if device in (None, "", "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except RuntimeError as error:
+        raise ValueError(f"unknown device {device!r}: use 'auto', 'cpu' or 'cuda[:N]' ({error})") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} asked for, but torch sees no CUDA GPU here; use 'auto' or 'cpu'")
+    return resolved
+
+
+@contextlib.contextmanager
+def seeded(seed: int, device: torch.device) -> Iterator[None]:
+    """Run the block with torch's global RNGs seeded, restoring them afterwards."""
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+class EarlyStopping:
+    """Tracks the best validation loss, keeps a copy of the best weights, says when to stop."""
+
+    def __init__(self, patience: int, min_delta: float = 1e-4):
+        self.patience, self.min_delta = patience, min_delta
+        self.best = math.inf
+        self.best_epoch = 0
+        self.best_state: dict[str, torch.Tensor] | None = None
+        self._since_best = 0
+
+    def update(self, loss: float, epoch: int, *modules: nn.Module) -> bool:
+        """Record an epoch's validation loss; True when training should stop."""
+        if loss < self.best - self.min_delta * max(abs(self.best), 1.0) or self.best_state is None:
+            self.best, self.best_epoch, self._since_best = loss, epoch, 0
+            self.best_state = {str(i): copy.deepcopy(m.state_dict()) for i, m in enumerate(modules)}
+            return False
+        self._since_best += 1
+        return self._since_best >= self.patience
+
+    def restore(self, *modules: nn.Module) -> None:
+        if self.best_state is not None:
+            for i, m in enumerate(modules):
+                m.load_state_dict(self.best_state[str(i)])
+
+
+class TorchGenerator(Generator):
+    """Base of the neural generators; subclasses set ``default_epochs`` etc. and the loops."""
+
+    default_epochs: ClassVar[int] = 100
+    default_batch_size: ClassVar[int] = 500
+    default_learning_rate: ClassVar[float] = 1e-3
+    default_patience: ClassVar[int] = 10
+
+    def __init__(
+        self,
+        seed: int = 0,
+        rare_min_count: int = DEFAULT_RARE_MIN_COUNT,
+        epochs: int | None = None,
+        batch_size: int | None = None,
+        learning_rate: float | None = None,
+        device: str = "auto",
+        validation_fraction: float = 0.1,
+        patience: int | None = None,
+    ):
+        super().__init__(seed=seed, rare_min_count=rare_min_count)
+        self.epochs = int(epochs) if epochs is not None else self.default_epochs
+        self.batch_size = int(batch_size) if batch_size is not None else self.default_batch_size
+        self.learning_rate = float(learning_rate) if learning_rate is not None else self.default_learning_rate
+        self.validation_fraction = float(validation_fraction)
+        self.patience = int(patience) if patience is not None else self.default_patience
+        self.device_name = str(device)
+        for name, value in (("epochs", self.epochs), ("batch_size", self.batch_size), ("patience", self.patience)):
+            if value <= 0:
+                raise ValueError(f"{type(self).__name__}: {name} must be positive, got {value}")
+        if self.learning_rate <= 0:
+            raise ValueError(f"{type(self).__name__}: learning_rate must be positive, got {self.learning_rate}")
+        if not 0.0 <= self.validation_fraction < 0.5:
+            raise ValueError(
+                f"{type(self).__name__}: validation_fraction must be in [0, 0.5), got {self.validation_fraction}"
+            )
+        resolve_device(self.device_name)  # fail early on a bad device name
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {
+            **super().params,
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "learning_rate": self.learning_rate,
+            "device": self.device_name,
+            "validation_fraction": self.validation_fraction,
+            "patience": self.patience,
+        }
+
+    @property
+    def device(self) -> torch.device:
+        return resolve_device(self.device_name)
+
+    def _split_rows(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Training and validation row indices (no validation rows for tiny tables or fraction 0)."""
+        order = rng.permutation(n)
+        n_validation = int(round(n * self.validation_fraction))
+        if n_validation < 20 or n - n_validation < 20:
+            return order, order[:0]
+        return order[n_validation:], order[:n_validation]
+
+    def _batches(self, rows: int, generator: torch.Generator) -> list[torch.Tensor]:
+        """Shuffled index batches of one epoch; a last batch smaller than half a batch is dropped."""
+        order = torch.randperm(rows, generator=generator)
+        batches = list(torch.split(order, self.batch_size))
+        if len(batches) > 1 and len(batches[-1]) < self.batch_size // 2:
+            batches.pop()
+        return batches

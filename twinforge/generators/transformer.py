@@ -1,0 +1,223 @@
+"""Autoregressive transformer ("GPT for tables"): the flagship generator.
+
+Each row is a sequence of tokens, one position per column
+(``TableEncoder.to_tokens``): numbers and datetimes discretised into ``bins``
+quantile bins, categories and booleans as their level, null as a token of its
+own; with ``fine_bins`` a number gets a second token, its sub-bin inside the
+coarse bin (digit-like: two small classification problems instead of one
+large one, which generalises far better on small tables). A causal transformer (:class:`TabularTransformer`) learns
+``p(column_j | columns before j)``; sampling draws column after column, and a
+bin becomes a value drawn from the training distribution inside that bin, so
+every marginal is kept to within a bin and nothing is copied verbatim.
+
+Column order: ``condition_columns`` first (the columns users will condition or
+rebalance on, e.g. the target), then the others in table order. Conditions on
+a leading stretch of that order are native: their tokens are fixed and the
+rest is drawn from the model's conditional distribution; conditions on later
+columns go through the base class's bounded rejection.
+
+Training minimises the mean per-column negative log-likelihood and stops early
+on the held-out validation loss, keeping the best weights; that is also what
+keeps the model from memorising rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping, Sequence
+
+import numpy as np
+import polars as pl
+import torch
+
+from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
+from twinforge.generators.nets import TabularTransformer
+from twinforge.generators.torch_base import EarlyStopping, TorchGenerator, seeded
+
+# Rows pushed through the network at once when sampling: bounds activation memory.
+GENERATION_BATCH_ROWS = 8192
+WARMUP_STEPS = 100
+
+
+class TransformerGenerator(TorchGenerator):
+    name = "transformer"
+    default_epochs = 200
+    default_batch_size = 256
+    default_learning_rate = 1e-3
+    default_patience = 15
+
+    def __init__(
+        self,
+        seed: int = 0,
+        rare_min_count: int = DEFAULT_RARE_MIN_COUNT,
+        epochs: int | None = None,
+        batch_size: int | None = None,
+        learning_rate: float | None = None,
+        device: str = "auto",
+        validation_fraction: float = 0.1,
+        patience: int | None = None,
+        bins: int = 20,
+        fine_bins: int = 10,
+        d_model: int = 64,
+        layers: int = 2,
+        heads: int = 4,
+        dropout: float = 0.1,
+        token_dropout: float = 0.5,
+        weight_decay: float = 0.01,
+        lr_patience: int = 3,
+        condition_columns: Sequence[str] = (),
+    ):
+        super().__init__(seed, rare_min_count, epochs, batch_size, learning_rate, device, validation_fraction, patience)
+        self.bins, self.fine_bins = int(bins), int(fine_bins)
+        self.d_model, self.layers, self.heads = int(d_model), int(layers), int(heads)
+        self.dropout, self.token_dropout, self.weight_decay = float(dropout), float(token_dropout), float(weight_decay)
+        self.lr_patience = int(lr_patience)
+        self.condition_columns = [str(c) for c in ([condition_columns] if isinstance(condition_columns, str) else condition_columns)]
+        if self.bins < 2:
+            raise ValueError(f"transformer: bins must be at least 2, got {self.bins}")
+        if self.d_model % self.heads:
+            raise ValueError(f"transformer: d_model ({self.d_model}) must be a multiple of heads ({self.heads})")
+        self.net: TabularTransformer | None = None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {
+            **super().params,
+            "bins": self.bins,
+            "fine_bins": self.fine_bins,
+            "d_model": self.d_model,
+            "layers": self.layers,
+            "heads": self.heads,
+            "dropout": self.dropout,
+            "token_dropout": self.token_dropout,
+            "weight_decay": self.weight_decay,
+            "lr_patience": self.lr_patience,
+            "condition_columns": self.condition_columns,
+        }
+
+    @property
+    def column_order(self) -> list[str]:
+        """Generation order: condition columns first, then the rest in table order."""
+        names = self.encoder.output_columns
+        unknown = [c for c in self.condition_columns if c not in names]
+        if unknown:
+            raise ValueError(f"transformer: condition_columns {unknown} are not modelled columns ({', '.join(names)})")
+        return [*self.condition_columns, *[c for c in names if c not in self.condition_columns]]
+
+    def _layout(self) -> list[tuple[str, int]]:
+        return self.encoder.token_layout(self.bins, self.fine_bins)
+
+    def _positions(self) -> np.ndarray:
+        """Token columns (of ``TableEncoder.to_tokens``) in generation order."""
+        layout = [name for name, _ in self._layout()]
+        return np.array([j for name in self.column_order for j, owner in enumerate(layout) if owner == name])
+
+    def _build(self) -> None:
+        sizes = [size for _, size in self._layout()]
+        vocab = [max(sizes[i], 1) for i in self._positions()]
+        self.net = TabularTransformer(vocab, self.d_model, self.layers, self.heads, self.dropout, self.token_dropout)
+
+    def _fit(self, df: pl.DataFrame) -> dict[str, Any]:
+        rng = np.random.default_rng(self.seed)
+        tokens = self.encoder.to_tokens(df, rng, self.bins, self.fine_bins)[:, self._positions()]
+        device = self.device
+        train_rows, validation_rows = self._split_rows(len(tokens), rng)
+        with seeded(self.seed, device):
+            self._build()
+            net = self.net.to(device)
+            optimizer = torch.optim.AdamW(net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+            all_tokens = torch.from_numpy(tokens).to(device)
+            train, validation = all_tokens[train_rows], all_tokens[validation_rows]
+            shuffle = torch.Generator().manual_seed(self.seed)
+            stopper = EarlyStopping(self.patience)
+            steps_per_epoch = len(self._batches(len(train), torch.Generator().manual_seed(0)))
+            # a short linear warm-up (at most two epochs), then a constant rate: early stopping decides the end
+            warmup = max(1, min(WARMUP_STEPS, 2 * steps_per_epoch))
+            scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup))
+            # halve the rate when the validation loss stalls: finer steps before early stopping ends it
+            plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=self.lr_patience)
+            for epoch in range(1, self.epochs + 1):
+                net.train()
+                total = 0.0
+                batches = self._batches(len(train), shuffle)
+                for batch in batches:
+                    loss = net.loss(train[batch.to(device)])
+                    optimizer.zero_grad()
+                    loss.backward()
+                    torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+                    optimizer.step()
+                    if scheduler.last_epoch < warmup:  # afterwards the plateau rule owns the rate
+                        scheduler.step()
+                    total += float(loss.detach()) * len(batch)
+                losses = {"loss": total / sum(len(b) for b in batches)}
+                if len(validation):
+                    losses["validation_loss"] = self._validation_loss(validation)
+                self._report_epoch(epoch, self.epochs, losses)
+                if len(validation) and self.lr_patience > 0 and epoch * steps_per_epoch >= warmup:
+                    plateau.step(losses["validation_loss"])
+                if len(validation) and stopper.update(losses["validation_loss"], epoch, net):
+                    break
+            stopper.restore(net)
+        net.eval().cpu()
+        return {"epochs_run": epoch, "best_epoch": stopper.best_epoch or epoch, "device": str(device)}
+
+    @torch.no_grad()
+    def _validation_loss(self, validation: torch.Tensor) -> float:
+        self.net.eval()
+        total = 0.0
+        for batch in torch.split(validation, 4096):
+            total += float(self.net.loss(batch)) * len(batch)
+        return total / len(validation)
+
+    def _native_prefix(self, conditions: Mapping[str, Any] | None) -> list[str]:
+        """The leading columns of the order that conditions fix: their tokens can be forced."""
+        prefix = []
+        for name in self.column_order:
+            if not conditions or name not in conditions:
+                break
+            prefix.append(name)
+        return prefix
+
+    @torch.no_grad()
+    def _generate(
+        self, n: int, seed: int, chunk_rows: int, conditions: Mapping[str, Any] | None = None
+    ) -> Iterator[pl.DataFrame]:
+        rng = np.random.default_rng(seed)
+        device = self.device
+        net = self.net.to(device).eval()
+        prefix = self._native_prefix(conditions)
+        inverse = np.argsort(self._positions())
+        with seeded(seed, device):
+            for start in range(0, n, chunk_rows):
+                rows = min(chunk_rows, n - start)
+                forced = [
+                    self.encoder.column_tokens(
+                        name, self.encoder.condition_series(name, conditions[name], rows), rng, self.bins, self.fine_bins
+                    )
+                    for name in prefix
+                ]
+                forced = np.concatenate(forced, axis=1) if forced else np.empty((rows, 0), dtype=np.int64)
+                parts = []
+                for first in range(0, rows, GENERATION_BATCH_ROWS):
+                    size = min(GENERATION_BATCH_ROWS, rows - first)
+                    tokens = torch.empty((size, len(inverse)), dtype=torch.long, device=device)
+                    caches: list[dict] = [{} for _ in net.blocks]
+                    for j in range(len(inverse)):
+                        logits = net.step_logits(tokens[:, j - 1] if j else None, j, caches, size)
+                        if j < forced.shape[1]:
+                            tokens[:, j] = torch.from_numpy(forced[first : first + size, j]).to(device)
+                        else:
+                            tokens[:, j] = torch.multinomial(torch.softmax(logits, dim=1), 1).squeeze(1)
+                    parts.append(tokens.cpu().numpy())
+                decoded = self.encoder.from_tokens(np.concatenate(parts)[:, inverse], rng, self.bins, self.fine_bins)
+                # a fixed number lands in a bin; give back the exact value asked for
+                exact = [self.encoder.condition_series(name, conditions[name], rows) for name in prefix]
+                yield decoded.with_columns(exact) if exact else decoded
+        net.cpu()
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        return self.net.state_dict()
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        self._build()
+        self.net.load_state_dict(state)
+        self.net.eval()

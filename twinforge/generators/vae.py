@@ -1,0 +1,174 @@
+"""Tabular VAE (TVAE-style) on the mode-specific representation, conditioned like the GAN.
+
+The encoder maps a row (and its conditional vector) to a Gaussian latent, the
+decoder maps a latent (and the vector) back to the mode-specific layout: scalar
+slots with a learned noise level, one-hot stretches as logits. The loss is
+TVAE's: reconstruction (Gaussian for scalars, cross-entropy for one-hots) times
+``loss_factor`` plus the KL term. Training stops early on the validation loss.
+
+The conditional vector names one discrete column's level, the row's own in
+training; at sampling it is drawn with training frequencies, or fixed by a
+condition on a discrete column (native conditioning).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+import polars as pl
+import torch
+from torch.nn import functional as F
+
+from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
+from twinforge.generators.conditioning import ConditionSampler
+from twinforge.generators.nets import VaeDecoder, VaeEncoder, one_hot_samples
+from twinforge.generators.torch_base import EarlyStopping, TorchGenerator, seeded
+
+SIGMA_RANGE = (0.01, 1.0)
+
+
+class VaeGenerator(TorchGenerator):
+    name = "vae"
+    uses_modes = True
+    default_epochs = 150
+    default_batch_size = 500
+    default_learning_rate = 1e-3
+    default_patience = 15
+
+    def __init__(
+        self,
+        seed: int = 0,
+        rare_min_count: int = DEFAULT_RARE_MIN_COUNT,
+        epochs: int | None = None,
+        batch_size: int | None = None,
+        learning_rate: float | None = None,
+        device: str = "auto",
+        validation_fraction: float = 0.1,
+        patience: int | None = None,
+        latent_dim: int = 128,
+        hidden: list[int] | tuple[int, ...] = (128, 128),
+        loss_factor: float = 2.0,
+    ):
+        super().__init__(seed, rare_min_count, epochs, batch_size, learning_rate, device, validation_fraction, patience)
+        self.latent_dim = int(latent_dim)
+        self.hidden = [int(h) for h in hidden]
+        self.loss_factor = float(loss_factor)
+        self.encoder_net: VaeEncoder | None = None
+        self.decoder_net: VaeDecoder | None = None
+        self.conditioner: ConditionSampler | None = None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {**super().params, "latent_dim": self.latent_dim, "hidden": self.hidden, "loss_factor": self.loss_factor}
+
+    def _build(self) -> None:
+        spans = self.encoder.mode_spans()
+        data_dim = spans[-1].stop
+        self.conditioner = ConditionSampler.from_encoder(self.encoder)
+        self.encoder_net = VaeEncoder(data_dim, self.conditioner.width, self.hidden, self.latent_dim)
+        self.decoder_net = VaeDecoder(self.latent_dim, self.conditioner.width, self.hidden, data_dim)
+
+    def _fit(self, df: pl.DataFrame) -> dict[str, Any]:
+        rng = np.random.default_rng(self.seed)
+        data = self.encoder.to_modes(df, rng)
+        device = self.device
+        train_rows, validation_rows = self._split_rows(len(data), rng)
+        with seeded(self.seed, device):
+            self._build()
+            self.encoder_net.to(device)
+            self.decoder_net.to(device)
+            parameters = [*self.encoder_net.parameters(), *self.decoder_net.parameters()]
+            optimizer = torch.optim.Adam(parameters, lr=self.learning_rate, weight_decay=1e-5)
+            x_all = torch.from_numpy(data).to(device)
+            validation_cond = self._cond_tensor(self.conditioner.of_rows(data[validation_rows], rng).cond, device)
+            shuffle = torch.Generator().manual_seed(self.seed)
+            stopper = EarlyStopping(self.patience)
+            for epoch in range(1, self.epochs + 1):
+                self.encoder_net.train()
+                self.decoder_net.train()
+                total, count = 0.0, 0
+                for batch in self._batches(len(train_rows), shuffle):
+                    rows = train_rows[batch.numpy()]
+                    cond = self._cond_tensor(self.conditioner.of_rows(data[rows], rng).cond, device)
+                    loss = self._loss(x_all[rows], cond)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                    self.decoder_net.log_sigma.data.clamp_(*np.log(SIGMA_RANGE))
+                    total, count = total + float(loss.detach()) * len(rows), count + len(rows)
+                losses = {"loss": total / count}
+                if len(validation_rows):
+                    losses["validation_loss"] = self._validation_loss(x_all[validation_rows], validation_cond)
+                self._report_epoch(epoch, self.epochs, losses)
+                if len(validation_rows) and stopper.update(losses["validation_loss"], epoch, self.encoder_net, self.decoder_net):
+                    break
+            stopper.restore(self.encoder_net, self.decoder_net)
+        self.encoder_net.eval().cpu()
+        self.decoder_net.eval().cpu()
+        return {"epochs_run": epoch, "best_epoch": stopper.best_epoch or epoch, "device": str(device)}
+
+    def _loss(self, x: torch.Tensor, cond: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
+        mean, log_var = self.encoder_net(x, cond)
+        std = torch.exp(0.5 * log_var)
+        z = mean + (torch.randn_like(std) if noise is None else noise) * std
+        raw = self.decoder_net(z, cond)
+        sigma = torch.exp(self.decoder_net.log_sigma)
+        reconstruction = torch.zeros((), device=x.device)
+        for span in self.encoder.mode_spans():
+            target, out = x[:, span.start : span.stop], raw[:, span.start : span.stop]
+            if span.activation == "tanh":
+                s = sigma[span.start]
+                reconstruction = reconstruction + ((target - torch.tanh(out)) ** 2 / (2 * s**2)).sum() + torch.log(s) * len(x)
+            else:
+                reconstruction = reconstruction + F.cross_entropy(out, target.argmax(dim=1), reduction="sum")
+        kl = -0.5 * torch.sum(1 + log_var - mean**2 - log_var.exp())
+        return (self.loss_factor * reconstruction + kl) / len(x)
+
+    @torch.no_grad()
+    def _validation_loss(self, x: torch.Tensor, cond: torch.Tensor) -> float:
+        self.encoder_net.eval()
+        self.decoder_net.eval()
+        noise = torch.randn(
+            (len(x), self.latent_dim), generator=torch.Generator().manual_seed(self.seed)
+        ).to(x.device)  # the same noise every epoch: comparable losses
+        return float(self._loss(x, cond, noise))
+
+    @staticmethod
+    def _cond_tensor(cond: np.ndarray, device: torch.device) -> torch.Tensor:
+        return torch.from_numpy(cond).to(device)
+
+    @torch.no_grad()
+    def _generate(
+        self, n: int, seed: int, chunk_rows: int, conditions: Mapping[str, Any] | None = None
+    ) -> Iterator[pl.DataFrame]:
+        rng = np.random.default_rng(seed)
+        device = self.device
+        native = self.conditioner.native(self.encoder, conditions) if self.conditioner.enabled else None
+        spans = self.encoder.mode_spans()
+        decoder = self.decoder_net.to(device).eval()
+        with seeded(seed, device):
+            for start in range(0, n, chunk_rows):
+                rows = min(chunk_rows, n - start)
+                batch = self.conditioner.fixed(rows, *native) if native else self.conditioner.original(rows, rng)
+                z = torch.randn((rows, self.latent_dim), device=device)
+                raw = decoder(z, self._cond_tensor(batch.cond, device))
+                x = one_hot_samples(raw, spans)
+                sigma = torch.exp(decoder.log_sigma)
+                scalar = [s.start for s in spans if s.activation == "tanh"]
+                x[:, scalar] = (x[:, scalar] + torch.randn((rows, len(scalar)), device=device) * sigma[scalar]).clamp(-1, 1)
+                yield self.encoder.from_modes(x.cpu().numpy(), rng)
+        decoder.cpu()
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        return {
+            **{f"encoder.{k}": v for k, v in self.encoder_net.state_dict().items()},
+            **{f"decoder.{k}": v for k, v in self.decoder_net.state_dict().items()},
+        }
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        self._build()
+        self.encoder_net.load_state_dict({k[8:]: v for k, v in state.items() if k.startswith("encoder.")})
+        self.decoder_net.load_state_dict({k[8:]: v for k, v in state.items() if k.startswith("decoder.")})
+        self.encoder_net.eval()
+        self.decoder_net.eval()
