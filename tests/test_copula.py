@@ -136,8 +136,10 @@ def test_load_errors_name_the_path(fitted, tmp_path):
 def test_registry():
     assert "copula" in available_generators()
     assert isinstance(create_generator("copula", seed=3), GaussianCopulaGenerator)
-    with pytest.raises(ValueError, match="'wavelet'.*available: copula, gan, transformer, vae"):
+    with pytest.raises(ValueError, match="'wavelet'.*available: ") as error:
         create_generator("wavelet")
+    # other test modules may register test generators; the built-in models must all be offered
+    assert {"copula", "gan", "transformer", "vae"} <= set(str(error.value).split("available: ")[1].split(", "))
     with pytest.raises(ValueError, match="already taken"):
         register_generator(type("Impostor", (GaussianCopulaGenerator,), {"name": "copula"}))
 
