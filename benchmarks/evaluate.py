@@ -48,21 +48,23 @@ def quality(train: pd.DataFrame, synthetic: pd.DataFrame, metadata: dict) -> dic
     }
 
 
-def _features(frames: list[pd.DataFrame], target: str) -> list[pd.DataFrame]:
-    columns = [c for c in frames[0].columns if c != target]
+def _features(frames: list[pd.DataFrame], target: str, reference: pd.DataFrame) -> list[pd.DataFrame]:
+    """Model features; categories are the real training table's (anything else counts as missing)."""
+    columns = [c for c in reference.columns if c != target]
     out = [f[columns].copy() for f in frames]
     for c in columns:
-        if not pd.api.types.is_numeric_dtype(frames[0][c]):
-            levels = sorted({str(v) for f in frames for v in f[c].dropna().unique()})
+        if not pd.api.types.is_numeric_dtype(reference[c]):
+            levels = sorted({str(v) for v in reference[c].dropna().unique()})
             for f in out:
-                f[c] = pd.Categorical(f[c].astype("object").where(f[c].notna(), None), categories=levels)
+                f[c] = pd.Categorical(f[c].astype("object").where(f[c].notna(), None).map(
+                    lambda v: None if v is None else str(v)), categories=levels)
         else:
             for f in out:
                 f[c] = pd.to_numeric(f[c], errors="coerce").astype("float64")
     return out
 
 
-def auc(train: pd.DataFrame, test: pd.DataFrame, target: str, classes: list[str]) -> float:
+def auc(train: pd.DataFrame, test: pd.DataFrame, target: str, classes: list[str], reference: pd.DataFrame) -> float:
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import roc_auc_score
 
@@ -70,7 +72,7 @@ def auc(train: pd.DataFrame, test: pd.DataFrame, target: str, classes: list[str]
     y_train = train[target].astype(str)
     if y_train.nunique() < 2:
         return 0.5
-    x_train, x_test = _features([train, test], target)
+    x_train, x_test = _features([train, test], target, reference)
     model = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=0)
     model.fit(x_train, y_train)
     probabilities = model.predict_proba(x_test)
@@ -128,20 +130,23 @@ def main() -> None:
     parser.add_argument("--target", required=True)
     parser.add_argument("synthetic", nargs="+")
     args = parser.parse_args()
-    from sdv.metadata import Metadata
+    from _sdv_metadata import table_metadata
 
     train, holdout = pd.read_parquet(args.train), pd.read_parquet(args.holdout)
-    metadata = Metadata.detect_from_dataframes({"table": train}).to_dict()["tables"]["table"]
+    metadata = table_metadata(train).to_dict()["tables"]["table"]
     classes = sorted(train[args.target].dropna().astype(str).unique(), key=lambda c: -(train[args.target].astype(str) == c).sum())
     classes = classes if len(classes) != 2 else [classes[0], classes[1]]  # positive = minority class
-    real_auc = auc(train, holdout, args.target, classes)
+    real_auc = auc(train, holdout, args.target, classes, reference=train)
     results = {}
     for path in args.synthetic:
-        synthetic = align(pd.read_parquet(path), train)
-        row = {**quality(train, synthetic, metadata), **privacy(train, holdout, synthetic)}
-        synthetic_auc = auc(synthetic, holdout, args.target, classes)
-        row.update(real_auc=round(real_auc, 4), synthetic_auc=round(synthetic_auc, 4),
-                   utility_ratio=round(synthetic_auc / real_auc, 4))
+        try:
+            synthetic = align(pd.read_parquet(path), train)
+            row = {**quality(train, synthetic, metadata), **privacy(train, holdout, synthetic)}
+            synthetic_auc = auc(synthetic, holdout, args.target, classes, reference=train)
+            row.update(real_auc=round(real_auc, 4), synthetic_auc=round(synthetic_auc, 4),
+                       utility_ratio=round(synthetic_auc / real_auc, 4))
+        except Exception as error:  # one engine's odd output must not lose the others' scores
+            row = {"error": f"evaluation failed: {type(error).__name__}: {str(error)[:200]}"}
         results[path] = row
     print(json.dumps(results))
 

@@ -12,10 +12,10 @@ warnings.filterwarnings("ignore")
 args = arguments()
 timer = Timer()
 with timer.phase("import"):
-    from sdv.metadata import Metadata
+    from _sdv_metadata import table_metadata
     from sdv.single_table import CTGANSynthesizer, GaussianCopulaSynthesizer, TVAESynthesizer
 train = pd.read_parquet(args.train)
-metadata = Metadata.detect_from_dataframes({"table": train})
+metadata = table_metadata(train)
 cls = {"sdv_gaussian_copula": GaussianCopulaSynthesizer, "sdv_ctgan": CTGANSynthesizer, "sdv_tvae": TVAESynthesizer}[args.model]
 synthesizer = cls(metadata)
 if hasattr(synthesizer, "set_random_state"):

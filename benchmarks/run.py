@@ -98,8 +98,8 @@ def markdown(results: list[dict], meta: dict) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
-        if "error" in r:
-            lines.append(f"| {r['table']} | {r['model']} | {r['error']} |||||||||")
+        if "error" in r or "quality" not in r:
+            lines.append(f"| {r['table']} | {r['model']} | {r.get('error', 'not scored')} |||||||||")
             continue
         lines.append(
             f"| {r['table']} | {r['model']} | {r['fit_seconds']:.1f} | {r['sample_seconds']:.1f} | {r['peak_rss_mb']} "
@@ -119,11 +119,13 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--note", default="")
     parser.add_argument("--params", default="{}", help="JSON parameters for twinforge's models (default: their defaults)")
+    parser.add_argument("--keep", type=Path, help="keep the split and synthetic tables in this folder")
     args = parser.parse_args()
     started = time.perf_counter()
     results = []
     with tempfile.TemporaryDirectory(prefix="twinforge-bench-") as tmp:
-        work = Path(tmp)
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         for table in [t for t in TABLES + DEV_TABLES if t.name in args.tables]:
             train_df, holdout_df = table.split()
             train, holdout = work / f"{table.name}-train.parquet", work / f"{table.name}-holdout.parquet"
@@ -144,6 +146,8 @@ def main() -> int:
                 row.update(scores.get(str(work / f"{table.name}-{row['model']}.parquet"), {}))
                 print(f"  {row['model']}: " + ", ".join(f"{k}={row[k]}" for k in ("quality", "utility_ratio", "dcr_share", "exact_copies") if k in row), flush=True)
             results += rows
+            args.out.mkdir(parents=True, exist_ok=True)  # partial results survive a later failure
+            (args.out / "partial.json").write_text(json.dumps(results, indent=1))
     meta = {
         "date": dt.date.today().isoformat(),
         "machine": machine(),

@@ -13,7 +13,7 @@ import polars as pl
 
 from twinforge.generators import Generator, create_generator, generator_class
 from twinforge.generators.base import EpochReport, ProgressCallback
-from twinforge.schema import TableSchema
+from twinforge.schema import ColumnKind, TableSchema
 from twinforge.spec import DatasetSpec
 
 
@@ -35,13 +35,15 @@ class TrainedGenerator:
         return list(self.generator.loss_history)
 
 
-def generator_params(spec: DatasetSpec) -> dict[str, Any]:
+def generator_params(spec: DatasetSpec, schema: TableSchema | None = None) -> dict[str, Any]:
     """The spec's generator params; the transformer orders the spec's target first unless told otherwise,
-    so conditioning and rebalancing on the target are native."""
+    so conditioning and rebalancing on the target are native (when the target is a learned column)."""
     params = dict(spec.generator.params)
     accepted = inspect.signature(generator_class(spec.generator.model).__init__).parameters
-    if "condition_columns" in accepted and "condition_columns" not in params and spec.target:
-        params["condition_columns"] = [spec.target]
+    target = spec.target
+    learned = schema is None or (target in schema.names and schema[target].kind is not ColumnKind.IDENTIFIER)
+    if "condition_columns" in accepted and "condition_columns" not in params and target and learned:
+        params["condition_columns"] = [target]
     return params
 
 
@@ -52,7 +54,7 @@ def train_generator(
         raise ValueError(f"dataset {spec.name!r}: the training table is empty")
     schema = spec.schema_for(train)
     try:
-        generator = create_generator(spec.generator.model, seed=spec.generator.seed, **generator_params(spec))
+        generator = create_generator(spec.generator.model, seed=spec.generator.seed, **generator_params(spec, schema))
     except TypeError as error:  # an unknown parameter name
         raise ValueError(f"dataset {spec.name!r}: field 'generator.params': {error}") from None
     start = time.perf_counter()

@@ -144,13 +144,14 @@ class VaeDecoder(nn.Module):
 class _Block(nn.Module):
     """A pre-norm transformer block whose attention can reuse cached keys and values (fast sampling)."""
 
-    def __init__(self, d_model: int, heads: int):
+    def __init__(self, d_model: int, heads: int, ff_multiplier: int = 4):
         super().__init__()
         self.heads = heads
         self.norm1, self.norm2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
         self.qkv = nn.Linear(d_model, 3 * d_model)
         self.proj = nn.Linear(d_model, d_model)
-        self.ff = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
+        width = ff_multiplier * d_model
+        self.ff = nn.Sequential(nn.Linear(d_model, width), nn.GELU(), nn.Linear(width, d_model))
 
     def forward(self, x: torch.Tensor, cache: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
         n, t, d = x.shape
@@ -173,7 +174,14 @@ class TabularTransformer(nn.Module):
     """
 
     def __init__(
-        self, vocab_sizes: Sequence[int], d_model: int, layers: int, heads: int, dropout: float, token_dropout: float = 0.0
+        self,
+        vocab_sizes: Sequence[int],
+        d_model: int,
+        layers: int,
+        heads: int,
+        dropout: float,
+        token_dropout: float = 0.0,
+        ff_multiplier: int = 4,
     ):
         super().__init__()
         self.vocab_sizes = list(vocab_sizes)
@@ -184,7 +192,7 @@ class TabularTransformer(nn.Module):
         self.tokens = nn.Embedding(sum(self.vocab_sizes) + 2, d_model)
         self.positions = nn.Parameter(torch.zeros(len(self.vocab_sizes), d_model))
         self.dropout = nn.Dropout(dropout)
-        self.blocks = nn.ModuleList(_Block(d_model, heads) for _ in range(layers))
+        self.blocks = nn.ModuleList(_Block(d_model, heads, ff_multiplier) for _ in range(layers))
         self.norm = nn.LayerNorm(d_model)
         self.heads = nn.ModuleList(nn.Linear(d_model, v) for v in self.vocab_sizes)
         # GPT-style: token and position embeddings on the same small scale, so attention can find columns

@@ -60,6 +60,7 @@ class TransformerGenerator(TorchGenerator):
         d_model: int = 64,
         layers: int = 2,
         heads: int = 4,
+        ff_multiplier: int = 4,
         dropout: float = 0.1,
         token_dropout: float = 0.5,
         weight_decay: float = 0.01,
@@ -69,6 +70,7 @@ class TransformerGenerator(TorchGenerator):
         super().__init__(seed, rare_min_count, epochs, batch_size, learning_rate, device, validation_fraction, patience)
         self.bins, self.fine_bins = int(bins), int(fine_bins)
         self.d_model, self.layers, self.heads = int(d_model), int(layers), int(heads)
+        self.ff_multiplier = int(ff_multiplier)
         self.dropout, self.token_dropout, self.weight_decay = float(dropout), float(token_dropout), float(weight_decay)
         self.lr_patience = int(lr_patience)
         self.condition_columns = [str(c) for c in ([condition_columns] if isinstance(condition_columns, str) else condition_columns)]
@@ -87,6 +89,7 @@ class TransformerGenerator(TorchGenerator):
             "d_model": self.d_model,
             "layers": self.layers,
             "heads": self.heads,
+            "ff_multiplier": self.ff_multiplier,
             "dropout": self.dropout,
             "token_dropout": self.token_dropout,
             "weight_decay": self.weight_decay,
@@ -114,7 +117,9 @@ class TransformerGenerator(TorchGenerator):
     def _build(self) -> None:
         sizes = [size for _, size in self._layout()]
         vocab = [max(sizes[i], 1) for i in self._positions()]
-        self.net = TabularTransformer(vocab, self.d_model, self.layers, self.heads, self.dropout, self.token_dropout)
+        self.net = TabularTransformer(
+            vocab, self.d_model, self.layers, self.heads, self.dropout, self.token_dropout, self.ff_multiplier
+        )
 
     def _fit(self, df: pl.DataFrame) -> dict[str, Any]:
         rng = np.random.default_rng(self.seed)
