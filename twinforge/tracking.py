@@ -21,6 +21,8 @@ TRAINING_BATCHES_TAG = "training_batches"  # JSON list of the batch ids a versio
 
 # MLflow's own telemetry and its chatty loggers are off by default
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+# per-file download bars flood the run logs of every sampling step
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
 @dataclass(frozen=True)
