@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-import pickle
+import pickle  # only for pickle.UnpicklingError, what torch.load(weights_only=True) raises on a bad file
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass

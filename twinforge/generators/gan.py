@@ -19,12 +19,13 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 import polars as pl
 import torch
+from torch import nn
 from torch.nn import functional as F
 
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
 from twinforge.generators.conditioning import ConditionSampler
 from twinforge.generators.nets import ResidualGenerator, PackedDiscriminator, activate
-from twinforge.generators.torch_base import TorchGenerator, seeded
+from twinforge.generators.torch_base import TorchGenerator, combined_state, load_combined_state, seeded
 
 GUMBEL_TAU = 0.2
 
@@ -169,15 +170,12 @@ class GanGenerator(TorchGenerator):
                 yield self.encoder.from_modes(fake.cpu().numpy(), rng)
         generator.cpu()
 
+    def _nets(self) -> dict[str, nn.Module]:
+        return {"generator": self.generator_net, "discriminator": self.discriminator_net}
+
     def state_dict(self) -> dict[str, torch.Tensor]:
-        return {
-            **{f"generator.{k}": v for k, v in self.generator_net.state_dict().items()},
-            **{f"discriminator.{k}": v for k, v in self.discriminator_net.state_dict().items()},
-        }
+        return combined_state(self._nets())
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
         self._build()
-        self.generator_net.load_state_dict({k[10:]: v for k, v in state.items() if k.startswith("generator.")})
-        self.discriminator_net.load_state_dict({k[14:]: v for k, v in state.items() if k.startswith("discriminator.")})
-        self.generator_net.eval()
-        self.discriminator_net.eval()
+        load_combined_state(state, self._nets())

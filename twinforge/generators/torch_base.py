@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
-from typing import Any, ClassVar, Iterator
+from typing import Any, ClassVar, Iterator, Mapping
 
 import numpy as np
 import torch
@@ -48,6 +48,19 @@ def seeded(seed: int, device: torch.device) -> Iterator[None]:
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         yield
+
+
+def combined_state(nets: Mapping[str, nn.Module]) -> dict[str, torch.Tensor]:
+    """One flat state_dict for several networks, each key prefixed with its network's name."""
+    return {f"{name}.{k}": v for name, net in nets.items() for k, v in net.state_dict().items()}
+
+
+def load_combined_state(state: Mapping[str, torch.Tensor], nets: Mapping[str, nn.Module]) -> None:
+    """The inverse of :func:`combined_state`; the networks are left in eval mode."""
+    for name, net in nets.items():
+        prefix = f"{name}."
+        net.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
+        net.eval()
 
 
 class EarlyStopping:

@@ -18,12 +18,13 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 import polars as pl
 import torch
+from torch import nn
 from torch.nn import functional as F
 
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
 from twinforge.generators.conditioning import ConditionSampler
 from twinforge.generators.nets import VaeDecoder, VaeEncoder, one_hot_samples
-from twinforge.generators.torch_base import EarlyStopping, TorchGenerator, seeded
+from twinforge.generators.torch_base import EarlyStopping, TorchGenerator, combined_state, load_combined_state, seeded
 
 SIGMA_RANGE = (0.01, 1.0)
 
@@ -160,15 +161,12 @@ class VaeGenerator(TorchGenerator):
                 yield self.encoder.from_modes(x.cpu().numpy(), rng)
         decoder.cpu()
 
+    def _nets(self) -> dict[str, nn.Module]:
+        return {"encoder": self.encoder_net, "decoder": self.decoder_net}
+
     def state_dict(self) -> dict[str, torch.Tensor]:
-        return {
-            **{f"encoder.{k}": v for k, v in self.encoder_net.state_dict().items()},
-            **{f"decoder.{k}": v for k, v in self.decoder_net.state_dict().items()},
-        }
+        return combined_state(self._nets())
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
         self._build()
-        self.encoder_net.load_state_dict({k[8:]: v for k, v in state.items() if k.startswith("encoder.")})
-        self.decoder_net.load_state_dict({k[8:]: v for k, v in state.items() if k.startswith("decoder.")})
-        self.encoder_net.eval()
-        self.decoder_net.eval()
+        load_combined_state(state, self._nets())
