@@ -14,8 +14,8 @@ with timer.phase("import"):
     from twinforge.generators import create_generator
     from twinforge.schema import infer_schema
 train = pl.read_parquet(args.train)
-params = {"condition_columns": [args.target]} if args.model == "transformer" and args.target else {}
-params.update(json.loads(args.params))
+# defaults, as for every engine: no column is named as the one to condition on
+params = json.loads(args.params)
 generator = create_generator(args.model, seed=args.seed, **params)
 with timer.phase("fit"):
     generator.fit(train, infer_schema(train))

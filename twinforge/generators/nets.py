@@ -165,6 +165,73 @@ class _Block(nn.Module):
         return x + self.ff(self.norm2(x))
 
 
+def _bucket_width(vocabulary: int) -> int:
+    """Padded width of an output head: the next power of two, at least 16."""
+    return max(16, 1 << (max(vocabulary, 1) - 1).bit_length())
+
+
+class BucketedHeads(nn.Module):
+    """One output head per token position, evaluated a bucket at a time.
+
+    Positions whose vocabularies pad to the same power of two share one batched
+    matrix product (``einsum``) and one cross-entropy, instead of a Linear and a
+    loss per column: on a CPU the per-column calls, not the arithmetic, were most
+    of a training step. Padding logits are masked out, so each position is still
+    its own softmax over its own vocabulary; a large vocabulary (a high-cardinality
+    category) lands in a bucket of its own and pads nothing else.
+    """
+
+    def __init__(self, d_model: int, vocab_sizes: Sequence[int]):
+        super().__init__()
+        self.vocab_sizes = [max(int(v), 1) for v in vocab_sizes]
+        widths = sorted({_bucket_width(v) for v in self.vocab_sizes})
+        self.buckets = [[j for j, v in enumerate(self.vocab_sizes) if _bucket_width(v) == w] for w in widths]
+        # position j -> (bucket, row inside the bucket)
+        self.where = {j: (b, i) for b, members in enumerate(self.buckets) for i, j in enumerate(members)}
+        self.weights = nn.ParameterList()
+        self.biases = nn.ParameterList()
+        for b, (width, members) in enumerate(zip(widths, self.buckets)):
+            weight = torch.empty(len(members), width, d_model)
+            for i, j in enumerate(members):  # nn.Linear's initialisation, per position
+                nn.init.kaiming_uniform_(weight[i], a=5**0.5)
+            bound = 1 / d_model**0.5
+            self.weights.append(nn.Parameter(weight))
+            self.biases.append(nn.Parameter(torch.empty(len(members), width).uniform_(-bound, bound)))
+            valid = torch.arange(width)[None, :] < torch.tensor([self.vocab_sizes[j] for j in members])[:, None]
+            self.register_buffer(f"padding_{b}", ~valid, persistent=False)
+            self.register_buffer(f"members_{b}", torch.tensor(members), persistent=False)
+
+    def _bucket_logits(self, h: torch.Tensor, b: int) -> torch.Tensor:
+        """Logits ``(n, members, width)`` of bucket ``b`` from hidden states ``(n, members, d)``."""
+        logits = torch.einsum("nkd,kwd->nkw", h, self.weights[b]) + self.biases[b]
+        return logits.masked_fill(getattr(self, f"padding_{b}"), float("-inf"))
+
+    def loss(self, h: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        """Mean over positions of each position's mean cross-entropy (all positions have ``n`` rows)."""
+        total = h.new_zeros(())
+        for b in range(len(self.buckets)):
+            members = getattr(self, f"members_{b}")
+            logits = self._bucket_logits(h[:, members], b)
+            total = total + F.cross_entropy(logits.flatten(0, 1), tokens[:, members].flatten(), reduction="sum")
+        return total / tokens.numel()
+
+    def logits(self, h: torch.Tensor, j: int) -> torch.Tensor:
+        """Logits ``(n, vocabulary)`` of position ``j`` from hidden states ``(n, d)``."""
+        b, i = self.where[j]
+        return (h @ self.weights[b][i].T + self.biases[b][i])[:, : self.vocab_sizes[j]]
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs):
+        # Models saved before the heads were bucketed hold one Linear per position ("<prefix><j>.weight").
+        if f"{prefix}0.weight" in state_dict:
+            for b, members in enumerate(self.buckets):
+                weight, bias = self.weights[b].detach().clone().zero_(), self.biases[b].detach().clone().zero_()
+                for i, j in enumerate(members):
+                    old_weight, old_bias = state_dict.pop(f"{prefix}{j}.weight"), state_dict.pop(f"{prefix}{j}.bias")
+                    weight[i, : old_weight.shape[0]], bias[i, : old_bias.shape[0]] = old_weight, old_bias
+                state_dict[f"{prefix}weights.{b}"], state_dict[f"{prefix}biases.{b}"] = weight, bias
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
+
+
 class TabularTransformer(nn.Module):
     """A causal transformer with one position per token: position ``j`` predicts token ``j``.
 
@@ -194,7 +261,7 @@ class TabularTransformer(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.blocks = nn.ModuleList(_Block(d_model, heads, ff_multiplier) for _ in range(layers))
         self.norm = nn.LayerNorm(d_model)
-        self.heads = nn.ModuleList(nn.Linear(d_model, v) for v in self.vocab_sizes)
+        self.heads = BucketedHeads(d_model, self.vocab_sizes)
         # GPT-style: token and position embeddings on the same small scale, so attention can find columns
         nn.init.normal_(self.positions, std=0.02)
         nn.init.normal_(self.tokens.weight, std=0.02)
@@ -222,9 +289,7 @@ class TabularTransformer(nn.Module):
 
     def loss(self, tokens: torch.Tensor) -> torch.Tensor:
         """Mean negative log-likelihood per token of full rows ``(n, columns)``."""
-        h = self.hidden(tokens[:, :-1])
-        losses = [F.cross_entropy(head(h[:, j]), tokens[:, j]) for j, head in enumerate(self.heads)]
-        return torch.stack(losses).mean()
+        return self.heads.loss(self.hidden(tokens[:, :-1]), tokens)
 
     def step_logits(self, previous: torch.Tensor | None, j: int, caches: list[dict], n: int) -> torch.Tensor:
         """Logits of token ``j`` given token ``j - 1`` (``previous``; None for ``j == 0``) and the
@@ -236,4 +301,4 @@ class TabularTransformer(nn.Module):
         x = self.tokens(ids) + self.positions[j]
         for block, cache in zip(self.blocks, caches):
             x = block(x, cache)
-        return self.heads[j](self.norm(x)[:, 0])
+        return self.heads.logits(self.norm(x)[:, 0], j)

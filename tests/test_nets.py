@@ -1,0 +1,47 @@
+"""The transformer's output heads: bucketed per vocabulary size, same loss and logits as one head per column."""
+
+import torch
+from torch.nn import functional as F
+
+from twinforge.generators.nets import BucketedHeads, TabularTransformer
+
+VOCABULARIES = [21, 10, 3, 2, 2000, 21, 10, 17]
+
+
+def _tokens(n: int, generator: torch.Generator) -> torch.Tensor:
+    return torch.stack([torch.randint(0, v, (n,), generator=generator) for v in VOCABULARIES], dim=1)
+
+
+def test_loss_is_the_mean_of_each_columns_own_cross_entropy():
+    torch.manual_seed(0)
+    heads = BucketedHeads(8, VOCABULARIES)
+    generator = torch.Generator().manual_seed(1)
+    h = torch.randn(64, len(VOCABULARIES), 8, generator=generator)
+    tokens = _tokens(64, generator)
+    per_column = [F.cross_entropy(heads.logits(h[:, j], j), tokens[:, j]) for j in range(len(VOCABULARIES))]
+    torch.testing.assert_close(heads.loss(h, tokens), torch.stack(per_column).mean())
+    for j, v in enumerate(VOCABULARIES):  # each column's softmax covers exactly its own vocabulary
+        assert heads.logits(h[:, j], j).shape == (64, v)
+
+
+def test_a_large_vocabulary_pads_nothing_else():
+    heads = BucketedHeads(8, VOCABULARIES)
+    widths = {members[0]: weight.shape[1] for members, weight in zip(heads.buckets, heads.weights)}
+    # widths 16 (vocabularies 2..10), 32 (17, 21) and 2048 (the large one, alone)
+    assert sorted(len(m) for m in heads.buckets) == [1, 3, 4]
+    assert widths[VOCABULARIES.index(2000)] == 2048
+    assert sum(w.numel() for w in heads.weights) < 8 * (2048 + 7 * 32)
+
+
+def test_models_saved_with_one_linear_per_column_still_load():
+    torch.manual_seed(0)
+    net = TabularTransformer(VOCABULARIES, d_model=16, layers=1, heads=2, dropout=0.0)
+    old_heads = [torch.nn.Linear(16, v) for v in VOCABULARIES]
+    state = {k: v for k, v in net.state_dict().items() if not k.startswith("heads.")}
+    for j, head in enumerate(old_heads):
+        state[f"heads.{j}.weight"], state[f"heads.{j}.bias"] = head.weight.detach(), head.bias.detach()
+    loaded = TabularTransformer(VOCABULARIES, d_model=16, layers=1, heads=2, dropout=0.0)
+    loaded.load_state_dict(state)  # strict: every old key is consumed, every new one filled
+    h = torch.randn(5, 16)
+    for j, head in enumerate(old_heads):
+        torch.testing.assert_close(loaded.heads.logits(h, j), head(h))
