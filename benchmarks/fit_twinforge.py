@@ -14,9 +14,12 @@ with timer.phase("import"):
     from twinforge.generators import create_generator
     from twinforge.schema import infer_schema
 train = pl.read_parquet(args.train)
-# defaults, as for every engine: no column is named as the one to condition on
+# defaults, as for every engine: no column is named as the one to condition on...
 params = json.loads(args.params)
-generator = create_generator(args.model, seed=args.seed, **params)
+model = args.model
+if model == "transformer_target_last":  # ...except in the row showing what a pipeline with a target does
+    model, params = "transformer", {"last_columns": [args.target], **params}
+generator = create_generator(model, seed=args.seed, **params)
 with timer.phase("fit"):
     generator.fit(train, infer_schema(train))
 with timer.phase("sample"):

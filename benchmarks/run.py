@@ -33,7 +33,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from tables import DEV_TABLES, TABLES  # noqa: E402
 
-TWINFORGE_MODELS = ["copula", "gan", "vae", "transformer"]
+# transformer_target_last: the transformer as a twinforge pipeline trains it when the spec names the
+# target (generated last, from all the other columns; see twinforge.training.generator_params)
+TWINFORGE_MODELS = ["copula", "gan", "vae", "transformer", "transformer_target_last"]
 SDV_MODELS = ["sdv_gaussian_copula", "sdv_ctgan", "sdv_tvae"]
 MOSTLY_MODELS = ["mostly_ai_engine"]
 SDV_PYTHON = os.environ.get("TWINFORGE_SDV_PYTHON", "/work/venvs/sdv/bin/python")

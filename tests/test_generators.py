@@ -129,6 +129,17 @@ def test_transformer_conditions_natively_on_leading_columns(mixed):
     assert (chunks[0]["fraud"] == 1).all()
 
 
+def test_transformer_generates_last_columns_last(mixed):
+    schema = infer_schema(mixed)
+    generator = create_generator("transformer", seed=1, epochs=1, condition_columns=["fraud"], last_columns=["fraud", "amount"])
+    generator.fit(mixed, schema)
+    # a column in both lists leads (native conditioning wins); the others keep the table order
+    assert generator.column_order == ["fraud", *[c for c in mixed.columns if c not in ("fraud", "amount")], "amount"]
+    assert generator.sample(20).columns == mixed.columns
+    with pytest.raises(ValueError, match=r"last_columns \['income'\] are not modelled columns"):
+        create_generator("transformer", epochs=1, last_columns=["income"]).fit(mixed, schema)
+
+
 # The counts come from the base class, the same for every model; 100k rows for the fast copula.
 @pytest.mark.parametrize(("model", "rows"), [("copula", 100_000), ("transformer", 20_000)])
 def test_rebalancing_hits_the_requested_share_on_100k_rows(model, rows, fitted):
@@ -195,6 +206,20 @@ def test_early_stopping_keeps_the_best_weights():
     assert all(torch.equal(best[k], v) for k, v in net.state_dict().items()) and stopper.best_epoch == 1
 
 
+def test_transformer_keeps_the_moving_average_of_its_weights(mixed):
+    with pytest.raises(ValueError, match="ema_decay"):
+        create_generator("transformer", ema_decay=1.0)
+    table = mixed.head(400)
+    fit = lambda **params: create_generator("transformer", seed=0, epochs=2, d_model=16, **params).fit(table, infer_schema(table))  # noqa: E731
+    averaged, raw, slower = fit(), fit(ema_decay=0.0), fit(ema_decay=0.99)
+    assert averaged.params["ema_decay"] == 0.95
+    # Same seed and data, so the same training steps: only the averaging of the kept weights differs,
+    # and a slower average lags further behind the trained weights.
+    distance = lambda a, b: sum(float((p - q).detach().norm()) for p, q in zip(a.net.parameters(), b.net.parameters()))  # noqa: E731
+    assert 0 < distance(averaged, raw) < distance(slower, raw)
+    assert averaged.sample(50).height == raw.sample(50).height == slower.sample(50).height == 50
+
+
 def test_device_is_chosen_automatically_and_checked():
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert resolve_device("auto").type == expected
@@ -218,12 +243,12 @@ def test_transformer_handles_thousands_of_categories():
     assert sample["code"].n_unique() > 500
 
 
-def test_spec_training_puts_the_target_first_and_logs_losses_per_epoch_to_mlflow(mixed, tmp_path):
+def test_spec_training_puts_the_target_last_and_logs_losses_per_epoch_to_mlflow(mixed, tmp_path):
     import logging
 
     from twinforge.spec import parse_spec
     from twinforge.tracking import log_generator, tracking
-    from twinforge.training import epoch_logger, train_generator
+    from twinforge.training import epoch_logger, generator_params, train_generator
 
     spec = parse_spec(
         {
@@ -239,7 +264,8 @@ def test_spec_training_puts_the_target_first_and_logs_losses_per_epoch_to_mlflow
     handler.emit = lambda record: lines.append(record.getMessage())
     logger.setLevel(logging.INFO)
     trained = train_generator(mixed, spec, tmp_path / "model", progress=epoch_logger(logger))
-    assert trained.generator.column_order[0] == "fraud"
+    # no sampling condition: the target is generated last, from all the other columns
+    assert trained.generator.column_order[-1] == "fraud"
     assert [l.split(":")[0] for l in lines] == ["epoch 1/2", "epoch 2/2"] and "validation_loss" in lines[0]
     assert [e["epoch"] for e in trained.loss_history] == [1, 2]
 
@@ -253,6 +279,17 @@ def test_spec_training_puts_the_target_first_and_logs_losses_per_epoch_to_mlflow
         history = mlflow.MlflowClient().get_metric_history(ref.run_id, "validation_loss")
     assert [m.step for m in sorted(history, key=lambda m: m.step)] == [1, 2]
     assert history[0].value == pytest.approx(next(e["validation_loss"] for e in trained.loss_history if e["epoch"] == history[0].step))
+
+    # columns the spec's sampling conditions or rebalances on lead instead (native conditioning)
+    schema = infer_schema(mixed)
+    for sampling, expected in (
+        ({"rebalance": {"fraud": {"true": 0.3}}}, {"condition_columns": ["fraud"]}),
+        ({"conditions": {"segment": "retail"}}, {"condition_columns": ["segment"], "last_columns": ["fraud"]}),
+    ):
+        conditioned = spec.model_copy(update={"sampling": spec.sampling.model_validate(sampling)})
+        assert generator_params(conditioned, schema) == {"epochs": 2, "d_model": 32, **expected}
+    assert generator_params(spec.model_copy(update={"generator": spec.generator.model_copy(update={"model": "vae"})}), schema) == {
+        "epochs": 2, "d_model": 32}
 
     bad = spec.model_copy(update={"generator": spec.generator.model_copy(update={"params": {"wings": 2}})})
     with pytest.raises(ValueError, match=r"generator\.params.*wings"):

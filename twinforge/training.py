@@ -36,14 +36,27 @@ class TrainedGenerator:
 
 
 def generator_params(spec: DatasetSpec, schema: TableSchema | None = None) -> dict[str, Any]:
-    """The spec's generator params; the transformer orders the spec's target first unless told otherwise,
-    so conditioning and rebalancing on the target are native (when the target is a learned column)."""
+    """The spec's generator params, plus the transformer's column order unless the spec sets it.
+
+    The columns the spec's sampling conditions or rebalances on come first, so that conditioning on
+    them is native; the target comes last, so that ``p(target | features)`` is learned directly
+    (what a model trained on the synthetic rows needs). Only learned columns are placed.
+    """
     params = dict(spec.generator.params)
     accepted = inspect.signature(generator_class(spec.generator.model).__init__).parameters
+
+    def learned(column: str | None) -> bool:
+        return bool(column) and (
+            schema is None or (column in schema.names and schema[column].kind is not ColumnKind.IDENTIFIER)
+        )
+
+    conditioned = [*spec.sampling.conditions, *(spec.sampling.rebalance or {})]
+    conditioned = [c for c in dict.fromkeys(conditioned) if learned(c)]
+    if "condition_columns" in accepted and "condition_columns" not in params and conditioned:
+        params["condition_columns"] = conditioned
     target = spec.target
-    learned = schema is None or (target in schema.names and schema[target].kind is not ColumnKind.IDENTIFIER)
-    if "condition_columns" in accepted and "condition_columns" not in params and target and learned:
-        params["condition_columns"] = [target]
+    if "last_columns" in accepted and "last_columns" not in params and learned(target) and target not in conditioned:
+        params["last_columns"] = [target]
     return params
 
 

@@ -104,7 +104,9 @@ class GanGenerator(TorchGenerator):
                 sums = {"generator_loss": 0.0, "critic_loss": 0.0}
                 for _ in range(steps):
                     for _ in range(self.discriminator_steps):
-                        cond, fake, _, _, real_rows = self._fake(batch, rng, device, generator, len(data))
+                        # the critic's step never updates the generator: no graph through it (CTGAN builds one)
+                        with torch.no_grad():
+                            cond, fake, _, _, real_rows = self._fake(batch, rng, device, generator, len(data))
                         # real rows meet the same conditions as the fake ones (training-by-sampling)
                         real = torch.cat([x_all[real_rows], cond], dim=1)
                         fake_in = torch.cat([fake, cond], dim=1)

@@ -11,14 +11,20 @@ bin becomes a value drawn from the training distribution inside that bin, so
 every marginal is kept to within a bin and nothing is copied verbatim.
 
 Column order: ``condition_columns`` first (the columns users will condition or
-rebalance on, e.g. the target), then the others in table order. Conditions on
-a leading stretch of that order are native: their tokens are fixed and the
-rest is drawn from the model's conditional distribution; conditions on later
-columns go through the base class's bounded rejection.
+rebalance on), then the others in table order, then ``last_columns`` (a
+downstream model's target: generated from all the other columns, so the model
+learns ``p(target | features)`` directly, which is what train-on-synthetic
+utility measures). Conditions on a leading stretch of that order are native:
+their tokens are fixed and the rest is drawn from the model's conditional
+distribution; conditions on later columns go through the base class's bounded
+rejection.
 
 Training minimises the mean per-column negative log-likelihood and stops early
 on the held-out validation loss, keeping the best weights; that is also what
-keeps the model from memorising rows.
+keeps the model from memorising rows. The weights validated, kept and sampled
+from are an exponential moving average of the trained ones (``ema_decay`` per
+step; 0 turns it off): on small tables it scored higher SDMetrics quality than
+the raw weights at the same privacy, for no extra training time.
 """
 
 from __future__ import annotations
@@ -67,7 +73,9 @@ class TransformerGenerator(TorchGenerator):
         token_dropout: float = 0.1,
         weight_decay: float = 0.01,
         lr_patience: int = 3,
+        ema_decay: float = 0.95,
         condition_columns: Sequence[str] = (),
+        last_columns: Sequence[str] = (),
     ):
         super().__init__(seed, rare_min_count, epochs, batch_size, learning_rate, device, validation_fraction, patience)
         self.bins, self.fine_bins = int(bins), int(fine_bins)
@@ -75,7 +83,11 @@ class TransformerGenerator(TorchGenerator):
         self.ff_multiplier = int(ff_multiplier)
         self.dropout, self.token_dropout, self.weight_decay = float(dropout), float(token_dropout), float(weight_decay)
         self.lr_patience = int(lr_patience)
-        self.condition_columns = [str(c) for c in ([condition_columns] if isinstance(condition_columns, str) else condition_columns)]
+        self.ema_decay = float(ema_decay)
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError(f"transformer: ema_decay must be in [0, 1), got {self.ema_decay}")
+        self.condition_columns = _names(condition_columns)
+        self.last_columns = _names(last_columns)
         if self.bins < 2:
             raise ValueError(f"transformer: bins must be at least 2, got {self.bins}")
         if self.d_model % self.heads:
@@ -96,17 +108,23 @@ class TransformerGenerator(TorchGenerator):
             "token_dropout": self.token_dropout,
             "weight_decay": self.weight_decay,
             "lr_patience": self.lr_patience,
+            "ema_decay": self.ema_decay,
             "condition_columns": self.condition_columns,
+            "last_columns": self.last_columns,
         }
 
     @property
     def column_order(self) -> list[str]:
-        """Generation order: condition columns first, then the rest in table order."""
+        """Generation order: condition columns first, then the rest in table order, then the last columns
+        (a column in both lists is a condition column: native conditioning wins)."""
         names = self.encoder.output_columns
-        unknown = [c for c in self.condition_columns if c not in names]
-        if unknown:
-            raise ValueError(f"transformer: condition_columns {unknown} are not modelled columns ({', '.join(names)})")
-        return [*self.condition_columns, *[c for c in names if c not in self.condition_columns]]
+        for field, columns in (("condition_columns", self.condition_columns), ("last_columns", self.last_columns)):
+            unknown = [c for c in columns if c not in names]
+            if unknown:
+                raise ValueError(f"transformer: {field} {unknown} are not modelled columns ({', '.join(names)})")
+        last = [c for c in self.last_columns if c not in self.condition_columns]
+        middle = [c for c in names if c not in self.condition_columns and c not in last]
+        return [*self.condition_columns, *middle, *last]
 
     def _layout(self) -> list[tuple[str, int]]:
         return self.encoder.token_layout(self.bins, self.fine_bins)
@@ -142,6 +160,7 @@ class TransformerGenerator(TorchGenerator):
             scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup))
             # halve the rate when the validation loss stalls: finer steps before early stopping ends it
             plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=self.lr_patience)
+            averaged = self._averaged(net)
             for epoch in range(1, self.epochs + 1):
                 net.train()
                 total = 0.0
@@ -154,25 +173,36 @@ class TransformerGenerator(TorchGenerator):
                     optimizer.step()
                     if scheduler.last_epoch < warmup:  # afterwards the plateau rule owns the rate
                         scheduler.step()
+                    if averaged is not None:
+                        averaged.update_parameters(net)
                     total += float(loss.detach()) * len(batch)
                 losses = {"loss": total / sum(len(b) for b in batches)}
                 if len(validation):
-                    losses["validation_loss"] = self._validation_loss(validation)
+                    losses["validation_loss"] = self._validation_loss(validation, averaged.module if averaged is not None else net)
                 self._report_epoch(epoch, self.epochs, losses)
                 if len(validation) and self.lr_patience > 0 and epoch * steps_per_epoch >= warmup:
                     plateau.step(losses["validation_loss"])
-                if len(validation) and stopper.update(losses["validation_loss"], epoch, net):
+                if len(validation) and stopper.update(losses["validation_loss"], epoch, averaged.module if averaged is not None else net):
                     break
+            if averaged is not None and not len(validation):
+                net.load_state_dict(averaged.module.state_dict())
             stopper.restore(net)
         net.eval().cpu()
         return {"epochs_run": epoch, "best_epoch": stopper.best_epoch or epoch, "device": str(device)}
 
+    def _averaged(self, net: torch.nn.Module) -> torch.optim.swa_utils.AveragedModel | None:
+        if not self.ema_decay:
+            return None
+        return torch.optim.swa_utils.AveragedModel(
+            net, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(self.ema_decay), use_buffers=False
+        )
+
     @torch.no_grad()
-    def _validation_loss(self, validation: torch.Tensor) -> float:
-        self.net.eval()
+    def _validation_loss(self, validation: torch.Tensor, net: torch.nn.Module) -> float:
+        net.eval()
         total = 0.0
         for batch in torch.split(validation, 4096):
-            total += float(self.net.loss(batch)) * len(batch)
+            total += float(net.loss(batch)) * len(batch)
         return total / len(validation)
 
     def _native_prefix(self, conditions: Mapping[str, Any] | None) -> list[str]:
@@ -228,3 +258,7 @@ class TransformerGenerator(TorchGenerator):
         self._build()
         self.net.load_state_dict(state)
         self.net.eval()
+
+
+def _names(columns: str | Sequence[str]) -> list[str]:
+    return [str(c) for c in ([columns] if isinstance(columns, str) else columns)]
