@@ -161,6 +161,7 @@ def main() -> int:
     (args.out / "latest.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
     table_md = markdown(results, meta)
     (args.out / "latest.md").write_text(table_md)
+    (args.out / "partial.json").unlink(missing_ok=True)  # superseded by latest.json
     print(table_md)
     return 0
 
