@@ -161,6 +161,7 @@ class TransformerGenerator(TorchGenerator):
             # halve the rate when the validation loss stalls: finer steps before early stopping ends it
             plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=self.lr_patience)
             averaged = self._averaged(net)
+            kept = averaged.module if averaged is not None else net  # the weights validated and kept
             for epoch in range(1, self.epochs + 1):
                 net.train()
                 total = 0.0
@@ -178,14 +179,14 @@ class TransformerGenerator(TorchGenerator):
                     total += float(loss.detach()) * len(batch)
                 losses = {"loss": total / sum(len(b) for b in batches)}
                 if len(validation):
-                    losses["validation_loss"] = self._validation_loss(validation, averaged.module if averaged is not None else net)
+                    losses["validation_loss"] = self._validation_loss(validation, kept)
                 self._report_epoch(epoch, self.epochs, losses)
                 if len(validation) and self.lr_patience > 0 and epoch * steps_per_epoch >= warmup:
                     plateau.step(losses["validation_loss"])
-                if len(validation) and stopper.update(losses["validation_loss"], epoch, averaged.module if averaged is not None else net):
+                if len(validation) and stopper.update(losses["validation_loss"], epoch, kept):
                     break
-            if averaged is not None and not len(validation):
-                net.load_state_dict(averaged.module.state_dict())
+            if kept is not net:  # the last average; replaced by the best one below when there was a validation
+                net.load_state_dict(kept.state_dict())
             stopper.restore(net)
         net.eval().cpu()
         return {"epochs_run": epoch, "best_epoch": stopper.best_epoch or epoch, "device": str(device)}
