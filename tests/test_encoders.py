@@ -299,6 +299,9 @@ def test_tokens_round_trip_discrete_columns_exactly_and_numbers_within_their_bin
     layout = encoder.token_layout(bins=20, fine_bins=10)
     assert layout[:3] == [("age", 20), ("age", 10), ("ct", 21)]  # ct: 20 bins + null
     assert ("ward", 4) in layout and ("positive", 2) in layout
+    ordinals = encoder.token_ordinals(bins=20, fine_bins=10)  # how many leading tokens are ordered
+    assert ordinals[:3] == [20, 10, 20]  # ct's null token comes after its 20 ordered bins
+    assert all(ordinals[j] == 0 for j, (name, _) in enumerate(layout) if name in ("ward", "positive"))
     rng = np.random.default_rng(0)
     tokens = encoder.to_tokens(mixed_table, rng, 20, 10)
     assert tokens.shape == (3000, len(layout))

@@ -1,4 +1,4 @@
-"""The transformer's output heads: bucketed per vocabulary size, same loss and logits as one head per column."""
+"""The transformer's network: bucketed output heads (same loss and logits as one head per column), ranked number tokens."""
 
 import torch
 from torch.nn import functional as F
@@ -45,3 +45,32 @@ def test_models_saved_with_one_linear_per_column_still_load():
     h = torch.randn(5, 16)
     for j, head in enumerate(old_heads):
         torch.testing.assert_close(loaded.heads.logits(h, j), head(h))
+
+
+def test_ordered_tokens_carry_their_rank_and_categories_do_not():
+    torch.manual_seed(0)
+    ordinals = [20, 10, 0, 0, 0, 20, 10, 0]  # a number's coarse bins (+ null) and sub-bins; categories
+    net = TabularTransformer(VOCABULARIES, d_model=16, layers=1, heads=2, dropout=0.0, ordinals=ordinals)
+    ranks = [net.ranks[int(net.offsets[j]) : int(net.offsets[j]) + v] for j, v in enumerate(VOCABULARIES)]
+    torch.testing.assert_close(ranks[0][:20], torch.linspace(-1, 1, 20))
+    assert float(ranks[0][20]) == 0.0  # the null token after the bins has no rank
+    assert all(float(ranks[j].abs().sum()) == 0.0 for j in (2, 3, 4, 7))
+    # the same token embeds differently at different ranks: adjacent bins differ by one step along the direction
+    ids = torch.tensor([[0, int(net.offsets[0]) + 3], [0, int(net.offsets[0]) + 4]])
+    embedded = net._embed(ids, 0, 2)
+    step = embedded[1, 1] - embedded[0, 1] - (net.tokens.weight[ids[1, 1]] - net.tokens.weight[ids[0, 1]])
+    torch.testing.assert_close(step, net.rank_directions[0] * (2 / 19))
+
+
+def test_models_saved_before_ranks_load_and_embed_as_before():
+    torch.manual_seed(0)
+    ordinals = [20, 10, 0, 0, 0, 20, 10, 0]
+    old = TabularTransformer(VOCABULARIES, d_model=16, layers=1, heads=2, dropout=0.0, ordinals=ordinals)
+    state = {k: v for k, v in old.state_dict().items() if k != "rank_directions"}
+    loaded = TabularTransformer(VOCABULARIES, d_model=16, layers=1, heads=2, dropout=0.0, ordinals=ordinals)
+    loaded.load_state_dict(state)  # strict
+    assert float(loaded.rank_directions.abs().sum()) == 0.0
+    tokens = _tokens(4, torch.Generator().manual_seed(2))
+    plain = TabularTransformer(VOCABULARIES, d_model=16, layers=1, heads=2, dropout=0.0)
+    plain.load_state_dict(loaded.state_dict())
+    torch.testing.assert_close(loaded.eval().hidden(tokens[:, :-1]), plain.eval().hidden(tokens[:, :-1]))

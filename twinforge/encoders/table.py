@@ -324,6 +324,18 @@ class TableEncoder:
                 layout.append((c.column.name, fine_bins))
         return layout
 
+    def token_ordinals(self, bins: int = DEFAULT_BINS, fine_bins: int = 1) -> list[int]:
+        """For each token of :meth:`token_layout`, how many of its leading values are ordered (quantile
+        bins and sub-bins of a number; 0 for levels of a category, whose order means nothing). A null
+        token comes after the ordered ones."""
+        ordinals = []
+        for c in self.columns:
+            ordered = c.is_continuous and c.has_values
+            ordinals.append(bins if ordered else 0)
+            if ordered and fine_bins > 1:
+                ordinals.append(fine_bins)
+        return ordinals
+
     def to_tokens(
         self, df: pl.DataFrame, rng: np.random.Generator, bins: int = DEFAULT_BINS, fine_bins: int = 1
     ) -> np.ndarray:

@@ -249,6 +249,7 @@ class TabularTransformer(nn.Module):
         dropout: float,
         token_dropout: float = 0.0,
         ff_multiplier: int = 4,
+        ordinals: Sequence[int] | None = None,
     ):
         super().__init__()
         self.vocab_sizes = list(vocab_sizes)
@@ -257,6 +258,16 @@ class TabularTransformer(nn.Module):
         self.register_buffer("offsets", offsets, persistent=False)
         self.mask_id = sum(self.vocab_sizes) + 1  # stands in for dropped tokens
         self.tokens = nn.Embedding(sum(self.vocab_sizes) + 2, d_model)
+        # Ordered tokens (a number's quantile bins) also carry their rank, in [-1, 1], along a learned
+        # direction per position: neighbouring bins start out alike and thresholds and sums across
+        # columns are one linear step away, which a bag of unrelated embeddings must learn bin by bin.
+        ranks = torch.zeros(sum(self.vocab_sizes) + 2)
+        for j, levels in enumerate(ordinals or [0] * len(self.vocab_sizes)):
+            if levels > 1:
+                start = int(offsets[j])
+                ranks[start : start + levels] = torch.linspace(-1.0, 1.0, levels)
+        self.register_buffer("ranks", ranks, persistent=False)
+        self.rank_directions = nn.Parameter(torch.zeros(len(self.vocab_sizes), d_model))
         self.positions = nn.Parameter(torch.zeros(len(self.vocab_sizes), d_model))
         self.dropout = nn.Dropout(dropout)
         self.blocks = nn.ModuleList(_Block(d_model, heads, ff_multiplier) for _ in range(layers))
@@ -265,6 +276,7 @@ class TabularTransformer(nn.Module):
         # GPT-style: token and position embeddings on the same small scale, so attention can find columns
         nn.init.normal_(self.positions, std=0.02)
         nn.init.normal_(self.tokens.weight, std=0.02)
+        nn.init.normal_(self.rank_directions, std=0.02)
 
     @property
     def columns(self) -> int:
@@ -282,10 +294,20 @@ class TabularTransformer(nn.Module):
             hidden = torch.rand(ids.shape, device=ids.device) < self.token_dropout
             hidden[:, 0] = False
             ids = torch.where(hidden, torch.full_like(ids, self.mask_id), ids)
-        x = self.dropout(self.tokens(ids)) + self.positions[: k + 1]
+        x = self.dropout(self._embed(ids, 0, k + 1)) + self.positions[: k + 1]
         for block in self.blocks:
             x = block(x)
         return self.norm(x)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs):
+        # Models saved before ordered tokens carried their rank: zero directions embed exactly as they did.
+        state_dict.setdefault(f"{prefix}rank_directions", torch.zeros_like(self.rank_directions))
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
+
+    def _embed(self, ids: torch.Tensor, first: int, stop: int) -> torch.Tensor:
+        """Embeddings of input positions ``first .. stop - 1`` (position ``i`` holds token ``i - 1``)."""
+        directions = torch.cat([self.rank_directions.new_zeros(1, self.rank_directions.shape[1]), self.rank_directions])
+        return self.tokens(ids) + self.ranks[ids][..., None] * directions[first:stop]
 
     def loss(self, tokens: torch.Tensor) -> torch.Tensor:
         """Mean negative log-likelihood per token of full rows ``(n, columns)``."""
@@ -298,7 +320,7 @@ class TabularTransformer(nn.Module):
             ids = torch.zeros((n, 1), dtype=torch.long, device=self.offsets.device)
         else:
             ids = (previous + self.offsets[j - 1])[:, None]
-        x = self.tokens(ids) + self.positions[j]
+        x = self._embed(ids, j, j + 1) + self.positions[j]
         for block, cache in zip(self.blocks, caches):
             x = block(x, cache)
         return self.heads.logits(self.norm(x)[:, 0], j)

@@ -5,7 +5,9 @@ Each row is a sequence of tokens, one position per column
 quantile bins, categories and booleans as their level, null as a token of its
 own; with ``fine_bins`` a number gets a second token, its sub-bin inside the
 coarse bin (digit-like: two small classification problems instead of one
-large one, which generalises far better on small tables). A causal transformer (:class:`TabularTransformer`) learns
+large one, which generalises far better on small tables); a number's tokens
+also carry their rank into the network, so neighbouring bins start out alike.
+A causal transformer (:class:`TabularTransformer`) learns
 ``p(column_j | columns before j)``; sampling draws column after column, and a
 bin becomes a value drawn from the training distribution inside that bin, so
 every marginal is kept to within a bin and nothing is copied verbatim.
@@ -136,9 +138,12 @@ class TransformerGenerator(TorchGenerator):
 
     def _build(self) -> None:
         sizes = [size for _, size in self._layout()]
-        vocab = [max(sizes[i], 1) for i in self._positions()]
+        positions = self._positions()
+        vocab = [max(sizes[i], 1) for i in positions]
+        ordinals = self.encoder.token_ordinals(self.bins, self.fine_bins)
         self.net = TabularTransformer(
-            vocab, self.d_model, self.layers, self.heads, self.dropout, self.token_dropout, self.ff_multiplier
+            vocab, self.d_model, self.layers, self.heads, self.dropout, self.token_dropout, self.ff_multiplier,
+            ordinals=[ordinals[i] for i in positions],
         )
 
     def _fit(self, df: pl.DataFrame) -> dict[str, Any]:
