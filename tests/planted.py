@@ -58,7 +58,7 @@ def planted_table(n: int = 300, seed: int = 3) -> tuple[pl.DataFrame, dict[str, 
         "tax_ref": [fake.ssn() for _ in range(n)],
         "ip": [fake.ipv4_public() for _ in range(n)],
         "last_seen_from": [fake.ipv6() if i % 2 else fake.ipv4_public() for i in range(n)],
-        "date_of_birth": [fake.date_of_birth(minimum_age=18, maximum_age=90) for _ in range(n)],
+        "date_of_birth": [_birth_date(fake) for _ in range(n)],
         "zip": [fake.postcode() for _ in range(n)],
         "first_name": [fake.first_name() for _ in range(n)],
         "handle": [fake.name() for _ in range(n)],
@@ -67,7 +67,7 @@ def planted_table(n: int = 300, seed: int = 3) -> tuple[pl.DataFrame, dict[str, 
     for i in range(n):
         first, last = fake.first_name(), fake.last_name()
         email, card, ssn, iban, ip = fake.email(), fake.credit_card_number("visa16"), fake.ssn(), fake.iban(), fake.ipv4_public()
-        dob = fake.date_of_birth(minimum_age=18, maximum_age=90).isoformat()
+        dob = _birth_date(fake).isoformat()
         zip_code = fake.postcode()
         phone = f"({rng.integers(201, 989)}) {rng.integers(200, 999)}-{rng.integers(1000, 9999)}"
         templates = [
@@ -91,6 +91,11 @@ def planted_table(n: int = 300, seed: int = 3) -> tuple[pl.DataFrame, dict[str, 
     planted_values = {c: [str(v) for v in cols[c]] for c in EXPECTED_COLUMNS}
     planted_values[TEXT_COLUMN] = note_values
     return table, planted_values
+
+
+def _birth_date(fake) -> dt.date:
+    # a fixed range, not Faker's date_of_birth (ages counted from today): the same values every day
+    return fake.date_between(dt.date(1936, 1, 1), dt.date(2006, 12, 31))
 
 
 def _grouped(number: str) -> str:

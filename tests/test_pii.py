@@ -53,10 +53,13 @@ def test_no_planted_value_survives_default_anonymization(planted):
     table, values, _ = planted
     result = anonymize_table(table, key=KEY)
     out = result.table
-    text = "\n".join(str(v) for c in out.columns for v in out[c].to_list())
+    # the generalized columns are checked below: a birth year's "YYYY-01-01" may equal a planted date
+    # elsewhere by chance without anything surviving
+    generalized = ("date_of_birth", "zip")
+    text = "\n".join(str(v) for c in out.columns if c not in generalized for v in out[c].to_list())
     for column, planted_values in values.items():
-        if column in ("date_of_birth", "zip"):
-            continue  # generalized, checked below
+        if column in generalized:
+            continue
         survivors = [v for v in planted_values if v in text or v.replace(" ", "") in text.replace(" ", "")]
         assert not survivors, (column, survivors[:3])
     assert all(d.month == 1 and d.day == 1 for d in out["date_of_birth"].drop_nulls())
