@@ -140,6 +140,36 @@ def test_transformer_generates_last_columns_last(mixed):
         create_generator("transformer", epochs=1, last_columns=["income"]).fit(mixed, schema)
 
 
+def test_transformer_draws_last_columns_from_an_mlp_blended_with_its_heads(mixed, tmp_path):
+    schema = infer_schema(mixed)
+    generator = create_generator("transformer", seed=2, epochs=10, last_columns=["fraud"]).fit(mixed, schema)
+    summary = generator.fit_summary["last_column_mlps"]
+    assert summary["columns"] == ["fraud"] and 1 <= summary["best_epoch"] <= summary["epochs_run"]
+    weights = summary["blend"]["fraud"]
+    assert all(w >= 0 for w in weights) and sum(weights) > 0
+    rows = generator.sample(4000, seed=5)
+    # fraud is an amount above its 90th percentile: the share holds, and fraud goes with the big amounts
+    assert abs(rows["fraud"].mean() - 0.1) < 0.03
+    threshold = float(np.quantile(mixed["amount"].to_numpy(), 0.9))
+    assert (rows.filter(pl.col("fraud") == 1)["amount"] > threshold).mean() > 0.8
+    assert (rows.filter(pl.col("fraud") == 0)["amount"] <= threshold).mean() > 0.95
+
+    generator.save(tmp_path / "model")
+    assert load_generator(tmp_path / "model").sample(300, seed=1).equals(generator.sample(300, seed=1))
+    # weights saved without the MLPs (before they existed): the transformer's heads draw the column
+    generator.load_state_dict({k: v for k, v in generator.state_dict().items() if not k.startswith("last_column_mlps.")})
+    assert generator.last_column_mlps is None and generator.sample(50)["fraud"].is_in([0, 1]).all()
+
+
+def test_transformer_without_last_column_mlps(mixed):
+    schema = infer_schema(mixed)
+    off = create_generator("transformer", seed=2, epochs=1, last_columns=["fraud"], last_column_mlp=False).fit(mixed, schema)
+    assert off.last_column_mlps is None and "last_column_mlps" not in off.fit_summary
+    # a table too small to hold out validation rows has nothing to stop the MLP on: the heads draw
+    tiny = create_generator("transformer", seed=2, epochs=1, last_columns=["fraud"]).fit(mixed.head(150), schema)
+    assert tiny.last_column_mlps is None and tiny.sample(20).height == 20
+
+
 # The counts come from the base class, the same for every model; 100k rows for the fast copula.
 @pytest.mark.parametrize(("model", "rows"), [("copula", 100_000), ("transformer", 20_000)])
 def test_rebalancing_hits_the_requested_share_on_100k_rows(model, rows, fitted):

@@ -1,9 +1,10 @@
-"""The transformer's network: bucketed output heads (same loss and logits as one head per column), ranked number tokens."""
+"""The transformer's network: bucketed output heads (same loss and logits as one head per column), ranked
+number tokens; the last-column MLP: its inputs read from tokens, its blend with the transformer's logits."""
 
 import torch
 from torch.nn import functional as F
 
-from twinforge.generators.nets import BucketedHeads, TabularTransformer
+from twinforge.generators.nets import BucketedHeads, NumberInput, PrefixValueMLP, TabularTransformer
 
 VOCABULARIES = [21, 10, 3, 2, 2000, 21, 10, 17]
 
@@ -74,3 +75,33 @@ def test_models_saved_before_ranks_load_and_embed_as_before():
     plain = TabularTransformer(VOCABULARIES, d_model=16, layers=1, heads=2, dropout=0.0)
     plain.load_state_dict(loaded.state_dict())
     torch.testing.assert_close(loaded.eval().hidden(tokens[:, :-1]), plain.eval().hidden(tokens[:, :-1]))
+
+
+def test_prefix_mlp_reads_numbers_as_normal_scores_and_categories_one_hot():
+    # positions 0-1: a number in 20 bins of 10 sub-bins (null token 20); 2: a category of 3; 3: a number in 4 bins
+    mlp = PrefixValueMLP([NumberInput(0, 1, 20, 10), NumberInput(3, -1, 4, 1)], [(2, 3)], classes=2)
+    tokens = torch.tensor([[0, 0, 2, 3], [10, 7, 0, 0], [20, 0, 1, 1]])
+    features = mlp.features(tokens)
+    # sub-bin centres as quantiles, then normal scores; a null scores 0 and raises its flag
+    first = torch.special.ndtri(torch.tensor([0.05 / 20, 10.75 / 20]))
+    torch.testing.assert_close(features[:2, 0], first)
+    torch.testing.assert_close(features[:, 1], torch.tensor([0.0, 0.0, 1.0]))
+    assert features[2, 0] == 0.0
+    torch.testing.assert_close(features[:, 2], torch.special.ndtri(torch.tensor([3.5 / 4, 0.5 / 4, 1.5 / 4])))
+    torch.testing.assert_close(features[:, 4:], torch.tensor([[0.0, 0, 1], [1, 0, 0], [0, 1, 0]]))
+    assert mlp(tokens, torch.zeros(3, 2)).shape == (3, 2)
+
+
+def test_prefix_mlp_blend_leans_on_the_model_that_predicts():
+    torch.manual_seed(0)
+    mlp = PrefixValueMLP([NumberInput(0, -1, 10, 1)], [], classes=2)  # untrained: its logits are noise
+    tokens = torch.randint(0, 10, (2000, 1))
+    informative = torch.randn(2000)
+    targets = (torch.rand(2000) < torch.sigmoid(3 * informative)).long()
+    base = torch.stack([torch.zeros(2000), 3 * informative], dim=1)  # the true log-odds
+    assert mlp.mix.tolist() == [0.0, 1.0]  # before blending: the MLP alone
+    mlp.fit_mix(tokens, base, targets)
+    weight_base, weight_mlp = mlp.mix.tolist()
+    assert 0.8 < weight_base < 1.2 and 0.0 <= weight_mlp < 0.3
+    blended = F.cross_entropy(mlp(tokens, base), targets)
+    assert blended <= F.cross_entropy(base, targets) + 1e-3

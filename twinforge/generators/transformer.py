@@ -16,7 +16,14 @@ Column order: ``condition_columns`` first (the columns users will condition or
 rebalance on), then the others in table order, then ``last_columns`` (a
 downstream model's target: generated from all the other columns, so the model
 learns ``p(target | features)`` directly, which is what train-on-synthetic
-utility measures). Conditions on a leading stretch of that order are native:
+utility measures). A last column is drawn from the transformer's logits blended
+with a small MLP's on the earlier columns' values (``PrefixValueMLP``; blend
+weights fitted on the validation rows, ``last_column_mlp=False`` turns it off):
+an attention stack over bin tokens, stopped early for the whole row, predicted a
+target from the other columns well below what gradient boosting does on the
+real rows (holdout AUC 0.86-0.87 against 0.93 on mlc_churn); the MLP on normal
+scores closes most of that gap, for about a second of training. Conditions on a
+leading stretch of that order are native:
 their tokens are fixed and the rest is drawn from the model's conditional
 distribution; conditions on later columns go through the base class's bounded
 rejection.
@@ -38,12 +45,19 @@ import polars as pl
 import torch
 
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
-from twinforge.generators.nets import TabularTransformer
+from twinforge.generators.nets import NumberInput, PrefixValueMLP, TabularTransformer
 from twinforge.generators.torch_base import EarlyStopping, TorchGenerator, seeded
 
 # Rows pushed through the network at once when sampling: bounds activation memory.
 GENERATION_BATCH_ROWS = 8192
 WARMUP_STEPS = 100
+# The last-column MLPs' training: small batches and a long patience (an epoch takes a fraction of a
+# second, and their validation loss is noisy); on the benchmark and development tables these gave the
+# best holdout AUC, most steadily across seeds.
+LAST_COLUMN_PATIENCE = 20
+LAST_COLUMN_BATCH_SIZE = 128
+# state_dict keys of the last-column MLPs start with this
+LAST_COLUMN_PREFIX = "last_column_mlps."
 
 
 class TransformerGenerator(TorchGenerator):
@@ -79,6 +93,7 @@ class TransformerGenerator(TorchGenerator):
         ema_decay: float = 0.95,
         condition_columns: Sequence[str] = (),
         last_columns: Sequence[str] = (),
+        last_column_mlp: bool = True,
     ):
         super().__init__(seed, rare_min_count, epochs, batch_size, learning_rate, device, validation_fraction, patience)
         self.bins, self.fine_bins = int(bins), int(fine_bins)
@@ -91,11 +106,14 @@ class TransformerGenerator(TorchGenerator):
             raise ValueError(f"transformer: ema_decay must be in [0, 1), got {self.ema_decay}")
         self.condition_columns = _names(condition_columns)
         self.last_columns = _names(last_columns)
+        self.last_column_mlp = bool(last_column_mlp)
         if self.bins < 2:
             raise ValueError(f"transformer: bins must be at least 2, got {self.bins}")
         if self.d_model % self.heads:
             raise ValueError(f"transformer: d_model ({self.d_model}) must be a multiple of heads ({self.heads})")
         self.net: TabularTransformer | None = None
+        # position -> the MLP that draws that last column's (first) token; None: the transformer's heads
+        self.last_column_mlps: torch.nn.ModuleDict | None = None
 
     @property
     def params(self) -> dict[str, Any]:
@@ -114,6 +132,7 @@ class TransformerGenerator(TorchGenerator):
             "ema_decay": self.ema_decay,
             "condition_columns": self.condition_columns,
             "last_columns": self.last_columns,
+            "last_column_mlp": self.last_column_mlp,
         }
 
     @property
@@ -146,6 +165,36 @@ class TransformerGenerator(TorchGenerator):
             vocab, self.d_model, self.layers, self.heads, self.dropout, self.token_dropout, self.ff_multiplier,
             ordinals=[ordinals[i] for i in positions],
         )
+        mlps = {str(j): self._prefix_mlp(j, vocab[j]) for j in self._last_column_positions()}
+        self.last_column_mlps = torch.nn.ModuleDict(mlps) if mlps else None
+
+    def _last_column_positions(self) -> list[int]:
+        """Generation positions drawn by an MLP: the first token of each last column (not a condition
+        column) that has earlier columns to learn from."""
+        if not self.last_column_mlp:
+            return []
+        layout = [name for name, _ in self._layout()]
+        owners = [layout[i] for i in self._positions()]
+        last = [c for c in self.last_columns if c not in self.condition_columns]
+        return [owners.index(c) for c in last if owners.index(c) > 0]
+
+    def _prefix_mlp(self, stop: int, classes: int) -> PrefixValueMLP:
+        """The MLP for generation position ``stop``, on the tokens of positions ``0 .. stop - 1``."""
+        layout = self._layout()
+        ordinals = self.encoder.token_ordinals(self.bins, self.fine_bins)
+        positions = self._positions()
+        numbers, levels, j = [], [], 0
+        while j < stop:
+            name, size = layout[positions[j]]
+            if ordinals[positions[j]] > 0:
+                paired = j + 1 < stop and layout[positions[j + 1]][0] == name
+                fine_bins = ordinals[positions[j + 1]] if paired else 1
+                numbers.append(NumberInput(j, j + 1 if paired else -1, ordinals[positions[j]], fine_bins))
+                j += 2 if paired else 1
+            else:
+                levels.append((j, size))
+                j += 1
+        return PrefixValueMLP(numbers, levels, classes)
 
     def _fit(self, df: pl.DataFrame) -> dict[str, Any]:
         rng = np.random.default_rng(self.seed)
@@ -194,8 +243,74 @@ class TransformerGenerator(TorchGenerator):
             if kept is not net:  # the last average; replaced by the best one below when there was a validation
                 net.load_state_dict(kept.state_dict())
             stopper.restore(net)
+            last_columns = self._fit_last_column_mlps(train, validation)
         net.eval().cpu()
-        return {"epochs_run": epoch, "best_epoch": stopper.best_epoch or epoch, "device": str(device)}
+        summary = {"epochs_run": epoch, "best_epoch": stopper.best_epoch or epoch, "device": str(device)}
+        return {**summary, **({"last_column_mlps": last_columns} if last_columns else {})}
+
+    def _fit_last_column_mlps(self, train: torch.Tensor, validation: torch.Tensor) -> dict[str, Any] | None:
+        """Train the last columns' MLPs on the same rows, stopping on their own validation loss, then
+        blend each with the transformer's logits (weights fitted on the validation rows).
+
+        They train apart from the transformer because its early stop suits the whole row, which
+        overfits long before a target's conditional has converged. Without validation rows (a tiny
+        table) the transformer's heads alone draw those columns.
+        """
+        if self.last_column_mlps is None:
+            return None
+        if not len(validation):
+            self.last_column_mlps = None
+            return None
+        mlps = self.last_column_mlps.to(train.device)
+        optimizer = torch.optim.AdamW(mlps.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+        # inputs are fixed functions of the tokens: computed once, not per batch
+        with torch.no_grad():
+            train_inputs = {j: mlp.features(train[:, : int(j)]) for j, mlp in mlps.items()}
+            validation_inputs = {j: mlp.features(validation[:, : int(j)]) for j, mlp in mlps.items()}
+
+        def loss(inputs: dict[str, torch.Tensor], rows: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+            return sum(
+                torch.nn.functional.cross_entropy(mlp.mlp(inputs[j][rows]), targets[rows, int(j)])
+                for j, mlp in mlps.items()
+            )
+
+        shuffle = torch.Generator().manual_seed(self.seed + 1)
+        stopper = EarlyStopping(LAST_COLUMN_PATIENCE)
+        every_validation_row = torch.arange(len(validation), device=validation.device)
+        for epoch in range(1, self.epochs + 1):
+            mlps.train()
+            for batch in torch.randperm(len(train), generator=shuffle).split(LAST_COLUMN_BATCH_SIZE):
+                optimizer.zero_grad()
+                loss(train_inputs, batch.to(train.device), train).backward()
+                optimizer.step()
+            mlps.eval()
+            with torch.no_grad():
+                validation_loss = float(loss(validation_inputs, every_validation_row, validation))
+            if stopper.update(validation_loss, epoch, mlps):
+                break
+        stopper.restore(mlps)
+        for j, base in self._base_logits(validation).items():
+            mlps[j].fit_mix(validation[:, : int(j)], base, validation[:, int(j)])
+        mlps.eval().cpu()
+        columns = [self._column_at(int(j)) for j in mlps]
+        return {"columns": columns, "epochs_run": epoch, "best_epoch": stopper.best_epoch,
+                "validation_loss": round(stopper.best, 6),
+                "blend": {c: [round(float(w), 4) for w in mlp.mix] for c, mlp in zip(columns, mlps.values())}}
+
+    @torch.no_grad()
+    def _base_logits(self, rows: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The transformer's logits at each MLP position, for every row."""
+        self.net.eval()
+        parts: dict[str, list[torch.Tensor]] = {j: [] for j in self.last_column_mlps}
+        for batch in torch.split(rows, 4096):
+            hidden = self.net.hidden(batch[:, :-1])
+            for j in parts:
+                parts[j].append(self.net.heads.logits(hidden[:, int(j)], int(j)))
+        return {j: torch.cat(p) for j, p in parts.items()}
+
+    def _column_at(self, position: int) -> str:
+        layout = [name for name, _ in self._layout()]
+        return layout[self._positions()[position]]
 
     def _averaged(self, net: torch.nn.Module) -> torch.optim.swa_utils.AveragedModel | None:
         if not self.ema_decay:
@@ -228,6 +343,7 @@ class TransformerGenerator(TorchGenerator):
         rng = np.random.default_rng(seed)
         device = self.device
         net = self.net.to(device).eval()
+        mlps = self.last_column_mlps.to(device).eval() if self.last_column_mlps is not None else {}
         prefix = self._native_prefix(conditions)
         inverse = np.argsort(self._positions())
         with seeded(seed, device):
@@ -247,6 +363,8 @@ class TransformerGenerator(TorchGenerator):
                     caches: list[dict] = [{} for _ in net.blocks]
                     for j in range(len(inverse)):
                         logits = net.step_logits(tokens[:, j - 1] if j else None, j, caches, size)
+                        if str(j) in mlps:
+                            logits = mlps[str(j)](tokens[:, :j], logits)
                         if j < forced.shape[1]:
                             tokens[:, j] = torch.from_numpy(forced[first : first + size, j]).to(device)
                         else:
@@ -257,14 +375,23 @@ class TransformerGenerator(TorchGenerator):
                 exact = [self.encoder.condition_series(name, conditions[name], rows) for name in prefix]
                 yield decoded.with_columns(exact) if exact else decoded
         net.cpu()
+        if self.last_column_mlps is not None:
+            self.last_column_mlps.cpu()
 
     def state_dict(self) -> dict[str, torch.Tensor]:
-        return self.net.state_dict()
+        mlps = self.last_column_mlps.state_dict() if self.last_column_mlps is not None else {}
+        return {**self.net.state_dict(), **{LAST_COLUMN_PREFIX + k: v for k, v in mlps.items()}}
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
         self._build()
-        self.net.load_state_dict(state)
+        mlps = {k[len(LAST_COLUMN_PREFIX) :]: v for k, v in state.items() if k.startswith(LAST_COLUMN_PREFIX)}
+        self.net.load_state_dict({k: v for k, v in state.items() if not k.startswith(LAST_COLUMN_PREFIX)})
         self.net.eval()
+        if not mlps:  # saved without them (a tiny table, or before they existed): the transformer's heads draw
+            self.last_column_mlps = None
+        elif self.last_column_mlps is not None:
+            self.last_column_mlps.load_state_dict(mlps)
+            self.last_column_mlps.eval()
 
 
 def _names(columns: str | Sequence[str]) -> list[str]:
