@@ -395,7 +395,7 @@ class PrefixValueMLP(nn.Module):
         with torch.no_grad():
             own = self.mlp(self.features(tokens))
         # positive weights (fitted as logarithms): a blend, not an extrapolation tuned to a few hundred rows
-        log_mix = torch.full((2,), math.log(0.5), requires_grad=True)
+        log_mix = torch.full((2,), math.log(0.5), device=own.device, requires_grad=True)
         optimizer = torch.optim.LBFGS([log_mix], max_iter=100, line_search_fn="strong_wolfe")
 
         def closure() -> torch.Tensor:
