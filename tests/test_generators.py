@@ -144,9 +144,14 @@ def test_transformer_draws_last_columns_from_an_mlp_blended_with_its_heads(mixed
     schema = infer_schema(mixed)
     generator = create_generator("transformer", seed=2, epochs=10, last_columns=["fraud"]).fit(mixed, schema)
     summary = generator.fit_summary["last_column_mlps"]
-    assert summary["columns"] == ["fraud"] and 1 <= summary["best_epoch"] <= summary["epochs_run"]
+    assert summary["columns"] == ["fraud"]
+    # two members: normal scores, and normal scores with piecewise-linear ramps (8 per number)
+    plain, piecewise = summary["members"]["fraud"]
+    (mlp,) = generator.last_column_mlps.values()
+    assert len(mlp.numbers) >= 3 and piecewise["inputs"] - plain["inputs"] == 8 * len(mlp.numbers)
+    assert all(1 <= m["best_epoch"] <= m["epochs_run"] for m in (plain, piecewise))
     weights = summary["blend"]["fraud"]
-    assert all(w >= 0 for w in weights) and sum(weights) > 0
+    assert len(weights) == 2 and all(w >= 0 for w in weights) and sum(weights) > 0
     rows = generator.sample(4000, seed=5)
     # fraud is an amount above its 90th percentile: the share holds, and fraud goes with the big amounts
     assert abs(rows["fraud"].mean() - 0.1) < 0.03
@@ -156,6 +161,11 @@ def test_transformer_draws_last_columns_from_an_mlp_blended_with_its_heads(mixed
 
     generator.save(tmp_path / "model")
     assert load_generator(tmp_path / "model").sample(300, seed=1).equals(generator.sample(300, seed=1))
+    # weights saved before the piecewise member existed: the other two are blended
+    state = {k: v for k, v in generator.state_dict().items() if ".piecewise_mlp." not in k}
+    older = load_generator(tmp_path / "model")
+    older.load_state_dict(state)
+    assert older.last_column_piecewise_bins == 0 and older.sample(300, seed=1)["fraud"].is_in([0, 1]).all()
     # weights saved without the MLPs (before they existed): the transformer's heads draw the column
     generator.load_state_dict({k: v for k, v in generator.state_dict().items() if not k.startswith("last_column_mlps.")})
     assert generator.last_column_mlps is None and generator.sample(50)["fraud"].is_in([0, 1]).all()

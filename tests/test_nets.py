@@ -1,6 +1,7 @@
 """The transformer's network: bucketed output heads (same loss and logits as one head per column), ranked
 number tokens; the last-column MLP: its inputs read from tokens, its blend with the transformer's logits."""
 
+import pytest
 import torch
 from torch.nn import functional as F
 
@@ -90,6 +91,21 @@ def test_prefix_mlp_reads_numbers_as_normal_scores_and_categories_one_hot():
     torch.testing.assert_close(features[:, 2], torch.special.ndtri(torch.tensor([3.5 / 4, 0.5 / 4, 1.5 / 4])))
     torch.testing.assert_close(features[:, 4:], torch.tensor([[0.0, 0, 1], [1, 0, 0], [0, 1, 0]]))
     assert mlp(tokens, torch.zeros(3, 2)).shape == (3, 2)
+
+
+def test_prefix_mlp_piecewise_member_reads_ramps_over_quantile_intervals():
+    mlp = PrefixValueMLP([NumberInput(0, 1, 20, 10), NumberInput(2, -1, 4, 1)], [], classes=2, piecewise_bins=4)
+    assert len(mlp.members()) == 2 and mlp.mix.tolist() == [0.0, 1.0]
+    tokens = torch.tensor([[10, 7, 0], [20, 0, 3]])  # quantiles 0.5375 and null; 0.125 and 0.875
+    plain, piecewise = mlp.member_inputs(tokens)
+    torch.testing.assert_close(piecewise[:, : plain.shape[1]], plain)
+    ramps = piecewise[:, plain.shape[1] :]
+    # 0.5375 * 4 = 2.15: the first two intervals full, the third 15% along; a null has no ramp
+    torch.testing.assert_close(ramps[0, :4], torch.tensor([1.0, 1.0, 0.15, 0.0]))
+    torch.testing.assert_close(ramps[1, :4], torch.zeros(4))
+    torch.testing.assert_close(ramps[:, 4:], torch.tensor([[0.5, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 0.5]]))
+    with pytest.raises(ValueError, match="piecewise_bins must be at least 0"):
+        PrefixValueMLP([NumberInput(0, -1, 4, 1)], [], classes=2, piecewise_bins=-1)
 
 
 def test_prefix_mlp_blend_leans_on_the_model_that_predicts():

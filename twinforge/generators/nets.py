@@ -337,13 +337,19 @@ class NumberInput(NamedTuple):
 
 
 class PrefixValueMLP(nn.Module):
-    """``p(token | the tokens before it)`` from a multilayer perceptron on the earlier columns' values.
+    """``p(token | the tokens before it)`` from multilayer perceptrons on the earlier columns' values.
 
     A number enters as the normal score of its quantile (the centre of its sub-bin) and a null
     flag, a category or boolean one-hot (``levels``: ``(position, vocabulary)``). Normal scores and
     a plain MLP predicted a table's target from the other columns far closer to gradient boosting
     than an attention stack over bin tokens trained for every column at once (holdout AUC 0.90
     against 0.87, gradient boosting 0.93 on mlc_churn; see ``TransformerGenerator``).
+
+    With ``piecewise_bins`` a second MLP also reads each number's piecewise-linear encoding
+    (Gorishniy et al., "On Embeddings for Numerical Features in Tabular Deep Learning", 2022): one
+    ramp per quantile interval, so a threshold on a number is one unit away. Alone it lifted holdout
+    AUC on mlc_churn from 0.90 to 0.91 but overfitted ``males`` (0.78 to 0.75); the mean of the two
+    MLPs' logits was as good as the better one on both (0.915, 0.78).
     """
 
     def __init__(
@@ -354,36 +360,60 @@ class PrefixValueMLP(nn.Module):
         width: int = 128,
         depth: int = 2,
         dropout: float = 0.2,
+        piecewise_bins: int = 0,
     ):
         super().__init__()
         self.numbers = [NumberInput(*n) for n in numbers]
         self.levels = [(int(p), max(int(v), 1)) for p, v in levels]
+        if int(piecewise_bins) < 0:
+            raise ValueError(f"piecewise_bins must be at least 0, got {piecewise_bins}")
+        self.piecewise_bins = int(piecewise_bins) if self.numbers else 0
         inputs = 2 * len(self.numbers) + sum(v for _, v in self.levels)
-        layers: list[nn.Module] = []
-        for _ in range(depth):
-            layers += [nn.Linear(inputs, width), nn.ReLU(), nn.Dropout(dropout)]
-            inputs = width
-        self.mlp = nn.Sequential(*layers, nn.Linear(inputs, max(int(classes), 1)))
-        # weights of (another model's logits, this MLP's logits) in the logits drawn from; the MLP
-        # trains alone (0, 1), then :meth:`fit_mix` sets both on held-out rows
+        self.mlp = _perceptron(inputs, width, depth, dropout, classes)
+        self.piecewise_mlp = (
+            _perceptron(inputs + self.piecewise_bins * len(self.numbers), width, depth, dropout, classes)
+            if self.piecewise_bins
+            else None
+        )
+        # weights of (another model's logits, the members' mean logits) in the logits drawn from; the
+        # members train alone (0, 1), then :meth:`fit_mix` sets both on held-out rows
         self.register_buffer("mix", torch.tensor([0.0, 1.0]))
 
-    def features(self, tokens: torch.Tensor) -> torch.Tensor:
-        """Input vectors ``(n, features)`` from the earlier tokens ``(n, k)``."""
-        parts = []
+    def members(self) -> list[nn.Module]:
+        """The MLPs blended, each trained on its own inputs (:meth:`member_inputs`)."""
+        return [self.mlp] + ([self.piecewise_mlp] if self.piecewise_mlp is not None else [])
+
+    def features(self, tokens: torch.Tensor, piecewise: bool = False) -> torch.Tensor:
+        """Input vectors ``(n, features)`` from the earlier tokens ``(n, k)``; with ``piecewise``, each
+        number's ramps come after the other inputs."""
+        parts, ramps = [], []
         for number in self.numbers:
             coarse = tokens[:, number.coarse].float()
             within = (tokens[:, number.fine].float() + 0.5) / number.fine_bins if number.fine >= 0 else 0.5
             quantile = ((coarse + within) / number.bins).clamp(1e-3, 1 - 1e-3)
             null = coarse >= number.bins
             parts += [torch.where(null, 0.0, torch.special.ndtri(quantile)), null.float()]
+            if piecewise and self.piecewise_bins:
+                # ramp k: 0 below the k-th interval, 1 above it, linear within
+                steps = torch.arange(self.piecewise_bins, device=tokens.device)
+                ramp = (quantile[:, None] * self.piecewise_bins - steps).clamp(0, 1)
+                ramps.append(torch.where(null[:, None], 0.0, ramp))
         stacked = [torch.stack(parts, dim=1)] if parts else []
         one_hot = [F.one_hot(tokens[:, p], v).float() for p, v in self.levels]
-        return torch.cat(stacked + one_hot, dim=1)
+        return torch.cat(stacked + one_hot + ramps, dim=1)
+
+    def member_inputs(self, tokens: torch.Tensor) -> list[torch.Tensor]:
+        """Each member's input vectors, in :meth:`members` order."""
+        return [self.features(tokens, piecewise=k > 0) for k in range(len(self.members()))]
+
+    def own_logits(self, tokens: torch.Tensor) -> torch.Tensor:
+        """The members' mean logits: an equal vote, since weights fitted on a few hundred held-out rows
+        chased noise (they favoured the piecewise member on a split where it predicted worst)."""
+        return torch.stack([m(x) for m, x in zip(self.members(), self.member_inputs(tokens))]).mean(0)
 
     def forward(self, tokens: torch.Tensor, base_logits: torch.Tensor) -> torch.Tensor:
         """Logits ``(n, classes)`` given the earlier tokens ``(n, k)`` and another model's logits."""
-        return self.mix[0] * base_logits + self.mix[1] * self.mlp(self.features(tokens))
+        return self.mix[0] * base_logits + self.mix[1] * self.own_logits(tokens)
 
     @torch.enable_grad()
     def fit_mix(self, tokens: torch.Tensor, base_logits: torch.Tensor, targets: torch.Tensor) -> None:
@@ -393,7 +423,7 @@ class PrefixValueMLP(nn.Module):
         fitted on held-out rows keep the blend calibrated, so the column's share stays right.
         """
         with torch.no_grad():
-            own = self.mlp(self.features(tokens))
+            own = self.own_logits(tokens)
         # positive weights (fitted as logarithms): a blend, not an extrapolation tuned to a few hundred rows
         log_mix = torch.full((2,), math.log(0.5), device=own.device, requires_grad=True)
         optimizer = torch.optim.LBFGS([log_mix], max_iter=100, line_search_fn="strong_wolfe")
@@ -406,5 +436,12 @@ class PrefixValueMLP(nn.Module):
             return loss
 
         optimizer.step(closure)
-        mix = log_mix.detach().exp()
-        self.mix.copy_(mix)
+        self.mix.copy_(log_mix.detach().exp())
+
+
+def _perceptron(inputs: int, width: int, depth: int, dropout: float, outputs: int) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for _ in range(depth):
+        layers += [nn.Linear(inputs, width), nn.ReLU(), nn.Dropout(dropout)]
+        inputs = width
+    return nn.Sequential(*layers, nn.Linear(inputs, max(int(outputs), 1)))

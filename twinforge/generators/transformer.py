@@ -94,6 +94,7 @@ class TransformerGenerator(TorchGenerator):
         condition_columns: Sequence[str] = (),
         last_columns: Sequence[str] = (),
         last_column_mlp: bool = True,
+        last_column_piecewise_bins: int = 8,
     ):
         super().__init__(seed, rare_min_count, epochs, batch_size, learning_rate, device, validation_fraction, patience)
         self.bins, self.fine_bins = int(bins), int(fine_bins)
@@ -107,6 +108,9 @@ class TransformerGenerator(TorchGenerator):
         self.condition_columns = _names(condition_columns)
         self.last_columns = _names(last_columns)
         self.last_column_mlp = bool(last_column_mlp)
+        self.last_column_piecewise_bins = int(last_column_piecewise_bins)
+        if self.last_column_piecewise_bins < 0:
+            raise ValueError(f"transformer: last_column_piecewise_bins must be at least 0, got {last_column_piecewise_bins}")
         if self.bins < 2:
             raise ValueError(f"transformer: bins must be at least 2, got {self.bins}")
         if self.d_model % self.heads:
@@ -133,6 +137,7 @@ class TransformerGenerator(TorchGenerator):
             "condition_columns": self.condition_columns,
             "last_columns": self.last_columns,
             "last_column_mlp": self.last_column_mlp,
+            "last_column_piecewise_bins": self.last_column_piecewise_bins,
         }
 
     @property
@@ -165,6 +170,10 @@ class TransformerGenerator(TorchGenerator):
             vocab, self.d_model, self.layers, self.heads, self.dropout, self.token_dropout, self.ff_multiplier,
             ordinals=[ordinals[i] for i in positions],
         )
+        self._build_last_column_mlps()
+
+    def _build_last_column_mlps(self) -> None:
+        vocab = [max(size, 1) for _, size in (self._layout()[i] for i in self._positions())]
         mlps = {str(j): self._prefix_mlp(j, vocab[j]) for j in self._last_column_positions()}
         self.last_column_mlps = torch.nn.ModuleDict(mlps) if mlps else None
 
@@ -194,7 +203,7 @@ class TransformerGenerator(TorchGenerator):
             else:
                 levels.append((j, size))
                 j += 1
-        return PrefixValueMLP(numbers, levels, classes)
+        return PrefixValueMLP(numbers, levels, classes, piecewise_bins=self.last_column_piecewise_bins)
 
     def _fit(self, df: pl.DataFrame) -> dict[str, Any]:
         rng = np.random.default_rng(self.seed)
@@ -262,40 +271,48 @@ class TransformerGenerator(TorchGenerator):
             self.last_column_mlps = None
             return None
         mlps = self.last_column_mlps.to(train.device)
-        optimizer = torch.optim.AdamW(mlps.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
-        # inputs are fixed functions of the tokens: computed once, not per batch
-        with torch.no_grad():
-            train_inputs = {j: mlp.features(train[:, : int(j)]) for j, mlp in mlps.items()}
-            validation_inputs = {j: mlp.features(validation[:, : int(j)]) for j, mlp in mlps.items()}
-
-        def loss(inputs: dict[str, torch.Tensor], rows: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-            return sum(
-                torch.nn.functional.cross_entropy(mlp.mlp(inputs[j][rows]), targets[rows, int(j)])
-                for j, mlp in mlps.items()
-            )
-
-        shuffle = torch.Generator().manual_seed(self.seed + 1)
-        stopper = EarlyStopping(LAST_COLUMN_PATIENCE)
-        every_validation_row = torch.arange(len(validation), device=validation.device)
-        for epoch in range(1, self.epochs + 1):
-            mlps.train()
-            for batch in torch.randperm(len(train), generator=shuffle).split(LAST_COLUMN_BATCH_SIZE):
-                optimizer.zero_grad()
-                loss(train_inputs, batch.to(train.device), train).backward()
-                optimizer.step()
-            mlps.eval()
-            with torch.no_grad():
-                validation_loss = float(loss(validation_inputs, every_validation_row, validation))
-            if stopper.update(validation_loss, epoch, mlps):
-                break
-        stopper.restore(mlps)
+        members: dict[str, list[dict[str, Any]]] = {}
+        for j, mlp in mlps.items():
+            with torch.no_grad():  # inputs are fixed functions of the tokens: computed once, not per batch
+                inputs = zip(mlp.member_inputs(train[:, : int(j)]), mlp.member_inputs(validation[:, : int(j)]))
+            members[j] = [
+                self._fit_member(member, x, train[:, int(j)], x_validation, validation[:, int(j)])
+                for member, (x, x_validation) in zip(mlp.members(), inputs)
+            ]
         for j, base in self._base_logits(validation).items():
             mlps[j].fit_mix(validation[:, : int(j)], base, validation[:, int(j)])
         mlps.eval().cpu()
         columns = [self._column_at(int(j)) for j in mlps]
-        return {"columns": columns, "epochs_run": epoch, "best_epoch": stopper.best_epoch,
-                "validation_loss": round(stopper.best, 6),
-                "blend": {c: [round(float(w), 4) for w in mlp.mix] for c, mlp in zip(columns, mlps.values())}}
+        return {
+            "columns": columns,
+            "members": {c: members[j] for c, j in zip(columns, mlps)},
+            "blend": {c: [round(float(w), 4) for w in mlp.mix] for c, mlp in zip(columns, mlps.values())},
+        }
+
+    def _fit_member(
+        self, member: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, x_validation: torch.Tensor,
+        y_validation: torch.Tensor,
+    ) -> dict[str, Any]:
+        """Train one MLP of a last column until its own validation loss stops falling; keep its best weights."""
+        optimizer = torch.optim.AdamW(member.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+        shuffle = torch.Generator().manual_seed(self.seed + 1)
+        stopper = EarlyStopping(LAST_COLUMN_PATIENCE)
+        cross_entropy = torch.nn.functional.cross_entropy
+        for epoch in range(1, self.epochs + 1):
+            member.train()
+            for batch in torch.randperm(len(x), generator=shuffle).split(LAST_COLUMN_BATCH_SIZE):
+                batch = batch.to(x.device)
+                optimizer.zero_grad()
+                cross_entropy(member(x[batch]), y[batch]).backward()
+                optimizer.step()
+            member.eval()
+            with torch.no_grad():
+                validation_loss = float(cross_entropy(member(x_validation), y_validation))
+            if stopper.update(validation_loss, epoch, member):
+                break
+        stopper.restore(member)
+        return {"inputs": x.shape[1], "epochs_run": epoch, "best_epoch": stopper.best_epoch,
+                "validation_loss": round(stopper.best, 6)}
 
     @torch.no_grad()
     def _base_logits(self, rows: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -389,7 +406,12 @@ class TransformerGenerator(TorchGenerator):
         self.net.eval()
         if not mlps:  # saved without them (a tiny table, or before they existed): the transformer's heads draw
             self.last_column_mlps = None
-        elif self.last_column_mlps is not None:
+            return
+        if self.last_column_piecewise_bins and not any(".piecewise_mlp." in k for k in mlps):
+            # saved before the piecewise member existed: blend the members that were saved
+            self.last_column_piecewise_bins = 0
+            self._build_last_column_mlps()
+        if self.last_column_mlps is not None:
             self.last_column_mlps.load_state_dict(mlps)
             self.last_column_mlps.eval()
 
