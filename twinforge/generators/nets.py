@@ -383,28 +383,37 @@ class PrefixValueMLP(nn.Module):
         """The MLPs blended, each trained on its own inputs (:meth:`member_inputs`)."""
         return [self.mlp] + ([self.piecewise_mlp] if self.piecewise_mlp is not None else [])
 
-    def features(self, tokens: torch.Tensor, piecewise: bool = False) -> torch.Tensor:
-        """Input vectors ``(n, features)`` from the earlier tokens ``(n, k)``; with ``piecewise``, each
-        number's ramps come after the other inputs."""
-        parts, ramps = [], []
+    def _quantiles(self, tokens: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Per number: its quantile (the centre of its sub-bin) and its null mask."""
+        out = []
         for number in self.numbers:
             coarse = tokens[:, number.coarse].float()
             within = (tokens[:, number.fine].float() + 0.5) / number.fine_bins if number.fine >= 0 else 0.5
-            quantile = ((coarse + within) / number.bins).clamp(1e-3, 1 - 1e-3)
-            null = coarse >= number.bins
+            out.append((((coarse + within) / number.bins).clamp(1e-3, 1 - 1e-3), coarse >= number.bins))
+        return out
+
+    def features(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Input vectors ``(n, features)`` from the earlier tokens ``(n, k)``."""
+        parts = []
+        for quantile, null in self._quantiles(tokens):
             parts += [torch.where(null, 0.0, torch.special.ndtri(quantile)), null.float()]
-            if piecewise and self.piecewise_bins:
-                # ramp k: 0 below the k-th interval, 1 above it, linear within
-                steps = torch.arange(self.piecewise_bins, device=tokens.device)
-                ramp = (quantile[:, None] * self.piecewise_bins - steps).clamp(0, 1)
-                ramps.append(torch.where(null[:, None], 0.0, ramp))
         stacked = [torch.stack(parts, dim=1)] if parts else []
         one_hot = [F.one_hot(tokens[:, p], v).float() for p, v in self.levels]
-        return torch.cat(stacked + one_hot + ramps, dim=1)
+        return torch.cat(stacked + one_hot, dim=1)
 
     def member_inputs(self, tokens: torch.Tensor) -> list[torch.Tensor]:
-        """Each member's input vectors, in :meth:`members` order."""
-        return [self.features(tokens, piecewise=k > 0) for k in range(len(self.members()))]
+        """Each member's input vectors, in :meth:`members` order: the piecewise member reads the same
+        inputs followed by each number's ramps."""
+        plain = self.features(tokens)
+        if not self.piecewise_bins:
+            return [plain]
+        steps = torch.arange(self.piecewise_bins, device=tokens.device)
+        # ramp k: 0 below the k-th quantile interval, 1 above it, linear within; a null has none
+        ramps = [
+            torch.where(null[:, None], 0.0, (quantile[:, None] * self.piecewise_bins - steps).clamp(0, 1))
+            for quantile, null in self._quantiles(tokens)
+        ]
+        return [plain, torch.cat([plain, *ramps], dim=1)]
 
     def own_logits(self, tokens: torch.Tensor) -> torch.Tensor:
         """The members' mean logits: an equal vote, since weights fitted on a few hundred held-out rows

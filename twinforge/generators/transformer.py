@@ -172,10 +172,6 @@ class TransformerGenerator(TorchGenerator):
             vocab, self.d_model, self.layers, self.heads, self.dropout, self.token_dropout, self.ff_multiplier,
             ordinals=[ordinals[i] for i in positions],
         )
-        self._build_last_column_mlps()
-
-    def _build_last_column_mlps(self) -> None:
-        vocab = [max(size, 1) for _, size in (self._layout()[i] for i in self._positions())]
         mlps = {str(j): self._prefix_mlp(j, vocab[j]) for j in self._last_column_positions()}
         self.last_column_mlps = torch.nn.ModuleDict(mlps) if mlps else None
 
@@ -402,18 +398,15 @@ class TransformerGenerator(TorchGenerator):
         return {**self.net.state_dict(), **{LAST_COLUMN_PREFIX + k: v for k, v in mlps.items()}}
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
-        self._build()
         mlps = {k[len(LAST_COLUMN_PREFIX) :]: v for k, v in state.items() if k.startswith(LAST_COLUMN_PREFIX)}
+        if mlps and not any(".piecewise_mlp." in k for k in mlps):
+            self.last_column_piecewise_bins = 0  # saved before the piecewise member existed
+        self._build()
         self.net.load_state_dict({k: v for k, v in state.items() if not k.startswith(LAST_COLUMN_PREFIX)})
         self.net.eval()
         if not mlps:  # saved without them (a tiny table, or before they existed): the transformer's heads draw
             self.last_column_mlps = None
-            return
-        if self.last_column_piecewise_bins and not any(".piecewise_mlp." in k for k in mlps):
-            # saved before the piecewise member existed: blend the members that were saved
-            self.last_column_piecewise_bins = 0
-            self._build_last_column_mlps()
-        if self.last_column_mlps is not None:
+        elif self.last_column_mlps is not None:
             self.last_column_mlps.load_state_dict(mlps)
             self.last_column_mlps.eval()
 
