@@ -96,7 +96,7 @@ def markdown(results: list[dict], meta: dict) -> str:
         f"Measured {meta['date']} on {meta['machine']}; torch threads per engine: {meta['threads']}; "
         f"total {meta['total_minutes']} min. {meta['note']}",
         "",
-        "| table | model | fit s | sample s | peak MB | quality | shapes | pair trends | utility (AUC ratio) | DCR share | exact copies |",
+        "| table | model | fit s | sample s | peak MB | quality | shapes | pair trends | utility (AUC ratio) | DCR share ± s.e. | exact copies |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
@@ -106,7 +106,7 @@ def markdown(results: list[dict], meta: dict) -> str:
         lines.append(
             f"| {r['table']} | {r['model']} | {r['fit_seconds']:.1f} | {r['sample_seconds']:.1f} | {r['peak_rss_mb']} "
             f"| {r['quality']:.3f} | {r['column_shapes']:.3f} | {r['column_pair_trends']:.3f} "
-            f"| {r['utility_ratio']:.3f} ({r['synthetic_auc']:.3f}/{r['real_auc']:.3f}) | {100 * r['dcr_share']:.1f}% "
+            f"| {r['utility_ratio']:.3f} ({r['synthetic_auc']:.3f}/{r['real_auc']:.3f}) | {100 * r['dcr_share']:.1f}% ± {100 * r.get('dcr_share_se', 0):.1f} "
             f"| {r['exact_copies']} |"
         )
     return "\n".join(lines) + "\n"
