@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from _runner import Timer, arguments, report
+from _runner import Timer, arguments, import_torch_lazy_modules, report
 
 warnings.filterwarnings("ignore")
 logging.disable(logging.WARNING)
@@ -17,6 +17,7 @@ args = arguments()
 timer = Timer()
 with timer.phase("import"):
     from mostlyai import engine
+    import_torch_lazy_modules()
 workspace = Path(args.workdir or "engine-ws")
 shutil.rmtree(workspace, ignore_errors=True)
 train = pd.read_parquet(args.train)

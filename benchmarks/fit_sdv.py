@@ -6,7 +6,7 @@ import warnings
 
 import pandas as pd
 
-from _runner import Timer, arguments, report
+from _runner import Timer, arguments, import_torch_lazy_modules, report
 
 warnings.filterwarnings("ignore")
 args = arguments()
@@ -14,6 +14,7 @@ timer = Timer()
 with timer.phase("import"):
     from _sdv_metadata import table_metadata
     from sdv.single_table import CTGANSynthesizer, GaussianCopulaSynthesizer, TVAESynthesizer
+    import_torch_lazy_modules()
 train = pd.read_parquet(args.train)
 metadata = table_metadata(train)
 cls = {"sdv_gaussian_copula": GaussianCopulaSynthesizer, "sdv_ctgan": CTGANSynthesizer, "sdv_tvae": TVAESynthesizer}[args.model]

@@ -6,13 +6,14 @@ import json
 
 import polars as pl
 
-from _runner import Timer, arguments, report
+from _runner import Timer, arguments, import_torch_lazy_modules, report
 
 args = arguments()
 timer = Timer()
 with timer.phase("import"):
     from twinforge.generators import create_generator
     from twinforge.schema import infer_schema
+    import_torch_lazy_modules()
 train = pl.read_parquet(args.train)
 # defaults, as for every engine: no column is named as the one to condition on...
 params = json.loads(args.params)
