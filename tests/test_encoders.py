@@ -294,6 +294,22 @@ def test_mode_specific_representation_round_trips_every_kind(mixed_table):
         TableEncoder.fit(mixed_table, schema).mode_spans()
 
 
+def test_mode_rows_hold_one_index_per_one_hot_stretch_and_expand_to_the_dense_layout(mixed_table):
+    encoder = TableEncoder.fit(mixed_table, infer_schema(mixed_table, identifiers=["patient_id"]), modes=True)
+    spans = encoder.mode_spans()
+    rows = encoder.to_mode_rows(mixed_table, np.random.default_rng(0))
+    dense = encoder.to_modes(mixed_table, np.random.default_rng(0))  # the same draws
+    assert len(rows) == 3000 and rows.width == dense.shape[1]
+    assert rows.hot.shape == (3000, sum(s.role != "alpha" for s in spans))
+    assert np.array_equal(rows.dense(), dense)
+    some = np.array([5, 0, 2999, 5])
+    assert np.array_equal(rows.dense(some), dense[some])
+    ward = next(s for s in spans if s.column == "ward")
+    assert np.array_equal(rows.hot_of(ward), dense[:, ward.start : ward.stop].argmax(axis=1))
+    with pytest.raises(ValueError, match="not a one-hot stretch"):
+        rows.hot_of(next(s for s in spans if s.role == "alpha"))
+
+
 def test_tokens_round_trip_discrete_columns_exactly_and_numbers_within_their_bin(mixed_table):
     encoder = TableEncoder.fit(mixed_table, infer_schema(mixed_table, identifiers=["patient_id"]))
     layout = encoder.token_layout(bins=20, fine_bins=10)

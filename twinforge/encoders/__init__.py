@@ -16,6 +16,6 @@ mode-specific functions (numeric, datetime) or ``to_indices`` / ``from_indices``
 """
 
 from twinforge.encoders.categorical import RARE_PLACEHOLDER
-from twinforge.encoders.table import DEFAULT_BINS, ENCODERS, EncodedColumn, Span, TableEncoder
+from twinforge.encoders.table import DEFAULT_BINS, ENCODERS, EncodedColumn, ModeRows, Span, TableEncoder
 
-__all__ = ["DEFAULT_BINS", "ENCODERS", "RARE_PLACEHOLDER", "EncodedColumn", "Span", "TableEncoder"]
+__all__ = ["DEFAULT_BINS", "ENCODERS", "RARE_PLACEHOLDER", "EncodedColumn", "ModeRows", "Span", "TableEncoder"]

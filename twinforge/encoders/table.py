@@ -86,6 +86,52 @@ class Span:
 
 
 @dataclass(frozen=True)
+class ModeRows:
+    """Rows in the mode-specific layout, stored compactly.
+
+    The dense matrix is mostly one-hot stretches, one as wide as a column's
+    levels (up to ``max_categories``): a million rows with a 2,000-level column
+    would take 8 GB. Here each scalar slot is kept as is and each one-hot
+    stretch as the index of its hot slot; :meth:`dense` expands rows on demand
+    (a training batch), and :meth:`hot_of` reads a stretch's indices directly.
+    """
+
+    spans: list[Span]
+    scalars: np.ndarray  # (rows, alpha spans) float32
+    hot: np.ndarray  # (rows, other spans) int32: index of the hot slot inside each span
+
+    def __len__(self) -> int:
+        return len(self.hot)
+
+    @property
+    def width(self) -> int:
+        return self.spans[-1].stop if self.spans else 0
+
+    @property
+    def scalar_slots(self) -> np.ndarray:
+        return np.array([s.start for s in self.spans if s.role == "alpha"], dtype=np.int64)
+
+    @property
+    def hot_offsets(self) -> np.ndarray:
+        return np.array([s.start for s in self.spans if s.role != "alpha"], dtype=np.int64)
+
+    def hot_of(self, span: Span) -> np.ndarray:
+        """Index of the hot slot of one-hot ``span`` in every row."""
+        starts = self.hot_offsets.tolist()
+        if span.role == "alpha" or span.start not in starts:
+            raise ValueError(f"{span} is not a one-hot stretch of these rows")
+        return self.hot[:, starts.index(span.start)]
+
+    def dense(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """The float32 matrix of ``rows`` (all rows when None), laid out as the spans."""
+        scalars, hot = (self.scalars, self.hot) if rows is None else (self.scalars[rows], self.hot[rows])
+        out = np.zeros((len(hot), self.width), dtype=np.float32)
+        out[:, self.scalar_slots] = scalars
+        np.put_along_axis(out, hot.astype(np.int64) + self.hot_offsets, 1.0, axis=1)
+        return out
+
+
+@dataclass(frozen=True)
 class EncodedColumn:
     """One column's encoder and the stats it learned."""
 
@@ -261,28 +307,33 @@ class TableEncoder:
                 start += width
         return spans
 
-    def to_modes(self, df: pl.DataFrame, rng: np.random.Generator) -> np.ndarray:
-        """Encode ``df`` as a float32 matrix laid out as :meth:`mode_spans`."""
+    def to_mode_rows(self, df: pl.DataFrame, rng: np.random.Generator) -> "ModeRows":
+        """Encode ``df`` in the layout of :meth:`mode_spans`, stored compactly (:class:`ModeRows`)."""
         self._check_columns(df)
         spans = self.mode_spans()
-        out = np.zeros((df.height, spans[-1].stop if spans else 0), dtype=np.float32)
-        rows = np.arange(df.height)
-        by_column = _group_spans(spans)
+        scalar_spans = [s for s in spans if s.role == "alpha"]
+        hot_spans = [s for s in spans if s.role != "alpha"]
+        scalars = np.zeros((df.height, len(scalar_spans)), dtype=np.float32)
+        hot = np.zeros((df.height, len(hot_spans)), dtype=np.int32)
+        where = {(s.column, s.role): i for i, s in enumerate(scalar_spans + hot_spans)}
         for c in self.columns:
-            series = df.get_column(c.column.name)
-            parts = by_column[c.column.name]
+            name, series = c.column.name, df.get_column(c.column.name)
             if c.is_continuous:
                 values = c.module.values_of(series)
-                is_null = np.isnan(values)
                 if c.has_values:
                     alpha, mode = numeric.values_to_modes(values, self._modes(c), rng)
-                    out[:, parts["alpha"].start] = alpha
-                    out[rows, parts["mode"].start + mode] = 1.0
+                    scalars[:, where[name, "alpha"]] = alpha
+                    hot[:, where[name, "mode"] - len(scalar_spans)] = mode
                 if c.has_nulls:
-                    out[rows, parts["null"].start + is_null.astype(int)] = 1.0
+                    hot[:, where[name, "null"] - len(scalar_spans)] = np.isnan(values)
             else:
-                out[rows, parts["level"].start + self._level_indices(c, series)] = 1.0
-        return out
+                hot[:, where[name, "level"] - len(scalar_spans)] = self._level_indices(c, series)
+        return ModeRows(spans, scalars, hot)
+
+    def to_modes(self, df: pl.DataFrame, rng: np.random.Generator) -> np.ndarray:
+        """Encode ``df`` as a float32 matrix laid out as :meth:`mode_spans` (dense: prefer
+        :meth:`to_mode_rows` for whole tables, whose one-hot stretches can be thousands wide)."""
+        return self.to_mode_rows(df, rng).dense()
 
     def from_modes(self, x: np.ndarray, rng: np.random.Generator) -> pl.DataFrame:
         """Decode a mode-specific matrix; one-hot stretches are read by their largest entry."""

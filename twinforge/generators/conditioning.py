@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twinforge.encoders import Span
+from twinforge.encoders import ModeRows, Span
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,11 @@ class ConditionSampler:
         shares = {c.column.name: c.discrete_shares() for c in encoder.columns if not c.is_continuous}
         return cls(encoder.mode_spans(), shares)
 
-    def attach_rows(self, data: np.ndarray) -> "ConditionSampler":
+    def attach_rows(self, data: ModeRows) -> "ConditionSampler":
         """Index the encoded training rows by level, for :meth:`for_training`."""
         self.rows_by_level, self.log_frequency = [], []
         for span in self.spans:
-            level = data[:, span.start : span.stop].argmax(axis=1)
+            level = data.hot_of(span)
             counts = np.bincount(level, minlength=span.width).astype(np.float64)
             self.rows_by_level.append([np.flatnonzero(level == k) for k in range(span.width)])
             log_counts = np.where(counts > 0, np.log(counts + 1), 0.0)
@@ -69,21 +69,29 @@ class ConditionSampler:
         for s, k in set(zip(spans.tolist(), levels.tolist())):
             where = np.flatnonzero((spans == s) & (levels == k))
             rows[where] = rng.choice(self.rows_by_level[s][k], len(where))
-        return self._batch(spans, levels), rows
+        return self.batch(spans, levels), rows
 
-    def of_rows(self, data: np.ndarray, rng: np.random.Generator) -> CondBatch:
-        """For each row, one discrete column chosen at random, with the row's own level."""
-        spans = rng.integers(0, len(self.spans), len(data))
-        levels = np.empty(len(data), dtype=np.int64)
+    def of_rows(self, data: ModeRows, rows: np.ndarray, rng: np.random.Generator) -> CondBatch:
+        """For each of ``rows``, one discrete column chosen at random, with the row's own level."""
+        return self.batch(*self.choose_for_rows(data, rows, rng))
+
+    def choose_for_rows(self, data: ModeRows, rows: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`of_rows`' choices, ``(span index, level)`` per row, without their vectors (for many rows)."""
+        if not self.enabled:  # no discrete column: an empty vector
+            return np.zeros(len(rows), dtype=np.int64), np.zeros(len(rows), dtype=np.int64)
+        spans = rng.integers(0, len(self.spans), len(rows))
+        levels = np.empty(len(rows), dtype=np.int64)
         for s in np.unique(spans):
             where = np.flatnonzero(spans == s)
-            levels[where] = data[where, self.spans[s].start : self.spans[s].stop].argmax(axis=1)
-        return self._batch(spans, levels)
+            levels[where] = data.hot_of(self.spans[s])[rows[where]]
+        return spans, levels
 
     def original(self, batch: int, rng: np.random.Generator) -> CondBatch:
         """Conditions drawn with the training frequencies: unconditional sampling."""
+        if not self.enabled:
+            return self.batch(np.zeros(batch, dtype=np.int64), np.zeros(batch, dtype=np.int64))
         spans = rng.integers(0, len(self.spans), batch)
-        return self._batch(spans, self._draw_levels(spans, self.frequency, rng))
+        return self.batch(spans, self._draw_levels(spans, self.frequency, rng))
 
     @staticmethod
     def _draw_levels(spans: np.ndarray, probabilities: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
@@ -94,11 +102,11 @@ class ConditionSampler:
         return levels
 
     def fixed(self, batch: int, span: int, level: int) -> CondBatch:
-        return self._batch(np.full(batch, span), np.full(batch, level))
+        return self.batch(np.full(batch, span), np.full(batch, level))
 
-    def _batch(self, spans: np.ndarray, levels: np.ndarray) -> CondBatch:
+    def batch(self, spans: np.ndarray, levels: np.ndarray) -> CondBatch:
         cond = np.zeros((len(spans), self.width), dtype=np.float32)
-        if len(spans):
+        if len(spans) and self.enabled:
             cond[np.arange(len(spans)), self.offsets[spans] + levels] = 1.0
         return CondBatch(cond=cond, span=spans.astype(np.int64), level=levels.astype(np.int64))
 

@@ -1,6 +1,7 @@
 """Conditional tabular GAN (CTGAN-style) on the mode-specific representation.
 
-* Continuous columns use mode-specific normalisation (``TableEncoder.to_modes``).
+* Continuous columns use mode-specific normalisation (``TableEncoder.to_mode_rows``; training
+  rows stay compact, a batch is expanded at a time).
 * A conditional vector picks one discrete column's level per row; training-by-sampling
   (:class:`ConditionSampler`) draws levels by log-frequency and pairs them with real
   rows having that level, and a cross-entropy term makes the generator honour it.
@@ -25,7 +26,7 @@ from torch.nn import functional as F
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
 from twinforge.generators.conditioning import ConditionSampler
 from twinforge.generators.nets import ResidualGenerator, PackedDiscriminator, activate
-from twinforge.generators.torch_base import TorchGenerator, combined_state, load_combined_state, seeded
+from twinforge.generators.torch_base import ModeMatrix, TorchGenerator, combined_state, load_combined_state, seeded
 
 GUMBEL_TAU = 0.2
 
@@ -86,7 +87,7 @@ class GanGenerator(TorchGenerator):
 
     def _fit(self, df: pl.DataFrame) -> dict[str, Any]:
         rng = np.random.default_rng(self.seed)
-        data = self.encoder.to_modes(df, rng)
+        data = self.encoder.to_mode_rows(df, rng)
         device = self.device
         with seeded(self.seed, device):
             self._build()
@@ -95,7 +96,7 @@ class GanGenerator(TorchGenerator):
             betas = (0.5, 0.9)
             optimizer_g = torch.optim.Adam(generator.parameters(), lr=self.learning_rate, betas=betas, weight_decay=1e-6)
             optimizer_d = torch.optim.Adam(critic.parameters(), lr=self.learning_rate, betas=betas, weight_decay=1e-6)
-            x_all = torch.from_numpy(data).to(device)
+            x_all = ModeMatrix(data, device)
             batch = min(self.batch_size, max(self.pac, len(data) // self.pac * self.pac))
             steps = max(1, len(data) // batch)
             generator.train()

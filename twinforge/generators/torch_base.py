@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from twinforge.encoders import ModeRows
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
 from twinforge.generators.base import Generator
 
@@ -61,6 +62,26 @@ def load_combined_state(state: Mapping[str, torch.Tensor], nets: Mapping[str, nn
         prefix = f"{name}."
         net.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
         net.eval()
+
+
+class ModeMatrix:
+    """:class:`~twinforge.encoders.ModeRows` on a torch device: indexing with row indices gives
+    those rows' dense float32 matrix, so only a batch is ever expanded."""
+
+    def __init__(self, rows: ModeRows, device: torch.device):
+        self.width = rows.width
+        self.scalars = torch.from_numpy(rows.scalars).to(device)
+        self.hot = torch.from_numpy(rows.hot.astype(np.int64) + rows.hot_offsets).to(device)
+        self.scalar_slots = torch.from_numpy(rows.scalar_slots).to(device)
+
+    def __len__(self) -> int:
+        return len(self.hot)
+
+    def __getitem__(self, rows: torch.Tensor | np.ndarray) -> torch.Tensor:
+        rows = torch.as_tensor(rows, device=self.hot.device)
+        out = torch.zeros((len(rows), self.width), device=self.hot.device)
+        out[:, self.scalar_slots] = self.scalars[rows]
+        return out.scatter_(1, self.hot[rows], 1.0)
 
 
 class EarlyStopping:

@@ -24,9 +24,18 @@ from torch.nn import functional as F
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
 from twinforge.generators.conditioning import ConditionSampler
 from twinforge.generators.nets import VaeDecoder, VaeEncoder, one_hot_samples
-from twinforge.generators.torch_base import EarlyStopping, TorchGenerator, combined_state, load_combined_state, seeded
+from twinforge.generators.torch_base import (
+    EarlyStopping,
+    ModeMatrix,
+    TorchGenerator,
+    combined_state,
+    load_combined_state,
+    seeded,
+)
 
 SIGMA_RANGE = (0.01, 1.0)
+# validation rows expanded to the dense layout at once: bounds memory on wide, long tables
+VALIDATION_CHUNK_ROWS = 4096
 
 
 class VaeGenerator(TorchGenerator):
@@ -72,7 +81,7 @@ class VaeGenerator(TorchGenerator):
 
     def _fit(self, df: pl.DataFrame) -> dict[str, Any]:
         rng = np.random.default_rng(self.seed)
-        data = self.encoder.to_modes(df, rng)
+        data = self.encoder.to_mode_rows(df, rng)
         device = self.device
         train_rows, validation_rows = self._split_rows(len(data), rng)
         with seeded(self.seed, device):
@@ -81,8 +90,8 @@ class VaeGenerator(TorchGenerator):
             self.decoder_net.to(device)
             parameters = [*self.encoder_net.parameters(), *self.decoder_net.parameters()]
             optimizer = torch.optim.Adam(parameters, lr=self.learning_rate, weight_decay=1e-5)
-            x_all = torch.from_numpy(data).to(device)
-            validation_cond = self._cond_tensor(self.conditioner.of_rows(data[validation_rows], rng).cond, device)
+            x_all = ModeMatrix(data, device)
+            validation_choices = self.conditioner.choose_for_rows(data, validation_rows, rng)
             shuffle = torch.Generator().manual_seed(self.seed)
             stopper = EarlyStopping(self.patience)
             for epoch in range(1, self.epochs + 1):
@@ -91,7 +100,7 @@ class VaeGenerator(TorchGenerator):
                 total, count = 0.0, 0
                 for batch in self._batches(len(train_rows), shuffle):
                     rows = train_rows[batch.numpy()]
-                    cond = self._cond_tensor(self.conditioner.of_rows(data[rows], rng).cond, device)
+                    cond = self._cond_tensor(self.conditioner.of_rows(data, rows, rng).cond, device)
                     loss = self._loss(x_all[rows], cond)
                     optimizer.zero_grad()
                     loss.backward()
@@ -100,7 +109,7 @@ class VaeGenerator(TorchGenerator):
                     total, count = total + float(loss.detach()) * len(rows), count + len(rows)
                 losses = {"loss": total / count}
                 if len(validation_rows):
-                    losses["validation_loss"] = self._validation_loss(x_all[validation_rows], validation_cond)
+                    losses["validation_loss"] = self._validation_loss(x_all, validation_rows, validation_choices)
                 self._report_epoch(epoch, self.epochs, losses)
                 if len(validation_rows) and stopper.update(losses["validation_loss"], epoch, self.encoder_net, self.decoder_net):
                     break
@@ -127,13 +136,18 @@ class VaeGenerator(TorchGenerator):
         return (self.loss_factor * reconstruction + kl) / len(x)
 
     @torch.no_grad()
-    def _validation_loss(self, x: torch.Tensor, cond: torch.Tensor) -> float:
+    def _validation_loss(self, x_all: ModeMatrix, rows: np.ndarray, choices: tuple[np.ndarray, np.ndarray]) -> float:
+        """Mean loss of the validation ``rows`` (conditions: ``choices``, span and level per row), expanded a
+        chunk at a time, with the same noise every epoch (comparable losses)."""
         self.encoder_net.eval()
         self.decoder_net.eval()
-        noise = torch.randn(
-            (len(x), self.latent_dim), generator=torch.Generator().manual_seed(self.seed)
-        ).to(x.device)  # the same noise every epoch: comparable losses
-        return float(self._loss(x, cond, noise))
+        device = x_all.hot.device
+        noise = torch.randn((len(rows), self.latent_dim), generator=torch.Generator().manual_seed(self.seed))
+        total = 0.0
+        for chunk in np.array_split(np.arange(len(rows)), max(1, -(-len(rows) // VALIDATION_CHUNK_ROWS))):
+            cond = self._cond_tensor(self.conditioner.batch(choices[0][chunk], choices[1][chunk]).cond, device)
+            total += float(self._loss(x_all[rows[chunk]], cond, noise[chunk].to(device))) * len(chunk)
+        return total / len(rows)
 
     @staticmethod
     def _cond_tensor(cond: np.ndarray, device: torch.device) -> torch.Tensor:
