@@ -26,7 +26,14 @@ from torch.nn import functional as F
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
 from twinforge.generators.conditioning import ConditionSampler
 from twinforge.generators.nets import ResidualGenerator, PackedDiscriminator, activate
-from twinforge.generators.torch_base import ModeMatrix, TorchGenerator, combined_state, load_combined_state, seeded
+from twinforge.generators.torch_base import (
+    ModeMatrix,
+    TorchGenerator,
+    combined_state,
+    load_combined_state,
+    rows_per_dense_pass,
+    seeded,
+)
 
 GUMBEL_TAU = 0.2
 
@@ -161,16 +168,20 @@ class GanGenerator(TorchGenerator):
         native = self.conditioner.native(self.encoder, conditions) if self.conditioner.enabled else None
         generator = self.generator_net.to(device).eval()
         with seeded(seed, device):
+            per_pass = rows_per_dense_pass(self._spans[-1].stop + self.conditioner.width)
             for start in range(0, n, chunk_rows):
-                rows = min(chunk_rows, n - start)
-                if self.conditioner.enabled:
-                    batch = self.conditioner.fixed(rows, *native) if native else self.conditioner.original(rows, rng)
-                    cond = torch.from_numpy(batch.cond).to(device)
-                else:
-                    cond = torch.zeros((rows, 0), device=device)
-                raw = generator(torch.randn((rows, self.noise_dim), device=device), cond)
-                fake = activate(raw, self._spans, gumbel_tau=GUMBEL_TAU)
-                yield self.encoder.from_modes(fake.cpu().numpy(), rng)
+                parts = []
+                for first in range(start, min(start + chunk_rows, n), per_pass):
+                    rows = min(per_pass, start + chunk_rows - first, n - first)
+                    if self.conditioner.enabled:
+                        batch = self.conditioner.fixed(rows, *native) if native else self.conditioner.original(rows, rng)
+                        cond = torch.from_numpy(batch.cond).to(device)
+                    else:
+                        cond = torch.zeros((rows, 0), device=device)
+                    raw = generator(torch.randn((rows, self.noise_dim), device=device), cond)
+                    fake = activate(raw, self._spans, gumbel_tau=GUMBEL_TAU)
+                    parts.append(self.encoder.from_modes(fake.cpu().numpy(), rng))
+                yield pl.concat(parts)
         generator.cpu()
 
     def _nets(self) -> dict[str, nn.Module]:

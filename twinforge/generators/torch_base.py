@@ -64,6 +64,16 @@ def load_combined_state(state: Mapping[str, torch.Tensor], nets: Mapping[str, nn
         net.eval()
 
 
+# Floats in one dense mode-specific matrix pushed through a GAN or VAE when sampling (128 MB): a chunk
+# of a wide table (a column with thousands of levels) is generated in several passes of this size.
+DENSE_PASS_FLOATS = 1 << 25
+
+
+def rows_per_dense_pass(width: int) -> int:
+    """Rows of a ``width``-wide dense matrix that fit :data:`DENSE_PASS_FLOATS` (at least 1024)."""
+    return max(1024, DENSE_PASS_FLOATS // max(width, 1))
+
+
 class ModeMatrix:
     """:class:`~twinforge.encoders.ModeRows` on a torch device: indexing with row indices gives
     those rows' dense float32 matrix, so only a batch is ever expanded."""

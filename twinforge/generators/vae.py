@@ -30,6 +30,7 @@ from twinforge.generators.torch_base import (
     TorchGenerator,
     combined_state,
     load_combined_state,
+    rows_per_dense_pass,
     seeded,
 )
 
@@ -163,16 +164,21 @@ class VaeGenerator(TorchGenerator):
         spans = self.encoder.mode_spans()
         decoder = self.decoder_net.to(device).eval()
         with seeded(seed, device):
+            per_pass = rows_per_dense_pass(spans[-1].stop + self.conditioner.width)
             for start in range(0, n, chunk_rows):
-                rows = min(chunk_rows, n - start)
-                batch = self.conditioner.fixed(rows, *native) if native else self.conditioner.original(rows, rng)
-                z = torch.randn((rows, self.latent_dim), device=device)
-                raw = decoder(z, self._cond_tensor(batch.cond, device))
-                x = one_hot_samples(raw, spans)
-                sigma = torch.exp(decoder.log_sigma)
-                scalar = [s.start for s in spans if s.activation == "tanh"]
-                x[:, scalar] = (x[:, scalar] + torch.randn((rows, len(scalar)), device=device) * sigma[scalar]).clamp(-1, 1)
-                yield self.encoder.from_modes(x.cpu().numpy(), rng)
+                parts = []
+                for first in range(start, min(start + chunk_rows, n), per_pass):
+                    rows = min(per_pass, start + chunk_rows - first, n - first)
+                    batch = self.conditioner.fixed(rows, *native) if native else self.conditioner.original(rows, rng)
+                    z = torch.randn((rows, self.latent_dim), device=device)
+                    raw = decoder(z, self._cond_tensor(batch.cond, device))
+                    x = one_hot_samples(raw, spans)
+                    sigma = torch.exp(decoder.log_sigma)
+                    scalar = [s.start for s in spans if s.activation == "tanh"]
+                    noise = torch.randn((rows, len(scalar)), device=device) * sigma[scalar]
+                    x[:, scalar] = (x[:, scalar] + noise).clamp(-1, 1)
+                    parts.append(self.encoder.from_modes(x.cpu().numpy(), rng))
+                yield pl.concat(parts)
         decoder.cpu()
 
     def _nets(self) -> dict[str, nn.Module]:
