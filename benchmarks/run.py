@@ -1,7 +1,8 @@
 """twinforge vs reference engines on real tables: fit/sample time, memory, quality, utility, privacy.
 
-    python benchmarks/run.py                      # everything, ~25 minutes on a 2-core CPU
+    python benchmarks/run.py                      # everything, ~17 minutes on a 2-core CPU
     python benchmarks/run.py --tables credit_data --models transformer sdv_ctgan
+    python benchmarks/run.py --models transformer transformer_target_last --seeds 0 1 2 --out benchmarks/results/seeds
 
 Every row runs in a subprocess of its own (twinforge's models in this environment, SDV's and
 MOSTLY AI's engines in their own venvs, never installed into twinforge's), with the same torch
@@ -54,7 +55,8 @@ def engine_command(model: str) -> list[str] | None:
 
 
 def run_fit(
-    model: str, train: Path, rows: int, out: Path, target: str, threads: int, workdir: Path, params: str = "{}"
+    model: str, train: Path, rows: int, out: Path, target: str, threads: int, workdir: Path, params: str = "{}",
+    seed: int = 0,
 ) -> dict:
     command = engine_command(model)
     if command is None:
@@ -62,7 +64,7 @@ def run_fit(
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
            "PYTHONPATH": str(HERE.parent), "TQDM_DISABLE": "1"}
     args = [*command, "--model", model, "--train", str(train), "--rows", str(rows), "--out", str(out),
-            "--target", target, "--workdir", str(workdir / f"ws-{model}")]
+            "--target", target, "--workdir", str(workdir / f"ws-{model}"), "--seed", str(seed)]
     if model in TWINFORGE_MODELS:
         args += ["--params", params]
     started = time.perf_counter()
@@ -109,7 +111,32 @@ def markdown(results: list[dict], meta: dict) -> str:
             f"| {r['utility_ratio']:.3f} ({r['synthetic_auc']:.3f}/{r['real_auc']:.3f}) | {100 * r['dcr_share']:.1f}% ± {100 * r.get('dcr_share_se', 0):.1f} "
             f"| {r['exact_copies']} |"
         )
+    if len(meta.get("seeds", [0])) > 1:
+        lines += ["", seed_summary(results)]
     return "\n".join(lines) + "\n"
+
+
+def seed_summary(results: list[dict]) -> str:
+    """Per table and model, the mean and range over seeds of fit time, quality, utility and DCR share."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in results:
+        if "quality" in r:
+            groups.setdefault((r["table"], r["model"].split("@")[0]), []).append(r)
+    lines = [
+        "| table | model | seeds | fit s | quality | utility (AUC ratio) | DCR share |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+
+    def spread(rows: list[dict], key: str, scale: float = 1.0, digits: int = 3) -> str:
+        values = [scale * r[key] for r in rows]
+        return f"{sum(values) / len(values):.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+
+    for (table, model), rows in groups.items():
+        lines.append(
+            f"| {table} | {model} | {len(rows)} | {spread(rows, 'fit_seconds', digits=1)} | {spread(rows, 'quality')} "
+            f"| {spread(rows, 'utility_ratio')} | {spread(rows, 'dcr_share', 100, 1)}% |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> int:
@@ -122,6 +149,9 @@ def main() -> int:
     parser.add_argument("--note", default="")
     parser.add_argument("--params", default="{}", help="JSON parameters for twinforge's models (default: their defaults)")
     parser.add_argument("--keep", type=Path, help="keep the split and synthetic tables in this folder")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0],
+                        help="fit every model once per seed (default: 0); with several, rows are named model@seed "
+                             "and a summary of each model's mean and range follows the table")
     args = parser.parse_args()
     started = time.perf_counter()
     results = []
@@ -137,12 +167,15 @@ def main() -> int:
                   f"{train_df.width} columns", flush=True)
             rows, outputs = [], []
             for model in args.models:
-                out = work / f"{table.name}-{model}.parquet"
-                fitted = run_fit(model, train, train_df.height, out, table.target, args.threads, work, args.params)
-                print(f"  {model}: {fitted}", flush=True)
-                rows.append({"table": table.name, "model": model, **fitted})
-                if "error" not in fitted:
-                    outputs.append(out)
+                for seed in args.seeds:
+                    name = model if len(args.seeds) == 1 else f"{model}@{seed}"
+                    out = work / f"{table.name}-{name}.parquet"
+                    fitted = run_fit(model, train, train_df.height, out, table.target, args.threads, work, args.params,
+                                     seed)
+                    print(f"  {name}: {fitted}", flush=True)
+                    rows.append({"table": table.name, "model": name, "seed": seed, **fitted})
+                    if "error" not in fitted:
+                        outputs.append(out)
             scores = evaluate(train, holdout, table.target, outputs) if outputs else {}
             for row in rows:
                 row.update(scores.get(str(work / f"{table.name}-{row['model']}.parquet"), {}))
@@ -156,6 +189,7 @@ def main() -> int:
         "threads": args.threads,
         "total_minutes": round((time.perf_counter() - started) / 60, 1),
         "note": args.note,
+        "seeds": args.seeds,
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
