@@ -31,6 +31,7 @@ appears in decoded output.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from types import ModuleType
 from typing import Any, Mapping
 
@@ -107,20 +108,24 @@ class ModeRows:
     def width(self) -> int:
         return self.spans[-1].stop if self.spans else 0
 
-    @property
+    @cached_property
     def scalar_slots(self) -> np.ndarray:
         return np.array([s.start for s in self.spans if s.role == "alpha"], dtype=np.int64)
 
-    @property
+    @cached_property
     def hot_offsets(self) -> np.ndarray:
         return np.array([s.start for s in self.spans if s.role != "alpha"], dtype=np.int64)
 
+    @cached_property
+    def _hot_column(self) -> dict[int, int]:
+        """Start of each one-hot span -> its column in :attr:`hot`."""
+        return {int(start): i for i, start in enumerate(self.hot_offsets)}
+
     def hot_of(self, span: Span) -> np.ndarray:
         """Index of the hot slot of one-hot ``span`` in every row."""
-        starts = self.hot_offsets.tolist()
-        if span.role == "alpha" or span.start not in starts:
+        if span.role == "alpha" or span.start not in self._hot_column:
             raise ValueError(f"{span} is not a one-hot stretch of these rows")
-        return self.hot[:, starts.index(span.start)]
+        return self.hot[:, self._hot_column[span.start]]
 
     def dense(self, rows: np.ndarray | None = None) -> np.ndarray:
         """The float32 matrix of ``rows`` (all rows when None), laid out as the spans."""

@@ -165,6 +165,8 @@ class VaeGenerator(TorchGenerator):
         decoder = self.decoder_net.to(device).eval()
         with seeded(seed, device):
             per_pass = rows_per_dense_pass(spans[-1].stop + self.conditioner.width)
+            sigma = torch.exp(decoder.log_sigma)
+            scalar = [s.start for s in spans if s.activation == "tanh"]
             for start in range(0, n, chunk_rows):
                 parts = []
                 for first in range(start, min(start + chunk_rows, n), per_pass):
@@ -173,8 +175,6 @@ class VaeGenerator(TorchGenerator):
                     z = torch.randn((rows, self.latent_dim), device=device)
                     raw = decoder(z, self._cond_tensor(batch.cond, device))
                     x = one_hot_samples(raw, spans)
-                    sigma = torch.exp(decoder.log_sigma)
-                    scalar = [s.start for s in spans if s.activation == "tanh"]
                     noise = torch.randn((rows, len(scalar)), device=device) * sigma[scalar]
                     x[:, scalar] = (x[:, scalar] + noise).clamp(-1, 1)
                     parts.append(self.encoder.from_modes(x.cpu().numpy(), rng))
