@@ -140,44 +140,47 @@ def test_transformer_generates_last_columns_last(mixed):
         create_generator("transformer", epochs=1, last_columns=["income"]).fit(mixed, schema)
 
 
-def test_transformer_draws_last_columns_from_an_mlp_blended_with_its_heads(mixed, tmp_path):
+def test_transformer_draws_last_columns_from_boosted_trees(mixed, tmp_path):
     schema = infer_schema(mixed)
     generator = create_generator("transformer", seed=2, epochs=10, last_columns=["fraud"]).fit(mixed, schema)
-    summary = generator.fit_summary["last_column_mlps"]
+    summary = generator.fit_summary["last_column_boosters"]
     assert summary["columns"] == ["fraud"]
-    # two members: normal scores, and normal scores with piecewise-linear ramps (8 per number)
-    plain, piecewise = summary["members"]["fraud"]
-    (mlp,) = generator.last_column_mlps.values()
-    assert len(mlp.numbers) >= 3 and piecewise["inputs"] - plain["inputs"] == 8 * len(mlp.numbers)
-    assert all(1 <= m["best_epoch"] <= m["epochs_run"] for m in (plain, piecewise))
-    weights = summary["blend"]["fraud"]
-    assert len(weights) == 2 and all(w >= 0 for w in weights) and sum(weights) > 0
+    # a small table: a fixed number of rounds on every row (no held-out rows to stop on)
+    assert summary["boosters"]["fraud"] == {"rounds_run": 100, "best_round": 100, "trees": 100}
+    (booster,) = generator.last_column_boosters.values()
+    assert len(booster.numbers) >= 3
     rows = generator.sample(4000, seed=5)
     # fraud is an amount above its 90th percentile: the share holds, and fraud goes with the big amounts
     assert abs(rows["fraud"].mean() - 0.1) < 0.03
     threshold = float(np.quantile(mixed["amount"].to_numpy(), 0.9))
-    assert (rows.filter(pl.col("fraud") == 1)["amount"] > threshold).mean() > 0.8
+    assert (rows.filter(pl.col("fraud") == 1)["amount"] > threshold).mean() > 0.9
     assert (rows.filter(pl.col("fraud") == 0)["amount"] <= threshold).mean() > 0.95
 
     generator.save(tmp_path / "model")
     assert load_generator(tmp_path / "model").sample(300, seed=1).equals(generator.sample(300, seed=1))
-    # weights saved before the piecewise member existed: the other two are blended
-    state = {k: v for k, v in generator.state_dict().items() if ".piecewise_mlp." not in k}
-    older = load_generator(tmp_path / "model")
-    older.load_state_dict(state)
-    assert older.last_column_piecewise_bins == 0 and older.sample(300, seed=1)["fraud"].is_in([0, 1]).all()
-    # weights saved without the MLPs (before they existed): the transformer's heads draw the column
-    generator.load_state_dict({k: v for k, v in generator.state_dict().items() if not k.startswith("last_column_mlps.")})
-    assert generator.last_column_mlps is None and generator.sample(50)["fraud"].is_in([0, 1]).all()
+    # weights saved without the boosters (turned off): the transformer's heads draw the column
+    generator.load_state_dict({k: v for k, v in generator.state_dict().items() if not k.startswith("last_column_boosters.")})
+    assert generator.last_column_boosters is None and generator.sample(50)["fraud"].is_in([0, 1]).all()
 
 
-def test_transformer_without_last_column_mlps(mixed):
+def test_transformer_saved_with_parameters_this_version_does_not_take_fails_clearly(mixed, tmp_path):
     schema = infer_schema(mixed)
-    off = create_generator("transformer", seed=2, epochs=1, last_columns=["fraud"], last_column_mlp=False).fit(mixed, schema)
-    assert off.last_column_mlps is None and "last_column_mlps" not in off.fit_summary
-    # a table too small to hold out validation rows has nothing to stop the MLP on: the heads draw
+    create_generator("transformer", seed=2, epochs=1).fit(mixed.head(200), schema).save(tmp_path / "model")
+    description = json.loads((tmp_path / "model" / "model.json").read_text())
+    description["params"]["last_column_mlp"] = True  # what twinforge wrote before the boosters
+    (tmp_path / "model" / "model.json").write_text(json.dumps(description))
+    with pytest.raises(ValueError, match=r"model.json: this 'transformer' generator was saved by twinforge .* with "
+                       r"parameters this twinforge .* does not take .*last_column_mlp.*fit it again"):
+        load_generator(tmp_path / "model")
+
+
+def test_transformer_without_last_column_boosters(mixed):
+    schema = infer_schema(mixed)
+    off = create_generator("transformer", seed=2, epochs=1, last_columns=["fraud"], last_column_booster=False).fit(mixed, schema)
+    assert off.last_column_boosters is None and "last_column_boosters" not in off.fit_summary
+    # a tiny table still gets its booster: trees need no held-out rows
     tiny = create_generator("transformer", seed=2, epochs=1, last_columns=["fraud"]).fit(mixed.head(150), schema)
-    assert tiny.last_column_mlps is None and tiny.sample(20).height == 20
+    assert tiny.last_column_boosters is not None and tiny.sample(20).height == 20
 
 
 # The counts come from the base class, the same for every model; 100k rows for the fast copula.

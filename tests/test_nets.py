@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from twinforge.generators.nets import BucketedHeads, NumberInput, PrefixValueMLP, TabularTransformer
+from twinforge.generators.nets import BucketedHeads, TabularTransformer
 
 VOCABULARIES = [21, 10, 3, 2, 2000, 21, 10, 17]
 
@@ -76,48 +76,3 @@ def test_models_saved_before_ranks_load_and_embed_as_before():
     plain = TabularTransformer(VOCABULARIES, d_model=16, layers=1, heads=2, dropout=0.0)
     plain.load_state_dict(loaded.state_dict())
     torch.testing.assert_close(loaded.eval().hidden(tokens[:, :-1]), plain.eval().hidden(tokens[:, :-1]))
-
-
-def test_prefix_mlp_reads_numbers_as_normal_scores_and_categories_one_hot():
-    # positions 0-1: a number in 20 bins of 10 sub-bins (null token 20); 2: a category of 3; 3: a number in 4 bins
-    mlp = PrefixValueMLP([NumberInput(0, 1, 20, 10), NumberInput(3, -1, 4, 1)], [(2, 3)], classes=2)
-    tokens = torch.tensor([[0, 0, 2, 3], [10, 7, 0, 0], [20, 0, 1, 1]])
-    features = mlp.features(tokens)
-    # sub-bin centres as quantiles, then normal scores; a null scores 0 and raises its flag
-    first = torch.special.ndtri(torch.tensor([0.05 / 20, 10.75 / 20]))
-    torch.testing.assert_close(features[:2, 0], first)
-    torch.testing.assert_close(features[:, 1], torch.tensor([0.0, 0.0, 1.0]))
-    assert features[2, 0] == 0.0
-    torch.testing.assert_close(features[:, 2], torch.special.ndtri(torch.tensor([3.5 / 4, 0.5 / 4, 1.5 / 4])))
-    torch.testing.assert_close(features[:, 4:], torch.tensor([[0.0, 0, 1], [1, 0, 0], [0, 1, 0]]))
-    assert mlp(tokens, torch.zeros(3, 2)).shape == (3, 2)
-
-
-def test_prefix_mlp_piecewise_member_reads_ramps_over_quantile_intervals():
-    mlp = PrefixValueMLP([NumberInput(0, 1, 20, 10), NumberInput(2, -1, 4, 1)], [], classes=2, piecewise_bins=4)
-    assert len(mlp.members()) == 2 and mlp.mix.tolist() == [0.0, 1.0]
-    tokens = torch.tensor([[10, 7, 0], [20, 0, 3]])  # quantiles 0.5375 and null; 0.125 and 0.875
-    plain, piecewise = mlp.member_inputs(tokens)
-    torch.testing.assert_close(piecewise[:, : plain.shape[1]], plain)
-    ramps = piecewise[:, plain.shape[1] :]
-    # 0.5375 * 4 = 2.15: the first two intervals full, the third 15% along; a null has no ramp
-    torch.testing.assert_close(ramps[0, :4], torch.tensor([1.0, 1.0, 0.15, 0.0]))
-    torch.testing.assert_close(ramps[1, :4], torch.zeros(4))
-    torch.testing.assert_close(ramps[:, 4:], torch.tensor([[0.5, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 0.5]]))
-    with pytest.raises(ValueError, match="piecewise_bins must be at least 0"):
-        PrefixValueMLP([NumberInput(0, -1, 4, 1)], [], classes=2, piecewise_bins=-1)
-
-
-def test_prefix_mlp_blend_leans_on_the_model_that_predicts():
-    torch.manual_seed(0)
-    mlp = PrefixValueMLP([NumberInput(0, -1, 10, 1)], [], classes=2)  # untrained: its logits are noise
-    tokens = torch.randint(0, 10, (2000, 1))
-    informative = torch.randn(2000)
-    targets = (torch.rand(2000) < torch.sigmoid(3 * informative)).long()
-    base = torch.stack([torch.zeros(2000), 3 * informative], dim=1)  # the true log-odds
-    assert mlp.mix.tolist() == [0.0, 1.0]  # before blending: the MLP alone
-    mlp.fit_mix(tokens, base, targets)
-    weight_base, weight_mlp = mlp.mix.tolist()
-    assert 0.8 < weight_base < 1.2 and 0.0 <= weight_mlp < 0.3
-    blended = F.cross_entropy(mlp(tokens, base), targets)
-    assert blended <= F.cross_entropy(base, targets) + 1e-3

@@ -357,7 +357,14 @@ def load_generator(directory: str | Path) -> Generator:
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{model_file} is not a valid generator description: {error!r}") from error
     cls = generator_class(name, source=model_file)
-    generator = cls(**params)
+    try:
+        generator = cls(**params)
+    except TypeError as error:  # a parameter an older or newer twinforge had
+        saved_by = description.get("twinforge_version", "an unknown version")
+        raise ValueError(
+            f"{model_file}: this {name!r} generator was saved by twinforge {saved_by} with parameters this "
+            f"twinforge ({twinforge.__version__}) does not take ({error}); fit it again with this version"
+        ) from error
     generator.schema, generator.encoder = schema, encoder
     generator.fit_summary = description.get("fit_summary", {})
     try:

@@ -16,15 +16,13 @@ Column order: ``condition_columns`` first (the columns users will condition or
 rebalance on), then the others in table order, then ``last_columns`` (a
 downstream model's target: generated from all the other columns, so the model
 learns ``p(target | features)`` directly, which is what train-on-synthetic
-utility measures). A last column is drawn from the transformer's logits blended
-with small MLPs' on the earlier columns' values (``PrefixValueMLP``; blend
-weights fitted on the validation rows, ``last_column_mlp=False`` turns it off):
-an attention stack over bin tokens, stopped early for the whole row, predicted a
-target from the other columns well below what gradient boosting does on the
-real rows (holdout AUC 0.86-0.87 against 0.93 on mlc_churn); an MLP on normal
-scores and one that also reads piecewise-linear ramps per number
-(``last_column_piecewise_bins``; 0 leaves only the first) close most of that
-gap (0.915), for about a second of training each. Conditions on a
+utility measures). A last column is drawn from gradient-boosted trees on the earlier
+columns' bins (:class:`~twinforge.generators.boosting.PrefixBooster`; ``last_column_booster=False``
+leaves it to the transformer's own heads): an attention stack over bin tokens, stopped early for the
+whole row, predicts a target from the other columns well below what gradient boosting does (holdout
+AUC 0.85-0.87 against 0.92 on mlc_churn), and small MLPs on the columns' values, tried before the
+trees, drew targets that trained a downstream classifier to only 84-96% of the real rows' AUC on the
+development tables. Conditions on a
 leading stretch of that order are native:
 their tokens are fixed and the rest is drawn from the model's conditional
 distribution; conditions on later columns go through the base class's bounded
@@ -47,19 +45,15 @@ import polars as pl
 import torch
 
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
-from twinforge.generators.nets import NumberInput, PrefixValueMLP, TabularTransformer
+from twinforge.generators.boosting import NumberInput, PrefixBooster
+from twinforge.generators.nets import TabularTransformer
 from twinforge.generators.torch_base import EarlyStopping, TorchGenerator, seeded
 
 # Rows pushed through the network at once when sampling: bounds activation memory.
 GENERATION_BATCH_ROWS = 8192
 WARMUP_STEPS = 100
-# The last-column MLPs' training: small batches and a long patience (an epoch takes a fraction of a
-# second, and their validation loss is noisy); on the benchmark and development tables these gave the
-# best holdout AUC, most steadily across seeds.
-LAST_COLUMN_PATIENCE = 20
-LAST_COLUMN_BATCH_SIZE = 128
-# state_dict keys of the last-column MLPs start with this
-LAST_COLUMN_PREFIX = "last_column_mlps."
+# state_dict keys of the last columns' boosters start with this
+LAST_COLUMN_PREFIX = "last_column_boosters."
 
 
 class TransformerGenerator(TorchGenerator):
@@ -95,8 +89,7 @@ class TransformerGenerator(TorchGenerator):
         ema_decay: float = 0.95,
         condition_columns: Sequence[str] = (),
         last_columns: Sequence[str] = (),
-        last_column_mlp: bool = True,
-        last_column_piecewise_bins: int = 8,
+        last_column_booster: bool = True,
     ):
         super().__init__(seed, rare_min_count, epochs, batch_size, learning_rate, device, validation_fraction, patience)
         self.bins, self.fine_bins = int(bins), int(fine_bins)
@@ -109,17 +102,14 @@ class TransformerGenerator(TorchGenerator):
             raise ValueError(f"transformer: ema_decay must be in [0, 1), got {self.ema_decay}")
         self.condition_columns = _names(condition_columns)
         self.last_columns = _names(last_columns)
-        self.last_column_mlp = bool(last_column_mlp)
-        self.last_column_piecewise_bins = int(last_column_piecewise_bins)
-        if self.last_column_piecewise_bins < 0:
-            raise ValueError(f"transformer: last_column_piecewise_bins must be at least 0, got {last_column_piecewise_bins}")
+        self.last_column_booster = bool(last_column_booster)
         if self.bins < 2:
             raise ValueError(f"transformer: bins must be at least 2, got {self.bins}")
         if self.d_model % self.heads:
             raise ValueError(f"transformer: d_model ({self.d_model}) must be a multiple of heads ({self.heads})")
         self.net: TabularTransformer | None = None
-        # position -> the MLP that draws that last column's (first) token; None: the transformer's heads
-        self.last_column_mlps: torch.nn.ModuleDict | None = None
+        # position -> the booster that draws that last column's (first) token; None: the transformer's heads
+        self.last_column_boosters: torch.nn.ModuleDict | None = None
 
     @property
     def params(self) -> dict[str, Any]:
@@ -138,8 +128,7 @@ class TransformerGenerator(TorchGenerator):
             "ema_decay": self.ema_decay,
             "condition_columns": self.condition_columns,
             "last_columns": self.last_columns,
-            "last_column_mlp": self.last_column_mlp,
-            "last_column_piecewise_bins": self.last_column_piecewise_bins,
+            "last_column_booster": self.last_column_booster,
         }
 
     @property
@@ -172,21 +161,21 @@ class TransformerGenerator(TorchGenerator):
             vocab, self.d_model, self.layers, self.heads, self.dropout, self.token_dropout, self.ff_multiplier,
             ordinals=[ordinals[i] for i in positions],
         )
-        mlps = {str(j): self._prefix_mlp(j, vocab[j]) for j in self._last_column_positions()}
-        self.last_column_mlps = torch.nn.ModuleDict(mlps) if mlps else None
+        boosters = {str(j): self._prefix_booster(j, vocab[j]) for j in self._last_column_positions()}
+        self.last_column_boosters = torch.nn.ModuleDict(boosters) if boosters else None
 
     def _last_column_positions(self) -> list[int]:
-        """Generation positions drawn by an MLP: the first token of each last column (not a condition
+        """Generation positions drawn by a booster: the first token of each last column (not a condition
         column) that has earlier columns to learn from."""
-        if not self.last_column_mlp:
+        if not self.last_column_booster:
             return []
         layout = [name for name, _ in self._layout()]
         owners = [layout[i] for i in self._positions()]
         last = [c for c in self.last_columns if c not in self.condition_columns]
         return [owners.index(c) for c in last if owners.index(c) > 0]
 
-    def _prefix_mlp(self, stop: int, classes: int) -> PrefixValueMLP:
-        """The MLP for generation position ``stop``, on the tokens of positions ``0 .. stop - 1``."""
+    def _prefix_booster(self, stop: int, classes: int) -> PrefixBooster:
+        """The booster for generation position ``stop``, on the tokens of positions ``0 .. stop - 1``."""
         layout = self._layout()
         ordinals = self.encoder.token_ordinals(self.bins, self.fine_bins)
         positions = self._positions()
@@ -201,7 +190,7 @@ class TransformerGenerator(TorchGenerator):
             else:
                 levels.append((j, size))
                 j += 1
-        return PrefixValueMLP(numbers, levels, classes, piecewise_bins=self.last_column_piecewise_bins)
+        return PrefixBooster(numbers, levels, classes)
 
     def _fit(self, df: pl.DataFrame) -> dict[str, Any]:
         rng = np.random.default_rng(self.seed)
@@ -250,78 +239,23 @@ class TransformerGenerator(TorchGenerator):
             if kept is not net:  # the last average; replaced by the best one below when there was a validation
                 net.load_state_dict(kept.state_dict())
             stopper.restore(net)
-            last_columns = self._fit_last_column_mlps(train, validation)
+            last_columns = self._fit_last_column_boosters(train, validation)
         net.eval().cpu()
         summary = {"epochs_run": epoch, "best_epoch": stopper.best_epoch or epoch, "device": str(device)}
-        return {**summary, **({"last_column_mlps": last_columns} if last_columns else {})}
+        return {**summary, **({"last_column_boosters": last_columns} if last_columns else {})}
 
-    def _fit_last_column_mlps(self, train: torch.Tensor, validation: torch.Tensor) -> dict[str, Any] | None:
-        """Train the last columns' MLPs on the same rows, stopping on their own validation loss, then
-        blend each with the transformer's logits (weights fitted on the validation rows).
-
-        They train apart from the transformer because its early stop suits the whole row, which
-        overfits long before a target's conditional has converged. Without validation rows (a tiny
-        table) the transformer's heads alone draw those columns.
-        """
-        if self.last_column_mlps is None:
+    def _fit_last_column_boosters(self, train: torch.Tensor, validation: torch.Tensor) -> dict[str, Any] | None:
+        """Fit each last column's booster on the rows' earlier tokens, after the transformer: its early
+        stop suits the whole row, which overfits long before a target's conditional has converged."""
+        if self.last_column_boosters is None:
             return None
-        if not len(validation):
-            self.last_column_mlps = None
-            return None
-        mlps = self.last_column_mlps.to(train.device)
-        members: dict[str, list[dict[str, Any]]] = {}
-        for j, mlp in mlps.items():
-            with torch.no_grad():  # inputs are fixed functions of the tokens: computed once, not per batch
-                inputs = zip(mlp.member_inputs(train[:, : int(j)]), mlp.member_inputs(validation[:, : int(j)]))
-            members[j] = [
-                self._fit_member(member, x, train[:, int(j)], x_validation, validation[:, int(j)])
-                for member, (x, x_validation) in zip(mlp.members(), inputs)
-            ]
-        for j, base in self._base_logits(validation).items():
-            mlps[j].fit_mix(validation[:, : int(j)], base, validation[:, int(j)])
-        mlps.eval().cpu()
-        columns = [self._column_at(int(j)) for j in mlps]
-        return {
-            "columns": columns,
-            "members": {c: members[j] for c, j in zip(columns, mlps)},
-            "blend": {c: [round(float(w), 4) for w in mlp.mix] for c, mlp in zip(columns, mlps.values())},
+        boosters = self.last_column_boosters.to(train.device)
+        fitted = {
+            self._column_at(int(j)): booster.fit(train[:, : int(j)], train[:, int(j)], validation[:, : int(j)], validation[:, int(j)])
+            for j, booster in boosters.items()
         }
-
-    def _fit_member(
-        self, member: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, x_validation: torch.Tensor,
-        y_validation: torch.Tensor,
-    ) -> dict[str, Any]:
-        """Train one MLP of a last column until its own validation loss stops falling; keep its best weights."""
-        optimizer = torch.optim.AdamW(member.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
-        shuffle = torch.Generator().manual_seed(self.seed + 1)
-        stopper = EarlyStopping(LAST_COLUMN_PATIENCE)
-        cross_entropy = torch.nn.functional.cross_entropy
-        for epoch in range(1, self.epochs + 1):
-            member.train()
-            for batch in torch.randperm(len(x), generator=shuffle).split(LAST_COLUMN_BATCH_SIZE):
-                batch = batch.to(x.device)
-                optimizer.zero_grad()
-                cross_entropy(member(x[batch]), y[batch]).backward()
-                optimizer.step()
-            member.eval()
-            with torch.no_grad():
-                validation_loss = float(cross_entropy(member(x_validation), y_validation))
-            if stopper.update(validation_loss, epoch, member):
-                break
-        stopper.restore(member)
-        return {"inputs": x.shape[1], "epochs_run": epoch, "best_epoch": stopper.best_epoch,
-                "validation_loss": round(stopper.best, 6)}
-
-    @torch.no_grad()
-    def _base_logits(self, rows: torch.Tensor) -> dict[str, torch.Tensor]:
-        """The transformer's logits at each MLP position, for every row."""
-        self.net.eval()
-        parts: dict[str, list[torch.Tensor]] = {j: [] for j in self.last_column_mlps}
-        for batch in torch.split(rows, 4096):
-            hidden = self.net.hidden(batch[:, :-1])
-            for j in parts:
-                parts[j].append(self.net.heads.logits(hidden[:, int(j)], int(j)))
-        return {j: torch.cat(p) for j, p in parts.items()}
+        boosters.eval().cpu()
+        return {"columns": list(fitted), "boosters": fitted}
 
     def _column_at(self, position: int) -> str:
         layout = [name for name, _ in self._layout()]
@@ -358,7 +292,7 @@ class TransformerGenerator(TorchGenerator):
         rng = np.random.default_rng(seed)
         device = self.device
         net = self.net.to(device).eval()
-        mlps = self.last_column_mlps.to(device).eval() if self.last_column_mlps is not None else {}
+        boosters = self.last_column_boosters.to(device).eval() if self.last_column_boosters is not None else {}
         prefix = self._native_prefix(conditions)
         inverse = np.argsort(self._positions())
         with seeded(seed, device):
@@ -378,8 +312,8 @@ class TransformerGenerator(TorchGenerator):
                     caches: list[dict] = [{} for _ in net.blocks]
                     for j in range(len(inverse)):
                         logits = net.step_logits(tokens[:, j - 1] if j else None, j, caches, size)
-                        if str(j) in mlps:
-                            logits = mlps[str(j)](tokens[:, :j], logits)
+                        if str(j) in boosters:
+                            logits = boosters[str(j)](tokens[:, :j])
                         if j < forced.shape[1]:
                             tokens[:, j] = torch.from_numpy(forced[first : first + size, j]).to(device)
                         else:
@@ -390,25 +324,23 @@ class TransformerGenerator(TorchGenerator):
                 exact = [self.encoder.condition_series(name, conditions[name], rows) for name in prefix]
                 yield decoded.with_columns(exact) if exact else decoded
         net.cpu()
-        if self.last_column_mlps is not None:
-            self.last_column_mlps.cpu()
+        if self.last_column_boosters is not None:
+            self.last_column_boosters.cpu()
 
     def state_dict(self) -> dict[str, torch.Tensor]:
-        mlps = self.last_column_mlps.state_dict() if self.last_column_mlps is not None else {}
-        return {**self.net.state_dict(), **{LAST_COLUMN_PREFIX + k: v for k, v in mlps.items()}}
+        boosters = self.last_column_boosters.state_dict() if self.last_column_boosters is not None else {}
+        return {**self.net.state_dict(), **{LAST_COLUMN_PREFIX + k: v for k, v in boosters.items()}}
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
-        mlps = {k[len(LAST_COLUMN_PREFIX) :]: v for k, v in state.items() if k.startswith(LAST_COLUMN_PREFIX)}
-        if mlps and not any(".piecewise_mlp." in k for k in mlps):
-            self.last_column_piecewise_bins = 0  # saved before the piecewise member existed
+        boosters = {k[len(LAST_COLUMN_PREFIX) :]: v for k, v in state.items() if k.startswith(LAST_COLUMN_PREFIX)}
         self._build()
         self.net.load_state_dict({k: v for k, v in state.items() if not k.startswith(LAST_COLUMN_PREFIX)})
         self.net.eval()
-        if not mlps:  # saved without them (a tiny table, or before they existed): the transformer's heads draw
-            self.last_column_mlps = None
-        elif self.last_column_mlps is not None:
-            self.last_column_mlps.load_state_dict(mlps)
-            self.last_column_mlps.eval()
+        if not boosters:  # saved without them (last_column_booster off): the transformer's heads draw
+            self.last_column_boosters = None
+        elif self.last_column_boosters is not None:
+            self.last_column_boosters.load_state_dict(boosters)
+            self.last_column_boosters.eval()
 
 
 def _names(columns: str | Sequence[str]) -> list[str]:
