@@ -122,15 +122,7 @@ class TokenBooster(nn.Module):
 
     def leaves(self, x: torch.Tensor) -> torch.Tensor:
         """``(n, trees)``: the leaf (node index) each row lands in, in every tree."""
-        x = self._clamp(x)
-        trees = torch.arange(self.trees, device=x.device)
-        node = torch.zeros(len(x), self.trees, dtype=torch.long, device=x.device)
-        for _ in range(self.max_depth):
-            left = self.left[trees, node]
-            bins = torch.gather(x, 1, self.feature[trees, node])
-            child = torch.where(self.mask[trees, node, bins], left, self.right[trees, node])
-            node = torch.where(left >= 0, child, node)
-        return node
+        return _descend(self.feature, self.mask, self.left, self.right, self._clamp(x), self.max_depth)
 
     def _clamp(self, x: torch.Tensor) -> torch.Tensor:
         """Bins as long, each within its input's width (a bin never seen in training stays in range)."""
@@ -138,13 +130,9 @@ class TokenBooster(nn.Module):
         return torch.minimum(x.long().clamp(min=0), widths - 1)
 
     def _tree_scores(self, tree: _Tree, x: torch.Tensor) -> torch.Tensor:
-        node = torch.zeros(len(x), dtype=torch.long, device=x.device)
-        rows = torch.arange(len(x), device=x.device)
-        for _ in range(self.max_depth):
-            left = tree.left[node]
-            child = torch.where(tree.mask[node, x[rows, tree.feature[node]]], left, tree.right[node])
-            node = torch.where(left >= 0, child, node)
-        return tree.value[node].double()
+        """One tree's leaf values for already clamped rows ``x``."""
+        stacked = [t[None] for t in (tree.feature, tree.mask, tree.left, tree.right)]
+        return tree.value[_descend(*stacked, x, self.max_depth)[:, 0]].double()
 
     # ---------------------------------------------------------------- training
 
@@ -285,6 +273,21 @@ class TokenBooster(nn.Module):
         h = torch.zeros(self.nodes, dtype=torch.float64, device=device).index_add_(0, node_of_row, hessian)
         value = torch.where(children[0] < 0, -self.learning_rate * g / (h + self.l2), 0.0).float()
         return _Tree(feature, mask, children[0], children[1], value), node_of_row
+
+
+def _descend(
+    feature: torch.Tensor, mask: torch.Tensor, left: torch.Tensor, right: torch.Tensor, x: torch.Tensor, depth: int
+) -> torch.Tensor:
+    """``(n, trees)`` leaf indices of rows ``x`` in stacked trees (``(trees, nodes)`` arrays, masks
+    ``(trees, nodes, width)``): every row walks every tree at once, ``depth`` steps at most."""
+    trees = torch.arange(len(left), device=x.device)
+    node = torch.zeros(len(x), len(left), dtype=torch.long, device=x.device)
+    for _ in range(depth):
+        child_left = left[trees, node]
+        bins = torch.gather(x, 1, feature[trees, node])
+        child = torch.where(mask[trees, node, bins], child_left, right[trees, node])
+        node = torch.where(child_left >= 0, child, node)
+    return node
 
 
 class NumberInput(NamedTuple):
