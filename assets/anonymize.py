@@ -3,10 +3,10 @@ so raw rows never leave the step that read them)."""
 
 import dagster as dg
 
-from assets._metadata import column_schema
-from twinforge.anonymize import AnonymizedTable
-from twinforge.ingest import IngestResult
-from twinforge.spec import DatasetSpec
+from resources.metadata import column_schema
+from twinforge.privacy.anonymize import AnonymizedTable
+from twinforge.io.ingest import IngestResult
+from twinforge.config.spec import DatasetSpec
 
 
 def _markdown_findings(result: AnonymizedTable) -> str:

@@ -1,20 +1,16 @@
 import dagster as dg
 
 from assets.anonymize import anonymized_metadata
-from assets._metadata import column_schema
-from checks.privacy import privacy_check_results, privacy_check_specs
+from resources.metadata import column_schema
+from resources.partitions import batch_partitions
+from checks.anonymization import privacy_check_results, privacy_check_specs
 from resources.settings import TwinforgeSettings
-from twinforge.anonymize import anonymize_table
-from twinforge.batches import Batch, BatchStore
-from twinforge.ingest import IngestResult, ingest
-from twinforge.spec import DatasetSpec
+from twinforge.privacy.anonymize import anonymize_table
+from twinforge.io.batches import Batch, BatchStore
+from twinforge.io.ingest import IngestResult, ingest
+from twinforge.config.spec import DatasetSpec
 
 RAW_IO_MANAGER = "raw_io_manager"  # owner-only files: raw rows and quarantined rows
-
-
-def batch_partitions(spec: DatasetSpec) -> dg.DynamicPartitionsDefinition:
-    """One partition per batch (see twinforge.batches); the spec's source is batch ``initial``."""
-    return dg.DynamicPartitionsDefinition(name=f"{spec.name}_batches")
 
 
 def raw_metadata(batch: Batch, ingested: IngestResult, keep_raw: bool) -> dict:

@@ -1,13 +1,13 @@
 import dagster as dg
 import polars as pl
 
-from assets.ingest import batch_partitions
+from resources.partitions import batch_partitions
 from resources.mlflow import MlflowResource
 from resources.settings import TwinforgeSettings
-from twinforge.batches import concat_batches
-from twinforge.monitoring import assess_batch_drift
-from twinforge.spec import DatasetSpec
-from twinforge.tracking import champion_training_batches, get_model_version, log_run_artifacts
+from twinforge.io.batches import concat_batches
+from twinforge.monitoring.batch_drift import assess_batch_drift
+from twinforge.config.spec import DatasetSpec
+from twinforge.tracking.registry import champion_training_batches, get_model_version, log_run_artifacts
 
 RETRAIN_RECOMMENDED = "retrain_recommended"  # the metadata key the drift sensor reads
 

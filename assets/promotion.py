@@ -1,9 +1,9 @@
 import dagster as dg
 
-from assets._metadata import latest_metadata
+from resources.metadata import latest_metadata
 from resources.mlflow import MlflowResource
-from twinforge.spec import DatasetSpec
-from twinforge.tracking import CHAMPION_ALIAS, set_champion
+from twinforge.config.spec import DatasetSpec
+from twinforge.tracking.registry import CHAMPION_ALIAS, set_champion
 
 
 def build_champion_asset(spec: DatasetSpec) -> dg.AssetsDefinition:

@@ -1,11 +1,11 @@
 import dagster as dg
 import polars as pl
 
-from assets._metadata import latest_metadata
+from resources.metadata import latest_metadata
 from resources.mlflow import MlflowResource
 from resources.settings import TwinforgeSettings
-from twinforge.spec import DatasetSpec
-from twinforge.tracking import get_model_version, log_quality_report, log_run_artifacts, log_run_metrics
+from twinforge.config.spec import DatasetSpec
+from twinforge.tracking.registry import get_model_version, log_quality_report, log_run_artifacts, log_run_metrics
 
 
 def _report_dir(settings: TwinforgeSettings, spec: DatasetSpec, context: dg.AssetExecutionContext):
@@ -79,7 +79,7 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
         synthetic: pl.DataFrame,
         train: pl.DataFrame,
     ) -> dg.Output[dict]:
-        from twinforge.drift import data_drift_report
+        from twinforge.monitoring.data_drift import data_drift_report
 
         out = _report_dir(settings, spec, context)
         summary = data_drift_report(

@@ -2,10 +2,10 @@ import dagster as dg
 import polars as pl
 
 from resources.settings import TwinforgeSettings
-from twinforge.batches import BatchStore, concat_batches, training_window
-from twinforge.ingest import table_fingerprint
-from twinforge.spec import DatasetSpec
-from twinforge.split import split_train_holdout
+from twinforge.io.batches import BatchStore, concat_batches, training_window
+from twinforge.io.ingest import table_fingerprint
+from twinforge.config.spec import DatasetSpec
+from twinforge.io.split import split_train_holdout
 
 
 def build_split_assets(spec: DatasetSpec) -> dg.AssetsDefinition:

@@ -3,21 +3,17 @@ import datetime as dt
 import dagster as dg
 import polars as pl
 
-from assets._metadata import latest_metadata
+from resources.metadata import latest_metadata
+from resources.partitions import daily_partitions
 from resources.mlflow import MlflowResource
-from twinforge.sampling import daily_seed, registered_training_rows, sample_registered
-from twinforge.spec import DatasetSpec
-from twinforge.tracking import CHAMPION_ALIAS, get_alias_version
+from twinforge.tracking.sampling import daily_seed, registered_training_rows, sample_registered
+from twinforge.config.spec import DatasetSpec
+from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version
 
 
 class SyntheticConfig(dg.Config):
     rows: int | None = None  # default: the spec's sampling.rows, else as many as the training table
     seed: int | None = None  # default: the spec's sampling.seed
-
-
-def daily_partitions(spec: DatasetSpec) -> dg.DailyPartitionsDefinition:
-    # end_offset=1: today's partition exists from midnight, so a morning schedule can publish today's twin
-    return dg.DailyPartitionsDefinition(start_date=spec.schedule.start_date.isoformat(), end_offset=1)
 
 
 def build_synthetic_asset(spec: DatasetSpec) -> dg.AssetsDefinition:

@@ -66,8 +66,8 @@ def run_twinforge(folder: Path, anonymeter_python: str) -> None:
     from twinforge.evaluation.columns import compared_columns
     from twinforge.evaluation.attacks import _canonical
     from twinforge.generators import create_generator
-    from twinforge.spec import load_spec
-    from twinforge.split import split_train_holdout
+    from twinforge.config.spec import load_spec
+    from twinforge.io.split import split_train_holdout
 
     spec = load_spec(REPO / "pipelines" / "datasets" / "covid_testing.yaml")
     real = pl.read_csv(REPO / "data" / "covid_testing.csv.gz").drop(

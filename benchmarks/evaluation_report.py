@@ -72,7 +72,7 @@ def main() -> int:
 
     from twinforge.evaluation import QualitySpec, evaluate, write_report_html, write_report_json
     from twinforge.generators import create_generator
-    from twinforge.schema import infer_schema
+    from twinforge.io.schema import infer_schema
 
     started = time.perf_counter()
     real = real_table(args.rows + args.rows // 4, seed=0)

@@ -12,7 +12,7 @@ args = arguments()
 timer = Timer()
 with timer.phase("import"):
     from twinforge.generators import create_generator
-    from twinforge.schema import infer_schema
+    from twinforge.io.schema import infer_schema
     import_torch_lazy_modules()
 train = pl.read_parquet(args.train)
 # defaults, as for every engine: no column is named as the one to condition on...

@@ -5,8 +5,8 @@
 Target (issue 3, on the 2-core development machine): 1M rows in under 30 s, peak RSS under 4 GiB.
 The table is generated first in a separate process (not timed, not in the peak), then a fresh
 process runs what the pipeline's ingest step runs: read and type the Parquet batch
-(twinforge.ingest), detect PII, apply the policy (drop, HMAC pseudonymisation, generalization,
-masking of a free-text column) and measure k-anonymity (twinforge.anonymize.anonymize_table).
+(twinforge.io.ingest), detect PII, apply the policy (drop, HMAC pseudonymisation, generalization,
+masking of a free-text column) and measure k-anonymity (twinforge.privacy.anonymize.anonymize_table).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def generate(rows: int, path: Path, seed: int = 0) -> None:
     import numpy as np
     import polars as pl
 
-    from twinforge.pii.recognizers import name_lists
+    from twinforge.privacy.pii.recognizers import name_lists
 
     rng = np.random.default_rng(seed)
     first, last = (np.array(sorted(n)) for n in name_lists())
@@ -76,9 +76,9 @@ def generate(rows: int, path: Path, seed: int = 0) -> None:
 def measure(path: Path) -> dict:
     import polars as pl
 
-    from twinforge.anonymize import anonymize_table, pseudonym_key_from_env
-    from twinforge.ingest import ingest_source
-    from twinforge.spec import parse_spec
+    from twinforge.privacy.anonymize import anonymize_table, pseudonym_key_from_env
+    from twinforge.io.ingest import ingest_source
+    from twinforge.config.spec import parse_spec
 
     spec = parse_spec({
         "name": "bench", "source": {"path": str(path)},

@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE))
 from tables import DEV_TABLES, TABLES  # noqa: E402
 
 # transformer_target_last: the transformer as a twinforge pipeline trains it when the spec names the
-# target (generated last, from all the other columns; see twinforge.training.generator_params)
+# target (generated last, from all the other columns; see twinforge.generators.training.generator_params)
 TWINFORGE_MODELS = ["copula", "gan", "vae", "transformer", "transformer_target_last"]
 SDV_MODELS = ["sdv_gaussian_copula", "sdv_ctgan", "sdv_tvae"]
 MOSTLY_MODELS = ["mostly_ai_engine"]

@@ -3,11 +3,11 @@ import warnings
 import dagster as dg
 import polars as pl
 
-from assets._metadata import latest_metadata
-from assets.synthetic import daily_partitions
+from resources.metadata import latest_metadata
+from resources.partitions import daily_partitions
 from resources.mlflow import MlflowResource
-from twinforge.spec import DatasetSpec
-from twinforge.tracking import PROFILE_ARTIFACT, load_version_dict, set_model_version_tags
+from twinforge.config.spec import DatasetSpec
+from twinforge.tracking.registry import PROFILE_ARTIFACT, load_version_dict, set_model_version_tags
 
 # One blocking check per group of expectations, so the UI says which kind of rule broke.
 EXPECTATION_GROUPS = {
@@ -55,7 +55,7 @@ def build_expectation_checks(spec: DatasetSpec, asset: str = "synthetic") -> dg.
         ins={"sampled": dg.AssetIn(key=key)},
     )
     def great_expectations(context: dg.AssetCheckExecutionContext, mlflow: MlflowResource, sampled):
-        from twinforge.validation import validate_table
+        from twinforge.evaluation.expectations import validate_table
 
         version = str(latest_metadata(context, key)["model_version"])
         profile = load_version_dict(mlflow.uri, spec.registered_model_name, version, PROFILE_ARTIFACT)

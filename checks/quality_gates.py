@@ -1,7 +1,7 @@
 import dagster as dg
 
 from twinforge.evaluation.gates import enabled_gates
-from twinforge.spec import DatasetSpec
+from twinforge.config.spec import DatasetSpec
 
 
 def build_quality_gate_checks(spec: DatasetSpec) -> dg.AssetChecksDefinition:

@@ -11,10 +11,10 @@ import sys
 
 import dagster as dg
 
-from assets.ingest import batch_partitions
-from twinforge.batches import BatchStore
-from twinforge.paths import StateLayout
-from twinforge.spec import DatasetSpec
+from resources.partitions import batch_partitions
+from twinforge.io.batches import BatchStore
+from twinforge.io.state import StateLayout
+from twinforge.config.spec import DatasetSpec
 
 
 def sync_batch_partitions(instance: dg.DagsterInstance, spec: DatasetSpec, layout: StateLayout | None = None) -> list[str]:
@@ -32,7 +32,7 @@ def sync_batch_partitions(instance: dg.DagsterInstance, spec: DatasetSpec, layou
 
 def main() -> int:
     from pipelines.factory import specs_dir
-    from twinforge.spec import load_specs
+    from twinforge.config.spec import load_specs
 
     layout = StateLayout.at().ensure()
     with dg.DagsterInstance.get() as instance:

@@ -11,9 +11,9 @@ import dagster as dg
 
 from pipelines.batches import sync_batch_partitions
 from pipelines.factory import build_definitions, retrain_job_name
-from twinforge.paths import StateLayout
-from twinforge.spec import load_specs
-from twinforge.tracking import CHAMPION_ALIAS, get_alias_version
+from twinforge.io.state import StateLayout
+from twinforge.config.spec import load_specs
+from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version
 from pipelines.factory import specs_dir
 
 

@@ -18,10 +18,11 @@ from checks.expectations import build_expectation_checks
 from checks.quality_gates import build_quality_gate_checks
 from pipelines.sensors import build_drift_sensor, build_new_batch_sensor
 from resources import MlflowResource, ParquetIOManager, TwinforgeSettings
-from twinforge.spec import DatasetSpec, load_specs
+from twinforge.config.spec import DatasetSpec, load_specs
+from twinforge.io.state import SPECS_ENV
 
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
-SPECS_ENV = "TWINFORGE_SPECS"  # another folder of dataset specs
+
 EXECUTOR_ENV = "TWINFORGE_EXECUTOR"  # "in_process": one process per run (small machines); default multiprocess
 
 

@@ -10,11 +10,11 @@ import json
 
 import dagster as dg
 
-from assets.ingest import batch_partitions
+from resources.partitions import batch_partitions
 from assets.monitoring import RETRAIN_RECOMMENDED
 from resources.settings import TwinforgeSettings
-from twinforge.batches import BatchStore
-from twinforge.spec import DatasetSpec
+from twinforge.io.batches import BatchStore
+from twinforge.config.spec import DatasetSpec
 
 
 def build_new_batch_sensor(spec: DatasetSpec, ingest_job) -> dg.SensorDefinition:

@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from twinforge.paths import StateLayout
+from twinforge.io.state import StateLayout
 
 
 class ParquetIOManager(dg.ConfigurableIOManager):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from twinforge.paths import StateLayout
+from twinforge.io.state import StateLayout
 
 
 class MlflowResource(dg.ConfigurableResource):

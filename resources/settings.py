@@ -1,7 +1,7 @@
 import dagster as dg
 
-from twinforge.anonymize import pseudonym_key_from_env
-from twinforge.paths import StateLayout
+from twinforge.privacy.anonymize import pseudonym_key_from_env
+from twinforge.io.state import StateLayout
 
 
 class TwinforgeSettings(dg.ConfigurableResource):

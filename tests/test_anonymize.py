@@ -4,8 +4,8 @@ import hmac
 import polars as pl
 import pytest
 
-from twinforge.anonymize import MissingKeyError, apply_policy, pseudonym_key_from_env, pseudonymize
-from twinforge.split import split_train_holdout
+from twinforge.privacy.anonymize import MissingKeyError, apply_policy, pseudonym_key_from_env, pseudonymize
+from twinforge.io.split import split_train_holdout
 
 KEY = b"k" * 32
 
@@ -65,11 +65,11 @@ def test_split_is_seeded_disjoint_and_complete(demo_table):
 
 import datetime as dt
 
-from twinforge.anonymize import ColumnAction, PolicyError, anonymize_table, generalize, resolve_policy, suppress_rare
-from twinforge.batches import BatchStore, add_batch, concat_batches, training_window
-from twinforge.paths import StateLayout
-from twinforge.privacy import privacy_report
-from twinforge.spec import ColumnPolicy, PrivacySpec, parse_spec
+from twinforge.privacy.anonymize import ColumnAction, PolicyError, anonymize_table, generalize, resolve_policy, suppress_rare
+from twinforge.io.batches import BatchStore, add_batch, concat_batches, training_window
+from twinforge.io.state import StateLayout
+from twinforge.privacy.k_anonymity import privacy_report
+from twinforge.config.spec import ColumnPolicy, PrivacySpec, parse_spec
 from tests.conftest import DEMO_CSV
 
 
@@ -95,8 +95,8 @@ def test_suppress_rare_categories():
 
 def test_policy_precedence(demo_table):
     columns = {"subject_id": ColumnPolicy(role="identifier"), "fake_first_name": ColumnPolicy(anonymize="keep")}
-    from twinforge.pii import detect_pii
-    from twinforge.schema import infer_schema
+    from twinforge.privacy.pii import detect_pii
+    from twinforge.io.schema import infer_schema
 
     table = demo_table.head(500)
     detection = detect_pii(table)
@@ -147,7 +147,7 @@ def test_anonymize_table_with_spec_policy(demo_table):
 
 
 def test_privacy_spec_needs_quasi_identifiers():
-    from twinforge.spec import SpecError
+    from twinforge.config.spec import SpecError
 
     with pytest.raises(SpecError, match="privacy.k / privacy.l need at least one column with role quasi_identifier"):
         parse_spec({"name": "demo", "source": {"path": str(DEMO_CSV)}, "privacy": {"k": 5}})

@@ -4,7 +4,7 @@ import pytest
 
 from twinforge import Synthesizer
 from twinforge.cli import main
-from twinforge.tabular_io import read_table, table_format, write_table
+from twinforge.io.tables import read_table, table_format, write_table
 
 
 @pytest.fixture

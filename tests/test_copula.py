@@ -13,7 +13,7 @@ from twinforge.generators import (
     register_generator,
 )
 from twinforge.generators.copula import nearest_correlation, pairwise_correlation
-from twinforge.schema import infer_schema
+from twinforge.io.schema import infer_schema
 
 N = 20_000
 

@@ -15,7 +15,7 @@ from tests.conftest import DEMO_SPEC
 from tests.dagster_dev import DagsterDev
 from tests.test_drift_retraining import shifted
 from twinforge.cli import main as cli
-from twinforge.tracking import CHAMPION_ALIAS, get_alias_version, tracking
+from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version, tracking
 
 RUNS = """
 query Runs($job: String!) {

@@ -11,9 +11,9 @@ from tests.conftest import DEMO_SPEC
 from tests.test_pipeline_e2e import OutOfRangeCopula
 from resources.settings import TwinforgeSettings
 from twinforge.cli import main as cli
-from twinforge.paths import StateLayout
-from twinforge.spec import load_spec
-from twinforge.tracking import CHAMPION_ALIAS, get_alias_version, tracking
+from twinforge.io.state import StateLayout
+from twinforge.config.spec import load_spec
+from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version, tracking
 
 
 def shifted(batch: pl.DataFrame) -> pl.DataFrame:

@@ -8,7 +8,7 @@ from scipy import stats as scipy_stats
 
 from twinforge.encoders import RARE_PLACEHOLDER, TableEncoder, boolean, categorical, numeric
 from twinforge.encoders import datetime as datetime_encoder
-from twinforge.schema import ColumnKind, ColumnSchema, infer_schema
+from twinforge.io.schema import ColumnKind, ColumnSchema, infer_schema
 
 
 def column_of(series: pl.Series, kind: ColumnKind) -> ColumnSchema:

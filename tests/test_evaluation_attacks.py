@@ -13,7 +13,7 @@ from twinforge.evaluation.attacks import (
     singling_out_risk,
     success_rate,
 )
-from twinforge.schema import ColumnKind, ColumnSchema
+from twinforge.io.schema import ColumnKind, ColumnSchema
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

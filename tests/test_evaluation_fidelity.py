@@ -8,8 +8,8 @@ from scipy.stats import norm
 
 from twinforge.evaluation.fidelity import column_fidelity, fidelity_report
 from twinforge.evaluation.pairwise import correlation_difference
-from twinforge.quality import write_quality_html  # the fidelity-only page
-from twinforge.schema import ColumnKind, infer_schema
+from twinforge.evaluation.report import write_report_html
+from twinforge.io.schema import ColumnKind, infer_schema
 
 
 def real_table(n: int = 3000, seed: int = 0) -> pl.DataFrame:
@@ -153,7 +153,7 @@ def test_correlation_skips_undefined_pairs():
 
 def test_html_has_headline_and_every_column(real, schema, tmp_path):
     report = fidelity_report(real, real_table(seed=4), schema)
-    path = write_quality_html(report, tmp_path / "out" / "quality.html", title="covid <twin> quality")
+    path = write_report_html({"fidelity": report}, tmp_path / "out" / "quality.html", title="covid <twin> quality")
     text = path.read_text(encoding="utf-8")
     assert "covid &lt;twin&gt; quality" in text
     assert "Column shapes (mean score)" in text and f"{report['overall_score']:.3f}" in text

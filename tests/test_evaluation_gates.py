@@ -9,8 +9,8 @@ import pytest
 from tests.conftest import DEMO_SPEC
 from twinforge.evaluation import GateThresholds, QualitySpec, evaluate, failed_gates, headline_metrics
 from twinforge.evaluation.gates import GATES, enabled_gates, evaluate_gates
-from twinforge.spec import SpecError, load_spec, parse_spec
-from twinforge.split import split_train_holdout
+from twinforge.config.spec import SpecError, load_spec, parse_spec
+from twinforge.io.split import split_train_holdout
 
 PRIVACY_GATES = {g.name for g in GATES if g.section == "privacy"}
 

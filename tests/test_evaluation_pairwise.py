@@ -3,7 +3,7 @@ import polars as pl
 import pytest
 
 from twinforge.evaluation.pairwise import association_report, contingency_similarity, cramers_v
-from twinforge.schema import ColumnKind, ColumnSchema
+from twinforge.io.schema import ColumnKind, ColumnSchema
 
 
 def test_cramers_v_of_independent_and_identical_columns():

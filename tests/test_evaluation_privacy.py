@@ -3,8 +3,8 @@ import polars as pl
 import pytest
 
 from twinforge.evaluation.columns import DistanceSpace
-from twinforge.evaluation.privacy import balanced_share, distance_report, exact_match_report
-from twinforge.schema import ColumnKind, ColumnSchema
+from twinforge.evaluation.disclosure import balanced_share, distance_report, exact_match_report
+from twinforge.io.schema import ColumnKind, ColumnSchema
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from twinforge.evaluation import QualitySpec, evaluate, write_report_html, write_report_json
-from twinforge.schema import infer_schema
+from twinforge.io.schema import infer_schema
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 SECTIONS = {"summary", "gates", "fidelity", "pairwise", "utility", "privacy"}

@@ -3,7 +3,7 @@ import polars as pl
 import pytest
 
 from twinforge.evaluation.utility import macro_roc_auc, utility_report
-from twinforge.schema import ColumnKind, ColumnSchema
+from twinforge.io.schema import ColumnKind, ColumnSchema
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

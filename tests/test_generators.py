@@ -11,7 +11,7 @@ import torch
 from twinforge.generators import available_generators, create_generator, load_generator
 from twinforge.generators.base import ConditionError, EpochReport
 from twinforge.generators.torch_base import EarlyStopping, resolve_device
-from twinforge.schema import infer_schema
+from twinforge.io.schema import infer_schema
 
 NEURAL = ["gan", "vae", "transformer"]
 ALL_MODELS = ["copula", *NEURAL]
@@ -289,9 +289,9 @@ def test_transformer_handles_thousands_of_categories():
 def test_spec_training_puts_the_target_last_and_logs_losses_per_epoch_to_mlflow(mixed, tmp_path):
     import logging
 
-    from twinforge.spec import parse_spec
-    from twinforge.tracking import log_generator, tracking
-    from twinforge.training import epoch_logger, generator_params, train_generator
+    from twinforge.config.spec import parse_spec
+    from twinforge.tracking.registry import log_generator, tracking
+    from twinforge.generators.training import epoch_logger, generator_params, train_generator
 
     spec = parse_spec(
         {

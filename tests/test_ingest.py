@@ -7,9 +7,9 @@ import sqlite3
 import polars as pl
 import pytest
 
-from twinforge.ingest import IngestError, ingest_source
-from twinforge.schema import ColumnKind
-from twinforge.spec import ColumnPolicy, IngestSpec, SourceSpec, SpecError
+from twinforge.io.ingest import IngestError, ingest_source
+from twinforge.io.schema import ColumnKind
+from twinforge.config.spec import ColumnPolicy, IngestSpec, SourceSpec, SpecError
 
 QUARANTINE = IngestSpec(on_bad_rows="quarantine")
 GOOD_CSV = "id,name,age,joined,zip\n1,Ann,34,2024-01-05,02139\n2,Bob,51,2024-02-11,10001\n3,Cy,,2024-03-01,94105\n"

@@ -9,9 +9,9 @@ from assets.split import build_split_assets
 from pipelines.batches import sync_batch_partitions
 from resources import ParquetIOManager, TwinforgeSettings
 from tests.planted import planted_table
-from twinforge.batches import add_batch
-from twinforge.paths import StateLayout
-from twinforge.spec import parse_spec
+from twinforge.io.batches import add_batch
+from twinforge.io.state import StateLayout
+from twinforge.config.spec import parse_spec
 
 
 def _spec(source, **privacy):

@@ -4,8 +4,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from twinforge.monitoring import assess_batch_drift
-from twinforge.schema import infer_schema
+from twinforge.monitoring.batch_drift import assess_batch_drift
+from twinforge.io.schema import infer_schema
 
 
 @pytest.fixture(scope="module")

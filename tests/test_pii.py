@@ -6,9 +6,9 @@ import polars as pl
 import pytest
 
 from tests.planted import CLEAN_COLUMNS, EXPECTED_COLUMNS, TEXT_COLUMN, TEXT_ENTITIES, planted_table
-from twinforge.anonymize import anonymize_table
-from twinforge.pii import detect_pii, mask_text
-from twinforge.pii.recognizers import analyze
+from twinforge.privacy.anonymize import anonymize_table
+from twinforge.privacy.pii import detect_pii, mask_text
+from twinforge.privacy.pii.recognizers import analyze
 
 KEY = b"k" * 32
 

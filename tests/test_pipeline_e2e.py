@@ -17,8 +17,8 @@ from pipelines.factory import build_definitions, regenerate_job_name, retrain_jo
 from tests.conftest import DEMO_SPEC
 from twinforge.evaluation.gates import GATES
 from twinforge.generators import GaussianCopulaGenerator, Generator, available_generators, register_generator
-from twinforge.spec import load_spec
-from twinforge.tracking import CHAMPION_ALIAS, get_alias_version, tracking
+from twinforge.config.spec import load_spec
+from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version, tracking
 
 SCHEDULED = datetime.datetime(2026, 11, 21, 6, 0, tzinfo=datetime.timezone.utc)
 GE_CHECKS = {"ge_schema", "ge_nulls", "ge_ranges", "ge_categories"}
@@ -78,7 +78,7 @@ def demo_run(tmp_path_factory, demo_table):
     defs = build_definitions([spec], home=str(home))
     (home / "dagster").mkdir()
     with dg.instance_for_test(temp_dir=str(home / "dagster")) as instance:
-        from twinforge.paths import StateLayout
+        from twinforge.io.state import StateLayout
 
         (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(home))
         retrain = defs.resolve_job_def(retrain_job_name(spec)).execute_in_process(instance=instance, partition_key=batch)

@@ -11,8 +11,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from twinforge.ingest import IngestError, ingest_source
-from twinforge.spec import ColumnPolicy, IngestSpec, SourceSpec
+from twinforge.io.ingest import IngestError, ingest_source
+from twinforge.config.spec import ColumnPolicy, IngestSpec, SourceSpec
 
 
 def _pg_bin(tool: str) -> str | None:

@@ -2,7 +2,7 @@ import pytest
 import yaml
 
 from tests.conftest import DEMO_CSV, DEMO_SPEC
-from twinforge.spec import SpecError, load_spec, load_specs, parse_spec
+from twinforge.config.spec import SpecError, load_spec, load_specs, parse_spec
 
 
 def _base(**overrides):

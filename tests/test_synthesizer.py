@@ -9,7 +9,7 @@ import pytest
 
 from twinforge import Synthesizer
 from twinforge.encoders import RARE_PLACEHOLDER
-from twinforge.schema import ColumnKind, infer_schema
+from twinforge.io.schema import ColumnKind, infer_schema
 
 COVID = Path(__file__).resolve().parents[1] / "data" / "covid_testing.csv.gz"
 

@@ -5,8 +5,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from twinforge.schema import ColumnKind, infer_schema
-from twinforge.validation import GROUPS, build_expectation_profile, type_family, validate_table
+from twinforge.io.schema import ColumnKind, infer_schema
+from twinforge.evaluation.expectations import GROUPS, build_expectation_profile, type_family, validate_table
 
 N = 300
 
@@ -139,7 +139,7 @@ def test_mostly_null_training_column_gets_no_null_expectation():
 
 def test_rare_placeholder_allowed_only_where_rare_categories_were_suppressed():
     from twinforge.encoders import RARE_PLACEHOLDER
-    from twinforge.schema import infer_schema
+    from twinforge.io.schema import infer_schema
 
     train = pl.DataFrame({"common": ["a", "b"] * 50, "with_rare": ["x"] * 99 + ["only_once"]})
     profile = build_expectation_profile(train, infer_schema(train))

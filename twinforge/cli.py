@@ -84,8 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest_batch.add_argument("dataset", help="dataset name (the spec's `name`)")
     ingest_batch.add_argument("file", type=Path, help="the batch: .csv, .csv.gz, .parquet or .jsonl")
     ingest_batch.add_argument("--specs", type=Path, default=None, metavar="DIR",
-                              help="folder of dataset specs (default: $TWINFORGE_SPECS or pipelines/datasets)")
-    ingest_batch.add_argument("--home", type=Path, default=None, help="state folder (default: $TWINFORGE_HOME or ./.twinforge)")
+                              help="folder of dataset specs (default: $TWINFORGE_SPECS, else the project's pipelines/datasets)")
+    ingest_batch.add_argument("--home", type=Path, default=None, help="state folder (default: $TWINFORGE_HOME, else the project's .twinforge)")
     ingest_batch.set_defaults(command=_cmd_ingest_batch, command_name="ingest-batch")
     evaluate = commands.add_parser(
         "evaluate",
@@ -107,19 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def default_specs_dir() -> Path:
-    import os
-
-    configured = os.environ.get("TWINFORGE_SPECS")
-    return Path(configured) if configured else Path(twinforge.__file__).resolve().parent.parent / "pipelines" / "datasets"
-
-
 def _cmd_ingest_batch(args: argparse.Namespace) -> int:
-    from twinforge.batches import BatchStore
-    from twinforge.paths import StateLayout
-    from twinforge.spec import load_specs
+    from twinforge.config.spec import load_specs
+    from twinforge.io.batches import BatchStore
+    from twinforge.io.state import StateLayout, resolve_specs_dir
 
-    specs_dir = args.specs or default_specs_dir()
+    specs_dir = resolve_specs_dir(args.specs)
     specs = {s.name: s for s in load_specs(specs_dir)}
     if args.dataset not in specs:
         raise ValueError(f"no dataset {args.dataset!r} in {specs_dir} (datasets: {', '.join(sorted(specs)) or 'none'})")
@@ -135,10 +128,10 @@ def _cmd_ingest_batch(args: argparse.Namespace) -> int:
 def _cmd_anonymize(args: argparse.Namespace) -> int:
     import json
 
-    from twinforge.anonymize import anonymize_table, pseudonym_key_from_env
-    from twinforge.ingest import ingest_source
-    from twinforge.spec import IngestSpec, PrivacySpec, SourceSpec, load_spec
-    from twinforge.tabular_io import table_format, write_table
+    from twinforge.privacy.anonymize import anonymize_table, pseudonym_key_from_env
+    from twinforge.io.ingest import ingest_source
+    from twinforge.config.spec import IngestSpec, PrivacySpec, SourceSpec, load_spec
+    from twinforge.io.tables import table_format, write_table
 
     table_format(args.out)  # fail on a bad output name before any work
     spec = load_spec(args.spec) if args.spec else None
@@ -185,7 +178,7 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
 def _cmd_synth(args: argparse.Namespace) -> int:
     from twinforge.generators import generator_class
     from twinforge.synthesizer import Synthesizer
-    from twinforge.tabular_io import read_table, table_format, write_table
+    from twinforge.io.tables import read_table, table_format, write_table
 
     # Fail on a bad output name, model or parameter before any work.
     table_format(args.out)
@@ -216,9 +209,9 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from twinforge.evaluation import evaluate, failed_gates, write_report_html, write_report_json
-    from twinforge.schema import infer_schema
-    from twinforge.spec import load_spec
-    from twinforge.tabular_io import read_table
+    from twinforge.io.schema import infer_schema
+    from twinforge.config.spec import load_spec
+    from twinforge.io.tables import read_table
 
     spec = load_spec(args.spec) if args.spec is not None else None
     tables = {}

@@ -23,7 +23,7 @@ import polars as pl
 
 from twinforge.generators import Generator, create_generator, load_generator
 from twinforge.generators.base import ProgressCallback
-from twinforge.schema import ColumnKind, TableSchema, infer_schema
+from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
 
 FRAME_FILE = "synthesizer.json"
 

@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from twinforge.encoders.common import indices_to_uniform, interval_edges, null_share, simple_dtype, uniform_to_indices
-from twinforge.schema import ColumnSchema
+from twinforge.io.schema import ColumnSchema
 
 
 def analyze(series: pl.Series, column: ColumnSchema) -> dict[str, Any]:

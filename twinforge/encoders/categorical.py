@@ -30,7 +30,7 @@ from twinforge.encoders.common import (
     simple_dtype,
     uniform_to_indices,
 )
-from twinforge.schema import ColumnSchema
+from twinforge.io.schema import ColumnSchema
 
 RARE_PLACEHOLDER = "_RARE_"
 DEFAULT_RARE_MIN_COUNT = 5

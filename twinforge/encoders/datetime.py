@@ -20,7 +20,7 @@ import polars as pl
 
 from twinforge.encoders import numeric
 from twinforge.encoders.common import float_values, null_share, series_from_floats
-from twinforge.schema import ColumnSchema
+from twinforge.io.schema import ColumnSchema
 
 
 def analyze(series: pl.Series, column: ColumnSchema) -> dict[str, Any]:

@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 
 from twinforge.encoders.common import float_values, series_from_floats, simple_dtype
-from twinforge.schema import ColumnKind, ColumnSchema
+from twinforge.io.schema import ColumnKind, ColumnSchema
 
 QUANTILE_GRID_SIZE = 1001
 # Decimal places tried when learning how values are rounded; above this, don't round.

@@ -40,7 +40,7 @@ import polars as pl
 
 from twinforge.encoders import boolean, categorical, datetime, numeric
 from twinforge.encoders.common import null_indicator_from_uniform, null_indicator_to_uniform
-from twinforge.schema import ColumnKind, ColumnSchema, TableSchema, is_low_cardinality
+from twinforge.io.schema import ColumnKind, ColumnSchema, TableSchema, is_low_cardinality
 
 ENCODERS: dict[str, ModuleType] = {
     "numeric": numeric,

@@ -18,10 +18,10 @@ __all__ = [
     "write_report_json",
 ]
 
-# loaded on first use: `import twinforge.spec` pulls in this package and must stay light
+# loaded on first use: `import twinforge.config.spec` pulls in this package and must stay light
 _LAZY = {
-    "GateThresholds": "twinforge.evaluation.gates",
-    "QualitySpec": "twinforge.evaluation.evaluator",
+    "GateThresholds": "twinforge.config.quality",
+    "QualitySpec": "twinforge.config.quality",
     "evaluate": "twinforge.evaluation.evaluator",
     "failed_gates": "twinforge.evaluation.evaluator",
     "headline_metrics": "twinforge.evaluation.evaluator",

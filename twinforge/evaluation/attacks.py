@@ -54,7 +54,7 @@ from twinforge.evaluation.columns import (
     label_codes,
     sample_rows,
 )
-from twinforge.schema import ColumnKind
+from twinforge.io.schema import ColumnKind
 
 CONFIDENCE = 0.95
 SINGLING_OUT_COLUMNS = 3  # attributes per multivariate predicate (anonymeter's default)

@@ -21,7 +21,7 @@ from typing import Any, Sequence
 import numpy as np
 import polars as pl
 
-from twinforge.schema import ColumnKind, ColumnSchema, TableSchema
+from twinforge.io.schema import ColumnKind, ColumnSchema, TableSchema
 
 NUMERIC_KINDS = (ColumnKind.INTEGER, ColumnKind.FLOAT, ColumnKind.DATETIME)
 CATEGORICAL_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)

@@ -19,34 +19,12 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field
 
 import twinforge
 from twinforge.evaluation.columns import ColumnSchema, compared_columns, is_numeric
-from twinforge.evaluation.gates import GateThresholds, evaluate_gates
-from twinforge.schema import TableSchema
-
-
-class QualitySpec(BaseModel):
-    """How a synthetic table is evaluated: sample sizes, attack count, seed, and the gate thresholds."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    gates: GateThresholds = Field(default_factory=GateThresholds)
-    seed: int = 0
-    discriminator_rows: int = Field(10_000, ge=100)  # per class
-    utility_rows: int = Field(50_000, ge=100)  # training rows per model
-    privacy_rows: int = Field(20_000, ge=100)  # reference rows for nearest-neighbour searches
-    privacy_queries: int = Field(5_000, ge=100)  # synthetic rows whose distances are measured
-    attacks: int = Field(2_000, ge=10)  # attacks per anonymeter-style evaluation (at most the control rows)
-    # inference-attack secrets; empty: the spec's sensitive and target columns, else every column
-    secrets: list[str] = Field(default_factory=list)
-    # OpenMP/BLAS threads for the models and neighbour searches; None: half the CPU cores. Oversubscribed
-    # OpenMP (e.g. beside other Dagster steps) slowed the discriminator 30-fold on a 2-core machine.
-    threads: int | None = Field(None, ge=1)
-
-    def thread_limit(self) -> int:
-        return self.threads or max(1, (os.cpu_count() or 2) // 2)
+from twinforge.config.quality import QualitySpec
+from twinforge.evaluation.gates import evaluate_gates
+from twinforge.io.schema import TableSchema
 
 
 def evaluate(
@@ -76,7 +54,7 @@ def _evaluate(train, holdout, synthetic, schema, *, target, secrets, quality) ->
     from twinforge.evaluation.discriminator import discriminator_auc
     from twinforge.evaluation.fidelity import fidelity_report
     from twinforge.evaluation.pairwise import association_report
-    from twinforge.evaluation.privacy import distance_report, exact_match_report
+    from twinforge.evaluation.disclosure import distance_report, exact_match_report
     from twinforge.evaluation.utility import utility_report
 
     for name, table in (("train", train), ("holdout", holdout), ("synthetic", synthetic)):

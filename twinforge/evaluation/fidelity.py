@@ -28,7 +28,7 @@ from twinforge.evaluation.columns import (
     null_rate,
     pair,
 )
-from twinforge.schema import ColumnKind, TableSchema
+from twinforge.io.schema import ColumnKind, TableSchema
 
 HISTOGRAM_BINS = 20
 CENTRAL_RANGE = (0.005, 0.995)  # histogram span and the reported range: no single extreme value is shown

@@ -18,24 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-
-class GateThresholds(BaseModel):
-    """Thresholds for the promotion gates; ``None`` turns a gate off."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    min_column_shape_score: float | None = Field(0.85, ge=0, le=1)
-    min_dependence_score: float | None = Field(0.15, ge=0, le=1)
-    max_discriminator_auc: float | None = Field(0.99, ge=0.5, le=1)
-    min_utility_lift_retained: float | None = Field(0.25, le=1)
-    max_exact_match_excess: float | None = Field(0.02, ge=0, le=1)
-    max_dcr_share_closer_to_train: float | None = Field(0.6, ge=0.5, le=1)
-    max_membership_advantage: float | None = Field(0.1, ge=0, le=1)
-    max_singling_out_risk: float | None = Field(0.2, ge=0, le=1)
-    max_linkability_risk: float | None = Field(0.2, ge=0, le=1)
-    max_inference_risk: float | None = Field(0.5, ge=0, le=1)
+from twinforge.config.quality import GateThresholds
 
 
 @dataclass(frozen=True)

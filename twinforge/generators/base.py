@@ -26,7 +26,7 @@ import torch
 import twinforge
 from twinforge.encoders import TableEncoder
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
-from twinforge.schema import TableSchema
+from twinforge.io.schema import TableSchema
 
 MODEL_FILE = "model.json"
 WEIGHTS_FILE = "weights.pt"

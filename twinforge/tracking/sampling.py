@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 
 from twinforge.generators import load_generator
-from twinforge.tracking import download_generator, get_model_version, get_run_params, scratch_dir
+from twinforge.tracking.registry import download_generator, get_model_version, get_run_params, scratch_dir
 
 
 def sample_registered(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,9 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 import polars as pl
 
-from twinforge.evaluation.evaluator import QualitySpec
-from twinforge.schema import ColumnKind, TableSchema, infer_schema
+from twinforge.config.quality import QualitySpec
+from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
 
+# the models twinforge.generators registers; tests/unit keep the two lists equal
+BUILTIN_GENERATORS = ("copula", "gan", "transformer", "vae")
 ColumnRole = Literal["identifier", "quasi_identifier", "sensitive", "target", "feature"]
 AnonymizeAction = Literal["keep", "drop", "pseudonymize", "generalize", "suppress_rare", "mask"]
 SourceFormat = Literal["csv", "parquet", "jsonl", "sqlite", "duckdb", "postgres"]
@@ -99,7 +102,7 @@ class ColumnPolicy(_Strict):
 
     @property
     def action(self) -> AnonymizeAction | None:
-        """The declared action; None when the spec leaves it to the defaults (see twinforge.anonymize)."""
+        """The declared action; None when the spec leaves it to the defaults (see twinforge.privacy.anonymize)."""
         if self.anonymize is not None:
             return self.anonymize
         return "drop" if self.role == "identifier" else None
@@ -176,9 +179,9 @@ class GeneratorSpec(_Strict):
     @field_validator("model")
     @classmethod
     def _known_model(cls, v: str) -> str:
-        from twinforge.generators import available_generators
-
-        known = available_generators()
+        # a spec loads without importing torch: the built-in names, plus any registered in a loaded registry
+        registry = sys.modules.get("twinforge.generators")
+        known = sorted({*BUILTIN_GENERATORS, *(registry.available_generators() if registry else ())})
         if v not in known:
             raise ValueError(f"unknown generator {v!r}; available: {', '.join(known)}")
         return v

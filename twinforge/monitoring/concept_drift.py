@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import polars as pl
 
-from twinforge.schema import ColumnKind, TableSchema
+from twinforge.io.schema import ColumnKind, TableSchema
 
 CATEGORY_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 NUMERIC_KINDS = (ColumnKind.INTEGER, ColumnKind.FLOAT, ColumnKind.DATETIME)

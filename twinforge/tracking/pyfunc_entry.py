@@ -2,6 +2,6 @@
 
 from mlflow.models import set_model
 
-from twinforge.mlflow_model import SynthesizerModel
+from twinforge.tracking.pyfunc import SynthesizerModel
 
 set_model(SynthesizerModel())

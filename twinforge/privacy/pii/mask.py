@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from twinforge.pii.entities import CARD, DOB, EMAIL, IBAN, IP, MASK_TOKENS, PERSON, PHONE, POSTAL, SSN
-from twinforge.pii.recognizers import BIRTH_CONTEXT, DATE_PATTERN, POSTAL_CONTEXT, UK_POSTCODE, US_ZIP, all_names
+from twinforge.privacy.pii.entities import CARD, DOB, EMAIL, IBAN, IP, MASK_TOKENS, PERSON, PHONE, POSTAL, SSN
+from twinforge.privacy.pii.recognizers import BIRTH_CONTEXT, DATE_PATTERN, POSTAL_CONTEXT, UK_POSTCODE, US_ZIP, all_names
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _US_STATE = (

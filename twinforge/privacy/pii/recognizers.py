@@ -14,7 +14,7 @@ import importlib
 import logging
 import re
 
-from twinforge.pii.entities import DOB, PERSON, POSTAL, PRESIDIO_ENTITIES
+from twinforge.privacy.pii.entities import DOB, PERSON, POSTAL, PRESIDIO_ENTITIES
 
 # presidio logs every recognizer it loads at INFO; twinforge's own messages say what matters
 logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)

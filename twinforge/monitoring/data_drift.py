@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from twinforge.schema import ColumnKind, TableSchema
+from twinforge.io.schema import ColumnKind, TableSchema
 
 NUMERICAL_KINDS = (ColumnKind.INTEGER, ColumnKind.FLOAT, ColumnKind.DATETIME)
 CATEGORICAL_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)

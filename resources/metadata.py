@@ -1,8 +1,8 @@
-"""Small helpers shared by the asset modules."""
+"""Dagster metadata helpers shared by assets and checks."""
 
 import dagster as dg
 
-from twinforge.schema import TableSchema
+from twinforge.io.schema import TableSchema
 
 
 def column_schema(schema: TableSchema) -> dg.TableSchema:

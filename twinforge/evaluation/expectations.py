@@ -28,7 +28,7 @@ from typing import Any, Iterable, Iterator
 import polars as pl
 
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT, RARE_PLACEHOLDER
-from twinforge.schema import ColumnKind, TableSchema
+from twinforge.io.schema import ColumnKind, TableSchema
 
 PROFILE_VERSION = 1
 GROUPS = ("schema", "nulls", "ranges", "categories")

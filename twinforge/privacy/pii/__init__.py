@@ -13,8 +13,8 @@ Masking (:func:`mask_text`) replaces PII inside text with type tokens such as
 broader than detection (a masked non-PII number costs little, a missed one leaks).
 """
 
-from twinforge.pii.detect import ColumnDetection, DetectionReport, detect_pii
-from twinforge.pii.entities import DEFAULT_ACTIONS, ENTITIES, MASK_TOKENS
-from twinforge.pii.mask import mask_text
+from twinforge.privacy.pii.detect import ColumnDetection, DetectionReport, detect_pii
+from twinforge.privacy.pii.entities import DEFAULT_ACTIONS, ENTITIES, MASK_TOKENS
+from twinforge.privacy.pii.mask import mask_text
 
 __all__ = ["ColumnDetection", "DEFAULT_ACTIONS", "DetectionReport", "ENTITIES", "MASK_TOKENS", "detect_pii", "mask_text"]

@@ -9,7 +9,7 @@ never quote cell values: a bad value may be personal data, and errors end up in
 logs.
 
 Text formats (CSV, JSON Lines) are read as strings and typed afterwards by
-:mod:`twinforge.typing_rules`, so a value that does not parse is a bad row with
+:mod:`twinforge.io.typing_rules`, so a value that does not parse is a bad row with
 a row number rather than a reader crash.
 """
 

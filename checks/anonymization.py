@@ -6,8 +6,8 @@ anonymized), and being blocking they stop `train` / `holdout` from reading a bat
 
 import dagster as dg
 
-from twinforge.privacy import PrivacyReport
-from twinforge.spec import DatasetSpec
+from twinforge.privacy.k_anonymity import PrivacyReport
+from twinforge.config.spec import DatasetSpec
 
 K_CHECK, L_CHECK = "k_anonymity", "l_diversity"
 

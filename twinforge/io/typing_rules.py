@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from twinforge.schema import ColumnKind
+from twinforge.io.schema import ColumnKind
 
 MAX_NUMBER_DIGITS = 12
 _LEADING_ZERO = r"^[+-]?0\d"

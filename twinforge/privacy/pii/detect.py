@@ -3,7 +3,7 @@
 For each column:
 
 * the name is matched against hints (``email``, ``phone_number``, ``first_name``,
-  ``dob``, ``zip`` ...; see :mod:`twinforge.pii.entities`);
+  ``dob``, ``zip`` ...; see :mod:`twinforge.privacy.pii.entities`);
 * text values that could hold a pattern type (an ``@``, three digits in a row, a
   colon-separated hex group) are found over the **whole** column (vectorized), and up
   to ``max_validated`` distinct ones are run through presidio's recognizers, which
@@ -23,9 +23,9 @@ from dataclasses import asdict, dataclass, field
 
 import polars as pl
 
-from twinforge.pii import recognizers as rec
-from twinforge.pii.entities import DOB, PERSON, POSTAL, PRESIDIO_ENTITIES, hinted_entity
-from twinforge.schema import normalize_name
+from twinforge.privacy.pii import recognizers as rec
+from twinforge.privacy.pii.entities import DOB, PERSON, POSTAL, PRESIDIO_ENTITIES, hinted_entity
+from twinforge.io.schema import normalize_name
 
 # cheap test for values worth showing to presidio: an @, three digits in a row, or an IPv6-like group
 CANDIDATE = r"@|\d{3}|[0-9A-Fa-f]{1,4}::?[0-9A-Fa-f]{1,4}:"

@@ -86,8 +86,8 @@ def log_generator(
     ``loss_history`` (one mapping per epoch, with an ``epoch`` key) becomes per-epoch
     metrics (``loss``, ``validation_loss``, ...) with the epoch as step.
     """
-    from twinforge import mlflow_entry
-    from twinforge.mlflow_model import GENERATOR_ARTIFACT
+    from twinforge.tracking import pyfunc_entry as mlflow_entry
+    from twinforge.tracking.pyfunc import GENERATOR_ARTIFACT
 
     with tracking(tracking_uri) as mlflow, scratch_dir() as staging:
         # MLflow stores a folder artifact under the folder's own name: stage it under a fixed one
@@ -244,7 +244,7 @@ def get_model_version(tracking_uri: str, model_name: str, version: str):
 
 def download_generator(tracking_uri: str, model_name: str, version: str, dst: Path) -> Path:
     """Download a registered version's generator folder; returns its local path."""
-    from twinforge.mlflow_model import GENERATOR_ARTIFACT
+    from twinforge.tracking.pyfunc import GENERATOR_ARTIFACT
 
     with tracking(tracking_uri) as mlflow:
         local = mlflow.artifacts.download_artifacts(

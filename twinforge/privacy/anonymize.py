@@ -28,10 +28,10 @@ from typing import Any, Mapping
 
 import polars as pl
 
-from twinforge.pii import DEFAULT_ACTIONS, DetectionReport, mask_text
-from twinforge.pii.entities import DOB, PERSON
-from twinforge.privacy import PrivacyReport
-from twinforge.schema import ColumnKind, TableSchema
+from twinforge.privacy.pii import DEFAULT_ACTIONS, DetectionReport, mask_text
+from twinforge.privacy.pii.entities import DOB, PERSON
+from twinforge.privacy.k_anonymity import PrivacyReport
+from twinforge.io.schema import ColumnKind, TableSchema
 
 PSEUDONYM_KEY_ENV = "TWINFORGE_PSEUDONYM_KEY"
 MIN_KEY_LENGTH = 16
@@ -169,7 +169,7 @@ def resolve_policy(
 ) -> dict[str, ColumnAction]:
     """The action for every column of ``table``.
 
-    ``columns`` maps names to spec :class:`~twinforge.spec.ColumnPolicy` objects. Order of
+    ``columns`` maps names to spec :class:`~twinforge.config.spec.ColumnPolicy` objects. Order of
     precedence: an explicit ``anonymize`` in the spec; role ``identifier`` (drop); a column
     detection says *is* PII (its type's safe default); free text or PII found inside values
     (mask); an inferred identifier (drop); otherwise keep.
@@ -308,19 +308,19 @@ def anonymize_table(
     """Detect PII, resolve and apply the policy, and measure k-anonymity / l-diversity.
 
     ``columns`` are the spec's column policies (roles give the quasi-identifiers and
-    sensitive columns), ``privacy`` its :class:`~twinforge.spec.PrivacySpec` (defaults
+    sensitive columns), ``privacy`` its :class:`~twinforge.config.spec.PrivacySpec` (defaults
     when None). With neither, detection and the safe defaults decide everything.
     """
-    from twinforge.pii import detect_pii
-    from twinforge.pii.entities import hinted_entity
-    from twinforge.privacy import privacy_report
-    from twinforge.schema import normalize_name
-    from twinforge.spec import PrivacySpec
+    from twinforge.privacy.pii import detect_pii
+    from twinforge.privacy.pii.entities import hinted_entity
+    from twinforge.privacy.k_anonymity import privacy_report
+    from twinforge.io.schema import normalize_name
+    from twinforge.config.spec import PrivacySpec
 
     columns = dict(columns or {})
     privacy = privacy or PrivacySpec()
     if schema is None:  # ingestion passes its schema; otherwise identifiers are inferred here
-        from twinforge.schema import infer_schema
+        from twinforge.io.schema import infer_schema
 
         schema = infer_schema(table, identifiers=[c for c, p in columns.items() if p.role == "identifier"
                                                   and c in table.columns], detect_identifiers=True)

@@ -18,11 +18,11 @@ from typing import Mapping
 
 import polars as pl
 
-from twinforge import readers
-from twinforge.readers import LINE, ROW, BadRow, IngestError, SourceRead
-from twinforge.schema import TableSchema, infer_schema
-from twinforge.spec import ColumnPolicy, DatasetSpec, IngestSpec, SourceSpec, SpecError, format_from_name
-from twinforge.typing_rules import Declared, failures, infer_text, null_out, parse_as
+from twinforge.io import readers
+from twinforge.io.readers import LINE, ROW, BadRow, IngestError, SourceRead
+from twinforge.io.schema import TableSchema, infer_schema
+from twinforge.config.spec import ColumnPolicy, DatasetSpec, IngestSpec, SourceSpec, SpecError, format_from_name
+from twinforge.io.typing_rules import Declared, failures, infer_text, null_out, parse_as
 
 __all__ = ["IngestError", "IngestResult", "QUARANTINE_SCHEMA", "ingest", "ingest_source", "table_fingerprint"]
 

@@ -13,8 +13,8 @@ import polars as pl
 
 from twinforge.generators import Generator, create_generator, generator_class
 from twinforge.generators.base import EpochReport, ProgressCallback
-from twinforge.schema import ColumnKind, TableSchema
-from twinforge.spec import DatasetSpec
+from twinforge.io.schema import ColumnKind, TableSchema
+from twinforge.config.spec import DatasetSpec
 
 
 @dataclass(frozen=True)

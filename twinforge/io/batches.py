@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 
-from twinforge.paths import StateLayout
-from twinforge.spec import DatasetSpec, format_from_name
+from twinforge.io.state import StateLayout
+from twinforge.config.spec import DatasetSpec, format_from_name
 
 MANIFEST = "batches.json"
 INITIAL = "initial"
@@ -144,7 +144,7 @@ class BatchStore:
 
 
 def _sha256(path: Path) -> str:
-    from twinforge.ingest import file_sha256
+    from twinforge.io.ingest import file_sha256
 
     return file_sha256(path)
 

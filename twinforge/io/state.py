@@ -1,0 +1,96 @@
+"""Where twinforge keeps its state: one folder, local by default.
+
+``TWINFORGE_HOME`` overrides the default, the ``.twinforge/`` folder of the
+project (the nearest folder at or above the working directory holding
+``workspace.yaml``), so the CLI, ``make`` and the Dagster daemon agree wherever
+a command runs. Everything a run writes lives below it, so a test or a second
+environment only needs another folder.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+HOME_ENV = "TWINFORGE_HOME"
+SPECS_ENV = "TWINFORGE_SPECS"
+DEFAULT_HOME = ".twinforge"
+PROJECT_MARKER = "workspace.yaml"  # the Dagster workspace file at the root of a twinforge project
+
+
+def find_project_root(start: str | os.PathLike | None = None) -> Path | None:
+    """The nearest folder at or above ``start`` (default: the working directory) holding ``workspace.yaml``."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / PROJECT_MARKER).is_file():
+            return folder
+    return None
+
+
+def resolve_home(home: str | os.PathLike | None = None) -> Path:
+    """The state folder: ``home`` if given, else ``$TWINFORGE_HOME``, else the project's ``.twinforge``
+    (``./.twinforge`` outside a project)."""
+    chosen = str(home) if home else os.environ.get(HOME_ENV)
+    if not chosen:
+        root = find_project_root()
+        chosen = str(root / DEFAULT_HOME) if root else DEFAULT_HOME
+    return Path(chosen).expanduser().resolve()
+
+
+def resolve_specs_dir(specs: str | os.PathLike | None = None) -> Path:
+    """The folder of dataset specs: ``specs`` if given, else ``$TWINFORGE_SPECS``, else the project's
+    ``pipelines/datasets``; an error says how to name one when none is found."""
+    chosen = str(specs) if specs else os.environ.get(SPECS_ENV)
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    root = find_project_root()
+    if root is None:
+        raise FileNotFoundError(
+            f"no dataset specs: not inside a twinforge project (no {PROJECT_MARKER} here or above); "
+            f"pass --specs DIR or set {SPECS_ENV}"
+        )
+    return root / "pipelines" / "datasets"
+
+
+@dataclass(frozen=True)
+class StateLayout:
+    home: Path
+
+    @classmethod
+    def at(cls, home: str | os.PathLike | None = None) -> "StateLayout":
+        return cls(resolve_home(home))
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def mlflow_db(self) -> Path:
+        return self.home / "mlflow.db"
+
+    @property
+    def mlflow_artifacts(self) -> Path:
+        return self.home / "mlartifacts"
+
+    @property
+    def mlflow_tracking_uri(self) -> str:
+        # four slashes: sqlite wants an absolute path after "sqlite:///"
+        return f"sqlite:///{self.mlflow_db}"
+
+    def ensure(self) -> "StateLayout":
+        for d in (self.home, self.data_dir, self.reports_dir, self.models_dir, self.mlflow_artifacts):
+            d.mkdir(parents=True, exist_ok=True)
+        return self

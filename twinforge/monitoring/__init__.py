@@ -1,0 +1,1 @@
+"""Drift of new real batches against the champion's training data: data drift and concept drift."""

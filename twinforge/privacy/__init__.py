@@ -1,0 +1,1 @@
+"""Privacy of the input: PII detection, the anonymization policy and k-anonymity."""

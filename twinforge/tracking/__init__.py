@@ -1,0 +1,1 @@
+"""MLflow: runs, the model registry, the pyfunc wrapper and lineage tags."""
