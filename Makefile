@@ -11,7 +11,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install run ui test clean
+.PHONY: install run ui test test-fast lint format docs clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,8 +41,24 @@ ui: install $(DAGSTER_HOME)/dagster.yaml $(KEY_FILE)
 	TWINFORGE_PSEUDONYM_KEY="$${TWINFORGE_PSEUDONYM_KEY:-$$(cat $(KEY_FILE))}" \
 		$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-test: install
+# every tier (CI); lint and the docs site first, they take seconds
+test: lint docs
 	$(PY) -m pytest -q
+
+# the unit tier: the core library alone, no services
+test-fast: install
+	$(PY) -m pytest -q -m unit tests/unit
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+docs: install
+	$(VENV)/bin/mkdocs build --strict --quiet --site-dir $(CURDIR)/.site
 
 clean:
 	rm -rf $(TWINFORGE_HOME)

@@ -28,3 +28,15 @@ def one_thread():
 
     with threadpool_limits(1):
         yield
+
+
+TIERS = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark each test with its tier, taken from its folder (tests/unit, tests/integration, tests/e2e)."""
+    for item in items:
+        parts = Path(str(item.path)).relative_to(REPO / "tests").parts
+        if parts[0] not in TIERS:
+            raise pytest.UsageError(f"{item.nodeid}: tests live in tests/unit, tests/integration or tests/e2e")
+        item.add_marker(getattr(pytest.mark, parts[0]))

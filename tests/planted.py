@@ -1,8 +1,9 @@
-"""Purpose-built tables with planted PII of every type twinforge detects.
+"""Purpose-built test tables, the same on every run.
 
-Columns with honest names, columns with misleading names, and free text that mentions
-PII; plus ordinary columns that must raise no false positive. Values come from Faker
-with a fixed seed, so every run plants the same values.
+``planted_table``: PII of every type twinforge detects, in columns with honest names,
+columns with misleading names, and free text; plus ordinary columns that must raise no
+false positive (Faker with a fixed seed). ``mixed_table``: one column of every kind the
+generators handle.
 """
 
 from __future__ import annotations
@@ -100,3 +101,26 @@ def _birth_date(fake) -> dt.date:
 
 def _grouped(number: str) -> str:
     return " ".join(number[i:i + 4] for i in range(0, len(number), 4))
+
+
+MIXED_ROWS = 1200
+
+
+def mixed_table() -> pl.DataFrame:
+    """Every column kind: float, integer with nulls, categorical (with a rare level), boolean,
+    tz-aware datetime on whole hours, date, low-cardinality text with nulls, a 0/1 flag."""
+    rng = np.random.default_rng(7)
+    amount = rng.lognormal(3, 1, MIXED_ROWS)
+    return pl.DataFrame(
+        {
+            "amount": np.round(amount, 2),
+            "visits": pl.Series(rng.poisson(3, MIXED_ROWS)).scatter(np.flatnonzero(rng.random(MIXED_ROWS) < 0.1), None),
+            "segment": pl.Series(rng.choice(["retail", "corporate", "public"], MIXED_ROWS, p=[0.6, 0.3, 0.1])).scatter([5, 9], "rare"),
+            "active": rng.random(MIXED_ROWS) < 0.7,
+            "seen_at": pl.datetime_range(pl.datetime(2023, 1, 1), pl.datetime(2023, 6, 30), "1h", eager=True,
+                                         time_zone="America/New_York").sample(N, with_replacement=True, seed=3),
+            "born": pl.date_range(pl.date(1950, 1, 1), pl.date(2005, 12, 31), eager=True).sample(N, with_replacement=True, seed=4),
+            "note": pl.Series(rng.choice(["call back", "ok", "vip"], MIXED_ROWS)).scatter(np.flatnonzero(rng.random(MIXED_ROWS) < 0.2), None),
+            "fraud": (amount > np.quantile(amount, 0.9)).astype(np.int64),
+        }
+    )

@@ -8,7 +8,7 @@ from pipelines.batches import sync_batch_partitions
 from pipelines.demo import materialization_metadata
 from pipelines.factory import build_definitions, ingest_job_name, retrain_job_name
 from tests.conftest import DEMO_SPEC
-from tests.test_pipeline_e2e import OutOfRangeCopula
+from tests.integration.test_asset_chain import OutOfRangeCopula
 from resources.settings import TwinforgeSettings
 from twinforge.cli import main as cli
 from twinforge.io.state import StateLayout

@@ -1,6 +1,6 @@
 """The UI users audit lineage in: `dagster dev` loads the workspace and serves the asset graph."""
 
-from tests.dagster_dev import DagsterDev
+from tests.e2e.dagster_dev import DagsterDev
 
 ASSET_GRAPH_QUERY = """
 { assetNodes { assetKey { path } dependencyKeys { path } groupName jobNames } }

@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 import torch
 
+from tests.planted import MIXED_ROWS, mixed_table
 from twinforge.generators import available_generators, create_generator, load_generator
 from twinforge.generators.base import ConditionError, EpochReport
 from twinforge.generators.torch_base import EarlyStopping, resolve_device
@@ -22,29 +23,13 @@ QUICK = {
     "vae": {"epochs": 30, "batch_size": 200},
     "transformer": {"epochs": 10, "condition_columns": ["fraud"]},  # fraud leads: native conditioning
 }
-N = 1200
+N = MIXED_ROWS
 NULL_RATE_TOLERANCE = {"copula": 0.03, "transformer": 0.03, "gan": 0.1, "vae": 0.1}
 
 
 @pytest.fixture(scope="module")
 def mixed() -> pl.DataFrame:
-    """Every column kind: float, integer with nulls, categorical (with a rare level), boolean,
-    tz-aware datetime on whole hours, date, low-cardinality text with nulls, a 0/1 flag."""
-    rng = np.random.default_rng(7)
-    amount = rng.lognormal(3, 1, N)
-    return pl.DataFrame(
-        {
-            "amount": np.round(amount, 2),
-            "visits": pl.Series(rng.poisson(3, N)).scatter(np.flatnonzero(rng.random(N) < 0.1), None),
-            "segment": pl.Series(rng.choice(["retail", "corporate", "public"], N, p=[0.6, 0.3, 0.1])).scatter([5, 9], "rare"),
-            "active": rng.random(N) < 0.7,
-            "seen_at": pl.datetime_range(pl.datetime(2023, 1, 1), pl.datetime(2023, 6, 30), "1h", eager=True,
-                                         time_zone="America/New_York").sample(N, with_replacement=True, seed=3),
-            "born": pl.date_range(pl.date(1950, 1, 1), pl.date(2005, 12, 31), eager=True).sample(N, with_replacement=True, seed=4),
-            "note": pl.Series(rng.choice(["call back", "ok", "vip"], N)).scatter(np.flatnonzero(rng.random(N) < 0.2), None),
-            "fraud": (amount > np.quantile(amount, 0.9)).astype(np.int64),
-        }
-    )
+    return mixed_table()
 
 
 @pytest.fixture(scope="module")
@@ -284,60 +269,6 @@ def test_transformer_handles_thousands_of_categories():
     assert generator.encoder.token_layout(generator.bins)[0] == ("code", 2001)  # capped, the rest share a bucket
     sample = generator.sample(2000)
     assert sample["code"].n_unique() > 500
-
-
-def test_spec_training_puts_the_target_last_and_logs_losses_per_epoch_to_mlflow(mixed, tmp_path):
-    import logging
-
-    from twinforge.config.spec import parse_spec
-    from twinforge.tracking.registry import log_generator, tracking
-    from twinforge.generators.training import epoch_logger, generator_params, train_generator
-
-    spec = parse_spec(
-        {
-            "name": "mixed",
-            "source": {"path": str(tmp_path / "unused.parquet")},
-            "columns": {"fraud": {"role": "target"}},
-            "generator": {"model": "transformer", "seed": 2, "params": {"epochs": 2, "d_model": 32}},
-        }
-    )
-    lines: list[str] = []
-    logger = logging.getLogger("test-epochs")
-    logger.addHandler(handler := logging.Handler())
-    handler.emit = lambda record: lines.append(record.getMessage())
-    logger.setLevel(logging.INFO)
-    trained = train_generator(mixed, spec, tmp_path / "model", progress=epoch_logger(logger))
-    # no sampling condition: the target is generated last, from all the other columns
-    assert trained.generator.column_order[-1] == "fraud"
-    assert [l.split(":")[0] for l in lines] == ["epoch 1/2", "epoch 2/2"] and "validation_loss" in lines[0]
-    assert [e["epoch"] for e in trained.loss_history] == [1, 2]
-
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    ref = log_generator(
-        tracking_uri=uri, experiment="losses", artifact_root=tmp_path / "artifacts", model_name="twinforge-mixed",
-        generator_dir=trained.directory, params=trained.params, metrics={"fit_seconds": trained.fit_seconds},
-        tags={}, loss_history=trained.loss_history,
-    )
-    with tracking(uri) as mlflow:
-        history = mlflow.MlflowClient().get_metric_history(ref.run_id, "validation_loss")
-    assert [m.step for m in sorted(history, key=lambda m: m.step)] == [1, 2]
-    assert history[0].value == pytest.approx(next(e["validation_loss"] for e in trained.loss_history if e["epoch"] == history[0].step))
-
-    # columns the spec's sampling conditions or rebalances on lead instead (native conditioning)
-    schema = infer_schema(mixed)
-    for sampling, expected in (
-        ({"rebalance": {"fraud": {"true": 0.3}}}, {"condition_columns": ["fraud"]}),
-        ({"conditions": {"segment": "retail"}}, {"condition_columns": ["segment"], "last_columns": ["fraud"]}),
-    ):
-        conditioned = spec.model_copy(update={"sampling": spec.sampling.model_validate(sampling)})
-        assert generator_params(conditioned, schema) == {"epochs": 2, "d_model": 32, **expected}
-    assert generator_params(spec.model_copy(update={"generator": spec.generator.model_copy(update={"model": "vae"})}), schema) == {
-        "epochs": 2, "d_model": 32}
-
-    bad = spec.model_copy(update={"generator": spec.generator.model_copy(update={"params": {"wings": 2}})})
-    with pytest.raises(ValueError, match=r"generator\.params.*wings"):
-        train_generator(mixed, bad, tmp_path / "bad")
-
 
 
 @pytest.mark.parametrize("model", ["gan", "vae"])

@@ -11,7 +11,9 @@ from twinforge import Synthesizer
 from twinforge.encoders import RARE_PLACEHOLDER
 from twinforge.io.schema import ColumnKind, infer_schema
 
-COVID = Path(__file__).resolve().parents[1] / "data" / "covid_testing.csv.gz"
+from tests.conftest import DEMO_CSV
+
+COVID = DEMO_CSV
 
 
 @pytest.fixture

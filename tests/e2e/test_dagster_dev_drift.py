@@ -12,8 +12,8 @@ import polars as pl
 import yaml
 
 from tests.conftest import DEMO_SPEC
-from tests.dagster_dev import DagsterDev
-from tests.test_drift_retraining import shifted
+from tests.e2e.dagster_dev import DagsterDev
+from tests.integration.test_drift_retraining import shifted
 from twinforge.cli import main as cli
 from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version, tracking
 
