@@ -4,9 +4,9 @@ so raw rows never leave the step that read them)."""
 import dagster as dg
 
 from resources.metadata import column_schema
-from twinforge.privacy.anonymize import AnonymizedTable
-from twinforge.io.ingest import IngestResult
 from twinforge.config.spec import DatasetSpec
+from twinforge.io.ingest import IngestResult
+from twinforge.privacy.anonymize import AnonymizedTable
 
 
 def _markdown_findings(result: AnonymizedTable) -> str:
@@ -16,8 +16,10 @@ def _markdown_findings(result: AnonymizedTable) -> str:
     lines = ["| column | entity | scope | confidence | share | method | action |", "|---|---|---|---|---|---|---|"]
     for r in rows:
         action = result.policy[r["column"]].action
-        lines.append(f"| {r['column']} | {r['entity']} | {r['scope']} | {r['confidence']:.2f} | {r['share']:.1%} "
-                     f"| {r['method']} | {action} |")
+        lines.append(
+            f"| {r['column']} | {r['entity']} | {r['scope']} | {r['confidence']:.2f} | {r['share']:.1%} "
+            f"| {r['method']} | {action} |"
+        )
     return "\n".join(lines)
 
 

@@ -6,12 +6,12 @@ import polars as pl
 from resources.metadata import latest_metadata
 from resources.mlflow import MlflowResource
 from resources.settings import TwinforgeSettings
+from twinforge.config.spec import DatasetSpec
+from twinforge.evaluation.expectations import build_expectation_profile
+from twinforge.generators.training import epoch_logger, train_generator
 from twinforge.io.ingest import table_fingerprint
 from twinforge.tracking.lineage import code_version
-from twinforge.config.spec import DatasetSpec
 from twinforge.tracking.registry import PROFILE_ARTIFACT, TRAINING_BATCHES_TAG, log_generator, log_run_dict
-from twinforge.generators.training import epoch_logger, train_generator
-from twinforge.evaluation.expectations import build_expectation_profile
 
 
 def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:

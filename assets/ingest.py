@@ -1,14 +1,14 @@
 import dagster as dg
 
 from assets.anonymize import anonymized_metadata
+from checks.anonymization import privacy_check_results, privacy_check_specs
 from resources.metadata import column_schema
 from resources.partitions import batch_partitions
-from checks.anonymization import privacy_check_results, privacy_check_specs
 from resources.settings import TwinforgeSettings
-from twinforge.privacy.anonymize import anonymize_table
+from twinforge.config.spec import DatasetSpec
 from twinforge.io.batches import Batch, BatchStore
 from twinforge.io.ingest import IngestResult, ingest
-from twinforge.config.spec import DatasetSpec
+from twinforge.privacy.anonymize import anonymize_table
 
 RAW_IO_MANAGER = "raw_io_manager"  # owner-only files: raw rows and quarantined rows
 
@@ -24,7 +24,9 @@ def raw_metadata(batch: Batch, ingested: IngestResult, keep_raw: bool) -> dict:
         "rows_out": ingested.rows_out,
         "rows_quarantined": ingested.rows_quarantined,
         "raw_copy_kept": keep_raw,
-        "schema": dg.MetadataValue.json({"columns": ingested.schema.to_dict()["columns"], "origin": ingested.schema_origin()}),
+        "schema": dg.MetadataValue.json(
+            {"columns": ingested.schema.to_dict()["columns"], "origin": ingested.schema_origin()}
+        ),
         "dagster/column_schema": column_schema(ingested.schema),
     }
 
@@ -37,12 +39,19 @@ def build_ingest_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
         name=f"{spec.name}__ingest",
         outs={
             "raw": dg.AssetOut(
-                key=raw_key, io_manager_key=RAW_IO_MANAGER, **({} if keep_raw else {"dagster_type": dg.Nothing}),
+                key=raw_key,
+                io_manager_key=RAW_IO_MANAGER,
+                **({} if keep_raw else {"dagster_type": dg.Nothing}),
                 description=f"One batch of {spec.name} as read and typed (rows_in = rows_out + rows_quarantined). "
-                + ("A raw copy is kept (ingest.keep_raw)." if keep_raw else "No raw copy is kept (ingest.keep_raw is false)."),
+                + (
+                    "A raw copy is kept (ingest.keep_raw)."
+                    if keep_raw
+                    else "No raw copy is kept (ingest.keep_raw is false)."
+                ),
             ),
             "quarantine": dg.AssetOut(
-                key=[spec.name, "quarantine"], io_manager_key=RAW_IO_MANAGER,
+                key=[spec.name, "quarantine"],
+                io_manager_key=RAW_IO_MANAGER,
                 description="Rows set aside with their reason. Treated like raw: only people read it, no asset does.",
             ),
             "anonymized": dg.AssetOut(
@@ -59,15 +68,21 @@ def build_ingest_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
         batch = BatchStore(spec, settings.layout).get(context.partition_key)
         ingested = ingest(spec, path=batch.path if batch.origin == "landing" else None)
         context.log.info(f"batch {batch.batch_id}: {ingested.rows_in} rows in, {ingested.rows_quarantined} quarantined")
-        result = anonymize_table(ingested.table, spec.columns, spec.privacy, key=settings.pseudonym_key(),
-                                 schema=ingested.schema)
-        yield dg.Output(ingested.table if keep_raw else None, output_name="raw",
-                        metadata=raw_metadata(batch, ingested, keep_raw))
-        yield dg.Output(ingested.quarantine, output_name="quarantine", metadata={
-            "rows_quarantined": ingested.rows_quarantined,
-            "reasons": dg.MetadataValue.json(ingested.quarantine_reasons()),
-            "values_kept": keep_raw,
-        })
+        result = anonymize_table(
+            ingested.table, spec.columns, spec.privacy, key=settings.pseudonym_key(), schema=ingested.schema
+        )
+        yield dg.Output(
+            ingested.table if keep_raw else None, output_name="raw", metadata=raw_metadata(batch, ingested, keep_raw)
+        )
+        yield dg.Output(
+            ingested.quarantine,
+            output_name="quarantine",
+            metadata={
+                "rows_quarantined": ingested.rows_quarantined,
+                "reasons": dg.MetadataValue.json(ingested.quarantine_reasons()),
+                "values_kept": keep_raw,
+            },
+        )
         yield dg.Output(result.table, output_name="anonymized", metadata=anonymized_metadata(result, ingested, spec))
         yield from privacy_check_results(spec, anonymized_key, result.privacy)
 

@@ -1,12 +1,12 @@
 import dagster as dg
 import polars as pl
 
-from resources.partitions import batch_partitions
 from resources.mlflow import MlflowResource
+from resources.partitions import batch_partitions
 from resources.settings import TwinforgeSettings
+from twinforge.config.spec import DatasetSpec
 from twinforge.io.batches import concat_batches
 from twinforge.monitoring.batch_drift import assess_batch_drift
-from twinforge.config.spec import DatasetSpec
 from twinforge.tracking.registry import champion_training_batches, get_model_version, log_run_artifacts
 
 RETRAIN_RECOMMENDED = "retrain_recommended"  # the metadata key the drift sensor reads
@@ -32,11 +32,20 @@ def build_batch_drift_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         batch_id = context.partition_key
         champion = champion_training_batches(mlflow.uri, spec.registered_model_name)
         if champion is None:
-            return _verdict({"batch_id": batch_id, RETRAIN_RECOMMENDED: True, "reasons": ["no champion yet: first training"]})
+            return _verdict(
+                {"batch_id": batch_id, RETRAIN_RECOMMENDED: True, "reasons": ["no champion yet: first training"]}
+            )
         version, reference_batches = champion
         if batch_id in reference_batches:
-            return _verdict({"batch_id": batch_id, RETRAIN_RECOMMENDED: False, "champion_version": version,
-                             "reasons": [], "note": f"batch is part of champion version {version}'s training data"})
+            return _verdict(
+                {
+                    "batch_id": batch_id,
+                    RETRAIN_RECOMMENDED: False,
+                    "champion_version": version,
+                    "reasons": [],
+                    "note": f"batch is part of champion version {version}'s training data",
+                }
+            )
         missing = [b for b in [*reference_batches, batch_id] if b not in anonymized]
         if missing:
             raise RuntimeError(f"anonymized batches {missing} are not materialized: materialize them first")
@@ -49,8 +58,12 @@ def build_batch_drift_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
             concept_tolerance=spec.drift.concept_tolerance,
         )  # fmt: skip
         champion_run = get_model_version(mlflow.uri, spec.registered_model_name, version).run_id
-        log_run_artifacts(mlflow.uri, champion_run, [report_dir / "drift.html", report_dir / "drift.json"],
-                          artifact_path=f"drift/{batch_id}")
+        log_run_artifacts(
+            mlflow.uri,
+            champion_run,
+            [report_dir / "drift.html", report_dir / "drift.json"],
+            artifact_path=f"drift/{batch_id}",
+        )
         concept = assessment.concept
         return _verdict(
             {**assessment.to_dict(), "champion_version": version},

@@ -42,8 +42,15 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
 
         sampled = latest_metadata(context, synthetic_key)
         version = str(sampled["model_version"])
-        report = evaluate(train, holdout, synthetic, spec.schema_for(train), target=spec.target,
-                          secrets=spec.inference_secrets, quality=spec.quality)
+        report = evaluate(
+            train,
+            holdout,
+            synthetic,
+            spec.schema_for(train),
+            target=spec.target,
+            secrets=spec.inference_secrets,
+            quality=spec.quality,
+        )
         out = _report_dir(settings, spec, context)
         html = write_report_html(report, out / "quality.html", title=f"{spec.registered_model_name} version {version}")
         json_path = write_report_json(report, out / "quality.json")
@@ -83,8 +90,12 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
 
         out = _report_dir(settings, spec, context)
         summary = data_drift_report(
-            train, synthetic, spec.schema_for(train), out / "drift.html",
-            drift_share=spec.drift.drift_share, json_path=out / "drift.json",
+            train,
+            synthetic,
+            spec.schema_for(train),
+            out / "drift.html",
+            drift_share=spec.drift.drift_share,
+            json_path=out / "drift.json",
         )
         sampled = latest_metadata(context, synthetic_key)
         run_id = _model_run_id(mlflow, sampled)

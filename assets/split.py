@@ -2,18 +2,21 @@ import dagster as dg
 import polars as pl
 
 from resources.settings import TwinforgeSettings
+from twinforge.config.spec import DatasetSpec
 from twinforge.io.batches import BatchStore, concat_batches, training_window
 from twinforge.io.ingest import table_fingerprint
-from twinforge.config.spec import DatasetSpec
 from twinforge.io.split import split_train_holdout
 
 
 def build_split_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
     @dg.multi_asset(
         outs={
-            "train": dg.AssetOut(key=[spec.name, "train"], kinds={"polars"}, description="Rows a generator learns from."),
+            "train": dg.AssetOut(
+                key=[spec.name, "train"], kinds={"polars"}, description="Rows a generator learns from."
+            ),
             "holdout": dg.AssetOut(
-                key=[spec.name, "holdout"], kinds={"polars"},
+                key=[spec.name, "holdout"],
+                kinds={"polars"},
                 description="Rows no generator ever sees; privacy and utility are measured against them.",
             ),
         },
@@ -32,9 +35,13 @@ def build_split_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
         table = concat_batches({b: anonymized[b] for b in window})
         train, holdout = split_train_holdout(table, spec.split.holdout_fraction, spec.split.seed)
         batches = {"training_batches": window, "batches_not_ingested": not_ingested}
-        yield dg.Output(train, output_name="train",
-                        metadata={"rows": train.height, "sha256": table_fingerprint(train), **batches})
-        yield dg.Output(holdout, output_name="holdout",
-                        metadata={"rows": holdout.height, "sha256": table_fingerprint(holdout), **batches})
+        yield dg.Output(
+            train, output_name="train", metadata={"rows": train.height, "sha256": table_fingerprint(train), **batches}
+        )
+        yield dg.Output(
+            holdout,
+            output_name="holdout",
+            metadata={"rows": holdout.height, "sha256": table_fingerprint(holdout), **batches},
+        )
 
     return split

@@ -4,11 +4,11 @@ import dagster as dg
 import polars as pl
 
 from resources.metadata import latest_metadata
-from resources.partitions import daily_partitions
 from resources.mlflow import MlflowResource
-from twinforge.tracking.sampling import daily_seed, registered_training_rows, sample_registered
+from resources.partitions import daily_partitions
 from twinforge.config.spec import DatasetSpec
 from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version
+from twinforge.tracking.sampling import daily_seed, registered_training_rows, sample_registered
 
 
 class SyntheticConfig(dg.Config):
@@ -28,7 +28,9 @@ def build_synthetic_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         description="Synthetic rows sampled from the version `generator` just registered (the candidate): "
         "what the checks and gates judge before promotion.",
     )
-    def synthetic(context: dg.AssetExecutionContext, config: SyntheticConfig, mlflow: MlflowResource) -> dg.Output[pl.DataFrame]:
+    def synthetic(
+        context: dg.AssetExecutionContext, config: SyntheticConfig, mlflow: MlflowResource
+    ) -> dg.Output[pl.DataFrame]:
         version = str(latest_metadata(context, generator_key)["model_version"])
         rows = config.rows or spec.sampling.rows or int(latest_metadata(context, train_key)["rows"])
         seed = spec.sampling.seed if config.seed is None else config.seed

@@ -7,8 +7,8 @@ import json
 import resource
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 
 def arguments() -> argparse.Namespace:

@@ -38,20 +38,30 @@ def run_anonymeter(folder: Path) -> dict:
         started = time.perf_counter()
         risks = {}
         for mode in ("univariate", "multivariate"):
-            evaluator = SinglingOutEvaluator(ori=train, syn=synthetic, control=holdout, n_attacks=ATTACKS,
-                                             max_attempts=10_000, seed=0)
+            evaluator = SinglingOutEvaluator(
+                ori=train, syn=synthetic, control=holdout, n_attacks=ATTACKS, max_attempts=10_000, seed=0
+            )
             risks[f"singling_out_{mode}"] = evaluator.evaluate(mode=mode).risk().value
             # why numbers differ: anonymeter divides by n_attacks even when it found fewer predicates,
             # and scales the control count by its fitted size correction
             notes = out.setdefault("notes", {})
-            notes[f"{name} {mode}"] = (f"{evaluator._n_success} of {ATTACKS} attacks single out on train; control "
-                                       f"count after its size correction {evaluator._n_control:.1f}")
-        link = LinkabilityEvaluator(ori=train, syn=synthetic, control=holdout, n_attacks=ATTACKS,
-                                    aux_cols=tuple(meta["aux_columns"]), n_neighbors=1)
+            notes[f"{name} {mode}"] = (
+                f"{evaluator._n_success} of {ATTACKS} attacks single out on train; control "
+                f"count after its size correction {evaluator._n_control:.1f}"
+            )
+        link = LinkabilityEvaluator(
+            ori=train,
+            syn=synthetic,
+            control=holdout,
+            n_attacks=ATTACKS,
+            aux_cols=tuple(meta["aux_columns"]),
+            n_neighbors=1,
+        )
         risks["linkability"] = link.evaluate(n_jobs=1).risk().value
         aux = [c for c in train.columns if c != SECRET]
-        inference = InferenceEvaluator(ori=train, syn=synthetic, control=holdout, aux_cols=aux, secret=SECRET,
-                                       n_attacks=ATTACKS)
+        inference = InferenceEvaluator(
+            ori=train, syn=synthetic, control=holdout, aux_cols=aux, secret=SECRET, n_attacks=ATTACKS
+        )
         risks[f"inference_{SECRET}"] = inference.evaluate(n_jobs=1).risk().value
         risks["seconds"] = round(time.perf_counter() - started, 1)
         out[name] = risks
@@ -62,16 +72,16 @@ def run_twinforge(folder: Path, anonymeter_python: str) -> None:
     sys.path.insert(0, str(REPO))
     import polars as pl
 
-    from twinforge.evaluation.attacks import attack_report
-    from twinforge.evaluation.columns import compared_columns
-    from twinforge.evaluation.attacks import _canonical
-    from twinforge.generators import create_generator
     from twinforge.config.spec import load_spec
+    from twinforge.evaluation.attacks import _canonical, attack_report
+    from twinforge.evaluation.columns import compared_columns
+    from twinforge.generators import create_generator
     from twinforge.io.split import split_train_holdout
 
     spec = load_spec(REPO / "pipelines" / "datasets" / "covid_testing.yaml")
     real = pl.read_csv(REPO / "data" / "covid_testing.csv.gz").drop(
-        ["rownames", "subject_id", "fake_first_name", "fake_last_name"])
+        ["rownames", "subject_id", "fake_first_name", "fake_last_name"]
+    )
     train, holdout = split_train_holdout(real, spec.split.holdout_fraction, spec.split.seed)
     schema = spec.schema_for(train)
     columns, _ = compared_columns(schema, train, holdout)
@@ -96,13 +106,16 @@ def run_twinforge(folder: Path, anonymeter_python: str) -> None:
             f"inference_{SECRET}": r["inference"][SECRET]["risk"],
             "seconds": round(time.perf_counter() - started, 1),
         }
-    proc = subprocess.run([anonymeter_python, __file__, "--anonymeter-on", str(folder)], capture_output=True,
-                          text=True, timeout=3600)
+    proc = subprocess.run(
+        [anonymeter_python, __file__, "--anonymeter-on", str(folder)], capture_output=True, text=True, timeout=3600
+    )
     if proc.returncode != 0:
         raise SystemExit(f"anonymeter run failed:\n{proc.stderr[-3000:]}")
     theirs = json.loads(proc.stdout.strip().splitlines()[-1])
-    print(f"demo covid_testing: train {train.height:,}, holdout {holdout.height:,}, {ATTACKS} attacks, "
-          f"secret {SECRET!r}; {time.strftime('%Y-%m-%d %H:%M')}")
+    print(
+        f"demo covid_testing: train {train.height:,}, holdout {holdout.height:,}, {ATTACKS} attacks, "
+        f"secret {SECRET!r}; {time.strftime('%Y-%m-%d %H:%M')}"
+    )
     print(f"{'synthetic':10s} {'risk':28s} {'twinforge':>10s} {'anonymeter':>11s}")
     for name in tables:
         for key in ours[name]:

@@ -59,8 +59,10 @@ def _features(frames: list[pd.DataFrame], target: str, reference: pd.DataFrame) 
         if not pd.api.types.is_numeric_dtype(reference[c]):
             levels = sorted({str(v) for v in reference[c].dropna().unique()})
             for f in out:
-                f[c] = pd.Categorical(f[c].astype("object").where(f[c].notna(), None).map(
-                    lambda v: None if v is None else str(v)), categories=levels)
+                f[c] = pd.Categorical(
+                    f[c].astype("object").where(f[c].notna(), None).map(lambda v: None if v is None else str(v)),
+                    categories=levels,
+                )
         else:
             for f in out:
                 f[c] = pd.to_numeric(f[c], errors="coerce").astype("float64")
@@ -128,8 +130,11 @@ def privacy(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame,
         scores += np.where(tie, 0.5, (to_train < to_holdout).astype(float)) / DCR_DRAWS
     key = lambda f: pd.util.hash_pandas_object(f.astype(str), index=False)  # noqa: E731
     copies = int(key(synthetic).isin(set(key(train))).sum())
-    return {"dcr_share": round(float(scores.mean()), 4),
-            "dcr_share_se": round(float(scores.std(ddof=1) / np.sqrt(len(scores))), 4), "exact_copies": copies}
+    return {
+        "dcr_share": round(float(scores.mean()), 4),
+        "dcr_share_se": round(float(scores.std(ddof=1) / np.sqrt(len(scores))), 4),
+        "exact_copies": copies,
+    }
 
 
 def main() -> None:
@@ -143,7 +148,9 @@ def main() -> None:
 
     train, holdout = pd.read_parquet(args.train), pd.read_parquet(args.holdout)
     metadata = table_metadata(train).to_dict()["tables"]["table"]
-    classes = sorted(train[args.target].dropna().astype(str).unique(), key=lambda c: -(train[args.target].astype(str) == c).sum())
+    classes = sorted(
+        train[args.target].dropna().astype(str).unique(), key=lambda c: -(train[args.target].astype(str) == c).sum()
+    )
     classes = classes if len(classes) != 2 else [classes[0], classes[1]]  # positive = minority class
     real_auc = auc(train, holdout, args.target, classes, reference=train)
     results = {}
@@ -152,8 +159,11 @@ def main() -> None:
             synthetic = align(pd.read_parquet(path), train)
             row = {**quality(train, synthetic, metadata), **privacy(train, holdout, synthetic)}
             synthetic_auc = auc(synthetic, holdout, args.target, classes, reference=train)
-            row.update(real_auc=round(real_auc, 4), synthetic_auc=round(synthetic_auc, 4),
-                       utility_ratio=round(synthetic_auc / real_auc, 4))
+            row.update(
+                real_auc=round(real_auc, 4),
+                synthetic_auc=round(synthetic_auc, 4),
+                utility_ratio=round(synthetic_auc / real_auc, 4),
+            )
         except Exception as error:  # one engine's odd output must not lose the others' scores
             row = {"error": f"evaluation failed: {type(error).__name__}: {str(error)[:200]}"}
         results[path] = row

@@ -79,12 +79,16 @@ def main() -> int:
     train, holdout = real.head(args.rows), real.tail(args.rows // 4)
     schema = infer_schema(train)
     synthetic = create_generator("copula", seed=1).fit(train, schema).sample(args.rows, seed=2)
-    print(f"data: train {train.height:,} x {train.width}, holdout {holdout.height:,}, synthetic {synthetic.height:,} "
-          f"(copula), prepared in {time.perf_counter() - started:.1f} s (not timed below)")
+    print(
+        f"data: train {train.height:,} x {train.width}, holdout {holdout.height:,}, synthetic {synthetic.height:,} "
+        f"(copula), prepared in {time.perf_counter() - started:.1f} s (not timed below)"
+    )
     quality = QualitySpec(threads=args.threads)
-    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-          f"; {dt.datetime.now().isoformat(timespec='minutes')}; threads {quality.thread_limit()}; "
-          f"load average {os.getloadavg()[0]:.1f} (other work on the machine makes figures noisy)")
+    print(
+        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        f"; {dt.datetime.now().isoformat(timespec='minutes')}; threads {quality.thread_limit()}; "
+        f"load average {os.getloadavg()[0]:.1f} (other work on the machine makes figures noisy)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for attempt in range(args.repeat):
             t0 = time.perf_counter()
@@ -94,9 +98,11 @@ def main() -> int:
             write_report_json(report, Path(tmp) / "quality.json")
             total = time.perf_counter() - t0
             sections = ", ".join(f"{k} {v:.1f}" for k, v in report["timings_seconds"].items())
-            print(f"run {attempt + 1}: total {total:.1f} s (evaluate {t1 - t0:.1f} s: {sections}; "
-                  f"html+json {total - (t1 - t0):.1f} s; page {html.stat().st_size / 1e6:.2f} MB) "
-                  f"-> {'under' if total < 60 else 'OVER'} a minute; gates passed: {report['passed']}")
+            print(
+                f"run {attempt + 1}: total {total:.1f} s (evaluate {t1 - t0:.1f} s: {sections}; "
+                f"html+json {total - (t1 - t0):.1f} s; page {html.stat().st_size / 1e6:.2f} MB) "
+                f"-> {'under' if total < 60 else 'OVER'} a minute; gates passed: {report['passed']}"
+            )
     return 0
 
 

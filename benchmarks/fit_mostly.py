@@ -8,7 +8,6 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
-
 from _runner import Timer, arguments, import_torch_lazy_modules, report
 
 warnings.filterwarnings("ignore")
@@ -17,6 +16,7 @@ args = arguments()
 timer = Timer()
 with timer.phase("import"):
     from mostlyai import engine
+
     import_torch_lazy_modules()
 workspace = Path(args.workdir or "engine-ws")
 shutil.rmtree(workspace, ignore_errors=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import warnings
 
 import pandas as pd
-
 from _runner import Timer, arguments, import_torch_lazy_modules, report
 
 warnings.filterwarnings("ignore")
@@ -14,10 +13,13 @@ timer = Timer()
 with timer.phase("import"):
     from _sdv_metadata import table_metadata
     from sdv.single_table import CTGANSynthesizer, GaussianCopulaSynthesizer, TVAESynthesizer
+
     import_torch_lazy_modules()
 train = pd.read_parquet(args.train)
 metadata = table_metadata(train)
-cls = {"sdv_gaussian_copula": GaussianCopulaSynthesizer, "sdv_ctgan": CTGANSynthesizer, "sdv_tvae": TVAESynthesizer}[args.model]
+cls = {"sdv_gaussian_copula": GaussianCopulaSynthesizer, "sdv_ctgan": CTGANSynthesizer, "sdv_tvae": TVAESynthesizer}[
+    args.model
+]
 synthesizer = cls(metadata)
 if hasattr(synthesizer, "set_random_state"):
     synthesizer.set_random_state(args.seed)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import polars as pl
-
 from _runner import Timer, arguments, import_torch_lazy_modules, report
 
 args = arguments()
@@ -13,6 +12,7 @@ timer = Timer()
 with timer.phase("import"):
     from twinforge.generators import create_generator
     from twinforge.io.schema import infer_schema
+
     import_torch_lazy_modules()
 train = pl.read_parquet(args.train)
 # defaults, as for every engine: no column is named as the one to condition on...

@@ -43,31 +43,47 @@ def generate(rows: int, path: Path, seed: int = 0) -> None:
     def cat(*parts):
         return pl.select(pl.concat_str([pl.lit(p) for p in parts])).to_series()
 
-    table = pl.DataFrame({
-        "customer_id": ids,
-        "first_name": f,
-        "last_name": l,
-        "email": cat(f.str.to_lowercase(), ".", l.str.to_lowercase(), ids.cast(pl.String), "@example.com"),
-        "phone": cat("(", digits(201, 990), ") ", digits(200, 999), "-", digits(1000, 9999)),
-        "ssn": cat(digits(100, 665), "-", digits(10, 99), "-", digits(1000, 9999)),
-        "ip": cat(digits(11, 223), ".", digits(0, 255), ".", digits(0, 255), ".", digits(1, 254)),
-        "date_of_birth": pl.Series(np.datetime64("1940-01-01") + rng.integers(0, 365 * 65, rows).astype("timedelta64[D]")),
-        "zip": pl.Series(rng.integers(1000, 99999, rows)).cast(pl.String).str.zfill(5),
-        "age": pl.Series(rng.integers(18, 95, rows)),
-        "gender": pl.Series(rng.choice(["female", "male", "other"], rows, p=[0.49, 0.49, 0.02])),
-        "state": pl.Series(rng.choice(["CA", "NY", "TX", "FL", "WA", "MA", "IL", "OH"], rows)),
-        "plan": pl.Series(rng.choice(["basic", "plus", "premium", "family"], rows)),
-        "balance": pl.Series(np.round(rng.lognormal(6, 1.2, rows), 2)),
-        "visits": pl.Series(rng.poisson(4, rows)),
-        "churned": pl.Series(rng.random(rows) < 0.12),
-        "signup": pl.Series(np.datetime64("2018-01-01") + rng.integers(0, 2500, rows).astype("timedelta64[D]")),
-        "score": pl.Series(rng.normal(600, 80, rows)),
-        "channel": pl.Series(rng.choice(["web", "store", "phone", "partner"], rows)),
-    })
+    table = pl.DataFrame(
+        {
+            "customer_id": ids,
+            "first_name": f,
+            "last_name": l,
+            "email": cat(f.str.to_lowercase(), ".", l.str.to_lowercase(), ids.cast(pl.String), "@example.com"),
+            "phone": cat("(", digits(201, 990), ") ", digits(200, 999), "-", digits(1000, 9999)),
+            "ssn": cat(digits(100, 665), "-", digits(10, 99), "-", digits(1000, 9999)),
+            "ip": cat(digits(11, 223), ".", digits(0, 255), ".", digits(0, 255), ".", digits(1, 254)),
+            "date_of_birth": pl.Series(
+                np.datetime64("1940-01-01") + rng.integers(0, 365 * 65, rows).astype("timedelta64[D]")
+            ),
+            "zip": pl.Series(rng.integers(1000, 99999, rows)).cast(pl.String).str.zfill(5),
+            "age": pl.Series(rng.integers(18, 95, rows)),
+            "gender": pl.Series(rng.choice(["female", "male", "other"], rows, p=[0.49, 0.49, 0.02])),
+            "state": pl.Series(rng.choice(["CA", "NY", "TX", "FL", "WA", "MA", "IL", "OH"], rows)),
+            "plan": pl.Series(rng.choice(["basic", "plus", "premium", "family"], rows)),
+            "balance": pl.Series(np.round(rng.lognormal(6, 1.2, rows), 2)),
+            "visits": pl.Series(rng.poisson(4, rows)),
+            "churned": pl.Series(rng.random(rows) < 0.12),
+            "signup": pl.Series(np.datetime64("2018-01-01") + rng.integers(0, 2500, rows).astype("timedelta64[D]")),
+            "score": pl.Series(rng.normal(600, 80, rows)),
+            "channel": pl.Series(rng.choice(["web", "store", "phone", "partner"], rows)),
+        }
+    )
     table = table.with_columns(
-        notes=pl.concat_str([pl.lit("Called "), pl.col("first_name"), pl.lit(" "), pl.col("last_name"),
-                             pl.lit(" about plan "), pl.col("plan"), pl.lit("; call back on "), pl.col("phone"),
-                             pl.lit(" or mail "), pl.col("email"), pl.lit(".")])
+        notes=pl.concat_str(
+            [
+                pl.lit("Called "),
+                pl.col("first_name"),
+                pl.lit(" "),
+                pl.col("last_name"),
+                pl.lit(" about plan "),
+                pl.col("plan"),
+                pl.lit("; call back on "),
+                pl.col("phone"),
+                pl.lit(" or mail "),
+                pl.col("email"),
+                pl.lit("."),
+            ]
+        )
     )
     assert table.width == 20, table.width
     table.write_parquet(path)
@@ -76,27 +92,38 @@ def generate(rows: int, path: Path, seed: int = 0) -> None:
 def measure(path: Path) -> dict:
     import polars as pl
 
-    from twinforge.privacy.anonymize import anonymize_table, pseudonym_key_from_env
-    from twinforge.io.ingest import ingest_source
     from twinforge.config.spec import parse_spec
+    from twinforge.io.ingest import ingest_source
+    from twinforge.privacy.anonymize import anonymize_table, pseudonym_key_from_env
 
-    spec = parse_spec({
-        "name": "bench", "source": {"path": str(path)},
-        "columns": {"customer_id": {"role": "identifier", "anonymize": "pseudonymize"},
-                    "age": {"role": "quasi_identifier", "anonymize": "generalize", "generalize": {"band": 10, "top": 90}},
-                    "gender": {"role": "quasi_identifier"}, "state": {"role": "quasi_identifier"}},
-    })
+    spec = parse_spec(
+        {
+            "name": "bench",
+            "source": {"path": str(path)},
+            "columns": {
+                "customer_id": {"role": "identifier", "anonymize": "pseudonymize"},
+                "age": {"role": "quasi_identifier", "anonymize": "generalize", "generalize": {"band": 10, "top": 90}},
+                "gender": {"role": "quasi_identifier"},
+                "state": {"role": "quasi_identifier"},
+            },
+        }
+    )
     started = time.perf_counter()
     ingested = ingest_source(spec.source, spec.columns, spec.ingest)
     read_s = time.perf_counter() - started
-    result = anonymize_table(ingested.table, spec.columns, spec.privacy, key=pseudonym_key_from_env(),
-                             schema=ingested.schema)
+    result = anonymize_table(
+        ingested.table, spec.columns, spec.privacy, key=pseudonym_key_from_env(), schema=ingested.schema
+    )
     total_s = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert result.table.height == ingested.rows_in
     return {
-        "rows": ingested.rows_in, "columns": ingested.table.width, "out_columns": result.table.width,
-        "read_s": round(read_s, 2), "total_s": round(total_s, 2), "rows_per_s": round(ingested.rows_in / total_s),
+        "rows": ingested.rows_in,
+        "columns": ingested.table.width,
+        "out_columns": result.table.width,
+        "read_s": round(read_s, 2),
+        "total_s": round(total_s, 2),
+        "rows_per_s": round(ingested.rows_in / total_s),
         "peak_rss_gib": round(peak_kib / 1024 / 1024, 2),
         "policy": {c: a.action for c, a in result.policy.items()},
         "polars_threads": pl.thread_pool_size(),
@@ -115,21 +142,34 @@ def main() -> int:
     if args.measure:
         print(json.dumps(measure(args.measure)))
         return 0
-    env = {**os.environ, "TWINFORGE_PSEUDONYM_KEY": os.environ.get("TWINFORGE_PSEUDONYM_KEY", "benchmark-key-" + "0" * 20)}
+    env = {
+        **os.environ,
+        "TWINFORGE_PSEUDONYM_KEY": os.environ.get("TWINFORGE_PSEUDONYM_KEY", "benchmark-key-" + "0" * 20),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.parquet"
         t = time.perf_counter()
-        subprocess.run([sys.executable, __file__, "--generate", str(path), "--rows", str(args.rows)], check=True, env=env)
-        print(f"generated {args.rows:,} rows x 20 columns ({path.stat().st_size / 2**20:.0f} MiB Parquet) "
-              f"in {time.perf_counter() - t:.1f} s", file=sys.stderr)
-        out = subprocess.run([sys.executable, __file__, "--measure", str(path)], check=True, env=env,
-                             capture_output=True, text=True)
+        subprocess.run(
+            [sys.executable, __file__, "--generate", str(path), "--rows", str(args.rows)], check=True, env=env
+        )
+        print(
+            f"generated {args.rows:,} rows x 20 columns ({path.stat().st_size / 2**20:.0f} MiB Parquet) "
+            f"in {time.perf_counter() - t:.1f} s",
+            file=sys.stderr,
+        )
+        out = subprocess.run(
+            [sys.executable, __file__, "--measure", str(path)], check=True, env=env, capture_output=True, text=True
+        )
         figures = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"date {dt.datetime.now().isoformat(timespec='minutes')}")
-    print(f"ingest + anonymize {figures['rows']:,} rows x {figures['columns']} columns from Parquet: "
-          f"{figures['total_s']} s (read+type {figures['read_s']} s), {figures['rows_per_s']:,} rows/s, "
-          f"peak RSS {figures['peak_rss_gib']} GiB")
+    print(
+        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"date {dt.datetime.now().isoformat(timespec='minutes')}"
+    )
+    print(
+        f"ingest + anonymize {figures['rows']:,} rows x {figures['columns']} columns from Parquet: "
+        f"{figures['total_s']} s (read+type {figures['read_s']} s), {figures['rows_per_s']:,} rows/s, "
+        f"peak RSS {figures['peak_rss_gib']} GiB"
+    )
     print(f"policy: {figures['policy']}")
     target = figures["total_s"] < 30 and figures["peak_rss_gib"] < 4
     print(f"target (1M rows < 30 s, peak RSS < 4 GiB): {'met' if target else 'NOT met'}")

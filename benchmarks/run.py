@@ -55,16 +55,43 @@ def engine_command(model: str) -> list[str] | None:
 
 
 def run_fit(
-    model: str, train: Path, rows: int, out: Path, target: str, threads: int, workdir: Path, params: str = "{}",
+    model: str,
+    train: Path,
+    rows: int,
+    out: Path,
+    target: str,
+    threads: int,
+    workdir: Path,
+    params: str = "{}",
     seed: int = 0,
 ) -> dict:
     command = engine_command(model)
     if command is None:
         return {"error": "reference environment not installed"}
-    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
-           "PYTHONPATH": str(HERE.parent), "TQDM_DISABLE": "1"}
-    args = [*command, "--model", model, "--train", str(train), "--rows", str(rows), "--out", str(out),
-            "--target", target, "--workdir", str(workdir / f"ws-{model}"), "--seed", str(seed)]
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": str(threads),
+        "MKL_NUM_THREADS": str(threads),
+        "PYTHONPATH": str(HERE.parent),
+        "TQDM_DISABLE": "1",
+    }
+    args = [
+        *command,
+        "--model",
+        model,
+        "--train",
+        str(train),
+        "--rows",
+        str(rows),
+        "--out",
+        str(out),
+        "--target",
+        target,
+        "--workdir",
+        str(workdir / f"ws-{model}"),
+        "--seed",
+        str(seed),
+    ]
     if model in TWINFORGE_MODELS:
         args += ["--params", params]
     started = time.perf_counter()
@@ -79,16 +106,31 @@ def run_fit(
 
 
 def evaluate(train: Path, holdout: Path, target: str, synthetic: list[Path]) -> dict:
-    proc = subprocess.run([SDV_PYTHON, str(HERE / "evaluate.py"), "--train", str(train), "--holdout", str(holdout),
-                           "--target", target, *map(str, synthetic)], capture_output=True, text=True,
-                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    proc = subprocess.run(
+        [
+            SDV_PYTHON,
+            str(HERE / "evaluate.py"),
+            "--train",
+            str(train),
+            "--holdout",
+            str(holdout),
+            "--target",
+            target,
+            *map(str, synthetic),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"evaluation failed: {proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def machine() -> str:
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    cpu = next(
+        (l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor()
+    )
     memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return f"{os.cpu_count()} cores ({cpu}), {memory_gb:.0f} GiB RAM, no GPU" if cpu else platform.platform()
 
@@ -141,17 +183,28 @@ def seed_summary(results: list[dict]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tables", nargs="*", default=[t.name for t in TABLES],
-                        help=f"default: all benchmark tables; development tables: {[t.name for t in DEV_TABLES]}")
+    parser.add_argument(
+        "--tables",
+        nargs="*",
+        default=[t.name for t in TABLES],
+        help=f"default: all benchmark tables; development tables: {[t.name for t in DEV_TABLES]}",
+    )
     parser.add_argument("--models", nargs="*", default=TWINFORGE_MODELS + SDV_MODELS + MOSTLY_MODELS)
     parser.add_argument("--threads", type=int, default=1, help="torch/OpenMP threads per engine (default 1)")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--note", default="")
-    parser.add_argument("--params", default="{}", help="JSON parameters for twinforge's models (default: their defaults)")
+    parser.add_argument(
+        "--params", default="{}", help="JSON parameters for twinforge's models (default: their defaults)"
+    )
     parser.add_argument("--keep", type=Path, help="keep the split and synthetic tables in this folder")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0],
-                        help="fit every model once per seed (default: 0); with several, rows are named model@seed "
-                             "and a summary of each model's mean and range follows the table")
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=[0],
+        help="fit every model once per seed (default: 0); with several, rows are named model@seed "
+        "and a summary of each model's mean and range follows the table",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     results = []
@@ -163,15 +216,18 @@ def main() -> int:
             train, holdout = work / f"{table.name}-train.parquet", work / f"{table.name}-holdout.parquet"
             train_df.write_parquet(train)
             holdout_df.write_parquet(holdout)
-            print(f"{table.name}: {train_df.height} train / {holdout_df.height} holdout rows, "
-                  f"{train_df.width} columns", flush=True)
+            print(
+                f"{table.name}: {train_df.height} train / {holdout_df.height} holdout rows, {train_df.width} columns",
+                flush=True,
+            )
             rows, outputs = [], []
             for model in args.models:
                 for seed in args.seeds:
                     name = model if len(args.seeds) == 1 else f"{model}@{seed}"
                     out = work / f"{table.name}-{name}.parquet"
-                    fitted = run_fit(model, train, train_df.height, out, table.target, args.threads, work, args.params,
-                                     seed)
+                    fitted = run_fit(
+                        model, train, train_df.height, out, table.target, args.threads, work, args.params, seed
+                    )
                     print(f"  {name}: {fitted}", flush=True)
                     rows.append({"table": table.name, "model": name, "seed": seed, **fitted})
                     if "error" not in fitted:
@@ -179,7 +235,13 @@ def main() -> int:
             scores = evaluate(train, holdout, table.target, outputs) if outputs else {}
             for row in rows:
                 row.update(scores.get(str(work / f"{table.name}-{row['model']}.parquet"), {}))
-                print(f"  {row['model']}: " + ", ".join(f"{k}={row[k]}" for k in ("quality", "utility_ratio", "dcr_share", "exact_copies") if k in row), flush=True)
+                print(
+                    f"  {row['model']}: "
+                    + ", ".join(
+                        f"{k}={row[k]}" for k in ("quality", "utility_ratio", "dcr_share", "exact_copies") if k in row
+                    ),
+                    flush=True,
+                )
             results += rows
             args.out.mkdir(parents=True, exist_ok=True)  # partial results survive a later failure
             (args.out / "partial.json").write_text(json.dumps(results, indent=1))

@@ -4,8 +4,8 @@ import dagster as dg
 import polars as pl
 
 from resources.metadata import latest_metadata
-from resources.partitions import daily_partitions
 from resources.mlflow import MlflowResource
+from resources.partitions import daily_partitions
 from twinforge.config.spec import DatasetSpec
 from twinforge.tracking.registry import PROFILE_ARTIFACT, load_version_dict, set_model_version_tags
 
@@ -20,7 +20,9 @@ EXPECTATION_GROUPS = {
 
 # Partitioned asset checks (for the date-partitioned synthetic_daily) are a preview feature of the
 # pinned Dagster 1.13; they work as needed here, so the preview notice is not repeated on every load.
-warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning)
+warnings.filterwarnings(
+    "ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning
+)
 
 
 def check_name(group: str) -> str:

@@ -1,7 +1,7 @@
 import dagster as dg
 
-from twinforge.evaluation.gates import enabled_gates
 from twinforge.config.spec import DatasetSpec
+from twinforge.evaluation.gates import enabled_gates
 
 
 def build_quality_gate_checks(spec: DatasetSpec) -> dg.AssetChecksDefinition:
@@ -13,7 +13,9 @@ def build_quality_gate_checks(spec: DatasetSpec) -> dg.AssetChecksDefinition:
         name=f"{spec.name}__quality_gates",
         specs=[
             dg.AssetCheckSpec(
-                g.name, asset=report_key, blocking=True,
+                g.name,
+                asset=report_key,
+                blocking=True,
                 description=f"{g.description} Threshold: {'≥' if g.direction == 'min' else '≤'} "
                 f"{getattr(spec.quality.gates, g.threshold_field)} (quality.gates.{g.threshold_field}).",
             )
@@ -25,8 +27,12 @@ def build_quality_gate_checks(spec: DatasetSpec) -> dg.AssetChecksDefinition:
         for gate in gates:
             outcome = quality_report["gates"].get(gate.name)
             if outcome is None:  # the report was computed with other settings: never pass silently
-                yield dg.AssetCheckResult(asset_key=report_key, check_name=gate.name, passed=False,
-                                          metadata={"error": "gate missing from the report"})
+                yield dg.AssetCheckResult(
+                    asset_key=report_key,
+                    check_name=gate.name,
+                    passed=False,
+                    metadata={"error": "gate missing from the report"},
+                )
                 continue
             yield dg.AssetCheckResult(
                 asset_key=report_key,

@@ -12,12 +12,14 @@ import sys
 import dagster as dg
 
 from resources.partitions import batch_partitions
+from twinforge.config.spec import DatasetSpec
 from twinforge.io.batches import BatchStore
 from twinforge.io.state import StateLayout
-from twinforge.config.spec import DatasetSpec
 
 
-def sync_batch_partitions(instance: dg.DagsterInstance, spec: DatasetSpec, layout: StateLayout | None = None) -> list[str]:
+def sync_batch_partitions(
+    instance: dg.DagsterInstance, spec: DatasetSpec, layout: StateLayout | None = None
+) -> list[str]:
     """Ensure the initial batch exists and every recorded batch is a partition; returns the batch ids in order."""
     store = BatchStore(spec, layout or StateLayout.at())
     store.ensure_initial()

@@ -10,11 +10,10 @@ import sys
 import dagster as dg
 
 from pipelines.batches import sync_batch_partitions
-from pipelines.factory import build_definitions, retrain_job_name
-from twinforge.io.state import StateLayout
+from pipelines.factory import build_definitions, retrain_job_name, specs_dir
 from twinforge.config.spec import load_specs
+from twinforge.io.state import StateLayout
 from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version
-from pipelines.factory import specs_dir
 
 
 def materialization_metadata(result: dg.ExecuteInProcessResult, key: list[str]) -> dict | None:
@@ -76,8 +75,10 @@ def main() -> int:
             ok &= result.success
             print("\n".join(summarize(result, spec.name, layout.mlflow_tracking_uri, spec.registered_model_name)))
     print(f"state folder: {layout.home}  (MLflow: {layout.mlflow_tracking_uri})")
-    print("open the Dagster UI with `make ui` (http://127.0.0.1:3000); MLflow UI: "
-          f"`.venv/bin/mlflow ui --backend-store-uri {layout.mlflow_tracking_uri}`")
+    print(
+        "open the Dagster UI with `make ui` (http://127.0.0.1:3000); MLflow UI: "
+        f"`.venv/bin/mlflow ui --backend-store-uri {layout.mlflow_tracking_uri}`"
+    )
     return 0 if ok else 1
 
 

@@ -9,10 +9,10 @@ import dagster as dg
 
 from assets.generator import build_generator_asset
 from assets.ingest import RAW_IO_MANAGER, build_ingest_assets
+from assets.monitoring import build_batch_drift_asset
 from assets.promotion import build_champion_asset
 from assets.reports import build_report_assets
 from assets.split import build_split_assets
-from assets.monitoring import build_batch_drift_asset
 from assets.synthetic import build_synthetic_asset, build_synthetic_daily_asset
 from checks.expectations import build_expectation_checks
 from checks.quality_gates import build_quality_gate_checks

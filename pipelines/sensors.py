@@ -10,11 +10,11 @@ import json
 
 import dagster as dg
 
-from resources.partitions import batch_partitions
 from assets.monitoring import RETRAIN_RECOMMENDED
+from resources.partitions import batch_partitions
 from resources.settings import TwinforgeSettings
-from twinforge.io.batches import BatchStore
 from twinforge.config.spec import DatasetSpec
+from twinforge.io.batches import BatchStore
 
 
 def build_new_batch_sensor(spec: DatasetSpec, ingest_job) -> dg.SensorDefinition:
@@ -36,7 +36,9 @@ def build_new_batch_sensor(spec: DatasetSpec, ingest_job) -> dg.SensorDefinition
         if not new:
             return dg.SkipReason("no new batch")
         return dg.SensorResult(
-            run_requests=[dg.RunRequest(partition_key=b, run_key=f"ingest:{b}", tags={"twinforge/batch": b}) for b in new],
+            run_requests=[
+                dg.RunRequest(partition_key=b, run_key=f"ingest:{b}", tags={"twinforge/batch": b}) for b in new
+            ],
             dynamic_partitions_requests=[partitions.build_add_request(new)],
         )
 

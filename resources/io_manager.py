@@ -59,6 +59,5 @@ class ParquetIOManager(dg.ConfigurableIOManager):
             if path.is_file():
                 return reader(path)
         raise FileNotFoundError(
-            f"no stored value for asset {context.asset_key.to_user_string()} at {base}.*: "
-            "materialize it first"
+            f"no stored value for asset {context.asset_key.to_user_string()} at {base}.*: materialize it first"
         )

@@ -1,7 +1,7 @@
 import dagster as dg
 
-from twinforge.privacy.anonymize import pseudonym_key_from_env
 from twinforge.io.state import StateLayout
+from twinforge.privacy.anonymize import pseudonym_key_from_env
 
 
 class TwinforgeSettings(dg.ConfigurableResource):

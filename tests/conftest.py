@@ -22,9 +22,8 @@ def demo_table() -> pl.DataFrame:
 @pytest.fixture
 def one_thread():
     """OpenMP/BLAS capped at one thread: on a shared 2-core machine oversubscribed OpenMP runs 10x slower."""
-    from threadpoolctl import threadpool_limits
-
     import sklearn.ensemble  # noqa: F401  (load the OpenMP runtime so the cap applies to it)
+    from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):
         yield

@@ -33,8 +33,17 @@ EXPECTED_COLUMNS = {
     "handle": "PERSON",  # misleading name: full names
 }
 TEXT_COLUMN = "notes"
-TEXT_ENTITIES = {"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS",
-                 "DATE_OF_BIRTH", "POSTAL_CODE", "PERSON"}
+TEXT_ENTITIES = {
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "US_SSN",
+    "IP_ADDRESS",
+    "DATE_OF_BIRTH",
+    "POSTAL_CODE",
+    "PERSON",
+}
 CLEAN_COLUMNS = ["amount", "category", "visits", "member", "visit_date", "status_note"]
 
 
@@ -67,7 +76,13 @@ def planted_table(n: int = 300, seed: int = 3) -> tuple[pl.DataFrame, dict[str, 
     notes, note_values = [], []
     for i in range(n):
         first, last = fake.first_name(), fake.last_name()
-        email, card, ssn, iban, ip = fake.email(), fake.credit_card_number("visa16"), fake.ssn(), fake.iban(), fake.ipv4_public()
+        email, card, ssn, iban, ip = (
+            fake.email(),
+            fake.credit_card_number("visa16"),
+            fake.ssn(),
+            fake.iban(),
+            fake.ipv4_public(),
+        )
         dob = _birth_date(fake).isoformat()
         zip_code = fake.postcode()
         phone = f"({rng.integers(201, 989)}) {rng.integers(200, 999)}-{rng.integers(1000, 9999)}"
@@ -78,7 +93,12 @@ def planted_table(n: int = 300, seed: int = 3) -> tuple[pl.DataFrame, dict[str, 
             f"Login from {ip} flagged; {first} {last} confirmed it was them.",
         ]
         notes.append(templates[i % 4])
-        planted = {0: [first + " " + last, email, phone], 1: [card, iban], 2: [ssn, dob, zip_code], 3: [ip, first + " " + last]}
+        planted = {
+            0: [first + " " + last, email, phone],
+            1: [card, iban],
+            2: [ssn, dob, zip_code],
+            3: [ip, first + " " + last],
+        }
         note_values.extend(planted[i % 4])
     cols[TEXT_COLUMN] = notes
     # ordinary data that must not be flagged
@@ -100,7 +120,7 @@ def _birth_date(fake) -> dt.date:
 
 
 def _grouped(number: str) -> str:
-    return " ".join(number[i:i + 4] for i in range(0, len(number), 4))
+    return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
 
 
 MIXED_ROWS = 1200
@@ -115,12 +135,19 @@ def mixed_table() -> pl.DataFrame:
         {
             "amount": np.round(amount, 2),
             "visits": pl.Series(rng.poisson(3, MIXED_ROWS)).scatter(np.flatnonzero(rng.random(MIXED_ROWS) < 0.1), None),
-            "segment": pl.Series(rng.choice(["retail", "corporate", "public"], MIXED_ROWS, p=[0.6, 0.3, 0.1])).scatter([5, 9], "rare"),
+            "segment": pl.Series(rng.choice(["retail", "corporate", "public"], MIXED_ROWS, p=[0.6, 0.3, 0.1])).scatter(
+                [5, 9], "rare"
+            ),
             "active": rng.random(MIXED_ROWS) < 0.7,
-            "seen_at": pl.datetime_range(pl.datetime(2023, 1, 1), pl.datetime(2023, 6, 30), "1h", eager=True,
-                                         time_zone="America/New_York").sample(N, with_replacement=True, seed=3),
-            "born": pl.date_range(pl.date(1950, 1, 1), pl.date(2005, 12, 31), eager=True).sample(N, with_replacement=True, seed=4),
-            "note": pl.Series(rng.choice(["call back", "ok", "vip"], MIXED_ROWS)).scatter(np.flatnonzero(rng.random(MIXED_ROWS) < 0.2), None),
+            "seen_at": pl.datetime_range(
+                pl.datetime(2023, 1, 1), pl.datetime(2023, 6, 30), "1h", eager=True, time_zone="America/New_York"
+            ).sample(MIXED_ROWS, with_replacement=True, seed=3),
+            "born": pl.date_range(pl.date(1950, 1, 1), pl.date(2005, 12, 31), eager=True).sample(
+                MIXED_ROWS, with_replacement=True, seed=4
+            ),
+            "note": pl.Series(rng.choice(["call back", "ok", "vip"], MIXED_ROWS)).scatter(
+                np.flatnonzero(rng.random(MIXED_ROWS) < 0.2), None
+            ),
             "fraud": (amount > np.quantile(amount, 0.9)).astype(np.int64),
         }
     )

@@ -11,9 +11,9 @@ import inspect
 import json
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import polars as pl
 
@@ -45,37 +45,68 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--rows", type=_positive_int, required=True, help="number of synthetic rows")
     synth.add_argument("--out", type=Path, required=True, help="synthetic table to write (format by extension)")
     synth.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    synth.add_argument("--identifier", action="append", default=[], metavar="COLUMN",
-                       help="column never to learn nor output, e.g. a patient id (repeatable)")
+    synth.add_argument(
+        "--identifier",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="column never to learn nor output, e.g. a patient id (repeatable)",
+    )
     synth.add_argument("--save-model", type=Path, metavar="DIR", help="also save the fitted model to DIR")
-    synth.add_argument("--condition", action="append", default=[], metavar="COLUMN=VALUE", type=_assignment,
-                       help="only rows with this value, e.g. result=positive; COLUMN= asks for nulls (repeatable)")
-    synth.add_argument("--rebalance", metavar="COLUMN=VALUE:SHARE[,VALUE:SHARE]", type=_rebalance,
-                       help="exact shares for levels of one column, e.g. result=positive:0.3")
+    synth.add_argument(
+        "--condition",
+        action="append",
+        default=[],
+        metavar="COLUMN=VALUE",
+        type=_assignment,
+        help="only rows with this value, e.g. result=positive; COLUMN= asks for nulls (repeatable)",
+    )
+    synth.add_argument(
+        "--rebalance",
+        metavar="COLUMN=VALUE:SHARE[,VALUE:SHARE]",
+        type=_rebalance,
+        help="exact shares for levels of one column, e.g. result=positive:0.3",
+    )
     synth.add_argument("--epochs", type=_positive_int, help="training epochs (neural models)")
     synth.add_argument("--device", help="auto (default), cpu or cuda[:N] (neural models)")
-    synth.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", type=_assignment,
-                       help="any other model parameter, VALUE as JSON, e.g. batch_size=256 (repeatable)")
+    synth.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        type=_assignment,
+        help="any other model parameter, VALUE as JSON, e.g. batch_size=256 (repeatable)",
+    )
     synth.add_argument("--no-progress", action="store_true", help="no progress bars")
     synth.set_defaults(command=_cmd_synth, command_name="synth")
 
     anonymize = commands.add_parser(
-        "anonymize", help="detect PII in a table and apply an anonymization policy",
+        "anonymize",
+        help="detect PII in a table and apply an anonymization policy",
         description="Detect PII (column names and content) and apply the spec's policy, or with no spec the safe "
         "defaults: direct identifiers dropped, dates of birth to the year, postcodes to 3 characters, free text "
         "masked. Prints the detection report (types, confidence, shares; never values). Pseudonymisation needs "
         "TWINFORGE_PSEUDONYM_KEY in the environment.",
     )
-    anonymize.add_argument("input", type=Path, help="table: .csv, .csv.gz, .parquet, .jsonl (or a database with --spec)")
+    anonymize.add_argument(
+        "input", type=Path, help="table: .csv, .csv.gz, .parquet, .jsonl (or a database with --spec)"
+    )
     anonymize.add_argument("--out", type=Path, required=True, help="anonymized table to write (format by extension)")
-    anonymize.add_argument("--spec", type=Path, help="dataset spec (YAML) whose columns, ingest and privacy settings apply")
+    anonymize.add_argument(
+        "--spec", type=Path, help="dataset spec (YAML) whose columns, ingest and privacy settings apply"
+    )
     anonymize.add_argument("--report", type=Path, metavar="JSON", help="also write the full report as JSON")
-    anonymize.add_argument("--quarantine", type=Path, metavar="FILE",
-                           help="write quarantined rows here (spec ingest.on_bad_rows: quarantine)")
+    anonymize.add_argument(
+        "--quarantine",
+        type=Path,
+        metavar="FILE",
+        help="write quarantined rows here (spec ingest.on_bad_rows: quarantine)",
+    )
     anonymize.set_defaults(command=_cmd_anonymize, command_name="anonymize")
 
     ingest_batch = commands.add_parser(
-        "ingest-batch", help="add a file of new real data as the next batch of a dataset",
+        "ingest-batch",
+        help="add a file of new real data as the next batch of a dataset",
         description="Copies FILE into the dataset's landing folder under the state folder ($TWINFORGE_HOME) and "
         "records it as a new batch, as a production feed would. The running Dagster daemon's new-batch sensor "
         "then ingests and anonymizes it and measures its drift; drift beyond the spec's threshold triggers a "
@@ -83,9 +114,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest_batch.add_argument("dataset", help="dataset name (the spec's `name`)")
     ingest_batch.add_argument("file", type=Path, help="the batch: .csv, .csv.gz, .parquet or .jsonl")
-    ingest_batch.add_argument("--specs", type=Path, default=None, metavar="DIR",
-                              help="folder of dataset specs (default: $TWINFORGE_SPECS, else the project's pipelines/datasets)")
-    ingest_batch.add_argument("--home", type=Path, default=None, help="state folder (default: $TWINFORGE_HOME, else the project's .twinforge)")
+    ingest_batch.add_argument(
+        "--specs",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder of dataset specs (default: $TWINFORGE_SPECS, else the project's pipelines/datasets)",
+    )
+    ingest_batch.add_argument(
+        "--home", type=Path, default=None, help="state folder (default: $TWINFORGE_HOME, else the project's .twinforge)"
+    )
     ingest_batch.set_defaults(command=_cmd_ingest_batch, command_name="ingest-batch")
     evaluate = commands.add_parser(
         "evaluate",
@@ -99,10 +137,19 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--target", metavar="COLUMN", help="column to predict for the utility score (TSTR vs TRTR)")
     evaluate.add_argument("--html", type=Path, metavar="OUT.html", help="write the report page here")
     evaluate.add_argument("--json", type=Path, metavar="OUT.json", help="write every metric and gate here")
-    evaluate.add_argument("--identifier", action="append", default=[], metavar="COLUMN",
-                          help="column never compared, e.g. a patient id (repeatable)")
-    evaluate.add_argument("--spec", type=Path, metavar="SPEC.yaml",
-                          help="dataset spec for column kinds and roles, target and quality settings / gates")
+    evaluate.add_argument(
+        "--identifier",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="column never compared, e.g. a patient id (repeatable)",
+    )
+    evaluate.add_argument(
+        "--spec",
+        type=Path,
+        metavar="SPEC.yaml",
+        help="dataset spec for column kinds and roles, target and quality settings / gates",
+    )
     evaluate.set_defaults(command=_cmd_evaluate, command_name="evaluate")
     return parser
 
@@ -128,10 +175,10 @@ def _cmd_ingest_batch(args: argparse.Namespace) -> int:
 def _cmd_anonymize(args: argparse.Namespace) -> int:
     import json
 
-    from twinforge.privacy.anonymize import anonymize_table, pseudonym_key_from_env
-    from twinforge.io.ingest import ingest_source
     from twinforge.config.spec import IngestSpec, PrivacySpec, SourceSpec, load_spec
+    from twinforge.io.ingest import ingest_source
     from twinforge.io.tables import table_format, write_table
+    from twinforge.privacy.anonymize import anonymize_table, pseudonym_key_from_env
 
     table_format(args.out)  # fail on a bad output name before any work
     spec = load_spec(args.spec) if args.spec else None
@@ -141,8 +188,13 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
         ingested = ingest_source(source, columns, spec.ingest if spec else IngestSpec(), path=args.input)
         done(f"{ingested.rows_in:,} rows in, {ingested.rows_out:,} out, {ingested.rows_quarantined:,} quarantined")
     with _step("detecting PII and applying the policy") as done:
-        result = anonymize_table(ingested.table, columns, spec.privacy if spec else PrivacySpec(),
-                                 key=pseudonym_key_from_env(), schema=ingested.schema)
+        result = anonymize_table(
+            ingested.table,
+            columns,
+            spec.privacy if spec else PrivacySpec(),
+            key=pseudonym_key_from_env(),
+            schema=ingested.schema,
+        )
         done(f"{len(result.report.columns_with('drop'))} columns dropped, {result.table.width} kept")
     privacy = result.privacy
     print(result.detection.format_table())
@@ -152,22 +204,35 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
         params = f" {action.params}" if action.params else ""
         print(f"  {column:<24} {action.action}{params}  ({action.reason})")
     if privacy.quasi_identifiers:
-        print(f"k-anonymity over {privacy.quasi_identifiers}: smallest class {privacy.k_min}, "
-              f"{privacy.rows_below_k} rows in classes below k={privacy.k}")
+        print(
+            f"k-anonymity over {privacy.quasi_identifiers}: smallest class {privacy.k_min}, "
+            f"{privacy.rows_below_k} rows in classes below k={privacy.k}"
+        )
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_text(json.dumps({
-            "rows": {"in": ingested.rows_in, "out": result.table.height, "quarantined": ingested.rows_quarantined},
-            "detection": result.detection.to_dict(),
-            "policy": {c: a.to_dict() for c, a in result.policy.items()},
-            "privacy": privacy.to_dict(),
-            "quarantine_reasons": ingested.quarantine_reasons(),
-        }, indent=2))
+        args.report.write_text(
+            json.dumps(
+                {
+                    "rows": {
+                        "in": ingested.rows_in,
+                        "out": result.table.height,
+                        "quarantined": ingested.rows_quarantined,
+                    },
+                    "detection": result.detection.to_dict(),
+                    "policy": {c: a.to_dict() for c, a in result.policy.items()},
+                    "privacy": privacy.to_dict(),
+                    "quarantine_reasons": ingested.quarantine_reasons(),
+                },
+                indent=2,
+            )
+        )
     if args.quarantine and ingested.rows_quarantined:
         write_table(ingested.quarantine, args.quarantine)
     if not (privacy.k_passed and privacy.l_passed) and (privacy.k_required or privacy.l is not None):
-        print(f"twinforge anonymize: error: the spec's privacy.k / privacy.l are not met; {args.out} not written",
-              file=sys.stderr)
+        print(
+            f"twinforge anonymize: error: the spec's privacy.k / privacy.l are not met; {args.out} not written",
+            file=sys.stderr,
+        )
         return 1
     with _step(f"writing {args.out}") as done:
         write_table(result.table, args.out)
@@ -177,8 +242,8 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
 
 def _cmd_synth(args: argparse.Namespace) -> int:
     from twinforge.generators import generator_class
-    from twinforge.synthesizer import Synthesizer
     from twinforge.io.tables import read_table, table_format, write_table
+    from twinforge.synthesizer import Synthesizer
 
     # Fail on a bad output name, model or parameter before any work.
     table_format(args.out)
@@ -208,9 +273,9 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from twinforge.config.spec import load_spec
     from twinforge.evaluation import evaluate, failed_gates, write_report_html, write_report_json
     from twinforge.io.schema import infer_schema
-    from twinforge.config.spec import load_spec
     from twinforge.io.tables import read_table
 
     spec = load_spec(args.spec) if args.spec is not None else None
@@ -228,17 +293,24 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         schema = infer_schema(train, identifiers=args.identifier)
         target, secrets, quality = args.target, [args.target] if args.target else [], None
     with _step("evaluating fidelity, utility and privacy") as done:
-        report = evaluate(train, tables["holdout"], tables["synthetic"], schema, target=target, secrets=secrets,
-                          quality=quality)
+        report = evaluate(
+            train, tables["holdout"], tables["synthetic"], schema, target=target, secrets=secrets, quality=quality
+        )
         done(", ".join(f"{k} {v:.1f} s" for k, v in report["timings_seconds"].items()))
     if args.json is not None:
         write_report_json(report, args.json)
     if args.html is not None:
-        write_report_html(report, args.html, title=f"Quality of {args.synthetic.name}",
-                          subtitle=f"synthetic {args.synthetic} vs train {args.train} and holdout {args.holdout}")
+        write_report_html(
+            report,
+            args.html,
+            title=f"Quality of {args.synthetic.name}",
+            subtitle=f"synthetic {args.synthetic} vs train {args.train} and holdout {args.holdout}",
+        )
     failed = failed_gates(report)
-    print(f"gates: {'PASSED' if report['passed'] else 'FAILED'} "
-          f"({len(report['gates']) - len(failed)} of {len(report['gates'])} passed)")
+    print(
+        f"gates: {'PASSED' if report['passed'] else 'FAILED'} "
+        f"({len(report['gates']) - len(failed)} of {len(report['gates'])} passed)"
+    )
     for name, gate in report["gates"].items():
         value = "not measured" if gate["value"] is None else f"{gate['value']:.4f}"
         bound = ">=" if gate["direction"] == "min" else "<="
@@ -247,6 +319,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         if path is not None:
             print(f"{label}: {path}")
     return 0
+
+
 def _model_params(args: argparse.Namespace, cls: type) -> dict:
     """Model parameters from --epochs / --device / --param; the transformer puts conditioned columns first."""
     accepted = inspect.signature(cls.__init__).parameters
@@ -282,7 +356,7 @@ class _EpochBar:
         self.bar.update(1)
         self.bar.set_postfix({k: f"{v:.4f}" for k, v in report.losses.items()}, refresh=False)
 
-    def __enter__(self) -> "_EpochBar":
+    def __enter__(self) -> _EpochBar:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import polars as pl
 
@@ -58,7 +59,7 @@ class Synthesizer:
         schema: TableSchema | None = None,
         identifiers: Iterable[str] = (),
         progress: ProgressCallback | None = None,
-    ) -> "Synthesizer":
+    ) -> Synthesizer:
         """Learn ``data`` (pandas or polars); the schema is inferred when not given.
 
         ``identifiers`` name columns never to learn (ids, keys); they are absent from samples.
@@ -104,7 +105,7 @@ class Synthesizer:
         return directory
 
     @classmethod
-    def load(cls, path: str | Path) -> "Synthesizer":
+    def load(cls, path: str | Path) -> Synthesizer:
         """Load a directory written by :meth:`save` (or by ``Generator.save``: then samples are polars)."""
         generator = load_generator(path)
         synthesizer = cls.__new__(cls)
@@ -144,11 +145,11 @@ class _FrameType:
     pandas_dtypes: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @classmethod
-    def polars(cls) -> "_FrameType":
+    def polars(cls) -> _FrameType:
         return cls("polars")
 
     @classmethod
-    def of(cls, data: Any) -> tuple["_FrameType", pl.DataFrame]:
+    def of(cls, data: Any) -> tuple[_FrameType, pl.DataFrame]:
         if isinstance(data, pl.DataFrame):
             return cls.polars(), data
         if isinstance(data, pl.LazyFrame):
@@ -177,5 +178,5 @@ class _FrameType:
         return {"frame": self.library, "pandas_dtypes": self.pandas_dtypes}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "_FrameType":
+    def from_dict(cls, d: dict[str, Any]) -> _FrameType:
         return cls(d["frame"], dict(d.get("pandas_dtypes", {})))

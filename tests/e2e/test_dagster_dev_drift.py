@@ -8,7 +8,6 @@ retrain (version 2, which becomes champion if its blocking checks and gates pass
 
 import time
 
-import polars as pl
 import yaml
 
 from tests.conftest import DEMO_SPEC
@@ -103,9 +102,16 @@ def test_daemon_sensors_ingest_and_retrain_on_drift(tmp_path, demo_table):
 
         time.sleep(12)  # two more sensor intervals: nothing else may be launched
         assert len(_runs(dev, "covid_testing_retrain")) == 2
-        ticks = dev.graphql(SENSOR_TICKS, {"selector": {
-            "repositoryLocationName": "twinforge", "repositoryName": "__repository__",
-            "sensorName": "covid_testing_drift_retrain"}})["sensorOrError"]["sensorState"]
+        ticks = dev.graphql(
+            SENSOR_TICKS,
+            {
+                "selector": {
+                    "repositoryLocationName": "twinforge",
+                    "repositoryName": "__repository__",
+                    "sensorName": "covid_testing_drift_retrain",
+                }
+            },
+        )["sensorOrError"]["sensorState"]
         assert ticks["status"] == "RUNNING"
         launched = [run for t in ticks["ticks"] for run in t["runIds"]]
         assert sorted(launched) == sorted(r["runId"] for r in retrains)

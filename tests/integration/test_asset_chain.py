@@ -15,12 +15,12 @@ from pipelines.batches import sync_batch_partitions
 from pipelines.demo import materialization_metadata
 from pipelines.factory import build_definitions, regenerate_job_name, retrain_job_name
 from tests.conftest import DEMO_SPEC
+from twinforge.config.spec import load_spec
 from twinforge.evaluation.gates import GATES
 from twinforge.generators import GaussianCopulaGenerator, Generator, available_generators, register_generator
-from twinforge.config.spec import load_spec
 from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version, tracking
 
-SCHEDULED = datetime.datetime(2026, 11, 21, 6, 0, tzinfo=datetime.timezone.utc)
+SCHEDULED = datetime.datetime(2026, 11, 21, 6, 0, tzinfo=datetime.UTC)
 GE_CHECKS = {"ge_schema", "ge_nulls", "ge_ranges", "ge_categories"}
 GATE_CHECKS = {g.name for g in GATES}
 PRIVACY_GATES = {g.name for g in GATES if g.section == "privacy"}
@@ -81,7 +81,9 @@ def demo_run(tmp_path_factory, demo_table):
         from twinforge.io.state import StateLayout
 
         (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(home))
-        retrain = defs.resolve_job_def(retrain_job_name(spec)).execute_in_process(instance=instance, partition_key=batch)
+        retrain = defs.resolve_job_def(retrain_job_name(spec)).execute_in_process(
+            instance=instance, partition_key=batch
+        )
         schedule = defs.resolve_schedule_def(f"{spec.name}_regenerate_schedule")
         (tick,) = schedule.evaluate_tick(
             dg.build_schedule_context(
@@ -93,8 +95,14 @@ def demo_run(tmp_path_factory, demo_table):
         )
         bad = _retrain_with(spec, OutOfRangeCopula.name, home, instance, batch)
         leaky = _retrain_with(spec, ReplayTrainingRows.name, home, instance, batch)
-        yield {"home": home, "spec": spec, "retrain": retrain, "regenerate": regenerate, "bad_retrain": bad,
-               "leaky_retrain": leaky}
+        yield {
+            "home": home,
+            "spec": spec,
+            "retrain": retrain,
+            "regenerate": regenerate,
+            "bad_retrain": bad,
+            "leaky_retrain": leaky,
+        }
     mp.undo()
 
 
@@ -107,7 +115,18 @@ def _meta(result, key):
 def test_retrain_materializes_every_asset_and_passes_every_check(demo_run):
     result, name = demo_run["retrain"], demo_run["spec"].name
     assert result.success
-    for stage in ("raw", "quarantine", "anonymized", "train", "holdout", "generator", "synthetic", "champion", "quality_report", "drift_report"):
+    for stage in (
+        "raw",
+        "quarantine",
+        "anonymized",
+        "train",
+        "holdout",
+        "generator",
+        "synthetic",
+        "champion",
+        "quality_report",
+        "drift_report",
+    ):
         _meta(result, [name, stage])
     evaluations = result.get_asset_check_evaluations()
     assert {e.check_name for e in evaluations} == EXPECTED_CHECKS
@@ -144,8 +163,16 @@ def test_model_version_registered_with_champion_alias_and_lineage(demo_run):
     assert run.data.tags["dagster_asset_key"] == "covid_testing/generator"
     assert run.data.tags["training_data_sha256"] == generator["training_data_sha256"]
     assert float(run.data.metrics["fit_seconds"]) > 0
-    for metric in ("fidelity_overall", "pairwise_dependence", "discriminator_auc", "utility_tstr",
-                   "dcr_share_closer_to_train", "membership_advantage", "inference_risk", "gates_failed"):
+    for metric in (
+        "fidelity_overall",
+        "pairwise_dependence",
+        "discriminator_auc",
+        "utility_tstr",
+        "dcr_share_closer_to_train",
+        "membership_advantage",
+        "inference_risk",
+        "gates_failed",
+    ):
         assert metric in run.data.metrics, metric
     assert run.data.metrics["gates_failed"] == 0 and run.data.tags["quality_gates_passed"] == "true"
     assert _meta(result, [spec.name, "champion"])["champion_version"] == "1"

@@ -8,8 +8,8 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.definitions import defs
-from twinforge.evaluation.gates import GATES
 from tests.conftest import REPO
+from twinforge.evaluation.gates import GATES
 
 EXPECTED_GRAPH = {
     "covid_testing/raw": set(),
@@ -70,7 +70,11 @@ def test_dagster_cli_validates_the_workspace(tmp_path):
     dagster = Path(sys.executable).parent / "dagster"
     proc = subprocess.run(
         [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "All code locations passed validation" in proc.stderr + proc.stdout

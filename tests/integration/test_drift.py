@@ -5,8 +5,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from twinforge.monitoring.data_drift import data_drift_report, drift_columns
 from twinforge.io.schema import ColumnKind, infer_schema
+from twinforge.monitoring.data_drift import data_drift_report, drift_columns
 
 
 def make_batch(n: int, seed: int, *, income_shift_sd: float = 0.0, paris_share: float = 0.7) -> pl.DataFrame:

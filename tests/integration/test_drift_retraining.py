@@ -7,12 +7,12 @@ import pytest
 from pipelines.batches import sync_batch_partitions
 from pipelines.demo import materialization_metadata
 from pipelines.factory import build_definitions, ingest_job_name, retrain_job_name
+from resources.settings import TwinforgeSettings
 from tests.conftest import DEMO_SPEC
 from tests.integration.test_asset_chain import OutOfRangeCopula
-from resources.settings import TwinforgeSettings
 from twinforge.cli import main as cli
-from twinforge.io.state import StateLayout
 from twinforge.config.spec import load_spec
+from twinforge.io.state import StateLayout
 from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version, tracking
 
 
@@ -38,7 +38,9 @@ class Production:
         defs = defs or self.defs
         sensor = defs.resolve_sensor_def(sensor_name)
         context = dg.build_sensor_context(
-            instance=self.instance, cursor=self.cursors.get(sensor_name), definitions=defs,
+            instance=self.instance,
+            cursor=self.cursors.get(sensor_name),
+            definitions=defs,
             resources={"settings": TwinforgeSettings(home=str(self.home))},
         )
         result = sensor(context)  # SkipReason or SensorResult, as the daemon would get them
@@ -59,8 +61,10 @@ class Production:
     def add_batch(self, table: pl.DataFrame, name: str) -> None:
         path = self.home / name
         table.write_csv(path)
-        assert cli(["ingest-batch", self.spec.name, str(path), "--home", str(self.home),
-                    "--specs", str(DEMO_SPEC.parent)]) == 0
+        assert (
+            cli(["ingest-batch", self.spec.name, str(path), "--home", str(self.home), "--specs", str(DEMO_SPEC.parent)])
+            == 0
+        )
 
     def ingest_new_batches(self) -> list:
         requests = self.tick(f"{self.spec.name}_new_batches")
@@ -80,7 +84,9 @@ def production(tmp_path_factory, demo_table):
     with dg.instance_for_test(temp_dir=str(home / "dagster")) as instance:
         prod = Production(home, instance, spec)
         (initial,) = sync_batch_partitions(instance, spec, StateLayout.at(home))
-        first = prod.defs.resolve_job_def(retrain_job_name(spec)).execute_in_process(instance=instance, partition_key=initial)
+        first = prod.defs.resolve_job_def(retrain_job_name(spec)).execute_in_process(
+            instance=instance, partition_key=initial
+        )
         assert first.success and prod.champion() == "1"
         yield prod
     mp.undo()

@@ -14,9 +14,17 @@ from twinforge.io.schema import infer_schema
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 SECTIONS = {"summary", "gates", "fidelity", "pairwise", "utility", "privacy"}
-HEADINGS = ["Promotion gates", "Fidelity per column", "Distributions", "Pairwise fidelity", "Discriminator",
-            "Utility (train on synthetic, test on real)", "Privacy", "Membership inference",
-            "Attacks (anonymeter method)"]
+HEADINGS = [
+    "Promotion gates",
+    "Fidelity per column",
+    "Distributions",
+    "Pairwise fidelity",
+    "Discriminator",
+    "Utility (train on synthetic, test on real)",
+    "Privacy",
+    "Membership inference",
+    "Attacks (anonymeter method)",
+]
 
 
 def accounts(n: int, seed: int) -> pl.DataFrame:
@@ -39,8 +47,7 @@ def rendered(tmp_path_factory):
     report = evaluate(train, holdout, synthetic, infer_schema(train), target="churned", quality=quality)
     out = tmp_path_factory.mktemp("report")
     html = write_report_html(report, out / "quality.html", title="accounts <twin>")
-    return {"report": report, "html": html, "json": write_report_json(report, out / "quality.json"),
-            "train": train}
+    return {"report": report, "html": html, "json": write_report_json(report, out / "quality.json"), "train": train}
 
 
 def test_page_has_every_section_and_gate(rendered):
@@ -81,9 +88,17 @@ def _chromium() -> str:
 
 def _headless(chromium: str, profile, *args: str) -> subprocess.CompletedProcess:
     # flags from STACK.md: no sandbox (root in CI), nothing fetched from the network
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={profile}"]
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+    ]
     return subprocess.run([chromium, *flags, *args], capture_output=True, text=True, timeout=180)
 
 
@@ -97,8 +112,15 @@ def test_report_renders_in_headless_chromium(rendered, tmp_path):
     for section in SECTIONS:
         assert f'id="{section}"' in dom.stdout
     shot = tmp_path / "report.png"
-    run = _headless(chromium, tmp_path / "profile-shot", "--virtual-time-budget=5000", f"--screenshot={shot}",
-                    "--window-size=1280,4000", "--hide-scrollbars", url)
+    run = _headless(
+        chromium,
+        tmp_path / "profile-shot",
+        "--virtual-time-budget=5000",
+        f"--screenshot={shot}",
+        "--window-size=1280,4000",
+        "--hide-scrollbars",
+        url,
+    )
     assert run.returncode == 0 and shot.is_file(), run.stderr[-2000:]
     png = shot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"

@@ -5,8 +5,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from twinforge.io.schema import ColumnKind, infer_schema
 from twinforge.evaluation.expectations import GROUPS, build_expectation_profile, type_family, validate_table
+from twinforge.io.schema import ColumnKind, infer_schema
 
 N = 300
 
@@ -112,10 +112,14 @@ def test_failures_are_described_in_json_metadata(synthetic, profile):
     assert json.loads(json.dumps(d)) == d
     assert d["success"] is False and d["failed_groups"] == ["schema", "categories"]
     assert d["not_checked"] == ["income"]
-    (column_set,) = [f for f in d["groups"]["schema"]["failed"] if f["expectation"] == "expect_table_columns_to_match_set"]
+    (column_set,) = [
+        f for f in d["groups"]["schema"]["failed"] if f["expectation"] == "expect_table_columns_to_match_set"
+    ]
     assert column_set["details"]["mismatched"] == {"unexpected": ["leak"], "missing": ["income"]}
     (unseen,) = d["groups"]["categories"]["failed"]
-    assert unseen["column"] == "city" and unseen["unexpected_count"] == 5 and unseen["unexpected_values"] == ["Atlantis"]
+    assert (
+        unseen["column"] == "city" and unseen["unexpected_count"] == 5 and unseen["unexpected_values"] == ["Atlantis"]
+    )
     stats = d["statistics"]
     assert stats["evaluated_expectations"] == stats["successful_expectations"] + stats["unsuccessful_expectations"]
 

@@ -9,24 +9,43 @@ from assets.split import build_split_assets
 from pipelines.batches import sync_batch_partitions
 from resources import ParquetIOManager, TwinforgeSettings
 from tests.planted import planted_table
+from twinforge.config.spec import parse_spec
 from twinforge.io.batches import add_batch
 from twinforge.io.state import StateLayout
-from twinforge.config.spec import parse_spec
 
 
 def _spec(source, **privacy):
-    columns = {"category": {"role": "quasi_identifier"}, "member": {"role": "quasi_identifier"},
-               "amount": {"role": "quasi_identifier" if privacy.pop("amount_qi", False) else "feature"},
-               "visits": {"kind": "integer"}, "date_of_birth": {"kind": "datetime"}}
-    return parse_spec({"name": "planted", "source": {"path": str(source)}, "columns": columns,
-                       "ingest": {"on_bad_rows": "quarantine"}, "privacy": privacy})
+    columns = {
+        "category": {"role": "quasi_identifier"},
+        "member": {"role": "quasi_identifier"},
+        "amount": {"role": "quasi_identifier" if privacy.pop("amount_qi", False) else "feature"},
+        "visits": {"kind": "integer"},
+        "date_of_birth": {"kind": "datetime"},
+    }
+    return parse_spec(
+        {
+            "name": "planted",
+            "source": {"path": str(source)},
+            "columns": columns,
+            "ingest": {"on_bad_rows": "quarantine"},
+            "privacy": privacy,
+        }
+    )
 
 
 def _materialize(spec, home, partition, instance):
-    resources = {"io_manager": ParquetIOManager(home=str(home)), "raw_io_manager": ParquetIOManager(home=str(home), private=True),
-                 "settings": TwinforgeSettings(home=str(home))}
-    return dg.materialize([build_ingest_assets(spec), build_split_assets(spec)], partition_key=partition,
-                          instance=instance, resources=resources, raise_on_error=False)
+    resources = {
+        "io_manager": ParquetIOManager(home=str(home)),
+        "raw_io_manager": ParquetIOManager(home=str(home), private=True),
+        "settings": TwinforgeSettings(home=str(home)),
+    }
+    return dg.materialize(
+        [build_ingest_assets(spec), build_split_assets(spec)],
+        partition_key=partition,
+        instance=instance,
+        resources=resources,
+        raise_on_error=False,
+    )
 
 
 def _meta(result, key):
@@ -57,7 +76,9 @@ def test_batches_quarantine_privacy_and_window(tmp_path, planted_csv, monkeypatc
         assert (raw["rows_in"], raw["rows_out"], raw["rows_quarantined"]) == (201, 200, 1)
         assert raw["raw_copy_kept"] is False
         quarantine = pl.read_parquet(home / "data" / "planted" / "quarantine" / f"{first}.parquet")
-        assert quarantine.select("row", "column", "record").to_dicts() == [{"row": 201, "column": "date_of_birth", "record": None}]
+        assert quarantine.select("row", "column", "record").to_dicts() == [
+            {"row": 201, "column": "date_of_birth", "record": None}
+        ]
         anonymized = _meta(result, ["planted", "anonymized"])
         assert anonymized["rows_in"] == anonymized["rows_out"] + anonymized["rows_quarantined"]
         assert "| contact | EMAIL_ADDRESS | column |" in anonymized["pii_findings"]
@@ -81,8 +102,13 @@ def test_batches_quarantine_privacy_and_window(tmp_path, planted_csv, monkeypatc
     written = [p for p in home.rglob("*") if p.is_file() and not any(d in p.parents for d in raw_grade)]
     assert any(p.suffix == ".parquet" for p in written)
     blob = b"\n".join(p.read_bytes() for p in written if p.suffix != ".parquet")
-    text = "\n".join(str(v) for p in written if p.suffix == ".parquet" for c in pl.read_parquet(p).iter_columns()
-                     for v in c.to_list())
+    text = "\n".join(
+        str(v)
+        for p in written
+        if p.suffix == ".parquet"
+        for c in pl.read_parquet(p).iter_columns()
+        for v in c.to_list()
+    )
     for column, planted in values.items():
         if column in ("date_of_birth", "zip"):
             continue

@@ -4,8 +4,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from twinforge.monitoring.batch_drift import assess_batch_drift
 from twinforge.io.schema import infer_schema
+from twinforge.monitoring.batch_drift import assess_batch_drift
 
 
 @pytest.fixture(scope="module")
@@ -15,8 +15,15 @@ def reference(demo_table):
 
 def _assess(reference, current, tmp_path):
     return assess_batch_drift(
-        "b1", reference, ["initial"], current, infer_schema(reference), target="result",
-        report_dir=tmp_path, drift_share=0.2, concept_tolerance=0.05,
+        "b1",
+        reference,
+        ["initial"],
+        current,
+        infer_schema(reference),
+        target="result",
+        report_dir=tmp_path,
+        drift_share=0.2,
+        concept_tolerance=0.05,
     )
 
 
@@ -32,7 +39,8 @@ def test_batch_from_the_same_population_recommends_nothing(reference, demo_table
 
 def test_shifted_batch_recommends_retraining_and_says_why(reference, demo_table, tmp_path):
     shifted = (
-        demo_table.drop("rownames", "subject_id", "fake_first_name", "fake_last_name").sample(2000, seed=2)
+        demo_table.drop("rownames", "subject_id", "fake_first_name", "fake_last_name")
+        .sample(2000, seed=2)
         .with_columns(
             age=pl.col("age") + 20,
             pan_day=pl.col("pan_day") + 60,

@@ -11,8 +11,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from twinforge.io.ingest import IngestError, ingest_source
 from twinforge.config.spec import ColumnPolicy, IngestSpec, SourceSpec
+from twinforge.io.ingest import IngestError, ingest_source
 
 
 def _pg_bin(tool: str) -> str | None:
@@ -48,8 +48,19 @@ def postgres_url():
     data, port = folder / "data", _free_port()
     run = lambda *cmd: subprocess.run([*as_user, *cmd], check=True, capture_output=True, text=True, timeout=120)
     run(initdb, "-D", str(data), "-U", "twinforge", "--auth=trust", "-E", "UTF8")
-    run(pg_ctl, "-D", str(data), "-l", str(folder / "server.log"), "-w", "-t", "60",
-        "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1", "start")
+    run(
+        pg_ctl,
+        "-D",
+        str(data),
+        "-l",
+        str(folder / "server.log"),
+        "-w",
+        "-t",
+        "60",
+        "-o",
+        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1",
+        "start",
+    )
     url = f"postgresql://twinforge@127.0.0.1:{port}/postgres"
     try:
         yield url
@@ -73,11 +84,14 @@ def patients(postgres_url):
     import psycopg
 
     with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute("create table patients (id serial primary key, email text, age text, balance numeric(10,2), "
-                     "seen date)")
-        conn.execute("insert into patients (email, age, balance, seen) values "
-                     "('ana@example.org', '34', 10.50, '2024-01-02'), ('bo@example.org', 'n/a', 3.25, '2024-02-03'), "
-                     "('cy@example.org', '51', null, null)")
+        conn.execute(
+            "create table patients (id serial primary key, email text, age text, balance numeric(10,2), seen date)"
+        )
+        conn.execute(
+            "insert into patients (email, age, balance, seen) values "
+            "('ana@example.org', '34', 10.50, '2024-01-02'), ('bo@example.org', 'n/a', 3.25, '2024-02-03'), "
+            "('cy@example.org', '51', null, null)"
+        )
     return postgres_url
 
 

@@ -16,8 +16,8 @@ def test_spec_training_puts_the_target_last_and_logs_losses_per_epoch_to_mlflow(
     import logging
 
     from twinforge.config.spec import parse_spec
-    from twinforge.tracking.registry import log_generator, tracking
     from twinforge.generators.training import epoch_logger, generator_params, train_generator
+    from twinforge.tracking.registry import log_generator, tracking
 
     spec = parse_spec(
         {
@@ -40,14 +40,22 @@ def test_spec_training_puts_the_target_last_and_logs_losses_per_epoch_to_mlflow(
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     ref = log_generator(
-        tracking_uri=uri, experiment="losses", artifact_root=tmp_path / "artifacts", model_name="twinforge-mixed",
-        generator_dir=trained.directory, params=trained.params, metrics={"fit_seconds": trained.fit_seconds},
-        tags={}, loss_history=trained.loss_history,
+        tracking_uri=uri,
+        experiment="losses",
+        artifact_root=tmp_path / "artifacts",
+        model_name="twinforge-mixed",
+        generator_dir=trained.directory,
+        params=trained.params,
+        metrics={"fit_seconds": trained.fit_seconds},
+        tags={},
+        loss_history=trained.loss_history,
     )
     with tracking(uri) as mlflow:
         history = mlflow.MlflowClient().get_metric_history(ref.run_id, "validation_loss")
     assert [m.step for m in sorted(history, key=lambda m: m.step)] == [1, 2]
-    assert history[0].value == pytest.approx(next(e["validation_loss"] for e in trained.loss_history if e["epoch"] == history[0].step))
+    assert history[0].value == pytest.approx(
+        next(e["validation_loss"] for e in trained.loss_history if e["epoch"] == history[0].step)
+    )
 
     # columns the spec's sampling conditions or rebalances on lead instead (native conditioning)
     schema = infer_schema(mixed)
@@ -57,8 +65,9 @@ def test_spec_training_puts_the_target_last_and_logs_losses_per_epoch_to_mlflow(
     ):
         conditioned = spec.model_copy(update={"sampling": spec.sampling.model_validate(sampling)})
         assert generator_params(conditioned, schema) == {"epochs": 2, "d_model": 32, **expected}
-    assert generator_params(spec.model_copy(update={"generator": spec.generator.model_copy(update={"model": "vae"})}), schema) == {
-        "epochs": 2, "d_model": 32}
+    assert generator_params(
+        spec.model_copy(update={"generator": spec.generator.model_copy(update={"model": "vae"})}), schema
+    ) == {"epochs": 2, "d_model": 32}
 
     bad = spec.model_copy(update={"generator": spec.generator.model_copy(update={"params": {"wings": 2}})})
     with pytest.raises(ValueError, match=r"generator\.params.*wings"):

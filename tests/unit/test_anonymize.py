@@ -1,11 +1,28 @@
+import datetime as dt
 import hashlib
 import hmac
 
 import polars as pl
 import pytest
 
-from twinforge.privacy.anonymize import MissingKeyError, apply_policy, pseudonym_key_from_env, pseudonymize
+from tests.conftest import DEMO_CSV
+from twinforge.config.spec import ColumnPolicy, parse_spec
+from twinforge.io.batches import BatchStore, add_batch, concat_batches, training_window
 from twinforge.io.split import split_train_holdout
+from twinforge.io.state import StateLayout
+from twinforge.privacy.anonymize import (
+    ColumnAction,
+    MissingKeyError,
+    PolicyError,
+    anonymize_table,
+    apply_policy,
+    generalize,
+    pseudonym_key_from_env,
+    pseudonymize,
+    resolve_policy,
+    suppress_rare,
+)
+from twinforge.privacy.k_anonymity import privacy_report
 
 KEY = b"k" * 32
 
@@ -63,15 +80,6 @@ def test_split_is_seeded_disjoint_and_complete(demo_table):
 
 # ----------------------------------------------------------------- generalization, suppression, policy, k/l
 
-import datetime as dt
-
-from twinforge.privacy.anonymize import ColumnAction, PolicyError, anonymize_table, generalize, resolve_policy, suppress_rare
-from twinforge.io.batches import BatchStore, add_batch, concat_batches, training_window
-from twinforge.io.state import StateLayout
-from twinforge.privacy.k_anonymity import privacy_report
-from twinforge.config.spec import ColumnPolicy, PrivacySpec, parse_spec
-from tests.conftest import DEMO_CSV
-
 
 def test_generalize_dates_bands_rounding_prefix():
     days = pl.Series("d", [dt.date(1985, 3, 12), None, dt.date(2001, 11, 30)])
@@ -95,8 +103,8 @@ def test_suppress_rare_categories():
 
 def test_policy_precedence(demo_table):
     columns = {"subject_id": ColumnPolicy(role="identifier"), "fake_first_name": ColumnPolicy(anonymize="keep")}
-    from twinforge.privacy.pii import detect_pii
     from twinforge.io.schema import infer_schema
+    from twinforge.privacy.pii import detect_pii
 
     table = demo_table.head(500)
     detection = detect_pii(table)
@@ -112,11 +120,13 @@ def test_policy_precedence(demo_table):
 
 
 def test_k_anonymity_and_l_diversity():
-    df = pl.DataFrame({
-        "age": ["30-39"] * 4 + ["40-49"] * 2 + ["50-59"],
-        "sex": ["f"] * 4 + ["m"] * 2 + ["f"],
-        "diagnosis": ["a", "b", "a", "c", "a", "a", "b"],
-    })
+    df = pl.DataFrame(
+        {
+            "age": ["30-39"] * 4 + ["40-49"] * 2 + ["50-59"],
+            "sex": ["f"] * 4 + ["m"] * 2 + ["f"],
+            "diagnosis": ["a", "b", "a", "c", "a", "a", "b"],
+        }
+    )
     report = privacy_report(df, ["age", "sex", "gone"], ["diagnosis"], k=2, l=2)
     assert (report.classes, report.k_min, report.classes_below_k, report.rows_below_k) == (3, 1, 1, 1)
     assert report.l_min == {"diagnosis": 1} and report.rows_below_l == {"diagnosis": 3}
@@ -126,13 +136,20 @@ def test_k_anonymity_and_l_diversity():
 
 
 def test_anonymize_table_with_spec_policy(demo_table):
-    spec = parse_spec({
-        "name": "demo", "source": {"path": str(DEMO_CSV)},
-        "columns": {"age": {"role": "quasi_identifier", "anonymize": "generalize", "generalize": {"band": 10, "top": 90}},
-                    "gender": {"role": "quasi_identifier"}, "clinic_name": {"anonymize": "suppress_rare", "min_count": 50},
-                    "result": {"role": "sensitive"}, "subject_id": {"role": "identifier", "anonymize": "pseudonymize"}},
-        "privacy": {"k": 5, "l": 2},
-    })
+    spec = parse_spec(
+        {
+            "name": "demo",
+            "source": {"path": str(DEMO_CSV)},
+            "columns": {
+                "age": {"role": "quasi_identifier", "anonymize": "generalize", "generalize": {"band": 10, "top": 90}},
+                "gender": {"role": "quasi_identifier"},
+                "clinic_name": {"anonymize": "suppress_rare", "min_count": 50},
+                "result": {"role": "sensitive"},
+                "subject_id": {"role": "identifier", "anonymize": "pseudonymize"},
+            },
+            "privacy": {"k": 5, "l": 2},
+        }
+    )
     result = anonymize_table(demo_table, spec.columns, spec.privacy, key=KEY)
     out = result.table
     assert "fake_first_name" not in out.columns and "rownames" not in out.columns  # safe defaults still apply
@@ -141,7 +158,8 @@ def test_anonymize_table_with_spec_policy(demo_table):
     assert counts.filter(pl.col("clinic_name") != "other")["count"].min() >= 50
     assert result.privacy.quasi_identifiers == ["age", "gender"] and result.privacy.k == 5
     assert result.privacy.rows_below_k == int(
-        out.group_by(["age", "gender"]).len().filter(pl.col("len") < 5)["len"].sum())
+        out.group_by(["age", "gender"]).len().filter(pl.col("len") < 5)["len"].sum()
+    )
     with pytest.raises(MissingKeyError):
         anonymize_table(demo_table, spec.columns, spec.privacy, key=None)
 

@@ -64,7 +64,8 @@ def test_validation_rows_stop_boosting_and_keep_the_best_round():
     assert summary["rounds_run"] == summary["best_round"] + 5 < 100
     assert booster.trees == summary["trees"] == summary["best_round"]
     assert summary["validation_loss"] == pytest.approx(
-        float(torch.nn.functional.cross_entropy(booster(x[1500:]), y[1500:])), abs=1e-5)
+        float(torch.nn.functional.cross_entropy(booster(x[1500:]), y[1500:])), abs=1e-5
+    )
 
 
 def test_several_classes_and_a_class_never_seen_is_never_drawn():
@@ -110,7 +111,11 @@ def test_prefix_booster_reads_a_numbers_sub_bin_and_a_categorys_level(monkeypatc
     # positions 0-1: a number in 20 bins of 10 sub-bins (null token 20); 2: a category of 3; 3: a number in 4 bins
     booster = PrefixBooster([NumberInput(0, 1, 20, 10), NumberInput(3, -1, 4, 1)], [(2, 3)], classes=2)
     tokens = torch.tensor([[0, 0, 2, 3], [10, 7, 0, 0], [20, 0, 1, 4]])
-    assert booster.bins(tokens).tolist() == [[0, 3, 2], [107, 0, 0], [200, 4, 1]]  # a null: the bin after the ordered ones
+    assert booster.bins(tokens).tolist() == [
+        [0, 3, 2],
+        [107, 0, 0],
+        [200, 4, 1],
+    ]  # a null: the bin after the ordered ones
     assert booster.booster.inputs == [BinnedInput(201, 200), BinnedInput(5, 4), BinnedInput(3, 0)]
 
     generator = torch.Generator().manual_seed(3)

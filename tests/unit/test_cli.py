@@ -24,8 +24,20 @@ def small_table() -> pl.DataFrame:
 @pytest.mark.parametrize(("source", "target"), [("in.csv", "out.parquet"), ("in.parquet", "out.csv.gz")])
 def test_synth_end_to_end(small_table, tmp_path, capsys, source, target):
     write_table(small_table, tmp_path / source)
-    status = main(["synth", str(tmp_path / source), "--rows", "250", "--out", str(tmp_path / target),
-                   "--seed", "4", "--identifier", "id"])
+    status = main(
+        [
+            "synth",
+            str(tmp_path / source),
+            "--rows",
+            "250",
+            "--out",
+            str(tmp_path / target),
+            "--seed",
+            "4",
+            "--identifier",
+            "id",
+        ]
+    )
     assert status == 0
     synthetic = read_table(tmp_path / target)
     assert synthetic.height == 250
@@ -111,11 +123,19 @@ def test_anonymize_command_with_a_spec(tmp_path, capsys, monkeypatch):
     written = read_table(out)
     assert "k" * 32 not in out.read_text() and "fake_last_name" not in written.columns
     assert written["subject_id"].str.len_chars().min() == 64
+
+
 def population(n: int, seed: int) -> pl.DataFrame:
     """More rows like ``small_table``'s, drawn afresh: what an ideal generator would produce."""
     rng = np.random.default_rng(seed)
-    return pl.DataFrame({"id": np.arange(n), "amount": np.round(rng.lognormal(3, 1, n), 2),
-                         "channel": rng.choice(["web", "shop", "phone"], n), "fraud": rng.integers(0, 2, n)})
+    return pl.DataFrame(
+        {
+            "id": np.arange(n),
+            "amount": np.round(rng.lognormal(3, 1, n), 2),
+            "channel": rng.choice(["web", "shop", "phone"], n),
+            "fraud": rng.integers(0, 2, n),
+        }
+    )
 
 
 @pytest.fixture
@@ -129,9 +149,22 @@ def evaluation_inputs(small_table, tmp_path, one_thread):
 
 
 def _evaluate_args(paths, synthetic, tmp_path, *extra):
-    return ["evaluate", "--train", str(paths["train"]), "--holdout", str(paths["holdout"]), "--synthetic",
-            str(paths[synthetic]), "--identifier", "id", "--html", str(tmp_path / "out.html"),
-            "--json", str(tmp_path / "out.json"), *extra]
+    return [
+        "evaluate",
+        "--train",
+        str(paths["train"]),
+        "--holdout",
+        str(paths["holdout"]),
+        "--synthetic",
+        str(paths[synthetic]),
+        "--identifier",
+        "id",
+        "--html",
+        str(tmp_path / "out.html"),
+        "--json",
+        str(tmp_path / "out.json"),
+        *extra,
+    ]
 
 
 def test_evaluate_writes_html_and_json_and_exits_zero_on_either_verdict(evaluation_inputs, tmp_path, capsys):
@@ -145,7 +178,7 @@ def test_evaluate_writes_html_and_json_and_exits_zero_on_either_verdict(evaluati
         assert report["utility"]["target"] == "fraud" and "utility_tstr" in report["gates"]
         out = capsys.readouterr().out
         assert f"gates: {'PASSED' if verdict else 'FAILED'}" in out and "privacy_dcr" in out
-        assert "<section id=\"privacy\">" in (tmp_path / "out.html").read_text()
+        assert '<section id="privacy">' in (tmp_path / "out.html").read_text()
     assert not report["gates"]["privacy_exact_matches"]["passed"]  # the copy
 
 
@@ -168,6 +201,8 @@ def test_evaluate_bad_input_exits_one_naming_the_problem(evaluation_inputs, tmp_
     assert main(_evaluate_args(paths, "fresh", tmp_path)) == 1
     assert "synthetic column 'amount'" in capsys.readouterr().err
     assert not (tmp_path / "out.json").exists()
+
+
 def test_synth_with_conditions_rebalance_and_model_params(small_table, tmp_path, capsys):
     write_table(small_table, tmp_path / "in.parquet")
     base = ["synth", str(tmp_path / "in.parquet"), "--identifier", "id", "--no-progress"]

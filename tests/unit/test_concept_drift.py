@@ -2,8 +2,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from twinforge.monitoring.concept_drift import concept_drift
 from twinforge.io.schema import infer_schema
+from twinforge.monitoring.concept_drift import concept_drift
 
 
 def _table(n: int, seed: int, flip: bool = False) -> pl.DataFrame:

@@ -1,5 +1,5 @@
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import numpy as np
 import polars as pl
@@ -166,7 +166,7 @@ def test_true_booleans_round_trip_and_others_are_refused():
 
 
 def test_timezone_aware_millisecond_datetimes_round_trip():
-    base = datetime(2021, 3, 28, 0, 30, tzinfo=timezone.utc)  # spans a DST change in Paris
+    base = datetime(2021, 3, 28, 0, 30, tzinfo=UTC)  # spans a DST change in Paris
     millis = int(base.timestamp() * 1000) + np.random.default_rng(5).integers(0, 10 * 86_400_000, 1000)
     series = (
         pl.Series("ts", millis).cast(pl.Datetime("ms")).dt.replace_time_zone("UTC").dt.convert_time_zone("Europe/Paris")

@@ -17,9 +17,13 @@ from twinforge.io.schema import ColumnKind, ColumnSchema
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-COLUMNS = [ColumnSchema("age", ColumnKind.INTEGER, "Int64"), ColumnSchema("income", ColumnKind.FLOAT, "Float64"),
-           ColumnSchema("city", ColumnKind.CATEGORICAL, "String"), ColumnSchema("job", ColumnKind.CATEGORICAL, "String"),
-           ColumnSchema("diagnosis", ColumnKind.CATEGORICAL, "String")]
+COLUMNS = [
+    ColumnSchema("age", ColumnKind.INTEGER, "Int64"),
+    ColumnSchema("income", ColumnKind.FLOAT, "Float64"),
+    ColumnSchema("city", ColumnKind.CATEGORICAL, "String"),
+    ColumnSchema("job", ColumnKind.CATEGORICAL, "String"),
+    ColumnSchema("diagnosis", ColumnKind.CATEGORICAL, "String"),
+]
 
 
 def patients(n: int, seed: int) -> pl.DataFrame:
@@ -52,7 +56,9 @@ def test_wilson_interval_known_values():
 
 
 def test_residual_risk_is_the_excess_over_control():
-    assert residual_risk(success_rate(10_000, 6000), success_rate(10_000, 2000))["value"] == pytest.approx(0.5, abs=0.01)
+    assert residual_risk(success_rate(10_000, 6000), success_rate(10_000, 2000))["value"] == pytest.approx(
+        0.5, abs=0.01
+    )
     assert residual_risk(success_rate(10_000, 2000), success_rate(10_000, 6000))["value"] == 0.0  # clipped
     ci = residual_risk(success_rate(100, 60), success_rate(100, 20))["ci"]
     assert ci[0] < 0.5 < ci[1]
@@ -87,16 +93,24 @@ def test_fresh_rows_from_the_population_carry_little_risk(tables):
 
 def test_train_and_control_keep_their_size_ratio():
     population = patients(5000, 2)
-    tables = AttackTables.prepare(population.head(4000), population.tail(1000), population, COLUMNS, max_rows=2000,
-                                  seed=0)
+    tables = AttackTables.prepare(
+        population.head(4000), population.tail(1000), population, COLUMNS, max_rows=2000, seed=0
+    )
     assert (tables.train.height, tables.control.height, tables.synthetic.height) == (2000, 500, 2000)
     assert tables.train.schema["age"] == pl.Float64 and tables.train.schema["city"] == pl.String
 
 
 def test_attack_report_summarises_the_worst_risks(tables):
     population = patients(4000, 3)
-    out = attack_report(population.head(2000), population.tail(2000), population.head(2000), COLUMNS,
-                        secrets=["diagnosis", "job"], n_attacks=300, max_rows=2000)
+    out = attack_report(
+        population.head(2000),
+        population.tail(2000),
+        population.head(2000),
+        COLUMNS,
+        secrets=["diagnosis", "job"],
+        n_attacks=300,
+        max_rows=2000,
+    )
     assert set(out["inference"]) == {"diagnosis", "job"}
     assert out["inference_risk"] == max(r["risk"] for r in out["inference"].values()) > 0.8
     assert out["singling_out_risk"] == max(r["risk"] for r in out["singling_out"].values())

@@ -8,8 +8,12 @@ from twinforge.io.schema import ColumnKind, ColumnSchema
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-COLUMNS = [ColumnSchema("age", ColumnKind.INTEGER, "Int64"), ColumnSchema("income", ColumnKind.FLOAT, "Float64"),
-           ColumnSchema("city", ColumnKind.CATEGORICAL, "String"), ColumnSchema("member", ColumnKind.BOOLEAN, "Int64")]
+COLUMNS = [
+    ColumnSchema("age", ColumnKind.INTEGER, "Int64"),
+    ColumnSchema("income", ColumnKind.FLOAT, "Float64"),
+    ColumnSchema("city", ColumnKind.CATEGORICAL, "String"),
+    ColumnSchema("member", ColumnKind.BOOLEAN, "Int64"),
+]
 
 
 def people(n: int, seed: int) -> pl.DataFrame:
@@ -54,11 +58,20 @@ def test_balanced_share_maps_the_size_ratio_to_one_half():
 
 
 def test_distance_space_is_gower_like():
-    reference = pl.DataFrame({"age": [10, 20, 30, 40], "income": [1.0, 2.0, 3.0, None], "city": ["a", "b", "a", "b"],
-                              "member": [0, 1, 0, 1]})
+    reference = pl.DataFrame(
+        {"age": [10, 20, 30, 40], "income": [1.0, 2.0, 3.0, None], "city": ["a", "b", "a", "b"], "member": [0, 1, 0, 1]}
+    )
     space = DistanceSpace.fit(COLUMNS, reference)
-    rows = space.transform(pl.DataFrame({"age": [10, 10, 10, 10], "income": [1.0, 1.0, 1.0, None],
-                                         "city": ["a", "b", "zzz", "a"], "member": [0, 0, 0, 0]}))
+    rows = space.transform(
+        pl.DataFrame(
+            {
+                "age": [10, 10, 10, 10],
+                "income": [1.0, 1.0, 1.0, None],
+                "city": ["a", "b", "zzz", "a"],
+                "member": [0, 0, 0, 0],
+            }
+        )
+    )
     d = np.linalg.norm(rows[1:] - rows[0], axis=1)
     assert d[0] == pytest.approx(1.0)  # another category
     assert d[1] == pytest.approx(1.0)  # a category never seen: "other"

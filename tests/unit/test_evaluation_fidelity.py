@@ -202,7 +202,7 @@ def test_moments_undefined_for_constant_columns():
 def test_datetime_range_in_epoch_seconds():
     days = pl.Series([dt.date(2024, 1, 1) + dt.timedelta(days=d) for d in range(201)])
     f = column_fidelity(days, days.filter(days < dt.date(2024, 3, 1)), ColumnKind.DATETIME)
-    start = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc).timestamp()
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC).timestamp()
     assert f["range"]["real"][0] == pytest.approx(start + 86_400)  # 0.5 % of 200 days
     assert f["range"]["synthetic"][1] < f["range"]["real"][1]
     assert f["out_of_range_share"] == 0.0 and f["ks"] > 0.6

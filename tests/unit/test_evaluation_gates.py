@@ -7,9 +7,9 @@ import polars as pl
 import pytest
 
 from tests.conftest import DEMO_SPEC
+from twinforge.config.spec import SpecError, load_spec, parse_spec
 from twinforge.evaluation import GateThresholds, QualitySpec, evaluate, failed_gates, headline_metrics
 from twinforge.evaluation.gates import GATES, enabled_gates, evaluate_gates
-from twinforge.config.spec import SpecError, load_spec, parse_spec
 from twinforge.io.split import split_train_holdout
 
 PRIVACY_GATES = {g.name for g in GATES if g.section == "privacy"}
@@ -78,8 +78,9 @@ def demo(demo_table):
 
 def _evaluate(demo, synthetic):
     spec, train, holdout, schema = demo
-    return evaluate(train, holdout, synthetic, schema, target=spec.target, secrets=spec.inference_secrets,
-                    quality=spec.quality)
+    return evaluate(
+        train, holdout, synthetic, schema, target=spec.target, secrets=spec.inference_secrets, quality=spec.quality
+    )
 
 
 def test_copying_the_training_rows_fails_every_privacy_gate(demo):

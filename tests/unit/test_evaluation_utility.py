@@ -7,9 +7,13 @@ from twinforge.io.schema import ColumnKind, ColumnSchema
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-COLUMNS = [ColumnSchema("x", ColumnKind.FLOAT, "Float64"), ColumnSchema("noise", ColumnKind.FLOAT, "Float64"),
-           ColumnSchema("colour", ColumnKind.CATEGORICAL, "String"), ColumnSchema("y", ColumnKind.FLOAT, "Float64"),
-           ColumnSchema("label", ColumnKind.CATEGORICAL, "String")]
+COLUMNS = [
+    ColumnSchema("x", ColumnKind.FLOAT, "Float64"),
+    ColumnSchema("noise", ColumnKind.FLOAT, "Float64"),
+    ColumnSchema("colour", ColumnKind.CATEGORICAL, "String"),
+    ColumnSchema("y", ColumnKind.FLOAT, "Float64"),
+    ColumnSchema("label", ColumnKind.CATEGORICAL, "String"),
+]
 
 
 def table(n: int, seed: int) -> pl.DataFrame:

@@ -107,7 +107,9 @@ def test_numbers_and_datetimes_can_be_fixed(model, mixed):
 
 
 def test_transformer_conditions_natively_on_leading_columns(mixed):
-    generator = create_generator("transformer", seed=1, epochs=3, condition_columns=["fraud"]).fit(mixed, infer_schema(mixed))
+    generator = create_generator("transformer", seed=1, epochs=3, condition_columns=["fraud"]).fit(
+        mixed, infer_schema(mixed)
+    )
     assert generator.column_order[0] == "fraud"
     # native: every generated row already matches, so no row is drawn beyond those asked for
     chunks = list(generator._generate(500, 4, 500, {"fraud": 1}))
@@ -116,7 +118,9 @@ def test_transformer_conditions_natively_on_leading_columns(mixed):
 
 def test_transformer_generates_last_columns_last(mixed):
     schema = infer_schema(mixed)
-    generator = create_generator("transformer", seed=1, epochs=1, condition_columns=["fraud"], last_columns=["fraud", "amount"])
+    generator = create_generator(
+        "transformer", seed=1, epochs=1, condition_columns=["fraud"], last_columns=["fraud", "amount"]
+    )
     generator.fit(mixed, schema)
     # a column in both lists leads (native conditioning wins); the others keep the table order
     assert generator.column_order == ["fraud", *[c for c in mixed.columns if c not in ("fraud", "amount")], "amount"]
@@ -144,7 +148,9 @@ def test_transformer_draws_last_columns_from_boosted_trees(mixed, tmp_path):
     generator.save(tmp_path / "model")
     assert load_generator(tmp_path / "model").sample(300, seed=1).equals(generator.sample(300, seed=1))
     # weights saved without the boosters (turned off): the transformer's heads draw the column
-    generator.load_state_dict({k: v for k, v in generator.state_dict().items() if not k.startswith("last_column_boosters.")})
+    generator.load_state_dict(
+        {k: v for k, v in generator.state_dict().items() if not k.startswith("last_column_boosters.")}
+    )
     assert generator.last_column_boosters is None and generator.sample(50)["fraud"].is_in([0, 1]).all()
 
 
@@ -154,14 +160,19 @@ def test_transformer_saved_with_parameters_this_version_does_not_take_fails_clea
     description = json.loads((tmp_path / "model" / "model.json").read_text())
     description["params"]["last_column_mlp"] = True  # what twinforge wrote before the boosters
     (tmp_path / "model" / "model.json").write_text(json.dumps(description))
-    with pytest.raises(ValueError, match=r"model.json: this 'transformer' generator was saved by twinforge .* with "
-                       r"parameters this twinforge .* does not take .*last_column_mlp.*fit it again"):
+    with pytest.raises(
+        ValueError,
+        match=r"model.json: this 'transformer' generator was saved by twinforge .* with "
+        r"parameters this twinforge .* does not take .*last_column_mlp.*fit it again",
+    ):
         load_generator(tmp_path / "model")
 
 
 def test_transformer_without_last_column_boosters(mixed):
     schema = infer_schema(mixed)
-    off = create_generator("transformer", seed=2, epochs=1, last_columns=["fraud"], last_column_booster=False).fit(mixed, schema)
+    off = create_generator("transformer", seed=2, epochs=1, last_columns=["fraud"], last_column_booster=False).fit(
+        mixed, schema
+    )
     assert off.last_column_boosters is None and "last_column_boosters" not in off.fit_summary
     # a tiny table still gets its booster: trees need no held-out rows
     tiny = create_generator("transformer", seed=2, epochs=1, last_columns=["fraud"]).fit(mixed.head(150), schema)
@@ -238,7 +249,9 @@ def test_transformer_keeps_the_moving_average_of_its_weights(mixed):
     with pytest.raises(ValueError, match="ema_decay"):
         create_generator("transformer", ema_decay=1.0)
     table = mixed.head(400)
-    fit = lambda **params: create_generator("transformer", seed=0, epochs=2, d_model=16, **params).fit(table, infer_schema(table))  # noqa: E731
+    fit = lambda **params: create_generator("transformer", seed=0, epochs=2, d_model=16, **params).fit(
+        table, infer_schema(table)
+    )  # noqa: E731
     averaged, raw, slower = fit(), fit(ema_decay=0.0), fit(ema_decay=0.99)
     assert averaged.params["ema_decay"] == 0.95
     # Same seed and data, so the same training steps: only the averaging of the kept weights differs,
@@ -301,7 +314,9 @@ def test_a_table_of_numbers_only_fits_and_samples(model):
     """No discrete column: the GAN's and VAE's conditional vector is empty, not an error."""
     rng = np.random.default_rng(0)
     df = pl.DataFrame({"amount": rng.lognormal(size=400), "count": rng.integers(0, 9, 400)})
-    generator = create_generator(model, seed=0, **({} if model == "copula" else {"epochs": 2})).fit(df, infer_schema(df))
+    generator = create_generator(model, seed=0, **({} if model == "copula" else {"epochs": 2})).fit(
+        df, infer_schema(df)
+    )
     sample = generator.sample(300)
     assert sample.columns == df.columns and sample.height == 300
     assert sample["count"].is_between(0, 8).all()

@@ -7,9 +7,9 @@ import sqlite3
 import polars as pl
 import pytest
 
+from twinforge.config.spec import ColumnPolicy, IngestSpec, SourceSpec, SpecError
 from twinforge.io.ingest import IngestError, ingest_source
 from twinforge.io.schema import ColumnKind
-from twinforge.config.spec import ColumnPolicy, IngestSpec, SourceSpec, SpecError
 
 QUARANTINE = IngestSpec(on_bad_rows="quarantine")
 GOOD_CSV = "id,name,age,joined,zip\n1,Ann,34,2024-01-05,02139\n2,Bob,51,2024-02-11,10001\n3,Cy,,2024-03-01,94105\n"
@@ -98,7 +98,9 @@ def test_bad_encoding_fails_with_line_and_column_or_is_quarantined(tmp_path):
 
 def test_wrong_delimiter_is_named(tmp_path):
     path = _write(tmp_path / "semi.csv", GOOD_CSV.replace(",", ";"))
-    with pytest.raises(IngestError, match=r"semi\.csv: the header has a single column; the file looks delimited by ';'"):
+    with pytest.raises(
+        IngestError, match=r"semi\.csv: the header has a single column; the file looks delimited by ';'"
+    ):
         _read(path)
     assert _read(path, source={"delimiter": ";"}).table.width == 5
 
@@ -128,8 +130,9 @@ def test_values_that_do_not_parse_as_the_spec_type(tmp_path):
     assert "forty" not in message  # values are never quoted: they may be personal data
     result = _accounted(_read(path, columns=columns, options=QUARANTINE))
     assert result.rows_quarantined == 1 and result.table.schema["age"] == pl.Int64
-    assert result.quarantine_reasons() == {"age: value does not parse as integer; column 'joined': "
-                                           "value does not parse as datetime": 1}
+    assert result.quarantine_reasons() == {
+        "age: value does not parse as integer; column 'joined': value does not parse as datetime": 1
+    }
 
 
 def test_empty_table(tmp_path):
@@ -157,8 +160,11 @@ def test_duplicate_or_blank_column_names(tmp_path, header, fragment):
 def test_ten_megabyte_field(tmp_path):
     huge = "x" * (10 * 1024 * 1024)
     path = _write(tmp_path / "huge.csv", f'id,notes\n1,short\n2,"{huge}"\n3,fine\n')
-    with pytest.raises(IngestError, match=r"line 3 \(row 2\), column 'notes': field of 10,485,760 characters is longer "
-                                          r"than ingest.max_field_chars \(1,048,576\)"):
+    with pytest.raises(
+        IngestError,
+        match=r"line 3 \(row 2\), column 'notes': field of 10,485,760 characters is longer "
+        r"than ingest.max_field_chars \(1,048,576\)",
+    ):
         _read(path)
     result = _accounted(_read(path, options=QUARANTINE))
     assert result.table["id"].to_list() == [1, 3] and result.rows_quarantined == 1

@@ -1,7 +1,6 @@
 """The transformer's network: bucketed output heads (same loss and logits as one head per column), ranked
 number tokens; the last-column MLP: its inputs read from tokens, its blend with the transformer's logits."""
 
-import pytest
 import torch
 from torch.nn import functional as F
 

@@ -79,7 +79,10 @@ def test_no_planted_value_survives_default_anonymization(planted):
         ("ssn 536-22-8726", "ssn <SSN>"),
         ("from 192.168.10.4 and 2001:db8:85a3::8a2e:370:7334", "from <IP_ADDRESS> and <IP_ADDRESS>"),
         ("born on 12/03/1985, seen 2024-01-05", "born on <DATE_OF_BIRTH>, seen <DATE>"),
-        ("zip 02139, office SW1A 1AA, Cambridge MA 02115", "zip <POSTAL_CODE>, office <POSTAL_CODE>, Cambridge MA <POSTAL_CODE>"),
+        (
+            "zip 02139, office SW1A 1AA, Cambridge MA 02115",
+            "zip <POSTAL_CODE>, office <POSTAL_CODE>, Cambridge MA <POSTAL_CODE>",
+        ),
         ("Maria Garcia met Dr Smith", "<PERSON> <PERSON> met Dr <PERSON>"),
         ("dose 2.5 mg twice, room 12", "dose 2.5 mg twice, room 12"),
     ],

@@ -67,7 +67,9 @@ def test_load_spec_errors_name_the_file(tmp_path):
 def test_a_key_given_twice_is_an_error_naming_both_lines(tmp_path):
     spec = tmp_path / "twice.yaml"
     spec.write_text(f"name: demo\nsource:\n  path: {DEMO_CSV}\ndrift:\n  drift_share: 0.2\n  drift_share: 0.5\n")
-    with pytest.raises(SpecError, match=r"(?s)twice.yaml: not valid YAML.*'drift_share' appears twice \(lines 5 and 6\)"):
+    with pytest.raises(
+        SpecError, match=r"(?s)twice.yaml: not valid YAML.*'drift_share' appears twice \(lines 5 and 6\)"
+    ):
         load_spec(spec)
 
 

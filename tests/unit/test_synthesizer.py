@@ -1,17 +1,15 @@
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
 
+from tests.conftest import DEMO_CSV
 from twinforge import Synthesizer
 from twinforge.encoders import RARE_PLACEHOLDER
 from twinforge.io.schema import ColumnKind, infer_schema
-
-from tests.conftest import DEMO_CSV
 
 COVID = DEMO_CSV
 

@@ -15,10 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any, Literal
 
+import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-
-import polars as pl
 
 from twinforge.config.quality import QualitySpec
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
@@ -33,10 +32,22 @@ FILE_FORMATS = ("csv", "parquet", "jsonl")
 SQL_FORMATS = ("sqlite", "duckdb", "postgres")
 # file name endings -> format, longest first so ".csv.gz" wins over ".gz"
 _EXTENSIONS = {
-    ".csv.gz": "csv", ".tsv.gz": "csv", ".jsonl.gz": "jsonl", ".ndjson.gz": "jsonl",
-    ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite",
-    ".duckdb": "duckdb", ".ddb": "duckdb",
+    ".csv.gz": "csv",
+    ".tsv.gz": "csv",
+    ".jsonl.gz": "jsonl",
+    ".ndjson.gz": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".sqlite": "sqlite",
+    ".sqlite3": "sqlite",
+    ".db": "sqlite",
+    ".duckdb": "duckdb",
+    ".ddb": "duckdb",
 }
 
 
@@ -69,7 +80,7 @@ class GeneralizeSpec(_Strict):
     prefix: int | None = Field(None, gt=0)  # keep the first N characters: "02139" -> "021" with prefix 3
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> "GeneralizeSpec":
+    def _exactly_one(self) -> GeneralizeSpec:
         chosen = [n for n in ("date", "band", "round", "prefix") if getattr(self, n) is not None]
         if len(chosen) != 1:
             raise ValueError(f"set exactly one of date, band, round, prefix (got {chosen or 'none'})")
@@ -91,7 +102,7 @@ class ColumnPolicy(_Strict):
     min_count: int | None = Field(None, ge=2)  # with anonymize: suppress_rare (default privacy.rare_min_count)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "ColumnPolicy":
+    def _consistent(self) -> ColumnPolicy:
         if self.role == "identifier" and self.anonymize == "keep":
             raise ValueError("an identifier column cannot be kept as is: use 'drop' or 'pseudonymize'")
         if (self.anonymize == "generalize") != (self.generalize is not None):
@@ -122,7 +133,7 @@ class SourceSpec(_Strict):
     null_values: list[str] = Field(default_factory=lambda: [""])  # text files: these read as null
 
     @model_validator(mode="after")
-    def _one_location(self) -> "SourceSpec":
+    def _one_location(self) -> SourceSpec:
         given = [n for n in ("path", "url", "url_env") if getattr(self, n) is not None]
         if len(given) != 1:
             raise ValueError(f"set exactly one of path, url, url_env (got {given or 'none'})")
@@ -251,7 +262,7 @@ class DatasetSpec(_Strict):
         return v
 
     @model_validator(mode="after")
-    def _privacy_needs_roles(self) -> "DatasetSpec":
+    def _privacy_needs_roles(self) -> DatasetSpec:
         if (self.privacy.k or self.privacy.l) and not self.quasi_identifiers:
             raise ValueError("privacy.k / privacy.l need at least one column with role quasi_identifier")
         if self.privacy.l and not self.sensitive_columns:
@@ -295,7 +306,7 @@ class DatasetSpec(_Strict):
     def kind_overrides(self) -> dict[str, ColumnKind]:
         return {c: p.kind for c, p in self.columns.items() if p.kind is not None}
 
-    def schema_for(self, table: "pl.DataFrame") -> TableSchema:
+    def schema_for(self, table: pl.DataFrame) -> TableSchema:
         """The table's schema with this spec's overrides; columns dropped upstream are ignored."""
         overrides = {c: k for c, k in self.kind_overrides.items() if c in table.columns}
         identifiers = [c for c in self.identifiers if c in table.columns]
@@ -321,7 +332,7 @@ def parse_spec(data: Any, *, origin: str = "<spec>", base_dir: Path | None = Non
     if base_dir is not None and spec.source.path is not None and not spec.source.path.is_absolute():
         spec.source.path = (base_dir / spec.source.path).resolve()
     try:
-        spec.source.resolved_format
+        _ = spec.source.resolved_format  # raises for a format it cannot tell
     except ValueError as e:
         raise SpecError(f"{origin}: field 'source.format': {e}") from None
     return spec
@@ -336,7 +347,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    "while reading a mapping", node.start_mark,
+                    "while reading a mapping",
+                    node.start_mark,
                     f"key {key!r} appears twice (lines {seen[key] + 1} and {key_node.start_mark.line + 1})",
                     key_node.start_mark,
                 )

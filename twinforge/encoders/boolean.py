@@ -62,7 +62,9 @@ def to_indices(series: pl.Series, stats: dict[str, Any]) -> np.ndarray:
     return _as_boolean(series).cast(pl.Int64).fill_null(-1).to_numpy()
 
 
-def from_indices(indices: np.ndarray, stats: dict[str, Any], column: ColumnSchema, rng: np.random.Generator) -> pl.Series:
+def from_indices(
+    indices: np.ndarray, stats: dict[str, Any], column: ColumnSchema, rng: np.random.Generator
+) -> pl.Series:
     indices = np.asarray(indices)
     u = np.where(indices < 0, np.nan, np.where(indices == 1, 1.0, 0.0))
     # from_uniform splits at the false share: 0 and 1 land on false and true whatever the share

@@ -98,7 +98,9 @@ def to_indices(series: pl.Series, stats: dict[str, Any]) -> np.ndarray:
     return indices.fill_null(0).to_numpy().copy() * series.is_not_null().to_numpy() - series.is_null().to_numpy()
 
 
-def from_indices(indices: np.ndarray, stats: dict[str, Any], column: ColumnSchema, rng: np.random.Generator) -> pl.Series:
+def from_indices(
+    indices: np.ndarray, stats: dict[str, Any], column: ColumnSchema, rng: np.random.Generator
+) -> pl.Series:
     """Level indices back to values (-1 gives null; the rare bucket draws a stored rare level by count)."""
     indices = np.asarray(indices, dtype=np.int64)
     u = np.full(indices.shape, np.nan)

@@ -9,7 +9,7 @@ which is what a copula (or any model of uniforms) expects.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import polars as pl

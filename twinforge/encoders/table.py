@@ -30,10 +30,11 @@ appears in decoded output.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from types import ModuleType
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -201,7 +202,7 @@ class TableEncoder:
         max_categories: int = categorical.DEFAULT_MAX_CATEGORIES,
         modes: bool = False,
         seed: int = 0,
-    ) -> "TableEncoder":
+    ) -> TableEncoder:
         """Analyze every modelled column; ``modes`` also fits the mixtures of mode-specific normalisation."""
         missing = [c.name for c in schema.modelled() if c.name not in df.columns]
         if missing:
@@ -312,7 +313,7 @@ class TableEncoder:
                 start += width
         return spans
 
-    def to_mode_rows(self, df: pl.DataFrame, rng: np.random.Generator) -> "ModeRows":
+    def to_mode_rows(self, df: pl.DataFrame, rng: np.random.Generator) -> ModeRows:
         """Encode ``df`` in the layout of :meth:`mode_spans`, stored compactly (:class:`ModeRows`)."""
         self._check_columns(df)
         spans = self.mode_spans()
@@ -355,7 +356,9 @@ class TableEncoder:
                 values = np.full(x.shape[0], np.nan)
                 if c.has_values:
                     mode = x[:, parts["mode"].start : parts["mode"].stop].argmax(axis=1)
-                    values = numeric.values_from_modes(x[:, parts["alpha"].start].astype(np.float64), mode, self._modes(c))
+                    values = numeric.values_from_modes(
+                        x[:, parts["alpha"].start].astype(np.float64), mode, self._modes(c)
+                    )
                 if c.has_nulls:
                     values[x[:, parts["null"].start : parts["null"].stop].argmax(axis=1) == 1] = np.nan
                 decoded.append(c.module.from_values(values, c.stats, c.column))
@@ -397,7 +400,9 @@ class TableEncoder:
     ) -> np.ndarray:
         """Encode ``df`` as an int64 matrix with one column per token of :meth:`token_layout`."""
         self._check_columns(df)
-        parts = [self.column_tokens(c.column.name, df.get_column(c.column.name), rng, bins, fine_bins) for c in self.columns]
+        parts = [
+            self.column_tokens(c.column.name, df.get_column(c.column.name), rng, bins, fine_bins) for c in self.columns
+        ]
         return np.concatenate(parts, axis=1) if parts else np.empty((df.height, 0), dtype=np.int64)
 
     def column_tokens(
@@ -506,7 +511,9 @@ class TableEncoder:
         index = c.module.index_of(canonical, c.stats)
         return c.module.from_indices(np.full(n, index), c.stats, c.column, np.random.default_rng(0))
 
-    def condition_uniforms(self, conditions: Mapping[str, Any], n: int, rng: np.random.Generator) -> dict[int, np.ndarray]:
+    def condition_uniforms(
+        self, conditions: Mapping[str, Any], n: int, rng: np.random.Generator
+    ) -> dict[int, np.ndarray]:
         """Uniform-matrix slots fixed by canonical conditions: ``{slot: n uniforms}``."""
         fixed: dict[int, np.ndarray] = {}
         slot = 0
@@ -587,7 +594,7 @@ class TableEncoder:
         }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "TableEncoder":
+    def from_dict(cls, d: Mapping[str, Any]) -> TableEncoder:
         if d.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"unsupported table encoder format_version {d.get('format_version')!r}")
         schema = TableSchema.from_dict(d["schema"])

@@ -14,7 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
-    "GateThresholds", "QualitySpec", "evaluate", "failed_gates", "headline_metrics", "write_report_html",
+    "GateThresholds",
+    "QualitySpec",
+    "evaluate",
+    "failed_gates",
+    "headline_metrics",
+    "write_report_html",
     "write_report_json",
 ]
 

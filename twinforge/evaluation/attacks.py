@@ -36,9 +36,10 @@ Nothing but counts, rates and risks leaves this module.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from math import sqrt
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -123,7 +124,7 @@ class AttackTables:
     synthetic: pl.DataFrame
 
     @classmethod
-    def prepare(cls, train, holdout, synthetic, columns, *, max_rows: int, seed: int) -> "AttackTables":
+    def prepare(cls, train, holdout, synthetic, columns, *, max_rows: int, seed: int) -> AttackTables:
         rate = min(1.0, max_rows / max(train.height, holdout.height, 1))
         return cls(
             list(columns),
@@ -149,8 +150,14 @@ def _canonical(df: pl.DataFrame, columns: Sequence[ColumnSchema]) -> pl.DataFram
 # (-1 = null). A null never satisfies a comparison, as in SQL.
 Condition = tuple[str, str, float | int | None]
 Predicate = tuple[Condition, ...]
-_COMPARE = {"==": np.equal, "!=": np.not_equal, "<": np.less, ">": np.greater, "<=": np.less_equal,
-            ">=": np.greater_equal}
+_COMPARE = {
+    "==": np.equal,
+    "!=": np.not_equal,
+    "<": np.less,
+    ">": np.greater,
+    "<=": np.less_equal,
+    ">=": np.greater_equal,
+}
 
 
 class _Coded:
@@ -161,7 +168,7 @@ class _Coded:
         self.height = len(next(iter(arrays.values()))) if arrays else 0
 
     @staticmethod
-    def code(tables: AttackTables) -> tuple["_Coded", "_Coded", "_Coded"]:
+    def code(tables: AttackTables) -> tuple[_Coded, _Coded, _Coded]:
         """Train, control and synthetic, categories coded on their union."""
         numeric = {c.name for c in tables.columns if is_numeric(c)}
         frames = (tables.train, tables.control, tables.synthetic)
@@ -176,7 +183,7 @@ class _Coded:
                     arrays[k][c.name] = label_codes(f.get_column(c.name), labels)
         return tuple(_Coded(a, numeric) for a in arrays)  # type: ignore[return-value]
 
-    def unique(self) -> "_Coded":
+    def unique(self) -> _Coded:
         """Distinct rows only (anonymeter drops duplicates before attacking)."""
         if not self.arrays:
             return self
@@ -186,7 +193,7 @@ class _Coded:
         keep = np.sort(first)
         return _Coded({k: a[keep] for k, a in self.arrays.items()}, self.numeric)
 
-    def subsample(self, n: int, rng: np.random.Generator) -> "_Coded":
+    def subsample(self, n: int, rng: np.random.Generator) -> _Coded:
         rows = rng.choice(self.height, size=n, replace=False)
         return _Coded({k: a[rows] for k, a in self.arrays.items()}, self.numeric)
 
@@ -224,8 +231,14 @@ def singling_out_risk(
     else:
         raise ValueError(f"singling-out mode must be 'univariate' or 'multivariate', got {mode!r}")
     if not predicates:
-        return {"risk": 0.0, "risk_ci": [0.0, 0.0], "n_attacks": 0, "informative": False, "mode": mode,
-                "reason": "no predicate singles out a synthetic row"}
+        return {
+            "risk": 0.0,
+            "risk_ci": [0.0, 0.0],
+            "n_attacks": 0,
+            "informative": False,
+            "mode": mode,
+            "reason": "no predicate singles out a synthetic row",
+        }
     n_control = float(control.singled_out(predicates))
     if control.height != train.height and control.height > 0:
         # a predicate isolates one row more or less often in a bigger table: scale the control count
@@ -370,13 +383,24 @@ class _Embedded:
         return search.kneighbors(points[:, slots], return_distance=False)[:, 0]
 
 
-def linkability_risk(tables: AttackTables, *, n_attacks: int, seed: int, embedded: _Embedded | None = None,
-                     aux_columns: tuple[Sequence[str], Sequence[str]] | None = None) -> dict[str, Any]:
+def linkability_risk(
+    tables: AttackTables,
+    *,
+    n_attacks: int,
+    seed: int,
+    embedded: _Embedded | None = None,
+    aux_columns: tuple[Sequence[str], Sequence[str]] | None = None,
+) -> dict[str, Any]:
     """Risk that the synthetic rows link two halves of a person's record."""
     names = [c.name for c in tables.columns]
     if len(names) < 2:
-        return {"risk": 0.0, "risk_ci": [0.0, 0.0], "n_attacks": 0, "informative": False,
-                "reason": "fewer than two columns"}
+        return {
+            "risk": 0.0,
+            "risk_ci": [0.0, 0.0],
+            "n_attacks": 0,
+            "informative": False,
+            "reason": "fewer than two columns",
+        }
     first, second = aux_columns or (names[0::2], names[1::2])
     embedded = embedded or _Embedded(tables)
     rng = np.random.default_rng(seed)
@@ -430,10 +454,13 @@ def inference_risk(
         return correct(secrets[side].gather(picked), guesses)
 
     random_guesses = secrets["synthetic"].gather(rng.integers(0, len(secrets["synthetic"]), n))
-    baseline = correct(secrets["train"].gather(rng.choice(len(secrets["train"]), size=n, replace=False)),
-                       random_guesses)
-    return {**attack_result(n, attack("train", embedded.train), baseline, attack("control", embedded.control)),
-            "secret": secret}
+    baseline = correct(
+        secrets["train"].gather(rng.choice(len(secrets["train"]), size=n, replace=False)), random_guesses
+    )
+    return {
+        **attack_result(n, attack("train", embedded.train), baseline, attack("control", embedded.control)),
+        "secret": secret,
+    }
 
 
 def _tolerance(column: ColumnSchema, train_values: pl.Series) -> float | None:
@@ -464,8 +491,8 @@ def attack_report(
     secrets = list(secrets) or [c.name for c in columns]
     inference = {s: inference_risk(tables, s, n_attacks=n_attacks, seed=seed + 7, embedded=embedded) for s in secrets}
     singling = {
-        mode: singling_out_risk(tables, mode=mode, n_attacks=n_attacks, seed=seed + 5) for mode in ("univariate",
-                                                                                                     "multivariate")
+        mode: singling_out_risk(tables, mode=mode, n_attacks=n_attacks, seed=seed + 5)
+        for mode in ("univariate", "multivariate")
     }
     worst_secret = max(inference, key=lambda s: inference[s]["risk"]) if inference else None
     return {

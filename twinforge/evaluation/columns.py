@@ -15,8 +15,9 @@ labels, and the two row encodings the metrics need:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -108,8 +109,10 @@ def top_categories(labels: pl.Series, limit: int) -> list[str]:
 
 def label_codes(labels: pl.Series, categories: Sequence[str]) -> np.ndarray:
     """Code of each label in ``categories``; ``len(categories)`` for any other label, -1 for null."""
-    lookup = pl.DataFrame({"value": list(categories), "code": np.arange(len(categories), dtype=np.int64)},
-                          schema={"value": pl.String, "code": pl.Int64})
+    lookup = pl.DataFrame(
+        {"value": list(categories), "code": np.arange(len(categories), dtype=np.int64)},
+        schema={"value": pl.String, "code": pl.Int64},
+    )
     frame = pl.DataFrame({"value": labels}).join(lookup, on="value", how="left", maintain_order="left")
     codes = frame.get_column("code").fill_null(len(categories)).to_numpy().copy()
     codes[labels.is_null().to_numpy()] = -1
@@ -127,7 +130,7 @@ class FeatureMatrix:
     categories: dict[str, list[str]]
 
     @classmethod
-    def fit(cls, columns: Sequence[ColumnSchema], *frames: pl.DataFrame) -> "FeatureMatrix":
+    def fit(cls, columns: Sequence[ColumnSchema], *frames: pl.DataFrame) -> FeatureMatrix:
         categories = {}
         for col in columns:
             if not is_numeric(col):
@@ -178,7 +181,7 @@ class DistanceSpace:
         self._columns = columns
 
     @classmethod
-    def fit(cls, columns: Sequence[ColumnSchema], reference: pl.DataFrame) -> "DistanceSpace":
+    def fit(cls, columns: Sequence[ColumnSchema], reference: pl.DataFrame) -> DistanceSpace:
         out, start = [], 0
         for col in columns:
             s = reference.get_column(col.name)

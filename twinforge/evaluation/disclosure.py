@@ -25,7 +25,8 @@ train and holdout. Only distances and shares leave this module, never rows.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -55,7 +56,8 @@ def exact_match_report(
         "excess": synthetic_share - holdout_share,
         # duplicates within the synthetic table: a collapsed generator repeats itself
         "synthetic_duplicate_share": 1.0 - _row_keys(synthetic, columns).n_unique() / synthetic.height
-        if synthetic.height else 0.0,
+        if synthetic.height
+        else 0.0,
     }
 
 
@@ -118,12 +120,13 @@ def distance_report(
     dcr_train = to_train[:, 0]
     closer = float(np.mean(dcr_train < to_holdout) + 0.5 * np.mean(dcr_train == to_holdout))
     # baseline: holdout rows (not seen by the generator) against the training rows
-    baseline_rows = h[: max_queries]
+    baseline_rows = h[:max_queries]
     baseline = nearest(t, baseline_rows, k=2)
     nndr = _nndr(to_train)
     nndr_baseline = _nndr(baseline)
-    membership = membership_inference(train_ref, holdout_ref, synthetic, space, max_rows=max_rows,
-                                      max_queries=max_queries, seed=seed)
+    membership = membership_inference(
+        train_ref, holdout_ref, synthetic, space, max_rows=max_rows, max_queries=max_queries, seed=seed
+    )
     return {
         "rows": {"train_reference": len(t), "holdout_reference": len(h), "synthetic_queries": len(q)},
         "dcr": {
@@ -135,8 +138,9 @@ def distance_report(
             "holdout_to_train": _quantiles(baseline[:, 0]),
             "share_at_zero": float(np.mean(dcr_train == 0)),
             "holdout_share_at_zero": float(np.mean(baseline[:, 0] == 0)),
-            "histogram": _histogram({"synthetic → train": dcr_train, "synthetic → holdout": to_holdout,
-                                     "holdout → train": baseline[:, 0]}),
+            "histogram": _histogram(
+                {"synthetic → train": dcr_train, "synthetic → holdout": to_holdout, "holdout → train": baseline[:, 0]}
+            ),
         },
         "nndr": {
             "synthetic": _quantiles(nndr),
@@ -198,6 +202,7 @@ def _histogram(series: dict[str, np.ndarray], upper: float | None = None, bins: 
     edges = np.linspace(0.0, top, bins + 1)
     return {
         "edges": edges.tolist(),
-        "series": {k: (np.histogram(np.clip(a, 0, top), bins=edges)[0] / max(a.size, 1)).tolist()
-                   for k, a in series.items()},
+        "series": {
+            k: (np.histogram(np.clip(a, 0, top), bins=edges)[0] / max(a.size, 1)).tolist() for k, a in series.items()
+        },
     }

@@ -8,7 +8,8 @@ be told apart; 1.0 means every row gives itself away.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl

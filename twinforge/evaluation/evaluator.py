@@ -14,15 +14,16 @@ import json
 import math
 import os
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import polars as pl
 
 import twinforge
-from twinforge.evaluation.columns import ColumnSchema, compared_columns, is_numeric
 from twinforge.config.quality import QualitySpec
+from twinforge.evaluation.columns import ColumnSchema, compared_columns, is_numeric
 from twinforge.evaluation.gates import evaluate_gates
 from twinforge.io.schema import TableSchema
 
@@ -38,11 +39,10 @@ def evaluate(
     quality: QualitySpec | None = None,
 ) -> dict[str, Any]:
     """Every metric, the ``gates`` and an overall ``passed``; see the module docstring."""
-    from threadpoolctl import threadpool_limits
-
     # threadpoolctl caps only the OpenMP/BLAS runtimes already loaded: load scikit-learn's first
     import sklearn.ensemble  # noqa: F401
     import sklearn.neighbors  # noqa: F401
+    from threadpoolctl import threadpool_limits
 
     quality = quality or QualitySpec()
     with threadpool_limits(quality.thread_limit()):
@@ -51,10 +51,10 @@ def evaluate(
 
 def _evaluate(train, holdout, synthetic, schema, *, target, secrets, quality) -> dict[str, Any]:
     from twinforge.evaluation.attacks import attack_report
+    from twinforge.evaluation.disclosure import distance_report, exact_match_report
     from twinforge.evaluation.discriminator import discriminator_auc
     from twinforge.evaluation.fidelity import fidelity_report
     from twinforge.evaluation.pairwise import association_report
-    from twinforge.evaluation.disclosure import distance_report, exact_match_report
     from twinforge.evaluation.utility import utility_report
 
     for name, table in (("train", train), ("holdout", holdout), ("synthetic", synthetic)):
@@ -88,19 +88,35 @@ def _evaluate(train, holdout, synthetic, schema, *, target, secrets, quality) ->
     utility = None
     if target is not None:
         with _timed(timings, "utility"):
-            utility = utility_report(train, holdout, synthetic, columns, target, max_rows=quality.utility_rows,
-                                     seed=seed)
+            utility = utility_report(
+                train, holdout, synthetic, columns, target, max_rows=quality.utility_rows, seed=seed
+            )
     with _timed(timings, "privacy_distances"):
         privacy = {
             "exact_matches": exact_match_report(train, holdout, synthetic, columns),
-            "distances": distance_report(train, holdout, synthetic, columns, max_rows=quality.privacy_rows,
-                                         max_queries=quality.privacy_queries, seed=seed),
+            "distances": distance_report(
+                train,
+                holdout,
+                synthetic,
+                columns,
+                max_rows=quality.privacy_rows,
+                max_queries=quality.privacy_queries,
+                seed=seed,
+            ),
         }
     with _timed(timings, "privacy_attacks"):
-        privacy["attacks"] = attack_report(train, holdout, synthetic, columns, secrets=secrets,
-                                           n_attacks=quality.attacks, max_rows=quality.privacy_rows, seed=seed)
+        privacy["attacks"] = attack_report(
+            train,
+            holdout,
+            synthetic,
+            columns,
+            secrets=secrets,
+            n_attacks=quality.attacks,
+            max_rows=quality.privacy_rows,
+            seed=seed,
+        )
     report: dict[str, Any] = {
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "twinforge_version": twinforge.__version__,
         "n_rows": {"train": train.height, "holdout": holdout.height, "synthetic": synthetic.height},
         "columns": {c.name: c.kind.value for c in columns},

@@ -22,8 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import polars as pl
 

@@ -15,8 +15,9 @@ discriminator and utility ones), and the Gaussian copula passes all of them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from twinforge.config.quality import GateThresholds
 
@@ -44,37 +45,87 @@ def _get(*path: str) -> Callable[[dict[str, Any]], float | None]:
 
 
 GATES: tuple[Gate, ...] = (
-    Gate("fidelity_column_shapes", "min_column_shape_score", "min", "fidelity",
-         "Mean per-column score (1 - KS for numbers and dates, 1 - TVD for categories).",
-         _get("fidelity", "overall_score")),
-    Gate("fidelity_pairwise_dependence", "min_dependence_score", "min", "fidelity",
-         "Share of the real column-pair associations (Cramér's V) the synthetic data keeps.",
-         _get("fidelity", "association", "dependence_score")),
-    Gate("fidelity_discriminator", "max_discriminator_auc", "max", "fidelity",
-         "ROC AUC of a classifier telling real from synthetic rows (0.5 ideal).",
-         _get("fidelity", "discriminator", "auc")),
-    Gate("utility_tstr", "min_utility_lift_retained", "min", "utility",
-         "Share of the train-on-real model's gain over chance (ROC AUC or R² on the holdout) kept by training "
-         "on synthetic rows.",
-         _get("utility", "lift_retained")),
-    Gate("privacy_exact_matches", "max_exact_match_excess", "max", "privacy",
-         "Share of synthetic rows copied from training rows, beyond the holdout's own share.",
-         _get("privacy", "exact_matches", "excess")),
-    Gate("privacy_dcr", "max_dcr_share_closer_to_train", "max", "privacy",
-         "Size-balanced share of synthetic rows closer to a training row than to a holdout row (0.5 ideal).",
-         _get("privacy", "distances", "dcr", "balanced_share_closer_to_train")),
-    Gate("privacy_membership_inference", "max_membership_advantage", "max", "privacy",
-         "Advantage (TPR - FPR) of a distance attack telling training rows from holdout rows.",
-         _get("privacy", "distances", "membership", "advantage")),
-    Gate("privacy_singling_out", "max_singling_out_risk", "max", "privacy",
-         "anonymeter-style singling-out risk (the larger of univariate and multivariate).",
-         _get("privacy", "attacks", "singling_out_risk")),
-    Gate("privacy_linkability", "max_linkability_risk", "max", "privacy",
-         "anonymeter-style linkability risk.",
-         _get("privacy", "attacks", "linkability", "risk")),
-    Gate("privacy_inference", "max_inference_risk", "max", "privacy",
-         "anonymeter-style inference risk of the most exposed secret column.",
-         _get("privacy", "attacks", "inference_risk")),
+    Gate(
+        "fidelity_column_shapes",
+        "min_column_shape_score",
+        "min",
+        "fidelity",
+        "Mean per-column score (1 - KS for numbers and dates, 1 - TVD for categories).",
+        _get("fidelity", "overall_score"),
+    ),
+    Gate(
+        "fidelity_pairwise_dependence",
+        "min_dependence_score",
+        "min",
+        "fidelity",
+        "Share of the real column-pair associations (Cramér's V) the synthetic data keeps.",
+        _get("fidelity", "association", "dependence_score"),
+    ),
+    Gate(
+        "fidelity_discriminator",
+        "max_discriminator_auc",
+        "max",
+        "fidelity",
+        "ROC AUC of a classifier telling real from synthetic rows (0.5 ideal).",
+        _get("fidelity", "discriminator", "auc"),
+    ),
+    Gate(
+        "utility_tstr",
+        "min_utility_lift_retained",
+        "min",
+        "utility",
+        "Share of the train-on-real model's gain over chance (ROC AUC or R² on the holdout) kept by training "
+        "on synthetic rows.",
+        _get("utility", "lift_retained"),
+    ),
+    Gate(
+        "privacy_exact_matches",
+        "max_exact_match_excess",
+        "max",
+        "privacy",
+        "Share of synthetic rows copied from training rows, beyond the holdout's own share.",
+        _get("privacy", "exact_matches", "excess"),
+    ),
+    Gate(
+        "privacy_dcr",
+        "max_dcr_share_closer_to_train",
+        "max",
+        "privacy",
+        "Size-balanced share of synthetic rows closer to a training row than to a holdout row (0.5 ideal).",
+        _get("privacy", "distances", "dcr", "balanced_share_closer_to_train"),
+    ),
+    Gate(
+        "privacy_membership_inference",
+        "max_membership_advantage",
+        "max",
+        "privacy",
+        "Advantage (TPR - FPR) of a distance attack telling training rows from holdout rows.",
+        _get("privacy", "distances", "membership", "advantage"),
+    ),
+    Gate(
+        "privacy_singling_out",
+        "max_singling_out_risk",
+        "max",
+        "privacy",
+        "anonymeter-style singling-out risk (the larger of univariate and multivariate).",
+        _get("privacy", "attacks", "singling_out_risk"),
+    ),
+    Gate(
+        "privacy_linkability",
+        "max_linkability_risk",
+        "max",
+        "privacy",
+        "anonymeter-style linkability risk.",
+        _get("privacy", "attacks", "linkability", "risk"),
+    ),
+    Gate(
+        "privacy_inference",
+        "max_inference_risk",
+        "max",
+        "privacy",
+        "anonymeter-style inference risk of the most exposed secret column.",
+        _get("privacy", "attacks", "inference_risk"),
+    ),
 )
 
 
@@ -93,9 +144,16 @@ def evaluate_gates(report: dict[str, Any], thresholds: GateThresholds, *, has_ta
         threshold = float(getattr(thresholds, gate.threshold_field))
         value = gate.value(report)
         if value is None:
-            out[gate.name] = {"threshold": threshold, "value": None, "passed": True, "margin": None,
-                              "applicable": False, "direction": gate.direction, "section": gate.section,
-                              "description": gate.description}
+            out[gate.name] = {
+                "threshold": threshold,
+                "value": None,
+                "passed": True,
+                "margin": None,
+                "applicable": False,
+                "direction": gate.direction,
+                "section": gate.section,
+                "description": gate.description,
+            }
             continue
         margin = value - threshold if gate.direction == "min" else threshold - value
         out[gate.name] = {

@@ -90,7 +90,7 @@ def _point(v: float | None, is_datetime: bool) -> str:
     if v is None:
         return "–"
     if is_datetime:
-        return dt.datetime.fromtimestamp(v, tz=dt.timezone.utc).strftime("%Y-%m-%d")
+        return dt.datetime.fromtimestamp(v, tz=dt.UTC).strftime("%Y-%m-%d")
     return f"{v:.4g}"
 
 
@@ -129,8 +129,9 @@ def _summary(report: dict[str, Any], title: str, subtitle: str) -> str:
             parts.append(f'<div class="verdict fail">FAILED {len(failed)} of {len(gates)} gates: {e(worst)}</div>')
         else:
             parts.append(f'<div class="verdict pass">PASSED all {len(gates)} gates</div>')
-    cards = [_card("Column shapes (mean score)", fmt(fidelity.get("overall_score")),
-                   _grade(fidelity.get("overall_score")))]
+    cards = [
+        _card("Column shapes (mean score)", fmt(fidelity.get("overall_score")), _grade(fidelity.get("overall_score")))
+    ]
     dependence = (fidelity.get("association") or {}).get("dependence_score")
     if fidelity.get("association"):
         cards.append(_card("Pairwise dependence kept", fmt(dependence), _grade(dependence, 0.7, 0.4)))
@@ -142,8 +143,12 @@ def _summary(report: dict[str, Any], title: str, subtitle: str) -> str:
     utility = report.get("utility")
     if utility and utility.get("tstr"):
         metric = utility["primary_metric"]
-        cards.append(_card(f"{metric.replace('_', ' ').upper()}: trained on real → on synthetic",
-                           f"{fmt(utility['trtr'].get(metric), 2)} → {fmt(utility['tstr'].get(metric), 2)}"))
+        cards.append(
+            _card(
+                f"{metric.replace('_', ' ').upper()}: trained on real → on synthetic",
+                f"{fmt(utility['trtr'].get(metric), 2)} → {fmt(utility['tstr'].get(metric), 2)}",
+            )
+        )
     privacy = report.get("privacy") or {}
     if privacy:
         dcr = privacy["distances"]["dcr"]["balanced_share_closer_to_train"]
@@ -170,7 +175,9 @@ def _gates(report: dict[str, Any]) -> str:
         return ""
     if not gates:
         return _section("gates", "Promotion gates", "<p>No gate is enabled.</p>")
-    head = "<tr><th>Gate</th><th>Result</th><th>Value</th><th>Threshold</th><th>Margin</th><th>What it measures</th></tr>"
+    head = (
+        "<tr><th>Gate</th><th>Result</th><th>Value</th><th>Threshold</th><th>Margin</th><th>What it measures</th></tr>"
+    )
     rows = []
     for name, g in gates.items():
         if not g["applicable"]:
@@ -188,8 +195,10 @@ def _gates(report: dict[str, Any]) -> str:
 
 
 def _fidelity(fidelity: dict[str, Any]) -> str:
-    head = ("<tr><th>Column</th><th>Kind</th><th>Score</th><th>Distance</th><th>Real → synthetic</th>"
-            "<th>Null rate real / synth</th></tr>")
+    head = (
+        "<tr><th>Column</th><th>Kind</th><th>Score</th><th>Distance</th><th>Real → synthetic</th>"
+        "<th>Null rate real / synth</th></tr>"
+    )
     rows = []
     for name, c in fidelity["columns"].items():
         nulls = c["null_rate"]
@@ -200,22 +209,27 @@ def _fidelity(fidelity: dict[str, Any]) -> str:
             f'<td class="num">{_pct(nulls["real"])} / {_pct(nulls["synthetic"])}</td></tr>'
         )
     skipped = fidelity.get("skipped") or {}
-    skipped_html = ("<p>Not compared: " + ", ".join(f"{e(n)} ({e(r)})" for n, r in skipped.items()) + "</p>"
-                    if skipped else "")
+    skipped_html = (
+        "<p>Not compared: " + ", ".join(f"{e(n)} ({e(r)})" for n, r in skipped.items()) + "</p>" if skipped else ""
+    )
     figures = []
     for name, c in fidelity["columns"].items():
         is_dt = c.get("unit") == "epoch seconds"
         if "histogram" in c:
             h = c["histogram"]
-            chart = overlaid_histogram(h["edges"], [(h["real"], REAL_COLOUR), (h["synthetic"], SYNTHETIC_COLOUR)],
-                                       axis=lambda v, is_dt=is_dt: _point(v, is_dt))
+            chart = overlaid_histogram(
+                h["edges"],
+                [(h["real"], REAL_COLOUR), (h["synthetic"], SYNTHETIC_COLOUR)],
+                axis=lambda v, is_dt=is_dt: _point(v, is_dt),
+            )
         elif "bars" in c:
             b = c["bars"]
             chart = paired_bars(b["labels"], [(b["real"], REAL_COLOUR), (b["synthetic"], SYNTHETIC_COLOUR)])
         else:
             continue
-        figures.append(f"<figure><figcaption>{e(name)} <span class=muted>({fmt(c['score'])})</span></figcaption>"
-                       f"{chart}</figure>")
+        figures.append(
+            f"<figure><figcaption>{e(name)} <span class=muted>({fmt(c['score'])})</span></figcaption>{chart}</figure>"
+        )
     body = (
         "<p>Per column: 1 − Kolmogorov-Smirnov statistic for numbers and dates, 1 − total variation distance "
         "for categories (1 = identical distributions). Wasserstein distance is over the real interquartile range.</p>"
@@ -240,8 +254,10 @@ def _details(c: dict[str, Any]) -> str:
                 f"skew {fmt(c['skewness']['real'], 2)} → {fmt(c['skewness']['synthetic'], 2)}",
                 f"kurtosis {fmt(c['kurtosis']['real'], 2)} → {fmt(c['kurtosis']['synthetic'], 2)}",
                 f"outliers {_pct(c['outlier_share']['real'])} → {_pct(c['outlier_share']['synthetic'])}",
-                "range (0.5–99.5 %) " + " → ".join(
-                    f"{_point(r[0], is_dt)}…{_point(r[1], is_dt)}" for r in (c["range"]["real"], c["range"]["synthetic"])
+                "range (0.5–99.5 %) "
+                + " → ".join(
+                    f"{_point(r[0], is_dt)}…{_point(r[1], is_dt)}"
+                    for r in (c["range"]["real"], c["range"]["synthetic"])
                 ),
                 f"outside real range {_pct(c['out_of_range_share'])}",
             ]
@@ -262,8 +278,10 @@ def _pairwise(fidelity: dict[str, Any]) -> str:
     parts = []
     if association and association.get("real"):
         names = association["columns"]
-        diff = [[None if a is None or b is None else abs(a - b) for a, b in zip(ra, rb)]
-                for ra, rb in zip(association["real"], association["synthetic"])]
+        diff = [
+            [None if a is None or b is None else abs(a - b) for a, b in zip(ra, rb)]
+            for ra, rb in zip(association["real"], association["synthetic"])
+        ]
         parts.append(
             "<p>Association of every pair of columns: bias-corrected Cramér's V (numbers cut at the real deciles). "
             f"Dependence kept: <b>{fmt(association['dependence_score'])}</b> "
@@ -281,13 +299,15 @@ def _pairwise(fidelity: dict[str, Any]) -> str:
                 f"<td class=num>{fmt(p['synthetic'])}</td><td class=num>{fmt(p['contingency_similarity'])}</td></tr>"
                 for p in worst
             )
-            parts.append("<h3>Pairs furthest apart</h3><table><tr><th>Pair</th><th>V real</th><th>V synthetic</th>"
-                         f"<th>Contingency similarity</th></tr>{rows}</table>")
+            parts.append(
+                "<h3>Pairs furthest apart</h3><table><tr><th>Pair</th><th>V real</th><th>V synthetic</th>"
+                f"<th>Contingency similarity</th></tr>{rows}</table>"
+            )
     if correlation.get("real"):
         names = correlation["columns"]
         parts.append(
             f"<h3>Pearson correlation of numeric columns</h3><p>Mean |Δr| {fmt(correlation['mean_abs_diff'])}, "
-            f"max {fmt(correlation['max_abs_diff'])}.</p><div class=\"charts\">"
+            f'max {fmt(correlation["max_abs_diff"])}.</p><div class="charts">'
             f"<figure><figcaption>Real</figcaption>{heatmap(names, correlation['real'], low=-1, diverging=True)}</figure>"
             f"<figure><figcaption>Synthetic</figcaption>"
             f"{heatmap(names, correlation['synthetic'], low=-1, diverging=True)}</figure></div>"
@@ -311,9 +331,12 @@ def _utility(report: dict[str, Any]) -> str:
     metrics = [m for m in utility["trtr"] if utility["trtr"][m] is not None]
     chart = paired_bars(
         metrics,
-        [([utility["trtr"][m] for m in metrics], REAL_COLOUR), ([utility["tstr"][m] or 0.0 for m in metrics],
-                                                                SYNTHETIC_COLOUR)],
-        top=max(1.0, *[utility["trtr"][m] for m in metrics]), value_text=lambda v: f"{v:.3f}",
+        [
+            ([utility["trtr"][m] for m in metrics], REAL_COLOUR),
+            ([utility["tstr"][m] or 0.0 for m in metrics], SYNTHETIC_COLOUR),
+        ],
+        top=max(1.0, *[utility["trtr"][m] for m in metrics]),
+        value_text=lambda v: f"{v:.3f}",
     )
     body = (
         f"<p>Predicting <b>{e(utility['target'])}</b> ({e(utility['task'])}) on the holdout with HistGradientBoosting "
@@ -332,7 +355,9 @@ def _privacy(privacy: dict[str, Any]) -> str:
     exact_chart = paired_bars(
         ["synthetic rows", "holdout rows (baseline)"],
         [([exact["synthetic_share"], exact["holdout_share"]], SYNTHETIC_COLOUR)],
-        top=max(0.01, exact["synthetic_share"], exact["holdout_share"]), value_text=_pct, label_width=130,
+        top=max(0.01, exact["synthetic_share"], exact["holdout_share"]),
+        value_text=_pct,
+        label_width=130,
     )
     names = list(dcr["histogram"]["series"])
     dcr_chart = overlaid_histogram(
@@ -358,13 +383,15 @@ def _privacy(privacy: dict[str, Any]) -> str:
         f"{_pct(exact['excess'])}. Duplicates within the synthetic table: "
         f"{_pct(exact['synthetic_duplicate_share'])}.</p></figure>",
         "<figure><figcaption>Distance to closest record</figcaption>"
-        + legend([(n, SERIES_COLOURS[k]) for k, n in enumerate(names)]) + dcr_chart
+        + legend([(n, SERIES_COLOURS[k]) for k, n in enumerate(names)])
+        + dcr_chart
         + f"<p>Closer to train than to holdout: {_pct(dcr['share_closer_to_train'])} (expected "
         f"{_pct(dcr['expected_share_if_unrelated'])} for these sizes); size-balanced "
         f"<b>{_pct(dcr['balanced_share_closer_to_train'])}</b> (50 % ideal). At distance 0: synthetic "
         f"{_pct(dcr['share_at_zero'])}, holdout {_pct(dcr['holdout_share_at_zero'])}.</p></figure>",
         "<figure><figcaption>Nearest-neighbour distance ratio</figcaption>"
-        + legend([("synthetic → train", SYNTHETIC_COLOUR), ("holdout → train", HOLDOUT_COLOUR)]) + nndr_chart
+        + legend([("synthetic → train", SYNTHETIC_COLOUR), ("holdout → train", HOLDOUT_COLOUR)])
+        + nndr_chart
         + f"<p>Median {fmt(nndr['synthetic']['median'])} (holdout {fmt(nndr['holdout']['median'])}); 5th "
         f"percentile {fmt(nndr['synthetic']['p05'])} (holdout {fmt(nndr['holdout']['p05'])}). Near 0: a synthetic row "
         "sits on one training row.</p></figure>",
@@ -392,8 +419,13 @@ def _attacks(attacks: dict[str, Any]) -> str:
             f"</td><td class=num>{_pct(r.get('attack_rate'))}</td><td class=num>{_pct(r.get('control_rate'))}</td>"
             f"<td class=num>{_pct(r.get('baseline_rate'))}</td><td class=num>{r.get('n_attacks', 0):,}</td></tr>"
         )
-    chart = paired_bars([label for label, _ in entries], [([r["risk"] for _, r in entries], "#c44e52")], top=1.0,
-                        value_text=lambda v: f"{v:.2f}", label_width=150)
+    chart = paired_bars(
+        [label for label, _ in entries],
+        [([r["risk"] for _, r in entries], "#c44e52")],
+        top=1.0,
+        value_text=lambda v: f"{v:.2f}",
+        label_width=150,
+    )
     return (
         "<h3>Attacks (anonymeter method)</h3><p>Risk = excess success against training rows over control (holdout) "
         "rows, (attack − control) / (1 − control), 0 to 1, with a 95 % interval. "

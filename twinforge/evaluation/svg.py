@@ -7,7 +7,8 @@ kilobytes each and render anywhere, including headless Chromium.
 from __future__ import annotations
 
 import html
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 REAL_COLOUR, SYNTHETIC_COLOUR, HOLDOUT_COLOUR = "#4c72b0", "#dd8452", "#55a868"
 SERIES_COLOURS = (REAL_COLOUR, SYNTHETIC_COLOUR, HOLDOUT_COLOUR, "#8172b3")
@@ -56,8 +57,14 @@ def overlaid_histogram(
     return svg("".join(parts) + labels)
 
 
-def paired_bars(labels: Sequence[str], series: Sequence[tuple[Sequence[float], str]], *, top: float | None = None,
-                value_text: Callable[[float], str] | None = None, label_width: int = 110) -> str:
+def paired_bars(
+    labels: Sequence[str],
+    series: Sequence[tuple[Sequence[float], str]],
+    *,
+    top: float | None = None,
+    value_text: Callable[[float], str] | None = None,
+    label_width: int = 110,
+) -> str:
     """Horizontal bars, one row per label, one bar per series (thicker when there is one series)."""
     bar = 6 if len(series) > 1 else 11
     row = 8 + (bar + 1) * len(series)
@@ -68,20 +75,31 @@ def paired_bars(labels: Sequence[str], series: Sequence[tuple[Sequence[float], s
     for k, label in enumerate(labels):
         y = 4 + k * row
         short = label if len(label) <= max_chars else label[: max_chars - 1] + "…"
-        parts.append(f'<text x="{label_width - 4}" y="{y + 3 + (bar + 1) * len(series) / 2 + 3:.1f}" font-size="10" '
-                     f'text-anchor="end"><title>{e(label)}</title>{e(short)}</text>')
+        parts.append(
+            f'<text x="{label_width - 4}" y="{y + 3 + (bar + 1) * len(series) / 2 + 3:.1f}" font-size="10" '
+            f'text-anchor="end"><title>{e(label)}</title>{e(short)}</text>'
+        )
         for s, (values, colour) in enumerate(series):
             w = span * max(values[k], 0.0) / top
-            parts.append(f'<rect x="{label_width}" y="{y + (bar + 1) * s}" width="{w:.1f}" height="{bar}" '
-                         f'fill="{colour}"/>')
+            parts.append(
+                f'<rect x="{label_width}" y="{y + (bar + 1) * s}" width="{w:.1f}" height="{bar}" fill="{colour}"/>'
+            )
             if value_text:
-                parts.append(f'<text x="{label_width + w + 3:.1f}" y="{y + (bar + 1) * s + bar - 1}" '
-                             f'font-size="{min(10, bar + 2)}">{e(value_text(values[k]))}</text>')
+                parts.append(
+                    f'<text x="{label_width + w + 3:.1f}" y="{y + (bar + 1) * s + bar - 1}" '
+                    f'font-size="{min(10, bar + 2)}">{e(value_text(values[k]))}</text>'
+                )
     return svg("".join(parts), height=max(row * len(labels) + 8, 30))
 
 
-def heatmap(names: Sequence[str], matrix: Sequence[Sequence[float | None]], *, low: float = 0.0, high: float = 1.0,
-            diverging: bool = False) -> str:
+def heatmap(
+    names: Sequence[str],
+    matrix: Sequence[Sequence[float | None]],
+    *,
+    low: float = 0.0,
+    high: float = 1.0,
+    diverging: bool = False,
+) -> str:
     """A square matrix as coloured cells (hover shows the value); grey where undefined."""
     n = len(names)
     label_w = 90
@@ -90,17 +108,23 @@ def heatmap(names: Sequence[str], matrix: Sequence[Sequence[float | None]], *, l
     parts = []
     for i, name in enumerate(names):
         short = name if len(name) <= 14 else name[:13] + "…"
-        parts.append(f'<text x="{label_w - 3}" y="{label_w + cell * i + cell * 0.7:.1f}" font-size="{min(9, cell):.0f}" '
-                     f'text-anchor="end">{e(short)}</text>')
+        parts.append(
+            f'<text x="{label_w - 3}" y="{label_w + cell * i + cell * 0.7:.1f}" font-size="{min(9, cell):.0f}" '
+            f'text-anchor="end">{e(short)}</text>'
+        )
         x = label_w + cell * i + cell * 0.7
-        parts.append(f'<text x="{x:.1f}" y="{label_w - 3}" font-size="{min(9, cell):.0f}" '
-                     f'transform="rotate(-60 {x:.1f} {label_w - 3})">{e(short)}</text>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{label_w - 3}" font-size="{min(9, cell):.0f}" '
+            f'transform="rotate(-60 {x:.1f} {label_w - 3})">{e(short)}</text>'
+        )
         for j in range(n):
             v = matrix[i][j]
             colour = "#dddddd" if v is None else _colour(v, low, high, diverging)
             tip = f"{names[i]} × {names[j]}: " + ("undefined" if v is None else f"{v:.3f}")
-            parts.append(f'<rect x="{label_w + cell * j:.1f}" y="{label_w + cell * i:.1f}" width="{cell:.1f}" '
-                         f'height="{cell:.1f}" fill="{colour}"><title>{e(tip)}</title></rect>')
+            parts.append(
+                f'<rect x="{label_w + cell * j:.1f}" y="{label_w + cell * i:.1f}" width="{cell:.1f}" '
+                f'height="{cell:.1f}" fill="{colour}"><title>{e(tip)}</title></rect>'
+            )
     return svg("".join(parts), width=int(size) + 50, height=int(size) + 4)  # room for the last rotated label
 
 
@@ -119,4 +143,6 @@ def _colour(v: float, low: float, high: float, diverging: bool) -> str:
 
 
 def legend(items: Sequence[tuple[str, str]]) -> str:
-    return '<p class="legend">' + "".join(f'<span style="background:{c}"></span>{e(label)}' for label, c in items) + "</p>"
+    return (
+        '<p class="legend">' + "".join(f'<span style="background:{c}"></span>{e(label)}' for label, c in items) + "</p>"
+    )

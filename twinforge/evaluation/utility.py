@@ -14,7 +14,8 @@ undefined when the real-data model itself barely beats chance.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -59,11 +60,21 @@ def utility_report(
     frames = {"train": train, "holdout": holdout, "synthetic": synthetic}
     labelled = {k: f.filter(_target_present(f, target, task)) for k, f in frames.items()}
     dropped = {k: frames[k].height - labelled[k].height for k in frames}
-    out: dict[str, Any] = {"target": target, "task": task, "rows_without_target": dropped,
-                           "primary_metric": "roc_auc" if task == "classification" else "r2"}
+    out: dict[str, Any] = {
+        "target": target,
+        "task": task,
+        "rows_without_target": dropped,
+        "primary_metric": "roc_auc" if task == "classification" else "r2",
+    }
     if min(f.height for f in labelled.values()) < 2:
-        return {**out, "trtr": None, "tstr": None, "loss": None, "lift_retained": None,
-                "reason": "too few rows with a target value"}
+        return {
+            **out,
+            "trtr": None,
+            "tstr": None,
+            "loss": None,
+            "lift_retained": None,
+            "reason": "too few rows with a target value",
+        }
     test = labelled["holdout"]
     fit_train = sample_rows(labelled["train"], max_rows, seed)
     fit_synth = sample_rows(labelled["synthetic"], max_rows, seed + 1)

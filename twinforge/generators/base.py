@@ -15,9 +15,10 @@ import math
 import pickle  # only for pickle.UnpicklingError, what torch.load(weights_only=True) raises on a bad file
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterator, Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 import polars as pl
@@ -89,7 +90,7 @@ class Generator(ABC):
     def is_fitted(self) -> bool:
         return self.encoder is not None
 
-    def fit(self, df: pl.DataFrame, schema: TableSchema, progress: ProgressCallback | None = None) -> "Generator":
+    def fit(self, df: pl.DataFrame, schema: TableSchema, progress: ProgressCallback | None = None) -> Generator:
         """Learn ``df``; ``progress`` (if given) is called with an :class:`EpochReport` after each epoch."""
         _check_trainable(df, schema)
         started = time.perf_counter()
@@ -292,7 +293,8 @@ class Generator(ABC):
             request = min(math.ceil(missing / max(rate, 1.0 / REJECTION_FACTOR) * 1.1) + 16, budget - drawn)
             if request <= 0:
                 described = ", ".join(
-                    [f"{k}={v!r}" for k, v in part.fixed.items()] + [f"{k} not in {v!r}" for k, v in part.excluded.items()]
+                    [f"{k}={v!r}" for k, v in part.fixed.items()]
+                    + [f"{k} not in {v!r}" for k, v in part.excluded.items()]
                 )
                 raise ConditionError(
                     f"could not generate {part.rows} rows with {described}: only {kept_rows} of {drawn} generated "
@@ -401,5 +403,7 @@ def _check_trainable(df: pl.DataFrame, schema: TableSchema) -> None:
     missing = [name for name in schema.names if name not in df.columns]
     extra = [name for name in df.columns if name not in schema.names]
     if missing or extra:
-        raise ValueError(f"table and schema disagree: schema columns missing from table {missing}, "
-                         f"table columns not in schema {extra}")
+        raise ValueError(
+            f"table and schema disagree: schema columns missing from table {missing}, "
+            f"table columns not in schema {extra}"
+        )

@@ -27,7 +27,8 @@ Every split is stored as a mask over its input's bins, so the model is tensors o
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -70,7 +71,9 @@ class TokenBooster(nn.Module):
         super().__init__()
         self.inputs = [BinnedInput(int(w), int(o)) for w, o in inputs]
         if not self.inputs or any(w < 1 or not 0 <= o <= w for w, o in self.inputs):
-            raise ValueError(f"booster: needs inputs, each with 1 <= width and 0 <= ordered <= width, got {self.inputs}")
+            raise ValueError(
+                f"booster: needs inputs, each with 1 <= width and 0 <= ordered <= width, got {self.inputs}"
+            )
         if classes < 1 or max_depth < 1 or min_rows_per_leaf < 1 or max_rounds < 1:
             raise ValueError("booster: classes, max_depth, min_rows_per_leaf and max_rounds must be at least 1")
         self.classes = int(classes)
@@ -99,12 +102,16 @@ class TokenBooster(nn.Module):
             else:
                 self.register_buffer(name, value)
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs):
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ):
         # how many trees there are was learnt: take the saved shapes
         for name in ("tree_class", *_Tree._fields):
             if prefix + name in state_dict:
                 setattr(self, name, torch.empty_like(state_dict[prefix + name]))
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
 
     @property
     def trees(self) -> int:
@@ -137,7 +144,10 @@ class TokenBooster(nn.Module):
     # ---------------------------------------------------------------- training
 
     def fit(
-        self, x: torch.Tensor, y: torch.Tensor, x_validation: torch.Tensor | None = None,
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        x_validation: torch.Tensor | None = None,
         y_validation: torch.Tensor | None = None,
     ) -> dict[str, Any]:
         """Boost ``max_rounds`` rounds; with validation rows, stop once their loss has not improved for
@@ -188,19 +198,29 @@ class TokenBooster(nn.Module):
         for i, (width, ordered) in enumerate(self.inputs):
             if not ordered:
                 continue
-            ascending, extras, padding = torch.arange(ordered), torch.arange(ordered, width), torch.arange(width, self.width)
+            ascending, extras, padding = (
+                torch.arange(ordered),
+                torch.arange(ordered, width),
+                torch.arange(width, self.width),
+            )
             orders.append(torch.cat([ascending, extras, padding]))
             owners.append(i)
             if len(extras):
                 orders.append(torch.cat([extras, ascending, padding]))
                 owners.append(i)
-        self._fixed_orders = torch.stack(orders).to(device) if orders else torch.zeros(0, self.width, dtype=torch.long, device=device)
+        self._fixed_orders = (
+            torch.stack(orders).to(device) if orders else torch.zeros(0, self.width, dtype=torch.long, device=device)
+        )
         self._fixed_owners = torch.tensor(owners, dtype=torch.long, device=device)
-        self._levels = torch.tensor([i for i, (_, o) in enumerate(self.inputs) if not o], dtype=torch.long, device=device)
+        self._levels = torch.tensor(
+            [i for i, (_, o) in enumerate(self.inputs) if not o], dtype=torch.long, device=device
+        )
         widths = torch.tensor([self.inputs[i].width for i in self._levels.tolist()], dtype=torch.long, device=device)
         self._level_in_range = torch.arange(self.width, device=device) < widths[:, None]
 
-    def _histograms(self, x: torch.Tensor, slot: torch.Tensor, slots: int, gradient: torch.Tensor, hessian: torch.Tensor) -> torch.Tensor:
+    def _histograms(
+        self, x: torch.Tensor, slot: torch.Tensor, slots: int, gradient: torch.Tensor, hessian: torch.Tensor
+    ) -> torch.Tensor:
         """``(3, slots, inputs, width)``: per node slot, sums of gradient, hessian and rows per input bin
         (rows with a negative slot are left out)."""
         n_inputs = len(self.inputs)
@@ -208,7 +228,10 @@ class TokenBooster(nn.Module):
         offsets = (slot[keep, None] * n_inputs + torch.arange(n_inputs, device=x.device)) * self.width
         flat = (x[keep] + offsets).flatten()
         size = slots * n_inputs * self.width
-        parts = [torch.bincount(flat, weights=w[keep].repeat_interleave(n_inputs), minlength=size) for w in (gradient, hessian)]
+        parts = [
+            torch.bincount(flat, weights=w[keep].repeat_interleave(n_inputs), minlength=size)
+            for w in (gradient, hessian)
+        ]
         parts.append(torch.bincount(flat, minlength=size).double())
         return torch.stack(parts).view(3, slots, n_inputs, self.width)
 
@@ -332,12 +355,16 @@ class PrefixBooster(nn.Module):
         columns += [tokens[:, p] for p, _ in self.levels]
         return torch.stack(columns, dim=1)
 
-    def fit(self, tokens: torch.Tensor, targets: torch.Tensor, validation: torch.Tensor, validation_targets: torch.Tensor) -> dict[str, Any]:
+    def fit(
+        self, tokens: torch.Tensor, targets: torch.Tensor, validation: torch.Tensor, validation_targets: torch.Tensor
+    ) -> dict[str, Any]:
         """Fit on the earlier tokens of the rows. The validation rows stop it on a table large enough for
         them to be a reliable judge (:data:`EARLY_STOPPING_MIN_ROWS`); below that it boosts a fixed number
         of rounds on the training and validation rows together."""
         if len(tokens) + len(validation) <= EARLY_STOPPING_MIN_ROWS:
-            return self.booster.fit(self.bins(torch.cat([tokens, validation])), torch.cat([targets, validation_targets]))
+            return self.booster.fit(
+                self.bins(torch.cat([tokens, validation])), torch.cat([targets, validation_targets])
+            )
         return self.booster.fit(self.bins(tokens), targets, self.bins(validation), validation_targets)
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:

@@ -36,11 +36,11 @@ class ConditionSampler:
         self.log_frequency: list[np.ndarray] = []
 
     @classmethod
-    def from_encoder(cls, encoder) -> "ConditionSampler":
+    def from_encoder(cls, encoder) -> ConditionSampler:
         shares = {c.column.name: c.discrete_shares() for c in encoder.columns if not c.is_continuous}
         return cls(encoder.mode_spans(), shares)
 
-    def attach_rows(self, data: ModeRows) -> "ConditionSampler":
+    def attach_rows(self, data: ModeRows) -> ConditionSampler:
         """Index the encoded training rows by level, for :meth:`for_training`."""
         self.rows_by_level, self.log_frequency = [], []
         for span in self.spans:
@@ -75,7 +75,9 @@ class ConditionSampler:
         """For each of ``rows``, one discrete column chosen at random, with the row's own level."""
         return self.batch(*self.choose_for_rows(data, rows, rng))
 
-    def choose_for_rows(self, data: ModeRows, rows: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def choose_for_rows(
+        self, data: ModeRows, rows: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`of_rows`' choices, ``(span index, level)`` per row, without their vectors (for many rows)."""
         if not self.enabled:  # no discrete column: an empty vector
             return np.zeros(len(rows), dtype=np.int64), np.zeros(len(rows), dtype=np.int64)

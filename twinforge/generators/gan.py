@@ -15,7 +15,8 @@ conditional vector); others go through the base class's bounded rejection.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -25,7 +26,7 @@ from torch.nn import functional as F
 
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
 from twinforge.generators.conditioning import ConditionSampler
-from twinforge.generators.nets import ResidualGenerator, PackedDiscriminator, activate
+from twinforge.generators.nets import PackedDiscriminator, ResidualGenerator, activate
 from twinforge.generators.torch_base import (
     ModeMatrix,
     TorchGenerator,
@@ -101,7 +102,9 @@ class GanGenerator(TorchGenerator):
             self.conditioner.attach_rows(data)
             generator, critic = self.generator_net.to(device), self.discriminator_net.to(device)
             betas = (0.5, 0.9)
-            optimizer_g = torch.optim.Adam(generator.parameters(), lr=self.learning_rate, betas=betas, weight_decay=1e-6)
+            optimizer_g = torch.optim.Adam(
+                generator.parameters(), lr=self.learning_rate, betas=betas, weight_decay=1e-6
+            )
             optimizer_d = torch.optim.Adam(critic.parameters(), lr=self.learning_rate, betas=betas, weight_decay=1e-6)
             x_all = ModeMatrix(data, device)
             batch = min(self.batch_size, max(self.pac, len(data) // self.pac * self.pac))
@@ -174,7 +177,9 @@ class GanGenerator(TorchGenerator):
                 for first in range(start, min(start + chunk_rows, n), per_pass):
                     rows = min(per_pass, start + chunk_rows - first, n - first)
                     if self.conditioner.enabled:
-                        batch = self.conditioner.fixed(rows, *native) if native else self.conditioner.original(rows, rng)
+                        batch = (
+                            self.conditioner.fixed(rows, *native) if native else self.conditioner.original(rows, rng)
+                        )
                         cond = torch.from_numpy(batch.cond).to(device)
                     else:
                         cond = torch.zeros((rows, 0), device=device)

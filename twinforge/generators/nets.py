@@ -8,14 +8,13 @@ mode-specific layout, the token vocabularies) is the business of the encoder
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from twinforge.encoders import Span
-
 
 # --- shared by the GAN and the VAE: turning raw outputs into the mode-specific layout ---
 
@@ -155,7 +154,9 @@ class _Block(nn.Module):
 
     def forward(self, x: torch.Tensor, cache: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
         n, t, d = x.shape
-        q, k, v = (z.reshape(n, t, self.heads, d // self.heads).transpose(1, 2) for z in self.qkv(self.norm1(x)).split(d, -1))
+        q, k, v = (
+            z.reshape(n, t, self.heads, d // self.heads).transpose(1, 2) for z in self.qkv(self.norm1(x)).split(d, -1)
+        )
         if cache is not None:  # generation: one new position attends to all earlier ones
             if "k" in cache:
                 k, v = torch.cat([cache["k"], k], dim=2), torch.cat([cache["v"], v], dim=2)
@@ -192,7 +193,7 @@ class BucketedHeads(nn.Module):
         self.biases = nn.ParameterList()
         for b, (width, members) in enumerate(zip(widths, self.buckets)):
             weight = torch.empty(len(members), width, d_model)
-            for i, j in enumerate(members):  # nn.Linear's initialisation, per position
+            for i in range(len(members)):  # nn.Linear's initialisation, per position
                 nn.init.kaiming_uniform_(weight[i], a=5**0.5)
             bound = 1 / d_model**0.5
             self.weights.append(nn.Parameter(weight))
@@ -220,7 +221,9 @@ class BucketedHeads(nn.Module):
         b, i = self.where[j]
         return (h @ self.weights[b][i].T + self.biases[b][i])[:, : self.vocab_sizes[j]]
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs):
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ):
         # Models saved before the heads were bucketed hold one Linear per position ("<prefix><j>.weight").
         if f"{prefix}0.weight" in state_dict:
             for b, members in enumerate(self.buckets):
@@ -229,7 +232,9 @@ class BucketedHeads(nn.Module):
                     old_weight, old_bias = state_dict.pop(f"{prefix}{j}.weight"), state_dict.pop(f"{prefix}{j}.bias")
                     weight[i, : old_weight.shape[0]], bias[i, : old_bias.shape[0]] = old_weight, old_bias
                 state_dict[f"{prefix}weights.{b}"], state_dict[f"{prefix}biases.{b}"] = weight, bias
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
 
 
 class TabularTransformer(nn.Module):
@@ -299,10 +304,14 @@ class TabularTransformer(nn.Module):
             x = block(x)
         return self.norm(x)
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs):
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ):
         # Models saved before ordered tokens carried their rank: zero directions embed exactly as they did.
         state_dict.setdefault(f"{prefix}rank_directions", torch.zeros_like(self.rank_directions))
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
 
     def _embed(self, ids: torch.Tensor, first: int, stop: int) -> torch.Tensor:
         """Embeddings of input positions ``first .. stop - 1`` (position ``i`` holds token ``i - 1``)."""

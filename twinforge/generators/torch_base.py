@@ -18,7 +18,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
-from typing import Any, ClassVar, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -60,7 +61,7 @@ def load_combined_state(state: Mapping[str, torch.Tensor], nets: Mapping[str, nn
     """The inverse of :func:`combined_state`; the networks are left in eval mode."""
     for name, net in nets.items():
         prefix = f"{name}."
-        net.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
+        net.load_state_dict({k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)})
         net.eval()
 
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import polars as pl
 
+from twinforge.config.spec import DatasetSpec
 from twinforge.generators import Generator, create_generator, generator_class
 from twinforge.generators.base import EpochReport, ProgressCallback
 from twinforge.io.schema import ColumnKind, TableSchema
-from twinforge.config.spec import DatasetSpec
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,6 @@ class TrainedGenerator:
     @property
     def params(self) -> dict:
         return {"model": self.generator.name, "seed": self.generator.seed, **self.generator.params}
-
 
     @property
     def loss_history(self) -> list[dict[str, float]]:
@@ -75,7 +74,6 @@ def train_generator(
     fit_seconds = time.perf_counter() - start
     generator.save(out_dir)
     return TrainedGenerator(generator=generator, schema=schema, directory=out_dir, fit_seconds=fit_seconds)
-
 
 
 def epoch_logger(log: logging.Logger | Any, every: int | None = None) -> ProgressCallback:

@@ -38,7 +38,8 @@ the raw weights at the same privacy, for no extra training time.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -158,7 +159,13 @@ class TransformerGenerator(TorchGenerator):
         vocab = [max(sizes[i], 1) for i in positions]
         ordinals = self.encoder.token_ordinals(self.bins, self.fine_bins)
         self.net = TabularTransformer(
-            vocab, self.d_model, self.layers, self.heads, self.dropout, self.token_dropout, self.ff_multiplier,
+            vocab,
+            self.d_model,
+            self.layers,
+            self.heads,
+            self.dropout,
+            self.token_dropout,
+            self.ff_multiplier,
             ordinals=[ordinals[i] for i in positions],
         )
         boosters = {str(j): self._prefix_booster(j, vocab[j]) for j in self._last_column_positions()}
@@ -251,7 +258,9 @@ class TransformerGenerator(TorchGenerator):
             return None
         boosters = self.last_column_boosters.to(train.device)
         fitted = {
-            self._column_at(int(j)): booster.fit(train[:, : int(j)], train[:, int(j)], validation[:, : int(j)], validation[:, int(j)])
+            self._column_at(int(j)): booster.fit(
+                train[:, : int(j)], train[:, int(j)], validation[:, : int(j)], validation[:, int(j)]
+            )
             for j, booster in boosters.items()
         }
         boosters.eval().cpu()
@@ -300,7 +309,11 @@ class TransformerGenerator(TorchGenerator):
                 rows = min(chunk_rows, n - start)
                 forced = [
                     self.encoder.column_tokens(
-                        name, self.encoder.condition_series(name, conditions[name], rows), rng, self.bins, self.fine_bins
+                        name,
+                        self.encoder.condition_series(name, conditions[name], rows),
+                        rng,
+                        self.bins,
+                        self.fine_bins,
                     )
                     for name in prefix
                 ]

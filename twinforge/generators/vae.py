@@ -13,7 +13,8 @@ condition on a discrete column (native conditioning).
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -112,7 +113,9 @@ class VaeGenerator(TorchGenerator):
                 if len(validation_rows):
                     losses["validation_loss"] = self._validation_loss(x_all, validation_rows, validation_choices)
                 self._report_epoch(epoch, self.epochs, losses)
-                if len(validation_rows) and stopper.update(losses["validation_loss"], epoch, self.encoder_net, self.decoder_net):
+                if len(validation_rows) and stopper.update(
+                    losses["validation_loss"], epoch, self.encoder_net, self.decoder_net
+                ):
                     break
             stopper.restore(self.encoder_net, self.decoder_net)
         self.encoder_net.eval().cpu()
@@ -130,7 +133,9 @@ class VaeGenerator(TorchGenerator):
             target, out = x[:, span.start : span.stop], raw[:, span.start : span.stop]
             if span.activation == "tanh":
                 s = sigma[span.start]
-                reconstruction = reconstruction + ((target - torch.tanh(out)) ** 2 / (2 * s**2)).sum() + torch.log(s) * len(x)
+                reconstruction = (
+                    reconstruction + ((target - torch.tanh(out)) ** 2 / (2 * s**2)).sum() + torch.log(s) * len(x)
+                )
             else:
                 reconstruction = reconstruction + F.cross_entropy(out, target.argmax(dim=1), reduction="sum")
         kl = -0.5 * torch.sum(1 + log_var - mean**2 - log_var.exp())

@@ -17,13 +17,17 @@ import fcntl
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING
 
-from twinforge.io.state import StateLayout
 from twinforge.config.spec import DatasetSpec, format_from_name
+from twinforge.io.state import StateLayout
+
+if TYPE_CHECKING:
+    import polars as pl
 
 MANIFEST = "batches.json"
 INITIAL = "initial"
@@ -48,7 +52,7 @@ def landing_dir(layout: StateLayout, dataset: str) -> Path:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _new_id(sha256: str | None, when: dt.datetime) -> str:
@@ -97,7 +101,9 @@ class BatchStore:
         for b in self._read():
             if b.batch_id == batch_id:
                 return b
-        raise KeyError(f"dataset {self.spec.name!r} has no batch {batch_id!r} (batches: {', '.join(self.ids()) or 'none'})")
+        raise KeyError(
+            f"dataset {self.spec.name!r} has no batch {batch_id!r} (batches: {', '.join(self.ids()) or 'none'})"
+        )
 
     def ensure_initial(self) -> Batch:
         """The spec's source as the first batch, recorded once."""
@@ -109,8 +115,9 @@ class BatchStore:
             source = self.spec.source
             path = str(source.path) if source.path is not None and not source.is_sql else None
             sha = _sha256(Path(path)) if path and Path(path).is_file() else None
-            batch = Batch(INITIAL, self.spec.name, _now().isoformat(), "spec", path, sha,
-                          Path(path).name if path else None)
+            batch = Batch(
+                INITIAL, self.spec.name, _now().isoformat(), "spec", path, sha, Path(path).name if path else None
+            )
             self._write([batch, *batches])
             return batch
 
@@ -162,7 +169,7 @@ def training_window(batch_ids: list[str], window: int | None) -> list[str]:
     return list(batch_ids[-window:])
 
 
-def concat_batches(frames: dict) -> "pl.DataFrame":
+def concat_batches(frames: dict) -> pl.DataFrame:
     """Stack anonymized batches (DataFrames or LazyFrames, in order) into one table.
 
     Batches anonymized under different policies can disagree on columns; that is an error

@@ -12,16 +12,16 @@ position and the reason, enough to find it in the source.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 import polars as pl
 
+from twinforge.config.spec import ColumnPolicy, DatasetSpec, IngestSpec, SourceSpec, SpecError, format_from_name
 from twinforge.io import readers
 from twinforge.io.readers import LINE, ROW, BadRow, IngestError, SourceRead
 from twinforge.io.schema import TableSchema, infer_schema
-from twinforge.config.spec import ColumnPolicy, DatasetSpec, IngestSpec, SourceSpec, SpecError, format_from_name
 from twinforge.io.typing_rules import Declared, failures, infer_text, null_out, parse_as
 
 __all__ = ["IngestError", "IngestResult", "QUARANTINE_SCHEMA", "ingest", "ingest_source", "table_fingerprint"]
@@ -87,11 +87,17 @@ class IngestResult:
 def _read(fmt: str, source: SourceSpec, options: IngestSpec, path: Path | None) -> tuple[SourceRead, str]:
     keep = options.keep_raw
     if fmt == "csv":
-        return readers.read_csv(path, delimiter=source.delimiter, encoding=source.encoding,
-                                max_field_chars=options.max_field_chars, keep_values=keep), str(path)
+        return readers.read_csv(
+            path,
+            delimiter=source.delimiter,
+            encoding=source.encoding,
+            max_field_chars=options.max_field_chars,
+            keep_values=keep,
+        ), str(path)
     if fmt == "jsonl":
-        return readers.read_jsonl(path, encoding=source.encoding, max_field_chars=options.max_field_chars,
-                                  keep_values=keep), str(path)
+        return readers.read_jsonl(
+            path, encoding=source.encoding, max_field_chars=options.max_field_chars, keep_values=keep
+        ), str(path)
     if fmt == "parquet":
         return readers.read_parquet(path), str(path)
     if fmt == "sqlite":
@@ -161,7 +167,11 @@ def ingest_source(
     kinds = {c: d.kind for c, d in declared.items()}
     identifiers = [c for c, p in columns.items() if p.role == "identifier"]
     schema = infer_schema(typed, overrides=kinds, identifiers=identifiers, detect_identifiers=True)
-    sha = file_sha256(path) if fmt not in ("postgres",) and path is not None and path.is_file() else table_fingerprint(typed)
+    sha = (
+        file_sha256(path)
+        if fmt not in ("postgres",) and path is not None and path.is_file()
+        else table_fingerprint(typed)
+    )
     return IngestResult(
         table=typed,
         quarantine=quarantine_frame(origin, bad),
@@ -195,9 +205,14 @@ def _type_columns(
     bad: list[BadRow] = []
     if failed:
         any_failed = pl.any_horizontal([m for m in failed.values()])
-        failed_frame = pl.DataFrame({c: m for c, m in failed.items()}).with_columns(
-            table.get_column(ROW), table.get_column(LINE) if LINE in table.columns else pl.lit(None, pl.Int64).alias(LINE)
-        ).filter(any_failed)
+        failed_frame = (
+            pl.DataFrame({c: m for c, m in failed.items()})
+            .with_columns(
+                table.get_column(ROW),
+                table.get_column(LINE) if LINE in table.columns else pl.lit(None, pl.Int64).alias(LINE),
+            )
+            .filter(any_failed)
+        )
         originals = table.filter(any_failed).select(data_columns) if keep else None
         for i, row in enumerate(failed_frame.iter_rows(named=True)):
             cols = [c for c in failed if row[c]]
@@ -211,7 +226,9 @@ def _type_columns(
             if originals is not None:
                 import json
 
-                record = json.dumps({k: (None if v is None else str(v)) for k, v in originals.row(i, named=True).items()})
+                record = json.dumps(
+                    {k: (None if v is None else str(v)) for k, v in originals.row(i, named=True).items()}
+                )
             bad.append(BadRow(row[ROW], reason, cols[0], row[LINE], record))
     return typed, bad
 

@@ -21,9 +21,10 @@ import io
 import json
 import re
 import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import polars as pl
 
@@ -246,8 +247,14 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
         record += 1
         keep = _record_json(line, keep_values)
         if _SURROGATE.search(line):
-            bad.append(BadRow(record, f"is not valid {encoding} (set source.encoding if the file uses another)",
-                              line=line_no, record=keep))
+            bad.append(
+                BadRow(
+                    record,
+                    f"is not valid {encoding} (set source.encoding if the file uses another)",
+                    line=line_no,
+                    record=keep,
+                )
+            )
             continue
         try:
             obj = json.loads(line, object_pairs_hook=_duplicate_keys_hook)
@@ -255,8 +262,11 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
             bad.append(BadRow(record, f"key {dupe.args[0]!r} appears twice", line=line_no, record=keep))
             continue
         except json.JSONDecodeError as error:
-            bad.append(BadRow(record, f"is not valid JSON ({error.msg} at character {error.pos + 1})",
-                              line=line_no, record=keep))
+            bad.append(
+                BadRow(
+                    record, f"is not valid JSON ({error.msg} at character {error.pos + 1})", line=line_no, record=keep
+                )
+            )
             continue
         if not isinstance(obj, dict):
             bad.append(BadRow(record, f"is a JSON {type(obj).__name__}, not an object", line=line_no, record=keep))
@@ -268,8 +278,16 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
         values = {k: _json_scalar_text(v) for k, v in obj.items()}
         too_long = next((k for k, v in values.items() if v is not None and len(v) > max_field_chars), None)
         if too_long is not None:
-            bad.append(BadRow(record, f"field of {len(values[too_long]):,} characters is longer than "
-                                      f"ingest.max_field_chars ({max_field_chars:,})", too_long, line_no, keep))
+            bad.append(
+                BadRow(
+                    record,
+                    f"field of {len(values[too_long]):,} characters is longer than "
+                    f"ingest.max_field_chars ({max_field_chars:,})",
+                    too_long,
+                    line_no,
+                    keep,
+                )
+            )
             continue
         names.update(dict.fromkeys(values))
         records.append(values)
@@ -375,7 +393,7 @@ def sqlalchemy_url(url: str) -> str:
     """PostgreSQL URLs go through psycopg 3 unless they name a driver."""
     for scheme in ("postgresql://", "postgres://"):
         if url.startswith(scheme):
-            return "postgresql+psycopg://" + url[len(scheme):]
+            return "postgresql+psycopg://" + url[len(scheme) :]
     return url
 
 

@@ -9,9 +9,10 @@ artifacts.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import polars as pl
 
@@ -45,7 +46,7 @@ class ColumnSchema:
         return d
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "ColumnSchema":
+    def from_dict(cls, d: Mapping[str, Any]) -> ColumnSchema:
         return cls(name=d["name"], kind=ColumnKind(d["kind"]), dtype=d["dtype"], nullable=d.get("nullable", True))
 
 
@@ -71,7 +72,7 @@ class TableSchema:
         return {"columns": [c.to_dict() for c in self.columns]}
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "TableSchema":
+    def from_dict(cls, d: Mapping[str, Any]) -> TableSchema:
         return cls(columns=tuple(ColumnSchema.from_dict(c) for c in d["columns"]))
 
 

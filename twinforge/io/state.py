@@ -58,7 +58,7 @@ class StateLayout:
     home: Path
 
     @classmethod
-    def at(cls, home: str | os.PathLike | None = None) -> "StateLayout":
+    def at(cls, home: str | os.PathLike | None = None) -> StateLayout:
         return cls(resolve_home(home))
 
     @property
@@ -90,7 +90,7 @@ class StateLayout:
         # four slashes: sqlite wants an absolute path after "sqlite:///"
         return f"sqlite:///{self.mlflow_db}"
 
-    def ensure(self) -> "StateLayout":
+    def ensure(self) -> StateLayout:
         for d in (self.home, self.data_dir, self.reports_dir, self.models_dir, self.mlflow_artifacts):
             d.mkdir(parents=True, exist_ok=True)
         return self

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import polars as pl
 
+from twinforge.io.schema import TableSchema
 from twinforge.monitoring.concept_drift import ConceptDrift, concept_drift
 from twinforge.monitoring.data_drift import DriftSummary, data_drift_report
-from twinforge.io.schema import TableSchema
 
 
 @dataclass(frozen=True)

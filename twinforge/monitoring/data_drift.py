@@ -192,9 +192,7 @@ def _column_drifts(snapshot: dict, kinds: dict[str, str]) -> dict[str, ColumnDri
     The test status is the verdict: p-value methods drift below their threshold,
     distance methods above it, so the raw score alone cannot say.
     """
-    metrics = {
-        m["id"]: m for m in snapshot["metrics"] if m.get("config", {}).get("type", "").endswith(":ValueDrift")
-    }
+    metrics = {m["id"]: m for m in snapshot["metrics"] if m.get("config", {}).get("type", "").endswith(":ValueDrift")}
     status = {
         t["metric_config"]["metric_id"]: str(getattr(t["status"], "value", t["status"])).upper()
         for t in snapshot.get("tests", [])

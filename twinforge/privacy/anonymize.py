@@ -20,18 +20,18 @@ the rest kept.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import polars as pl
 
+from twinforge.io.schema import ColumnKind, TableSchema
+from twinforge.privacy.k_anonymity import PrivacyReport
 from twinforge.privacy.pii import DEFAULT_ACTIONS, DetectionReport, mask_text
 from twinforge.privacy.pii.entities import DOB, PERSON
-from twinforge.privacy.k_anonymity import PrivacyReport
-from twinforge.io.schema import ColumnKind, TableSchema
 
 PSEUDONYM_KEY_ENV = "TWINFORGE_PSEUDONYM_KEY"
 MIN_KEY_LENGTH = 16
@@ -71,14 +71,18 @@ def generalize(series: pl.Series, params: Mapping[str, Any]) -> pl.Series:
     name = series.name
     if "date" in params:
         if not series.dtype.is_temporal():
-            raise PolicyError(f"column {name!r}: generalize.date needs a date column, got {series.dtype} "
-                              "(declare kind: datetime, with a format if the dates are not ISO)")
+            raise PolicyError(
+                f"column {name!r}: generalize.date needs a date column, got {series.dtype} "
+                "(declare kind: datetime, with a format if the dates are not ISO)"
+            )
         unit = {"month": "1mo", "year": "1y"}[params["date"]]
         return series.dt.truncate(unit).cast(pl.Date).alias(name)
     if "band" in params or "round" in params:
         if not series.dtype.is_numeric():
-            raise PolicyError(f"column {name!r}: generalize.{'band' if 'band' in params else 'round'} "
-                              f"needs a numeric column, got {series.dtype}")
+            raise PolicyError(
+                f"column {name!r}: generalize.{'band' if 'band' in params else 'round'} "
+                f"needs a numeric column, got {series.dtype}"
+            )
         if "round" in params:
             step = params["round"]
             rounded = (series.cast(pl.Float64) / step).round(0) * step
@@ -111,7 +115,11 @@ def suppress_rare(series: pl.Series, min_count: int, other: str = OTHER) -> pl.S
     text = series.cast(pl.String)
     counts = text.value_counts()
     rare = counts.filter(pl.col("count") < min_count).get_column(text.name).drop_nulls()
-    return pl.select(pl.when(pl.lit(text).is_in(rare.implode())).then(pl.lit(other)).otherwise(pl.lit(text))).to_series().alias(series.name)
+    return (
+        pl.select(pl.when(pl.lit(text).is_in(rare.implode())).then(pl.lit(other)).otherwise(pl.lit(text)))
+        .to_series()
+        .alias(series.name)
+    )
 
 
 # ------------------------------------------------------------------ policy
@@ -226,8 +234,9 @@ def apply_policy(
     unknown = sorted(set(policy) - set(df.columns))
     if unknown:
         raise KeyError(f"anonymization policy names columns not in the table: {unknown}")
-    actions = {c: _as_action(policy[c]) if c in policy else ColumnAction("keep", {}, "not in the policy")
-               for c in df.columns}
+    actions = {
+        c: _as_action(policy[c]) if c in policy else ColumnAction("keep", {}, "not in the policy") for c in df.columns
+    }
     bad = {c: a.action for c, a in actions.items() if a.action not in ACTIONS}
     if bad:
         raise ValueError(f"unknown anonymization actions {bad}; choose from {ACTIONS}")
@@ -260,7 +269,8 @@ def apply_policy(
     )
     if detection is not None:
         report.kept_despite_detection = [
-            c for c, a in actions.items()
+            c
+            for c, a in actions.items()
             if a.action == "keep" and c in detection.columns and detection.columns[c].findings
         ]
     return out, report
@@ -273,16 +283,20 @@ def names_in(df: pl.DataFrame, columns: list[str]) -> frozenset[str]:
         s = df.get_column(name)
         if s.dtype != pl.String:
             continue
-        words.update(s.drop_nulls().str.to_lowercase().str.extract_all(r"[a-z]+").explode().drop_nulls()
-                     .unique().to_list())
+        words.update(
+            s.drop_nulls().str.to_lowercase().str.extract_all(r"[a-z]+").explode().drop_nulls().unique().to_list()
+        )
     return frozenset(words)
 
 
 def person_columns(detection: DetectionReport | None, columns: Mapping[str, Any] | None = None) -> list[str]:
     found = []
     if detection is not None:
-        found = [c for c, d in detection.columns.items() if d.column_finding is not None
-                 and d.column_finding.entity == PERSON]
+        found = [
+            c
+            for c, d in detection.columns.items()
+            if d.column_finding is not None and d.column_finding.entity == PERSON
+        ]
     return found
 
 
@@ -311,19 +325,22 @@ def anonymize_table(
     sensitive columns), ``privacy`` its :class:`~twinforge.config.spec.PrivacySpec` (defaults
     when None). With neither, detection and the safe defaults decide everything.
     """
+    from twinforge.config.spec import PrivacySpec
+    from twinforge.io.schema import normalize_name
+    from twinforge.privacy.k_anonymity import privacy_report
     from twinforge.privacy.pii import detect_pii
     from twinforge.privacy.pii.entities import hinted_entity
-    from twinforge.privacy.k_anonymity import privacy_report
-    from twinforge.io.schema import normalize_name
-    from twinforge.config.spec import PrivacySpec
 
     columns = dict(columns or {})
     privacy = privacy or PrivacySpec()
     if schema is None:  # ingestion passes its schema; otherwise identifiers are inferred here
         from twinforge.io.schema import infer_schema
 
-        schema = infer_schema(table, identifiers=[c for c, p in columns.items() if p.role == "identifier"
-                                                  and c in table.columns], detect_identifiers=True)
+        schema = infer_schema(
+            table,
+            identifiers=[c for c, p in columns.items() if p.role == "identifier" and c in table.columns],
+            detect_identifiers=True,
+        )
     hinted_people = [c for c in table.columns if hinted_entity(normalize_name(c)) == PERSON]
     detection = detect_pii(
         table,

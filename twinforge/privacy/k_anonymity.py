@@ -56,8 +56,19 @@ def privacy_report(
     sensitive = [c for c in (sensitive or []) if c in df.columns]
     k_ref = k or REFERENCE_K
     if df.height == 0:
-        return PrivacyReport(present, sensitive, 0, 0, 0, k_ref, k is not None, 0, 0, l=l,
-                             missing_quasi_identifiers=[c for c in quasi_identifiers if c not in df.columns])
+        return PrivacyReport(
+            present,
+            sensitive,
+            0,
+            0,
+            0,
+            k_ref,
+            k is not None,
+            0,
+            0,
+            l=l,
+            missing_quasi_identifiers=[c for c in quasi_identifiers if c not in df.columns],
+        )
     keys = present or None
     if keys is None:  # no quasi-identifier left: the whole table is one class
         grouped = df.select(pl.len().alias("size"), *[pl.col(s).n_unique().alias(s) for s in sensitive])

@@ -12,9 +12,10 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 CHAMPION_ALIAS = "champion"
 TRAINING_BATCHES_TAG = "training_batches"  # JSON list of the batch ids a version was trained on
@@ -179,8 +180,11 @@ def log_quality_report(tracking_uri: str, run_id: str, report: Mapping[str, Any]
     log_run_artifacts(tracking_uri, run_id, files, artifact_path="reports")
     log_run_metrics(tracking_uri, run_id, headline_metrics(report))
     failed = failed_gates(report)
-    set_run_tags(tracking_uri, run_id, {"quality_gates_passed": str(report["passed"]).lower(),
-                                        "quality_gates_failed": ",".join(failed) or "none"})
+    set_run_tags(
+        tracking_uri,
+        run_id,
+        {"quality_gates_passed": str(report["passed"]).lower(), "quality_gates_failed": ",".join(failed) or "none"},
+    )
 
 
 def set_champion(tracking_uri: str, model_name: str, version: str) -> str | None:
@@ -247,9 +251,7 @@ def download_generator(tracking_uri: str, model_name: str, version: str, dst: Pa
     from twinforge.tracking.pyfunc import GENERATOR_ARTIFACT
 
     with tracking(tracking_uri) as mlflow:
-        local = mlflow.artifacts.download_artifacts(
-            artifact_uri=f"models:/{model_name}/{version}", dst_path=str(dst)
-        )
+        local = mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{model_name}/{version}", dst_path=str(dst))
     folder = Path(local) / "artifacts" / GENERATOR_ARTIFACT
     if not (folder / "model.json").is_file():
         raise FileNotFoundError(f"model {model_name} version {version} has no generator artifact at {folder}")

@@ -17,4 +17,12 @@ from twinforge.privacy.pii.detect import ColumnDetection, DetectionReport, detec
 from twinforge.privacy.pii.entities import DEFAULT_ACTIONS, ENTITIES, MASK_TOKENS
 from twinforge.privacy.pii.mask import mask_text
 
-__all__ = ["ColumnDetection", "DEFAULT_ACTIONS", "DetectionReport", "ENTITIES", "MASK_TOKENS", "detect_pii", "mask_text"]
+__all__ = [
+    "ColumnDetection",
+    "DEFAULT_ACTIONS",
+    "DetectionReport",
+    "ENTITIES",
+    "MASK_TOKENS",
+    "detect_pii",
+    "mask_text",
+]

@@ -23,9 +23,9 @@ from dataclasses import asdict, dataclass, field
 
 import polars as pl
 
+from twinforge.io.schema import normalize_name
 from twinforge.privacy.pii import recognizers as rec
 from twinforge.privacy.pii.entities import DOB, PERSON, POSTAL, PRESIDIO_ENTITIES, hinted_entity
-from twinforge.io.schema import normalize_name
 
 # cheap test for values worth showing to presidio: an @, three digits in a row, or an IPv6-like group
 CANDIDATE = r"@|\d{3}|[0-9A-Fa-f]{1,4}::?[0-9A-Fa-f]{1,4}:"
@@ -37,8 +37,17 @@ FREE_TEXT_MIN_DISTINCT_SHARE = 0.5
 NAME_ONLY_CONFIDENCE = 0.6
 NAME_AND_CONTENT_CONFIDENCE = 0.95
 _HINT_DTYPES = {
-    "string": {"EMAIL_ADDRESS", "IBAN_CODE", "IP_ADDRESS", "PERSON", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN",
-               "POSTAL_CODE", "DATE_OF_BIRTH"},
+    "string": {
+        "EMAIL_ADDRESS",
+        "IBAN_CODE",
+        "IP_ADDRESS",
+        "PERSON",
+        "PHONE_NUMBER",
+        "CREDIT_CARD",
+        "US_SSN",
+        "POSTAL_CODE",
+        "DATE_OF_BIRTH",
+    },
     "integer": {"PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "POSTAL_CODE"},
     "temporal": {"DATE_OF_BIRTH"},
 }
@@ -108,8 +117,10 @@ class DetectionReport:
         header = f"{'column':<24} {'entity':<15} {'scope':<7} {'confidence':>10} {'share':>7}  method"
         lines = [header, "-" * len(header)]
         for r in rows:
-            lines.append(f"{r['column'][:24]:<24} {r['entity']:<15} {r['scope']:<7} {r['confidence']:>10.2f} "
-                         f"{r['share']:>7.1%}  {r['method']}")
+            lines.append(
+                f"{r['column'][:24]:<24} {r['entity']:<15} {r['scope']:<7} {r['confidence']:>10.2f} "
+                f"{r['share']:>7.1%}  {r['method']}"
+            )
         return "\n".join(lines)
 
 
@@ -136,9 +147,7 @@ def detect_pii(
     table's declared name columns) that mark free text as naming someone."""
     columns = {}
     for name in table.columns:
-        columns[name] = _detect_column(
-            table.get_column(name), sample_rows, min_share, seed, max_validated, extra_names
-        )
+        columns[name] = _detect_column(table.get_column(name), sample_rows, min_share, seed, max_validated, extra_names)
     return DetectionReport(columns=columns, sample_rows=sample_rows)
 
 

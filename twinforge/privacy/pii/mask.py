@@ -13,7 +13,14 @@ from __future__ import annotations
 import polars as pl
 
 from twinforge.privacy.pii.entities import CARD, DOB, EMAIL, IBAN, IP, MASK_TOKENS, PERSON, PHONE, POSTAL, SSN
-from twinforge.privacy.pii.recognizers import BIRTH_CONTEXT, DATE_PATTERN, POSTAL_CONTEXT, UK_POSTCODE, US_ZIP, all_names
+from twinforge.privacy.pii.recognizers import (
+    BIRTH_CONTEXT,
+    DATE_PATTERN,
+    POSTAL_CONTEXT,
+    UK_POSTCODE,
+    US_ZIP,
+    all_names,
+)
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _US_STATE = (
@@ -26,8 +33,11 @@ MASK_PATTERNS: list[tuple[str, str, str]] = [
     (EMAIL, r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", MASK_TOKENS[EMAIL]),
     (IBAN, r"(?i)\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b", MASK_TOKENS[IBAN]),
     (IP, rf"\b(?:{_OCTET}\.){{3}}{_OCTET}\b", MASK_TOKENS[IP]),
-    (IP, r"(?i)(?:\b[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|(?:\b[0-9a-f]{1,4}:){1,7}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6}\b)?",
-     MASK_TOKENS[IP]),
+    (
+        IP,
+        r"(?i)(?:\b[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|(?:\b[0-9a-f]{1,4}:){1,7}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6}\b)?",
+        MASK_TOKENS[IP],
+    ),
     (DOB, rf"(?i)\b({BIRTH_CONTEXT})\b(\W{{0,3}}){DATE_PATTERN}", "${1}${2}" + MASK_TOKENS[DOB]),
     ("DATE", rf"(?i)\b{DATE_PATTERN}\b", MASK_TOKENS["DATE"]),
     (CARD, r"\b(?:\d[ \-]?){12,18}\d\b", MASK_TOKENS[CARD]),
@@ -62,16 +72,20 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     and the cost does not grow with the number of distinct names.
     """
     common = pl.Series(sorted(all_names()))
-    extra = pl.Series(sorted(n for n in extra_names if len(n) >= MIN_TABLE_NAME_LENGTH and n not in _TOKEN_WORDS),
-                      dtype=pl.String)
+    extra = pl.Series(
+        sorted(n for n in extra_names if len(n) >= MIN_TABLE_NAME_LENGTH and n not in _TOKEN_WORDS), dtype=pl.String
+    )
     word = pl.element()
     lowered = word.str.to_lowercase()
     is_name = (word.str.contains(r"^[A-Z][a-z]") & lowered.is_in(common.implode())) | lowered.is_in(extra.implode())
     pieces = values.str.extract_all(_PIECES)
     masked = pieces.list.eval(pl.when(is_name).then(pl.lit(MASK_TOKENS[PERSON])).otherwise(word)).list.join("")
     # extract_all gives an empty list for an empty string and null for null: keep both as they were
-    return pl.select(pl.when(pl.lit(values).str.len_chars() == 0).then(pl.lit(values)).otherwise(pl.lit(masked))) \
-        .to_series().alias(values.name)
+    return (
+        pl.select(pl.when(pl.lit(values).str.len_chars() == 0).then(pl.lit(values)).otherwise(pl.lit(masked)))
+        .to_series()
+        .alias(values.name)
+    )
 
 
 def mask_text(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> pl.Series:

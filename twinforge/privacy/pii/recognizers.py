@@ -96,7 +96,9 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
             if not isinstance(values, (list, tuple, dict, set, frozenset)):
                 continue  # some locales compute these as properties
             target = last if attr == "last_names" else first
-            target.update(v.lower() for v in values if isinstance(v, str) and v.isascii() and v.isalpha() and len(v) > 1)
+            target.update(
+                v.lower() for v in values if isinstance(v, str) and v.isascii() and v.isalpha() and len(v) > 1
+            )
     return frozenset(first), frozenset(last)
 
 
@@ -171,5 +173,14 @@ def whole_value_postal(value: str) -> bool:
     return bool(UK_POSTCODE_ONLY.match(v) or ZIP_PLUS4_ONLY.match(v))
 
 
-__all__ = ["PERSON", "analyze", "analyzer", "all_names", "context_entities", "is_person_name",
-           "mentions_person", "name_lists", "whole_value_postal"]
+__all__ = [
+    "PERSON",
+    "analyze",
+    "analyzer",
+    "all_names",
+    "context_entities",
+    "is_person_name",
+    "mentions_person",
+    "name_lists",
+    "whole_value_postal",
+]
