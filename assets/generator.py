@@ -70,7 +70,7 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "training_data_sha256": train_sha,
                 "training_batches": training_batches,
                 "code_version": code_version(),
-                "skipped_columns": dg.MetadataValue.json(getattr(trained.generator, "skipped_columns", {}) or {}),
+                "skipped_columns": dg.MetadataValue.json(trained.generator.encoder.skipped_columns),
             },
         )
 

@@ -73,13 +73,13 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
         )
 
     @dg.asset(
-        key=[spec.name, "drift_report"],
+        key=[spec.name, "synthetic_vs_train_drift"],
         ins=ins,
         group_name=spec.name,
         kinds={"evidently", "html"},
-        description="Evidently data drift of `synthetic` against `train` (HTML), logged to the model's MLflow run.",
+        description="How far the synthetic table drifts from the training table it was learned from (Evidently data drift, `train` as reference, `synthetic` as current; HTML), logged to the model's MLflow run.",
     )
-    def drift_report(
+    def synthetic_vs_train_drift(
         context: dg.AssetExecutionContext,
         settings: TwinforgeSettings,
         mlflow: MlflowResource,
@@ -93,13 +93,13 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
             train,
             synthetic,
             spec.schema_for(train),
-            out / "drift.html",
+            out / "synthetic_vs_train_drift.html",
             drift_share=spec.drift.drift_share,
-            json_path=out / "drift.json",
+            json_path=out / "synthetic_vs_train_drift.json",
         )
         sampled = latest_metadata(context, synthetic_key)
         run_id = _model_run_id(mlflow, sampled)
-        log_run_artifacts(mlflow.uri, run_id, [out / "drift.html"], artifact_path="reports")
+        log_run_artifacts(mlflow.uri, run_id, [out / "synthetic_vs_train_drift.html"], artifact_path="reports")
         log_run_metrics(mlflow.uri, run_id, {"drift_share": summary.drift_share_observed})
         return dg.Output(
             summary.to_dict(),
@@ -107,10 +107,10 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
                 "dataset_drift": summary.dataset_drift,
                 "drift_share": round(summary.drift_share_observed, 4),
                 "drifted_columns": summary.drifted_columns,
-                "html": dg.MetadataValue.path(str(out / "drift.html")),
+                "html": dg.MetadataValue.path(str(out / "synthetic_vs_train_drift.html")),
                 "model_version": str(sampled["model_version"]),
                 "mlflow_run_id": run_id,
             },
         )
 
-    return [quality_report, drift_report]
+    return [quality_report, synthetic_vs_train_drift]

@@ -35,7 +35,7 @@ def summarize(result: dg.ExecuteInProcessResult, name: str, tracking_uri: str, m
     synthetic = _metadata(result, [name, "synthetic"])
     generator = _metadata(result, [name, "generator"])
     quality = _metadata(result, [name, "quality_report"])
-    drift = _metadata(result, [name, "drift_report"])
+    drift = _metadata(result, [name, "synthetic_vs_train_drift"])
     checks = result.get_asset_check_evaluations()
     passed = [c.check_name for c in checks if c.passed]
     failed = [c.check_name for c in checks if not c.passed]

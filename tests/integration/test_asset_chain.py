@@ -125,7 +125,7 @@ def test_retrain_materializes_every_asset_and_passes_every_check(demo_run):
         "synthetic",
         "champion",
         "quality_report",
-        "drift_report",
+        "synthetic_vs_train_drift",
     ):
         _meta(result, [name, stage])
     evaluations = result.get_asset_check_evaluations()
@@ -197,7 +197,7 @@ def test_champion_samples_through_the_mlflow_pyfunc(demo_run):
 
 def test_reports_exist_and_are_logged(demo_run):
     result, name = demo_run["retrain"], demo_run["spec"].name
-    drift_html = Path(_meta(result, [name, "drift_report"])["html"])
+    drift_html = Path(_meta(result, [name, "synthetic_vs_train_drift"])["html"])
     quality = _meta(result, [name, "quality_report"])
     quality_html, quality_json = Path(quality["html"]), Path(quality["json"])
     assert drift_html.is_file() and drift_html.stat().st_size > 100_000  # Evidently embeds plotly

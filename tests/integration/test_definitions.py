@@ -21,7 +21,7 @@ EXPECTED_GRAPH = {
     "covid_testing/synthetic": {"covid_testing/generator"},
     "covid_testing/champion": {"covid_testing/synthetic", "covid_testing/quality_report"},
     "covid_testing/quality_report": {"covid_testing/synthetic", "covid_testing/train", "covid_testing/holdout"},
-    "covid_testing/drift_report": {"covid_testing/synthetic", "covid_testing/train"},
+    "covid_testing/synthetic_vs_train_drift": {"covid_testing/synthetic", "covid_testing/train"},
     "covid_testing/batch_drift": {"covid_testing/anonymized"},
     "covid_testing/synthetic_daily": {"covid_testing/champion"},
 }

@@ -1,8 +1,9 @@
 """Data drift between a reference table and a new batch, with Evidently 0.7.
 
-Used by the ``drift_report`` asset: the generator's training data is the
+Used by the ``batch_drift`` asset (the champion's training data is the
 reference, a new real batch the current data; detected drift triggers
-retraining. Numerical drift is tested on integer, float and datetime columns
+retraining) and by ``synthetic_vs_train_drift`` (the training table against the
+synthetic table sampled from it). Numerical drift is tested on integer, float and datetime columns
 (datetimes as epoch seconds: Evidently's drift preset skips datetime columns),
 categorical drift on categorical and boolean ones. Identifiers and free text are
 never compared.
