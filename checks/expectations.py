@@ -61,7 +61,7 @@ def build_expectation_checks(spec: DatasetSpec, asset: str = "synthetic") -> dg.
 
         version = str(latest_metadata(context, key)["model_version"])
         profile = load_version_dict(mlflow.uri, spec.registered_model_name, version, PROFILE_ARTIFACT)
-        outcome = validate_table(_one_table(sampled, context), profile, null_tolerance=spec.validation.null_tolerance)
+        outcome = validate_table(_one_table(sampled, context), profile, null_tolerance=spec.expectations.null_tolerance)
         results = [
             dg.AssetCheckResult(
                 asset_key=key,

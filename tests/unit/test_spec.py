@@ -87,3 +87,26 @@ def test_schema_for_applies_overrides_and_identifiers(demo_table):
     assert "subject_id" not in schema.names
     schema = spec.schema_for(demo_table)
     assert schema["subject_id"].kind.value == "identifier"
+
+
+def test_expectations_section_also_read_under_its_former_name_validation():
+    assert parse_spec(_base(expectations={"null_tolerance": 0.1})).expectations.null_tolerance == 0.1
+    assert parse_spec(_base(validation={"null_tolerance": 0.2})).expectations.null_tolerance == 0.2
+    with pytest.raises(SpecError, match=r"field 'expectations.null_tolerance'"):
+        parse_spec(_base(expectations={"null_tolerance": 2}))
+
+
+def test_spec_loading_imports_no_generator_and_builtin_names_match_the_registry():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from twinforge.config.spec import parse_spec; "
+        f"parse_spec({{'name': 'd', 'source': {{'path': {str(DEMO_CSV)!r}}}, 'generator': {{'model': 'transformer'}}}}); "
+        "assert 'torch' not in sys.modules and 'twinforge.generators' not in sys.modules, sorted(sys.modules)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    from twinforge.config.spec import BUILTIN_GENERATORS
+    from twinforge.generators import available_generators
+
+    assert sorted(BUILTIN_GENERATORS) == [n for n in available_generators() if not n.startswith("test_")]

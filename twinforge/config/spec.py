@@ -1,7 +1,7 @@
 """Dataset specs: one YAML file describes one dataset end to end.
 
 A spec names the source, the role and anonymization policy of each column, the
-generator and its parameters, and the sampling, validation, drift and schedule
+generator and its parameters, and the sampling, expectations, drift and schedule
 settings. Adding a dataset means adding a spec, not code. Validation errors name
 the file and the field (``generator.model``, ``columns.age.kind``,
 ``quality.gates.max_dcr_share_closer_to_train``, ...).
@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import polars as pl
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from twinforge.config.quality import QualitySpec
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
@@ -212,8 +212,10 @@ class SamplingSpec(_Strict):
         return v
 
 
-class ValidationSpec(_Strict):
-    null_tolerance: float = Field(0.05, ge=0.0, le=1.0)
+class ExpectationsSpec(_Strict):
+    """The Great Expectations suite run on every synthetic table (blocking checks)."""
+
+    null_tolerance: float = Field(0.05, ge=0.0, le=1.0)  # null share allowed above the training data's
 
 
 class DriftSpec(_Strict):
@@ -248,7 +250,10 @@ class DatasetSpec(_Strict):
     split: SplitSpec = Field(default_factory=SplitSpec)
     generator: GeneratorSpec = Field(default_factory=GeneratorSpec)
     sampling: SamplingSpec = Field(default_factory=SamplingSpec)
-    validation: ValidationSpec = Field(default_factory=ValidationSpec)
+    # `validation:` is the section's former name, still read
+    expectations: ExpectationsSpec = Field(
+        default_factory=ExpectationsSpec, validation_alias=AliasChoices("expectations", "validation")
+    )
     drift: DriftSpec = Field(default_factory=DriftSpec)
     quality: QualitySpec = Field(default_factory=QualitySpec)  # evaluation settings and promotion gates
     schedule: ScheduleSpec = Field(default_factory=ScheduleSpec)
