@@ -65,8 +65,11 @@ def build_ingest_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
         group_name=spec.name,
     )
     def ingest_batch(context: dg.AssetExecutionContext, settings: TwinforgeSettings):
-        batch = BatchStore(spec, settings.layout).get(context.partition_key)
-        ingested = ingest(spec, path=batch.path if batch.origin == "landing" else None)
+        store = BatchStore(spec, settings.layout)
+        batch = store.get(context.partition_key)
+        # a later batch is typed as the first one was: a cell that does not parse is a bad row, never a retype
+        reference = store.reference_kinds() if batch.origin == "landing" else None
+        ingested = ingest(spec, path=batch.path if batch.origin == "landing" else None, reference=reference)
         context.log.info(f"batch {batch.batch_id}: {ingested.rows_in} rows in, {ingested.rows_quarantined} quarantined")
         result = anonymize_table(
             ingested.table, spec.columns, spec.privacy, key=settings.pseudonym_key(), schema=ingested.schema

@@ -5,7 +5,7 @@ from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
 from twinforge.io.batches import BatchStore, concat_batches, training_window
 from twinforge.io.ingest import table_fingerprint
-from twinforge.io.split import split_train_holdout
+from twinforge.io.split import repeated_rows, split_train_holdout
 
 
 def build_split_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
@@ -26,15 +26,24 @@ def build_split_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
         "stacked and split.",
     )
     def split(context: dg.AssetExecutionContext, settings: TwinforgeSettings, anonymized: dict[str, pl.LazyFrame]):
-        known = BatchStore(spec, settings.layout).ids()
-        ordered = [b for b in known if b in anonymized] + sorted(set(anonymized) - set(known))
+        store = BatchStore(spec, settings.layout)
+        active, withdrawn = store.active_ids(), [b for b in store.ids() if b not in store.active_ids()]
+        ordered = [b for b in active if b in anonymized]  # a partition no manifest knows never trains
         window = training_window(ordered, spec.split.training_window)
-        not_ingested = [b for b in known if b not in anonymized]
+        not_ingested = [b for b in active if b not in anonymized]
         if not_ingested:
             context.log.warning(f"batches not materialized in `anonymized`, left out: {not_ingested}")
-        table = concat_batches({b: anonymized[b] for b in window})
-        train, holdout = split_train_holdout(table, spec.split.holdout_fraction, spec.split.seed)
-        batches = {"training_batches": window, "batches_not_ingested": not_ingested}
+        frames = {b: f.collect() if isinstance(f := anonymized[b], pl.LazyFrame) else f for b in window}
+        table = concat_batches(frames)
+        train, holdout = split_train_holdout(
+            table, spec.split.holdout_fraction, spec.split.seed, record_key=spec.split.record_key
+        )
+        batches = {
+            "training_batches": window,
+            "batches_not_ingested": not_ingested,
+            "batches_withdrawn": withdrawn,
+            "repeated_rows": dg.MetadataValue.json(repeated_rows(frames)),
+        }
         yield dg.Output(
             train, output_name="train", metadata={"rows": train.height, "sha256": table_fingerprint(train), **batches}
         )

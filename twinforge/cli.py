@@ -110,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Copies FILE into the dataset's landing folder under the state folder ($TWINFORGE_HOME) and "
         "records it as a new batch, as a production feed would. The running Dagster daemon's new-batch sensor "
         "then ingests and anonymizes it and measures its drift; drift beyond the spec's threshold triggers a "
-        "retrain. Adding the same content twice adds nothing.",
+        "retrain. The file is checked first (readable, non-empty, the dataset's columns and types): a file that "
+        "fails registers nothing and exits 1. Adding the same content twice adds nothing.",
     )
     ingest_batch.add_argument("dataset", help="dataset name (the spec's `name`)")
     ingest_batch.add_argument("file", type=Path, help="the batch: .csv, .csv.gz, .parquet or .jsonl")
@@ -125,6 +126,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--home", type=Path, default=None, help="state folder (default: $TWINFORGE_HOME, else the project's .twinforge)"
     )
     ingest_batch.set_defaults(command=_cmd_ingest_batch, command_name="ingest-batch")
+
+    batches = commands.add_parser(
+        "batches",
+        help="list a dataset's batches with their status; withdraw one",
+        description="Lists the dataset's batches in arrival order with their status. --withdraw takes a batch out "
+        "of every future training window (recorded with its reason, never deleted).",
+    )
+    batches.add_argument("dataset", help="dataset name (the spec's `name`)")
+    batches.add_argument("--withdraw", metavar="BATCH", help="batch id to take out of every future training window")
+    batches.add_argument("--reason", default="", help="why (recorded with --withdraw)")
+    for parser_ in (batches,):
+        parser_.add_argument(
+            "--specs", type=Path, default=None, metavar="DIR",
+            help="folder of dataset specs (default: $TWINFORGE_SPECS, else the project's pipelines/datasets)",
+        )  # fmt: skip
+        parser_.add_argument(
+            "--home", type=Path, default=None,
+            help="state folder (default: $TWINFORGE_HOME, else the project's .twinforge)",
+        )  # fmt: skip
+    batches.set_defaults(command=_cmd_batches, command_name="batches")
     evaluate = commands.add_parser(
         "evaluate",
         help="score a synthetic table: fidelity, utility, privacy and the promotion gates",
@@ -154,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _cmd_ingest_batch(args: argparse.Namespace) -> int:
+def _batch_store(args: argparse.Namespace):
     from twinforge.config.spec import load_specs
     from twinforge.io.batches import BatchStore
     from twinforge.io.state import StateLayout, resolve_specs_dir
@@ -163,12 +184,35 @@ def _cmd_ingest_batch(args: argparse.Namespace) -> int:
     specs = {s.name: s for s in load_specs(specs_dir)}
     if args.dataset not in specs:
         raise ValueError(f"no dataset {args.dataset!r} in {specs_dir} (datasets: {', '.join(sorted(specs)) or 'none'})")
-    layout = StateLayout.at(args.home).ensure()
-    batch, added = BatchStore(specs[args.dataset], layout).add(args.file)
+    return BatchStore(specs[args.dataset], StateLayout.at(args.home).ensure())
+
+
+def _cmd_ingest_batch(args: argparse.Namespace) -> int:
+    store = _batch_store(args)
+    batch, added = store.add(args.file)
     if added:
-        print(f"added batch {batch.batch_id} of {args.dataset} from {args.file} (landing copy: {batch.path})")
+        print(f"added batch {batch.batch_id} of {args.dataset} from {args.file}")
+        print(f"  state folder: {store.layout.home}")
+        print(f"  landing copy: {batch.path}")
+        print(
+            "  next: the Dagster daemon's new-batch sensor ingests it, anonymizes it and measures its drift "
+            f"(see `twinforge batches {args.dataset}`; the daemon must use this state folder)"
+        )
     else:
         print(f"{args.file} is already batch {batch.batch_id} of {args.dataset}: nothing added")
+    return 0
+
+
+def _cmd_batches(args: argparse.Namespace) -> int:
+    store = _batch_store(args)
+    if args.withdraw:
+        batch = store.withdraw(args.withdraw, args.reason)
+        print(f"withdrew batch {batch.batch_id} of {args.dataset}: it is in no future training window")
+    store.ensure_initial()
+    print(f"{'batch':<34} {'status':<10} {'added (UTC)':<20} source")
+    for b in store.list():
+        source = b.original_name or ("the spec's source" if b.origin == "spec" else "")
+        print(f"{b.batch_id:<34} {b.status:<10} {b.added_at[:19]:<20} {source}")
     return 0
 
 

@@ -180,6 +180,9 @@ class SplitSpec(_Strict):
     holdout_fraction: float = Field(0.2, gt=0.0, lt=1.0)
     seed: int = 42
     training_window: int | None = Field(None, gt=0)  # the most recent N batches; None: every batch
+    # columns identifying one record (e.g. a patient id): all its rows land on the same side of the split.
+    # Identical rows always do.
+    record_key: list[str] = Field(default_factory=list)
 
 
 class GeneratorSpec(_Strict):

@@ -6,6 +6,15 @@ feed call): each is copied into the landing folder ``<state>/landing/<dataset>/`
 recorded, in arrival order, in that folder's ``batches.json``. The batch id is the
 Dagster partition key of ``raw`` and ``anonymized``.
 
+A file is checked at the door before anything is recorded (:meth:`BatchStore.add`):
+it must be readable and non-empty, have exactly the first batch's columns, and hold
+values of the first batch's types; a column whose values mostly do not parse is a
+changed schema and rejects the file. Single cells that do not parse are the ingest
+step's business (bad rows: quarantined or failing, per ``ingest.on_bad_rows``).
+
+A batch's status is ``active`` (in every training window) or ``withdrawn`` (taken out
+of every future window; recorded with its reason, never deleted).
+
 Landing files hold raw data: the folder is created owner-only (0700) and copies are
 read-only (0400). Adding a file whose content is already a batch returns that batch.
 """
@@ -19,11 +28,12 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from twinforge.config.spec import DatasetSpec, format_from_name
+from twinforge.config.spec import DatasetSpec, SpecError, format_from_name
+from twinforge.io.schema import ColumnKind
 from twinforge.io.state import StateLayout
 
 if TYPE_CHECKING:
@@ -31,6 +41,13 @@ if TYPE_CHECKING:
 
 MANIFEST = "batches.json"
 INITIAL = "initial"
+ACTIVE, WITHDRAWN = "active", "withdrawn"
+# a column with more than this share of its non-null values not parsing as its type has changed type
+MAX_UNPARSED_SHARE = 0.5
+
+
+class BatchRejected(ValueError):
+    """A file refused at the door; the message names the file and the columns, never a value."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,11 @@ class Batch:
     path: str | None  # the file to read; None for a SQL source, read from the spec
     sha256: str | None  # of the file when added; None for a SQL source
     original_name: str | None = None
+    status: str = ACTIVE
+    # status changes, oldest first: {"at", "status", "reason"}
+    history: list[dict] = field(default_factory=list)
+    # the first batch's columns and their kinds as read (before anonymization): later batches must match
+    columns: dict[str, str] | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -97,6 +119,90 @@ class BatchStore:
     def ids(self) -> list[str]:
         return [b.batch_id for b in self._read()]
 
+    def active_ids(self) -> list[str]:
+        """Batches that may train, in arrival order (withdrawn ones left out)."""
+        return [b.batch_id for b in self._read() if b.status == ACTIVE]
+
+    def withdraw(self, batch_id: str, reason: str = "") -> Batch:
+        """Take ``batch_id`` out of every future training window; recorded with ``reason``, not deleted."""
+        return self._set_status(batch_id, WITHDRAWN, reason)
+
+    def _set_status(self, batch_id: str, status: str, reason: str) -> Batch:
+        with self._locked():
+            batches = self._read()
+            index = next((i for i, b in enumerate(batches) if b.batch_id == batch_id), None)
+            if index is None:
+                raise KeyError(
+                    f"dataset {self.spec.name!r} has no batch {batch_id!r} "
+                    f"(batches: {', '.join(b.batch_id for b in batches) or 'none'})"
+                )
+            change = {"at": _now().isoformat(), "status": status, "reason": reason}
+            batches[index] = replace(batches[index], status=status, history=[*batches[index].history, change])
+            self._write(batches)
+            return batches[index]
+
+    def reference_kinds(self) -> dict[str, ColumnKind]:
+        """The first batch's columns and kinds as read; computed once (by reading it) and recorded."""
+        initial = self.ensure_initial()
+        if initial.columns is None:
+            from twinforge.io.ingest import ingest_source
+
+            options = self.spec.ingest.model_copy(update={"on_bad_rows": "quarantine"})
+            read = ingest_source(self.spec.source, self.spec.columns, options)
+            kinds = {c.name: c.kind.value for c in read.schema.columns}
+            with self._locked():
+                batches = self._read()
+                batches = [replace(b, columns=kinds) if b.batch_id == initial.batch_id else b for b in batches]
+                self._write(batches)
+            initial = replace(initial, columns=kinds)
+        return {name: ColumnKind(kind) for name, kind in initial.columns.items()}
+
+    def check(self, file: Path) -> int:
+        """Refuse ``file`` (:class:`BatchRejected`) unless it can be a batch of this dataset; its row count."""
+        from twinforge.io.ingest import IngestError, ingest_source
+
+        reference = self.reference_kinds()
+        options = self.spec.ingest.model_copy(update={"on_bad_rows": "quarantine"})
+        try:
+            read = ingest_source(self.spec.source, self.spec.columns, options, path=file, reference=reference)
+        except (IngestError, SpecError, OSError) as error:
+            reason = str(error).removeprefix(f"{file}: ").removeprefix(f"{file.name}: ")
+            raise BatchRejected(f"{file}: not accepted as a batch of {self.spec.name!r}: {reason}") from None
+        except Exception as error:  # a reader's own error on a damaged file: name the file, not its content
+            raise BatchRejected(
+                f"{file}: not accepted as a batch of {self.spec.name!r}: unreadable ({type(error).__name__})"
+            ) from None
+        columns = [c.name for c in read.schema.columns]
+        missing = [c for c in reference if c not in columns]
+        extra = [c for c in columns if c not in reference]
+        if missing or extra:
+            raise BatchRejected(
+                f"{file}: not accepted as a batch of {self.spec.name!r}: its columns differ from the dataset's "
+                f"(missing: {missing or 'none'}; not in the dataset: {extra or 'none'})"
+            )
+        changed = []
+        if read.rows_quarantined:
+            for column, count in read.quarantine.drop_nulls("column").group_by("column").len().iter_rows():
+                parsed = read.rows_out - read.table.get_column(column).null_count()
+                if count > MAX_UNPARSED_SHARE * (parsed + count):
+                    changed.append(f"{column} ({count} of {read.rows_in} values are not {reference[column].value})")
+        if changed:
+            raise BatchRejected(
+                f"{file}: not accepted as a batch of {self.spec.name!r}: columns whose values do not have the "
+                f"dataset's type: {'; '.join(changed)}"
+            )
+        if read.rows_quarantined and self.spec.ingest.on_bad_rows == "fail":
+            raise BatchRejected(
+                f"{file}: not accepted as a batch of {self.spec.name!r}: {read.rows_quarantined} bad row(s) and "
+                "ingest.on_bad_rows is 'fail' (first: "
+                + "; ".join(
+                    f"row {r['row']}, column {r['column']}: {r['reason']}"
+                    for r in read.quarantine.head(3).iter_rows(named=True)
+                )
+                + ")"
+            )
+        return read.rows_in
+
     def get(self, batch_id: str) -> Batch:
         for b in self._read():
             if b.batch_id == batch_id:
@@ -130,9 +236,13 @@ class BatchStore:
         if not file.is_file():
             raise FileNotFoundError(f"batch file not found: {file}")
         if format_from_name(file.name) not in ("csv", "parquet", "jsonl"):
-            raise ValueError(f"{file}: a batch must be a CSV (.csv, .csv.gz), Parquet or JSON Lines file")
+            raise BatchRejected(f"{file}: a batch must be a CSV (.csv, .csv.gz), Parquet or JSON Lines file")
         sha = _sha256(file)
         self.ensure_initial()
+        for b in self._read():
+            if b.sha256 == sha:
+                return b, False
+        self.check(file)
         with self._locked():
             batches = self._read()
             for b in batches:

@@ -21,7 +21,7 @@ import polars as pl
 from twinforge.config.spec import ColumnPolicy, DatasetSpec, IngestSpec, SourceSpec, SpecError, format_from_name
 from twinforge.io import readers
 from twinforge.io.readers import LINE, ROW, BadRow, IngestError, SourceRead
-from twinforge.io.schema import TableSchema, infer_schema
+from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
 from twinforge.io.typing_rules import Declared, failures, infer_text, null_out, parse_as
 
 __all__ = ["IngestError", "IngestResult", "QUARANTINE_SCHEMA", "ingest", "ingest_source", "table_fingerprint"]
@@ -35,6 +35,8 @@ QUARANTINE_SCHEMA = {
     "record": pl.String,  # raw values as JSON, only when ingest.keep_raw
 }
 MAX_LISTED_BAD_ROWS = 5
+# kinds a later batch is held to (see ingest_source's reference); text-like kinds take any value
+PINNED_KINDS = (ColumnKind.INTEGER, ColumnKind.FLOAT, ColumnKind.BOOLEAN, ColumnKind.DATETIME)
 
 
 def file_sha256(path: Path, chunk_size: int = 1 << 20) -> str:
@@ -126,11 +128,15 @@ def ingest_source(
     columns: Mapping[str, ColumnPolicy] | None = None,
     options: IngestSpec | None = None,
     path: str | Path | None = None,
+    reference: Mapping[str, ColumnKind] | None = None,
 ) -> IngestResult:
     """Read ``source`` (or the file ``path``, e.g. a batch, read with the source's options) and type it.
 
-    Raises :class:`IngestError` for a source that cannot be used as a whole, and for bad
-    rows when ``options.on_bad_rows`` is ``fail``; the message names file, row and column.
+    ``reference`` gives the kinds of the dataset's first batch: a later batch is typed as
+    those (a cell that does not parse is a bad row), never re-inferred, so one batch with text
+    in a number column cannot retype the dataset. Raises :class:`IngestError` for a source that
+    cannot be used as a whole, and for bad rows when ``options.on_bad_rows`` is ``fail``; the
+    message names file, row and column.
     """
     columns = dict(columns or {})
     options = options or IngestSpec()
@@ -154,6 +160,9 @@ def ingest_source(
         )
     table = null_out(read.table, data_columns, source.null_values) if read.text else read.table
     declared = {c: Declared(p.kind, p.format) for c, p in columns.items() if p.kind is not None}
+    for name, kind in (reference or {}).items():
+        if name in data_columns and name not in declared and kind in PINNED_KINDS:
+            declared[name] = Declared(kind)
     typed, type_bad = _type_columns(table, data_columns, declared, read.text, origin, options.keep_raw)
     bad = sorted(read.bad_rows + type_bad, key=lambda b: b.row or 0)
 
@@ -180,7 +189,7 @@ def ingest_source(
         format=fmt,
         rows_in=read.records,
         content_sha256=sha,
-        declared_columns=sorted(declared),
+        declared_columns=sorted(c for c, p in columns.items() if p.kind is not None),
     )
 
 
@@ -256,6 +265,9 @@ def quarantine_frame(origin: str, bad: list[BadRow]) -> pl.DataFrame:
     )
 
 
-def ingest(spec: DatasetSpec, path: str | Path | None = None) -> IngestResult:
-    """Ingest the spec's source, or ``path`` (a batch file) read with the spec's source options."""
-    return ingest_source(spec.source, spec.columns, spec.ingest, path=path)
+def ingest(
+    spec: DatasetSpec, path: str | Path | None = None, reference: Mapping[str, ColumnKind] | None = None
+) -> IngestResult:
+    """Ingest the spec's source, or ``path`` (a batch file) read with the spec's source options and typed
+    as ``reference`` (the first batch's kinds)."""
+    return ingest_source(spec.source, spec.columns, spec.ingest, path=path, reference=reference)

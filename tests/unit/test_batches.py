@@ -1,0 +1,130 @@
+"""Batches at the door: a file is checked against the dataset before anything is recorded;
+withdrawn batches train no more; later batches are typed as the first one; the state
+folder is found the same way from anywhere in the project."""
+
+import gzip
+import json
+
+import polars as pl
+import pytest
+
+from tests.conftest import DEMO_CSV, DEMO_SPEC, REPO
+from twinforge.cli import main
+from twinforge.config.spec import load_spec
+from twinforge.io.batches import ACTIVE, WITHDRAWN, BatchRejected, BatchStore
+from twinforge.io.ingest import ingest
+from twinforge.io.schema import ColumnKind
+from twinforge.io.state import StateLayout, find_project_root, resolve_home, resolve_specs_dir
+
+
+@pytest.fixture(scope="module")
+def demo() -> pl.DataFrame:
+    return pl.read_csv(DEMO_CSV).head(400)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return BatchStore(load_spec(DEMO_SPEC), StateLayout.at(tmp_path / "state"))
+
+
+def _bad_files(folder, demo):
+    files = {name: folder / file for name, file in [
+        ("empty", "empty.csv"), ("header only", "header.csv"), ("binary", "binary.csv"),
+        ("truncated gzip", "truncated.csv.gz"), ("missing column", "missing.csv"), ("extra column", "extra.csv"),
+        ("renamed column", "renamed.csv"), ("text in a number column", "text.csv"), ("not a table", "notes.txt.bz2"),
+    ]}  # fmt: skip
+    files["empty"].write_text("")
+    files["header only"].write_text(",".join(demo.columns) + "\n")
+    files["binary"].write_bytes(bytes(range(256)) * 40)
+    data = gzip.compress(demo.write_csv().encode())
+    files["truncated gzip"].write_bytes(data[: len(data) // 2])
+    demo.drop("pan_day").write_csv(files["missing column"])
+    demo.with_columns(extra=pl.lit(1)).write_csv(files["extra column"])
+    demo.rename({"pan_day": "day"}).write_csv(files["renamed column"])
+    demo.with_columns(age=pl.lit("old")).write_csv(files["text in a number column"])
+    files["not a table"].write_text("x")
+    return files
+
+
+def test_the_door_refuses_every_bad_file_naming_it_and_records_nothing(store, demo, tmp_path, capsys):
+    store.ensure_initial()
+    for what, file in _bad_files(tmp_path, demo).items():
+        with pytest.raises(BatchRejected) as refused:
+            store.add(file)
+        assert str(file) in str(refused.value), what
+        assert store.ids() == ["initial"], what
+        assert not list(store.folder.glob("2*")), what  # no landing copy either
+    # the column is named and its values are not quoted
+    with pytest.raises(BatchRejected, match=r"columns whose values do not have the dataset's type: age") as refused:
+        store.add(tmp_path / "text.csv")
+    assert "old" not in str(refused.value)
+    with pytest.raises(BatchRejected, match=r"missing: none; not in the dataset: \['extra'\]"):
+        store.add(tmp_path / "extra.csv")
+    # the CLI: exit 1, the file named, nothing registered
+    code = main(["ingest-batch", "covid_testing", str(tmp_path / "extra.csv"), "--home", str(store.layout.home),
+                 "--specs", str(DEMO_SPEC.parent)])  # fmt: skip
+    assert code == 1 and "extra.csv" in capsys.readouterr().err
+    assert store.ids() == ["initial"]
+
+
+def test_a_good_file_is_added_once_and_said_where_it_went(store, demo, tmp_path, capsys):
+    demo.write_csv(tmp_path / "good.csv")
+    args = ["ingest-batch", "covid_testing", str(tmp_path / "good.csv"), "--home", str(store.layout.home),
+            "--specs", str(DEMO_SPEC.parent)]  # fmt: skip
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert f"state folder: {store.layout.home}" in out and "new-batch sensor" in out
+    assert main(args) == 0 and "nothing added" in capsys.readouterr().out
+    assert len(store.ids()) == 2
+
+
+def test_single_bad_cells_pass_the_door_under_quarantine_and_never_retype_the_column(tmp_path, demo):
+    spec = load_spec(DEMO_SPEC)
+    spec = spec.model_copy(update={"ingest": spec.ingest.model_copy(update={"on_bad_rows": "quarantine"})})
+    store = BatchStore(spec, StateLayout.at(tmp_path / "state"))
+    bad_cell = demo.with_columns(
+        age=pl.when(pl.int_range(pl.len()) == 5).then(pl.lit("N/K")).otherwise(pl.col("age").cast(pl.String))
+    )
+    bad_cell.write_csv(tmp_path / "one_bad_cell.csv")
+    batch, added = store.add(tmp_path / "one_bad_cell.csv")
+    assert added
+    reference = store.reference_kinds()
+    assert reference["age"] is ColumnKind.FLOAT
+    typed = ingest(spec, path=batch.path, reference=reference)
+    assert typed.table.schema["age"] == pl.Float64  # not retyped to text by one value
+    assert (typed.rows_in, typed.rows_out, typed.rows_quarantined) == (400, 399, 1)
+    assert typed.quarantine.row(0, named=True)["column"] == "age"
+    # the first batch's kinds are recorded in the manifest, read once
+    manifest = json.loads((store.folder / "batches.json").read_text())
+    assert manifest["batches"][0]["columns"]["age"] == "float"
+
+
+def test_a_withdrawn_batch_is_recorded_not_deleted_and_leaves_the_active_ones(store, demo, tmp_path, capsys):
+    demo.write_csv(tmp_path / "b1.csv")
+    batch, _ = store.add(tmp_path / "b1.csv")
+    assert store.active_ids() == ["initial", batch.batch_id]
+    home, specs = str(store.layout.home), str(DEMO_SPEC.parent)
+    assert main(["batches", "covid_testing", "--withdraw", batch.batch_id, "--reason", "wrong feed",
+                 "--home", home, "--specs", specs]) == 0  # fmt: skip
+    listing = capsys.readouterr().out
+    assert f"{batch.batch_id}" in listing and WITHDRAWN in listing
+    assert store.active_ids() == ["initial"] and store.ids() == ["initial", batch.batch_id]
+    withdrawn = store.get(batch.batch_id)
+    assert withdrawn.status == WITHDRAWN and withdrawn.history[-1]["reason"] == "wrong feed"
+    assert store.get("initial").status == ACTIVE
+    assert main(["batches", "covid_testing", "--withdraw", "nope", "--home", home, "--specs", specs]) == 1
+
+
+def test_state_and_specs_are_found_from_anywhere_in_the_project(tmp_path, monkeypatch):
+    monkeypatch.delenv("TWINFORGE_HOME", raising=False)
+    monkeypatch.delenv("TWINFORGE_SPECS", raising=False)
+    monkeypatch.chdir(REPO / "twinforge" / "io")
+    assert find_project_root() == REPO
+    assert resolve_home() == REPO / ".twinforge"
+    assert resolve_specs_dir() == REPO / "pipelines" / "datasets"
+    monkeypatch.setenv("TWINFORGE_HOME", str(tmp_path / "elsewhere"))
+    assert resolve_home() == tmp_path / "elsewhere"
+    monkeypatch.chdir(tmp_path)  # outside any project: no guess at specs, a clear error
+    assert find_project_root() is None
+    with pytest.raises(FileNotFoundError, match="TWINFORGE_SPECS"):
+        resolve_specs_dir()
