@@ -22,11 +22,11 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 install: $(VENV)/.installed
 
-# Dagster's instance folder (telemetry off, no welcome modal) and, for the demo only,
+# Dagster's instance folder (pipelines/dagster.yaml's settings, no welcome modal) and, for the demo only,
 # a locally generated pseudonymisation key; production sets TWINFORGE_PSEUDONYM_KEY from a secret store.
-$(DAGSTER_HOME)/dagster.yaml:
+$(DAGSTER_HOME)/dagster.yaml: pipelines/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)/.nux
-	printf 'telemetry:\n  enabled: false\n' > $@
+	cp pipelines/dagster.yaml $@
 	printf 'seen: 1\n' > $(DAGSTER_HOME)/.nux/nux.yaml
 
 $(KEY_FILE):

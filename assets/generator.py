@@ -1,4 +1,5 @@
 import json
+import os
 
 import dagster as dg
 import polars as pl
@@ -12,6 +13,21 @@ from twinforge.generators.training import epoch_logger, train_generator
 from twinforge.io.ingest import table_fingerprint
 from twinforge.tracking.lineage import code_version
 from twinforge.tracking.registry import PROFILE_ARTIFACT, TRAINING_BATCHES_TAG, log_generator, log_run_dict
+
+
+class OrchestratorGone(RuntimeError):
+    """The run's orchestrator process died while this step ran."""
+
+
+class OrchestratorWatch:
+    """Notices when the process that started this step is gone (a step process is reparented then)."""
+
+    def __init__(self):
+        self.parent = os.getppid()
+
+    def check(self) -> None:
+        if os.getppid() != self.parent:
+            raise OrchestratorGone(f"the run's orchestrator (process {self.parent}) is gone: stopping this step")
 
 
 def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
@@ -28,7 +44,10 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     ) -> dg.Output[dict]:
         out_dir = settings.layout.models_dir / spec.name / context.run_id
         context.log.info(f"fitting {spec.generator.model} on {train.height} rows x {train.width} columns")
-        trained = train_generator(train, spec, out_dir, progress=epoch_logger(context.log))
+        orchestrator = OrchestratorWatch()
+        log_epoch = epoch_logger(context.log)
+        trained = train_generator(train, spec, out_dir, progress=lambda e: (orchestrator.check(), log_epoch(e)))
+        orchestrator.check()  # an orphaned step registers nothing: its run can never check the version
         context.log.info(f"fitted in {trained.fit_seconds:.1f} s; logging to MLflow")
         train_sha = table_fingerprint(train)
         # the batches behind this version: drift of later batches is measured against them

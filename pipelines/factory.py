@@ -16,7 +16,7 @@ from assets.split import build_split_assets
 from assets.synthetic import build_synthetic_asset, build_synthetic_daily_asset
 from checks.expectations import build_expectation_checks
 from checks.quality_gates import build_quality_gate_checks
-from pipelines.sensors import build_drift_sensor, build_new_batch_sensor
+from pipelines.sensors import build_dead_run_sensor, build_drift_sensor, build_failed_run_sensor, build_new_batch_sensor
 from resources import MlflowResource, ParquetIOManager, TwinforgeSettings
 from twinforge.config.spec import DatasetSpec, load_specs
 from twinforge.io.state import SPECS_ENV
@@ -36,6 +36,9 @@ def _executor() -> dg.ExecutorDefinition:
     if choice not in executors:
         raise ValueError(f"{EXECUTOR_ENV}={choice!r}: choose one of {sorted(executors)}")
     return executors[choice]
+
+
+RETRAIN_TAG = "twinforge/retrain"  # pipelines/dagster.yaml limits runs to one per value of this tag
 
 
 def retrain_job_name(spec: DatasetSpec) -> str:
@@ -72,6 +75,7 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
     retrain = dg.define_asset_job(
         retrain_job_name(spec),
         selection=dg.AssetSelection.groups(spec.name) - dg.AssetSelection.assets(batch_drift, synthetic_daily),
+        tags={RETRAIN_TAG: spec.name},  # the instance queues retrains of one dataset one at a time
         description=f"Ingest and anonymize one batch (the run's partition), split the batches of the training "
         f"window, train a new {spec.generator.model} version, sample, validate, report on quality, promote it to "
         "champion when every blocking check and quality gate passes.",
@@ -90,7 +94,12 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
         ],
         "jobs": [ingest_job, retrain, regenerate],
         "schedules": [build_regenerate_schedule(spec, regenerate)],
-        "sensors": [build_new_batch_sensor(spec, ingest_job), build_drift_sensor(spec, retrain)],
+        "sensors": [
+            build_new_batch_sensor(spec, ingest_job),
+            build_drift_sensor(spec, retrain),
+            build_dead_run_sensor(spec, [ingest_job, retrain, regenerate]),
+            build_failed_run_sensor(spec, [ingest_job, retrain, regenerate]),
+        ],
     }
 
 

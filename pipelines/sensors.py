@@ -1,16 +1,24 @@
-"""Sensors that turn arriving batches into runs: ingest new batches, retrain on drift.
+"""Sensors that turn arriving batches into runs and watch runs that die.
 
-Both keep their progress in Dagster's cursor (stored in the instance, so it survives
-restarts) and use run keys, so one batch or one drift event never starts two runs.
+The new-batch and drift sensors keep their progress in Dagster's cursor (stored in the
+instance, so it survives restarts) and use run keys, so one batch or one drift event never
+starts two runs; the drift sensor asks for at most one retrain per evaluation (retrains of a
+dataset also queue one at a time: ``pipelines/dagster.yaml``). The dead-run sensor fails a
+started run whose orchestrator process is gone, and the failed-run sensor tags the MLflow
+versions such a run registered.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import time
+from pathlib import Path
 
 import dagster as dg
 
 from assets.monitoring import RETRAIN_RECOMMENDED
+from resources.mlflow import MlflowResource
 from resources.partitions import batch_partitions
 from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
@@ -63,20 +71,26 @@ def build_drift_sensor(spec: DatasetSpec, retrain_job) -> dg.SensorDefinition:
         ).records
         if not records:
             return dg.SkipReason("no new drift report")
-        requests = []
-        for record in records:
-            metadata = record.asset_materialization.metadata
-            if not metadata[RETRAIN_RECOMMENDED].value:
-                continue
-            batch = record.partition_key
-            champion = metadata["champion_version"].value if "champion_version" in metadata else "none"
-            requests.append(dg.RunRequest(
-                partition_key=batch,
-                run_key=f"drift-retrain:{batch}:champion-{champion}",
-                tags={"twinforge/trigger": "drift", "twinforge/batch": batch, "twinforge/champion_before": str(champion),
-                      "twinforge/reasons": json.dumps(_reasons(metadata))[:4000]},
-            ))  # fmt: skip
-        return dg.SensorResult(run_requests=requests, cursor=str(records[-1].storage_id))
+        recommended = [r for r in records if r.asset_materialization.metadata[RETRAIN_RECOMMENDED].value]
+        if not recommended:
+            return dg.SensorResult(
+                skip_reason="no drift report recommends a retrain", cursor=str(records[-1].storage_id)
+            )
+        # one retrain per evaluation: the newest event wins (every active batch is in its training window)
+        newest, superseded = recommended[-1], [r.partition_key for r in recommended[:-1]]
+        if superseded:
+            context.log.info(f"drift retrain for batch {newest.partition_key} supersedes batches {superseded}")
+        metadata = newest.asset_materialization.metadata
+        batch = newest.partition_key
+        champion = metadata["champion_version"].value if "champion_version" in metadata else "none"
+        request = dg.RunRequest(
+            partition_key=batch,
+            run_key=f"drift-retrain:{batch}:champion-{champion}",
+            tags={"twinforge/trigger": "drift", "twinforge/batch": batch, "twinforge/champion_before": str(champion),
+                  "twinforge/superseded_batches": json.dumps(superseded)[:4000],
+                  "twinforge/reasons": json.dumps(_reasons(metadata))[:4000]},
+        )  # fmt: skip
+        return dg.SensorResult(run_requests=[request], cursor=str(records[-1].storage_id))
 
     return drift_retrain
 
@@ -84,3 +98,82 @@ def build_drift_sensor(spec: DatasetSpec, retrain_job) -> dg.SensorDefinition:
 def _reasons(metadata) -> list[str]:
     text = metadata["reasons"].value if "reasons" in metadata else ""
     return [line[2:] for line in text.splitlines() if line.startswith("- ")]
+
+
+DEAD_RUN_GRACE_SECONDS = 60  # a run younger than this may not have logged its process yet
+
+
+def orchestrator_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
+    """The process id of the run's orchestrator: the first process its engine events name."""
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT, limit=50).records
+    for record in records:
+        data = record.event_log_entry.dagster_event.engine_event_data
+        if data is not None and data.pid is not None:
+            return int(data.pid)
+    return None
+
+
+def process_alive(pid: int) -> bool:
+    """True when ``pid`` is a live (not zombie) process on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True  # no /proc: the signal check above is all there is
+    return "\nState:\tZ" not in status
+
+
+def build_dead_run_sensor(spec: DatasetSpec, jobs: list) -> dg.SensorDefinition:
+    job_names = [j.name for j in jobs]
+
+    @dg.sensor(
+        name=f"{spec.name}_dead_runs",
+        minimum_interval_seconds=spec.drift.sensor_interval_seconds,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Marks a started run of this dataset's jobs as failed when its orchestrator process is gone "
+        "(killed, or its machine restarted), so it does not stay STARTED forever.",
+    )
+    def dead_runs(context: dg.SensorEvaluationContext):
+        now = time.time()
+        failed = []
+        for run in context.instance.get_runs(
+            filters=dg.RunsFilter(job_name=None, statuses=[dg.DagsterRunStatus.STARTED]), limit=100
+        ):
+            if run.job_name not in job_names:
+                continue
+            record = context.instance.get_run_record_by_id(run.run_id)
+            if record is None or record.start_time is None or now - record.start_time < DEAD_RUN_GRACE_SECONDS:
+                continue
+            pid = orchestrator_pid(context.instance, run.run_id)
+            if pid is not None and not process_alive(pid):
+                context.instance.report_run_failed(
+                    run, f"the run's orchestrator process {pid} is gone: the run was killed or its host restarted"
+                )
+                failed.append(run.run_id)
+        return dg.SkipReason(f"marked failed: {failed}" if failed else "no dead run")
+
+    return dead_runs
+
+
+def build_failed_run_sensor(spec: DatasetSpec, jobs: list) -> dg.SensorDefinition:
+    @dg.run_failure_sensor(
+        name=f"{spec.name}_failed_runs",
+        monitored_jobs=jobs,
+        minimum_interval_seconds=spec.drift.sensor_interval_seconds,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Tags the MLflow versions a failed run registered as failed (never promoted).",
+    )
+    def failed_runs(context: dg.RunFailureSensorContext, mlflow: MlflowResource):
+        from twinforge.tracking.registry import mark_run_versions_failed
+
+        reason = context.failure_event.message or "the run failed"
+        versions = mark_run_versions_failed(mlflow.uri, spec.registered_model_name, context.dagster_run.run_id, reason)
+        if versions:
+            context.log.info(f"run {context.dagster_run.run_id} failed: versions {versions} tagged failed")
+
+    return failed_runs

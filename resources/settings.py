@@ -7,7 +7,7 @@ from twinforge.privacy.anonymize import pseudonym_key_from_env
 class TwinforgeSettings(dg.ConfigurableResource):
     """Where state lives. Secrets are read from the environment at use, never from config."""
 
-    home: str = ""  # empty: $TWINFORGE_HOME, else ./.twinforge
+    home: str = ""  # empty: $TWINFORGE_HOME, else the project's .twinforge
 
     @property
     def layout(self) -> StateLayout:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,7 +30,7 @@ class DagsterDev:
         self.port = free_port()
         self.dagster_home = home / "dagster"
         self.dagster_home.mkdir(parents=True, exist_ok=True)
-        (self.dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        shutil.copyfile(REPO / "pipelines" / "dagster.yaml", self.dagster_home / "dagster.yaml")  # as `make` does
         self.env = {
             **os.environ,
             "DAGSTER_HOME": str(self.dagster_home),

@@ -260,3 +260,26 @@ def download_generator(tracking_uri: str, model_name: str, version: str, dst: Pa
 
 def scratch_dir(prefix: str = "twinforge-") -> tempfile.TemporaryDirectory:
     return tempfile.TemporaryDirectory(prefix=prefix)
+
+
+RUN_STATUS_TAG = "twinforge.run_status"  # "failed" on versions whose Dagster run did not finish
+
+
+def versions_of_run(tracking_uri: str, model_name: str, dagster_run_id: str) -> list[str]:
+    """Versions of ``model_name`` registered by the Dagster run ``dagster_run_id``."""
+    with tracking(tracking_uri) as mlflow:
+        found = mlflow.MlflowClient().search_model_versions(
+            f"name = '{model_name}' and tags.dagster_run_id = '{dagster_run_id}'"
+        )
+        return sorted((v.version for v in found), key=int)
+
+
+def mark_run_versions_failed(tracking_uri: str, model_name: str, dagster_run_id: str, reason: str) -> list[str]:
+    """Tag every version registered by a run that did not finish as failed; those versions are never
+    promoted (promotion needs their own run's check verdicts). Returns the versions tagged."""
+    versions = versions_of_run(tracking_uri, model_name, dagster_run_id)
+    for version in versions:
+        set_model_version_tags(
+            tracking_uri, model_name, version, {RUN_STATUS_TAG: "failed", "twinforge.run_failure": reason[:500]}
+        )
+    return versions
