@@ -108,8 +108,9 @@ def orchestrator_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
     records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT, limit=50).records
     for record in records:
         data = record.event_log_entry.dagster_event.engine_event_data
-        if data is not None and data.pid is not None:
-            return int(data.pid)
+        pid = data.metadata.get("pid") if data is not None else None
+        if pid is not None:
+            return int(pid.value)
     return None
 
 
