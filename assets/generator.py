@@ -11,8 +11,15 @@ from twinforge.config.spec import DatasetSpec
 from twinforge.evaluation.expectations import build_expectation_profile
 from twinforge.generators.training import epoch_logger, train_generator
 from twinforge.io.ingest import table_fingerprint
-from twinforge.tracking.lineage import code_version
-from twinforge.tracking.registry import PROFILE_ARTIFACT, TRAINING_BATCHES_TAG, log_generator, log_run_dict
+from twinforge.tracking.lineage import code_version, training_fingerprint
+from twinforge.tracking.registry import (
+    PROFILE_ARTIFACT,
+    TRAINING_BATCHES_TAG,
+    TRAINING_FINGERPRINT_TAG,
+    log_generator,
+    log_run_dict,
+    version_with_fingerprint,
+)
 
 
 class OrchestratorGone(RuntimeError):
@@ -43,15 +50,32 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, settings: TwinforgeSettings, mlflow: MlflowResource, train: pl.DataFrame
     ) -> dg.Output[dict]:
         out_dir = settings.layout.models_dir / spec.name / context.run_id
+        train_sha = table_fingerprint(train)
+        # the batches behind this version: drift of later batches is measured against them
+        training_batches = list(latest_metadata(context, dg.AssetKey([spec.name, "train"])).get("training_batches", []))
+        fingerprint = training_fingerprint(
+            train_sha, spec.model_dump(mode="json", include={"generator", "columns", "sampling"}), code_version()
+        )
+        reused = version_with_fingerprint(mlflow.uri, spec.registered_model_name, fingerprint)
+        if reused is not None:  # same data, spec sections and code: that version is this training's result
+            context.log.info(f"training unchanged since version {reused.version}: reusing it, registering nothing")
+            return dg.Output(
+                {**reused.to_dict(), "generator": spec.generator.model, "reused": True},
+                metadata={
+                    **_version_metadata(reused, mlflow.uri),
+                    "reused_version": reused.version,
+                    "training_fingerprint": fingerprint,
+                    "training_data_sha256": train_sha,
+                    "training_batches": training_batches,
+                    "code_version": code_version(),
+                },
+            )
         context.log.info(f"fitting {spec.generator.model} on {train.height} rows x {train.width} columns")
         orchestrator = OrchestratorWatch()
         log_epoch = epoch_logger(context.log)
         trained = train_generator(train, spec, out_dir, progress=lambda e: (orchestrator.check(), log_epoch(e)))
         orchestrator.check()  # an orphaned step registers nothing: its run can never check the version
         context.log.info(f"fitted in {trained.fit_seconds:.1f} s; logging to MLflow")
-        train_sha = table_fingerprint(train)
-        # the batches behind this version: drift of later batches is measured against them
-        training_batches = list(latest_metadata(context, dg.AssetKey([spec.name, "train"])).get("training_batches", []))
         ref = log_generator(
             tracking_uri=mlflow.uri,
             experiment=f"twinforge-{spec.name}",
@@ -66,6 +90,7 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "dataset": spec.name,
                 "training_data_sha256": train_sha,
                 TRAINING_BATCHES_TAG: json.dumps(training_batches),
+                TRAINING_FINGERPRINT_TAG: fingerprint,
                 "code_version": code_version(),
             },
             run_name=f"{spec.name}-{spec.generator.model}-{context.run_id[:8]}",
@@ -75,15 +100,10 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         profile = build_expectation_profile(train, spec.schema_for(train))
         log_run_dict(mlflow.uri, ref.run_id, profile, PROFILE_ARTIFACT)
         return dg.Output(
-            {**ref.to_dict(), "model_dir": str(out_dir), "generator": spec.generator.model},
+            {**ref.to_dict(), "model_dir": str(out_dir), "generator": spec.generator.model, "reused": False},
             metadata={
-                "model_name": ref.model_name,
-                "model_version": ref.version,
-                "model_uri": ref.model_uri,
-                "mlflow_run_id": ref.run_id,
-                "mlflow_experiment_id": ref.experiment_id,
-                "mlflow_tracking_uri": mlflow.uri,
-                "generator": spec.generator.model,
+                **_version_metadata(ref, mlflow.uri),
+                "training_fingerprint": fingerprint,
                 "fit_seconds": round(trained.fit_seconds, 3),
                 "epochs_run": len(trained.loss_history),
                 "training_data_sha256": train_sha,
@@ -94,3 +114,14 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         )
 
     return generator
+
+
+def _version_metadata(ref, tracking_uri: str) -> dict:
+    return {
+        "model_name": ref.model_name,
+        "model_version": ref.version,
+        "model_uri": ref.model_uri,
+        "mlflow_run_id": ref.run_id,
+        "mlflow_experiment_id": ref.experiment_id,
+        "mlflow_tracking_uri": tracking_uri,
+    }

@@ -271,7 +271,7 @@ def versions_of_run(tracking_uri: str, model_name: str, dagster_run_id: str) -> 
         found = mlflow.MlflowClient().search_model_versions(
             f"name = '{model_name}' and tags.dagster_run_id = '{dagster_run_id}'"
         )
-        return sorted((v.version for v in found), key=int)
+        return sorted((str(v.version) for v in found), key=int)
 
 
 def mark_run_versions_failed(tracking_uri: str, model_name: str, dagster_run_id: str, reason: str) -> list[str]:
@@ -283,3 +283,30 @@ def mark_run_versions_failed(tracking_uri: str, model_name: str, dagster_run_id:
             tracking_uri, model_name, version, {RUN_STATUS_TAG: "failed", "twinforge.run_failure": reason[:500]}
         )
     return versions
+
+
+TRAINING_FINGERPRINT_TAG = "twinforge.training_fingerprint"
+
+
+def version_with_fingerprint(tracking_uri: str, model_name: str, fingerprint: str) -> ModelVersionRef | None:
+    """The newest version trained from exactly this fingerprint (see lineage.training_fingerprint) whose
+    run did not fail; None when there is none."""
+    with tracking(tracking_uri) as mlflow:
+        client = mlflow.MlflowClient()
+        try:
+            found = client.search_model_versions(
+                f"name = '{model_name}' and tags.`{TRAINING_FINGERPRINT_TAG}` = '{fingerprint}'"
+            )
+        except mlflow.exceptions.MlflowException:
+            return None  # no registered model yet
+        usable = [v for v in found if v.tags.get(RUN_STATUS_TAG) != "failed"]
+        if not usable:
+            return None
+        newest = max(usable, key=lambda v: int(v.version))
+        return ModelVersionRef(
+            model_name=model_name,
+            version=str(newest.version),
+            run_id=newest.run_id,
+            model_uri=f"models:/{model_name}/{newest.version}",
+            experiment_id=client.get_run(newest.run_id).info.experiment_id,
+        )
