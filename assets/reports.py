@@ -38,7 +38,7 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
         train: pl.DataFrame,
         holdout: pl.DataFrame,
     ) -> dg.Output[dict]:
-        from twinforge.evaluation import evaluate, failed_gates, headline_metrics, write_report_html, write_report_json
+        from twinforge.evaluation import evaluate, write_report_html, write_report_json
 
         sampled = latest_metadata(context, synthetic_key)
         version = str(sampled["model_version"])
@@ -56,13 +56,13 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
         json_path = write_report_json(report, out / "quality.json")
         run_id = _model_run_id(mlflow, sampled)
         log_quality_report(mlflow.uri, run_id, report, [html, json_path])
-        failed = failed_gates(report)
-        context.log.info(f"quality gates {'passed' if report['passed'] else 'FAILED: ' + ', '.join(failed)}")
+        failed = report.failed_gates
+        context.log.info(f"quality gates {'passed' if report.passed else 'FAILED: ' + ', '.join(failed)}")
         return dg.Output(
-            report,
+            report.to_json_dict(),  # stored as JSON; the gate checks read it back as a QualityReport
             metadata={
-                **{k: round(v, 4) for k, v in headline_metrics(report).items()},  # floats: plotted across versions
-                "gates_all_passed": report["passed"],
+                **{k: round(v, 4) for k, v in report.headline().items()},  # floats: plotted across versions
+                "gates_all_passed": report.passed,
                 "gates_failed_names": ", ".join(failed) or "none",
                 "html": dg.MetadataValue.path(str(html)),
                 "json": dg.MetadataValue.path(str(json_path)),

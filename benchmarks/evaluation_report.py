@@ -97,11 +97,11 @@ def main() -> int:
             html = write_report_html(report, Path(tmp) / "quality.html", title="benchmark")
             write_report_json(report, Path(tmp) / "quality.json")
             total = time.perf_counter() - t0
-            sections = ", ".join(f"{k} {v:.1f}" for k, v in report["timings_seconds"].items())
+            sections = ", ".join(f"{k} {v:.1f}" for k, v in report.timings_seconds.items())
             print(
                 f"run {attempt + 1}: total {total:.1f} s (evaluate {t1 - t0:.1f} s: {sections}; "
                 f"html+json {total - (t1 - t0):.1f} s; page {html.stat().st_size / 1e6:.2f} MB) "
-                f"-> {'under' if total < 60 else 'OVER'} a minute; gates passed: {report['passed']}"
+                f"-> {'under' if total < 60 else 'OVER'} a minute; gates passed: {report.passed}"
             )
     return 0
 

@@ -318,7 +318,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from twinforge.config.spec import load_spec
-    from twinforge.evaluation import evaluate, failed_gates, write_report_html, write_report_json
+    from twinforge.evaluation import evaluate, write_report_html, write_report_json
     from twinforge.io.schema import infer_schema
     from twinforge.io.tables import read_table
 
@@ -340,7 +340,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         report = evaluate(
             train, tables["holdout"], tables["synthetic"], schema, target=target, secrets=secrets, quality=quality
         )
-        done(", ".join(f"{k} {v:.1f} s" for k, v in report["timings_seconds"].items()))
+        done(", ".join(f"{k} {v:.1f} s" for k, v in report.timings_seconds.items()))
     if args.json is not None:
         write_report_json(report, args.json)
     if args.html is not None:
@@ -350,15 +350,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             title=f"Quality of {args.synthetic.name}",
             subtitle=f"synthetic {args.synthetic} vs train {args.train} and holdout {args.holdout}",
         )
-    failed = failed_gates(report)
-    print(
-        f"gates: {'PASSED' if report['passed'] else 'FAILED'} "
-        f"({len(report['gates']) - len(failed)} of {len(report['gates'])} passed)"
-    )
-    for name, gate in report["gates"].items():
-        value = "not measured" if gate["value"] is None else f"{gate['value']:.4f}"
-        bound = ">=" if gate["direction"] == "min" else "<="
-        print(f"  {'ok  ' if gate['passed'] else 'FAIL'} {name}: {value} (threshold {bound} {gate['threshold']})")
+    gates = report.gates
+    print(f"gates: {'PASSED' if report.passed else 'FAILED'} ({len(gates) - len(gates.failed)} of {len(gates)} passed)")
+    for name, gate in gates.items():
+        value = "not measured" if gate.value is None else f"{gate.value:.4f}"
+        bound = ">=" if gate.direction == "min" else "<="
+        why = f"; {'not applicable: ' if not gate.applicable else ''}{gate.reason}" if gate.reason else ""
+        print(f"  {'ok  ' if gate.passed else 'FAIL'} {name}: {value} (threshold {bound} {gate.threshold}){why}")
     for label, path in (("report", args.html), ("metrics", args.json)):
         if path is not None:
             print(f"{label}: {path}")

@@ -17,6 +17,7 @@ from pipelines.factory import build_definitions, regenerate_job_name, retrain_jo
 from tests.conftest import DEMO_SPEC
 from twinforge.config.spec import load_spec
 from twinforge.evaluation.gates import GATES
+from twinforge.evaluation.models import QualityReport
 from twinforge.generators import GaussianCopulaGenerator, Generator, available_generators, register_generator
 from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version, tracking
 
@@ -207,6 +208,8 @@ def test_reports_exist_and_are_logged(demo_run):
     assert "PASSED all" in page and all(f'<section id="{s}">' in page for s in ("gates", "utility", "privacy"))
     report = json.loads(quality_json.read_text())
     assert report["passed"] is True and set(report["gates"]) == GATE_CHECKS
+    typed = QualityReport.from_json(quality_json)  # the JSON reads back as the typed report
+    assert typed.passed and all(g.applicable and g.value is not None for g in typed.gates.values())
     assert quality["gates_all_passed"] is True and quality["model_version"] == "1"
     assert 0.9 < quality["fidelity_overall"] <= 1 and 0.3 < quality["dcr_share_closer_to_train"] < 0.6
     logged = list((demo_run["home"] / "mlartifacts").rglob("reports/*"))

@@ -56,10 +56,10 @@ def test_page_has_every_section_and_gate(rendered):
         assert f'<section id="{section}">' in text
     for heading in HEADINGS:
         assert heading in text, heading
-    for gate in rendered["report"]["gates"]:
+    for gate in rendered["report"].gates:
         assert gate in text
     assert "accounts &lt;twin&gt;" in text
-    assert ("PASSED all" if rendered["report"]["passed"] else "FAILED") in text
+    assert ("PASSED all" if rendered["report"].passed else "FAILED") in text
     assert "<script" not in text and "http://" not in text.replace("http://www.w3.org/2000/svg", "")
     assert text.count("<svg") >= 5 + 3 + 1 + 3  # columns, heatmaps, utility, privacy charts
     assert rendered["html"].stat().st_size < 1_000_000
@@ -74,7 +74,7 @@ def test_no_raw_value_of_a_numeric_column_leaves_the_evaluation(rendered):
 
 def test_json_is_strict_and_holds_every_gate(rendered):
     data = json.loads(rendered["json"].read_text(), parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
-    assert set(data["gates"]) == set(rendered["report"]["gates"])
+    assert set(data["gates"]) == set(rendered["report"].gates)
     assert {"threshold", "value", "passed", "margin"} <= set(next(iter(data["gates"].values())))
     assert isinstance(data["passed"], bool)
 

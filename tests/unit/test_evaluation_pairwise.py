@@ -66,6 +66,17 @@ def test_dependence_score_undefined_when_real_columns_are_independent():
     real = pl.DataFrame({"a": rng.normal(size=3000), "b": rng.choice(["u", "v"], 3000)})
     out = association_report(real, real, _columns(a="float", b="categorical"))
     assert out["dependence_score"] is None and out["n_pairs"] == 1
+    assert "nearly independent" in out["dependence_not_applicable"]  # said explicitly: the gate does not apply
+    single = association_report(real, real, _columns(a="float"))
+    assert single["dependence_score"] is None and "no column pair" in single["dependence_not_applicable"]
+
+
+def test_a_measured_dependence_score_is_never_marked_not_applicable():
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=2000)
+    real = pl.DataFrame({"a": a, "b": np.where(a > 0, "u", "v")})
+    out = association_report(real, real, _columns(a="float", b="categorical"))
+    assert out["dependence_score"] > 0.9 and "dependence_not_applicable" not in out
 
 
 def test_nulls_are_a_level_of_their_own():

@@ -73,6 +73,15 @@ def test_lift_undefined_when_the_target_is_unpredictable(real):
     train, holdout = real
     out = utility_report(train, holdout, train, COLUMNS, "noise")
     assert out["lift_retained"] is None and out["trtr"]["r2"] < 0.05
+    assert "barely beats chance" in out["lift_not_applicable"] and "reason" not in out  # explicitly not applicable
+
+
+def test_scores_that_cannot_be_computed_say_why(real):
+    train, holdout = real
+    one_class = holdout.with_columns(pl.lit("yes").alias("label"))  # ROC AUC needs two classes in the holdout
+    out = utility_report(train, one_class, train, COLUMNS, "label")
+    assert out["lift_retained"] is None and "lift_not_applicable" not in out
+    assert "undefined on the holdout" in out["reason"]
 
 
 def test_macro_roc_auc_known_values():

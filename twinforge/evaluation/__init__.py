@@ -1,12 +1,14 @@
 """Evaluation of a synthetic table: fidelity, utility, privacy, promotion gates and the HTML report.
 
 ``evaluate(train, holdout, synthetic, schema, target=...)`` computes everything
-as plain JSON (see :mod:`twinforge.evaluation.evaluator`);
+as a typed :class:`QualityReport` (see :mod:`twinforge.evaluation.evaluator`
+and :mod:`twinforge.evaluation.models`; ``report.to_json_dict()`` is its JSON
+form, ``QualityReport.from_json(...)`` reads it back);
 ``write_report_html(report, path, title=...)`` renders it as one offline page.
 Modules: ``fidelity`` (per column), ``pairwise`` (correlations, Cramér's V,
 contingency), ``discriminator``, ``utility`` (TSTR vs TRTR), ``privacy``
 (exact matches, DCR, NNDR, membership inference), ``attacks`` (anonymeter-style
-singling out, linkability, inference), ``gates``, ``report`` (HTML).
+singling out, linkability, inference), ``gates``, ``models`` (the typed report), ``report`` (HTML).
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "GateResult",
     "GateThresholds",
+    "GateVerdicts",
+    "QualityReport",
     "QualitySpec",
     "evaluate",
     "failed_gates",
@@ -25,7 +30,10 @@ __all__ = [
 
 # loaded on first use: `import twinforge.config.spec` pulls in this package and must stay light
 _LAZY = {
+    "GateResult": "twinforge.evaluation.models",
     "GateThresholds": "twinforge.config.quality",
+    "GateVerdicts": "twinforge.evaluation.models",
+    "QualityReport": "twinforge.evaluation.models",
     "QualitySpec": "twinforge.config.quality",
     "evaluate": "twinforge.evaluation.evaluator",
     "failed_gates": "twinforge.evaluation.evaluator",

@@ -4,17 +4,17 @@
 learned from and the holdout it never saw: fidelity (per column, pairwise,
 discriminator), utility (TSTR vs TRTR, when there is a target), privacy (exact
 matches, DCR, NNDR, membership inference, singling-out / linkability /
-inference attacks) and the promotion gates. The result is plain JSON.
+inference attacks) and the promotion gates. The result is a typed
+:class:`~twinforge.evaluation.models.QualityReport`; ``report.to_json_dict()``
+(or :func:`write_report_json`) gives its JSON form.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import math
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ import twinforge
 from twinforge.config.quality import QualitySpec
 from twinforge.evaluation.columns import ColumnSchema, compared_columns, is_numeric
 from twinforge.evaluation.gates import evaluate_gates
+from twinforge.evaluation.models import QualityReport, as_report
 from twinforge.io.schema import TableSchema
 
 
@@ -37,7 +38,7 @@ def evaluate(
     target: str | None = None,
     secrets: Sequence[str] = (),
     quality: QualitySpec | None = None,
-) -> dict[str, Any]:
+) -> QualityReport:
     """Every metric, the ``gates`` and an overall ``passed``; see the module docstring."""
     # threadpoolctl caps only the OpenMP/BLAS runtimes already loaded: load scikit-learn's first
     import sklearn.ensemble  # noqa: F401
@@ -49,7 +50,7 @@ def evaluate(
         return _evaluate(train, holdout, synthetic, schema, target=target, secrets=secrets, quality=quality)
 
 
-def _evaluate(train, holdout, synthetic, schema, *, target, secrets, quality) -> dict[str, Any]:
+def _evaluate(train, holdout, synthetic, schema, *, target, secrets, quality) -> QualityReport:
     from twinforge.evaluation.attacks import attack_report
     from twinforge.evaluation.disclosure import distance_report, exact_match_report
     from twinforge.evaluation.discriminator import discriminator_auc
@@ -115,83 +116,45 @@ def _evaluate(train, holdout, synthetic, schema, *, target, secrets, quality) ->
             max_rows=quality.privacy_rows,
             seed=seed,
         )
-    report: dict[str, Any] = {
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "twinforge_version": twinforge.__version__,
-        "n_rows": {"train": train.height, "holdout": holdout.height, "synthetic": synthetic.height},
-        "columns": {c.name: c.kind.value for c in columns},
-        "skipped_columns": skipped,
-        "target": target,
-        "fidelity": fidelity,
-        "utility": utility,
-        "privacy": privacy,
-        "settings": quality.model_dump(),
-    }
-    report["gates"] = evaluate_gates(report, quality.gates, has_target=target is not None)
-    report["passed"] = all(g["passed"] for g in report["gates"].values())
-    report["timings_seconds"] = timings
-    return report
+    measured = QualityReport.model_validate(
+        {
+            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "twinforge_version": twinforge.__version__,
+            "n_rows": {"train": train.height, "holdout": holdout.height, "synthetic": synthetic.height},
+            "columns": {c.name: c.kind.value for c in columns},
+            "skipped_columns": skipped,
+            "target": target,
+            "fidelity": fidelity,
+            "utility": utility,
+            "privacy": privacy,
+            "settings": quality.model_copy(deep=True),
+            "gates": {},
+            "passed": True,
+        }
+    )
+    gates = evaluate_gates(measured, quality.gates, has_target=target is not None)
+    return measured.model_copy(update={"gates": gates, "passed": gates.all_passed, "timings_seconds": timings})
 
 
-def failed_gates(report: dict[str, Any]) -> list[str]:
-    return [name for name, g in report["gates"].items() if not g["passed"]]
+def failed_gates(report: QualityReport | Mapping[str, Any]) -> list[str]:
+    """Names of the gates that failed (an unmeasurable applicable gate is a failure)."""
+    return as_report(report).gates.failed
 
 
-# headline number -> where it sits in the report; names are MLflow metric and Dagster metadata keys
-HEADLINE = {
-    "fidelity_overall": ("fidelity", "overall_score"),
-    "pairwise_dependence": ("fidelity", "association", "dependence_score"),
-    "contingency_similarity": ("fidelity", "association", "contingency_similarity"),
-    "correlation_mean_abs_diff": ("fidelity", "correlation", "mean_abs_diff"),
-    "discriminator_auc": ("fidelity", "discriminator", "auc"),
-    "utility_trtr": ("utility", "trtr", "@primary"),
-    "utility_tstr": ("utility", "tstr", "@primary"),
-    "utility_lift_retained": ("utility", "lift_retained"),
-    "exact_match_share": ("privacy", "exact_matches", "synthetic_share"),
-    "dcr_share_closer_to_train": ("privacy", "distances", "dcr", "balanced_share_closer_to_train"),
-    "nndr_median": ("privacy", "distances", "nndr", "synthetic", "median"),
-    "membership_advantage": ("privacy", "distances", "membership", "advantage"),
-    "singling_out_risk": ("privacy", "attacks", "singling_out_risk"),
-    "linkability_risk": ("privacy", "attacks", "linkability", "risk"),
-    "inference_risk": ("privacy", "attacks", "inference_risk"),
-}
+def headline_metrics(report: QualityReport | Mapping[str, Any]) -> dict[str, float]:
+    """The report's headline numbers as a flat dict of floats (unmeasured ones left out), plus gate counts.
+
+    The names are MLflow metric and Dagster metadata keys.
+    """
+    return as_report(report).headline()
 
 
-def headline_metrics(report: dict[str, Any]) -> dict[str, float]:
-    """The report's headline numbers as a flat dict of floats (unmeasured ones left out), plus gate counts."""
-    out: dict[str, float] = {}
-    for name, path in HEADLINE.items():
-        node: Any = report
-        for key in path:
-            if key == "@primary":
-                key = (report.get("utility") or {}).get("primary_metric")
-            node = node.get(key) if isinstance(node, dict) else None
-            if node is None:
-                break
-        if isinstance(node, (int, float)) and not isinstance(node, bool):
-            out[name] = float(node)
-    gates = report.get("gates", {})
-    out["gates_failed"] = float(len(failed_gates(report)))
-    out["gates_passed"] = float(len(gates) - out["gates_failed"])
-    return out
-
-
-def write_report_json(report: dict[str, Any], path: str | os.PathLike) -> Path:
+def write_report_json(report: QualityReport | Mapping[str, Any], path: str | os.PathLike) -> Path:
     """The report as JSON (NaN written as null, so strict parsers read it)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_finite(report), indent=1), encoding="utf-8")
+    path.write_text(as_report(report).to_json(indent=1), encoding="utf-8")
     return path
-
-
-def _finite(node: Any) -> Any:
-    if isinstance(node, float):
-        return node if math.isfinite(node) else None
-    if isinstance(node, dict):
-        return {k: _finite(v) for k, v in node.items()}
-    if isinstance(node, (list, tuple)):
-        return [_finite(v) for v in node]
-    return node
 
 
 @contextmanager

@@ -1,11 +1,17 @@
-"""Promotion gates: thresholds on the report's headline numbers.
+"""Promotion gates: thresholds on the report's headline numbers, failing closed.
 
-Each gate reads one number from the evaluation report and compares it with a
-threshold from the dataset spec (``quality.gates``; these defaults otherwise).
-A gate set to ``null`` is off. A gate whose number could not be measured (no
-target column, real columns with no dependence to keep) is *not applicable*
-and does not block. ``margin`` is how far the value is on the good side of the
-threshold: negative means the gate failed by that much.
+Each gate reads one typed number from the :class:`~twinforge.evaluation.models.QualityReport`
+and compares it with a threshold from the dataset spec (``quality.gates``;
+these defaults otherwise). A gate set to ``null`` is off; the utility gate is
+off when there is no target column (:func:`enabled_gates`). ``margin`` is how
+far the value is on the good side of the threshold: negative means the gate
+failed by that much.
+
+An enabled gate is *not applicable* only where its section says so explicitly,
+with a reason: the real columns have no dependence to keep (the dependence
+gate), the model trained on real rows barely beats chance (the utility gate).
+It then passes. Any other gate whose number is missing or NaN **fails**, with
+a reason: a number that cannot be computed is no evidence of quality.
 
 Why the defaults (measured on the bundled covid_testing demo; see README):
 a generator that copies its training rows fails every privacy gate, one that
@@ -15,11 +21,20 @@ discriminator and utility ones), and the Gaussian copula passes all of them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from twinforge.config.quality import GateThresholds
+from twinforge.evaluation.models import GateResult, GateVerdicts, QualityReport
+
+Reader = Callable[[QualityReport], "float | None"]
+Explainer = Callable[[QualityReport], "str | None"]
+
+
+def _nothing(report: QualityReport) -> str | None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -29,19 +44,94 @@ class Gate:
     direction: Literal["min", "max"]
     section: str
     description: str
-    value: Callable[[dict[str, Any]], float | None]
+    value: Reader
+    # the section's explicit statement that the gate does not apply (a reason), else None
+    not_applicable: Explainer = _nothing
+    # what the section says about why its number is missing, to put in a failed gate's reason
+    why_unmeasured: Explainer = _nothing
+
+    def judge(self, report: QualityReport, threshold: float) -> GateResult:
+        """This gate's verdict on ``report``: measured, explicitly not applicable, or failed as unmeasurable."""
+        common = {
+            "name": self.name,
+            "threshold": threshold,
+            "direction": self.direction,
+            "section": self.section,
+            "description": self.description,
+        }
+        reason = self.not_applicable(report)
+        if reason:
+            return GateResult(**common, value=None, passed=True, margin=None, applicable=False, reason=reason)
+        value = self.value(report)
+        if value is None or not math.isfinite(value):
+            why = self.why_unmeasured(report)
+            reason = "value could not be measured" + (f": {why}" if why else "")
+            return GateResult(**common, value=None, passed=False, margin=None, applicable=True, reason=reason)
+        value = float(value)
+        margin = value - threshold if self.direction == "min" else threshold - value
+        return GateResult(**common, value=value, passed=margin >= 0, margin=margin, applicable=True, reason=None)
 
 
-def _get(*path: str) -> Callable[[dict[str, Any]], float | None]:
-    def read(report: dict[str, Any]) -> float | None:
-        node: Any = report
-        for key in path:
-            if not isinstance(node, dict) or node.get(key) is None:
-                return None
-            node = node[key]
-        return float(node)
+def _dependence(report: QualityReport) -> float | None:
+    association = report.fidelity.association
+    return association.dependence_score if association else None
 
-    return read
+
+def _dependence_not_applicable(report: QualityReport) -> str | None:
+    association = report.fidelity.association
+    return association.dependence_not_applicable if association else None
+
+
+def _dependence_unmeasured(report: QualityReport) -> str | None:
+    return None if report.fidelity.association else "no pairwise association in the report"
+
+
+def _discriminator(report: QualityReport) -> float | None:
+    discriminator = report.fidelity.discriminator
+    return discriminator.auc if discriminator else None
+
+
+def _discriminator_unmeasured(report: QualityReport) -> str | None:
+    discriminator = report.fidelity.discriminator
+    return discriminator.reason if discriminator else "no discriminator in the report"
+
+
+def _lift(report: QualityReport) -> float | None:
+    return report.utility.lift_retained if report.utility else None
+
+
+def _lift_not_applicable(report: QualityReport) -> str | None:
+    return report.utility.lift_not_applicable if report.utility else None
+
+
+def _lift_unmeasured(report: QualityReport) -> str | None:
+    if report.utility is None:
+        return "no utility section in the report although the gate is enabled"
+    return report.utility.reason
+
+
+def _attacks_unmeasured(report: QualityReport) -> str | None:
+    return None if report.privacy.attacks else "no attacks in the report"
+
+
+def _singling_out(report: QualityReport) -> float | None:
+    attacks = report.privacy.attacks
+    return attacks.singling_out_risk if attacks else None
+
+
+def _linkability(report: QualityReport) -> float | None:
+    attacks = report.privacy.attacks
+    return attacks.linkability.risk if attacks else None
+
+
+def _linkability_unmeasured(report: QualityReport) -> str | None:
+    attacks = report.privacy.attacks
+    return attacks.linkability.reason if attacks else "no attacks in the report"
+
+
+def _inference(report: QualityReport) -> float | None:
+    attacks = report.privacy.attacks
+    return attacks.inference_risk if attacks else None
 
 
 GATES: tuple[Gate, ...] = (
@@ -51,7 +141,7 @@ GATES: tuple[Gate, ...] = (
         "min",
         "fidelity",
         "Mean per-column score (1 - KS for numbers and dates, 1 - TVD for categories).",
-        _get("fidelity", "overall_score"),
+        lambda r: r.fidelity.overall_score,
     ),
     Gate(
         "fidelity_pairwise_dependence",
@@ -59,7 +149,9 @@ GATES: tuple[Gate, ...] = (
         "min",
         "fidelity",
         "Share of the real column-pair associations (Cramér's V) the synthetic data keeps.",
-        _get("fidelity", "association", "dependence_score"),
+        _dependence,
+        not_applicable=_dependence_not_applicable,
+        why_unmeasured=_dependence_unmeasured,
     ),
     Gate(
         "fidelity_discriminator",
@@ -67,7 +159,8 @@ GATES: tuple[Gate, ...] = (
         "max",
         "fidelity",
         "ROC AUC of a classifier telling real from synthetic rows (0.5 ideal).",
-        _get("fidelity", "discriminator", "auc"),
+        _discriminator,
+        why_unmeasured=_discriminator_unmeasured,
     ),
     Gate(
         "utility_tstr",
@@ -76,7 +169,9 @@ GATES: tuple[Gate, ...] = (
         "utility",
         "Share of the train-on-real model's gain over chance (ROC AUC or R² on the holdout) kept by training "
         "on synthetic rows.",
-        _get("utility", "lift_retained"),
+        _lift,
+        not_applicable=_lift_not_applicable,
+        why_unmeasured=_lift_unmeasured,
     ),
     Gate(
         "privacy_exact_matches",
@@ -84,7 +179,7 @@ GATES: tuple[Gate, ...] = (
         "max",
         "privacy",
         "Share of synthetic rows copied from training rows, beyond the holdout's own share.",
-        _get("privacy", "exact_matches", "excess"),
+        lambda r: r.privacy.exact_matches.excess,
     ),
     Gate(
         "privacy_dcr",
@@ -92,7 +187,7 @@ GATES: tuple[Gate, ...] = (
         "max",
         "privacy",
         "Size-balanced share of synthetic rows closer to a training row than to a holdout row (0.5 ideal).",
-        _get("privacy", "distances", "dcr", "balanced_share_closer_to_train"),
+        lambda r: r.privacy.distances.dcr.balanced_share_closer_to_train,
     ),
     Gate(
         "privacy_membership_inference",
@@ -100,7 +195,7 @@ GATES: tuple[Gate, ...] = (
         "max",
         "privacy",
         "Advantage (TPR - FPR) of a distance attack telling training rows from holdout rows.",
-        _get("privacy", "distances", "membership", "advantage"),
+        lambda r: r.privacy.distances.membership.advantage,
     ),
     Gate(
         "privacy_singling_out",
@@ -108,7 +203,8 @@ GATES: tuple[Gate, ...] = (
         "max",
         "privacy",
         "anonymeter-style singling-out risk (the larger of univariate and multivariate).",
-        _get("privacy", "attacks", "singling_out_risk"),
+        _singling_out,
+        why_unmeasured=_attacks_unmeasured,
     ),
     Gate(
         "privacy_linkability",
@@ -116,7 +212,8 @@ GATES: tuple[Gate, ...] = (
         "max",
         "privacy",
         "anonymeter-style linkability risk.",
-        _get("privacy", "attacks", "linkability", "risk"),
+        _linkability,
+        why_unmeasured=_linkability_unmeasured,
     ),
     Gate(
         "privacy_inference",
@@ -124,7 +221,8 @@ GATES: tuple[Gate, ...] = (
         "max",
         "privacy",
         "anonymeter-style inference risk of the most exposed secret column.",
-        _get("privacy", "attacks", "inference_risk"),
+        _inference,
+        why_unmeasured=_attacks_unmeasured,
     ),
 )
 
@@ -137,33 +235,14 @@ def enabled_gates(thresholds: GateThresholds, *, has_target: bool = True) -> lis
     ]  # fmt: skip
 
 
-def evaluate_gates(report: dict[str, Any], thresholds: GateThresholds, *, has_target: bool) -> dict[str, Any]:
-    """One entry per enabled gate: threshold, value, passed, margin, applicable."""
-    out = {}
-    for gate in enabled_gates(thresholds, has_target=has_target):
-        threshold = float(getattr(thresholds, gate.threshold_field))
-        value = gate.value(report)
-        if value is None:
-            out[gate.name] = {
-                "threshold": threshold,
-                "value": None,
-                "passed": True,
-                "margin": None,
-                "applicable": False,
-                "direction": gate.direction,
-                "section": gate.section,
-                "description": gate.description,
-            }
-            continue
-        margin = value - threshold if gate.direction == "min" else threshold - value
-        out[gate.name] = {
-            "threshold": threshold,
-            "value": value,
-            "passed": margin >= 0,
-            "margin": margin,
-            "applicable": True,
-            "direction": gate.direction,
-            "section": gate.section,
-            "description": gate.description,
+def evaluate_gates(
+    report: QualityReport, thresholds: GateThresholds, *, has_target: bool | None = None
+) -> GateVerdicts:
+    """One :class:`GateResult` per enabled gate (``has_target`` defaults to whether the report has a target)."""
+    has_target = report.target is not None if has_target is None else has_target
+    return GateVerdicts(
+        {
+            gate.name: gate.judge(report, float(getattr(thresholds, gate.threshold_field)))
+            for gate in enabled_gates(thresholds, has_target=has_target)
         }
-    return out
+    )

@@ -10,7 +10,8 @@
 * ``dependence_score`` = 1 - sum |V_real - V_synthetic| / sum V_real: 1 when
   every association is reproduced, about 0 when the columns were shuffled
   independently (all associations lost), negative values clipped to 0. It is
-  undefined (None) when the real columns are themselves nearly independent.
+  undefined (None) when the real columns are themselves nearly independent or
+  there is no pair; ``dependence_not_applicable`` then says why.
 """
 
 from __future__ import annotations
@@ -146,7 +147,7 @@ def association_report(real: pl.DataFrame, synthetic: pl.DataFrame, columns: Seq
         "mean_abs_diff": None, "contingency_similarity": None, "worst_pairs": [],
     }  # fmt: skip
     if n < 2:
-        return out
+        return {**out, "dependence_not_applicable": "fewer than two compared columns: no column pair"}
     codes = [discretize(real.get_column(c.name), synthetic.get_column(c.name), is_numeric(c)) for c in columns]
     v_real, v_syn = np.eye(n), np.eye(n)
     pairs = []
@@ -163,12 +164,18 @@ def association_report(real: pl.DataFrame, synthetic: pl.DataFrame, columns: Seq
     i, j = np.triu_indices(n, k=1)
     diff = np.abs(v_real[i, j] - v_syn[i, j])
     strength = v_real[i, j].sum()
-    score = None
+    score, not_applicable = None, {}
     if strength / len(diff) >= MIN_MEAN_ASSOCIATION:
         score = float(max(0.0, 1.0 - diff.sum() / strength))
+    else:
+        not_applicable["dependence_not_applicable"] = (
+            f"the real columns are nearly independent (mean Cramér's V {strength / len(diff):.3g} "
+            f"< {MIN_MEAN_ASSOCIATION}): no dependence to keep"
+        )
     worst = sorted(pairs, key=lambda p: -abs(p["real"] - p["synthetic"]))[:5]
     return {
         **out,
+        **not_applicable,
         "n_pairs": len(pairs),
         "real": _matrix_json(v_real),
         "synthetic": _matrix_json(v_syn),

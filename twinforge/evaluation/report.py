@@ -13,9 +13,24 @@ aggregates (moments, central quantiles, bins) and no row at all.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from twinforge.evaluation.models import (
+    AttackReport,
+    CategoricalColumnFidelity,
+    FidelityReport,
+    GateResult,
+    GateVerdicts,
+    NumericColumnFidelity,
+    Pair,
+    PrivacyReport,
+    QualityReport,
+    UtilityReport,
+    as_report,
+)
 from twinforge.evaluation.svg import (
     HOLDOUT_COLOUR,
     REAL_COLOUR,
@@ -47,24 +62,71 @@ footer{margin-top:3rem;color:#888;font-size:.8rem}
 """
 
 
-def write_report_html(report: dict[str, Any], path: str | Path, *, title: str, subtitle: str = "") -> Path:
-    """Write ``report`` (from :func:`twinforge.evaluation.evaluate`) as one offline HTML page; return its path."""
+@dataclass(frozen=True)
+class _Page:
+    """What a page shows: a whole :class:`QualityReport`, or only some sections (e.g. fidelity alone)."""
+
+    fidelity: FidelityReport | None = None
+    n_rows: dict[str, int] | None = None
+    gates: GateVerdicts | None = None
+    has_utility: bool = False  # the utility section is shown (saying "not measured" when utility is None)
+    utility: UtilityReport | None = None
+    privacy: PrivacyReport | None = None
+    created_at: str | None = None
+    twinforge_version: str = ""
+    timings: dict[str, float] | None = None
+
+    @classmethod
+    def of(cls, report: QualityReport | FidelityReport | Mapping[str, Any]) -> _Page:
+        if isinstance(report, FidelityReport):
+            return cls(fidelity=report)
+        if isinstance(report, Mapping) and "gates" not in report:  # some sections only
+            section = {
+                "fidelity": FidelityReport,
+                "utility": UtilityReport,
+                "privacy": PrivacyReport,
+            }
+            parts = {k: m.model_validate(report[k]) if report.get(k) is not None else None for k, m in section.items()}
+            return cls(**parts, n_rows=report.get("n_rows"), has_utility="utility" in report)
+        r = as_report(report)
+        return cls(
+            fidelity=r.fidelity,
+            n_rows=r.n_rows.model_dump(),
+            gates=r.gates,
+            has_utility=True,
+            utility=r.utility,
+            privacy=r.privacy,
+            created_at=r.created_at,
+            twinforge_version=r.twinforge_version,
+            timings=r.timings_seconds,
+        )
+
+
+def write_report_html(
+    report: QualityReport | FidelityReport | Mapping[str, Any], path: str | Path, *, title: str, subtitle: str = ""
+) -> Path:
+    """Write ``report`` (from :func:`twinforge.evaluation.evaluate`) as one offline HTML page; return its path.
+
+    ``report`` may also hold only some sections: a :class:`FidelityReport`, or a dict such as
+    ``{"fidelity": fidelity_report(...)}``.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    page = _Page.of(report)
     sections = [
-        _summary(report, title, subtitle),
-        _gates(report),
-        _fidelity(report["fidelity"]) if report.get("fidelity") else "",
-        _pairwise(report["fidelity"]) if report.get("fidelity") else "",
-        _utility(report) if "utility" in report else "",
-        _privacy(report["privacy"]) if report.get("privacy") else "",
-        _footer(report),
+        _summary(page, title, subtitle),
+        _gates(page.gates),
+        _fidelity(page.fidelity) if page.fidelity else "",
+        _pairwise(page.fidelity) if page.fidelity else "",
+        _utility(page.utility) if page.has_utility else "",
+        _privacy(page.privacy) if page.privacy else "",
+        _footer(page),
     ]
-    page = (
+    html = (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>'
         f"<style>{_CSS}</style></head><body>\n" + "\n".join(s for s in sections if s) + "\n</body></html>\n"
     )
-    path.write_text(page, encoding="utf-8")
+    path.write_text(html, encoding="utf-8")
     return path
 
 
@@ -115,62 +177,71 @@ def _section(section_id: str, heading: str, body: str) -> str:
 # --------------------------------------------------------------------------- sections
 
 
-def _summary(report: dict[str, Any], title: str, subtitle: str) -> str:
-    fidelity = report.get("fidelity") or {}
-    rows = report.get("n_rows") or fidelity.get("n_rows") or {}
+def _summary(page: _Page, title: str, subtitle: str) -> str:
+    fidelity = page.fidelity
+    rows = page.n_rows or (fidelity.n_rows.model_dump() if fidelity else {})
     parts = [f"<h1>{e(title)}</h1>"]
     sub = subtitle or ("Synthetic vs real: " + " · ".join(f"{k} {v:,} rows" for k, v in rows.items()))
     parts.append(f'<p class="sub">{e(sub)}</p>')
-    gates = report.get("gates")
+    gates = page.gates
     if gates is not None:
-        failed = [name for name, g in gates.items() if not g["passed"]]
+        failed = gates.failed
         if failed:
-            worst = ", ".join(f"{n} (by {fmt(abs(gates[n]['margin']))})" for n in failed)
+            worst = ", ".join(f"{n} ({_by_how_much(gates[n])})" for n in failed)
             parts.append(f'<div class="verdict fail">FAILED {len(failed)} of {len(gates)} gates: {e(worst)}</div>')
         else:
             parts.append(f'<div class="verdict pass">PASSED all {len(gates)} gates</div>')
-    cards = [
-        _card("Column shapes (mean score)", fmt(fidelity.get("overall_score")), _grade(fidelity.get("overall_score")))
-    ]
-    dependence = (fidelity.get("association") or {}).get("dependence_score")
-    if fidelity.get("association"):
+    overall = fidelity.overall_score if fidelity else None
+    cards = [_card("Column shapes (mean score)", fmt(overall), _grade(overall))]
+    association = fidelity.association if fidelity else None
+    correlation = fidelity.correlation if fidelity else None
+    if association:
+        dependence = association.dependence_score
         cards.append(_card("Pairwise dependence kept", fmt(dependence), _grade(dependence, 0.7, 0.4)))
-    elif fidelity.get("correlation"):
-        cards.append(_card("Correlation diff (mean |Δr|)", fmt(fidelity["correlation"].get("mean_abs_diff"))))
-    auc = (fidelity.get("discriminator") or {}).get("auc")
+    elif correlation:
+        cards.append(_card("Correlation diff (mean |Δr|)", fmt(correlation.mean_abs_diff)))
+    auc = fidelity.discriminator.auc if fidelity and fidelity.discriminator else None
     if auc is not None:
         cards.append(_card("Discriminator AUC (0.5 ideal)", fmt(auc), _grade(1.5 - auc, 0.85, 0.7)))
-    utility = report.get("utility")
-    if utility and utility.get("tstr"):
-        metric = utility["primary_metric"]
+    utility = page.utility
+    if utility and utility.tstr:
+        metric = utility.primary_metric
         cards.append(
             _card(
                 f"{metric.replace('_', ' ').upper()}: trained on real → on synthetic",
-                f"{fmt(utility['trtr'].get(metric), 2)} → {fmt(utility['tstr'].get(metric), 2)}",
+                f"{fmt(utility.trtr_primary, 2)} → {fmt(utility.tstr_primary, 2)}",
             )
         )
-    privacy = report.get("privacy") or {}
+    privacy = page.privacy
     if privacy:
-        dcr = privacy["distances"]["dcr"]["balanced_share_closer_to_train"]
-        cards.append(_card("Closer to train than holdout (50 % ideal)", _pct(dcr), _grade(1.5 - dcr, 0.9, 0.8)))
-        cards.append(_card("Exact copies of training rows", _pct(privacy["exact_matches"]["synthetic_share"])))
-        attacks = privacy.get("attacks") or {}
+        dcr = privacy.distances.dcr.balanced_share_closer_to_train
+        grade = _grade(1.5 - dcr, 0.9, 0.8) if dcr is not None else ""
+        cards.append(_card("Closer to train than holdout (50 % ideal)", _pct(dcr), grade))
+        cards.append(_card("Exact copies of training rows", _pct(privacy.exact_matches.synthetic_share)))
+        attacks = privacy.attacks
         if attacks:
-            worst = max(attacks["singling_out_risk"], attacks["linkability"]["risk"], attacks["inference_risk"])
-            cards.append(_card("Highest attack risk", fmt(worst), _grade(1 - worst, 0.9, 0.8)))
-    if not fidelity.get("association"):  # the fidelity-only page: sizes and skipped columns up front
-        cards.append(_card("Columns compared", str(fidelity.get("n_columns", 0))))
-        cards.append(_card("Columns skipped", str(len(fidelity.get("skipped", {})))))
+            risks = [attacks.singling_out_risk, attacks.linkability.risk, attacks.inference_risk]
+            measured = [r for r in risks if r is not None]
+            worst = max(measured) if len(measured) == len(risks) else None  # one unmeasured risk: no "highest"
+            cards.append(
+                _card("Highest attack risk", fmt(worst), _grade(1 - worst, 0.9, 0.8) if worst is not None else "")
+            )
+    if not association:  # the fidelity-only page: sizes and skipped columns up front
+        cards.append(_card("Columns compared", str(fidelity.n_columns if fidelity else 0)))
+        cards.append(_card("Columns skipped", str(len(fidelity.skipped) if fidelity else 0)))
     parts.append(f'<div class="headline">{"".join(cards)}</div>')
-    columns = fidelity.get("columns") or {}
+    columns = fidelity.columns if fidelity else {}
     if columns:
-        weakest = sorted(columns.items(), key=lambda kv: kv[1]["score"])[:3]
-        parts.append("<p>Weakest columns: " + ", ".join(f"{e(n)} ({fmt(c['score'])})" for n, c in weakest) + "</p>")
+        weakest = sorted(columns.items(), key=lambda kv: kv[1].score)[:3]
+        parts.append("<p>Weakest columns: " + ", ".join(f"{e(n)} ({fmt(c.score)})" for n, c in weakest) + "</p>")
     return f'<section id="summary">{"".join(parts)}</section>'
 
 
-def _gates(report: dict[str, Any]) -> str:
-    gates = report.get("gates")
+def _by_how_much(gate: GateResult) -> str:
+    return f"by {fmt(abs(gate.margin))}" if gate.margin is not None else "not measured"
+
+
+def _gates(gates: GateVerdicts | None) -> str:
     if gates is None:
         return ""
     if not gates:
@@ -180,55 +251,56 @@ def _gates(report: dict[str, Any]) -> str:
     )
     rows = []
     for name, g in gates.items():
-        if not g["applicable"]:
+        if not g.applicable:
             result, grade = "not applicable", "muted"
         else:
-            result, grade = ("passed", "good") if g["passed"] else ("FAILED", "poor")
-        bound = "≥" if g["direction"] == "min" else "≤"
+            result, grade = ("passed", "good") if g.passed else ("FAILED", "poor")
+        bound = "≥" if g.direction == "min" else "≤"
+        reason = f"<br><span class=muted>{e(g.reason)}</span>" if g.reason else ""
         rows.append(
             f"<tr><td class=nowrap>{e(name)}</td><td class='{grade}'><b>{result}</b></td>"
-            f'<td class="num">{fmt(g["value"])}</td><td class="num">{bound} {fmt(g["threshold"])}</td>'
-            f'<td class="num {grade}">{fmt(g["margin"])}</td><td>{e(g["description"])}</td></tr>'
+            f'<td class="num">{fmt(g.value)}</td><td class="num">{bound} {fmt(g.threshold)}</td>'
+            f'<td class="num {grade}">{fmt(g.margin)}</td><td>{e(g.description)}{reason}</td></tr>'
         )
     note = "<p class=muted>Margin: how far the value is on the good side of the threshold; negative means failed by that much.</p>"
     return _section("gates", "Promotion gates", f"<table>{head}{''.join(rows)}</table>{note}")
 
 
-def _fidelity(fidelity: dict[str, Any]) -> str:
+def _fidelity(fidelity: FidelityReport) -> str:
     head = (
         "<tr><th>Column</th><th>Kind</th><th>Score</th><th>Distance</th><th>Real → synthetic</th>"
         "<th>Null rate real / synth</th></tr>"
     )
     rows = []
-    for name, c in fidelity["columns"].items():
-        nulls = c["null_rate"]
+    for name, c in fidelity.columns.items():
+        distance = c.ks if isinstance(c, NumericColumnFidelity) else c.tvd
         rows.append(
-            f"<tr><td>{e(name)}</td><td>{e(c['kind'])}</td>"
-            f'<td class="num {_grade(c["score"])}">{fmt(c["score"])}</td>'
-            f"<td class=nowrap>{e(c['metric'].upper())} {fmt(c.get(c['metric']))}</td><td>{_details(c)}</td>"
-            f'<td class="num">{_pct(nulls["real"])} / {_pct(nulls["synthetic"])}</td></tr>'
+            f"<tr><td>{e(name)}</td><td>{e(c.kind)}</td>"
+            f'<td class="num {_grade(c.score)}">{fmt(c.score)}</td>'
+            f"<td class=nowrap>{e(c.metric.upper())} {fmt(distance)}</td><td>{_details(c)}</td>"
+            f'<td class="num">{_pct(c.null_rate.real)} / {_pct(c.null_rate.synthetic)}</td></tr>'
         )
-    skipped = fidelity.get("skipped") or {}
+    skipped = fidelity.skipped
     skipped_html = (
         "<p>Not compared: " + ", ".join(f"{e(n)} ({e(r)})" for n, r in skipped.items()) + "</p>" if skipped else ""
     )
     figures = []
-    for name, c in fidelity["columns"].items():
-        is_dt = c.get("unit") == "epoch seconds"
-        if "histogram" in c:
-            h = c["histogram"]
+    for name, c in fidelity.columns.items():
+        if isinstance(c, NumericColumnFidelity) and c.histogram is not None:
+            is_dt = c.unit == "epoch seconds"
+            h = c.histogram
             chart = overlaid_histogram(
-                h["edges"],
-                [(h["real"], REAL_COLOUR), (h["synthetic"], SYNTHETIC_COLOUR)],
+                h.edges,
+                [(h.real, REAL_COLOUR), (h.synthetic, SYNTHETIC_COLOUR)],
                 axis=lambda v, is_dt=is_dt: _point(v, is_dt),
             )
-        elif "bars" in c:
-            b = c["bars"]
-            chart = paired_bars(b["labels"], [(b["real"], REAL_COLOUR), (b["synthetic"], SYNTHETIC_COLOUR)])
+        elif isinstance(c, CategoricalColumnFidelity):
+            b = c.bars
+            chart = paired_bars(b.labels, [(b.real, REAL_COLOUR), (b.synthetic, SYNTHETIC_COLOUR)])
         else:
             continue
         figures.append(
-            f"<figure><figcaption>{e(name)} <span class=muted>({fmt(c['score'])})</span></figcaption>{chart}</figure>"
+            f"<figure><figcaption>{e(name)} <span class=muted>({fmt(c.score)})</span></figcaption>{chart}</figure>"
         )
     body = (
         "<p>Per column: 1 − Kolmogorov-Smirnov statistic for numbers and dates, 1 − total variation distance "
@@ -240,188 +312,193 @@ def _fidelity(fidelity: dict[str, Any]) -> str:
     return _section("fidelity", "Fidelity per column", body)
 
 
-def _details(c: dict[str, Any]) -> str:
-    if c["metric"] == "ks":
-        if c.get("mean") is None:
+def _details(c: NumericColumnFidelity | CategoricalColumnFidelity) -> str:
+    if isinstance(c, NumericColumnFidelity):
+        if c.mean is None or c.std is None:
             return "no values to compare"
-        is_dt = c.get("unit") == "epoch seconds"
+        is_dt = c.unit == "epoch seconds"
         lines = [
-            f"mean {_point(c['mean']['real'], is_dt)} → {_point(c['mean']['synthetic'], is_dt)}",
-            f"std {_spread(c['std']['real'], is_dt)} → {_spread(c['std']['synthetic'], is_dt)}",
+            f"mean {_point(c.mean.real, is_dt)} → {_point(c.mean.synthetic, is_dt)}",
+            f"std {_spread(c.std.real, is_dt)} → {_spread(c.std.synthetic, is_dt)}",
         ]
-        if "skewness" in c:
+        if c.skewness is not None:
             lines += [
-                f"skew {fmt(c['skewness']['real'], 2)} → {fmt(c['skewness']['synthetic'], 2)}",
-                f"kurtosis {fmt(c['kurtosis']['real'], 2)} → {fmt(c['kurtosis']['synthetic'], 2)}",
-                f"outliers {_pct(c['outlier_share']['real'])} → {_pct(c['outlier_share']['synthetic'])}",
+                f"skew {fmt(c.skewness.real, 2)} → {fmt(c.skewness.synthetic, 2)}",
+                f"kurtosis {fmt(_side(c.kurtosis, 'real'), 2)} → {fmt(_side(c.kurtosis, 'synthetic'), 2)}",
+                f"outliers {_pct(_side(c.outlier_share, 'real'))} → {_pct(_side(c.outlier_share, 'synthetic'))}",
                 "range (0.5–99.5 %) "
                 + " → ".join(
                     f"{_point(r[0], is_dt)}…{_point(r[1], is_dt)}"
-                    for r in (c["range"]["real"], c["range"]["synthetic"])
+                    for r in ((c.range.real, c.range.synthetic) if c.range else ())
                 ),
-                f"outside real range {_pct(c['out_of_range_share'])}",
+                f"outside real range {_pct(c.out_of_range_share)}",
             ]
-        lines.append(f"Wasserstein/{c['wasserstein_scale']} {fmt(c['wasserstein'])}")
+        lines.append(f"Wasserstein/{c.wasserstein_scale} {fmt(c.wasserstein)}")
         return " · ".join(e(line) for line in lines)
     return e(
-        f"categories {c['n_categories']['real']} → {c['n_categories']['synthetic']} · "
-        f"missing {c['categories_missing']} · invented {c['categories_invented']}"
+        f"categories {c.n_categories.real} → {c.n_categories.synthetic} · "
+        f"missing {c.categories_missing} · invented {c.categories_invented}"
     )
 
 
-def _pairwise(fidelity: dict[str, Any]) -> str:
-    association = fidelity.get("association")
-    correlation = fidelity.get("correlation") or {}
-    discriminator = fidelity.get("discriminator")
+def _side(pair: Pair | None, side: str) -> Any:
+    return getattr(pair, side) if pair is not None else None
+
+
+def _pairwise(fidelity: FidelityReport) -> str:
+    association = fidelity.association
+    correlation = fidelity.correlation
+    discriminator = fidelity.discriminator
     if association is None and discriminator is None:
         return ""  # the fidelity-only page: correlation shown in the headline
     parts = []
-    if association and association.get("real"):
-        names = association["columns"]
+    if association and association.real:
+        names = association.columns
+        real, synthetic = association.real, association.synthetic or []
         diff = [
-            [None if a is None or b is None else abs(a - b) for a, b in zip(ra, rb)]
-            for ra, rb in zip(association["real"], association["synthetic"])
+            [None if a is None or b is None else abs(a - b) for a, b in zip(ra, rb)] for ra, rb in zip(real, synthetic)
         ]
         parts.append(
             "<p>Association of every pair of columns: bias-corrected Cramér's V (numbers cut at the real deciles). "
-            f"Dependence kept: <b>{fmt(association['dependence_score'])}</b> "
+            f"Dependence kept: <b>{fmt(association.dependence_score)}</b> "
             "(1 − Σ|V<sub>real</sub> − V<sub>synthetic</sub>| / ΣV<sub>real</sub>); mean contingency similarity "
-            f"{fmt(association['contingency_similarity'])}.</p>"
+            f"{fmt(association.contingency_similarity)}.</p>"
             '<div class="charts">'
-            f"<figure><figcaption>Real</figcaption>{heatmap(names, association['real'])}</figure>"
-            f"<figure><figcaption>Synthetic</figcaption>{heatmap(names, association['synthetic'])}</figure>"
+            f"<figure><figcaption>Real</figcaption>{heatmap(names, real)}</figure>"
+            f"<figure><figcaption>Synthetic</figcaption>{heatmap(names, synthetic)}</figure>"
             f"<figure><figcaption>|Real − synthetic|</figcaption>{heatmap(names, diff)}</figure></div>"
         )
-        worst = association.get("worst_pairs") or []
+        worst = association.worst_pairs
         if worst:
             rows = "".join(
-                f"<tr><td>{e(' × '.join(p['columns']))}</td><td class=num>{fmt(p['real'])}</td>"
-                f"<td class=num>{fmt(p['synthetic'])}</td><td class=num>{fmt(p['contingency_similarity'])}</td></tr>"
+                f"<tr><td>{e(' × '.join(p.columns))}</td><td class=num>{fmt(p.real)}</td>"
+                f"<td class=num>{fmt(p.synthetic)}</td><td class=num>{fmt(p.contingency_similarity)}</td></tr>"
                 for p in worst
             )
             parts.append(
                 "<h3>Pairs furthest apart</h3><table><tr><th>Pair</th><th>V real</th><th>V synthetic</th>"
                 f"<th>Contingency similarity</th></tr>{rows}</table>"
             )
-    if correlation.get("real"):
-        names = correlation["columns"]
+    if correlation.real:
+        names = correlation.columns
         parts.append(
-            f"<h3>Pearson correlation of numeric columns</h3><p>Mean |Δr| {fmt(correlation['mean_abs_diff'])}, "
-            f'max {fmt(correlation["max_abs_diff"])}.</p><div class="charts">'
-            f"<figure><figcaption>Real</figcaption>{heatmap(names, correlation['real'], low=-1, diverging=True)}</figure>"
+            f"<h3>Pearson correlation of numeric columns</h3><p>Mean |Δr| {fmt(correlation.mean_abs_diff)}, "
+            f'max {fmt(correlation.max_abs_diff)}.</p><div class="charts">'
+            f"<figure><figcaption>Real</figcaption>{heatmap(names, correlation.real, low=-1, diverging=True)}</figure>"
             f"<figure><figcaption>Synthetic</figcaption>"
-            f"{heatmap(names, correlation['synthetic'], low=-1, diverging=True)}</figure></div>"
+            f"{heatmap(names, correlation.synthetic or [], low=-1, diverging=True)}</figure></div>"
         )
     if discriminator:
         parts.append(
             f"<h3>Discriminator</h3><p>A gradient-boosting classifier trained to tell real from synthetic rows "
-            f"reaches ROC AUC <b>{fmt(discriminator.get('auc'))}</b> on rows it did not train on "
-            f"({discriminator.get('rows_per_class', 0):,} rows of each; 0.5 = indistinguishable, 1 = trivially "
+            f"reaches ROC AUC <b>{fmt(discriminator.auc)}</b> on rows it did not train on "
+            f"({discriminator.rows_per_class:,} rows of each; 0.5 = indistinguishable, 1 = trivially "
             "told apart).</p>"
         )
     return _section("pairwise", "Pairwise fidelity", "".join(parts))
 
 
-def _utility(report: dict[str, Any]) -> str:
-    utility = report.get("utility")
+def _utility(utility: UtilityReport | None) -> str:
     if not utility:
         return _section("utility", "Utility", "<p>Not measured: no target column was given.</p>")
-    if not utility.get("tstr"):
-        return _section("utility", "Utility", f"<p>Not measured: {e(utility.get('reason', ''))}.</p>")
-    metrics = [m for m in utility["trtr"] if utility["trtr"][m] is not None]
+    if not utility.tstr or not utility.trtr:
+        return _section("utility", "Utility", f"<p>Not measured: {e(utility.reason or '')}.</p>")
+    trtr, tstr = utility.trtr, utility.tstr
+    metrics = [m for m in trtr if trtr[m] is not None]
     chart = paired_bars(
         metrics,
         [
-            ([utility["trtr"][m] for m in metrics], REAL_COLOUR),
-            ([utility["tstr"][m] or 0.0 for m in metrics], SYNTHETIC_COLOUR),
+            ([trtr[m] for m in metrics], REAL_COLOUR),
+            ([tstr.get(m) or 0.0 for m in metrics], SYNTHETIC_COLOUR),
         ],
-        top=max(1.0, *[utility["trtr"][m] for m in metrics]),
+        top=max(1.0, *[trtr[m] for m in metrics]),
         value_text=lambda v: f"{v:.3f}",
     )
+    rows = utility.rows
+    lift_note = f" ({e(utility.lift_not_applicable)})" if utility.lift_not_applicable else ""
     body = (
-        f"<p>Predicting <b>{e(utility['target'])}</b> ({e(utility['task'])}) on the holdout with HistGradientBoosting "
-        f"trained on real rows (TRTR, {utility['rows']['trtr']:,} rows) vs on synthetic rows "
-        f"(TSTR, {utility['rows']['tstr']:,} rows). Loss in {e(utility['primary_metric'])}: "
-        f"<b>{fmt(utility['loss'])}</b>; gain over chance kept: <b>{fmt(utility.get('lift_retained'))}</b>.</p>"
+        f"<p>Predicting <b>{e(utility.target)}</b> ({e(utility.task)}) on the holdout with HistGradientBoosting "
+        f"trained on real rows (TRTR, {rows.trtr if rows else 0:,} rows) vs on synthetic rows "
+        f"(TSTR, {rows.tstr if rows else 0:,} rows). Loss in {e(utility.primary_metric)}: "
+        f"<b>{fmt(utility.loss)}</b>; gain over chance kept: <b>{fmt(utility.lift_retained)}</b>{lift_note}.</p>"
         + legend([("train on real", REAL_COLOUR), ("train on synthetic", SYNTHETIC_COLOUR)])
         + f'<div class="charts"><figure><figcaption>Scores on the holdout</figcaption>{chart}</figure></div>'
     )
     return _section("utility", "Utility (train on synthetic, test on real)", body)
 
 
-def _privacy(privacy: dict[str, Any]) -> str:
-    exact, distances = privacy["exact_matches"], privacy["distances"]
-    dcr, nndr, membership = distances["dcr"], distances["nndr"], distances["membership"]
+def _privacy(privacy: PrivacyReport) -> str:
+    exact, distances = privacy.exact_matches, privacy.distances
+    dcr, nndr, membership = distances.dcr, distances.nndr, distances.membership
     exact_chart = paired_bars(
         ["synthetic rows", "holdout rows (baseline)"],
-        [([exact["synthetic_share"], exact["holdout_share"]], SYNTHETIC_COLOUR)],
-        top=max(0.01, exact["synthetic_share"], exact["holdout_share"]),
+        [([exact.synthetic_share or 0.0, exact.holdout_share or 0.0], SYNTHETIC_COLOUR)],
+        top=max(0.01, exact.synthetic_share or 0.0, exact.holdout_share or 0.0),
         value_text=_pct,
         label_width=130,
     )
-    names = list(dcr["histogram"]["series"])
+    names = list(dcr.histogram.series)
     dcr_chart = overlaid_histogram(
-        dcr["histogram"]["edges"],
-        [(dcr["histogram"]["series"][n], SERIES_COLOURS[k]) for k, n in enumerate(names)],
+        dcr.histogram.edges,
+        [(dcr.histogram.series[n], SERIES_COLOURS[k]) for k, n in enumerate(names)],
         axis=lambda v: f"{v:.2f}",
     )
-    nndr_names = list(nndr["histogram"]["series"])
+    nndr_names = list(nndr.histogram.series)
     nndr_chart = overlaid_histogram(
-        nndr["histogram"]["edges"],
-        [(nndr["histogram"]["series"][n], c) for n, c in zip(nndr_names, (SYNTHETIC_COLOUR, HOLDOUT_COLOUR))],
+        nndr.histogram.edges,
+        [(nndr.histogram.series[n], c) for n, c in zip(nndr_names, (SYNTHETIC_COLOUR, HOLDOUT_COLOUR))],
         axis=lambda v: f"{v:.1f}",
     )
-    rows = distances["rows"]
+    rows = distances.rows
     body = [
         "<p>Distances are Gower-like (each numeric column as its rank in the training data, a differing category "
         "or null counts 1) on samples: "
-        f"{rows['train_reference']:,} training, {rows['holdout_reference']:,} holdout and "
-        f"{rows['synthetic_queries']:,} synthetic rows. No row is shown.</p>",
+        f"{rows.train_reference:,} training, {rows.holdout_reference:,} holdout and "
+        f"{rows.synthetic_queries:,} synthetic rows. No row is shown.</p>",
         '<div class="charts">',
         f"<figure><figcaption>Exact copies of training rows</figcaption>{exact_chart}"
-        f"<p>Synthetic {_pct(exact['synthetic_share'])} vs holdout {_pct(exact['holdout_share'])}: excess "
-        f"{_pct(exact['excess'])}. Duplicates within the synthetic table: "
-        f"{_pct(exact['synthetic_duplicate_share'])}.</p></figure>",
+        f"<p>Synthetic {_pct(exact.synthetic_share)} vs holdout {_pct(exact.holdout_share)}: excess "
+        f"{_pct(exact.excess)}. Duplicates within the synthetic table: "
+        f"{_pct(exact.synthetic_duplicate_share)}.</p></figure>",
         "<figure><figcaption>Distance to closest record</figcaption>"
         + legend([(n, SERIES_COLOURS[k]) for k, n in enumerate(names)])
         + dcr_chart
-        + f"<p>Closer to train than to holdout: {_pct(dcr['share_closer_to_train'])} (expected "
-        f"{_pct(dcr['expected_share_if_unrelated'])} for these sizes); size-balanced "
-        f"<b>{_pct(dcr['balanced_share_closer_to_train'])}</b> (50 % ideal). At distance 0: synthetic "
-        f"{_pct(dcr['share_at_zero'])}, holdout {_pct(dcr['holdout_share_at_zero'])}.</p></figure>",
+        + f"<p>Closer to train than to holdout: {_pct(dcr.share_closer_to_train)} (expected "
+        f"{_pct(dcr.expected_share_if_unrelated)} for these sizes); size-balanced "
+        f"<b>{_pct(dcr.balanced_share_closer_to_train)}</b> (50 % ideal). At distance 0: synthetic "
+        f"{_pct(dcr.share_at_zero)}, holdout {_pct(dcr.holdout_share_at_zero)}.</p></figure>",
         "<figure><figcaption>Nearest-neighbour distance ratio</figcaption>"
         + legend([("synthetic → train", SYNTHETIC_COLOUR), ("holdout → train", HOLDOUT_COLOUR)])
         + nndr_chart
-        + f"<p>Median {fmt(nndr['synthetic']['median'])} (holdout {fmt(nndr['holdout']['median'])}); 5th "
-        f"percentile {fmt(nndr['synthetic']['p05'])} (holdout {fmt(nndr['holdout']['p05'])}). Near 0: a synthetic row "
+        + f"<p>Median {fmt(nndr.synthetic.median)} (holdout {fmt(nndr.holdout.median)}); 5th "
+        f"percentile {fmt(nndr.synthetic.p05)} (holdout {fmt(nndr.holdout.p05)}). Near 0: a synthetic row "
         "sits on one training row.</p></figure>",
         "</div>",
         f"<h3>Membership inference</h3><p>An attacker guessing “was in the training data” for records close to a "
-        f"synthetic row: ROC AUC <b>{fmt(membership['auc'])}</b>, advantage (TPR − FPR) "
-        f"<b>{fmt(membership['advantage'])}</b> on {membership['rows_per_class']:,} training and as many holdout "
+        f"synthetic row: ROC AUC <b>{fmt(membership.auc)}</b>, advantage (TPR − FPR) "
+        f"<b>{fmt(membership.advantage)}</b> on {membership.rows_per_class:,} training and as many holdout "
         "records (0 = no better than a coin).</p>",
     ]
-    attacks = privacy.get("attacks")
-    if attacks:
-        body.append(_attacks(attacks))
+    if privacy.attacks:
+        body.append(_attacks(privacy.attacks))
     return _section("privacy", "Privacy", "".join(body))
 
 
-def _attacks(attacks: dict[str, Any]) -> str:
-    entries = [(f"singling out ({mode})", r) for mode, r in attacks["singling_out"].items()]
-    entries.append(("linkability", attacks["linkability"]))
-    entries += [(f"inference of {secret}", r) for secret, r in attacks["inference"].items()]
+def _attacks(attacks: AttackReport) -> str:
+    entries = [(f"singling out ({mode})", r) for mode, r in attacks.singling_out.items()]
+    entries.append(("linkability", attacks.linkability))
+    entries += [(f"inference of {secret}", r) for secret, r in attacks.inference.items()]
     rows = []
     for label, r in entries:
-        ci = r.get("risk_ci") or [0.0, 0.0]
+        ci = r.risk_ci or [0.0, 0.0]
         rows.append(
-            f"<tr><td>{e(label)}</td><td class=num><b>{fmt(r['risk'])}</b></td><td class=num>{fmt(ci[0])}–{fmt(ci[1])}"
-            f"</td><td class=num>{_pct(r.get('attack_rate'))}</td><td class=num>{_pct(r.get('control_rate'))}</td>"
-            f"<td class=num>{_pct(r.get('baseline_rate'))}</td><td class=num>{r.get('n_attacks', 0):,}</td></tr>"
+            f"<tr><td>{e(label)}</td><td class=num><b>{fmt(r.risk)}</b></td><td class=num>{fmt(ci[0])}–{fmt(ci[1])}"
+            f"</td><td class=num>{_pct(r.attack_rate)}</td><td class=num>{_pct(r.control_rate)}</td>"
+            f"<td class=num>{_pct(r.baseline_rate)}</td><td class=num>{r.n_attacks:,}</td></tr>"
         )
     chart = paired_bars(
         [label for label, _ in entries],
-        [([r["risk"] for _, r in entries], "#c44e52")],
+        [([r.risk or 0.0 for _, r in entries], "#c44e52")],
         top=1.0,
         value_text=lambda v: f"{v:.2f}",
         label_width=150,
@@ -429,18 +506,17 @@ def _attacks(attacks: dict[str, Any]) -> str:
     return (
         "<h3>Attacks (anonymeter method)</h3><p>Risk = excess success against training rows over control (holdout) "
         "rows, (attack − control) / (1 − control), 0 to 1, with a 95 % interval. "
-        f"{e(attacks.get('method', ''))}.</p>"
+        f"{e(attacks.method)}.</p>"
         f'<div class="charts"><figure><figcaption>Risk per attack</figcaption>{chart}</figure></div>'
         "<table><tr><th>Attack</th><th>Risk</th><th>95 % interval</th><th>Success on train</th>"
         f"<th>On control</th><th>Random guess</th><th>Attacks</th></tr>{''.join(rows)}</table>"
     )
 
 
-def _footer(report: dict[str, Any]) -> str:
+def _footer(page: _Page) -> str:
     bits = []
-    if report.get("created_at"):
-        bits.append(f"created {e(report['created_at'])} by twinforge {e(report.get('twinforge_version', ''))}")
-    timings = report.get("timings_seconds")
-    if timings:
-        bits.append("computed in " + ", ".join(f"{e(k)} {v:.1f} s" for k, v in timings.items()))
+    if page.created_at:
+        bits.append(f"created {e(page.created_at)} by twinforge {e(page.twinforge_version)}")
+    if page.timings:
+        bits.append("computed in " + ", ".join(f"{e(k)} {v:.1f} s" for k, v in page.timings.items()))
     return f"<footer>{' · '.join(bits)}</footer>" if bits else ""

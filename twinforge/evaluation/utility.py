@@ -9,7 +9,9 @@ the holdout). Regression (numeric target): R², MAE. The primary metric (ROC
 AUC, R²) gives ``loss = TRTR - TSTR`` and ``lift_retained``: the share of
 the real-data model's gain over chance (AUC 0.5, R² 0) that the synthetic-data
 model keeps, 1 when it does as well, 0 or less when it learned nothing. It is
-undefined when the real-data model itself barely beats chance.
+undefined when the real-data model itself barely beats chance: there is no
+signal to keep, and ``lift_not_applicable`` says so (the utility gate does
+not apply). Where the scores themselves cannot be computed, ``reason`` says why.
 """
 
 from __future__ import annotations
@@ -86,11 +88,18 @@ def utility_report(
     primary = out["primary_metric"]
     trtr, tstr = scores["trtr"].get(primary), scores["tstr"].get(primary)
     loss = None if trtr is None or tstr is None else trtr - tstr
-    lift = None
-    if loss is not None and trtr - CHANCE[primary] >= MIN_REAL_LIFT:
+    lift, why = None, {}
+    if loss is None:
+        why["reason"] = f"{primary} undefined on the holdout (fewer than two target classes)"
+    elif trtr - CHANCE[primary] >= MIN_REAL_LIFT:
         lift = (tstr - CHANCE[primary]) / (trtr - CHANCE[primary])
+    else:
+        why["lift_not_applicable"] = (
+            f"the model trained on real rows barely beats chance ({primary} {trtr:.3g}, gain "
+            f"{trtr - CHANCE[primary]:.3g} < {MIN_REAL_LIFT}): no predictive signal to keep"
+        )
     rows = {"trtr": fit_train.height, "tstr": fit_synth.height, "test": test.height}
-    return {**out, **scores, "loss": loss, "lift_retained": lift, "rows": rows}
+    return {**out, **scores, "loss": loss, "lift_retained": lift, "rows": rows, **why}
 
 
 def _target_present(df: pl.DataFrame, target: str, task: str) -> pl.Series:

@@ -15,7 +15,10 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from twinforge.evaluation.models import QualityReport
 
 CHAMPION_ALIAS = "champion"
 TRAINING_BATCHES_TAG = "training_batches"  # JSON list of the batch ids a version was trained on
@@ -173,17 +176,23 @@ def set_run_tags(tracking_uri: str, run_id: str, tags: Mapping[str, str]) -> Non
             client.set_tag(run_id, k, v)
 
 
-def log_quality_report(tracking_uri: str, run_id: str, report: Mapping[str, Any], files: list[Path]) -> None:
-    """Attach an evaluation report to a model's run: its files, headline numbers as metrics, the verdict as tags."""
-    from twinforge.evaluation import failed_gates, headline_metrics
+def log_quality_report(
+    tracking_uri: str, run_id: str, report: QualityReport | Mapping[str, Any], files: list[Path]
+) -> None:
+    """Attach an evaluation report (typed, or its JSON form) to a model's run: its files, headline numbers as
+    metrics, the verdict as tags."""
+    from twinforge.evaluation.models import as_report
 
+    report = as_report(report)
     log_run_artifacts(tracking_uri, run_id, files, artifact_path="reports")
-    log_run_metrics(tracking_uri, run_id, headline_metrics(report))
-    failed = failed_gates(report)
+    log_run_metrics(tracking_uri, run_id, report.headline())
     set_run_tags(
         tracking_uri,
         run_id,
-        {"quality_gates_passed": str(report["passed"]).lower(), "quality_gates_failed": ",".join(failed) or "none"},
+        {
+            "quality_gates_passed": str(report.passed).lower(),
+            "quality_gates_failed": ",".join(report.failed_gates) or "none",
+        },
     )
 
 
