@@ -213,7 +213,7 @@ def test_reports_exist_and_are_logged(demo_run):
     assert quality["gates_all_passed"] is True and quality["model_version"] == "1"
     assert 0.9 < quality["fidelity_overall"] <= 1 and 0.3 < quality["dcr_share_closer_to_train"] < 0.6
     logged = list((demo_run["home"] / "mlartifacts").rglob("reports/*"))
-    assert {p.name for p in logged} >= {"drift.html", "quality.html", "quality.json"}
+    assert {p.name for p in logged} >= {"synthetic_vs_train_drift.html", "quality.html", "quality.json"}
 
 
 def test_scheduled_regeneration_samples_the_day_from_champion(demo_run):
