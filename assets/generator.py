@@ -4,7 +4,7 @@ import os
 import dagster as dg
 import polars as pl
 
-from resources.metadata import latest_metadata
+from resources.metadata import run_metadata
 from resources.mlflow import MlflowResource
 from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
@@ -52,7 +52,7 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         out_dir = settings.layout.models_dir / spec.name / context.run_id
         train_sha = table_fingerprint(train)
         # the batches behind this version: drift of later batches is measured against them
-        training_batches = list(latest_metadata(context, dg.AssetKey([spec.name, "train"])).get("training_batches", []))
+        training_batches = list(run_metadata(context, dg.AssetKey([spec.name, "train"])).get("training_batches", []))
         fingerprint = training_fingerprint(
             train_sha, spec.model_dump(mode="json", include={"generator", "columns", "sampling"}), code_version()
         )

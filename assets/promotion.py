@@ -1,39 +1,41 @@
 import dagster as dg
 
-from resources.metadata import latest_metadata
+from resources.metadata import run_check_verdicts, run_metadata
 from resources.mlflow import MlflowResource
 from twinforge.config.spec import DatasetSpec
 from twinforge.tracking.registry import CHAMPION_ALIAS, set_champion
 
 
-def build_champion_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
+def build_champion_asset(spec: DatasetSpec, check_keys: list[dg.AssetCheckKey]) -> dg.AssetsDefinition:
+    """``check_keys``: every blocking check on this run's synthetic table and quality report; each must have
+    passed in the same run for the version to be promoted."""
+    generator_key = dg.AssetKey([spec.name, "generator"])
     synthetic_key = dg.AssetKey([spec.name, "synthetic"])
     report_key = dg.AssetKey([spec.name, "quality_report"])
 
     @dg.asset(
         key=[spec.name, "champion"],
-        deps=[synthetic_key, report_key],
+        deps=[generator_key, synthetic_key, report_key],
         group_name=spec.name,
         kinds={"mlflow"},
-        description=f"Gives the candidate version the MLflow alias `{CHAMPION_ALIAS}`. The Great Expectations checks "
-        "on `synthetic` and the quality gates on `quality_report` are blocking, so this runs only when every one "
-        "of them passed.",
+        description=f"Gives the version this run trained the MLflow alias `{CHAMPION_ALIAS}`, only when every "
+        "Great Expectations check on `synthetic` and every quality gate on `quality_report` of this same run "
+        "passed (a missing result counts as failed).",
     )
     def champion(context: dg.AssetExecutionContext, mlflow: MlflowResource) -> dg.MaterializeResult:
-        sampled = latest_metadata(context, synthetic_key)
-        if sampled.get("model_source") != "candidate":
+        # everything below comes from this run: the version it trained, sampled, checked and reported on
+        version = str(run_metadata(context, generator_key)["model_version"])
+        sampled, report = run_metadata(context, synthetic_key), run_metadata(context, report_key)
+        if str(sampled.get("model_version")) != version or str(report.get("model_version")) != version:
             raise RuntimeError(
-                "the latest synthetic table was sampled from the champion, not from a new candidate: "
-                "promotion needs the retrain job"
+                f"this run trained version {version} but sampled version {sampled.get('model_version')} and "
+                f"reported on version {report.get('model_version')}: nothing promoted"
             )
-        version = str(sampled["model_version"])
-        # also when materialized on its own: the latest report must be this version's, with every gate passed
-        report = latest_metadata(context, report_key)
-        if str(report.get("model_version")) != version or report.get("gates_all_passed") is not True:
-            raise RuntimeError(
-                f"version {version} has no passing quality report (latest report: version "
-                f"{report.get('model_version')}, failed gates: {report.get('gates_failed_names')})"
-            )
+        verdicts = run_check_verdicts(context, check_keys)
+        not_passed = sorted(f"{k.asset_key.path[-1]}:{k.name} ({'failed' if v is False else 'no result'})"
+                            for k, v in verdicts.items() if v is not True)  # fmt: skip
+        if not_passed or report.get("gates_all_passed") is not True:  # fail closed: a missing result is a failure
+            raise RuntimeError(f"version {version} is not promoted: checks not passed in this run: {not_passed}")
         previous = set_champion(mlflow.uri, spec.registered_model_name, version)
         context.log.info(f"{spec.registered_model_name} version {version} is now {CHAMPION_ALIAS} (was {previous})")
         return dg.MaterializeResult(

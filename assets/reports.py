@@ -1,7 +1,7 @@
 import dagster as dg
 import polars as pl
 
-from resources.metadata import latest_metadata
+from resources.metadata import run_metadata
 from resources.mlflow import MlflowResource
 from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
@@ -40,7 +40,7 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
     ) -> dg.Output[dict]:
         from twinforge.evaluation import evaluate, write_report_html, write_report_json
 
-        sampled = latest_metadata(context, synthetic_key)
+        sampled = run_metadata(context, synthetic_key)
         version = str(sampled["model_version"])
         report = evaluate(
             train,
@@ -97,7 +97,7 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
             drift_share=spec.drift.drift_share,
             json_path=out / "synthetic_vs_train_drift.json",
         )
-        sampled = latest_metadata(context, synthetic_key)
+        sampled = run_metadata(context, synthetic_key)
         run_id = _model_run_id(mlflow, sampled)
         log_run_artifacts(mlflow.uri, run_id, [out / "synthetic_vs_train_drift.html"], artifact_path="reports")
         log_run_metrics(mlflow.uri, run_id, {"drift_share": summary.drift_share_observed})

@@ -3,7 +3,7 @@ import datetime as dt
 import dagster as dg
 import polars as pl
 
-from resources.metadata import latest_metadata
+from resources.metadata import run_metadata
 from resources.mlflow import MlflowResource
 from resources.partitions import daily_partitions
 from twinforge.config.spec import DatasetSpec
@@ -31,8 +31,8 @@ def build_synthetic_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     def synthetic(
         context: dg.AssetExecutionContext, config: SyntheticConfig, mlflow: MlflowResource
     ) -> dg.Output[pl.DataFrame]:
-        version = str(latest_metadata(context, generator_key)["model_version"])
-        rows = config.rows or spec.sampling.rows or int(latest_metadata(context, train_key)["rows"])
+        version = str(run_metadata(context, generator_key)["model_version"])
+        rows = config.rows or spec.sampling.rows or int(run_metadata(context, train_key)["rows"])
         seed = spec.sampling.seed if config.seed is None else config.seed
         context.log.info(f"sampling {rows} rows from {spec.registered_model_name} version {version}")
         table = sample_registered(

@@ -3,7 +3,7 @@ import warnings
 import dagster as dg
 import polars as pl
 
-from resources.metadata import latest_metadata
+from resources.metadata import run_metadata
 from resources.mlflow import MlflowResource
 from resources.partitions import daily_partitions
 from twinforge.config.spec import DatasetSpec
@@ -59,7 +59,7 @@ def build_expectation_checks(spec: DatasetSpec, asset: str = "synthetic") -> dg.
     def great_expectations(context: dg.AssetCheckExecutionContext, mlflow: MlflowResource, sampled):
         from twinforge.evaluation.expectations import validate_table
 
-        version = str(latest_metadata(context, key)["model_version"])
+        version = str(run_metadata(context, key)["model_version"])
         profile = load_version_dict(mlflow.uri, spec.registered_model_name, version, PROFILE_ARTIFACT)
         outcome = validate_table(_one_table(sampled, context), profile, null_tolerance=spec.expectations.null_tolerance)
         results = [

@@ -54,6 +54,8 @@ def ingest_job_name(spec: DatasetSpec) -> str:
 
 
 def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
+    # the checks a candidate version must pass, in its own run, before `champion` promotes it
+    candidate_checks = [build_expectation_checks(spec, "synthetic"), build_quality_gate_checks(spec)]
     ingest = build_ingest_assets(spec)  # raw, quarantine and anonymized, partitioned by batch
     batch_drift = build_batch_drift_asset(spec)
     synthetic_daily = build_synthetic_daily_asset(spec)
@@ -63,7 +65,7 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
         build_split_assets(spec),
         build_generator_asset(spec),
         build_synthetic_asset(spec),
-        build_champion_asset(spec),
+        build_champion_asset(spec, [k for c in candidate_checks for k in c.check_keys]),
         *build_report_assets(spec),
         synthetic_daily,
     ]
@@ -88,9 +90,8 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
     return {
         "assets": assets,
         "asset_checks": [
-            build_expectation_checks(spec, "synthetic"),
+            *candidate_checks,
             build_expectation_checks(spec, "synthetic_daily"),
-            build_quality_gate_checks(spec),
         ],
         "jobs": [ingest_job, retrain, regenerate],
         "schedules": [build_regenerate_schedule(spec, regenerate)],

@@ -1,0 +1,44 @@
+"""Promotion of exactly the version a run trained, only when every check of that run passed."""
+
+import dagster as dg
+
+from pipelines.batches import sync_batch_partitions
+from pipelines.factory import build_definitions, retrain_job_name
+from tests.conftest import DEMO_SPEC
+from twinforge.config.spec import load_spec
+from twinforge.io.state import StateLayout
+from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version, get_model_version
+
+
+def test_a_version_whose_expectation_check_failed_is_never_promoted(tmp_path, monkeypatch):
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-" + "4" * 32)
+    spec = load_spec(DEMO_SPEC)
+    # no null share above the training data's: the copula's nulls fail the blocking ge_nulls check
+    strict = spec.model_copy(update={"expectations": spec.expectations.model_copy(update={"null_tolerance": 0.0})})
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    (tmp_path / "dagster").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
+        (batch,) = sync_batch_partitions(instance, strict, StateLayout.at(tmp_path))
+        defs = build_definitions([strict], home=str(tmp_path))
+        retrain = defs.resolve_job_def(retrain_job_name(strict)).execute_in_process(
+            instance=instance, partition_key=batch, raise_on_error=False
+        )
+        assert not retrain.success
+        nulls = [e for e in retrain.get_asset_check_evaluations() if e.check_name == "ge_nulls"]
+        assert nulls and not nulls[0].passed
+        assert get_alias_version(uri, strict.registered_model_name, CHAMPION_ALIAS) is None
+        assert get_model_version(uri, strict.registered_model_name, "1").tags["check.ge_nulls"] == "failed"
+
+        # the reproduced path: materialize the report and champion on their own next. They read nothing
+        # "latest": the version was not trained in this run, so nothing is promoted.
+        keys = [dg.AssetKey([strict.name, "quality_report"]), dg.AssetKey([strict.name, "champion"])]
+        subset_job = dg.define_asset_job("report_and_promote", selection=keys)
+        subset = (
+            dg.Definitions.merge(defs, dg.Definitions(jobs=[subset_job]))
+            .resolve_job_def("report_and_promote")
+            .execute_in_process(instance=instance, raise_on_error=False)
+        )
+        assert not subset.success
+        assert get_alias_version(uri, strict.registered_model_name, CHAMPION_ALIAS) is None
+        failures = [e for e in subset.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+        assert any("not materialized in this run" in str(e.event_specific_data.error) for e in failures)
