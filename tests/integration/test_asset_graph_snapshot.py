@@ -34,7 +34,7 @@ def graph_snapshot() -> dict:
         if not job.name.startswith("__")
     }
     schedules = {s.name: {"job": s.job_name, "cron": s.cron_schedule} for s in defs.schedules}
-    sensors = {s.name: {"job": s.job_name} for s in defs.sensors}
+    sensors = {s.name: {"jobs": sorted(t.job_name for t in s.targets)} for s in defs.sensors}
     return {
         "assets": dict(sorted(assets.items())),
         "checks": dict(sorted(checks.items())),
