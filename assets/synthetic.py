@@ -6,7 +6,9 @@ import polars as pl
 from resources.metadata import run_metadata
 from resources.mlflow import MlflowResource
 from resources.partitions import daily_partitions
+from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
+from twinforge.io.publish import LATEST, publish_table
 from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version
 from twinforge.tracking.sampling import daily_seed, registered_training_rows, sample_registered
 
@@ -60,8 +62,8 @@ def build_synthetic_daily_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         partitions_def=daily_partitions(spec),
         group_name=spec.name,
         kinds={"polars"},
-        description=f"The published synthetic twin: one table per day, sampled from the `{CHAMPION_ALIAS}` "
-        "version (scheduled regeneration).",
+        description=f"The day's synthetic twin, sampled from the `{CHAMPION_ALIAS}` version (scheduled "
+        "regeneration); `published_daily` publishes it once its blocking checks pass.",
     )
     def synthetic_daily(context: dg.AssetExecutionContext, mlflow: MlflowResource) -> dg.Output[pl.DataFrame]:
         model_name = spec.registered_model_name
@@ -85,3 +87,33 @@ def build_synthetic_daily_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         })  # fmt: skip
 
     return synthetic_daily
+
+
+def build_published_daily_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
+    daily_key = dg.AssetKey([spec.name, "synthetic_daily"])
+
+    @dg.asset(
+        key=[spec.name, "published_daily"],
+        ins={"synthetic_daily": dg.AssetIn(key=daily_key)},
+        partitions_def=daily_partitions(spec),
+        group_name=spec.name,
+        kinds={"parquet"},
+        description="The published twin: the day's `synthetic_daily`, moved into the published folder only after "
+        "its blocking checks passed (a failed day keeps the previous day's twin as latest.parquet).",
+    )
+    def published_daily(context: dg.AssetExecutionContext, settings: TwinforgeSettings, synthetic_daily):
+        table = next(iter(synthetic_daily.values())) if isinstance(synthetic_daily, dict) else synthetic_daily
+        table = table.collect() if isinstance(table, pl.LazyFrame) else table
+        folder = settings.layout.home / "published" / spec.name
+        path = publish_table(table, folder, context.partition_key)
+        sampled = run_metadata(context, daily_key)
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(path)),
+                "latest": dg.MetadataValue.path(str(folder / LATEST)),
+                "rows": table.height,
+                "model_version": str(sampled["model_version"]),
+            }
+        )
+
+    return published_daily

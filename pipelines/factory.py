@@ -13,7 +13,7 @@ from assets.monitoring import build_batch_drift_asset
 from assets.promotion import build_champion_asset
 from assets.reports import build_report_assets
 from assets.split import build_split_assets
-from assets.synthetic import build_synthetic_asset, build_synthetic_daily_asset
+from assets.synthetic import build_published_daily_asset, build_synthetic_asset, build_synthetic_daily_asset
 from checks.expectations import build_expectation_checks
 from checks.quality_gates import build_quality_gate_checks
 from pipelines.sensors import build_dead_run_sensor, build_drift_sensor, build_failed_run_sensor, build_new_batch_sensor
@@ -59,6 +59,7 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
     ingest = build_ingest_assets(spec)  # raw, quarantine and anonymized, partitioned by batch
     batch_drift = build_batch_drift_asset(spec)
     synthetic_daily = build_synthetic_daily_asset(spec)
+    published_daily = build_published_daily_asset(spec)
     assets = [
         ingest,
         batch_drift,
@@ -68,6 +69,7 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
         build_champion_asset(spec, [k for c in candidate_checks for k in c.check_keys]),
         *build_report_assets(spec),
         synthetic_daily,
+        published_daily,
     ]
     ingest_job = dg.define_asset_job(
         ingest_job_name(spec),
@@ -76,7 +78,8 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
     )
     retrain = dg.define_asset_job(
         retrain_job_name(spec),
-        selection=dg.AssetSelection.groups(spec.name) - dg.AssetSelection.assets(batch_drift, synthetic_daily),
+        selection=dg.AssetSelection.groups(spec.name)
+        - dg.AssetSelection.assets(batch_drift, synthetic_daily, published_daily),
         tags={RETRAIN_TAG: spec.name},  # the instance queues retrains of one dataset one at a time
         description=f"Ingest and anonymize one batch (the run's partition), split the batches of the training "
         f"window, train a new {spec.generator.model} version, sample, validate, report on quality, promote it to "
@@ -84,8 +87,9 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
     )
     regenerate = dg.define_asset_job(
         regenerate_job_name(spec),
-        selection=dg.AssetSelection.assets(synthetic_daily),
-        description="Sample the day's synthetic twin from the champion version and validate it.",
+        selection=dg.AssetSelection.assets(synthetic_daily, published_daily),
+        description="Sample the day's synthetic twin from the champion version, validate it, and publish it only "
+        "when every blocking check passed.",
     )
     return {
         "assets": assets,

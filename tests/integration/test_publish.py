@@ -1,0 +1,55 @@
+"""The daily twin is published only after its blocking checks pass; a failed day keeps the last one."""
+
+import dagster as dg
+import polars as pl
+
+from pipelines.batches import sync_batch_partitions
+from pipelines.factory import build_definitions, regenerate_job_name, retrain_job_name
+from tests.conftest import DEMO_SPEC
+from twinforge.config.spec import load_spec
+from twinforge.io.publish import LATEST, publish_table
+from twinforge.io.state import StateLayout
+
+
+def test_publishing_replaces_whole_files(tmp_path):
+    first, second = pl.DataFrame({"a": [1, 2]}), pl.DataFrame({"a": [3]})
+    publish_table(first, tmp_path, "2026-01-01")
+    publish_table(second, tmp_path, "2026-01-02")
+    assert pl.read_parquet(tmp_path / LATEST).equals(second)
+    assert pl.read_parquet(tmp_path / "2026-01-01.parquet").equals(first)
+    assert not list(tmp_path.glob("*.staged"))  # nothing half-written left behind
+    assert (tmp_path / LATEST).stat().st_mode & 0o077 == 0
+
+
+def test_a_day_failing_its_checks_is_not_published(tmp_path, monkeypatch):
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-" + "5" * 32)
+    spec = load_spec(DEMO_SPEC)
+    (tmp_path / "dagster").mkdir()
+    published = tmp_path / "published" / spec.name
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
+        (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(tmp_path))
+        defs = build_definitions([spec], home=str(tmp_path))
+        assert (
+            defs.resolve_job_def(retrain_job_name(spec))
+            .execute_in_process(instance=instance, partition_key=batch)
+            .success
+        )
+        day_one = defs.resolve_job_def(regenerate_job_name(spec)).execute_in_process(
+            instance=instance, partition_key="2026-03-01"
+        )
+        assert day_one.success
+        assert pl.read_parquet(published / LATEST).equals(pl.read_parquet(published / "2026-03-01.parquet"))
+        before = pl.read_parquet(published / LATEST)
+
+        # the next day the spec tolerates no extra nulls: the daily twin fails ge_nulls
+        strict = spec.model_copy(update={"expectations": spec.expectations.model_copy(update={"null_tolerance": 0.0})})
+        day_two = (
+            build_definitions([strict], home=str(tmp_path))
+            .resolve_job_def(regenerate_job_name(strict))
+            .execute_in_process(instance=instance, partition_key="2026-03-02", raise_on_error=False)
+        )
+        assert not day_two.success
+        assert any(not e.passed for e in day_two.get_asset_check_evaluations())
+        assert not (published / "2026-03-02.parquet").exists()
+        assert pl.read_parquet(published / LATEST).equals(before)  # yesterday's twin stays published
+        assert day_two.asset_materializations_for_node(f"{spec.name}__published_daily") == []
