@@ -5,7 +5,13 @@ from resources.metadata import run_metadata
 from resources.mlflow import MlflowResource
 from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
-from twinforge.tracking.registry import get_model_version, log_quality_report, log_run_artifacts, log_run_metrics
+from twinforge.tracking.registry import (
+    get_model_version,
+    log_quality_report,
+    log_run_artifacts,
+    log_run_metrics,
+    set_run_tags,
+)
 
 
 def _report_dir(settings: TwinforgeSettings, spec: DatasetSpec, context: dg.AssetExecutionContext):
@@ -56,6 +62,7 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
         json_path = write_report_json(report, out / "quality.json")
         run_id = _model_run_id(mlflow, sampled)
         log_quality_report(mlflow.uri, run_id, report, [html, json_path])
+        set_run_tags(mlflow.uri, run_id, {"quality_report.dagster_run_id": context.run_id})  # which run judged it
         failed = report.failed_gates
         context.log.info(f"quality gates {'passed' if report.passed else 'FAILED: ' + ', '.join(failed)}")
         return dg.Output(

@@ -76,7 +76,8 @@ def build_expectation_checks(spec: DatasetSpec, asset: str = "synthetic") -> dg.
             for group in EXPECTATION_GROUPS
         ]
         if asset == "synthetic":  # the candidate: its verdicts belong to the version in MLflow
-            set_model_version_tags(mlflow.uri, spec.registered_model_name, version, check_outcome_tags(results))
+            tags = {**check_outcome_tags(results), "checks.dagster_run_id": context.run.run_id}
+            set_model_version_tags(mlflow.uri, spec.registered_model_name, version, tags)
         yield from results
 
     return great_expectations
