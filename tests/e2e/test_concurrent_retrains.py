@@ -5,7 +5,6 @@ report and check verdicts, and the champion is a version whose checks all passed
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import pytest
 import yaml
 
 from tests.conftest import DEMO_CSV, DEMO_SPEC, REPO
+from tests.e2e.dagster_dev import DagsterDev
 
 DAGSTER = Path(sys.executable).parent / "dagster"
 
@@ -43,11 +43,9 @@ def project(tmp_path):
 
 def test_two_retrains_queue_one_after_the_other_and_promote_only_checked_versions(project, monkeypatch):
     home, env = project
-    log = open(home / "daemon.log", "w")
-    daemon = subprocess.Popen([str(DAGSTER), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", "0"],
-                              cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-    try:
-        for key, value in env.items():
+    extra = {k: env[k] for k in ("TWINFORGE_SPECS", "TWINFORGE_PSEUDONYM_KEY")}
+    with DagsterDev(home, env=extra) as dev:  # webserver and daemon; the instance settings `make` ships
+        for key, value in dev.env.items():
             monkeypatch.setenv(key, value)
         with dg.DagsterInstance.get() as instance:
             batches = instance.get_dynamic_partitions("covid_testing_batches")
@@ -56,29 +54,19 @@ def test_two_retrains_queue_one_after_the_other_and_promote_only_checked_version
                 subprocess.run(
                     [str(DAGSTER), "job", "launch", "-w", "workspace.yaml", "-j", "covid_testing_retrain",
                      "--tags", json.dumps({"dagster/partition": batch})],
-                    cwd=REPO, env=env, check=True, capture_output=True, timeout=300,
+                    cwd=REPO, env=dev.env, check=True, capture_output=True, timeout=300,
                 )  # fmt: skip
                 time.sleep(1.5)
-            deadline = time.monotonic() + 1200
-            while time.monotonic() < deadline:
+
+            def both_finished():
                 runs = instance.get_runs(filters=dg.RunsFilter(job_name="covid_testing_retrain"))
-                if len(runs) == 2 and all(r.is_finished for r in runs):
-                    break
-                time.sleep(5)
-            runs = sorted(instance.get_runs(filters=dg.RunsFilter(job_name="covid_testing_retrain")),
-                          key=lambda r: instance.get_run_record_by_id(r.run_id).start_time)  # fmt: skip
-            assert [r.status for r in runs] == [dg.DagsterRunStatus.SUCCESS] * 2, (home / "daemon.log").read_text()[
-                -3000:
-            ]
-            first, second = (instance.get_run_record_by_id(r.run_id) for r in runs)
+                return runs if len(runs) == 2 and all(r.is_finished for r in runs) else None
+
+            runs = dev.wait_for(both_finished, timeout=1500, interval=5, what="both retrains finished")
+            records = sorted((instance.get_run_record_by_id(r.run_id) for r in runs), key=lambda r: r.start_time)
+            assert [r.dagster_run.status for r in records] == [dg.DagsterRunStatus.SUCCESS] * 2, dev.log_tail()
+            first, second = records
             assert first.end_time <= second.start_time  # queued, never side by side
-    finally:
-        os.killpg(daemon.pid, signal.SIGTERM)
-        try:
-            daemon.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(daemon.pid, signal.SIGKILL)
-        log.close()
 
     from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version, tracking
 
