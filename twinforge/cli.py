@@ -178,13 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
 def _batch_store(args: argparse.Namespace):
     from twinforge.config.spec import load_specs
     from twinforge.io.batches import BatchStore
-    from twinforge.io.state import StateLayout, resolve_specs_dir
+    from twinforge.io.state import StateLayout, resolve_project_home, resolve_specs_dir
 
     specs_dir = resolve_specs_dir(args.specs)
     specs = {s.name: s for s in load_specs(specs_dir)}
     if args.dataset not in specs:
         raise ValueError(f"no dataset {args.dataset!r} in {specs_dir} (datasets: {', '.join(sorted(specs)) or 'none'})")
-    return BatchStore(specs[args.dataset], StateLayout.at(args.home).ensure())
+    return BatchStore(specs[args.dataset], StateLayout.at(resolve_project_home(args.home)).ensure())
 
 
 def _cmd_ingest_batch(args: argparse.Namespace) -> int:

@@ -128,3 +128,8 @@ def test_state_and_specs_are_found_from_anywhere_in_the_project(tmp_path, monkey
     assert find_project_root() is None
     with pytest.raises(FileNotFoundError, match="TWINFORGE_SPECS"):
         resolve_specs_dir()
+    # ingest-batch outside a project with specs named but no state folder: refused, nothing written
+    monkeypatch.delenv("TWINFORGE_HOME")
+    (tmp_path / "b.csv").write_text("a\n1\n")
+    assert main(["ingest-batch", "covid_testing", str(tmp_path / "b.csv"), "--specs", str(DEMO_SPEC.parent)]) == 1
+    assert not (tmp_path / ".twinforge").exists()

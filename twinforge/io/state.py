@@ -38,6 +38,17 @@ def resolve_home(home: str | os.PathLike | None = None) -> Path:
     return Path(chosen).expanduser().resolve()
 
 
+def resolve_project_home(home: str | os.PathLike | None = None) -> Path:
+    """Like :func:`resolve_home`, but never a guess: outside a project, without ``home`` or
+    ``$TWINFORGE_HOME``, an error (a batch written to a stray ``./.twinforge`` is one no daemon reads)."""
+    if not home and not os.environ.get(HOME_ENV) and find_project_root() is None:
+        raise FileNotFoundError(
+            f"no state folder: not inside a twinforge project (no {PROJECT_MARKER} here or above); "
+            f"pass --home DIR or set {HOME_ENV} to the folder the Dagster daemon uses"
+        )
+    return resolve_home(home)
+
+
 def resolve_specs_dir(specs: str | os.PathLike | None = None) -> Path:
     """The folder of dataset specs: ``specs`` if given, else ``$TWINFORGE_SPECS``, else the project's
     ``pipelines/datasets``; an error says how to name one when none is found."""
