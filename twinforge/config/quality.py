@@ -38,8 +38,8 @@ class QualitySpec(BaseModel):
     attacks: int = Field(2_000, ge=10)  # attacks per anonymeter-style evaluation (at most the control rows)
     # inference-attack secrets; empty: the spec's sensitive and target columns, else every column
     secrets: list[str] = Field(default_factory=list)
-    # OpenMP/BLAS threads for the models and neighbour searches; None: half the CPU cores. Oversubscribed
-    # OpenMP (e.g. beside other Dagster steps) slowed the discriminator 30-fold on a 2-core machine.
+    # OpenMP/BLAS threads for the models and neighbour searches; None: half the CPU cores, leaving room for
+    # other Dagster steps (oversubscribed OpenMP slows the discriminator many-fold)
     threads: int | None = Field(None, ge=1)
 
     def thread_limit(self) -> int:

@@ -22,7 +22,7 @@ The attacks:
   success = the predicate isolates exactly one person there too. The control
   count is scaled to the training table's size with anonymeter's model, fitted
   by a grid search rather than ``curve_fit`` (see :func:`size_correction`);
-  predicates are numpy conditions rather than polars expressions (5x faster);
+  predicates are numpy conditions rather than polars expressions (faster);
   the risk is over the predicates found, not over the number requested.
 * **linkability**: the attacker holds two halves of a person's attributes (the
   columns split in two) and links them when both halves have the same nearest
@@ -265,11 +265,11 @@ def size_correction(control: _Coded, predicates: Sequence[Predicate], n_train: i
 
     The model is ``norm * integral(n, 0, w_eff)`` (Cohen & Nissim 2020); the
     ratio of its values at the training and control sizes scales the control
-    count. anonymeter fits both parameters with ``curve_fit``; on the demo that
-    converged to a huge ``w_eff`` (a model falling as 1/n while the counts grew
-    linearly), scaling the control count by 0.25 instead of about 4. Here
-    ``w_eff`` is searched on a log grid with ``norm`` solved exactly for each,
-    which cannot land on that branch.
+    count. anonymeter fits both parameters with ``curve_fit``, which can converge
+    to a huge ``w_eff`` (a model falling as 1/n while the counts grow linearly)
+    and then shrink the control count instead of growing it. Here ``w_eff`` is
+    searched on a log grid with ``norm`` solved exactly for each, which cannot
+    land on that branch.
     """
     sizes, successes = [], []
     for n_rows in np.linspace(min(1000, control.height), control.height, 10).astype(int):

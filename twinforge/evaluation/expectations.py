@@ -14,7 +14,7 @@ Identifier columns are never modelled, so they are not in the profile. Free-text
 columns are checked for schema and nulls only: their values could be personal
 data and must not be copied into a profile.
 
-GE imports slowly (~4 s), so it is imported inside :func:`validate_table`.
+GE imports slowly (seconds), so it is imported inside :func:`validate_table`.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ synthetic table sampled from it). Numerical drift is tested on integer, float an
 categorical drift on categorical and boolean ones. Identifiers and free text are
 never compared.
 
-Evidently imports slowly (~5 s), so it is imported inside :func:`data_drift_report`.
+Evidently imports slowly (seconds), so it is imported inside :func:`data_drift_report`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """presidio-analyzer set up to run offline, plus name lists and context patterns.
 
-presidio's AnalyzerEngine normally loads a spaCy language model for NER; none can be
-downloaded here and none is needed for its pattern recognizers, so the engine gets
+presidio's AnalyzerEngine normally loads a spaCy language model for NER; none is
+downloaded at run time and none is needed for its pattern recognizers, so the engine gets
 a blank spaCy pipeline (tokenizer only). Its e-mail recognizer validates domains
 with tldextract, which would try to download the public-suffix list: it is given an
 extractor that uses the snapshot shipped inside tldextract.
@@ -22,7 +22,7 @@ logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
 
 @functools.lru_cache(maxsize=1)
 def analyzer():
-    """The shared presidio AnalyzerEngine (built once, ~1.5 s)."""
+    """The shared presidio AnalyzerEngine (built once: it takes a second or two)."""
     import spacy
     import tldextract
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
