@@ -78,10 +78,12 @@ def test_two_retrains_queue_one_after_the_other_and_promote_only_checked_version
         for v in versions:
             checks = {k: t for k, t in v.tags.items() if k.startswith("check.")}
             assert checks and set(checks.values()) == {"passed"}, (v.version, checks)
-            report = json.loads(
-                Path(client.download_artifacts(v.run_id, "reports/quality.json", str(home))).read_text()
-            )
-            assert str(report["model_version"]) == str(v.version)  # its own report, not the other run's
-            assert v.tags["dagster_run_id"] in {r.run_id for r in runs}
+            # its own run judged it: the checks' and the quality report's Dagster run is the one that trained it
+            assert v.tags["checks.dagster_run_id"] == v.tags["dagster_run_id"]
+            mlflow_run = client.get_run(v.run_id)
+            assert mlflow_run.data.tags["quality_report.dagster_run_id"] == v.tags["dagster_run_id"]
+            assert mlflow_run.data.tags["quality_gates_passed"] == "true"
+            artifacts = {a.path for a in client.list_artifacts(v.run_id, "reports")}
+            assert {"reports/quality.json", "reports/quality.html"} <= artifacts
         assert {v.tags["dagster_run_id"] for v in versions} == {r.run_id for r in runs}
     assert get_alias_version(uri, "twinforge-covid_testing", CHAMPION_ALIAS) == "2"
