@@ -7,6 +7,7 @@ rebalancing, rejection) is in :mod:`.sampling`, saving and loading in
 
 from __future__ import annotations
 
+import inspect
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
@@ -48,6 +49,8 @@ class Generator(ABC):
     name: ClassVar[str]
     # Whether the model reads the mode-specific representation (fits the mixtures once at fit time).
     uses_modes: ClassVar[bool] = False
+    # Constructor parameters stored under another attribute name (where that name means something else).
+    _param_attributes: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, seed: int = 0, rare_min_count: int = DEFAULT_RARE_MIN_COUNT):
         self.seed = int(seed)
@@ -58,10 +61,21 @@ class Generator(ABC):
         self.loss_history: list[dict[str, float]] = []
         self._progress: ProgressCallback | None = None
 
+    @classmethod
+    def param_names(cls) -> list[str]:
+        """The constructor's parameters, in order: the keys of :attr:`params`."""
+        kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]  # not self
+        return [p.name for p in parameters if p.kind in kinds]
+
     @property
     def params(self) -> dict[str, Any]:
-        """Constructor arguments; ``type(self)(**params)`` builds an unfitted twin."""
-        return {"seed": self.seed, "rare_min_count": self.rare_min_count}
+        """Constructor arguments, as the constructor stored them; ``type(self)(**params)`` builds an unfitted twin.
+
+        The constructor's signature is the one list of a model's parameters: each is read back from the
+        attribute of the same name that the constructor sets (or the one ``_param_attributes`` names).
+        """
+        return {name: getattr(self, self._param_attributes.get(name, name)) for name in self.param_names()}
 
     @property
     def is_fitted(self) -> bool:
