@@ -4,6 +4,9 @@ Schema inference calls an integer column holding only 0 and 1 boolean, so the
 original dtype is remembered and decoding gives back ``Int64`` 0/1 (or
 whatever integer type it was) rather than ``Boolean``. The uniform
 representation is two frequency intervals, false first.
+
+A discrete kind (see :mod:`twinforge.encoders.kinds`): level index 0 is false,
+1 is true; the functions on continuous values do not apply.
 """
 
 from __future__ import annotations
@@ -14,10 +17,15 @@ import numpy as np
 import polars as pl
 
 from twinforge.encoders.common import indices_to_uniform, interval_edges, null_share, simple_dtype, uniform_to_indices
-from twinforge.io.schema import ColumnSchema
+from twinforge.encoders.kinds import DEFAULT_OPTIONS, AnalyzeOptions, Stats, not_applicable
+from twinforge.io.schema import ColumnKind, ColumnSchema
+
+NAME = "boolean"
+COLUMN_KINDS = (ColumnKind.BOOLEAN,)
+IS_CONTINUOUS = False
 
 
-def analyze(series: pl.Series, column: ColumnSchema) -> dict[str, Any]:
+def analyze(series: pl.Series, column: ColumnSchema, options: AnalyzeOptions = DEFAULT_OPTIONS) -> Stats:
     flags = _as_boolean(series, column)
     non_null = flags.drop_nulls()
     return {
@@ -58,6 +66,10 @@ def level_shares(stats: dict[str, Any]) -> np.ndarray:
     return np.array([1.0 - stats["true_share"], stats["true_share"]])
 
 
+def levels(stats: Stats) -> list[Any]:
+    return [False, True]
+
+
 def to_indices(series: pl.Series, stats: dict[str, Any]) -> np.ndarray:
     return _as_boolean(series).cast(pl.Int64).fill_null(-1).to_numpy()
 
@@ -78,6 +90,25 @@ def index_of(value: Any, stats: dict[str, Any]) -> int | None:
     if isinstance(value, (bool, np.bool_)) or value in (0, 1):
         return int(bool(value))
     return None
+
+
+def condition_key(column: pl.Expr) -> pl.Expr:
+    return column.cast(pl.Boolean)
+
+
+# --- functions on continuous values: not for a discrete kind ---
+
+
+def values_of(series: pl.Series) -> np.ndarray:
+    raise not_applicable(NAME, "values_of")
+
+
+def from_values(values: np.ndarray, stats: Stats, column: ColumnSchema) -> pl.Series:
+    raise not_applicable(NAME, "from_values")
+
+
+def number_of(value: Any, stats: Stats, column: ColumnSchema) -> float:
+    raise not_applicable(NAME, "number_of")
 
 
 def _edges(stats: dict[str, Any]) -> np.ndarray:

@@ -13,6 +13,10 @@ Categories are kept verbatim only when seen at least ``rare_min_count`` times
 The uniform representation gives each modelled level (and the rare bucket) an
 interval as wide as its frequency, most frequent first, and encodes a value as
 a uniform draw inside its interval.
+
+A discrete kind (see :mod:`twinforge.encoders.kinds`): the level index of a
+value is its modelled level, or the rare bucket (the last index); the functions
+on continuous values do not apply.
 """
 
 from __future__ import annotations
@@ -30,19 +34,25 @@ from twinforge.encoders.common import (
     simple_dtype,
     uniform_to_indices,
 )
-from twinforge.io.schema import ColumnSchema
+from twinforge.encoders.kinds import (
+    DEFAULT_MAX_CATEGORIES,  # noqa: F401  (imported from this module elsewhere)
+    DEFAULT_OPTIONS,
+    DEFAULT_RARE_MIN_COUNT,  # noqa: F401
+    AnalyzeOptions,
+    Stats,
+    not_applicable,
+)
+from twinforge.io.schema import ColumnKind, ColumnSchema
 
+NAME = "categorical"
+# Text columns are encoded as categorical too when they have few distinct values (the table encoder decides).
+COLUMN_KINDS = (ColumnKind.CATEGORICAL,)
+IS_CONTINUOUS = False
 RARE_PLACEHOLDER = "_RARE_"
-DEFAULT_RARE_MIN_COUNT = 5
-DEFAULT_MAX_CATEGORIES = 2000
 
 
-def analyze(
-    series: pl.Series,
-    column: ColumnSchema,
-    rare_min_count: int = DEFAULT_RARE_MIN_COUNT,
-    max_categories: int = DEFAULT_MAX_CATEGORIES,
-) -> dict[str, Any]:
+def analyze(series: pl.Series, column: ColumnSchema, options: AnalyzeOptions = DEFAULT_OPTIONS) -> Stats:
+    rare_min_count, max_categories = options.rare_min_count, options.max_categories
     counts = (
         series.cast(pl.String)
         .alias("value")
@@ -109,6 +119,11 @@ def from_indices(
     return from_uniform(u, stats, column)
 
 
+def levels(stats: Stats) -> list[Any]:
+    """The modelled categories, by index (the rare bucket, last, has no value of its own)."""
+    return stats["categories"]
+
+
 def index_of(value: Any, stats: dict[str, Any]) -> int | None:
     """Index of a modelled level, or None when the value is not one (rare, suppressed or unseen)."""
     try:
@@ -139,6 +154,25 @@ def from_uniform(u: np.ndarray, stats: dict[str, Any], column: ColumnSchema) -> 
     indices = pl.Series(np.where(missing, -1, indices)).replace(-1, None).cast(pl.UInt32)
     decoded = pl.Series(column.name, levels, dtype=pl.String).gather(indices)
     return _restore_dtype(decoded, stats["dtype"])
+
+
+def condition_key(column: pl.Expr) -> pl.Expr:
+    return column.cast(pl.String)
+
+
+# --- functions on continuous values: not for a discrete kind ---
+
+
+def values_of(series: pl.Series) -> np.ndarray:
+    raise not_applicable(NAME, "values_of")
+
+
+def from_values(values: np.ndarray, stats: Stats, column: ColumnSchema) -> pl.Series:
+    raise not_applicable(NAME, "from_values")
+
+
+def number_of(value: Any, stats: Stats, column: ColumnSchema) -> float:
+    raise not_applicable(NAME, "number_of")
 
 
 def _rare_count(stats: dict[str, Any]) -> int:

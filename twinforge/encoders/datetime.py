@@ -2,13 +2,16 @@
 
 A temporal value is its physical integer (e.g. milliseconds since the epoch in
 UTC for ``Datetime("ms", "Europe/Paris")``, days for ``Date``) and is encoded
-exactly like an integer column (including the mode-specific representation,
-through ``values_of`` / ``from_values``). Decoding restores the dtype with its time unit
+exactly like an integer column (the other representations work on it through
+``values_of`` / ``from_values``). Decoding restores the dtype with its time unit
 and time zone, and rounds to the coarsest step every training value sat on
 (whole days, hours, minutes, seconds, ...) so that, say, timestamps taken at
 midnight do not come back at random times of day. Values go through float64,
 so nanosecond datetimes come back to within a few hundred nanoseconds unless a
 coarser step applies; coarser units are exact.
+
+A continuous kind (see :mod:`twinforge.encoders.kinds`): the level functions
+do not apply.
 """
 
 from __future__ import annotations
@@ -20,10 +23,15 @@ import polars as pl
 
 from twinforge.encoders import numeric
 from twinforge.encoders.common import float_values, null_share, series_from_floats
-from twinforge.io.schema import ColumnSchema
+from twinforge.encoders.kinds import DEFAULT_OPTIONS, AnalyzeOptions, Stats, not_applicable
+from twinforge.io.schema import ColumnKind, ColumnSchema
+
+NAME = "datetime"
+COLUMN_KINDS = (ColumnKind.DATETIME,)
+IS_CONTINUOUS = True
 
 
-def analyze(series: pl.Series, column: ColumnSchema) -> dict[str, Any]:
+def analyze(series: pl.Series, column: ColumnSchema, options: AnalyzeOptions = DEFAULT_OPTIONS) -> Stats:
     dtype = series.dtype
     if not dtype.is_temporal():
         raise ValueError(f"column {column.name!r} has dtype {dtype}, not a date, datetime, time or duration")
@@ -63,6 +71,19 @@ def from_values(values: np.ndarray, stats: dict[str, Any], column: ColumnSchema)
     if dtype == pl.Date:
         physical = physical.cast(pl.Int32)
     return physical.cast(dtype)
+
+
+def number_of(value: Any, stats: Stats, column: ColumnSchema) -> float:
+    """A condition value (a temporal value or its text, e.g. ``"2023-03-01 10:00"``) as its physical number."""
+    dtype = _restore_dtype(stats["temporal"])
+    series = pl.Series(column.name, [value])
+    if series.dtype == pl.String:
+        series = series.str.strptime(dtype) if dtype != pl.Time else series.str.to_time()
+    return float(series.cast(dtype).to_physical()[0])
+
+
+def condition_key(column: pl.Expr) -> pl.Expr:
+    return column.to_physical().cast(pl.Float64)
 
 
 # Candidate steps in seconds, coarsest first: day, hour, minute, second, ms, us, ns.
@@ -110,3 +131,30 @@ def _restore_dtype(temporal: dict[str, Any]) -> pl.DataType:
     if kind == "Time":
         return pl.Time()
     raise ValueError(f"unknown temporal type {kind!r} in encoder stats")
+
+
+# --- level functions: not for a continuous kind ---
+
+
+def n_levels(stats: Stats) -> int:
+    raise not_applicable(NAME, "n_levels")
+
+
+def level_shares(stats: Stats) -> np.ndarray:
+    raise not_applicable(NAME, "level_shares")
+
+
+def levels(stats: Stats) -> list[Any]:
+    raise not_applicable(NAME, "levels")
+
+
+def to_indices(series: pl.Series, stats: Stats) -> np.ndarray:
+    raise not_applicable(NAME, "to_indices")
+
+
+def from_indices(indices: np.ndarray, stats: Stats, column: ColumnSchema, rng: np.random.Generator) -> pl.Series:
+    raise not_applicable(NAME, "from_indices")
+
+
+def index_of(value: Any, stats: Stats) -> int | None:
+    raise not_applicable(NAME, "index_of")

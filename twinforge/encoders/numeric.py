@@ -10,12 +10,14 @@ Decoding never leaves the range seen in training, rounds to the number of
 decimals the data used (integers to whole numbers), and restores the dtype.
 NaN and infinite floats are treated as missing.
 
-A second representation serves the GAN and VAE: *mode-specific
-normalisation* (CTGAN's): a Gaussian mixture is fitted to the values
-(``analyze_modes``), each value is assigned one of its modes and becomes that
-mode's one-hot plus a scalar ``alpha = (x - mean) / (4 std)`` in [-1, 1].
-``values_from_modes`` inverts it; ``from_values`` then rounds, clips to the
-seen range and restores the dtype, as for every representation.
+The other representations (mode-specific normalisation for the GAN and VAE,
+quantile bins for the transformer; :mod:`twinforge.encoders.modes`,
+:mod:`twinforge.encoders.tokens`) work on the float values (``values_of``) or
+the uniforms; ``from_values`` then rounds, clips to the seen range and restores
+the dtype, as for every representation.
+
+A continuous kind (see :mod:`twinforge.encoders.kinds`): the level functions
+do not apply.
 """
 
 from __future__ import annotations
@@ -26,14 +28,19 @@ import numpy as np
 import polars as pl
 
 from twinforge.encoders.common import float_values, series_from_floats, simple_dtype
+from twinforge.encoders.kinds import DEFAULT_OPTIONS, AnalyzeOptions, Stats, not_applicable
 from twinforge.io.schema import ColumnKind, ColumnSchema
+
+NAME = "numeric"
+COLUMN_KINDS = (ColumnKind.INTEGER, ColumnKind.FLOAT)
+IS_CONTINUOUS = True
 
 QUANTILE_GRID_SIZE = 1001
 # Decimal places tried when learning how values are rounded; above this, don't round.
 MAX_DECIMALS = 6
 
 
-def analyze(series: pl.Series, column: ColumnSchema) -> dict[str, Any]:
+def analyze(series: pl.Series, column: ColumnSchema, options: AnalyzeOptions = DEFAULT_OPTIONS) -> Stats:
     if not (series.dtype.is_numeric() or series.dtype == pl.Null):
         raise ValueError(f"column {column.name!r} is marked {column.kind.value} but has dtype {series.dtype}")
     values = float_values(series)
@@ -64,6 +71,15 @@ def from_values(values: np.ndarray, stats: dict[str, Any], column: ColumnSchema)
     return series_from_floats(column.name, values).cast(dtype)
 
 
+def number_of(value: Any, stats: Stats, column: ColumnSchema) -> float:
+    """A condition value as a number."""
+    return float(value)
+
+
+def condition_key(column: pl.Expr) -> pl.Expr:
+    return column.cast(pl.Float64)
+
+
 def finish_values(values: np.ndarray, stats: dict[str, Any]) -> np.ndarray:
     """Round to the decimals seen in training and clip to the seen range; NaN stays NaN."""
     if stats["min"] is None:
@@ -71,85 +87,6 @@ def finish_values(values: np.ndarray, stats: dict[str, Any]) -> np.ndarray:
     if stats["decimals"] is not None:
         values = np.round(values, stats["decimals"])
     return np.clip(values, stats["min"], stats["max"])
-
-
-# --- mode-specific normalisation (GAN, VAE), shared with the datetime encoder ---
-
-MAX_MODES = 10
-# Modes fitted on at most this many values: the mixture's cost grows with rows, its fit hardly improves.
-MODE_FIT_ROWS = 5000
-# Mixture components lighter than this are dropped (the Bayesian prior empties unneeded ones).
-MODE_MIN_WEIGHT = 0.005
-ALPHA_CLIP = 0.99
-
-
-def analyze_modes(values: np.ndarray, seed: int = 0, max_modes: int = MAX_MODES) -> dict[str, list[float]]:
-    """Means, standard deviations and weights of a Gaussian mixture fitted to the finite ``values``."""
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return {"means": [0.0], "stds": [1.0], "weights": [1.0]}
-    rng = np.random.default_rng(seed)
-    if values.size > MODE_FIT_ROWS:
-        values = rng.choice(values, MODE_FIT_ROWS, replace=False)
-    spread = float(values.std())
-    distinct = np.unique(values).size
-    if spread == 0 or distinct < 2:
-        return {"means": [float(values[0])], "stds": [max(spread, 1e-3)], "weights": [1.0]}
-    import warnings
-
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.mixture import BayesianGaussianMixture
-
-    mixture = BayesianGaussianMixture(
-        n_components=min(max_modes, distinct),
-        weight_concentration_prior_type="dirichlet_process",
-        weight_concentration_prior=0.001,
-        max_iter=100,
-        n_init=1,
-        reg_covar=(1e-3 * spread) ** 2,  # point masses stay proper modes instead of singular ones
-        random_state=seed,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        mixture.fit(values.reshape(-1, 1))
-    keep = mixture.weights_ > MODE_MIN_WEIGHT
-    means = mixture.means_.ravel()[keep]
-    stds = np.sqrt(mixture.covariances_.ravel()[keep])
-    weights = mixture.weights_[keep] / mixture.weights_[keep].sum()
-    order = np.argsort(means)
-    return {
-        "means": [float(m) for m in means[order]],
-        "stds": [float(max(s, 1e-6 * spread)) for s in stds[order]],
-        "weights": [float(w) for w in weights[order]],
-    }
-
-
-def values_to_modes(values: np.ndarray, modes: dict[str, list[float]], rng: np.random.Generator):
-    """``(alpha, mode)`` per value; a value's mode is drawn from its posterior over the modes.
-
-    NaN values get alpha 0 and the heaviest mode (their null indicator says they are missing).
-    """
-    means, stds = np.asarray(modes["means"]), np.asarray(modes["stds"])
-    weights = np.asarray(modes["weights"])
-    finite = np.isfinite(values)
-    x = np.where(finite, values, means[np.argmax(weights)])[:, None]
-    z = (x - means) / stds
-    log_density = np.log(weights) - np.log(stds) - 0.5 * z**2
-    # Only modes that can represent the value without clipping alpha (within 4 std), when there are any.
-    fits = np.abs(z) < 4 * ALPHA_CLIP
-    log_density = np.where(fits | ~fits.any(axis=1, keepdims=True), log_density, -np.inf)
-    posterior = np.exp(log_density - log_density.max(axis=1, keepdims=True))
-    posterior /= posterior.sum(axis=1, keepdims=True)
-    cumulative = posterior.cumsum(axis=1)
-    mode = (rng.random((len(x), 1)) > cumulative).sum(axis=1).clip(0, len(means) - 1)
-    alpha = np.clip((x[:, 0] - means[mode]) / (4 * stds[mode]), -ALPHA_CLIP, ALPHA_CLIP)
-    alpha[~finite] = 0.0
-    return alpha, mode
-
-
-def values_from_modes(alpha: np.ndarray, mode: np.ndarray, modes: dict[str, list[float]]) -> np.ndarray:
-    means, stds = np.asarray(modes["means"]), np.asarray(modes["stds"])
-    return np.clip(alpha, -1.0, 1.0) * 4 * stds[mode] + means[mode]
 
 
 # --- the empirical-CDF representation, shared with the datetime encoder ---
@@ -217,3 +154,30 @@ def _decimals_used(values: np.ndarray) -> int | None:
 
 def _missing_share(values: np.ndarray) -> float:
     return float(np.count_nonzero(~np.isfinite(values)) / values.size) if values.size else 0.0
+
+
+# --- level functions: not for a continuous kind ---
+
+
+def n_levels(stats: Stats) -> int:
+    raise not_applicable(NAME, "n_levels")
+
+
+def level_shares(stats: Stats) -> np.ndarray:
+    raise not_applicable(NAME, "level_shares")
+
+
+def levels(stats: Stats) -> list[Any]:
+    raise not_applicable(NAME, "levels")
+
+
+def to_indices(series: pl.Series, stats: Stats) -> np.ndarray:
+    raise not_applicable(NAME, "to_indices")
+
+
+def from_indices(indices: np.ndarray, stats: Stats, column: ColumnSchema, rng: np.random.Generator) -> pl.Series:
+    raise not_applicable(NAME, "from_indices")
+
+
+def index_of(value: Any, stats: Stats) -> int | None:
+    raise not_applicable(NAME, "index_of")

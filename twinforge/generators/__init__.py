@@ -8,6 +8,8 @@ model class becomes available with ``register_generator``. Registered here:
 * ``vae``: tabular VAE, TVAE-style, conditioned (:mod:`.vae`);
 * ``transformer``: autoregressive transformer over per-column tokens (:mod:`.transformer`).
 
+The abstract :class:`Generator` is in :mod:`.base`, conditional sampling (conditions,
+rebalancing, rejection) in :mod:`.sampling`, saving and loading in :mod:`.persistence`.
 Networks live in :mod:`.nets`, shared torch plumbing in :mod:`.torch_base`, the
 GAN/VAE conditional vector in :mod:`.conditioning`, data representations in
 :mod:`twinforge.encoders`.
@@ -18,7 +20,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from twinforge.generators.base import Generator, load_generator
+from twinforge.generators.base import Generator
+from twinforge.generators.persistence import load_generator
+from twinforge.generators.sampling import ConditionError
 
 _REGISTRY: dict[str, type[Generator]] = {}
 
@@ -64,6 +68,7 @@ for _cls in (GaussianCopulaGenerator, GanGenerator, TransformerGenerator, VaeGen
     register_generator(_cls)
 
 __all__ = [
+    "ConditionError",
     "GanGenerator",
     "GaussianCopulaGenerator",
     "TransformerGenerator",

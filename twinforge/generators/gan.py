@@ -74,17 +74,6 @@ class GanGenerator(TorchGenerator):
         self.discriminator_net: PackedDiscriminator | None = None
         self.conditioner: ConditionSampler | None = None
 
-    @property
-    def params(self) -> dict[str, Any]:
-        return {
-            **super().params,
-            "noise_dim": self.noise_dim,
-            "generator_hidden": self.generator_hidden,
-            "discriminator_hidden": self.discriminator_hidden,
-            "pac": self.pac,
-            "discriminator_steps": self.discriminator_steps,
-        }
-
     def _build(self) -> None:
         self._spans = self.encoder.mode_spans()
         data_dim = self._spans[-1].stop

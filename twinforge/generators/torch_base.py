@@ -19,7 +19,7 @@ import contextlib
 import copy
 import math
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -127,6 +127,7 @@ class TorchGenerator(Generator):
     default_batch_size: ClassVar[int] = 500
     default_learning_rate: ClassVar[float] = 1e-3
     default_patience: ClassVar[int] = 10
+    _param_attributes = {"device": "device_name"}  # ``device`` is the resolved torch.device
 
     def __init__(
         self,
@@ -156,18 +157,6 @@ class TorchGenerator(Generator):
                 f"{type(self).__name__}: validation_fraction must be in [0, 0.5), got {self.validation_fraction}"
             )
         resolve_device(self.device_name)  # fail early on a bad device name
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return {
-            **super().params,
-            "epochs": self.epochs,
-            "batch_size": self.batch_size,
-            "learning_rate": self.learning_rate,
-            "device": self.device_name,
-            "validation_fraction": self.validation_fraction,
-            "patience": self.patience,
-        }
 
     @property
     def device(self) -> torch.device:

@@ -113,26 +113,6 @@ class TransformerGenerator(TorchGenerator):
         self.last_column_boosters: torch.nn.ModuleDict | None = None
 
     @property
-    def params(self) -> dict[str, Any]:
-        return {
-            **super().params,
-            "bins": self.bins,
-            "fine_bins": self.fine_bins,
-            "d_model": self.d_model,
-            "layers": self.layers,
-            "heads": self.heads,
-            "ff_multiplier": self.ff_multiplier,
-            "dropout": self.dropout,
-            "token_dropout": self.token_dropout,
-            "weight_decay": self.weight_decay,
-            "lr_patience": self.lr_patience,
-            "ema_decay": self.ema_decay,
-            "condition_columns": self.condition_columns,
-            "last_columns": self.last_columns,
-            "last_column_booster": self.last_column_booster,
-        }
-
-    @property
     def column_order(self) -> list[str]:
         """Generation order: condition columns first, then the rest in table order, then the last columns
         (a column in both lists is a condition column: native conditioning wins)."""

@@ -70,10 +70,6 @@ class VaeGenerator(TorchGenerator):
         self.decoder_net: VaeDecoder | None = None
         self.conditioner: ConditionSampler | None = None
 
-    @property
-    def params(self) -> dict[str, Any]:
-        return {**super().params, "latent_dim": self.latent_dim, "hidden": self.hidden, "loss_factor": self.loss_factor}
-
     def _build(self) -> None:
         spans = self.encoder.mode_spans()
         data_dim = spans[-1].stop

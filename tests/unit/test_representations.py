@@ -1,0 +1,116 @@
+"""The representation modules of twinforge.encoders (uniform, modes, tokens, conditions) on their own,
+and the TableEncoder facade delegating to them."""
+
+import numpy as np
+import polars as pl
+import pytest
+
+from tests.planted import mixed_table
+from twinforge.encoders import TableEncoder, conditions, modes, tokens, uniform
+from twinforge.io.schema import infer_schema
+
+
+@pytest.fixture(scope="module")
+def table() -> pl.DataFrame:
+    return mixed_table()
+
+
+@pytest.fixture(scope="module")
+def encoder(table) -> TableEncoder:
+    return TableEncoder.fit(table, infer_schema(table), modes=True, seed=1)
+
+
+def test_uniform_slots_follow_the_uniform_columns(encoder):
+    names = uniform.uniform_columns(encoder.columns)
+    assert names == encoder.uniform_columns
+    slots = uniform.slots(encoder.columns)
+    assert len(slots) == len(encoder.columns)
+    for c, (value_slot, null_slot) in zip(encoder.columns, slots):
+        assert (value_slot is not None) == c.has_values and (null_slot is not None) == c.has_nulls
+        if value_slot is not None:
+            assert names[value_slot] == c.name
+        if null_slot is not None:
+            assert names[null_slot] == f"{c.name}.is_null"
+
+
+def test_uniform_module_and_facade_agree(encoder, table):
+    u = uniform.to_uniform(encoder.columns, table, np.random.default_rng(2))
+    assert np.array_equal(u, encoder.to_uniform(table, np.random.default_rng(2)))
+    assert uniform.from_uniform(encoder.columns, u).equals(encoder.from_uniform(u))
+    with pytest.raises(KeyError, match="lacks encoded columns"):
+        uniform.to_uniform(encoder.columns, table.drop("amount"), np.random.default_rng(0))
+
+
+def test_mixture_modes_encode_and_decode_values(encoder):
+    values = np.concatenate([np.random.default_rng(0).normal(0, 1, 500), np.random.default_rng(1).normal(20, 2, 500)])
+    fitted = modes.analyze_modes(values, seed=0)
+    assert len(fitted["means"]) >= 2 and sum(fitted["weights"]) == pytest.approx(1.0)
+    alpha, mode = modes.values_to_modes(values, fitted, np.random.default_rng(0))
+    assert np.abs(alpha).max() <= modes.ALPHA_CLIP
+    np.testing.assert_allclose(modes.values_from_modes(alpha, mode, fitted), values, rtol=1e-9, atol=1e-9)
+    assert modes.analyze_modes(np.array([np.nan]))["means"] == [0.0]  # nothing seen: one standard mode
+
+
+def test_modes_module_and_facade_agree(encoder, table):
+    spans = modes.mode_spans(encoder.columns)
+    assert spans == encoder.mode_spans()
+    rows = modes.to_mode_rows(encoder.columns, table, np.random.default_rng(3))
+    assert np.array_equal(rows.dense(), encoder.to_modes(table, np.random.default_rng(3)))
+    decoded = modes.from_modes(encoder.columns, rows.dense(), np.random.default_rng(4))
+    assert decoded.equals(encoder.from_modes(rows.dense(), np.random.default_rng(4)))
+    amount = encoder.column("amount")
+    assert amount.modes is amount.stats["modes"]
+    plain = TableEncoder.fit(table, infer_schema(table))
+    with pytest.raises(ValueError, match="modes=True"):
+        _ = plain.column("amount").modes
+
+
+def test_tokens_module_and_facade_agree(encoder, table):
+    layout = tokens.token_layout(encoder.columns, 20, 10)
+    assert layout == encoder.token_layout(20, 10)
+    assert tokens.token_ordinals(encoder.columns, 20, 10) == encoder.token_ordinals(20, 10)
+    t = tokens.to_tokens(encoder.columns, table, np.random.default_rng(5), 20, 10)
+    assert np.array_equal(t, encoder.to_tokens(table, np.random.default_rng(5), 20, 10))
+    segment = encoder.column("segment")
+    one = tokens.column_tokens(segment, table["segment"], np.random.default_rng(0), 20, 10)
+    assert one.shape == (len(table), 1) and np.array_equal(one[:, 0], segment.level_indices(table["segment"]))
+    decoded = tokens.from_tokens(encoder.columns, t, np.random.default_rng(6), 20, 10)
+    assert decoded.equals(encoder.from_tokens(t, np.random.default_rng(6), 20, 10))
+    assert tokens.DEFAULT_BINS == 100
+
+
+def test_conditions_canonical_values_filters_and_slots(encoder, table):
+    cases = {
+        "segment": ("public", "public"),
+        "active": ("true", True),
+        "fraud": (1, True),  # a 0/1 flag is boolean
+        "visits": (3, 3.0),
+        "note": (None, None),
+    }
+    for name, (value, expected) in cases.items():
+        c = encoder.column(name)
+        canonical = conditions.normalize_condition(c, value, encoder.rare_min_count)
+        assert canonical == expected, name
+        assert canonical == encoder.normalize_condition(name, value)
+        meets = table.select(conditions.condition_expr(c, canonical).fill_null(False)).to_series()
+        series = conditions.condition_series(c, canonical, 4)
+        assert series.dtype == table[name].dtype and series.len() == 4
+        # the rows the filter keeps hold the value condition_series gives
+        kept = table.filter(meets)[name]
+        assert kept.len() > 0 and (kept.is_null().all() if canonical is None else (kept == series[0]).all()), name
+    seen = encoder.column("seen_at")
+    number = conditions.normalize_condition(seen, "2023-03-01 10:00", encoder.rare_min_count)
+    assert conditions.condition_series(seen, number, 1).dt.hour().item() == 10
+    with pytest.raises(ValueError, match="not a value of column 'seen_at'"):
+        conditions.normalize_condition(seen, "not a date", encoder.rare_min_count)
+    with pytest.raises(ValueError, match="not a level the model learned"):
+        conditions.normalize_condition(encoder.column("segment"), "rare", encoder.rare_min_count)
+
+    canonical = {"segment": "public", "note": None}
+    fixed = conditions.condition_uniforms(encoder.columns, canonical, 50, np.random.default_rng(0))
+    names = encoder.uniform_columns
+    assert sorted(names[slot] for slot in fixed) == ["note.is_null", "segment"]
+    assert all(u.shape == (50,) for u in fixed.values())
+    note = encoder.column("note")
+    assert conditions.discrete_index(note, None) == note.n_discrete() - 1
+    assert conditions.discrete_index(encoder.column("segment"), "public") == encoder.discrete_index("segment", "public")

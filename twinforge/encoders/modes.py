@@ -1,0 +1,250 @@
+"""Mode-specific normalisation (CTGAN's): the representation the GAN and VAE learn from.
+
+Continuous columns (numeric, datetime) become a scalar in [-1, 1] plus a one-hot
+of their Gaussian-mixture mode: a mixture is fitted to a column's values
+(:func:`analyze_modes`, at ``TableEncoder.fit(..., modes=True)``), each value is
+assigned one of its modes and becomes that mode's one-hot plus
+``alpha = (x - mean) / (4 std)``; :func:`values_from_modes` inverts it and the
+kind module's ``from_values`` rounds, clips and restores the dtype. Discrete
+columns (categorical, boolean) become a one-hot of their level; a null is an
+extra level, or a two-way one-hot [present, null] for continuous columns.
+
+The layout is a list of :class:`Span` (:func:`mode_spans`); whole tables are
+kept compactly as :class:`ModeRows`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import polars as pl
+
+from twinforge.encoders.columns import EncodedColumn, require_columns
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of the mode-specific matrix: ``width`` slots from ``start`` for one column.
+
+    ``role`` is ``"alpha"`` (a scalar in [-1, 1], tanh), ``"mode"`` (one-hot of the
+    mixture mode), ``"level"`` (one-hot of a discrete level, null last when the
+    column had nulls) or ``"null"`` (one-hot [present, null] of a continuous column).
+    """
+
+    column: str
+    role: str
+    start: int
+    width: int
+
+    @property
+    def activation(self) -> str:
+        return "tanh" if self.role == "alpha" else "softmax"
+
+    @property
+    def stop(self) -> int:
+        return self.start + self.width
+
+
+@dataclass(frozen=True)
+class ModeRows:
+    """Rows in the mode-specific layout, stored compactly.
+
+    The dense matrix is mostly one-hot stretches, one as wide as a column's
+    levels (up to ``max_categories``): a million rows with a 2,000-level column
+    would take 8 GB. Here each scalar slot is kept as is and each one-hot
+    stretch as the index of its hot slot; :meth:`dense` expands rows on demand
+    (a training batch), and :meth:`hot_of` reads a stretch's indices directly.
+    """
+
+    spans: list[Span]
+    scalars: np.ndarray  # (rows, alpha spans) float32
+    hot: np.ndarray  # (rows, other spans) int32: index of the hot slot inside each span
+
+    def __len__(self) -> int:
+        return len(self.hot)
+
+    @property
+    def width(self) -> int:
+        return self.spans[-1].stop if self.spans else 0
+
+    @cached_property
+    def scalar_slots(self) -> np.ndarray:
+        return np.array([s.start for s in self.spans if s.role == "alpha"], dtype=np.int64)
+
+    @cached_property
+    def hot_offsets(self) -> np.ndarray:
+        return np.array([s.start for s in self.spans if s.role != "alpha"], dtype=np.int64)
+
+    @cached_property
+    def _hot_column(self) -> dict[int, int]:
+        """Start of each one-hot span -> its column in :attr:`hot`."""
+        return {int(start): i for i, start in enumerate(self.hot_offsets)}
+
+    def hot_of(self, span: Span) -> np.ndarray:
+        """Index of the hot slot of one-hot ``span`` in every row."""
+        if span.role == "alpha" or span.start not in self._hot_column:
+            raise ValueError(f"{span} is not a one-hot stretch of these rows")
+        return self.hot[:, self._hot_column[span.start]]
+
+    def dense(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """The float32 matrix of ``rows`` (all rows when None), laid out as the spans."""
+        scalars, hot = (self.scalars, self.hot) if rows is None else (self.scalars[rows], self.hot[rows])
+        out = np.zeros((len(hot), self.width), dtype=np.float32)
+        out[:, self.scalar_slots] = scalars
+        np.put_along_axis(out, hot.astype(np.int64) + self.hot_offsets, 1.0, axis=1)
+        return out
+
+
+def mode_spans(columns: list[EncodedColumn]) -> list[Span]:
+    """Layout of the mode-specific matrix, column by column in schema order."""
+    spans, start = [], 0
+    for c in columns:
+        if c.is_continuous:
+            parts = []
+            if c.has_values:
+                parts += [("alpha", 1), ("mode", len(c.modes["means"]))]
+            if c.has_nulls:
+                parts.append(("null", 2))
+        else:
+            parts = [("level", c.n_discrete())]
+        for role, width in parts:
+            spans.append(Span(c.name, role, start, width))
+            start += width
+    return spans
+
+
+def to_mode_rows(columns: list[EncodedColumn], df: pl.DataFrame, rng: np.random.Generator) -> ModeRows:
+    """Encode ``df`` in the layout of :func:`mode_spans`, stored compactly (:class:`ModeRows`)."""
+    require_columns(columns, df)
+    spans = mode_spans(columns)
+    scalar_spans = [s for s in spans if s.role == "alpha"]
+    hot_spans = [s for s in spans if s.role != "alpha"]
+    scalars = np.zeros((df.height, len(scalar_spans)), dtype=np.float32)
+    hot = np.zeros((df.height, len(hot_spans)), dtype=np.int32)
+    where = {(s.column, s.role): i for i, s in enumerate(scalar_spans + hot_spans)}
+    for c in columns:
+        name, series = c.name, df.get_column(c.name)
+        if c.is_continuous:
+            values = c.module.values_of(series)
+            if c.has_values:
+                alpha, mode = values_to_modes(values, c.modes, rng)
+                scalars[:, where[name, "alpha"]] = alpha
+                hot[:, where[name, "mode"] - len(scalar_spans)] = mode
+            if c.has_nulls:
+                hot[:, where[name, "null"] - len(scalar_spans)] = np.isnan(values)
+        else:
+            hot[:, where[name, "level"] - len(scalar_spans)] = c.level_indices(series)
+    return ModeRows(spans, scalars, hot)
+
+
+def from_modes(columns: list[EncodedColumn], x: np.ndarray, rng: np.random.Generator) -> pl.DataFrame:
+    """Decode a mode-specific matrix; one-hot stretches are read by their largest entry."""
+    x = np.asarray(x)
+    spans = mode_spans(columns)
+    width = spans[-1].stop if spans else 0
+    if x.ndim != 2 or x.shape[1] != width:
+        raise ValueError(f"expected a matrix with {width} columns, got shape {x.shape}")
+    by_column = _group_spans(spans)
+    decoded = []
+    for c in columns:
+        parts = by_column[c.name]
+        if c.is_continuous:
+            values = np.full(x.shape[0], np.nan)
+            if c.has_values:
+                mode = x[:, parts["mode"].start : parts["mode"].stop].argmax(axis=1)
+                values = values_from_modes(x[:, parts["alpha"].start].astype(np.float64), mode, c.modes)
+            if c.has_nulls:
+                values[x[:, parts["null"].start : parts["null"].stop].argmax(axis=1) == 1] = np.nan
+            decoded.append(c.module.from_values(values, c.stats, c.column))
+        else:
+            level = x[:, parts["level"].start : parts["level"].stop].argmax(axis=1)
+            decoded.append(c.decode_levels(level, rng))
+    return pl.DataFrame(decoded)
+
+
+def _group_spans(spans: list[Span]) -> dict[str, dict[str, Span]]:
+    grouped: dict[str, dict[str, Span]] = {}
+    for span in spans:
+        grouped.setdefault(span.column, {})[span.role] = span
+    return grouped
+
+
+# --- the Gaussian mixture of one continuous column ---
+
+MAX_MODES = 10
+# Modes fitted on at most this many values: the mixture's cost grows with rows, its fit hardly improves.
+MODE_FIT_ROWS = 5000
+# Mixture components lighter than this are dropped (the Bayesian prior empties unneeded ones).
+MODE_MIN_WEIGHT = 0.005
+ALPHA_CLIP = 0.99
+
+
+def analyze_modes(values: np.ndarray, seed: int = 0, max_modes: int = MAX_MODES) -> dict[str, list[float]]:
+    """Means, standard deviations and weights of a Gaussian mixture fitted to the finite ``values``."""
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return {"means": [0.0], "stds": [1.0], "weights": [1.0]}
+    rng = np.random.default_rng(seed)
+    if values.size > MODE_FIT_ROWS:
+        values = rng.choice(values, MODE_FIT_ROWS, replace=False)
+    spread = float(values.std())
+    distinct = np.unique(values).size
+    if spread == 0 or distinct < 2:
+        return {"means": [float(values[0])], "stds": [max(spread, 1e-3)], "weights": [1.0]}
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.mixture import BayesianGaussianMixture
+
+    mixture = BayesianGaussianMixture(
+        n_components=min(max_modes, distinct),
+        weight_concentration_prior_type="dirichlet_process",
+        weight_concentration_prior=0.001,
+        max_iter=100,
+        n_init=1,
+        reg_covar=(1e-3 * spread) ** 2,  # point masses stay proper modes instead of singular ones
+        random_state=seed,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mixture.fit(values.reshape(-1, 1))
+    keep = mixture.weights_ > MODE_MIN_WEIGHT
+    means = mixture.means_.ravel()[keep]
+    stds = np.sqrt(mixture.covariances_.ravel()[keep])
+    weights = mixture.weights_[keep] / mixture.weights_[keep].sum()
+    order = np.argsort(means)
+    return {
+        "means": [float(m) for m in means[order]],
+        "stds": [float(max(s, 1e-6 * spread)) for s in stds[order]],
+        "weights": [float(w) for w in weights[order]],
+    }
+
+
+def values_to_modes(values: np.ndarray, modes: dict[str, list[float]], rng: np.random.Generator):
+    """``(alpha, mode)`` per value; a value's mode is drawn from its posterior over the modes.
+
+    NaN values get alpha 0 and the heaviest mode (their null indicator says they are missing).
+    """
+    means, stds = np.asarray(modes["means"]), np.asarray(modes["stds"])
+    weights = np.asarray(modes["weights"])
+    finite = np.isfinite(values)
+    x = np.where(finite, values, means[np.argmax(weights)])[:, None]
+    z = (x - means) / stds
+    log_density = np.log(weights) - np.log(stds) - 0.5 * z**2
+    # Only modes that can represent the value without clipping alpha (within 4 std), when there are any.
+    fits = np.abs(z) < 4 * ALPHA_CLIP
+    log_density = np.where(fits | ~fits.any(axis=1, keepdims=True), log_density, -np.inf)
+    posterior = np.exp(log_density - log_density.max(axis=1, keepdims=True))
+    posterior /= posterior.sum(axis=1, keepdims=True)
+    cumulative = posterior.cumsum(axis=1)
+    mode = (rng.random((len(x), 1)) > cumulative).sum(axis=1).clip(0, len(means) - 1)
+    alpha = np.clip((x[:, 0] - means[mode]) / (4 * stds[mode]), -ALPHA_CLIP, ALPHA_CLIP)
+    alpha[~finite] = 0.0
+    return alpha, mode
+
+
+def values_from_modes(alpha: np.ndarray, mode: np.ndarray, modes: dict[str, list[float]]) -> np.ndarray:
+    means, stds = np.asarray(modes["means"]), np.asarray(modes["stds"])
+    return np.clip(alpha, -1.0, 1.0) * 4 * stds[mode] + means[mode]

@@ -1,0 +1,91 @@
+"""A fitted generator saved and loaded as plain data.
+
+A saved generator is a directory with
+
+* ``model.json``: generator name, params, seed, twinforge version, schema,
+  table encoder, fit summary;
+* ``weights.pt``: a torch ``state_dict`` (tensors only), read back with
+  ``torch.load(..., weights_only=True)``. Nothing is ever pickled.
+
+A model saved with parameters this twinforge does not take (an older or newer
+version's) is refused with a message saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle  # only for pickle.UnpicklingError, what torch.load(weights_only=True) raises on a bad file
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import torch
+
+import twinforge
+from twinforge.encoders import TableEncoder
+from twinforge.io.schema import TableSchema
+
+if TYPE_CHECKING:
+    from twinforge.generators.base import Generator
+
+MODEL_FILE = "model.json"
+WEIGHTS_FILE = "weights.pt"
+FORMAT_VERSION = 1
+
+
+def save_generator(generator: Generator, directory: str | Path) -> Path:
+    """Write a fitted ``generator`` to ``directory`` (created if need be); :func:`load_generator` reads it."""
+    if not generator.is_fitted:
+        raise RuntimeError(f"{type(generator).__name__} is not fitted: nothing to save")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    description = {
+        "format_version": FORMAT_VERSION,
+        "generator": generator.name,
+        "params": generator.params,
+        "seed": generator.seed,
+        "twinforge_version": twinforge.__version__,
+        "schema": generator.schema.to_dict(),
+        "transformer": generator.encoder.to_dict(),
+        "fit_summary": generator.fit_summary,
+    }
+    (directory / MODEL_FILE).write_text(json.dumps(description, indent=1))
+    state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
+    torch.save(state, directory / WEIGHTS_FILE)
+    return directory
+
+
+def load_generator(directory: str | Path) -> Generator:
+    """Rebuild a generator written by :meth:`Generator.save`."""
+    from twinforge.generators import generator_class  # the registry imports the model modules
+
+    directory = Path(directory)
+    model_file, weights_file = directory / MODEL_FILE, directory / WEIGHTS_FILE
+    if not directory.is_dir():
+        raise FileNotFoundError(f"no saved generator at {directory}: directory does not exist")
+    for path in (model_file, weights_file):
+        if not path.is_file():
+            raise FileNotFoundError(f"no saved generator at {directory}: {path.name} is missing")
+    try:
+        description = json.loads(model_file.read_text())
+        name, params = description["generator"], description["params"]
+        schema = TableSchema.from_dict(description["schema"])
+        encoder = TableEncoder.from_dict(description["transformer"])
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{model_file} is not a valid generator description: {error!r}") from error
+    cls = generator_class(name, source=model_file)
+    try:
+        generator = cls(**params)
+    except TypeError as error:  # a parameter an older or newer twinforge had
+        saved_by = description.get("twinforge_version", "an unknown version")
+        raise ValueError(
+            f"{model_file}: this {name!r} generator was saved by twinforge {saved_by} with parameters this "
+            f"twinforge ({twinforge.__version__}) does not take ({error}); fit it again with this version"
+        ) from error
+    generator.schema, generator.encoder = schema, encoder
+    generator.fit_summary = description.get("fit_summary", {})
+    try:
+        state = torch.load(weights_file, weights_only=True)
+        generator.load_state_dict(state)
+    except (RuntimeError, EOFError, pickle.UnpicklingError, KeyError, ValueError) as error:
+        raise ValueError(f"{weights_file} does not hold valid weights for a {name!r} generator: {error}") from error
+    return generator
