@@ -98,7 +98,7 @@ class Synthesizer:
         return self._frame.convert(df)
 
     def save(self, path: str | Path) -> Path:
-        """Write the model to directory ``path`` (plain JSON + torch state_dict; see ``twinforge.generators.base``)."""
+        """Write the model to directory ``path`` (plain JSON + torch state_dict; see ``twinforge.generators.persistence``)."""
         self._require_fitted()
         directory = self._generator.save(path)
         (directory / FRAME_FILE).write_text(json.dumps(self._frame.to_dict(), indent=1))
