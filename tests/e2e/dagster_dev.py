@@ -102,3 +102,26 @@ class DagsterDev:
                 return value
             time.sleep(interval)
         raise TimeoutError(f"{what} not reached within {timeout} s:\n{self.log_tail()}")
+
+
+def temp_project(folder: Path, generator: dict | None = None) -> tuple[Path, dict[str, str]]:
+    """The demo spec (with ``generator`` if given) in its own specs folder, a state folder with the
+    instance settings `make` ships, and the environment that points the CLI, Dagster and twinforge at
+    them: ``(state folder, environment)``."""
+    import yaml
+
+    from tests.conftest import DEMO_SPEC
+
+    spec = yaml.safe_load(DEMO_SPEC.read_text())
+    spec["source"]["path"] = str((DEMO_SPEC.parent / spec["source"]["path"]).resolve())
+    if generator is not None:
+        spec["generator"] = generator
+    specs = folder / "specs"
+    specs.mkdir()
+    (specs / "covid_testing.yaml").write_text(yaml.safe_dump(spec))
+    home = folder / "state"
+    (home / "dagster").mkdir(parents=True)
+    shutil.copyfile(REPO / "pipelines" / "dagster.yaml", home / "dagster" / "dagster.yaml")
+    env = {**os.environ, "TWINFORGE_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"),
+           "TWINFORGE_SPECS": str(specs), "TWINFORGE_PSEUDONYM_KEY": "test-key-" + "6" * 32}  # fmt: skip
+    return home, env

@@ -3,8 +3,6 @@ instance settings: they run one after the other, each version's MLflow run holds
 report and check verdicts, and the champion is a version whose checks all passed."""
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import time
@@ -13,26 +11,16 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 import pytest
-import yaml
 
-from tests.conftest import DEMO_CSV, DEMO_SPEC, REPO
-from tests.e2e.dagster_dev import DagsterDev
+from tests.conftest import DEMO_CSV, REPO
+from tests.e2e.dagster_dev import DagsterDev, temp_project
 
 DAGSTER = Path(sys.executable).parent / "dagster"
 
 
 @pytest.fixture
 def project(tmp_path):
-    spec = yaml.safe_load(DEMO_SPEC.read_text())
-    spec["source"]["path"] = str((DEMO_SPEC.parent / spec["source"]["path"]).resolve())
-    specs = tmp_path / "specs"
-    specs.mkdir()
-    (specs / "covid_testing.yaml").write_text(yaml.safe_dump(spec))
-    home = tmp_path / "state"
-    (home / "dagster").mkdir(parents=True)
-    shutil.copyfile(REPO / "pipelines" / "dagster.yaml", home / "dagster" / "dagster.yaml")
-    env = {**os.environ, "TWINFORGE_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"),
-           "TWINFORGE_SPECS": str(specs), "TWINFORGE_PSEUDONYM_KEY": "test-key-" + "6" * 32}  # fmt: skip
+    home, env = temp_project(tmp_path)
     # a second batch, so the two retrains train on different windows
     pl.read_csv(DEMO_CSV).sample(3000, seed=5).write_csv(tmp_path / "more.csv")
     subprocess.run([sys.executable, "-m", "twinforge.cli", "ingest-batch", "covid_testing", str(tmp_path / "more.csv")],

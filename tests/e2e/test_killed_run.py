@@ -3,7 +3,6 @@ version, and the dead-run sensor marks the run failed instead of leaving it STAR
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -12,10 +11,10 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-import yaml
 
 import pipelines.sensors
-from tests.conftest import DEMO_SPEC, REPO
+from tests.conftest import REPO
+from tests.e2e.dagster_dev import temp_project
 
 
 def _children(pid: int) -> list[int]:
@@ -46,17 +45,9 @@ def _wait(condition, timeout: float, what: str, poll: float = 1.0):
 @pytest.fixture
 def slow_project(tmp_path):
     """The demo spec with a VAE that trains for minutes, in its own specs folder and state folder."""
-    spec = yaml.safe_load(DEMO_SPEC.read_text())
-    spec["source"]["path"] = str((DEMO_SPEC.parent / spec["source"]["path"]).resolve())
-    spec["generator"] = {"model": "vae", "seed": 0, "params": {"epochs": 500, "patience": 500}}
-    specs = tmp_path / "specs"
-    specs.mkdir()
-    (specs / "covid_testing.yaml").write_text(yaml.safe_dump(spec))
-    home = tmp_path / "state"
-    (home / "dagster").mkdir(parents=True)
-    shutil.copyfile(REPO / "pipelines" / "dagster.yaml", home / "dagster" / "dagster.yaml")
-    env = {**os.environ, "TWINFORGE_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"),
-           "TWINFORGE_SPECS": str(specs), "TWINFORGE_PSEUDONYM_KEY": "test-key-" + "2" * 32}  # fmt: skip
+    home, env = temp_project(
+        tmp_path, generator={"model": "vae", "seed": 0, "params": {"epochs": 500, "patience": 500}}
+    )
     subprocess.run([sys.executable, "-m", "pipelines.batches"], cwd=REPO, env=env, check=True, capture_output=True)
     return home, env
 
