@@ -127,3 +127,26 @@ def test_failing_k_blocks_the_split(tmp_path, planted_csv, monkeypatch):
     assert not check.passed and check.metadata["k_min"].value == 1
     assert _meta(result, ["planted", "anonymized"]) is not None
     assert _meta(result, ["planted", "train"]) is None
+
+
+def test_records_sent_again_in_a_new_batch_stay_on_one_side_of_the_split(tmp_path, monkeypatch):
+    table, _ = planted_table(n=400)
+    source = tmp_path / "first.csv"
+    table.write_csv(source)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k" * 32)
+    home = tmp_path / "state"
+    spec = _spec(source)
+    with dg.instance_for_test() as instance:
+        (first,) = sync_batch_partitions(instance, spec, StateLayout.at(home))
+        assert _materialize(spec, home, first, instance).success
+        table.sample(150, seed=1).write_csv(tmp_path / "resent.csv")  # the same records, in a new file
+        add_batch(spec, tmp_path / "resent.csv", home=home)
+        second = sync_batch_partitions(instance, spec, StateLayout.at(home))[-1]
+        result = _materialize(spec, home, second, instance)
+        assert result.success
+        repeated = _meta(result, ["planted", "train"])["repeated_rows"]
+        assert repeated[second] == {"rows": 150, "repeated_within": 0, "repeated_earlier": 150}
+        train = pl.read_parquet(home / "data" / "planted" / "train.parquet")
+        holdout = pl.read_parquet(home / "data" / "planted" / "holdout.parquet")
+        assert train.height + holdout.height == 550  # nothing lost
+        assert train.join(holdout, on=train.columns, how="semi", nulls_equal=True).height == 0
