@@ -47,7 +47,7 @@ test: lint docs
 
 # the unit tier: the core library alone, no services
 test-fast: install
-	$(PY) -m pytest -q -m unit tests/unit
+	$(PY) -m pytest -q -m unit -n 2 tests/unit
 
 lint: install
 	$(VENV)/bin/ruff check .
