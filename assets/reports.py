@@ -3,6 +3,7 @@ import polars as pl
 
 from resources.metadata import run_metadata
 from resources.mlflow import MlflowResource
+from resources.partitions import daily_partitions
 from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
 from twinforge.tracking.registry import (
@@ -121,3 +122,46 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
         )
 
     return [quality_report, synthetic_vs_train_drift]
+
+
+def build_daily_quality_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
+    """The quality report of each day's twin (``schedule.quality_gates``): its gate checks block publishing."""
+    daily_key = dg.AssetKey([spec.name, "synthetic_daily"])
+
+    @dg.asset(
+        key=[spec.name, "quality_report_daily"],
+        ins={
+            "synthetic_daily": dg.AssetIn(key=daily_key),
+            "train": dg.AssetIn(key=[spec.name, "train"]),
+            "holdout": dg.AssetIn(key=[spec.name, "holdout"]),
+        },
+        partitions_def=daily_partitions(spec),
+        group_name=spec.name,
+        kinds={"html"},
+        description="The day's twin judged like a candidate: fidelity, utility and privacy against `train` and "
+        "`holdout`, with the promotion gates as blocking checks before `published_daily`.",
+    )
+    def quality_report_daily(
+        context: dg.AssetExecutionContext, settings: TwinforgeSettings, synthetic_daily, train: pl.DataFrame,
+        holdout: pl.DataFrame,
+    ) -> dg.Output[dict]:  # fmt: skip
+        from twinforge.evaluation import evaluate, write_report_html, write_report_json
+
+        table = next(iter(synthetic_daily.values())) if isinstance(synthetic_daily, dict) else synthetic_daily
+        table = table.collect() if isinstance(table, pl.LazyFrame) else table
+        version = str(run_metadata(context, daily_key)["model_version"])
+        report = evaluate(train, holdout, table, spec.schema_for(train), target=spec.target,
+                          secrets=spec.inference_secrets, quality=spec.quality)  # fmt: skip
+        out = _report_dir(settings, spec, context)
+        html = write_report_html(report, out / "quality.html", title=f"{spec.name} {context.partition_key}")
+        json_path = write_report_json(report, out / "quality.json")
+        return dg.Output(report.to_json_dict(), metadata={
+            **{k: round(v, 4) for k, v in report.headline().items()},
+            "gates_all_passed": report.passed,
+            "gates_failed_names": ", ".join(report.failed_gates) or "none",
+            "html": dg.MetadataValue.path(str(html)),
+            "json": dg.MetadataValue.path(str(json_path)),
+            "model_version": version,
+        })  # fmt: skip
+
+    return quality_report_daily

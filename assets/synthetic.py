@@ -91,10 +91,13 @@ def build_synthetic_daily_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
 
 def build_published_daily_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     daily_key = dg.AssetKey([spec.name, "synthetic_daily"])
+    # with schedule.quality_gates, the day's quality report (and its blocking gate checks) comes first
+    judged = [dg.AssetKey([spec.name, "quality_report_daily"])] if spec.schedule.quality_gates else []
 
     @dg.asset(
         key=[spec.name, "published_daily"],
         ins={"synthetic_daily": dg.AssetIn(key=daily_key)},
+        deps=judged,
         partitions_def=daily_partitions(spec),
         group_name=spec.name,
         kinds={"parquet"},

@@ -1,22 +1,24 @@
 import dagster as dg
 from pydantic import ValidationError
 
+from resources.partitions import daily_partitions
 from twinforge.config.spec import DatasetSpec
 from twinforge.evaluation.gates import enabled_gates
 from twinforge.evaluation.models import GateResult, QualityReport
 
 
-def build_quality_gate_checks(spec: DatasetSpec) -> dg.AssetChecksDefinition:
+def build_quality_gate_checks(spec: DatasetSpec, asset: str = "quality_report") -> dg.AssetChecksDefinition:
     """One blocking check per enabled gate on `quality_report`; `champion` depends on it, so a failed gate blocks it.
 
     Fails closed: a stored report that does not read as a :class:`QualityReport`, or lacks an enabled gate's
     result, fails that gate's check; so does an applicable gate whose value could not be measured.
     """
-    report_key = dg.AssetKey([spec.name, "quality_report"])
+    report_key = dg.AssetKey([spec.name, asset])
+    partitions = daily_partitions(spec) if asset == "quality_report_daily" else None
     gates = enabled_gates(spec.quality.gates, has_target=spec.target is not None)
 
     @dg.multi_asset_check(
-        name=f"{spec.name}__quality_gates",
+        name=f"{spec.name}__{asset}__gates" if partitions else f"{spec.name}__quality_gates",
         specs=[
             dg.AssetCheckSpec(
                 g.name,
@@ -24,12 +26,15 @@ def build_quality_gate_checks(spec: DatasetSpec) -> dg.AssetChecksDefinition:
                 blocking=True,
                 description=f"{g.description} Threshold: {'≥' if g.direction == 'min' else '≤'} "
                 f"{getattr(spec.quality.gates, g.threshold_field)} (quality.gates.{g.threshold_field}).",
+                partitions_def=partitions,
             )
             for g in gates
         ],
         ins={"quality_report": dg.AssetIn(key=report_key)},
     )
-    def quality_gates(quality_report: dict):
+    def quality_gates(quality_report):
+        if isinstance(quality_report, dict) and len(quality_report) == 1 and partitions is not None:
+            quality_report = next(iter(quality_report.values()))  # the run's one partition
         try:
             report = QualityReport.from_json(quality_report)
         except ValidationError as error:  # never pass a report that cannot be read

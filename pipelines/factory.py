@@ -11,7 +11,7 @@ from assets.generator import build_generator_asset
 from assets.ingest import RAW_IO_MANAGER, build_ingest_assets
 from assets.monitoring import build_batch_drift_asset
 from assets.promotion import build_champion_asset
-from assets.reports import build_report_assets
+from assets.reports import build_daily_quality_asset, build_report_assets
 from assets.split import build_split_assets
 from assets.synthetic import build_published_daily_asset, build_synthetic_asset, build_synthetic_daily_asset
 from checks.expectations import build_expectation_checks
@@ -60,6 +60,7 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
     batch_drift = build_batch_drift_asset(spec)
     synthetic_daily = build_synthetic_daily_asset(spec)
     published_daily = build_published_daily_asset(spec)
+    daily_quality = [build_daily_quality_asset(spec)] if spec.schedule.quality_gates else []
     assets = [
         ingest,
         batch_drift,
@@ -70,6 +71,7 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
         *build_report_assets(spec),
         synthetic_daily,
         published_daily,
+        *daily_quality,
     ]
     ingest_job = dg.define_asset_job(
         ingest_job_name(spec),
@@ -79,7 +81,7 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
     retrain = dg.define_asset_job(
         retrain_job_name(spec),
         selection=dg.AssetSelection.groups(spec.name)
-        - dg.AssetSelection.assets(batch_drift, synthetic_daily, published_daily),
+        - dg.AssetSelection.assets(batch_drift, synthetic_daily, published_daily, *daily_quality),
         tags={RETRAIN_TAG: spec.name},  # the instance queues retrains of one dataset one at a time
         description=f"Ingest and anonymize one batch (the run's partition), split the batches of the training "
         f"window, train a new {spec.generator.model} version, sample, validate, report on quality, promote it to "
@@ -87,7 +89,7 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
     )
     regenerate = dg.define_asset_job(
         regenerate_job_name(spec),
-        selection=dg.AssetSelection.assets(synthetic_daily, published_daily),
+        selection=dg.AssetSelection.assets(synthetic_daily, published_daily, *daily_quality),
         description="Sample the day's synthetic twin from the champion version, validate it, and publish it only "
         "when every blocking check passed.",
     )
@@ -96,6 +98,7 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
         "asset_checks": [
             *candidate_checks,
             build_expectation_checks(spec, "synthetic_daily"),
+            *([build_quality_gate_checks(spec, "quality_report_daily")] if spec.schedule.quality_gates else []),
         ],
         "jobs": [ingest_job, retrain, regenerate],
         "schedules": [build_regenerate_schedule(spec, regenerate)],

@@ -12,8 +12,9 @@ class ParquetIOManager(dg.ConfigurableIOManager):
     """Stores polars tables as Parquet and small dict results as JSON under ``<home>/data``.
 
     A partitioned asset gets one file per partition (``<asset>/<partition>.parquet``); an
-    asset reading a partitioned one always receives ``{partition: LazyFrame}`` for the
-    requested partitions that have been materialized, so it can choose which to read.
+    asset reading a partitioned one always receives ``{partition: LazyFrame}`` (or the dict, for
+    a dict result) for the requested partitions that have been materialized, so it can choose
+    which to read.
     ``private``: files readable by the owner only (raw data and quarantined rows).
     """
 
@@ -49,9 +50,11 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         if context.has_asset_partitions:
             found = {}
             for key in context.asset_partition_keys:
-                path = self._base(context.asset_key, key).with_suffix(".parquet")
-                if path.is_file():
-                    found[key] = pl.scan_parquet(path)
+                base = self._base(context.asset_key, key)
+                if base.with_suffix(".parquet").is_file():
+                    found[key] = pl.scan_parquet(base.with_suffix(".parquet"))
+                elif base.with_suffix(".json").is_file():  # a partitioned dict result (a daily report)
+                    found[key] = json.loads(base.with_suffix(".json").read_text())
             return found
         base = self._base(context.asset_key, None)
         for suffix, reader in ((".parquet", pl.read_parquet), (".json", lambda p: json.loads(p.read_text()))):

@@ -53,3 +53,41 @@ def test_a_day_failing_its_checks_is_not_published(tmp_path, monkeypatch):
         assert not (published / "2026-03-02.parquet").exists()
         assert pl.read_parquet(published / LATEST).equals(before)  # yesterday's twin stays published
         assert day_two.asset_materializations_for_node(f"{spec.name}__published_daily") == []
+
+
+def test_with_schedule_quality_gates_a_day_failing_a_gate_is_not_published(tmp_path, monkeypatch):
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-" + "7" * 32)
+    spec = load_spec(DEMO_SPEC)
+    judged = spec.model_copy(update={"schedule": spec.schedule.model_copy(update={"quality_gates": True})})
+    (tmp_path / "dagster").mkdir()
+    published = tmp_path / "published" / spec.name
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
+        (batch,) = sync_batch_partitions(instance, judged, StateLayout.at(tmp_path))
+        defs = build_definitions([judged], home=str(tmp_path))
+        assert (
+            defs.resolve_job_def(retrain_job_name(judged))
+            .execute_in_process(instance=instance, partition_key=batch)
+            .success
+        )
+        day_one = defs.resolve_job_def(regenerate_job_name(judged)).execute_in_process(
+            instance=instance, partition_key="2026-03-01"
+        )
+        assert day_one.success and (published / "2026-03-01.parquet").exists()
+        gate_checks = [
+            e for e in day_one.get_asset_check_evaluations() if e.asset_key.path[-1] == "quality_report_daily"
+        ]
+        assert gate_checks and all(e.passed for e in gate_checks)
+
+        # a gate the day's twin cannot meet: its report is written, the gate fails, nothing is published
+        gates = judged.quality.gates.model_copy(update={"min_column_shape_score": 0.9999})
+        strict = judged.model_copy(update={"quality": judged.quality.model_copy(update={"gates": gates})})
+        day_two = (
+            build_definitions([strict], home=str(tmp_path))
+            .resolve_job_def(regenerate_job_name(strict))
+            .execute_in_process(instance=instance, partition_key="2026-03-02", raise_on_error=False)
+        )
+        assert not day_two.success
+        failed = [e for e in day_two.get_asset_check_evaluations() if not e.passed]
+        assert [e.check_name for e in failed] == ["fidelity_column_shapes"]
+        assert not (published / "2026-03-02.parquet").exists()
+        assert pl.read_parquet(published / LATEST).equals(pl.read_parquet(published / "2026-03-01.parquet"))

@@ -234,6 +234,8 @@ class ScheduleSpec(_Strict):
     regenerate_cron: str = "0 6 * * *"
     enabled: bool = False  # schedules start stopped; turn on in the UI or here
     start_date: dt.date = dt.date(2026, 1, 1)  # first day of the date-partitioned synthetic_daily
+    # judge each daily twin by the candidate's quality gates too (against train/holdout) before publishing it
+    quality_gates: bool = False
 
     @field_validator("regenerate_cron")
     @classmethod
