@@ -1,31 +1,27 @@
-"""The transformer's last-column trees (``TokenBooster``) against scikit-learn's and LightGBM's
-histogram gradient boosting, on the bins the transformer gives them, on the benchmark tables.
+"""The transformer's last-column model (:class:`~twinforge.generators.last_columns.LastColumnModel`,
+LightGBM) against scikit-learn's histogram gradient boosting, on the bins the transformer gives
+them, on the benchmark tables.
 
-    PYTHONPATH=. python benchmarks/boosting_reference.py               # LightGBM too where importable
-    PYTHONPATH=.:/tmp/lgbm-lib python benchmarks/boosting_reference.py  # (pip install --target /tmp/lgbm-lib lightgbm)
+    PYTHONPATH=. python benchmarks/boosting_reference.py
 
 For each table of ``benchmarks/tables.py`` (its seeded train/holdout split) the transformer's
-encoder is fitted on the training rows, with the table's target as its last column, and
-:class:`~twinforge.generators.boosting.PrefixBooster` turns the earlier columns' tokens into the
-booster's inputs: a number's sub-bin (20 quantile bins x 10 sub-bins; null after them), a
-category's level. All three then fit the target's token on the same inputs with the same
-settings: the transformer's defaults (100 rounds, learning rate 0.1, depth 5, 20 rows per leaf,
-L2 1.0) and, as the transformer does on tables of this size, no early stopping. The libraries get
-their closest equivalents: no leaf limit in scikit-learn (``max_leaf_nodes=None``) and 32 leaves
-in LightGBM (every leaf of depth 5), a null as NaN, a category as a categorical feature, and bins
-kept as they are (``max_bins`` 255; LightGBM's ``min_data_in_bin=1``). Nothing is tuned on these
-tables; the rest are each library's defaults (so their categorical splits differ from the
-booster's). Reported: fit time (the best of ``--repeats`` fits, one thread each), prediction
-time for the holdout rows, the saved model's size, and the holdout log loss of the target, with the prior's (a constant
-model of the training shares) for scale. A LightGBM model is saved in its text format and read
-back, and must predict the same.
+encoder is fitted on the training rows, with the table's target as its last column, and the
+last-column model turns the earlier columns' tokens into its inputs: a number's sub-bin (20
+quantile bins x 10 sub-bins; null as NaN), a category's level. Both then fit the target's token on
+the same inputs with the same settings: the transformer's defaults (100 rounds, learning rate 0.1,
+depth 5, 20 rows per leaf, L2 1.0) and, as the transformer does on tables of this size, no early
+stopping. scikit-learn gets its closest equivalents: no leaf limit (``max_leaf_nodes=None``), a
+category as a categorical feature, bins kept as they are (``max_bins`` 255). Nothing is tuned on
+these tables. Reported: fit time (the best of ``--repeats`` fits, one thread each), prediction
+time for the holdout rows, the saved model's size, and the holdout log loss of the target, with the
+prior's (a constant model of the training shares) for scale. The last-column model is saved in
+LightGBM's text format and read back, and must predict the same.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
 import os
 import platform
 import time
@@ -36,7 +32,7 @@ import torch
 from tables import TABLES
 
 from twinforge.encoders.table import TableEncoder
-from twinforge.generators.boosting import TokenBooster
+from twinforge.generators.last_columns import LastColumnModel
 from twinforge.generators.transformer import TransformerGenerator
 from twinforge.io.schema import infer_schema
 
@@ -44,7 +40,8 @@ ROUNDS, LEARNING_RATE, MAX_DEPTH, MIN_ROWS_PER_LEAF, L2 = 100, 0.1, 5, 20, 1.0
 
 
 def binned_target(table) -> dict[str, Any]:
-    """The booster's inputs and the target's token for the training and holdout rows of ``table``."""
+    """The earlier tokens and the target's token for the training and holdout rows of ``table``, and
+    the transformer's (unfitted) last-column model for it."""
     train, holdout = table.split()
     generator = TransformerGenerator(last_columns=[table.target])
     generator.schema = infer_schema(train)
@@ -59,11 +56,11 @@ def binned_target(table) -> dict[str, Any]:
 
     def tokens(df):
         t = generator.encoder.to_tokens(df, rng, generator.bins, generator.fine_bins)[:, positions]
-        return booster.bins(torch.from_numpy(t[:, :stop])), torch.from_numpy(t[:, stop])
+        return torch.from_numpy(t[:, :stop]), torch.from_numpy(t[:, stop])
 
     (x, y), (x_holdout, y_holdout) = tokens(train), tokens(holdout)
     return {
-        "inputs": booster.booster.inputs,
+        "model": booster,
         "classes": classes,
         "x": x,
         "y": y,
@@ -74,21 +71,6 @@ def binned_target(table) -> dict[str, Any]:
 
 def log_loss(y: np.ndarray, p: np.ndarray) -> float:
     return float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-15, None)).mean())
-
-
-def library_inputs(data: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, list[int]]:
-    """Float inputs for the libraries: an ordered input's unordered bins (null) as NaN; the categorical
-    inputs' indices."""
-    x, x_holdout = data["x"].numpy().astype(float), data["x_holdout"].numpy().astype(float)
-    categorical = []
-    for i, (width, ordered) in enumerate(data["inputs"]):
-        if ordered:
-            x[x[:, i] >= ordered, i] = np.nan
-            x_holdout[x_holdout[:, i] >= ordered, i] = np.nan
-        else:
-            categorical.append(i)
-            x_holdout[:, i] = np.minimum(x_holdout[:, i], width - 1)
-    return x, x_holdout, categorical
 
 
 def timed(fit, predict, repeats: int) -> tuple[float, float, np.ndarray]:
@@ -110,10 +92,11 @@ def all_classes(p: np.ndarray, seen: np.ndarray, classes: int) -> np.ndarray:
     return full
 
 
-def run_token_booster(data, repeats):
+def run_last_column_model(data, repeats):
     def fit():
-        booster = TokenBooster(
-            data["inputs"],
+        model = LastColumnModel(
+            data["model"].numbers,
+            data["model"].levels,
             data["classes"],
             learning_rate=LEARNING_RATE,
             max_rounds=ROUNDS,
@@ -121,24 +104,27 @@ def run_token_booster(data, repeats):
             min_rows_per_leaf=MIN_ROWS_PER_LEAF,
             l2=L2,
         )
-        booster.fit(data["x"], data["y"])
-        return booster
+        model.fit(data["x"], data["y"])
+        return model
 
-    def predict(booster):
-        buffer = io.BytesIO()
-        torch.save(booster.state_dict(), buffer)
-        predict.size_kib = buffer.tell() / 1024
-        with torch.no_grad():
-            return torch.softmax(booster(data["x_holdout"]).double(), dim=1).numpy()
+    def predict(model):
+        # saved in LightGBM's text format (never pickled), read back: the same predictions
+        text = model.to_text()
+        again = LastColumnModel(data["model"].numbers, data["model"].levels, data["classes"])
+        again.load(model.seen.tolist(), text)
+        assert torch.equal(again.logits(data["x_holdout"]), model.logits(data["x_holdout"]))
+        predict.text_kib = len(text.encode()) / 1024
+        return torch.softmax(model.logits(data["x_holdout"]).double(), dim=1).numpy()
 
     fit_s, predict_s, p = timed(fit, predict, repeats)
-    return fit_s, predict_s, p, f"state_dict {predict.size_kib:.0f} KiB"
+    return fit_s, predict_s, p, f"text model {predict.text_kib:.0f} KiB"
 
 
 def run_sklearn(data, repeats):
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    x, x_holdout, categorical = library_inputs(data)
+    model = data["model"]
+    x, x_holdout = model.features(data["x"]), model.features(data["x_holdout"])
     y = data["y"].numpy()
 
     def fit():
@@ -150,66 +136,24 @@ def run_sklearn(data, repeats):
             min_samples_leaf=MIN_ROWS_PER_LEAF,
             l2_regularization=L2,
             max_bins=255,
-            categorical_features=categorical or None,
+            categorical_features=model.categorical or None,
             early_stopping=False,
         ).fit(x, y)
 
-    def predict(model):
-        return all_classes(model.predict_proba(x_holdout), model.classes_, data["classes"])
+    def predict(fitted):
+        return all_classes(fitted.predict_proba(x_holdout), fitted.classes_, data["classes"])
 
     return timed(fit, predict, repeats)
-
-
-def run_lightgbm(data, repeats):
-    import lightgbm
-
-    x, x_holdout, categorical = library_inputs(data)
-    seen, y = np.unique(data["y"].numpy(), return_inverse=True)
-    multiclass = len(seen) > 2
-    params = {
-        "objective": "multiclass" if multiclass else "binary",
-        **({"num_class": len(seen)} if multiclass else {}),
-        "learning_rate": LEARNING_RATE,
-        "max_depth": MAX_DEPTH,
-        "num_leaves": 2**MAX_DEPTH,
-        "min_data_in_leaf": MIN_ROWS_PER_LEAF,
-        "lambda_l2": L2,
-        "max_bin": 255,
-        "min_data_in_bin": 1,
-        "num_threads": 1,
-        "deterministic": True,
-        "verbose": -1,
-    }
-
-    def fit():
-        dataset = lightgbm.Dataset(x, y, categorical_feature=categorical, params=params, free_raw_data=False)
-        return lightgbm.train(params, dataset, num_boost_round=ROUNDS)
-
-    def predict(model):
-        p = model.predict(x_holdout)
-        p = p if multiclass else np.column_stack([1 - p, p])
-        # saved in its text format (never pickled), read back: the same predictions
-        text = model.model_to_string()
-        np.testing.assert_allclose(lightgbm.Booster(model_str=text).predict(x_holdout), model.predict(x_holdout))
-        predict.text_kib = len(text.encode()) / 1024
-        return all_classes(p, seen, data["classes"])
-
-    fit_s, predict_s, p = timed(fit, predict, repeats)
-    return fit_s, predict_s, p, f"text model {predict.text_kib:.0f} KiB"
 
 
 def machine() -> str:
     model = next(
         (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?"
     )
+    import lightgbm
     import sklearn
 
-    try:
-        import lightgbm
-
-        lightgbm_version = lightgbm.__version__
-    except ImportError:
-        lightgbm_version = "not installed"
+    lightgbm_version = lightgbm.__version__
     return (
         f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, torch {torch.__version__}, "
         f"scikit-learn {sklearn.__version__}, LightGBM {lightgbm_version}; one thread per fit"
@@ -226,13 +170,7 @@ def main() -> None:
     from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(1)
-    runners = {"TokenBooster (torch)": run_token_booster, "scikit-learn HGB": run_sklearn}
-    try:
-        import lightgbm  # noqa: F401
-
-        runners["LightGBM"] = run_lightgbm
-    except ImportError:
-        pass
+    runners = {"LastColumnModel (LightGBM)": run_last_column_model, "scikit-learn HGB": run_sklearn}
     print(f"Measured {dt.date.today().isoformat()} on {machine()}; best of {args.repeats} fits.\n")
     print(
         "| table | train / holdout rows | inputs (categorical) | classes | model | fit s | predict s | holdout log loss | prior log loss |"
@@ -244,13 +182,14 @@ def main() -> None:
             y_holdout = data["y_holdout"].numpy()
             prior = np.bincount(data["y"].numpy(), minlength=data["classes"]) / len(data["y"])
             prior_loss = log_loss(y_holdout, np.tile(prior, (len(y_holdout), 1)))
-            categorical = sum(1 for _, ordered in data["inputs"] if not ordered)
+            inputs = len(data["model"].numbers) + len(data["model"].levels)
+            categorical = len(data["model"].levels)
             seen = len(np.unique(data["y"].numpy()))
             for name, runner in runners.items():
                 fit_s, predict_s, p, *extra = runner(data, args.repeats)
                 note = f" ({extra[0]})" if extra else ""
                 print(
-                    f"| {table.name} | {len(data['y'])} / {len(y_holdout)} | {len(data['inputs'])} ({categorical}) "
+                    f"| {table.name} | {len(data['y'])} / {len(y_holdout)} | {inputs} ({categorical}) "
                     f"| {seen} | {name}{note} | {fit_s:.2f} | {predict_s:.3f} | {log_loss(y_holdout, p):.4f} "
                     f"| {prior_loss:.4f} |",
                     flush=True,

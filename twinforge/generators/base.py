@@ -185,6 +185,15 @@ class Generator(ABC):
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
         """Restore learned tensors (``self.encoder`` is restored already)."""
 
+    def text_state(self) -> dict[str, str]:
+        """Learned models kept as text besides the tensors (name -> text; none by default)."""
+        return {}
+
+    def load_text_state(self, texts: Mapping[str, str]) -> None:
+        """Restore the models of :meth:`text_state`, after :meth:`load_state_dict`."""
+        if texts:
+            raise ValueError(f"{type(self).__name__} keeps no text models, got {sorted(texts)}")
+
     def save(self, directory: str | Path) -> Path:
         """Write the fitted model to ``directory`` as plain data (:func:`.persistence.save_generator`)."""
         return save_generator(self, directory)

@@ -5,7 +5,11 @@ A saved generator is a directory with
 * ``model.json``: generator name, params, seed, twinforge version, schema,
   table encoder, fit summary;
 * ``weights.pt``: a torch ``state_dict`` (tensors only), read back with
-  ``torch.load(..., weights_only=True)``. Nothing is ever pickled.
+  ``torch.load(..., weights_only=True)``;
+* ``<name>.txt``: each model a generator keeps as text (the transformer's last-column trees, in
+  LightGBM's text format), listed in ``model.json`` under ``text_models``.
+
+Nothing is ever pickled.
 
 A model saved with parameters this twinforge does not take (an older or newer
 version's) is refused with a message saying so.
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import json
 import pickle  # only for pickle.UnpicklingError, what torch.load(weights_only=True) raises on a bad file
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +35,8 @@ if TYPE_CHECKING:
 MODEL_FILE = "model.json"
 WEIGHTS_FILE = "weights.pt"
 FORMAT_VERSION = 1
+# names of text models: they become file names
+_TEXT_NAME = re.compile(r"[A-Za-z0-9_]+")
 
 
 def save_generator(generator: Generator, directory: str | Path) -> Path:
@@ -48,9 +55,17 @@ def save_generator(generator: Generator, directory: str | Path) -> Path:
         "transformer": generator.encoder.to_dict(),
         "fit_summary": generator.fit_summary,
     }
+    texts = generator.text_state()
+    if texts:
+        bad = [name for name in texts if not _TEXT_NAME.fullmatch(name)]
+        if bad:
+            raise ValueError(f"text model names must be letters, digits and underscores, got {bad}")
+        description["text_models"] = sorted(texts)
     (directory / MODEL_FILE).write_text(json.dumps(description, indent=1))
     state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
     torch.save(state, directory / WEIGHTS_FILE)
+    for name, text in texts.items():
+        (directory / f"{name}.txt").write_text(text)
     return directory
 
 
@@ -70,6 +85,9 @@ def load_generator(directory: str | Path) -> Generator:
         name, params = description["generator"], description["params"]
         schema = TableSchema.from_dict(description["schema"])
         encoder = TableEncoder.from_dict(description["transformer"])
+        text_names = [str(name) for name in description.get("text_models", [])]
+        if any(not _TEXT_NAME.fullmatch(name) for name in text_names):
+            raise ValueError(f"text model names must be letters, digits and underscores, got {text_names}")
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{model_file} is not a valid generator description: {error!r}") from error
     cls = generator_class(name, source=model_file)
@@ -88,4 +106,14 @@ def load_generator(directory: str | Path) -> Generator:
         generator.load_state_dict(state)
     except (RuntimeError, EOFError, pickle.UnpicklingError, KeyError, ValueError) as error:
         raise ValueError(f"{weights_file} does not hold valid weights for a {name!r} generator: {error}") from error
+    texts = {}
+    for text_name in text_names:
+        path = directory / f"{text_name}.txt"
+        if not path.is_file():
+            raise FileNotFoundError(f"no saved generator at {directory}: {path.name} is missing")
+        texts[text_name] = path.read_text()
+    try:
+        generator.load_text_state(texts)
+    except ValueError as error:
+        raise ValueError(f"{directory}: the text models of this {name!r} generator are not valid: {error}") from error
     return generator

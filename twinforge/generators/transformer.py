@@ -16,13 +16,10 @@ Column order: ``condition_columns`` first (the columns users will condition or
 rebalance on), then the others in table order, then ``last_columns`` (a
 downstream model's target: generated from all the other columns, so the model
 learns ``p(target | features)`` directly, which is what train-on-synthetic
-utility measures). A last column is drawn from gradient-boosted trees on the earlier
-columns' bins (:class:`~twinforge.generators.boosting.PrefixBooster`; ``last_column_booster=False``
-leaves it to the transformer's own heads): an attention stack over bin tokens, stopped early for the
-whole row, predicts a target from the other columns well below what gradient boosting does (holdout
-AUC 0.85-0.87 against 0.92 on mlc_churn), and small MLPs on the columns' values, tried before the
-trees, drew targets that trained a downstream classifier to only 84-96% of the real rows' AUC on the
-development tables. Conditions on a
+utility measures). A last column is drawn from LightGBM's gradient-boosted trees on the earlier
+columns' bins (:class:`~twinforge.generators.last_columns.LastColumnModel`, fitted after the
+transformer and saved in LightGBM's text format; ``last_column_booster=False`` leaves it to the
+transformer's own heads). Conditions on a
 leading stretch of that order are native:
 their tokens are fixed and the rest is drawn from the model's conditional
 distribution; conditions on later columns go through the base class's bounded
@@ -46,15 +43,19 @@ import polars as pl
 import torch
 
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
-from twinforge.generators.boosting import NumberInput, PrefixBooster
+from twinforge.generators.last_columns import LastColumnModel, NumberInput
 from twinforge.generators.nets import TabularTransformer
 from twinforge.generators.torch_base import EarlyStopping, TorchGenerator, seeded
 
 # Rows pushed through the network at once when sampling: bounds activation memory.
 GENERATION_BATCH_ROWS = 8192
 WARMUP_STEPS = 100
-# state_dict keys of the last columns' boosters start with this
-LAST_COLUMN_PREFIX = "last_column_boosters."
+# state_dict keys of the torch trees an older twinforge drew the last columns from
+OLD_LAST_COLUMN_PREFIX = "last_column_boosters."
+# the last columns' models, by generation position: their seen classes in the state_dict under this
+# prefix, their trees (LightGBM's text format) in text_state under this name
+LAST_COLUMN_CLASSES = "last_column_classes."
+LAST_COLUMN_TEXT = "last_column_"
 
 
 class TransformerGenerator(TorchGenerator):
@@ -109,8 +110,9 @@ class TransformerGenerator(TorchGenerator):
         if self.d_model % self.heads:
             raise ValueError(f"transformer: d_model ({self.d_model}) must be a multiple of heads ({self.heads})")
         self.net: TabularTransformer | None = None
-        # position -> the booster that draws that last column's (first) token; None: the transformer's heads
-        self.last_column_boosters: torch.nn.ModuleDict | None = None
+        # position -> the model that draws that last column's (first) token; None: the transformer's heads
+        self.last_column_boosters: dict[str, LastColumnModel] | None = None
+        self._saved_classes: dict[str, list[int]] = {}
 
     @property
     def column_order(self) -> list[str]:
@@ -133,10 +135,14 @@ class TransformerGenerator(TorchGenerator):
         layout = [name for name, _ in self._layout()]
         return np.array([j for name in self.column_order for j, owner in enumerate(layout) if owner == name])
 
-    def _build(self) -> None:
+    def _vocab(self) -> list[int]:
+        """Token vocabulary size of each generation position."""
         sizes = [size for _, size in self._layout()]
+        return [max(sizes[i], 1) for i in self._positions()]
+
+    def _build(self) -> None:
         positions = self._positions()
-        vocab = [max(sizes[i], 1) for i in positions]
+        vocab = self._vocab()
         ordinals = self.encoder.token_ordinals(self.bins, self.fine_bins)
         self.net = TabularTransformer(
             vocab,
@@ -149,10 +155,11 @@ class TransformerGenerator(TorchGenerator):
             ordinals=[ordinals[i] for i in positions],
         )
         boosters = {str(j): self._prefix_booster(j, vocab[j]) for j in self._last_column_positions()}
-        self.last_column_boosters = torch.nn.ModuleDict(boosters) if boosters else None
+        self.last_column_boosters = boosters or None
+        self._saved_classes = {}
 
     def _last_column_positions(self) -> list[int]:
-        """Generation positions drawn by a booster: the first token of each last column (not a condition
+        """Generation positions drawn by a last-column model: the first token of each last column (not a condition
         column) that has earlier columns to learn from."""
         if not self.last_column_booster:
             return []
@@ -161,8 +168,8 @@ class TransformerGenerator(TorchGenerator):
         last = [c for c in self.last_columns if c not in self.condition_columns]
         return [owners.index(c) for c in last if owners.index(c) > 0]
 
-    def _prefix_booster(self, stop: int, classes: int) -> PrefixBooster:
-        """The booster for generation position ``stop``, on the tokens of positions ``0 .. stop - 1``."""
+    def _prefix_booster(self, stop: int, classes: int) -> LastColumnModel:
+        """The last-column model for generation position ``stop``, on the tokens of positions ``0 .. stop - 1``."""
         layout = self._layout()
         ordinals = self.encoder.token_ordinals(self.bins, self.fine_bins)
         positions = self._positions()
@@ -177,7 +184,7 @@ class TransformerGenerator(TorchGenerator):
             else:
                 levels.append((j, size))
                 j += 1
-        return PrefixBooster(numbers, levels, classes)
+        return LastColumnModel(numbers, levels, classes, seed=self.seed)
 
     def _fit(self, df: pl.DataFrame) -> dict[str, Any]:
         rng = np.random.default_rng(self.seed)
@@ -232,18 +239,16 @@ class TransformerGenerator(TorchGenerator):
         return {**summary, **({"last_column_boosters": last_columns} if last_columns else {})}
 
     def _fit_last_column_boosters(self, train: torch.Tensor, validation: torch.Tensor) -> dict[str, Any] | None:
-        """Fit each last column's booster on the rows' earlier tokens, after the transformer: its early
+        """Fit each last column's model on the rows' earlier tokens, after the transformer: its early
         stop suits the whole row, which overfits long before a target's conditional has converged."""
         if self.last_column_boosters is None:
             return None
-        boosters = self.last_column_boosters.to(train.device)
         fitted = {
             self._column_at(int(j)): booster.fit(
                 train[:, : int(j)], train[:, int(j)], validation[:, : int(j)], validation[:, int(j)]
             )
-            for j, booster in boosters.items()
+            for j, booster in self.last_column_boosters.items()
         }
-        boosters.eval().cpu()
         return {"columns": list(fitted), "boosters": fitted}
 
     def _column_at(self, position: int) -> str:
@@ -281,7 +286,7 @@ class TransformerGenerator(TorchGenerator):
         rng = np.random.default_rng(seed)
         device = self.device
         net = self.net.to(device).eval()
-        boosters = self.last_column_boosters.to(device).eval() if self.last_column_boosters is not None else {}
+        boosters = self.last_column_boosters or {}
         prefix = self._native_prefix(conditions)
         inverse = np.argsort(self._positions())
         with seeded(seed, device):
@@ -306,7 +311,7 @@ class TransformerGenerator(TorchGenerator):
                     for j in range(len(inverse)):
                         logits = net.step_logits(tokens[:, j - 1] if j else None, j, caches, size)
                         if str(j) in boosters:
-                            logits = boosters[str(j)](tokens[:, :j])
+                            logits = boosters[str(j)].logits(tokens[:, :j])
                         if j < forced.shape[1]:
                             tokens[:, j] = torch.from_numpy(forced[first : first + size, j]).to(device)
                         else:
@@ -317,23 +322,53 @@ class TransformerGenerator(TorchGenerator):
                 exact = [self.encoder.condition_series(name, conditions[name], rows) for name in prefix]
                 yield decoded.with_columns(exact) if exact else decoded
         net.cpu()
-        if self.last_column_boosters is not None:
-            self.last_column_boosters.cpu()
 
     def state_dict(self) -> dict[str, torch.Tensor]:
-        boosters = self.last_column_boosters.state_dict() if self.last_column_boosters is not None else {}
-        return {**self.net.state_dict(), **{LAST_COLUMN_PREFIX + k: v for k, v in boosters.items()}}
+        classes = {
+            LAST_COLUMN_CLASSES + j: torch.from_numpy(model.seen.copy())
+            for j, model in (self.last_column_boosters or {}).items()
+        }
+        return {**self.net.state_dict(), **classes}
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
-        boosters = {k[len(LAST_COLUMN_PREFIX) :]: v for k, v in state.items() if k.startswith(LAST_COLUMN_PREFIX)}
+        """Restore the transformer; the last columns' models come back with :meth:`load_text_state`
+        (until then, and when saved without them, the transformer's heads draw the last columns)."""
+        if any(k.startswith(OLD_LAST_COLUMN_PREFIX) for k in state):
+            raise ValueError(
+                "it holds the torch last-column trees of an older twinforge, which this version replaced "
+                "with LightGBM; fit it again with this version"
+            )
         self._build()
-        self.net.load_state_dict({k: v for k, v in state.items() if not k.startswith(LAST_COLUMN_PREFIX)})
+        self.net.load_state_dict({k: v for k, v in state.items() if not k.startswith(LAST_COLUMN_CLASSES)})
         self.net.eval()
-        if not boosters:  # saved without them (last_column_booster off): the transformer's heads draw
-            self.last_column_boosters = None
-        elif self.last_column_boosters is not None:
-            self.last_column_boosters.load_state_dict(boosters)
-            self.last_column_boosters.eval()
+        self._saved_classes = {
+            k[len(LAST_COLUMN_CLASSES) :]: v.tolist() for k, v in state.items() if k.startswith(LAST_COLUMN_CLASSES)
+        }
+        self.last_column_boosters = None
+
+    def text_state(self) -> dict[str, str]:
+        """The last columns' trees in LightGBM's text format, named by generation position."""
+        texts = {LAST_COLUMN_TEXT + j: model.to_text() for j, model in (self.last_column_boosters or {}).items()}
+        return {name: text for name, text in texts.items() if text is not None}
+
+    def load_text_state(self, texts: Mapping[str, str]) -> None:
+        classes = self._saved_classes
+        models = {str(j): model for j, model in zip(self._last_column_positions(), self._models(), strict=True)}
+        if set(classes) != set(models):
+            if not classes and not texts:  # saved without them (last_column_booster off): the heads draw
+                self.last_column_boosters = None
+                return
+            raise ValueError(f"expected the last-column models {sorted(models)}, got classes for {sorted(classes)}")
+        unknown = set(texts) - {LAST_COLUMN_TEXT + j for j in models}
+        if unknown:
+            raise ValueError(f"unexpected text models {sorted(unknown)}")
+        for j, model in models.items():
+            model.load(classes[j], texts.get(LAST_COLUMN_TEXT + j))
+        self.last_column_boosters = models or None
+
+    def _models(self) -> list[LastColumnModel]:
+        vocab = self._vocab()
+        return [self._prefix_booster(j, vocab[j]) for j in self._last_column_positions()]
 
 
 def _names(columns: str | Sequence[str]) -> list[str]:

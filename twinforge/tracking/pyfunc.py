@@ -2,7 +2,8 @@
 
 Logged as "models from code" (``pyfunc_entry.py``), so no Python object is
 pickled: the artifact is this code reference plus the generator folder
-(``model.json`` + ``weights.pt``).
+(``model.json`` + ``weights.pt``, and a transformer's last-column trees as
+LightGBM text files).
 
 ``predict`` takes a sampling request, a DataFrame with one row per request:
 
