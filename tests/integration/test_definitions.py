@@ -34,13 +34,13 @@ def test_jobs_schedule_and_sensors():
     schedule = defs.resolve_schedule_def("covid_testing_regenerate_schedule")
     assert schedule.cron_schedule == "0 6 * * *"
     assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
-    assert _selected("covid_testing_regenerate") == {"covid_testing/synthetic_daily"}
+    assert _selected("covid_testing_regenerate") == {"covid_testing/synthetic_daily", "covid_testing/published_daily"}
     assert _selected("covid_testing_ingest") == {
         f"covid_testing/{a}" for a in ("raw", "quarantine", "anonymized", "batch_drift")
     }
     retrain = _selected("covid_testing_retrain")
     assert "covid_testing/champion" in retrain and "covid_testing/raw" in retrain
-    assert not {"covid_testing/batch_drift", "covid_testing/synthetic_daily"} & retrain
+    assert not {"covid_testing/batch_drift", "covid_testing/synthetic_daily", "covid_testing/published_daily"} & retrain
     sensors = {s.name: s for s in defs.sensors}
     assert sensors["covid_testing_drift_retrain"].job_name == "covid_testing_retrain"
     assert sensors["covid_testing_new_batches"].job_name == "covid_testing_ingest"

@@ -178,15 +178,16 @@ def test_batches_land_once_in_order(tmp_path):
     layout = StateLayout.at(tmp_path / "state")
     store = BatchStore(spec, layout)
     assert store.ensure_initial().batch_id == "initial"
-    (tmp_path / "b1.csv").write_text("a,b\n1,2\n")
-    (tmp_path / "b2.csv").write_text("a,b\n3,4\n")
+    demo = pl.read_csv(DEMO_CSV)  # later batches have the first batch's columns (checked at the door)
+    demo.slice(0, 20).write_csv(tmp_path / "b1.csv")
+    demo.slice(20, 20).write_csv(tmp_path / "b2.csv")
     first = add_batch(spec, tmp_path / "b1.csv", home=layout.home)
     second = add_batch(spec, tmp_path / "b2.csv", home=layout.home)
     again, is_new = store.add(tmp_path / "b1.csv")
     assert (again, is_new) == (first, False)
     assert store.ids() == ["initial", first.batch_id, second.batch_id]
     landed = tmp_path / "state" / "landing" / "demo" / first.batch_id / "b1.csv"
-    assert landed.read_text() == "a,b\n1,2\n" and oct(landed.stat().st_mode & 0o777) == "0o400"
+    assert landed.read_bytes() == (tmp_path / "b1.csv").read_bytes() and oct(landed.stat().st_mode & 0o777) == "0o400"
     assert store.get(first.batch_id).sha256 == first.sha256
     with pytest.raises(KeyError, match="has no batch 'nope'"):
         store.get("nope")
