@@ -16,6 +16,7 @@ from assets.split import build_split_assets
 from assets.synthetic import build_published_daily_asset, build_synthetic_asset, build_synthetic_daily_asset
 from checks.expectations import build_expectation_checks
 from checks.quality_gates import build_quality_gate_checks
+from pipelines.batches import build_approve_batch_job
 from pipelines.sensors import build_dead_run_sensor, build_drift_sensor, build_failed_run_sensor, build_new_batch_sensor
 from resources import MlflowResource, ParquetIOManager, TwinforgeSettings
 from twinforge.config.spec import DatasetSpec, load_specs
@@ -100,7 +101,7 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
             build_expectation_checks(spec, "synthetic_daily"),
             *([build_quality_gate_checks(spec, "quality_report_daily")] if spec.schedule.quality_gates else []),
         ],
-        "jobs": [ingest_job, retrain, regenerate],
+        "jobs": [ingest_job, retrain, regenerate, build_approve_batch_job(spec)],
         "schedules": [build_regenerate_schedule(spec, regenerate)],
         "sensors": [
             build_new_batch_sensor(spec, ingest_job),

@@ -62,19 +62,30 @@ def build_drift_sensor(spec: DatasetSpec, retrain_job) -> dg.SensorDefinition:
         minimum_interval_seconds=spec.drift.sensor_interval_seconds,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Requests one retrain, with the drifted batch in the training window, for each batch whose "
-        "drift report recommends it.",
+        "drift report recommends it (held batches recommend nothing), and one for each approval of a held batch.",
     )
-    def drift_retrain(context: dg.SensorEvaluationContext):
+    def drift_retrain(context: dg.SensorEvaluationContext, settings: TwinforgeSettings):
+        # an approval of a held batch: one retrain per approval (its run key is unique to it)
+        approved = [
+            dg.RunRequest(
+                partition_key=batch,
+                run_key=f"approved-retrain:{batch}:{at}",
+                tags={"twinforge/trigger": "approval", "twinforge/batch": batch, "twinforge/approved_at": at},
+            )
+            for batch, at in BatchStore(spec, settings.layout).approvals()
+        ]
         after = int(context.cursor) if context.cursor else None
         records = context.instance.fetch_materializations(
             dg.AssetRecordsFilter(asset_key=drift_key, after_storage_id=after), limit=1000, ascending=True
         ).records
         if not records:
-            return dg.SkipReason("no new drift report")
+            return dg.SensorResult(run_requests=approved) if approved else dg.SkipReason("no new drift report")
         recommended = [r for r in records if r.asset_materialization.metadata[RETRAIN_RECOMMENDED].value]
         if not recommended:
             return dg.SensorResult(
-                skip_reason="no drift report recommends a retrain", cursor=str(records[-1].storage_id)
+                run_requests=approved,
+                skip_reason=None if approved else "no drift report recommends a retrain",
+                cursor=str(records[-1].storage_id),
             )
         # one retrain per evaluation: the newest event wins (every active batch is in its training window)
         newest, superseded = recommended[-1], [r.partition_key for r in recommended[:-1]]
@@ -90,7 +101,7 @@ def build_drift_sensor(spec: DatasetSpec, retrain_job) -> dg.SensorDefinition:
                   "twinforge/superseded_batches": json.dumps(superseded)[:4000],
                   "twinforge/reasons": json.dumps(_reasons(metadata))[:4000]},
         )  # fmt: skip
-        return dg.SensorResult(run_requests=[request], cursor=str(records[-1].storage_id))
+        return dg.SensorResult(run_requests=[*approved, request], cursor=str(records[-1].storage_id))
 
     return drift_retrain
 

@@ -129,13 +129,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     batches = commands.add_parser(
         "batches",
-        help="list a dataset's batches with their status; withdraw one",
+        help="list a dataset's batches with their status; withdraw one, or approve a held one",
         description="Lists the dataset's batches in arrival order with their status. --withdraw takes a batch out "
-        "of every future training window (recorded with its reason, never deleted).",
+        "of every future training window (recorded with its reason, never deleted). --approve releases a batch "
+        "held by its drift assessment: it trains from the next window on, and the drift sensor requests a retrain.",
     )
     batches.add_argument("dataset", help="dataset name (the spec's `name`)")
     batches.add_argument("--withdraw", metavar="BATCH", help="batch id to take out of every future training window")
-    batches.add_argument("--reason", default="", help="why (recorded with --withdraw)")
+    batches.add_argument(
+        "--approve", metavar="BATCH", help="batch id of a held batch to release into training (requests a retrain)"
+    )
+    batches.add_argument("--reason", default="", help="why (recorded with --withdraw or --approve)")
     for parser_ in (batches,):
         parser_.add_argument(
             "--specs", type=Path, default=None, metavar="DIR",
@@ -205,14 +209,24 @@ def _cmd_ingest_batch(args: argparse.Namespace) -> int:
 
 def _cmd_batches(args: argparse.Namespace) -> int:
     store = _batch_store(args)
+    if args.withdraw and args.approve:
+        raise SystemExit("twinforge batches: --withdraw and --approve are exclusive: give one")
     if args.withdraw:
         batch = store.withdraw(args.withdraw, args.reason)
         print(f"withdrew batch {batch.batch_id} of {args.dataset}: it is in no future training window")
+    if args.approve:
+        batch = store.approve(args.approve, args.reason)
+        print(
+            f"approved batch {batch.batch_id} of {args.dataset}: it is active again; the drift sensor requests "
+            "one retrain with it in the training window"
+        )
     store.ensure_initial()
     print(f"{'batch':<34} {'status':<10} {'added (UTC)':<20} source")
     for b in store.list():
         source = b.original_name or ("the spec's source" if b.origin == "spec" else "")
         print(f"{b.batch_id:<34} {b.status:<10} {b.added_at[:19]:<20} {source}")
+        if b.status != "active" and b.history:
+            print(f"{'':<34} {b.history[-1]['reason'] or 'no reason given'}")
     return 0
 
 

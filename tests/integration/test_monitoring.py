@@ -4,16 +4,20 @@ import numpy as np
 import polars as pl
 import pytest
 
+from twinforge.config.spec import DriftSpec
 from twinforge.io.schema import infer_schema
 from twinforge.monitoring.batch_drift import assess_batch_drift
+from twinforge.monitoring.summary_page import MARKER
+
+IDENTIFYING = ("rownames", "subject_id", "fake_first_name", "fake_last_name")
 
 
 @pytest.fixture(scope="module")
 def reference(demo_table):
-    return demo_table.drop("rownames", "subject_id", "fake_first_name", "fake_last_name").sample(6000, seed=0)
+    return demo_table.drop(*IDENTIFYING).sample(6000, seed=0)
 
 
-def _assess(reference, current, tmp_path):
+def _assess(reference, current, tmp_path, **rules):
     return assess_batch_drift(
         "b1",
         reference,
@@ -22,43 +26,100 @@ def _assess(reference, current, tmp_path):
         infer_schema(reference),
         target="result",
         report_dir=tmp_path,
-        drift_share=0.2,
-        concept_tolerance=0.05,
+        rules=DriftSpec(drift_share=0.2, concept_tolerance=0.05, **rules),
+        champion_version="3",
     )
+
+
+def _summary(tmp_path) -> str:
+    page = (tmp_path / "drift.html").read_text()
+    start = page.index(f"<section id='{MARKER}'")
+    return page[start : page.index("</section>", start)]
 
 
 def test_batch_from_the_same_population_recommends_nothing(reference, demo_table, tmp_path):
-    same = demo_table.drop("rownames", "subject_id", "fake_first_name", "fake_last_name").sample(2000, seed=1)
+    same = demo_table.drop(*IDENTIFYING).sample(2000, seed=1)
     result = _assess(reference, same, tmp_path)
-    assert not result.retrain_recommended and result.reasons == []
-    assert not result.data.dataset_drift and not result.concept.drifted
+    assert not result.retrain_recommended and result.reasons == [] and result.verdict == "no retrain"
+    assert not result.data.dataset_drift and not result.concept.drifted and result.hold_reasons == []
+    assert max(s.effect for s in result.shifts.values()) < 0.25 / 4  # far from the column threshold
     saved = json.loads((tmp_path / "drift.json").read_text())
     assert saved["retrain_recommended"] is False and saved["reference_batches"] == ["initial"]
+    assert saved["verdict"] == "no retrain" and set(saved["column_shifts"]) == set(result.data.columns)
     assert (tmp_path / "drift.html").stat().st_size > 100_000
 
 
-def test_shifted_batch_recommends_retraining_and_says_why(reference, demo_table, tmp_path):
-    shifted = (
-        demo_table.drop("rownames", "subject_id", "fake_first_name", "fake_last_name")
-        .sample(2000, seed=2)
-        .with_columns(
-            age=pl.col("age") + 20,
-            pan_day=pl.col("pan_day") + 60,
-            # the rare class becomes the common one
-            result=pl.when(pl.col("result") == "negative").then(pl.lit("positive")).otherwise(pl.lit("negative")),
-        )
-    )
-    result = _assess(reference, shifted, tmp_path)
-    assert result.retrain_recommended
-    assert {"age", "pan_day", "result"} <= set(result.data.drifted_columns)
-    assert result.reasons[0].startswith("data drift:") and "age" in result.reasons[0]
+def test_one_column_moved_far_recommends_retraining_alone(reference, demo_table, tmp_path):
+    # 30 years older, nothing else: too few columns drift to reach drift_share 0.2
+    older = demo_table.drop(*IDENTIFYING).sample(2000, seed=2).with_columns(age=pl.col("age") + 30)
+    result = _assess(reference, older, tmp_path)
+    assert not result.data.dataset_drift and "age" in result.data.drifted_columns
+    assert result.verdict == "retrain" and result.retrain_recommended
+    (reason,) = result.reasons
+    assert reason.startswith("column age moved: effect size") and "column_threshold 0.25" in reason
+    assert result.shifts["age"].effect > 1.0
+    # without the column rule only the share counts, and one column of 13 is not enough
+    assert _assess(reference, older, tmp_path, column_threshold=None).verdict == "no retrain"
 
 
-def test_flipped_target_is_concept_drift(reference, tmp_path):
-    rng = np.random.default_rng(0)
+def test_a_key_column_counts_whatever_its_effect_size(reference, demo_table, tmp_path):
+    nudged = demo_table.drop(*IDENTIFYING).sample(2000, seed=4).with_columns(pan_day=pl.col("pan_day") + 3)
+    plain = _assess(reference, nudged, tmp_path, column_threshold=None)
+    assert "pan_day" in plain.data.drifted_columns and plain.verdict == "no retrain"
+    keyed = _assess(reference, nudged, tmp_path, column_threshold=None, key_columns=["pan_day"])
+    assert keyed.verdict == "retrain" and keyed.reasons[0].startswith("key column pan_day drifted")
+
+
+def test_a_key_column_that_is_not_compared_is_an_error(reference, demo_table, tmp_path):
+    same = demo_table.drop(*IDENTIFYING).sample(500, seed=5)
+    with pytest.raises(ValueError, match=r"drift.key_columns \['nope'\] are not compared"):
+        _assess(reference, same, tmp_path, key_columns=["nope"])
+
+
+def test_every_label_flipped_is_held_not_retrained(reference, tmp_path):
     flipped = reference.sample(2000, seed=3).with_columns(
-        result=pl.Series(rng.choice(["positive", "negative"], size=2000, p=[0.5, 0.5]))
+        result=pl.when(pl.col("result") == "negative").then(pl.lit("positive")).otherwise(pl.lit("negative"))
     )
     result = _assess(reference, flipped, tmp_path)
-    assert result.concept.drifted
+    assert result.verdict == "held" and not result.retrain_recommended
+    assert result.concept.current_score < result.concept.chance_score
+    assert any("below chance level" in r for r in result.hold_reasons)
+    assert any(r.startswith("concept drift:") for r in result.reasons)  # still said, as context
+    summary = _summary(tmp_path)
+    assert "HELD" in summary and "below chance level" in summary and "--approve" in summary
+    # approved: the same batch is judged on drift alone
+    assert _assess(reference, flipped, tmp_path).verdict == "held"
+    approved = assess_batch_drift(
+        "b1", reference, ["initial"], flipped, infer_schema(reference), target="result", report_dir=tmp_path,
+        rules=DriftSpec(drift_share=0.2), approved=True,
+    )  # fmt: skip
+    assert approved.verdict == "retrain" and approved.hold_reasons == []
+
+
+def test_a_column_emptied_or_recoded_wholesale_is_held(reference, tmp_path):
+    batch = reference.sample(1000, seed=6)
+    emptied = batch.with_columns(clinic_name=pl.lit(None, dtype=pl.String))
+    result = _assess(reference, emptied, tmp_path)
+    assert result.verdict == "held" and any(
+        r.startswith("null share of clinic_name changed") for r in result.hold_reasons
+    )
+    recoded = batch.with_columns(gender=pl.col("gender").str.to_uppercase())
+    result = _assess(reference, recoded, tmp_path)
+    assert result.verdict == "held"
+    assert any("values of gender are categories the reference never had" in r for r in result.hold_reasons)
+    off = _assess(reference, recoded, tmp_path, hold_if={"new_category_share": None})
+    assert off.verdict == "retrain"
+
+
+def test_plausible_concept_drift_is_retrained_not_held(reference, tmp_path):
+    # a wave: a third of the tests turn positive whatever the features say
+    rng = np.random.default_rng(0)
+    batch = reference.sample(2000, seed=3)
+    wave = batch.with_columns(
+        result=pl.when(pl.Series(rng.random(2000) < 0.33)).then(pl.lit("positive")).otherwise(pl.col("result"))
+    )
+    result = _assess(reference, wave, tmp_path)
+    assert result.concept.drifted and result.verdict == "retrain"
     assert any(r.startswith("concept drift:") for r in result.reasons)
+    summary = _summary(tmp_path)
+    assert "RETRAIN" in summary and "concept drift" in summary and "b1" in summary and "initial" in summary

@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import DEMO_CSV, DEMO_SPEC, REPO
 from twinforge.cli import main
 from twinforge.config.spec import load_spec
-from twinforge.io.batches import ACTIVE, WITHDRAWN, BatchRejected, BatchStore
+from twinforge.io.batches import ACTIVE, HELD, WITHDRAWN, BatchRejected, BatchStore
 from twinforge.io.ingest import ingest
 from twinforge.io.schema import ColumnKind
 from twinforge.io.state import StateLayout, find_project_root, resolve_home, resolve_specs_dir
@@ -133,3 +133,27 @@ def test_state_and_specs_are_found_from_anywhere_in_the_project(tmp_path, monkey
     (tmp_path / "b.csv").write_text("a\n1\n")
     assert main(["ingest-batch", "covid_testing", str(tmp_path / "b.csv"), "--specs", str(DEMO_SPEC.parent)]) == 1
     assert not (tmp_path / ".twinforge").exists()
+
+
+def test_a_held_batch_trains_only_after_approval_and_each_approval_is_recorded(store, demo, tmp_path, capsys):
+    demo.write_csv(tmp_path / "b1.csv")
+    batch, _ = store.add(tmp_path / "b1.csv")
+    home, specs = str(store.layout.home), str(DEMO_SPEC.parent)
+    # only a held batch can be approved
+    assert main(["batches", "covid_testing", "--approve", batch.batch_id, "--home", home, "--specs", specs]) == 1
+    assert "is active, not held" in capsys.readouterr().err
+    store.hold(batch.batch_id, ["null share of age changed from 0.0% to 100.0%"])
+    assert store.get(batch.batch_id).status == HELD and store.active_ids() == ["initial"]
+    assert store.approvals() == [] and not store.was_approved(batch.batch_id)
+    assert main(["batches", "covid_testing", "--home", home, "--specs", specs]) == 0
+    assert "null share of age changed" in capsys.readouterr().out  # the listing says why it is held
+    assert main(["batches", "covid_testing", "--approve", batch.batch_id, "--reason", "checked with the lab",
+                 "--home", home, "--specs", specs]) == 0  # fmt: skip
+    assert "approved batch" in capsys.readouterr().out
+    assert store.active_ids() == ["initial", batch.batch_id] and store.was_approved(batch.batch_id)
+    ((approved, at),) = store.approvals()
+    assert approved == batch.batch_id and at == store.get(batch.batch_id).history[-1]["at"]
+    assert [c["status"] for c in store.get(batch.batch_id).history] == [HELD, ACTIVE]
+    # a hold never revives a withdrawn batch
+    store.withdraw(batch.batch_id, "wrong feed")
+    assert store.hold(batch.batch_id, ["x"]).status == WITHDRAWN and store.approvals() == []

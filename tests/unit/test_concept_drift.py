@@ -44,3 +44,18 @@ def test_missing_target_is_named():
     ref = _table(100, 0)
     with pytest.raises(KeyError, match="'label' is not in the current table"):
         concept_drift(ref, ref.drop("label"), infer_schema(ref), "label")
+
+
+def test_chance_level_is_guessing_at_the_reference_rates():
+    ref, cur = _table(3000, 0), _table(1000, 1, flip=True)
+    result = concept_drift(ref, cur, infer_schema(ref), "label")
+    # balanced classes: guessing at the reference's rates is right half the time
+    assert result.chance_score == pytest.approx(0.5, abs=0.03)
+    assert result.current_score < result.chance_score < result.reference_score
+
+
+def test_a_batch_whose_category_column_is_all_null_is_scored():
+    ref = _table(3000, 0)
+    cur = _table(1000, 1).with_columns(group=pl.lit(None, dtype=pl.String))
+    result = concept_drift(ref, cur, infer_schema(ref), "label")
+    assert 0.0 <= result.current_score <= 1.0 and result.current_rows == 1000

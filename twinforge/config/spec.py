@@ -221,11 +221,28 @@ class ExpectationsSpec(_Strict):
     null_tolerance: float = Field(0.05, ge=0.0, le=1.0)  # null share allowed above the training data's
 
 
+class HoldSpec(_Strict):
+    """When a batch is too implausible to train on unseen: it is held until someone approves it."""
+
+    # the target model scores below one that knows only the reference's target distribution
+    below_chance: bool = True
+    # a column's share of nulls moves by at least this much (absolute)
+    null_share_change: float | None = Field(0.5, gt=0.0, le=1.0)
+    # at least this share of a categorical column's values are categories the reference never had
+    new_category_share: float | None = Field(0.5, gt=0.0, le=1.0)
+
+
 class DriftSpec(_Strict):
     # a batch drifts when at least this share of its columns drift (Evidently's per-column tests)...
     drift_share: float = Field(0.5, gt=0.0, le=1.0)
+    # ...or when one column's effect size (population stability index, corrected for sampling noise)
+    # reaches this (0.25 is the usual "major shift"; see docs/production.md for the measurements)...
+    column_threshold: float | None = Field(0.25, gt=0.0)
+    # ...or when one of these columns drifts by Evidently's test, whatever its effect size...
+    key_columns: list[str] = Field(default_factory=list)
     # ...or when a model of the target, trained on the reference, loses more than this much score on it
     concept_tolerance: float = Field(0.05, gt=0.0, le=1.0)
+    hold_if: HoldSpec = Field(default_factory=HoldSpec)
     # how often the sensors look for new batches and drift results
     sensor_interval_seconds: int = Field(30, ge=1, le=86_400)
 

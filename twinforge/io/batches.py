@@ -12,8 +12,10 @@ values of the first batch's types; a column whose values mostly do not parse is 
 changed schema and rejects the file. Single cells that do not parse are the ingest
 step's business (bad rows: quarantined or failing, per ``ingest.on_bad_rows``).
 
-A batch's status is ``active`` (in every training window) or ``withdrawn`` (taken out
-of every future window; recorded with its reason, never deleted).
+A batch's status is ``active`` (in every training window), ``held`` (its drift assessment
+found it implausible: out of every window, triggering nothing, until someone approves it, which
+makes it active again) or ``withdrawn`` (taken out of every future window). Every change is
+recorded in the batch's history with its reason; nothing is deleted.
 
 Landing files hold raw data: the folder is created owner-only (0700) and copies are
 read-only (0400). Adding a file whose content is already a batch returns that batch.
@@ -41,7 +43,8 @@ if TYPE_CHECKING:
 
 MANIFEST = "batches.json"
 INITIAL = "initial"
-ACTIVE, WITHDRAWN = "active", "withdrawn"
+ACTIVE, HELD, WITHDRAWN = "active", "held", "withdrawn"
+APPROVED = "approved"  # the history action of an approval (the status becomes active again)
 # a column with more than this share of its non-null values not parsing as its type has changed type
 MAX_UNPARSED_SHARE = 0.5
 
@@ -120,14 +123,41 @@ class BatchStore:
         return [b.batch_id for b in self._read()]
 
     def active_ids(self) -> list[str]:
-        """Batches that may train, in arrival order (withdrawn ones left out)."""
+        """Batches that may train, in arrival order (held and withdrawn ones left out)."""
         return [b.batch_id for b in self._read() if b.status == ACTIVE]
 
     def withdraw(self, batch_id: str, reason: str = "") -> Batch:
         """Take ``batch_id`` out of every future training window; recorded with ``reason``, not deleted."""
         return self._set_status(batch_id, WITHDRAWN, reason)
 
-    def _set_status(self, batch_id: str, status: str, reason: str) -> Batch:
+    def hold(self, batch_id: str, reasons: list[str]) -> Batch:
+        """Keep an active batch out of every training window until :meth:`approve`; a no-op if not active."""
+        return self._set_status(batch_id, HELD, "; ".join(reasons), only_from=ACTIVE)
+
+    def approve(self, batch_id: str, reason: str = "") -> Batch:
+        """Release a held batch: it becomes active (trains from the next window on); a retrain is requested."""
+        batch = self.get(batch_id)
+        if batch.status != HELD:
+            raise ValueError(
+                f"batch {batch_id!r} of {self.spec.name!r} is {batch.status}, not held: only a held batch is approved"
+            )
+        return self._set_status(batch_id, ACTIVE, reason, action=APPROVED, only_from=HELD)
+
+    def approvals(self) -> list[tuple[str, str]]:
+        """``(batch id, approved at)`` of every approval still standing (the batch active since)."""
+        out = []
+        for b in self._read():
+            if b.status == ACTIVE and b.history and b.history[-1].get("action") == APPROVED:
+                out.append((b.batch_id, b.history[-1]["at"]))
+        return out
+
+    def was_approved(self, batch_id: str) -> bool:
+        """True when ``batch_id`` was ever approved after a hold."""
+        return any(change.get("action") == APPROVED for change in self.get(batch_id).history)
+
+    def _set_status(
+        self, batch_id: str, status: str, reason: str, *, action: str | None = None, only_from: str | None = None
+    ) -> Batch:
         with self._locked():
             batches = self._read()
             index = next((i for i, b in enumerate(batches) if b.batch_id == batch_id), None)
@@ -136,7 +166,14 @@ class BatchStore:
                     f"dataset {self.spec.name!r} has no batch {batch_id!r} "
                     f"(batches: {', '.join(b.batch_id for b in batches) or 'none'})"
                 )
-            change = {"at": _now().isoformat(), "status": status, "reason": reason}
+            if only_from is not None and batches[index].status != only_from:
+                return batches[index]  # changed meanwhile (e.g. withdrawn): leave it as it is
+            change = {
+                "at": _now().isoformat(),
+                "status": status,
+                "reason": reason,
+                **({"action": action} if action else {}),
+            }
             batches[index] = replace(batches[index], status=status, history=[*batches[index].history, change])
             self._write(batches)
             return batches[index]

@@ -1,11 +1,16 @@
 """Is a new batch of real data still what the champion generator learned? One decision per batch.
 
-Two signals, either of which recommends retraining:
-- data drift: Evidently's per-column drift tests, new batch vs the champion's
-  training reference; the dataset drifts when the share of drifted columns reaches
-  the spec's ``drift.drift_share``;
-- concept drift: a model of the spec's target trained on the reference loses more
-  than ``drift.concept_tolerance`` of its score on the new batch.
+Signals that recommend retraining (each becomes a reason with its numbers):
+- data drift: Evidently's per-column drift tests, new batch vs the champion's training
+  reference; the dataset drifts when the share of drifted columns reaches ``drift.drift_share``;
+- one column that moved a lot: its effect size (:mod:`~twinforge.monitoring.effect_size`)
+  reaches ``drift.column_threshold``, however few other columns moved;
+- a key column (``drift.key_columns``) that drifts by Evidently's test;
+- concept drift: a model of the spec's target trained on the reference loses more than
+  ``drift.concept_tolerance`` of its score on the new batch.
+
+A batch that breaks a hold rule (:mod:`~twinforge.monitoring.holds`) is **held** instead: the
+verdict is ``held`` and no retrain is recommended until someone approves it.
 """
 
 from __future__ import annotations
@@ -13,35 +18,89 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import polars as pl
 
+from twinforge.config.spec import DriftSpec
 from twinforge.io.schema import TableSchema
 from twinforge.monitoring.concept_drift import ConceptDrift, concept_drift
 from twinforge.monitoring.data_drift import DriftSummary, data_drift_report
+from twinforge.monitoring.effect_size import ColumnShift, column_shift
+from twinforge.monitoring.holds import hold_reasons
+from twinforge.monitoring.summary_page import add_summary, summary_html
+
+Verdict = Literal["retrain", "no retrain", "held"]
 
 
 @dataclass(frozen=True)
 class BatchDriftAssessment:
     batch_id: str
     reference_batches: list[str]
+    champion_version: str | None
     data: DriftSummary
     concept: ConceptDrift | None
+    shifts: dict[str, ColumnShift] = field(default_factory=dict)  # per compared column
     reasons: list[str] = field(default_factory=list)  # why retraining is recommended; empty: it is not
+    hold_reasons: list[str] = field(default_factory=list)  # why the batch is held; empty: it is not
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.hold_reasons:
+            return "held"
+        return "retrain" if self.reasons else "no retrain"
 
     @property
     def retrain_recommended(self) -> bool:
-        return bool(self.reasons)
+        return self.verdict == "retrain"
 
     def to_dict(self) -> dict:
         return {
             "batch_id": self.batch_id,
             "reference_batches": list(self.reference_batches),
+            "champion_version": self.champion_version,
+            "verdict": self.verdict,
             "retrain_recommended": self.retrain_recommended,
+            "held": self.verdict == "held",
             "reasons": list(self.reasons),
+            "hold_reasons": list(self.hold_reasons),
             "data_drift": self.data.to_dict(),
+            "column_shifts": {name: s.to_dict() for name, s in self.shifts.items()},
             "concept_drift": self.concept.to_dict() if self.concept else None,
         }
+
+
+def retrain_reasons(
+    data: DriftSummary, shifts: dict[str, ColumnShift], concept: ConceptDrift | None, rules: DriftSpec
+) -> list[str]:
+    """Every reason, with its numbers, to retrain on the batch; empty: none."""
+    reasons = []
+    if data.dataset_drift:
+        reasons.append(
+            f"data drift: {len(data.drifted_columns)} of {data.n_columns} columns drifted "
+            f"({data.drift_share_observed:.0%} >= drift_share {rules.drift_share:.0%}): {', '.join(data.drifted_columns)}"
+        )
+    if rules.column_threshold is not None:
+        for name, shift in shifts.items():
+            if shift.effect >= rules.column_threshold:
+                reasons.append(
+                    f"column {name} moved: effect size {shift.effect:.3f} (PSI {shift.psi:.3f} less sampling noise "
+                    f"{shift.noise:.3f}) >= column_threshold {rules.column_threshold}"
+                )
+    for name in rules.key_columns:
+        if name in data.columns and data.columns[name].drifted:
+            column = data.columns[name]
+            reasons.append(f"key column {name} drifted ({column.method} {_number(column.score)})")
+    if concept is not None and concept.drifted:
+        reasons.append(
+            f"concept drift: {concept.metric} of a model of {concept.target} fell from "
+            f"{concept.reference_score:.3f} to {concept.current_score:.3f} (tolerance {concept.tolerance})"
+        )
+    return reasons
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3g}"
 
 
 def assess_batch_drift(
@@ -53,27 +112,76 @@ def assess_batch_drift(
     *,
     target: str | None,
     report_dir: Path,
-    drift_share: float,
-    concept_tolerance: float,
+    rules: DriftSpec,
+    champion_version: str | None = None,
+    approved: bool = False,
     seed: int = 0,
 ) -> BatchDriftAssessment:
-    """Compare ``current`` (one anonymized batch) with ``reference``; writes drift.html and drift.json."""
+    """Compare ``current`` (one anonymized batch) with ``reference``; writes drift.html and drift.json.
+
+    ``approved``: someone approved the batch after a hold, so the hold rules no longer apply.
+    """
     report_dir.mkdir(parents=True, exist_ok=True)
-    data = data_drift_report(reference, current, schema, report_dir / "drift.html", drift_share=drift_share)
+    data = data_drift_report(reference, current, schema, report_dir / "drift.html", drift_share=rules.drift_share)
+    missing = [c for c in rules.key_columns if c not in data.columns]
+    if missing:
+        raise ValueError(
+            f"drift.key_columns {missing} are not compared for drift (compared: {', '.join(data.columns)}; "
+            f"skipped: {data.skipped_columns or 'none'}): fix the spec"
+        )
+    shifts = {
+        name: column_shift(reference.get_column(name), current.get_column(name), numeric=kind == "numerical")
+        for name, kind in ((n, c.kind) for n, c in data.columns.items())
+    }
     concept = None
     if target is not None and target in current.columns and target in reference.columns:
-        concept = concept_drift(reference, current, schema, target, tolerance=concept_tolerance, seed=seed)
-    reasons = []
-    if data.dataset_drift:
-        reasons.append(
-            f"data drift: {len(data.drifted_columns)} of {data.n_columns} columns drifted "
-            f"({data.drift_share_observed:.0%} >= {drift_share:.0%}): {', '.join(data.drifted_columns)}"
-        )
-    if concept is not None and concept.drifted:
-        reasons.append(
-            f"concept drift: {concept.metric} of a model of {concept.target} fell from "
-            f"{concept.reference_score:.3f} to {concept.current_score:.3f} (tolerance {concept_tolerance})"
-        )
-    assessment = BatchDriftAssessment(batch_id, list(reference_batches), data, concept, reasons)
+        concept = concept_drift(reference, current, schema, target, tolerance=rules.concept_tolerance, seed=seed)
+    holds = [] if approved else hold_reasons(reference, current, schema, concept, rules.hold_if)
+    assessment = BatchDriftAssessment(
+        batch_id, list(reference_batches), champion_version, data, concept, shifts,
+        retrain_reasons(data, shifts, concept, rules), holds,
+    )  # fmt: skip
     (report_dir / "drift.json").write_text(json.dumps(assessment.to_dict(), indent=2, default=str))
+    add_summary(report_dir / "drift.html", drift_page_summary(assessment, approved=approved))
     return assessment
+
+
+def drift_page_summary(assessment: BatchDriftAssessment, *, approved: bool = False) -> str:
+    data, concept = assessment.data, assessment.concept
+    top = sorted(assessment.shifts.values(), key=lambda s: s.effect, reverse=True)[:3]
+    facts = [
+        ("Batch (current data)", assessment.batch_id),
+        ("Champion version", assessment.champion_version or "none"),
+        ("Reference: the champion's training batches", ", ".join(assessment.reference_batches)),
+        (
+            "Columns drifted (Evidently's tests)",
+            f"{len(data.drifted_columns)} of {data.n_columns} ({data.drift_share_observed:.0%}; "
+            f"dataset drift at {data.drift_share:.0%})",
+        ),
+        ("Largest column effect sizes", ", ".join(f"{s.column} {s.effect:.3f}" for s in top) or "none"),
+    ]
+    if concept is not None:
+        facts.append(
+            (
+                f"Concept drift ({concept.metric} of a model of {concept.target})",
+                f"reference {concept.reference_score:.3f}, batch {concept.current_score:.3f}, "
+                f"chance {concept.chance_score:.3f}, tolerance {concept.tolerance}",
+            )
+        )
+    if assessment.verdict == "held":
+        reasons = [*assessment.hold_reasons, *(f"also: {r}" for r in assessment.reasons)]
+        note = (
+            "The batch is held: it is in no training window and triggers no retrain until approved "
+            "(twinforge batches DATASET --approve BATCH, or the approve_batch job in Dagster)."
+        )
+    else:
+        reasons = list(assessment.reasons)
+        note = "Approved after a hold: the hold rules were not applied." if approved else ""
+    note += (" " if note else "") + "Evidently's report follows; its headline judges only the share of drifted columns."
+    return summary_html(
+        title=f"twinforge drift verdict for batch {assessment.batch_id}",
+        verdict=assessment.verdict,
+        facts=facts,
+        reasons=reasons,
+        note=note,
+    )

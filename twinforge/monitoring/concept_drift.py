@@ -28,6 +28,7 @@ class ConceptDrift:
     reference_score: float  # on held-back reference rows
     current_score: float  # on the new batch
     score_drop: float
+    chance_score: float  # on the new batch, of a model knowing only the reference's target distribution
     tolerance: float
     drifted: bool
     current_rows: int
@@ -36,8 +37,19 @@ class ConceptDrift:
         return asdict(self)
 
 
-def feature_frame(df: pl.DataFrame, schema: TableSchema, columns: list[str]):
-    """Pandas features for sklearn: categoricals as 'category', datetimes as epoch seconds."""
+def category_sets(df: pl.DataFrame, schema: TableSchema, columns: list[str]) -> dict[str, list[str]]:
+    """The categories of each categorical column of ``df`` (the model's training rows)."""
+    return {
+        name: sorted(df.get_column(name).drop_nulls().cast(pl.String).unique().to_list())
+        for name in columns
+        if schema[name].kind in CATEGORY_KINDS
+    }
+
+
+def feature_frame(df: pl.DataFrame, schema: TableSchema, columns: list[str], categories: dict[str, list[str]]):
+    """Pandas features for sklearn: categoricals as 'category' over the training rows' categories (others and
+    nulls missing, so every frame has the same dtypes, even a batch whose column is all null), datetimes as
+    epoch seconds."""
     import pandas as pd
 
     out = {}
@@ -47,7 +59,7 @@ def feature_frame(df: pl.DataFrame, schema: TableSchema, columns: list[str]):
         if kind is ColumnKind.DATETIME:
             out[name] = s.cast(pl.Datetime("us")).dt.epoch("s").cast(pl.Float64).to_numpy()
         elif kind in CATEGORY_KINDS:
-            out[name] = pd.Series(s.cast(pl.String).to_list(), dtype="category")
+            out[name] = pd.Categorical(s.cast(pl.String).to_list(), categories=categories[name])
         else:
             out[name] = s.cast(pl.Float64).to_numpy()
     return pd.DataFrame(out)
@@ -95,10 +107,22 @@ def concept_drift(
         score, metric = r2_score, "r2"
 
     # categories unseen in training are mapped to missing by sklearn's native categorical support
-    model.fit(feature_frame(fit_rows, schema, features), to_y(fit_rows))
-    reference_score = float(score(to_y(check_rows), model.predict(feature_frame(check_rows, schema, features))))
-    current_score = float(score(to_y(current), model.predict(feature_frame(current, schema, features))))
+    categories = category_sets(fit_rows, schema, features)
+
+    def predict(rows: pl.DataFrame):
+        return model.predict(feature_frame(rows, schema, features, categories))
+
+    model.fit(feature_frame(fit_rows, schema, features, categories), to_y(fit_rows))
+    reference_score = float(score(to_y(check_rows), predict(check_rows)))
+    current_score = float(score(to_y(current), predict(current)))
     drop = reference_score - current_score
+    y_fit, y_current = to_y(fit_rows), to_y(current)
+    if classification:
+        classes, counts = np.unique(y_fit, return_counts=True)
+        prior = dict(zip(classes.tolist(), (counts / counts.sum()).tolist(), strict=True))
+        chance = float(sum(prior.get(y, 0.0) for y in y_current.tolist()) / len(y_current))
+    else:
+        chance = float(score(y_current, np.full(len(y_current), float(np.mean(y_fit)))))
     return ConceptDrift(
         target=target,
         task="classification" if classification else "regression",
@@ -106,6 +130,7 @@ def concept_drift(
         reference_score=reference_score,
         current_score=current_score,
         score_drop=drop,
+        chance_score=chance,
         tolerance=tolerance,
         drifted=drop > tolerance,
         current_rows=current.height,

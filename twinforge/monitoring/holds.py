@@ -1,0 +1,79 @@
+"""Is a new batch too implausible to train on without a person looking at it first?
+
+A batch whose change is beyond what the world plausibly does (labels that now contradict the
+features, a column whose nulls or categories changed wholesale) is more likely a data bug than
+drift. Such a batch is *held* (``drift.hold_if``): it stays out of every training window and
+triggers no retrain until someone approves it. Each function returns the reasons, with their
+numbers, that a batch should be held; none means it need not be.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from twinforge.config.spec import HoldSpec
+from twinforge.io.schema import ColumnKind, TableSchema
+from twinforge.monitoring.concept_drift import ConceptDrift
+
+CATEGORY_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
+
+
+def null_share_changes(reference: pl.DataFrame, current: pl.DataFrame, threshold: float) -> list[str]:
+    reasons = []
+    for name in reference.columns:
+        if name not in current.columns or reference.height == 0 or current.height == 0:
+            continue
+        before = reference.get_column(name).null_count() / reference.height
+        after = current.get_column(name).null_count() / current.height
+        if abs(after - before) >= threshold:
+            reasons.append(
+                f"null share of {name} changed from {before:.1%} to {after:.1%} (hold_if.null_share_change {threshold})"
+            )
+    return reasons
+
+
+def new_category_shares(
+    reference: pl.DataFrame, current: pl.DataFrame, schema: TableSchema, threshold: float
+) -> list[str]:
+    reasons = []
+    for column in schema.columns:
+        name = column.name
+        if column.kind not in CATEGORY_KINDS or name not in current.columns or name not in reference.columns:
+            continue
+        values = current.get_column(name).drop_nulls().cast(pl.String)
+        if values.len() == 0:
+            continue
+        known = reference.get_column(name).drop_nulls().cast(pl.String).unique()
+        share = float((~values.is_in(known)).sum()) / values.len()
+        if share >= threshold:
+            reasons.append(
+                f"{share:.1%} of the values of {name} are categories the reference never had "
+                f"(hold_if.new_category_share {threshold})"
+            )
+    return reasons
+
+
+def below_chance(concept: ConceptDrift | None) -> list[str]:
+    if concept is None or concept.current_score >= concept.chance_score:
+        return []
+    return [
+        f"the model of {concept.target} trained on the reference scores {concept.current_score:.3f} "
+        f"({concept.metric}) on the batch, below chance level {concept.chance_score:.3f}: "
+        "its labels contradict what the features say (hold_if.below_chance)"
+    ]
+
+
+def hold_reasons(
+    reference: pl.DataFrame,
+    current: pl.DataFrame,
+    schema: TableSchema,
+    concept: ConceptDrift | None,
+    rules: HoldSpec,
+) -> list[str]:
+    """Why ``current`` should be held (empty: it should not), by the rules that are on."""
+    reasons = below_chance(concept) if rules.below_chance else []
+    if rules.null_share_change is not None:
+        reasons += null_share_changes(reference, current, rules.null_share_change)
+    if rules.new_category_share is not None:
+        reasons += new_category_shares(reference, current, schema, rules.new_category_share)
+    return reasons
