@@ -95,6 +95,7 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
         train: pl.DataFrame,
     ) -> dg.Output[dict]:
         from twinforge.monitoring.data_drift import data_drift_report
+        from twinforge.monitoring.summary_page import add_summary, synthetic_drift_summary
 
         out = _report_dir(settings, spec, context)
         summary = data_drift_report(
@@ -106,6 +107,15 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
             json_path=out / "synthetic_vs_train_drift.json",
         )
         sampled = run_metadata(context, synthetic_key)
+        add_summary(
+            out / "synthetic_vs_train_drift.html",
+            synthetic_drift_summary(
+                summary,
+                model_version=str(sampled["model_version"]),
+                train_rows=train.height,
+                synthetic_rows=synthetic.height,
+            ),
+        )
         run_id = _model_run_id(mlflow, sampled)
         log_run_artifacts(mlflow.uri, run_id, [out / "synthetic_vs_train_drift.html"], artifact_path="reports")
         log_run_metrics(mlflow.uri, run_id, {"drift_share": summary.drift_share_observed})

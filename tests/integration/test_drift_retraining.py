@@ -4,7 +4,7 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from pipelines.batches import sync_batch_partitions
+from pipelines.batches import approve_batch_job_name, sync_batch_partitions
 from pipelines.demo import materialization_metadata
 from pipelines.factory import build_definitions, ingest_job_name, retrain_job_name
 from resources.settings import TwinforgeSettings
@@ -12,16 +12,20 @@ from tests.conftest import DEMO_SPEC
 from tests.integration.test_asset_chain import OutOfRangeCopula
 from twinforge.cli import main as cli
 from twinforge.config.spec import load_spec
+from twinforge.io.batches import HELD, BatchStore
 from twinforge.io.state import StateLayout
 from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version, tracking
 
 
 def shifted(batch: pl.DataFrame) -> pl.DataFrame:
-    """Later, older patients, and the rare result becoming the common one."""
+    """Later, and older patients."""
+    return batch.with_columns(age=pl.col("age") + 20, pan_day=pl.col("pan_day") + 60)
+
+
+def label_flipped(batch: pl.DataFrame) -> pl.DataFrame:
+    """Every result flipped: a data bug, not the world changing."""
     return batch.with_columns(
-        age=pl.col("age") + 20,
-        pan_day=pl.col("pan_day") + 60,
-        result=pl.when(pl.col("result") == "negative").then(pl.lit("positive")).otherwise(pl.lit("negative")),
+        result=pl.when(pl.col("result") == "negative").then(pl.lit("positive")).otherwise(pl.lit("negative"))
     )
 
 
@@ -116,7 +120,7 @@ def test_shifted_batch_triggers_exactly_one_retrain_with_the_batch_in_the_window
     batch = ingest.dagster_run.tags["dagster/partition"]
     drift = materialization_metadata(ingest, ["covid_testing", "batch_drift"])
     assert drift["retrain_recommended"] is True
-    assert {"age", "pan_day", "result"} <= set(drift["drifted_columns"])
+    assert {"age", "pan_day"} <= set(drift["drifted_columns"]) and drift["verdict"] == "retrain"
     assert drift["champion_version"] == "1"
 
     (request,) = production.tick("covid_testing_drift_retrain")
@@ -134,6 +138,46 @@ def test_shifted_batch_triggers_exactly_one_retrain_with_the_batch_in_the_window
     assert run.data.tags["dagster_run_id"] == retrain.run_id
 
 
+def test_one_column_shifted_alone_triggers_exactly_one_retrain(production, demo_table):
+    production.add_batch(demo_table.sample(3000, seed=13).with_columns(age=pl.col("age") + 30), "older.csv")
+    (ingest,) = production.ingest_new_batches()
+    drift = materialization_metadata(ingest, ["covid_testing", "batch_drift"])
+    assert drift["verdict"] == "retrain" and not drift["dataset_drift"]  # the share alone would not
+    assert drift["largest_effect_column"] == "age" and "column age moved" in drift["reasons"]
+    (request,) = production.tick("covid_testing_drift_retrain")
+    assert production.tick("covid_testing_drift_retrain") == []
+    assert production.run(retrain_job_name(production.spec), request).success
+    assert production.champion() == "3"
+
+
+def test_a_label_flipped_batch_is_held_until_approved_then_retrained_once(production, demo_table):
+    production.add_batch(label_flipped(demo_table.sample(3000, seed=14)), "flipped.csv")
+    (ingest,) = production.ingest_new_batches()
+    assert ingest.success  # ingested, but held
+    batch = ingest.dagster_run.tags["dagster/partition"]
+    drift = materialization_metadata(ingest, ["covid_testing", "batch_drift"])
+    assert drift["verdict"] == "held" and drift["retrain_recommended"] is False
+    assert "below chance level" in drift["hold_reasons"]
+    (check,) = [c for c in ingest.get_asset_check_evaluations() if c.check_name == "batch_not_held"]
+    assert not check.passed and "below chance level" in check.description
+    store = BatchStore(production.spec, StateLayout.at(production.home))
+    assert store.get(batch).status == HELD and batch not in store.active_ids()
+    # no retrain, no new champion, however often the sensor looks
+    assert production.tick("covid_testing_drift_retrain") == []
+    assert production.tick("covid_testing_drift_retrain") == [] and production.champion() == "3"
+    # approved from the UI's job (the CLI's --approve does the same): one retrain, with the batch in the window
+    approve = production.defs.resolve_job_def(approve_batch_job_name(production.spec))
+    config = {"ops": {"covid_testing_approve_batch_op": {"config": {"batch": batch, "reason": "lab confirmed"}}}}
+    assert approve.execute_in_process(instance=production.instance, run_config=config).success
+    (request,) = production.tick("covid_testing_drift_retrain")
+    assert request.partition_key == batch and request.tags["twinforge/trigger"] == "approval"
+    assert production.tick("covid_testing_drift_retrain") == []  # one approval, one retrain
+    retrain = production.run(retrain_job_name(production.spec), request)
+    assert retrain.success
+    assert materialization_metadata(retrain, ["covid_testing", "train"])["training_batches"][-1] == batch
+    assert production.champion() == "4"
+
+
 def test_drift_retrain_failing_a_gate_keeps_the_champion(production, demo_table):
     production.add_batch(shifted(shifted(demo_table.sample(3000, seed=12))), "shifted-again.csv")
     (ingest,) = production.ingest_new_batches()
@@ -145,7 +189,7 @@ def test_drift_retrain_failing_a_gate_keeps_the_champion(production, demo_table)
     bad_defs = build_definitions([bad_spec], home=str(production.home))
     result = production.run(retrain_job_name(bad_spec), request, defs=bad_defs)
     assert not result.success
-    assert materialization_metadata(result, ["covid_testing", "generator"])["model_version"] == "3"
-    assert production.champion() == "2"
+    assert materialization_metadata(result, ["covid_testing", "generator"])["model_version"] == "5"
+    assert production.champion() == "4"
     failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
     assert "ge_ranges" in failed

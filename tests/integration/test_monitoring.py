@@ -123,3 +123,30 @@ def test_plausible_concept_drift_is_retrained_not_held(reference, tmp_path):
     assert any(r.startswith("concept drift:") for r in result.reasons)
     summary = _summary(tmp_path)
     assert "RETRAIN" in summary and "concept drift" in summary and "b1" in summary and "initial" in summary
+
+
+def test_the_drift_page_shows_the_verdict_and_reasons_first_in_chromium(reference, tmp_path):
+    from tests.integration.test_evaluation_report import _chromium, _headless
+
+    chromium = _chromium()
+    flipped = reference.sample(1500, seed=7).with_columns(
+        result=pl.when(pl.col("result") == "negative").then(pl.lit("positive")).otherwise(pl.lit("negative")),
+        age=pl.col("age") + 30,
+    )
+    result = _assess(reference, flipped, tmp_path)
+    assert result.verdict == "held"
+    url = (tmp_path / "drift.html").as_uri()
+    dom = _headless(chromium, tmp_path / "profile", "--virtual-time-budget=8000", "--dump-dom", url)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    body = dom.stdout[dom.stdout.index("<body") :]
+    summary_at = body.index(f'id="{MARKER}"')
+    # nothing rendered before it: the summary is the first thing in the body, Evidently's report after it
+    assert summary_at < 200 and body.index(f'id="{MARKER}-verdict"') < body.index("</section>")
+    summary = body[summary_at : body.index("</section>")]
+    for expected in ("HELD", "below chance level", "column age moved", "concept drift", "b1", "initial", ">3<"):
+        assert expected in summary, expected
+    assert "Dataset Drift" in body[body.index("</section>") :] or len(body) > 100_000  # Evidently's page follows
+    shot = tmp_path / "drift.png"
+    run = _headless(chromium, tmp_path / "profile-shot", "--virtual-time-budget=8000", f"--screenshot={shot}",
+                    "--window-size=1280,1200", url)  # fmt: skip
+    assert run.returncode == 0 and shot.stat().st_size > 20_000

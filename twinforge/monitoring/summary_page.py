@@ -12,6 +12,10 @@ import html
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from twinforge.monitoring.data_drift import DriftSummary
 
 MARKER = "twinforge-summary"
 _COLOURS = {"retrain": "#b45309", "no retrain": "#15803d", "held": "#b91c1c", "drift": "#b45309", "no drift": "#15803d"}
@@ -47,3 +51,24 @@ def add_summary(html_path: Path, block: str) -> None:
     match = re.search(r"<body[^>]*>", page, flags=re.I)
     at = match.end() if match else 0
     Path(html_path).write_text(page[:at] + block + page[at:], encoding="utf-8")
+
+
+def synthetic_drift_summary(summary: DriftSummary, *, model_version: str, train_rows: int, synthetic_rows: int) -> str:
+    """The summary of a synthetic-vs-train drift page: which table is which, and what drifted."""
+    verdict = "drift" if summary.dataset_drift else "no drift"
+    reasons = [
+        f"{len(summary.drifted_columns)} of {summary.n_columns} columns drifted "
+        f"({summary.drift_share_observed:.0%}; the dataset drifts at {summary.drift_share:.0%})"
+        + (f": {', '.join(summary.drifted_columns)}" if summary.drifted_columns else "")
+    ]
+    return summary_html(
+        title=f"Synthetic vs training data, model version {model_version}",
+        verdict=verdict,
+        facts=[
+            ("Reference", f"the training table (train), {train_rows:,} rows"),
+            ("Current", f"the synthetic table sampled from version {model_version}, {synthetic_rows:,} rows"),
+            ("Skipped columns", ", ".join(f"{k} ({v})" for k, v in summary.skipped_columns.items()) or "none"),
+        ],
+        reasons=reasons,
+        note="Informational: promotion is decided by the quality gates, not by this page. Evidently's report follows.",
+    )
