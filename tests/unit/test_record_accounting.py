@@ -7,7 +7,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from twinforge.config.spec import IngestSpec, SourceSpec, parse_spec
+from twinforge.config.spec import ColumnPolicy, IngestSpec, SourceSpec, parse_spec
 from twinforge.io.ingest import IngestError, check_accounting, ingest_source
 from twinforge.io.schema import ColumnKind
 
@@ -199,3 +199,13 @@ def test_database_errors_that_quote_values_are_redacted(tmp_path):
         _read(db, source={"query": "select cast(name as integer) as n from people"})
     assert "DuckDB query failed" in str(error.value) and SENTINEL not in str(error.value)
     assert error.value.__cause__ is None and error.value.__suppress_context__
+
+
+def test_a_library_error_inside_ingestion_is_withheld_not_chained(tmp_path):
+    path = tmp_path / "when.csv"
+    path.write_text(f"id,when\n1,{SENTINEL}\n2,2024-01-01\n")
+    columns = {"when": ColumnPolicy(kind=ColumnKind.DATETIME, format="%H")}  # polars refuses this format
+    with pytest.raises(IngestError, match=r"when\.csv: the data could not be read or typed \(ComputeError") as error:
+        _read(path, columns=columns)
+    assert SENTINEL not in str(error.value)
+    assert error.value.__cause__ is None and error.value.__context__ is None
