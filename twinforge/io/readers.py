@@ -35,6 +35,7 @@ csv.field_size_limit(2**31 - 1)
 ROW = "__twinforge_row"  # 1-based record number, carried through typing for error messages
 LINE = "__twinforge_line"  # first physical line of the record (text files)
 _OTHER_DELIMITERS = (",", ";", "\t", "|")
+_UNCLOSED_QUOTE = "opens a quote that is not closed before the end of the file"
 _SURROGATE = re.compile("[\udc80-\udcff]")  # bytes that did not decode, kept by 'surrogateescape'
 
 
@@ -218,11 +219,9 @@ def read_csv(
             break
         except csv.Error as error:
             fields = None
-            problem = (
-                "opens a quote that is not closed before the end of the file"
-                if str(error) == "unexpected end of data"
-                else f"cannot be parsed as CSV ({error})"
-            )
+            problem = f"cannot be parsed as CSV ({error})"
+            if str(error) == "unexpected end of data":
+                problem = _UNCLOSED_QUOTE
         spanned = source.pos - start
         if fields is not None and not fields:  # a blank line is not a record
             lines_seen += spanned
@@ -233,8 +232,9 @@ def read_csv(
             and spanned > 1
             and (len(fields) != width or _swallows_records(lines, start, source.pos, delimiter, width))
         ):
-            problem = f"opens a quote that runs over {spanned} lines (a stray quote?)"
             fields = None
+        if fields is None and spanned > 1 and problem != _UNCLOSED_QUOTE:
+            problem = f"opens a quote that runs over {spanned} lines (a stray quote?)"
         if fields is None:  # a structural break: only its first line is lost, reading resumes after it
             reason = f"{problem}; set aside, reading resumes on the next line" if spanned > 1 else problem
             kept = _record_json([lines[start].rstrip("\r\n")], keep_values)
