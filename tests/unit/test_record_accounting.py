@@ -99,6 +99,14 @@ def test_a_ragged_record_spanning_lines_is_cut_back_to_its_first_line(tmp_path):
     assert result.lines_in == 11
 
 
+def test_json_lines_count_records_and_lines(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"a": 1}\n\n{"a": \n{"a": "N/A"}\n')
+    result = _accounted(_read(path, options=QUARANTINE))
+    assert (result.rows_in, result.lines_in, result.rows_quarantined) == (3, 4, 1)
+    assert result.table["a"].to_list() == [1, None]
+
+
 def test_check_accounting_fails_closed():
     check_accounting("t.csv", records=5, kept=4, quarantined=1, lines=6, lines_seen=6)
     with pytest.raises(IngestError, match=r"t\.csv: record accounting does not add up"):

@@ -321,9 +321,13 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
     rows: list[int] = []
     lines: list[int] = []
     bad: list[BadRow] = []
-    record = 0
-    for line_no, line in enumerate(text.split("\n"), start=1):
+    record = blank_lines = 0
+    pieces = text.split("\n")
+    if pieces[-1] == "":  # the text after a final line break is not a line
+        pieces.pop()
+    for line_no, line in enumerate(pieces, start=1):
         if not line.strip():
+            blank_lines += 1
             continue
         record += 1
         keep = _record_json(line, keep_values)
@@ -376,7 +380,8 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
         lines.append(line_no)
     columns = [pl.Series(n, [r.get(n) for r in records], dtype=pl.String) for n in names]
     table = pl.DataFrame(columns + [pl.Series(ROW, rows, dtype=pl.Int64), pl.Series(LINE, lines, dtype=pl.Int64)])
-    return SourceRead(table=table, records=record, bad_rows=bad, text=True)
+    check_lines(origin, lines=len(pieces), lines_seen=record + blank_lines)
+    return SourceRead(table=table, records=record, bad_rows=bad, text=True, lines=len(pieces))
 
 
 def read_parquet(path: Path) -> SourceRead:
