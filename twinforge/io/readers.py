@@ -71,14 +71,26 @@ class SourceRead:
     lines: int | None = None  # physical lines of a text file (header, records over several lines, blanks)
 
 
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`|=\([^)]*\)")
+# a quoted name after one of these words is an identifier (relation "t" does not exist), not a value
+_NAMED = re.compile(
+    r"\b(relation|column|table|schema|database|function|type|role|index|constraint|view|sequence|catalog)\s+$",
+    re.IGNORECASE,
+)
 
 
 def redact(message: object) -> str:
-    """The first line of a library's error message with every quoted part replaced: database drivers
-    quote the value that failed (``Could not convert string '...' to INT32``)."""
-    lines = str(message).strip().splitlines() or [""]
-    return _QUOTED.sub("'…'", lines[0])
+    """The first line of a library's error message with every quoted value replaced: database drivers
+    quote the value that failed (``Could not convert string '...' to INT32``); quoted names of tables,
+    columns and the like are kept."""
+    line = (str(message).strip().splitlines() or [""])[0]
+
+    def replace(match: re.Match) -> str:
+        if not match.group().startswith("=") and _NAMED.search(line[: match.start()]):
+            return match.group()
+        return "=(…)" if match.group().startswith("=") else "'…'"
+
+    return _QUOTED.sub(replace, line)
 
 
 def _origin(path: Path | str) -> str:
