@@ -152,6 +152,16 @@ def test_a_cell_that_does_not_parse_is_quarantined_never_retyping_the_column(tmp
     assert result.quarantine["column"].to_list() == ["income", "income"]
 
 
+def test_a_date_column_with_one_stray_word_stays_a_date_column(tmp_path):
+    rows = "\n".join(f"{i},2024-01-{i:02d}" for i in range(1, 29)) + f"\n29,{SENTINEL}\n"
+    path = tmp_path / "dates.csv"
+    path.write_text("n,day\n" + rows)
+    result = _accounted(_read(path, options=QUARANTINE))
+    assert result.table.schema["day"] == pl.Date and result.rows_quarantined == 1
+    assert result.quarantine.row(0, named=True)["line"] == 30
+    assert result.quarantine["reason"][0].startswith("value does not parse as datetime")
+
+
 def test_a_column_mostly_text_stays_text(tmp_path):
     rows = "\n".join(f"{i},{'A' + str(i) if i % 3 else i}" for i in range(1, 61))
     path = tmp_path / "codes.csv"

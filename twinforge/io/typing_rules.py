@@ -108,8 +108,7 @@ def infer_text(s: pl.Series) -> tuple[pl.Series, ColumnKind | None]:
     if present.len() == 0:
         return s, None
     stripped = s.str.strip_chars()
-    candidates = []
-    candidates.append((ColumnKind.BOOLEAN, lambda: _as_boolean(s, (("true",), ("false",)))))
+    candidates = [(ColumnKind.BOOLEAN, lambda: _as_boolean(s, (("true",), ("false",))))]
     if not _looks_like_code(stripped.drop_nulls()).any():
         candidates.append((ColumnKind.INTEGER, lambda: _as_integer(s)))
         candidates.append((ColumnKind.FLOAT, lambda: _as_float(s)))
@@ -130,7 +129,8 @@ def _as_iso_datetime(stripped: pl.Series) -> pl.Series:
     """ISO dates (``2024-01-05``) as dates, else ISO timestamps as datetimes; 01/02/03 is ambiguous: text."""
     is_date = stripped.str.contains(r"^\d{4}-\d{2}-\d{2}$")
     dates = pl.select(pl.when(is_date).then(stripped)).to_series().str.to_date("%Y-%m-%d", strict=False)
-    if dates.null_count() <= stripped.null_count() + (1 - TYPE_MAJORITY) * stripped.len():
+    present = stripped.len() - stripped.null_count()
+    if dates.null_count() - stripped.null_count() <= (1 - TYPE_MAJORITY) * present:
         return dates
     # only ISO-looking texts reach polars' format inference, which follows the first value it sees
     iso = stripped.str.contains(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
