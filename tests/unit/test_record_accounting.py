@@ -84,6 +84,9 @@ def test_a_quoted_field_over_several_lines_is_one_record_with_lines_counted(tmp_
     result = _accounted(_read(path))
     assert result.rows_in == 3 and result.lines_in == 7
     assert result.table["note"].to_list() == ["first\nsecond\nthird", "plain", "end"]
+    first = tmp_path / "first.csv"
+    first.write_text('note,id\n"first\nsecond",1\nplain,2\n')  # the value opens the record
+    assert _accounted(_read(first)).table["id"].to_list() == [1, 2]
 
 
 def test_a_ragged_record_spanning_lines_is_cut_back_to_its_first_line(tmp_path):

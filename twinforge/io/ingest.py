@@ -1,10 +1,12 @@
 """Ingestion: read a source into a typed polars table, accounting for every record.
 
-``rows_in = rows_out + rows_quarantined`` always holds: a record that cannot be
-used (ragged, undecodable, oversized, or a value that does not parse as the
-spec's type) either stops ingestion with an error naming the source, row and
-column (``ingest.on_bad_rows: fail``, the default) or goes to the quarantine
-table with its reason (``quarantine``). The quarantine table holds the record's
+``rows_in = rows_out + rows_quarantined`` always holds and is checked (an
+internal error otherwise, failing closed): a record that cannot be used (ragged,
+broken by a stray quote, undecodable, oversized, a value that does not parse as
+its column's kind, a non-finite number under ``ingest.non_finite: quarantine``)
+either stops ingestion with an error naming the source, line, row and column
+(``ingest.on_bad_rows: fail``, the default) or goes to the quarantine table with
+its reason (``quarantine``). The quarantine table holds the record's
 raw values only when ``ingest.keep_raw`` allows a raw copy; otherwise just the
 position and the reason, enough to find it in the source.
 """

@@ -169,8 +169,10 @@ class _Lines:
 
 def _swallows_records(lines: list[str], start: int, end: int, delimiter: str, width: int) -> bool:
     """Whether a line inside a quoted value spanning lines ``start..end`` is a complete record on its own:
-    then the opening quote is a stray one that ran over whole records, not a value with line breaks."""
-    for line in lines[start + 1 : end]:
+    then the opening quote is a stray one that ran over whole records, not a value with line breaks.
+    The last line is left out when the value opens the record: ``line two",5`` then completes it."""
+    last = end - 1 if lines[start].lstrip().startswith('"') else end
+    for line in lines[start + 1 : last]:
         try:
             alone = next(csv.reader([line], delimiter=delimiter, strict=True), [])
         except csv.Error:
