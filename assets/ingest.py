@@ -23,6 +23,8 @@ def raw_metadata(batch: Batch, ingested: IngestResult, keep_raw: bool) -> dict:
         "rows_in": ingested.rows_in,
         "rows_out": ingested.rows_out,
         "rows_quarantined": ingested.rows_quarantined,
+        **({"lines_in": ingested.lines_in} if ingested.lines_in is not None else {}),
+        "non_finite_values": dg.MetadataValue.json(ingested.non_finite),
         "raw_copy_kept": keep_raw,
         "schema": dg.MetadataValue.json(
             {"columns": ingested.schema.to_dict()["columns"], "origin": ingested.schema_origin()}
@@ -70,7 +72,7 @@ def build_ingest_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
         # a later batch is typed as the first one was: a cell that does not parse is a bad row, never a retype
         reference = store.reference_kinds() if batch.origin == "landing" else None
         ingested = ingest(spec, path=batch.path if batch.origin == "landing" else None, reference=reference)
-        context.log.info(f"batch {batch.batch_id}: {ingested.rows_in} rows in, {ingested.rows_quarantined} quarantined")
+        context.log.info(f"batch {batch.batch_id}: {ingested.counts()}")
         result = anonymize_table(
             ingested.table, spec.columns, spec.privacy, key=settings.pseudonym_key(), schema=ingested.schema
         )

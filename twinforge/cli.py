@@ -30,6 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.command(args)
     except _USER_ERRORS as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        if isinstance(error, pl.exceptions.PolarsError):  # polars messages can quote cell values
+            message = f"{type(error).__name__} (its message is withheld because it may quote cell values)"
         print(f"twinforge {args.command_name}: error: {message}", file=sys.stderr)
         return 1
 
@@ -78,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="any other model parameter, VALUE as JSON, e.g. batch_size=256 (repeatable)",
     )
     synth.add_argument("--no-progress", action="store_true", help="no progress bars")
+    _add_on_bad_rows(synth)
     synth.set_defaults(command=_cmd_synth, command_name="synth")
 
     anonymize = commands.add_parser(
@@ -175,8 +178,34 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SPEC.yaml",
         help="dataset spec for column kinds and roles, target and quality settings / gates",
     )
+    _add_on_bad_rows(evaluate)
     evaluate.set_defaults(command=_cmd_evaluate, command_name="evaluate")
     return parser
+
+
+def _add_on_bad_rows(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--on-bad-rows",
+        choices=("fail", "quarantine"),
+        help="records that cannot be used (as the spec's ingest.on_bad_rows): fail (default) or set them aside, "
+        "counted",
+    )
+
+
+def _read_input(path: Path, spec=None, on_bad_rows: str | None = None):
+    """A table read as the pipeline reads it (reader, null tokens, typing, record accounting), with the
+    spec's source and ingest options when one is given; the counts are printed."""
+    from twinforge.config.spec import IngestSpec, SourceSpec
+    from twinforge.io.ingest import ingest_source
+
+    source = spec.source if spec is not None else SourceSpec(path=path)
+    options = spec.ingest if spec is not None else IngestSpec()
+    if on_bad_rows is not None:
+        options = options.model_copy(update={"on_bad_rows": on_bad_rows})
+    with _step(f"reading {path}") as done:
+        ingested = ingest_source(source, {}, options, path=path)
+        done(f"{ingested.rows_out:,} rows x {ingested.table.width} columns ({ingested.counts()})")
+    return ingested
 
 
 def _batch_store(args: argparse.Namespace):
@@ -244,7 +273,7 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
     columns = spec.columns if spec else {}
     with _step(f"reading {args.input}") as done:
         ingested = ingest_source(source, columns, spec.ingest if spec else IngestSpec(), path=args.input)
-        done(f"{ingested.rows_in:,} rows in, {ingested.rows_out:,} out, {ingested.rows_quarantined:,} quarantined")
+        done(ingested.counts())
     with _step("detecting PII and applying the policy") as done:
         result = anonymize_table(
             ingested.table,
@@ -280,6 +309,8 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
                     "policy": {c: a.to_dict() for c, a in result.policy.items()},
                     "privacy": privacy.to_dict(),
                     "quarantine_reasons": ingested.quarantine_reasons(),
+                    "lines_in": ingested.lines_in,
+                    "non_finite": ingested.non_finite,
                 },
                 indent=2,
             )
@@ -300,8 +331,8 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
 
 def _cmd_synth(args: argparse.Namespace) -> int:
     from twinforge.generators import generator_class
-    from twinforge.io.tables import read_table, table_format, write_table
-    from twinforge.synthesizer import Synthesizer
+    from twinforge.io.tables import table_format, write_table
+    from twinforge.synthesizer import MIN_TRAINING_ROWS, Synthesizer
 
     # Fail on a bad output name, model or parameter before any work.
     table_format(args.out)
@@ -309,9 +340,12 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     conditions = dict(args.condition)
     rebalance = dict([args.rebalance]) if args.rebalance else None
 
-    with _step(f"reading {args.input}") as done:
-        real = read_table(args.input)
-        done(f"{real.height:,} rows x {real.width} columns")
+    real = _read_input(args.input, on_bad_rows=args.on_bad_rows).table
+    if real.height < MIN_TRAINING_ROWS:
+        raise ValueError(
+            f"{args.input}: {real.height:,} row{'s' if real.height != 1 else ''} to learn from; synth needs at least "
+            f"{MIN_TRAINING_ROWS} (fitted on fewer, a generator can only give the real records back)"
+        )
     synthesizer = Synthesizer(model=args.model, seed=args.seed, **params)
     with _step(f"fitting {args.model} on {real.height:,} rows") as done, _EpochBar(args.no_progress) as bar:
         synthesizer.fit(real, identifiers=args.identifier, progress=bar.update)
@@ -334,15 +368,11 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from twinforge.config.spec import load_spec
     from twinforge.evaluation import evaluate, write_report_html, write_report_json
     from twinforge.io.schema import infer_schema
-    from twinforge.io.tables import read_table
 
     spec = load_spec(args.spec) if args.spec is not None else None
     tables = {}
     for name in ("train", "holdout", "synthetic"):
-        path = getattr(args, name)
-        with _step(f"reading {name} {path}") as done:
-            tables[name] = read_table(path)
-            done(f"{tables[name].height:,} rows x {tables[name].width} columns")
+        tables[name] = _read_input(getattr(args, name), spec, args.on_bad_rows).table
     train = tables["train"]
     if spec is not None:
         schema = spec.schema_for(train)

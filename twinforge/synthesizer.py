@@ -27,6 +27,9 @@ from twinforge.generators.base import ProgressCallback
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
 
 FRAME_FILE = "synthesizer.json"
+# Fewer real rows than this are refused by `twinforge synth`: a generator fitted on a handful of records
+# can only give them back (one row gives copies of the real record).
+MIN_TRAINING_ROWS = 50
 
 
 class Synthesizer:

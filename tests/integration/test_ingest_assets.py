@@ -150,3 +150,50 @@ def test_records_sent_again_in_a_new_batch_stay_on_one_side_of_the_split(tmp_pat
         holdout = pl.read_parquet(home / "data" / "planted" / "holdout.parquet")
         assert train.height + holdout.height == 550  # nothing lost
         assert train.join(holdout, on=train.columns, how="semi", nulls_equal=True).height == 0
+
+
+SENTINEL = "Zyxwv-Sentinel"
+
+
+def _with_stray_quote(tmp_path):
+    """The planted table as CSV with one record broken by a stray quote (and a planted value) at line 11."""
+    table, _ = planted_table(n=200)
+    path = tmp_path / "quote.csv"
+    table.write_csv(path)
+    lines = path.read_text().splitlines(keepends=True)
+    lines.insert(10, f'"{SENTINEL},' + ",".join(["x"] * (table.width - 1)) + "\n")
+    path.write_text("".join(lines))
+    return path
+
+
+def test_a_stray_quote_costs_one_record_in_the_raw_asset(tmp_path, monkeypatch):
+    source = _with_stray_quote(tmp_path)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k" * 32)
+    home = tmp_path / "state"
+    spec = _spec(source)
+    with dg.instance_for_test() as instance:
+        (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(home))
+        result = _materialize(spec, home, batch, instance)
+        assert result.success
+        raw = _meta(result, ["planted", "raw"])
+        assert (raw["rows_in"], raw["rows_out"], raw["rows_quarantined"]) == (201, 200, 1)
+        assert raw["lines_in"] >= 202 and raw["non_finite_values"] == {}
+        quarantine = pl.read_parquet(home / "data" / "planted" / "quarantine" / f"{batch}.parquet")
+        assert quarantine.select("row", "line").to_dicts() == [{"row": 10, "line": 11}]
+        logged = "\n".join(dg.serialize_value(e) for e in instance.all_logs(result.run_id))
+        assert SENTINEL not in logged
+
+
+def test_a_failing_ingest_logs_positions_never_values(tmp_path, monkeypatch):
+    source = _with_stray_quote(tmp_path)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k" * 32)
+    home = tmp_path / "state"
+    spec = _spec(source).model_copy(update={"ingest": parse_spec({"name": "x", "source": {"path": "a.csv"}}).ingest})
+    assert spec.ingest.on_bad_rows == "fail"
+    with dg.instance_for_test() as instance:
+        (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(home))
+        result = _materialize(spec, home, batch, instance)
+        assert not result.success
+        logged = "\n".join(dg.serialize_value(e) for e in instance.all_logs(result.run_id))
+        assert "quote.csv: 1 bad row" in logged and "line 11 (row 10)" in logged
+        assert SENTINEL not in logged

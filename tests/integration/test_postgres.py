@@ -110,7 +110,10 @@ def test_reads_a_postgres_table_and_query(patients, monkeypatch):
 def test_postgres_errors_name_the_database_without_the_password(patients):
     with pytest.raises(IngestError, match="query failed") as err:
         ingest_source(SourceSpec(url=patients, table="missing_table"))
-    assert "missing_table" in str(err.value)
+    assert "missing_table" in str(err.value)  # names of tables and columns are kept ...
+    with pytest.raises(IngestError, match="query failed") as err:
+        ingest_source(SourceSpec(url=patients, query="select cast('Zyxwv-Sentinel' as integer) as n"))
+    assert "Zyxwv-Sentinel" not in str(err.value)  # ... values the server quotes are not
     port = _free_port()
     with pytest.raises(IngestError) as err:
         ingest_source(SourceSpec(url=f"postgresql://someone:s3cret@127.0.0.1:{port}/db", table="t"))

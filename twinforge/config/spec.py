@@ -119,6 +119,11 @@ class ColumnPolicy(_Strict):
         return "drop" if self.role == "identifier" else None
 
 
+# Cell texts that mean "no value" in text sources. Not "NaN" (a non-finite number: ingest.non_finite),
+# nor "None" or "-", which are real categories or a zero in some tables; add them in source.na_values.
+DEFAULT_NA_VALUES = ("", "NA", "N/A", "null", "NULL", "?")
+
+
 class SourceSpec(_Strict):
     """Where a dataset's initial batch comes from, and how to read it."""
 
@@ -130,7 +135,17 @@ class SourceSpec(_Strict):
     query: str | None = None  # ... or a query
     delimiter: str = Field(",", min_length=1, max_length=1)  # text files
     encoding: str = "utf-8"
-    null_values: list[str] = Field(default_factory=lambda: [""])  # text files: these read as null
+    # text files: cells equal to one of these (after trimming spaces) read as null; see DEFAULT_NA_VALUES
+    na_values: list[str] = Field(default_factory=lambda: list(DEFAULT_NA_VALUES))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_null_values_name(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "null_values" in data:
+            if "na_values" in data:
+                raise ValueError("give na_values or its old name null_values, not both")
+            data = {("na_values" if k == "null_values" else k): v for k, v in data.items()}
+        return data
 
     @model_validator(mode="after")
     def _one_location(self) -> SourceSpec:
@@ -161,6 +176,8 @@ class IngestSpec(_Strict):
     max_field_chars: int = Field(1_048_576, gt=0)  # a longer field makes its row bad
     # keep a Parquet copy of each parsed raw batch (and the values of quarantined rows) in the state folder
     keep_raw: bool = False
+    # inf, -inf, nan and numbers beyond float64 in number columns: kept, made null, or a bad row (counted)
+    non_finite: Literal["keep", "null", "quarantine"] = "quarantine"
 
 
 class DetectionSpec(_Strict):

@@ -1,10 +1,12 @@
 """Ingestion: read a source into a typed polars table, accounting for every record.
 
-``rows_in = rows_out + rows_quarantined`` always holds: a record that cannot be
-used (ragged, undecodable, oversized, or a value that does not parse as the
-spec's type) either stops ingestion with an error naming the source, row and
-column (``ingest.on_bad_rows: fail``, the default) or goes to the quarantine
-table with its reason (``quarantine``). The quarantine table holds the record's
+``rows_in = rows_out + rows_quarantined`` always holds and is checked (an
+internal error otherwise, failing closed): a record that cannot be used (ragged,
+broken by a stray quote, undecodable, oversized, a value that does not parse as
+its column's kind, a non-finite number under ``ingest.non_finite: quarantine``)
+either stops ingestion with an error naming the source, line, row and column
+(``ingest.on_bad_rows: fail``, the default) or goes to the quarantine table with
+its reason (``quarantine``). The quarantine table holds the record's
 raw values only when ``ingest.keep_raw`` allows a raw copy; otherwise just the
 position and the reason, enough to find it in the source.
 """
@@ -12,11 +14,13 @@ position and the reason, enough to find it in the source.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+from pyarrow.lib import ArrowException
 
 from twinforge.config.spec import ColumnPolicy, DatasetSpec, IngestSpec, SourceSpec, SpecError, format_from_name
 from twinforge.io import readers
@@ -24,7 +28,15 @@ from twinforge.io.readers import LINE, ROW, BadRow, IngestError, SourceRead
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
 from twinforge.io.typing_rules import Declared, failures, infer_text, null_out, parse_as
 
-__all__ = ["IngestError", "IngestResult", "QUARANTINE_SCHEMA", "ingest", "ingest_source", "table_fingerprint"]
+__all__ = [
+    "IngestError",
+    "IngestResult",
+    "QUARANTINE_SCHEMA",
+    "check_accounting",
+    "ingest",
+    "ingest_source",
+    "table_fingerprint",
+]
 
 QUARANTINE_SCHEMA = {
     "source": pl.String,
@@ -64,6 +76,16 @@ class IngestResult:
     rows_in: int
     content_sha256: str
     declared_columns: list[str] = field(default_factory=list)  # columns whose kind the spec set
+    lines_in: int | None = None  # physical lines of a text file, where they differ from records
+    non_finite: dict[str, int] = field(default_factory=dict)  # inf / -inf / NaN cells per float column
+
+    def counts(self) -> str:
+        """``400 rows in (401 lines), 399 out, 1 quarantined``: the record accounting, for people."""
+        lines = f" ({self.lines_in:,} lines)" if self.lines_in is not None else ""
+        text = f"{self.rows_in:,} rows in{lines}, {self.rows_out:,} out, {self.rows_quarantined:,} quarantined"
+        if self.non_finite:
+            text += f"; non-finite numbers: {', '.join(f'{c} {n:,}' for c, n in self.non_finite.items())}"
+        return text
 
     @property
     def rows_out(self) -> int:
@@ -136,10 +158,28 @@ def ingest_source(
     those (a cell that does not parse is a bad row), never re-inferred, so one batch with text
     in a number column cannot retype the dataset. Raises :class:`IngestError` for a source that
     cannot be used as a whole, and for bad rows when ``options.on_bad_rows`` is ``fail``; the
-    message names file, row and column.
+    message names file, row and column, never a value. Errors of the libraries underneath, whose
+    messages may quote cells, become an :class:`IngestError` that withholds their text.
     """
-    columns = dict(columns or {})
-    options = options or IngestSpec()
+    origin = str(path if path is not None else source.path or "the database source")
+    try:
+        return _ingest(source, dict(columns or {}), options or IngestSpec(), path, reference)
+    except (pl.exceptions.PolarsError, ArrowException) as error:
+        failure = type(error).__name__
+    # raised outside the except block: the library's message (and its values) is not even the context
+    raise IngestError(
+        f"{origin}: the data could not be read or typed ({failure}; its message is withheld because it may "
+        "quote cell values)"
+    )
+
+
+def _ingest(
+    source: SourceSpec,
+    columns: dict[str, ColumnPolicy],
+    options: IngestSpec,
+    path: str | Path | None,
+    reference: Mapping[str, ColumnKind] | None,
+) -> IngestResult:
     if path is not None:
         path = Path(path)
         fmt = format_from_name(path.name) or source.resolved_format
@@ -158,20 +198,23 @@ def ingest_source(
             f"{origin}: field 'columns' of the spec names columns that are not in the source: {missing} "
             f"(the source has: {', '.join(data_columns)}){hint}"
         )
-    table = null_out(read.table, data_columns, source.null_values) if read.text else read.table
+    table = null_out(read.table, data_columns, source.na_values) if read.text else read.table
     declared = {c: Declared(p.kind, p.format) for c, p in columns.items() if p.kind is not None}
     for name, kind in (reference or {}).items():
         if name in data_columns and name not in declared and kind in PINNED_KINDS:
             declared[name] = Declared(kind)
-    typed, type_bad = _type_columns(table, data_columns, declared, read.text, origin, options.keep_raw)
-    bad = sorted(read.bad_rows + type_bad, key=lambda b: b.row or 0)
+    typed, type_bad = _type_columns(table, data_columns, declared, read.text, options.keep_raw)
+    typed, non_finite, non_finite_bad = _non_finite(typed, data_columns, options.non_finite)
+    row_bad = _one_per_row(type_bad + non_finite_bad)
+    bad = sorted(read.bad_rows + row_bad, key=lambda b: b.row or 0)
 
     if bad and options.on_bad_rows == "fail":
         raise IngestError(_bad_rows_message(origin, bad))
-    if type_bad:
-        bad_rows = pl.Series([b.row for b in type_bad], dtype=pl.Int64)
+    if row_bad:
+        bad_rows = pl.Series([b.row for b in row_bad], dtype=pl.Int64)
         typed = typed.filter(~pl.col(ROW).is_in(bad_rows.implode()))
     typed = typed.drop([c for c in (ROW, LINE) if c in typed.columns])
+    check_accounting(origin, records=read.records, kept=typed.height, quarantined=len(bad))
 
     kinds = {c: d.kind for c, d in declared.items()}
     identifiers = [c for c, p in columns.items() if p.role == "identifier"]
@@ -190,56 +233,108 @@ def ingest_source(
         rows_in=read.records,
         content_sha256=sha,
         declared_columns=sorted(c for c, p in columns.items() if p.kind is not None),
+        lines_in=read.lines,
+        non_finite=non_finite,
     )
 
 
+def check_accounting(
+    origin: str, *, records: int, kept: int, quarantined: int, lines: int | None = None, lines_seen: int | None = None
+) -> None:
+    """Fail closed unless records in = records kept + records quarantined (and, for text files, every
+    physical line was read as header, record or blank line)."""
+    if records != kept + quarantined:
+        raise IngestError(
+            f"{origin}: record accounting does not add up: {records:,} records in, {kept:,} kept, "
+            f"{quarantined:,} quarantined (an internal error: nothing was ingested)"
+        )
+    if lines is not None:
+        readers.check_lines(origin, lines=lines, lines_seen=lines_seen)
+
+
 def _type_columns(
-    table: pl.DataFrame, data_columns: list[str], declared: dict[str, Declared], text: bool, origin: str, keep: bool
+    table: pl.DataFrame, data_columns: list[str], declared: dict[str, Declared], text: bool, keep: bool
 ) -> tuple[pl.DataFrame, list[BadRow]]:
     converted = []
     failed: dict[str, pl.Series] = {}
+    reasons: dict[str, str] = {}
     for name in data_columns:
         original = table.get_column(name)
         if name in declared:
             parsed = parse_as(original, declared[name])
+            fmt = f" (format {declared[name].format!r})" if declared[name].format else ""
+            reasons[name] = f"value does not parse as {declared[name].kind.value}{fmt}"
+        elif text:
+            parsed, kind = infer_text(original)
+            if kind is not None:
+                reasons[name] = f"value does not parse as {kind.value} (the type of most of the column's values)"
+        else:
+            parsed = original
+        if name in reasons:
             mask = failures(original, parsed)
             if mask.any():
                 failed[name] = mask
-        elif text:
-            parsed = infer_text(original)
-        else:
-            parsed = original
         converted.append(parsed.alias(name))
     typed = table.with_columns(converted)
-    bad: list[BadRow] = []
-    if failed:
-        any_failed = pl.any_horizontal([m for m in failed.values()])
-        failed_frame = (
-            pl.DataFrame({c: m for c, m in failed.items()})
-            .with_columns(
-                table.get_column(ROW),
-                table.get_column(LINE) if LINE in table.columns else pl.lit(None, pl.Int64).alias(LINE),
-            )
-            .filter(any_failed)
-        )
-        originals = table.filter(any_failed).select(data_columns) if keep else None
-        for i, row in enumerate(failed_frame.iter_rows(named=True)):
-            cols = [c for c in failed if row[c]]
-            parts = []
-            for k, c in enumerate(cols):
-                fmt = f" (format {declared[c].format!r})" if declared[c].format else ""
-                text = f"value does not parse as {declared[c].kind.value}{fmt}"
-                parts.append(text if k == 0 else f"column {c!r}: {text}")
-            reason = "; ".join(parts)
-            record = None
-            if originals is not None:
-                import json
+    return typed, _bad_cells(table, failed, reasons, data_columns, keep)
 
-                record = json.dumps(
-                    {k: (None if v is None else str(v)) for k, v in originals.row(i, named=True).items()}
-                )
-            bad.append(BadRow(row[ROW], reason, cols[0], row[LINE], record))
-    return typed, bad
+
+def _bad_cells(
+    table: pl.DataFrame, failed: dict[str, pl.Series], reasons: dict[str, str], data_columns: list[str], keep: bool
+) -> list[BadRow]:
+    """One :class:`BadRow` per (row, failing column); :func:`_one_per_row` merges a row's columns."""
+    if not failed:
+        return []
+    any_failed = pl.any_horizontal(list(failed.values()))
+    lines = table.get_column(LINE) if LINE in table.columns else pl.Series(LINE, [None] * table.height, pl.Int64)
+    frame = pl.DataFrame(failed).with_columns(table.get_column(ROW), lines).filter(any_failed)
+    originals = table.filter(any_failed).select(data_columns) if keep else None
+    bad: list[BadRow] = []
+    for i, row in enumerate(frame.iter_rows(named=True)):
+        record = None
+        if originals is not None:
+            values = originals.row(i, named=True)
+            record = json.dumps({k: (None if v is None else str(v)) for k, v in values.items()})
+        bad.extend(BadRow(row[ROW], reasons[c], c, row[LINE], record) for c in failed if row[c])
+    return bad
+
+
+def _non_finite(
+    table: pl.DataFrame, data_columns: list[str], mode: str
+) -> tuple[pl.DataFrame, dict[str, int], list[BadRow]]:
+    """Counts of inf / -inf / NaN per float column, and the table as ``ingest.non_finite`` says:
+    ``keep`` as is, ``null`` made null, ``quarantine`` one bad row per record holding one."""
+    masks = {
+        c: table.get_column(c).is_not_null() & ~table.get_column(c).is_finite()
+        for c in data_columns
+        if table.schema[c].is_float()
+    }
+    counts = {c: int(m.sum()) for c, m in masks.items() if m.any()}
+    if not counts:
+        return table, {}, []
+    if mode == "null":
+        return (
+            table.with_columns(pl.when(masks[c]).then(None).otherwise(pl.col(c)).alias(c) for c in counts),
+            counts,
+            [],
+        )
+    if mode == "keep":
+        return table, counts, []
+    reason = "non-finite number (inf, -inf, nan, or beyond the float64 range; ingest.non_finite is 'quarantine')"
+    bad = _bad_cells(table, {c: masks[c] for c in counts}, dict.fromkeys(counts, reason), data_columns, False)
+    return table, counts, bad
+
+
+def _one_per_row(bad: list[BadRow]) -> list[BadRow]:
+    """A record with several bad cells is one bad record: its first column, the others named in the reason."""
+    merged: dict[int, BadRow] = {}
+    for b in bad:
+        first = merged.get(b.row)
+        if first is None:
+            merged[b.row] = BadRow(b.row, b.reason, b.column, b.line, b.record)
+        else:
+            first.reason += f"; column {b.column!r}: {b.reason}"
+    return list(merged.values())
 
 
 def _bad_rows_message(origin: str, bad: list[BadRow]) -> str:

@@ -35,6 +35,7 @@ csv.field_size_limit(2**31 - 1)
 ROW = "__twinforge_row"  # 1-based record number, carried through typing for error messages
 LINE = "__twinforge_line"  # first physical line of the record (text files)
 _OTHER_DELIMITERS = (",", ";", "\t", "|")
+_UNCLOSED_QUOTE = "opens a quote that is not closed before the end of the file"
 _SURROGATE = re.compile("[\udc80-\udcff]")  # bytes that did not decode, kept by 'surrogateescape'
 
 
@@ -67,6 +68,29 @@ class SourceRead:
     records: int  # data records in the source (blank lines are not records)
     bad_rows: list[BadRow] = field(default_factory=list)
     text: bool = False  # True: every column is a string still to be typed
+    lines: int | None = None  # physical lines of a text file (header, records over several lines, blanks)
+
+
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`|=\([^)]*\)")
+# a quoted name after one of these words is an identifier (relation "t" does not exist), not a value
+_NAMED = re.compile(
+    r"\b(relation|column|table|schema|database|function|type|role|index|constraint|view|sequence|catalog)\s+$",
+    re.IGNORECASE,
+)
+
+
+def redact(message: object) -> str:
+    """The first line of a library's error message with every quoted value replaced: database drivers
+    quote the value that failed (``Could not convert string '...' to INT32``); quoted names of tables,
+    columns and the like are kept."""
+    line = (str(message).strip().splitlines() or [""])[0]
+
+    def replace(match: re.Match) -> str:
+        if not match.group().startswith("=") and _NAMED.search(line[: match.start()]):
+            return match.group()
+        return "=(…)" if match.group().startswith("=") else "'…'"
+
+    return _QUOTED.sub(replace, line)
 
 
 def _origin(path: Path | str) -> str:
@@ -127,20 +151,61 @@ def _sniff_delimiter(sample: str, declared: str) -> str | None:
     return found if found != declared else None
 
 
+class _Lines:
+    """Physical lines handed to ``csv.reader`` one at a time; moving ``pos`` restarts after a broken record."""
+
+    def __init__(self, lines: list[str]):
+        self.lines, self.pos = lines, 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.pos >= len(self.lines):
+            raise StopIteration
+        self.pos += 1
+        return self.lines[self.pos - 1]
+
+
+def _swallows_records(lines: list[str], start: int, end: int, delimiter: str, width: int) -> bool:
+    """Whether a line inside a quoted value spanning lines ``start..end`` is a complete record on its own:
+    then the opening quote is a stray one that ran over whole records, not a value with line breaks.
+    The last line is left out when the value opens the record: ``line two",5`` then completes it."""
+    last = end - 1 if lines[start].lstrip().startswith('"') else end
+    for line in lines[start + 1 : last]:
+        try:
+            alone = next(csv.reader([line], delimiter=delimiter, strict=True), [])
+        except csv.Error:
+            continue
+        if len(alone) == width:
+            return True
+    return False
+
+
 def read_csv(
     path: Path, *, delimiter: str = ",", encoding: str = "utf-8", max_field_chars: int, keep_values: bool = False
 ) -> SourceRead:
+    """Read a CSV file as strings, one :class:`BadRow` per record that cannot be used.
+
+    A quote that is never closed, or one that runs over lines that are complete records themselves,
+    costs its first line only: that line is a bad record and reading resumes on the next one. A quoted
+    value with line breaks is otherwise one record; ``SourceRead.lines`` counts physical lines.
+    """
     origin = _origin(path)
     text, has_bad_bytes = decode(read_bytes(path), encoding, origin)
     if not text.strip():
         raise IngestError(f"{origin}: the file is empty (no header row)")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines = io.StringIO(text, newline="").readlines()  # split on \n, \r\n and \r only, endings kept
+    del text
+    source = _Lines(lines)
+    reader = csv.reader(source, delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except csv.Error as error:
         raise IngestError(f"{origin}: cannot parse the header line: {error}") from None
+    header_lines = source.pos
     if len(header) == 1:
-        other = _sniff_delimiter(text[:65536], delimiter)
+        other = _sniff_delimiter("".join(lines[:200])[:65536], delimiter)
         if other is not None or any(d in header[0] for d in _OTHER_DELIMITERS if d != delimiter):
             guess = repr(other) if other else "another character"
             raise IngestError(
@@ -155,38 +220,68 @@ def read_csv(
     width = len(header)
     good: list[list[str]] = []
     rows: list[int] = []
-    lines: list[int] = []
+    first_lines: list[int] = []
     bad: list[BadRow] = []
     record = 0
-    last_line = reader.line_num
+    lines_seen = header_lines
     while True:
+        start = source.pos  # 0-based index of the record's first line
         try:
             fields = next(reader)
+            problem = None
         except StopIteration:
             break
-        except csv.Error as error:  # e.g. a quote left open until the end of the file
-            record += 1
-            bad.append(BadRow(record, f"cannot be parsed as CSV ({error})", line=last_line + 1))
-            last_line = reader.line_num
-            continue
-        first_line, last_line = last_line + 1, reader.line_num
-        if not fields:  # a blank line is not a record
+        except csv.Error as error:
+            fields = None
+            problem = f"cannot be parsed as CSV ({error})"
+            if str(error) == "unexpected end of data":
+                problem = _UNCLOSED_QUOTE
+        spanned = source.pos - start
+        if fields is not None and not fields:  # a blank line is not a record
+            lines_seen += spanned
             continue
         record += 1
+        if (
+            fields is not None
+            and spanned > 1
+            and (len(fields) != width or _swallows_records(lines, start, source.pos, delimiter, width))
+        ):
+            fields = None
+        if fields is None and spanned > 1 and problem != _UNCLOSED_QUOTE:
+            problem = f"opens a quote that runs over {spanned} lines (a stray quote?)"
+        if fields is None:  # a structural break: only its first line is lost, reading resumes after it
+            reason = f"{problem}; set aside, reading resumes on the next line" if spanned > 1 else problem
+            kept = _record_json([lines[start].rstrip("\r\n")], keep_values)
+            bad.append(BadRow(record, reason, line=start + 1, record=kept))
+            lines_seen += 1
+            source.pos = start + 1
+            reader = csv.reader(source, delimiter=delimiter, strict=True)
+            continue
+        lines_seen += spanned
         problem = _csv_problem(fields, header, width, max_field_chars, has_bad_bytes, encoding)
         if problem is not None:
             column, reason = problem
-            bad.append(BadRow(record, reason, column, first_line, _record_json(fields, keep_values)))
+            bad.append(BadRow(record, reason, column, start + 1, _record_json(fields, keep_values)))
             continue
         good.append(fields)
         rows.append(record)
-        lines.append(first_line)
+        first_lines.append(start + 1)
+    check_lines(origin, lines=len(lines), lines_seen=lines_seen)
     columns = list(zip(*good)) if good else [()] * width
     table = pl.DataFrame(
         [pl.Series(name, values, dtype=pl.String) for name, values in zip(header, columns)]
-        + [pl.Series(ROW, rows, dtype=pl.Int64), pl.Series(LINE, lines, dtype=pl.Int64)]
+        + [pl.Series(ROW, rows, dtype=pl.Int64), pl.Series(LINE, first_lines, dtype=pl.Int64)]
     )
-    return SourceRead(table=table, records=record, bad_rows=bad, text=True)
+    return SourceRead(table=table, records=record, bad_rows=bad, text=True, lines=len(lines))
+
+
+def check_lines(origin: str, *, lines: int, lines_seen: int) -> None:
+    """Fail closed unless every physical line of a text source was read as header, record or blank line."""
+    if lines != lines_seen:
+        raise IngestError(
+            f"{origin}: record accounting does not add up: the file has {lines:,} lines, "
+            f"{lines_seen:,} were read (an internal error: nothing was ingested)"
+        )
 
 
 def _csv_problem(fields, header, width, max_chars, has_bad_bytes, encoding) -> tuple[str | None, str] | None:
@@ -240,9 +335,13 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
     rows: list[int] = []
     lines: list[int] = []
     bad: list[BadRow] = []
-    record = 0
-    for line_no, line in enumerate(text.split("\n"), start=1):
+    record = blank_lines = 0
+    pieces = text.split("\n")
+    if pieces[-1] == "":  # the text after a final line break is not a line
+        pieces.pop()
+    for line_no, line in enumerate(pieces, start=1):
         if not line.strip():
+            blank_lines += 1
             continue
         record += 1
         keep = _record_json(line, keep_values)
@@ -295,7 +394,8 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
         lines.append(line_no)
     columns = [pl.Series(n, [r.get(n) for r in records], dtype=pl.String) for n in names]
     table = pl.DataFrame(columns + [pl.Series(ROW, rows, dtype=pl.Int64), pl.Series(LINE, lines, dtype=pl.Int64)])
-    return SourceRead(table=table, records=record, bad_rows=bad, text=True)
+    check_lines(origin, lines=len(pieces), lines_seen=record + blank_lines)
+    return SourceRead(table=table, records=record, bad_rows=bad, text=True, lines=len(pieces))
 
 
 def read_parquet(path: Path) -> SourceRead:
@@ -307,12 +407,12 @@ def read_parquet(path: Path) -> SourceRead:
     try:
         names = pq.read_schema(path).names
     except Exception as error:  # pyarrow raises several types for a file that is not Parquet
-        raise IngestError(f"{origin}: not a readable Parquet file: {error}") from None
+        raise IngestError(f"{origin}: not a readable Parquet file: {redact(error)}") from None
     check_column_names(names, origin)
     try:
         table = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as error:
-        raise IngestError(f"{origin}: cannot read the Parquet file: {error}") from None
+        raise IngestError(f"{origin}: cannot read the Parquet file: {redact(error)}") from None
     table = table.with_columns(pl.int_range(1, table.height + 1, dtype=pl.Int64).alias(ROW))
     return SourceRead(table=table, records=table.height)
 
@@ -366,7 +466,7 @@ def read_sqlite(path: Path, *, table: str | None, query: str | None) -> SourceRe
             names = [d[0] for d in cursor.description or []]
             rows = cursor.fetchall()
     except sqlite3.Error as error:
-        raise IngestError(f"{origin}: SQLite query failed: {error}") from None
+        raise IngestError(f"{origin}: SQLite query failed: {redact(error)}") from None
     return _sql_result(names, rows, origin)
 
 
@@ -383,7 +483,7 @@ def read_duckdb(path: Path, *, table: str | None, query: str | None) -> SourceRe
             check_column_names(relation.columns, origin)
             frame = relation.pl()
     except duckdb.Error as error:
-        raise IngestError(f"{origin}: DuckDB query failed: {error}") from None
+        raise IngestError(f"{origin}: DuckDB query failed: {redact(error)}") from None
     frame = frame.with_columns(pl.col(c).cast(pl.Float64) for c, t in frame.schema.items() if isinstance(t, pl.Decimal))
     frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(ROW))
     return SourceRead(table=frame, records=frame.height)
@@ -425,7 +525,7 @@ def read_sqlalchemy(url: str, *, table: str | None, query: str | None) -> Source
             rows = result.fetchall()
     except SQLAlchemyError as error:
         detail = getattr(error, "orig", None) or error
-        raise IngestError(f"{shown}: query failed: {str(detail).strip().splitlines()[0]}") from None
+        raise IngestError(f"{shown}: query failed: {redact(detail)}") from None
     finally:
         engine.dispose()
     return _sql_result(names, rows, shown)

@@ -2,8 +2,9 @@
 
 A column whose kind the spec declares must parse as that kind: a value that does
 not is a bad row (reported with its row, or quarantined). A column the spec is
-silent about gets the narrowest type that every one of its values parses as, so
-inference never rejects a row. Codes that look numeric but are not numbers stay
+silent about gets the narrowest type that every one of its values parses as, or
+failing that one that at least ``TYPE_MAJORITY`` of them parse as: the rest are bad
+rows, never a reason to turn the column into text. Codes that look numeric but are not numbers stay
 text: digit strings with a leading zero (postcodes, phone numbers) and digit
 strings longer than ``MAX_NUMBER_DIGITS`` (card and account numbers).
 """
@@ -17,6 +18,9 @@ import polars as pl
 from twinforge.io.schema import ColumnKind
 
 MAX_NUMBER_DIGITS = 12
+# Share of a text column's non-null values that must parse as a kind for the column to take it when not
+# all do; the others are bad rows. High, so that a code column with some letters (14, 14B) stays text.
+TYPE_MAJORITY = 0.9
 _LEADING_ZERO = r"^[+-]?0\d"
 _LONG_DIGITS = rf"^[+-]?\d{{{MAX_NUMBER_DIGITS + 1},}}$"
 _TRUE = ("true", "t", "yes", "y", "1")
@@ -93,33 +97,52 @@ def failures(original: pl.Series, parsed: pl.Series) -> pl.Series:
     return original.is_not_null() & parsed.is_null()
 
 
-def infer_text(s: pl.Series) -> pl.Series:
-    """The narrowest type every non-null value of a string column parses as; the column as is otherwise."""
+def infer_text(s: pl.Series) -> tuple[pl.Series, ColumnKind | None]:
+    """The column parsed as the narrowest kind its non-null values take, and that kind (None: it stays text).
+
+    A kind that every value parses as wins; failing that, one that at least ``TYPE_MAJORITY`` of the
+    values parse as, and the rest are values that do not parse (bad rows, see :func:`failures`): one
+    stray word in a number column never turns the column into text.
+    """
     present = s.drop_nulls()
     if present.len() == 0:
-        return s
-    stripped = present.str.strip_chars()
-    lowered = stripped.str.to_lowercase()
-    if lowered.is_in(["true", "false"]).all():
-        return _as_boolean(s, (("true",), ("false",)))
-    if not _looks_like_code(stripped).any():
-        if stripped.cast(pl.Int64, strict=False).is_not_null().all():
-            return _as_integer(s)
-        if stripped.cast(pl.Float64, strict=False).is_not_null().all():
-            return _as_float(s)
-    if stripped.str.contains(r"^\d{4}-\d{2}-\d{2}").all():  # ISO dates only: 01/02/03 is ambiguous
-        as_date = stripped.str.to_date(strict=False)
-        if as_date.is_not_null().all():
-            return _as_datetime(s, None)
-        if stripped.str.to_datetime(strict=False).is_not_null().all():
-            return s.str.strip_chars().str.to_datetime(strict=False)
-    return s
+        return s, None
+    stripped = s.str.strip_chars()
+    candidates = [(ColumnKind.BOOLEAN, lambda: _as_boolean(s, (("true",), ("false",))))]
+    if not _looks_like_code(stripped.drop_nulls()).any():
+        candidates.append((ColumnKind.INTEGER, lambda: _as_integer(s)))
+        candidates.append((ColumnKind.FLOAT, lambda: _as_float(s)))
+    candidates.append((ColumnKind.DATETIME, lambda: _as_iso_datetime(stripped)))
+    parsed = []
+    for kind, make in candidates:
+        values = make()
+        if values.null_count() == s.null_count():
+            return values.alias(s.name), kind
+        parsed.append((kind, values))
+    for kind, values in parsed:
+        if (values.len() - values.null_count()) >= TYPE_MAJORITY * present.len():
+            return values.alias(s.name), kind
+    return s, None
 
 
-def null_out(table: pl.DataFrame, columns: list[str], null_values: list[str]) -> pl.DataFrame:
-    """Text values listed in ``null_values`` (e.g. "" or "NA") become null."""
-    if not null_values or not columns:
+def _as_iso_datetime(stripped: pl.Series) -> pl.Series:
+    """ISO dates (``2024-01-05``) as dates, else ISO timestamps as datetimes; 01/02/03 is ambiguous: text."""
+    is_date = stripped.str.contains(r"^\d{4}-\d{2}-\d{2}$")
+    dates = pl.select(pl.when(is_date).then(stripped)).to_series().str.to_date("%Y-%m-%d", strict=False)
+    present = stripped.len() - stripped.null_count()
+    if dates.null_count() - stripped.null_count() <= (1 - TYPE_MAJORITY) * present:
+        return dates
+    # only ISO-looking texts reach polars' format inference, which follows the first value it sees
+    iso = stripped.str.contains(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+    return pl.select(pl.when(iso).then(stripped)).to_series().str.to_datetime(strict=False)
+
+
+def null_out(table: pl.DataFrame, columns: list[str], na_values: list[str]) -> pl.DataFrame:
+    """Text cells equal to one of ``na_values`` once trimmed of spaces (e.g. "", "NA", "?") become null."""
+    if not na_values or not columns:
         return table
+    tokens = pl.Series(sorted({v.strip() for v in na_values}), dtype=pl.String)
     return table.with_columns(
-        pl.when(pl.col(c).is_in(null_values)).then(None).otherwise(pl.col(c)).alias(c) for c in columns
+        pl.when(pl.col(c).str.strip_chars().is_in(tokens.implode())).then(None).otherwise(pl.col(c)).alias(c)
+        for c in columns
     )

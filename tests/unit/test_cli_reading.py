@@ -1,0 +1,98 @@
+"""`synth`, `evaluate` and `anonymize` read tables the way the pipeline does: same reader, null tokens,
+record accounting and size floor; no cell value in anything they print."""
+
+import numpy as np
+import polars as pl
+import pytest
+
+from tests.unit.test_record_accounting import SENTINEL, _people
+from twinforge.cli import main
+from twinforge.io.tables import read_table
+from twinforge.synthesizer import MIN_TRAINING_ROWS
+
+
+def _synth(path, out, *extra):
+    return main(["synth", str(path), "--rows", "60", "--out", str(out), "--no-progress", *extra])
+
+
+def test_synth_on_a_stray_quote_fails_by_default_and_quarantines_one_record_on_request(tmp_path, capsys):
+    path = tmp_path / "quote.csv"
+    path.write_text(_people(400, {5: f'5,"{SENTINEL},20185,C1'}))
+    out = tmp_path / "out.csv"
+    assert _synth(path, out) == 1
+    printed = capsys.readouterr()
+    assert "quote.csv: 1 bad row" in printed.err and "line 6 (row 5)" in printed.err
+    assert SENTINEL not in printed.err + printed.out
+    assert _synth(path, out, "--on-bad-rows", "quarantine", "--identifier", "id") == 0
+    printed = capsys.readouterr()
+    assert "400 rows in (401 lines), 399 out, 1 quarantined" in printed.err
+    assert SENTINEL not in printed.err + printed.out
+    assert read_table(out).height == 60
+
+
+def test_synth_keeps_a_number_column_with_null_tokens_numeric(tmp_path):
+    tokens = {i: f"{i},P{i},{['N/A', '?', 'NA', ''][i % 4]},C{i % 4}" for i in range(10, 200, 7)}
+    path = tmp_path / "na.csv"
+    path.write_text(_people(200, tokens))
+    out = tmp_path / "out.parquet"
+    assert _synth(path, out, "--identifier", "id") == 0
+    income = read_table(out)["income"]
+    assert income.dtype.is_numeric() and income.drop_nulls().len() > 0
+
+
+def test_synth_names_a_wrong_delimiter(tmp_path, capsys):
+    path = tmp_path / "semi.csv"
+    path.write_text(_people(100, sep=";"))
+    assert _synth(path, tmp_path / "out.csv") == 1
+    assert "the file looks delimited by ';'" in capsys.readouterr().err
+
+
+def test_synth_counts_non_finite_numbers_never_dropping_them_silently(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = [str(v) for v in rng.normal(size=100)] + ["inf", "-inf", "nan"]
+    path = tmp_path / "nf.csv"
+    path.write_text("x,g\n" + "\n".join(f"{v},{'ab'[i % 2]}" for i, v in enumerate(x)) + "\n")
+    assert _synth(path, tmp_path / "out.csv") == 1
+    assert "nf.csv: 3 bad rows" in capsys.readouterr().err
+    assert _synth(path, tmp_path / "out.csv", "--on-bad-rows", "quarantine") == 0
+    assert "103 rows in (104 lines), 100 out, 3 quarantined; non-finite numbers: x 3" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("rows", [1, MIN_TRAINING_ROWS - 1])
+def test_synth_refuses_a_table_too_small_to_synthesize_safely(tmp_path, capsys, rows):
+    path = tmp_path / "tiny.csv"
+    path.write_text(_people(rows))
+    out = tmp_path / "out.csv"
+    assert _synth(path, out) == 1
+    err = capsys.readouterr().err
+    assert f"tiny.csv: {rows} row{'s' if rows > 1 else ''} to learn from" in err
+    assert f"at least {MIN_TRAINING_ROWS}" in err and not out.exists()
+
+
+def test_evaluate_reads_through_the_ingest_path(tmp_path, capsys):
+    train = tmp_path / "train.csv"
+    train.write_text(_people(100, {3: f'3,"{SENTINEL},1,C1'}))
+    for name in ("holdout", "synthetic"):
+        (tmp_path / f"{name}.csv").write_text(_people(80))
+    args = ["evaluate", "--train", str(train), "--holdout", str(tmp_path / "holdout.csv")]
+    args += ["--synthetic", str(tmp_path / "synthetic.csv"), "--identifier", "id", "--identifier", "name"]
+    assert main(args) == 1
+    printed = capsys.readouterr()
+    assert "train.csv: 1 bad row" in printed.err and "line 4 (row 3)" in printed.err
+    assert SENTINEL not in printed.err + printed.out
+    assert main([*args, "--on-bad-rows", "quarantine"]) == 0
+    assert "100 rows in (101 lines), 99 out, 1 quarantined" in capsys.readouterr().err
+
+
+def test_anonymize_prints_records_and_lines(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("TWINFORGE_PSEUDONYM_KEY", raising=False)
+    path = tmp_path / "quote.csv"
+    path.write_text(_people(400, {5: f'5,"{SENTINEL},20185,C1'}))
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"name: q\nsource:\n  path: {path.name}\ningest:\n  on_bad_rows: quarantine\n")
+    out = tmp_path / "out.parquet"
+    assert main(["anonymize", str(path), "--out", str(out), "--spec", str(spec)]) == 0
+    printed = capsys.readouterr()
+    assert "400 rows in (401 lines), 399 out, 1 quarantined" in printed.err
+    assert SENTINEL not in printed.err + printed.out
+    assert pl.read_parquet(out).height == 399
