@@ -21,8 +21,9 @@ def test_definitions_load_with_every_expectation_and_gate_as_a_blocking_check():
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
     ge = {(f"covid_testing/{a}", c) for a in ("synthetic", "synthetic_daily") for c in GE_CHECKS}
     gates = {("covid_testing/quality_report", g.name) for g in GATES}  # every gate: the demo has a target
-    assert checks == ge | gates
-    assert all(graph.get_check_spec(k).blocking for k in graph.asset_check_keys)
+    held = ("covid_testing/batch_drift", "batch_not_held")  # informs; the hold itself keeps the batch out
+    assert checks == ge | gates | {held}
+    assert all(graph.get_check_spec(k).blocking for k in graph.asset_check_keys if k.name != held[1])
     assert {g for g in (graph.get(k).group_name for k in graph.get_all_asset_keys())} == {"covid_testing"}
 
 
