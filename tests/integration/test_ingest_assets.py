@@ -65,7 +65,7 @@ def planted_csv(tmp_path):
 
 def test_batches_quarantine_privacy_and_window(tmp_path, planted_csv, monkeypatch):
     source, values = planted_csv
-    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k" * 32)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-0123456789abcdef" * 2)
     home = tmp_path / "state"
     spec = _spec(source, k=2)
     with dg.instance_for_test() as instance:
@@ -117,7 +117,7 @@ def test_batches_quarantine_privacy_and_window(tmp_path, planted_csv, monkeypatc
 
 def test_failing_k_blocks_the_split(tmp_path, planted_csv, monkeypatch):
     source, _ = planted_csv
-    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k" * 32)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-0123456789abcdef" * 2)
     spec = _spec(source, k=5, amount_qi=True)  # amounts are nearly unique: classes of one
     with dg.instance_for_test() as instance:
         (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(tmp_path / "state"))
@@ -133,7 +133,7 @@ def test_records_sent_again_in_a_new_batch_stay_on_one_side_of_the_split(tmp_pat
     table, _ = planted_table(n=400)
     source = tmp_path / "first.csv"
     table.write_csv(source)
-    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k" * 32)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-0123456789abcdef" * 2)
     home = tmp_path / "state"
     spec = _spec(source)
     with dg.instance_for_test() as instance:
