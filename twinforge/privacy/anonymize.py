@@ -383,25 +383,27 @@ def anonymize_table(
 
 # ------------------------------------------------------------------ k-anonymity hierarchies
 
-MAX_LEVELS = 6
+MAX_LEVELS = 12
 
 
 def generalization_levels(original: pl.Series, action: ColumnAction) -> list[pl.Series]:
     """Ever coarser versions of a quasi-identifier, beyond what its policy already did.
 
     The hierarchy follows the column's generalization: dates month -> year; bands doubling in width
-    (keeping ``top``); rounding to 10x, 100x; prefixes one character shorter down to one; an age cap
-    to bands of 5, 10, 20 with the cap as top. A kept date or number gets the same from its type
-    (numbers: bands whose width starts near a fiftieth of the range). Text, pseudonyms and masked
-    columns have none: only suppression helps them.
+    (keeping ``top``) until one band spans every value; rounding to 10x, 100x; prefixes one
+    character shorter down to one; an age cap to bands of 5, 10, 20 with the cap as top. A kept
+    date or number gets the same from its type (numbers: bands starting near a fiftieth of the
+    range). Text, pseudonyms and masked columns have none: only suppression helps them.
     """
     params = dict(action.params)
     steps: list[dict] = []
+    values = original.drop_nulls()
+    span = float(values.max()) - float(values.min()) if original.dtype.is_numeric() and values.len() else 0.0
     if action.action == "generalize":
         if params.get("date") == "month":
             steps = [{"date": "year"}]
         elif "band" in params:
-            steps = [{"band": params["band"] * 2**i, "top": params.get("top")} for i in range(1, MAX_LEVELS)]
+            steps = [{"band": w, "top": params.get("top")} for w in _doubling(params["band"] * 2, span)]
         elif "round" in params:
             steps = [{"round": params["round"] * 10**i} for i in range(1, 3)]
         elif "prefix" in params:
@@ -411,10 +413,16 @@ def generalization_levels(original: pl.Series, action: ColumnAction) -> list[pl.
     elif action.action == "keep":
         if original.dtype.is_temporal():
             steps = [{"date": "month"}, {"date": "year"}]
-        elif original.dtype.is_numeric() and original.drop_nulls().len() > 0:
-            span = float(original.max()) - float(original.min())
-            if span > 0:
-                width = 10 ** math.floor(math.log10(span / 50)) if span >= 50 else span / 50
-                width = max(width, 1.0) if original.dtype.is_integer() else width
-                steps = [{"band": width * 2**i} for i in range(1, MAX_LEVELS)]
+        elif original.dtype.is_numeric() and span > 0:
+            width = 10 ** math.floor(math.log10(span / 50)) if span >= 50 else span / 50
+            width = max(width, 1.0) if original.dtype.is_integer() else width
+            steps = [{"band": w} for w in _doubling(width * 2, span)]
     return [generalize(original, {k: v for k, v in step.items() if v is not None}) for step in steps]
+
+
+def _doubling(start: float, span: float) -> list[float]:
+    """Band widths start, 2*start, ... up to the first that covers ``span`` (at most MAX_LEVELS)."""
+    widths = [start]
+    while widths[-1] <= span and len(widths) < MAX_LEVELS:
+        widths.append(widths[-1] * 2)
+    return widths

@@ -88,14 +88,12 @@ _NAME_RULES: list[tuple[int, re.Pattern]] = [
     (14, re.compile(r"(^|_)(url|uri|website|web_?site|homepage|home_?page|link)$")),
     (16, re.compile(r"(^|_)(biometric\w*|finger_?print|voice_?print|retina\w*|iris_?scan|face_?print)$")),
     (17, re.compile(r"(^|_)(photo|photograph|picture|image|face|headshot|portrait)(_?(url|path|file))?$")),
-    (
-        2,
-        re.compile(
-            r"(^|_)(address|street(_?address)?|addr|address_?line_?\d|city|town|county|precinct|district"
-            r"|lat|latitude|lon|lng|longitude|geo_?code|census_?(tract|block)|neighbou?rhood)$"
-        ),
-    ),
 ]
+# smaller places than a state; looked at after detection, so "ip_address" is an IP, not an address
+_GEO_NAME = re.compile(
+    r"(^|_)(address|street(_?address)?|addr|address_?line_?\d|city|town|county|precinct|district"
+    r"|lat|latitude|lon|lng|longitude|geo_?code|census_?(tract|block)|neighbou?rhood)$"
+)
 _AGE_NAME = re.compile(r"^(age|age_?(years|yrs|at_\w+)|\w+_age)$")
 _DATE_NAME = re.compile(r"(^|_)(date|dt|day_of_\w+|time_?stamp|datetime|admit\w*|discharge\w*|death|died|dod)$")
 _URL_VALUE = r"^(https?://|www\.)\S+$"
@@ -175,6 +173,8 @@ def _classify(
                 return rule, ColumnAction("generalize", {"date": "year"}, "rule 3: date of birth to the year")
             return rule, ColumnAction("drop", {}, "rule 3: date of birth not parsed as a date")
         return rule, ColumnAction("drop", {}, f"rule {rule}: {RULES[rule]} (detected {finding.entity})")
+    if _GEO_NAME.search(normalized):
+        return 2, ColumnAction("drop", {}, f"rule 2: {RULES[2]}")
     if series.dtype.is_temporal():
         return 3, ColumnAction("generalize", {"date": "year"}, "rule 3: date about the person to the year")
     if _AGE_NAME.search(normalized) and series.dtype.is_numeric():
