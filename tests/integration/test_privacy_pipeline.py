@@ -3,30 +3,18 @@ no planted value after anonymization, and owner-only files whatever the umask.""
 
 import os
 import re
-import stat
 
 import dagster as dg
 import polars as pl
-import pytest
 
 from pipelines.batches import sync_batch_partitions
+from tests.conftest import file_mode
 from tests.integration.test_ingest_assets import _materialize, _meta
 from tests.planted import planted_table
 from twinforge.config.spec import parse_spec
 from twinforge.io.state import StateLayout
 
 KEY = "k-0123456789abcdef" * 2
-
-
-@pytest.fixture
-def umask_022():
-    previous = os.umask(0o022)
-    yield
-    os.umask(previous)
-
-
-def _mode(path) -> int:
-    return stat.S_IMODE(os.stat(path).st_mode)
 
 
 def _safe_harbor_spec(source):
@@ -94,9 +82,9 @@ def test_safe_harbor_and_k_through_the_pipeline_owner_only(tmp_path, monkeypatch
         assert not [w.pattern for w in words if w.search(text) or w.search(logged)], column
 
     # owner-only: every folder 0700 and every file 0600 (landed batch copies 0400) though the umask was 022
-    assert _mode(home) == 0o700
+    assert file_mode(home) == 0o700
     for path in home.rglob("*"):
-        assert _mode(path) in ((0o700,) if path.is_dir() else (0o600, 0o400)), path
+        assert file_mode(path) in ((0o700,) if path.is_dir() else (0o600, 0o400)), path
 
 
 def test_definitions_make_dagster_and_mlflow_databases_owner_only(tmp_path, umask_022):
@@ -113,9 +101,9 @@ def test_definitions_make_dagster_and_mlflow_databases_owner_only(tmp_path, umas
         instance.get_runs()  # opens the run, event log and schedule databases
         instance.get_latest_materialization_event(dg.AssetKey("x"))
     databases = list((tmp_path / "dagster").rglob("*.db"))
-    assert databases and all(_mode(p) == 0o600 for p in databases)
+    assert databases and all(file_mode(p) == 0o600 for p in databases)
     uri = MlflowResource(home=str(tmp_path / "state")).uri
     mlflow.set_tracking_uri(uri)
     mlflow.create_experiment("perm", artifact_location=(tmp_path / "state" / "mlartifacts").as_uri())
-    assert _mode(tmp_path / "state" / "mlflow.db") == 0o600
-    assert _mode(tmp_path / "state") == 0o700
+    assert file_mode(tmp_path / "state" / "mlflow.db") == 0o600
+    assert file_mode(tmp_path / "state") == 0o700
