@@ -255,7 +255,8 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
         )
         keep_raw = spec.ingest.keep_raw if spec else False
         ingested = ingested.set_aside(result.suppressed_rows, SUPPRESSION_REASON, keep_values=keep_raw)
-        done(f"{len(result.report.columns_with('drop'))} columns dropped, {result.table.width} kept")
+        suppressed = f"; {len(result.suppressed_rows):,} rows suppressed for k" if result.k_enforcement else ""
+        done(f"{len(result.report.columns_with('drop'))} columns dropped, {result.table.width} kept{suppressed}")
     privacy = result.privacy
     print(result.detection.format_table())
     print()

@@ -4,9 +4,10 @@ Actions per column:
 
 * ``keep``;
 * ``drop``;
-* ``pseudonymize``: keyed HMAC-SHA256, so the same input maps to the same token across
-  runs while nobody without the key can reverse or recompute it. The key comes from
-  the environment only and is never logged, stored or returned;
+* ``pseudonymize``: keyed HMAC-SHA256 of the value's canonical form, so the same input maps
+  to the same token across runs while nobody without the key can reverse or recompute it.
+  The key comes from the environment only, is checked for strength and is never logged,
+  stored or returned (:mod:`twinforge.privacy.pseudonym`);
 * ``generalize``: dates to month or year, numbers to bands (``"30-39"``) or rounded,
   codes such as postcodes to a prefix;
 * ``suppress_rare``: categories seen fewer than ``min_count`` times become ``"other"``;
