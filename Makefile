@@ -25,20 +25,20 @@ install: $(VENV)/.installed
 # Dagster's instance folder (pipelines/dagster.yaml's settings, no welcome modal) and, for the demo only,
 # a locally generated pseudonymisation key; production sets TWINFORGE_PSEUDONYM_KEY from a secret store.
 $(DAGSTER_HOME)/dagster.yaml: pipelines/dagster.yaml
-	mkdir -p $(DAGSTER_HOME)/.nux
+	umask 077 && mkdir -p $(DAGSTER_HOME)/.nux
 	cp pipelines/dagster.yaml $@
 	printf 'seen: 1\n' > $(DAGSTER_HOME)/.nux/nux.yaml
 
 $(KEY_FILE):
-	mkdir -p $(TWINFORGE_HOME)
-	umask 077 && $(PY) -c 'import secrets; print(secrets.token_hex(32))' > $@
+	umask 077 && mkdir -p $(TWINFORGE_HOME) && $(PY) -c 'import secrets; print(secrets.token_hex(32))' > $@
 
+# umask 077: the state folder, Dagster's and MLflow's databases are owner-only (docs/privacy.md)
 run: install $(DAGSTER_HOME)/dagster.yaml $(KEY_FILE)
-	TWINFORGE_PSEUDONYM_KEY="$${TWINFORGE_PSEUDONYM_KEY:-$$(cat $(KEY_FILE))}" $(PY) -m pipelines.demo
+	umask 077 && TWINFORGE_PSEUDONYM_KEY="$${TWINFORGE_PSEUDONYM_KEY:-$$(cat $(KEY_FILE))}" $(PY) -m pipelines.demo
 
 ui: install $(DAGSTER_HOME)/dagster.yaml $(KEY_FILE)
-	$(PY) -m pipelines.batches
-	TWINFORGE_PSEUDONYM_KEY="$${TWINFORGE_PSEUDONYM_KEY:-$$(cat $(KEY_FILE))}" \
+	umask 077 && $(PY) -m pipelines.batches
+	umask 077 && TWINFORGE_PSEUDONYM_KEY="$${TWINFORGE_PSEUDONYM_KEY:-$$(cat $(KEY_FILE))}" \
 		$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 # every tier (CI); lint and the docs site first, they take seconds

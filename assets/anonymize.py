@@ -45,4 +45,7 @@ def anonymized_metadata(result: AnonymizedTable, ingested: IngestResult, spec: D
         "l_diversity_min": dg.MetadataValue.json(privacy.l_min),
         "privacy": dg.MetadataValue.json(privacy.to_dict()),
         "dagster/column_schema": column_schema(spec.schema_for(result.table)),
+        "rows_suppressed_for_k": len(result.suppressed_rows),
+        **({"k_enforcement": dg.MetadataValue.json(result.k_enforcement.to_dict())} if result.k_enforcement else {}),
+        **({"privacy_profile": dg.MetadataValue.json(result.profile.to_dict())} if result.profile else {}),
     }

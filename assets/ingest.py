@@ -9,6 +9,7 @@ from twinforge.config.spec import DatasetSpec
 from twinforge.io.batches import Batch, BatchStore
 from twinforge.io.ingest import IngestResult, ingest
 from twinforge.privacy.anonymize import anonymize_table
+from twinforge.privacy.k_anonymity import SUPPRESSION_REASON
 
 RAW_IO_MANAGER = "raw_io_manager"  # owner-only files: raw rows and quarantined rows
 
@@ -76,6 +77,7 @@ def build_ingest_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
         result = anonymize_table(
             ingested.table, spec.columns, spec.privacy, key=settings.pseudonym_key(), schema=ingested.schema
         )
+        ingested = ingested.set_aside(result.suppressed_rows, SUPPRESSION_REASON, keep_values=keep_raw)
         yield dg.Output(
             ingested.table if keep_raw else None, output_name="raw", metadata=raw_metadata(batch, ingested, keep_raw)
         )

@@ -144,7 +144,7 @@ def main() -> int:
         return 0
     env = {
         **os.environ,
-        "TWINFORGE_PSEUDONYM_KEY": os.environ.get("TWINFORGE_PSEUDONYM_KEY", "benchmark-key-" + "0" * 20),
+        "TWINFORGE_PSEUDONYM_KEY": os.environ.get("TWINFORGE_PSEUDONYM_KEY", "benchmark-key-" + "0123456789abcdef" * 2),
     }
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.parquet"

@@ -66,7 +66,9 @@ def build_approve_batch_job(spec: DatasetSpec) -> dg.JobDefinition:
 def main() -> int:
     from pipelines.factory import specs_dir
     from twinforge.config.spec import load_specs
+    from twinforge.io.permissions import restrict_umask
 
+    restrict_umask()  # Dagster's databases and the state folder owner-only
     layout = StateLayout.at().ensure()
     with dg.DagsterInstance.get() as instance:
         for spec in load_specs(specs_dir()):

@@ -12,6 +12,7 @@ import dagster as dg
 from pipelines.batches import sync_batch_partitions
 from pipelines.factory import build_definitions, retrain_job_name, specs_dir
 from twinforge.config.spec import load_specs
+from twinforge.io.permissions import make_private, restrict_umask
 from twinforge.io.state import StateLayout
 from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version
 
@@ -58,10 +59,12 @@ def summarize(result: dg.ExecuteInProcessResult, name: str, tracking_uri: str, m
 
 
 def main() -> int:
+    restrict_umask()  # before anything writes: state folder, Dagster's and MLflow's databases owner-only
     layout = StateLayout.at().ensure()
     defs = build_definitions()
     ok = True
     with dg.DagsterInstance.get() as instance:
+        make_private(instance.root_directory, recursive=True)  # databases a 022 shell created earlier
         for spec in load_specs(specs_dir()):
             batches = sync_batch_partitions(instance, spec, layout)
             job = defs.resolve_job_def(retrain_job_name(spec))

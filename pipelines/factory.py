@@ -20,6 +20,7 @@ from pipelines.batches import build_approve_batch_job
 from pipelines.sensors import build_dead_run_sensor, build_drift_sensor, build_failed_run_sensor, build_new_batch_sensor
 from resources import MlflowResource, ParquetIOManager, TwinforgeSettings
 from twinforge.config.spec import DatasetSpec, load_specs
+from twinforge.io.permissions import restrict_umask
 from twinforge.io.state import SPECS_ENV
 
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
@@ -128,7 +129,12 @@ def build_regenerate_schedule(spec: DatasetSpec, regenerate_job) -> dg.ScheduleD
 
 
 def build_definitions(specs: list[DatasetSpec] | None = None, home: str = "", tracking_uri: str = "") -> dg.Definitions:
-    """All datasets' groups plus shared resources; ``home``/``tracking_uri`` empty: environment defaults."""
+    """All datasets' groups plus shared resources; ``home``/``tracking_uri`` empty: environment defaults.
+
+    Sets the process umask to 077 first: what the runs write (state folder, Dagster's databases
+    under DAGSTER_HOME, MLflow's) is owner-only.
+    """
+    restrict_umask()
     specs = load_specs(specs_dir()) if specs is None else specs
     parts: dict[str, list] = {"assets": [], "asset_checks": [], "jobs": [], "schedules": [], "sensors": []}
     for spec in specs:

@@ -1,10 +1,10 @@
 import json
-import os
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
+from twinforge.io.permissions import make_private, private_mkdir
 from twinforge.io.state import StateLayout
 
 
@@ -15,7 +15,8 @@ class ParquetIOManager(dg.ConfigurableIOManager):
     asset reading a partitioned one always receives ``{partition: LazyFrame}`` (or the dict, for
     a dict result) for the requested partitions that have been materialized, so it can choose
     which to read.
-    ``private``: files readable by the owner only (raw data and quarantined rows).
+    Every file is owner-only (0600, folders 0700) whatever the umask; ``private`` marks the stores
+    of raw data and quarantined rows.
     """
 
     home: str = ""
@@ -29,7 +30,7 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         # the asset's own partitioning decides the path, not the run's partition key
         partition = context.asset_partition_key if context.has_asset_partitions else None
         base = self._base(context.asset_key, partition)
-        base.parent.mkdir(parents=True, exist_ok=True, mode=0o700 if self.private else 0o777)
+        private_mkdir(base.parent)
         if isinstance(obj, pl.DataFrame):
             path = base.with_suffix(".parquet")
             obj.write_parquet(path)
@@ -43,8 +44,7 @@ class ParquetIOManager(dg.ConfigurableIOManager):
                 f"asset {context.asset_key.to_user_string()} returned {type(obj).__name__}; "
                 "this IO manager stores polars DataFrames and dicts"
             )
-        if self.private:
-            os.chmod(path, 0o600)
+        make_private(path)
 
     def load_input(self, context: dg.InputContext):
         if context.has_asset_partitions:

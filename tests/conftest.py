@@ -39,3 +39,16 @@ def pytest_collection_modifyitems(config, items):
         if parts[0] not in TIERS:
             raise pytest.UsageError(f"{item.nodeid}: tests live in tests/unit, tests/integration or tests/e2e")
         item.add_marker(getattr(pytest.mark, parts[0]))
+
+
+@pytest.fixture
+def umask_022():
+    """The usual shell umask (files 0644) for the test, restored afterwards (entry points set 077)."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def file_mode(path) -> int:
+    """Permission bits of ``path`` (0o600, 0o700 ...)."""
+    return os.stat(path).st_mode & 0o7777

@@ -24,6 +24,9 @@ _USER_ERRORS = (FileNotFoundError, ValueError, KeyError, pl.exceptions.PolarsErr
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from twinforge.io.permissions import restrict_umask
+
+    restrict_umask()  # outputs, quarantine files and models owner-only (0600), whatever the shell's umask
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -41,7 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"twinforge {twinforge.__version__}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
-    synth = commands.add_parser("synth", help="fit a generator on a table and write synthetic rows")
+    synth = commands.add_parser(
+        "synth",
+        help="fit a generator on a table and write synthetic rows",
+        description="Detects PII and applies the same default policy as `twinforge anonymize` before fitting "
+        "(prints it: column -> action, never values); --no-anonymize opts out.",
+    )
     synth.add_argument("input", type=Path, help="real table: .csv, .csv.gz, .parquet or .pq")
     synth.add_argument("--model", default="copula", help="generator model (default: copula)")
     synth.add_argument("--rows", type=_positive_int, required=True, help="number of synthetic rows")
@@ -53,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="COLUMN",
         help="column never to learn nor output, e.g. a patient id (repeatable)",
+    )
+    synth.add_argument(
+        "--no-anonymize",
+        action="store_true",
+        help="fit on the table as read, without PII detection and the default policy (not recommended)",
     )
     synth.add_argument("--save-model", type=Path, metavar="DIR", help="also save the fitted model to DIR")
     synth.add_argument(
@@ -266,6 +279,7 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
     from twinforge.io.ingest import ingest_source
     from twinforge.io.tables import table_format, write_table
     from twinforge.privacy.anonymize import anonymize_table, pseudonym_key_from_env
+    from twinforge.privacy.k_anonymity import SUPPRESSION_REASON
 
     table_format(args.out)  # fail on a bad output name before any work
     spec = load_spec(args.spec) if args.spec else None
@@ -282,14 +296,14 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
             key=pseudonym_key_from_env(),
             schema=ingested.schema,
         )
-        done(f"{len(result.report.columns_with('drop'))} columns dropped, {result.table.width} kept")
+        keep_raw = spec.ingest.keep_raw if spec else False
+        ingested = ingested.set_aside(result.suppressed_rows, SUPPRESSION_REASON, keep_values=keep_raw)
+        suppressed = f"; {len(result.suppressed_rows):,} rows suppressed for k" if result.k_enforcement else ""
+        done(f"{len(result.report.columns_with('drop'))} columns dropped, {result.table.width} kept{suppressed}")
     privacy = result.privacy
     print(result.detection.format_table())
     print()
-    print("policy:")
-    for column, action in result.policy.items():
-        params = f" {action.params}" if action.params else ""
-        print(f"  {column:<24} {action.action}{params}  ({action.reason})")
+    _print_policy(result)
     if privacy.quasi_identifiers:
         print(
             f"k-anonymity over {privacy.quasi_identifiers}: smallest class {privacy.k_min}, "
@@ -308,6 +322,8 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
                     "detection": result.detection.to_dict(),
                     "policy": {c: a.to_dict() for c, a in result.policy.items()},
                     "privacy": privacy.to_dict(),
+                    "k_enforcement": result.k_enforcement.to_dict() if result.k_enforcement else None,
+                    "profile": result.profile.to_dict() if result.profile else None,
                     "quarantine_reasons": ingested.quarantine_reasons(),
                     "lines_in": ingested.lines_in,
                     "non_finite": ingested.non_finite,
@@ -316,7 +332,10 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
             )
         )
     if args.quarantine and ingested.rows_quarantined:
+        from twinforge.io.permissions import make_private
+
         write_table(ingested.quarantine, args.quarantine)
+        make_private(args.quarantine)  # it may hold raw values
     if not (privacy.k_passed and privacy.l_passed) and (privacy.k_required or privacy.l is not None):
         print(
             f"twinforge anonymize: error: the spec's privacy.k / privacy.l are not met; {args.out} not written",
@@ -341,6 +360,16 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     rebalance = dict([args.rebalance]) if args.rebalance else None
 
     real = _read_input(args.input, on_bad_rows=args.on_bad_rows).table
+    identifiers = args.identifier
+    if args.no_anonymize:
+        print(
+            "twinforge synth: warning: --no-anonymize: fitting on the table as read; any PII in it can reach "
+            "the synthetic rows and the saved model",
+            file=sys.stderr,
+        )
+    else:
+        real = _anonymize_for_synth(real, identifiers)
+        identifiers = [c for c in identifiers if c in real.columns]
     if real.height < MIN_TRAINING_ROWS:
         raise ValueError(
             f"{args.input}: {real.height:,} row{'s' if real.height != 1 else ''} to learn from; synth needs at least "
@@ -348,7 +377,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         )
     synthesizer = Synthesizer(model=args.model, seed=args.seed, **params)
     with _step(f"fitting {args.model} on {real.height:,} rows") as done, _EpochBar(args.no_progress) as bar:
-        synthesizer.fit(real, identifiers=args.identifier, progress=bar.update)
+        synthesizer.fit(real, identifiers=identifiers, progress=bar.update)
         skipped = synthesizer.skipped_columns
         done(f"skipped {', '.join(f'{k} ({v})' for k, v in skipped.items())}" if skipped else "")
     with _step(f"sampling {args.rows:,} rows") as done:
@@ -362,6 +391,35 @@ def _cmd_synth(args: argparse.Namespace) -> int:
             synthesizer.save(args.save_model)
             done("")
     return 0
+
+
+def _anonymize_for_synth(real: pl.DataFrame, identifiers: list[str]) -> pl.DataFrame:
+    """The table after the same detection and default policy as `twinforge anonymize` (no spec)."""
+    from twinforge.config.spec import ColumnPolicy, PrivacySpec
+    from twinforge.privacy.anonymize import anonymize_table, pseudonym_key_from_env
+
+    missing = [c for c in identifiers if c not in real.columns]
+    if missing:
+        raise KeyError(f"--identifier names columns not in the table: {missing}")
+    columns = {c: ColumnPolicy(role="identifier") for c in identifiers}
+    with _step("detecting PII and applying the default policy") as done:
+        result = anonymize_table(real, columns, PrivacySpec(), key=pseudonym_key_from_env())
+        done(f"{len(result.report.columns_with('drop'))} columns dropped, {result.table.width} kept")
+    _print_policy(result)
+    return result.table
+
+
+def _print_policy(result) -> None:
+    """Column -> action (and why), never a value."""
+    print("policy:")
+    for column, action in result.policy.items():
+        params = f" {action.params}" if action.params else ""
+        print(f"  {column:<24} {action.action}{params}  ({action.reason})")
+    if result.profile is not None:
+        print("\n".join(result.profile.format_lines()))
+    if result.k_enforcement is not None:
+        e = result.k_enforcement
+        print(f"k-anonymity enforced (k={e.k}): generalization steps {e.levels}; {e.rows_suppressed} rows suppressed")
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:

@@ -123,5 +123,5 @@ def temp_project(folder: Path, generator: dict | None = None) -> tuple[Path, dic
     (home / "dagster").mkdir(parents=True)
     shutil.copyfile(REPO / "pipelines" / "dagster.yaml", home / "dagster" / "dagster.yaml")
     env = {**os.environ, "TWINFORGE_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"),
-           "TWINFORGE_SPECS": str(specs), "TWINFORGE_PSEUDONYM_KEY": "test-key-" + "6" * 32}  # fmt: skip
+           "TWINFORGE_SPECS": str(specs), "TWINFORGE_PSEUDONYM_KEY": "test-key-6-" + "0123456789abcdef" * 2}  # fmt: skip
     return home, env

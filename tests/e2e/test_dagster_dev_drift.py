@@ -74,7 +74,7 @@ def test_daemon_sensors_ingest_and_retrain_on_drift(tmp_path, demo_table):
     env = {
         "TWINFORGE_SPECS": str(specs),
         "TWINFORGE_EXECUTOR": "in_process",  # one process per run: kinder to a 2-core machine
-        "TWINFORGE_PSEUDONYM_KEY": "test-key-" + "2" * 32,
+        "TWINFORGE_PSEUDONYM_KEY": "test-key-2-" + "0123456789abcdef" * 2,
     }
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     with DagsterDev(tmp_path, env=env) as dev:

@@ -74,7 +74,7 @@ def _retrain_with(spec, model, home, instance, batch):
 def demo_run(tmp_path_factory, demo_table):
     home = tmp_path_factory.mktemp("state")
     mp = pytest.MonkeyPatch()
-    mp.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-" + "0" * 32)
+    mp.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-0-" + "0123456789abcdef" * 2)
     spec = load_spec(DEMO_SPEC)
     defs = build_definitions([spec], home=str(home))
     (home / "dagster").mkdir()

@@ -82,7 +82,7 @@ class Production:
 def production(tmp_path_factory, demo_table):
     home = tmp_path_factory.mktemp("production")
     mp = pytest.MonkeyPatch()
-    mp.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-" + "1" * 32)
+    mp.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-1-" + "0123456789abcdef" * 2)
     spec = load_spec(DEMO_SPEC)
     (home / "dagster").mkdir()
     with dg.instance_for_test(temp_dir=str(home / "dagster")) as instance:

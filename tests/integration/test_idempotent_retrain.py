@@ -13,7 +13,7 @@ from twinforge.tracking.registry import TRAINING_FINGERPRINT_TAG, get_model_vers
 
 
 def test_a_second_unchanged_retrain_reuses_the_version_and_a_changed_spec_does_not(tmp_path, monkeypatch):
-    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-" + "3" * 32)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-3-" + "0123456789abcdef" * 2)
     spec = load_spec(DEMO_SPEC)
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     (tmp_path / "dagster").mkdir()

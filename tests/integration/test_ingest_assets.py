@@ -15,10 +15,11 @@ from twinforge.io.state import StateLayout
 
 
 def _spec(source, **privacy):
+    amount_qi = privacy.pop("amount_qi", False)
     columns = {
         "category": {"role": "quasi_identifier"},
         "member": {"role": "quasi_identifier"},
-        "amount": {"role": "quasi_identifier" if privacy.pop("amount_qi", False) else "feature"},
+        "amount": {"role": "quasi_identifier", "kind": "float"} if amount_qi else {"role": "feature"},
         "visits": {"kind": "integer"},
         "date_of_birth": {"kind": "datetime"},
     }
@@ -65,7 +66,7 @@ def planted_csv(tmp_path):
 
 def test_batches_quarantine_privacy_and_window(tmp_path, planted_csv, monkeypatch):
     source, values = planted_csv
-    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k" * 32)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-0123456789abcdef" * 2)
     home = tmp_path / "state"
     spec = _spec(source, k=2)
     with dg.instance_for_test() as instance:
@@ -115,25 +116,33 @@ def test_batches_quarantine_privacy_and_window(tmp_path, planted_csv, monkeypatc
         assert not [v for v in planted if v in text or v.encode() in blob], column
 
 
-def test_failing_k_blocks_the_split(tmp_path, planted_csv, monkeypatch):
+def test_k_is_enforced_so_the_check_passes_and_the_split_runs(tmp_path, planted_csv, monkeypatch):
     source, _ = planted_csv
-    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k" * 32)
-    spec = _spec(source, k=5, amount_qi=True)  # amounts are nearly unique: classes of one
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-0123456789abcdef" * 2)
+    spec = _spec(source, k=5, amount_qi=True)  # amounts are nearly unique: classes of one until generalized
     with dg.instance_for_test() as instance:
         (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(tmp_path / "state"))
         result = _materialize(spec, tmp_path / "state", batch, instance)
-    assert not result.success
+    assert result.success
     (check,) = result.get_asset_check_evaluations()
-    assert not check.passed and check.metadata["k_min"].value == 1
-    assert _meta(result, ["planted", "anonymized"]) is not None
-    assert _meta(result, ["planted", "train"]) is None
+    assert check.passed and check.metadata["k_min"].value >= 5
+    anonymized = _meta(result, ["planted", "anonymized"])
+    suppressed = anonymized["rows_suppressed_for_k"]
+    assert anonymized["k_enforcement"]["levels"]["amount"] >= 1
+    assert (anonymized["rows_in"], anonymized["rows_out"], anonymized["rows_quarantined"]) == (
+        201,
+        200 - suppressed,
+        1 + suppressed,
+    )
+    train, holdout = _meta(result, ["planted", "train"]), _meta(result, ["planted", "holdout"])
+    assert train["rows"] + holdout["rows"] == 200 - suppressed
 
 
 def test_records_sent_again_in_a_new_batch_stay_on_one_side_of_the_split(tmp_path, monkeypatch):
     table, _ = planted_table(n=400)
     source = tmp_path / "first.csv"
     table.write_csv(source)
-    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k" * 32)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-0123456789abcdef" * 2)
     home = tmp_path / "state"
     spec = _spec(source)
     with dg.instance_for_test() as instance:

@@ -22,7 +22,7 @@ def test_publishing_replaces_whole_files(tmp_path):
 
 
 def test_a_day_failing_its_checks_is_not_published(tmp_path, monkeypatch):
-    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-" + "5" * 32)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-5-" + "0123456789abcdef" * 2)
     spec = load_spec(DEMO_SPEC)
     (tmp_path / "dagster").mkdir()
     published = tmp_path / "published" / spec.name
@@ -56,7 +56,7 @@ def test_a_day_failing_its_checks_is_not_published(tmp_path, monkeypatch):
 
 
 def test_with_schedule_quality_gates_a_day_failing_a_gate_is_not_published(tmp_path, monkeypatch):
-    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-" + "7" * 32)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-7-" + "0123456789abcdef" * 2)
     spec = load_spec(DEMO_SPEC)
     judged = spec.model_copy(update={"schedule": spec.schedule.model_copy(update={"quality_gates": True})})
     (tmp_path / "dagster").mkdir()

@@ -24,7 +24,7 @@ from twinforge.privacy.anonymize import (
 )
 from twinforge.privacy.k_anonymity import privacy_report
 
-KEY = b"k" * 32
+KEY = b"k-0123456789abcdef" * 2
 
 
 def test_pseudonymize_is_keyed_hmac_and_keeps_nulls():
@@ -51,7 +51,7 @@ def test_apply_policy_drops_and_pseudonymizes_without_losing_rows(demo_table):
 def test_pseudonymize_without_key_refuses_clearly(demo_table):
     with pytest.raises(MissingKeyError, match="TWINFORGE_PSEUDONYM_KEY is not set"):
         apply_policy(demo_table, {"subject_id": "pseudonymize"}, key=None)
-    with pytest.raises(MissingKeyError, match="too short"):
+    with pytest.raises(MissingKeyError, match="fewer than 16"):
         apply_policy(demo_table, {"subject_id": "pseudonymize"}, key=b"short")
 
 
@@ -61,7 +61,7 @@ def test_policy_naming_unknown_column_fails(demo_table):
 
 
 def test_key_only_from_environment():
-    assert pseudonym_key_from_env({"TWINFORGE_PSEUDONYM_KEY": "abc"}) == b"abc"
+    assert pseudonym_key_from_env({"TWINFORGE_PSEUDONYM_KEY": KEY.decode()}) == KEY
     assert pseudonym_key_from_env({}) is None
 
 

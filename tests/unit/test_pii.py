@@ -10,7 +10,7 @@ from twinforge.privacy.anonymize import anonymize_table
 from twinforge.privacy.pii import detect_pii, mask_text
 from twinforge.privacy.pii.recognizers import analyze
 
-KEY = b"k" * 32
+KEY = b"k-0123456789abcdef" * 2
 
 
 @pytest.fixture(scope="module")

@@ -187,7 +187,12 @@ class DetectionSpec(_Strict):
 
 
 class PrivacySpec(_Strict):
-    k: int | None = Field(None, ge=2)  # k-anonymity over the quasi-identifiers: a blocking check
+    # a rule set applied on top of the column policies; see twinforge/privacy/hipaa.py and docs/privacy.md
+    profile: Literal["hipaa_safe_harbor"] | None = None
+    # k-anonymity over the quasi-identifiers: enforced (generalize, then suppress rows) and a blocking check
+    k: int | None = Field(None, ge=2)
+    # with k: generalize until at most this share of rows would be suppressed (or no hierarchy level is left)
+    k_max_suppressed_share: float = Field(0.05, ge=0.0, le=1.0)
     l: int | None = Field(None, ge=2)  # l-diversity of each sensitive column within those classes
     rare_min_count: int = Field(10, ge=2)  # suppress_rare default: categories seen fewer times -> "other"
     detection: DetectionSpec = Field(default_factory=DetectionSpec)

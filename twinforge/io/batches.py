@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from twinforge.config.spec import DatasetSpec, SpecError, format_from_name
+from twinforge.io.permissions import make_private, private_mkdir
 from twinforge.io.schema import ColumnKind
 from twinforge.io.state import StateLayout
 
@@ -95,8 +96,9 @@ class BatchStore:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_mkdir(self.folder)
         with open(self.folder / ".lock", "w") as lock:
+            make_private(self.folder / ".lock")
             fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time: a feed may add batches concurrently
             try:
                 yield
@@ -113,6 +115,7 @@ class BatchStore:
         path = self.folder / MANIFEST
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"dataset": self.spec.name, "batches": [b.to_dict() for b in batches]}, indent=2))
+        make_private(tmp)
         tmp.replace(path)  # atomic: a reader never sees half a manifest
 
     def list(self) -> list[Batch]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -103,6 +103,43 @@ class IngestResult:
             pl.concat_str([pl.col("column").fill_null("(record)"), pl.col("reason")], separator=": ")
         ).to_series()
         return dict(sorted(labels.value_counts().iter_rows(), key=lambda kv: -kv[1]))
+
+    def set_aside(self, positions: list[int], reason: str, keep_values: bool = False) -> IngestResult:
+        """This result with the rows at ``positions`` (0-based in ``table``) moved to the quarantine.
+
+        Each gets its 1-based source record number (records are numbered 1..rows_in, and the
+        quarantined ones are missing from ``table``) and ``reason``; its raw values as JSON only
+        with ``keep_values`` (``ingest.keep_raw``). rows_in = rows_out + rows_quarantined still holds.
+        """
+        if not positions:
+            return self
+        taken = set(self.quarantine.get_column("row").drop_nulls().to_list())
+        numbers = [r for r in range(1, self.rows_in + 1) if r not in taken]
+        mapped = len(numbers) == self.table.height  # else a source without record numbers: leave them null
+        index = pl.Series(positions, dtype=pl.Int64)
+        rows = self.table[index]
+        records = None
+        if keep_values:
+            import json
+
+            records = [
+                json.dumps({k: (None if v is None else str(v)) for k, v in r.items()})
+                for r in rows.iter_rows(named=True)
+            ]
+        added = pl.DataFrame(
+            {
+                "source": [self.source] * len(positions),
+                "row": [numbers[p] if mapped else None for p in positions],
+                "line": [None] * len(positions),
+                "column": [None] * len(positions),
+                "reason": [reason] * len(positions),
+                "record": records or [None] * len(positions),
+            },
+            schema=QUARANTINE_SCHEMA,
+        )
+        keep = pl.Series([True] * self.table.height).scatter(positions, False)
+        quarantine = pl.concat([self.quarantine, added]).sort("row", nulls_last=True, maintain_order=True)
+        return replace(self, table=self.table.filter(keep), quarantine=quarantine)
 
     def schema_origin(self) -> dict[str, str]:
         return {c: ("spec" if c in self.declared_columns else "inferred") for c in self.schema.names}

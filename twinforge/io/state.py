@@ -4,7 +4,8 @@
 project (the nearest folder at or above the working directory holding
 ``workspace.yaml``), so the CLI, ``make`` and the Dagster daemon agree wherever
 a command runs. Everything a run writes lives below it, so a test or a second
-environment only needs another folder.
+environment only needs another folder. Its folders are owner-only (see
+:mod:`twinforge.io.permissions`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from twinforge.io.permissions import make_private, private_mkdir
 
 HOME_ENV = "TWINFORGE_HOME"
 SPECS_ENV = "TWINFORGE_SPECS"
@@ -102,6 +105,9 @@ class StateLayout:
         return f"sqlite:///{self.mlflow_db}"
 
     def ensure(self) -> StateLayout:
+        """Create the folders, owner-only (0700) whatever the umask; the home itself is made 0700 too."""
         for d in (self.home, self.data_dir, self.reports_dir, self.models_dir, self.mlflow_artifacts):
-            d.mkdir(parents=True, exist_ok=True)
+            private_mkdir(d)
+        if self.mlflow_db.exists():
+            make_private(self.mlflow_db)
         return self

@@ -4,9 +4,10 @@ Actions per column:
 
 * ``keep``;
 * ``drop``;
-* ``pseudonymize``: keyed HMAC-SHA256, so the same input maps to the same token across
-  runs while nobody without the key can reverse or recompute it. The key comes from
-  the environment only and is never logged, stored or returned;
+* ``pseudonymize``: keyed HMAC-SHA256 of the value's canonical form, so the same input maps
+  to the same token across runs while nobody without the key can reverse or recompute it.
+  The key comes from the environment only, is checked for strength and is never logged,
+  stored or returned (:mod:`twinforge.privacy.pseudonym`);
 * ``generalize``: dates to month or year, numbers to bands (``"30-39"``) or rounded,
   codes such as postcodes to a prefix;
 * ``suppress_rare``: categories seen fewer than ``min_count`` times become ``"other"``;
@@ -20,55 +21,55 @@ the rest kept.
 
 from __future__ import annotations
 
-import hmac
-import os
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from twinforge.io.schema import ColumnKind, TableSchema
-from twinforge.privacy.k_anonymity import PrivacyReport
+from twinforge.privacy.k_anonymity import KEnforcement, PrivacyReport
 from twinforge.privacy.pii import DEFAULT_ACTIONS, DetectionReport, mask_text
 from twinforge.privacy.pii.entities import DOB, PERSON
+from twinforge.privacy.pseudonym import (  # noqa: F401 (re-exported: the key's home is pseudonym.py)
+    MIN_KEY_LENGTH,
+    PSEUDONYM_KEY_ENV,
+    MissingKeyError,
+    WeakKeyError,
+    check_key,
+    pseudonym_key_from_env,
+    pseudonymize,
+)
 
-PSEUDONYM_KEY_ENV = "TWINFORGE_PSEUDONYM_KEY"
-MIN_KEY_LENGTH = 16
+if TYPE_CHECKING:
+    from twinforge.privacy.hipaa import ProfileReport
+
 ACTIONS = ("keep", "drop", "pseudonymize", "generalize", "suppress_rare", "mask")
 OTHER = "other"
 DEFAULT_RARE_MIN_COUNT = 10
-
-
-class MissingKeyError(RuntimeError):
-    """Pseudonymisation was requested but no (usable) key is configured."""
 
 
 class PolicyError(ValueError):
     """A policy that cannot be applied to the table; the message names the column."""
 
 
-def pseudonym_key_from_env(env: Mapping[str, str] | None = None) -> bytes | None:
-    value = (env if env is not None else os.environ).get(PSEUDONYM_KEY_ENV)
-    return value.encode("utf-8") if value else None
-
-
-def pseudonymize(series: pl.Series, key: bytes) -> pl.Series:
-    """HMAC-SHA256 of each value's text, as hex; nulls stay null.
-
-    Hashing the distinct values once keeps this fast on long columns with repeats.
-    """
-    distinct = series.drop_nulls().unique().cast(pl.String)
-    mapping = {v: hmac.digest(key, v.encode("utf-8"), "sha256").hex() for v in distinct.to_list()}
-    return series.cast(pl.String).replace_strict(mapping, default=None, return_dtype=pl.String)
-
-
 # ------------------------------------------------------------------ generalization
 
 
 def generalize(series: pl.Series, params: Mapping[str, Any]) -> pl.Series:
-    """Coarsen ``series`` by exactly one of ``date``, ``band`` (+ ``top``), ``round``, ``prefix``."""
+    """Coarsen ``series`` by exactly one of ``date``, ``band`` (+ ``top``), ``round``, ``prefix``,
+    ``cap`` (values above it become it: ages over 89 as 90) or ``zip3`` (US ZIP codes, see
+    :func:`twinforge.privacy.hipaa.zip3`)."""
     name = series.name
+    if "zip3" in params:
+        from twinforge.privacy.hipaa import zip3
+
+        return zip3(series)
+    if "cap" in params:
+        if not series.dtype.is_numeric():
+            raise PolicyError(f"column {name!r}: generalize.cap needs a numeric column, got {series.dtype}")
+        return series.clip(upper_bound=params["cap"]).alias(name)
     if "date" in params:
         if not series.dtype.is_temporal():
             raise PolicyError(
@@ -91,7 +92,9 @@ def generalize(series: pl.Series, params: Mapping[str, Any]) -> pl.Series:
         return _bands(series, float(params["band"]), params.get("top"))
     if "prefix" in params:
         return series.cast(pl.String).str.slice(0, int(params["prefix"])).alias(name)
-    raise PolicyError(f"column {name!r}: generalize needs one of date, band, round, prefix (got {dict(params)})")
+    raise PolicyError(
+        f"column {name!r}: generalize needs one of date, band, round, prefix, cap, zip3 (got {dict(params)})"
+    )
 
 
 def _bands(series: pl.Series, width: float, top: float | None) -> pl.Series:
@@ -227,7 +230,8 @@ def apply_policy(
     """Apply ``policy`` (column -> action name or :class:`ColumnAction`); columns it does not name are kept.
 
     Raises ``KeyError`` naming policy columns absent from the table, ``MissingKeyError``
-    when a pseudonymize action has no key of at least ``MIN_KEY_LENGTH`` bytes, and
+    when a pseudonymize action has no key, :class:`WeakKeyError` when the key is weak (see
+    :func:`~twinforge.privacy.pseudonym.check_key`), and
     :class:`PolicyError` for an action the column cannot take. ``extra_names`` (lower-cased
     names from the table's own name columns) are masked in text as well as known names.
     """
@@ -246,8 +250,8 @@ def apply_policy(
             f"columns {wanted} are to be pseudonymized but {PSEUDONYM_KEY_ENV} is not set; "
             f"set it to a secret of at least {MIN_KEY_LENGTH} characters"
         )
-    if wanted and len(key) < MIN_KEY_LENGTH:
-        raise MissingKeyError(f"{PSEUDONYM_KEY_ENV} is too short: use at least {MIN_KEY_LENGTH} characters")
+    if wanted:
+        key = check_key(key)
 
     replaced = []
     for name, act in actions.items():
@@ -310,6 +314,10 @@ class AnonymizedTable:
     report: AnonymizationReport
     privacy: PrivacyReport
     policy: dict[str, ColumnAction]
+    profile: ProfileReport | None = None  # what each rule of privacy.profile did
+    # positions (0-based, in the input table) of rows suppressed to reach privacy.k; not in ``table``
+    suppressed_rows: list[int] = field(default_factory=list)
+    k_enforcement: KEnforcement | None = None
 
 
 def anonymize_table(
@@ -319,15 +327,20 @@ def anonymize_table(
     key: bytes | None = None,
     schema: TableSchema | None = None,
 ) -> AnonymizedTable:
-    """Detect PII, resolve and apply the policy, and measure k-anonymity / l-diversity.
+    """Detect PII, resolve and apply the policy, enforce k-anonymity, and measure k / l-diversity.
 
     ``columns`` are the spec's column policies (roles give the quasi-identifiers and
     sensitive columns), ``privacy`` its :class:`~twinforge.config.spec.PrivacySpec` (defaults
     when None). With neither, detection and the safe defaults decide everything.
+    ``privacy.profile`` tightens the policy (:func:`twinforge.privacy.hipaa.apply_profile`).
+    With ``privacy.k`` the quasi-identifiers are generalized up their hierarchies
+    (:func:`generalization_levels`) and the rows still in classes below k are suppressed: they
+    are absent from the result's ``table`` and listed in ``suppressed_rows`` for the caller's
+    quarantine.
     """
     from twinforge.config.spec import PrivacySpec
     from twinforge.io.schema import normalize_name
-    from twinforge.privacy.k_anonymity import privacy_report
+    from twinforge.privacy.k_anonymity import enforce_k, privacy_report
     from twinforge.privacy.pii import detect_pii
     from twinforge.privacy.pii.entities import hinted_entity
 
@@ -350,9 +363,67 @@ def anonymize_table(
         extra_names=names_in(table, hinted_people),
     )
     policy = resolve_policy(table, columns, detection, schema, privacy.rare_min_count)
+    profile = None
+    if privacy.profile is not None:
+        from twinforge.privacy.hipaa import apply_profile
+
+        policy, profile = apply_profile(table, policy, columns, detection, schema)
     people = sorted(set(hinted_people) | set(person_columns(detection)))
     out, report = apply_policy(table, policy, key=key, extra_names=names_in(table, people), detection=detection)
     quasi = [c for c, p in columns.items() if p.role == "quasi_identifier"]
     sensitive = [c for c, p in columns.items() if p.role == "sensitive"]
+    suppressed: list[int] = []
+    enforcement = None
+    if privacy.k is not None:
+        present = [q for q in quasi if q in out.columns]
+        levels = {q: generalization_levels(table.get_column(q), policy[q]) for q in present}
+        out, suppressed, enforcement = enforce_k(out, present, privacy.k, levels, privacy.k_max_suppressed_share)
     measured = privacy_report(out, quasi, sensitive, k=privacy.k, l=privacy.l)
-    return AnonymizedTable(out, detection, report, measured, policy)
+    return AnonymizedTable(out, detection, report, measured, policy, profile, suppressed, enforcement)
+
+
+# ------------------------------------------------------------------ k-anonymity hierarchies
+
+MAX_LEVELS = 12
+
+
+def generalization_levels(original: pl.Series, action: ColumnAction) -> list[pl.Series]:
+    """Ever coarser versions of a quasi-identifier, beyond what its policy already did.
+
+    The hierarchy follows the column's generalization: dates month -> year; bands doubling in width
+    (keeping ``top``) until one band spans every value; rounding to 10x, 100x; prefixes one
+    character shorter down to one; an age cap to bands of 5, 10, 20 with the cap as top. A kept
+    date or number gets the same from its type (numbers: bands starting near a fiftieth of the
+    range). Text, pseudonyms and masked columns have none: only suppression helps them.
+    """
+    params = dict(action.params)
+    steps: list[dict] = []
+    values = original.drop_nulls()
+    span = float(values.max()) - float(values.min()) if original.dtype.is_numeric() and values.len() else 0.0
+    if action.action == "generalize":
+        if params.get("date") == "month":
+            steps = [{"date": "year"}]
+        elif "band" in params:
+            steps = [{"band": w, "top": params.get("top")} for w in _doubling(params["band"] * 2, span)]
+        elif "round" in params:
+            steps = [{"round": params["round"] * 10**i} for i in range(1, 3)]
+        elif "prefix" in params:
+            steps = [{"prefix": n} for n in range(int(params["prefix"]) - 1, 0, -1)]
+        elif "cap" in params:
+            steps = [{"band": w, "top": params["cap"]} for w in (5, 10, 20)]
+    elif action.action == "keep":
+        if original.dtype.is_temporal():
+            steps = [{"date": "month"}, {"date": "year"}]
+        elif original.dtype.is_numeric() and span > 0:
+            width = 10 ** math.floor(math.log10(span / 50)) if span >= 50 else span / 50
+            width = max(width, 1.0) if original.dtype.is_integer() else width
+            steps = [{"band": w} for w in _doubling(width * 2, span)]
+    return [generalize(original, {k: v for k, v in step.items() if v is not None}) for step in steps]
+
+
+def _doubling(start: float, span: float) -> list[float]:
+    """Band widths start, 2*start, ... up to the first that covers ``span`` (at most MAX_LEVELS)."""
+    widths = [start]
+    while widths[-1] <= span and len(widths) < MAX_LEVELS:
+        widths.append(widths[-1] * 2)
+    return widths

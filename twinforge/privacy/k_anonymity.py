@@ -96,3 +96,66 @@ def privacy_report(
             report.classes_below_l[s] = thin.height
             report.rows_below_l[s] = int(thin.get_column("size").sum())
     return report
+
+
+# ------------------------------------------------------------------ enforcement
+
+SUPPRESSION_REASON = "k-anonymity suppression"
+
+
+@dataclass
+class KEnforcement:
+    """How k was reached: the hierarchy level each quasi-identifier ended at, and rows suppressed."""
+
+    k: int
+    levels: dict[str, int]  # quasi-identifier -> generalization steps taken beyond the policy (0: none)
+    available_levels: dict[str, int]
+    rows_suppressed: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _rows_below(df: pl.DataFrame, keys: list[str], k: int) -> int:
+    if df.height == 0:
+        return 0
+    sizes = df.group_by(keys).len() if keys else pl.DataFrame({"len": [df.height]})
+    return int(sizes.filter(pl.col("len") < k).get_column("len").sum())
+
+
+def enforce_k(
+    df: pl.DataFrame,
+    quasi_identifiers: list[str],
+    k: int,
+    levels: dict[str, list[pl.Series]],
+    max_suppressed_share: float = 0.05,
+) -> tuple[pl.DataFrame, list[int], KEnforcement]:
+    """Generalize, then suppress, until every class over ``quasi_identifiers`` has at least ``k`` rows.
+
+    ``levels[q]`` lists ever coarser versions of column ``q`` (same length as ``df``). Greedily,
+    while more than ``max_suppressed_share`` of the rows sit in classes below k, the column whose
+    next level leaves the fewest such rows moves up one level. The rows still in small classes
+    are then suppressed. Returns the table without them, their 0-based positions in ``df``, and
+    what was done.
+    """
+    keys = [q for q in quasi_identifiers if q in df.columns]
+    current = {q: 0 for q in keys}
+    available = {q: len(levels.get(q, [])) for q in keys}
+    frame = df
+    while _rows_below(frame, keys, k) > max_suppressed_share * frame.height:
+        options = [q for q in keys if current[q] < available[q]]
+        if not options:
+            break
+
+        candidates = {q: frame.with_columns(levels[q][current[q]].alias(q)) for q in options}
+        best = min(options, key=lambda q: (_rows_below(candidates[q], keys, k), q))
+        frame = candidates[best]
+        current[best] += 1
+    if keys and frame.height:
+        size = pl.len().over(keys)
+        small = frame.select((size < k).alias("small")).to_series()
+    else:
+        small = pl.Series("small", [frame.height < k] * frame.height, dtype=pl.Boolean)
+    suppressed = small.arg_true().to_list()
+    kept = frame.filter(~small)
+    return kept, suppressed, KEnforcement(k, current, available, len(suppressed))

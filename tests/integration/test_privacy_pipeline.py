@@ -1,0 +1,109 @@
+"""The pipeline's privacy: the Safe Harbor profile and enforced k through the ingest step, exact counts,
+no planted value after anonymization, and owner-only files whatever the umask."""
+
+import os
+import re
+
+import dagster as dg
+import polars as pl
+
+from pipelines.batches import sync_batch_partitions
+from tests.conftest import file_mode
+from tests.integration.test_ingest_assets import _materialize, _meta
+from tests.planted import planted_table
+from twinforge.config.spec import parse_spec
+from twinforge.io.state import StateLayout
+
+KEY = "k-0123456789abcdef" * 2
+
+
+def _safe_harbor_spec(source):
+    return parse_spec(
+        {
+            "name": "planted",
+            "source": {"path": str(source)},
+            "columns": {
+                "category": {"role": "quasi_identifier"},
+                "visit_date": {"role": "quasi_identifier", "kind": "datetime"},
+                "visits": {"kind": "integer"},
+                "date_of_birth": {"kind": "datetime"},
+            },
+            "ingest": {"on_bad_rows": "quarantine"},
+            "privacy": {"profile": "hipaa_safe_harbor", "k": 10},
+        }
+    )
+
+
+def test_safe_harbor_and_k_through_the_pipeline_owner_only(tmp_path, monkeypatch, umask_022):
+    table, values = planted_table(n=300)
+    source = tmp_path / "planted.csv"
+    table.write_csv(source)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", KEY)
+    home = tmp_path / "state"
+    home.mkdir(mode=0o755)
+    os.chmod(home, 0o755)
+    spec = _safe_harbor_spec(source)
+    with dg.instance_for_test() as instance:
+        (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(home))
+        result = _materialize(spec, home, batch, instance)
+        assert result.success
+        anonymized = _meta(result, ["planted", "anonymized"])
+        suppressed = anonymized["rows_suppressed_for_k"]
+        assert anonymized["rows_in"] == 300
+        assert anonymized["rows_out"] == 300 - suppressed and anonymized["rows_quarantined"] == suppressed
+        rules = anonymized["privacy_profile"]["rules"]
+        assert rules["3. dates (except year) and ages over 89"] == {
+            "date_of_birth": "generalize {'date': 'year'}",
+            "visit_date": "generalize {'date': 'year'}",
+        }
+        assert rules["2. geographic subdivisions smaller than a state"] == {"zip": "generalize {'zip3': True}"}
+        assert rules["free text"] == {"notes": "mask"}
+        (check,) = result.get_asset_check_evaluations()
+        assert check.check_name == "k_anonymity" and check.passed
+        logged = str([e.event_specific_data for e in result.all_events])
+
+    data = home / "data" / "planted"
+    out = pl.read_parquet(data / "anonymized" / f"{batch}.parquet")
+    quarantine = pl.read_parquet(data / "quarantine" / f"{batch}.parquet")
+    train, holdout = pl.read_parquet(data / "train.parquet"), pl.read_parquet(data / "holdout.parquet")
+    assert out.height + quarantine.height == 300 == train.height + holdout.height + quarantine.height
+    assert quarantine["reason"].unique().to_list() == (["k-anonymity suppression"] if suppressed else [])
+    assert quarantine["record"].null_count() == quarantine.height  # keep_raw is off: positions only
+    assert out["visit_date"].dt.month().unique().to_list() == [1]
+
+    text = "\n".join(str(v) for frame in (out, train, holdout) for c in frame.iter_columns() for v in c.to_list())
+    for column, planted in values.items():
+        if column == "zip":  # 5-digit ZIPs: their first 3 digits are kept by design
+            continue
+        # a birth date on 1 January says no more than its year, which the rule keeps
+        planted = [v for v in planted if not (column == "date_of_birth" and v.endswith("-01-01"))]
+        # whole values only: "Mark" may not appear as a word, but "MarkdownMetadataValue" is no leak
+        words = [re.compile(rf"(?<![\w.@+-]){re.escape(v)}(?![\w@-])") for v in planted]
+        assert not [w.pattern for w in words if w.search(text) or w.search(logged)], column
+
+    # owner-only: every folder 0700 and every file 0600 (landed batch copies 0400) though the umask was 022
+    assert file_mode(home) == 0o700
+    for path in home.rglob("*"):
+        assert file_mode(path) in ((0o700,) if path.is_dir() else (0o600, 0o400)), path
+
+
+def test_definitions_make_dagster_and_mlflow_databases_owner_only(tmp_path, umask_022):
+    import mlflow
+
+    from pipelines.factory import build_definitions
+    from resources import MlflowResource
+
+    spec = _safe_harbor_spec(tmp_path / "none.csv")
+    build_definitions([spec], home=str(tmp_path / "state"))  # what the code location and `make run` load
+    assert os.umask(0o077) == 0o077
+    (tmp_path / "dagster").mkdir()
+    with dg.DagsterInstance.local_temp(tempdir=str(tmp_path / "dagster")) as instance:
+        instance.get_runs()  # opens the run, event log and schedule databases
+        instance.get_latest_materialization_event(dg.AssetKey("x"))
+    databases = list((tmp_path / "dagster").rglob("*.db"))
+    assert databases and all(file_mode(p) == 0o600 for p in databases)
+    uri = MlflowResource(home=str(tmp_path / "state")).uri
+    mlflow.set_tracking_uri(uri)
+    mlflow.create_experiment("perm", artifact_location=(tmp_path / "state" / "mlartifacts").as_uri())
+    assert file_mode(tmp_path / "state" / "mlflow.db") == 0o600
+    assert file_mode(tmp_path / "state") == 0o700

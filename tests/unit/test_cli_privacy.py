@@ -1,0 +1,69 @@
+"""The CLI is as safe as the pipeline: synth anonymizes first, and what it writes is owner-only."""
+
+import polars as pl
+
+from tests.conftest import DEMO_CSV, file_mode
+from twinforge.cli import main
+from twinforge.io.tables import read_table
+
+PII_COLUMNS = ["rownames", "subject_id", "fake_first_name", "fake_last_name"]
+
+
+def test_synth_anonymizes_by_default_and_says_how(tmp_path, capsys, umask_022, monkeypatch):
+    monkeypatch.delenv("TWINFORGE_PSEUDONYM_KEY", raising=False)
+    out = tmp_path / "synthetic.csv"
+    args = ["synth", str(DEMO_CSV), "--rows", "2000", "--out", str(out), "--no-progress", "--seed", "3"]
+    assert main(args) == 0
+    printed = capsys.readouterr()
+    for column in PII_COLUMNS:
+        assert f"  {column:<24} drop" in printed.out
+    real = pl.read_csv(DEMO_CSV)
+    synthetic = read_table(out)
+    assert synthetic.height == 2000
+    assert not set(PII_COLUMNS) & set(synthetic.columns)
+    names = set(real["fake_first_name"].to_list()) | set(real["fake_last_name"].to_list())
+    cells = {str(v) for c in synthetic.columns for v in synthetic[c].to_list()}
+    assert not names & cells
+    # nor in the policy it printed (words: a name like "the" may well appear in progress messages)
+    assert not [n for n in names if f" {n} " in printed.out]
+    assert file_mode(out) == 0o600
+
+
+def test_synth_no_anonymize_opts_out_with_a_warning(tmp_path, capsys, umask_022):
+    small = pl.read_csv(DEMO_CSV, n_rows=300)
+    source = tmp_path / "small.csv"
+    small.write_csv(source)
+    out = tmp_path / "synthetic.parquet"
+    assert main(["synth", str(source), "--rows", "50", "--out", str(out), "--no-progress", "--no-anonymize"]) == 0
+    printed = capsys.readouterr()
+    assert "warning: --no-anonymize" in printed.err and "policy:" not in printed.out
+    assert "fake_first_name" in read_table(out).columns  # the opt-out is real: nothing was dropped
+    assert file_mode(out) == 0o600
+
+
+def test_anonymize_outputs_and_quarantine_are_owner_only(tmp_path, umask_022):
+    source = tmp_path / "in.csv"
+    rows = ["patient_email,visits,group"] + [f"p{i}@example.org,{i},g{i % 3}" for i in range(60)]
+    rows += [f"r{i}@example.org,{i},rare" for i in range(4)] + ["x@y.org,lots,g1"]
+    source.write_text("\n".join(rows) + "\n")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        f"name: t\nsource: {{path: {source.name}}}\ningest: {{on_bad_rows: quarantine, keep_raw: true}}\n"
+        "columns: {visits: {kind: integer}, group: {role: quasi_identifier}}\nprivacy: {k: 15}\n"
+    )
+    out, quarantine, report = tmp_path / "out.parquet", tmp_path / "q.parquet", tmp_path / "r.json"
+    args = ["anonymize", str(source), "--spec", str(spec), "--out", str(out), "--quarantine", str(quarantine)]
+    assert main([*args, "--report", str(report)]) == 0
+    for path in (out, quarantine, report):
+        assert file_mode(path) == 0o600, path
+    written, held = read_table(out), read_table(quarantine)
+    assert (written.height, held.height) == (60, 5)
+    assert held.select("row", "reason").to_dicts() == [
+        *({"row": r, "reason": "k-anonymity suppression"} for r in range(61, 65)),
+        {"row": 65, "reason": "value does not parse as integer"},
+    ]
+    assert sorted(written["group"].unique()) == ["g0", "g1", "g2"]
+    assert held.filter(pl.col("row") == 61)["record"].to_list() == [
+        '{"patient_email": "r0@example.org", "visits": "0", "group": "rare"}'
+    ]  # keep_raw: the quarantine store (owner-only) holds the raw row; the output never does
+    assert not [e for e in ("p0@example.org", "r0@example.org") if e in str(written.to_dicts())]

@@ -1,0 +1,152 @@
+"""The HIPAA Safe Harbor profile: every rule applied, reported, and never weakened by the spec."""
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from twinforge.config.spec import ColumnPolicy, PrivacySpec
+from twinforge.privacy.anonymize import PolicyError, anonymize_table
+from twinforge.privacy.hipaa import RESTRICTED_ZIP3, RULES, zip3
+
+N = 40
+SAFE_HARBOR = PrivacySpec(profile="hipaa_safe_harbor")
+
+
+def _patients(n: int = N, seed: int = 5) -> pl.DataFrame:
+    from faker import Faker
+
+    fake = Faker("en_US")
+    Faker.seed(seed)
+    rng = np.random.default_rng(seed)
+    zips = ["03601", "10001", "89301-1234", "02139", "94110"] * (n // 5)
+    births = [dt.date(1930, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 30_000, n)]
+    return pl.DataFrame(
+        {
+            "patient_name": [fake.unique.name() for _ in range(n)],
+            "street_address": [fake.unique.street_address() for _ in range(n)],
+            "city": [fake.city() for _ in range(n)],
+            "zip": zips,
+            "date_of_birth": births,
+            "admission_date": [dt.date(2024, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 365, n)],
+            "age": [95, 89, 90, 34, 61] * (n // 5),
+            "phone": [f"(617) 555-{1000 + i:04d}" for i in range(n)],
+            "fax": [f"(617) 556-{2000 + i:04d}" for i in range(n)],
+            "email": [fake.unique.email() for _ in range(n)],
+            "ssn": [f"{rng.integers(100, 665)}-{rng.integers(10, 99)}-{rng.integers(1000, 9999)}" for _ in range(n)],
+            "mrn": [f"MRN{700000 + i}" for i in range(n)],
+            "member_id": [f"HP-{900000 + 7 * i}" for i in range(n)],
+            "account_number": [f"AC{55000 + 3 * i}" for i in range(n)],
+            "license_number": [f"LIC-{4000 + i}" for i in range(n)],
+            "vin": [f"1HGCM82633A{100000 + i}" for i in range(n)],
+            "serial_number": [f"SN-PMK-{30000 + i}" for i in range(n)],
+            "website": [f"https://example.org/p/{i}" for i in range(n)],
+            "ip_address": [f"10.0.{i // 250}.{i % 250 + 1}" for i in range(n)],
+            "fingerprint": [f"fp{i:08x}" for i in range(n)],
+            "photo": [bytes([i % 256]) * 8 for i in range(n)],
+            "subject_code": [f"Q{rng.integers(10**6, 10**7)}X{i}" for i in range(n)],
+            "notes": [f"Seen by {fake.name()} on ward {i % 4}, follow up in {i % 9 + 1} weeks" for i in range(n)],
+            "diagnosis": ["flu", "covid", "asthma", "flu"] * (n // 4),
+            "systolic": rng.integers(95, 160, n).tolist(),
+        }
+    )
+
+
+def _cells(df: pl.DataFrame) -> set[str]:
+    return {str(v) for c in df.columns for v in df.get_column(c).to_list() if v is not None}
+
+
+def test_zip3_keeps_three_digits_and_zeroes_restricted_areas():
+    s = pl.Series("zip", ["03601", "10001", "89301-1234", " 02139 ", "abc", None, "123"])
+    assert zip3(s).to_list() == ["000", "100", "000", "021", None, None, None]
+    assert zip3(pl.Series("zip", [2139, 3601, 94110])).to_list() == ["021", "000", "941"]
+    assert len(RESTRICTED_ZIP3) == 17
+
+
+def test_every_rule_acts_and_no_identifier_survives():
+    table = _patients()
+    result = anonymize_table(table, {}, SAFE_HARBOR)
+    rules = result.profile.to_dict()["rules"]
+    expected = {
+        "1. names": {"patient_name": "drop"},
+        "2. geographic subdivisions smaller than a state": {
+            "street_address": "drop",
+            "city": "drop",
+            "zip": "generalize {'zip3': True}",
+        },
+        "3. dates (except year) and ages over 89": {
+            "date_of_birth": "generalize {'date': 'year'}",
+            "admission_date": "generalize {'date': 'year'}",
+            "age": "generalize {'cap': 90}",
+        },
+        "4. telephone numbers": {"phone": "drop"},
+        "5. fax numbers": {"fax": "drop"},
+        "6. email addresses": {"email": "drop"},
+        "7. social security numbers": {"ssn": "drop"},
+        "8. medical record numbers": {"mrn": "drop"},
+        "9. health plan beneficiary numbers": {"member_id": "drop"},
+        "10. account numbers": {"account_number": "drop"},
+        "11. certificate / license numbers": {"license_number": "drop"},
+        "12. vehicle identifiers and serial numbers": {"vin": "drop"},
+        "13. device identifiers and serial numbers": {"serial_number": "drop"},
+        "14. web URLs": {"website": "drop"},
+        "15. IP addresses": {"ip_address": "drop"},
+        "16. biometric identifiers": {"fingerprint": "drop"},
+        "17. full-face photographs and comparable images": {"photo": "drop"},
+        "18. any other unique identifying number, characteristic or code": {"subject_code": "drop"},
+        "free text": {"notes": "mask"},
+    }
+    assert rules == expected
+    assert result.profile.unclassified == {
+        "diagnosis": "category with 3 distinct values, no identifier rule applies",
+        "systolic": "Int64 measurement, no identifier rule applies",
+    }
+    out = result.table
+    assert out.columns == ["zip", "date_of_birth", "admission_date", "age", "notes", "diagnosis", "systolic"]
+    assert out.height == N
+    assert out["zip"].to_list() == ["000", "100", "000", "021", "941"] * (N // 5)
+    assert out["age"].to_list() == [90, 89, 90, 34, 61] * (N // 5)
+    for column in ("date_of_birth", "admission_date"):
+        assert out[column].dt.month().unique().to_list() == [1] and out[column].dt.day().unique().to_list() == [1]
+        assert out[column].dt.year().to_list() == table[column].dt.year().to_list()
+    planted = _cells(table.drop("diagnosis", "systolic", "age", "zip", "date_of_birth", "admission_date"))
+    assert not planted & _cells(out)
+    names = {w for n in table["patient_name"] for w in n.split() if len(w) > 3 and w[0].isupper()}
+    assert not [w for w in names if any(w in note for note in out["notes"])]
+
+
+def test_rules_without_a_column_say_so():
+    table = _patients().select("patient_name", "diagnosis", "systolic")
+    rules = anonymize_table(table, {}, SAFE_HARBOR).profile.to_dict()["rules"]
+    assert rules["1. names"] == {"patient_name": "drop"}
+    assert sum(v == "no column found" for v in rules.values()) == 18  # 17 rules and free text
+    assert len(RULES) == 18
+
+
+def test_stricter_spec_policy_wins_weaker_one_is_refused():
+    table = _patients().select("zip", "admission_date", "age", "mrn", "diagnosis")
+    strict = {
+        "zip": ColumnPolicy(anonymize="drop"),
+        "admission_date": ColumnPolicy(anonymize="drop"),
+        "age": ColumnPolicy(anonymize="generalize", generalize={"band": 10, "top": 80}),
+    }
+    result = anonymize_table(table, strict, SAFE_HARBOR)
+    assert result.table.columns == ["age", "diagnosis"]
+    assert set(result.table["age"].to_list()) <= {"80+", "30-39", "60-69"}
+    weaker = [
+        ("zip", ColumnPolicy(anonymize="keep"), "rule 2"),
+        ("admission_date", ColumnPolicy(anonymize="generalize", generalize={"date": "month"}), "rule 3"),
+        ("age", ColumnPolicy(anonymize="keep"), "rule 3"),
+        ("mrn", ColumnPolicy(anonymize="suppress_rare"), "rule 8"),
+    ]
+    for column, policy, rule in weaker:
+        with pytest.raises(PolicyError, match=f"column '{column}'.*hipaa_safe_harbor {rule}"):
+            anonymize_table(table, {column: policy}, SAFE_HARBOR)
+
+
+def test_without_the_profile_nothing_changes():
+    table = _patients().select("admission_date", "age", "diagnosis")
+    result = anonymize_table(table, {}, PrivacySpec())
+    assert result.profile is None
+    assert result.table.equals(table)

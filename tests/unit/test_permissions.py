@@ -1,0 +1,34 @@
+"""The state folder is owner-only whatever the umask."""
+
+import os
+
+from tests.conftest import file_mode
+from twinforge.io.permissions import make_private, private_mkdir, restrict_umask
+from twinforge.io.state import StateLayout
+
+
+def test_state_folder_is_owner_only_under_umask_022(tmp_path, umask_022):
+    home = tmp_path / "home"
+    home.mkdir(mode=0o755)
+    (home / "mlflow.db").write_text("")
+    layout = StateLayout.at(home).ensure()
+    for folder in (layout.home, layout.data_dir, layout.reports_dir, layout.models_dir, layout.mlflow_artifacts):
+        assert file_mode(folder) == 0o700, folder
+    assert file_mode(layout.mlflow_db) == 0o600
+
+
+def test_private_mkdir_and_make_private(tmp_path, umask_022):
+    deep = private_mkdir(tmp_path / "a" / "b" / "c")
+    assert [file_mode(p) for p in (tmp_path / "a", tmp_path / "a" / "b", deep)] == [0o700] * 3
+    (deep / "f.parquet").write_bytes(b"x")
+    assert file_mode(deep / "f.parquet") == 0o644
+    os.chmod(deep, 0o755)
+    make_private(tmp_path / "a", recursive=True)
+    assert file_mode(deep) == 0o700 and file_mode(deep / "f.parquet") == 0o600
+
+
+def test_restrict_umask_makes_new_files_owner_only(tmp_path, umask_022):
+    assert restrict_umask() == 0o022
+    (tmp_path / "new.txt").write_text("x")
+    (tmp_path / "new_dir").mkdir()
+    assert file_mode(tmp_path / "new.txt") == 0o600 and file_mode(tmp_path / "new_dir") == 0o700

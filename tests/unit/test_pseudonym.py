@@ -1,0 +1,75 @@
+"""The pseudonymisation key is checked for strength; identifiers are canonicalised before hashing."""
+
+import secrets
+
+import polars as pl
+import pytest
+
+from twinforge.privacy.anonymize import apply_policy
+from twinforge.privacy.pseudonym import (
+    PSEUDONYM_KEY_ENV,
+    WeakKeyError,
+    canonical_identifier,
+    check_key,
+    pseudonym_key_from_env,
+    pseudonymize,
+)
+
+KEY = b"k-0123456789abcdef" * 2
+
+
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        (" " * 16, "empty or only whitespace"),
+        ("\t \n" * 8, "empty or only whitespace"),
+        ("a" * 16, "repeats one character"),
+        ("a" * 64, "repeats one character"),
+        ("abababababababab", "only 2 different characters"),
+        ("aaaaaaaaaaaaaaaaaaaaaaaaaabcdefg", "too predictable"),
+        ("Xy7#kQ2!", "8 characters, fewer than 16"),
+        (" " + secrets.token_hex(16), "starts or ends with whitespace"),
+    ],
+)
+def test_weak_keys_are_refused_saying_why_without_the_key(key, problem):
+    with pytest.raises(WeakKeyError, match=problem) as caught:
+        check_key(key)
+    assert key.strip() not in str(caught.value) or not key.strip()
+    with pytest.raises(WeakKeyError, match=PSEUDONYM_KEY_ENV):
+        pseudonym_key_from_env({PSEUDONYM_KEY_ENV: key})
+
+
+def test_strong_keys_pass():
+    for _ in range(200):
+        key = secrets.token_hex(32)
+        assert check_key(key) == key.encode()
+    assert check_key("correct horse battery staple 42") == b"correct horse battery staple 42"
+    assert pseudonym_key_from_env({}) is None
+
+
+def test_a_weak_key_stops_pseudonymisation_naming_the_problem():
+    table = pl.DataFrame({"id": [1, 2]})
+    with pytest.raises(WeakKeyError, match="repeats one character"):
+        apply_policy(table, {"id": "pseudonymize"}, key=b"a" * 32)
+
+
+def test_one_identifier_spelled_differently_gets_one_token():
+    spellings = [1412, 1412.0, "1412", " 1412 ", "1412.0", "1412.00", "1.412e3", "\uff11\uff14\uff11\uff12"]
+    assert {canonical_identifier(v) for v in spellings} == {"1412"}
+    tokens = set()
+    for batch in (
+        pl.Series("id", [1412], dtype=pl.Int64),
+        pl.Series("id", [1412.0], dtype=pl.Float64),
+        pl.Series("id", [" 1412 "]),
+        pl.Series("id", ["1412.0"]),
+    ):
+        tokens.update(pseudonymize(batch, KEY).to_list())
+    assert len(tokens) == 1
+
+
+def test_truly_different_identifiers_stay_apart():
+    different = ["01412", "1412", "1412.5", "A1412", "a1412", "-1412", "0", "00"]
+    canon = [canonical_identifier(v) for v in different]
+    assert canon == ["01412", "1412", "1412.5", "A1412", "a1412", "-1412", "0", "00"]
+    assert pseudonymize(pl.Series("id", different), KEY).n_unique() == len(different)
+    assert pseudonymize(pl.Series("id", [None, None], dtype=pl.String), KEY).to_list() == [None, None]

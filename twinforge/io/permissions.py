@@ -1,0 +1,48 @@
+"""Owner-only files: the state folder holds raw rows, quarantined values, models and run databases.
+
+Entry points (the CLI's ``main``, :func:`pipelines.factory.build_definitions`, which the Dagster
+code location and ``make run`` load) call :func:`restrict_umask`, so every file the process
+creates afterwards (Parquet, JSON, ``mlflow.db``, MLflow artifacts, Dagster's SQLite databases)
+is 0600 and every folder 0700, whatever umask the shell had. :func:`make_private` fixes paths
+created earlier or by another process.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+OWNER_ONLY_UMASK = 0o077
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def restrict_umask() -> int:
+    """Set the process umask to 077 (group and others get nothing); returns the previous one."""
+    return os.umask(OWNER_ONLY_UMASK)
+
+
+def make_private(path: str | os.PathLike, recursive: bool = False) -> None:
+    """chmod ``path`` to 0700 (folder) or 0600 (file); with ``recursive``, everything below a folder too."""
+    path = Path(path)
+    if not path.exists() or path.is_symlink():
+        return
+    os.chmod(path, PRIVATE_DIR_MODE if path.is_dir() else PRIVATE_FILE_MODE)
+    if recursive and path.is_dir():
+        for root, dirs, files in os.walk(path):
+            for d in dirs:
+                if not os.path.islink(os.path.join(root, d)):
+                    os.chmod(os.path.join(root, d), PRIVATE_DIR_MODE)
+            for f in files:
+                if not os.path.islink(os.path.join(root, f)):
+                    os.chmod(os.path.join(root, f), PRIVATE_FILE_MODE)
+
+
+def private_mkdir(path: str | os.PathLike) -> Path:
+    """Create ``path`` (and missing parents) as 0700 folders; an existing one is made 0700 too."""
+    path = Path(path)
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    for p in (path, *missing):
+        make_private(p)
+    return path

@@ -1,0 +1,267 @@
+"""The HIPAA Safe Harbor profile (45 CFR 164.514(b)(2)): ``privacy.profile: hipaa_safe_harbor``.
+
+The profile classifies every column against the 18 Safe Harbor identifier rules, from PII
+detection (:mod:`twinforge.privacy.pii`), the column's name, its type and the spec's roles and
+kinds, and sets the action each rule requires:
+
+* names, contacts, SSNs, record / plan / account / licence / vehicle / device numbers, URLs,
+  IPs, biometrics, photos and other unique codes are dropped (a spec may pseudonymize the ones
+  the rule allows to be pseudonymized instead);
+* every date column is treated as a date about the person and reduced to its year;
+  ages over 89 become 90 (meaning "90 or older");
+* ZIP codes keep their first three digits, and the 17 three-digit areas with 20,000 people or
+  fewer (:data:`RESTRICTED_ZIP3`) become ``000``; smaller places (street, city, county,
+  coordinates) are dropped;
+* free text is masked.
+
+Precedence: the spec's explicit ``anonymize`` on a column wins only when it is at least as strict
+as the rule (e.g. ``drop`` instead of year-only dates); a weaker one is a :class:`PolicyError`
+naming the column and the rule, never silently applied. A text column with nearly one value per
+row that no rule recognises is dropped under rule 18 (fail closed). Every other column is listed
+in the report as ``unclassified`` with why it was kept, so nothing passes unreported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from twinforge.io.schema import ColumnKind, TableSchema, normalize_name
+from twinforge.privacy.anonymize import ColumnAction, PolicyError
+from twinforge.privacy.pii import DetectionReport
+from twinforge.privacy.pii.entities import CARD, DOB, EMAIL, IBAN, IP, PERSON, PHONE, POSTAL, SSN
+
+PROFILE = "hipaa_safe_harbor"
+# 3-digit ZIP areas with 20,000 or fewer people (2000 Census), published with the HHS de-identification guidance
+RESTRICTED_ZIP3 = frozenset(
+    {"036", "059", "063", "102", "203", "556", "692", "790", "821", "823", "830", "831", "878", "879", "884", "890"}
+    | {"893"}
+)
+AGE_CAP = 90
+UNIQUE_SHARE = 0.9  # a text column with at least this share of distinct values is a unique code (rule 18)
+
+RULES: dict[int, str] = {
+    1: "names",
+    2: "geographic subdivisions smaller than a state",
+    3: "dates (except year) and ages over 89",
+    4: "telephone numbers",
+    5: "fax numbers",
+    6: "email addresses",
+    7: "social security numbers",
+    8: "medical record numbers",
+    9: "health plan beneficiary numbers",
+    10: "account numbers",
+    11: "certificate / license numbers",
+    12: "vehicle identifiers and serial numbers",
+    13: "device identifiers and serial numbers",
+    14: "web URLs",
+    15: "IP addresses",
+    16: "biometric identifiers",
+    17: "full-face photographs and comparable images",
+    18: "any other unique identifying number, characteristic or code",
+}
+FREE_TEXT = "free text"
+
+# matched against normalize_name(column)
+_NAME_RULES: list[tuple[int, re.Pattern]] = [
+    (5, re.compile(r"(^|_)fax(_?(no|num|number))?$")),
+    (8, re.compile(r"(^|_)(mrn|medical_?record(_?(no|num|number|id))?|chart_?(no|num|number|id)|patient_?id)$")),
+    (
+        9,
+        re.compile(
+            r"(^|_)(health_?plan|plan_?(id|no|num|number)|member_?(id|no|num|number)|beneficiary(_?(id|no|num|number))?"
+            r"|insurance_?(id|no|num|number)|policy_?(no|num|number)|subscriber_?(id|no|num|number)|medicaid_?id"
+            r"|medicare_?id)$"
+        ),
+    ),
+    (10, re.compile(r"(^|_)(account|acct|bank_account)(_?(id|no|num|number))?$")),
+    (11, re.compile(r"(^|_)(licen[cs]e|certificate|cert|npi|dea)(_?(id|no|num|number))?$")),
+    (12, re.compile(r"(^|_)(vin|vehicle(_?(id|no|num|number))?|license_?plate|plate(_?(no|num|number))?)$")),
+    (
+        13,
+        re.compile(r"(^|_)(device(_?(id|no|num|number|serial))?|serial(_?(no|num|number))?|imei|udi|mac_?addr(ess)?)$"),
+    ),
+    (14, re.compile(r"(^|_)(url|uri|website|web_?site|homepage|home_?page|link)$")),
+    (16, re.compile(r"(^|_)(biometric\w*|finger_?print|voice_?print|retina\w*|iris_?scan|face_?print)$")),
+    (17, re.compile(r"(^|_)(photo|photograph|picture|image|face|headshot|portrait)(_?(url|path|file))?$")),
+]
+# smaller places than a state; looked at after detection, so "ip_address" is an IP, not an address
+_GEO_NAME = re.compile(
+    r"(^|_)(address|street(_?address)?|addr|address_?line_?\d|city|town|county|precinct|district"
+    r"|lat|latitude|lon|lng|longitude|geo_?code|census_?(tract|block)|neighbou?rhood)$"
+)
+_AGE_NAME = re.compile(r"^(age|age_?(years|yrs|at_\w+)|\w+_age)$")
+_DATE_NAME = re.compile(r"(^|_)(date|dt|day_of_\w+|time_?stamp|datetime|admit\w*|discharge\w*|death|died|dod)$")
+_URL_VALUE = r"^(https?://|www\.)\S+$"
+_ENTITY_RULES = {PERSON: 1, POSTAL: 2, DOB: 3, PHONE: 4, EMAIL: 6, SSN: 7, CARD: 10, IBAN: 10, IP: 15}
+# rules whose columns may be pseudonymized instead of dropped (the keyed HMAC token replaces the value)
+_MAY_PSEUDONYMIZE = {1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 18}
+
+
+@dataclass
+class ProfileReport:
+    """What each of the 18 rules (and free-text masking) did: rule -> column -> action; no values."""
+
+    profile: str
+    rules: dict[str, dict[str, str]] = field(default_factory=dict)
+    unclassified: dict[str, str] = field(default_factory=dict)  # column kept by no rule -> why
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {"profile": self.profile, "rules": {}}
+        for number, title in RULES.items():
+            found = self.rules.get(str(number), {})
+            out["rules"][f"{number}. {title}"] = dict(found) if found else "no column found"
+        free = self.rules.get(FREE_TEXT, {})
+        out["rules"][FREE_TEXT] = dict(free) if free else "no column found"
+        out["unclassified"] = dict(self.unclassified)
+        return out
+
+    def format_lines(self) -> list[str]:
+        lines = [f"profile {self.profile}:"]
+        for rule, found in self.to_dict()["rules"].items():
+            if isinstance(found, str):
+                lines.append(f"  {rule}: {found}")
+            else:
+                lines.append(f"  {rule}: " + ", ".join(f"{c} -> {a}" for c, a in found.items()))
+        for column, why in self.unclassified.items():
+            lines.append(f"  unclassified (kept): {column} ({why})")
+        return lines
+
+
+def zip3(series: pl.Series) -> pl.Series:
+    """US ZIP codes to their first three digits, ``000`` for :data:`RESTRICTED_ZIP3`; other values to null.
+
+    Integer columns are zero-padded to five digits first (``2139`` is ZIP ``02139``).
+    """
+    text = series.cast(pl.String).str.strip_chars()
+    if series.dtype.is_integer():
+        text = text.str.zfill(5)
+    head = pl.when(text.str.contains(r"^\d{5}(-?\d{4})?$")).then(text.str.slice(0, 3))
+    restricted = pl.Series(sorted(RESTRICTED_ZIP3), dtype=pl.String)
+    out = pl.select(
+        pl.when(head.is_in(restricted.implode())).then(pl.lit("000")).otherwise(head).alias(series.name)
+    ).to_series()
+    return out
+
+
+def _classify(
+    name: str,
+    series: pl.Series,
+    detection: DetectionReport | None,
+    schema: TableSchema | None,
+    declared: Any,
+) -> tuple[int | str, ColumnAction] | None:
+    """The rule a column falls under and the action the profile requires, or None."""
+    normalized = normalize_name(name)
+    found = detection.columns.get(name) if detection is not None else None
+    finding = found.column_finding if found is not None else None
+    if series.dtype == pl.Binary:
+        return 17, ColumnAction("drop", {}, "rule 17: binary content (images, scans)")
+    for rule, pattern in _NAME_RULES:
+        if pattern.search(normalized):
+            return rule, ColumnAction("drop", {}, f"rule {rule}: {RULES[rule]}")
+    if finding is not None and finding.entity in _ENTITY_RULES:
+        rule = _ENTITY_RULES[finding.entity]
+        if finding.entity == POSTAL:
+            return rule, ColumnAction("generalize", {"zip3": True}, "rule 2: ZIP code to 3 digits (000 if restricted)")
+        if finding.entity == DOB:
+            if series.dtype.is_temporal():
+                return rule, ColumnAction("generalize", {"date": "year"}, "rule 3: date of birth to the year")
+            return rule, ColumnAction("drop", {}, "rule 3: date of birth not parsed as a date")
+        return rule, ColumnAction("drop", {}, f"rule {rule}: {RULES[rule]} (detected {finding.entity})")
+    if _GEO_NAME.search(normalized):
+        return 2, ColumnAction("drop", {}, f"rule 2: {RULES[2]}")
+    if series.dtype.is_temporal():
+        return 3, ColumnAction("generalize", {"date": "year"}, "rule 3: date about the person to the year")
+    if _AGE_NAME.search(normalized) and series.dtype.is_numeric():
+        return 3, ColumnAction("generalize", {"cap": AGE_CAP}, f"rule 3: ages over {AGE_CAP - 1} as {AGE_CAP}")
+    if _DATE_NAME.search(normalized) and series.dtype == pl.String:
+        return 3, ColumnAction("drop", {}, "rule 3: a date column not parsed as dates")
+    if series.dtype == pl.String and series.drop_nulls().len() > 0:
+        values = series.drop_nulls()
+        if values.str.contains(_URL_VALUE).mean() >= 0.5:
+            return 14, ColumnAction("drop", {}, "rule 14: values are URLs")
+    if found is not None and (found.free_text or found.text_findings):
+        return FREE_TEXT, ColumnAction("mask", {}, "free text: identifiers masked")
+    if (declared is not None and declared.role == "identifier") or (
+        schema is not None and name in schema.names and schema[name].kind is ColumnKind.IDENTIFIER
+    ):
+        return 18, ColumnAction("drop", {}, "rule 18: an identifier column")
+    if series.dtype == pl.String:
+        values = series.drop_nulls()
+        if values.len() >= 10 and values.n_unique() >= UNIQUE_SHARE * values.len():
+            return 18, ColumnAction("drop", {}, "rule 18: unclassified text with a distinct value per row")
+    return None
+
+
+def _at_least_as_strict(rule: int | str, required: ColumnAction, declared: ColumnAction) -> bool:
+    if declared.action == "drop":
+        return True
+    if declared.action == "pseudonymize":
+        return rule in _MAY_PSEUDONYMIZE
+    if declared.action == "mask":
+        return rule == FREE_TEXT
+    if declared.action == "generalize" and required.action == "generalize":
+        p, r = declared.params, required.params
+        if "date" in r:
+            return p.get("date") == "year"
+        if "cap" in r:  # bands that put everyone over 89 into one open band
+            return "band" in p and p.get("top") is not None and p["top"] <= r["cap"]
+        if "zip3" in r:
+            return bool(p.get("zip3"))
+    return False
+
+
+def _why_kept(series: pl.Series) -> str:
+    if series.dtype.is_numeric() or series.dtype == pl.Boolean:
+        return f"{series.dtype} measurement, no identifier rule applies"
+    distinct = series.n_unique()
+    return f"category with {distinct} distinct values, no identifier rule applies"
+
+
+def apply_profile(
+    table: pl.DataFrame,
+    policy: Mapping[str, ColumnAction],
+    columns: Mapping[str, Any] | None = None,
+    detection: DetectionReport | None = None,
+    schema: TableSchema | None = None,
+) -> tuple[dict[str, ColumnAction], ProfileReport]:
+    """The Safe Harbor policy: ``policy`` (the resolved defaults) tightened by the 18 rules.
+
+    ``columns`` are the spec's column policies; an explicit ``anonymize`` there is kept when it is
+    at least as strict as the rule and raises :class:`PolicyError` otherwise.
+    """
+    columns = dict(columns or {})
+    out: dict[str, ColumnAction] = {}
+    report = ProfileReport(PROFILE)
+    for name in table.columns:
+        base = policy[name]
+        declared = columns.get(name)
+        classified = _classify(name, table.get_column(name), detection, schema, declared)
+        if classified is None:
+            out[name] = base
+            if base.action == "keep":
+                report.unclassified[name] = _why_kept(table.get_column(name))
+            continue
+        rule, required = classified
+        if declared is not None and declared.anonymize is not None:
+            if not _at_least_as_strict(rule, required, base):
+                label = f"rule {rule} ({RULES[rule]})" if isinstance(rule, int) else FREE_TEXT
+                raise PolicyError(
+                    f"column {name!r}: the spec's 'anonymize: {base.action}' is weaker than {PROFILE} {label}, "
+                    f"which requires {required.action} {required.params or ''}".rstrip()
+                    + "; remove the column's anonymize setting or make it stricter"
+                )
+            chosen = ColumnAction(base.action, base.params, f"spec (meets {PROFILE} rule {rule})")
+        elif base.action == "drop":
+            chosen = ColumnAction("drop", {}, f"{base.reason} (meets {PROFILE} rule {rule})")
+        else:
+            chosen = required
+        out[name] = chosen
+        params = f" {chosen.params}" if chosen.params else ""
+        report.rules.setdefault(str(rule), {})[name] = f"{chosen.action}{params}"
+    return out, report
