@@ -36,11 +36,6 @@ def code_location_origin(workspace: Path = WORKSPACE_FILE):
     return origins[0]
 
 
-def job_page_path(job_name: str, workspace: Path = WORKSPACE_FILE) -> str:
-    """The Dagster UI path of the job's runs page (the location holds one repository, so no ``repo@``)."""
-    return f"/locations/{code_location_origin(workspace).location_name}/jobs/{job_name}/runs"
-
-
 def execute_in_code_location(
     instance: dg.DagsterInstance,
     job_name: str,
