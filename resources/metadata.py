@@ -70,8 +70,9 @@ def version_metadata(ref: ModelVersionRef, mlflow: MlflowResource) -> dict:
 
 def report_metadata(name: str, path, mlflow: MlflowResource | None = None, run=None, artifact_dir: str = "") -> dict:
     """A report file as a path (to copy) and a ``file://`` link; with ``mlflow`` and ``run`` (experiment id,
-    run id) also a link to the copy logged under ``artifact_dir`` of that MLflow run, which a browser opens
-    from the Dagster UI (browsers do not follow ``file://`` links from web pages)."""
+    run id) also a link to the copy logged under ``artifact_dir`` of that MLflow run (its artifact view in
+    the MLflow UI), which a browser opens from the Dagster UI; browsers do not follow ``file://`` links
+    from web pages."""
     metadata = {name: dg.MetadataValue.path(str(path)), f"{name}_file": dg.MetadataValue.url(file_url(path))}
     if mlflow is not None and run is not None:
         artifact = f"{artifact_dir}/{Path(path).name}" if artifact_dir else Path(path).name
