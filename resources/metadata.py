@@ -68,7 +68,13 @@ def version_metadata(ref: ModelVersionRef, mlflow: MlflowResource) -> dict:
     }
 
 
-def report_metadata(name: str, path, mlflow: MlflowResource | None = None, run=None, artifact_dir: str = "") -> dict:
+def report_metadata(
+    name: str,
+    path: str | Path,
+    mlflow: MlflowResource | None = None,
+    run: tuple[str, str] | None = None,
+    artifact_dir: str = "",
+) -> dict:
     """A report file as a path (to copy) and a ``file://`` link; with ``mlflow`` and ``run`` (experiment id,
     run id) also a link to the copy logged under ``artifact_dir`` of that MLflow run (its artifact view in
     the MLflow UI), which a browser opens from the Dagster UI; browsers do not follow ``file://`` links
