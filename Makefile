@@ -11,7 +11,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install run ui test test-fast lint format docs bench-venvs clean
+.PHONY: install run ui mlflow-ui test test-fast lint format docs bench-venvs clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,16 @@ ui: install $(DAGSTER_HOME)/dagster.yaml $(KEY_FILE)
 	umask 077 && $(PY) -m pipelines.batches
 	umask 077 && TWINFORGE_PSEUDONYM_KEY="$${TWINFORGE_PSEUDONYM_KEY:-$$(cat $(KEY_FILE))}" \
 		$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+# the MLflow UI over the state folder's store, where the Dagster metadata links point
+# (TWINFORGE_MLFLOW_UI_URL, default http://127.0.0.1:5000); one worker, no job runner: a small machine
+MLFLOW_UI_PORT ?= 5000
+mlflow-ui: install
+	mkdir -p $(TWINFORGE_HOME)/mlartifacts
+	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(VENV)/bin/mlflow server \
+		--backend-store-uri sqlite:///$(TWINFORGE_HOME)/mlflow.db \
+		--default-artifact-root $(TWINFORGE_HOME)/mlartifacts \
+		--host 127.0.0.1 --port $(MLFLOW_UI_PORT) --workers 1
 
 # every tier (CI); lint and the docs site first, they take seconds
 test: lint docs

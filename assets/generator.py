@@ -4,7 +4,7 @@ import os
 import dagster as dg
 import polars as pl
 
-from resources.metadata import run_metadata
+from resources.metadata import run_metadata, version_metadata
 from resources.mlflow import MlflowResource
 from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
@@ -62,7 +62,7 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
             return dg.Output(
                 {**reused.to_dict(), "generator": spec.generator.model, "reused": True},
                 metadata={
-                    **_version_metadata(reused, mlflow.uri),
+                    **version_metadata(reused, mlflow),
                     "reused_version": reused.version,
                     "training_fingerprint": fingerprint,
                     "training_data_sha256": train_sha,
@@ -86,6 +86,7 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
             metrics={"fit_seconds": trained.fit_seconds},
             tags={
                 "dagster_run_id": context.run_id,
+                "dagster_run_url": settings.dagster_links.run(context.run_id),
                 "dagster_asset_key": context.asset_key.to_user_string(),
                 "dataset": spec.name,
                 "training_data_sha256": train_sha,
@@ -102,7 +103,7 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         return dg.Output(
             {**ref.to_dict(), "model_dir": str(out_dir), "generator": spec.generator.model, "reused": False},
             metadata={
-                **_version_metadata(ref, mlflow.uri),
+                **version_metadata(ref, mlflow),
                 "training_fingerprint": fingerprint,
                 "fit_seconds": round(trained.fit_seconds, 3),
                 "epochs_run": len(trained.loss_history),
@@ -114,14 +115,3 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         )
 
     return generator
-
-
-def _version_metadata(ref, tracking_uri: str) -> dict:
-    return {
-        "model_name": ref.model_name,
-        "model_version": ref.version,
-        "model_uri": ref.model_uri,
-        "mlflow_run_id": ref.run_id,
-        "mlflow_experiment_id": ref.experiment_id,
-        "mlflow_tracking_uri": tracking_uri,
-    }

@@ -1,9 +1,9 @@
 import dagster as dg
 
-from resources.metadata import run_check_verdicts, run_metadata
+from resources.metadata import report_metadata, run_check_verdicts, run_metadata
 from resources.mlflow import MlflowResource
 from twinforge.config.spec import DatasetSpec
-from twinforge.tracking.registry import CHAMPION_ALIAS, set_champion
+from twinforge.tracking.registry import CHAMPION_ALIAS, PROMOTION_TAG, set_champion, set_model_version_tags
 
 
 def build_champion_asset(spec: DatasetSpec, check_keys: list[dg.AssetCheckKey]) -> dg.AssetsDefinition:
@@ -35,15 +35,25 @@ def build_champion_asset(spec: DatasetSpec, check_keys: list[dg.AssetCheckKey]) 
         not_passed = sorted(f"{k.asset_key.path[-1]}:{k.name} ({'failed' if v is False else 'no result'})"
                             for k, v in verdicts.items() if v is not True)  # fmt: skip
         if not_passed or report.get("gates_all_passed") is not True:  # fail closed: a missing result is a failure
+            set_model_version_tags(mlflow.uri, spec.registered_model_name, version, {
+                PROMOTION_TAG: "refused", f"{PROMOTION_TAG}.reason": f"not passed: {', '.join(not_passed) or 'gates'}"[:500],
+                f"{PROMOTION_TAG}.dagster_run_id": context.run_id,
+            })  # fmt: skip
             raise RuntimeError(f"version {version} is not promoted: checks not passed in this run: {not_passed}")
         previous = set_champion(mlflow.uri, spec.registered_model_name, version)
+        set_model_version_tags(mlflow.uri, spec.registered_model_name, version, {
+            PROMOTION_TAG: CHAMPION_ALIAS, f"{PROMOTION_TAG}.dagster_run_id": context.run_id,
+        })  # fmt: skip
         context.log.info(f"{spec.registered_model_name} version {version} is now {CHAMPION_ALIAS} (was {previous})")
         return dg.MaterializeResult(
             metadata={
                 "model_name": spec.registered_model_name,
                 "champion_version": version,
                 "previous_champion_version": previous or "none",
-                "quality_report": dg.MetadataValue.path(str(report.get("html"))),
+                "mlflow_model_version": dg.MetadataValue.url(
+                    mlflow.links.model_version(spec.registered_model_name, version)
+                ),
+                **report_metadata("quality_report", report["html"]),
             }
         )
 

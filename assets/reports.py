@@ -1,18 +1,12 @@
 import dagster as dg
 import polars as pl
 
-from resources.metadata import run_metadata
+from resources.metadata import report_metadata, run_metadata
 from resources.mlflow import MlflowResource
 from resources.partitions import daily_partitions
 from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
-from twinforge.tracking.registry import (
-    get_model_version,
-    log_quality_report,
-    log_run_artifacts,
-    log_run_metrics,
-    set_run_tags,
-)
+from twinforge.tracking.registry import log_quality_report, log_run_artifacts, log_run_metrics, version_run
 
 
 def _report_dir(settings: TwinforgeSettings, spec: DatasetSpec, context: dg.AssetExecutionContext):
@@ -21,8 +15,9 @@ def _report_dir(settings: TwinforgeSettings, spec: DatasetSpec, context: dg.Asse
     return path
 
 
-def _model_run_id(mlflow: MlflowResource, sampled: dict) -> str:
-    return get_model_version(mlflow.uri, sampled["model_name"], str(sampled["model_version"])).run_id
+def _model_run(mlflow: MlflowResource, sampled: dict) -> tuple[str, str]:
+    """(experiment id, run id) of the sampled version's MLflow run."""
+    return version_run(mlflow.uri, sampled["model_name"], str(sampled["model_version"]))
 
 
 def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
@@ -61,9 +56,12 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
         out = _report_dir(settings, spec, context)
         html = write_report_html(report, out / "quality.html", title=f"{spec.registered_model_name} version {version}")
         json_path = write_report_json(report, out / "quality.json")
-        run_id = _model_run_id(mlflow, sampled)
-        log_quality_report(mlflow.uri, run_id, report, [html, json_path])
-        set_run_tags(mlflow.uri, run_id, {"quality_report.dagster_run_id": context.run_id})  # which run judged it
+        run = _model_run(mlflow, sampled)
+        run_id = run[1]
+        log_quality_report(
+            mlflow.uri, run_id, report, [html, json_path], model_version=(sampled["model_name"], version),
+            tags={"quality_report.dagster_run_id": context.run_id},  # which run judged it
+        )  # fmt: skip
         failed = report.failed_gates
         context.log.info(f"quality gates {'passed' if report.passed else 'FAILED: ' + ', '.join(failed)}")
         return dg.Output(
@@ -72,11 +70,14 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
                 **{k: round(v, 4) for k, v in report.headline().items()},  # floats: plotted across versions
                 "gates_all_passed": report.passed,
                 "gates_failed_names": ", ".join(failed) or "none",
-                "html": dg.MetadataValue.path(str(html)),
-                "json": dg.MetadataValue.path(str(json_path)),
-                "html_in_mlflow": f"runs:/{run_id}/reports/quality.html",
+                **report_metadata("html", html, mlflow, run, "reports"),
+                **report_metadata("json", json_path, mlflow, run, "reports"),
                 "model_version": version,
                 "mlflow_run_id": run_id,
+                "mlflow_run": dg.MetadataValue.url(mlflow.links.run(*run)),
+                "mlflow_model_version": dg.MetadataValue.url(
+                    mlflow.links.model_version(sampled["model_name"], version)
+                ),
             },
         )
 
@@ -116,7 +117,8 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
                 synthetic_rows=synthetic.height,
             ),
         )
-        run_id = _model_run_id(mlflow, sampled)
+        run = _model_run(mlflow, sampled)
+        run_id = run[1]
         log_run_artifacts(mlflow.uri, run_id, [out / "synthetic_vs_train_drift.html"], artifact_path="reports")
         log_run_metrics(mlflow.uri, run_id, {"drift_share": summary.drift_share_observed})
         return dg.Output(
@@ -125,9 +127,11 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
                 "dataset_drift": summary.dataset_drift,
                 "drift_share": round(summary.drift_share_observed, 4),
                 "drifted_columns": summary.drifted_columns,
-                "html": dg.MetadataValue.path(str(out / "synthetic_vs_train_drift.html")),
+                **report_metadata("html", out / "synthetic_vs_train_drift.html", mlflow, run, "reports"),
+                **report_metadata("json", out / "synthetic_vs_train_drift.json"),
                 "model_version": str(sampled["model_version"]),
                 "mlflow_run_id": run_id,
+                "mlflow_run": dg.MetadataValue.url(mlflow.links.run(*run)),
             },
         )
 
@@ -169,8 +173,8 @@ def build_daily_quality_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
             **{k: round(v, 4) for k, v in report.headline().items()},
             "gates_all_passed": report.passed,
             "gates_failed_names": ", ".join(report.failed_gates) or "none",
-            "html": dg.MetadataValue.path(str(html)),
-            "json": dg.MetadataValue.path(str(json_path)),
+            **report_metadata("html", html),
+            **report_metadata("json", json_path),
             "model_version": version,
         })  # fmt: skip
 

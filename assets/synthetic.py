@@ -45,6 +45,7 @@ def build_synthetic_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
             "rows_out": table.height,
             "model_name": spec.registered_model_name,
             "model_version": version,
+            "mlflow_model_version": dg.MetadataValue.url(mlflow.links.model_version(spec.registered_model_name, version)),
             "model_source": "candidate",
             "sampling_seed": seed,
             "sampling_conditions": dg.MetadataValue.json(

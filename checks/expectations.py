@@ -7,7 +7,7 @@ from resources.metadata import run_metadata
 from resources.mlflow import MlflowResource
 from resources.partitions import daily_partitions
 from twinforge.config.spec import DatasetSpec
-from twinforge.tracking.registry import PROFILE_ARTIFACT, load_version_dict, set_model_version_tags
+from twinforge.tracking.registry import CHECK_TAG_PREFIX, PROFILE_ARTIFACT, load_version_dict, set_model_version_tags
 
 # One blocking check per group of expectations, so the UI says which kind of rule broke.
 EXPECTATION_GROUPS = {
@@ -31,7 +31,7 @@ def check_name(group: str) -> str:
 
 def check_outcome_tags(results: list[dg.AssetCheckResult]) -> dict[str, str]:
     """MLflow model-version tags recording each check's verdict, so a rejection is visible there too."""
-    return {f"check.{r.check_name}": "passed" if r.passed else "failed" for r in results}
+    return {f"{CHECK_TAG_PREFIX}{r.check_name}": "passed" if r.passed else "failed" for r in results}
 
 
 def _one_table(value, context: dg.AssetCheckExecutionContext) -> pl.DataFrame:

@@ -8,7 +8,6 @@ first batch and adds every batch of the landing manifests as a partition of
 (the same as ``twinforge batches DATASET --approve BATCH``).
 """
 
-
 import sys
 
 import dagster as dg

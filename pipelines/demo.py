@@ -1,19 +1,24 @@
 """`make run`: materialize every dataset's retrain job through Dagster and print a summary.
 
-Runs land in the persistent Dagster instance ($DAGSTER_HOME), so `make ui` shows them.
+Runs land in the persistent Dagster instance ($DAGSTER_HOME) as runs of the `twinforge` code location
+(see :mod:`pipelines.launch`), so `make ui` lists them on each job's page.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 import dagster as dg
 
 from pipelines.batches import sync_batch_partitions
-from pipelines.factory import build_definitions, retrain_job_name, specs_dir
+from pipelines.factory import EXECUTOR_ENV, retrain_job_name, specs_dir
+from pipelines.launch import execute_in_code_location
+from resources.metadata import materialized_in_run
 from twinforge.config.spec import load_specs
 from twinforge.io.permissions import make_private, restrict_umask
 from twinforge.io.state import StateLayout
+from twinforge.tracking.links import DagsterLinks, MlflowLinks
 from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version
 
 
@@ -26,23 +31,26 @@ def materialization_metadata(result: dg.ExecuteInProcessResult, key: list[str]) 
     return {k: getattr(v, "value", v) for k, v in events[-1].materialization.metadata.items()}
 
 
-def _metadata(result: dg.ExecuteInProcessResult, key: list[str]) -> dict:
-    return materialization_metadata(result, key) or {}
+def run_check_evaluations(instance: dg.DagsterInstance, run_id: str) -> list:
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+    return [r.event_log_entry.dagster_event.event_specific_data for r in records]
 
 
-def summarize(result: dg.ExecuteInProcessResult, name: str, tracking_uri: str, model_name: str) -> list[str]:
-    raw = _metadata(result, [name, "raw"])
-    anonymized = _metadata(result, [name, "anonymized"])
-    synthetic = _metadata(result, [name, "synthetic"])
-    generator = _metadata(result, [name, "generator"])
-    quality = _metadata(result, [name, "quality_report"])
-    drift = _metadata(result, [name, "synthetic_vs_train_drift"])
-    checks = result.get_asset_check_evaluations()
+def summarize(
+    instance: dg.DagsterInstance, run: dg.DagsterRun, name: str, tracking_uri: str, model_name: str
+) -> list[str]:
+    def metadata(asset: str) -> dict:
+        return materialized_in_run(instance, run.run_id, dg.AssetKey([name, asset])) or {}
+
+    raw, anonymized, synthetic = metadata("raw"), metadata("anonymized"), metadata("synthetic")
+    generator, quality, drift = metadata("generator"), metadata("quality_report"), metadata("synthetic_vs_train_drift")
+    checks = run_check_evaluations(instance, run.run_id)
     passed = [c.check_name for c in checks if c.passed]
     failed = [c.check_name for c in checks if not c.passed]
     champion = get_alias_version(tracking_uri, model_name, CHAMPION_ALIAS)
+    succeeded = run.status == dg.DagsterRunStatus.SUCCESS
     lines = [
-        f"dataset {name}: run {'succeeded' if result.success else 'FAILED'} (Dagster run {result.run_id})",
+        f"dataset {name}: run {'succeeded' if succeeded else 'FAILED'} (Dagster run {run.run_id})",
         f"  batch {raw.get('batch_id', '?')}: rows in {raw.get('rows_in', '?')}, out {raw.get('rows_out', '?')}, "
         f"quarantined {raw.get('rows_quarantined', '?')}   synthetic rows out: {synthetic.get('rows_out', '?')}",
         f"  anonymized: dropped {anonymized.get('dropped_columns', '?')}, "
@@ -54,33 +62,38 @@ def summarize(result: dg.ExecuteInProcessResult, name: str, tracking_uri: str, m
         f"  quality report: {quality.get('html', '-')} (fidelity {quality.get('fidelity_overall', '-')}; "
         f"gates {'all passed' if quality.get('gates_all_passed') else 'failed: ' + str(quality.get('gates_failed_names', '?'))})",
         f"  drift report:   {drift.get('html', '-')} (drift share {drift.get('drift_share', '-')})",
+        f"  Dagster run:    {DagsterLinks.at().run(run.run_id)}",
     ]
+    if generator.get("mlflow_model_version"):
+        lines.append(f"  MLflow version: {generator['mlflow_model_version']}")
     return lines
 
 
 def main() -> int:
     restrict_umask()  # before anything writes: state folder, Dagster's and MLflow's databases owner-only
     layout = StateLayout.at().ensure()
-    defs = build_definitions()
+    # one process per run, as before: steps in separate processes cost more than they give on a laptop
+    os.environ.setdefault(EXECUTOR_ENV, "in_process")
     ok = True
     with dg.DagsterInstance.get() as instance:
         make_private(instance.root_directory, recursive=True)  # databases a 022 shell created earlier
         for spec in load_specs(specs_dir()):
             batches = sync_batch_partitions(instance, spec, layout)
-            job = defs.resolve_job_def(retrain_job_name(spec))
-            result = job.execute_in_process(
-                instance=instance,
+            run = execute_in_code_location(
+                instance,
+                retrain_job_name(spec),
                 partition_key=batches[-1],  # ingest the newest batch, train on the window
-                raise_on_error=False,
                 # progress lines, not Dagster's per-event debug stream
                 run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
             )
-            ok &= result.success
-            print("\n".join(summarize(result, spec.name, layout.mlflow_tracking_uri, spec.registered_model_name)))
+            ok &= run.status == dg.DagsterRunStatus.SUCCESS
+            print(
+                "\n".join(summarize(instance, run, spec.name, layout.mlflow_tracking_uri, spec.registered_model_name))
+            )
     print(f"state folder: {layout.home}  (MLflow: {layout.mlflow_tracking_uri})")
     print(
-        "open the Dagster UI with `make ui` (http://127.0.0.1:3000); MLflow UI: "
-        f"`.venv/bin/mlflow ui --backend-store-uri {layout.mlflow_tracking_uri}`"
+        f"open the Dagster UI with `make ui` ({DagsterLinks.at().base}) and the MLflow UI with `make mlflow-ui` "
+        f"({MlflowLinks.at().base}); `twinforge status` sums it up"
     )
     return 0 if ok else 1
 

@@ -1,13 +1,28 @@
 """Dagster metadata helpers shared by assets and checks."""
 
+from pathlib import Path
+
 import dagster as dg
 
+from resources.mlflow import MlflowResource
 from twinforge.io.schema import TableSchema
+from twinforge.tracking.links import file_url
+from twinforge.tracking.registry import ModelVersionRef
 
 
 def column_schema(schema: TableSchema) -> dg.TableSchema:
     """Column names and kinds (never values) for the asset page's schema view."""
     return dg.TableSchema(columns=[dg.TableColumn(c.name, type=f"{c.kind.value} ({c.dtype})") for c in schema.columns])
+
+
+def materialized_in_run(instance: dg.DagsterInstance, run_id: str, key: dg.AssetKey) -> dict | None:
+    """Metadata of the run's last materialization of ``key``, as plain values; None if there is none."""
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+    for record in reversed(records):
+        materialization = record.event_log_entry.asset_materialization
+        if materialization is not None and materialization.asset_key == key:
+            return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+    return None
 
 
 def run_metadata(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, key: dg.AssetKey) -> dict:
@@ -18,11 +33,9 @@ def run_metadata(context: dg.AssetExecutionContext | dg.AssetCheckExecutionConte
     was not materialized in this run.
     """
     run_id = context.run.run_id
-    records = context.instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
-    for record in reversed(records):
-        materialization = record.event_log_entry.asset_materialization
-        if materialization is not None and materialization.asset_key == key:
-            return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+    found = materialized_in_run(context.instance, run_id, key)
+    if found is not None:
+        return found
     raise RuntimeError(
         f"asset {key.to_user_string()} was not materialized in this run ({run_id}): a version travels with its "
         "run, so materialize it in the same run (the dataset's retrain job does)"
@@ -39,3 +52,35 @@ def run_check_verdicts(
         done = [h.status.value for h in history if h.run_id == context.run.run_id and h.status.value != "PLANNED"]
         verdicts[key] = (done[0] == "SUCCEEDED") if done else None
     return verdicts
+
+
+def version_metadata(ref: ModelVersionRef, mlflow: MlflowResource) -> dict:
+    """A registered version's ids, with links to its MLflow run and model-version pages."""
+    return {
+        "model_name": ref.model_name,
+        "model_version": ref.version,
+        "model_uri": ref.model_uri,
+        "mlflow_run_id": ref.run_id,
+        "mlflow_experiment_id": ref.experiment_id,
+        "mlflow_tracking_uri": mlflow.uri,
+        "mlflow_run": dg.MetadataValue.url(mlflow.links.run(ref.experiment_id, ref.run_id)),
+        "mlflow_model_version": dg.MetadataValue.url(mlflow.links.model_version(ref.model_name, ref.version)),
+    }
+
+
+def report_metadata(
+    name: str,
+    path: str | Path,
+    mlflow: MlflowResource | None = None,
+    run: tuple[str, str] | None = None,
+    artifact_dir: str = "",
+) -> dict:
+    """A report file as a path (to copy) and a ``file://`` link; with ``mlflow`` and ``run`` (experiment id,
+    run id) also a link to the copy logged under ``artifact_dir`` of that MLflow run (its artifact view in
+    the MLflow UI), which a browser opens from the Dagster UI; browsers do not follow ``file://`` links
+    from web pages."""
+    metadata = {name: dg.MetadataValue.path(str(path)), f"{name}_file": dg.MetadataValue.url(file_url(path))}
+    if mlflow is not None and run is not None:
+        artifact = f"{artifact_dir}/{Path(path).name}" if artifact_dir else Path(path).name
+        metadata[f"{name}_in_mlflow"] = dg.MetadataValue.url(mlflow.links.run_artifact(*run, artifact))
+    return metadata

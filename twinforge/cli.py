@@ -19,6 +19,8 @@ import polars as pl
 
 import twinforge
 
+GATES_FAILED_EXIT = 2  # `evaluate --strict`: a gate failed (1 stays "bad input")
+
 # Errors a user can cause (bad paths, bad data, bad options, a missing key): reported without traceback.
 _USER_ERRORS = (FileNotFoundError, ValueError, KeyError, pl.exceptions.PolarsError, RuntimeError)
 
@@ -166,11 +168,34 @@ def build_parser() -> argparse.ArgumentParser:
             help="state folder (default: $TWINFORGE_HOME, else the project's .twinforge)",
         )  # fmt: skip
     batches.set_defaults(command=_cmd_batches, command_name="batches")
+
+    status = commands.add_parser(
+        "status",
+        help="a dataset's batches, model versions with their verdicts, champion and last drift verdicts",
+        description="Reads the state folder and the MLflow store: batches (status, ingested, anonymized and "
+        "quarantined row counts), every model version with its check and gate verdicts and promotion, the "
+        "champion, and the last batch drift reports. Counts and verdicts only, never a value. "
+        "With no DATASET: every dataset of the specs folder.",
+    )
+    status.add_argument("dataset", nargs="?", help="dataset name (the spec's `name`); default: all")
+    status.add_argument(
+        "--specs", type=Path, default=None, metavar="DIR",
+        help="folder of dataset specs (default: $TWINFORGE_SPECS, else the project's pipelines/datasets)",
+    )  # fmt: skip
+    status.add_argument(
+        "--home", type=Path, default=None,
+        help="state folder (default: $TWINFORGE_HOME, else the project's .twinforge)",
+    )  # fmt: skip
+    status.add_argument(
+        "--tracking-uri", metavar="URI", help="MLflow tracking URI (default: the state folder's SQLite store)"
+    )
+    status.set_defaults(command=_cmd_status, command_name="status")
     evaluate = commands.add_parser(
         "evaluate",
         help="score a synthetic table: fidelity, utility, privacy and the promotion gates",
         description="Compare a synthetic table with the training table it was made from and a holdout it never "
-        "saw. Exit status 0 whether or not the gates pass (the verdict is in the output); 1 for bad input.",
+        "saw. Exit status 0 whether or not the gates pass (the verdict is in the output), unless --strict: then "
+        f"{GATES_FAILED_EXIT} when a gate fails (for CI); 1 for bad input.",
     )
     evaluate.add_argument("--train", type=Path, required=True, help="the generator's training table")
     evaluate.add_argument("--holdout", type=Path, required=True, help="real rows the generator never saw")
@@ -192,6 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="dataset spec for column kinds and roles, target and quality settings / gates",
     )
     _add_on_bad_rows(evaluate)
+    evaluate.add_argument(
+        "--strict", action="store_true", help=f"exit with status {GATES_FAILED_EXIT} when any gate fails (for CI)"
+    )
     evaluate.set_defaults(command=_cmd_evaluate, command_name="evaluate")
     return parser
 
@@ -462,6 +490,29 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     for label, path in (("report", args.html), ("metrics", args.json)):
         if path is not None:
             print(f"{label}: {path}")
+    if args.strict and not report.passed:
+        print(f"twinforge evaluate: gates failed: {', '.join(report.failed_gates)} (--strict)", file=sys.stderr)
+        return GATES_FAILED_EXIT
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from twinforge.config.spec import load_specs
+    from twinforge.io.state import StateLayout, resolve_project_home, resolve_specs_dir
+    from twinforge.status import dataset_status, format_status
+
+    specs_dir = resolve_specs_dir(args.specs)
+    specs = {s.name: s for s in load_specs(specs_dir)}
+    if args.dataset is not None and args.dataset not in specs:
+        raise ValueError(f"no dataset {args.dataset!r} in {specs_dir} (datasets: {', '.join(sorted(specs)) or 'none'})")
+    if not specs:
+        print(f"no dataset specs in {specs_dir}: add one (see docs) to start")
+        return 0
+    layout = StateLayout.at(resolve_project_home(args.home))
+    print(f"state folder: {layout.home}" + ("" if layout.home.is_dir() else " (empty: nothing has run yet)"))
+    for name in [args.dataset] if args.dataset else sorted(specs):
+        print()
+        print(format_status(dataset_status(specs[name], layout, args.tracking_uri)))
     return 0
 
 

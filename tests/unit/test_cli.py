@@ -225,3 +225,12 @@ def test_synth_reports_bad_params_and_conditions(small_table, tmp_path, capsys):
     assert "condition channel='fax' cannot be met" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main([*base, "--rebalance", "fraud=1"])
+
+
+def test_evaluate_strict_exits_two_when_a_gate_fails_and_zero_when_all_pass(evaluation_inputs, tmp_path, capsys):
+    # the copy of the training rows fails the exact-match gate; fresh rows from the population pass
+    assert main(_evaluate_args(evaluation_inputs, "copy", tmp_path, "--strict")) == 2
+    err = capsys.readouterr().err
+    assert "gates failed:" in err and "privacy_exact_matches" in err and "--strict" in err
+    assert (tmp_path / "out.json").is_file()  # the report is still written for the CI log
+    assert main(_evaluate_args(evaluation_inputs, "fresh", tmp_path, "--strict")) == 0

@@ -24,6 +24,35 @@ import mlflow.pyfunc
 import pandas as pd
 
 GENERATOR_ARTIFACT = "generator"
+SIGNATURE_SAMPLE_ROWS = 100  # synthetic rows sampled to read the output's column types from
+
+
+def request_schema():
+    """The sampling request's columns: ``rows`` required; ``conditions`` / ``rebalance`` a dict or its JSON."""
+    from mlflow.types.schema import AnyType, ColSpec, Schema
+
+    return Schema(
+        [
+            ColSpec("long", "rows"),
+            ColSpec("long", "seed", required=False),
+            ColSpec(AnyType(), "conditions", required=False),
+            ColSpec(AnyType(), "rebalance", required=False),
+        ]
+    )
+
+
+def sampling_signature(generator_dir):
+    """The pyfunc's signature: the request schema in, the synthetic table's column names and types out.
+
+    The output types are inferred from synthetic rows of the saved generator; a signature keeps names
+    and types only, never values.
+    """
+    from mlflow.models import ModelSignature, infer_signature
+
+    from twinforge.generators import load_generator
+
+    sample = load_generator(generator_dir).sample(SIGNATURE_SAMPLE_ROWS, seed=0).to_pandas()
+    return ModelSignature(inputs=request_schema(), outputs=infer_signature(model_output=sample).outputs)
 
 
 class SynthesizerModel(mlflow.pyfunc.PythonModel):

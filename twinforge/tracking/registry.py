@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 CHAMPION_ALIAS = "champion"
 TRAINING_BATCHES_TAG = "training_batches"  # JSON list of the batch ids a version was trained on
+PROMOTION_TAG = "promotion"  # on a version: "champion" once promoted, "refused" (with .reason) when not
 
 # MLflow's own telemetry and its chatty loggers are off by default
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
@@ -87,11 +88,14 @@ def log_generator(
 ) -> ModelVersionRef:
     """Log one training run with its generator folder and register a new model version.
 
+    ``tags`` go on the run and on the version (with ``mlflow_run_id``), so the version page shows the
+    whole lineage. The pyfunc gets a signature: the sampling request's columns and the synthetic
+    table's column names and types.
     ``loss_history`` (one mapping per epoch, with an ``epoch`` key) becomes per-epoch
     metrics (``loss``, ``validation_loss``, ...) with the epoch as step.
     """
     from twinforge.tracking import pyfunc_entry as mlflow_entry
-    from twinforge.tracking.pyfunc import GENERATOR_ARTIFACT
+    from twinforge.tracking.pyfunc import GENERATOR_ARTIFACT, sampling_signature
 
     with tracking(tracking_uri) as mlflow, scratch_dir() as staging:
         # MLflow stores a folder artifact under the folder's own name: stage it under a fixed one
@@ -107,6 +111,8 @@ def log_generator(
                 name="model",
                 python_model=mlflow_entry.__file__,
                 artifacts={GENERATOR_ARTIFACT: str(staged)},
+                # column names and types only; no input example, which would store rows
+                signature=sampling_signature(staged),
                 pip_requirements=_pip_requirements(),
                 registered_model_name=model_name,
             )
@@ -176,24 +182,47 @@ def set_run_tags(tracking_uri: str, run_id: str, tags: Mapping[str, str]) -> Non
             client.set_tag(run_id, k, v)
 
 
+GATE_TAG_PREFIX = "gate."  # one model-version tag per promotion gate: passed / failed / not applicable
+CHECK_TAG_PREFIX = "check."  # one model-version tag per blocking check on its synthetic sample: passed / failed
+
+
+def quality_verdict_tags(report: QualityReport | Mapping[str, Any]) -> dict[str, str]:
+    """The report's overall verdict and each gate's, as MLflow tags."""
+    from twinforge.evaluation.models import as_report
+
+    report = as_report(report)
+    gates = {
+        f"{GATE_TAG_PREFIX}{name}": "not applicable" if not g.applicable else "passed" if g.passed else "failed"
+        for name, g in report.gates.items()
+    }
+    return {
+        "quality_gates_passed": str(report.passed).lower(),
+        "quality_gates_failed": ",".join(report.failed_gates) or "none",
+        **gates,
+    }
+
+
 def log_quality_report(
-    tracking_uri: str, run_id: str, report: QualityReport | Mapping[str, Any], files: list[Path]
+    tracking_uri: str,
+    run_id: str,
+    report: QualityReport | Mapping[str, Any],
+    files: list[Path],
+    *,
+    model_version: tuple[str, str] | None = None,
+    tags: Mapping[str, str] | None = None,
 ) -> None:
     """Attach an evaluation report (typed, or its JSON form) to a model's run: its files, headline numbers as
-    metrics, the verdict as tags."""
+    metrics, the verdicts (overall and per gate) plus ``tags`` as tags of the run and, given
+    ``model_version`` (name, version), of that registered version too."""
     from twinforge.evaluation.models import as_report
 
     report = as_report(report)
     log_run_artifacts(tracking_uri, run_id, files, artifact_path="reports")
     log_run_metrics(tracking_uri, run_id, report.headline())
-    set_run_tags(
-        tracking_uri,
-        run_id,
-        {
-            "quality_gates_passed": str(report.passed).lower(),
-            "quality_gates_failed": ",".join(report.failed_gates) or "none",
-        },
-    )
+    verdicts = {**quality_verdict_tags(report), **(tags or {})}
+    set_run_tags(tracking_uri, run_id, verdicts)
+    if model_version is not None:
+        set_model_version_tags(tracking_uri, *model_version, verdicts)
 
 
 def set_champion(tracking_uri: str, model_name: str, version: str) -> str | None:
@@ -253,6 +282,29 @@ def set_model_version_tags(tracking_uri: str, model_name: str, version: str, tag
 def get_model_version(tracking_uri: str, model_name: str, version: str):
     with tracking(tracking_uri) as mlflow:
         return mlflow.MlflowClient().get_model_version(model_name, version)
+
+
+@dataclass(frozen=True)
+class RegisteredVersion:
+    version: str
+    created_ms: int | None
+    tags: dict[str, str]
+
+
+def list_model_versions(tracking_uri: str, model_name: str) -> list[RegisteredVersion]:
+    """Every version of ``model_name`` with its tags, oldest first; empty when the model does not exist."""
+    with tracking(tracking_uri) as mlflow:
+        found = mlflow.MlflowClient().search_model_versions(f"name = '{model_name}'")
+    versions = [RegisteredVersion(str(v.version), v.creation_timestamp, dict(v.tags)) for v in found]
+    return sorted(versions, key=lambda v: int(v.version))
+
+
+def version_run(tracking_uri: str, model_name: str, version: str) -> tuple[str, str]:
+    """The MLflow run behind a registered version, as (experiment id, run id)."""
+    with tracking(tracking_uri) as mlflow:
+        client = mlflow.MlflowClient()
+        run_id = client.get_model_version(model_name, version).run_id
+        return client.get_run(run_id).info.experiment_id, run_id
 
 
 def download_generator(tracking_uri: str, model_name: str, version: str, dst: Path) -> Path:

@@ -1,0 +1,71 @@
+"""`twinforge status` over a state folder with batches in several states, versions and drift reports."""
+
+import json
+import re
+
+import polars as pl
+
+from tests.conftest import DEMO_SPEC
+from twinforge.cli import main
+from twinforge.config.spec import load_spec
+from twinforge.io.batches import BatchStore
+from twinforge.io.state import StateLayout
+from twinforge.tracking.registry import CHAMPION_ALIAS, tracking
+
+
+def _line(out: str, pattern: str) -> str:
+    return next(line for line in out.splitlines() if re.match(pattern, line))
+
+
+def test_status_renders_batch_states_verdicts_champion_and_drift_without_values(tmp_path, demo_table, capsys):
+    spec = load_spec(DEMO_SPEC)
+    layout = StateLayout.at(tmp_path / "state").ensure()
+    store = BatchStore(spec, layout)
+    new_batch = tmp_path / "week2.csv"
+    demo_table.head(300).write_csv(new_batch)
+    added, _ = store.add(new_batch)
+    store.withdraw(added.batch_id, "wrong clinic feed")
+    data = layout.data_dir / spec.name
+    (data / "anonymized").mkdir(parents=True)
+    (data / "quarantine").mkdir(parents=True)
+    pl.DataFrame({"age": [1.0] * 290}).write_parquet(data / "anonymized" / "initial.parquet")
+    pl.DataFrame({"row": list(range(10)), "value": ["secret-cell"] * 10}).write_parquet(
+        data / "quarantine" / "initial.parquet"
+    )
+    drift_dir = layout.reports_dir / spec.name / "drift" / added.batch_id
+    drift_dir.mkdir(parents=True)
+    (drift_dir / "drift.json").write_text(
+        json.dumps({
+            "batch_id": added.batch_id, "retrain_recommended": True, "reasons": ["data drift: 4 of 12 columns"],
+            "data_drift": {"drift_share_observed": 0.3333, "drifted_columns": ["age", "pan_day"]},
+            "concept_drift": {"drifted": False},
+        })
+    )  # fmt: skip
+    model = spec.registered_model_name
+    with tracking(layout.mlflow_tracking_uri) as mlflow:
+        client = mlflow.MlflowClient()
+        client.create_registered_model(model)
+        client.create_model_version(model, source=(tmp_path / "m1").as_uri(), tags={
+            "check.ge_nulls": "passed", "check.ge_ranges": "passed",
+            "gate.privacy_dcr": "passed", "gate.utility_tstr": "not applicable", "promotion": "champion",
+        })  # fmt: skip
+        client.create_model_version(model, source=(tmp_path / "m2").as_uri(), tags={
+            "check.ge_nulls": "failed", "check.ge_ranges": "passed", "gate.privacy_dcr": "failed",
+            "promotion": "refused",
+        })  # fmt: skip
+        client.create_model_version(model, source=(tmp_path / "m3").as_uri(), tags={"twinforge.run_status": "failed"})
+        client.set_registered_model_alias(model, CHAMPION_ALIAS, "1")
+
+    assert main(["status", "--home", str(layout.home), "--specs", str(DEMO_SPEC.parent)]) == 0
+    out = capsys.readouterr().out
+    assert _line(out, r"\s+initial ").split()[1:5] == ["active", "yes", "290", "10"]
+    withdrawn = _line(out, rf"\s+{added.batch_id} ")
+    assert withdrawn.split()[1:5] == ["withdrawn", "no", "-", "-"] and "(wrong clinic feed)" in withdrawn
+    assert "1 active, 1 withdrawn; 1 ingested; 10 rows quarantined" in out
+    assert "model versions (3); champion: version 1" in out
+    assert _line(out, r"\s+1\s+\d{4}-").split()[3:] == "champion checks 2/2 passed; gates 2/2 passed".split()
+    assert "refused    checks 1/2 passed (failed: ge_nulls); gates 0/1 passed (failed: privacy_dcr)" in out
+    assert "run failed checks no result; gates no result" in _line(out, r"\s+3\s+\d{4}-")
+    drift = _line(out, rf"\s+{added.batch_id}\s+\d{{4}}-")
+    assert drift.split()[3:] == ["yes", "33%", "no", "age,", "pan_day"]
+    assert "secret-cell" not in out

@@ -1,0 +1,245 @@
+"""A dataset's state at a glance (``twinforge status``): batches, model versions, champion, drift.
+
+Everything is read from what the pipeline leaves behind, without Dagster: the batch manifest
+(:class:`~twinforge.io.batches.BatchStore`), the stored anonymized and quarantine files under the
+state folder, the MLflow registry's version tags (check and gate verdicts, promotion) and the drift
+JSON reports ``<state>/reports/<dataset>/drift/<batch>/drift.json``. Counts and verdicts only,
+never a cell value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from twinforge.config.spec import DatasetSpec
+from twinforge.io.batches import BatchStore
+from twinforge.io.state import StateLayout
+from twinforge.tracking.registry import (
+    CHAMPION_ALIAS,
+    CHECK_TAG_PREFIX,
+    GATE_TAG_PREFIX,
+    PROMOTION_TAG,
+    RUN_STATUS_TAG,
+    get_alias_version,
+    list_model_versions,
+)
+
+DRIFT_REPORTS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class BatchStatus:
+    batch_id: str
+    status: str  # whatever BatchStore records (active, withdrawn, ...)
+    added_at: str
+    ingested: bool  # its anonymized table is stored
+    rows_anonymized: int | None
+    rows_quarantined: int | None
+    reason: str  # the reason of its last status change, if any
+
+
+@dataclass(frozen=True)
+class VersionStatus:
+    version: str
+    registered_at: str
+    checks: dict[str, str]  # check name -> passed / failed
+    gates: dict[str, str]  # gate name -> passed / failed / not applicable
+    promotion: str  # champion / refused / "" (not decided)
+    run_failed: bool
+
+    @staticmethod
+    def _failed(verdicts: dict[str, str]) -> list[str]:
+        return sorted(k for k, v in verdicts.items() if v == "failed")
+
+    @property
+    def failed_checks(self) -> list[str]:
+        return self._failed(self.checks)
+
+    @property
+    def failed_gates(self) -> list[str]:
+        return self._failed(self.gates)
+
+
+@dataclass(frozen=True)
+class DriftStatus:
+    batch_id: str
+    written_at: str
+    retrain_recommended: bool | None
+    drift_share: float | None
+    drifted_columns: list[str]
+    concept_drift: bool | None
+    path: Path
+
+
+@dataclass(frozen=True)
+class DatasetStatus:
+    dataset: str
+    model_name: str
+    batches: list[BatchStatus] = field(default_factory=list)
+    versions: list[VersionStatus] = field(default_factory=list)
+    champion: str | None = None
+    drift: list[DriftStatus] = field(default_factory=list)
+
+
+def dataset_status(spec: DatasetSpec, layout: StateLayout, tracking_uri: str | None = None) -> DatasetStatus:
+    """Collect ``spec``'s dataset status from ``layout``'s state folder and the MLflow store at
+    ``tracking_uri`` (default: the state folder's own)."""
+    tracking_uri = tracking_uri or layout.mlflow_tracking_uri
+    # a local store that does not exist yet has no versions: do not create one just to look
+    has_store = tracking_uri != layout.mlflow_tracking_uri or layout.mlflow_db.is_file()
+    versions = _versions(tracking_uri, spec.registered_model_name) if has_store else []
+    champion = get_alias_version(tracking_uri, spec.registered_model_name, CHAMPION_ALIAS) if versions else None
+    return DatasetStatus(
+        dataset=spec.name,
+        model_name=spec.registered_model_name,
+        batches=_batches(spec, layout),
+        versions=versions,
+        champion=champion,
+        drift=_drift(layout, spec.name),
+    )
+
+
+def _row_count(path: Path) -> int | None:
+    if not path.is_file():
+        return None
+    import polars as pl
+
+    return pl.scan_parquet(path).select(pl.len()).collect().item()  # Parquet metadata: no value is read
+
+
+def _batches(spec: DatasetSpec, layout: StateLayout) -> list[BatchStatus]:
+    store = BatchStore(spec, layout)
+    if not store.folder.is_dir():
+        return []
+    data = layout.data_dir / spec.name
+    found = []
+    for batch in store.list():
+        anonymized = data / "anonymized" / f"{batch.batch_id}.parquet"
+        history = batch.history[-1] if batch.history else {}
+        found.append(
+            BatchStatus(
+                batch_id=batch.batch_id,
+                status=batch.status,
+                added_at=batch.added_at,
+                ingested=anonymized.is_file(),
+                rows_anonymized=_row_count(anonymized),
+                rows_quarantined=_row_count(data / "quarantine" / f"{batch.batch_id}.parquet"),
+                reason=str(history.get("reason") or ""),
+            )
+        )
+    return found
+
+
+def _versions(tracking_uri: str, model_name: str) -> list[VersionStatus]:
+    def prefixed(tags: dict[str, str], prefix: str) -> dict[str, str]:
+        return {k.removeprefix(prefix): v for k, v in tags.items() if k.startswith(prefix)}
+
+    return [
+        VersionStatus(
+            version=v.version,
+            registered_at=_utc(v.created_ms),
+            checks=prefixed(v.tags, CHECK_TAG_PREFIX),
+            gates=prefixed(v.tags, GATE_TAG_PREFIX),
+            promotion=v.tags.get(PROMOTION_TAG, ""),
+            run_failed=v.tags.get(RUN_STATUS_TAG) == "failed",
+        )
+        for v in list_model_versions(tracking_uri, model_name)
+    ]
+
+
+def _drift(layout: StateLayout, dataset: str) -> list[DriftStatus]:
+    reports = sorted((layout.reports_dir / dataset / "drift").glob("*/drift.json"), key=lambda p: p.stat().st_mtime)
+    found = []
+    for path in reports[-DRIFT_REPORTS_SHOWN:]:
+        try:
+            report = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            report = {}  # shown as unreadable rather than hidden
+        data = report.get("data_drift") or {}
+        concept = report.get("concept_drift")
+        found.append(
+            DriftStatus(
+                batch_id=str(report.get("batch_id", path.parent.name)),
+                written_at=_utc(path.stat().st_mtime * 1000),
+                retrain_recommended=report.get("retrain_recommended"),
+                drift_share=data.get("drift_share_observed"),
+                drifted_columns=list(data.get("drifted_columns") or []),
+                concept_drift=concept.get("drifted") if isinstance(concept, dict) else None,
+                path=path,
+            )
+        )
+    return found
+
+
+def _utc(epoch_ms: float | None) -> str:
+    if epoch_ms is None:
+        return "?"
+    return dt.datetime.fromtimestamp(epoch_ms / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _count(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+def _verdicts(verdicts: dict[str, str], failed: list[str]) -> str:
+    if not verdicts:
+        return "no result"
+    passed = sum(v != "failed" for v in verdicts.values())
+    return f"{passed}/{len(verdicts)} passed" + (f" (failed: {', '.join(failed)})" if failed else "")
+
+
+def _yes_no(value: bool | None) -> str:
+    return "?" if value is None else "yes" if value else "no"
+
+
+def format_status(status: DatasetStatus) -> str:
+    """The status as text for a terminal."""
+    lines = [f"dataset {status.dataset}  (model {status.model_name})", ""]
+    if status.batches:
+        lines.append(f"batches ({len(status.batches)}):")
+        lines.append(f"  {'batch':<34} {'status':<10} {'ingested':<9} {'rows':>9} {'quarantined':>11}  added (UTC)")
+        for b in status.batches:
+            lines.append(
+                f"  {b.batch_id:<34} {b.status:<10} {_yes_no(b.ingested):<9} {_count(b.rows_anonymized):>9} "
+                f"{_count(b.rows_quarantined):>11}  {b.added_at[:19].replace('T', ' ')}"
+                + (f"  ({b.reason})" if b.reason else "")
+            )
+        counts: dict[str, int] = {}
+        for b in status.batches:
+            counts[b.status] = counts.get(b.status, 0) + 1
+        ingested = sum(b.ingested for b in status.batches)
+        quarantined = sum(b.rows_quarantined or 0 for b in status.batches)
+        states = ", ".join(f"{n} {s}" for s, n in counts.items())
+        lines.append(f"  {states}; {ingested} ingested; {quarantined:,} rows quarantined")
+    else:
+        lines.append("batches: none yet (the spec's source becomes batch `initial` on the first run)")
+    lines.append("")
+    if status.versions:
+        lines.append(f"model versions ({len(status.versions)}); {CHAMPION_ALIAS}: version {status.champion or 'none'}")
+        lines.append(f"  {'version':<8} {'registered (UTC)':<20} {'promotion':<10} checks; gates")
+        for v in status.versions:
+            promotion = (
+                CHAMPION_ALIAS if v.version == status.champion else "run failed" if v.run_failed else v.promotion or "-"
+            )
+            lines.append(
+                f"  {v.version:<8} {v.registered_at:<20} {promotion:<10} "
+                f"checks {_verdicts(v.checks, v.failed_checks)}; gates {_verdicts(v.gates, v.failed_gates)}"
+            )
+    else:
+        lines.append("model versions: none yet (`make run`, or the dataset's retrain job, trains one)")
+    lines.append("")
+    if status.drift:
+        lines.append(f"drift (last {len(status.drift)} batch reports):")
+        lines.append(f"  {'batch':<34} {'written (UTC)':<20} {'retrain':<8} {'share':>6}  concept  drifted columns")
+        for d in status.drift:
+            share = "?" if d.drift_share is None else f"{d.drift_share:.0%}"
+            lines.append(
+                f"  {d.batch_id:<34} {d.written_at:<20} {_yes_no(d.retrain_recommended):<8} {share:>6}  "
+                f"{_yes_no(d.concept_drift):<7}  {', '.join(d.drifted_columns) or '-'}"
+            )
+    else:
+        lines.append("drift: no batch drift report yet (a batch after the champion's training batches gets one)")
+    return "\n".join(lines)
