@@ -1,13 +1,14 @@
 import dagster as dg
 import polars as pl
 
+from resources.metadata import report_metadata
 from resources.mlflow import MlflowResource
 from resources.partitions import batch_partitions
 from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
 from twinforge.io.batches import BatchStore, concat_batches
 from twinforge.monitoring.batch_drift import assess_batch_drift
-from twinforge.tracking.registry import champion_training_batches, get_model_version, log_run_artifacts
+from twinforge.tracking.registry import champion_training_batches, log_run_artifacts, version_run
 
 RETRAIN_RECOMMENDED = "retrain_recommended"  # the metadata key the drift sensor reads
 NOT_HELD_CHECK = "batch_not_held"
@@ -78,7 +79,7 @@ def build_batch_drift_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         if assessment.verdict == "held":
             store.hold(batch_id, assessment.hold_reasons)
             context.log.warning(f"batch {batch_id} is held: {'; '.join(assessment.hold_reasons)}")
-        champion_run = get_model_version(mlflow.uri, spec.registered_model_name, version).run_id
+        experiment_id, champion_run = version_run(mlflow.uri, spec.registered_model_name, version)
         log_run_artifacts(
             mlflow.uri,
             champion_run,
@@ -100,7 +101,13 @@ def build_batch_drift_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "concept_drift": bool(concept and concept.drifted),
                 **({"concept_score_drop": round(concept.score_drop, 4)} if concept else {}),
                 "rows": current.height,
-                "html": dg.MetadataValue.path(str(report_dir / "drift.html")),
+                **report_metadata(
+                    "html", report_dir / "drift.html", mlflow, (experiment_id, champion_run), f"drift/{batch_id}"
+                ),
+                "champion_mlflow_run": dg.MetadataValue.url(mlflow.links.run(experiment_id, champion_run)),
+                "champion_model_version": dg.MetadataValue.url(
+                    mlflow.links.model_version(spec.registered_model_name, version)
+                ),
             },
         )  # fmt: skip
 
