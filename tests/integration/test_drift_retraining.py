@@ -119,7 +119,7 @@ def test_shifted_batch_triggers_exactly_one_retrain_with_the_batch_in_the_window
     assert ingest.success
     batch = ingest.dagster_run.tags["dagster/partition"]
     drift = materialization_metadata(ingest, ["covid_testing", "batch_drift"])
-    assert drift["retrain_recommended"] is True
+    assert drift["retrain_recommended"] is True, drift
     assert {"age", "pan_day"} <= set(drift["drifted_columns"]) and drift["verdict"] == "retrain"
     assert drift["champion_version"] == "1"
 

@@ -157,3 +157,15 @@ def test_a_held_batch_trains_only_after_approval_and_each_approval_is_recorded(s
     # a hold never revives a withdrawn batch
     store.withdraw(batch.batch_id, "wrong feed")
     assert store.hold(batch.batch_id, ["x"]).status == WITHDRAWN and store.approvals() == []
+
+
+def test_later_batches_get_the_first_batchs_dtypes_so_drift_compares_like_with_like(store, demo, tmp_path):
+    spec = load_spec(DEMO_SPEC)
+    first = ingest(spec)
+    demo.write_csv(tmp_path / "later.csv")
+    batch, _ = store.add(tmp_path / "later.csv")
+    later = ingest(spec, path=batch.path, reference=store.reference_kinds())
+    # 0/1 columns are boolean kinds; they stay integers in every batch, as in the first
+    assert store.reference_kinds()["orderset"] is ColumnKind.BOOLEAN
+    for column in ("orderset", "drive_thru_ind", "age", "pan_day", "result"):
+        assert later.table.schema[column] == first.table.schema[column], column

@@ -239,7 +239,7 @@ def _ingest(
     declared = {c: Declared(p.kind, p.format) for c, p in columns.items() if p.kind is not None}
     for name, kind in (reference or {}).items():
         if name in data_columns and name not in declared and kind in PINNED_KINDS:
-            declared[name] = Declared(kind)
+            declared[name] = Declared(_pinned_kind(table.get_column(name), kind, read.text))
     typed, type_bad = _type_columns(table, data_columns, declared, read.text, options.keep_raw)
     typed, non_finite, non_finite_bad = _non_finite(typed, data_columns, options.non_finite)
     row_bad = _one_per_row(type_bad + non_finite_bad)
@@ -273,6 +273,17 @@ def _ingest(
         lines_in=read.lines,
         non_finite=non_finite,
     )
+
+
+def _pinned_kind(values: pl.Series, kind: ColumnKind, text: bool) -> ColumnKind:
+    """The kind a later batch's column is parsed as. A boolean column written as 0/1 was typed as integers in
+    the first batch (its boolean kind comes from the two values); parsing it as booleans would give later
+    batches another dtype, and every drift comparison a false change."""
+    if kind is ColumnKind.BOOLEAN and text and values.dtype == pl.String:
+        present = values.drop_nulls().str.strip_chars()
+        if present.len() and present.is_in(["0", "1"]).all():
+            return ColumnKind.INTEGER
+    return kind
 
 
 def check_accounting(
