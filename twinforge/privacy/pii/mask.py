@@ -12,14 +12,33 @@ from __future__ import annotations
 
 import polars as pl
 
-from twinforge.privacy.pii.entities import CARD, DOB, EMAIL, IBAN, IP, MASK_TOKENS, PERSON, PHONE, POSTAL, SSN
+from twinforge.privacy.pii.entities import (
+    ADDRESS,
+    CARD,
+    DOB,
+    EMAIL,
+    IBAN,
+    IP,
+    MASK_TOKENS,
+    PERSON,
+    PHONE,
+    POSTAL,
+    SSN,
+    URL,
+)
 from twinforge.privacy.pii.recognizers import (
+    ADDRESS_IN_CONTEXT,
+    ADDRESS_PATTERN,
     BIRTH_CONTEXT,
     DATE_PATTERN,
+    NAME_PARTICLES,
     POSTAL_CONTEXT,
+    TITLES,
     UK_POSTCODE,
+    URL_PATTERN,
     US_ZIP,
     all_names,
+    not_name_words,
 )
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
@@ -28,9 +47,13 @@ _US_STATE = (
     r"|W[AIVY])"
 )
 
+# an extension after a phone number: "x75668", " ext. 12", " #4"
+_PHONE_EXT = r"(?:\s*(?:x|ext\.?|extension|#)\s*\d{1,6})?"
+
 # (entity, pattern, replacement); "$1"/"$2" keep a context word in front of the token
 MASK_PATTERNS: list[tuple[str, str, str]] = [
     (EMAIL, r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", MASK_TOKENS[EMAIL]),
+    (URL, URL_PATTERN, MASK_TOKENS[URL]),
     (IBAN, r"(?i)\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b", MASK_TOKENS[IBAN]),
     (IP, rf"\b(?:{_OCTET}\.){{3}}{_OCTET}\b", MASK_TOKENS[IP]),
     (
@@ -45,9 +68,24 @@ MASK_PATTERNS: list[tuple[str, str, str]] = [
     (POSTAL, rf"(?i)\b({POSTAL_CONTEXT})\b(\W{{0,3}})(?:{US_ZIP}|{UK_POSTCODE})\b", "${1}${2}" + MASK_TOKENS[POSTAL]),
     (POSTAL, rf"\b({_US_STATE})(\s+){US_ZIP}\b", "${1}${2}" + MASK_TOKENS[POSTAL]),
     (POSTAL, rf"\b{UK_POSTCODE}\b", MASK_TOKENS[POSTAL]),
-    (PHONE, r"\+\d{1,3}[\s.\-]?(?:\(\d{1,4}\)[\s.\-]?)?\d{1,5}(?:[\s.\-]?\d{1,5}){1,4}\b", MASK_TOKENS[PHONE]),
-    (PHONE, r"\(\d{2,5}\)[\s.\-]?\d{2,5}(?:[\s.\-]?\d{2,5}){0,3}\b", MASK_TOKENS[PHONE]),
-    (PHONE, r"\b\d{2,5}(?:[\s.\-]\d{2,5}){2,4}\b|\b\d{10,11}\b", MASK_TOKENS[PHONE]),
+    (ADDRESS, ADDRESS_PATTERN, MASK_TOKENS[ADDRESS]),
+    (ADDRESS, ADDRESS_IN_CONTEXT, "${1}" + MASK_TOKENS[ADDRESS]),
+    (
+        PHONE,
+        r"(?:\+|\b00)\d{1,3}[\s.\-]?(?:\(\d{1,4}\)[\s.\-]?)?\d{1,5}(?:[\s.\-]?\d{1,5}){1,4}" + _PHONE_EXT + r"\b",
+        MASK_TOKENS[PHONE],
+    ),
+    (
+        PHONE,
+        r"(?:\b\d{1,3}[\s.\-]?)?\(\d{2,5}\)[\s.\-]?\d{2,5}(?:[\s.\-]?\d{2,5}){0,3}" + _PHONE_EXT + r"\b",
+        MASK_TOKENS[PHONE],
+    ),
+    (
+        PHONE,
+        r"\b\d{2,5}(?:[\s.\-]\d{2,5}){2,4}" + _PHONE_EXT + r"\b|\b\d{10,12}" + _PHONE_EXT + r"\b"
+        r"|\b\d{3}[.\-]\d{4}" + _PHONE_EXT + r"\b",
+        MASK_TOKENS[PHONE],
+    ),
 ]
 
 _TOKEN_WORDS = frozenset(t.strip("<>").lower() for t in MASK_TOKENS.values())
@@ -60,29 +98,66 @@ def mask_patterns(expr: pl.Expr) -> pl.Expr:
     return expr
 
 
-_PIECES = r"[A-Za-z]+|[^A-Za-z]+"  # words and what lies between them ("grunt's": "grunt", "'", "s")
+# words (with an apostrophe inside: "O'Brien") and what lies between them ("grunt's": "grunt", "'", "s")
+_PIECES = r"\p{L}+(?:['’]\p{Lu}\p{L}+)?|[^\p{L}]+"
+# between two parts of one name: a space, a hyphen, an initial's dot
+_NAME_GAP = r"^(?:[ \t]|\.[ \t]?|-)$"
+_SPREAD_STEPS = 3  # "J. R. R. Tolkien": how far a name spreads to its neighbours
 
 
 def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> pl.Series:
-    """Capitalized words that are known first or last names, and any word (any case) from
-    ``extra_names`` (the table's own name columns, lower-cased), become ``<PERSON>``.
+    """Person names in text become ``<PERSON>``, over the name's full span.
 
-    Each text is cut into words and the gaps between them, the words are looked up in the
-    name sets in one vectorized pass, and the pieces are joined again: no Python per row,
-    and the cost does not grow with the number of distinct names.
+    A word is masked when it is a capitalised known first or last name, any word (any case) from
+    ``extra_names`` (the table's own name columns, lower-cased), or a capitalised word right after a
+    title ("Dr", "Patient"). The mask then spreads to adjacent capitalised words and initials
+    that are not common words ("Patient Fitzwilliam", "Ana M. Lopez-Quetzal"), and two adjacent
+    capitalised words that are not common words are taken as a name too (over-masking a place costs
+    little). Each text is cut into words and gaps, and all of this runs as one vectorized pass
+    over the pieces with neighbours found by shifting: no Python per row.
     """
     common = pl.Series(sorted(all_names()))
     extra = pl.Series(
         sorted(n for n in extra_names if len(n) >= MIN_TABLE_NAME_LENGTH and n not in _TOKEN_WORDS), dtype=pl.String
     )
+    blocked = pl.Series(sorted(not_name_words() | {w for w in _TOKEN_WORDS}))
+    titles = pl.Series(sorted(TITLES))
+    particles = pl.Series(sorted(NAME_PARTICLES))
     word = pl.element()
     lowered = word.str.to_lowercase()
-    is_name = (word.str.contains(r"^[A-Z][a-z]") & lowered.is_in(common.implode())) | lowered.is_in(extra.implode())
+    capitalised = word.str.contains(r"^\p{Lu}(?:\p{Ll}|['’]\p{Lu})")
+    initial = word.str.contains(r"^\p{Lu}$")
+    is_title = capitalised & lowered.is_in(titles.implode())
+    is_common = lowered.is_in(blocked.implode())
+    known = (capitalised & lowered.is_in(common.implode())) | lowered.is_in(extra.implode())
+    # a part of a name when next to one: capitalised and not a common word, an initial, a particle
+    could_be_part = ((capitalised & ~is_common) | initial | lowered.is_in(particles.implode())) & ~is_title
+    gap = word.str.contains(_NAME_GAP)
+    masked = known | (could_be_part & is_title.shift(2) & gap.shift(1))
+    masked = masked | (
+        capitalised
+        & ~is_common
+        & ~is_title
+        & gap.shift(-1)
+        & word.shift(-1).eq(" ")
+        & (capitalised & ~is_common & ~is_title).shift(-2)
+    )
+    masked = masked | (
+        capitalised
+        & ~is_common
+        & ~is_title
+        & gap.shift(1)
+        & word.shift(1).eq(" ")
+        & (capitalised & ~is_common & ~is_title).shift(2)
+    )
+    for _ in range(_SPREAD_STEPS):
+        masked = masked | (could_be_part & ((masked.shift(2) & gap.shift(1)) | (masked.shift(-2) & gap.shift(-1))))
     pieces = values.str.extract_all(_PIECES)
-    masked = pieces.list.eval(pl.when(is_name).then(pl.lit(MASK_TOKENS[PERSON])).otherwise(word)).list.join("")
+    replaced = pieces.list.eval(pl.when(masked.fill_null(False)).then(pl.lit(MASK_TOKENS[PERSON])).otherwise(word))
+    masked_text = replaced.list.join("")
     # extract_all gives an empty list for an empty string and null for null: keep both as they were
     return (
-        pl.select(pl.when(pl.lit(values).str.len_chars() == 0).then(pl.lit(values)).otherwise(pl.lit(masked)))
+        pl.select(pl.when(pl.lit(values).str.len_chars() == 0).then(pl.lit(values)).otherwise(pl.lit(masked_text)))
         .to_series()
         .alias(values.name)
     )
