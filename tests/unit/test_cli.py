@@ -225,3 +225,19 @@ def test_synth_reports_bad_params_and_conditions(small_table, tmp_path, capsys):
     assert "condition channel='fax' cannot be met" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main([*base, "--rebalance", "fraud=1"])
+
+
+def test_anonymize_command_inspects_nested_columns(tmp_path, capsys, monkeypatch):
+    from tests.unit.test_anonymize import nested_table
+
+    table, planted = nested_table()
+    table.write_parquet(tmp_path / "in.parquet")
+    monkeypatch.delenv("TWINFORGE_PSEUDONYM_KEY", raising=False)
+    out = tmp_path / "out.parquet"
+    assert main(["anonymize", str(tmp_path / "in.parquet"), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "subject.email            EMAIL_ADDRESS   column" in printed
+    assert "relatives                PERSON          column" in printed
+    raw = out.read_bytes()
+    assert not [v for v in planted if v.encode() in raw]
+    assert read_table(out).height == table.height

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 import polars as pl
 
 from twinforge.io.schema import normalize_name
+from twinforge.privacy.nested import flatten_nested
 from twinforge.privacy.pii import recognizers as rec
 from twinforge.privacy.pii.entities import (
     ADDRESS,
@@ -155,8 +156,10 @@ def detect_pii(
     max_validated: int = 100,
     extra_names: frozenset[str] = frozenset(),
 ) -> DetectionReport:
-    """Detect PII per column of ``table``; ``extra_names`` are known names (e.g. from the
+    """Detect PII per column of ``table`` (struct columns per leaf, list columns per element);
+    ``extra_names`` are known names (e.g. from the
     table's declared name columns) that mark free text as naming someone."""
+    table = flatten_nested(table)  # each leaf of a struct is a column of its own
     columns = {}
     for name in table.columns:
         columns[name] = _detect_column(table.get_column(name), sample_rows, min_share, seed, max_validated, extra_names)
