@@ -44,7 +44,10 @@ WHOLE_SLACK = 2  # characters a match may leave uncovered (quotes, trailing dots
 MIN_DISTINCT_NAMES = 10  # a column of person names has many different ones; "male"/"female" is not one
 FREE_TEXT_MIN_WORDS = 3
 FREE_TEXT_MIN_DISTINCT_SHARE = 0.5
-PERSON_MIN_KNOWN_SHARE = 0.3  # of a name column's values, at least this share hold a listed name
+PERSON_MIN_KNOWN_SHARE = 0.3
+PERSON_SINGLE_WORD_KNOWN_SHARE = 0.6
+PERSON_SINGLE_WORD_MIN_DISTINCT = 20
+PERSON_SHAPE_ONLY_SHARE = 0.9  # without listed names: the share of values that must be distinct multi-word names  # of a name column's values, at least this share hold a listed name
 NAME_ONLY_CONFIDENCE = 0.6
 NAME_AND_CONTENT_CONFIDENCE = 0.95
 _HINT_DTYPES = {
@@ -289,7 +292,7 @@ def _person_names(values, hint, whole) -> None:
     hyphens, titles; no common, month or place word), enough of them holding a listed name, and
     many different ones ("male"/"female" is no name column)."""
     n = len(values)
-    like, known, distinct = 0, 0, set()
+    like, known, several_words, distinct = 0, 0, 0, set()
     for v in values:
         listed = rec.is_person_name(v)
         shaped, has_known = rec.person_name_shape(v) if not listed else (True, True)
@@ -297,10 +300,21 @@ def _person_names(values, hint, whole) -> None:
             like += 1
             distinct.add(v)
             known += has_known
+            several_words += len(v.split()) >= 2
     if not like or (len(distinct) < MIN_DISTINCT_NAMES and hint != PERSON):
         return
-    if known / n >= PERSON_MIN_KNOWN_SHARE or hint == PERSON:
+    if hint == PERSON:
         whole[PERSON] = (like / n, 0.7)
+    elif several_words < like / 2:
+        # single words (first names only, surnames only) look like colours, months or brands: most
+        # must be listed names, and there must be many different ones
+        if known / n >= PERSON_SINGLE_WORD_KNOWN_SHARE and len(distinct) >= PERSON_SINGLE_WORD_MIN_DISTINCT:
+            whole[PERSON] = (like / n, 0.7)
+    elif known / n >= PERSON_MIN_KNOWN_SHARE:
+        whole[PERSON] = (like / n, 0.7)
+    elif several_words / n >= PERSON_SHAPE_ONLY_SHARE and len(distinct) >= PERSON_SHAPE_ONLY_SHARE * n:
+        # names in no list: nearly every value two or more capitalised words, nearly all different
+        whole[PERSON] = (like / n, 0.5)
 
 
 __all__ = ["ColumnDetection", "DetectionReport", "Finding", "PRESIDIO_ENTITIES", "detect_pii"]

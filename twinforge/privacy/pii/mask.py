@@ -63,7 +63,19 @@ MASK_PATTERNS: list[tuple[str, str, str]] = [
     ),
     (DOB, rf"(?i)\b({BIRTH_CONTEXT})\b(\W{{0,3}}){DATE_PATTERN}", "${1}${2}" + MASK_TOKENS[DOB]),
     ("DATE", rf"(?i)\b{DATE_PATTERN}\b", MASK_TOKENS["DATE"]),
-    (CARD, r"\b(?:\d[ \-]?){12,18}\d\b", MASK_TOKENS[CARD]),
+    # numbers with an area code in brackets, then international numbers: "+44 20 7946 0958" is no card
+    (
+        PHONE,
+        r"(?:\+?\b\d{1,3}[\s.\-]?)?\(\d{1,5}\)[\s.\-]?\d{2,8}(?:[\s.\-]?\d{2,5}){0,3}" + _PHONE_EXT + r"\b",
+        MASK_TOKENS[PHONE],
+    ),
+    # international numbers: "+44 20 7946 0958" is no card number
+    (
+        PHONE,
+        r"(?:\+|\b00)\d{1,3}[\s.\-]?(?:\(\d{1,4}\)[\s.\-]?)?\d{1,5}(?:[\s.\-]?\d{1,5}){1,4}" + _PHONE_EXT + r"\b",
+        MASK_TOKENS[PHONE],
+    ),
+    (CARD, r"\b(?:\d[ \-]?){11,18}\d\b", MASK_TOKENS[CARD]),
     (SSN, r"\b\d{3}[ .\-]\d{2}[ .\-]\d{4}\b|\b\d{9}\b", MASK_TOKENS[SSN]),
     (POSTAL, rf"(?i)\b({POSTAL_CONTEXT})\b(\W{{0,3}})(?:{US_ZIP}|{UK_POSTCODE})\b", "${1}${2}" + MASK_TOKENS[POSTAL]),
     (POSTAL, rf"\b({_US_STATE})(\s+){US_ZIP}\b", "${1}${2}" + MASK_TOKENS[POSTAL]),
@@ -72,18 +84,9 @@ MASK_PATTERNS: list[tuple[str, str, str]] = [
     (ADDRESS, ADDRESS_IN_CONTEXT, "${1}" + MASK_TOKENS[ADDRESS]),
     (
         PHONE,
-        r"(?:\+|\b00)\d{1,3}[\s.\-]?(?:\(\d{1,4}\)[\s.\-]?)?\d{1,5}(?:[\s.\-]?\d{1,5}){1,4}" + _PHONE_EXT + r"\b",
-        MASK_TOKENS[PHONE],
-    ),
-    (
-        PHONE,
-        r"(?:\b\d{1,3}[\s.\-]?)?\(\d{2,5}\)[\s.\-]?\d{2,5}(?:[\s.\-]?\d{2,5}){0,3}" + _PHONE_EXT + r"\b",
-        MASK_TOKENS[PHONE],
-    ),
-    (
-        PHONE,
         r"\b\d{2,5}(?:[\s.\-]\d{2,5}){2,4}" + _PHONE_EXT + r"\b|\b\d{10,12}" + _PHONE_EXT + r"\b"
-        r"|\b\d{3}[.\-]\d{4}" + _PHONE_EXT + r"\b",
+        r"|\b\d{3}[.\-]\d{4}" + _PHONE_EXT + r"\b"
+        r"|\b0\d{2,5}[\s/\-]\d{3,8}" + _PHONE_EXT + r"\b",  # a trunk prefix and a subscriber number: "02521 216223"
         MASK_TOKENS[PHONE],
     ),
 ]
@@ -101,7 +104,7 @@ def mask_patterns(expr: pl.Expr) -> pl.Expr:
 # words (with an apostrophe inside: "O'Brien") and what lies between them ("grunt's": "grunt", "'", "s")
 _PIECES = r"\p{L}+(?:['’]\p{Lu}\p{L}+)?|[^\p{L}]+"
 # between two parts of one name: a space, a hyphen, an initial's dot
-_NAME_GAP = r"^(?:[ \t]|\.[ \t]?|-)$"
+_NAME_GAP = r"^(?:[ \t]|\.[ \t]?|-|,[ \t])$"
 _SPREAD_STEPS = 3  # "J. R. R. Tolkien": how far a name spreads to its neighbours
 
 
@@ -113,54 +116,67 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     title ("Dr", "Patient"). The mask then spreads to adjacent capitalised words and initials
     that are not common words ("Patient Fitzwilliam", "Ana M. Lopez-Quetzal"), and two adjacent
     capitalised words that are not common words are taken as a name too (over-masking a place costs
-    little). Each text is cut into words and gaps, and all of this runs as one vectorized pass
-    over the pieces with neighbours found by shifting: no Python per row.
+    little). Each text is cut into words and gaps, one row per piece, and all of this runs as
+    vectorized passes over the pieces of all texts with neighbours found by shifting: no Python per row.
     """
     common = pl.Series(sorted(all_names()))
     extra = pl.Series(
         sorted(n for n in extra_names if len(n) >= MIN_TABLE_NAME_LENGTH and n not in _TOKEN_WORDS), dtype=pl.String
     )
-    blocked = pl.Series(sorted(not_name_words() | {w for w in _TOKEN_WORDS}))
-    titles = pl.Series(sorted(TITLES))
-    particles = pl.Series(sorted(NAME_PARTICLES))
-    word = pl.element()
-    lowered = word.str.to_lowercase()
-    capitalised = word.str.contains(r"^\p{Lu}(?:\p{Ll}|['’]\p{Lu})")
-    initial = word.str.contains(r"^\p{Lu}$")
-    is_title = capitalised & lowered.is_in(titles.implode())
-    is_common = lowered.is_in(blocked.implode())
-    known = (capitalised & lowered.is_in(common.implode())) | lowered.is_in(extra.implode())
-    # a part of a name when next to one: capitalised and not a common word, an initial, a particle
-    could_be_part = ((capitalised & ~is_common) | initial | lowered.is_in(particles.implode())) & ~is_title
-    gap = word.str.contains(_NAME_GAP)
-    masked = known | (could_be_part & is_title.shift(2) & gap.shift(1))
-    masked = masked | (
-        capitalised
-        & ~is_common
-        & ~is_title
-        & gap.shift(-1)
-        & word.shift(-1).eq(" ")
-        & (capitalised & ~is_common & ~is_title).shift(-2)
+    blocked = pl.Series(sorted(not_name_words() | set(_TOKEN_WORDS)))
+    # one row per piece (word or gap), flags computed over all pieces of all texts at once; a piece's
+    # neighbours are found by shifting, and only count when they belong to the same text
+    pieces = (
+        pl.DataFrame({"piece": values.str.extract_all(_PIECES)})
+        .with_row_index("text")
+        .explode("piece")
+        .with_columns(lowered=pl.col("piece").str.to_lowercase())
     )
-    masked = masked | (
-        capitalised
-        & ~is_common
-        & ~is_title
-        & gap.shift(1)
-        & word.shift(1).eq(" ")
-        & (capitalised & ~is_common & ~is_title).shift(2)
+    word, lowered, text = pl.col("piece"), pl.col("lowered"), pl.col("text")
+
+    def near(flag: pl.Expr, k: int) -> pl.Expr:
+        return (flag.shift(k) & (text.shift(k) == text)).fill_null(False)
+
+    pieces = pieces.with_columns(
+        capitalised=word.str.contains(r"^\p{Lu}(?:\p{Ll}|['’]\p{Lu})").fill_null(False),
+        initial=word.str.contains(r"^\p{Lu}$").fill_null(False),
+        is_title=lowered.is_in(pl.lit(pl.Series(sorted(TITLES)).implode())).fill_null(False),
+        is_common=lowered.is_in(blocked.implode()).fill_null(False),
+        listed=lowered.is_in(common.implode()).fill_null(False),
+        extra=lowered.is_in(extra.implode()).fill_null(False),
+        particle=lowered.is_in(pl.Series(sorted(NAME_PARTICLES)).implode()).fill_null(False),
+        gap=word.str.contains(_NAME_GAP).fill_null(False),
+        space=word.is_in([" ", ", "]).fill_null(False),
     )
+    cap, is_title, gap, space = pl.col("capitalised"), pl.col("is_title"), pl.col("gap"), pl.col("space")
+    is_title = cap & is_title
+    candidate = cap & ~pl.col("is_common") & ~is_title
+    could_be_part = ((cap & ~pl.col("is_common")) | pl.col("initial") | pl.col("particle")) & ~is_title
+    masked = (cap & pl.col("listed")) | pl.col("extra") | (could_be_part & near(is_title, 2) & near(gap, 1))
+    # "Zugorxo P. Nudendra": an initial between two capitalised words
+    masked = masked | (pl.col("initial") & near(gap, 1) & near(gap, -1) & near(candidate, 2) & near(candidate, -2))
+    # two capitalised words that are not common words, side by side
+    masked = (
+        masked | (candidate & near(space, -1) & near(candidate, -2)) | (candidate & near(space, 1) & near(candidate, 2))
+    )
+    pieces = pieces.with_columns(could_be_part=could_be_part, masked=masked)
+    part = pl.col("could_be_part")
     for _ in range(_SPREAD_STEPS):
-        masked = masked | (could_be_part & ((masked.shift(2) & gap.shift(1)) | (masked.shift(-2) & gap.shift(-1))))
-    pieces = values.str.extract_all(_PIECES)
-    replaced = pieces.list.eval(pl.when(masked.fill_null(False)).then(pl.lit(MASK_TOKENS[PERSON])).otherwise(word))
-    masked_text = replaced.list.join("")
-    # extract_all gives an empty list for an empty string and null for null: keep both as they were
-    return (
-        pl.select(pl.when(pl.lit(values).str.len_chars() == 0).then(pl.lit(values)).otherwise(pl.lit(masked_text)))
-        .to_series()
-        .alias(values.name)
+        m = pl.col("masked")
+        pieces = pieces.with_columns(masked=m | (part & ((near(m, 2) & near(gap, 1)) | (near(m, -2) & near(gap, -1)))))
+    joined = (
+        pieces.with_columns(out=pl.when(pl.col("masked")).then(pl.lit(MASK_TOKENS[PERSON])).otherwise(word))
+        .group_by("text", maintain_order=True)
+        .agg(pl.col("out").str.join(""))
     )
+    # an empty string has no pieces (and no row after explode): it and nulls stay as they were
+    rebuilt = (
+        pl.DataFrame({"value": values})
+        .with_row_index("text")
+        .join(joined, on="text", how="left", maintain_order="left")
+        .select(pl.when(pl.col("value").is_null() | (pl.col("value") == "")).then("value").otherwise("out"))
+    )
+    return rebuilt.to_series().alias(values.name)
 
 
 def mask_text(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> pl.Series:

@@ -132,15 +132,16 @@ def not_name_words() -> frozenset[str]:
     from faker.providers.address.en_US import Provider as Address
     from faker.providers.company.en_US import Provider as Company
     from faker.providers.lorem.en_US import Provider as Lorem
+    from spacy.lang.en.stop_words import STOP_WORDS
 
-    words = {w.lower() for w in Lorem.word_list}
+    words = {w.lower() for w in Lorem.word_list} | set(STOP_WORDS)
     words |= {m.lower() for m in calendar.month_name[1:]} | {m.lower() for m in calendar.month_abbr[1:]}
     words |= {d.lower() for d in calendar.day_name} | {d.lower() for d in calendar.day_abbr}
     words |= {w.lower() for w in Address.city_prefixes} | {w.lower() for w in Address.street_suffixes}
     words |= {w.lower() for s in Company.company_suffixes for w in s.split()}
     words |= {w.lower() for state in Address.states for w in state.split()}
     words |= set(
-        "inc llc ltd plc gmbh corp co company group bank hospital clinic university school street road avenue"
+        "inc llc ltd plc gmbh mbh ag kg kgaa ohg sa sarl sas srl spa bv nv sl fils söhne hijos corp co company group bank hospital clinic university school street road avenue"
         " city county state north south east west central new old saint san santa los las el fort port lake mount"
         " river valley hills park center centre university college church".split()
     )
@@ -238,7 +239,8 @@ _EN_STREET = (
 )
 # "Hauptstraße 5", "Karl-Peter-Etzold-Gasse 9/3"; "50, avenue de Lebon", "rue de Pottier"; "Calle Mayor 3"
 _DE_STREET = (
-    r"(?:\b\p{L}[\p{L}\-]*\s+){0,3}\b\p{L}[\p{L}\-]*(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad)"
+    r"(?:\b(?:\p{Lu}[\p{L}\-.]*|van|von|der|den|de|zu|am|an|im)\s+){0,3}\b\p{L}[\p{L}\-]*"
+    r"(?i:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad)"
     r"\s+\d{1,4}[a-z]?(?:[/\-]\d{1,4}[a-z]?)?\b"
 )
 _FR_ES_STREET = (
@@ -252,7 +254,13 @@ ADDRESS_CONTEXT = r"(?i:address|lives at|living at|resides at|residing at|moved 
 ADDRESS_IN_CONTEXT = (
     rf"(\b{ADDRESS_CONTEXT}\W{{0,3}})\d{{1,6}}[A-Za-z]?(?:[/\-]\d{{1,6}})?,?(?:\s+\p{{Lu}}[\p{{L}}'\-]*){{1,4}}"
 )
-ADDRESS_PATTERN = rf"(?:{_EN_STREET}|(?i:{_DE_STREET})|(?i:{_FR_ES_STREET}))"
+# a house number and two to four capitalised words in text ("at 94 Gabrielle Part"), whatever the
+# street type is called; the same shape as ADDRESS_SHAPE for whole values, so it may take a
+# capitalised name after a number too ("in 2024 Acme Corp"): over-masking text costs little
+_EN_STREET_ANY_TYPE = (
+    rf"\b(?:(?i:{_UNIT})[,\s]+)?\d{{1,6}}[A-Za-z]?(?:[/\-]\d{{1,6}})?,?(?:\s+\p{{Lu}}[\p{{Ll}}'\-]+){{2,4}}\b"
+)
+ADDRESS_PATTERN = rf"(?:{_EN_STREET}|{_DE_STREET}|(?i:{_FR_ES_STREET})|{_EN_STREET_ANY_TYPE})"
 # a value that starts with a house number and two to four capitalised words, then ends or goes on
 # after a line break or comma (a town, a postcode): an address whatever the street type is called
 ADDRESS_SHAPE = (
@@ -357,6 +365,8 @@ _PHONE_CORE = re.compile(
     r"|\(\d{1,5}\)[\s.\-]?\d{1,5}(?:[\s.\-]?\d{1,5}){1,4}"
 )
 _PHONE_EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension|#)\s*\d{1,6}$", re.IGNORECASE)
+# dates ("2024-07-19", "19.07.2024") and ISBNs ("978-0-406-82899-6") have phone-like digit groups
+_NOT_PHONE = re.compile(r"^(?:\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}|\d{1,2}[\-/.]\d{1,2}[\-/.]\d{2,4}|97[89][\- ]\d.*)$")
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "IN", "AU", "BR", "ES", "IT", "NL", "MX", "JP")
 
 
@@ -366,7 +376,7 @@ def is_phone_value(value: str) -> bool:
     import phonenumbers
 
     core = _PHONE_EXTENSION.sub("", value.strip())
-    if not _PHONE_CORE.fullmatch(core) or not 7 <= sum(c.isdigit() for c in core) <= 15:
+    if _NOT_PHONE.match(core) or not _PHONE_CORE.fullmatch(core) or not 7 <= sum(c.isdigit() for c in core) <= 15:
         return False
     for region in PHONE_REGIONS:
         try:
