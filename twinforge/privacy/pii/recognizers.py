@@ -135,6 +135,8 @@ def not_name_words() -> frozenset[str]:
     from spacy.lang.en.stop_words import STOP_WORDS
 
     words = {w.lower() for w in Lorem.word_list} | set(STOP_WORDS)
+    # and their inflections, which start sentences before a name: "Called Ana", "Emailed Dr Lee"
+    words |= {w + ending for w in list(words) for ending in ("s", "ed", "d", "ing")}
     words |= {m.lower() for m in calendar.month_name[1:]} | {m.lower() for m in calendar.month_abbr[1:]}
     words |= {d.lower() for d in calendar.day_name} | {d.lower() for d in calendar.day_abbr}
     words |= {w.lower() for w in Address.city_prefixes} | {w.lower() for w in Address.street_suffixes}
