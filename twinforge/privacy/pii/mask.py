@@ -153,6 +153,7 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     # neighbours are found by shifting, and only count when they belong to the same text
     pieces = (
         pl.DataFrame({"piece": values.str.extract_all(_PIECES)})
+        .lazy()
         .with_row_index("text")
         .explode("piece")
         .with_columns(lowered=pl.col("piece").str.to_lowercase())
@@ -190,9 +191,10 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         m = pl.col("masked")
         pieces = pieces.with_columns(masked=m | (part & ((near(m, 2) & near(gap, 1)) | (near(m, -2) & near(gap, -1)))))
     joined = (
-        pieces.with_columns(out=pl.when(pl.col("masked")).then(pl.lit(MASK_TOKENS[PERSON])).otherwise(word))
+        pieces.select("text", out=pl.when(pl.col("masked")).then(pl.lit(MASK_TOKENS[PERSON])).otherwise(word))
         .group_by("text", maintain_order=True)
         .agg(pl.col("out").str.join(""))
+        .collect()
     )
     # an empty string has no pieces (and no row after explode): it and nulls stay as they were
     rebuilt = (
