@@ -128,8 +128,8 @@ def _ascii_boundaries(pattern: str) -> str:
 
 # words (with an apostrophe inside: "O'Brien") and what lies between them ("grunt's": "grunt", "'", "s")
 _PIECES = r"\p{L}+(?:['’]\p{Lu}\p{L}+)?|[^\p{L}]+"
-# between two parts of one name: a space, a hyphen, an initial's dot
-_NAME_GAP = r"^(?:[ \t]|\.[ \t]?|-|,[ \t])$"
+# between two parts of one name: a space, a hyphen, an initial's dot, a comma ("Lopez, Ana")
+_NAME_GAPS = [" ", "\t", ".", ". ", ".\t", "-", ", ", ",\t"]
 _SPREAD_STEPS = 3  # "J. R. R. Tolkien": how far a name spreads to its neighbours
 
 
@@ -160,8 +160,10 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     )
     word, lowered, text = pl.col("piece"), pl.col("lowered"), pl.col("text")
 
+    pieces = pieces.with_columns(**{f"same{k}": (text.shift(k) == text).fill_null(False) for k in (-2, -1, 1, 2)})
+
     def near(flag: pl.Expr, k: int) -> pl.Expr:
-        return (flag.shift(k) & (text.shift(k) == text)).fill_null(False)
+        return flag.shift(k).fill_null(False) & pl.col(f"same{k}")
 
     pieces = pieces.with_columns(
         capitalised=word.str.contains(r"^\p{Lu}(?:\p{Ll}|['’]\p{Lu})").fill_null(False),
@@ -171,7 +173,7 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         listed=lowered.is_in(common.implode()).fill_null(False),
         extra=lowered.is_in(extra.implode()).fill_null(False),
         particle=lowered.is_in(pl.Series(sorted(NAME_PARTICLES)).implode()).fill_null(False),
-        gap=word.str.contains(_NAME_GAP).fill_null(False),
+        gap=word.is_in(_NAME_GAPS).fill_null(False),
         space=word.is_in([" ", ", "]).fill_null(False),
     )
     cap, is_title, gap, space = pl.col("capitalised"), pl.col("is_title"), pl.col("gap"), pl.col("space")
