@@ -200,3 +200,78 @@ def test_concat_batches_refuses_different_columns():
     assert concat_batches({"a": a, "c": a.lazy()})["x"].to_list() == [1, 1]
     with pytest.raises(ValueError, match="batches 'a' and 'b' have different columns"):
         concat_batches({"a": a, "b": b})
+
+
+# ------------------------------------------------------------------ nested columns
+
+
+def nested_table(n: int = 60) -> tuple[pl.DataFrame, list[str]]:
+    """Structs and lists holding PII, a list of plain tags, and the planted strings that must not survive."""
+    from faker import Faker
+
+    fake = Faker("en_US")
+    Faker.seed(11)
+    emails = [fake.unique.email() for _ in range(n)]
+    phones = [f"({200 + i}) 555-{1000 + i}" for i in range(n)]
+    firsts, lasts = [fake.first_name() for _ in range(n)], [fake.last_name() for _ in range(n)]
+    relatives = [[fake.name(), fake.name()] for _ in range(n)]
+    notes = [f"Called {f} {la} on {p} about the invoice" for f, la, p in zip(firsts, lasts, phones)]
+    table = pl.DataFrame(
+        {
+            "subject": [
+                {"email": e, "phone": p, "name": {"first": f, "last": la}, "visits": i % 7}
+                for i, (e, p, f, la) in enumerate(zip(emails, phones, firsts, lasts))
+            ],
+            "relatives": relatives,
+            "log": [[{"day": dt.date(2024, 1, 1 + i % 28), "note": t}] for i, t in enumerate(notes)],
+            "tags": [["gold", "new"] if i % 2 else ["silver"] for i in range(n)],
+            "amount": [float(i) for i in range(n)],
+        }
+    )
+    planted = emails + phones + [f"{f} {la}" for f, la in zip(firsts, lasts)] + [r for rs in relatives for r in rs]
+    return table, planted
+
+
+def test_pii_inside_structs_and_lists_is_found_and_removed():
+    table, planted = nested_table()
+    result = anonymize_table(table, key=KEY)
+    found = {c: d.column_finding.entity for c, d in result.detection.columns.items() if d.column_finding}
+    assert found == {
+        "subject.email": "EMAIL_ADDRESS",
+        "subject.phone": "PHONE_NUMBER",
+        "subject.name.first": "PERSON",
+        "subject.name.last": "PERSON",
+        "relatives": "PERSON",
+    }
+    out = result.table
+    assert out.height == table.height
+    assert not any(dtype.is_nested() and not isinstance(dtype, pl.List) for dtype in out.dtypes)
+    assert set(out.columns) == {"subject.visits", "log.day", "log.note", "tags", "amount"}
+    assert result.policy["log.note"].action == "mask"
+    text = "\n".join(str(v) for c in out.columns for v in out[c].to_list())
+    assert not [v for v in planted if v in text or v.split()[-1] in text]
+    assert out["tags"].to_list() == table["tags"].to_list()  # a list of plain words is kept as it was
+    assert out["subject.visits"].to_list() == [i % 7 for i in range(table.height)]
+
+
+def test_nested_values_that_cannot_be_inspected_are_dropped():
+    table = pl.DataFrame({"grid": [[["Ana Lopez"], ["x"]], [["y"]]], "n": [1, 2]})
+    result = anonymize_table(table, key=KEY)
+    assert result.table.columns == ["n"]
+    assert result.policy["grid"].reason == "default for nested values that cannot be inspected"
+
+
+def test_an_ingested_batch_with_a_struct_column_is_anonymized_inside(tmp_path):
+    from twinforge.config.spec import IngestSpec, SourceSpec
+    from twinforge.io.ingest import ingest_source
+
+    table, planted = nested_table()
+    path = tmp_path / "batch.parquet"
+    table.write_parquet(path)
+    ingested = ingest_source(SourceSpec(path=path), {}, IngestSpec())
+    result = anonymize_table(ingested.table, key=KEY, schema=ingested.schema)
+    out_path = tmp_path / "anonymized.parquet"
+    result.table.write_parquet(out_path)
+    raw = out_path.read_bytes()
+    assert result.table.height == ingested.rows_out == table.height
+    assert not [v for v in planted if v.encode() in raw]

@@ -1,7 +1,9 @@
 """PII detection and masking on planted values of every type, and no false positives on the demo."""
 
+import datetime as dt
 import json
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -101,3 +103,97 @@ def test_validators_reject_lookalikes():
     assert "IBAN_CODE" not in [e for e, *_ in analyze("GB82 WEST 1234 5698 7654 33")]  # bad checksum
     assert "IP_ADDRESS" not in [e for e, *_ in analyze("999.10.10.1")]
     assert [e for e, *_ in analyze("ana.lopez@example.org")] == ["EMAIL_ADDRESS"]  # offline public-suffix list
+
+
+# ------------------------------------------------------------------ detection by content (issue 17)
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "458.478.4005x75668",
+        "(488)827-6859x557",
+        "+1-780-563-6083x7783",
+        "001-458-478-4005",
+        "02521 216223",
+        "(00184) 134198",
+        "289.698.5717 ext. 147",
+        "+44 20 7946 0958",
+    ],
+)
+def test_phones_with_extensions_and_local_formats_are_masked_whole(phone):
+    assert mask_text(pl.Series("t", [f"call {phone} now"]))[0] == "call <PHONE> now"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Patient Ana Fitzwilliam called", "Patient <PERSON> <PERSON> called"),
+        ("Patient Fitzwilliam called", "Patient <PERSON> called"),
+        ("seen by Dr. J. Smith-Quarvel today", "seen by Dr. <PERSON>. <PERSON>-<PERSON> today"),
+        ("spoke with Zugorxo P. Nudendra", "spoke with <PERSON> <PERSON>. <PERSON>"),
+        ("The meeting is on Monday in March", "The meeting is on Monday in March"),
+    ],
+)
+def test_person_names_are_masked_over_their_full_span(text, masked):
+    assert mask_text(pl.Series("t", [text]))[0] == masked
+
+
+def test_addresses_and_urls_are_masked_in_text():
+    text = "moved to 12 Harbour View Road, see https://example.org/u/ana?ref=1 and Hauptstraße 5."
+    assert mask_text(pl.Series("t", [text]))[0] == "moved to <ADDRESS>, see <URL> and <ADDRESS>."
+
+
+def test_unlisted_names_birth_dates_addresses_and_urls_under_neutral_column_names():
+    from twinforge.privacy.pii.recognizers import all_names
+
+    rng = np.random.default_rng(0)
+    known = all_names()
+    syllables = ["ka", "zu", "ri", "mo", "tan", "vel", "xo", "bri", "dor", "quen"]
+
+    def invented() -> str:
+        while (word := "".join(rng.choice(syllables, 3))) in known:
+            pass
+        return word.capitalize()
+
+    n = 60
+    table = pl.DataFrame(
+        {
+            "col_a": [f"{invented()} {invented()}" for _ in range(n)],
+            "col_b": [dt.date(1950, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 50 * 365, n)],
+            "col_c": [
+                f"{d:%d/%m/%Y}"
+                for d in (dt.date(1940, 1, 1) + dt.timedelta(days=int(x)) for x in rng.integers(0, 60 * 365, n))
+            ],
+            "col_d": [f"{rng.integers(1, 999)} {invented()} Road" for _ in range(n)],
+            "col_e": [f"https://{invented().lower()}.com/p/{i}" for i in range(n)],
+            "visits": [dt.date(2025, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 300, n)],
+            "city": rng.choice(["Paris", "Lyon", "Leeds", "Graz", "Turin"], n),
+        }
+    )
+    report = detect_pii(table)
+    found = {c: d.column_finding.entity for c, d in report.columns.items() if d.column_finding is not None}
+    assert found == {
+        "col_a": "PERSON",
+        "col_b": "DATE_OF_BIRTH",
+        "col_c": "DATE_OF_BIRTH",
+        "col_d": "STREET_ADDRESS",
+        "col_e": "URL",
+    }
+
+
+def test_recall_and_precision_on_the_evaluation_corpus():
+    """The column targets (recall >= 99.5% per type at >= 95% precision) on a moderate corpus
+    generated with the evaluation seed, locales and sentences (detection was tuned on
+    :data:`TUNING` only); in free text every type keeps recall >= 98% (measured: 99.4-100%).
+    ``benchmarks/pii_detection.py`` runs a larger corpus."""
+    from twinforge.privacy.pii.corpus import COLUMN_ENTITIES, EVALUATION, evaluate, make_corpus
+
+    scores = evaluate(make_corpus(EVALUATION, columns_per_entity=2, rows=20, texts=600))
+    assert set(scores.columns) >= set(COLUMN_ENTITIES)
+    table = scores.table()
+    for entity in COLUMN_ENTITIES:
+        column, text = scores.columns[entity], scores.text.get(entity)
+        assert column.recall >= 0.995 and column.precision >= 0.95, table
+        if text is not None and text.expected:
+            assert text.recall >= 0.98, table

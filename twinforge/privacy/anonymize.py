@@ -30,6 +30,7 @@ import polars as pl
 
 from twinforge.io.schema import ColumnKind, TableSchema
 from twinforge.privacy.k_anonymity import KEnforcement, PrivacyReport
+from twinforge.privacy.nested import flatten_nested, inspectable, per_element
 from twinforge.privacy.pii import DEFAULT_ACTIONS, DetectionReport, mask_text
 from twinforge.privacy.pii.entities import DOB, PERSON
 from twinforge.privacy.pseudonym import (  # noqa: F401 (re-exported: the key's home is pseudonym.py)
@@ -200,6 +201,9 @@ def resolve_policy(
         if declared is not None and declared.role == "identifier":
             policy[name] = ColumnAction("drop", {}, "spec: role identifier")
             continue
+        if not inspectable(table.schema[name]):  # fail closed: what cannot be looked at does not pass
+            policy[name] = ColumnAction("drop", {}, "default for nested values that cannot be inspected")
+            continue
         found = detection.columns.get(name) if detection is not None else None
         finding = found.column_finding if found is not None else None
         if finding is not None:
@@ -253,17 +257,25 @@ def apply_policy(
     if wanted:
         key = check_key(key)
 
+    uninspectable = [
+        c for c, a in actions.items() if a.action not in ("keep", "drop") and not inspectable(df.schema[c])
+    ]
+    if uninspectable:
+        raise PolicyError(f"columns {uninspectable} hold nested values that only keep or drop can take")
+
+    transforms = {
+        "pseudonymize": lambda s: pseudonymize(s, key).alias(s.name),
+        "generalize": lambda s, params: generalize(s, params),
+        "suppress_rare": lambda s, params: suppress_rare(s, int(params.get("min_count", DEFAULT_RARE_MIN_COUNT))),
+        "mask": lambda s: mask_text(s, extra_names),
+    }
     replaced = []
     for name, act in actions.items():
-        s = df.get_column(name)
-        if act.action == "pseudonymize":
-            replaced.append(pseudonymize(s, key).alias(name))
-        elif act.action == "generalize":
-            replaced.append(generalize(s, act.params))
-        elif act.action == "suppress_rare":
-            replaced.append(suppress_rare(s, int(act.params.get("min_count", DEFAULT_RARE_MIN_COUNT))))
-        elif act.action == "mask":
-            replaced.append(mask_text(s, extra_names))
+        if act.action in ("pseudonymize", "mask"):
+            replaced.append(per_element(df.get_column(name), transforms[act.action]))
+        elif act.action in ("generalize", "suppress_rare"):
+            transform = transforms[act.action]
+            replaced.append(per_element(df.get_column(name), lambda s, t=transform, p=act.params: t(s, p)))
     out = df.with_columns(replaced).drop([c for c, a in actions.items() if a.action == "drop"])
 
     report = AnonymizationReport(
@@ -285,6 +297,8 @@ def names_in(df: pl.DataFrame, columns: list[str]) -> frozenset[str]:
     words: set[str] = set()
     for name in columns:
         s = df.get_column(name)
+        if isinstance(s.dtype, pl.List):
+            s = s.explode()
         if s.dtype != pl.String:
             continue
         words.update(
@@ -329,6 +343,9 @@ def anonymize_table(
 ) -> AnonymizedTable:
     """Detect PII, resolve and apply the policy, enforce k-anonymity, and measure k / l-diversity.
 
+    Struct columns are flattened first (``parent.field``; see :mod:`twinforge.privacy.nested`), so
+    the output table has leaf columns where the input had structs.
+
     ``columns`` are the spec's column policies (roles give the quasi-identifiers and
     sensitive columns), ``privacy`` its :class:`~twinforge.config.spec.PrivacySpec` (defaults
     when None). With neither, detection and the safe defaults decide everything.
@@ -346,6 +363,7 @@ def anonymize_table(
 
     columns = dict(columns or {})
     privacy = privacy or PrivacySpec()
+    table = flatten_nested(table)  # every leaf of a struct or list is inspected and anonymized on its own
     if schema is None:  # ingestion passes its schema; otherwise identifiers are inferred here
         from twinforge.io.schema import infer_schema
 

@@ -24,8 +24,18 @@ from dataclasses import asdict, dataclass, field
 import polars as pl
 
 from twinforge.io.schema import normalize_name
+from twinforge.privacy.nested import flatten_nested
 from twinforge.privacy.pii import recognizers as rec
-from twinforge.privacy.pii.entities import DOB, PERSON, POSTAL, PRESIDIO_ENTITIES, hinted_entity
+from twinforge.privacy.pii.entities import (
+    ADDRESS,
+    DOB,
+    PERSON,
+    PHONE,
+    POSTAL,
+    PRESIDIO_ENTITIES,
+    URL,
+    hinted_entity,
+)
 
 # cheap test for values worth showing to presidio: an @, three digits in a row, or an IPv6-like group
 CANDIDATE = r"@|\d{3}|[0-9A-Fa-f]{1,4}::?[0-9A-Fa-f]{1,4}:"
@@ -34,6 +44,10 @@ WHOLE_SLACK = 2  # characters a match may leave uncovered (quotes, trailing dots
 MIN_DISTINCT_NAMES = 10  # a column of person names has many different ones; "male"/"female" is not one
 FREE_TEXT_MIN_WORDS = 3
 FREE_TEXT_MIN_DISTINCT_SHARE = 0.5
+PERSON_MIN_KNOWN_SHARE = 0.3
+PERSON_SINGLE_WORD_KNOWN_SHARE = 0.6
+PERSON_SINGLE_WORD_MIN_DISTINCT = 20
+PERSON_SHAPE_ONLY_SHARE = 0.9  # without listed names: the share of values that must be distinct multi-word names  # of a name column's values, at least this share hold a listed name
 NAME_ONLY_CONFIDENCE = 0.6
 NAME_AND_CONTENT_CONFIDENCE = 0.95
 _HINT_DTYPES = {
@@ -47,6 +61,8 @@ _HINT_DTYPES = {
         "US_SSN",
         "POSTAL_CODE",
         "DATE_OF_BIRTH",
+        "STREET_ADDRESS",
+        "URL",
     },
     "integer": {"PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "POSTAL_CODE"},
     "temporal": {"DATE_OF_BIRTH"},
@@ -143,8 +159,10 @@ def detect_pii(
     max_validated: int = 100,
     extra_names: frozenset[str] = frozenset(),
 ) -> DetectionReport:
-    """Detect PII per column of ``table``; ``extra_names`` are known names (e.g. from the
+    """Detect PII per column of ``table`` (struct columns per leaf, list columns per element);
+    ``extra_names`` are known names (e.g. from the
     table's declared name columns) that mark free text as naming someone."""
+    table = flatten_nested(table)  # each leaf of a struct is a column of its own
     columns = {}
     for name in table.columns:
         columns[name] = _detect_column(table.get_column(name), sample_rows, min_share, seed, max_validated, extra_names)
@@ -152,6 +170,8 @@ def detect_pii(
 
 
 def _detect_column(s, sample_rows, min_share, seed, max_validated, extra_names) -> ColumnDetection:
+    if isinstance(s.dtype, pl.List) and not s.dtype.inner.is_nested():
+        s = s.explode()  # a list of values: each element is inspected like a value of its own
     family = _dtype_family(s.dtype)
     hint = hinted_entity(normalize_name(s.name))
     if hint is not None and hint not in _HINT_DTYPES.get(family or "", set()):
@@ -163,7 +183,13 @@ def _detect_column(s, sample_rows, min_share, seed, max_validated, extra_names) 
     if family == "string" and present.len() > 0:
         text = present.cast(pl.String)
         _pattern_entities(text, seed, max_validated, hint, whole, inside, detection)
-        _sampled_entities(text, sample_rows, seed, hint, whole, inside, detection, extra_names)
+        _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, detection, extra_names)
+    elif family == "temporal" and present.len() > 0:
+        sample = present.sample(min(sample_rows, present.len()), seed=seed)
+        detection.sampled = sample.len()
+        share = rec.birth_date_share(sample)
+        if share:
+            whole[DOB] = (share, 0.7)
 
     dominant = max(whole.items(), key=lambda kv: kv[1][0], default=None)
     column_entity = None
@@ -218,7 +244,7 @@ def _pattern_entities(text, seed, max_validated, hint, whole, inside, detection)
             target[entity] = (candidate_share * len(scores) / n, min(1.0, sum(scores) / len(scores)))
 
 
-def _sampled_entities(text, sample_rows, seed, hint, whole, inside, detection, extra_names) -> None:
+def _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, detection, extra_names) -> None:
     sample = text.sample(min(sample_rows, text.len()), seed=seed) if text.len() > sample_rows else text
     values = sample.to_list()
     n = len(values)
@@ -227,9 +253,21 @@ def _sampled_entities(text, sample_rows, seed, hint, whole, inside, detection, e
     detection.free_text = (
         float(words.median() or 0) >= FREE_TEXT_MIN_WORDS and sample.n_unique() >= FREE_TEXT_MIN_DISTINCT_SHARE * n
     )
-    names = [v for v in values if rec.is_person_name(v)]
-    if names and (len(set(names)) >= MIN_DISTINCT_NAMES or hint == PERSON):
-        whole[PERSON] = (len(names) / n, 0.7)
+    _person_names(values, hint, whole)
+    shaped = sample.str.contains(rec.ADDRESS_AT_START)
+    if shaped.any():
+        whole[ADDRESS] = (float(shaped.mean()), 0.7)
+    urls = sample.str.contains(rec.URL_WHOLE)
+    if urls.any():
+        whole[URL] = (float(urls.mean()), 0.8)
+    others = max((share for entity, (share, _) in whole.items() if entity != PHONE), default=0.0)
+    if others < min_share:  # phone shapes that presidio's validation missed ("458.478.4005x75668")
+        phones = sum(rec.is_phone_value(v) for v in values) / n
+        if phones > whole.get(PHONE, (0.0, 0.0))[0]:
+            whole[PHONE] = (phones, 0.7)
+    births = rec.birth_date_share(sample)
+    if births:
+        whole[DOB] = (births, 0.7)
     postcodes = sum(rec.whole_value_postal(v) for v in values)
     if postcodes:
         whole[POSTAL] = (postcodes / n, 0.7)
@@ -243,6 +281,40 @@ def _sampled_entities(text, sample_rows, seed, hint, whole, inside, detection, e
             hits = sum(entity in c for c in context)
             if hits:
                 inside[entity] = (max(hits / n, inside.get(entity, (0.0, 0.0))[0]), 0.8)
+        for entity, pattern in ((ADDRESS, f"{rec.ADDRESS_PATTERN}|{rec.ADDRESS_IN_CONTEXT}"), (URL, rec.URL_PATTERN)):
+            hits = float(sample.str.contains(pattern).mean())
+            if hits:
+                inside[entity] = (hits, 0.7)
+
+
+def _person_names(values, hint, whole) -> None:
+    """A column of person names: most values shaped like a name (capitalised words, initials,
+    hyphens, titles; no common, month or place word), enough of them holding a listed name, and
+    many different ones ("male"/"female" is no name column)."""
+    n = len(values)
+    like, known, several_words, distinct = 0, 0, 0, set()
+    for v in values:
+        listed = rec.is_person_name(v)
+        shaped, has_known = rec.person_name_shape(v) if not listed else (True, True)
+        if shaped:
+            like += 1
+            distinct.add(v)
+            known += has_known
+            several_words += len(v.split()) >= 2
+    if not like or (len(distinct) < MIN_DISTINCT_NAMES and hint != PERSON):
+        return
+    if hint == PERSON:
+        whole[PERSON] = (like / n, 0.7)
+    elif several_words < like / 2:
+        # single words (first names only, surnames only) look like colours, months or brands: most
+        # must be listed names, and there must be many different ones
+        if known / n >= PERSON_SINGLE_WORD_KNOWN_SHARE and len(distinct) >= PERSON_SINGLE_WORD_MIN_DISTINCT:
+            whole[PERSON] = (like / n, 0.7)
+    elif known / n >= PERSON_MIN_KNOWN_SHARE:
+        whole[PERSON] = (like / n, 0.7)
+    elif several_words / n >= PERSON_SHAPE_ONLY_SHARE and len(distinct) >= PERSON_SHAPE_ONLY_SHARE * n:
+        # names in no list: nearly every value two or more capitalised words, nearly all different
+        whole[PERSON] = (like / n, 0.5)
 
 
 __all__ = ["ColumnDetection", "DetectionReport", "Finding", "PRESIDIO_ENTITIES", "detect_pii"]

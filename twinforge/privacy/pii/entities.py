@@ -13,7 +13,9 @@ IP = "IP_ADDRESS"
 DOB = "DATE_OF_BIRTH"
 POSTAL = "POSTAL_CODE"
 PERSON = "PERSON"
-ENTITIES = (EMAIL, PHONE, CARD, IBAN, SSN, IP, DOB, POSTAL, PERSON)
+ADDRESS = "STREET_ADDRESS"
+URL = "URL"
+ENTITIES = (EMAIL, PHONE, CARD, IBAN, SSN, IP, DOB, POSTAL, PERSON, ADDRESS, URL)
 # recognised by presidio-analyzer's predefined pattern recognizers
 PRESIDIO_ENTITIES = (EMAIL, PHONE, CARD, IBAN, SSN, IP)
 
@@ -27,6 +29,8 @@ MASK_TOKENS = {
     DOB: "<DATE_OF_BIRTH>",
     POSTAL: "<POSTAL_CODE>",
     PERSON: "<PERSON>",
+    ADDRESS: "<ADDRESS>",
+    URL: "<URL>",
     "DATE": "<DATE>",
 }
 
@@ -40,6 +44,8 @@ DEFAULT_ACTIONS: dict[str, tuple[str, dict]] = {
     SSN: ("drop", {}),
     IP: ("drop", {}),
     PERSON: ("drop", {}),
+    ADDRESS: ("drop", {}),
+    URL: ("drop", {}),
     DOB: ("generalize", {"date": "year"}),
     POSTAL: ("generalize", {"prefix": 3}),
 }
@@ -61,6 +67,9 @@ NAME_HINTS: dict[str, re.Pattern] = {
         r"|(^|_)(patient|customer|client|contact|person|employee|member|owner|holder|applicant|guardian"
         r"|parent|spouse|physician|doctor)_(full_)?name$"
     ),
+    # after e-mail and IP, whose hints also end in "address"
+    ADDRESS: re.compile(r"(^|_)(address|addr|street|street_?address|address_?line_?\d?|home_?address)$"),
+    URL: re.compile(r"(^|_)(url|uri|website|web_?site|homepage|home_?page|profile_?url)$"),
 }
 
 

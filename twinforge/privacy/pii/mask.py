@@ -12,14 +12,33 @@ from __future__ import annotations
 
 import polars as pl
 
-from twinforge.privacy.pii.entities import CARD, DOB, EMAIL, IBAN, IP, MASK_TOKENS, PERSON, PHONE, POSTAL, SSN
+from twinforge.privacy.pii.entities import (
+    ADDRESS,
+    CARD,
+    DOB,
+    EMAIL,
+    IBAN,
+    IP,
+    MASK_TOKENS,
+    PERSON,
+    PHONE,
+    POSTAL,
+    SSN,
+    URL,
+)
 from twinforge.privacy.pii.recognizers import (
+    ADDRESS_IN_CONTEXT,
+    ADDRESS_PATTERN,
     BIRTH_CONTEXT,
     DATE_PATTERN,
+    NAME_PARTICLES,
     POSTAL_CONTEXT,
+    TITLES,
     UK_POSTCODE,
+    URL_PATTERN,
     US_ZIP,
     all_names,
+    not_name_words,
 )
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
@@ -28,9 +47,14 @@ _US_STATE = (
     r"|W[AIVY])"
 )
 
+# an extension after a phone number: "x75668", " ext. 12", " #4"
+_PHONE_EXT = r"(?:\s*(?:x|ext\.?|extension|#)\s*\d{1,6})?"
+
 # (entity, pattern, replacement); "$1"/"$2" keep a context word in front of the token
 MASK_PATTERNS: list[tuple[str, str, str]] = [
-    (EMAIL, r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", MASK_TOKENS[EMAIL]),
+    # letters of any script: "sæbø@example.no" must not leave "sæ" behind
+    (EMAIL, r"[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}", MASK_TOKENS[EMAIL]),
+    (URL, URL_PATTERN, MASK_TOKENS[URL]),
     (IBAN, r"(?i)\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b", MASK_TOKENS[IBAN]),
     (IP, rf"\b(?:{_OCTET}\.){{3}}{_OCTET}\b", MASK_TOKENS[IP]),
     (
@@ -40,56 +64,152 @@ MASK_PATTERNS: list[tuple[str, str, str]] = [
     ),
     (DOB, rf"(?i)\b({BIRTH_CONTEXT})\b(\W{{0,3}}){DATE_PATTERN}", "${1}${2}" + MASK_TOKENS[DOB]),
     ("DATE", rf"(?i)\b{DATE_PATTERN}\b", MASK_TOKENS["DATE"]),
-    (CARD, r"\b(?:\d[ \-]?){12,18}\d\b", MASK_TOKENS[CARD]),
+    # numbers with an area code in brackets, then international numbers: "+44 20 7946 0958" is no card
+    (
+        PHONE,
+        r"(?:\+?\b\d{1,3}[\s.\-]?)?\(\d{1,5}\)[\s.\-]?\d{2,8}(?:[\s.\-]?\d{2,5}){0,3}" + _PHONE_EXT + r"\b",
+        MASK_TOKENS[PHONE],
+    ),
+    # international numbers: "+44 20 7946 0958" is no card number
+    (
+        PHONE,
+        r"(?:\+|\b00)\d{1,3}[\s.\-]?(?:\(\d{1,4}\)[\s.\-]?)?\d{1,5}(?:[\s.\-]?\d{1,5}){1,4}" + _PHONE_EXT + r"\b",
+        MASK_TOKENS[PHONE],
+    ),
+    (CARD, r"\b(?:\d[ \-]?){11,18}\d\b", MASK_TOKENS[CARD]),
     (SSN, r"\b\d{3}[ .\-]\d{2}[ .\-]\d{4}\b|\b\d{9}\b", MASK_TOKENS[SSN]),
     (POSTAL, rf"(?i)\b({POSTAL_CONTEXT})\b(\W{{0,3}})(?:{US_ZIP}|{UK_POSTCODE})\b", "${1}${2}" + MASK_TOKENS[POSTAL]),
     (POSTAL, rf"\b({_US_STATE})(\s+){US_ZIP}\b", "${1}${2}" + MASK_TOKENS[POSTAL]),
     (POSTAL, rf"\b{UK_POSTCODE}\b", MASK_TOKENS[POSTAL]),
-    (PHONE, r"\+\d{1,3}[\s.\-]?(?:\(\d{1,4}\)[\s.\-]?)?\d{1,5}(?:[\s.\-]?\d{1,5}){1,4}\b", MASK_TOKENS[PHONE]),
-    (PHONE, r"\(\d{2,5}\)[\s.\-]?\d{2,5}(?:[\s.\-]?\d{2,5}){0,3}\b", MASK_TOKENS[PHONE]),
-    (PHONE, r"\b\d{2,5}(?:[\s.\-]\d{2,5}){2,4}\b|\b\d{10,11}\b", MASK_TOKENS[PHONE]),
+    (ADDRESS, ADDRESS_PATTERN, MASK_TOKENS[ADDRESS]),
+    (ADDRESS, ADDRESS_IN_CONTEXT, "${1}" + MASK_TOKENS[ADDRESS]),
+    (
+        PHONE,
+        r"\b\d{2,5}(?:[\s.\-]\d{2,5}){2,4}" + _PHONE_EXT + r"\b|\b\d{10,12}" + _PHONE_EXT + r"\b"
+        r"|\b\d{3}[.\-]\d{4}" + _PHONE_EXT + r"\b"
+        r"|\b0\d{2,5}[\s/\-]\d{3,8}" + _PHONE_EXT + r"\b",  # a trunk prefix and a subscriber number: "02521 216223"
+        MASK_TOKENS[PHONE],
+    ),
 ]
 
 _TOKEN_WORDS = frozenset(t.strip("<>").lower() for t in MASK_TOKENS.values())
 MIN_TABLE_NAME_LENGTH = 3
 
 
-def mask_patterns(expr: pl.Expr) -> pl.Expr:
-    for _, pattern, replacement in MASK_PATTERNS:
-        expr = expr.str.replace_all(pattern, replacement)
-    return expr
+# Address patterns are costly (many street words, Unicode classes): they run only on the texts that
+# have a digit before a capitalised word, a continental street word or a unit word.
+ADDRESS_PREFILTER = (
+    r"\d[A-Za-z]?,?\s+\p{Lu}"
+    r"|(?i:stra(?:ß|ss)e|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad)(?:\s+\d|\b)"
+    r"|\b(?i:rue|avenue|av\.|boulevard|bd|chemin|impasse|allée|place|quai|route|cours|calle|avenida|paseo|plaza"
+    r"|via|viale|piazza|corso|largo|box|flat|studio|apartment|apt|suite|unit|level|psc)\b|\bUS[NSC]\b"
+)
 
 
-_PIECES = r"[A-Za-z]+|[^A-Za-z]+"  # words and what lies between them ("grunt's": "grunt", "'", "s")
+def mask_patterns(text: pl.Series) -> pl.Series:
+    """``text`` with every pattern of :data:`MASK_PATTERNS` replaced by its token, in order."""
+    for entity, pattern, replacement in MASK_PATTERNS:
+        if entity == ADDRESS:
+            candidates = text.str.contains(_ascii_boundaries(ADDRESS_PREFILTER)).fill_null(False)
+            if candidates.any():
+                text = text.scatter(
+                    candidates.arg_true(), text.filter(candidates).str.replace_all(pattern, replacement)
+                )
+            continue
+        text = text.str.replace_all(_ascii_boundaries(pattern), replacement)
+    return text
+
+
+def _ascii_boundaries(pattern: str) -> str:
+    """``pattern`` with ASCII word boundaries: a Unicode ``\\b`` makes Rust's regex leave its fast
+    engine on any non-ASCII text (10-20x slower), and these patterns are about digits and ASCII."""
+    return pattern.replace(r"\b", r"(?-u:\b)")
+
+
+# words (with an apostrophe inside: "O'Brien") and what lies between them ("grunt's": "grunt", "'", "s")
+_PIECES = r"\p{L}+(?:['’]\p{Lu}\p{L}+)?|[^\p{L}]+"
+# between two parts of one name: a space, a hyphen, an initial's dot, a comma ("Lopez, Ana")
+_NAME_GAPS = [" ", "\t", ".", ". ", ".\t", "-", ", ", ",\t"]
+_SPREAD_STEPS = 3  # "J. R. R. Tolkien": how far a name spreads to its neighbours
 
 
 def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> pl.Series:
-    """Capitalized words that are known first or last names, and any word (any case) from
-    ``extra_names`` (the table's own name columns, lower-cased), become ``<PERSON>``.
+    """Person names in text become ``<PERSON>``, over the name's full span.
 
-    Each text is cut into words and the gaps between them, the words are looked up in the
-    name sets in one vectorized pass, and the pieces are joined again: no Python per row,
-    and the cost does not grow with the number of distinct names.
+    A word is masked when it is a capitalised known first or last name, any word (any case) from
+    ``extra_names`` (the table's own name columns, lower-cased), or a capitalised word right after a
+    title ("Dr", "Patient"). The mask then spreads to adjacent capitalised words and initials
+    that are not common words ("Patient Fitzwilliam", "Ana M. Lopez-Quetzal"), and two adjacent
+    capitalised words that are not common words are taken as a name too (over-masking a place costs
+    little). Each text is cut into words and gaps, one row per piece, and all of this runs as
+    vectorized passes over the pieces of all texts with neighbours found by shifting: no Python per row.
     """
     common = pl.Series(sorted(all_names()))
     extra = pl.Series(
         sorted(n for n in extra_names if len(n) >= MIN_TABLE_NAME_LENGTH and n not in _TOKEN_WORDS), dtype=pl.String
     )
-    word = pl.element()
-    lowered = word.str.to_lowercase()
-    is_name = (word.str.contains(r"^[A-Z][a-z]") & lowered.is_in(common.implode())) | lowered.is_in(extra.implode())
-    pieces = values.str.extract_all(_PIECES)
-    masked = pieces.list.eval(pl.when(is_name).then(pl.lit(MASK_TOKENS[PERSON])).otherwise(word)).list.join("")
-    # extract_all gives an empty list for an empty string and null for null: keep both as they were
-    return (
-        pl.select(pl.when(pl.lit(values).str.len_chars() == 0).then(pl.lit(values)).otherwise(pl.lit(masked)))
-        .to_series()
-        .alias(values.name)
+    blocked = pl.Series(sorted(not_name_words() | set(_TOKEN_WORDS)))
+    # one row per piece (word or gap), flags computed over all pieces of all texts at once; a piece's
+    # neighbours are found by shifting, and only count when they belong to the same text
+    pieces = (
+        pl.DataFrame({"piece": values.str.extract_all(_PIECES)})
+        .lazy()
+        .with_row_index("text")
+        .explode("piece")
+        .with_columns(lowered=pl.col("piece").str.to_lowercase())
     )
+    word, lowered, text = pl.col("piece"), pl.col("lowered"), pl.col("text")
+
+    pieces = pieces.with_columns(**{f"same{k}": (text.shift(k) == text).fill_null(False) for k in (-2, -1, 1, 2)})
+
+    def near(flag: pl.Expr, k: int) -> pl.Expr:
+        return flag.shift(k).fill_null(False) & pl.col(f"same{k}")
+
+    pieces = pieces.with_columns(
+        capitalised=word.str.contains(r"^\p{Lu}(?:\p{Ll}|['’]\p{Lu})").fill_null(False),
+        initial=word.str.contains(r"^\p{Lu}$").fill_null(False),
+        is_title=lowered.is_in(pl.lit(pl.Series(sorted(TITLES)).implode())).fill_null(False),
+        is_common=lowered.is_in(blocked.implode()).fill_null(False),
+        listed=lowered.is_in(common.implode()).fill_null(False),
+        extra=lowered.is_in(extra.implode()).fill_null(False),
+        particle=lowered.is_in(pl.Series(sorted(NAME_PARTICLES)).implode()).fill_null(False),
+        gap=word.is_in(_NAME_GAPS).fill_null(False),
+        space=word.is_in([" ", ", "]).fill_null(False),
+    )
+    cap, is_title, gap, space = pl.col("capitalised"), pl.col("is_title"), pl.col("gap"), pl.col("space")
+    is_title = cap & is_title
+    candidate = cap & ~pl.col("is_common") & ~is_title
+    could_be_part = ((cap & ~pl.col("is_common")) | pl.col("initial") | pl.col("particle")) & ~is_title
+    masked = (cap & pl.col("listed")) | pl.col("extra") | (could_be_part & near(is_title, 2) & near(gap, 1))
+    # "Zugorxo P. Nudendra": an initial between two capitalised words
+    masked = masked | (pl.col("initial") & near(gap, 1) & near(gap, -1) & near(candidate, 2) & near(candidate, -2))
+    # two capitalised words that are not common words, side by side
+    masked = (
+        masked | (candidate & near(space, -1) & near(candidate, -2)) | (candidate & near(space, 1) & near(candidate, 2))
+    )
+    pieces = pieces.with_columns(could_be_part=could_be_part, masked=masked)
+    part = pl.col("could_be_part")
+    for _ in range(_SPREAD_STEPS):
+        m = pl.col("masked")
+        pieces = pieces.with_columns(masked=m | (part & ((near(m, 2) & near(gap, 1)) | (near(m, -2) & near(gap, -1)))))
+    joined = (
+        pieces.select("text", out=pl.when(pl.col("masked")).then(pl.lit(MASK_TOKENS[PERSON])).otherwise(word))
+        .group_by("text", maintain_order=True)
+        .agg(pl.col("out").str.join(""))
+        .collect()
+    )
+    # an empty string has no pieces (and no row after explode): it and nulls stay as they were
+    rebuilt = (
+        pl.DataFrame({"value": values})
+        .with_row_index("text")
+        .join(joined, on="text", how="left", maintain_order="left")
+        .select(pl.when(pl.col("value").is_null() | (pl.col("value") == "")).then("value").otherwise("out"))
+    )
+    return rebuilt.to_series().alias(values.name)
 
 
 def mask_text(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> pl.Series:
     """``values`` (cast to text) with every PII pattern and person name replaced by its token."""
     text = values.cast(pl.String)
-    patterned = pl.select(mask_patterns(pl.lit(text))).to_series().alias(values.name)
+    patterned = mask_patterns(text).alias(values.name)
     return mask_names(patterned, extra_names).alias(values.name)

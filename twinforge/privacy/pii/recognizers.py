@@ -9,10 +9,13 @@ extractor that uses the snapshot shipped inside tldextract.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import importlib
 import logging
 import re
+
+import polars as pl
 
 from twinforge.privacy.pii.entities import DOB, PERSON, POSTAL, PRESIDIO_ENTITIES
 
@@ -76,12 +79,13 @@ def analyze(text: str) -> list[tuple[str, int, int, float]]:
 
 # ------------------------------------------------------------------ person names
 
-_LATIN_LOCALE_NAMES = ("first_names", "first_names_male", "first_names_female", "last_names")
+_NAME_LIST_ATTRS = ("first_names", "first_names_male", "first_names_female", "last_names")
 
 
 @functools.lru_cache(maxsize=1)
 def name_lists() -> tuple[frozenset[str], frozenset[str]]:
-    """Lower-cased first and last names from every Faker locale written in Latin letters."""
+    """Lower-cased first and last names from every Faker locale written in Latin letters
+    (accented ones included: "josé", "müller")."""
     from faker.config import AVAILABLE_LOCALES
 
     first: set[str] = set()
@@ -91,15 +95,17 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
             provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
         except (ImportError, AttributeError):
             continue
-        for attr in _LATIN_LOCALE_NAMES:
+        for attr in _NAME_LIST_ATTRS:
             values = getattr(provider, attr, None)
             if not isinstance(values, (list, tuple, dict, set, frozenset)):
                 continue  # some locales compute these as properties
             target = last if attr == "last_names" else first
-            target.update(
-                v.lower() for v in values if isinstance(v, str) and v.isascii() and v.isalpha() and len(v) > 1
-            )
+            target.update(v.lower() for v in values if isinstance(v, str) and _is_latin_word(v) and len(v) > 1)
     return frozenset(first), frozenset(last)
+
+
+def _is_latin_word(value: str) -> bool:
+    return value.isalpha() and all(c < "\u0250" for c in value)  # Basic Latin up to Latin Extended-B
 
 
 @functools.lru_cache(maxsize=1)
@@ -108,12 +114,72 @@ def all_names() -> frozenset[str]:
     return first | last
 
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
-_CAPITALIZED = re.compile(r"\b[A-Z][a-z]+(?:['\-][A-Z]?[a-z]+)?\b")
-_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+[A-Z][a-z]+")
+# Words in front of a name that announce one ("Dr", "Patient"), and parts of a name that are not names.
+TITLES = frozenset(
+    "mr mrs ms miss mx dr prof sir dame madam mister lady lord rev father sister nurse patient"
+    " pt client customer mme mlle herr frau sr sra srta".split()
+)
+NAME_PARTICLES = frozenset("van von der den de da del della di du la le st bin binti ibn al el y dos das".split())
+NAME_SUFFIXES = frozenset("jr sr ii iii iv v phd md dds dvm esq".split())
 
 
-_NAME_VALUE = re.compile(r"[A-Za-z][A-Za-z'\-]*(?:[ ,.]+[A-Za-z][A-Za-z'\-]*){0,3}\.?")
+@functools.lru_cache(maxsize=1)
+def not_name_words() -> frozenset[str]:
+    """Lower-cased capitalised words that are not person names although they look like one:
+    common English words, months and weekdays, place-name parts, street and company words."""
+    import calendar
+
+    from faker.providers.address.en_US import Provider as Address
+    from faker.providers.company.en_US import Provider as Company
+    from faker.providers.lorem.en_US import Provider as Lorem
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    words = {w.lower() for w in Lorem.word_list} | set(STOP_WORDS)
+    # and their inflections, which start sentences before a name: "Called Ana", "Emailed Dr Lee"
+    words |= {w + ending for w in list(words) for ending in ("s", "ed", "d", "ing")}
+    words |= {m.lower() for m in calendar.month_name[1:]} | {m.lower() for m in calendar.month_abbr[1:]}
+    words |= {d.lower() for d in calendar.day_name} | {d.lower() for d in calendar.day_abbr}
+    words |= {w.lower() for w in Address.city_prefixes} | {w.lower() for w in Address.street_suffixes}
+    words |= {w.lower() for s in Company.company_suffixes for w in s.split()}
+    words |= {w.lower() for state in Address.states for w in state.split()}
+    words |= set(
+        "inc llc ltd plc gmbh mbh ag kg kgaa ohg sa sarl sas srl spa bv nv sl fils söhne hijos corp co company group bank hospital clinic university school street road avenue"
+        " city county state north south east west central new old saint san santa los las el fort port lake mount"
+        " river valley hills park center centre university college church".split()
+    )
+    return frozenset(words - TITLES - NAME_PARTICLES)
+
+
+_NAME_TOKEN = re.compile(r"(?:[^\W\d_]\.?|[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*\.?)")
+
+
+def person_name_shape(value: str) -> tuple[bool, bool]:
+    """(looks like a person's name, contains a known first or last name).
+
+    A name is one to five capitalised words (hyphenated, with apostrophes, initials, particles
+    such as "van", titles and suffixes allowed), optionally "Last, First"; any word from
+    :func:`not_name_words` (months, cities' parts, company words, common words) rules it out.
+    """
+    tokens = [t for t in re.split(r"[\s,]+", value.strip()) if t]
+    if not 1 <= len(tokens) <= 6:
+        return False, False
+    known_names, blocked = all_names(), not_name_words()
+    words = 0
+    known = False
+    for i, token in enumerate(tokens):
+        if not _NAME_TOKEN.fullmatch(token):
+            return False, False
+        bare = token.rstrip(".").lower()
+        if bare in TITLES and i == 0 or bare in NAME_SUFFIXES and i > 0 or bare in NAME_PARTICLES and i > 0:
+            continue
+        if not token[0].isupper() or (len(bare) > 1 and token.isupper() and len(tokens) == 1):
+            return False, False
+        parts = re.split(r"['’\-]", bare)
+        if any(p in blocked and p not in known_names for p in parts) or bare in blocked:
+            return False, False
+        known = known or any(p in known_names for p in parts)
+        words += 1
+    return words >= 1, known
 
 
 def is_person_name(value: str) -> bool:
@@ -123,6 +189,12 @@ def is_person_name(value: str) -> bool:
         return False
     known = all_names()
     return all(w.lower() in known for w in _WORD.findall(value))
+
+
+_WORD = re.compile(r"[^\W\d_][^\W\d_'\-]*")
+_NAME_VALUE = re.compile(r"[^\W\d_][^\W\d_'\-]*(?:[ ,.]+[^\W\d_][^\W\d_'\-]*){0,3}\.?")
+_CAPITALIZED = re.compile(r"\b[A-Z][a-z]+(?:['\-][A-Z]?[a-z]+)?\b")
+_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+[A-Z][a-z]+")
 
 
 def mentions_person(text: str, extra_names: frozenset[str] = frozenset()) -> bool:
@@ -139,6 +211,70 @@ def mentions_person(text: str, extra_names: frozenset[str] = frozenset()) -> boo
         return any(w.lower() in extra_names for w in _WORD.findall(text))
     return False
 
+
+# ------------------------------------------------------------------ street addresses and URLs (Rust regex syntax)
+
+# street types: Faker's en_US list plus common abbreviations and other languages' words
+_STREET_TYPES = (
+    r"(?:alley|avenue|ave|branch|bridge|brook|brooks|burg|bypass|camp|canyon|cape|causeway|center|centre|circle"
+    r"|cir|circles|cliff|club|common|corner|corners|course|court|courts|ct|cove|creek|crescent|cres|crest"
+    r"|crossing|crossroad|curve|dale|dam|divide|drive|drives|dr|estate|estates|expressway|extension|falls|ferry"
+    r"|field|fields|flat|flats|ford|forest|forge|fork|fort|freeway|garden|gardens|gateway|glen|glens|green"
+    r"|greens|grove|groves|harbor|harbour|haven|heights|highway|hwy|hill|hills|hollow|inlet|island|islands|isle"
+    r"|junction|key|keys|knoll|knolls|lake|lakes|land|landing|lane|ln|light|lights|loaf|lock|locks|lodge|loop"
+    r"|mall|manor|manors|meadow|meadows|mews|mill|mills|mission|motorway|mount|mountain|neck|orchard|oval|park"
+    r"|parks|parkway|pkwy|pass|path|pike|pine|pines|place|pl|plain|plains|plaza|point|points|port|ports"
+    r"|prairie|radial|ranch|rapid|rapids|rest|retreat|ridge|ridges|river|road|rd|roads|route|row|rue|run"
+    r"|shoal|shoals|shore|shores|skyway|spring|springs|spur|square|sq|squares|station|stravenue|stream|street"
+    r"|st|streets|summit|terrace|ter|throughway|trace|track|trafficway|trail|tunnel|turnpike|underpass|union"
+    r"|unions|valley|valleys|via|viaduct|view|views|village|villages|ville|vista|walk|walks|wall|way|ways|well"
+    r"|wells|wharf|close|chase|parade|esplanade|promenade|rise|vale|wynd|quay|cutting|grange|heath|lawn|fall"
+    r"|overpass|passage|ramp|tower|fairway|roadside|cross|crossway|mew|boulevard|blvd|gate|gardens|arcade|bank)s?"
+)
+# "12 Main Street, Apt 4", "04/7 Hull Gardens", "Flat 3\n12 Scott Place", "Studio 0\nArnold Oval"
+_UNIT = r"(?:flat|studio|apartment|apt|suite|ste|unit|room|floor|level|building|bldg|po box|p\.o\. box|#)\.?\s*[\w\-/]+"
+_EN_STREET = (
+    rf"(?:\b\d{{1,6}}[A-Za-z]?(?:[/\-]\d{{1,6}}[A-Za-z]?)?,?\s+(?:\p{{Lu}}[\p{{L}}'.\-]*\s+){{1,4}}(?i:{_STREET_TYPES})\b\.?"
+    rf"|\b(?i:{_UNIT})[,\s]+(?:\d{{1,6}}[A-Za-z]?\s+)?(?:\p{{Lu}}[\p{{L}}'.\-]*\s+){{1,4}}(?i:{_STREET_TYPES})\b\.?)"
+    rf"(?:,?\s+(?i:{_UNIT})\b)?"
+    r"|\b(?i:p\.?\s?o\.?\s?box|psc|unit)\s+\d{1,6}(?:,\s*box\s+\d{1,6})?\b|\b(?:USNS|USNV|USS|USCGC)\s+\p{Lu}\p{L}+"
+)
+# "Hauptstraße 5", "Karl-Peter-Etzold-Gasse 9/3"; "50, avenue de Lebon", "rue de Pottier"; "Calle Mayor 3"
+_DE_STREET = (
+    r"(?:\b(?:\p{Lu}[\p{L}\-.]*|van|von|der|den|de|zu|am|an|im)\s+){0,3}\b\p{L}[\p{L}\-]*"
+    r"(?i:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad)"
+    r"\s+\d{1,4}[a-z]?(?:[/\-]\d{1,4}[a-z]?)?\b"
+)
+_FR_ES_STREET = (
+    r"(?:\b\d{1,5}(?:\s?(?:bis|ter))?,?\s+)?\b(?:rue|avenue|av\.|boulevard|bd|chemin|impasse|allée|place|quai"
+    r"|route|cours|calle|avenida|paseo|plaza|via|viale|piazza|corso|largo)\s+(?:(?:de|du|des|la|le|les|del|di"
+    r"|della|d')\s*)?\p{L}[\p{L}'\-]*(?:\s+\d{1,5}\b)?"
+)
+# a house number and capitalised words after a word that announces an address ("lives at 90 Cox Tor")
+ADDRESS_CONTEXT = r"(?i:address|lives at|living at|resides at|residing at|moved to|ship to|deliver to|located at)"
+# group 1 is the context, kept in front of the mask token
+ADDRESS_IN_CONTEXT = (
+    rf"(\b{ADDRESS_CONTEXT}\W{{0,3}})\d{{1,6}}[A-Za-z]?(?:[/\-]\d{{1,6}})?,?(?:\s+\p{{Lu}}[\p{{L}}'\-]*){{1,4}}"
+)
+# a house number and two to four capitalised words in text ("at 94 Gabrielle Part"), whatever the
+# street type is called; the same shape as ADDRESS_SHAPE for whole values, so it may take a
+# capitalised name after a number too ("in 2024 Acme Corp"): over-masking text costs little
+_EN_STREET_ANY_TYPE = (
+    rf"\b(?:(?i:{_UNIT})[,\s]+)?\d{{1,6}}[A-Za-z]?(?:[/\-]\d{{1,6}})?,?(?:\s+\p{{Lu}}[\p{{Ll}}'\-]+){{2,4}}\b"
+)
+ADDRESS_PATTERN = rf"(?:{_EN_STREET}|{_DE_STREET}|(?i:{_FR_ES_STREET})|{_EN_STREET_ANY_TYPE})"
+# a value that starts with a house number and two to four capitalised words, then ends or goes on
+# after a line break or comma (a town, a postcode): an address whatever the street type is called
+ADDRESS_SHAPE = (
+    rf"^\W{{0,2}}(?:(?i:{_UNIT})[,\s]+)?\d{{1,6}}[A-Za-z]?(?:[/\-]\d{{1,6}})?,?\s+(?:\p{{Lu}}[\p{{L}}'.\-]*\s+){{1,3}}"
+    r"\p{Lu}[\p{L}'\-]*\s*(?:$|\n|,)"
+)
+ADDRESS_AT_START = rf"^\W{{0,2}}(?:{ADDRESS_PATTERN})|{ADDRESS_SHAPE}"
+URL_PATTERN = (
+    r"(?i:\b(?:(?:https?|ftp)://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]]"
+    r"|\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|edu|gov|io|info|biz|co|uk|de|fr|eu)/[^\s<>\"']*)"
+)
+URL_WHOLE = rf"^\s*(?:{URL_PATTERN})\s*$"
 
 # ------------------------------------------------------------------ context patterns (Rust regex syntax too)
 
@@ -165,6 +301,92 @@ def context_entities(text: str) -> set[str]:
     if POSTAL_IN_TEXT.search(text):
         found.add(POSTAL)
     return found
+
+
+# ------------------------------------------------------------------ dates of birth by content
+
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+    "%d-%m-%Y",
+    "%m-%d-%Y",
+    "%B %d, %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%d %b %Y",
+    "%Y/%m/%d",
+)
+MIN_PARSED_SHARE = 0.9
+# a column of birth dates puts (nearly) everyone at a human age, adults typically, spread over decades
+BIRTH_MAX_AGE_YEARS = 115
+BIRTH_MIN_MEDIAN_AGE_YEARS = 12
+BIRTH_MIN_SPREAD_YEARS = 10  # between the 5th and 95th percentile
+BIRTH_MIN_PLAUSIBLE_SHARE = 0.97
+
+
+def as_dates(values: pl.Series) -> pl.Series | None:
+    """``values`` as dates: temporal columns directly, text in the first of :data:`DATE_FORMATS`
+    that parses at least 90% of them; ``None`` when neither works."""
+    if values.dtype.is_temporal():
+        return values.cast(pl.Date) if values.dtype != pl.Time else None
+    if values.dtype != pl.String or values.len() == 0:
+        return None
+    text = values.str.strip_chars()
+    for fmt in DATE_FORMATS:
+        parsed = text.str.to_date(fmt, strict=False)
+        if parsed.null_count() <= (1 - MIN_PARSED_SHARE) * values.len():
+            return parsed.drop_nulls()
+    return None
+
+
+def birth_date_share(values: pl.Series, today: dt.date | None = None) -> float:
+    """Share of ``values`` that are plausible birth dates when the column as a whole looks like
+    birth dates (ages 0-115 nearly everywhere, median age >= 12 years, spread over >= 10 years);
+    0.0 otherwise."""
+    dates = as_dates(values.drop_nulls())
+    if dates is None or dates.len() == 0:
+        return 0.0
+    today = today or dt.date.today()
+    ages = (pl.lit(today) - pl.lit(dates)).dt.total_days() / 365.25
+    ages = pl.select(ages).to_series()
+    plausible = float(((ages >= 0) & (ages <= BIRTH_MAX_AGE_YEARS)).mean())
+    spread = float(ages.quantile(0.95) - ages.quantile(0.05))
+    if plausible < BIRTH_MIN_PLAUSIBLE_SHARE or float(ages.median()) < BIRTH_MIN_MEDIAN_AGE_YEARS:
+        return 0.0
+    if spread < BIRTH_MIN_SPREAD_YEARS:
+        return 0.0
+    return plausible * dates.len() / values.drop_nulls().len()
+
+
+# ------------------------------------------------------------------ phones by shape
+
+_PHONE_CORE = re.compile(
+    r"(?:\+|00)?\d{1,3}?[\s.\-]?(?:\(\d{1,5}\)[\s.\-]?)?\d{1,5}(?:[\s.\-]?\d{1,5}){1,5}"
+    r"|\(\d{1,5}\)[\s.\-]?\d{1,5}(?:[\s.\-]?\d{1,5}){1,4}"
+)
+_PHONE_EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension|#)\s*\d{1,6}$", re.IGNORECASE)
+# dates ("2024-07-19", "19.07.2024") and ISBNs ("978-0-406-82899-6") have phone-like digit groups
+_NOT_PHONE = re.compile(r"^(?:\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}|\d{1,2}[\-/.]\d{1,2}[\-/.]\d{2,4}|97[89][\- ]\d.*)$")
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "IN", "AU", "BR", "ES", "IT", "NL", "MX", "JP")
+
+
+def is_phone_value(value: str) -> bool:
+    """The whole value is a phone number: digits in phone grouping, an optional extension, and a
+    number that ``phonenumbers`` calls possible in one of :data:`PHONE_REGIONS`."""
+    import phonenumbers
+
+    core = _PHONE_EXTENSION.sub("", value.strip())
+    if _NOT_PHONE.match(core) or not _PHONE_CORE.fullmatch(core) or not 7 <= sum(c.isdigit() for c in core) <= 15:
+        return False
+    for region in PHONE_REGIONS:
+        try:
+            if phonenumbers.is_possible_number(phonenumbers.parse(core, region)):
+                return True
+        except phonenumbers.NumberParseException:
+            continue
+    return False
 
 
 def whole_value_postal(value: str) -> bool:

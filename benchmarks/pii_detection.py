@@ -1,0 +1,63 @@
+"""Benchmark: recall and precision of PII detection (columns) and masking (free text) per entity type.
+
+    python benchmarks/pii_detection.py [--columns 10] [--rows 60] [--texts 4000] [--tuning]
+
+The corpus is generated on the spot (twinforge.privacy.pii.corpus): neutrally named columns of
+each PII type plus look-alike columns that are not PII, and template sentences with PII in slots.
+By default it is the evaluation corpus (seed, Faker locales and sentence templates that detection
+was never tuned on); ``--tuning`` scores the corpus used during development instead.
+Prints the table, the columns that were missed or wrongly flagged (names and types, never values),
+the machine and the seconds taken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--columns", type=int, default=10, help="columns per entity type")
+    parser.add_argument("--rows", type=int, default=60, help="values per column")
+    parser.add_argument("--texts", type=int, default=4000, help="sentences (a fifth without PII)")
+    parser.add_argument("--tuning", action="store_true", help="score the tuning corpus instead")
+    args = parser.parse_args()
+
+    from twinforge.privacy.pii.corpus import EVALUATION, TUNING, evaluate, make_corpus
+
+    config = TUNING if args.tuning else EVALUATION
+    started = time.perf_counter()
+    corpus = make_corpus(config, columns_per_entity=args.columns, rows=args.rows, texts=args.texts)
+    made_s = time.perf_counter() - started
+    scores = evaluate(corpus)
+    total_s = time.perf_counter() - started
+    negatives = sum(t is None for t in corpus.column_truth.values())
+    print(
+        f"corpus: {'tuning' if args.tuning else 'evaluation'} (seed {config.seed}; locales "
+        f"{', '.join(config.locales)}; addresses {', '.join(config.address_locales)})"
+    )
+    print(
+        f"{corpus.columns.width} columns of {args.rows} values ({negatives} look-alikes that are not PII), "
+        f"{len(corpus.texts)} sentences"
+    )
+    print()
+    print(scores.table())
+    print()
+    wrong = [f"{c} ({corpus.column_truth[c] or 'not PII'})" for c in scores.missed_columns]
+    print("columns missed or wrongly flagged:", ", ".join(wrong) or "none")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}; "
+        f"corpus made in {made_s:.1f} s, scored in {total_s - made_s:.1f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

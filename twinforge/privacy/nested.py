@@ -1,0 +1,103 @@
+"""Nested columns (structs, lists) opened up so that every leaf is inspected and anonymized.
+
+Detection and the policy work on flat columns, so a table is flattened first:
+
+* a struct becomes one column per field, named ``parent.field`` (recursively:
+  ``subject.name.first``);
+* a list of structs becomes one list column per field (``log.note`` holds each row's notes);
+* a list of plain values stays a list column: detection looks at its elements, and the policy
+  applies to each element (:func:`per_element`);
+* what is still nested after that (a list of lists, an array of structs of lists ...) cannot be
+  inspected value by value: :func:`inspectable` says so, and the policy drops such a column unless
+  the spec names an action for it (fail closed).
+
+Row count and row order never change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+SEPARATOR = "."
+
+
+def inspectable(dtype: pl.DataType) -> bool:
+    """A flat value, or a list of flat values."""
+    if isinstance(dtype, (pl.List, pl.Array)):
+        return not dtype.inner.is_nested()
+    return not dtype.is_nested()
+
+
+def _leaves(expr: pl.Expr, dtype: pl.DataType, name: str) -> list[pl.Expr]:
+    if isinstance(dtype, pl.Struct):
+        return [
+            e for f in dtype.fields for e in _leaves(expr.struct.field(f.name), f.dtype, f"{name}{SEPARATOR}{f.name}")
+        ]
+    if isinstance(dtype, pl.Array):
+        return _leaves(expr.arr.to_list(), pl.List(dtype.inner), name)
+    if isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct):
+        # one list column per field: element i of "log.note" is the note of element i of "log"
+        return [
+            e for f in dtype.inner.fields for e in _list_leaves(expr, [f.name], f.dtype, f"{name}{SEPARATOR}{f.name}")
+        ]
+    return [expr.alias(name)]
+
+
+def _list_leaves(expr: pl.Expr, path: list[str], dtype: pl.DataType, name: str) -> list[pl.Expr]:
+    if isinstance(dtype, pl.Struct):
+        return [
+            e for f in dtype.fields for e in _list_leaves(expr, [*path, f.name], f.dtype, f"{name}{SEPARATOR}{f.name}")
+        ]
+    element = pl.element()
+    for field in path:
+        element = element.struct.field(field)
+    return [expr.list.eval(element).alias(name)]
+
+
+def flatten_nested(table: pl.DataFrame) -> pl.DataFrame:
+    """``table`` with its struct columns (and the structs inside lists) split into leaf columns.
+
+    Raises ``ValueError`` when a leaf's name (``parent.field``) is already a column of the table.
+    """
+    if not any(dtype.is_nested() for dtype in table.dtypes):
+        return table
+    exprs = [e for name, dtype in table.schema.items() for e in _leaves(pl.col(name), dtype, name)]
+    flat = table.select(exprs)
+    names = flat.columns
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise ValueError(f"flattening nested columns gives names that already exist: {duplicated}")
+    return flat
+
+
+def per_element(series: pl.Series, transform: Callable[[pl.Series], pl.Series]) -> pl.Series:
+    """``transform`` applied to the elements of a list column, the lists rebuilt as they were
+    (same lengths, nulls and empty lists kept); a plain column is transformed directly."""
+    if isinstance(series.dtype, pl.Array):
+        series = series.arr.to_list()
+    if not isinstance(series.dtype, pl.List):
+        return transform(series)
+    lengths = series.list.len().fill_null(0)
+    filled = lengths > 0
+    elements = transform(series.filter(filled).explode().alias(series.name))
+    rows = pl.int_range(0, series.len(), eager=True).filter(filled).repeat_by(lengths.filter(filled)).explode()
+    lists = pl.DataFrame({"row": rows, "value": elements}).group_by("row", maintain_order=True).agg("value")
+    rebuilt = (
+        pl.DataFrame({"row": pl.int_range(0, series.len(), eager=True)})
+        .join(lists, on="row", how="left")
+        .get_column("value")
+    )
+    empty = pl.Series([[]], dtype=rebuilt.dtype)
+    return (
+        pl.select(
+            pl.when(pl.lit(series).is_null())
+            .then(None)
+            .when(pl.lit(filled))
+            .then(pl.lit(rebuilt))
+            .otherwise(pl.lit(empty).first())
+        )
+        .to_series()
+        .alias(series.name)
+    )

@@ -1,0 +1,442 @@
+"""A labelled PII corpus generated on the spot, and recall / precision of detection and masking on it.
+
+Two parts, both from Faker with a fixed seed:
+
+* **columns**: neutrally named columns (``col_0`` ...) whose values all are one PII type, and
+  columns of look-alikes that are not PII (cities, companies, product codes, recent dates ...).
+  A column counts as found when :func:`~twinforge.privacy.pii.detect_pii` gives it a column
+  finding of its type;
+* **free text**: sentences from templates with PII in slots; a slot counts as masked when
+  :func:`~twinforge.privacy.pii.mask_text` leaves no letter or digit of it, and a mask token
+  counts as correct when it sits on a slot of its type.
+
+Person names mix Faker's names (in many formats: titles, middle initials, hyphenated, "Last,
+First") with invented names that are in no name list. Tuning and evaluation use different seeds,
+locales and sentence templates (:data:`TUNING` and :data:`EVALUATION`); detection is never tuned on
+the evaluation corpus.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from twinforge.privacy.pii.entities import (
+    ADDRESS,
+    CARD,
+    DOB,
+    EMAIL,
+    IBAN,
+    IP,
+    MASK_TOKENS,
+    PERSON,
+    PHONE,
+    SSN,
+    URL,
+)
+
+# template slot -> entity
+SLOTS = {
+    "PERSON": PERSON,
+    "EMAIL": EMAIL,
+    "PHONE": PHONE,
+    "CARD": CARD,
+    "IBAN": IBAN,
+    "SSN": SSN,
+    "IP": IP,
+    "DOB": DOB,
+    "ADDRESS": ADDRESS,
+    "URL": URL,
+}
+COLUMN_ENTITIES = (EMAIL, PHONE, CARD, IBAN, SSN, IP, DOB, PERSON, ADDRESS, URL)
+REFERENCE_DAY = dt.date(2026, 1, 1)  # birth dates are drawn against a fixed day: the corpus is the same every day
+
+
+@dataclass(frozen=True)
+class CorpusConfig:
+    seed: int
+    locales: tuple[str, ...]
+    address_locales: tuple[str, ...]  # Faker's addresses are English-like only in some locales
+    templates: tuple[str, ...]
+    clean_sentences: tuple[str, ...]
+
+
+# Development and tuning used this corpus ...
+TUNING = CorpusConfig(
+    seed=1,
+    locales=("en_US", "de_DE", "fr_FR", "en_GB"),
+    address_locales=("en_US", "de_DE", "fr_FR", "en_GB"),
+    templates=(
+        "Spoke with {PERSON} about the refund; reach them at {EMAIL} or {PHONE}.",
+        "Customer paid with card {CARD} and asked us to wire the rest to {IBAN}.",
+        "Identity check: SSN {SSN}, born on {DOB}.",
+        "Login from {IP} flagged; {PERSON} confirmed it was them.",
+        "{PERSON} moved to {ADDRESS} last spring.",
+        "See {URL} for the signed form from {PERSON}.",
+        "Patient {PERSON} (DOB {DOB}) called {PHONE} twice.",
+    ),
+    clean_sentences=(
+        "The shipment left the warehouse on Monday and arrived in March.",
+        "Dose 2.5 mg twice daily, room 12, follow-up in 3 weeks.",
+        "Order 12345 was refunded after the second review.",
+    ),
+)
+# ... and the numbers reported come from this one: other seed, locales and sentences.
+EVALUATION = CorpusConfig(
+    seed=3,  # seed 2 was measured once before the last change to address masking (see the benchmark notes)
+    locales=("en_AU", "en_NZ", "en_CA", "en_IE", "es_ES", "it_IT", "nl_NL", "pl_PL"),
+    address_locales=("en_AU", "en_NZ", "en_CA", "en_IE"),
+    templates=(
+        "Yesterday {PERSON} phoned in from {PHONE} asking why {EMAIL} gets no replies.",
+        "Refund denied: card {CARD} flagged, transfer to account {IBAN} on hold.",
+        "Record for {PERSON}, date of birth {DOB}, social security number {SSN}.",
+        "Session opened from {IP} by {PERSON}, who later emailed {EMAIL}.",
+        "New home address for {PERSON}: {ADDRESS}.",
+        "Their portfolio is online at {URL}, says {PERSON}.",
+        "Mrs {PERSON} asked to be called back on {PHONE} after 5 pm.",
+        "Referred by Dr. {PERSON}; the patient was born {DOB} and lives at {ADDRESS}.",
+        "Contact {PERSON} or the front desk on {PHONE}.",
+    ),
+    clean_sentences=(
+        "Quarterly review moved to Friday; the budget for Q3 is unchanged.",
+        "Shipment 4471 reached the depot in April with two damaged pallets.",
+        "Take 1 tablet every 8 hours with food for 10 days.",
+        "The North Sea route was closed in February because of storms.",
+    ),
+)
+
+
+# ------------------------------------------------------------------ values
+
+_SYLLABLES = (
+    "ka zu ri mo tan vel qua xo bri den lor fi sha gor ne pel tru vin zar yo mel dra kes ul "
+    "fen ost rav ilo nu bex cor tha pim wen jor"
+).split()
+
+
+def invented_name(rng: np.random.Generator, known: frozenset[str]) -> str:
+    """A capitalised word of 2-3 syllables that is in no name list."""
+    while True:
+        word = "".join(rng.choice(_SYLLABLES, int(rng.integers(2, 4))))
+        if word not in known:
+            return word.capitalize()
+
+
+def person_value(fake, rng: np.random.Generator, variant: int, known: frozenset[str]) -> str:
+    """A person's name in one of several shapes; odd variants use invented (unlisted) names."""
+    first = invented_name(rng, known) if variant % 2 else fake.first_name()
+    last = invented_name(rng, known) if variant % 3 == 1 else fake.last_name()
+    shape = int(rng.integers(0, 7))
+    if shape == 0:
+        return f"{first} {last}"
+    if shape == 1:
+        return f"{first} {fake.random_uppercase_letter()}. {last}"
+    if shape == 2:
+        return f"{first} {last}-{fake.last_name()}"
+    if shape == 3:
+        return f"{last}, {first}"
+    if shape == 4:
+        return f"{fake.prefix()} {first} {last}".strip()
+    if shape == 5:
+        return f"{first} {last} {rng.choice(['Jr.', 'Sr.', 'III'])}"
+    return f"{first} {fake.first_name()} {last}"
+
+
+def _phone(fake, rng: np.random.Generator) -> str:
+    formats = (
+        fake.phone_number,
+        lambda: (
+            f"({rng.integers(201, 989)}){rng.integers(200, 999)}-{rng.integers(1000, 9999)}x{rng.integers(1, 99999)}"
+        ),
+        lambda: (
+            f"{rng.integers(201, 989)}.{rng.integers(200, 999)}.{rng.integers(1000, 9999)} ext. {rng.integers(1, 999)}"
+        ),
+        lambda: f"+{rng.integers(1, 99)} {rng.integers(10, 999)} {rng.integers(100, 9999)} {rng.integers(1000, 9999)}",
+        lambda: f"00{rng.integers(30, 49)}-{rng.integers(10, 99)}-{rng.integers(1000000, 9999999)}",
+    )
+    return str(formats[int(rng.integers(0, len(formats)))]())
+
+
+def _card(fake, rng: np.random.Generator) -> str:
+    number = fake.credit_card_number()
+    if rng.random() < 0.5 and len(number) == 16:
+        return " ".join(number[i : i + 4] for i in range(0, 16, 4))
+    return number
+
+
+def _iban(fake, rng: np.random.Generator) -> str:
+    value = fake.iban()
+    return " ".join(value[i : i + 4] for i in range(0, len(value), 4)) if rng.random() < 0.5 else value
+
+
+def _birth_date(fake, rng: np.random.Generator) -> dt.date:
+    return REFERENCE_DAY - dt.timedelta(days=int(rng.integers(18 * 365, 95 * 365)))
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%B %d, %Y", "%d %B %Y")
+
+
+def _birth_text(fake, rng: np.random.Generator, fmt: str | None = None) -> str:
+    return _birth_date(fake, rng).strftime(fmt or _DATE_FORMATS[int(rng.integers(0, len(_DATE_FORMATS)))])
+
+
+def _url(fake, rng: np.random.Generator) -> str:
+    kind = int(rng.integers(0, 3))
+    if kind == 0:
+        return fake.url()
+    if kind == 1:
+        return fake.uri()
+    return f"https://{fake.domain_name()}/users/{fake.user_name()}?ref={rng.integers(100, 999)}"
+
+
+ValueMaker = Callable[..., object]
+# entity -> (value maker taking (fake, rng)), whether it needs an en_US Faker (SSNs are American)
+_MAKERS: dict[str, tuple[ValueMaker, bool]] = {
+    EMAIL: (lambda f, r: f.email() if r.random() < 0.5 else f.company_email(), False),
+    PHONE: (_phone, False),
+    CARD: (_card, True),
+    IBAN: (_iban, False),
+    SSN: (lambda f, r: f.ssn(), True),
+    IP: (lambda f, r: f.ipv4_public() if r.random() < 0.6 else f.ipv6(), True),
+    URL: (_url, False),
+}
+
+
+def _negative_columns(fake, rng: np.random.Generator, rows: int) -> dict[str, list]:
+    """Look-alikes that are not PII."""
+    recent = lambda: REFERENCE_DAY - dt.timedelta(days=int(rng.integers(0, 3 * 365)))  # noqa: E731
+    return {
+        "city": [fake.city() for _ in range(rows)],
+        "company": [fake.company() for _ in range(rows)],
+        "job": [fake.job() for _ in range(rows)],
+        "country": [fake.country() for _ in range(rows)],
+        "color": [fake.color_name() for _ in range(rows)],
+        "product_code": [fake.bothify("??-####-??").upper() for _ in range(rows)],
+        "order_id": [fake.uuid4() for _ in range(rows)],
+        "amount_text": [f"{rng.lognormal(4, 1):.2f}" for _ in range(rows)],
+        "visit_date": [recent() for _ in range(rows)],
+        "visit_date_text": [recent().isoformat() for _ in range(rows)],
+        "word": [fake.word() for _ in range(rows)],
+        "catch_phrase": [fake.catch_phrase() for _ in range(rows)],
+        "file_name": [fake.file_name() for _ in range(rows)],
+        "version": [f"{rng.integers(0, 9)}.{rng.integers(0, 30)}.{rng.integers(0, 99)}" for _ in range(rows)],
+        "domain": [fake.domain_name() for _ in range(rows)],
+        "quantity_range": [f"{rng.integers(1, 99)}-{rng.integers(100, 999)}" for _ in range(rows)],
+        "month": [fake.month_name() for _ in range(rows)],
+        "license_plate": [fake.license_plate() for _ in range(rows)],
+        "sentence": [fake.sentence() for _ in range(rows)],
+        "isbn": [fake.isbn13() for _ in range(rows)],
+    }
+
+
+@dataclass
+class Corpus:
+    columns: pl.DataFrame  # neutrally named columns
+    column_truth: dict[str, str | None]  # column -> entity, None for a look-alike
+    texts: list[list[tuple[str, str | None]]]  # each text as (piece, entity of the slot or None for literal text)
+
+
+def make_corpus(config: CorpusConfig, columns_per_entity: int = 4, rows: int = 40, texts: int = 400) -> Corpus:
+    """The labelled corpus of ``config``: ``columns_per_entity`` columns of ``rows`` values per type,
+    one look-alike column per kind and locale, and ``texts`` sentences (a fifth of them without PII)."""
+    from faker import Faker
+
+    from twinforge.privacy.pii.recognizers import all_names
+
+    rng = np.random.default_rng(config.seed)
+    Faker.seed(config.seed)
+    fakers = {loc: Faker(loc) for loc in {*config.locales, *config.address_locales, "en_US"}}
+    us = fakers["en_US"]
+    known = all_names()
+    data: dict[str, list] = {}
+    truth: dict[str, str | None] = {}
+
+    def add(values: list, entity: str | None) -> None:
+        name = f"col_{len(data)}"
+        data[name] = values
+        truth[name] = entity
+
+    for i in range(columns_per_entity):
+        fake = fakers[config.locales[i % len(config.locales)]]
+        address_fake = fakers[config.address_locales[i % len(config.address_locales)]]
+        for entity, (make, american) in _MAKERS.items():
+            f = us if american else fake
+            add([str(make(f, rng)) for _ in range(rows)], entity)
+        add([person_value(fake, rng, i, known) for _ in range(rows)], PERSON)
+        add([address_fake.address() if i % 2 else address_fake.street_address() for _ in range(rows)], ADDRESS)
+        if i % 2:
+            add([_birth_date(fake, rng) for _ in range(rows)], DOB)
+        else:
+            fmt = _DATE_FORMATS[(i // 2) % len(_DATE_FORMATS)]  # one format per column, as tables have
+            add([_birth_text(fake, rng, fmt) for _ in range(rows)], DOB)
+    for locale in config.locales[: max(1, columns_per_entity // 2)]:
+        for values in _negative_columns(fakers[locale], rng, rows).values():
+            add(values, None)
+    columns = pl.DataFrame({name: pl.Series(name, values) for name, values in data.items()}, strict=False)
+
+    made_texts = []
+    for _ in range(texts):
+        fake = fakers[config.locales[int(rng.integers(0, len(config.locales)))]]
+        address_fake = fakers[config.address_locales[int(rng.integers(0, len(config.address_locales)))]]
+        if rng.random() < 0.2:
+            made_texts.append([(str(rng.choice(config.clean_sentences)), None)])
+            continue
+        template = str(rng.choice(config.templates))
+        pieces: list[tuple[str, str | None]] = []
+        for literal, slot in re.findall(r"([^{]*)(?:\{(\w+)\})?", template):
+            if literal:
+                pieces.append((literal, None))
+            if slot:
+                entity = SLOTS[slot]
+                pieces.append((_slot_value(entity, fake, address_fake, us, rng, known), entity))
+        made_texts.append(pieces)
+    return Corpus(columns, truth, made_texts)
+
+
+def _slot_value(slot: str, fake, address_fake, us, rng, known) -> str:
+    if slot == PERSON:
+        return person_value(fake, rng, int(rng.integers(0, 6)), known)
+    if slot == ADDRESS:
+        return address_fake.street_address().replace("\n", ", ")
+    if slot == DOB:
+        return _birth_text(fake, rng)
+    make, american = _MAKERS[slot]
+    return str(make(us if american else fake, rng))
+
+
+# ------------------------------------------------------------------ scoring
+
+
+@dataclass
+class Score:
+    expected: int = 0  # columns / slots of this type
+    found: int = 0  # of those, detected (columns) or masked without residue (text)
+    predicted: int = 0  # columns classified as this type / masked spans given this type's token
+    correct: int = 0  # of those, right
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.expected if self.expected else float("nan")
+
+    @property
+    def precision(self) -> float:
+        return self.correct / self.predicted if self.predicted else float("nan")
+
+
+@dataclass
+class CorpusScores:
+    columns: dict[str, Score] = field(default_factory=dict)
+    text: dict[str, Score] = field(default_factory=dict)
+    missed_columns: list[str] = field(default_factory=list)  # column names, never values
+
+    def table(self) -> str:
+        lines = [
+            f"{'entity':<15} {'col n':>6} {'col recall':>10} {'col prec':>9} {'text n':>7} {'text recall':>11} "
+            f"{'text prec':>9}"
+        ]
+        for entity in sorted(set(self.columns) | set(self.text)):
+            c, t = self.columns.get(entity, Score()), self.text.get(entity, Score())
+            lines.append(
+                f"{entity:<15} {c.expected:>6} {c.recall:>10.2%} {c.precision:>9.2%} {t.expected:>7} "
+                f"{t.recall:>11.2%} {t.precision:>9.2%}"
+            )
+        return "\n".join(lines)
+
+
+_TOKEN_ENTITY = {token: entity for entity, token in MASK_TOKENS.items()}
+_TOKEN_RUN = re.compile(r"(<[A-Z_]+>)(?:[\s.,\-]*\1)*")
+_RESIDUE = re.compile(r"[^\W_]", re.UNICODE)
+# titles and generational suffixes left next to a masked name identify no one
+_NOT_IDENTIFYING = frozenset(
+    "mr mrs ms miss mx dr prof sir dame frau herr mme mlle sr sra srta jr ii iii iv v dipl ing univ mag dott"
+    " ir drs pan pani phd md dds dvm".split()
+)
+
+
+def _leftover_words(text: str) -> list[str]:
+    words = re.findall(r"[^\W_]+", re.sub(r"<[A-Z_]+>", " ", text))
+    return [w for w in words if w.lower() not in _NOT_IDENTIFYING]
+
+
+# a date of birth masked as a plain date is masked: the date token counts for it
+_SAME = {"DATE": DOB}
+
+
+def score_columns(corpus: Corpus, **detect_options) -> tuple[dict[str, Score], list[str]]:
+    from twinforge.privacy.pii import detect_pii
+
+    report = detect_pii(corpus.columns, **detect_options)
+    scores: dict[str, Score] = {}
+    missed = []
+    for name, truth in corpus.column_truth.items():
+        finding = report.columns[name].column_finding
+        predicted = finding.entity if finding is not None else None
+        if truth is not None:
+            s = scores.setdefault(truth, Score())
+            s.expected += 1
+            s.found += predicted == truth
+            if predicted != truth:
+                missed.append(name)
+        if predicted is not None:
+            s = scores.setdefault(predicted, Score())
+            s.predicted += 1
+            s.correct += predicted == truth
+            if predicted != truth and truth is None:
+                missed.append(name)
+    return scores, missed
+
+
+def score_text(corpus: Corpus) -> dict[str, Score]:
+    from twinforge.privacy.pii import mask_text
+
+    originals = ["".join(p for p, _ in pieces) for pieces in corpus.texts]
+    masked = mask_text(pl.Series("text", originals)).to_list()
+    scores: dict[str, Score] = {}
+    for pieces, out in zip(corpus.texts, masked):
+        slots = [(p, e) for p, e in pieces if e is not None]
+        for _, entity in slots:
+            scores.setdefault(entity, Score()).expected += 1
+        pattern = "".join(re.escape(p) if e is None else "(.*?)" for p, e in pieces)
+        aligned = re.fullmatch(pattern, out, flags=re.DOTALL)
+        if aligned:
+            for (_, entity), got in zip(slots, aligned.groups()):
+                scores[entity].found += not _leftover_words(got)
+                for run in _TOKEN_RUN.finditer(got):
+                    kind = _TOKEN_ENTITY[run.group(1)]
+                    kind = _SAME.get(kind, kind)
+                    s = scores.setdefault(kind, Score())
+                    s.predicted += 1
+                    s.correct += kind == entity
+            continue
+        # a literal was masked too: slots count as masked when none of their words survive, and
+        # every token run in the text is a prediction, right only as often as its type has slots masked
+        words_out = set(re.findall(r"[^\W_]+", out))
+        masked_by_type: dict[str, int] = {}
+        for value, entity in slots:
+            survived = any(w in words_out for w in _leftover_words(value) if len(w) > 1)
+            scores[entity].found += not survived
+            masked_by_type[entity] = masked_by_type.get(entity, 0) + (not survived)
+        runs: dict[str, int] = {}
+        for run in _TOKEN_RUN.finditer(out):
+            kind = _TOKEN_ENTITY[run.group(1)]
+            kind = _SAME.get(kind, kind)
+            runs[kind] = runs.get(kind, 0) + 1
+        for kind, n in runs.items():
+            s = scores.setdefault(kind, Score())
+            s.predicted += n
+            s.correct += min(n, masked_by_type.get(kind, 0))
+    return scores
+
+
+def evaluate(corpus: Corpus, **detect_options) -> CorpusScores:
+    """Recall and precision per entity type, on the corpus's columns and its free text."""
+    columns, missed = score_columns(corpus, **detect_options)
+    return CorpusScores(columns=columns, text=score_text(corpus), missed_columns=missed)
+
+
+__all__ = ["EVALUATION", "TUNING", "Corpus", "CorpusConfig", "CorpusScores", "Score", "evaluate", "make_corpus"]
