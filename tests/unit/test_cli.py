@@ -227,7 +227,6 @@ def test_synth_reports_bad_params_and_conditions(small_table, tmp_path, capsys):
         main([*base, "--rebalance", "fraud=1"])
 
 
-<<<<<<< HEAD
 def test_evaluate_strict_exits_two_when_a_gate_fails_and_zero_when_all_pass(evaluation_inputs, tmp_path, capsys):
     # the copy of the training rows fails the exact-match gate; fresh rows from the population pass
     assert main(_evaluate_args(evaluation_inputs, "copy", tmp_path, "--strict")) == 2
@@ -235,7 +234,8 @@ def test_evaluate_strict_exits_two_when_a_gate_fails_and_zero_when_all_pass(eval
     assert "gates failed:" in err and "privacy_exact_matches" in err and "--strict" in err
     assert (tmp_path / "out.json").is_file()  # the report is still written for the CI log
     assert main(_evaluate_args(evaluation_inputs, "fresh", tmp_path, "--strict")) == 0
-=======
+
+
 def test_anonymize_command_inspects_nested_columns(tmp_path, capsys, monkeypatch):
     from tests.unit.test_anonymize import nested_table
 
@@ -250,4 +250,3 @@ def test_anonymize_command_inspects_nested_columns(tmp_path, capsys, monkeypatch
     raw = out.read_bytes()
     assert not [v for v in planted if v.encode() in raw]
     assert read_table(out).height == table.height
->>>>>>> pii
