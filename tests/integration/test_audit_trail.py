@@ -36,7 +36,7 @@ TWINFORGE_LOCATION = "__repository__@twinforge"
 def audited(tmp_path_factory):
     home = tmp_path_factory.mktemp("state")
     mp = pytest.MonkeyPatch()
-    mp.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-" + "7" * 32)
+    mp.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-8-" + "0123456789abcdef" * 2)
     mp.setenv(HOME_ENV, str(home))
     mp.setenv(EXECUTOR_ENV, "in_process")
     mp.setenv(MLFLOW_UI_ENV, MLFLOW_UI)

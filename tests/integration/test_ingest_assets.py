@@ -177,7 +177,7 @@ def _with_stray_quote(tmp_path):
 
 def test_a_stray_quote_costs_one_record_in_the_raw_asset(tmp_path, monkeypatch):
     source = _with_stray_quote(tmp_path)
-    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k" * 32)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-0123456789abcdef" * 2)
     home = tmp_path / "state"
     spec = _spec(source)
     with dg.instance_for_test() as instance:
@@ -195,7 +195,7 @@ def test_a_stray_quote_costs_one_record_in_the_raw_asset(tmp_path, monkeypatch):
 
 def test_a_failing_ingest_logs_positions_never_values(tmp_path, monkeypatch):
     source = _with_stray_quote(tmp_path)
-    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k" * 32)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-0123456789abcdef" * 2)
     home = tmp_path / "state"
     spec = _spec(source).model_copy(update={"ingest": parse_spec({"name": "x", "source": {"path": "a.csv"}}).ingest})
     assert spec.ingest.on_bad_rows == "fail"
