@@ -65,7 +65,9 @@ for test_generator in (OutOfRangeCopula, ReplayTrainingRows):
 
 
 def _retrain_with(spec, model, home, instance, batch):
-    other = spec.model_copy(update={"generator": spec.generator.model_copy(update={"model": model})})
+    # the demo's generator params (the transformer's epochs) mean nothing to these test models
+    generator = spec.generator.model_copy(update={"model": model, "params": {}})
+    other = spec.model_copy(update={"generator": generator})
     job = build_definitions([other], home=str(home)).resolve_job_def(retrain_job_name(spec))
     return job.execute_in_process(instance=instance, partition_key=batch, raise_on_error=False)
 

@@ -187,9 +187,9 @@ def test_drift_retrain_failing_a_gate_keeps_the_champion(production, demo_table)
     (ingest,) = production.ingest_new_batches()
     assert materialization_metadata(ingest, ["covid_testing", "batch_drift"])["retrain_recommended"] is True
     (request,) = production.tick("covid_testing_drift_retrain")
-    bad_spec = production.spec.model_copy(
-        update={"generator": production.spec.generator.model_copy(update={"model": OutOfRangeCopula.name})}
-    )
+    # the demo's generator params (the transformer's epochs) mean nothing to the test generator
+    bad_generator = production.spec.generator.model_copy(update={"model": OutOfRangeCopula.name, "params": {}})
+    bad_spec = production.spec.model_copy(update={"generator": bad_generator})
     bad_defs = build_definitions([bad_spec], home=str(production.home))
     result = production.run(retrain_job_name(bad_spec), request, defs=bad_defs)
     assert not result.success

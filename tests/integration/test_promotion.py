@@ -13,7 +13,7 @@ from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version, get_m
 def test_a_version_whose_expectation_check_failed_is_never_promoted(tmp_path, monkeypatch):
     monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-4-" + "0123456789abcdef" * 2)
     spec = load_spec(DEMO_SPEC)
-    # no null share above the training data's: the copula's nulls fail the blocking ge_nulls check
+    # no null share above the training data's: the twin's sampled null shares exceed it, failing ge_nulls
     strict = spec.model_copy(update={"expectations": spec.expectations.model_copy(update={"null_tolerance": 0.0})})
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     (tmp_path / "dagster").mkdir()

@@ -1,6 +1,7 @@
 """Gates: threshold logic on constructed reports, failing closed, spec validation, and the verdict on the demo table.
 
-That the copula passes every gate on the demo is checked end to end (tests/test_pipeline_e2e.py).
+That the demo's transformer passes every default gate and the Gaussian copula fails the dependence and utility
+gates is checked with the real generators in tests/integration/test_demo_gates.py.
 """
 
 import math
@@ -19,7 +20,8 @@ PRIVACY_GATES = {g.name for g in GATES if g.section == "privacy"}
 
 
 def test_margins_say_by_how_much_a_gate_failed():
-    gates = evaluate_gates(report_with(dcr=0.7, shapes=0.8), GateThresholds(), has_target=True)
+    shapes = GateThresholds().min_column_shape_score - 0.05
+    gates = evaluate_gates(report_with(dcr=0.7, shapes=shapes), GateThresholds(), has_target=True)
     assert gates["privacy_dcr"].passed is False and gates["privacy_dcr"].margin == pytest.approx(-0.1)
     assert gates["fidelity_column_shapes"].margin == pytest.approx(-0.05)
     assert gates["privacy_membership_inference"].margin == pytest.approx(0.09)

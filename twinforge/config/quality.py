@@ -12,10 +12,11 @@ class GateThresholds(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    # calibrated on the transformer (benchmarks/gate_calibration.py; docs/quality-and-gates.md)
     min_column_shape_score: float | None = Field(0.85, ge=0, le=1)
-    min_dependence_score: float | None = Field(0.15, ge=0, le=1)
-    max_discriminator_auc: float | None = Field(0.99, ge=0.5, le=1)
-    min_utility_lift_retained: float | None = Field(0.25, le=1)
+    min_dependence_score: float | None = Field(0.45, ge=0, le=1)
+    max_discriminator_auc: float | None = Field(0.8, ge=0.5, le=1)
+    min_utility_lift_retained: float | None = Field(0.8, le=1)
     max_exact_match_excess: float | None = Field(0.02, ge=0, le=1)
     max_dcr_share_closer_to_train: float | None = Field(0.6, ge=0.5, le=1)
     max_membership_advantage: float | None = Field(0.1, ge=0, le=1)
