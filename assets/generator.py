@@ -49,6 +49,8 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     def generator(
         context: dg.AssetExecutionContext, settings: TwinforgeSettings, mlflow: MlflowResource, train: pl.DataFrame
     ) -> dg.Output[dict]:
+        # first: the orchestrator can die while this step still fingerprints and looks up versions
+        orchestrator = OrchestratorWatch()
         out_dir = settings.layout.models_dir / spec.name / context.run_id
         train_sha = table_fingerprint(train)
         # the batches behind this version: drift of later batches is measured against them
@@ -70,8 +72,8 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                     "code_version": code_version(),
                 },
             )
+        orchestrator.check()
         context.log.info(f"fitting {spec.generator.model} on {train.height} rows x {train.width} columns")
-        orchestrator = OrchestratorWatch()
         log_epoch = epoch_logger(context.log)
         trained = train_generator(train, spec, out_dir, progress=lambda e: (orchestrator.check(), log_epoch(e)))
         orchestrator.check()  # an orphaned step registers nothing: its run can never check the version

@@ -82,7 +82,7 @@ def test_killed_orchestrator_registers_nothing_and_the_run_is_marked_failed(slow
             orchestrator.wait(timeout=30)
 
             # the orphaned step notices at its next epoch and ends without registering a version
-            _wait(lambda: not any(_alive(p) for p in steps), 180, "the orphaned step to stop")
+            _wait(lambda: not any(_alive(p) for p in steps), 600, "the orphaned step to stop")
             from twinforge.tracking.registry import tracking
 
             with tracking(f"sqlite:///{home / 'mlflow.db'}") as mlflow:
