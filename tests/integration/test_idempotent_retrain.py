@@ -39,7 +39,8 @@ def test_a_second_unchanged_retrain_reuses_the_version_and_a_changed_spec_does_n
         # a changed generator section is a different training: a new version
         changed = spec.model_copy(update={"generator": spec.generator.model_copy(update={"seed": 99})})
         third, meta = retrain(changed)
-        assert third.success and meta["model_version"] == "2" and "reused_version" not in meta
+        # registered whether or not its gates pass (a 4-epoch transformer of another seed may miss one)
+        assert meta["model_version"] == "2" and "reused_version" not in meta
 
 
 @pytest.mark.parametrize("part", ["data", "spec", "code"])
