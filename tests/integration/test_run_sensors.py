@@ -7,6 +7,7 @@ import dagster as dg
 from assets.monitoring import RETRAIN_RECOMMENDED
 from pipelines.factory import build_definitions
 from resources.partitions import batch_partitions
+from resources.settings import TwinforgeSettings
 from tests.conftest import DEMO_SPEC
 from twinforge.config.spec import load_spec
 
@@ -25,21 +26,26 @@ def test_several_drifted_batches_in_one_evaluation_request_one_retrain(tmp_path)
     spec = load_spec(DEMO_SPEC)
     defs = build_definitions([spec], home=str(tmp_path))
     sensor = defs.resolve_sensor_def(f"{spec.name}_drift_retrain")
+    resources = {"settings": TwinforgeSettings(home=str(tmp_path))}
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(batch_partitions(spec).name, ["b1", "b2", "b3", "b4"])
         for batch, recommended in (("b1", True), ("b2", False), ("b3", True)):
             _drift_event(instance, spec, batch, recommended)
-        result = sensor(dg.build_sensor_context(instance=instance, definitions=defs))
+        result = sensor(dg.build_sensor_context(instance=instance, definitions=defs, resources=resources))
         (request,) = result.run_requests
         assert request.partition_key == "b3"
         assert json.loads(request.tags["twinforge/superseded_batches"]) == ["b1"]
         assert request.tags["twinforge/trigger"] == "drift"
 
         # the cursor moved past all three: the next evaluation sees only what is new
-        again = sensor(dg.build_sensor_context(instance=instance, definitions=defs, cursor=result.cursor))
+        again = sensor(
+            dg.build_sensor_context(instance=instance, definitions=defs, cursor=result.cursor, resources=resources)
+        )
         assert isinstance(again, dg.SkipReason)
         _drift_event(instance, spec, "b4", False)
-        quiet = sensor(dg.build_sensor_context(instance=instance, definitions=defs, cursor=result.cursor))
+        quiet = sensor(
+            dg.build_sensor_context(instance=instance, definitions=defs, cursor=result.cursor, resources=resources)
+        )
         assert not quiet.run_requests
 
 
