@@ -115,7 +115,8 @@ def measure(path: Path) -> dict:
         ingested.table, spec.columns, spec.privacy, key=pseudonym_key_from_env(), schema=ingested.schema
     )
     total_s = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_kib = usage.ru_maxrss
     assert result.table.height == ingested.rows_in
     return {
         "rows": ingested.rows_in,
@@ -125,6 +126,9 @@ def measure(path: Path) -> dict:
         "total_s": round(total_s, 2),
         "rows_per_s": round(ingested.rows_in / total_s),
         "peak_rss_gib": round(peak_kib / 1024 / 1024, 2),
+        # CPU seconds of the whole process (imports included): less sensitive to other jobs than wall time
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "policy": {c: a.action for c, a in result.policy.items()},
         "polars_threads": pl.thread_pool_size(),
     }
@@ -157,6 +161,7 @@ def main() -> int:
             f"in {time.perf_counter() - t:.1f} s",
             file=sys.stderr,
         )
+        load_before = os.getloadavg()[0]
         out = subprocess.run(
             [sys.executable, __file__, "--measure", str(path)], check=True, env=env, capture_output=True, text=True
         )
@@ -168,7 +173,8 @@ def main() -> int:
     print(
         f"ingest + anonymize {figures['rows']:,} rows x {figures['columns']} columns from Parquet: "
         f"{figures['total_s']} s (read+type {figures['read_s']} s), {figures['rows_per_s']:,} rows/s, "
-        f"peak RSS {figures['peak_rss_gib']} GiB"
+        f"peak RSS {figures['peak_rss_gib']} GiB; CPU {figures['cpu_s']} s; load average before "
+        f"{load_before:.2f}, after {figures['load_average_1min']:.2f} (1 min)"
     )
     print(f"policy: {figures['policy']}")
     target = figures["total_s"] < 30 and figures["peak_rss_gib"] < 4

@@ -197,3 +197,22 @@ def test_recall_and_precision_on_the_evaluation_corpus():
         assert column.recall >= 0.995 and column.precision >= 0.95, table
         if text is not None and text.expected:
             assert text.recall >= 0.98, table
+
+
+@pytest.mark.parametrize("control", ["", "\x00", "\x00\ufdd0\ufdd1\x1f"])
+def test_masking_a_column_masks_each_text_as_alone(control):
+    # the texts are rebuilt from their pieces in one pass: none may shift onto its neighbour's row,
+    # whatever control characters the texts hold
+    texts = [
+        f"Maria Garcia met Dr Smith{control}",
+        "",
+        None,
+        "nothing to see",
+        f"{control}call Ana Lopez",
+        "!!",
+        "Zugorxo P. Nudendra",
+    ]
+    alone = [mask_text(pl.Series("t", [t], dtype=pl.String))[0] for t in texts]
+    assert mask_text(pl.Series("t", texts)).to_list() == alone
+    assert alone[0] == f"<PERSON> <PERSON> met Dr <PERSON>{control}"
+    assert alone[1:4] == ["", None, "nothing to see"]

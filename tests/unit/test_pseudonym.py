@@ -11,6 +11,7 @@ from twinforge.privacy.pseudonym import (
     WeakKeyError,
     canonical_identifier,
     check_key,
+    hmac_sha256_many,
     pseudonym_key_from_env,
     pseudonymize,
 )
@@ -73,3 +74,18 @@ def test_truly_different_identifiers_stay_apart():
     assert canon == ["01412", "1412", "1412.5", "A1412", "a1412", "-1412", "0", "00"]
     assert pseudonymize(pl.Series("id", different), KEY).n_unique() == len(different)
     assert pseudonymize(pl.Series("id", [None, None], dtype=pl.String), KEY).to_list() == [None, None]
+
+
+@pytest.mark.parametrize("key", [KEY, b"short-key-123456", secrets.token_bytes(64), secrets.token_bytes(100)])
+def test_batch_hmac_gives_what_hmac_digest_gives(key):
+    import hmac
+
+    messages = [b"", b"1412", "Zoë Ólafsdóttir".encode(), secrets.token_bytes(300)]
+    assert hmac_sha256_many(key, messages) == [hmac.digest(key, m, "sha256") for m in messages]
+
+
+def test_integer_columns_get_the_tokens_of_their_canonical_text():
+    ids = pl.Series("id", [-7, 0, 1412, 2**62, None, 1412], dtype=pl.Int64)
+    expected = [None if v is None else hmac_sha256_many(KEY, [canonical_identifier(v).encode()])[0].hex() for v in ids]
+    assert pseudonymize(ids, KEY).to_list() == expected
+    assert pseudonymize(ids.cast(pl.UInt64, strict=False), KEY)[2] == expected[2]
