@@ -107,3 +107,109 @@ def test_definitions_make_dagster_and_mlflow_databases_owner_only(tmp_path, umas
     mlflow.create_experiment("perm", artifact_location=(tmp_path / "state" / "mlartifacts").as_uri())
     assert file_mode(tmp_path / "state" / "mlflow.db") == 0o600
     assert file_mode(tmp_path / "state") == 0o700
+
+
+# ------------------------------------------------------------------ planted values through the whole pipeline
+
+# Distinctive values planted in the raw input: no name list holds the surname, and none of them
+# occurs in what the stack writes without data (checked below against an empty run's files).
+PLANTED_NAME = "Wilhelmina Zybrowskaya"
+PLANTED_EMAIL = "w.zybrowskaya@quillfeather-planted.org"
+PLANTED_SSN = "523-71-4896"
+PLANTED_PHONE = "(607) 339-2741"
+
+
+def _planted_forms() -> dict[str, list[bytes]]:
+    """Each planted value as the byte strings that would give it away (lower-cased, as files are scanned)."""
+    return {
+        "name": [b"zybrowskaya"],
+        "email": [PLANTED_EMAIL.encode(), b"quillfeather-planted"],
+        "ssn": [PLANTED_SSN.encode(), b"523714896", b"523 71 4896"],
+        "phone": [b"339-2741", b"6073392741", b"607.339.2741"],
+    }
+
+
+def _readable_bytes(path) -> list[bytes]:
+    """What a file holds, lower-cased: Parquet as its values' text, zip and gzip members unpacked."""
+    import gzip
+    import zipfile
+
+    if path.suffix == ".parquet":
+        frame = pl.read_parquet(path)
+        return ["\n".join(str(v) for c in frame.iter_columns() for v in c.to_list()).lower().encode()]
+    if zipfile.is_zipfile(path):  # torch weights, packed artifacts
+        with zipfile.ZipFile(path) as archive:
+            return [archive.read(name).lower() for name in archive.namelist()]
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return [data.lower()]
+
+
+def _leaks(paths) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        hits = sorted(
+            kind
+            for kind, forms in _planted_forms().items()
+            if any(f in b for b in _readable_bytes(path) for f in forms)
+        )
+        if hits:
+            found[str(path)] = hits
+    return found
+
+
+def _with_planted_values(table: pl.DataFrame) -> pl.DataFrame:
+    rows = [0, 1, 2]
+    note = f"Spoke with {PLANTED_NAME} about the refund; reach them at {PLANTED_EMAIL} or {PLANTED_PHONE}, SSN {PLANTED_SSN}."
+    planted = {"handle": PLANTED_NAME, "contact": PLANTED_EMAIL, "tax_ref": PLANTED_SSN, "reach_at": PLANTED_PHONE}
+    return table.with_columns([table.get_column(c).scatter(rows, v) for c, v in {**planted, "notes": note}.items()])
+
+
+def test_no_planted_value_anywhere_after_a_full_pipeline_run(tmp_path, monkeypatch):
+    """Anonymize -> split -> train -> sample -> checks and reports -> MLflow: the state folder (data,
+    model files, reports), MLflow's database and artifact store and Dagster's storage (event log,
+    compute logs) hold none of the planted values."""
+    from pipelines.factory import build_definitions, retrain_job_name
+    from twinforge.tracking.registry import tracking
+
+    table, _ = planted_table(n=300)
+    source = tmp_path / "planted.csv"
+    _with_planted_values(table).write_csv(source)
+    control = tmp_path / "control.parquet"  # the scan finds every planted value where it is, in text and Parquet
+    _with_planted_values(table).write_parquet(control)
+    assert _leaks([source, control]) == {str(p): sorted(_planted_forms()) for p in (source, control)}
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", KEY)
+    home = tmp_path / "state"
+    spec = parse_spec(
+        {
+            "name": "planted_full",
+            "source": {"path": str(source)},
+            "columns": {
+                "category": {"role": "target"},
+                "visits": {"kind": "integer"},
+                "date_of_birth": {"kind": "datetime"},
+            },
+            "ingest": {"on_bad_rows": "quarantine"},
+        }
+    )
+    defs = build_definitions([spec], home=str(home))
+    (home / "dagster").mkdir(parents=True)
+    with dg.instance_for_test(temp_dir=str(home / "dagster")) as instance:
+        (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(home))
+        result = defs.resolve_job_def(retrain_job_name(spec)).execute_in_process(
+            instance=instance, partition_key=batch, raise_on_error=False
+        )
+        materialized = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
+    layout = StateLayout.at(home)
+    with tracking(layout.mlflow_tracking_uri) as mlflow:
+        versions = mlflow.MlflowClient().search_model_versions(f"name='{spec.registered_model_name}'")
+    assert {"anonymized", "generator", "synthetic"} <= materialized, materialized
+    assert versions  # the model reached the registry: its files are in the artifact store
+
+    files = [p for p in home.rglob("*") if p.is_file()]
+    kinds = {p.suffix for p in files}
+    assert {".db", ".parquet", ".json", ".html"} <= kinds, kinds
+    assert any(layout.mlflow_artifacts in p.parents for p in files)
+    assert any(home / "dagster" in p.parents for p in files)
+    assert not _leaks(files)
