@@ -1,11 +1,12 @@
 """Benchmark: recall and precision of PII detection (columns) and masking (free text) per entity type.
 
-    python benchmarks/pii_detection.py [--columns 10] [--rows 60] [--texts 4000] [--tuning]
+    python benchmarks/pii_detection.py [--columns 10] [--rows 60] [--texts 4000] [--corpus evaluation]
 
 The corpus is generated on the spot (twinforge.privacy.pii.corpus): neutrally named columns of
 each PII type plus look-alike columns that are not PII, and template sentences with PII in slots.
 By default it is the evaluation corpus (seed, Faker locales and sentence templates that detection
-was never tuned on); ``--tuning`` scores the corpus used during development instead.
+was never tuned on); ``--corpus fresh`` a second evaluation corpus (other seed and person locales),
+``--corpus tuning`` (or ``--tuning``) the corpus used during development.
 Prints the table, the columns that were missed or wrongly flagged (names and types, never values),
 the machine and the seconds taken.
 """
@@ -27,12 +28,14 @@ def main() -> int:
     parser.add_argument("--columns", type=int, default=10, help="columns per entity type")
     parser.add_argument("--rows", type=int, default=60, help="values per column")
     parser.add_argument("--texts", type=int, default=4000, help="sentences (a fifth without PII)")
-    parser.add_argument("--tuning", action="store_true", help="score the tuning corpus instead")
+    parser.add_argument("--corpus", choices=("evaluation", "fresh", "tuning"), default="evaluation")
+    parser.add_argument("--tuning", action="store_true", help="the same as --corpus tuning")
     args = parser.parse_args()
 
-    from twinforge.privacy.pii.corpus import EVALUATION, TUNING, evaluate, make_corpus
+    from twinforge.privacy.pii.corpus import CORPORA, evaluate, make_corpus
 
-    config = TUNING if args.tuning else EVALUATION
+    corpus_name = "tuning" if args.tuning else args.corpus
+    config = CORPORA[corpus_name]
     started = time.perf_counter()
     corpus = make_corpus(config, columns_per_entity=args.columns, rows=args.rows, texts=args.texts)
     made_s = time.perf_counter() - started
@@ -40,7 +43,7 @@ def main() -> int:
     total_s = time.perf_counter() - started
     negatives = sum(t is None for t in corpus.column_truth.values())
     print(
-        f"corpus: {'tuning' if args.tuning else 'evaluation'} (seed {config.seed}; locales "
+        f"corpus: {corpus_name} (seed {config.seed}; locales "
         f"{', '.join(config.locales)}; addresses {', '.join(config.address_locales)})"
     )
     print(

@@ -216,3 +216,36 @@ def test_masking_a_column_masks_each_text_as_alone(control):
     assert mask_text(pl.Series("t", texts)).to_list() == alone
     assert alone[0] == f"<PERSON> <PERSON> met Dr <PERSON>{control}"
     assert alone[1:4] == ["", None, "nothing to see"]
+
+
+def _name_column(values):
+    report = detect_pii(pl.DataFrame({"col_a": values}))
+    finding = report.columns["col_a"].column_finding
+    return finding.entity if finding is not None else None
+
+
+def test_invented_names_behind_other_locales_honorifics_are_a_name_column():
+    from twinforge.privacy.pii.corpus import invented_name
+    from twinforge.privacy.pii.recognizers import all_names
+
+    rng = np.random.default_rng(11)
+    known = all_names()
+    honorifics = ["Sig.ra", "Dott.", "pani", "pan", "Sr.", "Dña."]
+    values = []
+    for i in range(60):
+        first, last = invented_name(rng, known), invented_name(rng, known)
+        values.append(f"{honorifics[i % len(honorifics)]} {first} {last}" if i % 3 == 0 else f"{first} {last}")
+    assert _name_column(values) == "PERSON"
+
+
+def test_places_shaped_like_names_are_no_name_column():
+    from twinforge.privacy.pii.recognizers import name_lists
+
+    firsts = sorted(n.capitalize() for n in name_lists()[0] if n.isascii())[::97][:60]
+    # one word in every value: a place type, not a surname
+    assert _name_column([f"{f} Kilbarrack" for f in firsts]) is None
+    # French place names: lower-case words joined by hyphens
+    lasts = sorted(n.capitalize() for n in name_lists()[1] if n.isascii())[::89][:60]
+    places = [f"{last}-{['la-Forêt', 'sur-Mer', 'les-Bains'][i % 3]}" for i, last in enumerate(lasts)]
+    assert _name_column(places) is None
+    assert _name_column([f"{f} {last}" for f, last in zip(firsts, lasts)]) == "PERSON"  # the same words as people

@@ -109,6 +109,17 @@ EVALUATION = CorpusConfig(
         "The North Sea route was closed in February because of storms.",
     ),
 )
+# A second evaluation corpus, first run after the changes of 2026-12-02 evening (Faker honorifics,
+# shared-word check): a seed and person/look-alike locales that no run had seen before; the
+# evaluation sentences and address locales.
+FRESH_EVALUATION = CorpusConfig(
+    seed=5,
+    locales=("pt_BR", "sv_SE", "da_DK", "fi_FI", "cs_CZ", "hu_HU", "ro_RO", "en_IN"),
+    address_locales=EVALUATION.address_locales,
+    templates=EVALUATION.templates,
+    clean_sentences=EVALUATION.clean_sentences,
+)
+CORPORA = {"tuning": TUNING, "evaluation": EVALUATION, "fresh": FRESH_EVALUATION}
 
 
 # ------------------------------------------------------------------ values
@@ -439,4 +450,15 @@ def evaluate(corpus: Corpus, **detect_options) -> CorpusScores:
     return CorpusScores(columns=columns, text=score_text(corpus), missed_columns=missed)
 
 
-__all__ = ["EVALUATION", "TUNING", "Corpus", "CorpusConfig", "CorpusScores", "Score", "evaluate", "make_corpus"]
+__all__ = [
+    "CORPORA",
+    "EVALUATION",
+    "FRESH_EVALUATION",
+    "TUNING",
+    "Corpus",
+    "CorpusConfig",
+    "CorpusScores",
+    "Score",
+    "evaluate",
+    "make_corpus",
+]

@@ -19,6 +19,7 @@ such columns are masked rather than dropped.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 import polars as pl
@@ -47,7 +48,9 @@ FREE_TEXT_MIN_DISTINCT_SHARE = 0.5
 PERSON_MIN_KNOWN_SHARE = 0.3
 PERSON_SINGLE_WORD_KNOWN_SHARE = 0.6
 PERSON_SINGLE_WORD_MIN_DISTINCT = 20
-PERSON_SHAPE_ONLY_SHARE = 0.9  # without listed names: the share of values that must be distinct multi-word names  # of a name column's values, at least this share hold a listed name
+PERSON_SHAPE_ONLY_SHARE = 0.9  # without listed names: the share of values that must be distinct multi-word names
+# in a column of people no one word is in most of the different values ("Tia Ville", "Saul Ville": places)
+PERSON_MAX_SHARED_WORD_SHARE = 0.5
 NAME_ONLY_CONFIDENCE = 0.6
 NAME_AND_CONTENT_CONFIDENCE = 0.95
 _HINT_DTYPES = {
@@ -303,6 +306,8 @@ def _person_names(values, hint, whole) -> None:
             several_words += len(v.split()) >= 2
     if not like or (len(distinct) < MIN_DISTINCT_NAMES and hint != PERSON):
         return
+    if hint != PERSON and _shared_word_share(distinct) > PERSON_MAX_SHARED_WORD_SHARE:
+        return
     if hint == PERSON:
         whole[PERSON] = (like / n, 0.7)
     elif several_words < like / 2:
@@ -315,6 +320,18 @@ def _person_names(values, hint, whole) -> None:
     elif several_words / n >= PERSON_SHAPE_ONLY_SHARE and len(distinct) >= PERSON_SHAPE_ONLY_SHARE * n:
         # names in no list: nearly every value two or more capitalised words, nearly all different
         whole[PERSON] = (like / n, 0.5)
+
+
+def _shared_word_share(distinct: set[str]) -> float:
+    """The largest share of ``distinct`` values that one word (other than titles, particles and
+    suffixes) appears in."""
+    skip = rec.TITLES | rec.NAME_PARTICLES | rec.NAME_SUFFIXES | rec.name_affixes()
+    counts: dict[str, int] = {}
+    for value in distinct:
+        for word in {w.strip(".").lower() for w in re.split(r"[\s,]+", value) if w}:
+            if len(word) > 1 and word not in skip:
+                counts[word] = counts.get(word, 0) + 1
+    return max(counts.values(), default=0) / len(distinct)
 
 
 __all__ = ["ColumnDetection", "DetectionReport", "Finding", "PRESIDIO_ENTITIES", "detect_pii"]

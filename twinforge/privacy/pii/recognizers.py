@@ -108,6 +108,44 @@ def _is_latin_word(value: str) -> bool:
     return value.isalpha() and all(c < "\u0250" for c in value)  # Basic Latin up to Latin Extended-B
 
 
+_AFFIX_ATTRS = (
+    "prefixes",
+    "prefixes_male",
+    "prefixes_female",
+    "prefixes_nonbinary",
+    "suffixes",
+    "suffixes_male",
+    "suffixes_female",
+    "suffixes_nonbinary",
+)
+
+
+@functools.lru_cache(maxsize=1)
+def name_affixes() -> frozenset[str]:
+    """Lower-cased honorifics and suffixes of every Faker locale written in Latin letters, dots
+    removed ("sig.ra" -> "sigra", "dhr.", "pani", "dott."), that are not names themselves ("Don")."""
+    from faker.config import AVAILABLE_LOCALES
+
+    affixes: set[str] = set()
+    for locale in AVAILABLE_LOCALES:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except (ImportError, AttributeError):
+            continue
+        for attr in _AFFIX_ATTRS:
+            values = getattr(provider, attr, None)
+            if isinstance(values, dict):
+                values = list(values)
+            if not isinstance(values, (list, tuple, set, frozenset)):
+                continue
+            for value in values:
+                if isinstance(value, str) and " " not in value.strip():
+                    bare = value.strip().replace(".", "").lower()
+                    if len(bare) > 1 and _is_latin_word(bare):  # single letters are initials
+                        affixes.add(bare)
+    return frozenset(affixes - all_names())
+
+
 @functools.lru_cache(maxsize=1)
 def all_names() -> frozenset[str]:
     first, last = name_lists()
@@ -144,7 +182,8 @@ def not_name_words() -> frozenset[str]:
     words |= {w.lower() for state in Address.states for w in state.split()}
     words |= set(
         "inc llc ltd plc gmbh mbh ag kg kgaa ohg sa sarl sas srl spa bv nv sl fils söhne hijos corp co company group bank hospital clinic university school street road avenue"
-        " city county state north south east west central new old saint san santa los las el fort port lake mount"
+        " city county state north south east west central new old saint sainte san santa santo são los las el fort"
+        " port lake mount"
         " river valley hills park center centre university college church".split()
     )
     return frozenset(words - TITLES - NAME_PARTICLES)
@@ -157,24 +196,31 @@ def person_name_shape(value: str) -> tuple[bool, bool]:
     """(looks like a person's name, contains a known first or last name).
 
     A name is one to five capitalised words (hyphenated, with apostrophes, initials, particles
-    such as "van", titles and suffixes allowed), optionally "Last, First"; any word from
-    :func:`not_name_words` (months, cities' parts, company words, common words) rules it out.
+    such as "van", titles and suffixes allowed: :data:`TITLES` and every Faker locale's
+    honorifics, :func:`name_affixes`), optionally "Last, First"; any word from
+    :func:`not_name_words` (months, cities' parts, company words, common words) rules it out, and
+    so does a lower-case word joined by hyphens ("Lebon-la-Forêt", "Pelletier-sur-Mer": places).
     """
     tokens = [t for t in re.split(r"[\s,]+", value.strip()) if t]
     if not 1 <= len(tokens) <= 6:
         return False, False
-    known_names, blocked = all_names(), not_name_words()
+    known_names, blocked, affixes = all_names(), not_name_words(), name_affixes()
     words = 0
     known = False
     for i, token in enumerate(tokens):
+        bare = token.rstrip(".").lower()
+        if i == 0 and (bare in TITLES or bare.replace(".", "") in affixes):
+            continue  # "Sig.ra", "dhr.", "pani": any case, dots inside
         if not _NAME_TOKEN.fullmatch(token):
             return False, False
-        bare = token.rstrip(".").lower()
-        if bare in TITLES and i == 0 or bare in NAME_SUFFIXES and i > 0 or bare in NAME_PARTICLES and i > 0:
+        if bare in NAME_SUFFIXES and i > 0 or bare in NAME_PARTICLES and i > 0 or bare in affixes and i > 0:
             continue
         if not token[0].isupper() or (len(bare) > 1 and token.isupper() and len(tokens) == 1):
             return False, False
-        parts = re.split(r"['’\-]", bare)
+        hyphenated = re.split(r"['’\-]", token.rstrip("."))
+        if any(p[:1].islower() for p in hyphenated[1:] if "-" in token):
+            return False, False
+        parts = [p.lower() for p in hyphenated]
         if any(p in blocked and p not in known_names for p in parts) or bare in blocked:
             return False, False
         known = known or any(p in known_names for p in parts)
@@ -403,6 +449,7 @@ __all__ = [
     "context_entities",
     "is_person_name",
     "mentions_person",
+    "name_affixes",
     "name_lists",
     "whole_value_postal",
 ]
