@@ -123,7 +123,7 @@ _AFFIX_ATTRS = (
 @functools.lru_cache(maxsize=1)
 def name_affixes() -> frozenset[str]:
     """Lower-cased honorifics and suffixes of every Faker locale written in Latin letters, dots
-    removed ("sig.ra" -> "sigra", "dhr.", "pani", "dott."), that are not names themselves ("Don")."""
+    removed ("sig.ra" -> "sigra", "pani", "dott."), that are not names themselves ("Don")."""
     from faker.config import AVAILABLE_LOCALES
 
     affixes: set[str] = set()
@@ -210,17 +210,16 @@ def person_name_shape(value: str) -> tuple[bool, bool]:
     for i, token in enumerate(tokens):
         bare = token.rstrip(".").lower()
         if i == 0 and (bare in TITLES or bare.replace(".", "") in affixes):
-            continue  # "Sig.ra", "dhr.", "pani": any case, dots inside
+            continue  # "Sig.ra", "pani": any case, dots inside
         if not _NAME_TOKEN.fullmatch(token):
             return False, False
         if bare in NAME_SUFFIXES and i > 0 or bare in NAME_PARTICLES and i > 0 or bare in affixes and i > 0:
             continue
         if not token[0].isupper() or (len(bare) > 1 and token.isupper() and len(tokens) == 1):
             return False, False
-        hyphenated = re.split(r"['’\-]", token.rstrip("."))
-        if any(p[:1].islower() for p in hyphenated[1:] if "-" in token):
+        if any(p[:1].islower() for p in token.split("-")[1:]):
             return False, False
-        parts = [p.lower() for p in hyphenated]
+        parts = re.split(r"['’\-]", bare)
         if any(p in blocked and p not in known_names for p in parts) or bare in blocked:
             return False, False
         known = known or any(p in known_names for p in parts)
