@@ -84,8 +84,14 @@ def test_batch_hmac_gives_what_hmac_digest_gives(key):
     assert hmac_sha256_many(key, messages) == [hmac.digest(key, m, "sha256") for m in messages]
 
 
-def test_integer_columns_get_the_tokens_of_their_canonical_text():
+def test_integer_and_text_columns_get_the_hmac_of_each_canonical_text():
+    import hmac
+
+    def token(value):
+        return None if value is None else hmac.digest(KEY, canonical_identifier(value).encode(), "sha256").hex()
+
     ids = pl.Series("id", [-7, 0, 1412, 2**62, None, 1412], dtype=pl.Int64)
-    expected = [None if v is None else hmac_sha256_many(KEY, [canonical_identifier(v).encode()])[0].hex() for v in ids]
-    assert pseudonymize(ids, KEY).to_list() == expected
-    assert pseudonymize(ids.cast(pl.UInt64, strict=False), KEY)[2] == expected[2]
+    assert pseudonymize(ids, KEY).to_list() == [token(v) for v in ids]
+    assert pseudonymize(ids.cast(pl.UInt64, strict=False), KEY)[2] == token(1412)
+    codes = pl.Series("id", [" 01412", "A-7", None, "1.412e3", "Zoë"])
+    assert pseudonymize(codes, KEY).to_list() == [token(v) for v in codes]
