@@ -108,14 +108,17 @@ def _numbers(node):
         yield float(node)
 
 
+# the planted value as a number token in any spelling (not a digit run inside another number)
+PLANTED_TEXT = re.compile(rb"(?<![0-9.])(9900000000(\.0*)?|9\.9[eE]\+?0?9)(?![0-9])")
+
+
 def _planted_traces(directory) -> list[str]:
     """Files under ``directory`` that hold the planted value: as text in any spelling, or as a number >= 1e9
     in JSON."""
-    spellings = [b"9900000000", b"9.9e9", b"9.9e+09", b"9.9e+9", b"9.9E+09", b"990000000"]
     traces = []
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         data = path.read_bytes()
-        if any(s in data for s in spellings):
+        if PLANTED_TEXT.search(data):
             traces.append(f"{path.name}: text")
         if path.suffix == ".json" and any(abs(v) >= 1e9 for v in _numbers(json.loads(data))):
             traces.append(f"{path.name}: number")

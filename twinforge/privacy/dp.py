@@ -11,7 +11,9 @@ inside the budget:
   threshold are dropped, so a lone extreme value does not widen the range. Discrete columns count
   declared ``categories``, else the observed levels, kept only above the threshold
   ``1 + ln(1 / (2 δ_column)) / ε_column`` (the stability-based histogram; this is what spends the
-  statistics' δ). A *proxy table* drawn from these histograms (independent columns, uniform inside a
+  statistics' δ). Declared bins and levels, and the null bin, whose noisy counts are within two noise
+  scales of empty are dropped too (post-processing: empty bins would otherwise spread rows uniformly over
+  the declared range). A *proxy table* drawn from these histograms (independent columns, uniform inside a
   bin) is what the :class:`~twinforge.encoders.TableEncoder` is fitted on: its ranges, quantile grids,
   mixtures and category sets are post-processing of DP counts.
 * **training** (the rest of ε): DP-SGD with Opacus (:mod:`twinforge.generators.private`).
@@ -40,9 +42,12 @@ LOG_GRID_BINS_PER_DECADE = 16
 LOG_GRID_DECADES = (-4, 16)
 # dates without declared bounds: a month-wide grid over these years
 DATE_GRID_YEARS = (1900, 2100)
-# a public grid's noisy counts below ``threshold_scale * b`` (b: the Laplace scale) are dropped: with
-# G bins, about G * exp(-threshold_scale) / 2 empty bins survive, so the scale grows with ln(G)
+# the default grid's noisy counts below ``ln(G / EMPTY_BIN_SURVIVAL) * b`` (b: the Laplace scale, G bins)
+# are dropped: about EMPTY_BIN_SURVIVAL / 2 empty bins survive in all, so a lone value does not widen the range
 EMPTY_BIN_SURVIVAL = 0.05
+# declared bins and levels: noisy counts below this many Laplace scales are dropped (post-processing), so
+# that empty bins do not spread a share of the rows uniformly over the declared range (7% of empty bins stay)
+DECLARED_THRESHOLD_SCALES = 2.0
 
 
 @dataclass(frozen=True)
@@ -181,6 +186,14 @@ def _noisy(counts: np.ndarray, scale: float, rng: np.random.Generator) -> np.nda
     return np.asarray(counts, dtype=np.float64) + rng.laplace(0.0, scale, len(counts))
 
 
+def _without_noise_nulls(noisy: np.ndarray, scale: float) -> np.ndarray:
+    """The noisy counts with the null bin (last) zeroed when it is within noise of empty."""
+    if noisy[-1] < DECLARED_THRESHOLD_SCALES * scale:
+        noisy = noisy.copy()
+        noisy[-1] = 0.0
+    return noisy
+
+
 def _draw(weights: np.ndarray, rows: int, rng: np.random.Generator) -> np.ndarray:
     """Bin indices drawn with probability proportional to the (clipped) noisy counts."""
     weights = np.clip(weights, 0.0, None)
@@ -209,7 +222,7 @@ def _discrete_proxy(
         levels = list(settings.categories[column.name])
         observed = dict(series.drop_nulls().cast(pl.String).value_counts().iter_rows())
         counts = [int(observed.get(str(level), 0)) for level in levels]
-        keep = None
+        keep = DECLARED_THRESHOLD_SCALES * scale
     else:
         observed = series.drop_nulls().cast(pl.String).value_counts().sort(series.name or "", descending=False)
         levels, counts = observed.get_column(observed.columns[0]).to_list(), observed.get_column("count").to_list()
@@ -219,7 +232,7 @@ def _discrete_proxy(
         survived = noisy[:-1] > keep
         levels = [level for level, ok in zip(levels, survived) if ok]
         noisy = np.concatenate([noisy[:-1][survived], noisy[-1:]])
-    picks = _draw(noisy, rows, rng)
+    picks = _draw(_without_noise_nulls(noisy, scale), rows, rng)
     is_null = picks == len(levels)
     if column.kind is ColumnKind.BOOLEAN:
         drawn = pl.Series(column.name, [levels[i] if not n else None for i, n in zip(picks, is_null)], pl.Boolean)
@@ -239,19 +252,18 @@ def _continuous_proxy(
     if declared is not None:
         low, high = sorted(_physical_bound(v, dtype) for v in declared)
         edges = np.linspace(low, high, DECLARED_BINS + 1)
-        threshold = None
+        threshold = DECLARED_THRESHOLD_SCALES * scale
     else:
         edges = _default_grid(dtype)
         threshold = math.log(len(edges) / EMPTY_BIN_SURVIVAL) * scale
     inside = np.clip(values[present], edges[0], edges[-1])
     counts = np.histogram(inside, bins=edges)[0]
     noisy = _noisy(np.array([*counts, int((~present).sum())]), scale, rng)
-    if threshold is not None:
-        keep_bins = noisy[:-1] > threshold
-        if not keep_bins.any():  # keep the largest noisy bin rather than none (post-processing)
-            keep_bins[int(np.argmax(noisy[:-1]))] = True
-        noisy[:-1][~keep_bins] = 0.0
-    picks = _draw(noisy, rows, rng)
+    keep_bins = noisy[:-1] > threshold
+    if not keep_bins.any():  # keep the largest noisy bin rather than none (post-processing)
+        keep_bins[int(np.argmax(noisy[:-1]))] = True
+    noisy[:-1][~keep_bins] = 0.0
+    picks = _draw(_without_noise_nulls(noisy, scale), rows, rng)
     is_null = picks == len(edges) - 1
     bins = np.minimum(picks, len(edges) - 2)
     drawn = rng.uniform(edges[bins], edges[bins + 1])
