@@ -1,72 +1,122 @@
-"""A private generator's accounting travels to MLflow and the quality report; above its ε budget it is not promoted."""
+"""A private generator's accounting goes to MLflow (run and version), comes back into the quality report, and a
+version that spent more than the spec's budget fails the report's gates, which refuses its promotion."""
 
 import json
 
-import dagster as dg
 import pytest
 
-from pipelines.batches import sync_batch_partitions
-from pipelines.factory import build_definitions, retrain_job_name
-from tests.conftest import DEMO_SPEC
-from twinforge.config.spec import load_spec
-from twinforge.io.state import StateLayout
+from tests.unit.test_dp import MODEL_TINY, small_table
+from twinforge.config.spec import parse_spec
+from twinforge.evaluation import evaluate
+from twinforge.generators.training import train_generator
 from twinforge.tracking.registry import (
-    CHAMPION_ALIAS,
-    get_alias_version,
+    dp_tracking_entries,
     get_model_version,
     get_run_params,
+    log_generator,
+    recorded_dp_accounting,
     tracking,
 )
 
 
-def test_a_private_version_that_spent_more_than_the_promotion_budget_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-4-" + "0123456789abcdef" * 2)
-    demo = load_spec(DEMO_SPEC)
-    data = demo.model_dump(mode="json", exclude_none=True)
-    data["source"]["path"] = str(demo.source.path)
-    data["columns"]["age"]["bounds"] = [0, 120]
-    data["generator"] = {
-        "model": "vae",
-        "seed": 1,
-        "params": {"epochs": 1, "batch_size": 1000, "latent_dim": 16, "hidden": [32], "dp": {"epsilon": 2.0}},
+def _spec(promotion_budget: float | None) -> dict:
+    gates = {"max_dp_epsilon": promotion_budget} if promotion_budget is not None else {}
+    return {
+        "name": "loans",
+        "source": {"path": "loans.csv"},
+        "columns": {"age": {"bounds": [0, 120]}, "fraud": {"role": "target"}},
+        "generator": {
+            "model": "vae",
+            "seed": 1,
+            "params": {"epochs": 2, "batch_size": 100, **MODEL_TINY["vae"], "dp": {"epsilon": 2.0}},
+        },
+        # the ε gate alone decides here: the fidelity, utility and attack gates are off
+        "quality": {
+            "gates": {
+                "min_column_shape_score": None,
+                "min_dependence_score": None,
+                "max_discriminator_auc": None,
+                "min_utility_lift_retained": None,
+                "max_exact_match_excess": None,
+                "max_dcr_share_closer_to_train": None,
+                "max_membership_advantage": None,
+                "max_singling_out_risk": None,
+                "max_linkability_risk": None,
+                "max_inference_risk": None,
+                **gates,
+            },
+            "attacks": 10,
+        },
     }
-    # every other gate off: the ε gate alone decides; it allows less than the fit spends
-    data["quality"] = {
-        "gates": {field: None for field in data["quality"]["gates"]} | {"max_dp_epsilon": 0.5},
-        "attacks": 10,
-        "privacy_rows": 200,
-        "privacy_queries": 100,
-        "discriminator_rows": 200,
-        "utility_rows": 200,
-    }
-    from twinforge.config.spec import parse_spec
 
-    spec = parse_spec(data)
-    assert spec.quality.gates.max_dp_epsilon == 0.5
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    (tmp_path / "dagster").mkdir()
-    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
-        (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(tmp_path))
-        defs = build_definitions([spec], home=str(tmp_path))
-        retrain = defs.resolve_job_def(retrain_job_name(spec)).execute_in_process(
-            instance=instance, partition_key=batch, raise_on_error=False
-        )
-        assert not retrain.success
-        gate = [e for e in retrain.get_asset_check_evaluations() if e.check_name == "privacy_dp_epsilon"]
-        assert gate and not gate[0].passed
-        assert get_alias_version(uri, spec.registered_model_name, CHAMPION_ALIAS) is None
 
-    version = get_model_version(uri, spec.registered_model_name, "1")
-    accounting = json.loads(version.tags["dp_accounting"])
-    assert 0.5 < accounting["epsilon"] <= 2.0
-    assert float(version.tags["dp_epsilon"]) == pytest.approx(accounting["epsilon"], rel=1e-5)
+@pytest.fixture(scope="module")
+def registered(tmp_path_factory):
+    """One private version registered in a fresh MLflow store, and the tables it came from."""
+    root = tmp_path_factory.mktemp("dp-mlflow")
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    spec = parse_spec(_spec(None))
+    train, holdout = small_table(600, seed=1), small_table(200, seed=2)
+    trained = train_generator(train, spec, root / "model")
+    dp = dp_tracking_entries(trained.generator.fit_summary["dp"])
+    ref = log_generator(
+        tracking_uri=uri,
+        experiment="twinforge-loans",
+        artifact_root=root / "artifacts",
+        model_name=spec.registered_model_name,
+        generator_dir=trained.directory,
+        params={**trained.params, **dp.params},
+        metrics={"fit_seconds": trained.fit_seconds, **dp.metrics},
+        tags={"dataset": spec.name, **dp.tags},
+    )
+    synthetic = trained.generator.sample(400, seed=3)
+    return uri, ref, trained, train, holdout, synthetic
+
+
+def test_the_accounting_is_logged_on_the_run_and_the_version(registered):
+    uri, ref, trained, *_ = registered
+    spent = trained.generator.fit_summary["dp"]
+    version = get_model_version(uri, ref.model_name, ref.version)
+    assert json.loads(version.tags["dp_accounting"]) == spent
+    assert float(version.tags["dp_epsilon"]) == pytest.approx(spent["epsilon"], rel=1e-5) and spent["epsilon"] <= 2.0
     assert version.tags["dp_accountant"] == "rdp"
-    assert json.loads(version.tags["dp_epsilon_split"])["statistics"] == pytest.approx(0.2)
-    run_id = version.tags["mlflow_run_id"]
-    params = get_run_params(uri, run_id)
-    assert float(params["dp_noise_multiplier"]) == pytest.approx(accounting["noise_multiplier"], rel=1e-5)
-    assert params["dp_accountant"] == "rdp"
+    assert json.loads(version.tags["dp_epsilon_split"]) == {
+        "statistics": pytest.approx(0.2),
+        "training": pytest.approx(spent["training_epsilon"]),
+    }
+    params = get_run_params(uri, ref.run_id)
+    assert float(params["dp_noise_multiplier"]) == pytest.approx(spent["noise_multiplier"], rel=1e-5)
+    assert int(params["dp_steps"]) == spent["steps"] and params["dp_accountant"] == "rdp"
     with tracking(uri) as mlflow:
-        metrics = mlflow.MlflowClient().get_run(run_id).data.metrics
-    assert metrics["dp_epsilon"] == pytest.approx(accounting["epsilon"])
-    assert metrics["dp_training_epsilon"] == pytest.approx(accounting["training_epsilon"])
+        metrics = mlflow.MlflowClient().get_run(ref.run_id).data.metrics
+    assert metrics["dp_epsilon"] == pytest.approx(spent["epsilon"])
+    assert metrics["dp_training_epsilon"] == pytest.approx(spent["training_epsilon"])
+    assert recorded_dp_accounting(uri, ref.model_name, ref.version) == spent
+
+
+@pytest.mark.parametrize(
+    ("promotion_budget", "passes"), [(None, True), (1.0, False)], ids=["within_budget", "above_budget"]
+)
+def test_the_report_judges_the_recorded_epsilon_against_the_budget(registered, promotion_budget, passes):
+    uri, ref, _, train, holdout, synthetic = registered
+    spec = parse_spec(_spec(promotion_budget))
+    report = evaluate(
+        train,
+        holdout,
+        synthetic,
+        spec.schema_for(train),
+        target=spec.target,
+        quality=spec.quality,
+        differential_privacy=recorded_dp_accounting(uri, ref.model_name, ref.version),
+    )
+    gate = report.gates["privacy_dp_epsilon"]
+    assert gate.threshold == (promotion_budget or 2.0) and gate.passed is passes
+    assert report.passed is passes  # what the champion asset reads (gates_all_passed): refused when False
+    assert report.privacy.differential_privacy.epsilon == pytest.approx(gate.value)
+
+
+def test_a_private_spec_without_recorded_accounting_fails_closed(registered):
+    _, _, _, train, holdout, synthetic = registered
+    spec = parse_spec(_spec(None))
+    report = evaluate(train, holdout, synthetic, spec.schema_for(train), target=spec.target, quality=spec.quality)
+    assert not report.passed and report.failed_gates == ["privacy_dp_epsilon"]

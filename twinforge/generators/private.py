@@ -60,9 +60,9 @@ class PrivateTrainer:
             batch_size=self.batch_size,
             generator=torch.Generator().manual_seed(seed),
         )
-        self.engine = PrivacyEngine(accountant=settings.accountant)
         with warnings.catch_warnings():  # Opacus warns about secure RNG (not needed for a reproducible fit)
             warnings.simplefilter("ignore")
+            self.engine = PrivacyEngine(accountant=settings.accountant)
             _, self.optimizer, self.loader = self.engine.make_private_with_epsilon(
                 module=model,
                 optimizer=optimizer,
