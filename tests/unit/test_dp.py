@@ -166,6 +166,10 @@ def test_dp_statistics_keep_declared_levels_and_drop_rare_undeclared_ones():
     assert set(declared.proxy["level"].drop_nulls()) <= {"a", "b", "c"} and declared.delta == 0.0
     # the proxy's values come from the public grid's surviving bins, never from a row
     assert not set(undeclared.proxy["amount"].to_list()) & set(table["amount"].to_list())
+    with pytest.raises(ValueError, match="bounds on a discrete column"):
+        dp_statistics_table(table, schema, DPSettings(epsilon=1.0, bounds={"level": (0, 1)}), delta=1e-6, seed=0)
+    with pytest.raises(ValueError, match="not modelled"):
+        dp_statistics_table(table, schema, DPSettings(epsilon=1.0, bounds={"nope": (0, 1)}), delta=1e-6, seed=0)
 
 
 def test_dp_settings_validate_and_resolve_delta():

@@ -137,7 +137,6 @@ class StatisticsResult:
     epsilon: float
     delta: float
     declared_columns: list[str]
-    dp_columns: list[str]
 
 
 def dp_statistics_table(
@@ -153,6 +152,11 @@ def dp_statistics_table(
     unknown = sorted((set(settings.bounds) | set(settings.categories)) - {c.name for c in columns})
     if unknown:
         raise ValueError(f"dp: public bounds or categories given for columns that are not modelled: {unknown}")
+    misplaced = [c.name for c in columns if c.name in (settings.categories if not _is_discrete(c) else settings.bounds)]
+    if misplaced:
+        raise ValueError(
+            f"dp: columns {misplaced} declare bounds on a discrete column or categories on a number or date column"
+        )
     epsilon_column = settings.statistics_epsilon / max(len(columns), 1)
     scale = 1.0 / epsilon_column
     thresholded = [c for c in columns if _is_discrete(c) and c.kind is not ColumnKind.BOOLEAN]
@@ -174,7 +178,6 @@ def dp_statistics_table(
         epsilon=settings.statistics_epsilon,
         delta=delta if thresholded else 0.0,
         declared_columns=declared,
-        dp_columns=[c.name for c in columns],
     )
 
 
