@@ -54,6 +54,7 @@ class PrivateTrainer:
         from opacus import PrivacyEngine
 
         self.settings, self.delta, self.model = settings, delta, model
+        device = next(model.parameters()).device  # the noise is drawn where the gradients are
         self.batch_size = max(1, min(batch_size, rows))
         loader = DataLoader(
             TensorDataset(torch.arange(rows)),
@@ -73,7 +74,7 @@ class PrivateTrainer:
                 max_grad_norm=settings.max_grad_norm,
                 grad_sample_mode="no_op",
                 poisson_sampling=True,
-                noise_generator=torch.Generator().manual_seed(seed + 1),
+                noise_generator=torch.Generator(device=device).manual_seed(seed + 1),
             )
         self.params = {name: p for name, p in model.named_parameters() if p.requires_grad}
         self._buffers = dict(model.named_buffers())
