@@ -172,6 +172,24 @@ def test_dp_statistics_keep_declared_levels_and_drop_rare_undeclared_ones():
         dp_statistics_table(table, schema, DPSettings(epsilon=1.0, bounds={"nope": (0, 1)}), delta=1e-6, seed=0)
 
 
+def test_dp_statistics_of_dates_keep_their_dtype_and_stay_within_the_years_seen():
+    import datetime as dt
+
+    rng = np.random.default_rng(0)
+    rows = 3000
+    table = pl.DataFrame(
+        {
+            "born": [dt.date(1950, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 20_000, rows)],
+            "seen_at": [dt.datetime(2020, 1, 1) + dt.timedelta(hours=int(h)) for h in rng.integers(0, 8000, rows)],
+        }
+    ).with_columns(pl.col("seen_at").dt.replace_time_zone("UTC"))
+    proxy = dp_statistics_table(table, infer_schema(table), DPSettings(epsilon=10.0), delta=1e-6, seed=0).proxy
+    assert proxy.schema == table.schema and proxy.null_count().sum_horizontal().item() == 0
+    assert 1950 <= proxy["born"].min().year and proxy["born"].max().year <= 2004  # year-wide public bins
+    utc = proxy["seen_at"].dt.convert_time_zone("UTC")
+    assert utc.min() >= dt.datetime(2019, 12, 31, tzinfo=dt.UTC) and utc.max() <= dt.datetime(2021, 1, 2, tzinfo=dt.UTC)
+
+
 def test_dp_settings_validate_and_resolve_delta():
     settings = DPSettings.from_params({"epsilon": 1.0})
     assert settings.resolved_delta(1000) == pytest.approx(1e-6)

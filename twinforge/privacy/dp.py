@@ -7,7 +7,7 @@ inside the budget:
   a Laplace-noised histogram (one count per bin or level, nulls as a bin of their own; a row adds one
   to one bin of each column, so with ``k`` columns each gets ``ε_statistics / k``). Continuous columns
   use a public grid: 64 equal bins inside declared ``bounds``, else a fixed sign-symmetric log grid
-  (16 bins a decade, 1e-4 to 1e16; dates: months from 1900 to 2100) whose noisy counts below a
+  (16 bins a decade, 1e-4 to 1e16; dates: years from 1900 to 2100) whose noisy counts below a
   threshold are dropped, so a lone extreme value does not widen the range. Discrete columns count
   declared ``categories``, else the observed levels, kept only above the threshold
   ``1 + ln(1 / (2 δ_column)) / ε_column`` (the stability-based histogram; this is what spends the
@@ -40,7 +40,8 @@ ACCOUNTANTS = ("rdp", "prv")
 DECLARED_BINS = 64
 LOG_GRID_BINS_PER_DECADE = 16
 LOG_GRID_DECADES = (-4, 16)
-# dates without declared bounds: a month-wide grid over these years
+# dates without declared bounds: a year-wide grid over these years (month-wide bins hold too few rows
+# of a table of a few thousand to survive the noise threshold)
 DATE_GRID_YEARS = (1900, 2100)
 # the default grid's noisy counts below ``ln(G / EMPTY_BIN_SURVIVAL) * b`` (b: the Laplace scale, G bins)
 # are dropped: about EMPTY_BIN_SURVIVAL / 2 empty bins survive in all, so a lone value does not widen the range
@@ -310,8 +311,8 @@ def _default_grid(dtype: pl.DataType) -> np.ndarray:
     """The public grid of a continuous column without declared bounds."""
     if dtype in (pl.Date,) or isinstance(dtype, pl.Datetime):
         first, last = DATE_GRID_YEARS
-        months = pl.date_range(pl.date(first, 1, 1), pl.date(last, 1, 1), "1mo", eager=True)
-        return months.cast(dtype).to_physical().cast(pl.Float64).to_numpy()
+        years = pl.date_range(pl.date(first, 1, 1), pl.date(last, 1, 1), "1y", eager=True)
+        return years.cast(dtype).to_physical().cast(pl.Float64).to_numpy()
     low, high = LOG_GRID_DECADES
     positive = np.logspace(low, high, (high - low) * LOG_GRID_BINS_PER_DECADE + 1)
     return np.concatenate([-positive[::-1], [0.0], positive])
