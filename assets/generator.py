@@ -16,6 +16,7 @@ from twinforge.tracking.registry import (
     PROFILE_ARTIFACT,
     TRAINING_BATCHES_TAG,
     TRAINING_FINGERPRINT_TAG,
+    dp_tracking_entries,
     log_generator,
     log_run_dict,
     version_with_fingerprint,
@@ -78,14 +79,15 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         trained = train_generator(train, spec, out_dir, progress=lambda e: (orchestrator.check(), log_epoch(e)))
         orchestrator.check()  # an orphaned step registers nothing: its run can never check the version
         context.log.info(f"fitted in {trained.fit_seconds:.1f} s; logging to MLflow")
+        dp = dp_tracking_entries(trained.generator.fit_summary.get("dp"))
         ref = log_generator(
             tracking_uri=mlflow.uri,
             experiment=f"twinforge-{spec.name}",
             artifact_root=mlflow.artifact_root,
             model_name=spec.registered_model_name,
             generator_dir=out_dir,
-            params={**trained.params, "train_rows": train.height, "train_columns": train.width},
-            metrics={"fit_seconds": trained.fit_seconds},
+            params={**trained.params, "train_rows": train.height, "train_columns": train.width, **dp.params},
+            metrics={"fit_seconds": trained.fit_seconds, **dp.metrics},
             tags={
                 "dagster_run_id": context.run_id,
                 "dagster_run_url": settings.dagster_links.run(context.run_id),
@@ -95,6 +97,7 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 TRAINING_BATCHES_TAG: json.dumps(training_batches),
                 TRAINING_FINGERPRINT_TAG: fingerprint,
                 "code_version": code_version(),
+                **dp.tags,
             },
             run_name=f"{spec.name}-{spec.generator.model}-{context.run_id[:8]}",
             loss_history=trained.loss_history,

@@ -6,7 +6,13 @@ from resources.mlflow import MlflowResource
 from resources.partitions import daily_partitions
 from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
-from twinforge.tracking.registry import log_quality_report, log_run_artifacts, log_run_metrics, version_run
+from twinforge.tracking.registry import (
+    log_quality_report,
+    log_run_artifacts,
+    log_run_metrics,
+    recorded_dp_accounting,
+    version_run,
+)
 
 
 def _report_dir(settings: TwinforgeSettings, spec: DatasetSpec, context: dg.AssetExecutionContext):
@@ -44,6 +50,8 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
 
         sampled = run_metadata(context, synthetic_key)
         version = str(sampled["model_version"])
+        # a private spec's version must carry its accounting: without it the ε gate fails (fail closed)
+        dp = recorded_dp_accounting(mlflow.uri, sampled["model_name"], version) if spec.dp_epsilon else None
         report = evaluate(
             train,
             holdout,
@@ -52,6 +60,7 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
             target=spec.target,
             secrets=spec.inference_secrets,
             quality=spec.quality,
+            differential_privacy=dp,
         )
         out = _report_dir(settings, spec, context)
         html = write_report_html(report, out / "quality.html", title=f"{spec.registered_model_name} version {version}")
@@ -156,16 +165,17 @@ def build_daily_quality_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         "`holdout`, with the promotion gates as blocking checks before `published_daily`.",
     )
     def quality_report_daily(
-        context: dg.AssetExecutionContext, settings: TwinforgeSettings, synthetic_daily, train: pl.DataFrame,
-        holdout: pl.DataFrame,
+        context: dg.AssetExecutionContext, settings: TwinforgeSettings, mlflow: MlflowResource, synthetic_daily,
+        train: pl.DataFrame, holdout: pl.DataFrame,
     ) -> dg.Output[dict]:  # fmt: skip
         from twinforge.evaluation import evaluate, write_report_html, write_report_json
 
         table = next(iter(synthetic_daily.values())) if isinstance(synthetic_daily, dict) else synthetic_daily
         table = table.collect() if isinstance(table, pl.LazyFrame) else table
         version = str(run_metadata(context, daily_key)["model_version"])
+        dp = recorded_dp_accounting(mlflow.uri, spec.registered_model_name, version) if spec.dp_epsilon else None
         report = evaluate(train, holdout, table, spec.schema_for(train), target=spec.target,
-                          secrets=spec.inference_secrets, quality=spec.quality)  # fmt: skip
+                          secrets=spec.inference_secrets, quality=spec.quality, differential_privacy=dp)  # fmt: skip
         out = _report_dir(settings, spec, context)
         html = write_report_html(report, out / "quality.html", title=f"{spec.name} {context.partition_key}")
         json_path = write_report_json(report, out / "quality.json")

@@ -27,4 +27,6 @@ with timer.phase("sample"):
     synthetic = generator.sample(args.rows, seed=args.seed + 1)
 synthetic.write_parquet(args.out)
 summary = {k: generator.fit_summary.get(k) for k in ("epochs_run", "best_epoch") if k in generator.fit_summary}
+if "dp" in generator.fit_summary:  # a private fit: what it spent
+    summary["dp_epsilon"] = generator.fit_summary["dp"]["epsilon"]
 report(timer, **summary)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import math
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -86,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synth.add_argument("--epochs", type=_positive_int, help="training epochs (neural models)")
     synth.add_argument("--device", help="auto (default), cpu or cuda[:N] (neural models)")
+    synth.add_argument(
+        "--dp-epsilon",
+        type=_positive_float,
+        metavar="EPSILON",
+        help="train with differential privacy within this ε (gan, vae, transformer; sets the dp parameter's epsilon)",
+    )
     synth.add_argument(
         "--param",
         action="append",
@@ -524,6 +531,10 @@ def _model_params(args: argparse.Namespace, cls: type) -> dict:
         params["epochs"] = args.epochs
     if args.device is not None:
         params["device"] = args.device
+    if args.dp_epsilon is not None:
+        if "dp" not in accepted:
+            raise ValueError(f"model {cls.name!r} has no differentially private training (--dp-epsilon)")
+        params["dp"] = {**(params.get("dp") or {}), "epsilon": args.dp_epsilon}
     unknown = sorted(set(params) - set(accepted))
     if unknown:
         options = ", ".join(p for p in accepted if p not in ("self", "seed"))
@@ -624,3 +635,13 @@ def _positive_int(text: str) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value

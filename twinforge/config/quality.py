@@ -23,6 +23,9 @@ class GateThresholds(BaseModel):
     max_singling_out_risk: float | None = Field(0.2, ge=0, le=1)
     max_linkability_risk: float | None = Field(0.2, ge=0, le=1)
     max_inference_risk: float | None = Field(0.5, ge=0, le=1)
+    # differential privacy: the most ε a private generator may have spent; a spec with generator.params.dp
+    # sets it to that budget (off otherwise)
+    max_dp_epsilon: float | None = Field(None, gt=0)
 
 
 class QualitySpec(BaseModel):

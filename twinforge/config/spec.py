@@ -100,6 +100,9 @@ class ColumnPolicy(_Strict):
     anonymize: AnonymizeAction | None = None
     generalize: GeneralizeSpec | None = None  # with anonymize: generalize
     min_count: int | None = Field(None, ge=2)  # with anonymize: suppress_rare (default privacy.rare_min_count)
+    # public knowledge a differentially private generator uses instead of reading the data (never read otherwise)
+    bounds: tuple[Any, Any] | None = None  # [min, max] of a number or date column; values outside are clipped
+    categories: list[Any] | None = Field(None, min_length=1)  # the levels a discrete column can take
 
     @model_validator(mode="after")
     def _consistent(self) -> ColumnPolicy:
@@ -109,6 +112,10 @@ class ColumnPolicy(_Strict):
             raise ValueError("'anonymize: generalize' and a 'generalize:' block go together")
         if self.min_count is not None and self.anonymize != "suppress_rare":
             raise ValueError("'min_count' only goes with 'anonymize: suppress_rare'")
+        if self.bounds is not None and not self.bounds[0] < self.bounds[1]:
+            raise ValueError(f"'bounds' must be [min, max] with min < max, got {list(self.bounds)}")
+        if self.bounds is not None and self.categories is not None:
+            raise ValueError("a column has 'bounds' (a number or date) or 'categories' (discrete), not both")
         return self
 
     @property
@@ -318,6 +325,21 @@ class DatasetSpec(_Strict):
             raise ValueError("privacy.l needs at least one column with role sensitive")
         return self
 
+    @model_validator(mode="after")
+    def _dp_budget_gate(self) -> DatasetSpec:
+        """A private generator's budget is a promotion gate: the spent ε must stay within it."""
+        budget = self.dp_epsilon
+        if budget is not None:
+            gates = self.quality.gates
+            if gates.max_dp_epsilon is not None and gates.max_dp_epsilon > budget:
+                raise ValueError(
+                    f"quality.gates.max_dp_epsilon ({gates.max_dp_epsilon}) is above generator.params.dp.epsilon "
+                    f"({budget})"
+                )
+            if gates.max_dp_epsilon is None:
+                gates.max_dp_epsilon = budget
+        return self
+
     @property
     def registered_model_name(self) -> str:
         return f"twinforge-{self.name}"
@@ -350,6 +372,26 @@ class DatasetSpec(_Strict):
     def inference_secrets(self) -> list[str]:
         """Columns an inference attack tries to guess: the spec's list, else sensitive columns and the target."""
         return self.quality.secrets or [*self.sensitive, *([self.target] if self.target else [])]
+
+    @property
+    def public_bounds(self) -> dict[str, list[Any]]:
+        """Declared ``bounds`` of columns (for differentially private training)."""
+        return {c: list(p.bounds) for c, p in self.columns.items() if p.bounds is not None}
+
+    @property
+    def public_categories(self) -> dict[str, list[Any]]:
+        """Declared ``categories`` of columns (for differentially private training)."""
+        return {c: list(p.categories) for c, p in self.columns.items() if p.categories is not None}
+
+    @property
+    def dp_epsilon(self) -> float | None:
+        """The ε budget of ``generator.params.dp``; None when the generator is not private."""
+        dp = self.generator.params.get("dp")
+        if dp is None:
+            return None
+        if not isinstance(dp, dict) or not isinstance(dp.get("epsilon"), int | float) or dp["epsilon"] <= 0:
+            raise ValueError("generator.params.dp must be a mapping with a positive 'epsilon', e.g. {epsilon: 1.0}")
+        return float(dp["epsilon"])
 
     @property
     def kind_overrides(self) -> dict[str, ColumnKind]:

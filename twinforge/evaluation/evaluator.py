@@ -38,8 +38,13 @@ def evaluate(
     target: str | None = None,
     secrets: Sequence[str] = (),
     quality: QualitySpec | None = None,
+    differential_privacy: Mapping[str, Any] | None = None,
 ) -> QualityReport:
-    """Every metric, the ``gates`` and an overall ``passed``; see the module docstring."""
+    """Every metric, the ``gates`` and an overall ``passed``; see the module docstring.
+
+    ``differential_privacy``: a private generator's recorded accounting (its fit summary's ``dp``), shown
+    in the privacy section and judged by the ``privacy_dp_epsilon`` gate.
+    """
     # threadpoolctl caps only the OpenMP/BLAS runtimes already loaded: load scikit-learn's first
     import sklearn.ensemble  # noqa: F401
     import sklearn.neighbors  # noqa: F401
@@ -47,10 +52,12 @@ def evaluate(
 
     quality = quality or QualitySpec()
     with threadpool_limits(quality.thread_limit()):
-        return _evaluate(train, holdout, synthetic, schema, target=target, secrets=secrets, quality=quality)
+        return _evaluate(
+            train, holdout, synthetic, schema, target=target, secrets=secrets, quality=quality, dp=differential_privacy
+        )
 
 
-def _evaluate(train, holdout, synthetic, schema, *, target, secrets, quality) -> QualityReport:
+def _evaluate(train, holdout, synthetic, schema, *, target, secrets, quality, dp=None) -> QualityReport:
     from twinforge.evaluation.attacks import attack_report
     from twinforge.evaluation.disclosure import distance_report, exact_match_report
     from twinforge.evaluation.discriminator import discriminator_auc
@@ -116,6 +123,8 @@ def _evaluate(train, holdout, synthetic, schema, *, target, secrets, quality) ->
             max_rows=quality.privacy_rows,
             seed=seed,
         )
+    if dp is not None:
+        privacy["differential_privacy"] = dict(dp)
     measured = QualityReport.model_validate(
         {
             "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

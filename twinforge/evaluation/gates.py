@@ -140,6 +140,15 @@ def _inference(report: QualityReport) -> float | None:
     return attacks.inference_risk if attacks else None
 
 
+def _dp_epsilon(report: QualityReport) -> float | None:
+    dp = report.privacy.differential_privacy
+    return dp.epsilon if dp else None
+
+
+def _dp_unmeasured(report: QualityReport) -> str | None:
+    return "no differential-privacy accounting was recorded for this model (a private spec needs its spent ε)"
+
+
 GATES: tuple[Gate, ...] = (
     Gate(
         "fidelity_column_shapes",
@@ -229,6 +238,15 @@ GATES: tuple[Gate, ...] = (
         "anonymeter-style inference risk of the most exposed secret column.",
         _inference,
         why_unmeasured=_attacks_unmeasured,
+    ),
+    Gate(
+        "privacy_dp_epsilon",
+        "max_dp_epsilon",
+        "max",
+        "privacy",
+        "ε spent by the differentially private generator (statistics + DP-SGD), within the spec's budget.",
+        _dp_epsilon,
+        why_unmeasured=_dp_unmeasured,
     ),
 )
 

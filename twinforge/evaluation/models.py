@@ -296,10 +296,30 @@ class AttackReport(Section):
     inference_worst_secret: str | None
 
 
+class DifferentialPrivacyReport(Section):
+    """What a differentially private generator spent (its fit's accounting, as recorded with its version)."""
+
+    epsilon: float  # spent: statistics + training (basic composition)
+    delta_spent: float
+    epsilon_budget: float
+    delta: float
+    statistics_epsilon: float
+    statistics_delta: float
+    training_epsilon: float
+    training_delta: float
+    accountant: str
+    noise_multiplier: float
+    sample_rate: float
+    steps: int
+    max_grad_norm: float
+    declared_columns: list[str] = Field(default_factory=list)
+
+
 class PrivacyReport(Section):
     exact_matches: ExactMatchReport
     distances: DistanceReport
     attacks: AttackReport | None = _optional()
+    differential_privacy: DifferentialPrivacyReport | None = _optional()
 
 
 # --------------------------------------------------------------------------- gates
@@ -473,6 +493,7 @@ class QualityReport(Section):
             "singling_out_risk": attacks.singling_out_risk if attacks else None,
             "linkability_risk": attacks.linkability.risk if attacks else None,
             "inference_risk": attacks.inference_risk if attacks else None,
+            "dp_epsilon": privacy.differential_privacy.epsilon if privacy.differential_privacy else None,
         }
         out = {k: float(v) for k, v in numbers.items() if v is not None and math.isfinite(v)}
         failed = len(self.gates.failed)

@@ -21,6 +21,7 @@ from typing import Any
 from twinforge.evaluation.models import (
     AttackReport,
     CategoricalColumnFidelity,
+    DifferentialPrivacyReport,
     FidelityReport,
     GateResult,
     GateVerdicts,
@@ -218,6 +219,11 @@ def _summary(page: _Page, title: str, subtitle: str) -> str:
         grade = _grade(1.5 - dcr, 0.9, 0.8) if dcr is not None else ""
         cards.append(_card("Closer to train than holdout (50 % ideal)", _pct(dcr), grade))
         cards.append(_card("Exact copies of training rows", _pct(privacy.exact_matches.synthetic_share)))
+        dp = privacy.differential_privacy
+        if dp:
+            cards.append(
+                _card("Differential privacy: ε spent / budget", f"{fmt(dp.epsilon)} / {fmt(dp.epsilon_budget)}")
+            )
         attacks = privacy.attacks
         if attacks:
             risks = [attacks.singling_out_risk, attacks.linkability.risk, attacks.inference_risk]
@@ -479,9 +485,27 @@ def _privacy(privacy: PrivacyReport) -> str:
         f"<b>{fmt(membership.advantage)}</b> on {membership.rows_per_class:,} training and as many holdout "
         "records (0 = no better than a coin).</p>",
     ]
+    if privacy.differential_privacy:
+        body.append(_differential_privacy(privacy.differential_privacy))
     if privacy.attacks:
         body.append(_attacks(privacy.attacks))
     return _section("privacy", "Privacy", "".join(body))
+
+
+def _differential_privacy(dp: DifferentialPrivacyReport) -> str:
+    declared = ", ".join(e(c) for c in dp.declared_columns) or "none"
+    return (
+        "<h3>Differential privacy</h3><p>The generator was trained with (ε, δ)-differential privacy: "
+        f"spent <b>ε = {fmt(dp.epsilon)}</b>, δ = {dp.delta_spent:.3g} (budget ε = {fmt(dp.epsilon_budget)}).</p>"
+        "<table><tr><th>Part</th><th>ε</th><th>δ</th><th>How</th></tr>"
+        f"<tr><td>column statistics</td><td class=num>{fmt(dp.statistics_epsilon)}</td>"
+        f"<td class=num>{dp.statistics_delta:.3g}</td><td>Laplace histograms; public bounds or levels declared for: "
+        f"{declared}</td></tr>"
+        f"<tr><td>DP-SGD training</td><td class=num>{fmt(dp.training_epsilon)}</td>"
+        f"<td class=num>{dp.training_delta:.3g}</td><td>{e(dp.accountant.upper())} accountant, noise multiplier "
+        f"{fmt(dp.noise_multiplier)}, sample rate {fmt(dp.sample_rate)}, {dp.steps:,} steps, per-sample clipping "
+        f"at {fmt(dp.max_grad_norm)}</td></tr></table>"
+    )
 
 
 def _attacks(attacks: AttackReport) -> str:

@@ -86,7 +86,11 @@ class Generator(ABC):
         _check_trainable(df, schema)
         started = time.perf_counter()
         encoder = TableEncoder.fit(
-            df, schema, rare_min_count=self.rare_min_count, modes=self.uses_modes, seed=self.seed
+            self._statistics_table(df, schema),
+            schema,
+            rare_min_count=self.rare_min_count,
+            modes=self.uses_modes,
+            seed=self.seed,
         )
         if not encoder.columns:
             raise ValueError(
@@ -154,6 +158,10 @@ class Generator(ABC):
         if not fixed and shares is None:
             return self._generate(n, seed, chunk_rows)
         return sampling.conditional_chunks(self._generate, self.encoder, n, seed, chunk_rows, fixed, shares)
+
+    def _statistics_table(self, df: pl.DataFrame, schema: TableSchema) -> pl.DataFrame:
+        """The table the encoder's statistics are fitted on: ``df`` itself (a private model: a DP proxy)."""
+        return df
 
     @abstractmethod
     def _fit(self, df: pl.DataFrame) -> dict[str, Any]:

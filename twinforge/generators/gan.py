@@ -61,12 +61,16 @@ class GanGenerator(TorchGenerator):
         discriminator_hidden: list[int] | tuple[int, ...] = (256, 256),
         pac: int = 10,
         discriminator_steps: int = 1,
+        dp: Mapping[str, Any] | None = None,
     ):
-        super().__init__(seed, rare_min_count, epochs, batch_size, learning_rate, device, validation_fraction, patience)
+        super().__init__(
+            seed, rare_min_count, epochs, batch_size, learning_rate, device, validation_fraction, patience, dp
+        )
         self.noise_dim = int(noise_dim)
         self.generator_hidden = [int(h) for h in generator_hidden]
         self.discriminator_hidden = [int(h) for h in discriminator_hidden]
-        self.pac = int(pac)
+        # private: one row per critic input, so that a row's influence is one clipped per-sample gradient
+        self.pac = 1 if self.private else int(pac)
         self.discriminator_steps = int(discriminator_steps)
         if self.pac <= 0 or self.batch_size % self.pac:
             raise ValueError(f"gan: batch_size ({self.batch_size}) must be a positive multiple of pac ({self.pac})")
@@ -86,6 +90,8 @@ class GanGenerator(TorchGenerator):
         rng = np.random.default_rng(self.seed)
         data = self.encoder.to_mode_rows(df, rng)
         device = self.device
+        if self.private:
+            return self._fit_private(data, rng, device)
         with seeded(self.seed, device):
             self._build()
             self.conditioner.attach_rows(data)
@@ -126,6 +132,66 @@ class GanGenerator(TorchGenerator):
         generator.eval().cpu()
         critic.eval().cpu()
         return {"epochs_run": self.epochs, "device": str(device)}
+
+    def _fit_private(self, data, rng: np.random.Generator, device: torch.device) -> dict[str, Any]:
+        """DP-SGD on the critic, the only network that sees real rows (the generator learns from the critic
+        alone: post-processing). Real rows come in Poisson batches with their own conditional vectors; each
+        is paired with one fake row whose condition is drawn from the (DP) level frequencies, and the pair's
+        gradient is clipped as one. The critic's loss is the standard (logistic) GAN loss: WGAN-GP's gradient
+        penalty needs a second backward pass through per-sample gradients."""
+        from twinforge.generators.private import RowLoss
+
+        with seeded(self.seed, device):
+            self._build()
+            generator, critic = self.generator_net.to(device), self.discriminator_net.to(device)
+            betas = (0.5, 0.9)
+            optimizer_g = torch.optim.Adam(
+                generator.parameters(), lr=self.learning_rate, betas=betas, weight_decay=1e-6
+            )
+            model = RowLoss(self._private_critic_loss, critic=critic)
+            optimizer_d = torch.optim.Adam(critic.parameters(), lr=self.learning_rate, betas=betas, weight_decay=1e-6)
+            trainer = self._private_trainer(model, optimizer_d, len(data))
+            x_all = ModeMatrix(data, device)
+            generator.train()
+            critic.train()
+            for epoch in range(1, self.epochs + 1):
+                sums, steps = {"generator_loss": 0.0, "critic_loss": 0.0}, 0
+                for batch in trainer.batches():
+                    rows = batch.numpy()
+                    real_cond = torch.from_numpy(self.conditioner.of_rows(data, rows, rng).cond).to(device)
+                    with torch.no_grad():
+                        fake_cond, fake, _, _ = self._private_fake(len(rows), rng, device, generator)
+                    critic_loss = trainer.step(x_all[rows], real_cond, fake, fake_cond)
+                    cond, fake, raw, chosen = self._private_fake(trainer.batch_size, rng, device, generator)
+                    generator_loss = F.softplus(-critic(torch.cat([fake, cond], dim=1))).mean()
+                    generator_loss = generator_loss + self._cond_loss(raw, chosen)
+                    optimizer_g.zero_grad()
+                    generator_loss.backward()
+                    optimizer_g.step()
+                    if len(rows):
+                        sums["critic_loss"] += critic_loss
+                        steps += 1
+                    sums["generator_loss"] += float(generator_loss.detach())
+                self._report_epoch(epoch, self.epochs, {k: v / max(steps, 1) for k, v in sums.items()})
+        generator.eval().cpu()
+        critic.eval().cpu()
+        return {"epochs_run": self.epochs, "device": str(device), **self._privacy_summary(trainer)}
+
+    def _private_fake(self, batch: int, rng: np.random.Generator, device: torch.device, generator):
+        """Fake rows whose conditions are drawn from the encoder's (DP) level frequencies, not from real rows."""
+        chosen = self.conditioner.original(batch, rng)
+        cond = torch.from_numpy(chosen.cond).to(device)
+        raw = generator(torch.randn((batch, self.noise_dim), device=device), cond)
+        fake = activate(raw, self._spans, gumbel_tau=GUMBEL_TAU)
+        return cond, fake, raw, chosen if self.conditioner.enabled else None
+
+    def _private_critic_loss(
+        self, real: torch.Tensor, real_cond: torch.Tensor, fake: torch.Tensor, fake_cond: torch.Tensor
+    ) -> torch.Tensor:
+        critic = self.discriminator_net
+        real_score = critic(torch.cat([real, real_cond], dim=1))
+        fake_score = critic(torch.cat([fake, fake_cond], dim=1))
+        return (F.softplus(-real_score) + F.softplus(fake_score)).mean()
 
     def _fake(self, batch: int, rng: np.random.Generator, device: torch.device, generator, n_rows: int):
         """Training conditions, the generator's rows for them, its raw outputs, and matching real rows."""

@@ -7,6 +7,9 @@
   from the generator's seed (or the sampling seed), so global torch RNG state is
   neither read nor disturbed; on the same device and build the same seed gives
   the same model and the same rows.
+* Differential privacy: ``dp`` (a mapping, see :class:`twinforge.privacy.dp.DPSettings`) fits the
+  encoder on a DP proxy table and trains with DP-SGD (:mod:`.private`) for a fixed ``epochs``: no
+  validation rows, no early stopping (both would read real rows outside the budget).
 * Training length: ``epochs`` (a model default when None), ``batch_size``,
   ``learning_rate``; models with a meaningful validation loss hold out
   ``validation_fraction`` of the rows and stop after ``patience`` epochs without
@@ -19,15 +22,21 @@ import contextlib
 import copy
 import math
 from collections.abc import Iterator, Mapping
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+import polars as pl
 import torch
 from torch import nn
 
 from twinforge.encoders import ModeRows
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
 from twinforge.generators.base import Generator
+from twinforge.io.schema import TableSchema
+from twinforge.privacy.dp import DPSettings, StatisticsResult, dp_statistics_table
+
+if TYPE_CHECKING:
+    from twinforge.generators.private import PrivateTrainer, RowLoss
 
 
 def resolve_device(device: str | None) -> torch.device:
@@ -139,8 +148,13 @@ class TorchGenerator(Generator):
         device: str = "auto",
         validation_fraction: float = 0.1,
         patience: int | None = None,
+        dp: Mapping[str, Any] | None = None,
     ):
         super().__init__(seed=seed, rare_min_count=rare_min_count)
+        self.dp_settings = DPSettings.from_params(dp)
+        self.dp = self.dp_settings.to_params() if self.dp_settings else None
+        self._dp_statistics: StatisticsResult | None = None
+        self._dp_delta = 0.0
         self.epochs = int(epochs) if epochs is not None else self.default_epochs
         self.batch_size = int(batch_size) if batch_size is not None else self.default_batch_size
         self.learning_rate = float(learning_rate) if learning_rate is not None else self.default_learning_rate
@@ -177,3 +191,31 @@ class TorchGenerator(Generator):
         if len(batches) > 1 and len(batches[-1]) < self.batch_size // 2:
             batches.pop()
         return batches
+
+    # --- differential privacy ---
+
+    @property
+    def private(self) -> bool:
+        return self.dp_settings is not None
+
+    def _statistics_table(self, df: pl.DataFrame, schema: TableSchema) -> pl.DataFrame:
+        if self.dp_settings is None:
+            return df
+        self._dp_delta = self.dp_settings.resolved_delta(df.height)
+        statistics_delta = self._dp_delta * self.dp_settings.statistics_share
+        self._dp_statistics = dp_statistics_table(df, schema, self.dp_settings, statistics_delta, self.seed)
+        return self._dp_statistics.proxy
+
+    def _private_trainer(self, model: RowLoss, optimizer: torch.optim.Optimizer, rows: int) -> PrivateTrainer:
+        """DP-SGD over ``rows`` training rows with the training share of the budget (and what δ the
+        statistics left)."""
+        from twinforge.generators.private import PrivateTrainer
+
+        delta = self._dp_delta - self._dp_statistics.delta
+        return PrivateTrainer(model, optimizer, rows, self.batch_size, self.epochs, self.dp_settings, delta, self.seed)
+
+    def _privacy_summary(self, trainer: PrivateTrainer) -> dict[str, Any]:
+        """The fit summary's ``dp`` entry: the spent ε and δ, per part, and how they were accounted."""
+        statistics = self._dp_statistics
+        spent = trainer.spent(statistics.epsilon, statistics.delta, statistics.declared_columns)
+        return {"dp": spent.to_dict()}

@@ -53,6 +53,13 @@ def generator_params(spec: DatasetSpec, schema: TableSchema | None = None) -> di
     conditioned = [c for c in dict.fromkeys(conditioned) if learned(c)]
     if "condition_columns" in accepted and "condition_columns" not in params and conditioned:
         params["condition_columns"] = conditioned
+    if isinstance(params.get("dp"), dict):  # the columns' declared public bounds and levels, for DP statistics
+        present = {c.name for c in schema.modelled()} if schema is not None else None
+        dp = dict(params["dp"])
+        for key, declared in (("bounds", spec.public_bounds), ("categories", spec.public_categories)):
+            declared = {c: v for c, v in declared.items() if present is None or c in present}
+            dp[key] = {**declared, **(dp.get(key) or {})}
+        params["dp"] = dp
     target = spec.target
     if "last_columns" in accepted and "last_columns" not in params and learned(target) and target not in conditioned:
         params["last_columns"] = [target]

@@ -92,8 +92,11 @@ class TransformerGenerator(TorchGenerator):
         condition_columns: Sequence[str] = (),
         last_columns: Sequence[str] = (),
         last_column_booster: bool = True,
+        dp: Mapping[str, Any] | None = None,
     ):
-        super().__init__(seed, rare_min_count, epochs, batch_size, learning_rate, device, validation_fraction, patience)
+        super().__init__(
+            seed, rare_min_count, epochs, batch_size, learning_rate, device, validation_fraction, patience, dp
+        )
         self.bins, self.fine_bins = int(bins), int(fine_bins)
         self.d_model, self.layers, self.heads = int(d_model), int(layers), int(heads)
         self.ff_multiplier = int(ff_multiplier)
@@ -161,7 +164,7 @@ class TransformerGenerator(TorchGenerator):
     def _last_column_positions(self) -> list[int]:
         """Generation positions drawn by a last-column model: the first token of each last column (not a condition
         column) that has earlier columns to learn from."""
-        if not self.last_column_booster:
+        if not self.last_column_booster or self.private:  # the trees would read real rows outside the budget
             return []
         layout = [name for name, _ in self._layout()]
         owners = [layout[i] for i in self._positions()]
@@ -190,6 +193,8 @@ class TransformerGenerator(TorchGenerator):
         rng = np.random.default_rng(self.seed)
         tokens = self.encoder.to_tokens(df, rng, self.bins, self.fine_bins)[:, self._positions()]
         device = self.device
+        if self.private:
+            return self._fit_private(tokens, device)
         train_rows, validation_rows = self._split_rows(len(tokens), rng)
         with seeded(self.seed, device):
             self._build()
@@ -237,6 +242,33 @@ class TransformerGenerator(TorchGenerator):
         net.eval().cpu()
         summary = {"epochs_run": epoch, "best_epoch": stopper.best_epoch or epoch, "device": str(device)}
         return {**summary, **({"last_column_boosters": last_columns} if last_columns else {})}
+
+    def _fit_private(self, tokens: np.ndarray, device: torch.device) -> dict[str, Any]:
+        """DP-SGD on every row for ``epochs`` epochs at a constant rate (Poisson batches, per-row clipping
+        in place of the batch's gradient clipping); the kept weights are the moving average."""
+        from twinforge.generators.private import RowLoss
+
+        with seeded(self.seed, device):
+            self._build()
+            net = self.net.to(device)
+            optimizer = torch.optim.AdamW(net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+            all_tokens = torch.from_numpy(tokens).to(device)
+            trainer = self._private_trainer(RowLoss(net.loss, net=net), optimizer, len(all_tokens))
+            averaged = self._averaged(net)
+            for epoch in range(1, self.epochs + 1):
+                net.train()
+                total, count = 0.0, 0
+                for rows in trainer.batches():
+                    loss = trainer.step(all_tokens[rows.to(device)])
+                    if averaged is not None:
+                        averaged.update_parameters(net)
+                    if len(rows):
+                        total, count = total + loss * len(rows), count + len(rows)
+                self._report_epoch(epoch, self.epochs, {"loss": total / max(count, 1)})
+            if averaged is not None:
+                net.load_state_dict(averaged.module.state_dict())
+        net.eval().cpu()
+        return {"epochs_run": self.epochs, "device": str(device), **self._privacy_summary(trainer)}
 
     def _fit_last_column_boosters(self, train: torch.Tensor, validation: torch.Tensor) -> dict[str, Any] | None:
         """Fit each last column's model on the rows' earlier tokens, after the transformer: its early

@@ -61,8 +61,11 @@ class VaeGenerator(TorchGenerator):
         latent_dim: int = 128,
         hidden: list[int] | tuple[int, ...] = (128, 128),
         loss_factor: float = 2.0,
+        dp: Mapping[str, Any] | None = None,
     ):
-        super().__init__(seed, rare_min_count, epochs, batch_size, learning_rate, device, validation_fraction, patience)
+        super().__init__(
+            seed, rare_min_count, epochs, batch_size, learning_rate, device, validation_fraction, patience, dp
+        )
         self.latent_dim = int(latent_dim)
         self.hidden = [int(h) for h in hidden]
         self.loss_factor = float(loss_factor)
@@ -81,6 +84,8 @@ class VaeGenerator(TorchGenerator):
         rng = np.random.default_rng(self.seed)
         data = self.encoder.to_mode_rows(df, rng)
         device = self.device
+        if self.private:
+            return self._fit_private(data, rng, device)
         train_rows, validation_rows = self._split_rows(len(data), rng)
         with seeded(self.seed, device):
             self._build()
@@ -117,6 +122,33 @@ class VaeGenerator(TorchGenerator):
         self.encoder_net.eval().cpu()
         self.decoder_net.eval().cpu()
         return {"epochs_run": epoch, "best_epoch": stopper.best_epoch or epoch, "device": str(device)}
+
+    def _fit_private(self, data, rng: np.random.Generator, device: torch.device) -> dict[str, Any]:
+        """DP-SGD on every row for ``epochs`` epochs (Poisson batches; each row's own conditional vector)."""
+        from twinforge.generators.private import RowLoss
+
+        with seeded(self.seed, device):
+            self._build()
+            self.encoder_net.to(device)
+            self.decoder_net.to(device)
+            model = RowLoss(self._loss, encoder=self.encoder_net, decoder=self.decoder_net)
+            optimizer = torch.optim.Adam(model.parameters(), lr=self.learning_rate, weight_decay=1e-5)
+            trainer = self._private_trainer(model, optimizer, len(data))
+            x_all = ModeMatrix(data, device)
+            for epoch in range(1, self.epochs + 1):
+                model.train()
+                total, count = 0.0, 0
+                for batch in trainer.batches():
+                    rows = batch.numpy()
+                    cond = self._cond_tensor(self.conditioner.of_rows(data, rows, rng).cond, device)
+                    loss = trainer.step(x_all[rows], cond)
+                    self.decoder_net.log_sigma.data.clamp_(*np.log(SIGMA_RANGE))
+                    if len(rows):
+                        total, count = total + loss * len(rows), count + len(rows)
+                self._report_epoch(epoch, self.epochs, {"loss": total / max(count, 1)})
+        self.encoder_net.eval().cpu()
+        self.decoder_net.eval().cpu()
+        return {"epochs_run": self.epochs, "device": str(device), **self._privacy_summary(trainer)}
 
     def _loss(self, x: torch.Tensor, cond: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
         mean, log_var = self.encoder_net(x, cond)

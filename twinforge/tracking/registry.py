@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 CHAMPION_ALIAS = "champion"
 TRAINING_BATCHES_TAG = "training_batches"  # JSON list of the batch ids a version was trained on
 PROMOTION_TAG = "promotion"  # on a version: "champion" once promoted, "refused" (with .reason) when not
+# on a private generator's run and version: its whole DP accounting as JSON (what the quality report reads)
+DP_ACCOUNTING_TAG = "dp_accounting"
 
 # MLflow's own telemetry and its chatty loggers are off by default
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
@@ -128,6 +130,51 @@ def log_generator(
             model_uri=f"models:/{model_name}/{version}",
             experiment_id=experiment_id,
         )
+
+
+@dataclass(frozen=True)
+class DPTrackingEntries:
+    """A private fit's accounting as MLflow params, metrics and tags (run and version)."""
+
+    params: dict[str, Any]
+    metrics: dict[str, float]
+    tags: dict[str, str]
+
+
+def dp_tracking_entries(accounting: Mapping[str, Any] | None) -> DPTrackingEntries:
+    """The fit summary's ``dp`` accounting as MLflow entries; all empty for a model trained without DP."""
+    if not accounting:
+        return DPTrackingEntries({}, {}, {})
+    params = {
+        f"dp_{k}": accounting[k]
+        for k in ("accountant", "noise_multiplier", "sample_rate", "steps", "max_grad_norm", "epsilon_budget", "delta")
+    }
+    metrics = {
+        f"dp_{k}": float(accounting[k])
+        for k in ("epsilon", "delta_spent", "statistics_epsilon", "training_epsilon", "noise_multiplier")
+    }
+    split = {"statistics": accounting["statistics_epsilon"], "training": accounting["training_epsilon"]}
+    tags = {
+        "dp_epsilon": f"{accounting['epsilon']:.6g}",
+        "dp_delta": f"{accounting['delta_spent']:.6g}",
+        "dp_epsilon_budget": f"{accounting['epsilon_budget']:.6g}",
+        "dp_accountant": str(accounting["accountant"]),
+        "dp_epsilon_split": json.dumps(split),
+        DP_ACCOUNTING_TAG: json.dumps(dict(accounting), sort_keys=True),
+    }
+    return DPTrackingEntries(params, metrics, tags)
+
+
+def recorded_dp_accounting(tracking_uri: str, model_name: str, version: str) -> dict[str, Any] | None:
+    """The DP accounting recorded with a model version; None when it has none (or it does not parse)."""
+    text = get_model_version(tracking_uri, model_name, version).tags.get(DP_ACCOUNTING_TAG)
+    if not text:
+        return None
+    try:
+        accounting = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return accounting if isinstance(accounting, dict) else None
 
 
 def _log_loss_history(mlflow, run_id: str, loss_history: Sequence[Mapping[str, float]]) -> None:
