@@ -6,7 +6,15 @@ from resources.mlflow import MlflowResource
 from resources.partitions import daily_partitions
 from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
-from twinforge.tracking.registry import log_quality_report, log_run_artifacts, log_run_metrics, version_run
+from twinforge.process import ProcessModel
+from twinforge.tracking.registry import (
+    PROCESS_ARTIFACT,
+    load_version_dict,
+    log_quality_report,
+    log_run_artifacts,
+    log_run_metrics,
+    version_run,
+)
 
 
 def _report_dir(settings: TwinforgeSettings, spec: DatasetSpec, context: dg.AssetExecutionContext):
@@ -18,6 +26,13 @@ def _report_dir(settings: TwinforgeSettings, spec: DatasetSpec, context: dg.Asse
 def _model_run(mlflow: MlflowResource, sampled: dict) -> tuple[str, str]:
     """(experiment id, run id) of the sampled version's MLflow run."""
     return version_run(mlflow.uri, sampled["model_name"], str(sampled["model_version"]))
+
+
+def _process_model(spec: DatasetSpec, mlflow: MlflowResource, model_name: str, version: str) -> ProcessModel:
+    """The process-column parameters the version draws from (none when the spec declares no process column)."""
+    if not spec.process_columns:
+        return ProcessModel()
+    return ProcessModel.from_dict(load_version_dict(mlflow.uri, model_name, version, PROCESS_ARTIFACT))
 
 
 def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
@@ -52,6 +67,7 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
             target=spec.target,
             secrets=spec.inference_secrets,
             quality=spec.quality,
+            process=_process_model(spec, mlflow, sampled["model_name"], version),
         )
         out = _report_dir(settings, spec, context)
         html = write_report_html(report, out / "quality.html", title=f"{spec.registered_model_name} version {version}")
@@ -156,16 +172,17 @@ def build_daily_quality_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         "`holdout`, with the promotion gates as blocking checks before `published_daily`.",
     )
     def quality_report_daily(
-        context: dg.AssetExecutionContext, settings: TwinforgeSettings, synthetic_daily, train: pl.DataFrame,
-        holdout: pl.DataFrame,
+        context: dg.AssetExecutionContext, settings: TwinforgeSettings, mlflow: MlflowResource, synthetic_daily,
+        train: pl.DataFrame, holdout: pl.DataFrame,
     ) -> dg.Output[dict]:  # fmt: skip
         from twinforge.evaluation import evaluate, write_report_html, write_report_json
 
         table = next(iter(synthetic_daily.values())) if isinstance(synthetic_daily, dict) else synthetic_daily
         table = table.collect() if isinstance(table, pl.LazyFrame) else table
         version = str(run_metadata(context, daily_key)["model_version"])
+        process = _process_model(spec, mlflow, spec.registered_model_name, version)
         report = evaluate(train, holdout, table, spec.schema_for(train), target=spec.target,
-                          secrets=spec.inference_secrets, quality=spec.quality)  # fmt: skip
+                          secrets=spec.inference_secrets, quality=spec.quality, process=process)  # fmt: skip
         out = _report_dir(settings, spec, context)
         html = write_report_html(report, out / "quality.html", title=f"{spec.name} {context.partition_key}")
         json_path = write_report_json(report, out / "quality.json")
