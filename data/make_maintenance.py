@@ -9,8 +9,10 @@ reproducible (fixed seed, gzip mtime 0). The process (see data/README.md):
   failures (MTBF) 10,000 / 6,000 / 8,000 hours;
 * ``defects_found``: Poisson per shop, 1.2 / 2.5 / 0.8 / 4.0 defects per inspection;
 * ``engine_age_years``: uniform 0.5-25; ``ambient_temp_c``: normal, mean 12 / 18 / 25 / 5 by shop, sd 6;
-* ``maintenance_cost``: 2,000 + 900 per defect + 80 per year of age, times 1.0 / 0.7 / 0.85 by engine
-  type, times lognormal noise (sd of the log 0.2); rounded to whole currency units;
+* ``maintenance_cost``: 2,000 + 250 per year of age + 40 per degree of ambient temperature above 0
+  + 1,500 / 0 / 800 by engine type, times lognormal noise (sd of the log 0.1); rounded to whole
+  currency units. It does not depend on the process columns: a process column is drawn given its
+  group only, so a dependence of another column on it would not survive in a twin;
 * ``unit_id``: a serial number per row (an identifier: the pipeline drops it).
 """
 
@@ -27,10 +29,10 @@ ROWS = 3000
 SEED = 20261202
 OUT = Path(__file__).resolve().parent / "maintenance.csv.gz"
 
-ENGINE_TYPES = {  # share, Weibull shape, MTBF hours, cost factor
-    "turbofan": (0.5, 1.5, 10_000.0, 1.0),
-    "turboprop": (0.3, 1.2, 6_000.0, 0.7),
-    "turboshaft": (0.2, 2.0, 8_000.0, 0.85),
+ENGINE_TYPES = {  # share, Weibull shape, MTBF hours, added cost
+    "turbofan": (0.5, 1.5, 10_000.0, 1500.0),
+    "turboprop": (0.3, 1.2, 6_000.0, 0.0),
+    "turboshaft": (0.2, 2.0, 8_000.0, 800.0),
 }
 SHOPS = {  # share, defects per inspection, mean ambient temperature
     "A": (0.4, 1.2, 12.0),
@@ -51,8 +53,8 @@ def maintenance_table(rows: int = ROWS, seed: int = SEED) -> pl.DataFrame:
     defects = rng.poisson([SHOPS[s][1] for s in shops])
     age = rng.uniform(0.5, 25.0, rows)
     temperature = rng.normal([SHOPS[s][2] for s in shops], 6.0)
-    factor = np.array([ENGINE_TYPES[t][3] for t in types])
-    cost = (2000 + 900 * defects + 80 * age) * factor * rng.lognormal(0.0, 0.2, rows)
+    added = np.array([ENGINE_TYPES[t][3] for t in types])
+    cost = (2000 + 250 * age + 40 * np.clip(temperature, 0, None) + added) * rng.lognormal(0.0, 0.1, rows)
     return pl.DataFrame(
         {
             "unit_id": [f"ENG-{i:05d}" for i in range(1, rows + 1)],
