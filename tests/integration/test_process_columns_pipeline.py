@@ -122,3 +122,18 @@ def test_every_generator_draws_the_process_columns_in_the_pipeline(model, tmp_pa
         synthetic = result.asset_value([spec.name, "synthetic"])
     assert synthetic.select(PROCESS).null_count().row(0) == (0, 0)
     assert synthetic["defects_found"].min() >= 0 and synthetic["hours_between_failures"].min() > 0
+
+
+def test_the_champion_draws_them_through_the_mlflow_pyfunc(maintenance_run):
+    import pandas as pd
+
+    spec = maintenance_run["spec"]
+    with tracking(f"sqlite:///{maintenance_run['home'] / 'mlflow.db'}") as mlflow:
+        model = mlflow.pyfunc.load_model(f"models:/{spec.registered_model_name}@champion")
+        turboprops = model.predict(
+            pd.DataFrame({"rows": [20_000], "seed": [1], "conditions": ['{"engine_type": "turboprop"}']})
+        )
+    assert (turboprops["engine_type"] == "turboprop").all()
+    mean, sd = moments("weibull", spec.process_columns["hours_between_failures"].declared_params("turboprop"))
+    z = (turboprops["hours_between_failures"].mean() - mean) / (sd / math.sqrt(len(turboprops)))
+    assert abs(z) < 4 and turboprops["defects_found"].notna().all()

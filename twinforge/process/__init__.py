@@ -5,7 +5,7 @@ defect counts with a rate), a spec declares it under ``process_columns:``
 (:class:`ProcessColumnSpec`). The generator learns the rest of the row; at sampling,
 each process column is drawn from its distribution given the row's group
 (:class:`ProcessModel`, fitted by :func:`fit_process_model` and saved with the model as
-JSON). :func:`process_moments_report` compares a synthetic table's moments with the
+JSON). :func:`.moments.process_moments_report` compares a synthetic table's moments with the
 distributions'. Distributions, parameters and fits: :mod:`.distributions`.
 """
 
