@@ -30,7 +30,7 @@ from twinforge.process import ProcessColumnSpec, ProcessModel, fit_process_model
 # Rows generated and decoded at a time: bounds memory for large samples.
 SAMPLE_CHUNK_ROWS = 100_000
 # The random stream of process-column draws, apart from the model's own (see sampling.derived_seed).
-_PROCESS_STREAM = 7
+_PROCESS_STREAM = 0x70726F63  # "proc"
 
 __all__ = ["ConditionError", "EpochReport", "Generator", "ProgressCallback", "SAMPLE_CHUNK_ROWS"]
 
