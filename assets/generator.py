@@ -13,6 +13,7 @@ from twinforge.generators.training import epoch_logger, train_generator
 from twinforge.io.ingest import table_fingerprint
 from twinforge.tracking.lineage import code_version, training_fingerprint
 from twinforge.tracking.registry import (
+    PROCESS_ARTIFACT,
     PROFILE_ARTIFACT,
     TRAINING_BATCHES_TAG,
     TRAINING_FINGERPRINT_TAG,
@@ -57,7 +58,9 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         # the batches behind this version: drift of later batches is measured against them
         training_batches = list(run_metadata(context, dg.AssetKey([spec.name, "train"])).get("training_batches", []))
         fingerprint = training_fingerprint(
-            train_sha, spec.model_dump(mode="json", include={"generator", "columns", "sampling"}), code_version()
+            train_sha,
+            spec.model_dump(mode="json", include={"generator", "columns", "sampling", "process_columns"}),
+            code_version(),
         )
         reused = version_with_fingerprint(mlflow.uri, spec.registered_model_name, fingerprint)
         if reused is not None:  # same data, spec sections and code: that version is this training's result
@@ -103,8 +106,13 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
             loss_history=trained.loss_history,
         )
         # the expectations synthetic samples of this version are validated against travel with it
-        profile = build_expectation_profile(train, spec.schema_for(train))
+        process = trained.generator.process
+        profile = build_expectation_profile(
+            train, spec.schema_for(train), process_columns={n: c.distribution for n, c in process.columns.items()}
+        )
         log_run_dict(mlflow.uri, ref.run_id, profile, PROFILE_ARTIFACT)
+        if process:  # the parameters its samples are drawn from, for the quality report and the audit
+            log_run_dict(mlflow.uri, ref.run_id, process.to_dict(), PROCESS_ARTIFACT)
         return dg.Output(
             {**ref.to_dict(), "model_dir": str(out_dir), "generator": spec.generator.model, "reused": False},
             metadata={

@@ -6,7 +6,10 @@ from resources.mlflow import MlflowResource
 from resources.partitions import daily_partitions
 from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
+from twinforge.process import ProcessModel
 from twinforge.tracking.registry import (
+    PROCESS_ARTIFACT,
+    load_version_dict,
     log_quality_report,
     log_run_artifacts,
     log_run_metrics,
@@ -24,6 +27,13 @@ def _report_dir(settings: TwinforgeSettings, spec: DatasetSpec, context: dg.Asse
 def _model_run(mlflow: MlflowResource, sampled: dict) -> tuple[str, str]:
     """(experiment id, run id) of the sampled version's MLflow run."""
     return version_run(mlflow.uri, sampled["model_name"], str(sampled["model_version"]))
+
+
+def _process_model(spec: DatasetSpec, mlflow: MlflowResource, model_name: str, version: str) -> ProcessModel:
+    """The process-column parameters the version draws from (none when the spec declares no process column)."""
+    if not spec.process_columns:
+        return ProcessModel()
+    return ProcessModel.from_dict(load_version_dict(mlflow.uri, model_name, version, PROCESS_ARTIFACT))
 
 
 def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
@@ -61,6 +71,7 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
             secrets=spec.inference_secrets,
             quality=spec.quality,
             differential_privacy=dp,
+            process=_process_model(spec, mlflow, sampled["model_name"], version),
         )
         out = _report_dir(settings, spec, context)
         html = write_report_html(report, out / "quality.html", title=f"{spec.registered_model_name} version {version}")
@@ -174,8 +185,10 @@ def build_daily_quality_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         table = table.collect() if isinstance(table, pl.LazyFrame) else table
         version = str(run_metadata(context, daily_key)["model_version"])
         dp = recorded_dp_accounting(mlflow.uri, spec.registered_model_name, version) if spec.dp_epsilon else None
+        process = _process_model(spec, mlflow, spec.registered_model_name, version)
         report = evaluate(train, holdout, table, spec.schema_for(train), target=spec.target,
-                          secrets=spec.inference_secrets, quality=spec.quality, differential_privacy=dp)  # fmt: skip
+                          secrets=spec.inference_secrets, quality=spec.quality, differential_privacy=dp,
+                          process=process)  # fmt: skip
         out = _report_dir(settings, spec, context)
         html = write_report_html(report, out / "quality.html", title=f"{spec.name} {context.partition_key}")
         json_path = write_report_json(report, out / "quality.json")

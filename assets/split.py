@@ -10,6 +10,7 @@ from twinforge.io.split import repeated_rows, split_train_holdout
 
 def build_split_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
     @dg.multi_asset(
+        name=f"{spec.name}__split",  # op names are global: one per dataset
         outs={
             "train": dg.AssetOut(
                 key=[spec.name, "train"], kinds={"polars"}, description="Rows a generator learns from."

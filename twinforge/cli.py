@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synth.add_argument("--save-model", type=Path, metavar="DIR", help="also save the fitted model to DIR")
     synth.add_argument(
+        "--spec",
+        type=Path,
+        metavar="SPEC",
+        help="dataset spec (YAML) whose column kinds and process_columns apply (docs/process-columns.md)",
+    )
+    synth.add_argument(
         "--condition",
         action="append",
         default=[],
@@ -384,12 +390,14 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
+    from twinforge.config.spec import load_spec
     from twinforge.generators import generator_class
     from twinforge.io.tables import table_format, write_table
     from twinforge.synthesizer import MIN_TRAINING_ROWS, Synthesizer
 
     # Fail on a bad output name, model or parameter before any work.
     table_format(args.out)
+    spec = load_spec(args.spec) if args.spec is not None else None
     params = _model_params(args, generator_class(args.model))
     conditions = dict(args.condition)
     rebalance = dict([args.rebalance]) if args.rebalance else None
@@ -412,7 +420,13 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         )
     synthesizer = Synthesizer(model=args.model, seed=args.seed, **params)
     with _step(f"fitting {args.model} on {real.height:,} rows") as done, _EpochBar(args.no_progress) as bar:
-        synthesizer.fit(real, identifiers=identifiers, progress=bar.update)
+        synthesizer.fit(
+            real,
+            schema=spec.schema_for(real) if spec is not None else None,
+            identifiers=identifiers,
+            progress=bar.update,
+            process_columns=spec.process_columns if spec is not None else None,
+        )
         skipped = synthesizer.skipped_columns
         done(f"skipped {', '.join(f'{k} ({v})' for k, v in skipped.items())}" if skipped else "")
     with _step(f"sampling {args.rows:,} rows") as done:

@@ -62,11 +62,15 @@ class Synthesizer:
         schema: TableSchema | None = None,
         identifiers: Iterable[str] = (),
         progress: ProgressCallback | None = None,
+        process_columns: Mapping[str, Any] | None = None,
     ) -> Synthesizer:
         """Learn ``data`` (pandas or polars); the schema is inferred when not given.
 
         ``identifiers`` name columns never to learn (ids, keys); they are absent from samples.
         ``progress`` is called after each training epoch of the neural models.
+        ``process_columns`` (column -> :class:`twinforge.process.ProcessColumnSpec` or its dict, e.g.
+        ``{"hours": {"distribution": "weibull", "shape": 1.5, "mean": 10000}}``) are drawn from their
+        distribution instead of learned.
         """
         frame, df = _FrameType.of(data)
         if df.height == 0 or df.width == 0:
@@ -76,7 +80,7 @@ class Synthesizer:
             schema = infer_schema(df, identifiers=identifiers)
         elif identifiers:
             schema = _mark_identifiers(schema, identifiers)
-        self._generator.fit(df, schema, progress=progress)
+        self._generator.fit(df, schema, progress=progress, process_columns=process_columns)
         self._frame = frame
         return self
 

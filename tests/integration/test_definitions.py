@@ -19,12 +19,15 @@ def test_definitions_load_with_every_expectation_and_gate_as_a_blocking_check():
     dg.Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
-    ge = {(f"covid_testing/{a}", c) for a in ("synthetic", "synthetic_daily") for c in GE_CHECKS}
-    gates = {("covid_testing/quality_report", g.name) for g in GATES}  # every gate: the demo has a target
-    held = ("covid_testing/batch_drift", "batch_not_held")  # informs; the hold itself keeps the batch out
-    assert checks == ge | gates | {held}
-    assert all(graph.get_check_spec(k).blocking for k in graph.asset_check_keys if k.name != held[1])
-    assert {g for g in (graph.get(k).group_name for k in graph.get_all_asset_keys())} == {"covid_testing"}
+    datasets = ("covid_testing", "maintenance")  # one group per spec in pipelines/datasets
+    expected = set()
+    for name in datasets:
+        expected |= {(f"{name}/{a}", c) for a in ("synthetic", "synthetic_daily") for c in GE_CHECKS}
+        expected |= {(f"{name}/quality_report", g.name) for g in GATES}  # every gate: both demos have a target
+        expected.add((f"{name}/batch_drift", "batch_not_held"))  # informs; the hold itself keeps the batch out
+    assert checks == expected
+    assert all(graph.get_check_spec(k).blocking for k in graph.asset_check_keys if k.name != "batch_not_held")
+    assert {g for g in (graph.get(k).group_name for k in graph.get_all_asset_keys())} == set(datasets)
 
 
 def _selected(job_name: str) -> set[str]:

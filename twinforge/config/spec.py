@@ -21,6 +21,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from twinforge.config.quality import QualitySpec
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
+from twinforge.process.declaration import ProcessColumnSpec
 
 # the models twinforge.generators registers; tests/unit keep the two lists equal
 BUILTIN_GENERATORS = ("copula", "gan", "transformer", "vae")
@@ -301,6 +302,8 @@ class DatasetSpec(_Strict):
     split: SplitSpec = Field(default_factory=SplitSpec)
     generator: GeneratorSpec = Field(default_factory=GeneratorSpec)
     sampling: SamplingSpec = Field(default_factory=SamplingSpec)
+    # columns drawn from a declared or fitted distribution instead of learned (docs/process-columns.md)
+    process_columns: dict[str, ProcessColumnSpec] = Field(default_factory=dict)
     # `validation:` is the section's former name, still read
     expectations: ExpectationsSpec = Field(
         default_factory=ExpectationsSpec, validation_alias=AliasChoices("expectations", "validation")
@@ -338,6 +341,30 @@ class DatasetSpec(_Strict):
                 )
             if gates.max_dp_epsilon is None:
                 gates.max_dp_epsilon = budget
+        return self
+
+    @model_validator(mode="after")
+    def _process_columns_fit_the_table(self) -> DatasetSpec:
+        conditioned = {*self.sampling.conditions, *(self.sampling.rebalance or {})}
+        for name, process in self.process_columns.items():
+            field = f"process_columns.{name}"
+            for column in (name, process.by):
+                policy = self.columns.get(column) if column is not None else None
+                if policy is not None and policy.action in ("drop", "pseudonymize", "mask"):
+                    raise ValueError(
+                        f"{field}: column {column!r} has the policy {policy.action!r} (columns.{column}); a process "
+                        "column and its group column must reach the generator's table"
+                    )
+            if process.by == name:
+                raise ValueError(f"{field}.by: a process column cannot be grouped by itself")
+            if process.by in self.process_columns:
+                raise ValueError(
+                    f"{field}.by: {process.by!r} is a process column too; groups come from a learned column"
+                )
+            if name in conditioned:
+                raise ValueError(
+                    f"{field}: sampling conditions and rebalancing apply to learned columns, not to {name!r}"
+                )
         return self
 
     @property

@@ -27,6 +27,7 @@ from twinforge.evaluation.columns import ColumnSchema, compared_columns, is_nume
 from twinforge.evaluation.gates import evaluate_gates
 from twinforge.evaluation.models import QualityReport, as_report
 from twinforge.io.schema import TableSchema
+from twinforge.process import ProcessModel
 
 
 def evaluate(
@@ -39,11 +40,14 @@ def evaluate(
     secrets: Sequence[str] = (),
     quality: QualitySpec | None = None,
     differential_privacy: Mapping[str, Any] | None = None,
+    process: ProcessModel | None = None,
 ) -> QualityReport:
     """Every metric, the ``gates`` and an overall ``passed``; see the module docstring.
 
     ``differential_privacy``: a private generator's recorded accounting (its fit summary's ``dp``), shown
-    in the privacy section and judged by the ``privacy_dp_epsilon`` gate.
+    in the privacy section and judged by the ``privacy_dp_epsilon`` gate. ``process`` (the sampled
+    model's :class:`~twinforge.process.ProcessModel`) adds the moments of each process column against
+    its distribution's (:mod:`twinforge.process.moments`).
     """
     # threadpoolctl caps only the OpenMP/BLAS runtimes already loaded: load scikit-learn's first
     import sklearn.ensemble  # noqa: F401
@@ -53,11 +57,19 @@ def evaluate(
     quality = quality or QualitySpec()
     with threadpool_limits(quality.thread_limit()):
         return _evaluate(
-            train, holdout, synthetic, schema, target=target, secrets=secrets, quality=quality, dp=differential_privacy
+            train,
+            holdout,
+            synthetic,
+            schema,
+            target=target,
+            secrets=secrets,
+            quality=quality,
+            dp=differential_privacy,
+            process=process,
         )
 
 
-def _evaluate(train, holdout, synthetic, schema, *, target, secrets, quality, dp=None) -> QualityReport:
+def _evaluate(train, holdout, synthetic, schema, *, target, secrets, quality, dp=None, process=None) -> QualityReport:
     from twinforge.evaluation.attacks import attack_report
     from twinforge.evaluation.disclosure import distance_report, exact_match_report
     from twinforge.evaluation.discriminator import discriminator_auc
@@ -125,6 +137,12 @@ def _evaluate(train, holdout, synthetic, schema, *, target, secrets, quality, dp
         )
     if dp is not None:
         privacy["differential_privacy"] = dict(dp)
+    process_columns = {}
+    if process:
+        from twinforge.process.moments import process_moments_report
+
+        with _timed(timings, "process_columns"):
+            process_columns = process_moments_report(synthetic, process, train)
     measured = QualityReport.model_validate(
         {
             "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -139,6 +157,7 @@ def _evaluate(train, holdout, synthetic, schema, *, target, secrets, quality, dp
             "settings": quality.model_copy(deep=True),
             "gates": {},
             "passed": True,
+            "process_columns": process_columns,
         }
     )
     gates = evaluate_gates(measured, quality.gates, has_target=target is not None)

@@ -10,6 +10,10 @@ blocking gate in the pipeline:
 * ``ranges``     - numeric and datetime values inside the training min/max;
 * ``categories`` - categorical/boolean values inside the training category set.
 
+A process column (drawn from a distribution, :mod:`twinforge.process`) is held to
+its distribution's support instead of the training min/max or values: a fresh
+draw may rightly fall beyond the sample it was fitted on.
+
 Identifier columns are never modelled, so they are not in the profile. Free-text
 columns are checked for schema and nulls only: their values could be personal
 data and must not be copied into a profile.
@@ -22,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +34,7 @@ import polars as pl
 
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT, RARE_PLACEHOLDER
 from twinforge.io.schema import ColumnKind, TableSchema
+from twinforge.process.distributions import SUPPORT
 
 PROFILE_VERSION = 1
 GROUPS = ("schema", "nulls", "ranges", "categories")
@@ -79,7 +84,11 @@ def type_family(dtype: pl.DataType) -> str:
 
 
 def build_expectation_profile(
-    df: pl.DataFrame, schema: TableSchema, *, rare_min_count: int = DEFAULT_RARE_MIN_COUNT
+    df: pl.DataFrame,
+    schema: TableSchema,
+    *,
+    rare_min_count: int = DEFAULT_RARE_MIN_COUNT,
+    process_columns: Mapping[str, str] | None = None,
 ) -> dict:
     """Profile the modelled columns of ``df`` as plain JSON-serialisable data.
 
@@ -94,6 +103,11 @@ def build_expectation_profile(
         raise KeyError(f"schema columns missing from the table: {missing}")
     df = _normalise(df.select([c.name for c in schema.modelled()]))
     columns = {c.name: _profile_column(df.get_column(c.name), c.kind, rare_min_count) for c in schema.modelled()}
+    for name, distribution in (process_columns or {}).items():
+        if name in columns:
+            entry = {k: v for k, v in columns[name].items() if k not in ("min", "max", "categories")}
+            entry["min"], entry["max"] = SUPPORT[distribution]
+            columns[name] = {**entry, "process": distribution}
     return {"version": PROFILE_VERSION, "n_rows": df.height, "columns": columns}
 
 
@@ -300,8 +314,8 @@ def _column_specs(
         yield "nulls", "ExpectColumnValuesToNotBeNull", {"column": name, "mostly": mostly}
     if not value_checkable:
         return
-    if spec.get("min") is not None and spec.get("max") is not None:
-        lo, hi = _range_bound(spec["min"], spec["family"]), _range_bound(spec["max"], spec["family"])
+    if spec.get("min") is not None or spec.get("max") is not None:  # a process column may have one bound only
+        lo, hi = _range_bound(spec.get("min"), spec["family"]), _range_bound(spec.get("max"), spec["family"])
         yield "ranges", "ExpectColumnValuesToBeBetween", {"column": name, "min_value": lo, "max_value": hi}
     if "categories" in spec:
         yield "categories", "ExpectColumnValuesToBeInSet", {"column": name, "value_set": list(spec["categories"])}
@@ -309,7 +323,7 @@ def _column_specs(
 
 def _range_bound(value: Any, family: str) -> Any:
     # Datetime bounds travel as ISO strings in the JSON profile.
-    return dt.datetime.fromisoformat(value) if family == "datetime" else value
+    return dt.datetime.fromisoformat(value) if family == "datetime" and value is not None else value
 
 
 def _run_suite(pdf, expectations: list) -> list:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
@@ -408,6 +409,35 @@ class GateVerdicts(RootModel[dict[str, GateResult]]):
         return all(g.passed for g in self.root.values())
 
 
+# --------------------------------------------------------------------------- process columns
+
+
+class ProcessMoments(Section):
+    """A process column's moments in one group (``group`` None: over all rows): expected vs synthetic."""
+
+    group: str | None
+    rows: int  # synthetic rows
+    expected_mean: Measure
+    expected_sd: Measure
+    synthetic_mean: Measure
+    synthetic_sd: Measure
+    real_mean: Measure = None  # None for groups too small to show
+    real_sd: Measure = None
+    mean_relative_error: Measure = None  # |synthetic - expected| / |expected|
+    mean_z: Measure = None  # (synthetic - expected) / standard error of the mean
+
+
+class ProcessColumnReport(Section):
+    """How one process column follows its distribution (:mod:`twinforge.process.moments`)."""
+
+    distribution: str
+    by: str | None
+    fitted: bool
+    parameters: dict[str, Any]  # {"default": {...}, "groups": {group: {...}}}, canonical parameters
+    overall: ProcessMoments
+    groups: list[ProcessMoments] = Field(default_factory=list)
+
+
 # --------------------------------------------------------------------------- the report
 
 
@@ -433,6 +463,8 @@ class QualityReport(Section):
     gates: GateVerdicts
     passed: bool
     timings_seconds: dict[str, float] = Field(default_factory=dict)
+    # columns drawn from a distribution: their moments against the distribution's (none: no such column)
+    process_columns: dict[str, ProcessColumnReport] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _verdict_matches_gates(self) -> QualityReport:
@@ -495,6 +527,8 @@ class QualityReport(Section):
             "inference_risk": attacks.inference_risk if attacks else None,
             "dp_epsilon": privacy.differential_privacy.epsilon if privacy.differential_privacy else None,
         }
+        for name, process in self.process_columns.items():
+            numbers[f"process.{_metric_name(name)}.mean_relative_error"] = process.overall.mean_relative_error
         out = {k: float(v) for k, v in numbers.items() if v is not None and math.isfinite(v)}
         failed = len(self.gates.failed)
         out["gates_failed"] = float(failed)
@@ -505,6 +539,11 @@ class QualityReport(Section):
 def as_report(report: QualityReport | Mapping[str, Any]) -> QualityReport:
     """A typed report from a typed report or its JSON form (a dict, e.g. a Dagster asset's stored value)."""
     return report if isinstance(report, QualityReport) else QualityReport.from_json(report)
+
+
+def _metric_name(column: str) -> str:
+    # MLflow metric keys take letters, digits, _ - . / and spaces
+    return re.sub(r"[^A-Za-z0-9_\-./ ]", "_", column)
 
 
 def _finite(node: Any) -> Any:

@@ -2,7 +2,8 @@
 
 Sections (each a ``<section id=...>``): ``summary`` (verdict and headline
 numbers), ``gates``, ``fidelity`` (per-column table and overlaid
-distributions), ``pairwise`` (association and correlation heatmaps, real vs
+distributions), ``process`` (process columns' moments against their declared or
+fitted distributions, when the table has any), ``pairwise`` (association and correlation heatmaps, real vs
 synthetic, and the discriminator), ``utility`` (TRTR vs TSTR bars) and
 ``privacy`` (exact matches, distance histograms, membership inference,
 attack risks). A report holding only some sections (e.g. fidelity alone)
@@ -28,6 +29,7 @@ from twinforge.evaluation.models import (
     NumericColumnFidelity,
     Pair,
     PrivacyReport,
+    ProcessColumnReport,
     QualityReport,
     UtilityReport,
     as_report,
@@ -76,6 +78,7 @@ class _Page:
     created_at: str | None = None
     twinforge_version: str = ""
     timings: dict[str, float] | None = None
+    process_columns: dict[str, ProcessColumnReport] | None = None
 
     @classmethod
     def of(cls, report: QualityReport | FidelityReport | Mapping[str, Any]) -> _Page:
@@ -100,6 +103,7 @@ class _Page:
             created_at=r.created_at,
             twinforge_version=r.twinforge_version,
             timings=r.timings_seconds,
+            process_columns=r.process_columns,
         )
 
 
@@ -118,6 +122,7 @@ def write_report_html(
         _summary(page, title, subtitle),
         _gates(page.gates),
         _fidelity(page.fidelity) if page.fidelity else "",
+        _process_columns(page.process_columns) if page.process_columns else "",
         _pairwise(page.fidelity) if page.fidelity else "",
         _utility(page.utility) if page.has_utility else "",
         _privacy(page.privacy) if page.privacy else "",
@@ -316,6 +321,36 @@ def _fidelity(fidelity: FidelityReport) -> str:
         + f'<div class="charts">{"".join(figures)}</div>'
     )
     return _section("fidelity", "Fidelity per column", body)
+
+
+def _process_columns(columns: Mapping[str, ProcessColumnReport]) -> str:
+    head = (
+        "<tr><th>Column</th><th>Group</th><th>Rows</th><th>Mean expected → synthetic</th><th>Error</th>"
+        "<th>z</th><th>SD expected → synthetic</th><th>Real mean / SD</th></tr>"
+    )
+    rows = []
+    for name, c in columns.items():
+        source = "fitted on the training data" if c.fitted else "declared in the spec"
+        label = f"{e(name)}<br><span class=muted>{e(c.distribution)}, {source}</span>"
+        for m in [c.overall, *c.groups]:
+            z_grade = "" if m.mean_z is None else "good" if abs(m.mean_z) <= 3 else "poor"
+            real = "–" if m.real_mean is None else f"{fmt(m.real_mean)} / {fmt(m.real_sd)}"
+            rows.append(
+                f"<tr><td>{label}</td><td>{e('all rows' if m.group is None else f'{c.by} = {m.group}')}</td>"
+                f'<td class="num">{m.rows:,}</td>'
+                f'<td class="num">{fmt(m.expected_mean)} → {fmt(m.synthetic_mean)}</td>'
+                f'<td class="num">{_pct(m.mean_relative_error)}</td><td class="num {z_grade}">{fmt(m.mean_z, 2)}</td>'
+                f'<td class="num">{fmt(m.expected_sd)} → {fmt(m.synthetic_sd)}</td><td class="num">{real}</td></tr>'
+            )
+            label = ""
+    body = (
+        "<p>Columns drawn from a distribution instead of learned: the moments the distribution implies "
+        "(per group, and over all rows mixing the groups in their synthetic shares) against the synthetic "
+        "table's. z = error of the mean in standard errors of a mean of that many draws (|z| ≤ 3: sampling "
+        "noise). Real moments are shown for comparison.</p>"
+        f"<table>{head}{''.join(rows)}</table>"
+    )
+    return _section("process", "Process columns", body)
 
 
 def _details(c: NumericColumnFidelity | CategoricalColumnFidelity) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import polars as pl
 import torch
 
@@ -24,9 +25,12 @@ from twinforge.generators import sampling
 from twinforge.generators.persistence import save_generator
 from twinforge.generators.sampling import ConditionError
 from twinforge.io.schema import TableSchema
+from twinforge.process import ProcessColumnSpec, ProcessModel, fit_process_model
 
 # Rows generated and decoded at a time: bounds memory for large samples.
 SAMPLE_CHUNK_ROWS = 100_000
+# The random stream of process-column draws, apart from the model's own (see sampling.derived_seed).
+_PROCESS_STREAM = 0x70726F63  # "proc"
 
 __all__ = ["ConditionError", "EpochReport", "Generator", "ProgressCallback", "SAMPLE_CHUNK_ROWS"]
 
@@ -57,6 +61,7 @@ class Generator(ABC):
         self.rare_min_count = int(rare_min_count)
         self.schema: TableSchema | None = None
         self.encoder: TableEncoder | None = None
+        self.process = ProcessModel()  # columns drawn from a distribution instead of learned
         self.fit_summary: dict[str, Any] = {}
         self.loss_history: list[dict[str, float]] = []
         self._progress: ProgressCallback | None = None
@@ -81,13 +86,25 @@ class Generator(ABC):
     def is_fitted(self) -> bool:
         return self.encoder is not None
 
-    def fit(self, df: pl.DataFrame, schema: TableSchema, progress: ProgressCallback | None = None) -> Generator:
-        """Learn ``df``; ``progress`` (if given) is called with an :class:`EpochReport` after each epoch."""
+    def fit(
+        self,
+        df: pl.DataFrame,
+        schema: TableSchema,
+        progress: ProgressCallback | None = None,
+        process_columns: Mapping[str, ProcessColumnSpec | Mapping[str, Any]] | None = None,
+    ) -> Generator:
+        """Learn ``df``; ``progress`` (if given) is called with an :class:`EpochReport` after each epoch.
+
+        ``process_columns`` (a spec's ``process_columns:``) are not learned: their distributions are
+        fitted or taken as declared, and :meth:`sample` draws them given each row's group.
+        """
         _check_trainable(df, schema)
         started = time.perf_counter()
+        process = fit_process_model(process_columns, df, schema, rare_min_count=self.rare_min_count)
+        learned, learned_schema = process.learned_part(df, schema)
         encoder = TableEncoder.fit(
-            self._statistics_table(df, schema),
-            schema,
+            self._statistics_table(learned, learned_schema),
+            learned_schema,
             rare_min_count=self.rare_min_count,
             modes=self.uses_modes,
             seed=self.seed,
@@ -97,12 +114,14 @@ class Generator(ABC):
                 "nothing to learn: every column is an identifier or was skipped "
                 f"({encoder.skipped_columns or 'no other columns'})"
             )
-        self.schema, self.encoder = schema, encoder
+        process.check_groups_generated(encoder.output_columns)
+        self.schema, self.encoder, self.process = schema, encoder, process
         self.loss_history, self._progress = [], progress
         try:
-            details = self._fit(df)
+            details = self._fit(learned)
         except BaseException:
             self.schema = self.encoder = None  # never leave a half-fitted generator behind
+            self.process = ProcessModel()
             raise
         finally:
             self._progress = None
@@ -111,6 +130,7 @@ class Generator(ABC):
             "columns": len(self.encoder.columns),
             "uniform_columns": len(self.encoder.uniform_columns),
             "skipped_columns": dict(self.encoder.skipped_columns),
+            **({"process_columns": sorted(process.columns)} if process else {}),
             **details,
             "seconds": round(time.perf_counter() - started, 3),
         }
@@ -156,8 +176,19 @@ class Generator(ABC):
         fixed = sampling.normalize_conditions(self.encoder, conditions)
         shares = sampling.rebalance_shares(self.encoder, rebalance, fixed)
         if not fixed and shares is None:
-            return self._generate(n, seed, chunk_rows)
-        return sampling.conditional_chunks(self._generate, self.encoder, n, seed, chunk_rows, fixed, shares)
+            chunks = self._generate(n, seed, chunk_rows)
+        else:
+            chunks = sampling.conditional_chunks(self._generate, self.encoder, n, seed, chunk_rows, fixed, shares)
+        return self._draw_process_columns(chunks, seed)
+
+    def _draw_process_columns(self, chunks: Iterator[pl.DataFrame], seed: int) -> Iterator[pl.DataFrame]:
+        """The learned chunks with each process column drawn in, given the row's group (none: as they are)."""
+        if not self.process:
+            return chunks
+        return (
+            self.process.draw_into(chunk, np.random.default_rng(sampling.derived_seed(seed, index, _PROCESS_STREAM)))
+            for index, chunk in enumerate(chunks)
+        )
 
     def _statistics_table(self, df: pl.DataFrame, schema: TableSchema) -> pl.DataFrame:
         """The table the encoder's statistics are fitted on: ``df`` itself (a private model: a DP proxy)."""

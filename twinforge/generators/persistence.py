@@ -3,7 +3,8 @@
 A saved generator is a directory with
 
 * ``model.json``: generator name, params, seed, twinforge version, schema,
-  table encoder, fit summary;
+  table encoder, fit summary, and the parameters of any process columns
+  (:class:`twinforge.process.ProcessModel`);
 * ``weights.pt``: a torch ``state_dict`` (tensors only), read back with
   ``torch.load(..., weights_only=True)``;
 * ``<name>.txt``: each model a generator keeps as text (the transformer's last-column trees, in
@@ -28,6 +29,7 @@ import torch
 import twinforge
 from twinforge.encoders import TableEncoder
 from twinforge.io.schema import TableSchema
+from twinforge.process import ProcessModel
 
 if TYPE_CHECKING:
     from twinforge.generators.base import Generator
@@ -55,6 +57,8 @@ def save_generator(generator: Generator, directory: str | Path) -> Path:
         "transformer": generator.encoder.to_dict(),
         "fit_summary": generator.fit_summary,
     }
+    if generator.process:
+        description["process_columns"] = generator.process.to_dict()
     texts = generator.text_state()
     if texts:
         bad = [name for name in texts if not _TEXT_NAME.fullmatch(name)]
@@ -85,6 +89,7 @@ def load_generator(directory: str | Path) -> Generator:
         name, params = description["generator"], description["params"]
         schema = TableSchema.from_dict(description["schema"])
         encoder = TableEncoder.from_dict(description["transformer"])
+        process = ProcessModel.from_dict(description.get("process_columns"))
         text_names = [str(name) for name in description.get("text_models", [])]
         if any(not _TEXT_NAME.fullmatch(name) for name in text_names):
             raise ValueError(f"text model names must be letters, digits and underscores, got {text_names}")
@@ -99,7 +104,7 @@ def load_generator(directory: str | Path) -> Generator:
             f"{model_file}: this {name!r} generator was saved by twinforge {saved_by} with parameters this "
             f"twinforge ({twinforge.__version__}) does not take ({error}); fit it again with this version"
         ) from error
-    generator.schema, generator.encoder = schema, encoder
+    generator.schema, generator.encoder, generator.process = schema, encoder, process
     generator.fit_summary = description.get("fit_summary", {})
     try:
         state = torch.load(weights_file, weights_only=True)

@@ -300,6 +300,7 @@ def champion_training_batches(tracking_uri: str, model_name: str) -> tuple[str, 
 
 
 PROFILE_ARTIFACT = "expectations/profile.json"  # the training data's expectation profile, per version
+PROCESS_ARTIFACT = "process_columns.json"  # a version's process-column parameters (ProcessModel.to_dict())
 
 
 def log_run_dict(tracking_uri: str, run_id: str, data: dict, artifact_file: str) -> None:

@@ -1,0 +1,171 @@
+"""The distributions a process column can follow: parameters, moments, draws and maximum-likelihood fits.
+
+Each distribution has *canonical* parameters, the ones saved with a model:
+
+============  =====================  ===========================================
+distribution  canonical parameters   may be declared as
+============  =====================  ===========================================
+exponential   ``mean``               ``mean`` or ``rate`` (= 1 / mean)
+weibull       ``shape``, ``scale``   ``shape`` and ``scale`` or ``mean``
+poisson       ``mean``               ``mean`` or ``rate`` (the same number)
+normal        ``mean``, ``sd``       ``mean`` and ``sd``
+lognormal     ``meanlog``, ``sdlog`` ``meanlog`` and ``sdlog`` (mean and sd of
+                                     the log), or ``mean`` and ``sd`` (of the
+                                     values themselves)
+============  =====================  ===========================================
+
+Fits use scipy's maximum-likelihood estimators with the location fixed at 0
+(``expon``, ``weibull_min``, ``lognorm``) and ``norm.fit``; the Poisson MLE is the
+sample mean.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+
+Distribution = Literal["exponential", "weibull", "poisson", "normal", "lognormal"]
+DISTRIBUTIONS: tuple[str, ...] = ("exponential", "weibull", "poisson", "normal", "lognormal")
+PARAMETER_NAMES = ("mean", "rate", "shape", "scale", "sd", "meanlog", "sdlog")
+
+# Each slot is filled by exactly one of its names; a group's value for a slot replaces the default's.
+SLOTS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "exponential": (("mean", "rate"),),
+    "weibull": (("shape",), ("mean", "scale")),
+    "poisson": (("mean", "rate"),),
+    "normal": (("mean",), ("sd",)),
+    "lognormal": (("meanlog", "mean"), ("sdlog", "sd")),
+}
+# the values a distribution can take: (lowest, highest), None for unbounded
+SUPPORT: dict[str, tuple[float | None, float | None]] = {
+    "exponential": (0.0, None),
+    "weibull": (0.0, None),
+    "poisson": (0.0, None),
+    "normal": (None, None),
+    "lognormal": (0.0, None),
+}
+# parameters that may be any real number; the others must be positive
+_ANY_SIGN = {("normal", "mean"), ("lognormal", "meanlog")}
+
+
+def slot_of(distribution: str, name: str) -> int | None:
+    """Which slot of ``distribution`` the parameter ``name`` fills; None if it takes no such parameter."""
+    for i, names in enumerate(SLOTS[distribution]):
+        if name in names:
+            return i
+    return None
+
+
+def describe(distribution: str) -> str:
+    """What ``distribution`` takes, for error messages: ``weibull takes shape and one of mean, scale``."""
+    parts = [names[0] if len(names) == 1 else f"one of {', '.join(names)}" for names in SLOTS[distribution]]
+    text = f"{distribution} takes {' and '.join(parts)}"
+    if distribution == "lognormal":
+        text += " (meanlog and sdlog of the log, or mean and sd of the values)"
+    return text
+
+
+def canonical_params(distribution: str, declared: dict[str, float]) -> dict[str, float]:
+    """The canonical parameters from declared ones; ValueError saying what is missing, extra or out of range."""
+    extra = [name for name in declared if slot_of(distribution, name) is None]
+    if extra:
+        raise ValueError(f"{', '.join(extra)}: not a parameter here; {describe(distribution)}")
+    for slot in SLOTS[distribution]:
+        given = [name for name in slot if name in declared]
+        if len(given) != 1:
+            problem = "missing" if not given else f"both {' and '.join(given)} given"
+            raise ValueError(f"{' / '.join(slot)} {problem}; {describe(distribution)}")
+    for name, value in declared.items():
+        if not math.isfinite(value):
+            raise ValueError(f"{name} must be a finite number, got {value}")
+        if (distribution, name) not in _ANY_SIGN and value <= 0:
+            raise ValueError(f"{name} must be positive, got {value}")
+    d = declared
+    if distribution in ("exponential", "poisson"):
+        return {"mean": d["mean"] if "mean" in d else (1.0 / d["rate"] if distribution == "exponential" else d["rate"])}
+    if distribution == "weibull":
+        shape = d["shape"]
+        scale = d["scale"] if "scale" in d else d["mean"] / math.gamma(1.0 + 1.0 / shape)
+        return {"shape": shape, "scale": scale}
+    if distribution == "normal":
+        return {"mean": d["mean"], "sd": d["sd"]}
+    if ("meanlog" in d) != ("sdlog" in d):
+        raise ValueError(f"a mix of log and value parameters; {describe(distribution)}")
+    if "meanlog" in d:
+        return {"meanlog": d["meanlog"], "sdlog": d["sdlog"]}
+    sdlog2 = math.log1p((d["sd"] / d["mean"]) ** 2)
+    return {"meanlog": math.log(d["mean"]) - sdlog2 / 2, "sdlog": math.sqrt(sdlog2)}
+
+
+def moments(distribution: str, params: dict[str, float]) -> tuple[float, float]:
+    """(mean, standard deviation) of the distribution with canonical ``params``."""
+    if distribution == "exponential":
+        return params["mean"], params["mean"]
+    if distribution == "poisson":
+        return params["mean"], math.sqrt(params["mean"])
+    if distribution == "normal":
+        return params["mean"], params["sd"]
+    if distribution == "weibull":
+        k, scale = params["shape"], params["scale"]
+        g1, g2 = math.gamma(1.0 + 1.0 / k), math.gamma(1.0 + 2.0 / k)
+        return scale * g1, scale * math.sqrt(max(g2 - g1 * g1, 0.0))
+    mu, sigma = params["meanlog"], params["sdlog"]
+    return math.exp(mu + sigma**2 / 2), math.sqrt(math.expm1(sigma**2)) * math.exp(mu + sigma**2 / 2)
+
+
+def draw(distribution: str, params: dict[str, float], n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` independent draws (float64; whole numbers for poisson)."""
+    if distribution == "exponential":
+        return rng.exponential(params["mean"], n)
+    if distribution == "weibull":
+        return params["scale"] * rng.weibull(params["shape"], n)
+    if distribution == "poisson":
+        return rng.poisson(params["mean"], n).astype(np.float64)
+    if distribution == "normal":
+        return rng.normal(params["mean"], params["sd"], n)
+    return rng.lognormal(params["meanlog"], params["sdlog"], n)
+
+
+def unsupported_count(distribution: str, values: np.ndarray) -> int:
+    """How many of ``values`` a fit of ``distribution`` cannot use (out of its support, or not whole counts)."""
+    if distribution == "normal":
+        return 0
+    if distribution == "exponential":
+        bad = values < 0
+    elif distribution == "poisson":
+        bad = (values < 0) | (values != np.round(values))
+    else:  # weibull, lognormal: log(0) has no likelihood
+        bad = values <= 0
+    return int(bad.sum())
+
+
+def fit(distribution: str, values: np.ndarray) -> dict[str, float]:
+    """Maximum-likelihood canonical parameters from finite ``values`` inside the support (see :func:`unsupported_count`)."""
+    from scipy import stats
+
+    values = np.asarray(values, dtype=np.float64)
+    if values.size < 2:
+        raise ValueError(f"{values.size} value(s) to fit on; a fit needs at least 2")
+    if distribution == "exponential":
+        _, scale = stats.expon.fit(values, floc=0)
+        params = {"mean": float(scale)}
+    elif distribution == "poisson":
+        params = {"mean": float(values.mean())}
+    elif distribution == "normal":
+        loc, scale = stats.norm.fit(values)
+        params = {"mean": float(loc), "sd": float(scale)}
+    elif np.ptp(values) == 0:
+        raise ValueError(f"every value is the same: a {distribution} cannot be fitted")
+    elif distribution == "weibull":
+        shape, _, scale = stats.weibull_min.fit(values, floc=0)
+        params = {"shape": float(shape), "scale": float(scale)}
+    else:
+        sdlog, _, scale = stats.lognorm.fit(values, floc=0)
+        params = {"meanlog": float(math.log(scale)), "sdlog": float(sdlog)}
+    for name, value in params.items():
+        positive = (distribution, name) in _ANY_SIGN or distribution == "poisson" or value > 0
+        if not math.isfinite(value) or not positive:
+            raise ValueError(f"the {distribution} fit gave {name} = {value}: the values do not fit it")
+    return params
