@@ -9,7 +9,9 @@ import dagster as dg
 
 from pipelines.definitions import defs
 from tests.conftest import REPO
-from twinforge.evaluation.gates import GATES
+from pipelines.factory import specs_dir
+from twinforge.config.spec import load_specs
+from twinforge.evaluation.gates import enabled_gates
 
 GE_CHECKS = {"ge_schema", "ge_nulls", "ge_ranges", "ge_categories"}
 
@@ -19,11 +21,15 @@ def test_definitions_load_with_every_expectation_and_gate_as_a_blocking_check():
     dg.Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
+    specs = load_specs(specs_dir())
     datasets = ("covid_testing", "maintenance")  # one group per spec in pipelines/datasets
+    assert {s.name for s in specs} == set(datasets)
     expected = set()
-    for name in datasets:
+    for spec in specs:
+        name = spec.name
         expected |= {(f"{name}/{a}", c) for a in ("synthetic", "synthetic_daily") for c in GE_CHECKS}
-        expected |= {(f"{name}/quality_report", g.name) for g in GATES}  # every gate: both demos have a target
+        # every enabled gate (both demos have a target; the DP budget gate is off without dp)
+        expected |= {(f"{name}/quality_report", g.name) for g in enabled_gates(spec.quality.gates, has_target=True)}
         expected.add((f"{name}/batch_drift", "batch_not_held"))  # informs; the hold itself keeps the batch out
     assert checks == expected
     assert all(graph.get_check_spec(k).blocking for k in graph.asset_check_keys if k.name != "batch_not_held")
