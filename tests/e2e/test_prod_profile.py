@@ -6,6 +6,7 @@ leaves no process behind."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -52,8 +53,10 @@ def profile(tmp_path_factory):
             yield profile, state
     finally:
         stopped = _profile_cli("down", env)
-        for service in state.values():  # whatever happened above: no process left behind
-            assert not pid_alive(service["pid"]), (service, stopped.stdout, stopped.stderr)
+        left = [s for s in state.values() if pid_alive(s["pid"])]
+        if not profile.postgres_data.is_relative_to(home):  # as root the data folder is in ~postgres
+            shutil.rmtree(profile.postgres_data, ignore_errors=True)
+        assert not left, (left, stopped.stdout, stopped.stderr)  # whatever happened above: no process left behind
 
 
 def test_retrain_through_the_daemon_keeps_runs_and_models_in_the_servers(profile):

@@ -1,0 +1,46 @@
+"""The production profile's configuration, without starting a server: the instance file keeps the local
+instance's run queue and monitoring and moves storage to PostgreSQL; the executor and MLflow settings
+follow the environment."""
+
+import pytest
+import yaml
+
+from pipelines.factory import CELERY_BACKEND_ENV, CELERY_BROKER_ENV, EXECUTOR_ENV, build_definitions
+from pipelines.prod import BASE_INSTANCE, DAGSTER_POSTGRES_URL_ENV, render_instance_config
+from resources import MlflowResource
+from tests.conftest import DEMO_SPEC
+from twinforge.config.spec import load_specs
+from twinforge.io.state import TRACKING_URI_ENV, StateLayout
+
+
+def test_prod_instance_keeps_the_run_queue_and_stores_in_postgres():
+    base, prod = yaml.safe_load(BASE_INSTANCE.read_text()), render_instance_config()
+    for key in ("concurrency", "run_monitoring", "telemetry"):
+        assert prod[key] == base[key]
+    assert prod["storage"] == {"postgres": {"postgres_url": {"env": DAGSTER_POSTGRES_URL_ENV}}}
+    assert "storage" not in base  # the local instance stays on SQLite
+
+
+def test_tracking_uri_comes_from_the_environment_when_not_given(tmp_path, monkeypatch):
+    layout = StateLayout.at(tmp_path)
+    monkeypatch.delenv(TRACKING_URI_ENV, raising=False)
+    assert layout.tracking_uri() == f"sqlite:///{tmp_path / 'mlflow.db'}"
+    resource = MlflowResource(home=str(tmp_path))
+    assert resource.artifact_root == tmp_path / "mlartifacts"
+    monkeypatch.setenv(TRACKING_URI_ENV, "http://127.0.0.1:5999")
+    assert layout.tracking_uri() == "http://127.0.0.1:5999"
+    assert layout.tracking_uri("sqlite:///elsewhere.db") == "sqlite:///elsewhere.db"  # an explicit URI wins
+    assert resource.uri == "http://127.0.0.1:5999"
+    assert resource.artifact_root is None  # the server decides where artifacts go
+
+
+def test_celery_executor_takes_broker_and_backend_from_the_environment(monkeypatch):
+    monkeypatch.setenv(EXECUTOR_ENV, "celery")
+    monkeypatch.setenv(CELERY_BROKER_ENV, "redis://127.0.0.1:6390/0")
+    monkeypatch.setenv(CELERY_BACKEND_ENV, "redis://127.0.0.1:6390/1")
+    defs = build_definitions(load_specs(DEMO_SPEC.parent))
+    job = defs.resolve_job_def("covid_testing_retrain")
+    assert job.executor_def.name == "celery"
+    monkeypatch.setenv(EXECUTOR_ENV, "kubernetes")
+    with pytest.raises(ValueError, match="TWINFORGE_EXECUTOR='kubernetes'"):
+        build_definitions(load_specs(DEMO_SPEC.parent))
