@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import pwd
+import shlex
 import shutil
 import signal
 import socket
@@ -84,6 +85,8 @@ def wait_until(
     while time.monotonic() < deadline:
         try:
             value = predicate()
+        except ServiceError:  # the predicate knows it will never be true
+            raise
         except Exception:  # not listening yet, half-started ...
             value = None
         if value:
@@ -493,12 +496,14 @@ def main(argv: list[str] | None = None) -> int:
             for name in SERVICE_ORDER:
                 print(f"{name:<10} {'running, pid ' + str(running[name]['pid']) if name in running else 'stopped'}")
         else:
+            if not profile.running():
+                raise ServiceError(f"the profile in {profile.root} is not running: run `make prod-up` first")
             state = profile.state()
             keys = ("TWINFORGE_HOME", "DAGSTER_HOME", DAGSTER_POSTGRES_URL_ENV, TRACKING_URI_ENV, MLFLOW_UI_ENV, DAGSTER_UI_ENV)  # fmt: skip
             env = profile.env(state, base={})
             for key in keys:
                 if key in env:
-                    print(f"export {key}={env[key]}")
+                    print(f"export {key}={shlex.quote(env[key])}")
     except (ServiceError, MissingSystemPackage) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -7,12 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from pipelines.factory import CELERY_BACKEND_ENV, CELERY_BROKER_ENV, EXECUTOR_ENV
-from pipelines.prod import free_port, pid_alive, spawn, stop_process, venv_tool, wait_until
+from pipelines.prod import ServiceError, free_port, pid_alive, spawn, stop_process, venv_tool, wait_until
 from tests.conftest import REPO
 from tests.e2e.dagster_dev import temp_project
 
@@ -44,7 +45,8 @@ def workers(redis_url, tmp_path_factory):
     from celery import Celery
 
     home, env = temp_project(tmp_path_factory.mktemp("celery"))
-    env = {**env, EXECUTOR_ENV: "celery", CELERY_BROKER_ENV: f"{redis_url}/0", CELERY_BACKEND_ENV: f"{redis_url}/1"}
+    env = {**env, EXECUTOR_ENV: "celery", CELERY_BROKER_ENV: f"{redis_url}/0", CELERY_BACKEND_ENV: f"{redis_url}/1",
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"}  # `dagster-celery` runs `celery`  # fmt: skip
     subprocess.run([sys.executable, "-m", "pipelines.batches"], cwd=REPO, env=env, check=True, capture_output=True)
     procs = []
     for name in WORKERS:
@@ -54,6 +56,8 @@ def workers(redis_url, tmp_path_factory):
     app = Celery(broker=env[CELERY_BROKER_ENV], backend=env[CELERY_BACKEND_ENV])
 
     def both_up():
+        if any(proc.poll() is not None for proc in procs):
+            raise ServiceError("a celery worker exited")  # ends the wait: a worker that died will not come up
         stats = app.control.inspect(timeout=2).stats() or {}
         pids = {host.split("@")[0]: s["pid"] for host, s in stats.items()}
         return pids if set(pids) == set(WORKERS) else None
