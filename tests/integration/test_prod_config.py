@@ -2,11 +2,20 @@
 instance's run queue and monitoring and moves storage to PostgreSQL; the executor and MLflow settings
 follow the environment."""
 
+import os
+
 import pytest
 import yaml
 
 from pipelines.factory import CELERY_BACKEND_ENV, CELERY_BROKER_ENV, EXECUTOR_ENV, build_definitions
-from pipelines.prod import BASE_INSTANCE, DAGSTER_POSTGRES_URL_ENV, render_instance_config
+from pipelines.prod import (
+    BASE_INSTANCE,
+    DAGSTER_POSTGRES_URL_ENV,
+    pid_alive,
+    render_instance_config,
+    spawn,
+    stop_process,
+)
 from resources import MlflowResource
 from tests.conftest import DEMO_SPEC
 from twinforge.config.spec import load_specs
@@ -44,3 +53,18 @@ def test_celery_executor_takes_broker_and_backend_from_the_environment(monkeypat
     monkeypatch.setenv(EXECUTOR_ENV, "kubernetes")
     with pytest.raises(ValueError, match="TWINFORGE_EXECUTOR='kubernetes'"):
         build_definitions(load_specs(DEMO_SPEC.parent))
+
+
+def test_stop_process_stops_only_the_process_it_was_told_about(tmp_path):
+    proc = spawn(["sleep", "120"], tmp_path / "sleep.log", dict(os.environ), cwd=tmp_path)
+    try:
+        # a recorded PID now running another command (recycled) is left alone
+        assert stop_process(proc.pid, "dagster-webserver", group=True) is False
+        assert pid_alive(proc.pid)
+        assert stop_process(proc.pid, "sleep", group=True, timeout=10) is True
+        proc.wait(timeout=10)
+        assert not pid_alive(proc.pid)
+        assert stop_process(proc.pid, "sleep", group=True) is False  # already gone
+    finally:
+        if proc.poll() is None:
+            proc.kill()
