@@ -121,32 +121,40 @@ def process_command(pid: int) -> str:
         return ""
 
 
+def group_members(pgid: int) -> list[int]:
+    """The live (not zombie) processes of process group ``pgid``."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _ppid, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, ValueError):
+            continue  # gone meanwhile
+        if int(group) == pgid and state != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
 def stop_process(pid: int, marker: str, *, group: bool, sig: int = signal.SIGTERM, timeout: float = 30.0) -> bool:
-    """Stop the process ``pid`` (its whole process group with ``group``) if it is still the one we started,
-    i.e. its command line contains ``marker`` (a recycled PID belongs to someone else); SIGKILL after
-    ``timeout`` s. Returns whether a process was stopped."""
-    if not pid_alive(pid) or marker not in process_command(pid):
+    """Stop the process ``pid`` (with ``group``: every process of its process group, which ``spawn`` made
+    ``pid``'s own) if it is still the one we started, i.e. its command line contains ``marker`` (a recycled
+    PID belongs to someone else; a group id cannot be recycled while a member lives). ``sig`` first, SIGKILL
+    after ``timeout`` s; returns once nothing of it is left, and whether there was anything to stop."""
+    alive = (lambda: group_members(pid)) if group else (lambda: [pid] if pid_alive(pid) else [])
+    if pid_alive(pid) and marker not in process_command(pid):
+        return False
+    if not alive():
         return False
     kill = os.killpg if group else os.kill
-    try:
-        kill(pid, sig)
-    except ProcessLookupError:
-        return False
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and pid_alive(pid):
-        time.sleep(0.2)
-    if pid_alive(pid):
+    for signum, wait in ((sig, timeout), (signal.SIGKILL, 30.0)):
         try:
-            kill(pid, signal.SIGKILL)
+            kill(pid, signum)
         except ProcessLookupError:
-            pass
-        while pid_alive(pid):
-            time.sleep(0.1)
-    if group:  # what is left of the group (a code server whose parent went first)
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+            break
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and alive():
+            time.sleep(0.2)
+        if not alive():
+            break
     return True
 
 

@@ -89,8 +89,8 @@ def test_retrain_steps_run_in_the_celery_workers(workers):
         assert run.status == dg.DagsterRunStatus.SUCCESS
         records = instance.all_logs(run.run_id)
     events = [r for r in records if r.is_dagster_event]
-    step_pids = {r.pid for r in events if r.dagster_event.event_type == dg.DagsterEventType.STEP_SUCCESS}
-    [run_pid] = {r.pid for r in events if r.dagster_event.event_type == dg.DagsterEventType.RUN_START}
+    step_pids = {r.dagster_event.pid for r in events if r.dagster_event.event_type == dg.DagsterEventType.STEP_SUCCESS}
+    [run_pid] = {r.dagster_event.pid for r in events if r.dagster_event.event_type == dg.DagsterEventType.RUN_START}
     steps = {r.step_key for r in events if r.dagster_event.event_type == dg.DagsterEventType.STEP_SUCCESS}
     assert len(steps) >= 5  # ingest ... champion
     assert step_pids and step_pids <= set(worker_pids.values()), (step_pids, worker_pids)
