@@ -15,7 +15,7 @@ import pytest
 from pipelines.factory import CELERY_BACKEND_ENV, CELERY_BROKER_ENV, EXECUTOR_ENV
 from pipelines.prod import ServiceError, free_port, pid_alive, spawn, stop_process, venv_tool, wait_until
 from tests.conftest import REPO
-from tests.e2e.dagster_dev import temp_project
+from tests.e2e.dagster_dev import quick_project
 
 WORKERS = ("twinforge-a", "twinforge-b")
 
@@ -44,7 +44,7 @@ def workers(redis_url, tmp_path_factory):
     """Two workers (solo pool: a worker runs one step at a time, in its own process); ``(env, {name: pid})``."""
     from celery import Celery
 
-    home, env = temp_project(tmp_path_factory.mktemp("celery"))
+    home, env = quick_project(tmp_path_factory.mktemp("celery"))
     env = {**env, EXECUTOR_ENV: "celery", CELERY_BROKER_ENV: f"{redis_url}/0", CELERY_BACKEND_ENV: f"{redis_url}/1",
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"}  # `dagster-celery` runs `celery`  # fmt: skip
     subprocess.run([sys.executable, "-m", "pipelines.batches"], cwd=REPO, env=env, check=True, capture_output=True)

@@ -26,7 +26,7 @@ from pipelines.prod import (
     wait_until,
 )
 from tests.conftest import REPO
-from tests.e2e.dagster_dev import temp_project
+from tests.e2e.dagster_dev import quick_project
 from twinforge.io.state import TRACKING_URI_ENV
 
 MODEL = "twinforge-covid_testing"
@@ -43,7 +43,7 @@ def profile(tmp_path_factory):
         postgres_tool("initdb"), postgres_tool("postgres")
     except MissingSystemPackage as missing:
         pytest.skip(f"{missing} (.ci/run installs it)")
-    home, env = temp_project(tmp_path_factory.mktemp("prod"))
+    home, env = quick_project(tmp_path_factory.mktemp("prod"))
     started = _profile_cli("up", env)
     profile = ProdProfile(home)
     state = profile.state()
@@ -77,7 +77,7 @@ def test_retrain_through_the_daemon_keeps_runs_and_models_in_the_servers(profile
             return runs if runs and all(r.is_finished for r in runs) else None
 
         daemon_log = Path(state["daemon"]["log"])
-        [run] = wait_until(finished, timeout=1500, what="the retrain run", log=daemon_log, interval=5)
+        [run] = wait_until(finished, timeout=2400, what="the retrain run", log=daemon_log, interval=5)
         assert run.status == dg.DagsterRunStatus.SUCCESS, log_tail(daemon_log)
 
     import psycopg
