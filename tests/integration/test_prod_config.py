@@ -12,9 +12,11 @@ from pipelines.prod import (
     BASE_INSTANCE,
     DAGSTER_POSTGRES_URL_ENV,
     pid_alive,
+    process_command,
     render_instance_config,
     spawn,
     stop_process,
+    wait_until,
 )
 from resources import MlflowResource
 from tests.conftest import DEMO_SPEC
@@ -58,6 +60,8 @@ def test_celery_executor_takes_broker_and_backend_from_the_environment(monkeypat
 def test_stop_process_stops_only_the_process_it_was_told_about(tmp_path):
     proc = spawn(["sleep", "120"], tmp_path / "sleep.log", dict(os.environ), cwd=tmp_path)
     try:
+        # the kernel fills in /proc/PID/cmdline a moment after exec returns to Popen: wait for it
+        wait_until(lambda: "sleep" in process_command(proc.pid), 30, "sleep's command line")
         # a recorded PID now running another command (recycled) is left alone
         assert stop_process(proc.pid, "dagster-webserver", group=True) is False
         assert pid_alive(proc.pid)
