@@ -11,7 +11,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install run ui mlflow-ui test test-fast lint format docs bench-venvs clean
+.PHONY: install run ui mlflow-ui prod-up prod-down test test-fast lint format docs bench-venvs clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,15 @@ mlflow-ui: install
 		--backend-store-uri sqlite:///$(TWINFORGE_HOME)/mlflow.db \
 		--default-artifact-root $(TWINFORGE_HOME)/mlartifacts \
 		--host 127.0.0.1 --port $(MLFLOW_UI_PORT) --workers 1
+
+# the production profile under $(TWINFORGE_HOME)/prod: PostgreSQL, an MLflow server on it, dagster-webserver
+# and dagster-daemon as separate processes (docs/production.md); `$(PY) -m pipelines.prod env` prints the
+# variables that point a shell at it
+prod-up: install $(KEY_FILE)
+	umask 077 && TWINFORGE_PSEUDONYM_KEY="$${TWINFORGE_PSEUDONYM_KEY:-$$(cat $(KEY_FILE))}" $(PY) -m pipelines.prod up
+
+prod-down:
+	$(PY) -m pipelines.prod down
 
 # every tier (CI); lint and the docs site first, they take seconds
 test: lint docs

@@ -87,10 +87,8 @@ def main() -> int:
                 run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
             )
             ok &= run.status == dg.DagsterRunStatus.SUCCESS
-            print(
-                "\n".join(summarize(instance, run, spec.name, layout.mlflow_tracking_uri, spec.registered_model_name))
-            )
-    print(f"state folder: {layout.home}  (MLflow: {layout.mlflow_tracking_uri})")
+            print("\n".join(summarize(instance, run, spec.name, layout.tracking_uri(), spec.registered_model_name)))
+    print(f"state folder: {layout.home}  (MLflow: {layout.tracking_uri()})")
     print(
         f"open the Dagster UI with `make ui` ({DagsterLinks.at().base}) and the MLflow UI with `make mlflow-ui` "
         f"({MlflowLinks.at().base}); `twinforge status` sums it up"

@@ -26,18 +26,34 @@ from twinforge.io.state import SPECS_ENV
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
 
 EXECUTOR_ENV = "TWINFORGE_EXECUTOR"  # "in_process": one process per run (small machines); default multiprocess
+# "celery": steps run on Celery workers (dagster-celery); the broker and result backend URLs (e.g. Redis's
+# redis://host:6379/0) come from the environment so that a password never sits in run config
+CELERY_BROKER_ENV = "TWINFORGE_CELERY_BROKER"
+CELERY_BACKEND_ENV = "TWINFORGE_CELERY_BACKEND"
 
 
 def specs_dir() -> Path:
     return Path(os.environ.get(SPECS_ENV) or DATASETS_DIR)
 
 
+def _celery_executor() -> dg.ExecutorDefinition:
+    from dagster_celery import celery_executor
+
+    return celery_executor.configured(
+        {"broker": {"env": CELERY_BROKER_ENV}, "backend": {"env": CELERY_BACKEND_ENV}}, name="celery"
+    )
+
+
 def _executor() -> dg.ExecutorDefinition:
     choice = os.environ.get(EXECUTOR_ENV, "multiprocess")
-    executors = {"multiprocess": dg.multiprocess_executor, "in_process": dg.in_process_executor}
+    executors = {
+        "multiprocess": lambda: dg.multiprocess_executor,
+        "in_process": lambda: dg.in_process_executor,
+        "celery": _celery_executor,  # imported only when chosen: dagster-celery is the `prod` extra
+    }
     if choice not in executors:
         raise ValueError(f"{EXECUTOR_ENV}={choice!r}: choose one of {sorted(executors)}")
-    return executors[choice]
+    return executors[choice]()
 
 
 RETRAIN_TAG = "twinforge/retrain"  # pipelines/dagster.yaml limits runs to one per value of this tag

@@ -7,7 +7,8 @@ from twinforge.tracking.links import MlflowLinks
 
 
 class MlflowResource(dg.ConfigurableResource):
-    """MLflow tracking + registry. Empty URI: SQLite and artifacts in the state folder.
+    """MLflow tracking + registry. Empty URI: ``$TWINFORGE_MLFLOW_TRACKING_URI`` (a tracking server, as the
+    production profile sets), else SQLite and artifacts in the state folder.
 
     ``ui_url``: the MLflow UI that serves this store, for links in Dagster metadata (empty:
     ``$TWINFORGE_MLFLOW_UI_URL``, else ``make mlflow-ui``'s http://127.0.0.1:5000).
@@ -23,11 +24,11 @@ class MlflowResource(dg.ConfigurableResource):
 
     @property
     def uri(self) -> str:
-        return self.tracking_uri or StateLayout.at(self.home or None).ensure().mlflow_tracking_uri
+        return StateLayout.at(self.home or None).ensure().tracking_uri(self.tracking_uri)
 
     @property
     def artifact_root(self) -> Path | None:
         # a remote server decides where artifacts go; locally they sit in the state folder
-        if self.tracking_uri and not self.tracking_uri.startswith("sqlite:"):
+        if not self.uri.startswith("sqlite:"):
             return None
         return StateLayout.at(self.home or None).ensure().mlflow_artifacts

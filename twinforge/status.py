@@ -86,8 +86,8 @@ class DatasetStatus:
 
 def dataset_status(spec: DatasetSpec, layout: StateLayout, tracking_uri: str | None = None) -> DatasetStatus:
     """Collect ``spec``'s dataset status from ``layout``'s state folder and the MLflow store at
-    ``tracking_uri`` (default: the state folder's own)."""
-    tracking_uri = tracking_uri or layout.mlflow_tracking_uri
+    ``tracking_uri`` (default: ``$TWINFORGE_MLFLOW_TRACKING_URI``, else the state folder's own)."""
+    tracking_uri = layout.tracking_uri(tracking_uri)
     # a local store that does not exist yet has no versions: do not create one just to look
     has_store = tracking_uri != layout.mlflow_tracking_uri or layout.mlflow_db.is_file()
     versions = _versions(tracking_uri, spec.registered_model_name) if has_store else []

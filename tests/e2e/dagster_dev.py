@@ -125,3 +125,21 @@ def temp_project(folder: Path, generator: dict | None = None) -> tuple[Path, dic
     env = {**os.environ, "TWINFORGE_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"),
            "TWINFORGE_SPECS": str(specs), "TWINFORGE_PSEUDONYM_KEY": "test-key-6-" + "0123456789abcdef" * 2}  # fmt: skip
     return home, env
+
+
+def quick_project(folder: Path) -> tuple[Path, dict[str, str]]:
+    """:func:`temp_project` for tests of where things run and are stored, not of model quality: one epoch,
+    small evaluation samples and gates every version passes keep a retrain to a few minutes on a busy machine."""
+    import yaml
+
+    from twinforge.config.quality import GateThresholds
+
+    home, env = temp_project(folder, generator={"model": "transformer", "seed": 7, "params": {"epochs": 1}})
+    spec_file = Path(env["TWINFORGE_SPECS"]) / "covid_testing.yaml"
+    spec = yaml.safe_load(spec_file.read_text())
+    spec["quality"] = {
+        "gates": {name: 0.0 if name.startswith("min_") else 1.0 for name in GateThresholds.model_fields},
+        "discriminator_rows": 500, "utility_rows": 1000, "privacy_rows": 1000, "privacy_queries": 200, "attacks": 100,
+    }  # fmt: skip
+    spec_file.write_text(yaml.safe_dump(spec))
+    return home, env

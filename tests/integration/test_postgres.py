@@ -1,82 +1,20 @@
 """A real PostgreSQL server (from the system's postgresql package), started for these tests."""
 
-import glob
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-from pathlib import Path
-
 import polars as pl
 import pytest
 
+from pipelines.prod import MissingSystemPackage, free_port, temporary_postgres
 from twinforge.config.spec import ColumnPolicy, IngestSpec, SourceSpec
 from twinforge.io.ingest import IngestError, ingest_source
 
 
-def _pg_bin(tool: str) -> str | None:
-    found = shutil.which(tool)
-    if found:
-        return found
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{tool}"))
-    return candidates[-1] if candidates else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def postgres_url():
-    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if not (initdb and pg_ctl):
-        pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql; .ci/run does it)")
-    # postgres refuses to run as root: run the server as the 'postgres' system user when we are root
-    as_user = []
-    if os.geteuid() == 0:
-        user = "postgres" if shutil.which("runuser") and _user_exists("postgres") else None
-        if user is None:
-            pytest.skip("running as root and no 'postgres' user to run the server as")
-        as_user = ["runuser", "-u", user, "--"]
-    folder = Path(tempfile.mkdtemp(prefix="twinforge-pg-"))
-    os.chmod(folder, 0o755)
-    if as_user:
-        shutil.chown(folder, user="postgres")
-    data, port = folder / "data", _free_port()
-    run = lambda *cmd: subprocess.run([*as_user, *cmd], check=True, capture_output=True, text=True, timeout=120)
-    run(initdb, "-D", str(data), "-U", "twinforge", "--auth=trust", "-E", "UTF8")
-    run(
-        pg_ctl,
-        "-D",
-        str(data),
-        "-l",
-        str(folder / "server.log"),
-        "-w",
-        "-t",
-        "60",
-        "-o",
-        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1",
-        "start",
-    )
-    url = f"postgresql://twinforge@127.0.0.1:{port}/postgres"
     try:
-        yield url
-    finally:
-        subprocess.run([*as_user, pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"], capture_output=True, timeout=60)
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _user_exists(name: str) -> bool:
-    import pwd
-
-    try:
-        pwd.getpwnam(name)
-        return True
-    except KeyError:
-        return False
+        with temporary_postgres() as server:
+            yield server.url()
+    except MissingSystemPackage as missing:
+        pytest.skip(f"{missing} (.ci/run installs it)")
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +52,7 @@ def test_postgres_errors_name_the_database_without_the_password(patients):
     with pytest.raises(IngestError, match="query failed") as err:
         ingest_source(SourceSpec(url=patients, query="select cast('Zyxwv-Sentinel' as integer) as n"))
     assert "Zyxwv-Sentinel" not in str(err.value)  # ... values the server quotes are not
-    port = _free_port()
+    port = free_port()
     with pytest.raises(IngestError) as err:
         ingest_source(SourceSpec(url=f"postgresql://someone:s3cret@127.0.0.1:{port}/db", table="t"))
     assert "s3cret" not in str(err.value) and f"127.0.0.1:{port}" in str(err.value)

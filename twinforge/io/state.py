@@ -18,6 +18,7 @@ from twinforge.io.permissions import make_private, private_mkdir
 
 HOME_ENV = "TWINFORGE_HOME"
 SPECS_ENV = "TWINFORGE_SPECS"
+TRACKING_URI_ENV = "TWINFORGE_MLFLOW_TRACKING_URI"  # an MLflow server; unset: the state folder's SQLite store
 DEFAULT_HOME = ".twinforge"
 PROJECT_MARKER = "workspace.yaml"  # the Dagster workspace file at the root of a twinforge project
 
@@ -103,6 +104,11 @@ class StateLayout:
     def mlflow_tracking_uri(self) -> str:
         # four slashes: sqlite wants an absolute path after "sqlite:///"
         return f"sqlite:///{self.mlflow_db}"
+
+    def tracking_uri(self, explicit: str | None = None) -> str:
+        """The MLflow tracking URI to use: ``explicit``, else ``$TWINFORGE_MLFLOW_TRACKING_URI`` (a tracking
+        server, e.g. the production profile's), else the state folder's SQLite store."""
+        return explicit or os.environ.get(TRACKING_URI_ENV) or self.mlflow_tracking_uri
 
     def ensure(self) -> StateLayout:
         """Create the folders, owner-only (0700) whatever the umask; the home itself is made 0700 too."""
