@@ -7,8 +7,11 @@ from twinforge.evaluation.gates import enabled_gates
 from twinforge.evaluation.models import GateResult, QualityReport
 
 
-def build_quality_gate_checks(spec: DatasetSpec, asset: str = "quality_report") -> dg.AssetChecksDefinition:
+def build_quality_gate_checks(spec: DatasetSpec, asset: str = "quality_report") -> list[dg.AssetChecksDefinition]:
     """One blocking check per enabled gate on `quality_report`; `champion` depends on it, so a failed gate blocks it.
+
+    A spec with every gate turned off gets no check definition (an empty list): Dagster refuses a
+    multi-asset check without specs.
 
     Fails closed: a stored report that does not read as a :class:`QualityReport`, or lacks an enabled gate's
     result, fails that gate's check; so does an applicable gate whose value could not be measured.
@@ -16,6 +19,8 @@ def build_quality_gate_checks(spec: DatasetSpec, asset: str = "quality_report") 
     report_key = dg.AssetKey([spec.name, asset])
     partitions = daily_partitions(spec) if asset == "quality_report_daily" else None
     gates = enabled_gates(spec.quality.gates, has_target=spec.target is not None)
+    if not gates:
+        return []
 
     @dg.multi_asset_check(
         name=f"{spec.name}__{asset}__gates" if partitions else f"{spec.name}__quality_gates",
@@ -62,7 +67,7 @@ def build_quality_gate_checks(spec: DatasetSpec, asset: str = "quality_report") 
                 },
             )
 
-    return quality_gates
+    return [quality_gates]
 
 
 def _failed(report_key: dg.AssetKey, name: str, error: str) -> dg.AssetCheckResult:

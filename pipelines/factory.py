@@ -73,7 +73,7 @@ def ingest_job_name(spec: DatasetSpec) -> str:
 
 def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
     # the checks a candidate version must pass, in its own run, before `champion` promotes it
-    candidate_checks = [build_expectation_checks(spec, "synthetic"), build_quality_gate_checks(spec)]
+    candidate_checks = [build_expectation_checks(spec, "synthetic"), *build_quality_gate_checks(spec)]
     ingest = build_ingest_assets(spec)  # raw, quarantine and anonymized, partitioned by batch
     batch_drift = build_batch_drift_asset(spec)
     synthetic_daily = build_synthetic_daily_asset(spec)
@@ -116,7 +116,7 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
         "asset_checks": [
             *candidate_checks,
             build_expectation_checks(spec, "synthetic_daily"),
-            *([build_quality_gate_checks(spec, "quality_report_daily")] if spec.schedule.quality_gates else []),
+            *(build_quality_gate_checks(spec, "quality_report_daily") if spec.schedule.quality_gates else []),
         ],
         "jobs": [ingest_job, retrain, regenerate, build_approve_batch_job(spec)],
         "schedules": [build_regenerate_schedule(spec, regenerate)],

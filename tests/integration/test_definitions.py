@@ -8,8 +8,8 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.definitions import defs
-from tests.conftest import REPO
 from pipelines.factory import specs_dir
+from tests.conftest import REPO
 from twinforge.config.spec import load_specs
 from twinforge.evaluation.gates import enabled_gates
 
@@ -70,3 +70,18 @@ def test_dagster_cli_validates_the_workspace(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "All code locations passed validation" in proc.stderr + proc.stdout
+
+
+def test_a_spec_with_every_gate_turned_off_loads(tmp_path):
+    from pipelines.factory import build_definitions
+    from tests.conftest import DEMO_SPEC
+    from twinforge.config.quality import GateThresholds
+    from twinforge.config.spec import load_spec
+
+    spec = load_spec(DEMO_SPEC)
+    off = GateThresholds(**{name: None for name in GateThresholds.model_fields})
+    spec = spec.model_copy(update={"quality": spec.quality.model_copy(update={"gates": off})})
+    defs = build_definitions([spec], home=str(tmp_path))
+    dg.Definitions.validate_loadable(defs)
+    graph = defs.resolve_asset_graph()
+    assert not any(k.asset_key.path[-1] == "quality_report" for k in graph.asset_check_keys)

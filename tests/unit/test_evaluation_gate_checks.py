@@ -22,7 +22,7 @@ def stored(spec, **values) -> dict:
 
 
 def outcomes(spec, report: dict) -> dict:
-    return {r.check_name: r for r in build_quality_gate_checks(spec)(quality_report=report)}
+    return {r.check_name: r for r in build_quality_gate_checks(spec)[0](quality_report=report)}
 
 
 def test_every_enabled_gate_is_checked_from_the_typed_report(spec):
