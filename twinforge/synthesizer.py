@@ -6,9 +6,10 @@
 
 ``fit`` takes a pandas or polars DataFrame and ``sample`` answers in the same
 type. The twin has the training table's columns in their order and dtypes,
-except identifier columns and skipped columns (high-cardinality free text,
-unsupported dtypes; see ``skipped_columns``), which are never learned and so
-never generated.
+except identifier columns and skipped columns (long free text unless asked
+for, unsupported dtypes; see ``skipped_columns``), which are never learned and
+so never generated. Rare categories are never reproduced: their rows get
+generated values (see ``column_options``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 import polars as pl
 
+from twinforge.encoders.kinds import ColumnOptions
 from twinforge.generators import Generator, create_generator, load_generator
 from twinforge.generators.base import ProgressCallback
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
@@ -62,11 +64,14 @@ class Synthesizer:
         schema: TableSchema | None = None,
         identifiers: Iterable[str] = (),
         progress: ProgressCallback | None = None,
+        column_options: Mapping[str, ColumnOptions] | None = None,
     ) -> Synthesizer:
         """Learn ``data`` (pandas or polars); the schema is inferred when not given.
 
         ``identifiers`` name columns never to learn (ids, keys); they are absent from samples.
         ``progress`` is called after each training epoch of the neural models.
+        ``column_options`` (``{"job_title": ColumnOptions(rare="rare_token")}``) set what rows with
+        a rare category become and whether long free text is generated.
         """
         frame, df = _FrameType.of(data)
         if df.height == 0 or df.width == 0:
@@ -76,7 +81,7 @@ class Synthesizer:
             schema = infer_schema(df, identifiers=identifiers)
         elif identifiers:
             schema = _mark_identifiers(schema, identifiers)
-        self._generator.fit(df, schema, progress=progress)
+        self._generator.fit(df, schema, progress=progress, column_options=column_options)
         self._frame = frame
         return self
 

@@ -20,6 +20,7 @@ import torch
 
 from twinforge.encoders import TableEncoder
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
+from twinforge.encoders.kinds import ColumnOptions
 from twinforge.generators import sampling
 from twinforge.generators.persistence import save_generator
 from twinforge.generators.sampling import ConditionError
@@ -81,12 +82,27 @@ class Generator(ABC):
     def is_fitted(self) -> bool:
         return self.encoder is not None
 
-    def fit(self, df: pl.DataFrame, schema: TableSchema, progress: ProgressCallback | None = None) -> Generator:
-        """Learn ``df``; ``progress`` (if given) is called with an :class:`EpochReport` after each epoch."""
+    def fit(
+        self,
+        df: pl.DataFrame,
+        schema: TableSchema,
+        progress: ProgressCallback | None = None,
+        column_options: Mapping[str, ColumnOptions] | None = None,
+    ) -> Generator:
+        """Learn ``df``; ``progress`` (if given) is called with an :class:`EpochReport` after each epoch.
+
+        ``column_options`` set, per column, what rows with a rare category become and whether long
+        free text is generated (:class:`~twinforge.encoders.kinds.ColumnOptions`).
+        """
         _check_trainable(df, schema)
         started = time.perf_counter()
         encoder = TableEncoder.fit(
-            df, schema, rare_min_count=self.rare_min_count, modes=self.uses_modes, seed=self.seed
+            df,
+            schema,
+            rare_min_count=self.rare_min_count,
+            modes=self.uses_modes,
+            seed=self.seed,
+            column_options=column_options,
         )
         if not encoder.columns:
             raise ValueError(
