@@ -141,3 +141,36 @@ def test_generated_titles_keep_the_columns_shape(fitted):
     assert text["rare_real_share"] == 0.0
     assert text["length_tvd"] < 0.3 and text["char_ngram_similarity"] > 0.8
     assert abs(text["frequent_share"]["synthetic"] - text["frequent_share"]["real"]) < 0.2
+
+
+def test_the_spec_chooses_the_placeholder_and_suppress_rare_still_gives_other(demo_table, tmp_path):
+    from tests.conftest import DEMO_CSV
+    from twinforge.config.spec import parse_spec
+    from twinforge.generators.training import train_generator
+    from twinforge.privacy.anonymize import anonymize_table
+
+    table = demo_table.drop("fake_first_name", "fake_last_name", "rownames", "subject_id")
+    columns = {"clinic_name": {"rare": "rare_token"}}
+    spec = parse_spec({"name": "demo", "source": {"path": str(DEMO_CSV)}, "columns": columns})
+    synthetic = train_generator(table, spec, tmp_path / "placeholder").generator.sample(5000, seed=1)
+    clinics = table["clinic_name"].value_counts()
+    rare_share = clinics.filter(pl.col("count") < 5)["count"].sum() / table.height
+    assert rare_share > 0.002  # the demo table has rare clinics: some synthetic rows get the placeholder
+    assert (synthetic["clinic_name"] == RARE_PLACEHOLDER).any()
+    assert not synthetic["clinic_name"].is_in(rare_values(table["clinic_name"])).any()
+
+    # anonymization's suppress_rare runs first: its "other" is a frequent level, nothing is generated for it
+    suppressing = parse_spec(
+        {
+            "name": "demo",
+            "source": {"path": str(DEMO_CSV)},
+            "columns": {"clinic_name": {"anonymize": "suppress_rare", "min_count": 50}},
+        }
+    )
+    anonymized = anonymize_table(table, suppressing.columns, suppressing.privacy, key=None).table
+    kept = set(anonymized["clinic_name"].drop_nulls())
+    synthetic = train_generator(anonymized, suppressing, tmp_path / "other").generator.sample(5000, seed=1)
+    assert "other" in kept and set(synthetic["clinic_name"].drop_nulls()) <= kept
+    assert (synthetic["clinic_name"] == "other").mean() == pytest.approx(
+        (anonymized["clinic_name"] == "other").mean(), abs=0.03
+    )

@@ -119,6 +119,8 @@ def test_covid_testing_twin():
             assert seen <= frequent, name
         if name in ("gender", "result", "payor_group"):
             assert seen == frequent, name
+    strings = [name for name, dtype in twin.schema.items() if dtype == pl.String]
+    assert not any((twin[name] == RARE_PLACEHOLDER).any() for name in strings)  # the 43 `_RARE_`s
     assert set(twin["drive_thru_ind"].unique()) == {0, 1}
     real_null_share = real["ct_result"].null_count() / real.height
     assert twin["ct_result"].null_count() / 2000 == pytest.approx(real_null_share, abs=0.01)
