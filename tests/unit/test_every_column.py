@@ -174,3 +174,14 @@ def test_the_spec_chooses_the_placeholder_and_suppress_rare_still_gives_other(de
     assert (synthetic["clinic_name"] == "other").mean() == pytest.approx(
         (anonymized["clinic_name"] == "other").mean(), abs=0.03
     )
+
+
+def test_the_text_fidelity_is_on_the_report_page_without_rare_values(wide, tmp_path):
+    from twinforge.evaluation import write_report_html
+
+    schema = infer_schema(wide, identifiers=["loan_id"])
+    synthetic = create_generator("copula", seed=0).fit(wide, schema).sample(2000, seed=1)
+    page = write_report_html({"fidelity": fidelity_report(wide, synthetic, schema)}, tmp_path / "q.html", title="t")
+    html = page.read_text()
+    assert "Generated text columns" in html and ">job_title<" in html
+    assert not any(f">{title}<" in html or f'"{title}"' in html for title in rare_values(wide["job_title"]))
