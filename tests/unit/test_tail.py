@@ -59,6 +59,9 @@ def test_tail_source_depends_on_how_much_tail_there_is():
     seed = (0, 1)
     pool = analyze_tail(many, [1] * len(many), "generate", string_column=True, has_frequent=True, seed=seed)
     assert pool["source"] == "pool" and not set(pool["values"]) & set(many)
+    assert len(pool["values"]) == tail.MIN_POOL_SIZE  # twice the tail's rows, at least MIN_POOL_SIZE
+    bigger = analyze_tail(many, [20] * len(many), "generate", string_column=True, has_frequent=True, seed=seed)
+    assert len(bigger["values"]) == min(2 * 20 * len(many), tail.DEFAULT_POOL_SIZE)
     frequent = analyze_tail(few, [1] * len(few), "generate", string_column=True, has_frequent=True, seed=seed)
     assert frequent == {"policy": "generate", "source": "frequent", "values": []}
     nothing = analyze_tail(few, [1] * len(few), "generate", string_column=True, has_frequent=False, seed=seed)

@@ -5,12 +5,13 @@ quasi-identifier). Rows that held one (the *tail*) decode to a *generated* value
 
 * with at least :data:`MIN_TAIL_VALUES` distinct tail values, an n-gram model (:class:`NgramModel`,
   over words when the values have several words, else over characters) is trained on the tail
-  and, at fit time, fills a pool of
-  :data:`DEFAULT_POOL_SIZE` values; every value equal to a rare real value (compared case- and
+  and, at fit time, fills a pool of generated values (twice the tail's rows, 256 to
+  :data:`DEFAULT_POOL_SIZE`); every value equal to a rare real value (compared case- and
   whitespace-insensitively) is thrown away, so the pool, the only thing saved, holds no rare real
   value. The model itself is not saved;
-* with fewer tail values there is too little to learn their shape from: tail rows take a frequent
-  level, in proportion to its count;
+* with fewer tail values (or fewer than :data:`MIN_POOL_DISTINCT` distinct generated ones) there
+  is too little to learn their shape from: tail rows take a frequent level, in proportion to its
+  count;
 * with no frequent level either, tail rows decode to null.
 
 The n-gram model only keeps a transition (a context and the token after it) seen in at least
@@ -30,7 +31,13 @@ import polars as pl
 
 # Fewer distinct tail values than this: tail rows take frequent levels instead of generated ones.
 MIN_TAIL_VALUES = 20
+# The pool: twice the tail's rows, within these bounds. Fewer distinct generated values than
+# MIN_POOL_DISTINCT (a model that can only give back its training values): frequent levels instead.
 DEFAULT_POOL_SIZE = 4096
+MIN_POOL_SIZE = 256
+MIN_POOL_DISTINCT = 5
+# Distinct tail values the model trains on at most (a sample, by count, beyond): bounds the fit time.
+MAX_TRAINING_VALUES = 20_000
 DEFAULT_ORDERS = {"word": 2, "char": 4}  # tokens of context
 # Average words per tail value from which the model works on words rather than characters.
 WORD_UNIT_MIN_WORDS = 1.5
@@ -154,6 +161,10 @@ def generate_pool(
 ) -> list[str]:
     """Up to ``size`` values from an :class:`NgramModel` of the tail; none equals (normalized) a
     value of ``forbidden`` (the rare real values), none is empty."""
+    if len(tail_values) > MAX_TRAINING_VALUES:
+        weights = np.asarray(tail_counts, dtype=np.float64)
+        chosen = rng.choice(len(tail_values), MAX_TRAINING_VALUES, replace=False, p=weights / weights.sum())
+        tail_values, tail_counts = [tail_values[i] for i in chosen], [tail_counts[i] for i in chosen]
     model = NgramModel(choose_unit(tail_values, tail_counts)).fit(tail_values, tail_counts)
     banned = {normalized(v) for v in forbidden}
     pool: list[str] = []
@@ -181,11 +192,9 @@ def analyze_tail(
         raise ValueError(f"unknown rare policy {policy!r}; one of {', '.join(TAIL_POLICIES)}")
     if policy != "generate":
         return {"policy": policy, "source": policy, "values": []}
-    pool: list[str] = []
     if string_column and len(tail_values) >= MIN_TAIL_VALUES:
-        pool = generate_pool(tail_values, tail_counts, tail_values, np.random.default_rng(list(seed)))
-    if pool:
-        source = "pool"
-    else:
-        source = "frequent" if has_frequent else "null"
-    return {"policy": policy, "source": source, "values": pool}
+        size = int(np.clip(2 * sum(tail_counts), MIN_POOL_SIZE, DEFAULT_POOL_SIZE))
+        pool = generate_pool(tail_values, tail_counts, tail_values, np.random.default_rng(list(seed)), size)
+        if len(set(pool)) >= MIN_POOL_DISTINCT:
+            return {"policy": policy, "source": "pool", "values": pool}
+    return {"policy": policy, "source": "frequent" if has_frequent else "null", "values": []}
