@@ -140,7 +140,7 @@ def test_high_cardinality_is_capped_and_overflow_decodes_proportionally():
 
 
 def test_values_seen_once_are_all_suppressed_and_never_come_back():
-    series = pl.Series("name", [f"person {i}" for i in range(5000)])
+    series = pl.Series("name", [f"person {7 * i}" for i in range(5000)])
     stats, _, decoded = round_trip(categorical, series, ColumnKind.TEXT)
     assert stats["categories"] == [] and stats["rare"] == {"categories": [], "counts": [], "suppressed_count": 5000}
     assert stats["tail"]["source"] == "pool"

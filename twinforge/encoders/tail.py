@@ -8,9 +8,10 @@ quasi-identifier). Rows that held one (the *tail*) decode to a *generated* value
   and, at fit time, fills a pool of generated values (twice the tail's rows, 256 to
   :data:`DEFAULT_POOL_SIZE`); every value equal to a rare real value (compared case- and
   whitespace-insensitively) is thrown away, so the pool, the only thing saved, holds no rare real
-  value. The model itself is not saved;
-* with fewer tail values (or fewer than :data:`MIN_POOL_DISTINCT` distinct generated ones) there
-  is too little to learn their shape from: tail rows take a frequent level, in proportion to its
+  value. The model itself is not saved. When the words give fewer than :data:`MIN_POOL_DISTINCT`
+  distinct values, characters are tried;
+* with fewer tail values (or fewer than :data:`MIN_POOL_DISTINCT` distinct generated ones either way)
+  there is too little to learn their shape from: tail rows take a frequent level, in proportion to its
   count;
 * with no frequent level either, tail rows decode to null.
 
@@ -158,6 +159,7 @@ def generate_pool(
     forbidden: Iterable[str],
     rng: np.random.Generator,
     size: int = DEFAULT_POOL_SIZE,
+    unit: str | None = None,
 ) -> list[str]:
     """Up to ``size`` values from an :class:`NgramModel` of the tail; none equals (normalized) a
     value of ``forbidden`` (the rare real values), none is empty."""
@@ -165,7 +167,7 @@ def generate_pool(
         weights = np.asarray(tail_counts, dtype=np.float64)
         chosen = rng.choice(len(tail_values), MAX_TRAINING_VALUES, replace=False, p=weights / weights.sum())
         tail_values, tail_counts = [tail_values[i] for i in chosen], [tail_counts[i] for i in chosen]
-    model = NgramModel(choose_unit(tail_values, tail_counts)).fit(tail_values, tail_counts)
+    model = NgramModel(unit or choose_unit(tail_values, tail_counts)).fit(tail_values, tail_counts)
     banned = {normalized(v) for v in forbidden}
     pool: list[str] = []
     for _ in range(MAX_DRAFTS_PER_VALUE):
@@ -194,7 +196,11 @@ def analyze_tail(
         return {"policy": policy, "source": policy, "values": []}
     if string_column and len(tail_values) >= MIN_TAIL_VALUES:
         size = int(np.clip(2 * sum(tail_counts), MIN_POOL_SIZE, DEFAULT_POOL_SIZE))
-        pool = generate_pool(tail_values, tail_counts, tail_values, np.random.default_rng(list(seed)), size)
-        if len(set(pool)) >= MIN_POOL_DISTINCT:
-            return {"policy": policy, "source": "pool", "values": pool}
+        rng = np.random.default_rng(list(seed))
+        preferred = choose_unit(tail_values, tail_counts)
+        # words shared by too few values (names, codes with a number) leave little to compose: characters then
+        for unit in (preferred, "char" if preferred == "word" else "word"):
+            pool = generate_pool(tail_values, tail_counts, tail_values, rng, size, unit)
+            if len(set(pool)) >= MIN_POOL_DISTINCT:
+                return {"policy": policy, "source": "pool", "values": pool}
     return {"policy": policy, "source": "frequent" if has_frequent else "null", "values": []}
