@@ -6,9 +6,10 @@
 
 ``fit`` takes a pandas or polars DataFrame and ``sample`` answers in the same
 type. The twin has the training table's columns in their order and dtypes,
-except identifier columns and skipped columns (high-cardinality free text,
-unsupported dtypes; see ``skipped_columns``), which are never learned and so
-never generated.
+except identifier columns and skipped columns (long free text unless asked
+for, unsupported dtypes; see ``skipped_columns``), which are never learned and
+so never generated. Rare categories are never reproduced: their rows get
+generated values (see ``column_options``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 import polars as pl
 
+from twinforge.encoders.kinds import ColumnOptions
 from twinforge.generators import Generator, create_generator, load_generator
 from twinforge.generators.base import ProgressCallback
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
@@ -63,6 +65,7 @@ class Synthesizer:
         identifiers: Iterable[str] = (),
         progress: ProgressCallback | None = None,
         process_columns: Mapping[str, Any] | None = None,
+        column_options: Mapping[str, ColumnOptions] | None = None,
     ) -> Synthesizer:
         """Learn ``data`` (pandas or polars); the schema is inferred when not given.
 
@@ -71,6 +74,8 @@ class Synthesizer:
         ``process_columns`` (column -> :class:`twinforge.process.ProcessColumnSpec` or its dict, e.g.
         ``{"hours": {"distribution": "weibull", "shape": 1.5, "mean": 10000}}``) are drawn from their
         distribution instead of learned.
+        ``column_options`` (``{"job_title": ColumnOptions(rare="rare_token")}``) set what rows with
+        a rare category become and whether long free text is generated.
         """
         frame, df = _FrameType.of(data)
         if df.height == 0 or df.width == 0:
@@ -80,7 +85,9 @@ class Synthesizer:
             schema = infer_schema(df, identifiers=identifiers)
         elif identifiers:
             schema = _mark_identifiers(schema, identifiers)
-        self._generator.fit(df, schema, progress=progress, process_columns=process_columns)
+        self._generator.fit(
+            df, schema, progress=progress, process_columns=process_columns, column_options=column_options
+        )
         self._frame = frame
         return self
 

@@ -153,3 +153,17 @@ def test_rare_placeholder_allowed_only_where_rare_categories_were_suppressed():
     assert validate_table(synthetic, profile)["categories"].success
     bad = synthetic.with_columns(common=pl.lit(RARE_PLACEHOLDER))
     assert not validate_table(bad, profile)["categories"].success
+
+
+def test_rare_values_stay_out_of_the_profile_and_generated_values_may_take_their_share():
+    from twinforge.io.schema import infer_schema
+
+    rare_titles = [f"rare title {i}" for i in range(10)]
+    train = pl.DataFrame({"title": ["nurse"] * 60 + ["driver"] * 30 + rare_titles})
+    profile = build_expectation_profile(train, infer_schema(train))
+    assert not any(t in json.dumps(profile) for t in rare_titles)
+    assert profile["columns"]["title"]["rare_share"] == pytest.approx(0.1)
+    like_training = pl.DataFrame({"title": ["nurse"] * 55 + ["driver"] * 33 + [f"new title {i}" for i in range(12)]})
+    assert validate_table(like_training, profile)["categories"].success
+    mostly_invented = pl.DataFrame({"title": ["nurse"] * 50 + [f"new title {i}" for i in range(50)]})
+    assert not validate_table(mostly_invented, profile)["categories"].success

@@ -122,10 +122,13 @@ def test_every_kind_round_trips_a_column_through_the_one_interface(name):
     assert matches.fill_null(False).to_list() == (series == first).fill_null(False).to_list()
 
 
-def test_low_cardinality_text_is_categorical_and_free_text_is_skipped():
+def test_text_is_categorical_and_only_long_free_text_is_skipped():
     few = pl.Series("note", ["ok", "call back", "vip"] * 50)
     column = ColumnSchema(name="note", kind=ColumnKind.TEXT, dtype="String", nullable=False)
     assert choose_encoder(column, few) == ("categorical", "")
-    many = pl.Series("note", [f"text {i}" for i in range(5000)])
-    encoder, reason = choose_encoder(column, many)
-    assert encoder is None and "free text" in reason
+    many = pl.Series("note", [f"text {i}" for i in range(5000)])  # high cardinality, short: generated
+    assert choose_encoder(column, many) == ("categorical", "")
+    notes = pl.Series("note", [f"note {i} says the customer called twice about the late delivery" for i in range(5000)])
+    encoder, reason = choose_encoder(column, notes)
+    assert encoder is None and "long free text" in reason
+    assert choose_encoder(column, notes, AnalyzeOptions(long_text=True)) == ("categorical", "")

@@ -110,3 +110,30 @@ def test_spec_loading_imports_no_generator_and_builtin_names_match_the_registry(
     from twinforge.generators import available_generators
 
     assert sorted(BUILTIN_GENERATORS) == [n for n in available_generators() if not n.startswith("test_")]
+
+
+def test_column_generation_options_from_yaml(demo_table):
+    text = """
+name: demo
+source: {path: data.csv}
+columns:
+  clinic_name: {rare: rare_token}
+  demo_group: {rare: null}
+  payor_group: {rare: "null"}
+  result: {rare: generate}
+  gender: {long_text: generate}
+  rownames: {role: identifier, rare: rare_token}
+"""
+    spec = parse_spec(yaml.safe_load(text))
+    options = spec.column_options_for(spec.schema_for(demo_table))
+    # only learned columns that set something other than the defaults; YAML's null and "null" alike
+    assert {name: (o.rare, o.long_text) for name, o in options.items()} == {
+        "clinic_name": ("rare_token", False),
+        "demo_group": ("null", False),
+        "payor_group": ("null", False),
+        "gender": ("generate", True),
+    }
+    with pytest.raises(SpecError, match="columns.result.rare"):
+        parse_spec(_base(columns={"result": {"rare": "drop"}}))
+    with pytest.raises(SpecError, match="columns.notes.long_text"):
+        parse_spec(_base(columns={"notes": {"long_text": True}}))

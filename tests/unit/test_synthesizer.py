@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import DEMO_CSV
 from twinforge import Synthesizer
 from twinforge.encoders import RARE_PLACEHOLDER
+from twinforge.encoders.kinds import ColumnOptions
 from twinforge.io.schema import ColumnKind, infer_schema
 
 COVID = DEMO_CSV
@@ -67,11 +68,16 @@ def test_given_schema_and_identifiers_combine(patients):
         Synthesizer().fit(df, schema=schema, identifiers=["nope"])
 
 
-def test_skipped_columns_are_reported():
-    df = pl.DataFrame({"x": np.arange(3000) % 17, "comment": [f"comment number {i}" for i in range(3000)]})
+def test_long_free_text_is_skipped_and_reported_unless_asked_for():
+    comments = [f"comment number {i} says the call went well and the customer was happy" for i in range(3000)]
+    df = pl.DataFrame({"x": np.arange(3000) % 17, "comment": comments})
     synth = Synthesizer().fit(df)
-    assert list(synth.skipped_columns) == ["comment"]
+    assert list(synth.skipped_columns) == ["comment"] and "long free text" in synth.skipped_columns["comment"]
     assert synth.sample(5).columns == ["x"]
+    asked = Synthesizer().fit(df, column_options={"comment": ColumnOptions(long_text=True)})
+    twin = asked.sample(200)
+    assert asked.skipped_columns == {} and twin.columns == ["x", "comment"]
+    assert twin["comment"].null_count() == 0 and not twin["comment"].is_in(comments).any()
 
 
 def test_clear_errors(patients):
@@ -106,10 +112,15 @@ def test_covid_testing_twin():
     for name in ("gender", "result", "demo_group", "payor_group", "patient_class", "clinic_name"):
         counts = real[name].drop_nulls().value_counts()
         frequent = set(counts.filter(pl.col("count") >= 5)[name])
+        rare = set(counts.filter(pl.col("count") < 5)[name])
         seen = set(twin[name].drop_nulls())
-        assert seen <= frequent | {RARE_PLACEHOLDER}, name  # nothing invented, rare levels masked
+        assert not seen & rare and RARE_PLACEHOLDER not in seen, name  # rare levels never come back
+        if name != "clinic_name":  # few rare levels: their rows take frequent ones
+            assert seen <= frequent, name
         if name in ("gender", "result", "payor_group"):
             assert seen == frequent, name
+    strings = [name for name, dtype in twin.schema.items() if dtype == pl.String]
+    assert not any((twin[name] == RARE_PLACEHOLDER).any() for name in strings)  # the 43 `_RARE_`s
     assert set(twin["drive_thru_ind"].unique()) == {0, 1}
     real_null_share = real["ct_result"].null_count() / real.height
     assert twin["ct_result"].null_count() / 2000 == pytest.approx(real_null_share, abs=0.01)

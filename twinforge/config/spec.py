@@ -20,6 +20,7 @@ import yaml
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from twinforge.config.quality import QualitySpec
+from twinforge.encoders.kinds import ColumnOptions
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
 from twinforge.process.declaration import ProcessColumnSpec
 
@@ -104,6 +105,10 @@ class ColumnPolicy(_Strict):
     # public knowledge a differentially private generator uses instead of reading the data (never read otherwise)
     bounds: tuple[Any, Any] | None = None  # [min, max] of a number or date column; values outside are clipped
     categories: list[Any] | None = Field(None, min_length=1)  # the levels a discrete column can take
+    # what synthetic rows get where the real row held a category too rare to learn: generated values
+    # (never a rare real value), the literal "_RARE_", or null (YAML `null` and "null" alike)
+    rare: Literal["generate", "rare_token", "null"] | None = "generate"
+    long_text: Literal["skip", "generate"] = "skip"  # long free text (notes): left out unless "generate"
 
     @model_validator(mode="after")
     def _consistent(self) -> ColumnPolicy:
@@ -399,6 +404,15 @@ class DatasetSpec(_Strict):
     def inference_secrets(self) -> list[str]:
         """Columns an inference attack tries to guess: the spec's list, else sensitive columns and the target."""
         return self.quality.secrets or [*self.sensitive, *([self.target] if self.target else [])]
+
+    def column_options_for(self, schema: TableSchema) -> dict[str, ColumnOptions]:
+        """The generation options of the spec's learned columns that set any (``rare``, ``long_text``)."""
+        learned = {c.name for c in schema.modelled()}
+        return {
+            name: ColumnOptions(rare=policy.rare or "null", long_text=policy.long_text == "generate")
+            for name, policy in self.columns.items()
+            if name in learned and (policy.rare != "generate" or policy.long_text != "skip")
+        }
 
     @property
     def public_bounds(self) -> dict[str, list[Any]]:

@@ -7,8 +7,12 @@ Categories are kept verbatim only when seen at least ``rare_min_count`` times
 
 * levels over the cap that are still frequent enough are stored with their
   counts and decoded in proportion to them;
-* levels under ``rare_min_count`` are never stored: they decode to the
-  placeholder ``"_RARE_"`` (or to null when the column is not a string column).
+* levels under ``rare_min_count`` (the *tail*) are never stored. The column's
+  ``rare`` option says what their rows decode to: ``generate`` (the default)
+  gives generated values that are never a rare real value, or frequent levels
+  (:mod:`twinforge.encoders.tail`); ``rare_token`` the placeholder ``"_RARE_"``;
+  ``null`` a null. A column that is not a string column never holds a generated
+  string: the placeholder becomes null there.
 
 The uniform representation gives each modelled level (and the rare bucket) an
 interval as wide as its frequency, most frequent first, and encodes a value as
@@ -21,11 +25,13 @@ on continuous values do not apply.
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from twinforge.encoders import tail as _tail
 from twinforge.encoders.common import (
     indices_to_uniform,
     interval_edges,
@@ -63,6 +69,15 @@ def analyze(series: pl.Series, column: ColumnSchema, options: AnalyzeOptions = D
     values, frequencies = counts.get_column("value").to_list(), counts.get_column("count").to_list()
     frequent = sum(1 for c in frequencies if c >= rare_min_count)
     kept = min(frequent, max_categories)
+    string_column = series.dtype in (pl.String, pl.Categorical, pl.Enum)
+    tail = _tail.analyze_tail(
+        values[frequent:],
+        frequencies[frequent:],
+        options.rare,
+        string_column=string_column,
+        has_frequent=kept > 0,
+        seed=(options.seed, zlib.crc32(column.name.encode())),
+    )
     return {
         "null_share": null_share(series),
         "dtype": str(series.dtype),
@@ -73,6 +88,7 @@ def analyze(series: pl.Series, column: ColumnSchema, options: AnalyzeOptions = D
             "counts": [int(c) for c in frequencies[kept:frequent]],
             "suppressed_count": int(sum(frequencies[frequent:])),
         },
+        "tail": tail,
     }
 
 
@@ -139,21 +155,46 @@ def from_uniform(u: np.ndarray, stats: dict[str, Any], column: ColumnSchema) -> 
     edges = _edges(stats)
     indices = uniform_to_indices(np.where(missing, 0.0, u), edges)
 
-    # Levels in decoding order: modelled levels, the rare bucket's stored levels, the placeholder.
+    # Levels in decoding order: modelled levels, the rare bucket's stored levels, the tail (the placeholder).
     rare = stats["rare"]
     levels = [*stats["categories"], *rare["categories"], RARE_PLACEHOLDER]
     rare_index = len(stats["categories"])
     rare_weights = [*rare["counts"], rare["suppressed_count"]]
     in_rare = (indices == rare_index) & ~missing
+    tail_position = np.zeros(0)
     if in_rare.any() and sum(rare_weights) > 0:
-        # The position inside the rare bucket's interval picks a level in proportion to its count.
+        # The position inside the rare bucket's interval picks a level in proportion to its count ...
         position = position_in_interval(u[in_rare], indices[in_rare], edges)
-        choice = uniform_to_indices(position, interval_edges(rare_weights))
+        rare_edges = interval_edges(rare_weights)
+        choice = uniform_to_indices(position, rare_edges)
         indices[in_rare] = rare_index + choice
+        # ... and the position inside the tail's interval picks the tail's value.
+        in_tail = choice == len(rare_weights) - 1
+        tail_position = position_in_interval(position[in_tail], choice[in_tail], rare_edges)
 
     indices = pl.Series(np.where(missing, -1, indices)).replace(-1, None).cast(pl.UInt32)
     decoded = pl.Series(column.name, levels, dtype=pl.String).gather(indices)
+    if "tail" in stats and tail_position.size:  # models saved before the tail was generated keep the placeholder
+        decoded = decoded.scatter(
+            np.flatnonzero((indices == len(levels) - 1).fill_null(False).to_numpy()),
+            pl.Series(_tail_values(tail_position, stats), dtype=pl.String),
+        )
     return _restore_dtype(decoded, stats["dtype"])
+
+
+def _tail_values(position: np.ndarray, stats: dict[str, Any]) -> list[str | None]:
+    """What rows of the rare tail decode to, from their position (0..1) inside the tail's interval."""
+    tail = stats["tail"]
+    source = tail["source"]
+    if source == "pool":
+        pool = tail["values"]
+        return [pool[i] for i in np.minimum((position * len(pool)).astype(np.int64), len(pool) - 1)]
+    if source == "frequent":
+        chosen = uniform_to_indices(position, interval_edges(stats["counts"]))
+        return [stats["categories"][i] for i in chosen]
+    if source == "null":
+        return [None] * len(position)
+    return [RARE_PLACEHOLDER] * len(position)
 
 
 def condition_key(column: pl.Expr) -> pl.Expr:

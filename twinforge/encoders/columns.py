@@ -14,6 +14,7 @@ import polars as pl
 
 from twinforge.encoders import boolean, categorical, datetime, numeric
 from twinforge.encoders.kinds import DEFAULT_OPTIONS, AnalyzeOptions
+from twinforge.encoders.tail import LONG_TEXT_MIN_WORDS, is_long_text
 from twinforge.io.schema import ColumnKind, ColumnSchema, is_low_cardinality
 
 # Kind modules by the name saved with a fitted column.
@@ -90,14 +91,22 @@ class EncodedColumn:
         return self.module.from_indices(level, self.stats, self.column, rng)
 
 
-def choose_encoder(column: ColumnSchema, series: pl.Series) -> tuple[str | None, str]:
-    """The name of the kind module for a column, or None and the reason it is not modelled."""
+def choose_encoder(
+    column: ColumnSchema, series: pl.Series, options: AnalyzeOptions = DEFAULT_OPTIONS
+) -> tuple[str | None, str]:
+    """The name of the kind module for a column, or None and the reason it is not modelled.
+
+    Text is categorical: its frequent values are levels, the rest is the generated tail
+    (:mod:`.tail`). Long free text (notes) is left out unless ``options.long_text`` asks for it.
+    """
     if column.kind is ColumnKind.TEXT:
         if series.dtype not in _STRING_DTYPES:
             return None, f"dtype {series.dtype} is not supported"
-        if not is_low_cardinality(series):
-            distinct = series.drop_nulls().n_unique()
-            return None, f"free text with {distinct} distinct values in {series.len()} rows: not modelled"
+        if not options.long_text and not is_low_cardinality(series) and is_long_text(series):
+            return None, (
+                f"long free text (a median of {LONG_TEXT_MIN_WORDS} or more words): not modelled; "
+                "set the column's long_text: generate to generate it"
+            )
         return categorical.NAME, ""
     return _ENCODER_BY_KIND[column.kind], ""
 
@@ -106,7 +115,7 @@ def analyze_column(
     column: ColumnSchema, series: pl.Series, options: AnalyzeOptions = DEFAULT_OPTIONS
 ) -> tuple[EncodedColumn | None, str]:
     """The fitted column, or None and the reason it is not modelled."""
-    encoder, reason = choose_encoder(column, series)
+    encoder, reason = choose_encoder(column, series, options)
     if encoder is None:
         return None, reason
     return EncodedColumn(column, encoder, ENCODERS[encoder].analyze(series, column, options)), ""

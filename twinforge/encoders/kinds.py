@@ -48,9 +48,21 @@ class AnalyzeOptions:
 
     rare_min_count: int = DEFAULT_RARE_MIN_COUNT
     max_categories: int = DEFAULT_MAX_CATEGORIES
+    # what rows that held a rare category decode to: "generate", "rare_token" or "null" (see encoders.tail)
+    rare: str = "generate"
+    seed: int = 0  # generated values of the rare tail
+    long_text: bool = False  # generate long free text (notes) too, rather than leave it out
 
 
 DEFAULT_OPTIONS = AnalyzeOptions()
+
+
+@dataclass(frozen=True)
+class ColumnOptions:
+    """What a dataset spec may set for one column's generation (``columns.<name>.rare`` / ``.long_text``)."""
+
+    rare: str = "generate"  # "generate", "rare_token" or "null"
+    long_text: bool = False
 
 
 class NotApplicable(TypeError):

@@ -15,9 +15,11 @@ delegate to:
 Sampling conditions (``normalize_condition``, ``condition_expr``, ...) are in
 :mod:`.conditions`.
 
-Identifier columns are never encoded, nor are free-text columns with too many
-distinct values (listed in ``skipped_columns`` with the reason). Neither kind
-appears in decoded output.
+Identifier columns are never encoded, nor is long free text (notes) unless its
+column options ask for it (listed in ``skipped_columns`` with the reason).
+Neither appears in decoded output. Every other text column is encoded as
+categorical: frequent values are levels, rare ones a generated tail
+(:mod:`.tail`).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from twinforge.encoders import modes as _modes
 from twinforge.encoders import tokens as _tokens
 from twinforge.encoders import uniform as _uniform
 from twinforge.encoders.columns import ENCODERS, EncodedColumn, analyze_column
-from twinforge.encoders.kinds import DEFAULT_MAX_CATEGORIES, DEFAULT_RARE_MIN_COUNT, AnalyzeOptions
+from twinforge.encoders.kinds import DEFAULT_MAX_CATEGORIES, DEFAULT_RARE_MIN_COUNT, AnalyzeOptions, ColumnOptions
 from twinforge.encoders.modes import ModeRows, Span
 from twinforge.encoders.tokens import DEFAULT_BINS
 from twinforge.io.schema import TableSchema
@@ -68,15 +70,31 @@ class TableEncoder:
         max_categories: int = DEFAULT_MAX_CATEGORIES,
         modes: bool = False,
         seed: int = 0,
+        column_options: Mapping[str, ColumnOptions] | None = None,
     ) -> TableEncoder:
-        """Analyze every modelled column; ``modes`` also fits the mixtures of mode-specific normalisation."""
+        """Analyze every modelled column; ``modes`` also fits the mixtures of mode-specific normalisation.
+
+        ``column_options`` set, per column, what rare values decode to and whether long free text is
+        generated (:class:`~twinforge.encoders.kinds.ColumnOptions`; the defaults elsewhere).
+        """
         missing = [c.name for c in schema.modelled() if c.name not in df.columns]
         if missing:
             raise KeyError(f"table lacks schema columns: {missing}")
-        options = AnalyzeOptions(rare_min_count=rare_min_count, max_categories=max_categories)
+        column_options = dict(column_options or {})
+        unknown = sorted(set(column_options) - {c.name for c in schema.modelled()})
+        if unknown:
+            raise KeyError(f"column options for columns that are not modelled: {unknown}")
         columns, skipped = [], {}
         for column in schema.modelled():
             series = df.get_column(column.name)
+            chosen = column_options.get(column.name, ColumnOptions())
+            options = AnalyzeOptions(
+                rare_min_count=rare_min_count,
+                max_categories=max_categories,
+                rare=chosen.rare,
+                long_text=chosen.long_text,
+                seed=seed,
+            )
             encoded, reason = analyze_column(column, series, options)
             if encoded is None:
                 skipped[column.name] = reason

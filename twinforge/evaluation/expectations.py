@@ -8,7 +8,10 @@ blocking gate in the pipeline:
 * ``schema``     - same column set, same type family per column;
 * ``nulls``      - no more nulls than the training data had (plus a tolerance);
 * ``ranges``     - numeric and datetime values inside the training min/max;
-* ``categories`` - categorical/boolean values inside the training category set.
+* ``categories`` - categorical/boolean values inside the training category set; in a
+  string column only values seen at least ``rare_min_count`` times are in the set (rare ones
+  are never stored) and the share of other values may reach the training share of rare
+  values (their rows get generated values) plus a tolerance.
 
 A process column (drawn from a distribution, :mod:`twinforge.process`) is held to
 its distribution's support instead of the training min/max or values: a fresh
@@ -61,6 +64,9 @@ RANGE_FAMILIES = ("integer", "float", "datetime")
 RANGE_KINDS = (ColumnKind.INTEGER, ColumnKind.FLOAT, ColumnKind.DATETIME)
 CATEGORY_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 MAX_UNEXPECTED_VALUES = 5
+# Share of values outside a string column's frequent categories allowed on top of its training share of
+# rare values (whose rows get generated values).
+GENERATED_SHARE_TOLERANCE = 0.05
 
 
 # --------------------------------------------------------------------------- profile
@@ -95,8 +101,9 @@ def build_expectation_profile(
     Records per column: kind, type family, null fraction, min/max (numeric and
     datetime columns) and the category set (categorical and boolean columns only).
     Generators never reproduce a string category seen fewer than ``rare_min_count``
-    times (privacy) but emit ``RARE_PLACEHOLDER`` instead, so that token is allowed
-    in columns that have such categories.
+    times (privacy): the profile leaves such values out, records their share of the
+    column (``rare_share``; generated values take their place) and allows
+    ``RARE_PLACEHOLDER`` (a column's ``rare: rare_token`` option).
     """
     missing = [c.name for c in schema.modelled() if c.name not in df.columns]
     if missing:
@@ -121,8 +128,15 @@ def _profile_column(s: pl.Series, kind: ColumnKind, rare_min_count: int) -> dict
         if values.dtype.is_float():
             values = values.filter(values.is_not_nan())  # NaN is a null to GE, not a category
         entry["categories"] = sorted(_json_scalar(v) for v in values.to_list())
-        if family == "string" and (s.drop_nulls().value_counts()["count"] < rare_min_count).any():
-            entry["categories"].append(RARE_PLACEHOLDER)
+        if family == "string":
+            counts = s.drop_nulls().rename("value").value_counts()
+            rare = counts.filter(pl.col("count") < rare_min_count)
+            if rare.height:
+                # rare values are never generated (and never stored here): their rows get generated
+                # values, frequent ones, "_RARE_" or null, as the column's rare option says
+                frequent = set(counts.filter(pl.col("count") >= rare_min_count).get_column("value").to_list())
+                entry["categories"] = [v for v in entry["categories"] if v in frequent] + [RARE_PLACEHOLDER]
+                entry["rare_share"] = round(float(rare.get_column("count").sum() / counts.get_column("count").sum()), 6)
     return entry
 
 
@@ -318,7 +332,10 @@ def _column_specs(
         lo, hi = _range_bound(spec.get("min"), spec["family"]), _range_bound(spec.get("max"), spec["family"])
         yield "ranges", "ExpectColumnValuesToBeBetween", {"column": name, "min_value": lo, "max_value": hi}
     if "categories" in spec:
-        yield "categories", "ExpectColumnValuesToBeInSet", {"column": name, "value_set": list(spec["categories"])}
+        kwargs = {"column": name, "value_set": list(spec["categories"])}
+        if spec.get("rare_share"):  # the rows of rare values may hold generated values
+            kwargs["mostly"] = round(max(0.0, 1.0 - spec["rare_share"] - GENERATED_SHARE_TOLERANCE), 6)
+        yield "categories", "ExpectColumnValuesToBeInSet", kwargs
 
 
 def _range_bound(value: Any, family: str) -> Any:

@@ -28,6 +28,7 @@ from twinforge.evaluation.columns import (
     null_rate,
     pair,
 )
+from twinforge.evaluation.text import text_fidelity
 from twinforge.io.schema import ColumnKind, TableSchema
 
 HISTOGRAM_BINS = 20
@@ -190,7 +191,7 @@ def fidelity_report(real: pl.DataFrame, synthetic: pl.DataFrame, schema: TableSc
     }
     scores = [c["score"] for c in per_column.values()]
     numeric = [c.name for c in columns if c.kind in NUMERIC_KINDS]
-    return {
+    report = {
         "overall_score": float(np.mean(scores)) if scores else None,
         "n_columns": len(per_column),
         "n_rows": pair(real.height, synthetic.height),
@@ -198,3 +199,12 @@ def fidelity_report(real: pl.DataFrame, synthetic: pl.DataFrame, schema: TableSc
         "skipped": skipped,
         "correlation": correlation_difference(real, synthetic, numeric),
     }
+    # generated text columns: measured on their own terms (twinforge.evaluation.text), not in the overall score
+    text = {
+        c.name: text_fidelity(real.get_column(c.name), synthetic.get_column(c.name))
+        for c in schema.columns
+        if c.kind is ColumnKind.TEXT and c.name in real.columns and c.name in synthetic.columns
+    }
+    if text:
+        report["text"] = text
+    return report

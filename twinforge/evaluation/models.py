@@ -115,6 +115,22 @@ class CategoricalColumnFidelity(Section):
     score: float
 
 
+class TextColumnFidelity(Section):
+    """A generated text column (:mod:`twinforge.evaluation.text`): lengths, frequent values, character 3-grams."""
+
+    kind: str
+    metric: Literal["text"] = "text"
+    null_rate: Pair[float]
+    n_distinct: Pair[int]
+    length_tvd: float
+    mean_length: Pair[Measure]
+    frequent_share: Pair[float]
+    frequent_tvd: float
+    char_ngram_similarity: float
+    rare_real_share: float
+    score: float
+
+
 ColumnFidelity = Annotated[NumericColumnFidelity | CategoricalColumnFidelity, Field(discriminator="metric")]
 
 
@@ -175,6 +191,7 @@ class FidelityReport(Section):
     correlation: CorrelationReport
     association: AssociationReport | None = _optional()
     discriminator: DiscriminatorReport | None = _optional()
+    text: dict[str, TextColumnFidelity] | None = _optional()  # generated text columns, not in the overall score
 
 
 # --------------------------------------------------------------------------- utility

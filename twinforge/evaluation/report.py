@@ -31,6 +31,7 @@ from twinforge.evaluation.models import (
     PrivacyReport,
     ProcessColumnReport,
     QualityReport,
+    TextColumnFidelity,
     UtilityReport,
     as_report,
 )
@@ -277,6 +278,21 @@ def _gates(gates: GateVerdicts | None) -> str:
     return _section("gates", "Promotion gates", f"<table>{head}{''.join(rows)}</table>{note}")
 
 
+def _text_fidelity(text: dict[str, TextColumnFidelity]) -> str:
+    rows = "".join(
+        f'<tr><td>{e(name)}</td><td class="num {_grade(c.score)}">{fmt(c.score)}</td>'
+        f"<td class=num>{fmt(c.length_tvd)}</td><td class=num>{_pct(c.frequent_share.real)} / "
+        f"{_pct(c.frequent_share.synthetic)}</td><td class=num>{fmt(c.char_ngram_similarity)}</td>"
+        f"<td class=num>{_pct(c.rare_real_share)}</td></tr>"
+        for name, c in text.items()
+    )
+    return (
+        "<h3>Generated text columns</h3><table><tr><th>Column</th><th>Score</th><th>Length TVD</th>"
+        "<th>Frequent values real / synth</th><th>3-gram similarity</th><th>Rare real values</th></tr>"
+        f"{rows}</table>"
+    )
+
+
 def _fidelity(fidelity: FidelityReport) -> str:
     head = (
         "<tr><th>Column</th><th>Kind</th><th>Score</th><th>Distance</th><th>Real → synthetic</th>"
@@ -295,6 +311,7 @@ def _fidelity(fidelity: FidelityReport) -> str:
     skipped_html = (
         "<p>Not compared: " + ", ".join(f"{e(n)} ({e(r)})" for n, r in skipped.items()) + "</p>" if skipped else ""
     )
+    text_html = _text_fidelity(fidelity.text) if fidelity.text else ""
     figures = []
     for name, c in fidelity.columns.items():
         if isinstance(c, NumericColumnFidelity) and c.histogram is not None:
@@ -316,7 +333,7 @@ def _fidelity(fidelity: FidelityReport) -> str:
     body = (
         "<p>Per column: 1 − Kolmogorov-Smirnov statistic for numbers and dates, 1 − total variation distance "
         "for categories (1 = identical distributions). Wasserstein distance is over the real interquartile range.</p>"
-        f"<table>{head}{''.join(rows)}</table>{skipped_html}<h3>Distributions</h3>"
+        f"<table>{head}{''.join(rows)}</table>{skipped_html}{text_html}<h3>Distributions</h3>"
         + legend([("real", REAL_COLOUR), ("synthetic", SYNTHETIC_COLOUR)])
         + f'<div class="charts">{"".join(figures)}</div>'
     )

@@ -21,6 +21,7 @@ import torch
 
 from twinforge.encoders import TableEncoder
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
+from twinforge.encoders.kinds import ColumnOptions
 from twinforge.generators import sampling
 from twinforge.generators.persistence import save_generator
 from twinforge.generators.sampling import ConditionError
@@ -92,11 +93,14 @@ class Generator(ABC):
         schema: TableSchema,
         progress: ProgressCallback | None = None,
         process_columns: Mapping[str, ProcessColumnSpec | Mapping[str, Any]] | None = None,
+        column_options: Mapping[str, ColumnOptions] | None = None,
     ) -> Generator:
         """Learn ``df``; ``progress`` (if given) is called with an :class:`EpochReport` after each epoch.
 
         ``process_columns`` (a spec's ``process_columns:``) are not learned: their distributions are
         fitted or taken as declared, and :meth:`sample` draws them given each row's group.
+        ``column_options`` set, per column, what rows with a rare category become and whether long
+        free text is generated (:class:`~twinforge.encoders.kinds.ColumnOptions`).
         """
         _check_trainable(df, schema)
         started = time.perf_counter()
@@ -108,6 +112,7 @@ class Generator(ABC):
             rare_min_count=self.rare_min_count,
             modes=self.uses_modes,
             seed=self.seed,
+            column_options=column_options,
         )
         if not encoder.columns:
             raise ValueError(

@@ -77,7 +77,13 @@ def train_generator(
     except TypeError as error:  # an unknown parameter name
         raise ValueError(f"dataset {spec.name!r}: field 'generator.params': {error}") from None
     start = time.perf_counter()
-    generator.fit(train, schema, progress=progress, process_columns=spec.process_columns)
+    generator.fit(
+        train,
+        schema,
+        progress=progress,
+        process_columns=spec.process_columns,
+        column_options=spec.column_options_for(schema),
+    )
     fit_seconds = time.perf_counter() - start
     generator.save(out_dir)
     return TrainedGenerator(generator=generator, schema=schema, directory=out_dir, fit_seconds=fit_seconds)
