@@ -62,11 +62,14 @@ class Synthesizer:
         schema: TableSchema | None = None,
         identifiers: Iterable[str] = (),
         progress: ProgressCallback | None = None,
+        rules: Any = None,
     ) -> Synthesizer:
         """Learn ``data`` (pandas or polars); the schema is inferred when not given.
 
-        ``identifiers`` name columns never to learn (ids, keys); they are absent from samples.
+        ``identifiers`` name columns never to learn (ids, keys); they are absent from samples
+        unless a ``unique`` rule generates them.
         ``progress`` is called after each training epoch of the neural models.
+        ``rules`` is a spec's ``rules:`` list (or a parsed :class:`~twinforge.rules.RuleList`) every sample meets.
         """
         frame, df = _FrameType.of(data)
         if df.height == 0 or df.width == 0:
@@ -76,7 +79,7 @@ class Synthesizer:
             schema = infer_schema(df, identifiers=identifiers)
         elif identifiers:
             schema = _mark_identifiers(schema, identifiers)
-        self._generator.fit(df, schema, progress=progress)
+        self._generator.fit(df, schema, progress=progress, rules=rules)
         self._frame = frame
         return self
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -24,6 +24,7 @@ from twinforge.generators import sampling
 from twinforge.generators.persistence import save_generator
 from twinforge.generators.sampling import ConditionError
 from twinforge.io.schema import TableSchema
+from twinforge.rules import FittedRules, RuleList, fit_rules
 
 # Rows generated and decoded at a time: bounds memory for large samples.
 SAMPLE_CHUNK_ROWS = 100_000
@@ -59,6 +60,7 @@ class Generator(ABC):
         self.encoder: TableEncoder | None = None
         self.fit_summary: dict[str, Any] = {}
         self.loss_history: list[dict[str, float]] = []
+        self.rules: FittedRules | None = None  # business rules every sample meets (twinforge.rules)
         self._progress: ProgressCallback | None = None
 
     @classmethod
@@ -81,24 +83,36 @@ class Generator(ABC):
     def is_fitted(self) -> bool:
         return self.encoder is not None
 
-    def fit(self, df: pl.DataFrame, schema: TableSchema, progress: ProgressCallback | None = None) -> Generator:
-        """Learn ``df``; ``progress`` (if given) is called with an :class:`EpochReport` after each epoch."""
+    def fit(
+        self,
+        df: pl.DataFrame,
+        schema: TableSchema,
+        progress: ProgressCallback | None = None,
+        rules: RuleList | Sequence[Any] | None = None,
+    ) -> Generator:
+        """Learn ``df``; ``progress`` (if given) is called with an :class:`EpochReport` after each epoch.
+
+        ``rules`` (a parsed :class:`~twinforge.rules.RuleList` or a spec's ``rules:`` list) are
+        met by every sample; the columns they generate (formulas, one-column unique keys) are not learned.
+        """
         _check_trainable(df, schema)
         started = time.perf_counter()
+        fitted_rules = fit_rules(rules, df, schema, rare_min_count=self.rare_min_count) if rules else None
+        learned = fitted_rules.learning_schema(schema) if fitted_rules else schema
         encoder = TableEncoder.fit(
-            df, schema, rare_min_count=self.rare_min_count, modes=self.uses_modes, seed=self.seed
+            df, learned, rare_min_count=self.rare_min_count, modes=self.uses_modes, seed=self.seed
         )
         if not encoder.columns:
             raise ValueError(
                 "nothing to learn: every column is an identifier or was skipped "
                 f"({encoder.skipped_columns or 'no other columns'})"
             )
-        self.schema, self.encoder = schema, encoder
+        self.schema, self.encoder, self.rules = schema, encoder, fitted_rules
         self.loss_history, self._progress = [], progress
         try:
             details = self._fit(df)
         except BaseException:
-            self.schema = self.encoder = None  # never leave a half-fitted generator behind
+            self.schema = self.encoder = self.rules = None  # never leave a half-fitted generator behind
             raise
         finally:
             self._progress = None
@@ -112,6 +126,8 @@ class Generator(ABC):
         }
         if self.loss_history:
             self.fit_summary["loss_history"] = self.loss_history
+        if fitted_rules is not None:
+            self.fit_summary["rules_real_violation_rates"] = dict(fitted_rules.real_violation_rates)
         return self
 
     def sample(
@@ -151,9 +167,18 @@ class Generator(ABC):
         seed = self.seed if seed is None else int(seed)
         fixed = sampling.normalize_conditions(self.encoder, conditions)
         shares = sampling.rebalance_shares(self.encoder, rebalance, fixed)
-        if not fixed and shares is None:
-            return self._generate(n, seed, chunk_rows)
-        return sampling.conditional_chunks(self._generate, self.encoder, n, seed, chunk_rows, fixed, shares)
+
+        def draw(rows: int, draw_seed: int, rows_per_chunk: int) -> Iterator[pl.DataFrame]:
+            if not fixed and shares is None:
+                return self._generate(rows, draw_seed, rows_per_chunk)
+            return sampling.conditional_chunks(
+                self._generate, self.encoder, rows, draw_seed, rows_per_chunk, fixed, shares
+            )
+
+        if self.rules is None:
+            return draw(n, seed, chunk_rows)
+        # every sampling path (Synthesizer, CLI, pipeline, MLflow pyfunc) comes through here
+        return self.rules.enforce(draw, n, seed, chunk_rows)
 
     @abstractmethod
     def _fit(self, df: pl.DataFrame) -> dict[str, Any]:
