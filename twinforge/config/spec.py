@@ -17,10 +17,20 @@ from typing import Any, Literal
 
 import polars as pl
 import yaml
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from twinforge.config.quality import QualitySpec
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
+from twinforge.rules.definitions import RuleError, RuleList, parse_rules
 
 # the models twinforge.generators registers; tests/unit keep the two lists equal
 BUILTIN_GENERATORS = ("copula", "gan", "transformer", "vae")
@@ -301,6 +311,9 @@ class DatasetSpec(_Strict):
     drift: DriftSpec = Field(default_factory=DriftSpec)
     quality: QualitySpec = Field(default_factory=QualitySpec)  # evaluation settings and promotion gates
     schedule: ScheduleSpec = Field(default_factory=ScheduleSpec)
+    # business rules every synthetic row meets (syntax: twinforge.rules.definitions, docs/rules.md)
+    rules: list[str | dict[str, Any]] = Field(default_factory=list)
+    _origin: str = PrivateAttr("<spec>")  # the file the spec came from, named in errors found later
 
     @field_validator("name")
     @classmethod
@@ -317,6 +330,15 @@ class DatasetSpec(_Strict):
         if self.privacy.l and not self.sensitive_columns:
             raise ValueError("privacy.l needs at least one column with role sensitive")
         return self
+
+    @property
+    def origin(self) -> str:
+        """The spec's file (or ``<spec>``), for errors found after loading."""
+        return self._origin
+
+    def rule_list(self) -> RuleList:
+        """The parsed ``rules:`` (checked at load by :func:`parse_spec`)."""
+        return parse_rules(self.rules)
 
     @property
     def registered_model_name(self) -> str:
@@ -384,6 +406,11 @@ def parse_spec(data: Any, *, origin: str = "<spec>", base_dir: Path | None = Non
         _ = spec.source.resolved_format  # raises for a format it cannot tell
     except ValueError as e:
         raise SpecError(f"{origin}: field 'source.format': {e}") from None
+    try:
+        spec.rule_list()
+    except RuleError as e:
+        raise SpecError(f"{origin}: {e}") from None
+    spec._origin = origin
     return spec
 
 

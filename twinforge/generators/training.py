@@ -15,6 +15,7 @@ from twinforge.config.spec import DatasetSpec
 from twinforge.generators import Generator, create_generator, generator_class
 from twinforge.generators.base import EpochReport, ProgressCallback
 from twinforge.io.schema import ColumnKind, TableSchema
+from twinforge.rules import RuleError
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,13 @@ def train_generator(
         generator = create_generator(spec.generator.model, seed=spec.generator.seed, **generator_params(spec, schema))
     except TypeError as error:  # an unknown parameter name
         raise ValueError(f"dataset {spec.name!r}: field 'generator.params': {error}") from None
+    rules = spec.rule_list()
+    try:
+        rules.check_columns(train.columns)
+    except RuleError as error:
+        raise ValueError(f"{spec.origin}: {error}") from None
     start = time.perf_counter()
-    generator.fit(train, schema, progress=progress)
+    generator.fit(train, schema, progress=progress, rules=rules or None)
     fit_seconds = time.perf_counter() - start
     generator.save(out_dir)
     return TrainedGenerator(generator=generator, schema=schema, directory=out_dir, fit_seconds=fit_seconds)

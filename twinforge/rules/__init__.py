@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from twinforge.rules.definitions import Rule, RuleError, RuleList, parse_rules
+from twinforge.rules.definitions import Rule, RuleError, RuleList, load_rules, parse_rules
 from twinforge.rules.enforcement import FittedRules, fit_rules
 from twinforge.rules.expressions import ExpressionError, parse_expression
 
@@ -21,6 +21,7 @@ __all__ = [
     "RuleError",
     "RuleList",
     "fit_rules",
+    "load_rules",
     "parse_expression",
     "parse_rules",
 ]

@@ -23,6 +23,7 @@ import ast
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 import polars as pl
@@ -319,9 +320,18 @@ class RuleList:
         unique = [r.generated_column for r in self.of_kind("unique") if r.generated_column]
         return list(dict.fromkeys([*self.derived_columns, *unique]))
 
+    @property
+    def keys_from_nothing(self) -> list[str]:
+        """Generated key columns that need no real values: one-column unique keys, with or without a format."""
+        return [r.generated_column for r in self.of_kind("unique") if r.generated_column]
+
     def check_columns(self, columns: Sequence[str]) -> None:
-        """RuleError naming the rule and the column when a rule names a column the table lacks."""
-        known = set(columns)
+        """RuleError naming the rule and the column when a rule names a column the table lacks.
+
+        A one-column ``unique`` key (and its ``format``) may name a column the table lacks (an identifier
+        anonymization dropped): sampling generates it from nothing.
+        """
+        known = set(columns) | set(self.keys_from_nothing)
         for rule in self.rules:
             unknown = [c for c in rule.columns if c not in known]
             if unknown:
@@ -456,3 +466,22 @@ def _shape(value: Any) -> str:
     if isinstance(value, Mapping):
         return f"a mapping with keys {sorted(map(str, value))}"
     return type(value).__name__
+
+
+def load_rules(path: str | Path) -> RuleList:
+    """The rules of a YAML file: a list in the spec's ``rules:`` syntax, or a mapping with a ``rules:`` key."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise RuleError(f"rules file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise RuleError(f"{path}: not valid YAML: {error}") from None
+    if isinstance(data, Mapping) and set(data) == {"rules"}:
+        data = data["rules"]
+    try:
+        return parse_rules(data)
+    except RuleError as error:
+        raise RuleError(f"{path}: {error}") from None

@@ -228,16 +228,18 @@ class FittedRules:
         return chunk
 
     def _dtype(self, column: str) -> pl.DataType:
+        if column not in self.schema.names:
+            return pl.String  # a key the training table lacked: generated as text
         return simple_dtype(self.schema[column].dtype) or pl.String
 
     def _dtypes_with_generated(self, chunk: pl.DataFrame) -> dict[str, pl.DataType]:
         return {**{c: self._dtype(c) for c in self.rules.generated_columns}, **chunk.schema}
 
     def _in_order(self, chunk: pl.DataFrame) -> pl.DataFrame:
-        """The training table's column order; rules may have added columns a generator does not learn."""
+        """The training table's column order; keys the training table lacked come first."""
         order = [c for c in self.schema.names if c in chunk.columns]
         extra = [c for c in chunk.columns if c not in order]
-        return chunk.select([*order, *extra])
+        return chunk.select([*extra, *order])
 
     # ------------------------------------------------------------------ plain JSON
 
@@ -283,7 +285,7 @@ def fit_rules(
     key_starts = {}
     for rule in rules.of_kind("unique"):
         column = rule.generated_column
-        if column is not None and df.schema[column].is_integer():
+        if column is not None and column in df.columns and df.schema[column].is_integer():
             top = df.get_column(column).max()
             key_starts[column] = int(top) + 1 if top is not None else 1  # never a real key
     fitted = FittedRules(rules=rules, schema=schema, allowed=allowed, key_starts=key_starts)
