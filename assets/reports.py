@@ -6,6 +6,7 @@ from resources.mlflow import MlflowResource
 from resources.partitions import daily_partitions
 from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
+from twinforge.generators.training import fitted_rules
 from twinforge.tracking.registry import log_quality_report, log_run_artifacts, log_run_metrics, version_run
 
 
@@ -52,6 +53,7 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
             target=spec.target,
             secrets=spec.inference_secrets,
             quality=spec.quality,
+            rules=fitted_rules(spec, train),
         )
         out = _report_dir(settings, spec, context)
         html = write_report_html(report, out / "quality.html", title=f"{spec.registered_model_name} version {version}")

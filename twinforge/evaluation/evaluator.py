@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -25,8 +25,11 @@ import twinforge
 from twinforge.config.quality import QualitySpec
 from twinforge.evaluation.columns import ColumnSchema, compared_columns, is_numeric
 from twinforge.evaluation.gates import evaluate_gates
-from twinforge.evaluation.models import QualityReport, as_report
+from twinforge.evaluation.models import QualityReport, RulesReport, RuleViolations, as_report
 from twinforge.io.schema import TableSchema
+
+if TYPE_CHECKING:
+    from twinforge.rules import FittedRules
 
 
 def evaluate(
@@ -38,8 +41,13 @@ def evaluate(
     target: str | None = None,
     secrets: Sequence[str] = (),
     quality: QualitySpec | None = None,
+    rules: FittedRules | None = None,
 ) -> QualityReport:
-    """Every metric, the ``gates`` and an overall ``passed``; see the module docstring."""
+    """Every metric, the ``gates`` and an overall ``passed``; see the module docstring.
+
+    ``rules`` (business rules fitted on ``train``) adds the violation rate of each rule in the
+    training and the synthetic rows (``report.rules``).
+    """
     # threadpoolctl caps only the OpenMP/BLAS runtimes already loaded: load scikit-learn's first
     import sklearn.ensemble  # noqa: F401
     import sklearn.neighbors  # noqa: F401
@@ -47,7 +55,26 @@ def evaluate(
 
     quality = quality or QualitySpec()
     with threadpool_limits(quality.thread_limit()):
-        return _evaluate(train, holdout, synthetic, schema, target=target, secrets=secrets, quality=quality)
+        report = _evaluate(train, holdout, synthetic, schema, target=target, secrets=secrets, quality=quality)
+    if rules is None:
+        return report
+    return report.model_copy(update={"rules": rule_violations(rules, train, synthetic)})
+
+
+def rule_violations(rules: FittedRules, real: pl.DataFrame, synthetic: pl.DataFrame) -> RulesReport:
+    """Each rule's violation rate in the real and the synthetic rows."""
+    real_rates, synthetic_rates = rules.violation_rates(real), rules.violation_rates(synthetic)
+    return RulesReport(
+        rules=[
+            RuleViolations(
+                rule=rule.name,
+                kind=rule.kind,
+                real_violation_rate=real_rates[rule.name],
+                synthetic_violation_rate=synthetic_rates[rule.name],
+            )
+            for rule in rules.rules
+        ]
+    )
 
 
 def _evaluate(train, holdout, synthetic, schema, *, target, secrets, quality) -> QualityReport:

@@ -28,6 +28,7 @@ from twinforge.evaluation.models import (
     Pair,
     PrivacyReport,
     QualityReport,
+    RulesReport,
     UtilityReport,
     as_report,
 )
@@ -75,6 +76,7 @@ class _Page:
     created_at: str | None = None
     twinforge_version: str = ""
     timings: dict[str, float] | None = None
+    rules: RulesReport | None = None
 
     @classmethod
     def of(cls, report: QualityReport | FidelityReport | Mapping[str, Any]) -> _Page:
@@ -99,6 +101,7 @@ class _Page:
             created_at=r.created_at,
             twinforge_version=r.twinforge_version,
             timings=r.timings_seconds,
+            rules=r.rules,
         )
 
 
@@ -120,6 +123,7 @@ def write_report_html(
         _pairwise(page.fidelity) if page.fidelity else "",
         _utility(page.utility) if page.has_utility else "",
         _privacy(page.privacy) if page.privacy else "",
+        _rules(page.rules) if page.rules else "",
         _footer(page),
     ]
     html = (
@@ -511,6 +515,25 @@ def _attacks(attacks: AttackReport) -> str:
         "<table><tr><th>Attack</th><th>Risk</th><th>95 % interval</th><th>Success on train</th>"
         f"<th>On control</th><th>Random guess</th><th>Attacks</th></tr>{''.join(rows)}</table>"
     )
+
+
+def _rate(v: float | None) -> str:
+    """A violation rate: exactly 0 shown as 0, any other as two significant digits (never rounded to 0)."""
+    return "–" if v is None else "0" if v == 0 else f"{100 * v:.2g} %"
+
+
+def _rules(rules: RulesReport) -> str:
+    rows = "".join(
+        f"<tr><td>{e(r.rule)}</td><td>{e(r.kind)}</td><td>{_rate(r.real_violation_rate)}</td>"
+        f'<td class="{"bad" if r.synthetic_violation_rate else ""}">{_rate(r.synthetic_violation_rate)}</td></tr>'
+        for r in rules.rules
+    )
+    body = (
+        "<p>Share of rows breaking each declared rule. Synthetic rows should break none; a rule the real rows "
+        "break is enforced anyway (the twin differs from the real data there).</p>"
+        "<table><tr><th>rule</th><th>kind</th><th>real rows</th><th>synthetic rows</th></tr>" + rows + "</table>"
+    )
+    return _section("rules", "Business rules", body)
 
 
 def _footer(page: _Page) -> str:
