@@ -60,6 +60,8 @@ def _check(pattern) -> None:
         elif op == sre.BRANCH:
             for branch in av[1]:
                 _check(branch)
+        elif op == sre.NOT_LITERAL:
+            raise RegexError("negated classes ([^...]) cannot be generated: list the allowed characters")
         else:
             raise RegexError(
                 f"{str(op).lower()} cannot be generated (use literals, classes, groups, | and quantifiers)"
