@@ -112,6 +112,13 @@ def build_expectation_profile(
     if rules is not None:
         # the fitted rules hold no real value but the fixed combinations seen at least rare_min_count times
         profile["rules"] = rules.to_dict()
+        for name in rules.rules.generated_columns:
+            # a formula's values or a generated key: its rule checks it; the real keys are never profiled
+            entry = columns.get(name) or {"kind": "generated", "null_fraction": 0.0}
+            entry["family"] = type_family(rules.output_dtype(name))
+            for key in ("min", "max", "categories"):
+                entry.pop(key, None)
+            columns[name] = entry
     return profile
 
 

@@ -227,6 +227,10 @@ class FittedRules:
             chunk = chunk.with_columns(series)
         return chunk
 
+    def output_dtype(self, column: str) -> pl.DataType:
+        """The dtype sampling gives a generated column."""
+        return self._dtype(column)
+
     def _dtype(self, column: str) -> pl.DataType:
         if column not in self.schema.names:
             return pl.String  # a key the training table lacked: generated as text
