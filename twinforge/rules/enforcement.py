@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -34,18 +34,7 @@ import polars as pl
 
 from twinforge.encoders.common import simple_dtype
 from twinforge.io.schema import ColumnKind, TableSchema
-from twinforge.rules.definitions import (
-    FixedCombinationsRule,
-    FormatRule,
-    FormulaRule,
-    NullIfRule,
-    RangeRule,
-    Rule,
-    RuleError,
-    RuleList,
-    UniqueRule,
-    parse_rules,
-)
+from twinforge.rules.definitions import FormatRule, Rule, RuleError, RuleList, UniqueRule, parse_rules
 from twinforge.rules.regex import generate_from_regex
 
 log = logging.getLogger(__name__)
@@ -74,19 +63,12 @@ class FittedRules:
 
     def learning_schema(self, schema: TableSchema) -> TableSchema:
         """``schema`` with the generated columns (formulas, one-column keys) marked never to learn."""
-        import dataclasses
-
         generated = set(self.rules.generated_columns)
         return TableSchema(
-            columns=tuple(
-                dataclasses.replace(c, kind=ColumnKind.IDENTIFIER) if c.name in generated else c for c in schema.columns
-            )
+            columns=tuple(replace(c, kind=ColumnKind.IDENTIFIER) if c.name in generated else c for c in schema.columns)
         )
 
     # ------------------------------------------------------------------ measuring
-
-    def dtypes(self, frame: pl.DataFrame) -> dict[str, pl.DataType]:
-        return dict(frame.schema)
 
     def violation_rates(self, frame: pl.DataFrame) -> dict[str, float | None]:
         """Share of ``frame``'s rows breaking each rule (None: a column of the rule is missing)."""
@@ -359,11 +341,4 @@ def _rng(seed: int, *path: int) -> np.random.Generator:
     return np.random.default_rng(_derived_seed(seed, 7, *path))
 
 
-__all__ = [
-    "FittedRules",
-    "FixedCombinationsRule",
-    "FormulaRule",
-    "NullIfRule",
-    "RangeRule",
-    "fit_rules",
-]
+__all__ = ["Draw", "FittedRules", "broken_rules", "fit_rules"]
