@@ -1,8 +1,10 @@
 """Business rules end to end: every generator, the CLI, and the pipeline (GE check, quality report)."""
 
 import json
+from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 import polars as pl
 import pytest
 import yaml
@@ -16,7 +18,9 @@ from twinforge.cli import main
 from twinforge.config.spec import load_spec
 from twinforge.evaluation.expectations import build_expectation_profile, validate_table
 from twinforge.generators import load_generator
+from twinforge.io.state import StateLayout
 from twinforge.io.tables import read_table
+from twinforge.tracking.registry import tracking
 
 TINY = {"epochs": 2, "batch_size": 100}  # tiny training: the rules, not the model, make the rows valid
 
@@ -158,13 +162,12 @@ def test_the_pipeline_enforces_validates_and_reports_the_rules(tmp_path, monkeyp
     defs = build_definitions([spec], home=str(home))
     (home / "dagster").mkdir(parents=True)
     with dg.instance_for_test(temp_dir=str(home / "dagster")) as instance:
-        from twinforge.io.state import StateLayout
-
         (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(home))
         result = defs.resolve_job_def(retrain_job_name(spec)).execute_in_process(
             instance=instance, partition_key=batch, raise_on_error=False
         )
         synthetic = result.output_for_node("orders__synthetic")
+        rules = load_generator(Path(result.output_for_node("orders__generator")["model_dir"])).rules
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert checks["ge_rules"].passed
     assert checks["ge_rules"].metadata["evaluated_expectations"].value == len(ORDER_RULES)
@@ -174,3 +177,11 @@ def test_the_pipeline_enforces_validates_and_reports_the_rules(tmp_path, monkeyp
     generator = materialization_metadata(result, ["orders", "generator"])
     assert set(generator["rules_real_violation_rates"].values()) == {0.0}
     assert result.success
+    # the registered version's MLflow pyfunc model samples through the same enforcement
+    with tracking(StateLayout.at(home).mlflow_tracking_uri) as mlflow:
+        served = mlflow.pyfunc.load_model(f"models:/{spec.registered_model_name}/1").predict(
+            pd.DataFrame({"rows": [300], "seed": [5]})
+        )
+    served = pl.from_pandas(served)
+    assert served.height == 300 and served["order_id"].str.contains(r"^ORD-[0-9]{6}$").all()
+    assert set(rules.violation_rates(served).values()) == {0.0}
