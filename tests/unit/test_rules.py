@@ -296,3 +296,28 @@ def test_a_rule_below_the_support_threshold_is_not_suggested(orders):
     rules = [s.rule for s in suggest_rules(broken)]
     assert "checkout >= checkin" not in rules
     assert "checkout >= checkin" in [s.rule for s in suggest_rules(broken, min_support=0.9)]
+
+
+# ---------------------------------------------------------------------------------------------- reporting
+
+
+def test_the_quality_report_gives_each_rules_real_and_synthetic_rate(orders, tmp_path):
+    from tests.unit.report_skeleton import report_with
+    from twinforge.evaluation.evaluator import rule_violations
+    from twinforge.evaluation.models import QualityReport
+    from twinforge.evaluation.report import write_report_html
+
+    rules = fit_rules(["checkout >= checkin", {"range": {"column": "age", "min": 30}}], orders, infer_schema(orders),
+                      rare_min_count=10)  # fmt: skip
+    synthetic = orders.with_columns(checkout=pl.col("checkin") - pl.duration(days=1)).head(100)
+    section = rule_violations(rules, orders, synthetic)
+    assert [(r.rule, r.real_violation_rate, r.synthetic_violation_rate) for r in section.rules] == [
+        ("rules[0] checkout >= checkin", 0.0, 1.0),
+        ("rules[1] range: 30 <= age <= inf", float((orders["age"] < 30).mean()), float((synthetic["age"] < 30).mean())),
+    ]
+    report = report_with().model_copy(update={"rules": section})
+    assert report.headline()["rules_max_synthetic_violation_rate"] == 1.0
+    assert QualityReport.from_json(report.to_json_dict()).rules == section  # survives the JSON round trip
+    html = write_report_html(report, tmp_path / "q.html", title="t").read_text()
+    assert '<section id="rules">' in html and "checkout &gt;= checkin" in html
+    assert "rules_max_synthetic_violation_rate" not in report_with().headline()
