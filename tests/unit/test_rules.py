@@ -321,3 +321,21 @@ def test_the_quality_report_gives_each_rules_real_and_synthetic_rate(orders, tmp
     html = write_report_html(report, tmp_path / "q.html", title="t").read_text()
     assert '<section id="rules">' in html and "checkout &gt;= checkin" in html
     assert "rules_max_synthetic_violation_rate" not in report_with().headline()
+
+
+def test_fixed_combinations_of_dates_booleans_and_numbers_survive_the_json_model(tmp_path):
+    n = 300
+    df = pl.DataFrame(
+        {
+            "day": pl.date_range(pl.date(2024, 1, 1), pl.date(2024, 1, 3), eager=True).gather(np.arange(n) % 3),
+            "flag": (np.arange(n) % 3) == 0,
+            "level": (np.arange(n) % 3).astype(float) / 2,
+            "x": np.random.default_rng(0).normal(size=n),
+        }
+    )
+    synthesizer = Synthesizer("copula").fit(df, rules=[{"fixed_combinations": ["day", "flag", "level"]}])
+    synthesizer.save(tmp_path / "m")
+    loaded = load_generator(tmp_path / "m")
+    assert loaded.rules.violation_rates(df) == {"rules[0] fixed_combinations: [day, flag, level]": 0.0}
+    sample = loaded.sample(300, seed=0)
+    assert set(sample.select("day", "flag", "level").iter_rows()) <= set(df.select("day", "flag", "level").iter_rows())

@@ -236,9 +236,9 @@ class RangeRule(Rule):
     kind: ClassVar[str] = "range"
 
     def describe(self) -> str:
-        return f"range: {self.min if self.min is not None else '-inf'} <= {self.column} <= " + (
-            f"{self.max if self.max is not None else 'inf'}"
-        )
+        low = self.min if self.min is not None else "-inf"
+        high = self.max if self.max is not None else "inf"
+        return f"range: {low} <= {self.column} <= {high}"
 
     @property
     def columns(self) -> list[str]:
@@ -260,13 +260,12 @@ class RangeRule(Rule):
     def holds(self, dtypes, allowed=None) -> pl.Expr:
         low, high = self.bounds(dtypes[self.column])
         col = pl.col(self.column)
-        checks = [col.is_null()]
-        inside = []
+        inside = pl.lit(True)  # parse_rules makes sure at least one bound is given
         if low is not None:
-            inside.append(col >= low)
+            inside = inside & (col >= low)
         if high is not None:
-            inside.append(col <= high)
-        return pl.any_horizontal([*checks, pl.all_horizontal(inside)]) if inside else pl.lit(True)
+            inside = inside & (col <= high)
+        return col.is_null() | inside
 
     def clipped(self, dtype: pl.DataType) -> pl.Expr:
         low, high = self.bounds(dtype)

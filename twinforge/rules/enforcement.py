@@ -55,7 +55,7 @@ class FittedRules:
 
     rules: RuleList
     schema: TableSchema  # the training table's columns: output order and the dtypes of generated columns
-    allowed: dict[int, list[list[Any]]] = field(default_factory=dict)  # fixed_combinations rule index -> combos
+    allowed: dict[int, list[list[str | None]]] = field(default_factory=dict)  # fixed_combinations index -> combos
     key_starts: dict[str, int] = field(default_factory=dict)  # integer unique column -> first generated value
     real_violation_rates: dict[str, float] = field(default_factory=dict)  # rule name -> share of real rows
 
@@ -91,7 +91,7 @@ class FittedRules:
         state = _SampleState()
         for chunk_index, chunk in enumerate(draw(n, seed, chunk_rows)):
             target = chunk.height
-            kept, violations = self._keep_valid(self.transform(chunk, _rng(seed, chunk_index, 0), state), state)
+            kept, violations = self._keep_valid(self.transform(chunk, _rng(seed, chunk_index, 0)), state)
             frames, rows, drawn, round_ = [kept], kept.height, chunk.height, 0
             budget = max(target * DRAW_FACTOR, MIN_DRAWN_ROWS)
             while rows < target:
@@ -104,7 +104,7 @@ class FittedRules:
                 rng = _rng(seed, chunk_index, round_)
                 for extra in draw(request, _derived_seed(seed, chunk_index, round_), min(request, chunk_rows)):
                     drawn += extra.height
-                    valid, more = self._keep_valid(self.transform(extra, rng, state), state)
+                    valid, more = self._keep_valid(self.transform(extra, rng), state)
                     for name, count in more.items():
                         violations[name] = violations.get(name, 0) + count
                     frames.append(valid)
@@ -114,7 +114,7 @@ class FittedRules:
             state.remember_keys(self.rules, out)
             yield self._in_order(out)
 
-    def transform(self, chunk: pl.DataFrame, rng: np.random.Generator, state: _SampleState) -> pl.DataFrame:
+    def transform(self, chunk: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
         """Clip ranges, compute formulas, set null_if nulls, regenerate values off their format."""
         dtypes = self._dtypes_with_generated(chunk)
         clips = [
@@ -267,7 +267,9 @@ def fit_rules(
                 f"{rule.name}: no combination of these columns is seen {rare_min_count} times or more in the real "
                 "data, so none may be generated (rare combinations are never reproduced)"
             )
-        allowed[rule.index] = [list(row) for row in frequent.rows()]
+        # as text (polars' cast, as the check reads rows): JSON keeps dates, booleans and numbers exactly
+        as_text = frequent.select([pl.col(c).cast(pl.String) for c in rule.combination])
+        allowed[rule.index] = [list(row) for row in as_text.rows()]
     key_starts = {}
     for rule in rules.of_kind("unique"):
         column = rule.generated_column
