@@ -11,7 +11,8 @@
 
 A candidate is listed when its support reaches ``min_support`` (default 99%).
 Suggestions quote column names and, for ``null_if``, one category of a text column
-that the rule needs; never a row's values otherwise.
+that the rule needs; never a row's values otherwise. A table above :data:`MAX_ROWS` rows
+is measured on a seeded sample.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ MIN_SUPPORT = 0.99
 MAX_COLUMNS = 30  # columns of one type compared pairwise (the first ones)
 MAX_LEVELS = 200  # a text column with more distinct values is not a fixed_combinations candidate
 MIN_ROWS = 20  # fewer non-null rows tell nothing
+MAX_FORMULA_COLUMNS = 12  # formulas are searched over triples of the first number columns
+MAX_ROWS = 100_000  # a larger table is measured on a seeded sample of this many rows
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class Suggestion:
 
 def suggest_rules(df: pl.DataFrame, min_support: float = MIN_SUPPORT) -> list[Suggestion]:
     """Candidate rules for ``df``, best supported first within each kind."""
+    if df.height > MAX_ROWS:
+        df = df.sample(MAX_ROWS, seed=0)
     numbers = [c for c, t in df.schema.items() if t.is_numeric() and t != pl.Boolean][:MAX_COLUMNS]
     dates = [c for c, t in df.schema.items() if t.is_temporal()][:MAX_COLUMNS]
     texts = [c for c, t in df.schema.items() if t in (pl.String, pl.Categorical, pl.Enum)][:MAX_COLUMNS]
@@ -52,7 +57,7 @@ def suggest_rules(df: pl.DataFrame, min_support: float = MIN_SUPPORT) -> list[Su
         *_unique(df),
         *_dependencies(df, texts, min_support),
         *_null_ifs(df, texts, min_support),
-        *_formulas(df, numbers, min_support),
+        *_formulas(df, numbers[:MAX_FORMULA_COLUMNS], min_support),
     ]
     order = {"unique": 0, "comparison": 1, "formula": 2, "fixed_combinations": 3, "null_if": 4}
     return sorted(found, key=lambda s: (order[s.kind], -s.support))
