@@ -11,6 +11,7 @@ from twinforge.config.spec import DatasetSpec
 from twinforge.evaluation.expectations import build_expectation_profile
 from twinforge.generators.training import epoch_logger, train_generator
 from twinforge.io.ingest import table_fingerprint
+from twinforge.rules.enforcement import broken_rules
 from twinforge.tracking.lineage import code_version, training_fingerprint
 from twinforge.tracking.registry import (
     PROCESS_ARTIFACT,
@@ -59,7 +60,10 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         training_batches = list(run_metadata(context, dg.AssetKey([spec.name, "train"])).get("training_batches", []))
         fingerprint = training_fingerprint(
             train_sha,
-            spec.model_dump(mode="json", include={"generator", "columns", "sampling", "process_columns"}),
+            spec.model_dump(
+                mode="json",
+                include={"generator", "columns", "sampling", "process_columns", *(["rules"] if spec.rules else [])},
+            ),
             code_version(),
         )
         reused = version_with_fingerprint(mlflow.uri, spec.registered_model_name, fingerprint)
@@ -83,6 +87,8 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         orchestrator.check()  # an orphaned step registers nothing: its run can never check the version
         context.log.info(f"fitted in {trained.fit_seconds:.1f} s; logging to MLflow")
         dp = dp_tracking_entries(trained.generator.fit_summary.get("dp"))
+        for rule, rate in broken_rules(trained.generator.rules).items() if trained.generator.rules else ():
+            context.log.warning(f"rule {rule} is broken by {rate:.2%} of the training rows; synthetic rows meet it")
         ref = log_generator(
             tracking_uri=mlflow.uri,
             experiment=f"twinforge-{spec.name}",
@@ -108,7 +114,10 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         # the expectations synthetic samples of this version are validated against travel with it
         process = trained.generator.process
         profile = build_expectation_profile(
-            train, spec.schema_for(train), process_columns={n: c.distribution for n, c in process.columns.items()}
+            train,
+            spec.schema_for(train),
+            process_columns={n: c.distribution for n, c in process.columns.items()},
+            rules=trained.generator.rules,
         )
         log_run_dict(mlflow.uri, ref.run_id, profile, PROFILE_ARTIFACT)
         if process:  # the parameters its samples are drawn from, for the quality report and the audit
@@ -124,6 +133,10 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "training_batches": training_batches,
                 "code_version": code_version(),
                 "skipped_columns": dg.MetadataValue.json(trained.generator.encoder.skipped_columns),
+                # rule name -> share of the training rows breaking it (a broken rule is not learned)
+                "rules_real_violation_rates": dg.MetadataValue.json(
+                    trained.generator.rules.real_violation_rates if trained.generator.rules else {}
+                ),
             },
         )
 

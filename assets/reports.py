@@ -6,6 +6,7 @@ from resources.mlflow import MlflowResource
 from resources.partitions import daily_partitions
 from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
+from twinforge.generators.training import fitted_rules
 from twinforge.process import ProcessModel
 from twinforge.tracking.registry import (
     PROCESS_ARTIFACT,
@@ -72,6 +73,7 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
             quality=spec.quality,
             differential_privacy=dp,
             process=_process_model(spec, mlflow, sampled["model_name"], version),
+            rules=fitted_rules(spec, train),
         )
         out = _report_dir(settings, spec, context)
         html = write_report_html(report, out / "quality.html", title=f"{spec.registered_model_name} version {version}")

@@ -16,6 +16,12 @@ EXPECTATION_GROUPS = {
     "ranges": "Numeric values stay within the training data's range.",
     "categories": "Categorical values come from the training data's category sets.",
 }
+RULES_CHECK = {"rules": "Every row meets the spec's business rules (one expectation per rule)."}
+
+
+def expectation_groups(spec: DatasetSpec) -> dict[str, str]:
+    """The check groups of a dataset: the business-rules check only when its spec declares rules."""
+    return {**EXPECTATION_GROUPS, **(RULES_CHECK if spec.rules else {})}
 
 
 # Partitioned asset checks (for the date-partitioned synthetic_daily) are a preview feature of the
@@ -43,6 +49,16 @@ def _one_table(value, context: dg.AssetCheckExecutionContext) -> pl.DataFrame:
     return value.collect() if isinstance(value, pl.LazyFrame) else value
 
 
+def _group_metadata(outcome, group: str, version: str) -> dict:
+    if group not in outcome.groups:  # a version trained before the spec had rules
+        return {"model_version": version, "reason": "the model version's profile holds no rules: retrain it"}
+    return {
+        "model_version": version,
+        **{k: v for k, v in outcome.groups[group].statistics.items() if v is not None},
+        "failed_expectations": dg.MetadataValue.json(outcome.groups[group].failed),
+    }
+
+
 def build_expectation_checks(spec: DatasetSpec, asset: str = "synthetic") -> dg.AssetChecksDefinition:
     """GE suite checks on a sampled table, against the profile stored with the version it came from."""
     key = dg.AssetKey([spec.name, asset])
@@ -52,7 +68,7 @@ def build_expectation_checks(spec: DatasetSpec, asset: str = "synthetic") -> dg.
         name=f"{spec.name}__{asset}__great_expectations",
         specs=[
             dg.AssetCheckSpec(check_name(g), asset=key, blocking=True, description=d, partitions_def=partitions)
-            for g, d in EXPECTATION_GROUPS.items()
+            for g, d in expectation_groups(spec).items()
         ],
         ins={"sampled": dg.AssetIn(key=key)},
     )
@@ -66,14 +82,10 @@ def build_expectation_checks(spec: DatasetSpec, asset: str = "synthetic") -> dg.
             dg.AssetCheckResult(
                 asset_key=key,
                 check_name=check_name(group),
-                passed=bool(outcome.groups[group].success),
-                metadata={
-                    "model_version": version,
-                    **{k: v for k, v in outcome.groups[group].statistics.items() if v is not None},
-                    "failed_expectations": dg.MetadataValue.json(outcome.groups[group].failed),
-                },
+                passed=bool(group in outcome.groups and outcome.groups[group].success),  # no rules group: fails closed
+                metadata=_group_metadata(outcome, group, version),
             )
-            for group in EXPECTATION_GROUPS
+            for group in expectation_groups(spec)
         ]
         if asset == "synthetic":  # the candidate: its verdicts belong to the version in MLflow
             tags = {**check_outcome_tags(results), "checks.dagster_run_id": context.run.run_id}

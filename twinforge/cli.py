@@ -54,10 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
         "(prints it: column -> action, never values); --no-anonymize opts out.",
     )
     synth.add_argument("input", type=Path, help="real table: .csv, .csv.gz, .parquet or .pq")
-    synth.add_argument("--model", default="copula", help="generator model (default: copula)")
+    synth.add_argument("--model", help="generator model (default: the spec's, else copula)")
     synth.add_argument("--rows", type=_positive_int, required=True, help="number of synthetic rows")
     synth.add_argument("--out", type=Path, required=True, help="synthetic table to write (format by extension)")
-    synth.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    synth.add_argument("--seed", type=int, help="random seed (default: the spec's generator seed, else 0)")
     synth.add_argument(
         "--identifier",
         action="append",
@@ -71,12 +71,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="fit on the table as read, without PII detection and the default policy (not recommended)",
     )
     synth.add_argument("--save-model", type=Path, metavar="DIR", help="also save the fitted model to DIR")
-    synth.add_argument(
-        "--spec",
-        type=Path,
-        metavar="SPEC",
-        help="dataset spec (YAML) whose column kinds and process_columns apply (docs/process-columns.md)",
-    )
     synth.add_argument(
         "--condition",
         action="append",
@@ -108,6 +102,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="any other model parameter, VALUE as JSON, e.g. batch_size=256 (repeatable)",
     )
     synth.add_argument("--no-progress", action="store_true", help="no progress bars")
+    synth.add_argument(
+        "--rules",
+        type=Path,
+        metavar="RULES.yaml",
+        help="business rules every synthetic row meets (the spec's `rules:` syntax; see docs/rules.md)",
+    )
+    synth.add_argument(
+        "--spec",
+        type=Path,
+        help="dataset spec (YAML): its source/ingest options, column policies, privacy settings, generator, "
+        "rules and process columns apply (options given here win)",
+    )
     _add_on_bad_rows(synth)
     synth.set_defaults(command=_cmd_synth, command_name="synth")
 
@@ -181,6 +187,24 @@ def build_parser() -> argparse.ArgumentParser:
             help="state folder (default: $TWINFORGE_HOME, else the project's .twinforge)",
         )  # fmt: skip
     batches.set_defaults(command=_cmd_batches, command_name="batches")
+
+    rules = commands.add_parser("rules", help="business rules: suggest candidates from a table")
+    rules_commands = rules.add_subparsers(title="rules commands", required=True, metavar="ACTION")
+    suggest = rules_commands.add_parser(
+        "suggest",
+        help="print candidate rules with their support in a table",
+        description="Prints candidate rules in the spec's `rules:` syntax, each with its support (share of rows "
+        "meeting it): orderings between number or date columns, unique columns, functional dependencies "
+        "(fixed_combinations), null_if patterns, formulas a == b * c and a == b + c. Review them before use: "
+        "a rule that holds by chance in a sample is not a business rule.",
+    )
+    suggest.add_argument("input", type=Path, help="table: .csv, .csv.gz, .parquet, .jsonl")
+    suggest.add_argument(
+        "--min-support", type=float, default=0.99, help="least share of rows a candidate holds in (default: 0.99)"
+    )
+    suggest.add_argument("--json", type=Path, metavar="OUT.json", help="also write the candidates as JSON")
+    _add_on_bad_rows(suggest)
+    suggest.set_defaults(command=_cmd_rules_suggest, command_name="rules suggest")
 
     status = commands.add_parser(
         "status",
@@ -393,17 +417,24 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     from twinforge.config.spec import load_spec
     from twinforge.generators import generator_class
     from twinforge.io.tables import table_format, write_table
+    from twinforge.rules import load_rules
     from twinforge.synthesizer import MIN_TRAINING_ROWS, Synthesizer
 
-    # Fail on a bad output name, model or parameter before any work.
+    # Fail on a bad output name, spec, rules file, model or parameter before any work.
     table_format(args.out)
     spec = load_spec(args.spec) if args.spec is not None else None
-    params = _model_params(args, generator_class(args.model))
+    rules = load_rules(args.rules) if args.rules is not None else (spec.rule_list() if spec else None)
+    model = args.model or (spec.generator.model if spec else "copula")
+    seed = args.seed if args.seed is not None else (spec.generator.seed if spec else 0)
+    params = {
+        **(spec.generator.params if spec and model == spec.generator.model else {}),
+        **_model_params(args, generator_class(model)),
+    }
     conditions = dict(args.condition)
     rebalance = dict([args.rebalance]) if args.rebalance else None
 
-    real = _read_input(args.input, on_bad_rows=args.on_bad_rows).table
-    identifiers = args.identifier
+    real = _read_input(args.input, spec, on_bad_rows=args.on_bad_rows).table
+    identifiers = [*args.identifier, *(spec.identifiers if spec else [])]
     if args.no_anonymize:
         print(
             "twinforge synth: warning: --no-anonymize: fitting on the table as read; any PII in it can reach "
@@ -411,27 +442,33 @@ def _cmd_synth(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     else:
-        real = _anonymize_for_synth(real, identifiers)
+        real = _anonymize_for_synth(real, identifiers, spec)
         identifiers = [c for c in identifiers if c in real.columns]
+    if rules:
+        _check_rule_columns(rules, real, args.rules or args.spec)
     if real.height < MIN_TRAINING_ROWS:
         raise ValueError(
             f"{args.input}: {real.height:,} row{'s' if real.height != 1 else ''} to learn from; synth needs at least "
             f"{MIN_TRAINING_ROWS} (fitted on fewer, a generator can only give the real records back)"
         )
-    synthesizer = Synthesizer(model=args.model, seed=args.seed, **params)
-    with _step(f"fitting {args.model} on {real.height:,} rows") as done, _EpochBar(args.no_progress) as bar:
+    synthesizer = Synthesizer(model=model, seed=seed, **params)
+    schema = spec.schema_for(real) if spec else None
+    with _step(f"fitting {model} on {real.height:,} rows") as done, _EpochBar(args.no_progress) as bar:
         synthesizer.fit(
             real,
-            schema=spec.schema_for(real) if spec is not None else None,
+            schema=schema,
             identifiers=identifiers,
             progress=bar.update,
-            process_columns=spec.process_columns if spec is not None else None,
+            process_columns=spec.process_columns if spec else None,
+            column_options=spec.column_options_for(schema) if spec else None,
+            rules=rules or None,
         )
         skipped = synthesizer.skipped_columns
         done(f"skipped {', '.join(f'{k} ({v})' for k, v in skipped.items())}" if skipped else "")
+    fitted_rules = synthesizer.generator.rules  # a rule the real rows break was logged by fit
     with _step(f"sampling {args.rows:,} rows") as done:
         synthetic = _sample_with_bar(synthesizer, args.rows, conditions, rebalance, args.no_progress)
-        done(f"{synthetic.width} columns")
+        done(f"{synthetic.width} columns" + (f", {len(fitted_rules.rules)} rules met" if fitted_rules else ""))
     with _step(f"writing {args.out}") as done:
         write_table(synthetic, args.out)
         done(f"{synthetic.height:,} rows")
@@ -442,17 +479,47 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
-def _anonymize_for_synth(real: pl.DataFrame, identifiers: list[str]) -> pl.DataFrame:
-    """The table after the same detection and default policy as `twinforge anonymize` (no spec)."""
+def _check_rule_columns(rules, real: pl.DataFrame, origin: Path) -> None:
+    """A rule naming a column the (anonymized) table lacks is an error naming the file, the rule and the column."""
+    from twinforge.rules import RuleError
+
+    try:
+        rules.check_columns(real.columns)
+    except RuleError as error:
+        raise RuleError(f"{origin}: {error}") from None
+
+
+def _cmd_rules_suggest(args: argparse.Namespace) -> int:
+    from twinforge.rules.suggest import format_suggestions, suggest_rules
+
+    if not 0.0 < args.min_support <= 1.0:
+        raise ValueError(f"--min-support must be in (0, 1], got {args.min_support}")
+    table = _read_input(args.input, on_bad_rows=args.on_bad_rows).table
+    with _step("looking for candidate rules") as done:
+        suggestions = suggest_rules(table, min_support=args.min_support)
+        done(f"{len(suggestions)} candidates")
+    print(format_suggestions(suggestions))
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps([s.to_dict() for s in suggestions], indent=1))
+    return 0
+
+
+def _anonymize_for_synth(real: pl.DataFrame, identifiers: list[str], spec=None) -> pl.DataFrame:
+    """The table after the same detection and policy as `twinforge anonymize` (the spec's, else the defaults)."""
     from twinforge.config.spec import ColumnPolicy, PrivacySpec
     from twinforge.privacy.anonymize import anonymize_table, pseudonym_key_from_env
 
     missing = [c for c in identifiers if c not in real.columns]
     if missing:
         raise KeyError(f"--identifier names columns not in the table: {missing}")
-    columns = {c: ColumnPolicy(role="identifier") for c in identifiers}
-    with _step("detecting PII and applying the default policy") as done:
-        result = anonymize_table(real, columns, PrivacySpec(), key=pseudonym_key_from_env())
+    columns = {
+        **(spec.columns if spec else {}),
+        **{c: ColumnPolicy(role="identifier") for c in identifiers if not spec or c not in spec.columns},
+    }
+    privacy = spec.privacy if spec else PrivacySpec()
+    with _step("detecting PII and applying the " + ("spec's policy" if spec else "default policy")) as done:
+        result = anonymize_table(real, columns, privacy, key=pseudonym_key_from_env())
         done(f"{len(result.report.columns_with('drop'))} columns dropped, {result.table.width} kept")
     _print_policy(result)
     return result.table

@@ -66,16 +66,19 @@ class Synthesizer:
         progress: ProgressCallback | None = None,
         process_columns: Mapping[str, Any] | None = None,
         column_options: Mapping[str, ColumnOptions] | None = None,
+        rules: Any = None,
     ) -> Synthesizer:
         """Learn ``data`` (pandas or polars); the schema is inferred when not given.
 
-        ``identifiers`` name columns never to learn (ids, keys); they are absent from samples.
+        ``identifiers`` name columns never to learn (ids, keys); they are absent from samples
+        unless a ``unique`` rule generates them.
         ``progress`` is called after each training epoch of the neural models.
         ``process_columns`` (column -> :class:`twinforge.process.ProcessColumnSpec` or its dict, e.g.
         ``{"hours": {"distribution": "weibull", "shape": 1.5, "mean": 10000}}``) are drawn from their
         distribution instead of learned.
         ``column_options`` (``{"job_title": ColumnOptions(rare="rare_token")}``) set what rows with
         a rare category become and whether long free text is generated.
+        ``rules`` is a spec's ``rules:`` list (or a parsed :class:`~twinforge.rules.RuleList`) every sample meets.
         """
         frame, df = _FrameType.of(data)
         if df.height == 0 or df.width == 0:
@@ -86,7 +89,12 @@ class Synthesizer:
         elif identifiers:
             schema = _mark_identifiers(schema, identifiers)
         self._generator.fit(
-            df, schema, progress=progress, process_columns=process_columns, column_options=column_options
+            df,
+            schema,
+            progress=progress,
+            process_columns=process_columns,
+            column_options=column_options,
+            rules=rules,
         )
         self._frame = frame
         return self

@@ -17,12 +17,22 @@ from typing import Any, Literal
 
 import polars as pl
 import yaml
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from twinforge.config.quality import QualitySpec
 from twinforge.encoders.kinds import ColumnOptions
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
 from twinforge.process.declaration import ProcessColumnSpec
+from twinforge.rules.definitions import RuleError, RuleList, parse_rules
 
 # the models twinforge.generators registers; tests/unit keep the two lists equal
 BUILTIN_GENERATORS = ("copula", "gan", "transformer", "vae")
@@ -316,6 +326,9 @@ class DatasetSpec(_Strict):
     drift: DriftSpec = Field(default_factory=DriftSpec)
     quality: QualitySpec = Field(default_factory=QualitySpec)  # evaluation settings and promotion gates
     schedule: ScheduleSpec = Field(default_factory=ScheduleSpec)
+    # business rules every synthetic row meets (syntax: twinforge.rules.definitions, docs/rules.md)
+    rules: list[str | dict[str, Any]] = Field(default_factory=list)
+    _origin: str = PrivateAttr("<spec>")  # the file the spec came from, named in errors found later
 
     @field_validator("name")
     @classmethod
@@ -371,6 +384,15 @@ class DatasetSpec(_Strict):
                     f"{field}: sampling conditions and rebalancing apply to learned columns, not to {name!r}"
                 )
         return self
+
+    @property
+    def origin(self) -> str:
+        """The spec's file (or ``<spec>``), for errors found after loading."""
+        return self._origin
+
+    def rule_list(self) -> RuleList:
+        """The parsed ``rules:`` (checked at load by :func:`parse_spec`)."""
+        return parse_rules(self.rules)
 
     @property
     def registered_model_name(self) -> str:
@@ -467,6 +489,11 @@ def parse_spec(data: Any, *, origin: str = "<spec>", base_dir: Path | None = Non
         _ = spec.source.resolved_format  # raises for a format it cannot tell
     except ValueError as e:
         raise SpecError(f"{origin}: field 'source.format': {e}") from None
+    try:
+        spec.rule_list()
+    except RuleError as e:
+        raise SpecError(f"{origin}: {e}") from None
+    spec._origin = origin
     return spec
 
 

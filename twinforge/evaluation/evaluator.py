@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -25,9 +25,12 @@ import twinforge
 from twinforge.config.quality import QualitySpec
 from twinforge.evaluation.columns import ColumnSchema, compared_columns, is_numeric
 from twinforge.evaluation.gates import evaluate_gates
-from twinforge.evaluation.models import QualityReport, as_report
+from twinforge.evaluation.models import QualityReport, RulesReport, RuleViolations, as_report
 from twinforge.io.schema import TableSchema
 from twinforge.process import ProcessModel
+
+if TYPE_CHECKING:
+    from twinforge.rules import FittedRules
 
 
 def evaluate(
@@ -41,13 +44,15 @@ def evaluate(
     quality: QualitySpec | None = None,
     differential_privacy: Mapping[str, Any] | None = None,
     process: ProcessModel | None = None,
+    rules: FittedRules | None = None,
 ) -> QualityReport:
     """Every metric, the ``gates`` and an overall ``passed``; see the module docstring.
 
     ``differential_privacy``: a private generator's recorded accounting (its fit summary's ``dp``), shown
     in the privacy section and judged by the ``privacy_dp_epsilon`` gate. ``process`` (the sampled
     model's :class:`~twinforge.process.ProcessModel`) adds the moments of each process column against
-    its distribution's (:mod:`twinforge.process.moments`).
+    its distribution's (:mod:`twinforge.process.moments`). ``rules`` (business rules fitted on ``train``)
+    adds the violation rate of each rule in the training and the synthetic rows (``report.rules``).
     """
     # threadpoolctl caps only the OpenMP/BLAS runtimes already loaded: load scikit-learn's first
     import sklearn.ensemble  # noqa: F401
@@ -56,7 +61,7 @@ def evaluate(
 
     quality = quality or QualitySpec()
     with threadpool_limits(quality.thread_limit()):
-        return _evaluate(
+        report = _evaluate(
             train,
             holdout,
             synthetic,
@@ -67,6 +72,25 @@ def evaluate(
             dp=differential_privacy,
             process=process,
         )
+    if rules is None:
+        return report
+    return report.model_copy(update={"rules": rule_violations(rules, train, synthetic)})
+
+
+def rule_violations(rules: FittedRules, real: pl.DataFrame, synthetic: pl.DataFrame) -> RulesReport:
+    """Each rule's violation rate in the real and the synthetic rows."""
+    real_rates, synthetic_rates = rules.violation_rates(real), rules.violation_rates(synthetic)
+    return RulesReport(
+        rules=[
+            RuleViolations(
+                rule=rule.name,
+                kind=rule.kind,
+                real_violation_rate=real_rates[rule.name],
+                synthetic_violation_rate=synthetic_rates[rule.name],
+            )
+            for rule in rules.rules
+        ]
+    )
 
 
 def _evaluate(train, holdout, synthetic, schema, *, target, secrets, quality, dp=None, process=None) -> QualityReport:

@@ -11,7 +11,11 @@ blocking gate in the pipeline:
 * ``categories`` - categorical/boolean values inside the training category set; in a
   string column only values seen at least ``rare_min_count`` times are in the set (rare ones
   are never stored) and the share of other values may reach the training share of rare
-  values (their rows get generated values) plus a tolerance.
+  values (their rows get generated values) plus a tolerance;
+* ``rules``      - one expectation per business rule (when the profile holds rules:
+  :mod:`twinforge.rules`): GE's own expectations where one fits (unique, regex,
+  between, column pair A >= B), else a per-row indicator of the rule computed with
+  polars and expected to be true on every row.
 
 A process column (drawn from a distribution, :mod:`twinforge.process`) is held to
 its distribution's support instead of the training min/max or values: a fresh
@@ -31,7 +35,7 @@ import math
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -39,8 +43,13 @@ from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT, RARE_PLACEHOL
 from twinforge.io.schema import ColumnKind, TableSchema
 from twinforge.process.distributions import SUPPORT
 
+if TYPE_CHECKING:
+    from twinforge.rules import FittedRules
+
 PROFILE_VERSION = 1
 GROUPS = ("schema", "nulls", "ranges", "categories")
+RULES_GROUP = "rules"  # present when the profile holds business rules
+RULE_INDICATOR_PREFIX = "__rule_holds_"  # indicator columns of rules GE has no expectation for
 
 # pandas dtype names accepted per type family, as ExpectColumnValuesToBeInTypeList
 # understands them. Families, not exact dtypes: a synthetic Int64 column is a
@@ -95,6 +104,7 @@ def build_expectation_profile(
     *,
     rare_min_count: int = DEFAULT_RARE_MIN_COUNT,
     process_columns: Mapping[str, str] | None = None,
+    rules: FittedRules | None = None,
 ) -> dict:
     """Profile the modelled columns of ``df`` as plain JSON-serialisable data.
 
@@ -103,7 +113,8 @@ def build_expectation_profile(
     Generators never reproduce a string category seen fewer than ``rare_min_count``
     times (privacy): the profile leaves such values out, records their share of the
     column (``rare_share``; generated values take their place) and allows
-    ``RARE_PLACEHOLDER`` (a column's ``rare: rare_token`` option).
+    ``RARE_PLACEHOLDER`` (a column's ``rare: rare_token`` option). ``rules`` (the
+    generator's fitted business rules) are validated as the ``rules`` group.
     """
     missing = [c.name for c in schema.modelled() if c.name not in df.columns]
     if missing:
@@ -115,7 +126,18 @@ def build_expectation_profile(
             entry = {k: v for k, v in columns[name].items() if k not in ("min", "max", "categories")}
             entry["min"], entry["max"] = SUPPORT[distribution]
             columns[name] = {**entry, "process": distribution}
-    return {"version": PROFILE_VERSION, "n_rows": df.height, "columns": columns}
+    profile = {"version": PROFILE_VERSION, "n_rows": df.height, "columns": columns}
+    if rules is not None:
+        # the fitted rules hold no real value but the fixed combinations seen at least rare_min_count times
+        profile["rules"] = rules.to_dict()
+        for name in rules.rules.generated_columns:
+            # a formula's values or a generated key: its rule checks it; the real keys are never profiled
+            entry = columns.get(name) or {"kind": "generated", "null_fraction": 0.0}
+            entry["family"] = type_family(rules.output_dtype(name))
+            for key in ("min", "max", "categories"):
+                entry.pop(key, None)
+            columns[name] = entry
+    return profile
 
 
 def _profile_column(s: pl.Series, kind: ColumnKind, rare_min_count: int) -> dict[str, Any]:
@@ -286,7 +308,65 @@ def validate_table(df: pl.DataFrame, profile: dict, *, null_tolerance: float = 0
     specs = list(_expectation_specs(profile, families, null_tolerance))
     expectations = [getattr(gxe, cls)(**kwargs, meta={"group": group}) for group, cls, kwargs in specs]
     results = _run_suite(_to_pandas(df), expectations)
-    return ValidationOutcome(groups=_group_results(results), not_checked=_not_checked(profile, families))
+    groups = _group_results(results)
+    if "rules" in profile:
+        rules_frame, rule_expectations = _rule_expectations(df, profile["rules"])
+        rule_results = _run_suite(_to_pandas(rules_frame), rule_expectations) if rule_expectations else []
+        groups[RULES_GROUP] = _group_results(rule_results, groups=(RULES_GROUP,))[RULES_GROUP]
+    return ValidationOutcome(groups=groups, not_checked=_not_checked(profile, families))
+
+
+def _rule_expectations(df: pl.DataFrame, fitted: dict) -> tuple[pl.DataFrame, list]:
+    """The table (with indicator columns where needed) and one GE expectation per rule."""
+    import great_expectations.expectations as gxe
+
+    from twinforge.rules import FittedRules
+    from twinforge.rules.definitions import ComparisonRule, FormatRule, RangeRule, UniqueRule
+
+    rules = FittedRules.from_dict(fitted)
+    expectations, indicators = [], {}
+    for rule in rules.rules:
+        meta = {"group": RULES_GROUP, "rule": rule.name}
+        missing = [c for c in rule.columns if c not in df.columns]
+        pair = rule.expression.comparison if isinstance(rule, ComparisonRule) else None
+        if missing:
+            indicators[rule.index] = pl.lit(False)  # fails closed: the rule cannot hold on a missing column
+        elif isinstance(rule, UniqueRule) and len(rule.key) == 1:
+            expectations.append(gxe.ExpectColumnValuesToBeUnique(column=rule.key[0], meta=meta))
+        elif isinstance(rule, UniqueRule):
+            expectations.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(rule.key), meta=meta))
+        elif isinstance(rule, FormatRule):
+            regex = f"^(?:{rule.regex})$"
+            expectations.append(gxe.ExpectColumnValuesToMatchRegex(column=rule.column, regex=regex, meta=meta))
+        elif isinstance(rule, RangeRule) and not df.schema[rule.column].is_temporal():
+            expectations.append(
+                gxe.ExpectColumnValuesToBeBetween(column=rule.column, min_value=rule.min, max_value=rule.max, meta=meta)
+            )
+        elif pair is not None and pair[1] in (">", ">=", "<", "<=") and _bare_names(pair):
+            left, op, right = pair
+            a, b = (left.id, right.id) if op in (">", ">=") else (right.id, left.id)
+            expectations.append(
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A=a,
+                    column_B=b,
+                    or_equal=op in (">=", "<="),
+                    ignore_row_if="either_value_is_missing",
+                    meta=meta,
+                )
+            )
+        else:
+            indicators[rule.index] = rule.holds(df.schema, rules.allowed.get(rule.index)).fill_null(True)
+        if rule.index in indicators:
+            column = f"{RULE_INDICATOR_PREFIX}{rule.index}"
+            expectations.append(gxe.ExpectColumnValuesToBeInSet(column=column, value_set=[True], meta=meta))
+    frame = df.with_columns([e.alias(f"{RULE_INDICATOR_PREFIX}{i}") for i, e in indicators.items()])
+    return frame, expectations
+
+
+def _bare_names(pair) -> bool:
+    import ast
+
+    return isinstance(pair[0], ast.Name) and isinstance(pair[2], ast.Name)
 
 
 def _quiet_great_expectations() -> None:
@@ -362,8 +442,8 @@ def _run_suite(pdf, expectations: list) -> list:
     return list(definition.run(batch_parameters={"dataframe": pdf}, result_format="SUMMARY").results)
 
 
-def _group_results(results: Iterable) -> dict[str, GroupOutcome]:
-    by_group: dict[str, list] = {g: [] for g in GROUPS}
+def _group_results(results: Iterable, groups: Iterable[str] = GROUPS) -> dict[str, GroupOutcome]:
+    by_group: dict[str, list] = {g: [] for g in groups}
     for r in results:
         by_group[r.expectation_config.meta["group"]].append(r)
     return {
@@ -381,6 +461,8 @@ def _describe_failure(r) -> dict[str, Any]:
     """A short JSON-safe account of one failed expectation (values of the validated table)."""
     config, result = r.expectation_config, r.result or {}
     out: dict[str, Any] = {"expectation": config.type, "column": config.kwargs.get("column")}
+    if "rule" in (config.meta or {}):
+        out["rule"] = config.meta["rule"]
     if "observed_value" in result:
         out["observed_value"] = _json_value(result["observed_value"])
     if "unexpected_count" in result:

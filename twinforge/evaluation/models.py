@@ -464,6 +464,26 @@ class RowCounts(Section):
     synthetic: int
 
 
+class RuleViolations(Section):
+    """How often one business rule is broken, in the training rows and in the synthetic rows."""
+
+    rule: str  # "rules[0] checkout_date >= checkin_date"
+    kind: str
+    real_violation_rate: float | None  # None: a column of the rule is missing from that table
+    synthetic_violation_rate: float | None
+
+
+class RulesReport(Section):
+    """Violation rate per declared rule (twinforge.rules); every synthetic rate should be 0."""
+
+    rules: list[RuleViolations]
+
+    @property
+    def max_synthetic_violation_rate(self) -> float | None:
+        rates = [r.synthetic_violation_rate for r in self.rules]
+        return None if not rates or any(r is None for r in rates) else max(rates)
+
+
 class QualityReport(Section):
     """Everything :func:`~twinforge.evaluation.evaluate` measured, and the gate verdict."""
 
@@ -482,6 +502,7 @@ class QualityReport(Section):
     timings_seconds: dict[str, float] = Field(default_factory=dict)
     # columns drawn from a distribution: their moments against the distribution's (none: no such column)
     process_columns: dict[str, ProcessColumnReport] = Field(default_factory=dict)
+    rules: RulesReport | None = None  # None: no business rule declared
 
     @model_validator(mode="after")
     def _verdict_matches_gates(self) -> QualityReport:
@@ -543,6 +564,7 @@ class QualityReport(Section):
             "linkability_risk": attacks.linkability.risk if attacks else None,
             "inference_risk": attacks.inference_risk if attacks else None,
             "dp_epsilon": privacy.differential_privacy.epsilon if privacy.differential_privacy else None,
+            "rules_max_synthetic_violation_rate": self.rules.max_synthetic_violation_rate if self.rules else None,
         }
         for name, process in self.process_columns.items():
             numbers[f"process.{_metric_name(name)}.mean_relative_error"] = process.overall.mean_relative_error

@@ -31,6 +31,7 @@ from twinforge.evaluation.models import (
     PrivacyReport,
     ProcessColumnReport,
     QualityReport,
+    RulesReport,
     TextColumnFidelity,
     UtilityReport,
     as_report,
@@ -80,6 +81,7 @@ class _Page:
     twinforge_version: str = ""
     timings: dict[str, float] | None = None
     process_columns: dict[str, ProcessColumnReport] | None = None
+    rules: RulesReport | None = None
 
     @classmethod
     def of(cls, report: QualityReport | FidelityReport | Mapping[str, Any]) -> _Page:
@@ -105,6 +107,7 @@ class _Page:
             twinforge_version=r.twinforge_version,
             timings=r.timings_seconds,
             process_columns=r.process_columns,
+            rules=r.rules,
         )
 
 
@@ -127,6 +130,7 @@ def write_report_html(
         _pairwise(page.fidelity) if page.fidelity else "",
         _utility(page.utility) if page.has_utility else "",
         _privacy(page.privacy) if page.privacy else "",
+        _rules(page.rules) if page.rules else "",
         _footer(page),
     ]
     html = (
@@ -587,6 +591,25 @@ def _attacks(attacks: AttackReport) -> str:
         "<table><tr><th>Attack</th><th>Risk</th><th>95 % interval</th><th>Success on train</th>"
         f"<th>On control</th><th>Random guess</th><th>Attacks</th></tr>{''.join(rows)}</table>"
     )
+
+
+def _rate(v: float | None) -> str:
+    """A violation rate: exactly 0 shown as 0, any other as two significant digits (never rounded to 0)."""
+    return "–" if v is None else "0" if v == 0 else f"{100 * v:.2g} %"
+
+
+def _rules(rules: RulesReport) -> str:
+    rows = "".join(
+        f"<tr><td>{e(r.rule)}</td><td>{e(r.kind)}</td><td>{_rate(r.real_violation_rate)}</td>"
+        f'<td class="{"bad" if r.synthetic_violation_rate else ""}">{_rate(r.synthetic_violation_rate)}</td></tr>'
+        for r in rules.rules
+    )
+    body = (
+        "<p>Share of rows breaking each declared rule. Synthetic rows should break none; a rule the real rows "
+        "break is enforced anyway (the twin differs from the real data there).</p>"
+        "<table><tr><th>rule</th><th>kind</th><th>real rows</th><th>synthetic rows</th></tr>" + rows + "</table>"
+    )
+    return _section("rules", "Business rules", body)
 
 
 def _footer(page: _Page) -> str:

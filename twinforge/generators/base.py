@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -27,6 +27,7 @@ from twinforge.generators.persistence import save_generator
 from twinforge.generators.sampling import ConditionError
 from twinforge.io.schema import TableSchema
 from twinforge.process import ProcessColumnSpec, ProcessModel, fit_process_model
+from twinforge.rules import FittedRules, RuleList, fit_rules
 
 # Rows generated and decoded at a time: bounds memory for large samples.
 SAMPLE_CHUNK_ROWS = 100_000
@@ -65,6 +66,7 @@ class Generator(ABC):
         self.process = ProcessModel()  # columns drawn from a distribution instead of learned
         self.fit_summary: dict[str, Any] = {}
         self.loss_history: list[dict[str, float]] = []
+        self.rules: FittedRules | None = None  # business rules every sample meets (twinforge.rules)
         self._progress: ProgressCallback | None = None
 
     @classmethod
@@ -94,6 +96,7 @@ class Generator(ABC):
         progress: ProgressCallback | None = None,
         process_columns: Mapping[str, ProcessColumnSpec | Mapping[str, Any]] | None = None,
         column_options: Mapping[str, ColumnOptions] | None = None,
+        rules: RuleList | Sequence[Any] | None = None,
     ) -> Generator:
         """Learn ``df``; ``progress`` (if given) is called with an :class:`EpochReport` after each epoch.
 
@@ -101,11 +104,16 @@ class Generator(ABC):
         fitted or taken as declared, and :meth:`sample` draws them given each row's group.
         ``column_options`` set, per column, what rows with a rare category become and whether long
         free text is generated (:class:`~twinforge.encoders.kinds.ColumnOptions`).
+        ``rules`` (a parsed :class:`~twinforge.rules.RuleList` or a spec's ``rules:`` list) are
+        met by every sample; the columns they generate (formulas, one-column unique keys) are not learned.
         """
         _check_trainable(df, schema)
         started = time.perf_counter()
+        fitted_rules = fit_rules(rules, df, schema, rare_min_count=self.rare_min_count) if rules else None
         process = fit_process_model(process_columns, df, schema, rare_min_count=self.rare_min_count)
         learned, learned_schema = process.learned_part(df, schema)
+        if fitted_rules:
+            learned_schema = fitted_rules.learning_schema(learned_schema)
         encoder = TableEncoder.fit(
             self._statistics_table(learned, learned_schema),
             learned_schema,
@@ -120,12 +128,12 @@ class Generator(ABC):
                 f"({encoder.skipped_columns or 'no other columns'})"
             )
         process.check_groups_generated(encoder.output_columns)
-        self.schema, self.encoder, self.process = schema, encoder, process
+        self.schema, self.encoder, self.process, self.rules = schema, encoder, process, fitted_rules
         self.loss_history, self._progress = [], progress
         try:
             details = self._fit(learned)
         except BaseException:
-            self.schema = self.encoder = None  # never leave a half-fitted generator behind
+            self.schema = self.encoder = self.rules = None  # never leave a half-fitted generator behind
             self.process = ProcessModel()
             raise
         finally:
@@ -141,6 +149,8 @@ class Generator(ABC):
         }
         if self.loss_history:
             self.fit_summary["loss_history"] = self.loss_history
+        if fitted_rules is not None:
+            self.fit_summary["rules_real_violation_rates"] = dict(fitted_rules.real_violation_rates)
         return self
 
     def sample(
@@ -180,11 +190,21 @@ class Generator(ABC):
         seed = self.seed if seed is None else int(seed)
         fixed = sampling.normalize_conditions(self.encoder, conditions)
         shares = sampling.rebalance_shares(self.encoder, rebalance, fixed)
-        if not fixed and shares is None:
-            chunks = self._generate(n, seed, chunk_rows)
-        else:
-            chunks = sampling.conditional_chunks(self._generate, self.encoder, n, seed, chunk_rows, fixed, shares)
-        return self._draw_process_columns(chunks, seed)
+
+        def draw(rows: int, draw_seed: int, rows_per_chunk: int) -> Iterator[pl.DataFrame]:
+            if not fixed and shares is None:
+                chunks = self._generate(rows, draw_seed, rows_per_chunk)
+            else:
+                chunks = sampling.conditional_chunks(
+                    self._generate, self.encoder, rows, draw_seed, rows_per_chunk, fixed, shares
+                )
+            return self._draw_process_columns(chunks, draw_seed)
+
+        if self.rules is None:
+            return draw(n, seed, chunk_rows)
+        # every sampling path (Synthesizer, CLI, pipeline, MLflow pyfunc) comes through here; process
+        # columns are drawn first, so rules can name them
+        return self.rules.enforce(draw, n, seed, chunk_rows)
 
     def _draw_process_columns(self, chunks: Iterator[pl.DataFrame], seed: int) -> Iterator[pl.DataFrame]:
         """The learned chunks with each process column drawn in, given the row's group (none: as they are)."""

@@ -3,8 +3,8 @@
 A saved generator is a directory with
 
 * ``model.json``: generator name, params, seed, twinforge version, schema,
-  table encoder, fit summary, and the parameters of any process columns
-  (:class:`twinforge.process.ProcessModel`);
+  table encoder, fit summary, the parameters of any process columns
+  (:class:`twinforge.process.ProcessModel`) and the business rules with what they learned (if any);
 * ``weights.pt``: a torch ``state_dict`` (tensors only), read back with
   ``torch.load(..., weights_only=True)``;
 * ``<name>.txt``: each model a generator keeps as text (the transformer's last-column trees, in
@@ -30,6 +30,7 @@ import twinforge
 from twinforge.encoders import TableEncoder
 from twinforge.io.schema import TableSchema
 from twinforge.process import ProcessModel
+from twinforge.rules import FittedRules, RuleError
 
 if TYPE_CHECKING:
     from twinforge.generators.base import Generator
@@ -59,6 +60,8 @@ def save_generator(generator: Generator, directory: str | Path) -> Path:
     }
     if generator.process:
         description["process_columns"] = generator.process.to_dict()
+    if generator.rules is not None:
+        description["rules"] = generator.rules.to_dict()
     texts = generator.text_state()
     if texts:
         bad = [name for name in texts if not _TEXT_NAME.fullmatch(name)]
@@ -90,10 +93,11 @@ def load_generator(directory: str | Path) -> Generator:
         schema = TableSchema.from_dict(description["schema"])
         encoder = TableEncoder.from_dict(description["transformer"])
         process = ProcessModel.from_dict(description.get("process_columns"))
+        rules = FittedRules.from_dict(description["rules"]) if "rules" in description else None
         text_names = [str(name) for name in description.get("text_models", [])]
         if any(not _TEXT_NAME.fullmatch(name) for name in text_names):
             raise ValueError(f"text model names must be letters, digits and underscores, got {text_names}")
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError, RuleError) as error:
         raise ValueError(f"{model_file} is not a valid generator description: {error!r}") from error
     cls = generator_class(name, source=model_file)
     try:
@@ -106,6 +110,7 @@ def load_generator(directory: str | Path) -> Generator:
         ) from error
     generator.schema, generator.encoder, generator.process = schema, encoder, process
     generator.fit_summary = description.get("fit_summary", {})
+    generator.rules = rules
     try:
         state = torch.load(weights_file, weights_only=True)
         generator.load_state_dict(state)

@@ -12,9 +12,11 @@ from typing import Any
 import polars as pl
 
 from twinforge.config.spec import DatasetSpec
+from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
 from twinforge.generators import Generator, create_generator, generator_class
 from twinforge.generators.base import EpochReport, ProgressCallback
 from twinforge.io.schema import ColumnKind, TableSchema
+from twinforge.rules import FittedRules, RuleError, fit_rules
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,11 @@ def train_generator(
         generator = create_generator(spec.generator.model, seed=spec.generator.seed, **generator_params(spec, schema))
     except TypeError as error:  # an unknown parameter name
         raise ValueError(f"dataset {spec.name!r}: field 'generator.params': {error}") from None
+    rules = spec.rule_list()
+    try:
+        rules.check_columns(train.columns)
+    except RuleError as error:
+        raise ValueError(f"{spec.origin}: {error}") from None
     start = time.perf_counter()
     generator.fit(
         train,
@@ -83,10 +90,20 @@ def train_generator(
         progress=progress,
         process_columns=spec.process_columns,
         column_options=spec.column_options_for(schema),
+        rules=rules or None,
     )
     fit_seconds = time.perf_counter() - start
     generator.save(out_dir)
     return TrainedGenerator(generator=generator, schema=schema, directory=out_dir, fit_seconds=fit_seconds)
+
+
+def fitted_rules(spec: DatasetSpec, train: pl.DataFrame) -> FittedRules | None:
+    """The spec's rules fitted on ``train`` as training fits them (None: the spec declares none)."""
+    rules = spec.rule_list()
+    if not rules:
+        return None
+    rare_min_count = spec.generator.params.get("rare_min_count", DEFAULT_RARE_MIN_COUNT)
+    return fit_rules(rules, train, spec.schema_for(train), rare_min_count=rare_min_count)
 
 
 def epoch_logger(log: logging.Logger | Any, every: int | None = None) -> ProgressCallback:

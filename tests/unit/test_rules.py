@@ -1,0 +1,341 @@
+"""Business rules: the expression language, the rule list, enforcement per rule kind, persistence, suggestions."""
+
+import json
+import logging
+import re
+
+import numpy as np
+import polars as pl
+import pytest
+
+from tests.rules_tables import ORDER_RULES, orders_table
+from twinforge import Synthesizer
+from twinforge.config.spec import SpecError, parse_spec
+from twinforge.generators import load_generator
+from twinforge.io.schema import infer_schema
+from twinforge.rules import ExpressionError, RuleError, fit_rules, load_rules, parse_expression, parse_rules
+from twinforge.rules.regex import RegexError, generate_from_regex
+from twinforge.rules.suggest import suggest_rules
+
+# ---------------------------------------------------------------------------------------------- expressions
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "__import__('os').system('true')",  # a call
+        "price.real > 0",  # an attribute
+        "items[0] > 1",  # a subscript
+        "(lambda: 1)() > 0",
+        "a ** 2 > b",  # not in + - * /
+        "a < b < c",  # a chain
+        "not a > b",
+        "a if b else c",
+        "True == a",  # booleans are not values here
+    ],
+)
+def test_expressions_outside_the_whitelist_are_refused(text):
+    with pytest.raises(ExpressionError):
+        parse_expression(text)
+
+
+def test_an_expression_evaluates_vectorised_with_sql_nulls():
+    df = pl.DataFrame({"a": [1.0, 2.0, None, 4.0], "b": [1.0, 3.0, 1.0, 1.0], "s": ["x", "y", "x", None]})
+    expression = parse_expression("a * 2 >= b + 1 and s != 'y'")
+    assert expression.columns == {"a", "b", "s"}
+    out = df.select(expression.to_polars(df.schema)).to_series().to_list()
+    assert out == [True, False, None, None]
+
+
+def test_numeric_equality_tolerates_float_rounding_only():
+    df = pl.DataFrame({"t": [0.3, 0.31], "p": [0.1, 0.1], "q": [3, 3]})
+    holds = df.select(parse_expression("t == p * q").to_polars(df.schema)).to_series().to_list()
+    assert holds == [True, False]  # 0.1 * 3 is 0.30000000000000004
+
+
+def test_a_quoted_date_compares_with_a_date_column():
+    df = pl.DataFrame({"d": ["2024-01-01", "2025-06-01"]}).with_columns(pl.col("d").str.to_date())
+    holds = df.select(parse_expression("d >= '2025-01-01'").to_polars(df.schema)).to_series().to_list()
+    assert holds == [False, True]
+
+
+# ---------------------------------------------------------------------------------------------- the rule list
+
+
+def test_every_rule_kind_of_the_spec_syntax_parses_and_round_trips():
+    rules = parse_rules(ORDER_RULES)
+    assert [r.kind for r in rules] == [
+        "comparison", "formula", "comparison", "fixed_combinations", "unique", "format", "null_if", "range",
+    ]  # fmt: skip
+    assert rules.derived_columns == ["total"]
+    assert rules.generated_columns == ["total", "order_id"]
+    assert parse_rules(rules.to_spec()).to_spec() == rules.to_spec() == ORDER_RULES
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"unique": "a", "format": "b"}, "rules[1]"),
+        ({"between": {"column": "a"}}, "unknown rule kind 'between'"),
+        ({"range": {"column": "a"}}, "give 'min', 'max' or both"),
+        ({"range": {"column": "a", "min": 5, "max": 1}}, "min 5 is above max 1"),
+        ({"format": {"column": "a", "regex": "[^a]{3}"}}, "negated classes"),
+        ({"format": {"column": "a", "regex": "(a"}}, "not a valid regular expression"),
+        ({"null_if": {"column": "a", "when": "b != 'x'", "then": 1}}, "unknown field 'then'"),
+        ("a + b", "not a condition"),
+        ("total == total * 2", "appears on both sides"),
+        ("open('x') == 1", "is not allowed"),
+    ],
+)
+def test_a_bad_rule_names_its_entry_and_the_problem(rule, message):
+    with pytest.raises(RuleError, match=re.escape(message)) as error:
+        parse_rules(["a >= b", rule])
+    assert "field 'rules[1]'" in str(error.value)
+
+
+def test_a_spec_with_a_bad_rule_names_the_file_and_field():
+    data = {"name": "orders", "source": {"path": "orders.csv"}, "rules": ["a >= b", "c ** 2 > 1"]}
+    with pytest.raises(SpecError, match=r"orders\.yaml: field 'rules\[1\]': .*not allowed"):
+        parse_spec(data, origin="orders.yaml")
+    assert parse_spec({**data, "rules": ["a >= b"]}, origin="x.yaml").rule_list().to_spec() == ["a >= b"]
+
+
+def test_an_unknown_column_is_named_with_the_rule():
+    rules = parse_rules(["checkout >= checkin", "total == price * qty"])
+    with pytest.raises(RuleError, match=r"field 'rules\[1\]': unknown column 'qty'"):
+        rules.check_columns(orders_table(50).columns)
+
+
+def test_a_rules_file_holds_a_list_or_a_rules_mapping(tmp_path):
+    (tmp_path / "list.yaml").write_text('- "a >= b"\n- {unique: [id]}\n')
+    (tmp_path / "mapping.yaml").write_text('rules:\n  - "a >= b"\n')
+    (tmp_path / "bad.yaml").write_text('rules:\n  - "a >= b"\n  - {unique: 3}\n')
+    assert len(load_rules(tmp_path / "list.yaml")) == 2
+    assert len(load_rules(tmp_path / "mapping.yaml")) == 1
+    with pytest.raises(RuleError, match=r"bad\.yaml: field 'rules\[1\]'"):
+        load_rules(tmp_path / "bad.yaml")
+
+
+# ---------------------------------------------------------------------------------------------- regex values
+
+
+@pytest.mark.parametrize("regex", ["ORD-[0-9]{6}", r"[A-Z]{2}\d{2,4}(-x|_yy)?", r"\w+@ex\.com", "a.c", "[a-c_]*z"])
+def test_values_generated_from_a_regex_match_it(regex):
+    values = generate_from_regex(regex, 500, np.random.default_rng(0))
+    assert len(values) == 500
+    assert all(re.fullmatch(regex, v) for v in values)
+    assert len(set(values)) > 1
+
+
+def test_regex_features_that_cannot_be_generated_are_refused():
+    for regex in [r"(a)\1", "(?=a)a", "[^0-9]"]:
+        with pytest.raises(RegexError):
+            generate_from_regex(regex, 1, np.random.default_rng(0))
+
+
+# ---------------------------------------------------------------------------------------------- enforcement
+
+
+@pytest.fixture(scope="module")
+def orders():
+    return orders_table(400)
+
+
+@pytest.fixture(scope="module")
+def fitted(orders):
+    return Synthesizer("copula", seed=0).fit(orders, rules=ORDER_RULES)
+
+
+def test_every_rule_holds_on_every_sampled_row(fitted, orders):
+    sample = fitted.sample(3000, seed=3)
+    rates = fitted.generator.rules.violation_rates(sample)
+    assert rates and all(rate == 0.0 for rate in rates.values()), rates
+    assert sample.columns == orders.columns
+    assert sample.schema == orders.schema
+
+
+def test_the_rules_are_not_met_by_the_model_alone(orders):
+    """Without the rules the same model breaks them: what the test above checks is the enforcement."""
+    plain = Synthesizer("copula", seed=0).fit(orders).sample(3000, seed=3)
+    rates = fit_rules(ORDER_RULES[:4], orders, infer_schema(orders), rare_min_count=10).violation_rates(plain)
+    assert rates["rules[0] checkout >= checkin"] > 0.05
+    assert rates["rules[1] total == price * quantity"] > 0.5
+
+
+def test_derived_and_key_columns_are_not_learned(fitted):
+    encoded = fitted.generator.encoder.columns
+    names = {c.name for c in encoded} if not isinstance(encoded, dict) else set(encoded)
+    assert "total" not in names and "order_id" not in names
+    assert {"price", "quantity"} <= names
+
+
+def test_unique_keys_are_generated_never_copied_and_unique_across_chunks(fitted, orders):
+    chunks = list(fitted.generator.sample_chunks(2500, seed=1, chunk_rows=300))
+    ids = pl.concat([c.select("order_id") for c in chunks]).to_series()
+    assert ids.n_unique() == 2500
+    assert not ids.is_in(orders["order_id"].implode()).any()
+    assert ids.str.contains(r"^ORD-[0-9]{6}$").all()
+
+
+def test_an_integer_key_continues_after_the_real_keys():
+    df = orders_table(200).with_columns(pl.int_range(1000, 1200).alias("order_id"))
+    sample = Synthesizer("copula").fit(df, rules=[{"unique": ["order_id"]}]).sample(500, seed=0)
+    assert sample["order_id"].dtype == pl.Int64
+    assert sample["order_id"].n_unique() == 500 and sample["order_id"].min() >= 1200
+
+
+def test_a_unique_key_the_table_lacks_is_generated_from_nothing():
+    df = orders_table(200).drop("order_id")
+    rules = [{"unique": ["order_id"]}, {"format": {"column": "order_id", "regex": "K[0-9]{8}"}}]
+    sample = Synthesizer("copula").fit(df, rules=rules).sample(300, seed=0)
+    assert sample.columns[0] == "order_id" and sample["order_id"].n_unique() == 300
+
+
+def test_a_multi_column_key_is_unique_by_redrawing():
+    df = orders_table(400)
+    rules = [{"unique": ["city", "quantity", "status"]}]
+    sample = Synthesizer("copula").fit(df, rules=rules).sample(12, seed=0)  # 4 x 4 x 2 = 32 possible keys
+    assert sample.select("city", "quantity", "status").is_unique().all()
+
+
+def test_fixed_combinations_store_and_generate_only_frequent_real_combinations(tmp_path):
+    df = orders_table(400)
+    # two rare real combinations (seen 3 times): neither stored in the model nor generated
+    df = df.with_columns(
+        country=pl.when(pl.int_range(pl.len()) < 3).then(pl.lit("BE")).otherwise(pl.col("country")),
+    )
+    synthesizer = Synthesizer("copula").fit(df, rules=[{"fixed_combinations": ["city", "country"]}])
+    synthesizer.save(tmp_path / "model")
+    stored = json.loads((tmp_path / "model" / "model.json").read_text())["rules"]["allowed"]["0"]
+    assert all(country != "BE" for _, country in stored)
+    assert len(stored) == 4
+    sample = synthesizer.sample(2000, seed=0)
+    assert not (sample["country"] == "BE").any()
+    seen = set(map(tuple, stored))
+    assert set(sample.select("city", "country").iter_rows()) <= seen
+
+
+def test_null_if_sets_the_nulls():
+    df = orders_table(400).with_columns(
+        cancel_reason=pl.when(pl.int_range(pl.len()) % 3 == 0).then(pl.lit("late")).otherwise(pl.col("cancel_reason"))
+    )
+    rule = {"null_if": {"column": "cancel_reason", "when": "status != 'cancelled'"}}
+    sample = Synthesizer("copula").fit(df, rules=[rule]).sample(2000, seed=0)
+    assert (
+        sample.filter(pl.col("status") != "cancelled")["cancel_reason"].null_count()
+        == sample.filter(pl.col("status") != "cancelled").height
+    )
+    assert sample.filter(pl.col("status") == "cancelled")["cancel_reason"].null_count() < 200
+
+
+def test_range_clips_by_default_and_redraws_on_request(orders):
+    clipped = Synthesizer("copula").fit(orders, rules=[{"range": {"column": "age", "min": 40, "max": 60}}])
+    ages = clipped.sample(2000, seed=0)["age"]
+    assert ages.min() == 40 and ages.max() == 60
+    assert (ages == 40).mean() > 0.2  # clipping piles the outside values on the bounds
+    rule = {"range": {"column": "age", "min": 40, "max": 60, "on_violation": "reject"}}
+    redrawn = Synthesizer("copula").fit(orders, rules=[rule]).sample(2000, seed=0)["age"]
+    assert redrawn.min() >= 40 and redrawn.max() <= 60
+    assert (redrawn == 40).mean() < 0.1
+
+
+def test_an_impossible_rule_is_a_clear_error_naming_the_rule(orders):
+    synthesizer = Synthesizer("copula").fit(orders, rules=["checkout >= checkin", "price > price + 1"])
+    with pytest.raises(RuleError, match=r"rules\[1\] price > price \+ 1: 100\.0% of them break it"):
+        synthesizer.sample(100, seed=0)
+
+
+def test_a_rule_the_real_data_breaks_is_logged_with_its_rate(orders, caplog):
+    with caplog.at_level(logging.WARNING, logger="twinforge.rules"):
+        synthesizer = Synthesizer("copula").fit(orders, rules=[{"range": {"column": "age", "min": 30, "max": 90}}])
+    rate = float((orders["age"] < 30).mean())
+    assert synthesizer.generator.rules.real_violation_rates == {"rules[0] range: 30 <= age <= 90": rate}
+    assert f"broken by {100 * rate:.2f}% of the real rows" in caplog.text
+    assert synthesizer.generator.fit_summary["rules_real_violation_rates"] == {"rules[0] range: 30 <= age <= 90": rate}
+
+
+def test_rules_travel_with_the_saved_model_as_json(fitted, tmp_path):
+    fitted.save(tmp_path / "m")
+    description = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert description["rules"]["rules"] == ORDER_RULES
+    loaded = load_generator(tmp_path / "m")
+    assert loaded.sample(500, seed=4).equals(fitted.generator.sample(500, seed=4))
+    assert all(v == 0 for v in loaded.rules.violation_rates(loaded.sample(500, seed=5)).values())
+
+
+def test_rules_with_conditions_meet_both(fitted):
+    sample = fitted.sample(500, seed=0, conditions={"city": "Lyon"})
+    assert (sample["city"] == "Lyon").all() and (sample["country"] == "FR").all()
+    assert all(v == 0 for v in fitted.generator.rules.violation_rates(sample).values())
+
+
+# ---------------------------------------------------------------------------------------------- suggestions
+
+
+def test_suggestions_find_each_kind_with_support(orders):
+    found = {json.dumps(s.rule, sort_keys=True): s for s in suggest_rules(orders)}
+    for rule in [
+        "checkout >= checkin",
+        "total == price * quantity",
+        {"unique": ["order_id"]},
+        {"fixed_combinations": ["city", "country"]},
+        {"null_if": {"column": "cancel_reason", "when": "status != 'cancelled'"}},
+    ]:
+        assert json.dumps(rule, sort_keys=True) in found, rule
+        assert found[json.dumps(rule, sort_keys=True)].support >= 0.99
+    assert json.dumps("checkin >= checkout") not in found
+    assert json.dumps({"fixed_combinations": ["country", "city"]}, sort_keys=True) not in found
+
+
+def test_a_rule_below_the_support_threshold_is_not_suggested(orders):
+    broken = orders.with_columns(
+        checkout=pl.when(pl.int_range(pl.len()) < 20)
+        .then(pl.col("checkin") - pl.duration(days=1))
+        .otherwise(pl.col("checkout"))
+    )  # 5% of the rows break checkout >= checkin
+    rules = [s.rule for s in suggest_rules(broken)]
+    assert "checkout >= checkin" not in rules
+    assert "checkout >= checkin" in [s.rule for s in suggest_rules(broken, min_support=0.9)]
+
+
+# ---------------------------------------------------------------------------------------------- reporting
+
+
+def test_the_quality_report_gives_each_rules_real_and_synthetic_rate(orders, tmp_path):
+    from tests.unit.report_skeleton import report_with
+    from twinforge.evaluation.evaluator import rule_violations
+    from twinforge.evaluation.models import QualityReport
+    from twinforge.evaluation.report import write_report_html
+
+    rules = fit_rules(["checkout >= checkin", {"range": {"column": "age", "min": 30}}], orders, infer_schema(orders),
+                      rare_min_count=10)  # fmt: skip
+    synthetic = orders.with_columns(checkout=pl.col("checkin") - pl.duration(days=1)).head(100)
+    section = rule_violations(rules, orders, synthetic)
+    assert [(r.rule, r.real_violation_rate, r.synthetic_violation_rate) for r in section.rules] == [
+        ("rules[0] checkout >= checkin", 0.0, 1.0),
+        ("rules[1] range: 30 <= age <= inf", float((orders["age"] < 30).mean()), float((synthetic["age"] < 30).mean())),
+    ]
+    report = report_with().model_copy(update={"rules": section})
+    assert report.headline()["rules_max_synthetic_violation_rate"] == 1.0
+    assert QualityReport.from_json(report.to_json_dict()).rules == section  # survives the JSON round trip
+    html = write_report_html(report, tmp_path / "q.html", title="t").read_text()
+    assert '<section id="rules">' in html and "checkout &gt;= checkin" in html
+    assert "rules_max_synthetic_violation_rate" not in report_with().headline()
+
+
+def test_fixed_combinations_of_dates_booleans_and_numbers_survive_the_json_model(tmp_path):
+    n = 300
+    df = pl.DataFrame(
+        {
+            "day": pl.date_range(pl.date(2024, 1, 1), pl.date(2024, 1, 3), eager=True).gather(np.arange(n) % 3),
+            "flag": (np.arange(n) % 3) == 0,
+            "level": (np.arange(n) % 3).astype(float) / 2,
+            "x": np.random.default_rng(0).normal(size=n),
+        }
+    )
+    synthesizer = Synthesizer("copula").fit(df, rules=[{"fixed_combinations": ["day", "flag", "level"]}])
+    synthesizer.save(tmp_path / "m")
+    loaded = load_generator(tmp_path / "m")
+    assert loaded.rules.violation_rates(df) == {"rules[0] fixed_combinations: [day, flag, level]": 0.0}
+    sample = loaded.sample(300, seed=0)
+    assert set(sample.select("day", "flag", "level").iter_rows()) <= set(df.select("day", "flag", "level").iter_rows())

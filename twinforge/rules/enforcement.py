@@ -1,0 +1,346 @@
+"""Rules fitted on real data and enforced on every sampled chunk.
+
+:func:`fit_rules` checks a rule list against the training table and learns what
+sampling needs: the allowed combinations of each ``fixed_combinations`` rule (only
+those seen at least ``rare_min_count`` times: a rare real combination is never
+stored nor generated), the first integer of each generated integer key, and each
+rule's violation rate in the real data (a rule the data breaks is logged, not
+learned silently). The result is plain JSON (:meth:`FittedRules.to_dict`) and
+travels inside the saved model.
+
+:meth:`FittedRules.enforce` is the one place sampling applies rules. For each chunk
+a generator draws it
+
+1. clips ``range`` columns (``on_violation: clip``), computes formula columns,
+   sets ``null_if`` nulls and generates ``format`` values that do not match;
+2. redraws the rows that still break a rule (comparisons, fixed combinations,
+   ``range`` with ``on_violation: reject``, repeated multi-column keys), in at most
+   :data:`MAX_ROUNDS` rounds, then raises :class:`RuleError` naming the rule and the
+   share of drawn rows that still broke it;
+3. generates one-column ``unique`` keys (from the ``format`` regex if the column
+   has one, else a sequence or random tokens), unique over the whole sample.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from twinforge.encoders.common import simple_dtype
+from twinforge.io.schema import ColumnKind, TableSchema
+from twinforge.rules.definitions import FormatRule, Rule, RuleError, RuleList, UniqueRule, parse_rules
+from twinforge.rules.regex import generate_from_regex
+
+log = logging.getLogger(__name__)
+
+MAX_ROUNDS = 20  # redraw rounds per chunk before a rule counts as impossible
+DRAW_FACTOR = 50  # at most this many drawn rows per row asked for (and at least MIN_DRAWN_ROWS)
+MIN_DRAWN_ROWS = 20_000
+TOKEN_CHARS = 16  # random hex keys for a unique text column without a format rule
+FORMAT_VERSION = 1
+
+# A generator's sampling with its conditions: (rows, seed, chunk_rows) -> decoded chunks.
+Draw = Callable[[int, int, int], Iterator[pl.DataFrame]]
+
+
+@dataclass
+class FittedRules:
+    """A rule list with what it learned from the real data; plain JSON via :meth:`to_dict`."""
+
+    rules: RuleList
+    schema: TableSchema  # the training table's columns: output order and the dtypes of generated columns
+    allowed: dict[int, list[list[str | None]]] = field(default_factory=dict)  # fixed_combinations index -> combos
+    key_starts: dict[str, int] = field(default_factory=dict)  # integer unique column -> first generated value
+    real_violation_rates: dict[str, float] = field(default_factory=dict)  # rule name -> share of real rows
+
+    # ------------------------------------------------------------------ the learning schema
+
+    def learning_schema(self, schema: TableSchema) -> TableSchema:
+        """``schema`` with the generated columns (formulas, one-column keys) marked never to learn."""
+        generated = set(self.rules.generated_columns)
+        return TableSchema(
+            columns=tuple(replace(c, kind=ColumnKind.IDENTIFIER) if c.name in generated else c for c in schema.columns)
+        )
+
+    # ------------------------------------------------------------------ measuring
+
+    def violation_rates(self, frame: pl.DataFrame) -> dict[str, float | None]:
+        """Share of ``frame``'s rows breaking each rule (None: a column of the rule is missing)."""
+        rates: dict[str, float | None] = {}
+        for rule in self.rules:
+            if any(c not in frame.columns for c in rule.columns) or frame.height == 0:
+                rates[rule.name] = None
+                continue
+            holds = frame.select(self._holds(rule, frame).alias("holds")).get_column("holds")
+            rates[rule.name] = float((~holds).sum() / frame.height)
+        return rates
+
+    def _holds(self, rule: Rule, frame: pl.DataFrame) -> pl.Expr:
+        return rule.holds(frame.schema, self.allowed.get(rule.index)).fill_null(True)
+
+    # ------------------------------------------------------------------ enforcing
+
+    def enforce(self, draw: Draw, n: int, seed: int, chunk_rows: int) -> Iterator[pl.DataFrame]:
+        """``n`` rows meeting every rule, ``chunk_rows`` at a time, from a generator's ``draw``."""
+        state = _SampleState()
+        for chunk_index, chunk in enumerate(draw(n, seed, chunk_rows)):
+            target = chunk.height
+            kept, violations = self._keep_valid(self.transform(chunk, _rng(seed, chunk_index, 0)), state)
+            frames, rows, drawn, round_ = [kept], kept.height, chunk.height, 0
+            budget = max(target * DRAW_FACTOR, MIN_DRAWN_ROWS)
+            while rows < target:
+                round_ += 1
+                missing = target - rows
+                rate = max(rows / drawn, 1.0 / DRAW_FACTOR)
+                request = min(math.ceil(missing / rate * 1.1) + 16, budget - drawn)
+                if round_ > MAX_ROUNDS or request <= 0:
+                    raise self._impossible(violations, drawn, round_ - 1)
+                rng = _rng(seed, chunk_index, round_)
+                for extra in draw(request, _derived_seed(seed, chunk_index, round_), min(request, chunk_rows)):
+                    drawn += extra.height
+                    valid, more = self._keep_valid(self.transform(extra, rng), state)
+                    for name, count in more.items():
+                        violations[name] = violations.get(name, 0) + count
+                    frames.append(valid)
+                    rows += valid.height
+            out = pl.concat(frames, how="vertical").head(target) if len(frames) > 1 else kept
+            out = self._generate_keys(out, _rng(seed, chunk_index, -1), state)
+            state.remember_keys(self.rules, out)
+            yield self._in_order(out)
+
+    def transform(self, chunk: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
+        """Clip ranges, compute formulas, set null_if nulls, regenerate values off their format."""
+        dtypes = self._dtypes_with_generated(chunk)
+        clips = [
+            r.clipped(chunk.schema[r.column])
+            for r in self.rules.of_kind("range")
+            if r.on_violation == "clip" and r.column in chunk.columns and r.column not in self.rules.derived_columns
+        ]
+        if clips:
+            chunk = chunk.with_columns(clips)
+        chunk = self._derive(chunk, dtypes)
+        nulls = [
+            pl.when(r.condition(chunk.schema)).then(None).otherwise(pl.col(r.column)).alias(r.column)
+            for r in self.rules.of_kind("null_if")
+            if r.column in chunk.columns
+        ]
+        if nulls:
+            chunk = chunk.with_columns(nulls)
+            chunk = self._derive(chunk, dtypes)  # a formula reading a nulled column
+        for rule in self.rules.of_kind("format"):
+            if rule.column in self.rules.generated_columns:
+                continue  # a generated key: made from the regex in _generate_keys
+            chunk = self._formatted(chunk, rule, rng)
+        return chunk
+
+    def _derive(self, chunk: pl.DataFrame, dtypes: dict[str, pl.DataType]) -> pl.DataFrame:
+        for rule in self.rules.of_kind("formula"):
+            chunk = chunk.with_columns(
+                rule.value({**dtypes, **chunk.schema, rule.column: dtypes[rule.column]}).alias(rule.column)
+            )
+        return chunk
+
+    def _formatted(self, chunk: pl.DataFrame, rule: FormatRule, rng: np.random.Generator) -> pl.DataFrame:
+        if rule.column not in chunk.columns:
+            values = generate_from_regex(rule.regex, chunk.height, rng)
+            return chunk.with_columns(pl.Series(rule.column, values, dtype=pl.String))
+        off = ~chunk.select(rule.holds(chunk.schema).alias("ok")).get_column("ok")
+        count = int(off.sum())
+        if count == 0:
+            return chunk
+        column = chunk.get_column(rule.column).cast(pl.String).to_list()
+        fresh = iter(generate_from_regex(rule.regex, count, rng))
+        replaced = [next(fresh) if bad else value for value, bad in zip(column, off.to_list())]
+        return chunk.with_columns(pl.Series(rule.column, replaced, dtype=pl.String))
+
+    def _keep_valid(self, chunk: pl.DataFrame, state: _SampleState) -> tuple[pl.DataFrame, dict[str, int]]:
+        """The rows meeting every rule checked by redrawing, and how many rows broke each."""
+        checks = {}
+        for rule in self.rules:
+            if isinstance(rule, UniqueRule) and rule.generated_column:
+                continue  # generated unique afterwards
+            if isinstance(rule, FormatRule) and rule.column in self.rules.generated_columns:
+                continue
+            check = self._holds(rule, chunk)
+            if isinstance(rule, UniqueRule):  # nor a key an earlier chunk gave out
+                given = state.seen.get("|".join(rule.key))
+                if given:
+                    check = check & ~pl.struct(rule.key).is_in([dict(zip(rule.key, k)) for k in given])
+            checks[rule.name] = check
+        if not checks:
+            return chunk, {}
+        flags = chunk.select([e.alias(name) for name, e in checks.items()])
+        violations = {name: int((~flags.get_column(name)).sum()) for name in checks}
+        valid = flags.select(pl.all_horizontal(pl.all())).to_series()
+        return chunk.filter(valid), {k: v for k, v in violations.items() if v}
+
+    def _impossible(self, violations: dict[str, int], drawn: int, rounds: int) -> RuleError:
+        worst = sorted(violations.items(), key=lambda kv: -kv[1])
+        described = "; ".join(f"{name}: {count / max(drawn, 1):.1%} of them break it" for name, count in worst)
+        return RuleError(
+            f"could not generate rows meeting the rules: {drawn:,} rows drawn in {rounds} redraw rounds, "
+            f"too few meet every rule ({described or 'no rule broken'}); the model rarely produces rows that "
+            "meet the rule, or the rule cannot be met"
+        )
+
+    def _generate_keys(self, chunk: pl.DataFrame, rng: np.random.Generator, state: _SampleState) -> pl.DataFrame:
+        formats = {r.column: r.regex for r in self.rules.of_kind("format")}
+        for rule in self.rules.of_kind("unique"):
+            column = rule.generated_column
+            if column is None:
+                continue
+            dtype = self._dtype(column)
+            if column in formats:
+                values = state.fresh_from_regex(column, formats[column], chunk.height, rng, rule)
+                series = pl.Series(column, values, dtype=pl.String)
+            elif dtype.is_integer():
+                start = state.next_key.get(column, self.key_starts.get(column, 1))
+                series = pl.Series(column, np.arange(start, start + chunk.height), dtype=pl.Int64).cast(dtype)
+                state.next_key[column] = start + chunk.height
+            else:
+                values = state.fresh_tokens(column, chunk.height, rng)
+                series = pl.Series(column, values, dtype=pl.String)
+            chunk = chunk.with_columns(series)
+        return chunk
+
+    def output_dtype(self, column: str) -> pl.DataType:
+        """The dtype sampling gives a generated column."""
+        return self._dtype(column)
+
+    def _dtype(self, column: str) -> pl.DataType:
+        if column not in self.schema.names:
+            return pl.String  # a key the training table lacked: generated as text
+        return simple_dtype(self.schema[column].dtype) or pl.String
+
+    def _dtypes_with_generated(self, chunk: pl.DataFrame) -> dict[str, pl.DataType]:
+        return {**{c: self._dtype(c) for c in self.rules.generated_columns}, **chunk.schema}
+
+    def _in_order(self, chunk: pl.DataFrame) -> pl.DataFrame:
+        """The training table's column order; keys the training table lacked come first."""
+        order = [c for c in self.schema.names if c in chunk.columns]
+        extra = [c for c in chunk.columns if c not in order]
+        return chunk.select([*extra, *order])
+
+    # ------------------------------------------------------------------ plain JSON
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "rules": self.rules.to_spec(),
+            "schema": self.schema.to_dict(),
+            "allowed": {str(k): v for k, v in self.allowed.items()},
+            "key_starts": dict(self.key_starts),
+            "real_violation_rates": dict(self.real_violation_rates),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FittedRules:
+        return cls(
+            rules=parse_rules(d["rules"]),
+            schema=TableSchema.from_dict(d["schema"]),
+            allowed={int(k): [list(c) for c in v] for k, v in d.get("allowed", {}).items()},
+            key_starts={str(k): int(v) for k, v in d.get("key_starts", {}).items()},
+            real_violation_rates={str(k): float(v) for k, v in d.get("real_violation_rates", {}).items()},
+        )
+
+
+def fit_rules(
+    rules: RuleList | Sequence[Any], df: pl.DataFrame, schema: TableSchema, *, rare_min_count: int
+) -> FittedRules:
+    """Check ``rules`` against the training table and learn what sampling needs (see the module docstring)."""
+    rules = rules if isinstance(rules, RuleList) else parse_rules(list(rules))
+    rules.check_columns(df.columns)
+    allowed: dict[int, list[list[Any]]] = {}
+    for rule in rules.of_kind("fixed_combinations"):
+        counts = df.group_by(list(rule.combination)).len()
+        frequent = (
+            counts.filter(pl.col("len") >= rare_min_count).drop("len").sort(list(rule.combination), nulls_last=True)
+        )
+        if frequent.height == 0:
+            raise RuleError(
+                f"{rule.name}: no combination of these columns is seen {rare_min_count} times or more in the real "
+                "data, so none may be generated (rare combinations are never reproduced)"
+            )
+        # as text (polars' cast, as the check reads rows): JSON keeps dates, booleans and numbers exactly
+        as_text = frequent.select([pl.col(c).cast(pl.String) for c in rule.combination])
+        allowed[rule.index] = [list(row) for row in as_text.rows()]
+    key_starts = {}
+    for rule in rules.of_kind("unique"):
+        column = rule.generated_column
+        if column is not None and column in df.columns and df.schema[column].is_integer():
+            top = df.get_column(column).max()
+            key_starts[column] = int(top) + 1 if top is not None else 1  # never a real key
+    fitted = FittedRules(rules=rules, schema=schema, allowed=allowed, key_starts=key_starts)
+    rates = fitted.violation_rates(df)
+    fitted.real_violation_rates = {k: v for k, v in rates.items() if v is not None}
+    for name, rate in fitted.real_violation_rates.items():
+        if rate > 0:
+            log.warning(
+                "rule %s is broken by %.2f%% of the real rows: synthetic rows meet it, so they differ from the real "
+                "data there",
+                name,
+                100 * rate,
+            )
+    return fitted
+
+
+def broken_rules(fitted: FittedRules) -> dict[str, float]:
+    """The rules the real data breaks, with their violation rate."""
+    return {k: v for k, v in fitted.real_violation_rates.items() if v > 0}
+
+
+class _SampleState:
+    """What stays unique across the chunks of one sample: generated keys and keys already given out."""
+
+    def __init__(self):
+        self.next_key: dict[str, int] = {}
+        self.seen: dict[str, set] = {}
+
+    def fresh_from_regex(self, column: str, regex: str, n: int, rng: np.random.Generator, rule: Rule) -> list[str]:
+        seen = self.seen.setdefault(column, set())
+        out: list[str] = []
+        for _ in range(MAX_ROUNDS):
+            for value in generate_from_regex(regex, max(2 * (n - len(out)), 16), rng):
+                if value not in seen:
+                    seen.add(value)
+                    out.append(value)
+                    if len(out) == n:
+                        return out
+        raise RuleError(
+            f"{rule.name}: could not generate {n:,} more distinct values of {column!r} from the regex "
+            f"{regex!r} ({len(seen):,} generated so far); the format allows too few values for this many rows"
+        )
+
+    def fresh_tokens(self, column: str, n: int, rng: np.random.Generator) -> list[str]:
+        seen = self.seen.setdefault(column, set())
+        out = []
+        while len(out) < n:
+            for value in generate_from_regex(f"[0-9a-f]{{{TOKEN_CHARS}}}", n - len(out), rng):
+                if value not in seen:
+                    seen.add(value)
+                    out.append(value)
+        return out
+
+    def remember_keys(self, rules: RuleList, chunk: pl.DataFrame) -> None:
+        """Multi-column keys given out so far: a later chunk repeating one is redrawn."""
+        for rule in rules.of_kind("unique"):
+            if rule.generated_column is None:
+                seen = self.seen.setdefault("|".join(rule.key), set())
+                seen.update(chunk.select(rule.key).rows())
+
+
+def _derived_seed(seed: int, *path: int) -> int:
+    return int(np.random.SeedSequence([seed & 0xFFFFFFFF, *[p & 0xFFFFFFFF for p in path]]).generate_state(1)[0])
+
+
+def _rng(seed: int, *path: int) -> np.random.Generator:
+    return np.random.default_rng(_derived_seed(seed, 7, *path))
+
+
+__all__ = ["Draw", "FittedRules", "broken_rules", "fit_rules"]
