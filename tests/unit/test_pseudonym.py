@@ -31,6 +31,7 @@ KEY = b"k-0123456789abcdef" * 2
         ("Xy7#kQ2!", "8 characters, fewer than 16"),
         (" " + secrets.token_hex(16), "starts or ends with whitespace"),
     ],
+    ids=["blank", "whitespace", "one-char-16", "one-char-64", "two-chars", "predictable", "short", "padded"],
 )
 def test_weak_keys_are_refused_saying_why_without_the_key(key, problem):
     with pytest.raises(WeakKeyError, match=problem) as caught:
@@ -76,7 +77,11 @@ def test_truly_different_identifiers_stay_apart():
     assert pseudonymize(pl.Series("id", [None, None], dtype=pl.String), KEY).to_list() == [None, None]
 
 
-@pytest.mark.parametrize("key", [KEY, b"short-key-123456", secrets.token_bytes(64), secrets.token_bytes(100)])
+@pytest.mark.parametrize(
+    "key",
+    [KEY, b"short-key-123456", secrets.token_bytes(64), secrets.token_bytes(100)],
+    ids=["strong", "short", "64-bytes", "100-bytes"],  # random keys: fixed ids, so xdist workers agree
+)
 def test_batch_hmac_gives_what_hmac_digest_gives(key):
     import hmac
 
