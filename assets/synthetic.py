@@ -13,6 +13,11 @@ from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version
 from twinforge.tracking.sampling import daily_seed, registered_training_rows, sample_registered
 
 
+def _log_progress(context: dg.AssetExecutionContext):
+    """Logs rows sampled so far (counts only) after each chunk, so a long sample shows it is moving."""
+    return lambda done, total: context.log.info(f"sampled {done:,} of {total:,} rows")
+
+
 class SyntheticConfig(dg.Config):
     rows: int | None = None  # default: the spec's sampling.rows, else as many as the training table
     seed: int | None = None  # default: the spec's sampling.seed
@@ -40,6 +45,7 @@ def build_synthetic_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         table = sample_registered(
             mlflow.uri, spec.registered_model_name, version, rows, seed,
             conditions=spec.sampling.conditions or None, rebalance=spec.sampling.rebalance,
+            progress=_log_progress(context),
         )  # fmt: skip
         return dg.Output(table, metadata={
             "rows_out": table.height,
@@ -78,6 +84,7 @@ def build_synthetic_daily_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         table = sample_registered(
             mlflow.uri, model_name, version, rows, seed,
             conditions=spec.sampling.conditions or None, rebalance=spec.sampling.rebalance,
+            progress=_log_progress(context),
         )  # fmt: skip
         return dg.Output(table, metadata={
             "rows_out": table.height,

@@ -416,7 +416,7 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
 def _cmd_synth(args: argparse.Namespace) -> int:
     from twinforge.config.spec import load_spec
     from twinforge.generators import generator_class
-    from twinforge.io.tables import table_format, write_table
+    from twinforge.io.tables import table_format, write_table_chunks
     from twinforge.rules import load_rules
     from twinforge.synthesizer import MIN_TRAINING_ROWS, Synthesizer
 
@@ -466,12 +466,11 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         skipped = synthesizer.skipped_columns
         done(f"skipped {', '.join(f'{k} ({v})' for k, v in skipped.items())}" if skipped else "")
     fitted_rules = synthesizer.generator.rules  # a rule the real rows break was logged by fit
-    with _step(f"sampling {args.rows:,} rows") as done:
-        synthetic = _sample_with_bar(synthesizer, args.rows, conditions, rebalance, args.no_progress)
-        done(f"{synthetic.width} columns" + (f", {len(fitted_rules.rules)} rules met" if fitted_rules else ""))
-    with _step(f"writing {args.out}") as done:
-        write_table(synthetic, args.out)
-        done(f"{synthetic.height:,} rows")
+    with _step(f"sampling {args.rows:,} rows into {args.out}") as done:
+        # chunk by chunk, each written as it is made: memory holds one chunk, however many rows
+        chunks = _chunks_with_bar(synthesizer.generator, args.rows, conditions, rebalance, args.no_progress)
+        written = write_table_chunks(chunks, args.out)
+        done(f"{written:,} rows" + (f", {len(fitted_rules.rules)} rules met" if fitted_rules else ""))
     if args.save_model is not None:
         with _step(f"saving model to {args.save_model}") as done:
             synthesizer.save(args.save_model)
@@ -651,18 +650,15 @@ class _EpochBar:
             self.bar.close()
 
 
-def _sample_with_bar(synthesizer, rows: int, conditions: dict, rebalance: dict | None, disabled: bool):
+def _chunks_with_bar(generator, rows: int, conditions: dict, rebalance: dict | None, disabled: bool):
+    """The sample's chunks, counted on a progress bar (rows, rate, time left) as they are made."""
     from tqdm import tqdm
 
-    generator = synthesizer.generator
-    chunks = []
     # default chunk size: the rows written are exactly those Synthesizer.load(...).sample(rows) gives
     with tqdm(total=rows, desc="  rows", unit="row", file=sys.stderr, leave=False, disable=disabled) as bar:
         for chunk in generator.sample_chunks(rows, conditions=conditions or None, rebalance=rebalance):
-            chunks.append(chunk)
             bar.update(chunk.height)
-    sample = pl.concat(chunks, how="vertical") if len(chunks) > 1 else chunks[0]
-    return synthesizer.convert(sample)
+            yield chunk
 
 
 @contextmanager

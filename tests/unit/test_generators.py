@@ -352,3 +352,14 @@ def test_wide_chunks_are_generated_in_bounded_passes_with_nothing_lost(model, fi
     # the same model's distribution, drawn in other batches
     assert abs((passes["segment"] == "retail").mean() - (whole["segment"] == "retail").mean()) < 0.05
     assert abs(passes["visits"].is_null().mean() - whole["visits"].is_null().mean()) < 0.05
+
+
+def test_sampling_reports_its_progress_chunk_by_chunk(mixed):
+    from twinforge.generators.base import SAMPLE_CHUNK_ROWS
+
+    generator = create_generator("copula", seed=0).fit(mixed, infer_schema(mixed))
+    calls = []
+    rows = 2 * SAMPLE_CHUNK_ROWS + 7
+    sample = generator.sample(rows, seed=1, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(SAMPLE_CHUNK_ROWS, rows), (2 * SAMPLE_CHUNK_ROWS, rows), (rows, rows)]
+    assert sample.equals(generator.sample(rows, seed=1))  # reporting changes nothing

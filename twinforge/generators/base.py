@@ -34,7 +34,7 @@ SAMPLE_CHUNK_ROWS = 100_000
 # The random stream of process-column draws, apart from the model's own (see sampling.derived_seed).
 _PROCESS_STREAM = 0x70726F63  # "proc"
 
-__all__ = ["ConditionError", "EpochReport", "Generator", "ProgressCallback", "SAMPLE_CHUNK_ROWS"]
+__all__ = ["ConditionError", "EpochReport", "Generator", "ProgressCallback", "SAMPLE_CHUNK_ROWS", "SampleProgress"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ class EpochReport:
 
 
 ProgressCallback = Callable[[EpochReport], None]
+# Called while sampling with the rows made so far and the rows asked for.
+SampleProgress = Callable[[int, int], None]
 
 
 class Generator(ABC):
@@ -159,6 +161,7 @@ class Generator(ABC):
         seed: int | None = None,
         conditions: Mapping[str, Any] | None = None,
         rebalance: Mapping[str, Mapping[Any, float]] | None = None,
+        progress: SampleProgress | None = None,
     ) -> pl.DataFrame:
         """``n`` synthetic rows; the same seed gives the same rows (``None``: the fit seed).
 
@@ -167,9 +170,14 @@ class Generator(ABC):
         levels: ``{"result": {"positive": 0.3}}`` makes 30% of the rows positive (counts are
         exact), the other levels share the rest as the model generates them. Models
         condition natively where they can and fall back on bounded rejection; a condition
-        that cannot be met raises :class:`ConditionError`.
+        that cannot be met raises :class:`ConditionError`. ``progress`` (if given) is called with the
+        rows made so far and ``n`` after each chunk of :data:`SAMPLE_CHUNK_ROWS`.
         """
-        chunks = list(self.sample_chunks(n, seed, conditions=conditions, rebalance=rebalance))
+        chunks = []
+        for chunk in self.sample_chunks(n, seed, conditions=conditions, rebalance=rebalance):
+            chunks.append(chunk)
+            if progress is not None:
+                progress(sum(c.height for c in chunks), n)
         return pl.concat(chunks, how="vertical") if len(chunks) > 1 else chunks[0]
 
     def sample_chunks(

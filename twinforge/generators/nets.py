@@ -140,6 +140,33 @@ class VaeDecoder(nn.Module):
 # --- autoregressive transformer over per-column tokens ---
 
 
+class KeyValueCache:
+    """One block's keys and values of the positions decoded so far, for ``(n, heads, positions, head_dim)``
+    buffers allocated on the first step for the whole row: each step writes its position in place and
+    attends to a view of the filled part, so no step copies the earlier ones (concatenating a growing
+    cache made decoding a row quadratic in its length)."""
+
+    def __init__(self, positions: int):
+        self.positions = positions
+        self.filled = 0
+        self.keys: torch.Tensor | None = None
+        self.values: torch.Tensor | None = None
+
+    def append(self, keys: torch.Tensor, values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Store the new positions' ``keys`` and ``values`` ``(n, heads, t, head_dim)``; all so far come back."""
+        if self.keys is None:
+            n, heads, _, head_dim = keys.shape
+            self.keys = keys.new_empty((n, heads, self.positions, head_dim))
+            self.values = values.new_empty((n, heads, self.positions, head_dim))
+        stop = self.filled + keys.shape[2]
+        if stop > self.positions:
+            raise ValueError(f"key/value cache is full: it holds {self.positions} positions")
+        self.keys[:, :, self.filled : stop] = keys
+        self.values[:, :, self.filled : stop] = values
+        self.filled = stop
+        return self.keys[:, :, :stop], self.values[:, :, :stop]
+
+
 class _Block(nn.Module):
     """A pre-norm transformer block whose attention can reuse cached keys and values (fast sampling)."""
 
@@ -152,15 +179,13 @@ class _Block(nn.Module):
         width = ff_multiplier * d_model
         self.ff = nn.Sequential(nn.Linear(d_model, width), nn.GELU(), nn.Linear(width, d_model))
 
-    def forward(self, x: torch.Tensor, cache: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, cache: KeyValueCache | None = None) -> torch.Tensor:
         n, t, d = x.shape
         q, k, v = (
             z.reshape(n, t, self.heads, d // self.heads).transpose(1, 2) for z in self.qkv(self.norm1(x)).split(d, -1)
         )
-        if cache is not None:  # generation: one new position attends to all earlier ones
-            if "k" in cache:
-                k, v = torch.cat([cache["k"], k], dim=2), torch.cat([cache["v"], v], dim=2)
-            cache["k"], cache["v"] = k, v
+        if cache is not None:  # generation: the new position attends to all earlier ones
+            k, v = cache.append(k, v)
         attended = F.scaled_dot_product_attention(q, k, v, is_causal=cache is None and t > 1)
         x = x + self.proj(attended.transpose(1, 2).reshape(n, t, d))
         return x + self.ff(self.norm2(x))
@@ -322,9 +347,14 @@ class TabularTransformer(nn.Module):
         """Mean negative log-likelihood per token of full rows ``(n, columns)``."""
         return self.heads.loss(self.hidden(tokens[:, :-1]), tokens)
 
-    def step_logits(self, previous: torch.Tensor | None, j: int, caches: list[dict], n: int) -> torch.Tensor:
-        """Logits of token ``j`` given token ``j - 1`` (``previous``; None for ``j == 0``) and the
-        earlier positions' cached keys and values (``caches``: one dict per block, updated)."""
+    def new_caches(self) -> list[KeyValueCache]:
+        """Empty key/value caches, one per block, for decoding rows with :meth:`step_logits`."""
+        return [KeyValueCache(self.columns) for _ in self.blocks]
+
+    def step_logits(self, previous: torch.Tensor | None, j: int, caches: list[KeyValueCache], n: int) -> torch.Tensor:
+        """Logits of token ``j`` given token ``j - 1`` (``previous``; None for ``j == 0``) and the earlier
+        positions' keys and values in ``caches`` (:meth:`new_caches`; this position's are added): the
+        logits :meth:`hidden` gives for the whole prefix, for one position's work."""
         if previous is None:
             ids = torch.zeros((n, 1), dtype=torch.long, device=self.offsets.device)
         else:

@@ -339,7 +339,7 @@ class TransformerGenerator(TorchGenerator):
                 for first in range(0, rows, GENERATION_BATCH_ROWS):
                     size = min(GENERATION_BATCH_ROWS, rows - first)
                     tokens = torch.empty((size, len(inverse)), dtype=torch.long, device=device)
-                    caches: list[dict] = [{} for _ in net.blocks]
+                    caches = net.new_caches()
                     for j in range(len(inverse)):
                         logits = net.step_logits(tokens[:, j - 1] if j else None, j, caches, size)
                         if str(j) in boosters:

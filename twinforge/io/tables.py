@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 FORMATS = {".csv": "csv", ".csv.gz": "csv.gz", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -34,17 +38,75 @@ def read_table(path: str | Path) -> pl.DataFrame:
 
 
 def write_table(df: pl.DataFrame, path: str | Path) -> Path:
+    write_table_chunks([df], path)
+    return Path(path)
+
+
+def write_table_chunks(chunks: Iterable[pl.DataFrame], path: str | Path) -> int:
+    """Write ``chunks`` (frames with the same columns) to ``path`` one at a time, as they come: memory holds
+    one chunk, not the table. Parquet gets a row group per chunk (pyarrow's ``ParquetWriter``), CSV one
+    header. The file appears under its name only once complete; a failure (also one raised while making
+    a chunk) leaves none. Returns the number of rows written."""
     path = Path(path)
     kind = table_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    rows, writer = 0, None
     try:
+        for chunk in chunks:
+            try:
+                writer = writer or _ChunkWriter(partial, kind, chunk)
+                writer.write(chunk)
+            except (pl.exceptions.PolarsError, OSError, ValueError, pa.ArrowException) as error:
+                raise ValueError(f"could not write {path} as {kind}: {error}") from error
+            rows += chunk.height
+        if writer is None:
+            raise ValueError(f"could not write {path}: no chunks to write")
+        try:
+            writer.close()
+            os.replace(partial, path)
+        except (pl.exceptions.PolarsError, OSError, pa.ArrowException) as error:
+            raise ValueError(f"could not write {path} as {kind}: {error}") from error
+    finally:
+        if writer is not None:
+            writer.close()
+        partial.unlink(missing_ok=True)
+    return rows
+
+
+class _ChunkWriter:
+    """Appends frames to one open file of ``kind``; the first frame sets the columns and their types."""
+
+    def __init__(self, path: Path, kind: str, first: pl.DataFrame):
+        self.kind, self.names, self.closed = kind, first.columns, False
         if kind == "parquet":
-            df.write_parquet(path)
-        elif kind == "csv.gz":
-            with gzip.open(path, "wb") as file:
-                df.write_csv(file)
+            self.schema = first.to_arrow().schema
+            self.file = pq.ParquetWriter(path, self.schema, compression="zstd")
         else:
-            df.write_csv(path)
-    except (pl.exceptions.PolarsError, OSError) as error:
-        raise ValueError(f"could not write {path} as {kind}: {error}") from error
-    return path
+            self.file = gzip.open(path, "wb") if kind == "csv.gz" else open(path, "wb")  # noqa: SIM115
+            self.header = True
+
+    def write(self, chunk: pl.DataFrame) -> None:
+        if chunk.columns != self.names:
+            raise ValueError(f"a chunk has the columns {chunk.columns}, the first had {self.names}")
+        if self.kind == "parquet":
+            table = chunk.to_arrow()
+            if table.schema != self.schema:  # e.g. a column all null in the first chunk
+                try:
+                    table = table.cast(self.schema)
+                except pa.ArrowException:  # its message can quote a value: name the columns and types only
+                    differ = [
+                        f"{f.name}: {f.type} (first chunk: {self.schema.field(f.name).type})"
+                        for f in table.schema
+                        if f.type != self.schema.field(f.name).type
+                    ]
+                    raise ValueError(f"a chunk's column types differ from the first chunk's: {differ}") from None
+            self.file.write_table(table)
+        else:
+            chunk.write_csv(self.file, include_header=self.header)
+            self.header = False
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.file.close()

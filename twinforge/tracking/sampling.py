@@ -7,6 +7,7 @@ import datetime as dt
 import polars as pl
 
 from twinforge.generators import load_generator
+from twinforge.generators.base import SampleProgress
 from twinforge.tracking.registry import download_generator, get_model_version, get_run_params, scratch_dir
 
 
@@ -19,11 +20,13 @@ def sample_registered(
     *,
     conditions: dict | None = None,
     rebalance: dict | None = None,
+    progress: SampleProgress | None = None,
 ) -> pl.DataFrame:
-    """``rows`` rows from a registered version, with the spec's fixed values and rebalancing if any."""
+    """``rows`` rows from a registered version, with the spec's fixed values and rebalancing if any;
+    ``progress`` is called with the rows made so far after each chunk."""
     with scratch_dir() as tmp:
         generator = load_generator(download_generator(tracking_uri, model_name, version, tmp))
-        return generator.sample(rows, seed=seed, conditions=conditions, rebalance=rebalance)
+        return generator.sample(rows, seed=seed, conditions=conditions, rebalance=rebalance, progress=progress)
 
 
 def registered_training_rows(tracking_uri: str, model_name: str, version: str) -> int:

@@ -1,0 +1,61 @@
+"""Writing a table a chunk at a time: every row once, in order, types kept, nothing left behind on failure."""
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+from twinforge.io.tables import read_table, write_table_chunks
+
+
+def _chunks(count: int, rows: int = 1000):
+    for i in range(count):
+        start = i * rows
+        yield pl.DataFrame(
+            {
+                "id": pl.int_range(start, start + rows, eager=True),
+                "group": pl.Series([f"g{v % 7}" for v in range(start, start + rows)], dtype=pl.Categorical),
+                # null in the whole first chunk, numbers later
+                "late": pl.Series([None if i == 0 else float(v) for v in range(start, start + rows)], dtype=pl.Float64),
+            }
+        )
+
+
+@pytest.mark.parametrize("name", ["out.parquet", "out.csv", "out.csv.gz"])
+def test_every_chunk_is_written_once_in_order(tmp_path, name):
+    assert write_table_chunks(_chunks(5), tmp_path / name) == 5000
+    table = read_table(tmp_path / name)
+    assert table.height == 5000
+    assert table["id"].to_list() == list(range(5000))
+    assert table["late"].null_count() == 1000
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+def test_parquet_gets_a_row_group_per_chunk(tmp_path):
+    write_table_chunks(_chunks(4, rows=500), tmp_path / "out.parquet")
+    metadata = pq.ParquetFile(tmp_path / "out.parquet").metadata
+    assert metadata.num_row_groups == 4 and metadata.num_rows == 2000
+
+
+def test_a_failure_while_making_chunks_leaves_no_file(tmp_path):
+    def failing():
+        yield from _chunks(2)
+        raise RuntimeError("the generator broke")
+
+    with pytest.raises(RuntimeError, match="the generator broke"):
+        write_table_chunks(failing(), tmp_path / "out.parquet")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_chunk_with_other_columns_fails_naming_the_file_and_not_the_values(tmp_path):
+    def mismatched():
+        yield pl.DataFrame({"a": [1, 2]})
+        yield pl.DataFrame({"a": ["secret-value", "x"]})
+
+    with pytest.raises(ValueError, match=r"out\.parquet.*a: .*first chunk") as error:
+        write_table_chunks(mismatched(), tmp_path / "out.parquet")
+    assert "secret-value" not in str(error.value)
+    with pytest.raises(ValueError, match=r"out\.csv.*columns \['b'\]"):
+        write_table_chunks([pl.DataFrame({"a": [1]}), pl.DataFrame({"b": [1]})], tmp_path / "out.csv")
+    with pytest.raises(ValueError, match="no chunks"):
+        write_table_chunks([], tmp_path / "out.csv")
+    assert list(tmp_path.iterdir()) == []
