@@ -101,6 +101,7 @@ def log_tail(log: Path | None, chars: int = 3000) -> str:
 
 
 def pid_alive(pid: int) -> bool:
+    """True when ``pid`` is a live (not zombie) process on this host."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

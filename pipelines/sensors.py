@@ -11,13 +11,12 @@ versions such a run registered.
 from __future__ import annotations
 
 import json
-import os
 import time
-from pathlib import Path
 
 import dagster as dg
 
 from assets.monitoring import RETRAIN_RECOMMENDED
+from pipelines.prod import pid_alive
 from resources.mlflow import MlflowResource
 from resources.partitions import batch_partitions
 from resources.settings import TwinforgeSettings
@@ -125,21 +124,6 @@ def orchestrator_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
     return None
 
 
-def process_alive(pid: int) -> bool:
-    """True when ``pid`` is a live (not zombie) process on this host."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return True  # no /proc: the signal check above is all there is
-    return "\nState:\tZ" not in status
-
-
 def build_dead_run_sensor(spec: DatasetSpec, jobs: list) -> dg.SensorDefinition:
     job_names = [j.name for j in jobs]
 
@@ -162,7 +146,7 @@ def build_dead_run_sensor(spec: DatasetSpec, jobs: list) -> dg.SensorDefinition:
             if record is None or record.start_time is None or now - record.start_time < DEAD_RUN_GRACE_SECONDS:
                 continue
             pid = orchestrator_pid(context.instance, run.run_id)
-            if pid is not None and not process_alive(pid):
+            if pid is not None and not pid_alive(pid):
                 context.instance.report_run_failed(
                     run, f"the run's orchestrator process {pid} is gone: the run was killed or its host restarted"
                 )

@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+import pipelines.prod
 import pipelines.sensors
 from tests.conftest import REPO
 from tests.e2e.dagster_dev import temp_project
@@ -30,7 +31,7 @@ def _children(pid: int) -> list[int]:
 
 
 def _alive(pid: int) -> bool:
-    return pipelines.sensors.process_alive(pid)
+    return pipelines.prod.pid_alive(pid)
 
 
 def _wait(condition, timeout: float, what: str, poll: float = 1.0):
