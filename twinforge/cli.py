@@ -710,10 +710,6 @@ def _positive_int(text: str) -> int:
     return value
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -722,3 +718,7 @@ def _positive_float(text: str) -> float:
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
     return value
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

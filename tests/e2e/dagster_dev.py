@@ -138,7 +138,11 @@ def quick_project(folder: Path) -> tuple[Path, dict[str, str]]:
     spec_file = Path(env["TWINFORGE_SPECS"]) / "covid_testing.yaml"
     spec = yaml.safe_load(spec_file.read_text())
     spec["quality"] = {
-        "gates": {name: 0.0 if name.startswith("min_") else 1.0 for name in GateThresholds.model_fields},
+        # every gate that is on by default, at its most lenient (one that is off, like the DP budget, stays off)
+        "gates": {
+            name: 0.0 if name.startswith("min_") else 1.0
+            for name, field in GateThresholds.model_fields.items() if field.default is not None
+        },
         "discriminator_rows": 500, "utility_rows": 1000, "privacy_rows": 1000, "privacy_queries": 200, "attacks": 100,
     }  # fmt: skip
     spec_file.write_text(yaml.safe_dump(spec))

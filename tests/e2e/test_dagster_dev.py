@@ -1,6 +1,8 @@
 """The UI users audit lineage in: `dagster dev` loads the workspace and serves the asset graph."""
 
+from pipelines.factory import DATASETS_DIR
 from tests.e2e.dagster_dev import DagsterDev
+from twinforge.config.spec import load_specs
 
 ASSET_GRAPH_QUERY = """
 { assetNodes { assetKey { path } dependencyKeys { path } groupName jobNames } }
@@ -17,7 +19,7 @@ def test_dagster_dev_serves_the_asset_graph_and_jobs(tmp_path):
         assert "covid_testing_retrain" in jobs["covid_testing/synthetic"]
         assert "covid_testing_regenerate" in jobs["covid_testing/synthetic_daily"]
         assert "covid_testing_ingest" in jobs["covid_testing/batch_drift"]
-        assert {n["groupName"] for n in nodes} == {"covid_testing"}
+        assert {n["groupName"] for n in nodes} == {s.name for s in load_specs(DATASETS_DIR)}  # one group a dataset
         daemons = dev.graphql("{ instance { daemonHealth { allDaemonStatuses { daemonType required } } } }")
         types = {d["daemonType"] for d in daemons["instance"]["daemonHealth"]["allDaemonStatuses"]}
         assert {"SCHEDULER", "SENSOR"} <= types

@@ -267,3 +267,17 @@ def test_anonymize_command_inspects_nested_columns(tmp_path, capsys, monkeypatch
     raw = out.read_bytes()
     assert not [v for v in planted if v.encode() in raw]
     assert read_table(out).height == table.height
+
+
+@pytest.mark.parametrize(
+    "command", [["-m", "twinforge.cli"], ["-c", "import sys; from twinforge.cli import main; sys.exit(main())"]]
+)
+def test_the_cli_starts_as_a_module_and_as_the_entry_point(command):
+    # `python -m twinforge.cli` runs the module top to bottom: every helper the parser uses must be defined
+    # before the __main__ guard, which the console script (an import) never notices
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, *command, "synth", "--help"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "--dp-epsilon" in done.stdout
