@@ -2,6 +2,7 @@ import dagster as dg
 
 from assets.anonymize import anonymized_metadata
 from checks.anonymization import privacy_check_results, privacy_check_specs
+from checks.real_rules import real_rules_check_results, real_rules_check_specs
 from resources.metadata import column_schema
 from resources.partitions import batch_partitions
 from resources.settings import TwinforgeSettings
@@ -64,7 +65,7 @@ def build_ingest_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
         },
         internal_asset_deps={"quarantine": {raw_key}, "anonymized": {raw_key}},
         partitions_def=batch_partitions(spec),
-        check_specs=privacy_check_specs(spec, anonymized_key),
+        check_specs=privacy_check_specs(spec, anonymized_key) + real_rules_check_specs(spec, anonymized_key),
         group_name=spec.name,
     )
     def ingest_batch(context: dg.AssetExecutionContext, settings: TwinforgeSettings):
@@ -92,5 +93,6 @@ def build_ingest_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
         )
         yield dg.Output(result.table, output_name="anonymized", metadata=anonymized_metadata(result, ingested, spec))
         yield from privacy_check_results(spec, anonymized_key, result.privacy)
+        yield from real_rules_check_results(spec, anonymized_key, result.table)
 
     return ingest_batch
