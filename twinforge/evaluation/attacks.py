@@ -95,7 +95,7 @@ def residual_risk(attack: Rate, control: Rate) -> dict[str, Any]:
     value = (attack.value - control.value) / room
     error = sqrt((attack.error / abs(room)) ** 2 + (control.error * (attack.value - 1.0) / room**2) ** 2)
     clip = lambda v: min(max(v, 0.0), 1.0)  # noqa: E731
-    return {"value": clip(value), "ci": [clip(value - error), clip(value + error)]}
+    return {"value": clip(value), "ci": [clip(value - error), clip(value + error)], "error": error}
 
 
 def attack_result(n_attacks: int, n_success: float, n_baseline: float, n_control: float) -> dict[str, Any]:
@@ -104,6 +104,7 @@ def attack_result(n_attacks: int, n_success: float, n_baseline: float, n_control
     return {
         "risk": risk["value"],
         "risk_ci": risk["ci"],
+        "risk_error": risk["error"],  # the interval's half-width before clipping to [0, 1]
         "attack_rate": attack.value,
         "control_rate": control.value,
         "baseline_rate": baseline.value,
@@ -538,6 +539,7 @@ def attack_report(
     n_attacks: int = 500,
     max_rows: int = 20_000,
     seed: int = 0,
+    max_attempts: int = 10_000,
 ) -> dict[str, Any]:
     """Singling-out (univariate and multivariate), linkability and inference risks; ``risk`` fields in [0, 1]."""
     tables = AttackTables.prepare(train, holdout, synthetic, columns, max_rows=max_rows, seed=seed)
@@ -545,7 +547,7 @@ def attack_report(
     secrets = list(secrets) or [c.name for c in columns]
     inference = {s: inference_risk(tables, s, n_attacks=n_attacks, seed=seed + 7, embedded=embedded) for s in secrets}
     singling = {
-        mode: singling_out_risk(tables, mode=mode, n_attacks=n_attacks, seed=seed + 5)
+        mode: singling_out_risk(tables, mode=mode, n_attacks=n_attacks, seed=seed + 5, max_attempts=max_attempts)
         for mode in ("univariate", "multivariate")
     }
     worst_secret = max(inference, key=lambda s: inference[s]["risk"]) if inference else None

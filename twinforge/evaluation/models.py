@@ -293,6 +293,7 @@ class AnonymeterMethodRisk(Section):
 
     risk: Measure
     risk_ci: list[Measure]
+    risk_error: Measure = _optional()  # the 95 % interval's half-width before clipping to [0, 1]
     attack_rate: Measure = _optional()
     control_rate: Measure = _optional()
     baseline_rate: Measure = _optional()
@@ -308,6 +309,7 @@ class AttackResult(Section):
 
     risk: Measure
     risk_ci: list[Measure]
+    risk_error: Measure = _optional()  # the 95 % interval's half-width before clipping to [0, 1]
     attack_rate: Measure = _optional()
     control_rate: Measure = _optional()
     baseline_rate: Measure = _optional()
