@@ -54,8 +54,6 @@ FAMILY_CONFIDENCE = 0.95
 Z = float(norm.ppf(1 - (1 - FAMILY_CONFIDENCE) / (2 * len(CASES) * len(ATTACKS))))  # 3.09 for 25 comparisons
 Z95 = float(norm.ppf(0.975))
 
-pytestmark = pytest.mark.usefixtures("one_thread")
-
 
 def _tables() -> tuple[pl.DataFrame, pl.DataFrame, dict[str, pl.DataFrame], list]:
     spec = load_spec(DEMO_SPEC)
@@ -104,7 +102,14 @@ def risks(tmp_path_factory) -> dict[str, dict[str, dict]]:
     """Per case: {"twinforge": {attack: result}, "anonymeter": {attack: result}}."""
     if not (ANONYMETER_PKGS / "anonymeter").is_dir():
         pytest.skip(f"anonymeter is not installed in {ANONYMETER_PKGS.relative_to(REPO)}: run `make anonymeter`")
-    folder = tmp_path_factory.mktemp("anonymeter")
+    import sklearn.ensemble  # noqa: F401  (load the OpenMP runtime so the cap applies to it)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):  # a module fixture is set up before the function-scoped `one_thread`
+        return _measure(tmp_path_factory.mktemp("anonymeter"))
+
+
+def _measure(folder) -> dict[str, dict[str, dict]]:
     train, control, synthetic, columns = _tables()
     names = [c.name for c in columns]
     for name, table in {"train": train, "control": control, **synthetic}.items():
