@@ -11,7 +11,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install run ui mlflow-ui prod-up prod-down test test-fast lint format docs bench-venvs clean
+.PHONY: install run ui mlflow-ui prod-up prod-down test test-fast lint format docs anonymeter bench-venvs clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,8 +60,8 @@ prod-up: install $(KEY_FILE)
 prod-down:
 	$(PY) -m pipelines.prod down
 
-# every tier (CI); lint and the docs site first, they take seconds
-test: lint docs
+# every tier (CI); lint and the docs site first, they take seconds; anonymeter for the agreement test
+test: lint docs anonymeter
 	$(PY) -m pytest -q
 
 # the unit tier: the core library alone, no services
@@ -78,6 +78,17 @@ format: install
 
 docs: install
 	$(VENV)/bin/mkdocs build --strict --quiet --site-dir $(CURDIR)/.site
+
+# anonymeter, the reference for twinforge's privacy attacks (tests/integration/test_anonymeter_agreement.py,
+# benchmarks/anonymeter_crosscheck.py), beside twinforge's packages: its pins (numpy<1.27, pyarrow<22) are
+# older than ours, but its code and its own test suite run on them (docs/privacy.md); --no-deps keeps the
+# venv's versions, --target keeps it out of the venv (the test puts the folder on PYTHONPATH)
+ANONYMETER_PKGS := benchmarks/.venvs/anonymeter-pkgs
+$(ANONYMETER_PKGS)/.installed: | install
+	$(PY) -m pip install -q --no-deps --upgrade --target $(ANONYMETER_PKGS) anonymeter==1.1.0 numba==0.68.1 llvmlite==0.50.0
+	touch $@
+
+anonymeter: $(ANONYMETER_PKGS)/.installed
 
 # benchmark-only reference engines, each in its own venv (never installed into twinforge's):
 # SDV (Business Source License) also scores every engine with SDMetrics; MOSTLY AI's engine

@@ -1,19 +1,22 @@
-"""Cross-check: twinforge's anonymeter-style risks vs anonymeter itself, on the demo table.
+"""Cross-check: twinforge's attack risks vs anonymeter 1.1.0's own, on the whole demo table.
 
-    python benchmarks/anonymeter_crosscheck.py [--python benchmarks/.venvs/anonymeter/bin/python]
+    make anonymeter && python benchmarks/anonymeter_crosscheck.py [--out DIR]
 
-anonymeter pins numpy<1.27 and pyarrow<22, so it cannot live in twinforge's environment; it runs
-in its own venv (``python3.11 -m venv V && V/bin/pip install anonymeter==1.1.0``). This script,
-run with twinforge's Python, writes the demo's train / holdout and two synthetic tables (the
-copula, and a copy of train) to a temporary folder, computes twinforge's risks, then runs itself
-under the anonymeter venv (``--anonymeter-on DIR``) and prints both side by side. Same targets
-(training rows), controls (holdout), secret (`result`), linkability column split, and attack counts.
+anonymeter runs from ``benchmarks/.venvs/anonymeter-pkgs`` (installed ``--no-deps`` beside twinforge's packages,
+see docs/privacy.md) in a subprocess, ``benchmarks/anonymeter_reference.py``. This script writes the demo's
+train / holdout, a copy of train and the copula's twin to a temporary folder, computes twinforge's risks (its
+own scoring and, for singling out, anonymeter's scoring of the same predicates) and anonymeter's, with the
+same targets (training rows), controls (holdout), secrets, linkability column split and attack counts, and
+writes ``results.md`` / ``results.json`` to ``benchmarks/results/anonymeter_crosscheck/`` (or ``--out``).
+The small-table version of this comparison is the test ``tests/integration/test_anonymeter_agreement.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import subprocess
 import sys
 import tempfile
@@ -21,55 +24,14 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+PKGS = REPO / "benchmarks" / ".venvs" / "anonymeter-pkgs"
 ATTACKS = 500
-SECRET = "result"
+MAX_ATTEMPTS = 10_000
+SECRETS = ("result", "patient_class")
 
 
-def run_anonymeter(folder: Path) -> dict:
-    """Runs in the anonymeter venv: only pandas and anonymeter here."""
-    import pandas as pd
-    from anonymeter.evaluators import InferenceEvaluator, LinkabilityEvaluator, SinglingOutEvaluator
-
-    meta = json.loads((folder / "meta.json").read_text())
-    train, holdout = pd.read_parquet(folder / "train.parquet"), pd.read_parquet(folder / "holdout.parquet")
-    out = {}
-    for name in meta["synthetic"]:
-        synthetic = pd.read_parquet(folder / f"{name}.parquet")
-        started = time.perf_counter()
-        risks = {}
-        for mode in ("univariate", "multivariate"):
-            evaluator = SinglingOutEvaluator(
-                ori=train, syn=synthetic, control=holdout, n_attacks=ATTACKS, max_attempts=10_000, seed=0
-            )
-            risks[f"singling_out_{mode}"] = evaluator.evaluate(mode=mode).risk().value
-            # why numbers differ: anonymeter divides by n_attacks even when it found fewer predicates,
-            # and scales the control count by its fitted size correction
-            notes = out.setdefault("notes", {})
-            notes[f"{name} {mode}"] = (
-                f"{evaluator._n_success} of {ATTACKS} attacks single out on train; control "
-                f"count after its size correction {evaluator._n_control:.1f}"
-            )
-        link = LinkabilityEvaluator(
-            ori=train,
-            syn=synthetic,
-            control=holdout,
-            n_attacks=ATTACKS,
-            aux_cols=tuple(meta["aux_columns"]),
-            n_neighbors=1,
-        )
-        risks["linkability"] = link.evaluate(n_jobs=1).risk().value
-        aux = [c for c in train.columns if c != SECRET]
-        inference = InferenceEvaluator(
-            ori=train, syn=synthetic, control=holdout, aux_cols=aux, secret=SECRET, n_attacks=ATTACKS
-        )
-        risks[f"inference_{SECRET}"] = inference.evaluate(n_jobs=1).risk().value
-        risks["seconds"] = round(time.perf_counter() - started, 1)
-        out[name] = risks
-    return out
-
-
-def run_twinforge(folder: Path, anonymeter_python: str) -> None:
-    sys.path.insert(0, str(REPO))
+def run(folder: Path) -> dict:
     import polars as pl
 
     from twinforge.config.spec import load_spec
@@ -87,62 +49,110 @@ def run_twinforge(folder: Path, anonymeter_python: str) -> None:
     columns, _ = compared_columns(schema, train, holdout)
     names = [c.name for c in columns]
     tables = {
-        "copula": create_generator("copula", seed=spec.generator.seed).fit(train, schema).sample(train.height, seed=11),
         "copy": train,
+        "copula": create_generator("copula", seed=spec.generator.seed).fit(train, schema).sample(train.height, seed=11),
     }
-    for name, table in {"train": train, "holdout": holdout, **tables}.items():
+    for name, table in {"train": train, "control": holdout, **tables}.items():
         _canonical(table, columns).write_parquet(folder / f"{name}.parquet")
-    aux = [names[0::2], names[1::2]]
-    (folder / "meta.json").write_text(json.dumps({"synthetic": list(tables), "aux_columns": aux}))
+    meta = {
+        "synthetic": list(tables),
+        "n_attacks": ATTACKS,
+        "max_attempts": MAX_ATTEMPTS,
+        "seed": 0,
+        "aux_columns": [names[0::2], names[1::2]],
+        "secrets": list(SECRETS),
+    }
+    (folder / "meta.json").write_text(json.dumps(meta))
 
     ours = {}
     for name, synthetic in tables.items():
         started = time.perf_counter()
-        r = attack_report(train, holdout, synthetic, columns, secrets=[SECRET], n_attacks=ATTACKS)
+        r = attack_report(
+            train,
+            holdout,
+            synthetic,
+            columns,
+            secrets=list(SECRETS),
+            n_attacks=ATTACKS,
+            max_rows=10**6,
+            max_attempts=MAX_ATTEMPTS,
+        )
+        rows = {f"singling_out_{mode}": r["singling_out"][mode] for mode in ("univariate", "multivariate")}
+        rows["linkability"] = r["linkability"]
+        rows |= {f"inference_{s}": r["inference"][s] for s in SECRETS}
         ours[name] = {
-            "singling_out_univariate": r["singling_out"]["univariate"]["risk"],
-            "singling_out_multivariate": r["singling_out"]["multivariate"]["risk"],
-            "linkability": r["linkability"]["risk"],
-            f"inference_{SECRET}": r["inference"][SECRET]["risk"],
-            "seconds": round(time.perf_counter() - started, 1),
+            key: {
+                "twinforge": v["risk"],
+                "twinforge_anonymeter_method": v.get("anonymeter_method", v)["risk"],
+                "n_predicates": v["n_attacks"],
+            }
+            for key, v in rows.items()
         }
+        ours[name]["seconds"] = round(time.perf_counter() - started, 1)
+    env = {**os.environ, "PYTHONPATH": str(PKGS)}
     proc = subprocess.run(
-        [anonymeter_python, __file__, "--anonymeter-on", str(folder)], capture_output=True, text=True, timeout=3600
+        [sys.executable, str(REPO / "benchmarks" / "anonymeter_reference.py"), str(folder)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=3600,
     )
     if proc.returncode != 0:
-        raise SystemExit(f"anonymeter run failed:\n{proc.stderr[-3000:]}")
+        raise SystemExit(f"anonymeter run failed (make anonymeter?):\n{proc.stderr[-3000:]}")
     theirs = json.loads(proc.stdout.strip().splitlines()[-1])
-    print(
-        f"demo covid_testing: train {train.height:,}, holdout {holdout.height:,}, {ATTACKS} attacks, "
-        f"secret {SECRET!r}; {time.strftime('%Y-%m-%d %H:%M')}"
+    return {
+        "table": f"demo covid_testing: train {train.height:,}, holdout {holdout.height:,}",
+        "attacks": ATTACKS,
+        "max_attempts": MAX_ATTEMPTS,
+        "secrets": list(SECRETS),
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}",
+        "twinforge": ours,
+        "anonymeter": theirs,
+    }
+
+
+def markdown(result: dict) -> str:
+    lines = [
+        f"# anonymeter cross-check, {result['date']}",
+        "",
+        f"{result['table']}; {result['attacks']} attacks, at most {result['max_attempts']:,} multivariate "
+        f"attempts, secrets {', '.join(result['secrets'])}; {result['machine']}. "
+        "`python benchmarks/anonymeter_crosscheck.py`.",
+        "",
+        "| synthetic | risk | twinforge | twinforge, anonymeter's scoring | anonymeter | predicates found |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for name, ours in result["twinforge"].items():
+        for key, v in ours.items():
+            if key == "seconds":
+                continue
+            theirs = result["anonymeter"][name][key]["risk"]
+            lines.append(
+                f"| {name} | {key} | {v['twinforge']:.3f} | {v['twinforge_anonymeter_method']:.3f} | {theirs:.3f} "
+                f"| {v['n_predicates']} |"
+            )
+    lines.append("")
+    lines.append(
+        "Seconds: "
+        + ", ".join(
+            f"{n} twinforge {result['twinforge'][n]['seconds']} / anonymeter {result['anonymeter'][n]['seconds']}"
+            for n in result["twinforge"]
+        )
     )
-    print(f"{'synthetic':10s} {'risk':28s} {'twinforge':>10s} {'anonymeter':>11s}")
-    for name in tables:
-        for key in ours[name]:
-            print(f"{name:10s} {key:28s} {ours[name][key]:10.3f} {theirs[name][key]:11.3f}")
-    for what, note in theirs.get("notes", {}).items():
-        print(f"anonymeter {what}: {note}")
+    return "\n".join(lines) + "\n"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--python",
-        default=str(Path(__file__).resolve().parent / ".venvs" / "anonymeter" / "bin" / "python"),
-        help="the anonymeter venv's Python",
-    )
-    parser.add_argument("--keep", type=Path, help="write the tables to this folder and keep them")
-    parser.add_argument("--anonymeter-on", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "anonymeter_crosscheck")
     args = parser.parse_args()
-    if args.anonymeter_on:
-        print(json.dumps(run_anonymeter(args.anonymeter_on)))
-        return 0
-    if args.keep:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        run_twinforge(args.keep, args.python)
-        return 0
     with tempfile.TemporaryDirectory() as tmp:
-        run_twinforge(Path(tmp), args.python)
+        result = run(Path(tmp))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(result, indent=1) + "\n")
+    (args.out / "results.md").write_text(markdown(result))
+    print(markdown(result))
     return 0
 
 

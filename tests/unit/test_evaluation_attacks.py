@@ -6,6 +6,7 @@ from scipy.stats import norm
 from twinforge.evaluation.attacks import (
     AttackTables,
     attack_report,
+    attack_result,
     inference_risk,
     linkability_risk,
     residual_risk,
@@ -120,7 +121,7 @@ def test_attack_report_summarises_the_worst_risks(tables):
 
 
 def test_size_correction_extrapolates_the_control_count():
-    from twinforge.evaluation.attacks import _Coded, size_correction
+    from twinforge.evaluation.attacks import _Coded, curve_fit_size_correction, singled_out_by_size, size_correction
 
     # each predicate "x == v" isolates one row exactly when v is present; a value of a 100,000-value
     # universe is in a sample of n rows with probability ~n w (1 - w)^(n - 1), w = 1e-5
@@ -128,5 +129,22 @@ def test_size_correction_extrapolates_the_control_count():
     control = _Coded({"x": rng.choice(100_000, 3000, replace=False).astype(float)}, {"x"})
     predicates = [(("x", "==", float(v)),) for v in rng.choice(100_000, 5000, replace=False)]
     expected = 12_000 / 3000 * (1 - 1e-5) ** 9000
-    assert size_correction(control, predicates, 12_000, rng) == pytest.approx(expected, rel=0.2)
-    assert size_correction(control, [(("x", "==", -1.0),)], 12_000, rng) == 1.0  # nothing singled out
+    sizes, successes = singled_out_by_size(control, predicates, rng)
+    assert size_correction(sizes, successes, 3000, 12_000) == pytest.approx(expected, rel=0.2)
+    # anonymeter's fit (same model, curve_fit from its starting point) lands on the branch falling as 1/n here
+    # and shrinks the control count although the counts grow with size: the deliberate difference
+    assert curve_fit_size_correction(sizes, successes, 3000, 12_000) == pytest.approx(3000 / 12_000, rel=0.05)
+    nothing = singled_out_by_size(control, [(("x", "==", -1.0),)], rng)
+    assert size_correction(*nothing, 3000, 12_000) == 1.0  # nothing singled out
+
+
+def test_anonymeter_method_scores_singling_out_over_the_attacks_requested(tables):
+    """Few predicates found: twinforge's risk is over those found, anonymeter's over the number requested."""
+    copy = tables["copy"]
+    requested = 100_000  # far more than the synthetic rows can give
+    result = singling_out_risk(copy, mode="multivariate", n_attacks=requested, seed=0, max_attempts=300)
+    found, reference = result["n_attacks"], result["anonymeter_method"]
+    assert 0 < found < 300 and reference["n_attacks"] == requested
+    assert result["risk"] > 0.8  # a copy: nearly every predicate found singles out a training row
+    expected = attack_result(requested, reference["n_success"], 0, reference["control_count"])["risk"]
+    assert reference["risk"] == pytest.approx(expected) and reference["risk"] < 0.01

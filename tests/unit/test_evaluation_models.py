@@ -113,3 +113,19 @@ def test_html_is_the_same_from_the_typed_report_and_from_its_json(report, tmp_pa
     from_json = write_report_html(report.to_json_dict(), tmp_path / "json.html", title="t")
     assert typed.read_text() == from_json.read_text()
     assert all(name in typed.read_text() for name in report.gates)
+
+
+def test_singling_out_shows_twinforge_and_anonymeter_scoring_side_by_side(tmp_path):
+    """Where twinforge's singling-out scoring deliberately differs from anonymeter's, the page shows both numbers."""
+    data = skeleton(singling_out=0.948)
+    reference = {"risk": 0.087, "risk_ci": [0.05, 0.12], "n_attacks": 500, "informative": True, "n_success": 46,
+                 "control_count": 0.0, "control_correction": 1.0}  # fmt: skip
+    data["privacy"]["attacks"]["singling_out"]["univariate"]["anonymeter_method"] = reference
+    report = QualityReport.model_validate(data)
+    assert report.privacy.attacks.singling_out["univariate"].anonymeter_method.risk == 0.087
+    html = write_report_html(report, tmp_path / "r.html", title="t").read_text()
+    row = html[html.index("<td>singling out (univariate)</td>") :].split("</tr>")[0]
+    assert "0.948" in row and "0.087" in row
+    assert "anonymeter's scoring" in html and "divides by the number of attacks requested" in html
+    linkability = html[html.index("<td>linkability</td>") :].split("</tr>")[0]
+    assert "same" in linkability  # one scoring for the attacks where both agree by design

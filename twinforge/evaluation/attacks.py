@@ -1,10 +1,11 @@
 """Singling-out, linkability and inference risks, measured the way anonymeter measures them.
 
 anonymeter (Giomi et al., "A Unified Framework for Quantifying Privacy Risk in
-Synthetic Data", PoPETs 2023) is the reference implementation, but its releases
-pin ``numpy<1.27`` and ``pyarrow<22`` while twinforge runs numpy 2.4 and
-pyarrow 25 (MLflow and Evidently need them), so it cannot be installed next to
-twinforge. This module follows its method:
+Synthetic Data", PoPETs 2023) is the reference implementation; it is no
+dependency of twinforge (its releases pin ``numpy<1.27`` and ``pyarrow<22``),
+and ``tests/integration/test_anonymeter_agreement.py`` runs it beside this
+module on fixed cases. This module follows its method, with numpy instead of
+its polars queries and numba neighbour search:
 
 * each attack is run against training rows (which the generator saw) and
   against as many *control* rows from the holdout (which it did not);
@@ -24,6 +25,11 @@ The attacks:
   by a grid search rather than ``curve_fit`` (see :func:`size_correction`);
   predicates are numpy conditions rather than polars expressions (faster);
   the risk is over the predicates found, not over the number requested.
+  These two choices are deliberate; each singling-out result also carries
+  ``anonymeter_method``, the same predicates scored as anonymeter scores them
+  (over the number requested, control count corrected by ``curve_fit``), the
+  number ``tests/integration/test_anonymeter_agreement.py`` compares with
+  anonymeter itself.
 * **linkability**: the attacker holds two halves of a person's attributes (the
   columns split in two) and links them when both halves have the same nearest
   synthetic row.
@@ -90,7 +96,7 @@ def residual_risk(attack: Rate, control: Rate) -> dict[str, Any]:
     value = (attack.value - control.value) / room
     error = sqrt((attack.error / abs(room)) ** 2 + (control.error * (attack.value - 1.0) / room**2) ** 2)
     clip = lambda v: min(max(v, 0.0), 1.0)  # noqa: E731
-    return {"value": clip(value), "ci": [clip(value - error), clip(value + error)]}
+    return {"value": clip(value), "ci": [clip(value - error), clip(value + error)], "error": error}
 
 
 def attack_result(n_attacks: int, n_success: float, n_baseline: float, n_control: float) -> dict[str, Any]:
@@ -99,6 +105,7 @@ def attack_result(n_attacks: int, n_success: float, n_baseline: float, n_control
     return {
         "risk": risk["value"],
         "risk_ci": risk["ci"],
+        "risk_error": risk["error"],  # the interval's half-width before clipping to [0, 1]
         "attack_rate": attack.value,
         "control_rate": control.value,
         "baseline_rate": baseline.value,
@@ -238,20 +245,40 @@ def singling_out_risk(
             "informative": False,
             "mode": mode,
             "reason": "no predicate singles out a synthetic row",
+            "anonymeter_method": _anonymeter_method(n_attacks, 0, 0, 0.0, 1.0),
         }
     n_control = float(control.singled_out(predicates))
+    correction = reference_correction = 1.0
     if control.height != train.height and control.height > 0:
         # a predicate isolates one row more or less often in a bigger table: scale the control count
-        n_control *= size_correction(control, predicates, train.height, rng)
-    baseline = _random_predicates(synthetic, len(predicates), n_cols, rng)
+        sizes, successes = singled_out_by_size(control, predicates, rng)
+        correction = size_correction(sizes, successes, control.height, train.height)
+        reference_correction = curve_fit_size_correction(sizes, successes, control.height, train.height)
+    baseline = _random_predicates(synthetic, max(len(predicates), n_attacks), n_cols, rng)
+    n_success = train.singled_out(predicates)
     return {
         **attack_result(
             len(predicates),
-            n_success=train.singled_out(predicates),
-            n_baseline=train.singled_out(baseline),
-            n_control=min(n_control, len(predicates)),
+            n_success=n_success,
+            n_baseline=train.singled_out(baseline[: len(predicates)]),
+            n_control=min(n_control * correction, len(predicates)),
         ),
         "mode": mode,
+        "anonymeter_method": _anonymeter_method(
+            n_attacks, n_success, train.singled_out(baseline[:n_attacks]), n_control, reference_correction
+        ),
+    }
+
+
+def _anonymeter_method(
+    n_requested: int, n_success: int, n_baseline: int, n_control: float, correction: float
+) -> dict[str, Any]:
+    """The singling-out counts scored as anonymeter scores them: over the attacks requested, curve_fit correction."""
+    return {
+        **attack_result(n_requested, n_success, n_baseline, n_control * correction),
+        "n_success": n_success,
+        "control_count": n_control * correction,
+        "control_correction": correction,
     }
 
 
@@ -260,38 +287,67 @@ def singling_out_probability_integral(n: float, w_min: float, w_max: float) -> f
     return ((n * w_min + 1) * (1 - w_min) ** n - (n * w_max + 1) * (1 - w_max) ** n) / (n + 1)
 
 
-def size_correction(control: _Coded, predicates: Sequence[Predicate], n_train: int, rng: np.random.Generator) -> float:
-    """anonymeter's correction: model how many predicates single out vs table size on control subsamples.
-
-    The model is ``norm * integral(n, 0, w_eff)`` (Cohen & Nissim 2020); the
-    ratio of its values at the training and control sizes scales the control
-    count. anonymeter fits both parameters with ``curve_fit``, which can converge
-    to a huge ``w_eff`` (a model falling as 1/n while the counts grow linearly)
-    and then shrink the control count instead of growing it. Here ``w_eff`` is
-    searched on a log grid with ``norm`` solved exactly for each, which cannot
-    land on that branch.
-    """
+def singled_out_by_size(
+    control: _Coded, predicates: Sequence[Predicate], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """How many predicates single out on control subsamples of 10 sizes (5 draws each), anonymeter's design."""
     sizes, successes = [], []
     for n_rows in np.linspace(min(1000, control.height), control.height, 10).astype(int):
         for _ in range(5):
             sizes.append(n_rows)
             successes.append(control.subsample(n_rows, rng).singled_out(predicates))
-    n, y = np.asarray(sizes, float), np.asarray(successes, float)
-    if not y.any():
+    return np.asarray(sizes, float), np.asarray(successes, float)
+
+
+def size_correction(sizes: np.ndarray, successes: np.ndarray, n_control: int, n_train: int) -> float:
+    """Scale of the control count to the training table's size: ``norm * integral(n, 0, w_eff)`` fitted by grid.
+
+    The model (Cohen & Nissim 2020, as in anonymeter) is fitted to the counts
+    measured on control subsamples; the ratio of its values at the training and
+    control sizes scales the control count. anonymeter fits both parameters
+    with ``curve_fit`` (:func:`curve_fit_size_correction`), which can converge
+    to a huge ``w_eff`` (a model falling as 1/n while the counts grow linearly)
+    and then shrink the control count instead of growing it. Here ``w_eff`` is
+    searched on a log grid with ``norm`` solved exactly for each, which cannot
+    land on that branch.
+    """
+    if not successes.any():
         return 1.0  # nothing singled out at any size: no trend to extrapolate
     best, best_error = None, np.inf
     for w_eff in np.logspace(-8, 0, 400):
-        shape = np.array([singling_out_probability_integral(k, 0.0, w_eff) for k in n])
+        shape = np.array([singling_out_probability_integral(k, 0.0, w_eff) for k in sizes])
         if not np.all(np.isfinite(shape)) or shape @ shape <= 0:
             continue
-        norm = (shape @ y) / (shape @ shape)  # least squares for the scale, given the shape
-        error = float(((norm * shape - y) ** 2).sum())
+        norm = (shape @ successes) / (shape @ shape)  # least squares for the scale, given the shape
+        error = float(((norm * shape - successes) ** 2).sum())
         if error < best_error:
             best, best_error = w_eff, error
     if best is None:
         return 1.0
-    at_control = singling_out_probability_integral(float(control.height), 0.0, best)
+    at_control = singling_out_probability_integral(float(n_control), 0.0, best)
     return float(singling_out_probability_integral(float(n_train), 0.0, best) / at_control) if at_control > 0 else 1.0
+
+
+def curve_fit_size_correction(sizes: np.ndarray, successes: np.ndarray, n_control: int, n_train: int) -> float:
+    """The same model fitted as anonymeter fits it: ``scipy.optimize.curve_fit`` from ``w_eff = 1 / max size``.
+
+    Bounds ``w_eff`` in [0, 1] and ``norm`` >= 0, starting where the model
+    at the largest size is 1. When the fit fails or the model is 0 at the
+    control's size, no correction (1.0).
+    """
+    from scipy.optimize import curve_fit
+
+    def model(n, w_eff, norm):
+        return norm * singling_out_probability_integral(n, 0.0, w_eff)
+
+    w_start = 1.0 / float(sizes.max())
+    start = (w_start, 1.0 / singling_out_probability_integral(float(sizes.max()), 0.0, w_start))
+    try:
+        params, _ = curve_fit(model, sizes, successes, p0=start, bounds=(0, (1, np.inf)))
+    except (RuntimeError, ValueError):
+        return 1.0
+    at_control = model(float(n_control), *params)
+    return float(model(float(n_train), *params) / at_control) if at_control > 0 else 1.0
 
 
 def _first_singling_out(table: _Coded, candidates: Sequence[Predicate], limit: int) -> list[Predicate]:
@@ -484,6 +540,7 @@ def attack_report(
     n_attacks: int = 500,
     max_rows: int = 20_000,
     seed: int = 0,
+    max_attempts: int = 10_000,
 ) -> dict[str, Any]:
     """Singling-out (univariate and multivariate), linkability and inference risks; ``risk`` fields in [0, 1]."""
     tables = AttackTables.prepare(train, holdout, synthetic, columns, max_rows=max_rows, seed=seed)
@@ -491,12 +548,12 @@ def attack_report(
     secrets = list(secrets) or [c.name for c in columns]
     inference = {s: inference_risk(tables, s, n_attacks=n_attacks, seed=seed + 7, embedded=embedded) for s in secrets}
     singling = {
-        mode: singling_out_risk(tables, mode=mode, n_attacks=n_attacks, seed=seed + 5)
+        mode: singling_out_risk(tables, mode=mode, n_attacks=n_attacks, seed=seed + 5, max_attempts=max_attempts)
         for mode in ("univariate", "multivariate")
     }
     worst_secret = max(inference, key=lambda s: inference[s]["risk"]) if inference else None
     return {
-        "method": "anonymeter (Giomi et al. 2023), reimplemented: anonymeter pins numpy<1.27",
+        "method": "anonymeter (Giomi et al. 2023), reimplemented and tested against anonymeter 1.1.0",
         "rows": {"train": tables.train.height, "control": tables.control.height, "synthetic": tables.synthetic.height},
         "singling_out": singling,
         "singling_out_risk": max(r["risk"] for r in singling.values()),

@@ -287,11 +287,29 @@ class DistanceReport(Section):
     membership: MembershipReport
 
 
+class AnonymeterMethodRisk(Section):
+    """A singling-out attack scored as anonymeter scores it, where twinforge's own scoring deliberately differs:
+    over the attacks requested rather than the predicates found, the control count scaled by ``curve_fit``."""
+
+    risk: Measure
+    risk_ci: list[Measure]
+    risk_error: Measure = _optional()  # the 95 % interval's half-width before clipping to [0, 1]
+    attack_rate: Measure = _optional()
+    control_rate: Measure = _optional()
+    baseline_rate: Measure = _optional()
+    n_attacks: int  # requested
+    informative: bool
+    n_success: int
+    control_count: Measure  # after the size correction
+    control_correction: Measure
+
+
 class AttackResult(Section):
     """One anonymeter-style attack: the risk, its 95 % interval and the success rates behind it."""
 
     risk: Measure
     risk_ci: list[Measure]
+    risk_error: Measure = _optional()  # the 95 % interval's half-width before clipping to [0, 1]
     attack_rate: Measure = _optional()
     control_rate: Measure = _optional()
     baseline_rate: Measure = _optional()
@@ -301,6 +319,7 @@ class AttackResult(Section):
     aux_columns: list[list[str]] | None = _optional()  # linkability
     secret: str | None = _optional()  # inference
     reason: str | None = _optional()  # why no attack could be made
+    anonymeter_method: AnonymeterMethodRisk | None = _optional()  # singling out
 
 
 class AttackReport(Section):

@@ -564,6 +564,16 @@ def _differential_privacy(dp: DifferentialPrivacyReport) -> str:
     )
 
 
+# why singling out shows two numbers (docs/privacy.md, "Agreement with anonymeter")
+ANONYMETER_METHOD_NOTE = (
+    "Singling out is scored two ways. twinforge's risk (the gates read it) is over the predicates the attack "
+    "found; anonymeter's scoring divides by the number of attacks requested, so when few predicates can be "
+    "found it reports a low risk even on a copy of the training rows. The control count is scaled to the "
+    "training size by the same model, fitted by a grid search here and by <code>curve_fit</code> in "
+    "anonymeter, which can land on a branch that shrinks the count instead of growing it."
+)
+
+
 def _attacks(attacks: AttackReport) -> str:
     entries = [(f"singling out ({mode})", r) for mode, r in attacks.singling_out.items()]
     entries.append(("linkability", attacks.linkability))
@@ -571,9 +581,11 @@ def _attacks(attacks: AttackReport) -> str:
     rows = []
     for label, r in entries:
         ci = r.risk_ci or [0.0, 0.0]
+        reference = r.anonymeter_method
         rows.append(
             f"<tr><td>{e(label)}</td><td class=num><b>{fmt(r.risk)}</b></td><td class=num>{fmt(ci[0])}–{fmt(ci[1])}"
-            f"</td><td class=num>{_pct(r.attack_rate)}</td><td class=num>{_pct(r.control_rate)}</td>"
+            f"</td><td class=num>{fmt(reference.risk) if reference else 'same'}</td>"
+            f"<td class=num>{_pct(r.attack_rate)}</td><td class=num>{_pct(r.control_rate)}</td>"
             f"<td class=num>{_pct(r.baseline_rate)}</td><td class=num>{r.n_attacks:,}</td></tr>"
         )
     chart = paired_bars(
@@ -586,9 +598,10 @@ def _attacks(attacks: AttackReport) -> str:
     return (
         "<h3>Attacks (anonymeter method)</h3><p>Risk = excess success against training rows over control (holdout) "
         "rows, (attack − control) / (1 − control), 0 to 1, with a 95 % interval. "
-        f"{e(attacks.method)}.</p>"
+        f"{e(attacks.method)}.</p><p>{ANONYMETER_METHOD_NOTE}</p>"
         f'<div class="charts"><figure><figcaption>Risk per attack</figcaption>{chart}</figure></div>'
-        "<table><tr><th>Attack</th><th>Risk</th><th>95 % interval</th><th>Success on train</th>"
+        "<table><tr><th>Attack</th><th>Risk</th><th>95 % interval</th><th>anonymeter's scoring</th>"
+        "<th>Success on train</th>"
         f"<th>On control</th><th>Random guess</th><th>Attacks</th></tr>{''.join(rows)}</table>"
     )
 
