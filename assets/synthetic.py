@@ -34,8 +34,9 @@ def build_synthetic_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     train_key = dg.AssetKey([spec.name, "train"])
     prefix = f"{spec.name}__synthetic"
 
-    def staging(settings: TwinforgeSettings, context: dg.OpExecutionContext):
-        return settings.layout.staging_dir / context.run_id / spec.name / "synthetic"
+    def staging(settings: TwinforgeSettings, part: dict):
+        # the folder of the run that planned the parts: each part step and the collect step read it from the plan
+        return settings.layout.staging_dir / part["planned_in_run"] / spec.name / "synthetic"
 
     @dg.op(
         name=f"{prefix}__plan",
@@ -52,7 +53,12 @@ def build_synthetic_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         )
         for part in plan.parts:
             yield dg.DynamicOutput(
-                {"plan": plan.to_dict(), "index": part.index, "model_version": version},
+                {
+                    "plan": plan.to_dict(),
+                    "index": part.index,
+                    "model_version": version,
+                    "planned_in_run": context.run_id,
+                },
                 mapping_key=f"part_{part.index:05d}",
             )
 
@@ -66,7 +72,7 @@ def build_synthetic_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
             part["model_version"],
             SamplePlan.from_dict(part["plan"]),
             part["index"],
-            staging(settings, context),
+            staging(settings, part),
             conditions=spec.sampling.conditions or None,
             rebalance=spec.sampling.rebalance,
             progress=_log_progress(context),
@@ -79,7 +85,7 @@ def build_synthetic_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     ) -> dg.Output[ParquetDataset]:
         # every part step carries the same plan, the one the dataset is verified against
         plan, version = SamplePlan.from_dict(parts[0]["plan"]), parts[0]["model_version"]
-        dataset = verify_parts(staging(settings, context), plan)  # every part there, with its rows: else fail
+        dataset = verify_parts(staging(settings, parts[0]), plan)  # every part there, with its rows: else fail
         return dg.Output(
             dataset,
             metadata={

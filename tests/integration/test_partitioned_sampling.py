@@ -8,6 +8,7 @@ import pytest
 from pipelines.batches import sync_batch_partitions
 from pipelines.demo import materialization_metadata
 from pipelines.factory import build_definitions, retrain_job_name
+from resources import ParquetIOManager
 from tests.conftest import REPO
 from twinforge.config.spec import load_spec
 from twinforge.generators.partitions import SamplePlan
@@ -53,6 +54,7 @@ def test_the_sample_is_one_dataset_of_three_parts_with_every_row(partitioned_run
     assert pl.scan_parquet(folder).select(pl.len()).collect().item() == train_rows
     # the staging folder was moved into place, nothing left behind
     assert not any((StateLayout.at(home).staging_dir / result.run_id).rglob("*.parquet"))
+    assert not (StateLayout.at(home).staging_dir / result.run_id / spec.name / "synthetic").exists()
 
 
 def test_each_part_ran_as_its_own_step(partitioned_run):
@@ -83,4 +85,7 @@ def test_downstream_checks_reports_and_promotion_pass(partitioned_run):
         _meta(result, spec, stage)
     ge = next(e for e in evaluations if e.check_name == "ge_schema")
     assert ge.metadata["evaluated_expectations"].value > 0
-    assert result.asset_value([spec.name, "synthetic"]).height == train_rows  # read back as one table
+    # downstream assets read the dataset back through the IO manager as one table
+    context = dg.build_input_context(asset_key=dg.AssetKey([spec.name, "synthetic"]))
+    stored = ParquetIOManager(home=str(partitioned_run["home"])).load_input(context)
+    assert isinstance(stored, pl.DataFrame) and stored.height == train_rows
