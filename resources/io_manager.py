@@ -92,7 +92,7 @@ class StepIOManager(dg.ConfigurableIOManager):
 
     def _path(self, identifier: list[str]) -> Path:
         run_id, *rest = identifier
-        return StateLayout.at(self.home or None).home / "steps" / run_id / f"{'.'.join(rest)}.json"
+        return StateLayout.at(self.home or None).steps_dir / run_id / f"{'.'.join(rest)}.json"
 
     def handle_output(self, context: dg.OutputContext, obj) -> None:
         if not isinstance(obj, dict):

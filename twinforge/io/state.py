@@ -86,6 +86,11 @@ class StateLayout:
         return self.home / "staging"
 
     @property
+    def steps_dir(self) -> Path:
+        """The small JSON results a run's steps pass each other (plans and counts, never rows)."""
+        return self.home / "steps"
+
+    @property
     def reports_dir(self) -> Path:
         return self.home / "reports"
 
