@@ -3,17 +3,20 @@ import datetime as dt
 import dagster as dg
 import polars as pl
 
+from resources.io_manager import STEP_IO_MANAGER
 from resources.metadata import run_metadata
 from resources.mlflow import MlflowResource
 from resources.partitions import daily_partitions
 from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
+from twinforge.generators.partitions import SamplePlan, verify_parts
+from twinforge.io.datasets import ParquetDataset
 from twinforge.io.publish import LATEST, publish_table
 from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version
-from twinforge.tracking.sampling import daily_seed, registered_training_rows, sample_registered
+from twinforge.tracking.sampling import daily_seed, registered_training_rows, sample_registered, sample_registered_part
 
 
-def _log_progress(context: dg.AssetExecutionContext):
+def _log_progress(context: dg.OpExecutionContext):
     """Logs rows sampled so far (counts only) after each chunk, so a long sample shows it is moving."""
     return lambda done, total: context.log.info(f"sampled {done:,} of {total:,} rows")
 
@@ -24,40 +27,94 @@ class SyntheticConfig(dg.Config):
 
 
 def build_synthetic_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
+    """``synthetic`` as a graph: plan the parts, sample each in its own step (parallel on the run's executor),
+    verify the parts and store them as one Parquet dataset. A sample of up to ``sampling.partition_rows``
+    rows is one part, the same rows as one sample with the seed."""
     generator_key = dg.AssetKey([spec.name, "generator"])
     train_key = dg.AssetKey([spec.name, "train"])
+    prefix = f"{spec.name}__synthetic"
 
-    @dg.asset(
-        key=[spec.name, "synthetic"],
-        deps=[generator_key],
-        group_name=spec.name,
-        kinds={"polars"},
-        description="Synthetic rows sampled from the version `generator` just registered (the candidate): "
-        "what the checks and gates judge before promotion.",
+    def staging(settings: TwinforgeSettings, part: dict):
+        # the folder of the run that planned the parts: each part step and the collect step read it from the plan
+        return settings.layout.staging_dir / part["planned_in_run"] / spec.name / "synthetic"
+
+    @dg.op(
+        name=f"{prefix}__plan",
+        ins={"generator": dg.In(dg.Nothing)},
+        out=dg.DynamicOut(dict, io_manager_key=STEP_IO_MANAGER),
     )
-    def synthetic(
-        context: dg.AssetExecutionContext, config: SyntheticConfig, mlflow: MlflowResource
-    ) -> dg.Output[pl.DataFrame]:
+    def plan_parts(context: dg.OpExecutionContext, config: SyntheticConfig):
         version = str(run_metadata(context, generator_key)["model_version"])
         rows = config.rows or spec.sampling.rows or int(run_metadata(context, train_key)["rows"])
         seed = spec.sampling.seed if config.seed is None else config.seed
-        context.log.info(f"sampling {rows} rows from {spec.registered_model_name} version {version}")
-        table = sample_registered(
-            mlflow.uri, spec.registered_model_name, version, rows, seed,
-            conditions=spec.sampling.conditions or None, rebalance=spec.sampling.rebalance,
+        plan = SamplePlan(rows=rows, seed=seed, partition_rows=spec.sampling.partition_rows)
+        context.log.info(
+            f"sampling {rows} rows from {spec.registered_model_name} version {version} in {plan.part_count} part(s)"
+        )
+        for part in plan.parts:
+            yield dg.DynamicOutput(
+                {
+                    "plan": plan.to_dict(),
+                    "index": part.index,
+                    "model_version": version,
+                    "planned_in_run": context.run_id,
+                },
+                mapping_key=f"part_{part.index:05d}",
+            )
+
+    @dg.op(name=f"{prefix}__sample_part", out=dg.Out(dict, io_manager_key=STEP_IO_MANAGER))
+    def sample_part(
+        context: dg.OpExecutionContext, settings: TwinforgeSettings, mlflow: MlflowResource, part: dict
+    ) -> dict:
+        sample_registered_part(
+            mlflow.uri,
+            spec.registered_model_name,
+            part["model_version"],
+            SamplePlan.from_dict(part["plan"]),
+            part["index"],
+            staging(settings, part),
+            conditions=spec.sampling.conditions or None,
+            rebalance=spec.sampling.rebalance,
             progress=_log_progress(context),
-        )  # fmt: skip
-        return dg.Output(table, metadata={
-            "rows_out": table.height,
-            "model_name": spec.registered_model_name,
-            "model_version": version,
-            "mlflow_model_version": dg.MetadataValue.url(mlflow.links.model_version(spec.registered_model_name, version)),
-            "model_source": "candidate",
-            "sampling_seed": seed,
-            "sampling_conditions": dg.MetadataValue.json(
-                {"conditions": spec.sampling.conditions, "rebalance": spec.sampling.rebalance}
-            ),
-        })  # fmt: skip
+        )
+        return part
+
+    @dg.op(name=f"{prefix}__collect")
+    def collect_parts(
+        context: dg.OpExecutionContext, settings: TwinforgeSettings, mlflow: MlflowResource, parts: list[dict]
+    ) -> dg.Output[ParquetDataset]:
+        # every part step carries the same plan, the one the dataset is verified against
+        plan, version = SamplePlan.from_dict(parts[0]["plan"]), parts[0]["model_version"]
+        dataset = verify_parts(staging(settings, parts[0]), plan)  # every part there, with its rows: else fail
+        return dg.Output(
+            dataset,
+            metadata={
+                "rows_out": dataset.rows,
+                "model_name": spec.registered_model_name,
+                "model_version": version,
+                "mlflow_model_version": dg.MetadataValue.url(
+                    mlflow.links.model_version(spec.registered_model_name, version)
+                ),
+                "model_source": "candidate",
+                "sampling_seed": plan.seed,
+                "partition_rows": plan.partition_rows,
+                "sampling_conditions": dg.MetadataValue.json(
+                    {"conditions": spec.sampling.conditions, "rebalance": spec.sampling.rebalance}
+                ),
+            },
+        )
+
+    @dg.graph_asset(
+        key=[spec.name, "synthetic"],
+        ins={"generator": dg.AssetIn(key=generator_key, dagster_type=dg.Nothing)},
+        group_name=spec.name,
+        kinds={"parquet"},
+        description="Synthetic rows sampled from the version `generator` just registered (the candidate): "
+        "what the checks and gates judge before promotion. Sampled in parts of at most `sampling.partition_rows` "
+        "rows, one step each, stored as one Parquet dataset.",
+    )
+    def synthetic(generator):
+        return collect_parts(plan_parts(generator).map(sample_part).collect())
 
     return synthetic
 

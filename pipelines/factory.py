@@ -18,7 +18,7 @@ from checks.expectations import build_expectation_checks
 from checks.quality_gates import build_quality_gate_checks
 from pipelines.batches import build_approve_batch_job
 from pipelines.sensors import build_dead_run_sensor, build_drift_sensor, build_failed_run_sensor, build_new_batch_sensor
-from resources import MlflowResource, ParquetIOManager, TwinforgeSettings
+from resources import STEP_IO_MANAGER, MlflowResource, ParquetIOManager, StepIOManager, TwinforgeSettings
 from twinforge.config.spec import DatasetSpec, load_specs
 from twinforge.io.permissions import restrict_umask
 from twinforge.io.state import SPECS_ENV
@@ -162,6 +162,7 @@ def build_definitions(specs: list[DatasetSpec] | None = None, home: str = "", tr
         resources={
             "io_manager": ParquetIOManager(home=home),
             RAW_IO_MANAGER: ParquetIOManager(home=home, private=True),
+            STEP_IO_MANAGER: StepIOManager(home=home),
             "settings": TwinforgeSettings(home=home),
             "mlflow": MlflowResource(home=home, tracking_uri=tracking_uri),
         },

@@ -1,15 +1,22 @@
 import json
+import shutil
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
+from twinforge.io.datasets import ParquetDataset, replace_dataset
 from twinforge.io.permissions import make_private, private_mkdir
 from twinforge.io.state import StateLayout
 
+# The IO manager of the small dict results ops pass each other inside a graph-backed asset (a sampling part).
+STEP_IO_MANAGER = "step_io_manager"
+
 
 class ParquetIOManager(dg.ConfigurableIOManager):
-    """Stores polars tables as Parquet and small dict results as JSON under ``<home>/data``.
+    """Stores polars tables as Parquet and small dict results as JSON under ``<home>/data``; a verified
+    :class:`~twinforge.io.datasets.ParquetDataset` (a folder of parts) is moved to ``<asset>/``, replacing
+    the previous value, and read back as one table.
 
     A partitioned asset gets one file per partition (``<asset>/<partition>.parquet``); an
     asset reading a partitioned one always receives ``{partition: LazyFrame}`` (or the dict, for
@@ -35,6 +42,14 @@ class ParquetIOManager(dg.ConfigurableIOManager):
             path = base.with_suffix(".parquet")
             obj.write_parquet(path)
             context.add_output_metadata({"path": dg.MetadataValue.path(str(path)), "rows": obj.height})
+            if base.is_dir():  # a dataset stored before under this key
+                shutil.rmtree(base)
+        elif isinstance(obj, ParquetDataset):
+            path = replace_dataset(obj.folder, base)
+            base.with_suffix(".parquet").unlink(missing_ok=True)  # a single file stored before under this key
+            context.add_output_metadata(
+                {"path": dg.MetadataValue.path(str(path)), "rows": obj.rows, "parquet_parts": obj.parts}
+            )
         elif isinstance(obj, dict):
             path = base.with_suffix(".json")
             path.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str))
@@ -42,7 +57,7 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         else:
             raise TypeError(
                 f"asset {context.asset_key.to_user_string()} returned {type(obj).__name__}; "
-                "this IO manager stores polars DataFrames and dicts"
+                "this IO manager stores polars DataFrames, Parquet datasets and dicts"
             )
         make_private(path)
 
@@ -57,6 +72,8 @@ class ParquetIOManager(dg.ConfigurableIOManager):
                     found[key] = json.loads(base.with_suffix(".json").read_text())
             return found
         base = self._base(context.asset_key, None)
+        if base.is_dir():
+            return pl.scan_parquet(base).collect()
         for suffix, reader in ((".parquet", pl.read_parquet), (".json", lambda p: json.loads(p.read_text()))):
             path = base.with_suffix(suffix)
             if path.is_file():
@@ -64,3 +81,26 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         raise FileNotFoundError(
             f"no stored value for asset {context.asset_key.to_user_string()} at {base}.*: materialize it first"
         )
+
+
+class StepIOManager(dg.ConfigurableIOManager):
+    """Stores the dict results ops pass each other inside a graph-backed asset as JSON files under
+    ``<home>/steps/<run id>/``: any worker with the shared state folder reads them, and nothing is pickled.
+    They hold plans and counts, never rows."""
+
+    home: str = ""
+
+    def _path(self, identifier: list[str]) -> Path:
+        run_id, *rest = identifier
+        return StateLayout.at(self.home or None).steps_dir / run_id / f"{'.'.join(rest)}.json"
+
+    def handle_output(self, context: dg.OutputContext, obj) -> None:
+        if not isinstance(obj, dict):
+            raise TypeError(f"step {context.step_key} returned {type(obj).__name__}; this IO manager stores dicts")
+        path = self._path(context.get_identifier())
+        private_mkdir(path.parent)
+        path.write_text(json.dumps(obj, sort_keys=True))
+        make_private(path)
+
+    def load_input(self, context: dg.InputContext):
+        return json.loads(self._path(context.upstream_output.get_identifier()).read_text())

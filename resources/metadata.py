@@ -25,7 +25,9 @@ def materialized_in_run(instance: dg.DagsterInstance, run_id: str, key: dg.Asset
     return None
 
 
-def run_metadata(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, key: dg.AssetKey) -> dict:
+def run_metadata(
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext | dg.OpExecutionContext, key: dg.AssetKey
+) -> dict:
     """Metadata of ``key``'s materialization in this same run, as plain values.
 
     A version travels with its run: downstream assets and checks read what their own run produced,

@@ -1,6 +1,7 @@
 """The Celery executor for real: a Redis server (the system's redis-server) as broker and result backend, two
 `dagster-celery` workers started from the shipped worker settings, and the demo's retrain job run with
-``TWINFORGE_EXECUTOR=celery``. Every step must run in a worker process, none in the run's own process."""
+``TWINFORGE_EXECUTOR=celery``. Every step must run in a worker process, none in the run's own process;
+the sample, split into parts by a small ``sampling.partition_rows``, is one worker step per part."""
 
 import json
 import os
@@ -10,7 +11,9 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 import pytest
+import yaml
 
 from pipelines.factory import CELERY_BACKEND_ENV, CELERY_BROKER_ENV, EXECUTOR_ENV
 from pipelines.prod import ServiceError, free_port, pid_alive, spawn, stop_process, venv_tool, wait_until
@@ -18,6 +21,7 @@ from tests.conftest import REPO
 from tests.e2e.dagster_dev import quick_project
 
 WORKERS = ("twinforge-a", "twinforge-b")
+PARTITION_ROWS = 5000  # the demo's ~12,400 training rows: three parts
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +49,10 @@ def workers(redis_url, tmp_path_factory):
     from celery import Celery
 
     home, env = quick_project(tmp_path_factory.mktemp("celery"))
+    spec_file = Path(env["TWINFORGE_SPECS"]) / "covid_testing.yaml"
+    spec = yaml.safe_load(spec_file.read_text())
+    spec["sampling"] = {**spec.get("sampling", {}), "partition_rows": PARTITION_ROWS}
+    spec_file.write_text(yaml.safe_dump(spec))
     env = {**env, EXECUTOR_ENV: "celery", CELERY_BROKER_ENV: f"{redis_url}/0", CELERY_BACKEND_ENV: f"{redis_url}/1",
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"}  # `dagster-celery` runs `celery`  # fmt: skip
     subprocess.run([sys.executable, "-m", "pipelines.batches"], cwd=REPO, env=env, check=True, capture_output=True)
@@ -97,3 +105,15 @@ def test_retrain_steps_run_in_the_celery_workers(workers):
     assert run_pid not in step_pids  # the run's process only hands steps to the broker
     delegated = [r for r in events if "in celery worker" in (r.message or "")]
     assert len(delegated) >= len(steps)  # each step was handed to a worker
+
+    # the sample's parts were separate steps on the workers, and they make one dataset with every row
+    parts = {k for k in steps if "__synthetic__sample_part[" in k}
+    assert len(parts) == 3, sorted(steps)
+    part_pids = {r.dagster_event.pid for r in events if r.step_key in parts and r.dagster_event.event_type == dg.DagsterEventType.STEP_SUCCESS}  # fmt: skip
+    assert part_pids <= set(worker_pids.values())
+    folder = Path(env["TWINFORGE_HOME"]) / "data" / "covid_testing" / "synthetic"
+    assert sorted(p.name for p in folder.iterdir()) == [f"part-{i:05d}.parquet" for i in range(3)]
+    sampled = [r.dagster_event.event_specific_data.materialization.metadata for r in events
+               if r.dagster_event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+               and r.dagster_event.asset_key == dg.AssetKey(["covid_testing", "synthetic"])]  # fmt: skip
+    assert pl.scan_parquet(folder).select(pl.len()).collect().item() == sampled[-1]["rows_out"].value

@@ -12,6 +12,7 @@ import yaml
 from pipelines.batches import sync_batch_partitions
 from pipelines.demo import materialization_metadata
 from pipelines.factory import build_definitions, retrain_job_name
+from resources import ParquetIOManager
 from tests.rules_tables import ORDER_RULES, orders_table
 from twinforge import Synthesizer
 from twinforge.cli import main
@@ -166,7 +167,8 @@ def test_the_pipeline_enforces_validates_and_reports_the_rules(tmp_path, monkeyp
         result = defs.resolve_job_def(retrain_job_name(spec)).execute_in_process(
             instance=instance, partition_key=batch, raise_on_error=False
         )
-        synthetic = result.output_for_node("orders__synthetic")
+        stored = dg.build_input_context(asset_key=dg.AssetKey(["orders", "synthetic"]))
+        synthetic = ParquetIOManager(home=str(home)).load_input(stored)  # the Parquet dataset, as one table
         rules = load_generator(Path(result.output_for_node("orders__generator")["model_dir"])).rules
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert checks["ge_rules"].passed

@@ -251,6 +251,9 @@ class SamplingSpec(_Strict):
     seed: int = 1
     conditions: dict[str, Any] = Field(default_factory=dict)  # fixed values, e.g. {result: positive}
     rebalance: dict[str, dict[Any, float]] | None = None  # e.g. {result: {positive: 0.3}}: exact shares
+    # a sample of more rows is split into parts of at most this many rows, sampled by parallel steps (each with
+    # a seed derived from `seed` and its index) into one Parquet dataset; one part: exactly the rows of `seed`
+    partition_rows: int = Field(1_000_000, gt=0)
 
     @field_validator("rebalance")
     @classmethod

@@ -81,6 +81,16 @@ class StateLayout:
         return self.home / "data"
 
     @property
+    def staging_dir(self) -> Path:
+        """Where a run's steps write the parts of a dataset before it is verified and moved under ``data_dir``."""
+        return self.home / "staging"
+
+    @property
+    def steps_dir(self) -> Path:
+        """The small JSON results a run's steps pass each other (plans and counts, never rows)."""
+        return self.home / "steps"
+
+    @property
     def reports_dir(self) -> Path:
         return self.home / "reports"
 

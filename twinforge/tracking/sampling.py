@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 import polars as pl
 
 from twinforge.generators import load_generator
 from twinforge.generators.base import SampleProgress
+from twinforge.generators.partitions import SamplePlan, write_part
 from twinforge.tracking.registry import download_generator, get_model_version, get_run_params, scratch_dir
 
 
@@ -27,6 +30,25 @@ def sample_registered(
     with scratch_dir() as tmp:
         generator = load_generator(download_generator(tracking_uri, model_name, version, tmp))
         return generator.sample(rows, seed=seed, conditions=conditions, rebalance=rebalance, progress=progress)
+
+
+def sample_registered_part(
+    tracking_uri: str,
+    model_name: str,
+    version: str,
+    plan: SamplePlan,
+    index: int,
+    folder: str | os.PathLike,
+    *,
+    conditions: dict | None = None,
+    rebalance: dict | None = None,
+    progress: SampleProgress | None = None,
+) -> Path:
+    """Part ``index`` of ``plan``, sampled from a registered version into its file in ``folder``
+    (:func:`twinforge.generators.partitions.write_part`)."""
+    with scratch_dir() as tmp:
+        generator = load_generator(download_generator(tracking_uri, model_name, version, tmp))
+        return write_part(generator, plan, index, folder, conditions=conditions, rebalance=rebalance, progress=progress)
 
 
 def registered_training_rows(tracking_uri: str, model_name: str, version: str) -> int:
