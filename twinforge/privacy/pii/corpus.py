@@ -446,8 +446,22 @@ _NOT_IDENTIFYING = frozenset(
 
 
 def _leftover_words(text: str) -> list[str]:
-    words = re.findall(r"[^\W_]+", re.sub(r"<[A-Z_]+>", " ", text))
-    return [w for w in words if w.lower() not in _NOT_IDENTIFYING]
+    """Letters and digits of ``text`` outside mask tokens, less titles and honorifics (every Faker
+    locale's: "hra", "Sig.ra"; a capitalised one that is also a listed name, "Tri", counts)."""
+    from twinforge.privacy.pii.recognizers import all_names, honorific_words
+
+    honorifics, names = honorific_words(), all_names()
+    text = re.sub(r"<[A-Z_]+>", " ", text)
+    text = _DOTTED.sub(lambda m: " " if (m[1] + m[2]).lower() in honorifics else m[0], text)
+    return [
+        w
+        for w in re.findall(r"[^\W_]+", text)
+        if w.lower() not in _NOT_IDENTIFYING
+        and not (w.lower() in honorifics and (w.islower() or w.lower() not in names))
+    ]
+
+
+_DOTTED = re.compile(r"\b([^\W\d_]+)\.([^\W\d_]+)\b")
 
 
 # a date of birth masked as a plain date is masked: the date token counts for it

@@ -124,6 +124,18 @@ _AFFIX_ATTRS = (
 def name_affixes() -> frozenset[str]:
     """Lower-cased honorifics and suffixes of every Faker locale written in Latin letters, dots
     removed ("sig.ra" -> "sigra", "pani", "dott."), that are not names themselves ("Don")."""
+    return frozenset(_affixes(whole_values_only=True) - all_names())
+
+
+@functools.lru_cache(maxsize=1)
+def honorific_words() -> frozenset[str]:
+    """Every word of every Faker locale's honorifics and suffixes, lower-cased, dots removed, names
+    among them included ("tri", "arch" of "Ing. arch."): text masking takes a lower-case one, or a
+    capitalised one that is no listed name, for a title in front of a name."""
+    return frozenset(_affixes(whole_values_only=False))
+
+
+def _affixes(whole_values_only: bool) -> set[str]:
     from faker.config import AVAILABLE_LOCALES
 
     affixes: set[str] = set()
@@ -139,11 +151,13 @@ def name_affixes() -> frozenset[str]:
             if not isinstance(values, (list, tuple, set, frozenset)):
                 continue
             for value in values:
-                if isinstance(value, str) and " " not in value.strip():
-                    bare = value.strip().replace(".", "").lower()
+                if not isinstance(value, str) or (whole_values_only and " " in value.strip()):
+                    continue
+                for word in value.split():
+                    bare = word.replace(".", "").lower()
                     if len(bare) > 1 and _is_latin_word(bare):  # single letters are initials
                         affixes.add(bare)
-    return frozenset(affixes - all_names())
+    return affixes
 
 
 @functools.lru_cache(maxsize=1)
@@ -189,6 +203,42 @@ def not_name_words() -> frozenset[str]:
     return frozenset(words - TITLES - NAME_PARTICLES)
 
 
+_PLACE_AND_COMPANY_ATTRS = {
+    "address": ("city_suffixes", "city_prefixes", "street_suffixes", "street_prefixes"),
+    "company": ("company_suffixes",),
+}
+
+
+@functools.lru_cache(maxsize=1)
+def place_and_company_words() -> frozenset[str]:
+    """Lower-cased words of every Faker locale's legal forms of companies ("Oy", "Kft", "Srl") and
+    the words its place names are built with ("Paulista", "Ville", "do Sul"), written in Latin
+    letters, dots removed, that are no first or last name. Many locales build companies and towns
+    from surnames ("Korhonen Ky", "Martins Paulista"): these words tell them from people."""
+    from faker.config import AVAILABLE_LOCALES
+
+    words: set[str] = set()
+    for locale in AVAILABLE_LOCALES:
+        for provider_kind, attrs in _PLACE_AND_COMPANY_ATTRS.items():
+            try:
+                provider = importlib.import_module(f"faker.providers.{provider_kind}.{locale}").Provider
+            except (ImportError, AttributeError):
+                continue
+            for attr in attrs:
+                values = getattr(provider, attr, None)
+                if isinstance(values, dict):
+                    values = list(values)
+                if not isinstance(values, (list, tuple, set, frozenset)):
+                    continue
+                for value in values:
+                    if not isinstance(value, str) or (value[:1].islower() and " " not in value.strip()):
+                        continue  # "ville", "háza": glued to a name, not words of their own
+                    for word in re.split(r"[\s\-/]+", value.replace(".", "").lower()):
+                        if len(word) > 1 and _is_latin_word(word):
+                            words.add(word)
+    return frozenset(words - all_names() - NAME_PARTICLES - TITLES)
+
+
 _NAME_TOKEN = re.compile(r"(?:[^\W\d_]\.?|[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*\.?)")
 
 
@@ -204,7 +254,8 @@ def person_name_shape(value: str) -> tuple[bool, bool]:
     tokens = [t for t in re.split(r"[\s,]+", value.strip()) if t]
     if not 1 <= len(tokens) <= 6:
         return False, False
-    known_names, blocked, affixes = all_names(), not_name_words(), name_affixes()
+    known_names, affixes = all_names(), name_affixes()
+    blocked = not_name_words() | place_and_company_words()
     words = 0
     known = False
     for i, token in enumerate(tokens):
@@ -274,14 +325,17 @@ _STREET_TYPES = (
     r"|st|streets|summit|terrace|ter|throughway|trace|track|trafficway|trail|tunnel|turnpike|underpass|union"
     r"|unions|valley|valleys|via|viaduct|view|views|village|villages|ville|vista|walk|walks|wall|way|ways|well"
     r"|wells|wharf|close|chase|parade|esplanade|promenade|rise|vale|wynd|quay|cutting|grange|heath|lawn|fall"
-    r"|overpass|passage|ramp|tower|fairway|roadside|cross|crossway|mew|boulevard|blvd|gate|gardens|arcade|bank)s?"
+    r"|overpass|passage|ramp|tower|fairway|roadside|cross|crossway|mew|boulevard|blvd|gate|gardens|arcade|bank"
+    r"|alleyway|approach|concourse|circuit|reserve|beach|brae|tor|range|track|glade|outlook|rise|strand)s?"
 )
 # "12 Main Street, Apt 4", "04/7 Hull Gardens", "Flat 3\n12 Scott Place", "Studio 0\nArnold Oval"
 _UNIT = r"(?:flat|studio|apartment|apt|suite|ste|unit|room|floor|level|building|bldg|po box|p\.o\. box|#)\.?\s*[\w\-/]+"
+# a New Zealand rural delivery number after the street: "48 Tipumakau Cross, RD 9"
+_RURAL_DELIVERY = r"RD\s+\d{1,3}"
 _EN_STREET = (
     rf"(?:\b\d{{1,6}}[A-Za-z]?(?:[/\-]\d{{1,6}}[A-Za-z]?)?,?\s+(?:\p{{Lu}}[\p{{L}}'.\-]*\s+){{1,4}}(?i:{_STREET_TYPES})\b\.?"
     rf"|\b(?i:{_UNIT})[,\s]+(?:\d{{1,6}}[A-Za-z]?\s+)?(?:\p{{Lu}}[\p{{L}}'.\-]*\s+){{1,4}}(?i:{_STREET_TYPES})\b\.?)"
-    rf"(?:,?\s+(?i:{_UNIT})\b)?"
+    rf"(?:,?\s+(?:(?i:{_UNIT})|{_RURAL_DELIVERY})\b)?"
     r"|\b(?i:p\.?\s?o\.?\s?box|psc|unit)\s+\d{1,6}(?:,\s*box\s+\d{1,6})?\b|\b(?:USNS|USNV|USS|USCGC)\s+\p{Lu}\p{L}+"
 )
 # "Hauptstraße 5", "Karl-Peter-Etzold-Gasse 9/3"; "50, avenue de Lebon", "rue de Pottier"; "Calle Mayor 3"
@@ -305,7 +359,8 @@ ADDRESS_IN_CONTEXT = (
 # street type is called; the same shape as ADDRESS_SHAPE for whole values, so it may take a
 # capitalised name after a number too ("in 2024 Acme Corp"): over-masking text costs little
 _EN_STREET_ANY_TYPE = (
-    rf"\b(?:(?i:{_UNIT})[,\s]+)?\d{{1,6}}[A-Za-z]?(?:[/\-]\d{{1,6}})?,?(?:\s+\p{{Lu}}[\p{{Ll}}'\-]+){{2,4}}\b"
+    rf"\b(?:(?i:{_UNIT})[,\s]+)?\d{{1,6}}[A-Za-z]?(?:[/\-]\d{{1,6}})?,?"
+    rf"(?:\s+\p{{Lu}}[\p{{Ll}}'\-]+(?:\p{{Lu}}[\p{{Ll}}'\-]+)?){{2,4}}\b(?:,?\s+{_RURAL_DELIVERY}\b)?"
 )
 ADDRESS_PATTERN = rf"(?:{_EN_STREET}|{_DE_STREET}|(?i:{_FR_ES_STREET})|{_EN_STREET_ANY_TYPE})"
 # a value that starts with a house number and two to four capitalised words, then ends or goes on
@@ -448,6 +503,7 @@ __all__ = [
     "context_entities",
     "is_person_name",
     "mentions_person",
+    "honorific_words",
     "name_affixes",
     "name_lists",
     "whole_value_postal",
