@@ -53,6 +53,7 @@ def test_people_with_company_like_surnames_stay_a_name_column():
         ("ask Keszar de Bruijn Sr. today", "ask <PERSON> Sr. today"),
         # a common word as the surname after a particle
         ("ask Maurits van de Water today", "ask <PERSON> today"),
+        ("ask Rosa B. van der Flaas today", "ask <PERSON>. <PERSON> today"),
     ],
 )
 def test_names_with_particles_are_masked_over_their_full_span(text, masked):
@@ -78,6 +79,7 @@ def test_other_locales_honorifics_announce_a_name_and_are_not_taken_for_one(hono
         "+61-3-7106-7088",  # not a date "61-3-7106"
         "06-1/070 7648",  # Hungarian, with a slash
         "24/336-7715",
+        "(06)31/081-7286",
         "71/136 2522",
         "6530 0165",  # a local number in two groups
         "399 0480",

@@ -71,7 +71,11 @@ MASK_PATTERNS: list[tuple[str, str, str]] = [
     (DOB, rf"(?i)\b({BIRTH_CONTEXT})\b(\W{{0,3}}){DATE_PATTERN}", "${1}${2}" + MASK_TOKENS[DOB]),
     # before dates: "+61-3-7106-7088" and "06-1/070 7648" hold date-shaped digits
     (PHONE, r"\+" + _INTERNATIONAL_REST, MASK_TOKENS[PHONE]),
-    (PHONE, r"\b\d{1,3}(?:-\d{1,2})?/\d{3}[\s\-]?\d{4}" + _PHONE_EXT + r"\b", MASK_TOKENS[PHONE]),
+    (
+        PHONE,
+        r"(?:\(\d{1,3}\)\s?)?\b\d{1,3}(?:-\d{1,2})?/\d{3}[\s\-]?\d{4}" + _PHONE_EXT + r"\b",
+        MASK_TOKENS[PHONE],
+    ),
     ("DATE", rf"(?i)\b{DATE_PATTERN}\b", MASK_TOKENS["DATE"]),
     # card numbers in groups of four before phone numbers, which would take "0079 3111" of
     # "3544 9020 0079 3111" for an international number
@@ -214,7 +218,7 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     bridge = (
         particle
         & near(gap, 1)
-        & near(candidate, 2)
+        & (near(candidate, 2) | near(pl.col("initial"), 2))  # "Rosa B. van der Flaas"
         & near(space, -1)
         & (near(cap, -2) | (near(particle, -2) & near(space, -3) & near(cap, -4)))
     )
