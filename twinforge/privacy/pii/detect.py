@@ -30,6 +30,7 @@ from twinforge.privacy.pii import recognizers as rec
 from twinforge.privacy.pii.entities import (
     ADDRESS,
     DOB,
+    IBAN,
     PERSON,
     PHONE,
     POSTAL,
@@ -54,6 +55,8 @@ PERSON_MAX_SHARED_WORD_SHARE = 0.5
 # towns and companies built from surnames ("Martins Paulista", "Korhonen Ky"): in a column of people
 # few values hold a place or company word
 PERSON_MAX_PLACE_OR_COMPANY_SHARE = 0.2
+# a column of IBAN-shaped values that fail validation: nearly all of them must have the shape
+IBAN_SHAPE_MIN_SHARE = 0.9
 NAME_ONLY_CONFIDENCE = 0.6
 NAME_AND_CONTENT_CONFIDENCE = 0.95
 _HINT_DTYPES = {
@@ -274,6 +277,9 @@ def _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, d
     births = rec.birth_date_share(sample)
     if births:
         whole[DOB] = (births, 0.7)
+    shaped_ibans = sum(rec.iban_shaped(v) for v in values) / n
+    if shaped_ibans >= IBAN_SHAPE_MIN_SHARE and shaped_ibans > whole.get(IBAN, (0.0, 0.0))[0]:
+        whole[IBAN] = (shaped_ibans, 0.6)
     postcodes = sum(rec.whole_value_postal(v) for v in values)
     if postcodes:
         whole[POSTAL] = (postcodes / n, 0.7)

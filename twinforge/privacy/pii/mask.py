@@ -54,7 +54,9 @@ _PHONE_EXT = r"(?:\s*(?:x|ext\.?|extension|#)\s*\d{1,6})?"
 # after "+44" or "0044-": an optional area code in brackets and groups of digits
 _INTERNATIONAL_REST = r"\d{1,3}[\s.\-]?(?:\(\d{1,4}\)[\s.\-]?)?\d{1,5}(?:[\s.\-]?\d{1,5}){1,4}" + _PHONE_EXT + r"\b"
 # words after which a bare run of seven or eight digits is a local phone number ("on 6981018")
-_PHONE_CONTEXT = r"(?:phone[ds]?|phoned in from|tel|telephone|mobile|cell|fax|call(?:ed)?(?: back)?|ring|on|at|from)"
+_PHONE_CONTEXT = (
+    r"(?:phone[ds]?|phoned in from|tel|telephone|mobile|cell|fax|call(?:ed)?(?: back)?|ring|number|on|at|from)"
+)
 
 # (entity, pattern, replacement); "$1"/"$2" keep a context word in front of the token
 MASK_PATTERNS: list[tuple[str, str, str]] = [
@@ -97,7 +99,7 @@ MASK_PATTERNS: list[tuple[str, str, str]] = [
     (ADDRESS, ADDRESS_IN_CONTEXT, "${1}" + MASK_TOKENS[ADDRESS]),
     (
         PHONE,
-        r"\b\d{2,5}(?:[\s.\-]\d{2,5}){2,4}" + _PHONE_EXT + r"\b|\b\d{10,12}" + _PHONE_EXT + r"\b"
+        r"\b(?:1[\s.\-])?\d{2,5}(?:[\s.\-]\d{2,5}){2,4}" + _PHONE_EXT + r"\b|\b\d{10,12}" + _PHONE_EXT + r"\b"
         r"|\b\d{3,4}[\s.\-]\d{4}" + _PHONE_EXT + r"\b"  # local numbers: "399 0480", "6426-6934"
         r"|\b0\d{1,5}[\s/\-]\d{3,8}" + _PHONE_EXT + r"\b",  # a trunk prefix and a subscriber number: "02521 216223"
         MASK_TOKENS[PHONE],
@@ -112,10 +114,11 @@ MIN_TABLE_NAME_LENGTH = 3
 # Address patterns are costly (many street words, Unicode classes): they run only on the texts that
 # have a digit before a capitalised word, a continental street word or a unit word.
 ADDRESS_PREFILTER = (
-    r"\d[A-Za-z]?,?\s+\p{Lu}"
+    r"\d(?:[A-Za-z]|-[A-Za-z]|st|nd|rd|th)?,?\s+\p{Lu}"
     r"|(?i:stra(?:ß|ss)e|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad)(?:\s+\d|\b)"
     r"|\b(?i:rue|avenue|av\.|boulevard|bd|chemin|impasse|allée|place|quai|route|cours|calle|avenida|paseo|plaza"
-    r"|via|viale|piazza|corso|largo|box|flat|studio|apartment|apt|suite|unit|level|psc)\b|\bUS[NSC]\b"
+    r"|via|viale|piazza|corso|largo|box|flat|studio|apartment|apt|suite|unit|level|psc|jalan|jln|lorong|lrg"
+    r"|persiaran|lebuh|no)\b|\bUS[NSC]\b"
 )
 
 
@@ -208,6 +211,13 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     masked = (cap & pl.col("listed")) | pl.col("extra") | (could_be_part & near(is_title, 2) & near(gap, 1))
     # "Zugorxo P. Nudendra": an initial between two capitalised words
     masked = masked | (pl.col("initial") & near(gap, 1) & near(gap, -1) & near(candidate, 2) & near(candidate, -2))
+    # an initial, its dot and a capitalised word that is not a common one: "U. Nutru"
+    dotted_gap = word.is_in([".", ". "]).fill_null(False)
+    masked = (
+        masked
+        | (pl.col("initial") & near(dotted_gap, -1) & near(candidate, -2))
+        | (candidate & near(dotted_gap, 1) & near(pl.col("initial"), 2))
+    )
     # two capitalised words that are not common words, side by side
     masked = (
         masked | (candidate & near(space, -1) & near(candidate, -2)) | (candidate & near(space, 1) & near(candidate, 2))

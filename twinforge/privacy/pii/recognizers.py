@@ -329,13 +329,25 @@ _STREET_TYPES = (
     r"|alleyway|approach|concourse|circuit|reserve|beach|brae|tor|range|track|glade|outlook|rise|strand)s?"
 )
 # "12 Main Street, Apt 4", "04/7 Hull Gardens", "Flat 3\n12 Scott Place", "Studio 0\nArnold Oval"
-_UNIT = r"(?:flat|studio|apartment|apt|suite|ste|unit|room|floor|level|building|bldg|po box|p\.o\. box|#)\.?\s*[\w\-/]+"
+# "House No. 135", "Building No. 466", "Holding No. 15" (Bangladesh), "Lot 6" (Malaysia)
+_NUMBERED_HOUSE = r"(?:house|building|holding|plot)\s+no"
+_UNIT = (
+    rf"(?:{_NUMBERED_HOUSE}|flat|studio|apartment|apt|suite|ste|unit|room|floor|level|building|bldg|lot|po box"
+    r"|p\.o\. box|#)\.?\s*[\w\-/]+"
+)
 # a New Zealand rural delivery number after the street: "48 Tipumakau Cross, RD 9"
 _RURAL_DELIVERY = r"RD\s+\d{1,3}"
+_HOUSE_NUMBER = r"\d{1,6}(?:-?[A-Za-z])?(?:[/\-]\d{1,6}[A-Za-z]?)?"
+# capitalised words or an ordinal ("97th Avenue") naming a street, then its type ("Drive Extension")
+_STREET_NAME = rf"(?:(?:\p{{Lu}}[\p{{L}}'.\-]*|\d{{1,3}}(?:st|nd|rd|th))\s+){{1,4}}(?i:{_STREET_TYPES})\b\.?(?:\s+(?i:extension)\b)?"
 _EN_STREET = (
-    rf"(?:\b\d{{1,6}}[A-Za-z]?(?:[/\-]\d{{1,6}}[A-Za-z]?)?,?\s+(?:\p{{Lu}}[\p{{L}}'.\-]*\s+){{1,4}}(?i:{_STREET_TYPES})\b\.?"
-    rf"|\b(?i:{_UNIT})[,\s]+(?:\d{{1,6}}[A-Za-z]?\s+)?(?:\p{{Lu}}[\p{{L}}'.\-]*\s+){{1,4}}(?i:{_STREET_TYPES})\b\.?)"
+    rf"(?:\b{_HOUSE_NUMBER},?\s+{_STREET_NAME}"
+    rf"|\b(?:(?i:{_UNIT})[,\s]+){{1,3}}(?:{_HOUSE_NUMBER}\s+)?{_STREET_NAME}"
+    # the Philippines: "Block 19 Lot 70 Apo Road", "B22 L60 Cruz Grove"
+    rf"|\b(?i:block|blk|b)\s?\d{{1,3}}\s+(?i:lot|l)\s?\d{{1,3}}\s+{_STREET_NAME})"
     rf"(?:,?\s+(?:(?i:{_UNIT})|{_RURAL_DELIVERY})\b)?"
+    # Bangladesh: "Apartment 6, House No. 135, SonaGram Park", "Holding No. 176, West ChitalBari"
+    rf"|\b(?:(?i:{_UNIT})[,\s]+){{0,2}}(?i:{_NUMBERED_HOUSE})\.?\s*[\w\-/]+,\s*\p{{Lu}}[\p{{L}}'\-]*(?:\s+\p{{Lu}}[\p{{L}}'\-]*){{0,2}}"
     r"|\b(?i:p\.?\s?o\.?\s?box|psc|unit)\s+\d{1,6}(?:,\s*box\s+\d{1,6})?\b|\b(?:USNS|USNV|USS|USCGC)\s+\p{Lu}\p{L}+"
 )
 # "Hauptstraße 5", "Karl-Peter-Etzold-Gasse 9/3"; "50, avenue de Lebon", "rue de Pottier"; "Calle Mayor 3"
@@ -362,7 +374,13 @@ _EN_STREET_ANY_TYPE = (
     rf"\b(?:(?i:{_UNIT})[,\s]+)?\d{{1,6}}[A-Za-z]?(?:[/\-]\d{{1,6}})?,?"
     rf"(?:\s+\p{{Lu}}[\p{{Ll}}'\-]+(?:\p{{Lu}}[\p{{Ll}}'\-]+)?){{2,4}}\b(?:,?\s+{_RURAL_DELIVERY}\b)?"
 )
-ADDRESS_PATTERN = rf"(?:{_EN_STREET}|{_DE_STREET}|(?i:{_FR_ES_STREET})|{_EN_STREET_ANY_TYPE})"
+# Malaysia: "15, Jalan Wan Kadir 4", "11, Lorong Parlimen 6/43", "75, Jln 3", "Lot 6, Jalan Kuching 3/38"
+_MY_STREET = (
+    rf"(?:\b(?:(?i:{_UNIT})[,\s]+)?\d{{1,5}}[A-Za-z]?(?:-\d{{1,3}}){{0,2}},?\s+)?\b(?i:jalan|jln|lorong|lrg|persiaran|lebuh)\s+"
+    r"(?:\p{Lu}[\p{L}']*(?:\s+\p{Lu}[\p{L}']*){0,3}(?:\s+\d{1,4}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?)?"
+    r"|\d{1,4}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?)\b"
+)
+ADDRESS_PATTERN = rf"(?:{_EN_STREET}|{_DE_STREET}|(?i:{_FR_ES_STREET})|{_MY_STREET}|{_EN_STREET_ANY_TYPE})"
 # a value that starts with a house number and two to four capitalised words, then ends or goes on
 # after a line break or comma (a town, a postcode): an address whatever the street type is called
 ADDRESS_SHAPE = (
@@ -379,8 +397,9 @@ URL_WHOLE = rf"^\s*(?:{URL_PATTERN})\s*$"
 # ------------------------------------------------------------------ context patterns (Rust regex syntax too)
 
 DATE_PATTERN = (
-    r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}"
-    r"|\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{4}"
+    r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}"
+    # "19 May 1972", "19 May, 1972", "04-Jul-1963"
+    r"|\d{1,2}[\s\-]+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?[\s\-]+\d{4}"
     r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4})"
 )
 BIRTH_CONTEXT = r"(?:born(?:\s+on)?|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday)"
@@ -391,6 +410,13 @@ UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
 DOB_IN_TEXT = re.compile(rf"(?i)\b{BIRTH_CONTEXT}\b\W{{0,3}}{DATE_PATTERN}")
 POSTAL_IN_TEXT = re.compile(rf"(?i)\b{POSTAL_CONTEXT}\b\W{{0,3}}(?:{US_ZIP}|{UK_POSTCODE})\b")
 UK_POSTCODE_ONLY = re.compile(rf"^{UK_POSTCODE}$")
+# the letters a UK postcode starts with (its area): "TN979CY" is shaped like one, "ZM544FI" is not
+UK_POSTCODE_AREAS = frozenset(
+    "AB AL B BA BB BD BH BL BN BR BS BT CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN DT DY E EC EH EN EX"
+    " FK FY G GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA KT KW KY L LA LD LE LL LN LS LU M ME MK ML N NE"
+    " NG NN NP NR NW OL OX PA PE PH PL PO PR RG RH RM S SA SE SG SK SL SM SN SO SP SR SS ST SW SY TA TD TF TN TQ"
+    " TR TS TW UB W WA WC WD WF WN WR WS WV YO ZE".split()
+)
 ZIP_PLUS4_ONLY = re.compile(r"^\d{5}-\d{4}$")
 
 
@@ -417,6 +443,8 @@ DATE_FORMATS = (
     "%b %d, %Y",
     "%d %b %Y",
     "%Y/%m/%d",
+    "%d-%b-%Y",
+    "%d %B, %Y",
 )
 MIN_PARSED_SHARE = 0.9
 # a column of birth dates puts (nearly) everyone at a human age, adults typically, spread over decades
@@ -489,10 +517,31 @@ def is_phone_value(value: str) -> bool:
     return False
 
 
+# an IBAN's shape: a country code, two check digits and 11-30 letters and digits, maybe in groups
+_IBAN_SHAPE = re.compile(r"^([A-Z]{2})\d{2}(?: ?[A-Z0-9]){11,30}$")
+
+
+@functools.lru_cache(maxsize=1)
+def iban_countries() -> frozenset[str]:
+    """Country codes that have IBANs (presidio's per-country IBAN patterns)."""
+    from presidio_analyzer.predefined_recognizers.generic.iban_patterns import regex_per_country
+
+    return frozenset(regex_per_country)
+
+
+def iban_shaped(value: str) -> bool:
+    """Shaped like an IBAN of a country that has them, checksum or length right or not: a column of
+    such values holds account numbers even where they fail validation (fail closed)."""
+    match = _IBAN_SHAPE.match(value.strip().upper())
+    return bool(match) and match.group(1) in iban_countries()
+
+
 def whole_value_postal(value: str) -> bool:
     """Postcode shapes distinctive enough without a column-name hint: UK postcodes and ZIP+4."""
     v = value.strip().upper()
-    return bool(UK_POSTCODE_ONLY.match(v) or ZIP_PLUS4_ONLY.match(v))
+    if UK_POSTCODE_ONLY.match(v):
+        return re.match(r"[A-Z]+", v).group() in UK_POSTCODE_AREAS
+    return bool(ZIP_PLUS4_ONLY.match(v))
 
 
 __all__ = [
