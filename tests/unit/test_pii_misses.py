@@ -208,3 +208,21 @@ def test_iban_shaped_account_numbers_failing_the_checksum_are_still_account_numb
     fake = Faker("en_IN")
     fake.seed_instance(41)
     assert _column_entity([fake.iban() for _ in range(60)]) == "IBAN_CODE"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "735 63rd Drive Extension, Orchid Village Phase 9",
+        "B22 L60 Cruz Grove, Palali Road",
+        "7276 Turner Drive, Nelson Cove",
+        "Block 05 Lot 10 Bradford Subdivision 9, Sunstone Street",
+        "Room 202 Bryant Suites 5, 2420 Anubing Street",
+        "2nd Floor Kamias Condominiums, 6337 29th Drive",
+        "No. 9, Jalan Parlimen 5/4",
+        "42, Jalan Tun Dr Ismail 6/9",
+        "a-44-03, Jln 7/4Y",
+    ],
+)
+def test_addresses_in_several_parts_are_masked_whole(address):
+    assert _masked(f"please send it to {address}.").rstrip(".") == "please send it to <ADDRESS>"

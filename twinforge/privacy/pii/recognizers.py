@@ -339,12 +339,24 @@ _UNIT = (
 _RURAL_DELIVERY = r"RD\s+\d{1,3}"
 _HOUSE_NUMBER = r"\d{1,6}(?:-?[A-Za-z])?(?:[/\-]\d{1,6}[A-Za-z]?)?"
 # capitalised words or an ordinal ("97th Avenue") naming a street, then its type ("Drive Extension")
-_STREET_NAME = rf"(?:(?:\p{{Lu}}[\p{{L}}'.\-]*|\d{{1,3}}(?:st|nd|rd|th))\s+){{1,4}}(?i:{_STREET_TYPES})\b\.?(?:\s+(?i:extension)\b)?"
+# housing areas named like streets ("Orchid Village Phase 9", "Lee Subdivision 2", "Opal Homes")
+_AREA_TYPES = r"(?:village|subdivision|homes|residences|condominiums|suites|estates)"
+_STREET_NAME = (
+    rf"(?:(?:\p{{Lu}}[\p{{L}}'.\-]*|\d{{1,3}}(?:st|nd|rd|th))\s+){{1,4}}(?i:{_STREET_TYPES}|{_AREA_TYPES})\b\.?"
+    r"(?:\s+(?i:extension)\b)?(?:\s+(?i:phase)\s+\d{1,3}\b|\s+\d{1,3}\b)?"
+)
+# the parts after a street, each with a street or area type: "..., Orchid Village Phase 9, Palali Road"
+_MORE_STREETS = rf"(?:,\s*{_STREET_NAME}){{0,2}}"
+# a building in front of the street: "Room 202 Bryant Suites 5, ", "2nd Floor Kamias Condominiums, "
+_BUILDING = (
+    r"(?:(?i:room|unit|suite)\s+\d{1,4}\s+|\d{1,2}F\s+|\d{1,2}(?:st|nd|rd|th)\s+(?i:floor)\s+)?"
+    r"(?:\p{Lu}[\p{L}']*\s+){1,2}(?i:suites|residences|condominiums|tower|building)(?:\s+\d{1,3})?,\s*"
+)
 _EN_STREET = (
-    rf"(?:\b{_HOUSE_NUMBER},?\s+{_STREET_NAME}"
+    rf"(?:\b(?:{_BUILDING})?{_HOUSE_NUMBER},?\s+{_STREET_NAME}{_MORE_STREETS}"
     rf"|\b(?:(?i:{_UNIT})[,\s]+){{1,3}}(?:{_HOUSE_NUMBER}\s+)?{_STREET_NAME}"
     # the Philippines: "Block 19 Lot 70 Apo Road", "B22 L60 Cruz Grove"
-    rf"|\b(?i:block|blk|b)\s?\d{{1,3}}\s+(?i:lot|l)\s?\d{{1,3}}\s+{_STREET_NAME})"
+    rf"|\b(?i:block|blk|b)\s?\d{{1,3}}\s+(?i:lot|l)\s?\d{{1,3}}\s+{_STREET_NAME}{_MORE_STREETS})"
     rf"(?:,?\s+(?:(?i:{_UNIT})|{_RURAL_DELIVERY})\b)?"
     # Bangladesh: "Apartment 6, House No. 135, SonaGram Park", "Holding No. 176, West ChitalBari"
     rf"|\b(?:(?i:{_UNIT})[,\s]+){{0,2}}(?i:{_NUMBERED_HOUSE})\.?\s*[\w\-/]+,\s*\p{{Lu}}[\p{{L}}'\-]*(?:\s+\p{{Lu}}[\p{{L}}'\-]*){{0,2}}"
@@ -376,11 +388,13 @@ _EN_STREET_ANY_TYPE = (
 )
 # Malaysia: "15, Jalan Wan Kadir 4", "11, Lorong Parlimen 6/43", "75, Jln 3", "Lot 6, Jalan Kuching 3/38"
 _MY_STREET = (
-    rf"(?:\b(?:(?i:{_UNIT})[,\s]+)?\d{{1,5}}[A-Za-z]?(?:-\d{{1,3}}){{0,2}},?\s+)?\b(?i:jalan|jln|lorong|lrg|persiaran|lebuh)\s+"
+    rf"(?:\b(?:(?i:{_UNIT}|no\.?)[,\s]+)?(?:\b[A-Za-z]-)?\d{{1,5}}[A-Za-z]?(?:-\d{{1,3}}){{0,2}},?\s+)?"
+    r"\b(?i:jalan|jln|lorong|lrg|persiaran|lebuh)\s+"
     r"(?:\p{Lu}[\p{L}']*(?:\s+\p{Lu}[\p{L}']*){0,3}(?:\s+\d{1,4}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?)?"
     r"|\d{1,4}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?)\b"
 )
-ADDRESS_PATTERN = rf"(?:{_EN_STREET}|{_DE_STREET}|(?i:{_FR_ES_STREET})|{_MY_STREET}|{_EN_STREET_ANY_TYPE})"
+# Malaysian first: "42, Jalan Tun Dr Ismail 6/9" is no English "42 ... Dr"
+ADDRESS_PATTERN = rf"(?:{_MY_STREET}|{_EN_STREET}|{_DE_STREET}|(?i:{_FR_ES_STREET})|{_EN_STREET_ANY_TYPE})"
 # a value that starts with a house number and two to four capitalised words, then ends or goes on
 # after a line break or comma (a town, a postcode): an address whatever the street type is called
 ADDRESS_SHAPE = (
