@@ -219,6 +219,7 @@ def test_iban_shaped_account_numbers_failing_the_checksum_are_still_account_numb
         "Block 05 Lot 10 Bradford Subdivision 9, Sunstone Street",
         "Room 202 Bryant Suites 5, 2420 Anubing Street",
         "2nd Floor Kamias Condominiums, 6337 29th Drive",
+        "27th Floor Mcdonald Towers 3, 1270 Cabbage Drive",
         "No. 9, Jalan Parlimen 5/4",
         "42, Jalan Tun Dr Ismail 6/9",
         "a-44-03, Jln 7/4Y",

@@ -350,7 +350,7 @@ _MORE_STREETS = rf"(?:,\s*{_STREET_NAME}){{0,2}}"
 # a building in front of the street: "Room 202 Bryant Suites 5, ", "2nd Floor Kamias Condominiums, "
 _BUILDING = (
     r"(?:(?i:room|unit|suite)\s+\d{1,4}\s+|\d{1,2}F\s+|\d{1,2}(?:st|nd|rd|th)\s+(?i:floor)\s+)?"
-    r"(?:\p{Lu}[\p{L}']*\s+){1,2}(?i:suites|residences|condominiums|tower|building)(?:\s+\d{1,3})?,\s*"
+    r"(?:\p{Lu}[\p{L}']*\s+){1,2}(?i:suites|residences|condominiums|towers?|buildings?)(?:\s+\d{1,3})?,\s*"
 )
 _EN_STREET = (
     rf"(?:\b(?:{_BUILDING})?{_HOUSE_NUMBER},?\s+{_STREET_NAME}{_MORE_STREETS}"
