@@ -73,6 +73,8 @@ MASK_PATTERNS: list[tuple[str, str, str]] = [
     (DOB, rf"(?i)\b({BIRTH_CONTEXT})\b(\W{{0,3}}){DATE_PATTERN}", "${1}${2}" + MASK_TOKENS[DOB]),
     # before dates: "+61-3-7106-7088" and "06-1/070 7648" hold date-shaped digits
     (PHONE, r"\+" + _INTERNATIONAL_REST, MASK_TOKENS[PHONE]),
+    # a country code in brackets: "(+57) 309 549 80 06", "(+57)6046549011"
+    (PHONE, r"\(\+\d{1,3}\)\s?\d{2,10}(?:[\s.\-]\d{2,5}){0,4}" + _PHONE_EXT + r"\b", MASK_TOKENS[PHONE]),
     (
         PHONE,
         r"(?:\(\d{1,3}\)\s?)?\b\d{1,3}(?:-\d{1,2})?/\d{3}[\s\-]?\d{4}" + _PHONE_EXT + r"\b",
@@ -118,7 +120,8 @@ ADDRESS_PREFILTER = (
     r"|(?i:stra(?:ß|ss)e|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad)(?:\s+\d|\b)"
     r"|\b(?i:rue|avenue|av\.|boulevard|bd|chemin|impasse|allée|place|quai|route|cours|calle|avenida|paseo|plaza"
     r"|via|viale|piazza|corso|largo|box|flat|studio|apartment|apt|suite|unit|level|psc|jalan|jln|lorong|lrg"
-    r"|persiaran|lebuh|no)\b|\bUS[NSC]\b"
+    r"|persiaran|lebuh|no|rang|croissant|chowk|nagar|ganj)\b|\bUS[NSC]\b"
+    r"|(?i:montée|allée|allé|côte)\s"  # no ASCII word boundary after "é"
 )
 
 
@@ -198,6 +201,9 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         space=word.is_in([" ", ", "]).fill_null(False),
         dot=(word == ".").fill_null(False),
     )
+    # whether the next piece starts with a dot (an initial's), and the piece after next
+    starts_with_dot = word.str.starts_with(".").fill_null(False)
+    pieces = pieces.with_columns(dot_next=near(starts_with_dot, -1), dot_after_next=near(starts_with_dot, -3))
     cap, is_title, gap, space = pl.col("capitalised"), pl.col("is_title"), pl.col("gap"), pl.col("space")
     # other locales' honorifics in any case ("hra", "MUDr.", "arkkit."), unless a capitalised listed
     # name ("Tri"); "Sig.ra" is three pieces whose letters make one
@@ -211,12 +217,18 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     masked = (cap & pl.col("listed")) | pl.col("extra") | (could_be_part & near(is_title, 2) & near(gap, 1))
     # "Zugorxo P. Nudendra": an initial between two capitalised words
     masked = masked | (pl.col("initial") & near(gap, 1) & near(gap, -1) & near(candidate, 2) & near(candidate, -2))
-    # an initial, its dot and a capitalised word that is not a common one: "U. Nutru"
+    # an initial, its dot and a capitalised word that is not a common one: "U. Nutru"; and
+    # "Last, F.": such a word, a comma and an initial with its dot
     dotted_gap = word.is_in([".", ". "]).fill_null(False)
+    comma = word.is_in([", "]).fill_null(False)
+    initial = pl.col("initial")
+    trailing_initial = initial & near(comma, 1) & near(candidate, 2) & pl.col("dot_next")
     masked = (
         masked
-        | (pl.col("initial") & near(dotted_gap, -1) & near(candidate, -2))
-        | (candidate & near(dotted_gap, 1) & near(pl.col("initial"), 2))
+        | (initial & near(dotted_gap, -1) & near(candidate, -2))
+        | (candidate & near(dotted_gap, 1) & near(initial, 2))
+        | trailing_initial
+        | (candidate & near(comma, -1) & near(initial, -2) & pl.col("dot_after_next"))
     )
     # two capitalised words that are not common words, side by side
     masked = (

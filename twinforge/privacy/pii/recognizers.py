@@ -239,7 +239,7 @@ def place_and_company_words() -> frozenset[str]:
     return frozenset(words - all_names() - NAME_PARTICLES - TITLES)
 
 
-_NAME_TOKEN = re.compile(r"(?:[^\W\d_]\.?|[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*\.?)")
+_NAME_TOKEN = re.compile(r"(?:[^\W\d_]\.?|(?:[^\W\d_]\.){2,3}|[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*\.?)")
 
 
 def person_name_shape(value: str) -> tuple[bool, bool]:
@@ -326,11 +326,12 @@ _STREET_TYPES = (
     r"|unions|valley|valleys|via|viaduct|view|views|village|villages|ville|vista|walk|walks|wall|way|ways|well"
     r"|wells|wharf|close|chase|parade|esplanade|promenade|rise|vale|wynd|quay|cutting|grange|heath|lawn|fall"
     r"|overpass|passage|ramp|tower|fairway|roadside|cross|crossway|mew|boulevard|blvd|gate|gardens|arcade|bank"
-    r"|alleyway|approach|concourse|circuit|reserve|beach|brae|tor|range|track|glade|outlook|rise|strand)s?"
+    r"|alleyway|approach|concourse|circuit|reserve|beach|brae|tor|range|track|glade|outlook|rise|strand"
+    r"|chowk|nagar|ganj|zila|marg|gali|bazar|colony)s?"
 )
 # "12 Main Street, Apt 4", "04/7 Hull Gardens", "Flat 3\n12 Scott Place", "Studio 0\nArnold Oval"
 # "House No. 135", "Building No. 466", "Holding No. 15" (Bangladesh), "Lot 6" (Malaysia)
-_NUMBERED_HOUSE = r"(?:house|building|holding|plot)\s+no"
+_NUMBERED_HOUSE = r"(?:house|building|holding|plot)\s+no|h\.\s?no"
 _UNIT = (
     rf"(?:{_NUMBERED_HOUSE}|flat|studio|apartment|apt|suite|ste|unit|room|floor|level|building|bldg|lot|po box"
     r"|p\.o\. box|#)\.?\s*[\w\-/]+"
@@ -369,9 +370,11 @@ _DE_STREET = (
     r"\s+\d{1,4}[a-z]?(?:[/\-]\d{1,4}[a-z]?)?\b"
 )
 _FR_ES_STREET = (
-    r"(?:\b\d{1,5}(?:\s?(?:bis|ter))?,?\s+)?\b(?:rue|avenue|av\.|boulevard|bd|chemin|impasse|allée|place|quai"
-    r"|route|cours|calle|avenida|paseo|plaza|via|viale|piazza|corso|largo)\s+(?:(?:de|du|des|la|le|les|del|di"
-    r"|della|d')\s*)?\p{L}[\p{L}'\-]*(?:\s+\d{1,5}\b)?"
+    r"(?:\b\d{1,5}(?:\s?(?:bis|ter))?,?\s+)?\b(?:rue|avenue|av\.|boulevard|bd|chemin|impasse|allée|allé|place|quai"
+    r"|route|cours|montée|côte|rang|croissant|calle|avenida|paseo|plaza|via|viale|piazza|corso|largo)\s+"
+    r"(?:(?:de|du|des|la|le|les|del|di|della|d')\s*)?\p{L}[\p{L}'\-]*(?:\s+\d{1,5}\b)?"
+    # a unit after it: "0264 chemin Jean Suite 150", "94403 rue Renée Apt. 818"
+    r"(?:,?\s+(?:suite|apt|app|bureau|unit)\.?\s*\d{1,5}\b)?"
 )
 # a house number and capitalised words after a word that announces an address ("lives at 90 Cox Tor")
 ADDRESS_CONTEXT = r"(?i:address|lives at|living at|resides at|residing at|moved to|ship to|deliver to|located at)"
@@ -411,9 +414,10 @@ URL_WHOLE = rf"^\s*(?:{URL_PATTERN})\s*$"
 # ------------------------------------------------------------------ context patterns (Rust regex syntax too)
 
 DATE_PATTERN = (
-    r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}"
-    # "19 May 1972", "19 May, 1972", "04-Jul-1963"
-    r"|\d{1,2}[\s\-]+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?[\s\-]+\d{4}"
+    r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"  # "Sunday 30 July 2000"
+    r"(?:\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}"
+    # "19 May 1972", "19 May, 1972", "04-Jul-1963", "24/Feb/1982"
+    r"|\d{1,2}[\s\-/]+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?[\s\-/]+\d{4}"
     r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4})"
 )
 BIRTH_CONTEXT = r"(?:born(?:\s+on)?|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday)"
@@ -459,6 +463,11 @@ DATE_FORMATS = (
     "%Y/%m/%d",
     "%d-%b-%Y",
     "%d %B, %Y",
+    "%A %d %B %Y",
+    "%d/%b/%Y",
+    "%Y.%m.%d",
+    "%b. %d, %Y",
+    "%d %b. %Y",
 )
 MIN_PARSED_SHARE = 0.9
 # a column of birth dates puts (nearly) everyone at a human age, adults typically, spread over decades
@@ -537,10 +546,13 @@ _IBAN_SHAPE = re.compile(r"^([A-Z]{2})\d{2}(?: ?[A-Z0-9]){11,30}$")
 
 @functools.lru_cache(maxsize=1)
 def iban_countries() -> frozenset[str]:
-    """Country codes that have IBANs (presidio's per-country IBAN patterns)."""
+    """Country codes an IBAN-shaped value may start with: presidio's IBAN countries and every
+    region phonenumbers knows (ISO 3166 codes), since account numbers of countries without IBANs
+    are written in that shape too."""
+    import phonenumbers
     from presidio_analyzer.predefined_recognizers.generic.iban_patterns import regex_per_country
 
-    return frozenset(regex_per_country)
+    return frozenset(regex_per_country) | frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 
 def iban_shaped(value: str) -> bool:
