@@ -207,21 +207,32 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     cap, is_title, gap, space = pl.col("capitalised"), pl.col("is_title"), pl.col("gap"), pl.col("space")
     # other locales' honorifics in any case ("hra", "MUDr.", "arkkit."), unless a capitalised listed
     # name ("Tri"); "Sig.ra" is three pieces whose letters make one
-    dotted = (lowered + lowered.shift(-2) + pl.lit("")).is_in(honorifics.implode()).fill_null(False) & near(
-        pl.col("dot"), -1
+    # each flag is a column of its own: used through many shifts, an expression would be recomputed
+    # for each (the plan grows with every neighbour looked at)
+    pieces = pieces.with_columns(
+        dotted=(pl.col("dot").shift(-1).fill_null(False) & pl.col("same-1"))
+        & (lowered + lowered.shift(-2)).is_in(honorifics.implode()).fill_null(False)
     )
-    honorific_piece = (pl.col("honorific") & ~(cap & pl.col("listed"))) | dotted | near(dotted, 1) | near(dotted, 2)
-    is_title = (cap & is_title) | (honorific_piece & ~pl.col("dot"))
-    candidate = cap & ~pl.col("is_common") & ~is_title
-    could_be_part = ((cap & ~pl.col("is_common")) | pl.col("initial") | pl.col("particle")) & ~is_title
+    dotted = pl.col("dotted")
+    pieces = pieces.with_columns(
+        honorific_piece=(pl.col("honorific") & ~(cap & pl.col("listed"))) | dotted | near(dotted, 1) | near(dotted, 2)
+    )
+    honorific_piece = pl.col("honorific_piece")
+    pieces = pieces.with_columns(is_title=(cap & is_title) | (honorific_piece & ~pl.col("dot")))
+    is_title = pl.col("is_title")
+    pieces = pieces.with_columns(
+        candidate=cap & ~pl.col("is_common") & ~is_title,
+        could_be_part=((cap & ~pl.col("is_common")) | pl.col("initial") | pl.col("particle")) & ~is_title,
+        dotted_gap=word.is_in([".", ". "]).fill_null(False),
+        comma=word.is_in([", "]).fill_null(False),
+    )
+    candidate, could_be_part = pl.col("candidate"), pl.col("could_be_part")
     masked = (cap & pl.col("listed")) | pl.col("extra") | (could_be_part & near(is_title, 2) & near(gap, 1))
     # "Zugorxo P. Nudendra": an initial between two capitalised words
     masked = masked | (pl.col("initial") & near(gap, 1) & near(gap, -1) & near(candidate, 2) & near(candidate, -2))
     # an initial, its dot and a capitalised word that is not a common one: "U. Nutru"; and
     # "Last, F.": such a word, a comma and an initial with its dot
-    dotted_gap = word.is_in([".", ". "]).fill_null(False)
-    comma = word.is_in([", "]).fill_null(False)
-    initial = pl.col("initial")
+    dotted_gap, comma, initial = pl.col("dotted_gap"), pl.col("comma"), pl.col("initial")
     trailing_initial = initial & near(comma, 1) & near(candidate, 2) & pl.col("dot_next")
     masked = (
         masked
@@ -252,8 +263,7 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     masked = (
         masked | bridged | (cap & near(space, 1) & near(bridged, 2)) | (candidate & near(gap, -1) & near(bridge, -2))
     )
-    masked = masked & ~honorific_piece
-    pieces = pieces.with_columns(could_be_part=could_be_part & ~honorific_piece, masked=masked)
+    pieces = pieces.with_columns(masked=masked & ~honorific_piece, could_be_part=could_be_part & ~honorific_piece)
     part = pl.col("could_be_part")
     for _ in range(_SPREAD_STEPS):
         m = pl.col("masked")
