@@ -51,8 +51,8 @@ _US_STATE = (
 # an extension after a phone number: "x75668", " ext. 12", " #4"
 _PHONE_EXT = r"(?:\s*(?:x|ext\.?|extension|#)\s*\d{1,6})?"
 
-# after "+44" or "0044-": an optional area code in brackets and groups of digits
-_INTERNATIONAL_REST = r"\d{1,3}[\s.\-]?(?:\(\d{1,4}\)[\s.\-]?)?\d{1,5}(?:[\s.\-]?\d{1,5}){1,4}" + _PHONE_EXT + r"\b"
+# after the country code of "+44 ..." or "0044-...": an optional area code in brackets, groups of digits
+_AFTER_COUNTRY_CODE = r"(?:\(\d{1,4}\)[\s.\-]?)?\d{1,5}(?:[\s.\-]?\d{1,5}){1,4}" + _PHONE_EXT + r"\b"
 # words after which a bare run of seven or eight digits is a local phone number ("on 6981018")
 _PHONE_CONTEXT = (
     r"(?:phone[ds]?|phoned in from|tel|telephone|mobile|cell|fax|call(?:ed)?(?: back)?|ring|number|on|at|from)"
@@ -72,7 +72,7 @@ MASK_PATTERNS: list[tuple[str, str, str]] = [
     ),
     (DOB, rf"(?i)\b({BIRTH_CONTEXT})\b(\W{{0,3}}){DATE_PATTERN}", "${1}${2}" + MASK_TOKENS[DOB]),
     # before dates: "+61-3-7106-7088" and "06-1/070 7648" hold date-shaped digits
-    (PHONE, r"\+" + _INTERNATIONAL_REST, MASK_TOKENS[PHONE]),
+    (PHONE, r"\+\d{1,3}[\s.\-]?" + _AFTER_COUNTRY_CODE, MASK_TOKENS[PHONE]),
     # a country code in brackets: "(+57) 309 549 80 06", "(+57)6046549011"
     (PHONE, r"\(\+\d{1,3}\)\s?\d{2,10}(?:[\s.\-]\d{2,5}){0,4}" + _PHONE_EXT + r"\b", MASK_TOKENS[PHONE]),
     (
@@ -91,7 +91,7 @@ MASK_PATTERNS: list[tuple[str, str, str]] = [
         MASK_TOKENS[PHONE],
     ),
     # "0044-20-79460958": the country code ends with a separator ("00347 Dickson Camp" is a house)
-    (PHONE, r"\b00\d{1,3}[\s.\-]" + _INTERNATIONAL_REST.removeprefix(r"\d{1,3}[\s.\-]?"), MASK_TOKENS[PHONE]),
+    (PHONE, r"\b00\d{1,3}[\s.\-]" + _AFTER_COUNTRY_CODE, MASK_TOKENS[PHONE]),
     (CARD, r"\b(?:\d[ \-]?){11,18}\d\b", MASK_TOKENS[CARD]),
     (SSN, r"\b\d{3}[ .\-]\d{2}[ .\-]\d{4}\b|\b\d{9}\b", MASK_TOKENS[SSN]),
     (POSTAL, rf"(?i)\b({POSTAL_CONTEXT})\b(\W{{0,3}})(?:{US_ZIP}|{UK_POSTCODE})\b", "${1}${2}" + MASK_TOKENS[POSTAL]),
