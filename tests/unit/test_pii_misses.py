@@ -298,3 +298,13 @@ def test_french_canadian_and_indian_addresses_are_masked_whole(address):
 @pytest.mark.parametrize("phone", ["(+57) 309 549 80 06", "(+57)6046549011"])
 def test_country_codes_in_brackets_are_masked_with_the_number(phone):
     assert _masked(f"Spoke to her at {phone} re: invoice") == "Spoke to her at <PHONE> re: invoice"
+
+
+def test_a_dotted_honorific_is_not_pieced_together_across_texts():
+    # "Haji." ending one text and "ya" starting the next are no "Haji.ya" (Hajiya, an honorific): the
+    # name "Haji" is masked as when its text is alone
+    texts = ["called Haji.", "ya Zuilotan came", "Sig.ra Zuilotan came"]
+    together = mask_text(pl.Series("t", texts)).to_list()
+    assert together == [mask_text(pl.Series("t", [t]))[0] for t in texts]
+    assert together[0] == "called <PERSON>."
+    assert together[2] == "Sig.ra <PERSON> came"

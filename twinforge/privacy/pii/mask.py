@@ -210,7 +210,7 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     # each flag is a column of its own: used through many shifts, an expression would be recomputed
     # for each (the plan grows with every neighbour looked at)
     pieces = pieces.with_columns(
-        dotted=(pl.col("dot").shift(-1).fill_null(False) & pl.col("same-1"))
+        dotted=(pl.col("dot").shift(-1).fill_null(False) & pl.col("same-1") & pl.col("same-2"))
         & (lowered + lowered.shift(-2)).is_in(honorifics.implode()).fill_null(False)
     )
     dotted = pl.col("dotted")
