@@ -30,6 +30,7 @@ from twinforge.privacy.pii import recognizers as rec
 from twinforge.privacy.pii.entities import (
     ADDRESS,
     DOB,
+    IBAN,
     PERSON,
     PHONE,
     POSTAL,
@@ -51,6 +52,11 @@ PERSON_SINGLE_WORD_MIN_DISTINCT = 20
 PERSON_SHAPE_ONLY_SHARE = 0.9  # without listed names: the share of values that must be distinct multi-word names
 # in a column of people no one word is in most of the different values ("Tia Ville", "Saul Ville": places)
 PERSON_MAX_SHARED_WORD_SHARE = 0.5
+# towns and companies built from surnames ("Martins Paulista", "Korhonen Ky"): in a column of people
+# few values hold a place or company word
+PERSON_MAX_PLACE_OR_COMPANY_SHARE = 0.2
+# a column of IBAN-shaped values that fail validation: nearly all of them must have the shape
+IBAN_SHAPE_MIN_SHARE = 0.9
 NAME_ONLY_CONFIDENCE = 0.6
 NAME_AND_CONTENT_CONFIDENCE = 0.95
 _HINT_DTYPES = {
@@ -271,6 +277,9 @@ def _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, d
     births = rec.birth_date_share(sample)
     if births:
         whole[DOB] = (births, 0.7)
+    shaped_ibans = sum(rec.iban_shaped(v) for v in values) / n
+    if shaped_ibans >= IBAN_SHAPE_MIN_SHARE and shaped_ibans > whole.get(IBAN, (0.0, 0.0))[0]:
+        whole[IBAN] = (shaped_ibans, 0.6)
     postcodes = sum(rec.whole_value_postal(v) for v in values)
     if postcodes:
         whole[POSTAL] = (postcodes / n, 0.7)
@@ -308,6 +317,8 @@ def _person_names(values, hint, whole) -> None:
         return
     if hint != PERSON and _shared_word_share(distinct) > PERSON_MAX_SHARED_WORD_SHARE:
         return
+    if hint != PERSON and _place_or_company_share(values) >= PERSON_MAX_PLACE_OR_COMPANY_SHARE:
+        return
     if hint == PERSON:
         whole[PERSON] = (like / n, 0.7)
     elif several_words < like / 2:
@@ -320,6 +331,13 @@ def _person_names(values, hint, whole) -> None:
     elif several_words / n >= PERSON_SHAPE_ONLY_SHARE and len(distinct) >= PERSON_SHAPE_ONLY_SHARE * n:
         # names in no list: nearly every value two or more capitalised words, nearly all different
         whole[PERSON] = (like / n, 0.5)
+
+
+def _place_or_company_share(values: list[str]) -> float:
+    """The share of ``values`` holding a word of :func:`~twinforge.privacy.pii.recognizers.place_and_company_words`."""
+    words = rec.place_and_company_words()
+    hits = sum(any(w in words for w in re.split(r"[\s,\-/]+", v.replace(".", "").lower())) for v in values)
+    return hits / len(values) if values else 0.0
 
 
 def _shared_word_share(distinct: set[str]) -> float:

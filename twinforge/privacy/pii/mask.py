@@ -38,6 +38,7 @@ from twinforge.privacy.pii.recognizers import (
     URL_PATTERN,
     US_ZIP,
     all_names,
+    honorific_words,
     not_name_words,
 )
 
@@ -49,6 +50,13 @@ _US_STATE = (
 
 # an extension after a phone number: "x75668", " ext. 12", " #4"
 _PHONE_EXT = r"(?:\s*(?:x|ext\.?|extension|#)\s*\d{1,6})?"
+
+# after the country code of "+44 ..." or "0044-...": an optional area code in brackets, groups of digits
+_AFTER_COUNTRY_CODE = r"(?:\(\d{1,4}\)[\s.\-]?)?\d{1,5}(?:[\s.\-]?\d{1,5}){1,4}" + _PHONE_EXT + r"\b"
+# words after which a bare run of seven or eight digits is a local phone number ("on 6981018")
+_PHONE_CONTEXT = (
+    r"(?:phone[ds]?|phoned in from|tel|telephone|mobile|cell|fax|call(?:ed)?(?: back)?|ring|number|on|at|from)"
+)
 
 # (entity, pattern, replacement); "$1"/"$2" keep a context word in front of the token
 MASK_PATTERNS: list[tuple[str, str, str]] = [
@@ -63,19 +71,27 @@ MASK_PATTERNS: list[tuple[str, str, str]] = [
         MASK_TOKENS[IP],
     ),
     (DOB, rf"(?i)\b({BIRTH_CONTEXT})\b(\W{{0,3}}){DATE_PATTERN}", "${1}${2}" + MASK_TOKENS[DOB]),
+    # before dates: "+61-3-7106-7088" and "06-1/070 7648" hold date-shaped digits
+    (PHONE, r"\+\d{1,3}[\s.\-]?" + _AFTER_COUNTRY_CODE, MASK_TOKENS[PHONE]),
+    # a country code in brackets: "(+57) 309 549 80 06", "(+57)6046549011"
+    (PHONE, r"\(\+\d{1,3}\)\s?\d{2,10}(?:[\s.\-]\d{2,5}){0,4}" + _PHONE_EXT + r"\b", MASK_TOKENS[PHONE]),
+    (
+        PHONE,
+        r"(?:\(\d{1,3}\)\s?)?\b\d{1,3}(?:-\d{1,2})?/\d{3}[\s\-]?\d{4}" + _PHONE_EXT + r"\b",
+        MASK_TOKENS[PHONE],
+    ),
     ("DATE", rf"(?i)\b{DATE_PATTERN}\b", MASK_TOKENS["DATE"]),
+    # card numbers in groups of four before phone numbers, which would take "0079 3111" of
+    # "3544 9020 0079 3111" for an international number
+    (CARD, r"\b\d{4}[ \-]\d{4}[ \-]\d{4}[ \-]\d{1,4}\b", MASK_TOKENS[CARD]),
     # numbers with an area code in brackets, then international numbers: "+44 20 7946 0958" is no card
     (
         PHONE,
         r"(?:\+?\b\d{1,3}[\s.\-]?)?\(\d{1,5}\)[\s.\-]?\d{2,8}(?:[\s.\-]?\d{2,5}){0,3}" + _PHONE_EXT + r"\b",
         MASK_TOKENS[PHONE],
     ),
-    # international numbers: "+44 20 7946 0958" is no card number
-    (
-        PHONE,
-        r"(?:\+|\b00)\d{1,3}[\s.\-]?(?:\(\d{1,4}\)[\s.\-]?)?\d{1,5}(?:[\s.\-]?\d{1,5}){1,4}" + _PHONE_EXT + r"\b",
-        MASK_TOKENS[PHONE],
-    ),
+    # "0044-20-79460958": the country code ends with a separator ("00347 Dickson Camp" is a house)
+    (PHONE, r"\b00\d{1,3}[\s.\-]" + _AFTER_COUNTRY_CODE, MASK_TOKENS[PHONE]),
     (CARD, r"\b(?:\d[ \-]?){11,18}\d\b", MASK_TOKENS[CARD]),
     (SSN, r"\b\d{3}[ .\-]\d{2}[ .\-]\d{4}\b|\b\d{9}\b", MASK_TOKENS[SSN]),
     (POSTAL, rf"(?i)\b({POSTAL_CONTEXT})\b(\W{{0,3}})(?:{US_ZIP}|{UK_POSTCODE})\b", "${1}${2}" + MASK_TOKENS[POSTAL]),
@@ -85,11 +101,12 @@ MASK_PATTERNS: list[tuple[str, str, str]] = [
     (ADDRESS, ADDRESS_IN_CONTEXT, "${1}" + MASK_TOKENS[ADDRESS]),
     (
         PHONE,
-        r"\b\d{2,5}(?:[\s.\-]\d{2,5}){2,4}" + _PHONE_EXT + r"\b|\b\d{10,12}" + _PHONE_EXT + r"\b"
-        r"|\b\d{3}[.\-]\d{4}" + _PHONE_EXT + r"\b"
-        r"|\b0\d{2,5}[\s/\-]\d{3,8}" + _PHONE_EXT + r"\b",  # a trunk prefix and a subscriber number: "02521 216223"
+        r"\b(?:1[\s.\-])?\d{2,5}(?:[\s.\-]\d{2,5}){2,4}" + _PHONE_EXT + r"\b|\b\d{10,12}" + _PHONE_EXT + r"\b"
+        r"|\b\d{3,4}[\s.\-]\d{4}" + _PHONE_EXT + r"\b"  # local numbers: "399 0480", "6426-6934"
+        r"|\b0\d{1,5}[\s/\-]\d{3,8}" + _PHONE_EXT + r"\b",  # a trunk prefix and a subscriber number: "02521 216223"
         MASK_TOKENS[PHONE],
     ),
+    (PHONE, rf"(?i)\b({_PHONE_CONTEXT})(\W{{1,3}})\d{{7,8}}\b", "${1}${2}" + MASK_TOKENS[PHONE]),
 ]
 
 _TOKEN_WORDS = frozenset(t.strip("<>").lower() for t in MASK_TOKENS.values())
@@ -99,10 +116,12 @@ MIN_TABLE_NAME_LENGTH = 3
 # Address patterns are costly (many street words, Unicode classes): they run only on the texts that
 # have a digit before a capitalised word, a continental street word or a unit word.
 ADDRESS_PREFILTER = (
-    r"\d[A-Za-z]?,?\s+\p{Lu}"
+    r"\d(?:[A-Za-z]|-[A-Za-z]|st|nd|rd|th)?,?\s+\p{Lu}"
     r"|(?i:stra(?:ß|ss)e|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad)(?:\s+\d|\b)"
     r"|\b(?i:rue|avenue|av\.|boulevard|bd|chemin|impasse|allée|place|quai|route|cours|calle|avenida|paseo|plaza"
-    r"|via|viale|piazza|corso|largo|box|flat|studio|apartment|apt|suite|unit|level|psc)\b|\bUS[NSC]\b"
+    r"|via|viale|piazza|corso|largo|box|flat|studio|apartment|apt|suite|unit|level|psc|jalan|jln|lorong|lrg"
+    r"|persiaran|lebuh|no|rang|croissant|chowk|nagar|ganj)\b|\bUS[NSC]\b"
+    r"|(?i:montée|allée|allé|côte)\s"  # no ASCII word boundary after "é"
 )
 
 
@@ -149,6 +168,8 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         sorted(n for n in extra_names if len(n) >= MIN_TABLE_NAME_LENGTH and n not in _TOKEN_WORDS), dtype=pl.String
     )
     blocked = pl.Series(sorted(not_name_words() | set(_TOKEN_WORDS)))
+    # less English words that would announce names everywhere ("do", "am", "off", "cut")
+    honorifics = pl.Series(sorted(honorific_words() - {"am", "cut", "do", "off"} - NAME_PARTICLES))
     # one row per piece (word or gap), flags computed over all pieces of all texts at once; a piece's
     # neighbours are found by shifting, and only count when they belong to the same text
     pieces = (
@@ -160,7 +181,9 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     )
     word, lowered, text = pl.col("piece"), pl.col("lowered"), pl.col("text")
 
-    pieces = pieces.with_columns(**{f"same{k}": (text.shift(k) == text).fill_null(False) for k in (-2, -1, 1, 2)})
+    pieces = pieces.with_columns(
+        **{f"same{k}": (text.shift(k) == text).fill_null(False) for k in (-4, -3, -2, -1, 1, 2, 3, 4)}
+    )
 
     def near(flag: pl.Expr, k: int) -> pl.Expr:
         return flag.shift(k).fill_null(False) & pl.col(f"same{k}")
@@ -173,21 +196,74 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         listed=lowered.is_in(common.implode()).fill_null(False),
         extra=lowered.is_in(extra.implode()).fill_null(False),
         particle=lowered.is_in(pl.Series(sorted(NAME_PARTICLES)).implode()).fill_null(False),
+        honorific=lowered.is_in(honorifics.implode()).fill_null(False),
         gap=word.is_in(_NAME_GAPS).fill_null(False),
         space=word.is_in([" ", ", "]).fill_null(False),
+        dot=(word == ".").fill_null(False),
     )
+    # whether the next piece starts with a dot (an initial's), and the piece after next
+    starts_with_dot = word.str.starts_with(".").fill_null(False)
+    pieces = pieces.with_columns(dot_next=near(starts_with_dot, -1), dot_after_next=near(starts_with_dot, -3))
     cap, is_title, gap, space = pl.col("capitalised"), pl.col("is_title"), pl.col("gap"), pl.col("space")
-    is_title = cap & is_title
-    candidate = cap & ~pl.col("is_common") & ~is_title
-    could_be_part = ((cap & ~pl.col("is_common")) | pl.col("initial") | pl.col("particle")) & ~is_title
+    # other locales' honorifics in any case ("hra", "MUDr.", "arkkit."), unless a capitalised listed
+    # name ("Tri"); "Sig.ra" is three pieces whose letters make one
+    # each flag is a column of its own: used through many shifts, an expression would be recomputed
+    # for each (the plan grows with every neighbour looked at)
+    pieces = pieces.with_columns(
+        dotted=(pl.col("dot").shift(-1).fill_null(False) & pl.col("same-1") & pl.col("same-2"))
+        & (lowered + lowered.shift(-2)).is_in(honorifics.implode()).fill_null(False)
+    )
+    dotted = pl.col("dotted")
+    pieces = pieces.with_columns(
+        honorific_piece=(pl.col("honorific") & ~(cap & pl.col("listed"))) | dotted | near(dotted, 1) | near(dotted, 2)
+    )
+    honorific_piece = pl.col("honorific_piece")
+    pieces = pieces.with_columns(is_title=(cap & is_title) | (honorific_piece & ~pl.col("dot")))
+    is_title = pl.col("is_title")
+    pieces = pieces.with_columns(
+        candidate=cap & ~pl.col("is_common") & ~is_title,
+        could_be_part=((cap & ~pl.col("is_common")) | pl.col("initial") | pl.col("particle")) & ~is_title,
+        dotted_gap=word.is_in([".", ". "]).fill_null(False),
+        comma=word.is_in([", "]).fill_null(False),
+    )
+    candidate, could_be_part = pl.col("candidate"), pl.col("could_be_part")
     masked = (cap & pl.col("listed")) | pl.col("extra") | (could_be_part & near(is_title, 2) & near(gap, 1))
     # "Zugorxo P. Nudendra": an initial between two capitalised words
     masked = masked | (pl.col("initial") & near(gap, 1) & near(gap, -1) & near(candidate, 2) & near(candidate, -2))
+    # an initial, its dot and a capitalised word that is not a common one: "U. Nutru"; and
+    # "Last, F.": such a word, a comma and an initial with its dot
+    dotted_gap, comma, initial = pl.col("dotted_gap"), pl.col("comma"), pl.col("initial")
+    trailing_initial = initial & near(comma, 1) & near(candidate, 2) & pl.col("dot_next")
+    masked = (
+        masked
+        | (initial & near(dotted_gap, -1) & near(candidate, -2))
+        | (candidate & near(dotted_gap, 1) & near(initial, 2))
+        | trailing_initial
+        | (candidate & near(comma, -1) & near(initial, -2) & pl.col("dot_after_next"))
+    )
     # two capitalised words that are not common words, side by side
     masked = (
         masked | (candidate & near(space, -1) & near(candidate, -2)) | (candidate & near(space, 1) & near(candidate, 2))
     )
-    pieces = pieces.with_columns(could_be_part=could_be_part, masked=masked)
+    # particles between a name and a capitalised word, which is part of the name whatever it is:
+    # "Lorbri van der Pluijm", "Maurits van de Water"
+    particle = pl.col("particle")
+    bridge = (
+        particle
+        & near(gap, 1)
+        & (near(candidate, 2) | near(pl.col("initial"), 2))  # "Rosa B. van der Flaas"
+        & near(space, -1)
+        & (near(cap, -2) | (near(particle, -2) & near(space, -3) & near(cap, -4)))
+    )
+    pieces = pieces.with_columns(bridge=bridge)
+    bridge = pl.col("bridge")
+    second = particle & near(space, 1) & near(bridge, 2) & near(space, -1) & near(cap, -2)
+    pieces = pieces.with_columns(second_bridge=second)
+    bridged = bridge | pl.col("second_bridge")
+    masked = (
+        masked | bridged | (cap & near(space, 1) & near(bridged, 2)) | (candidate & near(gap, -1) & near(bridge, -2))
+    )
+    pieces = pieces.with_columns(masked=masked & ~honorific_piece, could_be_part=could_be_part & ~honorific_piece)
     part = pl.col("could_be_part")
     for _ in range(_SPREAD_STEPS):
         m = pl.col("masked")

@@ -124,6 +124,18 @@ _AFFIX_ATTRS = (
 def name_affixes() -> frozenset[str]:
     """Lower-cased honorifics and suffixes of every Faker locale written in Latin letters, dots
     removed ("sig.ra" -> "sigra", "pani", "dott."), that are not names themselves ("Don")."""
+    return frozenset(_affixes(whole_values_only=True) - all_names())
+
+
+@functools.lru_cache(maxsize=1)
+def honorific_words() -> frozenset[str]:
+    """Every word of every Faker locale's honorifics and suffixes, lower-cased, dots removed, names
+    among them included ("tri", "arch" of "Ing. arch."): text masking takes a lower-case one, or a
+    capitalised one that is no listed name, for a title in front of a name."""
+    return frozenset(_affixes(whole_values_only=False))
+
+
+def _affixes(whole_values_only: bool) -> set[str]:
     from faker.config import AVAILABLE_LOCALES
 
     affixes: set[str] = set()
@@ -139,11 +151,13 @@ def name_affixes() -> frozenset[str]:
             if not isinstance(values, (list, tuple, set, frozenset)):
                 continue
             for value in values:
-                if isinstance(value, str) and " " not in value.strip():
-                    bare = value.strip().replace(".", "").lower()
+                if not isinstance(value, str) or (whole_values_only and " " in value.strip()):
+                    continue
+                for word in value.split():
+                    bare = word.replace(".", "").lower()
                     if len(bare) > 1 and _is_latin_word(bare):  # single letters are initials
                         affixes.add(bare)
-    return frozenset(affixes - all_names())
+    return affixes
 
 
 @functools.lru_cache(maxsize=1)
@@ -189,7 +203,43 @@ def not_name_words() -> frozenset[str]:
     return frozenset(words - TITLES - NAME_PARTICLES)
 
 
-_NAME_TOKEN = re.compile(r"(?:[^\W\d_]\.?|[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*\.?)")
+_PLACE_AND_COMPANY_ATTRS = {
+    "address": ("city_suffixes", "city_prefixes", "street_suffixes", "street_prefixes"),
+    "company": ("company_suffixes",),
+}
+
+
+@functools.lru_cache(maxsize=1)
+def place_and_company_words() -> frozenset[str]:
+    """Lower-cased words of every Faker locale's legal forms of companies ("Oy", "Kft", "Srl") and
+    the words its place names are built with ("Paulista", "Ville", "do Sul"), written in Latin
+    letters, dots removed, that are no first or last name. Many locales build companies and towns
+    from surnames ("Korhonen Ky", "Martins Paulista"): these words tell them from people."""
+    from faker.config import AVAILABLE_LOCALES
+
+    words: set[str] = set()
+    for locale in AVAILABLE_LOCALES:
+        for provider_kind, attrs in _PLACE_AND_COMPANY_ATTRS.items():
+            try:
+                provider = importlib.import_module(f"faker.providers.{provider_kind}.{locale}").Provider
+            except (ImportError, AttributeError):
+                continue
+            for attr in attrs:
+                values = getattr(provider, attr, None)
+                if isinstance(values, dict):
+                    values = list(values)
+                if not isinstance(values, (list, tuple, set, frozenset)):
+                    continue
+                for value in values:
+                    if not isinstance(value, str) or (value[:1].islower() and " " not in value.strip()):
+                        continue  # "ville", "háza": glued to a name, not words of their own
+                    for word in re.split(r"[\s\-/]+", value.replace(".", "").lower()):
+                        if len(word) > 1 and _is_latin_word(word):
+                            words.add(word)
+    return frozenset(words - all_names() - NAME_PARTICLES - TITLES)
+
+
+_NAME_TOKEN = re.compile(r"(?:[^\W\d_]\.?|(?:[^\W\d_]\.){2,3}|[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*\.?)")
 
 
 def person_name_shape(value: str) -> tuple[bool, bool]:
@@ -204,7 +254,8 @@ def person_name_shape(value: str) -> tuple[bool, bool]:
     tokens = [t for t in re.split(r"[\s,]+", value.strip()) if t]
     if not 1 <= len(tokens) <= 6:
         return False, False
-    known_names, blocked, affixes = all_names(), not_name_words(), name_affixes()
+    known_names, affixes = all_names(), name_affixes()
+    blocked = not_name_words() | place_and_company_words()
     words = 0
     known = False
     for i, token in enumerate(tokens):
@@ -274,14 +325,42 @@ _STREET_TYPES = (
     r"|st|streets|summit|terrace|ter|throughway|trace|track|trafficway|trail|tunnel|turnpike|underpass|union"
     r"|unions|valley|valleys|via|viaduct|view|views|village|villages|ville|vista|walk|walks|wall|way|ways|well"
     r"|wells|wharf|close|chase|parade|esplanade|promenade|rise|vale|wynd|quay|cutting|grange|heath|lawn|fall"
-    r"|overpass|passage|ramp|tower|fairway|roadside|cross|crossway|mew|boulevard|blvd|gate|gardens|arcade|bank)s?"
+    r"|overpass|passage|ramp|tower|fairway|roadside|cross|crossway|mew|boulevard|blvd|gate|gardens|arcade|bank"
+    r"|alleyway|approach|concourse|circuit|reserve|beach|brae|tor|range|track|glade|outlook|rise|strand"
+    r"|chowk|nagar|ganj|zila|marg|gali|bazar|colony)s?"
 )
 # "12 Main Street, Apt 4", "04/7 Hull Gardens", "Flat 3\n12 Scott Place", "Studio 0\nArnold Oval"
-_UNIT = r"(?:flat|studio|apartment|apt|suite|ste|unit|room|floor|level|building|bldg|po box|p\.o\. box|#)\.?\s*[\w\-/]+"
+# "House No. 135", "Building No. 466", "Holding No. 15" (Bangladesh), "Lot 6" (Malaysia)
+_NUMBERED_HOUSE = r"(?:house|building|holding|plot)\s+no|h\.\s?no"
+_UNIT = (
+    rf"(?:{_NUMBERED_HOUSE}|flat|studio|apartment|apt|suite|ste|unit|room|floor|level|building|bldg|lot|po box"
+    r"|p\.o\. box|#)\.?\s*[\w\-/]+"
+)
+# a New Zealand rural delivery number after the street: "48 Tipumakau Cross, RD 9"
+_RURAL_DELIVERY = r"RD\s+\d{1,3}"
+_HOUSE_NUMBER = r"\d{1,6}(?:-?[A-Za-z])?(?:[/\-]\d{1,6}[A-Za-z]?)?"
+# capitalised words or an ordinal ("97th Avenue") naming a street, then its type ("Drive Extension")
+# housing areas named like streets ("Orchid Village Phase 9", "Lee Subdivision 2", "Opal Homes")
+_AREA_TYPES = r"(?:village|subdivision|homes|residences|condominiums|suites|estates)"
+_STREET_NAME = (
+    rf"(?:(?:\p{{Lu}}[\p{{L}}'.\-]*|\d{{1,3}}(?:st|nd|rd|th))\s+){{1,4}}(?i:{_STREET_TYPES}|{_AREA_TYPES})\b\.?"
+    r"(?:\s+(?i:extension)\b)?(?:\s+(?i:phase)\s+\d{1,3}\b|\s+\d{1,3}\b)?"
+)
+# the parts after a street, each with a street or area type: "..., Orchid Village Phase 9, Palali Road"
+_MORE_STREETS = rf"(?:,\s*{_STREET_NAME}){{0,2}}"
+# a building in front of the street: "Room 202 Bryant Suites 5, ", "2nd Floor Kamias Condominiums, "
+_BUILDING = (
+    r"(?:(?i:room|unit|suite)\s+\d{1,4}\s+|\d{1,2}F\s+|\d{1,2}(?:st|nd|rd|th)\s+(?i:floor)\s+)?"
+    r"(?:\p{Lu}[\p{L}']*\s+){1,2}(?i:suites|residences|condominiums|towers?|buildings?)(?:\s+\d{1,3})?,\s*"
+)
 _EN_STREET = (
-    rf"(?:\b\d{{1,6}}[A-Za-z]?(?:[/\-]\d{{1,6}}[A-Za-z]?)?,?\s+(?:\p{{Lu}}[\p{{L}}'.\-]*\s+){{1,4}}(?i:{_STREET_TYPES})\b\.?"
-    rf"|\b(?i:{_UNIT})[,\s]+(?:\d{{1,6}}[A-Za-z]?\s+)?(?:\p{{Lu}}[\p{{L}}'.\-]*\s+){{1,4}}(?i:{_STREET_TYPES})\b\.?)"
-    rf"(?:,?\s+(?i:{_UNIT})\b)?"
+    rf"(?:\b(?:{_BUILDING})?{_HOUSE_NUMBER},?\s+{_STREET_NAME}{_MORE_STREETS}"
+    rf"|\b(?:(?i:{_UNIT})[,\s]+){{1,3}}(?:{_HOUSE_NUMBER}\s+)?{_STREET_NAME}"
+    # the Philippines: "Block 19 Lot 70 Apo Road", "B22 L60 Cruz Grove"
+    rf"|\b(?i:block|blk|b)\s?\d{{1,3}}\s+(?i:lot|l)\s?\d{{1,3}}\s+{_STREET_NAME}{_MORE_STREETS})"
+    rf"(?:,?\s+(?:(?i:{_UNIT})|{_RURAL_DELIVERY})\b)?"
+    # Bangladesh: "Apartment 6, House No. 135, SonaGram Park", "Holding No. 176, West ChitalBari"
+    rf"|\b(?:(?i:{_UNIT})[,\s]+){{0,2}}(?i:{_NUMBERED_HOUSE})\.?\s*[\w\-/]+,\s*\p{{Lu}}[\p{{L}}'\-]*(?:\s+\p{{Lu}}[\p{{L}}'\-]*){{0,2}}"
     r"|\b(?i:p\.?\s?o\.?\s?box|psc|unit)\s+\d{1,6}(?:,\s*box\s+\d{1,6})?\b|\b(?:USNS|USNV|USS|USCGC)\s+\p{Lu}\p{L}+"
 )
 # "Hauptstraße 5", "Karl-Peter-Etzold-Gasse 9/3"; "50, avenue de Lebon", "rue de Pottier"; "Calle Mayor 3"
@@ -291,9 +370,11 @@ _DE_STREET = (
     r"\s+\d{1,4}[a-z]?(?:[/\-]\d{1,4}[a-z]?)?\b"
 )
 _FR_ES_STREET = (
-    r"(?:\b\d{1,5}(?:\s?(?:bis|ter))?,?\s+)?\b(?:rue|avenue|av\.|boulevard|bd|chemin|impasse|allée|place|quai"
-    r"|route|cours|calle|avenida|paseo|plaza|via|viale|piazza|corso|largo)\s+(?:(?:de|du|des|la|le|les|del|di"
-    r"|della|d')\s*)?\p{L}[\p{L}'\-]*(?:\s+\d{1,5}\b)?"
+    r"(?:\b\d{1,5}(?:\s?(?:bis|ter))?,?\s+)?\b(?:rue|avenue|av\.|boulevard|bd|chemin|impasse|allée|allé|place|quai"
+    r"|route|cours|montée|côte|rang|croissant|calle|avenida|paseo|plaza|via|viale|piazza|corso|largo)\s+"
+    r"(?:(?:de|du|des|la|le|les|del|di|della|d')\s*)?\p{L}[\p{L}'\-]*(?:\s+\d{1,5}\b)?"
+    # a unit after it: "0264 chemin Jean Suite 150", "94403 rue Renée Apt. 818"
+    r"(?:,?\s+(?:suite|apt|app|bureau|unit)\.?\s*\d{1,5}\b)?"
 )
 # a house number and capitalised words after a word that announces an address ("lives at 90 Cox Tor")
 ADDRESS_CONTEXT = r"(?i:address|lives at|living at|resides at|residing at|moved to|ship to|deliver to|located at)"
@@ -305,9 +386,18 @@ ADDRESS_IN_CONTEXT = (
 # street type is called; the same shape as ADDRESS_SHAPE for whole values, so it may take a
 # capitalised name after a number too ("in 2024 Acme Corp"): over-masking text costs little
 _EN_STREET_ANY_TYPE = (
-    rf"\b(?:(?i:{_UNIT})[,\s]+)?\d{{1,6}}[A-Za-z]?(?:[/\-]\d{{1,6}})?,?(?:\s+\p{{Lu}}[\p{{Ll}}'\-]+){{2,4}}\b"
+    rf"\b(?:(?i:{_UNIT})[,\s]+)?\d{{1,6}}[A-Za-z]?(?:[/\-]\d{{1,6}})?,?"
+    rf"(?:\s+\p{{Lu}}[\p{{Ll}}'\-]+(?:\p{{Lu}}[\p{{Ll}}'\-]+)?){{2,4}}\b(?:,?\s+{_RURAL_DELIVERY}\b)?"
 )
-ADDRESS_PATTERN = rf"(?:{_EN_STREET}|{_DE_STREET}|(?i:{_FR_ES_STREET})|{_EN_STREET_ANY_TYPE})"
+# Malaysia: "15, Jalan Wan Kadir 4", "11, Lorong Parlimen 6/43", "75, Jln 3", "Lot 6, Jalan Kuching 3/38"
+_MY_STREET = (
+    rf"(?:\b(?:(?i:{_UNIT}|no\.?)[,\s]+)?(?:\b[A-Za-z]-)?\d{{1,5}}[A-Za-z]?(?:-\d{{1,3}}){{0,2}},?\s+)?"
+    r"\b(?i:jalan|jln|lorong|lrg|persiaran|lebuh)\s+"
+    r"(?:\p{Lu}[\p{L}']*(?:\s+\p{Lu}[\p{L}']*){0,3}(?:\s+\d{1,4}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?)?"
+    r"|\d{1,4}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?)\b"
+)
+# Malaysian first: "42, Jalan Tun Dr Ismail 6/9" is no English "42 ... Dr"
+ADDRESS_PATTERN = rf"(?:{_MY_STREET}|{_EN_STREET}|{_DE_STREET}|(?i:{_FR_ES_STREET})|{_EN_STREET_ANY_TYPE})"
 # a value that starts with a house number and two to four capitalised words, then ends or goes on
 # after a line break or comma (a town, a postcode): an address whatever the street type is called
 ADDRESS_SHAPE = (
@@ -324,8 +414,10 @@ URL_WHOLE = rf"^\s*(?:{URL_PATTERN})\s*$"
 # ------------------------------------------------------------------ context patterns (Rust regex syntax too)
 
 DATE_PATTERN = (
-    r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}"
-    r"|\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{4}"
+    r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"  # "Sunday 30 July 2000"
+    r"(?:\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}"
+    # "19 May 1972", "19 May, 1972", "04-Jul-1963", "24/Feb/1982"
+    r"|\d{1,2}[\s\-/]+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?[\s\-/]+\d{4}"
     r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4})"
 )
 BIRTH_CONTEXT = r"(?:born(?:\s+on)?|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday)"
@@ -336,6 +428,13 @@ UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
 DOB_IN_TEXT = re.compile(rf"(?i)\b{BIRTH_CONTEXT}\b\W{{0,3}}{DATE_PATTERN}")
 POSTAL_IN_TEXT = re.compile(rf"(?i)\b{POSTAL_CONTEXT}\b\W{{0,3}}(?:{US_ZIP}|{UK_POSTCODE})\b")
 UK_POSTCODE_ONLY = re.compile(rf"^{UK_POSTCODE}$")
+# the letters a UK postcode starts with (its area): "TN979CY" is shaped like one, "ZM544FI" is not
+UK_POSTCODE_AREAS = frozenset(
+    "AB AL B BA BB BD BH BL BN BR BS BT CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN DT DY E EC EH EN EX"
+    " FK FY G GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA KT KW KY L LA LD LE LL LN LS LU M ME MK ML N NE"
+    " NG NN NP NR NW OL OX PA PE PH PL PO PR RG RH RM S SA SE SG SK SL SM SN SO SP SR SS ST SW SY TA TD TF TN TQ"
+    " TR TS TW UB W WA WC WD WF WN WR WS WV YO ZE".split()
+)
 ZIP_PLUS4_ONLY = re.compile(r"^\d{5}-\d{4}$")
 
 
@@ -362,6 +461,13 @@ DATE_FORMATS = (
     "%b %d, %Y",
     "%d %b %Y",
     "%Y/%m/%d",
+    "%d-%b-%Y",
+    "%d %B, %Y",
+    "%A %d %B %Y",
+    "%d/%b/%Y",
+    "%Y.%m.%d",
+    "%b. %d, %Y",
+    "%d %b. %Y",
 )
 MIN_PARSED_SHARE = 0.9
 # a column of birth dates puts (nearly) everyone at a human age, adults typically, spread over decades
@@ -434,10 +540,34 @@ def is_phone_value(value: str) -> bool:
     return False
 
 
+# an IBAN's shape: a country code, two check digits and 11-30 letters and digits, maybe in groups
+_IBAN_SHAPE = re.compile(r"^([A-Z]{2})\d{2}(?: ?[A-Z0-9]){11,30}$")
+
+
+@functools.lru_cache(maxsize=1)
+def iban_countries() -> frozenset[str]:
+    """Country codes an IBAN-shaped value may start with: presidio's IBAN countries and every
+    region phonenumbers knows (ISO 3166 codes), since account numbers of countries without IBANs
+    are written in that shape too."""
+    import phonenumbers
+    from presidio_analyzer.predefined_recognizers.generic.iban_patterns import regex_per_country
+
+    return frozenset(regex_per_country) | frozenset(phonenumbers.SUPPORTED_REGIONS)
+
+
+def iban_shaped(value: str) -> bool:
+    """Shaped like an IBAN of a country that has them, checksum or length right or not: a column of
+    such values holds account numbers even where they fail validation (fail closed)."""
+    match = _IBAN_SHAPE.match(value.strip().upper())
+    return bool(match) and match.group(1) in iban_countries()
+
+
 def whole_value_postal(value: str) -> bool:
     """Postcode shapes distinctive enough without a column-name hint: UK postcodes and ZIP+4."""
     v = value.strip().upper()
-    return bool(UK_POSTCODE_ONLY.match(v) or ZIP_PLUS4_ONLY.match(v))
+    if UK_POSTCODE_ONLY.match(v):
+        return re.match(r"[A-Z]+", v).group() in UK_POSTCODE_AREAS
+    return bool(ZIP_PLUS4_ONLY.match(v))
 
 
 __all__ = [
@@ -448,6 +578,7 @@ __all__ = [
     "context_entities",
     "is_person_name",
     "mentions_person",
+    "honorific_words",
     "name_affixes",
     "name_lists",
     "whole_value_postal",
