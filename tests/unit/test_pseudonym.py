@@ -100,3 +100,15 @@ def test_integer_and_text_columns_get_the_hmac_of_each_canonical_text():
     assert pseudonymize(ids.cast(pl.UInt64, strict=False), KEY)[2] == token(1412)
     codes = pl.Series("id", [" 01412", "A-7", None, "1.412e3", "Zoë"])
     assert pseudonymize(codes, KEY).to_list() == [token(v) for v in codes]
+
+
+def test_a_binary_key_is_used_as_it_is_not_decoded_lossily():
+    # two random byte keys must give two different key streams: decoding invalid UTF-8 with replacement
+    # would map most of their bytes to one character and make them nearly the same key
+    first, second = bytes(range(128, 160)), bytes(range(160, 192))  # invalid UTF-8, 32 distinct bytes each
+    assert check_key(first) == first and check_key(second) == second
+    assert check_key(b" " + bytes(range(128, 160))).startswith(b" ")  # a space is just a byte here
+    with pytest.raises(WeakKeyError, match="repeats one character"):
+        check_key(b"\xff" * 32)
+    with pytest.raises(WeakKeyError, match="fewer than 16"):
+        check_key(bytes(range(128, 136)))

@@ -77,14 +77,25 @@ def key_problems(key: str) -> list[str]:
 
 def check_key(key: str | bytes) -> bytes:
     """``key`` as bytes when it is strong enough; :class:`WeakKeyError` saying what is wrong otherwise."""
-    text = key.decode("utf-8", errors="replace") if isinstance(key, bytes) else key
-    problems = key_problems(text)
+    if isinstance(key, bytes):
+        try:
+            key = key.decode("utf-8")
+        except UnicodeDecodeError:
+            # a binary key (secrets.token_bytes): judged byte by byte and used as it is, never decoded lossily
+            # (that would map every invalid byte to one character); spaces are bytes like any other there
+            problems = [p for p in key_problems(key.decode("latin-1")) if "whitespace" not in p]
+            _refuse(problems)
+            return key
+    _refuse(key_problems(key))
+    return key.encode("utf-8")
+
+
+def _refuse(problems: list[str]) -> None:
     if problems:
         raise WeakKeyError(
             f"{PSEUDONYM_KEY_ENV} is not a usable key: {'; '.join(problems)}. Generate one with "
             "`python -c 'import secrets; print(secrets.token_hex(32))'` and keep it in your secret store."
         )
-    return text.encode("utf-8")
 
 
 def pseudonym_key_from_env(env: Mapping[str, str] | None = None) -> bytes | None:
