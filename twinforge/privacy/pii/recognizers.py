@@ -14,6 +14,7 @@ import functools
 import importlib
 import logging
 import re
+from collections.abc import Iterator
 
 import polars as pl
 
@@ -135,28 +136,32 @@ def honorific_words() -> frozenset[str]:
     return frozenset(_affixes(whole_values_only=False))
 
 
-def _affixes(whole_values_only: bool) -> set[str]:
+def _faker_values(provider_kind: str, attrs: tuple[str, ...]) -> Iterator[str]:
+    """Every text value of these attributes of every Faker locale's ``provider_kind`` provider."""
     from faker.config import AVAILABLE_LOCALES
 
-    affixes: set[str] = set()
     for locale in AVAILABLE_LOCALES:
         try:
-            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+            provider = importlib.import_module(f"faker.providers.{provider_kind}.{locale}").Provider
         except (ImportError, AttributeError):
             continue
-        for attr in _AFFIX_ATTRS:
+        for attr in attrs:
             values = getattr(provider, attr, None)
             if isinstance(values, dict):
                 values = list(values)
-            if not isinstance(values, (list, tuple, set, frozenset)):
-                continue
-            for value in values:
-                if not isinstance(value, str) or (whole_values_only and " " in value.strip()):
-                    continue
-                for word in value.split():
-                    bare = word.replace(".", "").lower()
-                    if len(bare) > 1 and _is_latin_word(bare):  # single letters are initials
-                        affixes.add(bare)
+            if isinstance(values, (list, tuple, set, frozenset)):
+                yield from (v for v in values if isinstance(v, str))
+
+
+def _affixes(whole_values_only: bool) -> set[str]:
+    affixes: set[str] = set()
+    for value in _faker_values("person", _AFFIX_ATTRS):
+        if whole_values_only and " " in value.strip():
+            continue
+        for word in value.split():
+            bare = word.replace(".", "").lower()
+            if len(bare) > 1 and _is_latin_word(bare):  # single letters are initials
+                affixes.add(bare)
     return affixes
 
 
@@ -215,27 +220,14 @@ def place_and_company_words() -> frozenset[str]:
     the words its place names are built with ("Paulista", "Ville", "do Sul"), written in Latin
     letters, dots removed, that are no first or last name. Many locales build companies and towns
     from surnames ("Korhonen Ky", "Martins Paulista"): these words tell them from people."""
-    from faker.config import AVAILABLE_LOCALES
-
     words: set[str] = set()
-    for locale in AVAILABLE_LOCALES:
-        for provider_kind, attrs in _PLACE_AND_COMPANY_ATTRS.items():
-            try:
-                provider = importlib.import_module(f"faker.providers.{provider_kind}.{locale}").Provider
-            except (ImportError, AttributeError):
-                continue
-            for attr in attrs:
-                values = getattr(provider, attr, None)
-                if isinstance(values, dict):
-                    values = list(values)
-                if not isinstance(values, (list, tuple, set, frozenset)):
-                    continue
-                for value in values:
-                    if not isinstance(value, str) or (value[:1].islower() and " " not in value.strip()):
-                        continue  # "ville", "háza": glued to a name, not words of their own
-                    for word in re.split(r"[\s\-/]+", value.replace(".", "").lower()):
-                        if len(word) > 1 and _is_latin_word(word):
-                            words.add(word)
+    for provider_kind, attrs in _PLACE_AND_COMPANY_ATTRS.items():
+        for value in _faker_values(provider_kind, attrs):
+            if value[:1].islower() and " " not in value.strip():
+                continue  # "ville", "háza": glued to a name, not words of their own
+            for word in re.split(r"[\s\-/]+", value.replace(".", "").lower()):
+                if len(word) > 1 and _is_latin_word(word):
+                    words.add(word)
     return frozenset(words - all_names() - NAME_PARTICLES - TITLES)
 
 
