@@ -7,6 +7,7 @@ from resources.partitions import daily_partitions
 from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
 from twinforge.generators.training import fitted_rules
+from twinforge.io.datasets import bounded_rows
 from twinforge.process import ProcessModel
 from twinforge.tracking.registry import (
     PROCESS_ARTIFACT,
@@ -37,6 +38,16 @@ def _process_model(spec: DatasetSpec, mlflow: MlflowResource, model_name: str, v
     return ProcessModel.from_dict(load_version_dict(mlflow.uri, model_name, version, PROCESS_ARTIFACT))
 
 
+def _judged_rows(synthetic: pl.DataFrame | pl.LazyFrame, spec: DatasetSpec) -> tuple[pl.DataFrame, int]:
+    """The synthetic rows a report reads (all, or a seeded sample of ``quality.synthetic_rows``) and how many
+    there are."""
+    return bounded_rows(synthetic, spec.quality.synthetic_rows, seed=spec.quality.seed)
+
+
+def _rows_metadata(table: pl.DataFrame, synthetic_rows: int) -> dict:
+    return {"synthetic_rows": synthetic_rows, "synthetic_rows_evaluated": table.height}
+
+
 def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
     synthetic_key = dg.AssetKey([spec.name, "synthetic"])
     ins = {"synthetic": dg.AssetIn(key=synthetic_key), "train": dg.AssetIn(key=[spec.name, "train"])}
@@ -53,12 +64,13 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
         context: dg.AssetExecutionContext,
         settings: TwinforgeSettings,
         mlflow: MlflowResource,
-        synthetic: pl.DataFrame,
+        synthetic: pl.LazyFrame,
         train: pl.DataFrame,
         holdout: pl.DataFrame,
     ) -> dg.Output[dict]:
         from twinforge.evaluation import evaluate, write_report_html, write_report_json
 
+        table, synthetic_rows = _judged_rows(synthetic, spec)
         sampled = run_metadata(context, synthetic_key)
         version = str(sampled["model_version"])
         # a private spec's version must carry its accounting: without it the ε gate fails (fail closed)
@@ -66,7 +78,7 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
         report = evaluate(
             train,
             holdout,
-            synthetic,
+            table,
             spec.schema_for(train),
             target=spec.target,
             secrets=spec.inference_secrets,
@@ -92,6 +104,7 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
                 **{k: round(v, 4) for k, v in report.headline().items()},  # floats: plotted across versions
                 "gates_all_passed": report.passed,
                 "gates_failed_names": ", ".join(failed) or "none",
+                **_rows_metadata(table, synthetic_rows),
                 **report_metadata("html", html, mlflow, run, "reports"),
                 **report_metadata("json", json_path, mlflow, run, "reports"),
                 "model_version": version,
@@ -114,16 +127,17 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
         context: dg.AssetExecutionContext,
         settings: TwinforgeSettings,
         mlflow: MlflowResource,
-        synthetic: pl.DataFrame,
+        synthetic: pl.LazyFrame,
         train: pl.DataFrame,
     ) -> dg.Output[dict]:
         from twinforge.monitoring.data_drift import data_drift_report
         from twinforge.monitoring.summary_page import add_summary, synthetic_drift_summary
 
+        table, synthetic_rows = _judged_rows(synthetic, spec)
         out = _report_dir(settings, spec, context)
         summary = data_drift_report(
             train,
-            synthetic,
+            table,
             spec.schema_for(train),
             out / "synthetic_vs_train_drift.html",
             drift_share=spec.drift.drift_share,
@@ -136,7 +150,8 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
                 summary,
                 model_version=str(sampled["model_version"]),
                 train_rows=train.height,
-                synthetic_rows=synthetic.height,
+                synthetic_rows=synthetic_rows,
+                synthetic_rows_compared=table.height,
             ),
         )
         run = _model_run(mlflow, sampled)
@@ -149,6 +164,7 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
                 "dataset_drift": summary.dataset_drift,
                 "drift_share": round(summary.drift_share_observed, 4),
                 "drifted_columns": summary.drifted_columns,
+                **_rows_metadata(table, synthetic_rows),
                 **report_metadata("html", out / "synthetic_vs_train_drift.html", mlflow, run, "reports"),
                 **report_metadata("json", out / "synthetic_vs_train_drift.json"),
                 "model_version": str(sampled["model_version"]),
@@ -183,8 +199,8 @@ def build_daily_quality_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     ) -> dg.Output[dict]:  # fmt: skip
         from twinforge.evaluation import evaluate, write_report_html, write_report_json
 
-        table = next(iter(synthetic_daily.values())) if isinstance(synthetic_daily, dict) else synthetic_daily
-        table = table.collect() if isinstance(table, pl.LazyFrame) else table
+        day = next(iter(synthetic_daily.values())) if isinstance(synthetic_daily, dict) else synthetic_daily
+        table, synthetic_rows = _judged_rows(day, spec)
         version = str(run_metadata(context, daily_key)["model_version"])
         dp = recorded_dp_accounting(mlflow.uri, spec.registered_model_name, version) if spec.dp_epsilon else None
         process = _process_model(spec, mlflow, spec.registered_model_name, version)
@@ -198,6 +214,7 @@ def build_daily_quality_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
             **{k: round(v, 4) for k, v in report.headline().items()},
             "gates_all_passed": report.passed,
             "gates_failed_names": ", ".join(report.failed_gates) or "none",
+            **_rows_metadata(table, synthetic_rows),
             **report_metadata("html", html),
             **report_metadata("json", json_path),
             "model_version": version,

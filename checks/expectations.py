@@ -40,13 +40,14 @@ def check_outcome_tags(results: list[dg.AssetCheckResult]) -> dict[str, str]:
     return {f"{CHECK_TAG_PREFIX}{r.check_name}": "passed" if r.passed else "failed" for r in results}
 
 
-def _one_table(value, context: dg.AssetCheckExecutionContext) -> pl.DataFrame:
-    # a partitioned asset arrives as {partition: LazyFrame}; the run has one partition
+def _one_table(value, context: dg.AssetCheckExecutionContext) -> pl.DataFrame | pl.LazyFrame:
+    # a partitioned asset arrives as {partition: LazyFrame}, the run has one partition; a dataset folder as
+    # one LazyFrame, which the suite reads slice by slice
     if isinstance(value, dict):
         if len(value) != 1:
             raise ValueError(f"expected one partition of the checked asset, got {sorted(value)}")
         value = next(iter(value.values()))
-    return value.collect() if isinstance(value, pl.LazyFrame) else value
+    return value
 
 
 def _group_metadata(outcome, group: str, version: str) -> dict:
@@ -54,6 +55,8 @@ def _group_metadata(outcome, group: str, version: str) -> dict:
         return {"model_version": version, "reason": "the model version's profile holds no rules: retrain it"}
     return {
         "model_version": version,
+        "rows_validated": outcome.rows,
+        "slices": outcome.slices,
         **{k: v for k, v in outcome.groups[group].statistics.items() if v is not None},
         "failed_expectations": dg.MetadataValue.json(outcome.groups[group].failed),
     }
@@ -77,7 +80,12 @@ def build_expectation_checks(spec: DatasetSpec, asset: str = "synthetic") -> dg.
 
         version = str(run_metadata(context, key)["model_version"])
         profile = load_version_dict(mlflow.uri, spec.registered_model_name, version, PROFILE_ARTIFACT)
-        outcome = validate_table(_one_table(sampled, context), profile, null_tolerance=spec.expectations.null_tolerance)
+        outcome = validate_table(
+            _one_table(sampled, context),
+            profile,
+            null_tolerance=spec.expectations.null_tolerance,
+            batch_rows=spec.expectations.batch_rows,
+        )
         results = [
             dg.AssetCheckResult(
                 asset_key=key,

@@ -16,7 +16,7 @@ STEP_IO_MANAGER = "step_io_manager"
 class ParquetIOManager(dg.ConfigurableIOManager):
     """Stores polars tables as Parquet and small dict results as JSON under ``<home>/data``; a verified
     :class:`~twinforge.io.datasets.ParquetDataset` (a folder of parts) is moved to ``<asset>/``, replacing
-    the previous value, and read back as one table.
+    the previous value, and read back as one LazyFrame (its consumers read it in slices or a sample).
 
     A partitioned asset gets one file per partition (``<asset>/<partition>.parquet``); an
     asset reading a partitioned one always receives ``{partition: LazyFrame}`` (or the dict, for
@@ -73,7 +73,7 @@ class ParquetIOManager(dg.ConfigurableIOManager):
             return found
         base = self._base(context.asset_key, None)
         if base.is_dir():
-            return pl.scan_parquet(base).collect()
+            return pl.scan_parquet(base)  # a dataset folder may not fit in memory: consumers read it lazily
         for suffix, reader in ((".parquet", pl.read_parquet), (".json", lambda p: json.loads(p.read_text()))):
             path = base.with_suffix(suffix)
             if path.is_file():

@@ -167,3 +167,37 @@ def test_rare_values_stay_out_of_the_profile_and_generated_values_may_take_their
     assert validate_table(like_training, profile)["categories"].success
     mostly_invented = pl.DataFrame({"title": ["nurse"] * 50 + [f"new title {i}" for i in range(50)]})
     assert not validate_table(mostly_invented, profile)["categories"].success
+
+
+def _verdicts(outcome) -> dict:
+    """Each group's success and each failed expectation's column and unexpected count."""
+    return {
+        name: (g.success, sorted((f["expectation"], f.get("column"), f.get("unexpected_count")) for f in g.failed))
+        for name, g in outcome.groups.items()
+    }
+
+
+def test_a_table_validated_in_slices_gets_the_verdicts_of_one_pass(synthetic, profile):
+    rng = np.random.default_rng(3)
+    broken = synthetic.with_columns(
+        # out of range and an unknown category scattered over every slice
+        income=pl.when(pl.Series(rng.random(N) < 0.05)).then(10**9).otherwise(pl.col("income")),
+        city=pl.when(pl.Series(rng.random(N) < 0.1)).then(pl.lit("Atlantis")).otherwise(pl.col("city")),
+    )
+    for table in (synthetic, broken):
+        whole = validate_table(table, profile)
+        sliced = validate_table(table.lazy(), profile, batch_rows=37)  # 9 slices, the last a short one
+        assert _verdicts(sliced) == _verdicts(whole)
+    assert not validate_table(broken.lazy(), profile, batch_rows=37)["ranges"].success
+
+
+def test_null_shares_are_judged_on_the_whole_table_not_per_slice(train, schema):
+    profile = build_expectation_profile(train, schema)  # age: 10% nulls, tolerance 5 points
+    # 14% nulls overall, all of them in the first slice: one slice alone is far past the tolerance
+    age = [None] * 42 + list(range(20, 20 + N - 42))
+    table = train.drop("patient_id").with_columns(age=pl.Series(age, dtype=pl.Int64))
+    assert validate_table(table, profile)["nulls"].success
+    assert validate_table(table.lazy(), profile, batch_rows=50)["nulls"].success
+    more = table.with_columns(age=pl.Series([None] * 48 + age[48:], dtype=pl.Int64))  # 16%: past 15%
+    assert not validate_table(more, profile)["nulls"].success
+    assert not validate_table(more.lazy(), profile, batch_rows=50)["nulls"].success

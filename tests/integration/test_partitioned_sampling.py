@@ -1,6 +1,9 @@
 """A retrain whose sample is larger than ``sampling.partition_rows``: the parts are separate steps, the synthetic
 asset is one Parquet dataset with every row, and the checks, reports and promotion downstream still run."""
 
+import json
+from pathlib import Path
+
 import dagster as dg
 import polars as pl
 import pytest
@@ -18,13 +21,23 @@ from twinforge.tracking.sampling import sample_registered_part
 
 MAINTENANCE_SPEC = REPO / "pipelines" / "datasets" / "maintenance.yaml"
 PARTITION_ROWS = 1000  # the maintenance demo's 2,400 training rows: three parts
+SLICE_ROWS = 1000  # GE validates three slices
+REPORT_ROWS = 1500  # the quality report and the drift page read a sample of 1,500 rows
 
 
 @pytest.fixture(scope="module")
 def partitioned_run(tmp_path_factory):
     home = tmp_path_factory.mktemp("state")
     spec = load_spec(MAINTENANCE_SPEC)
-    spec = spec.model_copy(update={"sampling": spec.sampling.model_copy(update={"partition_rows": PARTITION_ROWS})})
+    spec = spec.model_copy(
+        update={
+            "sampling": spec.sampling.model_copy(update={"partition_rows": PARTITION_ROWS}),
+            # the suite reads the dataset in slices and the reports read a sample of it, as for a twin too
+            # large for memory
+            "expectations": spec.expectations.model_copy(update={"batch_rows": SLICE_ROWS}),
+            "quality": spec.quality.model_copy(update={"synthetic_rows": REPORT_ROWS}),
+        }
+    )
     (home / "dagster").mkdir()
     with dg.instance_for_test(temp_dir=str(home / "dagster")) as instance:
         (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(home))
@@ -85,7 +98,17 @@ def test_downstream_checks_reports_and_promotion_pass(partitioned_run):
         _meta(result, spec, stage)
     ge = next(e for e in evaluations if e.check_name == "ge_schema")
     assert ge.metadata["evaluated_expectations"].value > 0
-    # downstream assets read the dataset back through the IO manager as one table
+    assert (ge.metadata["rows_validated"].value, ge.metadata["slices"].value) == (train_rows, 3)
+    # downstream assets read the dataset back through the IO manager lazily, as one table
     context = dg.build_input_context(asset_key=dg.AssetKey([spec.name, "synthetic"]))
     stored = ParquetIOManager(home=str(partitioned_run["home"])).load_input(context)
-    assert isinstance(stored, pl.DataFrame) and stored.height == train_rows
+    assert isinstance(stored, pl.LazyFrame) and stored.select(pl.len()).collect().item() == train_rows
+    for stage in ("quality_report", "synthetic_vs_train_drift"):
+        meta = _meta(result, spec, stage)
+        assert (meta["synthetic_rows"], meta["synthetic_rows_evaluated"]) == (train_rows, REPORT_ROWS), stage
+    report = json.loads(Path(_meta(result, spec, "quality_report")["json"]).read_text())
+    assert report["n_rows"]["synthetic"] == REPORT_ROWS
+    assert (
+        "a seeded random sample of 1,500 of them compared"
+        in Path(_meta(result, spec, "synthetic_vs_train_drift")["html"]).read_text()
+    )

@@ -187,3 +187,19 @@ def test_the_pipeline_enforces_validates_and_reports_the_rules(tmp_path, monkeyp
     served = pl.from_pandas(served)
     assert served.height == 300 and served["order_id"].str.contains(r"^ORD-[0-9]{6}$").all()
     assert set(rules.violation_rates(served).values()) == {0.0}
+
+
+def test_a_key_repeated_in_two_slices_breaks_the_unique_rule(orders):
+    synthesizer = Synthesizer("copula").fit(orders, rules=ORDER_RULES)
+    sample = synthesizer.sample(300, seed=0)
+    profile = build_expectation_profile(orders, synthesizer.schema, rules=synthesizer.generator.rules)
+    assert validate_table(sample.lazy(), profile, batch_rows=100).groups["rules"].success
+    first_key = sample.get_column("order_id")[0]
+    repeated = sample.with_columns(
+        order_id=pl.when(pl.int_range(pl.len()) == 250).then(pl.lit(first_key)).otherwise(pl.col("order_id"))
+    )  # rows 0 and 250: each slice of 100 rows is unique on its own
+    failed = validate_table(repeated.lazy(), profile, batch_rows=100).groups["rules"].failed
+    assert [f["rule"] for f in failed] == ["rules[4] unique: [order_id]"]
+    assert [f["rule"] for f in validate_table(repeated, profile).groups["rules"].failed] == [
+        "rules[4] unique: [order_id]"
+    ]

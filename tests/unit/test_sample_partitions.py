@@ -11,7 +11,7 @@ from tests.conftest import file_mode
 from twinforge import Synthesizer
 from twinforge.generators import create_generator
 from twinforge.generators.partitions import PartitionError, SamplePlan, verify_parts, write_part
-from twinforge.io.datasets import DatasetError, part_path, replace_dataset, verify_dataset
+from twinforge.io.datasets import DatasetError, bounded_rows, part_path, replace_dataset, verify_dataset
 from twinforge.io.schema import infer_schema
 
 
@@ -186,3 +186,19 @@ def test_replace_dataset_moves_the_folder_over_the_previous_one(copula, tmp_path
     assert sorted(os.listdir(target)) == ["part-00000.parquet"]
     assert pl.scan_parquet(target).collect().height == 30
     assert sorted(os.listdir(tmp_path / "data")) == ["synthetic"] and not new.exists()
+
+
+def test_bounded_rows_reads_a_small_table_whole_and_a_large_one_as_a_seeded_sample(tmp_path):
+    folder = tmp_path / "dataset"
+    folder.mkdir()
+    for index in range(3):
+        pl.DataFrame({"row": range(index * 400, (index + 1) * 400)}).write_parquet(part_path(folder, index))
+    lazy = pl.scan_parquet(folder)
+    whole, rows = bounded_rows(lazy, 1200, seed=0)
+    assert rows == 1200 and whole.get_column("row").to_list() == list(range(1200))
+    sample, rows = bounded_rows(lazy, 500, seed=7)
+    values = sample.get_column("row").to_list()
+    assert rows == 1200 and len(values) == len(set(values)) == 500 and values == sorted(values)
+    assert max(values) >= 800 and min(values) < 400  # drawn from every part, not the first rows
+    assert bounded_rows(lazy, 500, seed=7)[0].equals(sample)
+    assert not bounded_rows(lazy, 500, seed=8)[0].equals(sample)

@@ -39,6 +39,9 @@ class QualitySpec(BaseModel):
     utility_rows: int = Field(50_000, ge=100)  # training rows per model
     privacy_rows: int = Field(20_000, ge=100)  # reference rows for nearest-neighbour searches
     privacy_queries: int = Field(5_000, ge=100)  # synthetic rows whose distances are measured
+    # synthetic rows the quality report and the synthetic-vs-train drift page read: a larger twin is judged
+    # on a seeded random sample of this many rows (memory stays bounded however many rows were sampled)
+    synthetic_rows: int = Field(1_000_000, ge=1_000)
     attacks: int = Field(2_000, ge=10)  # attacks per anonymeter-style evaluation (at most the control rows)
     # inference-attack secrets; empty: the spec's sensitive and target columns, else every column
     secrets: list[str] = Field(default_factory=list)

@@ -267,6 +267,8 @@ class ExpectationsSpec(_Strict):
     """The Great Expectations suite run on every synthetic table (blocking checks)."""
 
     null_tolerance: float = Field(0.05, ge=0.0, le=1.0)  # null share allowed above the training data's
+    # rows validated at once: a larger synthetic table is validated slice by slice, with exact totals
+    batch_rows: int = Field(1_000_000, ge=1_000)
 
 
 class HoldSpec(_Strict):

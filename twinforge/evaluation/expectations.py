@@ -76,6 +76,8 @@ MAX_UNEXPECTED_VALUES = 5
 # Share of values outside a string column's frequent categories allowed on top of its training share of
 # rare values (whose rows get generated values).
 GENERATED_SHARE_TOLERANCE = 0.05
+# rows validated at once: a larger table is validated slice by slice (bounded memory, exact totals)
+DEFAULT_BATCH_ROWS = 1_000_000
 
 
 # --------------------------------------------------------------------------- profile
@@ -254,6 +256,8 @@ class ValidationOutcome:
     # columns whose value checks (ranges, categories) were skipped: absent from the
     # table or of the wrong type family; the schema group reports them.
     not_checked: list[str] = field(default_factory=list)
+    rows: int = 0  # rows validated
+    slices: int = 1  # slices they were validated in (each at most the batch size)
 
     @property
     def success(self) -> bool:
@@ -277,6 +281,8 @@ class ValidationOutcome:
             ),
             "groups": {name: g.to_dict() for name, g in self.groups.items()},
             "not_checked": list(self.not_checked),
+            "rows": self.rows,
+            "slices": self.slices,
         }
 
 
@@ -293,31 +299,131 @@ def _statistics(evaluated: int, successful: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- validation
 
 
-def validate_table(df: pl.DataFrame, profile: dict, *, null_tolerance: float = 0.05) -> ValidationOutcome:
-    """Validate ``df`` (typically a synthetic table) against a training ``profile``.
+def validate_table(
+    table: pl.DataFrame | pl.LazyFrame,
+    profile: dict,
+    *,
+    null_tolerance: float = 0.05,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+) -> ValidationOutcome:
+    """Validate ``table`` (typically a synthetic table) against a training ``profile``.
 
-    Runs one ephemeral GE suite holding all four groups and splits its results by
-    group. ``null_tolerance`` is the share of extra nulls allowed per column on top
-    of the training null fraction.
+    Runs one ephemeral GE suite holding all groups and splits its results by group.
+    ``null_tolerance`` is the share of extra nulls allowed per column on top of the
+    training null fraction. A table of more than ``batch_rows`` rows (a LazyFrame is
+    read one slice at a time, so memory is bounded by one slice) is validated slice by
+    slice and the results are merged exactly: counts are summed and each expectation's
+    ``mostly`` is judged on the totals, as if the whole table had been validated at
+    once; uniqueness rules are checked on their key columns over all rows.
     """
     _quiet_great_expectations()
     import great_expectations.expectations as gxe
 
-    df = _normalise(df)
-    families = {name: type_family(dtype) for name, dtype in df.schema.items()}
+    lazy = table.lazy()
+    rows = lazy.select(pl.len()).collect().item()
+    families = {name: type_family(dtype) for name, dtype in _normalise(lazy.head(0).collect()).schema.items()}
     specs = list(_expectation_specs(profile, families, null_tolerance))
     expectations = [getattr(gxe, cls)(**kwargs, meta={"group": group}) for group, cls, kwargs in specs]
-    results = _run_suite(_to_pandas(df), expectations)
-    groups = _group_results(results)
+    batched = rows > batch_rows
+    suite, rules_suite = _Suite(expectations), None
+    per_batch: list[list] = []
+    rule_batches: list[list] = []
+    for offset in range(0, max(rows, 1), batch_rows):
+        df = _normalise(lazy.slice(offset, batch_rows).collect())
+        per_batch.append(suite.run(_to_pandas(df)))
+        if "rules" in profile:
+            rules_frame, rule_expectations = _rule_expectations(df, profile["rules"], with_unique=not batched)
+            if rule_expectations and rules_suite is None:  # the same expectations for every slice
+                rules_suite = _Suite(rule_expectations)
+            rule_batches.append(rules_suite.run(_to_pandas(rules_frame)) if rules_suite else [])
+        del df
+    groups = _group_results(_merge_batches(per_batch))
     if "rules" in profile:
-        rules_frame, rule_expectations = _rule_expectations(df, profile["rules"])
-        rule_results = _run_suite(_to_pandas(rules_frame), rule_expectations) if rule_expectations else []
+        rule_results = _merge_batches(rule_batches)
+        if batched:  # a duplicate key may sit in two slices: uniqueness is judged over all rows
+            rule_results += _unique_rule_results(lazy, profile["rules"])
         groups[RULES_GROUP] = _group_results(rule_results, groups=(RULES_GROUP,))[RULES_GROUP]
-    return ValidationOutcome(groups=groups, not_checked=_not_checked(profile, families))
+    return ValidationOutcome(
+        groups=groups, not_checked=_not_checked(profile, families), rows=rows, slices=len(per_batch)
+    )
 
 
-def _rule_expectations(df: pl.DataFrame, fitted: dict) -> tuple[pl.DataFrame, list]:
-    """The table (with indicator columns where needed) and one GE expectation per rule."""
+@dataclass(frozen=True)
+class _MergedResult:
+    """One expectation's result over all slices of a table, shaped like GE's own result objects."""
+
+    expectation_config: Any
+    success: bool
+    result: dict[str, Any]
+    exception_info: Any = None
+
+
+def _merge_batches(batches: list[list]) -> list:
+    """Per-expectation results of several slices merged into one result each (GE's own for one slice)."""
+    if len(batches) == 1:
+        return batches[0]
+    return [_merge_expectation(list(results)) for results in zip(*batches, strict=True)]
+
+
+def _merge_expectation(results: list) -> _MergedResult:
+    config = results[0].expectation_config
+    raised = next((r.exception_info for r in results if _raised(r)), None)
+    counted = all(r.result and "unexpected_count" in r.result and "element_count" in r.result for r in results)
+    if raised is not None or not counted:
+        # table-level expectations (column set, type list) see the same schema in every slice: all must pass
+        failed = next((r for r in results if not r.success), results[0])
+        return _MergedResult(config, all(r.success for r in results), dict(failed.result or {}), raised)
+    element = sum(int(r.result["element_count"]) for r in results)
+    missing = sum(int(r.result.get("missing_count") or 0) for r in results)
+    unexpected = sum(int(r.result["unexpected_count"]) for r in results)
+    # GE's column-map convention: the share of unexpected values among the non-missing ones, against
+    # `mostly`; for "not null" the nulls are the unexpected values and nothing is missing
+    considered = element - missing
+    share = unexpected / considered if considered else 0.0
+    mostly = config.kwargs.get("mostly")
+    success = unexpected == 0 if mostly is None else 1.0 - share >= float(mostly)
+    partial = [v for r in results for v in (r.result.get("partial_unexpected_list") or [])]
+    merged = {
+        "element_count": element,
+        "missing_count": missing,
+        "unexpected_count": unexpected,
+        "unexpected_percent": 100.0 * share,
+        "partial_unexpected_list": partial[: 4 * MAX_UNEXPECTED_VALUES],
+    }
+    return _MergedResult(config, success, merged)
+
+
+def _raised(result) -> bool:
+    info = result.exception_info or {}
+    return isinstance(info, dict) and bool(info.get("raised_exception"))
+
+
+def _unique_rule_results(lazy: pl.LazyFrame, fitted: dict) -> list:
+    """GE's uniqueness expectations run on the key columns of the whole table (only those are read)."""
+    import great_expectations.expectations as gxe
+
+    from twinforge.rules import FittedRules
+    from twinforge.rules.definitions import UniqueRule
+
+    columns = set(lazy.collect_schema().names())
+    expectations, keys = [], []
+    for rule in FittedRules.from_dict(fitted).rules:
+        if isinstance(rule, UniqueRule) and set(rule.key) <= columns:
+            meta = {"group": RULES_GROUP, "rule": rule.name}
+            expectations.append(
+                gxe.ExpectColumnValuesToBeUnique(column=rule.key[0], meta=meta)
+                if len(rule.key) == 1
+                else gxe.ExpectCompoundColumnsToBeUnique(column_list=list(rule.key), meta=meta)
+            )
+            keys += [k for k in rule.key if k not in keys]
+    if not expectations:
+        return []
+    return _run_suite(_to_pandas(_normalise(lazy.select(keys).collect())), expectations)
+
+
+def _rule_expectations(df: pl.DataFrame, fitted: dict, *, with_unique: bool = True) -> tuple[pl.DataFrame, list]:
+    """The table (with indicator columns where needed) and one GE expectation per rule; uniqueness rules
+    whose key columns are present are left out when ``with_unique`` is false (checked over all rows)."""
     import great_expectations.expectations as gxe
 
     from twinforge.rules import FittedRules
@@ -331,6 +437,8 @@ def _rule_expectations(df: pl.DataFrame, fitted: dict) -> tuple[pl.DataFrame, li
         pair = rule.expression.comparison if isinstance(rule, ComparisonRule) else None
         if missing:
             indicators[rule.index] = pl.lit(False)  # fails closed: the rule cannot hold on a missing column
+        elif isinstance(rule, UniqueRule) and not with_unique:
+            continue
         elif isinstance(rule, UniqueRule) and len(rule.key) == 1:
             expectations.append(gxe.ExpectColumnValuesToBeUnique(column=rule.key[0], meta=meta))
         elif isinstance(rule, UniqueRule):
@@ -423,23 +531,32 @@ def _range_bound(value: Any, family: str) -> Any:
     return dt.datetime.fromisoformat(value) if family == "datetime" and value is not None else value
 
 
+class _Suite:
+    """One GE suite in one ephemeral context, run on one pandas frame after another."""
+
+    def __init__(self, expectations: list):
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        ctx = gx.get_context(mode="ephemeral")
+        ctx.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm spam in pipeline logs
+        batch_definition = (
+            ctx.data_sources.add_pandas(name="twinforge")
+            .add_dataframe_asset(name="table")
+            .add_batch_definition_whole_dataframe(name="whole")
+        )
+        suite = ctx.suites.add(gx.ExpectationSuite(name="twinforge_profile", expectations=expectations))
+        self._definition = ctx.validation_definitions.add(
+            gx.ValidationDefinition(name="twinforge_validation", data=batch_definition, suite=suite)
+        )
+
+    def run(self, pdf) -> list:
+        return list(self._definition.run(batch_parameters={"dataframe": pdf}, result_format="SUMMARY").results)
+
+
 def _run_suite(pdf, expectations: list) -> list:
     """Run all expectations as one suite in one ephemeral GE context; return the results."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    ctx = gx.get_context(mode="ephemeral")
-    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm spam in pipeline logs
-    batch_definition = (
-        ctx.data_sources.add_pandas(name="twinforge")
-        .add_dataframe_asset(name="table")
-        .add_batch_definition_whole_dataframe(name="whole")
-    )
-    suite = ctx.suites.add(gx.ExpectationSuite(name="twinforge_profile", expectations=expectations))
-    definition = ctx.validation_definitions.add(
-        gx.ValidationDefinition(name="twinforge_validation", data=batch_definition, suite=suite)
-    )
-    return list(definition.run(batch_parameters={"dataframe": pdf}, result_format="SUMMARY").results)
+    return _Suite(expectations).run(pdf)
 
 
 def _group_results(results: Iterable, groups: Iterable[str] = GROUPS) -> dict[str, GroupOutcome]:

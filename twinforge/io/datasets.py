@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -92,3 +94,16 @@ def replace_dataset(source: str | os.PathLike, target: str | os.PathLike) -> Pat
             previous.unlink()
     make_private(target, recursive=True)
     return target
+
+
+def bounded_rows(table: pl.DataFrame | pl.LazyFrame, max_rows: int, seed: int) -> tuple[pl.DataFrame, int]:
+    """At most ``max_rows`` rows of ``table`` and its row count: all rows, in order, when it has no more;
+    else a seeded uniform sample without replacement (in table order). A LazyFrame (a dataset folder) is
+    read with the streaming engine, holding only the chosen rows."""
+    lazy = table.lazy()
+    rows = lazy.select(pl.len()).collect().item()
+    if rows <= max_rows:
+        return lazy.collect(), rows
+    chosen = pl.Series(np.sort(np.random.default_rng(seed).choice(rows, size=max_rows, replace=False)))
+    picked = lazy.with_row_index("__row").filter(pl.col("__row").is_in(chosen)).drop("__row")
+    return picked.collect(engine="streaming"), rows

@@ -53,8 +53,20 @@ def add_summary(html_path: Path, block: str) -> None:
     Path(html_path).write_text(page[:at] + block + page[at:], encoding="utf-8")
 
 
-def synthetic_drift_summary(summary: DriftSummary, *, model_version: str, train_rows: int, synthetic_rows: int) -> str:
-    """The summary of a synthetic-vs-train drift page: which table is which, and what drifted."""
+def synthetic_drift_summary(
+    summary: DriftSummary,
+    *,
+    model_version: str,
+    train_rows: int,
+    synthetic_rows: int,
+    synthetic_rows_compared: int | None = None,
+) -> str:
+    """The summary of a synthetic-vs-train drift page: which table is which (and how much of a large
+    synthetic table was compared), and what drifted."""
+    compared = synthetic_rows if synthetic_rows_compared is None else synthetic_rows_compared
+    current = f"the synthetic table sampled from version {model_version}, {synthetic_rows:,} rows"
+    if compared < synthetic_rows:
+        current += f" (a seeded random sample of {compared:,} of them compared)"
     verdict = "drift" if summary.dataset_drift else "no drift"
     reasons = [
         f"{len(summary.drifted_columns)} of {summary.n_columns} columns drifted "
@@ -66,7 +78,7 @@ def synthetic_drift_summary(summary: DriftSummary, *, model_version: str, train_
         verdict=verdict,
         facts=[
             ("Reference", f"the training table (train), {train_rows:,} rows"),
-            ("Current", f"the synthetic table sampled from version {model_version}, {synthetic_rows:,} rows"),
+            ("Current", current),
             ("Skipped columns", ", ".join(f"{k} ({v})" for k, v in summary.skipped_columns.items()) or "none"),
         ],
         reasons=reasons,
