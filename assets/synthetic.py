@@ -1,7 +1,7 @@
 import datetime as dt
 
 import dagster as dg
-import polars as pl
+import pyarrow.parquet as pq
 
 from resources.io_manager import STEP_IO_MANAGER
 from resources.metadata import run_metadata
@@ -13,7 +13,12 @@ from twinforge.generators.partitions import SamplePlan, verify_parts
 from twinforge.io.datasets import ParquetDataset
 from twinforge.io.publish import LATEST, publish_table
 from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version
-from twinforge.tracking.sampling import daily_seed, registered_training_rows, sample_registered, sample_registered_part
+from twinforge.tracking.sampling import (
+    daily_seed,
+    registered_training_rows,
+    sample_registered_dataset,
+    sample_registered_part,
+)
 
 
 def _log_progress(context: dg.OpExecutionContext):
@@ -125,11 +130,13 @@ def build_synthetic_daily_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         deps=[dg.AssetKey([spec.name, "champion"])],
         partitions_def=daily_partitions(spec),
         group_name=spec.name,
-        kinds={"polars"},
+        kinds={"parquet"},
         description=f"The day's synthetic twin, sampled from the `{CHAMPION_ALIAS}` version (scheduled "
         "regeneration); `published_daily` publishes it once its blocking checks pass.",
     )
-    def synthetic_daily(context: dg.AssetExecutionContext, mlflow: MlflowResource) -> dg.Output[pl.DataFrame]:
+    def synthetic_daily(
+        context: dg.AssetExecutionContext, settings: TwinforgeSettings, mlflow: MlflowResource
+    ) -> dg.Output[ParquetDataset]:
         model_name = spec.registered_model_name
         version = get_alias_version(mlflow.uri, model_name, CHAMPION_ALIAS)
         if version is None:
@@ -137,18 +144,24 @@ def build_synthetic_daily_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         day = dt.date.fromisoformat(context.partition_key)
         rows = spec.sampling.rows or registered_training_rows(mlflow.uri, model_name, version)
         seed = daily_seed(spec.sampling.seed, day)
-        context.log.info(f"sampling {rows} rows for {day} from {model_name} version {version}")
-        table = sample_registered(
-            mlflow.uri, model_name, version, rows, seed,
+        # the parts of a large twin one after the other, chunk by chunk: memory holds one chunk
+        plan = SamplePlan(rows=rows, seed=seed, partition_rows=spec.sampling.partition_rows)
+        context.log.info(
+            f"sampling {rows} rows for {day} from {model_name} version {version} in {plan.part_count} part(s)"
+        )
+        dataset = sample_registered_dataset(
+            mlflow.uri, model_name, version, plan,
+            settings.layout.staging_dir / context.run_id / spec.name / "synthetic_daily",
             conditions=spec.sampling.conditions or None, rebalance=spec.sampling.rebalance,
             progress=_log_progress(context),
         )  # fmt: skip
-        return dg.Output(table, metadata={
-            "rows_out": table.height,
+        return dg.Output(dataset, metadata={
+            "rows_out": dataset.rows,
             "model_name": model_name,
             "model_version": version,
             "model_source": CHAMPION_ALIAS,
             "sampling_seed": seed,
+            "partition_rows": plan.partition_rows,
         })  # fmt: skip
 
     return synthetic_daily
@@ -171,7 +184,6 @@ def build_published_daily_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     )
     def published_daily(context: dg.AssetExecutionContext, settings: TwinforgeSettings, synthetic_daily):
         table = next(iter(synthetic_daily.values())) if isinstance(synthetic_daily, dict) else synthetic_daily
-        table = table.collect() if isinstance(table, pl.LazyFrame) else table
         folder = settings.layout.home / "published" / spec.name
         path = publish_table(table, folder, context.partition_key)
         sampled = run_metadata(context, daily_key)
@@ -179,7 +191,7 @@ def build_published_daily_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
             metadata={
                 "path": dg.MetadataValue.path(str(path)),
                 "latest": dg.MetadataValue.path(str(folder / LATEST)),
-                "rows": table.height,
+                "rows": pq.read_metadata(path).num_rows,
                 "model_version": str(sampled["model_version"]),
             }
         )

@@ -66,7 +66,9 @@ class ParquetIOManager(dg.ConfigurableIOManager):
             found = {}
             for key in context.asset_partition_keys:
                 base = self._base(context.asset_key, key)
-                if base.with_suffix(".parquet").is_file():
+                if base.is_dir():  # a partition stored as a dataset folder (a daily twin)
+                    found[key] = pl.scan_parquet(base)
+                elif base.with_suffix(".parquet").is_file():
                     found[key] = pl.scan_parquet(base.with_suffix(".parquet"))
                 elif base.with_suffix(".json").is_file():  # a partitioned dict result (a daily report)
                     found[key] = json.loads(base.with_suffix(".json").read_text())

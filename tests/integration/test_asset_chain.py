@@ -228,8 +228,9 @@ def test_scheduled_regeneration_samples_the_day_from_champion(demo_run):
     meta = _meta(result, [name, "synthetic_daily"])
     assert meta["model_source"] == CHAMPION_ALIAS and meta["model_version"] == "1"
     assert meta["rows_out"] == _meta(demo_run["retrain"], [name, "train"])["rows"]
-    stored = pl.read_parquet(demo_run["home"] / "data" / name / "synthetic_daily" / f"{day}.parquet")
-    assert stored.height == meta["rows_out"]
+    folder = demo_run["home"] / "data" / name / "synthetic_daily" / day  # the day's dataset: one part here
+    assert sorted(p.name for p in folder.iterdir()) == ["part-00000.parquet"]
+    assert pl.scan_parquet(folder).collect().height == meta["rows_out"]
     evaluations = result.get_asset_check_evaluations()
     assert {e.check_name for e in evaluations} == GE_CHECKS and all(e.passed for e in evaluations)
     assert materialization_metadata(result, [name, "champion"]) is None

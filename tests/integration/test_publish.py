@@ -4,6 +4,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.batches import sync_batch_partitions
+from pipelines.demo import materialization_metadata
 from pipelines.factory import build_definitions, regenerate_job_name, retrain_job_name
 from tests.conftest import DEMO_SPEC
 from twinforge.config.spec import load_spec
@@ -34,10 +35,19 @@ def test_a_day_failing_its_checks_is_not_published(tmp_path, monkeypatch):
             .execute_in_process(instance=instance, partition_key=batch)
             .success
         )
-        day_one = defs.resolve_job_def(regenerate_job_name(spec)).execute_in_process(
-            instance=instance, partition_key="2026-03-01"
+        # day one's twin is sampled in parts of 1,000 rows (one step, a chunk at a time) and published whole
+        in_parts = spec.model_copy(update={"sampling": spec.sampling.model_copy(update={"partition_rows": 1000})})
+        day_one = (
+            build_definitions([in_parts], home=str(tmp_path))
+            .resolve_job_def(regenerate_job_name(in_parts))
+            .execute_in_process(instance=instance, partition_key="2026-03-01")
         )
         assert day_one.success
+        daily = StateLayout.at(tmp_path).data_dir / spec.name / "synthetic_daily" / "2026-03-01"
+        rows = materialization_metadata(day_one, [spec.name, "synthetic_daily"])["rows_out"]
+        assert len(list(daily.iterdir())) == -(-rows // 1000) > 1
+        assert pl.read_parquet(published / "2026-03-01.parquet").equals(pl.scan_parquet(daily).collect())
+        assert not list((StateLayout.at(tmp_path).staging_dir / day_one.run_id).rglob("*.parquet"))
         assert pl.read_parquet(published / LATEST).equals(pl.read_parquet(published / "2026-03-01.parquet"))
         before = pl.read_parquet(published / LATEST)
 

@@ -15,12 +15,15 @@ import polars as pl
 LATEST = "latest.parquet"
 
 
-def _atomic_parquet(df: pl.DataFrame, path: Path) -> None:
+def _atomic_parquet(table: pl.DataFrame | pl.LazyFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, staged = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".staged", dir=path.parent)
     os.close(fd)
     try:
-        df.write_parquet(staged)
+        if isinstance(table, pl.LazyFrame):
+            table.sink_parquet(staged)  # streamed: a dataset larger than memory is written a batch at a time
+        else:
+            table.write_parquet(staged)
         os.chmod(staged, 0o600)
         os.replace(staged, path)  # atomic on one filesystem
     except BaseException:
@@ -28,9 +31,10 @@ def _atomic_parquet(df: pl.DataFrame, path: Path) -> None:
         raise
 
 
-def publish_table(df: pl.DataFrame, folder: Path, name: str) -> Path:
-    """Publish ``df`` as ``folder/<name>.parquet`` and as ``folder/latest.parquet``; returns the first."""
+def publish_table(table: pl.DataFrame | pl.LazyFrame, folder: Path, name: str) -> Path:
+    """Publish ``table`` (a LazyFrame is streamed) as ``folder/<name>.parquet`` and as ``folder/latest.parquet``;
+    returns the first."""
     target = folder / f"{name}.parquet"
-    _atomic_parquet(df, target)
-    _atomic_parquet(df, folder / LATEST)
+    _atomic_parquet(table, target)
+    _atomic_parquet(pl.scan_parquet(target), folder / LATEST)
     return target

@@ -6,30 +6,11 @@ import datetime as dt
 import os
 from pathlib import Path
 
-import polars as pl
-
 from twinforge.generators import load_generator
 from twinforge.generators.base import SampleProgress
-from twinforge.generators.partitions import SamplePlan, write_part
+from twinforge.generators.partitions import SamplePlan, verify_parts, write_part
+from twinforge.io.datasets import ParquetDataset
 from twinforge.tracking.registry import download_generator, get_model_version, get_run_params, scratch_dir
-
-
-def sample_registered(
-    tracking_uri: str,
-    model_name: str,
-    version: str,
-    rows: int,
-    seed: int,
-    *,
-    conditions: dict | None = None,
-    rebalance: dict | None = None,
-    progress: SampleProgress | None = None,
-) -> pl.DataFrame:
-    """``rows`` rows from a registered version, with the spec's fixed values and rebalancing if any;
-    ``progress`` is called with the rows made so far after each chunk."""
-    with scratch_dir() as tmp:
-        generator = load_generator(download_generator(tracking_uri, model_name, version, tmp))
-        return generator.sample(rows, seed=seed, conditions=conditions, rebalance=rebalance, progress=progress)
 
 
 def sample_registered_part(
@@ -49,6 +30,35 @@ def sample_registered_part(
     with scratch_dir() as tmp:
         generator = load_generator(download_generator(tracking_uri, model_name, version, tmp))
         return write_part(generator, plan, index, folder, conditions=conditions, rebalance=rebalance, progress=progress)
+
+
+def sample_registered_dataset(
+    tracking_uri: str,
+    model_name: str,
+    version: str,
+    plan: SamplePlan,
+    folder: str | os.PathLike,
+    *,
+    conditions: dict | None = None,
+    rebalance: dict | None = None,
+    progress: SampleProgress | None = None,
+) -> ParquetDataset:
+    """Every part of ``plan``, one after the other from one loaded version, written chunk by chunk into
+    ``folder`` and verified: memory holds one chunk, not the sample. ``progress`` counts rows over all parts."""
+    done = 0
+
+    def counted(made: int, _total: int) -> None:
+        if progress is not None:
+            progress(done + made, plan.rows)
+
+    with scratch_dir() as tmp:
+        generator = load_generator(download_generator(tracking_uri, model_name, version, tmp))
+        for part in plan.parts:
+            write_part(
+                generator, plan, part.index, folder, conditions=conditions, rebalance=rebalance, progress=counted
+            )
+            done += part.rows
+    return verify_parts(folder, plan)
 
 
 def registered_training_rows(tracking_uri: str, model_name: str, version: str) -> int:
