@@ -1,4 +1,5 @@
 import datetime as dt
+import time
 
 import dagster as dg
 import pyarrow.parquet as pq
@@ -19,6 +20,27 @@ from twinforge.tracking.sampling import (
     sample_registered_dataset,
     sample_registered_part,
 )
+
+# a failed run's parts and step results stay this long, so that "re-execute from failure" can use them
+SCRATCH_RETENTION_S = 24 * 3600
+
+
+def _remove_stale_scratch(context: dg.OpExecutionContext, settings: TwinforgeSettings) -> None:
+    """Clear the staging and step folders left by runs that finished over a day ago, or that the instance
+    does not know (never an active run's)."""
+
+    def still_needed(run_id: str) -> bool:
+        record = context.instance.get_run_record_by_id(run_id)
+        if record is None:
+            return False
+        if not record.dagster_run.is_finished:
+            return True
+        finished = record.end_time or record.update_timestamp.timestamp()
+        return time.time() - finished < SCRATCH_RETENTION_S
+
+    removed = settings.layout.remove_run_scratch(still_needed, keep=context.run_id)
+    if removed:
+        context.log.info(f"removed the scratch folders of {len(removed)} finished run(s): {', '.join(removed)}")
 
 
 def _log_progress(context: dg.OpExecutionContext):
@@ -48,7 +70,8 @@ def build_synthetic_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         ins={"generator": dg.In(dg.Nothing)},
         out=dg.DynamicOut(dict, io_manager_key=STEP_IO_MANAGER),
     )
-    def plan_parts(context: dg.OpExecutionContext, config: SyntheticConfig):
+    def plan_parts(context: dg.OpExecutionContext, settings: TwinforgeSettings, config: SyntheticConfig):
+        _remove_stale_scratch(context, settings)
         version = str(run_metadata(context, generator_key)["model_version"])
         rows = config.rows or spec.sampling.rows or int(run_metadata(context, train_key)["rows"])
         seed = spec.sampling.seed if config.seed is None else config.seed
@@ -141,6 +164,7 @@ def build_synthetic_daily_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         version = get_alias_version(mlflow.uri, model_name, CHAMPION_ALIAS)
         if version is None:
             raise RuntimeError(f"model {model_name} has no '{CHAMPION_ALIAS}' version yet: run the retrain job first")
+        _remove_stale_scratch(context, settings)
         day = dt.date.fromisoformat(context.partition_key)
         rows = spec.sampling.rows or registered_training_rows(mlflow.uri, model_name, version)
         seed = daily_seed(spec.sampling.seed, day)

@@ -22,6 +22,7 @@ from twinforge.tracking.sampling import sample_registered_part
 MAINTENANCE_SPEC = REPO / "pipelines" / "datasets" / "maintenance.yaml"
 PARTITION_ROWS = 1000  # the maintenance demo's 2,400 training rows: three parts
 SLICE_ROWS = 1000  # GE validates three slices
+STALE_RUN = "a-run-that-was-killed"
 REPORT_ROWS = 1500  # the quality report and the drift page read a sample of 1,500 rows
 
 
@@ -39,6 +40,11 @@ def partitioned_run(tmp_path_factory):
         }
     )
     (home / "dagster").mkdir()
+    # what a run killed half way through sampling leaves behind: its parts and step results
+    layout = StateLayout.at(home)
+    for folder in (layout.staging_dir / STALE_RUN / spec.name / "synthetic", layout.steps_dir / STALE_RUN):
+        folder.mkdir(parents=True)
+        (folder / "part-00000.parquet").write_bytes(b"half written")
     with dg.instance_for_test(temp_dir=str(home / "dagster")) as instance:
         (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(home))
         job = build_definitions([spec], home=str(home)).resolve_job_def(retrain_job_name(spec))
@@ -68,6 +74,9 @@ def test_the_sample_is_one_dataset_of_three_parts_with_every_row(partitioned_run
     # the staging folder was moved into place, nothing left behind
     assert not any((StateLayout.at(home).staging_dir / result.run_id).rglob("*.parquet"))
     assert not (StateLayout.at(home).staging_dir / result.run_id / spec.name / "synthetic").exists()
+    # the plan step cleared the scratch a finished (here: unknown) run had left
+    assert not (StateLayout.at(home).staging_dir / STALE_RUN).exists()
+    assert not (StateLayout.at(home).steps_dir / STALE_RUN).exists()
 
 
 def test_each_part_ran_as_its_own_step(partitioned_run):

@@ -32,3 +32,16 @@ def test_restrict_umask_makes_new_files_owner_only(tmp_path, umask_022):
     (tmp_path / "new.txt").write_text("x")
     (tmp_path / "new_dir").mkdir()
     assert file_mode(tmp_path / "new.txt") == 0o600 and file_mode(tmp_path / "new_dir") == 0o700
+
+
+def test_scratch_of_finished_runs_is_removed_and_active_runs_keep_theirs(tmp_path):
+    layout = StateLayout.at(tmp_path)
+    for parent in (layout.staging_dir, layout.steps_dir):
+        for run in ("failed-run", "active-run", "this-run"):
+            (parent / run / "demo").mkdir(parents=True)
+            (parent / run / "demo" / "part-00000.parquet").write_bytes(b"x")
+    removed = layout.remove_run_scratch(lambda run: run == "active-run", keep="this-run")
+    assert removed == ["failed-run"]
+    for parent in (layout.staging_dir, layout.steps_dir):
+        assert sorted(p.name for p in parent.iterdir()) == ["active-run", "this-run"]
+    assert StateLayout.at(tmp_path / "empty").remove_run_scratch(lambda run: False) == []

@@ -11,6 +11,8 @@ environment only needs another folder. Its folders are owner-only (see
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +95,20 @@ class StateLayout:
     @property
     def reports_dir(self) -> Path:
         return self.home / "reports"
+
+    def remove_run_scratch(self, still_needed: Callable[[str], bool], keep: str | None = None) -> list[str]:
+        """Remove the staging and step folders of every run for which ``still_needed(run_id)`` is false,
+        except ``keep`` (the calling run); returns the run ids removed. A run that stopped half way leaves
+        its parts there; a later run clears them."""
+        removed = set()
+        for parent in (self.staging_dir, self.steps_dir):
+            if not parent.is_dir():
+                continue
+            for folder in parent.iterdir():
+                if folder.is_dir() and folder.name != keep and not still_needed(folder.name):
+                    shutil.rmtree(folder, ignore_errors=True)
+                    removed.add(folder.name)
+        return sorted(removed)
 
     @property
     def models_dir(self) -> Path:
