@@ -32,7 +32,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=60, help="values per column")
     parser.add_argument("--texts", type=int, default=4000, help="sentences (a fifth without PII)")
     parser.add_argument(
-        "--corpus", choices=("evaluation", "fresh", "holdout", "holdout2", "holdout3", "tuning"), default="evaluation"
+        "--corpus",
+        choices=("evaluation", "fresh", "holdout", "holdout2", "holdout3", "holdout4", "tuning"),
+        default="evaluation",
     )
     parser.add_argument("--tuning", action="store_true", help="the same as --corpus tuning")
     args = parser.parse_args()
