@@ -8,8 +8,10 @@ each PII type plus look-alike columns that are not PII, and template sentences w
 the one detection was developed on; ``evaluation`` (the default) and ``fresh``, evaluation corpora
 whose misses have since been looked at and fixed; ``holdout`` (seed 11) and ``holdout2`` (seed 13),
 each held out until its first run and tuned on after it; ``holdout3`` (seed 17), written before
-the changes that followed ``holdout2``'s run. Each has its own seed, Faker locales and sentences;
-the held-out ones also their own hand-written name, phone and date formats.
+the changes that followed ``holdout2``'s run, looked at while making detection generic (fourth
+round); ``holdout4`` (seed 19), written before that round and run once at its end. Each has its
+own seed, Faker locales and sentences; the held-out ones also their own hand-written name, phone
+and date formats.
 Prints the table, the columns that were missed or wrongly flagged (names and types, never values),
 the machine and the seconds taken.
 """
