@@ -264,19 +264,25 @@ def _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, d
     )
     _person_names(values, hint, whole)
     shaped = sample.str.contains(rec.ADDRESS_AT_START)
-    if shaped.any():
-        whole[ADDRESS] = (float(shaped.mean()), 0.7)
+    addresses = float(shaped.mean())
+    if addresses < min_share:  # the street's name first: "Kimdreef 270"
+        rest = sample.filter(~shaped)
+        addresses += rec.street_then_number_share(rest) * rest.len() / n
+    if addresses:
+        whole[ADDRESS] = (addresses, 0.7)
     urls = sample.str.contains(rec.URL_WHOLE)
     if urls.any():
         whole[URL] = (float(urls.mean()), 0.8)
+    births = rec.birth_date_share(sample)
+    if births:
+        whole[DOB] = (births, 0.7)
+        if births >= min_share:
+            whole.pop(PHONE, None)  # "07 11 1993" has a phone number's digit groups: dates are no phones
     others = max((share for entity, (share, _) in whole.items() if entity != PHONE), default=0.0)
     if others < min_share:  # phone shapes that presidio's validation missed ("458.478.4005x75668")
         phones = sum(rec.is_phone_value(v) for v in values) / n
         if phones > whole.get(PHONE, (0.0, 0.0))[0]:
             whole[PHONE] = (phones, 0.7)
-    births = rec.birth_date_share(sample)
-    if births:
-        whole[DOB] = (births, 0.7)
     shaped_ibans = sum(rec.iban_shaped(v) for v in values) / n
     if shaped_ibans >= IBAN_SHAPE_MIN_SHARE and shaped_ibans > whole.get(IBAN, (0.0, 0.0))[0]:
         whole[IBAN] = (shaped_ibans, 0.6)

@@ -10,6 +10,8 @@ numbers, and so on.
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from twinforge.privacy.pii.entities import (
@@ -38,6 +40,7 @@ from twinforge.privacy.pii.recognizers import (
     URL_PATTERN,
     US_ZIP,
     all_names,
+    date_shaped,
     honorific_words,
     not_name_words,
 )
@@ -58,8 +61,96 @@ _PHONE_CONTEXT = (
     r"(?:phone[ds]?|phoned in from|tel|telephone|mobile|cell|fax|call(?:ed)?(?: back)?|ring|number|on|at|from)"
 )
 
-# (entity, pattern, replacement); "$1"/"$2" keep a context word in front of the token
-MASK_PATTERNS: list[tuple[str, str, str]] = [
+# ------------------------------------------------------------------ phone numbers by shape
+
+# Phone numbers of any country by their shape, once e-mails, URLs, IBANs, IPs, dates and cards in
+# groups of four are masked: an optional "+", "(+57)" or "00" country code, then up to eight digit
+# groups separated by single spaces, dots, dashes or slashes, or in brackets ("(0)21", "(021) 555"),
+# 7-15 digits in all (six in three pairs or more: "88 91 90"), and an optional extension ("x123",
+# "ext. 12", "#12"). Dates, year and time ranges, decimals, thousands, money, versions and ISBNs
+# have such groups too and are left alone; SSNs, ZIP+4 codes and card numbers are left to their
+# patterns, which run after this one. The texts worth a look: six digits with at most a bracket and
+# a separator between each two.
+PHONE_SHAPE_CANDIDATE = r"\d(?:\)?[ .\-/]?\(?\d){5}"
+_PHONE_GROUP = r"(?:\(\d{1,5}\)|\d{1,15})"
+PHONE_SHAPE = re.compile(
+    r"(?<![\w.,+\-/()])"  # not inside a word or a number
+    rf"(?P<body>(?:\(\+\d{{1,3}}\)\s?|\+)?{_PHONE_GROUP}(?:(?:[ .\-/]|(?<=\))|(?=\())[ ]?{_PHONE_GROUP}){{0,7}})"
+    r"(?P<ext>\s*(?:x|ext\.?|extension|#)\s*\d{1,6})?"
+    r"(?![\w+]|[.,\-/]\d)",
+    re.IGNORECASE,
+)
+PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 7, 15
+PHONE_BARE_DIGITS = (10, 12)  # one run of digits without separators: a national number
+PHONE_MAX_GROUPS = 7
+PHONE_MAX_SINGLE_DIGIT_GROUPS = 2  # "+32 2 123 45 67"; not "1 2 3 4 5 6 7"
+_YEAR_OR_TIME_RANGE = re.compile(
+    r"^(?:1[89]|20)\d\d\s?[\-/]\s?(?:1[89]|20)\d\d$|^\d{1,2}[.:]\d{2}\s?-\s?\d{1,2}[.:]\d{2}$"
+)
+_DECIMAL = re.compile(r"^\d+[.,]\d{1,2}$")
+_THOUSANDS = re.compile(r"^[1-9]\d{0,2}(?P<sep>[ .])\d{3}(?:(?P=sep)\d{3})+$")
+_CURRENCY = r"[$€£¥₹]|\b(?:USD|EUR|GBP|CHF|JPY|AUD|CAD|NZD|INR|ZAR|SEK|NOK|DKK|PLN|CZK|HUF|BRL|MXN|R|Rs)\b\.?"
+_MONEY_BEFORE = re.compile(rf"(?:{_CURRENCY})\s?$")
+_MONEY_AFTER = re.compile(
+    rf"^\s?(?:{_CURRENCY}|%|(?:dollars?|euros?|pounds?|rand|francs?|kr|units?|km|kg|mg|ml|m)\b)", re.IGNORECASE
+)
+_VERSION_OR_ISBN_BEFORE = re.compile(
+    r"(?:\b(?:v|ver|version|release|build|rev|isbn(?:-1[03])?)\.?:?\s?)$", re.IGNORECASE
+)
+
+
+def phone_shaped(body: str, before: str = "", after: str = "") -> bool:
+    """``body`` (digit groups as :data:`PHONE_SHAPE` finds them) is a phone number: 7-15 digits in
+    at most seven groups, and no date, year or time range, decimal, thousands, money, version or
+    ISBN (``before`` and ``after`` are the text around it)."""
+    groups = re.findall(r"\d+", body)
+    digits = sum(len(g) for g in groups)
+    # six digits only in three groups or more, none of one digit: short local numbers ("88 91 90")
+    short_local = digits == PHONE_MIN_DIGITS - 1 and len(groups) >= 3 and min(map(len, groups)) >= 2
+    if not (PHONE_MIN_DIGITS <= digits <= PHONE_MAX_DIGITS or short_local) or len(groups) > PHONE_MAX_GROUPS:
+        return False
+    if len(groups) == 1 and not body.startswith("+") and not PHONE_BARE_DIGITS[0] <= digits <= PHONE_BARE_DIGITS[1]:
+        return False
+    if sum(len(g) == 1 for g in groups) - body.count("(0)") > PHONE_MAX_SINGLE_DIGIT_GROUPS:
+        return False
+    core = body.strip()
+    if date_shaped(core) or _YEAR_OR_TIME_RANGE.match(core) or _DECIMAL.match(core):
+        return False
+    if _MONEY_BEFORE.search(before) or _MONEY_AFTER.match(after) or _VERSION_OR_ISBN_BEFORE.search(before):
+        return False
+    if _THOUSANDS.match(core) and len(groups[0]) == 1:  # "1 204 000"; "912 345 678" is a phone
+        return False
+    # left to the patterns after this one: SSNs, ZIP+4 codes, card numbers (12+ digits in groups of
+    # four or more, Luhn)
+    if _SSN_OR_ZIP4.match(core) or (digits >= 12 and min(map(len, groups)) >= 4 and _luhn("".join(groups))):
+        return False
+    return not (digits == 13 and re.match(r"^97[89][\- ]\d", core))  # an ISBN-13
+
+
+_SSN_OR_ZIP4 = re.compile(r"^\d{3}[ .\-]\d{2}[ .\-]\d{4}$|^\d{5}-\d{4}$")
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = int(c) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def mask_phone_shapes(text: str) -> str:
+    """``text`` with every :data:`PHONE_SHAPE` that :func:`phone_shaped` accepts replaced by ``<PHONE>``."""
+
+    def replace(match: re.Match) -> str:
+        before, after = text[max(0, match.start() - 12) : match.start()], text[match.end() : match.end() + 12]
+        return MASK_TOKENS[PHONE] if phone_shaped(match.group("body"), before, after) else match.group(0)
+
+    return PHONE_SHAPE.sub(replace, text)
+
+
+# (entity, pattern, replacement); "$1"/"$2" keep a context word in front of the token; no replacement:
+# the pattern picks the texts that :func:`mask_phone_shapes` looks at
+MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     # letters of any script: "sæbø@example.no" must not leave "sæ" behind
     (EMAIL, r"[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}", MASK_TOKENS[EMAIL]),
     (URL, URL_PATTERN, MASK_TOKENS[URL]),
@@ -90,8 +181,9 @@ MASK_PATTERNS: list[tuple[str, str, str]] = [
         r"(?:\+?\b\d{1,3}[\s.\-]?)?\(\d{1,5}\)[\s.\-]?\d{2,8}(?:[\s.\-]?\d{2,5}){0,3}" + _PHONE_EXT + r"\b",
         MASK_TOKENS[PHONE],
     ),
-    # "0044-20-79460958": the country code ends with a separator ("00347 Dickson Camp" is a house)
-    (PHONE, r"\b00\d{1,3}[\s.\-]" + _AFTER_COUNTRY_CODE, MASK_TOKENS[PHONE]),
+    # any other phone number, by its shape (see mask_phone_shapes), before the card pattern takes
+    # long ones ("0044 20 7946 0958")
+    (PHONE, PHONE_SHAPE_CANDIDATE, None),
     (CARD, r"\b(?:\d[ \-]?){11,18}\d\b", MASK_TOKENS[CARD]),
     (SSN, r"\b\d{3}[ .\-]\d{2}[ .\-]\d{4}\b|\b\d{9}\b", MASK_TOKENS[SSN]),
     (POSTAL, rf"(?i)\b({POSTAL_CONTEXT})\b(\W{{0,3}})(?:{US_ZIP}|{UK_POSTCODE})\b", "${1}${2}" + MASK_TOKENS[POSTAL]),
@@ -99,13 +191,6 @@ MASK_PATTERNS: list[tuple[str, str, str]] = [
     (POSTAL, rf"\b{UK_POSTCODE}\b", MASK_TOKENS[POSTAL]),
     (ADDRESS, ADDRESS_PATTERN, MASK_TOKENS[ADDRESS]),
     (ADDRESS, ADDRESS_IN_CONTEXT, "${1}" + MASK_TOKENS[ADDRESS]),
-    (
-        PHONE,
-        r"\b(?:1[\s.\-])?\d{2,5}(?:[\s.\-]\d{2,5}){2,4}" + _PHONE_EXT + r"\b|\b\d{10,12}" + _PHONE_EXT + r"\b"
-        r"|\b\d{3,4}[\s.\-]\d{4}" + _PHONE_EXT + r"\b"  # local numbers: "399 0480", "6426-6934"
-        r"|\b0\d{1,5}[\s/\-]\d{3,8}" + _PHONE_EXT + r"\b",  # a trunk prefix and a subscriber number: "02521 216223"
-        MASK_TOKENS[PHONE],
-    ),
     (PHONE, rf"(?i)\b({_PHONE_CONTEXT})(\W{{1,3}})\d{{7,8}}\b", "${1}${2}" + MASK_TOKENS[PHONE]),
 ]
 
@@ -127,8 +212,14 @@ ADDRESS_PREFILTER = (
 
 def mask_patterns(text: pl.Series) -> pl.Series:
     """``text`` with every pattern of :data:`MASK_PATTERNS` replaced by its token, in order."""
-    for entity, pattern, replacement in MASK_PATTERNS:
-        if entity == ADDRESS:
+    for _entity, pattern, replacement in MASK_PATTERNS:
+        if replacement is None:
+            candidates = text.str.contains(pattern).fill_null(False)
+            if candidates.any():
+                found = [mask_phone_shapes(t) for t in text.filter(candidates).to_list()]
+                text = text.scatter(candidates.arg_true(), pl.Series(found, dtype=pl.String))
+            continue
+        if pattern == ADDRESS_PATTERN:  # the context pattern starts with its words: no prefilter
             candidates = text.str.contains(_ascii_boundaries(ADDRESS_PREFILTER)).fill_null(False)
             if candidates.any():
                 text = text.scatter(
@@ -263,7 +354,11 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     masked = (
         masked | bridged | (cap & near(space, 1) & near(bridged, 2)) | (candidate & near(gap, -1) & near(bridge, -2))
     )
-    pieces = pieces.with_columns(masked=masked & ~honorific_piece, could_be_part=could_be_part & ~honorific_piece)
+    # a lower-case word after a capitalised particle is part of the name it joins: "Da silva", "De sousa"
+    particle_tail = word.str.contains(r"^\p{Ll}{2,}$").fill_null(False) & near(space, 1) & near(particle & cap, 2)
+    pieces = pieces.with_columns(
+        masked=masked & ~honorific_piece, could_be_part=(could_be_part | particle_tail) & ~honorific_piece
+    )
     part = pl.col("could_be_part")
     for _ in range(_SPREAD_STEPS):
         m = pl.col("masked")

@@ -9,6 +9,7 @@ extractor that uses the snapshot shipped inside tldextract.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import functools
 import importlib
@@ -258,6 +259,8 @@ def person_name_shape(value: str) -> tuple[bool, bool]:
             return False, False
         if bare in NAME_SUFFIXES and i > 0 or bare in NAME_PARTICLES and i > 0 or bare in affixes and i > 0:
             continue
+        if token.islower() and i > 0 and tokens[i - 1].lower() in NAME_PARTICLES:
+            continue  # a lower-case word after a particle: "Da silva"
         if not token[0].isupper() or (len(bare) > 1 and token.isupper() and len(tokens) == 1):
             return False, False
         if any(p[:1].islower() for p in token.split("-")[1:]):
@@ -368,11 +371,25 @@ _FR_ES_STREET = (
     # a unit after it: "0264 chemin Jean Suite 150", "94403 rue Renée Apt. 818"
     r"(?:,?\s+(?:suite|apt|app|bureau|unit)\.?\s*\d{1,5}\b)?"
 )
-# a house number and capitalised words after a word that announces an address ("lives at 90 Cox Tor")
-ADDRESS_CONTEXT = r"(?i:address|lives at|living at|resides at|residing at|moved to|ship to|deliver to|located at)"
-# group 1 is the context, kept in front of the mask token
+# a street name and then its house number, whatever the street is called: "Kimdreef 270", "Torve
+# Allé 691", "Via dei Mille, 5" (short lower-case words such as "dei" may join the capitalised ones)
+_STREET_THEN_NUMBER = (
+    r"\p{Lu}\p{Ll}[\p{L}'.\-]*(?:\s+(?:\p{Lu}[\p{L}'.\-]*|\p{Ll}{1,4}'?)){0,4},?\s+"
+    r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,5}[A-Za-z]?)?"
+)
+# a word or phrase that announces an address: "lives at", "moved to", "ship to", "at home:", "delivery
+# address to", a label holding "address" and ending in a colon ("Address on file:")
+ADDRESS_CONTEXT = (
+    r"(?i:(?:address|addr\.?)(?:\s+(?:is|was|to|at|as|changed\s+to))?|address(?:\s+[\w\-]+){1,3}\s*:"
+    r"|(?:lives?|living|lived|resides?|residing|resided|stays?|staying)\s+(?:at|on)|moved\s+(?:in\s+)?to"
+    r"|(?:ship|deliver|post|send|sent|mail|forward|return)(?:s|ed|ing)?\s+(?:\w+\s+)?to|located\s+at"
+    r"|at\s+home|home)"
+)
+# group 1 is the context, kept in front of the mask token; then a house number and capitalised
+# words, or a street name and its house number (and maybe a postcode and town after it)
 ADDRESS_IN_CONTEXT = (
-    rf"(\b{ADDRESS_CONTEXT}\W{{0,3}})\d{{1,6}}[A-Za-z]?(?:[/\-]\d{{1,6}})?,?(?:\s+\p{{Lu}}[\p{{L}}'\-]*){{1,4}}"
+    rf"(\b{ADDRESS_CONTEXT}\W{{0,3}})(?:\d{{1,6}}[A-Za-z]?(?:[/\-]\d{{1,6}})?,?(?:\s+\p{{Lu}}[\p{{L}}'\-]*){{1,4}}"
+    rf"|{_STREET_THEN_NUMBER}\b(?:,?\s+\d{{4,5}}\s+\p{{Lu}}[\p{{L}}'\-]*)?)"
 )
 # a house number and two to four capitalised words in text ("at 94 Gabrielle Part"), whatever the
 # street type is called; the same shape as ADDRESS_SHAPE for whole values, so it may take a
@@ -397,6 +414,32 @@ ADDRESS_SHAPE = (
     r"\p{Lu}[\p{L}'\-]*\s*(?:$|\n|,)"
 )
 ADDRESS_AT_START = rf"^\W{{0,2}}(?:{ADDRESS_PATTERN})|{ADDRESS_SHAPE}"
+# the other order, for whole values: a street name, its house number, then the end, or a line
+# break or comma (postcode, town): "Kimdreef 270\n1326 Lovenjoel"; its group 1 is the street name
+ADDRESS_SHAPE_NUMBER_LAST = (
+    r"^\W{0,2}(\p{Lu}\p{Ll}[\p{L}'.\-]*(?:\s+(?:\p{Lu}[\p{L}'.\-]*|\p{Ll}{1,4}'?)){0,4}),?\s+"
+    r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,5}[A-Za-z]?)?\s*(?:$|\n|,)"
+)
+# a column of such values is one of addresses only when its values and street names vary: "Room 12",
+# "Gate 4" or "Ward 7" columns repeat one word
+ADDRESS_MIN_DISTINCT_SHARE = 0.8
+ADDRESS_MIN_DISTINCT_STREET_SHARE = 0.3
+
+
+def street_then_number_share(values: pl.Series) -> float:
+    """The share of ``values`` shaped like :data:`ADDRESS_SHAPE_NUMBER_LAST` when nearly all of
+    those differ and their street names vary (0.0 otherwise)."""
+    streets = values.str.extract(ADDRESS_SHAPE_NUMBER_LAST, 1).drop_nulls()
+    if streets.len() == 0:
+        return 0.0
+    shaped = values.filter(values.str.contains(ADDRESS_SHAPE_NUMBER_LAST))
+    if shaped.n_unique() < ADDRESS_MIN_DISTINCT_SHARE * shaped.len():
+        return 0.0
+    if streets.n_unique() < ADDRESS_MIN_DISTINCT_STREET_SHARE * streets.len():
+        return 0.0
+    return streets.len() / values.len()
+
+
 URL_PATTERN = (
     r"(?i:\b(?:(?:https?|ftp)://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]]"
     r"|\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|edu|gov|io|info|biz|co|uk|de|fr|eu)/[^\s<>\"']*)"
@@ -405,12 +448,18 @@ URL_WHOLE = rf"^\s*(?:{URL_PATTERN})\s*$"
 
 # ------------------------------------------------------------------ context patterns (Rust regex syntax too)
 
+# a date in text, by its parts rather than a list of formats: an optional weekday (full or
+# abbreviated), then year-month-day, day and month either way round with any of "/.-" between them
+# (or spaces, with a four-digit year: "07 11 1993"), or a day and an English month name or
+# abbreviation either way round; two- or four-digit years
+_MONTH_NAME = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 DATE_PATTERN = (
-    r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"  # "Sunday 30 July 2000"
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?,?\s+)?"  # "Sunday 30 July 2000", "Tue, 04 Jul 1963"
     r"(?:\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}"
-    # "19 May 1972", "19 May, 1972", "04-Jul-1963", "24/Feb/1982"
-    r"|\d{1,2}[\s\-/]+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?[\s\-/]+\d{4}"
-    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4})"
+    r"|\d{1,2}\.\s\d{1,2}\.\s\d{2,4}|\d{1,2}\s\d{1,2}\s(?:1[89]|20)\d{2}"  # "3. 4. 1990", "07 11 1993"
+    # "19 May 1972", "19th May, 1972", "04-Jul-63", "24/Feb/1982"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?[\s\-/]+{_MONTH_NAME},?[\s\-/]+(?:\d{{4}}|\d{{2}})"
+    rf"|{_MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:\d{{4}}|\d{{2}}))"
 )
 BIRTH_CONTEXT = r"(?:born(?:\s+on)?|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday)"
 POSTAL_CONTEXT = r"(?:zip(?:\s*code)?|post\s*code|postal\s+code)"
@@ -441,26 +490,20 @@ def context_entities(text: str) -> set[str]:
 
 # ------------------------------------------------------------------ dates of birth by content
 
-DATE_FORMATS = (
-    "%Y-%m-%d",
-    "%m/%d/%Y",
-    "%d/%m/%Y",
-    "%d.%m.%Y",
-    "%d-%m-%Y",
-    "%m-%d-%Y",
-    "%B %d, %Y",
-    "%d %B %Y",
-    "%b %d, %Y",
-    "%d %b %Y",
-    "%Y/%m/%d",
-    "%d-%b-%Y",
-    "%d %B, %Y",
-    "%A %d %B %Y",
-    "%d/%b/%Y",
-    "%Y.%m.%d",
-    "%b. %d, %Y",
-    "%d %b. %Y",
-)
+# dates are read by content, not by a list of formats: three parts in any of the usual orders
+# (year first; day and month either way round, decided per value where a part is over 12 and per
+# column otherwise), separated by spaces, dots, slashes or dashes, the month as a number or an
+# English name or abbreviation, an optional weekday in front, two- or four-digit years
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
+    m.lower(): i for i, m in enumerate(calendar.month_abbr) if m
+}
+_MONTHS["sept"] = 9
+_WEEKDAY = r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+"
+_DATE_SEP = r"(?:\s*[./\-]\s*|\s+)"
+_NUMERIC_DATE = rf"^(\d{{1,4}}){_DATE_SEP}(\d{{1,2}}){_DATE_SEP}(\d{{2}}|\d{{4}})$"
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_DAY_MONTH_NAME = rf"^(\d{{1,2}}){_ORDINAL}\.?[\s\-/,]*([a-z]{{3,9}})\.?,?[\s\-/]*(\d{{2}}|\d{{4}})$"
+_MONTH_NAME_DAY = rf"^([a-z]{{3,9}})\.?[\s\-/]*(\d{{1,2}}){_ORDINAL},?[\s\-/]*(\d{{2}}|\d{{4}})$"
 MIN_PARSED_SHARE = 0.9
 # a column of birth dates puts (nearly) everyone at a human age, adults typically, spread over decades
 BIRTH_MAX_AGE_YEARS = 115
@@ -469,18 +512,85 @@ BIRTH_MIN_SPREAD_YEARS = 10  # between the 5th and 95th percentile
 BIRTH_MIN_PLAUSIBLE_SHARE = 0.97
 
 
-def as_dates(values: pl.Series) -> pl.Series | None:
-    """``values`` as dates: temporal columns directly, text in the first of :data:`DATE_FORMATS`
-    that parses at least 90% of them; ``None`` when neither works."""
+def parse_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series:
+    """Text values read as dates by content (null where a value is no date), whatever the order of
+    day, month and year and the separators: "1961-04-27", "27.04.61", "04/27/1961", "27 04 1961",
+    "Thu 27 Apr 1961", "April 27th, 1961", "27-Apr-61". A two-digit year takes the century that
+    puts the date on or before ``today``; day and month are told apart by a part over 12 in the
+    value, else by the column (day first unless more values say month first)."""
+    today = today or dt.date.today()
+    text = values.cast(pl.String).str.strip_chars().str.to_lowercase().str.replace(_WEEKDAY, "")
+    numeric = text.str.extract_groups(_NUMERIC_DATE)
+    day_name = text.str.extract_groups(_DAY_MONTH_NAME)
+    name_day = text.str.extract_groups(_MONTH_NAME_DAY)
+    months = pl.DataFrame({"word": list(_MONTHS), "number": list(_MONTHS.values())})
+    frame = pl.DataFrame(
+        {
+            "a": numeric.struct.field("1"),
+            "b": numeric.struct.field("2"),
+            "c": numeric.struct.field("3"),
+            "dn_day": day_name.struct.field("1"),
+            "dn_month": day_name.struct.field("2"),
+            "dn_year": day_name.struct.field("3"),
+            "nd_month": name_day.struct.field("1"),
+            "nd_day": name_day.struct.field("2"),
+            "nd_year": name_day.struct.field("3"),
+        }
+    )
+    a, b, c = (pl.col(k).cast(pl.Int32, strict=False) for k in "abc")
+    year_first = pl.col("a").str.len_chars() == 4
+    day_first_votes = int(frame.select(((a > 12) & (b <= 12) & ~year_first).sum()).item() or 0)
+    month_first_votes = int(frame.select(((b > 12) & (a <= 12) & ~year_first).sum()).item() or 0)
+    day_first = pl.lit(day_first_votes >= month_first_votes)
+    month_number = lambda col: pl.col(col).replace_strict(months["word"], months["number"], default=None)  # noqa: E731
+    frame = frame.with_columns(
+        year_text=pl.coalesce(
+            pl.when(year_first).then(pl.col("a")).otherwise(pl.col("c")), pl.col("dn_year"), pl.col("nd_year")
+        ),
+        month=pl.coalesce(
+            pl.when(year_first).then(b).when(a > 12).then(b).when(b > 12).then(a).when(day_first).then(b).otherwise(a),
+            month_number("dn_month"),
+            month_number("nd_month"),
+        ),
+        day=pl.coalesce(
+            pl.when(year_first).then(c).when(a > 12).then(a).when(b > 12).then(b).when(day_first).then(a).otherwise(b),
+            pl.col("dn_day").cast(pl.Int32, strict=False),
+            pl.col("nd_day").cast(pl.Int32, strict=False),
+        ),
+    )
+    # a two-digit year: this century unless that is after today
+    short = pl.col("year_text").str.len_chars() == 2
+    year = pl.col("year_text").cast(pl.Int32, strict=False)
+    century_2000 = pl.date(year + 2000, pl.col("month").clip(1, 12), 1)
+    frame = frame.with_columns(
+        year=pl.when(short)
+        .then(pl.when(century_2000 <= pl.lit(today.replace(day=1))).then(year + 2000).otherwise(year + 1900))
+        .otherwise(year)
+    )
+    valid = pl.col("year").is_between(1000, 9999) & pl.col("month").is_between(1, 12) & pl.col("day").is_between(1, 31)
+    iso = pl.format(
+        "{}-{}-{}",
+        pl.col("year"),
+        pl.col("month").cast(pl.String).str.zfill(2),
+        pl.col("day").cast(pl.String).str.zfill(2),
+    )
+    return (
+        frame.select(pl.when(valid).then(iso).otherwise(None).str.to_date("%Y-%m-%d", strict=False).alias("date"))
+        .to_series()
+        .alias(values.name)
+    )
+
+
+def as_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series | None:
+    """``values`` as dates: temporal columns directly, text read by :func:`parse_dates` when at
+    least 90% of it is a date; ``None`` otherwise."""
     if values.dtype.is_temporal():
         return values.cast(pl.Date) if values.dtype != pl.Time else None
     if values.dtype != pl.String or values.len() == 0:
         return None
-    text = values.str.strip_chars()
-    for fmt in DATE_FORMATS:
-        parsed = text.str.to_date(fmt, strict=False)
-        if parsed.null_count() <= (1 - MIN_PARSED_SHARE) * values.len():
-            return parsed.drop_nulls()
+    parsed = parse_dates(values, today)
+    if parsed.null_count() <= (1 - MIN_PARSED_SHARE) * values.len():
+        return parsed.drop_nulls()
     return None
 
 
@@ -488,10 +598,10 @@ def birth_date_share(values: pl.Series, today: dt.date | None = None) -> float:
     """Share of ``values`` that are plausible birth dates when the column as a whole looks like
     birth dates (ages 0-115 nearly everywhere, median age >= 12 years, spread over >= 10 years);
     0.0 otherwise."""
-    dates = as_dates(values.drop_nulls())
+    today = today or dt.date.today()
+    dates = as_dates(values.drop_nulls(), today)
     if dates is None or dates.len() == 0:
         return 0.0
-    today = today or dt.date.today()
     ages = (pl.lit(today) - pl.lit(dates)).dt.total_days() / 365.25
     ages = pl.select(ages).to_series()
     plausible = float(((ages >= 0) & (ages <= BIRTH_MAX_AGE_YEARS)).mean())
@@ -510,8 +620,25 @@ _PHONE_CORE = re.compile(
     r"|\(\d{1,5}\)[\s.\-]?\d{1,5}(?:[\s.\-]?\d{1,5}){1,4}"
 )
 _PHONE_EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension|#)\s*\d{1,6}$", re.IGNORECASE)
-# dates ("2024-07-19", "19.07.2024") and ISBNs ("978-0-406-82899-6") have phone-like digit groups
-_NOT_PHONE = re.compile(r"^(?:\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}|\d{1,2}[\-/.]\d{1,2}[\-/.]\d{2,4}|97[89][\- ]\d.*)$")
+# ISBNs ("978-0-406-82899-6") have phone-like digit groups
+_NOT_PHONE = re.compile(r"^97[89][\- ]\d.*$")
+_NUMERIC_DATE_PY = re.compile(_NUMERIC_DATE)
+
+
+def date_shaped(value: str) -> bool:
+    """Three numbers that make a date in some order ("2024-07-19", "19.07.24", "07 11 1993"): no
+    phone number, whatever the separators."""
+    match = _NUMERIC_DATE_PY.match(value.strip())
+    if not match:
+        return False
+    a, b, c = (int(g) for g in match.groups())
+    if len(match.group(1)) == 4:
+        return 1 <= b <= 12 and 1 <= c <= 31
+    if len(match.group(1)) > 2:
+        return False
+    return (1 <= a <= 31 and 1 <= b <= 12) or (1 <= a <= 12 and 1 <= b <= 31)
+
+
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "IN", "AU", "BR", "ES", "IT", "NL", "MX", "JP")
 
 
@@ -521,7 +648,12 @@ def is_phone_value(value: str) -> bool:
     import phonenumbers
 
     core = _PHONE_EXTENSION.sub("", value.strip())
-    if _NOT_PHONE.match(core) or not _PHONE_CORE.fullmatch(core) or not 7 <= sum(c.isdigit() for c in core) <= 15:
+    if (
+        _NOT_PHONE.match(core)
+        or date_shaped(core)
+        or not _PHONE_CORE.fullmatch(core)
+        or not 7 <= sum(c.isdigit() for c in core) <= 15
+    ):
         return False
     for region in PHONE_REGIONS:
         try:
