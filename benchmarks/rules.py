@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -98,8 +99,11 @@ def run_twinforge(table: pl.DataFrame, model: str, epochs: int, rows: int, with_
 REFERENCE_MODELS = {"sdv": ["sdv_gaussian_copula", "sdv_ctgan", "sdv_tvae"], "mostly": ["mostly_ai_engine"]}
 
 
-def run_reference(environment: str, model: str, table: pl.DataFrame, rows: int) -> pl.DataFrame | None:
-    """A reference engine's sample, through its fit script in its own environment; None when absent."""
+def run_reference(
+    environment: str, model: str, table: pl.DataFrame, rows: int
+) -> tuple[pl.DataFrame, float | None] | None:
+    """A reference engine's sample and fit seconds, through its fit script in its own environment; None when
+    the environment is absent, RuntimeError (the script's last error line) when the fit fails."""
     python = VENVS / environment / "bin" / "python"
     script = ROOT / "benchmarks" / ("fit_sdv.py" if environment == "sdv" else "fit_mostly.py")
     if not python.is_file():
@@ -112,9 +116,11 @@ def run_reference(environment: str, model: str, table: pl.DataFrame, rows: int) 
                    "--rows", str(rows), "--seed", str(SEED), "--workdir", str(Path(tmp) / "work")]  # fmt: skip
         done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT / "benchmarks")
         if done.returncode != 0 or not out.is_file():
-            print(f"  {model}: failed ({done.stderr.strip().splitlines()[-1:] or 'no output'})", file=sys.stderr)
-            return None
-        return pl.read_parquet(out)
+            reason = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            print(f"  {model}: failed ({reason})", file=sys.stderr)
+            raise RuntimeError(reason)
+        timings = json.loads(done.stdout.strip().splitlines()[-1])  # the fit script's one JSON line
+        return pl.read_parquet(out), timings.get("fit_seconds")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,6 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=2000, help="synthetic rows per engine")
     parser.add_argument("--models", default="copula,gan,vae,transformer")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--reuse-twinforge",
+        action="store_true",
+        help="keep the twinforge rows of the last results in --out and run only the reference engines",
+    )
     args = parser.parse_args(argv)
 
     table = rules_table()
@@ -132,11 +143,20 @@ def main(argv: list[str] | None = None) -> int:
         "rules": [r.name for r in real.rules],
         "real_violation_rates": real.real_violation_rates,
         "settings": {"epochs": args.epochs, "rows": args.rows, "seed": SEED},
-        "machine": {"platform": platform.platform(), "python": platform.python_version()},
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        },
         "date": dt.date.today().isoformat(),
         "engines": [],
     }
-    for model in args.models.split(","):
+    if args.reuse_twinforge:
+        previous = json.loads((args.out / "rules.json").read_text())
+        results["engines"] = [e for e in previous["engines"] if e["engine"].startswith("twinforge")]
+        results["twinforge_rows_from"] = {"date": previous["date"], "machine": previous["machine"]}
+    for model in [] if args.reuse_twinforge else args.models.split(","):
         for with_rules in (False, True):
             label = f"twinforge {model}" + (" + rules" if with_rules else "")
             print(f"{label} ...", file=sys.stderr, flush=True)
@@ -156,13 +176,19 @@ def main(argv: list[str] | None = None) -> int:
             results.setdefault("skipped", []).append(f"{environment}: no environment under benchmarks/.venvs/")
             continue
         for model in models:
-            sample = run_reference(environment, model, table, args.rows)
-            if sample is not None:
+            try:
+                made = run_reference(environment, model, table, args.rows)
+            except RuntimeError as failed:
+                results.setdefault("skipped", []).append(f"{model}: its fit failed ({failed})")
+                continue
+            if made is not None:
+                sample, fit_seconds = made
                 results["engines"].append(
                     {
                         "engine": model,
                         "violation_rates": violation_rates(real, sample),
                         "rows_breaking_any_rule": _rows_breaking_any(real, sample),
+                        **({"fit_seconds": round(fit_seconds, 2)} if fit_seconds is not None else {}),
                     }
                 )
     args.out.mkdir(parents=True, exist_ok=True)
@@ -189,7 +215,8 @@ def _markdown(results: dict) -> str:
         f"Table: {results['table']['name']}, {results['table']['rows']:,} rows x {results['table']['columns']} "
         f"columns; {results['settings']['rows']:,} synthetic rows per engine, neural models "
         f"{results['settings']['epochs']} epochs, seed {results['settings']['seed']}. "
-        f"Run {results['date']} on {results['machine']['platform']}.",
+        f"Run {results['date']} on {results['machine']['platform']}, {results['machine'].get('cpus')} CPUs, "
+        f"load average at the start {results['machine'].get('load_average_at_start')} (fit times grow with load).",
         "",
         "Real rows: "
         + ", ".join(f"{k.split(' ', 1)[0]} {100 * v:.2g} %" for k, v in results["real_violation_rates"].items()),
