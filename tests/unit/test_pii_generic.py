@@ -337,3 +337,16 @@ def test_columns_of_rural_roads_and_street_numbers_with_units_are_addresses():
             unit = f" {units[i % 3]} {rng.integers(1, 999)}" if i % 2 else ""
             values.append(f"{streets[i % 7]} {rng.integers(1, 9999)}{unit}\n{towns[i % 5]}, Región de Ñuble")
     assert _column_entity(values) == "STREET_ADDRESS"
+
+
+def test_a_street_type_before_a_lower_case_word_is_no_address():
+    assert "<ADDRESS>" not in _masked("The North Sea route was closed in February.")
+    assert "<ADDRESS>" not in _masked("Results were sent via email today.")
+    assert _masked("Write to 12 rue de Pottier soon.") == "Write to <ADDRESS> soon."
+
+
+def test_irish_articles_and_initial_mutations_and_modifier_apostrophes_stay_inside_names():
+    assert _masked("Signed by Denfiost Mac an Ríogh today.") == "Signed by <PERSON> <PERSON> <PERSON> <PERSON> today."
+    assert _masked("Traced to Jorvin bin Ó hÉidhniú.") == "Traced to <PERSON> <PERSON> <PERSON> <PERSON>."
+    assert _masked("Seen: Jalolov-Ulug‘bekov, Drailo H. today") == "Seen: <PERSON>-<PERSON>, <PERSON> <PERSON>. today"
+    assert "<PERSON>" not in _masked("Call an ambulance and check the mRNA result.")

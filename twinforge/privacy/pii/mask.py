@@ -248,7 +248,7 @@ def _ascii_boundaries(pattern: str) -> str:
 
 # words (with an apostrophe inside: "O'Brien", "Ja’far") and what lies between them ("grunt's":
 # "grunt", "'", "s")
-_PIECES = r"\p{L}+(?:['’](?:\p{Lu}\p{L}+|\p{Ll}{2,}))?|[^\p{L}]+"
+_PIECES = r"\p{L}+(?:['’‘ʻ](?:\p{Lu}\p{L}+|\p{Ll}{2,}))?|[^\p{L}]+"
 # between two parts of one name: a space, a hyphen, an initial's dot, a comma ("Lopez, Ana")
 _NAME_GAPS = [" ", "  ", "\t", ".", ". ", ".  ", ".\t", "-", ", ", ",  ", ",\t"]
 _SPREAD_STEPS = 3  # "J. R. R. Tolkien": how far a name spreads to its neighbours
@@ -294,13 +294,23 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         return flag.shift(k).fill_null(False) & pl.col(f"same{k}")
 
     pieces = pieces.with_columns(
-        capitalised=word.str.contains(r"^\p{Lu}(?:\p{Ll}|['’]\p{L})").fill_null(False),
+        # capitalised, or with an Irish initial mutation: "nGeard", "hÉimhigh", "tSeáin", "bhFear"
+        capitalised=word.str.contains(r"^(?:\p{Lu}(?:\p{Ll}|['’‘ʻ]\p{L})|(?:n|h|t|m|bh|d|g)\p{Lu}\p{Ll})").fill_null(
+            False
+        ),
         initial=word.str.contains(r"^\p{Lu}$").fill_null(False),
         is_title=lowered.is_in(pl.lit(pl.Series(sorted(TITLES)).implode())).fill_null(False),
         is_common=lowered.is_in(blocked.implode()).fill_null(False),
         listed=lowered.is_in(common.implode()).fill_null(False),
         extra=lowered.is_in(extra.implode()).fill_null(False),
-        particle=lowered.is_in(pl.Series(sorted(NAME_PARTICLES)).implode()).fill_null(False),
+        particle=lowered.is_in(pl.Series(sorted(NAME_PARTICLES)).implode()).fill_null(False)
+        # the Irish article after "Mac", "Nic", "Giolla": "Mac an Bheatha", "Mac Giolla na Naomh"
+        | (
+            lowered.is_in(["an", "na"]).fill_null(False)
+            & (text.shift(2) == text).fill_null(False)
+            & lowered.shift(2).is_in(["mac", "nic", "mhic", "giolla", "ní", "uí", "ua"]).fill_null(False)
+            & (word.shift(1) == " ").fill_null(False)
+        ),
         honorific=lowered.is_in(honorifics.implode()).fill_null(False),
         gap=word.is_in(_NAME_GAPS).fill_null(False),
         space=word.is_in([" ", ", "]).fill_null(False),

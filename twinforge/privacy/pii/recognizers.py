@@ -398,16 +398,19 @@ _DE_STREET = (
     r"(?i:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad)"
     r"\s+\d{1,4}[a-z]?(?:[/\-]\d{1,4}[a-z]?)?\b"
 )
+_STREET_WORD = r"(?:(?:de|del|di|la|las|los|dei)\s+)?\p{Lu}[\p{L}'\-]*"
 # the street type in front ("rue", "Calle", "Via", "Strada", "Avda."), then its name (up to four
-# words, the first in any case) and maybe a house number, after a comma too ("Via Rita, 56"), and a unit
+# capitalised words) and maybe a house number, after a comma too ("Via Rita, 56"), and a unit
 _FR_ES_STREET = (
     r"(?:\b\d{1,5}(?:\s?(?:bis|ter))?,?\s+)?\b(?i:rue|avenue|av\.|avda\.|psje\.|pje\.|boulevard|bd|chemin|impasse|allée|allé"
     r"|place|quai|route|cours|montée|côte|rang|croissant|calle|avenida|paseo|pasaje|plaza|camino|via|viale|piazza"
     r"|piazzale|corso|largo|strada|vicolo|borgo|contrada|lungomare)\s+"
-    r"(?:(?i:de|du|des|la|le|les|del|di|della|dei|degli|d')\s*)?\p{L}[\p{L}'\-]*"
-    r"(?:\s+(?:(?:de|del|di|la|las|los|dei)\s+)?\p{Lu}[\p{L}'\-]*){0,3}(?:,?\s+\d{1,5}[A-Za-z]?\b)?"
-    # a unit after it: "0264 chemin Jean Suite 150", "94403 rue Renée Apt. 818", "Via Luzi, 56 Piano 9"
-    rf"{_UNIT_AFTER_NUMBER}?"
+    # the name capitalised: not "the route was closed", "sent via email"
+    r"(?:(?i:de|du|des|la|le|les|del|di|della|dei|degli|d')\s*)?\p{Lu}[\p{L}'\-]*"
+    # more words and a house number, and maybe a unit ("Via Luzi, 56 Piano 9"); or a unit right after
+    # the first word ("94403 rue Renée Apt. 818"), which the words would take for a name; or more words
+    rf"(?:(?:\s+{_STREET_WORD}){{0,3}},?\s+\d{{1,5}}[A-Za-z]?\b{_UNIT_AFTER_NUMBER}?|{_UNIT_AFTER_NUMBER}"
+    rf"|(?:\s+{_STREET_WORD}){{0,3}})"
 )
 # a four- or five-digit postcode and a town after the house number: ", 1326 Lovenjoel"
 _POSTCODE_TOWN = r"(?:,?\s+\d{4,5}\s+\p{Lu}[\p{L}'\-]*)"
@@ -434,10 +437,11 @@ _STREET_THEN_NUMBER = (
     rf"\d{{1,5}}[A-Za-z]?(?:[/\-]\d{{1,5}}[A-Za-z]?)?{_UNIT_AFTER_NUMBER}?"
 )
 # without an address word: a street name, its house number and a unit in capitals after it, which
-# makes it an address ("Karina Salinas 7701 Of. 323", "Los Alerces 3258 Piso 60"); short lower-case
-# words only between capitalised ones
+# makes it an address ("Karina Salinas 7701 Of. 323", "Los Alerces 3258 Piso 60"); particles
+# ("de", "del", "van") only between capitalised words
 _STREET_NUMBER_UNIT = (
-    r"\b\p{Lu}\p{Ll}[\p{L}'.\-]*(?:\s+(?:\p{Ll}{1,4}(?:'|\s+))?\p{Lu}[\p{L}'.\-]*){0,4},?\s+"
+    r"\b\p{Lu}\p{Ll}[\p{L}'.\-]*(?:\s+(?:(?:de|del|della|di|da|dei|la|las|los|le|van|von|der|den|y)\s+|dell')?"
+    r"\p{Lu}[\p{L}'.\-]*){0,4},?\s+"
     rf"\d{{1,5}}[A-Za-z]?(?:[/\-]\d{{1,5}}[A-Za-z]?)?{_CAPITAL_UNIT_AFTER_NUMBER}"
 )
 # a rural address by its kilometre marker: "Ruta T-10, km 6", "Ruta 5 Sur, km 826", "Route 66 km 12"
