@@ -252,8 +252,10 @@ _PIECES = r"\p{L}+(?:['’‘ʻ](?:\p{Lu}\p{L}+|\p{Ll}{2,}))?|[^\p{L}]+"
 # between two parts of one name: a space, a hyphen, an initial's dot, a comma ("Lopez, Ana")
 _NAME_GAPS = [" ", "  ", "\t", ".", ". ", ".  ", ".\t", "-", ", ", ",  ", ",\t"]
 _SPREAD_STEPS = 3  # "J. R. R. Tolkien": how far a name spreads to its neighbours
-# a vowel of the Latin alphabets (lower case): "ATTN", "DNR" have none; "LÊ", "VŨ", "DƯƠNG" have
-_VOWEL = r"[aeiouyà-æè-ïò-öø-üý-ÿāăąēĕėęěĩīĭįıōŏőœũūŭůűųơưəạ-ỹ]"
+# a word in capitals with a vowel of the Latin alphabets: "ATTN", "DNR" have none; "LÊ", "VŨ",
+# "DƯƠNG", "O'BRIEN" have
+_UPPER_VOWEL = r"[AEIOUYÀ-ÆÈ-ÏÒ-ÖØ-ÜÝĀĂĄĒĔĖĘĚĨĪĬĮİŌŎŐŒŨŪŬŮŰŲƠƯƏẠ-Ỹ]"
+_UPPER_WITH_VOWEL = rf"^(?:\p{{Lu}}[\p{{Lu}}'’]*)?{_UPPER_VOWEL}[\p{{Lu}}'’]*$"
 _MIN_UPPER_NAME_LETTERS = 4
 
 
@@ -303,18 +305,18 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         is_common=lowered.is_in(blocked.implode()).fill_null(False),
         listed=lowered.is_in(common.implode()).fill_null(False),
         extra=lowered.is_in(extra.implode()).fill_null(False),
-        particle=lowered.is_in(pl.Series(sorted(NAME_PARTICLES)).implode()).fill_null(False)
-        # the Irish article after "Mac", "Nic", "Giolla": "Mac an Bheatha", "Mac Giolla na Naomh"
-        | (
-            lowered.is_in(["an", "na"]).fill_null(False)
-            & (text.shift(2) == text).fill_null(False)
-            & lowered.shift(2).is_in(["mac", "nic", "mhic", "giolla", "ní", "uí", "ua"]).fill_null(False)
-            & (word.shift(1) == " ").fill_null(False)
-        ),
+        particle=lowered.is_in(pl.Series(sorted(NAME_PARTICLES)).implode()).fill_null(False),
+        irish_article=lowered.is_in(["an", "na"]).fill_null(False),
+        irish_head=lowered.is_in(["mac", "nic", "mhic", "giolla", "ní", "uí", "ua"]).fill_null(False),
         honorific=lowered.is_in(honorifics.implode()).fill_null(False),
         gap=word.is_in(_NAME_GAPS).fill_null(False),
         space=word.is_in([" ", ", "]).fill_null(False),
         dot=(word == ".").fill_null(False),
+    )
+    # the Irish article after "Mac", "Nic", "Giolla" is a particle: "Mac an Bheatha", "Mac Giolla na Naomh"
+    pieces = pieces.with_columns(
+        particle=pl.col("particle")
+        | (pl.col("irish_article") & near(pl.col("space"), 1) & near(pl.col("irish_head"), 2))
     )
     # whether the next piece starts with a dot (an initial's), and the piece after next
     starts_with_dot = word.str.starts_with(".").fill_null(False)
@@ -339,8 +341,7 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     # vowel that is no common word, heading or acronym, of four letters or more unless a listed name
     # ("LÊ", "OJO"; not "ICU", "USA")
     pieces = pieces.with_columns(
-        upper_name=word.str.contains(r"^\p{Lu}{2,}(?:['’]\p{Lu}+)?$").fill_null(False)
-        & lowered.str.contains(_VOWEL).fill_null(False)
+        upper_name=word.str.contains(_UPPER_WITH_VOWEL).fill_null(False)
         & ~pl.col("is_common")
         & ~lowered.is_in(pl.Series(sorted(UPPER_CASE_NOT_NAMES)).implode()).fill_null(False)
         & ~is_title
