@@ -1,5 +1,5 @@
-"""PII detection and masking by generic rules (issue 17, fourth round): one test per rule, on
-hand-written values, with the look-alikes each rule must leave alone."""
+"""PII detection and masking by generic rules (issue 17, fourth and fifth rounds): one test per rule,
+on hand-written values, with the look-alikes each rule must leave alone."""
 
 import datetime as dt
 
@@ -196,3 +196,157 @@ def test_lower_case_word_after_a_particle_is_part_of_the_name():
     assert _masked("The van driver came.") == "The van driver came."
     assert person_name_shape("Ana Da silva") == (True, True)
     assert person_name_shape("Ana silva")[0] is False
+
+
+# ------------------------------------------------------------------ names: surnames in capitals (fifth round)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Chart of DOE, John reviewed.", "Chart of <PERSON>, <PERSON> reviewed."),
+        ("Card holder MARYAMOVA, Pimxowen paid.", "Card holder <PERSON>, <PERSON> paid."),
+        ("Seen by LÊ, Zucor today.", "Seen by <PERSON>, <PERSON> today."),  # short, but a listed name
+        ("Signed: Jean DUPONT, in blue.", "Signed: <PERSON> <PERSON>, in blue."),
+        ("Signed by KORZAN Velmo today.", "Signed by <PERSON> <PERSON> today."),
+        ("Form of F. M. KORZAN attached.", "Form of <PERSON>. <PERSON>. <PERSON> attached."),
+        ("Chart: ZUMELKA, R. the dose stays.", "Chart: <PERSON>, <PERSON>. the dose stays."),
+        ("Chart: Zumelka, KORVAN the dose stays.", "Chart: <PERSON>, <PERSON> the dose stays."),
+        ("Signed by JOHN DOE today.", "Signed by <PERSON> <PERSON> today."),
+    ],
+)
+def test_surnames_in_capitals_next_to_a_name_are_masked(text, expected):
+    assert _masked(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "URGENT, please call back.",
+        "NOTE, the lab is closed.",
+        "NOTE, The lab is closed.",
+        "Transfer from ICU, ER was full.",
+        "Shipping to USA, Canada and Mexico.",
+        "CANADA, Mexico and Peru.",
+        "PLEASE NOTE: closed on Friday.",
+        "FYI, the MRI slot moved.",
+        "BP and HR stable, DNR on file.",
+        "GORSHASHA ZUMEL signed.",  # two unlisted words in capitals: could be a heading
+    ],
+)
+def test_words_in_capitals_that_are_no_names_are_left_alone(text):
+    assert "<PERSON>" not in _masked(text)
+
+
+def test_irish_surnames_in_capitals_and_after_a_particle_are_masked():
+    assert _masked("Contact: MAC DUARCÁIN, Quawen.") == "Contact: <PERSON> <PERSON>, <PERSON>."
+    assert _masked("Contact: Ó CEANNFHAOLA, Ulsha.") == "Contact: <PERSON> <PERSON>, <PERSON>."
+    assert _masked("Traced to Pimtha bin Ó Frithile.") == "Traced to <PERSON> <PERSON> <PERSON> <PERSON>."
+
+
+# ------------------------------------------------------------------ names: an unlisted first name and an initial
+
+
+def test_first_name_and_initial_are_masked():
+    assert _masked("Call Fiilo B. tomorrow.") == "Call <PERSON> <PERSON>. tomorrow."
+    assert _masked("Belongs to Yoyo C.; refunded.") == "Belongs to <PERSON> <PERSON>.; refunded."
+
+
+@pytest.mark.parametrize("text", ["Take Vitamin D. daily.", "Hepatitis B. vaccine given.", "See Appendix A. below."])
+def test_labels_with_a_letter_are_no_first_name_and_initial(text):
+    assert "<PERSON>" not in _masked(text)
+
+
+def test_apostrophes_inside_names_keep_the_name_whole():
+    assert _masked("Capt. Ja’far Dunyoeva called.") == "Capt. <PERSON> <PERSON> called."
+    assert "<PERSON>" not in _masked("don't worry, it's fine")
+
+
+# ------------------------------------------------------------------ addresses: number after a comma, units, glued types
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "Via Rita, 56",
+        "Viale Ferragamo, 53 Piano 2",
+        "Strada Rizzo, 784 Piano 3",
+        "Stretto Pausini, 9 Appartamento 1",  # after an address word only: "Stretto" is no street word
+        "Calle Los Alerces 49 Dpto. 4591",
+        "Av. Las Mandarinas 83",
+        "Avda. Los Helechos 61 Of. 649",
+        "Balmaceda 214 Dpto. 87",
+    ],
+)
+def test_house_numbers_after_a_comma_and_units_of_other_languages_are_masked(address):
+    assert _masked(f"Address on the lease: {address}; tenant X.") == "Address on the lease: <ADDRESS>; tenant X."
+    if not address.startswith("Stretto"):
+        assert _masked(f"Letters went to the office at {address} in May.").count("<ADDRESS>") == 1
+        assert address.split()[-1] not in _masked(f"Letters went to the office at {address} in May.")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "Stevnsgade 419",
+        "Ny Østervej 1",
+        "Storgatan 12",
+        "Kirkeveien 5",
+        "Kerkstraat 3",
+        "Karlstads Allé 2",
+        "Nørre Vold Allé 612",
+        "Karina Salinas 7701 Of. 323",  # a street named after someone, known by its unit
+        "Los Alerces 3258 Piso 60",
+        "Ruta T-10, km 6",
+    ],
+)
+def test_streets_without_an_address_word_are_masked_by_their_shape(address):
+    assert _masked(f"The van stopped at {address} tomorrow.") == "The van stopped at <ADDRESS> tomorrow."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The course ran during 5 days.",
+        "Sales rose 5 of 10 weeks.",
+        "Route 66 reopened after 4 days of repairs.",
+        "Meet at Gate 4 Floor plan attached.",
+    ],
+)
+def test_numbers_after_words_are_no_addresses_without_a_street_shape(text):
+    assert "<ADDRESS>" not in _masked(text)
+
+
+def test_collection_verbs_announce_an_address():
+    assert (
+        _masked("Courier to collect from Pedro Fernández 79 tomorrow.") == "Courier to collect from <ADDRESS> tomorrow."
+    )
+    assert _masked("Parcel picked up at Rotonda Lattuada, 752 today.") == "Parcel picked up at <ADDRESS> today."
+
+
+def test_columns_of_rural_roads_and_street_numbers_with_units_are_addresses():
+    rng = np.random.default_rng(3)
+    towns = ["Yungay", "Temuco", "Lolol", "Pinto", "Buin"]
+    streets = ["Matta", "Los Robles", "Gabriela Mistral", "Esmeralda", "Las Rosas", "Jorge Díaz", "Picarte"]
+    units = ["Of.", "Piso", "Dpto."]
+    values = []
+    for i in range(60):
+        if i % 3 == 0:
+            values.append(f"Ruta {'T-' if i % 2 else ''}{rng.integers(1, 99)}, km {rng.integers(1, 900)}")
+        else:
+            unit = f" {units[i % 3]} {rng.integers(1, 999)}" if i % 2 else ""
+            values.append(f"{streets[i % 7]} {rng.integers(1, 9999)}{unit}\n{towns[i % 5]}, Región de Ñuble")
+    assert _column_entity(values) == "STREET_ADDRESS"
+
+
+def test_a_street_type_before_a_lower_case_word_is_no_address():
+    assert "<ADDRESS>" not in _masked("The North Sea route was closed in February.")
+    assert "<ADDRESS>" not in _masked("Results were sent via email today.")
+    assert _masked("Write to 12 rue de Pottier soon.") == "Write to <ADDRESS> soon."
+
+
+def test_irish_articles_and_initial_mutations_and_modifier_apostrophes_stay_inside_names():
+    assert _masked("Signed by Denfiost Mac an Ríogh today.") == "Signed by <PERSON> <PERSON> <PERSON> <PERSON> today."
+    assert _masked("Traced to Jorvin bin Ó hÉidhniú.") == "Traced to <PERSON> <PERSON> <PERSON> <PERSON>."
+    assert _masked("Seen: Jalolov-Ulug‘bekov, Drailo H. today") == "Seen: <PERSON>-<PERSON>, <PERSON> <PERSON>. today"
+    assert "<PERSON>" not in _masked("Call an ambulance and check the mRNA result.")

@@ -239,6 +239,37 @@ HOLDOUT_4 = CorpusConfig(
     phone="hand_written_formats_4",
     date_formats=("%-d %B %Y", "%d.%m.%y", "%-m/%-d/%Y", "%d-%b-%y", "%a %d %b %Y", "%d/%m/%y"),
 )
+# Its one run (06:51 UTC) missed names in text written around capitals and addresses written
+# around their numbers: the fifth round (branch `pii5`) handles those shapes. A fifth held-out
+# corpus, written and committed before any change of that round and run once at its end: person and
+# look-alike locales that no corpus used, address locales that no corpus used for addresses,
+# sentences, and hand-written name, phone and date formats of its own (upper-case surnames and
+# initials in arrangements no corpus had).
+HOLDOUT_5 = CorpusConfig(
+    seed=23,
+    locales=("de_LI", "en_KE", "en_PK", "en_TH", "fr_DZ", "ha_NG", "ig_NG", "sw"),
+    address_locales=("fr_DZ", "pl_PL", "hu_HU", "ro_RO", "cs_CZ"),
+    templates=(
+        "Pharmacy phoned {PERSON} about a refill; number on file is {PHONE}.",
+        "Statement for card {CARD} went to {PERSON}; direct debit from {IBAN}.",
+        "Applicant {PERSON} gave DOB as {DOB} and SSN {SSN}.",
+        "Firewall blocked {IP} after {PERSON} reported spam.",
+        "Forward mail for {PERSON} to {ADDRESS} until further notice.",
+        "Our records list {ADDRESS} as the billing address of {PERSON}.",
+        "{PERSON} uploaded the scan to {URL} this morning.",
+        "Reach {PERSON} via {EMAIL}, or by phone: {PHONE}.",
+        "Home visit booked at {ADDRESS} for {PERSON} (born {DOB}).",
+    ),
+    clean_sentences=(
+        "FYI, the MRI slot moved to 3 pm on Thursday.",
+        "Route 66 reopened after 4 days of repairs.",
+        "PLEASE NOTE: the clinic closes at 16:00 on Fridays.",
+        "The committee approved 2 of the 5 proposals in May.",
+    ),
+    person="hand_written_shapes_5",
+    phone="hand_written_formats_5",
+    date_formats=("%Y. %m. %d.", "%-d. %B %Y", "%A, %B %-d, %Y", "%b %-d %Y", "%Y-%b-%d", "%Y%m%d"),
+)
 CORPORA = {
     "tuning": TUNING,
     "evaluation": EVALUATION,
@@ -247,6 +278,7 @@ CORPORA = {
     "holdout2": HOLDOUT_2,
     "holdout3": HOLDOUT_3,
     "holdout4": HOLDOUT_4,
+    "holdout5": HOLDOUT_5,
 }
 
 
@@ -428,6 +460,42 @@ def _phone_holdout_4(fake, rng: np.random.Generator) -> str:
     return str(formats[int(rng.integers(0, len(formats)))]())
 
 
+def _person_holdout_5(fake, rng: np.random.Generator, variant: int, known: frozenset[str]) -> str:
+    """A person's name in shapes written for the fifth held-out corpus; odd variants invented."""
+    first = invented_name(rng, known) if variant % 2 else fake.first_name()
+    last = invented_name(rng, known) if variant % 3 == 1 else fake.last_name()
+    shape = int(rng.integers(0, 6))
+    if shape == 0:
+        return f"{last}, {first.upper()} {fake.random_uppercase_letter()}."
+    if shape == 1:
+        return f"{first[0]}. {fake.first_name()[0]}. {last.upper()}"
+    if shape == 2:
+        return f"{first} {last.upper()}"  # as French and Belgian papers write it
+    if shape == 3:
+        return f"{last.upper()} {first}"
+    if shape == 4:
+        return f'{first} "{invented_name(rng, known)}" {last}'
+    return f"{first} {last} (née {fake.last_name()})"
+
+
+def _phone_holdout_5(fake, rng: np.random.Generator) -> str:
+    """Phone numbers in formats written for the fifth held-out corpus, and Faker's for its locales."""
+    d = lambda n: "".join(str(x) for x in rng.integers(0, 10, n))  # noqa: E731
+    first = lambda: str(rng.integers(2, 10))  # noqa: E731
+    formats = (
+        fake.phone_number,
+        lambda: f"+48 {first()}{d(1)} {d(3)} {d(2)} {d(2)}",
+        lambda: f"06-{first()}{d(1)}/{d(3)}-{d(4)}",
+        lambda: f"+7 ({first()}{d(2)}) {d(3)}-{d(2)}-{d(2)}",
+        lambda: f"+49-{first()}{d(1)}-{d(7)}-{d(2)}",
+        lambda: f"0049 (0){first()}{d(1)} {d(7)}",
+        lambda: f"+213 (0) {first()}{d(1)} {d(2)} {d(2)} {d(2)}",
+        lambda: f"+254 7{d(2)} {d(6)}",
+        lambda: f"0800 {d(3)} {d(4)}",
+    )
+    return str(formats[int(rng.integers(0, len(formats)))]())
+
+
 def _phone(fake, rng: np.random.Generator) -> str:
     formats = (
         fake.phone_number,
@@ -478,6 +546,7 @@ PERSON_MAKERS = {
     "hand_written_shapes_2": _person_holdout_2,
     "hand_written_shapes_3": _person_holdout_3,
     "hand_written_shapes_4": _person_holdout_4,
+    "hand_written_shapes_5": _person_holdout_5,
 }
 PHONE_MAKERS = {
     "faker_and_us_formats": _phone,
@@ -485,6 +554,7 @@ PHONE_MAKERS = {
     "hand_written_formats_2": _phone_holdout_2,
     "hand_written_formats_3": _phone_holdout_3,
     "hand_written_formats_4": _phone_holdout_4,
+    "hand_written_formats_5": _phone_holdout_5,
 }
 
 ValueMaker = Callable[..., object]
@@ -758,6 +828,7 @@ __all__ = [
     "HOLDOUT_2",
     "HOLDOUT_3",
     "HOLDOUT_4",
+    "HOLDOUT_5",
     "TUNING",
     "Corpus",
     "CorpusConfig",

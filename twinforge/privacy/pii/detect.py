@@ -299,8 +299,12 @@ def _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, d
             hits = sum(entity in c for c in context)
             if hits:
                 inside[entity] = (max(hits / n, inside.get(entity, (0.0, 0.0))[0]), 0.8)
-        for entity, pattern in ((ADDRESS, f"{rec.ADDRESS_PATTERN}|{rec.ADDRESS_IN_CONTEXT}"), (URL, rec.URL_PATTERN)):
-            hits = float(sample.str.contains(pattern).mean())
+        # one pattern at a time: together the address patterns exceed the regex engine's size limit
+        for entity, patterns in ((ADDRESS, (rec.ADDRESS_PATTERN, rec.ADDRESS_IN_CONTEXT)), (URL, (rec.URL_PATTERN,))):
+            found = pl.repeat(False, sample.len(), eager=True)
+            for pattern in patterns:
+                found = found | sample.str.contains(pattern).fill_null(False)
+            hits = float(found.mean())
             if hits:
                 inside[entity] = (hits, 0.7)
 

@@ -33,10 +33,12 @@ from twinforge.privacy.pii.recognizers import (
     ADDRESS_PATTERN,
     BIRTH_CONTEXT,
     DATE_PATTERN,
+    LETTER_LABEL_WORDS,
     NAME_PARTICLES,
     POSTAL_CONTEXT,
     TITLES,
     UK_POSTCODE,
+    UPPER_CASE_NOT_NAMES,
     URL_PATTERN,
     US_ZIP,
     all_names,
@@ -205,8 +207,16 @@ ADDRESS_PREFILTER = (
     r"|(?i:stra(?:ß|ss)e|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad)(?:\s+\d|\b)"
     r"|\b(?i:rue|avenue|av\.|boulevard|bd|chemin|impasse|allée|place|quai|route|cours|calle|avenida|paseo|plaza"
     r"|via|viale|piazza|corso|largo|box|flat|studio|apartment|apt|suite|unit|level|psc|jalan|jln|lorong|lrg"
-    r"|persiaran|lebuh|no|rang|croissant|chowk|nagar|ganj)\b|\bUS[NSC]\b"
+    r"|persiaran|lebuh|no|rang|croissant|chowk|nagar|ganj|av|avda|psje|pje|pasaje|camino|piazzale|strada|vicolo|borgo|contrada"
+    r"|lungomare|km)\b|\bUS[NSC]\b"
     r"|(?i:montée|allée|allé|côte)\s"  # no ASCII word boundary after "é"
+    # Nordic and Dutch street types glued to the name: "Stevnsgade 419", "Storgatan 12"
+    r"|\p{Ll}(?:vej|gade|stræde|vænge|plads|torv|vang|vägen|väg|gatan|gata|gränd|stigen|backen|torget|veien|vei"
+    r"|vegen|veg|gate|gaten|stien|plassen|straat|laan|plein|gracht|kade|dreef|singel|steeg|dijk|katu|tie|kuja|polku"
+    r"|tori)\s+\d"
+    # a street type as a word of its own before the number: "Karlstads Allé 2", "Lange Straße 5"
+    r"|(?:Street|Road|Avenue|Lane|Drive|Boulevard|Allé|Alle|Allee|Vej|Gade|Vei|Veien|Gata|Gatan|Väg|Vägen|Straße"
+    r"|Strasse|Straat|Weg|Laan|Plads|Plein|Torv)\s+\d"
 )
 
 
@@ -236,11 +246,17 @@ def _ascii_boundaries(pattern: str) -> str:
     return pattern.replace(r"\b", r"(?-u:\b)")
 
 
-# words (with an apostrophe inside: "O'Brien") and what lies between them ("grunt's": "grunt", "'", "s")
-_PIECES = r"\p{L}+(?:['’]\p{Lu}\p{L}+)?|[^\p{L}]+"
+# words (with an apostrophe inside: "O'Brien", "Ja’far") and what lies between them ("grunt's":
+# "grunt", "'", "s")
+_PIECES = r"\p{L}+(?:['’‘ʻ](?:\p{Lu}\p{L}+|\p{Ll}{2,}))?|[^\p{L}]+"
 # between two parts of one name: a space, a hyphen, an initial's dot, a comma ("Lopez, Ana")
-_NAME_GAPS = [" ", "\t", ".", ". ", ".\t", "-", ", ", ",\t"]
+_NAME_GAPS = [" ", "  ", "\t", ".", ". ", ".  ", ".\t", "-", ", ", ",  ", ",\t"]
 _SPREAD_STEPS = 3  # "J. R. R. Tolkien": how far a name spreads to its neighbours
+# a word in capitals with a vowel of the Latin alphabets: "ATTN", "DNR" have none; "LÊ", "VŨ",
+# "DƯƠNG", "O'BRIEN" have
+_UPPER_VOWEL = r"[AEIOUYÀ-ÆÈ-ÏÒ-ÖØ-ÜÝĀĂĄĒĔĖĘĚĨĪĬĮİŌŎŐŒŨŪŬŮŰŲƠƯƏẠ-Ỹ]"
+_UPPER_WITH_VOWEL = rf"^(?:\p{{Lu}}[\p{{Lu}}'’]*)?{_UPPER_VOWEL}[\p{{Lu}}'’]*$"
+_MIN_UPPER_NAME_LETTERS = 4
 
 
 def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> pl.Series:
@@ -280,17 +296,27 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         return flag.shift(k).fill_null(False) & pl.col(f"same{k}")
 
     pieces = pieces.with_columns(
-        capitalised=word.str.contains(r"^\p{Lu}(?:\p{Ll}|['’]\p{Lu})").fill_null(False),
+        # capitalised, or with an Irish initial mutation: "nGeard", "hÉimhigh", "tSeáin", "bhFear"
+        capitalised=word.str.contains(r"^(?:\p{Lu}(?:\p{Ll}|['’‘ʻ]\p{L})|(?:n|h|t|m|bh|d|g)\p{Lu}\p{Ll})").fill_null(
+            False
+        ),
         initial=word.str.contains(r"^\p{Lu}$").fill_null(False),
         is_title=lowered.is_in(pl.lit(pl.Series(sorted(TITLES)).implode())).fill_null(False),
         is_common=lowered.is_in(blocked.implode()).fill_null(False),
         listed=lowered.is_in(common.implode()).fill_null(False),
         extra=lowered.is_in(extra.implode()).fill_null(False),
         particle=lowered.is_in(pl.Series(sorted(NAME_PARTICLES)).implode()).fill_null(False),
+        irish_article=lowered.is_in(["an", "na"]).fill_null(False),
+        irish_head=lowered.is_in(["mac", "nic", "mhic", "giolla", "ní", "uí", "ua"]).fill_null(False),
         honorific=lowered.is_in(honorifics.implode()).fill_null(False),
         gap=word.is_in(_NAME_GAPS).fill_null(False),
         space=word.is_in([" ", ", "]).fill_null(False),
         dot=(word == ".").fill_null(False),
+    )
+    # the Irish article after "Mac", "Nic", "Giolla" is a particle: "Mac an Bheatha", "Mac Giolla na Naomh"
+    pieces = pieces.with_columns(
+        particle=pl.col("particle")
+        | (pl.col("irish_article") & near(pl.col("space"), 1) & near(pl.col("irish_head"), 2))
     )
     # whether the next piece starts with a dot (an initial's), and the piece after next
     starts_with_dot = word.str.starts_with(".").fill_null(False)
@@ -311,11 +337,24 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     honorific_piece = pl.col("honorific_piece")
     pieces = pieces.with_columns(is_title=(cap & is_title) | (honorific_piece & ~pl.col("dot")))
     is_title = pl.col("is_title")
+    # a surname in capitals ("DOE, John", "Jean DUPONT", "F. M. LAST"): a word in capitals with a
+    # vowel that is no common word, heading or acronym, of four letters or more unless a listed name
+    # ("LÊ", "OJO"; not "ICU", "USA")
+    pieces = pieces.with_columns(
+        upper_name=word.str.contains(_UPPER_WITH_VOWEL).fill_null(False)
+        & ~pl.col("is_common")
+        & ~lowered.is_in(pl.Series(sorted(UPPER_CASE_NOT_NAMES)).implode()).fill_null(False)
+        & ~is_title
+        & ((lowered.str.len_chars() >= _MIN_UPPER_NAME_LETTERS) | pl.col("listed"))
+    )
+    upper_name = pl.col("upper_name")
     pieces = pieces.with_columns(
         candidate=cap & ~pl.col("is_common") & ~is_title,
-        could_be_part=((cap & ~pl.col("is_common")) | pl.col("initial") | pl.col("particle")) & ~is_title,
+        could_be_part=((cap & ~pl.col("is_common")) | pl.col("initial") | pl.col("particle") | upper_name) & ~is_title,
         dotted_gap=word.is_in([".", ". "]).fill_null(False),
         comma=word.is_in([", "]).fill_null(False),
+        single_space=(word == " ").fill_null(False),
+        label=lowered.is_in(pl.Series(sorted(LETTER_LABEL_WORDS)).implode()).fill_null(False),
     )
     candidate, could_be_part = pl.col("candidate"), pl.col("could_be_part")
     masked = (cap & pl.col("listed")) | pl.col("extra") | (could_be_part & near(is_title, 2) & near(gap, 1))
@@ -332,6 +371,30 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         | trailing_initial
         | (candidate & near(comma, -1) & near(initial, -2) & pl.col("dot_after_next"))
     )
+    # "Fiilo B.": a capitalised word that is no common word or label ("Vitamin D."), a space, and an
+    # initial with its dot
+    single_space, listed = pl.col("single_space"), pl.col("listed")
+    masked = masked | (
+        candidate & ~pl.col("label") & near(single_space, -1) & near(initial, -2) & pl.col("dot_after_next")
+    )
+    # a surname in capitals next to a name: "DOE, John", "Jean DUPONT", "DOE John", "F. M. DOE",
+    # "DOE, F.", "Doe, JOHN"; two words in capitals only when one is a listed name ("JOHN DOE")
+    name_gap = space | dotted_gap
+    name_like = candidate | (cap & listed)
+    upper_listed = upper_name & listed
+    masked = masked | (
+        upper_name
+        & (
+            (
+                near(name_gap, 1)
+                & (near(name_like, 2) | near(upper_listed, 2) | (near(initial, 2) & near(dotted_gap, 1)))
+            )
+            | (near(name_gap, -1) & (near(name_like, -2) | near(upper_listed, -2)))
+            | (near(name_gap, -1) & near(initial, -2) & pl.col("dot_after_next"))
+            | (listed & near(name_gap, -1) & near(upper_name, -2))
+            | (listed & near(name_gap, 1) & near(upper_name, 2))
+        )
+    )
     # two capitalised words that are not common words, side by side
     masked = (
         masked | (candidate & near(space, -1) & near(candidate, -2)) | (candidate & near(space, 1) & near(candidate, 2))
@@ -344,7 +407,12 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         & near(gap, 1)
         & (near(candidate, 2) | near(pl.col("initial"), 2))  # "Rosa B. van der Flaas"
         & near(space, -1)
-        & (near(cap, -2) | (near(particle, -2) & near(space, -3) & near(cap, -4)))
+        & (
+            near(cap, -2)
+            | (near(particle, -2) & near(space, -3) & near(cap, -4))
+            # "bin Ó Frithile", "de Ó Hanluain": an initial and a capitalised word after the particle
+            | (near(pl.col("initial"), -2) & near(space, -3) & near(cap, -4))
+        )
     )
     pieces = pieces.with_columns(bridge=bridge)
     bridge = pl.col("bridge")

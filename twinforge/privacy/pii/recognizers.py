@@ -179,6 +179,22 @@ TITLES = frozenset(
 )
 NAME_PARTICLES = frozenset("van von der den de da del della di du la le st bin binti ibn al el y dos das".split())
 NAME_SUFFIXES = frozenset("jr sr ii iii iv v phd md dds dvm esq".split())
+# all-caps words shaped like a surname ("NOTE, Smith called") that are alerts, headings or acronyms
+# of notes and forms; words of three letters or fewer in capitals ("ICU", "USA") must be listed names
+UPPER_CASE_NOT_NAMES = frozenset(
+    "asap attn nato note notes urgent important warning caution alert notice reminder update please attention"
+    " confidential draft final pending approved denied cancelled void paid unpaid overdue positive negative"
+    " normal abnormal allergies allergy history diagnosis assessment plan medications discharge admission"
+    " summary unknown none male female total invoice receipt info memo todo covid aids stat".split()
+)
+# nouns that label things with a letter ("Vitamin D.", "Hepatitis B.", "Appendix A."): such a word
+# before a capital letter and its dot is no first name and an initial
+LETTER_LABEL_WORDS = frozenset(
+    "vitamin hepatitis appendix annex exhibit schedule category grade class group section type plan part"
+    " phase stage block building wing ward gate level zone figure fig table option item model size row seat"
+    " unit room floor lot plot team tier version hall area sector box bay platform terminal runway channel"
+    " track division league series batch lab site factor letter pavilion tower entrance exit door".split()
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -200,6 +216,8 @@ def not_name_words() -> frozenset[str]:
     words |= {w.lower() for w in Address.city_prefixes} | {w.lower() for w in Address.street_suffixes}
     words |= {w.lower() for s in Company.company_suffixes for w in s.split()}
     words |= {w.lower() for state in Address.states for w in state.split()}
+    # countries named in one word ("Canada", "France"), unless a name too ("Jordan", "Chad")
+    words |= {c.lower() for c in Address.countries if c.isalpha()} - all_names()
     words |= set(
         "inc llc ltd plc gmbh mbh ag kg kgaa ohg sa sarl sas srl spa bv nv sl fils söhne hijos corp co company group bank hospital clinic university school street road avenue"
         " city county state north south east west central new old saint sainte san santa santo são los las el fort"
@@ -331,6 +349,21 @@ _UNIT = (
     rf"(?:{_NUMBERED_HOUSE}|flat|studio|apartment|apt|suite|ste|unit|room|floor|level|building|bldg|lot|po box"
     r"|p\.o\. box|#)\.?\s*[\w\-/]+"
 )
+# a flat, floor or office after the house number, in English and the Romance and German languages:
+# "Los Robles 11 Dpto. 262", "Matta 937 Of. 203", "Via Rita, 56 Piano 3", "Calle Mayor 3 Piso 2"
+_UNIT_WORDS_AFTER = (
+    "apt apto app appartamento apartamento apartment piso planta dpto depto departamento of ofic oficina piano int"
+    " interno scala esc escalera pta puerta local casa bloque torre suite ste unit bureau étage etage stock whg"
+    " wohnung top stiege flat floor fl room rm level lvl"
+).split()
+_UNIT_AFTER_NUMBER = (
+    rf"(?:,?\s+(?i:{'|'.join(_UNIT_WORDS_AFTER)})\.?\s*\d{{1,5}}[A-Za-z]?(?:[/\-]\d{{1,5}}[A-Za-z]?)?\b)"
+)
+# the same in capitals, where no address word announces the street: "Karina Salinas 7701 Of. 323"
+_CAPITAL_UNIT_AFTER_NUMBER = (
+    rf"(?:,?\s+(?:{'|'.join(w.capitalize() for w in _UNIT_WORDS_AFTER)})\.?\s*\d{{1,5}}[A-Za-z]?"
+    r"(?:[/\-]\d{1,5}[A-Za-z]?)?\b)"
+)
 # a New Zealand rural delivery number after the street: "48 Tipumakau Cross, RD 9"
 _RURAL_DELIVERY = r"RD\s+\d{1,3}"
 _HOUSE_NUMBER = r"\d{1,6}(?:-?[A-Za-z])?(?:[/\-]\d{1,6}[A-Za-z]?)?"
@@ -360,22 +393,61 @@ _EN_STREET = (
 )
 # "Hauptstraße 5", "Karl-Peter-Etzold-Gasse 9/3"; "50, avenue de Lebon", "rue de Pottier"; "Calle Mayor 3"
 _DE_STREET = (
-    r"(?:\b(?:\p{Lu}[\p{L}\-.]*|van|von|der|den|de|zu|am|an|im)\s+){0,3}\b\p{L}[\p{L}\-]*"
+    # capitalised, or lower case before a hyphen ("van-Straße"): not "during 5 days"
+    r"(?:\b(?:\p{Lu}[\p{L}\-.]*|van|von|der|den|de|zu|am|an|im)\s+){0,3}\b(?:\p{Lu}|\p{Ll}+-)[\p{L}\-]*"
     r"(?i:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad)"
     r"\s+\d{1,4}[a-z]?(?:[/\-]\d{1,4}[a-z]?)?\b"
 )
+_STREET_WORD = r"(?:(?:de|del|di|la|las|los|dei)\s+)?\p{Lu}[\p{L}'\-]*"
+# the street type in front ("rue", "Calle", "Via", "Strada", "Avda."), then its name (up to four
+# capitalised words) and maybe a house number, after a comma too ("Via Rita, 56"), and a unit
 _FR_ES_STREET = (
-    r"(?:\b\d{1,5}(?:\s?(?:bis|ter))?,?\s+)?\b(?:rue|avenue|av\.|boulevard|bd|chemin|impasse|allée|allé|place|quai"
-    r"|route|cours|montée|côte|rang|croissant|calle|avenida|paseo|plaza|via|viale|piazza|corso|largo)\s+"
-    r"(?:(?:de|du|des|la|le|les|del|di|della|d')\s*)?\p{L}[\p{L}'\-]*(?:\s+\d{1,5}\b)?"
-    # a unit after it: "0264 chemin Jean Suite 150", "94403 rue Renée Apt. 818"
-    r"(?:,?\s+(?:suite|apt|app|bureau|unit)\.?\s*\d{1,5}\b)?"
+    r"(?:\b\d{1,5}(?:\s?(?:bis|ter))?,?\s+)?\b(?i:rue|avenue|av\.|avda\.|psje\.|pje\.|boulevard|bd|chemin|impasse|allée|allé"
+    r"|place|quai|route|cours|montée|côte|rang|croissant|calle|avenida|paseo|pasaje|plaza|camino|via|viale|piazza"
+    r"|piazzale|corso|largo|strada|vicolo|borgo|contrada|lungomare)\s+"
+    # the name capitalised: not "the route was closed", "sent via email"
+    r"(?:(?i:de|du|des|la|le|les|del|di|della|dei|degli|d')\s*)?\p{Lu}[\p{L}'\-]*"
+    # more words and a house number, and maybe a unit ("Via Luzi, 56 Piano 9"); or a unit right after
+    # the first word ("94403 rue Renée Apt. 818"), which the words would take for a name; or more words
+    rf"(?:(?:\s+{_STREET_WORD}){{0,3}},?\s+\d{{1,5}}[A-Za-z]?\b{_UNIT_AFTER_NUMBER}?|{_UNIT_AFTER_NUMBER}"
+    rf"|(?:\s+{_STREET_WORD}){{0,3}})"
+)
+# a four- or five-digit postcode and a town after the house number: ", 1326 Lovenjoel"
+_POSTCODE_TOWN = r"(?:,?\s+\d{4,5}\s+\p{Lu}[\p{L}'\-]*)"
+# a street name, then its type as a word of its own, then the house number, as Nordic, Dutch and
+# German addresses are written: "Karlstads Allé 2", "Nørre Vold Allé 612", "Lange Straße 5"
+_NAME_TYPE_NUMBER = (
+    r"\b(?:\p{Lu}[\p{L}'\-]*\s+){1,3}(?:Street|Road|Avenue|Lane|Drive|Boulevard|Allé|Alle|Allee|Vej|Gade|Vei"
+    r"|Veien|Gata|Gatan|Väg|Vägen|Straße|Strasse|Straat|Weg|Laan|Plads|Plein|Torv)\s+\d{1,5}[A-Za-z]?"
+    r"(?:[/\-]\d{1,5}[A-Za-z]?)?\b"
+    rf"{_UNIT_AFTER_NUMBER}?{_POSTCODE_TOWN}?"
+)
+# Nordic and Dutch street names with the street type glued on: "Stevnsgade 419", "Ny Østervej 1",
+# "Storgatan 12", "Kirkeveien 5", "Kerkstraat 3", "Mannerheimintie 8"
+_GLUED_STREET = (
+    r"\b(?:\p{Lu}[\p{L}\-.]*\s+){0,2}\p{Lu}\p{Ll}[\p{L}\-]*(?:vej|gade|stræde|vænge|plads|torv|vang|vägen|väg"
+    r"|gatan|gata|gränd|stigen|backen|torget|veien|vei|vegen|veg|gate|gaten|stien|plassen|straat|laan|plein"
+    r"|gracht|kade|dreef|singel|steeg|dijk|katu|tie|kuja|polku|tori)\s+\d{1,4}[A-Za-z]?(?:[/\-]\d{1,4}[A-Za-z]?)?\b"
+    rf"{_UNIT_AFTER_NUMBER}?{_POSTCODE_TOWN}?"
 )
 # a street name and then its house number, whatever the street is called: "Kimdreef 270", "Torve
 # Allé 691", "Via dei Mille, 5" (short lower-case words such as "dei" may join the capitalised ones)
 _STREET_THEN_NUMBER = (
     r"\p{Lu}\p{Ll}[\p{L}'.\-]*(?:\s+(?:\p{Lu}[\p{L}'.\-]*|\p{Ll}{1,4}'?)){0,4},?\s+"
-    r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,5}[A-Za-z]?)?"
+    rf"\d{{1,5}}[A-Za-z]?(?:[/\-]\d{{1,5}}[A-Za-z]?)?{_UNIT_AFTER_NUMBER}?"
+)
+# without an address word: a street name, its house number and a unit in capitals after it, which
+# makes it an address ("Karina Salinas 7701 Of. 323", "Los Alerces 3258 Piso 60"); particles
+# ("de", "del", "van") only between capitalised words
+_STREET_NUMBER_UNIT = (
+    r"\b\p{Lu}\p{Ll}[\p{L}'.\-]*(?:\s+(?:(?:de|del|della|di|da|dei|la|las|los|le|van|von|der|den|y)\s+|dell')?"
+    r"\p{Lu}[\p{L}'.\-]*){0,4},?\s+"
+    rf"\d{{1,5}}[A-Za-z]?(?:[/\-]\d{{1,5}}[A-Za-z]?)?{_CAPITAL_UNIT_AFTER_NUMBER}"
+)
+# a rural address by its kilometre marker: "Ruta T-10, km 6", "Ruta 5 Sur, km 826", "Route 66 km 12"
+_ROAD_KILOMETRE = (
+    r"\b\p{Lu}\p{L}*\.?\s+(?:\p{Lu}{1,3}-?)?\d{1,4}(?:-\p{Lu}{1,3})?(?:\s+\p{Lu}\p{Ll}+)?,?\s+"
+    r"(?i:km|kilómetro|kilometro)\.?\s*\d{1,4}(?:[.,]\d{1,3})?\b"
 )
 # a word or phrase that announces an address: "lives at", "moved to", "ship to", "at home:", "delivery
 # address to", a label holding "address" and ending in a colon ("Address on file:")
@@ -383,6 +455,8 @@ ADDRESS_CONTEXT = (
     r"(?i:(?:address|addr\.?)(?:\s+(?:is|was|to|at|as|changed\s+to))?|address(?:\s+[\w\-]+){1,3}\s*:"
     r"|(?:lives?|living|lived|resides?|residing|resided|stays?|staying)\s+(?:at|on)|moved\s+(?:in\s+)?to"
     r"|(?:ship|deliver|post|send|sent|mail|forward|return)(?:s|ed|ing)?\s+(?:\w+\s+)?to|located\s+at"
+    # collections and drop-offs: "collect from", "picked up at", "drop off at"
+    r"|(?:collect(?:s|ed|ing)?|pick(?:s|ed|ing)?\s+up|drop(?:s|ped|ping)?\s+off)\s+(?:\w+\s+)?(?:from|at)"
     r"|at\s+home|home)"
 )
 # group 1 is the context, kept in front of the mask token; then a house number and capitalised
@@ -406,7 +480,11 @@ _MY_STREET = (
     r"|\d{1,4}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?)\b"
 )
 # Malaysian first: "42, Jalan Tun Dr Ismail 6/9" is no English "42 ... Dr"
-ADDRESS_PATTERN = rf"(?:{_MY_STREET}|{_EN_STREET}|{_DE_STREET}|(?i:{_FR_ES_STREET})|{_EN_STREET_ANY_TYPE})"
+ADDRESS_PATTERN = (
+    rf"(?:{_MY_STREET}|{_ROAD_KILOMETRE}|{_STREET_NUMBER_UNIT}|{_EN_STREET}|{_DE_STREET}|{_GLUED_STREET}"
+    rf"|{_NAME_TYPE_NUMBER}"
+    rf"|{_FR_ES_STREET}|{_EN_STREET_ANY_TYPE})"
+)
 # a value that starts with a house number and two to four capitalised words, then ends or goes on
 # after a line break or comma (a town, a postcode): an address whatever the street type is called
 ADDRESS_SHAPE = (
@@ -418,7 +496,7 @@ ADDRESS_AT_START = rf"^\W{{0,2}}(?:{ADDRESS_PATTERN})|{ADDRESS_SHAPE}"
 # break or comma (postcode, town): "Kimdreef 270\n1326 Lovenjoel"; its group 1 is the street name
 ADDRESS_SHAPE_NUMBER_LAST = (
     r"^\W{0,2}(\p{Lu}\p{Ll}[\p{L}'.\-]*(?:\s+(?:\p{Lu}[\p{L}'.\-]*|\p{Ll}{1,4}'?)){0,4}),?\s+"
-    r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,5}[A-Za-z]?)?\s*(?:$|\n|,)"
+    rf"\d{{1,5}}[A-Za-z]?(?:[/\-]\d{{1,5}}[A-Za-z]?)?{_UNIT_AFTER_NUMBER}?\s*(?:$|\n|,)"
 )
 # a column of such values is one of addresses only when its values and street names vary: "Room 12",
 # "Gate 4" or "Ward 7" columns repeat one word
