@@ -26,7 +26,7 @@ from torch.nn import functional as F
 
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
 from twinforge.generators.conditioning import ConditionSampler
-from twinforge.generators.nets import PackedDiscriminator, ResidualGenerator, SpanLayout
+from twinforge.generators.nets import PackedDiscriminator, ResidualGenerator, activate
 from twinforge.generators.torch_base import (
     ModeMatrix,
     TorchGenerator,
@@ -80,7 +80,6 @@ class GanGenerator(TorchGenerator):
 
     def _build(self) -> None:
         self._spans = self.encoder.mode_spans()
-        self._layout = SpanLayout(self._spans)
         data_dim = self._spans[-1].stop
         self.conditioner = ConditionSampler.from_encoder(self.encoder)
         cond_dim = self.conditioner.width
@@ -183,7 +182,7 @@ class GanGenerator(TorchGenerator):
         chosen = self.conditioner.original(batch, rng)
         cond = torch.from_numpy(chosen.cond).to(device)
         raw = generator(torch.randn((batch, self.noise_dim), device=device), cond)
-        fake = self._layout.activate(raw, gumbel_tau=GUMBEL_TAU)
+        fake = activate(raw, self._spans, gumbel_tau=GUMBEL_TAU)
         return cond, fake, raw, chosen if self.conditioner.enabled else None
 
     def _private_critic_loss(
@@ -203,7 +202,7 @@ class GanGenerator(TorchGenerator):
             chosen, real_rows = None, rng.integers(0, n_rows, batch)
             cond = torch.zeros((batch, 0), device=device)
         raw = generator(torch.randn((batch, self.noise_dim), device=device), cond)
-        fake = self._layout.activate(raw, gumbel_tau=GUMBEL_TAU)
+        fake = activate(raw, self._spans, gumbel_tau=GUMBEL_TAU)
         return cond, fake, raw, chosen, torch.from_numpy(real_rows).to(device)
 
     def _cond_loss(self, raw: torch.Tensor, chosen) -> torch.Tensor:
@@ -240,7 +239,7 @@ class GanGenerator(TorchGenerator):
                     else:
                         cond = torch.zeros((rows, 0), device=device)
                     raw = generator(torch.randn((rows, self.noise_dim), device=device), cond)
-                    fake = self._layout.activate(raw, gumbel_tau=GUMBEL_TAU)
+                    fake = activate(raw, self._spans, gumbel_tau=GUMBEL_TAU)
                     parts.append(self.encoder.from_modes(fake.cpu().numpy(), rng))
                 yield pl.concat(parts)
         generator.cpu()
