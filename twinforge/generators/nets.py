@@ -19,6 +19,78 @@ from twinforge.encoders import Span
 # --- shared by the GAN and the VAE: turning raw outputs into the mode-specific layout ---
 
 
+class SpanLayout:
+    """Index tensors that treat all the one-hot stretches of a mode-specific layout at once.
+
+    The stretches are grouped by their width rounded up to a power of two; a group is gathered into
+    one padded ``(n, stretches, width)`` tensor (padding masked out), so a softmax, a Gumbel-softmax
+    or a cross-entropy over every stretch is a few tensor operations per group instead of a few per
+    column. The VAE uses it; the GAN keeps the per-column :func:`activate`: the same distribution and
+    gradients, but on the development table ``health_insurance`` the GAN trained with it scored 0.73
+    and 0.79 (seeds 0, 1) against 0.86 and 0.85, unexplained (see benchmarks/results/gan_vae).
+    """
+
+    def __init__(self, spans: Sequence[Span]):
+        self.width = spans[-1].stop if spans else 0
+        self.scalar = torch.tensor([s.start for s in spans if s.activation == "tanh"], dtype=torch.long)
+        hot = [s for s in spans if s.activation != "tanh"]
+        self.groups: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
+        for width in sorted({_bucket_width(s.width, 1) for s in hot}):
+            members = [s for s in hot if _bucket_width(s.width, 1) == width]
+            offsets = torch.arange(width)[None, :]
+            widths = torch.tensor([s.width for s in members])[:, None]
+            starts = torch.tensor([s.start for s in members])[:, None]
+            padding = offsets >= widths
+            index = torch.where(padding, starts, starts + offsets)  # padding points at the stretch's first slot
+            self.groups.append((index, padding, (starts + offsets)[~padding]))
+        self._moved: dict[torch.device, tuple] = {}
+
+    def on(self, device: torch.device) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]]:
+        """The scalar slots and the groups' tensors on ``device`` (copied once per device)."""
+        if device.type == "cpu":
+            return self.scalar, self.groups
+        if device not in self._moved:
+            groups = [tuple(t.to(device) for t in group) for group in self.groups]
+            self._moved[device] = (self.scalar.to(device), groups)
+        return self._moved[device]
+
+    def _logits(self, raw: torch.Tensor, index: torch.Tensor, padding: torch.Tensor) -> torch.Tensor:
+        return raw[:, index].masked_fill(padding, float("-inf"))
+
+    def activate(self, raw: torch.Tensor, gumbel_tau: float | None = None) -> torch.Tensor:
+        """tanh on scalar slots; softmax (or Gumbel-softmax with ``gumbel_tau``) on one-hot stretches."""
+        scalar, groups = self.on(raw.device)
+        out = raw.new_zeros((raw.shape[0], self.width))
+        out[:, scalar] = torch.tanh(raw[:, scalar])
+        for index, padding, slots in groups:
+            logits = self._logits(raw, index, padding)
+            if gumbel_tau is not None:
+                gumbels = -torch.empty_like(logits).exponential_().log()
+                logits = (logits + gumbels) / gumbel_tau
+            out[:, slots] = torch.softmax(logits, dim=2)[:, ~padding]
+        return out
+
+    def one_hot_samples(self, raw: torch.Tensor) -> torch.Tensor:
+        """Draw each one-hot stretch from the softmax of its logits (scalars pass through tanh)."""
+        scalar, groups = self.on(raw.device)
+        out = raw.new_zeros((raw.shape[0], self.width))
+        out[:, scalar] = torch.tanh(raw[:, scalar])
+        for index, padding, _ in groups:
+            probabilities = torch.softmax(self._logits(raw, index, padding), dim=2)
+            choice = torch.multinomial(probabilities.flatten(0, 1), 1).reshape(probabilities.shape[:2])
+            out.scatter_(1, index.gather(1, choice.T).T, 1.0)
+        return out
+
+    def cross_entropy(self, raw: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Summed cross-entropy of every one-hot stretch of the logits ``raw`` against the one-hot ``x``."""
+        total = raw.new_zeros(())
+        for index, padding, _ in self.on(raw.device)[1]:
+            target = x[:, index].masked_fill(padding, -1.0).argmax(dim=2)
+            logits = self._logits(raw, index, padding)
+            total = total + F.cross_entropy(logits.flatten(0, 1), target.flatten(), reduction="sum")
+        return total
+
+
 def activate(raw: torch.Tensor, spans: Sequence[Span], gumbel_tau: float | None = None) -> torch.Tensor:
     """tanh on scalar slots; softmax (or Gumbel-softmax with ``gumbel_tau``) on one-hot stretches."""
     parts = []
@@ -191,9 +263,9 @@ class _Block(nn.Module):
         return x + self.ff(self.norm2(x))
 
 
-def _bucket_width(vocabulary: int) -> int:
-    """Padded width of an output head: the next power of two, at least 16."""
-    return max(16, 1 << (max(vocabulary, 1) - 1).bit_length())
+def _bucket_width(vocabulary: int, least: int = 16) -> int:
+    """Padded width of an output head: the next power of two, at least ``least``."""
+    return max(least, 1 << (max(vocabulary, 1) - 1).bit_length())
 
 
 class BucketedHeads(nn.Module):
