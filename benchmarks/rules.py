@@ -228,7 +228,19 @@ def _markdown(results: dict) -> str:
         cells = [_pct(e["violation_rates"].get(r)) for r in rules]
         fit = f"{e['fit_seconds']:.1f}" if "fit_seconds" in e else "–"
         lines.append(f"| {e['engine']} | " + " | ".join(cells) + f" | {_pct(e['rows_breaking_any_rule'])} | {fit} |")
-    lines += ["", "A dash: the engine's output lacks a column of the rule (a key it does not generate)."]
+    if "twinforge_rows_from" in results:
+        earlier = results["twinforge_rows_from"]
+        lines += [
+            "",
+            f"The twinforge rows come from the run of {earlier['date']} (load average at its start "
+            f"{earlier['machine'].get('load_average_at_start')}); the reference engines ran in this one.",
+        ]
+    lines += [
+        "",
+        "A dash: the engine's output lacks a column of the rule (a key it does not generate). The reference "
+        "engines have no rules: their rows show what a learned model alone gets wrong (an exact formula is "
+        "never met by learning its two factors).",
+    ]
     for skipped in results.get("skipped", []):
         lines.append(f"Skipped: {skipped}.")
     return "\n".join(lines) + "\n"
