@@ -26,9 +26,9 @@ SAMPLED = ["raw", "quarantine", "anonymized", "train", "holdout", "generator", "
 
 
 def _stored_synthetic(spec, home) -> pl.DataFrame:
-    """The synthetic table as downstream assets load it (a Parquet dataset, read through the IO manager)."""
+    """The synthetic table as downstream assets load it (a Parquet dataset, read lazily through the IO manager)."""
     context = dg.build_input_context(asset_key=dg.AssetKey([spec.name, "synthetic"]))
-    return ParquetIOManager(home=str(home)).load_input(context)
+    return ParquetIOManager(home=str(home)).load_input(context).collect()
 
 
 def _materialize(spec, home, instance, selection):

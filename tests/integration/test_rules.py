@@ -168,7 +168,7 @@ def test_the_pipeline_enforces_validates_and_reports_the_rules(tmp_path, monkeyp
             instance=instance, partition_key=batch, raise_on_error=False
         )
         stored = dg.build_input_context(asset_key=dg.AssetKey(["orders", "synthetic"]))
-        synthetic = ParquetIOManager(home=str(home)).load_input(stored)  # the Parquet dataset, as one table
+        synthetic = ParquetIOManager(home=str(home)).load_input(stored).collect()  # the Parquet dataset, read lazily
         rules = load_generator(Path(result.output_for_node("orders__generator")["model_dir"])).rules
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert checks["ge_rules"].passed
