@@ -418,7 +418,7 @@ def _unique_rule_results(lazy: pl.LazyFrame, fitted: dict) -> list:
             keys += [k for k in rule.key if k not in keys]
     if not expectations:
         return []
-    return _run_suite(_to_pandas(_normalise(lazy.select(keys).collect())), expectations)
+    return _Suite(expectations).run(_to_pandas(_normalise(lazy.select(keys).collect())))
 
 
 def _rule_expectations(df: pl.DataFrame, fitted: dict, *, with_unique: bool = True) -> tuple[pl.DataFrame, list]:
@@ -552,11 +552,6 @@ class _Suite:
 
     def run(self, pdf) -> list:
         return list(self._definition.run(batch_parameters={"dataframe": pdf}, result_format="SUMMARY").results)
-
-
-def _run_suite(pdf, expectations: list) -> list:
-    """Run all expectations as one suite in one ephemeral GE context; return the results."""
-    return _Suite(expectations).run(pdf)
 
 
 def _group_results(results: Iterable, groups: Iterable[str] = GROUPS) -> dict[str, GroupOutcome]:
