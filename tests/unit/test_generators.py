@@ -233,6 +233,58 @@ def test_progress_losses_and_early_stopping(mixed):
     assert generator.fit_summary["loss_history"][0]["epoch"] == 1
 
 
+@pytest.mark.parametrize("model", NEURAL)
+def test_time_budget_ends_training_after_the_epoch_that_spends_it(model, mixed):
+    table = mixed.head(600)
+    budgeted = create_generator(model, seed=0, epochs=50, patience=50, max_fit_seconds=1e-6, batch_size=100)
+    budgeted.fit(table, infer_schema(table))
+    assert budgeted.fit_summary["epochs_run"] == 1 and budgeted.fit_summary["stopped_by"] == "time budget"
+    assert budgeted.params["max_fit_seconds"] == 1e-6
+    assert budgeted.sample(50, seed=0).height == 50  # the weights of the epoch it ran are kept and usable
+    unbudgeted = create_generator(model, seed=0, epochs=2, patience=50, batch_size=100).fit(table, infer_schema(table))
+    assert unbudgeted.fit_summary["epochs_run"] == 2 and unbudgeted.fit_summary["stopped_by"] == "epochs"
+
+
+def test_time_budget_is_checked_and_refused_with_dp():
+    with pytest.raises(ValueError, match="max_fit_seconds must be positive"):
+        create_generator("vae", max_fit_seconds=0)
+    with pytest.raises(ValueError, match="cannot be combined with dp"):
+        create_generator("vae", max_fit_seconds=60, dp={"epsilon": 1.0})
+    with pytest.raises(ValueError, match="epoch_rows must be positive"):
+        create_generator("transformer", epoch_rows=0)
+
+
+# optimizer steps of one fit of 2 epochs of 300 rows in batches of 100 (the GAN: a critic and a generator step each)
+EPOCH_ROWS_STEPS = {"transformer": 2 * 3, "vae": 2 * 3, "gan": 2 * 3 * 2}
+
+
+@pytest.mark.parametrize("model", NEURAL)
+def test_an_epoch_is_epoch_rows_rows_drawn_from_the_table(model, mixed):
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
+    table = mixed.head(1200)
+    steps: list[int] = []
+    handle = register_optimizer_step_post_hook(lambda optimizer, args, kwargs: steps.append(1))
+    try:
+        generator = create_generator(model, seed=0, epochs=2, patience=50, batch_size=100, epoch_rows=300)
+        generator.fit(table, infer_schema(table))
+    finally:
+        handle.remove()
+    # without the cap an epoch would pass over the 1,080 training rows (1,200 less 10% validation)
+    assert len(steps) == EPOCH_ROWS_STEPS[model]
+    assert generator.fit_summary["rows_per_epoch"] == 300 and generator.fit_summary["epochs_run"] == 2
+
+
+def test_validation_rows_of_a_large_table_are_capped():
+    from twinforge.generators.torch_base import MAX_VALIDATION_ROWS
+
+    vae = create_generator("vae", validation_fraction=0.1)
+    train, validation = vae._split_rows(200_000, np.random.default_rng(0))
+    assert len(validation) == MAX_VALIDATION_ROWS and len(train) == 200_000 - MAX_VALIDATION_ROWS
+    train, validation = vae._split_rows(5_000, np.random.default_rng(0))
+    assert len(validation) == 500 and len(train) == 4_500  # a small table keeps its fraction
+
+
 def test_early_stopping_keeps_the_best_weights():
     net = torch.nn.Linear(2, 1)
     stopper = EarlyStopping(patience=2)

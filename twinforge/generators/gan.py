@@ -62,9 +62,21 @@ class GanGenerator(TorchGenerator):
         pac: int = 10,
         discriminator_steps: int = 1,
         dp: Mapping[str, Any] | None = None,
+        max_fit_seconds: float | None = None,
+        epoch_rows: int | None = None,
     ):
         super().__init__(
-            seed, rare_min_count, epochs, batch_size, learning_rate, device, validation_fraction, patience, dp
+            seed,
+            rare_min_count,
+            epochs,
+            batch_size,
+            learning_rate,
+            device,
+            validation_fraction,
+            patience,
+            dp,
+            max_fit_seconds=max_fit_seconds,
+            epoch_rows=epoch_rows,
         )
         self.noise_dim = int(noise_dim)
         self.generator_hidden = [int(h) for h in generator_hidden]
@@ -103,9 +115,12 @@ class GanGenerator(TorchGenerator):
             optimizer_d = torch.optim.Adam(critic.parameters(), lr=self.learning_rate, betas=betas, weight_decay=1e-6)
             x_all = ModeMatrix(data, device)
             batch = min(self.batch_size, max(self.pac, len(data) // self.pac * self.pac))
-            steps = max(1, len(data) // batch)
+            epoch_rows = min(len(data), self.epoch_rows)
+            steps = max(1, epoch_rows // batch)
             generator.train()
             critic.train()
+            stopped_by = "epochs"
+            self._start_clock()
             for epoch in range(1, self.epochs + 1):
                 sums = {"generator_loss": 0.0, "critic_loss": 0.0}
                 for _ in range(steps):
@@ -129,9 +144,12 @@ class GanGenerator(TorchGenerator):
                     sums["generator_loss"] += float(generator_loss.detach())
                     sums["critic_loss"] += float(critic_loss.detach())
                 self._report_epoch(epoch, self.epochs, {k: v / steps for k, v in sums.items()})
+                if self._out_of_time():
+                    stopped_by = "time budget"
+                    break
         generator.eval().cpu()
         critic.eval().cpu()
-        return {"epochs_run": self.epochs, "device": str(device)}
+        return {"epochs_run": epoch, "stopped_by": stopped_by, "rows_per_epoch": epoch_rows, "device": str(device)}
 
     def _fit_private(self, data, rng: np.random.Generator, device: torch.device) -> dict[str, Any]:
         """DP-SGD on the critic, the only network that sees real rows (the generator learns from the critic

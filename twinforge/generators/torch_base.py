@@ -12,8 +12,13 @@
   validation rows, no early stopping (both would read real rows outside the budget).
 * Training length: ``epochs`` (a model default when None), ``batch_size``,
   ``learning_rate``; models with a meaningful validation loss hold out
-  ``validation_fraction`` of the rows and stop after ``patience`` epochs without
-  improvement, keeping the best weights.
+  ``validation_fraction`` of the rows (at most :data:`MAX_VALIDATION_ROWS`) and stop
+  after ``patience`` epochs without improvement, keeping the best weights.
+* Large tables: an epoch is ``epoch_rows`` rows drawn afresh from the training rows
+  (default :data:`DEFAULT_EPOCH_ROWS`), so the steps between two validations, and the
+  steps early stopping waits, do not grow with the table. ``max_fit_seconds`` ends
+  training after the first epoch that finishes past it (the best weights so far are
+  kept); a DP fit refuses it, as its ε is computed for its fixed epochs.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
+import time
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -104,6 +110,13 @@ class ModeMatrix:
         return out.scatter_(1, self.hot[rows], 1.0)
 
 
+# An epoch's rows on a large table: steps, not passes over every row; a table up to this size is passed
+# over whole each epoch, as before.
+DEFAULT_EPOCH_ROWS = 50_000
+# Validation rows of a large table: enough for a stable mean loss, few enough to cost little per epoch.
+MAX_VALIDATION_ROWS = 10_000
+
+
 class EarlyStopping:
     """Tracks the best validation loss, keeps a copy of the best weights, says when to stop."""
 
@@ -149,6 +162,8 @@ class TorchGenerator(Generator):
         validation_fraction: float = 0.1,
         patience: int | None = None,
         dp: Mapping[str, Any] | None = None,
+        max_fit_seconds: float | None = None,
+        epoch_rows: int | None = None,
     ):
         super().__init__(seed=seed, rare_min_count=rare_min_count)
         self.dp_settings = DPSettings.from_params(dp)
@@ -161,7 +176,15 @@ class TorchGenerator(Generator):
         self.validation_fraction = float(validation_fraction)
         self.patience = int(patience) if patience is not None else self.default_patience
         self.device_name = str(device)
-        for name, value in (("epochs", self.epochs), ("batch_size", self.batch_size), ("patience", self.patience)):
+        self.max_fit_seconds = float(max_fit_seconds) if max_fit_seconds is not None else None
+        self.epoch_rows = int(epoch_rows) if epoch_rows is not None else DEFAULT_EPOCH_ROWS
+        self._deadline: float | None = None
+        for name, value in (
+            ("epochs", self.epochs),
+            ("batch_size", self.batch_size),
+            ("patience", self.patience),
+            ("epoch_rows", self.epoch_rows),
+        ):
             if value <= 0:
                 raise ValueError(f"{type(self).__name__}: {name} must be positive, got {value}")
         if self.learning_rate <= 0:
@@ -169,6 +192,13 @@ class TorchGenerator(Generator):
         if not 0.0 <= self.validation_fraction < 0.5:
             raise ValueError(
                 f"{type(self).__name__}: validation_fraction must be in [0, 0.5), got {self.validation_fraction}"
+            )
+        if self.max_fit_seconds is not None and not self.max_fit_seconds > 0:
+            raise ValueError(f"{type(self).__name__}: max_fit_seconds must be positive, got {self.max_fit_seconds}")
+        if self.max_fit_seconds is not None and self.dp_settings is not None:
+            raise ValueError(
+                f"{type(self).__name__}: max_fit_seconds cannot be combined with dp: a private fit runs the fixed "
+                "number of epochs its epsilon is computed for (set epochs instead)"
             )
         resolve_device(self.device_name)  # fail early on a bad device name
 
@@ -179,18 +209,27 @@ class TorchGenerator(Generator):
     def _split_rows(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Training and validation row indices (no validation rows for tiny tables or fraction 0)."""
         order = rng.permutation(n)
-        n_validation = int(round(n * self.validation_fraction))
+        n_validation = min(int(round(n * self.validation_fraction)), MAX_VALIDATION_ROWS)
         if n_validation < 20 or n - n_validation < 20:
             return order, order[:0]
         return order[n_validation:], order[:n_validation]
 
     def _batches(self, rows: int, generator: torch.Generator) -> list[torch.Tensor]:
-        """Shuffled index batches of one epoch; a last batch smaller than half a batch is dropped."""
-        order = torch.randperm(rows, generator=generator)
+        """Shuffled index batches of one epoch (``epoch_rows`` of the ``rows``, fresh each epoch); a last
+        batch smaller than half a batch is dropped."""
+        order = torch.randperm(rows, generator=generator)[: self.epoch_rows]
         batches = list(torch.split(order, self.batch_size))
         if len(batches) > 1 and len(batches[-1]) < self.batch_size // 2:
             batches.pop()
         return batches
+
+    def _start_clock(self) -> None:
+        """Start the training loop's time budget (``max_fit_seconds``)."""
+        self._deadline = None if self.max_fit_seconds is None else time.monotonic() + self.max_fit_seconds
+
+    def _out_of_time(self) -> bool:
+        """True once the time budget is spent (never without one); checked after each epoch."""
+        return self._deadline is not None and time.monotonic() >= self._deadline
 
     # --- differential privacy ---
 

@@ -93,9 +93,21 @@ class TransformerGenerator(TorchGenerator):
         last_columns: Sequence[str] = (),
         last_column_booster: bool = True,
         dp: Mapping[str, Any] | None = None,
+        max_fit_seconds: float | None = None,
+        epoch_rows: int | None = None,
     ):
         super().__init__(
-            seed, rare_min_count, epochs, batch_size, learning_rate, device, validation_fraction, patience, dp
+            seed,
+            rare_min_count,
+            epochs,
+            batch_size,
+            learning_rate,
+            device,
+            validation_fraction,
+            patience,
+            dp,
+            max_fit_seconds=max_fit_seconds,
+            epoch_rows=epoch_rows,
         )
         self.bins, self.fine_bins = int(bins), int(fine_bins)
         self.d_model, self.layers, self.heads = int(d_model), int(layers), int(heads)
@@ -212,6 +224,8 @@ class TransformerGenerator(TorchGenerator):
             plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=self.lr_patience)
             averaged = self._averaged(net)
             kept = averaged.module if averaged is not None else net  # the weights validated and kept
+            stopped_by = "epochs"
+            self._start_clock()
             for epoch in range(1, self.epochs + 1):
                 net.train()
                 total = 0.0
@@ -234,13 +248,23 @@ class TransformerGenerator(TorchGenerator):
                 if len(validation) and self.lr_patience > 0 and epoch * steps_per_epoch >= warmup:
                     plateau.step(losses["validation_loss"])
                 if len(validation) and stopper.update(losses["validation_loss"], epoch, kept):
+                    stopped_by = "early stopping"
+                    break
+                if self._out_of_time():
+                    stopped_by = "time budget"
                     break
             if kept is not net:  # the last average; replaced by the best one below when there was a validation
                 net.load_state_dict(kept.state_dict())
             stopper.restore(net)
             last_columns = self._fit_last_column_boosters(train, validation)
         net.eval().cpu()
-        summary = {"epochs_run": epoch, "best_epoch": stopper.best_epoch or epoch, "device": str(device)}
+        summary = {
+            "epochs_run": epoch,
+            "best_epoch": stopper.best_epoch or epoch,
+            "stopped_by": stopped_by,
+            "rows_per_epoch": min(len(train), self.epoch_rows),
+            "device": str(device),
+        }
         return {**summary, **({"last_column_boosters": last_columns} if last_columns else {})}
 
     def _fit_private(self, tokens: np.ndarray, device: torch.device) -> dict[str, Any]:

@@ -63,9 +63,21 @@ class VaeGenerator(TorchGenerator):
         hidden: list[int] | tuple[int, ...] = (128, 128),
         loss_factor: float = 2.0,
         dp: Mapping[str, Any] | None = None,
+        max_fit_seconds: float | None = None,
+        epoch_rows: int | None = None,
     ):
         super().__init__(
-            seed, rare_min_count, epochs, batch_size, learning_rate, device, validation_fraction, patience, dp
+            seed,
+            rare_min_count,
+            epochs,
+            batch_size,
+            learning_rate,
+            device,
+            validation_fraction,
+            patience,
+            dp,
+            max_fit_seconds=max_fit_seconds,
+            epoch_rows=epoch_rows,
         )
         self.latent_dim = int(latent_dim)
         self.hidden = [int(h) for h in hidden]
@@ -99,6 +111,8 @@ class VaeGenerator(TorchGenerator):
             validation_choices = self.conditioner.choose_for_rows(data, validation_rows, rng)
             shuffle = torch.Generator().manual_seed(self.seed)
             stopper = EarlyStopping(self.patience)
+            stopped_by = "epochs"
+            self._start_clock()
             for epoch in range(1, self.epochs + 1):
                 self.encoder_net.train()
                 self.decoder_net.train()
@@ -119,11 +133,21 @@ class VaeGenerator(TorchGenerator):
                 if len(validation_rows) and stopper.update(
                     losses["validation_loss"], epoch, self.encoder_net, self.decoder_net
                 ):
+                    stopped_by = "early stopping"
+                    break
+                if self._out_of_time():
+                    stopped_by = "time budget"
                     break
             stopper.restore(self.encoder_net, self.decoder_net)
         self.encoder_net.eval().cpu()
         self.decoder_net.eval().cpu()
-        return {"epochs_run": epoch, "best_epoch": stopper.best_epoch or epoch, "device": str(device)}
+        return {
+            "epochs_run": epoch,
+            "best_epoch": stopper.best_epoch or epoch,
+            "stopped_by": stopped_by,
+            "rows_per_epoch": min(len(train_rows), self.epoch_rows),
+            "device": str(device),
+        }
 
     def _fit_private(self, data, rng: np.random.Generator, device: torch.device) -> dict[str, Any]:
         """DP-SGD on every row for ``epochs`` epochs (Poisson batches; each row's own conditional vector)."""
