@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="exact shares for levels of one column, e.g. result=positive:0.3",
     )
     synth.add_argument("--epochs", type=_positive_int, help="training epochs (neural models)")
+    synth.add_argument(
+        "--max-fit-seconds",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="end training after the epoch that passes this time budget, keeping the best weights (neural models)",
+    )
     synth.add_argument("--device", help="auto (default), cpu or cuda[:N] (neural models)")
     synth.add_argument(
         "--dp-epsilon",
@@ -604,11 +610,14 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _model_params(args: argparse.Namespace, cls: type) -> dict:
-    """Model parameters from --epochs / --device / --param; the transformer puts conditioned columns first."""
+    """Model parameters from --epochs / --max-fit-seconds / --device / --param; the transformer puts conditioned
+    columns first."""
     accepted = inspect.signature(cls.__init__).parameters
     params = {name: _json_value(value) for name, value in args.param}
     if args.epochs is not None:
         params["epochs"] = args.epochs
+    if args.max_fit_seconds is not None:
+        params["max_fit_seconds"] = args.max_fit_seconds
     if args.device is not None:
         params["device"] = args.device
     if args.dp_epsilon is not None:

@@ -233,6 +233,20 @@ def test_synth_with_conditions_rebalance_and_model_params(small_table, tmp_path,
     assert "fitting transformer" in capsys.readouterr().err
 
 
+def test_synth_time_budget_ends_training_and_is_saved_with_the_model(small_table, tmp_path):
+    write_table(small_table, tmp_path / "in.parquet")
+    out, model = tmp_path / "out.parquet", tmp_path / "model"
+    args = ["synth", str(tmp_path / "in.parquet"), "--identifier", "id", "--no-progress", "--rows", "50"]
+    args += ["--model", "vae", "--epochs", "40", "--max-fit-seconds", "0.000001", "--out", str(out)]
+    assert main([*args, "--save-model", str(model)]) == 0
+    generator = Synthesizer.load(model).generator
+    assert generator.params["max_fit_seconds"] == 1e-6
+    assert generator.fit_summary["stopped_by"] == "time budget" and generator.fit_summary["epochs_run"] == 1
+    assert read_table(out).height == 50
+    with pytest.raises(SystemExit):  # not a positive number of seconds
+        main([*args[:-2], "--max-fit-seconds", "0", "--out", str(out)])
+
+
 def test_synth_reports_bad_params_and_conditions(small_table, tmp_path, capsys):
     write_table(small_table, tmp_path / "in.csv")
     base = ["synth", str(tmp_path / "in.csv"), "--rows", "5", "--out", str(tmp_path / "o.csv"), "--no-progress"]
