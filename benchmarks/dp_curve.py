@@ -107,7 +107,13 @@ def main() -> int:
                         "fit_seconds": fit.get("fit_seconds", fit.get("wall_seconds")),
                     }
                 )
-    meta = {
+            write_results(rows, args, finished=table is tables[-1])  # each table's rows survive a later failure
+    print(markdown(rows, meta_of(args)))
+    return 0
+
+
+def meta_of(args: argparse.Namespace) -> dict:
+    return {
         "date": dt.date.today().isoformat(),
         "machine": machine(),
         "epochs": args.epochs,
@@ -115,11 +121,17 @@ def main() -> int:
         "threads": args.threads,
         "note": args.note,
     }
+
+
+def write_results(rows: list[dict], args: argparse.Namespace, finished: bool) -> None:
+    """``latest.json`` and ``latest.md`` when every table is done, ``partial.*`` before."""
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "latest.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
-    (args.out / "latest.md").write_text(markdown(rows, meta))
-    print(markdown(rows, meta))
-    return 0
+    name = "latest" if finished else "partial"
+    (args.out / f"{name}.json").write_text(json.dumps({"meta": meta_of(args), "rows": rows}, indent=1))
+    (args.out / f"{name}.md").write_text(markdown(rows, meta_of(args)))
+    if finished:
+        for stale in ("partial.json", "partial.md"):
+            (args.out / stale).unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
