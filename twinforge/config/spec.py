@@ -30,6 +30,7 @@ from pydantic import (
 
 from twinforge.config.quality import QualitySpec
 from twinforge.encoders.kinds import ColumnOptions
+from twinforge.evaluation.expectations import DEFAULT_BATCH_ROWS
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
 from twinforge.process.declaration import ProcessColumnSpec
 from twinforge.rules.definitions import RuleError, RuleList, parse_rules
@@ -268,7 +269,7 @@ class ExpectationsSpec(_Strict):
 
     null_tolerance: float = Field(0.05, ge=0.0, le=1.0)  # null share allowed above the training data's
     # rows validated at once: a larger synthetic table is validated slice by slice, with exact totals
-    batch_rows: int = Field(1_000_000, ge=1_000)
+    batch_rows: int = Field(DEFAULT_BATCH_ROWS, ge=1_000)
 
 
 class HoldSpec(_Strict):
