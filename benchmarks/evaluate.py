@@ -162,7 +162,8 @@ def main() -> None:
     classes = sorted(
         train[args.target].dropna().astype(str).unique(), key=lambda c: -(train[args.target].astype(str) == c).sum()
     )
-    classes = classes if len(classes) != 2 else [classes[0], classes[1]]  # positive = minority class
+    # binary: positive = the minority class; multi-class: sorted, as scikit-learn's one-vs-rest AUC wants them
+    classes = [classes[0], classes[1]] if len(classes) == 2 else sorted(classes)
     real_auc = auc(train, holdout, args.target, classes, reference=train)
     results = {}
     for path in args.synthetic:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import polars as pl
 from _runner import Timer, arguments, import_torch_lazy_modules, report
@@ -20,13 +21,18 @@ params = json.loads(args.params)
 model = args.model
 if model == "transformer_target_last":  # ...except in the row showing what a pipeline with a target does
     model, params = "transformer", {"last_columns": [args.target], **params}
+budget = re.fullmatch(r"transformer_(\d+)s", model)
+if budget:  # the transformer with a time budget of that many seconds (max_fit_seconds)
+    model, params = "transformer", {"max_fit_seconds": float(budget.group(1)), **params}
 generator = create_generator(model, seed=args.seed, **params)
 with timer.phase("fit"):
     generator.fit(train, infer_schema(train))
 with timer.phase("sample"):
     synthetic = generator.sample(args.rows, seed=args.seed + 1)
 synthetic.write_parquet(args.out)
-summary = {k: generator.fit_summary.get(k) for k in ("epochs_run", "best_epoch") if k in generator.fit_summary}
+summary = {
+    k: generator.fit_summary.get(k) for k in ("epochs_run", "best_epoch", "stopped_by") if k in generator.fit_summary
+}
 if "dp" in generator.fit_summary:  # a private fit: what it spent
     summary["dp_epsilon"] = generator.fit_summary["dp"]["epsilon"]
 report(timer, **summary)

@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -44,8 +45,13 @@ MOSTLY_PYTHON = os.environ.get("TWINFORGE_MOSTLY_PYTHON", str(HERE / ".venvs" / 
 FIT_TIMEOUT_S = 1200
 
 
+def twinforge_model(model: str) -> bool:
+    """twinforge's models, and ``transformer_<N>s``: the transformer with a time budget of N seconds."""
+    return model in TWINFORGE_MODELS or re.fullmatch(r"transformer_\d+s", model) is not None
+
+
 def engine_command(model: str) -> list[str] | None:
-    if model in TWINFORGE_MODELS:
+    if twinforge_model(model):
         return [sys.executable, str(HERE / "fit_twinforge.py")]
     if model in SDV_MODELS:
         return [SDV_PYTHON, str(HERE / "fit_sdv.py")] if Path(SDV_PYTHON).exists() else None
@@ -93,7 +99,7 @@ def run_fit(
         "--seed",
         str(seed),
     ]
-    if model in TWINFORGE_MODELS:
+    if twinforge_model(model):
         args += ["--params", params]
     started = time.perf_counter()
     try:
