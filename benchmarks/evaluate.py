@@ -97,7 +97,7 @@ def _embedding(frames: list[pd.DataFrame], reference: pd.DataFrame) -> list[np.n
     """Rows as vectors whose L1 distance is a Gower distance: numbers / range, categories 0 or 1."""
     blocks = [[] for _ in frames]
     for c in reference.columns:
-        if pd.api.types.is_numeric_dtype(reference[c]):
+        if pd.api.types.is_numeric_dtype(reference[c]) and not pd.api.types.is_bool_dtype(reference[c]):
             low, high = reference[c].min(), reference[c].max()
             span = (high - low) or 1.0
             for i, f in enumerate(frames):
