@@ -151,3 +151,30 @@ def test_a_column_of_central_european_addresses_is_street_address():
 def test_the_street_type_prefilter_skips_text_without_one():
     found = listed_street_candidates(pl.Series(["Dose 2 mg twice daily", "Lives on Kwiatowa ul. 5", None]))
     assert found.to_list() == [False, True, False]
+
+
+# ------------------------------------------------------------------ birth dates read by a date parser
+
+
+def _birth_days(n: int = 60, seed: int = 2) -> list:
+    import datetime as dt
+
+    rng = np.random.default_rng(seed)
+    return [dt.date(2026, 1, 1) - dt.timedelta(days=int(d)) for d in rng.integers(18 * 365, 90 * 365, n)]
+
+
+@pytest.mark.parametrize("fmt", ["%Y. %m. %d.", "%Y-%b-%d", "%Y%m%d", "%Y/%b/%d"])
+def test_birth_dates_in_formats_no_pattern_knows_are_read_by_the_parser(fmt):
+    assert _column_entity([d.strftime(fmt) for d in _birth_days()]) == "DATE_OF_BIRTH"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [f"{i % 9}.{i % 30}.{i % 99}" for i in range(60)],  # versions
+        [f"2025{(i % 12) + 1:02d}{(i % 28) + 1:02d}" for i in range(60)],  # recent days as numbers
+        [f"{19000000 + i * 7919}" for i in range(60)],  # order numbers that look like years
+    ],
+)
+def test_numbers_the_parser_could_read_are_no_birth_dates(values):
+    assert _column_entity(values) != "DATE_OF_BIRTH"

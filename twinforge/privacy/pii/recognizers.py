@@ -797,9 +797,33 @@ def as_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series | Non
     if values.dtype != pl.String or values.len() == 0:
         return None
     parsed = parse_dates(values, today)
+    if parsed.null_count() > (1 - MIN_PARSED_SHARE) * values.len():
+        parsed = _parsed_by_dateutil(values, parsed)
     if parsed.null_count() <= (1 - MIN_PARSED_SHARE) * values.len():
         return parsed.drop_nulls()
     return None
+
+
+# a year of birth in the value: a four-digit year of 1800-2099 on its own, or first in eight digits
+_HAS_YEAR = re.compile(r"(?:^|\D)(?:1[89]|20)\d\d(?:\D|$)|^(?:1[89]|20)\d{6}$")
+
+
+def _parsed_by_dateutil(values: pl.Series, parsed: pl.Series) -> pl.Series:
+    """``parsed`` with the values it left null and that hold a year read by ``dateutil``'s parser,
+    which knows orders and spellings no pattern here does ("1966. 08. 19.", "2002-Jun-11",
+    "19851126"); values it cannot read stay null."""
+    from dateutil import parser
+
+    default = dt.datetime(2000, 1, 1)
+    out = []
+    for value, date in zip(values.to_list(), parsed.to_list()):
+        if date is None and isinstance(value, str) and _HAS_YEAR.search(value.strip()):
+            try:
+                date = parser.parse(value, default=default).date()
+            except (ValueError, OverflowError):
+                date = None
+        out.append(date)
+    return pl.Series(parsed.name, out, dtype=pl.Date)
 
 
 def birth_date_share(values: pl.Series, today: dt.date | None = None) -> float:
