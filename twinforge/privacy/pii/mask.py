@@ -253,7 +253,7 @@ def mask_listed_streets(text: pl.Series) -> pl.Series:
         return text
     chosen = text.filter(candidates)
     for pattern in listed_street_patterns():
-        chosen = chosen.str.replace_all(pattern, MASK_TOKENS[ADDRESS])
+        chosen = chosen.str.replace_all(pattern, "${1}" + MASK_TOKENS[ADDRESS])
     return text.scatter(candidates.arg_true(), chosen)
 
 
@@ -277,9 +277,10 @@ _MIN_UPPER_NAME_LETTERS = 4
 
 
 @functools.lru_cache(maxsize=1)
-def _world_only_names_series() -> pl.Series:
-    """:func:`~twinforge.privacy.pii.recognizers.world_only_names` as a Series, built once (about 360,000 words)."""
-    return pl.Series(sorted(world_only_names()), dtype=pl.String)
+def _name_series() -> tuple[pl.Series, pl.Series]:
+    """Faker's names and those only the world list has, lower-cased, as Series built once (about
+    400,000 words in all)."""
+    return pl.Series(sorted(all_names()), dtype=pl.String), pl.Series(sorted(world_only_names()), dtype=pl.String)
 
 
 def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> pl.Series:
@@ -293,8 +294,7 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     little). Each text is cut into words and gaps, one row per piece, and all of this runs as
     vectorized passes over the pieces of all texts with neighbours found by shifting: no Python per row.
     """
-    common = pl.Series(sorted(all_names()))
-    world = _world_only_names_series()
+    common, world = _name_series()
     extra = pl.Series(
         sorted(n for n in extra_names if len(n) >= MIN_TABLE_NAME_LENGTH and n not in _TOKEN_WORDS), dtype=pl.String
     )
@@ -339,8 +339,8 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         space=word.is_in([" ", ", "]).fill_null(False),
         dot=(word == ".").fill_null(False),
     )
-    # a name of the world list counts as listed except where any word may be capitalised: first in the or after a sentence's end ("Dose 2.5 mg", "Grace period ends ...")
-    # text or after a sentence's end ("Dose 2.5 mg"), in capitals ("ICU, ER"), or before a US state's
+    # a name of the world list counts as listed except where any word may be capitalised (first in the
+    # text or after a sentence's end: "Dose 2.5 mg"), in capitals ("ICU, ER"), or before a US state's
     # code, where it is a town ("Cambridge MA 02115")
     sentence_start = ~pl.col("same1") | near(pl.col("sentence_end"), 1)
     before_state = near(pl.col("space"), -1) & near(word.str.contains(r"^[A-Z]{2}$").fill_null(False), -2)
