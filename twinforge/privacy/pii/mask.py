@@ -328,7 +328,6 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         is_title=lowered.is_in(pl.lit(pl.Series(sorted(TITLES)).implode())).fill_null(False),
         is_common=lowered.is_in(blocked.implode()).fill_null(False),
         listed=lowered.is_in(common.implode()).fill_null(False),
-        world=lowered.is_in(world.implode()).fill_null(False),
         sentence_end=word.str.contains(r"[.!?:;]\s*$").fill_null(False),
         extra=lowered.is_in(extra.implode()).fill_null(False),
         particle=lowered.is_in(pl.Series(sorted(NAME_PARTICLES)).implode()).fill_null(False),
@@ -342,6 +341,10 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     # a name of the world list counts as listed except where any word may be capitalised (first in the
     # text or after a sentence's end: "Dose 2.5 mg"), in capitals ("ICU, ER"), or before a US state's
     # code, where it is a town ("Cambridge MA 02115")
+    # looked up for capitalised words only: most pieces are gaps and lower-case words
+    pieces = pieces.with_columns(
+        world=pl.when(pl.col("capitalised")).then(lowered).otherwise(None).is_in(world.implode()).fill_null(False)
+    )
     sentence_start = ~pl.col("same1") | near(pl.col("sentence_end"), 1)
     before_state = near(pl.col("space"), -1) & near(word.str.contains(r"^[A-Z]{2}$").fill_null(False), -2)
     world = pl.col("world") & word.str.contains(r"\p{Ll}").fill_null(False) & ~sentence_start & ~before_state
