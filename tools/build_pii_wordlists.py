@@ -3,7 +3,7 @@
     python tools/build_pii_wordlists.py --names-dataset DIR --libpostal DIR [--max-rank 5000]
 
 * ``person_names.txt.gz``: first and last names of the PyPI package ``names-dataset`` (3.3.1,
-  MIT; 105 countries), lower-cased single words in Latin letters whose rank among a country's
+  Apache-2.0 by its LICENSE file, MIT by its metadata; 105 countries), lower-cased single words in Latin letters whose rank among a country's
   names is at most ``--max-rank`` in at least one country. ``DIR`` is where the package was
   installed (``pip install --no-deps --target DIR names-dataset==3.3.1``); its data are pickles,
   read here once, never at run time.
@@ -89,8 +89,9 @@ def main() -> int:
         _write(
             DATA / "person_names.txt.gz",
             [
-                "first and last names from names-dataset 3.3.1 (https://pypi.org/project/names-dataset/, MIT licence,",
-                "Copyright (c) Philippe Remy): single words in Latin letters, lower-cased, ranked",
+                "first and last names from names-dataset 3.3.1 (https://pypi.org/project/names-dataset/, Philippe Remy;",
+                "licence: Apache-2.0 by the wheel's LICENSE file, MIT by its metadata; see LICENSES.md):",
+                "single words in Latin letters, lower-cased, ranked",
                 f"<= {args.max_rank} among a country's names in at least one of its 105 countries",
             ],
             person_names(args.names_dataset, args.max_rank),

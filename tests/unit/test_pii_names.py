@@ -92,7 +92,7 @@ def test_shipped_word_lists_are_plain_text_with_their_source():
             lines = f.read().splitlines()
         header = [line for line in lines if line.startswith("#")]
         words = [line for line in lines if not line.startswith("#")]
-        assert source in " ".join(header) and "MIT" in " ".join(header)
+        assert source in " ".join(header) and "licence" in " ".join(header)
         assert words == sorted(set(words)) and all(w == w.lower() and " " not in w for w in words)
 
 
