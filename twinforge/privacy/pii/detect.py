@@ -263,7 +263,7 @@ def _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, d
         float(words.median() or 0) >= FREE_TEXT_MIN_WORDS and sample.n_unique() >= FREE_TEXT_MIN_DISTINCT_SHARE * n
     )
     _person_names(values, hint, whole)
-    shaped = sample.str.contains(rec.ADDRESS_AT_START)
+    shaped = sample.str.contains(rec.ADDRESS_AT_START) | rec.listed_street_share(sample)
     addresses = float(shaped.mean())
     if addresses < min_share:  # the street's name first: "Kimdreef 270"
         rest = sample.filter(~shaped)
@@ -314,7 +314,8 @@ def _person_names(values, hint, whole) -> None:
     hyphens, titles; no common, month or place word), enough of them holding a listed name, and
     many different ones ("male"/"female" is no name column)."""
     n = len(values)
-    like, known, several_words, distinct = 0, 0, 0, set()
+    like, known, known_single, several_words, distinct = 0, 0, 0, 0, set()
+    faker_names = rec.all_names()
     for v in values:
         listed = rec.is_person_name(v)
         shaped, has_known = rec.person_name_shape(v) if not listed else (True, True)
@@ -323,6 +324,8 @@ def _person_names(values, hint, whole) -> None:
             distinct.add(v)
             known += has_known
             several_words += len(v.split()) >= 2
+            # a single word counts only as Faker's name: of the world list's, many are towns or brands
+            known_single += has_known and (len(v.split()) >= 2 or v.strip().rstrip(".").lower() in faker_names)
     if not like or (len(distinct) < MIN_DISTINCT_NAMES and hint != PERSON):
         return
     if hint != PERSON and _shared_word_share(distinct) > PERSON_MAX_SHARED_WORD_SHARE:
@@ -334,7 +337,7 @@ def _person_names(values, hint, whole) -> None:
     elif several_words < like / 2:
         # single words (first names only, surnames only) look like colours, months or brands: most
         # must be listed names, and there must be many different ones
-        if known / n >= PERSON_SINGLE_WORD_KNOWN_SHARE and len(distinct) >= PERSON_SINGLE_WORD_MIN_DISTINCT:
+        if known_single / n >= PERSON_SINGLE_WORD_KNOWN_SHARE and len(distinct) >= PERSON_SINGLE_WORD_MIN_DISTINCT:
             whole[PERSON] = (like / n, 0.7)
     elif known / n >= PERSON_MIN_KNOWN_SHARE:
         whole[PERSON] = (like / n, 0.7)

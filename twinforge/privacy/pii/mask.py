@@ -10,6 +10,7 @@ numbers, and so on.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import polars as pl
@@ -44,7 +45,10 @@ from twinforge.privacy.pii.recognizers import (
     all_names,
     date_shaped,
     honorific_words,
+    listed_street_candidates,
+    listed_street_patterns,
     not_name_words,
+    world_only_names,
 )
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
@@ -235,9 +239,22 @@ def mask_patterns(text: pl.Series) -> pl.Series:
                 text = text.scatter(
                     candidates.arg_true(), text.filter(candidates).str.replace_all(pattern, replacement)
                 )
+            text = mask_listed_streets(text)
             continue
         text = text.str.replace_all(_ascii_boundaries(pattern), replacement)
     return text
+
+
+def mask_listed_streets(text: pl.Series) -> pl.Series:
+    """Addresses by a listed street type of any language (:func:`~twinforge.privacy.pii.recognizers.listed_street_patterns`)
+    become ``<ADDRESS>``, on the texts that hold such a word."""
+    candidates = listed_street_candidates(text).fill_null(False)
+    if not candidates.any():
+        return text
+    chosen = text.filter(candidates)
+    for pattern in listed_street_patterns():
+        chosen = chosen.str.replace_all(pattern, "${1}" + MASK_TOKENS[ADDRESS])
+    return text.scatter(candidates.arg_true(), chosen)
 
 
 def _ascii_boundaries(pattern: str) -> str:
@@ -259,6 +276,13 @@ _UPPER_WITH_VOWEL = rf"^(?:\p{{Lu}}[\p{{Lu}}'’]*)?{_UPPER_VOWEL}[\p{{Lu}}'’]
 _MIN_UPPER_NAME_LETTERS = 4
 
 
+@functools.lru_cache(maxsize=1)
+def _name_series() -> tuple[pl.Series, pl.Series]:
+    """Faker's names and those only the world list has, lower-cased, as Series built once (about
+    400,000 words in all)."""
+    return pl.Series(sorted(all_names()), dtype=pl.String), pl.Series(sorted(world_only_names()), dtype=pl.String)
+
+
 def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> pl.Series:
     """Person names in text become ``<PERSON>``, over the name's full span.
 
@@ -270,7 +294,7 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     little). Each text is cut into words and gaps, one row per piece, and all of this runs as
     vectorized passes over the pieces of all texts with neighbours found by shifting: no Python per row.
     """
-    common = pl.Series(sorted(all_names()))
+    common, world = _name_series()
     extra = pl.Series(
         sorted(n for n in extra_names if len(n) >= MIN_TABLE_NAME_LENGTH and n not in _TOKEN_WORDS), dtype=pl.String
     )
@@ -304,6 +328,7 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         is_title=lowered.is_in(pl.lit(pl.Series(sorted(TITLES)).implode())).fill_null(False),
         is_common=lowered.is_in(blocked.implode()).fill_null(False),
         listed=lowered.is_in(common.implode()).fill_null(False),
+        sentence_end=word.str.contains(r"[.!?:;]\s*$").fill_null(False),
         extra=lowered.is_in(extra.implode()).fill_null(False),
         particle=lowered.is_in(pl.Series(sorted(NAME_PARTICLES)).implode()).fill_null(False),
         irish_article=lowered.is_in(["an", "na"]).fill_null(False),
@@ -313,6 +338,17 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         space=word.is_in([" ", ", "]).fill_null(False),
         dot=(word == ".").fill_null(False),
     )
+    # a name of the world list counts as listed except where any word may be capitalised (first in the
+    # text or after a sentence's end: "Dose 2.5 mg"), in capitals ("ICU, ER"), or before a US state's
+    # code, where it is a town ("Cambridge MA 02115")
+    # looked up for capitalised words only: most pieces are gaps and lower-case words
+    pieces = pieces.with_columns(
+        world=pl.when(pl.col("capitalised")).then(lowered).otherwise(None).is_in(world.implode()).fill_null(False)
+    )
+    sentence_start = ~pl.col("same1") | near(pl.col("sentence_end"), 1)
+    before_state = near(pl.col("space"), -1) & near(word.str.contains(r"^[A-Z]{2}$").fill_null(False), -2)
+    world = pl.col("world") & word.str.contains(r"\p{Ll}").fill_null(False) & ~sentence_start & ~before_state
+    pieces = pieces.with_columns(listed=pl.col("listed") | world)
     # the Irish article after "Mac", "Nic", "Giolla" is a particle: "Mac an Bheatha", "Mac Giolla na Naomh"
     pieces = pieces.with_columns(
         particle=pl.col("particle")

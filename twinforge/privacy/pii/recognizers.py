@@ -12,10 +12,12 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
+import gzip
 import importlib
 import logging
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import polars as pl
 
@@ -168,8 +170,75 @@ def _affixes(whole_values_only: bool) -> set[str]:
 
 @functools.lru_cache(maxsize=1)
 def all_names() -> frozenset[str]:
+    """Faker's first and last names (:func:`name_lists`): the names that place, company and country
+    words are checked against."""
     first, last = name_lists()
     return first | last
+
+
+# word lists derived from maintained data sets at build time (tools/build_pii_wordlists.py says how)
+_DATA = Path(__file__).with_name("data")
+
+
+@functools.cache
+def _shipped_words(file_name: str) -> frozenset[str]:
+    """The words of a gzip-compressed list in ``data/``, one a line, ``#`` lines are its header."""
+    with gzip.open(_DATA / file_name, "rt", encoding="utf-8") as f:
+        return frozenset(line.rstrip("\n") for line in f if line[:1] != "#")
+
+
+@functools.lru_cache(maxsize=1)
+def world_names() -> frozenset[str]:
+    """First and last names of 105 countries (names-dataset: names ranked in a country's top 5,000),
+    lower-cased, in Latin letters."""
+    return _shipped_words("person_names.txt.gz")
+
+
+@functools.lru_cache(maxsize=1)
+def world_only_names() -> frozenset[str]:
+    """The names of :func:`world_names` that Faker lacks, less the words that are names somewhere
+    but mostly something else here: common words, months, towns, regions and countries, place and
+    company words, titles, honorifics, particles and labels ("May", "Valencia", "Street", "Patient",
+    "Von", "Vitamin")."""
+    return world_names() - all_names() - _not_world_names()
+
+
+_PLACE_ATTRS = (
+    "cities", "city_names", "real_city_names", "metropolitan_cities", "towns", "villages", "settlements",
+    "municipalities", "districts", "provinces", "regions", "region_names", "states", "countries", "cantons",
+    "departments", "prefectures", "places",
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1)
+def place_name_words() -> frozenset[str]:
+    """Lower-cased words of the town, region and country names listed by every Faker locale, in
+    Latin letters ("valencia", "salamanca"): many are surnames somewhere too."""
+    words = set()
+    for value in _faker_values("address", _PLACE_ATTRS):
+        words.update(w for w in re.split(r"[\s\-/]+", value.lower()) if len(w) > 1 and _is_latin_word(w))
+    return frozenset(words)
+
+
+def _not_world_names() -> frozenset[str]:
+    return (
+        not_name_words()
+        | place_name_words()
+        | place_and_company_words()
+        | honorific_words()
+        | TITLES
+        | NAME_PARTICLES
+        | NAME_SUFFIXES
+        | UPPER_CASE_NOT_NAMES
+        | LETTER_LABEL_WORDS
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def known_names() -> frozenset[str]:
+    """The names that make a capitalised word a person's name: Faker's (:func:`all_names`) and
+    those of the world list that are not mostly something else (:func:`world_only_names`)."""
+    return all_names() | world_only_names()
 
 
 # Words in front of a name that announce one ("Dr", "Patient"), and parts of a name that are not names.
@@ -265,7 +334,7 @@ def person_name_shape(value: str) -> tuple[bool, bool]:
     tokens = [t for t in re.split(r"[\s,]+", value.strip()) if t]
     if not 1 <= len(tokens) <= 6:
         return False, False
-    known_names, affixes = all_names(), name_affixes()
+    listed, affixes = known_names(), name_affixes()
     blocked = not_name_words() | place_and_company_words()
     words = 0
     known = False
@@ -284,9 +353,9 @@ def person_name_shape(value: str) -> tuple[bool, bool]:
         if any(p[:1].islower() for p in token.split("-")[1:]):
             return False, False
         parts = re.split(r"['’\-]", bare)
-        if any(p in blocked and p not in known_names for p in parts) or bare in blocked:
+        if any(p in blocked and p not in listed for p in parts) or bare in blocked:
             return False, False
-        known = known or any(p in known_names for p in parts)
+        known = known or any(p in listed for p in parts)
         words += 1
     return words >= 1, known
 
@@ -498,6 +567,76 @@ ADDRESS_SHAPE_NUMBER_LAST = (
     r"^\W{0,2}(\p{Lu}\p{Ll}[\p{L}'.\-]*(?:\s+(?:\p{Lu}[\p{L}'.\-]*|\p{Ll}{1,4}'?)){0,4}),?\s+"
     rf"\d{{1,5}}[A-Za-z]?(?:[/\-]\d{{1,5}}[A-Za-z]?)?{_UNIT_AFTER_NUMBER}?\s*(?:$|\n|,)"
 )
+# Street types of 60 languages (libpostal's dictionaries, ``data/street_types.txt.gz``) around a
+# street's name and its house number, in any of the three orders addresses are written in:
+# "ul. Kwiatowa 5", "Szombathelyi út 88.", "12 Harbour Mews"; then house-number and unit words of
+# those dictionaries ("Nr. 103 Bl. 89 Sc. 65 Ap. 600"). Types of one or two letters need their
+# dot ("ul."); English stop and filler words ("and", "by", "at") are left out.
+_LISTED_NAME_WORD = r"\p{Lu}[\p{L}'’\-]*"
+_LISTED_NAME = (
+    rf"(?:(?i:de|da|do|dos|das|del|di|la|van|von|der|den)\s+)?{_LISTED_NAME_WORD}(?:\s+{_LISTED_NAME_WORD}){{0,3}}"
+)
+_LISTED_HOUSE_NUMBER = r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,5}[A-Za-z]?)?\.?"
+
+
+def _alternation(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+
+
+@functools.lru_cache(maxsize=1)
+def listed_street_patterns() -> tuple[str, ...]:
+    """Addresses by a listed street type, one pattern per order (Rust regex syntax; see the comment
+    above), each with the character in front as group 1. They run one at a time: as one
+    alternation the engine leaves its fast path (100x slower)."""
+    from faker.providers.address.en_US import Provider as Address
+    from faker.providers.lorem.en_US import Provider as Lorem
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    english = (set(STOP_WORDS) | {w.lower() for w in Lorem.word_list}) - {w.lower() for w in Address.street_suffixes}
+    types = _shipped_words("street_types.txt.gz") - english
+    unit_words = _alternation(_shipped_words("address_units.txt.gz") - english)
+    # one or two ASCII letters ("ul", "al") only with their dot; "út" stands alone
+    bare = _alternation(t for t in types if len(t) > 2 or not t.isascii())
+    dotted = _alternation(t for t in types if len(t) <= 2 and t.isascii())
+    street_type = rf"(?i:{bare}|(?:{dotted})\.)"
+    number = rf"(?:(?i:{unit_words})\.?:?\s*)?{_LISTED_HOUSE_NUMBER}"
+    units = rf"(?:,?\s+(?i:{unit_words})\.?:?\s*\d{{1,5}}[A-Za-z]?(?-u:\b)){{0,4}}"
+    # no Unicode \b: on text with accents it makes the regex engine leave its fast path (100x
+    # slower); the character before the address is group 1 instead, kept by the replacement
+    start = r"(^|[^\p{L}\p{N}_])"
+    return (
+        rf"{start}{street_type}\.?\s+{_LISTED_NAME},?\s+{number}{units}",  # "ul. Kwiatowa 5", "Aleea Florilor Nr. 103"
+        rf"{start}{_LISTED_NAME}\s+{street_type}\.?,?\s+{number}{units}",  # "Szombathelyi út 88.", "X Sokak No: 5"
+        rf"{start}\d{{1,5}}[A-Za-z]?,?\s+{_LISTED_NAME}\s+{street_type}(?-u:\b){units}",  # "12 Harbour Mews"
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _listed_type_needles() -> list[str]:
+    words = _shipped_words("street_types.txt.gz")
+    return [f" {w}{end}" for w in words for end in (" ", ".", ",")]
+
+
+def listed_street_candidates(values: pl.Series) -> pl.Series:
+    """Whether each of ``values`` holds a digit and a listed street type as a word: a cheap test
+    (Aho-Corasick over the lower-cased text) that saves running :func:`listed_street_patterns`
+    on the rest."""
+    found = values.str.contains(r"\d").fill_null(False)
+    if not found.any():
+        return found
+    chosen = values.filter(found)
+    padded = " " + chosen.str.to_lowercase().str.replace_all(r"[\s,;:()]", " ") + " "
+    return found.scatter(found.arg_true(), padded.str.contains_any(_listed_type_needles()))
+
+
+def listed_street_share(values: pl.Series) -> pl.Series:
+    """Whether each of ``values`` starts with an address of :func:`listed_street_patterns`."""
+    found = pl.Series([False] * values.len())
+    for pattern in listed_street_patterns():
+        found = found | values.str.contains(rf"^\W{{0,2}}(?:{pattern})").fill_null(False)
+    return found
+
+
 # a column of such values is one of addresses only when its values and street names vary: "Room 12",
 # "Gate 4" or "Ward 7" columns repeat one word
 ADDRESS_MIN_DISTINCT_SHARE = 0.8
@@ -667,9 +806,33 @@ def as_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series | Non
     if values.dtype != pl.String or values.len() == 0:
         return None
     parsed = parse_dates(values, today)
+    if parsed.null_count() > (1 - MIN_PARSED_SHARE) * values.len():
+        parsed = _parsed_by_dateutil(values, parsed)
     if parsed.null_count() <= (1 - MIN_PARSED_SHARE) * values.len():
         return parsed.drop_nulls()
     return None
+
+
+# a year of birth in the value: a four-digit year of 1800-2099 on its own, or first in eight digits
+_HAS_YEAR = re.compile(r"(?:^|\D)(?:1[89]|20)\d\d(?:\D|$)|^(?:1[89]|20)\d{6}$")
+
+
+def _parsed_by_dateutil(values: pl.Series, parsed: pl.Series) -> pl.Series:
+    """``parsed`` with the values it left null and that hold a year read by ``dateutil``'s parser,
+    which knows orders and spellings no pattern here does ("1966. 08. 19.", "2002-Jun-11",
+    "19851126"); values it cannot read stay null."""
+    from dateutil import parser
+
+    default = dt.datetime(2000, 1, 1)
+    out = []
+    for value, date in zip(values.to_list(), parsed.to_list()):
+        if date is None and isinstance(value, str) and _HAS_YEAR.search(value.strip()):
+            try:
+                date = parser.parse(value, default=default).date()
+            except (ValueError, OverflowError):
+                date = None
+        out.append(date)
+    return pl.Series(parsed.name, out, dtype=pl.Date)
 
 
 def birth_date_share(values: pl.Series, today: dt.date | None = None) -> float:
@@ -779,9 +942,16 @@ __all__ = [
     "all_names",
     "context_entities",
     "is_person_name",
+    "known_names",
+    "listed_street_candidates",
+    "listed_street_patterns",
+    "listed_street_share",
     "mentions_person",
     "honorific_words",
     "name_affixes",
     "name_lists",
+    "place_name_words",
     "whole_value_postal",
+    "world_names",
+    "world_only_names",
 ]
