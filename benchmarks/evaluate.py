@@ -34,7 +34,10 @@ DCR_DRAWS = 5
 def align(synthetic: pd.DataFrame, train: pd.DataFrame) -> pd.DataFrame:
     synthetic = synthetic[list(train.columns)].copy()
     for c in train.columns:
-        if pd.api.types.is_numeric_dtype(train[c]):
+        if pd.api.types.is_bool_dtype(train[c]):  # some engines write booleans back as "True" / "False"
+            truth = synthetic[c].map(lambda v: None if pd.isna(v) else str(v).lower() in ("true", "1", "1.0"))
+            synthetic[c] = truth.astype("bool" if truth.notna().all() else "boolean")
+        elif pd.api.types.is_numeric_dtype(train[c]):
             synthetic[c] = pd.to_numeric(synthetic[c], errors="coerce").astype("float64")
         else:
             synthetic[c] = synthetic[c].astype("object").where(synthetic[c].notna(), None)
