@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import resource
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+# A benchmark row ``transformer_<N>s``: the transformer with a time budget of N seconds (``max_fit_seconds``).
+BUDGETED_TRANSFORMER = re.compile(r"transformer_(\d+)s")
 
 
 def arguments() -> argparse.Namespace:

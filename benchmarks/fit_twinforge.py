@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import re
 
 import polars as pl
-from _runner import Timer, arguments, import_torch_lazy_modules, report
+from _runner import BUDGETED_TRANSFORMER, Timer, arguments, import_torch_lazy_modules, report
 
 args = arguments()
 timer = Timer()
@@ -21,7 +20,7 @@ params = json.loads(args.params)
 model = args.model
 if model == "transformer_target_last":  # ...except in the row showing what a pipeline with a target does
     model, params = "transformer", {"last_columns": [args.target], **params}
-budget = re.fullmatch(r"transformer_(\d+)s", model)
+budget = BUDGETED_TRANSFORMER.fullmatch(model)
 if budget:  # the transformer with a time budget of that many seconds (max_fit_seconds)
     model, params = "transformer", {"max_fit_seconds": float(budget.group(1)), **params}
 generator = create_generator(model, seed=args.seed, **params)

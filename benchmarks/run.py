@@ -24,7 +24,6 @@ import datetime as dt
 import json
 import os
 import platform
-import re
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from _runner import BUDGETED_TRANSFORMER  # noqa: E402
 from tables import DEV_TABLES, LARGE_TABLES, TABLES  # noqa: E402
 
 # transformer_target_last: the transformer as a twinforge pipeline trains it when the spec names the
@@ -47,7 +47,7 @@ FIT_TIMEOUT_S = 1200
 
 def twinforge_model(model: str) -> bool:
     """twinforge's models, and ``transformer_<N>s``: the transformer with a time budget of N seconds."""
-    return model in TWINFORGE_MODELS or re.fullmatch(r"transformer_\d+s", model) is not None
+    return model in TWINFORGE_MODELS or BUDGETED_TRANSFORMER.fullmatch(model) is not None
 
 
 def engine_command(model: str) -> list[str] | None:
