@@ -118,6 +118,23 @@ def _embedding(frames: list[pd.DataFrame], reference: pd.DataFrame) -> list[np.n
     return [np.hstack(b) for b in blocks]
 
 
+def _canonical_rows(frame: pd.DataFrame, reference: pd.DataFrame) -> pd.Series:
+    """A hash per row of ``frame`` over ``reference``'s columns, numbers as float64 (an integer 3 and a
+    synthetic 3.0 are one value), everything else as text, nulls as nulls."""
+    canonical = {}
+    for c in reference.columns:
+        if pd.api.types.is_numeric_dtype(reference[c]) and not pd.api.types.is_bool_dtype(reference[c]):
+            canonical[c] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
+        else:
+            canonical[c] = frame[c].map(lambda v: None if pd.isna(v) else str(v)).astype("object")
+    return pd.util.hash_pandas_object(pd.DataFrame(canonical), index=False)
+
+
+def exact_copies(train: pd.DataFrame, synthetic: pd.DataFrame) -> int:
+    """Synthetic rows equal to some training row on every column."""
+    return int(_canonical_rows(synthetic, train).isin(set(_canonical_rows(train, train))).sum())
+
+
 def privacy(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0) -> dict:
     """Closest-record share over every synthetic row, averaged over ``DCR_DRAWS`` same-size training
     samples; its standard error is that of the per-row scores (one draw of ``len(holdout)`` synthetic
@@ -134,8 +151,7 @@ def privacy(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame,
         to_train = NearestNeighbors(n_neighbors=1, metric="manhattan").fit(t).kneighbors(s)[0][:, 0]
         tie = np.isclose(to_train, to_holdout)
         scores += np.where(tie, 0.5, (to_train < to_holdout).astype(float)) / DCR_DRAWS
-    key = lambda f: pd.util.hash_pandas_object(f.astype(str), index=False)  # noqa: E731
-    copies = int(key(synthetic).isin(set(key(train))).sum())
+    copies = exact_copies(train, synthetic)
     return {
         "dcr_share": round(float(scores.mean()), 4),
         "dcr_share_se": round(float(scores.std(ddof=1) / np.sqrt(len(scores))), 4),

@@ -319,6 +319,12 @@ def place_and_company_words() -> frozenset[str]:
     return frozenset(words - all_names() - NAME_PARTICLES - TITLES)
 
 
+@functools.lru_cache(maxsize=1)
+def _not_name_parts() -> frozenset[str]:
+    """Words that rule out a name unless listed as one: common, place and company words."""
+    return not_name_words() | place_and_company_words()
+
+
 _NAME_TOKEN = re.compile(r"(?:[^\W\d_]\.?|(?:[^\W\d_]\.){2,3}|[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*\.?)")
 
 
@@ -334,8 +340,7 @@ def person_name_shape(value: str) -> tuple[bool, bool]:
     tokens = [t for t in re.split(r"[\s,]+", value.strip()) if t]
     if not 1 <= len(tokens) <= 6:
         return False, False
-    listed, affixes = known_names(), name_affixes()
-    blocked = not_name_words() | place_and_company_words()
+    listed, affixes, blocked = known_names(), name_affixes(), _not_name_parts()
     words = 0
     known = False
     for i, token in enumerate(tokens):
