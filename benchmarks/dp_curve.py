@@ -8,8 +8,12 @@ in a subprocess (``fit_twinforge.py``, as in ``run.py``) with ``dp: {epsilon: ε
 ``epochs`` at every ε (a private fit has no early stopping; the ``inf`` row gets the same epochs so the
 curve compares like with like). Scores come from ``benchmarks/evaluate.py`` (SDMetrics quality against
 the training rows, train-on-synthetic / test-on-real utility ratio, DCR share), run in the SDV venv
-(``TWINFORGE_SDV_PYTHON``). No public bounds are declared: every column's statistics are DP. Results go
-to ``benchmarks/results/dp_curve/`` (``latest.json`` and ``latest.md``) with the machine notes.
+(``TWINFORGE_SDV_PYTHON``). No public bounds are declared: every column's statistics are DP. With
+``--declared``, the bounds a table declares from what its columns measure (``Table.public_bounds``, set
+without reading the rows) are given to the fit as ``dp.bounds``; the statistics of those columns are then
+noisy histograms on 64 equal bins inside the bounds, and results go to ``declared.*`` (tables without
+declared bounds are skipped). Results go to ``benchmarks/results/dp_curve/`` (``latest.json`` and
+``latest.md``) with the machine notes.
 """
 
 from __future__ import annotations
@@ -32,19 +36,20 @@ MODELS = ["gan", "vae", "transformer"]
 OUT = HERE / "results" / "dp_curve"
 
 
-def params_for(model: str, epsilon: float, epochs: int) -> dict:
+def params_for(model: str, epsilon: float, epochs: int, bounds: dict | None = None) -> dict:
     params: dict = {"epochs": epochs}
     if model == "transformer":
         params["last_column_booster"] = False  # off in DP mode; off at ε = ∞ too, to compare like with like
     if math.isfinite(epsilon):
-        params["dp"] = {"epsilon": epsilon}
+        params["dp"] = {"epsilon": epsilon, **({"bounds": bounds} if bounds else {})}
     return params
 
 
 def markdown(rows: list[dict], meta: dict) -> str:
     lines = [
         f"Measured {meta['date']} on {meta['machine']}; {meta['epochs']} epochs at every ε, seed {meta['seed']}, "
-        f"torch threads {meta['threads']}; δ = 1/n², 10% of ε on the column statistics, no declared bounds. "
+        f"torch threads {meta['threads']}; δ = 1/n², 10% of ε on the column statistics, "
+        f"{meta['bounds']}. "
         f"{meta['note']}",
         "",
         "| table | model | ε | ε spent | quality | column shapes | pair trends | utility ratio | DCR share | fit s |",
@@ -72,8 +77,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--note", default="", help="machine notes for the results (e.g. load from other jobs)")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--declared", action="store_true", help="give the tables' declared public bounds to the fit")
     args = parser.parse_args()
-    tables = [t for t in TABLES if t.name in args.tables]
+    tables = [t for t in TABLES if t.name in args.tables and (t.public_bounds or not args.declared)]
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="twinforge-dp-curve-") as scratch:
         work = Path(scratch)
@@ -86,7 +92,8 @@ def main() -> int:
             for model in args.models:
                 for epsilon in args.epsilons:
                     out = work / f"{table.name}-{model}-{epsilon}.parquet"
-                    params = json.dumps(params_for(model, epsilon, args.epochs))
+                    bounds = {c: [low, high] for c, low, high in table.public_bounds} if args.declared else None
+                    params = json.dumps(params_for(model, epsilon, args.epochs, bounds))
                     fit = run_fit(
                         model, train_path, train.height, out, table.target, args.threads, work, params, args.seed
                     )
@@ -120,13 +127,21 @@ def meta_of(args: argparse.Namespace) -> dict:
         "seed": args.seed,
         "threads": args.threads,
         "note": args.note,
+        "bounds": "declared bounds: "
+        + "; ".join(
+            f"{t.name} " + ", ".join(f"{c} [{low}, {high}]" for c, low, high in t.public_bounds)
+            for t in TABLES
+            if t.name in args.tables and t.public_bounds
+        )
+        if args.declared
+        else "no declared bounds",
     }
 
 
 def write_results(rows: list[dict], args: argparse.Namespace, finished: bool) -> None:
     """``latest.json`` and ``latest.md`` when every table is done, ``partial.*`` before."""
     args.out.mkdir(parents=True, exist_ok=True)
-    name = "latest" if finished else "partial"
+    name = ("declared" if args.declared else "latest") if finished else "partial"
     (args.out / f"{name}.json").write_text(json.dumps({"meta": meta_of(args), "rows": rows}, indent=1))
     (args.out / f"{name}.md").write_text(markdown(rows, meta_of(args)))
     if finished:

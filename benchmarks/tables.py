@@ -34,6 +34,9 @@ class Table:
     drop: tuple[str, ...] = ("rownames",)
     max_rows: int = MAX_ROWS
     holdout_fraction: float = HOLDOUT_FRACTION
+    # (column, low, high) that follow from what a column measures (days in a week, a survey's ages),
+    # declared without reading the rows: the public bounds a DP fit may use (``dp_curve.py --declared``)
+    public_bounds: tuple[tuple[str, float, float], ...] = ()
 
     def load(self) -> pl.DataFrame:
         import warnings
@@ -56,9 +59,30 @@ class Table:
 
 
 TABLES = [
-    Table("credit_data", "modeldata", "credit_data", target="Status"),
+    # an adult's age and years with the employer; amounts have no bounds by definition
+    Table(
+        "credit_data",
+        "modeldata",
+        "credit_data",
+        target="Status",
+        public_bounds=(("Age", 18, 100), ("Seniority", 0, 80)),
+    ),
+    # minutes, calls and charges have no bounds by definition: nothing declared
     Table("mlc_churn", "modeldata", "mlc_churn", target="churn"),
-    Table("yrbss", "openintro", "yrbss", target="gender"),
+    # the survey's ages (12 or younger to 18 or older), human heights (m) and weights (kg), days a week
+    Table(
+        "yrbss",
+        "openintro",
+        "yrbss",
+        target="gender",
+        public_bounds=(
+            ("age", 12, 18),
+            ("height", 1.0, 2.5),
+            ("weight", 20, 250),
+            ("physically_active_7d", 0, 7),
+            ("strength_training_7d", 0, 7),
+        ),
+    ),
 ]
 
 # Tables used while developing the models (never the benchmark's own): tuning on the reported tables
