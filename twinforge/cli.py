@@ -143,8 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--quarantine",
         type=Path,
         metavar="FILE",
-        help="write quarantined rows here (spec ingest.on_bad_rows: quarantine)",
+        help="set bad rows aside (as --on-bad-rows quarantine) and write them here; owner-only, may hold raw values",
     )
+    _add_on_bad_rows(anonymize)
     anonymize.set_defaults(command=_cmd_anonymize, command_name="anonymize")
 
     ingest_batch = commands.add_parser(
@@ -356,8 +357,12 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec) if args.spec else None
     source = spec.source if spec else SourceSpec(path=args.input)
     columns = spec.columns if spec else {}
+    options = spec.ingest if spec else IngestSpec()
+    on_bad_rows = args.on_bad_rows or ("quarantine" if args.quarantine else None)  # --quarantine FILE asks for it
+    if on_bad_rows is not None:
+        options = options.model_copy(update={"on_bad_rows": on_bad_rows})
     with _step(f"reading {args.input}") as done:
-        ingested = ingest_source(source, columns, spec.ingest if spec else IngestSpec(), path=args.input)
+        ingested = ingest_source(source, columns, options, path=args.input)
         done(ingested.counts())
     with _step("detecting PII and applying the policy") as done:
         result = anonymize_table(

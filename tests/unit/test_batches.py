@@ -65,6 +65,21 @@ def test_the_door_refuses_every_bad_file_naming_it_and_records_nothing(store, de
                  "--specs", str(DEMO_SPEC.parent)])  # fmt: skip
     assert code == 1 and "extra.csv" in capsys.readouterr().err
     assert store.ids() == ["initial"]
+    (tmp_path / "a_folder.csv").mkdir()
+    with pytest.raises(BatchRejected, match="a_folder.csv is a folder"):
+        store.add(tmp_path / "a_folder.csv")
+    assert store.ids() == ["initial"]
+
+
+def test_a_refused_batch_names_the_line_row_and_column_of_its_bad_values(store, demo, tmp_path):
+    spec = load_spec(DEMO_SPEC)
+    strict = BatchStore(spec.model_copy(update={"ingest": spec.ingest.model_copy(update={"on_bad_rows": "fail"})}),
+                        store.layout)  # fmt: skip
+    bad = demo.with_columns(age=pl.when(pl.int_range(pl.len()) == 5).then(pl.lit("old")).otherwise(pl.col("age")))
+    bad.write_csv(tmp_path / "bad.csv")
+    with pytest.raises(BatchRejected) as refused:
+        strict.add(tmp_path / "bad.csv")
+    assert "line 7 (row 6), column 'age'" in str(refused.value) and "old" not in str(refused.value)
 
 
 def test_a_good_file_is_added_once_and_said_where_it_went(store, demo, tmp_path, capsys):

@@ -86,6 +86,12 @@ def test_synth_errors_name_the_file(small_table, tmp_path, capsys):
     assert "'wavelet'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["synth", str(tmp_path / "in.csv"), "--rows", "0", "--out", str(tmp_path / "o.csv")])
+    # a folder given as the table is called a folder, for synth and anonymize alike
+    (tmp_path / "a_folder").mkdir()
+    assert main(["synth", str(tmp_path / "a_folder"), "--rows", "5", "--out", str(tmp_path / "o.csv")]) == 1
+    assert "a_folder is a folder" in capsys.readouterr().err
+    assert main(["anonymize", str(tmp_path / "a_folder"), "--out", str(tmp_path / "o.csv")]) == 1
+    assert "a_folder is a folder" in capsys.readouterr().err
 
 
 def test_table_formats_by_extension(small_table, tmp_path):
@@ -124,6 +130,26 @@ def test_anonymize_command_detects_applies_and_reports(tmp_path, capsys, monkeyp
     written = report.read_text()
     assert json.loads(written)["rows"] == {"in": 120, "out": 120, "quarantined": 0}
     assert not [v for v in values["email"] + values["notes"] if v in written + printed]
+
+
+def test_anonymize_sets_bad_rows_aside_from_the_command_line(tmp_path, capsys, monkeypatch):
+    import json
+
+    monkeypatch.delenv("TWINFORGE_PSEUDONYM_KEY", raising=False)
+    rows = [f"{i},{20 + i % 50},{'x9Q' if i == 7 else 1000 + i}" for i in range(60)]
+    (tmp_path / "in.csv").write_text("id,age,income\n" + "\n".join(rows) + "\n")
+    out, report = tmp_path / "out.parquet", tmp_path / "report.json"
+    # by default a bad row stops the run, and the message says how to set it aside
+    assert main(["anonymize", str(tmp_path / "in.csv"), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "line 9 (row 8), column 'income'" in err and "--on-bad-rows quarantine" in err and "x9Q" not in err
+    assert not out.exists()
+    for switch in (["--on-bad-rows", "quarantine"], ["--quarantine", str(tmp_path / "q.parquet")]):
+        args = ["anonymize", str(tmp_path / "in.csv"), "--out", str(out), "--report", str(report), *switch]
+        assert main(args) == 0, switch
+        assert json.loads(report.read_text())["rows"] == {"in": 60, "out": 59, "quarantined": 1}
+        assert read_table(out).height == 59
+    assert read_table(tmp_path / "q.parquet").height == 1  # --quarantine FILE also writes the row there
 
 
 def test_anonymize_command_with_a_spec(tmp_path, capsys, monkeypatch):

@@ -186,8 +186,13 @@ class SourceSpec(_Strict):
             raise ValueError("set source.format (e.g. postgres) when the URL comes from url_env")
         name = str(self.path) if self.path is not None else str(self.url)
         found = format_from_name(name)
+        if found is None and self.path is not None and Path(self.path).is_dir():
+            raise ValueError(f"{name} is a folder: give a table file (CSV, Parquet, JSON Lines) or a database file")
         if found is None:
-            raise ValueError(f"cannot tell the format of {name}: set source.format to one of {SOURCE_FORMATS}")
+            raise ValueError(
+                f"cannot tell the format of {name} from its name (.csv, .csv.gz, .parquet, .jsonl, .sqlite, "
+                f".duckdb): rename it, or set source.format in a dataset spec to one of {SOURCE_FORMATS}"
+            )
         return found
 
     @property

@@ -200,6 +200,7 @@ class BatchStore:
     def check(self, file: Path) -> int:
         """Refuse ``file`` (:class:`BatchRejected`) unless it can be a batch of this dataset; its row count."""
         from twinforge.io.ingest import IngestError, ingest_source
+        from twinforge.io.readers import BadRow
 
         reference = self.reference_kinds()
         options = self.spec.ingest.model_copy(update={"on_bad_rows": "quarantine"})
@@ -236,7 +237,7 @@ class BatchStore:
                 f"{file}: not accepted as a batch of {self.spec.name!r}: {read.rows_quarantined} bad row(s) and "
                 "ingest.on_bad_rows is 'fail' (first: "
                 + "; ".join(
-                    f"row {r['row']}, column {r['column']}: {r['reason']}"
+                    f"{BadRow(r['row'], r['reason'], r['column'], r['line']).where()}: {r['reason']}"
                     for r in read.quarantine.head(3).iter_rows(named=True)
                 )
                 + ")"
@@ -273,6 +274,8 @@ class BatchStore:
         A file whose content is already a batch is not copied again: ``(that batch, False)``.
         """
         file = Path(file)
+        if file.is_dir():
+            raise BatchRejected(f"{file} is a folder: a batch is one CSV, Parquet or JSON Lines file")
         if not file.is_file():
             raise FileNotFoundError(f"batch file not found: {file}")
         if format_from_name(file.name) not in ("csv", "parquet", "jsonl"):

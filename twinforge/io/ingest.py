@@ -390,7 +390,7 @@ def _bad_rows_message(origin: str, bad: list[BadRow]) -> str:
     more = f"\n  ... and {len(bad) - MAX_LISTED_BAD_ROWS} more" if len(bad) > MAX_LISTED_BAD_ROWS else ""
     return (
         f"{origin}: {len(bad)} bad row{'s' if len(bad) != 1 else ''} "
-        f"(ingest.on_bad_rows is 'fail'; set it to 'quarantine' to set them aside and go on):\n{listed}{more}"
+        f"(ingest.on_bad_rows is 'fail'; set it to 'quarantine', or give --on-bad-rows quarantine on the command line, to set them aside and go on):\n{listed}{more}"
     )
 
 
