@@ -353,3 +353,17 @@ def test_tokens_round_trip_discrete_columns_exactly_and_numbers_within_their_bin
     assert (again[:, ct] == tokens[:, ct]).mean() > 0.99
     # ... and the marginal is the training one.
     assert scipy_stats.ks_2samp(decoded["ct"].drop_nulls(), expected["ct"].drop_nulls()).statistic < 0.02
+
+
+def test_a_value_near_the_float_limit_is_encoded_without_numpy_warnings():
+    import warnings
+
+    from twinforge.encoders.numeric import _decimals_used
+
+    values = np.array([12.5, 3.25, 1e308, -1.7e308])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's overflow warning would reach the user's console
+        assert _decimals_used(values) == 2
+        table = pl.DataFrame({"income": np.concatenate([np.linspace(1.5, 90.25, 60), [1e308]])})
+        encoder = TableEncoder.fit(table, infer_schema(table))
+    assert encoder.columns[0].name == "income"

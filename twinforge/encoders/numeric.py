@@ -145,6 +145,9 @@ def uniform_to_values(u: np.ndarray, stats: dict[str, Any]) -> np.ndarray:
 
 def _decimals_used(values: np.ndarray) -> int | None:
     """Fewest decimal places that reproduce every value, or None if more than MAX_DECIMALS."""
+    # a float of 2**53 or more has no fractional part, and rounding it (which scales by 10**decimals)
+    # could overflow near the float limit (1e308)
+    values = values[np.abs(values) < 2.0**53]
     scale = np.maximum(np.abs(values), 1.0)
     for decimals in range(MAX_DECIMALS + 1):
         if np.all(np.abs(np.round(values, decimals) - values) <= 1e-9 * scale):
