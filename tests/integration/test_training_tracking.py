@@ -1,8 +1,11 @@
 """Spec-driven training logged to a real MLflow store (SQLite)."""
 
+import os
+
 import polars as pl
 import pytest
 
+from tests.conftest import file_mode
 from tests.planted import mixed_table
 from twinforge.io.schema import infer_schema
 
@@ -12,7 +15,17 @@ def mixed() -> pl.DataFrame:
     return mixed_table()
 
 
-def test_spec_training_puts_the_target_last_and_logs_losses_per_epoch_to_mlflow(mixed, tmp_path):
+@pytest.fixture
+def entry_point_umask():
+    """The umask the pipeline and the CLI set (077), restored afterwards."""
+    from twinforge.io.permissions import restrict_umask
+
+    previous = restrict_umask()
+    yield
+    os.umask(previous)
+
+
+def test_spec_training_puts_the_target_last_and_logs_losses_per_epoch_to_mlflow(mixed, tmp_path, entry_point_umask):
     import logging
 
     from twinforge.config.spec import parse_spec
@@ -50,6 +63,10 @@ def test_spec_training_puts_the_target_last_and_logs_losses_per_epoch_to_mlflow(
         tags={},
         loss_history=trained.loss_history,
     )
+    # the logged model's files are owner-only, the entry module too, which MLflow copies with its mode (0644)
+    logged = [p for p in (tmp_path / "artifacts").rglob("*")]
+    assert any(p.name == "pyfunc_entry.py" for p in logged)
+    assert all(file_mode(p) == (0o700 if p.is_dir() else 0o600) for p in logged), logged
     with tracking(uri) as mlflow:
         history = mlflow.MlflowClient().get_metric_history(ref.run_id, "validation_loss")
     assert [m.step for m in sorted(history, key=lambda m: m.step)] == [1, 2]

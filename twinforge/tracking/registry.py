@@ -118,6 +118,8 @@ def log_generator(
                 pip_requirements=_pip_requirements(),
                 registered_model_name=model_name,
             )
+            for location in (mlflow.get_artifact_uri(), mlflow.get_logged_model(info.model_id).artifact_location):
+                _make_local_artifacts_private(location)
         version = str(info.registered_model_version)
         client = mlflow.MlflowClient()
         client.set_model_version_tag(model_name, version, "mlflow_run_id", run.info.run_id)
@@ -130,6 +132,18 @@ def log_generator(
             model_uri=f"models:/{model_name}/{version}",
             experiment_id=experiment_id,
         )
+
+
+def _make_local_artifacts_private(artifact_uri: str) -> None:
+    """A run's artifacts in a local folder owner-only: MLflow copies ``pyfunc_entry.py`` with the
+    repository file's mode (0644), whatever the umask. A server's artifact store is the server's."""
+    from urllib.parse import unquote, urlparse
+
+    from twinforge.io.permissions import make_private
+
+    parsed = urlparse(artifact_uri)
+    if parsed.scheme in ("", "file"):
+        make_private(unquote(parsed.path), recursive=True)
 
 
 @dataclass(frozen=True)
