@@ -152,6 +152,15 @@ def test_anonymize_sets_bad_rows_aside_from_the_command_line(tmp_path, capsys, m
     assert read_table(tmp_path / "q.parquet").height == 1  # --quarantine FILE also writes the row there
 
 
+def test_a_tsv_file_is_read_as_tab_separated(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("TWINFORGE_PSEUDONYM_KEY", raising=False)
+    rows = [f"{i}\t{20 + i % 50}\tplan {i % 3}" for i in range(60)]
+    (tmp_path / "in.tsv").write_text("id\tage\tplan\n" + "\n".join(rows) + "\n")
+    assert main(["anonymize", str(tmp_path / "in.tsv"), "--out", str(tmp_path / "out.parquet")]) == 0
+    out = read_table(tmp_path / "out.parquet")
+    assert out.height == 60 and {"age", "plan"} <= set(out.columns)
+
+
 def test_anonymize_command_with_a_spec(tmp_path, capsys, monkeypatch):
     from tests.conftest import DEMO_CSV, DEMO_SPEC
 
