@@ -95,7 +95,7 @@ def test_identical_categories_score_one():
 
 
 def test_disjoint_categories_have_tvd_one_and_list_counts_only():
-    f = column_fidelity(pl.Series(["a", "b"]), pl.Series(["x", "y", "z", "z"]), ColumnKind.CATEGORICAL)
+    f = column_fidelity(pl.Series(["a", "b"] * 10), pl.Series(["x", "y", "z", "z"]), ColumnKind.CATEGORICAL)
     assert f["tvd"] == 1.0 and f["score"] == 0.0
     assert (f["categories_missing"], f["categories_invented"]) == (2, 3)
     assert f["n_categories"] == {"real": 2, "synthetic": 3}
@@ -110,10 +110,19 @@ def test_known_category_shift():
 
 
 def test_rare_real_categories_are_pooled_in_the_bars():
-    real = pl.Series([f"c{i:02d}" for i in range(40)] * 2)
+    real = pl.Series([f"c{i:02d}" for i in range(40)] * 10)
     bars = column_fidelity(real, real, ColumnKind.CATEGORICAL)["bars"]
     assert len(bars["labels"]) == 16 and bars["labels"][-1] == "(other)"
     assert sum(bars["real"]) == pytest.approx(1.0)
+
+
+def test_a_category_held_by_fewer_than_ten_real_rows_is_never_named():
+    # a neutral column of names and phone numbers: each held by one or a few people
+    people = [f"Person {i} +1 555 01{i:02d}" for i in range(30)]
+    real = pl.Series(["common"] * 40 + ["frequent"] * 10 + people[:20] + people[20:] * 9)
+    bars = column_fidelity(real, real, ColumnKind.CATEGORICAL)["bars"]
+    assert bars["labels"] == ["common", "frequent", "(other)"]  # 9 rows each: pooled, unnamed
+    assert sum(bars["real"]) == pytest.approx(1.0) and bars["real"][-1] == pytest.approx(110 / 160)
 
 
 def test_text_and_identifier_columns_are_not_compared():

@@ -34,6 +34,9 @@ from twinforge.io.schema import ColumnKind, TableSchema
 HISTOGRAM_BINS = 20
 CENTRAL_RANGE = (0.005, 0.995)  # histogram span and the reported range: no single extreme value is shown
 TOP_CATEGORIES = 15  # bars drawn per categorical column; the rest are pooled as "(other)"
+# a real category held by fewer rows is pooled into "(other)" too, never named: a label held by one or
+# a few people can be their name, phone number or id (small-cell suppression)
+MIN_NAMED_COUNT = 10
 OTHER, INVENTED = "(other)", "(invented)"
 TUKEY_FENCE = 1.5
 
@@ -94,7 +97,7 @@ def categorical_fidelity(real: pl.Series, synthetic: pl.Series) -> dict[str, Any
         # counts only: invented values are not part of the real category set
         "categories_missing": len(p.keys() - q.keys()),
         "categories_invented": len(q.keys() - p.keys()),
-        "bars": _category_bars(p, q),
+        "bars": _category_bars(p, q, real.drop_nulls().len()),
         "score": 1.0 - tvd,
     }
 
@@ -162,10 +165,15 @@ def _histogram(r: np.ndarray, s: np.ndarray, bins: int = HISTOGRAM_BINS) -> dict
     return {"edges": edges.tolist(), "real": shares(r), "synthetic": shares(s)}
 
 
-def _category_bars(p: dict[str, float], q: dict[str, float], top: int = TOP_CATEGORIES) -> dict[str, list]:
-    """Bar-chart data: the most frequent real categories, the other real ones pooled, invented ones pooled."""
+def _category_bars(
+    p: dict[str, float], q: dict[str, float], real_count: int, top: int = TOP_CATEGORIES
+) -> dict[str, list]:
+    """Bar-chart data: the most frequent real categories held by at least :data:`MIN_NAMED_COUNT` of the
+    ``real_count`` real values, the other real ones pooled, invented ones pooled."""
     ranked = sorted(p, key=lambda k: (-p[k], str(k)))
-    shown, rest = ranked[:top], ranked[top:]
+    named = [k for k in ranked if p[k] * real_count >= MIN_NAMED_COUNT - 1e-9]
+    shown = named[:top]
+    rest = [k for k in ranked if k not in set(shown)]
     labels = [str(k) for k in shown]
     real = [p[k] for k in shown]
     synthetic = [q.get(k, 0.0) for k in shown]
