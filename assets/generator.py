@@ -66,7 +66,12 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
             ),
             code_version(),
         )
-        reused = version_with_fingerprint(mlflow.uri, spec.registered_model_name, fingerprint)
+        def run_succeeded(run_id: str | None) -> bool:
+            # a version of a run killed after registering (not yet marked failed) is never reused
+            run = context.instance.get_run_by_id(run_id) if run_id else None
+            return run is not None and run.status == dg.DagsterRunStatus.SUCCESS
+
+        reused = version_with_fingerprint(mlflow.uri, spec.registered_model_name, fingerprint, run_succeeded)
         if reused is not None:  # same data, spec sections and code: that version is this training's result
             context.log.info(f"training unchanged since version {reused.version}: reusing it, registering nothing")
             return dg.Output(

@@ -36,11 +36,17 @@ def test_a_second_unchanged_retrain_reuses_the_version_and_a_changed_spec_does_n
         fingerprint = get_model_version(uri, spec.registered_model_name, "1").tags[TRAINING_FINGERPRINT_TAG]
         assert fingerprint == meta["training_fingerprint"]
 
+        # a version whose registering run did not succeed (killed after registering, not yet marked
+        # failed by the sensors) is never reused: the next retrain trains and registers anew
+        instance.report_run_failed(instance.get_run_by_id(first.run_id))
+        fourth, meta = retrain(spec)
+        assert meta["model_version"] == "2" and "reused_version" not in meta
+
         # a changed generator section is a different training: a new version
         changed = spec.model_copy(update={"generator": spec.generator.model_copy(update={"seed": 99})})
         third, meta = retrain(changed)
         # registered whether or not its gates pass (a 4-epoch transformer of another seed may miss one)
-        assert meta["model_version"] == "2" and "reused_version" not in meta
+        assert meta["model_version"] == "3" and "reused_version" not in meta
 
 
 @pytest.mark.parametrize("part", ["data", "spec", "code"])

@@ -12,7 +12,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -411,9 +411,15 @@ def mark_run_versions_failed(tracking_uri: str, model_name: str, dagster_run_id:
 TRAINING_FINGERPRINT_TAG = "twinforge.training_fingerprint"
 
 
-def version_with_fingerprint(tracking_uri: str, model_name: str, fingerprint: str) -> ModelVersionRef | None:
+def version_with_fingerprint(
+    tracking_uri: str,
+    model_name: str,
+    fingerprint: str,
+    run_succeeded: Callable[[str | None], bool] | None = None,
+) -> ModelVersionRef | None:
     """The newest version trained from exactly this fingerprint (see lineage.training_fingerprint) whose
-    run did not fail; None when there is none."""
+    run did not fail and, with ``run_succeeded``, whose registering run (its ``dagster_run_id`` tag) is
+    known to have succeeded; None when there is none."""
     with tracking(tracking_uri) as mlflow:
         client = mlflow.MlflowClient()
         try:
@@ -423,6 +429,8 @@ def version_with_fingerprint(tracking_uri: str, model_name: str, fingerprint: st
         except mlflow.exceptions.MlflowException:
             return None  # no registered model yet
         usable = [v for v in found if v.tags.get(RUN_STATUS_TAG) != "failed"]
+        if run_succeeded is not None:
+            usable = [v for v in usable if run_succeeded(v.tags.get("dagster_run_id"))]
         if not usable:
             return None
         newest = max(usable, key=lambda v: int(v.version))
