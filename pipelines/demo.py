@@ -16,6 +16,7 @@ from pipelines.factory import EXECUTOR_ENV, retrain_job_name, specs_dir
 from pipelines.launch import execute_in_code_location
 from resources.metadata import materialized_in_run
 from twinforge.config.spec import load_specs
+from twinforge.io.locks import exclusive_lock
 from twinforge.io.permissions import make_private, restrict_umask
 from twinforge.io.state import StateLayout
 from twinforge.tracking.links import DagsterLinks, MlflowLinks
@@ -78,14 +79,17 @@ def main() -> int:
     with dg.DagsterInstance.get() as instance:
         make_private(instance.root_directory, recursive=True)  # databases a 022 shell created earlier
         for spec in load_specs(specs_dir()):
-            batches = sync_batch_partitions(instance, spec, layout)
-            run = execute_in_code_location(
-                instance,
-                retrain_job_name(spec),
-                partition_key=batches[-1],  # ingest the newest batch, train on the window
-                # progress lines, not Dagster's per-event debug stream
-                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-            )
+            # one retrain of a dataset at a time, as the daemon's queue does for the runs it launches
+            waiting = lambda name=spec.name: print(f"waiting for another retrain of {name} to finish", flush=True)  # noqa: E731
+            with exclusive_lock(layout.retrain_lock(spec.name), on_wait=waiting):
+                batches = sync_batch_partitions(instance, spec, layout)
+                run = execute_in_code_location(
+                    instance,
+                    retrain_job_name(spec),
+                    partition_key=batches[-1],  # ingest the newest batch, train on the window
+                    # progress lines, not Dagster's per-event debug stream
+                    run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+                )
             ok &= run.status == dg.DagsterRunStatus.SUCCESS
             print("\n".join(summarize(instance, run, spec.name, layout.tracking_uri(), spec.registered_model_name)))
     print(f"state folder: {layout.home}  (MLflow: {layout.tracking_uri()})")

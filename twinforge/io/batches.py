@@ -24,7 +24,6 @@ read-only (0400). Adding a file whose content is already a batch returns that ba
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 import shutil
@@ -35,7 +34,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from twinforge.config.spec import DatasetSpec, SpecError, format_from_name
-from twinforge.io.permissions import make_private, private_mkdir
+from twinforge.io.locks import exclusive_lock
+from twinforge.io.permissions import make_private
 from twinforge.io.schema import ColumnKind
 from twinforge.io.state import StateLayout
 
@@ -96,14 +96,8 @@ class BatchStore:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        private_mkdir(self.folder)
-        with open(self.folder / ".lock", "w") as lock:
-            make_private(self.folder / ".lock")
-            fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time: a feed may add batches concurrently
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with exclusive_lock(self.folder / ".lock"):  # one writer at a time: a feed may add batches concurrently
+            yield
 
     def _read(self) -> list[Batch]:
         path = self.folder / MANIFEST

@@ -110,6 +110,10 @@ class StateLayout:
                     removed.add(folder.name)
         return sorted(removed)
 
+    def retrain_lock(self, dataset: str) -> Path:
+        """The lock file held while a retrain of ``dataset`` runs in this process (``make run``)."""
+        return self.home / "locks" / f"{dataset}.retrain.lock"
+
     @property
     def models_dir(self) -> Path:
         return self.home / "models"
