@@ -33,6 +33,7 @@ from twinforge.privacy.pii.recognizers import (
     ADDRESS_IN_CONTEXT,
     ADDRESS_PATTERN,
     BIRTH_CONTEXT,
+    BIRTH_DIGITS,
     DATE_PATTERN,
     LETTER_LABEL_WORDS,
     NAME_PARTICLES,
@@ -171,7 +172,12 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
         r"(?i)(?:\b[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|(?:\b[0-9a-f]{1,4}:){1,7}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6}\b)?",
         MASK_TOKENS[IP],
     ),
-    (DOB, rf"(?i)\b({BIRTH_CONTEXT})\b(\W{{0,3}}){DATE_PATTERN}", "${1}${2}" + MASK_TOKENS[DOB]),
+    # "DOB as 19851126", "born on 3 May 1990": a birth word, a few linking words, a date
+    (
+        DOB,
+        rf"(?i)\b({BIRTH_CONTEXT})\b(\W{{0,3}}(?:(?:as|is|was|on|of)\s+)?)(?:{DATE_PATTERN}|{BIRTH_DIGITS}\b)",
+        "${1}${2}" + MASK_TOKENS[DOB],
+    ),
     # before dates: "+61-3-7106-7088" and "06-1/070 7648" hold date-shaped digits
     (PHONE, r"\+\d{1,3}[\s.\-]?" + _AFTER_COUNTRY_CODE, MASK_TOKENS[PHONE]),
     # a country code in brackets: "(+57) 309 549 80 06", "(+57)6046549011"
@@ -437,9 +443,12 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     # another part of a name ("Will Turner", "Young, June") or after a title ("Mr. Young")
     common_word = pl.col("is_common")
     name_neighbour = (cap & (pl.col("listed") | candidate)) | pl.col("initial") | upper_name
+    # through a space, comma or hyphen ("Kelly-Young"), or an initial's dot ("J. Young"); not
+    # through the dot that ends a sentence ("in June. Mark")
+    dotted_gap, initial = pl.col("dotted_gap"), pl.col("initial")
     supported = (
-        (near(space, 1) & near(name_neighbour, 2))
-        | (near(space, -1) & near(name_neighbour, -2))
+        (near(gap, 1) & near(name_neighbour, 2) & (~near(dotted_gap, 1) | near(initial, 2)))
+        | (near(gap, -1) & near(name_neighbour, -2) & ~near(dotted_gap, -1))
         | (near(is_title, 2) & near(gap, 1))
     )
     masked = (
