@@ -728,10 +728,16 @@ DATE_PATTERN = (
     # "19 May 1972", "19th May, 1972", "04-Jul-63", "24/Feb/1982"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?[\s\-/]+{_MONTH_NAME},?[\s\-/]+(?:\d{{4}}|\d{{2}})"
     rf"|{_MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:\d{{4}}|\d{{2}})"
+    # year first with spaces after the dots ("1966. 08. 19.", as Hungarian writes it) or a month name
+    # ("2002-Jun-11")
+    r"|(?:1[89]|20)\d{2}\.\s\d{1,2}\.\s\d{1,2}\."
+    rf"|(?:1[89]|20)\d{{2}}[\-/.\s]{_MONTH_NAME}[\-/.\s]\d{{1,2}}"
     rf"|\d{{1,2}}\.?\s+(?:(?:de|of)\s+)?{_other_language_months()}\.?,?\s+(?:(?:de|del)\s+)?(?:1[89]|20)\d{{2}}"
     r"|\d{1,2}(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(?:\d{4}|\d{2}))"
 )
 BIRTH_CONTEXT = r"(?:born(?:\s+on)?|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday)"
+# a date of birth written as eight digits, year first ("19851126"): a date only after a birth word
+BIRTH_DIGITS = r"(?:1[89]|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 POSTAL_CONTEXT = r"(?:zip(?:\s*code)?|post\s*code|postal\s+code)"
 US_ZIP = r"\d{5}(?:-\d{4})?"
 UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
