@@ -304,6 +304,38 @@ HOLDOUT_6 = CorpusConfig(
     address="hand_written_formats_6",
     date_formats=("%B %o, %Y", "%o %B %Y", "%d%b%Y|upper", "%Y-%m-%dT00:00:00", "%-d de %E de %Y", "%-m.%-d.%Y"),
 )
+# Its one run (10:52 UTC) missed names typed in lower case, initials without dots and dates in
+# Spanish words: the seventh round (branch `pii7`) handles those. A seventh held-out corpus, written
+# and committed before any change of that round and run once at its end: person and look-alike
+# locales that no corpus used (Greek, Macedonian and Georgian names in Latin letters, Taiwanese
+# names in their romanized capitals), address locales that no corpus used for addresses, and
+# hand-written name, address, phone and date formats of its own.
+HOLDOUT_7 = CorpusConfig(
+    seed=31,
+    locales=("el_GR", "mk_MK", "ka_GE", "zh_TW", "en"),
+    address_locales=("de_AT", "nl_NL", "fi_FI", "no_NO", "sl_SI", "pt_PT", "es_CO"),
+    templates=(
+        "Chat transcript: {PERSON} wrote that {PHONE} is the best number.",
+        "Card {CARD} was charged twice; {PERSON} wants the money back on {IBAN}.",
+        "KYC: {PERSON} / DOB {DOB} / SSN {SSN}",
+        "Admin {PERSON} logged in from {IP} and from a second address.",
+        "Deliver to {ADDRESS} (recipient: {PERSON}).",
+        "{PERSON} linked {URL} in the ticket.",
+        "Date of birth of {PERSON}: {DOB}.",
+        "Write to {PERSON} at {EMAIL} or call {PHONE}.",
+        "Old address of {PERSON} was {ADDRESS}; the new one is unknown.",
+    ),
+    clean_sentences=(
+        "Carol singers meet at 6 pm in the main hall.",
+        "Amber alerts were tested on 2 of 9 screens.",
+        "Bill 4471 was paid by standing order.",
+        "Sterling rose 0.4% against the euro on Tuesday.",
+    ),
+    person="hand_written_shapes_7",
+    phone="hand_written_formats_7",
+    address="hand_written_formats_7",
+    date_formats=("%d %b '%y", "%Y年%-m月%-d日", "%b-%d-%Y", "%-d %Q %Y", "%m%d%Y", "%-d. %K %Y"),
+)
 CORPORA = {
     "tuning": TUNING,
     "evaluation": EVALUATION,
@@ -314,6 +346,7 @@ CORPORA = {
     "holdout4": HOLDOUT_4,
     "holdout5": HOLDOUT_5,
     "holdout6": HOLDOUT_6,
+    "holdout7": HOLDOUT_7,
 }
 
 
@@ -588,6 +621,63 @@ def _address_holdout_6(fake, rng: np.random.Generator, whole: bool) -> str:
     return f"{street}\n{fake.postcode()} {fake.city()}" if whole else street
 
 
+def _person_holdout_7(fake, rng: np.random.Generator, variant: int, known: frozenset[str]) -> str:
+    """A person's name in shapes written for the seventh held-out corpus; odd variants invented."""
+    first = invented_name(rng, known) if variant % 2 else fake.first_name()
+    last = invented_name(rng, known) if variant % 3 == 1 else fake.last_name()
+    shape = int(rng.integers(0, 6))
+    if shape == 0:
+        return f"{first} '{invented_name(rng, known)}' {last}"  # a nickname in single quotes
+    if shape == 1:
+        return f"{last.upper()}/{first.upper()}"  # as airline bookings write it
+    if shape == 2:
+        return f"{first} {last[0]}"  # a last initial without its dot
+    if shape == 3:
+        return f"{first.upper()} {last.upper()}"
+    if shape == 4:
+        return f"{last} ({first})"
+    return f"{first} {last}"
+
+
+def _phone_holdout_7(fake, rng: np.random.Generator) -> str:
+    """Phone numbers in formats written for the seventh held-out corpus, and Faker's for its locales."""
+    d = lambda n: "".join(str(x) for x in rng.integers(0, 10, n))  # noqa: E731
+    first = lambda: str(rng.integers(2, 10))  # noqa: E731
+    formats = (
+        fake.phone_number,
+        lambda: f"+31(0){first()}{d(1)}-{d(7)}",
+        lambda: f"+36 1 {first()}{d(2)} {d(4)}",
+        lambda: f"+972-5{d(1)}-{d(3)}-{d(4)}",
+        lambda: f"(0{first()}{d(1)}) {d(4)}-{d(4)}",
+        lambda: f"+7 9{d(2)} {d(3)}-{d(2)}-{d(2)}",
+        lambda: f"00 44 {first()}{d(3)} {d(6)}",
+        lambda: f"+1 {first()}{d(2)} {first()}{d(2)} {d(4)} x{rng.integers(1, 999)}",
+        lambda: f"{first()}{d(2)}.{d(3)}.{d(4)} ext.{rng.integers(1, 99)}",
+    )
+    return str(formats[int(rng.integers(0, len(formats)))]())
+
+
+def _address_holdout_7(fake, rng: np.random.Generator, whole: bool) -> str:
+    """Street addresses in formats written for the seventh held-out corpus (half of them), and
+    Faker's for its address locales; ``whole`` adds the town and postcode lines Faker gives."""
+    if rng.random() < 0.5:
+        return fake.address() if whole else fake.street_address()
+    n = lambda lo, hi: int(rng.integers(lo, hi))  # noqa: E731
+    name = fake.last_name()
+    formats = (
+        lambda: f"Carrera {n(1, 120)} # {n(1, 99)}-{n(1, 99)}",
+        lambda: f"{n(1, 20)}/{n(1, 300)} {name} Parade",
+        lambda: f"{name}-ro {n(1, 99)}-gil {n(1, 60)}",
+        lambda: f"H.No. {n(1, 20)}-{n(1, 9)}-{n(1, 999)}, {name} Colony",
+        lambda: f"{name} g. {n(1, 150)}-{n(1, 80)}",
+        lambda: f"{n(1, 99)} bis, rue {name}",
+        lambda: f"Flat {n(1, 40)}, {n(1, 200)} {name} Gardens",
+        lambda: f"Apartado Postal {n(100, 9999)}",
+    )
+    street = formats[int(rng.integers(0, len(formats)))]()
+    return f"{street}\n{fake.postcode()} {fake.city()}" if whole else street
+
+
 def _faker_address(fake, rng: np.random.Generator, whole: bool) -> str:
     return fake.address() if whole else fake.street_address()
 
@@ -630,6 +720,38 @@ class _Romanized:
 _ROMANIZED_LOCALES = frozenset({"ru_RU", "uk_UA", "bg_BG", "ja_JP", "zh_CN"})
 
 
+class _RomanizedMore(_Romanized):
+    """:class:`_Romanized` for Taiwanese names (Faker's romanized ones) and Greek, Macedonian and
+    Georgian text too (ELOT 743, Macedonian and Georgian national romanizations, simplified);
+    Georgian has no capitals, so its words are capitalised as forms print names."""
+
+    _CYRILLIC = {
+        **_Romanized._CYRILLIC,
+        **dict(zip("ѓќѕџљњј", "gj kj dz dzh lj nj j".split())),
+        **dict(
+            zip(
+                "αάβγδεέζηήθιίϊΐκλμνξοόπρσςτυύϋΰφχψωώ",
+                "a a v g d e e z i i th i i i i k l m n x o o p r s s t y y y y f ch ps o o".split(),
+            )
+        ),
+        **dict(
+            zip(
+                "აბგდევზთიკლმნოპჟრსტუფქღყშჩცძწჭხჯჰ",
+                "a b g d e v z t i k l m n o p zh r s t u p k gh q sh ch ts dz ts ch kh j h".split(),
+            )
+        ),
+    }
+    _GEORGIAN = re.compile("[\u10d0-\u10ff]")
+
+    @classmethod
+    def latin(cls, text: str) -> str:
+        out = super().latin(text)
+        return out.title() if cls._GEORGIAN.search(text) else out
+
+
+_ROMANIZED_MORE_LOCALES = frozenset({"el_GR", "mk_MK", "ka_GE", "zh_TW"})
+
+
 def _phone(fake, rng: np.random.Generator) -> str:
     formats = (
         fake.phone_number,
@@ -666,14 +788,17 @@ def _birth_text(fake, rng: np.random.Generator, formats: tuple[str, ...], fmt: s
 
 
 _SPANISH_MONTHS = "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split()
+_FRENCH_MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
+_GERMAN_MONTHS = "Januar Februar März April Mai Juni Juli August September Oktober November Dezember".split()
 
 
 def _format_date(day: dt.date, fmt: str) -> str:
-    """``day.strftime(fmt)``, plus ``%o`` (the day as an English ordinal, "3rd"), ``%E`` (the month
-    in Spanish) and a ``|upper`` suffix (the result in capitals)."""
+    """``day.strftime(fmt)``, plus ``%o`` (the day as an English ordinal, "3rd"), ``%E``, ``%Q`` and
+    ``%K`` (the month in Spanish, French and German) and a ``|upper`` suffix (the result in capitals)."""
     fmt, upper = (fmt[: -len("|upper")], True) if fmt.endswith("|upper") else (fmt, False)
     suffix = "th" if 11 <= day.day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day.day % 10, "th")
     fmt = fmt.replace("%o", f"{day.day}{suffix}").replace("%E", _SPANISH_MONTHS[day.month - 1])
+    fmt = fmt.replace("%Q", _FRENCH_MONTHS[day.month - 1]).replace("%K", _GERMAN_MONTHS[day.month - 1])
     text = day.strftime(fmt)
     return text.upper() if upper else text
 
@@ -695,6 +820,7 @@ PERSON_MAKERS = {
     "hand_written_shapes_4": _person_holdout_4,
     "hand_written_shapes_5": _person_holdout_5,
     "hand_written_shapes_6": _person_holdout_6,
+    "hand_written_shapes_7": _person_holdout_7,
 }
 PHONE_MAKERS = {
     "faker_and_us_formats": _phone,
@@ -704,10 +830,12 @@ PHONE_MAKERS = {
     "hand_written_formats_4": _phone_holdout_4,
     "hand_written_formats_5": _phone_holdout_5,
     "hand_written_formats_6": _phone_holdout_6,
+    "hand_written_formats_7": _phone_holdout_7,
 }
 ADDRESS_MAKERS = {
     "faker": _faker_address,
     "hand_written_formats_6": _address_holdout_6,
+    "hand_written_formats_7": _address_holdout_7,
 }
 
 ValueMaker = Callable[..., object]
@@ -767,7 +895,11 @@ def make_corpus(config: CorpusConfig, columns_per_entity: int = 4, rows: int = 4
     rng = np.random.default_rng(config.seed)
     Faker.seed(config.seed)
     fakers = {
-        loc: _Romanized(Faker(loc)) if loc in _ROMANIZED_LOCALES else Faker(loc)
+        loc: _Romanized(Faker(loc))
+        if loc in _ROMANIZED_LOCALES
+        else _RomanizedMore(Faker(loc))
+        if loc in _ROMANIZED_MORE_LOCALES
+        else Faker(loc)
         for loc in {*config.locales, *config.address_locales, "en_US"}
     }
     us = fakers["en_US"]
@@ -988,6 +1120,7 @@ __all__ = [
     "HOLDOUT_4",
     "HOLDOUT_5",
     "HOLDOUT_6",
+    "HOLDOUT_7",
     "TUNING",
     "Corpus",
     "CorpusConfig",

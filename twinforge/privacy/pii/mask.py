@@ -33,6 +33,7 @@ from twinforge.privacy.pii.recognizers import (
     ADDRESS_IN_CONTEXT,
     ADDRESS_PATTERN,
     BIRTH_CONTEXT,
+    BIRTH_DIGITS,
     DATE_PATTERN,
     LETTER_LABEL_WORDS,
     NAME_PARTICLES,
@@ -47,6 +48,7 @@ from twinforge.privacy.pii.recognizers import (
     honorific_words,
     listed_street_candidates,
     listed_street_patterns,
+    name_lists,
     not_name_words,
     world_only_names,
 )
@@ -161,13 +163,21 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     (EMAIL, r"[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}", MASK_TOKENS[EMAIL]),
     (URL, URL_PATTERN, MASK_TOKENS[URL]),
     (IBAN, r"(?i)\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b", MASK_TOKENS[IBAN]),
+    # five or more groups of digits joined by dots or dashes, the later ones of two to four digits:
+    # "06.12.34.56.78" is a French phone number, not a date or IP address followed by digits
+    (PHONE, r"\b\d{1,4}(?:\.\d{2,4}){4,6}\b|\b\d{1,4}(?:-\d{2,4}){4,6}\b", MASK_TOKENS[PHONE]),
     (IP, rf"\b(?:{_OCTET}\.){{3}}{_OCTET}\b", MASK_TOKENS[IP]),
     (
         IP,
         r"(?i)(?:\b[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|(?:\b[0-9a-f]{1,4}:){1,7}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6}\b)?",
         MASK_TOKENS[IP],
     ),
-    (DOB, rf"(?i)\b({BIRTH_CONTEXT})\b(\W{{0,3}}){DATE_PATTERN}", "${1}${2}" + MASK_TOKENS[DOB]),
+    # "DOB as 19851126", "born on 3 May 1990": a birth word, a few linking words, a date
+    (
+        DOB,
+        rf"(?i)\b({BIRTH_CONTEXT})\b(\W{{0,3}}(?:(?:as|is|was|on|of)\s+)?)(?:{DATE_PATTERN}|{BIRTH_DIGITS}\b)",
+        "${1}${2}" + MASK_TOKENS[DOB],
+    ),
     # before dates: "+61-3-7106-7088" and "06-1/070 7648" hold date-shaped digits
     (PHONE, r"\+\d{1,3}[\s.\-]?" + _AFTER_COUNTRY_CODE, MASK_TOKENS[PHONE]),
     # a country code in brackets: "(+57) 309 549 80 06", "(+57)6046549011"
@@ -198,6 +208,8 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     (ADDRESS, ADDRESS_PATTERN, MASK_TOKENS[ADDRESS]),
     (ADDRESS, ADDRESS_IN_CONTEXT, "${1}" + MASK_TOKENS[ADDRESS]),
     (PHONE, rf"(?i)\b({_PHONE_CONTEXT})(\W{{1,3}})\d{{7,8}}\b", "${1}${2}" + MASK_TOKENS[PHONE]),
+    # a phone link's scheme goes with its number (RFC 3966 "tel:+4531234567", Skype's "callto:")
+    (PHONE, r"(?i)\b(?:tel|callto|sms):\s?" + re.escape(MASK_TOKENS[PHONE]), MASK_TOKENS[PHONE]),
 ]
 
 _TOKEN_WORDS = frozenset(t.strip("<>").lower() for t in MASK_TOKENS.values())
@@ -274,6 +286,7 @@ _SPREAD_STEPS = 3  # "J. R. R. Tolkien": how far a name spreads to its neighbour
 _UPPER_VOWEL = r"[AEIOUYÀ-ÆÈ-ÏÒ-ÖØ-ÜÝĀĂĄĒĔĖĘĚĨĪĬĮİŌŎŐŒŨŪŬŮŰŲƠƯƏẠ-Ỹ]"
 _UPPER_WITH_VOWEL = rf"^(?:\p{{Lu}}[\p{{Lu}}'’]*)?{_UPPER_VOWEL}[\p{{Lu}}'’]*$"
 _MIN_UPPER_NAME_LETTERS = 4
+_MIN_LOWER_NAME_LETTERS = 3  # "li", "le", "an" are names and words
 
 
 @functools.lru_cache(maxsize=1)
@@ -281,6 +294,12 @@ def _name_series() -> tuple[pl.Series, pl.Series]:
     """Faker's names and those only the world list has, lower-cased, as Series built once (about
     400,000 words in all)."""
     return pl.Series(sorted(all_names()), dtype=pl.String), pl.Series(sorted(world_only_names()), dtype=pl.String)
+
+
+@functools.lru_cache(maxsize=1)
+def _first_name_series() -> pl.Series:
+    """Faker's first names, lower-cased, as a Series built once."""
+    return pl.Series(sorted(name_lists()[0]), dtype=pl.String)
 
 
 def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> pl.Series:
@@ -295,6 +314,7 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     vectorized passes over the pieces of all texts with neighbours found by shifting: no Python per row.
     """
     common, world = _name_series()
+    first = _first_name_series()
     extra = pl.Series(
         sorted(n for n in extra_names if len(n) >= MIN_TABLE_NAME_LENGTH and n not in _TOKEN_WORDS), dtype=pl.String
     )
@@ -342,12 +362,37 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     # text or after a sentence's end: "Dose 2.5 mg"), in capitals ("ICU, ER"), or before a US state's
     # code, where it is a town ("Cambridge MA 02115")
     # looked up for capitalised words only: most pieces are gaps and lower-case words
+    lower = word.str.contains(rf"^\p{{Ll}}{{{_MIN_LOWER_NAME_LETTERS},}}$").fill_null(False)
+    pieces = pieces.with_columns(lower=lower)
     pieces = pieces.with_columns(
-        world=pl.when(pl.col("capitalised")).then(lowered).otherwise(None).is_in(world.implode()).fill_null(False)
+        world=pl.when(pl.col("capitalised") | pl.col("lower"))
+        .then(lowered)
+        .otherwise(None)
+        .is_in(world.implode())
+        .fill_null(False)
+    )
+    # a lower-case word that is a listed name and no common word, honorific, particle or label:
+    # "ivan petrov" as typed in a chat (Faker's list or the world list; kept before "world" is
+    # narrowed to capitalised words below)
+    pieces = pieces.with_columns(
+        lower_name=pl.col("lower")
+        & (pl.col("listed") | pl.col("world"))
+        & ~pl.col("is_common")
+        & ~pl.col("honorific")
+        & ~pl.col("particle")
+        & ~pl.col("is_title")
+        & ~lowered.is_in(pl.Series(sorted(LETTER_LABEL_WORDS)).implode()).fill_null(False),
+        lower_first_name=pl.when(pl.col("lower")).then(lowered).otherwise(None).is_in(first.implode()).fill_null(False),
     )
     sentence_start = ~pl.col("same1") | near(pl.col("sentence_end"), 1)
     before_state = near(pl.col("space"), -1) & near(word.str.contains(r"^[A-Z]{2}$").fill_null(False), -2)
-    world = pl.col("world") & word.str.contains(r"\p{Ll}").fill_null(False) & ~sentence_start & ~before_state
+    world = (
+        pl.col("world")
+        & pl.col("capitalised")
+        & word.str.contains(r"\p{Ll}").fill_null(False)
+        & ~sentence_start
+        & ~before_state
+    )
     pieces = pieces.with_columns(listed=pl.col("listed") | world)
     # the Irish article after "Mac", "Nic", "Giolla" is a particle: "Mac an Bheatha", "Mac Giolla na Naomh"
     pieces = pieces.with_columns(
@@ -391,9 +436,40 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         comma=word.is_in([", "]).fill_null(False),
         single_space=(word == " ").fill_null(False),
         label=lowered.is_in(pl.Series(sorted(LETTER_LABEL_WORDS)).implode()).fill_null(False),
+        upper_not_name=lowered.is_in(pl.Series(sorted(UPPER_CASE_NOT_NAMES)).implode()).fill_null(False),
     )
     candidate, could_be_part = pl.col("candidate"), pl.col("could_be_part")
-    masked = (cap & pl.col("listed")) | pl.col("extra") | (could_be_part & near(is_title, 2) & near(gap, 1))
+    # a listed name that is also a common word ("Will", "May", "June", "Per") is a name only next to
+    # another part of a name ("Will Turner", "Young, June") or after a title ("Mr. Young")
+    common_word = pl.col("is_common")
+    name_neighbour = (cap & (pl.col("listed") | candidate)) | pl.col("initial") | upper_name
+    # through a space, comma or hyphen ("Kelly-Young"), or an initial's dot ("J. Young"); not
+    # through the dot that ends a sentence ("in June. Mark")
+    dotted_gap, initial = pl.col("dotted_gap"), pl.col("initial")
+    supported = (
+        (near(gap, 1) & near(name_neighbour, 2) & (~near(dotted_gap, 1) | near(initial, 2)))
+        | (near(gap, -1) & near(name_neighbour, -2) & ~near(dotted_gap, -1))
+        | (near(is_title, 2) & near(gap, 1))
+    )
+    masked = (
+        (cap & pl.col("listed") & (~common_word | supported))
+        | pl.col("extra")
+        | (could_be_part & near(is_title, 2) & near(gap, 1))
+    )
+    # a lower-case first name of Faker's lists and a listed name after it: "ivan petrov" ("brown
+    # rice" has no first name first)
+    lower_name, lower_first = pl.col("lower_name"), pl.col("lower_first_name")
+    masked = masked | (
+        lower_name
+        & (
+            (lower_first & near(pl.col("single_space"), -1) & near(lower_name, -2))
+            | (near(pl.col("single_space"), 1) & near(lower_name & lower_first, 2))
+        )
+    )
+    # two capitals without dots before a capitalised name: initials ("JD Smith"); acronyms that are
+    # common words ("US", "IT", "OR") or headings are not
+    initials = word.str.contains(r"^\p{Lu}{2}$").fill_null(False) & ~common_word & ~pl.col("upper_not_name")
+    masked = masked | (initials & near(pl.col("single_space"), -1) & near(candidate | (cap & pl.col("listed")), -2))
     # "Zugorxo P. Nudendra": an initial between two capitalised words
     masked = masked | (pl.col("initial") & near(gap, 1) & near(gap, -1) & near(candidate, 2) & near(candidate, -2))
     # an initial, its dot and a capitalised word that is not a common one: "U. Nutru"; and
@@ -467,6 +543,19 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     for _ in range(_SPREAD_STEPS):
         m = pl.col("masked")
         pieces = pieces.with_columns(masked=m | (part & ((near(m, 2) & near(gap, 1)) | (near(m, -2) & near(gap, -1)))))
+    # post-nominal letters after a masked name and its comma ("Ana Lopez, RN", "Ivan Petrov, CPA")
+    # go with it, unless a label that a colon or a number follows ("Ana Lopez, DOB: ...")
+    m = pl.col("masked")
+    followed = word.shift(-1).fill_null("")
+    credential = (
+        word.str.contains(r"^\p{Lu}{2,4}$").fill_null(False)
+        & ~pl.col("is_common")
+        & ~pl.col("upper_not_name")
+        & near(pl.col("comma"), 1)
+        & near(m, 2)
+        & ~followed.str.contains(r"^\s*[:\d#]").fill_null(False)
+    )
+    pieces = pieces.with_columns(masked=m | credential)
     joined = (
         pieces.select("text", out=pl.when(pl.col("masked")).then(pl.lit(MASK_TOKENS[PERSON])).otherwise(word))
         .group_by("text", maintain_order=True)

@@ -604,7 +604,9 @@ def listed_street_patterns() -> tuple[str, ...]:
     bare = _alternation(t for t in types if len(t) > 2 or not t.isascii())
     dotted = _alternation(t for t in types if len(t) <= 2 and t.isascii())
     street_type = rf"(?i:{bare}|(?:{dotted})\.)"
-    number = rf"(?:(?i:{unit_words})\.?:?\s*)?{_LISTED_HOUSE_NUMBER}"
+    # the house number may be announced by a unit word or a number sign, which the English filter
+    # above drops ("No", "Nr", "Nº"; "d." of Russian "dom", "br." of South Slavic "broj")
+    number = rf"(?:(?:(?i:{unit_words})\.?:?|(?i:no|nr|nro|n[°º])\.?:?|(?i:d|br)\.)\s*)?{_LISTED_HOUSE_NUMBER}"
     units = rf"(?:,?\s+(?i:{unit_words})\.?:?\s*\d{{1,5}}[A-Za-z]?(?-u:\b)){{0,4}}"
     # no Unicode \b: on text with accents it makes the regex engine leave its fast path (100x
     # slower); the character before the address is group 1 instead, kept by the replacement
@@ -670,20 +672,72 @@ URL_WHOLE = rf"^\s*(?:{URL_PATTERN})\s*$"
 
 # ------------------------------------------------------------------ context patterns (Rust regex syntax too)
 
+
+@functools.lru_cache(maxsize=1)
+def month_words() -> dict[str, int]:
+    """Lower-cased month names (1-12) of every Faker locale that writes them in one word of Latin
+    letters ("marzo", "märz", "février", "listopad"), with English names and abbreviations; a word
+    that names two months in different languages is left out."""
+    from faker.config import AVAILABLE_LOCALES
+
+    found: dict[str, set[int]] = {}
+    for locale in AVAILABLE_LOCALES:
+        if locale in _NOT_GREGORIAN_MONTHS:
+            continue
+        try:
+            provider = importlib.import_module(f"faker.providers.date_time.{locale}").Provider
+        except (ImportError, AttributeError):
+            continue
+        names = getattr(provider, "MONTH_NAMES", None)
+        if not isinstance(names, dict):
+            continue
+        for number, name in names.items():
+            word = str(name).lower()
+            if _is_latin_word(word) and len(word) >= 3 and str(number).isdigit():
+                found.setdefault(word, set()).add(int(number))
+    words = {w: next(iter(n)) for w, n in found.items() if len(n) == 1}
+    return words | _ENGLISH_MONTHS
+
+
+# locales whose month names are of another calendar (gu_IN: the Hindu lunar months)
+_NOT_GREGORIAN_MONTHS = frozenset({"gu_IN"})
+_ENGLISH_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
+    m.lower(): i for i, m in enumerate(calendar.month_abbr) if m
+}
+_ENGLISH_MONTHS["sept"] = 9
+
+
+def _other_language_months() -> str:
+    """An alternation of the non-English month names of :func:`month_words`, longest first."""
+    words = sorted(set(month_words()) - set(_ENGLISH_MONTHS), key=lambda w: (-len(w), w))
+    return "(?:" + "|".join(re.escape(w) for w in words) + ")"
+
+
 # a date in text, by its parts rather than a list of formats: an optional weekday (full or
-# abbreviated), then year-month-day, day and month either way round with any of "/.-" between them
-# (or spaces, with a four-digit year: "07 11 1993"), or a day and an English month name or
-# abbreviation either way round; two- or four-digit years
+# abbreviated), then year-month-day (with an optional ISO time: "1985-03-03T00:00:00"), day and
+# month either way round with any of "/.-" between them (or spaces, with a four-digit year: "07 11
+# 1993"), or a day and an English month name or abbreviation either way round; two- or four-digit
+# years; a day, a month name of another language and a four-digit year ("3 de marzo de 1985", "3.
+# März 1985"); a day, an English abbreviation and a year written as one word ("03MAR1985")
 _MONTH_NAME = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+_ISO_TIME = r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+\-]\d{2}:?\d{2})?)?"
 DATE_PATTERN = (
     r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?,?\s+)?"  # "Sunday 30 July 2000", "Tue, 04 Jul 1963"
-    r"(?:\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}"
+    rf"(?:\d{{4}}[\-/.]\d{{1,2}}[\-/.]\d{{1,2}}{_ISO_TIME}|\d{{1,2}}[/.\-]\d{{1,2}}[/.\-]\d{{2,4}}"
     r"|\d{1,2}\.\s\d{1,2}\.\s\d{2,4}|\d{1,2}\s\d{1,2}\s(?:1[89]|20)\d{2}"  # "3. 4. 1990", "07 11 1993"
     # "19 May 1972", "19th May, 1972", "04-Jul-63", "24/Feb/1982"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?[\s\-/]+{_MONTH_NAME},?[\s\-/]+(?:\d{{4}}|\d{{2}})"
-    rf"|{_MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:\d{{4}}|\d{{2}}))"
+    rf"|{_MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:\d{{4}}|\d{{2}})"
+    # year first with spaces after the dots ("1966. 08. 19.", as Hungarian writes it) or a month name
+    # ("2002-Jun-11")
+    r"|(?:1[89]|20)\d{2}\.\s\d{1,2}\.\s\d{1,2}\."
+    rf"|(?:1[89]|20)\d{{2}}[\-/.\s]{_MONTH_NAME}[\-/.\s]\d{{1,2}}"
+    rf"|\d{{1,2}}\.?\s+(?:(?:de|of)\s+)?{_other_language_months()}\.?,?\s+(?:(?:de|del)\s+)?(?:1[89]|20)\d{{2}}"
+    r"|\d{1,2}(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(?:\d{4}|\d{2}))"
 )
 BIRTH_CONTEXT = r"(?:born(?:\s+on)?|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday)"
+# a date of birth written as eight digits, year first ("19851126"): a date only after a birth word
+BIRTH_DIGITS = r"(?:1[89]|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 POSTAL_CONTEXT = r"(?:zip(?:\s*code)?|post\s*code|postal\s+code)"
 US_ZIP = r"\d{5}(?:-\d{4})?"
 UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
@@ -714,18 +768,19 @@ def context_entities(text: str) -> set[str]:
 
 # dates are read by content, not by a list of formats: three parts in any of the usual orders
 # (year first; day and month either way round, decided per value where a part is over 12 and per
-# column otherwise), separated by spaces, dots, slashes or dashes, the month as a number or an
-# English name or abbreviation, an optional weekday in front, two- or four-digit years
-_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
-    m.lower(): i for i, m in enumerate(calendar.month_abbr) if m
-}
-_MONTHS["sept"] = 9
+# column otherwise), separated by spaces, dots, slashes or dashes, the month as a number, an
+# English name or abbreviation or a name of another language (:func:`month_words`), an optional
+# weekday in front, two- or four-digit years
 _WEEKDAY = r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+"
 _DATE_SEP = r"(?:\s*[./\-]\s*|\s+)"
 _NUMERIC_DATE = rf"^(\d{{1,4}}){_DATE_SEP}(\d{{1,2}}){_DATE_SEP}(\d{{2}}|\d{{4}})$"
 _ORDINAL = r"(?:st|nd|rd|th)?"
-_DAY_MONTH_NAME = rf"^(\d{{1,2}}){_ORDINAL}\.?[\s\-/,]*([a-z]{{3,9}})\.?,?[\s\-/]*(\d{{2}}|\d{{4}})$"
-_MONTH_NAME_DAY = rf"^([a-z]{{3,9}})\.?[\s\-/]*(\d{{1,2}}){_ORDINAL},?[\s\-/]*(\d{{2}}|\d{{4}})$"
+# "3 de marzo de 1985", "3 of March 1985": a connecting word before the month and the year
+_DAY_MONTH_NAME = (
+    rf"^(\d{{1,2}}){_ORDINAL}\.?[\s\-/,]*(?:(?:de|del|of)\s+)?(\p{{L}}{{3,12}})\.?,?[\s\-/]*(?:(?:de|del)\s+)?"
+    r"(\d{2}|\d{4})$"
+)
+_MONTH_NAME_DAY = rf"^(\p{{L}}{{3,12}})\.?[\s\-/]*(\d{{1,2}}){_ORDINAL},?[\s\-/]*(\d{{2}}|\d{{4}})$"
 MIN_PARSED_SHARE = 0.9
 # a column of birth dates puts (nearly) everyone at a human age, adults typically, spread over decades
 BIRTH_MAX_AGE_YEARS = 115
@@ -745,7 +800,8 @@ def parse_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series:
     numeric = text.str.extract_groups(_NUMERIC_DATE)
     day_name = text.str.extract_groups(_DAY_MONTH_NAME)
     name_day = text.str.extract_groups(_MONTH_NAME_DAY)
-    months = pl.DataFrame({"word": list(_MONTHS), "number": list(_MONTHS.values())})
+    words = month_words()
+    months = pl.DataFrame({"word": list(words), "number": list(words.values())})
     frame = pl.DataFrame(
         {
             "a": numeric.struct.field("1"),
