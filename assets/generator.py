@@ -66,6 +66,7 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
             ),
             code_version(),
         )
+
         def run_succeeded(run_id: str | None) -> bool:
             # a version of a run killed after registering (not yet marked failed) is never reused
             run = context.instance.get_run_by_id(run_id) if run_id else None
