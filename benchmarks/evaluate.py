@@ -118,6 +118,8 @@ def _embedding(frames: list[pd.DataFrame], reference: pd.DataFrame) -> list[np.n
     return [np.hstack(b) for b in blocks]
 
 
+# twinforge.evaluation.disclosure.exact_match_report does the same for the product; this script runs in
+# the SDV venv, which has no twinforge, so it keeps its own pandas version
 def _canonical_rows(frame: pd.DataFrame, reference: pd.DataFrame) -> pd.Series:
     """A hash per row of ``frame`` over ``reference``'s columns, numbers as float64 (an integer 3 and a
     synthetic 3.0 are one value), everything else as text, nulls as nulls."""

@@ -171,9 +171,9 @@ def _category_bars(
     """Bar-chart data: the most frequent real categories held by at least :data:`MIN_NAMED_COUNT` of the
     ``real_count`` real values, the other real ones pooled, invented ones pooled."""
     ranked = sorted(p, key=lambda k: (-p[k], str(k)))
-    named = [k for k in ranked if p[k] * real_count >= MIN_NAMED_COUNT - 1e-9]
-    shown = named[:top]
-    rest = [k for k in ranked if k not in set(shown)]
+    shown = [k for k in ranked if p[k] * real_count >= MIN_NAMED_COUNT - 1e-9][:top]
+    hidden = set(ranked) - set(shown)
+    rest = [k for k in ranked if k in hidden]
     labels = [str(k) for k in shown]
     real = [p[k] for k in shown]
     synthetic = [q.get(k, 0.0) for k in shown]
