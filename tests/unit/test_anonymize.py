@@ -1,6 +1,7 @@
 import datetime as dt
 import hashlib
 import hmac
+import json
 
 import polars as pl
 import pytest
@@ -261,13 +262,17 @@ def test_nested_values_that_cannot_be_inspected_are_dropped():
     assert result.policy["grid"].reason == "default for nested values that cannot be inspected"
 
 
-def test_an_ingested_batch_with_a_struct_column_is_anonymized_inside(tmp_path):
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
+def test_an_ingested_batch_with_a_struct_column_is_anonymized_inside(tmp_path, fmt):
     from twinforge.config.spec import IngestSpec, SourceSpec
     from twinforge.io.ingest import ingest_source
 
     table, planted = nested_table()
-    path = tmp_path / "batch.parquet"
-    table.write_parquet(path)
+    path = tmp_path / f"batch.{fmt}"
+    if fmt == "parquet":
+        table.write_parquet(path)
+    else:
+        path.write_text("".join(json.dumps(r, default=str) + "\n" for r in table.to_dicts()))
     ingested = ingest_source(SourceSpec(path=path), {}, IngestSpec())
     result = anonymize_table(ingested.table, key=KEY, schema=ingested.schema)
     out_path = tmp_path / "anonymized.parquet"
@@ -275,3 +280,27 @@ def test_an_ingested_batch_with_a_struct_column_is_anonymized_inside(tmp_path):
     raw = out_path.read_bytes()
     assert result.table.height == ingested.rows_out == table.height
     assert not [v for v in planted if v.encode() in raw]
+
+
+def test_json_lines_objects_and_arrays_are_read_as_parquet_structs_and_lists_are(tmp_path):
+    """The same nested records, as Parquet and as JSON Lines, give the same anonymized columns, findings and
+    actions: JSON objects are opened up into ``parent.field`` columns, arrays are list columns."""
+    from twinforge.config.spec import IngestSpec, SourceSpec
+    from twinforge.io.ingest import ingest_source
+
+    table, _ = nested_table()
+    results = {}
+    for fmt in ("parquet", "jsonl"):
+        path = tmp_path / f"t.{fmt}"
+        if fmt == "parquet":
+            table.write_parquet(path)
+        else:
+            path.write_text("".join(json.dumps(r, default=str) + "\n" for r in table.to_dicts()))
+        ingested = ingest_source(SourceSpec(path=path), {}, IngestSpec())
+        results[fmt] = (ingested, anonymize_table(ingested.table, key=KEY, schema=ingested.schema))
+    from_parquet, (jsonl, from_jsonl) = results["parquet"][1], results["jsonl"]
+    assert jsonl.table["subject.visits"].to_list() == [i % 7 for i in range(table.height)]  # typed as numbers
+    assert jsonl.table.schema["tags"] == pl.List(pl.String)
+    assert from_jsonl.table.columns == from_parquet.table.columns
+    assert {c: a.action for c, a in from_jsonl.policy.items()} == {c: a.action for c, a in from_parquet.policy.items()}
+    assert from_jsonl.table["tags"].to_list() == from_parquet.table["tags"].to_list()

@@ -182,6 +182,31 @@ def test_bad_json_lines(tmp_path):
     assert result.quarantine["reason"][1] == "is a JSON list, not an object"
 
 
+def test_json_lines_nested_objects_become_columns(tmp_path):
+    lines = [
+        {"id": 1, "who": {"name": {"first": "Ann"}, "age": "34"}, "tags": ["a", "b"], "meta": {}},
+        {"id": 2, "who": {"age": 51}, "tags": [], "mixed": "x"},
+        {"id": 3, "who": None, "tags": None, "mixed": ["y"]},
+        {"id": 4, "who": {"age": "n/a"}, "who.age": 3},
+        {"id": 5, "log": [{"at": "2024-01-01", "by": {"id": 7}}, {"at": "2024-01-02"}]},
+    ]
+    path = _write(tmp_path / "n.jsonl", "".join(json.dumps(r) + "\n" for r in lines))
+    result = _accounted(_read(path, options=QUARANTINE))
+    t = result.table
+    assert t.columns == ["id", "who.name.first", "who.age", "tags", "mixed", "log"]
+    assert t["id"].to_list() == [1, 2, 3, 5]
+    assert t["who.name.first"].to_list() == ["Ann", None, None, None]
+    assert t.schema["who.age"] == pl.Int64 and t["who.age"].to_list() == [34, 51, None, None]
+    assert t["tags"].to_list() == [["a", "b"], [], None, None]
+    assert t["mixed"].to_list() == [None, "x", '["y"]', None]  # arrays mixed with plain values stay JSON text
+    assert t.schema["log"] == pl.List(pl.Struct({"at": pl.String, "by": pl.Struct({"id": pl.String})}))
+    assert result.quarantine.select("row", "line", "reason").rows() == [
+        (4, 4, "key 'who.age' appears twice once nested objects are opened up")
+    ]
+    with pytest.raises(SpecError, match=r"declares a number, boolean or date kind for \['tags'\]"):
+        _read(path, options=QUARANTINE, columns={"tags": ColumnPolicy(kind=ColumnKind.INTEGER)})
+
+
 def test_spec_columns_missing_from_source(tmp_path):
     with pytest.raises(SpecError, match=r"names columns that are not in the source: \['email'\]"):
         _read(_write(tmp_path / "t.csv", GOOD_CSV), columns={"email": ColumnPolicy()})

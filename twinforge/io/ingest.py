@@ -47,7 +47,7 @@ QUARANTINE_SCHEMA = {
     "record": pl.String,  # raw values as JSON, only when ingest.keep_raw
 }
 MAX_LISTED_BAD_ROWS = 5
-# kinds a later batch is held to (see ingest_source's reference); text-like kinds take any value
+# kinds whose values are parsed from text; a later batch is held to them (see ingest_source's reference)
 PINNED_KINDS = (ColumnKind.INTEGER, ColumnKind.FLOAT, ColumnKind.BOOLEAN, ColumnKind.DATETIME)
 
 
@@ -238,12 +238,19 @@ def _ingest(
             f"{origin}: field 'columns' of the spec names columns that are not in the source: {missing} "
             f"(the source has: {', '.join(data_columns)}){hint}"
         )
-    table = null_out(read.table, data_columns, source.na_values) if read.text else read.table
+    text_columns = [c for c in data_columns if read.table.schema[c] == pl.String] if read.text else []
+    table = null_out(read.table, text_columns, source.na_values)
     declared = {c: Declared(p.kind, p.format) for c, p in columns.items() if p.kind is not None}
+    nested = sorted(c for c, d in declared.items() if d.kind in PINNED_KINDS and table.schema[c].is_nested())
+    if nested:
+        raise SpecError(
+            f"{origin}: field 'columns' of the spec declares a number, boolean or date kind for {nested}, which hold "
+            "lists or structs (name a struct's fields as 'parent.field')"
+        )
     for name, kind in (reference or {}).items():
         if name in data_columns and name not in declared and kind in PINNED_KINDS:
             declared[name] = Declared(_pinned_kind(table.get_column(name), kind, read.text))
-    typed, type_bad = _type_columns(table, data_columns, declared, read.text, options.keep_raw)
+    typed, type_bad = _type_columns(table, data_columns, declared, text_columns, options.keep_raw)
     typed, non_finite, non_finite_bad = _non_finite(typed, data_columns, options.non_finite)
     row_bad = _one_per_row(type_bad + non_finite_bad)
     bad = sorted(read.bad_rows + row_bad, key=lambda b: b.row or 0)
@@ -304,8 +311,9 @@ def check_accounting(
 
 
 def _type_columns(
-    table: pl.DataFrame, data_columns: list[str], declared: dict[str, Declared], text: bool, keep: bool
+    table: pl.DataFrame, data_columns: list[str], declared: dict[str, Declared], text: list[str], keep: bool
 ) -> tuple[pl.DataFrame, list[BadRow]]:
+    """Columns typed: as declared, else inferred for the ``text`` columns (read as strings), else as read."""
     converted = []
     failed: dict[str, pl.Series] = {}
     reasons: dict[str, str] = {}
@@ -315,7 +323,7 @@ def _type_columns(
             parsed = parse_as(original, declared[name])
             fmt = f" (format {declared[name].format!r})" if declared[name].format else ""
             reasons[name] = f"value does not parse as {declared[name].kind.value}{fmt}"
-        elif text:
+        elif name in text:
             parsed, kind = infer_text(original)
             if kind is not None:
                 reasons[name] = f"value does not parse as {kind.value} (the type of most of the column's values)"

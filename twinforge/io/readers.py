@@ -28,6 +28,8 @@ from typing import Any
 
 import polars as pl
 
+from twinforge.privacy.nested import SEPARATOR as NESTED_SEPARATOR
+
 # Python's csv refuses fields over 128 KiB by default; twinforge applies its own
 # limit (ingest.max_field_chars) so that an oversized field is a bad row, not a crash.
 csv.field_size_limit(2**31 - 1)
@@ -67,7 +69,7 @@ class SourceRead:
     table: pl.DataFrame  # with ROW (and LINE) columns; strings for text formats
     records: int  # data records in the source (blank lines are not records)
     bad_rows: list[BadRow] = field(default_factory=list)
-    text: bool = False  # True: every column is a string still to be typed
+    text: bool = False  # True: every string column is text still to be typed (JSON arrays are list columns)
     lines: int | None = None  # physical lines of a text file (header, records over several lines, blanks)
 
 
@@ -325,6 +327,65 @@ def _json_scalar_text(value: Any) -> str | None:
         return str(value)
 
 
+def _json_leaves(obj: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """A JSON object's fields with nested objects opened up: ``{"a": {"b": 1}}`` gives ``("a.b", 1)``
+    (the names :func:`twinforge.privacy.nested.flatten_nested` gives a Parquet struct). Arrays stay
+    whole; an empty object gives no field."""
+    leaves: list[tuple[str, Any]] = []
+    for key, value in obj.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            leaves.extend(_json_leaves(value, f"{name}{NESTED_SEPARATOR}"))
+        else:
+            leaves.append((name, value))
+    return leaves
+
+
+def _json_text_tree(value: Any) -> Any:
+    """Scalars as text (typed later, like every text cell), objects and arrays kept as structure."""
+    if isinstance(value, dict):
+        return {k: _json_text_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_text_tree(v) for v in value]
+    return _json_scalar_text(value)
+
+
+def _tree_dtype(values: Iterable[Any]) -> pl.DataType | None:
+    """The polars type that holds every one of ``values`` (text trees; ``None`` is null): a string,
+    a list or a struct whose fields are the union of the objects' keys; ``None`` when values of one
+    position mix objects, arrays and scalars."""
+    values = list(values)
+    shapes = {type(v) for v in values if v is not None}
+    if not shapes or shapes == {str}:
+        return pl.String
+    if shapes == {list}:
+        inner = _tree_dtype(x for v in values if v is not None for x in v)
+        return None if inner is None else pl.List(inner)
+    if shapes == {dict}:
+        fields: dict[str, list[Any]] = {}
+        for v in values:
+            for k, x in (v or {}).items():
+                fields.setdefault(k, []).append(x)
+        dtypes = {k: _tree_dtype(xs) for k, xs in fields.items()}
+        if not dtypes or any(d is None for d in dtypes.values()):
+            return None
+        return pl.Struct(dtypes)
+    return None
+
+
+def _json_column(name: str, values: list[Any]) -> pl.Series:
+    """A JSON Lines column: text, or a list column (of text or of structs) where every value is an
+    array. A column mixing arrays with scalars, or arrays whose elements mix shapes, is JSON text."""
+    if not any(isinstance(v, list) for v in values):
+        return pl.Series(name, values, dtype=pl.String)
+    trees = [None if v is None else _json_text_tree(v) if isinstance(v, list) else v for v in values]
+    dtype = _tree_dtype(trees)
+    if isinstance(dtype, pl.List):
+        return pl.Series(name, trees, dtype=dtype)
+    as_text = [None if v is None else v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in values]
+    return pl.Series(name, as_text, dtype=pl.String)
+
+
 def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, keep_values: bool = False) -> SourceRead:
     origin = _origin(path)
     text, _ = decode(read_bytes(path), encoding, origin)
@@ -374,13 +435,21 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
         if blank:
             bad.append(BadRow(record, "has a key with a blank name", line=line_no, record=keep))
             continue
-        values = {k: _json_scalar_text(v) for k, v in obj.items()}
-        too_long = next((k for k, v in values.items() if v is not None and len(v) > max_field_chars), None)
+        leaves = _json_leaves(obj)
+        values = {k: v if isinstance(v, list) else _json_scalar_text(v) for k, v in leaves}
+        if len(values) < len(leaves):
+            twice = next(k for k in values if sum(1 for name, _ in leaves if name == k) > 1)
+            bad.append(
+                BadRow(record, f"key {twice!r} appears twice once nested objects are opened up", None, line_no, keep)
+            )
+            continue
+        sizes = {k: len(v) if isinstance(v, str) else len(json.dumps(v)) for k, v in values.items() if v is not None}
+        too_long = next((k for k, size in sizes.items() if size > max_field_chars), None)
         if too_long is not None:
             bad.append(
                 BadRow(
                     record,
-                    f"field of {len(values[too_long]):,} characters is longer than "
+                    f"field of {sizes[too_long]:,} characters is longer than "
                     f"ingest.max_field_chars ({max_field_chars:,})",
                     too_long,
                     line_no,
@@ -392,7 +461,10 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
         records.append(values)
         rows.append(record)
         lines.append(line_no)
-    columns = [pl.Series(n, [r.get(n) for r in records], dtype=pl.String) for n in names]
+    columns = [_json_column(n, [r.get(n) for r in records]) for n in names]
+    # a null where other records hold an object ("who": null beside "who": {"age": 3}) is null leaves, not a column
+    parents = {n[:i] for n in names for i, char in enumerate(n) if char == NESTED_SEPARATOR}
+    columns = [c for c in columns if not (c.name in parents and c.null_count() == c.len())]
     table = pl.DataFrame(columns + [pl.Series(ROW, rows, dtype=pl.Int64), pl.Series(LINE, lines, dtype=pl.Int64)])
     check_lines(origin, lines=len(pieces), lines_seen=record + blank_lines)
     return SourceRead(table=table, records=record, bad_rows=bad, text=True, lines=len(pieces))
