@@ -218,6 +218,31 @@ def test_masking_a_column_masks_each_text_as_alone(control):
     assert alone[1:4] == ["", None, "nothing to see"]
 
 
+def test_a_long_column_is_masked_in_slices_with_the_same_result(monkeypatch):
+    import twinforge.privacy.pii.mask as mask
+
+    texts = [
+        "Maria Garcia met Dr Smith",
+        "",
+        None,
+        "call Ana Lopez on 458.478.4005x75668",
+        "Zugorxo P. Nudendra",
+        "mail ana@example.org",
+    ] * 4
+    whole = mask_text(pl.Series("t", texts)).to_list()
+    monkeypatch.setattr(mask, "PARALLEL_SLICE_ROWS", 5)  # 24 rows: five slices, cut inside the pattern
+    sliced = mask_text(pl.Series("t", texts))
+    assert sliced.name == "t" and sliced.to_list() == whole
+    assert whole[:6] == [
+        "<PERSON> <PERSON> met Dr <PERSON>",
+        "",
+        None,
+        "call <PERSON> <PERSON> on <PHONE>",
+        "<PERSON> <PERSON>. <PERSON>",
+        "mail <EMAIL>",
+    ]
+
+
 def _name_column(values):
     report = detect_pii(pl.DataFrame({"col_a": values}))
     finding = report.columns["col_a"].column_finding
@@ -249,3 +274,21 @@ def test_places_shaped_like_names_are_no_name_column():
     places = [f"{last}-{['la-Forêt', 'sur-Mer', 'les-Bains'][i % 3]}" for i, last in enumerate(lasts)]
     assert _name_column(places) is None
     assert _name_column([f"{f} {last}" for f, last in zip(firsts, lasts)]) == "PERSON"  # the same words as people
+
+
+def test_detection_loads_no_torch_and_leaves_it_importable():
+    # spaCy and presidio are imported without torch (seconds of start-up); torch still works afterwards
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, polars as pl\n"
+        "from twinforge.privacy.pii import detect_pii\n"
+        "report = detect_pii(pl.DataFrame({'a': ['ana@example.org', 'bo@example.com'] * 10}))\n"
+        "assert report.columns['a'].column_finding.entity == 'EMAIL_ADDRESS'\n"
+        "print('torch' in sys.modules)\n"
+        "import torch\n"
+        "print(float(torch.ones(3).sum()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "3.0"]

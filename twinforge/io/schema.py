@@ -76,7 +76,8 @@ class TableSchema:
         return cls(columns=tuple(ColumnSchema.from_dict(c) for c in d["columns"]))
 
 
-def infer_column_kind(series: pl.Series) -> ColumnKind:
+def infer_column_kind(series: pl.Series, distinct: int | None = None) -> ColumnKind:
+    """The kind of ``series``; ``distinct``: its number of distinct non-null values, if already counted."""
     dtype = series.dtype
     if dtype == pl.Boolean:
         return ColumnKind.BOOLEAN
@@ -91,15 +92,16 @@ def infer_column_kind(series: pl.Series) -> ColumnKind:
     if dtype.is_temporal():
         return ColumnKind.DATETIME
     if dtype in (pl.String, pl.Categorical, pl.Enum):
-        return ColumnKind.CATEGORICAL if is_low_cardinality(series) else ColumnKind.TEXT
+        return ColumnKind.CATEGORICAL if is_low_cardinality(series, distinct) else ColumnKind.TEXT
     return ColumnKind.TEXT
 
 
-def is_low_cardinality(series: pl.Series) -> bool:
-    """Whether a string column has few enough distinct values to be modelled as categorical."""
-    non_null = series.drop_nulls()
-    n_unique = non_null.n_unique()
-    return n_unique <= CATEGORICAL_MAX_LEVELS or n_unique <= CATEGORICAL_MAX_SHARE * max(non_null.len(), 1)
+def is_low_cardinality(series: pl.Series, distinct: int | None = None) -> bool:
+    """Whether a string column has few enough distinct values to be modelled as categorical
+    (``distinct``: its number of distinct non-null values, if already counted)."""
+    n_unique = series.drop_nulls().n_unique() if distinct is None else distinct
+    present = series.len() - series.null_count()
+    return n_unique <= CATEGORICAL_MAX_LEVELS or n_unique <= CATEGORICAL_MAX_SHARE * max(present, 1)
 
 
 def normalize_name(name: str) -> str:
@@ -114,8 +116,9 @@ _UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-
 IDENTIFIER_MIN_ROWS = 10
 
 
-def looks_like_identifier(name: str, series: pl.Series) -> bool:
-    """An id-like name with mostly distinct values, a row index (1..n), or UUIDs."""
+def looks_like_identifier(name: str, series: pl.Series, distinct: int | None = None) -> bool:
+    """An id-like name with mostly distinct values, a row index (1..n), or UUIDs (``distinct``: the
+    number of distinct non-null values, if already counted)."""
     dtype = series.dtype
     if not (dtype.is_integer() or dtype == pl.String):
         return False
@@ -123,7 +126,7 @@ def looks_like_identifier(name: str, series: pl.Series) -> bool:
     n = present.len()
     if n < IDENTIFIER_MIN_ROWS:
         return False
-    distinct = present.n_unique()
+    distinct = present.n_unique() if distinct is None else distinct
     if _IDENTIFIER_NAME.search(normalize_name(name)) and distinct >= 0.5 * n:
         return True
     if dtype.is_integer() and distinct == n and int(present.max()) - int(present.min()) + 1 == n:
@@ -147,6 +150,13 @@ def infer_schema(
     unknown = (set(overrides) | identifiers) - set(df.columns)
     if unknown:
         raise KeyError(f"schema overrides name columns not in the table: {sorted(unknown)}")
+    # distinct counts of the columns inference looks at, in one select: polars counts columns in parallel
+    counted = [
+        c
+        for c, dtype in df.schema.items()
+        if c not in identifiers and c not in overrides and (dtype.is_integer() or dtype in (pl.String, pl.Categorical))
+    ]
+    distinct = df.select(pl.col(c).drop_nulls().n_unique() for c in counted).row(0, named=True) if counted else {}
     cols = []
     for name in df.columns:
         s = df.get_column(name)
@@ -154,9 +164,9 @@ def infer_schema(
             kind = ColumnKind.IDENTIFIER
         elif name in overrides:
             kind = overrides[name]
-        elif detect_identifiers and looks_like_identifier(name, s):
+        elif detect_identifiers and looks_like_identifier(name, s, distinct.get(name)):
             kind = ColumnKind.IDENTIFIER
         else:
-            kind = infer_column_kind(s)
+            kind = infer_column_kind(s, distinct.get(name))
         cols.append(ColumnSchema(name=name, kind=kind, dtype=str(s.dtype), nullable=s.null_count() > 0))
     return TableSchema(columns=tuple(cols))

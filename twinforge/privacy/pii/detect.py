@@ -229,9 +229,12 @@ def _pattern_entities(text, seed, max_validated, hint, whole, inside, detection)
     n_candidates = int(is_candidate.sum())
     if n_candidates == 0:
         return
-    distinct = text.filter(is_candidate).unique(maintain_order=True)
-    if distinct.len() > max_validated:
-        distinct = distinct.sample(max_validated, seed=seed)
+    candidates = text.filter(is_candidate)
+    # a seeded random choice of max_validated distinct values: those with the smallest hashes (hashing
+    # and keeping the smallest distinct hashes is ten times cheaper than unique() on a million strings)
+    hashes = candidates.hash(seed=seed)
+    chosen = hashes.unique().bottom_k(max_validated)
+    distinct = candidates.filter(hashes.is_in(chosen.implode())).unique(maintain_order=True)
     detection.validated = distinct.len()
     candidate_share = n_candidates / text.len()
     counts_whole: dict[str, list[float]] = {}

@@ -27,9 +27,31 @@ from twinforge.privacy.pii.entities import DOB, PERSON, POSTAL, PRESIDIO_ENTITIE
 logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
 
 
+def _import_nlp_without_torch() -> None:
+    """Import spaCy and presidio without torch when torch is not loaded yet.
+
+    thinc (spaCy's machine-learning layer) and presidio's device detection import torch if they can
+    (2-3 s on the development machine); the blank tokenizer, the pattern recognizers and the stop
+    words used here never need it. A ``None`` entry in ``sys.modules`` makes those optional imports
+    fail as if torch were absent; the entry is removed at once, so a later ``import torch`` (a
+    generator's) works as usual.
+    """
+    import sys
+
+    if "presidio_analyzer" in sys.modules or "torch" in sys.modules:
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        import presidio_analyzer  # noqa: F401
+        import spacy  # noqa: F401
+    finally:
+        del sys.modules["torch"]
+
+
 @functools.lru_cache(maxsize=1)
 def analyzer():
     """The shared presidio AnalyzerEngine (built once: it takes a second or two)."""
+    _import_nlp_without_torch()
     import spacy
     import tldextract
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
@@ -275,6 +297,8 @@ def not_name_words() -> frozenset[str]:
     from faker.providers.address.en_US import Provider as Address
     from faker.providers.company.en_US import Provider as Company
     from faker.providers.lorem.en_US import Provider as Lorem
+
+    _import_nlp_without_torch()
     from spacy.lang.en.stop_words import STOP_WORDS
 
     words = {w.lower() for w in Lorem.word_list} | set(STOP_WORDS)
@@ -595,6 +619,8 @@ def listed_street_patterns() -> tuple[str, ...]:
     alternation the engine leaves its fast path (100x slower)."""
     from faker.providers.address.en_US import Provider as Address
     from faker.providers.lorem.en_US import Provider as Lorem
+
+    _import_nlp_without_torch()
     from spacy.lang.en.stop_words import STOP_WORDS
 
     english = (set(STOP_WORDS) | {w.lower() for w in Lorem.word_list}) - {w.lower() for w in Address.street_suffixes}
@@ -976,6 +1002,8 @@ def iban_countries() -> frozenset[str]:
     region phonenumbers knows (ISO 3166 codes), since account numbers of countries without IBANs
     are written in that shape too."""
     import phonenumbers
+
+    _import_nlp_without_torch()
     from presidio_analyzer.predefined_recognizers.generic.iban_patterns import regex_per_country
 
     return frozenset(regex_per_country) | frozenset(phonenumbers.SUPPORTED_REGIONS)
