@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -269,13 +270,18 @@ def apply_policy(
         "suppress_rare": lambda s, params: suppress_rare(s, int(params.get("min_count", DEFAULT_RARE_MIN_COUNT))),
         "mask": lambda s: mask_text(s, extra_names),
     }
-    replaced = []
-    for name, act in actions.items():
+
+    def replace(name: str) -> pl.Series:
+        act = actions[name]
         if act.action in ("pseudonymize", "mask"):
-            replaced.append(per_element(df.get_column(name), transforms[act.action]))
-        elif act.action in ("generalize", "suppress_rare"):
-            transform = transforms[act.action]
-            replaced.append(per_element(df.get_column(name), lambda s, t=transform, p=act.params: t(s, p)))
+            return per_element(df.get_column(name), transforms[act.action])
+        return per_element(df.get_column(name), lambda s: transforms[act.action](s, act.params))
+
+    changed = [c for c, a in actions.items() if a.action in ("pseudonymize", "mask", "generalize", "suppress_rare")]
+    # columns are transformed side by side: the Python of one (keyed hashing) runs while polars, which
+    # releases the GIL, masks or generalizes another
+    with ThreadPoolExecutor(max(1, min(len(changed), pl.thread_pool_size()))) as pool:
+        replaced = list(pool.map(replace, changed))
     out = df.with_columns(replaced).drop([c for c, a in actions.items() if a.action == "drop"])
 
     report = AnonymizationReport(
@@ -302,7 +308,14 @@ def names_in(df: pl.DataFrame, columns: list[str]) -> frozenset[str]:
         if s.dtype != pl.String:
             continue
         words.update(
-            s.drop_nulls().str.to_lowercase().str.extract_all(r"[a-z]+").explode().drop_nulls().unique().to_list()
+            s.drop_nulls()
+            .unique()
+            .str.to_lowercase()
+            .str.extract_all(r"[a-z]+")
+            .explode()
+            .drop_nulls()
+            .unique()
+            .to_list()
         )
     return frozenset(words)
 

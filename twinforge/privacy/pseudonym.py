@@ -137,10 +137,10 @@ def pseudonymize(series: pl.Series, key: bytes) -> pl.Series:
     if distinct.len() == 0:
         return pl.Series(series.name, [None] * series.len(), dtype=pl.String)
     if distinct.dtype.is_integer():
-        texts = distinct.cast(pl.String).to_list()
+        texts = distinct.cast(pl.String)
     else:
-        texts = [canonical_identifier(v) for v in distinct.to_list()]
-    digests = pl.Series(hmac_sha256_many(key, [t.encode("utf-8") for t in texts]), dtype=pl.Binary)
+        texts = pl.Series([canonical_identifier(v) for v in distinct.to_list()], dtype=pl.String)
+    digests = pl.Series(hmac_sha256_many(key, texts.cast(pl.Binary).to_list()), dtype=pl.Binary)  # UTF-8 bytes
     return series.replace_strict(distinct, digests.bin.encode("hex"), default=None, return_dtype=pl.String).alias(
         series.name
     )
