@@ -53,10 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Detects PII and applies the same default policy as `twinforge anonymize` before fitting "
         "(prints it: column -> action, never values); --no-anonymize opts out.",
     )
-    synth.add_argument("input", type=Path, help="real table: .csv, .csv.gz, .parquet or .pq")
+    synth.add_argument("input", type=Path, help="real table: .csv, .csv.gz, .tsv, .parquet, .jsonl")
     synth.add_argument("--model", help="generator model (default: the spec's, else copula)")
     synth.add_argument("--rows", type=_positive_int, required=True, help="number of synthetic rows")
-    synth.add_argument("--out", type=Path, required=True, help="synthetic table to write (format by extension)")
+    synth.add_argument(
+        "--out", type=Path, required=True, help="synthetic table to write: .csv, .csv.gz, .parquet or .jsonl"
+    )
     synth.add_argument("--seed", type=int, help="random seed (default: the spec's generator seed, else 0)")
     synth.add_argument(
         "--identifier",
@@ -134,7 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     anonymize.add_argument(
         "input", type=Path, help="table: .csv, .csv.gz, .parquet, .jsonl (or a database with --spec)"
     )
-    anonymize.add_argument("--out", type=Path, required=True, help="anonymized table to write (format by extension)")
+    anonymize.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="anonymized table to write: .csv, .csv.gz, .parquet or .jsonl (list columns: not CSV)",
+    )
     anonymize.add_argument(
         "--spec", type=Path, help="dataset spec (YAML) whose columns, ingest and privacy settings apply"
     )

@@ -20,7 +20,7 @@ def _chunks(count: int, rows: int = 1000):
         )
 
 
-@pytest.mark.parametrize("name", ["out.parquet", "out.csv", "out.csv.gz"])
+@pytest.mark.parametrize("name", ["out.parquet", "out.csv", "out.csv.gz", "out.jsonl"])
 def test_every_chunk_is_written_once_in_order(tmp_path, name):
     assert write_table_chunks(_chunks(5), tmp_path / name) == 5000
     table = read_table(tmp_path / name)
@@ -59,3 +59,13 @@ def test_a_chunk_with_other_columns_fails_naming_the_file_and_not_the_values(tmp
     with pytest.raises(ValueError, match="no chunks"):
         write_table_chunks([], tmp_path / "out.csv")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_list_columns_go_to_parquet_and_json_lines_and_csv_refuses_them_by_name(tmp_path):
+    table = pl.DataFrame({"id": [1, 2], "tags": [["a", "b"], []], "log": [[{"at": "x"}], None]})
+    for name in ("out.parquet", "out.jsonl"):
+        write_table_chunks([table], tmp_path / name)
+        assert read_table(tmp_path / name).equals(table)
+    with pytest.raises(ValueError, match=r"out\.csv.*CSV cannot hold the list or struct columns \['tags', 'log'\]"):
+        write_table_chunks([table], tmp_path / "out.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl", "out.parquet"]

@@ -1,4 +1,4 @@
-"""Read and write tables by file extension: CSV (also gzipped) and Parquet."""
+"""Read and write tables by file extension: CSV (also gzipped), Parquet and JSON Lines."""
 
 from __future__ import annotations
 
@@ -11,11 +11,18 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-FORMATS = {".csv": "csv", ".csv.gz": "csv.gz", ".parquet": "parquet", ".pq": "parquet"}
+FORMATS = {
+    ".csv": "csv",
+    ".csv.gz": "csv.gz",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
 
 
 def table_format(path: str | Path) -> str:
-    """``"csv"``, ``"csv.gz"`` or ``"parquet"``, from the file name; an error names the file otherwise."""
+    """``"csv"``, ``"csv.gz"``, ``"parquet"`` or ``"jsonl"``, from the file name; an error names the file otherwise."""
     name = Path(path).name.lower()
     for suffix in sorted(FORMATS, key=len, reverse=True):  # ".csv.gz" before ".csv"
         if name.endswith(suffix):
@@ -31,6 +38,8 @@ def read_table(path: str | Path) -> pl.DataFrame:
     try:
         if kind == "parquet":
             return pl.read_parquet(path)
+        if kind == "jsonl":
+            return pl.read_ndjson(path, infer_schema_length=None)
         # Types from every row (a column that turns float late must not fail) and dates parsed as dates.
         return pl.read_csv(path, infer_schema_length=None, try_parse_dates=True)
     except (pl.exceptions.PolarsError, OSError) as error:
@@ -83,6 +92,9 @@ class _ChunkWriter:
             self.schema = first.to_arrow().schema
             self.file = pq.ParquetWriter(path, self.schema, compression="zstd")
         else:
+            nested = [c for c, dtype in first.schema.items() if dtype.is_nested()]
+            if nested and kind != "jsonl":
+                raise ValueError(f"CSV cannot hold the list or struct columns {nested}: write .parquet or .jsonl")
             self.file = gzip.open(path, "wb") if kind == "csv.gz" else open(path, "wb")  # noqa: SIM115
             self.header = True
 
@@ -102,6 +114,8 @@ class _ChunkWriter:
                     ]
                     raise ValueError(f"a chunk's column types differ from the first chunk's: {differ}") from None
             self.file.write_table(table)
+        elif self.kind == "jsonl":
+            chunk.write_ndjson(self.file)
         else:
             chunk.write_csv(self.file, include_header=self.header)
             self.header = False
