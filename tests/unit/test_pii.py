@@ -277,13 +277,18 @@ def test_places_shaped_like_names_are_no_name_column():
 
 
 def test_detection_loads_no_torch_and_leaves_it_importable():
-    # spaCy and presidio are imported without torch (seconds of start-up); torch still works afterwards
+    # spaCy and presidio are imported without torch (seconds of start-up), also by two columns masked at once
+    # on threads in a new process; torch still works afterwards
     import subprocess
     import sys
 
     script = (
         "import sys, polars as pl\n"
         "from twinforge.privacy.pii import detect_pii\n"
+        "from twinforge.privacy.anonymize import apply_policy\n"
+        "texts = pl.Series(['Call Maria Garcia on 555-123-4567'] * 3)\n"
+        "out, _ = apply_policy(pl.DataFrame({'a': texts, 'b': texts}), {'a': 'mask', 'b': 'mask'})\n"
+        "assert out['a'].to_list() == out['b'].to_list() == ['Call <PERSON> <PERSON> on <PHONE>'] * 3\n"
         "report = detect_pii(pl.DataFrame({'a': ['ana@example.org', 'bo@example.com'] * 10}))\n"
         "assert report.columns['a'].column_finding.entity == 'EMAIL_ADDRESS'\n"
         "print('torch' in sys.modules)\n"

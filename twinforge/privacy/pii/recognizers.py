@@ -16,6 +16,8 @@ import gzip
 import importlib
 import logging
 import re
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +29,9 @@ from twinforge.privacy.pii.entities import DOB, PERSON, POSTAL, PRESIDIO_ENTITIE
 logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
 
 
+_NLP_IMPORT = threading.Lock()  # columns are masked on threads: one of them imports, the others wait
+
+
 def _import_nlp_without_torch() -> None:
     """Import spaCy and presidio without torch when torch is not loaded yet.
 
@@ -36,16 +41,16 @@ def _import_nlp_without_torch() -> None:
     fail as if torch were absent; the entry is removed at once, so a later ``import torch`` (a
     generator's) works as usual.
     """
-    import sys
-
-    if "presidio_analyzer" in sys.modules or "torch" in sys.modules:
-        return
-    sys.modules["torch"] = None  # type: ignore[assignment]
-    try:
-        import presidio_analyzer  # noqa: F401
-        import spacy  # noqa: F401
-    finally:
-        del sys.modules["torch"]
+    with _NLP_IMPORT:
+        if "presidio_analyzer" in sys.modules or "torch" in sys.modules:
+            return
+        sys.modules["torch"] = None  # type: ignore[assignment]
+        try:
+            import presidio_analyzer  # noqa: F401
+            import spacy  # noqa: F401
+        finally:
+            if "torch" in sys.modules and sys.modules["torch"] is None:
+                del sys.modules["torch"]
 
 
 @functools.lru_cache(maxsize=1)
