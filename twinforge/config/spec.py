@@ -199,6 +199,13 @@ class SourceSpec(_Strict):
     def is_sql(self) -> bool:
         return self.resolved_format in SQL_FORMATS
 
+    def delimiter_for(self, path: str | Path) -> str:
+        """The delimiter of the text file ``path`` (the source's, or a batch read with its options): a
+        ``.tsv`` file is tab-separated unless the spec sets ``delimiter``."""
+        if "delimiter" not in self.model_fields_set and str(path).lower().endswith((".tsv", ".tsv.gz")):
+            return "\t"
+        return self.delimiter
+
 
 class IngestSpec(_Strict):
     on_bad_rows: Literal["fail", "quarantine"] = "fail"

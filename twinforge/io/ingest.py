@@ -148,12 +148,9 @@ class IngestResult:
 def _read(fmt: str, source: SourceSpec, options: IngestSpec, path: Path | None) -> tuple[SourceRead, str]:
     keep = options.keep_raw
     if fmt == "csv":
-        delimiter = source.delimiter
-        if "delimiter" not in source.model_fields_set and str(path).lower().endswith((".tsv", ".tsv.gz")):
-            delimiter = "\t"  # a .tsv file is tab-separated unless the spec says otherwise
         return readers.read_csv(
             path,
-            delimiter=delimiter,
+            delimiter=source.delimiter_for(path),
             encoding=source.encoding,
             max_field_chars=options.max_field_chars,
             keep_values=keep,
