@@ -207,6 +207,22 @@ def test_json_lines_nested_objects_become_columns(tmp_path):
         _read(path, options=QUARANTINE, columns={"tags": ColumnPolicy(kind=ColumnKind.INTEGER)})
 
 
+def test_json_nested_beyond_reading_is_a_bad_row(tmp_path):
+    deep = lambda n: "[" * n + "]" * n  # noqa: E731
+    lines = [
+        '{"a": 1}',
+        f'{{"a": 2, "x": {deep(100_000)}}}',
+        f'{{"a": 3, "x": {deep(31)}}}',
+        f'{{"a": 4, "x": {deep(32)}}}',
+    ]
+    result = _accounted(_read(_write(tmp_path / "deep.jsonl", "\n".join(lines) + "\n"), options=QUARANTINE))
+    assert result.table["a"].to_list() == [1, 3]
+    assert result.quarantine.select("line", "reason").rows() == [
+        (2, "nests arrays or objects more than 32 levels deep"),
+        (4, "nests arrays or objects more than 32 levels deep"),
+    ]
+
+
 def test_spec_columns_missing_from_source(tmp_path):
     with pytest.raises(SpecError, match=r"names columns that are not in the source: \['email'\]"):
         _read(_write(tmp_path / "t.csv", GOOD_CSV), columns={"email": ColumnPolicy()})

@@ -38,6 +38,7 @@ ROW = "__twinforge_row"  # 1-based record number, carried through typing for err
 LINE = "__twinforge_line"  # first physical line of the record (text files)
 _OTHER_DELIMITERS = (",", ";", "\t", "|")
 _UNCLOSED_QUOTE = "opens a quote that is not closed before the end of the file"
+MAX_JSON_DEPTH = 32  # a JSON Lines record nested deeper is a bad row (the readers below recurse)
 _SURROGATE = re.compile("[\udc80-\udcff]")  # bytes that did not decode, kept by 'surrogateescape'
 
 
@@ -327,6 +328,17 @@ def _json_scalar_text(value: Any) -> str | None:
         return str(value)
 
 
+def _nesting_depth(value: Any) -> int:
+    """How many levels of arrays and objects ``value`` has (0 for a plain value), without recursion."""
+    depth, level = 0, [value]
+    while True:
+        containers = [v for v in level if isinstance(v, (dict, list))]
+        if not containers:
+            return depth
+        depth += 1
+        level = [c for v in containers for c in (v.values() if isinstance(v, dict) else v)]
+
+
 def _json_leaves(obj: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     """A JSON object's fields with nested objects opened up: ``{"a": {"b": 1}}`` gives ``("a.b", 1)``
     (the names :func:`twinforge.privacy.nested.flatten_nested` gives a Parquet struct). Arrays stay
@@ -418,6 +430,12 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
             continue
         try:
             obj = json.loads(line, object_pairs_hook=_duplicate_keys_hook)
+            if _nesting_depth(obj) > MAX_JSON_DEPTH:
+                raise RecursionError
+        except RecursionError:
+            reason = f"nests arrays or objects more than {MAX_JSON_DEPTH} levels deep"
+            bad.append(BadRow(record, reason, line=line_no, record=keep))
+            continue
         except _DuplicateKey as dupe:
             bad.append(BadRow(record, f"key {dupe.args[0]!r} appears twice", line=line_no, record=keep))
             continue
