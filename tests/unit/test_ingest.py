@@ -189,6 +189,8 @@ def test_json_lines_nested_objects_become_columns(tmp_path):
         {"id": 3, "who": None, "tags": None, "mixed": ["y"]},
         {"id": 4, "who": {"age": "n/a"}, "who.age": 3},
         {"id": 5, "log": [{"at": "2024-01-01", "by": {"id": 7}}, {"at": "2024-01-02"}]},
+        {"id": 6, "who": {" ": 1}},
+        {"id": 7, "log": [{"at": "x", "": 2}]},
     ]
     path = _write(tmp_path / "n.jsonl", "".join(json.dumps(r) + "\n" for r in lines))
     result = _accounted(_read(path, options=QUARANTINE))
@@ -201,7 +203,9 @@ def test_json_lines_nested_objects_become_columns(tmp_path):
     assert t["mixed"].to_list() == [None, "x", '["y"]', None]  # arrays mixed with plain values stay JSON text
     assert t.schema["log"] == pl.List(pl.Struct({"at": pl.String, "by": pl.Struct({"id": pl.String})}))
     assert result.quarantine.select("row", "line", "reason").rows() == [
-        (4, 4, "key 'who.age' appears twice once nested objects are opened up")
+        (4, 4, "key 'who.age' appears twice once nested objects are opened up"),
+        (6, 6, "has a key with a blank name"),
+        (7, 7, "has a key with a blank name"),
     ]
     with pytest.raises(SpecError, match=r"declares a number, boolean or date kind for \['tags'\]"):
         _read(path, options=QUARANTINE, columns={"tags": ColumnPolicy(kind=ColumnKind.INTEGER)})

@@ -339,6 +339,16 @@ def _nesting_depth(value: Any) -> int:
         level = [c for v in containers for c in (v.values() if isinstance(v, dict) else v)]
 
 
+def _has_blank_key(value: Any) -> bool:
+    """Whether an object anywhere in ``value`` (nested ones and those inside arrays too) has a blank key."""
+    level = [value]
+    while level:
+        if any(not k.strip() for v in level if isinstance(v, dict) for k in v):
+            return True
+        level = [c for v in level if isinstance(v, (dict, list)) for c in (v.values() if isinstance(v, dict) else v)]
+    return False
+
+
 def _json_leaves(obj: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     """A JSON object's fields with nested objects opened up: ``{"a": {"b": 1}}`` gives ``("a.b", 1)``
     (the names :func:`twinforge.privacy.nested.flatten_nested` gives a Parquet struct). Arrays stay
@@ -449,8 +459,7 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
         if not isinstance(obj, dict):
             bad.append(BadRow(record, f"is a JSON {type(obj).__name__}, not an object", line=line_no, record=keep))
             continue
-        blank = [k for k in obj if not k.strip()]
-        if blank:
+        if _has_blank_key(obj):
             bad.append(BadRow(record, "has a key with a blank name", line=line_no, record=keep))
             continue
         leaves = _json_leaves(obj)
