@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 
 from tests.conftest import DEMO_CSV
+from tests.planted import nested_table
 from twinforge.config.spec import ColumnPolicy, parse_spec
 from twinforge.io.batches import BatchStore, add_batch, concat_batches, training_window
 from twinforge.io.split import split_train_holdout
@@ -204,33 +205,6 @@ def test_concat_batches_refuses_different_columns():
 
 
 # ------------------------------------------------------------------ nested columns
-
-
-def nested_table(n: int = 60) -> tuple[pl.DataFrame, list[str]]:
-    """Structs and lists holding PII, a list of plain tags, and the planted strings that must not survive."""
-    from faker import Faker
-
-    fake = Faker("en_US")
-    Faker.seed(11)
-    emails = [fake.unique.email() for _ in range(n)]
-    phones = [f"({200 + i}) 555-{1000 + i}" for i in range(n)]
-    firsts, lasts = [fake.first_name() for _ in range(n)], [fake.last_name() for _ in range(n)]
-    relatives = [[fake.name(), fake.name()] for _ in range(n)]
-    notes = [f"Called {f} {la} on {p} about the invoice" for f, la, p in zip(firsts, lasts, phones)]
-    table = pl.DataFrame(
-        {
-            "subject": [
-                {"email": e, "phone": p, "name": {"first": f, "last": la}, "visits": i % 7}
-                for i, (e, p, f, la) in enumerate(zip(emails, phones, firsts, lasts))
-            ],
-            "relatives": relatives,
-            "log": [[{"day": dt.date(2024, 1, 1 + i % 28), "note": t}] for i, t in enumerate(notes)],
-            "tags": [["gold", "new"] if i % 2 else ["silver"] for i in range(n)],
-            "amount": [float(i) for i in range(n)],
-        }
-    )
-    planted = emails + phones + [f"{f} {la}" for f, la in zip(firsts, lasts)] + [r for rs in relatives for r in rs]
-    return table, planted
 
 
 def test_pii_inside_structs_and_lists_is_found_and_removed():
