@@ -1,6 +1,7 @@
 """The pipeline's privacy: the Safe Harbor profile and enforced k through the ingest step, exact counts,
 no planted value after anonymization, and owner-only files whatever the umask."""
 
+import json
 import os
 import re
 
@@ -10,7 +11,7 @@ import polars as pl
 from pipelines.batches import sync_batch_partitions
 from tests.conftest import file_mode
 from tests.integration.test_ingest_assets import _materialize, _meta
-from tests.planted import planted_table
+from tests.planted import nested_table, planted_table
 from twinforge.config.spec import parse_spec
 from twinforge.io.state import StateLayout
 
@@ -213,3 +214,31 @@ def test_no_planted_value_anywhere_after_a_full_pipeline_run(tmp_path, monkeypat
     assert any(layout.mlflow_artifacts in p.parents for p in files)
     assert any(home / "dagster" in p.parents for p in files)
     assert not _leaks(files)
+
+
+def test_nested_json_lines_are_anonymized_leaf_by_leaf_through_the_pipeline(tmp_path, monkeypatch):
+    """A JSON Lines source with PII inside objects and arrays: the ingest step opens the objects up,
+    every leaf is detected and anonymized, counts are exact, and no planted value reaches the
+    anonymized batch, the train and holdout tables or Dagster's events."""
+    table, planted = nested_table(n=120)
+    source = tmp_path / "nested.jsonl"
+    source.write_text("".join(json.dumps(r, default=str) + "\n" for r in table.to_dicts()) + "not json\n")
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", KEY)
+    home = tmp_path / "state"
+    spec = parse_spec({"name": "nested", "source": {"path": str(source)}, "ingest": {"on_bad_rows": "quarantine"}})
+    with dg.instance_for_test() as instance:
+        (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(home))
+        result = _materialize(spec, home, batch, instance)
+        assert result.success
+        raw = _meta(result, ["nested", "raw"])
+        logged = str([e.event_specific_data for e in result.all_events])
+    assert (raw["rows_in"], raw["rows_out"], raw["rows_quarantined"]) == (121, 120, 1)
+    data = home / "data" / "nested"
+    out = pl.read_parquet(data / "anonymized" / f"{batch}.parquet")
+    assert set(out.columns) == {"subject.visits", "log.day", "log.note", "tags", "amount"}
+    assert out["subject.visits"].to_list() == [i % 7 for i in range(120)]
+    files = [data / "anonymized" / f"{batch}.parquet", data / "train.parquet", data / "holdout.parquet"]
+    stored = b"".join(f.read_bytes() for f in files)
+    text = "\n".join(str(v) for f in files for c in pl.read_parquet(f).iter_columns() for v in c.to_list())
+    leaked = [v for v in planted if v.encode() in stored or v in text or v in logged or v.split()[-1] in text]
+    assert not leaked
