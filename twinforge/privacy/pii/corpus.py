@@ -336,6 +336,35 @@ HOLDOUT_7 = CorpusConfig(
     address="hand_written_formats_7",
     date_formats=("%d %b '%y", "%Y年%-m月%-d日", "%b-%d-%Y", "%-d %Q %Y", "%m%d%Y", "%-d. %K %Y"),
 )
+# Its one run (14:10 UTC) missed names with a nickname in quotes, "LAST/FIRST" and "Last (First)": the
+# eighth round takes those on. An eighth held-out corpus, written and committed before any change of that
+# round and run once at its end: person locales of earlier corpora in a new mix, address locales
+# that no corpus used for addresses, and hand-written name, phone and date formats of its own.
+HOLDOUT_8 = CorpusConfig(
+    seed=37,
+    locales=("fr_CA", "hu_HU", "tr_TR", "vi_VN", "lt_LT"),
+    address_locales=("es_ES", "fr_BE", "fr_CH", "et_EE", "lv_LV", "tr_TR"),
+    templates=(
+        "Voicemail from {PERSON}: please ring back on {PHONE} after five.",
+        "Refund of the charge on {CARD} approved by {PERSON}; it goes to {IBAN}.",
+        "Onboarding form - name {PERSON}, birth date {DOB}, SSN {SSN}.",
+        "Session for {PERSON} opened from {IP}, then closed by the server.",
+        "Keys were left with {PERSON} at {ADDRESS}.",
+        "See {URL} for the photos that {PERSON} sent.",
+        "{PERSON} (born {DOB}) joined the plan in March.",
+        "Contact {PERSON} via {EMAIL}, or {PHONE} in the evening.",
+        "Forward the letters of {PERSON} to {ADDRESS}.",
+    ),
+    clean_sentences=(
+        "Jack the car up before removing the wheel.",
+        "Hope Street station is closed for 3 weeks.",
+        "Frank feedback from 12 testers shaped version 2.",
+        "Dawn shifts start at 5 am on weekdays.",
+    ),
+    person="hand_written_shapes_8",
+    phone="hand_written_formats_8",
+    date_formats=("%d.%m.%Y.", "%-d/%m/%Y", "%B %d %Y", "%d %B %y", "%a, %d %b %Y", "%Y_%m_%d"),
+)
 CORPORA = {
     "tuning": TUNING,
     "evaluation": EVALUATION,
@@ -347,6 +376,7 @@ CORPORA = {
     "holdout5": HOLDOUT_5,
     "holdout6": HOLDOUT_6,
     "holdout7": HOLDOUT_7,
+    "holdout8": HOLDOUT_8,
 }
 
 
@@ -657,6 +687,41 @@ def _phone_holdout_7(fake, rng: np.random.Generator) -> str:
     return str(formats[int(rng.integers(0, len(formats)))]())
 
 
+def _person_holdout_8(fake, rng: np.random.Generator, variant: int, known: frozenset[str]) -> str:
+    """A person's name in shapes written for the eighth held-out corpus; odd variants invented."""
+    first = invented_name(rng, known) if variant % 2 else fake.first_name()
+    last = invented_name(rng, known) if variant % 3 == 1 else fake.last_name()
+    shape = int(rng.integers(0, 6))
+    if shape == 0:
+        return f"{first} {last} (née {fake.last_name()})"  # a maiden name
+    if shape == 1:
+        return f"{first} & {fake.first_name()} {last}"  # a couple
+    if shape == 2:
+        return f"{last}; {first}"
+    if shape == 3:
+        return f"{last.upper()} {first}"  # the surname first in capitals, as on official forms
+    if shape == 4:
+        return f"{first} {last}-{invented_name(rng, known)}"
+    return f"{first} {fake.first_name()} {last}"
+
+
+def _phone_holdout_8(fake, rng: np.random.Generator) -> str:
+    """Phone numbers in formats written for the eighth held-out corpus, and Faker's for its locales."""
+    d = lambda n: "".join(str(x) for x in rng.integers(0, 10, n))  # noqa: E731
+    first = lambda: str(rng.integers(2, 10))  # noqa: E731
+    formats = (
+        fake.phone_number,
+        lambda: f"+90 (5{d(2)}) {d(3)} {d(2)} {d(2)}",
+        lambda: f"+84 9{d(1)} {d(3)} {d(2)} {d(2)}",
+        lambda: f"+372 5{d(3)} {d(4)}",
+        lambda: f"({first()}{d(2)}) {first()}{d(2)}-{d(4)} poste {rng.integers(1, 999)}",
+        lambda: f"+36-20-{d(3)}-{d(4)}",
+        lambda: f"0032 4{d(2)} {d(2)} {d(2)} {d(2)}",
+        lambda: f"{first()}{d(2)} {first()}{d(2)} {d(4)} #{rng.integers(1, 99)}",
+    )
+    return str(formats[int(rng.integers(0, len(formats)))]())
+
+
 def _address_holdout_7(fake, rng: np.random.Generator, whole: bool) -> str:
     """Street addresses in formats written for the seventh held-out corpus (half of them), and
     Faker's for its address locales; ``whole`` adds the town and postcode lines Faker gives."""
@@ -821,6 +886,7 @@ PERSON_MAKERS = {
     "hand_written_shapes_5": _person_holdout_5,
     "hand_written_shapes_6": _person_holdout_6,
     "hand_written_shapes_7": _person_holdout_7,
+    "hand_written_shapes_8": _person_holdout_8,
 }
 PHONE_MAKERS = {
     "faker_and_us_formats": _phone,
@@ -831,6 +897,7 @@ PHONE_MAKERS = {
     "hand_written_formats_5": _phone_holdout_5,
     "hand_written_formats_6": _phone_holdout_6,
     "hand_written_formats_7": _phone_holdout_7,
+    "hand_written_formats_8": _phone_holdout_8,
 }
 ADDRESS_MAKERS = {
     "faker": _faker_address,
