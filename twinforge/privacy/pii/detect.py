@@ -319,7 +319,7 @@ def _person_names(values, hint, whole) -> None:
     n = len(values)
     like, known, known_single, several_words, distinct = 0, 0, 0, 0, set()
     faker_names = rec.all_names()
-    for v in values:
+    for v in map(rec.plain_name_text, values):
         listed = rec.is_person_name(v)
         shaped, has_known = rec.person_name_shape(v) if not listed else (True, True)
         if shaped:

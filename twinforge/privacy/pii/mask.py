@@ -283,6 +283,8 @@ def _ascii_boundaries(pattern: str) -> str:
 _PIECES = r"\p{L}+(?:['’‘ʻ](?:\p{Lu}\p{L}+|\p{Ll}{2,}))?|[^\p{L}]+"
 # between two parts of one name: a space, a hyphen, an initial's dot, a comma ("Lopez, Ana")
 _NAME_GAPS = [" ", "  ", "\t", ".", ". ", ".  ", ".\t", "-", ", ", ",  ", ",\t"]
+# and what some formats put there: a nickname's quotes ("Ana 'Bunny' Lopez"), "LOPEZ/ANA", "Lopez (Ana)"
+_NAME_PUNCTUATION = [" '", "' ", ' "', '" ', " ‘", "’ ", " “", "” ", "/", " ("]
 _SPREAD_STEPS = 3  # "J. R. R. Tolkien": how far a name spreads to its neighbours
 # a word in capitals with a vowel of the Latin alphabets: "ATTN", "DNR" have none; "LÊ", "VŨ",
 # "DƯƠNG", "O'BRIEN" have
@@ -360,8 +362,8 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         irish_article=lowered.is_in(["an", "na"]).fill_null(False),
         irish_head=lowered.is_in(["mac", "nic", "mhic", "giolla", "ní", "uí", "ua"]).fill_null(False),
         honorific=lowered.is_in(honorifics.implode()).fill_null(False),
-        gap=word.is_in(_NAME_GAPS).fill_null(False),
-        space=word.is_in([" ", ", "]).fill_null(False),
+        gap=word.is_in(_NAME_GAPS + _NAME_PUNCTUATION).fill_null(False),
+        space=word.is_in([" ", ", ", *_NAME_PUNCTUATION]).fill_null(False),
         dot=(word == ".").fill_null(False),
     )
     # a name of the world list counts as listed except where any word may be capitalised (first in the

@@ -357,6 +357,25 @@ def _not_name_parts() -> frozenset[str]:
 _NAME_TOKEN = re.compile(r"(?:[^\W\d_]\.?|(?:[^\W\d_]\.){2,3}|[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*\.?)")
 
 
+# "Ana 'Bunny' Lopez", 'Ana "Bunny" Lopez': a nickname in quotes between the parts of a name
+_QUOTED_NICKNAME = re.compile(r"(?<=\S)\s+['\"‘“][^\W\d_][^\W\d_'’\-]*['\"’”](?=\s+\S)")
+# "LOPEZ/ANA" (as airline bookings write names), "Lopez (Ana)"
+_SLASHED = re.compile(r"([^\W\d_][^\W\d_'’\- ]*)/([^\W\d_][^\W\d_'’\- ]*)")
+_BRACKETED = re.compile(r"([^()]*[^\W\d_][^()]*?)\s*\(([^\W\d_][^\W\d_'’\- ]*)\)")
+
+
+def plain_name_text(value: str) -> str:
+    """``value`` with the punctuation some name formats add taken out, for the name tests: a nickname
+    in quotes between two words dropped, "LAST/FIRST" and "Last (First)" as two words. Other values
+    come back as they were."""
+    value = _QUOTED_NICKNAME.sub("", value.strip())
+    for pattern in (_SLASHED, _BRACKETED):
+        whole = pattern.fullmatch(value)
+        if whole:
+            return f"{whole.group(1).strip()} {whole.group(2)}"
+    return value
+
+
 def person_name_shape(value: str) -> tuple[bool, bool]:
     """(looks like a person's name, contains a known first or last name).
 
@@ -809,7 +828,7 @@ _ORDINAL = r"(?:st|nd|rd|th)?"
 # "3 de marzo de 1985", "3 of March 1985": a connecting word before the month and the year
 _DAY_MONTH_NAME = (
     rf"^(\d{{1,2}}){_ORDINAL}\.?[\s\-/,]*(?:(?:de|del|of)\s+)?(\p{{L}}{{3,12}})\.?,?[\s\-/]*(?:(?:de|del)\s+)?"
-    r"(\d{2}|\d{4})$"
+    r"(\d{4}|['’]?\d{2})$"  # "12 Mar '85": an apostrophe for the century
 )
 _MONTH_NAME_DAY = rf"^(\p{{L}}{{3,12}})\.?[\s\-/]*(\d{{1,2}}){_ORDINAL},?[\s\-/]*(\d{{2}}|\d{{4}})$"
 MIN_PARSED_SHARE = 0.9
@@ -827,7 +846,16 @@ def parse_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series:
     puts the date on or before ``today``; day and month are told apart by a part over 12 in the
     value, else by the column (day first unless more values say month first)."""
     today = today or dt.date.today()
-    text = values.cast(pl.String).str.strip_chars().str.to_lowercase().str.replace(_WEEKDAY, "")
+    text = (
+        values.cast(pl.String)
+        .str.strip_chars()
+        .str.to_lowercase()
+        .str.replace(_WEEKDAY, "")
+        # "1985年3月12日", "1985년 3월 12일": year and month marks as separators, the day's mark dropped
+        .str.replace_all(r"\s*[年月년월]\s*", "-")
+        .str.replace(r"\s*[日일]$", "")
+        .str.replace(r"^(\d{4}\s*[./\-]\s*\d{1,2}\s*[./\-]\s*)(\d)$", "${1}0${2}")  # year first, a one-digit day
+    )
     numeric = text.str.extract_groups(_NUMERIC_DATE)
     day_name = text.str.extract_groups(_DAY_MONTH_NAME)
     name_day = text.str.extract_groups(_MONTH_NAME_DAY)
@@ -840,7 +868,7 @@ def parse_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series:
             "c": numeric.struct.field("3"),
             "dn_day": day_name.struct.field("1"),
             "dn_month": day_name.struct.field("2"),
-            "dn_year": day_name.struct.field("3"),
+            "dn_year": day_name.struct.field("3").str.strip_chars_start("'’"),
             "nd_month": name_day.struct.field("1"),
             "nd_day": name_day.struct.field("2"),
             "nd_year": name_day.struct.field("3"),
