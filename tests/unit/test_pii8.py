@@ -98,3 +98,26 @@ def test_birth_dates_with_an_apostrophe_for_the_century_or_in_cjk_characters_are
 def test_a_column_of_birth_dates_in_japanese_characters_is_found():
     values = [f"{1940 + (i * 7) % 60}年{1 + i % 12}月{1 + i % 28}日" for i in range(60)]
     assert _column_entity(values) == "DATE_OF_BIRTH"
+
+
+COLOMBIAN = [
+    f"{t} {n} # {c}-{d}{s}"
+    for t, n, c, d, s in zip(
+        ["Calle", "Carrera", "Cl.", "Cra.", "Diagonal", "Tv.", "Av. Calle", "Kr", "Dg.", "Transversal"] * 6,
+        range(3, 123, 2),
+        range(60, 0, -1),
+        range(1, 61),
+        ["", " Sur", "", " Este", "", ""] * 10,
+    )
+]
+
+
+def test_a_column_of_colombian_addresses_is_found_and_masked_whole_in_text():
+    assert _column_entity(COLOMBIAN) == "STREET_ADDRESS"
+    assert _masked(f"Deliver to {COLOMBIAN[1]} before noon") == "Deliver to <ADDRESS> before noon"
+    assert _masked(f"Deliver to {COLOMBIAN[4]}, then call") == "Deliver to <ADDRESS>, then call"
+
+
+@pytest.mark.parametrize("text", ["Ticket #12-34 closed", "Room 4 # 2-1 is free", "Order no 12-34 shipped"])
+def test_number_signs_and_ranges_without_a_street_type_are_no_address(text):
+    assert _masked(text) == text

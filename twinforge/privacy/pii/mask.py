@@ -223,6 +223,7 @@ MIN_TABLE_NAME_LENGTH = 3
 # have a digit before a capitalised word, a continental street word or a unit word.
 ADDRESS_PREFILTER = (
     r"\d(?:[A-Za-z]|-[A-Za-z]|st|nd|rd|th)?,?\s+\p{Lu}"
+    r"|\d\s?\p{L}{0,3}\s*#\s*\d"  # Colombia's grid: "Cl. 36 # 81-32"
     r"|(?i:stra(?:ß|ss)e|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad)(?:\s+\d|\b)"
     r"|\b(?i:rue|avenue|av\.|boulevard|bd|chemin|impasse|allée|place|quai|route|cours|calle|avenida|paseo|plaza"
     r"|via|viale|piazza|corso|largo|box|flat|studio|apartment|apt|suite|unit|level|psc|jalan|jln|lorong|lrg"

@@ -602,8 +602,15 @@ _MY_STREET = (
     r"|\d{1,4}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?)\b"
 )
 # Malaysian first: "42, Jalan Tun Dr Ismail 6/9" is no English "42 ... Dr"
+# Colombia's grid: a street type and the street's number, "#" (or "No.") and the cross street's number,
+# a hyphen and the house's distance from the corner: "Carrera 73 # 49-1 Este", "Cl. 36 # 81-32", "Dg. 4ª # 52-62"
+_CO_STREET = (
+    r"(?-u:\b)(?i:avenida calle|avenida carrera|av\.? calle|av\.? carrera|calle|cll|cl|carrera|cra|kra|kr|cr|avenida|av"
+    r"|diagonal|dg|transversal|tv|tr|circular|cq|autopista)\.?\s+\d{1,3}\s?\p{L}{0,3}(?:\s+(?i:bis|este|sur|norte|oeste))?"
+    r"\s*(?:#|(?i:no|n[°º])\.?)\s*\d{1,3}\s?\p{L}{0,3}\s*-\s*\d{1,3}\p{L}?(?:\s+(?i:este|sur|norte|oeste)(?-u:\b))?"
+)
 ADDRESS_PATTERN = (
-    rf"(?:{_MY_STREET}|{_ROAD_KILOMETRE}|{_STREET_NUMBER_UNIT}|{_EN_STREET}|{_DE_STREET}|{_GLUED_STREET}"
+    rf"(?:{_CO_STREET}|{_MY_STREET}|{_ROAD_KILOMETRE}|{_STREET_NUMBER_UNIT}|{_EN_STREET}|{_DE_STREET}|{_GLUED_STREET}"
     rf"|{_NAME_TYPE_NUMBER}"
     rf"|{_FR_ES_STREET}|{_EN_STREET_ANY_TYPE})"
 )
