@@ -121,3 +121,19 @@ def test_a_column_of_colombian_addresses_is_found_and_masked_whole_in_text():
 @pytest.mark.parametrize("text", ["Ticket #12-34 closed", "Room 4 # 2-1 is free", "Order no 12-34 shipped"])
 def test_number_signs_and_ranges_without_a_street_type_are_no_address(text):
     assert _masked(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Date of birth of the client: 12 Mar '85.", "Date of birth of the client: <DATE>."),
+        ("KYC / DOB 1985年3月12日 / checked", "KYC / DOB <DATE> / checked"),
+        ("born Mar-12-1985 at home", "born <DATE_OF_BIRTH> at home"),
+        ("생년월일 1979년 11월 3일", "생년월일 <DATE>"),
+        # no date: a month name and one number, a year alone in characters
+        ("the 12 Mar meeting moved", "the 12 Mar meeting moved"),
+        ("founded in 1985年", "founded in 1985年"),
+    ],
+)
+def test_dates_with_an_apostrophe_for_the_century_hyphens_or_cjk_characters_are_masked_in_text(text, masked):
+    assert _masked(text) == masked

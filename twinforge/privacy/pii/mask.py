@@ -37,6 +37,7 @@ from twinforge.privacy.pii.recognizers import (
     ADDRESS_PATTERN,
     BIRTH_CONTEXT,
     BIRTH_DIGITS,
+    CJK_DATE,
     DATE_PATTERN,
     LETTER_LABEL_WORDS,
     NAME_PARTICLES,
@@ -191,6 +192,7 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
         MASK_TOKENS[PHONE],
     ),
     ("DATE", rf"(?i)\b{DATE_PATTERN}\b", MASK_TOKENS["DATE"]),
+    ("DATE", CJK_DATE, MASK_TOKENS["DATE"]),  # no word boundary: the characters are no ASCII word
     # card numbers in groups of four before phone numbers, which would take "0079 3111" of
     # "3544 9020 0079 3111" for an international number
     (CARD, r"\b\d{4}[ \-]\d{4}[ \-]\d{4}[ \-]\d{1,4}\b", MASK_TOKENS[CARD]),

@@ -783,8 +783,9 @@ DATE_PATTERN = (
     rf"(?:\d{{4}}[\-/.]\d{{1,2}}[\-/.]\d{{1,2}}{_ISO_TIME}|\d{{1,2}}[/.\-]\d{{1,2}}[/.\-]\d{{2,4}}"
     r"|\d{1,2}\.\s\d{1,2}\.\s\d{2,4}|\d{1,2}\s\d{1,2}\s(?:1[89]|20)\d{2}"  # "3. 4. 1990", "07 11 1993"
     # "19 May 1972", "19th May, 1972", "04-Jul-63", "24/Feb/1982"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?[\s\-/]+{_MONTH_NAME},?[\s\-/]+(?:\d{{4}}|\d{{2}})"
-    rf"|{_MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:\d{{4}}|\d{{2}})"
+    # ("12 Mar '85", "Mar-12-1985": an apostrophe for the century, hyphens after a month name)
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?[\s\-/]+{_MONTH_NAME},?[\s\-/]+(?:\d{{4}}|['’]?\d{{2}})"
+    rf"|{_MONTH_NAME}[\s\-/]+\d{{1,2}}(?:st|nd|rd|th)?,?[\s\-/]+(?:\d{{4}}|['’]?\d{{2}})"
     # year first with spaces after the dots ("1966. 08. 19.", as Hungarian writes it) or a month name
     # ("2002-Jun-11")
     r"|(?:1[89]|20)\d{2}\.\s\d{1,2}\.\s\d{1,2}\."
@@ -792,6 +793,8 @@ DATE_PATTERN = (
     rf"|\d{{1,2}}\.?\s+(?:(?:de|of)\s+)?{_other_language_months()}\.?,?\s+(?:(?:de|del)\s+)?(?:1[89]|20)\d{{2}}"
     r"|\d{1,2}(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(?:\d{4}|\d{2}))"
 )
+# a date in Chinese, Japanese or Korean characters: "1985年3月12日", "1985년 3월 12일"
+CJK_DATE = r"(?:1[89]|20)\d{2}\s*[年년]\s*\d{1,2}\s*[月월]\s*\d{1,2}\s*[日일]"
 BIRTH_CONTEXT = r"(?:born(?:\s+on)?|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday)"
 # a date of birth written as eight digits, year first ("19851126"): a date only after a birth word
 BIRTH_DIGITS = r"(?:1[89]|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
