@@ -1,7 +1,6 @@
 """The pipeline's privacy: the Safe Harbor profile and enforced k through the ingest step, exact counts,
 no planted value after anonymization, and owner-only files whatever the umask."""
 
-import json
 import os
 import re
 
@@ -14,6 +13,7 @@ from tests.integration.test_ingest_assets import _materialize, _meta
 from tests.planted import nested_table, planted_table
 from twinforge.config.spec import parse_spec
 from twinforge.io.state import StateLayout
+from twinforge.io.tables import write_table
 
 KEY = "k-0123456789abcdef" * 2
 
@@ -221,8 +221,9 @@ def test_nested_json_lines_are_anonymized_leaf_by_leaf_through_the_pipeline(tmp_
     every leaf is detected and anonymized, counts are exact, and no planted value reaches the
     anonymized batch, the train and holdout tables or Dagster's events."""
     table, planted = nested_table(n=120)
-    source = tmp_path / "nested.jsonl"
-    source.write_text("".join(json.dumps(r, default=str) + "\n" for r in table.to_dicts()) + "not json\n")
+    source = write_table(table, tmp_path / "nested.jsonl")
+    with open(source, "a") as fh:
+        fh.write("not json\n")  # one bad record: quarantined, counted
     monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", KEY)
     home = tmp_path / "state"
     spec = parse_spec({"name": "nested", "source": {"path": str(source)}, "ingest": {"on_bad_rows": "quarantine"}})

@@ -1,7 +1,6 @@
 import datetime as dt
 import hashlib
 import hmac
-import json
 
 import polars as pl
 import pytest
@@ -12,6 +11,7 @@ from twinforge.config.spec import ColumnPolicy, parse_spec
 from twinforge.io.batches import BatchStore, add_batch, concat_batches, training_window
 from twinforge.io.split import split_train_holdout
 from twinforge.io.state import StateLayout
+from twinforge.io.tables import write_table
 from twinforge.privacy.anonymize import (
     ColumnAction,
     MissingKeyError,
@@ -242,12 +242,7 @@ def test_an_ingested_batch_with_a_struct_column_is_anonymized_inside(tmp_path, f
     from twinforge.io.ingest import ingest_source
 
     table, planted = nested_table()
-    path = tmp_path / f"batch.{fmt}"
-    if fmt == "parquet":
-        table.write_parquet(path)
-    else:
-        path.write_text("".join(json.dumps(r, default=str) + "\n" for r in table.to_dicts()))
-    ingested = ingest_source(SourceSpec(path=path), {}, IngestSpec())
+    ingested = ingest_source(SourceSpec(path=write_table(table, tmp_path / f"batch.{fmt}")), {}, IngestSpec())
     result = anonymize_table(ingested.table, key=KEY, schema=ingested.schema)
     out_path = tmp_path / "anonymized.parquet"
     result.table.write_parquet(out_path)
@@ -265,12 +260,7 @@ def test_json_lines_objects_and_arrays_are_read_as_parquet_structs_and_lists_are
     table, _ = nested_table()
     results = {}
     for fmt in ("parquet", "jsonl"):
-        path = tmp_path / f"t.{fmt}"
-        if fmt == "parquet":
-            table.write_parquet(path)
-        else:
-            path.write_text("".join(json.dumps(r, default=str) + "\n" for r in table.to_dicts()))
-        ingested = ingest_source(SourceSpec(path=path), {}, IngestSpec())
+        ingested = ingest_source(SourceSpec(path=write_table(table, tmp_path / f"t.{fmt}")), {}, IngestSpec())
         results[fmt] = (ingested, anonymize_table(ingested.table, key=KEY, schema=ingested.schema))
     from_parquet, (jsonl, from_jsonl) = results["parquet"][1], results["jsonl"]
     assert jsonl.table["subject.visits"].to_list() == [i % 7 for i in range(table.height)]  # typed as numbers
