@@ -21,7 +21,7 @@ import io
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -328,25 +328,23 @@ def _json_scalar_text(value: Any) -> str | None:
         return str(value)
 
 
+def _json_levels(value: Any) -> Iterator[list[Any]]:
+    """``value``'s parts level by level (``[value]`` first, then what its arrays and objects hold ...),
+    without recursion: a record may nest deeper than Python's recursion limit."""
+    level = [value]
+    while level:
+        yield level
+        level = [c for v in level if isinstance(v, (dict, list)) for c in (v.values() if isinstance(v, dict) else v)]
+
+
 def _nesting_depth(value: Any) -> int:
-    """How many levels of arrays and objects ``value`` has (0 for a plain value), without recursion."""
-    depth, level = 0, [value]
-    while True:
-        containers = [v for v in level if isinstance(v, (dict, list))]
-        if not containers:
-            return depth
-        depth += 1
-        level = [c for v in containers for c in (v.values() if isinstance(v, dict) else v)]
+    """How many levels of arrays and objects ``value`` has (0 for a plain value)."""
+    return sum(1 for level in _json_levels(value) if any(isinstance(v, (dict, list)) for v in level))
 
 
 def _has_blank_key(value: Any) -> bool:
     """Whether an object anywhere in ``value`` (nested ones and those inside arrays too) has a blank key."""
-    level = [value]
-    while level:
-        if any(not k.strip() for v in level if isinstance(v, dict) for k in v):
-            return True
-        level = [c for v in level if isinstance(v, (dict, list)) for c in (v.values() if isinstance(v, dict) else v)]
-    return False
+    return any(not k.strip() for level in _json_levels(value) for v in level if isinstance(v, dict) for k in v)
 
 
 def _json_leaves(obj: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
