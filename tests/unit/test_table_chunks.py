@@ -1,5 +1,7 @@
 """Writing a table a chunk at a time: every row once, in order, types kept, nothing left behind on failure."""
 
+import threading
+
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
@@ -44,6 +46,43 @@ def test_a_failure_while_making_chunks_leaves_no_file(tmp_path):
     with pytest.raises(RuntimeError, match="the generator broke"):
         write_table_chunks(failing(), tmp_path / "out.parquet")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_next_chunk_is_made_while_one_is_written_and_a_failed_write_stops_the_making(tmp_path, monkeypatch):
+    from twinforge.io import tables
+
+    events = []
+    write = tables._ChunkWriter.write
+
+    def slow_write(self, chunk):
+        threading.Event().wait(0.2)
+        write(self, chunk)
+        events.append(f"written {chunk['id'][0]}")
+
+    def watched():
+        for chunk in _chunks(4):
+            events.append(f"made {chunk['id'][0]}")
+            yield chunk
+
+    monkeypatch.setattr(tables._ChunkWriter, "write", slow_write)
+    assert write_table_chunks(watched(), tmp_path / "out.parquet") == 4000
+    for first, second in ((0, 1000), (1000, 2000), (2000, 3000)):  # the next chunk is made before one is written
+        assert events.index(f"made {second}") < events.index(f"written {first}")
+    monkeypatch.undo()
+
+    def mismatched_then_more():
+        yield pl.DataFrame({"a": [1, 2]})
+        yield pl.DataFrame({"a": ["secret-value", "x"]})
+        made.extend(["third"])
+        yield pl.DataFrame({"a": [3]})
+        made.extend(["fourth"])
+        yield pl.DataFrame({"a": [4]})
+
+    made: list[str] = []
+    with pytest.raises(ValueError, match=r"bad\.parquet.*a: .*first chunk"):
+        write_table_chunks(mismatched_then_more(), tmp_path / "bad.parquet")
+    assert made == ["third"]  # the failed write is noticed before another chunk is made
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.parquet"]
 
 
 def test_a_chunk_with_other_columns_fails_naming_the_file_and_not_the_values(tmp_path):

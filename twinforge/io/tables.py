@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -52,35 +53,53 @@ def write_table(df: pl.DataFrame, path: str | Path) -> Path:
 
 
 def write_table_chunks(chunks: Iterable[pl.DataFrame], path: str | Path) -> int:
-    """Write ``chunks`` (frames with the same columns) to ``path`` one at a time, as they come: memory holds
-    one chunk, not the table. Parquet gets a row group per chunk (pyarrow's ``ParquetWriter``), CSV one
-    header. The file appears under its name only once complete; a failure (also one raised while making
-    a chunk) leaves none. Returns the number of rows written."""
+    """Write ``chunks`` (frames with the same columns) to ``path`` one at a time, as they come. A chunk is
+    written on a second thread while the next one is made (the writers release the GIL), so memory holds
+    at most two chunks, never the table. Parquet gets a row group per chunk (pyarrow's ``ParquetWriter``),
+    CSV one header. The file appears under its name only once complete; a failure (also one raised while
+    making a chunk) leaves none. Returns the number of rows written."""
     path = Path(path)
     kind = table_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
     rows, writer = 0, None
     try:
-        for chunk in chunks:
-            try:
-                writer = writer or _ChunkWriter(partial, kind, chunk)
-                writer.write(chunk)
-            except (pl.exceptions.PolarsError, OSError, ValueError, pa.ArrowException) as error:
-                raise ValueError(f"could not write {path} as {kind}: {error}") from error
-            rows += chunk.height
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="twinforge-write") as pool:
+            writing: Future | None = None
+            for chunk in chunks:
+                _written(writing, path, kind)
+                try:
+                    writer = writer or _ChunkWriter(partial, kind, chunk)
+                except _WRITE_ERRORS as error:
+                    raise ValueError(f"could not write {path} as {kind}: {error}") from error
+                writing = pool.submit(writer.write, chunk)
+                rows += chunk.height
+            _written(writing, path, kind)
         if writer is None:
             raise ValueError(f"could not write {path}: no chunks to write")
         try:
             writer.close()
             os.replace(partial, path)
-        except (pl.exceptions.PolarsError, OSError, pa.ArrowException) as error:
+        except _WRITE_ERRORS as error:
             raise ValueError(f"could not write {path} as {kind}: {error}") from error
     finally:
         if writer is not None:
             writer.close()
         partial.unlink(missing_ok=True)
     return rows
+
+
+_WRITE_ERRORS = (pl.exceptions.PolarsError, OSError, ValueError, pa.ArrowException)
+
+
+def _written(writing: Future | None, path: Path, kind: str) -> None:
+    """Wait for a chunk's write; its error, if any, naming the file."""
+    if writing is None:
+        return
+    try:
+        writing.result()
+    except _WRITE_ERRORS as error:
+        raise ValueError(f"could not write {path} as {kind}: {error}") from error
 
 
 class _ChunkWriter:
