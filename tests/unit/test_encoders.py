@@ -82,6 +82,16 @@ def test_numeric_decode_stays_in_range_rounds_integers_and_keeps_dtype():
     assert numeric.from_uniform(np.array([np.nan, 0.5]), stats, column).to_list() == [None, 8]
 
 
+def test_grid_interpolation_is_numpys_interp_on_evenly_spaced_knots():
+    rng = np.random.default_rng(4)
+    u = np.concatenate([rng.random(20_000), [0.0, 1.0, -0.5, 1.5, 1.0 - 1e-16, np.nan]])
+    point_masses = np.repeat(rng.normal(size=150), 7)
+    for grid in (np.sort(rng.normal(size=1001)) * 1e3, np.sort(point_masses), np.array([2.0, 5.0]), np.array([7.0])):
+        expected = np.interp(np.clip(u, 0, 1), np.linspace(0, 1, grid.size), grid)
+        expected[np.isnan(u)] = np.nan
+        np.testing.assert_allclose(numeric.interpolate_grid(u, grid), expected, rtol=0, atol=1e-12 * np.abs(grid).max())
+
+
 def test_float_nan_counts_as_missing():
     series = pl.Series("f", [1.0, float("nan"), 2.0, None])
     stats, u, decoded = round_trip(numeric, series, ColumnKind.FLOAT)
