@@ -96,6 +96,9 @@ def test_sampling_goes_chunk_by_chunk(fitted):
     chunks = list(fitted.sample_chunks(1000, seed=1, chunk_rows=300))
     assert [c.height for c in chunks] == [300, 300, 300, 100]
     assert all(c.schema == chunks[0].schema for c in chunks)
+    # each chunk's normals are drawn on a second thread while the one before is decoded: still one seed, one table
+    again = list(fitted.sample_chunks(1000, seed=1, chunk_rows=300))
+    assert pl.concat(again).equals(pl.concat(chunks))
 
 
 def test_save_load_gives_identical_samples(fitted, tmp_path):

@@ -172,11 +172,12 @@ def from_uniform(u: np.ndarray, stats: dict[str, Any], column: ColumnSchema) -> 
         in_tail = choice == len(rare_weights) - 1
         tail_position = position_in_interval(position[in_tail], choice[in_tail], rare_edges)
 
-    indices = pl.Series(np.where(missing, -1, indices)).replace(-1, None).cast(pl.UInt32)
-    decoded = pl.Series(column.name, levels, dtype=pl.String).gather(indices)
+    decoded = pl.Series(column.name, levels, dtype=pl.String).gather(indices.astype(np.uint32))
+    if missing.any():
+        decoded = decoded.scatter(np.flatnonzero(missing), None)
     if "tail" in stats and tail_position.size:  # models saved before the tail was generated keep the placeholder
         decoded = decoded.scatter(
-            np.flatnonzero((indices == len(levels) - 1).fill_null(False).to_numpy()),
+            np.flatnonzero((indices == len(levels) - 1) & ~missing),
             pl.Series(_tail_values(tail_position, stats), dtype=pl.String),
         )
     return _restore_dtype(decoded, stats["dtype"])
