@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from twinforge.io.schema import ColumnKind, TableSchema
+from twinforge.parallel import map_on_threads
 from twinforge.privacy.k_anonymity import KEnforcement, PrivacyReport
 from twinforge.privacy.nested import flatten_nested, inspectable, per_element
 from twinforge.privacy.pii import DEFAULT_ACTIONS, DetectionReport, mask_text
@@ -264,24 +264,21 @@ def apply_policy(
     if uninspectable:
         raise PolicyError(f"columns {uninspectable} hold nested values that only keep or drop can take")
 
+    # each transform takes a column (or the elements of a nested one) and the action's parameters
     transforms = {
-        "pseudonymize": lambda s: pseudonymize(s, key).alias(s.name),
-        "generalize": lambda s, params: generalize(s, params),
+        "pseudonymize": lambda s, params: pseudonymize(s, key).alias(s.name),
+        "generalize": generalize,
         "suppress_rare": lambda s, params: suppress_rare(s, int(params.get("min_count", DEFAULT_RARE_MIN_COUNT))),
-        "mask": lambda s: mask_text(s, extra_names),
+        "mask": lambda s, params: mask_text(s, extra_names),
     }
 
     def replace(name: str) -> pl.Series:
         act = actions[name]
-        if act.action in ("pseudonymize", "mask"):
-            return per_element(df.get_column(name), transforms[act.action])
         return per_element(df.get_column(name), lambda s: transforms[act.action](s, act.params))
 
-    changed = [c for c, a in actions.items() if a.action in ("pseudonymize", "mask", "generalize", "suppress_rare")]
     # columns are transformed side by side: the Python of one (keyed hashing) runs while polars, which
     # releases the GIL, masks or generalizes another
-    with ThreadPoolExecutor(max(1, min(len(changed), pl.thread_pool_size()))) as pool:
-        replaced = list(pool.map(replace, changed))
+    replaced = map_on_threads(replace, [c for c, a in actions.items() if a.action in transforms])
     out = df.with_columns(replaced).drop([c for c, a in actions.items() if a.action == "drop"])
 
     report = AnonymizationReport(

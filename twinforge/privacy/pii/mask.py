@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import functools
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
+from twinforge.parallel import map_on_threads
 from twinforge.privacy.pii.entities import (
     ADDRESS,
     CARD,
@@ -587,7 +587,7 @@ def mask_text(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> p
     """``values`` (cast to text) with every PII pattern and person name replaced by its token.
 
     A column of more than :data:`PARALLEL_SLICE_ROWS` rows is cut into slices of about that many
-    rows, masked on up to ``polars.thread_pool_size()`` threads and put back in order; every text
+    rows, masked side by side (:func:`~twinforge.parallel.map_on_threads`) and put back in order; every text
     is masked on its own, so the result is the same as in one piece."""
     text = values.cast(pl.String)
     slices = -(-text.len() // PARALLEL_SLICE_ROWS)
@@ -595,9 +595,7 @@ def mask_text(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> p
         return _mask_slice(text, extra_names).alias(values.name)
     size = -(-text.len() // slices)
     parts = [text.slice(i * size, size) for i in range(slices)]
-    with ThreadPoolExecutor(min(slices, pl.thread_pool_size())) as pool:
-        masked = list(pool.map(lambda part: _mask_slice(part, extra_names), parts))
-    return pl.concat(masked).alias(values.name)
+    return pl.concat(map_on_threads(lambda part: _mask_slice(part, extra_names), parts)).alias(values.name)
 
 
 def _mask_slice(text: pl.Series, extra_names: frozenset[str]) -> pl.Series:
