@@ -294,6 +294,17 @@ LETTER_LABEL_WORDS = frozenset(
 
 
 @functools.lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Lower-case English words: spaCy's stop words and Faker's lorem words."""
+    from faker.providers.lorem.en_US import Provider as Lorem
+
+    _import_nlp_without_torch()
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS) | {w.lower() for w in Lorem.word_list}
+
+
+@functools.lru_cache(maxsize=1)
 def not_name_words() -> frozenset[str]:
     """Lower-cased capitalised words that are not person names although they look like one:
     common English words, months and weekdays, place-name parts, street and company words."""
@@ -301,12 +312,8 @@ def not_name_words() -> frozenset[str]:
 
     from faker.providers.address.en_US import Provider as Address
     from faker.providers.company.en_US import Provider as Company
-    from faker.providers.lorem.en_US import Provider as Lorem
 
-    _import_nlp_without_torch()
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    words = {w.lower() for w in Lorem.word_list} | set(STOP_WORDS)
+    words = set(english_words())
     # and their inflections, which start sentences before a name: "Called Ana", "Emailed Dr Lee"
     words |= {w + ending for w in list(words) for ending in ("s", "ed", "d", "ing")}
     words |= {m.lower() for m in calendar.month_name[1:]} | {m.lower() for m in calendar.month_abbr[1:]}
@@ -649,12 +656,8 @@ def listed_street_patterns() -> tuple[str, ...]:
     above), each with the character in front as group 1. They run one at a time: as one
     alternation the engine leaves its fast path (100x slower)."""
     from faker.providers.address.en_US import Provider as Address
-    from faker.providers.lorem.en_US import Provider as Lorem
 
-    _import_nlp_without_torch()
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    english = (set(STOP_WORDS) | {w.lower() for w in Lorem.word_list}) - {w.lower() for w in Address.street_suffixes}
+    english = english_words() - {w.lower() for w in Address.street_suffixes}
     types = _shipped_words("street_types.txt.gz") - english
     unit_words = _alternation(_shipped_words("address_units.txt.gz") - english)
     # one or two ASCII letters ("ul", "al") only with their dot; "út" stands alone
