@@ -357,13 +357,16 @@ def _place_or_company_share(values: list[str]) -> float:
 
 
 def _shared_word_share(distinct: set[str]) -> float:
-    """The largest share of ``distinct`` values that one word (other than titles, particles and
-    suffixes) appears in."""
-    skip = rec.TITLES | rec.NAME_PARTICLES | rec.NAME_SUFFIXES | rec.name_affixes()
+    """The largest share of ``distinct`` values that one word (other than titles, particles,
+    suffixes and first names common in many countries, which recur in a column of names) appears in."""
+    skip, first_names = (
+        rec.TITLES | rec.NAME_PARTICLES | rec.NAME_SUFFIXES | rec.name_affixes(),
+        rec.widespread_first_names(),
+    )
     counts: dict[str, int] = {}
     for value in distinct:
         for word in {w.strip(".").lower() for w in re.split(r"[\s,]+", value) if w}:
-            if len(word) > 1 and word not in skip:
+            if len(word) > 1 and word not in skip and word not in first_names:
                 counts[word] = counts.get(word, 0) + 1
     return max(counts.values(), default=0) / len(distinct)
 

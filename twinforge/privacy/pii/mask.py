@@ -41,6 +41,7 @@ from twinforge.privacy.pii.recognizers import (
     DATE_PATTERN,
     LETTER_LABEL_WORDS,
     NAME_PARTICLES,
+    PHONE_EXTENSION,
     POSTAL_CONTEXT,
     TITLES,
     UK_POSTCODE,
@@ -63,8 +64,7 @@ _US_STATE = (
     r"|W[AIVY])"
 )
 
-# an extension after a phone number: "x75668", " ext. 12", " #4"
-_PHONE_EXT = r"(?:\s*(?:x|ext\.?|extension|#)\s*\d{1,6})?"
+_PHONE_EXT = rf"(?i:{PHONE_EXTENSION})?"
 
 # after the country code of "+44 ..." or "0044-...": an optional area code in brackets, groups of digits
 _AFTER_COUNTRY_CODE = r"(?:\(\d{1,4}\)[\s.\-]?)?\d{1,5}(?:[\s.\-]?\d{1,5}){1,4}" + _PHONE_EXT + r"\b"
@@ -88,7 +88,7 @@ _PHONE_GROUP = r"(?:\(\d{1,5}\)|\d{1,15})"
 PHONE_SHAPE = re.compile(
     r"(?<![\w.,+\-/()])"  # not inside a word or a number
     rf"(?P<body>(?:\(\+\d{{1,3}}\)\s?|\+)?{_PHONE_GROUP}(?:(?:[ .\-/]|(?<=\))|(?=\())[ ]?{_PHONE_GROUP}){{0,7}})"
-    r"(?P<ext>\s*(?:x|ext\.?|extension|#)\s*\d{1,6})?"
+    rf"(?P<ext>{PHONE_EXTENSION})?"
     r"(?![\w+]|[.,\-/]\d)",
     re.IGNORECASE,
 )
@@ -285,10 +285,12 @@ def _ascii_boundaries(pattern: str) -> str:
 # "grunt", "'", "s")
 _PIECES = r"\p{L}+(?:['’‘ʻ](?:\p{Lu}\p{L}+|\p{Ll}{2,}))?|[^\p{L}]+"
 # between two parts of one name: a space, a hyphen, an initial's dot, a comma ("Lopez, Ana")
-_NAME_GAPS = [" ", "  ", "\t", ".", ". ", ".  ", ".\t", "-", ", ", ",  ", ",\t"]
+_NAME_GAPS = [" ", "  ", "\t", ".", ". ", ".  ", ".\t", "-", ", ", ",  ", ",\t", "; "]  # "; ": "Lopez; Ana"
 # and what some formats put there: a nickname's quotes ("Ana 'Bunny' Lopez"), "LOPEZ/ANA", "Lopez (Ana)"
 _NAME_PUNCTUATION = [" '", "' ", ' "', '" ', " ‘", "’ ", " “", "” ", "/", " ("]
 _SPREAD_STEPS = 3  # "J. R. R. Tolkien": how far a name spreads to its neighbours
+# before a maiden name, which is part of the name's span: "Ana Lopez (née Ruiz)", "Ana Lopez geb. Ruiz"
+_MAIDEN_NAME_MARKERS = ["née", "nee", "né", "geb", "geborene", "born"]
 # a word in capitals with a vowel of the Latin alphabets: "ATTN", "DNR" have none; "LÊ", "VŨ",
 # "DƯƠNG", "O'BRIEN" have
 _UPPER_VOWEL = r"[AEIOUYÀ-ÆÈ-ÏÒ-ÖØ-ÜÝĀĂĄĒĔĖĘĚĨĪĬĮİŌŎŐŒŨŪŬŮŰŲƠƯƏẠ-Ỹ]"
@@ -366,7 +368,7 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         irish_head=lowered.is_in(["mac", "nic", "mhic", "giolla", "ní", "uí", "ua"]).fill_null(False),
         honorific=lowered.is_in(honorifics.implode()).fill_null(False),
         gap=word.is_in(_NAME_GAPS + _NAME_PUNCTUATION).fill_null(False),
-        space=word.is_in([" ", ", ", *_NAME_PUNCTUATION]).fill_null(False),
+        space=word.is_in([" ", ", ", "; ", *_NAME_PUNCTUATION]).fill_null(False),
         dot=(word == ".").fill_null(False),
     )
     # a name of the world list counts as listed except where any word may be capitalised (first in the
@@ -567,6 +569,16 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         & ~followed.str.contains(r"^\s*[:\d#]").fill_null(False)
     )
     pieces = pieces.with_columns(masked=m | credential)
+    # a maiden name after a masked name, its marker with it: "Ana Lopez (née Ruiz)"; and the first of a
+    # couple's names before "&" and a masked "First Last": "Ana & Luis Lopez"
+    m = pl.col("masked")
+    marker = lowered.is_in(_MAIDEN_NAME_MARKERS).fill_null(False) & near(gap, 1) & near(m, 2)
+    marker = marker & near(gap, -1) & near(cap, -2)
+    pieces = pieces.with_columns(marker=marker)
+    marker = pl.col("marker")
+    ampersand = (word == " & ").fill_null(False)
+    couple = candidate & near(ampersand, -1) & near(m, -2) & near(space, -3) & near(m, -4)
+    pieces = pieces.with_columns(masked=m | marker | (cap & near(marker, 2)) | couple)
     joined = (
         pieces.select("text", out=pl.when(pl.col("masked")).then(pl.lit(MASK_TOKENS[PERSON])).otherwise(word))
         .group_by("text", maintain_order=True)

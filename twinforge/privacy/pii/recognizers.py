@@ -135,6 +135,32 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(first), frozenset(last)
 
 
+WIDESPREAD_FIRST_NAME_LOCALES = 5
+
+
+@functools.lru_cache(maxsize=1)
+def widespread_first_names() -> frozenset[str]:
+    """Lower-cased first names that at least :data:`WIDESPREAD_FIRST_NAME_LOCALES` Faker locales list
+    ("john", "maria", "jane"): common enough to recur across a column of names; "ville" (Finnish, and
+    French for town) or "paris" are not."""
+    from faker.config import AVAILABLE_LOCALES
+
+    counts: dict[str, int] = {}
+    for locale in AVAILABLE_LOCALES:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except (ImportError, AttributeError):
+            continue
+        names: set[str] = set()
+        for attr in _NAME_LIST_ATTRS[:3]:  # the first-name lists
+            values = getattr(provider, attr, None)
+            if isinstance(values, (list, tuple, dict, set, frozenset)):
+                names.update(v.lower() for v in values if isinstance(v, str) and _is_latin_word(v) and len(v) > 1)
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    return frozenset(name for name, count in counts.items() if count >= WIDESPREAD_FIRST_NAME_LOCALES)
+
+
 def _is_latin_word(value: str) -> bool:
     return value.isalpha() and all(c < "\u0250" for c in value)  # Basic Latin up to Latin Extended-B
 
@@ -371,11 +397,26 @@ _SLASHED = re.compile(r"([^\W\d_][^\W\d_'’\- ]*)/([^\W\d_][^\W\d_'’\- ]*)")
 _BRACKETED = re.compile(r"([^()]*[^\W\d_][^()]*?)\s*\(([^\W\d_][^\W\d_'’\- ]*)\)")
 
 
+# "Ana Lopez (née Ruiz)", "Ana Lopez geb. Ruiz": a maiden name after its marker
+_MAIDEN_NAME = re.compile(
+    r"(?<=\S)\s+\(?\s*(?:née|nee|né|born|geb\.|geborene|roz\.|szül\.|z d\.|ur\.)\s+([^\W\d_][^()]*?)\s*\)?$",
+    re.IGNORECASE,
+)
+# "Ana & Luis Lopez", "Ana and Luis Lopez": a couple sharing the last name; "Lopez & Ruiz" (one word
+# after the joiner) stays a firm's name
+_COUPLE = re.compile(r"^([^\W\d_][^\W\d_'’\-]*)\s+(?:&|and)\s+(\S+(?:\s+\S+)+)$")
+
+
 def plain_name_text(value: str) -> str:
     """``value`` with the punctuation some name formats add taken out, for the name tests: a nickname
-    in quotes between two words dropped, "LAST/FIRST" and "Last (First)" as two words. Other values
-    come back as they were."""
+    in quotes between two words dropped, "LAST/FIRST", "Last (First)" and "Last; First" as two words,
+    a maiden name after "née" or "geb." and a couple's "Ana & Luis Lopez" as a name's words. Other
+    values come back as they were."""
     value = _QUOTED_NICKNAME.sub("", value.strip())
+    value = _MAIDEN_NAME.sub(r" \1", value)
+    value = _COUPLE.sub(r"\1 \2", value)
+    if value.count(";") == 1:
+        value = value.replace(";", ",")
     for pattern in (_SLASHED, _BRACKETED):
         whole = pattern.fullmatch(value)
         if whole:
@@ -783,7 +824,7 @@ _MONTH_NAME = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 _ISO_TIME = r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+\-]\d{2}:?\d{2})?)?"
 DATE_PATTERN = (
     r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?,?\s+)?"  # "Sunday 30 July 2000", "Tue, 04 Jul 1963"
-    rf"(?:\d{{4}}[\-/.]\d{{1,2}}[\-/.]\d{{1,2}}{_ISO_TIME}|\d{{1,2}}[/.\-]\d{{1,2}}[/.\-]\d{{2,4}}"
+    rf"(?:\d{{4}}[\-/.]\d{{1,2}}[\-/.]\d{{1,2}}{_ISO_TIME}|\d{{4}}_\d{{2}}_\d{{2}}|\d{{1,2}}[/.\-]\d{{1,2}}[/.\-]\d{{2,4}}"
     r"|\d{1,2}\.\s\d{1,2}\.\s\d{2,4}|\d{1,2}\s\d{1,2}\s(?:1[89]|20)\d{2}"  # "3. 4. 1990", "07 11 1993"
     # "19 May 1972", "19th May, 1972", "04-Jul-63", "24/Feb/1982"
     # ("12 Mar '85", "Mar-12-1985": an apostrophe for the century, hyphens after a month name)
@@ -835,7 +876,7 @@ def context_entities(text: str) -> set[str]:
 # English name or abbreviation or a name of another language (:func:`month_words`), an optional
 # weekday in front, two- or four-digit years
 _WEEKDAY = r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+"
-_DATE_SEP = r"(?:\s*[./\-]\s*|\s+)"
+_DATE_SEP = r"(?:\s*[./\-_]\s*|\s+)"  # "1968_05_01" as file names write dates
 _NUMERIC_DATE = rf"^(\d{{1,4}}){_DATE_SEP}(\d{{1,2}}){_DATE_SEP}(\d{{2}}|\d{{4}})$"
 _ORDINAL = r"(?:st|nd|rd|th)?"
 # "3 de marzo de 1985", "3 of March 1985": a connecting word before the month and the year
@@ -850,6 +891,10 @@ BIRTH_MAX_AGE_YEARS = 115
 BIRTH_MIN_MEDIAN_AGE_YEARS = 12
 BIRTH_MIN_SPREAD_YEARS = 10  # between the 5th and 95th percentile
 BIRTH_MIN_PLAUSIBLE_SHARE = 0.97
+# birthdays fall in every part of the year: of 40 or more dates, fewer than 10 distinct months is
+# about 1 in 500 for real ones, and what version numbers ("4.27.85", majors 1-8) read as dates give
+BIRTH_MONTHS_MIN_DATES = 40
+BIRTH_MIN_DISTINCT_MONTHS = 10
 
 
 def parse_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series:
@@ -970,8 +1015,8 @@ def _parsed_by_dateutil(values: pl.Series, parsed: pl.Series) -> pl.Series:
 
 def birth_date_share(values: pl.Series, today: dt.date | None = None) -> float:
     """Share of ``values`` that are plausible birth dates when the column as a whole looks like
-    birth dates (ages 0-115 nearly everywhere, median age >= 12 years, spread over >= 10 years);
-    0.0 otherwise."""
+    birth dates (ages 0-115 nearly everywhere, median age >= 12 years, spread over >= 10 years, of
+    40 dates or more at least 10 different months); 0.0 otherwise."""
     today = today or dt.date.today()
     dates = as_dates(values.drop_nulls(), today)
     if dates is None or dates.len() == 0:
@@ -984,6 +1029,8 @@ def birth_date_share(values: pl.Series, today: dt.date | None = None) -> float:
         return 0.0
     if spread < BIRTH_MIN_SPREAD_YEARS:
         return 0.0
+    if dates.len() >= BIRTH_MONTHS_MIN_DATES and dates.dt.month().n_unique() < BIRTH_MIN_DISTINCT_MONTHS:
+        return 0.0
     return plausible * dates.len() / values.drop_nulls().len()
 
 
@@ -993,7 +1040,14 @@ _PHONE_CORE = re.compile(
     r"(?:\+|00)?\d{1,3}?[\s.\-]?(?:\(\d{1,5}\)[\s.\-]?)?\d{1,5}(?:[\s.\-]?\d{1,5}){1,5}"
     r"|\(\d{1,5}\)[\s.\-]?\d{1,5}(?:[\s.\-]?\d{1,5}){1,4}"
 )
-_PHONE_EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension|#)\s*\d{1,6}$", re.IGNORECASE)
+# an extension after a phone number: "x75668", " ext. 12", " #4", and other languages' words for it
+# (French "poste", Spanish "interno"/"anexo", Portuguese "ramal", German "Durchwahl", Polish "wew.",
+# Dutch "toestel")
+PHONE_EXTENSION = (
+    r"(?:\s*(?:x|ext\.?|extension|#)\s*\d{1,6}"
+    r"|\s+(?:poste|p\.|int\.|interno|anexo|ramal|durchwahl|dw\.?|wew\.|toestel|tst\.)\s*\d{1,6})"
+)
+_PHONE_EXTENSION = re.compile(PHONE_EXTENSION + "$", re.IGNORECASE)
 # ISBNs ("978-0-406-82899-6") have phone-like digit groups
 _NOT_PHONE = re.compile(r"^97[89][\- ]\d.*$")
 _NUMERIC_DATE_PY = re.compile(_NUMERIC_DATE)
