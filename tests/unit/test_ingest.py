@@ -227,6 +227,29 @@ def test_json_nested_beyond_reading_is_a_bad_row(tmp_path):
     ]
 
 
+def test_json_bad_row_reasons_come_in_order(tmp_path):
+    deep = lambda n: "[" * n + "]" * n  # noqa: E731
+    lines = [
+        f'{{"": 1, "x": {deep(32)}}}',  # too deep outranks a blank key ...
+        f'{{"a.b": 1, "a": {{"b": 2}}, "x": {deep(32)}}}',  # ... and a key repeated once opened up
+        f"[{deep(32)}]",  # ... and not being an object
+        '[{"": 1}]',  # not an object outranks a blank key
+        '{"a.b": 1, "a": {"b": 2}, "c": [{" ": 3}]}',  # a blank key outranks a repeated key
+        '{"a.b": 1, "x.y": 2, "x": {"y": 3}, "a": {"b": 4}}',  # the first repeated name in column order
+        '{"ok": 1}',
+    ]
+    result = _accounted(_read(_write(tmp_path / "order.jsonl", "\n".join(lines) + "\n"), options=QUARANTINE))
+    assert result.table["ok"].to_list() == [1]
+    assert result.quarantine.select("line", "reason").rows() == [
+        (1, "nests arrays or objects more than 32 levels deep"),
+        (2, "nests arrays or objects more than 32 levels deep"),
+        (3, "nests arrays or objects more than 32 levels deep"),
+        (4, "is a JSON list, not an object"),
+        (5, "has a key with a blank name"),
+        (6, "key 'a.b' appears twice once nested objects are opened up"),
+    ]
+
+
 def test_spec_columns_missing_from_source(tmp_path):
     with pytest.raises(SpecError, match=r"names columns that are not in the source: \['email'\]"):
         _read(_write(tmp_path / "t.csv", GOOD_CSV), columns={"email": ColumnPolicy()})

@@ -21,7 +21,7 @@ import io
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -328,37 +328,62 @@ def _json_scalar_text(value: Any) -> str | None:
         return str(value)
 
 
-def _json_levels(value: Any) -> Iterator[list[Any]]:
-    """``value``'s parts level by level (``[value]`` first, then what its arrays and objects hold ...),
-    without recursion: a record may nest deeper than Python's recursion limit."""
-    level = [value]
-    while level:
-        yield level
-        level = [c for v in level if isinstance(v, (dict, list)) for c in (v.values() if isinstance(v, dict) else v)]
+_TOO_DEEP = f"nests arrays or objects more than {MAX_JSON_DEPTH} levels deep"
 
 
-def _nesting_depth(value: Any) -> int:
-    """How many levels of arrays and objects ``value`` has (0 for a plain value)."""
-    return sum(1 for level in _json_levels(value) if any(isinstance(v, (dict, list)) for v in level))
+def _open_record(record: Any) -> tuple[dict[str, Any], str | None]:
+    """One pass over a parsed JSON Lines record: its fields with nested objects opened up, and why
+    the record is a bad row (``None`` if it is not).
 
-
-def _has_blank_key(value: Any) -> bool:
-    """Whether an object anywhere in ``value`` (nested ones and those inside arrays too) has a blank key."""
-    return any(not k.strip() for level in _json_levels(value) for v in level if isinstance(v, dict) for k in v)
-
-
-def _json_leaves(obj: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    """A JSON object's fields with nested objects opened up: ``{"a": {"b": 1}}`` gives ``("a.b", 1)``
-    (the names :func:`twinforge.privacy.nested.flatten_nested` gives a Parquet struct). Arrays stay
-    whole; an empty object gives no field."""
-    leaves: list[tuple[str, Any]] = []
-    for key, value in obj.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            leaves.extend(_json_leaves(value, f"{name}{NESTED_SEPARATOR}"))
+    ``{"a": {"b": 1}}`` gives the field ``"a.b"`` (the names
+    :func:`twinforge.privacy.nested.flatten_nested` gives a Parquet struct), valued as text; arrays
+    stay whole; an empty object gives no field. The reasons, first one first: nesting deeper than
+    ``MAX_JSON_DEPTH``, not an object, a blank key in any object (those inside arrays too), a field
+    name that two keys give once objects are opened up."""
+    not_object = None if isinstance(record, dict) else f"is a JSON {type(record).__name__}, not an object"
+    if not isinstance(record, (dict, list)):
+        return {}, not_object
+    fields: dict[str, Any] = {}
+    repeated: set[str] = set()
+    blank_key = False
+    # Depth first with an explicit stack, not recursion: a record may nest deeper than Python's
+    # recursion limit. An entry is a container's (key or position, value) pairs still to visit,
+    # whether it is an object (its keys are checked), and the name prefix of its fields, None inside
+    # an array (what an array holds stays in the array's value). The stack's height is the depth.
+    if isinstance(record, dict):
+        stack = [(iter(record.items()), True, "")]
+    else:
+        stack = [(enumerate(record), False, None)]
+    while stack:
+        children, is_object, prefix = stack[-1]
+        for key, value in children:
+            if is_object and not key.strip():
+                blank_key = True
+            if isinstance(value, dict):
+                child = (iter(value.items()), True, None if prefix is None else f"{prefix}{key}{NESTED_SEPARATOR}")
+            else:
+                if prefix is not None:
+                    name = f"{prefix}{key}"
+                    if name in fields:
+                        repeated.add(name)
+                    fields[name] = value if isinstance(value, list) else _json_scalar_text(value)
+                if not isinstance(value, list):
+                    continue
+                child = (enumerate(value), False, None)
+            if len(stack) == MAX_JSON_DEPTH:
+                return {}, _TOO_DEEP  # outranks every other reason: no need to look further
+            stack.append(child)
+            break  # visit the child now; this container's other children resume after it
         else:
-            leaves.append((name, value))
-    return leaves
+            stack.pop()
+    if not_object:
+        return {}, not_object
+    if blank_key:
+        return {}, "has a key with a blank name"
+    if repeated:
+        twice = next(name for name in fields if name in repeated)  # the first in column order
+        return {}, f"key {twice!r} appears twice once nested objects are opened up"
+    return fields, None
 
 
 def _json_text_tree(value: Any) -> Any:
@@ -438,11 +463,8 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
             continue
         try:
             obj = json.loads(line, object_pairs_hook=_duplicate_keys_hook)
-            if _nesting_depth(obj) > MAX_JSON_DEPTH:
-                raise RecursionError
         except RecursionError:
-            reason = f"nests arrays or objects more than {MAX_JSON_DEPTH} levels deep"
-            bad.append(BadRow(record, reason, line=line_no, record=keep))
+            bad.append(BadRow(record, _TOO_DEEP, line=line_no, record=keep))
             continue
         except _DuplicateKey as dupe:
             bad.append(BadRow(record, f"key {dupe.args[0]!r} appears twice", line=line_no, record=keep))
@@ -454,19 +476,9 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
                 )
             )
             continue
-        if not isinstance(obj, dict):
-            bad.append(BadRow(record, f"is a JSON {type(obj).__name__}, not an object", line=line_no, record=keep))
-            continue
-        if _has_blank_key(obj):
-            bad.append(BadRow(record, "has a key with a blank name", line=line_no, record=keep))
-            continue
-        leaves = _json_leaves(obj)
-        values = {k: v if isinstance(v, list) else _json_scalar_text(v) for k, v in leaves}
-        if len(values) < len(leaves):
-            twice = next(k for k in values if sum(1 for name, _ in leaves if name == k) > 1)
-            bad.append(
-                BadRow(record, f"key {twice!r} appears twice once nested objects are opened up", None, line_no, keep)
-            )
+        values, reason = _open_record(obj)
+        if reason is not None:
+            bad.append(BadRow(record, reason, line=line_no, record=keep))
             continue
         sizes = {k: len(v) if isinstance(v, str) else len(json.dumps(v)) for k, v in values.items() if v is not None}
         too_long = next((k for k, size in sizes.items() if size > max_field_chars), None)
