@@ -317,7 +317,7 @@ def _person_names(values, hint, whole) -> None:
     hyphens, titles; no common, month or place word), enough of them holding a listed name, and
     many different ones ("male"/"female" is no name column)."""
     n = len(values)
-    like, known, known_single, several_words, distinct = 0, 0, 0, 0, set()
+    like, known, known_single, several_words, short_names, distinct = 0, 0, 0, 0, 0, set()
     faker_names = rec.all_names()
     for v in map(rec.plain_name_text, values):
         listed = rec.is_person_name(v)
@@ -327,6 +327,7 @@ def _person_names(values, hint, whole) -> None:
             distinct.add(v)
             known += has_known
             several_words += len(v.split()) >= 2
+            short_names += 2 <= len(_name_words(v)) <= 3
             # a single word counts only as Faker's name: of the world list's, many are towns or brands
             known_single += has_known and (len(v.split()) >= 2 or v.strip().rstrip(".").lower() in faker_names)
     if not like or (len(distinct) < MIN_DISTINCT_NAMES and hint != PERSON):
@@ -344,9 +345,16 @@ def _person_names(values, hint, whole) -> None:
             whole[PERSON] = (like / n, 0.7)
     elif known / n >= PERSON_MIN_KNOWN_SHARE:
         whole[PERSON] = (like / n, 0.7)
-    elif several_words / n >= PERSON_SHAPE_ONLY_SHARE and len(distinct) >= PERSON_SHAPE_ONLY_SHARE * n:
-        # names in no list: nearly every value two or more capitalised words, nearly all different
+    elif short_names / n >= PERSON_SHAPE_ONLY_SHARE and len(distinct) >= PERSON_SHAPE_ONLY_SHARE * n:
+        # names in no list: nearly every value two or three capitalised words (titles, particles and
+        # suffixes aside: longer runs are phrases, job titles, firms), nearly all different
         whole[PERSON] = (like / n, 0.5)
+
+
+def _name_words(value: str) -> list[str]:
+    """The words of a name-shaped value less its titles, particles and suffixes."""
+    skip = rec.TITLES | rec.NAME_PARTICLES | rec.NAME_SUFFIXES
+    return [w for w in re.split(r"[\s,]+", value) if w and w.rstrip(".").lower() not in skip]
 
 
 def _place_or_company_share(values: list[str]) -> float:

@@ -182,10 +182,12 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
         rf"(?i)\b({BIRTH_CONTEXT})\b(\W{{0,3}}(?:(?:as|is|was|on|of)\s+)?)(?:{DATE_PATTERN}|{BIRTH_DIGITS}\b)",
         "${1}${2}" + MASK_TOKENS[DOB],
     ),
-    # before dates: "+61-3-7106-7088" and "06-1/070 7648" hold date-shaped digits
+    # before dates ("+61-3-7106-7088" and "06-1/070 7648" hold date-shaped digits) and before
+    # "+..." below: a country code in brackets: "(+57) 309 549 80 06", "(+57)6046549011"
+    (PHONE, r"\(\+\d{1,3}\)\s?\d{1,10}(?:[\s.\-]\d{2,5}){0,4}\b" + _PHONE_EXT, MASK_TOKENS[PHONE]),
     (PHONE, r"\+\d{1,3}[\s.\-]?" + _AFTER_COUNTRY_CODE, MASK_TOKENS[PHONE]),
-    # a country code in brackets: "(+57) 309 549 80 06", "(+57)6046549011"
-    (PHONE, r"\(\+\d{1,3}\)\s?\d{2,10}(?:[\s.\-]\d{2,5}){0,4}" + _PHONE_EXT + r"\b", MASK_TOKENS[PHONE]),
+    # an area code in brackets before digits in pairs, which would read as a date: "(010) 55-58-39"
+    (PHONE, r"\(\d{2,5}\)\s?\d{2,4}(?:[\s.\-]\d{2,4}){1,3}\b" + _PHONE_EXT, MASK_TOKENS[PHONE]),
     (
         PHONE,
         r"(?:\(\d{1,3}\)\s?)?\b\d{1,3}(?:-\d{1,2})?/\d{3}[\s\-]?\d{4}" + _PHONE_EXT + r"\b",
@@ -285,7 +287,8 @@ def _ascii_boundaries(pattern: str) -> str:
 # "grunt", "'", "s")
 _PIECES = r"\p{L}+(?:['’‘ʻ](?:\p{Lu}\p{L}+|\p{Ll}{2,}))?|[^\p{L}]+"
 # between two parts of one name: a space, a hyphen, an initial's dot, a comma ("Lopez, Ana")
-_NAME_GAPS = [" ", "  ", "\t", ".", ". ", ".  ", ".\t", "-", ", ", ",  ", ",\t", "; "]  # "; ": "Lopez; Ana"
+# ("; ": "Lopez; Ana"; ".-": "J.-P. Roux")
+_NAME_GAPS = [" ", "  ", "\t", ".", ". ", ".  ", ".\t", "-", ".-", ", ", ",  ", ",\t", "; "]
 # and what some formats put there: a nickname's quotes ("Ana 'Bunny' Lopez"), "LOPEZ/ANA", "Lopez (Ana)"
 _NAME_PUNCTUATION = [" '", "' ", ' "', '" ', " ‘", "’ ", " “", "” ", "/", " ("]
 _SPREAD_STEPS = 3  # "J. R. R. Tolkien": how far a name spreads to its neighbours
@@ -527,11 +530,12 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     # particles between a name and a capitalised word, which is part of the name whatever it is:
     # "Lorbri van der Pluijm", "Maurits van de Water"
     particle = pl.col("particle")
+    hyphen = (word == "-").fill_null(False)
     bridge = (
         particle
         & near(gap, 1)
         & (near(candidate, 2) | near(pl.col("initial"), 2))  # "Rosa B. van der Flaas"
-        & near(space, -1)
+        & (near(space, -1) | near(hyphen, -1))  # "Numa al-Rashid"
         & (
             near(cap, -2)
             | (near(particle, -2) & near(space, -3) & near(cap, -4))
@@ -545,7 +549,10 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     pieces = pieces.with_columns(second_bridge=second)
     bridged = bridge | pl.col("second_bridge")
     masked = (
-        masked | bridged | (cap & near(space, 1) & near(bridged, 2)) | (candidate & near(gap, -1) & near(bridge, -2))
+        masked
+        | bridged
+        | (cap & (near(space, 1) | near(hyphen, 1)) & near(bridged, 2))
+        | (candidate & near(gap, -1) & near(bridge, -2))
     )
     # a lower-case word after a capitalised particle is part of the name it joins: "Da silva", "De sousa"
     particle_tail = word.str.contains(r"^\p{Ll}{2,}$").fill_null(False) & near(space, 1) & near(particle & cap, 2)
@@ -579,6 +586,27 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     ampersand = (word == " & ").fill_null(False)
     couple = candidate & near(ampersand, -1) & near(m, -2) & near(space, -3) & near(m, -4)
     pieces = pieces.with_columns(masked=m | marker | (cap & near(marker, 2)) | couple)
+    # a Korean given name, its syllables joined by a hyphen, next to a masked name: "Ha-yun Kim",
+    # "A-reum Park", "Jong-su Lee"
+    m = pl.col("masked")
+    head = word.str.contains(r"^[A-Z][a-z]{0,5}$").fill_null(False)
+    tail = word.str.contains(r"^[a-z]{1,5}$").fill_null(False) & near(hyphen, 1) & near(head, 2)
+    pieces = pieces.with_columns(syllable_tail=tail)
+    tail = pl.col("syllable_tail")
+    given = tail & ((near(space, -1) & (near(m, -2) | near(candidate, -2))) | near(m, 2))
+    pieces = pieces.with_columns(given_tail=given)
+    given = pl.col("given_tail")
+    syllable = given | (head & near(hyphen, -1) & near(given, -2))
+    # a first name typed in lower case and an initial with its dot: "anna k." in a chat
+    letter = word.str.contains(r"^\p{Ll}$").fill_null(False)
+    chat_name = pl.col("lower_name") & pl.col("lower_first_name") & near(single_space, -1) & near(letter, -2)
+    chat_name = chat_name & pl.col("dot_after_next")
+    pieces = pieces.with_columns(chat_name=chat_name)
+    chat_initial = letter & near(single_space, 1) & near(pl.col("chat_name"), 2)
+    pieces = pieces.with_columns(masked=m | syllable | pl.col("chat_name") | chat_initial)
+    # and once more the spread to the parts of a name next to these: "Jong-su Jeonghuisdottir"
+    m = pl.col("masked")
+    pieces = pieces.with_columns(masked=m | (part & ((near(m, 2) & near(gap, 1)) | (near(m, -2) & near(gap, -1)))))
     joined = (
         pieces.select("text", out=pl.when(pl.col("masked")).then(pl.lit(MASK_TOKENS[PERSON])).otherwise(word))
         .group_by("text", maintain_order=True)

@@ -299,7 +299,7 @@ TITLES = frozenset(
     "mr mrs ms miss mx dr prof sir dame madam mister lady lord rev father sister nurse patient"
     " pt client customer mme mlle herr frau sr sra srta".split()
 )
-NAME_PARTICLES = frozenset("van von der den de da del della di du la le st bin binti ibn al el y dos das".split())
+NAME_PARTICLES = frozenset("van von der den de da del della di du la le st bin binti ibn al el y dos das ter".split())
 NAME_SUFFIXES = frozenset("jr sr ii iii iv v phd md dds dvm esq".split())
 # all-caps words shaped like a surname ("NOTE, Smith called") that are alerts, headings or acronyms
 # of notes and forms; words of three letters or fewer in capitals ("ICU", "USA") must be listed names
@@ -387,7 +387,16 @@ def _not_name_parts() -> frozenset[str]:
     return not_name_words() | place_and_company_words()
 
 
-_NAME_TOKEN = re.compile(r"(?:[^\W\d_]\.?|(?:[^\W\d_]\.){2,3}|[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*\.?)")
+# a word of a name: an initial, initials ("J.R.", "J.-P."), or letters with apostrophes and hyphens inside
+_NAME_TOKEN = re.compile(
+    r"(?:[^\W\d_]\.?|(?:[^\W\d_]\.){2,3}|[^\W\d_]\.-[^\W\d_]\.|[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*\.?)"
+)
+# a Korean given name's syllables joined by a hyphen: "Seong-min", "A-reum", "Ji-hye"
+_HYPHENATED_GIVEN_NAME = re.compile(r"[A-Z][a-z]{0,5}-[a-z]{1,5}")
+# "al-Rashid", "el-Amin": an Arabic article joined to the name
+_ARTICLE_PREFIX = re.compile(r"^(?:al|el|ul|ad|ar|as|at|az|ash)-(?=[^\W\d_])")
+# a first name as typed in chat and an initial: "anna k.", "min-seo h."
+_CHAT_NAME = re.compile(r"[^\W\d_]{2,}(?:-[^\W\d_]{1,5})? [^\W\d_]\.")
 
 
 # "Ana 'Bunny' Lopez", 'Ana "Bunny" Lopez': a nickname in quotes between the parts of a name
@@ -437,12 +446,23 @@ def person_name_shape(value: str) -> tuple[bool, bool]:
     if not 1 <= len(tokens) <= 6:
         return False, False
     listed, affixes, blocked = known_names(), name_affixes(), _not_name_parts()
+    if value.islower() and _CHAT_NAME.fullmatch(value.strip()):
+        first = tokens[0].split("-")[0]
+        return first not in blocked, first in listed
+    if len(tokens) > 1 and tokens[-1].endswith(".") and len(tokens[-1]) > 3:
+        last = tokens[-1].rstrip(".").lower()
+        if last not in NAME_SUFFIXES and last not in affixes:
+            return False, False  # a sentence: "Get Spanel Glukh."
     words = 0
     known = False
     for i, token in enumerate(tokens):
         bare = token.rstrip(".").lower()
         if i == 0 and (bare in TITLES or bare.replace(".", "") in affixes):
             continue  # "Sig.ra", "pani": any case, dots inside
+        token = _ARTICLE_PREFIX.sub("", token) if i > 0 else token
+        if _HYPHENATED_GIVEN_NAME.fullmatch(token) and token.split("-")[1] not in blocked:
+            token = token.replace("-", "")
+        bare = token.rstrip(".").lower()
         if not _NAME_TOKEN.fullmatch(token):
             return False, False
         if bare in NAME_SUFFIXES and i > 0 or bare in NAME_PARTICLES and i > 0 or bare in affixes and i > 0:
@@ -1045,7 +1065,8 @@ _PHONE_CORE = re.compile(
 # Dutch "toestel")
 PHONE_EXTENSION = (
     r"(?:\s*(?:x|ext\.?|extension|#)\s*\d{1,6}"
-    r"|\s+(?:poste|p\.|int\.|interno|anexo|ramal|durchwahl|dw\.?|wew\.|toestel|tst\.)\s*\d{1,6})"
+    r"|\s+(?:poste|p\.|int\.|interno|anexo|ramal|durchwahl|dw\.?|wewn?\.|toestel|tst\.)\s*\d{1,6}"
+    r"|\s*\((?:x|ext\.?|extension)\s*\d{1,6}\))"  # "(ext 274)"
 )
 _PHONE_EXTENSION = re.compile(PHONE_EXTENSION + "$", re.IGNORECASE)
 # ISBNs ("978-0-406-82899-6") have phone-like digit groups
