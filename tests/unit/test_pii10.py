@@ -4,23 +4,10 @@ phone extensions in brackets, area codes in brackets before digit pairs, and wha
 sentences and long runs of capitalised words. Cases written for these tests (not taken from any
 corpus), each with negatives."""
 
-import polars as pl
 import pytest
 
-from twinforge.privacy.pii import detect_pii, mask_text
+from tests.pii_cases import INVENTED, column_entity, mask_one
 from twinforge.privacy.pii.recognizers import person_name_shape
-
-# capitalised words in no name list
-INVENTED = ["Drovik", "Talmeya", "Quorsen", "Belvira", "Zantho", "Mirrel", "Koltave", "Feshari", "Gundro", "Sevaly"]
-
-
-def _masked(text: str) -> str:
-    return mask_text(pl.Series("t", [text]))[0]
-
-
-def _column_entity(values: list) -> str | None:
-    finding = detect_pii(pl.DataFrame({"col_a": values})).columns["col_a"].column_finding
-    return finding.entity if finding is not None else None
 
 
 @pytest.mark.parametrize(
@@ -55,10 +42,10 @@ def test_a_column_of_these_shapes_is_a_name_column_and_phrases_are_not():
         )
         for i in range(60)
     ]
-    assert _column_entity(values) == "PERSON"
+    assert column_entity(values) == "PERSON"
     # runs of four or more capitalised words in no list: phrases, job titles, not names
     phrases = [" ".join(INVENTED[(i + k) % 10] + "e" * (i // 10) for k in range(4 + i % 3)) for i in range(60)]
-    assert _column_entity(phrases) is None
+    assert column_entity(phrases) is None
 
 
 @pytest.mark.parametrize(
@@ -74,7 +61,7 @@ def test_a_column_of_these_shapes_is_a_name_column_and_phrases_are_not():
     ],
 )
 def test_these_names_are_masked_whole_in_text(text, kept):
-    masked = _masked(text)
+    masked = mask_one(text)
     for name in [*INVENTED, "J.-P.", "Ha-yun", "yun", "anna k."]:
         assert name not in masked
     for piece in kept:
@@ -84,9 +71,9 @@ def test_these_names_are_masked_whole_in_text(text, kept):
 @pytest.mark.parametrize(
     "phone", ["(+353) 1-403 2647 (ext 274)", "(29) 649 66 53 wewn. 167", "(010) 55-58-39", "(+44) 20 7946 0958"]
 )
-def test_phone_extensions_in_brackets_and_area_codes_before_digit_pairs_are_masked(phone):
-    assert _masked(f"Call {phone} before noon.") == "Call <PHONE> before noon."
+def test_phone_extensions_in_brackets_and_area_codes_before_digit_pairs_aremask_one(phone):
+    assert mask_one(f"Call {phone} before noon.") == "Call <PHONE> before noon."
 
 
 def test_a_date_in_brackets_context_stays_a_date():
-    assert _masked("Seen 12-05-2021 (2 visits).") == "Seen <DATE> (2 visits)."
+    assert mask_one("Seen 12-05-2021 (2 visits).") == "Seen <DATE> (2 visits)."

@@ -6,18 +6,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from twinforge.privacy.pii import detect_pii, mask_text
+from tests.pii_cases import column_entity, mask_one
 from twinforge.privacy.pii.recognizers import month_words, parse_dates
-
-
-def _masked(text: str) -> str:
-    return mask_text(pl.Series("t", [text]))[0]
-
-
-def _column_entity(values: list) -> str | None:
-    finding = detect_pii(pl.DataFrame({"col_a": values})).columns["col_a"].column_finding
-    return finding.entity if finding is not None else None
-
 
 # ------------------------------------------------------------------ dates: month names of other languages
 
@@ -48,13 +38,13 @@ def test_dates_with_month_names_of_other_languages_are_read(value, expected):
 def test_a_column_of_birth_dates_in_portuguese_words_is_found():
     months = "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro".split()
     values = [f"{1 + i % 28} de {months[i % 12]} de {1940 + (i * 7) % 60}" for i in range(60)]
-    assert _column_entity(values) == "DATE_OF_BIRTH"
+    assert column_entity(values) == "DATE_OF_BIRTH"
 
 
 def test_a_column_of_recent_days_in_spanish_words_is_no_birth_date():
     months = "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split()
     values = [f"{1 + i % 28} de {months[i % 12]} de 2025" for i in range(60)]
-    assert _column_entity(values) != "DATE_OF_BIRTH"
+    assert column_entity(values) != "DATE_OF_BIRTH"
 
 
 @pytest.mark.parametrize(
@@ -67,7 +57,7 @@ def test_a_column_of_recent_days_in_spanish_words_is_no_birth_date():
     ],
 )
 def test_dates_in_text_are_masked_whole(text):
-    out = _masked(text)
+    out = mask_one(text)
     assert not any(part in out for part in ("1958", "1971", "1977", "2021", "14:30", "Oktober", "febrero"))
 
 
@@ -79,14 +69,14 @@ def test_dates_in_text_are_masked_whole(text):
         ("Renewal due 2031-Sep-04 at the latest.", "<DATE>"),
     ],
 )
-def test_year_first_dates_and_birth_dates_in_eight_digits_are_masked(text, token):
-    out = _masked(text)
+def test_year_first_dates_and_birth_dates_in_eight_digits_aremask_one(text, token):
+    out = mask_one(text)
     assert token in out and not any(y in out for y in ("1979", "1981", "2031"))
 
 
 @pytest.mark.parametrize("text", ["Order 19790312 shipped.", "Version 2024. 1. 3 is out.", "Batch 1981 of 2031 done."])
 def test_eight_digits_without_a_birth_word_and_versions_are_no_dates(text):
-    out = _masked(text)
+    out = mask_one(text)
     assert "<DATE>" not in out and "<DATE_OF_BIRTH>" not in out
 
 
@@ -94,7 +84,7 @@ def test_eight_digits_without_a_birth_word_and_versions_are_no_dates(text):
     "text", ["Take 2 de 3 tablets.", "Room 12 Mars 3 was booked.", "Order 12 mai was late.", "Shipment 4 of May."]
 )
 def test_month_words_without_a_year_stay(text):
-    out = _masked(text)
+    out = mask_one(text)
     assert "<DATE>" not in out and "<DATE_OF_BIRTH>" not in out
 
 
@@ -110,15 +100,15 @@ def test_month_words_without_a_year_stay(text):
         ("Use callto:+4420794600 today.", "Use <PHONE> today."),
     ],
 )
-def test_phone_numbers_in_dotted_pairs_and_phone_links_are_masked(text, masked):
-    assert _masked(text) == masked
+def test_phone_numbers_in_dotted_pairs_and_phone_links_aremask_one(text, masked):
+    assert mask_one(text) == masked
 
 
 @pytest.mark.parametrize(
     "text", ["Build 1.2.3.4.5 passed.", "Host 10.20.30.40 answered.", "Ticket 12-3 closed.", "Due 03.04.2026 at noon."]
 )
 def test_versions_ip_addresses_and_dates_are_no_dotted_phones(text):
-    assert "<PHONE>" not in _masked(text)
+    assert "<PHONE>" not in mask_one(text)
 
 
 # ------------------------------------------------------------------ names: lower case, initials, credentials
@@ -128,8 +118,8 @@ def test_versions_ip_addresses_and_dates_are_no_dotted_phones(text):
     "text",
     ["ok so maria fernandes says the box is empty", "pls forward to john kowalski asap"],
 )
-def test_lower_case_first_and_last_names_are_masked(text):
-    out = _masked(text)
+def test_lower_case_first_and_last_names_aremask_one(text):
+    out = mask_one(text)
     assert out.count("<PERSON>") == 2
     assert not any(w in out for w in ("maria", "fernandes", "john", "kowalski"))
 
@@ -143,30 +133,30 @@ def test_lower_case_first_and_last_names_are_masked(text):
     ],
 )
 def test_lower_case_words_that_are_no_names_stay(text):
-    assert _masked(text) == text
+    assert mask_one(text) == text
 
 
-def test_initials_without_dots_before_a_surname_are_masked():
-    assert _masked("Signed by KT Oyelaran today.") == "Signed by <PERSON> <PERSON> today."
+def test_initials_without_dots_before_a_surname_aremask_one():
+    assert mask_one("Signed by KT Oyelaran today.") == "Signed by <PERSON> <PERSON> today."
 
 
 @pytest.mark.parametrize("text", ["The US office opened.", "Ask IT support first.", "OR schedule is full."])
 def test_acronyms_before_a_capitalised_word_are_no_initials(text):
-    assert "<PERSON>" not in _masked(text)
+    assert "<PERSON>" not in mask_one(text)
 
 
 def test_post_nominal_letters_go_with_the_name():
-    out = _masked("Seen by Priya Raman, DNP yesterday.")
+    out = mask_one("Seen by Priya Raman, DNP yesterday.")
     assert "DNP" not in out and "Priya" not in out and "Raman" not in out
 
 
 def test_a_label_after_a_name_and_its_comma_stays():
-    assert "DOB:" in _masked("Priya Raman, DOB: 1980-01-02")
+    assert "DOB:" in mask_one("Priya Raman, DOB: 1980-01-02")
 
 
 @pytest.mark.parametrize("text", ["Will the meeting move?", "June was warm and dry.", "Per the contract, pay now."])
 def test_common_words_that_are_listed_names_need_a_neighbour(text):
-    assert "<PERSON>" not in _masked(text)
+    assert "<PERSON>" not in mask_one(text)
 
 
 @pytest.mark.parametrize(
@@ -179,7 +169,7 @@ def test_common_words_that_are_listed_names_need_a_neighbour(text):
     ],
 )
 def test_common_words_that_are_listed_names_are_masked_beside_a_name_or_title(text, left):
-    out = _masked(text)
+    out = mask_one(text)
     assert left in out and not any(w in out for w in ("Will", "Young", "Ferrante", "Dana", "Leah"))
 
 
@@ -194,11 +184,11 @@ def test_common_words_that_are_listed_names_are_masked_beside_a_name_or_title(te
         "Send it to Ilica ulica br. 23 please.",
     ],
 )
-def test_street_with_a_number_word_before_the_house_number_is_masked(text):
-    out = _masked(text)
+def test_street_with_a_number_word_before_the_house_number_ismask_one(text):
+    out = mask_one(text)
     assert "<ADDRESS>" in out and not any(d in out for d in ("41", "9,", "112", "23"))
 
 
 @pytest.mark.parametrize("text", ["No 5 was late again.", "Vote no 3 times."])
 def test_a_number_word_without_a_street_is_no_address(text):
-    assert "<ADDRESS>" not in _masked(text)
+    assert "<ADDRESS>" not in mask_one(text)

@@ -7,22 +7,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from twinforge.privacy.pii import detect_pii, mask_text
+from tests.pii_cases import FIRST, INVENTED, LAST, column_entity, mask_one
 from twinforge.privacy.pii.recognizers import parse_dates, plain_name_text
-
-FIRST = ["Teodora", "Rasmus", "Yusuf", "Ingrid", "Matteo", "Aiko", "Bogdan", "Lucia", "Henrik", "Noor"]
-LAST = ["Varga", "Lindqvist", "Demir", "Halvorsen", "Rinaldi", "Okafor", "Petrescu", "Moreau", "Brandt", "Costa"]
-# capitalised words in no name list
-INVENTED = ["Drovik", "Talmeya", "Quorsen", "Belvira", "Zantho", "Mirrel", "Koltave", "Feshari", "Gundro", "Sevaly"]
-
-
-def _masked(text: str) -> str:
-    return mask_text(pl.Series("t", [text]))[0]
-
-
-def _column_entity(values: list) -> str | None:
-    finding = detect_pii(pl.DataFrame({"col_a": values})).columns["col_a"].column_finding
-    return finding.entity if finding is not None else None
 
 
 @pytest.mark.parametrize(
@@ -50,7 +36,7 @@ def _shaped(i: int) -> str:
 
 
 def test_a_column_of_names_in_booking_formats_is_a_name_column():
-    assert _column_entity([_shaped(i) for i in range(60)]) == "PERSON"
+    assert column_entity([_shaped(i) for i in range(60)]) == "PERSON"
 
 
 @pytest.mark.parametrize(
@@ -62,7 +48,7 @@ def test_a_column_of_names_in_booking_formats_is_a_name_column():
     ],
 )
 def test_slashed_and_bracketed_values_that_are_no_names_are_no_name_column(values):
-    assert _column_entity(values) != "PERSON"
+    assert column_entity(values) != "PERSON"
 
 
 @pytest.mark.parametrize(
@@ -77,7 +63,7 @@ def test_slashed_and_bracketed_values_that_are_no_names_are_no_name_column(value
     ],
 )
 def test_names_in_booking_formats_are_masked_in_text(text, masked):
-    assert _masked(text) == masked
+    assert mask_one(text) == masked
 
 
 @pytest.mark.parametrize(
@@ -97,7 +83,7 @@ def test_birth_dates_with_an_apostrophe_for_the_century_or_in_cjk_characters_are
 
 def test_a_column_of_birth_dates_in_japanese_characters_is_found():
     values = [f"{1940 + (i * 7) % 60}年{1 + i % 12}月{1 + i % 28}日" for i in range(60)]
-    assert _column_entity(values) == "DATE_OF_BIRTH"
+    assert column_entity(values) == "DATE_OF_BIRTH"
 
 
 COLOMBIAN = [
@@ -113,14 +99,14 @@ COLOMBIAN = [
 
 
 def test_a_column_of_colombian_addresses_is_found_and_masked_whole_in_text():
-    assert _column_entity(COLOMBIAN) == "STREET_ADDRESS"
-    assert _masked(f"Deliver to {COLOMBIAN[1]} before noon") == "Deliver to <ADDRESS> before noon"
-    assert _masked(f"Deliver to {COLOMBIAN[4]}, then call") == "Deliver to <ADDRESS>, then call"
+    assert column_entity(COLOMBIAN) == "STREET_ADDRESS"
+    assert mask_one(f"Deliver to {COLOMBIAN[1]} before noon") == "Deliver to <ADDRESS> before noon"
+    assert mask_one(f"Deliver to {COLOMBIAN[4]}, then call") == "Deliver to <ADDRESS>, then call"
 
 
 @pytest.mark.parametrize("text", ["Ticket #12-34 closed", "Room 4 # 2-1 is free", "Order no 12-34 shipped"])
 def test_number_signs_and_ranges_without_a_street_type_are_no_address(text):
-    assert _masked(text) == text
+    assert mask_one(text) == text
 
 
 @pytest.mark.parametrize(
@@ -136,4 +122,4 @@ def test_number_signs_and_ranges_without_a_street_type_are_no_address(text):
     ],
 )
 def test_dates_with_an_apostrophe_for_the_century_hyphens_or_cjk_characters_are_masked_in_text(text, masked):
-    assert _masked(text) == masked
+    assert mask_one(text) == masked

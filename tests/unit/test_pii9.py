@@ -6,22 +6,8 @@ extensions in other languages, and version numbers that read as dates. Cases wri
 import polars as pl
 import pytest
 
-from twinforge.privacy.pii import detect_pii, mask_text
+from tests.pii_cases import FIRST, INVENTED, LAST, column_entity, mask_one
 from twinforge.privacy.pii.recognizers import birth_date_share, parse_dates, plain_name_text
-
-FIRST = ["Teodora", "Rasmus", "Yusuf", "Ingrid", "Matteo", "Aiko", "Bogdan", "Lucia", "Henrik", "Noor"]
-LAST = ["Varga", "Lindqvist", "Demir", "Halvorsen", "Rinaldi", "Okafor", "Petrescu", "Moreau", "Brandt", "Costa"]
-# capitalised words in no name list
-INVENTED = ["Drovik", "Talmeya", "Quorsen", "Belvira", "Zantho", "Mirrel", "Koltave", "Feshari", "Gundro", "Sevaly"]
-
-
-def _masked(text: str) -> str:
-    return mask_text(pl.Series("t", [text]))[0]
-
-
-def _column_entity(values: list) -> str | None:
-    finding = detect_pii(pl.DataFrame({"col_a": values})).columns["col_a"].column_finding
-    return finding.entity if finding is not None else None
 
 
 @pytest.mark.parametrize(
@@ -50,14 +36,14 @@ def _shaped(i: int) -> str:
 
 
 def test_a_column_of_maiden_names_couples_and_semicolons_is_a_name_column():
-    assert _column_entity([_shaped(i) for i in range(60)]) == "PERSON"
+    assert column_entity([_shaped(i) for i in range(60)]) == "PERSON"
 
 
 def test_a_common_first_name_in_most_values_does_not_stop_a_name_column():
     values = [f"{'John' if i % 3 else 'Jane'} {(LAST + INVENTED)[i % 20]}-{INVENTED[(i * 7) % 10]}" for i in range(60)]
-    assert _column_entity(values) == "PERSON"
+    assert column_entity(values) == "PERSON"
     # a shared word that is no first name still marks a look-alike: streets of one town
-    assert _column_entity([f"{INVENTED[i % 10]}{i} Harbourside" for i in range(60)]) is None
+    assert column_entity([f"{INVENTED[i % 10]}{i} Harbourside" for i in range(60)]) is None
 
 
 @pytest.mark.parametrize(
@@ -71,7 +57,7 @@ def test_a_common_first_name_in_most_values_does_not_stop_a_name_column():
     ],
 )
 def test_maiden_names_couples_and_semicolons_are_masked_whole_in_text(text, kept):
-    masked = _masked(text)
+    masked = mask_one(text)
     for name in [*FIRST, *LAST, *INVENTED, "née"]:
         assert name not in masked
     for piece in kept:
@@ -81,10 +67,10 @@ def test_maiden_names_couples_and_semicolons_are_masked_whole_in_text(text, kept
 def test_birth_dates_with_underscores_are_read_in_columns_and_masked_in_text():
     values = [f"{1940 + i % 60}_{1 + i % 12:02d}_{1 + (i * 7) % 28:02d}" for i in range(60)]
     assert parse_dates(pl.Series(values)).null_count() == 0
-    assert _column_entity(values) == "DATE_OF_BIRTH"
-    assert "1987_03_14" not in _masked("Born 1987_03_14 in Lyon.")
+    assert column_entity(values) == "DATE_OF_BIRTH"
+    assert "1987_03_14" not in mask_one("Born 1987_03_14 in Lyon.")
     # an identifier with underscores is no date
-    assert _masked("see run_2024_final_v2 for details") == "see run_2024_final_v2 for details"
+    assert mask_one("see run_2024_final_v2 for details") == "see run_2024_final_v2 for details"
 
 
 def test_version_numbers_that_read_as_dates_are_no_birth_dates():
@@ -100,5 +86,5 @@ def test_version_numbers_that_read_as_dates_are_no_birth_dates():
     ["(514) 555-0143 poste 231", "+34 912 345 678 int. 45", "+55 11 3456-7890 ramal 12", "030 1234567 Durchwahl 9"],
 )
 def test_phone_extensions_in_other_languages_are_masked_with_the_number(phone):
-    masked = _masked(f"Call {phone} before noon.")
+    masked = mask_one(f"Call {phone} before noon.")
     assert masked == "Call <PHONE> before noon."

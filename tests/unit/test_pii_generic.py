@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from twinforge.privacy.pii import detect_pii, mask_text
+from tests.pii_cases import column_entity, mask_one
 from twinforge.privacy.pii.mask import phone_shaped
 from twinforge.privacy.pii.recognizers import (
     birth_date_share,
@@ -16,15 +16,6 @@ from twinforge.privacy.pii.recognizers import (
     person_name_shape,
     street_then_number_share,
 )
-
-
-def _column_entity(values: list) -> str | None:
-    finding = detect_pii(pl.DataFrame({"col_a": values})).columns["col_a"].column_finding
-    return finding.entity if finding is not None else None
-
-
-def _masked(text: str) -> str:
-    return mask_text(pl.Series("t", [text]))[0]
 
 
 def _birth_dates(n: int = 60, seed: int = 0) -> list[dt.date]:
@@ -54,7 +45,7 @@ def _birth_dates(n: int = 60, seed: int = 0) -> list[dt.date]:
     ],
 )
 def test_phone_numbers_of_any_format_are_masked_in_text(phone):
-    assert _masked(f"Please ring {phone} tomorrow.") == "Please ring <PHONE> tomorrow."
+    assert mask_one(f"Please ring {phone} tomorrow.") == "Please ring <PHONE> tomorrow."
 
 
 @pytest.mark.parametrize(
@@ -72,7 +63,7 @@ def test_phone_numbers_of_any_format_are_masked_in_text(phone):
     ],
 )
 def test_numbers_that_are_no_phones_are_left_alone(text):
-    assert "<PHONE>" not in _masked(text)
+    assert "<PHONE>" not in mask_one(text)
 
 
 def test_phone_shape_leaves_dates_ssns_and_zip_codes_to_their_own_patterns():
@@ -127,7 +118,7 @@ def test_day_and_month_order_is_decided_by_the_column():
 def test_birth_date_columns_in_unlisted_formats_are_found_and_are_no_phones(fmt):
     values = [d.strftime(fmt) for d in _birth_dates()]
     assert birth_date_share(pl.Series(values), today=dt.date(2026, 1, 1)) > 0.9
-    assert _column_entity(values) == "DATE_OF_BIRTH"
+    assert column_entity(values) == "DATE_OF_BIRTH"
 
 
 def test_recent_dates_and_versions_are_no_birth_dates():
@@ -135,7 +126,7 @@ def test_recent_dates_and_versions_are_no_birth_dates():
     recent = [(dt.date(2026, 1, 1) - dt.timedelta(days=int(d))).strftime("%d %m %Y") for d in rng.integers(0, 900, 60)]
     assert birth_date_share(pl.Series(recent), today=dt.date(2026, 1, 1)) == 0.0
     versions = [f"{rng.integers(0, 9)}.{rng.integers(0, 30)}.{rng.integers(0, 99)}" for _ in range(60)]
-    assert _column_entity(versions) is None
+    assert column_entity(versions) is None
 
 
 def test_date_shapes():
@@ -143,10 +134,10 @@ def test_date_shapes():
     assert not date_shaped("555 12 34") and not date_shaped("88 91 90") and not date_shaped("0412-345-678")
 
 
-def test_dates_in_text_with_abbreviated_weekdays_and_two_digit_years_are_masked():
-    assert _masked("Seen Tue 04 Jul 1963 at noon.") == "Seen <DATE> at noon."
-    assert _masked("Born 04-Jul-63, says the form.") == "Born <DATE_OF_BIRTH>, says the form."
-    assert _masked("DOB 07 11 1993.") == "DOB <DATE_OF_BIRTH>."
+def test_dates_in_text_with_abbreviated_weekdays_and_two_digit_years_aremask_one():
+    assert mask_one("Seen Tue 04 Jul 1963 at noon.") == "Seen <DATE> at noon."
+    assert mask_one("Born 04-Jul-63, says the form.") == "Born <DATE_OF_BIRTH>, says the form."
+    assert mask_one("DOB 07 11 1993.") == "DOB <DATE_OF_BIRTH>."
 
 
 # ------------------------------------------------------------------ street addresses, street name first
@@ -158,14 +149,14 @@ def test_columns_of_street_names_then_house_numbers_are_addresses():
     rng = np.random.default_rng(2)
     values = [f"{names[i % 10]}{kinds[i % 6]}{',' if i % 5 == 0 else ''} {rng.integers(1, 999)}" for i in range(60)]
     values = [v + ("\n1326 Lovenjoel" if i % 3 == 0 else "") for i, v in enumerate(values)]
-    assert _column_entity(values) == "STREET_ADDRESS"
+    assert column_entity(values) == "STREET_ADDRESS"
 
 
 def test_repeated_words_with_numbers_are_no_addresses():
     # "Room 12", "Gate 4": one word, many numbers; licence plates are upper-case
     assert street_then_number_share(pl.Series([f"Room {i}" for i in range(60)])) == 0.0
-    assert _column_entity([f"Room {i}" for i in range(60)]) is None
-    assert _column_entity([f"ZR {1000 + 37 * i}" for i in range(60)]) is None
+    assert column_entity([f"Room {i}" for i in range(60)]) is None
+    assert column_entity([f"ZR {1000 + 37 * i}" for i in range(60)]) is None
 
 
 @pytest.mark.parametrize(
@@ -179,21 +170,21 @@ def test_repeated_words_with_numbers_are_no_addresses():
     ],
 )
 def test_addresses_after_context_words_are_masked_whatever_the_street_is_called(text, expected):
-    assert _masked(text) == expected
+    assert mask_one(text) == expected
 
 
 def test_a_name_and_number_without_an_address_word_is_left_alone():
-    assert "<ADDRESS>" not in _masked("Server 12 was rebooted and Batch 7731 passed.")
-    assert "<ADDRESS>" not in _masked("He lives in Paris 3 days a week.")
+    assert "<ADDRESS>" not in mask_one("Server 12 was rebooted and Batch 7731 passed.")
+    assert "<ADDRESS>" not in mask_one("He lives in Paris 3 days a week.")
 
 
 # ------------------------------------------------------------------ names: a lower-case word after a particle
 
 
 def test_lower_case_word_after_a_particle_is_part_of_the_name():
-    assert _masked("Iloost Da silva wrote.") == "<PERSON> <PERSON> <PERSON> wrote."
-    assert _masked("Da silva John called.") == "<PERSON> <PERSON> <PERSON> called."
-    assert _masked("The van driver came.") == "The van driver came."
+    assert mask_one("Iloost Da silva wrote.") == "<PERSON> <PERSON> <PERSON> wrote."
+    assert mask_one("Da silva John called.") == "<PERSON> <PERSON> <PERSON> called."
+    assert mask_one("The van driver came.") == "The van driver came."
     assert person_name_shape("Ana Da silva") == (True, True)
     assert person_name_shape("Ana silva")[0] is False
 
@@ -215,8 +206,8 @@ def test_lower_case_word_after_a_particle_is_part_of_the_name():
         ("Signed by JOHN DOE today.", "Signed by <PERSON> <PERSON> today."),
     ],
 )
-def test_surnames_in_capitals_next_to_a_name_are_masked(text, expected):
-    assert _masked(text) == expected
+def test_surnames_in_capitals_next_to_a_name_aremask_one(text, expected):
+    assert mask_one(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -235,31 +226,31 @@ def test_surnames_in_capitals_next_to_a_name_are_masked(text, expected):
     ],
 )
 def test_words_in_capitals_that_are_no_names_are_left_alone(text):
-    assert "<PERSON>" not in _masked(text)
+    assert "<PERSON>" not in mask_one(text)
 
 
-def test_irish_surnames_in_capitals_and_after_a_particle_are_masked():
-    assert _masked("Contact: MAC DUARCÁIN, Quawen.") == "Contact: <PERSON> <PERSON>, <PERSON>."
-    assert _masked("Contact: Ó CEANNFHAOLA, Ulsha.") == "Contact: <PERSON> <PERSON>, <PERSON>."
-    assert _masked("Traced to Pimtha bin Ó Frithile.") == "Traced to <PERSON> <PERSON> <PERSON> <PERSON>."
+def test_irish_surnames_in_capitals_and_after_a_particle_aremask_one():
+    assert mask_one("Contact: MAC DUARCÁIN, Quawen.") == "Contact: <PERSON> <PERSON>, <PERSON>."
+    assert mask_one("Contact: Ó CEANNFHAOLA, Ulsha.") == "Contact: <PERSON> <PERSON>, <PERSON>."
+    assert mask_one("Traced to Pimtha bin Ó Frithile.") == "Traced to <PERSON> <PERSON> <PERSON> <PERSON>."
 
 
 # ------------------------------------------------------------------ names: an unlisted first name and an initial
 
 
-def test_first_name_and_initial_are_masked():
-    assert _masked("Call Fiilo B. tomorrow.") == "Call <PERSON> <PERSON>. tomorrow."
-    assert _masked("Belongs to Yoyo C.; refunded.") == "Belongs to <PERSON> <PERSON>.; refunded."
+def test_first_name_and_initial_aremask_one():
+    assert mask_one("Call Fiilo B. tomorrow.") == "Call <PERSON> <PERSON>. tomorrow."
+    assert mask_one("Belongs to Yoyo C.; refunded.") == "Belongs to <PERSON> <PERSON>.; refunded."
 
 
 @pytest.mark.parametrize("text", ["Take Vitamin D. daily.", "Hepatitis B. vaccine given.", "See Appendix A. below."])
 def test_labels_with_a_letter_are_no_first_name_and_initial(text):
-    assert "<PERSON>" not in _masked(text)
+    assert "<PERSON>" not in mask_one(text)
 
 
 def test_apostrophes_inside_names_keep_the_name_whole():
-    assert _masked("Capt. Ja’far Dunyoeva called.") == "Capt. <PERSON> <PERSON> called."
-    assert "<PERSON>" not in _masked("don't worry, it's fine")
+    assert mask_one("Capt. Ja’far Dunyoeva called.") == "Capt. <PERSON> <PERSON> called."
+    assert "<PERSON>" not in mask_one("don't worry, it's fine")
 
 
 # ------------------------------------------------------------------ addresses: number after a comma, units, glued types
@@ -278,11 +269,11 @@ def test_apostrophes_inside_names_keep_the_name_whole():
         "Balmaceda 214 Dpto. 87",
     ],
 )
-def test_house_numbers_after_a_comma_and_units_of_other_languages_are_masked(address):
-    assert _masked(f"Address on the lease: {address}; tenant X.") == "Address on the lease: <ADDRESS>; tenant X."
+def test_house_numbers_after_a_comma_and_units_of_other_languages_aremask_one(address):
+    assert mask_one(f"Address on the lease: {address}; tenant X.") == "Address on the lease: <ADDRESS>; tenant X."
     if not address.startswith("Stretto"):
-        assert _masked(f"Letters went to the office at {address} in May.").count("<ADDRESS>") == 1
-        assert address.split()[-1] not in _masked(f"Letters went to the office at {address} in May.")
+        assert mask_one(f"Letters went to the office at {address} in May.").count("<ADDRESS>") == 1
+        assert address.split()[-1] not in mask_one(f"Letters went to the office at {address} in May.")
 
 
 @pytest.mark.parametrize(
@@ -301,7 +292,7 @@ def test_house_numbers_after_a_comma_and_units_of_other_languages_are_masked(add
     ],
 )
 def test_streets_without_an_address_word_are_masked_by_their_shape(address):
-    assert _masked(f"The van stopped at {address} tomorrow.") == "The van stopped at <ADDRESS> tomorrow."
+    assert mask_one(f"The van stopped at {address} tomorrow.") == "The van stopped at <ADDRESS> tomorrow."
 
 
 @pytest.mark.parametrize(
@@ -314,14 +305,15 @@ def test_streets_without_an_address_word_are_masked_by_their_shape(address):
     ],
 )
 def test_numbers_after_words_are_no_addresses_without_a_street_shape(text):
-    assert "<ADDRESS>" not in _masked(text)
+    assert "<ADDRESS>" not in mask_one(text)
 
 
 def test_collection_verbs_announce_an_address():
     assert (
-        _masked("Courier to collect from Pedro Fernández 79 tomorrow.") == "Courier to collect from <ADDRESS> tomorrow."
+        mask_one("Courier to collect from Pedro Fernández 79 tomorrow.")
+        == "Courier to collect from <ADDRESS> tomorrow."
     )
-    assert _masked("Parcel picked up at Rotonda Lattuada, 752 today.") == "Parcel picked up at <ADDRESS> today."
+    assert mask_one("Parcel picked up at Rotonda Lattuada, 752 today.") == "Parcel picked up at <ADDRESS> today."
 
 
 def test_columns_of_rural_roads_and_street_numbers_with_units_are_addresses():
@@ -336,17 +328,17 @@ def test_columns_of_rural_roads_and_street_numbers_with_units_are_addresses():
         else:
             unit = f" {units[i % 3]} {rng.integers(1, 999)}" if i % 2 else ""
             values.append(f"{streets[i % 7]} {rng.integers(1, 9999)}{unit}\n{towns[i % 5]}, Región de Ñuble")
-    assert _column_entity(values) == "STREET_ADDRESS"
+    assert column_entity(values) == "STREET_ADDRESS"
 
 
 def test_a_street_type_before_a_lower_case_word_is_no_address():
-    assert "<ADDRESS>" not in _masked("The North Sea route was closed in February.")
-    assert "<ADDRESS>" not in _masked("Results were sent via email today.")
-    assert _masked("Write to 12 rue de Pottier soon.") == "Write to <ADDRESS> soon."
+    assert "<ADDRESS>" not in mask_one("The North Sea route was closed in February.")
+    assert "<ADDRESS>" not in mask_one("Results were sent via email today.")
+    assert mask_one("Write to 12 rue de Pottier soon.") == "Write to <ADDRESS> soon."
 
 
 def test_irish_articles_and_initial_mutations_and_modifier_apostrophes_stay_inside_names():
-    assert _masked("Signed by Denfiost Mac an Ríogh today.") == "Signed by <PERSON> <PERSON> <PERSON> <PERSON> today."
-    assert _masked("Traced to Jorvin bin Ó hÉidhniú.") == "Traced to <PERSON> <PERSON> <PERSON> <PERSON>."
-    assert _masked("Seen: Jalolov-Ulug‘bekov, Drailo H. today") == "Seen: <PERSON>-<PERSON>, <PERSON> <PERSON>. today"
-    assert "<PERSON>" not in _masked("Call an ambulance and check the mRNA result.")
+    assert mask_one("Signed by Denfiost Mac an Ríogh today.") == "Signed by <PERSON> <PERSON> <PERSON> <PERSON> today."
+    assert mask_one("Traced to Jorvin bin Ó hÉidhniú.") == "Traced to <PERSON> <PERSON> <PERSON> <PERSON>."
+    assert mask_one("Seen: Jalolov-Ulug‘bekov, Drailo H. today") == "Seen: <PERSON>-<PERSON>, <PERSON> <PERSON>. today"
+    assert "<PERSON>" not in mask_one("Call an ambulance and check the mRNA result.")

@@ -5,17 +5,8 @@ import polars as pl
 import pytest
 from faker import Faker
 
-from twinforge.privacy.pii import detect_pii, mask_text
-
-
-def _column_entity(values: list[str]) -> str | None:
-    finding = detect_pii(pl.DataFrame({"col_a": values})).columns["col_a"].column_finding
-    return finding.entity if finding is not None else None
-
-
-def _masked(text: str) -> str:
-    return mask_text(pl.Series("t", [text]))[0]
-
+from tests.pii_cases import column_entity, mask_one
+from twinforge.privacy.pii import mask_text
 
 # ------------------------------------------------------------------ columns: look-alikes of names
 
@@ -25,7 +16,7 @@ def test_company_names_built_from_surnames_are_no_name_column(locale):
     # Faker builds these from surnames and the locale's legal forms ("Korhonen Ky", "Szabó Nyrt.")
     fake = Faker(locale)
     fake.seed_instance(21)
-    assert _column_entity([fake.company() for _ in range(60)]) is None
+    assert column_entity([fake.company() for _ in range(60)]) is None
 
 
 @pytest.mark.parametrize("locale", ["pt_BR", "fr_FR", "en_IE", "es_ES"])
@@ -33,13 +24,13 @@ def test_city_names_built_from_surnames_are_no_name_column(locale):
     # "Pastor de Goiás", "Martins Paulista", "Castro do Galho": a surname and a place word
     fake = Faker(locale)
     fake.seed_instance(22)
-    assert _column_entity([fake.city() for _ in range(60)]) is None
+    assert column_entity([fake.city() for _ in range(60)]) is None
 
 
 def test_people_with_company_like_surnames_stay_a_name_column():
     fake = Faker("fi_FI")
     fake.seed_instance(23)
-    assert _column_entity([fake.name() for _ in range(60)]) == "PERSON"
+    assert column_entity([fake.name() for _ in range(60)]) == "PERSON"
 
 
 # ------------------------------------------------------------------ free text: names
@@ -57,7 +48,7 @@ def test_people_with_company_like_surnames_stay_a_name_column():
     ],
 )
 def test_names_with_particles_are_masked_over_their_full_span(text, masked):
-    out = _masked(text)
+    out = mask_one(text)
     assert out.replace("<PERSON> <PERSON>", "<PERSON>").replace("<PERSON> <PERSON>", "<PERSON>") == masked
 
 
@@ -65,7 +56,7 @@ def test_names_with_particles_are_masked_over_their_full_span(text, masked):
     "honorific", ["hra", "rva", "tri", "arkkit.", "MUDr.", "JUDr.", "Ing. arch.", "Sig.ra", "Ind."]
 )
 def test_other_locales_honorifics_announce_a_name_and_are_not_taken_for_one(honorific):
-    out = _masked(f"Left word with {honorific} Zuilotan about it.")
+    out = mask_one(f"Left word with {honorific} Zuilotan about it.")
     assert "Zuilotan" not in out
     assert out == f"Left word with {honorific} <PERSON> about it."
 
@@ -88,23 +79,23 @@ def test_other_locales_honorifics_announce_a_name_and_are_not_taken_for_one(hono
     ],
 )
 def test_phones_in_local_and_international_formats_are_masked_whole(phone):
-    assert _masked(f"Called back on {phone} twice.") == "Called back on <PHONE> twice."
+    assert mask_one(f"Called back on {phone} twice.") == "Called back on <PHONE> twice."
 
 
 @pytest.mark.parametrize("phone", ["6981018", "02619531", "41422994"])
-def test_unseparated_local_numbers_after_a_phone_word_are_masked(phone):
-    assert _masked(f"phoned in from {phone} asking") == "phoned in from <PHONE> asking"
-    assert _masked(f"front desk on {phone}.") == "front desk on <PHONE>."
+def test_unseparated_local_numbers_after_a_phone_word_aremask_one(phone):
+    assert mask_one(f"phoned in from {phone} asking") == "phoned in from <PHONE> asking"
+    assert mask_one(f"front desk on {phone}.") == "front desk on <PHONE>."
 
 
 def test_order_numbers_without_a_phone_word_are_kept():
-    assert _masked("Order 6981018 shipped in 3 boxes") == "Order 6981018 shipped in 3 boxes"
+    assert mask_one("Order 6981018 shipped in 3 boxes") == "Order 6981018 shipped in 3 boxes"
 
 
 @pytest.mark.parametrize("card", ["3544 9020 0079 3111", "6011 6745 0049 8684"])
 def test_grouped_card_numbers_are_not_cut_by_phone_patterns(card):
     # "0079 3111" must not be taken for an international "00" number inside the card
-    assert _masked(f"card {card} flagged") == "card <CREDIT_CARD> flagged"
+    assert mask_one(f"card {card} flagged") == "card <CREDIT_CARD> flagged"
 
 
 # ------------------------------------------------------------------ free text: addresses
@@ -122,7 +113,7 @@ def test_grouped_card_numbers_are_not_cut_by_phone_patterns(card):
 )
 def test_addresses_are_masked_whole(address):
     # a street type may end with an abbreviation's dot ("Ave."): the sentence's full stop may go with it
-    assert _masked(f"please send it to {address}.").rstrip(".") == "please send it to <ADDRESS>"
+    assert mask_one(f"please send it to {address}.").rstrip(".") == "please send it to <ADDRESS>"
 
 
 # ------------------------------------------------------------------ classes of miss of the first held-out run
@@ -130,8 +121,8 @@ def test_addresses_are_masked_whole(address):
 
 @pytest.mark.parametrize("date", ["1942/03/18", "04-Jul-1963", "19 May, 1972", "22 February, 1961"])
 def test_birth_dates_in_more_formats_are_masked_in_text(date):
-    assert _masked(f"DOB: {date}.") in ("DOB: <DATE_OF_BIRTH>.", "DOB: <DATE>.")
-    assert _masked(f"Birthday on file is {date}.") in ("Birthday on file is <DATE>.",)
+    assert mask_one(f"DOB: {date}.") in ("DOB: <DATE_OF_BIRTH>.", "DOB: <DATE>.")
+    assert mask_one(f"Birthday on file is {date}.") in ("Birthday on file is <DATE>.",)
 
 
 @pytest.mark.parametrize("fmt", ["%d-%b-%Y", "%Y/%m/%d", "%d %B, %Y"])
@@ -143,21 +134,21 @@ def test_birth_date_columns_in_more_formats_are_found(fmt):
     rng = np.random.default_rng(5)
     days = rng.integers(20 * 365, 90 * 365, 60)
     values = [(dt.date(2026, 1, 1) - dt.timedelta(days=int(d))).strftime(fmt) for d in days]
-    assert _column_entity(values) == "DATE_OF_BIRTH"
+    assert column_entity(values) == "DATE_OF_BIRTH"
 
 
 @pytest.mark.parametrize("phone", ["1-921-977-2807", "1-233-931-2525x366"])
 def test_phones_with_a_trunk_prefix_are_masked_whole(phone):
-    assert _masked(f"Callback {phone} (ask for her).") == "Callback <PHONE> (ask for her)."
+    assert mask_one(f"Callback {phone} (ask for her).") == "Callback <PHONE> (ask for her)."
 
 
-def test_bare_local_number_after_number_is_masked():
-    assert _masked("Callback number 92150589 (ask for her).") == "Callback number <PHONE> (ask for her)."
+def test_bare_local_number_after_number_ismask_one():
+    assert mask_one("Callback number 92150589 (ask for her).") == "Callback number <PHONE> (ask for her)."
 
 
 @pytest.mark.parametrize("name", ["U. Nutru", "R. Velgorka"])
 def test_an_initial_and_an_unlisted_surname_are_a_name(name):
-    assert _masked(f"Left a voicemail for {name} on Friday.") == "Left a voicemail for <PERSON>. <PERSON> on Friday."
+    assert mask_one(f"Left a voicemail for {name} on Friday.") == "Left a voicemail for <PERSON>. <PERSON> on Friday."
 
 
 @pytest.mark.parametrize(
@@ -176,14 +167,14 @@ def test_an_initial_and_an_unlisted_surname_are_a_name(name):
     ],
 )
 def test_addresses_of_more_countries_are_masked_whole(address):
-    assert _masked(f"please send it to {address}.").rstrip(".") == "please send it to <ADDRESS>"
+    assert mask_one(f"please send it to {address}.").rstrip(".") == "please send it to <ADDRESS>"
 
 
 @pytest.mark.parametrize("locale", ["en_PH", "en_MS"])
 def test_address_columns_of_more_countries_are_found(locale):
     fake = Faker(locale)
     fake.seed_instance(31)
-    assert _column_entity([fake.street_address() for _ in range(60)]) == "STREET_ADDRESS"
+    assert column_entity([fake.street_address() for _ in range(60)]) == "STREET_ADDRESS"
 
 
 def test_licence_plates_are_no_uk_postcodes():
@@ -194,12 +185,12 @@ def test_licence_plates_are_no_uk_postcodes():
     plates = [
         f"{''.join(rng.choice(letters, 2))}{rng.integers(100, 999)}{''.join(rng.choice(letters, 2))}" for _ in range(60)
     ]
-    assert _column_entity(plates) is None
+    assert column_entity(plates) is None
     postcodes = [
         f"{a}{rng.integers(1, 99)} {rng.integers(1, 9)}{b}"
         for a, b in zip(["SW", "EC", "M", "LS", "B"] * 12, ["AA", "BD", "XZ", "PQ"] * 15)
     ]
-    assert _column_entity(postcodes) == "POSTAL_CODE"
+    assert column_entity(postcodes) == "POSTAL_CODE"
 
 
 def test_iban_shaped_account_numbers_failing_the_checksum_are_still_account_numbers():
@@ -207,7 +198,7 @@ def test_iban_shaped_account_numbers_failing_the_checksum_are_still_account_numb
     # account numbers all the same (fail closed)
     fake = Faker("en_IN")
     fake.seed_instance(41)
-    assert _column_entity([fake.iban() for _ in range(60)]) == "IBAN_CODE"
+    assert column_entity([fake.iban() for _ in range(60)]) == "IBAN_CODE"
 
 
 @pytest.mark.parametrize(
@@ -226,7 +217,7 @@ def test_iban_shaped_account_numbers_failing_the_checksum_are_still_account_numb
     ],
 )
 def test_addresses_in_several_parts_are_masked_whole(address):
-    assert _masked(f"please send it to {address}.").rstrip(".") == "please send it to <ADDRESS>"
+    assert mask_one(f"please send it to {address}.").rstrip(".") == "please send it to <ADDRESS>"
 
 
 # ------------------------------------------------------------------ classes of miss of the second held-out run
@@ -234,7 +225,7 @@ def test_addresses_in_several_parts_are_masked_whole(address):
 
 @pytest.mark.parametrize("date", ["Sunday 30 July 2000", "24/Feb/1982", "1961.04.27", "Nov. 09, 1972"])
 def test_dates_with_weekdays_slashes_and_dots_are_masked_in_text(date):
-    assert _masked(f"was born {date} according to the form") == "was born <DATE_OF_BIRTH> according to the form"
+    assert mask_one(f"was born {date} according to the form") == "was born <DATE_OF_BIRTH> according to the form"
 
 
 @pytest.mark.parametrize("fmt", ["%A %d %B %Y", "%d/%b/%Y", "%Y.%m.%d", "%b. %d, %Y"])
@@ -246,14 +237,14 @@ def test_birth_date_columns_in_held_out_formats_are_found(fmt):
     rng = np.random.default_rng(6)
     days = rng.integers(20 * 365, 90 * 365, 60)
     values = [(dt.date(2026, 1, 1) - dt.timedelta(days=int(d))).strftime(fmt) for d in days]
-    assert _column_entity(values) == "DATE_OF_BIRTH"
+    assert column_entity(values) == "DATE_OF_BIRTH"
 
 
 @pytest.mark.parametrize("locale", ["es_AR", "es_CO"])
 def test_iban_shaped_account_numbers_of_countries_without_ibans_are_account_numbers(locale):
     fake = Faker(locale)
     fake.seed_instance(42)
-    assert _column_entity([fake.iban() for _ in range(60)]) == "IBAN_CODE"
+    assert column_entity([fake.iban() for _ in range(60)]) == "IBAN_CODE"
 
 
 def test_unlisted_names_with_initials_and_titles_are_a_name_column():
@@ -272,12 +263,12 @@ def test_unlisted_names_with_initials_and_titles_are_a_name_column():
         lambda a, b: f"{a} {b}",
     ]
     values = [shapes[i % 5](invented_name(rng, known), invented_name(rng, known)) for i in range(60)]
-    assert _column_entity(values) == "PERSON"
+    assert column_entity(values) == "PERSON"
 
 
 @pytest.mark.parametrize("name", ["Kesyo, S.", "Zarnu, P."])
 def test_an_unlisted_surname_and_a_trailing_initial_are_a_name(name):
-    assert _masked(f"Ship to: {name} now") == "Ship to: <PERSON>, <PERSON>. now"
+    assert mask_one(f"Ship to: {name} now") == "Ship to: <PERSON>, <PERSON>. now"
 
 
 @pytest.mark.parametrize(
@@ -292,12 +283,12 @@ def test_an_unlisted_surname_and_a_trailing_initial_are_a_name(name):
     ],
 )
 def test_french_canadian_and_indian_addresses_are_masked_whole(address):
-    assert _masked(f"please send it to {address}.").rstrip(".") == "please send it to <ADDRESS>"
+    assert mask_one(f"please send it to {address}.").rstrip(".") == "please send it to <ADDRESS>"
 
 
 @pytest.mark.parametrize("phone", ["(+57) 309 549 80 06", "(+57)6046549011"])
 def test_country_codes_in_brackets_are_masked_with_the_number(phone):
-    assert _masked(f"Spoke to her at {phone} re: invoice") == "Spoke to her at <PHONE> re: invoice"
+    assert mask_one(f"Spoke to her at {phone} re: invoice") == "Spoke to her at <PHONE> re: invoice"
 
 
 def test_a_dotted_honorific_is_not_pieced_together_across_texts():

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from twinforge.privacy.pii import detect_pii, mask_text
+from tests.pii_cases import column_entity, mask_one
 from twinforge.privacy.pii.recognizers import (
     _DATA,
     all_names,
@@ -17,16 +17,6 @@ from twinforge.privacy.pii.recognizers import (
     listed_street_share,
     world_only_names,
 )
-
-
-def _column_entity(values: list) -> str | None:
-    finding = detect_pii(pl.DataFrame({"col_a": values})).columns["col_a"].column_finding
-    return finding.entity if finding is not None else None
-
-
-def _masked(text: str) -> str:
-    return mask_text(pl.Series("t", [text]))[0]
-
 
 # given names of Nigeria, Zimbabwe, Russia, Kazakhstan, Ethiopia, Uzbekistan, Armenia that no Faker
 # locale lists
@@ -43,8 +33,8 @@ def test_world_names_are_names_faker_lacks():
 
 
 @pytest.mark.parametrize("name", WORLD_FIRST_NAMES)
-def test_a_listed_world_name_alone_in_text_is_masked(name):
-    out = _masked(f"Please ask for {name} at the front desk.")
+def test_a_listed_world_name_alone_in_text_ismask_one(name):
+    out = mask_one(f"Please ask for {name} at the front desk.")
     assert name not in out
     assert out == "Please ask for <PERSON> at the front desk."
 
@@ -58,7 +48,7 @@ def test_a_listed_world_name_alone_in_text_is_masked(name):
     ],
 )
 def test_words_that_are_names_somewhere_stay(text):
-    assert _masked(text) == text
+    assert mask_one(text) == text
 
 
 def test_words_that_are_mostly_something_else_are_not_known_names():
@@ -72,14 +62,14 @@ def test_a_column_of_world_names_is_person():
     rng = np.random.default_rng(0)
     surnames = ["Adeyemi", "Okonkwo", "Moyo", "Smirnov", "Nurlanov", "Tesfaye", "Girma", "Karimov", "Hakobyan"]
     values = [str(rng.choice(WORLD_FIRST_NAMES)) + (f" {rng.choice(surnames)}" if i % 3 else "") for i in range(60)]
-    assert _column_entity(values) == "PERSON"
+    assert column_entity(values) == "PERSON"
 
 
 def test_single_words_that_are_towns_and_world_names_are_no_name_column():
     # surnames in the world list, towns and regions in Faker's: single words say nothing more
     towns = ["Valencia", "Salamanca", "Zamora", "Ceuta", "Toledo", "Segovia", "Soria", "Teruel", "Lugo", "Huesca"]
     values = [towns[i % len(towns)] for i in range(60)]
-    assert _column_entity(values) is None
+    assert column_entity(values) is None
 
 
 def test_shipped_word_lists_are_plain_text_with_their_source():
@@ -113,7 +103,7 @@ LISTED_STREETS = [
 
 @pytest.mark.parametrize("address", LISTED_STREETS)
 def test_an_address_with_a_listed_street_type_is_masked_in_text(address):
-    out = _masked(f"Forward the letters to {address} until further notice.")
+    out = mask_one(f"Forward the letters to {address} until further notice.")
     assert out == "Forward the letters to <ADDRESS> until further notice."
 
 
@@ -127,7 +117,7 @@ def test_an_address_with_a_listed_street_type_is_masked_in_text(address):
     ],
 )
 def test_text_without_an_address_keeps_its_words(text):
-    out = _masked(text)
+    out = mask_one(text)
     assert "<ADDRESS>" not in out
 
 
@@ -144,7 +134,7 @@ def test_a_column_of_central_european_addresses_is_street_address():
             values.append(f"{hungarian[i % len(hungarian)]} utca {n}.")
         else:
             values.append(f"al. {streets[(i + 3) % len(streets)]} {n}/{int(rng.integers(1, 40))}")
-    assert _column_entity(values) == "STREET_ADDRESS"
+    assert column_entity(values) == "STREET_ADDRESS"
     assert listed_street_share(pl.Series(values)).all()
 
 
@@ -165,7 +155,7 @@ def _birth_days(n: int = 60, seed: int = 2) -> list:
 
 @pytest.mark.parametrize("fmt", ["%Y. %m. %d.", "%Y-%b-%d", "%Y%m%d", "%Y/%b/%d"])
 def test_birth_dates_in_formats_no_pattern_knows_are_read_by_the_parser(fmt):
-    assert _column_entity([d.strftime(fmt) for d in _birth_days()]) == "DATE_OF_BIRTH"
+    assert column_entity([d.strftime(fmt) for d in _birth_days()]) == "DATE_OF_BIRTH"
 
 
 @pytest.mark.parametrize(
@@ -177,4 +167,4 @@ def test_birth_dates_in_formats_no_pattern_knows_are_read_by_the_parser(fmt):
     ],
 )
 def test_numbers_the_parser_could_read_are_no_birth_dates(values):
-    assert _column_entity(values) != "DATE_OF_BIRTH"
+    assert column_entity(values) != "DATE_OF_BIRTH"
