@@ -436,6 +436,46 @@ HOLDOUT_10 = CorpusConfig(
     address="hand_written_formats_10",
     date_formats=("%-d-%-m-%Y", "%o of %B %Y", "%Y/%m/%d (%a)", "%-d.%m.%Y", "%Y-%-m-%-d", "%d-%m-%y"),
 )
+# An eleventh held-out corpus, written without looking at detection (its code, tests or results) and
+# run once: a seed no corpus used, person and look-alike locales that earlier corpora used once each
+# in a new mix, address locales that no corpus used for addresses (Ukrainian, Russian, Macedonian,
+# Korean and Nepali ones romanized), incident report, insurance claim, enrolment form, court list, app
+# review reply, JSON-ish log, tweet, voicemail, bank statement and prescription sentences, and
+# hand-written name, address, phone and date formats of its own (okina, Thai, pinyin, Mac/Mc, "van 't",
+# Irish particles; Albanian, Romanian, Nigerian, Luxembourg, Bulgarian, New Zealand numbers).
+HOLDOUT_11 = CorpusConfig(
+    seed=47,
+    locales=("sq_AL", "ro_RO", "ha_NG", "de_LU", "et_EE", "bg_BG", "en_NZ"),
+    address_locales=("uk_UA", "mk_MK", "ko_KR", "ne_NP", "ru_RU"),
+    templates=(
+        "INCIDENT REPORT 24-0917 / Complainant: {PERSON}, DOB {DOB}, of {ADDRESS}. Reports wallet stolen incl. "
+        "card {CARD}; attending officer PC 4471.",
+        "Claim CLM-77310 (water damage) lodged online from {IP} by policyholder {PERSON}; settlement to {IBAN}, "
+        "adjuster to ring {PHONE}.",
+        "ENROLMENT - Year 7 | Pupil: {PERSON} | Date of birth: {DOB} | Parent/guardian: {PERSON} | "
+        "Home phone: {PHONE} | E-mail: {EMAIL}",
+        "Court 3 at 10:00 - R v {PERSON} (bail application). Defence: {PERSON} - Solicitor, {EMAIL}. Cause list: {URL}",
+        "Developer response: Hi {PERSON}, so sorry about the crash! Could you send the logs to {EMAIL}? "
+        "The fix is described at {URL}.",
+        'ERROR kyc-worker "name": "{PERSON}", "ssn": "{SSN}", "client_ip": "{IP}", "reason": "document_mismatch"',
+        "@CityWaterHelp been waiting 3 days, account is under {PERSON}, call me on {PHONE} pls #nowater #fail",
+        "Voicemail, 0:41: \"uh, hi, it's {PERSON}, um, so the card, the one ending, like, {CARD}, it got, uh, "
+        'blocked? so, yeah, call me back on {PHONE}, thanks, bye."',
+        "DEBIT   1,250.00 EUR   SEPA CT to {IBAN}   BENEF {PERSON}   REF RENT-Q2   BAL 3,417.92",
+        "Rx Amoxicillin 500 mg, 1 cap three times daily x 7 days. Pt: {PERSON}, DOB {DOB}, SSN {SSN}. "
+        "Prescriber: {PERSON} — Locum GP, {ADDRESS}.",
+    ),
+    clean_sentences=(
+        "INCIDENT REPORT 24-1102: Noise complaint at Unit B closed at 23:40, no further action.",
+        "Claim CLM-80215 approved for 2,300.00 EUR; Settlement Team to close Section 4 by 16:00.",
+        "Developer response: Thanks for the 5 stars! Dark Mode lands in version 3.2.",
+        "Rx Ibuprofen 200 mg, 1 tab every 6 hours as needed, max 4 per day.",
+    ),
+    person="hand_written_shapes_11",
+    phone="hand_written_formats_11",
+    address="hand_written_formats_11",
+    date_formats=("%-m/%-d/%Y 12:00:00 AM", "%A, %-d %B %Y", "%b %o, %Y", "%Y %b %d", "%d-%b-%y|upper", "%-d.%-m.%y"),
+)
 CORPORA = {
     "tuning": TUNING,
     "evaluation": EVALUATION,
@@ -450,6 +490,7 @@ CORPORA = {
     "holdout8": HOLDOUT_8,
     "holdout9": HOLDOUT_9,
     "holdout10": HOLDOUT_10,
+    "holdout11": HOLDOUT_11,
 }
 
 
@@ -912,6 +953,90 @@ def _phone_holdout_10(fake, rng: np.random.Generator) -> str:
     return str(formats[int(rng.integers(0, len(formats)))]())
 
 
+_MAC_STEMS = (
+    "Donald Leod Kenzie Gregor Intyre Pherson Lean Kay Allister Farlane Neil Auley Gillivray Ewan Kinnon".split()
+)
+_HAWAIIAN_GIVEN = (
+    "Kealoha Kaʻiulani Leilani Keʻala Kahiau Nāinoa Kawika Pualani Mahina Keoni ʻIolani Makana Kaleo".split()
+)
+_HAWAIIAN_FAMILY = "Kahananui Kaʻeo Nāone Keaweʻehu Akana Kamakau Kealamakia Hoʻopiʻi Kaʻahanui Nakoa Kapuni".split()
+_THAI_GIVEN = "Somchai Siriporn Nattapong Kanokwan Wichai Pimchanok Thanawat Ratchanee Anucha Supaporn".split()
+_THAI_FAMILY = (
+    "Srisawangwong Chaiyaphruek Wongsuwannakul Rattanaphithak Kittisirikul Phromphakdee Sukhumvanich "
+    "Thanasombatkul Jirasakulwat Boonyaratglin"
+).split()
+_PINYIN_GIVEN = "xiao ming jun hui li na wei jie yan ting hao yu zi han xin yi jia qi lei fang mei hong".split()
+_PINYIN_FAMILY = "Wang Li Zhang Liu Chen Yang Huang Zhao Zhou Wu Xu Sun Guo He Gao Lin Luo Zheng".split()
+_APOSTROPHE_GIVEN = "D'Andre Ja'Nae De'Shawn La'Toya Ke'Andre Sha'Nice Ty'Quan Da'Quan Ni'Kia Ja'Marcus".split()
+
+
+def _person_holdout_11(fake, rng: np.random.Generator, variant: int, known: frozenset[str]) -> str:
+    """A person's name in shapes written for the eleventh held-out corpus; odd variants invented."""
+    first = invented_name(rng, known) if variant % 2 else fake.first_name()
+    last = invented_name(rng, known) if variant % 3 == 1 else fake.last_name()
+    shape = int(rng.integers(0, 10))
+    if shape == 0:
+        nickname = invented_name(rng, known) if variant % 2 else fake.first_name()
+        return f"{last}, {first} ({nickname})"  # the surname first, a nickname in brackets
+    if shape == 1:  # Scottish and Irish "Mac" / "Mc", a capital inside the word
+        stem = last if variant % 3 == 1 else str(rng.choice(_MAC_STEMS))
+        return f"{first} {rng.choice(['Mac', 'Mc'])}{stem}"
+    if shape == 2:
+        particle = rng.choice(["van 't", "in 't", "op 't"])
+        return f"{first} {particle} {last}"  # Dutch particles with a contracted article
+    if shape == 3:  # Hawaiian names with the okina, sometimes typed as a plain apostrophe
+        given = first if variant % 2 else str(rng.choice(_HAWAIIAN_GIVEN))
+        family = last if variant % 3 == 1 else str(rng.choice(_HAWAIIAN_FAMILY))
+        name = f"{given} {family}"
+        return name.replace("ʻ", "'") if rng.random() < 0.3 else name
+    if shape == 4:  # Thai names in the long romanized surnames Thai passports give
+        given = first if variant % 2 else str(rng.choice(_THAI_GIVEN))
+        family = last if variant % 3 == 1 else str(rng.choice(_THAI_FAMILY))
+        return f"{given} {family}"
+    if shape == 5:  # a Chinese name in pinyin, given name first, its syllables joined, hyphenated or apart
+        a, b = rng.choice(_PINYIN_GIVEN, 2)
+        join = int(rng.integers(0, 3))
+        pinyin = f"{a.capitalize()}{b}" if join == 0 else f"{a.capitalize()}-{b}" if join == 1 else f"{a} {b}".title()
+        given = first if variant % 2 else pinyin
+        family = last if variant % 3 == 1 else str(rng.choice(_PINYIN_FAMILY))
+        return f"{given} {family}"
+    if shape == 6:
+        prefix = rng.choice(["Hajji", "Hajja", "Sheikh", "Sri", "Smt.", "Fr.", "Rabbi", "Imam", "Pastor", "Ustaz"])
+        return f"{prefix} {first} {last}"  # a religious or honorary prefix
+    if shape == 7:
+        initial = fake.random_uppercase_letter().lower()
+        return f"{first.lower()} {initial}. {last.lower()}"  # typed in lower case, with a middle initial
+    if shape == 8:  # Irish particles written apart from the surname
+        return f"{first} {rng.choice(['Ó', 'Ní', 'Nic', 'Mac', 'Uí'])} {last}"
+    if variant % 2:  # an apostrophe inside the given name
+        return f"{rng.choice(['D', 'Ja', 'De', 'La', 'Ke'])}'{first} {last}"
+    return f"{rng.choice(_APOSTROPHE_GIVEN)} {last}"
+
+
+def _phone_holdout_11(fake, rng: np.random.Generator) -> str:
+    """Phone numbers in formats written for the eleventh held-out corpus, and Faker's for its locales."""
+    d = lambda n: "".join(str(x) for x in rng.integers(0, 10, n))  # noqa: E731
+    formats = (
+        fake.phone_number,
+        fake.phone_number,
+        lambda: f"+355 6{rng.choice(['7', '8', '9'])} {d(3)} {d(4)}",  # an Albanian mobile
+        lambda: f"06{rng.choice(['7', '8', '9'])}-{d(3)}-{d(4)}",  # the same with the trunk prefix, dashes
+        lambda: f"+40 7{d(2)} {d(3)} {d(3)}",  # a Romanian mobile
+        lambda: f"07{d(2)}.{d(3)}.{d(3)}",  # the same with the trunk prefix, dots
+        lambda: f"+234 80{rng.choice(['3', '5', '6'])} {d(3)} {d(4)}",  # a Nigerian mobile
+        lambda: f"080{rng.choice(['3', '5', '6'])}{d(7)}",  # the same, eleven digits in one run
+        lambda: f"(+352) 6{rng.choice(['21', '61', '91'])} {d(3)} {d(3)}",  # a Luxembourg mobile
+        lambda: f"+352 {d(2)} {d(2)} {d(2)} Kl. {rng.integers(10, 99)}",  # Luxembourg, the extension as "Klappe"
+        lambda: "\u00a0".join(["+359", f"8{rng.choice(['7', '8', '9'])}", d(3), d(4)]),  # Bulgarian, no-break spaces
+        lambda: f"02 {d(3)} {d(4)}",  # a Sofia landline
+        lambda: f"+64 21–{d(3)}–{d(4)}",  # a New Zealand mobile, en dashes
+        lambda: f"(09) {d(3)} {d(4)} extension {rng.integers(100, 9999)}",  # an Auckland landline
+        lambda: f"+38 0{rng.choice(['50', '67', '97'])} {d(3)} {d(4)}",  # Ukrainian, written the old "+38 0.." way
+        lambda: f"+389 7{d(1)} {d(3)} {d(3)}",  # a Macedonian mobile
+    )
+    return str(formats[int(rng.integers(0, len(formats)))]())
+
+
 def _address_holdout_7(fake, rng: np.random.Generator, whole: bool) -> str:
     """Street addresses in formats written for the seventh held-out corpus (half of them), and
     Faker's for its address locales; ``whole`` adds the town and postcode lines Faker gives."""
@@ -954,6 +1079,34 @@ def _address_holdout_10(fake, rng: np.random.Generator, whole: bool) -> str:
     )
     street = formats[int(rng.integers(0, len(formats)))]()
     return f"{street}\n{fake.postcode()} {fake.city()}" if whole else street
+
+
+def _address_holdout_11(fake, rng: np.random.Generator, whole: bool) -> str:
+    """Street addresses in formats written for the eleventh held-out corpus (half of them), and
+    Faker's for its address locales; ``whole`` adds the town and postcode, on lines of their own."""
+    if rng.random() < 0.5:
+        return fake.address() if whole else fake.street_address()
+    n = lambda lo, hi: int(rng.integers(lo, hi))  # noqa: E731
+    name, other = fake.last_name(), fake.last_name()
+    formats = (
+        lambda: (  # a Romanian block of flats: block, staircase, floor, flat
+            f"Str. {name} nr. {n(1, 200)}, bl. {rng.choice(['A', 'B', 'C', 'M'])}{n(1, 20)}, sc. {n(1, 4)}, "
+            f"et. {n(0, 11)}, ap. {n(1, 120)}"
+        ),
+        lambda: f"{n(1, 80)}, {name} Street, off {other} Road",  # Nigerian, a comma after the number
+        lambda: f"{name} tn {n(1, 150)}-{n(1, 90)}",  # Estonian "tänav", the flat after a dash
+        lambda: f"{n(1, 2000)} {name} Road, RD {n(1, 9)}",  # a New Zealand rural delivery
+        lambda: f"{n(1, 999)}½ {name} {rng.choice(['Street', 'Avenue', 'Alley'])}",  # an American half number
+        lambda: f"Level {n(1, 40)}, {n(1, 400)} {name} Terrace",  # an office floor
+        lambda: f"No. {n(1, 300)}, Lane {n(1, 200)}, Sec. {n(1, 6)}, {name} Rd.",  # Taiwanese
+        lambda: f"Carretera de {name}, km {n(1, 90)},{n(0, 10)}",  # Spanish, a kilometre post
+        lambda: (  # a house name and no number
+            f"{rng.choice(['The Old Forge', 'Rose Cottage', 'The Granary', 'Mill House', 'Orchard View'])}, {name} Lane"
+        ),
+        lambda: f"zh.k. {name}, bl. {n(1, 400)}, vh. {rng.choice(['A', 'B', 'V', 'G'])}, ap. {n(1, 99)}",  # Bulgarian
+    )
+    street = formats[int(rng.integers(0, len(formats)))]()
+    return f"{street}\n{fake.city()}\n{fake.postcode()}" if whole else street
 
 
 def _faker_address(fake, rng: np.random.Generator, whole: bool) -> str:
@@ -1205,6 +1358,7 @@ PERSON_MAKERS = {
     "hand_written_shapes_8": _person_holdout_8,
     "hand_written_shapes_9": _person_holdout_9,
     "hand_written_shapes_10": _person_holdout_10,
+    "hand_written_shapes_11": _person_holdout_11,
 }
 PHONE_MAKERS = {
     "faker_and_us_formats": _phone,
@@ -1218,12 +1372,14 @@ PHONE_MAKERS = {
     "hand_written_formats_8": _phone_holdout_8,
     "hand_written_formats_9": _phone_holdout_9,
     "hand_written_formats_10": _phone_holdout_10,
+    "hand_written_formats_11": _phone_holdout_11,
 }
 ADDRESS_MAKERS = {
     "faker": _faker_address,
     "hand_written_formats_6": _address_holdout_6,
     "hand_written_formats_7": _address_holdout_7,
     "hand_written_formats_10": _address_holdout_10,
+    "hand_written_formats_11": _address_holdout_11,
 }
 
 ValueMaker = Callable[..., object]
