@@ -292,6 +292,7 @@ _NAME_GAPS = [" ", "  ", "\t", ".", ". ", ".  ", ".\t", "-", ".-", ", ", ",  ", 
 # and what some formats put there: a nickname's quotes ("Ana 'Bunny' Lopez"), "LOPEZ/ANA", "Lopez (Ana)"
 _NAME_PUNCTUATION = [" '", "' ", ' "', '" ', " ‘", "’ ", " “", "” ", "/", " ("]
 _SPREAD_STEPS = 3  # "J. R. R. Tolkien": how far a name spreads to its neighbours
+_PRONOUNS = ["he", "him", "his", "she", "her", "hers", "they", "them", "theirs", "ze", "zir", "xe", "xem"]
 # before a maiden name, which is part of the name's span: "Ana Lopez (née Ruiz)", "Ana Lopez geb. Ruiz"
 _MAIDEN_NAME_MARKERS = ["née", "nee", "né", "geb", "geborene", "born"]
 # a word in capitals with a vowel of the Latin alphabets: "ATTN", "DNR" have none; "LÊ", "VŨ",
@@ -604,6 +605,14 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     pieces = pieces.with_columns(chat_name=chat_name)
     chat_initial = letter & near(single_space, 1) & near(pl.col("chat_name"), 2)
     pieces = pieces.with_columns(masked=m | syllable | pl.col("chat_name") | chat_initial)
+    # pronouns in brackets after a masked name go with it: "Ana Lopez (she/her)"
+    pronoun = lowered.is_in(_PRONOUNS).fill_null(False)
+    m = pl.col("masked")
+    first_pronoun = pronoun & near((word == " (").fill_null(False), 1) & near(m, 2)
+    pieces = pieces.with_columns(first_pronoun=first_pronoun)
+    slash = (word == "/").fill_null(False)
+    later = pronoun & near(slash, 1) & (near(pl.col("first_pronoun"), 2) | near(pl.col("first_pronoun"), 4))
+    pieces = pieces.with_columns(masked=m | pl.col("first_pronoun") | later)
     # and once more the spread to the parts of a name next to these: "Jong-su Jeonghuisdottir"
     m = pl.col("masked")
     pieces = pieces.with_columns(masked=m | (part & ((near(m, 2) & near(gap, 1)) | (near(m, -2) & near(gap, -1)))))

@@ -299,7 +299,7 @@ TITLES = frozenset(
     "mr mrs ms miss mx dr prof sir dame madam mister lady lord rev father sister nurse patient"
     " pt client customer mme mlle herr frau sr sra srta".split()
 )
-NAME_PARTICLES = frozenset("van von der den de da del della di du la le st bin binti ibn al el y dos das ter".split())
+NAME_PARTICLES = frozenset("van von der den de da del della di du la le st bin binti bint ibn al el y dos das ter".split())
 NAME_SUFFIXES = frozenset("jr sr ii iii iv v phd md dds dvm esq".split())
 # all-caps words shaped like a surname ("NOTE, Smith called") that are alerts, headings or acronyms
 # of notes and forms; words of three letters or fewer in capitals ("ICU", "USA") must be listed names
@@ -848,7 +848,7 @@ DATE_PATTERN = (
     r"|\d{1,2}\.\s\d{1,2}\.\s\d{2,4}|\d{1,2}\s\d{1,2}\s(?:1[89]|20)\d{2}"  # "3. 4. 1990", "07 11 1993"
     # "19 May 1972", "19th May, 1972", "04-Jul-63", "24/Feb/1982"
     # ("12 Mar '85", "Mar-12-1985": an apostrophe for the century, hyphens after a month name)
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?[\s\-/]+{_MONTH_NAME},?[\s\-/]+(?:\d{{4}}|['’]?\d{{2}})"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?[\s\-/]+(?:of\s+)?{_MONTH_NAME},?[\s\-/]+(?:\d{{4}}|['’]?\d{{2}})"
     rf"|{_MONTH_NAME}[\s\-/]+\d{{1,2}}(?:st|nd|rd|th)?,?[\s\-/]+(?:\d{{4}}|['’]?\d{{2}})"
     # year first with spaces after the dots ("1966. 08. 19.", as Hungarian writes it) or a month name
     # ("2002-Jun-11")
@@ -856,6 +856,8 @@ DATE_PATTERN = (
     rf"|(?:1[89]|20)\d{{2}}[\-/.\s]{_MONTH_NAME}[\-/.\s]\d{{1,2}}"
     rf"|\d{{1,2}}\.?\s+(?:(?:de|of)\s+)?{_other_language_months()}\.?,?\s+(?:(?:de|del)\s+)?(?:1[89]|20)\d{{2}}"
     r"|\d{1,2}(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(?:\d{4}|\d{2}))"
+    # the weekday after it in brackets: "1955/12/06 (Tue)"
+    r"(?:\s*\((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?\))?"
 )
 # a date in Chinese, Japanese or Korean characters: "1985年3月12日", "1985년 3월 12일"
 CJK_DATE = r"(?:1[89]|20)\d{2}\s*[年년]\s*\d{1,2}\s*[月월]\s*\d{1,2}\s*[日일]"
@@ -896,6 +898,7 @@ def context_entities(text: str) -> set[str]:
 # English name or abbreviation or a name of another language (:func:`month_words`), an optional
 # weekday in front, two- or four-digit years
 _WEEKDAY = r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+"
+_WEEKDAY_AFTER = r"\s*\((?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?\)$"  # "1955/12/06 (tue)"
 _DATE_SEP = r"(?:\s*[./\-_]\s*|\s+)"  # "1968_05_01" as file names write dates
 _NUMERIC_DATE = rf"^(\d{{1,4}}){_DATE_SEP}(\d{{1,2}}){_DATE_SEP}(\d{{2}}|\d{{4}})$"
 _ORDINAL = r"(?:st|nd|rd|th)?"
@@ -929,6 +932,7 @@ def parse_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series:
         .str.strip_chars()
         .str.to_lowercase()
         .str.replace(_WEEKDAY, "")
+        .str.replace(_WEEKDAY_AFTER, "")
         # "1985年3月12日", "1985년 3월 12일": year and month marks as separators, the day's mark dropped
         .str.replace_all(r"\s*[年月년월]\s*", "-")
         .str.replace(r"\s*[日일]$", "")
@@ -1065,7 +1069,7 @@ _PHONE_CORE = re.compile(
 # Dutch "toestel")
 PHONE_EXTENSION = (
     r"(?:\s*(?:x|ext\.?|extension|#)\s*\d{1,6}"
-    r"|\s+(?:poste|p\.|int\.|interno|anexo|ramal|durchwahl|dw\.?|wewn?\.|toestel|tst\.)\s*\d{1,6}"
+    r"|,?\s+(?:poste|p\.|int\.|interno|anexo|ramal|durchwahl|dw\.?|wewn?\.|toestel|tst\.)\s*\d{1,6}"
     r"|\s*\((?:x|ext\.?|extension)\s*\d{1,6}\))"  # "(ext 274)"
 )
 _PHONE_EXTENSION = re.compile(PHONE_EXTENSION + "$", re.IGNORECASE)
