@@ -299,7 +299,9 @@ TITLES = frozenset(
     "mr mrs ms miss mx dr prof sir dame madam mister lady lord rev father sister nurse patient"
     " pt client customer mme mlle herr frau sr sra srta".split()
 )
-NAME_PARTICLES = frozenset("van von der den de da del della di du la le st bin binti bint ibn al el y dos das ter".split())
+NAME_PARTICLES = frozenset(
+    "van von der den de da del della di du la le st bin binti bint ibn al el y dos das ter".split()
+)
 NAME_SUFFIXES = frozenset("jr sr ii iii iv v phd md dds dvm esq".split())
 # all-caps words shaped like a surname ("NOTE, Smith called") that are alerts, headings or acronyms
 # of notes and forms; words of three letters or fewer in capitals ("ICU", "USA") must be listed names
