@@ -92,6 +92,7 @@ class FittedRules:
         for chunk_index, chunk in enumerate(draw(n, seed, chunk_rows)):
             target = chunk.height
             kept, violations = self._keep_valid(self.transform(chunk, _rng(seed, chunk_index, 0)), state)
+            state.remember_keys(self.rules, kept)  # a redrawn row must not repeat a key kept already
             frames, rows, drawn, round_ = [kept], kept.height, chunk.height, 0
             budget = max(target * DRAW_FACTOR, MIN_DRAWN_ROWS)
             while rows < target:
@@ -105,13 +106,13 @@ class FittedRules:
                 for extra in draw(request, _derived_seed(seed, chunk_index, round_), min(request, chunk_rows)):
                     drawn += extra.height
                     valid, more = self._keep_valid(self.transform(extra, rng), state)
+                    state.remember_keys(self.rules, valid)
                     for name, count in more.items():
                         violations[name] = violations.get(name, 0) + count
                     frames.append(valid)
                     rows += valid.height
             out = pl.concat(frames, how="vertical").head(target) if len(frames) > 1 else kept
             out = self._generate_keys(out, _rng(seed, chunk_index, -1), state)
-            state.remember_keys(self.rules, out)
             yield self._in_order(out)
 
     def transform(self, chunk: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
@@ -328,7 +329,7 @@ class _SampleState:
         return out
 
     def remember_keys(self, rules: RuleList, chunk: pl.DataFrame) -> None:
-        """Multi-column keys given out so far: a later chunk repeating one is redrawn."""
+        """Multi-column keys kept so far: a row drawn later (in this chunk or a later one) repeating one is redrawn."""
         for rule in rules.of_kind("unique"):
             if rule.generated_column is None:
                 seen = self.seen.setdefault("|".join(rule.key), set())
