@@ -43,3 +43,13 @@ def test_pronouns_in_brackets_after_a_name_go_with_it(pronouns):
 
 def test_pronouns_in_brackets_after_no_name_stay():
     assert mask_one("the form asks for pronouns (she/her) first") == "the form asks for pronouns (she/her) first"
+
+
+def test_the_decimals_of_an_amount_start_no_address():
+    line = "DEBIT   1,250.00 EUR   SEPA CT to branch   REF RENT-Q2"
+    assert mask_one(line) == line
+    assert (
+        mask_one("Paid 12.50, then moved to 12 Harbour Court with them")
+        == "Paid 12.50, then moved to <ADDRESS> with them"
+    )
+    assert mask_one("Ship to 4 Mill Lane, please.") == "Ship to <ADDRESS>, please."

@@ -160,6 +160,8 @@ def mask_phone_shapes(text: str) -> str:
     return PHONE_SHAPE.sub(replace, text)
 
 
+# an address, not from the decimals of an amount: "1,250.00 EUR SEPA CT" is no "00 Eur Sepa Court"
+_ADDRESS_NOT_IN_AMOUNTS = rf"(^|[^\d.,]|[.,][^\d]){ADDRESS_PATTERN}"
 # (entity, pattern, replacement); "$1"/"$2" keep a context word in front of the token; no replacement:
 # the pattern picks the texts that :func:`mask_phone_shapes` looks at
 MASK_PATTERNS: list[tuple[str, str, str | None]] = [
@@ -212,7 +214,7 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     (POSTAL, rf"(?i)\b({POSTAL_CONTEXT})\b(\W{{0,3}})(?:{US_ZIP}|{UK_POSTCODE})\b", "${1}${2}" + MASK_TOKENS[POSTAL]),
     (POSTAL, rf"\b({_US_STATE})(\s+){US_ZIP}\b", "${1}${2}" + MASK_TOKENS[POSTAL]),
     (POSTAL, rf"\b{UK_POSTCODE}\b", MASK_TOKENS[POSTAL]),
-    (ADDRESS, ADDRESS_PATTERN, MASK_TOKENS[ADDRESS]),
+    (ADDRESS, _ADDRESS_NOT_IN_AMOUNTS, "${1}" + MASK_TOKENS[ADDRESS]),
     (ADDRESS, ADDRESS_IN_CONTEXT, "${1}" + MASK_TOKENS[ADDRESS]),
     (PHONE, rf"(?i)\b({_PHONE_CONTEXT})(\W{{1,3}})\d{{7,8}}\b", "${1}${2}" + MASK_TOKENS[PHONE]),
     # a phone link's scheme goes with its number (RFC 3966 "tel:+4531234567", Skype's "callto:")
@@ -253,7 +255,7 @@ def mask_patterns(text: pl.Series) -> pl.Series:
                 found = [mask_phone_shapes(t) for t in text.filter(candidates).to_list()]
                 text = text.scatter(candidates.arg_true(), pl.Series(found, dtype=pl.String))
             continue
-        if pattern == ADDRESS_PATTERN:  # the context pattern starts with its words: no prefilter
+        if pattern == _ADDRESS_NOT_IN_AMOUNTS:  # the context pattern starts with its words: no prefilter
             candidates = text.str.contains(_ascii_boundaries(ADDRESS_PREFILTER)).fill_null(False)
             if candidates.any():
                 text = text.scatter(
