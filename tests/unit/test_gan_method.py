@@ -107,3 +107,35 @@ def test_a_bimodal_column_is_encoded_in_both_modes(gan, rows, table):
     # each cluster lives in its own modes, and both are used
     assert set(mode[low]).isdisjoint(set(mode[~low]))
     assert low.any() and (~low).any()
+
+
+def test_training_rows_are_drawn_uniformly_among_the_rows_of_the_chosen_level(gan, rows):
+    sampler = ConditionSampler.from_encoder(gan.encoder).attach_rows(rows)
+    s = sampler.span_index("segment")
+    chosen, real_rows = sampler.for_training(200_000, np.random.default_rng(7))
+    rare = int(np.argmin(_counts(rows, sampler.spans[s])[:3]))  # level "c", about 100 rows
+    picked = real_rows[(chosen.span == s) & (chosen.level == rare)]
+    level_rows = np.flatnonzero(rows.hot_of(sampler.spans[s]) == rare)
+    assert set(picked.tolist()) == set(level_rows.tolist())  # every row of the level, and only those
+    hits = np.bincount(picked, minlength=rows.hot_of(sampler.spans[s]).size)[level_rows]
+    expected = len(picked) / len(level_rows)
+    # Poisson spread: no row drawn far more or less often than its share
+    assert np.all(np.abs(hits - expected) < 6 * np.sqrt(expected))
+
+
+def test_gumbel_softmax_draws_each_slot_with_its_softmax_probability():
+    from twinforge.encoders.modes import Span
+    from twinforge.generators.nets import activate
+
+    spans = [Span("x", "alpha", 0, 1), Span("c", "level", 1, 3), Span("d", "level", 4, 2)]
+    raw = torch.tensor([[0.3, 0.0, 1.0, 2.0, -1.0, 1.0]]).repeat(100_000, 1)
+    torch.manual_seed(0)
+    out = activate(raw, spans, gumbel_tau=0.2)
+    assert torch.isfinite(out).all()
+    torch.testing.assert_close(out[:, 0], torch.tanh(raw[:, 0]))
+    for span in spans[1:]:
+        part = out[:, span.start : span.start + span.width]
+        torch.testing.assert_close(part.sum(dim=1), torch.ones(len(out)))
+        shares = torch.bincount(part.argmax(dim=1), minlength=span.width) / len(out)
+        expected = torch.softmax(raw[0, span.start : span.start + span.width], dim=0)
+        torch.testing.assert_close(shares, expected, atol=0.006, rtol=0)

@@ -32,7 +32,11 @@ class ConditionSampler:
         self.offsets = np.cumsum([0, *[s.width for s in self.spans]])[:-1].astype(np.int64)
         self.width = int(sum(s.width for s in self.spans))
         self.frequency = [np.asarray(shares[s.column], dtype=np.float64) / np.sum(shares[s.column]) for s in self.spans]
-        self.rows_by_level: list[list[np.ndarray]] = []
+        # the training rows grouped by conditional-vector slot (column span and level): the rows of slot
+        # ``j`` are ``slot_rows[slot_start[j] : slot_start[j] + slot_count[j]]``
+        self.slot_rows = np.zeros(0, dtype=np.int64)
+        self.slot_start = np.zeros(self.width, dtype=np.int64)
+        self.slot_count = np.zeros(self.width, dtype=np.int64)
         self.log_frequency: list[np.ndarray] = []
 
     @classmethod
@@ -42,13 +46,18 @@ class ConditionSampler:
 
     def attach_rows(self, data: ModeRows) -> ConditionSampler:
         """Index the encoded training rows by level, for :meth:`for_training`."""
-        self.rows_by_level, self.log_frequency = [], []
+        self.log_frequency, rows_by_slot, counts_by_slot = [], [], []
         for span in self.spans:
             level = data.hot_of(span)
             counts = np.bincount(level, minlength=span.width).astype(np.float64)
-            self.rows_by_level.append([np.flatnonzero(level == k) for k in range(span.width)])
+            rows_by_slot.append(np.argsort(level, kind="stable"))
+            counts_by_slot.append(counts.astype(np.int64))
             log_counts = np.where(counts > 0, np.log(counts + 1), 0.0)
             self.log_frequency.append(log_counts / log_counts.sum())
+        if self.enabled:
+            self.slot_rows = np.concatenate(rows_by_slot)
+            self.slot_count = np.concatenate(counts_by_slot)
+            self.slot_start = np.concatenate([[0], np.cumsum(self.slot_count)[:-1]])
         return self
 
     @property
@@ -65,11 +74,10 @@ class ConditionSampler:
         """Training-by-sampling: conditions and, for each, a real row index that meets it."""
         spans = rng.integers(0, len(self.spans), batch)
         levels = self._draw_levels(spans, self.log_frequency, rng)
-        rows = np.empty(batch, dtype=np.int64)
-        for s, k in set(zip(spans.tolist(), levels.tolist())):
-            where = np.flatnonzero((spans == s) & (levels == k))
-            rows[where] = rng.choice(self.rows_by_level[s][k], len(where))
-        return self.batch(spans, levels), rows
+        slots = self.offsets[spans] + levels
+        # uniformly among the rows of each drawn slot (a level drawn by log-frequency has rows)
+        picks = (rng.random(batch) * self.slot_count[slots]).astype(np.int64)
+        return self.batch(spans, levels), self.slot_rows[self.slot_start[slots] + picks]
 
     def of_rows(self, data: ModeRows, rows: np.ndarray, rng: np.random.Generator) -> CondBatch:
         """For each of ``rows``, one discrete column chosen at random, with the row's own level."""
