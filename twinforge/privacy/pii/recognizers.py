@@ -10,6 +10,7 @@ extractor that uses the snapshot shipped inside tldextract.
 from __future__ import annotations
 
 import calendar
+import collections
 import datetime as dt
 import functools
 import gzip
@@ -114,25 +115,35 @@ _NAME_LIST_ATTRS = ("first_names", "first_names_male", "first_names_female", "la
 
 
 @functools.lru_cache(maxsize=1)
-def name_lists() -> tuple[frozenset[str], frozenset[str]]:
-    """Lower-cased first and last names from every Faker locale written in Latin letters
-    (accented ones included: "josé", "müller")."""
+def _names_by_locale() -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
+    """Each Faker locale's lower-cased (first names, last names) written in Latin letters, read once for
+    :func:`name_lists` and :func:`widespread_first_names`."""
     from faker.config import AVAILABLE_LOCALES
 
-    first: set[str] = set()
-    last: set[str] = set()
+    per_locale = []
     for locale in AVAILABLE_LOCALES:
         try:
             provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
         except (ImportError, AttributeError):
             continue
+        first: set[str] = set()
+        last: set[str] = set()
         for attr in _NAME_LIST_ATTRS:
             values = getattr(provider, attr, None)
             if not isinstance(values, (list, tuple, dict, set, frozenset)):
                 continue  # some locales compute these as properties
             target = last if attr == "last_names" else first
             target.update(v.lower() for v in values if isinstance(v, str) and _is_latin_word(v) and len(v) > 1)
-    return frozenset(first), frozenset(last)
+        per_locale.append((frozenset(first), frozenset(last)))
+    return tuple(per_locale)
+
+
+@functools.lru_cache(maxsize=1)
+def name_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """Lower-cased first and last names from every Faker locale written in Latin letters
+    (accented ones included: "josé", "müller")."""
+    per_locale = _names_by_locale()
+    return frozenset().union(*(f for f, _ in per_locale)), frozenset().union(*(last for _, last in per_locale))
 
 
 WIDESPREAD_FIRST_NAME_LOCALES = 5
@@ -143,21 +154,7 @@ def widespread_first_names() -> frozenset[str]:
     """Lower-cased first names that at least :data:`WIDESPREAD_FIRST_NAME_LOCALES` Faker locales list
     ("john", "maria", "jane"): common enough to recur across a column of names; "ville" (Finnish, and
     French for town) or "paris" are not."""
-    from faker.config import AVAILABLE_LOCALES
-
-    counts: dict[str, int] = {}
-    for locale in AVAILABLE_LOCALES:
-        try:
-            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
-        except (ImportError, AttributeError):
-            continue
-        names: set[str] = set()
-        for attr in _NAME_LIST_ATTRS[:3]:  # the first-name lists
-            values = getattr(provider, attr, None)
-            if isinstance(values, (list, tuple, dict, set, frozenset)):
-                names.update(v.lower() for v in values if isinstance(v, str) and _is_latin_word(v) and len(v) > 1)
-        for name in names:
-            counts[name] = counts.get(name, 0) + 1
+    counts = collections.Counter(name for first, _ in _names_by_locale() for name in first)
     return frozenset(name for name, count in counts.items() if count >= WIDESPREAD_FIRST_NAME_LOCALES)
 
 
