@@ -563,9 +563,16 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         masked=masked & ~honorific_piece, could_be_part=(could_be_part | particle_tail) & ~honorific_piece
     )
     part = pl.col("could_be_part")
-    for _ in range(_SPREAD_STEPS):
-        m = pl.col("masked")
-        pieces = pieces.with_columns(masked=m | (part & ((near(m, 2) & near(gap, 1)) | (near(m, -2) & near(gap, -1)))))
+
+    def spread(pieces: pl.LazyFrame, steps: int) -> pl.LazyFrame:
+        """The mask spread ``steps`` pieces to parts of a name through a gap, on either side."""
+        for _ in range(steps):
+            m = pl.col("masked")
+            near_masked = (near(m, 2) & near(gap, 1)) | (near(m, -2) & near(gap, -1))
+            pieces = pieces.with_columns(masked=m | (part & near_masked))
+        return pieces
+
+    pieces = spread(pieces, _SPREAD_STEPS)
     # post-nominal letters after a masked name and its comma ("Ana Lopez, RN", "Ivan Petrov, CPA")
     # go with it, unless a label that a colon or a number follows ("Ana Lopez, DOB: ...")
     m = pl.col("masked")
@@ -615,9 +622,9 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     slash = (word == "/").fill_null(False)
     later = pronoun & near(slash, 1) & (near(pl.col("first_pronoun"), 2) | near(pl.col("first_pronoun"), 4))
     pieces = pieces.with_columns(masked=m | pl.col("first_pronoun") | later)
-    # and once more the spread to the parts of a name next to these: "Jong-su Jeonghuisdottir"
-    m = pl.col("masked")
-    pieces = pieces.with_columns(masked=m | (part & ((near(m, 2) & near(gap, 1)) | (near(m, -2) & near(gap, -1)))))
+    # one more step to the parts of a name next to these: "Jong-su Jeonghuisdottir" (the rules above read
+    # the spread's result: "Ana Fitzwilliam, RN", "Ana & Luis Fitzwilliam")
+    pieces = spread(pieces, 1)
     joined = (
         pieces.select("text", out=pl.when(pl.col("masked")).then(pl.lit(MASK_TOKENS[PERSON])).otherwise(word))
         .group_by("text", maintain_order=True)
