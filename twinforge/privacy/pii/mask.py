@@ -67,7 +67,7 @@ _US_STATE = (
 _PHONE_EXT = rf"(?i:{PHONE_EXTENSION})?"
 
 # after the country code of "+44 ..." or "0044-...": an optional area code in brackets, groups of digits
-_AFTER_COUNTRY_CODE = r"(?:\(\d{1,4}\)[\s.\-]?)?\d{1,5}(?:[\s.\-]?\d{1,5}){1,4}" + _PHONE_EXT + r"\b"
+_AFTER_COUNTRY_CODE = r"(?:\(\d{1,4}\)[\s.\-–]?)?\d{1,5}(?:[\s.\-–]?\d{1,5}){1,4}" + _PHONE_EXT + r"\b"  # – : en dash
 # words after which a bare run of seven or eight digits is a local phone number ("on 6981018")
 _PHONE_CONTEXT = (
     r"(?:phone[ds]?|phoned in from|tel|telephone|mobile|cell|fax|call(?:ed)?(?: back)?|ring|number|on|at|from)"
@@ -86,7 +86,8 @@ _PHONE_CONTEXT = (
 PHONE_SHAPE_CANDIDATE = r"\d(?:\)?[ .\-/]?\(?\d){5}"
 _PHONE_GROUP = r"(?:\(\d{1,5}\)|\d{1,15})"
 PHONE_SHAPE = re.compile(
-    r"(?<![\w.,+\-/()])"  # not inside a word or a number
+    # not inside a word or a number; after a comma, as a CSV row's field ("...,0919-523-4398,...")
+    r"(?<![\w.+\-/()])"
     rf"(?P<body>(?:\(\+\d{{1,3}}\)\s?|\+)?{_PHONE_GROUP}(?:(?:[ .\-/]|(?<=\))|(?=\())[ ]?{_PHONE_GROUP}){{0,7}})"
     rf"(?P<ext>{PHONE_EXTENSION})?"
     r"(?![\w+]|[.,\-/]\d)",
@@ -106,6 +107,7 @@ _MONEY_BEFORE = re.compile(rf"(?:{_CURRENCY})\s?$")
 _MONEY_AFTER = re.compile(
     rf"^\s?(?:{_CURRENCY}|%|(?:dollars?|euros?|pounds?|rand|francs?|kr|units?|km|kg|mg|ml|m)\b)", re.IGNORECASE
 )
+_PO_BOX_BEFORE = re.compile(r"\bbox\s*(?:no\.?\s*)?$", re.IGNORECASE)
 _VERSION_OR_ISBN_BEFORE = re.compile(
     r"(?:\b(?:v|ver|version|release|build|rev|isbn(?:-1[03])?)\.?:?\s?)$", re.IGNORECASE
 )
@@ -130,7 +132,11 @@ def phone_shaped(body: str, before: str = "", after: str = "") -> bool:
         return False
     if _MONEY_BEFORE.search(before) or _MONEY_AFTER.match(after) or _VERSION_OR_ISBN_BEFORE.search(before):
         return False
+    if _PO_BOX_BEFORE.search(before):  # "P.O. Box 1521-20100": a box and a postal code, part of an address
+        return False
     if _THOUSANDS.match(core) and len(groups[0]) == 1:  # "1 204 000"; "912 345 678" is a phone
+        return False
+    if _THOUSANDS_BEFORE.search(before) and len(groups[0]) == 3:  # "1,250 000" goes on a number
         return False
     # left to the patterns after this one: SSNs, ZIP+4 codes, card numbers (12+ digits in groups of
     # four or more, Luhn)
@@ -139,6 +145,8 @@ def phone_shaped(body: str, before: str = "", after: str = "") -> bool:
     return not (digits == 13 and re.match(r"^97[89][\- ]\d", core))  # an ISBN-13
 
 
+# a number's thousands before a comma ("1,", "12,345,"); not a CSV field that ends in digits ("...-1416,")
+_THOUSANDS_BEFORE = re.compile(r"(?:^|[^\d,])\d{1,3}(?:,\d{3})*,$")
 _SSN_OR_ZIP4 = re.compile(r"^\d{3}[ .\-]\d{2}[ .\-]\d{4}$|^\d{5}-\d{4}$")
 
 
@@ -296,7 +304,7 @@ _NAME_PUNCTUATION = [" '", "' ", ' "', '" ', " ‘", "’ ", " “", "” ", "/"
 _SPREAD_STEPS = 3  # "J. R. R. Tolkien": how far a name spreads to its neighbours
 _PRONOUNS = ["he", "him", "his", "she", "her", "hers", "they", "them", "theirs", "ze", "zir", "xe", "xem"]
 # before a maiden name, which is part of the name's span: "Ana Lopez (née Ruiz)", "Ana Lopez geb. Ruiz"
-_MAIDEN_NAME_MARKERS = ["née", "nee", "né", "geb", "geborene", "born"]
+_MAIDEN_NAME_MARKERS = "née nee né geb geborene born rođ roj rod roz ur szül épouse".split()
 # a word in capitals with a vowel of the Latin alphabets: "ATTN", "DNR" have none; "LÊ", "VŨ",
 # "DƯƠNG", "O'BRIEN" have
 _UPPER_VOWEL = r"[AEIOUYÀ-ÆÈ-ÏÒ-ÖØ-ÜÝĀĂĄĒĔĖĘĚĨĪĬĮİŌŎŐŒŨŪŬŮŰŲƠƯƏẠ-Ỹ]"

@@ -395,7 +395,8 @@ _HYPHENATED_GIVEN_NAME = re.compile(r"[A-Z][a-z]{0,5}-[a-z]{1,5}")
 # "al-Rashid", "el-Amin": an Arabic article joined to the name
 _ARTICLE_PREFIX = re.compile(r"^(?:al|el|ul|ad|ar|as|at|az|ash)-(?=[^\W\d_])")
 # a first name as typed in chat and an initial: "anna k.", "min-seo h."
-_CHAT_NAME = re.compile(r"[^\W\d_]{2,}(?:-[^\W\d_]{1,5})? [^\W\d_]\.")
+# (and the surname after the initial: "anna k. lopez")
+_CHAT_NAME = re.compile(r"[^\W\d_]{2,}(?:-[^\W\d_]{1,5})? [^\W\d_]\.(?: [^\W\d_]{2,})?")
 
 
 # "Ana 'Bunny' Lopez", 'Ana "Bunny" Lopez': a nickname in quotes between the parts of a name
@@ -405,9 +406,11 @@ _SLASHED = re.compile(r"([^\W\d_][^\W\d_'’\- ]*)/([^\W\d_][^\W\d_'’\- ]*)")
 _BRACKETED = re.compile(r"([^()]*[^\W\d_][^()]*?)\s*\(([^\W\d_][^\W\d_'’\- ]*)\)")
 
 
-# "Ana Lopez (née Ruiz)", "Ana Lopez geb. Ruiz": a maiden name after its marker
+# "Ana Lopez (née Ruiz)", "Ana Lopez geb. Ruiz", "Ana Horvat rođ. Kovač", "Ana Ruiz vda. de Lopez": a maiden
+# (or, after "vda. de", a late husband's) name after its marker
 _MAIDEN_NAME = re.compile(
-    r"(?<=\S)\s+\(?\s*(?:née|nee|né|born|geb\.|geborene|roz\.|szül\.|z d\.|ur\.)\s+([^\W\d_][^()]*?)\s*\)?$",
+    r"(?<=\S)\s+\(?\s*(?:née|nee|né|born|geb\.|geborene|roz\.|szül\.|z d\.|z domu|ur\.|rođ\.|roj\.|rod\.|o\.\s?s\."
+    r"|vda\.\s+de|viuda de|épouse|ép\.)\s+([^\W\d_][^()]*?)\s*\)?$",
     re.IGNORECASE,
 )
 # "Ana & Luis Lopez", "Ana and Luis Lopez": a couple sharing the last name; "Lopez & Ruiz" (one word
@@ -415,12 +418,20 @@ _MAIDEN_NAME = re.compile(
 _COUPLE = re.compile(r"^([^\W\d_][^\W\d_'’\-]*)\s+(?:&|and)\s+(\S+(?:\s+\S+)+)$")
 
 
+# a passport's machine-readable zone: "SURNAME<<GIVEN<MIDDLE"
+_MACHINE_READABLE_NAME = re.compile(r"([A-Z]+(?:<[A-Z]+)*)<<([A-Z]+(?:<[A-Z]+)*)<*")
+
+
 def plain_name_text(value: str) -> str:
     """``value`` with the punctuation some name formats add taken out, for the name tests: a nickname
-    in quotes between two words dropped, "LAST/FIRST", "Last (First)" and "Last; First" as two words,
+    in quotes between two words dropped, "LAST/FIRST", "Last (First)", "Last; First" and a passport's
+    "LAST<<FIRST<MIDDLE" as words,
     a maiden name after "née" or "geb." and a couple's "Ana & Luis Lopez" as a name's words. Other
     values come back as they were."""
     value = _QUOTED_NICKNAME.sub("", value.strip())
+    machine_readable = _MACHINE_READABLE_NAME.fullmatch(value)
+    if machine_readable:
+        return f"{machine_readable.group(2)} {machine_readable.group(1)}".replace("<", " ")
     value = _MAIDEN_NAME.sub(r" \1", value)
     value = _COUPLE.sub(r"\1 \2", value)
     if value.count(";") == 1:
@@ -462,6 +473,10 @@ def person_name_shape(value: str) -> tuple[bool, bool]:
         if _HYPHENATED_GIVEN_NAME.fullmatch(token) and token.split("-")[1] not in blocked:
             token = token.replace("-", "")
         bare = token.rstrip(".").lower()
+        if i > 0 and token.lower() in ("van", "in", "op") and tokens[i + 1 : i + 2] in (["'t"], ["’t"]):
+            continue  # Dutch "van 't", "in 't", "op 't": a particle and its contracted article
+        if i > 1 and token in ("'t", "’t") and tokens[i - 1].lower() in ("van", "in", "op"):
+            continue
         if not _NAME_TOKEN.fullmatch(token):
             return False, False
         if bare in NAME_SUFFIXES and i > 0 or bare in NAME_PARTICLES and i > 0 or bare in affixes and i > 0:
@@ -472,12 +487,18 @@ def person_name_shape(value: str) -> tuple[bool, bool]:
             return False, False
         if any(p[:1].islower() for p in token.split("-")[1:]):
             return False, False
+        if i > 0 and (len(bare) == 1 or (i == len(tokens) - 1 and _CITED_INITIALS.fullmatch(token))):
+            continue  # an initial ("MR I DOE"), or a citation's initials after the surname ("Doe JA")
         parts = re.split(r"['’\-]", bare)
         if any(p in blocked and p not in listed for p in parts) or bare in blocked:
             return False, False
         known = known or any(p in listed for p in parts)
         words += 1
     return words >= 1, known
+
+
+# "Doe JA", "Doe ID": a citation's initials after a surname written in lower case (not "WHO", "USA")
+_CITED_INITIALS = re.compile(r"[A-Z]{1,2}")
 
 
 def is_person_name(value: str) -> bool:
@@ -574,11 +595,16 @@ _EN_STREET = (
     rf"(?:\b(?:{_BUILDING})?{_HOUSE_NUMBER},?\s+{_STREET_NAME}{_MORE_STREETS}"
     rf"|\b(?:(?i:{_UNIT})[,\s]+){{1,3}}(?:{_HOUSE_NUMBER}\s+)?{_STREET_NAME}"
     # the Philippines: "Block 19 Lot 70 Apo Road", "B22 L60 Cruz Grove"
-    rf"|\b(?i:block|blk|b)\s?\d{{1,3}}\s+(?i:lot|l)\s?\d{{1,3}}\s+{_STREET_NAME}{_MORE_STREETS})"
+    # ("Blk 38 Lot 42 Phase 1, Ghosh Homes")
+    rf"|\b(?i:block|blk|b)\s?\d{{1,3}}\s+(?i:lot|l)\s?\d{{1,3}}(?:\s+(?i:phase)\s+\d{{1,2}},?)?\s+{_STREET_NAME}{_MORE_STREETS})"
     rf"(?:,?\s+(?:(?i:{_UNIT})|{_RURAL_DELIVERY})\b)?"
     # Bangladesh: "Apartment 6, House No. 135, SonaGram Park", "Holding No. 176, West ChitalBari"
     rf"|\b(?:(?i:{_UNIT})[,\s]+){{0,2}}(?i:{_NUMBERED_HOUSE})\.?\s*[\w\-/]+,\s*\p{{Lu}}[\p{{L}}'\-]*(?:\s+\p{{Lu}}[\p{{L}}'\-]*){{0,2}}"
     r"|\b(?i:p\.?\s?o\.?\s?box|psc|unit)\s+\d{1,6}(?:,\s*box\s+\d{1,6})?\b|\b(?:USNS|USNV|USS|USCGC)\s+\p{Lu}\p{L}+"
+    # Bangladesh: "House 74, Road 15/B, Rahman R/A" (a residential area)
+    r"|\b(?i:house|plot)\s+\d{1,4}[A-Za-z]?,\s*(?i:road)\s+\d{1,3}(?:/[A-Za-z0-9]{1,2})?\b(?:,\s*\p{Lu}[\p{L}'\-]*\s+R/A)?"
+    # Thailand: a house number, the village ("Moo") and maybe the lane ("Soi"): "105/50 Moo 11, Soi Ghosh 14"
+    r"|\b\d{1,4}(?:/\d{1,4})?\s+Moo\s+\d{1,3}\b(?:,\s*Soi\s+\p{Lu}[\p{L}'\-]*(?:\s+\d{1,3}\b)?)?"
 )
 # "Hauptstraße 5", "Karl-Peter-Etzold-Gasse 9/3"; "50, avenue de Lebon", "rue de Pottier"; "Calle Mayor 3"
 _DE_STREET = (
@@ -842,7 +868,8 @@ def _other_language_months() -> str:
 _MONTH_NAME = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 _ISO_TIME = r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+\-]\d{2}:?\d{2})?)?"
 DATE_PATTERN = (
-    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?,?\s+)?"  # "Sunday 30 July 2000", "Tue, 04 Jul 1963"
+    # "Sunday 30 July 2000", "Tue, 04 Jul 1963", "Sunday the 30th of July, 2000"
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?,?\s+)?(?:the\s+)?"
     rf"(?:\d{{4}}[\-/.]\d{{1,2}}[\-/.]\d{{1,2}}{_ISO_TIME}|\d{{4}}_\d{{2}}_\d{{2}}|\d{{1,2}}[/.\-]\d{{1,2}}[/.\-]\d{{2,4}}"
     r"|\d{1,2}\.\s\d{1,2}\.\s\d{2,4}|\d{1,2}\s\d{1,2}\s(?:1[89]|20)\d{2}"  # "3. 4. 1990", "07 11 1993"
     # "19 May 1972", "19th May, 1972", "04-Jul-63", "24/Feb/1982"
@@ -861,8 +888,12 @@ DATE_PATTERN = (
 # a date in Chinese, Japanese or Korean characters: "1985年3月12日", "1985년 3월 12일"
 CJK_DATE = r"(?:1[89]|20)\d{2}\s*[年년]\s*\d{1,2}\s*[月월]\s*\d{1,2}\s*[日일]"
 BIRTH_CONTEXT = r"(?:born(?:\s+on)?|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday)"
-# a date of birth written as eight digits, year first ("19851126"): a date only after a birth word
-BIRTH_DIGITS = r"(?:1[89]|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+# a date of birth written as eight digits, year first ("19851126") or last ("26111985", "11261985"): a
+# date only after a birth word
+BIRTH_DIGITS = (
+    r"(?:(?:1[89]|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+    r"|(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|[12]\d|3[01])(?:1[89]|20)\d{2})"
+)
 POSTAL_CONTEXT = r"(?:zip(?:\s*code)?|post\s*code|postal\s+code)"
 US_ZIP = r"\d{5}(?:-\d{4})?"
 UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
@@ -931,7 +962,12 @@ def parse_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series:
         .str.strip_chars()
         .str.to_lowercase()
         .str.replace(_WEEKDAY, "")
+        .str.replace(r"^the\s+(\d)", "${1}")  # "(Sunday) the 30th of July, 2000"
         .str.replace(_WEEKDAY_AFTER, "")
+        # eight digits: year first when that reads as a date ("19851126"), else day and month first
+        # ("26111985", "11261985")
+        .str.replace(r"^((?:1[89]|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$", "${1}-${2}-${3}")
+        .str.replace(r"^(0[1-9]|[12]\d|3[01])(0[1-9]|[12]\d|3[01])((?:1[89]|20)\d{2})$", "${1}-${2}-${3}")
         # "1985年3月12日", "1985년 3월 12일": year and month marks as separators, the day's mark dropped
         .str.replace_all(r"\s*[年月년월]\s*", "-")
         .str.replace(r"\s*[日일]$", "")
@@ -1067,8 +1103,8 @@ _PHONE_CORE = re.compile(
 # (French "poste", Spanish "interno"/"anexo", Portuguese "ramal", German "Durchwahl", Polish "wew.",
 # Dutch "toestel")
 PHONE_EXTENSION = (
-    r"(?:\s*(?:x|ext\.?|extension|#)\s*\d{1,6}"
-    r"|,?\s+(?:poste|p\.|int\.|interno|anexo|ramal|durchwahl|dw\.?|wewn?\.|toestel|tst\.)\s*\d{1,6}"
+    r"(?:\s*(?:x|ext\.?|extn\.?|extension|#)\s*\d{1,6}"
+    r"|,?\s+(?:poste|p\.|int\.|interno|anexo|ramal|durchwahl|dw\.?|wewn?\.|toestel|tst\.|loc\.|local|kl\.)\s*\d{1,6}"
     r"|\s*\((?:x|ext\.?|extension)\s*\d{1,6}\))"  # "(ext 274)"
 )
 _PHONE_EXTENSION = re.compile(PHONE_EXTENSION + "$", re.IGNORECASE)
