@@ -59,9 +59,13 @@ class GaussianCopula(nn.Module):
         self.cholesky.copy_(cholesky)
 
     def sample_uniforms(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """``(n, dimension)`` uniforms, column-major: each column contiguous, as decoding reads them."""
-        eps = torch.from_numpy(rng.standard_normal((self.dimension, n)))  # numpy's ziggurat: twice torch's speed
-        return torch.special.ndtr(self.cholesky @ eps).numpy().T
+        """``(n, dimension)`` uniforms, column-major: each column contiguous, as decoding reads them.
+
+        Normals, their mixing and their CDF in float32 (torch's float32 ``ndtr`` is vectorised: about
+        6x its float64 speed on a CPU), handed to decoding as float64; float32 resolves a uniform to
+        6e-8, far finer than the 1,001-point quantile grids it indexes."""
+        eps = torch.from_numpy(rng.standard_normal((self.dimension, n), dtype=np.float32))  # numpy's ziggurat
+        return torch.special.ndtr(self.cholesky.float() @ eps).double().numpy().T
 
     def sample_conditional_uniforms(
         self, fixed: dict[int, torch.Tensor], n: int, rng: np.random.Generator
