@@ -117,3 +117,16 @@ def test_phone_extensions_loc_and_extn_go_with_the_number(ext):
 def test_a_po_box_with_a_postal_code_is_no_phone_number():
     masked = mask_one("Write to P.O. Box 1521-20100, Nairobi.")
     assert "<PHONE>" not in masked and "1521" not in masked and "20100" not in masked
+
+
+def test_a_machine_readable_name_in_text_is_masked():
+    assert mask_one("Guest DROVIK<<TALMEYA<ANNA checked in.") == "Guest <PERSON> checked in."
+    assert mask_one("Shift A<<B by one bit.") == "Shift A<<B by one bit."
+
+
+def test_a_citations_initials_after_a_masked_surname_go_with_it():
+    assert mask_one(f"As shown by {LAST[3]} JA and {LAST[5]} MB (2020).") == (
+        "As shown by <PERSON> <PERSON> and <PERSON> <PERSON> (2020)."
+    )
+    # common words and headings in capitals stay
+    assert mask_one(f"Call {FIRST[2]} {LAST[2]} PM today.") == "Call <PERSON> <PERSON> PM today."

@@ -176,6 +176,8 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     # letters of any script: "sæbø@example.no" must not leave "sæ" behind
     (EMAIL, r"[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}", MASK_TOKENS[EMAIL]),
     (URL, URL_PATTERN, MASK_TOKENS[URL]),
+    # a passport's machine-readable name: "DOE<<JANE<ANN"
+    (PERSON, r"\b[A-Z]{2,}(?:<[A-Z]+)*<<[A-Z]+(?:<[A-Z]+)*\b", MASK_TOKENS[PERSON]),
     (IBAN, r"(?i)\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b", MASK_TOKENS[IBAN]),
     # five or more groups of digits joined by dots or dashes, the later ones of two to four digits:
     # "06.12.34.56.78" is a French phone number, not a date or IP address followed by digits
@@ -591,9 +593,12 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         & ~pl.col("upper_not_name")
         & near(pl.col("comma"), 1)
         & near(m, 2)
-        & ~followed.str.contains(r"^\s*[:\d#]").fill_null(False)
     )
-    pieces = pieces.with_columns(masked=m | credential)
+    label_after = followed.str.contains(r"^\s*[:\d#]").fill_null(False)
+    credential = credential & ~label_after
+    # a citation's initials after a masked surname: "Sharma PP", "Jelen MB"
+    cited = initials & near(pl.col("single_space"), 1) & near(m, 2) & ~label_after
+    pieces = pieces.with_columns(masked=m | credential | cited)
     # a maiden name after a masked name, its marker with it: "Ana Lopez (née Ruiz)"; and the first of a
     # couple's names before "&" and a masked "First Last": "Ana & Luis Lopez"
     m = pl.col("masked")
