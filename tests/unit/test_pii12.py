@@ -16,6 +16,10 @@ def _shaped(value: str) -> bool:
     return person_name_shape(plain_name_text(value))[0]
 
 
+def _initialled(value: str) -> bool:
+    return _initialled_surname(value, _name_words(value))
+
+
 def test_a_passports_machine_readable_name_reads_as_given_names_then_surname():
     assert plain_name_text("DROVIK<<TALMEYA<ANNA") == "TALMEYA ANNA DROVIK"
     assert _shaped("DROVIK<<TALMEYA<ANNA")
@@ -41,17 +45,27 @@ def test_a_maiden_marker_in_text_masks_the_name_after_it():
 def test_titles_and_initials_before_a_surname_in_capitals_make_a_name():
     for value in ("MRS A ZANTHOVIR", "MR I KOLTAVEN", "DR P MIRREL"):
         assert _shaped(value)
-        assert _initialled_surname(value)
+        assert _initialled(value)
     # a word and a letter after it is no initialled surname
     for value in ("Vitamin D", "Hall B", "Terminal A"):
-        assert not _initialled_surname(value)
+        assert not _initialled(value)
     # a lone article or pronoun in front is still a common word
     assert not _shaped("A Bakery") and not _shaped("I Love")
 
 
 def test_a_citations_initials_follow_a_surname():
-    assert _shaped(f"{INVENTED[5]} JA") and _initialled_surname(f"{INVENTED[5]} JA")
+    assert _shaped(f"{INVENTED[5]} JA") and _initialled(f"{INVENTED[5]} JA")
     assert not _shaped("Windows XP") and not _shaped("Product ID")
+
+
+def test_a_dutch_particle_and_its_contracted_article_read_as_one_particle():
+    for particle in ("van", "in", "op", "Van"):
+        value = f"{INVENTED[0]} {particle} 't {INVENTED[1]}"
+        assert plain_name_text(value) == f"{INVENTED[0]} van {INVENTED[1]}"
+        assert _shaped(value) and _name_words(plain_name_text(value)) == [INVENTED[0], INVENTED[1]]
+    # an apostrophe-t that follows no particle is left as it is (and is no name)
+    assert plain_name_text(f"{INVENTED[0]} 't {INVENTED[1]}") == f"{INVENTED[0]} 't {INVENTED[1]}"
+    assert not _shaped(f"{INVENTED[0]} 't {INVENTED[1]}")
 
 
 def test_initials_and_short_abbreviations_are_no_name_words():

@@ -327,7 +327,8 @@ def _person_names(values, hint, whole) -> None:
             distinct.add(v)
             known += has_known
             several_words += len(v.split()) >= 2
-            short_names += 2 <= len(_name_words(v)) <= 3 or _initialled_surname(v)
+            words = _name_words(v)
+            short_names += 2 <= len(words) <= 3 or _initialled_surname(v, words)
             # a single word counts only as Faker's name: of the world list's, many are towns or brands
             known_single += has_known and (len(v.split()) >= 2 or v.strip().rstrip(".").lower() in faker_names)
     if not like or (len(distinct) < MIN_DISTINCT_NAMES and hint != PERSON):
@@ -351,8 +352,6 @@ def _person_names(values, hint, whole) -> None:
         whole[PERSON] = (like / n, 0.5)
 
 
-# Dutch "van 't", "in 't", "op 't": a particle and its contracted article
-_CONTRACTED_ARTICLE = re.compile(r"(?i)\s(?:van|in|op)\s['’]t\s")
 # an initial or a short abbreviated given name: "L.", "Ma." (Maria), "Wm." (William)
 _ABBREVIATION = re.compile(r"[^\W\d_]{1,2}\.|[^\W\d_]")
 
@@ -360,18 +359,18 @@ _ABBREVIATION = re.compile(r"[^\W\d_]{1,2}\.|[^\W\d_]")
 def _name_words(value: str) -> list[str]:
     """The words of a name-shaped value less its titles, particles, suffixes, initials and abbreviations."""
     skip = rec.TITLES | rec.NAME_PARTICLES | rec.NAME_SUFFIXES
-    value = _CONTRACTED_ARTICLE.sub(" ", value)
     words = [w for w in re.split(r"[\s,]+", value) if w and w.rstrip(".").lower() not in skip]
     return [w for w in words if not _ABBREVIATION.fullmatch(w)]
 
 
-def _initialled_surname(value: str) -> bool:
+def _initialled_surname(value: str, name_words: list[str]) -> bool:
     """One name word after titles and initials ("MRS R DOE", "J. Doe"), before a citation's initials
-    ("Doe JA") or an initial with its dot ("anna k."); not a word and a bare letter ("Vitamin D", "Hall B")."""
+    ("Doe JA") or an initial with its dot ("anna k."); not a word and a bare letter ("Vitamin D", "Hall B").
+    ``name_words`` are ``value``'s :func:`_name_words`."""
     tokens = [t for t in re.split(r"[\s,]+", value) if t]
     if len(tokens) == 2 and re.fullmatch(r"[A-Z]{2}|[^\W\d_]\.", tokens[1]):
         return len(_name_words(tokens[0])) == 1  # "Doe JA", or a first name and an initial: "anna k."
-    if len(tokens) < 2 or len(_name_words(value)) != 1:
+    if len(tokens) < 2 or len(name_words) != 1:
         return False
     return all(t.rstrip(".").lower() in rec.TITLES or _ABBREVIATION.fullmatch(t) for t in tokens[:-1])
 

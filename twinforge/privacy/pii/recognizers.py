@@ -422,17 +422,22 @@ _COUPLE = re.compile(r"^([^\W\d_][^\W\d_'’\-]*)\s+(?:&|and)\s+(\S+(?:\s+\S+)+)
 _MACHINE_READABLE_NAME = re.compile(r"([A-Z]+(?:<[A-Z]+)*)<<([A-Z]+(?:<[A-Z]+)*)<*")
 
 
+# Dutch "van 't", "in 't", "op 't": a particle and its contracted article
+_CONTRACTED_ARTICLE = re.compile(r"(?i)\s(?:van|in|op)\s['’]t\s")
+
+
 def plain_name_text(value: str) -> str:
     """``value`` with the punctuation some name formats add taken out, for the name tests: a nickname
     in quotes between two words dropped, "LAST/FIRST", "Last (First)", "Last; First" and a passport's
     "LAST<<FIRST<MIDDLE" as words,
-    a maiden name after "née" or "geb." and a couple's "Ana & Luis Lopez" as a name's words. Other
-    values come back as they were."""
+    a maiden name after "née" or "geb." and a couple's "Ana & Luis Lopez" as a name's words, Dutch
+    "van 't", "in 't" and "op 't" as the particle "van". Other values come back as they were."""
     value = _QUOTED_NICKNAME.sub("", value.strip())
     machine_readable = _MACHINE_READABLE_NAME.fullmatch(value)
     if machine_readable:
         return f"{machine_readable.group(2)} {machine_readable.group(1)}".replace("<", " ")
     value = _MAIDEN_NAME.sub(r" \1", value)
+    value = _CONTRACTED_ARTICLE.sub(" van ", value)
     value = _COUPLE.sub(r"\1 \2", value)
     if value.count(";") == 1:
         value = value.replace(";", ",")
@@ -473,10 +478,6 @@ def person_name_shape(value: str) -> tuple[bool, bool]:
         if _HYPHENATED_GIVEN_NAME.fullmatch(token) and token.split("-")[1] not in blocked:
             token = token.replace("-", "")
         bare = token.rstrip(".").lower()
-        if i > 0 and token.lower() in ("van", "in", "op") and tokens[i + 1 : i + 2] in (["'t"], ["’t"]):
-            continue  # Dutch "van 't", "in 't", "op 't": a particle and its contracted article
-        if i > 1 and token in ("'t", "’t") and tokens[i - 1].lower() in ("van", "in", "op"):
-            continue
         if not _NAME_TOKEN.fullmatch(token):
             return False, False
         if bare in NAME_SUFFIXES and i > 0 or bare in NAME_PARTICLES and i > 0 or bare in affixes and i > 0:
