@@ -170,6 +170,23 @@ def mask_phone_shapes(text: str) -> str:
 
 # an address, not from the decimals of an amount: "1,250.00 EUR SEPA CT" is no "00 Eur Sepa Court"
 _ADDRESS_NOT_IN_AMOUNTS = rf"(^|[^\d.,]|[.,][^\d]){ADDRESS_PATTERN}"
+# What goes with a masked address: a flat after its house number ("Mina iela 60 - 29", "Raointie 94
+# C 44", "Hakimgade 18, 2. tv.", "C/ Mayor, 14, 3º izda."), a P.O. box's postcode ("Box 58619-80100"),
+# the areas, towns and postcode after it, each after a comma ("..., Brgy. Aksha", "..., Rahman R/A",
+# "..., Dhaka, 1873"), the next address token, and the unit words or number sign in front ("Flat 4,
+# ...", "Holding No 4, ...", "#679, 14th Cross").
+# Over-masking a town or a word in front costs no precision: the address is one token either way.
+_ADDRESS_PART_WORD = r"\p{Lu}[\p{L}'’.\-/]*"
+_ADDRESS_TAIL = (
+    r"(?:\s?-\s?\d{1,5}\b|\s[A-H]\s\d{1,4}\b|,?\s\d{1,2}\.\s?(?i:tv|th|mf|sal|st)\."
+    r"|,?\s\d{1,2}\s?[º°ª]\s?(?:(?i:izda|izq|dcha|dch|int|pta)\.?|[A-H]\b)?"
+    rf"|,\s*(?:\d{{1,3}}(?:st|nd|rd|th)\s+)?{_ADDRESS_PART_WORD}"
+    rf"(?:\s+(?:{_ADDRESS_PART_WORD}|\p{{Ll}}{{1,3}}\s+{_ADDRESS_PART_WORD}|\d{{1,4}}[A-Za-z]?\b)){{0,5}}"
+    rf"|,\s*\d{{4,6}}\b|,?\s*{MASK_TOKENS[ADDRESS]})"
+)
+ADDRESS_CONTINUATION = (
+    rf"(?:(?:\p{{Lu}}\p{{Ll}}+\s){{1,2}}|#)?{MASK_TOKENS[ADDRESS]}{_ADDRESS_TAIL}*"  # "<" and ">" are literal
+)
 # (entity, pattern, replacement); "$1"/"$2" keep a context word in front of the token; no replacement:
 # the pattern picks the texts that :func:`mask_phone_shapes` looks at
 MASK_PATTERNS: list[tuple[str, str, str | None]] = [
@@ -226,6 +243,7 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     (POSTAL, rf"\b{UK_POSTCODE}\b", MASK_TOKENS[POSTAL]),
     (ADDRESS, _ADDRESS_NOT_IN_AMOUNTS, "${1}" + MASK_TOKENS[ADDRESS]),
     (ADDRESS, ADDRESS_IN_CONTEXT, "${1}" + MASK_TOKENS[ADDRESS]),
+    (ADDRESS, ADDRESS_CONTINUATION, MASK_TOKENS[ADDRESS]),
     (PHONE, rf"(?i)\b({_PHONE_CONTEXT})(\W{{1,3}})\d{{7,8}}\b", "${1}${2}" + MASK_TOKENS[PHONE]),
     # a phone link's scheme goes with its number (RFC 3966 "tel:+4531234567", Skype's "callto:")
     (PHONE, r"(?i)\b(?:tel|callto|sms):\s?" + re.escape(MASK_TOKENS[PHONE]), MASK_TOKENS[PHONE]),
@@ -246,6 +264,7 @@ ADDRESS_PREFILTER = (
     r"|persiaran|lebuh|no|rang|croissant|chowk|nagar|ganj|av|avda|psje|pje|pasaje|camino|piazzale|strada|vicolo|borgo|contrada"
     r"|lungomare|km)\b|\bUS[NSC]\b"
     r"|(?i:montée|allée|allé|côte)\s"  # no ASCII word boundary after "é"
+    r"|\b[Cc]/\s"  # Spanish "C/ Mayor, 14" (calle)
     # Nordic and Dutch street types glued to the name: "Stevnsgade 419", "Storgatan 12"
     r"|\p{Ll}(?:vej|gade|stræde|vænge|plads|torv|vang|vägen|väg|gatan|gata|gränd|stigen|backen|torget|veien|vei"
     r"|vegen|veg|gate|gaten|stien|plassen|straat|laan|plein|gracht|kade|dreef|singel|steeg|dijk|katu|tie|kuja|polku"

@@ -618,7 +618,7 @@ _STREET_WORD = r"(?:(?:de|del|di|la|las|los|dei)\s+)?\p{Lu}[\p{L}'\-]*"
 # the street type in front ("rue", "Calle", "Via", "Strada", "Avda."), then its name (up to four
 # capitalised words) and maybe a house number, after a comma too ("Via Rita, 56"), and a unit
 _FR_ES_STREET = (
-    r"(?:\b\d{1,5}(?:\s?(?:bis|ter))?,?\s+)?\b(?i:rue|avenue|av\.|avda\.|psje\.|pje\.|boulevard|bd|chemin|impasse|allée|allé"
+    r"(?:\b\d{1,5}(?:\s?(?:bis|ter))?,?\s+)?\b(?i:c/|rue|avenue|av\.|avda\.|psje\.|pje\.|boulevard|bd|chemin|impasse|allée|allé"
     r"|place|quai|route|cours|montée|côte|rang|croissant|calle|avenida|paseo|pasaje|plaza|camino|via|viale|piazza"
     r"|piazzale|corso|largo|strada|vicolo|borgo|contrada|lungomare)\s+"
     # the name capitalised: not "the route was closed", "sent via email"
@@ -726,10 +726,10 @@ ADDRESS_SHAPE_NUMBER_LAST = (
 # "ul. Kwiatowa 5", "Szombathelyi út 88.", "12 Harbour Mews"; then house-number and unit words of
 # those dictionaries ("Nr. 103 Bl. 89 Sc. 65 Ap. 600"). Types of one or two letters need their
 # dot ("ul."); English stop and filler words ("and", "by", "at") are left out.
+# streets named after a king, prince, ban or count, or a saint: "Ulica kralja Zvonimira 5", "Ulica bana Jelačića 12"
+_SOUTH_SLAVIC_TITLES = r"kralja|kraljice|kneza|kneginje|bana|grofa|cara|svetog|svete|sv\."
 _LISTED_NAME_WORD = r"\p{Lu}[\p{L}'’\-]*"
-_LISTED_NAME = (
-    rf"(?:(?i:de|da|do|dos|das|del|di|la|van|von|der|den)\s+)?{_LISTED_NAME_WORD}(?:\s+{_LISTED_NAME_WORD}){{0,3}}"
-)
+_LISTED_NAME = rf"(?:(?i:de|da|do|dos|das|del|di|la|van|von|der|den|{_SOUTH_SLAVIC_TITLES})\s+)?{_LISTED_NAME_WORD}(?:\s+{_LISTED_NAME_WORD}){{0,3}}"
 _LISTED_HOUSE_NUMBER = r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,5}[A-Za-z]?)?\.?"
 
 
