@@ -1,11 +1,18 @@
 """PII masking, thirteenth round (issue 17): what goes with a masked address in free text (a flat
 after the house number, the areas, towns and postcode after it, the unit words in front), Spanish
 "C/" streets and South Slavic streets named after a king or a ban. Cases written for these tests (not
-taken from any corpus), each with negatives."""
+taken from any corpus), each with negatives. Birth dates as Japanese era dates ("S59.08.01"), six digits
+("780211") and "14.Mar.1980"."""
 
+import datetime as dt
+
+import numpy as np
+import polars as pl
 import pytest
 
-from tests.pii_cases import INVENTED, mask_one
+from tests.pii_cases import INVENTED, column_entity, mask_one
+from twinforge.privacy.pii.entities import DOB
+from twinforge.privacy.pii.recognizers import parse_dates
 
 
 @pytest.mark.parametrize(
@@ -43,3 +50,48 @@ def test_no_address_no_continuation():
         "Ulica is a word; kralja too.",
     ):
         assert mask_one(text) == text
+
+
+def test_japanese_era_dates_read_as_dates():
+    parsed = parse_dates(pl.Series(["S59.08.01", "H09.12.08", "R2.3.4", "T15.01.31", "S64.01.07"]))
+    assert parsed.to_list() == [
+        dt.date(1984, 8, 1),
+        dt.date(1997, 12, 8),
+        dt.date(2020, 3, 4),
+        dt.date(1926, 1, 31),
+        dt.date(1989, 1, 7),
+    ]
+    # no era letter, a letter that is no era, or a month or day out of range: no date
+    assert parse_dates(pl.Series(["X59.08.01", "S59.13.01", "S59.08.32", "S59.08"])).null_count() == 4
+
+
+def test_six_digit_dates_read_year_first_else_day_first():
+    parsed = parse_dates(pl.Series(["780211", "031228", "261289"]), today=dt.date(2026, 1, 1))
+    assert parsed.to_list() == [dt.date(1978, 2, 11), dt.date(2003, 12, 28), dt.date(1989, 12, 26)]
+    assert parse_dates(pl.Series(["781511", "123456"])).null_count() == 2
+
+
+def _birth_dates(make) -> list[str]:
+    rng = np.random.default_rng(7)
+    days = [dt.date(1940, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 60 * 365, 60)]
+    return [make(d) for d in days]
+
+
+def test_columns_of_era_and_six_digit_birth_dates_are_birth_dates():
+    era = _birth_dates(
+        lambda d: f"{'S' if d.year < 1989 else 'H'}{d.year - (1925 if d.year < 1989 else 1988):02d}.{d:%m.%d}"
+    )
+    assert column_entity(era) == DOB
+    assert column_entity(_birth_dates(lambda d: f"{d:%y%m%d}")) == DOB
+
+
+def test_six_digit_numbers_are_no_birth_dates():
+    rng = np.random.default_rng(3)
+    assert column_entity([str(v) for v in rng.integers(100_000, 999_999, 60)]) != DOB
+
+
+def test_birth_dates_in_text_as_era_dates_six_digits_and_dotted_month_names():
+    for date in ("S22.02.06", "780211", "14.Mar.1980"):
+        assert mask_one(f"Student (DOB {date}) - Form 9") == "Student (DOB <DATE_OF_BIRTH>) - Form 9"
+    # six digits without a birth word are no date; an era-like code in a sentence with no date shape stays
+    assert mask_one("Order 780211 shipped, part S21.3 in stock.") == "Order 780211 shipped, part S21.3 in stock."

@@ -873,9 +873,12 @@ DATE_PATTERN = (
     r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?,?\s+)?(?:the\s+)?"
     rf"(?:\d{{4}}[\-/.]\d{{1,2}}[\-/.]\d{{1,2}}{_ISO_TIME}|\d{{4}}_\d{{2}}_\d{{2}}|\d{{1,2}}[/.\-]\d{{1,2}}[/.\-]\d{{2,4}}"
     r"|\d{1,2}\.\s\d{1,2}\.\s\d{2,4}|\d{1,2}\s\d{1,2}\s(?:1[89]|20)\d{2}"  # "3. 4. 1990", "07 11 1993"
+    # a Japanese era date: "S59.08.01" (Shōwa 59: 1984)
+    r"|[MTSHR]\d{1,2}\.(?:0?[1-9]|1[0-2])\.(?:0?[1-9]|[12]\d|3[01])"
     # "19 May 1972", "19th May, 1972", "04-Jul-63", "24/Feb/1982"
     # ("12 Mar '85", "Mar-12-1985": an apostrophe for the century, hyphens after a month name)
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?[\s\-/]+(?:of\s+)?{_MONTH_NAME},?[\s\-/]+(?:\d{{4}}|['’]?\d{{2}})"
+    rf"|\d{{1,2}}\.{_MONTH_NAME}\.?\d{{4}}"  # "14.Mar.1980"
     rf"|{_MONTH_NAME}[\s\-/]+\d{{1,2}}(?:st|nd|rd|th)?,?[\s\-/]+(?:\d{{4}}|['’]?\d{{2}})"
     # year first with spaces after the dots ("1966. 08. 19.", as Hungarian writes it) or a month name
     # ("2002-Jun-11")
@@ -889,11 +892,13 @@ DATE_PATTERN = (
 # a date in Chinese, Japanese or Korean characters: "1985年3月12日", "1985년 3월 12일"
 CJK_DATE = r"(?:1[89]|20)\d{2}\s*[年년]\s*\d{1,2}\s*[月월]\s*\d{1,2}\s*[日일]"
 BIRTH_CONTEXT = r"(?:born(?:\s+on)?|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday)"
-# a date of birth written as eight digits, year first ("19851126") or last ("26111985", "11261985"): a
-# date only after a birth word
+# a date of birth written as eight digits, year first ("19851126") or last ("26111985", "11261985"), or
+# as six: a date only after a birth word
 BIRTH_DIGITS = (
     r"(?:(?:1[89]|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
-    r"|(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|[12]\d|3[01])(?:1[89]|20)\d{2})"
+    r"|(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|[12]\d|3[01])(?:1[89]|20)\d{2}"
+    # six digits, year or day first: "780211", "261289"
+    r"|\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])|(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2})"
 )
 POSTAL_CONTEXT = r"(?:zip(?:\s*code)?|post\s*code|postal\s+code)"
 US_ZIP = r"\d{5}(?:-\d{4})?"
@@ -951,6 +956,22 @@ BIRTH_MONTHS_MIN_DATES = 40
 BIRTH_MIN_DISTINCT_MONTHS = 10
 
 
+# a Japanese era date: the era's letter (Meiji, Taishō, Shōwa, Heisei, Reiwa), its year, month, day
+_JAPANESE_ERA_DATE = r"^([mtshr])(\d{1,2})[./\-](0?[1-9]|1[0-2])[./\-](0?[1-9]|[12]\d|3[01])$"
+_ERA_FIRST_YEAR = {"m": 1868, "t": 1912, "s": 1926, "h": 1989, "r": 2019}
+
+
+def _japanese_era_as_iso(text: pl.Series) -> pl.Series:
+    """Lower-cased ``text`` with Japanese era dates ("s59.08.01": 1984) written year first ("1984-08-01")."""
+    era = text.str.extract_groups(_JAPANESE_ERA_DATE)
+    year = era.struct.field("1").replace_strict(_ERA_FIRST_YEAR, default=None, return_dtype=pl.Int32)
+    year = year + era.struct.field("2").cast(pl.Int32) - 1
+    iso = pl.select(
+        pl.format("{}-{}-{}", year, era.struct.field("3").str.zfill(2), era.struct.field("4").str.zfill(2))
+    ).to_series()
+    return pl.select(pl.when(year.is_not_null()).then(iso).otherwise(text)).to_series().alias(text.name)
+
+
 def parse_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series:
     """Text values read as dates by content (null where a value is no date), whatever the order of
     day, month and year and the separators: "1961-04-27", "27.04.61", "04/27/1961", "27 04 1961",
@@ -969,11 +990,15 @@ def parse_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series:
         # ("26111985", "11261985")
         .str.replace(r"^((?:1[89]|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$", "${1}-${2}-${3}")
         .str.replace(r"^(0[1-9]|[12]\d|3[01])(0[1-9]|[12]\d|3[01])((?:1[89]|20)\d{2})$", "${1}-${2}-${3}")
+        # six digits: year first ("780211", as Japan, Korea and Sweden write them), else day first ("261289")
+        .str.replace(r"^(\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$", "${3}-${2}-${1}")
+        .str.replace(r"^(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])(\d{2})$", "${1}-${2}-${3}")
         # "1985年3月12日", "1985년 3월 12일": year and month marks as separators, the day's mark dropped
         .str.replace_all(r"\s*[年月년월]\s*", "-")
         .str.replace(r"\s*[日일]$", "")
         .str.replace(r"^(\d{4}\s*[./\-]\s*\d{1,2}\s*[./\-]\s*)(\d)$", "${1}0${2}")  # year first, a one-digit day
     )
+    text = _japanese_era_as_iso(text)
     numeric = text.str.extract_groups(_NUMERIC_DATE)
     day_name = text.str.extract_groups(_DAY_MONTH_NAME)
     name_day = text.str.extract_groups(_MONTH_NAME_DAY)
