@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from tests.pii_cases import INVENTED, column_entity, mask_one
+from tests.pii_cases import FIRST, INVENTED, LAST, column_entity, mask_one
 from twinforge.privacy.pii.entities import DOB
 from twinforge.privacy.pii.recognizers import parse_dates
 
@@ -95,3 +95,18 @@ def test_birth_dates_in_text_as_era_dates_six_digits_and_dotted_month_names():
         assert mask_one(f"Student (DOB {date}) - Form 9") == "Student (DOB <DATE_OF_BIRTH>) - Form 9"
     # six digits without a birth word are no date; an era-like code in a sentence with no date shape stays
     assert mask_one("Order 780211 shipped, part S21.3 in stock.") == "Order 780211 shipped, part S21.3 in stock."
+
+
+def test_everyday_words_in_forms_are_no_names_but_names_beside_them_are():
+    text = "[x] Contract signed [ ] Salary to the bank [ ] Tutor: none. Left with Reception at the Maple Lodge."
+    assert mask_one(text) == text
+    # listed names that are English words too stay names; a title before an unlisted name goes with it
+    masked = mask_one(f"The Contract for {FIRST[0]} {LAST[0]} was signed.")
+    assert masked.startswith("The Contract for <PERSON>") and FIRST[0] not in masked and LAST[0] not in masked
+    masked = mask_one(f"Witness: Rabbi {INVENTED[0]} {INVENTED[1]} signed.")
+    assert masked.startswith("Witness: <PERSON>") and not {"Rabbi", INVENTED[0], INVENTED[1]} & set(masked.split())
+
+
+def test_a_tel_uris_extension_goes_with_its_number():
+    assert mask_one("Call tel:+1-450-938-3491;ext=6912 today.") == "Call <PHONE> today."
+    assert mask_one("Set ;ext=6912 in the config.") == "Set ;ext=6912 in the config."

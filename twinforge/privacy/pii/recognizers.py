@@ -354,7 +354,31 @@ def not_name_words() -> frozenset[str]:
         " port lake mount"
         " river valley hills park center centre university college church".split()
     )
+    words |= vocabulary_not_names()
     return frozenset(words - TITLES - NAME_PARTICLES)
+
+
+# words of everyday English (wordfreq's Zipf frequency of 3.5 or more: "salary", "kettle", "tutor",
+# "reception") that Faker lists as no first or last name: the world list holds many of them as names
+# somewhere ("Contract", "Visa"), and capitalised in forms and headings they are no names here
+VOCABULARY_MIN_ZIPF = 3.5
+# shorter words are given names' syllables too ("Hong", "Ming", "Jie")
+VOCABULARY_MIN_LETTERS = 5
+
+
+# words written before a name, which go with it when masked: "Rabbi Levi", "Imam Yusuf"
+_TITLES_BEFORE_NAMES = frozenset("rabbi imam sheikh pastor reverend bishop cantor deacon mufti swami guru lama".split())
+
+
+@functools.lru_cache(maxsize=1)
+def vocabulary_not_names() -> frozenset[str]:
+    """Lower-cased English words of :data:`VOCABULARY_MIN_ZIPF` or more (wordfreq) and
+    :data:`VOCABULARY_MIN_LETTERS` or more, less Faker's names, honorifics and titles."""
+    from wordfreq import top_n_list, zipf_frequency
+
+    words = {w for w in top_n_list("en", 40_000) if w.isalpha() and len(w) >= VOCABULARY_MIN_LETTERS}
+    kept = all_names() | honorific_words() | TITLES | _TITLES_BEFORE_NAMES
+    return frozenset(w for w in words if zipf_frequency(w, "en") >= VOCABULARY_MIN_ZIPF) - kept
 
 
 _PLACE_AND_COMPANY_ATTRS = {
@@ -1129,7 +1153,7 @@ _PHONE_CORE = re.compile(
 # (French "poste", Spanish "interno"/"anexo", Portuguese "ramal", German "Durchwahl", Polish "wew.",
 # Dutch "toestel")
 PHONE_EXTENSION = (
-    r"(?:\s*(?:x|ext\.?|extn\.?|extension|#)\s*\d{1,6}"
+    r"(?:\s*(?:x|ext\.?|extn\.?|extension|#)\s*\d{1,6}|;ext=\d{1,6}"  # ";ext=": RFC 3966's tel: URIs
     r"|,?\s+(?:poste|p\.|int\.|interno|anexo|ramal|durchwahl|dw\.?|wewn?\.|toestel|tst\.|loc\.|local|kl\.)\s*\d{1,6}"
     r"|\s*\((?:x|ext\.?|extension)\s*\d{1,6}\))"  # "(ext 274)"
 )
