@@ -19,6 +19,7 @@ the evaluation corpus.
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 import unicodedata
 from collections.abc import Callable
@@ -2234,7 +2235,18 @@ class Corpus:
 
 def make_corpus(config: CorpusConfig, columns_per_entity: int = 4, rows: int = 40, texts: int = 400) -> Corpus:
     """The labelled corpus of ``config``: ``columns_per_entity`` columns of ``rows`` values per type,
-    one look-alike column per kind and locale, and ``texts`` sentences (a fifth of them without PII)."""
+    one look-alike column per kind and locale, and ``texts`` sentences (a fifth of them without PII).
+    The same config and sizes give the same corpus: some Faker providers (e.g. uk_UA number plates) draw
+    from Python's global ``random``, so it is seeded here and restored afterwards."""
+    state = random.getstate()
+    random.seed(config.seed)
+    try:
+        return _make_corpus(config, columns_per_entity, rows, texts)
+    finally:
+        random.setstate(state)
+
+
+def _make_corpus(config: CorpusConfig, columns_per_entity: int, rows: int, texts: int) -> Corpus:
     from faker import Faker
 
     from twinforge.privacy.pii.recognizers import name_lists
