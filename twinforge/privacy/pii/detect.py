@@ -266,7 +266,9 @@ def _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, d
         float(words.median() or 0) >= FREE_TEXT_MIN_WORDS and sample.n_unique() >= FREE_TEXT_MIN_DISTINCT_SHARE * n
     )
     _person_names(values, hint, whole)
-    shaped = sample.str.contains(rec.ADDRESS_AT_START) | rec.listed_street_share(sample)
+    shaped = rec.listed_street_share(sample)
+    for pattern in rec.ADDRESS_AT_START:
+        shaped = shaped | sample.str.contains(pattern)
     addresses = float(shaped.mean())
     if addresses < min_share:  # the street's name first: "Kimdreef 270"
         rest = sample.filter(~shaped)
@@ -303,7 +305,10 @@ def _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, d
             if hits:
                 inside[entity] = (max(hits / n, inside.get(entity, (0.0, 0.0))[0]), 0.8)
         # one pattern at a time: together the address patterns exceed the regex engine's size limit
-        for entity, patterns in ((ADDRESS, (rec.ADDRESS_PATTERN, rec.ADDRESS_IN_CONTEXT)), (URL, (rec.URL_PATTERN,))):
+        for entity, patterns in (
+            (ADDRESS, (*rec.ADDRESS_PATTERN_HALVES, rec.ADDRESS_IN_CONTEXT)),
+            (URL, (rec.URL_PATTERN,)),
+        ):
             found = pl.repeat(False, sample.len(), eager=True)
             for pattern in patterns:
                 found = found | sample.str.contains(pattern).fill_null(False)

@@ -41,6 +41,7 @@ from twinforge.privacy.pii.recognizers import (
     DATE_PATTERN,
     LETTER_LABEL_WORDS,
     NAME_PARTICLES,
+    PERSON_LABELS,
     PHONE_EXTENSION,
     POSTAL_CONTEXT,
     TITLES,
@@ -262,7 +263,8 @@ ADDRESS_PREFILTER = (
     r"|\b(?i:rue|avenue|av\.|boulevard|bd|chemin|impasse|allée|place|quai|route|cours|calle|avenida|paseo|plaza"
     r"|via|viale|piazza|corso|largo|box|flat|studio|apartment|apt|suite|unit|level|psc|jalan|jln|lorong|lrg"
     r"|persiaran|lebuh|no|rang|croissant|chowk|nagar|ganj|av|avda|psje|pje|pasaje|camino|piazzale|strada|vicolo|borgo|contrada"
-    r"|lungomare|km)\b|\bUS[NSC]\b"
+    r"|lungomare|km|loc|fraz|frazione)\b|\bUS[NSC]\b"
+    r"|(?i:số|ngõ|ngách|hẻm|località)\s"  # no ASCII word boundary after "ố", "õ", "à"
     r"|(?i:montée|allée|allé|côte)\s"  # no ASCII word boundary after "é"
     r"|\b[Cc]/\s"  # Spanish "C/ Mayor, 14" (calle)
     # Nordic and Dutch street types glued to the name: "Stevnsgade 419", "Storgatan 12"
@@ -315,8 +317,8 @@ def _ascii_boundaries(pattern: str) -> str:
 
 
 # words (with an apostrophe inside: "O'Brien", "Ja’far") and what lies between them ("grunt's":
-# "grunt", "'", "s")
-_PIECES = r"\p{L}+(?:['’‘ʻ](?:\p{Lu}\p{L}+|\p{Ll}{2,}))?|[^\p{L}]+"
+# "grunt", "'", "s"); a word keeps its combining accents ("Ọláòṣebìkan" has some even when composed)
+_PIECES = r"\p{L}[\p{L}\p{M}]*(?:['’‘ʻ](?:\p{Lu}[\p{L}\p{M}]+|\p{Ll}{2,}))?|[^\p{L}]+"
 # between two parts of one name: a space, a hyphen, an initial's dot, a comma ("Lopez, Ana")
 # ("; ": "Lopez; Ana"; ".-": "J.-P. Roux")
 _NAME_GAPS = [" ", "  ", "\t", ".", ". ", ".  ", ".\t", "-", ".-", ", ", ",  ", ",\t", "; "]
@@ -389,9 +391,10 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
 
     pieces = pieces.with_columns(
         # capitalised, or with an Irish initial mutation: "nGeard", "hÉimhigh", "tSeáin", "bhFear"
-        capitalised=word.str.contains(r"^(?:\p{Lu}(?:\p{Ll}|['’‘ʻ]\p{L})|(?:n|h|t|m|bh|d|g)\p{Lu}\p{Ll})").fill_null(
-            False
-        ),
+        # and Dutch surnames starting with the letter "IJ": "IJzerman"
+        capitalised=word.str.contains(
+            r"^(?:\p{Lu}(?:\p{Ll}|['’‘ʻ]\p{L})|(?:n|h|t|m|bh|d|g)\p{Lu}\p{Ll}|IJ\p{Ll})"
+        ).fill_null(False),
         initial=word.str.contains(r"^\p{Lu}$").fill_null(False),
         is_title=lowered.is_in(pl.lit(pl.Series(sorted(TITLES)).implode())).fill_null(False),
         is_common=lowered.is_in(blocked.implode()).fill_null(False),
@@ -555,6 +558,15 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
             | (listed & near(name_gap, 1) & near(upper_name, 2))
         )
     )
+    # a name after a label that announces a person and its colon: "Student: Drovik", "Approved by: DOE"
+    colon = word.str.contains(r"^\s*:\s*$").fill_null(False)
+    person_label = lowered.is_in(pl.Series(sorted(PERSON_LABELS)).implode()).fill_null(False)
+    pieces = pieces.with_columns(after_label=near(colon, 1) & near(person_label, 2))
+    masked = masked | ((candidate | upper_name | (cap & listed & ~common_word)) & pl.col("after_label"))
+    # a surname first in capitals, a comma and two given names in capitals: "DOE, JOHN HENRY"
+    masked = masked | (
+        upper_name & near(comma, -1) & near(upper_name, -2) & near(single_space, -3) & near(upper_name, -4)
+    )
     # two capitalised words that are not common words, side by side
     masked = (
         masked | (candidate & near(space, -1) & near(candidate, -2)) | (candidate & near(space, 1) & near(candidate, 2))
@@ -602,6 +614,21 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         return pieces
 
     pieces = spread(pieces, _SPREAD_STEPS)
+    # a capitalised common word inside a name, between a masked word and another part of a name:
+    # "Maung Nyein Win Hla", "Drovik Talmeya Win Quorsen"
+    m = pl.col("masked")
+    inside = (
+        cap
+        & common_word
+        & ~is_title
+        & ~honorific_piece
+        & near(single_space, 1)
+        & near(m, 2)
+        & near(single_space, -1)
+        & near(m | candidate | (cap & listed), -2)
+    )
+    pieces = pieces.with_columns(masked=m | inside)
+    pieces = spread(pieces, 1)
     # post-nominal letters after a masked name and its comma ("Ana Lopez, RN", "Ivan Petrov, CPA")
     # go with it, unless a label that a colon or a number follows ("Ana Lopez, DOB: ...")
     m = pl.col("masked")
@@ -689,4 +716,13 @@ def mask_text(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> p
 
 
 def _mask_slice(text: pl.Series, extra_names: frozenset[str]) -> pl.Series:
-    return mask_names(mask_patterns(text), extra_names)
+    return mask_names(mask_patterns(_composed(text)), extra_names)
+
+
+def _composed(text: pl.Series) -> pl.Series:
+    """Texts with combining accents in Unicode's composed form (NFC): decomposed ones ("Mu\u0308ller")
+    would not match the name lists, nor be one word to mask."""
+    decomposed = text.str.contains(r"\p{M}").fill_null(False)
+    if not decomposed.any():
+        return text
+    return pl.select(pl.when(decomposed).then(text.str.normalize("NFC")).otherwise(text)).to_series().alias(text.name)

@@ -296,6 +296,18 @@ TITLES = frozenset(
     "mr mrs ms miss mx dr prof sir dame madam mister lady lord rev father sister nurse patient"
     " pt client customer mme mlle herr frau sr sra srta".split()
 )
+# the last word of a label that a colon and a person's name follow: "Student: Drovik", "Form Tutor:",
+# "Emergency contact:", "Approved by:"; what follows is masked when it is no common word
+PERSON_LABELS = frozenset(
+    "name names surname forename firstname lastname patient customer client student pupil tutor teacher lecturer"
+    " applicant candidate host guest passenger traveller traveler tenant landlord landlady owner buyer seller"
+    " sender recipient addressee consignee contact attn signed signature signatory witness employee starter"
+    " buddy mentor manager supervisor doctor physician nurse surgeon dentist therapist clinician gp consultant"
+    " referrer caller driver courier member author requester requestor assignee reporter beneficiary insured"
+    " policyholder holder cardholder spouse partner husband wife father mother parent guardian child son"
+    " daughter kin claimant defendant plaintiff respondent appellant victim suspect complainant resident occupant"
+    " visitor attendee participant volunteer donor borrower guarantor officer inspector technician by".split()
+)
 NAME_PARTICLES = frozenset(
     "van von der den de da del della di du la le st bin binti bint ibn al el y dos das ter".split()
 )
@@ -638,13 +650,13 @@ _DE_STREET = (
     r"(?i:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad)"
     r"\s+\d{1,4}[a-z]?(?:[/\-]\d{1,4}[a-z]?)?\b"
 )
-_STREET_WORD = r"(?:(?:de|del|di|la|las|los|dei)\s+)?\p{Lu}[\p{L}'\-]*"
+_STREET_WORD = r"(?:(?:de|del|di|la|las|los|dei|della|delle|dello|degli|alla|alle|al)\s+)?\p{Lu}[\p{L}'\-]*"
 # the street type in front ("rue", "Calle", "Via", "Strada", "Avda."), then its name (up to four
 # capitalised words) and maybe a house number, after a comma too ("Via Rita, 56"), and a unit
 _FR_ES_STREET = (
     r"(?:\b\d{1,5}(?:\s?(?:bis|ter))?,?\s+)?\b(?i:c/|rue|avenue|av\.|avda\.|psje\.|pje\.|boulevard|bd|chemin|impasse|allée|allé"
     r"|place|quai|route|cours|montée|côte|rang|croissant|calle|avenida|paseo|pasaje|plaza|camino|via|viale|piazza"
-    r"|piazzale|corso|largo|strada|vicolo|borgo|contrada|lungomare)\s+"
+    r"|piazzale|corso|largo|strada|vicolo|borgo|contrada|lungomare|loc\.|località|fraz\.|frazione)\s+"
     # the name capitalised: not "the route was closed", "sent via email"
     r"(?:(?i:de|du|des|la|le|les|del|di|della|dei|degli|d')\s*)?\p{Lu}[\p{L}'\-]*"
     # more words and a house number, and maybe a unit ("Via Luzi, 56 Piano 9"); or a unit right after
@@ -727,18 +739,40 @@ _CO_STREET = (
     r"|diagonal|dg|transversal|tv|tr|circular|cq|autopista)\.?\s+\d{1,3}\s?\p{L}{0,3}(?:\s+(?i:bis|este|sur|norte|oeste))?"
     r"\s*(?:#|(?i:no|n[°º])\.?)\s*\d{1,3}\s?\p{L}{0,3}\s*-\s*\d{1,3}\p{L}?(?:\s+(?i:este|sur|norte|oeste)(?-u:\b))?"
 )
-ADDRESS_PATTERN = (
-    rf"(?:{_CO_STREET}|{_MY_STREET}|{_ROAD_KILOMETRE}|{_STREET_NUMBER_UNIT}|{_EN_STREET}|{_DE_STREET}|{_GLUED_STREET}"
-    rf"|{_NAME_TYPE_NUMBER}"
-    rf"|{_FR_ES_STREET}|{_EN_STREET_ANY_TYPE})"
+# a US rural route or highway contract route and its box: "RR 3 Box 477", "HC 86 Box 3478"
+_RURAL_ROUTE = r"(?-u:\b(?:RR|R\.R\.|HC|(?i:rural\s+route|highway\s+contract))\s*\d{1,4},?\s+(?i:box)\s+\d{1,6}\b)"
+# numbered parts, two or more, as Gulf addresses are written: "Flat 25, Building 1940, Road 541, Block 687",
+# "Villa 88, Street 46", "Building 33, Street 621, Zone 43", "Room 1703, Block B, No. 89 Shennan Avenue"
+# (ASCII-only case folding and boundaries, "(?-u:...)": Unicode ones would make the compiled address patterns
+# exceed the regex engine's size limit)
+_NUMBERED_PART = (
+    r"(?-u:(?i:flat|villa|building|bldg|house|apartment|apt|unit|office|shop|plot|road|rd|street|st|way|avenue|ave"
+    r"|lane|block|blk|zone|sector|compound|room|rm|no|floor|tower|wing)\.?\s+(?:\d{1,5}[A-Za-z]?(?:/[A-Za-z0-9]{1,3})?"
+    r"|[A-Z])\b)"
 )
+# and maybe the street's name after the last part, as capitalised words ("No. 89 Shennan Avenue")
+_NUMBERED_PARTS = rf"(?-u:\b){_NUMBERED_PART}(?:,\s*{_NUMBERED_PART}){{1,4}}(?:\s+\p{{Lu}}[\p{{L}}'\-]*(?:\s+\p{{Lu}}[\p{{L}}'\-]*){{0,3}})?"
+# Vietnam: the house number ("Số"), the lanes ("ngõ", "ngách", "hẻm") and the street ("phố", "đường"):
+# "Số 12 ngõ 34 phố Huế", "123 Đường Lê Lợi"
+_VN_STREET = (
+    r"(?:(?i:số)\s+)?\d{1,5}[A-Za-z]?(?:/\d{1,4})?(?:,?\s+(?i:ngõ|ngách|hẻm|kiệt)\s+\d{1,5}(?:/\d{1,4})?)*,?\s+"
+    r"(?i:phố|đường|đ\.)\s+\p{Lu}\p{L}*(?:\s+\p{Lu}\p{L}*){0,3}"
+)
+# the address patterns in two halves, in the order masking tries them: detection matches each half on
+# its own, because with Unicode word boundaries all of them in one exceed the regex engine's size limit
+ADDRESS_PATTERN_HALVES = (
+    rf"{_RURAL_ROUTE}|{_VN_STREET}|{_CO_STREET}|{_MY_STREET}|{_ROAD_KILOMETRE}|{_STREET_NUMBER_UNIT}|{_EN_STREET}",
+    rf"{_DE_STREET}|{_GLUED_STREET}|{_NAME_TYPE_NUMBER}|{_FR_ES_STREET}|{_NUMBERED_PARTS}|{_EN_STREET_ANY_TYPE}",
+)
+ADDRESS_PATTERN = rf"(?:{'|'.join(ADDRESS_PATTERN_HALVES)})"
 # a value that starts with a house number and two to four capitalised words, then ends or goes on
 # after a line break or comma (a town, a postcode): an address whatever the street type is called
 ADDRESS_SHAPE = (
     rf"^\W{{0,2}}(?:(?i:{_UNIT})[,\s]+)?\d{{1,6}}[A-Za-z]?(?:[/\-]\d{{1,6}})?,?\s+(?:\p{{Lu}}[\p{{L}}'.\-]*\s+){{1,3}}"
     r"\p{Lu}[\p{L}'\-]*\s*(?:$|\n|,)"
 )
-ADDRESS_AT_START = rf"^\W{{0,2}}(?:{ADDRESS_PATTERN})|{ADDRESS_SHAPE}"
+# a value that starts with an address: any of these patterns matches it
+ADDRESS_AT_START = (*(rf"^\W{{0,2}}(?:{half})" for half in ADDRESS_PATTERN_HALVES), ADDRESS_SHAPE)
 # the other order, for whole values: a street name, its house number, then the end, or a line
 # break or comma (postcode, town): "Kimdreef 270\n1326 Lovenjoel"; its group 1 is the street name
 ADDRESS_SHAPE_NUMBER_LAST = (

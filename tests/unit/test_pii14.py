@@ -1,0 +1,108 @@
+"""PII masking, fourteenth round (issue 17): names written with combining accents (decomposed
+Unicode, Yoruba tone marks), Dutch surnames starting with "IJ", a name alone after a label that
+announces a person ("Student: ..."), surnames first in capitals ("SURNAME, GIVEN MIDDLE"), a common
+word inside a masked name, and rural-route and Gulf-style addresses. Cases written for these tests
+(not taken from any corpus), each with negatives."""
+
+import re
+import unicodedata
+
+import pytest
+
+from tests.pii_cases import FIRST, INVENTED, LAST
+from tests.pii_cases import mask_one as mask_words
+
+
+def mask_one(text: str) -> str:
+    """``text`` masked, each name's tokens (one a word) read as one."""
+    return re.sub(r"<PERSON>(?:[\s\-,.]*<PERSON>)+", "<PERSON>", mask_words(text))
+
+
+@pytest.mark.parametrize("form", ["NFC", "NFD"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        f"Zoë Ørsted-{INVENTED[0]}",
+        f"{FIRST[0]} Müller",
+        f"Tèmítọ́pẹ́ {INVENTED[1]}",  # Yoruba tone marks: combining accents even after NFC
+        f"{INVENTED[2]} Ọláòṣebìkan",
+    ],
+)
+def test_a_name_written_with_combining_accents_is_masked_whole(name, form):
+    text = unicodedata.normalize(form, f"Seen by {name} today.")
+    assert mask_one(text) == "Seen by <PERSON> today."
+
+
+def test_accents_outside_names_are_kept():
+    text = unicodedata.normalize("NFD", "Café crème brûlée served at noon.")
+    assert unicodedata.normalize("NFC", mask_one(text)) == "Café crème brûlée served at noon."
+
+
+@pytest.mark.parametrize("name", [f"{FIRST[1]} van der IJ{INVENTED[3].lower()}", f"{FIRST[2]} IJsselmeer{LAST[0]}"])
+def test_dutch_surnames_starting_with_ij_are_masked(name):
+    assert mask_one(f"Contract signed by {name} on Monday.") == "Contract signed by <PERSON> on Monday."
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["Name", "Student", "Form Tutor", "Customer", "Patient", "New Starter", "Signed", "Emergency contact"],
+)
+def test_a_single_unlisted_name_after_a_person_label_is_masked(label):
+    assert mask_one(f"{label}: {INVENTED[4]} | Room 4") == f"{label}: <PERSON> | Room 4"
+    assert mask_one(f"{label}: {INVENTED[5]} {INVENTED[6]}.") == f"{label}: <PERSON>."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Status: Pending | Room 4",
+        "Customer: Reception desk",
+        "Student: Year 9 Blue",
+        "Name: Vitamin D supplement",
+        "Tutor group: Blue",
+        "Location: Amsterdam",  # no person label
+    ],
+)
+def test_what_follows_a_label_is_kept_when_no_name(text):
+    assert mask_one(text) == text
+
+
+def test_a_surname_first_in_capitals_with_two_given_names_is_masked():
+    text = f"Applicant: {INVENTED[7].upper()}, {INVENTED[8].upper()} {INVENTED[9].upper()} | Type C"
+    assert mask_one(text) == "Applicant: <PERSON> | Type C"
+    masked = mask_one(f"Forms from {INVENTED[7].upper()}, {INVENTED[8].upper()} {INVENTED[9].upper()} came late")
+    assert masked == "Forms from <PERSON> came late"
+
+
+@pytest.mark.parametrize("text", ["END OF TERM REPORT, PHARMACY HOME DELIVERY", "LONDON, UNITED KINGDOM"])
+def test_headings_and_places_in_capitals_are_kept(text):
+    assert mask_one(text) == text
+
+
+def test_a_common_word_between_two_masked_names_goes_with_them():
+    assert mask_one(f"Driver {INVENTED[0]} {INVENTED[1]} Win {INVENTED[2]} arrived.") == "Driver <PERSON> arrived."
+    assert mask_one(f"Call {FIRST[3]} {LAST[3]} Tomorrow morning.") == "Call <PERSON> Tomorrow morning."
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "HC 86 Box 3478",  # a US highway contract route
+        "RR 3 Box 477",  # a US rural route
+        "Flat 25, Building 1940, Road 541, Block 687",  # Bahrain
+        "Villa 88, Street 46",  # the Emirates
+        "Building 33, Street 621, Zone 43",  # Qatar
+        f"Room 1703, Block B, No. 89 {INVENTED[0]} Avenue",
+        f"Số 8 ngõ 124 phố {INVENTED[1]}",  # Vietnam: house, lane, street
+        f"123 Đường {INVENTED[2]} {INVENTED[3]}",
+        f"Loc. Poggio alle {INVENTED[4]} 30",  # an Italian locality
+    ],
+)
+def test_rural_routes_numbered_parts_vietnamese_streets_and_localities_are_addresses(address):
+    assert mask_one(f"Deliver to {address} today.") == "Deliver to <ADDRESS> today."
+    assert mask_one(f"Sent: {address}") == "Sent: <ADDRESS>"
+
+
+@pytest.mark.parametrize("text", ["See Table 3, Figure 2 for more.", "Flat 3 is nice.", "Box 4 of 12 was lost."])
+def test_numbered_things_that_are_no_addresses_are_kept(text):
+    assert mask_one(text) == text
