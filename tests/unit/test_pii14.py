@@ -106,3 +106,27 @@ def test_rural_routes_numbered_parts_vietnamese_streets_and_localities_are_addre
 @pytest.mark.parametrize("text", ["See Table 3, Figure 2 for more.", "Flat 3 is nice.", "Box 4 of 12 was lost."])
 def test_numbered_things_that_are_no_addresses_are_kept(text):
     assert mask_one(text) == text
+
+
+@pytest.mark.parametrize(
+    "address, after",
+    [
+        (f"{INVENTED[0]}gatan 38 lgh 1011", ""),  # a Swedish flat number
+        (f"Rua {INVENTED[1]} da {INVENTED[2]}, 569 - bloco K apto 326", ""),  # a Brazilian block and flat
+        (f"Avda. de {INVENTED[3]} 181, esc. izq.", ""),  # a Spanish staircase
+        (f"Rehov {INVENTED[4]} 90", ""),  # a romanized Hebrew street
+        (f"Sderot {INVENTED[5]} 12", ""),
+    ],
+)
+def test_unit_words_after_the_house_number_and_more_street_words(address, after):
+    assert mask_one(f"Delivered to {address}; signed.") == "Delivered to <ADDRESS>; signed."
+
+
+@pytest.mark.parametrize("name", [f"{INVENTED[6]} ben {INVENTED[7]}", f"{INVENTED[8]} bat {INVENTED[9]}"])
+def test_hebrew_and_arabic_son_of_and_daughter_of_join_a_name(name):
+    assert mask_one(f"Witness: {name} came.") == "Witness: <PERSON> came."
+    assert mask_one(f"Seen by {name} today") == "Seen by <PERSON> today"
+
+
+def test_lower_case_ben_and_bat_alone_are_words():
+    assert mask_one("A bat flew over the ben at noon.") == "A bat flew over the ben at noon."

@@ -180,7 +180,12 @@ _ADDRESS_NOT_IN_AMOUNTS = rf"(^|[^\d.,]|[.,][^\d]){ADDRESS_PATTERN}"
 _ADDRESS_PART_WORD = r"\p{Lu}[\p{L}'’.\-/]*"
 _ADDRESS_TAIL = (
     r"(?:\s?-\s?\d{1,5}\b|\s[A-H]\s\d{1,4}\b|,?\s\d{1,2}\.\s?(?i:tv|th|mf|sal|st)\."
-    r"|,?\s\d{1,2}\s?[º°ª]\s?(?:(?i:izda|izq|dcha|dch|int|pta)\.?|[A-H]\b)?"
+    r"|,?\s\d{1,2}\.?\s?[º°ª]\.?\s?(?:(?i:izda|izq|dcha|dch|int|pta|dto|esq|dta|fte|frente)\.?|[A-H]\b)?"
+    # unit words after the house number: Swedish "lgh 1011", Brazilian "- bloco K apto 326", Indonesian
+    # "Kav. 36, RT 10/RW 04", Spanish "esc. izq."
+    r"|,?\s(?:-\s)?(?i:lgh|bloco|bl|apto|ap|kav|rt|casa|sala|conj|lote|lt|qd|quadra)\.?\s?(?:\d{1,5}|[A-Z])\b"
+    r"(?:/(?i:rw)\s?\d{1,3}\b)?"
+    r"|,?\s(?i:esc)\.?\s?(?:(?i:izq|izda|dcha|dch)\.?|[A-H]\b)"
     rf"|,\s*(?:\d{{1,3}}(?:st|nd|rd|th)\s+)?{_ADDRESS_PART_WORD}"
     rf"(?:\s+(?:{_ADDRESS_PART_WORD}|\p{{Ll}}{{1,3}}\s+{_ADDRESS_PART_WORD}|\d{{1,4}}[A-Za-z]?\b)){{0,5}}"
     rf"|,\s*\d{{4,6}}\b|,?\s*{MASK_TOKENS[ADDRESS]})"
@@ -263,8 +268,9 @@ ADDRESS_PREFILTER = (
     r"|\b(?i:rue|avenue|av\.|boulevard|bd|chemin|impasse|allée|place|quai|route|cours|calle|avenida|paseo|plaza"
     r"|via|viale|piazza|corso|largo|box|flat|studio|apartment|apt|suite|unit|level|psc|jalan|jln|lorong|lrg"
     r"|persiaran|lebuh|no|rang|croissant|chowk|nagar|ganj|av|avda|psje|pje|pasaje|camino|piazzale|strada|vicolo|borgo|contrada"
+    r"|rua|travessa|rodovia|rehov|rechov|sderot"
     r"|lungomare|km|loc|fraz|frazione)\b|\bUS[NSC]\b"
-    r"|(?i:số|ngõ|ngách|hẻm|località)\s"  # no ASCII word boundary after "ố", "õ", "à"
+    r"|(?i:số|ngõ|ngách|hẻm|località|praça)\s"  # no ASCII word boundary after "ố", "õ", "à"
     r"|(?i:montée|allée|allé|côte)\s"  # no ASCII word boundary after "é"
     r"|\b[Cc]/\s"  # Spanish "C/ Mayor, 14" (calle)
     # Nordic and Dutch street types glued to the name: "Stevnsgade 419", "Storgatan 12"
@@ -401,7 +407,10 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         listed=lowered.is_in(common.implode()).fill_null(False),
         sentence_end=word.str.contains(r"[.!?:;]\s*$").fill_null(False),
         extra=lowered.is_in(extra.implode()).fill_null(False),
-        particle=lowered.is_in(pl.Series(sorted(NAME_PARTICLES)).implode()).fill_null(False),
+        # and, in lower case only, the Hebrew and Arabic "son of" and "daughter of": "Majdi ben Ata", "Lana bat Yusaf"
+        particle=(lowered.is_in(pl.Series(sorted(NAME_PARTICLES)).implode()) | word.is_in(["ben", "bat"])).fill_null(
+            False
+        ),
         irish_article=lowered.is_in(["an", "na"]).fill_null(False),
         irish_head=lowered.is_in(["mac", "nic", "mhic", "giolla", "ní", "uí", "ua"]).fill_null(False),
         honorific=lowered.is_in(honorifics.implode()).fill_null(False),
@@ -562,7 +571,10 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     colon = word.str.contains(r"^\s*:\s*$").fill_null(False)
     person_label = lowered.is_in(pl.Series(sorted(PERSON_LABELS)).implode()).fill_null(False)
     pieces = pieces.with_columns(after_label=near(colon, 1) & near(person_label, 2))
-    masked = masked | ((candidate | upper_name | (cap & listed & ~common_word)) & pl.col("after_label"))
+    # (not an abbreviation before its dot: "Name: Dipl.-Ing. ...")
+    masked = masked | (
+        (candidate | upper_name | (cap & listed & ~common_word)) & pl.col("after_label") & ~pl.col("dot_next")
+    )
     # a surname first in capitals, a comma and two given names in capitals: "DOE, JOHN HENRY"
     masked = masked | (
         upper_name & near(comma, -1) & near(upper_name, -2) & near(single_space, -3) & near(upper_name, -4)

@@ -650,18 +650,23 @@ _DE_STREET = (
     r"(?i:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad)"
     r"\s+\d{1,4}[a-z]?(?:[/\-]\d{1,4}[a-z]?)?\b"
 )
-_STREET_WORD = r"(?:(?:de|del|di|la|las|los|dei|della|delle|dello|degli|alla|alle|al)\s+)?\p{Lu}[\p{L}'\-]*"
+_STREET_WORD = (
+    r"(?:(?:de|del|di|la|las|los|dei|della|delle|dello|degli|alla|alle|al|da|do|dos|das)\s+)?\p{Lu}[\p{L}'\-]*"
+)
 # the street type in front ("rue", "Calle", "Via", "Strada", "Avda."), then its name (up to four
 # capitalised words) and maybe a house number, after a comma too ("Via Rita, 56"), and a unit
 _FR_ES_STREET = (
     r"(?:\b\d{1,5}(?:\s?(?:bis|ter))?,?\s+)?\b(?i:c/|rue|avenue|av\.|avda\.|psje\.|pje\.|boulevard|bd|chemin|impasse|allée|allé"
     r"|place|quai|route|cours|montée|côte|rang|croissant|calle|avenida|paseo|pasaje|plaza|camino|via|viale|piazza"
-    r"|piazzale|corso|largo|strada|vicolo|borgo|contrada|lungomare|loc\.|località|fraz\.|frazione)\s+"
+    r"|piazzale|corso|largo|strada|vicolo|borgo|contrada|lungomare|loc\.|località|fraz\.|frazione"
+    # Portuguese and Hebrew (romanized): "Rua Augusta", "Rehov Herzl" (not "Estrada" or "Alameda": surnames too)
+    r"|rua|travessa|praça|praca|rodovia|rehov|rechov|sderot)\s+"
     # the name capitalised: not "the route was closed", "sent via email"
     r"(?:(?i:de|du|des|la|le|les|del|di|della|dei|degli|d')\s*)?\p{Lu}[\p{L}'\-]*"
     # more words and a house number, and maybe a unit ("Via Luzi, 56 Piano 9"); or a unit right after
     # the first word ("94403 rue Renée Apt. 818"), which the words would take for a name; or more words
-    rf"(?:(?:\s+{_STREET_WORD}){{0,3}},?\s+\d{{1,5}}[A-Za-z]?\b{_UNIT_AFTER_NUMBER}?|{_UNIT_AFTER_NUMBER}"
+    # (Portuguese "n.º" before the number: "Rua Henschel, n.º 158")
+    rf"(?:(?:\s+{_STREET_WORD}){{0,3}},?\s+(?:n\.?\s?[º°]\.?\s?)?\d{{1,5}}[A-Za-z]?\b{_UNIT_AFTER_NUMBER}?|{_UNIT_AFTER_NUMBER}"
     rf"|(?:\s+{_STREET_WORD}){{0,3}})"
 )
 # a four- or five-digit postcode and a town after the house number: ", 1326 Lovenjoel"
