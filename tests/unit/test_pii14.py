@@ -130,3 +130,71 @@ def test_hebrew_and_arabic_son_of_and_daughter_of_join_a_name(name):
 
 def test_lower_case_ben_and_bat_alone_are_words():
     assert mask_one("A bat flew over the ben at noon.") == "A bat flew over the ben at noon."
+
+
+def test_text_scoring_aligns_tokens_inside_the_texts_own_angle_brackets():
+    """A masked e-mail in "Name <e-mail>" (a commit log's author) counts as found: the scorer tells the
+    mask tokens' brackets from the text's own."""
+    import polars as pl
+
+    from twinforge.privacy.pii.corpus import Corpus, score_text
+    from twinforge.privacy.pii.entities import EMAIL, PERSON
+
+    texts = [[("Author: ", None), (f"{FIRST[4]} {LAST[4]}", PERSON), (" <", None), ("m.rinaldi@example.org", EMAIL)]]
+    texts[0].append((">", None))
+    scores = score_text(Corpus(pl.DataFrame(), {}, texts))
+    assert scores[EMAIL].recall == 1.0 and scores[EMAIL].precision == 1.0
+    assert scores[PERSON].recall == 1.0 and scores[PERSON].precision == 1.0
+
+
+def test_an_account_number_written_as_a_short_iban_with_a_valid_checksum_is_an_iban_column():
+    from tests.pii_cases import column_entity
+
+    def with_check_digits(country: str, bban: str) -> str:
+        rearranged = bban + country + "00"
+        check = 98 - int("".join(str(int(c, 36)) for c in rearranged)) % 97
+        return f"{country}{check:02d}{bban}"
+
+    rng = __import__("random").Random(5)
+    accounts = [with_check_digits("TH", "".join(rng.choice("0123456789") for _ in range(10))) for _ in range(30)]
+    assert column_entity(accounts) == "IBAN_CODE"
+    # the same shape with check digits that do not add up: product codes, not accounts
+    codes = [f"TH{(int(a[2:4]) + 1) % 100:02d}{a[4:]}" for a in accounts]
+    assert column_entity(codes) is None
+
+
+@pytest.mark.parametrize(
+    "values, first",
+    [
+        (["7 เม.ย. 2507", "31 พ.ค. 2528", "2 มิ.ย. 2492"], "1964-04-07"),  # Thai months, Buddhist era
+        (["25/09/2501", "14/09/2497", "20/10/2480"], "1958-09-25"),  # Buddhist era, digits
+        (["ngày 17 tháng 03 năm 1968", "ngày 07 tháng 06 năm 1939", "ngày 12 tháng 08 năm 1994"], "1968-03-17"),
+        (["tarehe 29 Agosti 1985", "tarehe 13 Juni 1984", "tarehe 12 Januari 2007"], "1985-08-29"),  # Swahili
+        (["5. júlí 1933", "13. október 2000", "14. desember 2006"], "1933-07-05"),  # Icelandic
+        (["14·05·1932", "12·11·1985", "11·06·1968"], "1932-05-14"),  # middle dots
+    ],
+)
+def test_birth_dates_of_more_calendars_and_languages_are_read(values, first):
+    import datetime as dt
+
+    import polars as pl
+
+    from tests.pii_cases import column_entity
+    from twinforge.privacy.pii.recognizers import parse_dates
+
+    parsed = parse_dates(pl.Series(values))
+    assert parsed.null_count() == 0 and parsed[0] == dt.date.fromisoformat(first)
+    assert column_entity(values * 10) == "DATE_OF_BIRTH"
+
+
+def test_years_of_the_buddhist_era_outside_birth_dates_stay_years():
+    import polars as pl
+
+    from twinforge.privacy.pii.recognizers import parse_dates
+
+    assert parse_dates(pl.Series(["2026-01-05", "05/01/2026"])).dt.year().to_list() == [2026, 2026]
+
+
+@pytest.mark.parametrize("date", ["ngày 17 tháng 03 năm 1968", "14·05·1932", "5. júlí 1933", "29 Agosti 1985"])
+def test_such_birth_dates_are_masked_in_text(date):
+    assert mask_one(f"Patient born {date}, seen today.") == "Patient born <DATE_OF_BIRTH>, seen today."

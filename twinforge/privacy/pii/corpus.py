@@ -2829,6 +2829,7 @@ class CorpusScores:
 
 _TOKEN_ENTITY = {token: entity for entity, token in MASK_TOKENS.items()}
 _TOKEN_RUN = re.compile(r"(<[A-Z_]+>)(?:[\s.,\-]*\1)*")
+_TOKEN_BRACKETS = re.compile("<(" + "|".join(re.escape(t[1:-1]) for t in _TOKEN_ENTITY) + ")>")
 _RESIDUE = re.compile(r"[^\W_]", re.UNICODE)
 # titles and generational suffixes left next to a masked name identify no one
 _NOT_IDENTIFYING = frozenset(
@@ -2896,9 +2897,11 @@ def score_text(corpus: Corpus) -> dict[str, Score]:
         for _, entity in slots:
             scores.setdefault(entity, Score()).expected += 1
         pattern = "".join(re.escape(p) if e is None else "(.*?)" for p, e in pieces)
-        aligned = re.fullmatch(pattern, out, flags=re.DOTALL)
+        # tokens aligned with their brackets set apart from the text's own ("Ana <ana@x.org>")
+        aligned = re.fullmatch(pattern, _TOKEN_BRACKETS.sub("\ue000\\1\ue001", out), flags=re.DOTALL)
         if aligned:
-            for (_, entity), got in zip(slots, aligned.groups()):
+            groups = [got.replace("\ue000", "<").replace("\ue001", ">") for got in aligned.groups()]
+            for (_, entity), got in zip(slots, groups):
                 scores[entity].found += not _leftover_words(got)
                 for run in _TOKEN_RUN.finditer(got):
                     kind = _TOKEN_ENTITY[run.group(1)]

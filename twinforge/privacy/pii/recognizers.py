@@ -906,7 +906,23 @@ def month_words() -> dict[str, int]:
             if _is_latin_word(word) and len(word) >= 3 and str(number).isdigit():
                 found.setdefault(word, set()).add(int(number))
     words = {w: next(iter(n)) for w, n in found.items() if len(n) == 1}
-    return words | _ENGLISH_MONTHS
+    return words | _MONTHS_FAKER_LACKS | _ENGLISH_MONTHS
+
+
+# month names of languages Faker has no dates for: Swahili and Icelandic
+_MONTHS_FAKER_LACKS = {
+    word: number
+    for names in (
+        "januari februari machi aprili mei juni julai agosti septemba oktoba novemba desemba",
+        "janúar febrúar mars apríl maí júní júlí ágúst september október nóvember desember",
+    )
+    for number, word in enumerate(names.split(), start=1)
+}
+# Thai month abbreviations ("7 เม.ย. 2507": 7 April, Buddhist era 2507), read as month numbers
+_THAI_MONTHS = "ม.ค. ก.พ. มี.ค. เม.ย. พ.ค. มิ.ย. ก.ค. ส.ค. ก.ย. ต.ค. พ.ย. ธ.ค.".split()
+# a year of the Buddhist era (Thailand: 543 years ahead) in a birth date: 2443-2600 is 1900-2057
+_BUDDHIST_ERA_YEARS = (2443, 2600)
+_BUDDHIST_ERA_OFFSET = 543
 
 
 # locales whose month names are of another calendar (gu_IN: the Hindu lunar months)
@@ -934,7 +950,8 @@ _ISO_TIME = r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+\-]\d{2}:?\d{2})
 DATE_PATTERN = (
     # "Sunday 30 July 2000", "Tue, 04 Jul 1963", "Sunday the 30th of July, 2000"
     r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?,?\s+)?(?:the\s+)?"
-    rf"(?:\d{{4}}[\-/.]\d{{1,2}}[\-/.]\d{{1,2}}{_ISO_TIME}|\d{{4}}_\d{{2}}_\d{{2}}|\d{{1,2}}[/.\-]\d{{1,2}}[/.\-]\d{{2,4}}"
+    rf"(?:\d{{4}}[\-/.]\d{{1,2}}[\-/.]\d{{1,2}}{_ISO_TIME}|\d{{4}}_\d{{2}}_\d{{2}}|\d{{1,2}}[/.\-·]\d{{1,2}}[/.\-·]\d{{2,4}}"
+    r"|ngày\s+\d{1,2}\s+tháng\s+\d{1,2},?\s+năm\s+\d{4}"  # Vietnamese
     r"|\d{1,2}\.\s\d{1,2}\.\s\d{2,4}|\d{1,2}\s\d{1,2}\s(?:1[89]|20)\d{2}"  # "3. 4. 1990", "07 11 1993"
     # a Japanese era date: "S59.08.01" (Shōwa 59: 1984)
     r"|[MTSHR]\d{1,2}\.(?:0?[1-9]|1[0-2])\.(?:0?[1-9]|[12]\d|3[01])"
@@ -1035,6 +1052,20 @@ def _japanese_era_as_iso(text: pl.Series) -> pl.Series:
     return pl.select(pl.when(year.is_not_null()).then(iso).otherwise(text)).to_series().alias(text.name)
 
 
+_THAI_DATE = rf"^(\d{{1,2}})\s*({'|'.join(re.escape(m) for m in _THAI_MONTHS)})\s*(\d{{4}})$"
+
+
+def _thai_months_as_numbers(text: pl.Series) -> pl.Series:
+    """``text`` with Thai dates ("7 เม.ย. 2507") written with the month's number ("7.4.2507"); one regex
+    for all months: polars keeps few compiled regexes, and more would push out the costly address ones."""
+    parts = text.str.extract_groups(_THAI_DATE)
+    month = parts.struct.field("2").replace_strict(
+        {m: str(i) for i, m in enumerate(_THAI_MONTHS, start=1)}, default=None, return_dtype=pl.String
+    )
+    dotted = pl.select(pl.format("{}.{}.{}", parts.struct.field("1"), month, parts.struct.field("3"))).to_series()
+    return pl.select(pl.when(month.is_not_null()).then(dotted).otherwise(text)).to_series().alias(text.name)
+
+
 def parse_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series:
     """Text values read as dates by content (null where a value is no date), whatever the order of
     day, month and year and the separators: "1961-04-27", "27.04.61", "04/27/1961", "27 04 1961",
@@ -1060,7 +1091,12 @@ def parse_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series:
         .str.replace_all(r"\s*[年月년월]\s*", "-")
         .str.replace(r"\s*[日일]$", "")
         .str.replace(r"^(\d{4}\s*[./\-]\s*\d{1,2}\s*[./\-]\s*)(\d)$", "${1}0${2}")  # year first, a one-digit day
+        .str.replace_all(r"(\d)·", "${1}.")  # "14·05·1932"
+        # Vietnamese "ngày 17 tháng 03 năm 1968"; Swahili "tarehe 29 Agosti 1985"
+        .str.replace(r"^ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2}),?\s+năm\s+(\d{4})$", "${1}.${2}.${3}")
+        .str.replace(r"^tarehe\s+", "")
     )
+    text = _thai_months_as_numbers(text)
     text = _japanese_era_as_iso(text)
     numeric = text.str.extract_groups(_NUMERIC_DATE)
     day_name = text.str.extract_groups(_DAY_MONTH_NAME)
@@ -1110,6 +1146,9 @@ def parse_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series:
         .then(pl.when(century_2000 <= pl.lit(today.replace(day=1))).then(year + 2000).otherwise(year + 1900))
         .otherwise(year)
     )
+    low, high = _BUDDHIST_ERA_YEARS
+    buddhist = pl.col("year").is_between(low, high)
+    frame = frame.with_columns(year=pl.when(buddhist).then(pl.col("year") - _BUDDHIST_ERA_OFFSET).otherwise("year"))
     valid = pl.col("year").is_between(1000, 9999) & pl.col("month").is_between(1, 12) & pl.col("day").is_between(1, 31)
     iso = pl.format(
         "{}-{}-{}",
@@ -1260,9 +1299,25 @@ def iban_countries() -> frozenset[str]:
 
 def iban_shaped(value: str) -> bool:
     """Shaped like an IBAN of a country that has them, checksum or length right or not: a column of
-    such values holds account numbers even where they fail validation (fail closed)."""
-    match = _IBAN_SHAPE.match(value.strip().upper())
-    return bool(match) and match.group(1) in iban_countries()
+    such values holds account numbers even where they fail validation (fail closed). Shorter than any
+    IBAN (8-10 characters after the check digits: "TH89 2249 2093 03", a Thai account number written
+    as one) only with a valid ISO 7064 checksum, which 1 in 97 random values has."""
+    compact = value.strip().upper()
+    match = _IBAN_SHAPE.match(compact)
+    if match:
+        return match.group(1) in iban_countries()
+    match = _SHORT_IBAN_SHAPE.match(compact)
+    return bool(match) and match.group(1) in iban_countries() and _iban_checksum_valid(compact.replace(" ", ""))
+
+
+_SHORT_IBAN_SHAPE = re.compile(r"^([A-Z]{2})\d{2}(?: ?[A-Z0-9]){8,10}$")
+
+
+def _iban_checksum_valid(compact: str) -> bool:
+    """ISO 7064 MOD 97-10, as IBANs are checked: the country and check digits moved to the end, letters
+    as 10-35, the number modulo 97 is 1."""
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
 
 
 def whole_value_postal(value: str) -> bool:
