@@ -639,8 +639,7 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         & near(single_space, -1)
         & near(m | candidate | (cap & listed), -2)
     )
-    pieces = pieces.with_columns(masked=m | inside)
-    pieces = spread(pieces, 1)
+    pieces = pieces.with_columns(masked=m | inside)  # the part after it is masked by the last spread below
     # post-nominal letters after a masked name and its comma ("Ana Lopez, RN", "Ivan Petrov, CPA")
     # go with it, unless a label that a colon or a number follows ("Ana Lopez, DOB: ...")
     m = pl.col("masked")
