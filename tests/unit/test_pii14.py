@@ -198,3 +198,14 @@ def test_years_of_the_buddhist_era_outside_birth_dates_stay_years():
 @pytest.mark.parametrize("date", ["ngày 17 tháng 03 năm 1968", "14·05·1932", "5. júlí 1933", "29 Agosti 1985"])
 def test_such_birth_dates_are_masked_in_text(date):
     assert mask_one(f"Patient born {date}, seen today.") == "Patient born <DATE_OF_BIRTH>, seen today."
+
+
+@pytest.mark.parametrize(
+    "phone", ["042-34429117 Ext: 440", "(11) 3043-3760 r. 355", "02-312-9416 ต่อ 162", "+1 212 555 0134 extension: 12"]
+)
+def test_extensions_with_a_colon_brazilian_ramal_and_thai_extensions_go_with_the_number(phone):
+    assert mask_one(f"Call {phone} today.") == "Call <PHONE> today."
+
+
+def test_r_dot_before_a_street_name_is_no_extension():
+    assert mask_one("Call (11) 3043-3760, r. Augusta is closed.").startswith("Call <PHONE>, r. ")

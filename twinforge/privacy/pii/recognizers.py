@@ -1231,8 +1231,11 @@ _PHONE_CORE = re.compile(
 # (French "poste", Spanish "interno"/"anexo", Portuguese "ramal", German "Durchwahl", Polish "wew.",
 # Dutch "toestel")
 PHONE_EXTENSION = (
-    r"(?:\s*(?:x|ext\.?|extn\.?|extension|#)\s*\d{1,6}|;ext=\d{1,6}"  # ";ext=": RFC 3966's tel: URIs
-    r"|,?\s+(?:poste|p\.|int\.|interno|anexo|ramal|durchwahl|dw\.?|wewn?\.|toestel|tst\.|loc\.|local|kl\.)\s*\d{1,6}"
+    # (a colon after the word: "Ext: 440")
+    r"(?:\s*(?:x|ext\.?|extn\.?|extension|#):?\s*\d{1,6}|;ext=\d{1,6}"  # ";ext=": RFC 3966's tel: URIs
+    # Brazilian "r." (ramal) and Thai "ต่อ" too
+    r"|,?\s+(?:poste|p\.|int\.|interno|anexo|ramal|r\.|ต่อ|durchwahl|dw\.?|wewn?\.|toestel|tst\.|loc\.|local|kl\.):?"
+    r"\s*\d{1,6}"
     r"|\s*\((?:x|ext\.?|extension)\s*\d{1,6}\))"  # "(ext 274)"
 )
 _PHONE_EXTENSION = re.compile(PHONE_EXTENSION + "$", re.IGNORECASE)
