@@ -32,6 +32,12 @@ synthetic.write_parquet(args.out)
 summary = {
     k: generator.fit_summary.get(k) for k in ("epochs_run", "best_epoch", "stopped_by") if k in generator.fit_summary
 }
+if "device" in generator.fit_summary:  # the neural models: where they trained, and its memory on a GPU
+    summary["device"] = generator.fit_summary["device"]
+    if summary["device"].startswith("cuda"):
+        import torch
+
+        summary["cuda_peak_mb"] = round(torch.cuda.max_memory_allocated() / 2**20)
 if "dp" in generator.fit_summary:  # a private fit: what it spent
     summary["dp_epsilon"] = generator.fit_summary["dp"]["epsilon"]
 report(timer, **summary)

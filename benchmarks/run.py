@@ -79,7 +79,8 @@ def run_fit(
         **os.environ,
         "OMP_NUM_THREADS": str(threads),
         "MKL_NUM_THREADS": str(threads),
-        "PYTHONPATH": str(HERE.parent),
+        # the repository first; an existing path (packages carried to a machine without an index) after it
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE.parent), os.environ.get("PYTHONPATH")])),
         "TQDM_DISABLE": "1",
     }
     args = [
