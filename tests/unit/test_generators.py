@@ -43,10 +43,11 @@ def test_registry_names_every_model():
 
 @pytest.mark.parametrize("model", ALL_MODELS)
 def test_round_trip_keeps_types_nulls_categories_and_ranges(model, mixed, fitted):
-    synthetic = fitted[model].sample(3000, seed=1)
-    assert synthetic.schema == mixed.schema and synthetic.height == 3000
+    # 20,000 rows: the sampled null share's own noise (s.e. 0.003) stays well inside the tolerances
+    synthetic = fitted[model].sample(20_000, seed=1)
+    assert synthetic.schema == mixed.schema and synthetic.height == 20_000
     for name in ("visits", "note"):  # null rates kept (loosely for the briefly trained GAN/VAE); never-null stays so
-        real_rate, rate = mixed[name].null_count() / N, synthetic[name].null_count() / 3000
+        real_rate, rate = mixed[name].null_count() / N, synthetic[name].null_count() / synthetic.height
         assert abs(rate - real_rate) <= NULL_RATE_TOLERANCE[model], (name, rate, real_rate)
     assert synthetic.drop("visits", "note").null_count().sum_horizontal().item() == 0
     frequent = {"retail", "corporate", "public"}
