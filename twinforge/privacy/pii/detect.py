@@ -364,7 +364,8 @@ _ABBREVIATION = re.compile(r"[^\W\d_]{1,2}\.|[^\W\d_]")
 def _name_words(value: str) -> list[str]:
     """The words of a name-shaped value less its titles, particles, suffixes, initials and abbreviations."""
     skip = rec.TITLES | rec.NAME_PARTICLES | rec.NAME_SUFFIXES
-    words = [w for w in re.split(r"[\s,]+", value) if w and w.rstrip(".").lower() not in skip]
+    tokens = [w for w in re.split(r"[\s,]+", value) if w]
+    words = [w for w in tokens[rec.leading_title_count(tokens) :] if w.rstrip(".").replace(".", "").lower() not in skip]
     return [w for w in words if not _ABBREVIATION.fullmatch(w)]
 
 
@@ -383,20 +384,26 @@ def _initialled_surname(value: str, name_words: list[str]) -> bool:
 def _place_or_company_share(values: list[str]) -> float:
     """The share of ``values`` holding a word of :func:`~twinforge.privacy.pii.recognizers.place_and_company_words`."""
     words = rec.place_and_company_words()
-    hits = sum(any(w in words for w in re.split(r"[\s,\-/]+", v.replace(".", "").lower())) for v in values)
+    hits = sum(any(w in words for t in _words_after_titles(v) for w in re.split(r"[\-/]+", t)) for v in values)
     return hits / len(values) if values else 0.0
+
+
+def _words_after_titles(value: str) -> list[str]:
+    """``value``'s words, lower-cased and without dots, less the titles and ranks it starts with."""
+    tokens = [t for t in re.split(r"[\s,]+", value) if t]
+    return [t.replace(".", "").lower() for t in tokens[rec.leading_title_count(tokens) :]]
 
 
 def _shared_word_share(distinct: set[str]) -> float:
     """The largest share of ``distinct`` values that one word (other than titles, particles,
     suffixes and first names common in many countries, which recur in a column of names) appears in."""
     skip, first_names = (
-        rec.TITLES | rec.NAME_PARTICLES | rec.NAME_SUFFIXES | rec.name_affixes(),
+        rec.TITLES | rec.RANKS | rec.NAME_PARTICLES | rec.NAME_SUFFIXES | rec.name_affixes(),
         rec.widespread_first_names(),
     )
     counts: dict[str, int] = {}
     for value in distinct:
-        for word in {w.strip(".").lower() for w in re.split(r"[\s,]+", value) if w}:
+        for word in set(_words_after_titles(value)):
             if len(word) > 1 and word not in skip and word not in first_names:
                 counts[word] = counts.get(word, 0) + 1
     return max(counts.values(), default=0) / len(distinct)

@@ -311,7 +311,14 @@ PERSON_LABELS = frozenset(
 NAME_PARTICLES = frozenset(
     "van von der den de da del della di du la le st bin binti bint ibn al el y dos das ter".split()
 )
-NAME_SUFFIXES = frozenset("jr sr ii iii iv v phd md dds dvm esq".split())
+NAME_SUFFIXES = frozenset("jr sr ii iii iv v phd md dds dvm esq rn cpa mba msc bsc llb llm dphil edd pharmd".split())
+# abbreviated ranks and grades written before a name ("Flt. Lt.", "Maj. Gen.", "Assoc. Prof.", "Insp."),
+# and the words that qualify a rank after them ("Acting Sub Lt."): skipped with the titles at a name's start
+RANKS = frozenset(
+    "lt ltjg capt cpt col ltcol maj gen brig sgt ssgt msgt cpl lcpl pvt pte adm radm vadm cdr cmdr lcdr flt wg"
+    " sqn plt ens cmdt insp supt det assoc asst adj".split()
+)
+RANK_QUALIFIERS = frozenset("acting sub vice rear deputy".split())
 # all-caps words shaped like a surname ("NOTE, Smith called") that are alerts, headings or acronyms
 # of notes and forms; words of three letters or fewer in capitals ("ICU", "USA") must be listed names
 UPPER_CASE_NOT_NAMES = frozenset(
@@ -437,9 +444,14 @@ _CHAT_NAME = re.compile(r"[^\W\d_]{2,}(?:-[^\W\d_]{1,5})? [^\W\d_]\.(?: [^\W\d_]
 
 # "Ana 'Bunny' Lopez", 'Ana "Bunny" Lopez': a nickname in quotes between the parts of a name
 _QUOTED_NICKNAME = re.compile(r"(?<=\S)\s+['\"‘“][^\W\d_][^\W\d_'’\-]*['\"’”](?=\s+\S)")
-# "LOPEZ/ANA" (as airline bookings write names), "Lopez (Ana)"
-_SLASHED = re.compile(r"([^\W\d_][^\W\d_'’\- ]*)/([^\W\d_][^\W\d_'’\- ]*)")
-_BRACKETED = re.compile(r"([^()]*[^\W\d_][^()]*?)\s*\(([^\W\d_][^\W\d_'’\- ]*)\)")
+# "LOPEZ/ANA MARIA" (as airline bookings write names), "Lopez (Ana)", "Ploy (Ana Lopez)": words of
+# letters, apostrophes and hyphens on both sides
+_NAME_WORDS = r"[^\W\d_](?:[^\W\d_]|['’\-]|\s(?=[^\W\d_]))*"
+_SLASHED = re.compile(rf"({_NAME_WORDS})/({_NAME_WORDS})")
+_BRACKETED = re.compile(rf"([^()]*[^\W\d_][^()]*?)\s*\(({_NAME_WORDS})\)")
+# "Ana Lopez a.k.a. Bunny Ruiz", "Ana Lopez alias ...", "Ana Lopez d/o Luis Lopez" (daughter, son, wife of):
+# the name before the alias or the relation
+_ALIAS_OR_RELATION = re.compile(r"(?i)\s+(?:a\.\s?k\.\s?a\.?|aka|alias|[sdw]/o)\s+\S.*$")
 
 
 # "Ana Lopez (née Ruiz)", "Ana Lopez geb. Ruiz", "Ana Horvat rođ. Kovač", "Ana Ruiz vda. de Lopez": a maiden
@@ -475,6 +487,7 @@ def plain_name_text(value: str) -> str:
     value = _MAIDEN_NAME.sub(r" \1", value)
     value = _CONTRACTED_ARTICLE.sub(" van ", value)
     value = _COUPLE.sub(r"\1 \2", value)
+    value = _ALIAS_OR_RELATION.sub("", value)
     if value.count(";") == 1:
         value = value.replace(";", ",")
     for pattern in (_SLASHED, _BRACKETED):
@@ -501,22 +514,24 @@ def person_name_shape(value: str) -> tuple[bool, bool]:
         first = tokens[0].split("-")[0]
         return first not in blocked, first in listed
     if len(tokens) > 1 and tokens[-1].endswith(".") and len(tokens[-1]) > 3:
-        last = tokens[-1].rstrip(".").lower()
+        last = tokens[-1].replace(".", "").lower()
         if last not in NAME_SUFFIXES and last not in affixes:
             return False, False  # a sentence: "Get Spanel Glukh."
     words = 0
     known = False
+    leading = leading_title_count(tokens)
     for i, token in enumerate(tokens):
+        if i < leading:
+            continue  # "Sig.ra", "pani", "Assoc. Prof. Dr.", "Acting Sub Lt.": any case, dots inside
         bare = token.rstrip(".").lower()
-        if i == 0 and (bare in TITLES or bare.replace(".", "") in affixes):
-            continue  # "Sig.ra", "pani": any case, dots inside
         token = _ARTICLE_PREFIX.sub("", token) if i > 0 else token
         if _HYPHENATED_GIVEN_NAME.fullmatch(token) and token.split("-")[1] not in blocked:
             token = token.replace("-", "")
         bare = token.rstrip(".").lower()
         if not _NAME_TOKEN.fullmatch(token):
             return False, False
-        if bare in NAME_SUFFIXES and i > 0 or bare in NAME_PARTICLES and i > 0 or bare in affixes and i > 0:
+        undotted = bare.replace(".", "")  # "M.D.", "D.D.S."
+        if i > 0 and (undotted in NAME_SUFFIXES or bare in NAME_PARTICLES or bare in affixes):
             continue
         if token.islower() and i > 0 and tokens[i - 1].lower() in NAME_PARTICLES:
             continue  # a lower-case word after a particle: "Da silva"
@@ -532,6 +547,21 @@ def person_name_shape(value: str) -> tuple[bool, bool]:
         known = known or any(p in listed for p in parts)
         words += 1
     return words >= 1, known
+
+
+def leading_title_count(tokens: list[str]) -> int:
+    """How many of a name's first ``tokens`` are titles, honorifics or ranks ("Mr", "Sig.ra", "Assoc. Prof.
+    Dr.", "Flt. Lt.", "Acting Sub Lt."; a qualifier such as "Acting" only before a rank); at least one token
+    is left for the name."""
+    affixes = name_affixes()
+    count = 0
+    for i, token in enumerate(tokens[:-1]):
+        bare = token.rstrip(".").lower()
+        if bare in TITLES or bare in RANKS or bare.replace(".", "") in affixes:
+            count = i + 1
+        elif bare not in RANK_QUALIFIERS:  # a qualifier counts once a rank follows it
+            break
+    return count
 
 
 # "Doe JA", "Doe ID": a citation's initials after a surname written in lower case (not "WHO", "USA")
