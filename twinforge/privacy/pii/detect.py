@@ -362,9 +362,12 @@ _ABBREVIATION = re.compile(r"[^\W\d_]{1,2}\.|[^\W\d_]")
 
 
 def _name_words(value: str) -> list[str]:
-    """The words of a name-shaped value less its titles, particles, suffixes, initials and abbreviations."""
+    """The words of a name-shaped value less its titles, particles, suffixes, initials and abbreviations, and
+    less a father's name after "bin" or "binti" when two or more words come before it (a person's own name)."""
     skip = rec.TITLES | rec.NAME_PARTICLES | rec.NAME_SUFFIXES
     tokens = [w for w in re.split(r"[\s,]+", value) if w]
+    patronymic = [i for i, t in enumerate(tokens) if i > 1 and t.rstrip(".").lower() in rec.PATRONYMIC_PARTICLES]
+    tokens = tokens[: patronymic[0]] if patronymic else tokens  # "Ana bin Luis" keeps both: one own word
     words = [w for w in tokens[rec.leading_title_count(tokens) :] if w.rstrip(".").replace(".", "").lower() not in skip]
     return [w for w in words if not _ABBREVIATION.fullmatch(w)]
 
@@ -378,7 +381,8 @@ def _initialled_surname(value: str, name_words: list[str]) -> bool:
         return len(_name_words(tokens[0])) == 1  # "Doe JA", or a first name and an initial: "anna k."
     if len(tokens) < 2 or len(name_words) != 1:
         return False
-    return all(t.rstrip(".").lower() in rec.TITLES or _ABBREVIATION.fullmatch(t) for t in tokens[:-1])
+    after_titles = tokens[rec.leading_title_count(tokens) : -1]
+    return all(t.rstrip(".").lower() in rec.TITLES or _ABBREVIATION.fullmatch(t) for t in after_titles)
 
 
 def _place_or_company_share(values: list[str]) -> float:

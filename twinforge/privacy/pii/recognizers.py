@@ -16,6 +16,7 @@ import functools
 import gzip
 import importlib
 import logging
+import math
 import re
 import sys
 import threading
@@ -309,14 +310,17 @@ PERSON_LABELS = frozenset(
     " visitor attendee participant volunteer donor borrower guarantor officer inspector technician by".split()
 )
 NAME_PARTICLES = frozenset(
-    "van von der den de da del della di du la le st bin binti bint ibn al el y dos das ter".split()
+    "van von der den de da del della di du la le st bin binti bint bt bte ibn al el y dos das ter"
+    " oglu oğlu ogly qizi qızı kyzy uulu".split()  # Turkic "son of", "daughter of" after the father's name
 )
+# the particles after which a father's name follows ("Nurul Izzah bt. Abdul Ghani")
+PATRONYMIC_PARTICLES = frozenset("bin binti bint bt bte ibn".split())
 NAME_SUFFIXES = frozenset("jr sr ii iii iv v phd md dds dvm esq rn cpa mba msc bsc llb llm dphil edd pharmd".split())
-# abbreviated ranks and grades written before a name ("Flt. Lt.", "Maj. Gen.", "Assoc. Prof.", "Insp."),
+# abbreviated ranks, grades and clergy written before a name ("Flt. Lt.", "Maj. Gen.", "Assoc. Prof.", "Msgr."),
 # and the words that qualify a rank after them ("Acting Sub Lt."): skipped with the titles at a name's start
 RANKS = frozenset(
     "lt ltjg capt cpt col ltcol maj gen brig sgt ssgt msgt cpl lcpl pvt pte adm radm vadm cdr cmdr lcdr flt wg"
-    " sqn plt ens cmdt insp supt det assoc asst adj".split()
+    " sqn plt ens cmdt insp supt det assoc asst adj msgr revd fr".split()
 )
 RANK_QUALIFIERS = frozenset("acting sub vice rear deputy".split())
 # all-caps words shaped like a surname ("NOTE, Smith called") that are alerts, headings or acronyms
@@ -443,7 +447,10 @@ _CHAT_NAME = re.compile(r"[^\W\d_]{2,}(?:-[^\W\d_]{1,5})? [^\W\d_]\.(?: [^\W\d_]
 
 
 # "Ana 'Bunny' Lopez", 'Ana "Bunny" Lopez': a nickname in quotes between the parts of a name
-_QUOTED_NICKNAME = re.compile(r"(?<=\S)\s+['\"‘“][^\W\d_][^\W\d_'’\-]*['\"’”](?=\s+\S)")
+_QUOTED_NICKNAME = re.compile(r"(?<=\S)\s+['\"‘“][^\W\d_](?:[^\W\d_]|['’\-]|\s(?=\S))*['\"’”](?=\s+\S)")
+# "Nermin (Kenan) Delić", "Melwen [Ostp] Velpimsha": a father's name or a nickname in brackets between the
+# parts of a name
+_BRACKETED_MIDDLE = re.compile(r"(?<=\S)\s+[(\[][^\W\d_][^()\[\]]*[)\]](?=\s+\S)")
 # "LOPEZ/ANA MARIA" (as airline bookings write names), "Lopez (Ana)", "Ploy (Ana Lopez)": words of
 # letters, apostrophes and hyphens on both sides
 _NAME_WORDS = r"[^\W\d_](?:[^\W\d_]|['’\-]|\s(?=[^\W\d_]))*"
@@ -480,7 +487,7 @@ def plain_name_text(value: str) -> str:
     "LAST<<FIRST<MIDDLE" as words,
     a maiden name after "née" or "geb." and a couple's "Ana & Luis Lopez" as a name's words, Dutch
     "van 't", "in 't" and "op 't" as the particle "van". Other values come back as they were."""
-    value = _QUOTED_NICKNAME.sub("", value.strip())
+    value = _BRACKETED_MIDDLE.sub("", _QUOTED_NICKNAME.sub("", value.strip()))
     machine_readable = _MACHINE_READABLE_NAME.fullmatch(value)
     if machine_readable:
         return f"{machine_readable.group(2)} {machine_readable.group(1)}".replace("<", " ")
@@ -939,17 +946,31 @@ def month_words() -> dict[str, int]:
     return words | _MONTHS_FAKER_LACKS | _ENGLISH_MONTHS
 
 
-# month names of languages Faker has no dates for: Swahili and Icelandic
+# month names of languages Faker has no dates for: Swahili, Icelandic, Malay and Maltese
 _MONTHS_FAKER_LACKS = {
     word: number
     for names in (
         "januari februari machi aprili mei juni julai agosti septemba oktoba novemba desemba",
         "janúar febrúar mars apríl maí júní júlí ágúst september október nóvember desember",
+        "januari februari mac april mei jun julai ogos september oktober november disember",
+        "jannar frar marzu april mejju ġunju lulju awwissu settembru ottubru novembru diċembru",
     )
     for number, word in enumerate(names.split(), start=1)
 }
 # Thai month abbreviations ("7 เม.ย. 2507": 7 April, Buddhist era 2507), read as month numbers
 _THAI_MONTHS = "ม.ค. ก.พ. มี.ค. เม.ย. พ.ค. มิ.ย. ก.ค. ส.ค. ก.ย. ต.ค. พ.ย. ธ.ค.".split()
+# months in Roman numerals, as Central and Eastern Europe write them: "20. VIII. 1955."
+_ROMAN_MONTHS = "i ii iii iv v vi vii viii ix x xi xii".split()
+# dates of the Solar Hijri (Iranian) calendar, year first in digits ("1335/04/03") or with a Persian month
+# ("30 Aban 1321"), and of the Islamic (lunar) calendar with its month's name ("17 Rajab 1370"); years
+# 1300-1449 (1921-2070 and 1882-2028): a four-digit year first that small is read as Solar Hijri
+_PERSIAN_MONTHS = "farvardin ordibehesht khordad tir mordad shahrivar mehr aban azar dey bahman esfand".split()
+_ISLAMIC_MONTHS = {
+    "muharram": 1, "safar": 2, "rabi al-awwal": 3, "rabi ul-awwal": 3, "rabi al-thani": 4, "rabi al-akhir": 4,
+    "rabi ul-akhir": 4, "jumada al-ula": 5, "jumada al-awwal": 5, "jumada al-akhirah": 6, "jumada al-thani": 6,
+    "rajab": 7, "shaban": 8, "sha'ban": 8, "ramadan": 9, "shawwal": 10, "dhu al-qadah": 11, "dhu al-qi'dah": 11,
+    "dhul-qadah": 11, "dhu al-hijjah": 12, "dhul-hijjah": 12,
+}  # fmt: skip
 # a year of the Buddhist era (Thailand: 543 years ahead) in a birth date: 2443-2600 is 1900-2057
 _BUDDHIST_ERA_YEARS = (2443, 2600)
 _BUDDHIST_ERA_OFFSET = 543
@@ -978,8 +999,10 @@ def _other_language_months() -> str:
 _MONTH_NAME = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 _ISO_TIME = r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+\-]\d{2}:?\d{2})?)?"
 DATE_PATTERN = (
-    # "Sunday 30 July 2000", "Tue, 04 Jul 1963", "Sunday the 30th of July, 2000"
-    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?,?\s+)?(?:the\s+)?"
+    # "Sunday 30 July 2000", "Tue, 04 Jul 1963", "Sunday the 30th of July, 2000"; Malay and Indonesian
+    # weekdays ("Rabu, 19 Julai 2006")
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?,?\s+"
+    r"|(?:Isnin|Senin|Selasa|Rabu|Khamis|Kamis|Jumaat|Jumat|Sabtu|Ahad|Minggu),?\s+)?(?:the\s+)?"
     rf"(?:\d{{4}}[\-/.]\d{{1,2}}[\-/.]\d{{1,2}}{_ISO_TIME}|\d{{4}}_\d{{2}}_\d{{2}}|\d{{1,2}}[/.\-·]\d{{1,2}}[/.\-·]\d{{2,4}}"
     r"|ngày\s+\d{1,2}\s+tháng\s+\d{1,2},?\s+năm\s+\d{4}"  # Vietnamese
     r"|\d{1,2}\.\s\d{1,2}\.\s\d{2,4}|\d{1,2}\s\d{1,2}\s(?:1[89]|20)\d{2}"  # "3. 4. 1990", "07 11 1993"
@@ -994,7 +1017,14 @@ DATE_PATTERN = (
     # ("2002-Jun-11")
     r"|(?:1[89]|20)\d{2}\.\s\d{1,2}\.\s\d{1,2}\."
     rf"|(?:1[89]|20)\d{{2}}[\-/.\s]{_MONTH_NAME}[\-/.\s]\d{{1,2}}"
-    rf"|\d{{1,2}}\.?\s+(?:(?:de|of)\s+)?{_other_language_months()}\.?,?\s+(?:(?:de|del)\s+)?(?:1[89]|20)\d{{2}}"
+    rf"|\d{{1,2}}\.?\s+(?:(?:de|of|ta['’])\s+)?{_other_language_months()}\.?,?\s+(?:(?:de|del)\s+)?(?:1[89]|20)\d{{2}}"
+    rf"|{_other_language_months()}\.?\s+\d{{1,2}},?\s+(?:1[89]|20)\d{{2}}"  # "Agosto 15, 1998"
+    # a month in Roman numerals ("20. VIII. 1955."), a Thai month abbreviation ("7 เม.ย. 2507"), a Solar
+    # Hijri or Islamic month ("30 Aban 1321", "17 Rajab 1370 AH")
+    rf"|\d{{1,2}}\.\s?(?:{'|'.join(sorted(_ROMAN_MONTHS, key=len, reverse=True))})\.\s?(?:1[89]|20)\d{{2}}\.?"
+    rf"|\d{{1,2}}\s*(?:{'|'.join(re.escape(m) for m in _THAI_MONTHS)})\s*\d{{4}}"
+    rf"|\d{{1,2}}\s+(?:{'|'.join([*_PERSIAN_MONTHS, *(re.escape(m) for m in _ISLAMIC_MONTHS)])})\s+1[34]\d{{2}}"
+    r"(?:\s*(?:AH|H)\b)?"
     r"|\d{1,2}(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(?:\d{4}|\d{2}))"
     # the weekday after it in brackets: "1955/12/06 (Tue)"
     r"(?:\s*\((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?\))?"
@@ -1043,14 +1073,16 @@ def context_entities(text: str) -> set[str]:
 # column otherwise), separated by spaces, dots, slashes or dashes, the month as a number, an
 # English name or abbreviation or a name of another language (:func:`month_words`), an optional
 # weekday in front, two- or four-digit years
-_WEEKDAY = r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+"
+# an English weekday ("Thu 27 Apr 1961"), or a word and a comma: a weekday of another language ("Rabu, 19 Julai
+# 2006", "Isnin, 7 November 1977"); one regex, as polars keeps few compiled
+_WEEKDAY = r"^(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+|\p{L}{3,10}\.?,\s*)"
 _WEEKDAY_AFTER = r"\s*\((?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?\)$"  # "1955/12/06 (tue)"
 _DATE_SEP = r"(?:\s*[./\-_]\s*|\s+)"  # "1968_05_01" as file names write dates
 _NUMERIC_DATE = rf"^(\d{{1,4}}){_DATE_SEP}(\d{{1,2}}){_DATE_SEP}(\d{{2}}|\d{{4}})$"
 _ORDINAL = r"(?:st|nd|rd|th)?"
-# "3 de marzo de 1985", "3 of March 1985": a connecting word before the month and the year
+# "3 de marzo de 1985", "3 of March 1985", "3 ta' Marzu 1985": a connecting word before the month and the year
 _DAY_MONTH_NAME = (
-    rf"^(\d{{1,2}}){_ORDINAL}\.?[\s\-/,]*(?:(?:de|del|of)\s+)?(\p{{L}}{{3,12}})\.?,?[\s\-/]*(?:(?:de|del)\s+)?"
+    rf"^(\d{{1,2}}){_ORDINAL}\.?[\s\-/,]*(?:(?:de|del|of|ta['’])\s+)?(\p{{L}}{{3,12}})\.?,?[\s\-/]*(?:(?:de|del)\s+)?"
     r"(\d{4}|['’]?\d{2})$"  # "12 Mar '85": an apostrophe for the century
 )
 _MONTH_NAME_DAY = rf"^(\p{{L}}{{3,12}})\.?[\s\-/]*(\d{{1,2}}){_ORDINAL},?[\s\-/]*(\d{{2}}|\d{{4}})$"
@@ -1066,34 +1098,98 @@ BIRTH_MONTHS_MIN_DATES = 40
 BIRTH_MIN_DISTINCT_MONTHS = 10
 
 
-# a Japanese era date: the era's letter (Meiji, Taishō, Shōwa, Heisei, Reiwa), its year, month, day
-_JAPANESE_ERA_DATE = r"^([mtshr])(\d{1,2})[./\-](0?[1-9]|1[0-2])[./\-](0?[1-9]|[12]\d|3[01])$"
-_ERA_FIRST_YEAR = {"m": 1868, "t": 1912, "s": 1926, "h": 1989, "r": 2019}
+# a day, a Thai month abbreviation ("7 เม.ย. 2507") or a month in Roman numerals ("20. viii. 1955."), a year
+_MONTH_MARK_DATE = (
+    rf"^(\d{{1,2}})(?:\s*({'|'.join(re.escape(m) for m in _THAI_MONTHS)})\s*"
+    rf"|\.\s*({'|'.join(sorted(_ROMAN_MONTHS, key=len, reverse=True))})\.\s*)(\d{{4}})\.?$"
+)
 
 
-def _japanese_era_as_iso(text: pl.Series) -> pl.Series:
-    """Lower-cased ``text`` with Japanese era dates ("s59.08.01": 1984) written year first ("1984-08-01")."""
-    era = text.str.extract_groups(_JAPANESE_ERA_DATE)
-    year = era.struct.field("1").replace_strict(_ERA_FIRST_YEAR, default=None, return_dtype=pl.Int32)
-    year = year + era.struct.field("2").cast(pl.Int32) - 1
-    iso = pl.select(
-        pl.format("{}-{}-{}", year, era.struct.field("3").str.zfill(2), era.struct.field("4").str.zfill(2))
+def _month_marks_as_numbers(text: pl.Series) -> pl.Series:
+    """Lower-cased ``text`` with Thai dates ("7 เม.ย. 2507") and months in Roman numerals ("20. viii. 1955.")
+    written with the month's number ("7.4.2507", "20.8.1955"); one regex for all: polars keeps few compiled
+    regexes, and more would push out the costly address ones."""
+    parts = text.str.extract_groups(_MONTH_MARK_DATE)
+    numbers = lambda marks: {m: str(i) for i, m in enumerate(marks, start=1)}  # noqa: E731
+    month = pl.select(
+        pl.coalesce(
+            parts.struct.field("2").replace_strict(numbers(_THAI_MONTHS), default=None, return_dtype=pl.String),
+            parts.struct.field("3").replace_strict(numbers(_ROMAN_MONTHS), default=None, return_dtype=pl.String),
+        )
     ).to_series()
-    return pl.select(pl.when(year.is_not_null()).then(iso).otherwise(text)).to_series().alias(text.name)
-
-
-_THAI_DATE = rf"^(\d{{1,2}})\s*({'|'.join(re.escape(m) for m in _THAI_MONTHS)})\s*(\d{{4}})$"
-
-
-def _thai_months_as_numbers(text: pl.Series) -> pl.Series:
-    """``text`` with Thai dates ("7 เม.ย. 2507") written with the month's number ("7.4.2507"); one regex
-    for all months: polars keeps few compiled regexes, and more would push out the costly address ones."""
-    parts = text.str.extract_groups(_THAI_DATE)
-    month = parts.struct.field("2").replace_strict(
-        {m: str(i) for i, m in enumerate(_THAI_MONTHS, start=1)}, default=None, return_dtype=pl.String
-    )
-    dotted = pl.select(pl.format("{}.{}.{}", parts.struct.field("1"), month, parts.struct.field("3"))).to_series()
+    dotted = pl.select(pl.format("{}.{}.{}", parts.struct.field("1"), month, parts.struct.field("4"))).to_series()
     return pl.select(pl.when(month.is_not_null()).then(dotted).otherwise(text)).to_series().alias(text.name)
+
+
+_HIJRI_YEAR = r"(1[34]\d{2})"
+# and a Japanese era date: the era's letter (Meiji, Taishō, Shōwa, Heisei, Reiwa), its year, month, day
+# ("s59.08.01": 1984); one regex for them all, as polars keeps few compiled
+_OTHER_CALENDAR_DATE = (
+    rf"^(?:{_HIJRI_YEAR}[/.\-](\d{{1,2}})[/.\-](\d{{1,2}})"
+    rf"|(\d{{1,2}})\s+({'|'.join(_PERSIAN_MONTHS)})\s+{_HIJRI_YEAR}"
+    rf"|(\d{{1,2}})\s+({'|'.join(re.escape(m) for m in sorted(_ISLAMIC_MONTHS, key=len, reverse=True))})\s+"
+    rf"{_HIJRI_YEAR}(?:\s*(?:ah|h))?"
+    r"|([mtshr])(\d{1,2})[./\-](0?[1-9]|1[0-2])[./\-](0?[1-9]|[12]\d|3[01]))$"
+)
+_ERA_FIRST_YEAR = {"m": 1868, "t": 1912, "s": 1926, "h": 1989, "r": 2019}
+_SOLAR_HIJRI_BREAKS = (-61, 9, 38, 199, 426, 686, 756, 818, 1111, 1181, 1210, 1635, 2060, 2097, 2192, 2262, 2324)
+
+
+def solar_hijri_to_gregorian(year: int, month: int, day: int) -> dt.date:
+    """The Gregorian date of a Solar Hijri (Iranian) date, by the astronomical calendar's leap-year
+    breaks (Borkowski's algorithm, as the jalaali libraries use it); ValueError for a month or day out of range."""
+    if not (1 <= month <= 12 and 1 <= day <= (31 if month <= 6 else 30)):
+        raise ValueError(f"no Solar Hijri date: month {month}, day {day}")
+    jump, leap, previous = 0, -14, _SOLAR_HIJRI_BREAKS[0]
+    for current in _SOLAR_HIJRI_BREAKS[1:]:
+        jump = current - previous
+        if year < current:
+            break
+        leap += jump // 33 * 8 + jump % 33 // 4
+        previous = current
+    n = year - previous
+    leap += n // 33 * 8 + (n % 33 + 3) // 4
+    if jump % 33 == 4 and jump - n == 4:
+        leap += 1
+    gregorian_year = year + 621
+    gregorian_leap = gregorian_year // 4 - (gregorian_year // 100 + 1) * 3 // 4 - 150
+    new_year = dt.date(gregorian_year, 3, 20 + leap - gregorian_leap)  # 1 Farvardin
+    days = (month - 1) * 31 - (month // 7) * (month - 7) + day - 1  # six months of 31 days, then 30
+    return new_year + dt.timedelta(days=days)
+
+
+def islamic_to_gregorian(year: int, month: int, day: int) -> dt.date:
+    """The Gregorian date of an Islamic (lunar) date by the tabular calendar (30-year cycle), which is
+    within a day or two of the sighted or Umm al-Qura calendars; ValueError for a month or day out of range."""
+    if not (1 <= month <= 12 and 1 <= day <= 30):
+        raise ValueError(f"no Islamic date: month {month}, day {day}")
+    days = day + math.ceil(29.5 * (month - 1)) + (year - 1) * 354 + (3 + 11 * year) // 30
+    return dt.date(622, 7, 19) + dt.timedelta(days=days - 1)  # 1 Muharram 1 AH (Julian 16 July 622)
+
+
+def _other_calendars_as_iso(text: pl.Series) -> pl.Series:
+    """Lower-cased ``text`` with Solar Hijri, Islamic and Japanese era dates (:data:`_OTHER_CALENDAR_DATE`)
+    written as their Gregorian date, year first ("1956-06-24"); a value that is no such date is kept."""
+    parts = text.str.extract_groups(_OTHER_CALENDAR_DATE).struct.unnest()
+    matched = parts.select(pl.any_horizontal(pl.all().is_not_null())).to_series()
+    if not matched.any():
+        return text
+    converted = text.to_list()
+    for row in matched.arg_true().to_list():
+        g = [parts[row, i] for i in range(parts.width)]
+        try:
+            if g[0] is not None:
+                date = solar_hijri_to_gregorian(int(g[0]), int(g[1]), int(g[2]))
+            elif g[3] is not None:
+                date = solar_hijri_to_gregorian(int(g[5]), _PERSIAN_MONTHS.index(g[4]) + 1, int(g[3]))
+            elif g[6] is not None:
+                date = islamic_to_gregorian(int(g[8]), _ISLAMIC_MONTHS[g[7]], int(g[6]))
+            else:
+                date = dt.date(_ERA_FIRST_YEAR[g[9]] + int(g[10]) - 1, int(g[11]), int(g[12]))
+        except ValueError:  # a month or day out of range
+            continue
+        converted[row] = date.isoformat()
+    return pl.Series(text.name, converted, dtype=pl.String)
 
 
 def parse_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series:
@@ -1126,8 +1222,8 @@ def parse_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series:
         .str.replace(r"^ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2}),?\s+năm\s+(\d{4})$", "${1}.${2}.${3}")
         .str.replace(r"^tarehe\s+", "")
     )
-    text = _thai_months_as_numbers(text)
-    text = _japanese_era_as_iso(text)
+    text = _month_marks_as_numbers(text)
+    text = _other_calendars_as_iso(text)
     numeric = text.str.extract_groups(_NUMERIC_DATE)
     day_name = text.str.extract_groups(_DAY_MONTH_NAME)
     name_day = text.str.extract_groups(_MONTH_NAME_DAY)
