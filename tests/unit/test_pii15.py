@@ -65,9 +65,12 @@ def test_a_column_mixing_those_formats_is_a_person_column():
         [f"Project {p} aka Phase {i}" for i, p in enumerate(["Falcon", "Harbour", "Granite", "Willow"] * 10)],
         [f"Sales ({r})" for r in ["North", "South", "East", "West", "Central"] * 8],
         [f"Deputy Director, {d}" for d in ["Operations", "Planning", "Transport", "Housing", "Health"] * 8],
+        [f"Model {m} (Blue) Edition" for m in ["Aster", "Birch", "Cedar", "Delta", "Ember"] * 8],
+        [f'Release "{r}" Notes' for r in ["Granite", "Harbour", "Willow", "Falcon", "Meadow"] * 8],
+        [t for t in ["Mr", "Mrs", "Ms", "Dr.", "Prof."] * 8],  # titles alone
     ],
 )
-def test_titles_aliases_and_brackets_outside_names_are_no_person_column(values):
+def test_titles_aliases_brackets_and_quotes_outside_names_make_no_person_column(values):
     assert column_entity(values) is None
 
 
@@ -82,6 +85,7 @@ def test_titles_aliases_and_brackets_outside_names_are_no_person_column(values):
         ("Lopez (Ana)", "Lopez Ana"),
         ("Ana Lopez", "Ana Lopez"),
         ("Alias Grace", "Alias Grace"),  # a first word is no alias marker
+        ("Mohd Alias Ibrahim", "Mohd Alias Ibrahim"),  # nor a Malay given name after one word
     ],
 )
 def test_plain_name_text_reads_aliases_relations_and_bracketed_names(value, plain):
@@ -124,17 +128,6 @@ def test_more_unlisted_name_formats_make_a_person_column(template):
 
 
 @pytest.mark.parametrize(
-    "values",
-    [
-        [f"Model {m} (Blue) Edition" for m in ["Aster", "Birch", "Cedar", "Delta", "Ember"] * 8],
-        [f'Release "{r}" Notes' for r in ["Granite", "Harbour", "Willow", "Falcon", "Meadow"] * 8],
-    ],
-)
-def test_brackets_and_quotes_inside_other_phrases_make_no_person_column(values):
-    assert column_entity(values) is None
-
-
-@pytest.mark.parametrize(
     ("value", "iso"),
     [
         ("1335/04/03", "1956-06-24"),  # Solar Hijri, year first: 3 Tir 1335
@@ -154,7 +147,7 @@ def test_dates_of_other_calendars_and_languages_are_read(value, iso):
     assert str(parse_dates(pl.Series([value]))[0]) == iso
 
 
-@pytest.mark.parametrize("value", ["1335/13/03", "31 Esfand 1402", "31 Rajab 1370", "20. XIII. 1955."])
+@pytest.mark.parametrize("value", ["1335/13/03", "30 Esfand 1402", "31 Rajab 1370", "30 Safar 1400", "20. XIII. 1955."])
 def test_impossible_dates_of_those_calendars_are_no_dates(value):
     assert parse_dates(pl.Series([value]))[0] is None
 
@@ -188,3 +181,16 @@ def test_dates_of_other_calendars_and_languages_are_masked_in_text(text, masked)
 @pytest.mark.parametrize("text", ["Volume 3. IV. Chapter 2", "Tir 1344 was a dry year", "Order 1335/04 shipped"])
 def test_parts_of_such_dates_alone_are_kept(text):
     assert mask_one(text) == text
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{g2}.{s2}. {s}",  # dotted initials that spell a suffix or an affix ("S.R.", "M.D.") are initials
+        "Dr {g} bin {s}",  # a title, then one own word and a father's name
+    ],
+)
+def test_initials_and_a_title_before_a_patronymic_keep_a_person_column(template):
+    initials = ["S", "R", "M", "D", "J", "R", "R", "N"]
+    values = [template.format(g=g, s=s, g2=initials[i % 8], s2=initials[(i + 1) % 8]) for i, (g, s) in enumerate(NAMES)]
+    assert column_entity(values) == "PERSON", values[:3]

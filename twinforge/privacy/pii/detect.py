@@ -366,9 +366,15 @@ def _name_words(value: str) -> list[str]:
     less a father's name after "bin" or "binti" when two or more words come before it (a person's own name)."""
     skip = rec.TITLES | rec.NAME_PARTICLES | rec.NAME_SUFFIXES
     tokens = [w for w in re.split(r"[\s,]+", value) if w]
+    tokens = tokens[rec.leading_title_count(tokens) :]
     patronymic = [i for i, t in enumerate(tokens) if i > 1 and t.rstrip(".").lower() in rec.PATRONYMIC_PARTICLES]
     tokens = tokens[: patronymic[0]] if patronymic else tokens  # "Ana bin Luis" keeps both: one own word
-    words = [w for w in tokens[rec.leading_title_count(tokens) :] if w.rstrip(".").replace(".", "").lower() not in skip]
+    # a dotted degree ("M.D.") only after the first word: first, the same letters are initials ("M.D. Rahman")
+    words = [
+        w
+        for i, w in enumerate(tokens)
+        if w.rstrip(".").lower() not in skip and not (i > 0 and w.replace(".", "").lower() in rec.NAME_SUFFIXES)
+    ]
     return [w for w in words if not _ABBREVIATION.fullmatch(w)]
 
 

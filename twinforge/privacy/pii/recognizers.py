@@ -315,7 +315,7 @@ NAME_PARTICLES = frozenset(
 )
 # the particles after which a father's name follows ("Nurul Izzah bt. Abdul Ghani")
 PATRONYMIC_PARTICLES = frozenset("bin binti bint bt bte ibn".split())
-NAME_SUFFIXES = frozenset("jr sr ii iii iv v phd md dds dvm esq rn cpa mba msc bsc llb llm dphil edd pharmd".split())
+NAME_SUFFIXES = frozenset("jr sr ii iii iv v phd md dds dvm esq rn cpa mba msc bsc llb llm dphil pharmd".split())
 # abbreviated ranks, grades and clergy written before a name ("Flt. Lt.", "Maj. Gen.", "Assoc. Prof.", "Msgr."),
 # and the words that qualify a rank after them ("Acting Sub Lt."): skipped with the titles at a name's start
 RANKS = frozenset(
@@ -457,8 +457,9 @@ _NAME_WORDS = r"[^\W\d_](?:[^\W\d_]|['’\-]|\s(?=[^\W\d_]))*"
 _SLASHED = re.compile(rf"({_NAME_WORDS})/({_NAME_WORDS})")
 _BRACKETED = re.compile(rf"([^()]*[^\W\d_][^()]*?)\s*\(({_NAME_WORDS})\)")
 # "Ana Lopez a.k.a. Bunny Ruiz", "Ana Lopez alias ...", "Ana Lopez d/o Luis Lopez" (daughter, son, wife of):
-# the name before the alias or the relation
-_ALIAS_OR_RELATION = re.compile(r"(?i)\s+(?:a\.\s?k\.\s?a\.?|aka|alias|[sdw]/o)\s+\S.*$")
+# the name before the alias or the relation; "alias" only after two words, as it is also a Malay given name
+# ("Mohd Alias Ibrahim")
+_ALIAS_OR_RELATION = re.compile(r"(?i)\s+(a\.\s?k\.\s?a\.?|aka|alias|[sdw]/o)\s+\S.*$")
 
 
 # "Ana Lopez (née Ruiz)", "Ana Lopez geb. Ruiz", "Ana Horvat rođ. Kovač", "Ana Ruiz vda. de Lopez": a maiden
@@ -494,7 +495,9 @@ def plain_name_text(value: str) -> str:
     value = _MAIDEN_NAME.sub(r" \1", value)
     value = _CONTRACTED_ARTICLE.sub(" van ", value)
     value = _COUPLE.sub(r"\1 \2", value)
-    value = _ALIAS_OR_RELATION.sub("", value)
+    alias = _ALIAS_OR_RELATION.search(value)
+    if alias and (alias.group(1).lower() != "alias" or len(value[: alias.start()].split()) >= 2):
+        value = value[: alias.start()]
     if value.count(";") == 1:
         value = value.replace(";", ",")
     for pattern in (_SLASHED, _BRACKETED):
@@ -517,6 +520,8 @@ def person_name_shape(value: str) -> tuple[bool, bool]:
     if not 1 <= len(tokens) <= 6:
         return False, False
     listed, affixes, blocked = known_names(), name_affixes(), _not_name_parts()
+    if leading_title_count([*tokens, "name"]) == len(tokens):
+        return False, False  # titles alone: "Mr", "Dr."
     if value.islower() and _CHAT_NAME.fullmatch(value.strip()):
         first = tokens[0].split("-")[0]
         return first not in blocked, first in listed
@@ -556,6 +561,9 @@ def person_name_shape(value: str) -> tuple[bool, bool]:
     return words >= 1, known
 
 
+_DOTTED_INITIALS = re.compile(r"(?:[A-Z]\.){2,3}")
+
+
 def leading_title_count(tokens: list[str]) -> int:
     """How many of a name's first ``tokens`` are titles, honorifics or ranks ("Mr", "Sig.ra", "Assoc. Prof.
     Dr.", "Flt. Lt.", "Acting Sub Lt."; a qualifier such as "Acting" only before a rank); at least one token
@@ -564,7 +572,9 @@ def leading_title_count(tokens: list[str]) -> int:
     count = 0
     for i, token in enumerate(tokens[:-1]):
         bare = token.rstrip(".").lower()
-        if bare in TITLES or bare in RANKS or bare.replace(".", "") in affixes:
+        # dotted capitals are initials ("S.R. Kovind", "M.D. Rahman"), though "sr" and "md" are affixes
+        initials = _DOTTED_INITIALS.fullmatch(token) is not None
+        if bare in TITLES or bare in RANKS or (not initials and bare.replace(".", "") in affixes):
             count = i + 1
         elif bare not in RANK_QUALIFIERS:  # a qualifier counts once a rank follows it
             break
@@ -1155,13 +1165,17 @@ def solar_hijri_to_gregorian(year: int, month: int, day: int) -> dt.date:
     gregorian_leap = gregorian_year // 4 - (gregorian_year // 100 + 1) * 3 // 4 - 150
     new_year = dt.date(gregorian_year, 3, 20 + leap - gregorian_leap)  # 1 Farvardin
     days = (month - 1) * 31 - (month // 7) * (month - 7) + day - 1  # six months of 31 days, then 30
-    return new_year + dt.timedelta(days=days)
+    date = new_year + dt.timedelta(days=days)
+    if month == 12 and day == 30 and date != solar_hijri_to_gregorian(year + 1, 1, 1) - dt.timedelta(days=1):
+        raise ValueError(f"no Solar Hijri date: {year} is no leap year")
+    return date
 
 
 def islamic_to_gregorian(year: int, month: int, day: int) -> dt.date:
     """The Gregorian date of an Islamic (lunar) date by the tabular calendar (30-year cycle), which is
     within a day or two of the sighted or Umm al-Qura calendars; ValueError for a month or day out of range."""
-    if not (1 <= month <= 12 and 1 <= day <= 30):
+    leap = (14 + 11 * year) % 30 < 11
+    if not (1 <= month <= 12 and 1 <= day <= (30 if month % 2 or (month == 12 and leap) else 29)):
         raise ValueError(f"no Islamic date: month {month}, day {day}")
     days = day + math.ceil(29.5 * (month - 1)) + (year - 1) * 354 + (3 + 11 * year) // 30
     return dt.date(622, 7, 19) + dt.timedelta(days=days - 1)  # 1 Muharram 1 AH (Julian 16 July 622)
