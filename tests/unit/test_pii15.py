@@ -26,6 +26,15 @@ def invented_names(count: int) -> list[tuple[str, str]]:
 NAMES = invented_names(40)
 
 
+def name_column(*templates: str) -> list[str]:
+    """A column of the invented names written in ``templates`` in turn ({g} {s}: given name and surname;
+    {g2} {s2}: another person's)."""
+    return [
+        templates[i % len(templates)].format(g=g, s=s, g2=NAMES[-1 - i][0], s2=NAMES[-1 - i][1])
+        for i, (g, s) in enumerate(NAMES)
+    ]
+
+
 @pytest.mark.parametrize(
     "template",
     [
@@ -42,19 +51,25 @@ NAMES = invented_names(40)
         "Maj. Gen. {g} {s}",
         "{s}, {g} Q., M.D.",
         "{s}, {g} A., D.D.S.",
+        '{g} "{g2}-{s2}" {s}',  # a nickname in quotes, with a hyphen
+        "{g} ‘{g2} {s2}’ {s}",  # two words in curly quotes
+        "{g} ({g2}) {s}",  # a father's name in brackets between the parts
+        "{g} [{g2}] {s}",
+        "{g} {s2} bt. {g2} {s}",  # Malay "binti", abbreviated, before a father's two names
+        "{g} {s2} bin {g2} {s}",
+        "{s} {g} {g2} qizi",  # Azerbaijani "daughter of" after the father's name
+        "{s} Jr, {g}",
+        "Msgr. {g} {s}",
+        "dr. {s} {g}",
     ],
 )
 def test_a_column_of_unlisted_names_in_these_formats_is_a_person_column(template):
-    values = [template.format(g=g, s=s, g2=NAMES[-1 - i][0], s2=NAMES[-1 - i][1]) for i, (g, s) in enumerate(NAMES)]
+    values = name_column(template)
     assert column_entity(values) == "PERSON", values[:3]
 
 
 def test_a_column_mixing_those_formats_is_a_person_column():
-    formats = ["{g} {s} a.k.a. {g2} {s2}", "{g2} ({g} {s})", "Acting Sub Lt. {g} {s}", "{s}, {g} Q., M.D."]
-    values = [
-        formats[i % len(formats)].format(g=g, s=s, g2=NAMES[-1 - i][0], s2=NAMES[-1 - i][1])
-        for i, (g, s) in enumerate(NAMES)
-    ]
+    values = name_column("{g} {s} a.k.a. {g2} {s2}", "{g2} ({g} {s})", "Acting Sub Lt. {g} {s}", "{s}, {g} Q., M.D.")
     assert column_entity(values) == "PERSON"
 
 
@@ -105,26 +120,6 @@ def test_plain_name_text_reads_aliases_relations_and_bracketed_names(value, plai
 )
 def test_leading_titles_ranks_and_their_qualifiers_are_counted(value, count):
     assert leading_title_count(value.split()) == count
-
-
-@pytest.mark.parametrize(
-    "template",
-    [
-        '{g} "{g2}-{s2}" {s}',  # a nickname in quotes, with a hyphen
-        "{g} ‘{g2} {s2}’ {s}",  # two words in curly quotes
-        "{g} ({g2}) {s}",  # a father's name in brackets between the parts
-        "{g} [{g2}] {s}",
-        "{g} {s2} bt. {g2} {s}",  # Malay "binti", abbreviated, before a father's two names
-        "{g} {s2} bin {g2} {s}",
-        "{s} {g} {g2} qizi",  # Azerbaijani "daughter of" after the father's name
-        "{s} Jr, {g}",
-        "Msgr. {g} {s}",
-        "dr. {s} {g}",
-    ],
-)
-def test_more_unlisted_name_formats_make_a_person_column(template):
-    values = [template.format(g=g, s=s, g2=NAMES[-1 - i][0], s2=NAMES[-1 - i][1]) for i, (g, s) in enumerate(NAMES)]
-    assert column_entity(values) == "PERSON", values[:3]
 
 
 @pytest.mark.parametrize(
