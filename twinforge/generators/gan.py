@@ -9,7 +9,8 @@
   loss plus a gradient penalty (WGAN-GP).
 
 A GAN's losses say little about sample quality, so there is no early stopping:
-it trains ``epochs`` epochs. Conditions on discrete columns are native (the
+it trains ``epochs`` epochs (200 by default, with networks of two 128-unit layers: see
+``docs/generators.md``). Conditions on discrete columns are native (the
 conditional vector); others go through the base class's bounded rejection.
 """
 
@@ -42,7 +43,7 @@ GUMBEL_TAU = 0.2
 class GanGenerator(TorchGenerator):
     name = "gan"
     uses_modes = True
-    default_epochs = 100
+    default_epochs = 200
     default_batch_size = 500
     default_learning_rate = 2e-4
 
@@ -57,8 +58,8 @@ class GanGenerator(TorchGenerator):
         validation_fraction: float = 0.0,
         patience: int | None = None,
         noise_dim: int = 128,
-        generator_hidden: list[int] | tuple[int, ...] = (256, 256),
-        discriminator_hidden: list[int] | tuple[int, ...] = (256, 256),
+        generator_hidden: list[int] | tuple[int, ...] = (128, 128),
+        discriminator_hidden: list[int] | tuple[int, ...] = (128, 128),
         pac: int = 10,
         discriminator_steps: int = 1,
         dp: Mapping[str, Any] | None = None,
