@@ -34,7 +34,7 @@ from twinforge.privacy.pii.entities import (
 )
 from twinforge.privacy.pii.recognizers import (
     ADDRESS_IN_CONTEXT,
-    ADDRESS_PATTERN,
+    ADDRESS_PATTERN_HALVES,
     BIRTH_CONTEXT,
     BIRTH_DIGITS,
     CJK_DATE,
@@ -85,10 +85,11 @@ _PHONE_CONTEXT = (
 # patterns, which run after this one. The texts worth a look: six digits with at most a bracket and
 # a separator between each two.
 PHONE_SHAPE_CANDIDATE = r"\d(?:\)?[ .\-/]?\(?\d){5}"
-_PHONE_GROUP = r"(?:\(\d{1,5}\)|\d{1,15})"
+_PHONE_GROUP = r"(?:\(\d{1,5}\)|\(\d-\d{2,4}\)|\d{1,15})"  # Polish trunk and area code: "(0-22)"
 PHONE_SHAPE = re.compile(
-    # not inside a word or a number; after a comma, as a CSV row's field ("...,0919-523-4398,...")
-    r"(?<![\w.+\-/()])"
+    # not inside a word or a number, nor a Japanese postcode ("〒502-3749"); after a comma, as a CSV row's
+    # field ("...,0919-523-4398,...")
+    r"(?<![\w.+\-/()〒])"
     rf"(?P<body>(?:\(\+\d{{1,3}}\)\s?|\+)?{_PHONE_GROUP}(?:(?:[ .\-/]|(?<=\))|(?=\())[ ]?{_PHONE_GROUP}){{0,7}})"
     rf"(?P<ext>{PHONE_EXTENSION})?"
     r"(?![\w+]|[.,\-/]\d)",
@@ -169,8 +170,10 @@ def mask_phone_shapes(text: str) -> str:
     return PHONE_SHAPE.sub(replace, text)
 
 
-# an address, not from the decimals of an amount: "1,250.00 EUR SEPA CT" is no "00 Eur Sepa Court"
-_ADDRESS_NOT_IN_AMOUNTS = rf"(^|[^\d.,]|[.,][^\d]){ADDRESS_PATTERN}"
+# an address, not from the decimals of an amount: "1,250.00 EUR SEPA CT" is no "00 Eur Sepa Court"; one
+# pattern per half of the address patterns, the first half's addresses masked first (as one regex they
+# exceed the regex engine's size limit)
+_ADDRESSES_NOT_IN_AMOUNTS = tuple(rf"(^|[^\d.,]|[.,][^\d])(?:{half})" for half in ADDRESS_PATTERN_HALVES)
 # What goes with a masked address: a flat after its house number ("Mina iela 60 - 29", "Raointie 94
 # C 44", "Hakimgade 18, 2. tv.", "C/ Mayor, 14, 3º izda."), a P.O. box's postcode ("Box 58619-80100"),
 # the areas, towns and postcode after it, each after a comma ("..., Brgy. Aksha", "..., Rahman R/A",
@@ -183,15 +186,24 @@ _ADDRESS_TAIL = (
     r"|,?\s\d{1,2}\.?\s?[º°ª]\.?\s?(?:(?i:izda|izq|dcha|dch|int|pta|dto|esq|dta|fte|frente)\.?|[A-H]\b)?"
     # unit words after the house number: Swedish "lgh 1011", Brazilian "- bloco K apto 326", Indonesian
     # "Kav. 36, RT 10/RW 04", Spanish "esc. izq."
-    r"|,?\s(?:-\s)?(?i:lgh|bloco|bl|apto|ap|kav|rt|casa|sala|conj|lote|lt|qd|quadra)\.?\s?(?:\d{1,5}|[A-Z])\b"
+    r"|,?\s(?:-\s)?(?i:lgh|bloco|bl|apto|ap|kav|rt|casa|sala|conj|lote|lt|qd|quadra|bina|lok|m|apt|flat|korp)\.?\s?"
+    r"(?:\d{1,5}|[A-Z])\b"
+    # a landmark after the address, as India, Ghana and the Gulf write them: ", near SBI ATM", ", off Ring Road"
+    r"|,\s*(?:near|opp\.|opposite|behind|off|beside)\s+\p{Lu}[\p{L}'\-]*\.?(?:\s+\p{Lu}[\p{L}'\-]*\.?){0,4}"
+    # the building after a Japanese block ("西浅草ハイツ917"), an Estonian parish ("Raasiku vald")
+    r"|\s[\p{Han}\p{Katakana}\p{Hiragana}ー]{1,20}\d{1,4}|,\s*\p{Lu}[\p{L}\-]*\s+vald"
+    # Nepal: the street's type after its name, the ward ("..., Traffic Chowk Tole, Ward No. 16")
+    r"|\s(?:Tole|Marg|Chowk)\b|,\s*(?i:ward)\s+(?:(?i:no)\.?\s*)?\d{1,3}\b"
     r"(?:/(?i:rw)\s?\d{1,3}\b)?"
     r"|,?\s(?i:esc)\.?\s?(?:(?i:izq|izda|dcha|dch)\.?|[A-H]\b)"
     rf"|,\s*(?:\d{{1,3}}(?:st|nd|rd|th)\s+)?{_ADDRESS_PART_WORD}"
     rf"(?:\s+(?:{_ADDRESS_PART_WORD}|\p{{Ll}}{{1,3}}\s+{_ADDRESS_PART_WORD}|\d{{1,4}}[A-Za-z]?\b)){{0,5}}"
     rf"|,\s*\d{{4,6}}\b|,?\s*{MASK_TOKENS[ADDRESS]})"
 )
-ADDRESS_CONTINUATION = (
-    rf"(?:(?:\p{{Lu}}\p{{Ll}}+\s){{1,2}}|#)?{MASK_TOKENS[ADDRESS]}{_ADDRESS_TAIL}*"  # "<" and ">" are literal
+# (a house number in front too: the halves of the address patterns are masked one after the other, and the
+# first may take "Apartments, 5915 Cabbage Extension" where the second would have begun at "17F Asteroid")
+ADDRESS_CONTINUATION = (  # "<" and ">" are literal
+    rf"(?:\b\d{{1,6}}[A-Za-z]?\s)?(?:(?:\p{{Lu}}\p{{Ll}}+\s){{1,2}}|#)?{MASK_TOKENS[ADDRESS]}{_ADDRESS_TAIL}*"
 )
 # (entity, pattern, replacement); "$1"/"$2" keep a context word in front of the token; no replacement:
 # the pattern picks the texts that :func:`mask_phone_shapes` looks at
@@ -247,7 +259,7 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     (POSTAL, rf"(?i)\b({POSTAL_CONTEXT})\b(\W{{0,3}})(?:{US_ZIP}|{UK_POSTCODE})\b", "${1}${2}" + MASK_TOKENS[POSTAL]),
     (POSTAL, rf"\b({_US_STATE})(\s+){US_ZIP}\b", "${1}${2}" + MASK_TOKENS[POSTAL]),
     (POSTAL, rf"\b{UK_POSTCODE}\b", MASK_TOKENS[POSTAL]),
-    (ADDRESS, _ADDRESS_NOT_IN_AMOUNTS, "${1}" + MASK_TOKENS[ADDRESS]),
+    *((ADDRESS, pattern, "${1}" + MASK_TOKENS[ADDRESS]) for pattern in _ADDRESSES_NOT_IN_AMOUNTS),
     (ADDRESS, ADDRESS_IN_CONTEXT, "${1}" + MASK_TOKENS[ADDRESS]),
     (ADDRESS, ADDRESS_CONTINUATION, MASK_TOKENS[ADDRESS]),
     (PHONE, rf"(?i)\b({_PHONE_CONTEXT})(\W{{1,3}})\d{{7,8}}\b", "${1}${2}" + MASK_TOKENS[PHONE]),
@@ -280,6 +292,10 @@ ADDRESS_PREFILTER = (
     # a street type as a word of its own before the number: "Karlstads Allé 2", "Lange Straße 5"
     r"|(?:Street|Road|Avenue|Lane|Drive|Boulevard|Allé|Alle|Allee|Vej|Gade|Vei|Veien|Gata|Gatan|Väg|Vägen|Straße"
     r"|Strasse|Straat|Weg|Laan|Plads|Plein|Torv)\s+\d"
+    # abbreviated and Baltic types, "N" before the number: "Pekini St. N 78", "Vilniaus g. 110-51", "Narva mnt 1"
+    r"|\b(?:St|Rd|Ave|g|pr|mnt|pst)\.?\s+(?:N\s?|No\.\s?)?\d"
+    # a private bag, a microdistrict, a ward, an Estonian farm, a Japanese postcode or block, a Chinese house number
+    r"|\b(?i:private\s+bag|m/r|mkr|ward|talu)\b|〒|丁目|[號号]"
 )
 
 
@@ -292,13 +308,14 @@ def mask_patterns(text: pl.Series) -> pl.Series:
                 found = [mask_phone_shapes(t) for t in text.filter(candidates).to_list()]
                 text = text.scatter(candidates.arg_true(), pl.Series(found, dtype=pl.String))
             continue
-        if pattern == _ADDRESS_NOT_IN_AMOUNTS:  # the context pattern starts with its words: no prefilter
+        if pattern in _ADDRESSES_NOT_IN_AMOUNTS:  # the context pattern starts with its words: no prefilter
             candidates = text.str.contains(_ascii_boundaries(ADDRESS_PREFILTER)).fill_null(False)
             if candidates.any():
                 text = text.scatter(
                     candidates.arg_true(), text.filter(candidates).str.replace_all(pattern, replacement)
                 )
-            text = mask_listed_streets(text)
+            if pattern == _ADDRESSES_NOT_IN_AMOUNTS[-1]:
+                text = mask_listed_streets(text)
             continue
         text = text.str.replace_all(_ascii_boundaries(pattern), replacement)
     return text

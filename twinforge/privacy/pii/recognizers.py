@@ -637,10 +637,11 @@ _STREET_TYPES = (
     r"|chowk|nagar|ganj|zila|marg|gali|bazar|colony)s?"
 )
 # "12 Main Street, Apt 4", "04/7 Hull Gardens", "Flat 3\n12 Scott Place", "Studio 0\nArnold Oval"
-# "House No. 135", "Building No. 466", "Holding No. 15" (Bangladesh), "Lot 6" (Malaysia)
-_NUMBERED_HOUSE = r"(?:house|building|holding|plot)\s+no|h\.\s?no"
+# "House No. 135", "Building No. 466", "Holding No. 15" (Bangladesh), "Lot 6" (Malaysia); India's "Door No.",
+# "Flat No.", "Old No. 35, New No. 70"; Ghana's "Hse No.", "H/No. B 336/26"; South Africa's "Erf 5245" (a plot)
+_NUMBERED_HOUSE = r"(?:house|hse|building|holding|plot|door|flat|old|new)\s+no|h\.\s?no|h/no"
 _UNIT = (
-    rf"(?:{_NUMBERED_HOUSE}|flat|studio|apartment|apt|suite|ste|unit|room|floor|level|building|bldg|lot|po box"
+    rf"(?:{_NUMBERED_HOUSE}|flat|studio|apartment|apt|suite|ste|unit|room|floor|level|building|bldg|lot|erf|po box"
     r"|p\.o\. box|#)\.?\s*[\w\-/]+"
 )
 # a flat, floor or office after the house number, in English and the Romance and German languages:
@@ -683,8 +684,10 @@ _EN_STREET = (
     rf"|\b(?i:block|blk|b)\s?\d{{1,3}}\s+(?i:lot|l)\s?\d{{1,3}}(?:\s+(?i:phase)\s+\d{{1,2}},?)?\s+{_STREET_NAME}{_MORE_STREETS})"
     rf"(?:,?\s+(?:(?i:{_UNIT})|{_RURAL_DELIVERY})\b)?"
     # Bangladesh: "Apartment 6, House No. 135, SonaGram Park", "Holding No. 176, West ChitalBari"
-    rf"|\b(?:(?i:{_UNIT})[,\s]+){{0,2}}(?i:{_NUMBERED_HOUSE})\.?\s*[\w\-/]+,\s*\p{{Lu}}[\p{{L}}'\-]*(?:\s+\p{{Lu}}[\p{{L}}'\-]*){{0,2}}"
+    rf"|\b(?:(?i:{_UNIT})[,\s]+){{0,2}}(?i:{_NUMBERED_HOUSE})\.?\s*(?:[A-Z]\s)?[\w\-/]+,\s*\p{{Lu}}[\p{{L}}'\-]*(?:\s+\p{{Lu}}[\p{{L}}'\-]*){{0,2}}"
     r"|\b(?i:p\.?\s?o\.?\s?box|psc|unit)\s+\d{1,6}(?:,\s*box\s+\d{1,6})?\b|\b(?:USNS|USNV|USS|USCGC)\s+\p{Lu}\p{L}+"
+    # Southern Africa's "Private Bag X8062"
+    r"|\b(?i:private\s+bag)\s+X?\d{1,6}\b"
     # Bangladesh: "House 74, Road 15/B, Rahman R/A" (a residential area)
     r"|\b(?i:house|plot)\s+\d{1,4}[A-Za-z]?,\s*(?i:road)\s+\d{1,3}(?:/[A-Za-z0-9]{1,2})?\b(?:,\s*\p{Lu}[\p{L}'\-]*\s+R/A)?"
     # Thailand: a house number, the village ("Moo") and maybe the lane ("Soi"): "105/50 Moo 11, Soi Ghosh 14"
@@ -719,10 +722,13 @@ _FR_ES_STREET = (
 # a four- or five-digit postcode and a town after the house number: ", 1326 Lovenjoel"
 _POSTCODE_TOWN = r"(?:,?\s+\d{4,5}\s+\p{Lu}[\p{L}'\-]*)"
 # a street name, then its type as a word of its own, then the house number, as Nordic, Dutch and
-# German addresses are written: "Karlstads Allé 2", "Nørre Vold Allé 612", "Lange Straße 5"
+# German addresses are written: "Karlstads Allé 2", "Nørre Vold Allé 612", "Lange Straße 5"; Baltic
+# "Vilniaus g. 110-51", "Narva mnt 116-62"; an initial in front and "N" before the number, as Georgian
+# addresses are written in English: "I. Chavchavadze Ave. 87", "Pekini St. N 78"
 _NAME_TYPE_NUMBER = (
-    r"\b(?:\p{Lu}[\p{L}'\-]*\s+){1,3}(?:Street|Road|Avenue|Lane|Drive|Boulevard|Allé|Alle|Allee|Vej|Gade|Vei"
-    r"|Veien|Gata|Gatan|Väg|Vägen|Straße|Strasse|Straat|Weg|Laan|Plads|Plein|Torv)\s+\d{1,5}[A-Za-z]?"
+    r"\b(?:\p{Lu}\.\s+)?(?:\p{Lu}[\p{L}'\-]*\s+){1,3}(?:Street|St\.|Road|Rd\.|Avenue|Ave\.|Lane|Drive|Boulevard"
+    r"|Allé|Alle|Allee|Vej|Gade|Vei|Veien|Gata|Gatan|Väg|Vägen|Straße|Strasse|Straat|Weg|Laan|Plads|Plein|Torv"
+    r"|g\.|pr\.|mnt\.?|pst\.?)\s+(?:N\s?|No\.\s?)?\d{1,5}[A-Za-z]?"
     r"(?:[/\-]\d{1,5}[A-Za-z]?)?\b"
     rf"{_UNIT_AFTER_NUMBER}?{_POSTCODE_TOWN}?"
 )
@@ -799,7 +805,7 @@ _RURAL_ROUTE = r"(?-u:\b(?:RR|R\.R\.|HC|(?i:rural\s+route|highway\s+contract))\s
 # exceed the regex engine's size limit)
 _NUMBERED_PART = (
     r"(?-u:(?i:flat|villa|building|bldg|house|apartment|apt|unit|office|shop|plot|road|rd|street|st|way|avenue|ave"
-    r"|lane|block|blk|zone|sector|compound|room|rm|no|floor|tower|wing)\.?\s+(?:\d{1,5}[A-Za-z]?(?:/[A-Za-z0-9]{1,3})?"
+    r"|lane|block|blk|zone|sector|compound|room|rm|no|floor|tower|wing|phase|extension|ext|erf|ward)\.?\s+(?:\d{1,5}[A-Za-z]?(?:/[A-Za-z0-9]{1,3})?"
     r"|[A-Z])\b)"
 )
 # and maybe the street's name after the last part, as capitalised words ("No. 89 Shennan Avenue")
@@ -810,13 +816,33 @@ _VN_STREET = (
     r"(?:(?i:số)\s+)?\d{1,5}[A-Za-z]?(?:/\d{1,4})?(?:,?\s+(?i:ngõ|ngách|hẻm|kiệt)\s+\d{1,5}(?:/\d{1,4})?)*,?\s+"
     r"(?i:phố|đường|đ\.)\s+\p{Lu}\p{L}*(?:\s+\p{Lu}\p{L}*){0,3}"
 )
-# the address patterns in two halves, in the order masking tries them: detection matches each half on
-# its own, because with Unicode word boundaries all of them in one exceed the regex engine's size limit
+# a house number, then a numbered zone or phase and the township: "5796 Zone 7, Diepkloof"
+_NUMBER_THEN_ZONE = r"(?-u:\b\d{1,5}\s+(?i:zone|sector|phase|extension)\s+\d{1,3},)\s*\p{Lu}[\p{L}'\-]+"
+# a microdistrict and its block, as post-Soviet addresses are written: "Isani, I m/r, korp. 30, bina 35"
+_MICRODISTRICT = (
+    r"\p{Lu}[\p{L}'\-]*,?\s+(?-u:(?:[IVX]{1,4}|\d{1,2})\s+(?i:m/r|mkr\.?|mikrorayon|microdistrict),?\s*"
+    r"(?i:korp\.?|korpus|bldg\.?|block)\s*\d{1,3})"
+)
+# Nepal: a street, its metropolitan city or municipality and its ward, "Kupondole Marg, Lalitpur
+# Metropolitan City, Ward 14"; an Estonian farm and its village, "Männiku talu, Kõrveküla"
+_WARD_OR_FARM = (
+    r"(?:\p{Lu}[\p{L}'\-]*\s+){1,3}(?i:marg|tole|chowk|path|sadak),\s*(?:\p{Lu}[\p{L}'\-]*\s+){1,2}"
+    r"(?-u:(?i:(?:sub-)?metropolitan\s+city|(?:rural\s+)?municipality),\s*(?i:ward)\s+(?:(?i:no)\.?\s*)?\d{1,2})"
+    r"|\p{Lu}[\p{L}'\-]*\s+talu,\s*\p{Lu}[\p{L}'\-]*"
+)
+# Japan: a postcode after its mark, "〒502-3749"; a block, lot and house, "日本堤9丁目19番15号"
+# Taiwan and China: a postcode, a street (路, 街), lane (巷), section (段) and house number (號), "577 動物園路91號之8"
+_EAST_ASIAN_ADDRESS = (
+    r"〒\s?\d{3}-?\d{4}|[\p{Han}\p{Katakana}\p{Hiragana}ー]{1,30}\d{1,2}丁目\d{1,3}番地?(?:\d{1,3}号)?"
+    r"|(?:\d{3,6}\s?)?\p{Han}{1,20}[路街巷道弄](?:\d{1,3}[段巷弄])*\d{1,5}[號号](?:之\d{1,3})?(?:\d{1,3}[樓楼])?"
+)
+# the address patterns in two halves, in the order masking tries them: masking and detection match each half
+# on its own, because with Unicode word boundaries all of them in one exceed the regex engine's size limit
 ADDRESS_PATTERN_HALVES = (
     rf"{_RURAL_ROUTE}|{_VN_STREET}|{_CO_STREET}|{_MY_STREET}|{_ROAD_KILOMETRE}|{_STREET_NUMBER_UNIT}|{_EN_STREET}",
-    rf"{_DE_STREET}|{_GLUED_STREET}|{_NAME_TYPE_NUMBER}|{_FR_ES_STREET}|{_NUMBERED_PARTS}|{_EN_STREET_ANY_TYPE}",
+    rf"{_DE_STREET}|{_GLUED_STREET}|{_NAME_TYPE_NUMBER}|{_FR_ES_STREET}|{_NUMBERED_PARTS}|{_NUMBER_THEN_ZONE}"
+    rf"|{_MICRODISTRICT}|{_WARD_OR_FARM}|{_EAST_ASIAN_ADDRESS}|{_EN_STREET_ANY_TYPE}",
 )
-ADDRESS_PATTERN = rf"(?:{'|'.join(ADDRESS_PATTERN_HALVES)})"
 # a value that starts with a house number and two to four capitalised words, then ends or goes on
 # after a line break or comma (a town, a postcode): an address whatever the street type is called
 ADDRESS_SHAPE = (
@@ -956,7 +982,9 @@ def month_words() -> dict[str, int]:
     return words | _MONTHS_FAKER_LACKS | _ENGLISH_MONTHS
 
 
-# month names of languages Faker has no dates for: Swahili, Icelandic, Malay and Maltese
+# month names of languages Faker has no dates for: Swahili, Icelandic, Malay, Maltese, Estonian, Afrikaans and
+# Georgian; and the forms dates write that Faker's nominatives are not: Polish and Lithuanian genitives ("14
+# marca", "kovo 22 d."), Latvian locatives ("7. aprīlī")
 _MONTHS_FAKER_LACKS = {
     word: number
     for names in (
@@ -964,6 +992,12 @@ _MONTHS_FAKER_LACKS = {
         "janúar febrúar mars apríl maí júní júlí ágúst september október nóvember desember",
         "januari februari mac april mei jun julai ogos september oktober november disember",
         "jannar frar marzu april mejju ġunju lulju awwissu settembru ottubru novembru diċembru",
+        "jaanuar veebruar märts aprill mai juuni juuli august september oktoober november detsember",
+        "januarie februarie maart april mei junie julie augustus september oktober november desember",
+        "იანვარი თებერვალი მარტი აპრილი მაისი ივნისი ივლისი აგვისტო სექტემბერი ოქტომბერი ნოემბერი დეკემბერი",
+        "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października listopada grudnia",
+        "sausio vasario kovo balandžio gegužės birželio liepos rugpjūčio rugsėjo spalio lapkričio gruodžio",
+        "janvārī februārī martā aprīlī maijā jūnijā jūlijā augustā septembrī oktobrī novembrī decembrī",
     )
     for number, word in enumerate(names.split(), start=1)
 }
@@ -1000,6 +1034,39 @@ def _other_language_months() -> str:
     return "(?:" + "|".join(re.escape(w) for w in words) + ")"
 
 
+# the Bikram Sambat months, romanized, each in two usual spellings
+_NEPALI_MONTHS = {
+    word: number
+    for number, words in enumerate(
+        (
+            "baisakh baishakh",
+            "jestha jeth",
+            "asar ashadh",
+            "shrawan saun",
+            "bhadra bhadau",
+            "asoj ashwin",
+            "kartik kartika",
+            "mangsir marga",
+            "poush push",
+            "magh mangh",
+            "falgun phagun",
+            "chaitra chait",
+        ),
+        start=1,
+    )
+    for word in words.split()
+}
+# the days of a month as ordinal words: "the twenty-fourth of November"
+_ORDINAL_WORDS = {
+    word: number
+    for number, word in enumerate(
+        "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth"
+        " fifteenth sixteenth seventeenth eighteenth nineteenth twentieth twenty-first twenty-second twenty-third"
+        " twenty-fourth twenty-fifth twenty-sixth twenty-seventh twenty-eighth twenty-ninth thirtieth thirty-first".split(),
+        start=1,
+    )
+}
+
 # a date in text, by its parts rather than a list of formats: an optional weekday (full or
 # abbreviated), then year-month-day (with an optional ISO time: "1985-03-03T00:00:00"), day and
 # month either way round with any of "/.-" between them (or spaces, with a four-digit year: "07 11
@@ -1035,9 +1102,15 @@ DATE_PATTERN = (
     rf"|\d{{1,2}}\s*(?:{'|'.join(re.escape(m) for m in _THAI_MONTHS)})\s*\d{{4}}"
     rf"|\d{{1,2}}\s+(?:{'|'.join([*_PERSIAN_MONTHS, *(re.escape(m) for m in _ISLAMIC_MONTHS)])})\s+1[34]\d{{2}}"
     r"(?:\s*(?:AH|H)\b)?"
-    r"|\d{1,2}(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(?:\d{4}|\d{2}))"
-    # the weekday after it in brackets: "1955/12/06 (Tue)"
-    r"(?:\s*\((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?\))?"
+    r"|\d{1,2}(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(?:\d{4}|\d{2})"
+    # a Bikram Sambat month ("8 Ashwin 2010 BS"), "वि.सं." before a date; Lithuanian and Latvian year first
+    # ("1975 m. kovo 22 d.", "1969. gada 7. aprīlī"); the day as an ordinal word ("the fourth of June, 2006")
+    rf"|\d{{1,2}}\s+(?i:{'|'.join(_NEPALI_MONTHS)})\s+\d{{4}}|वि\.\s?सं\.\s*\d{{4}}[/.\-]\d{{1,2}}[/.\-]\d{{1,2}}"
+    rf"|(?:1[89]|20)\d{{2}}\.?\s+(?:m\.\s+{_other_language_months()}\s+\d{{1,2}}\s*d\.|gada\s+\d{{1,2}}\.\s+"
+    rf"{_other_language_months()})"
+    rf"|(?i:{'|'.join(sorted(_ORDINAL_WORDS, key=len, reverse=True))})\s+of\s+{_MONTH_NAME},?\s+\d{{4}})"
+    # the weekday after it in brackets: "1955/12/06 (Tue)"; the era or year word: "B.S.", Polish "r.", Georgian "წ."
+    r"(?:\s*\((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?\)|\s*B\.\s?S\.|\s+BS\b|\s+(?:r|წ)\.)?"
 )
 # a date in Chinese, Japanese or Korean characters: "1985年3月12日", "1985년 3월 12일"
 CJK_DATE = r"(?:1[89]|20)\d{2}\s*[年년]\s*\d{1,2}\s*[月월]\s*\d{1,2}\s*[日일]"
@@ -1086,7 +1159,11 @@ def context_entities(text: str) -> set[str]:
 # an English weekday ("Thu 27 Apr 1961"), or a word and a comma: a weekday of another language ("Rabu, 19 Julai
 # 2006", "Isnin, 7 November 1977"); one regex, as polars keeps few compiled
 _WEEKDAY = r"^(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+|\p{L}{3,10}\.?,\s*)"
-_WEEKDAY_AFTER = r"\s*\((?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?\)$"  # "1955/12/06 (tue)"
+# after a date: a weekday in brackets, "1955/12/06 (tue)"; Polish "r." (year) and Georgian "წ." (year)
+_AFTER_DATE = r"(?:\s*\((?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?\)|\s+(?:r|წ)\.)$"
+# year first, then the month's name and the day: Lithuanian "1975 m. kovo 22 d.", Latvian "1969. gada 7. aprīlī";
+# rewritten day first, "22 kovo 1975"
+_YEAR_MONTH_NAME_DAY = r"^(\d{4})\.?\s+(?:m\.\s+(\p{L}+)\s+(\d{1,2})\s*d\.?|gada\s+(\d{1,2})\.\s+(\p{L}+))$"
 _DATE_SEP = r"(?:\s*[./\-_]\s*|\s+)"  # "1968_05_01" as file names write dates
 _NUMERIC_DATE = rf"^(\d{{1,4}}){_DATE_SEP}(\d{{1,2}}){_DATE_SEP}(\d{{2}}|\d{{4}})$"
 _ORDINAL = r"(?:st|nd|rd|th)?"
@@ -1131,6 +1208,9 @@ def _month_marks_as_numbers(text: pl.Series) -> pl.Series:
     return pl.select(pl.when(month.is_not_null()).then(dotted).otherwise(text)).to_series().alias(text.name)
 
 
+# Devanagari, Arabic-Indic, Persian and Bengali digits, read as ASCII ones
+_OTHER_DIGITS = [chr(zero + i) for zero in (0x0966, 0x0660, 0x06F0, 0x09E6) for i in range(10)]
+_ASCII_DIGITS = [str(i) for _ in range(4) for i in range(10)]
 _HIJRI_YEAR = r"(1[34]\d{2})"
 # and a Japanese era date: the era's letter (Meiji, Taishō, Shōwa, Heisei, Reiwa), its year, month, day
 # ("s59.08.01": 1984); one regex for them all, as polars keeps few compiled
@@ -1139,9 +1219,27 @@ _OTHER_CALENDAR_DATE = (
     rf"|(\d{{1,2}})\s+({'|'.join(_PERSIAN_MONTHS)})\s+{_HIJRI_YEAR}"
     rf"|(\d{{1,2}})\s+({'|'.join(re.escape(m) for m in sorted(_ISLAMIC_MONTHS, key=len, reverse=True))})\s+"
     rf"{_HIJRI_YEAR}(?:\s*(?:ah|h))?"
-    r"|([mtshr])(\d{1,2})[./\-](0?[1-9]|1[0-2])[./\-](0?[1-9]|[12]\d|3[01]))$"
+    r"|([mtshr])(\d{1,2})[./\-](0?[1-9]|1[0-2])[./\-](0?[1-9]|[12]\d|3[01])"
+    # Bikram Sambat (Nepal), year first after "वि.सं." or before "B.S.", or with its month's name
+    r"|वि\.\s?सं\.\s*(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})"
+    r"|(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})\s*b\.?\s?s\.?"
+    rf"|(\d{{1,2}})\s+({'|'.join(_NEPALI_MONTHS)})\s+(\d{{4}})(?:\s*b\.?\s?s\.?)?"
+    # the day as an ordinal word: "the fourth of June, 2006"
+    rf"|the\s+({'|'.join(sorted(_ORDINAL_WORDS, key=len, reverse=True))})\s+of\s+(\p{{L}}{{3,12}}),?\s+(\d{{4}}))$"
 )
 _ERA_FIRST_YEAR = {"m": 1868, "t": 1912, "s": 1926, "h": 1989, "r": 2019}
+# a Bikram Sambat year starts in mid-April, 56 years and 8.5 months before the Gregorian; its months' lengths
+# vary from year to year (29-32 days): a usual year's are taken, so a date may be a day or two off
+_BS_MONTH_DAYS = (31, 31, 32, 32, 31, 30, 30, 29, 30, 29, 30, 30)
+
+
+def bikram_sambat_to_gregorian(year: int, month: int, day: int) -> dt.date:
+    """The Gregorian date of a Bikram Sambat (Nepali) date, to within about two days (see above)."""
+    if not 1 <= month <= 12 or not 1 <= day <= 32:
+        raise ValueError(f"no Bikram Sambat month {month}, day {day}")
+    return dt.date(year - 57, 4, 13) + dt.timedelta(days=sum(_BS_MONTH_DAYS[: month - 1]) + day - 1)
+
+
 _SOLAR_HIJRI_BREAKS = (-61, 9, 38, 199, 426, 686, 756, 818, 1111, 1181, 1210, 1635, 2060, 2097, 2192, 2262, 2324)
 
 
@@ -1182,8 +1280,9 @@ def islamic_to_gregorian(year: int, month: int, day: int) -> dt.date:
 
 
 def _other_calendars_as_iso(text: pl.Series) -> pl.Series:
-    """Lower-cased ``text`` with Solar Hijri, Islamic and Japanese era dates (:data:`_OTHER_CALENDAR_DATE`)
-    written as their Gregorian date, year first ("1956-06-24"); a value that is no such date is kept."""
+    """Lower-cased ``text`` with Solar Hijri, Islamic, Japanese era and Bikram Sambat dates, and dates with the
+    day as an ordinal word (:data:`_OTHER_CALENDAR_DATE`), written as their Gregorian date, year first
+    ("1956-06-24"); a value that is no such date is kept."""
     parts = text.str.extract_groups(_OTHER_CALENDAR_DATE).struct.unnest()
     matched = parts.select(pl.any_horizontal(pl.all().is_not_null())).to_series()
     if not matched.any():
@@ -1198,8 +1297,18 @@ def _other_calendars_as_iso(text: pl.Series) -> pl.Series:
                 date = solar_hijri_to_gregorian(int(g[5]), _PERSIAN_MONTHS.index(g[4]) + 1, int(g[3]))
             elif g[6] is not None:
                 date = islamic_to_gregorian(int(g[8]), _ISLAMIC_MONTHS[g[7]], int(g[6]))
-            else:
+            elif g[9] is not None:
                 date = dt.date(_ERA_FIRST_YEAR[g[9]] + int(g[10]) - 1, int(g[11]), int(g[12]))
+            elif g[13] is not None or g[16] is not None:
+                first = 13 if g[13] is not None else 16
+                date = bikram_sambat_to_gregorian(int(g[first]), int(g[first + 1]), int(g[first + 2]))
+            elif g[19] is not None:
+                date = bikram_sambat_to_gregorian(int(g[21]), _NEPALI_MONTHS[g[20]], int(g[19]))
+            else:
+                month = month_words().get(g[23])
+                if month is None:
+                    continue
+                date = dt.date(int(g[24]), month, _ORDINAL_WORDS[g[22]])
         except ValueError:  # a month or day out of range
             continue
         converted[row] = date.isoformat()
@@ -1215,11 +1324,13 @@ def parse_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series:
     today = today or dt.date.today()
     text = (
         values.cast(pl.String)
+        .str.replace_many(_OTHER_DIGITS, _ASCII_DIGITS)
         .str.strip_chars()
         .str.to_lowercase()
         .str.replace(_WEEKDAY, "")
         .str.replace(r"^the\s+(\d)", "${1}")  # "(Sunday) the 30th of July, 2000"
-        .str.replace(_WEEKDAY_AFTER, "")
+        .str.replace(_AFTER_DATE, "")
+        .str.replace(_YEAR_MONTH_NAME_DAY, "${3}${4} ${2}${5} ${1}")
         # eight digits: year first when that reads as a date ("19851126"), else day and month first
         # ("26111985", "11261985")
         .str.replace(r"^((?:1[89]|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$", "${1}-${2}-${3}")
@@ -1374,8 +1485,9 @@ PHONE_EXTENSION = (
     # (a colon after the word: "Ext: 440")
     r"(?:\s*(?:x|ext\.?|extn\.?|extension|#):?\s*\d{1,6}|;ext=\d{1,6}"  # ";ext=": RFC 3966's tel: URIs
     # Brazilian "r." (ramal) and Thai "ต่อ" too
-    r"|,?\s+(?:poste|p\.|int\.|interno|anexo|ramal|r\.|ต่อ|durchwahl|dw\.?|wewn?\.|toestel|tst\.|loc\.|local|kl\.):?"
-    r"\s*\d{1,6}"
+    r"|,?\s+(?:poste|p\.|int\.|interno|anexo|ramal|r\.|ต่อ|durchwahl|dw\.?|wewn?\.|w\.|toestel|tst\.|loc\.|local|kl\."
+    r"|lisa):?\s*\d{1,6}"
+    r"|\s*\(内線\s?\d{1,6}\)|\s*\(tel\./fax\)"  # Japanese "(内線486)"; "(tel./fax)" after the number
     r"|\s*\((?:x|ext\.?|extension)\s*\d{1,6}\))"  # "(ext 274)"
 )
 _PHONE_EXTENSION = re.compile(PHONE_EXTENSION + "$", re.IGNORECASE)
