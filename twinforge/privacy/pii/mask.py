@@ -188,13 +188,13 @@ _ADDRESS_TAIL = (
     # "Kav. 36, RT 10/RW 04", Spanish "esc. izq."
     r"|,?\s(?:-\s)?(?i:lgh|bloco|bl|apto|ap|kav|rt|casa|sala|conj|lote|lt|qd|quadra|bina|lok|m|apt|flat|korp)\.?\s?"
     r"(?:\d{1,5}|[A-Z])\b"
+    r"(?:/(?i:rw)\s?\d{1,3}\b)?"
     # a landmark after the address, as India, Ghana and the Gulf write them: ", near SBI ATM", ", off Ring Road"
     r"|,\s*(?:near|opp\.|opposite|behind|off|beside)\s+\p{Lu}[\p{L}'\-]*\.?(?:\s+\p{Lu}[\p{L}'\-]*\.?){0,4}"
     # the building after a Japanese block ("西浅草ハイツ917"), an Estonian parish ("Raasiku vald")
     r"|\s[\p{Han}\p{Katakana}\p{Hiragana}ー]{1,20}\d{1,4}|,\s*\p{Lu}[\p{L}\-]*\s+vald"
     # Nepal: the street's type after its name, the ward ("..., Traffic Chowk Tole, Ward No. 16")
     r"|\s(?:Tole|Marg|Chowk)\b|,\s*(?i:ward)\s+(?:(?i:no)\.?\s*)?\d{1,3}\b"
-    r"(?:/(?i:rw)\s?\d{1,3}\b)?"
     r"|,?\s(?i:esc)\.?\s?(?:(?i:izq|izda|dcha|dch)\.?|[A-H]\b)"
     rf"|,\s*(?:\d{{1,3}}(?:st|nd|rd|th)\s+)?{_ADDRESS_PART_WORD}"
     rf"(?:\s+(?:{_ADDRESS_PART_WORD}|\p{{Ll}}{{1,3}}\s+{_ADDRESS_PART_WORD}|\d{{1,4}}[A-Za-z]?\b)){{0,5}}"
@@ -309,7 +309,8 @@ def mask_patterns(text: pl.Series) -> pl.Series:
                 text = text.scatter(candidates.arg_true(), pl.Series(found, dtype=pl.String))
             continue
         if pattern in _ADDRESSES_NOT_IN_AMOUNTS:  # the context pattern starts with its words: no prefilter
-            candidates = text.str.contains(_ascii_boundaries(ADDRESS_PREFILTER)).fill_null(False)
+            if pattern == _ADDRESSES_NOT_IN_AMOUNTS[0]:  # the second half looks at the same texts
+                candidates = text.str.contains(_ascii_boundaries(ADDRESS_PREFILTER)).fill_null(False)
             if candidates.any():
                 text = text.scatter(
                     candidates.arg_true(), text.filter(candidates).str.replace_all(pattern, replacement)
