@@ -144,8 +144,10 @@ def test_columns_of_bikram_sambat_and_baltic_birth_dates_are_birth_dates():
         ("Date of birth: वि.सं. २०४४/०६/११", "Date of birth: <DATE_OF_BIRTH>"),
         ("DOB: the thirtieth of August, 1949 ok", "DOB: <DATE_OF_BIRTH> ok"),
         ("Born: 1973. gada 23. aprīlī", "Born: <DATE_OF_BIRTH>"),
-        ("born 2045/09/23 B.S. (approx.)", "born <DATE_OF_BIRTH> (approx.)"),
-        ("DOB 28 marca 1931 r. x", "DOB <DATE_OF_BIRTH> x"),
+        ("born 2045/09/23 B.S. (approx.)", "born <DATE_OF_BIRTH>. (approx.)"),  # the era's last dot stays
+        ("DOB 28 marca 1931 r. x", "DOB <DATE_OF_BIRTH>. x"),
+        ("paid on 1999 m. balandžio 28 d. in full", "paid on <DATE>. in full"),
+        ("x 1936. gada 17. augustā, y", "x <DATE>, y"),
         ("Tel. (0-22) 139-69-61 w. 875", "Tel. <PHONE>"),
         ("mobile +372 603 2802 lisa 731.", "mobile <PHONE>."),
         ("call 03-8458-9031 (内線486) now", "call <PHONE> now"),

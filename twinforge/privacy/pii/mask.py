@@ -41,6 +41,7 @@ from twinforge.privacy.pii.recognizers import (
     DATE_PATTERN,
     LETTER_LABEL_WORDS,
     NAME_PARTICLES,
+    OTHER_SCRIPT_DATE,
     PERSON_LABELS,
     PHONE_EXTENSION,
     POSTAL_CONTEXT,
@@ -226,7 +227,7 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     # "DOB as 19851126", "born on 3 May 1990": a birth word, a few linking words, a date
     (
         DOB,
-        rf"(?i)\b({BIRTH_CONTEXT})\b(\W{{0,3}}(?:(?:as|is|was|on|of)\s+)?)(?:{DATE_PATTERN}|{BIRTH_DIGITS}\b)",
+        rf"(?i)\b({BIRTH_CONTEXT})\b(\W{{0,3}}(?:(?:as|is|was|on|of)\s+)?)(?:{DATE_PATTERN}|{OTHER_SCRIPT_DATE}|{BIRTH_DIGITS}\b)",
         "${1}${2}" + MASK_TOKENS[DOB],
     ),
     # before dates ("+61-3-7106-7088" and "06-1/070 7648" hold date-shaped digits) and before
@@ -242,6 +243,7 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     ),
     ("DATE", rf"(?i)\b{DATE_PATTERN}\b", MASK_TOKENS["DATE"]),
     ("DATE", CJK_DATE, MASK_TOKENS["DATE"]),  # no word boundary: the characters are no ASCII word
+    ("DATE", OTHER_SCRIPT_DATE, MASK_TOKENS["DATE"]),
     # card numbers in groups of four before phone numbers, which would take "0079 3111" of
     # "3544 9020 0079 3111" for an international number
     (CARD, r"\b\d{4}[ \-]\d{4}[ \-]\d{4}[ \-]\d{1,4}\b", MASK_TOKENS[CARD]),

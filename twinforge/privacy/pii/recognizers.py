@@ -982,6 +982,10 @@ def month_words() -> dict[str, int]:
     return words | _MONTHS_FAKER_LACKS | _ENGLISH_MONTHS
 
 
+_GEORGIAN_MONTHS = "იანვარი თებერვალი მარტი აპრილი მაისი ივნისი ივლისი აგვისტო სექტემბერი ოქტომბერი ნოემბერი დეკემბერი"
+_LATVIAN_LOCATIVE_MONTHS = (
+    "janvārī februārī martā aprīlī maijā jūnijā jūlijā augustā septembrī oktobrī novembrī decembrī"
+)
 # month names of languages Faker has no dates for: Swahili, Icelandic, Malay, Maltese, Estonian, Afrikaans and
 # Georgian; and the forms dates write that Faker's nominatives are not: Polish and Lithuanian genitives ("14
 # marca", "kovo 22 d."), Latvian locatives ("7. aprīlī")
@@ -994,10 +998,10 @@ _MONTHS_FAKER_LACKS = {
         "jannar frar marzu april mejju ġunju lulju awwissu settembru ottubru novembru diċembru",
         "jaanuar veebruar märts aprill mai juuni juuli august september oktoober november detsember",
         "januarie februarie maart april mei junie julie augustus september oktober november desember",
-        "იანვარი თებერვალი მარტი აპრილი მაისი ივნისი ივლისი აგვისტო სექტემბერი ოქტომბერი ნოემბერი დეკემბერი",
+        _GEORGIAN_MONTHS,
         "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października listopada grudnia",
         "sausio vasario kovo balandžio gegužės birželio liepos rugpjūčio rugsėjo spalio lapkričio gruodžio",
-        "janvārī februārī martā aprīlī maijā jūnijā jūlijā augustā septembrī oktobrī novembrī decembrī",
+        _LATVIAN_LOCATIVE_MONTHS,
     )
     for number, word in enumerate(names.split(), start=1)
 }
@@ -1106,14 +1110,21 @@ DATE_PATTERN = (
     # a Bikram Sambat month ("8 Ashwin 2010 BS"), "वि.सं." before a date; Lithuanian and Latvian year first
     # ("1975 m. kovo 22 d.", "1969. gada 7. aprīlī"); the day as an ordinal word ("the fourth of June, 2006")
     rf"|\d{{1,2}}\s+(?i:{'|'.join(_NEPALI_MONTHS)})\s+\d{{4}}|वि\.\s?सं\.\s*\d{{4}}[/.\-]\d{{1,2}}[/.\-]\d{{1,2}}"
-    rf"|(?:1[89]|20)\d{{2}}\.?\s+(?:m\.\s+{_other_language_months()}\s+\d{{1,2}}\s*d\.|gada\s+\d{{1,2}}\.\s+"
-    rf"{_other_language_months()})"
+    rf"|(?:1[89]|20)\d{{2}}\s+m\.\s+{_other_language_months()}\s+\d{{1,2}}\s*d\b"
     rf"|(?i:{'|'.join(sorted(_ORDINAL_WORDS, key=len, reverse=True))})\s+of\s+{_MONTH_NAME},?\s+\d{{4}})"
-    # the weekday after it in brackets: "1955/12/06 (Tue)"; the era or year word: "B.S.", Polish "r.", Georgian "წ."
-    r"(?:\s*\((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?\)|\s*B\.\s?S\.|\s+BS\b|\s+(?:r|წ)\.)?"
+    # the weekday after it in brackets: "1955/12/06 (Tue)"; the era or year word: "B.S.", Polish "r." (without their
+    # last dot: a word boundary follows the pattern in text)
+    r"(?:\s*\((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?\)|\s*B\.\s?S\b|\s+BS\b|\s+r\b)?"
 )
 # a date in Chinese, Japanese or Korean characters: "1985年3月12日", "1985년 3월 12일"
 CJK_DATE = r"(?:1[89]|20)\d{2}\s*[年년]\s*\d{1,2}\s*[月월]\s*\d{1,2}\s*[日일]"
+# dates that end in a letter or digit of another script, where an ASCII word boundary cannot follow: Latvian
+# ("1969. gada 7. aprīlī"), Georgian ("23 სექტემბერი 1935 წ.") and Bikram Sambat in Devanagari ("वि.सं. २०४९/०६/३०")
+OTHER_SCRIPT_DATE = (
+    rf"(?i:(?:1[89]|20)\d{{2}}\.\s+gada\s+\d{{1,2}}\.\s+(?:{'|'.join(_LATVIAN_LOCATIVE_MONTHS.split())})"
+    rf"|\d{{1,2}}\s+(?:{'|'.join(_GEORGIAN_MONTHS.split())})\s+(?:1[89]|20)\d{{2}}(?:\s+წ\.)?"
+    r"|वि\.\s?सं\.\s*\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2})"
+)
 BIRTH_CONTEXT = r"(?:born(?:\s+on)?|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday)"
 # a date of birth written as eight digits, year first ("19851126") or last ("26111985", "11261985"), or
 # as six: a date only after a birth word
