@@ -1107,8 +1107,8 @@ DATE_PATTERN = (
     rf"|\d{{1,2}}\s+(?:{'|'.join([*_PERSIAN_MONTHS, *(re.escape(m) for m in _ISLAMIC_MONTHS)])})\s+1[34]\d{{2}}"
     r"(?:\s*(?:AH|H)\b)?"
     r"|\d{1,2}(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(?:\d{4}|\d{2})"
-    # a Bikram Sambat month ("8 Ashwin 2010 BS"), "वि.सं." before a date; Lithuanian and Latvian year first
-    # ("1975 m. kovo 22 d.", "1969. gada 7. aprīlī"); the day as an ordinal word ("the fourth of June, 2006")
+    # a Bikram Sambat month ("8 Ashwin 2010 BS"), "वि.सं." before a date; Lithuanian year first ("1975 m. kovo
+    # 22 d."; Latvian's is in OTHER_SCRIPT_DATE); the day as an ordinal word ("the fourth of June, 2006")
     rf"|\d{{1,2}}\s+(?i:{'|'.join(_NEPALI_MONTHS)})\s+\d{{4}}|वि\.\s?सं\.\s*\d{{4}}[/.\-]\d{{1,2}}[/.\-]\d{{1,2}}"
     rf"|(?:1[89]|20)\d{{2}}\s+m\.\s+{_other_language_months()}\s+\d{{1,2}}\s*d\b"
     rf"|(?i:{'|'.join(sorted(_ORDINAL_WORDS, key=len, reverse=True))})\s+of\s+{_MONTH_NAME},?\s+\d{{4}})"
