@@ -1109,9 +1109,9 @@ DATE_PATTERN = (
     r"|\d{1,2}(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(?:\d{4}|\d{2})"
     # a Bikram Sambat month ("8 Ashwin 2010 BS"), "वि.सं." before a date; Lithuanian year first ("1975 m. kovo
     # 22 d."; Latvian's is in OTHER_SCRIPT_DATE); the day as an ordinal word ("the fourth of June, 2006")
-    rf"|\d{{1,2}}\s+(?i:{'|'.join(_NEPALI_MONTHS)})\s+\d{{4}}|वि\.\s?सं\.\s*\d{{4}}[/.\-]\d{{1,2}}[/.\-]\d{{1,2}}"
+    rf"|\d{{1,2}}\s+(?i:{_alternation(_NEPALI_MONTHS)})\s+\d{{4}}|वि\.\s?सं\.\s*\d{{4}}[/.\-]\d{{1,2}}[/.\-]\d{{1,2}}"
     rf"|(?:1[89]|20)\d{{2}}\s+m\.\s+{_other_language_months()}\s+\d{{1,2}}\s*d\b"
-    rf"|(?i:{'|'.join(sorted(_ORDINAL_WORDS, key=len, reverse=True))})\s+of\s+{_MONTH_NAME},?\s+\d{{4}})"
+    rf"|(?i:{_alternation(_ORDINAL_WORDS)})\s+of\s+{_MONTH_NAME},?\s+\d{{4}})"
     # the weekday after it in brackets: "1955/12/06 (Tue)"; the era or year word: "B.S.", Polish "r." (without their
     # last dot: a word boundary follows the pattern in text)
     r"(?:\s*\((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?\)|\s*B\.\s?S\b|\s+BS\b|\s+r\b)?"
@@ -1121,8 +1121,8 @@ CJK_DATE = r"(?:1[89]|20)\d{2}\s*[年년]\s*\d{1,2}\s*[月월]\s*\d{1,2}\s*[日�
 # dates that end in a letter or digit of another script, where an ASCII word boundary cannot follow: Latvian
 # ("1969. gada 7. aprīlī"), Georgian ("23 სექტემბერი 1935 წ.") and Bikram Sambat in Devanagari ("वि.सं. २०४९/०६/३०")
 OTHER_SCRIPT_DATE = (
-    rf"(?i:(?:1[89]|20)\d{{2}}\.\s+gada\s+\d{{1,2}}\.\s+(?:{'|'.join(_LATVIAN_LOCATIVE_MONTHS.split())})"
-    rf"|\d{{1,2}}\s+(?:{'|'.join(_GEORGIAN_MONTHS.split())})\s+(?:1[89]|20)\d{{2}}(?:\s+წ\.)?"
+    rf"(?i:(?:1[89]|20)\d{{2}}\.\s+gada\s+\d{{1,2}}\.\s+(?:{_alternation(_LATVIAN_LOCATIVE_MONTHS.split())})"
+    rf"|\d{{1,2}}\s+(?:{_alternation(_GEORGIAN_MONTHS.split())})\s+(?:1[89]|20)\d{{2}}(?:\s+წ\.)?"
     r"|वि\.\s?सं\.\s*\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2})"
 )
 BIRTH_CONTEXT = r"(?:born(?:\s+on)?|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday)"
@@ -1234,9 +1234,9 @@ _OTHER_CALENDAR_DATE = (
     # Bikram Sambat (Nepal), year first after "वि.सं." or before "B.S.", or with its month's name
     r"|वि\.\s?सं\.\s*(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})"
     r"|(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})\s*b\.?\s?s\.?"
-    rf"|(\d{{1,2}})\s+({'|'.join(_NEPALI_MONTHS)})\s+(\d{{4}})(?:\s*b\.?\s?s\.?)?"
+    rf"|(\d{{1,2}})\s+({_alternation(_NEPALI_MONTHS)})\s+(\d{{4}})(?:\s*b\.?\s?s\.?)?"
     # the day as an ordinal word: "the fourth of June, 2006"
-    rf"|the\s+({'|'.join(sorted(_ORDINAL_WORDS, key=len, reverse=True))})\s+of\s+(\p{{L}}{{3,12}}),?\s+(\d{{4}}))$"
+    rf"|the\s+({_alternation(_ORDINAL_WORDS)})\s+of\s+(\p{{L}}{{3,12}}),?\s+(\d{{4}}))$"
 )
 _ERA_FIRST_YEAR = {"m": 1868, "t": 1912, "s": 1926, "h": 1989, "r": 2019}
 # a Bikram Sambat year starts in mid-April, 56 years and 8.5 months before the Gregorian; its months' lengths
