@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from tests.pii_cases import INVENTED, column_entity, mask_one
-from twinforge.privacy.pii.recognizers import bikram_sambat_to_gregorian, parse_dates
+from twinforge.privacy.pii.recognizers import bikram_sambat_to_gregorian, context_entities, parse_dates
 
 _RNG = random.Random(16)
 
@@ -174,3 +174,24 @@ def test_these_dates_phones_and_addresses_are_masked_in_text(text, masked):
 )
 def test_look_alikes_in_text_are_kept(text):
     assert mask_one(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "born 1969. gada 7. aprīlī in Rīga",
+        "DOB as 19851126",
+        "d.o.b. is 780211 per the form",
+        "Date of birth: 23 სექტემბერი 1935 წ.",
+        "born 3 May 1990",
+    ],
+)
+def test_detection_finds_every_birth_date_the_text_masker_masks(text):
+    # detection (Python re) and masking (Rust regex) build their birth-date pattern from the same parts
+    assert context_entities(text) == {"DATE_OF_BIRTH"}
+    assert "<DATE_OF_BIRTH>" in mask_one(text)
+
+
+@pytest.mark.parametrize("text", ["born in Riga", "order 19851126 shipped", "birthday party on Friday"])
+def test_no_birth_date_is_detected_without_a_birth_word_and_a_date(text):
+    assert context_entities(text) == set()

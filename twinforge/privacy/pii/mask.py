@@ -36,7 +36,8 @@ from twinforge.privacy.pii.recognizers import (
     ADDRESS_IN_CONTEXT,
     ADDRESS_PATTERN_HALVES,
     BIRTH_CONTEXT,
-    BIRTH_DIGITS,
+    BIRTH_LINK,
+    BIRTH_VALUE,
     CJK_DATE,
     DATE_PATTERN,
     LETTER_LABEL_WORDS,
@@ -227,7 +228,7 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     # "DOB as 19851126", "born on 3 May 1990": a birth word, a few linking words, a date
     (
         DOB,
-        rf"(?i)\b({BIRTH_CONTEXT})\b(\W{{0,3}}(?:(?:as|is|was|on|of)\s+)?)(?:{DATE_PATTERN}|{OTHER_SCRIPT_DATE}|{BIRTH_DIGITS}\b)",
+        rf"(?i)\b({BIRTH_CONTEXT})\b({BIRTH_LINK}){BIRTH_VALUE}",
         "${1}${2}" + MASK_TOKENS[DOB],
     ),
     # before dates ("+61-3-7106-7088" and "06-1/070 7648" hold date-shaped digits) and before

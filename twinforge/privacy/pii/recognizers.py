@@ -1138,7 +1138,11 @@ POSTAL_CONTEXT = r"(?:zip(?:\s*code)?|post\s*code|postal\s+code)"
 US_ZIP = r"\d{5}(?:-\d{4})?"
 UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
 
-DOB_IN_TEXT = re.compile(rf"(?i)\b{BIRTH_CONTEXT}\b\W{{0,3}}{DATE_PATTERN}")
+# a birth word, a few linking words ("DOB as 19851126", "born on 3 May 1990"), then a date: detection's
+# DOB_IN_TEXT and the text masker's birth-date pattern are both built from these
+BIRTH_LINK = r"\W{0,3}(?:(?:as|is|was|on|of)\s+)?"
+BIRTH_VALUE = rf"(?:{DATE_PATTERN}|{OTHER_SCRIPT_DATE}|{BIRTH_DIGITS}\b)"
+DOB_IN_TEXT = re.compile(rf"(?i)\b{BIRTH_CONTEXT}\b{BIRTH_LINK}{BIRTH_VALUE}")
 POSTAL_IN_TEXT = re.compile(rf"(?i)\b{POSTAL_CONTEXT}\b\W{{0,3}}(?:{US_ZIP}|{UK_POSTCODE})\b")
 UK_POSTCODE_ONLY = re.compile(rf"^{UK_POSTCODE}$")
 # the letters a UK postcode starts with (its area): "TN979CY" is shaped like one, "ZM544FI" is not
