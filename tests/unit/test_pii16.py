@@ -157,6 +157,11 @@ def test_columns_of_bikram_sambat_and_baltic_birth_dates_are_birth_dates():
         ("Residence: Isani, I m/r, korp. 30, bina 35", "Residence: <ADDRESS>"),
         ("〒502-3749 熊本県川崎市中原区日本堤9丁目19番15号 西浅草ハイツ917", "<ADDRESS>"),
         ("送貨地址：577 蘆洲動物園路91號之8", "送貨地址：<ADDRESS>"),
+        # a door number of three parts is no date (no year has three digits)
+        ("Send it to Door No. 12-2-417/A, Mehdipatnam", "Send it to <ADDRESS>"),
+        ("Door No. 3-6-111/2, Himayat Nagar", "<ADDRESS>"),
+        # a Vietnamese alley's house number, "5/40/928", all of it
+        ("Số 5/40/928 Hẻm 95 Phan Văn Trị", "Số <ADDRESS>"),
     ],
 )
 def test_these_dates_phones_and_addresses_are_masked_in_text(text, masked):
@@ -170,6 +175,8 @@ def test_these_dates_phones_and_addresses_are_masked_in_text(text, masked):
         "Ward 7 is closed for cleaning.",
         "The fortieth anniversary is in March, 2026.",
         "会議は第3回です。",
+        "Form 4-5-852 was filed.",
+        "the 2019/20 budget",
     ],
 )
 def test_look_alikes_in_text_are_kept(text):

@@ -202,10 +202,11 @@ _ADDRESS_TAIL = (
     rf"(?:\s+(?:{_ADDRESS_PART_WORD}|\p{{Ll}}{{1,3}}\s+{_ADDRESS_PART_WORD}|\d{{1,4}}[A-Za-z]?\b)){{0,5}}"
     rf"|,\s*\d{{4,6}}\b|,?\s*{MASK_TOKENS[ADDRESS]})"
 )
-# (a house number in front too: the halves of the address patterns are masked one after the other, and the
-# first may take "Apartments, 5915 Cabbage Extension" where the second would have begun at "17F Asteroid")
+# (a house number in front too, a Vietnamese alley's "5/40/928" among them: the halves of the address patterns
+# are masked one after the other, and the first may take "Apartments, 5915 Cabbage Extension" where the second
+# would have begun at "17F Asteroid")
 ADDRESS_CONTINUATION = (  # "<" and ">" are literal
-    rf"(?:\b\d{{1,6}}[A-Za-z]?\s)?(?:(?:\p{{Lu}}\p{{Ll}}+\s){{1,2}}|#)?{MASK_TOKENS[ADDRESS]}{_ADDRESS_TAIL}*"
+    rf"(?:\b\d{{1,6}}[A-Za-z]?(?:/\d{{1,6}}[A-Za-z]?){{0,2}}\s)?(?:(?:\p{{Lu}}\p{{Ll}}+\s){{1,2}}|#)?{MASK_TOKENS[ADDRESS]}{_ADDRESS_TAIL}*"
 )
 # (entity, pattern, replacement); "$1"/"$2" keep a context word in front of the token; no replacement:
 # the pattern picks the texts that :func:`mask_phone_shapes` looks at

@@ -661,7 +661,8 @@ _CAPITAL_UNIT_AFTER_NUMBER = (
 )
 # a New Zealand rural delivery number after the street: "48 Tipumakau Cross, RD 9"
 _RURAL_DELIVERY = r"RD\s+\d{1,3}"
-_HOUSE_NUMBER = r"\d{1,6}(?:-?[A-Za-z])?(?:[/\-]\d{1,6}[A-Za-z]?)?"
+# "12", "12B", "12/3", Vietnamese alley numbers "5/40/928"
+_HOUSE_NUMBER = r"\d{1,6}(?:-?[A-Za-z])?(?:[/\-]\d{1,6}[A-Za-z]?){0,2}"
 # capitalised words or an ordinal ("97th Avenue") naming a street, then its type ("Drive Extension")
 # housing areas named like streets ("Orchid Village Phase 9", "Lee Subdivision 2", "Opal Homes")
 _AREA_TYPES = r"(?:village|subdivision|homes|residences|condominiums|suites|estates)"
@@ -813,7 +814,7 @@ _NUMBERED_PARTS = rf"(?-u:\b){_NUMBERED_PART}(?:,\s*{_NUMBERED_PART}){{1,4}}(?:\
 # Vietnam: the house number ("Số"), the lanes ("ngõ", "ngách", "hẻm") and the street ("phố", "đường"):
 # "Số 12 ngõ 34 phố Huế", "123 Đường Lê Lợi"
 _VN_STREET = (
-    r"(?:(?i:số)\s+)?\d{1,5}[A-Za-z]?(?:/\d{1,4})?(?:,?\s+(?i:ngõ|ngách|hẻm|kiệt)\s+\d{1,5}(?:/\d{1,4})?)*,?\s+"
+    r"(?:(?i:số)\s+)?\d{1,5}[A-Za-z]?(?:/\d{1,4}){0,2}(?:,?\s+(?i:ngõ|ngách|hẻm|kiệt)\s+\d{1,5}(?:/\d{1,4})?)*,?\s+"
     r"(?i:phố|đường|đ\.)\s+\p{Lu}\p{L}*(?:\s+\p{Lu}\p{L}*){0,3}"
 )
 # a house number, then a numbered zone or phase and the township: "5796 Zone 7, Diepkloof"
@@ -866,7 +867,7 @@ ADDRESS_SHAPE_NUMBER_LAST = (
 _SOUTH_SLAVIC_TITLES = r"kralja|kraljice|kneza|kneginje|bana|grofa|cara|svetog|svete|sv\."
 _LISTED_NAME_WORD = r"\p{Lu}[\p{L}'’\-]*"
 _LISTED_NAME = rf"(?:(?i:de|da|do|dos|das|del|di|la|van|von|der|den|{_SOUTH_SLAVIC_TITLES})\s+)?{_LISTED_NAME_WORD}(?:\s+{_LISTED_NAME_WORD}){{0,3}}"
-_LISTED_HOUSE_NUMBER = r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,5}[A-Za-z]?)?\.?"
+_LISTED_HOUSE_NUMBER = r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,5}[A-Za-z]?){0,2}\.?"
 
 
 def _alternation(words) -> str:
@@ -1084,9 +1085,9 @@ DATE_PATTERN = (
     # weekdays ("Rabu, 19 Julai 2006")
     r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?,?\s+"
     r"|(?:Isnin|Senin|Selasa|Rabu|Khamis|Kamis|Jumaat|Jumat|Sabtu|Ahad|Minggu),?\s+)?(?:the\s+)?"
-    rf"(?:\d{{4}}[\-/.]\d{{1,2}}[\-/.]\d{{1,2}}{_ISO_TIME}|\d{{4}}_\d{{2}}_\d{{2}}|\d{{1,2}}[/.\-·]\d{{1,2}}[/.\-·]\d{{2,4}}"
+    rf"(?:\d{{4}}[\-/.]\d{{1,2}}[\-/.]\d{{1,2}}{_ISO_TIME}|\d{{4}}_\d{{2}}_\d{{2}}|\d{{1,2}}[/.\-·]\d{{1,2}}[/.\-·](?:\d{{4}}|\d{{2}})"
     r"|ngày\s+\d{1,2}\s+tháng\s+\d{1,2},?\s+năm\s+\d{4}"  # Vietnamese
-    r"|\d{1,2}\.\s\d{1,2}\.\s\d{2,4}|\d{1,2}\s\d{1,2}\s(?:1[89]|20)\d{2}"  # "3. 4. 1990", "07 11 1993"
+    r"|\d{1,2}\.\s\d{1,2}\.\s(?:\d{4}|\d{2})|\d{1,2}\s\d{1,2}\s(?:1[89]|20)\d{2}"  # "3. 4. 1990", "07 11 1993"
     # a Japanese era date: "S59.08.01" (Shōwa 59: 1984)
     r"|[MTSHR]\d{1,2}\.(?:0?[1-9]|1[0-2])\.(?:0?[1-9]|[12]\d|3[01])"
     # "19 May 1972", "19th May, 1972", "04-Jul-63", "24/Feb/1982"
