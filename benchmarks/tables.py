@@ -92,6 +92,12 @@ DEV_TABLES = [
     Table("health_insurance", "AER", "HealthInsurance", target="insurance"),
 ]
 
+# neither tuned on nor a benchmark table: checks that a choice made on DEV_TABLES carries over (AER CreditCard:
+# zero-heavy columns, a strongly correlated pair, share and expenditure)
+VALIDATION_TABLES = [
+    Table("credit_card", "AER", "CreditCard", target="card"),
+]
+
 LARGE_TABLES = [
     Table("diamonds", "ggplot2", "diamonds", target="cut", max_rows=100_000, holdout_fraction=0.07),
     Table("military", "openintro", "military", target="branch", max_rows=715_000),

@@ -1,4 +1,5 @@
-"""Tune ``gan`` / ``vae`` on the development tables only (never the benchmark's own).
+"""Tune ``gan`` / ``vae`` on the development tables only (never the benchmark's own); check a choice on the
+validation table (``--tables credit_card``), which is neither.
 
     PYTHONPATH=. .venv/bin/python benchmarks/tune_gan_vae.py --model vae --params '{"epochs": 50}' \
         --tables males --variants sample argmax
@@ -22,13 +23,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from run import SDV_PYTHON  # noqa: E402
-from tables import DEV_TABLES  # noqa: E402
+from tables import DEV_TABLES, VALIDATION_TABLES  # noqa: E402
 
 
 @contextlib.contextmanager
 def sampling_variant(variant: str, generator):
     """Patch the sampling for one sample: the VAE's one-hot decoding (``argmax``, ``mode_argmax``: argmax
-    for mixture modes only, or a softmax temperature ``tau<T>``), the GAN's batch norm (``bn_train``)."""
+    for mixture modes only, or a softmax temperature ``tau<T>``, ``mode_tau<T>`` for the mixture modes
+    only), the GAN's batch norm (``bn_train``)."""
     import torch
     from torch.nn import functional as F
 
@@ -56,7 +58,7 @@ def sampling_variant(variant: str, generator):
             elif variant == "argmax" or (variant == "mode_argmax" and span.role == "mode"):
                 parts.append(F.one_hot(x.argmax(dim=1), span.width).to(raw.dtype))
             else:
-                p = torch.softmax(x / (1.0 if variant == "mode_argmax" else float(variant[3:])), dim=1)
+                p = torch.softmax(x / temperature(variant, span.role), dim=1)
                 parts.append(F.one_hot(torch.multinomial(p, 1).squeeze(1), span.width).to(raw.dtype))
         return torch.cat(parts, dim=1)
 
@@ -67,15 +69,33 @@ def sampling_variant(variant: str, generator):
         layout.one_hot_samples = original
 
 
+def temperature(variant: str, role: str) -> float:
+    """The softmax temperature of a one-hot stretch: ``tau<T>`` for every stretch, ``mode_tau<T>`` for the
+    mixture modes of numeric columns only, 1 otherwise."""
+    if variant.startswith("tau"):
+        return float(variant[3:])
+    if variant.startswith("mode_tau") and role == "mode":
+        return float(variant[8:])
+    return 1.0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, choices=["gan", "vae"])
     parser.add_argument("--params", default="{}")
-    parser.add_argument("--tables", nargs="*", default=[t.name for t in DEV_TABLES])
+    parser.add_argument(
+        "--tables",
+        nargs="*",
+        default=[t.name for t in DEV_TABLES],
+        choices=[t.name for t in DEV_TABLES + VALIDATION_TABLES],
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tag", default="")
     parser.add_argument(
-        "--variants", nargs="*", default=["default"], help="vae sampling variants: default, argmax, tau<T>"
+        "--variants",
+        nargs="*",
+        default=["default"],
+        help="vae sampling variants: default, argmax, mode_argmax, tau<T>, mode_tau<T>",
     )
     args = parser.parse_args()
 
@@ -87,7 +107,7 @@ def main() -> int:
 
     params = json.loads(args.params)
     with tempfile.TemporaryDirectory(prefix="tune-") as tmp:
-        for table in [t for t in DEV_TABLES if t.name in args.tables]:
+        for table in [t for t in DEV_TABLES + VALIDATION_TABLES if t.name in args.tables]:
             train_df, holdout_df = table.split()
             train, holdout = Path(tmp) / "train.parquet", Path(tmp) / "holdout.parquet"
             train_df.write_parquet(train)
