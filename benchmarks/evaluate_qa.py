@@ -32,6 +32,7 @@ logging.disable(logging.WARNING)
 def score(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame, report_path: Path) -> dict:
     from mostlyai import qa
 
+    qa_random_state()  # per table: a table's scores do not depend on which tables were scored before it
     _, metrics = qa.report(
         syn_tgt_data=synthetic,
         trn_tgt_data=train,
@@ -70,7 +71,6 @@ def main() -> None:
             frame = frame.sample(args.score_rows, random_state=0).reset_index(drop=True)
         return frame
 
-    qa_random_state()
     train, holdout = read(args.train), read(args.holdout)
     results = {}
     with tempfile.TemporaryDirectory(prefix="twinforge-qa-") as tmp:
