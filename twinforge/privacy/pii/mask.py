@@ -216,7 +216,12 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     (URL, URL_PATTERN, MASK_TOKENS[URL]),
     # a passport's machine-readable name: "DOE<<JANE<ANN"
     (PERSON, r"\b[A-Z]{2,}(?:<[A-Z]+)*<<[A-Z]+(?:<[A-Z]+)*\b", MASK_TOKENS[PERSON]),
-    (IBAN, r"(?i)\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b", MASK_TOKENS[IBAN]),
+    # groups parted by a space, a no-break or a narrow no-break space
+    (
+        IBAN,
+        r"(?i)\b[A-Z]{2}\d{2}(?:[ \u00a0\u202f]?[A-Z0-9]{4}){2,7}(?:[ \u00a0\u202f]?[A-Z0-9]{1,4})?\b",
+        MASK_TOKENS[IBAN],
+    ),
     # five or more groups of digits joined by dots or dashes, the later ones of two to four digits:
     # "06.12.34.56.78" is a French phone number, not a date or IP address followed by digits
     (PHONE, r"\b\d{1,4}(?:\.\d{2,4}){4,6}\b|\b\d{1,4}(?:-\d{2,4}){4,6}\b", MASK_TOKENS[PHONE]),
@@ -300,6 +305,9 @@ ADDRESS_PREFILTER = (
     r"|\b(?:St|Rd|Ave|g|pr|mnt|pst)\.?\s+(?:N\s?|No\.\s?)?\d"
     # a private bag, a microdistrict, a ward, an Estonian farm, a Japanese postcode or block, a Chinese house number
     r"|\b(?i:private\s+bag|m/r|mkr|ward|talu)\b|〒|丁目|[號号]"
+    # Cyrillic street, house and flat words; a Mongolian district, khoroo or soum; Peru's block; a kebele; a
+    # Chinese building by its letter
+    r"|(?:ул|Ул|УЛ|пр|мкр|Мкр|д|кв|КВ)\.\s|дүүрэг|düüreg|хороо|[Kk]horoo|\s(?:sum|сум),|Mz\.|ቀበሌ|座"
 )
 
 

@@ -836,13 +836,38 @@ _WARD_OR_FARM = (
 _EAST_ASIAN_ADDRESS = (
     r"〒\s?\d{3}-?\d{4}|[\p{Han}\p{Katakana}\p{Hiragana}ー]{1,30}\d{1,2}丁目\d{1,3}番地?(?:\d{1,3}号)?"
     r"|(?:\d{3,6}\s?)?\p{Han}{1,20}[路街巷道弄](?:\d{1,3}[段巷弄])*\d{1,5}[號号](?:之\d{1,3})?(?:\d{1,3}[樓楼])?"
+    r"|\p{Han}{1,20}[路街巷道弄][A-Za-z0-9]{1,3}座"  # a building by its letter: "长春街X座"
+)
+# post-Soviet streets in Cyrillic: a street type with its dot, the street's name (a microdistrict's number after a
+# hyphen), the house ("д.") and flat ("кв."): "ул. Абая, д. 57, кв. 174", "мкр. Коктем-1, д. 72", "пр. Достык 70А";
+# a numbered microdistrict first, "4 мкр., д. 7, кв. 36"; a city in front, "г. Шымкент, мкр. Самал-2, д. 9"
+_CYRILLIC_STREET = (
+    r"(?:(?:г|Г)\.\s*\p{Lu}[\p{L}\-]*,\s*)?"
+    r"(?:(?:ул|Ул|УЛ|пр|Пр|ПР|просп|пр-т|пер|Пер|б-р|бул|ш|наб|пл|мкр|Мкр|МКР|мкрн)\.\s*\p{Lu}[\p{L}\-]*"
+    r"(?:\s+\p{Ll}{1,3})?(?:-\d{1,2})?,?\s+|\d{1,2}\s+мкр\.,?\s+)(?:(?:д|Д)\.\s*)?\d{1,5}\p{L}?(?:/\d{1,5})?"
+    r"(?:,?\s*(?:кв|КВ|корп|к|стр|оф)\.\s*\d{1,5})*"
+)
+# Mongolia: a district and its numbered khoroo, in Cyrillic or Latin letters ("Сүхбаатар дүүрэг, 7-р хороо",
+# "Khan-Uul District, Khoroo 11"), or a soum and its bag ("Khatgal sum, 3-r bag"); Peru's block and lot,
+# "Mz. G Lt. 6"; an Ethiopian kebele and house number in Ge'ez script, "ቀበሌ 08፣ የቤት ቁጥር 665"
+_DISTRICT_KHOROO_LOT = (
+    r"\p{Lu}[\p{L}\-]*\s+(?:дүүрэг|düüreg|District),\s*(?:\d{1,2}-(?:р|r)\s+(?:хороо|khoroo)|Khoroo\s+\d{1,2})"
+    r"(?:,\s*\d{1,3}-(?:р|r)\s+(?:байр|bair|гудамж|gudamj))?(?:,\s*\d{1,4}\s+(?:тоот|toot))?"
+    r"|\p{Lu}[\p{L}\-]*\s+(?:sum|сум),\s*\d{1,2}-(?:r|р)\s+(?:bag|баг)"
+    r"|(?-u:\bMz\.?\s*[A-Z0-9]{1,3},?\s+Lt\.?\s*\d{1,4}\b)"
+    r"|ቀበሌ\s*\d{1,2}[፣,]\s*የቤት\s+ቁጥር\s*\d{1,5}"
+)
+# Wales: a house number, then the street type before the name, "39 Stryd y Castell", "23 FFORDD CAERGYBI"
+_WELSH_STREET = (
+    r"\d{1,5}[A-Za-z]?,?\s+(?:Stryd|STRYD|Ffordd|FFORDD|Heol|HEOL|Lôn|LÔN)\s+(?:(?:y|yr|Y|YR)\s+)?\p{Lu}[\p{L}'\-]*"
 )
 # the address patterns in two halves, in the order masking tries them: masking and detection match each half
 # on its own, because with Unicode word boundaries all of them in one exceed the regex engine's size limit
 ADDRESS_PATTERN_HALVES = (
     rf"{_RURAL_ROUTE}|{_VN_STREET}|{_CO_STREET}|{_MY_STREET}|{_ROAD_KILOMETRE}|{_STREET_NUMBER_UNIT}|{_EN_STREET}",
     rf"{_DE_STREET}|{_GLUED_STREET}|{_NAME_TYPE_NUMBER}|{_FR_ES_STREET}|{_NUMBERED_PARTS}|{_NUMBER_THEN_ZONE}"
-    rf"|{_MICRODISTRICT}|{_WARD_OR_FARM}|{_EAST_ASIAN_ADDRESS}|{_EN_STREET_ANY_TYPE}",
+    rf"|{_MICRODISTRICT}|{_WARD_OR_FARM}|{_EAST_ASIAN_ADDRESS}|{_CYRILLIC_STREET}|{_DISTRICT_KHOROO_LOT}|{_WELSH_STREET}"
+    rf"|{_EN_STREET_ANY_TYPE}",
 )
 # a value that starts with a house number and two to four capitalised words, then ends or goes on
 # after a line break or comma (a town, a postcode): an address whatever the street type is called
@@ -850,8 +875,19 @@ ADDRESS_SHAPE = (
     rf"^\W{{0,2}}(?:(?i:{_UNIT})[,\s]+)?\d{{1,6}}[A-Za-z]?(?:[/\-]\d{{1,6}})?,?\s+(?:\p{{Lu}}[\p{{L}}'.\-]*\s+){{1,3}}"
     r"\p{Lu}[\p{L}'\-]*\s*(?:$|\n|,)"
 )
+# a value that starts with one numbered part (a house, lot, villa, tower or kebele; "No." maybe between) and a
+# place's name: "House 24, Koodbuur", "Lot 19, Siumu", "Villa C-213, Empire World", "Kebele 01, House No. 435";
+# whole values only: in text "Room 12, Anna" is no address
+ADDRESS_PART_THEN_PLACE = (
+    r"^\W{0,2}(?-u:(?i:house|lot|plot|villa|tower|kebele|flat|fflat|apt|unit|compound)(?:\s+(?i:no)\.?)?\s+"
+    r"[A-Z]?-?\d{1,5}[A-Za-z]?),\s+\p{Lu}"
+)
 # a value that starts with an address: any of these patterns matches it
-ADDRESS_AT_START = (*(rf"^\W{{0,2}}(?:{half})" for half in ADDRESS_PATTERN_HALVES), ADDRESS_SHAPE)
+ADDRESS_AT_START = (
+    *(rf"^\W{{0,2}}(?:{half})" for half in ADDRESS_PATTERN_HALVES),
+    ADDRESS_SHAPE,
+    ADDRESS_PART_THEN_PLACE,
+)
 # the other order, for whole values: a street name, its house number, then the end, or a line
 # break or comma (postcode, town): "Kimdreef 270\n1326 Lovenjoel"; its group 1 is the street name
 ADDRESS_SHAPE_NUMBER_LAST = (
@@ -874,6 +910,10 @@ def _alternation(words) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
 
 
+# street types libpostal's dictionaries lack: Faroese "gøta" (street) and "vegur" (road)
+_STREET_TYPES_LIBPOSTAL_LACKS = frozenset({"gøta", "vegur"})
+
+
 @functools.lru_cache(maxsize=1)
 def listed_street_patterns() -> tuple[str, ...]:
     """Addresses by a listed street type, one pattern per order (Rust regex syntax; see the comment
@@ -882,7 +922,7 @@ def listed_street_patterns() -> tuple[str, ...]:
     from faker.providers.address.en_US import Provider as Address
 
     english = english_words() - {w.lower() for w in Address.street_suffixes}
-    types = _shipped_words("street_types.txt.gz") - english
+    types = (_shipped_words("street_types.txt.gz") | _STREET_TYPES_LIBPOSTAL_LACKS) - english
     unit_words = _alternation(_shipped_words("address_units.txt.gz") - english)
     # one or two ASCII letters ("ul", "al") only with their dot; "út" stands alone
     bare = _alternation(t for t in types if len(t) > 2 or not t.isascii())
@@ -904,7 +944,7 @@ def listed_street_patterns() -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=1)
 def _listed_type_needles() -> list[str]:
-    words = _shipped_words("street_types.txt.gz")
+    words = _shipped_words("street_types.txt.gz") | _STREET_TYPES_LIBPOSTAL_LACKS
     return [f" {w}{end}" for w in words for end in (" ", ".", ",")]
 
 
@@ -984,12 +1024,14 @@ def month_words() -> dict[str, int]:
 
 
 _GEORGIAN_MONTHS = "იანვარი თებერვალი მარტი აპრილი მაისი ივნისი ივლისი აგვისტო სექტემბერი ოქტომბერი ნოემბერი დეკემბერი"
+_KAZAKH_MONTHS = "қаңтар ақпан наурыз сәуір мамыр маусым шілде тамыз қыркүйек қазан қараша желтоқсан"
 _LATVIAN_LOCATIVE_MONTHS = (
     "janvārī februārī martā aprīlī maijā jūnijā jūlijā augustā septembrī oktobrī novembrī decembrī"
 )
-# month names of languages Faker has no dates for: Swahili, Icelandic, Malay, Maltese, Estonian, Afrikaans and
-# Georgian; and the forms dates write that Faker's nominatives are not: Polish and Lithuanian genitives ("14
-# marca", "kovo 22 d."), Latvian locatives ("7. aprīlī")
+# month names of languages Faker has no dates for: Swahili, Icelandic, Malay, Maltese, Estonian, Afrikaans,
+# Georgian, Hungarian, Welsh, Kurmanji and Kazakh; and the forms dates write that Faker's nominatives are not:
+# Polish, Lithuanian, Russian and Ukrainian genitives ("14 marca", "kovo 22 d.", "15 июня 1985 г."), Latvian
+# locatives ("7. aprīlī"), Basque genitives ("1953ko martxoaren 5a"); Bulgarian nominatives ("4 май 1968 г.")
 _MONTHS_FAKER_LACKS = {
     word: number
     for names in (
@@ -1003,6 +1045,15 @@ _MONTHS_FAKER_LACKS = {
         "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października listopada grudnia",
         "sausio vasario kovo balandžio gegužės birželio liepos rugpjūčio rugsėjo spalio lapkričio gruodžio",
         _LATVIAN_LOCATIVE_MONTHS,
+        "január február március április május június július augusztus szeptember október november december",
+        "ionawr chwefror mawrth ebrill mai mehefin gorffennaf awst medi hydref tachwedd rhagfyr",
+        "çile sibat adar nîsan gulan hezîran tîrmeh tebax îlon cotmeh mijdar kanûn",
+        "urtarrilaren otsailaren martxoaren apirilaren maiatzaren ekainaren uztailaren abuztuaren irailaren urriaren"
+        " azaroaren abenduaren",
+        "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
+        "січня лютого березня квітня травня червня липня серпня вересня жовтня листопада грудня",
+        "януари февруари март април май юни юли август септември октомври ноември декември",
+        _KAZAKH_MONTHS,
     )
     for number, word in enumerate(names.split(), start=1)
 }
@@ -1061,6 +1112,17 @@ _NEPALI_MONTHS = {
     )
     for word in words.split()
 }
+# the Ethiopian months in Ge'ez script (two usual spellings of some), and the era's mark, "ዓ.ም." (ዓመተ ምሕረት)
+_ETHIOPIAN_MONTHS = {
+    word: number
+    for number, words in enumerate(
+        ("መስከረም", "ጥቅምት", "ኅዳር ህዳር", "ታኅሣሥ ታህሳስ", "ጥር", "የካቲት", "መጋቢት", "ሚያዝያ", "ግንቦት", "ሰኔ", "ሐምሌ ሓምሌ", "ነሐሴ ነሓሴ",
+         "ጳጉሜ ጳጉሜን"),
+        start=1,
+    )
+    for word in words.split()
+}  # fmt: skip
+_ETHIOPIAN_ERA = r"ዓ\s?[./]?\s?ም\.?"
 # the days of a month as ordinal words: "the twenty-fourth of November"
 _ORDINAL_WORDS = {
     word: number
@@ -1112,6 +1174,10 @@ DATE_PATTERN = (
     # 22 d."; Latvian's is in OTHER_SCRIPT_DATE); the day as an ordinal word ("the fourth of June, 2006")
     rf"|\d{{1,2}}\s+(?i:{_alternation(_NEPALI_MONTHS)})\s+\d{{4}}|वि\.\s?सं\.\s*\d{{4}}[/.\-]\d{{1,2}}[/.\-]\d{{1,2}}"
     rf"|(?:1[89]|20)\d{{2}}\s+m\.\s+{_other_language_months()}\s+\d{{1,2}}\s*d\b"
+    # year first as Hungarian ("1937. szeptember 23", without the day's dot), Mongolian ("1934 оны 4 сарын 26") and
+    # Basque ("1953ko martxoaren 5a") write it
+    rf"|(?:1[89]|20)\d{{2}}\.\s+{_other_language_months()}\s+\d{{1,2}}|(?:1[89]|20)\d{{2}}\s+оны\s+\d{{1,2}}\s+сарын\s+\d{{1,2}}"
+    rf"|(?:1[89]|20)\d{{2}}ko\s+{_other_language_months()}\s+\d{{1,2}}a"
     rf"|(?i:{_alternation(_ORDINAL_WORDS)})\s+of\s+{_MONTH_NAME},?\s+\d{{4}})"
     # the weekday after it in brackets: "1955/12/06 (Tue)"; the era or year word: "B.S.", Polish "r." (without their
     # last dot: a word boundary follows the pattern in text)
@@ -1123,6 +1189,9 @@ CJK_DATE = r"(?:1[89]|20)\d{2}\s*[年년]\s*\d{1,2}\s*[月월]\s*\d{1,2}\s*[日�
 # ("1969. gada 7. aprīlī"), Georgian ("23 სექტემბერი 1935 წ.") and Bikram Sambat in Devanagari ("वि.सं. २०४९/०६/३०")
 OTHER_SCRIPT_DATE = (
     rf"(?i:(?:1[89]|20)\d{{2}}\.\s+gada\s+\d{{1,2}}\.\s+(?:{_alternation(_LATVIAN_LOCATIVE_MONTHS.split())})"
+    # Kazakh "1982 жылғы 3 желтоқсан"; an Ethiopian month's name, "ሐምሌ 1 ቀን 1937 ዓ.ም."
+    rf"|(?:1[89]|20)\d{{2}}\s+жылғы\s+\d{{1,2}}\s+(?:{_alternation(_KAZAKH_MONTHS.split())})"
+    rf"|(?:{_alternation(_ETHIOPIAN_MONTHS)})\s+\d{{1,2}}\s+(?:ቀን\s+)?\d{{4}}(?:\s*{_ETHIOPIAN_ERA})?"
     rf"|\d{{1,2}}\s+(?:{_alternation(_GEORGIAN_MONTHS.split())})\s+(?:1[89]|20)\d{{2}}(?:\s+წ\.)?"
     r"|वि\.\s?सं\.\s*\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2})"
 )
@@ -1175,11 +1244,17 @@ def context_entities(text: str) -> set[str]:
 # an English weekday ("Thu 27 Apr 1961"), or a word and a comma: a weekday of another language ("Rabu, 19 Julai
 # 2006", "Isnin, 7 November 1977"); one regex, as polars keeps few compiled
 _WEEKDAY = r"^(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+|\p{L}{3,10}\.?,\s*)"
-# after a date: a weekday in brackets, "1955/12/06 (tue)"; Polish "r." (year) and Georgian "წ." (year)
-_AFTER_DATE = r"(?:\s*\((?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?\)|\s+(?:r|წ)\.)$"
-# year first, then the month's name and the day: Lithuanian "1975 m. kovo 22 d.", Latvian "1969. gada 7. aprīlī";
-# rewritten day first, "22 kovo 1975"
-_YEAR_MONTH_NAME_DAY = r"^(\d{4})\.?\s+(?:m\.\s+(\p{L}+)\s+(\d{1,2})\s*d\.?|gada\s+(\d{1,2})\.\s+(\p{L}+))$"
+# after a date: a weekday in brackets, "1955/12/06 (tue)"; the year's word: Polish "r.", Georgian "წ.", Russian
+# and Bulgarian "г.", Ukrainian "р."
+_AFTER_DATE = r"(?:\s*\((?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?\)|\s*(?:r|წ|г|р)\.)$"
+# year first, then the month (its name, or its number and a month word) and the day: Lithuanian "1975 m. kovo
+# 22 d.", Latvian "1969. gada 7. aprīlī", Kazakh "1982 жылғы 3 желтоқсан", Mongolian "1934 оны 4 сарын 26",
+# Hungarian "1937. szeptember 23.", Basque "1953ko martxoaren 5a"; rewritten day first, "22 kovo 1975"
+_YEAR_MONTH_NAME_DAY = (
+    r"^(\d{4})(?:\.|ko)?\s+(?:m\.\s+(\p{L}+)\s+(\d{1,2})\s*d\.?|gada\s+(\d{1,2})\.\s+(\p{L}+)"
+    r"|жылғы\s+(\d{1,2})\s+(\p{L}+)|оны\s+(\d{1,2})\s+сарын\s+(\d{1,2})|(\p{L}{3,12})\s+(\d{1,2})(?:\.|a)?)$"
+)
+_YEAR_MONTH_NAME_DAY_AS_DAY_FIRST = "${3}${4}${6}${9}${11} ${2}${5}${7}${8}${10} ${1}"
 _DATE_SEP = r"(?:\s*[./\-_]\s*|\s+)"  # "1968_05_01" as file names write dates
 _NUMERIC_DATE = rf"^(\d{{1,4}}){_DATE_SEP}(\d{{1,2}}){_DATE_SEP}(\d{{2}}|\d{{4}})$"
 _ORDINAL = r"(?:st|nd|rd|th)?"
@@ -1241,9 +1316,24 @@ _OTHER_CALENDAR_DATE = (
     r"|(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})\s*b\.?\s?s\.?"
     rf"|(\d{{1,2}})\s+({_alternation(_NEPALI_MONTHS)})\s+(\d{{4}})(?:\s*b\.?\s?s\.?)?"
     # the day as an ordinal word: "the fourth of June, 2006"
-    rf"|the\s+({_alternation(_ORDINAL_WORDS)})\s+of\s+(\p{{L}}{{3,12}}),?\s+(\d{{4}}))$"
+    rf"|the\s+({_alternation(_ORDINAL_WORDS)})\s+of\s+(\p{{L}}{{3,12}}),?\s+(\d{{4}})"
+    # the Ethiopian calendar, day first with the era's mark ("03/10/1955 ዓ.ም.") or with its month's name
+    # ("ሐምሌ 1 ቀን 1937 ዓ.ም.")
+    rf"|(\d{{1,2}})[/.\-](\d{{1,2}})[/.\-](\d{{4}})\s*{_ETHIOPIAN_ERA}"
+    rf"|({_alternation(_ETHIOPIAN_MONTHS)})\s+(\d{{1,2}})\s+(?:ቀን\s+)?(\d{{4}})(?:\s*{_ETHIOPIAN_ERA})?)$"
 )
 _ERA_FIRST_YEAR = {"m": 1868, "t": 1912, "s": 1926, "h": 1989, "r": 2019}
+
+
+def ethiopian_to_gregorian(year: int, month: int, day: int) -> dt.date:
+    """The Gregorian date of an Ethiopian date (thirteen months: twelve of 30 days, then 5 or 6), by its
+    Julian day number; ValueError for a month or day out of range."""
+    if not (1 <= month <= 13 and 1 <= day <= (30 if month <= 12 else 6)):
+        raise ValueError(f"no Ethiopian date: month {month}, day {day}")
+    julian_day = 1724221 + 365 * (year - 1) + year // 4 + 30 * month + day - 31
+    return dt.date.fromordinal(julian_day - 1721425)
+
+
 # a Bikram Sambat year starts in mid-April, 56 years and 8.5 months before the Gregorian; its months' lengths
 # vary from year to year (29-32 days): a usual year's are taken, so a date may be a day or two off
 _BS_MONTH_DAYS = (31, 31, 32, 32, 31, 30, 30, 29, 30, 29, 30, 30)
@@ -1320,11 +1410,15 @@ def _other_calendars_as_iso(text: pl.Series) -> pl.Series:
                 date = bikram_sambat_to_gregorian(int(g[first]), int(g[first + 1]), int(g[first + 2]))
             elif g[19] is not None:
                 date = bikram_sambat_to_gregorian(int(g[21]), _NEPALI_MONTHS[g[20]], int(g[19]))
-            else:
+            elif g[22] is not None:
                 month = month_words().get(g[23])
                 if month is None:
                     continue
                 date = dt.date(int(g[24]), month, _ORDINAL_WORDS[g[22]])
+            elif g[25] is not None:
+                date = ethiopian_to_gregorian(int(g[27]), int(g[26]), int(g[25]))
+            else:
+                date = ethiopian_to_gregorian(int(g[30]), _ETHIOPIAN_MONTHS[g[28]], int(g[29]))
         except ValueError:  # a month or day out of range
             continue
         converted[row] = date.isoformat()
@@ -1346,7 +1440,7 @@ def parse_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series:
         .str.replace(_WEEKDAY, "")
         .str.replace(r"^the\s+(\d)", "${1}")  # "(Sunday) the 30th of July, 2000"
         .str.replace(_AFTER_DATE, "")
-        .str.replace(_YEAR_MONTH_NAME_DAY, "${3}${4} ${2}${5} ${1}")
+        .str.replace(_YEAR_MONTH_NAME_DAY, _YEAR_MONTH_NAME_DAY_AS_DAY_FIRST)
         # eight digits: year first when that reads as a date ("19851126"), else day and month first
         # ("26111985", "11261985")
         .str.replace(r"^((?:1[89]|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$", "${1}-${2}-${3}")
@@ -1572,8 +1666,9 @@ def iban_shaped(value: str) -> bool:
     """Shaped like an IBAN of a country that has them, checksum or length right or not: a column of
     such values holds account numbers even where they fail validation (fail closed). Shorter than any
     IBAN (8-10 characters after the check digits: "TH89 2249 2093 03", a Thai account number written
-    as one) only with a valid ISO 7064 checksum, which 1 in 97 random values has."""
-    compact = value.strip().upper()
+    as one) only with a valid ISO 7064 checksum, which 1 in 97 random values has. Groups may be parted by any
+    space (no-break spaces too)."""
+    compact = re.sub(r"\s+", " ", value.strip().upper())
     match = _IBAN_SHAPE.match(compact)
     if match:
         return match.group(1) in iban_countries()
