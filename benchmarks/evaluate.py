@@ -161,6 +161,14 @@ def privacy(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame,
     }
 
 
+def read_scored(path: str, score_rows: int | None) -> pd.DataFrame:
+    """A table to score: a seeded sample of at most ``score_rows`` of its rows (all of them without a limit)."""
+    frame = pd.read_parquet(path)
+    if score_rows and len(frame) > score_rows:
+        frame = frame.sample(score_rows, random_state=0).reset_index(drop=True)
+    return frame
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--train", required=True)
@@ -171,10 +179,7 @@ def main() -> None:
     args = parser.parse_args()
 
     def read(path: str) -> pd.DataFrame:
-        frame = pd.read_parquet(path)
-        if args.score_rows and len(frame) > args.score_rows:
-            frame = frame.sample(args.score_rows, random_state=0).reset_index(drop=True)
-        return frame
+        return read_scored(path, args.score_rows)
 
     from _sdv_metadata import table_metadata
 

@@ -23,7 +23,7 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
-from evaluate import align  # the same columns and dtypes as the SDMetrics scoring
+from evaluate import align, read_scored  # the same rows, columns and dtypes as the SDMetrics scoring
 
 warnings.filterwarnings("ignore")
 logging.disable(logging.WARNING)
@@ -66,10 +66,7 @@ def main() -> None:
     args = parser.parse_args()
 
     def read(path: str) -> pd.DataFrame:
-        frame = pd.read_parquet(path)
-        if args.score_rows and len(frame) > args.score_rows:
-            frame = frame.sample(args.score_rows, random_state=0).reset_index(drop=True)
-        return frame
+        return read_scored(path, args.score_rows)
 
     train, holdout = read(args.train), read(args.holdout)
     results = {}

@@ -21,3 +21,13 @@ def column_entity(values: list) -> str | None:
     """The entity detection gives a column of ``values`` as a whole (None: no PII column)."""
     finding = detect_pii(pl.DataFrame({"col_a": values})).columns["col_a"].column_finding
     return finding.entity if finding is not None else None
+
+
+def distinct_values(template, rng, rows: int = 40) -> list[str]:
+    """``rows`` different values of ``template`` (a function of the random generator ``rng``)."""
+    values: list[str] = []
+    while len(values) < rows:
+        value = template(rng)
+        if value not in values:
+            values.append(value)
+    return values

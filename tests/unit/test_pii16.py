@@ -9,20 +9,14 @@ import random
 import polars as pl
 import pytest
 
-from tests.pii_cases import INVENTED, column_entity, mask_one
+from tests.pii_cases import INVENTED, column_entity, distinct_values, mask_one
 from twinforge.privacy.pii.recognizers import bikram_sambat_to_gregorian, context_entities, parse_dates
 
 _RNG = random.Random(16)
 
 
 def _column(template, rows: int = 40) -> list[str]:
-    """``rows`` values of ``template`` (a function of a random generator), each different."""
-    values: list[str] = []
-    while len(values) < rows:
-        value = template(_RNG)
-        if value not in values:
-            values.append(value)
-    return values
+    return distinct_values(template, _RNG, rows)
 
 
 def _n(rng, low: int, high: int) -> int:
