@@ -98,6 +98,12 @@ VALIDATION_TABLES = [
     Table("credit_card", "AER", "CreditCard", target="card"),
 ]
 
+# Large tables for choosing how training scales (never the benchmark's large tables): GSS wages, 1974-2018
+# (stevedata; 11 columns, 6 numeric), a seeded sample of 54,000 of its 61,697 rows with diamonds' 7% holdout
+LARGE_DEV_TABLES = [
+    Table("gss_wages", "stevedata", "gss_wages", target="gender", max_rows=54_000, holdout_fraction=0.07),
+]
+
 LARGE_TABLES = [
     Table("diamonds", "ggplot2", "diamonds", target="cut", max_rows=100_000, holdout_fraction=0.07),
     Table("military", "openintro", "military", target="branch", max_rows=715_000),
