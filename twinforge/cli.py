@@ -393,8 +393,10 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
             f"{privacy.rows_below_k} rows in classes below k={privacy.k}"
         )
     if args.report:
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_text(
+        from twinforge.io.permissions import write_private_text
+
+        write_private_text(
+            args.report,
             json.dumps(
                 {
                     "rows": {
@@ -412,7 +414,7 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
                     "non_finite": ingested.non_finite,
                 },
                 indent=2,
-            )
+            ),
         )
     if args.quarantine and ingested.rows_quarantined:
         from twinforge.io.permissions import make_private
@@ -422,6 +424,12 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
     if not (privacy.k_passed and privacy.l_passed) and (privacy.k_required or privacy.l is not None):
         print(
             f"twinforge anonymize: error: the spec's privacy.k / privacy.l are not met; {args.out} not written",
+            file=sys.stderr,
+        )
+        return 1
+    if result.table.width == 0:
+        print(
+            f"twinforge anonymize: error: the policy dropped every column (see above); {args.out} not written",
             file=sys.stderr,
         )
         return 1
@@ -517,8 +525,9 @@ def _cmd_rules_suggest(args: argparse.Namespace) -> int:
         done(f"{len(suggestions)} candidates")
     print(format_suggestions(suggestions))
     if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps([s.to_dict() for s in suggestions], indent=1))
+        from twinforge.io.permissions import write_private_text
+
+        write_private_text(args.json, json.dumps([s.to_dict() for s in suggestions], indent=1))
     return 0
 
 

@@ -26,6 +26,7 @@ import polars as pl
 from twinforge.encoders.kinds import ColumnOptions
 from twinforge.generators import Generator, create_generator, load_generator
 from twinforge.generators.base import ProgressCallback
+from twinforge.io.permissions import write_private_text
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
 
 FRAME_FILE = "synthesizer.json"
@@ -123,7 +124,7 @@ class Synthesizer:
         """Write the model to directory ``path`` (plain JSON + torch state_dict; see ``twinforge.generators.persistence``)."""
         self._require_fitted()
         directory = self._generator.save(path)
-        (directory / FRAME_FILE).write_text(json.dumps(self._frame.to_dict(), indent=1))
+        write_private_text(directory / FRAME_FILE, json.dumps(self._frame.to_dict(), indent=1))
         return directory
 
     @classmethod

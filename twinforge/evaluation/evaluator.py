@@ -26,6 +26,7 @@ from twinforge.config.quality import QualitySpec
 from twinforge.evaluation.columns import ColumnSchema, compared_columns, is_numeric
 from twinforge.evaluation.gates import evaluate_gates
 from twinforge.evaluation.models import QualityReport, RulesReport, RuleViolations, as_report
+from twinforge.io.permissions import write_private_text
 from twinforge.io.schema import TableSchema
 from twinforge.process import ProcessModel
 
@@ -203,10 +204,7 @@ def headline_metrics(report: QualityReport | Mapping[str, Any]) -> dict[str, flo
 
 def write_report_json(report: QualityReport | Mapping[str, Any], path: str | os.PathLike) -> Path:
     """The report as JSON (NaN written as null, so strict parsers read it)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(as_report(report).to_json(indent=1), encoding="utf-8")
-    return path
+    return write_private_text(path, as_report(report).to_json(indent=1))
 
 
 @contextmanager

@@ -47,6 +47,7 @@ from twinforge.evaluation.svg import (
     overlaid_histogram,
     paired_bars,
 )
+from twinforge.io.permissions import write_private_text
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1150px;color:#222;padding:0 1rem}
@@ -137,8 +138,7 @@ def write_report_html(
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>'
         f"<style>{_CSS}</style></head><body>\n" + "\n".join(s for s in sections if s) + "\n</body></html>\n"
     )
-    path.write_text(html, encoding="utf-8")
-    return path
+    return write_private_text(path, html)
 
 
 # --------------------------------------------------------------------------- formatting

@@ -28,6 +28,7 @@ import torch
 
 import twinforge
 from twinforge.encoders import TableEncoder
+from twinforge.io.permissions import write_private_text
 from twinforge.io.schema import TableSchema
 from twinforge.process import ProcessModel
 from twinforge.rules import FittedRules, RuleError
@@ -68,11 +69,11 @@ def save_generator(generator: Generator, directory: str | Path) -> Path:
         if bad:
             raise ValueError(f"text model names must be letters, digits and underscores, got {bad}")
         description["text_models"] = sorted(texts)
-    (directory / MODEL_FILE).write_text(json.dumps(description, indent=1))
+    write_private_text(directory / MODEL_FILE, json.dumps(description, indent=1))
     state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
     torch.save(state, directory / WEIGHTS_FILE)
     for name, text in texts.items():
-        (directory / f"{name}.txt").write_text(text)
+        write_private_text(directory / f"{name}.txt", text)
     return directory
 
 

@@ -10,6 +10,7 @@ created earlier or by another process.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 OWNER_ONLY_UMASK = 0o077
@@ -45,4 +46,20 @@ def private_mkdir(path: str | os.PathLike) -> Path:
     path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
     for p in (path, *missing):
         make_private(p)
+    return path
+
+
+def write_private_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` as an owner-only file: written beside it under a name of its own
+    (created 0600) and moved over it, so a file that was there before, whatever its mode, is replaced
+    rather than rewritten in place with its old permissions, and a reader never sees half of it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
     return path

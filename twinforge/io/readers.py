@@ -15,6 +15,7 @@ a row number rather than a reader crash.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
@@ -68,7 +69,7 @@ class BadRow:
 @dataclass
 class SourceRead:
     table: pl.DataFrame  # with ROW (and LINE) columns; strings for text formats
-    records: int  # data records in the source (blank lines are not records)
+    records: int  # data records in the source (blank lines are not, except in a one-column CSV: nulls)
     bad_rows: list[BadRow] = field(default_factory=list)
     text: bool = False  # True: every string column is text still to be typed (JSON arrays are list columns)
     lines: int | None = None  # physical lines of a text file (header, records over several lines, blanks)
@@ -114,13 +115,38 @@ def read_bytes(path: Path) -> bytes:
         raise IngestError(f"{path}: cannot read the file: {error}") from None
 
 
+def utf16_encoding(data: bytes) -> str | None:
+    """The UTF-16 codec the bytes are in, or None: a byte-order mark, or, without one, a NUL in every
+    other byte of the first 4 KiB and none in the others (Latin-script text in UTF-16, as SQL Server's
+    ``bcp -w`` and Excel's "Unicode text" write it)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"  # the codec reads the mark and drops it
+    head = data[:4096]
+    head = head[: len(head) - len(head) % 2]
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if even.count(0) == 0 and odd.count(0) >= 0.9 * len(odd):
+        return "utf-16-le"
+    if odd.count(0) == 0 and even.count(0) >= 0.9 * len(even):
+        return "utf-16-be"
+    return None
+
+
 def decode(data: bytes, encoding: str, origin: str) -> tuple[str, bool]:
-    """Text and whether some bytes did not decode (they are kept as lone surrogates to find their rows)."""
+    """Text and whether some bytes did not decode (they are kept as lone surrogates to find their rows).
+    UTF-16 text is read as such where the declared encoding is the default UTF-8 (:func:`utf16_encoding`):
+    read as UTF-8 it would pass as text with a NUL between every two characters, hiding every value
+    from PII detection."""
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise IngestError(f"{origin}: unknown encoding {encoding!r} (source.encoding)") from None
+    if codec == "utf-8" and (utf16 := utf16_encoding(data)) is not None:
+        encoding = utf16
     try:
         text = data.decode(encoding)
         bad = False
-    except LookupError:
-        raise IngestError(f"{origin}: unknown encoding {encoding!r} (source.encoding)") from None
     except UnicodeDecodeError:
         text = data.decode(encoding, errors="surrogateescape")
         bad = True
@@ -240,9 +266,11 @@ def read_csv(
             if str(error) == "unexpected end of data":
                 problem = _UNCLOSED_QUOTE
         spanned = source.pos - start
-        if fields is not None and not fields:  # a blank line is not a record
-            lines_seen += spanned
-            continue
+        if fields is not None and not fields:
+            if width > 1:  # a blank line is not a record
+                lines_seen += spanned
+                continue
+            fields = [""]  # in a one-column file it is one: a null, as CSV writers write it there
         record += 1
         if (
             fields is not None
@@ -507,6 +535,25 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
     return SourceRead(table=table, records=record, bad_rows=bad, text=True, lines=len(pieces))
 
 
+def modelled_types(table: pl.DataFrame, origin: str) -> pl.DataFrame:
+    """Enum and Categorical columns as text (an Enum's type lists every level, rare ones too, which would
+    travel into a model's schema unseen by PII detection); binary columns as their UTF-8 text, refused
+    when they are not text (twinforge models text, numbers, dates and booleans)."""
+    casts = []
+    for j, (name, dtype) in enumerate(table.schema.items()):
+        if isinstance(dtype, pl.Enum | pl.Categorical):
+            casts.append(pl.col(name).cast(pl.String))
+        elif dtype == pl.Binary:
+            try:
+                casts.append(table.get_column(name).cast(pl.String))
+            except pl.exceptions.PolarsError:
+                raise IngestError(
+                    f"{origin}: column {j + 1} ({name!r}) holds binary data that is not UTF-8 text: "
+                    "decode it or drop the column"
+                ) from None
+    return table.with_columns(casts) if casts else table
+
+
 def read_parquet(path: Path) -> SourceRead:
     import pyarrow.parquet as pq
 
@@ -522,6 +569,7 @@ def read_parquet(path: Path) -> SourceRead:
         table = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as error:
         raise IngestError(f"{origin}: cannot read the Parquet file: {redact(error)}") from None
+    table = modelled_types(table, origin)
     table = table.with_columns(pl.int_range(1, table.height + 1, dtype=pl.Int64).alias(ROW))
     return SourceRead(table=table, records=table.height)
 
@@ -559,7 +607,7 @@ def _frame_from_rows(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> pl.
 
 def _sql_result(names: Sequence[str], rows, origin: str) -> SourceRead:
     check_column_names(list(names), origin)
-    table = _frame_from_rows(names, rows)
+    table = modelled_types(_frame_from_rows(names, rows), origin)
     table = table.with_columns(pl.int_range(1, table.height + 1, dtype=pl.Int64).alias(ROW))
     return SourceRead(table=table, records=table.height)
 
@@ -594,6 +642,7 @@ def read_duckdb(path: Path, *, table: str | None, query: str | None) -> SourceRe
     except duckdb.Error as error:
         raise IngestError(f"{origin}: DuckDB query failed: {redact(error)}") from None
     frame = frame.with_columns(pl.col(c).cast(pl.Float64) for c, t in frame.schema.items() if isinstance(t, pl.Decimal))
+    frame = modelled_types(frame, origin)
     frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(ROW))
     return SourceRead(table=frame, records=frame.height)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import tempfile
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -57,11 +58,16 @@ def write_table_chunks(chunks: Iterable[pl.DataFrame], path: str | Path) -> int:
     written on a second thread while the next one is made (the writers release the GIL), so memory holds
     at most two chunks, never the table. Parquet gets a row group per chunk (pyarrow's ``ParquetWriter``),
     CSV one header. The file appears under its name only once complete; a failure (also one raised while
-    making a chunk) leaves none. Returns the number of rows written."""
+    making a chunk) leaves none; writers of one path at once each write a file of their own, and the
+    last to finish replaces the others'. Returns the number of rows written."""
     path = Path(path)
     kind = table_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
+    # a name of its own (created 0600): two writers of one path never write into the same file, the
+    # last one to finish replaces the other's complete file
+    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    os.close(handle)
+    partial = Path(partial)
     rows, writer = 0, None
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="twinforge-write") as pool:

@@ -150,11 +150,11 @@ class DetectionReport:
 
 
 def _dtype_family(dtype: pl.DataType) -> str | None:
-    if dtype == pl.String or dtype == pl.Categorical:
+    if dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum):
         return "string"
     if dtype.is_integer():
         return "integer"
-    if dtype.is_temporal():
+    if isinstance(dtype, pl.Date | pl.Datetime):  # durations and times of day are not dates
         return "temporal"
     return None
 
@@ -172,10 +172,30 @@ def detect_pii(
     ``extra_names`` are known names (e.g. from the
     table's declared name columns) that mark free text as naming someone."""
     table = flatten_nested(table)  # each leaf of a struct is a column of its own
+    check_column_names(table.columns)
     columns = {}
     for name in table.columns:
         columns[name] = _detect_column(table.get_column(name), sample_rows, min_share, seed, max_validated, extra_names)
     return DetectionReport(columns=columns, sample_rows=sample_rows)
+
+
+class PersonalDataInColumnName(ValueError):
+    """A column's name holds personal data (e.g. a JSON object keyed by e-mail address): names travel
+    into every output, so the table is refused; the message gives the column's position, never its name."""
+
+
+def check_column_names(names: list[str]) -> None:
+    """Refuse names holding an e-mail address, a phone number, a card number, an IBAN, an SSN or an IP
+    address (a flattened nested name is checked whole: ``consent.ann.lee@example.com``)."""
+    for j, name in enumerate(names):
+        for entity, start, end, score in rec.analyze(str(name)[:1000]):
+            if score < MIN_SCORE or (entity == PHONE and sum(c.isdigit() for c in name[start:end]) < 9):
+                continue
+            raise PersonalDataInColumnName(
+                f"column {j + 1} of {len(names)} has personal data in its name ({entity}); a name is kept "
+                "in every output, so rename the column (an object keyed by personal data, as in JSON, is "
+                "better written as a list of records)"
+            )
 
 
 def _detect_column(s, sample_rows, min_share, seed, max_validated, extra_names) -> ColumnDetection:
@@ -193,6 +213,15 @@ def _detect_column(s, sample_rows, min_share, seed, max_validated, extra_names) 
         text = present.cast(pl.String)
         _pattern_entities(text, seed, max_validated, hint, whole, inside, detection)
         _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, detection, extra_names)
+    elif family == "integer" and present.len() > 0:
+        distinct = present.unique().sort()
+        sample = (
+            distinct.sample(min(sample_rows, distinct.len()), seed=seed) if distinct.len() > sample_rows else distinct
+        )
+        detection.sampled = sample.len()
+        for entity, share in rec.integer_entity_shares(sample.to_list()).items():
+            if share >= rec.INTEGER_ENTITY_MIN_SHARE:
+                whole[entity] = (share, 0.7)
     elif family == "temporal" and present.len() > 0:
         sample = present.sample(min(sample_rows, present.len()), seed=seed)
         detection.sampled = sample.len()

@@ -20,12 +20,12 @@ import math
 import re
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import polars as pl
 
-from twinforge.privacy.pii.entities import DOB, PERSON, POSTAL, PRESIDIO_ENTITIES
+from twinforge.privacy.pii.entities import CARD, DOB, PERSON, PHONE, POSTAL, PRESIDIO_ENTITIES, SSN
 
 # presidio logs every recognizer it loads at INFO; twinforge's own messages say what matters
 logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
@@ -1643,6 +1643,65 @@ def is_phone_value(value: str) -> bool:
         except phonenumbers.NumberParseException:
             continue
     return False
+
+
+def _luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = int(c) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def _valid_phone_digits(digits: str) -> bool:
+    """A run of digits that ``phonenumbers`` calls a valid number: a North American one without its
+    country code, or any country's with it (the ``+`` an integer cannot hold)."""
+    import phonenumbers
+
+    for text, region in ((digits, "US"), ("+" + digits, None)):
+        try:
+            if phonenumbers.is_valid_number(phonenumbers.parse(text, region)):
+                return True
+        except phonenumbers.NumberParseException:
+            continue
+    return False
+
+
+def _ssn_digits(digits: str) -> bool:
+    """A US SSN's structure once the zeros an integer drops are put back: area 001-899 but not 666,
+    group 01-99, serial 0001-9999."""
+    if not 7 <= len(digits) <= 9:
+        return False
+    padded = digits.zfill(9)
+    area, group, serial = int(padded[:3]), int(padded[3:5]), int(padded[5:])
+    return 0 < area < 900 and area != 666 and group > 0 and serial > 0
+
+
+# shares of an integer column's distinct values a content finding needs: digits alone carry little shape,
+# so nearly every value must be a valid number of the kind (random 10-digit numbers are valid North
+# American phone numbers about a third of the time, random card-length numbers pass Luhn a tenth)
+INTEGER_ENTITY_MIN_SHARE = 0.95
+# SSNs: nine digits in most values (areas under 100 lose digits as integers), a valid structure in all
+SSN_NINE_DIGIT_MIN_SHARE = 0.85
+
+
+def integer_entity_shares(values: Iterable[int]) -> dict[str, float]:
+    """Shares of the distinct non-negative integers ``values`` that are, as digits, a valid phone number
+    (:func:`_valid_phone_digits`), a card number (13-19 digits, Luhn) or an SSN (:func:`_ssn_digits`).
+
+    An SSN share counts only when most values have all nine digits: a column of smaller numbers with
+    SSN-like structure is not one."""
+    digits = [str(v) for v in values if v >= 0]
+    if not digits:
+        return {}
+    n = len(digits)
+    shares = {
+        PHONE: sum(_valid_phone_digits(d) for d in digits if 10 <= len(d) <= 15) / n,
+        CARD: sum(_luhn_valid(d) for d in digits if 13 <= len(d) <= 19) / n,
+    }
+    if sum(len(d) == 9 for d in digits) / n >= SSN_NINE_DIGIT_MIN_SHARE:
+        shares[SSN] = sum(map(_ssn_digits, digits)) / n
+    return {entity: share for entity, share in shares.items() if share > 0}
 
 
 # an IBAN's shape: a country code, two check digits and 11-30 letters and digits, maybe in groups

@@ -1,0 +1,231 @@
+"""Inputs a red team tried (2026-12-05): PII in integer, Enum and binary columns and in column names,
+UTF-16 without a byte-order mark, nulls in one-column CSVs, durations, two writers of one file, and
+reports written over files that were readable by others."""
+
+import json
+import os
+import threading
+from datetime import timedelta
+
+import numpy as np
+import polars as pl
+import pytest
+
+from tests.conftest import file_mode
+from twinforge.cli import main
+from twinforge.config.spec import SourceSpec
+from twinforge.io.ingest import IngestError, ingest_source
+from twinforge.io.permissions import write_private_text
+from twinforge.io.tables import read_table, write_table_chunks
+from twinforge.privacy.pii import detect_pii
+from twinforge.privacy.pii.detect import PersonalDataInColumnName
+
+N = 200
+PHONES = [4155550100 + 37 * i for i in range(N)]  # valid North American numbers, written as integers
+SSNS = [123_45_6789 + 1_00_0000 * (i % 90) + 13 * i for i in range(N)]
+EMAILS = [f"person{i:03d}.doe@example.com" for i in range(N)]
+
+
+def _entities(table: pl.DataFrame) -> dict[str, set[str]]:
+    report = detect_pii(table)
+    return {name: {f.entity for f in c.findings} for name, c in report.columns.items()}
+
+
+def _all_text(folder) -> str:
+    return "".join(p.read_text(errors="replace") for p in folder.rglob("*") if p.is_file() and p.suffix != ".pt")
+
+
+def test_phone_ssn_and_card_numbers_as_integers_are_found_by_content():
+    cards = [int(c) for c in ("4111111111111111", "5500005555555559", "340000000000009", "6011000990139424")] * 50
+    found = _entities(
+        pl.DataFrame({"contact": PHONES, "ref": SSNS, "account": cards, "age": [30 + i % 40 for i in range(N)]})
+    )
+    assert found == {"contact": {"PHONE_NUMBER"}, "ref": {"US_SSN"}, "account": {"CREDIT_CARD"}, "age": set()}
+
+
+def test_integers_that_only_look_long_are_not_personal_data():
+    rng = np.random.default_rng(7)
+    table = pl.DataFrame(
+        {
+            "epoch_seconds": rng.integers(1_500_000_000, 1_750_000_000, 2000),
+            "epoch_millis": rng.integers(1_500_000_000_000, 1_750_000_000_000, 2000),
+            "random_10_digit_id": rng.integers(1_000_000_000, 9_999_999_999, 2000),
+            "random_9_digit_id": rng.integers(100_000_000, 999_999_999, 2000),
+            "sequential_id": np.arange(100_000_000, 100_002_000),
+            "cents": rng.integers(100_000, 99_999_999_999, 2000),
+            "card_length_random": rng.integers(10**15, 10**16, 2000),
+        }
+    )
+    assert all(not entities for entities in _entities(table).values())
+
+
+def test_integer_phone_and_ssn_columns_never_reach_the_synthetic_data_or_model(tmp_path, capsys):
+    source = tmp_path / "people.csv"
+    pl.DataFrame({"contact": PHONES, "ref": SSNS, "age": [20 + i % 50 for i in range(N)]}).write_csv(source)
+    out, model = tmp_path / "synthetic.csv", tmp_path / "model"
+    args = ["synth", str(source), "--model", "copula", "--rows", "300", "--out", str(out), "--save-model", str(model)]
+    assert main([*args, "--no-progress"]) == 0
+    printed = capsys.readouterr()
+    assert "contact                  drop" in printed.out and "ref                      drop" in printed.out
+    assert read_table(out).columns == ["age"]
+    written = _all_text(model) + out.read_text() + printed.out + printed.err
+    assert not [v for v in PHONES + SSNS if str(v) in written]
+
+
+def test_enum_and_binary_columns_are_read_as_text_and_inspected(tmp_path, capsys):
+    source = tmp_path / "people.parquet"
+    pl.DataFrame(
+        {
+            "contact": pl.Series(EMAILS).cast(pl.Enum(sorted(EMAILS))),
+            "contact_bytes": [e.encode() for e in EMAILS],
+            "plan": pl.Series(["basic", "pro"] * (N // 2)).cast(pl.Categorical),
+            "age": [18 + i % 70 for i in range(N)],
+        }
+    ).write_parquet(source)
+    read = ingest_source(SourceSpec(path=source))
+    assert read.table.select("contact", "contact_bytes", "plan").dtypes == [pl.String] * 3
+    out, model = tmp_path / "anon.parquet", tmp_path / "model"
+    assert main(["anonymize", str(source), "--out", str(out)]) == 0
+    assert read_table(out).columns == ["plan", "age"]
+    args = ["synth", str(source), "--model", "copula", "--rows", "100", "--out", str(tmp_path / "s.csv")]
+    assert main([*args, "--save-model", str(model), "--no-progress"]) == 0
+    written = _all_text(model) + capsys.readouterr().out
+    assert not [e for e in EMAILS if e in written]
+
+
+def test_binary_that_is_not_text_is_refused_by_position_and_name_without_its_bytes(tmp_path):
+    source = tmp_path / "blobs.parquet"
+    pl.DataFrame({"age": [1, 2], "photo": [b"\xff\xd8\xff\xe0Zyxwv", b"\x89PNG"]}).write_parquet(source)
+    with pytest.raises(IngestError, match=r"column 2 \('photo'\) holds binary data that is not UTF-8 text") as error:
+        ingest_source(SourceSpec(path=source))
+    assert "Zyxwv" not in str(error.value)
+
+
+@pytest.mark.parametrize("codec, mark", [("utf-16-le", b""), ("utf-16-be", b""), ("utf-16-le", b"\xff\xfe")])
+def test_utf16_text_is_read_as_such_and_its_personal_data_found(tmp_path, codec, mark):
+    text = "email,phone,age\n" + "".join(
+        f"user{i}.smith@example.com,+1 415 555 {i:04d},{20 + i % 50}\n" for i in range(100)
+    )
+    utf8, utf16 = tmp_path / "utf8.csv", tmp_path / "utf16.csv"
+    utf8.write_text(text)
+    utf16.write_bytes(mark + text.encode(codec))
+    read, control = ingest_source(SourceSpec(path=utf16)), ingest_source(SourceSpec(path=utf8))
+    assert read.table.drop("_twinforge_row", "_twinforge_line", strict=False).equals(
+        control.table.drop("_twinforge_row", "_twinforge_line", strict=False)
+    )
+    assert (read.rows_in, read.rows_quarantined) == (100, 0)
+    assert _entities(read.table.select("email", "phone")) == {"email": {"EMAIL_ADDRESS"}, "phone": {"PHONE_NUMBER"}}
+
+
+def test_personal_data_in_a_column_name_stops_the_run_without_printing_it(tmp_path, capsys):
+    source = tmp_path / "consents.jsonl"
+    with source.open("w") as out:
+        for i in range(60):
+            out.write(json.dumps({"age": 20 + i % 40, "consent": {f"user{i}.doe@example.com": "opt_in"}}) + "\n")
+    anonymized, synthetic = tmp_path / "anon.csv", tmp_path / "syn.csv"
+    assert main(["anonymize", str(source), "--out", str(anonymized)]) != 0
+    args = ["synth", str(source), "--model", "copula", "--rows", "60", "--out", str(synthetic)]
+    assert main([*args, "--no-progress"]) != 0
+    printed = capsys.readouterr()
+    assert "column 2 of 61 has personal data in its name (EMAIL_ADDRESS)" in printed.err
+    assert "@example.com" not in printed.out + printed.err
+    assert not anonymized.exists() and not synthetic.exists()
+
+
+def test_column_names_without_personal_data_pass():
+    with pytest.raises(PersonalDataInColumnName, match="column 3 of 3"):
+        detect_pii(pl.DataFrame({"Q1_2021": [1], "phone_number": ["x"], "+44 20 7946 0958": [2]}))
+    detect_pii(pl.DataFrame({"Q1_2021": [1], "phone_number": ["x"], "2021-01-05": [2], "var_12345": [3]}))
+
+
+def test_a_blank_line_in_a_one_column_csv_is_a_null_record(tmp_path):
+    written = tmp_path / "written.csv"
+    pl.DataFrame({"score": [1, None, 3, None, None]}).write_csv(written)  # polars writes the nulls as blank lines
+    read = ingest_source(SourceSpec(path=written))
+    assert (read.rows_in, read.rows_out, read.rows_quarantined) == (5, 5, 0)
+    assert read.table["score"].to_list() == [1, None, 3, None, None]
+    two_columns = tmp_path / "two.csv"
+    two_columns.write_text("a,b\n1,2\n\n3,4\n")  # there a blank line is not a record
+    assert ingest_source(SourceSpec(path=two_columns)).rows_in == 2
+
+
+def test_anonymize_output_of_one_column_with_nulls_reads_back_whole(tmp_path, capsys):
+    source = tmp_path / "in.csv"
+    pl.DataFrame({"email": EMAILS[:100], "score": [None if i % 5 == 0 else i for i in range(100)]}).write_csv(source)
+    first, second = tmp_path / "once.csv", tmp_path / "twice.csv"
+    assert main(["anonymize", str(source), "--out", str(first)]) == 0
+    assert main(["anonymize", str(first), "--out", str(second)]) == 0
+    printed = capsys.readouterr()
+    assert "100 rows in (101 lines), 100 out, 0 quarantined" in printed.out + printed.err
+    assert read_table(second).height == 100
+
+
+def test_a_duration_column_is_anonymized_and_synthesized(tmp_path):
+    source = tmp_path / "waits.parquet"
+    pl.DataFrame(
+        {"wait": [timedelta(minutes=5 * (i % 50)) for i in range(N)], "age": [18 + i % 70 for i in range(N)]}
+    ).write_parquet(source)
+    assert main(["anonymize", str(source), "--out", str(tmp_path / "anon.parquet")]) == 0
+    args = ["synth", str(source), "--model", "copula", "--rows", "50", "--out", str(tmp_path / "s.parquet")]
+    assert main([*args, "--no-progress"]) == 0
+    assert read_table(tmp_path / "anon.parquet").height == N
+
+
+def test_two_writers_of_one_path_each_write_a_whole_file_and_the_last_wins(tmp_path):
+    path = tmp_path / "out.csv"
+    frame = pl.DataFrame({"a": list(range(1000))})
+
+    def first_writer():
+        yield frame
+        # the second writer starts, writes and finishes while the first is half done
+        write_table_chunks(iter([frame.with_columns(pl.col("a") + 10_000)] * 3), path)
+        assert pl.read_csv(path).height == 3000
+        yield frame
+
+    assert write_table_chunks(first_writer(), path) == 2000
+    assert pl.read_csv(path)["a"].to_list() == list(range(1000)) * 2
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_writers_at_once_on_threads_never_tear_a_file(tmp_path):
+    path = tmp_path / "out.parquet"
+    start = threading.Barrier(4)
+    errors = []
+
+    def write(k):
+        try:
+            start.wait()
+            write_table_chunks((pl.DataFrame({"writer": [k] * 500, "i": list(range(500))}) for _ in range(20)), path)
+        except Exception as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    table = pl.read_parquet(path)
+    assert table.height == 10_000 and table["writer"].n_unique() == 1
+
+
+def test_a_report_written_over_a_file_others_could_read_becomes_owner_only(tmp_path, umask_022):
+    old = tmp_path / "report.json"
+    old.write_text("{}")
+    os.chmod(old, 0o644)
+    write_private_text(old, '{"rows": 1}')
+    assert file_mode(old) == 0o600 and old.read_text() == '{"rows": 1}'
+    source = tmp_path / "in.csv"
+    pl.DataFrame({"email": EMAILS[:60], "visits": [i % 7 for i in range(60)]}).write_csv(source)
+    os.chmod(old, 0o644)
+    assert main(["anonymize", str(source), "--out", str(tmp_path / "o.csv"), "--report", str(old)]) == 0
+    assert file_mode(old) == 0o600 and json.loads(old.read_text())["rows"]["in"] == 60
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
+
+
+def test_anonymize_says_so_when_the_policy_drops_every_column(tmp_path, capsys):
+    source = tmp_path / "in.csv"
+    pl.DataFrame({"email": EMAILS[:60], "phone": [f"+1 415 555 {i:04d}" for i in range(60)]}).write_csv(source)
+    assert main(["anonymize", str(source), "--out", str(tmp_path / "o.csv")]) == 1
+    assert "the policy dropped every column (see above)" in capsys.readouterr().err
+    assert not (tmp_path / "o.csv").exists()
