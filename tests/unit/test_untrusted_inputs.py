@@ -54,6 +54,8 @@ def test_integers_that_only_look_long_are_not_personal_data():
             "sequential_id": np.arange(100_000_000, 100_002_000),
             "cents": rng.integers(100_000, 99_999_999_999, 2000),
             "card_length_random": rng.integers(10**15, 10**16, 2000),
+            "consecutive_9_digit_id": np.arange(500_000_000, 500_050_000, 25),
+            "hour_key": [int(f"2024{1 + h // 744:02d}{1 + h // 24 % 31:02d}{h % 24:02d}") for h in range(2000)],
         }
     )
     assert all(not entities for entities in _entities(table).values())
@@ -93,6 +95,22 @@ def test_enum_and_binary_columns_are_read_as_text_and_inspected(tmp_path, capsys
     assert not [e for e in EMAILS if e in written]
 
 
+def test_binary_and_enum_leaves_inside_structs_and_lists_are_text_and_inspected(tmp_path):
+    source = tmp_path / "nested.parquet"
+    pl.DataFrame(
+        {
+            "who": [{"contact": e.encode(), "tier": "a"} for e in EMAILS],
+            "aliases": [[e.encode()] for e in EMAILS],
+            "visits": list(range(N)),
+        }
+    ).write_parquet(source)
+    read = ingest_source(SourceSpec(path=source))
+    assert read.table.schema["who"] == pl.Struct({"contact": pl.String, "tier": pl.String})
+    assert read.table.schema["aliases"] == pl.List(pl.String)
+    found = _entities(read.table.drop("_twinforge_row", strict=False))
+    assert found["who.contact"] == {"EMAIL_ADDRESS"} and found["aliases"] == {"EMAIL_ADDRESS"}
+
+
 def test_binary_that_is_not_text_is_refused_by_position_and_name_without_its_bytes(tmp_path):
     source = tmp_path / "blobs.parquet"
     pl.DataFrame({"age": [1, 2], "photo": [b"\xff\xd8\xff\xe0Zyxwv", b"\x89PNG"]}).write_parquet(source)
@@ -117,6 +135,26 @@ def test_utf16_text_is_read_as_such_and_its_personal_data_found(tmp_path, codec,
     assert _entities(read.table.select("email", "phone")) == {"email": {"EMAIL_ADDRESS"}, "phone": {"PHONE_NUMBER"}}
 
 
+def test_utf16_and_utf32_that_do_not_decode_are_refused_naming_the_byte(tmp_path):
+    damaged = tmp_path / "damaged.csv"
+    damaged.write_bytes("name,age\nann,3\n".encode("utf-16-le") + b"x")
+    with pytest.raises(IngestError, match=r"damaged.csv: not valid UTF-16-LE at byte 30"):
+        ingest_source(SourceSpec(path=damaged))
+    wide = tmp_path / "wide.csv"
+    wide.write_bytes("name,age\nПривет,3\n".encode("utf-32"))
+    assert ingest_source(SourceSpec(path=wide)).table["name"].to_list() == ["Привет"]
+    cyrillic = tmp_path / "cyrillic.csv"
+    cyrillic.write_bytes("name,age\nПривет,3\nМир,4\n".encode("utf-16-le"))
+    assert ingest_source(SourceSpec(path=cyrillic)).table["name"].to_list() == ["Привет", "Мир"]
+
+
+def test_a_stray_nul_in_utf8_is_a_bad_row_not_a_reason_to_read_utf16(tmp_path):
+    source = tmp_path / "nul.csv"
+    source.write_bytes(b"a,b\n1,2\n3,\x00\n5,6\n")
+    read = ingest_source(SourceSpec(path=source))
+    assert read.rows_in == 3 and read.table["a"].to_list()[0] == 1
+
+
 def test_personal_data_in_a_column_name_stops_the_run_without_printing_it(tmp_path, capsys):
     source = tmp_path / "consents.jsonl"
     with source.open("w") as out:
@@ -132,10 +170,28 @@ def test_personal_data_in_a_column_name_stops_the_run_without_printing_it(tmp_pa
     assert not anonymized.exists() and not synthetic.exists()
 
 
+def test_personal_data_in_a_name_is_refused_on_reading_even_without_anonymizing(tmp_path, capsys):
+    header = tmp_path / "header.csv"
+    header.write_text("age,ann.lee@example.com\n3,x\n")
+    args = ["synth", str(header), "--model", "copula", "--rows", "10", "--out", str(tmp_path / "s.csv")]
+    assert main([*args, "--no-anonymize", "--no-progress"]) != 0
+    struct_field = tmp_path / "struct.parquet"
+    pl.DataFrame({"age": [3], "consent": [{"bob@example.org": "yes"}]}).write_parquet(struct_field)
+    with pytest.raises(IngestError, match=r"struct.parquet: column 2 of 2 has personal data in its name") as error:
+        ingest_source(SourceSpec(path=struct_field))
+    duplicated = tmp_path / "dupes.jsonl"  # a bad row's reason would quote the key
+    duplicated.write_text('{"a": 1}\n{"carl@example.net": 1, "carl@example.net": 2}\n')
+    with pytest.raises(IngestError, match="has personal data in its name") as dupe_error:
+        ingest_source(SourceSpec(path=duplicated))
+    printed = capsys.readouterr()
+    assert "@example" not in printed.out + printed.err + str(error.value) + str(dupe_error.value)
+
+
 def test_column_names_without_personal_data_pass():
     with pytest.raises(PersonalDataInColumnName, match="column 3 of 3"):
         detect_pii(pl.DataFrame({"Q1_2021": [1], "phone_number": ["x"], "+44 20 7946 0958": [2]}))
-    detect_pii(pl.DataFrame({"Q1_2021": [1], "phone_number": ["x"], "2021-01-05": [2], "var_12345": [3]}))
+    names = ["Q1_2021", "phone_number", "2021-01-05", "var_12345", "10.0.0.0/8 traffic", "host 192.168.100.200"]
+    detect_pii(pl.DataFrame({name: [1] for name in names}))
 
 
 def test_a_blank_line_in_a_one_column_csv_is_a_null_record(tmp_path):
@@ -207,6 +263,32 @@ def test_writers_at_once_on_threads_never_tear_a_file(tmp_path):
     assert errors == []
     table = pl.read_parquet(path)
     assert table.height == 10_000 and table["writer"].n_unique() == 1
+
+
+def test_a_private_write_follows_a_link_and_writes_a_device_in_place(tmp_path, umask_022):
+    target, link = tmp_path / "real.json", tmp_path / "link.json"
+    target.write_text("old")
+    link.symlink_to(target)
+    write_private_text(link, "new")
+    assert link.is_symlink() and target.read_text() == "new" and file_mode(target) == 0o600
+    write_private_text("/dev/null", "nothing")  # not a regular file: written in place, never replaced
+    assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
+
+
+def test_saved_model_files_replace_older_ones_readable_by_others(tmp_path, umask_022):
+    from tests.planted import mixed_table
+    from twinforge.generators import create_generator
+    from twinforge.io.schema import infer_schema
+
+    mixed = mixed_table()
+    model = create_generator("copula").fit(mixed, infer_schema(mixed))
+    model.save(tmp_path / "m")
+    for path in (tmp_path / "m").iterdir():
+        os.chmod(path, 0o644)
+    model.save(tmp_path / "m")
+    assert {p.name: file_mode(p) for p in (tmp_path / "m").iterdir()} == {
+        p.name: 0o600 for p in (tmp_path / "m").iterdir()
+    }
 
 
 def test_a_report_written_over_a_file_others_could_read_becomes_owner_only(tmp_path, umask_022):

@@ -28,7 +28,7 @@ import torch
 
 import twinforge
 from twinforge.encoders import TableEncoder
-from twinforge.io.permissions import write_private_text
+from twinforge.io.permissions import write_private, write_private_text
 from twinforge.io.schema import TableSchema
 from twinforge.process import ProcessModel
 from twinforge.rules import FittedRules, RuleError
@@ -71,7 +71,7 @@ def save_generator(generator: Generator, directory: str | Path) -> Path:
         description["text_models"] = sorted(texts)
     write_private_text(directory / MODEL_FILE, json.dumps(description, indent=1))
     state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
-    torch.save(state, directory / WEIGHTS_FILE)
+    write_private(directory / WEIGHTS_FILE, lambda target: torch.save(state, target))
     for name, text in texts.items():
         write_private_text(directory / f"{name}.txt", text)
     return directory

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 OWNER_ONLY_UMASK = 0o077
@@ -49,17 +50,29 @@ def private_mkdir(path: str | os.PathLike) -> Path:
     return path
 
 
-def write_private_text(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` as an owner-only file: written beside it under a name of its own
-    (created 0600) and moved over it, so a file that was there before, whatever its mode, is replaced
-    rather than rewritten in place with its old permissions, and a reader never sees half of it."""
+def write_private(path: str | os.PathLike, write: Callable[[Path], object]) -> Path:
+    """Have ``write`` write the file ``path`` as an owner-only file: into a file of its own beside it (created
+    0600), then moved over it, so that a file there before, whatever its mode, is replaced rather than
+    rewritten in place with its old permissions, and a reader never sees half of it. A symbolic link is
+    followed (its target is replaced); a path that is not a regular file (``/dev/stdout``, a pipe) is
+    written in place."""
     path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()
+    if path.exists() and not path.is_file():
+        write(path)
+        return Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    os.close(handle)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
+        write(Path(temporary))
         os.replace(temporary, path)
     finally:
         Path(temporary).unlink(missing_ok=True)
     return path
+
+
+def write_private_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` as :func:`write_private` does."""
+    return write_private(path, lambda target: target.write_text(text, encoding="utf-8"))

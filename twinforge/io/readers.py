@@ -22,7 +22,7 @@ import io
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,38 +116,55 @@ def read_bytes(path: Path) -> bytes:
 
 
 def utf16_encoding(data: bytes) -> str | None:
-    """The UTF-16 codec the bytes are in, or None: a byte-order mark, or, without one, a NUL in every
-    other byte of the first 4 KiB and none in the others (Latin-script text in UTF-16, as SQL Server's
-    ``bcp -w`` and Excel's "Unicode text" write it)."""
+    """The UTF-16 (or UTF-32) codec the bytes are in, or None: a byte-order mark, or, without one, NUL bytes
+    in at least a tenth of the odd (or even) bytes of the first 4 KiB (four at least) and a quarter as many in
+    the others, with those bytes decoding cleanly (text in UTF-16 as SQL Server's ``bcp -w`` and Excel's "Unicode text" write it;
+    UTF-8 text holds no NUL)."""
+    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        return "utf-32"  # the codecs read the mark and drop it
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return "utf-16"  # the codec reads the mark and drops it
+        return "utf-16"
     head = data[:4096]
     head = head[: len(head) - len(head) % 2]
-    if len(head) < 4:
+    if len(head) < 4 or b"\x00" not in head:
         return None
-    even, odd = head[0::2], head[1::2]
-    if even.count(0) == 0 and odd.count(0) >= 0.9 * len(odd):
-        return "utf-16-le"
-    if odd.count(0) == 0 and even.count(0) >= 0.9 * len(even):
-        return "utf-16-be"
-    return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    half = len(head) // 2
+    codec = None
+    if odd >= max(4, 0.1 * half) and even <= odd / 4:  # the high bytes of Latin, Cyrillic, ... characters
+        codec = "utf-16-le"
+    elif even >= max(4, 0.1 * half) and odd <= even / 4:
+        codec = "utf-16-be"
+    if codec is not None:
+        try:
+            head.decode(codec)
+        except UnicodeDecodeError as error:
+            if error.start < len(head) - 2:  # a cut surrogate pair at the end is the head's cut, not an error
+                return None
+    return codec
 
 
 def decode(data: bytes, encoding: str, origin: str) -> tuple[str, bool]:
     """Text and whether some bytes did not decode (they are kept as lone surrogates to find their rows).
     UTF-16 text is read as such where the declared encoding is the default UTF-8 (:func:`utf16_encoding`):
     read as UTF-8 it would pass as text with a NUL between every two characters, hiding every value
-    from PII detection."""
+    from PII detection. UTF-16 or UTF-32 that does not decode is refused as a whole (its broken bytes cannot
+    be kept to find their rows)."""
     try:
         codec = codecs.lookup(encoding).name
     except LookupError:
         raise IngestError(f"{origin}: unknown encoding {encoding!r} (source.encoding)") from None
-    if codec == "utf-8" and (utf16 := utf16_encoding(data)) is not None:
-        encoding = utf16
+    if codec == "utf-8" and (wide := utf16_encoding(data)) is not None:
+        encoding, codec = wide, codecs.lookup(wide).name
     try:
         text = data.decode(encoding)
         bad = False
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as error:
+        if codec.startswith(("utf-16", "utf-32")):
+            raise IngestError(
+                f"{origin}: not valid {codec.upper()} at byte {error.start:,} ({error.reason}): the file is "
+                "damaged or in another encoding (set source.encoding)"
+            ) from None
         text = data.decode(encoding, errors="surrogateescape")
         bad = True
     if text.startswith("\ufeff"):  # a byte-order mark is not part of the first column's name
@@ -156,6 +173,8 @@ def decode(data: bytes, encoding: str, origin: str) -> tuple[str, bool]:
 
 
 def check_column_names(names: Sequence[str], origin: str, what: str = "column") -> None:
+    """Refuse personal data in a name (first: the other errors quote names), blank and repeated names."""
+    refuse_personal_data_in_names(names, origin)
     blanks = [i + 1 for i, n in enumerate(names) if n is None or not str(n).strip()]
     if blanks:
         raise IngestError(f"{origin}: {what} {', '.join(map(str, blanks))} has a blank name: every column needs one")
@@ -166,6 +185,16 @@ def check_column_names(names: Sequence[str], origin: str, what: str = "column") 
                 f"{origin}: column name {n!r} appears twice ({what}s {seen[n] + 1} and {i + 1}): names must be unique"
             )
         seen[n] = i
+
+
+def refuse_personal_data_in_names(names: Iterable[str], origin: str) -> None:
+    """An error giving the position of a column whose name holds personal data
+    (:func:`twinforge.privacy.pii.detect.column_name_problem`), before any message could quote it."""
+    from twinforge.privacy.pii.detect import column_name_problem
+
+    problem = column_name_problem([str(n) for n in names if n is not None])
+    if problem is not None:
+        raise IngestError(f"{origin}: {problem}")
 
 
 def _record_json(values: Any, keep: bool) -> str | None:
@@ -359,6 +388,10 @@ def _json_scalar_text(value: Any) -> str | None:
 _TOO_DEEP = f"nests arrays or objects more than {MAX_JSON_DEPTH} levels deep"
 
 
+# a record whose key repeats once nested objects are opened up: the reason quotes the key (see read_jsonl)
+_REPEATED, _REPEATED_END = "key '", "' appears twice once nested objects are opened up"
+
+
 def _open_record(record: Any) -> tuple[dict[str, Any], str | None]:
     """One pass over a parsed JSON Lines record: its fields with nested objects opened up, and why
     the record is a bad row (``None`` if it is not).
@@ -410,7 +443,7 @@ def _open_record(record: Any) -> tuple[dict[str, Any], str | None]:
         return {}, "has a key with a blank name"
     if repeated:
         twice = next(name for name in fields if name in repeated)  # the first in column order
-        return {}, f"key {twice!r} appears twice once nested objects are opened up"
+        return {}, f"{_REPEATED}{twice}{_REPEATED_END}"
     return fields, None
 
 
@@ -470,6 +503,7 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
     lines: list[int] = []
     bad: list[BadRow] = []
     record = blank_lines = 0
+    duplicate_keys: list[str] = []  # quoted by bad rows: checked for personal data with the names
     pieces = text.split("\n")
     if pieces[-1] == "":  # the text after a final line break is not a line
         pieces.pop()
@@ -495,6 +529,7 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
             bad.append(BadRow(record, _TOO_DEEP, line=line_no, record=keep))
             continue
         except _DuplicateKey as dupe:
+            duplicate_keys.append(dupe.args[0])
             bad.append(BadRow(record, f"key {dupe.args[0]!r} appears twice", line=line_no, record=keep))
             continue
         except json.JSONDecodeError as error:
@@ -505,6 +540,8 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
             )
             continue
         values, reason = _open_record(obj)
+        if reason is not None and reason.startswith(_REPEATED):
+            duplicate_keys.append(reason.removeprefix(_REPEATED).split(_REPEATED_END)[0])
         if reason is not None:
             bad.append(BadRow(record, reason, line=line_no, record=keep))
             continue
@@ -526,6 +563,7 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
         records.append(values)
         rows.append(record)
         lines.append(line_no)
+    refuse_personal_data_in_names([*names, *(b.column for b in bad if b.column), *duplicate_keys], origin)
     columns = [_json_column(n, [r.get(n) for r in records]) for n in names]
     # a null where other records hold an object ("who": null beside "who": {"age": 3}) is null leaves, not a column
     parents = {n[:i] for n in names for i, char in enumerate(n) if char == NESTED_SEPARATOR}
@@ -535,22 +573,48 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
     return SourceRead(table=table, records=record, bad_rows=bad, text=True, lines=len(pieces))
 
 
+def _as_text_types(dtype: pl.DataType) -> pl.DataType:
+    """``dtype`` with every Enum, Categorical and Binary in it (struct fields and list elements too) as String."""
+    if isinstance(dtype, pl.Enum | pl.Categorical) or dtype == pl.Binary:
+        return pl.String
+    if isinstance(dtype, pl.Struct):
+        return pl.Struct([pl.Field(f.name, _as_text_types(f.dtype)) for f in dtype.fields])
+    if isinstance(dtype, pl.List):
+        return pl.List(_as_text_types(dtype.inner))
+    if isinstance(dtype, pl.Array):
+        return pl.Array(_as_text_types(dtype.inner), dtype.shape)
+    return dtype
+
+
+def leaf_names(schema: Mapping[str, pl.DataType]) -> list[str]:
+    """Column names as :func:`twinforge.privacy.nested.flatten_nested` opens them up (``parent.field``)."""
+
+    def leaves(name: str, dtype: pl.DataType) -> list[str]:
+        while isinstance(dtype, pl.List | pl.Array):
+            dtype = dtype.inner
+        if isinstance(dtype, pl.Struct):
+            return [n for f in dtype.fields for n in leaves(f"{name}{NESTED_SEPARATOR}{f.name}", f.dtype)]
+        return [name]
+
+    return [n for name, dtype in schema.items() for n in leaves(name, dtype)]
+
+
 def modelled_types(table: pl.DataFrame, origin: str) -> pl.DataFrame:
-    """Enum and Categorical columns as text (an Enum's type lists every level, rare ones too, which would
-    travel into a model's schema unseen by PII detection); binary columns as their UTF-8 text, refused
-    when they are not text (twinforge models text, numbers, dates and booleans)."""
+    """Enum and Categorical values as text (an Enum's type lists every level, rare ones too, which would
+    travel into a model's schema unseen by PII detection); binary values as their UTF-8 text, refused
+    when they are not text (twinforge models text, numbers, dates and booleans). Inside structs and lists too."""
     casts = []
     for j, (name, dtype) in enumerate(table.schema.items()):
-        if isinstance(dtype, pl.Enum | pl.Categorical):
-            casts.append(pl.col(name).cast(pl.String))
-        elif dtype == pl.Binary:
-            try:
-                casts.append(table.get_column(name).cast(pl.String))
-            except pl.exceptions.PolarsError:
-                raise IngestError(
-                    f"{origin}: column {j + 1} ({name!r}) holds binary data that is not UTF-8 text: "
-                    "decode it or drop the column"
-                ) from None
+        target = _as_text_types(dtype)
+        if target == dtype:
+            continue
+        try:
+            casts.append(table.get_column(name).cast(target))
+        except pl.exceptions.PolarsError:
+            raise IngestError(
+                f"{origin}: column {j + 1} ({name!r}) holds binary data that is not UTF-8 text: "
+                "decode it or drop the column"
+            ) from None
     return table.with_columns(casts) if casts else table
 
 
@@ -569,6 +633,7 @@ def read_parquet(path: Path) -> SourceRead:
         table = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as error:
         raise IngestError(f"{origin}: cannot read the Parquet file: {redact(error)}") from None
+    refuse_personal_data_in_names(leaf_names(table.schema), origin)  # struct fields are columns once opened up
     table = modelled_types(table, origin)
     table = table.with_columns(pl.int_range(1, table.height + 1, dtype=pl.Int64).alias(ROW))
     return SourceRead(table=table, records=table.height)

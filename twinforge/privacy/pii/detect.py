@@ -19,6 +19,7 @@ such columns are masked rather than dropped.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -31,6 +32,7 @@ from twinforge.privacy.pii.entities import (
     ADDRESS,
     DOB,
     IBAN,
+    IP,
     PERSON,
     PHONE,
     POSTAL,
@@ -184,18 +186,43 @@ class PersonalDataInColumnName(ValueError):
     into every output, so the table is refused; the message gives the column's position, never its name."""
 
 
-def check_column_names(names: list[str]) -> None:
-    """Refuse names holding an e-mail address, a phone number, a card number, an IBAN, an SSN or an IP
-    address (a flattened nested name is checked whole: ``consent.ann.lee@example.com``)."""
+def column_name_problem(names: list[str]) -> str | None:
+    """Why the table must be refused if a name holds an e-mail address, a phone, card or account number, an
+    SSN or a public IP address (a flattened nested name is checked whole: ``consent.ann.lee@example.com``);
+    None when no name does. The reason gives the column's position, not its name."""
     for j, name in enumerate(names):
-        for entity, start, end, score in rec.analyze(str(name)[:1000]):
-            if score < MIN_SCORE or (entity == PHONE and sum(c.isdigit() for c in name[start:end]) < 9):
+        name = str(name)[:1000]
+        if not re.search(CANDIDATE, name):  # no @, three digits or IPv6 group: nothing to find
+            continue
+        for entity, start, end, score in rec.analyze(name):
+            if score < MIN_SCORE or not _personal_in_name(entity, name[start:end]):
                 continue
-            raise PersonalDataInColumnName(
+            return (
                 f"column {j + 1} of {len(names)} has personal data in its name ({entity}); a name is kept "
                 "in every output, so rename the column (an object keyed by personal data, as in JSON, is "
                 "better written as a list of records)"
             )
+    return None
+
+
+def _personal_in_name(entity: str, found: str) -> bool:
+    """Whether ``found`` in a column name is about a person: phone numbers of nine digits or more, IP
+    addresses only when public (a network's or host's private address names a machine)."""
+    if entity == PHONE:
+        return sum(c.isdigit() for c in found) >= 9
+    if entity == IP:
+        try:
+            return ipaddress.ip_address(found.strip("[]")).is_global
+        except ValueError:
+            return False
+    return True
+
+
+def check_column_names(names: list[str]) -> None:
+    """Raise :class:`PersonalDataInColumnName` when :func:`column_name_problem` finds one."""
+    problem = column_name_problem(names)
+    if problem is not None:
+        raise PersonalDataInColumnName(problem)
 
 
 def _detect_column(s, sample_rows, min_share, seed, max_validated, extra_names) -> ColumnDetection:

@@ -1677,29 +1677,44 @@ def _ssn_digits(digits: str) -> bool:
     return 0 < area < 900 and area != 666 and group > 0 and serial > 0
 
 
+def _date_key(digits: str) -> bool:
+    """A date and time written as one number: ``yyyymmddhh``, ``yyyymmddhhmm`` or ``yyyymmddhhmmss``."""
+    if len(digits) not in (10, 12, 14):
+        return False
+    year, month, day = int(digits[:4]), int(digits[4:6]), int(digits[6:8])
+    clock = [int(digits[i : i + 2]) for i in range(8, len(digits), 2)]
+    return 1900 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31 and clock[0] <= 23 and max(clock) <= 59
+
+
 # shares of an integer column's distinct values a content finding needs: digits alone carry little shape,
 # so nearly every value must be a valid number of the kind (random 10-digit numbers are valid North
-# American phone numbers about a third of the time, random card-length numbers pass Luhn a tenth)
+# American phone numbers about half the time, random 9-digit ones valid SSNs 88%, random card-length
+# numbers pass Luhn a tenth)
 INTEGER_ENTITY_MIN_SHARE = 0.95
-# SSNs: nine digits in most values (areas under 100 lose digits as integers), a valid structure in all
+# SSNs: nine digits in most values (areas under 100 lose digits as integers), a valid structure in all, and
+# at least this many areas (the first three digits): consecutive ids share one or two, the SSNs of people
+# from one state pre-2011 still span dozens (California's 545-573)
 SSN_NINE_DIGIT_MIN_SHARE = 0.85
+SSN_MIN_AREAS = 10
 
 
 def integer_entity_shares(values: Iterable[int]) -> dict[str, float]:
     """Shares of the distinct non-negative integers ``values`` that are, as digits, a valid phone number
     (:func:`_valid_phone_digits`), a card number (13-19 digits, Luhn) or an SSN (:func:`_ssn_digits`).
 
-    An SSN share counts only when most values have all nine digits: a column of smaller numbers with
-    SSN-like structure is not one."""
+    None of them in a column of date keys (:func:`_date_key`: ``2024010112`` reads as a phone number). An
+    SSN share counts only when most values have all nine digits (a column of smaller numbers with SSN-like
+    structure is not one) and the values span :data:`SSN_MIN_AREAS` areas or more (consecutive ids do not)."""
     digits = [str(v) for v in values if v >= 0]
-    if not digits:
+    if not digits or sum(map(_date_key, digits)) * 2 >= len(digits):
         return {}
     n = len(digits)
     shares = {
         PHONE: sum(_valid_phone_digits(d) for d in digits if 10 <= len(d) <= 15) / n,
         CARD: sum(_luhn_valid(d) for d in digits if 13 <= len(d) <= 19) / n,
     }
-    if sum(len(d) == 9 for d in digits) / n >= SSN_NINE_DIGIT_MIN_SHARE:
+    nine_digits = sum(len(d) == 9 for d in digits) / n >= SSN_NINE_DIGIT_MIN_SHARE
+    if nine_digits and len({d.zfill(9)[:3] for d in digits}) >= min(SSN_MIN_AREAS, n):
         shares[SSN] = sum(map(_ssn_digits, digits)) / n
     return {entity: share for entity, share in shares.items() if share > 0}
 
