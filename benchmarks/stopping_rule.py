@@ -30,7 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from run import SDV_PYTHON  # noqa: E402
-from tables import DEV_TABLES, LARGE_DEV_TABLES, LARGE_TABLES  # noqa: E402
+from tables import DEV_TABLES, LARGE_DEV_TABLES, LARGE_TABLES, VALIDATION_TABLES  # noqa: E402
 
 
 def replay(losses: list[float], patience: int, min_delta: float) -> tuple[int, int, int]:
@@ -51,7 +51,9 @@ def replay(losses: list[float], patience: int, min_delta: float) -> tuple[int, i
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--table", required=True, help="a table of DEV_TABLES or LARGE_DEV_TABLES (LARGE_TABLES: to confirm)"
+        "--table",
+        required=True,
+        help="a table of DEV_TABLES, LARGE_DEV_TABLES or VALIDATION_TABLES (LARGE_TABLES: to confirm)",
     )
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
@@ -67,7 +69,7 @@ def main() -> int:
     from twinforge.generators.transformer import TransformerGenerator
     from twinforge.io.schema import infer_schema
 
-    tables = {t.name: t for t in DEV_TABLES + LARGE_DEV_TABLES + LARGE_TABLES}
+    tables = {t.name: t for t in DEV_TABLES + LARGE_DEV_TABLES + VALIDATION_TABLES + LARGE_TABLES}
     if args.table not in tables:
         parser.error(f"unknown table {args.table!r}; known: {', '.join(tables)}")
     table = tables[args.table]

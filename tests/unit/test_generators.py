@@ -298,6 +298,25 @@ def test_early_stopping_keeps_the_best_weights():
     assert all(torch.equal(best[k], v) for k, v in net.state_dict().items()) and stopper.best_epoch == 1
 
 
+def test_early_stopping_counts_only_real_progress_and_can_keep_the_lowest_loss():
+    net = torch.nn.Linear(2, 1)
+    # 0.2% of the loss is progress: 1.0 -> 0.999 -> 0.9985 is not, so the third small step stops it
+    plain, lowest = EarlyStopping(2, min_delta=2e-3), EarlyStopping(2, min_delta=2e-3, keep_lowest=True)
+    for stopper in (plain, lowest):
+        assert not stopper.update(1.0, 1, net)
+        assert not stopper.update(0.999, 2, net)
+        torch.nn.init.constant_(net.weight, 7.0)
+        assert stopper.update(0.9985, 3, net)
+        torch.nn.init.constant_(net.weight, 0.0)
+    assert (plain.best_epoch, lowest.best_epoch) == (1, 3)
+    lowest.restore(net)
+    assert torch.all(net.weight == 7.0)
+    assert EarlyStopping(2, min_delta=2e-3, keep_lowest=True).update(1.0, 1, net) is False
+    with pytest.raises(ValueError, match="min_delta"):
+        create_generator("transformer", min_delta=1.5)
+    assert create_generator("transformer").params["min_delta"] == 2e-3
+
+
 def test_transformer_keeps_the_moving_average_of_its_weights(mixed):
     with pytest.raises(ValueError, match="ema_decay"):
         create_generator("transformer", ema_decay=1.0)

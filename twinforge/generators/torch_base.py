@@ -118,20 +118,29 @@ MAX_VALIDATION_ROWS = 10_000
 
 
 class EarlyStopping:
-    """Tracks the best validation loss, keeps a copy of the best weights, says when to stop."""
+    """Tracks the validation loss, keeps a copy of the kept weights, says when to stop.
 
-    def __init__(self, patience: int, min_delta: float = 1e-4):
-        self.patience, self.min_delta = patience, min_delta
-        self.best = math.inf
-        self.best_epoch = 0
+    Training stops after ``patience`` epochs without an improvement of at least ``min_delta`` (relative to
+    the loss, for losses above 1). The weights kept are those of the last such improvement, or with
+    ``keep_lowest`` those of the lowest loss seen, smaller improvements included."""
+
+    def __init__(self, patience: int, min_delta: float = 1e-4, keep_lowest: bool = False):
+        self.patience, self.min_delta, self.keep_lowest = patience, min_delta, keep_lowest
+        self.best = math.inf  # the loss of the last improvement by min_delta
+        self.lowest = math.inf
+        self.best_epoch = 0  # the kept weights' epoch
         self.best_state: dict[str, torch.Tensor] | None = None
         self._since_best = 0
 
     def update(self, loss: float, epoch: int, *modules: nn.Module) -> bool:
         """Record an epoch's validation loss; True when training should stop."""
-        if loss < self.best - self.min_delta * max(abs(self.best), 1.0) or self.best_state is None:
-            self.best, self.best_epoch, self._since_best = loss, epoch, 0
+        improved = loss < self.best - self.min_delta * max(abs(self.best), 1.0) or self.best_state is None
+        if improved or (self.keep_lowest and loss < self.lowest):
+            self.best_epoch = epoch
             self.best_state = {str(i): copy.deepcopy(m.state_dict()) for i, m in enumerate(modules)}
+        self.lowest = min(self.lowest, loss)
+        if improved:
+            self.best, self._since_best = loss, 0
             return False
         self._since_best += 1
         return self._since_best >= self.patience
