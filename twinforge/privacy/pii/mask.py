@@ -56,6 +56,7 @@ from twinforge.privacy.pii.recognizers import (
     honorific_words,
     listed_street_candidates,
     listed_street_patterns,
+    luhn_valid,
     name_lists,
     not_name_words,
     world_only_names,
@@ -144,7 +145,7 @@ def phone_shaped(body: str, before: str = "", after: str = "") -> bool:
         return False
     # left to the patterns after this one: SSNs, ZIP+4 codes, card numbers (12+ digits in groups of
     # four or more, Luhn)
-    if _SSN_OR_ZIP4.match(core) or (digits >= 12 and min(map(len, groups)) >= 4 and _luhn("".join(groups))):
+    if _SSN_OR_ZIP4.match(core) or (digits >= 12 and min(map(len, groups)) >= 4 and luhn_valid("".join(groups))):
         return False
     return not (digits == 13 and re.match(r"^97[89][\- ]\d", core))  # an ISBN-13
 
@@ -152,14 +153,6 @@ def phone_shaped(body: str, before: str = "", after: str = "") -> bool:
 # a number's thousands before a comma ("1,", "12,345,"); not a CSV field that ends in digits ("...-1416,")
 _THOUSANDS_BEFORE = re.compile(r"(?:^|[^\d,])\d{1,3}(?:,\d{3})*,$")
 _SSN_OR_ZIP4 = re.compile(r"^\d{3}[ .\-]\d{2}[ .\-]\d{4}$|^\d{5}-\d{4}$")
-
-
-def _luhn(digits: str) -> bool:
-    total = 0
-    for i, c in enumerate(reversed(digits)):
-        d = int(c) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
 
 
 def mask_phone_shapes(text: str) -> str:

@@ -1645,7 +1645,8 @@ def is_phone_value(value: str) -> bool:
     return False
 
 
-def _luhn_valid(digits: str) -> bool:
+def luhn_valid(digits: str) -> bool:
+    """The Luhn checksum of card numbers holds for ``digits``."""
     total = 0
     for i, c in enumerate(reversed(digits)):
         d = int(c) * (2 if i % 2 else 1)
@@ -1711,7 +1712,7 @@ def integer_entity_shares(values: Iterable[int]) -> dict[str, float]:
     n = len(digits)
     shares = {
         PHONE: sum(_valid_phone_digits(d) for d in digits if 10 <= len(d) <= 15) / n,
-        CARD: sum(_luhn_valid(d) for d in digits if 13 <= len(d) <= 19) / n,
+        CARD: sum(luhn_valid(d) for d in digits if 13 <= len(d) <= 19) / n,
     }
     nine_digits = sum(len(d) == 9 for d in digits) / n >= SSN_NINE_DIGIT_MIN_SHARE
     if nine_digits and len({d.zfill(9)[:3] for d in digits}) >= min(SSN_MIN_AREAS, n):
