@@ -79,6 +79,8 @@ def build_ingest_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
             ingested.table, spec.columns, spec.privacy, key=settings.pseudonym_key(), schema=ingested.schema
         )
         ingested = ingested.set_aside(result.suppressed_rows, SUPPRESSION_REASON, keep_values=keep_raw)
+        # before anything is stored: a batch short of the spec's k or l never enters a training window
+        store.record_privacy(batch.batch_id, result.privacy.failures())
         yield dg.Output(
             ingested.table if keep_raw else None, output_name="raw", metadata=raw_metadata(batch, ingested, keep_raw)
         )

@@ -6,7 +6,7 @@ import dagster as dg
 import polars as pl
 
 from twinforge.io.datasets import ParquetDataset, replace_dataset
-from twinforge.io.permissions import make_private, private_mkdir
+from twinforge.io.permissions import make_private, private_mkdir, write_private_text
 from twinforge.io.state import StateLayout
 
 # The IO manager of the small dict results ops pass each other inside a graph-backed asset (a sampling part).
@@ -38,6 +38,7 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         partition = context.asset_partition_key if context.has_asset_partitions else None
         base = self._base(context.asset_key, partition)
         private_mkdir(base.parent)
+        write_private_text(run_mark(base), context.run_id)  # before the value: a reader sees no stale mark
         if isinstance(obj, pl.DataFrame):
             path = base.with_suffix(".parquet")
             obj.write_parquet(path)
@@ -74,6 +75,7 @@ class ParquetIOManager(dg.ConfigurableIOManager):
                     found[key] = json.loads(base.with_suffix(".json").read_text())
             return found
         base = self._base(context.asset_key, None)
+        _check_same_run(context, base)
         if base.is_dir():
             return pl.scan_parquet(base)  # a dataset folder may not fit in memory: consumers read it lazily
         for suffix, reader in ((".parquet", pl.read_parquet), (".json", lambda p: json.loads(p.read_text()))):
@@ -82,6 +84,33 @@ class ParquetIOManager(dg.ConfigurableIOManager):
                 return reader(path)
         raise FileNotFoundError(
             f"no stored value for asset {context.asset_key.to_user_string()} at {base}.*: materialize it first"
+        )
+
+
+def run_mark(base: Path) -> Path:
+    """The file beside a stored value that names the run that wrote it last."""
+    return base.parent / f"{base.name}.run"
+
+
+def _check_same_run(context: dg.InputContext, base: Path) -> None:
+    """Refuse to hand a step a value its own run wrote if another run has written it since (two runs of
+    one dataset at once, outside the daemon's queue): the step would judge or promote the other run's rows.
+    Values from earlier runs (a job that reads what another job stored) and partitions (batches, each
+    written once) are not checked."""
+    try:
+        current, producer = context.step_context.run_id, context.upstream_output.run_id
+    except Exception:  # noqa: BLE001 - no run (a test's input context): nothing to compare
+        return
+    if producer != current:
+        return
+    mark = run_mark(base)
+    written_by = mark.read_text().strip() if mark.is_file() else None
+    if written_by != current:
+        raise RuntimeError(
+            f"asset {context.asset_key.to_user_string()} was written by this run ({current}) and since replaced by "
+            f"{'run ' + written_by if written_by else 'another writer'}: two runs of this dataset ran at once, so "
+            "this run stops rather than judge or promote rows it did not make (run one at a time: the daemon's "
+            "queue does)"
         )
 
 

@@ -97,3 +97,17 @@ def test_method_and_threshold_override_the_defaults(reference, schema, tmp_path)
     assert {c.method.lower() for c in summary.columns.values()} == {"psi"}
     assert {c.threshold for c in summary.columns.values()} == {0.2}
     assert not summary.dataset_drift
+
+
+def test_the_drift_report_names_no_category_that_few_real_rows_hold(tmp_path):
+    """A label one person holds (their name, kept in a category column) never reaches the HTML logged to MLflow."""
+    from twinforge.evaluation.fidelity import MIN_NAMED_COUNT
+
+    common = ["Lyon"] * 300 + ["Paris"] * 290
+    reference = pl.DataFrame({"city": [*common, "Margaret Thornton", *["Nadia Quill"] * (MIN_NAMED_COUNT - 1)]})
+    current = pl.DataFrame({"city": [*common[:-60], *["Zzqcityname Marker"] * 70]})  # new and common
+    summary = data_drift_report(reference, current, infer_schema(reference), tmp_path / "drift.html")
+    page = (tmp_path / "drift.html").read_text()
+    assert "Lyon" in page and "Paris" in page
+    assert not [name for name in ("Margaret Thornton", "Nadia Quill", "Zzqcityname") if name in page]
+    assert summary.drifted_columns == ["city"]  # the new label still drifts, pooled as "(other)"

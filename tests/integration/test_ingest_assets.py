@@ -16,6 +16,7 @@ from twinforge.io.state import StateLayout
 
 def _spec(source, **privacy):
     amount_qi = privacy.pop("amount_qi", False)
+    sensitive = privacy.pop("sensitive", None)
     columns = {
         "category": {"role": "quasi_identifier"},
         "member": {"role": "quasi_identifier"},
@@ -23,6 +24,8 @@ def _spec(source, **privacy):
         "visits": {"kind": "integer"},
         "date_of_birth": {"kind": "datetime"},
     }
+    if sensitive:
+        columns[sensitive] = {**columns.get(sensitive, {}), "role": "sensitive"}
     return parse_spec(
         {
             "name": "planted",
@@ -206,3 +209,35 @@ def test_a_failing_ingest_logs_positions_never_values(tmp_path, monkeypatch):
         logged = "\n".join(dg.serialize_value(e) for e in instance.all_logs(result.run_id))
         assert "quote.csv: 1 bad row" in logged and "line 11 (row 10)" in logged
         assert SENTINEL not in logged
+
+
+def test_a_batch_failing_l_diversity_is_held_and_never_trained_on(tmp_path, planted_csv, monkeypatch):
+    """A blocking privacy check stops its own run; the batch must not reach a later run's training window."""
+    from twinforge.io.batches import ACTIVE, HELD, BatchStore
+
+    source, _ = planted_csv
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-0123456789abcdef" * 2)
+    home = tmp_path / "state"
+    spec = _spec(source, l=2, sensitive="visits")
+    uniform, later = tmp_path / "uniform.csv", tmp_path / "later.csv"
+    planted_table(n=200, seed=9)[0].with_columns(pl.lit(7).alias("visits")).write_csv(uniform)  # l = 1 in every class
+    planted_table(n=200, seed=11)[0].write_csv(later)
+    with dg.instance_for_test() as instance:
+        (first,) = sync_batch_partitions(instance, spec, StateLayout.at(home))
+        assert _materialize(spec, home, first, instance).success
+        failing = add_batch(spec, uniform, home=home).batch_id
+        sync_batch_partitions(instance, spec, StateLayout.at(home))
+        result = _materialize(spec, home, failing, instance)
+        assert not result.success
+        assert [c.passed for c in result.get_asset_check_evaluations()] == [False]
+        store = BatchStore(spec, StateLayout.at(home))
+        held = store.get(failing)
+        assert held.status == HELD and held.history[-1]["reason"].startswith("privacy checks failed: l-diversity")
+        with pytest.raises(ValueError, match="held because its privacy checks failed, which no approval overrides"):
+            store.approve(failing, "looks fine")
+        third = add_batch(spec, later, home=home).batch_id
+        sync_batch_partitions(instance, spec, StateLayout.at(home))
+        result = _materialize(spec, home, third, instance)
+        assert result.success
+        assert _meta(result, ["planted", "train"])["training_batches"] == [first, third]
+        assert store.get(first).status == store.get(third).status == ACTIVE

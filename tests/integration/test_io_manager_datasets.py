@@ -46,7 +46,8 @@ def test_a_dataset_replaces_a_single_file_and_a_previous_dataset(tmp_path, umask
     _store(manager, _dataset(tmp_path / "staging-2", [4]))
     assert sorted(p.name for p in target.iterdir()) == ["part-00000.parquet"]
     assert _load(manager).height == 4
-    assert sorted(p.name for p in target.parent.iterdir()) == ["synthetic"]  # nothing replaced is left
+    # nothing replaced is left; beside the value, the id of the run that wrote it
+    assert sorted(p.name for p in target.parent.iterdir()) == ["synthetic", "synthetic.run"]
 
     _store(manager, pl.DataFrame({"x": [9]}))  # and back: a single file replaces the dataset
     assert not target.exists() and _load(manager)["x"].to_list() == [9]
@@ -60,3 +61,56 @@ def test_step_results_are_json_files_per_run_and_mapped_step(tmp_path):
     assert [p.suffix for p in stored] == [".json"] and file_mode(stored[0]) == 0o600
     loaded = manager.load_input(dg.build_input_context(upstream_output=output))
     assert loaded == {"index": 1, "plan": {"rows": 10}}
+
+
+def test_a_step_refuses_a_value_of_its_own_run_that_another_run_replaced(tmp_path):
+    """Two runs of one dataset at once: run A's checks must not read the synthetic rows run B wrote since."""
+    from resources.io_manager import run_mark
+
+    home = tmp_path / "home"
+    target = StateLayout.at(home).data_dir / "demo" / "synthetic"
+
+    @dg.asset(key=KEY)
+    def synthetic():
+        return pl.DataFrame({"x": [1, 2, 3]})
+
+    @dg.asset(deps=[KEY])
+    def other_run_writes():  # what a second run of the same job does between this run's steps
+        pl.DataFrame({"x": [9] * 4000}).write_parquet(target.with_suffix(".parquet"))
+        run_mark(target).write_text("another-run-id")
+        return {"written": True}
+
+    @dg.asset(ins={"rows": dg.AssetIn(KEY)}, deps=[other_run_writes])
+    def checks(rows):
+        return {"rows": rows.height}
+
+    manager = ParquetIOManager(home=str(home))
+    result = dg.materialize(
+        [synthetic, other_run_writes, checks], resources={"io_manager": manager}, raise_on_error=False
+    )
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert failure.step_key == "checks"
+    assert "since replaced by run another-run-id: two runs of this dataset ran at once" in str(
+        failure.event_specific_data.error
+    )
+    # a later run reading what an earlier one stored is not refused
+    assets = [synthetic, other_run_writes, checks]
+    later = dg.materialize(assets, resources={"io_manager": manager}, selection=[checks.key])
+    assert later.success and later.output_for_node("checks") == {"rows": 4000}
+
+
+def test_a_step_reads_a_value_its_run_wrote(tmp_path):
+    @dg.asset(key=KEY)
+    def synthetic():
+        return pl.DataFrame({"x": [1, 2, 3]})
+
+    @dg.asset(ins={"rows": dg.AssetIn(KEY)})
+    def checks(rows):
+        return {"rows": rows.height}
+
+    manager = ParquetIOManager(home=str(tmp_path / "home"))
+    result = dg.materialize([synthetic, checks], resources={"io_manager": manager})
+    assert result.output_for_node("checks") == {"rows": 3}
+    mark = StateLayout.at(tmp_path / "home").data_dir / "demo" / "synthetic.run"
+    assert mark.read_text() == result.run_id and file_mode(mark) == 0o600

@@ -184,3 +184,19 @@ def test_later_batches_get_the_first_batchs_dtypes_so_drift_compares_like_with_l
     assert store.reference_kinds()["orderset"] is ColumnKind.BOOLEAN
     for column in ("orderset", "drive_thru_ind", "age", "pan_day", "result"):
         assert later.table.schema[column] == first.table.schema[column], column
+
+
+def test_a_privacy_hold_is_released_only_by_an_ingest_that_passes(store, demo, tmp_path, capsys):
+    demo.write_csv(tmp_path / "b1.csv")
+    batch, _ = store.add(tmp_path / "b1.csv")
+    assert store.record_privacy(batch.batch_id, []).status == ACTIVE  # passing: nothing changes
+    held = store.record_privacy(batch.batch_id, ["l-diversity: rows in classes with fewer than l=2 ..."])
+    assert held.status == HELD and store.active_ids() == ["initial"]
+    home, specs = str(store.layout.home), str(DEMO_SPEC.parent)
+    assert main(["batches", "covid_testing", "--approve", batch.batch_id, "--home", home, "--specs", specs]) == 1
+    assert "no approval overrides" in capsys.readouterr().err
+    assert store.record_privacy(batch.batch_id, []).status == ACTIVE
+    assert store.get(batch.batch_id).history[-1]["reason"] == "privacy checks passed on a new ingest"
+    # a batch held for drift stays held when its privacy checks pass
+    store.hold(batch.batch_id, ["null share of age changed"])
+    assert store.record_privacy(batch.batch_id, []).status == HELD

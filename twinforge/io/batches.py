@@ -14,7 +14,9 @@ step's business (bad rows: quarantined or failing, per ``ingest.on_bad_rows``).
 
 A batch's status is ``active`` (in every training window), ``held`` (its drift assessment
 found it implausible: out of every window, triggering nothing, until someone approves it, which
-makes it active again) or ``withdrawn`` (taken out of every future window). Every change is
+makes it active again; or its blocking privacy checks, the spec's k and l, failed on ingest: out of
+every window until an ingest passes them, no approval overrides that) or ``withdrawn`` (taken out of
+every future window). Every change is
 recorded in the batch's history with its reason; nothing is deleted.
 
 Landing files hold raw data: the folder is created owner-only (0700) and copies are
@@ -46,6 +48,7 @@ MANIFEST = "batches.json"
 INITIAL = "initial"
 ACTIVE, HELD, WITHDRAWN = "active", "held", "withdrawn"
 APPROVED = "approved"  # the history action of an approval (the status becomes active again)
+PRIVACY_HOLD = "privacy checks failed: "  # the reason of a hold no approval releases
 # a column with more than this share of its non-null values not parsing as its type has changed type
 MAX_UNPARSED_SHARE = 0.5
 
@@ -132,13 +135,29 @@ class BatchStore:
         return self._set_status(batch_id, HELD, "; ".join(reasons), only_from=ACTIVE)
 
     def approve(self, batch_id: str, reason: str = "") -> Batch:
-        """Release a held batch: it becomes active (trains from the next window on); a retrain is requested."""
+        """Release a held batch: it becomes active (trains from the next window on); a retrain is requested.
+        A batch held because its privacy checks failed is not released this way (see :meth:`record_privacy`)."""
         batch = self.get(batch_id)
         if batch.status != HELD:
             raise ValueError(
                 f"batch {batch_id!r} of {self.spec.name!r} is {batch.status}, not held: only a held batch is approved"
             )
+        if _held_for_privacy(batch):
+            raise ValueError(
+                f"batch {batch_id!r} of {self.spec.name!r} is held because its privacy checks failed, which no "
+                "approval overrides: change the spec (privacy.k, privacy.l, column policies) and ingest it again"
+            )
         return self._set_status(batch_id, ACTIVE, reason, action=APPROVED, only_from=HELD)
+
+    def record_privacy(self, batch_id: str, failures: list[str]) -> Batch:
+        """Hold a batch whose blocking privacy checks (the spec's k and l) failed, so that no training window
+        takes it, whatever a later run does; release one held only for that once they pass on a new ingest."""
+        if failures:
+            return self._set_status(batch_id, HELD, PRIVACY_HOLD + "; ".join(failures), only_from=ACTIVE)
+        batch = self.get(batch_id)
+        if batch.status == HELD and _held_for_privacy(batch):
+            return self._set_status(batch_id, ACTIVE, "privacy checks passed on a new ingest", only_from=HELD)
+        return batch
 
     def approvals(self) -> list[tuple[str, str]]:
         """``(batch id, approved at)`` of every approval still standing (the batch active since)."""
@@ -295,6 +314,10 @@ class BatchStore:
             batch = Batch(batch_id, self.spec.name, when.isoformat(), "landing", str(target), sha, file.name)
             self._write([*batches, batch])
             return batch, True
+
+
+def _held_for_privacy(batch: Batch) -> bool:
+    return bool(batch.history) and str(batch.history[-1].get("reason", "")).startswith(PRIVACY_HOLD)
 
 
 def _sha256(path: Path) -> str:

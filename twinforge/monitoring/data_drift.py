@@ -20,6 +20,7 @@ from typing import Any
 
 import polars as pl
 
+from twinforge.evaluation.fidelity import MIN_NAMED_COUNT, OTHER
 from twinforge.io.schema import ColumnKind, TableSchema
 
 NUMERICAL_KINDS = (ColumnKind.INTEGER, ColumnKind.FLOAT, ColumnKind.DATETIME)
@@ -103,9 +104,11 @@ def data_drift_report(
         categorical_columns=[c for c, k in kinds.items() if k == "categorical"],
     )
     preset = DataDriftPreset(drift_share=drift_share, method=method, threshold=threshold)
+    reference, current = _prepare(reference, kinds), _prepare(current, kinds)
+    reference, current = pool_rare_categories(reference, current, [c for c, k in kinds.items() if k == "categorical"])
     snapshot = Report([preset], include_tests=True).run(
-        current_data=Dataset.from_pandas(_prepare(current, kinds), data_definition=definition),
-        reference_data=Dataset.from_pandas(_prepare(reference, kinds), data_definition=definition),
+        current_data=Dataset.from_pandas(current.to_pandas(), data_definition=definition),
+        reference_data=Dataset.from_pandas(reference.to_pandas(), data_definition=definition),
     )
     html_path, json_path = _save(snapshot, Path(html_path), json_path)
     columns = _column_drifts(snapshot.dict(), kinds)
@@ -154,8 +157,24 @@ def _skip_reason(name: str, kind: ColumnKind, reference: pl.DataFrame, current: 
     return None
 
 
-def _prepare(df: pl.DataFrame, kinds: dict[str, str]):
-    """pandas frame of the compared columns: datetimes as epoch seconds, categories as strings."""
+def pool_rare_categories(
+    reference: pl.DataFrame, current: pl.DataFrame, columns: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Both frames with every category that fewer than ``MIN_NAMED_COUNT`` reference rows hold written as
+    "(other)", as the quality report pools them: the drift report (HTML, logged to MLflow) names no label
+    that one or a few people hold (their name, phone or id). A category new in ``current`` is pooled too,
+    however common there: the drift is still measured, on "(other)"."""
+    pooled = []
+    for name in columns:
+        counts = reference.get_column(name).drop_nulls().value_counts()
+        named = counts.filter(pl.col("count") >= MIN_NAMED_COUNT).get_column(name).implode()
+        column = pl.col(name)
+        pooled.append(pl.when(column.is_null() | column.is_in(named)).then(column).otherwise(pl.lit(OTHER)).alias(name))
+    return reference.with_columns(pooled), current.with_columns(pooled)
+
+
+def _prepare(df: pl.DataFrame, kinds: dict[str, str]) -> pl.DataFrame:
+    """The compared columns: datetimes as epoch seconds, categories as strings."""
     exprs = []
     for name, kind in kinds.items():
         col, dtype = pl.col(name), df.schema[name]
@@ -166,7 +185,7 @@ def _prepare(df: pl.DataFrame, kinds: dict[str, str]):
             exprs.append(col.cast(pl.Float64))  # one dtype on both sides (Int32 vs Int64, nulls)
         else:
             exprs.append(col.cast(pl.String))  # "1" and "true" are categories, not numbers
-    return df.select(exprs).to_pandas()
+    return df.select(exprs)
 
 
 def _seconds(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:

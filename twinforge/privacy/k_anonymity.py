@@ -40,6 +40,16 @@ class PrivacyReport:
     def l_passed(self) -> bool:
         return self.l is None or all(v == 0 for v in self.rows_below_l.values())
 
+    def failures(self) -> list[str]:
+        """What the spec's k and l (the blocking checks) found short, in words; empty when both hold."""
+        failed = []
+        if self.k_required and not self.k_passed:
+            failed.append(f"k-anonymity: {self.rows_below_k} rows in classes smaller than k={self.k}")
+        if not self.l_passed:
+            columns = ", ".join(f"{c} ({n} rows)" for c, n in sorted(self.rows_below_l.items()) if n)
+            failed.append(f"l-diversity: rows in classes with fewer than l={self.l} distinct values of {columns}")
+        return failed
+
     def to_dict(self) -> dict:
         return asdict(self)
 
