@@ -10,6 +10,7 @@ import argparse
 import inspect
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -40,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             message = f"{type(error).__name__} (its message is withheld because it may quote cell values)"
         print(f"twinforge {args.command_name}: error: {message}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader went away (`| head -1`): stop quietly, as other command-line tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 141
 
 
 def build_parser() -> argparse.ArgumentParser:

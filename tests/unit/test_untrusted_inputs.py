@@ -311,3 +311,17 @@ def test_anonymize_says_so_when_the_policy_drops_every_column(tmp_path, capsys):
     assert main(["anonymize", str(source), "--out", str(tmp_path / "o.csv")]) == 1
     assert "the policy dropped every column (see above)" in capsys.readouterr().err
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_a_reader_that_goes_away_stops_the_command_without_a_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    source = tmp_path / "in.csv"
+    pl.DataFrame({"email": EMAILS, "visits": [i % 7 for i in range(N)]}).write_csv(source)
+    command = [sys.executable, "-m", "twinforge.cli", "anonymize", str(source), "--out", str(tmp_path / "o.csv")]
+    unbuffered = {**os.environ, "PYTHONUNBUFFERED": "1"}  # each print reaches the pipe at once
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=unbuffered)
+    proc.stdout.close()  # the reader is gone before the first line, as after `| head -0`
+    _, errors = proc.communicate(timeout=120)
+    assert b"Traceback" not in errors and b"BrokenPipe" not in errors and proc.returncode == 141
