@@ -197,6 +197,12 @@ def test_a_privacy_hold_is_released_only_by_an_ingest_that_passes(store, demo, t
     assert "no approval overrides" in capsys.readouterr().err
     assert store.record_privacy(batch.batch_id, []).status == ACTIVE
     assert store.get(batch.batch_id).history[-1]["reason"] == "privacy checks passed on a new ingest"
-    # a batch held for drift stays held when its privacy checks pass
+    # a batch held for drift stays held when its privacy checks pass...
     store.hold(batch.batch_id, ["null share of age changed"])
     assert store.record_privacy(batch.batch_id, []).status == HELD
+    # ...and when they fail, the privacy hold is what an approval meets
+    assert store.record_privacy(batch.batch_id, ["k-anonymity: 3 rows ..."]).status == HELD
+    with pytest.raises(ValueError, match="no approval overrides"):
+        store.approve(batch.batch_id)
+    store.withdraw(batch.batch_id, "wrong feed")
+    assert store.record_privacy(batch.batch_id, ["k-anonymity: 3 rows ..."]).status == WITHDRAWN

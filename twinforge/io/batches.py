@@ -152,9 +152,11 @@ class BatchStore:
     def record_privacy(self, batch_id: str, failures: list[str]) -> Batch:
         """Hold a batch whose blocking privacy checks (the spec's k and l) failed, so that no training window
         takes it, whatever a later run does; release one held only for that once they pass on a new ingest."""
-        if failures:
-            return self._set_status(batch_id, HELD, PRIVACY_HOLD + "; ".join(failures), only_from=ACTIVE)
         batch = self.get(batch_id)
+        if failures:  # also over a drift hold, which an approval would release
+            if batch.status == WITHDRAWN:
+                return batch
+            return self._set_status(batch_id, HELD, PRIVACY_HOLD + "; ".join(failures), only_from=batch.status)
         if batch.status == HELD and _held_for_privacy(batch):
             return self._set_status(batch_id, ACTIVE, "privacy checks passed on a new ingest", only_from=HELD)
         return batch
