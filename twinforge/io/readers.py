@@ -118,8 +118,8 @@ def read_bytes(path: Path) -> bytes:
 def utf16_encoding(data: bytes) -> str | None:
     """The UTF-16 (or UTF-32) codec the bytes are in, or None: a byte-order mark, or, without one, NUL bytes
     in at least a tenth of the odd (or even) bytes of the first 4 KiB (four at least) and a quarter as many in
-    the others, with those bytes decoding cleanly (text in UTF-16 as SQL Server's ``bcp -w`` and Excel's "Unicode text" write it;
-    UTF-8 text holds no NUL)."""
+    the others, with those bytes decoding cleanly: text in UTF-16 as SQL Server's ``bcp -w`` and Excel's
+    "Unicode text" write it (UTF-8 text holds no NUL)."""
     if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
         return "utf-32"  # the codecs read the mark and drop it
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
