@@ -265,6 +265,16 @@ def test_writers_at_once_on_threads_never_tear_a_file(tmp_path):
     assert table.height == 10_000 and table["writer"].n_unique() == 1
 
 
+def test_a_table_written_over_a_readable_file_or_through_a_link_is_owner_only(tmp_path, umask_022):
+    target, link = tmp_path / "real.parquet", tmp_path / "link.parquet"
+    target.write_text("old")
+    os.chmod(target, 0o644)
+    link.symlink_to(target)
+    assert write_table_chunks([pl.DataFrame({"a": [1, 2]})] * 2, link) == 4
+    assert link.is_symlink() and read_table(target).height == 4 and file_mode(target) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.parquet", "real.parquet"]
+
+
 def test_a_private_write_follows_a_link_and_writes_a_device_in_place(tmp_path, umask_022):
     target, link = tmp_path / "real.json", tmp_path / "link.json"
     target.write_text("old")

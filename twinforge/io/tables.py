@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import os
-import tempfile
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -12,6 +10,8 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from twinforge.io.permissions import write_private
 
 FORMATS = {
     ".csv": "csv",
@@ -57,17 +57,27 @@ def write_table_chunks(chunks: Iterable[pl.DataFrame], path: str | Path) -> int:
     """Write ``chunks`` (frames with the same columns) to ``path`` one at a time, as they come. A chunk is
     written on a second thread while the next one is made (the writers release the GIL), so memory holds
     at most two chunks, never the table. Parquet gets a row group per chunk (pyarrow's ``ParquetWriter``),
-    CSV one header. The file appears under its name only once complete; a failure (also one raised while
-    making a chunk) leaves none; writers of one path at once each write a file of their own, and the
-    last to finish replaces the others'. Returns the number of rows written."""
+    CSV one header. The file is written as :func:`~twinforge.io.permissions.write_private` writes: owner-only,
+    under its name only once complete (a failure, also one raised while making a chunk, leaves none),
+    through a symbolic link to its target; writers of one path at once each write a file of their own, and
+    the last to finish replaces the others'. Returns the number of rows written."""
     path = Path(path)
     kind = table_format(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # a name of its own (created 0600): two writers of one path never write into the same file, the
-    # last one to finish replaces the other's complete file
-    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    os.close(handle)
-    partial = Path(partial)
+    rows = 0
+
+    def write(target: Path) -> None:
+        nonlocal rows
+        rows = _write_chunks(chunks, target, path, kind)
+
+    try:
+        write_private(path, write)
+    except OSError as error:  # making the temporary file or moving it into place
+        raise ValueError(f"could not write {path} as {kind}: {error}") from error
+    return rows
+
+
+def _write_chunks(chunks: Iterable[pl.DataFrame], target: Path, path: Path, kind: str) -> int:
+    """Write ``chunks`` into the file ``target``; errors name ``path``, the file the caller asked for."""
     rows, writer = 0, None
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="twinforge-write") as pool:
@@ -75,7 +85,7 @@ def write_table_chunks(chunks: Iterable[pl.DataFrame], path: str | Path) -> int:
             for chunk in chunks:
                 _written(writing, path, kind)
                 try:
-                    writer = writer or _ChunkWriter(partial, kind, chunk)
+                    writer = writer or _ChunkWriter(target, kind, chunk)
                 except _WRITE_ERRORS as error:
                     raise ValueError(f"could not write {path} as {kind}: {error}") from error
                 writing = pool.submit(writer.write, chunk)
@@ -85,13 +95,11 @@ def write_table_chunks(chunks: Iterable[pl.DataFrame], path: str | Path) -> int:
             raise ValueError(f"could not write {path}: no chunks to write")
         try:
             writer.close()
-            os.replace(partial, path)
         except _WRITE_ERRORS as error:
             raise ValueError(f"could not write {path} as {kind}: {error}") from error
     finally:
         if writer is not None:
             writer.close()
-        partial.unlink(missing_ok=True)
     return rows
 
 
