@@ -388,13 +388,9 @@ def _json_scalar_text(value: Any) -> str | None:
 _TOO_DEEP = f"nests arrays or objects more than {MAX_JSON_DEPTH} levels deep"
 
 
-# a record whose key repeats once nested objects are opened up: the reason quotes the key (see read_jsonl)
-_REPEATED, _REPEATED_END = "key '", "' appears twice once nested objects are opened up"
-
-
-def _open_record(record: Any) -> tuple[dict[str, Any], str | None]:
-    """One pass over a parsed JSON Lines record: its fields with nested objects opened up, and why
-    the record is a bad row (``None`` if it is not).
+def _open_record(record: Any) -> tuple[dict[str, Any], str | None, str | None]:
+    """One pass over a parsed JSON Lines record: its fields with nested objects opened up, why the
+    record is a bad row (``None`` if it is not), and the field name two keys give, if that is why.
 
     ``{"a": {"b": 1}}`` gives the field ``"a.b"`` (the names
     :func:`twinforge.privacy.nested.flatten_nested` gives a Parquet struct), valued as text; arrays
@@ -403,7 +399,7 @@ def _open_record(record: Any) -> tuple[dict[str, Any], str | None]:
     name that two keys give once objects are opened up."""
     not_object = None if isinstance(record, dict) else f"is a JSON {type(record).__name__}, not an object"
     if not isinstance(record, (dict, list)):
-        return {}, not_object
+        return {}, not_object, None
     fields: dict[str, Any] = {}
     repeated: set[str] = set()
     blank_key = False
@@ -432,19 +428,19 @@ def _open_record(record: Any) -> tuple[dict[str, Any], str | None]:
                     continue
                 child = (enumerate(value), False, None)
             if len(stack) == MAX_JSON_DEPTH:
-                return {}, _TOO_DEEP  # outranks every other reason: no need to look further
+                return {}, _TOO_DEEP, None  # outranks every other reason: no need to look further
             stack.append(child)
             break  # visit the child now; this container's other children resume after it
         else:
             stack.pop()
     if not_object:
-        return {}, not_object
+        return {}, not_object, None
     if blank_key:
-        return {}, "has a key with a blank name"
+        return {}, "has a key with a blank name", None
     if repeated:
         twice = next(name for name in fields if name in repeated)  # the first in column order
-        return {}, f"{_REPEATED}{twice}{_REPEATED_END}"
-    return fields, None
+        return {}, f"key {twice!r} appears twice once nested objects are opened up", twice
+    return fields, None, None
 
 
 def _json_text_tree(value: Any) -> Any:
@@ -539,9 +535,9 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
                 )
             )
             continue
-        values, reason = _open_record(obj)
-        if reason is not None and reason.startswith(_REPEATED):
-            duplicate_keys.append(reason.removeprefix(_REPEATED).split(_REPEATED_END)[0])
+        values, reason, repeated_key = _open_record(obj)
+        if repeated_key is not None:
+            duplicate_keys.append(repeated_key)
         if reason is not None:
             bad.append(BadRow(record, reason, line=line_no, record=keep))
             continue
