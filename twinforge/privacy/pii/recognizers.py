@@ -20,8 +20,9 @@ import math
 import re
 import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -1636,13 +1637,7 @@ def is_phone_value(value: str) -> bool:
         or not 7 <= sum(c.isdigit() for c in core) <= 15
     ):
         return False
-    for region in PHONE_REGIONS:
-        try:
-            if phonenumbers.is_possible_number(phonenumbers.parse(core, region)):
-                return True
-        except phonenumbers.NumberParseException:
-            continue
-    return False
+    return _phonenumbers_accept(phonenumbers.is_possible_number, ((core, region) for region in PHONE_REGIONS))
 
 
 def luhn_valid(digits: str) -> bool:
@@ -1659,9 +1654,17 @@ def _valid_phone_digits(digits: str) -> bool:
     country code, or any country's with it (the ``+`` an integer cannot hold)."""
     import phonenumbers
 
-    for text, region in ((digits, "US"), ("+" + digits, None)):
+    return _phonenumbers_accept(phonenumbers.is_valid_number, ((digits, "US"), ("+" + digits, None)))
+
+
+def _phonenumbers_accept(test: Callable[[Any], bool], readings: Iterable[tuple[str, str | None]]) -> bool:
+    """Whether ``test`` (``phonenumbers.is_possible_number`` or ``is_valid_number``) holds for the number
+    that one of ``readings`` (text, default region) parses to; a reading that does not parse is skipped."""
+    import phonenumbers
+
+    for text, region in readings:
         try:
-            if phonenumbers.is_valid_number(phonenumbers.parse(text, region)):
+            if test(phonenumbers.parse(text, region)):
                 return True
         except phonenumbers.NumberParseException:
             continue
