@@ -93,3 +93,38 @@ def test_macro_roc_auc_known_values():
     p3 = np.array([[1, 0], [0, 1], [0.5, 0.5], [1, 0], [0, 1], [0.5, 0.5]])
     assert macro_roc_auc(y3, p3, np.array(["a", "b"])) == pytest.approx((1.0 + 1.0 + 0.5) / 3)
     assert macro_roc_auc(np.array(["a", "a"]), proba[:2], np.array(["a", "b"])) is None
+
+
+def test_a_target_class_seen_once_is_left_out_of_fitting_and_counted(real):
+    # a new class in one row (a masked token such as <EMAIL> in a fresh batch) cannot be split into the
+    # early-stopping validation set and the fitting rows; it is left out of fitting, and the report says so
+    train, holdout = real
+    odd = train.with_columns(
+        pl.when(pl.int_range(pl.len()) == 7).then(pl.lit("<EMAIL>")).otherwise("label").alias("label")
+    )
+    synthetic = table(3000, 3).with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("<EMAIL>")).otherwise("label").alias("label")
+    )
+    out = utility_report(odd, holdout, synthetic, COLUMNS, "label")
+    assert out["trtr"]["roc_auc"] > 0.99 and out["tstr"]["roc_auc"] > 0.99
+    assert out["rows_of_rare_classes"] == {"trtr": 1, "tstr": 1}
+
+
+def test_no_scores_when_every_class_is_in_one_row(real):
+    train, holdout = real
+    unique = train.head(50).with_columns(pl.format("c{}", pl.int_range(pl.len())).alias("label"))
+    out = utility_report(unique, holdout, table(3000, 3), COLUMNS, "label")
+    assert out["tstr"] is None and "one row only" in out["reason"] and out["rows_of_rare_classes"]["trtr"] == 50
+
+
+def test_the_report_names_the_rows_left_out_of_fitting(real):
+    from twinforge.evaluation.models import UtilityReport
+    from twinforge.evaluation.report import _utility
+
+    train, holdout = real
+    odd = train.with_columns(pl.when(pl.int_range(pl.len()) == 7).then(pl.lit("x")).otherwise("label").alias("label"))
+    html = _utility(UtilityReport.model_validate(utility_report(odd, holdout, table(3000, 3), COLUMNS, "label")))
+    assert "left out of fitting: 1 real, 0 synthetic" in html
+    assert "left out" not in _utility(
+        UtilityReport.model_validate(utility_report(train, holdout, table(3000, 3), COLUMNS, "label"))
+    )

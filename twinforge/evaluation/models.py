@@ -209,6 +209,8 @@ class UtilityReport(Section):
     target: str
     task: Literal["classification", "regression"]
     rows_without_target: dict[str, int]
+    # classification: rows whose target class no other row of their set has, left out of fitting
+    rows_of_rare_classes: dict[str, int] | None = _optional()
     primary_metric: str
     trtr: dict[str, Measure] | None
     tstr: dict[str, Measure] | None

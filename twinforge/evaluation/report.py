@@ -478,11 +478,19 @@ def _utility(utility: UtilityReport | None) -> str:
     )
     rows = utility.rows
     lift_note = f" ({e(utility.lift_not_applicable)})" if utility.lift_not_applicable else ""
+    rare = utility.rows_of_rare_classes or {}
+    rare_note = (
+        f" Rows whose target class no other row has, left out of fitting: {rare.get('trtr', 0):,} real, "
+        f"{rare.get('tstr', 0):,} synthetic."
+        if any(rare.values())
+        else ""
+    )
     body = (
         f"<p>Predicting <b>{e(utility.target)}</b> ({e(utility.task)}) on the holdout with HistGradientBoosting "
         f"trained on real rows (TRTR, {rows.trtr if rows else 0:,} rows) vs on synthetic rows "
         f"(TSTR, {rows.tstr if rows else 0:,} rows). Loss in {e(utility.primary_metric)}: "
-        f"<b>{fmt(utility.loss)}</b>; gain over chance kept: <b>{fmt(utility.lift_retained)}</b>{lift_note}.</p>"
+        f"<b>{fmt(utility.loss)}</b>; gain over chance kept: <b>{fmt(utility.lift_retained)}</b>{lift_note}."
+        f"{rare_note}</p>"
         + legend([("train on real", REAL_COLOUR), ("train on synthetic", SYNTHETIC_COLOUR)])
         + f'<div class="charts"><figure><figcaption>Scores on the holdout</figcaption>{chart}</figure></div>'
     )

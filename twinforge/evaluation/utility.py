@@ -81,10 +81,18 @@ def utility_report(
     fit_train = sample_rows(labelled["train"], max_rows, seed)
     fit_synth = sample_rows(labelled["synthetic"], max_rows, seed + 1)
     matrix = FeatureMatrix.fit(features, fit_train, fit_synth)
-    scores = {
-        name: _fit_and_score(matrix, rows, test, target, task, seed)
-        for name, rows in (("trtr", fit_train), ("tstr", fit_synth))
-    }
+    fitting = {"trtr": fit_train, "tstr": fit_synth}
+    rare = {}
+    if task == "classification":
+        # the classifier's early stopping splits off a stratified validation set, which a class in one row
+        # cannot enter: such rows (a new class in a fresh batch, a masked token) are left out of fitting
+        for name, rows in fitting.items():
+            fitting[name], rare[name] = _without_single_row_classes(rows, target)
+        out["rows_of_rare_classes"] = rare
+        if min(rows.height for rows in fitting.values()) == 0:
+            reason = "every target class of the training or synthetic rows is in one row only"
+            return {**out, "trtr": None, "tstr": None, "loss": None, "lift_retained": None, "reason": reason}
+    scores = {name: _fit_and_score(matrix, rows, test, target, task, seed) for name, rows in fitting.items()}
     primary = out["primary_metric"]
     trtr, tstr = scores["trtr"].get(primary), scores["tstr"].get(primary)
     loss = None if trtr is None or tstr is None else trtr - tstr
@@ -98,8 +106,15 @@ def utility_report(
             f"the model trained on real rows barely beats chance ({primary} {trtr:.3g}, gain "
             f"{trtr - CHANCE[primary]:.3g} < {MIN_REAL_LIFT}): no predictive signal to keep"
         )
-    rows = {"trtr": fit_train.height, "tstr": fit_synth.height, "test": test.height}
+    rows = {"trtr": fitting["trtr"].height, "tstr": fitting["tstr"].height, "test": test.height}
     return {**out, **scores, "loss": loss, "lift_retained": lift, "rows": rows, **why}
+
+
+def _without_single_row_classes(rows: pl.DataFrame, target: str) -> tuple[pl.DataFrame, int]:
+    """``rows`` without those whose target class no other row has, and how many were left out."""
+    labels = as_labels(rows.get_column(target))
+    kept = rows.filter(labels.is_in(labels.value_counts().filter(pl.col("count") >= 2).get_column(labels.name)))
+    return kept, rows.height - kept.height
 
 
 def _target_present(df: pl.DataFrame, target: str, task: str) -> pl.Series:
