@@ -18,7 +18,7 @@ def test_publishing_replaces_whole_files(tmp_path):
     publish_table(second, tmp_path, "2026-01-02")
     assert pl.read_parquet(tmp_path / LATEST).equals(second)
     assert pl.read_parquet(tmp_path / "2026-01-01.parquet").equals(first)
-    assert not list(tmp_path.glob("*.staged"))  # nothing half-written left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2026-01-01.parquet", "2026-01-02.parquet", LATEST]
     assert (tmp_path / LATEST).stat().st_mode & 0o077 == 0
 
 

@@ -4,6 +4,8 @@ reports written over files that were readable by others."""
 
 import json
 import os
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 
@@ -11,7 +13,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from tests.conftest import file_mode
+from tests.conftest import REPO, file_mode
 from twinforge.cli import main
 from twinforge.config.spec import SourceSpec
 from twinforge.io.ingest import IngestError, ingest_source
@@ -273,6 +275,33 @@ def test_a_table_written_over_a_readable_file_or_through_a_link_is_owner_only(tm
     assert write_table_chunks([pl.DataFrame({"a": [1, 2]})] * 2, link) == 4
     assert link.is_symlink() and read_table(target).height == 4 and file_mode(target) == 0o600
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.parquet", "real.parquet"]
+
+
+def test_a_write_killed_midway_leaves_a_partial_file_that_the_next_write_of_that_file_removes(tmp_path):
+    # a writer killed mid-write (SIGKILL runs no cleanup) leaves its temporary file; only the writer's
+    # process id, in the name, tells a dead writer's file from that of a writer still at work
+    path = tmp_path / "out.parquet"
+    script = (
+        "import os, sys, polars as pl\n"
+        "from twinforge.io.tables import write_table_chunks\n"
+        "def chunks():\n"
+        "    yield pl.DataFrame({'a': [1]})\n"
+        "    os.kill(os.getpid(), 9)\n"
+        "    yield pl.DataFrame({'a': [2]})\n"
+        f"write_table_chunks(chunks(), {str(path)!r})\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", script], env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert killed.returncode == -9
+    (left,) = tmp_path.iterdir()
+    assert left.name.startswith(".out.parquet.") and left.name.endswith(".partial")
+    alive = tmp_path / f".out.parquet.{os.getpid()}.busy.partial"  # a writer of this process, still at work
+    alive.write_bytes(b"half")
+    # another file's (its name starts with this one's), and a name no writer gives
+    others = [tmp_path / ".out.parquet.999999999.csv.1.x.partial", tmp_path / ".out.parquet.notes.partial"]
+    for other in others:
+        other.write_bytes(b"half")
+    write_table_chunks([pl.DataFrame({"a": [3]})], path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, *(o.name for o in others), path.name])
 
 
 def test_a_private_write_follows_a_link_and_writes_a_device_in_place(tmp_path, umask_022):

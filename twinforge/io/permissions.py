@@ -9,7 +9,9 @@ created earlier or by another process.
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -63,7 +65,8 @@ def write_private(path: str | os.PathLike, write: Callable[[Path], object]) -> P
         write(path)
         return Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    _remove_dead_writers_files(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".partial")
     os.close(handle)
     try:
         write(Path(temporary))
@@ -71,6 +74,32 @@ def write_private(path: str | os.PathLike, write: Callable[[Path], object]) -> P
     finally:
         Path(temporary).unlink(missing_ok=True)
     return path
+
+
+_PARTIAL_REST = re.compile(r"(\d+)\.[^.]+\.partial")
+
+
+def _remove_dead_writers_files(path: Path) -> None:
+    """Delete the temporary files of ``path`` whose writer process is gone (killed mid-write: no cleanup ran).
+    A writer's process id is in its file's name (``.<name>.<pid>.<random>.partial``); files of a live process
+    are another writer's at work and stay."""
+    prefix = f".{path.name}."
+    for candidate in path.parent.glob(f"{glob.escape(prefix)}*.partial"):
+        # exactly <pid>.<random>.partial after the name (mkstemp's random part has no dot): not the file of
+        # another path whose name merely starts with this one's (``data`` and ``data.1.csv``)
+        writer = _PARTIAL_REST.fullmatch(candidate.name[len(prefix) :])
+        if writer and not _process_alive(int(writer.group(1))):
+            candidate.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def write_private_text(path: str | os.PathLike, text: str) -> Path:

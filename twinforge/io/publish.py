@@ -6,29 +6,23 @@ A reader of the published folder sees the previous table or the new one, never h
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import polars as pl
+
+from twinforge.io.permissions import write_private
 
 LATEST = "latest.parquet"
 
 
 def _atomic_parquet(table: pl.DataFrame | pl.LazyFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, staged = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".staged", dir=path.parent)
-    os.close(fd)
-    try:
+    def write(target: Path) -> None:
         if isinstance(table, pl.LazyFrame):
-            table.sink_parquet(staged)  # streamed: a dataset larger than memory is written a batch at a time
+            table.sink_parquet(target)  # streamed: a dataset larger than memory is written a batch at a time
         else:
-            table.write_parquet(staged)
-        os.chmod(staged, 0o600)
-        os.replace(staged, path)  # atomic on one filesystem
-    except BaseException:
-        Path(staged).unlink(missing_ok=True)
-        raise
+            table.write_parquet(target)
+
+    write_private(path, write)
 
 
 def publish_table(table: pl.DataFrame | pl.LazyFrame, folder: Path, name: str) -> Path:
