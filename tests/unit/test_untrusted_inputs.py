@@ -297,7 +297,11 @@ def test_a_write_killed_midway_leaves_a_partial_file_that_the_next_write_of_that
     alive = tmp_path / f".out.parquet.{os.getpid()}.busy.partial"  # a writer of this process, still at work
     alive.write_bytes(b"half")
     # another file's (its name starts with this one's), and a name no writer gives
-    others = [tmp_path / ".out.parquet.999999999.csv.1.x.partial", tmp_path / ".out.parquet.notes.partial"]
+    others = [
+        tmp_path / ".out.parquet.999999999.csv.1.x.partial",
+        tmp_path / ".out.parquet.notes.partial",
+        tmp_path / f".out.parquet.{'9' * 30}.x.partial",
+    ]
     for other in others:
         other.write_bytes(b"half")
     write_table_chunks([pl.DataFrame({"a": [3]})], path)

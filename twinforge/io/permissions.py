@@ -82,7 +82,7 @@ _PARTIAL_REST = re.compile(r"(\d+)\.[^.]+\.partial")
 def _remove_dead_writers_files(path: Path) -> None:
     """Delete the temporary files of ``path`` whose writer process is gone (killed mid-write: no cleanup ran).
     A writer's process id is in its file's name (``.<name>.<pid>.<random>.partial``); files of a live process
-    are another writer's at work and stay."""
+    (on this host) are another writer's at work and stay."""
     prefix = f".{path.name}."
     for candidate in path.parent.glob(f"{glob.escape(prefix)}*.partial"):
         # exactly <pid>.<random>.partial after the name (mkstemp's random part has no dot): not the file of
@@ -97,7 +97,7 @@ def _process_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # another user's process
+    except (PermissionError, OverflowError):  # another user's process; no process id at all: not ours to delete
         return True
     return True
 
