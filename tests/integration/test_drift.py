@@ -1,5 +1,6 @@
 import datetime as dt
 import json
+import re
 
 import numpy as np
 import polars as pl
@@ -111,3 +112,64 @@ def test_the_drift_report_names_no_category_that_few_real_rows_hold(tmp_path):
     assert "Lyon" in page and "Paris" in page
     assert not [name for name in ("Margaret Thornton", "Nadia Quill", "Zzqcityname") if name in page]
     assert summary.drifted_columns == ["city"]  # the new label still drifts, pooled as "(other)"
+
+
+def _script_elements(page: str) -> list[str]:
+    """The opening tags and text of every script element, as a browser's tokenizer splits them."""
+    from html.parser import HTMLParser
+
+    found = []
+
+    class Scripts(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag in ("script", "img", "body"):
+                found.append(tag)
+
+    Scripts().feed(page)
+    return found
+
+
+def test_markup_in_column_names_and_categories_stays_data_in_the_drift_page(tmp_path, umask_022):
+    # Evidently embeds its data as JSON in an inline <script>: a "</script>" inside a name or a category
+    # ended that element early, and what followed ran as the page's own markup
+    rng = np.random.default_rng(0)
+    name, value = "</script><script>alert(1)</script>", "</script><img src=x onerror=alert(5)><body>"
+
+    def batch(shift):
+        return pl.DataFrame({name: rng.normal(shift, 1, 300), "k": rng.choice(["x", value], 300).tolist()})
+
+    reference, current = batch(0), batch(1)
+    clean = data_drift_report(
+        reference.rename({name: "a"}).with_columns(pl.lit("x").alias("k")),
+        current.rename({name: "a"}).with_columns(pl.lit("x").alias("k")),
+        infer_schema(reference.rename({name: "a"})),
+        tmp_path / "clean.html",
+    )
+    hostile = data_drift_report(
+        reference, current, infer_schema(reference), tmp_path / "drift.html", json_path=tmp_path / "drift.json"
+    )
+    page = hostile.html_path.read_text()
+    assert "alert(1)" in page and "onerror=alert(5)" in page  # the data is all there, as text of the data block
+    assert _script_elements(page) == _script_elements(clean.html_path.read_text())
+    assert json.loads((tmp_path / "drift.json").read_text())  # the JSON copy is untouched, still valid
+    assert {oct(p.stat().st_mode & 0o777) for p in tmp_path.iterdir()} == {"0o600"}
+
+
+def test_a_hostile_drift_page_renders_its_data_and_runs_none_of_it_in_chromium(tmp_path):
+    from tests.integration.test_evaluation_report import _chromium, _headless
+
+    chromium = _chromium()
+    rng = np.random.default_rng(1)
+    name = "</script><script>document.documentElement.setAttribute('data-pwned', '1')</script>"
+    frames = [
+        pl.DataFrame({name: rng.normal(shift, 1, 300), "city": rng.choice(["Paris", "Lyon"], 300).tolist()})
+        for shift in (0, 1)
+    ]
+    summary = data_drift_report(*frames, infer_schema(frames[0]), tmp_path / "drift.html")
+    dom = _headless(
+        chromium, tmp_path / "profile", "--virtual-time-budget=10000", "--dump-dom", summary.html_path.as_uri()
+    )
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert "data-pwned" not in dom.stdout.split("<head>")[0]  # the payload never ran
+    assert re.search(r'id="root_metric_[0-9a-f]+"><div', dom.stdout)  # the dashboard was drawn from the data
+    assert "setAttribute(&#39;data-pwned&#39;" in dom.stdout or "setAttribute('data-pwned'" in dom.stdout

@@ -23,6 +23,7 @@ from typing import Literal
 import polars as pl
 
 from twinforge.config.spec import DriftSpec
+from twinforge.io.permissions import write_private_text
 from twinforge.io.schema import TableSchema
 from twinforge.monitoring.concept_drift import ConceptDrift, concept_drift
 from twinforge.monitoring.data_drift import DriftSummary, data_drift_report
@@ -141,7 +142,7 @@ def assess_batch_drift(
         batch_id, list(reference_batches), champion_version, data, concept, shifts,
         retrain_reasons(data, shifts, concept, rules), holds,
     )  # fmt: skip
-    (report_dir / "drift.json").write_text(json.dumps(assessment.to_dict(), indent=2, default=str))
+    write_private_text(report_dir / "drift.json", json.dumps(assessment.to_dict(), indent=2, default=str))
     add_summary(report_dir / "drift.html", drift_page_summary(assessment, approved=approved))
     return assessment
 

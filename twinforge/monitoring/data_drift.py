@@ -14,6 +14,7 @@ Evidently imports slowly (seconds), so it is imported inside :func:`data_drift_r
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 import polars as pl
 
 from twinforge.evaluation.fidelity import MIN_NAMED_COUNT, OTHER
+from twinforge.io.permissions import write_private, write_private_text
 from twinforge.io.schema import ColumnKind, TableSchema
 
 NUMERICAL_KINDS = (ColumnKind.INTEGER, ColumnKind.FLOAT, ColumnKind.DATETIME)
@@ -197,13 +199,31 @@ def _seconds(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
 
 
 def _save(snapshot, html_path: Path, json_path: Path | None) -> tuple[Path, Path | None]:
-    html_path.parent.mkdir(parents=True, exist_ok=True)
-    snapshot.save_html(str(html_path))
+    """Write Evidently's page (its data block made inert) and, if asked, its JSON, as owner-only files."""
+    write_private_text(html_path, inert_data_block(snapshot.get_html_str(as_iframe=False)))
     if json_path is not None:
         json_path = Path(json_path)
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        snapshot.save_json(str(json_path))
+        write_private(json_path, lambda target: snapshot.save_json(str(target)))
     return html_path, json_path
+
+
+# Evidently's page: a <script> whose first statement is ``var <dashboard id> = <JSON>``, and later the
+# dashboard's root element, named by that id (a random UUID, which no data can guess)
+_DATA_BLOCK = re.compile(r"<script>\s*var (metric_[0-9a-f]+) = ")
+
+
+def inert_data_block(page: str) -> str:
+    """Evidently's page with every ``<`` in its embedded data written ``\\u003c``. The data (column names,
+    category values) is JSON inside an inline ``<script>``, which Evidently does not escape: a ``</script>``
+    in a name or value would end the element there, and what follows it would be the page's markup. In JSON
+    ``<`` occurs only inside strings, where ``\\u003c`` is the same character. A page not laid out as
+    expected is refused rather than written unchecked."""
+    start = _DATA_BLOCK.search(page)
+    root = page.find(f'<div id="root_{start.group(1)}">', start.end()) if start else -1
+    end = page.rfind("</script>", start.end(), root) if root >= 0 else -1
+    if end < 0:
+        raise RuntimeError("Evidently's drift page is not laid out as expected: its data block was not found")
+    return page[: start.end()] + page[start.end() : end].replace("<", "\\u003c") + page[end:]
 
 
 def _column_drifts(snapshot: dict, kinds: dict[str, str]) -> dict[str, ColumnDrift]:

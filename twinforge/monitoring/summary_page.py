@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from twinforge.io.permissions import write_private_text
+
 if TYPE_CHECKING:
     from twinforge.monitoring.data_drift import DriftSummary
 
@@ -50,7 +52,7 @@ def add_summary(html_path: Path, block: str) -> None:
     page = re.sub(rf"<section id='{MARKER}'.*?</section>", "", page, count=1, flags=re.S)
     match = re.search(r"<body[^>]*>", page, flags=re.I)
     at = match.end() if match else 0
-    Path(html_path).write_text(page[:at] + block + page[at:], encoding="utf-8")
+    write_private_text(html_path, page[:at] + block + page[at:])
 
 
 def synthetic_drift_summary(
