@@ -128,3 +128,31 @@ def test_the_report_names_the_rows_left_out_of_fitting(real):
     assert "left out" not in _utility(
         UtilityReport.model_validate(utility_report(train, holdout, table(3000, 3), COLUMNS, "label"))
     )
+
+
+def test_a_target_on_a_huge_scale_is_measured_as_on_its_own_scale():
+    # r2 is the same whatever the target's unit; squared errors of values near 1e160 overflowed to inf, r2 came
+    # out NaN, and NaN took the "barely beats chance: not applicable" way, which passes the gate
+    rng = np.random.default_rng(0)
+
+    def real(n):
+        x = rng.normal(size=n)
+        return pl.DataFrame({"x": x, "z": rng.normal(size=n), "y": x * 1e160})
+
+    train, holdout = real(300), real(150)
+    synthetic = pl.DataFrame({"x": rng.normal(size=300), "z": rng.normal(size=300), "y": rng.normal(size=300) * 1e160})
+    columns = [ColumnSchema(c, ColumnKind.FLOAT, "Float64") for c in ("x", "z", "y")]
+    huge = utility_report(train, holdout, synthetic, columns, "y")
+    small = utility_report(*(f.with_columns(pl.col("y") / 1e150) for f in (train, holdout, synthetic)), columns, "y")
+    assert huge["trtr"]["r2"] == pytest.approx(small["trtr"]["r2"]) and huge["trtr"]["r2"] > 0.9
+    assert huge["tstr"]["r2"] == pytest.approx(small["tstr"]["r2"]) and huge["lift_retained"] < 0.1
+    assert huge["trtr"]["mae"] == pytest.approx(small["trtr"]["mae"] * 1e150)
+    assert "lift_not_applicable" not in huge
+
+
+@pytest.mark.parametrize("trtr, tstr", [(float("nan"), 0.5), (0.9, float("nan")), (float("inf"), 0.5)])
+def test_a_score_that_is_not_a_number_leaves_the_lift_unmeasured_never_not_applicable(trtr, tstr):
+    from twinforge.evaluation.utility import lift_retained
+
+    lift, why = lift_retained(trtr, tstr, "r2")
+    assert lift is None and "not a finite number" in why["reason"] and "lift_not_applicable" not in why

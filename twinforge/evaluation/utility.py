@@ -16,6 +16,7 @@ not apply). Where the scores themselves cannot be computed, ``reason`` says why.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -95,19 +96,28 @@ def utility_report(
     scores = {name: _fit_and_score(matrix, rows, test, target, task, seed) for name, rows in fitting.items()}
     primary = out["primary_metric"]
     trtr, tstr = scores["trtr"].get(primary), scores["tstr"].get(primary)
-    loss = None if trtr is None or tstr is None else trtr - tstr
-    lift, why = None, {}
-    if loss is None:
-        why["reason"] = f"{primary} undefined on the holdout (fewer than two target classes)"
-    elif trtr - CHANCE[primary] >= MIN_REAL_LIFT:
-        lift = (tstr - CHANCE[primary]) / (trtr - CHANCE[primary])
-    else:
-        why["lift_not_applicable"] = (
+    lift, why = lift_retained(trtr, tstr, primary)
+    loss = None if lift is None and "reason" in why else trtr - tstr
+    rows = {"trtr": fitting["trtr"].height, "tstr": fitting["tstr"].height, "test": test.height}
+    return {**out, **scores, "loss": loss, "lift_retained": lift, "rows": rows, **why}
+
+
+def lift_retained(trtr: float | None, tstr: float | None, primary: str) -> tuple[float | None, dict[str, str]]:
+    """The share of the real-data model's gain over chance that the synthetic-data model keeps, and why it is
+    missing when it is: ``reason`` (a score could not be measured, or is not a finite number: a failure) or
+    ``lift_not_applicable`` (the real-data model barely beats chance: nothing to keep)."""
+    if trtr is None or tstr is None:
+        return None, {"reason": f"{primary} undefined on the holdout (fewer than two target classes)"}
+    if not (math.isfinite(trtr) and math.isfinite(tstr)):
+        return None, {"reason": f"{primary} is not a finite number (train on real {trtr}, on synthetic {tstr})"}
+    if trtr - CHANCE[primary] >= MIN_REAL_LIFT:
+        return (tstr - CHANCE[primary]) / (trtr - CHANCE[primary]), {}
+    return None, {
+        "lift_not_applicable": (
             f"the model trained on real rows barely beats chance ({primary} {trtr:.3g}, gain "
             f"{trtr - CHANCE[primary]:.3g} < {MIN_REAL_LIFT}): no predictive signal to keep"
         )
-    rows = {"trtr": fitting["trtr"].height, "tstr": fitting["tstr"].height, "test": test.height}
-    return {**out, **scores, "loss": loss, "lift_retained": lift, "rows": rows, **why}
+    }
 
 
 def _without_single_row_classes(rows: pl.DataFrame, target: str) -> tuple[pl.DataFrame, int]:
@@ -134,9 +144,15 @@ def _fit_and_score(
     mask = matrix.categorical_mask
     if task == "regression":
         y_fit, y_test = as_floats_with_nan(fit_rows.get_column(target)), as_floats_with_nan(test.get_column(target))
-        model = HistGradientBoostingRegressor(**_model_options(mask, seed)).fit(x_fit, y_fit)
+        # fitted and scored in units of the largest magnitude: r2 does not depend on the unit, and squared
+        # errors of values near 1e160 would overflow to inf (r2 NaN); the MAE is given back in the target's unit
+        unit = float(np.max(np.abs(np.concatenate([y_fit, y_test])))) or 1.0
+        model = HistGradientBoostingRegressor(**_model_options(mask, seed)).fit(x_fit, y_fit / unit)
         predicted = model.predict(x_test)
-        return {"r2": float(r2_score(y_test, predicted)), "mae": float(mean_absolute_error(y_test, predicted))}
+        return {
+            "r2": float(r2_score(y_test / unit, predicted)),
+            "mae": float(mean_absolute_error(y_test / unit, predicted)) * unit,
+        }
     y_fit = as_labels(fit_rows.get_column(target)).to_numpy()
     y_test = as_labels(test.get_column(target)).to_numpy()
     if np.unique(y_fit).size < 2:
