@@ -133,6 +133,21 @@ def test_regex_features_that_cannot_be_generated_are_refused():
             generate_from_regex(regex, 1, np.random.default_rng(0))
 
 
+@pytest.mark.parametrize(
+    "regex",
+    [
+        "((((((((((a+)+)+)+)+)+)+)+)+)+)",  # each unbounded level repeats the one inside up to 9 times
+        "((a{1,30}){1,30}){1,30}",  # 27,000 characters a value
+        "((){1000}){1000}",  # nothing to show for a million steps
+    ],
+)
+def test_a_regex_whose_values_would_take_too_long_to_make_is_refused_when_checked(regex):
+    from twinforge.rules.regex import MAX_GENERATION_STEPS, check_regex
+
+    with pytest.raises(RegexError, match=f"at most {MAX_GENERATION_STEPS:,}"):
+        check_regex(regex)
+
+
 # ---------------------------------------------------------------------------------------------- enforcement
 
 

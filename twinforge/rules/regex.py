@@ -19,6 +19,9 @@ import numpy as np
 import polars as pl
 
 UNBOUNDED_EXTRA = 8  # `x+` / `x*` repeat up to min + this many times
+# pieces made for one value at most (a literal, a class or an anchor is one; a repeat makes its body as many
+# times as it may repeat): nested repeats multiply, and ``((a+)+)+...`` would take hours a column
+MAX_GENERATION_STEPS = 10_000
 _DIGITS = list(string.digits)
 _WORD = list(string.ascii_letters + string.digits + "_")
 _SPACE = [" "]
@@ -41,6 +44,31 @@ def check_regex(regex: str) -> None:
     except pl.exceptions.PolarsError:
         raise RegexError("a regular expression polars cannot run (use the common subset of Python and Rust)") from None
     _check(parsed)
+    steps = _generation_steps(parsed)
+    if steps > MAX_GENERATION_STEPS:
+        raise RegexError(
+            f"making one value takes more than {MAX_GENERATION_STEPS:,} steps (at most {MAX_GENERATION_STEPS:,}): "
+            "nest fewer repeats or give them smaller bounds"
+        )
+
+
+def _generation_steps(pattern) -> int:
+    """The pieces :func:`_generate` makes for one value, capped just above :data:`MAX_GENERATION_STEPS`."""
+    steps = 0
+    for op, av in pattern:
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            low, high, sub = av
+            high = low + UNBOUNDED_EXTRA if high == sre.MAXREPEAT else high
+            steps += 1 + high * max(1, _generation_steps(sub))  # an empty body is still made each time
+        elif op == sre.SUBPATTERN:
+            steps += _generation_steps(av[3])
+        elif op == sre.BRANCH:
+            steps += 1 + sum(_generation_steps(branch) for branch in av[1])
+        else:
+            steps += 1
+        if steps > MAX_GENERATION_STEPS:
+            return MAX_GENERATION_STEPS + 1
+    return steps
 
 
 def _check(pattern) -> None:
