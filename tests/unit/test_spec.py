@@ -64,6 +64,45 @@ def test_load_spec_errors_name_the_file(tmp_path):
         load_spec(bad)
 
 
+def billion_laughs(indent: str) -> str:
+    """A YAML list of ten lists, each alias-expanding to nine times the one before."""
+    return "".join(
+        [
+            f'{indent}- &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n',
+            *(f"{indent}- &a{k} [{', '.join([f'*a{k - 1}'] * 9)}]\n" for k in range(1, 10)),
+        ]
+    )
+
+
+def test_yaml_aliases_that_expand_past_a_limit_are_refused_in_specs_and_rules(tmp_path):
+    # aliases are read in no time as references to one object; expanded (the spec's fingerprint, a model's
+    # JSON) 9 levels of 9 are 3.5e9 strings
+    from twinforge.rules.definitions import RuleError, load_rules
+
+    spec = tmp_path / "bomb.yaml"
+    spec.write_text(
+        f"name: bomb\nsource:\n  path: {DEMO_CSV}\ncolumns:\n  y:\n    categories:\n{billion_laughs('      ')}"
+    )
+    with pytest.raises(SpecError, match=r"bomb.yaml: not valid YAML.*more than 100,000 values"):
+        load_spec(spec)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        f"- unique: [id]\n- fixed_combinations:\n    columns: [a, b]\n    values:\n{billion_laughs('      ')}"
+    )
+    with pytest.raises(RuleError, match=r"rules.yaml: not valid YAML.*more than 100,000 values"):
+        load_rules(rules)
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("name: deep\ncolumns: " + "[" * 50_000 + "]" * 50_000 + "\n")
+    with pytest.raises(SpecError, match=r"deep.yaml: not valid YAML: lists or mappings nested deeper"):
+        load_spec(deep)
+    deep.rename(rules)
+    with pytest.raises(RuleError, match=r"rules.yaml: not valid YAML: lists or mappings nested deeper"):
+        load_rules(rules)
+    reuse = tmp_path / "reuse.yaml"  # an anchor used a few times stays fine
+    reuse.write_text(f"name: reuse\nsource:\n  path: {DEMO_CSV}\nsplit: &same {{}}\nquality: {{}}\n")
+    assert load_spec(reuse).name == "reuse"
+
+
 def test_a_key_given_twice_is_an_error_naming_both_lines(tmp_path):
     spec = tmp_path / "twice.yaml"
     spec.write_text(f"name: demo\nsource:\n  path: {DEMO_CSV}\ndrift:\n  drift_share: 0.2\n  drift_share: 0.5\n")

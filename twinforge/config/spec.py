@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from twinforge.config.quality import QualitySpec
+from twinforge.config.yaml_files import NESTED_TOO_DEEP, BoundedSafeLoader
 from twinforge.encoders.kinds import ColumnOptions
 from twinforge.evaluation.expectations import DEFAULT_BATCH_ROWS
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
@@ -515,7 +516,7 @@ def parse_spec(data: Any, *, origin: str = "<spec>", base_dir: Path | None = Non
     return spec
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(BoundedSafeLoader):
     """PyYAML keeps the last of two equal keys silently; in a spec that hides a setting, so refuse it."""
 
     def construct_mapping(self, node, deep=False):
@@ -541,6 +542,8 @@ def load_spec(path: str | Path) -> DatasetSpec:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 (safe loader)
     except yaml.YAMLError as e:
         raise SpecError(f"{path}: not valid YAML: {e}") from None
+    except RecursionError:
+        raise SpecError(f"{path}: not valid YAML: {NESTED_TOO_DEEP}") from None
     return parse_spec(data, origin=str(path), base_dir=path.parent)
 
 

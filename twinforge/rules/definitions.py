@@ -471,13 +471,17 @@ def load_rules(path: str | Path) -> RuleList:
     """The rules of a YAML file: a list in the spec's ``rules:`` syntax, or a mapping with a ``rules:`` key."""
     import yaml
 
+    from twinforge.config.yaml_files import NESTED_TOO_DEEP, load_yaml
+
     path = Path(path)
     if not path.is_file():
         raise RuleError(f"rules file not found: {path}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise RuleError(f"{path}: not valid YAML: {error}") from None
+    except RecursionError:
+        raise RuleError(f"{path}: not valid YAML: {NESTED_TOO_DEEP}") from None
     if isinstance(data, Mapping) and set(data) == {"rules"}:
         data = data["rules"]
     try:
