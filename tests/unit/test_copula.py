@@ -1,10 +1,14 @@
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import polars as pl
 import pytest
 import torch
 
+from tests.conftest import REPO
 from twinforge.generators import (
     GaussianCopulaGenerator,
     available_generators,
@@ -176,3 +180,32 @@ def test_nearest_correlation_makes_an_indefinite_matrix_usable():
     assert torch.linalg.eigvalsh(fixed).min() > 0
     torch.testing.assert_close(torch.diagonal(fixed), torch.ones(3, dtype=torch.float64))
     torch.linalg.cholesky(fixed)
+
+
+def test_a_description_claiming_more_columns_than_the_weights_hold_is_refused_before_allocating(fitted, tmp_path):
+    # an edited model.json with 40,000 columns made loading allocate two 40,000 x 40,000 matrices (25.6 GB)
+    # before the weights were compared with it; a 6 GiB address-space cap shows nothing that size is made
+    saved = fitted.save(tmp_path / "model")
+    description = json.loads((saved / "model.json").read_text())
+    numeric = next(c for c in description["transformer"]["columns"] if c["encoder"] == "numeric")
+    numeric = {**numeric, "stats": {**numeric["stats"], "quantiles": numeric["stats"]["quantiles"][:3]}}
+    description["transformer"]["columns"] = [{**numeric, "name": f"c{i}"} for i in range(40_000)]
+    column = next(c for c in description["schema"]["columns"] if c["name"] == numeric["name"])
+    schema = [{**column, "name": f"c{i}"} for i in range(40_000)]
+    description["schema"]["columns"] = description["transformer"]["schema"]["columns"] = schema
+    (saved / "model.json").write_text(json.dumps(description))
+    script = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))\n"
+        "from twinforge.generators.persistence import load_generator\n"
+        "try:\n"
+        f"    load_generator({str(saved)!r})\n"
+        "except ValueError as error:\n"
+        "    print(error)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}
+    )
+    assert "the weights hold a 9 x 9 correlation matrix, the description 40,000 columns" in run.stdout, run.stderr[
+        -2000:
+    ]

@@ -133,8 +133,15 @@ class GaussianCopulaGenerator(Generator):
         return self.model.state_dict()
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
-        model = GaussianCopula(len(self.encoder.uniform_columns))
-        model.load_state_dict(state)
+        # compared before anything is made: an edited description's column count sets the matrices' size
+        dimension = len(self.encoder.uniform_columns)
+        for name in ("correlation", "cholesky"):
+            shape = tuple(state[name].shape) if name in state else None
+            if shape != (dimension, dimension):
+                held = "no" if shape is None else " x ".join(f"{d:,}" for d in shape)
+                raise ValueError(f"the weights hold a {held} {name} matrix, the description {dimension:,} columns")
+        model = GaussianCopula(0)
+        model.load_state_dict(state, assign=True)  # takes the loaded tensors, allocates nothing more
         self.model = model
 
 
