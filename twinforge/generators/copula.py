@@ -140,8 +140,8 @@ class GaussianCopulaGenerator(Generator):
             if shape != (dimension, dimension):
                 held = "no" if shape is None else " x ".join(f"{d:,}" for d in shape)
                 raise ValueError(f"the weights hold a {held} {name} matrix, the description {dimension:,} columns")
-        model = GaussianCopula(0)
-        model.load_state_dict(state, assign=True)  # takes the loaded tensors, allocates nothing more
+        model = GaussianCopula(dimension)  # the size of the weights already read, no more
+        model.load_state_dict(state)
         self.model = model
 
 
