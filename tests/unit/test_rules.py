@@ -39,6 +39,12 @@ def test_expressions_outside_the_whitelist_are_refused(text):
         parse_expression(text)
 
 
+@pytest.mark.parametrize("text", ["x <= " + "-" * 100_000 + "x", "x <= " + "-" * 5_000 + "x"])
+def test_an_expression_nested_too_deep_for_python_is_refused_with_a_clear_error(text):
+    with pytest.raises(ExpressionError, match="nested too deeply"):
+        parse_expression(text)
+
+
 def test_an_expression_evaluates_vectorised_with_sql_nulls():
     df = pl.DataFrame({"a": [1.0, 2.0, None, 4.0], "b": [1.0, 3.0, 1.0, 1.0], "s": ["x", "y", "x", None]})
     expression = parse_expression("a * 2 >= b + 1 and s != 'y'")

@@ -64,10 +64,12 @@ def parse_expression(text: str) -> Expression:
         raise ExpressionError(f"expected an expression as text, got {text!r}")
     try:
         tree = ast.parse(text.strip(), mode="eval").body
+        columns: set[str] = set()
+        _check(tree, columns)
     except SyntaxError as error:
         raise ExpressionError(f"not a valid expression ({error.msg})") from None
-    columns: set[str] = set()
-    _check(tree, columns)
+    except (MemoryError, RecursionError):  # Python's parser and the checks recurse per level of nesting
+        raise ExpressionError("an expression nested too deeply (parentheses or signs)") from None
     return Expression(text=text.strip(), tree=tree, columns=frozenset(columns))
 
 
