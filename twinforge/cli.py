@@ -11,6 +11,7 @@ import inspect
 import json
 import math
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -27,6 +28,22 @@ GATES_FAILED_EXIT = 2  # `evaluate --strict`: a gate failed (1 stays "bad input"
 _USER_ERRORS = (FileNotFoundError, ValueError, KeyError, pl.exceptions.PolarsError, RuntimeError)
 
 
+# characters a terminal acts on instead of showing: C0 controls but tab and newline, DEL, C1 controls (U+009B is
+# a CSI on its own), and the bidirectional overrides that reorder what is shown
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: object) -> str:
+    """``text`` with every character a terminal would act on written as an escape (``\\x1b``, ``\\u202e``): names
+    of columns and files come from the data, and an escape sequence in one could retitle or clear the terminal."""
+    return _TERMINAL_CONTROLS.sub(lambda m: ascii(m.group())[1:-1], str(text))
+
+
+def say(*parts: object, file=None, **options) -> None:
+    """``print`` for the command's own lines, with what they quote made :func:`shown`."""
+    print(*(shown(part) for part in parts), file=file, **options)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from twinforge.io.permissions import restrict_umask
 
@@ -39,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         if isinstance(error, pl.exceptions.PolarsError):  # polars messages can quote cell values
             message = f"{type(error).__name__} (its message is withheld because it may quote cell values)"
-        print(f"twinforge {args.command_name}: error: {message}", file=sys.stderr)
+        say(f"twinforge {args.command_name}: error: {message}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # the reader went away (`| head -1`): stop quietly, as other command-line tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
@@ -320,15 +337,15 @@ def _cmd_ingest_batch(args: argparse.Namespace) -> int:
     store = _batch_store(args)
     batch, added = store.add(args.file)
     if added:
-        print(f"added batch {batch.batch_id} of {args.dataset} from {args.file}")
-        print(f"  state folder: {store.layout.home}")
-        print(f"  landing copy: {batch.path}")
-        print(
+        say(f"added batch {batch.batch_id} of {args.dataset} from {args.file}")
+        say(f"  state folder: {store.layout.home}")
+        say(f"  landing copy: {batch.path}")
+        say(
             "  next: the Dagster daemon's new-batch sensor ingests it, anonymizes it and measures its drift "
             f"(see `twinforge batches {args.dataset}`; the daemon must use this state folder)"
         )
     else:
-        print(f"{args.file} is already batch {batch.batch_id} of {args.dataset}: nothing added")
+        say(f"{args.file} is already batch {batch.batch_id} of {args.dataset}: nothing added")
     return 0
 
 
@@ -338,20 +355,20 @@ def _cmd_batches(args: argparse.Namespace) -> int:
         raise SystemExit("twinforge batches: --withdraw and --approve are exclusive: give one")
     if args.withdraw:
         batch = store.withdraw(args.withdraw, args.reason)
-        print(f"withdrew batch {batch.batch_id} of {args.dataset}: it is in no future training window")
+        say(f"withdrew batch {batch.batch_id} of {args.dataset}: it is in no future training window")
     if args.approve:
         batch = store.approve(args.approve, args.reason)
-        print(
+        say(
             f"approved batch {batch.batch_id} of {args.dataset}: it is active again; the drift sensor requests "
             "one retrain with it in the training window"
         )
     store.ensure_initial()
-    print(f"{'batch':<34} {'status':<10} {'added (UTC)':<20} source")
+    say(f"{'batch':<34} {'status':<10} {'added (UTC)':<20} source")
     for b in store.list():
         source = b.original_name or ("the spec's source" if b.origin == "spec" else "")
-        print(f"{b.batch_id:<34} {b.status:<10} {b.added_at[:19]:<20} {source}")
+        say(f"{b.batch_id:<34} {b.status:<10} {b.added_at[:19]:<20} {source}")
         if b.status != "active" and b.history:
-            print(f"{'':<34} {b.history[-1]['reason'] or 'no reason given'}")
+            say(f"{'':<34} {b.history[-1]['reason'] or 'no reason given'}")
     return 0
 
 
@@ -388,11 +405,11 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
         suppressed = f"; {len(result.suppressed_rows):,} rows suppressed for k" if result.k_enforcement else ""
         done(f"{len(result.report.columns_with('drop'))} columns dropped, {result.table.width} kept{suppressed}")
     privacy = result.privacy
-    print(result.detection.format_table())
-    print()
+    say(result.detection.format_table())
+    say()
     _print_policy(result)
     if privacy.quasi_identifiers:
-        print(
+        say(
             f"k-anonymity over {privacy.quasi_identifiers}: smallest class {privacy.k_min}, "
             f"{privacy.rows_below_k} rows in classes below k={privacy.k}"
         )
@@ -426,13 +443,13 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
         write_table(ingested.quarantine, args.quarantine)
         make_private(args.quarantine)  # it may hold raw values
     if not (privacy.k_passed and privacy.l_passed) and (privacy.k_required or privacy.l is not None):
-        print(
+        say(
             f"twinforge anonymize: error: the spec's privacy.k / privacy.l are not met; {args.out} not written",
             file=sys.stderr,
         )
         return 1
     if result.table.width == 0:
-        print(
+        say(
             f"twinforge anonymize: error: the policy dropped every column (see above); {args.out} not written",
             file=sys.stderr,
         )
@@ -466,7 +483,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     real = _read_input(args.input, spec, on_bad_rows=args.on_bad_rows).table
     identifiers = [*args.identifier, *(spec.identifiers if spec else [])]
     if args.no_anonymize:
-        print(
+        say(
             "twinforge synth: warning: --no-anonymize: fitting on the table as read; any PII in it can reach "
             "the synthetic rows and the saved model",
             file=sys.stderr,
@@ -527,7 +544,7 @@ def _cmd_rules_suggest(args: argparse.Namespace) -> int:
     with _step("looking for candidate rules") as done:
         suggestions = suggest_rules(table, min_support=args.min_support)
         done(f"{len(suggestions)} candidates")
-    print(format_suggestions(suggestions))
+    say(format_suggestions(suggestions))
     if args.json is not None:
         from twinforge.io.permissions import write_private_text
 
@@ -557,15 +574,15 @@ def _anonymize_for_synth(real: pl.DataFrame, identifiers: list[str], spec=None) 
 
 def _print_policy(result) -> None:
     """Column -> action (and why), never a value."""
-    print("policy:")
+    say("policy:")
     for column, action in result.policy.items():
         params = f" {action.params}" if action.params else ""
-        print(f"  {column:<24} {action.action}{params}  ({action.reason})")
+        say(f"  {column:<24} {action.action}{params}  ({action.reason})")
     if result.profile is not None:
-        print("\n".join(result.profile.format_lines()))
+        say("\n".join(result.profile.format_lines()))
     if result.k_enforcement is not None:
         e = result.k_enforcement
-        print(f"k-anonymity enforced (k={e.k}): generalization steps {e.levels}; {e.rows_suppressed} rows suppressed")
+        say(f"k-anonymity enforced (k={e.k}): generalization steps {e.levels}; {e.rows_suppressed} rows suppressed")
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -599,17 +616,17 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             subtitle=f"synthetic {args.synthetic} vs train {args.train} and holdout {args.holdout}",
         )
     gates = report.gates
-    print(f"gates: {'PASSED' if report.passed else 'FAILED'} ({len(gates) - len(gates.failed)} of {len(gates)} passed)")
+    say(f"gates: {'PASSED' if report.passed else 'FAILED'} ({len(gates) - len(gates.failed)} of {len(gates)} passed)")
     for name, gate in gates.items():
         value = "not measured" if gate.value is None else f"{gate.value:.4f}"
         bound = ">=" if gate.direction == "min" else "<="
         why = f"; {'not applicable: ' if not gate.applicable else ''}{gate.reason}" if gate.reason else ""
-        print(f"  {'ok  ' if gate.passed else 'FAIL'} {name}: {value} (threshold {bound} {gate.threshold}){why}")
+        say(f"  {'ok  ' if gate.passed else 'FAIL'} {name}: {value} (threshold {bound} {gate.threshold}){why}")
     for label, path in (("report", args.html), ("metrics", args.json)):
         if path is not None:
-            print(f"{label}: {path}")
+            say(f"{label}: {path}")
     if args.strict and not report.passed:
-        print(f"twinforge evaluate: gates failed: {', '.join(report.failed_gates)} (--strict)", file=sys.stderr)
+        say(f"twinforge evaluate: gates failed: {', '.join(report.failed_gates)} (--strict)", file=sys.stderr)
         return GATES_FAILED_EXIT
     return 0
 
@@ -624,13 +641,13 @@ def _cmd_status(args: argparse.Namespace) -> int:
     if args.dataset is not None and args.dataset not in specs:
         raise ValueError(f"no dataset {args.dataset!r} in {specs_dir} (datasets: {', '.join(sorted(specs)) or 'none'})")
     if not specs:
-        print(f"no dataset specs in {specs_dir}: add one (see docs) to start")
+        say(f"no dataset specs in {specs_dir}: add one (see docs) to start")
         return 0
     layout = StateLayout.at(resolve_project_home(args.home))
-    print(f"state folder: {layout.home}" + ("" if layout.home.is_dir() else " (empty: nothing has run yet)"))
+    say(f"state folder: {layout.home}" + ("" if layout.home.is_dir() else " (empty: nothing has run yet)"))
     for name in [args.dataset] if args.dataset else sorted(specs):
-        print()
-        print(format_status(dataset_status(specs[name], layout, args.tracking_uri)))
+        say()
+        say(format_status(dataset_status(specs[name], layout, args.tracking_uri)))
     return 0
 
 
@@ -698,12 +715,12 @@ def _chunks_with_bar(generator, rows: int, conditions: dict, rebalance: dict | N
 @contextmanager
 def _step(label: str) -> Iterator:
     """Print ``label ...`` then ``done`` with any detail and the seconds taken."""
-    print(f"{label} ...", file=sys.stderr, flush=True)
+    say(f"{label} ...", file=sys.stderr, flush=True)
     started = time.perf_counter()
     details: list[str] = []
     yield details.append
     detail = "; ".join(d for d in details if d)
-    print(f"  done in {time.perf_counter() - started:.2f} s{': ' + detail if detail else ''}", file=sys.stderr)
+    say(f"  done in {time.perf_counter() - started:.2f} s{': ' + detail if detail else ''}", file=sys.stderr)
 
 
 def _assignment(text: str) -> tuple[str, str | None]:

@@ -229,6 +229,21 @@ def test_a_duration_column_is_anonymized_and_synthesized(tmp_path):
     assert read_table(tmp_path / "anon.parquet").height == N
 
 
+def test_control_characters_in_names_reach_the_terminal_escaped(tmp_path, capsys):
+    # a column name can retitle the terminal (OSC), clear it (CSI), or write the clipboard (OSC 52)
+    name = "\x1b]0;pwned\x07\x1b[2J\x9b31m\u202ecolour"
+    source = tmp_path / "in.csv"
+    pl.DataFrame({"x": list(range(100)), name: [f"a{i % 3}" for i in range(100)]}).write_csv(source)
+    assert main(["synth", str(source), "--rows", "10", "--out", str(tmp_path / "s.csv"), "--no-progress"]) == 0
+    assert main(["anonymize", str(source), "--out", str(tmp_path / "a.csv")]) == 0
+    assert main(["synth", str(tmp_path / "m\x1b[2Jissing.csv"), "--rows", "1", "--out", str(tmp_path / "t.csv")]) == 1
+    shown = capsys.readouterr()
+    for text in (shown.out, shown.err):
+        assert not any(c in text for c in "\x1b\x07\x9b\u202e")
+    assert "\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\u202ecolour" in shown.out
+    assert "m\\x1b[2Jissing.csv" in shown.err
+
+
 def test_two_writers_of_one_path_each_write_a_whole_file_and_the_last_wins(tmp_path):
     path = tmp_path / "out.csv"
     frame = pl.DataFrame({"a": list(range(1000))})
