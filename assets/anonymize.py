@@ -3,7 +3,7 @@ so raw rows never leave the step that read them)."""
 
 import dagster as dg
 
-from resources.metadata import column_schema
+from resources.metadata import column_schema, md_text
 from twinforge.config.spec import DatasetSpec
 from twinforge.io.ingest import IngestResult
 from twinforge.privacy.anonymize import AnonymizedTable
@@ -17,7 +17,7 @@ def _markdown_findings(result: AnonymizedTable) -> str:
     for r in rows:
         action = result.policy[r["column"]].action
         lines.append(
-            f"| {r['column']} | {r['entity']} | {r['scope']} | {r['confidence']:.2f} | {r['share']:.1%} "
+            f"| {md_text(r['column'])} | {r['entity']} | {r['scope']} | {r['confidence']:.2f} | {r['share']:.1%} "
             f"| {r['method']} | {action} |"
         )
     return "\n".join(lines)

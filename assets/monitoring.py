@@ -1,7 +1,7 @@
 import dagster as dg
 import polars as pl
 
-from resources.metadata import report_metadata
+from resources.metadata import md_list, report_metadata
 from resources.mlflow import MlflowResource
 from resources.partitions import batch_partitions
 from resources.settings import TwinforgeSettings
@@ -120,8 +120,8 @@ def _verdict(key: dg.AssetKey, result: dict, extra: dict | None = None):
     metadata = {
         RETRAIN_RECOMMENDED: bool(result[RETRAIN_RECOMMENDED]),
         "verdict": result["verdict"],
-        "reasons": dg.MetadataValue.md("\n".join(f"- {r}" for r in result["reasons"]) or "none"),
-        "hold_reasons": dg.MetadataValue.md("\n".join(f"- {r}" for r in holds) or "none"),
+        "reasons": dg.MetadataValue.md(md_list(result["reasons"])),
+        "hold_reasons": dg.MetadataValue.md(md_list(holds)),
         "reference_batches": list(result.get("reference_batches", [])),
         **({"champion_version": result["champion_version"]} if result.get("champion_version") else {}),
         **(extra or {}),
@@ -133,5 +133,5 @@ def _verdict(key: dg.AssetKey, result: dict, extra: dict | None = None):
         passed=not holds,
         severity=dg.AssetCheckSeverity.ERROR,
         description="held: " + "; ".join(holds) if holds else "the batch breaks no hold rule",
-        metadata={"hold_reasons": dg.MetadataValue.md("\n".join(f"- {r}" for r in holds) or "none")},
+        metadata={"hold_reasons": dg.MetadataValue.md(md_list(holds))},
     )

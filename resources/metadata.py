@@ -1,5 +1,6 @@
 """Dagster metadata helpers shared by assets and checks."""
 
+import re
 from pathlib import Path
 
 import dagster as dg
@@ -8,6 +9,20 @@ from resources.mlflow import MlflowResource
 from twinforge.io.schema import TableSchema
 from twinforge.tracking.links import file_url
 from twinforge.tracking.registry import ModelVersionRef
+
+# Dagster renders Markdown metadata with HTML sanitised, but Markdown itself is live: a column named
+# "x | y ![t](https://host/pixel) [Open](https://host/login)" would break a table and add an image and a link
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~=:&\"'$%^;,@?/])")
+
+
+def md_text(value: object) -> str:
+    """``value`` (text from the data: a column name, a reason quoting one) as literal Markdown on one line."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(value).split()))
+
+
+def md_list(items: list[str] | tuple[str, ...], empty: str = "none") -> str:
+    """A Markdown bullet list of literal texts, or ``empty``."""
+    return "\n".join(f"- {md_text(item)}" for item in items) or empty
 
 
 def column_schema(schema: TableSchema) -> dg.TableSchema:
