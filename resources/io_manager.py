@@ -6,7 +6,7 @@ import dagster as dg
 import polars as pl
 
 from twinforge.io.datasets import ParquetDataset, replace_dataset
-from twinforge.io.permissions import make_private, private_mkdir, write_private_text
+from twinforge.io.permissions import make_private, private_mkdir, write_private, write_private_text
 from twinforge.io.state import StateLayout
 
 # The IO manager of the small dict results ops pass each other inside a graph-backed asset (a sampling part).
@@ -41,7 +41,7 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         write_private_text(run_mark(base), context.run_id)  # before the value: a reader sees no stale mark
         if isinstance(obj, pl.DataFrame):
             path = base.with_suffix(".parquet")
-            obj.write_parquet(path)
+            write_private(path, obj.write_parquet)  # whole or not at all: a step killed half way tears nothing
             context.add_output_metadata({"path": dg.MetadataValue.path(str(path)), "rows": obj.height})
             if base.is_dir():  # a dataset stored before under this key
                 shutil.rmtree(base)
@@ -53,7 +53,7 @@ class ParquetIOManager(dg.ConfigurableIOManager):
             )
         elif isinstance(obj, dict):
             path = base.with_suffix(".json")
-            path.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str))
+            write_private_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str))
             context.add_output_metadata({"path": dg.MetadataValue.path(str(path))})
         else:
             raise TypeError(
@@ -130,8 +130,7 @@ class StepIOManager(dg.ConfigurableIOManager):
             raise TypeError(f"step {context.step_key} returned {type(obj).__name__}; this IO manager stores dicts")
         path = self._path(context.get_identifier())
         private_mkdir(path.parent)
-        path.write_text(json.dumps(obj, sort_keys=True))
-        make_private(path)
+        write_private_text(path, json.dumps(obj, sort_keys=True))
 
     def load_input(self, context: dg.InputContext):
         return json.loads(self._path(context.upstream_output.get_identifier()).read_text())

@@ -114,3 +114,35 @@ def test_a_step_reads_a_value_its_run_wrote(tmp_path):
     assert result.output_for_node("checks") == {"rows": 3}
     mark = StateLayout.at(tmp_path / "home").data_dir / "demo" / "synthetic.run"
     assert mark.read_text() == result.run_id and file_mode(mark) == 0o600
+
+
+def test_a_step_killed_while_storing_a_table_leaves_the_stored_one_whole(tmp_path):
+    # the table is written beside the stored one and moved over it when complete: a step killed half way
+    # (SIGKILL, a lost worker) never leaves a torn file for the next run to read
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO
+
+    home = tmp_path / "home"
+    manager = ParquetIOManager(home=str(home))
+    _store(manager, pl.DataFrame({"x": [1, 2, 3]}))
+    folder = StateLayout.at(home).data_dir / "demo"
+    script = (
+        "import dagster as dg, polars as pl\n"
+        "from resources import ParquetIOManager\n"
+        f"manager = ParquetIOManager(home={str(home)!r})\n"
+        "big = pl.DataFrame({'x': pl.int_range(0, 30_000_000, eager=True), 'y': pl.int_range(0, 30_000_000, eager=True)})\n"
+        "manager.handle_output(dg.build_output_context(asset_key=dg.AssetKey(['demo', 'synthetic'])), big)\n"
+    )
+    writer = subprocess.Popen([sys.executable, "-c", script], env={**os.environ, "PYTHONPATH": str(REPO)})
+    deadline = time.monotonic() + 120
+    while not list(folder.glob(".synthetic.parquet.*.partial")):
+        assert writer.poll() is None and time.monotonic() < deadline, "no temporary file was written"
+        time.sleep(0.01)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    assert _load(manager)["x"].to_list() == [1, 2, 3]
