@@ -169,6 +169,46 @@ def test_transformer_saved_with_parameters_this_version_does_not_take_fails_clea
         load_generator(tmp_path / "model")
 
 
+@pytest.mark.parametrize(
+    "model, sizes",
+    [
+        ("transformer", {"d_model": 16_384, "heads": 4}),  # 2 blocks of 16,384-wide layers: about 19 GB
+        ("gan", {"generator_hidden": [65_536, 65_536]}),  # one 65,536 x 65,536 layer: 17 GB
+        ("vae", {"hidden": [65_536, 65_536]}),
+    ],
+)
+def test_a_description_asking_for_a_network_larger_than_its_weights_is_refused_before_building(
+    model, sizes, fitted, tmp_path
+):
+    # the network is first made on torch's meta device (shapes, no memory) and compared with the weights; an
+    # edited model.json made loading allocate the network it asked for. A 6 GiB address-space cap proves it
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    saved = fitted[model].save(tmp_path / "model")
+    description = json.loads((saved / "model.json").read_text())
+    description["params"].update(sizes)
+    (saved / "model.json").write_text(json.dumps(description))
+    script = (
+        "import resource\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))\n"
+        "from twinforge.generators import load_generator\n"
+        "try:\n"
+        f"    load_generator({str(saved)!r})\n"
+        "except ValueError as error:\n"
+        "    print(error)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}
+    )
+    assert "weights.pt does not hold weights of the sizes model.json describes" in run.stdout, (
+        run.stdout + run.stderr[-3000:]
+    )
+
+
 def test_transformer_without_last_column_boosters(mixed):
     schema = infer_schema(mixed)
     off = create_generator("transformer", seed=2, epochs=1, last_columns=["fraud"], last_column_booster=False).fit(

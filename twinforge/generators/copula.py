@@ -34,13 +34,20 @@ EIGENVALUE_FLOOR = 1e-6
 MIN_PAIRED_ROWS = 3
 
 
+def _identity(dimension: int) -> torch.Tensor:
+    # not torch.eye: made on torch's meta device (load_generator's size check) eye imports torch's compiler
+    identity = torch.zeros((dimension, dimension), dtype=torch.float64)
+    identity.diagonal().fill_(1.0)
+    return identity
+
+
 class GaussianCopula(nn.Module):
     """The learned state: a correlation matrix and its Cholesky factor, kept as buffers."""
 
     def __init__(self, dimension: int):
         super().__init__()
-        self.register_buffer("correlation", torch.eye(dimension, dtype=torch.float64))
-        self.register_buffer("cholesky", torch.eye(dimension, dtype=torch.float64))
+        self.register_buffer("correlation", _identity(dimension))
+        self.register_buffer("cholesky", _identity(dimension))
 
     @property
     def dimension(self) -> int:
@@ -133,14 +140,7 @@ class GaussianCopulaGenerator(Generator):
         return self.model.state_dict()
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
-        # compared before anything is made: an edited description's column count sets the matrices' size
-        dimension = len(self.encoder.uniform_columns)
-        for name in ("correlation", "cholesky"):
-            shape = tuple(state[name].shape) if name in state else None
-            if shape != (dimension, dimension):
-                held = "no" if shape is None else " x ".join(f"{d:,}" for d in shape)
-                raise ValueError(f"the weights hold a {held} {name} matrix, the description {dimension:,} columns")
-        model = GaussianCopula(dimension)  # the size of the weights already read, no more
+        model = GaussianCopula(len(self.encoder.uniform_columns))
         model.load_state_dict(state)
         self.model = model
 

@@ -8,6 +8,7 @@ mode-specific layout, the token vocabularies) is the business of the encoder
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import torch
@@ -32,14 +33,16 @@ class SpanLayout:
 
     def __init__(self, spans: Sequence[Span]):
         self.width = spans[-1].stop if spans else 0
-        self.scalar = torch.tensor([s.start for s in spans if s.activation == "tanh"], dtype=torch.long)
+        # index tensors of the layout, on the CPU whatever torch's default device (see ``on``)
+        cpu = torch.device("cpu")
+        self.scalar = torch.tensor([s.start for s in spans if s.activation == "tanh"], dtype=torch.long, device=cpu)
         hot = [s for s in spans if s.activation != "tanh"]
         self.groups: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
         for width in sorted({_bucket_width(s.width, 1) for s in hot}):
             members = [s for s in hot if _bucket_width(s.width, 1) == width]
-            offsets = torch.arange(width)[None, :]
-            widths = torch.tensor([s.width for s in members])[:, None]
-            starts = torch.tensor([s.start for s in members])[:, None]
+            offsets = torch.arange(width, device=cpu)[None, :]
+            widths = torch.tensor([s.width for s in members], device=cpu)[:, None]
+            starts = torch.tensor([s.start for s in members], device=cpu)[:, None]
             padding = offsets >= widths
             index = torch.where(padding, starts, starts + offsets)  # padding points at the stretch's first slot
             self.groups.append((index, padding, (starts + offsets)[~padding]))
@@ -360,8 +363,8 @@ class TabularTransformer(nn.Module):
         super().__init__()
         self.vocab_sizes = list(vocab_sizes)
         self.token_dropout = token_dropout
-        offsets = torch.tensor([0, *self.vocab_sizes[:-1]]).cumsum(0) + 1  # index 0: the start token
-        self.register_buffer("offsets", offsets, persistent=False)
+        starts = list(itertools.accumulate([1, *self.vocab_sizes[:-1]]))  # index 0: the start token
+        self.register_buffer("offsets", torch.tensor(starts), persistent=False)
         self.mask_id = sum(self.vocab_sizes) + 1  # stands in for dropped tokens
         self.tokens = nn.Embedding(sum(self.vocab_sizes) + 2, d_model)
         # Ordered tokens (a number's quantile bins) also carry their rank, in [-1, 1], along a learned
@@ -370,8 +373,7 @@ class TabularTransformer(nn.Module):
         ranks = torch.zeros(sum(self.vocab_sizes) + 2)
         for j, levels in enumerate(ordinals or [0] * len(self.vocab_sizes)):
             if levels > 1:
-                start = int(offsets[j])
-                ranks[start : start + levels] = torch.linspace(-1.0, 1.0, levels)
+                ranks[starts[j] : starts[j] + levels] = torch.linspace(-1.0, 1.0, levels)
         self.register_buffer("ranks", ranks, persistent=False)
         self.rank_directions = nn.Parameter(torch.zeros(len(self.vocab_sizes), d_model))
         self.positions = nn.Parameter(torch.zeros(len(self.vocab_sizes), d_model))

@@ -18,13 +18,16 @@ version's) is refused with a message saying so.
 
 from __future__ import annotations
 
+import copy
 import json
 import pickle  # only for pickle.UnpicklingError, what torch.load(weights_only=True) raises on a bad file
 import re
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
+from torch.overrides import TorchFunctionMode
 
 import twinforge
 from twinforge.encoders import TableEncoder
@@ -77,6 +80,29 @@ def save_generator(generator: Generator, directory: str | Path) -> Path:
     return directory
 
 
+class _NoInitOnMeta(TorchFunctionMode):
+    """Skips ``torch.nn.init``'s fills of meta tensors: they have no values to fill, and torch would import its
+    compiler (seconds) to run them."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        target = args[0] if args else kwargs.get("tensor")
+        if getattr(func, "__module__", None) == "torch.nn.init" and isinstance(target, torch.Tensor) and target.is_meta:
+            return target
+        return func(*args, **kwargs)
+
+
+def _load_on_meta(generator: Generator, state: dict[str, torch.Tensor]) -> None:
+    """Load ``state`` into a copy of ``generator`` whose networks are made on torch's meta device (shapes, no
+    memory). The sizes in ``model.json`` (layer widths, column counts, categories) decide how much memory the
+    networks take; an edited description asking for many gigabytes fails here, on its shapes, before the real
+    load makes anything that size."""
+    probe = copy.deepcopy(generator)
+    with warnings.catch_warnings(), torch.device("meta"), _NoInitOnMeta():
+        warnings.filterwarnings("ignore", message=".*copying from a non-meta parameter.*")  # the point here
+        probe.load_state_dict(state)
+
+
 def load_generator(directory: str | Path) -> Generator:
     """Rebuild a generator written by :meth:`Generator.save`."""
     from twinforge.generators import generator_class  # the registry imports the model modules
@@ -114,8 +140,18 @@ def load_generator(directory: str | Path) -> Generator:
     generator.rules = rules
     try:
         state = torch.load(weights_file, weights_only=True)
+    except (RuntimeError, EOFError, pickle.UnpicklingError) as error:
+        raise ValueError(f"{weights_file} does not hold valid weights for a {name!r} generator: {error}") from error
+    try:
+        _load_on_meta(generator, state)
+    except (RuntimeError, KeyError, ValueError, NotImplementedError) as error:
+        raise ValueError(
+            f"{weights_file} does not hold weights of the sizes {model_file.name} describes "
+            f"for a {name!r} generator: {error}"
+        ) from error
+    try:
         generator.load_state_dict(state)
-    except (RuntimeError, EOFError, pickle.UnpicklingError, KeyError, ValueError) as error:
+    except (RuntimeError, KeyError, ValueError) as error:
         raise ValueError(f"{weights_file} does not hold valid weights for a {name!r} generator: {error}") from error
     texts = {}
     for text_name in text_names:
