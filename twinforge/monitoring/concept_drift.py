@@ -4,7 +4,9 @@ A gradient-boosting model is trained on most of the reference (the champion's
 training data) and scored twice: on the held-back part of the reference (how good
 it is when nothing changed) and on the new batch. A drop of the score beyond a
 tolerance means the target's relationship to the features moved, which
-per-column data drift alone does not show.
+per-column data drift alone does not show. A drop must also exceed its sampling error
+(:data:`SAMPLING_Z` bootstrap standard errors of the two scores): an accuracy over 50 rows
+varies by about 0.06 when nothing changed.
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ import numpy as np
 import polars as pl
 
 from twinforge.io.schema import ColumnKind, TableSchema
+from twinforge.monitoring.data_drift import temporal_seconds
 
 CATEGORY_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
+# a score difference counts when it exceeds this many standard errors (one-sided 1%), besides its tolerance
+SAMPLING_Z = 2.326
+BOOTSTRAP_DRAWS = 200
 NUMERIC_KINDS = (ColumnKind.INTEGER, ColumnKind.FLOAT, ColumnKind.DATETIME)
 
 
@@ -28,6 +34,9 @@ class ConceptDrift:
     reference_score: float  # on held-back reference rows
     current_score: float  # on the new batch
     score_drop: float
+    # bootstrap standard errors: of the batch's score, and of the drop (the batch's and the held-back rows')
+    current_standard_error: float
+    drop_standard_error: float
     chance_score: float  # on the new batch, of a model knowing only the reference's target distribution
     tolerance: float
     drifted: bool
@@ -57,7 +66,7 @@ def feature_frame(df: pl.DataFrame, schema: TableSchema, columns: list[str], cat
         kind = schema[name].kind
         s = df.get_column(name)
         if kind is ColumnKind.DATETIME:
-            out[name] = s.cast(pl.Datetime("us")).dt.epoch("s").cast(pl.Float64).to_numpy()
+            out[name] = df.select(temporal_seconds(pl.col(name), s.dtype)).to_series().to_numpy()
         elif kind in CATEGORY_KINDS:
             out[name] = pd.Categorical(s.cast(pl.String).to_list(), categories=categories[name])
         else:
@@ -113,9 +122,14 @@ def concept_drift(
         return model.predict(feature_frame(rows, schema, features, categories))
 
     model.fit(feature_frame(fit_rows, schema, features, categories), to_y(fit_rows))
-    reference_score = float(score(to_y(check_rows), predict(check_rows)))
-    current_score = float(score(to_y(current), predict(current)))
+    y_check, check_predicted = to_y(check_rows), predict(check_rows)
+    y_now, now_predicted = to_y(current), predict(current)
+    reference_score = float(score(y_check, check_predicted))
+    current_score = float(score(y_now, now_predicted))
     drop = reference_score - current_score
+    check_error = _bootstrap_error(y_check, check_predicted, classification, rng)
+    current_error = _bootstrap_error(y_now, now_predicted, classification, rng)
+    drop_error = float(np.hypot(check_error, current_error))
     y_fit, y_current = to_y(fit_rows), to_y(current)
     if classification:
         classes, counts = np.unique(y_fit, return_counts=True)
@@ -130,8 +144,28 @@ def concept_drift(
         reference_score=reference_score,
         current_score=current_score,
         score_drop=drop,
+        current_standard_error=current_error,
+        drop_standard_error=drop_error,
         chance_score=chance,
         tolerance=tolerance,
-        drifted=drop > tolerance,
+        drifted=drop > tolerance and drop > SAMPLING_Z * drop_error,
         current_rows=current.height,
     )
+
+
+def _bootstrap_error(y: np.ndarray, predicted: np.ndarray, classification: bool, rng: np.random.Generator) -> float:
+    """The standard error of the score (accuracy or r2) of ``predicted`` on ``y``, over bootstrap resamples of
+    the rows (the model stays as it is: this is the error of scoring on few rows)."""
+    n = len(y)
+    if n < 2:
+        return float("inf")  # one row says nothing
+    scores = np.empty(BOOTSTRAP_DRAWS)
+    for k in range(BOOTSTRAP_DRAWS):
+        rows = rng.integers(0, n, n)
+        truth, guess = y[rows], predicted[rows]
+        if classification:
+            scores[k] = np.mean(truth == guess)
+        else:
+            spread = np.sum((truth - truth.mean()) ** 2)
+            scores[k] = 1.0 - np.sum((truth - guess) ** 2) / spread if spread > 0 else 0.0
+    return float(np.std(scores))

@@ -182,7 +182,7 @@ def _prepare(df: pl.DataFrame, kinds: dict[str, str]) -> pl.DataFrame:
         col, dtype = pl.col(name), df.schema[name]
         if dtype.is_temporal():
             # Evidently's drift preset ignores datetime columns; seconds drift like any number.
-            exprs.append(_seconds(col, dtype).alias(name))
+            exprs.append(temporal_seconds(col, dtype).alias(name))
         elif kind == "numerical":
             exprs.append(col.cast(pl.Float64))  # one dtype on both sides (Int32 vs Int64, nulls)
         else:
@@ -190,7 +190,8 @@ def _prepare(df: pl.DataFrame, kinds: dict[str, str]) -> pl.DataFrame:
     return df.select(exprs)
 
 
-def _seconds(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+def temporal_seconds(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A Date, Datetime, Duration or Time column as seconds (since the epoch, in all, since midnight)."""
     if dtype == pl.Duration:
         return col.dt.total_microseconds().cast(pl.Float64) / 1e6
     if dtype == pl.Time:

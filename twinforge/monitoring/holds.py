@@ -13,7 +13,7 @@ import polars as pl
 
 from twinforge.config.spec import HoldSpec
 from twinforge.io.schema import ColumnKind, TableSchema
-from twinforge.monitoring.concept_drift import ConceptDrift
+from twinforge.monitoring.concept_drift import SAMPLING_Z, ConceptDrift
 
 CATEGORY_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 
@@ -54,12 +54,16 @@ def new_category_shares(
 
 
 def below_chance(concept: ConceptDrift | None) -> list[str]:
-    if concept is None or concept.current_score >= concept.chance_score:
+    """The model of the target scores below chance on the batch, by more than its sampling error (a model of a
+    target the features hardly predict lands under chance in half the batches by noise alone)."""
+    margin = SAMPLING_Z * concept.current_standard_error if concept is not None else 0.0
+    if concept is None or concept.current_score >= concept.chance_score - margin:
         return []
     return [
         f"the model of {concept.target} trained on the reference scores {concept.current_score:.3f} "
-        f"({concept.metric}) on the batch, below chance level {concept.chance_score:.3f}: "
-        "its labels contradict what the features say (hold_if.below_chance)"
+        f"({concept.metric}) on the batch, below chance level {concept.chance_score:.3f} by more than "
+        f"{SAMPLING_Z:g} standard errors ({concept.current_standard_error:.3f}): its labels contradict what the "
+        "features say (hold_if.below_chance)"
     ]
 
 
