@@ -81,7 +81,7 @@ def test_summary_to_dict_is_json_metadata(reference, schema, tmp_path):
     d = summary.to_dict()
     assert json.loads(json.dumps(d)) == d
     assert d["drifted_columns"] == ["city"] and d["n_drifted_columns"] == 1 and d["n_columns"] == 5
-    assert set(d["columns"]["city"]) == {"kind", "method", "threshold", "score", "drifted"}
+    assert set(d["columns"]["city"]) == {"kind", "method", "threshold", "score", "drifted", "test_drifted"}
     assert d["html_path"].endswith("d.html") and d["json_path"] is None
 
 

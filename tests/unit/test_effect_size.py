@@ -52,3 +52,24 @@ def test_values_beyond_the_reference_range_land_in_the_outer_bins():
     beyond = pl.Series("x", np.full(200, 10_000.0))
     shift = column_shift(reference, beyond, numeric=True)
     assert shift.bins == 10 and shift.effect > 2  # ten deciles (no nulls: no null bin)
+
+
+def test_a_value_most_rows_hold_is_a_bin_of_its_own():
+    # refunds: 90% zeros. Every decile edge is 0, and values equal to an edge shared a bin with those above it,
+    # so a mean refund going from about 1 to 1,800 had an effect size of exactly 0
+    rng = np.random.default_rng(0)
+
+    def refunds(n, scale):
+        return pl.Series("refund", np.where(rng.random(n) < 0.9, 0.0, rng.exponential(scale, n)))
+
+    moved = column_shift(refunds(3000, 10), refunds(500, 18_000), numeric=True)
+    assert moved.effect > 0.25 and moved.bins >= 3  # past the default column_threshold
+    assert column_shift(refunds(3000, 10), refunds(500, 10), numeric=True).effect < 0.05
+    constant = column_shift(pl.Series("c", [5.0] * 1000), pl.Series("c", [7.0] * 200), numeric=True)
+    assert constant.effect > 1.0
+
+
+def test_continuous_columns_keep_their_deciles():
+    rng = np.random.default_rng(1)
+    shift = column_shift(pl.Series("x", rng.normal(size=5000)), pl.Series("x", rng.normal(size=500)), numeric=True)
+    assert shift.bins == 10  # ten deciles (no nulls on either side: no null bin)

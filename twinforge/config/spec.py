@@ -302,8 +302,12 @@ class DriftSpec(_Strict):
     # ...or when one column's effect size (population stability index, corrected for sampling noise)
     # reaches this (0.25 is the usual "major shift"; see docs/production.md for the measurements)...
     column_threshold: float | None = Field(0.25, gt=0.0)
-    # ...or when one of these columns drifts by Evidently's test, whatever its effect size...
+    # ...or when one of these columns drifts...
     key_columns: list[str] = Field(default_factory=list)
+    # ...where a column drifts when Evidently's test fails and its effect size reaches this (PSI's "no
+    # significant change" ends at 0.1): on small or large batches the tests alone flag differences of no
+    # consequence (docs/production.md); null: Evidently's test alone
+    min_effect: float | None = Field(0.1, ge=0.0)
     # ...or when a model of the target, trained on the reference, loses more than this much score on it
     concept_tolerance: float = Field(0.05, gt=0.0, le=1.0)
     hold_if: HoldSpec = Field(default_factory=HoldSpec)

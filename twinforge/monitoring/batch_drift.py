@@ -26,7 +26,7 @@ from twinforge.config.spec import DriftSpec
 from twinforge.io.permissions import write_private_text
 from twinforge.io.schema import TableSchema
 from twinforge.monitoring.concept_drift import ConceptDrift, concept_drift
-from twinforge.monitoring.data_drift import DriftSummary, data_drift_report
+from twinforge.monitoring.data_drift import NUMERICAL_KINDS, DriftSummary, data_drift_report, with_effect_floor
 from twinforge.monitoring.effect_size import ColumnShift, column_shift
 from twinforge.monitoring.holds import hold_reasons
 from twinforge.monitoring.summary_page import add_summary, summary_html
@@ -77,8 +77,9 @@ def retrain_reasons(
     """Every reason, with its numbers, to retrain on the batch; empty: none."""
     reasons = []
     if data.dataset_drift:
+        floor = f", each with an effect size >= min_effect {rules.min_effect}" if rules.min_effect is not None else ""
         reasons.append(
-            f"data drift: {len(data.drifted_columns)} of {data.n_columns} columns drifted "
+            f"data drift: {len(data.drifted_columns)} of {data.n_columns} columns drifted{floor} "
             f"({data.drift_share_observed:.0%} >= drift_share {rules.drift_share:.0%}): {', '.join(data.drifted_columns)}"
         )
     if rules.column_threshold is not None:
@@ -89,9 +90,15 @@ def retrain_reasons(
                     f"{shift.noise:.3f}) >= column_threshold {rules.column_threshold}"
                 )
     for name in rules.key_columns:
-        if name in data.columns and data.columns[name].drifted:
-            column = data.columns[name]
-            reasons.append(f"key column {name} drifted ({column.method} {_number(column.score)})")
+        column = data.columns.get(name)
+        tested = column is not None and (column.drifted if column.test_drifted is None else column.test_drifted)
+        # a key column counts at any effect size, once its change is beyond sampling noise: a test alone flags
+        # a large batch against a small reference (chi-square takes the reference's shares as exact)
+        if tested and (rules.min_effect is None or shifts[name].beyond_noise):
+            reasons.append(
+                f"key column {name} drifted ({column.method} {_number(column.score)}, "
+                f"effect size {shifts[name].effect:.3f}, beyond sampling noise)"
+            )
     if concept is not None and concept.drifted:
         reasons.append(
             f"concept drift: {concept.metric} of a model of {concept.target} fell from "
@@ -124,16 +131,22 @@ def assess_batch_drift(
     """
     report_dir.mkdir(parents=True, exist_ok=True)
     data = data_drift_report(reference, current, schema, report_dir / "drift.html", drift_share=rules.drift_share)
-    missing = [c for c in rules.key_columns if c not in data.columns]
+    # a column with no values on one side cannot be tested, but has moved (nulls are a bin of the effect size)
+    emptied = [name for name, why in data.skipped_columns.items() if why.startswith("no values in")]
+    missing = [c for c in rules.key_columns if c not in data.columns and c not in emptied]
     if missing:
         raise ValueError(
             f"drift.key_columns {missing} are not compared for drift (compared: {', '.join(data.columns)}; "
             f"skipped: {data.skipped_columns or 'none'}): fix the spec"
         )
     shifts = {
-        name: column_shift(reference.get_column(name), current.get_column(name), numeric=kind == "numerical")
-        for name, kind in ((n, c.kind) for n, c in data.columns.items())
+        name: column_shift(
+            reference.get_column(name), current.get_column(name), numeric=schema[name].kind in NUMERICAL_KINDS
+        )
+        for name in [*data.columns, *emptied]
     }
+    if rules.min_effect is not None:
+        data = with_effect_floor(data, {name: shifts[name].effect for name in data.columns}, rules.min_effect)
     concept = None
     if target is not None and target in current.columns and target in reference.columns:
         concept = concept_drift(reference, current, schema, target, tolerance=rules.concept_tolerance, seed=seed)
@@ -155,7 +168,7 @@ def drift_page_summary(assessment: BatchDriftAssessment, *, approved: bool = Fal
         ("Champion version", assessment.champion_version or "none"),
         ("Reference: the champion's training batches", ", ".join(assessment.reference_batches)),
         (
-            "Columns drifted (Evidently's tests)",
+            "Columns drifted (Evidently's test, and an effect size of at least drift.min_effect)",
             f"{len(data.drifted_columns)} of {data.n_columns} ({data.drift_share_observed:.0%}; "
             f"dataset drift at {data.drift_share:.0%})",
         ),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +38,13 @@ class ColumnDrift:
     method: str  # e.g. "K-S p_value", "Wasserstein distance (normed)"
     threshold: float | None
     score: float | None
-    drifted: bool
+    drifted: bool  # the verdict: Evidently's test failed (for a batch, and its effect size reached drift.min_effect)
+    test_drifted: bool | None = None  # Evidently's test alone, where the verdict also weighed an effect size
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind, "method": self.method, "threshold": self.threshold,
-            "score": self.score, "drifted": self.drifted,
+            "score": self.score, "drifted": self.drifted, "test_drifted": self.test_drifted,
         }  # fmt: skip
 
 
@@ -75,6 +76,26 @@ class DriftSummary:
             "html_path": str(self.html_path),
             "json_path": str(self.json_path) if self.json_path else None,
         }
+
+
+def with_effect_floor(summary: DriftSummary, effects: dict[str, float], min_effect: float) -> DriftSummary:
+    """``summary`` with a column drifted only where Evidently's test failed and its effect size (``effects``,
+    :mod:`twinforge.monitoring.effect_size`) reaches ``min_effect``. A test alone answers "is there any
+    difference", which on a small batch (fixed distance thresholds) or a large one (p-values) is yes for
+    differences of no consequence; the effect size says how far the column moved."""
+    columns = {
+        name: replace(column, drifted=column.drifted and effects[name] >= min_effect, test_drifted=column.drifted)
+        for name, column in summary.columns.items()
+    }
+    drifted = [name for name, column in columns.items() if column.drifted]
+    share = len(drifted) / max(len(columns), 1)
+    return replace(
+        summary,
+        columns=columns,
+        drifted_columns=drifted,
+        drift_share_observed=share,
+        dataset_drift=share >= summary.drift_share,
+    )
 
 
 def data_drift_report(

@@ -4,7 +4,9 @@ One scale for numbers and categories, so one threshold (``drift.column_threshold
 "this column alone moved too much", whatever the share of other columns that moved.
 
 - Numbers (and datetimes as seconds) fall into the reference's deciles (open-ended at both
-  ends, so values beyond the reference's range land in the outer bins); categories are bins of
+  ends, so values beyond the reference's range land in the outer bins); a number that a tenth of
+  the reference holds (zeros of a zero-inflated column, a constant) is a bin of its own, the
+  deciles those of the other values; categories are bins of
   their own, those under 1% of the reference pooled into one. Nulls are a bin of their own in
   both: a column that starts missing has moved.
 - ``PSI = sum((q - p) * ln(q / p))`` over the bins, with half a count added to every bin so an
@@ -12,7 +14,9 @@ One scale for numbers and categories, so one threshold (``drift.column_threshold
 - Two samples of one population still differ: PSI's expected value under no change is about
   ``(bins - 1) * (1/n_reference + 1/n_current)`` (PSI is a symmetric chi-square-like statistic),
   which for small batches or many categories alone can pass a threshold. ``effect`` is PSI less
-  that expectation (at least 0), so the threshold does not depend on the batch size.
+  that expectation (at least 0), so the threshold does not depend on the batch size. Its standard
+  deviation under no change is about ``sqrt(2 / (bins - 1))`` times that expectation (a scaled
+  chi-square's); ``beyond_noise`` says PSI exceeds the expectation by :data:`NOISE_Z` of them.
 
 Evidently also offers a PSI test; it bins numbers over equal widths of the combined range (one
 outlier squeezes every other value into one bin) and ignores nulls, hence this one.
@@ -20,6 +24,7 @@ outlier squeezes every other value into one bin) and ignores nulls, hence this o
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -27,7 +32,9 @@ import polars as pl
 
 QUANTILE_BINS = 10
 MIN_CATEGORY_SHARE = 0.01  # categories rarer than this in the reference share one bin
+POINT_MASS_SHARE = 0.1  # a number this share of the reference holds is a bin of its own
 SMOOTHING = 0.5  # counts added to every bin
+NOISE_Z = 3.0
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,9 @@ class ColumnShift:
     noise: float  # PSI expected from sampling alone
     effect: float  # max(psi - noise, 0): what the threshold is compared with
     bins: int
+    # PSI above its no-change mean by NOISE_Z of its no-change standard deviations (a chi-square's): the column
+    # changed, by however little (what a key column's drift needs besides its Evidently test)
+    beyond_noise: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -48,11 +58,25 @@ def _numeric_counts(reference: pl.Series, current: pl.Series) -> tuple[np.ndarra
     ref, cur = ref[np.isfinite(ref)], cur[np.isfinite(cur)]
     if ref.size == 0:
         return np.zeros(1, dtype=np.int64), np.array([cur.size])
-    edges = np.unique(np.quantile(ref, np.linspace(0, 1, QUANTILE_BINS + 1)[1:-1]))
-    n = len(edges) + 1
-    ref_counts = np.bincount(np.searchsorted(edges, ref, side="right"), minlength=n)
-    cur_counts = np.bincount(np.searchsorted(edges, cur, side="right"), minlength=n)
-    return ref_counts, cur_counts
+    # a value that a tenth of the reference rows hold (the zeros of a refund column, a constant) is a bin of
+    # its own and the deciles are those of the other values: otherwise every decile edge is that value, one bin
+    # holds everything above it, and moving those values shows no effect at all
+    values, counts = np.unique(ref, return_counts=True)
+    masses = values[counts >= POINT_MASS_SHARE * ref.size]
+    rest = ref[~np.isin(ref, masses)]
+    edges = np.unique(np.quantile(rest, np.linspace(0, 1, QUANTILE_BINS + 1)[1:-1])) if rest.size else rest
+    n = len(edges) + 1 + len(masses)
+    return np.bincount(_bins(ref, edges, masses), minlength=n), np.bincount(_bins(cur, edges, masses), minlength=n)
+
+
+def _bins(values: np.ndarray, edges: np.ndarray, masses: np.ndarray) -> np.ndarray:
+    """Bin of each value: between the decile ``edges`` (``[e_i, e_i+1)``), or one past them for each of ``masses``."""
+    bins = np.searchsorted(edges, values, side="right")
+    if masses.size:
+        at = np.searchsorted(masses, values)
+        hit = (at < masses.size) & (masses[np.minimum(at, masses.size - 1)] == values)
+        bins[hit] = len(edges) + 1 + at[hit]
+    return bins
 
 
 def _category_counts(reference: pl.Series, current: pl.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -86,4 +110,5 @@ def column_shift(reference: pl.Series, current: pl.Series, *, numeric: bool) -> 
     q = (cur_counts + SMOOTHING) / (n_cur + SMOOTHING * bins)
     psi = float(np.sum((q - p) * np.log(q / p)))
     noise = (bins - 1) * (1 / n_ref + 1 / n_cur)
-    return ColumnShift(reference.name, psi, noise, max(psi - noise, 0.0), bins)
+    beyond = psi > noise * (1 + NOISE_Z * math.sqrt(2 / (bins - 1)))
+    return ColumnShift(reference.name, psi, noise, max(psi - noise, 0.0), bins, beyond)

@@ -1,0 +1,78 @@
+"""Drift decisions on batches from an unchanged population, and on batches that did change.
+
+Evidently's per-column tests alone flagged most columns of small batches (fixed distance thresholds above
+1,000 reference rows) and a key column of every large batch against a small reference (chi-square on exact
+reference shares); a column now drifts when its test fails and its effect size reaches drift.min_effect."""
+
+import numpy as np
+import polars as pl
+import pytest
+
+from twinforge.config.spec import DriftSpec
+from twinforge.io.schema import infer_schema
+from twinforge.monitoring.batch_drift import assess_batch_drift
+
+pytestmark = pytest.mark.unit
+
+
+def _table(n: int, seed: int, *, shift: float = 0.0) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    columns = {f"x{i}": rng.normal(size=n) + (shift if i == 0 else 0.0) for i in range(6)}
+    columns["region"] = rng.choice(["north", "south", "east", "west"], n, p=[0.4, 0.3, 0.2, 0.1])
+    return pl.DataFrame(columns)
+
+
+def _assess(reference, current, tmp_path, **rules):
+    return assess_batch_drift(
+        "b", reference, ["initial"], current, infer_schema(reference),
+        target=None, report_dir=tmp_path, rules=DriftSpec(**rules),
+    )  # fmt: skip
+
+
+def test_small_batches_of_an_unchanged_population_recommend_nothing(tmp_path):
+    reference = _table(3000, 0)
+    results = [_assess(reference, _table(100, seed), tmp_path / str(seed), drift_share=0.2) for seed in range(1, 9)]
+    tested = sum(c.test_drifted for r in results for c in r.data.columns.values())
+    assert tested >= 15  # Evidently's distance tests alone flag a third of these columns...
+    assert sum(r.retrain_recommended for r in results) == 0  # ...none of which moved by a relevant amount
+    assert all(r.data.to_dict()["columns"]["x1"]["test_drifted"] is not None for r in results)
+
+
+def test_a_key_column_of_a_large_batch_drifts_only_when_its_shares_moved(tmp_path):
+    reference = _table(800, 0)
+    same = _assess(reference, _table(20_000, 1), tmp_path / "same", key_columns=["region"])
+    assert not same.retrain_recommended
+    moved = _table(20_000, 2).with_columns(
+        region=pl.when(pl.int_range(pl.len()) % 4 == 0).then(pl.lit("west")).otherwise("region")
+    )
+    result = _assess(reference, moved, tmp_path / "moved", key_columns=["region"])
+    assert result.retrain_recommended and any(r.startswith("key column region drifted") for r in result.reasons)
+
+
+def test_a_moderate_shift_of_a_small_batch_is_still_found(tmp_path):
+    reference = _table(3000, 0)
+    result = _assess(reference, _table(200, 3, shift=0.6), tmp_path, key_columns=["x0"])
+    assert "x0" in result.data.drifted_columns and result.retrain_recommended
+
+
+def test_min_effect_off_gives_evidently_s_verdicts_back(tmp_path):
+    reference = _table(3000, 0)
+    batch = _table(100, 1)
+    tests_alone = _assess(reference, batch, tmp_path / "off", min_effect=None).data
+    gated = _assess(reference, batch, tmp_path / "on").data
+    assert tests_alone.drifted_columns == [name for name, c in gated.columns.items() if c.test_drifted]
+    assert tests_alone.dataset_drift and not gated.dataset_drift  # 5 of 7 columns against 1
+    assert all(c.test_drifted is None for c in tests_alone.columns.values())
+
+
+def test_a_column_that_empties_in_the_batch_has_moved(tmp_path):
+    reference = _table(3000, 0).with_columns(
+        x5=pl.when(pl.int_range(pl.len()) % 3 == 0).then(None).otherwise(pl.col("x5"))
+    )
+    emptied = _table(500, 1).with_columns(x5=pl.lit(None, dtype=pl.Float64))
+    result = _assess(reference, emptied, tmp_path)
+    assert "x5" in result.data.skipped_columns and result.shifts["x5"].effect > 1.0
+    assert any(r.startswith("column x5 moved") for r in result.reasons)
+    # an emptied key column is a shift to act on, not an error in the spec
+    keyed = _assess(reference, emptied, tmp_path / "key", key_columns=["x5"])
+    assert keyed.verdict in ("retrain", "held")
