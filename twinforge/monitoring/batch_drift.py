@@ -32,6 +32,8 @@ from twinforge.monitoring.holds import hold_reasons
 from twinforge.monitoring.summary_page import add_summary, summary_html
 
 Verdict = Literal["retrain", "no retrain", "held"]
+# a model's score on fewer labelled batch rows says too little to call concept drift or a below-chance hold
+MIN_CONCEPT_ROWS = 30
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class BatchDriftAssessment:
     shifts: dict[str, ColumnShift] = field(default_factory=dict)  # per compared column
     reasons: list[str] = field(default_factory=list)  # why retraining is recommended; empty: it is not
     hold_reasons: list[str] = field(default_factory=list)  # why the batch is held; empty: it is not
+    notes: list[str] = field(default_factory=list)  # what was not judged, and why
 
     @property
     def verdict(self) -> Verdict:
@@ -65,6 +68,7 @@ class BatchDriftAssessment:
             "held": self.verdict == "held",
             "reasons": list(self.reasons),
             "hold_reasons": list(self.hold_reasons),
+            "notes": list(self.notes),
             "data_drift": self.data.to_dict(),
             "column_shifts": {name: s.to_dict() for name, s in self.shifts.items()},
             "concept_drift": self.concept.to_dict() if self.concept else None,
@@ -84,7 +88,8 @@ def retrain_reasons(
         )
     if rules.column_threshold is not None:
         for name, shift in shifts.items():
-            if shift.effect >= rules.column_threshold:
+            # beyond noise too: on a few rows the effect size varies by more than the threshold
+            if shift.effect >= rules.column_threshold and shift.beyond_noise:
                 reasons.append(
                     f"column {name} moved: effect size {shift.effect:.3f} (PSI {shift.psi:.3f} less sampling noise "
                     f"{shift.noise:.3f}) >= column_threshold {rules.column_threshold}"
@@ -147,13 +152,19 @@ def assess_batch_drift(
     }
     if rules.min_effect is not None:
         data = with_effect_floor(data, {name: shifts[name].effect for name in data.columns}, rules.min_effect)
-    concept = None
+    concept, notes = None, []
     if target is not None and target in current.columns and target in reference.columns:
-        concept = concept_drift(reference, current, schema, target, tolerance=rules.concept_tolerance, seed=seed)
+        labelled = current.get_column(target).drop_nulls().len()
+        if labelled >= MIN_CONCEPT_ROWS:
+            concept = concept_drift(reference, current, schema, target, tolerance=rules.concept_tolerance, seed=seed)
+        else:
+            notes.append(
+                f"concept drift not judged: {labelled} rows of the batch have a {target}, fewer than {MIN_CONCEPT_ROWS}"
+            )
     holds = [] if approved else hold_reasons(reference, current, schema, concept, rules.hold_if)
     assessment = BatchDriftAssessment(
         batch_id, list(reference_batches), champion_version, data, concept, shifts,
-        retrain_reasons(data, shifts, concept, rules), holds,
+        retrain_reasons(data, shifts, concept, rules), holds, notes,
     )  # fmt: skip
     write_private_text(report_dir / "drift.json", json.dumps(assessment.to_dict(), indent=2, default=str))
     add_summary(report_dir / "drift.html", drift_page_summary(assessment, approved=approved))
@@ -191,6 +202,7 @@ def drift_page_summary(assessment: BatchDriftAssessment, *, approved: bool = Fal
     else:
         reasons = list(assessment.reasons)
         note = "Approved after a hold: the hold rules were not applied." if approved else ""
+    note += "".join(f" {n[0].upper()}{n[1:]}." for n in assessment.notes)
     note += (" " if note else "") + "Evidently's report follows; its headline judges only the share of drifted columns."
     return summary_html(
         title=f"twinforge drift verdict for batch {assessment.batch_id}",

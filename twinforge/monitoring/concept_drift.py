@@ -129,6 +129,9 @@ def concept_drift(
     drop = reference_score - current_score
     check_error = _bootstrap_error(y_check, check_predicted, classification, rng)
     current_error = _bootstrap_error(y_now, now_predicted, classification, rng)
+    if classification:  # at least a binomial's error at the reference's accuracy: a batch all right or all
+        # wrong resamples to itself (a bootstrap error of 0)
+        current_error = max(current_error, float(np.sqrt(reference_score * (1 - reference_score) / len(y_now))))
     drop_error = float(np.hypot(check_error, current_error))
     y_fit, y_current = to_y(fit_rows), to_y(current)
     if classification:
