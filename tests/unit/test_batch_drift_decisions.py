@@ -98,3 +98,17 @@ def test_batches_of_a_few_rows_of_an_unchanged_population_recommend_nothing(tmp_
             if n == 5:
                 assert result.concept is None and any("concept drift not judged" in note for note in result.notes)
     assert verdicts.count("no retrain") == len(verdicts), verdicts
+
+
+def test_a_rare_class_growing_fourfold_in_a_key_column_drifts(tmp_path):
+    # 1% -> 4% fraud: Evidently's Jensen-Shannon distance (0.07) stays under its 0.1 threshold and the effect
+    # size under min_effect, but the change is far beyond sampling noise, which is what a key column needs
+    def flagged(n, seed, share):
+        rng = np.random.default_rng(seed)
+        return _table(n, seed).with_columns(fraud=pl.Series((rng.random(n) < share).astype(int)).cast(pl.String))
+
+    reference = flagged(3000, 0, 0.01)
+    moved = _assess(reference, flagged(2000, 1, 0.04), tmp_path / "moved", key_columns=["fraud"])
+    assert any(r.startswith("key column fraud drifted") for r in moved.reasons)
+    same = [_assess(reference, flagged(2000, s, 0.01), tmp_path / str(s), key_columns=["fraud"]) for s in range(2, 7)]
+    assert not any(r.retrain_recommended for r in same)

@@ -96,13 +96,17 @@ def retrain_reasons(
                 )
     for name in rules.key_columns:
         column = data.columns.get(name)
-        tested = column is not None and (column.drifted if column.test_drifted is None else column.test_drifted)
-        # a key column counts at any effect size, once its change is beyond sampling noise: a test alone flags
-        # a large batch against a small reference (chi-square takes the reference's shares as exact)
-        if tested and (rules.min_effect is None or shifts[name].beyond_noise):
+        if rules.min_effect is None:  # Evidently's test alone
+            if column is not None and column.drifted:
+                reasons.append(f"key column {name} drifted ({column.method} {_number(column.score)})")
+        elif name in shifts and shifts[name].beyond_noise:
+            # a key column counts at any effect size once its change is beyond sampling noise, whatever
+            # Evidently's test says: a fixed distance threshold misses a rare class growing fourfold, and
+            # chi-square flags a large batch against a small reference (it takes the reference's shares as exact)
+            shift = shifts[name]
             reasons.append(
-                f"key column {name} drifted ({column.method} {_number(column.score)}, "
-                f"effect size {shifts[name].effect:.3f}, beyond sampling noise)"
+                f"key column {name} drifted: PSI {shift.psi:.3f} beyond its sampling noise "
+                f"({shift.noise:.3f} expected with no change), effect size {shift.effect:.3f}"
             )
     if concept is not None and concept.drifted:
         reasons.append(
