@@ -52,3 +52,24 @@ def umask_022():
 def file_mode(path) -> int:
     """Permission bits of ``path`` (0o600, 0o700 ...)."""
     return os.stat(path).st_mode & 0o7777
+
+
+def load_error_under_memory_cap(model_dir, gib: int = 6) -> str:
+    """What ``load_generator(model_dir)`` says (its ValueError, or a crash's stderr) in a fresh process whose
+    address space is capped at ``gib`` GiB: a load that would allocate more fails there instead of here."""
+    import subprocess
+    import sys
+
+    script = (
+        "import resource\n"
+        f"resource.setrlimit(resource.RLIMIT_AS, ({gib} << 30, {gib} << 30))\n"
+        "from twinforge.generators import load_generator\n"
+        "try:\n"
+        f"    load_generator({str(model_dir)!r})\n"
+        "except ValueError as error:\n"
+        "    print(error)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}
+    )
+    return run.stdout + run.stderr[-3000:]

@@ -1,14 +1,11 @@
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import polars as pl
 import pytest
 import torch
 
-from tests.conftest import REPO
+from tests.conftest import load_error_under_memory_cap
 from twinforge.generators import (
     GaussianCopulaGenerator,
     available_generators,
@@ -194,17 +191,6 @@ def test_a_description_claiming_more_columns_than_the_weights_hold_is_refused_be
     schema = [{**column, "name": f"c{i}"} for i in range(40_000)]
     description["schema"]["columns"] = description["transformer"]["schema"]["columns"] = schema
     (saved / "model.json").write_text(json.dumps(description))
-    script = (
-        "import resource, sys\n"
-        "resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))\n"
-        "from twinforge.generators.persistence import load_generator\n"
-        "try:\n"
-        f"    load_generator({str(saved)!r})\n"
-        "except ValueError as error:\n"
-        "    print(error)\n"
-    )
-    run = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}
-    )
-    assert "weights.pt does not hold weights of the sizes model.json describes" in run.stdout, run.stderr[-2000:]
-    assert "size mismatch for correlation" in run.stdout
+    said = load_error_under_memory_cap(saved)
+    assert "weights.pt does not hold weights of the sizes model.json describes" in said, said
+    assert "size mismatch for correlation" in said

@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 import torch
 
+from tests.conftest import load_error_under_memory_cap
 from tests.planted import MIXED_ROWS, mixed_table
 from twinforge.generators import available_generators, create_generator, load_generator
 from twinforge.generators.base import ConditionError, EpochReport
@@ -182,31 +183,12 @@ def test_a_description_asking_for_a_network_larger_than_its_weights_is_refused_b
 ):
     # the network is first made on torch's meta device (shapes, no memory) and compared with the weights; an
     # edited model.json made loading allocate the network it asked for. A 6 GiB address-space cap proves it
-    import os
-    import subprocess
-    import sys
-
-    from tests.conftest import REPO
-
     saved = fitted[model].save(tmp_path / "model")
     description = json.loads((saved / "model.json").read_text())
     description["params"].update(sizes)
     (saved / "model.json").write_text(json.dumps(description))
-    script = (
-        "import resource\n"
-        "resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))\n"
-        "from twinforge.generators import load_generator\n"
-        "try:\n"
-        f"    load_generator({str(saved)!r})\n"
-        "except ValueError as error:\n"
-        "    print(error)\n"
-    )
-    run = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}
-    )
-    assert "weights.pt does not hold weights of the sizes model.json describes" in run.stdout, (
-        run.stdout + run.stderr[-3000:]
-    )
+    said = load_error_under_memory_cap(saved)
+    assert "weights.pt does not hold weights of the sizes model.json describes" in said, said
 
 
 def test_transformer_without_last_column_boosters(mixed):
