@@ -143,16 +143,13 @@ def load_generator(directory: str | Path) -> Generator:
     except (RuntimeError, EOFError, pickle.UnpicklingError) as error:
         raise ValueError(f"{weights_file} does not hold valid weights for a {name!r} generator: {error}") from error
     try:
-        _load_on_meta(generator, state)
+        _load_on_meta(generator, state)  # shapes first: nothing the size model.json asks for is made before
+        generator.load_state_dict(state)
     except (RuntimeError, KeyError, ValueError, NotImplementedError) as error:
         raise ValueError(
-            f"{weights_file} does not hold weights of the sizes {model_file.name} describes "
-            f"for a {name!r} generator: {error}"
+            f"{weights_file} does not hold valid weights for a {name!r} generator of the sizes "
+            f"{model_file.name} describes: {error}"
         ) from error
-    try:
-        generator.load_state_dict(state)
-    except (RuntimeError, KeyError, ValueError) as error:
-        raise ValueError(f"{weights_file} does not hold valid weights for a {name!r} generator: {error}") from error
     texts = {}
     for text_name in text_names:
         path = directory / f"{text_name}.txt"
