@@ -130,33 +130,26 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
         synthetic: pl.LazyFrame,
         train: pl.DataFrame,
     ) -> dg.Output[dict]:
-        from twinforge.monitoring.data_drift import data_drift_report
-        from twinforge.monitoring.summary_page import add_summary, synthetic_drift_summary
+        from twinforge.monitoring.data_drift import compare_drift
+        from twinforge.monitoring.summary_page import synthetic_drift_summary
 
         table, synthetic_rows = _judged_rows(synthetic, spec)
         out = _report_dir(settings, spec, context)
-        summary = data_drift_report(
-            train,
-            table,
-            spec.schema_for(train),
-            out / "synthetic_vs_train_drift.html",
-            drift_share=spec.drift.drift_share,
-            json_path=out / "synthetic_vs_train_drift.json",
-        )
+        comparison = compare_drift(train, table, spec.schema_for(train), drift_share=spec.drift.drift_share)
         sampled = run_metadata(context, synthetic_key)
-        add_summary(
-            out / "synthetic_vs_train_drift.html",
-            synthetic_drift_summary(
-                summary,
-                model_version=str(sampled["model_version"]),
-                train_rows=train.height,
-                synthetic_rows=synthetic_rows,
-                synthetic_rows_compared=table.height,
-            ),
+        block = synthetic_drift_summary(
+            comparison.summary,
+            model_version=str(sampled["model_version"]),
+            train_rows=train.height,
+            synthetic_rows=synthetic_rows,
+            synthetic_rows_compared=table.height,
         )
+        html_path, json_path = out / "synthetic_vs_train_drift.html", out / "synthetic_vs_train_drift.json"
+        comparison.save(html_path, json_path=json_path, summary_block=block)
+        summary = comparison.summary.written_to(html_path, json_path)
         run = _model_run(mlflow, sampled)
         run_id = run[1]
-        log_run_artifacts(mlflow.uri, run_id, [out / "synthetic_vs_train_drift.html"], artifact_path="reports")
+        log_run_artifacts(mlflow.uri, run_id, [html_path], artifact_path="reports")
         log_run_metrics(mlflow.uri, run_id, {"drift_share": summary.drift_share_observed})
         return dg.Output(
             summary.to_dict(),
@@ -165,8 +158,8 @@ def build_report_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition]:
                 "drift_share": round(summary.drift_share_observed, 4),
                 "drifted_columns": summary.drifted_columns,
                 **_rows_metadata(table, synthetic_rows),
-                **report_metadata("html", out / "synthetic_vs_train_drift.html", mlflow, run, "reports"),
-                **report_metadata("json", out / "synthetic_vs_train_drift.json"),
+                **report_metadata("html", html_path, mlflow, run, "reports"),
+                **report_metadata("json", json_path),
                 "model_version": str(sampled["model_version"]),
                 "mlflow_run_id": run_id,
                 "mlflow_run": dg.MetadataValue.url(mlflow.links.run(*run)),

@@ -112,3 +112,13 @@ def test_a_rare_class_growing_fourfold_in_a_key_column_drifts(tmp_path):
     assert any(r.startswith("key column fraud drifted") for r in moved.reasons)
     same = [_assess(reference, flagged(2000, s, 0.01), tmp_path / str(s), key_columns=["fraud"]) for s in range(2, 7)]
     assert not any(r.retrain_recommended for r in same)
+
+
+def test_the_drift_page_names_the_effect_floor_only_when_it_is_applied(tmp_path):
+    reference, batch = _table(3000, 0), _table(100, 1)
+    _assess(reference, batch, tmp_path / "on", min_effect=0.2)
+    _assess(reference, batch, tmp_path / "off", min_effect=None)
+    floored = (tmp_path / "on" / "drift.html").read_text()
+    tests_alone = (tmp_path / "off" / "drift.html").read_text()
+    assert "Columns drifted (Evidently&#x27;s test, and an effect size of at least drift.min_effect 0.2)" in floored
+    assert "Columns drifted (Evidently&#x27;s test)" in tests_alone and "min_effect" not in tests_alone

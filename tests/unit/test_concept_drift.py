@@ -19,7 +19,7 @@ def _table(n: int, seed: int, flip: bool = False) -> pl.DataFrame:
 def test_same_relationship_does_not_drift():
     ref, cur = _table(3000, 0), _table(1000, 1)
     result = concept_drift(ref, cur, infer_schema(ref), "label")
-    assert result.task == "classification" and result.metric == "accuracy"
+    assert result.task == "classification" and result.metric in ("accuracy", "balanced_accuracy")
     assert result.reference_score > 0.9
     assert abs(result.score_drop) < 0.05 and not result.drifted
 
@@ -123,3 +123,40 @@ def test_a_target_the_features_cannot_predict_is_not_held_as_below_chance_by_noi
 
     flipped = concept_drift(_table(3000, 0), _table(500, 1, flip=True), infer_schema(_table(10, 0)), "label")
     assert hold_reasons(_table(3000, 0), _table(500, 1, flip=True), infer_schema(_table(10, 0)), flipped, HoldSpec())
+
+
+def _rare_class_table(n: int, seed: int, reversed_rule: bool = False) -> pl.DataFrame:
+    # fraud in 1% of rows: above x0's 99th percentile, or below its 1st once the rule is reversed
+    rng = np.random.default_rng(seed)
+    x0 = rng.normal(size=n)
+    fraud = x0 < -2.326 if reversed_rule else x0 > 2.326
+    return pl.DataFrame({"x0": x0, "x1": rng.normal(size=n), "fraud": np.where(fraud, "yes", "no")})
+
+
+def test_a_reversed_rule_for_a_rare_class_is_concept_drift():
+    ref = _rare_class_table(20_000, 0)
+    schema = infer_schema(ref)
+    reversed_batch = concept_drift(ref, _rare_class_table(5_000, 1, reversed_rule=True), schema, "fraud")
+    # plain accuracy hardly moves (0.997 -> 0.984): every fraud is missed, and no fraud is found any more
+    assert reversed_batch.drifted and reversed_batch.score_drop > 0.3
+    same = concept_drift(ref, _rare_class_table(5_000, 2), schema, "fraud")
+    assert not same.drifted and same.reference_score > 0.9
+
+
+def test_chance_of_balanced_accuracy_is_the_mean_reference_rate_of_the_batch_classes():
+    ref = _rare_class_table(20_000, 0)
+    result = concept_drift(ref, _rare_class_table(5_000, 1, reversed_rule=True), infer_schema(ref), "fraud")
+    # guessing "yes" 1% of the time recalls 1% of the frauds and 99% of the rest
+    assert result.metric == "balanced_accuracy" and result.chance_score == pytest.approx(0.5, abs=0.01)
+    no_fraud = _rare_class_table(5_000, 1).filter(pl.col("fraud") == "no")
+    assert concept_drift(ref, no_fraud, infer_schema(ref), "fraud").chance_score == pytest.approx(0.99, abs=0.01)
+
+
+def test_a_class_grown_common_whatever_the_features_say_is_concept_drift_by_accuracy():
+    # balanced accuracy cannot see it: the frauds the rule finds are still found, the new ones never were
+    ref = _rare_class_table(20_000, 0)
+    batch = _rare_class_table(5_000, 1)
+    rng = np.random.default_rng(3)
+    wave = batch.with_columns(fraud=pl.when(pl.Series(rng.random(5_000) < 0.3)).then(pl.lit("yes")).otherwise("fraud"))
+    result = concept_drift(ref, wave, infer_schema(ref), "fraud")
+    assert result.drifted and result.metric == "accuracy" and result.score_drop > 0.2

@@ -302,9 +302,13 @@ class BucketedHeads(nn.Module):
             bound = 1 / d_model**0.5
             self.weights.append(nn.Parameter(weight))
             self.biases.append(nn.Parameter(torch.empty(len(members), width).uniform_(-bound, bound)))
-            valid = torch.arange(width)[None, :] < torch.tensor([self.vocab_sizes[j] for j in members])[:, None]
+            # index buffers are made on the CPU whatever the default device (``.to(device)`` moves them): on
+            # torch's meta device (load_generator's size check) comparisons import torch's compiler, seconds
+            cpu = torch.device("cpu")
+            sizes = torch.tensor([self.vocab_sizes[j] for j in members], device=cpu)
+            valid = torch.arange(width, device=cpu)[None, :] < sizes[:, None]
             self.register_buffer(f"padding_{b}", ~valid, persistent=False)
-            self.register_buffer(f"members_{b}", torch.tensor(members), persistent=False)
+            self.register_buffer(f"members_{b}", torch.tensor(members, device=cpu), persistent=False)
 
     def _bucket_logits(self, h: torch.Tensor, b: int) -> torch.Tensor:
         """Logits ``(n, members, width)`` of bucket ``b`` from hidden states ``(n, members, d)``."""
@@ -370,10 +374,11 @@ class TabularTransformer(nn.Module):
         # Ordered tokens (a number's quantile bins) also carry their rank, in [-1, 1], along a learned
         # direction per position: neighbouring bins start out alike and thresholds and sums across
         # columns are one linear step away, which a bag of unrelated embeddings must learn bin by bin.
-        ranks = torch.zeros(sum(self.vocab_sizes) + 2)
+        cpu = torch.device("cpu")  # as the heads' buffers (see BucketedHeads)
+        ranks = torch.zeros(sum(self.vocab_sizes) + 2, device=cpu)
         for j, levels in enumerate(ordinals or [0] * len(self.vocab_sizes)):
             if levels > 1:
-                ranks[starts[j] : starts[j] + levels] = torch.linspace(-1.0, 1.0, levels)
+                ranks[starts[j] : starts[j] + levels] = torch.linspace(-1.0, 1.0, levels, device=cpu)
         self.register_buffer("ranks", ranks, persistent=False)
         self.rank_directions = nn.Parameter(torch.zeros(len(self.vocab_sizes), d_model))
         self.positions = nn.Parameter(torch.zeros(len(self.vocab_sizes), d_model))

@@ -26,10 +26,10 @@ from twinforge.config.spec import DriftSpec
 from twinforge.io.permissions import write_private_text
 from twinforge.io.schema import TableSchema
 from twinforge.monitoring.concept_drift import ConceptDrift, concept_drift
-from twinforge.monitoring.data_drift import NUMERICAL_KINDS, DriftSummary, data_drift_report, with_effect_floor
+from twinforge.monitoring.data_drift import NUMERICAL_KINDS, DriftSummary, compare_drift, with_effect_floor
 from twinforge.monitoring.effect_size import ColumnShift, column_shift
 from twinforge.monitoring.holds import hold_reasons
-from twinforge.monitoring.summary_page import add_summary, summary_html
+from twinforge.monitoring.summary_page import summary_html
 
 Verdict = Literal["retrain", "no retrain", "held"]
 # a model's score on fewer labelled batch rows says too little to call concept drift or a below-chance hold
@@ -139,7 +139,8 @@ def assess_batch_drift(
     ``approved``: someone approved the batch after a hold, so the hold rules no longer apply.
     """
     report_dir.mkdir(parents=True, exist_ok=True)
-    data = data_drift_report(reference, current, schema, report_dir / "drift.html", drift_share=rules.drift_share)
+    comparison = compare_drift(reference, current, schema, drift_share=rules.drift_share)
+    data = comparison.summary.written_to(report_dir / "drift.html")
     # a column with no values on one side cannot be tested, but has moved (nulls are a bin of the effect size)
     emptied = [name for name, why in data.skipped_columns.items() if why.startswith("no values in")]
     missing = [c for c in rules.key_columns if c not in data.columns and c not in emptied]
@@ -170,20 +171,22 @@ def assess_batch_drift(
         batch_id, list(reference_batches), champion_version, data, concept, shifts,
         retrain_reasons(data, shifts, concept, rules), holds, notes,
     )  # fmt: skip
+    block = drift_page_summary(assessment, min_effect=rules.min_effect, approved=approved)
+    comparison.save(report_dir / "drift.html", summary_block=block)
     write_private_text(report_dir / "drift.json", json.dumps(assessment.to_dict(), indent=2, default=str))
-    add_summary(report_dir / "drift.html", drift_page_summary(assessment, approved=approved))
     return assessment
 
 
-def drift_page_summary(assessment: BatchDriftAssessment, *, approved: bool = False) -> str:
+def drift_page_summary(assessment: BatchDriftAssessment, *, min_effect: float | None, approved: bool = False) -> str:
     data, concept = assessment.data, assessment.concept
+    floor = f", and an effect size of at least drift.min_effect {min_effect:g}" if min_effect is not None else ""
     top = sorted(assessment.shifts.values(), key=lambda s: s.effect, reverse=True)[:3]
     facts = [
         ("Batch (current data)", assessment.batch_id),
         ("Champion version", assessment.champion_version or "none"),
         ("Reference: the champion's training batches", ", ".join(assessment.reference_batches)),
         (
-            "Columns drifted (Evidently's test, and an effect size of at least drift.min_effect)",
+            f"Columns drifted (Evidently's test{floor})",
             f"{len(data.drifted_columns)} of {data.n_columns} ({data.drift_share_observed:.0%}; "
             f"dataset drift at {data.drift_share:.0%})",
         ),

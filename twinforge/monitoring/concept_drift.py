@@ -7,6 +7,11 @@ tolerance means the target's relationship to the features moved, which
 per-column data drift alone does not show. A drop must also exceed its sampling error
 (:data:`SAMPLING_Z` bootstrap standard errors of the two scores): an accuracy over 50 rows
 varies by about 0.06 when nothing changed.
+
+A categorical target is scored by accuracy and by balanced accuracy (the mean of the recalls of the
+batch's classes), and drifts when either drops: with a rare class, accuracy hardly moves when the rule for
+that class is reversed, and balanced accuracy does not see a class growing common whatever the features say.
+The record carries the deciding metric (the one that drifted, else the one nearer to it).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ CATEGORY_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 # a score difference counts when it exceeds this many standard errors (one-sided 1%), besides its tolerance
 SAMPLING_Z = 2.326
 BOOTSTRAP_DRAWS = 200
+CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy")
 NUMERIC_KINDS = (ColumnKind.INTEGER, ColumnKind.FLOAT, ColumnKind.DATETIME)
 
 
@@ -30,14 +36,14 @@ NUMERIC_KINDS = (ColumnKind.INTEGER, ColumnKind.FLOAT, ColumnKind.DATETIME)
 class ConceptDrift:
     target: str
     task: str  # "classification" or "regression"
-    metric: str  # "accuracy" or "r2"
+    metric: str  # "accuracy", "balanced_accuracy" or "r2": the deciding one
     reference_score: float  # on held-back reference rows
     current_score: float  # on the new batch
     score_drop: float
     # bootstrap standard errors: of the batch's score, and of the drop (the batch's and the held-back rows')
     current_standard_error: float
     drop_standard_error: float
-    chance_score: float  # on the new batch, of a model knowing only the reference's target distribution
+    chance_score: float  # on the new batch, guessing at the reference's class rates (for r2: its mean)
     tolerance: float
     drifted: bool
     current_rows: int
@@ -85,7 +91,6 @@ def concept_drift(
     max_reference_rows: int = 50_000,
 ) -> ConceptDrift:
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-    from sklearn.metrics import accuracy_score, r2_score
 
     for name, table in (("reference", reference), ("current", current)):
         if target not in table.columns:
@@ -109,11 +114,9 @@ def concept_drift(
     if classification:
         model = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=seed)
         to_y = lambda t: t.get_column(target).cast(pl.String).to_numpy()  # noqa: E731
-        score, metric = accuracy_score, "accuracy"
     else:
         model = HistGradientBoostingRegressor(categorical_features="from_dtype", random_state=seed)
         to_y = lambda t: t.get_column(target).cast(pl.Float64).to_numpy()  # noqa: E731
-        score, metric = r2_score, "r2"
 
     # categories unseen in training are mapped to missing by sklearn's native categorical support
     categories = category_sets(fit_rows, schema, features)
@@ -122,53 +125,114 @@ def concept_drift(
         return model.predict(feature_frame(rows, schema, features, categories))
 
     model.fit(feature_frame(fit_rows, schema, features, categories), to_y(fit_rows))
-    y_check, check_predicted = to_y(check_rows), predict(check_rows)
-    y_now, now_predicted = to_y(current), predict(current)
-    reference_score = float(score(y_check, check_predicted))
-    current_score = float(score(y_now, now_predicted))
-    drop = reference_score - current_score
-    check_error = _bootstrap_error(y_check, check_predicted, classification, rng)
-    current_error = _bootstrap_error(y_now, now_predicted, classification, rng)
-    if classification:  # at least a binomial's error at the reference's accuracy: a batch all right or all
-        # wrong resamples to itself (a bootstrap error of 0)
-        current_error = max(current_error, float(np.sqrt(reference_score * (1 - reference_score) / len(y_now))))
-    drop_error = float(np.hypot(check_error, current_error))
-    y_fit, y_current = to_y(fit_rows), to_y(current)
-    if classification:
-        classes, counts = np.unique(y_fit, return_counts=True)
-        prior = dict(zip(classes.tolist(), (counts / counts.sum()).tolist(), strict=True))
-        chance = float(sum(prior.get(y, 0.0) for y in y_current.tolist()) / len(y_current))
-    else:
-        chance = float(score(y_current, np.full(len(y_current), float(np.mean(y_fit)))))
+    labels = [to_y(fit_rows), to_y(check_rows), predict(check_rows), to_y(current), predict(current)]
+    if classification:  # class codes over every label seen, so scoring (and its 200 resamples) compares integers
+        labels = _class_codes(*labels)
+    metrics = CLASSIFICATION_METRICS if classification else ("r2",)
+    changes = [_score_change(metric, *labels, rng) for metric in metrics]
+    for change in changes:
+        change["drifted"] = (
+            change["score_drop"] > tolerance and change["score_drop"] > SAMPLING_Z * change["drop_error"]
+        )
+    # the deciding metric: one that drifted, else the one closest to it (its drop in standard errors)
+    deciding = max(changes, key=lambda c: (c["drifted"], c["score_drop"] / max(c["drop_error"], 1e-12)))
     return ConceptDrift(
         target=target,
         task="classification" if classification else "regression",
-        metric=metric,
-        reference_score=reference_score,
-        current_score=current_score,
-        score_drop=drop,
-        current_standard_error=current_error,
-        drop_standard_error=drop_error,
-        chance_score=chance,
+        metric=deciding["metric"],
+        reference_score=deciding["reference_score"],
+        current_score=deciding["current_score"],
+        score_drop=deciding["score_drop"],
+        current_standard_error=deciding["current_error"],
+        drop_standard_error=deciding["drop_error"],
+        chance_score=deciding["chance"],
         tolerance=tolerance,
-        drifted=drop > tolerance and drop > SAMPLING_Z * drop_error,
+        drifted=deciding["drifted"],
         current_rows=current.height,
     )
 
 
-def _bootstrap_error(y: np.ndarray, predicted: np.ndarray, classification: bool, rng: np.random.Generator) -> float:
-    """The standard error of the score (accuracy or r2) of ``predicted`` on ``y``, over bootstrap resamples of
-    the rows (the model stays as it is: this is the error of scoring on few rows)."""
+def _score_change(
+    metric: str,
+    y_fit: np.ndarray,
+    y_check: np.ndarray,
+    check_predicted: np.ndarray,
+    y_now: np.ndarray,
+    now_predicted: np.ndarray,
+    rng: np.random.Generator,
+) -> dict:
+    """The model's ``metric`` on the held-back reference rows and on the batch, the drop, its bootstrap
+    standard errors, and chance on the batch."""
+    from sklearn.metrics import accuracy_score, r2_score
+
+    score = {"accuracy": accuracy_score, "balanced_accuracy": balanced_accuracy, "r2": r2_score}[metric]
+    reference_score = float(score(y_check, check_predicted))
+    current_score = float(score(y_now, now_predicted))
+    check_error = _bootstrap_error(score, y_check, check_predicted, rng)
+    current_error = _bootstrap_error(score, y_now, now_predicted, rng)
+    # at least binomial errors at the reference's rates: a batch all right or all wrong resamples to itself
+    if metric == "accuracy":
+        current_error = max(current_error, float(np.sqrt(reference_score * (1 - reference_score) / len(y_now))))
+    elif metric == "balanced_accuracy":
+        current_error = max(current_error, _binomial_error(y_check, check_predicted, y_now))
+    if metric == "r2":
+        chance = float(score(y_now, np.full(len(y_now), float(np.mean(y_fit)))))
+    else:
+        classes, counts = np.unique(y_fit, return_counts=True)
+        prior = dict(zip(classes.tolist(), (counts / counts.sum()).tolist(), strict=True))
+        if metric == "accuracy":  # guessing at the reference's rates is right with the batch label's rate
+            chance = float(np.mean([prior.get(y, 0.0) for y in y_now.tolist()]))
+        else:  # and recalls each class at its rate
+            chance = float(np.mean([prior.get(c, 0.0) for c in np.unique(y_now).tolist()]))
+    return {
+        "metric": metric,
+        "reference_score": reference_score,
+        "current_score": current_score,
+        "score_drop": reference_score - current_score,
+        "current_error": current_error,
+        "drop_error": float(np.hypot(check_error, current_error)),
+        "chance": chance,
+    }
+
+
+def balanced_accuracy(truth: np.ndarray, predicted: np.ndarray) -> float:
+    """Scikit-learn's balanced accuracy over the classes in ``truth`` (a predicted class the batch lacks is
+    simply wrong, and a batch of one class is scored by its recall, without warnings)."""
+    import warnings
+
+    from sklearn.metrics import balanced_accuracy_score
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
+        warnings.filterwarnings("ignore", message="A single label was found")
+        return float(balanced_accuracy_score(truth, predicted))
+
+
+def _class_codes(*label_arrays: np.ndarray) -> list[np.ndarray]:
+    classes = np.unique(np.concatenate(label_arrays))
+    return [np.searchsorted(classes, labels) for labels in label_arrays]
+
+
+def _bootstrap_error(score, y: np.ndarray, predicted: np.ndarray, rng: np.random.Generator) -> float:
+    """The standard error of ``score(y, predicted)`` over bootstrap resamples of the rows (the model stays as it
+    is: this is the error of scoring on few rows)."""
     n = len(y)
     if n < 2:
         return float("inf")  # one row says nothing
-    scores = np.empty(BOOTSTRAP_DRAWS)
-    for k in range(BOOTSTRAP_DRAWS):
+    scores = []
+    for _ in range(BOOTSTRAP_DRAWS):
         rows = rng.integers(0, n, n)
-        truth, guess = y[rows], predicted[rows]
-        if classification:
-            scores[k] = np.mean(truth == guess)
-        else:
-            spread = np.sum((truth - truth.mean()) ** 2)
-            scores[k] = 1.0 - np.sum((truth - guess) ** 2) / spread if spread > 0 else 0.0
+        scores.append(score(y[rows], predicted[rows]))
     return float(np.std(scores))
+
+
+def _binomial_error(y_check: np.ndarray, check_predicted: np.ndarray, y_now: np.ndarray) -> float:
+    """The standard error balanced accuracy would have on the batch's class counts if each class were recalled
+    at its held-back reference rate (a class the held-back rows lack counts as recalled half the time)."""
+    classes, counts = np.unique(y_now, return_counts=True)
+    variance = 0.0
+    for label, count in zip(classes.tolist(), counts.tolist(), strict=True):
+        rows = y_check == label
+        recall = float(np.mean(check_predicted[rows] == label)) if rows.any() else 0.5
+        variance += recall * (1 - recall) / count
+    return float(np.sqrt(variance) / len(classes))

@@ -8,7 +8,7 @@ synthetic table sampled from it). Numerical drift is tested on integer, float an
 categorical drift on categorical and boolean ones. Identifiers and free text are
 never compared.
 
-Evidently imports slowly (seconds), so it is imported inside :func:`data_drift_report`.
+Evidently imports slowly (seconds), so it is imported inside :func:`compare_drift`.
 """
 
 from __future__ import annotations
@@ -55,9 +55,22 @@ class DriftSummary:
     drift_share_observed: float
     drifted_columns: list[str]
     columns: dict[str, ColumnDrift]
-    html_path: Path
+    html_path: Path | None = None  # None until the page is written
     json_path: Path | None = None
     skipped_columns: dict[str, str] = field(default_factory=dict)  # name -> reason
+
+    @classmethod
+    def of_columns(
+        cls, columns: dict[str, ColumnDrift], drift_share: float, skipped_columns: dict[str, str]
+    ) -> DriftSummary:
+        """The summary of these column verdicts: the dataset drifts when their drifted share reaches
+        ``drift_share``."""
+        drifted = [name for name, column in columns.items() if column.drifted]
+        share = len(drifted) / max(len(columns), 1)
+        return cls(share >= drift_share, drift_share, share, drifted, columns, skipped_columns=skipped_columns)
+
+    def written_to(self, html_path: Path | None, json_path: Path | None = None) -> DriftSummary:
+        return replace(self, html_path=html_path, json_path=json_path)
 
     @property
     def n_columns(self) -> int:
@@ -73,7 +86,7 @@ class DriftSummary:
             "drifted_columns": list(self.drifted_columns),
             "columns": {name: c.to_dict() for name, c in self.columns.items()},
             "skipped_columns": dict(self.skipped_columns),
-            "html_path": str(self.html_path),
+            "html_path": str(self.html_path) if self.html_path else None,
             "json_path": str(self.json_path) if self.json_path else None,
         }
 
@@ -87,29 +100,38 @@ def with_effect_floor(summary: DriftSummary, effects: dict[str, float], min_effe
         name: replace(column, drifted=column.drifted and effects[name] >= min_effect, test_drifted=column.drifted)
         for name, column in summary.columns.items()
     }
-    drifted = [name for name, column in columns.items() if column.drifted]
-    share = len(drifted) / max(len(columns), 1)
-    return replace(
-        summary,
-        columns=columns,
-        drifted_columns=drifted,
-        drift_share_observed=share,
-        dataset_drift=share >= summary.drift_share,
-    )
+    floored = DriftSummary.of_columns(columns, summary.drift_share, summary.skipped_columns)
+    return floored.written_to(summary.html_path, summary.json_path)
 
 
-def data_drift_report(
+@dataclass(frozen=True)
+class DriftComparison:
+    """Evidently's verdicts on each column, and its report, not yet written."""
+
+    summary: DriftSummary
+    snapshot: Any  # Evidently's run report
+
+    def save(self, html_path: Path, *, json_path: Path | None = None, summary_block: str = "") -> None:
+        """Write Evidently's page (its data block made inert, ``summary_block`` first in its body) and, if asked,
+        its JSON, as owner-only files."""
+        from twinforge.monitoring.summary_page import with_summary
+
+        page = inert_data_block(self.snapshot.get_html_str(as_iframe=False))
+        write_private_text(html_path, with_summary(page, summary_block) if summary_block else page)
+        if json_path is not None:
+            write_private(Path(json_path), lambda target: self.snapshot.save_json(str(target)))
+
+
+def compare_drift(
     reference: pl.DataFrame,
     current: pl.DataFrame,
     schema: TableSchema,
-    html_path: Path,
     *,
     drift_share: float = 0.5,
-    json_path: Path | None = None,
     method: str | None = None,
     threshold: float | None = None,
-) -> DriftSummary:
-    """Compare ``current`` with ``reference`` column by column; write the Evidently HTML report.
+) -> DriftComparison:
+    """Compare ``current`` with ``reference`` column by column (Evidently's drift preset).
 
     The dataset drifts when at least ``drift_share`` of the compared columns drift.
     ``method`` / ``threshold`` override Evidently's per-column defaults (which depend
@@ -133,20 +155,25 @@ def data_drift_report(
         current_data=Dataset.from_pandas(current.to_pandas(), data_definition=definition),
         reference_data=Dataset.from_pandas(reference.to_pandas(), data_definition=definition),
     )
-    html_path, json_path = _save(snapshot, Path(html_path), json_path)
     columns = _column_drifts(snapshot.dict(), kinds)
-    drifted = [name for name, c in columns.items() if c.drifted]
-    share = len(drifted) / max(len(columns), 1)
-    return DriftSummary(
-        dataset_drift=share >= drift_share,
-        drift_share=drift_share,
-        drift_share_observed=share,
-        drifted_columns=drifted,
-        columns=columns,
-        html_path=html_path,
-        json_path=json_path,
-        skipped_columns=skipped,
-    )
+    return DriftComparison(DriftSummary.of_columns(columns, drift_share, skipped), snapshot)
+
+
+def data_drift_report(
+    reference: pl.DataFrame,
+    current: pl.DataFrame,
+    schema: TableSchema,
+    html_path: Path,
+    *,
+    drift_share: float = 0.5,
+    json_path: Path | None = None,
+    method: str | None = None,
+    threshold: float | None = None,
+) -> DriftSummary:
+    """:func:`compare_drift`, its Evidently page written to ``html_path`` (and JSON to ``json_path``)."""
+    comparison = compare_drift(reference, current, schema, drift_share=drift_share, method=method, threshold=threshold)
+    comparison.save(Path(html_path), json_path=json_path)
+    return comparison.summary.written_to(Path(html_path), json_path and Path(json_path))
 
 
 def _quiet_evidently() -> None:
@@ -218,15 +245,6 @@ def temporal_seconds(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     if dtype == pl.Time:
         return col.cast(pl.Int64).cast(pl.Float64) / 1e9  # nanoseconds since midnight
     return col.dt.epoch("us").cast(pl.Float64) / 1e6
-
-
-def _save(snapshot, html_path: Path, json_path: Path | None) -> tuple[Path, Path | None]:
-    """Write Evidently's page (its data block made inert) and, if asked, its JSON, as owner-only files."""
-    write_private_text(html_path, inert_data_block(snapshot.get_html_str(as_iframe=False)))
-    if json_path is not None:
-        json_path = Path(json_path)
-        write_private(json_path, lambda target: snapshot.save_json(str(target)))
-    return html_path, json_path
 
 
 # Evidently's page: a <script> whose first statement is ``var <dashboard id> = <JSON>``, and later the

@@ -11,10 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
-
-from twinforge.io.permissions import write_private_text
 
 if TYPE_CHECKING:
     from twinforge.monitoring.data_drift import DriftSummary
@@ -46,13 +43,11 @@ def summary_html(
     )
 
 
-def add_summary(html_path: Path, block: str) -> None:
-    """Put ``block`` first in the page's body (replacing an earlier summary)."""
-    page = Path(html_path).read_text(encoding="utf-8")
-    page = re.sub(rf"<section id='{MARKER}'.*?</section>", "", page, count=1, flags=re.S)
+def with_summary(page: str, block: str) -> str:
+    """``page`` with ``block`` first in its body."""
     match = re.search(r"<body[^>]*>", page, flags=re.I)
     at = match.end() if match else 0
-    write_private_text(html_path, page[:at] + block + page[at:])
+    return page[:at] + block + page[at:]
 
 
 def synthetic_drift_summary(
