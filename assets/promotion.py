@@ -12,20 +12,22 @@ def build_champion_asset(spec: DatasetSpec, check_keys: list[dg.AssetCheckKey]) 
     generator_key = dg.AssetKey([spec.name, "generator"])
     synthetic_key = dg.AssetKey([spec.name, "synthetic"])
     report_key = dg.AssetKey([spec.name, "quality_report"])
+    drift_key = dg.AssetKey([spec.name, "synthetic_vs_train_drift"])
 
     @dg.asset(
         key=[spec.name, "champion"],
-        deps=[generator_key, synthetic_key, report_key],
+        deps=[generator_key, synthetic_key, report_key, drift_key],  # the run's last step: all else is done
         group_name=spec.name,
         kinds={"mlflow"},
         description=f"Gives the version this run trained the MLflow alias `{CHAMPION_ALIAS}`, only when every "
         "Great Expectations check on `synthetic` and every quality gate on `quality_report` of this same run "
-        "passed (a missing result counts as failed).",
+        "passed (a missing result counts as failed); the run's last step, after every report.",
     )
     def champion(context: dg.AssetExecutionContext, mlflow: MlflowResource) -> dg.MaterializeResult:
         # everything below comes from this run: the version it trained, sampled, checked and reported on
         version = str(run_metadata(context, generator_key)["model_version"])
         sampled, report = run_metadata(context, synthetic_key), run_metadata(context, report_key)
+        run_metadata(context, drift_key)  # its synthetic-vs-train drift page was written in this run
         if str(sampled.get("model_version")) != version or str(report.get("model_version")) != version:
             raise RuntimeError(
                 f"this run trained version {version} but sampled version {sampled.get('model_version')} and "
@@ -40,10 +42,7 @@ def build_champion_asset(spec: DatasetSpec, check_keys: list[dg.AssetCheckKey]) 
                 f"{PROMOTION_TAG}.dagster_run_id": context.run_id,
             })  # fmt: skip
             raise RuntimeError(f"version {version} is not promoted: checks not passed in this run: {not_passed}")
-        previous = set_champion(mlflow.uri, spec.registered_model_name, version)
-        set_model_version_tags(mlflow.uri, spec.registered_model_name, version, {
-            PROMOTION_TAG: CHAMPION_ALIAS, f"{PROMOTION_TAG}.dagster_run_id": context.run_id,
-        })  # fmt: skip
+        previous = set_champion(mlflow.uri, spec.registered_model_name, version, context.run_id)
         context.log.info(f"{spec.registered_model_name} version {version} is now {CHAMPION_ALIAS} (was {previous})")
         return dg.MaterializeResult(
             metadata={

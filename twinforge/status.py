@@ -195,6 +195,16 @@ def _yes_no(value: bool | None) -> str:
     return "?" if value is None else "yes" if value else "no"
 
 
+def _promotion(version: VersionStatus, champion: str | None) -> str:
+    """What the alias says (not a version's own tag, which an older twinforge never cleared on a superseded
+    champion), and a champion whose run failed said loudly."""
+    if version.version == champion:
+        return f"{CHAMPION_ALIAS} (RUN FAILED)" if version.run_failed else CHAMPION_ALIAS
+    if version.run_failed:
+        return "run failed"
+    return "superseded" if version.promotion == CHAMPION_ALIAS else version.promotion or "-"
+
+
 def format_status(status: DatasetStatus) -> str:
     """The status as text for a terminal."""
     lines = [f"dataset {status.dataset}  (model {status.model_name})", ""]
@@ -221,9 +231,7 @@ def format_status(status: DatasetStatus) -> str:
         lines.append(f"model versions ({len(status.versions)}); {CHAMPION_ALIAS}: version {status.champion or 'none'}")
         lines.append(f"  {'version':<8} {'registered (UTC)':<20} {'promotion':<10} checks; gates")
         for v in status.versions:
-            promotion = (
-                CHAMPION_ALIAS if v.version == status.champion else "run failed" if v.run_failed else v.promotion or "-"
-            )
+            promotion = _promotion(v, status.champion)
             lines.append(
                 f"  {v.version:<8} {v.registered_at:<20} {promotion:<10} "
                 f"checks {_verdicts(v.checks, v.failed_checks)}; gates {_verdicts(v.gates, v.failed_gates)}"

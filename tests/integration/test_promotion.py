@@ -42,3 +42,31 @@ def test_a_version_whose_expectation_check_failed_is_never_promoted(tmp_path, mo
         assert get_alias_version(uri, strict.registered_model_name, CHAMPION_ALIAS) is None
         failures = [e for e in subset.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
         assert any("not materialized in this run" in str(e.event_specific_data.error) for e in failures)
+
+
+def test_a_run_whose_last_report_fails_promotes_nothing(tmp_path, monkeypatch):
+    import twinforge.monitoring.data_drift as data_drift
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError("the synthetic-vs-train drift step ran out of memory")
+
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-4-" + "0123456789abcdef" * 2)
+    monkeypatch.setattr(data_drift, "compare_drift", out_of_memory)
+    spec = load_spec(DEMO_SPEC)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    (tmp_path / "dagster").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
+        (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(tmp_path))
+        defs = build_definitions([spec], home=str(tmp_path))
+        retrain = defs.resolve_job_def(retrain_job_name(spec)).execute_in_process(
+            instance=instance, partition_key=batch, raise_on_error=False
+        )
+        assert not retrain.success
+        # every check and gate passed, but the run did not finish: its version is not champion
+        assert all(e.passed for e in retrain.get_asset_check_evaluations())
+        assert get_alias_version(uri, spec.registered_model_name, CHAMPION_ALIAS) is None
+        materialized = {
+            e.asset_key for e in retrain.all_events if e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+        }
+        assert dg.AssetKey([spec.name, "quality_report"]) in materialized
+        assert dg.AssetKey([spec.name, "champion"]) not in materialized

@@ -54,6 +54,11 @@ def test_status_renders_batch_states_verdicts_champion_and_drift_without_values(
             "promotion": "refused",
         })  # fmt: skip
         client.create_model_version(model, source=(tmp_path / "m3").as_uri(), tags={"twinforge.run_status": "failed"})
+        # an older twinforge left "champion" on a superseded version; the failed-run sensor may not have run yet
+        client.create_model_version(model, source=(tmp_path / "m4").as_uri(), tags={"promotion": "champion"})
+        client.create_model_version(model, source=(tmp_path / "m5").as_uri(), tags={
+            "promotion": "champion", "twinforge.run_status": "failed",
+        })  # fmt: skip
         client.set_registered_model_alias(model, CHAMPION_ALIAS, "1")
 
     assert main(["status", "--home", str(layout.home), "--specs", str(DEMO_SPEC.parent)]) == 0
@@ -62,10 +67,17 @@ def test_status_renders_batch_states_verdicts_champion_and_drift_without_values(
     withdrawn = _line(out, rf"\s+{added.batch_id} ")
     assert withdrawn.split()[1:5] == ["withdrawn", "no", "-", "-"] and "(wrong clinic feed)" in withdrawn
     assert "1 active, 1 withdrawn; 1 ingested; 10 rows quarantined" in out
-    assert "model versions (3); champion: version 1" in out
+    assert "model versions (5); champion: version 1" in out
     assert _line(out, r"\s+1\s+\d{4}-").split()[3:] == "champion checks 2/2 passed; gates 2/2 passed".split()
     assert "refused    checks 1/2 passed (failed: ge_nulls); gates 0/1 passed (failed: privacy_dcr)" in out
     assert "run failed checks no result; gates no result" in _line(out, r"\s+3\s+\d{4}-")
+    assert _line(out, r"\s+4\s+\d{4}-").split()[3] == "superseded"
+    assert sum(" champion " in line for line in out.splitlines()) == 1
+
+    with tracking(layout.mlflow_tracking_uri) as mlflow:
+        mlflow.MlflowClient().set_registered_model_alias(model, CHAMPION_ALIAS, "5")
+    assert main(["status", "--home", str(layout.home), "--specs", str(DEMO_SPEC.parent)]) == 0
+    assert "champion (RUN FAILED)" in _line(capsys.readouterr().out, r"\s+5\s+\d{4}-")
     drift = _line(out, rf"\s+{added.batch_id}\s+\d{{4}}-")
     assert drift.split()[3:] == ["yes", "33%", "no", "age,", "pan_day"]
     assert "secret-cell" not in out

@@ -22,7 +22,12 @@ if TYPE_CHECKING:
 
 CHAMPION_ALIAS = "champion"
 TRAINING_BATCHES_TAG = "training_batches"  # JSON list of the batch ids a version was trained on
-PROMOTION_TAG = "promotion"  # on a version: "champion" once promoted, "refused" (with .reason) when not
+# on a version: "champion" once promoted, "superseded" once another version is, "refused" (with .reason) when not
+# promoted, "rolled back" when its run failed after promoting it
+PROMOTION_TAG = "promotion"
+PREVIOUS_CHAMPION_TAG = (
+    f"{PROMOTION_TAG}.previous_champion"  # the champion before this one ("none"): a rollback's target
+)
 # on a private generator's run and version: its whole DP accounting as JSON (what the quality report reads)
 DP_ACCOUNTING_TAG = "dp_accounting"
 
@@ -116,15 +121,15 @@ def log_generator(
                 # column names and types only; no input example, which would store rows
                 signature=sampling_signature(staged),
                 pip_requirements=_pip_requirements(),
-                registered_model_name=model_name,
             )
             for location in (mlflow.get_artifact_uri(), mlflow.get_logged_model(info.model_id).artifact_location):
                 _make_local_artifacts_private(location)
-        version = str(info.registered_model_version)
-        client = mlflow.MlflowClient()
-        client.set_model_version_tag(model_name, version, "mlflow_run_id", run.info.run_id)
-        for k, v in tags.items():
-            client.set_model_version_tag(model_name, version, k, v)
+            # the version is created with its tags in one call: a process killed around registration leaves no
+            # version that cannot be traced to its run
+            registered = mlflow.register_model(
+                info.model_uri, model_name, tags={"mlflow_run_id": run.info.run_id, **dict(tags)}
+            )
+        version = str(registered.version)
         return ModelVersionRef(
             model_name=model_name,
             version=version,
@@ -286,11 +291,21 @@ def log_quality_report(
         set_model_version_tags(tracking_uri, *model_version, verdicts)
 
 
-def set_champion(tracking_uri: str, model_name: str, version: str) -> str | None:
-    """Give ``version`` the champion alias; returns the previous champion's version."""
+def set_champion(tracking_uri: str, model_name: str, version: str, dagster_run_id: str) -> str | None:
+    """Give ``version`` the champion alias; returns the previous champion's version. The previous champion is
+    written on ``version`` before the alias moves (a rollback's target, whatever happens next) and is tagged
+    superseded afterwards."""
     previous = get_alias_version(tracking_uri, model_name, CHAMPION_ALIAS)
+    set_model_version_tags(tracking_uri, model_name, version, {
+        PREVIOUS_CHAMPION_TAG: previous or "none", f"{PROMOTION_TAG}.dagster_run_id": dagster_run_id,
+    })  # fmt: skip
     with tracking(tracking_uri) as mlflow:
         mlflow.MlflowClient().set_registered_model_alias(model_name, CHAMPION_ALIAS, version)
+    set_model_version_tags(tracking_uri, model_name, version, {PROMOTION_TAG: CHAMPION_ALIAS})
+    if previous is not None and previous != version:
+        set_model_version_tags(
+            tracking_uri, model_name, previous, {PROMOTION_TAG: "superseded", f"{PROMOTION_TAG}.superseded_by": version}
+        )
     return previous
 
 
@@ -399,13 +414,43 @@ def versions_of_run(tracking_uri: str, model_name: str, dagster_run_id: str) -> 
 
 def mark_run_versions_failed(tracking_uri: str, model_name: str, dagster_run_id: str, reason: str) -> list[str]:
     """Tag every version registered by a run that did not finish as failed; those versions are never
-    promoted (promotion needs their own run's check verdicts). Returns the versions tagged."""
+    promoted (promotion needs their own run's check verdicts). A champion among them (the run failed after
+    promoting it) is rolled back: the alias returns to the champion before it that did not fail, or is removed.
+    Returns the versions tagged."""
     versions = versions_of_run(tracking_uri, model_name, dagster_run_id)
     for version in versions:
         set_model_version_tags(
             tracking_uri, model_name, version, {RUN_STATUS_TAG: "failed", "twinforge.run_failure": reason[:500]}
         )
+    champion = get_alias_version(tracking_uri, model_name, CHAMPION_ALIAS)
+    if champion in versions:
+        roll_back_champion(tracking_uri, model_name, champion)
     return versions
+
+
+def roll_back_champion(tracking_uri: str, model_name: str, version: str) -> str | None:
+    """Move the champion alias off ``version`` to the champion before it (following the chain past versions
+    whose run failed), or remove it when there is none; returns the new champion."""
+    target = get_model_version(tracking_uri, model_name, version).tags.get(PREVIOUS_CHAMPION_TAG, "none")
+    seen = {version}
+    while target != "none" and target not in seen:
+        seen.add(target)
+        tags = get_model_version(tracking_uri, model_name, target).tags
+        if tags.get(RUN_STATUS_TAG) != "failed":
+            break
+        target = tags.get(PREVIOUS_CHAMPION_TAG, "none")
+    else:
+        target = "none"
+    with tracking(tracking_uri) as mlflow:
+        client = mlflow.MlflowClient()
+        if target == "none":
+            client.delete_registered_model_alias(model_name, CHAMPION_ALIAS)
+        else:
+            client.set_registered_model_alias(model_name, CHAMPION_ALIAS, target)
+    set_model_version_tags(tracking_uri, model_name, version, {PROMOTION_TAG: "rolled back"})
+    if target != "none":
+        set_model_version_tags(tracking_uri, model_name, target, {PROMOTION_TAG: CHAMPION_ALIAS})
+    return None if target == "none" else target
 
 
 TRAINING_FINGERPRINT_TAG = "twinforge.training_fingerprint"
