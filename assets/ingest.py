@@ -74,6 +74,7 @@ def build_ingest_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
         # a later batch is typed as the first one was: a cell that does not parse is a bad row, never a retype
         reference = store.reference_kinds() if batch.origin == "landing" else None
         ingested = ingest(spec, path=batch.path if batch.origin == "landing" else None, reference=reference)
+        batch.check_unchanged(ingested.content_sha256)
         context.log.info(f"batch {batch.batch_id}: {ingested.counts()}")
         result = anonymize_table(
             ingested.table, spec.columns, spec.privacy, key=settings.pseudonym_key(), schema=ingested.schema

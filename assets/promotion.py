@@ -1,6 +1,6 @@
 import dagster as dg
 
-from resources.metadata import report_metadata, run_check_verdicts, run_metadata
+from resources.metadata import checks_not_passed, report_metadata, run_metadata
 from resources.mlflow import MlflowResource
 from twinforge.config.spec import DatasetSpec
 from twinforge.tracking.registry import CHAMPION_ALIAS, PROMOTION_TAG, set_champion, set_model_version_tags
@@ -33,9 +33,7 @@ def build_champion_asset(spec: DatasetSpec, check_keys: list[dg.AssetCheckKey]) 
                 f"this run trained version {version} but sampled version {sampled.get('model_version')} and "
                 f"reported on version {report.get('model_version')}: nothing promoted"
             )
-        verdicts = run_check_verdicts(context, check_keys)
-        not_passed = sorted(f"{k.asset_key.path[-1]}:{k.name} ({'failed' if v is False else 'no result'})"
-                            for k, v in verdicts.items() if v is not True)  # fmt: skip
+        not_passed = checks_not_passed(context, check_keys)
         if not_passed or report.get("gates_all_passed") is not True:  # fail closed: a missing result is a failure
             set_model_version_tags(mlflow.uri, spec.registered_model_name, version, {
                 PROMOTION_TAG: "refused", f"{PROMOTION_TAG}.reason": f"not passed: {', '.join(not_passed) or 'gates'}"[:500],

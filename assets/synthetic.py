@@ -5,7 +5,7 @@ import dagster as dg
 import pyarrow.parquet as pq
 
 from resources.io_manager import STEP_IO_MANAGER
-from resources.metadata import run_metadata
+from resources.metadata import checks_not_passed, run_metadata
 from resources.mlflow import MlflowResource
 from resources.partitions import daily_partitions
 from resources.settings import TwinforgeSettings
@@ -191,7 +191,9 @@ def build_synthetic_daily_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     return synthetic_daily
 
 
-def build_published_daily_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
+def build_published_daily_asset(spec: DatasetSpec, check_keys: list[dg.AssetCheckKey]) -> dg.AssetsDefinition:
+    """``check_keys``: every blocking check on the day's twin (and its quality report); each must have passed in
+    the same run for the twin to be published."""
     daily_key = dg.AssetKey([spec.name, "synthetic_daily"])
     # with schedule.quality_gates, the day's quality report (and its blocking gate checks) comes first
     judged = [dg.AssetKey([spec.name, "quality_report_daily"])] if spec.schedule.quality_gates else []
@@ -207,10 +209,18 @@ def build_published_daily_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         "its blocking checks passed (a failed day keeps the previous day's twin as latest.parquet).",
     )
     def published_daily(context: dg.AssetExecutionContext, settings: TwinforgeSettings, synthetic_daily):
+        # the day's twin and its verdicts come from this run: nothing is written unless every check passed here
+        sampled = run_metadata(context, daily_key)
+        for key in judged:
+            run_metadata(context, key)
+        not_passed = checks_not_passed(context, check_keys)
+        if not_passed:
+            raise RuntimeError(
+                f"the twin of {context.partition_key} is not published: checks not passed in this run: {not_passed}"
+            )
         table = next(iter(synthetic_daily.values())) if isinstance(synthetic_daily, dict) else synthetic_daily
         folder = settings.layout.home / "published" / spec.name
         path = publish_table(table, folder, context.partition_key)
-        sampled = run_metadata(context, daily_key)
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(path)),

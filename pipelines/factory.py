@@ -77,7 +77,12 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
     ingest = build_ingest_assets(spec)  # raw, quarantine and anonymized, partitioned by batch
     batch_drift = build_batch_drift_asset(spec)
     synthetic_daily = build_synthetic_daily_asset(spec)
-    published_daily = build_published_daily_asset(spec)
+    # the checks a day's twin must pass, in its own run, before `published_daily` writes it
+    daily_checks = [
+        build_expectation_checks(spec, "synthetic_daily"),
+        *(build_quality_gate_checks(spec, "quality_report_daily") if spec.schedule.quality_gates else []),
+    ]
+    published_daily = build_published_daily_asset(spec, [k for c in daily_checks for k in c.check_keys])
     daily_quality = [build_daily_quality_asset(spec)] if spec.schedule.quality_gates else []
     assets = [
         ingest,
@@ -113,11 +118,7 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
     )
     return {
         "assets": assets,
-        "asset_checks": [
-            *candidate_checks,
-            build_expectation_checks(spec, "synthetic_daily"),
-            *(build_quality_gate_checks(spec, "quality_report_daily") if spec.schedule.quality_gates else []),
-        ],
+        "asset_checks": [*candidate_checks, *daily_checks],
         "jobs": [ingest_job, retrain, regenerate, build_approve_batch_job(spec)],
         "schedules": [build_regenerate_schedule(spec, regenerate)],
         "sensors": [

@@ -71,6 +71,17 @@ def run_check_verdicts(
     return verdicts
 
 
+def checks_not_passed(context: dg.AssetExecutionContext, check_keys: list[dg.AssetCheckKey]) -> list[str]:
+    """The checks that did not pass in this same run, as ``asset:check (failed|no result)``: a missing result
+    is a failure (fail closed)."""
+    verdicts = run_check_verdicts(context, check_keys)
+    return sorted(
+        f"{key.asset_key.path[-1]}:{key.name} ({'failed' if verdict is False else 'no result'})"
+        for key, verdict in verdicts.items()
+        if verdict is not True
+    )
+
+
 def version_metadata(ref: ModelVersionRef, mlflow: MlflowResource) -> dict:
     """A registered version's ids, with links to its MLflow run and model-version pages."""
     return {

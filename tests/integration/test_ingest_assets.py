@@ -241,3 +241,22 @@ def test_a_batch_failing_l_diversity_is_held_and_never_trained_on(tmp_path, plan
         assert result.success
         assert _meta(result, ["planted", "train"])["training_batches"] == [first, third]
         assert store.get(first).status == store.get(third).status == ACTIVE
+
+
+def test_a_batch_whose_file_changed_since_it_was_recorded_is_refused(tmp_path, planted_csv, monkeypatch):
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-0123456789abcdef" * 2)
+    source, _ = planted_csv
+    home = tmp_path / "state"
+    spec = _spec(source)
+    with dg.instance_for_test() as instance:
+        (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(home))
+        assert _materialize(spec, home, batch, instance).success
+        # the spec's source, read in place as batch `initial`, is overwritten with other rows
+        pl.read_csv(source, infer_schema_length=0).head(120).write_csv(source)
+        again = _materialize(spec, home, batch, instance)
+        assert not again.success
+        failure = next(e for e in again.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+        message = str(failure.event_specific_data.error)
+        assert f"batch {batch} of planted: its file {source} changed since the batch was recorded" in message
+        # the batch's stored rows are still those it was recorded with
+        assert pl.read_parquet(home / "data" / "planted" / "anonymized" / f"{batch}.parquet").height == 200

@@ -18,8 +18,12 @@ def test_publishing_replaces_whole_files(tmp_path):
     publish_table(second, tmp_path, "2026-01-02")
     assert pl.read_parquet(tmp_path / LATEST).equals(second)
     assert pl.read_parquet(tmp_path / "2026-01-01.parquet").equals(first)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["2026-01-01.parquet", "2026-01-02.parquet", LATEST]
+    assert sorted(p.name for p in tmp_path.glob("*.parquet")) == ["2026-01-01.parquet", "2026-01-02.parquet", LATEST]
     assert (tmp_path / LATEST).stat().st_mode & 0o077 == 0
+    # a backfill of an earlier day is published under its name; latest stays the newest day's
+    publish_table(pl.DataFrame({"a": [9, 9, 9]}), tmp_path, "2025-12-31")
+    assert pl.read_parquet(tmp_path / LATEST).equals(second)
+    assert pl.read_parquet(tmp_path / "2025-12-31.parquet")["a"].to_list() == [9, 9, 9]
 
 
 def test_a_day_failing_its_checks_is_not_published(tmp_path, monkeypatch):
@@ -99,5 +103,17 @@ def test_with_schedule_quality_gates_a_day_failing_a_gate_is_not_published(tmp_p
         assert not day_two.success
         failed = [e for e in day_two.get_asset_check_evaluations() if not e.passed]
         assert [e.check_name for e in failed] == ["fidelity_column_shapes"]
+        assert not (published / "2026-03-02.parquet").exists()
+        assert pl.read_parquet(published / LATEST).equals(pl.read_parquet(published / "2026-03-01.parquet"))
+
+        # an operator then materializes published_daily on its own for that day: the rejected twin is still in
+        # storage, but its checks did not pass in this run, so nothing is written
+        publish_only = dg.define_asset_job("publish_only", selection=[dg.AssetKey([spec.name, "published_daily"])])
+        alone = (
+            dg.Definitions.merge(build_definitions([strict], home=str(tmp_path)), dg.Definitions(jobs=[publish_only]))
+            .resolve_job_def("publish_only")
+            .execute_in_process(instance=instance, partition_key="2026-03-02", raise_on_error=False)
+        )
+        assert not alone.success
         assert not (published / "2026-03-02.parquet").exists()
         assert pl.read_parquet(published / LATEST).equals(pl.read_parquet(published / "2026-03-01.parquet"))

@@ -75,6 +75,18 @@ class Batch:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def check_unchanged(self, sha256: str) -> None:
+        """Fail unless ``sha256`` (of the file just read for this batch) is the one recorded when the batch was
+        added: a batch's rows are what the versions trained on it saw, and a changed file would silently make
+        their lineage, and drift judged against them, refer to other rows."""
+        if self.sha256 is not None and sha256 != self.sha256:
+            raise BatchRejected(
+                f"batch {self.batch_id} of {self.dataset}: its file {self.path} changed since the batch was recorded "
+                f"(sha256 {self.sha256[:12]}... then, {sha256[:12]}... now). Restore the file, or add the new one "
+                f"as a batch of its own (twinforge ingest-batch {self.dataset} FILE) with the spec's source pointing "
+                "at the original"
+            )
+
 
 def landing_dir(layout: StateLayout, dataset: str) -> Path:
     return layout.home / "landing" / dataset
