@@ -1,5 +1,5 @@
 import datetime as dt
-import time
+import math
 
 import dagster as dg
 import pyarrow.parquet as pq
@@ -21,24 +21,21 @@ from twinforge.tracking.sampling import (
     sample_registered_part,
 )
 
+
 # a failed run's parts and step results stay this long, so that "re-execute from failure" can use them
-SCRATCH_RETENTION_S = 24 * 3600
-
-
 def _remove_stale_scratch(context: dg.OpExecutionContext, settings: TwinforgeSettings) -> None:
-    """Clear the staging and step folders left by runs that finished over a day ago, or that the instance
-    does not know (never an active run's)."""
+    """Clear the staging and step folders left by runs that finished over a day ago (never an active run's,
+    nor one another instance may be running: see :meth:`StateLayout.remove_run_scratch`)."""
 
-    def still_needed(run_id: str) -> bool:
+    def finished_at(run_id: str) -> float | None:
         record = context.instance.get_run_record_by_id(run_id)
         if record is None:
-            return False
+            return None
         if not record.dagster_run.is_finished:
-            return True
-        finished = record.end_time or record.update_timestamp.timestamp()
-        return time.time() - finished < SCRATCH_RETENTION_S
+            return math.inf
+        return record.end_time or record.update_timestamp.timestamp()
 
-    removed = settings.layout.remove_run_scratch(still_needed, keep=context.run_id)
+    removed = settings.layout.remove_run_scratch(finished_at, keep=context.run_id)
     if removed:
         context.log.info(f"removed the scratch folders of {len(removed)} finished run(s): {', '.join(removed)}")
 

@@ -201,17 +201,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     batches = commands.add_parser(
         "batches",
-        help="list a dataset's batches with their status; withdraw one, or approve a held one",
+        help="list a dataset's batches with their status; withdraw one, reinstate it, or approve a held one",
         description="Lists the dataset's batches in arrival order with their status. --withdraw takes a batch out "
         "of every future training window (recorded with its reason, never deleted). --approve releases a batch "
-        "held by its drift assessment: it trains from the next window on, and the drift sensor requests a retrain.",
+        "held by its drift assessment: it trains from the next window on, and the drift sensor requests a retrain. "
+        "--reinstate takes a withdrawal back (recorded).",
     )
     batches.add_argument("dataset", help="dataset name (the spec's `name`)")
     batches.add_argument("--withdraw", metavar="BATCH", help="batch id to take out of every future training window")
     batches.add_argument(
         "--approve", metavar="BATCH", help="batch id of a held batch to release into training (requests a retrain)"
     )
-    batches.add_argument("--reason", default="", help="why (recorded with --withdraw or --approve)")
+    batches.add_argument(
+        "--reinstate", metavar="BATCH", help="batch id of a withdrawn batch to make active again (recorded)"
+    )
+    batches.add_argument("--reason", default="", help="why (recorded with --withdraw, --approve or --reinstate)")
     for parser_ in (batches,):
         parser_.add_argument(
             "--specs", type=Path, default=None, metavar="DIR",
@@ -344,15 +348,26 @@ def _cmd_ingest_batch(args: argparse.Namespace) -> int:
             "  next: the Dagster daemon's new-batch sensor ingests it, anonymizes it and measures its drift "
             f"(see `twinforge batches {args.dataset}`; the daemon must use this state folder)"
         )
+    elif batch.status == "withdrawn":  # a feed re-sending it must notice: these rows will never train
+        reason = batch.history[-1]["reason"] if batch.history else ""
+        say(
+            f"{args.file} is already batch {batch.batch_id} of {args.dataset}, which is withdrawn"
+            f"{f' ({reason})' if reason else ''}: nothing added. `twinforge batches {args.dataset} --reinstate "
+            f"{batch.batch_id}` takes the withdrawal back"
+        )
+        return 1
     else:
-        say(f"{args.file} is already batch {batch.batch_id} of {args.dataset}: nothing added")
+        state = (
+            "" if batch.status == "active" else f", which is {batch.status} (see `twinforge batches {args.dataset}`)"
+        )
+        say(f"{args.file} is already batch {batch.batch_id} of {args.dataset}{state}: nothing added")
     return 0
 
 
 def _cmd_batches(args: argparse.Namespace) -> int:
     store = _batch_store(args)
-    if args.withdraw and args.approve:
-        raise SystemExit("twinforge batches: --withdraw and --approve are exclusive: give one")
+    if sum(bool(action) for action in (args.withdraw, args.approve, args.reinstate)) > 1:
+        raise SystemExit("twinforge batches: --withdraw, --approve and --reinstate are exclusive: give one")
     if args.withdraw:
         batch = store.withdraw(args.withdraw, args.reason)
         say(f"withdrew batch {batch.batch_id} of {args.dataset}: it is in no future training window")
@@ -362,6 +377,9 @@ def _cmd_batches(args: argparse.Namespace) -> int:
             f"approved batch {batch.batch_id} of {args.dataset}: it is active again; the drift sensor requests "
             "one retrain with it in the training window"
         )
+    if args.reinstate:
+        batch = store.reinstate(args.reinstate, args.reason)
+        say(f"reinstated batch {batch.batch_id} of {args.dataset}: it is active again, in the next training window")
     store.ensure_initial()
     say(f"{'batch':<34} {'status':<10} {'added (UTC)':<20} source")
     for b in store.list():

@@ -128,6 +128,25 @@ def test_a_withdrawn_batch_is_recorded_not_deleted_and_leaves_the_active_ones(st
     assert withdrawn.status == WITHDRAWN and withdrawn.history[-1]["reason"] == "wrong feed"
     assert store.get("initial").status == ACTIVE
     assert main(["batches", "covid_testing", "--withdraw", "nope", "--home", home, "--specs", specs]) == 1
+    capsys.readouterr()
+
+    # the feed sends the same file again: it is told the batch is withdrawn, and the exit code says so
+    ingest_again = ["ingest-batch", "covid_testing", str(tmp_path / "b1.csv"), "--home", home, "--specs", specs]
+    assert main(ingest_again) == 1
+    said = capsys.readouterr().out
+    assert "which is withdrawn (wrong feed): nothing added" in said and f"--reinstate {batch.batch_id}" in said
+    # the withdrawal was a mistake: reinstated, recorded, active again
+    assert main(["batches", "covid_testing", "--reinstate", batch.batch_id, "--reason", "right feed after all",
+                 "--home", home, "--specs", specs]) == 0  # fmt: skip
+    assert store.active_ids() == ["initial", batch.batch_id]
+    assert store.get(batch.batch_id).history[-1] == {
+        **store.get(batch.batch_id).history[-1],
+        "status": ACTIVE,
+        "reason": "right feed after all",
+        "action": "reinstated",
+    }
+    assert main(["batches", "covid_testing", "--reinstate", batch.batch_id, "--home", home, "--specs", specs]) == 1
+    assert "is active, not withdrawn" in capsys.readouterr().err
 
 
 def test_state_and_specs_are_found_from_anywhere_in_the_project(tmp_path, monkeypatch):

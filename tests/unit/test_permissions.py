@@ -35,13 +35,33 @@ def test_restrict_umask_makes_new_files_owner_only(tmp_path, umask_022):
 
 
 def test_scratch_of_finished_runs_is_removed_and_active_runs_keep_theirs(tmp_path):
+    import math
+    import os
+    import time
+
     layout = StateLayout.at(tmp_path)
+    runs = ("failed-run", "recent-run", "active-run", "this-run", "other-instance-run", "abandoned-run")
     for parent in (layout.staging_dir, layout.steps_dir):
-        for run in ("failed-run", "active-run", "this-run"):
+        for run in runs:
             (parent / run / "demo").mkdir(parents=True)
             (parent / run / "demo" / "part-00000.parquet").write_bytes(b"x")
-    removed = layout.remove_run_scratch(lambda run: run == "active-run", keep="this-run")
-    assert removed == ["failed-run"]
+        old = time.time() - 2 * 24 * 3600
+        for path in (
+            parent / "abandoned-run",
+            parent / "abandoned-run" / "demo",
+            *(parent / "abandoned-run").rglob("*"),
+        ):
+            os.utime(path, (old, old))
+    day = 24 * 3600
+    finished = {"failed-run": time.time() - 2 * day, "recent-run": time.time() - 60, "active-run": math.inf}
+    removed = layout.remove_run_scratch(lambda run: finished.get(run), keep="this-run")
+    # a run this instance does not know may be another instance's, in flight: its folders go once idle a day
+    assert removed == ["abandoned-run", "failed-run"]
     for parent in (layout.staging_dir, layout.steps_dir):
-        assert sorted(p.name for p in parent.iterdir()) == ["active-run", "this-run"]
-    assert StateLayout.at(tmp_path / "empty").remove_run_scratch(lambda run: False) == []
+        assert sorted(p.name for p in parent.iterdir()) == [
+            "active-run",
+            "other-instance-run",
+            "recent-run",
+            "this-run",
+        ]
+    assert StateLayout.at(tmp_path / "empty").remove_run_scratch(lambda run: None) == []

@@ -48,6 +48,7 @@ MANIFEST = "batches.json"
 INITIAL = "initial"
 ACTIVE, HELD, WITHDRAWN = "active", "held", "withdrawn"
 APPROVED = "approved"  # the history action of an approval (the status becomes active again)
+REINSTATED = "reinstated"  # the history action of taking back a withdrawal
 PRIVACY_HOLD = "privacy checks failed: "  # the reason of a hold no approval releases
 # a column with more than this share of its non-null values not parsing as its type has changed type
 MAX_UNPARSED_SHARE = 0.5
@@ -141,6 +142,16 @@ class BatchStore:
     def withdraw(self, batch_id: str, reason: str = "") -> Batch:
         """Take ``batch_id`` out of every future training window; recorded with ``reason``, not deleted."""
         return self._set_status(batch_id, WITHDRAWN, reason)
+
+    def reinstate(self, batch_id: str, reason: str = "") -> Batch:
+        """Take back a withdrawal: the batch is active again and trains from the next window on (recorded)."""
+        batch = self.get(batch_id)
+        if batch.status != WITHDRAWN:
+            raise ValueError(
+                f"batch {batch_id!r} of {self.spec.name!r} is {batch.status}, not withdrawn: only a withdrawn batch "
+                "is reinstated"
+            )
+        return self._set_status(batch_id, ACTIVE, reason, action=REINSTATED, only_from=WITHDRAWN)
 
     def hold(self, batch_id: str, reasons: list[str]) -> Batch:
         """Keep an active batch out of every training window until :meth:`approve`; a no-op if not active."""

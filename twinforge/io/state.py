@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from twinforge.io.permissions import make_private, private_mkdir
+
+# a finished run's scratch folders (sampled parts, step outputs) are kept this long, for a look after a failure
+SCRATCH_RETENTION_S = 24 * 3600
 
 HOME_ENV = "TWINFORGE_HOME"
 SPECS_ENV = "TWINFORGE_SPECS"
@@ -96,16 +100,30 @@ class StateLayout:
     def reports_dir(self) -> Path:
         return self.home / "reports"
 
-    def remove_run_scratch(self, still_needed: Callable[[str], bool], keep: str | None = None) -> list[str]:
-        """Remove the staging and step folders of every run for which ``still_needed(run_id)`` is false,
-        except ``keep`` (the calling run); returns the run ids removed. A run that stopped half way leaves
-        its parts there; a later run clears them."""
+    def remove_run_scratch(
+        self,
+        finished_at: Callable[[str], float | None],
+        keep: str | None = None,
+        retention_s: float = SCRATCH_RETENTION_S,
+    ) -> list[str]:
+        """Remove the staging and step folders of runs that finished more than ``retention_s`` ago, except
+        ``keep`` (the calling run); returns the run ids removed. A run that stopped half way leaves its parts
+        there; a later run clears them.
+
+        ``finished_at(run_id)``: when the run finished (epoch seconds), ``math.inf`` while it runs, or None when
+        the caller does not know the run: another Dagster instance sharing this state folder may be running
+        it, so its folders go only once nothing in them changed for ``retention_s``."""
+        now = time.time()
         removed = set()
         for parent in (self.staging_dir, self.steps_dir):
             if not parent.is_dir():
                 continue
             for folder in parent.iterdir():
-                if folder.is_dir() and folder.name != keep and not still_needed(folder.name):
+                if not folder.is_dir() or folder.name == keep:
+                    continue
+                finished = finished_at(folder.name)
+                last = _last_change(folder) if finished is None else finished
+                if now - last > retention_s:
                     shutil.rmtree(folder, ignore_errors=True)
                     removed.add(folder.name)
         return sorted(removed)
@@ -147,3 +165,15 @@ class StateLayout:
         if self.mlflow_db.exists():
             make_private(self.mlflow_db)
         return self
+
+
+def _last_change(folder: Path) -> float:
+    """The newest modification time of ``folder`` and everything in it."""
+    times = [folder.stat().st_mtime]
+    for root, dirs, files in os.walk(folder):
+        for name in [*dirs, *files]:
+            try:
+                times.append(os.stat(os.path.join(root, name)).st_mtime)
+            except FileNotFoundError:  # removed by its run meanwhile
+                continue
+    return max(times)
