@@ -34,7 +34,15 @@ import polars as pl
 
 from twinforge.encoders.common import simple_dtype
 from twinforge.io.schema import ColumnKind, TableSchema
-from twinforge.rules.definitions import FormatRule, Rule, RuleError, RuleList, UniqueRule, parse_rules
+from twinforge.rules.definitions import (
+    FormatRule,
+    NullIfRule,
+    Rule,
+    RuleError,
+    RuleList,
+    UniqueRule,
+    parse_rules,
+)
 from twinforge.rules.regex import generate_from_regex
 
 log = logging.getLogger(__name__)
@@ -126,14 +134,9 @@ class FittedRules:
         if clips:
             chunk = chunk.with_columns(clips)
         chunk = self._derive(chunk, dtypes)
-        nulls = [
-            pl.when(r.condition(chunk.schema)).then(None).otherwise(pl.col(r.column)).alias(r.column)
-            for r in self.rules.of_kind("null_if")
-            if r.column in chunk.columns
-        ]
-        if nulls:
-            chunk = chunk.with_columns(nulls)
-            chunk = self._derive(chunk, dtypes)  # a formula reading a nulled column
+        nulled = self._nulled(chunk, [r for r in self.rules.of_kind("null_if") if r.column in chunk.columns])
+        if nulled is not chunk:
+            chunk = self._derive(nulled, dtypes)  # a formula reading a nulled column
         for rule in self.rules.of_kind("format"):
             if rule.column in self.rules.generated_columns:
                 continue  # a generated key: made from the regex in _generate_keys
@@ -145,7 +148,18 @@ class FittedRules:
             chunk = chunk.with_columns(
                 rule.value({**dtypes, **chunk.schema, rule.column: dtypes[rule.column]}).alias(rule.column)
             )
+            # a null_if on the derived column wins: the formula holds where the column is not null (as a
+            # formula check reads nulls, and as the real data has it); later formulas read the nulls
+            chunk = self._nulled(chunk, [r for r in self.rules.of_kind("null_if") if r.column == rule.column])
         return chunk
+
+    def _nulled(self, chunk: pl.DataFrame, rules: list[NullIfRule]) -> pl.DataFrame:
+        """``chunk`` with each rule's column null where its condition holds (``chunk`` itself if no rule)."""
+        if not rules:
+            return chunk
+        return chunk.with_columns(
+            [pl.when(r.condition(chunk.schema)).then(None).otherwise(pl.col(r.column)).alias(r.column) for r in rules]
+        )
 
     def _formatted(self, chunk: pl.DataFrame, rule: FormatRule, rng: np.random.Generator) -> pl.DataFrame:
         if rule.column not in chunk.columns:

@@ -1,0 +1,71 @@
+"""Rules that act on the same column or on sampling requests: formula + null_if, rules on generated keys, rebalance."""
+
+import numpy as np
+import polars as pl
+
+from twinforge import Synthesizer
+from twinforge.io.schema import infer_schema
+from twinforge.rules import fit_rules
+
+# ---------------------------------------------------------------------------------------------- formula + null_if
+
+TOTAL_RULES = ["total == price * quantity", {"null_if": {"column": "total", "when": "status == 'cancelled'"}}]
+
+
+def _orders(n: int = 1500) -> pl.DataFrame:
+    """total = price * quantity, null for the 8% cancelled orders: both rules hold on every row."""
+    rng = np.random.default_rng(0)
+    price = np.round(rng.lognormal(3, 0.5, n), 2)
+    quantity = rng.integers(1, 10, n)
+    status = rng.choice(["paid", "shipped", "cancelled"], n, p=[0.52, 0.40, 0.08])
+    total = pl.Series(np.where(status == "cancelled", np.nan, price * quantity)).fill_nan(None)
+    return pl.DataFrame({"price": price, "quantity": quantity, "status": status, "total": total})
+
+
+def _fixed_draw(frame: pl.DataFrame):
+    """A stand-in generator's draw: the same rows, as many as asked for."""
+
+    def draw(rows: int, seed: int, chunk_rows: int):
+        out = pl.concat([frame] * (rows // frame.height + 1)).head(rows)
+        yield from out.iter_slices(chunk_rows)
+
+    return draw
+
+
+def test_a_null_if_on_a_formula_column_keeps_its_nulls_and_drops_no_row():
+    real = _orders(200)
+    fitted = fit_rules(TOTAL_RULES, real, infer_schema(real), rare_min_count=10)
+    assert set(fitted.real_violation_rates.values()) == {0.0}
+    drawn = real.drop("total")
+    out = pl.concat(list(fitted.enforce(_fixed_draw(drawn), 200, 0, 200)))
+    # every drawn row kept, in order: nothing was rejected
+    assert out.drop("total").equals(drawn)
+    cancelled = out["status"] == "cancelled"
+    assert out.filter(cancelled)["total"].null_count() == int(cancelled.sum()) == 15
+    expected = (out["price"] * out["quantity"]).filter(~cancelled)
+    assert out.filter(~cancelled)["total"].to_list() == expected.to_list()
+
+
+def test_a_formula_reading_a_column_nulled_on_a_formula_column_is_null_there_too():
+    real = _orders(200).with_columns(gross=pl.col("total") * 1.2)
+    rules = [*TOTAL_RULES, "gross == total * 1.2"]
+    fitted = fit_rules(rules, real, infer_schema(real), rare_min_count=10)
+    drawn = real.drop("total", "gross")
+    out = pl.concat(list(fitted.enforce(_fixed_draw(drawn), 200, 0, 200)))
+    assert out.drop("total", "gross").equals(drawn)
+    assert out["total"].null_count() == 15
+    assert out.select(pl.col("total").is_null() == (pl.col("status") == "cancelled")).to_series().all()
+    assert out.select(pl.col("gross").is_null() == pl.col("total").is_null()).to_series().all()
+    assert set(fitted.violation_rates(out).values()) == {0.0}
+
+
+def test_the_class_a_null_if_names_keeps_its_share_when_the_column_is_also_a_formula():
+    real = _orders()
+    model = Synthesizer("copula", seed=0).fit(real, rules=TOTAL_RULES)
+    both = model.sample(2000, seed=1)
+    formula_only = Synthesizer("copula", seed=0).fit(real, rules=TOTAL_RULES[:1]).sample(2000, seed=1)
+    # the formula never rejects a row, so the null_if only nulls the cancelled totals: the same rows
+    cancelled = pl.col("status") == "cancelled"
+    assert both.equals(formula_only.with_columns(total=pl.when(cancelled).then(None).otherwise(pl.col("total"))))
+    assert both.filter(cancelled).height == formula_only.filter(cancelled).height > 100
+    assert set(model.generator.rules.violation_rates(both).values()) == {0.0}
