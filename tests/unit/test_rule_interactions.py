@@ -2,10 +2,11 @@
 
 import numpy as np
 import polars as pl
+import pytest
 
 from twinforge import Synthesizer
 from twinforge.io.schema import infer_schema
-from twinforge.rules import fit_rules
+from twinforge.rules import RuleError, fit_rules, parse_rules
 
 # ---------------------------------------------------------------------------------------------- formula + null_if
 
@@ -69,3 +70,77 @@ def test_the_class_a_null_if_names_keeps_its_share_when_the_column_is_also_a_for
     assert both.equals(formula_only.with_columns(total=pl.when(cancelled).then(None).otherwise(pl.col("total"))))
     assert both.filter(cancelled).height == formula_only.filter(cancelled).height > 100
     assert set(model.generator.rules.violation_rates(both).values()) == {0.0}
+
+
+# ---------------------------------------------------------------------------------------------- generated keys
+
+
+def _invoices(n: int = 1500) -> pl.DataFrame:
+    """Drafts (20%) have no invoice number; every other invoice has a unique one."""
+    rng = np.random.default_rng(1)
+    status = rng.choice(["draft", "sent", "paid"], n, p=[0.2, 0.3, 0.5])
+    invoice = np.arange(100_000, 100_000 + n).astype(float)
+    invoice[status == "draft"] = np.nan
+    return pl.DataFrame(
+        {
+            "invoice_no": pl.Series(invoice).fill_nan(None).cast(pl.Int64),
+            "status": status,
+            "amount": np.round(rng.lognormal(5, 1, n), 2),
+        }
+    )
+
+
+KEY_RULES = [{"unique": ["invoice_no"]}, {"null_if": {"column": "invoice_no", "when": "status == 'draft'"}}]
+
+
+def test_a_null_if_on_a_generated_key_nulls_the_keys_it_names():
+    real = _invoices()
+    synthesizer = Synthesizer("copula", seed=0).fit(real, rules=KEY_RULES)
+    chunks = list(synthesizer.generator.sample_chunks(2000, seed=0, chunk_rows=300))
+    sample = pl.concat(chunks)
+    assert sample.columns == real.columns and sample.schema == real.schema
+    drafts = sample["status"] == "draft"
+    assert sample.filter(drafts)["invoice_no"].null_count() == int(drafts.sum()) > 200
+    # the other rows get keys counting up from above the largest real key, across chunks, none skipped
+    keys = sample.filter(~drafts)["invoice_no"]
+    assert keys.null_count() == 0
+    assert sorted(keys.to_list()) == list(range(101_500, 101_500 + keys.len()))
+    assert set(synthesizer.generator.rules.violation_rates(sample).values()) == {0.0}
+
+
+def test_a_null_if_on_a_key_made_from_a_format_leaves_the_other_keys_matching_it():
+    real = _invoices(600).drop("invoice_no")  # a key the table lacks: generated from nothing
+    rules = [*KEY_RULES, {"format": {"column": "invoice_no", "regex": "INV-[0-9]{5}"}}]
+    sample = Synthesizer("copula", seed=0).fit(real, rules=rules).sample(800, seed=0)
+    drafts = sample["status"] == "draft"
+    assert sample.filter(drafts)["invoice_no"].null_count() == int(drafts.sum()) > 50
+    keys = sample.filter(~drafts)["invoice_no"]
+    assert keys.null_count() == 0 and keys.n_unique() == keys.len()
+    assert keys.str.contains(r"^INV-[0-9]{5}$").all()
+
+
+def test_a_key_of_several_columns_holding_a_generated_key_is_met_by_it():
+    real = _invoices(600)
+    rules = [{"unique": ["invoice_no"]}, {"unique": ["invoice_no", "status"]}]
+    sample = Synthesizer("copula", seed=0).fit(real, rules=rules).sample(500, seed=0)
+    assert sample["invoice_no"].n_unique() == 500 and sample["invoice_no"].min() == 100_600
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "invoice_no > 0",
+        "amount == invoice_no * 2",
+        "invoice_no == amount * 2",
+        {"range": {"column": "invoice_no", "min": 0}},
+        {"fixed_combinations": ["invoice_no", "status"]},
+        {"null_if": {"column": "amount", "when": "invoice_no > 5"}},
+        {"null_if": {"column": "invoice_no", "when": "invoice_no > 5"}},
+    ],
+)
+def test_a_rule_on_a_generated_key_that_cannot_be_honoured_is_refused_before_fitting(rule):
+    pattern = r"field 'rules\[1\]': .* names 'invoice_no', the key rules\[0\] unique: \[invoice_no\] generates"
+    with pytest.raises(RuleError, match=pattern):
+        parse_rules([{"unique": ["invoice_no"]}, rule])
+    with pytest.raises(RuleError, match=pattern):
+        Synthesizer("copula").fit(_invoices(200), rules=[{"unique": ["invoice_no"]}, rule])

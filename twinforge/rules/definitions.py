@@ -367,7 +367,29 @@ def parse_rules(items: Any) -> RuleList:
                     f"field '{rule.label}': the formula reads {later[0]!r}, derived by itself or a later formula "
                     "(list formulas in the order they are computed)"
                 )
+    _check_generated_keys(rules)
     return RuleList(tuple(rules))
+
+
+def _check_generated_keys(rules: Sequence[Rule]) -> None:
+    """RuleError for a rule naming a generated one-column key that sampling cannot honour.
+
+    Keys are generated after every other rule is met (so that they are unique over the whole sample): a
+    rule can name one only where it needs no redrawing (its ``format``, a ``null_if`` on the key whose
+    condition reads other columns, or a key of several columns, which the generated key makes unique).
+    """
+    keys = {r.generated_column: r for r in rules if isinstance(r, UniqueRule) and r.generated_column}
+    for rule in rules:
+        if isinstance(rule, UniqueRule) or (isinstance(rule, FormatRule) and rule.column in keys):
+            continue
+        named = sorted(rule.when.columns if isinstance(rule, NullIfRule) and rule.column in keys else rule.columns)
+        named = [c for c in named if c in keys]
+        if named:
+            raise RuleError(
+                f"field '{rule.label}': {rule.describe()!r} names {named[0]!r}, the key {keys[named[0]].name} "
+                "generates after every other rule is met, so the rule cannot be checked or redrawn; only a format, "
+                "a key of several columns or a null_if on the key with a condition on other columns may name it"
+            )
 
 
 def _parse_rule(index: int, item: Any) -> Rule:

@@ -18,7 +18,8 @@ a generator draws it
    :data:`MAX_ROUNDS` rounds, then raises :class:`RuleError` naming the rule and the
    share of drawn rows that still broke it;
 3. generates one-column ``unique`` keys (from the ``format`` regex if the column
-   has one, else a sequence or random tokens), unique over the whole sample.
+   has one, else a sequence or random tokens), unique over the whole sample, and
+   nulls them where a ``null_if`` on the key says so.
 """
 
 from __future__ import annotations
@@ -134,7 +135,9 @@ class FittedRules:
         if clips:
             chunk = chunk.with_columns(clips)
         chunk = self._derive(chunk, dtypes)
-        nulled = self._nulled(chunk, [r for r in self.rules.of_kind("null_if") if r.column in chunk.columns])
+        keys = self.rules.keys_from_nothing  # their null_if nulls are set with the keys (_generate_keys)
+        nulls = [r for r in self.rules.of_kind("null_if") if r.column in chunk.columns and r.column not in keys]
+        nulled = self._nulled(chunk, nulls)
         if nulled is not chunk:
             chunk = self._derive(nulled, dtypes)  # a formula reading a nulled column
         for rule in self.rules.of_kind("format"):
@@ -178,9 +181,7 @@ class FittedRules:
         """The rows meeting every rule checked by redrawing, and how many rows broke each."""
         checks = {}
         for rule in self.rules:
-            if isinstance(rule, UniqueRule) and rule.generated_column:
-                continue  # generated unique afterwards
-            if isinstance(rule, FormatRule) and rule.column in self.rules.generated_columns:
+            if self._met_by_keys(rule):
                 continue
             check = self._holds(rule, chunk)
             if isinstance(rule, UniqueRule):  # nor a key an earlier chunk gave out
@@ -194,6 +195,15 @@ class FittedRules:
         violations = {name: int((~flags.get_column(name)).sum()) for name in checks}
         valid = flags.select(pl.all_horizontal(pl.all())).to_series()
         return chunk.filter(valid), {k: v for k, v in violations.items() if v}
+
+    def _met_by_keys(self, rule: Rule) -> bool:
+        """Whether ``_generate_keys`` meets the rule (parse_rules refuses any other rule naming a generated key)."""
+        keys = self.rules.keys_from_nothing
+        if isinstance(rule, UniqueRule):  # a one-column key, or a key of several holding one (unique already)
+            return any(c in keys for c in rule.key)
+        if isinstance(rule, FormatRule | NullIfRule):
+            return rule.column in keys
+        return False
 
     def _impossible(self, violations: dict[str, int], drawn: int, rounds: int) -> RuleError:
         worst = sorted(violations.items(), key=lambda kv: -kv[1])
@@ -210,17 +220,26 @@ class FittedRules:
             column = rule.generated_column
             if column is None:
                 continue
+            # a null_if on the key: those rows get no key (none is spent on them); its condition reads
+            # only columns made already (parse_rules)
+            nulled = [r.condition(chunk.schema) for r in self.rules.of_kind("null_if") if r.column == column]
+            keyed = chunk.select(~pl.any_horizontal(nulled) if nulled else pl.repeat(True, chunk.height)).to_series()
+            n = int(keyed.sum())
             dtype = self._dtype(column)
             if column in formats:
-                values = state.fresh_from_regex(column, formats[column], chunk.height, rng, rule)
+                values = state.fresh_from_regex(column, formats[column], n, rng, rule)
                 series = pl.Series(column, values, dtype=pl.String)
             elif dtype.is_integer():
                 start = state.next_key.get(column, self.key_starts.get(column, 1))
-                series = pl.Series(column, np.arange(start, start + chunk.height), dtype=pl.Int64).cast(dtype)
-                state.next_key[column] = start + chunk.height
+                series = pl.Series(column, np.arange(start, start + n), dtype=pl.Int64).cast(dtype)
+                state.next_key[column] = start + n
             else:
-                values = state.fresh_tokens(column, chunk.height, rng)
+                values = state.fresh_tokens(column, n, rng)
                 series = pl.Series(column, values, dtype=pl.String)
+            if n < chunk.height:
+                series = pl.Series(column, [None] * chunk.height, dtype=series.dtype).scatter(
+                    np.flatnonzero(keyed.to_numpy()), series
+                )
             chunk = chunk.with_columns(series)
         return chunk
 
@@ -320,6 +339,8 @@ class _SampleState:
     def fresh_from_regex(self, column: str, regex: str, n: int, rng: np.random.Generator, rule: Rule) -> list[str]:
         seen = self.seen.setdefault(column, set())
         out: list[str] = []
+        if n == 0:  # every row's key nulled by a null_if
+            return out
         for _ in range(MAX_ROUNDS):
             for value in generate_from_regex(regex, max(2 * (n - len(out)), 16), rng):
                 if value not in seen:
@@ -344,8 +365,9 @@ class _SampleState:
 
     def remember_keys(self, rules: RuleList, chunk: pl.DataFrame) -> None:
         """Multi-column keys kept so far: a row drawn later (in this chunk or a later one) repeating one is redrawn."""
+        generated = set(rules.keys_from_nothing)
         for rule in rules.of_kind("unique"):
-            if rule.generated_column is None:
+            if not generated.intersection(rule.key):  # a generated key is unique by construction
                 seen = self.seen.setdefault("|".join(rule.key), set())
                 seen.update(chunk.select(rule.key).rows())
 
