@@ -144,3 +144,59 @@ def test_a_rule_on_a_generated_key_that_cannot_be_honoured_is_refused_before_fit
         parse_rules([{"unique": ["invoice_no"]}, rule])
     with pytest.raises(RuleError, match=pattern):
         Synthesizer("copula").fit(_invoices(200), rules=[{"unique": ["invoice_no"]}, rule])
+
+
+# ---------------------------------------------------------------------------------------------- rebalance
+
+
+def _results(n: int = 3000) -> pl.DataFrame:
+    """5% positive; end = start + duration, short (so more often drawn before the start) for positives."""
+    rng = np.random.default_rng(7)
+    positive = rng.random(n) < 0.05
+    start = rng.normal(100, 30, n)
+    duration = np.where(positive, rng.exponential(0.5, n), 5 + rng.exponential(60, n))
+    return pl.DataFrame(
+        {
+            "result": np.where(positive, "positive", "negative"),
+            "start_day": start,
+            "end_day": start + duration,
+            "kind": rng.choice(["a", "b", "c"], n, p=[0.5, 0.3, 0.2]),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def results_model():
+    return Synthesizer("copula", seed=0).fit(_results(), rules=["end_day >= start_day"])
+
+
+def test_rebalanced_counts_are_exact_when_a_rule_rejects_one_class_more_often(results_model):
+    plain = Synthesizer("copula", seed=0).fit(_results()).sample(4000, seed=0, rebalance={"result": {"positive": 0.3}})
+    broken = (
+        plain.with_columns(broken=pl.col("end_day") < pl.col("start_day")).group_by("result").agg(pl.mean("broken"))
+    )
+    rates = dict(broken.iter_rows())
+    assert rates["positive"] > rates["negative"] + 0.03  # the rule rejects positives more often
+    sample = results_model.sample(4000, seed=0, rebalance={"result": {"positive": 0.3}})
+    assert sample.height == 4000 and int((sample["result"] == "positive").sum()) == 1200
+    assert (sample["end_day"] >= sample["start_day"]).all()
+
+
+def test_rebalanced_counts_are_exact_per_chunk_with_several_levels_and_a_condition(results_model):
+    chunks = list(
+        results_model.generator.sample_chunks(
+            3000, seed=2, chunk_rows=700, conditions={"kind": "b"}, rebalance={"result": {"positive": 0.25}}
+        )
+    )
+    assert [c.height for c in chunks] == [700, 700, 700, 700, 200]
+    assert [int((c["result"] == "positive").sum()) for c in chunks] == [175, 175, 175, 175, 50]
+    sample = pl.concat(chunks)
+    assert (sample["kind"] == "b").all() and (sample["end_day"] >= sample["start_day"]).all()
+    levels = results_model.sample(3000, seed=3, rebalance={"kind": {"a": 0.2, "c": 0.5}})
+    assert dict(levels.group_by("kind").len().iter_rows()) == {"a": 600, "b": 900, "c": 1500}
+    assert (levels["end_day"] >= levels["start_day"]).all()
+
+
+def test_a_rebalanced_sample_with_rules_is_reproducible(results_model):
+    ask = {"result": {"positive": 0.3}}
+    assert results_model.sample(1000, seed=5, rebalance=ask).equals(results_model.sample(1000, seed=5, rebalance=ask))

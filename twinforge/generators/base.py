@@ -27,7 +27,7 @@ from twinforge.generators.persistence import save_generator
 from twinforge.generators.sampling import ConditionError
 from twinforge.io.schema import TableSchema
 from twinforge.process import ProcessColumnSpec, ProcessModel, fit_process_model
-from twinforge.rules import FittedRules, RuleList, fit_rules
+from twinforge.rules import FittedRules, RuleList, Strata, fit_rules
 
 # Rows generated and decoded at a time: bounds memory for large samples.
 SAMPLE_CHUNK_ROWS = 100_000
@@ -210,9 +210,23 @@ class Generator(ABC):
 
         if self.rules is None:
             return draw(n, seed, chunk_rows)
+        strata = None
+        if shares is not None:
+            # a rule can reject one level's rows more often than another's: the rows it rejects are
+            # redrawn from their own level, so the rebalanced counts stay exact
+            def draw_counts(counts: list[int], draw_seed: int, rows_per_chunk: int) -> Iterator[pl.DataFrame]:
+                # counts as weights: their exact counts over sum(counts) rows are the counts themselves
+                weights = [float(c) for c in counts]
+                request = sampling.Rebalance(shares.column, shares.values, weights[:-1], weights[-1])
+                chunks = sampling.conditional_chunks(
+                    self._generate, self.encoder, sum(counts), draw_seed, rows_per_chunk, fixed, request
+                )
+                return self._draw_process_columns(chunks, draw_seed)
+
+            strata = Strata(len(shares.values) + 1, _rebalanced_level(self.encoder, shares), draw_counts)
         # every sampling path (Synthesizer, CLI, pipeline, MLflow pyfunc) comes through here; process
         # columns are drawn first, so rules can name them
-        return self.rules.enforce(draw, n, seed, chunk_rows)
+        return self.rules.enforce(draw, n, seed, chunk_rows, strata)
 
     def _draw_process_columns(self, chunks: Iterator[pl.DataFrame], seed: int) -> Iterator[pl.DataFrame]:
         """The learned chunks with each process column drawn in, given the row's group (none: as they are)."""
@@ -273,6 +287,19 @@ class Generator(ABC):
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
         return f"{type(self).__name__}({params}{'' if self.is_fitted else ', unfitted'})"
+
+
+def _rebalanced_level(encoder: TableEncoder, shares: sampling.Rebalance) -> pl.Expr:
+    """Each row's rebalanced level: its index in ``shares.values``, or their count for the other levels.
+
+    The same test as the rebalanced sampling's (:func:`sampling.conditional_chunks`), so each drawn row
+    counts where it was drawn.
+    """
+    level = pl.lit(len(shares.values), dtype=pl.Int64)
+    for index in reversed(range(len(shares.values))):
+        matches = encoder.condition_expr(shares.column, shares.values[index]).fill_null(False)
+        level = pl.when(matches).then(pl.lit(index, dtype=pl.Int64)).otherwise(level)
+    return level
 
 
 def _check_trainable(df: pl.DataFrame, schema: TableSchema) -> None:

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from twinforge.rules.definitions import Rule, RuleError, RuleList, load_rules, parse_rules
-from twinforge.rules.enforcement import FittedRules, fit_rules
+from twinforge.rules.enforcement import FittedRules, Strata, fit_rules
 from twinforge.rules.expressions import ExpressionError, parse_expression
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "Rule",
     "RuleError",
     "RuleList",
+    "Strata",
     "fit_rules",
     "load_rules",
     "parse_expression",

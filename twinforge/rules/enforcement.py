@@ -16,7 +16,9 @@ a generator draws it
 2. redraws the rows that still break a rule (comparisons, fixed combinations,
    ``range`` with ``on_violation: reject``, repeated multi-column keys), in at most
    :data:`MAX_ROUNDS` rounds, then raises :class:`RuleError` naming the rule and the
-   share of drawn rows that still broke it;
+   share of drawn rows that still broke it (with :class:`Strata`, a rebalanced
+   sample's levels, each level's missing rows are redrawn from that level, so the
+   counts stay exact);
 3. generates one-column ``unique`` keys (from the ``format`` regex if the column
    has one, else a sequence or random tokens), unique over the whole sample, and
    nulls them where a ``null_if`` on the key says so.
@@ -25,7 +27,6 @@ a generator draws it
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -56,6 +57,24 @@ FORMAT_VERSION = 1
 
 # A generator's sampling with its conditions: (rows, seed, chunk_rows) -> decoded chunks.
 Draw = Callable[[int, int, int], Iterator[pl.DataFrame]]
+# The same with exact row counts per stratum: (counts, seed, chunk_rows) -> decoded chunks.
+DrawCounts = Callable[[list[int], int, int], Iterator[pl.DataFrame]]
+
+_STRATUM = "\x00stratum"  # a drawn row's stratum, carried through the checks, dropped before output
+
+
+@dataclass(frozen=True)
+class Strata:
+    """Groups of rows whose counts sampling keeps exact through the redraws (a rebalanced column's levels).
+
+    ``of`` numbers each drawn row's group (0 to ``count - 1``); ``draw`` draws exactly the counts asked
+    for of each group. A rule can reject one group's rows more often than another's: redrawing each
+    group's missing rows keeps the requested counts.
+    """
+
+    count: int
+    of: pl.Expr
+    draw: DrawCounts
 
 
 @dataclass
@@ -95,34 +114,69 @@ class FittedRules:
 
     # ------------------------------------------------------------------ enforcing
 
-    def enforce(self, draw: Draw, n: int, seed: int, chunk_rows: int) -> Iterator[pl.DataFrame]:
-        """``n`` rows meeting every rule, ``chunk_rows`` at a time, from a generator's ``draw``."""
+    def enforce(
+        self, draw: Draw, n: int, seed: int, chunk_rows: int, strata: Strata | None = None
+    ) -> Iterator[pl.DataFrame]:
+        """``n`` rows meeting every rule, ``chunk_rows`` at a time, from a generator's ``draw``.
+
+        With ``strata``, each chunk keeps the count of each group it was drawn with.
+        """
         state = _SampleState()
         for chunk_index, chunk in enumerate(draw(n, seed, chunk_rows)):
-            target = chunk.height
-            kept, violations = self._keep_valid(self.transform(chunk, _rng(seed, chunk_index, 0)), state)
-            state.remember_keys(self.rules, kept)  # a redrawn row must not repeat a key kept already
-            frames, rows, drawn, round_ = [kept], kept.height, chunk.height, 0
-            budget = max(target * DRAW_FACTOR, MIN_DRAWN_ROWS)
-            while rows < target:
-                round_ += 1
-                missing = target - rows
-                rate = max(rows / drawn, 1.0 / DRAW_FACTOR)
-                request = min(math.ceil(missing / rate * 1.1) + 16, budget - drawn)
-                if round_ > MAX_ROUNDS or request <= 0:
-                    raise self._impossible(violations, drawn, round_ - 1)
-                rng = _rng(seed, chunk_index, round_)
-                for extra in draw(request, _derived_seed(seed, chunk_index, round_), min(request, chunk_rows)):
-                    drawn += extra.height
-                    valid, more = self._keep_valid(self.transform(extra, rng), state)
-                    state.remember_keys(self.rules, valid)
-                    for name, count in more.items():
-                        violations[name] = violations.get(name, 0) + count
-                    frames.append(valid)
-                    rows += valid.height
-            out = pl.concat(frames, how="vertical").head(target) if len(frames) > 1 else kept
-            out = self._generate_keys(out, _rng(seed, chunk_index, -1), state)
-            yield self._in_order(out)
+            yield self._enforce_chunk(chunk, chunk_index, draw, seed, chunk_rows, strata, state)
+
+    def _enforce_chunk(
+        self,
+        chunk: pl.DataFrame,
+        chunk_index: int,
+        draw: Draw,
+        seed: int,
+        chunk_rows: int,
+        strata: Strata | None,
+        state: _SampleState,
+    ) -> pl.DataFrame:
+        if strata is not None:
+            chunk = chunk.with_columns(strata.of.cast(pl.Int64).alias(_STRATUM))
+        target = _group_counts(chunk, strata)  # rows of each group the chunk was drawn with
+        drawn = target.copy()
+        kept, violations = self._keep_valid(self.transform(chunk, _rng(seed, chunk_index, 0)), state)
+        state.remember_keys(self.rules, kept)  # a redrawn row must not repeat a key kept already
+        frames, rows, round_ = [kept], _group_counts(kept, strata), 0
+        budget = max(chunk.height * DRAW_FACTOR, MIN_DRAWN_ROWS)
+        while (rows < target).any():
+            round_ += 1
+            missing = target - rows
+            rates = np.maximum(rows / np.maximum(drawn, 1), 1.0 / DRAW_FACTOR)
+            requests = np.where(missing > 0, np.ceil(missing / rates * 1.1) + 16, 0).astype(np.int64)
+            left = budget - int(drawn.sum())
+            if round_ > MAX_ROUNDS or left <= 0:
+                raise self._impossible(violations, int(drawn.sum()), round_ - 1)
+            if requests.sum() > left:  # the last rows the budget allows, shared as asked
+                requests = np.where(requests > 0, np.maximum(requests * left // requests.sum(), 1), 0)
+            rng = _rng(seed, chunk_index, round_)
+            extra_seed, extra_rows = _derived_seed(seed, chunk_index, round_), int(requests.sum())
+            if strata is None:
+                extras = draw(extra_rows, extra_seed, min(extra_rows, chunk_rows))
+            else:  # each group's missing rows from that group
+                extras = strata.draw(requests.tolist(), extra_seed, min(extra_rows, chunk_rows))
+            for extra in extras:
+                if strata is not None:
+                    extra = extra.with_columns(strata.of.cast(pl.Int64).alias(_STRATUM))
+                drawn += _group_counts(extra, strata)
+                valid, more = self._keep_valid(self.transform(extra, rng), state)
+                valid = _at_most(valid, target - rows, strata)
+                state.remember_keys(self.rules, valid)
+                for name, count in more.items():
+                    violations[name] = violations.get(name, 0) + count
+                frames.append(valid)
+                rows += _group_counts(valid, strata)
+        out = pl.concat(frames, how="vertical") if len(frames) > 1 else kept
+        if strata is not None:
+            out = out.drop(_STRATUM)
+            if len(frames) > 1:  # the redrawn rows come last, grouped by what was missing: mix them in
+                out = out.sample(fraction=1.0, shuffle=True, seed=_derived_seed(seed, chunk_index, -2))
+        out = self._generate_keys(out, _rng(seed, chunk_index, -1), state)
+        return self._in_order(out)
 
     def transform(self, chunk: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
         """Clip ranges, compute formulas, set null_if nulls, regenerate values off their format."""
@@ -372,6 +426,21 @@ class _SampleState:
                 seen.update(chunk.select(rule.key).rows())
 
 
+def _group_counts(frame: pl.DataFrame, strata: Strata | None) -> np.ndarray:
+    """Rows of each stratum in ``frame`` (one group, all rows, without strata)."""
+    if strata is None:
+        return np.array([frame.height], dtype=np.int64)
+    return np.bincount(frame.get_column(_STRATUM).to_numpy(), minlength=strata.count).astype(np.int64)
+
+
+def _at_most(frame: pl.DataFrame, room: np.ndarray, strata: Strata | None) -> pl.DataFrame:
+    """The first ``room[i]`` rows of each group of ``frame``."""
+    if strata is None:
+        return frame.head(int(room[0]))
+    limit = pl.col(_STRATUM).replace_strict(list(range(strata.count)), room.tolist(), return_dtype=pl.Int64)
+    return frame.filter(pl.int_range(pl.len()).over(_STRATUM) < limit)
+
+
 def _derived_seed(seed: int, *path: int) -> int:
     return int(np.random.SeedSequence([seed & 0xFFFFFFFF, *[p & 0xFFFFFFFF for p in path]]).generate_state(1)[0])
 
@@ -380,4 +449,4 @@ def _rng(seed: int, *path: int) -> np.random.Generator:
     return np.random.default_rng(_derived_seed(seed, 7, *path))
 
 
-__all__ = ["Draw", "FittedRules", "broken_rules", "fit_rules"]
+__all__ = ["Draw", "DrawCounts", "FittedRules", "Strata", "broken_rules", "fit_rules"]
