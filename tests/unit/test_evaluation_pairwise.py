@@ -66,7 +66,7 @@ def test_dependence_score_undefined_when_real_columns_are_independent():
     real = pl.DataFrame({"a": rng.normal(size=3000), "b": rng.choice(["u", "v"], 3000)})
     out = association_report(real, real, _columns(a="float", b="categorical"))
     assert out["dependence_score"] is None and out["n_pairs"] == 1
-    assert "nearly independent" in out["dependence_not_applicable"]  # said explicitly: the gate does not apply
+    assert "beyond sampling noise" in out["dependence_not_applicable"]  # said explicitly: the gate does not apply
     single = association_report(real, real, _columns(a="float"))
     assert single["dependence_score"] is None and "no column pair" in single["dependence_not_applicable"]
 
@@ -84,3 +84,43 @@ def test_nulls_are_a_level_of_their_own():
     real = pl.DataFrame({"a": ["x", "y"] * 500, "b": [None, 1.0] * 500})
     out = association_report(real, real, _columns(a="categorical", b="float"))
     assert out["real"][0][1] == pytest.approx(1.0, abs=0.01)
+
+
+def _wide_table(n: int, seed: int, *, unrelated: int, lose_pair: bool = False, flip_sign: bool = False):
+    # x and y correlate (rho 0.8); every other column is independent noise
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    y = 0.8 * x + 0.6 * rng.normal(size=n)
+    if lose_pair:
+        y = rng.permutation(y)
+    if flip_sign:
+        y = -y
+    return pl.DataFrame({"x": x, "y": y, **{f"noise{k}": rng.normal(size=n) for k in range(unrelated)}})
+
+
+def test_a_faithful_twin_of_a_wide_table_keeps_its_dependence_score_whatever_the_unrelated_columns():
+    # each unrelated pair's V is noise (about 0.05 at 600 rows): summed over 45 pairs it outweighed the one
+    # real association, and a fresh draw of the same population scored 0.3
+    for unrelated, n in ((8, 600), (16, 1000)):
+        real = _wide_table(n, 0, unrelated=unrelated)
+        columns = _columns(**dict.fromkeys(real.columns, "float"))
+        scores = [association_report(real, _wide_table(n, seed, unrelated=unrelated), columns) for seed in (1, 2, 3)]
+        assert all(s["dependence_score"] > 0.8 for s in scores), [s["dependence_score"] for s in scores]
+
+
+def test_a_lost_strong_pair_in_a_wide_table_of_unrelated_columns_fails_the_score():
+    real = _wide_table(2000, 0, unrelated=19)  # 190 pairs, mean real V about 0.02: the gate had switched off
+    columns = _columns(**dict.fromkeys(real.columns, "float"))
+    lost = association_report(real, _wide_table(2000, 1, unrelated=19, lose_pair=True), columns)
+    assert lost["dependence_score"] is not None and lost["dependence_score"] < 0.2  # the gate: 0.45
+    assert lost["worst_pairs"][0]["columns"] == ["x", "y"]
+
+
+def test_a_correlation_of_the_wrong_sign_is_lost_dependence():
+    real = _wide_table(2000, 0, unrelated=2)
+    columns = _columns(**dict.fromkeys(real.columns, "float"))
+    flipped = association_report(real, _wide_table(2000, 1, unrelated=2, flip_sign=True), columns)
+    faithful = association_report(real, _wide_table(2000, 1, unrelated=2), columns)
+    # Cramér's V is the same for x, y and x, -y: only the sign tells them apart
+    assert flipped["worst_pairs"][0]["opposite_sign"] and not faithful["worst_pairs"][0]["opposite_sign"]
+    assert flipped["dependence_score"] == 0.0 and faithful["dependence_score"] > 0.9

@@ -157,6 +157,9 @@ class AssociationPair(Section):
     real: float
     synthetic: float
     contingency_similarity: float
+    # numeric columns whose correlations have opposite signs (Cramér's V cannot tell)
+    opposite_sign: bool = _optional()
+    lost: Measure = _optional()  # the dependence lost beyond sampling noise
 
 
 class AssociationReport(Section):
