@@ -14,7 +14,7 @@ from twinforge.evaluation.expectations import build_expectation_profile, validat
 from twinforge.evaluation.models import ProcessColumnReport
 from twinforge.generators import GaussianCopulaGenerator, load_generator
 from twinforge.io.schema import infer_schema
-from twinforge.process import ProcessColumnSpec, ProcessModel, fit_process_model
+from twinforge.process import FittedProcessColumn, ProcessColumnSpec, ProcessModel, fit_process_model
 from twinforge.process.distributions import canonical_params, fit, moments
 from twinforge.process.moments import process_moments_report
 
@@ -132,6 +132,65 @@ def test_fit_per_group_uses_the_pooled_fit_for_rare_and_unseen_groups():
     for other in ("rare", "unseen", None):
         assert means[other] == pytest.approx(column.default["mean"], rel=0.03)
     assert "40" not in json.dumps(model.to_dict()) and "rare" not in json.dumps(model.to_dict())
+
+
+def _engines(labels, n=3000, seed=2):
+    """Engine types from ``labels`` (type 1 or 2); type 2's hours have a mean of 3000, type 1's 10,000."""
+    rng = np.random.default_rng(seed)
+    kind = rng.choice([1, 2], n)
+    return kind, pl.DataFrame({"engine_type": labels(kind), "hours": rng.exponential(np.where(kind == 1, 1e4, 3e3))})
+
+
+WEIBULL_TYPE_2 = {"distribution": "weibull", "by": "engine_type", "shape": 1.5, "mean": 10_000}
+
+
+@pytest.mark.parametrize("declared_key", [2, "2", 2.0])
+def test_float_codes_from_pandas_are_the_declared_integer_groups(declared_key):
+    # pandas reads integer codes with a gap as float64: 1.0/2.0 (and NaN, null in polars)
+    kind, frame = _engines(lambda k: np.where(np.arange(k.size) % 100 == 0, np.nan, k.astype(float)))
+    frame = pl.from_pandas(frame.to_pandas())
+    schema = infer_schema(frame, overrides={"engine_type": "categorical"})
+    declared = {"hours": {**WEIBULL_TYPE_2, "groups": {declared_key: {"shape": 1.2, "mean": 3000}}}}
+    model = fit_process_model(declared, frame, schema, rare_min_count=10)
+    rows = pl.DataFrame({"engine_type": [1.0, 2.0, None] * 20_000})
+    drawn = model.draw_into(rows, np.random.default_rng(0))
+    means = dict(drawn.group_by("engine_type").agg(pl.col("hours").mean()).iter_rows())
+    assert means[2.0] == pytest.approx(3000, rel=0.05)
+    assert means[1.0] == pytest.approx(10_000, rel=0.05) and means[None] == pytest.approx(10_000, rel=0.05)
+    report = {g["group"]: g for g in process_moments_report(drawn, model)["hours"]["groups"]}
+    assert report["2"]["expected_mean"] == pytest.approx(3000) and abs(report["2"]["mean_z"]) < 4
+    assert report["1"]["expected_mean"] == pytest.approx(10_000)
+
+
+def test_a_fitted_group_of_float_codes_is_found_again_in_a_saved_model_of_before():
+    # models saved before codes were canonical keyed a float code's group "2.0"
+    column = FittedProcessColumn("h", "poisson", "g", True, {"mean": 1.0}, {"2.0": {"mean": 9.0}}, "Float64")
+    model = ProcessModel({"h": FittedProcessColumn.from_dict(column.to_dict())}, ("g", "h"))
+    drawn = model.draw_into(pl.DataFrame({"g": [2.0] * 5000}), np.random.default_rng(0))
+    assert drawn["h"].mean() == pytest.approx(9, rel=0.05)
+
+
+def test_a_declared_group_the_data_lacks_is_an_error_that_suggests_the_case_variant():
+    _, frame = _engines(lambda k: np.where(k == 1, "Turbofan", "Turboprop"))
+    declared = {"hours": {**WEIBULL_TYPE_2, "groups": {"turboprop": {"mean": 3000}}}}
+    with pytest.raises(ValueError) as error:
+        fit_process_model(declared, frame, infer_schema(frame), rare_min_count=10)
+    text = str(error.value)
+    assert text.startswith("process_columns.hours.groups.turboprop:")
+    assert "'engine_type'" in text and "'Turboprop' differs only in case" in text
+    assert "'Turbofan'" in text  # the values there are (categories, not cells of a sensitive column)
+
+
+def test_a_declared_group_error_lists_at_most_a_few_common_values_and_none_of_a_sensitive_column():
+    frame = pl.DataFrame({"g": [f"v{i}" for i in range(20) for _ in range(30)] + ["rare"], "n": [1] * 601})
+    declared = {"n": {"distribution": "poisson", "mean": 1, "by": "g", "groups": {"x": {"mean": 2}}}}
+    with pytest.raises(ValueError, match=r"process_columns.n.groups.x: .*'g'") as error:
+        fit_process_model(declared, frame, infer_schema(frame), rare_min_count=10)
+    listed = [v for v in frame["g"].unique() if f"'{v}'" in str(error.value)]
+    assert 0 < len(listed) <= 5 and "rare" not in listed and "21 values" in str(error.value)
+    with pytest.raises(ValueError, match=r"process_columns.n.groups.x: .*'g'") as error:
+        fit_process_model(declared, frame, infer_schema(frame), rare_min_count=10, sensitive=["g"])
+    assert not [v for v in frame["g"].unique() if f"'{v}'" in str(error.value)]
 
 
 # --------------------------------------------------------------------------- errors

@@ -20,11 +20,29 @@ parameter from the training data instead (per group with ``by``).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from twinforge.process.distributions import PARAMETER_NAMES, Distribution, canonical_params, slot_of
+
+
+def group_key(value: Any) -> str | None:
+    """The key a group value has in parameter tables (text, as spec keys are); None for a null (or NaN).
+
+    A whole float is the integer it codes (pandas reads integer codes with a gap as 1.0, 2.0, while a
+    spec names them 1, 2); text is kept exactly as it is (no case folding: ``Turboprop`` is not
+    ``turboprop``).
+    """
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer():
+            return str(int(value))
+    return str(value)
 
 
 class ProcessParameters(BaseModel):
@@ -56,8 +74,9 @@ class ProcessColumnSpec(ProcessParameters):
     @field_validator("groups", mode="before")
     @classmethod
     def _group_names_as_text(cls, value: Any) -> Any:
-        # YAML reads `1:` or `true:` as numbers or booleans; groups are matched by their text
-        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
+        # YAML reads `1:` or `true:` as numbers or booleans; groups are matched by their text, the
+        # key a data value has (`2.0:` is the group 2, as a float code 2.0 in the data is)
+        return {group_key(k): v for k, v in value.items()} if isinstance(value, dict) else value
 
     @model_validator(mode="after")
     def _complete(self) -> ProcessColumnSpec:

@@ -13,7 +13,7 @@ stored: a group of fewer rows has no entry of its own.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import numpy as np
@@ -21,14 +21,13 @@ import polars as pl
 
 from twinforge.io.schema import ColumnKind, TableSchema
 from twinforge.process import distributions
-from twinforge.process.declaration import ProcessColumnSpec
+from twinforge.process.declaration import ProcessColumnSpec, group_key
 
 GROUP_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 
 
-def group_key(value: Any) -> str | None:
-    """The key a group value has in parameter tables (text, as spec keys are); None for a null."""
-    return None if value is None else str(value)
+# At most this many of a group column's values are named in an error about a declared group
+NAMED_VALUES = 5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,6 +45,14 @@ class FittedProcessColumn:
     def params_for(self, key: str | None) -> dict[str, float]:
         return self.groups.get(key, self.default) if key is not None else self.default
 
+    def params_of_value(self, value: Any) -> dict[str, float]:
+        """The parameters of a group column's ``value`` (a model saved before keys were canonical
+        named a float code's group ``"2.0"``: found too)."""
+        key = group_key(value)
+        if key not in self.groups and value is not None and str(value) in self.groups:
+            return self.groups[str(value)]
+        return self.params_for(key)
+
     def draw(self, table: pl.DataFrame, rng: np.random.Generator) -> pl.Series:
         """One value per row of ``table``, from the parameters of the row's group."""
         values = np.empty(table.height, dtype=np.float64)
@@ -56,7 +63,7 @@ class FittedProcessColumn:
             # a fixed order of groups, so the same seed gives the same values
             for value in sorted(groups.unique().to_list(), key=lambda v: (v is not None, str(v))):
                 rows = (groups.is_null() if value is None else groups == value).fill_null(False).arg_true().to_numpy()
-                values[rows] = distributions.draw(self.distribution, self.params_for(group_key(value)), len(rows), rng)
+                values[rows] = distributions.draw(self.distribution, self.params_of_value(value), len(rows), rng)
         return _in_dtype(self.name, values, self.dtype)
 
     def to_dict(self) -> dict[str, Any]:
@@ -127,11 +134,15 @@ def fit_process_model(
     schema: TableSchema,
     *,
     rare_min_count: int,
+    sensitive: Collection[str] = (),
 ) -> ProcessModel:
     """The parameters of each declared process column on the training table ``df``.
 
     Errors (ValueError) start with the spec field (``process_columns.<column>...``) and
-    give counts, never a cell's value.
+    give counts, never a cell's value, except a declared group that no value of its ``by``
+    column matches: the error names a value differing only in case, and up to
+    :data:`NAMED_VALUES` of the column's common values (groups of ``rare_min_count`` rows
+    or more), unless the column is in ``sensitive``.
     """
     if not declarations:
         return ProcessModel()
@@ -139,7 +150,9 @@ def fit_process_model(
         name: spec if isinstance(spec, ProcessColumnSpec) else ProcessColumnSpec.model_validate(spec)
         for name, spec in declarations.items()
     }
-    columns = {name: _fit_column(name, spec, df, schema, specs, rare_min_count) for name, spec in specs.items()}
+    columns = {
+        name: _fit_column(name, spec, df, schema, specs, rare_min_count, sensitive) for name, spec in specs.items()
+    }
     return ProcessModel(columns, tuple(df.columns))
 
 
@@ -150,6 +163,7 @@ def _fit_column(
     schema: TableSchema,
     specs: Mapping[str, ProcessColumnSpec],
     rare_min_count: int,
+    sensitive: Collection[str],
 ) -> FittedProcessColumn:
     field = f"process_columns.{name}"
     if name not in df.columns:
@@ -160,6 +174,8 @@ def _fit_column(
     if spec.by is not None:
         _check_group_column(field, spec.by, df, schema, specs)
     if not spec.fit:
+        if spec.by is not None and spec.groups:
+            _check_declared_groups(field, spec, df, rare_min_count, spec.by in sensitive)
         groups = {group: spec.declared_params(group) for group in spec.groups}
         return FittedProcessColumn(name, spec.distribution, spec.by, False, spec.declared_params(), groups, str(dtype))
     values = df.select(pl.col(name).cast(pl.Float64), *([pl.col(spec.by)] if spec.by else []))
@@ -196,6 +212,33 @@ def _check_group_column(
             f"{field}.by: column {by!r} is {kind.value}; groups need a categorical or boolean column "
             f"(set columns.{by}.kind: categorical in the spec if its numbers are codes)"
         )
+
+
+def _check_declared_groups(
+    field: str, spec: ProcessColumnSpec, df: pl.DataFrame, rare_min_count: int, sensitive: bool
+) -> None:
+    """A declared group that no value of the ``by`` column matches would silently get the defaults:
+    a ValueError naming it instead."""
+    by = spec.by
+    counts = df.get_column(by).drop_nulls().value_counts(name="rows")
+    keys = [group_key(value) for value in counts.get_column(by).to_list()]
+    present = {key for key in keys if key is not None}
+    for group in spec.groups:
+        if group in present:
+            continue
+        text = f"{field}.groups.{group}: no value of column {by!r} is {group!r}"
+        near = sorted(key for key in present if key.casefold() == group.casefold())
+        if near:  # never guessed: the spec must name the group as the data does
+            shown = ", ".join(repr(key) for key in near) if not sensitive else "a value"
+            text += f" ({shown} differs only in case: group names must match exactly)"
+        if sensitive:
+            text += f"; its {len(present):,} values are not shown (the column is sensitive)"
+        else:
+            rows = counts.get_column("rows").to_list()
+            common = sorted((-n, key) for key, n in zip(keys, rows) if n >= rare_min_count and key is not None)
+            named = ", ".join(repr(key) for _, key in common[:NAMED_VALUES])  # rare values are never named
+            text += f"; its {len(present):,} values" + (f" include {named}" if named else " are all rare")
+        raise ValueError(text)
 
 
 def _fit(field: str, distribution: str, values: pl.Series) -> dict[str, float]:

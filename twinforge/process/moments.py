@@ -18,7 +18,8 @@ import numpy as np
 import polars as pl
 
 from twinforge.process import distributions
-from twinforge.process.model import FittedProcessColumn, ProcessModel, group_key
+from twinforge.process.declaration import group_key
+from twinforge.process.model import FittedProcessColumn, ProcessModel
 
 # Real moments of smaller groups are not shown (the rare-category threshold's default)
 MIN_REAL_ROWS = 10
@@ -44,10 +45,13 @@ def _column_report(
     synthetic: pl.DataFrame, column: FittedProcessColumn, real: pl.DataFrame | None, min_real_rows: int
 ) -> dict[str, Any]:
     values = _floats(synthetic.get_column(column.name))
+    params = {None: column.default}  # group key -> parameters, found from a value of the group
     if column.by is None:
         keys = np.full(values.size, None, dtype=object)
     else:
-        keys = np.array([group_key(v) for v in synthetic.get_column(column.by).to_list()], dtype=object)
+        raw = synthetic.get_column(column.by).to_list()
+        keys = np.array([group_key(v) for v in raw], dtype=object)
+        params.update({group_key(v): column.params_of_value(v) for v in set(raw)})
     real_values, real_keys = None, None
     if real is not None and column.name in real.columns:
         real_values = _floats(real.get_column(column.name))
@@ -57,7 +61,7 @@ def _column_report(
     expected_first, expected_second = 0.0, 0.0  # the mixture's E[X] and E[X^2] over the synthetic rows
     for key in sorted(set(keys.tolist()), key=lambda k: (k is not None, str(k))):
         rows = keys == key
-        mean, sd = distributions.moments(column.distribution, column.params_for(key))
+        mean, sd = distributions.moments(column.distribution, params[key])
         expected_first += rows.sum() * mean
         expected_second += rows.sum() * (sd * sd + mean * mean)
         if column.by is not None:
