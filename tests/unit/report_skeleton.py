@@ -42,6 +42,9 @@ def skeleton(**values: Any) -> dict[str, Any]:
                     "null_rate": {"real": 0.0, "synthetic": 0.0},
                     "ks": 0.05,
                     "wasserstein": None,
+                    "n_values": {"real": 100, "synthetic": 100},
+                    "extreme_share": {"real": 0.0, "synthetic": 0.0},
+                    "distance_noise": 0.33,
                     "score": 0.95,
                 },
                 "y": {
@@ -53,6 +56,8 @@ def skeleton(**values: Any) -> dict[str, Any]:
                     "categories_missing": 0,
                     "categories_invented": 0,
                     "bars": {"labels": ["a", "b"], "real": [0.5, 0.5], "synthetic": [0.45, 0.55]},
+                    "n_values": {"real": 100, "synthetic": 100},
+                    "distance_noise": 0.3,
                     "score": 0.95,
                 },
             },  # fmt: skip

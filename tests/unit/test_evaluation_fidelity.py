@@ -168,7 +168,7 @@ def test_html_has_headline_and_every_column(real, schema, tmp_path):
     assert "Column shapes (mean score)" in text and f"{report['overall_score']:.3f}" in text
     for name in [*report["columns"], *report["skipped"]]:
         assert name in text
-    assert text.count("<svg") == len(report["columns"])
+    assert text.count("<svg") == len(report["columns"]) and "extreme 0.0 % → " in text
     assert "<script" not in text and "http://" not in text.replace("http://www.w3.org/2000/svg", "")
     assert path.stat().st_size < 500_000
 
@@ -215,3 +215,17 @@ def test_datetime_range_in_epoch_seconds():
     assert f["range"]["real"][0] == pytest.approx(start + 86_400)  # 0.5 % of 200 days
     assert f["range"]["synthetic"][1] < f["range"]["real"][1]
     assert f["out_of_range_share"] == 0.0 and f["ks"] > 0.6
+
+
+def test_extreme_shares_and_sampling_noise_are_reported_per_column():
+    rng = np.random.default_rng(0)
+    real = pl.Series(rng.lognormal(10, 0.35, 3000))
+    slipped = real.to_numpy().copy()
+    slipped[:60] *= 1000  # a unit slip on 2% of the values
+    out = column_fidelity(real, pl.Series(slipped), ColumnKind.FLOAT)
+    assert out["extreme_share"] == {"real": 0.0, "synthetic": pytest.approx(0.02)}
+    assert out["n_values"] == {"real": 3000, "synthetic": 3000}
+    assert out["distance_noise"] == pytest.approx(2.3 * np.sqrt(2 / 3000))
+    binary = column_fidelity(pl.Series(["a", "b"] * 150), pl.Series(["a", "b"] * 150), ColumnKind.CATEGORICAL)
+    se = np.sqrt(0.25 * 2 / 300)  # each share's standard error; TVD of a binary column is one share's difference
+    assert binary["distance_noise"] == pytest.approx(np.sqrt(2 / np.pi) * se + 5 * 0.5 * np.sqrt(2) * se)

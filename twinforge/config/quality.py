@@ -14,6 +14,10 @@ class GateThresholds(BaseModel):
 
     # calibrated on the transformer (benchmarks/gate_calibration.py; docs/quality-and-gates.md)
     min_column_shape_score: float | None = Field(0.85, ge=0, le=1)
+    # per-column gates: a column's difference counts only beyond sampling noise (docs/quality-and-gates.md)
+    min_worst_column_score: float | None = Field(0.92, ge=0, le=1)
+    max_null_share_difference: float | None = Field(0.05, ge=0, le=1)
+    max_extreme_share_excess: float | None = Field(0.01, ge=0, le=1)
     min_dependence_score: float | None = Field(0.45, ge=0, le=1)
     max_discriminator_auc: float | None = Field(0.8, ge=0.5, le=1)
     min_utility_lift_retained: float | None = Field(0.8, le=1)

@@ -4,9 +4,12 @@ Numeric and datetime columns: Kolmogorov-Smirnov statistic (score = 1 - KS),
 Wasserstein distance over the real spread, mean / variance / skewness /
 kurtosis side by side, the share of outliers (beyond the real data's Tukey
 fences), the central range and the share of synthetic values outside the real
-range. Categorical and boolean columns: total variation distance (score =
-1 - TVD) and how many categories the synthetic data misses or invents. Both:
-null rates. Datetimes are compared as epoch seconds.
+range, and the shares of real and synthetic values beyond a far fence around the
+real values (:func:`extreme_fences`). Categorical and boolean columns: total
+variation distance (score = 1 - TVD) and how many categories the synthetic data
+misses or invents. Both: null rates, the number of values compared, and the
+distance (KS or TVD) that sampling noise alone could reach (``distance_noise``),
+which the per-column gates allow for. Datetimes are compared as epoch seconds.
 
 Only aggregates leave this module: moments, quantiles, binned shares, counts.
 The only values it names are the real category labels.
@@ -39,6 +42,19 @@ TOP_CATEGORIES = 15  # bars drawn per categorical column; the rest are pooled as
 MIN_NAMED_COUNT = 10
 OTHER, INVENTED = "(other)", "(invented)"
 TUKEY_FENCE = 1.5
+# Sampling noise of a column's distance (1 - score) between two independent samples of one distribution,
+# so that the per-column gates judge only a difference beyond it: small tables differ more by chance.
+# KS: the two-sample Kolmogorov bound c * sqrt((n + m) / (n m)), c = 2.3 (exceeded with probability 5e-5).
+KS_NOISE_C = 2.3
+# TVD: the mean of the TVD of two samples of the pooled shares, sqrt(2/pi) * S1, plus TVD_NOISE_Z times
+# S2, where S1 and S2 are half the sum and half the root sum of squares of the shares' standard errors:
+# about 4.3 standard errors for a binary column (exceeded with probability 2e-5), more for many categories.
+TVD_NOISE_Z = 5.0
+# Extreme values: beyond the real data's quantiles EXTREME_QUANTILES widened by EXTREME_IQRS interquartile
+# ranges on each side (a far fence: a fresh draw of a heavy-tailed column rarely lands beyond it, a unit slip
+# of x1000 nearly always does)
+EXTREME_QUANTILES = (0.001, 0.999)
+EXTREME_IQRS = 3.0
 
 
 def column_fidelity(real: pl.Series, synthetic: pl.Series, kind: ColumnKind) -> dict[str, Any]:
@@ -56,11 +72,17 @@ def numeric_fidelity(real: pl.Series, synthetic: pl.Series) -> dict[str, Any]:
     from scipy import stats
 
     r, s = as_float_array(real), as_float_array(synthetic)
-    out: dict[str, Any] = {"metric": "ks", "null_rate": pair(null_rate(real), null_rate(synthetic))}
+    out: dict[str, Any] = {
+        "metric": "ks",
+        "null_rate": pair(null_rate(real), null_rate(synthetic)),
+        "n_values": pair(int(r.size), int(s.size)),
+    }
     if r.size == 0 or s.size == 0:
         # nothing to compare: equal if both are empty, as far apart as possible otherwise
-        return {**out, "ks": None, "wasserstein": None, "score": 1.0 if r.size == s.size else 0.0}
+        score = 1.0 if r.size == s.size else 0.0
+        return {**out, "ks": None, "wasserstein": None, "distance_noise": 0.0, "score": score}
     ks = float(stats.ks_2samp(r, s).statistic)
+    extreme_low, extreme_high = extreme_fences(r)
     scale, scale_name = _spread(r)
     low, high = _tukey_fences(r)
     return {
@@ -76,7 +98,11 @@ def numeric_fidelity(real: pl.Series, synthetic: pl.Series) -> dict[str, Any]:
         "outlier_share": pair(_share_outside(r, low, high), _share_outside(s, low, high)),
         "range": pair(_central_range(r), _central_range(s)),
         "out_of_range_share": _share_outside(s, float(r.min()), float(r.max())),
+        "extreme_share": pair(
+            _share_outside(r, extreme_low, extreme_high), _share_outside(s, extreme_low, extreme_high)
+        ),
         "histogram": _histogram(r, s),
+        "distance_noise": ks_noise(r.size, s.size),
         "score": 1.0 - ks,
     }
 
@@ -89,10 +115,13 @@ def categorical_fidelity(real: pl.Series, synthetic: pl.Series) -> dict[str, Any
     else:
         tvd = 0.5 * sum(abs(p.get(k, 0.0) - q.get(k, 0.0)) for k in p.keys() | q.keys())
     tvd = min(1.0, tvd)  # float noise on disjoint sets
+    n, m = as_labels(real).drop_nulls().len(), as_labels(synthetic).drop_nulls().len()
     return {
         "metric": "tvd",
         "tvd": tvd,
         "null_rate": pair(null_rate(real), null_rate(synthetic)),
+        "n_values": pair(n, m),
+        "distance_noise": tvd_noise(p, q, n, m),
         "n_categories": pair(len(p), len(q)),
         # counts only: invented values are not part of the real category set
         "categories_missing": len(p.keys() - q.keys()),
@@ -110,6 +139,29 @@ def category_shares(s: pl.Series) -> dict[str, float]:
     counts = s.value_counts()
     n = s.len()
     return {v: c / n for v, c in zip(counts.get_column("value").to_list(), counts.get_column("count").to_list())}
+
+
+def ks_noise(n: int, m: int) -> float:
+    """The KS distance two samples of ``n`` and ``m`` values of one distribution stay within (see KS_NOISE_C)."""
+    return KS_NOISE_C * float(np.sqrt((n + m) / (n * m))) if n and m else 0.0
+
+
+def tvd_noise(p: dict[str, float], q: dict[str, float], n: int, m: int) -> float:
+    """The TVD two samples of ``n`` and ``m`` labels with the pooled shares of ``p`` and ``q`` stay within
+    (see TVD_NOISE_Z)."""
+    if not n or not m:
+        return 0.0
+    pooled = np.array([(p.get(k, 0.0) * n + q.get(k, 0.0) * m) / (n + m) for k in p.keys() | q.keys()])
+    se = np.sqrt(pooled * (1 - pooled) * (1 / n + 1 / m))
+    return float(np.sqrt(2 / np.pi) * 0.5 * se.sum() + TVD_NOISE_Z * 0.5 * np.sqrt((se**2).sum()))
+
+
+def extreme_fences(a: np.ndarray) -> tuple[float, float]:
+    """Values of a column beyond these are extreme: the real data's EXTREME_QUANTILES widened by EXTREME_IQRS
+    interquartile ranges (standard deviations where the IQR is 0, as in a zero-inflated column)."""
+    low, q1, q3, high = np.quantile(a, [EXTREME_QUANTILES[0], 0.25, 0.75, EXTREME_QUANTILES[1]])
+    spread = q3 - q1 if q3 > q1 else _std(a)
+    return float(low - EXTREME_IQRS * spread), float(high + EXTREME_IQRS * spread)
 
 
 def _std(a: np.ndarray) -> float:

@@ -23,6 +23,11 @@ dependence, discriminator and utility gates. The column-shape gate cannot tell
 the two apart (the copula's marginals are exact by construction); it catches
 broken marginals. The privacy thresholds are the risk accepted, not calibrated
 on a generator: a generator that copies its training rows fails every one.
+
+The per-column gates (worst column, null shares, extreme values) judge each column and read the
+worst, counting a difference only beyond what sampling noise could make; their thresholds were
+checked on fresh draws of known truths (tests/unit/test_evaluation_column_gates.py; the why is in
+docs/quality-and-gates.md).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from twinforge.config.quality import GateThresholds
-from twinforge.evaluation.models import GateResult, GateVerdicts, QualityReport
+from twinforge.evaluation.models import GateResult, GateVerdicts, NumericColumnFidelity, QualityReport
 
 Reader = Callable[[QualityReport], "float | None"]
 Explainer = Callable[[QualityReport], "str | None"]
@@ -55,6 +60,8 @@ class Gate:
     not_applicable: Explainer = _nothing
     # what the section says about why its number is missing, to put in a failed gate's reason
     why_unmeasured: Explainer = _nothing
+    # for a measured value: what lies behind it (the worst columns of a per-column gate), as its reason
+    detail: Explainer = _nothing
 
     def judge(self, report: QualityReport, threshold: float) -> GateResult:
         """This gate's verdict on ``report``: measured, explicitly not applicable, or failed as unmeasurable."""
@@ -75,7 +82,127 @@ class Gate:
             return GateResult(**common, value=None, passed=False, margin=None, applicable=True, reason=reason)
         value = float(value)
         margin = value - threshold if self.direction == "min" else threshold - value
-        return GateResult(**common, value=value, passed=margin >= 0, margin=margin, applicable=True, reason=None)
+        detail = self.detail(report)
+        return GateResult(**common, value=value, passed=margin >= 0, margin=margin, applicable=True, reason=detail)
+
+
+# --------------------------------------------------------------------------- per-column gates
+#
+# Each judges every compared column and reads the worst one, so one destroyed column fails however good
+# the others are. A column's difference counts only beyond what sampling noise alone could make (the
+# fidelity section's ``distance_noise``, or BINOMIAL_Z standard errors of a share): a small table's
+# faithful twin differs by chance more than a large one's. A report without the per-column numbers (one
+# written before these gates) fails them: nothing was measured.
+
+BINOMIAL_Z = 4.0  # a share's difference beyond 4 standard errors is not sampling noise (probability 6e-5)
+NAMED_COLUMNS = 3  # the worst columns a gate's reason names
+
+
+def share_noise(real: float, synthetic: float, n: int, m: int) -> float:
+    """BINOMIAL_Z standard errors of the difference of two shares of ``n`` and ``m`` rows (pooled share)."""
+    if n <= 0 or m <= 0:
+        return 0.0
+    pooled = (real * n + synthetic * m) / (n + m)
+    return BINOMIAL_Z * math.sqrt(pooled * (1 - pooled) * (1 / n + 1 / m))
+
+
+def _beyond(difference: float, noise: float) -> float:
+    """A difference within sampling noise counts as none."""
+    return difference if difference > noise else 0.0
+
+
+def _shape_differences(report: QualityReport) -> dict[str, tuple[float, str]] | None:
+    """Column -> (1 - score beyond sampling noise, what to say about it); None if a column lacks its noise."""
+    out = {}
+    for name, column in report.fidelity.columns.items():
+        if column.distance_noise is None:
+            return None
+        distance = 1.0 - column.score
+        out[name] = (
+            _beyond(distance, column.distance_noise),
+            f"{name} {column.score:.3f} ({column.metric.upper()} {distance:.3f}, noise {column.distance_noise:.3f})",
+        )
+    return out or None
+
+
+def _null_differences(report: QualityReport) -> dict[str, tuple[float, str]] | None:
+    """Column -> (|null share difference| beyond sampling noise, what to say about it), text columns too."""
+    rows = report.fidelity.n_rows
+    columns = {**report.fidelity.columns, **(report.fidelity.text or {})}
+    out = {}
+    for name, column in columns.items():
+        real, synthetic = column.null_rate.real, column.null_rate.synthetic
+        noise = share_noise(real, synthetic, rows.real, rows.synthetic)
+        out[name] = (_beyond(abs(synthetic - real), noise), f"{name} {real:.1%} real, {synthetic:.1%} synthetic")
+    return out or None
+
+
+def _numeric_columns(report: QualityReport) -> dict[str, NumericColumnFidelity]:
+    return {n: c for n, c in report.fidelity.columns.items() if isinstance(c, NumericColumnFidelity)}
+
+
+def _extreme_excesses(report: QualityReport) -> dict[str, tuple[float, str]] | None:
+    """Numeric column -> (extreme-value share beyond the real one's, past sampling noise; what to say about it)."""
+    if not report.fidelity.columns:
+        return None
+    out = {}
+    for name, column in _numeric_columns(report).items():
+        if column.n_values is None:
+            return None  # a report of before: not measured
+        n, m = column.n_values.real, column.n_values.synthetic
+        if not n or not m:
+            continue  # no values on one side: the null-share and column-shape gates judge it
+        if column.extreme_share is None or column.extreme_share.real is None or column.extreme_share.synthetic is None:
+            return None
+        real, synthetic = column.extreme_share.real, column.extreme_share.synthetic
+        out[name] = (
+            _beyond(synthetic - real, share_noise(real, synthetic, n, m)),
+            f"{name} {synthetic:.2%} of synthetic values extreme, {real:.2%} of real",
+        )
+    return out
+
+
+def _worst(differences: dict[str, tuple[float, str]] | None) -> float | None:
+    return max((d for d, _ in differences.values()), default=0.0) if differences is not None else None
+
+
+def _named(differences: dict[str, tuple[float, str]] | None, closest: str | None = None) -> str | None:
+    """The worst columns beyond sampling noise; else that none is (and ``closest``, the nearest to failing)."""
+    if not differences:
+        return None
+    ranked = sorted(differences.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    beyond = [text for _, (d, text) in ranked if d > 0][:NAMED_COLUMNS]
+    if not beyond:
+        return "no column differs beyond sampling noise" + (f"; {closest}" if closest else "")
+    return "beyond sampling noise: " + "; ".join(beyond)
+
+
+def _worst_shape(report: QualityReport) -> float | None:
+    worst = _worst(_shape_differences(report))
+    return None if worst is None else 1.0 - worst
+
+
+def _worst_shape_detail(report: QualityReport) -> str | None:
+    differences = _shape_differences(report)
+    if not differences:
+        return None
+    lowest = min(report.fidelity.columns.items(), key=lambda kv: (kv[1].score, kv[0]))[0]
+    return _named(differences, f"lowest score: {differences[lowest][1]}")  # the column closest to failing
+
+
+def _fidelity_columns_unmeasured(report: QualityReport) -> str | None:
+    if not report.fidelity.columns:
+        return "no column was compared"
+    return "the report has no per-column sampling noise or value counts (written by an older twinforge?)"
+
+
+def _no_numeric_column(report: QualityReport) -> str | None:
+    columns = _numeric_columns(report)
+    if report.fidelity.columns and not any(
+        c.n_values is None or (c.n_values.real and c.n_values.synthetic) for c in columns.values()
+    ):
+        return "no numeric or date column with values on both sides"
+    return None
 
 
 def _dependence(report: QualityReport) -> float | None:
@@ -157,6 +284,40 @@ GATES: tuple[Gate, ...] = (
         "fidelity",
         "Mean per-column score (1 - KS for numbers and dates, 1 - TVD for categories).",
         lambda r: r.fidelity.overall_score,
+    ),
+    Gate(
+        "fidelity_worst_column",
+        "min_worst_column_score",
+        "min",
+        "fidelity",
+        "Lowest per-column score (1 - KS, 1 - TVD) among columns that differ beyond sampling noise (1 if none "
+        "does): one destroyed column fails however good the mean is.",
+        _worst_shape,
+        why_unmeasured=_fidelity_columns_unmeasured,
+        detail=_worst_shape_detail,
+    ),
+    Gate(
+        "fidelity_null_shares",
+        "max_null_share_difference",
+        "max",
+        "fidelity",
+        "Largest difference of a column's share of nulls, real vs synthetic, beyond sampling noise "
+        f"({BINOMIAL_Z:g} standard errors; 0 if none).",
+        lambda r: _worst(_null_differences(r)),
+        why_unmeasured=_fidelity_columns_unmeasured,
+        detail=lambda r: _named(_null_differences(r)),
+    ),
+    Gate(
+        "fidelity_extreme_values",
+        "max_extreme_share_excess",
+        "max",
+        "fidelity",
+        "Largest excess, over the real share, of a numeric column's synthetic values beyond the real "
+        "[q0.1% - 3 IQR, q99.9% + 3 IQR], past sampling noise (0 if none).",
+        lambda r: _worst(_extreme_excesses(r)),
+        not_applicable=_no_numeric_column,
+        why_unmeasured=_fidelity_columns_unmeasured,
+        detail=lambda r: _named(_extreme_excesses(r)),
     ),
     Gate(
         "fidelity_pairwise_dependence",

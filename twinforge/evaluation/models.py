@@ -97,7 +97,11 @@ class NumericColumnFidelity(Section):
     outlier_share: Pair[Measure] | None = _optional()
     range: Pair[list[float]] | None = _optional()
     out_of_range_share: Measure = _optional()
+    # shares of values beyond the far fence around the real values (fidelity.extreme_fences)
+    extreme_share: Pair[Measure] | None = _optional()
     histogram: Histogram | None = _optional()
+    n_values: Pair[int] | None = _optional()  # non-null values compared (None: a report of before)
+    distance_noise: Measure = _optional()  # the KS sampling noise alone could reach
     score: float
 
 
@@ -112,6 +116,8 @@ class CategoricalColumnFidelity(Section):
     categories_missing: int
     categories_invented: int
     bars: Bars
+    n_values: Pair[int] | None = _optional()  # non-null values compared (None: a report of before)
+    distance_noise: Measure = _optional()  # the TVD sampling noise alone could reach
     score: float
 
 
@@ -373,7 +379,8 @@ class GateResult(Section):
     ``applicable`` is False only where the gate was explicitly found not to
     apply (``reason`` says why); it then passes. An applicable gate whose
     value could not be measured fails, with ``value`` and ``margin`` None and
-    ``reason`` saying what was missing. ``margin`` is how far the value is on
+    ``reason`` saying what was missing; a measured per-column gate's ``reason`` names
+    its worst columns. ``margin`` is how far the value is on
     the good side of the threshold (negative: failed by that much).
     """
 

@@ -395,6 +395,8 @@ def _details(c: NumericColumnFidelity | CategoricalColumnFidelity) -> str:
                 ),
                 f"outside real range {_pct(c.out_of_range_share)}",
             ]
+        if c.extreme_share is not None:  # the extreme-value gate's numbers
+            lines.append(f"extreme {_pct(c.extreme_share.real)} → {_pct(c.extreme_share.synthetic)}")
         lines.append(f"Wasserstein/{c.wasserstein_scale} {fmt(c.wasserstein)}")
         return " · ".join(e(line) for line in lines)
     return e(
