@@ -219,6 +219,41 @@ def _dependence_unmeasured(report: QualityReport) -> str | None:
     return None if report.fidelity.association else "no pairwise association in the report"
 
 
+def _process_mean_errors(report: QualityReport) -> dict[str, tuple[float, str]] | None:
+    """Process column (and group) -> (|mean z|, what to say about it): how far the synthetic mean is from the
+    declared (or fitted) distribution's, in standard errors; None when a column's z was not measured."""
+    out = {}
+    for name, process in report.process_columns.items():
+        for moments in [process.overall, *process.groups]:
+            if moments.mean_z is None:
+                if moments.group is None:
+                    return None
+                continue  # a group too small to judge
+            where = name if moments.group is None else f"{name}[{process.by}={moments.group}]"
+            out[where] = (
+                abs(moments.mean_z),
+                f"{where} mean {moments.synthetic_mean:.4g} against {moments.expected_mean:.4g} "
+                f"(z {moments.mean_z:+.1f})",
+            )
+    return out
+
+
+def _no_process_columns(report: QualityReport) -> str | None:
+    return None if report.process_columns else "no process columns"
+
+
+def _process_unmeasured(report: QualityReport) -> str | None:
+    return "a process column's synthetic mean has no standard error (no values, or no spread to compare with)"
+
+
+def _process_detail(report: QualityReport) -> str | None:
+    errors = _process_mean_errors(report)
+    if not errors:
+        return None
+    ranked = sorted(errors.items(), key=lambda kv: (-kv[1][0], kv[0]))[:NAMED_COLUMNS]
+    return "; ".join(text for _, (_, text) in ranked)
+
+
 def _discriminator(report: QualityReport) -> float | None:
     discriminator = report.fidelity.discriminator
     return discriminator.auc if discriminator else None
@@ -328,6 +363,18 @@ GATES: tuple[Gate, ...] = (
         _dependence,
         not_applicable=_dependence_not_applicable,
         why_unmeasured=_dependence_unmeasured,
+    ),
+    Gate(
+        "process_distributions",
+        "max_process_mean_z",
+        "max",
+        "fidelity",
+        "Largest distance, in standard errors, of a process column's synthetic mean (overall and per group) "
+        "from its declared or fitted distribution's: a rule that conditions the draw shifts it.",
+        lambda r: _worst(_process_mean_errors(r)),
+        not_applicable=_no_process_columns,
+        why_unmeasured=_process_unmeasured,
+        detail=_process_detail,
     ),
     Gate(
         "fidelity_discriminator",
