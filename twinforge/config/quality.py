@@ -18,7 +18,7 @@ class GateThresholds(BaseModel):
     min_worst_column_score: float | None = Field(0.92, ge=0, le=1)
     max_null_share_difference: float | None = Field(0.05, ge=0, le=1)
     max_extreme_share_excess: float | None = Field(0.01, ge=0, le=1)
-    min_dependence_score: float | None = Field(0.45, ge=0, le=1)
+    min_dependence_score: float | None = Field(0.75, ge=0, le=1)
     # a process column's synthetic mean, in standard errors from its distribution's (two-sided 6e-5 at 4)
     max_process_mean_z: float | None = Field(4.0, gt=0)
     max_discriminator_auc: float | None = Field(0.8, ge=0.5, le=1)

@@ -425,7 +425,8 @@ def _pairwise(fidelity: FidelityReport) -> str:
         parts.append(
             "<p>Association of every pair of columns: bias-corrected Cramér's V (numbers cut at the real deciles). "
             f"Dependence kept: <b>{fmt(association.dependence_score)}</b> "
-            "(1 − Σ|V<sub>real</sub> − V<sub>synthetic</sub>| / ΣV<sub>real</sub>); mean contingency similarity "
+            "(1 − the association lost / the association present, each pair counted beyond sampling noise; a "
+            "correlation of the opposite sign is lost); mean contingency similarity "
             f"{fmt(association.contingency_similarity)}.</p>"
             '<div class="charts">'
             f"<figure><figcaption>Real</figcaption>{heatmap(names, real)}</figure>"
@@ -435,7 +436,8 @@ def _pairwise(fidelity: FidelityReport) -> str:
         worst = association.worst_pairs
         if worst:
             rows = "".join(
-                f"<tr><td>{e(' × '.join(p.columns))}</td><td class=num>{fmt(p.real)}</td>"
+                f"<tr><td>{e(' × '.join(p.columns))}{' (opposite sign)' if p.opposite_sign else ''}</td>"
+                f"<td class=num>{fmt(p.real)}</td>"
                 f"<td class=num>{fmt(p.synthetic)}</td><td class=num>{fmt(p.contingency_similarity)}</td></tr>"
                 for p in worst
             )
