@@ -2,6 +2,8 @@
 asset is one Parquet dataset with every row, and the checks, reports and promotion downstream still run."""
 
 import json
+import os
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -45,6 +47,12 @@ def partitioned_run(tmp_path_factory):
     for folder in (layout.staging_dir / STALE_RUN / spec.name / "synthetic", layout.steps_dir / STALE_RUN):
         folder.mkdir(parents=True)
         (folder / "part-00000.parquet").write_bytes(b"half written")
+    # untouched for two days: a run this instance does not know is cleared only once idle a day (it may be
+    # another instance's, in flight)
+    two_days_ago = time.time() - 2 * 24 * 3600
+    for root in (layout.staging_dir / STALE_RUN, layout.steps_dir / STALE_RUN):
+        for path in [root, *root.rglob("*")]:
+            os.utime(path, (two_days_ago, two_days_ago))
     with dg.instance_for_test(temp_dir=str(home / "dagster")) as instance:
         (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(home))
         job = build_definitions([spec], home=str(home)).resolve_job_def(retrain_job_name(spec))
@@ -74,7 +82,7 @@ def test_the_sample_is_one_dataset_of_three_parts_with_every_row(partitioned_run
     # the staging folder was moved into place, nothing left behind
     assert not any((StateLayout.at(home).staging_dir / result.run_id).rglob("*.parquet"))
     assert not (StateLayout.at(home).staging_dir / result.run_id / spec.name / "synthetic").exists()
-    # the plan step cleared the scratch a finished (here: unknown) run had left
+    # the plan step cleared the scratch an unknown run had left a day ago
     assert not (StateLayout.at(home).staging_dir / STALE_RUN).exists()
     assert not (StateLayout.at(home).steps_dir / STALE_RUN).exists()
 
