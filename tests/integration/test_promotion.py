@@ -10,6 +10,16 @@ from twinforge.io.state import StateLayout
 from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version, get_model_version
 
 
+def _retrain(spec, tmp_path, instance):
+    """The spec's retrain job on its first batch, in a state folder of its own; (definitions, the run)."""
+    (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(tmp_path))
+    defs = build_definitions([spec], home=str(tmp_path))
+    run = defs.resolve_job_def(retrain_job_name(spec)).execute_in_process(
+        instance=instance, partition_key=batch, raise_on_error=False
+    )
+    return defs, run
+
+
 def test_a_version_whose_expectation_check_failed_is_never_promoted(tmp_path, monkeypatch):
     monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-4-" + "0123456789abcdef" * 2)
     spec = load_spec(DEMO_SPEC)
@@ -18,11 +28,7 @@ def test_a_version_whose_expectation_check_failed_is_never_promoted(tmp_path, mo
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     (tmp_path / "dagster").mkdir()
     with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
-        (batch,) = sync_batch_partitions(instance, strict, StateLayout.at(tmp_path))
-        defs = build_definitions([strict], home=str(tmp_path))
-        retrain = defs.resolve_job_def(retrain_job_name(strict)).execute_in_process(
-            instance=instance, partition_key=batch, raise_on_error=False
-        )
+        defs, retrain = _retrain(strict, tmp_path, instance)
         assert not retrain.success
         nulls = [e for e in retrain.get_asset_check_evaluations() if e.check_name == "ge_nulls"]
         assert nulls and not nulls[0].passed
@@ -56,11 +62,7 @@ def test_a_run_whose_last_report_fails_promotes_nothing(tmp_path, monkeypatch):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     (tmp_path / "dagster").mkdir()
     with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
-        (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(tmp_path))
-        defs = build_definitions([spec], home=str(tmp_path))
-        retrain = defs.resolve_job_def(retrain_job_name(spec)).execute_in_process(
-            instance=instance, partition_key=batch, raise_on_error=False
-        )
+        _, retrain = _retrain(spec, tmp_path, instance)
         assert not retrain.success
         # every check and gate passed, but the run did not finish: its version is not champion
         assert all(e.passed for e in retrain.get_asset_check_evaluations())
