@@ -122,3 +122,36 @@ def test_the_drift_page_names_the_effect_floor_only_when_it_is_applied(tmp_path)
     tests_alone = (tmp_path / "off" / "drift.html").read_text()
     assert "Columns drifted (Evidently&#x27;s test, and an effect size of at least drift.min_effect 0.2)" in floored
     assert "Columns drifted (Evidently&#x27;s test)" in tests_alone and "min_effect" not in tests_alone
+
+
+def _correlated(n: int, seed: int, *, reversed_: bool = False) -> pl.DataFrame:
+    # load and temperature move together (rho 0.8); the sign turns when the sensor is wired backwards
+    rng = np.random.default_rng(seed)
+    load = rng.normal(size=n)
+    temperature = 0.8 * load + 0.6 * rng.normal(size=n)
+    return pl.DataFrame({
+        "load": load,
+        "temperature": -temperature if reversed_ else temperature,
+        "region": rng.choice(["north", "south", "east", "west"], n, p=[0.4, 0.3, 0.2, 0.1]),
+    })  # fmt: skip
+
+
+def test_a_reversed_correlation_with_unchanged_marginals_is_a_reason_to_retrain(tmp_path):
+    reference = _correlated(3000, 0)
+    reversed_batch = _assess(reference, _correlated(1000, 1, reversed_=True), tmp_path / "reversed")
+    # every column's own distribution is the same: only the pair's dependence moved
+    assert reversed_batch.data.drifted_columns == [] and not any(s.beyond_noise for s in reversed_batch.shifts.values())
+    assert reversed_batch.retrain_recommended
+    reason = next(r for r in reversed_batch.reasons if r.startswith("dependence between columns changed"))
+    assert "load × temperature (opposite sign)" in reason
+    assert reversed_batch.to_dict()["dependence"]["score"] == 0.0
+    assert "Dependence kept" in (tmp_path / "reversed" / "drift.html").read_text()
+    off = _assess(reference, _correlated(1000, 1, reversed_=True), tmp_path / "off", min_dependence_kept=None)
+    assert not off.retrain_recommended and off.to_dict()["dependence"] is None
+
+
+def test_batches_of_an_unchanged_dependence_keep_it_whatever_their_size(tmp_path):
+    reference = _correlated(3000, 0)
+    for n in (50, 200, 5000):
+        result = _assess(reference, _correlated(n, n), tmp_path / str(n))
+        assert not result.retrain_recommended, (n, result.reasons)

@@ -308,8 +308,12 @@ class DriftSpec(_Strict):
     # significant change" ends at 0.1): on small or large batches the tests alone flag differences of no
     # consequence (docs/production.md); null: Evidently's test alone
     min_effect: float | None = Field(0.1, ge=0.0)
-    # ...or when a model of the target, trained on the reference, loses more than this much score on it
+    # ...or when a model of the target, trained on the reference, loses more than this much score on it...
     concept_tolerance: float = Field(0.05, gt=0.0, le=1.0)
+    # ...or when the batch keeps less than this share of the reference's association between columns (the
+    # quality report's dependence score, counted beyond sampling noise): a correlation that reversed or
+    # vanished while every column's own distribution stayed; null: not judged
+    min_dependence_kept: float | None = Field(0.5, ge=0.0, le=1.0)
     hold_if: HoldSpec = Field(default_factory=HoldSpec)
     # how often the sensors look for new batches and drift results
     sensor_interval_seconds: int = Field(30, ge=1, le=86_400)

@@ -7,7 +7,10 @@ Signals that recommend retraining (each becomes a reason with its numbers):
   reaches ``drift.column_threshold``, however few other columns moved;
 - a key column (``drift.key_columns``) that drifts by Evidently's test;
 - concept drift: a model of the spec's target trained on the reference loses more than
-  ``drift.concept_tolerance`` of its score on the new batch.
+  ``drift.concept_tolerance`` of its score on the new batch;
+- dependence drift: the batch keeps less than ``drift.min_dependence_kept`` of the reference's
+  association between columns (:func:`~twinforge.evaluation.pairwise.association_report`, beyond
+  sampling noise): a correlation that reversed while every column's own distribution stayed.
 
 A batch that breaks a hold rule (:mod:`~twinforge.monitoring.holds`) is **held** instead: the
 verdict is ``held`` and no retrain is recommended until someone approves it.
@@ -47,6 +50,8 @@ class BatchDriftAssessment:
     reasons: list[str] = field(default_factory=list)  # why retraining is recommended; empty: it is not
     hold_reasons: list[str] = field(default_factory=list)  # why the batch is held; empty: it is not
     notes: list[str] = field(default_factory=list)  # what was not judged, and why
+    # the association between columns, batch vs reference (score and the pairs furthest apart); None: not judged
+    dependence: dict | None = None
 
     @property
     def verdict(self) -> Verdict:
@@ -72,11 +77,38 @@ class BatchDriftAssessment:
             "data_drift": self.data.to_dict(),
             "column_shifts": {name: s.to_dict() for name, s in self.shifts.items()},
             "concept_drift": self.concept.to_dict() if self.concept else None,
+            "dependence": self.dependence,
         }
 
 
+def dependence_change(reference: pl.DataFrame, current: pl.DataFrame, schema: TableSchema, columns: list[str]) -> dict:
+    """How much of the reference's association between ``columns`` the batch keeps (the quality report's
+    dependence score, beyond sampling noise), and the pairs furthest apart (names and numbers only)."""
+    from twinforge.evaluation.pairwise import association_report
+
+    report = association_report(reference, current, [schema[name] for name in columns])
+    return {
+        "score": report["dependence_score"],
+        "not_applicable": report.get("dependence_not_applicable"),
+        "pairs_furthest_apart": [
+            {"columns": p["columns"], "reference": p["real"], "batch": p["synthetic"],
+             "opposite_sign": p["opposite_sign"], "lost": p["lost"]}
+            for p in report["worst_pairs"] if p["lost"] > 0
+        ],
+    }  # fmt: skip
+
+
+def _pair_text(pair: dict) -> str:
+    sign = " (opposite sign)" if pair["opposite_sign"] else ""
+    return f"{' × '.join(pair['columns'])}{sign}, V {pair['reference']:.2f} -> {pair['batch']:.2f}"
+
+
 def retrain_reasons(
-    data: DriftSummary, shifts: dict[str, ColumnShift], concept: ConceptDrift | None, rules: DriftSpec
+    data: DriftSummary,
+    shifts: dict[str, ColumnShift],
+    concept: ConceptDrift | None,
+    rules: DriftSpec,
+    dependence: dict | None = None,
 ) -> list[str]:
     """Every reason, with its numbers, to retrain on the batch; empty: none."""
     reasons = []
@@ -112,6 +144,13 @@ def retrain_reasons(
         reasons.append(
             f"concept drift: {concept.metric} of a model of {concept.target} fell from "
             f"{concept.reference_score:.3f} to {concept.current_score:.3f} (tolerance {concept.tolerance})"
+        )
+    score = dependence["score"] if dependence else None
+    if score is not None and rules.min_dependence_kept is not None and score < rules.min_dependence_kept:
+        pairs = "; ".join(_pair_text(p) for p in dependence["pairs_furthest_apart"][:3])
+        reasons.append(
+            f"dependence between columns changed: the batch keeps {score:.2f} of the reference's association "
+            f"(< min_dependence_kept {rules.min_dependence_kept}); furthest apart: {pairs}"
         )
     return reasons
 
@@ -166,10 +205,13 @@ def assess_batch_drift(
             notes.append(
                 f"concept drift not judged: {labelled} rows of the batch have a {target}, fewer than {MIN_CONCEPT_ROWS}"
             )
+    dependence = None
+    if rules.min_dependence_kept is not None:
+        dependence = dependence_change(reference, current, schema, list(data.columns))
     holds = [] if approved else hold_reasons(reference, current, schema, concept, rules.hold_if)
     assessment = BatchDriftAssessment(
         batch_id, list(reference_batches), champion_version, data, concept, shifts,
-        retrain_reasons(data, shifts, concept, rules), holds, notes,
+        retrain_reasons(data, shifts, concept, rules, dependence), holds, notes, dependence,
     )  # fmt: skip
     block = drift_page_summary(assessment, min_effect=rules.min_effect, approved=approved)
     comparison.save(report_dir / "drift.html", summary_block=block)
@@ -200,6 +242,12 @@ def drift_page_summary(assessment: BatchDriftAssessment, *, min_effect: float | 
                 f"chance {concept.chance_score:.3f}, tolerance {concept.tolerance}",
             )
         )
+    if assessment.dependence is not None:
+        kept = assessment.dependence["score"]
+        facts.append((
+            "Dependence kept (association between columns, beyond sampling noise)",
+            assessment.dependence["not_applicable"] or f"{kept:.2f}",
+        ))  # fmt: skip
     if assessment.verdict == "held":
         reasons = [*assessment.hold_reasons, *(f"also: {r}" for r in assessment.reasons)]
         note = (
