@@ -126,8 +126,12 @@ def cramers_v_and_noise(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
     n = table.sum()
     r, k = table.shape
-    if n < 2 or r < 2 or k < 2:
-        return 0.0, 0.0
+    if n < 2:
+        return 0.0, 1.0  # nothing measured: any association is possible
+    if r < 2 or k < 2:
+        # a column with one level has no association; on few rows one level may be chance, so the noise
+        # is that of the smallest table (two by two)
+        return 0.0, float(min(1.0, np.sqrt(NOISE_Z * np.sqrt(2.0) / n)))
     expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / n
     chi2 = float(((table - expected) ** 2 / expected).sum())
     phi2 = max(0.0, chi2 / n - (k - 1) * (r - 1) / (n - 1))
@@ -135,7 +139,7 @@ def cramers_v_and_noise(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     k_corr = k - (k - 1) ** 2 / (n - 1)
     denominator = min(k_corr - 1, r_corr - 1)
     if denominator <= 0:
-        return 0.0, 0.0
+        return 0.0, 1.0  # too few rows for the levels: the bias correction leaves nothing to measure
     noise_phi2 = NOISE_Z * np.sqrt(2.0 * (k - 1) * (r - 1)) / n
     return float(min(1.0, np.sqrt(phi2 / denominator))), float(min(1.0, np.sqrt(noise_phi2 / denominator)))
 

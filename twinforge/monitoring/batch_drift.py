@@ -35,7 +35,8 @@ from twinforge.monitoring.holds import hold_reasons
 from twinforge.monitoring.summary_page import summary_html
 
 Verdict = Literal["retrain", "no retrain", "held"]
-# a model's score on fewer labelled batch rows says too little to call concept drift or a below-chance hold
+# a model's score on fewer labelled batch rows says too little to call concept drift or a below-chance hold, and
+# so few rows say little of the association between columns
 MIN_CONCEPT_ROWS = 30
 
 
@@ -206,8 +207,12 @@ def assess_batch_drift(
                 f"concept drift not judged: {labelled} rows of the batch have a {target}, fewer than {MIN_CONCEPT_ROWS}"
             )
     dependence = None
-    if rules.min_dependence_kept is not None:
+    if rules.min_dependence_kept is not None and current.height >= MIN_CONCEPT_ROWS:
         dependence = dependence_change(reference, current, schema, list(data.columns))
+    elif rules.min_dependence_kept is not None:
+        notes.append(
+            f"dependence between columns not judged: the batch has {current.height} rows, fewer than {MIN_CONCEPT_ROWS}"
+        )
     holds = [] if approved else hold_reasons(reference, current, schema, concept, rules.hold_if)
     assessment = BatchDriftAssessment(
         batch_id, list(reference_batches), champion_version, data, concept, shifts,
