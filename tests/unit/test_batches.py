@@ -225,3 +225,30 @@ def test_a_privacy_hold_is_released_only_by_an_ingest_that_passes(store, demo, t
         store.approve(batch.batch_id)
     store.withdraw(batch.batch_id, "wrong feed")
     assert store.record_privacy(batch.batch_id, ["k-anonymity: 3 rows ..."]).status == WITHDRAWN
+
+
+def test_a_reinstated_batch_returns_to_its_hold_and_a_privacy_hold_is_never_lifted_by_it(store, demo, tmp_path):
+    demo.write_csv(tmp_path / "b1.csv")
+    batch, _ = store.add(tmp_path / "b1.csv")
+    store.record_privacy(batch.batch_id, ["k-anonymity: 3 < 5"])
+    store.withdraw(batch.batch_id, "wrong feed")
+    reinstated = store.reinstate(batch.batch_id, "right feed")
+    assert reinstated.status == HELD and store.active_ids() == ["initial"]  # was active before: no shortcut
+    with pytest.raises(ValueError, match="privacy checks failed"):
+        store.approve(batch.batch_id)
+    # a privacy failure found while the batch was withdrawn holds it once reinstated
+    demo.head(300).write_csv(tmp_path / "b2.csv")
+    other, _ = store.add(tmp_path / "b2.csv")
+    store.withdraw(other.batch_id)
+    store.record_privacy(other.batch_id, ["l-diversity: 1 < 2"])
+    assert store.get(other.batch_id).status == WITHDRAWN
+    assert store.reinstate(other.batch_id).status == HELD
+    with pytest.raises(ValueError, match="privacy checks failed"):
+        store.approve(other.batch_id)
+    # a drift hold comes back as a drift hold, which an approval releases
+    demo.head(200).write_csv(tmp_path / "b3.csv")
+    third, _ = store.add(tmp_path / "b3.csv")
+    store.hold(third.batch_id, ["null share of age changed"])
+    store.withdraw(third.batch_id)
+    assert store.reinstate(third.batch_id).status == HELD
+    assert store.approve(third.batch_id).status == ACTIVE

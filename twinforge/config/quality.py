@@ -19,7 +19,8 @@ class GateThresholds(BaseModel):
     max_null_share_difference: float | None = Field(0.05, ge=0, le=1)
     max_extreme_share_excess: float | None = Field(0.01, ge=0, le=1)
     min_dependence_score: float | None = Field(0.75, ge=0, le=1)
-    # a process column's synthetic mean, in standard errors from its distribution's (two-sided 6e-5 at 4)
+    # a process column's values, in standard errors from its distribution (the mean of its CDF at them, close
+    # to normal: two-sided 6e-5 per column or group at 4)
     max_process_mean_z: float | None = Field(4.0, gt=0)
     max_discriminator_auc: float | None = Field(0.8, ge=0.5, le=1)
     min_utility_lift_retained: float | None = Field(0.8, le=1)

@@ -220,20 +220,21 @@ def _dependence_unmeasured(report: QualityReport) -> str | None:
 
 
 def _process_mean_errors(report: QualityReport) -> dict[str, tuple[float, str]] | None:
-    """Process column (and group) -> (|mean z|, what to say about it): how far the synthetic mean is from the
-    declared (or fitted) distribution's, in standard errors; None when a column's z was not measured."""
+    """Process column (and group) -> (|CDF z|, what to say about it): how far the synthetic values sit from
+    the declared (or fitted) distribution, in standard errors of the mean of its CDF at them (close to normal
+    whatever the tails); None when a column's was not measured (a report of before, or no values)."""
     out = {}
     for name, process in report.process_columns.items():
         for moments in [process.overall, *process.groups]:
-            if moments.mean_z is None:
+            if moments.cdf_z is None:
                 if moments.group is None:
                     return None
-                continue  # a group too small to judge
+                continue  # a group without values
             where = name if moments.group is None else f"{name}[{process.by}={moments.group}]"
+            mean = "" if moments.synthetic_mean is None else f"mean {moments.synthetic_mean:.4g} "
             out[where] = (
-                abs(moments.mean_z),
-                f"{where} mean {moments.synthetic_mean:.4g} against {moments.expected_mean:.4g} "
-                f"(z {moments.mean_z:+.1f})",
+                abs(moments.cdf_z),
+                f"{where} {mean}against {moments.expected_mean:.4g} (z {moments.cdf_z:+.1f})",
             )
     return out
 
@@ -243,7 +244,7 @@ def _no_process_columns(report: QualityReport) -> str | None:
 
 
 def _process_unmeasured(report: QualityReport) -> str | None:
-    return "a process column's synthetic mean has no standard error (no values, or no spread to compare with)"
+    return "a process column has no values to compare, or the report predates the CDF z-score"
 
 
 def _process_detail(report: QualityReport) -> str | None:
@@ -369,8 +370,9 @@ GATES: tuple[Gate, ...] = (
         "max_process_mean_z",
         "max",
         "fidelity",
-        "Largest distance, in standard errors, of a process column's synthetic mean (overall and per group) "
-        "from its declared or fitted distribution's: a rule that conditions the draw shifts it.",
+        "Largest distance, in standard errors, of a process column's synthetic values (overall and per group) "
+        "from its declared or fitted distribution (the mean of its CDF at them, 1/2 for draws of it): a rule "
+        "that conditions the draw shifts it.",
         lambda r: _worst(_process_mean_errors(r)),
         not_applicable=_no_process_columns,
         why_unmeasured=_process_unmeasured,

@@ -473,6 +473,8 @@ class ProcessMoments(Section):
     real_sd: Measure = None
     mean_relative_error: Measure = None  # |synthetic - expected| / |expected|
     mean_z: Measure = None  # (synthetic - expected) / standard error of the mean
+    # (mean of the distribution's CDF at the synthetic values - 1/2) / its standard error, 1 / sqrt(12 n)
+    cdf_z: Measure = _optional()
 
 
 class ProcessColumnReport(Section):

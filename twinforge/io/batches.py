@@ -49,6 +49,7 @@ INITIAL = "initial"
 ACTIVE, HELD, WITHDRAWN = "active", "held", "withdrawn"
 APPROVED = "approved"  # the history action of an approval (the status becomes active again)
 REINSTATED = "reinstated"  # the history action of taking back a withdrawal
+PRIVACY_FAILED = "privacy_checks_failed"  # the history action of a privacy failure recorded on a withdrawn batch
 PRIVACY_HOLD = "privacy checks failed: "  # the reason of a hold no approval releases
 # a column with more than this share of its non-null values not parsing as its type has changed type
 MAX_UNPARSED_SHARE = 0.5
@@ -144,13 +145,19 @@ class BatchStore:
         return self._set_status(batch_id, WITHDRAWN, reason)
 
     def reinstate(self, batch_id: str, reason: str = "") -> Batch:
-        """Take back a withdrawal: the batch is active again and trains from the next window on (recorded)."""
+        """Take back a withdrawal (recorded): the batch returns to the status it had before, so a held batch is
+        held again (a privacy hold, also one recorded while it was withdrawn, still needs a passing ingest;
+        a drift hold, an approval) and an active one trains from the next window on."""
         batch = self.get(batch_id)
         if batch.status != WITHDRAWN:
             raise ValueError(
                 f"batch {batch_id!r} of {self.spec.name!r} is {batch.status}, not withdrawn: only a withdrawn batch "
                 "is reinstated"
             )
+        status, hold_reason = _status_before_withdrawal(batch)
+        if status == HELD:
+            note = f"{hold_reason} (reinstated{f': {reason}' if reason else ''})"
+            return self._set_status(batch_id, HELD, note, action=REINSTATED, only_from=WITHDRAWN)
         return self._set_status(batch_id, ACTIVE, reason, action=REINSTATED, only_from=WITHDRAWN)
 
     def hold(self, batch_id: str, reasons: list[str]) -> Batch:
@@ -177,8 +184,9 @@ class BatchStore:
         takes it, whatever a later run does; release one held only for that once they pass on a new ingest."""
         batch = self.get(batch_id)
         if failures:  # also over a drift hold, which an approval would release
-            if batch.status == WITHDRAWN:
-                return batch
+            if batch.status == WITHDRAWN:  # recorded, so that reinstating it holds it
+                reason = PRIVACY_HOLD + "; ".join(failures)
+                return self._set_status(batch_id, WITHDRAWN, reason, action=PRIVACY_FAILED, only_from=WITHDRAWN)
             return self._set_status(batch_id, HELD, PRIVACY_HOLD + "; ".join(failures), only_from=batch.status)
         if batch.status == HELD and _held_for_privacy(batch):
             return self._set_status(batch_id, ACTIVE, "privacy checks passed on a new ingest", only_from=HELD)
@@ -339,6 +347,20 @@ class BatchStore:
             batch = Batch(batch_id, self.spec.name, when.isoformat(), "landing", str(target), sha, file.name)
             self._write([*batches, batch])
             return batch, True
+
+
+def _status_before_withdrawal(batch: Batch) -> tuple[str, str]:
+    """``(status, reason)`` the batch had before its current withdrawal; a privacy failure recorded while it was
+    withdrawn makes that a privacy hold."""
+    index = len(batch.history)
+    while index > 0 and batch.history[index - 1]["status"] == WITHDRAWN:
+        index -= 1
+        if batch.history[index].get("action") == PRIVACY_FAILED:
+            return HELD, batch.history[index]["reason"]
+    if index == 0:
+        return ACTIVE, ""
+    before = batch.history[index - 1]
+    return before["status"], before.get("reason", "")
 
 
 def _held_for_privacy(batch: Batch) -> bool:

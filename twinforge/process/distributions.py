@@ -128,6 +128,22 @@ def draw(distribution: str, params: dict[str, float], n: int, rng: np.random.Gen
     return rng.lognormal(params["meanlog"], params["sdlog"], n)
 
 
+def cdf_midpoints(distribution: str, params: dict[str, float], values: np.ndarray) -> np.ndarray:
+    """The distribution's CDF at ``values`` (for poisson the midpoint of the jump at each count): uniform on
+    [0, 1], mean 1/2, when the values are draws of it, whatever its tails."""
+    from scipy import stats
+
+    if distribution == "exponential":
+        return stats.expon.cdf(values, scale=params["mean"])
+    if distribution == "weibull":
+        return stats.weibull_min.cdf(values, params["shape"], scale=params["scale"])
+    if distribution == "poisson":
+        return (stats.poisson.cdf(values - 1, params["mean"]) + stats.poisson.cdf(values, params["mean"])) / 2
+    if distribution == "normal":
+        return stats.norm.cdf(values, loc=params["mean"], scale=params["sd"])
+    return stats.lognorm.cdf(values, params["sdlog"], scale=math.exp(params["meanlog"]))
+
+
 def unsupported_count(distribution: str, values: np.ndarray) -> int:
     """How many of ``values`` a fit of ``distribution`` cannot use (out of its support, or not whole counts)."""
     if distribution == "normal":

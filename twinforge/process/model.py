@@ -223,13 +223,16 @@ def _check_declared_groups(
     counts = df.get_column(by).drop_nulls().value_counts(name="rows")
     keys = [group_key(value) for value in counts.get_column(by).to_list()]
     present = {key for key in keys if key is not None}
+    rows_of = dict(zip(keys, counts.get_column("rows").to_list(), strict=True))
     for group in spec.groups:
         if group in present:
             continue
         text = f"{field}.groups.{group}: no value of column {by!r} is {group!r}"
         near = sorted(key for key in present if key.casefold() == group.casefold())
         if near:  # never guessed: the spec must name the group as the data does
-            shown = ", ".join(repr(key) for key in near) if not sensitive else "a value"
+            # a rare value is never named (it may be one person's): the spec's author knows which it is
+            common = [key for key in near if rows_of.get(key, 0) >= rare_min_count]
+            shown = ", ".join(repr(key) for key in common) if common and not sensitive else "a value"
             text += f" ({shown} differs only in case: group names must match exactly)"
         if sensitive:
             text += f"; its {len(present):,} values are not shown (the column is sensitive)"

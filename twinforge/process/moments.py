@@ -7,6 +7,11 @@ distributions in the synthetic table's group shares), with the relative error of
 mean and its z-score (the error in standard errors of a mean of that many draws: within
 about ±3 is sampling noise). The training table's moments are shown for comparison on
 groups of at least ``min_real_rows`` rows only, so that no small group's values show.
+
+``cdf_z`` says whether the values are draws of the distribution whatever its tails: the mean of the
+distribution's CDF at the synthetic values is 1/2 for draws of it, with a standard error of
+1/sqrt(12 n) (less for counts), so its z-score is close to normal where the mean's is not (a lognormal
+with sdlog 2 puts the mean's z beyond 4 in 0.5% of correct samples).
 """
 
 from __future__ import annotations
@@ -59,6 +64,10 @@ def _column_report(
             real_keys = np.array([group_key(v) for v in real.get_column(column.by).to_list()], dtype=object)
     groups = []
     expected_first, expected_second = 0.0, 0.0  # the mixture's E[X] and E[X^2] over the synthetic rows
+    cdf = np.full(values.size, np.nan)  # each row's value through its group's CDF
+    for key in sorted(set(keys.tolist()), key=lambda k: (k is not None, str(k))):
+        rows = keys == key
+        cdf[rows] = distributions.cdf_midpoints(column.distribution, params[key], values[rows])
     for key in sorted(set(keys.tolist()), key=lambda k: (k is not None, str(k))):
         rows = keys == key
         mean, sd = distributions.moments(column.distribution, params[key])
@@ -66,11 +75,11 @@ def _column_report(
         expected_second += rows.sum() * (sd * sd + mean * mean)
         if column.by is not None:
             real_part = real_values[real_keys == key] if real_values is not None and real_keys is not None else None
-            groups.append(_moments(key, values[rows], mean, sd, real_part, min_real_rows))
+            groups.append(_moments(key, values[rows], mean, sd, real_part, min_real_rows, cdf[rows]))
     n = max(values.size, 1)
     mean = expected_first / n
     sd = math.sqrt(max(expected_second / n - mean * mean, 0.0))
-    overall = _moments(None, values, mean, sd, real_values, min_real_rows)
+    overall = _moments(None, values, mean, sd, real_values, min_real_rows, cdf)
     return {
         "distribution": column.distribution,
         "by": column.by,
@@ -88,7 +97,9 @@ def _moments(
     expected_sd: float,
     real: np.ndarray | None,
     min_real_rows: int,
+    cdf: np.ndarray,
 ) -> dict[str, Any]:
+    cdf = cdf[np.isfinite(values)]
     values = values[np.isfinite(values)]
     synthetic_mean = float(values.mean()) if values.size else None
     synthetic_sd = float(values.std(ddof=1)) if values.size > 1 else None
@@ -111,6 +122,7 @@ def _moments(
         "real_sd": float(real.std(ddof=1)) if real is not None and real.size > 1 else None,
         "mean_relative_error": error,
         "mean_z": z,
+        "cdf_z": float((cdf.mean() - 0.5) * math.sqrt(12 * cdf.size)) if cdf.size else None,
     }
 
 
