@@ -22,7 +22,6 @@ from twinforge.tracking.sampling import (
 )
 
 
-# a failed run's parts and step results stay this long, so that "re-execute from failure" can use them
 def _remove_stale_scratch(context: dg.OpExecutionContext, settings: TwinforgeSettings) -> None:
     """Clear the staging and step folders left by runs that finished over a day ago (never an active run's,
     nor one another instance may be running: see :meth:`StateLayout.remove_run_scratch`)."""

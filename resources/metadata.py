@@ -62,13 +62,16 @@ def run_metadata(
 def run_check_verdicts(
     context: dg.AssetExecutionContext, check_keys: list[dg.AssetCheckKey]
 ) -> dict[dg.AssetCheckKey, bool | None]:
-    """Each check's verdict in this same run: True passed, False failed, None never evaluated here."""
-    verdicts: dict[dg.AssetCheckKey, bool | None] = {}
-    for key in check_keys:
-        history = context.instance.event_log_storage.get_asset_check_execution_history(key, limit=50)
-        done = [h.status.value for h in history if h.run_id == context.run.run_id and h.status.value != "PLANNED"]
-        verdicts[key] = (done[0] == "SUCCEEDED") if done else None
-    return verdicts
+    """Each check's verdict in this same run: True passed, False failed, None never evaluated here. Read from
+    this run's own events, however many other runs evaluated the same checks since."""
+    found: dict[dg.AssetCheckKey, bool] = {}
+    records = context.instance.get_records_for_run(
+        context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    for record in records:  # oldest first: a check evaluated twice keeps its last verdict
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        found[dg.AssetCheckKey(evaluation.asset_key, evaluation.check_name)] = bool(evaluation.passed)
+    return {key: found.get(key) for key in check_keys}
 
 
 def checks_not_passed(context: dg.AssetExecutionContext, check_keys: list[dg.AssetCheckKey]) -> list[str]:

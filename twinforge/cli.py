@@ -613,16 +613,21 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     for name in ("train", "holdout", "synthetic"):
         tables[name] = _read_input(getattr(args, name), spec, args.on_bad_rows).table
     train = tables["train"]
+    process = None
     if spec is not None:
+        from twinforge.generators.training import fitted_process
+
         schema = spec.schema_for(train)
         target, secrets, quality = args.target or spec.target, spec.inference_secrets, spec.quality
+        process = fitted_process(spec, train)  # judged against the spec's distributions, as training fits them
     else:
         schema = infer_schema(train, identifiers=args.identifier)
         target, secrets, quality = args.target, [args.target] if args.target else [], None
     with _step("evaluating fidelity, utility and privacy") as done:
         report = evaluate(
-            train, tables["holdout"], tables["synthetic"], schema, target=target, secrets=secrets, quality=quality
-        )
+            train, tables["holdout"], tables["synthetic"], schema, target=target, secrets=secrets, quality=quality,
+            process=process,
+        )  # fmt: skip
         done(", ".join(f"{k} {v:.1f} s" for k, v in report.timings_seconds.items()))
     if args.json is not None:
         write_report_json(report, args.json)

@@ -48,6 +48,8 @@ def test_versions_are_registered_with_their_run_and_one_champion_at_a_time(tmp_p
     assert _tags(uri, first)["dagster_run_id"] == "run-1" and versions_of_run(uri, MODEL, "run-2") == [second]
     assert set_champion(uri, MODEL, first, "run-1") is None
     assert set_champion(uri, MODEL, second, "run-2") == first
+    assert set_champion(uri, MODEL, second, "run-2b") == second  # promoted again: still rolls back to the first
+    assert _tags(uri, second)["promotion.previous_champion"] == first
     assert get_alias_version(uri, MODEL, CHAMPION_ALIAS) == second
     assert _tags(uri, second)[PROMOTION_TAG] == "champion"
     assert _tags(uri, first)[PROMOTION_TAG] == "superseded"  # was still "champion": status showed two

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from twinforge.io.permissions import make_private, private_mkdir
 
-# a finished run's scratch folders (sampled parts, step outputs) are kept this long, for a look after a failure
+# a finished run's scratch folders (sampled parts, step outputs) are kept this long, so that "re-execute from
+# failure" can use them
 SCRATCH_RETENTION_S = 24 * 3600
 
 HOME_ENV = "TWINFORGE_HOME"

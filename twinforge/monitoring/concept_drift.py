@@ -5,7 +5,7 @@ training data) and scored twice: on the held-back part of the reference (how goo
 it is when nothing changed) and on the new batch. A drop of the score beyond a
 tolerance means the target's relationship to the features moved, which
 per-column data drift alone does not show. A drop must also exceed its sampling error
-(:data:`SAMPLING_Z` bootstrap standard errors of the two scores): an accuracy over 50 rows
+(:data:`DRIFT_Z` bootstrap standard errors of the two scores): an accuracy over 50 rows
 varies by about 0.06 when nothing changed.
 
 A categorical target is scored by accuracy and by balanced accuracy (the mean of the recalls of the
@@ -27,6 +27,8 @@ from twinforge.monitoring.data_drift import temporal_seconds
 CATEGORY_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 # a score difference counts when it exceeds this many standard errors (one-sided 1%), besides its tolerance
 SAMPLING_Z = 2.326
+# concept drift tests a class target's two scores, each at one-sided 0.5%: about 1% for the pair
+DRIFT_Z = 2.576
 BOOTSTRAP_DRAWS = 200
 CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy")
 NUMERIC_KINDS = (ColumnKind.INTEGER, ColumnKind.FLOAT, ColumnKind.DATETIME)
@@ -129,11 +131,10 @@ def concept_drift(
     if classification:  # class codes over every label seen, so scoring (and its 200 resamples) compares integers
         labels = _class_codes(*labels)
     metrics = CLASSIFICATION_METRICS if classification else ("r2",)
+    z = DRIFT_Z if len(metrics) > 1 else SAMPLING_Z
     changes = [_score_change(metric, *labels, rng) for metric in metrics]
     for change in changes:
-        change["drifted"] = (
-            change["score_drop"] > tolerance and change["score_drop"] > SAMPLING_Z * change["drop_error"]
-        )
+        change["drifted"] = change["score_drop"] > tolerance and change["score_drop"] > z * change["drop_error"]
     # the deciding metric: one that drifted, else the one closest to it (its drop in standard errors)
     deciding = max(changes, key=lambda c: (c["drifted"], c["score_drop"] / max(c["drop_error"], 1e-12)))
     return ConceptDrift(
@@ -170,9 +171,11 @@ def _score_change(
     current_score = float(score(y_now, now_predicted))
     check_error = _bootstrap_error(score, y_check, check_predicted, rng)
     current_error = _bootstrap_error(score, y_now, now_predicted, rng)
-    # at least binomial errors at the reference's rates: a batch all right or all wrong resamples to itself
+    # at least binomial errors at the reference's rates: a batch all right or all wrong resamples to itself (a
+    # held-back score of 1 is read as one error short of it: of m rows, no error says little more than 1 - 1/2m)
     if metric == "accuracy":
-        current_error = max(current_error, float(np.sqrt(reference_score * (1 - reference_score) / len(y_now))))
+        rate = _off_the_edges(reference_score, len(y_check))
+        current_error = max(current_error, float(np.sqrt(rate * (1 - rate) / len(y_now))))
     elif metric == "balanced_accuracy":
         current_error = max(current_error, _binomial_error(y_check, check_predicted, y_now))
     if metric == "r2":
@@ -233,6 +236,13 @@ def _binomial_error(y_check: np.ndarray, check_predicted: np.ndarray, y_now: np.
     variance = 0.0
     for label, count in zip(classes.tolist(), counts.tolist(), strict=True):
         rows = y_check == label
-        recall = float(np.mean(check_predicted[rows] == label)) if rows.any() else 0.5
+        recall = _off_the_edges(float(np.mean(check_predicted[rows] == label)), int(rows.sum())) if rows.any() else 0.5
         variance += recall * (1 - recall) / count
     return float(np.sqrt(variance) / len(classes))
+
+
+def _off_the_edges(rate: float, rows: int) -> float:
+    """``rate`` measured on ``rows`` rows, kept half a row from 0 and 1 (a rate of 1 on few rows is not
+    certainty: its binomial error would be 0)."""
+    edge = 0.5 / max(rows, 1)
+    return min(max(rate, edge), 1.0 - edge)

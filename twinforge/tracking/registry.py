@@ -296,9 +296,10 @@ def set_champion(tracking_uri: str, model_name: str, version: str, dagster_run_i
     written on ``version`` before the alias moves (a rollback's target, whatever happens next) and is tagged
     superseded afterwards."""
     previous = get_alias_version(tracking_uri, model_name, CHAMPION_ALIAS)
-    set_model_version_tags(tracking_uri, model_name, version, {
-        PREVIOUS_CHAMPION_TAG: previous or "none", f"{PROMOTION_TAG}.dagster_run_id": dagster_run_id,
-    })  # fmt: skip
+    tags = {f"{PROMOTION_TAG}.dagster_run_id": dagster_run_id}
+    if previous != version:  # promoted again: its rollback target stays the one before it
+        tags[PREVIOUS_CHAMPION_TAG] = previous or "none"
+    set_model_version_tags(tracking_uri, model_name, version, tags)
     with tracking(tracking_uri) as mlflow:
         mlflow.MlflowClient().set_registered_model_alias(model_name, CHAMPION_ALIAS, version)
     set_model_version_tags(tracking_uri, model_name, version, {PROMOTION_TAG: CHAMPION_ALIAS})
