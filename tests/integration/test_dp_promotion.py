@@ -34,6 +34,9 @@ def _spec(promotion_budget: float | None) -> dict:
         "quality": {
             "gates": {
                 "min_column_shape_score": None,
+                "min_worst_column_score": None,
+                "max_null_share_difference": None,
+                "max_extreme_share_excess": None,
                 "min_dependence_score": None,
                 "max_discriminator_auc": None,
                 "min_utility_lift_retained": None,

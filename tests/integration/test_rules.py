@@ -156,8 +156,9 @@ def test_the_pipeline_enforces_validates_and_reports_the_rules(tmp_path, monkeyp
         # the copula draws cancel_reason's nulls regardless of status; null_if adds the others: more nulls
         "expectations": {"null_tolerance": 0.25},
         # 420 training rows: the membership advantage's sampling error is about 0.05, so the default 0.1 gate
-        # passes or fails by chance here; this test is about the rules
-        "quality": {"gates": {"max_membership_advantage": 0.25}},
+        # passes or fails by chance here; and the copula's extra cancel_reason nulls (above) fail the null-share
+        # gate, rightly: this test is about the rules
+        "quality": {"gates": {"max_membership_advantage": 0.25, "max_null_share_difference": None}},
         "rules": ORDER_RULES,
     }
     (tmp_path / "orders.yaml").write_text(yaml.safe_dump(spec_data, sort_keys=False))
