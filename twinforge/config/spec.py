@@ -30,7 +30,7 @@ from pydantic import (
 
 from twinforge.config.quality import QualitySpec
 from twinforge.config.yaml_files import NESTED_TOO_DEEP, BoundedSafeLoader
-from twinforge.encoders.kinds import ColumnOptions
+from twinforge.encoders.kinds import DEFAULT_RARE_MIN_COUNT, ColumnOptions
 from twinforge.evaluation.expectations import DEFAULT_BATCH_ROWS
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
 from twinforge.process.declaration import ProcessColumnSpec
@@ -258,6 +258,11 @@ class GeneratorSpec(_Strict):
         if v not in known:
             raise ValueError(f"unknown generator {v!r}; available: {', '.join(known)}")
         return v
+
+    @property
+    def rare_min_count(self) -> int:
+        """Values seen fewer times are never generated: the generator's parameter, also used by its rules and process fits."""
+        return int(self.params.get("rare_min_count", DEFAULT_RARE_MIN_COUNT))
 
 
 class SamplingSpec(_Strict):

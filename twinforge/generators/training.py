@@ -12,7 +12,6 @@ from typing import Any
 import polars as pl
 
 from twinforge.config.spec import DatasetSpec
-from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
 from twinforge.generators import Generator, create_generator, generator_class
 from twinforge.generators.base import EpochReport, ProgressCallback
 from twinforge.io.schema import ColumnKind, TableSchema
@@ -103,16 +102,16 @@ def fitted_rules(spec: DatasetSpec, train: pl.DataFrame) -> FittedRules | None:
     rules = spec.rule_list()
     if not rules:
         return None
-    rare_min_count = spec.generator.params.get("rare_min_count", DEFAULT_RARE_MIN_COUNT)
-    return fit_rules(rules, train, spec.schema_for(train), rare_min_count=rare_min_count)
+    return fit_rules(rules, train, spec.schema_for(train), rare_min_count=spec.generator.rare_min_count)
 
 
 def fitted_process(spec: DatasetSpec, train: pl.DataFrame) -> ProcessModel | None:
     """The spec's process columns fitted on ``train`` as training fits them (None: the spec declares none)."""
     if not spec.process_columns:
         return None
-    rare_min_count = spec.generator.params.get("rare_min_count", DEFAULT_RARE_MIN_COUNT)
-    return fit_process_model(spec.process_columns, train, spec.schema_for(train), rare_min_count=rare_min_count)
+    return fit_process_model(
+        spec.process_columns, train, spec.schema_for(train), rare_min_count=spec.generator.rare_min_count
+    )
 
 
 def epoch_logger(log: logging.Logger | Any, every: int | None = None) -> ProgressCallback:
