@@ -8,7 +8,6 @@ from resources.metadata import run_metadata, version_metadata
 from resources.mlflow import MlflowResource
 from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
-from twinforge.evaluation.expectations import build_expectation_profile
 from twinforge.generators.training import epoch_logger, train_generator
 from twinforge.io.ingest import table_fingerprint
 from twinforge.rules.enforcement import broken_rules
@@ -119,13 +118,7 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         )
         # the expectations synthetic samples of this version are validated against travel with it
         process = trained.generator.process
-        profile = build_expectation_profile(
-            train,
-            spec.schema_for(train),
-            process_columns={n: c.distribution for n, c in process.columns.items()},
-            rules=trained.generator.rules,
-        )
-        log_run_dict(mlflow.uri, ref.run_id, profile, PROFILE_ARTIFACT)
+        log_run_dict(mlflow.uri, ref.run_id, trained.expectation_profile(train), PROFILE_ARTIFACT)
         if process:  # the parameters its samples are drawn from, for the quality report and the audit
             log_run_dict(mlflow.uri, ref.run_id, process.to_dict(), PROCESS_ARTIFACT)
         return dg.Output(

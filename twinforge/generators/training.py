@@ -12,6 +12,7 @@ from typing import Any
 import polars as pl
 
 from twinforge.config.spec import DatasetSpec
+from twinforge.evaluation.expectations import build_expectation_profile
 from twinforge.generators import Generator, create_generator, generator_class
 from twinforge.generators.base import EpochReport, ProgressCallback
 from twinforge.io.schema import ColumnKind, TableSchema
@@ -34,6 +35,21 @@ class TrainedGenerator:
     def loss_history(self) -> list[dict[str, float]]:
         """Per-epoch losses (empty for models without epochs, such as the copula)."""
         return list(self.generator.loss_history)
+
+    def expectation_profile(self, train: pl.DataFrame) -> dict:
+        """What this version's samples are validated against: ``train`` profiled as the generator sees it.
+
+        The generator's own rare-value threshold (a value it may generate is an expected one), its process
+        columns' supports and its fitted rules.
+        """
+        process = self.generator.process
+        return build_expectation_profile(
+            train,
+            self.schema,
+            rare_min_count=self.generator.rare_min_count,
+            process_columns={name: column.distribution for name, column in process.columns.items()},
+            rules=self.generator.rules,
+        )
 
 
 def generator_params(spec: DatasetSpec, schema: TableSchema | None = None) -> dict[str, Any]:
