@@ -19,7 +19,7 @@ verdict is ``held`` and no retrain is recommended until someone approves it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -51,8 +51,7 @@ class BatchDriftAssessment:
     reasons: list[str] = field(default_factory=list)  # why retraining is recommended; empty: it is not
     hold_reasons: list[str] = field(default_factory=list)  # why the batch is held; empty: it is not
     notes: list[str] = field(default_factory=list)  # what was not judged, and why
-    # the association between columns, batch vs reference (score and the pairs furthest apart); None: not judged
-    dependence: dict | None = None
+    dependence: DependenceChange | None = None  # None: not judged
 
     @property
     def verdict(self) -> Verdict:
@@ -78,25 +77,38 @@ class BatchDriftAssessment:
             "data_drift": self.data.to_dict(),
             "column_shifts": {name: s.to_dict() for name, s in self.shifts.items()},
             "concept_drift": self.concept.to_dict() if self.concept else None,
-            "dependence": self.dependence,
+            "dependence": self.dependence.to_dict() if self.dependence else None,
         }
 
 
-def dependence_change(reference: pl.DataFrame, current: pl.DataFrame, schema: TableSchema, columns: list[str]) -> dict:
-    """How much of the reference's association between ``columns`` the batch keeps (the quality report's
-    dependence score, beyond sampling noise), and the pairs furthest apart (names and numbers only)."""
+@dataclass(frozen=True)
+class DependenceChange:
+    """How much of the reference's association between columns a batch keeps."""
+
+    score: float | None  # the quality report's dependence score, beyond sampling noise; None: not applicable
+    not_applicable: str | None  # why there is no score (e.g. no pair associated in the reference)
+    pairs_furthest_apart: list[dict] = field(default_factory=list)  # names and numbers only
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def dependence_change(
+    reference: pl.DataFrame, current: pl.DataFrame, schema: TableSchema, columns: list[str]
+) -> DependenceChange:
+    """How much of the reference's association between ``columns`` the batch keeps, and the pairs furthest apart."""
     from twinforge.evaluation.pairwise import association_report
 
     report = association_report(reference, current, [schema[name] for name in columns])
-    return {
-        "score": report["dependence_score"],
-        "not_applicable": report.get("dependence_not_applicable"),
-        "pairs_furthest_apart": [
+    return DependenceChange(
+        score=report["dependence_score"],
+        not_applicable=report.get("dependence_not_applicable"),
+        pairs_furthest_apart=[
             {"columns": p["columns"], "reference": p["real"], "batch": p["synthetic"],
              "opposite_sign": p["opposite_sign"], "lost": p["lost"]}
             for p in report["worst_pairs"] if p["lost"] > 0
         ],
-    }  # fmt: skip
+    )  # fmt: skip
 
 
 def _pair_text(pair: dict) -> str:
@@ -109,7 +121,7 @@ def retrain_reasons(
     shifts: dict[str, ColumnShift],
     concept: ConceptDrift | None,
     rules: DriftSpec,
-    dependence: dict | None = None,
+    dependence: DependenceChange | None = None,
 ) -> list[str]:
     """Every reason, with its numbers, to retrain on the batch; empty: none."""
     reasons = []
@@ -146,9 +158,9 @@ def retrain_reasons(
             f"concept drift: {concept.metric} of a model of {concept.target} fell from "
             f"{concept.reference_score:.3f} to {concept.current_score:.3f} (tolerance {concept.tolerance})"
         )
-    score = dependence["score"] if dependence else None
+    score = dependence.score if dependence else None
     if score is not None and rules.min_dependence_kept is not None and score < rules.min_dependence_kept:
-        pairs = "; ".join(_pair_text(p) for p in dependence["pairs_furthest_apart"][:3])
+        pairs = "; ".join(_pair_text(p) for p in dependence.pairs_furthest_apart[:3])
         reasons.append(
             f"dependence between columns changed: the batch keeps {score:.2f} of the reference's association "
             f"(< min_dependence_kept {rules.min_dependence_kept}); furthest apart: {pairs}"
@@ -248,10 +260,10 @@ def drift_page_summary(assessment: BatchDriftAssessment, *, min_effect: float | 
             )
         )
     if assessment.dependence is not None:
-        kept = assessment.dependence["score"]
+        kept = assessment.dependence.score
         facts.append((
             "Dependence kept (association between columns, beyond sampling noise)",
-            assessment.dependence["not_applicable"] or f"{kept:.2f}",
+            assessment.dependence.not_applicable or f"{kept:.2f}",
         ))  # fmt: skip
     if assessment.verdict == "held":
         reasons = [*assessment.hold_reasons, *(f"also: {r}" for r in assessment.reasons)]
