@@ -316,13 +316,17 @@ class RuleList:
     @property
     def generated_columns(self) -> list[str]:
         """Columns sampling makes itself: derived by a formula, or a one-column unique key."""
-        unique = [r.generated_column for r in self.of_kind("unique") if r.generated_column]
-        return list(dict.fromkeys([*self.derived_columns, *unique]))
+        return list(dict.fromkeys([*self.derived_columns, *self.keys_from_nothing]))
+
+    @property
+    def generated_keys(self) -> dict[str, UniqueRule]:
+        """Generated key columns that need no real values (one-column unique keys, with or without a format),
+        with their rules."""
+        return {r.generated_column: r for r in self.of_kind("unique") if r.generated_column}
 
     @property
     def keys_from_nothing(self) -> list[str]:
-        """Generated key columns that need no real values: one-column unique keys, with or without a format."""
-        return [r.generated_column for r in self.of_kind("unique") if r.generated_column]
+        return list(self.generated_keys)
 
     def check_columns(self, columns: Sequence[str]) -> None:
         """RuleError naming the rule and the column when a rule names a column the table lacks.
@@ -367,18 +371,19 @@ def parse_rules(items: Any) -> RuleList:
                     f"field '{rule.label}': the formula reads {later[0]!r}, derived by itself or a later formula "
                     "(list formulas in the order they are computed)"
                 )
-    _check_generated_keys(rules)
-    return RuleList(tuple(rules))
+    rule_list = RuleList(tuple(rules))
+    _check_generated_keys(rule_list)
+    return rule_list
 
 
-def _check_generated_keys(rules: Sequence[Rule]) -> None:
+def _check_generated_keys(rules: RuleList) -> None:
     """RuleError for a rule naming a generated one-column key that sampling cannot honour.
 
     Keys are generated after every other rule is met (so that they are unique over the whole sample): a
     rule can name one only where it needs no redrawing (its ``format``, a ``null_if`` on the key whose
     condition reads other columns, or a key of several columns, which the generated key makes unique).
     """
-    keys = {r.generated_column: r for r in rules if isinstance(r, UniqueRule) and r.generated_column}
+    keys = rules.generated_keys
     for rule in rules:
         if isinstance(rule, UniqueRule) or (isinstance(rule, FormatRule) and rule.column in keys):
             continue
