@@ -87,7 +87,7 @@ def main() -> int:
 
         spec = load_spec(DEMO_SPEC)
         # what the demo pipeline's split holds: identifiers and names dropped by the anonymization policy
-        real = read_table(spec.source.path).drop([*spec.identifiers, *spec.sensitive_columns])
+        real = read_table(spec.source.path).drop([*spec.identifiers, *spec.sensitive])
         train, holdout = split_train_holdout(real, spec.split.holdout_fraction, spec.split.seed)
         schema = spec.schema_for(train)
         for model in MODELS:  # the spec's generator settings, or the copula in their place

@@ -21,7 +21,7 @@ from twinforge.io.split import split_train_holdout
 def demo(demo_table):
     spec = load_spec(DEMO_SPEC)
     # what reaches the split: identifiers and names gone (the pseudonymized subject_id is never learned)
-    real = demo_table.drop([*spec.identifiers, *spec.sensitive_columns])
+    real = demo_table.drop([*spec.identifiers, *spec.sensitive])
     train, holdout = split_train_holdout(real, spec.split.holdout_fraction, spec.split.seed)
     return spec, train, holdout
 

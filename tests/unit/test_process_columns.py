@@ -364,3 +364,24 @@ def test_expectations_hold_a_process_column_to_its_support_not_the_samples_range
     assert validate_table(beyond, profile).success
     negative = table.with_columns(hours=-pl.col("hours"))
     assert validate_table(negative, profile).failed_groups == ["ranges"]
+
+
+def test_training_from_a_spec_names_no_value_of_a_sensitive_group_column(tmp_path):
+    from twinforge.generators.training import fitted_process, train_generator
+
+    frame = pl.DataFrame({"diagnosis": [f"code{i}" for i in range(20) for _ in range(30)], "n": [1] * 600})
+    spec = parse_spec(
+        {
+            "name": "visits",
+            "source": {"path": str(tmp_path / "unused.parquet")},
+            "columns": {"diagnosis": {"role": "sensitive"}},
+            "process_columns": {"n": {"distribution": "poisson", "mean": 1, "by": "diagnosis", "groups": {"x": {}}}},
+        }
+    )
+    for fit_from_spec in (
+        lambda: train_generator(frame, spec, tmp_path / "model"),
+        lambda: fitted_process(spec, frame),
+    ):
+        with pytest.raises(ValueError, match=r"process_columns.n.groups.x: .*'diagnosis'") as error:
+            fit_from_spec()
+        assert "code" not in str(error.value) and "not shown" in str(error.value)

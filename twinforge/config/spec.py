@@ -374,7 +374,7 @@ class DatasetSpec(_Strict):
     def _privacy_needs_roles(self) -> DatasetSpec:
         if (self.privacy.k or self.privacy.l) and not self.quasi_identifiers:
             raise ValueError("privacy.k / privacy.l need at least one column with role quasi_identifier")
-        if self.privacy.l and not self.sensitive_columns:
+        if self.privacy.l and not self.sensitive:
             raise ValueError("privacy.l needs at least one column with role sensitive")
         return self
 
@@ -436,10 +436,6 @@ class DatasetSpec(_Strict):
     @property
     def quasi_identifiers(self) -> list[str]:
         return [c for c, p in self.columns.items() if p.role == "quasi_identifier"]
-
-    @property
-    def sensitive_columns(self) -> list[str]:
-        return [c for c, p in self.columns.items() if p.role == "sensitive"]
 
     @property
     def identifiers(self) -> list[str]:

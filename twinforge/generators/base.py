@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -99,6 +99,7 @@ class Generator(ABC):
         process_columns: Mapping[str, ProcessColumnSpec | Mapping[str, Any]] | None = None,
         column_options: Mapping[str, ColumnOptions] | None = None,
         rules: RuleList | Sequence[Any] | None = None,
+        sensitive_columns: Collection[str] = (),
     ) -> Generator:
         """Learn ``df``; ``progress`` (if given) is called with an :class:`EpochReport` after each epoch.
 
@@ -108,11 +109,14 @@ class Generator(ABC):
         free text is generated (:class:`~twinforge.encoders.kinds.ColumnOptions`).
         ``rules`` (a parsed :class:`~twinforge.rules.RuleList` or a spec's ``rules:`` list) are
         met by every sample; the columns they generate (formulas, one-column unique keys) are not learned.
+        Errors name no value of a ``sensitive_columns`` column.
         """
         _check_trainable(df, schema)
         started = time.perf_counter()
         fitted_rules = fit_rules(rules, df, schema, rare_min_count=self.rare_min_count) if rules else None
-        process = fit_process_model(process_columns, df, schema, rare_min_count=self.rare_min_count)
+        process = fit_process_model(
+            process_columns, df, schema, rare_min_count=self.rare_min_count, sensitive=sensitive_columns
+        )
         learned, learned_schema = process.learned_part(df, schema)
         if fitted_rules:
             learned_schema = fitted_rules.learning_schema(learned_schema)

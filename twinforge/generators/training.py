@@ -107,6 +107,7 @@ def train_generator(
         process_columns=spec.process_columns,
         column_options=spec.column_options_for(schema),
         rules=rules or None,
+        sensitive_columns=spec.sensitive,
     )
     fit_seconds = time.perf_counter() - start
     generator.save(out_dir)
@@ -126,7 +127,11 @@ def fitted_process(spec: DatasetSpec, train: pl.DataFrame) -> ProcessModel | Non
     if not spec.process_columns:
         return None
     return fit_process_model(
-        spec.process_columns, train, spec.schema_for(train), rare_min_count=spec.generator.rare_min_count
+        spec.process_columns,
+        train,
+        spec.schema_for(train),
+        rare_min_count=spec.generator.rare_min_count,
+        sensitive=spec.sensitive,
     )
 
 
