@@ -51,14 +51,17 @@ from twinforge.privacy.pii.recognizers import (
     UPPER_CASE_NOT_NAMES,
     URL_PATTERN,
     US_ZIP,
+    WEAK_NAME_PARTICLES,
     all_names,
     date_shaped,
+    english_words,
     honorific_words,
     listed_street_candidates,
     listed_street_patterns,
     luhn_valid,
     name_lists,
     not_name_words,
+    vocabulary_not_names,
     world_only_names,
 )
 
@@ -75,6 +78,12 @@ _AFTER_COUNTRY_CODE = r"(?:\(\d{1,4}\)[\s.\-–]?)?\d{1,5}(?:[\s.\-–]?\d{1,5})
 # words after which a bare run of seven or eight digits is a local phone number ("on 6981018")
 _PHONE_CONTEXT = (
     r"(?:phone[ds]?|phoned in from|tel|telephone|mobile|cell|fax|call(?:ed)?(?: back)?|ring|number|on|at|from)"
+)
+# phone words of other languages, after which seven or eight digits (one separator allowed) are a local number:
+# "номер 33554073", "Утас: 7011-9702"; matched between non-letters (an ASCII word boundary misses Cyrillic)
+_PHONE_WORDS_ABROAD = (
+    r"номер|телефон|тел|моб|утас|ffôn|ffon|teléfono|telefono|telefone|téléphone|tél|numéro|número|nummer|numero"
+    r"|móvil|movil|celular|handy|puhelin|telefon|msisdn|whatsapp|gsm|mob"
 )
 
 # ------------------------------------------------------------------ phone numbers by shape
@@ -108,9 +117,10 @@ _YEAR_OR_TIME_RANGE = re.compile(
 _DECIMAL = re.compile(r"^\d+[.,]\d{1,2}$")
 _THOUSANDS = re.compile(r"^[1-9]\d{0,2}(?P<sep>[ .])\d{3}(?:(?P=sep)\d{3})+$")
 _CURRENCY = r"[$€£¥₹]|\b(?:USD|EUR|GBP|CHF|JPY|AUD|CAD|NZD|INR|ZAR|SEK|NOK|DKK|PLN|CZK|HUF|BRL|MXN|R|Rs)\b\.?"
-_MONEY_BEFORE = re.compile(rf"(?:{_CURRENCY})\s?$")
+# on the same line: a number at a line's end is no amount of the currency that starts the next line
+_MONEY_BEFORE = re.compile(rf"(?:{_CURRENCY})[ \u00a0]?$")
 _MONEY_AFTER = re.compile(
-    rf"^\s?(?:{_CURRENCY}|%|(?:dollars?|euros?|pounds?|rand|francs?|kr|units?|km|kg|mg|ml|m)\b)", re.IGNORECASE
+    rf"^[ \u00a0]?(?:{_CURRENCY}|%|(?:dollars?|euros?|pounds?|rand|francs?|kr|units?|km|kg|mg|ml|m)\b)", re.IGNORECASE
 )
 _PO_BOX_BEFORE = re.compile(r"\bbox\s*(?:no\.?\s*)?$", re.IGNORECASE)
 _VERSION_OR_ISBN_BEFORE = re.compile(
@@ -235,7 +245,8 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     (PHONE, r"\(\+\d{1,3}\)\s?\d{1,10}(?:[\s.\-]\d{2,5}){0,4}\b" + _PHONE_EXT, MASK_TOKENS[PHONE]),
     (PHONE, r"\+\d{1,3}[\s.\-]?" + _AFTER_COUNTRY_CODE, MASK_TOKENS[PHONE]),
     # an area code in brackets before digits in pairs, which would read as a date: "(010) 55-58-39"
-    (PHONE, r"\(\d{2,5}\)\s?\d{2,4}(?:[\s.\-]\d{2,4}){1,3}\b" + _PHONE_EXT, MASK_TOKENS[PHONE]),
+    # (with a trunk prefix in front: "8 (727) 260-56-22")
+    (PHONE, r"(?:\b\d{1,2}[ \-])?\(\d{2,5}\)\s?\d{2,4}(?:[\s.\-]\d{2,4}){1,3}\b" + _PHONE_EXT, MASK_TOKENS[PHONE]),
     (
         PHONE,
         r"(?:\(\d{1,3}\)\s?)?\b\d{1,3}(?:-\d{1,2})?/\d{3}[\s\-]?\d{4}" + _PHONE_EXT + r"\b",
@@ -265,6 +276,11 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     (ADDRESS, ADDRESS_IN_CONTEXT, "${1}" + MASK_TOKENS[ADDRESS]),
     (ADDRESS, ADDRESS_CONTINUATION, MASK_TOKENS[ADDRESS]),
     (PHONE, rf"(?i)\b({_PHONE_CONTEXT})(\W{{1,3}})\d{{7,8}}\b", "${1}${2}" + MASK_TOKENS[PHONE]),
+    (
+        PHONE,
+        rf"(?i)(^|[^\p{{L}}])({_PHONE_WORDS_ABROAD}|phone|tel|mobile|cell)(\W{{1,3}})(?:\d{{7,8}}|\d{{3,4}}[ \-]\d{{4}})\b",
+        "${1}${2}${3}" + MASK_TOKENS[PHONE],
+    ),
     # a phone link's scheme goes with its number (RFC 3966 "tel:+4531234567", Skype's "callto:")
     (PHONE, r"(?i)\b(?:tel|callto|sms):\s?" + re.escape(MASK_TOKENS[PHONE]), MASK_TOKENS[PHONE]),
 ]
@@ -324,7 +340,39 @@ def mask_patterns(text: pl.Series) -> pl.Series:
                 text = mask_listed_streets(text)
             continue
         text = text.str.replace_all(_ascii_boundaries(pattern), replacement)
-    return text
+    return mask_phone_extensions(text)
+
+
+# a word of any language and a number after a masked phone number, bracketed or not, is its extension
+# ("estyniad 43", "вн. 572", "(barne-zenbakia 371)"), unless the word is everyday English or labels a thing
+# ("after 5 pm", "Room 12") or the number goes on as a time or a decimal
+_PHONE_TOKEN = re.escape(MASK_TOKENS[PHONE])
+_EXTENSION_CANDIDATE = _PHONE_TOKEN + r",?[ \t]*\(?[ \t]*\p{L}[\p{L}\-]{0,19}\.?[ \t]*:?[ \t]*\d"
+_EXTENSION_AFTER_PHONE = re.compile(
+    _PHONE_TOKEN
+    + r",?[ \t]*(?P<open>\()?[ \t]*(?P<word>[^\W\d_](?:[^\W\d]|-){0,19}?)\.?[ \t]*:?[ \t]*\d{1,6}(?(open)\))"
+    r"(?![\d:.,]\d|[ \t]*(?:am|pm|h|hrs?|min)\b)",
+    re.IGNORECASE,
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _not_extension_words() -> frozenset[str]:
+    return english_words() | vocabulary_not_names() | LETTER_LABEL_WORDS | {"am", "pm"}
+
+
+def mask_phone_extensions(text: pl.Series) -> pl.Series:
+    """``text`` with what :data:`_EXTENSION_AFTER_PHONE` finds after a ``<PHONE>`` token joined to the token."""
+    candidates = text.str.contains(_EXTENSION_CANDIDATE).fill_null(False)
+    if not candidates.any():
+        return text
+    words = _not_extension_words()
+
+    def replace(match: re.Match) -> str:
+        return match.group(0) if match.group("word").lower() in words else MASK_TOKENS[PHONE]
+
+    found = [_EXTENSION_AFTER_PHONE.sub(replace, t) for t in text.filter(candidates).to_list()]
+    return text.scatter(candidates.arg_true(), pl.Series(found, dtype=pl.String))
 
 
 def mask_listed_streets(text: pl.Series) -> pl.Series:
@@ -350,16 +398,17 @@ def _ascii_boundaries(pattern: str) -> str:
 _PIECES = r"\p{L}[\p{L}\p{M}]*(?:['’‘ʻ](?:\p{Lu}[\p{L}\p{M}]+|\p{Ll}{2,}))?|[^\p{L}]+"
 # between two parts of one name: a space, a hyphen, an initial's dot, a comma ("Lopez, Ana")
 # ("; ": "Lopez; Ana"; ".-": "J.-P. Roux")
-_NAME_GAPS = [" ", "  ", "\t", ".", ". ", ".  ", ".\t", "-", ".-", ", ", ",  ", ",\t", "; "]
+_NAME_GAPS = [" ", "  ", "\t", ".", ". ", ".  ", ".\t", "-", ".-", ", ", ",  ", ",\t", "; ", "་"]  # ་: Tibetan's tsheg
 # and what some formats put there: a nickname's quotes ("Ana 'Bunny' Lopez"), "LOPEZ/ANA", "Lopez (Ana)"
 _NAME_PUNCTUATION = [" '", "' ", ' "', '" ', " ‘", "’ ", " “", "” ", "/", " ("]
+_DIGRAPH_INITIAL = r"^(?:Ch|Sh|Kh|Zh|Ts|Yu|Ya|Ye|Yo|Gh|Dz)$"
 _SPREAD_STEPS = 3  # "J. R. R. Tolkien": how far a name spreads to its neighbours
 _PRONOUNS = ["he", "him", "his", "she", "her", "hers", "they", "them", "theirs", "ze", "zir", "xe", "xem"]
 # before a maiden name, which is part of the name's span: "Ana Lopez (née Ruiz)", "Ana Lopez geb. Ruiz"
 _MAIDEN_NAME_MARKERS = "née nee né geb geborene born rođ roj rod roz ur szül épouse".split()
 # a word in capitals with a vowel of the Latin alphabets: "ATTN", "DNR" have none; "LÊ", "VŨ",
 # "DƯƠNG", "O'BRIEN" have
-_UPPER_VOWEL = r"[AEIOUYÀ-ÆÈ-ÏÒ-ÖØ-ÜÝĀĂĄĒĔĖĘĚĨĪĬĮİŌŎŐŒŨŪŬŮŰŲƠƯƏẠ-Ỹ]"
+_UPPER_VOWEL = r"[AEIOUYÀ-ÆÈ-ÏÒ-ÖØ-ÜÝĀĂĄĒĔĖĘĚĨĪĬĮİŌŎŐŒŨŪŬŮŰŲƠƯƏẠ-ỸАЕЁИОУЫЭЮЯІЇЄӘӨҮҰΑΕΗΙΟΥΩ]"
 _UPPER_WITH_VOWEL = rf"^(?:\p{{Lu}}[\p{{Lu}}'’]*)?{_UPPER_VOWEL}[\p{{Lu}}'’]*$"
 _MIN_UPPER_NAME_LETTERS = 4
 _MIN_LOWER_NAME_LETTERS = 3  # "li", "le", "an" are names and words
@@ -424,7 +473,13 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
         capitalised=word.str.contains(
             r"^(?:\p{Lu}(?:\p{Ll}|['’‘ʻ]\p{L})|(?:n|h|t|m|bh|d|g)\p{Lu}\p{Ll}|IJ\p{Ll})"
         ).fill_null(False),
-        initial=word.str.contains(r"^\p{Lu}$").fill_null(False),
+        # an initial, or a transliterated two-letter one before its dot: "Ts. Anujin", "Yu. Gagarin"
+        initial=(
+            word.str.contains(r"^\p{Lu}$")
+            | (word.str.contains(_DIGRAPH_INITIAL) & word.shift(-1).str.starts_with(".") & pl.col("same-1"))
+        ).fill_null(False),
+        # a word of a script without capitals (Ge'ez, Tibetan, Arabic, Chinese...): its case says nothing
+        uncased=word.str.contains(r"^\p{Lo}[\p{Lo}\p{M}]*$").fill_null(False),
         is_title=lowered.is_in(pl.lit(pl.Series(sorted(TITLES)).implode())).fill_null(False),
         is_common=lowered.is_in(blocked.implode()).fill_null(False),
         listed=lowered.is_in(common.implode()).fill_null(False),
@@ -514,7 +569,10 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     upper_name = pl.col("upper_name")
     pieces = pieces.with_columns(
         candidate=cap & ~pl.col("is_common") & ~is_title,
-        could_be_part=((cap & ~pl.col("is_common")) | pl.col("initial") | pl.col("particle") | upper_name) & ~is_title,
+        could_be_part=(
+            (cap & ~pl.col("is_common")) | pl.col("initial") | pl.col("particle") | upper_name | pl.col("uncased")
+        )
+        & ~is_title,
         dotted_gap=word.is_in([".", ". "]).fill_null(False),
         comma=word.is_in([", "]).fill_null(False),
         single_space=(word == " ").fill_null(False),
@@ -594,9 +652,17 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     colon = word.str.contains(r"^\s*:\s*$").fill_null(False)
     person_label = lowered.is_in(pl.Series(sorted(PERSON_LABELS)).implode()).fill_null(False)
     pieces = pieces.with_columns(after_label=near(colon, 1) & near(person_label, 2))
-    # (not an abbreviation before its dot: "Name: Dipl.-Ing. ...")
+    # (not an abbreviation before its dot: "Name: Dipl.-Ing. ..."); also a word of a script without capitals,
+    # or in capitals however short ("Receiver: KUE, Fue"), and a two-letter initial ("Patient: Ts. Anujin")
+    upper_word = word.str.contains(r"^\p{Lu}{2,}$").fill_null(False) & ~common_word & ~pl.col("upper_not_name")
     masked = masked | (
-        (candidate | upper_name | (cap & listed & ~common_word)) & pl.col("after_label") & ~pl.col("dot_next")
+        (
+            ((candidate | upper_name | (cap & listed & ~common_word)) & ~pl.col("dot_next"))
+            | pl.col("uncased")
+            | upper_word
+            | initial
+        )
+        & pl.col("after_label")
     )
     # a surname first in capitals, a comma and two given names in capitals: "DOE, JOHN HENRY"
     masked = masked | (
@@ -608,6 +674,15 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     )
     # particles between a name and a capitalised word, which is part of the name whatever it is:
     # "Lorbri van der Pluijm", "Maurits van de Water"
+    # a particle that is also an everyday word ("i", "á", "av") only after a listed name or one in capitals
+    pieces = pieces.with_columns(
+        particle=pl.col("particle")
+        | (
+            lowered.is_in(pl.Series(sorted(WEAK_NAME_PARTICLES)).implode()).fill_null(False)
+            & near(space, 1)
+            & near((cap & listed) | upper_name | pl.col("after_label"), 2)
+        )
+    )
     particle = pl.col("particle")
     hyphen = (word == "-").fill_null(False)
     bridge = (
@@ -715,6 +790,9 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     slash = (word == "/").fill_null(False)
     later = pronoun & near(slash, 1) & (near(pl.col("first_pronoun"), 2) | near(pl.col("first_pronoun"), 4))
     pieces = pieces.with_columns(masked=m | pl.col("first_pronoun") | later)
+    # a capitalised word joined by a hyphen to a masked name, whatever it is: a Hmong clan ("Chang-Her")
+    m = pl.col("masked")
+    pieces = pieces.with_columns(masked=m | (cap & ((near(hyphen, 1) & near(m, 2)) | (near(hyphen, -1) & near(m, -2)))))
     # one more step to the parts of a name next to these: "Jong-su Jeonghuisdottir" (the rules above read
     # the spread's result: "Ana Fitzwilliam, RN", "Ana & Luis Fitzwilliam")
     pieces = spread(pieces, 1)
@@ -750,7 +828,30 @@ def mask_text(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> p
 
 
 def _mask_slice(text: pl.Series, extra_names: frozenset[str]) -> pl.Series:
-    return mask_names(mask_patterns(_composed(text)), extra_names)
+    return mask_names_by_position(mask_names(mask_patterns(_composed(text)), extra_names))
+
+
+# a word of a name whatever its list or script: capitalised or in capitals, of a script without capitals, or
+# already masked; lower-case particles of up to five letters between two of them ("Nia ferch Rhys")
+_ANY_NAME_WORD = rf"(?:{re.escape(MASK_TOKENS[PERSON])}|[\p{{Lu}}\p{{Lo}}][\p{{L}}\p{{M}}'’\-/་]*\.?)"
+_ANY_NAME = rf"{_ANY_NAME_WORD}(?:[ ]+(?:\p{{Ll}}{{1,5}}[ ]+)?{_ANY_NAME_WORD}){{0,4}}"
+_CHAT_TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[ \u202f]?[AaPp]\.?[Mm]\.?)?"
+# where a text's form says a name stands: (head, name, tail) kept around a <PERSON>
+NAME_POSITIONS = (
+    # a mailbox's display name: "Nia ferch Rhys <nia@example.org>", at the start of a field
+    (r"(^|[\"'\[(,;:\n][ \t]*)", _ANY_NAME, r"([ \t]*<" + re.escape(MASK_TOKENS[EMAIL]) + ">)"),
+    # a chat export's speaker: Telegram's "Name, [date time]", WhatsApp's "[date, time] Name:" and "date, time - Name:"
+    (r"(^|\n)", _ANY_NAME, r"(, \[" + re.escape(MASK_TOKENS["DATE"]) + ")"),
+    (r"(\[" + re.escape(MASK_TOKENS["DATE"]) + rf",? {_CHAT_TIME}\][ ]?)", _ANY_NAME, "(:)"),
+    (r"((?:^|\n)" + re.escape(MASK_TOKENS["DATE"]) + rf",? {_CHAT_TIME} - )", _ANY_NAME, "(:)"),
+)
+
+
+def mask_names_by_position(text: pl.Series) -> pl.Series:
+    """Names that no list or shape finds, where the form of the text says a name stands (:data:`NAME_POSITIONS`)."""
+    for head, name, tail in NAME_POSITIONS:
+        text = text.str.replace_all(f"{head}{name}{tail}", "${1}" + MASK_TOKENS[PERSON] + "${2}")
+    return text
 
 
 def _composed(text: pl.Series) -> pl.Series:

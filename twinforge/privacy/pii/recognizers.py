@@ -308,12 +308,23 @@ PERSON_LABELS = frozenset(
     " referrer caller driver courier member author requester requestor assignee reporter beneficiary insured"
     " policyholder holder cardholder spouse partner husband wife father mother parent guardian child son"
     " daughter kin claimant defendant plaintiff respondent appellant victim suspect complainant resident occupant"
-    " visitor attendee participant volunteer donor borrower guarantor officer inspector technician by".split()
+    " visitor attendee participant volunteer donor borrower guarantor officer inspector technician by"
+    " payee payer subscriber receiver remitter shipper consignor account-holder addressee"
+    # the same in other languages: name, surname, patient, member, holder...
+    " nombre apellido apellidos nom prénom prenom nome cognome navn namn nimi naam imię nazwisko jméno příjmení név"
+    " ime prezime isim adı soyadı soyadi ism esm фио имя фамилия отчество нэр овог ім'я прізвище ስም enw cyfenw claf"
+    " paciente patiente paziente patiënt cliente kunde socio socia bazkidea titular beneficiario remitente"
+    " destinatario empfänger absender inhaber mitglied membre titulaire destinataire expéditeur".split()
 )
 NAME_PARTICLES = frozenset(
     "van von der den de da del della di du la le st bin binti bint bt bte ibn al el y dos das ter"
-    " oglu oğlu ogly qizi qızı kyzy uulu".split()  # Turkic "son of", "daughter of" after the father's name
+    " oglu oğlu ogly qizi qızı kyzy uulu uly ulı qyzy gyzy".split()  # Turkic "son of", "daughter of" after the father's name
+    + ["ferch", "verch"]  # Welsh "daughter of"
 )
+# particles that are also everyday words of their languages (Faroese and Icelandic "á", "í", "undir", "við",
+# Scandinavian "av", Welsh "ab" and "ap" (German "ab"), Catalan "i"): part of a name only after a listed name
+# or a masked one ("Tróndur á Steig", "Gruffudd ab Ieuan", "Batlle i Serrallonga"), not "Bor i Oslo"
+WEAK_NAME_PARTICLES = frozenset("á í av undir við ab ap i".split())
 # the particles after which a father's name follows ("Nurul Izzah bt. Abdul Ghani")
 PATRONYMIC_PARTICLES = frozenset("bin binti bint bt bte ibn".split())
 NAME_SUFFIXES = frozenset("jr sr ii iii iv v phd md dds dvm esq rn cpa mba msc bsc llb llm dphil pharmd".split())
