@@ -21,7 +21,8 @@ looked at in the eighth; ``holdout8`` (seed 37), written before the eighth round
 ``holdout13`` (seed 59), written without looking at detection, to be run once;
 ``holdout14`` (seed 61), written without looking at detection, to be run once;
 ``holdout15`` (seed 67), written without looking at detection, to be run once;
-``holdout16`` (seed 71), written without looking at detection, to be run once.
+``holdout16`` (seed 71), written without looking at detection, to be run once;
+``holdout18`` (seed 79), written without looking at detection, to be run once.
 Each has its own seed, Faker locales and sentences; the held-out ones also their own hand-written
 name, phone and date formats.
 Prints the table, the columns that were missed or wrongly flagged (names and types, never values),

@@ -906,6 +906,161 @@ HOLDOUT_17 = CorpusConfig(
         "%-d %{ku} %Y",
     ),
 )
+# An eighteenth held-out corpus, written without looking at detection (its code, tests or results) and run
+# once: a seed no corpus used; Faker person and look-alike locales that earlier corpora used once or twice each,
+# in a new mix (Swiss and Algerian French, Yoruba, Irish, Portuguese, Mexican, Sinhala romanized), beside
+# hand-written lists; address locales that no corpus used for addresses (Tagalog, generic English); IBANs of
+# Mauritania, Senegal, Côte d'Ivoire, Cameroon, Madagascar, Burundi, Djibouti, Timor-Leste, São Tomé, Guatemala,
+# Costa Rica, the Dominican Republic, El Salvador, Honduras, Nicaragua, Yemen and Saint Lucia; Haitian baptism
+# register, Senegalese court summons, Cameroonian njangi ledger, Burmese kathina donor list, Cambodian
+# microfinance loan agreement, Afghan food distribution list, Sámi reindeer earmark register, .env file, curl
+# command, iCalendar invitation, Haitian Creole radio dedication, Québécois ride-share post, Malagasy land
+# certificate, Scottish Gaelic crofting register, Sri Lankan matrimonial advertisement, Uzbek dormitory
+# application, Armenian condominium debtors' notice, Guatemalan deposit slip and Papua New Guinea prepaid
+# electricity receipt sentences, and hand-written name, address, phone and date formats of its own. Names:
+# Senegalese, Ivorian, Cameroonian and Congolese "NOM Prénoms" with "épouse" / "née" / "El Hadji" / "Sokhna" and
+# Congolese postnoms, Malagasy long names (invented ones too) with "Ramatoa" / "Andriamatoa", Haitian Creole
+# names with "Madan" / "Pè" / "Sè", Burmese names in Burmese script with "ဦး" / "ဒေါ်" and Karen, Shan and
+# Kachin names, Khmer names in Khmer script and in Latin letters with "Lok" / "Lok Srey" / "Okhna", Armenian
+# names in Armenian script with patronymics and Western Armenian diaspora names with "Baron" / "Der", Uzbek
+# "oʻgʻli" / "qizi" in Latin and Cyrillic letters, Afghan names in Dari and Pashto script and in Latin letters
+# with "Haji" / "Mawlawi" / "jan", Yemeni "Ba" / "Bin" families and Sudanese name chains with "Ustaz" / "Hajja",
+# Sri Lankan ancestral names ("Mudiyanselage") and names in Sinhala and Tamil script, Irish and Scottish Gaelic
+# names with lenition ("Ní Bhriain", "Bean Uí", "NicDhòmhnaill"), Sámi names and patronymic chains,
+# Luxembourgish and Romansh names with "Här" / "sur" / "dunna", Mayan, Honduran, Jamaican and Indo-Trinidadian
+# names, Papua New Guinean, Tolai, Palauan and Marshallese names; some in lower case or capitals as chats have
+# them. Addresses: Dakar villas, cités and Parcelles Assainies units, Abidjan îlots and lots and "BP" boxes,
+# Yaoundé numbered streets and landmarks, Kinshasa "Q/" and "C/", Antananarivo "Lot IVG 23 Bis", Haitian
+# impasses and Cap-Haïtien lettered streets, Yangon and Mandalay (Latin and Burmese script), Sri Lankan "No.
+# 45/2" (Latin, Sinhala and Tamil script), Phnom Penh sangkats and khans (Latin and Khmer script), Armenian
+# script, Tashkent kvartals and mahallas (Latin and Cyrillic), Kabul districts and landmarks (Latin and Dari),
+# Khartoum and Sana'a, Costa Rican and Managua directions without a street, Guatemalan zonas, Jamaican,
+# Trinidadian "LP" and Barbadian addresses, Québécois rangs, Irish and Scottish Gaelic ones, Sámi,
+# Luxembourgish, Romansh, PNG sections and allotments, Palauan hamlets and Majuro villages; after " • ".
+# Dates: Armenian, Burmese (in Burmese digits), Khmer (in Khmer digits), Malagasy, Haitian Creole, Irish,
+# Northern Sámi, Luxembourgish, Romansh, Uzbek, Sinhala and Tamil months, the Afghan Solar Hijri calendar (Dari
+# months in Latin letters and in Dari script with Persian digits) and French dates in words as birth
+# certificates write them. Numbers: Senegalese, Ivorian, Cameroonian, Congolese, Malagasy, Haitian
+# ("ekstansyon"), Burmese (some in Burmese digits), Sri Lankan, Cambodian (some in Khmer digits), Uzbek ("ichki"),
+# Afghan (some in Persian digits), Yemeni ("داخلي"), Sudanese, Central American ("extensión"), Jamaican,
+# Trinidadian, Québécois ("p."), Irish, Hebridean, Sámi, Romansh, PNG, Palauan and Marshallese ones.
+HOLDOUT_18 = CorpusConfig(
+    seed=79,
+    locales=("fr_CH", "fr_DZ", "yo_NG", "ga_IE", "pt_PT", "es_MX", "si_LK"),
+    address_locales=("tl_PH", "en"),
+    templates=(
+        "REGISTRE DES BAPTÊMES / REJIS BATÈM - Paroisse Saint-Louis-Roi-de-France, Port-au-Prince - Acte n° "
+        "B-2026-117\nLe douze avril deux mille vingt-six a été baptisé(e) {PERSON}, né(e) le {DOB}, enfant de "
+        "{PERSON} et de {PERSON}, domiciliés à {ADDRESS}. Parrain: {PERSON}. Marraine: {PERSON}. Téléphone de la "
+        "famille: {PHONE}. Célébrant: le curé de la paroisse.",
+        "RÉPUBLIQUE DU SÉNÉGAL - Un Peuple, Un But, Une Foi\nTRIBUNAL D'INSTANCE HORS CLASSE DE DAKAR - CITATION "
+        "DIRECTE À COMPARAÎTRE n° 0412/2026\nÀ la requête de {PERSON}, demeurant {ADDRESS}, nous, Maître {PERSON}, "
+        "huissier de justice, donnons citation à {PERSON}, né le {DOB}, d'avoir à comparaître à l'audience du mardi "
+        "12 mai 2026 à 9 heures. Consignation à verser au compte {IBAN}. Étude: {PHONE}, {EMAIL}.",
+        "NJANGI « LES BATTANTES DE BASTOS » - Séance du 14/04/2026 chez {PERSON}\nBénéficiaire du tour n° 7: "
+        "{PERSON} (tél. {PHONE}) - cagnotte 450 000 FCFA virée sur {IBAN}\nRetard: {PERSON} (amende 2 000 FCFA) - "
+        "prochaine séance chez {PERSON}, {ADDRESS}",
+        "ကထိန်အလှူရှင်စာရင်း / KATHINA DONOR LIST 2026 - Shwe Taung Monastery, Tarmwe\nအလှူရှင် / Donor: {PERSON}"
+        "\nမွေးသက္ကရာဇ် / Date of birth: {DOB}\nနေရပ်လိပ်စာ / Address: {ADDRESS}\nဖုန်း / Phone: {PHONE}\n"
+        "အလှူငွေ / Amount: ၅၀၀,၀၀၀ ကျပ် (500,000 Ks) - KBZPay ref 2291-0412",
+        "កិច្ចសន្យាខ្ចីប្រាក់ / LOAN AGREEMENT No. MFI-PP-2026-0412\nអ្នកខ្ចី / Borrower: {PERSON}, "
+        "ថ្ងៃខែឆ្នាំកំណើត / born {DOB}\nអាសយដ្ឋាន / Address: {ADDRESS}\nសហអ្នកខ្ចី / Co-borrower (spouse): "
+        "{PERSON}\nទូរស័ព្ទ / Mobile: {PHONE}\nPrincipal USD 2,500.00 at 1.2% per month, 24 monthly instalments; "
+        "collateral: hard title No. 04-1204.",
+        "WFP FOOD ASSISTANCE - DISTRIBUTION LIST - Kabul, PD 13 - Round 4/2026 - Card 00417\nسرپرست خانواده / "
+        "Household head: {PERSON} | نام پدر / Father's name: {PERSON} | تاریخ تولد / Date of birth: {DOB} | "
+        "Household size: 7 | Mobile (HesabPay): {PHONE} | آدرس / Address: {ADDRESS} | Ration: 50 kg wheat flour, "
+        "5 L oil",
+        "BOAZOMEARKAREGISTTAR / REINMERKEREGISTER - Orohat 14, Guovdageaidnu - Mearka nr. 2291\nEaiggát / Eier: "
+        "{PERSON}, riegádan / født {DOB}\nČujuhus / Adresse: {ADDRESS}\nTelefovdna: {PHONE} · E-poasta: {EMAIL}\n"
+        "Doarjja máksojuvvo kontoi / Tilskudd til konto: {IBAN}",
+        '# .env.production - DO NOT COMMIT\nAPP_NAME=kobo-payouts\nAPP_OWNER="{PERSON}"\nSUPPORT_EMAIL={EMAIL}\n'
+        'SUPPORT_PHONE="{PHONE}"\nPAYOUT_IBAN={IBAN}\nADMIN_ALLOWED_IPS={IP},10.0.0.0/8\nSTATUS_PAGE_URL={URL}\n'
+        "LOG_LEVEL=info",
+        "$ curl -sS -X POST https://api.mvola.example/v1/payouts -u ops:$MVOLA_TOKEN --data-urlencode "
+        "'beneficiary={PERSON}' --data-urlencode 'msisdn={PHONE}' -d 'birth_date={DOB}' -d 'iban={IBAN}' "
+        "-d 'card={CARD}' -d 'amount=150000' -d 'currency=MGA'",
+        "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:20260414T090000-2291@lekol.example\nSUMMARY:Rankont paran - "
+        "Lekòl Nasyonal Jacmel\nORGANIZER;CN={PERSON}:mailto:{EMAIL}\nATTENDEE;CN={PERSON};ROLE=REQ-PARTICIPANT:"
+        "mailto:{EMAIL}\nLOCATION:{ADDRESS}\nDESCRIPTION:Si w an reta rele {PHONE}.\nDTSTART:20260414T090000\n"
+        "END:VEVENT\nEND:VCALENDAR",
+        "Radyo Tèt Ansanm 104.5 FM - Emisyon « Dedikas Maten », 14 avril 2026\nAnimatè a: Bonjou tout moun! Nou "
+        "voye yon gwo bèl bonjou bay {PERSON} ki fèt {DOB}, ak tout fanmi l nan {ADDRESS}. {PERSON} di l renmen w "
+        "anpil! Pou voye dedikas pa w, rele {PHONE} oswa ekri nou sou WhatsApp.",
+        "covoiturage mtl → québec ven. 17h, 2 places, 25 $ chaque 🚗 écrivez à {PERSON} au {PHONE} ou {EMAIL}. "
+        "départ coin {ADDRESS}, pas de gros bagages svp",
+        "REPOBLIKAN'I MADAGASIKARA - Fitiavana - Tanindrazana - Fandrosoana\nKAOMININA AMBANIVOHITRA AMBOHIDRATRIMO "
+        "- GUICHET FONCIER\nCERTIFICAT FONCIER n° 104/2026-AMB - Parcelle « Ambohibe », 1 240 m²\nTompony / "
+        "Propriétaire: {PERSON}, teraka tamin'ny {DOB}\nMonina / Domicile: {ADDRESS}\nFinday / Tél.: {PHONE}\n"
+        "Voasoratra tamin'ny 14 aprily 2026",
+        "COIMISEAN NA CROITEARACHD / CROFTING COMMISSION - Clàr nan Croitean / Register of Crofts C4471 - Croit 7\n"
+        "Neach-gabhail / Tenant: {PERSON}, rugadh / born {DOB}\nSeòladh / Address: {ADDRESS}\nFòn: {PHONE} · "
+        "Post-d: {EMAIL}\nCòir-ionaltraidh / Grazing share: 12 caoraich, 3.4 ha",
+        "විවාහ යෝජනා / MATRIMONIAL - Sinhala Buddhist parents from Kandy seek an educated, kind partner for their "
+        "daughter, 29, 5' 3\", software engineer, born {DOB}. Reply with horoscope to {EMAIL} or call {PHONE} "
+        "(mother). Contact {PERSON}, {ADDRESS}.",
+        "TALABALAR TURAR JOYIGA ARIZA / Dormitory application - 2026/2027 oʻquv yili\nF.I.Sh.: {PERSON}\n"
+        "Tugʻilgan sana: {DOB}\nDoimiy yashash manzili: {ADDRESS}\nTelefon: {PHONE}\nE-pochta: {EMAIL}\n"
+        "Otasi / Father: {PERSON}",
+        "Պարտապանների ցուցակ / Debtors list - Համատիրություն «Կոմիտաս-27»\nբն. 14 - {PERSON} - 48 500 դր.\n"
+        "բն. 22 - {PERSON} - 12 000 դր.\nհարցերի համար՝ {PHONE}, {EMAIL}",
+        "BANRURAL - BOLETA DE DEPÓSITO MONETARIO No. 0412229 | Cuenta / IBAN: {IBAN} | A nombre de: {PERSON} | "
+        "Depositante: {PERSON} | Tel. {PHONE} | Efectivo Q 1,250.00 | Agencia Zona 1",
+        "PNG POWER EASIPAY - TOKEN 4471 2291 0031 5520 9917 - Meter 04123456789 - Customer: {PERSON} - Premises: "
+        "{ADDRESS} - Paid by card {CARD} - Receipt sent to {PHONE} - K100.00 = 112.4 kWh",
+    ),
+    clean_sentences=(
+        "REGISTRE DES BAPTÊMES - Paroisse Saint-Louis-Roi-de-France: baptêmes le 2e samedi du mois à 10h; "
+        "préparation salle Saint-Joseph; Acte n° B-2026-118 en attente.",
+        "TRIBUNAL D'INSTANCE HORS CLASSE DE DAKAR - rôle de l'audience du mardi 12 mai 2026: 14 affaires, salle 3, "
+        "début à 9 heures.",
+        "NJANGI « LES BATTANTES DE BASTOS »: cotisation 25 000 FCFA par séance, 18 membres, prochain tour le "
+        "28/04/2026 à 16h.",
+        "KATHINA 2026 - Shwe Taung Monastery, Tarmwe: robe offering on 14 November 2026 at 7:00; ၅၀၀ သံဃာ (500 monks).",
+        "WFP FOOD ASSISTANCE - Kabul, PD 13 - Round 4/2026: 1,204 households served, 60.2 t wheat flour; next round "
+        "12 May.",
+        "BOAZOMEARKAREGISTTAR - Orohat 14: ohcamušáigemearri 1. borgemánu 2026; skovvi 2291-B.",
+        "# .env.example\nAPP_NAME=kobo-payouts\nLOG_LEVEL=info\nWORKERS=4\nTIMEOUT_S=30\nREGION=af-south-1",
+        "$ curl -sS https://api.mvola.example/v1/health -H 'Accept: application/json' --max-time 5  # 200 OK in 84 ms",
+        "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nSUMMARY:Jounen pedagojik - Lekòl Nasyonal Jacmel\n"
+        "DTSTART;VALUE=DATE:20260515\nEND:VEVENT\nEND:VCALENDAR",
+        "Radyo Tèt Ansanm 104.5 FM: emisyon « Dedikas Maten » chak jou soti 6è pou rive 8è; konkou mizik 14 avril "
+        "2026.",
+        "covoiturage québec → mtl dim. 15h, 3 places, 25 $ chaque, départ Gare du Palais, arrivée métro Berri-UQAM",
+        "GUICHET FONCIER AMBOHIDRATRIMO: parcelle « Ambohibe », 1 240 m², fandrefesana 14 aprily 2026, sarany "
+        "25 000 Ar.",
+        "COIMISEAN NA CROITEARACHD: Clàr nan Croitean C4471 - Croit 7, 3.4 ha; coinneamh 14 Giblean 2026 aig 19:00 "
+        "ann an Talla a' Bhaile.",
+        "MATRIMONIAL - classifieds close on Wednesday 12 noon; Rs. 3,500 for 40 words, box numbers 4471-4480.",
+        "TALABALAR TURAR JOYI - 2026/2027 oʻquv yili: 1 204 oʻrin, arizalar 15-avgustgacha, 3-bino, 214-xona.",
+        "Համատիրություն «Կոմիտաս-27»: ջուր չի լինի ապրիլի 16-ին 10:00-14:00; բն. 1-48 վճարել մինչև 25-ը.",
+        "BANRURAL - Agencia Zona 1: horario lunes a viernes 8:00-17:00, sábado 9:00-13:00; boleta 0412230 anulada.",
+        "PNG POWER EASIPAY - TOKEN 5520 9917 4471 2291 0031 - Meter 04123456790 - K50.00 = 56.2 kWh; outage in "
+        "Section 45 on 14/04/2026.",
+    ),
+    person="hand_written_shapes_18",
+    phone="hand_written_formats_18",
+    address="hand_written_formats_18",
+    iban="hand_written_formats_18",
+    date_formats=(
+        "%-d %{hy} %Y թ.",
+        "%{my}",
+        "%{frwc}",
+        "%{afl}",
+        "%{km}",
+        "%-d %{mg} %Y",
+        "%-d %{ht} %Y",
+        "an %-dú %{ga} %Y",
+        "%{se} %-d. b. %Y",
+        "%-d. %{lb} %Y",
+        "ils %-d da %{roh} %Y",
+        "%Y-yil %-d-%{uz}",
+        "%{afd}",
+        "%Y %{si} %-d",
+        "%-d %{ta} %Y",
+        "le %{frw}",
+    ),
+)
 CORPORA = {
     "tuning": TUNING,
     "evaluation": EVALUATION,
@@ -927,6 +1082,7 @@ CORPORA = {
     "holdout15": HOLDOUT_15,
     "holdout16": HOLDOUT_16,
     "holdout17": HOLDOUT_17,
+    "holdout18": HOLDOUT_18,
 }
 
 
@@ -3381,6 +3537,1113 @@ def _iban_holdout_17(fake, rng: np.random.Generator) -> str:
     return (" " if kind == 1 else "\u00a0").join(groups)
 
 
+_SENEGALESE_GIVEN = (
+    "Mamadou Ousmane Cheikh Abdoulaye Moustapha Modou Babacar Fatou Aminata Ndèye Aïssatou Mariama Khady Coumba "
+    "Astou Binta Rokhaya"
+).split()
+_SENEGALESE_FAMILY = (
+    "Diop Ndiaye Fall Sow Gueye Faye Mbaye Sarr Thiam Seck Niang Dieng Ndour Mbengue Diouf Sène".split()
+)
+_IVORIAN_GIVEN = (
+    "Kouassi Konan Yao Koffi Kouadio Aya Amenan Affoué Adjoua Akissi Serge-Alain Marie-Laure Clarisse".split()
+)
+_IVORIAN_FAMILY = (
+    "N'Guessan Kouamé Kouakou Yapi Gnahoré Zadi Bamba Ouattara Coulibaly Koné Dago Séka Tanoh Assi".split()
+)
+_CAMEROONIAN_GIVEN = (
+    "Paul-Joël Marie-Thérèse Hervé Blaise Rigobert Yannick Carine Flore Sandrine Brice Armel Larissa".split()
+)
+_CAMEROONIAN_FAMILY = (
+    "Mbarga Ngono Atangana Essomba Fotso Kamga Tchoumi Nkwenti Tchatchoua Ndzana Owona Eyenga Tsafack Nguemo".split()
+)
+_CONGOLESE_GIVEN = "Jean-Pierre Patrick Trésor Gloire Merveille Grâce Dieudonné Fiston Ornella Exaucé Béni".split()
+_CONGOLESE_FAMILY = (
+    "Mukendi Kabongo Tshibangu Ilunga Mbuyi Kasongo Lukusa Ngalula Mwamba Kalonji Mpiana Tshimanga Banza Kazadi".split()
+)
+_MALAGASY_GIVEN = (
+    "Hery Voahangy Fanja Tiana Mamy Lalao Haingo Njaka Fenosoa Miora Tojo Andry Faniry Rindra Volana Nirina Hanitra "
+    "Njakatiana Hasina"
+).split()
+_MALAGASY_FAMILY = (
+    "Rakotomalala Randrianarisoa Razafindrakoto Andriamanantena Rasoanaivo Ravelojaona Rabemananjara Andrianjafy "
+    "Ratsimbazafy Razanamparany Randriamahefa Rakotondrabe Andriamihaja Razafimahatratra"
+).split()
+_MALAGASY_PARTS = (
+    "koto soa zafy nirina mahefa manana jaona tiana hasina mamy lala vola fidy haja nomena tsoa rivo".split()
+)
+_HAITIAN_GIVEN = (
+    "Wilnès Mackenson Ketly Rosemène Dieuseul Wiselande Fritznel Lovely Mirlande Islande Guerline Frantzy Jeanty "
+    "Widline Stevenson Nadège Roodly Kerline"
+).split()
+_HAITIAN_FAMILY = (
+    "Pierre-Louis Jean-Baptiste Saint-Fleur Dorvilier Exantus Célestin Lafontant Désir Petit-Frère Bien-Aimé "
+    "Charlestin Louissaint Dieudonné Jean-Gilles Fils-Aimé Sainvil"
+).split()
+_HAITIAN_HEADS = "Wil Fritz Rood Ker Wid Mack Ste Mir Lov Dieu Nad Guer Fran Wis Jeff Marc".split()
+_HAITIAN_TAILS = "nès ly nel son lande line ner ley rick ens ène cia dala".split()
+_BURMESE_SCRIPT = "အောင် ကျော် ဝင်း သိန်း ထွန်း မြင့် လှ ခင် စု မြ ဇော် နိုင် ထက် ဖြိုး နွယ် သီတာ မိုး ဇင် သန့် ဆု".split()
+_BURMESE_HONORIFICS = "ဦး ဒေါ် ကို မ မောင် ဒေါက်တာ".split()
+_KAREN_SYLLABLES = "Eh Htoo Paw Say Ler Moo Hser Blu Gay Wah Mu Dah Tha Nay Kaw".split()
+_SHAN_SYLLABLES = "Kham Leng Hseng Noung Harn Lao Mong Zarm Ying Hom Lu Sai".split()
+_KACHIN_CLANS = "Lahpai|Maran|Marip|N'Hkum|Lahtaw|Labang|Hpauyu|Sumlut".split("|")
+_KACHIN_GIVEN = "Zau Ja|Ja Seng|Lu Awng|Roi Ji|Seng Nu|Brang Tu|Hkawng Lum|Naw Din|Kai Ri".split("|")
+_KHMER_FAMILY = tuple(
+    tuple(row.split("|"))
+    for row in (
+        "Sok|សុខ Heng|ហេង Chea|ជា Kim|គឹម Sun|ស៊ុន Chhim|ឈឹម Bun|ប៊ុន Keo|កែវ Pich|ពេជ្រ Mao|ម៉ៅ Ouk|អ៊ុក "
+        "Prak|ប្រាក់ Meas|មាស Yim|យឹម"
+    ).split()
+)
+_KHMER_GIVEN = tuple(
+    tuple(row.split("|"))
+    for row in (
+        "Sopheap|សុភាព Chanthy|ចាន់ធី Vanna|វណ្ណា Sokha|សុខា Sreymom|ស្រីមុំ Pisey|ពិសី Theara|ធារ៉ា Dara|ដារ៉ា "
+        "Bopha|បុប្ផា Sovann|សុវណ្ណ Kosal|កុសល Ratanak|រតនៈ Vuthy|វុទ្ធី Sophal|សុផល"
+    ).split()
+)
+# Armenian names in Armenian script: men (whose names also make the patronymic, the genitive in "-ի"), women
+_ARMENIAN_MEN = tuple(
+    tuple(row.split("|"))
+    for row in "Aram|Արամ Tigran|Տիգրան Gor|Գոռ Hayk|Հայկ Vardan|Վարդան Ashot|Աշոտ Karen|Կարեն Samvel|Սամվել".split()
+)
+_ARMENIAN_WOMEN = tuple(
+    tuple(row.split("|"))
+    for row in "Anahit|Անահիտ Narine|Նարինե Lusine|Լուսինե Sona|Սոնա Armine|Արմինե Gayane|Գայանե Siranush|Սիրանուշ".split()
+)
+_ARMENIAN_FAMILY = tuple(
+    tuple(row.split("|"))
+    for row in (
+        "Petrosyan|Պետրոսյան Grigoryan|Գրիգորյան Hovhannisyan|Հովհաննիսյան Sargsyan|Սարգսյան Mkrtchyan|Մկրտչյան "
+        "Avetisyan|Ավետիսյան Ghazaryan|Ղազարյան Karapetyan|Կարապետյան Harutyunyan|Հարությունյան "
+        "Vardanyan|Վարդանյան Martirosyan|Մարտիրոսյան Khachatryan|Խաչատրյան"
+    ).split()
+)
+_WESTERN_ARMENIAN_MEN = "Kevork Hagop Garabed Sarkis Hovsep Vartan Bedros".split()
+_WESTERN_ARMENIAN_GIVEN = [*_WESTERN_ARMENIAN_MEN, *"Sirvart Araxie Zabel Maral Shaghig".split()]
+_WESTERN_ARMENIAN_FAMILY = (
+    "Der Bedrossian|Boyajian|Kalajian|Kouyoumdjian|Der Ghazarian|Jamgochian|Tashjian|Papazian|Kasbarian|Yeghiayan"
+).split("|")
+_UZBEK_MEN = tuple(
+    tuple(row.split("|"))
+    for row in (
+        "Jasur|Жасур Sardor|Сардор Bekzod|Бекзод Otabek|Отабек Sherzod|Шерзод Jahongir|Жаҳонгир Rustam|Рустам "
+        "Baxtiyor|Бахтиёр Farruxbek|Фаррухбек Shuhrat|Шуҳрат Oybek|Ойбек Dilshod|Дилшод"
+    ).split()
+)
+_UZBEK_WOMEN = tuple(
+    tuple(row.split("|"))
+    for row in (
+        "Dilnoza|Дилноза Nigora|Нигора Gulnoza|Гулноза Shahnoza|Шаҳноза Madina|Мадина Zarina|Зарина Mohira|Моҳира "
+        "Nodira|Нодира Feruza|Феруза Sevara|Севара Muqaddas|Муқаддас"
+    ).split()
+)
+_UZBEK_FAMILY = tuple(
+    tuple(row.split("|"))
+    for row in (
+        "Karimov|Каримов Yusupov|Юсупов Toshmatov|Тошматов Rahimov|Раҳимов Xolmatov|Холматов Ergashev|Эргашев "
+        "Nazarov|Назаров Qodirov|Қодиров Sobirov|Собиров Abdullayev|Абдуллаев Usmonov|Усмонов Gʻofurov|Ғофуров"
+    ).split()
+)
+_AFGHAN_GIVEN = tuple(
+    tuple(row.split("|"))
+    for row in (
+        "Hamidullah|حمیدالله;Zabihullah|ذبیح‌الله;Nasratullah|نصرت‌الله;Gul Agha|گل آغا;Abdul Wali|عبدالولی;"
+        "Fawad|فواد;Zarghona|زرغونه;Malalai|ملالۍ;Shabnam|شبنم;Farishta|فرشته;Mursal|مرسل;Sediqa|صدیقه;"
+        "Mirwais|میرویس;Khalilullah|خلیل‌الله"
+    ).split(";")
+)
+_AFGHAN_MEN = tuple(row for row in _AFGHAN_GIVEN if row[0] not in "Zarghona Malalai Shabnam Farishta Mursal Sediqa")
+_AFGHAN_FAMILY = tuple(
+    tuple(row.split("|"))
+    for row in (
+        "Ahmadzai|احمدزی Popalzai|پوپلزی Barakzai|بارکزی Stanikzai|ستانکزی Mohmand|مومند Hotak|هوتک Sadat|سادات "
+        "Hakimi|حکیمی Rahimi|رحیمی Nazari|نظری Safi|صافی Wardak|وردک Shinwari|شینواری Amiri|امیری"
+    ).split()
+)
+_YEMENI_GIVEN = "Abdulmalik|Nabil|Fuad|Waleed|Abdulrahman|Arwa|Bilqis|Entesar|Hayel|Tawfiq|Nashwan|Rasha|Amat al-Rahman"
+_YEMENI_FAMILY = (
+    "Al-Maqtari|Al-Sharabi|Al-Aghbari|Al-Hamdani|Ba Wazir|Bamatraf|Bin Shamlan|Al-Qadhi|Al-Eryani|Ba Abbad|Al-Akwa|"
+    "Al-Shaibani"
+).split("|")
+_SUDANESE_GIVEN = (
+    "Elfatih Abdelmoneim Elsadig Awadalla Ibtisam Hiba Tagwa Mawahib Elnour Ishraga Mutasim Sawsan".split()
+)
+_SUDANESE_FATHERS = "Ahmed Elhassan Abdelrahim Osman Eltayeb Babiker Elamin Hamad Yousif Abdalla Elbashir Ali".split()
+_SINHALA_GIVEN = tuple(
+    tuple(row.split("|"))
+    for row in (
+        "Kamal|කමල් Nimali|නිමාලි Dinesh|දිනේෂ් Sanduni|සඳුනි Chaminda|චමින්ද Thilini|තිළිණි Ruwan|රුවන් "
+        "Ishara|ඉෂාරා Lahiru|ලහිරු Dilani|දිලානි"
+    ).split()
+)
+_SINHALA_FAMILY = tuple(
+    tuple(row.split("|"))
+    for row in (
+        "Perera|පෙරේරා Silva|සිල්වා Jayasinghe|ජයසිංහ Wickramasinghe|වික්‍රමසිංහ Bandara|බණ්ඩාර "
+        "Fernando|ප්‍රනාන්දු Dissanayake|දිසානායක Rathnayake|රත්නායක Herath|හේරත් Kumara|කුමාර"
+    ).split()
+)
+_SINHALA_VASAGAMA = (
+    "Wickramasinghe Mudiyanselage|Herath Mudiyanselage|Rajapaksha Pathirannehelage|Kankanamge Don|"
+    "Weerasinghe Arachchige Don|Liyanage Don|Hettiarachchige|Warnakulasuriya Patabendige|Ekanayake Mudiyanselage|"
+    "Gamage Dona"
+).split("|")
+_TAMIL_SCRIPT_GIVEN = tuple(
+    tuple(row.split("|"))
+    for row in (
+        "Sivakumar|சிவகுமார் Tharsini|தர்சினி Kajan|கஜன் Nirosha|நிரோஷா Thushyanthan|துஷ்யந்தன் Mathuri|மதுரி "
+        "Piraveen|பிரவீன் Kowsalya|கௌசல்யா"
+    ).split()
+)
+_TAMIL_SCRIPT_FATHERS = tuple(
+    tuple(row.split("|"))
+    for row in (
+        "Selvarasa|செல்வராசா Kanagaratnam|கனகரத்தினம் Thambirajah|தம்பிராஜா Yogarajah|யோகராஜா "
+        "Sinnathamby|சின்னத்தம்பி Ponnambalam|பொன்னம்பலம்"
+    ).split()
+)
+_IRISH_MEN = "Seán Pádraig Tadhg Donnchadh Ciarán Éamonn Ruairí Cathal Colm Diarmuid".split()
+_IRISH_WOMEN = "Aoife Caoimhe Siobhán Máire Niamh Gráinne Órla Síle Bríd Áine".split()
+# Irish surnames: a man's, an unmarried woman's, a married woman's ("Bean Uí ...")
+_IRISH_FAMILY = tuple(
+    tuple(row.split("/"))
+    for row in (
+        "Ó Murchú/Ní Mhurchú/Uí Mhurchú|Ó Briain/Ní Bhriain/Uí Bhriain|Mac Giolla Phádraig/Nic Giolla Phádraig/Mhic "
+        "Giolla Phádraig|Ó Súilleabháin/Ní Shúilleabháin/Uí Shúilleabháin|Mac Donncha/Nic Dhonncha/Mhic Dhonncha|"
+        "Ó Conghaile/Ní Chonghaile/Uí Chonghaile|Ó Flaithearta/Ní Fhlaithearta/Uí Fhlaithearta|Mac an tSaoir/Nic an "
+        "tSaoir/Mhic an tSaoir|Ó Ceallaigh/Ní Cheallaigh/Uí Cheallaigh|Breathnach/Bhreathnach/Bhreathnach"
+    ).split("|")
+)
+_SCOTTISH_MEN = tuple(
+    tuple(row.split("|"))
+    for row in "Iain|Iain Seumas|Sheumais Ruairidh|Ruairidh Alasdair|Alasdair Dòmhnall|Dhòmhnaill Tormod|Thormoid "
+    "Calum|Chaluim Aonghas|Aonghais".split()
+)
+_SCOTTISH_WOMEN = "Catrìona Mòrag Ealasaid Seonag Màiri Peigi Oighrig Iseabail".split()
+_SCOTTISH_FAMILY = tuple(
+    tuple(row.split("|"))
+    for row in (
+        "MacLeòid|NicLeòid MacDhòmhnaill|NicDhòmhnaill MacAoidh|NicAoidh MacIlleathain|NicIlleathain "
+        "MacCoinnich|NicCoinnich Caimbeul|Chaimbeul Moireasdan|Mhoireasdan"
+    ).split()
+)
+_SAMI_GIVEN = (
+    "Máret Ánte Risten Biret Ovllá Niillas Elle Ásllat Sunná Inga Ánne Jovnna Heaika Gáren Issát Piera".split()
+)
+_SAMI_FAMILY = "Gaup Eira Hætta Buljo Balto Utsi Turi Näkkäläjärvi Aikio Magga Valkeapää Länsman Kitti Bongo Mienna"
+_LUXEMBOURGISH_GIVEN = "Jhemp|Mett|Fernand|Jos|Marie-Josée|Lis|Nico|Pit|Carole|Jempi|Gaby|Romain|Myriam|Fränz".split(
+    "|"
+)
+_LUXEMBOURGISH_FAMILY = (
+    "Hoscheit Kieffer Schaus Weis Kremer Thill Ries Bettendorf Reuter Majerus Konsbruck Theisen Feltgen".split()
+)
+_ROMANSH_GIVEN = (
+    "Gion Battesta|Ursina|Flurin|Men|Barla|Mierta|Duri|Curdin|Ladina|Chasper|Seraina|Gian Reto|Onna|Jachen".split("|")
+)
+_ROMANSH_FAMILY = "Caviezel Cadruvi Darms Bezzola Tgetgel Sialm Padrutt Casutt Vieli Pult Cathomen Derungs Arpagaus"
+_MAYAN_GIVEN = "Ixchel|Tz'unun|B'alam|Kawoq|Ixkik'|Ajpu|Nikte'|Q'anil|Tijax|Juan|María|Marta|Domingo|Candelaria"
+_MAYAN_FAMILY = "Tzoc Xiloj Cux Ajú Tum Chox Ixcoy Sac Cotzojay Batz Xicará Coyoy Chavajay Tuyuc Quiej".split()
+_HONDURAN_GIVEN = (
+    "Nohemy|Wendy Yamileth|Kevin Josué|Jefferson Alexander|Yoselin|Marvin Alexander|Dunia Maritza|Kenia Lisseth|"
+    "Elmer Obed|Yeny Carolina"
+).split("|")
+_HONDURAN_FAMILY = "Zelaya Funes Lemus Mejía Alvarenga Portillo Pineda Amaya Orellana Bonilla Flores Paz".split()
+_JAMAICAN_GIVEN = "Oneil Shevaughn Tajay Kemar Shanique Akeelah Rohan Odane Kimoy Shamoya Jhaniel Tavoy".split()
+_JAMAICAN_FAMILY = (
+    "Campbell-Hylton Grant Bailey Reid McKenzie Wright Brissett Gayle Rattray Lindo Ebanks Dacosta".split()
+)
+_INDO_TRINIDADIAN_GIVEN = "Vishnu Devika Ravi Anisha Kavita Sunil Rajindra Savitri Naresh Chandra Indira Rakesh".split()
+_INDO_TRINIDADIAN_FAMILY = (
+    "Rampersad Maharaj Ragoonanan Boodram Seecharan Ramdial Sookdeo Jaggernauth Ramkissoon Baboolal".split()
+)
+_PNG_GIVEN = "John Mary Peter Grace Kila Wari Bomai Dorcas Lucy Junior Kessy Nancy Joseph Kaiah Wendy Moses".split()
+_PNG_FAMILY = "Kaupa Wamp Yama Kuman Gari Iamo Kewa Pokana Waim Tuka Kapi Ninkama Moramoro Lahari Bire Yagi".split()
+_TOLAI_STEMS = "Liman Pidik Kiala Vue Karai Bak Mamua Vuvu Kabiu Ngala".split()
+_PALAUAN_GIVEN = "Dilmei Ngedikes Bilung Obak Ebil Tutii Olkeriil Kerai Dirrabang Ngirchokebai".split()
+_PALAUAN_FAMILY = "Ngiraked Ngiraingas Rengiil Tellei Kesolei Ngirmang Ngirturong Otobed Sugiyama Rechebei".split()
+_MARSHALLESE_GIVEN = "Jiba Litokwa Neijon Hilda Tanner Wilbur Alson Rine Milner Joniten".split()
+_MARSHALLESE_FAMILY = "Langidrik Jibas Zackhras Lakjohn Anjain Tibon Lejmen Kabua Laninvelik Bejang".split()
+
+
+def _coined(rng: np.random.Generator, known: frozenset[str], heads: list[str], tails: list[str]) -> str:
+    """A name made of a head and a tail from one culture's names (Haitian "Wil" + "nel"), in no name list."""
+    while True:
+        word = f"{heads[int(rng.integers(0, len(heads)))]}{tails[int(rng.integers(0, len(tails)))]}"
+        if word.lower() not in known:
+            return word.capitalize()
+
+
+def _malagasy_coined(rng: np.random.Generator, known: frozenset[str]) -> str:
+    """A Malagasy family name in no name list: "Ra" or "Andria" and two or three parts ("Razafinirina")."""
+    while True:
+        parts = rng.choice(_MALAGASY_PARTS, int(rng.integers(2, 4)), replace=False)
+        word = ("Ra" if rng.random() < 0.6 else "Andria") + "".join(parts)
+        word = word[:-1].replace("y", "i") + word[-1]  # Malagasy spelling: "y" ends a word, "i" stands inside it
+        if word.lower() not in known:
+            return word
+
+
+def _person_holdout_18(fake, rng: np.random.Generator, variant: int, known: frozenset[str]) -> str:
+    """A person's name in shapes written for the eighteenth held-out corpus; odd variants invented (in the
+    shapes written in Latin letters). Names in Latin letters come in lower case or in capitals now and then, as
+    chats and forms have them."""
+    first = invented_name(rng, known) if variant % 2 else fake.first_name()
+    last = invented_name(rng, known) if variant % 3 == 1 else fake.last_name()
+    pick = lambda seq: seq[int(rng.integers(0, len(seq)))]  # noqa: E731
+    given = lambda names: first if variant % 2 else pick(names)  # noqa: E731
+    family = lambda names: last if variant % 3 == 1 else pick(names)  # noqa: E731
+    other = lambda names, *taken: pick([x for x in names if x not in taken])  # noqa: E731
+    shape = int(rng.integers(0, 16))
+    name = _name_18(shape, fake, rng, variant, known, first, last, pick, given, family, other)
+    if name.isascii() or all(ch < "\u0250" or not ch.isalpha() for ch in name):  # in Latin letters
+        case = rng.random()
+        if case < 0.07:
+            return name.lower()
+        if case < 0.11:
+            return name.upper()
+    return name
+
+
+def _name_18(shape, fake, rng, variant, known, first, last, pick, given, family, other) -> str:
+    if shape == 0:  # Francophone Africa: "NOM Prénoms" as forms have it, married names, honorifics, postnoms
+        country = int(rng.integers(0, 4))
+        if country == 0:  # Senegal
+            name, surname = given(_SENEGALESE_GIVEN), family(_SENEGALESE_FAMILY)
+            second = other(_SENEGALESE_GIVEN, name)
+            husband = other(_SENEGALESE_FAMILY, surname)
+            return pick(
+                [
+                    f"{surname.upper()} {name} {second}",
+                    f"{name} {surname}",
+                    f"Mme {name} {surname} épouse {husband}",
+                    f"{pick(['El Hadji', 'El Hadj', 'Serigne', 'Oustaz'])} {name} {surname}",
+                    f"Sokhna {name} {surname}",
+                ]
+            )
+        if country == 1:  # Côte d'Ivoire
+            name, surname = given(_IVORIAN_GIVEN), family(_IVORIAN_FAMILY)
+            return pick(
+                [
+                    f"{surname.upper()} {name} {other(_IVORIAN_GIVEN, name)}",
+                    f"{pick(['M.', 'Mme', 'Mlle'])} {surname.upper()} {name}",
+                    f"{name} {surname}",
+                ]
+            )
+        if country == 2:  # Cameroon: two family names, "épse" (épouse)
+            name, surname = given(_CAMEROONIAN_GIVEN), family(_CAMEROONIAN_FAMILY)
+            second = other(_CAMEROONIAN_FAMILY, surname)
+            return pick(
+                [
+                    f"{surname} {second} {name}",
+                    f"{surname.upper()} épse {second.upper()} {name}",
+                    f"{name} {surname}",
+                    f"{surname.upper()} née {second.upper()} {name}",
+                ]
+            )
+        name, surname = given(_CONGOLESE_GIVEN), family(_CONGOLESE_FAMILY)  # DR Congo: nom, postnom, prénom
+        postnom = other(_CONGOLESE_FAMILY, surname)
+        return pick(
+            [
+                f"{surname.upper()} {postnom.upper()} {name}",
+                f"{name} {surname} {postnom}",
+                f"Me {surname} {postnom}",
+                f"{name} {surname[0]}. {postnom}",
+            ]
+        )
+    if shape == 1:  # Malagasy: long family names (invented ones too), given names after them, "Ramatoa" (Mrs)
+        surname = _malagasy_coined(rng, known) if variant % 3 == 1 else pick(_MALAGASY_FAMILY)
+        name = given(_MALAGASY_GIVEN)
+        return pick(
+            [
+                f"{surname.upper()} {name} {other(_MALAGASY_GIVEN, name)}",
+                f"{surname} {name}",
+                f"{name} {surname}",
+                f"{pick(['Ramatoa', 'Andriamatoa', 'Rtoa', 'Atoa'])} {surname} {name}",
+                f"{surname[:6]} {name}" if surname.startswith("Rakoto") else f"{surname} {name}",
+            ]
+        )
+    if shape == 2:  # Haitian: Creole given names (invented blends too), "Madan" (Mrs), "Pè" (Father), "Sè" (Sister)
+        name = _coined(rng, known, _HAITIAN_HEADS, _HAITIAN_TAILS) if variant % 2 else pick(_HAITIAN_GIVEN)
+        surname = family(_HAITIAN_FAMILY)
+        return pick(
+            [
+                f"{name} {surname}",
+                f"{surname.upper()}, {name}",
+                f"Madan {name} {surname}",
+                f"{pick(['Pè', 'Sè', 'Frè', 'Pastè'])} {name} {surname}",
+                f"{name} {other(_HAITIAN_GIVEN, name)} {surname}",
+            ]
+        )
+    if shape == 3:  # Burmese in Burmese script with an honorific; Karen "Saw" / "Naw", Shan "Sai" / "Nang", Kachin
+        kind = int(rng.integers(0, 3))
+        if kind == 0:
+            parts = rng.choice(_BURMESE_SCRIPT, int(rng.integers(2, 4)), replace=False)
+            name = "".join(parts)
+            return f"{pick(_BURMESE_HONORIFICS)}{pick(['', ' '])}{name}" if rng.random() < 0.7 else name
+        if kind == 1:
+            karen = rng.random() < 0.5
+            parts = " ".join(rng.choice(_KAREN_SYLLABLES if karen else _SHAN_SYLLABLES, 2, replace=False))
+            man = rng.random() < 0.5
+            return f"{('Saw' if man else 'Naw') if karen else ('Sai' if man else 'Nang')} {parts}"
+        return pick([f"{pick(_KACHIN_CLANS)} {pick(_KACHIN_GIVEN)}", f"{pick(['Dr', 'Rev.'])} {pick(_KACHIN_CLANS)}"])
+    if shape == 4:  # Khmer: the family name first, in Khmer script or Latin letters; "Lok" / "Lok Srey" / "Okhna"
+        (family_latin, family_khmer), (given_latin, given_khmer) = pick(_KHMER_FAMILY), pick(_KHMER_GIVEN)
+        return pick(
+            [
+                f"{family_khmer} {given_khmer}",
+                f"{pick(['លោក', 'លោកស្រី', 'អ្នកស្រី'])} {family_khmer} {given_khmer}",
+                f"{family_latin.upper()} {given([given_latin])}",
+                f"{family_latin} {given([given_latin])}",
+                f"{pick(['Lok', 'Lok Srey', 'Okhna', 'Neak Srey'])} {family_latin} {given_latin}",
+                f"{given([given_latin])} {family_latin}",
+            ]
+        )
+    if shape == 5:  # Armenian script with the patronymic ("Վարդանի", Vardan's); Western Armenian diaspora names
+        if rng.random() < 0.65:
+            man = rng.random() < 0.5
+            person = pick(_ARMENIAN_MEN if man else _ARMENIAN_WOMEN)
+            name, surname, father = person[1], pick(_ARMENIAN_FAMILY)[1], other(_ARMENIAN_MEN, person)[1]
+            return pick(
+                [
+                    f"{surname} {name} {father}ի",
+                    f"{name} {surname}",
+                    f"{name[0]}. {surname}",
+                    f"{'Պարոն' if man else 'Տիկին'} {surname}",
+                    f"{surname.upper()} {name.upper()}",
+                ]
+            )
+        name, surname = given(_WESTERN_ARMENIAN_GIVEN), family(_WESTERN_ARMENIAN_FAMILY)
+        return pick(
+            [f"{name} {surname}", f"Baron {name} {surname}", f"Der Hayr {pick(_WESTERN_ARMENIAN_MEN)} {surname}"]
+        )
+    if shape == 6:  # Uzbek: "oʻgʻli" (son of) / "qizi" (daughter of) after the father's name; Latin and Cyrillic
+        man = rng.random() < 0.5
+        name_latin, name_cyrillic = pick(_UZBEK_MEN if man else _UZBEK_WOMEN)
+        father_latin, father_cyrillic = other(_UZBEK_MEN, (name_latin, name_cyrillic))
+        family_latin, family_cyrillic = pick(_UZBEK_FAMILY)
+        if not man:
+            family_latin, family_cyrillic = f"{family_latin}a", f"{family_cyrillic}а"
+        link_latin = pick(["oʻgʻli", "o'g'li", "o‘g‘li", "ogli"]) if man else "qizi"
+        link_cyrillic = "ўғли" if man else "қизи"
+        full_latin = f"{family([family_latin])} {given([name_latin])} {father_latin} {link_latin}"
+        return pick(
+            [
+                full_latin,
+                full_latin.upper(),
+                f"{family_cyrillic} {name_cyrillic} {father_cyrillic} {link_cyrillic}",
+                f"{given([name_latin])} {family_latin}",
+                f"{name_latin[0]}. {family_latin}",
+            ]
+        )
+    if shape == 7:  # Afghan: Dari and Pashto script or Latin letters; a father's name for a surname; "Haji", "jan"
+        (name_latin, name_script), (family_latin, family_script) = pick(_AFGHAN_GIVEN), pick(_AFGHAN_FAMILY)
+        father_latin, father_script = other(_AFGHAN_MEN, (name_latin, name_script))
+        return pick(
+            [
+                f"{name_script} {family_script}",
+                f"{pick(['آقای', 'محترم', 'محترمه', 'حاجی'])} {name_script} {family_script}",
+                f"{name_script} ولد {father_script}",
+                f"{given([name_latin])} {family_latin}",
+                f"{pick(['Haji', 'Mawlawi', 'Qari', 'Eng.', 'Malim'])} {name_latin} {family([family_latin])}",
+                f"{name_latin} {father_latin}",
+                f"{name_latin.split()[0]} jan",
+                f"{name_latin} Khan {family_latin}",
+            ]
+        )
+    if shape == 8:  # Yemeni: "Ba" / "Bin" / "Al-" families; Sudanese: given, father's and grandfather's names
+        if rng.random() < 0.5:
+            name = given(_YEMENI_GIVEN.split("|"))
+            father = other(_YEMENI_GIVEN.split("|"), name)
+            surname = pick(_YEMENI_FAMILY)
+            return pick([f"{name} {father} {surname}", f"{name} {surname}", f"Sheikh {name} {surname}"])
+        name, father = given(_SUDANESE_GIVEN), pick(_SUDANESE_FATHERS)
+        full = f"{name} {father} {other(_SUDANESE_FATHERS, father)}"
+        return pick([full, f"{pick(['Ustaz', 'Ustaza', 'Hajja', 'Haj', 'Dr.'])} {full}", f"{name} {father}"])
+    if shape == 9:  # Sri Lankan: ancestral names ("Mudiyanselage") and their initials; Sinhala and Tamil script
+        kind = int(rng.integers(0, 4))
+        if kind == 0:
+            (name, _), (surname, _) = pick(_SINHALA_GIVEN), pick(_SINHALA_FAMILY)
+            vasagama = pick(_SINHALA_VASAGAMA)
+            initials = ".".join(part[0] for part in vasagama.split()) + "."
+            return pick(
+                [
+                    f"{vasagama} {given([name])} {surname}",
+                    f"{initials} {given([name])} {surname}",
+                    f"{vasagama.upper()} {name.upper()} {surname.upper()}",
+                ]
+            )
+        if kind == 1:
+            (_, name), (_, surname) = pick(_SINHALA_GIVEN), pick(_SINHALA_FAMILY)
+            return pick([f"{name} {surname}", f"{name} {surname} මහතා", f"{surname} {name} මහත්මිය"])
+        (name_latin, name_tamil), (father_latin, father_tamil) = pick(_TAMIL_SCRIPT_GIVEN), pick(_TAMIL_SCRIPT_FATHERS)
+        if kind == 2:
+            return pick([f"{father_tamil} {name_tamil}", f"திரு. {father_tamil} {name_tamil}"])
+        return pick([f"{father_latin} {name_latin}", f"{father_latin[0]}. {given([name_latin])}"])
+    if shape == 10:  # Irish and Scottish Gaelic: lenited women's surnames, "Bean Uí" (Mrs), sloinneadh
+        if rng.random() < 0.55:
+            man = rng.random() < 0.5
+            male, unmarried, married = pick(_IRISH_FAMILY)
+            if man:
+                name = f"{pick(_IRISH_MEN)} {male}"
+            else:
+                name = pick(
+                    [
+                        f"{pick(_IRISH_WOMEN)} {unmarried}",
+                        f"{pick(_IRISH_WOMEN)} Bean {married}",
+                        f"{pick(_IRISH_WOMEN)} {married}",
+                    ]
+                )
+            return _ascii_folded(name) if rng.random() < 0.2 else name
+        man = rng.random() < 0.5
+        male, female = pick(_SCOTTISH_FAMILY)
+        if man:
+            person = pick(_SCOTTISH_MEN)
+            name, father_genitive = person[0], other(_SCOTTISH_MEN, person)[1]
+            return pick([f"{name} {male}", f"{name} {father_genitive}", f"{name} mac {father_genitive}"])
+        return f"{pick(_SCOTTISH_WOMEN)} {female}"
+    if shape == 11:  # Sámi: two given names, patronymic chains (given, father's, grandfather's), double surnames
+        name = given(_SAMI_GIVEN)
+        surname = family(_SAMI_FAMILY.split())
+        return pick(
+            [
+                f"{name} {other(_SAMI_GIVEN, name)} {surname}",
+                f"{name} {other(_SAMI_GIVEN, name)} {other(_SAMI_GIVEN, name)}",
+                f"{surname.upper()}, {name}",
+                f"{name} {surname}-{other(_SAMI_FAMILY.split(), surname)}",
+            ]
+        )
+    if shape == 12:  # Luxembourgish "Här" (Mr), married double names; Romansh "sur" (Mr) / "dunna" (Mrs)
+        if rng.random() < 0.5:
+            name, surname = given(_LUXEMBOURGISH_GIVEN), family(_LUXEMBOURGISH_FAMILY)
+            return pick(
+                [
+                    f"{name} {surname}",
+                    f"{surname.upper()}-{other(_LUXEMBOURGISH_FAMILY, surname).upper()} {name}",
+                    f"Här {name} {surname}",
+                    f"Madame {name} {surname}-{other(_LUXEMBOURGISH_FAMILY, surname)}",
+                ]
+            )
+        name, surname = given(_ROMANSH_GIVEN), family(_ROMANSH_FAMILY.split())
+        return pick([f"{name} {surname}", f"{pick(['sur', 'dunna', 'Sur', 'Dunna'])} {name} {surname}"])
+    if shape == 13:  # Central America and the Caribbean: Mayan, Honduran, Jamaican and Indo-Trinidadian names
+        kind = int(rng.integers(0, 4))
+        if kind == 0:
+            name, one = pick(_MAYAN_GIVEN.split("|")), family(_MAYAN_FAMILY)
+            two = other(_MAYAN_FAMILY, one)
+            return pick([f"{name} {one} {two}", f"{name} {one} {two} de {other(_MAYAN_FAMILY, one, two)}"])
+        if kind == 1:
+            name, one = given(_HONDURAN_GIVEN), family(_HONDURAN_FAMILY)
+            return pick([f"{name} {one} {other(_HONDURAN_FAMILY, one)}", f"{name} {one}"])
+        if kind == 2:
+            name, surname = given(_JAMAICAN_GIVEN), family(_JAMAICAN_FAMILY)
+            return pick([f"{name} {surname}", f"{pick(['Miss', 'Brother', 'Sister', 'Bredda'])} {name} {surname}"])
+        name, surname = given(_INDO_TRINIDADIAN_GIVEN), family(_INDO_TRINIDADIAN_FAMILY)
+        return pick([f"{name} {surname}", f"{name} {surname}-{other(_INDO_TRINIDADIAN_FAMILY, surname)}"])
+    if shape == 14:  # Papua New Guinea (Tolai "To" / "Ia" names), Palau, the Marshall Islands
+        kind = int(rng.integers(0, 4))
+        if kind == 0:
+            return f"{given(_PNG_GIVEN)} {family(_PNG_FAMILY)}"
+        if kind == 1:
+            stem = pick(_TOLAI_STEMS)
+            return f"{pick(_PNG_GIVEN)} {pick(['To', 'Ia'])}{stem}"
+        if kind == 2:
+            return f"{given(_PALAUAN_GIVEN)} {family(_PALAUAN_FAMILY)}"
+        return f"{given(_MARSHALLESE_GIVEN)} {family(_MARSHALLESE_FAMILY)}"
+    return pick([f"{first} {last}", f"{last.upper()} {first}", f"{first} {fake.first_name()} {last}"])
+
+
+_BURMESE_DIGITS = str.maketrans("0123456789", "၀၁၂၃၄၅၆၇၈၉")
+_KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
+_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+_ARABIC_INDIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def _phone_holdout_18(fake, rng: np.random.Generator) -> str:
+    """Phone numbers in formats written for the eighteenth held-out corpus, and Faker's for its locales."""
+    d = lambda n: "".join(str(x) for x in rng.integers(0, 10, n))  # noqa: E731
+    pick = lambda seq: seq[int(rng.integers(0, len(seq)))]  # noqa: E731
+    ext = lambda: int(rng.integers(10, 999))  # noqa: E731
+
+    def burmese() -> str:  # a Myanmar mobile with the trunk prefix, now and then in Burmese digits
+        number = f"09 {pick(['25', '26', '42', '43', '45', '66', '69', '78', '79', '97'])}{d(1)} {d(3)} {d(3)}"
+        return number.translate(_BURMESE_DIGITS) if rng.random() < 0.4 else number
+
+    def khmer() -> str:  # a Cambodian mobile with the trunk prefix, now and then in Khmer digits
+        number = f"0{pick(['12', '11', '17', '77', '78', '89', '92', '96', '97', '98'])} {d(3)} {d(3)}"
+        return number.translate(_KHMER_DIGITS) if rng.random() < 0.4 else number
+
+    def afghan() -> str:  # an Afghan mobile with the trunk prefix, now and then in Persian digits
+        number = f"07{pick(['0', '2', '3', '8', '9'])}{d(1)} {d(3)} {d(3)}"
+        return number.translate(_PERSIAN_DIGITS) if rng.random() < 0.4 else number
+
+    formats = (
+        fake.phone_number,
+        lambda: f"+221 {pick(['77', '78', '76', '70'])} {d(3)} {d(2)} {d(2)}",  # a Senegalese mobile
+        lambda: f"33 8{d(2)} {d(2)} {d(2)} poste {ext()}",  # a Dakar landline with an extension
+        lambda: f"(+225) {pick(['01', '05', '07'])} {d(2)} {d(2)} {d(2)} {d(2)}",  # an Ivorian mobile, ten digits
+        lambda: f"27 22 {d(2)} {d(2)} {d(2)}",  # an Abidjan landline
+        lambda: f"+237 6{pick(['5', '7', '9'])}{d(1)} {d(2)} {d(2)} {d(2)}",  # a Cameroonian mobile
+        lambda: f"+243 (0){pick(['81', '82', '84', '85', '97', '99'])} {d(3)} {d(4)}",  # a Congolese mobile
+        lambda: f"0{pick(['81', '82', '97', '99'])}{d(1)} {d(3)} {d(3)}",  # the same with the trunk prefix
+        lambda: f"+261 {pick(['32', '33', '34', '38'])} {d(2)} {d(3)} {d(2)}",  # a Malagasy mobile
+        lambda: f"020 22 {d(3)} {d(2)}",  # an Antananarivo landline
+        lambda: f"+509 {pick(['3', '4'])}{d(3)}-{d(4)}",  # a Haitian mobile
+        lambda: f"(509) 2{d(3)}-{d(4)} ekstansyon {ext()}",  # a Port-au-Prince landline, the extension in Creole
+        burmese,
+        lambda: f"+95 9 {d(4)} {d(5)}",  # a Myanmar mobile
+        lambda: f"01 {d(6)}",  # a Yangon landline
+        lambda: f"+94 (0) 77 {d(3)} {d(4)}",  # a Sri Lankan mobile
+        lambda: f"011-2{d(6)}",  # a Colombo landline
+        lambda: f"021 222 {d(4)}",  # a Jaffna landline
+        khmer,
+        lambda: f"(+855) 23 {d(3)} {d(3)}",  # a Phnom Penh landline
+        lambda: f"+998 ({pick(['90', '91', '93', '94', '97', '99'])}) {d(3)}-{d(2)}-{d(2)}",  # an Uzbek mobile
+        lambda: f"8 (371) 2{d(2)}-{d(2)}-{d(2)}, ichki {ext()}",  # a Tashkent landline, the extension in Uzbek
+        afghan,
+        lambda: f"+93 (0)7{d(1)} {d(3)} {d(4)}",  # an Afghan mobile
+        lambda: f"+967 7{pick(['1', '3', '7', '8'])}{d(1)} {d(3)} {d(3)}",  # a Yemeni mobile
+        lambda: f"01 {d(6)} داخلي {ext()}",  # a Sana'a landline, the extension in Arabic
+        lambda: f"0{pick(['91', '92', '99', '12'])} {d(3)} {d(4)}",  # a Sudanese mobile with the trunk prefix
+        lambda: f"+502 {pick(['3', '4', '5'])}{d(3)} {d(4)}",  # a Guatemalan mobile
+        lambda: f"(502) 2{d(3)}-{d(4)} extensión {ext()}",  # a Guatemala City landline
+        lambda: f"+505 8{d(3)} {d(4)}",  # a Nicaraguan mobile
+        lambda: f"+506 {pick(['6', '7', '8'])}{d(3)}-{d(4)}",  # a Costa Rican mobile
+        lambda: f"1 (876) {pick(['3', '4', '5', '8'])}{d(2)}-{d(4)}",  # a Jamaican mobile
+        lambda: f"868-{pick(['6', '7', '3'])}{d(2)}-{d(4)}",  # a Trinidadian number
+        lambda: f"514 {d(3)}-{d(4)}, p. {ext()}",  # a Montréal number, the extension as "p." (poste)
+        lambda: f"(091) {d(6)}",  # a Galway landline, the trunk prefix in brackets
+        lambda: f"+353 (0)87 {d(3)} {d(4)}",  # an Irish mobile
+        lambda: f"01851 {d(6)}",  # a Stornoway landline
+        lambda: f"78 48 {d(2)} {d(2)}",  # a Kautokeino landline
+        lambda: f"016 6{d(2)} {d(3)}",  # an Inari landline
+        lambda: f"081 8{d(2)} {d(2)} {d(2)}",  # an Engadin landline
+        lambda: f"+675 7{d(3)} {d(4)}",  # a PNG mobile
+        lambda: f"325 {d(4)}",  # a Port Moresby landline
+        lambda: f"+680 {pick(['488', '775', '779'])}-{d(4)}",  # a Palauan number
+        lambda: f"(692) 625-{d(4)}",  # a Majuro number
+    )
+    return str(formats[int(rng.integers(0, len(formats)))]())
+
+
+_DAKAR_CITES = "Keur Gorgui|Mixta|Sipres|Djily Mbaye|Fadia|Air France|Soprim|Comico".split("|")
+_DAKAR_SICAPS = "Sicap Liberté 6|Sicap Baobabs|Sicap Amitié 2|Sicap Mermoz|Sicap Sacré-Cœur 3|HLM Grand Yoff".split("|")
+_SENEGALESE_TOWNS = "Thiès|Ziguinchor|Kaolack|Saint-Louis|Touba|Mbour".split("|")
+_SENEGALESE_QUARTERS = "Escale|Tendjiguène|Santhiaba|Léona|Darou Khoudoss|Médina Fall".split("|")
+_ABIDJAN_AREAS = (
+    "Cocody Riviera 3|Cocody Angré 8e Tranche|Cocody II Plateaux Vallons|Marcory Zone 4C|Yopougon Selmer|Koumassi "
+    "Remblais"
+).split("|")
+_ABIDJAN_CITES = "Les Rosiers|SIR|Les Lauriers 20|Star 12|EECI|Sogefiha".split("|")
+_YAOUNDE_QUARTERS = "Bastos|Biyem-Assi|Mvog-Mbi|Essos|Nlongkak|Odza|Etoudi".split("|")
+_DOUALA_AREAS = "Bonapriso|Akwa|Bonamoussadi|Makepe|Deïdo|Bali".split("|")
+_DOUALA_STREETS = "Njo-Njo|Joss|Koloko|Tokoto|Drouot|Pau".split("|")
+_CAMEROONIAN_LANDMARKS = (
+    "Carrefour Biyem-Assi, derrière la pharmacie|Carrefour Obili, face station Total|Rond-point Express, à côté de "
+    "l'église presbytérienne|Carrefour Ndokoti, en face du marché|Montée Jouvence, après la boulangerie"
+).split("|")
+_KINSHASA_AVENUES = "Kasa-Vubu|Lukusa|Kabinda|des Aviateurs|Colonel Ebeya|Kapela|Bongolo|Itaga".split("|")
+_KINSHASA_QUARTERS = "Matonge|Righini|Kingabwa|Yolo Nord|Bandal-Moulaert|Camp Luka|Mombele".split("|")
+_KINSHASA_COMMUNES = "Kalamu|Lemba|Limete|Kintambo|Ngaliema|Gombe|Bandalungwa|Masina".split("|")
+_ANTANANARIVO_QUARTERS = (
+    "Antsahavola|Ambatonakanga|Andrefan'Ambohijanahary|Ambohipo|Analakely|Isoraka|Ankorondrano|Ampefiloha|"
+    "Ankadifotsy|Ambanidia"
+).split("|")
+_MALAGASY_LOT_PREFIXES = "IVG|II M|VB|IV N|III K|II J|I E|VK|II A".split("|")
+_PORT_AU_PRINCE_STREETS = "Capois|Grégoire|Lamarre|Pavée|Chériez|Rébecca|Magny|Ogé".split("|")
+_HAITIAN_IMPASSES = "Lafleur|Dorsainvil|Nérette|Boyer|Fleurimond|Jean-Rabel".split("|")
+_YANGON_ROADS = "Pyay Road|Kabar Aye Pagoda Road|Bogyoke Aung San Road|Anawrahta Road|Insein Road|U Wisara Road"
+_YANGON_TOWNSHIPS = "9 Mile, Mayangone|Bahan|Kamaryut|Sanchaung|Hlaing|Yankin|Thingangyun".split("|")
+_YANGON_DOWNTOWN = "Kyauktada|Pabedan|Latha|Botahtaung|Lanmadaw".split("|")
+_MANDALAY_TOWNSHIPS = "Chanayethazan|Mahaaungmyay|Chanmyathazi|Aungmyethazan".split("|")
+_YANGON_HOUSING = "Thiri Mingalar Housing|Yadanar Housing|Shwe Hinthar Condo|Pearl Condo|Hledan Centre".split("|")
+_BURMESE_ROADS = "ပြည်လမ်း|ဗိုလ်ချုပ်အောင်ဆန်းလမ်း|အနော်ရထာလမ်း|အင်းစိန်လမ်း|ကမ္ဘာအေးဘုရားလမ်း".split("|")
+_BURMESE_TOWNSHIPS = "ကမာရွတ်မြို့နယ်|ဗဟန်းမြို့နယ်|လှိုင်မြို့နယ်|စမ်းချောင်းမြို့နယ်|ရန်ကင်းမြို့နယ်".split("|")
+_SRI_LANKAN_ROADS = (
+    "Temple Road|Galle Road|Kandy Road|Station Road|Old Kottawa Road|High Level Road|Baseline Road|Hospital Road"
+).split("|")
+_SRI_LANKAN_TOWNS = "Nugegoda|Colombo 03|Colombo 06|Maharagama|Kiribathgoda|Dehiwala|Kandy|Gampaha".split("|")
+_JAFFNA_ROADS = "KKS Road|Point Pedro Road|Stanley Road|Hospital Road|Palaly Road".split("|")
+_SRI_LANKAN_HOUSES = "Sirisevana|Sisila|Nirmala|Sandasiri|Pahan Gedara|Meda Walawwa".split("|")
+_SRI_LANKAN_VILLAGES = "Udugampola|Pilimathalawa|Kadugannawa|Weligama|Horana|Kuliyapitiya".split("|")
+_SINHALA_ROADS = "පන්සල පාර|ගාලු පාර|මහනුවර පාර|ස්ටේෂන් පාර|රෝහල පාර".split("|")
+_SINHALA_TOWNS = "නුගේගොඩ|මහරගම|කොළඹ 03|ගම්පහ|මහනුවර".split("|")
+_TAMIL_ROADS = "காங்கேசன்துறை வீதி|பருத்தித்துறை வீதி|ஸ்டான்லி வீதி|ஆஸ்பத்திரி வீதி|பலாலி வீதி".split("|")
+_PHNOM_PENH_SANGKATS = (
+    "Tuol Tumpung 1|Boeung Keng Kang 1|Toul Svay Prey 2|Phsar Thmey 3|Chak Angre Leu|Tonle Bassac|Teuk Laak 3"
+).split("|")
+_PHNOM_PENH_KHANS = "Chamkarmon|Daun Penh|Meanchey|Toul Kork|Sen Sok|Boeng Keng Kang".split("|")
+_PHNOM_PENH_BOREYS = "Borey Peng Huoth|Borey Chip Mong|Borey Vimean Phnom Penh|Borey Piphup Thmey".split("|")
+_SIEM_REAP_VILLAGES = (("Wat Bo", "Sala Kamreuk"), ("Svay Dangkum", "Svay Dangkum"), ("Mondul 1", "Slor Kram"))
+_KHMER_SANGKATS = "ទួលទំពូងទី១|បឹងកេងកងទី១|ផ្សារថ្មីទី៣|ទន្លេបាសាក់|ទឹកល្អក់ទី៣".split("|")
+_KHMER_KHANS = "ចំការមន|ដូនពេញ|ទួលគោក|មានជ័យ|សែនសុខ".split("|")
+_ARMENIAN_STREETS = "Նալբանդյան|Պուշկինի|Վազգեն Սարգսյանի|Արամի|Թումանյան|Մաշտոցի|Չարենցի".split("|")
+_ARMENIAN_TOWNS = (("Երևան", "00"), ("Գյումրի", "31"), ("Վանաձոր", "20"), ("Դիլիջան", "39"))
+_TASHKENT_DISTRICTS = tuple(
+    tuple(row.split("|")) for row in "Chilonzor|Чилонзор Yunusobod|Юнусобод Sergeli|Сергели Olmazor|Олмазор".split()
+)
+_UZBEK_STREETS = "Amir Temur|Navoiy|Bobur|Shota Rustaveli|Mustaqillik|Labzak|Bogʻishamol".split("|")
+_UZBEK_MAHALLAS = "Navroʻz|Bogʻishamol|Istiqlol|Mehrobod|Chorsu|Ipakchi".split("|")
+_UZBEK_TOWNS = "Toshkent|Samarqand|Buxoro|Namangan|Andijon|Fargʻona".split("|")
+_KABUL_AREAS = "Shahr-e Naw|Karte Char|Karte Se|Wazir Akbar Khan|Khair Khana|Taimani|Qala-e Fatullah".split("|")
+_KABUL_LANDMARKS = (
+    "behind Haji Yaqub Mosque|near Kabul University|opposite Ibn Sina Hospital|next to Baraki bus stop|near the "
+    "Spinzar Hotel|Lane 5, after the bakery"
+).split("|")
+_DARI_ORDINALS = "اول|دوم|سوم|چهارم|پنجم|ششم|هفتم".split("|")
+_KHARTOUM_AREAS = "Al Amarat|Riyadh|Arkaweet|Al Manshiya|Khartoum 2|Burri|Al Taif".split("|")
+_OMDURMAN_AREAS = "Al Mulazmeen|Wad Nubawi|Al Thawra|Abu Rouf".split("|")
+_SANAA_STREETS = "Hadda St.|Al-Zubairy St.|Al-Siteen St.|Baghdad St.|Algiers St.|Al-Qiyada St.".split("|")
+_SANAA_OFFS = "14 October Rd|26 September St.|Al-Rabat St.|Mujahid St.".split("|")
+_ADEN_AREAS = "Khormaksar|Crater|Al Mansoura|Sheikh Othman|Al Tawahi".split("|")
+_COSTA_RICAN_LANDMARKS = (
+    "la iglesia católica|la escuela|la plaza de deportes|la antigua Pops|la Universidad de Costa Rica|el Más x Menos"
+).split("|")
+_COSTA_RICAN_HOUSES = "casa esquinera|casa de portón negro|casa color verde|a mano derecha|segunda casa".split("|")
+_COSTA_RICAN_TOWNS = "San Pedro de Montes de Oca, San José|Heredia|Escazú, San José|Liberia, Guanacaste".split("|")
+_MANAGUA_LANDMARKS = "el cine González|la Casa del Obrero|el arbolito|la Rotonda El Güegüense|el Hospital Militar"
+_HONDURAN_COLONIAS = "Palmira|Kennedy|Las Minitas|Miraflores|Lomas del Guijarro|El Hogar".split("|")
+_SALVADORAN_COLONIAS = "Escalón|San Benito|Miramonte|Flor Blanca|Médica".split("|")
+_JAMAICAN_ROADS = "Hope Road|Constant Spring Road|Red Hills Road|Old Hope Road|Molynes Road|Barbican Road".split("|")
+_JAMAICAN_SCHEMES = "Greater Portmore|Independence City|Waterford|Edgewater|Caymanas Estate".split("|")
+_TRINIDADIAN_ROADS = "Saddle Road|Cunupia Main Road|Guaico Tamana Road|Rahamut Trace|Caroni Savannah Road".split("|")
+_TRINIDADIAN_TOWNS = "Maraval|Cunupia|Sangre Grande|Penal|Chaguanas|Couva".split("|")
+_BARBADIAN_PLACES = (
+    ("Chancery Lane", "Christ Church"),
+    ("Rockley New Road", "Christ Church"),
+    ("Lower Estate", "St. Michael"),
+    ("Holetown", "St. James"),
+)
+_QUEBEC_RANGS = "Saint-Joseph|Double|de la Rivière|Sainte-Anne|du Bas-de-la-Rivière|Nord|des Érables".split("|")
+_QUEBEC_VILLAGES = (
+    ("Saint-Hyacinthe", "J2"),
+    ("Saint-Jean-Port-Joli", "G0R"),
+    ("Lotbinière", "G0S"),
+    ("Kamouraska", "G0L"),
+    ("Saint-Félicien", "G8K"),
+)
+_NUNAVIK_VILLAGES = (("Kuujjuaq", "J0M 1C0"), ("Inukjuak", "J0M 1M0"), ("Salluit", "J0M 1S0"))
+_IRISH_HOUSES = "Teach na Mara|Tigh Bhríde|Ard na Gréine|Cois Cladaigh|Radharc an Chnoic|Teach an Locha".split("|")
+_GAELTACHT_PLACES = (
+    ("An Spidéal", "Co. na Gaillimhe", "H91"),
+    ("Ros Muc", "Co. na Gaillimhe", "H91"),
+    ("An Cheathrú Rua", "Co. na Gaillimhe", "H91"),
+    ("Baile an Fheirtéaraigh", "Co. Chiarraí", "V92"),
+    ("Gaoth Dobhair", "Co. Dhún na nGall", "F92"),
+)
+_IRISH_STREETS = "Sráid na Siopaí|Bóthar na Trá|Ascaill an Pháirc|Cearnóg an Aonaigh|Bóthar an Easpaig".split("|")
+_SCOTTISH_STREETS = "Sràid a' Chaisteil|Rathad na Mara|Sràid Fhrangain|Rathad a' Chladaich|Sràid na h-Eaglaise"
+_CROFTING_TOWNSHIPS = (
+    ("Baile Ailein", "Leòdhas", "HS2"),
+    ("Grabhair", "Leòdhas", "HS2"),
+    ("Siadar Uarach", "Leòdhas", "HS2"),
+    ("Àird Mhòr", "Eilean Bharraigh", "HS9"),
+    ("Dalabrog", "Uibhist a Deas", "HS8"),
+)
+_SAMI_STREETS = "Bievrrašjávri|Hánnoluohkká|Suohpatjávri|Álttáluokta|Guovdageaidnoluodda|Čuoppageaidnu".split("|")
+_SAMI_TOWNS = "9520 Guovdageaidnu|9730 Kárášjohka|9845 Deatnu|9525 Máze".split("|")
+_LUXEMBOURGISH_STREETS = "Kierchestrooss|Haaptstrooss|Schoulgaass|Millewee|Bäckergaass|Gaassestrooss|Bräitewee"
+_LUXEMBOURGISH_TOWNS = "Heinerscheid|Wolz|Ettelbréck|Dikrech|Réimech|Ëlwen|Wuermer".split("|")
+_ROMANSH_STREETS = "Via da la Staziun|Via Maistra|Stradun|Plazzetta|Sur Punt|Via dals Bogns|Crusch".split("|")
+_ROMANSH_TOWNS = "7500 San Murezzan|7550 Scuol|7530 Zernez|7180 Mustér|7130 Glion|7537 Val Müstair".split("|")
+_ROMANSH_HOUSES = "Chasa Curdin|Chasa Bella Vista|Chasa Clozza|Chesa Sulai|Chasa Plazzetta".split("|")
+_PORT_MORESBY_SUBURBS = "Gordons|Hohola|Boroko|Waigani|Gerehu Stage 2|Tokarara|Korobosea|Morata".split("|")
+_LAE_LANDMARKS = "7 Mile, behind the Lutheran church|Eriku, near the main market|Kamkumung, off Bumbu Road".split("|")
+_PALAUAN_HAMLETS = "Meyuns|Ngerkebesang|Idid|Ngermid|Ngerbeched|Iyebukel".split("|")
+_MAJURO_VILLAGES = "Delap|Uliga|Rairok|Ajeltake|Laura|Djarrit".split("|")
+
+
+def _ordinal(number: int) -> str:
+    suffix = "th" if 11 <= number % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def _address_holdout_18(fake, rng: np.random.Generator, whole: bool) -> str:
+    """Street addresses in formats written for the eighteenth held-out corpus (four in five of them), and Faker's
+    for its address locales (Tagalog and generic English): Dakar villas, cités, Sicap and HLM estates and
+    Parcelles Assainies units, street corners ("Angle Rue 10 x Rue 15"); Abidjan cités, îlots and lots, Treichville
+    avenues and "BP" boxes; Yaoundé numbered streets, Douala streets and landmarks without a street; Kinshasa
+    "Q/" and "C/"; Antananarivo "Lot IVG 23 Bis" and "Lot près"; Port-au-Prince streets and impasses, Delmas, Cap-
+    Haïtien lettered streets, rural sections; Yangon roads and townships, downtown blocks, Mandalay streets
+    "between", housing estates, and in Burmese script; Sri Lankan "No. 45/2", house names, Jaffna roads, Sinhala
+    and Tamil script; Phnom Penh "#45E0, St. 271", sangkats and khans, boreys, Siem Reap villages ("Phum") and in
+    Khmer script; Armenian script ("փ.", "շ.", "բն."); Tashkent kvartals, "uy" and "xonadon", mahallas ("MFY"),
+    Cyrillic; Kabul districts, streets, Macroyan blocks and landmarks, Dari script with Persian digits; Khartoum
+    and Omdurman blocks, Sana'a and Aden; Costa Rican directions from a landmark, Managua "c. al lago", Guatemalan
+    zonas, Tegucigalpa colonias, San Salvador pasajes; Kingston roads and schemes, Trinidadian "LP" numbers,
+    Barbados; Québécois rangs, Nunavik house numbers; Irish Gaeltacht house names and Eircodes, Irish and Scottish
+    Gaelic streets and crofting townships; Sámi streets; Luxembourgish streets and town names; Romansh streets and
+    houses; Port Moresby sections and allotments, Lae landmarks, Palauan hamlets, Majuro villages. ``whole`` adds
+    the locality on a line of its own, after a comma or " • " (in the script's own comma for Burmese and Dari),
+    sometimes with the country; some are in capitals."""
+    if rng.random() < 1 / 5:
+        return fake.address() if whole else fake.street_address()
+    n = lambda lo, hi: int(rng.integers(lo, hi))  # noqa: E731
+    d = lambda k: "".join(str(x) for x in rng.integers(0, 10, k))  # noqa: E731
+    pick = lambda seq: seq[int(rng.integers(0, len(seq)))]  # noqa: E731
+    upper_ok = True
+    separator = None
+
+    def senegalese() -> tuple[str, str, str]:  # villas in cités and estates, street corners, quarters, post boxes
+        kind = n(0, 6)
+        if kind == 0:
+            return f"Villa n° {n(1, 9999)}, Cité {pick(_DAKAR_CITES)}", "Dakar", "Sénégal"
+        if kind == 1:
+            return f"{pick(_DAKAR_SICAPS)}, Villa n° {n(1, 9999)}", "Dakar", "Sénégal"
+        if kind == 2:
+            return f"Parcelles Assainies, Unité {n(1, 27)}, Villa n° {n(1, 600)}", "Dakar", "Sénégal"
+        if kind == 3:
+            return f"Angle Rue {n(1, 40)} x Rue {n(1, 40)}, Médina", "Dakar", "Sénégal"
+        if kind == 4:
+            return f"Quartier {pick(_SENEGALESE_QUARTERS)}, Rue {n(1, 80)}", pick(_SENEGALESE_TOWNS), "Sénégal"
+        return f"BP {n(1000, 50000)}", f"Dakar-{pick(['Fann', 'Yoff', 'Étoile', 'RP'])}", "Sénégal"
+
+    def ivorian() -> tuple[str, str, str]:
+        kind = n(0, 4)
+        if kind == 0:
+            street = f"{pick(_ABIDJAN_AREAS)}, Cité {pick(_ABIDJAN_CITES)}, Villa {n(1, 300)}"
+        elif kind == 1:
+            street = f"Yopougon {pick(['Maroc', 'Niangon Sud', 'Toits Rouges'])}, Îlot {n(1, 400)}, Lot {n(1, 3000)}"
+        elif kind == 2:
+            street = f"Treichville, Avenue {n(1, 25)} Rue {n(1, 40)}"
+        else:
+            code = f"{n(1, 28):02d}"
+            return f"{code} BP {n(1, 9999)}", f"Abidjan {code}", "Côte d'Ivoire"
+        return street, pick(["Abidjan", "Abidjan", "Bouaké"]) if kind == 0 else "Abidjan", "Côte d'Ivoire"
+
+    def cameroonian() -> tuple[str, str, str]:  # Yaoundé's numbered streets ("Rue 1.839"), landmarks, boxes
+        kind = n(0, 4)
+        if kind == 0:
+            return f"Quartier {pick(_YAOUNDE_QUARTERS)}, Rue {n(1, 8)}.{n(100, 999)}", "Yaoundé", "Cameroun"
+        if kind == 1:
+            return f"{pick(_DOUALA_AREAS)}, Rue {pick(_DOUALA_STREETS)} n° {n(1, 200)}", "Douala", "Cameroun"
+        if kind == 2:
+            return pick(_CAMEROONIAN_LANDMARKS), pick(["Yaoundé", "Douala"]), "Cameroun"
+        return f"BP {n(100, 20000)}", pick(["Yaoundé", "Douala", "Bafoussam"]), "Cameroun"
+
+    def congolese() -> tuple[str, str, str]:  # avenue and number, "Q/" (quartier) and "C/" (commune)
+        avenue, quarter, commune = pick(_KINSHASA_AVENUES), pick(_KINSHASA_QUARTERS), pick(_KINSHASA_COMMUNES)
+        street = pick(
+            [
+                f"Avenue {avenue} n° {n(1, 300)}, Q/{quarter}, C/{commune}",
+                f"n° {n(1, 300)}, Av. {avenue}, Quartier {quarter}, Commune de {commune}",
+                f"{n(1, 300)}, av. {avenue}, Q. {quarter}, C. {commune}",
+            ]
+        )
+        return street, "Kinshasa", pick(["RDC", "République démocratique du Congo"])
+
+    def malagasy() -> tuple[str, str, str]:  # "Lot IVG 23 Bis Antsahavola", "Lot près 12 A Ambohipo"
+        quarter = pick(_ANTANANARIVO_QUARTERS)
+        suffix = pick(["", "", " Bis", " Ter", " A", " B", " bis"])
+        street = pick(
+            [
+                f"Lot {pick(_MALAGASY_LOT_PREFIXES)} {n(1, 200)}{suffix} {quarter}",
+                f"Lot {pick(_MALAGASY_LOT_PREFIXES)} {n(1, 200)}{suffix}, {quarter}",
+                f"Lot près {n(1, 90)} {pick('ABCDEFG')} {quarter}",
+                f"Lot {n(1, 40)}/{n(1, 90)} Cité {pick(['67 Ha', 'Ampefiloha', 'Ankadifotsy', 'Ambohipo'])}",
+            ]
+        )
+        return street, f"Antananarivo {pick(['101', '101', '102', '103'])}", "Madagascar"
+
+    def haitian() -> tuple[str, str, str]:
+        kind = n(0, 5)
+        if kind == 0:
+            return f"{n(1, 120)}, Rue {pick(_PORT_AU_PRINCE_STREETS)}", "Port-au-Prince HT6110", "Haïti"
+        if kind == 1:
+            return (
+                f"Delmas {n(1, 105)}, Rue {pick(['Mercier', 'Rigaud', 'Louverture', 'Sapotille'])} #{n(1, 90)}",
+                ("Delmas HT6120"),
+                "Haïti",
+            )
+        if kind == 2:
+            return f"Route de Frères, Impasse {pick(_HAITIAN_IMPASSES)} #{n(1, 40)}", "Pétion-Ville HT6140", "Haïti"
+        if kind == 3:
+            return f"Rue {n(1, 25)} {pick('ABCDEFGHIJKLMNOPQ')}, #{n(1, 90)}", "Cap-Haïtien HT1110", "Ayiti"
+        section = pick(["1ère", "2yèm", "3yèm", "4yèm"])
+        return (
+            f"Lakou {pick(['Souvnans', 'Badjo', 'Jacquot', 'Nan Kafe'])}, {section} seksyon kominal",
+            pick(["Gonaïves", "Limbé", "Jacmel"]),
+            "Ayiti",
+        )
+
+    def burmese() -> tuple[str, str, str]:
+        nonlocal upper_ok, separator
+        kind = n(0, 5)
+        if kind == 0:
+            road = pick(_YANGON_ROADS.split("|"))
+            return (
+                f"No. {n(1, 400)}, {road}, {pick(_YANGON_TOWNSHIPS)} Township",
+                f"Yangon {n(11001, 11500)}",
+                "Myanmar",
+            )
+        if kind == 1:
+            block = pick(["Upper", "Middle", "Lower"])
+            return (
+                f"No. {n(1, 200)}, {_ordinal(n(19, 52))} Street ({block} Block), {pick(_YANGON_DOWNTOWN)} Tsp.",
+                ("Yangon"),
+                "Myanmar",
+            )
+        if kind == 2:
+            cross = n(12, 45)
+            street = f"No. {n(1, 300)}, {_ordinal(n(60, 90))} St., bet. {_ordinal(cross)} & {_ordinal(cross + 1)} St."
+            return f"{street}, {pick(_MANDALAY_TOWNSHIPS)} Tsp.", "Mandalay", "Myanmar"
+        if kind == 3:
+            street = f"Room {n(1, 12)}{pick('ABCD')}, Bldg {n(1, 60)}, {pick(_YANGON_HOUSING)}"
+            return street, "Kamaryut Tsp., Yangon", "Myanmar"
+        upper_ok, separator = False, "၊ "
+        number = str(n(1, 400)).translate(_BURMESE_DIGITS)
+        return f"အမှတ် {number}၊ {pick(_BURMESE_ROADS)}၊ {pick(_BURMESE_TOWNSHIPS)}", "ရန်ကုန်မြို့", "မြန်မာ"
+
+    def sri_lankan() -> tuple[str, str, str]:
+        nonlocal upper_ok
+        kind = n(0, 6)
+        number = f"{n(1, 400)}/{n(1, 9)}{pick(['', '', 'A', 'B', '1/1'])}"
+        if kind == 0:
+            return f"No. {number}, {pick(_SRI_LANKAN_ROADS)}", pick(_SRI_LANKAN_TOWNS), "Sri Lanka"
+        if kind == 1:
+            road = f"{_ordinal(n(1, 6))} Lane, {pick(_SRI_LANKAN_ROADS)}"
+            return f"No. {n(1, 200)}, {road}", pick(_SRI_LANKAN_TOWNS), "Sri Lanka"
+        if kind == 2:
+            return f"No. {n(1, 300)}, {pick(_JAFFNA_ROADS)}", pick(["Jaffna", "Nallur", "Kokuvil"]), "Sri Lanka"
+        if kind == 3:
+            return (
+                f'"{pick(_SRI_LANKAN_HOUSES)}", {pick(_SRI_LANKAN_VILLAGES)}',
+                pick(["Kandy", "Kurunegala", "Matara"]),
+                "Sri Lanka",
+            )
+        upper_ok = False
+        if kind == 4:
+            return f"අංක {number}, {pick(_SINHALA_ROADS)}", pick(_SINHALA_TOWNS), "ශ්‍රී ලංකාව"
+        return f"இல. {n(1, 300)}, {pick(_TAMIL_ROADS)}", "யாழ்ப்பாணம்", "இலங்கை"
+
+    def cambodian() -> tuple[str, str, str]:  # "#45E0" (the ground floor), street numbers, sangkat and khan
+        nonlocal upper_ok
+        kind = n(0, 4)
+        house = f"#{n(1, 300)}{pick(['', '', 'E0', 'Eo', 'E1', 'A'])}"
+        if kind == 0:
+            street = f"{house}, St. {n(1, 600)}, Sangkat {pick(_PHNOM_PENH_SANGKATS)}, Khan {pick(_PHNOM_PENH_KHANS)}"
+            return street, "Phnom Penh", "Cambodia"
+        if kind == 1:
+            return f"{pick(_PHNOM_PENH_BOREYS)}, St. {n(1, 2100)}, No. {n(1, 400)}", "Phnom Penh", "Cambodia"
+        if kind == 2:
+            village, commune = pick(_SIEM_REAP_VILLAGES)
+            return f"Phum {village}, Sangkat {commune}", "Siem Reap", "Cambodia"
+        upper_ok = False
+        number, street = str(n(1, 300)).translate(_KHMER_DIGITS), str(n(1, 600)).translate(_KHMER_DIGITS)
+        return (
+            f"ផ្ទះលេខ {number} ផ្លូវ {street} សង្កាត់{pick(_KHMER_SANGKATS)} ខណ្ឌ{pick(_KHMER_KHANS)}",
+            "រាជធានីភ្នំពេញ",
+            "កម្ពុជា",
+        )
+
+    def armenian() -> tuple[str, str, str]:  # street ("փ."), building ("շ."), flat ("բն."); Nor Nork massives
+        nonlocal upper_ok
+        upper_ok = False
+        town, prefix = pick(_ARMENIAN_TOWNS)
+        street = pick(
+            [
+                f"{pick(_ARMENIAN_STREETS)} փ., {n(1, 120)} շ., բն. {n(1, 90)}",
+                f"{pick(_ARMENIAN_STREETS)} փ. {n(1, 120)}, բն. {n(1, 90)}",
+                f"Նոր Նորքի {n(1, 9)}-րդ զանգված, {n(1, 60)} շ., բն. {n(1, 90)}",
+            ]
+        )
+        return street, f"{town} {prefix}{d(2)}", "Հայաստան"
+
+    def uzbek() -> tuple[str, str, str]:  # "tumani", "kvartal", "uy" (house), "xonadon" (flat), mahalla ("MFY")
+        nonlocal upper_ok
+        latin, cyrillic = pick(_TASHKENT_DISTRICTS)
+        kind = n(0, 3)
+        if kind == 0:
+            street = f"{latin} tumani, {n(1, 30)}-kvartal, {n(1, 80)}-uy, {n(1, 120)}-xonadon"
+            return street, "Toshkent shahri", "Oʻzbekiston"
+        if kind == 1:
+            street = f"{pick(_UZBEK_STREETS)} koʻchasi, {n(1, 200)}-uy"
+            if rng.random() < 0.5:
+                street = f"{pick(_UZBEK_MAHALLAS)} MFY, {street}"
+            street = street.replace("ʻ", pick(["ʻ", "'", "‘"]))
+            return street, pick(_UZBEK_TOWNS), "Uzbekistan"
+        upper_ok = False
+        return f"{cyrillic} тумани, {n(1, 30)}-мавзе, {n(1, 80)}-уй, {n(1, 120)}-хонадон", "Тошкент шаҳри", "Ўзбекистон"
+
+    def afghan() -> tuple[str, str, str]:  # districts and streets by number, landmarks, Macroyan blocks, Dari
+        nonlocal upper_ok, separator
+        kind = n(0, 5)
+        if kind == 0:
+            return f"House {n(1, 300)}, Street {n(1, 15)}, District {n(1, 23)}", "Kabul", "Afghanistan"
+        if kind == 1:
+            return f"{pick(_KABUL_AREAS)}, {pick(_KABUL_LANDMARKS)}", "Kabul", "Afghanistan"
+        if kind == 2:
+            return f"Macroyan {n(1, 5)}, Block {n(1, 60)}, Apt {n(1, 40)}", "Kabul", "Afghanistan"
+        if kind == 3:
+            street = f"Jada-e {pick(['Walayat', 'Badmorghan', 'Bagh-e Azadi'])}, Kocha {n(1, 30)}"
+            return street, pick(["Herat", "Mazar-i-Sharif", "Jalalabad"]), "Afghanistan"
+        upper_ok, separator = False, "، "
+        district, house = str(n(1, 23)).translate(_PERSIAN_DIGITS), str(n(1, 300)).translate(_PERSIAN_DIGITS)
+        return f"ناحیه {district}، سرک {pick(_DARI_ORDINALS)}، خانه {house}", "کابل", "افغانستان"
+
+    def sudanese_yemeni() -> tuple[str, str, str]:
+        nonlocal upper_ok, separator
+        kind = n(0, 5)
+        if kind == 0:
+            return f"{pick(_KHARTOUM_AREAS)}, Street {n(1, 70)}, House {n(1, 400)}", "Khartoum", "Sudan"
+        if kind == 1:
+            return f"{pick(_OMDURMAN_AREAS)}, Block {n(1, 40)}, House {n(1, 300)}", "Omdurman", "Sudan"
+        if kind == 2:
+            return f"{pick(_SANAA_STREETS)}, off {pick(_SANAA_OFFS)}, bldg {n(1, 90)}", "Sana'a", "Yemen"
+        if kind == 3:
+            return f"Block {n(1, 40)}, {pick(_ADEN_AREAS)}", "Aden", "Yemen"
+        upper_ok, separator = False, "، "
+        block, house = str(n(1, 90)).translate(_ARABIC_INDIC_DIGITS), str(n(1, 400)).translate(_ARABIC_INDIC_DIGITS)
+        return f"الخرطوم ٢، مربع {block}، منزل {house}", "الخرطوم", "السودان"
+
+    def central_american() -> tuple[str, str, str]:  # directions from a landmark (no street), zonas, colonias
+        kind = n(0, 5)
+        if kind == 0:
+            first = f"{pick(['100', '200', '300', '50', '25'])} m al {pick(['norte', 'sur', 'este', 'oeste'])}"
+            then = f"{pick(['50', '75', '100'])} m {pick(['este', 'oeste', 'norte', 'sur'])}"
+            street = f"De {pick(_COSTA_RICAN_LANDMARKS)} {first} y {then}, {pick(_COSTA_RICAN_HOUSES)}"
+            return street, pick(_COSTA_RICAN_TOWNS), "Costa Rica"
+        if kind == 1:
+            street = f"De donde fue {pick(_MANAGUA_LANDMARKS.split('|'))}, {n(1, 5)} c. al {pick(['lago', 'sur'])}"
+            return f"{street}, {pick(['1/2 c. arriba', '1 c. abajo', '20 vrs. arriba'])}", "Managua", "Nicaragua"
+        if kind == 2:
+            street = f"{n(1, 20)}a. {pick(['Avenida', 'Calle', 'Av.'])} {n(1, 30)}-{n(1, 99):02d}, Zona {n(1, 22)}"
+            return street, "Ciudad de Guatemala", "Guatemala"
+        if kind == 3:
+            street = (
+                f"Col. {pick(_HONDURAN_COLONIAS)}, {pick(['Bloque F', 'Calle Principal', 'Ave. República de Chile'])}"
+            )
+            return f"{street}, Casa {n(1, 2000)}", "Tegucigalpa, M.D.C.", "Honduras"
+        street = f"Pasaje {pick(['Los Almendros', 'San Carlos', '3', 'Las Palmeras'])} #{n(1, 60)}"
+        return f"{street}, Col. {pick(_SALVADORAN_COLONIAS)}", "San Salvador", "El Salvador"
+
+    def caribbean() -> tuple[str, str, str]:  # Kingston numbered districts, schemes, Trinidadian light poles
+        kind = n(0, 4)
+        if kind == 0:
+            return f"{n(1, 200)} {pick(_JAMAICAN_ROADS)}", f"Kingston {n(2, 21)}", "Jamaica W.I."
+        if kind == 1:
+            return f"Lot {n(1, 3000)}, {pick(_JAMAICAN_SCHEMES)}", "St. Catherine", "Jamaica"
+        if kind == 2:
+            return f"LP #{n(1, 200)}, {pick(_TRINIDADIAN_ROADS)}", pick(_TRINIDADIAN_TOWNS), "Trinidad and Tobago"
+        street, parish = pick(_BARBADIAN_PLACES)
+        return street, f"{parish} BB{n(10000, 29999)}", "Barbados"
+
+    def quebec() -> tuple[str, str, str]:  # rural concession roads ("rang"), Nunavik house numbers
+        letters = _CANADIAN_LETTERS
+        kind = n(0, 3)
+        if kind == 0:
+            town, fsa = pick(_QUEBEC_VILLAGES)
+            fsa = fsa if len(fsa) == 3 else f"{fsa}{pick(letters)}"
+            postal = f"{fsa} {n(0, 10)}{pick(letters)}{n(0, 10)}"
+            return f"{n(1, 3000)}, rang {pick(_QUEBEC_RANGS)}", f"{town} (Québec) {postal}", "Canada"
+        if kind == 1:
+            village, postal = pick(_NUNAVIK_VILLAGES)
+            return f"Maison {n(100, 999)}", f"{village} (Québec) {postal}", "Canada"
+        return (
+            f"C.P. {n(1, 9999)}, succ. {pick(['Place-d’Armes', 'Haute-Ville', 'Centre-ville'])}",
+            pick(["Montréal (Québec) H2Y 3H2", "Québec (Québec) G1R 4P5"]),
+            "Canada",
+        )
+
+    def gaelic() -> tuple[str, str, str]:
+        eircode_letters = "ACDEFHKNPRTVWXY"
+        kind = n(0, 4)
+        if kind == 0:
+            place, county, key = pick(_GAELTACHT_PLACES)
+            unique = "".join(pick(eircode_letters + "0123456789") for _ in range(4))
+            return f"{pick(_IRISH_HOUSES)}, {place}", f"{county} {key} {unique}", "Éire"
+        if kind == 1:
+            return f"{n(1, 90)} {pick(_IRISH_STREETS)}", pick(["Gaillimh", "Trá Lí", "Leitir Ceanainn"]), "Éire"
+        unit = f"{n(1, 10)}{pick('ABDEFGHJLNPQRSTUWXYZ')}{pick('ABDEFGHJLNPQRSTUWXYZ')}"
+        if kind == 2:
+            street = f"{n(1, 90)} {pick(_SCOTTISH_STREETS.split('|'))}"
+            return street, f"Steòrnabhagh, Eilean Leòdhais HS1 {unit}", "Alba"
+        township, island, district = pick(_CROFTING_TOWNSHIPS)
+        return f"{n(1, 40)} {township}", f"{island} {district} {unit}", "Alba"
+
+    def sami() -> tuple[str, str, str]:
+        if rng.random() < 0.7:
+            return f"{pick(_SAMI_STREETS)} {n(1, 60)}", pick(_SAMI_TOWNS), pick(["Norga", "Norge"])
+        return f"{pick(['Sámitie', 'Ivalontie', 'Inarintie', 'Menesjärventie'])} {n(1, 60)}", "99870 Anár", "Suopma"
+
+    def alpine() -> tuple[str, str, str]:  # Luxembourgish street and town names; Romansh streets and houses
+        if rng.random() < 0.5:
+            street = f"{n(1, 120)}, {pick(_LUXEMBOURGISH_STREETS.split('|'))}"
+            return street, f"L-{n(1000, 9999)} {pick(_LUXEMBOURGISH_TOWNS)}", "Lëtzebuerg"
+        street = pick([f"{pick(_ROMANSH_STREETS)} {n(1, 90)}", f"{pick(_ROMANSH_HOUSES)}, {pick(_ROMANSH_STREETS)}"])
+        return street, pick(_ROMANSH_TOWNS), "Svizra"
+
+    def pacific() -> tuple[str, str, str]:  # PNG sections and allotments, Palauan hamlets, Majuro villages
+        kind = n(0, 5)
+        if kind == 0:
+            return f"Section {n(1, 500)}, Allotment {n(1, 60)}", f"{pick(_PORT_MORESBY_SUBURBS)}, NCD", "PNG"
+        if kind == 1:
+            return (
+                f"Lot {n(1, 90)}, Section {n(1, 500)}, {pick(_PORT_MORESBY_SUBURBS)}",
+                "Port Moresby",
+                ("Papua New Guinea"),
+            )
+        if kind == 2:
+            return pick(_LAE_LANDMARKS), "Lae, Morobe Province", "Papua New Guinea"
+        if kind == 3:
+            return f"{pick(_PALAUAN_HAMLETS)} Hamlet", "Koror, Republic of Palau 96940", "Palau"
+        return f"{pick(_MAJURO_VILLAGES)} Village, Lot {n(1, 200)}", "Majuro, MH 96960", "Marshall Islands"
+
+    formats = (senegalese, ivorian, cameroonian, congolese, malagasy, haitian, burmese, sri_lankan, cambodian)
+    formats += (armenian, uzbek, afghan, sudanese_yemeni, central_american, caribbean, quebec, gaelic, sami)
+    formats += (alpine, pacific)
+    street, locality, country = pick(formats)()
+    if whole:
+        join = separator or pick(["\n", "\n", ", ", " • "])
+        street = f"{street}{join}{locality}"
+        if rng.random() < 0.3:
+            street = f"{street}{join}{country}"
+    return street.upper() if upper_ok and rng.random() < 0.1 else street
+
+
+# IBAN: country and the BBAN's shape ("a" letters, "n" digits, "c" either, anything else itself), none of them
+# given by an earlier corpus; Senegal's and Côte d'Ivoire's BBANs begin with the country's letters
+_IBAN_SHAPES_18 = (
+    ("MR", "nnnnnnnnnnnnnnnnnnnnnnn"),
+    ("SN", "SNnnnnnnnnnnnnnnnnnnnnnn"),
+    ("CI", "CInnnnnnnnnnnnnnnnnnnnnn"),
+    ("CM", "nnnnnnnnnnnnnnnnnnnnnnn"),
+    ("MG", "nnnnnnnnnnnnnnnnnnnnnnn"),
+    ("BI", "nnnnnnnnnnnnnnnnnnnnnnn"),
+    ("DJ", "nnnnnnnnnnnnnnnnnnnnnnn"),
+    ("TL", "nnnnnnnnnnnnnnnnnnn"),
+    ("ST", "nnnnnnnnnnnnnnnnnnnnn"),
+    ("GT", "aaaannnnnnnnnnnnnnnnnnnn"),
+    ("CR", "0nnnnnnnnnnnnnnnnn"),
+    ("DO", "aaaannnnnnnnnnnnnnnnnnnn"),
+    ("SV", "aaaannnnnnnnnnnnnnnnnnnn"),
+    ("HN", "aaaannnnnnnnnnnnnnnnnnnn"),
+    ("NI", "aaaannnnnnnnnnnnnnnnnnnn"),
+    ("YE", "aaaannnncccccccccccccccccc"),
+    ("LC", "aaaacccccccccccccccccccccccc"),
+)
+
+
+def _iban_holdout_18(fake, rng: np.random.Generator) -> str:
+    """IBANs with valid check digits for countries that no earlier corpus gave (a fifth Faker's), compact, in
+    groups of four, in groups of four joined by narrow no-break spaces (as French typography sets them), or
+    compact in lower case (as typed in a chat)."""
+    if rng.random() < 1 / 5:
+        return _iban(fake, rng)
+    letters, digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789"
+    country, shape = _IBAN_SHAPES_18[int(rng.integers(0, len(_IBAN_SHAPES_18)))]
+    pools = {"a": letters, "n": digits, "c": digits + digits + letters}
+    bban = "".join(pools[k][int(rng.integers(0, len(pools[k])))] if k in pools else k for k in shape)
+    numeric = "".join(str(int(ch, 36)) for ch in f"{bban}{country}00")
+    value = f"{country}{98 - int(numeric) % 97:02d}{bban}"
+    kind = int(rng.integers(0, 7))
+    if kind <= 2:
+        return value
+    if kind == 6:
+        return value.lower()
+    groups = [value[i : i + 4] for i in range(0, len(value), 4)]
+    return (" " if kind <= 4 else "\u202f").join(groups)
+
+
 def _faker_address(fake, rng: np.random.Generator, whole: bool) -> str:
     return fake.address() if whole else fake.street_address()
 
@@ -4111,16 +5374,101 @@ def _calendar_tokens_17(day: dt.date, fmt: str) -> str:
     return fmt.replace("%{ku}", _KURMANJI_MONTHS[day.month - 1])
 
 
+_ARMENIAN_MONTHS_GENITIVE = (
+    "հունվարի փետրվարի մարտի ապրիլի մայիսի հունիսի հուլիսի օգոստոսի սեպտեմբերի հոկտեմբերի նոյեմբերի դեկտեմբերի"
+).split()
+_BURMESE_MONTHS = "ဇန်နဝါရီ ဖေဖော်ဝါရီ မတ် ဧပြီ မေ ဇွန် ဇူလိုင် ဩဂုတ် စက်တင်ဘာ အောက်တိုဘာ နိုဝင်ဘာ ဒီဇင်ဘာ".split()
+_KHMER_MONTHS = "មករា កុម្ភៈ មីនា មេសា ឧសភា មិថុនា កក្កដា សីហា កញ្ញា តុលា វិច្ឆិកា ធ្នូ".split()
+_MALAGASY_MONTHS = "Janoary Febroary Martsa Aprily Mey Jona Jolay Aogositra Septambra Oktobra Novambra Desambra".split()
+_HAITIAN_MONTHS = "janvye fevriye mas avril me jen jiyè out septanm oktòb novanm desanm".split()
+_IRISH_MONTHS = (
+    "Eanáir|Feabhra|Márta|Aibreán|Bealtaine|Meitheamh|Iúil|Lúnasa|Meán Fómhair|Deireadh Fómhair|Samhain|Nollaig"
+).split("|")
+_SAMI_MONTHS_GENITIVE = (
+    "ođđajagemánu guovvamánu njukčamánu cuoŋománu miessemánu geassemánu suoidnemánu borgemánu čakčamánu "
+    "golggotmánu skábmamánu juovlamánu"
+).split()
+_LUXEMBOURGISH_MONTHS = "Januar Februar Mäerz Abrëll Mee Juni Juli August September Oktober November Dezember".split()
+_ROMANSH_MONTHS = "schaner favrer mars avrigl matg zercladur fanadur avust settember october november december".split()
+_UZBEK_MONTHS = "yanvar fevral mart aprel may iyun iyul avgust sentabr oktabr noyabr dekabr".split()
+_AFGHAN_MONTHS = "Hamal Sawr Jawza Saratan Asad Sunbula Mizan Aqrab Qaws Jadi Dalw Hut".split()
+_DARI_MONTHS = "حمل ثور جوزا سرطان اسد سنبله میزان عقرب قوس جدی دلو حوت".split()
+_SINHALA_MONTHS = "ජනවාරි පෙබරවාරි මාර්තු අප්‍රේල් මැයි ජූනි ජූලි අගෝස්තු සැප්තැම්බර් ඔක්තෝබර් නොවැම්බර් දෙසැම්බර්".split()
+_TAMIL_MONTHS = "ஜனவரி பிப்ரவரி மார்ச் ஏப்ரல் மே ஜூன் ஜூலை ஆகஸ்ட் செப்டம்பர் அக்டோபர் நவம்பர் டிசம்பர்".split()
+_FRENCH_UNITS = (
+    "zéro un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize dix-sept dix-huit "
+    "dix-neuf"
+).split()
+_FRENCH_TENS = {2: "vingt", 3: "trente", 4: "quarante", 5: "cinquante", 6: "soixante"}
+
+
+def _french_number(number: int) -> str:
+    """0 to 99 in French words, as civil registers write them ("quatre-vingt-cinq", "soixante et onze")."""
+    if number < 20:
+        return _FRENCH_UNITS[number]
+    if number < 70:
+        tens, units = divmod(number, 10)
+        if units == 0:
+            return _FRENCH_TENS[tens]
+        return f"{_FRENCH_TENS[tens]} et un" if units == 1 else f"{_FRENCH_TENS[tens]}-{_FRENCH_UNITS[units]}"
+    if number < 80:
+        return "soixante et onze" if number == 71 else f"soixante-{_FRENCH_UNITS[number - 60]}"
+    return "quatre-vingts" if number == 80 else f"quatre-vingt-{_FRENCH_UNITS[number - 80]}"
+
+
+def _french_date_words(day: dt.date) -> str:
+    """``day`` in words, as a birth certificate writes it: "quatorze mars mil neuf cent quatre-vingt-cinq"."""
+    mday = "premier" if day.day == 1 else _french_number(day.day)
+    if day.year < 2000:
+        rest = day.year - 1900
+        year = "mil neuf cent" + (f" {_french_number(rest)}" if rest else "")
+    else:
+        rest = day.year - 2000
+        year = "deux mille" + (f" {_french_number(rest)}" if rest else "")
+    return f"{mday} {_FRENCH_MONTHS[day.month - 1]} {year}"
+
+
+def _calendar_tokens_18(day: dt.date, fmt: str) -> str:
+    """The eighteenth held-out corpus's date tokens: ``%{hy}`` (the month in Armenian genitive, "մարտի"), ``%{my}``
+    (the Burmese date in Burmese digits, "၁၉၈၅ ခုနှစ်၊ မတ်လ ၁၄ ရက်"), ``%{km}`` (the Khmer date in Khmer digits,
+    "ថ្ងៃទី១៤ ខែមីនា ឆ្នាំ១៩៨៥"), ``%{mg}``, ``%{ht}``, ``%{ga}``, ``%{lb}``, ``%{roh}``, ``%{uz}``, ``%{si}`` and
+    ``%{ta}`` (the month in Malagasy, Haitian Creole, Irish, Luxembourgish, Romansh, Uzbek, Sinhala and Tamil),
+    ``%{se}`` (the month in Northern Sámi genitive), ``%{afl}`` (the Afghan Solar Hijri date with its Dari month in
+    Latin letters, "23 Asad 1364") and ``%{afd}`` (the same in Dari script with Persian digits), ``%{frw}`` (the
+    date in French words, "quatorze mars mil neuf cent quatre-vingt-cinq") and ``%{frwc}`` (the same with capitals,
+    as birth certificates have it)."""
+    if "%{af" in fmt:
+        year, month, mday = _solar_hijri(day)
+        fmt = fmt.replace("%{afl}", f"{mday} {_AFGHAN_MONTHS[month - 1]} {year}")
+        fmt = fmt.replace("%{afd}", f"{mday} {_DARI_MONTHS[month - 1]} {year}".translate(_PERSIAN_DIGITS))
+    if "%{frw" in fmt:
+        words = _french_date_words(day)
+        fmt = fmt.replace("%{frwc}", words.title()).replace("%{frw}", words)
+    if "%{my}" in fmt:
+        burmese = f"{day.year} ခုနှစ်၊ {_BURMESE_MONTHS[day.month - 1]}လ {day.day} ရက်".translate(_BURMESE_DIGITS)
+        fmt = fmt.replace("%{my}", burmese)
+    if "%{km}" in fmt:
+        khmer = f"ថ្ងៃទី{day.day} ខែ{_KHMER_MONTHS[day.month - 1]} ឆ្នាំ{day.year}".translate(_KHMER_DIGITS)
+        fmt = fmt.replace("%{km}", khmer)
+    month = day.month - 1
+    fmt = fmt.replace("%{hy}", _ARMENIAN_MONTHS_GENITIVE[month]).replace("%{mg}", _MALAGASY_MONTHS[month])
+    fmt = fmt.replace("%{ht}", _HAITIAN_MONTHS[month]).replace("%{ga}", _IRISH_MONTHS[month])
+    fmt = fmt.replace("%{se}", _SAMI_MONTHS_GENITIVE[month]).replace("%{lb}", _LUXEMBOURGISH_MONTHS[month])
+    fmt = fmt.replace("%{roh}", _ROMANSH_MONTHS[month]).replace("%{uz}", _UZBEK_MONTHS[month])
+    return fmt.replace("%{si}", _SINHALA_MONTHS[month]).replace("%{ta}", _TAMIL_MONTHS[month])
+
+
 def _format_date(day: dt.date, fmt: str) -> str:
     """``day.strftime(fmt)``, plus ``%o`` (the day as an English ordinal, "3rd"), ``%E``, ``%Q``, ``%K`` and
     ``%N`` (the month in Spanish, French, German and Portuguese), ``%J`` (the Japanese era's letter and year,
     "S59"), ``%i`` (the month as Thai forms abbreviate it, "มี.ค."), ``%L`` (the year of the Thai Buddhist era,
     "2523" for 1980), ``%q`` and ``%v`` (the month in Swahili and Icelandic) and a ``|upper`` suffix (the result
-    in capitals); ``%{...}`` tokens as :func:`_calendar_tokens`, :func:`_calendar_tokens_16` and
-    :func:`_calendar_tokens_17` give them."""
+    in capitals); ``%{...}`` tokens as :func:`_calendar_tokens`, :func:`_calendar_tokens_16`,
+    :func:`_calendar_tokens_17` and :func:`_calendar_tokens_18` give them."""
     fmt, upper = (fmt[: -len("|upper")], True) if fmt.endswith("|upper") else (fmt, False)
     if "%{" in fmt:
-        fmt = _calendar_tokens(day, _calendar_tokens_16(day, _calendar_tokens_17(day, fmt)))
+        fmt = _calendar_tokens_17(day, _calendar_tokens_18(day, fmt))
+        fmt = _calendar_tokens(day, _calendar_tokens_16(day, fmt))
     suffix = "th" if 11 <= day.day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day.day % 10, "th")
     fmt = fmt.replace("%o", f"{day.day}{suffix}").replace("%E", _SPANISH_MONTHS[day.month - 1])
     fmt = fmt.replace("%Q", _FRENCH_MONTHS[day.month - 1]).replace("%K", _GERMAN_MONTHS[day.month - 1])
@@ -4164,6 +5512,7 @@ PERSON_MAKERS = {
     "hand_written_shapes_15": _person_holdout_15,
     "hand_written_shapes_16": _person_holdout_16,
     "hand_written_shapes_17": _person_holdout_17,
+    "hand_written_shapes_18": _person_holdout_18,
 }
 PHONE_MAKERS = {
     "faker_and_us_formats": _phone,
@@ -4184,6 +5533,7 @@ PHONE_MAKERS = {
     "hand_written_formats_15": _phone_holdout_15,
     "hand_written_formats_16": _phone_holdout_16,
     "hand_written_formats_17": _phone_holdout_17,
+    "hand_written_formats_18": _phone_holdout_18,
 }
 ADDRESS_MAKERS = {
     "faker": _faker_address,
@@ -4197,12 +5547,14 @@ ADDRESS_MAKERS = {
     "hand_written_formats_15": _address_holdout_15,
     "hand_written_formats_16": _address_holdout_16,
     "hand_written_formats_17": _address_holdout_17,
+    "hand_written_formats_18": _address_holdout_18,
 }
 IBAN_MAKERS = {
     "faker": _iban,
     "hand_written_formats_15": _iban_holdout_15,
     "hand_written_formats_16": _iban_holdout_16,
     "hand_written_formats_17": _iban_holdout_17,
+    "hand_written_formats_18": _iban_holdout_18,
 }
 
 ValueMaker = Callable[..., object]
