@@ -1,6 +1,6 @@
 """PII masking in free text, eighteenth round (issue 17): forms that no name list or phone format covers, read
 from their context. Names after a person's label in any script or case, in a mailbox ("Name <e-mail>") and as a
-chat export's speaker; name particles of more languages, hyphenated clan names, surnames in Cyrillic capitals,
+chat export's speaker; addresses after an address's label, whatever their form; name particles of more languages, hyphenated clan names, surnames in Cyrillic capitals,
 transliterated two-letter initials; phone extensions in any language, a trunk digit before the number, a local
 number after a phone word of another language, and a number at a line's end before a currency on the next line.
 Each with look-alikes that stay."""
@@ -71,6 +71,27 @@ def test_these_phone_numbers_are_masked_whole(text, planted):
 
 
 @pytest.mark.parametrize(
+    "text, planted",
+    [
+        # the whole field after an address's label (of many languages) and its colon, whatever the address's form
+        ("አድራሻ / Address: Tower E3, Apt 601, Gulan - ስልክ / Phone", ["Tower", "E3", "601", "Gulan"]),
+        ("Residence: House 283, Koodbuur, near Hodan Market - New MSISDN", ["283", "Koodbuur", "Hodan", "Market"]),
+        ("Оршин суугаа хаяг: KHARKHORIN SUM, 5-R BAG, ÖVÖRKHANGAI AIMAG | Утас", ["KHARKHORIN", "ÖVÖRKHANGAI"]),
+        ("Адрес постоянной регистрации: Aqqusinersuaq 51\nЗапрос подан", ["Aqqusinersuaq", "51"]),
+        ("bústaður / address: við Stórá 8 | fartelefon", ["Stórá", "8 |"]),
+        ("Residence: Av. 6 de Agosto N° 1383, piso 2, dpto. C, zona Miraflores - New", ["Agosto", "1383", "Miraflores"]),
+        ("Dirección: C. 21 de Calacoto N° 2500, piso 10\nTel", ["Calacoto", "2500", "piso 10"]),
+        # a floor and door after a masked address, a unit before it, without a label
+        ("Receiver: Ana Lopez, Askatasun etorbidea 81, 7. esk.\nReceiver mobile", ["81", "esk"]),
+        ("sent to Zabalbide kalea 42, behea on Monday", ["42", "behea"]),
+        ("sent to Tower D2, Apt 1006, Dream City on Monday", ["D2", "1006"]),
+    ],
+)
+def test_these_addresses_are_masked_whole(text, planted):
+    assert _kept(text, planted) == []
+
+
+@pytest.mark.parametrize(
     "text, kept",
     [
         # labels followed by what is no name; words after a phone number that are no extension
@@ -87,6 +108,10 @@ def test_these_phone_numbers_are_masked_whole(text, planted):
         ("Meeting moved to 3 pm, [see agenda]", ["Meeting moved to 3 pm"]),
         ("The High-Level panel met in Lyon i Paris", ["High-Level"]),
         ("ICU, ER and OR are full", ["ICU, ER and OR"]),
+        # an address label with nothing that could be an address, and a sentence that goes on after one
+        ("Address: unknown | Phone: none", ["Address: unknown | Phone: none"]),
+        ("Address: see above.", ["see above"]),
+        ("Sent to 12 Baker Street, 3. The parcel came back", ["The parcel came back"]),
     ],
 )
 def test_look_alikes_stay(text, kept):

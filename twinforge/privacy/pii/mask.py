@@ -201,6 +201,9 @@ _ADDRESS_TAIL = (
     # Nepal: the street's type after its name, the ward ("..., Traffic Chowk Tole, Ward No. 16")
     r"|\s(?:Tole|Marg|Chowk)\b|,\s*(?i:ward)\s+(?:(?i:no)\.?\s*)?\d{1,3}\b"
     r"|,?\s(?i:esc)\.?\s?(?:(?i:izq|izda|dcha|dch)\.?|[A-H]\b)"
+    # a floor and its side, as the Basque Country and Spain write them: ", 7. esk.", ", 4. D", ", behea" (ground floor)
+    r"|,\s*\d{1,2}\.\s?(?:(?i:eskuina|ezkerra|esk|ezk|erdia|izq|izda|izquierda|dcha|dch|derecha|centro)\.?|[A-H]\b)"
+    r"|,\s*(?i:behea|bajo|entresuelo|ático|atico)\b"
     rf"|,\s*(?:\d{{1,3}}(?:st|nd|rd|th)\s+)?{_ADDRESS_PART_WORD}"
     rf"(?:\s+(?:{_ADDRESS_PART_WORD}|\p{{Ll}}{{1,3}}\s+{_ADDRESS_PART_WORD}|\d{{1,4}}[A-Za-z]?\b)){{0,5}}"
     rf"|,\s*\d{{4,6}}\b|,?\s*{MASK_TOKENS[ADDRESS]})"
@@ -210,6 +213,21 @@ _ADDRESS_TAIL = (
 # would have begun at "17F Asteroid")
 ADDRESS_CONTINUATION = (  # "<" and ">" are literal
     rf"(?:\b\d{{1,6}}[A-Za-z]?(?:/\d{{1,6}}[A-Za-z]?){{0,2}}\s)?(?:(?:\p{{Lu}}\p{{Ll}}+\s){{1,2}}|#)?{MASK_TOKENS[ADDRESS]}{_ADDRESS_TAIL}*"
+)
+_UNIT_WORD = r"(?i:tower|block|blk|bldg|building|flat|fflat|apt|apartment|unit|suite|ste|house|villa)\.?"
+_UNITS_BEFORE_ADDRESS = rf"\b(?:{_UNIT_WORD}\s?[A-Z]?-?\d{{1,5}}[A-Z]?,\s*){{1,3}}" + re.escape(MASK_TOKENS[ADDRESS])
+# an address's label (of many languages; words may qualify it before its colon: "Адрес постоянной регистрации:",
+# "Оршин суугаа хаяг:"), and the field after it up to the field's end: a line break, " | ", " - ", two spaces, a
+# tab, ";" or the text's end; the field holds a capital or a digit ("Address: unknown" stays) and no colon
+_ADDRESS_LABELS = (
+    r"address|addr|residence|domicile|domicilio|dirección|direccion|adresse|anschrift|wohnort|indirizzo|endereço"
+    r"|endereco|morada|adres|adress|adressi|osoite|cím|adresa|адрес|адреса|хаяг|cyfeiriad|helbidea|bústaður"
+    r"|heimilisfang|አድራሻ|住所|地址|주소|alamat|tirahan|anwani|địa chỉ"
+)
+ADDRESS_AFTER_LABEL = (
+    rf"(?i)((?:^|[^\p{{L}}])(?:{_ADDRESS_LABELS})(?:[ ]\p{{L}}+){{0,3}}[ ]?:[ \t]*)"
+    r"(?-i:[^\n|;\t:]{0,100}?[\p{Lu}\d][^\n|;\t:]{0,100}?)"
+    r"((?:[ ]+[-–—][ ]+|[ ]*\||[ ]{2,}|\t|\n|;|$))"
 )
 # (entity, pattern, replacement); "$1"/"$2" keep a context word in front of the token; no replacement:
 # the pattern picks the texts that :func:`mask_phone_shapes` looks at
@@ -275,6 +293,10 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     *((ADDRESS, pattern, "${1}" + MASK_TOKENS[ADDRESS]) for pattern in _ADDRESSES_NOT_IN_AMOUNTS),
     (ADDRESS, ADDRESS_IN_CONTEXT, "${1}" + MASK_TOKENS[ADDRESS]),
     (ADDRESS, ADDRESS_CONTINUATION, MASK_TOKENS[ADDRESS]),
+    # a building and flat before it: "Tower D2, Apt 1006, <ADDRESS>"
+    (ADDRESS, _UNITS_BEFORE_ADDRESS, MASK_TOKENS[ADDRESS]),
+    # the whole field after an address's label and its colon, whatever the address's form
+    (ADDRESS, ADDRESS_AFTER_LABEL, "${1}" + MASK_TOKENS[ADDRESS] + "${2}"),
     (PHONE, rf"(?i)\b({_PHONE_CONTEXT})(\W{{1,3}})\d{{7,8}}\b", "${1}${2}" + MASK_TOKENS[PHONE]),
     (
         PHONE,
