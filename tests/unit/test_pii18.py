@@ -79,7 +79,10 @@ def test_these_phone_numbers_are_masked_whole(text, planted):
         ("Оршин суугаа хаяг: KHARKHORIN SUM, 5-R BAG, ÖVÖRKHANGAI AIMAG | Утас", ["KHARKHORIN", "ÖVÖRKHANGAI"]),
         ("Адрес постоянной регистрации: Aqqusinersuaq 51\nЗапрос подан", ["Aqqusinersuaq", "51"]),
         ("bústaður / address: við Stórá 8 | fartelefon", ["Stórá", "8 |"]),
-        ("Residence: Av. 6 de Agosto N° 1383, piso 2, dpto. C, zona Miraflores - New", ["Agosto", "1383", "Miraflores"]),
+        (
+            "Residence: Av. 6 de Agosto N° 1383, piso 2, dpto. C, zona Miraflores - New",
+            ["Agosto", "1383", "Miraflores"],
+        ),
         ("Dirección: C. 21 de Calacoto N° 2500, piso 10\nTel", ["Calacoto", "2500", "piso 10"]),
         # a floor and door after a masked address, a unit before it, without a label
         ("Receiver: Ana Lopez, Askatasun etorbidea 81, 7. esk.\nReceiver mobile", ["81", "esk"]),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 import polars as pl
@@ -33,6 +34,7 @@ from twinforge.privacy.pii.entities import (
     DOB,
     IBAN,
     IP,
+    MASK_TOKENS,
     PERSON,
     PHONE,
     POSTAL,
@@ -46,6 +48,10 @@ CANDIDATE = r"@|\d{3}|[0-9A-Fa-f]{1,4}::?[0-9A-Fa-f]{1,4}:"
 MIN_SCORE = 0.4  # presidio scores below this (e.g. a bare 9-digit number as SSN) count only with a name hint
 WHOLE_SLACK = 2  # characters a match may leave uncovered (quotes, trailing dots) and still be "the value"
 MIN_DISTINCT_NAMES = 10  # a column of person names has many different ones; "male"/"female" is not one
+# a value filling a tenth of a column is no one's name: the names of a column mostly holding such a placeholder
+# are judged without it, when at least this many values are left
+FREQUENT_VALUE_SHARE = 0.1
+MIN_VALUES_LESS_FREQUENT = 30
 FREE_TEXT_MIN_WORDS = 3
 FREE_TEXT_MIN_DISTINCT_SHARE = 0.5
 PERSON_MIN_KNOWN_SHARE = 0.3
@@ -175,6 +181,9 @@ def detect_pii(
     table's declared name columns) that mark free text as naming someone."""
     table = flatten_nested(table)  # each leaf of a struct is a column of its own
     check_column_names(table.columns)
+    problem = keys_problem(table)
+    if problem is not None:
+        raise PersonalDataInColumnName(problem)
     columns = {}
     for name in table.columns:
         columns[name] = _detect_column(table.get_column(name), sample_rows, min_share, seed, max_validated, extra_names)
@@ -205,6 +214,43 @@ def column_name_problem(names: list[str]) -> str | None:
     return None
 
 
+# an object whose records each fill at most this share of its fields is keyed by data (a JSON object keyed by
+# person: {"visits": {"Ann Smith": 3}}), not a record of named fields
+MAP_MAX_FILLED_SHARE = 0.5
+
+
+def keys_problem(table: pl.DataFrame) -> str | None:
+    """Why the table must be refused if the fields of an object, opened up as ``parent.field`` columns, are keyed
+    by people's names: the object is used as a map (each record fills few of its fields) and a key is wholly a
+    person's name in free-text masking. None when no object is. The reason gives the columns' positions."""
+    from twinforge.privacy.pii.mask import mask_text
+
+    groups: dict[str, list[int]] = {}
+    for j, name in enumerate(table.columns):
+        if "." in name:
+            groups.setdefault(name.rsplit(".", 1)[0], []).append(j)
+    for positions in groups.values():
+        if len(positions) < 2:
+            continue
+        filled = table.select(pl.sum_horizontal(pl.nth(positions).is_not_null().cast(pl.Int32))).to_series()
+        filled = filled.filter(filled > 0)
+        if filled.len() == 0 or filled.mean() > MAP_MAX_FILLED_SHARE * len(positions):
+            continue
+        keys = pl.Series([table.columns[j].rsplit(".", 1)[1] for j in positions])
+        named = mask_text(keys).str.replace_all(_PERSON_TOKEN, "").str.contains(r"^[\W_]*$") & keys.str.contains(
+            r"\p{L}"
+        )
+        if named.any():
+            return (
+                f"columns {positions[0] + 1} to {positions[-1] + 1} of {table.width} are the fields of an object keyed "
+                "by people's names; names are kept in every output, so write the object as a list of records"
+            )
+    return None
+
+
+_PERSON_TOKEN = re.escape(MASK_TOKENS[PERSON])
+
+
 def _personal_in_name(entity: str, found: str) -> bool:
     """Whether ``found`` in a column name is about a person: phone numbers of nine digits or more, IP
     addresses only when public (a network's or host's private address names a machine)."""
@@ -228,6 +274,7 @@ def check_column_names(names: list[str]) -> None:
 def _detect_column(s, sample_rows, min_share, seed, max_validated, extra_names) -> ColumnDetection:
     if isinstance(s.dtype, pl.List) and not s.dtype.inner.is_nested():
         s = s.explode()  # a list of values: each element is inspected like a value of its own
+    s = _whole_numbers_as_integers(s)
     family = _dtype_family(s.dtype)
     hint = hinted_entity(normalize_name(s.name))
     if hint is not None and hint not in _HINT_DTYPES.get(family or "", set()):
@@ -276,6 +323,19 @@ def _detect_column(s, sample_rows, min_share, seed, max_validated, extra_names) 
     return detection
 
 
+def _whole_numbers_as_integers(s: pl.Series) -> pl.Series:
+    """A float column of whole numbers as integers: an integer column with a missing value is written as floats
+    ("6462917733.0") by pandas and many exports, and its phone numbers and SSNs are what the integers would be."""
+    if not s.dtype.is_float():
+        return s
+    present = s.drop_nulls().drop_nans()
+    if present.len() == 0 or not present.is_finite().all() or (present.abs() >= 2**63).any():
+        return s
+    if not (present == present.floor()).all():
+        return s
+    return s.fill_nan(None).cast(pl.Int64)
+
+
 def _covers(value: str, start: int, end: int) -> bool:
     return len(value.strip()) - (end - start) <= WHOLE_SLACK
 
@@ -322,6 +382,9 @@ def _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, d
         float(words.median() or 0) >= FREE_TEXT_MIN_WORDS and sample.n_unique() >= FREE_TEXT_MIN_DISTINCT_SHARE * n
     )
     _person_names(values, hint, whole)
+    rest = _without_frequent_values(values)
+    if whole.get(PERSON, (0.0,))[0] < min_share and rest is not None:
+        _person_names(rest, hint, whole)  # the names among a placeholder's many cells ("-", "n/a", "self")
     shaped = rec.listed_street_share(sample)
     for pattern in rec.ADDRESS_AT_START:
         shaped = shaped | sample.str.contains(pattern)
@@ -371,6 +434,18 @@ def _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, d
             hits = float(found.mean())
             if hits:
                 inside[entity] = (hits, 0.7)
+
+
+def _without_frequent_values(values: list) -> list | None:
+    """``values`` less those that fill :data:`FREQUENT_VALUE_SHARE` of them or more (placeholders such as "-",
+    "n/a" or "self", which no list calls a name and which would outnumber the names); None when there are none,
+    or fewer than :data:`MIN_VALUES_LESS_FREQUENT` values are left."""
+    counts = Counter(values)
+    frequent = {v for v, c in counts.items() if c >= FREQUENT_VALUE_SHARE * len(values)}
+    if not frequent:
+        return None
+    rest = [v for v in values if v not in frequent]
+    return rest if len(rest) >= MIN_VALUES_LESS_FREQUENT else None
 
 
 def _person_names(values, hint, whole) -> None:

@@ -850,7 +850,39 @@ def mask_text(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> p
 
 
 def _mask_slice(text: pl.Series, extra_names: frozenset[str]) -> pl.Series:
-    return mask_names_by_position(mask_names(mask_patterns(_composed(text)), extra_names))
+    return mask_names_by_position(mask_names(mask_patterns(_plain_forms(_composed(text))), extra_names))
+
+
+# Unicode spaces and dashes between digits ("646\u00a0291\u00a07733", "06\u202f12\u202f34", "646–291–7733") and
+# full-width forms ("５１２-３８-７７６４", "＠") hide numbers and addresses from the patterns, which are written
+# for ASCII separators and digits
+_UNICODE_SPACES = "\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_UNICODE_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
+# full-width digits, Latin letters and the signs of numbers and addresses; not CJK punctuation ("：", "，"),
+# which Chinese and Japanese text is written with
+_FULL_WIDTH_TO_ASCII = {
+    chr(code): chr(code - 0xFEE0)
+    for code in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B), *map(ord, "＠＋－．（）＿")]
+}
+_FULL_WIDTH = "".join(_FULL_WIDTH_TO_ASCII)
+
+
+def _plain_forms(text: pl.Series) -> pl.Series:
+    """Texts with full-width digits, Latin letters and signs of numbers as ASCII ones, and Unicode spaces and
+    dashes next to a digit as ASCII ones; other texts, and other characters, as they were."""
+    wide = text.str.contains(f"[{_FULL_WIDTH}]").fill_null(False)
+    if wide.any():
+        ascii_forms = text.filter(wide).str.replace_many(
+            list(_FULL_WIDTH_TO_ASCII), list(_FULL_WIDTH_TO_ASCII.values())
+        )
+        text = text.scatter(wide.arg_true(), ascii_forms)
+    spaced = text.str.contains(f"\\d[{_UNICODE_SPACES}{_UNICODE_DASHES}]\\d").fill_null(False)
+    if spaced.any():
+        chosen = text.filter(spaced)
+        chosen = chosen.str.replace_all(f"(\\d)[{_UNICODE_SPACES}](\\d)", "${1} ${2}")
+        chosen = chosen.str.replace_all(f"(\\d)[{_UNICODE_DASHES}](\\d)", "${1}-${2}")
+        text = text.scatter(spaced.arg_true(), chosen)
+    return text
 
 
 # a word of a name whatever its list or script: capitalised or in capitals, of a script without capitals, or

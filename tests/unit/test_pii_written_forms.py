@@ -1,0 +1,95 @@
+"""PII written in forms detection must see through (issue 17): phone numbers and SSNs stored as whole-number
+floats, separators of Unicode (no-break and narrow no-break spaces, en dashes) and full-width forms in free
+text, a name column most of whose cells hold a placeholder, and a JSON object keyed by people's names."""
+
+import random
+
+import polars as pl
+import pytest
+
+from tests.pii_cases import column_entity, mask_one
+from twinforge.privacy.pii import detect_pii
+from twinforge.privacy.pii.detect import PersonalDataInColumnName
+
+_RNG = random.Random(19)
+_FIRST = ["Ann", "Bob", "Carla", "David", "Eva", "Frank", "Grace", "Hugo", "Ines", "Jon", "Karl", "Lena", "Mona"]
+_LAST = ["Smith", "Jones", "Brown", "Miller", "Davis", "Wilson", "Moore", "Taylor", "Anderson", "Thomas", "White"]
+
+
+def _phones(n: int) -> list[int]:
+    return [
+        int(f"{_RNG.choice([212, 646, 415, 617, 312])}{_RNG.randint(200, 999)}{_RNG.randint(0, 9999):04d}")
+        for _ in range(n)
+    ]
+
+
+def _ssns(n: int) -> list[int]:
+    return [
+        _RNG.choice([a for a in range(1, 899) if a != 666]) * 10**6
+        + _RNG.randint(1, 99) * 10**4
+        + _RNG.randint(1, 9999)
+        for _ in range(n)
+    ]
+
+
+@pytest.mark.parametrize("make, entity", [(_phones, "PHONE_NUMBER"), (_ssns, "US_SSN")])
+def test_whole_number_floats_are_read_as_the_integers_they_are(make, entity):
+    values = [float(v) for v in make(300)]
+    values[3] = None  # as pandas writes an integer column with a missing value
+    assert column_entity(values) == entity
+
+
+def test_floats_with_fractions_are_no_phone_numbers():
+    assert column_entity([v + 0.25 for v in _phones(300)]) is None
+
+
+@pytest.mark.parametrize(
+    "text, planted",
+    [
+        ("Patient called from 646\u00a0291\u00a07733, SSN 512\u00a038\u00a07764", ["291", "7733", "7764"]),
+        ("Rappeler Mme Dupont au 06\u202f12\u202f34\u202f56\u202f78 demain", ["12", "34", "56", "78"]),
+        ("SSN ５１２-３８-７７６４, email maria.garcia＠zzexample.org", ["５１２", "７７６４", "zzexample", "512"]),
+        ("called from 646\u2013291\u20137733, SSN 512\u201338\u20137764", ["291", "7733", "7764"]),
+    ],
+)
+def test_unicode_separators_and_full_width_forms_are_masked(text, planted):
+    masked = mask_one(text)
+    assert [p for p in planted if p in masked] == [], masked
+
+
+def test_text_without_such_characters_is_left_as_it_was():
+    text = "Dose ½ tablet at 8:30 – 9:00, room №12 — see ﬁle"  # no dash or space of Unicode between digits
+    assert mask_one(text) == text
+
+
+@pytest.mark.parametrize("placeholder", ["-", "--", "n/a", "none", ".", "0", "x", "TBD", "self", "Walk-in"])
+def test_a_name_column_mostly_of_placeholders_is_a_name_column(placeholder):
+    names = [f"{_RNG.choice(_FIRST)} {_RNG.choice(_LAST)}" if _RNG.random() < 0.4 else placeholder for _ in range(400)]
+    assert column_entity(names) == "PERSON"
+
+
+def test_a_status_column_with_a_placeholder_is_no_name_column():
+    values = [
+        _RNG.choice(["Active", "Closed", "Pending review", "On hold"]) if _RNG.random() < 0.4 else "-"
+        for _ in range(400)
+    ]
+    assert column_entity(values) is None
+
+
+def _keyed_by(keys: list[str], rows: int = 300) -> pl.DataFrame:
+    records = [{"age": 20 + i % 60, "visits": {_RNG.choice(keys): _RNG.randint(1, 5)}} for i in range(rows)]
+    return pl.DataFrame(records, infer_schema_length=None)
+
+
+def test_an_object_keyed_by_people_is_refused_by_position():
+    table = _keyed_by(["Ann Smith", "Bob Jones", "Zorbulax Quintavelle"])
+    with pytest.raises(PersonalDataInColumnName) as error:
+        detect_pii(table)
+    assert "Zorbulax" not in str(error.value) and "Smith" not in str(error.value)
+
+
+def test_an_object_keyed_by_things_or_a_record_of_fields_passes():
+    detect_pii(_keyed_by(["Max Temp", "Min Temp", "Rainfall"]).drop("visits"))  # no struct at all
+    record = pl.DataFrame([{"name": {"first": "Ann", "last": "Smith"}, "age": 30}] * 50)
+    assert "name.first" in detect_pii(record).columns
+    detect_pii(_keyed_by(["Visit A", "Visit B", "Follow-up"]))
