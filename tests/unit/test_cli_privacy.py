@@ -67,3 +67,59 @@ def test_anonymize_outputs_and_quarantine_are_owner_only(tmp_path, umask_022):
         '{"patient_email": "r0@example.org", "visits": "0", "group": "rare"}'
     ]  # keep_raw: the quarantine store (owner-only) holds the raw row; the output never does
     assert not [e for e in ("p0@example.org", "r0@example.org") if e in str(written.to_dicts())]
+
+
+def _visit_table(path):
+    """600 visits of 200 patients (about 3 each), the patient's id under four names."""
+    import random
+
+    rng = random.Random(17)
+    patients = rng.sample(range(1_000_000, 9_999_999), 200)
+    lines = ["age,result,patient_id,customer_id,subject_id,mrn"]
+    for _ in range(600):
+        p = rng.choice(patients)
+        lines.append(f"{rng.randint(20, 80)},{rng.choice(['pos', 'neg'])},{p},{p},{p},{p}")
+    path.write_text("\n".join(lines) + "\n")
+    return path, {str(p) for p in patients}
+
+
+VISIT_IDS = ["patient_id", "customer_id", "subject_id", "mrn"]
+
+
+def test_person_ids_that_repeat_over_visits_never_reach_the_output(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TWINFORGE_HOME", str(tmp_path / "home"))
+    source, ids = _visit_table(tmp_path / "visits.csv")
+    anonymized, synthetic = tmp_path / "anon.parquet", tmp_path / "syn.parquet"
+    assert main(["anonymize", str(source), "--out", str(anonymized)]) == 0
+    printed = capsys.readouterr().out
+    for column in VISIT_IDS:
+        assert f"  {column:<24} drop  (default for an inferred identifier)" in printed
+    written = read_table(anonymized)
+    assert written.height == 600 and not set(VISIT_IDS) & set(written.columns)
+    args = ["synth", str(source), "--rows", "600", "--out", str(synthetic), "--no-progress"]
+    assert main(args) == 0
+    twin = read_table(synthetic)
+    assert twin.height == 600 and not set(VISIT_IDS) & set(twin.columns)
+    assert not ids & {str(v) for c in twin.columns for v in twin[c].to_list()}
+
+
+def test_a_pseudonymized_person_id_is_not_learned_as_a_category(tmp_path, monkeypatch):
+    """Kept as tokens by the spec, a patient's id is still an identifier: no synthetic row carries a token."""
+    monkeypatch.setenv("TWINFORGE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k9f3Jq2xLm8Zp4Rt7Vw1Yb6Nc0Hd5Gs")
+    source, _ = _visit_table(tmp_path / "visits.csv")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        f"name: v\nsource: {{path: {source.name}}}\n"
+        "columns: {patient_id: {anonymize: pseudonymize}, customer_id: {anonymize: drop}, "
+        "subject_id: {anonymize: drop}, mrn: {anonymize: drop}}\n"
+    )
+    anonymized, synthetic = tmp_path / "anon.parquet", tmp_path / "syn.parquet"
+    assert main(["anonymize", str(source), "--spec", str(spec), "--out", str(anonymized)]) == 0
+    tokens = set(read_table(anonymized)["patient_id"].to_list())
+    assert len(tokens) == pl.read_csv(source)["patient_id"].n_unique()  # pseudonymized, as the spec says
+    args = ["synth", str(source), "--spec", str(spec), "--rows", "600", "--out", str(synthetic), "--no-progress"]
+    assert main(args) == 0
+    twin = read_table(synthetic)
+    assert twin.height == 600 and "patient_id" not in twin.columns
+    assert not tokens & {str(v) for c in twin.columns for v in twin[c].to_list()}

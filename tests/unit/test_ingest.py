@@ -261,3 +261,44 @@ def test_identifier_inference(tmp_path):
     kinds = {c.name: c.kind for c in result.schema.columns}
     assert kinds == {"row": ColumnKind.IDENTIFIER, "customer_id": ColumnKind.IDENTIFIER, "segment": ColumnKind.INTEGER}
     assert result.schema_origin() == {"row": "inferred", "customer_id": "inferred", "segment": "inferred"}
+
+
+def _visits(people: int, visits: int, seed: int = 17) -> pl.DataFrame:
+    """A visit-level table: each of ``people`` on about ``visits`` rows, under several id names."""
+    import random
+
+    rng = random.Random(seed)
+    ids = rng.sample(range(1_000_000, 9_999_999), people)
+    rows = [rng.choice(ids) for _ in range(people * visits)]
+    return pl.DataFrame(
+        {
+            "patient_id": rows,
+            "CUST_NO": rows,
+            "subjectKey": [f"S{r}" for r in rows],
+            "mrn": rows,
+            "bene_id": rows,
+            "store_id": [r % 12 for r in rows],  # 12 stores: a category, however it is named
+            "member_no": [r % 6 + 1 for r in rows],  # a member's number on a policy: an ordinal
+            "product_code": [f"P{r % 40}" for r in rows],  # no person's id by name
+            "result": [rng.choice(["pos", "neg"]) for _ in rows],
+        }
+    )
+
+
+def test_person_ids_repeated_over_visits_are_identifiers():
+    from twinforge.io.schema import PERSON_ID_MIN_DISTINCT, infer_schema, looks_like_identifier
+
+    kinds = {c.name: c.kind for c in infer_schema(_visits(200, 3), detect_identifiers=True).columns}
+    for name in ("patient_id", "CUST_NO", "subjectKey", "mrn", "bene_id"):
+        assert kinds[name] is ColumnKind.IDENTIFIER, name
+    assert kinds["store_id"] is ColumnKind.INTEGER
+    assert kinds["member_no"] is ColumnKind.INTEGER
+    assert kinds["product_code"] is ColumnKind.CATEGORICAL
+    # the threshold is on distinct people, not on their share of the rows
+    many = _visits(PERSON_ID_MIN_DISTINCT, 50)["patient_id"]
+    few = _visits(PERSON_ID_MIN_DISTINCT - 1, 50)["patient_id"]
+    assert many.n_unique() == PERSON_ID_MIN_DISTINCT and looks_like_identifier("patient_id", many)
+    assert not looks_like_identifier("patient_id", few)
+    # look-alike names that are not a person's id
+    for name in ("patient_type", "temp_id", "customer_segment", "user_agent", "num_patients", "visit_no"):
+        assert not looks_like_identifier(name, many), name

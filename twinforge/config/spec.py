@@ -489,10 +489,15 @@ class DatasetSpec(_Strict):
         return {c: p.kind for c, p in self.columns.items() if p.kind is not None}
 
     def schema_for(self, table: pl.DataFrame) -> TableSchema:
-        """The table's schema with this spec's overrides; columns dropped upstream are ignored."""
+        """The table's schema with this spec's overrides; columns dropped upstream are ignored.
+
+        Id-like columns that reach it (kept or pseudonymized by the spec without role ``identifier``)
+        are inferred as identifiers as ingestion infers them, so that no generator learns a person's
+        id, or its pseudonym, as a category and writes it into synthetic rows.
+        """
         overrides = {c: k for c, k in self.kind_overrides.items() if c in table.columns}
         identifiers = [c for c in self.identifiers if c in table.columns]
-        return infer_schema(table, overrides=overrides, identifiers=identifiers)
+        return infer_schema(table, overrides=overrides, identifiers=identifiers, detect_identifiers=True)
 
 
 def _format_errors(err: ValidationError) -> str:

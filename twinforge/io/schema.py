@@ -112,13 +112,38 @@ def normalize_name(name: str) -> str:
 
 # Names that say "this identifies a record": id, uuid, customer_id, account_number, ...
 _IDENTIFIER_NAME = re.compile(r"(^|_)(id|uuid|guid|mrn|key|number|no|num)$")
+# Names that say whom (or which person's record) a row is about: patient_id, CUST_NO, subject_key, bene_id,
+# and the whole names mrn, ssn, national_id. Such a column identifies people even when each repeats over
+# that person's visits, orders or claims.
+_PERSON_WORDS = (
+    r"patient|pat|person|pers|subject|subj|participant|customer|cust|client|member|mbr|user|employee|emp|empl"
+    r"|staff|account|acct|beneficiary|bene|policy_?holder|insured|subscriber|enrollee|student|resident|donor"
+    r"|guest|passenger|consumer|applicant|household|medical_?record|health_?record|chart|national|citizen"
+    r"|tax|passport|nhs|social_?security"
+)
+_PERSON_ID_NAME = re.compile(
+    rf"(^|_)({_PERSON_WORDS})_?(id|ids|no|nbr|num|number|key|ref|identifier|uuid|guid)$"
+    r"|(^|_)(mrn|ssn|nino|empi|upi)$"
+)
 _UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 IDENTIFIER_MIN_ROWS = 10
+# A column named for a person with at least this many distinct values identifies people, however often
+# each value repeats: in visit-level data the share of distinct values is 1 / visits per person, so no share
+# tells ids from categories. The columns so named that are categories are ordinals within a small group
+# (a person's number in a household, a member's on a policy) and stay below this; an id column of fewer
+# people than this names too few for a generator to learn it as more than a handful of categories.
+PERSON_ID_MIN_DISTINCT = 20
+
+
+def names_a_person(name: str) -> bool:
+    """Whether a column's name says it identifies a person or a person's record (``patient_id``, ``MRN``)."""
+    return bool(_PERSON_ID_NAME.search(normalize_name(name)))
 
 
 def looks_like_identifier(name: str, series: pl.Series, distinct: int | None = None) -> bool:
-    """An id-like name with mostly distinct values, a row index (1..n), or UUIDs (``distinct``: the
-    number of distinct non-null values, if already counted)."""
+    """An id-like name with mostly distinct values, a person's id by name (:func:`names_a_person`) with
+    at least :data:`PERSON_ID_MIN_DISTINCT` distinct values however often each repeats, a row index
+    (1..n), or UUIDs (``distinct``: the number of distinct non-null values, if already counted)."""
     dtype = series.dtype
     if not (dtype.is_integer() or dtype == pl.String):
         return False
@@ -128,6 +153,8 @@ def looks_like_identifier(name: str, series: pl.Series, distinct: int | None = N
         return False
     distinct = present.n_unique() if distinct is None else distinct
     if _IDENTIFIER_NAME.search(normalize_name(name)) and distinct >= 0.5 * n:
+        return True
+    if distinct >= PERSON_ID_MIN_DISTINCT and names_a_person(name):
         return True
     if dtype.is_integer() and distinct == n and int(present.max()) - int(present.min()) + 1 == n:
         return True  # a row index such as R's rownames
