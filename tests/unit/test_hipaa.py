@@ -61,6 +61,13 @@ def test_zip3_keeps_three_digits_and_zeroes_restricted_areas():
     s = pl.Series("zip", ["03601", "10001", "89301-1234", " 02139 ", "abc", None, "123"])
     assert zip3(s).to_list() == ["000", "100", "000", "021", None, None, None]
     assert zip3(pl.Series("zip", [2139, 3601, 94110])).to_list() == ["021", "000", "941"]
+    assert zip3(pl.Series("zip", [2139.0, 94110.0, 2139.5, None, float("nan")])).to_list() == [
+        "021",
+        "941",
+        None,
+        None,
+        None,
+    ]
     assert len(RESTRICTED_ZIP3) == 17
 
 
@@ -150,3 +157,40 @@ def test_without_the_profile_nothing_changes():
     result = anonymize_table(table, {}, PrivacySpec())
     assert result.profile is None
     assert result.table.equals(table)
+
+
+def test_zip_and_place_columns_are_recognised_by_their_usual_abbreviations():
+    """Claims and registry files name ZIPs zip5 / ZIP_CD / BENE_ZIP_CD and places city_name / CITY_NM;
+    look-alike names (zipper, cityscape, country_name) are not places."""
+    rng = np.random.default_rng(3)
+    n = 60
+    zips = [f"{rng.choice(['021', '100', '036', '884'])}{rng.integers(0, 100):02d}" for _ in range(n)]
+    towns = [str(rng.choice(["Springfield", "Riverton", "Lakeside", "Maple"])) for _ in range(n)]
+    zip_names = ["zip5", "zip_5", "ZIP_CD", "BENE_ZIP_CD", "ZipCode", "postal_cd", "ZCTA5"]
+    place_names = ["city_name", "CITY_NM", "county_name", "municipality", "county_cd", "township", "street_name"]
+    table = pl.DataFrame(
+        {
+            **{name: zips for name in zip_names},
+            **{name: towns for name in place_names},
+            "zip": [float(z) for z in zips],  # a ZIP read as floats (pandas' integers with a gap)
+            "zipper": [str(rng.choice(["brass", "nylon"])) for _ in range(n)],
+            "zip_file": [str(rng.choice(["a.zip", "b.zip"])) for _ in range(n)],
+            "cityscape": [str(rng.choice(["urban", "rural"])) for _ in range(n)],
+            "capacity": rng.integers(1, 9, n).tolist(),
+            "country_name": [str(rng.choice(["US", "CA"])) for _ in range(n)],
+        }
+    )
+    result = anonymize_table(table, {}, SAFE_HARBOR)
+    rule2 = result.profile.to_dict()["rules"]["2. geographic subdivisions smaller than a state"]
+    assert rule2 == {
+        **{name: "generalize {'zip3': True}" for name in [*zip_names, "zip"]},
+        **{name: "drop" for name in place_names},
+    }
+    out = result.table
+    for name in [*zip_names, "zip"]:
+        assert out[name].to_list() == zip3(pl.Series(zips)).to_list(), name
+    assert set(result.profile.unclassified) == {"zipper", "zip_file", "cityscape", "capacity", "country_name"}
+    # the default policy (no profile) cuts the same ZIP columns to three characters too
+    plain = anonymize_table(table.select(zip_names), {})
+    assert {c: a.action for c, a in plain.policy.items()} == dict.fromkeys(zip_names, "generalize")
+    assert all(len(v) == 3 for c in zip_names for v in plain.table[c].to_list())

@@ -33,7 +33,7 @@ import polars as pl
 from twinforge.io.schema import ColumnKind, TableSchema, normalize_name
 from twinforge.privacy.anonymize import ColumnAction, PolicyError
 from twinforge.privacy.pii import DetectionReport
-from twinforge.privacy.pii.entities import CARD, DOB, EMAIL, IBAN, IP, PERSON, PHONE, POSTAL, SSN
+from twinforge.privacy.pii.entities import CARD, DOB, EMAIL, IBAN, IP, NAME_HINTS, PERSON, PHONE, POSTAL, SSN
 
 PROFILE = "hipaa_safe_harbor"
 # 3-digit ZIP areas with 20,000 or fewer people (2000 Census), published with the HHS de-identification guidance
@@ -89,10 +89,16 @@ _NAME_RULES: list[tuple[int, re.Pattern]] = [
     (16, re.compile(r"(^|_)(biometric\w*|finger_?print|voice_?print|retina\w*|iris_?scan|face_?print)$")),
     (17, re.compile(r"(^|_)(photo|photograph|picture|image|face|headshot|portrait)(_?(url|path|file))?$")),
 ]
-# smaller places than a state; looked at after detection, so "ip_address" is an IP, not an address
+# smaller places than a state; looked at after detection, so "ip_address" is an IP, not an address. Places
+# are also named with the suffixes registries and claims files use (city_name, CITY_NM, county_cd,
+# county_fips); a word must be whole, so "cityscape", "capacity" and "country_name" are no places.
+_PLACES = (
+    r"city|town|township|village|municipality|municipio|borough|county|cnty|parish|precinct|district|locality"
+    r"|suburb|neighbou?rhood"
+)
 _GEO_NAME = re.compile(
-    r"(^|_)(address|street(_?address)?|addr|address_?line_?\d|city|town|county|precinct|district"
-    r"|lat|latitude|lon|lng|longitude|geo_?code|census_?(tract|block)|neighbou?rhood)$"
+    rf"(^|_)(address|addr|street(_?(address|name|nm))?|addr(ess)?_?line_?\d|({_PLACES})(_?(name|nm|code|cd|fips))?"
+    r"|lat|latitude|lon|lng|longitude|geo_?code|census_?(tract|block)(_?(code|cd|id|no))?)$"
 )
 _AGE_NAME = re.compile(r"^(age|age_?(years|yrs|at_\w+)|\w+_age)$")
 _DATE_NAME = re.compile(r"(^|_)(date|dt|day_of_\w+|time_?stamp|datetime|admit\w*|discharge\w*|death|died|dod)$")
@@ -135,8 +141,12 @@ class ProfileReport:
 def zip3(series: pl.Series) -> pl.Series:
     """US ZIP codes to their first three digits, ``000`` for :data:`RESTRICTED_ZIP3`; other values to null.
 
-    Integer columns are zero-padded to five digits first (``2139`` is ZIP ``02139``).
+    Integer columns, and float columns' whole numbers, are zero-padded to five digits first (``2139`` is
+    ZIP ``02139``).
     """
+    if series.dtype.is_float():  # 2139.0 is ZIP 02139; 2139.5 is no ZIP
+        whole = series.is_finite() & (series == series.floor())
+        series = pl.select(pl.when(whole).then(series.cast(pl.Int64, strict=False))).to_series().alias(series.name)
     text = series.cast(pl.String).str.strip_chars()
     if series.dtype.is_integer():
         text = text.str.zfill(5)
@@ -164,6 +174,10 @@ def _classify(
     for rule, pattern in _NAME_RULES:
         if pattern.search(normalized):
             return rule, ColumnAction("drop", {}, f"rule {rule}: {RULES[rule]}")
+    # a column named a ZIP code is one whatever detection made of its values (floats, as pandas writes
+    # integers with a gap, included): cut to three digits; what is not shaped like a ZIP becomes null
+    if NAME_HINTS[POSTAL].search(normalized) and (series.dtype.is_numeric() or series.dtype == pl.String):
+        return 2, ColumnAction("generalize", {"zip3": True}, "rule 2: ZIP code to 3 digits (000 if restricted)")
     if finding is not None and finding.entity in _ENTITY_RULES:
         rule = _ENTITY_RULES[finding.entity]
         if finding.entity == POSTAL:

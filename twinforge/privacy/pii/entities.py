@@ -60,7 +60,9 @@ NAME_HINTS: dict[str, re.Pattern] = {
     SSN: re.compile(r"(^|_)(ssn|social_security(_number)?|social_security_no)$"),
     IP: re.compile(r"(^|_)(ip|ip_?addr(ess)?|ipv4|ipv6|remote_addr)$"),
     DOB: re.compile(r"(^|_)(dob|d_o_b|birth_?date|date_of_birth|birthday|birth_?dt|born(_on)?)$"),
-    POSTAL: re.compile(r"(^|_)(zip|zip_?code|post_?code|postal(_code)?|plz)$"),
+    # with the abbreviations and suffixes of claims and registry data: zip5, ZIP_CD, BENE_ZIP_CD, postal_cd,
+    # ZCTA5; not zip3 (already the first three digits), nor zipper or zip_file
+    POSTAL: re.compile(r"(^|_)(zip|zcta|post_?code|postal|plz)(_?(code|cde|cd))?(_?[59])?$"),
     PERSON: re.compile(
         r"^(name|surname|forename)$"
         r"|(^|_)(first|last|given|family|middle|maiden|full|nick|sur|fore)_?name$"
