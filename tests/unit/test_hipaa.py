@@ -194,3 +194,45 @@ def test_zip_and_place_columns_are_recognised_by_their_usual_abbreviations():
     plain = anonymize_table(table.select(zip_names), {})
     assert {c: a.action for c, a in plain.policy.items()} == dict.fromkeys(zip_names, "generalize")
     assert all(len(v) == 3 for c in zip_names for v in plain.table[c].to_list())
+
+
+def _checkins(n: int = 90) -> list[str]:
+    start = dt.datetime(2024, 3, 1)
+    times = [start + dt.timedelta(hours=37 * i) for i in range(n)]
+    return [t.date().isoformat() if i % 3 else t.strftime("%Y-%m-%d %H:%M") for i, t in enumerate(times)]
+
+
+def test_dates_in_mixed_shapes_are_dates_about_the_person(tmp_path):
+    """Read as the pipeline reads it, a column mixing "2024-08-11" and "2024-08-11 15:00" is cut to the year."""
+    from twinforge.config.spec import SourceSpec
+    from twinforge.io.ingest import ingest_source
+
+    checkins = _checkins()
+    source = tmp_path / "t.csv"
+    source.write_text(
+        "checkin,result\n" + "\n".join(f"{c},{'pos' if i % 2 else 'neg'}" for i, c in enumerate(checkins))
+    )
+    table = ingest_source(SourceSpec(path=source)).table
+    result = anonymize_table(table, {}, SAFE_HARBOR)
+    assert result.profile.rules["3"] == {"checkin": "generalize {'date': 'year'}"}
+    assert set(result.table["checkin"].to_list()) == {dt.date(2024, 1, 1)}
+
+
+def test_text_that_is_mostly_dates_is_never_kept_to_the_day():
+    """Fail closed: dates left as text (other shapes, a stray word) fall under rule 3 whatever the name."""
+    checkins = _checkins()
+    us = [f"{d[5:7]}/{d[8:10]}/{d[:4]}" + (" 3:15 PM" if i % 2 else "") for i, d in enumerate(checkins)]
+    table = pl.DataFrame(
+        {
+            "checkin": checkins,  # as a reader that types nothing hands it over
+            "seen": [v if i % 9 else "unknown" for i, v in enumerate(us)],
+            "code": [f"A{i % 6}-{i % 4}" for i in range(len(checkins))],
+            "dose": [f"{i % 5 + 1}0 mg" for i in range(len(checkins))],
+        }
+    )
+    result = anonymize_table(table, {}, SAFE_HARBOR)
+    assert result.profile.rules["3"] == {"checkin": "drop", "seen": "drop"}
+    assert result.table.columns == ["code", "dose"]
+    assert set(result.profile.unclassified) == {"code", "dose"}
+    with pytest.raises(PolicyError, match=r"column 'seen'.*rule 3"):
+        anonymize_table(table, {"seen": ColumnPolicy(anonymize="keep")}, SAFE_HARBOR)

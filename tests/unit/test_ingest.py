@@ -1,5 +1,6 @@
 """Ingestion from every source kind, and every bad input: a clear error or counted quarantine."""
 
+import datetime as dt
 import gzip
 import json
 import sqlite3
@@ -302,3 +303,29 @@ def test_person_ids_repeated_over_visits_are_identifiers():
     # look-alike names that are not a person's id
     for name in ("patient_type", "temp_id", "customer_segment", "user_agent", "num_patients", "visit_no"):
         assert not looks_like_identifier(name, many), name
+
+
+def test_dates_written_in_several_iso_shapes_are_one_datetime_column(tmp_path):
+    """A spreadsheet drops a datetime's midnight time: "2024-08-11" beside "2024-08-11 15:00" is one column
+    of datetimes, with no value lost; the other columns keep the types they had."""
+    rows = []
+    for i in range(40):
+        day = f"2024-03-{i % 28 + 1:02d}"
+        mixed = day if i % 3 else f"{day} {i % 24:02d}:15"
+        shapes = [day, f"{day}T08:30", f"{day} 08:30:05", f"{day}T08:30:05.25"][i % 4]
+        mostly = f"{day} 09:00" if i == 7 else day  # 39 dates and one timestamp
+        rows.append(f"{mixed},{shapes},{mostly},{day},{day} 10:{i:02d},{day}x")
+    header = "checkin,shapes,mostly,plain_date,plain_datetime,code\n"
+    result = _accounted(_read(_write(tmp_path / "d.csv", header + "\n".join(rows) + "\n"), options=QUARANTINE))
+    t = result.table
+    assert result.rows_quarantined == 0 and t.height == 40
+    for name in ("checkin", "shapes", "mostly"):
+        assert t.schema[name] == pl.Datetime("us"), name
+        assert t[name].null_count() == 0, name
+    assert t["checkin"][1] == dt.datetime(2024, 3, 2) and t["checkin"][3] == dt.datetime(2024, 3, 4, 3, 15)
+    assert t["shapes"][3] == dt.datetime(2024, 3, 4, 8, 30, 5, 250000)
+    assert t.schema["plain_date"] == pl.Date and t.schema["plain_datetime"] == pl.Datetime("us")
+    assert t.schema["code"] == pl.String
+    # a declared datetime without a format reads the same mix
+    declared = _read(tmp_path / "d.csv", columns={"checkin": ColumnPolicy(kind="datetime")}, options=QUARANTINE)
+    assert declared.rows_quarantined == 0 and declared.table["checkin"].null_count() == 0

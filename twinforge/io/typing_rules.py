@@ -74,7 +74,9 @@ def _as_datetime(s: pl.Series, fmt: str | None) -> pl.Series:
         return text.str.to_datetime(fmt, strict=False) if has_time else text.str.to_date(fmt, strict=False)
     as_date = text.str.to_date(strict=False)
     if (as_date.is_null() & text.is_not_null()).any():
-        return text.str.to_datetime(strict=False)
+        inferred = text.str.to_datetime(strict=False)  # one format, inferred from the first value
+        mixed = _mixed_iso(text)
+        return mixed if mixed.null_count() < inferred.null_count() else inferred
     return as_date
 
 
@@ -125,16 +127,44 @@ def infer_text(s: pl.Series) -> tuple[pl.Series, ColumnKind | None]:
     return s, None
 
 
+# The ISO shapes one column may mix: spreadsheets write a datetime whose time is midnight as the date
+# alone ("2024-08-11" beside "2024-08-11 15:00"), and exports differ in the separator and the seconds.
+_ISO_SHAPES = (
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
+)
+
+
+def _mixed_iso(text: pl.Series) -> pl.Series:
+    """Values in any of :data:`_ISO_SHAPES` as (naive) datetimes, a date alone at midnight; others null."""
+    shapes = [pl.lit(text).str.to_datetime(shape, strict=False) for shape in _ISO_SHAPES]
+    return pl.select(pl.coalesce(shapes)).to_series().alias(text.name)
+
+
 def _as_iso_datetime(stripped: pl.Series) -> pl.Series:
-    """ISO dates (``2024-01-05``) as dates, else ISO timestamps as datetimes; 01/02/03 is ambiguous: text."""
+    """ISO dates (``2024-01-05``) as dates, else ISO timestamps as datetimes (also a mix of dates and
+    timestamps, as datetimes); 01/02/03 is ambiguous: text."""
     is_date = stripped.str.contains(r"^\d{4}-\d{2}-\d{2}$")
     dates = pl.select(pl.when(is_date).then(stripped)).to_series().str.to_date("%Y-%m-%d", strict=False)
-    present = stripped.len() - stripped.null_count()
-    if dates.null_count() - stripped.null_count() <= (1 - TYPE_MAJORITY) * present:
+    if dates.null_count() == stripped.null_count():
         return dates
+    present = stripped.len() - stripped.null_count()
     # only ISO-looking texts reach polars' format inference, which follows the first value it sees
     iso = stripped.str.contains(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-    return pl.select(pl.when(iso).then(stripped)).to_series().str.to_datetime(strict=False)
+    if dates.null_count() - stripped.null_count() <= (1 - TYPE_MAJORITY) * present:
+        best = dates
+    else:
+        best = pl.select(pl.when(iso).then(stripped)).to_series().str.to_datetime(strict=False)
+    if not iso.any():
+        return best
+    # a column mixing shapes: each value read in its own, so that no date of it is left as text
+    mixed = _mixed_iso(stripped)
+    return mixed if mixed.null_count() < best.null_count() else best
 
 
 def null_out(table: pl.DataFrame, columns: list[str], na_values: list[str]) -> pl.DataFrame:

@@ -195,6 +195,8 @@ def _classify(
         return 3, ColumnAction("generalize", {"cap": AGE_CAP}, f"rule 3: ages over {AGE_CAP - 1} as {AGE_CAP}")
     if _DATE_NAME.search(normalized) and series.dtype == pl.String:
         return 3, ColumnAction("drop", {}, "rule 3: a date column not parsed as dates")
+    if series.dtype == pl.String and _mostly_dates(series):
+        return 3, ColumnAction("drop", {}, "rule 3: text whose values are mostly dates (not parsed as dates)")
     if series.dtype == pl.String and series.drop_nulls().len() > 0:
         values = series.drop_nulls()
         if values.str.contains(_URL_VALUE).mean() >= 0.5:
@@ -210,6 +212,29 @@ def _classify(
         if values.len() >= 10 and values.n_unique() >= UNIQUE_SHARE * values.len():
             return 18, ColumnAction("drop", {}, "rule 18: unclassified text with a distinct value per row")
     return None
+
+
+# a date's time of day, stripped before reading the date: "2024-08-11 15:00", "2024-08-11T15:00:07Z", "3 pm"
+_TIME_OF_DAY = (
+    r"(?i)(?:[T\s]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[ap]\.?m\.?)?|\s+\d{1,2}\s*[ap]\.?m\.?)"
+    r"\s*(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?)?$"
+)
+DATES_SAMPLE = 1000  # values read per column: enough to tell a date column, cheap on any table
+
+
+def _mostly_dates(series: pl.Series) -> bool:
+    """Whether more than half of a text column's values (a seeded sample of them) are dates, in any
+    order and with or without a time of day: a column typing left as text (shapes mixed beyond ISO, a
+    stray word) is still dates about someone, and fails closed."""
+    from twinforge.privacy.pii.recognizers import parse_dates
+
+    values = series.drop_nulls()
+    if values.len() == 0:
+        return False
+    if values.len() > DATES_SAMPLE:
+        values = values.sample(DATES_SAMPLE, seed=0)
+    dates = parse_dates(values.str.replace(_TIME_OF_DAY, ""))
+    return dates.is_not_null().sum() > 0.5 * values.len()
 
 
 def _at_least_as_strict(rule: int | str, required: ColumnAction, declared: ColumnAction) -> bool:
