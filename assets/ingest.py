@@ -1,3 +1,5 @@
+from functools import partial
+
 import dagster as dg
 
 from assets.anonymize import anonymized_metadata
@@ -9,7 +11,7 @@ from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
 from twinforge.io.batches import Batch, BatchStore
 from twinforge.io.ingest import IngestResult, ingest
-from twinforge.privacy.anonymize import anonymize_table
+from twinforge.privacy.anonymize import KSchemeError, anonymize_table
 from twinforge.privacy.k_anonymity import SUPPRESSION_REASON
 
 RAW_IO_MANAGER = "raw_io_manager"  # owner-only files: raw rows and quarantined rows
@@ -76,12 +78,17 @@ def build_ingest_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
         ingested = ingest(spec, path=batch.path if batch.origin == "landing" else None, reference=reference)
         batch.check_unchanged(ingested.content_sha256)
         context.log.info(f"batch {batch.batch_id}: {ingested.counts()}")
-        result = anonymize_table(
-            ingested.table, spec.columns, spec.privacy, key=settings.pseudonym_key(), schema=ingested.schema
-        )
+        # a later batch reuses the first batch's k-anonymity generalization, so that their bands stack
+        k_scheme = store.reference_k_scheme() if batch.origin == "landing" and spec.privacy.k is not None else None
+        anonymize = partial(anonymize_table, ingested.table, spec.columns, spec.privacy, settings.pseudonym_key())
+        try:
+            result, refused = anonymize(schema=ingested.schema, k_scheme=k_scheme), []
+        except KSchemeError as error:  # it needs a coarser scheme: k met its own way, held, never stacked
+            result, refused = anonymize(schema=ingested.schema), [str(error)]
         ingested = ingested.set_aside(result.suppressed_rows, SUPPRESSION_REASON, keep_values=keep_raw)
         # before anything is stored: a batch short of the spec's k or l never enters a training window
-        store.record_privacy(batch.batch_id, result.privacy.failures())
+        store.record_privacy(batch.batch_id, [*result.privacy.failures(), *refused])
+        store.record_k_scheme(batch.batch_id, result.k_enforcement.scheme() if result.k_enforcement else None)
         yield dg.Output(
             ingested.table if keep_raw else None, output_name="raw", metadata=raw_metadata(batch, ingested, keep_raw)
         )

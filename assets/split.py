@@ -35,7 +35,7 @@ def build_split_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
         if not_ingested:
             context.log.warning(f"batches not materialized in `anonymized`, left out: {not_ingested}")
         frames = {b: f.collect() if isinstance(f := anonymized[b], pl.LazyFrame) else f for b in window}
-        table = concat_batches(frames)
+        table = concat_batches(frames, k_schemes={b: store.get(b).k_scheme for b in window})
         train, holdout = split_train_holdout(
             table, spec.split.holdout_fraction, spec.split.seed, record_key=spec.split.record_key
         )

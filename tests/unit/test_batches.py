@@ -252,3 +252,16 @@ def test_a_reinstated_batch_returns_to_its_hold_and_a_privacy_hold_is_never_lift
     store.withdraw(third.batch_id)
     assert store.reinstate(third.batch_id).status == HELD
     assert store.approve(third.batch_id).status == ACTIVE
+
+
+def test_the_first_batchs_k_scheme_is_recorded_for_later_batches(store, demo, tmp_path):
+    assert store.reference_k_scheme() is None  # nothing anonymized yet: a later batch chooses, stacking refuses
+    scheme = {"levels": {"age": 2}, "steps": {"age": {"band": 4}}}
+    store.record_k_scheme("initial", scheme)
+    source = tmp_path / "b2.csv"
+    demo.write_csv(source)
+    batch, _ = store.add(source)
+    assert store.reference_k_scheme() == scheme and store.get(batch.batch_id).k_scheme is None
+    store.record_k_scheme(batch.batch_id, scheme)
+    again = BatchStore(store.spec, StateLayout.at(tmp_path / "state"))  # read back from batches.json
+    assert again.get(batch.batch_id).k_scheme == scheme and again.reference_k_scheme() == scheme

@@ -4,10 +4,11 @@ import datetime as dt
 
 import numpy as np
 import polars as pl
+import pytest
 
 from twinforge.config.spec import ColumnPolicy, PrivacySpec, parse_spec
 from twinforge.io.ingest import ingest
-from twinforge.privacy.anonymize import ColumnAction, anonymize_table, generalization_levels
+from twinforge.privacy.anonymize import ColumnAction, KSchemeError, anonymize_table, generalization_levels
 from twinforge.privacy.k_anonymity import SUPPRESSION_REASON, enforce_k, privacy_report
 
 QI = ColumnPolicy(role="quasi_identifier")
@@ -91,3 +92,56 @@ def test_suppressed_rows_go_to_the_quarantine_with_their_source_row(tmp_path):
     assert "does not parse" in quarantine[1]["reason"]
     kept = after.set_aside([0], SUPPRESSION_REASON, keep_values=True).quarantine
     assert kept.filter(pl.col("row") == 1)["record"].to_list() == ['{"group": "g0", "member": "m", "amount": "0"}']
+
+
+def _bands(values) -> list[tuple[int, int]]:
+    return sorted({tuple(int(x) for x in v.split("-")) for v in values if v and "-" in v})
+
+
+def test_a_later_batch_reuses_the_first_batchs_generalization():
+    """Batches of one population are generalized alike: a later batch takes the first batch's bands (and
+    suppresses to reach k under them), so stacked they hold no overlapping bands."""
+    columns, privacy = {"age": QI, "town": QI}, PrivacySpec(k=3)
+    first = anonymize_table(_people(600, seed=1), columns, privacy)
+    scheme = first.k_enforcement.scheme()
+    assert scheme["steps"]["age"] and scheme["steps"]["town"] == {}  # age was banded, town left as it is
+    on_its_own = anonymize_table(_people(300, seed=2), columns, privacy)
+    assert on_its_own.k_enforcement.steps != first.k_enforcement.steps  # the overlap the reference prevents
+    later = anonymize_table(_people(600, seed=2), columns, privacy, k_scheme=scheme)
+    assert later.k_enforcement.reused and later.k_enforcement.steps == first.k_enforcement.steps
+    assert later.k_enforcement.levels == first.k_enforcement.levels
+    assert later.privacy.k_passed and 0 < len(later.suppressed_rows) <= 0.05 * 600
+    assert later.table.height + len(later.suppressed_rows) == 600
+    stacked = _bands(first.table["age"].to_list() + later.table["age"].to_list())
+    assert not [(a, b) for a, b in zip(stacked, stacked[1:]) if b[0] <= a[1]]  # no two bands overlap
+
+
+def test_a_batch_that_needs_a_coarser_scheme_is_refused_not_generalized_differently():
+    columns, privacy = {"age": QI, "town": QI}, PrivacySpec(k=3)
+    scheme = anonymize_table(_people(600, seed=1), columns, privacy).k_enforcement.scheme()
+    small = _people(60, seed=3)
+    with pytest.raises(KSchemeError, match=r"privacy.k=3: under the generalization .* rows would be suppressed") as e:
+        anonymize_table(small, columns, privacy, k_scheme=scheme)
+    assert not [t for t in ("north", "south", "east", "west") if t in str(e.value)]  # names no value
+
+
+def test_stacking_refuses_batches_generalized_differently():
+    from twinforge.io.batches import concat_batches
+
+    columns, privacy = {"age": QI, "town": QI}, PrivacySpec(k=3)
+    first = anonymize_table(_people(600, seed=1), columns, privacy)
+    other = anonymize_table(_people(300, seed=2), columns, privacy)
+    frames = {"initial": first.table, "b2": other.table}
+    schemes = {"initial": first.k_enforcement.scheme(), "b2": other.k_enforcement.scheme()}
+    with pytest.raises(ValueError, match=r"batches 'initial' and 'b2' were generalized differently for k-anonymity"):
+        concat_batches(frames, k_schemes=schemes)
+    with pytest.raises(ValueError, match=r"\(not recorded vs"):  # an unrecorded scheme is no match either
+        concat_batches(frames, k_schemes={"initial": None, "b2": schemes["b2"]})
+    reused = anonymize_table(_people(600, seed=2), columns, privacy, k_scheme=schemes["initial"])
+    stacked = concat_batches(
+        {"initial": first.table, "b2": reused.table},
+        k_schemes={"initial": schemes["initial"], "b2": reused.k_enforcement.scheme()},
+    )
+    assert stacked.height == first.table.height + reused.table.height
+    plain = {"initial": _people(20, seed=1), "b2": _people(20, seed=2)}  # k not enforced: nothing to compare
+    assert concat_batches(plain, k_schemes={"initial": None, "b2": None}).height == 40

@@ -73,6 +73,8 @@ class Batch:
     history: list[dict] = field(default_factory=list)
     # the first batch's columns and their kinds as read (before anonymization): later batches must match
     columns: dict[str, str] | None = None
+    # the k-anonymity generalization its anonymization applied (KEnforcement.scheme); None: k not enforced
+    k_scheme: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -191,6 +193,19 @@ class BatchStore:
         if batch.status == HELD and _held_for_privacy(batch):
             return self._set_status(batch_id, ACTIVE, "privacy checks passed on a new ingest", only_from=HELD)
         return batch
+
+    def record_k_scheme(self, batch_id: str, scheme: dict | None) -> Batch:
+        """Record the k-anonymity generalization a batch was anonymized under (None: k not enforced)."""
+        with self._locked():
+            batches = self._read()
+            batches = [replace(b, k_scheme=scheme) if b.batch_id == batch_id else b for b in batches]
+            self._write(batches)
+        return self.get(batch_id)
+
+    def reference_k_scheme(self) -> dict | None:
+        """The generalization the first batch was anonymized under, for later batches to reuse (None: not
+        recorded yet; the later batch then chooses its own, and stacking it with the first is refused)."""
+        return self.ensure_initial().k_scheme
 
     def approvals(self) -> list[tuple[str, str]]:
         """``(batch id, approved at)`` of every approval still standing (the batch active since)."""
@@ -386,13 +401,17 @@ def training_window(batch_ids: list[str], window: int | None) -> list[str]:
     return list(batch_ids[-window:])
 
 
-def concat_batches(frames: dict) -> pl.DataFrame:
+def concat_batches(frames: dict, k_schemes: dict[str, dict | None] | None = None) -> pl.DataFrame:
     """Stack anonymized batches (DataFrames or LazyFrames, in order) into one table.
 
     Batches anonymized under different policies can disagree on columns; that is an error
-    naming both batches rather than a silent union that could carry a dropped column.
+    naming both batches rather than a silent union that could carry a dropped column. So are
+    batches generalized differently for k-anonymity (``k_schemes``: batch -> its recorded
+    :meth:`~twinforge.privacy.k_anonymity.KEnforcement.scheme`), whose bands would overlap.
     """
     import polars as pl
+
+    from twinforge.privacy.k_anonymity import same_scheme
 
     collected = {b: (f.collect() if isinstance(f, pl.LazyFrame) else f) for b, f in frames.items()}
     if not collected:
@@ -404,6 +423,13 @@ def concat_batches(frames: dict) -> pl.DataFrame:
                 f"anonymized batches {first_id!r} and {batch_id!r} have different columns "
                 f"({first.columns} vs {frame.columns}): declare the columns' anonymize actions in the spec "
                 "so every batch gets the same policy, then re-materialize the batches"
+            )
+        if k_schemes is not None and not same_scheme(k_schemes.get(first_id), k_schemes.get(batch_id)):
+            steps = [(k_schemes.get(b) or {}).get("steps", "not recorded") for b in (first_id, batch_id)]
+            raise ValueError(
+                f"anonymized batches {first_id!r} and {batch_id!r} were generalized differently for k-anonymity "
+                f"({steps[0]} vs {steps[1]}): re-materialize {batch_id!r} after {first_id!r}, so that it reuses "
+                f"{first_id!r}'s generalization"
             )
     try:
         return pl.concat(list(collected.values()), how="vertical_relaxed")

@@ -56,6 +56,10 @@ class PolicyError(ValueError):
     """A policy that cannot be applied to the table; the message names the column."""
 
 
+class KSchemeError(PolicyError):
+    """A batch that cannot reach k under the generalization its dataset's reference batch chose."""
+
+
 # ------------------------------------------------------------------ generalization
 
 
@@ -350,6 +354,7 @@ def anonymize_table(
     privacy: Any = None,
     key: bytes | None = None,
     schema: TableSchema | None = None,
+    k_scheme: Mapping[str, Any] | None = None,
 ) -> AnonymizedTable:
     """Detect PII, resolve and apply the policy, enforce k-anonymity, and measure k / l-diversity.
 
@@ -363,7 +368,10 @@ def anonymize_table(
     With ``privacy.k`` the quasi-identifiers are generalized up their hierarchies
     (:func:`generalization_levels`) and the rows still in classes below k are suppressed: they
     are absent from the result's ``table`` and listed in ``suppressed_rows`` for the caller's
-    quarantine.
+    quarantine. ``k_scheme`` (:meth:`KEnforcement.scheme` of the dataset's first batch) makes a later batch
+    reuse that generalization, so that batches stack into one table of the same bands, and only suppress;
+    a batch that would lose more than ``privacy.k_max_suppressed_share`` of its rows under it needs a
+    coarser scheme and raises :class:`KSchemeError` rather than being generalized differently.
     """
     from twinforge.config.spec import PrivacySpec
     from twinforge.io.schema import normalize_name
@@ -404,10 +412,45 @@ def anonymize_table(
     enforcement = None
     if privacy.k is not None:
         present = [q for q in quasi if q in out.columns]
-        levels = {q: generalization_levels(table.get_column(q), policy[q]) for q in present}
-        out, suppressed, enforcement = enforce_k(out, present, privacy.k, levels, privacy.k_max_suppressed_share)
+        steps = {q: generalization_steps(table.get_column(q), policy[q]) for q in present}
+        if k_scheme is None:
+            levels = {q: [generalize(table.get_column(q), step) for step in steps[q]] for q in present}
+            out, suppressed, enforcement = enforce_k(out, present, privacy.k, levels, privacy.k_max_suppressed_share)
+            enforcement.steps = {q: steps[q][n - 1] if n else {} for q, n in enforcement.levels.items()}
+        else:
+            out, suppressed, enforcement = _reuse_scheme(table, out, present, steps, k_scheme, privacy)
     measured = privacy_report(out, quasi, sensitive, k=privacy.k, l=privacy.l)
     return AnonymizedTable(out, detection, report, measured, policy, profile, suppressed, enforcement)
+
+
+def _reuse_scheme(
+    table: pl.DataFrame,
+    out: pl.DataFrame,
+    present: list[str],
+    steps: dict[str, list[dict]],
+    k_scheme: Mapping[str, Any],
+    privacy: Any,
+) -> tuple[pl.DataFrame, list[int], KEnforcement]:
+    """``out`` generalized by a reference batch's steps, then the rows below k suppressed (see anonymize_table)."""
+    from twinforge.privacy.k_anonymity import enforce_k
+
+    reference = {q: dict(p) for q, p in (k_scheme.get("steps") or {}).items() if q in present}
+    generalized = out.with_columns(generalize(table.get_column(q), p).alias(q) for q, p in reference.items() if p)
+    kept, suppressed, enforcement = enforce_k(generalized, present, privacy.k, {}, privacy.k_max_suppressed_share)
+    if len(suppressed) > privacy.k_max_suppressed_share * max(out.height, 1):
+        raise KSchemeError(
+            f"privacy.k={privacy.k}: under the generalization the dataset's first batch chose "
+            f"({reference or 'none beyond the policy'}), {len(suppressed)} of {out.height} rows would be "
+            f"suppressed, more than privacy.k_max_suppressed_share ({privacy.k_max_suppressed_share}); this batch "
+            "needs a coarser scheme, and batches generalized differently cannot be stacked: declare the "
+            "quasi-identifiers' generalization in the spec, or raise k_max_suppressed_share, and re-materialize "
+            "every batch"
+        )
+    enforcement.levels = {q: int((k_scheme.get("levels") or {}).get(q, 0)) for q in present}
+    enforcement.available_levels = {q: len(steps[q]) for q in present}
+    enforcement.steps = {q: reference.get(q, {}) for q in present}
+    enforcement.reused = True
+    return kept, suppressed, enforcement
 
 
 # ------------------------------------------------------------------ k-anonymity hierarchies
@@ -416,7 +459,13 @@ MAX_LEVELS = 12
 
 
 def generalization_levels(original: pl.Series, action: ColumnAction) -> list[pl.Series]:
-    """Ever coarser versions of a quasi-identifier, beyond what its policy already did.
+    """Ever coarser versions of a quasi-identifier, beyond what its policy already did (the
+    generalizations :func:`generalization_steps` lists, applied to ``original``)."""
+    return [generalize(original, step) for step in generalization_steps(original, action)]
+
+
+def generalization_steps(original: pl.Series, action: ColumnAction) -> list[dict]:
+    """The parameters of :func:`generalize` for ever coarser versions of a quasi-identifier.
 
     The hierarchy follows the column's generalization: dates month -> year; bands doubling in width
     (keeping ``top``) until one band spans every value; rounding to 10x, 100x; prefixes one
@@ -446,7 +495,7 @@ def generalization_levels(original: pl.Series, action: ColumnAction) -> list[pl.
             width = 10 ** math.floor(math.log10(span / 50)) if span >= 50 else span / 50
             width = max(width, 1.0) if original.dtype.is_integer() else width
             steps = [{"band": w} for w in _doubling(width * 2, span)]
-    return [generalize(original, {k: v for k, v in step.items() if v is not None}) for step in steps]
+    return [{k: v for k, v in step.items() if v is not None} for step in steps]
 
 
 def _doubling(start: float, span: float) -> list[float]:

@@ -121,9 +121,22 @@ class KEnforcement:
     levels: dict[str, int]  # quasi-identifier -> generalization steps taken beyond the policy (0: none)
     available_levels: dict[str, int]
     rows_suppressed: int
+    # quasi-identifier -> the generalization its level applies to the original column ({}: none beyond the
+    # policy), e.g. {"band": 16}: what a later batch reuses, and what batches stacked together must share
+    steps: dict[str, dict] = field(default_factory=dict)
+    reused: bool = False  # the steps are a reference batch's (see anonymize_table's k_scheme), not chosen here
+
+    def scheme(self) -> dict:
+        """The generalization scheme, to record and hand to later batches: ``{"levels", "steps"}``."""
+        return {"levels": dict(self.levels), "steps": {q: dict(p) for q, p in self.steps.items()}}
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def same_scheme(a: dict | None, b: dict | None) -> bool:
+    """Whether two recorded schemes (:meth:`KEnforcement.scheme`, None: k not enforced) generalize alike."""
+    return (a or {}).get("steps", {}) == (b or {}).get("steps", {})
 
 
 def _rows_below(df: pl.DataFrame, keys: list[str], k: int) -> int:
