@@ -189,6 +189,25 @@ def test_personal_data_in_a_name_is_refused_on_reading_even_without_anonymizing(
     assert "@example" not in printed.out + printed.err + str(error.value) + str(dupe_error.value)
 
 
+def test_personal_data_in_a_key_inside_a_list_of_objects_is_refused_naming_the_file(tmp_path, capsys):
+    feed = tmp_path / "feed.jsonl"  # keys inside an array's objects become columns only once opened up
+    with feed.open("w") as out:
+        for i in range(60):
+            log = [{"dana.fox@example.com": "x"}] if i == 17 else [{"note": "ok"}]
+            out.write(json.dumps({"age": 20 + i % 40, "result": "pos", "log": log}) + "\n")
+    assert main(["anonymize", str(feed), "--out", str(tmp_path / "anon.parquet")]) == 1
+    printed = capsys.readouterr()
+    assert f"error: {feed}: column 4 of 4 has personal data in its name (EMAIL_ADDRESS)" in printed.err
+    assert "@example" not in printed.out + printed.err
+    duckdb = pytest.importorskip("duckdb")
+    database = tmp_path / "structs.duckdb"
+    with duckdb.connect(str(database)) as conn:  # a database's struct column, opened up the same way
+        conn.execute("""CREATE TABLE t AS SELECT 3 AS age, [{'eve.ray@example.org': 1}] AS log""")
+    with pytest.raises(IngestError, match=r"structs.duckdb: column 2 of 2 has personal data in its name") as error:
+        ingest_source(SourceSpec(path=database, table="t"))
+    assert "@example" not in str(error.value)
+
+
 def test_column_names_without_personal_data_pass():
     with pytest.raises(PersonalDataInColumnName, match="column 3 of 3"):
         detect_pii(pl.DataFrame({"Q1_2021": [1], "phone_number": ["x"], "+44 20 7946 0958": [2]}))

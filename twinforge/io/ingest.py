@@ -224,6 +224,10 @@ def _ingest(
         path = source.path
         fmt = source.resolved_format
     read, origin = _read(fmt, source, options, path)
+    # keys inside lists of objects (JSON Lines, database JSON/struct columns) become columns once opened up:
+    # refused here, naming the source, rather than later by PII detection, which knows no file
+    data_schema = {c: t for c, t in read.table.schema.items() if c not in (ROW, LINE)}
+    readers.refuse_personal_data_in_names(readers.leaf_names(data_schema), origin)
     if read.records == 0:
         raise IngestError(f"{origin}: no data rows (an empty table cannot be ingested)")
 
