@@ -78,6 +78,7 @@ class IngestResult:
     declared_columns: list[str] = field(default_factory=list)  # columns whose kind the spec set
     lines_in: int | None = None  # physical lines of a text file, where they differ from records
     non_finite: dict[str, int] = field(default_factory=dict)  # inf / -inf / NaN cells per float column
+    note: str | None = None  # how the file was read, where its name would not tell (SourceRead.note)
 
     def counts(self) -> str:
         """``400 rows in (401 lines), 399 out, 1 quarantined``: the record accounting, for people."""
@@ -85,6 +86,8 @@ class IngestResult:
         text = f"{self.rows_in:,} rows in{lines}, {self.rows_out:,} out, {self.rows_quarantined:,} quarantined"
         if self.non_finite:
             text += f"; non-finite numbers: {', '.join(f'{c} {n:,}' for c, n in self.non_finite.items())}"
+        if self.note:
+            text += f"; {self.note}"
         return text
 
     @property
@@ -283,6 +286,7 @@ def _ingest(
         declared_columns=sorted(c for c, p in columns.items() if p.kind is not None),
         lines_in=read.lines,
         non_finite=non_finite,
+        note=read.note,
     )
 
 

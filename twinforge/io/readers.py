@@ -73,6 +73,7 @@ class SourceRead:
     bad_rows: list[BadRow] = field(default_factory=list)
     text: bool = False  # True: every string column is text still to be typed (JSON arrays are list columns)
     lines: int | None = None  # physical lines of a text file (header, records over several lines, blanks)
+    note: str | None = None  # how the file was read, where its name would not tell (gzip data named .csv)
 
 
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`|=\([^)]*\)")
@@ -101,18 +102,112 @@ def _origin(path: Path | str) -> str:
     return str(path)
 
 
-def read_bytes(path: Path) -> bytes:
+_GZIP = b"\x1f\x8b"
+# formats told by their first bytes: (magic, source format or None, what the file is)
+_MAGIC = (
+    (_GZIP, None, "gzip-compressed"),
+    (b"PK\x03\x04", None, "a ZIP archive"),
+    (b"PAR1", "parquet", "a Parquet file"),
+    (b"SQLite format 3\x00", "sqlite", "a SQLite database"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", None, "an Excel 97-2003 workbook (.xls) or another OLE2 document"),
+    (b"BZh", None, "bzip2-compressed"),
+    (b"\xfd7zXZ\x00", None, "xz-compressed"),
+    (b"\x28\xb5\x2f\xfd", None, "zstd-compressed"),
+)
+_NOUNS = {
+    "csv": "CSV text",
+    "jsonl": "JSON Lines text",
+    "parquet": "a Parquet file",
+    "sqlite": "a SQLite database",
+    "duckdb": "a DuckDB database",
+}
+_NAMES = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet", "sqlite": ".sqlite", "duckdb": ".duckdb"}
+
+
+def sniff(head: bytes) -> tuple[str | None, str] | None:
+    """What a file is by its first bytes (64 KiB are enough): its source format (None where twinforge does
+    not read it) and a description; None for anything else (text, most likely)."""
+    if head[8:12] == b"DUCK":
+        return "duckdb", "a DuckDB database"
+    for magic, fmt, what in _MAGIC:
+        if head.startswith(magic):
+            if magic == b"PK\x03\x04" and b"xl/" in head:  # a workbook's parts are stored under xl/
+                return None, "an Excel workbook (.xlsx)"
+            return fmt, what
+    return None
+
+
+def refuse_other_format(head: bytes, origin: str, expected: str) -> None:
+    """An error saying what the file really is and what to do, when its first bytes show it is not ``expected``
+    (a key of ``_NOUNS``): a name's extension is a claim, the bytes are not, and a reader's own error (a
+    wrong delimiter, a bad encoding) would send the operator the wrong way."""
+    found = sniff(head)
+    if found is not None and expected in ("csv", "jsonl") and _looks_like_text(head):
+        found = None  # a header that happens to begin "PAR1," or "BZh" is still text
+    if found is None and expected not in ("csv", "jsonl"):  # a binary format's reader given text
+        if head.lstrip()[:1] in (b"{", b"["):
+            found = ("jsonl", "JSON text")
+        elif head and _looks_like_text(head):
+            found = ("csv", "text (CSV?)")
+    if found is None or found[0] == expected:
+        return
+    fmt, what = found
+    if fmt is not None:
+        todo = f"name it {_NAMES[fmt]} or set source.format: {fmt}"
+    elif head.startswith(_GZIP):
+        todo = "name it .csv.gz or .jsonl.gz (twinforge reads gzip-compressed CSV and JSON Lines)"
+    elif what.endswith("compressed"):
+        todo = "decompress it (twinforge reads gzip-compressed CSV and JSON Lines)"
+    elif "Excel" in what:
+        todo = "export the sheet as CSV or Parquet"
+    else:
+        todo = "extract the table from it"
+    what = f"{what} data" if what.endswith("compressed") else what
+    raise IngestError(f"{origin}: the file is {what}, not {_NOUNS[expected]}: {todo}")
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """No NUL byte and valid UTF-8 (up to a character cut at the end): every binary format above fails this."""
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start >= len(head) - 3
+    return True
+
+
+def read_head(path: Path, size: int = 65536) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(size)
+    except OSError as error:
+        raise IngestError(f"{path}: cannot read the file: {error.strerror}") from None
+
+
+def read_bytes(path: Path, fmt: str = "csv") -> tuple[bytes, str | None]:
+    """The bytes of a text source (``fmt`` ``csv`` or ``jsonl``) and a note for people on how they were read.
+    Gzip-compressed bytes are decompressed whatever the name says (an export gzipped in place keeps its
+    ``.csv``; reading it is what its owner wants, and the note says so); other binary formats are refused
+    naming what they are (:func:`refuse_other_format`)."""
     if not path.exists():
         raise IngestError(f"source file not found: {path}")
     if not path.is_file():
         raise IngestError(f"source is not a file: {path}")
+    note = None
     try:
-        if path.name.lower().endswith(".gz"):
+        if read_head(path, 2) == _GZIP:
             with gzip.open(path, "rb") as fh:
-                return fh.read()
-        return path.read_bytes()
+                data = fh.read()
+            if not path.name.lower().endswith(".gz"):
+                note = "gzip-compressed though not named .gz: read decompressed"
+        else:
+            data = path.read_bytes()
     except (OSError, EOFError, gzip.BadGzipFile) as error:
-        raise IngestError(f"{path}: cannot read the file: {error}") from None
+        # not the library's message: it can quote the file's bytes
+        raise IngestError(f"{path}: cannot read the file ({type(error).__name__}: damaged or cut short?)") from None
+    refuse_other_format(data[:65536], str(path), fmt)
+    return data, note
 
 
 def utf16_encoding(data: bytes) -> str | None:
@@ -250,7 +345,9 @@ def read_csv(
     value with line breaks is otherwise one record; ``SourceRead.lines`` counts physical lines.
     """
     origin = _origin(path)
-    text, has_bad_bytes = decode(read_bytes(path), encoding, origin)
+    data, note = read_bytes(path, "csv")
+    text, has_bad_bytes = decode(data, encoding, origin)
+    del data
     if not text.strip():
         raise IngestError(f"{origin}: the file is empty (no header row)")
     lines = io.StringIO(text, newline="").readlines()  # split on \n, \r\n and \r only, endings kept
@@ -332,7 +429,7 @@ def read_csv(
         [pl.Series(name, values, dtype=pl.String) for name, values in zip(header, columns)]
         + [pl.Series(ROW, rows, dtype=pl.Int64), pl.Series(LINE, first_lines, dtype=pl.Int64)]
     )
-    return SourceRead(table=table, records=record, bad_rows=bad, text=True, lines=len(lines))
+    return SourceRead(table=table, records=record, bad_rows=bad, text=True, lines=len(lines), note=note)
 
 
 def check_lines(origin: str, *, lines: int, lines_seen: int) -> None:
@@ -490,7 +587,9 @@ def _json_column(name: str, values: list[Any]) -> pl.Series:
 
 def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, keep_values: bool = False) -> SourceRead:
     origin = _origin(path)
-    text, _ = decode(read_bytes(path), encoding, origin)
+    data, note = read_bytes(path, "jsonl")
+    text, _ = decode(data, encoding, origin)
+    del data
     if not text.strip():
         raise IngestError(f"{origin}: the file is empty (no records)")
     names: dict[str, None] = {}  # ordered set: columns in order of first appearance
@@ -566,7 +665,7 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
     columns = [c for c in columns if not (c.name in parents and c.null_count() == c.len())]
     table = pl.DataFrame(columns + [pl.Series(ROW, rows, dtype=pl.Int64), pl.Series(LINE, lines, dtype=pl.Int64)])
     check_lines(origin, lines=len(pieces), lines_seen=record + blank_lines)
-    return SourceRead(table=table, records=record, bad_rows=bad, text=True, lines=len(pieces))
+    return SourceRead(table=table, records=record, bad_rows=bad, text=True, lines=len(pieces), note=note)
 
 
 def _as_text_types(dtype: pl.DataType) -> pl.DataType:
@@ -620,6 +719,7 @@ def read_parquet(path: Path) -> SourceRead:
     origin = _origin(path)
     if not path.is_file():
         raise IngestError(f"source file not found: {path}")
+    refuse_other_format(read_head(path), origin, "parquet")
     try:
         names = pq.read_schema(path).names
     except Exception as error:  # pyarrow raises several types for a file that is not Parquet
@@ -677,6 +777,7 @@ def read_sqlite(path: Path, *, table: str | None, query: str | None) -> SourceRe
     origin = _origin(path)
     if not path.is_file():  # sqlite3 would otherwise create an empty database
         raise IngestError(f"source database not found: {path}")
+    refuse_other_format(read_head(path), origin, "sqlite")
     statement = sql_statement(table, query, lambda p: '"' + p.replace('"', '""') + '"')
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
@@ -694,6 +795,7 @@ def read_duckdb(path: Path, *, table: str | None, query: str | None) -> SourceRe
     origin = _origin(path)
     if not path.is_file():
         raise IngestError(f"source database not found: {path}")
+    refuse_other_format(read_head(path), origin, "duckdb")
     statement = sql_statement(table, query, lambda p: '"' + p.replace('"', '""') + '"')
     try:
         with duckdb.connect(str(path), read_only=True) as conn:
