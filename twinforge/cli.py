@@ -607,6 +607,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from twinforge.config.spec import load_spec
     from twinforge.evaluation import evaluate, write_report_html, write_report_json
     from twinforge.io.schema import infer_schema
+    from twinforge.io.typing_rules import number_kinds
 
     spec = load_spec(args.spec) if args.spec is not None else None
     tables = {}
@@ -621,7 +622,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         target, secrets, quality = args.target or spec.target, spec.inference_secrets, spec.quality
         process = fitted_process(spec, train)  # judged against the spec's distributions, as training fits them
     else:
-        schema = infer_schema(train, identifiers=args.identifier)
+        schema = infer_schema(train, overrides=number_kinds(train), identifiers=args.identifier)
         target, secrets, quality = args.target, [args.target] if args.target else [], None
     with _step("evaluating fidelity, utility and privacy") as done:
         report = evaluate(

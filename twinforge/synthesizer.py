@@ -28,6 +28,7 @@ from twinforge.generators import Generator, create_generator, load_generator
 from twinforge.generators.base import ProgressCallback
 from twinforge.io.permissions import write_private_text
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
+from twinforge.io.typing_rules import number_kinds
 
 FRAME_FILE = "synthesizer.json"
 # Fewer real rows than this are refused by `twinforge synth`: a generator fitted on a handful of records
@@ -86,7 +87,7 @@ class Synthesizer:
             raise ValueError(f"cannot fit on an empty table ({df.height} rows, {df.width} columns)")
         identifiers = list(identifiers)
         if schema is None:
-            schema = infer_schema(df, identifiers=identifiers)
+            schema = infer_schema(df, overrides=number_kinds(df), identifiers=identifiers)
         elif identifiers:
             schema = _mark_identifiers(schema, identifiers)
         self._generator.fit(

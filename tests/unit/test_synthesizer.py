@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -78,6 +79,43 @@ def test_long_free_text_is_skipped_and_reported_unless_asked_for():
     twin = asked.sample(200)
     assert asked.skipped_columns == {} and twin.columns == ["x", "comment"]
     assert twin["comment"].null_count() == 0 and not twin["comment"].is_in(comments).any()
+
+
+def test_decimal_columns_are_numbers_that_come_back_as_decimals_of_their_scale(tmp_path):
+    rng = np.random.default_rng(6)
+    cents = rng.integers(10_000, 500_000, 400)
+    money = pl.Series("amt", [Decimal(int(c)) / 100 for c in cents], dtype=pl.Decimal(12, 2))
+    fee = pl.Series("fee", [Decimal(int(c) // 100) for c in cents], dtype=pl.Decimal(12, 2))  # whole amounts
+    real = pl.DataFrame({"age": rng.integers(18, 90, 400), "amt": money, "fee": fee})
+    synth = Synthesizer(model="copula", seed=1).fit(real)
+    assert synth.skipped_columns == {} and synth.generator.schema["amt"].kind is ColumnKind.FLOAT
+    synth.save(tmp_path / "model")
+    for twin in (synth.sample(300), Synthesizer.load(tmp_path / "model").sample(300)):
+        assert twin.schema == real.schema  # Decimal(12, 2), as read
+        amt = twin["amt"].cast(pl.Float64)
+        assert amt.n_unique() > 100 and real["amt"].min() <= twin["amt"].min() <= twin["amt"].max() <= real["amt"].max()
+        assert abs(amt.mean() - real["amt"].cast(pl.Float64).mean()) < 0.1 * real["amt"].cast(pl.Float64).std()
+        assert (amt % 1).max() > 0  # cents, as the data held
+        fee_values = twin["fee"].cast(pl.Float64)
+        assert (fee_values % 1).max() == 0  # the type has two places, the data used none
+
+
+def test_a_column_without_values_comes_back_as_one_of_its_type():
+    n = 200
+    real = pl.DataFrame(
+        {
+            "age": [18 + i % 60 for i in range(n)],
+            "untyped": pl.Series([None] * n, dtype=pl.Null),  # a Parquet column of nulls only
+            "price": pl.Series([None] * n, dtype=pl.Decimal(10, 3)),
+            "score": pl.Series([None] * n, dtype=pl.Float64),
+            "label": pl.Series([None] * n, dtype=pl.String),
+            "seen": pl.Series([None] * n, dtype=pl.Date),
+        }
+    )
+    synth = Synthesizer(model="copula").fit(real)
+    twin = synth.sample(50)
+    assert synth.skipped_columns == {} and twin.schema == real.schema
+    assert all(twin[c].null_count() == 50 for c in real.columns[1:])
 
 
 def test_clear_errors(patients):

@@ -33,6 +33,7 @@ from twinforge.config.yaml_files import NESTED_TOO_DEEP, BoundedSafeLoader
 from twinforge.encoders.kinds import DEFAULT_RARE_MIN_COUNT, ColumnOptions
 from twinforge.evaluation.expectations import DEFAULT_BATCH_ROWS
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
+from twinforge.io.typing_rules import number_kinds
 from twinforge.process.declaration import ProcessColumnSpec
 from twinforge.rules.definitions import RuleError, RuleList, parse_rules
 
@@ -495,7 +496,7 @@ class DatasetSpec(_Strict):
         are inferred as identifiers as ingestion infers them, so that no generator learns a person's
         id, or its pseudonym, as a category and writes it into synthetic rows.
         """
-        overrides = {c: k for c, k in self.kind_overrides.items() if c in table.columns}
+        overrides = {**number_kinds(table), **{c: k for c, k in self.kind_overrides.items() if c in table.columns}}
         identifiers = [c for c in self.identifiers if c in table.columns]
         return infer_schema(table, overrides=overrides, identifiers=identifiers, detect_identifiers=True)
 

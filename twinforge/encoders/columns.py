@@ -99,6 +99,10 @@ def choose_encoder(
     Text is categorical: its frequent values are levels, the rest is the generated tail
     (:mod:`.tail`). Long free text (notes) is left out unless ``options.long_text`` asks for it.
     """
+    if column.kind is ColumnKind.TEXT and (series.dtype.is_decimal() or series.dtype == pl.Null):
+        # schema inference has no kind for these: a decimal (SQL NUMERIC) is a number, and a column of no type
+        # holds no value; both come back in their dtype (an all-null column stays one) rather than vanish
+        return numeric.NAME, ""
     if column.kind is ColumnKind.TEXT:
         if series.dtype not in _STRING_DTYPES:
             return None, f"dtype {series.dtype} is not supported"

@@ -9,6 +9,7 @@ which is what a copula (or any model of uniforms) expects.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -77,8 +78,15 @@ def series_from_floats(name: str, values: np.ndarray) -> pl.Series:
     return pl.Series(name, np.asarray(values, dtype=np.float64), nan_to_null=True)
 
 
+_DECIMAL = re.compile(r"^Decimal\(precision=(\d+|None), scale=(\d+)\)$")
+
+
 def simple_dtype(name: str) -> pl.DataType | None:
-    """The polars dtype called ``name`` if it takes no parameters (``"Int64"``, ``"Boolean"``), else None."""
+    """The polars dtype called ``name`` if it takes no parameters (``"Int64"``, ``"Boolean"``) or is a decimal
+    (``"Decimal(precision=12, scale=2)"``, as ``str`` writes it), else None."""
+    if decimal := _DECIMAL.match(name):
+        precision, scale = decimal.groups()
+        return pl.Decimal(None if precision == "None" else int(precision), int(scale))
     dtype = getattr(pl, name, None) if name.isidentifier() else None
     try:
         return dtype() if isinstance(dtype, type) and issubclass(dtype, pl.DataType) else None

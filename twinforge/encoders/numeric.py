@@ -46,6 +46,9 @@ def analyze(series: pl.Series, column: ColumnSchema, options: AnalyzeOptions = D
     values = float_values(series)
     integer = series.dtype.is_integer() or column.kind is ColumnKind.INTEGER
     stats = quantile_stats(values[np.isfinite(values)], integer=integer)
+    if series.dtype.is_decimal() and stats["min"] is not None:  # never finer than the type's places
+        scale = series.dtype.scale
+        stats["decimals"] = scale if stats["decimals"] is None else min(stats["decimals"], scale)
     return {"null_share": _missing_share(values), "dtype": str(series.dtype), **stats}
 
 

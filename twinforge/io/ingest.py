@@ -26,7 +26,7 @@ from twinforge.config.spec import ColumnPolicy, DatasetSpec, IngestSpec, SourceS
 from twinforge.io import readers
 from twinforge.io.readers import LINE, ROW, BadRow, IngestError, SourceRead
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
-from twinforge.io.typing_rules import Declared, failures, infer_text, null_out, parse_as
+from twinforge.io.typing_rules import Declared, failures, infer_text, null_out, number_kinds, parse_as
 
 __all__ = [
     "IngestError",
@@ -267,7 +267,7 @@ def _ingest(
     typed = typed.drop([c for c in (ROW, LINE) if c in typed.columns])
     check_accounting(origin, records=read.records, kept=typed.height, quarantined=len(bad))
 
-    kinds = {c: d.kind for c, d in declared.items()}
+    kinds = {**number_kinds(typed), **{c: d.kind for c, d in declared.items()}}
     identifiers = [c for c, p in columns.items() if p.role == "identifier"]
     schema = infer_schema(typed, overrides=kinds, identifiers=identifiers, detect_identifiers=True)
     sha = (

@@ -27,6 +27,13 @@ _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
 
 
+def number_kinds(table: pl.DataFrame) -> dict[str, ColumnKind]:
+    """Kinds :func:`twinforge.io.schema.infer_schema` does not give, as overrides for it: a decimal column (SQL
+    NUMERIC, Parquet decimal128) is a number (FLOAT: it is modelled as one and comes back as a decimal of its
+    scale), not text."""
+    return {name: ColumnKind.FLOAT for name, dtype in table.schema.items() if dtype.is_decimal()}
+
+
 @dataclass(frozen=True)
 class Declared:
     kind: ColumnKind

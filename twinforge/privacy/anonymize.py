@@ -384,9 +384,11 @@ def anonymize_table(
     table = flatten_nested(table)  # every leaf of a struct or list is inspected and anonymized on its own
     if schema is None:  # ingestion passes its schema; otherwise identifiers are inferred here
         from twinforge.io.schema import infer_schema
+        from twinforge.io.typing_rules import number_kinds
 
         schema = infer_schema(
             table,
+            overrides=number_kinds(table),
             identifiers=[c for c, p in columns.items() if p.role == "identifier" and c in table.columns],
             detect_identifiers=True,
         )
