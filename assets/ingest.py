@@ -18,10 +18,12 @@ RAW_IO_MANAGER = "raw_io_manager"  # owner-only files: raw rows and quarantined 
 
 
 def raw_metadata(batch: Batch, ingested: IngestResult, keep_raw: bool) -> dict:
+    source = batch.source_label(ingested.source)
+    is_file = batch.origin == "spec" and ingested.format != "postgres"
     return {
         "batch_id": batch.batch_id,
         "batch_added_at": batch.added_at,
-        "source": dg.MetadataValue.path(ingested.source) if ingested.format != "postgres" else ingested.source,
+        "source": dg.MetadataValue.path(source) if is_file else source,
         "source_format": ingested.format,
         "content_sha256": ingested.content_sha256,
         "rows_in": ingested.rows_in,

@@ -78,7 +78,7 @@ def test_batches_quarantine_privacy_and_window(tmp_path, planted_csv, monkeypatc
         assert result.success
         raw = _meta(result, ["planted", "raw"])
         assert (raw["rows_in"], raw["rows_out"], raw["rows_quarantined"]) == (201, 200, 1)
-        assert raw["raw_copy_kept"] is False
+        assert raw["raw_copy_kept"] is False and raw["source"] == str(source)  # the spec's own, as it names it
         quarantine = pl.read_parquet(home / "data" / "planted" / "quarantine" / f"{first}.parquet")
         assert quarantine.select("row", "column", "record").to_dicts() == [
             {"row": 201, "column": "date_of_birth", "record": None}
@@ -97,6 +97,10 @@ def test_batches_quarantine_privacy_and_window(tmp_path, planted_csv, monkeypatc
         second = add_batch(spec, extra, home=home).batch_id
         assert sync_batch_partitions(instance, spec, StateLayout.at(home)) == [first, second]
         result = _materialize(spec, home, second, instance)
+        # a landed file is its batch id in Dagster's event log, never the name it arrived under
+        assert _meta(result, ["planted", "raw"])["source"] == f"landing copy of batch {second}"
+        records = instance.get_event_records(dg.EventRecordsFilter(dg.DagsterEventType.ASSET_MATERIALIZATION))
+        assert records and not [r for r in records if "more.csv" in str(r.event_log_entry)]
         train = _meta(result, ["planted", "train"])
         assert train["training_batches"] == [first, second]
         assert train["rows"] + _meta(result, ["planted", "holdout"])["rows"] == 400

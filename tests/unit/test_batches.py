@@ -265,3 +265,32 @@ def test_the_first_batchs_k_scheme_is_recorded_for_later_batches(store, demo, tm
     store.record_k_scheme(batch.batch_id, scheme)
     again = BatchStore(store.spec, StateLayout.at(tmp_path / "state"))  # read back from batches.json
     assert again.get(batch.batch_id).k_scheme == scheme and again.reference_k_scheme() == scheme
+
+
+def test_a_file_whose_name_holds_personal_data_is_refused_without_repeating_it(store, demo, tmp_path, capsys):
+    store.ensure_initial()
+    for name in ("referral_ann.lee@example.org.csv", "ann.lee@example.org.csv.gz", "referral_078-05-1120.csv"):
+        file = tmp_path / name
+        file.write_text(demo.write_csv())  # the door refuses the name before it reads the file
+        with pytest.raises(
+            BatchRejected, match=r"the file's name holds personal data \((EMAIL_ADDRESS|PHONE_NUMBER)\)"
+        ):
+            store.add(file)
+        assert store.ids() == ["initial"] and not list(store.folder.glob("2*"))
+        home, specs = str(store.layout.home), str(DEMO_SPEC.parent)
+        code = main(["ingest-batch", "covid_testing", str(file), "--home", home, "--specs", specs])
+        assert code == 1 and store.ids() == ["initial"]
+        printed = capsys.readouterr()
+        assert "holds personal data" in printed.err
+        assert "ann.lee" not in printed.out + printed.err and "1120" not in printed.out + printed.err
+
+
+def test_a_landed_copy_is_named_by_its_batch_id_and_run_metadata_calls_it_so(store, demo, tmp_path):
+    file = tmp_path / "feed_2024-01-05.csv.gz"
+    file.write_bytes(gzip.compress(demo.write_csv().encode()))
+    batch, added = store.add(file)
+    assert added and batch.original_name == file.name
+    assert batch.path == str(store.folder / batch.batch_id / f"{batch.batch_id}.csv.gz")
+    assert ingest(store.spec, path=batch.path).rows_in == demo.height  # read as gzip-compressed CSV still
+    assert batch.source_label(batch.path) == f"landing copy of batch {batch.batch_id}"
+    assert store.get("initial").source_label("data/covid.csv") == "data/covid.csv"  # the spec's own, as it names it

@@ -46,7 +46,7 @@ SOURCE_FORMATS = ("csv", "parquet", "jsonl", "sqlite", "duckdb", "postgres")
 FILE_FORMATS = ("csv", "parquet", "jsonl")
 SQL_FORMATS = ("sqlite", "duckdb", "postgres")
 # file name endings -> format, longest first so ".csv.gz" wins over ".gz"
-_EXTENSIONS = {
+EXTENSIONS = {
     ".csv.gz": "csv",
     ".tsv.gz": "csv",
     ".jsonl.gz": "jsonl",
@@ -71,9 +71,9 @@ def format_from_name(name: str) -> str | None:
     lowered = name.lower()
     if lowered.startswith(("postgresql://", "postgres://", "postgresql+")):
         return "postgres"
-    for suffix in sorted(_EXTENSIONS, key=len, reverse=True):
+    for suffix in sorted(EXTENSIONS, key=len, reverse=True):
         if lowered.endswith(suffix):
-            return _EXTENSIONS[suffix]
+            return EXTENSIONS[suffix]
     return None
 
 

@@ -35,9 +35,10 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from twinforge.config.spec import DatasetSpec, SpecError, format_from_name
+from twinforge.config.spec import EXTENSIONS, DatasetSpec, SpecError, format_from_name
 from twinforge.io.locks import exclusive_lock
 from twinforge.io.permissions import make_private
+from twinforge.io.readers import file_name_problem
 from twinforge.io.schema import ColumnKind
 from twinforge.io.state import StateLayout
 
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 MANIFEST = "batches.json"
+BATCH_SUFFIXES = [s for s, fmt in EXTENSIONS.items() if fmt in ("csv", "parquet", "jsonl")]
 INITIAL = "initial"
 ACTIVE, HELD, WITHDRAWN = "active", "held", "withdrawn"
 APPROVED = "approved"  # the history action of an approval (the status becomes active again)
@@ -78,6 +80,12 @@ class Batch:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def source_label(self, read_from: str) -> str:
+        """What run metadata and logs call this batch's source, given where it was read from: the spec's own source
+        as the spec names it (a path or URL its author chose), a landed file by its batch id, never by the name it
+        arrived under (a feed's file names are not the operator's to choose, and land in Dagster's event log)."""
+        return read_from if self.origin == "spec" else f"landing copy of batch {self.batch_id}"
 
     def check_unchanged(self, sha256: str) -> None:
         """Fail unless ``sha256`` (of the file just read for this batch) is the one recorded when the batch was
@@ -335,6 +343,14 @@ class BatchStore:
         A file whose content is already a batch is not copied again: ``(that batch, False)``.
         """
         file = Path(file)
+        # first: every other message quotes the file, and the name would travel into listings and logs
+        found = file_name_problem(file)
+        if found is not None:
+            raise BatchRejected(
+                f"{file.parent / '<name withheld>'}: not accepted as a batch of {self.spec.name!r}: the file's name "
+                f"holds personal data ({found}), and a batch's name is kept in its manifest and listings: rename "
+                "the file (a name of dates and a feed's name is best)"
+            )
         if file.is_dir():
             raise BatchRejected(f"{file} is a folder: a batch is one CSV, Parquet or JSON Lines file")
         if not file.is_file():
@@ -356,7 +372,8 @@ class BatchStore:
             batch_id = _new_id(sha, when)
             target_dir = self.folder / batch_id
             target_dir.mkdir(mode=0o700)
-            target = target_dir / file.name
+            # named by the batch id, not the file: the landing path is the batch's source in run metadata and logs
+            target = target_dir / f"{batch_id}{_suffix(file.name)}"
             shutil.copyfile(file, target)
             os.chmod(target, 0o400)
             batch = Batch(batch_id, self.spec.name, when.isoformat(), "landing", str(target), sha, file.name)
@@ -380,6 +397,12 @@ def _status_before_withdrawal(batch: Batch) -> tuple[str, str]:
 
 def _held_for_privacy(batch: Batch) -> bool:
     return bool(batch.history) and str(batch.history[-1].get("reason", "")).startswith(PRIVACY_HOLD)
+
+
+def _suffix(name: str) -> str:
+    """The format extension(s) of a batch file (``.csv.gz``), which tell its reader the format."""
+    lowered = name.lower()
+    return next(s for s in sorted(BATCH_SUFFIXES, key=len, reverse=True) if lowered.endswith(s))
 
 
 def _sha256(path: Path) -> str:

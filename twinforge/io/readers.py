@@ -292,6 +292,27 @@ def refuse_personal_data_in_names(names: Iterable[str], origin: str) -> None:
         raise IngestError(f"{origin}: {problem}")
 
 
+_TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".gz", ".parquet", ".pq", ".jsonl", ".ndjson")
+
+
+def file_name_problem(path: Path | str) -> str | None:
+    """What personal data a file's name holds (``"EMAIL_ADDRESS"``), by the column-name check
+    (:func:`twinforge.privacy.pii.detect.column_name_problem`), or None: the name of a file that is kept (a
+    batch's landing copy, its manifest entry) travels into listings and logs as a column name does into
+    outputs. The name is checked with and without its extensions (``ann@example.com.csv`` is no address
+    until ``.csv`` is gone)."""
+    from twinforge.privacy.pii.detect import column_name_problem
+
+    name = stem = Path(path).name
+    while Path(stem).suffix.lower() in _TABLE_SUFFIXES:
+        stem = Path(stem).stem
+    problem = column_name_problem([name, stem])
+    if problem is None:
+        return None
+    entity = re.search(r"\(([A-Z_]+)\)", problem)
+    return entity.group(1) if entity else "personal data"
+
+
 def _record_json(values: Any, keep: bool) -> str | None:
     return json.dumps(values) if keep else None  # ensure_ascii: undecodable bytes stay representable
 
