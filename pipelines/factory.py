@@ -20,7 +20,7 @@ from pipelines.batches import build_approve_batch_job
 from pipelines.sensors import build_dead_run_sensor, build_drift_sensor, build_failed_run_sensor, build_new_batch_sensor
 from resources import STEP_IO_MANAGER, MlflowResource, ParquetIOManager, StepIOManager, TwinforgeSettings
 from twinforge.config.spec import DatasetSpec, load_specs
-from twinforge.io.permissions import restrict_umask
+from twinforge.io.permissions import restrict_umask, tighten_tree
 from twinforge.io.state import SPECS_ENV
 
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
@@ -149,9 +149,14 @@ def build_definitions(specs: list[DatasetSpec] | None = None, home: str = "", tr
     """All datasets' groups plus shared resources; ``home``/``tracking_uri`` empty: environment defaults.
 
     Sets the process umask to 077 first: what the runs write (state folder, Dagster's databases
-    under DAGSTER_HOME, MLflow's) is owner-only.
+    under DAGSTER_HOME, MLflow's) is owner-only. What Dagster created before this loaded (the
+    instance's databases, opened by ``dagster job execute`` and ``dagster dev`` first) loses its
+    group and other permissions here, in every process that loads the definitions: the CLI's, the
+    code server's, each run worker's and step's.
     """
     restrict_umask()
+    if os.environ.get("DAGSTER_HOME"):
+        tighten_tree(os.environ["DAGSTER_HOME"])
     specs = load_specs(specs_dir()) if specs is None else specs
     parts: dict[str, list] = {"assets": [], "asset_checks": [], "jobs": [], "schedules": [], "sensors": []}
     for spec in specs:

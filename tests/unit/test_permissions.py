@@ -65,3 +65,32 @@ def test_scratch_of_finished_runs_is_removed_and_active_runs_keep_theirs(tmp_pat
             "this-run",
         ]
     assert StateLayout.at(tmp_path / "empty").remove_run_scratch(lambda run: None) == []
+
+
+def test_tighten_tree_takes_group_and_other_bits_off_what_another_process_made(tmp_path, umask_022):
+    from twinforge.io.permissions import tighten_tree
+
+    history = tmp_path / "dagster" / "history"
+    (history / "runs").mkdir(parents=True)  # 0755, as Dagster makes them under umask 022
+    (history / "runs.db").write_text("")
+    (history / "runs" / "index.db").write_text("")
+    script = tmp_path / "dagster" / "hook.sh"
+    script.write_text("")
+    script.chmod(0o755)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("")
+    (tmp_path / "dagster" / "link").symlink_to(outside)
+    assert tighten_tree(tmp_path / "dagster") == 6
+    modes = {
+        p.name: file_mode(p) for p in [tmp_path / "dagster", *(tmp_path / "dagster").rglob("*")] if not p.is_symlink()
+    }
+    assert modes == {
+        "dagster": 0o700,
+        "history": 0o700,
+        "runs": 0o700,
+        "runs.db": 0o600,
+        "index.db": 0o600,
+        "hook.sh": 0o700,
+    }
+    assert file_mode(outside) == 0o644  # a link's target is not the tree's
+    assert tighten_tree(tmp_path / "dagster") == 0 and tighten_tree(tmp_path / "missing") == 0

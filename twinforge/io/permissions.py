@@ -4,7 +4,8 @@ Entry points (the CLI's ``main``, :func:`pipelines.factory.build_definitions`, w
 code location and ``make run`` load) call :func:`restrict_umask`, so every file the process
 creates afterwards (Parquet, JSON, ``mlflow.db``, MLflow artifacts, Dagster's SQLite databases)
 is 0600 and every folder 0700, whatever umask the shell had. :func:`make_private` fixes paths
-created earlier or by another process.
+created earlier or by another process; :func:`tighten_tree` takes group and other permissions off a
+whole tree (Dagster's instance folder, whose databases the Dagster CLI opens before the definitions load).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +42,33 @@ def make_private(path: str | os.PathLike, recursive: bool = False) -> None:
             for f in files:
                 if not os.path.islink(os.path.join(root, f)):
                     os.chmod(os.path.join(root, f), PRIVATE_FILE_MODE)
+
+
+def tighten_tree(path: str | os.PathLike) -> int:
+    """Take group and other permissions off ``path`` and everything below it that has any (the owner's bits
+    stay: a 0755 folder becomes 0700, a 0644 file 0600); symbolic links and what is not ours are left alone.
+    For what another process created under a laxer umask: Dagster opens its instance databases (``runs.db``,
+    ``index.db``, ``schedules.db``) before a code location's definitions, and so this process's umask, load.
+    Returns how many paths it changed; a tree already tight costs one ``stat`` per entry."""
+    root = Path(path)
+    if not root.is_dir() or root.is_symlink():
+        return 0
+    uid = os.getuid()
+
+    def tighten(entry: str) -> int:
+        try:
+            st = os.lstat(entry)
+            if st.st_uid != uid or not st.st_mode & 0o077 or stat.S_ISLNK(st.st_mode):
+                return 0
+            os.chmod(entry, stat.S_IMODE(st.st_mode) & 0o700)
+        except FileNotFoundError:  # gone meanwhile (a journal file SQLite removed)
+            return 0
+        return 1
+
+    changed = tighten(str(root))
+    for folder, dirs, files in os.walk(root):  # os.walk does not follow links to folders
+        changed += sum(tighten(os.path.join(folder, name)) for name in (*dirs, *files))
+    return changed
 
 
 def private_mkdir(path: str | os.PathLike) -> Path:
