@@ -188,7 +188,7 @@ def test_batches_land_once_in_order(tmp_path):
     again, is_new = store.add(tmp_path / "b1.csv")
     assert (again, is_new) == (first, False)
     assert store.ids() == ["initial", first.batch_id, second.batch_id]
-    landed = tmp_path / "state" / "landing" / "demo" / first.batch_id / "b1.csv"
+    landed = tmp_path / "state" / "landing" / "demo" / first.batch_id / f"{first.batch_id}.csv"  # named by its id
     assert landed.read_bytes() == (tmp_path / "b1.csv").read_bytes() and oct(landed.stat().st_mode & 0o777) == "0o400"
     assert store.get(first.batch_id).sha256 == first.sha256
     with pytest.raises(KeyError, match="has no batch 'nope'"):
