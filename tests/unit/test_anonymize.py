@@ -94,6 +94,10 @@ def test_generalize_dates_bands_rounding_prefix():
     assert generalize(income, {"round": 1000}).to_list() == [51000, 50000, 0]
     assert generalize(pl.Series("x", [1.26, 3.74]), {"round": 0.5}).to_list() == [1.5, 3.5]
     assert generalize(pl.Series("zip", ["02139", "SW1A 1AA", None]), {"prefix": 3}).to_list() == ["021", "SW1", None]
+    # a float column of whole numbers (an integer column with a missing value, as pandas writes it) is cut
+    # as its integers are, not as "94110.0"
+    floats = pl.Series("zip", [94110.0, 10001.0, None, 1e5 + 0.5])
+    assert generalize(floats, {"prefix": 3}).to_list() == ["941", "100", None, None]
     with pytest.raises(PolicyError, match="column 'zip': generalize.band needs a numeric column"):
         generalize(pl.Series("zip", ["02139"]), {"band": 10})
 

@@ -40,6 +40,16 @@ class Declared:
     format: str | None = None  # strptime format for datetimes given as text
 
 
+def whole_numbers(series: pl.Series) -> pl.Series:
+    """A float column's whole numbers as Int64, its other values (fractions, NaN, infinities, beyond int64) null:
+    an integer column with a missing value is written as floats ("94110.0") by pandas and many exports, and its
+    codes, phone numbers and SSNs are the integers. Other columns as they are."""
+    if not series.dtype.is_float():
+        return series
+    whole = series.is_finite() & (series == series.floor()) & (series.abs() < 2**63)
+    return pl.select(pl.when(whole).then(series.cast(pl.Int64, strict=False))).to_series().alias(series.name)
+
+
 def _looks_like_code(s: pl.Series) -> pl.Series:
     return s.str.contains(_LEADING_ZERO) | s.str.contains(_LONG_DIGITS)
 

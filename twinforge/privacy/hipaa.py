@@ -31,6 +31,7 @@ from typing import Any
 import polars as pl
 
 from twinforge.io.schema import ColumnKind, TableSchema, normalize_name
+from twinforge.io.typing_rules import whole_numbers
 from twinforge.privacy.anonymize import ColumnAction, PolicyError
 from twinforge.privacy.pii import DetectionReport
 from twinforge.privacy.pii.entities import CARD, DOB, EMAIL, IBAN, IP, NAME_HINTS, PERSON, PHONE, POSTAL, SSN
@@ -144,9 +145,7 @@ def zip3(series: pl.Series) -> pl.Series:
     Integer columns, and float columns' whole numbers, are zero-padded to five digits first (``2139`` is
     ZIP ``02139``).
     """
-    if series.dtype.is_float():  # 2139.0 is ZIP 02139; 2139.5 is no ZIP
-        whole = series.is_finite() & (series == series.floor())
-        series = pl.select(pl.when(whole).then(series.cast(pl.Int64, strict=False))).to_series().alias(series.name)
+    series = whole_numbers(series)  # 2139.0 is ZIP 02139; 2139.5 is no ZIP
     text = series.cast(pl.String).str.strip_chars()
     if series.dtype.is_integer():
         text = text.str.zfill(5)

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 import polars as pl
 
 from twinforge.io.schema import normalize_name
+from twinforge.io.typing_rules import whole_numbers
 from twinforge.privacy.nested import flatten_nested
 from twinforge.privacy.pii import recognizers as rec
 from twinforge.privacy.pii.entities import (
@@ -324,16 +325,16 @@ def _detect_column(s, sample_rows, min_share, seed, max_validated, extra_names) 
 
 
 def _whole_numbers_as_integers(s: pl.Series) -> pl.Series:
-    """A float column of whole numbers as integers: an integer column with a missing value is written as floats
-    ("6462917733.0") by pandas and many exports, and its phone numbers and SSNs are what the integers would be."""
+    """A float column all of whose values are whole numbers as the integers it holds (its phone numbers and SSNs
+    are the integers'); other columns as they are."""
     if not s.dtype.is_float():
         return s
-    present = s.drop_nulls().drop_nans()
-    if present.len() == 0 or not present.is_finite().all() or (present.abs() >= 2**63).any():
-        return s
-    if not (present == present.floor()).all():
-        return s
-    return s.fill_nan(None).cast(pl.Int64)
+    integers = whole_numbers(s)
+    return (
+        integers
+        if integers.null_count() == s.fill_nan(None).null_count() and integers.len() > integers.null_count()
+        else s
+    )
 
 
 def _covers(value: str, start: int, end: int) -> bool:
