@@ -98,6 +98,11 @@ def test_generalize_dates_bands_rounding_prefix():
     # as its integers are, not as "94110.0"
     floats = pl.Series("zip", [94110.0, 10001.0, None, 1e5 + 0.5])
     assert generalize(floats, {"prefix": 3}).to_list() == ["941", "100", None, None]
+    # a code stored as a number lost its leading zeros: 2139 is 02139 (Boston), whose prefix is "021"; cutting
+    # "2139" would keep "213", a finer area (four of the code's five digits) of another state
+    codes = pl.Series("zip", [2139, 94110, None, 1067])
+    assert generalize(codes, {"prefix": 3}).to_list() == ["021", "941", None, "010"]
+    assert generalize(codes.cast(pl.Float64), {"prefix": 3}).to_list() == ["021", "941", None, "010"]
     with pytest.raises(PolicyError, match="column 'zip': generalize.band needs a numeric column"):
         generalize(pl.Series("zip", ["02139"]), {"band": 10})
 

@@ -50,6 +50,16 @@ def whole_numbers(series: pl.Series) -> pl.Series:
     return pl.select(pl.when(whole).then(series.cast(pl.Int64, strict=False))).to_series().alias(series.name)
 
 
+def code_text(series: pl.Series) -> pl.Series:
+    """A code column as text. Codes stored as numbers (floats' whole numbers included) lost their leading
+    zeros, so they are zero-padded to the widest value's digits: ``2139`` beside ``94110`` is ``02139``."""
+    numbers = whole_numbers(series)
+    if not numbers.dtype.is_integer():
+        return numbers.cast(pl.String)
+    text = numbers.cast(pl.String)
+    return text.str.zfill(int(text.str.len_chars().max() or 0))
+
+
 def _looks_like_code(s: pl.Series) -> pl.Series:
     return s.str.contains(_LEADING_ZERO) | s.str.contains(_LONG_DIGITS)
 

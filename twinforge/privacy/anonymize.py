@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from twinforge.io.schema import ColumnKind, TableSchema
-from twinforge.io.typing_rules import whole_numbers
+from twinforge.io.typing_rules import code_text
 from twinforge.parallel import map_on_threads
 from twinforge.privacy.k_anonymity import KEnforcement, PrivacyReport
 from twinforge.privacy.nested import flatten_nested, inspectable, per_element
@@ -97,8 +97,8 @@ def generalize(series: pl.Series, params: Mapping[str, Any]) -> pl.Series:
             keep_int = series.dtype.is_integer() and float(step).is_integer()
             return (rounded.cast(series.dtype) if keep_int else rounded).alias(name)
         return _bands(series, float(params["band"]), params.get("top"))
-    if "prefix" in params:  # a float code's prefix is its integer's ("94110.0" is code 94110)
-        return whole_numbers(series).cast(pl.String).str.slice(0, int(params["prefix"])).alias(name)
+    if "prefix" in params:  # a number's prefix is its code's: 2139 (or 2139.0) beside 94110 is "021"
+        return code_text(series).str.slice(0, int(params["prefix"])).alias(name)
     raise PolicyError(
         f"column {name!r}: generalize needs one of date, band, round, prefix, cap, zip3 (got {dict(params)})"
     )
