@@ -50,6 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     restrict_umask()  # outputs, quarantine files and models owner-only (0600), whatever the shell's umask
     parser = build_parser()
     args = parser.parse_args(argv)
+    clobbering = clobbering_problem(args)
+    if clobbering is not None:
+        say(f"twinforge {args.command_name}: error: {clobbering}", file=sys.stderr)
+        return 1
     try:
         return args.command(args)
     except _USER_ERRORS as error:
@@ -61,6 +65,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`| head -1`): stop quietly, as other command-line tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
         return 141
+
+
+# the arguments that name files a command reads, and those it writes, with how an error names them
+_INPUT_ARGUMENTS = {"input": "the input", "file": "the batch file", "train": "--train", "holdout": "--holdout",
+                    "synthetic": "--synthetic", "spec": "--spec", "rules": "--rules"}  # fmt: skip
+_OUTPUT_ARGUMENTS = {"out": "--out", "quarantine": "--quarantine", "report": "--report", "json": "--json",
+                     "html": "--html", "save_model": "--save-model"}  # fmt: skip
+
+
+def clobbering_problem(args: argparse.Namespace) -> str | None:
+    """Why a command must not start: one of its outputs is one of its inputs or another output, by any name
+    (``./``, a symbolic or hard link). Writing it would replace the real table, often the only copy."""
+
+    def given(arguments: dict[str, str]) -> list[tuple[str, Path]]:
+        return [(label, Path(p)) for name, label in arguments.items() if (p := getattr(args, name, None)) is not None]
+
+    inputs, outputs = given(_INPUT_ARGUMENTS), given(_OUTPUT_ARGUMENTS)
+    for i, (label, path) in enumerate(outputs):
+        for other_label, other in [*inputs, *outputs[:i]]:
+            if _same_file(path, other):
+                return f"{label} ({path}) is also {other_label}: nothing was written (write it to another path)"
+    return None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet): not the same file
+        return False
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -330,3 +330,27 @@ def test_the_cli_starts_as_a_module_and_as_the_entry_point(command):
     done = subprocess.run([sys.executable, *command, "synth", "--help"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "--dp-epsilon" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["anonymize", "{real}", "--out", "{real}"],
+        ["anonymize", "{real}", "--out", "{dir}/x.csv", "--quarantine", "{real}"],
+        ["anonymize", "{real}", "--out", "{dir}/x.csv", "--report", "{dir}/./real.csv"],
+        ["anonymize", "{real}", "--out", "{dir}/x.csv", "--quarantine", "{dir}/x.csv"],
+        ["synth", "{real}", "--rows", "50", "--out", "{link}"],
+        ["evaluate", "--train", "{real}", "--holdout", "{real}", "--synthetic", "{real}", "--json", "{real}"],
+    ],
+)
+def test_an_output_never_replaces_an_input_or_another_output(small_table, tmp_path, capsys, command):
+    real = tmp_path / "real.csv"
+    write_table(small_table, real)
+    (tmp_path / "link.csv").symlink_to(real)  # the same file by another name
+    before = real.read_bytes()
+    argv = [part.format(real=real, dir=tmp_path, link=tmp_path / "link.csv") for part in command]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "is also" in err and "nothing was written" in err
+    assert real.read_bytes() == before
+    assert not (tmp_path / "x.csv").exists()
