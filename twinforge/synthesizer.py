@@ -151,7 +151,7 @@ class Synthesizer:
 
 
 def _mark_identifiers(schema: TableSchema, identifiers: list[str]) -> TableSchema:
-    unknown = [name for name in identifiers if name not in schema.names]
+    unknown = [name for name in identifiers if name not in schema]
     if unknown:
         raise KeyError(f"identifier columns not in the schema: {unknown}")
     return TableSchema(

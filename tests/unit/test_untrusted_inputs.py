@@ -213,6 +213,9 @@ def test_column_names_without_personal_data_pass():
         detect_pii(pl.DataFrame({"Q1_2021": [1], "phone_number": ["x"], "+44 20 7946 0958": [2]}))
     names = ["Q1_2021", "phone_number", "2021-01-05", "var_12345", "10.0.0.0/8 traffic", "host 192.168.100.200"]
     detect_pii(pl.DataFrame({name: [1] for name in names}))
+    # a public address without three digits in a row is one too (8.8.8.8 names a host on the internet)
+    with pytest.raises(PersonalDataInColumnName, match="column 2 of 2"):
+        detect_pii(pl.DataFrame({"visits": [1], "from 8.8.4.4": [2]}))
 
 
 def test_a_blank_line_in_a_one_column_csv_is_a_null_record(tmp_path):

@@ -115,7 +115,7 @@ class TableEncoder:
                 return c
         if name in self.skipped_columns:
             raise ValueError(f"column {name!r} is not modelled ({self.skipped_columns[name]})")
-        if name in self.schema.names:
+        if name in self.schema:
             raise ValueError(f"column {name!r} is an identifier: never learned, never generated")
         raise ValueError(f"no column {name!r}; modelled columns: {', '.join(self.output_columns)}")
 

@@ -222,8 +222,9 @@ def _check_holdout_has(holdout: pl.DataFrame, schema: TableSchema) -> None:
 
 def _check_types(table: str, df: pl.DataFrame, columns: Sequence[ColumnSchema]) -> None:
     """Numeric and datetime columns must hold numbers or dates; anything can be a category label."""
+    schema = df.schema
     for c in columns:
-        dtype = df.schema[c.name]
+        dtype = schema[c.name]
         if is_numeric(c) and not (dtype.is_numeric() or dtype.is_temporal() or dtype in (pl.Null, pl.Boolean)):
             raise ValueError(
                 f"{table} column {c.name!r} holds {dtype} values but the training column is {c.kind.value}"

@@ -311,8 +311,9 @@ def _check_trainable(df: pl.DataFrame, schema: TableSchema) -> None:
         raise TypeError(f"expected a polars DataFrame, got {type(df).__name__}")
     if df.width == 0 or df.height == 0:
         raise ValueError(f"cannot fit on an empty table ({df.height} rows, {df.width} columns)")
-    missing = [name for name in schema.names if name not in df.columns]
-    extra = [name for name in df.columns if name not in schema.names]
+    columns = set(df.columns)
+    missing = [name for name in schema.names if name not in columns]
+    extra = [name for name in df.columns if name not in schema]
     if missing or extra:
         raise ValueError(
             f"table and schema disagree: schema columns missing from table {missing}, "

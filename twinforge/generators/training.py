@@ -64,7 +64,7 @@ def generator_params(spec: DatasetSpec, schema: TableSchema | None = None) -> di
 
     def learned(column: str | None) -> bool:
         return bool(column) and (
-            schema is None or (column in schema.names and schema[column].kind is not ColumnKind.IDENTIFIER)
+            schema is None or (column in schema and schema[column].kind is not ColumnKind.IDENTIFIER)
         )
 
     conditioned = [*spec.sampling.conditions, *(spec.sampling.rebalance or {})]

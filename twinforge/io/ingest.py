@@ -242,10 +242,13 @@ def _ingest(
             f"{origin}: field 'columns' of the spec names columns that are not in the source: {missing} "
             f"(the source has: {', '.join(data_columns)}){hint}"
         )
-    text_columns = [c for c in data_columns if read.table.schema[c] == pl.String] if read.text else []
+    # a schema is built afresh on each access: once per table, never per column (a wide table's cost is quadratic)
+    read_schema = read.table.schema
+    text_columns = [c for c in data_columns if read_schema[c] == pl.String] if read.text else []
     table = null_out(read.table, text_columns, source.na_values)
     declared = {c: Declared(p.kind, p.format) for c, p in columns.items() if p.kind is not None}
-    nested = sorted(c for c, d in declared.items() if d.kind in PINNED_KINDS and table.schema[c].is_nested())
+    schema = table.schema
+    nested = sorted(c for c, d in declared.items() if d.kind in PINNED_KINDS and schema[c].is_nested())
     if nested:
         raise SpecError(
             f"{origin}: field 'columns' of the spec declares a number, boolean or date kind for {nested}, which hold "
@@ -368,10 +371,11 @@ def _non_finite(
 ) -> tuple[pl.DataFrame, dict[str, int], list[BadRow]]:
     """Counts of inf / -inf / NaN per float column, and the table as ``ingest.non_finite`` says:
     ``keep`` as is, ``null`` made null, ``quarantine`` one bad row per record holding one."""
+    schema = table.schema
     masks = {
         c: table.get_column(c).is_not_null() & ~table.get_column(c).is_finite()
         for c in data_columns
-        if table.schema[c].is_float()
+        if schema[c].is_float()
     }
     counts = {c: int(m.sum()) for c, m in masks.items() if m.any()}
     if not counts:

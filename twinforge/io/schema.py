@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 import polars as pl
@@ -58,11 +59,18 @@ class TableSchema:
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @cached_property
+    def _by_name(self) -> dict[str, ColumnSchema]:  # lookups by name in constant time: tables can be wide
+        return {c.name: c for c in reversed(self.columns)}  # the first of a repeated name, as a scan finds
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
     def __getitem__(self, name: str) -> ColumnSchema:
-        for c in self.columns:
-            if c.name == name:
-                return c
-        raise KeyError(f"column {name!r} is not in the schema (columns: {', '.join(self.names)})")
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise KeyError(f"column {name!r} is not in the schema (columns: {', '.join(self.names)})") from None
 
     def modelled(self) -> list[ColumnSchema]:
         """Columns a generator learns: everything except identifiers."""

@@ -225,9 +225,9 @@ def pool_rare_categories(
 
 def _prepare(df: pl.DataFrame, kinds: dict[str, str]) -> pl.DataFrame:
     """The compared columns: datetimes as epoch seconds, categories as strings."""
-    exprs = []
+    exprs, schema = [], df.schema
     for name, kind in kinds.items():
-        col, dtype = pl.col(name), df.schema[name]
+        col, dtype = pl.col(name), schema[name]
         if dtype.is_temporal():
             # Evidently's drift preset ignores datetime columns; seconds drift like any number.
             exprs.append(temporal_seconds(col, dtype).alias(name))

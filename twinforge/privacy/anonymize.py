@@ -194,6 +194,7 @@ def resolve_policy(
     """
     columns = dict(columns or {})
     policy: dict[str, ColumnAction] = {}
+    dtypes = table.schema  # built on each access: once here, never per column
     for name in table.columns:
         declared = columns.get(name)
         if declared is not None and declared.anonymize is not None:
@@ -207,7 +208,7 @@ def resolve_policy(
         if declared is not None and declared.role == "identifier":
             policy[name] = ColumnAction("drop", {}, "spec: role identifier")
             continue
-        if not inspectable(table.schema[name]):  # fail closed: what cannot be looked at does not pass
+        if not inspectable(dtypes[name]):  # fail closed: what cannot be looked at does not pass
             policy[name] = ColumnAction("drop", {}, "default for nested values that cannot be inspected")
             continue
         found = detection.columns.get(name) if detection is not None else None
@@ -219,7 +220,7 @@ def resolve_policy(
             inside = ", ".join(f.entity for f in found.text_findings)
             why = "free text" + (f" containing {inside}" if inside else "") if found.free_text else f"contains {inside}"
             policy[name] = ColumnAction("mask", {}, f"default for {why}")
-        elif schema is not None and name in schema.names and schema[name].kind is ColumnKind.IDENTIFIER:
+        elif schema is not None and name in schema and schema[name].kind is ColumnKind.IDENTIFIER:
             policy[name] = ColumnAction("drop", {}, "default for an inferred identifier")
         else:
             policy[name] = ColumnAction("keep", {}, "spec" if declared is not None else "no PII found")
@@ -263,9 +264,8 @@ def apply_policy(
     if wanted:
         key = check_key(key)
 
-    uninspectable = [
-        c for c, a in actions.items() if a.action not in ("keep", "drop") and not inspectable(df.schema[c])
-    ]
+    schema = df.schema
+    uninspectable = [c for c, a in actions.items() if a.action not in ("keep", "drop") and not inspectable(schema[c])]
     if uninspectable:
         raise PolicyError(f"columns {uninspectable} hold nested values that only keep or drop can take")
 

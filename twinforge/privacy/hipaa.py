@@ -203,7 +203,7 @@ def _classify(
     if found is not None and (found.free_text or found.text_findings):
         return FREE_TEXT, ColumnAction("mask", {}, "free text: identifiers masked")
     if (declared is not None and declared.role == "identifier") or (
-        schema is not None and name in schema.names and schema[name].kind is ColumnKind.IDENTIFIER
+        schema is not None and name in schema and schema[name].kind is ColumnKind.IDENTIFIER
     ):
         return 18, ColumnAction("drop", {}, "rule 18: an identifier column")
     if series.dtype == pl.String:

@@ -302,7 +302,7 @@ class FittedRules:
         return self._dtype(column)
 
     def _dtype(self, column: str) -> pl.DataType:
-        if column not in self.schema.names:
+        if column not in self.schema:
             return pl.String  # a key the training table lacked: generated as text
         return simple_dtype(self.schema[column].dtype) or pl.String
 

@@ -19,6 +19,7 @@ such columns are masked rather than dropped.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections import Counter
@@ -201,17 +202,30 @@ def column_name_problem(names: list[str]) -> str | None:
     SSN or a public IP address (a flattened nested name is checked whole: ``consent.ann.lee@example.com``);
     None when no name does. The reason gives the column's position, not its name."""
     for j, name in enumerate(names):
-        name = str(name)[:1000]
-        if not re.search(CANDIDATE, name):  # no @, three digits or IPv6 group: nothing to find
-            continue
-        for entity, start, end, score in rec.analyze(name):
-            if entity not in PRESIDIO_ENTITIES or score < MIN_SCORE or not _personal_in_name(entity, name[start:end]):
-                continue  # dates, places and words in a name are what names are made of
+        entity = _personal_entity_in_name(str(name)[:1000])
+        if entity is not None:
             return (
                 f"column {j + 1} of {len(names)} has personal data in its name ({entity}); a name is kept "
                 "in every output, so rename the column (an object keyed by personal data, as in JSON, is "
                 "better written as a list of records)"
             )
+    return None
+
+
+# What a name must hold for presidio to find something that counts in it (:func:`_personal_in_name`): an @, nine
+# digits (phones and SSNs have nine or more, cards and IBANs more), an IPv4 or an IPv6 address. A wide table's
+# names ("sensor_0123") are then not analysed one by one.
+_NAME_CANDIDATE = re.compile(r"@|(?:\d\D*){9}|\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4}::?[0-9A-Fa-f]{1,4}:")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _personal_entity_in_name(name: str) -> str | None:
+    """The type of personal data in a column or file name, or None; reading and detection check the same names."""
+    if not _NAME_CANDIDATE.search(name):
+        return None
+    for entity, start, end, score in rec.analyze(name):
+        if entity in PRESIDIO_ENTITIES and score >= MIN_SCORE and _personal_in_name(entity, name[start:end]):
+            return entity  # dates, places and words in a name are what names are made of: skipped
     return None
 
 
