@@ -6,6 +6,11 @@ PY := $(VENV)/bin/python
 export TWINFORGE_HOME ?= $(CURDIR)/.twinforge
 export DAGSTER_HOME ?= $(TWINFORGE_HOME)/dagster
 KEY_FILE := $(TWINFORGE_HOME)/pseudonym.key
+# the UIs' ports (`make ui DAGSTER_UI_PORT=3001`); the links in run summaries and Dagster metadata follow them
+DAGSTER_UI_PORT ?= 3000
+MLFLOW_UI_PORT ?= 5000
+export TWINFORGE_DAGSTER_UI_URL ?= http://127.0.0.1:$(DAGSTER_UI_PORT)
+export TWINFORGE_MLFLOW_UI_URL ?= http://127.0.0.1:$(MLFLOW_UI_PORT)
 # quiet, offline-friendly defaults for the stack's telemetry
 export MLFLOW_DISABLE_TELEMETRY := true
 export GX_ANALYTICS_ENABLED := false
@@ -36,15 +41,21 @@ $(KEY_FILE):
 run: install $(DAGSTER_HOME)/dagster.yaml $(KEY_FILE)
 	umask 077 && TWINFORGE_PSEUDONYM_KEY="$${TWINFORGE_PSEUDONYM_KEY:-$$(cat $(KEY_FILE))}" $(PY) -m pipelines.demo
 
+# a UI whose port is taken fails at once, naming the port and the variable that moves it (dagster dev would go on
+# running its daemon while the browser shows whatever else holds the port)
+port_free = $(PY) -c 'import socket, sys; s = socket.socket(); s.bind(("127.0.0.1", $(1)))' 2>/dev/null || \
+	{ echo "make $@: port $(1) on 127.0.0.1 is in use (another UI?); run: make $@ $(2)=<free port>" >&2; exit 1; }
+
 ui: install $(DAGSTER_HOME)/dagster.yaml $(KEY_FILE)
+	@$(call port_free,$(DAGSTER_UI_PORT),DAGSTER_UI_PORT)
 	umask 077 && $(PY) -m pipelines.batches
 	umask 077 && TWINFORGE_PSEUDONYM_KEY="$${TWINFORGE_PSEUDONYM_KEY:-$$(cat $(KEY_FILE))}" \
-		$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+		$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(DAGSTER_UI_PORT)
 
-# the MLflow UI over the state folder's store, where the Dagster metadata links point
-# (TWINFORGE_MLFLOW_UI_URL, default http://127.0.0.1:5000); one worker, no job runner: a small machine
-MLFLOW_UI_PORT ?= 5000
+# the MLflow UI over the state folder's store, where the Dagster metadata links point; one worker, no job
+# runner: a small machine
 mlflow-ui: install
+	@$(call port_free,$(MLFLOW_UI_PORT),MLFLOW_UI_PORT)
 	mkdir -p $(TWINFORGE_HOME)/mlartifacts
 	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(VENV)/bin/mlflow server \
 		--backend-store-uri sqlite:///$(TWINFORGE_HOME)/mlflow.db \
