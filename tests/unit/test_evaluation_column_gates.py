@@ -121,3 +121,12 @@ def test_the_gate_thresholds_are_spec_fields():
         thresholds.max_extreme_share_excess,
     ) == (0.92, 0.05, 0.01)
     assert set(COLUMN_GATES) <= set(evaluate_gates(QualityReport.model_validate(skeleton()), thresholds))
+
+
+def test_a_twin_missing_a_column_fails_the_worst_column_gate_and_names_it():
+    real = truth(1000, 0)
+    report = judge(real, truth(1000, 100).drop("region"))
+    worst = report.gates["fidelity_worst_column"]
+    assert not worst.passed and worst.value == 0.0
+    assert "region missing from the synthetic table" in worst.reason
+    assert report.fidelity.skipped == {"region": "missing from synthetic"}

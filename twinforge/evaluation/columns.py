@@ -35,6 +35,10 @@ def is_numeric(column: ColumnSchema) -> bool:
     return column.kind in NUMERIC_KINDS
 
 
+# why a compared column is skipped when only the synthetic table lacks it (the worst-column gate fails it)
+MISSING_FROM_SYNTHETIC = "missing from synthetic"
+
+
 def compared_columns(schema: TableSchema, *frames: pl.DataFrame) -> tuple[list[ColumnSchema], dict[str, str]]:
     """Schema columns the metrics compare, and the reason each other column is skipped."""
     columns: list[ColumnSchema] = []
@@ -45,7 +49,7 @@ def compared_columns(schema: TableSchema, *frames: pl.DataFrame) -> tuple[list[C
             continue
         missing = [i for i, f in enumerate(frames) if col.name not in f.columns]
         if missing:
-            skipped[col.name] = "missing from synthetic" if missing == [len(frames) - 1] else "missing from a table"
+            skipped[col.name] = MISSING_FROM_SYNTHETIC if missing == [len(frames) - 1] else "missing from a table"
             continue
         columns.append(col)
     return columns, skipped

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from twinforge.config.quality import GateThresholds
+from twinforge.evaluation.columns import MISSING_FROM_SYNTHETIC
 from twinforge.evaluation.models import GateResult, GateVerdicts, NumericColumnFidelity, QualityReport
 
 Reader = Callable[[QualityReport], "float | None"]
@@ -122,6 +123,9 @@ def _shape_differences(report: QualityReport) -> dict[str, tuple[float, str]] | 
             _beyond(distance, column.distance_noise),
             f"{name} {column.score:.3f} ({column.metric.upper()} {distance:.3f}, noise {column.distance_noise:.3f})",
         )
+    for name, why in report.fidelity.skipped.items():  # a learnable column the twin lacks is destroyed whole
+        if why == MISSING_FROM_SYNTHETIC:
+            out[name] = (1.0, f"{name} missing from the synthetic table")
     return out or None
 
 
