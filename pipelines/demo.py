@@ -70,7 +70,29 @@ def summarize(
     return lines
 
 
+# exit status of a command stopped by Ctrl-C (128 + SIGINT), as shells report it
+INTERRUPTED_EXIT = 130
+
+
+def interrupted(run: dg.DagsterRun) -> bool:
+    """Whether ``run`` ended because its process was interrupted (Ctrl-C, SIGTERM): Dagster then marks it failed
+    with the reason "unexpected termination" and returns, instead of raising."""
+    from dagster._core.events import RunFailureReason
+    from dagster._core.storage.tags import RUN_FAILURE_REASON_TAG
+
+    reason = run.tags.get(RUN_FAILURE_REASON_TAG)
+    return run.status == dg.DagsterRunStatus.FAILURE and reason == RunFailureReason.UNEXPECTED_TERMINATION.value
+
+
 def main() -> int:
+    try:
+        return run_every_dataset()
+    except KeyboardInterrupt:  # between runs: nothing is half done
+        print("interrupted: stopped; no further dataset was run", file=sys.stderr)
+        return INTERRUPTED_EXIT
+
+
+def run_every_dataset() -> int:
     restrict_umask()  # before anything writes: state folder, Dagster's and MLflow's databases owner-only
     layout = StateLayout.at().ensure()
     # one process per run, as before: steps in separate processes cost more than they give on a laptop
@@ -92,6 +114,9 @@ def main() -> int:
                 )
             ok &= run.status == dg.DagsterRunStatus.SUCCESS
             print("\n".join(summarize(instance, run, spec.name, layout.tracking_uri(), spec.registered_model_name)))
+            if interrupted(run):  # Ctrl-C stops the demo, not just the run it reached
+                print(f"interrupted: the {spec.name} run was stopped; no further dataset was run", file=sys.stderr)
+                return INTERRUPTED_EXIT
     print(f"state folder: {layout.home}  (MLflow: {layout.tracking_uri()})")
     print(
         f"open the Dagster UI with `make ui` ({DagsterLinks.at().base}) and the MLflow UI with `make mlflow-ui` "
