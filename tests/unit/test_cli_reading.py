@@ -72,8 +72,9 @@ def test_synth_refuses_a_table_too_small_to_synthesize_safely(tmp_path, capsys, 
 def test_evaluate_reads_through_the_ingest_path(tmp_path, capsys):
     train = tmp_path / "train.csv"
     train.write_text(_people(100, {3: f'3,"{SENTINEL},1,C1'}))
-    for name in ("holdout", "synthetic"):
-        (tmp_path / f"{name}.csv").write_text(_people(80))
+    header, *records = _people(180).splitlines()
+    for name in ("holdout", "synthetic"):  # other people than the training table's (records 101-180)
+        (tmp_path / f"{name}.csv").write_text("\n".join([header, *records[100:]]) + "\n")
     args = ["evaluate", "--train", str(train), "--holdout", str(tmp_path / "holdout.csv")]
     args += ["--synthetic", str(tmp_path / "synthetic.csv"), "--identifier", "id", "--identifier", "name"]
     assert main(args) == 1

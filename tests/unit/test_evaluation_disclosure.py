@@ -107,3 +107,32 @@ def test_references_are_sampled_at_one_rate(split):
     out = distance_report(train, holdout, people(3000, 4), COLUMNS, max_rows=2000, max_queries=500)
     assert out["rows"] == {"train_reference": 2000, "holdout_reference": 500, "synthetic_queries": 500}
     assert out["membership"]["rows_per_class"] == 500
+
+
+def test_a_holdout_that_repeats_the_training_rows_is_refused():
+    from twinforge.evaluation.disclosure import holdout_overlap_problem
+
+    train = people(400, 1)
+    copy = train.sample(fraction=1.0, shuffle=True, seed=3)  # the training rows again, shuffled
+    problem = holdout_overlap_problem(train, copy, COLUMNS)
+    assert problem is not None and "100.0% of its rows equal a training row" in problem
+    partly = pl.concat([train.head(40), people(160, 2)])  # a split done twice: a fifth overlaps
+    assert holdout_overlap_problem(train, partly, COLUMNS) is not None
+    assert holdout_overlap_problem(train, people(200, 2), COLUMNS) is None
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_disjoint_holdout_of_a_table_of_repeated_rows_passes(seed):
+    # three coarse columns: most rows have twins, in the training table and across the split alike
+    from twinforge.evaluation.disclosure import holdout_overlap_problem
+
+    rng = np.random.default_rng(seed)
+    n = 3000
+    table = pl.DataFrame({
+        "age": rng.integers(18, 25, n), "income": rng.integers(0, 3, n).astype(float),
+        "city": rng.choice(["Lyon", "Nice"], n), "member": rng.integers(0, 2, n),
+    })  # fmt: skip
+    assert holdout_overlap_problem(table.head(2100), table.tail(900), COLUMNS) is None
+    # few rows and many columns: twins are rare, and so are matches across the split
+    sparse = people(300, seed + 10)
+    assert holdout_overlap_problem(sparse.head(210), sparse.tail(90), COLUMNS) is None

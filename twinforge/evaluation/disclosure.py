@@ -25,6 +25,7 @@ train and holdout. Only distances and shares leave this module, never rows.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -59,6 +60,33 @@ def exact_match_report(
         if synthetic.height
         else 0.0,
     }
+
+
+# a holdout may repeat training rows this much more often than the training table repeats its own (an absolute
+# share), or BINOMIAL_Z standard errors of that share if more, before it is refused as not held out
+HOLDOUT_OVERLAP_SLACK = 0.05
+BINOMIAL_Z = 4.0
+
+
+def holdout_overlap_problem(train: pl.DataFrame, holdout: pl.DataFrame, columns: Sequence[ColumnSchema]) -> str | None:
+    """Why ``holdout`` cannot serve as the privacy measures' baseline, or None.
+
+    Every privacy measure compares the synthetic rows' closeness to the training rows with their closeness to
+    the holdout; a holdout that repeats the training rows (the same file twice, a split done twice) makes a
+    copy of the training data look as private as fresh rows. A holdout drawn apart from the same population
+    equals some training row about as often as a training row equals another one (the table's own repeats);
+    more than that, beyond sampling noise and :data:`HOLDOUT_OVERLAP_SLACK`, and the holdout is refused."""
+    train_keys = _row_keys(train, columns)
+    overlap = _share_in(_row_keys(holdout, columns), train_keys.unique())
+    repeats = float(train_keys.is_duplicated().mean()) if train_keys.len() else 0.0
+    noise = BINOMIAL_Z * math.sqrt(repeats * (1 - repeats) * (1 / max(holdout.height, 1) + 1 / max(train.height, 1)))
+    if overlap <= repeats + max(HOLDOUT_OVERLAP_SLACK, noise):
+        return None
+    return (
+        f"the holdout is not held out: {overlap:.1%} of its rows equal a training row, where the training "
+        f"table's own repeats explain {repeats:.1%} (the same rows twice, or overlapping splits?); every privacy "
+        "measure compares with the holdout, so a copy of the training rows would pass them"
+    )
 
 
 def _row_keys(df: pl.DataFrame, columns: Sequence[ColumnSchema]) -> pl.Series:

@@ -96,7 +96,7 @@ def rule_violations(rules: FittedRules, real: pl.DataFrame, synthetic: pl.DataFr
 
 def _evaluate(train, holdout, synthetic, schema, *, target, secrets, quality, dp=None, process=None) -> QualityReport:
     from twinforge.evaluation.attacks import attack_report
-    from twinforge.evaluation.disclosure import distance_report, exact_match_report
+    from twinforge.evaluation.disclosure import distance_report, exact_match_report, holdout_overlap_problem
     from twinforge.evaluation.discriminator import discriminator_auc
     from twinforge.evaluation.fidelity import fidelity_report
     from twinforge.evaluation.pairwise import association_report
@@ -111,6 +111,9 @@ def _evaluate(train, holdout, synthetic, schema, *, target, secrets, quality, dp
         _check_types(name, table, columns)
     if not columns:
         raise ValueError(f"no column to compare: every column is skipped ({skipped})")
+    overlap = holdout_overlap_problem(train, holdout, columns)
+    if overlap is not None:
+        raise ValueError(overlap)
     names = [c.name for c in columns]
     if target is not None and target not in names:
         raise ValueError(f"target column {target!r} is not among the compared columns: {', '.join(names)}")
