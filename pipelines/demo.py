@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import dagster as dg
 
 from pipelines.batches import sync_batch_partitions
-from pipelines.factory import EXECUTOR_ENV, retrain_job_name, specs_dir
+from pipelines.factory import (
+    EXECUTOR_ENV,
+    RETRAIN_TAG,
+    ingest_job_name,
+    regenerate_job_name,
+    retrain_job_name,
+    specs_dir,
+)
 from pipelines.launch import execute_in_code_location
+from pipelines.sensors import fail_dead_runs
 from resources.metadata import materialized_in_run
 from twinforge.config.spec import load_specs
 from twinforge.io.locks import exclusive_lock
@@ -84,6 +93,27 @@ def interrupted(run: dg.DagsterRun) -> bool:
     return run.status == dg.DagsterRunStatus.FAILURE and reason == RunFailureReason.UNEXPECTED_TERMINATION.value
 
 
+RUNNING = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+POLL_SECONDS = 2.0
+
+
+def wait_for_running_retrains(instance: dg.DagsterInstance, spec, on_wait) -> None:
+    """Block while a retrain of ``spec``'s dataset that the daemon, a sensor or the UI launched is running: the
+    instance's queue orders the runs it launches, not this one. Runs whose orchestrator died are marked failed
+    first, so a killed run never blocks; queued runs wait for this one in the queue."""
+    jobs = [job_name(spec) for job_name in (retrain_job_name, regenerate_job_name, ingest_job_name)]
+    running = dg.RunsFilter(tags={RETRAIN_TAG: spec.name}, statuses=RUNNING)
+    told = False
+    while True:
+        fail_dead_runs(instance, jobs)
+        if not instance.get_runs(running, limit=1):
+            return
+        if not told:
+            on_wait()
+            told = True
+        time.sleep(POLL_SECONDS)
+
+
 def main() -> int:
     try:
         return run_every_dataset()
@@ -104,6 +134,7 @@ def run_every_dataset() -> int:
             # one retrain of a dataset at a time, as the daemon's queue does for the runs it launches
             waiting = lambda name=spec.name: print(f"waiting for another retrain of {name} to finish", flush=True)  # noqa: E731
             with exclusive_lock(layout.retrain_lock(spec.name), on_wait=waiting):
+                wait_for_running_retrains(instance, spec, on_wait=waiting)
                 batches = sync_batch_partitions(instance, spec, layout)
                 run = execute_in_code_location(
                     instance,

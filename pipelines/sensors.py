@@ -135,25 +135,31 @@ def build_dead_run_sensor(spec: DatasetSpec, jobs: list) -> dg.SensorDefinition:
         "(killed, or its machine restarted), so it does not stay STARTED forever.",
     )
     def dead_runs(context: dg.SensorEvaluationContext):
-        now = time.time()
-        failed = []
-        for run in context.instance.get_runs(
-            filters=dg.RunsFilter(job_name=None, statuses=[dg.DagsterRunStatus.STARTED]), limit=100
-        ):
-            if run.job_name not in job_names:
-                continue
-            record = context.instance.get_run_record_by_id(run.run_id)
-            if record is None or record.start_time is None or now - record.start_time < DEAD_RUN_GRACE_SECONDS:
-                continue
-            pid = orchestrator_pid(context.instance, run.run_id)
-            if pid is not None and not pid_alive(pid):
-                context.instance.report_run_failed(
-                    run, f"the run's orchestrator process {pid} is gone: the run was killed or its host restarted"
-                )
-                failed.append(run.run_id)
+        failed = fail_dead_runs(context.instance, job_names)
         return dg.SkipReason(f"marked failed: {failed}" if failed else "no dead run")
 
     return dead_runs
+
+
+def fail_dead_runs(instance: dg.DagsterInstance, job_names: list[str]) -> list[str]:
+    """Mark failed each started run of ``job_names`` whose orchestrator process is gone (killed, or its host
+    restarted); the ids of those marked. The dead-run sensor does it for the daemon, ``make run`` before it waits
+    on a dataset's retrains (a run killed without a daemon would otherwise stay STARTED, and block, for good)."""
+    now = time.time()
+    failed = []
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]), limit=100):
+        if run.job_name not in job_names:
+            continue
+        record = instance.get_run_record_by_id(run.run_id)
+        if record is None or record.start_time is None or now - record.start_time < DEAD_RUN_GRACE_SECONDS:
+            continue
+        pid = orchestrator_pid(instance, run.run_id)
+        if pid is not None and not pid_alive(pid):
+            instance.report_run_failed(
+                run, f"the run's orchestrator process {pid} is gone: the run was killed or its host restarted"
+            )
+            failed.append(run.run_id)
+    return failed
 
 
 def build_failed_run_sensor(spec: DatasetSpec, jobs: list) -> dg.SensorDefinition:
