@@ -294,3 +294,26 @@ def test_a_landed_copy_is_named_by_its_batch_id_and_run_metadata_calls_it_so(sto
     assert ingest(store.spec, path=batch.path).rows_in == demo.height  # read as gzip-compressed CSV still
     assert batch.source_label(batch.path) == f"landing copy of batch {batch.batch_id}"
     assert store.get("initial").source_label("data/covid.csv") == "data/covid.csv"  # the spec's own, as it names it
+
+
+def test_the_same_records_in_another_encoding_or_order_are_not_a_new_batch(store, demo, tmp_path):
+    plain = tmp_path / "plain.csv"
+    demo.write_csv(plain)
+    first, added = store.add(plain)
+    assert added
+    text = plain.read_text()
+    header, *lines = text.splitlines()
+    variants = {
+        "bom_crlf.csv": ("\ufeff" + text.replace("\n", "\r\n")).encode(),  # a Windows re-export
+        "utf16.csv": text.encode("utf-16"),
+        "reordered.csv": "\n".join([header, *reversed(lines)]).encode() + b"\n",
+    }
+    for name, content in variants.items():
+        (tmp_path / name).write_bytes(content)
+        again, added = store.add(tmp_path / name)
+        assert not added and again.batch_id == first.batch_id, name
+    demo.write_parquet(tmp_path / "same.parquet")  # another format, the same records
+    assert store.add(tmp_path / "same.parquet") == (first, False)
+    demo.head(399).write_csv(tmp_path / "fewer.csv")  # one record fewer is other content
+    assert store.add(tmp_path / "fewer.csv")[1]
+    assert len(store.ids()) == 3  # the initial batch, plain.csv and fewer.csv

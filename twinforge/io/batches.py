@@ -77,6 +77,8 @@ class Batch:
     columns: dict[str, str] | None = None
     # the k-anonymity generalization its anonymization applied (KEnforcement.scheme); None: k not enforced
     k_scheme: dict | None = None
+    # of its records as read (IngestResult.records_sha256): the same records re-encoded are not a new batch
+    records_sha256: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -259,15 +261,20 @@ class BatchStore:
             options = self.spec.ingest.model_copy(update={"on_bad_rows": "quarantine"})
             read = ingest_source(self.spec.source, self.spec.columns, options)
             kinds = {c.name: c.kind.value for c in read.schema.columns}
+            records = read.records_sha256()  # read once anyway: a later copy of the first batch is no new batch
             with self._locked():
                 batches = self._read()
-                batches = [replace(b, columns=kinds) if b.batch_id == initial.batch_id else b for b in batches]
+                batches = [
+                    replace(b, columns=kinds, records_sha256=records) if b.batch_id == initial.batch_id else b
+                    for b in batches
+                ]
                 self._write(batches)
             initial = replace(initial, columns=kinds)
         return {name: ColumnKind(kind) for name, kind in initial.columns.items()}
 
-    def check(self, file: Path) -> int:
-        """Refuse ``file`` (:class:`BatchRejected`) unless it can be a batch of this dataset; its row count."""
+    def check(self, file: Path) -> tuple[int, str]:
+        """Refuse ``file`` (:class:`BatchRejected`) unless it can be a batch of this dataset; its count of records
+        and their digest (:meth:`~twinforge.io.ingest.IngestResult.records_sha256`)."""
         from twinforge.io.ingest import IngestError, ingest_source
         from twinforge.io.readers import BadRow
 
@@ -311,7 +318,7 @@ class BatchStore:
                 )
                 + ")"
             )
-        return read.rows_in
+        return read.rows_in, read.records_sha256()
 
     def get(self, batch_id: str) -> Batch:
         for b in self._read():
@@ -362,11 +369,11 @@ class BatchStore:
         for b in self._read():
             if b.sha256 == sha:
                 return b, False
-        self.check(file)
+        _, records = self.check(file)
         with self._locked():
             batches = self._read()
             for b in batches:
-                if b.sha256 == sha:
+                if b.sha256 == sha or b.records_sha256 == records:
                     return b, False
             when = _now()
             batch_id = _new_id(sha, when)
@@ -376,7 +383,10 @@ class BatchStore:
             target = target_dir / f"{batch_id}{_suffix(file.name)}"
             shutil.copyfile(file, target)
             os.chmod(target, 0o400)
-            batch = Batch(batch_id, self.spec.name, when.isoformat(), "landing", str(target), sha, file.name)
+            batch = Batch(
+                batch_id, self.spec.name, when.isoformat(), "landing", str(target), sha, file.name,
+                records_sha256=records,
+            )  # fmt: skip
             self._write([*batches, batch])
             return batch, True
 

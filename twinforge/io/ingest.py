@@ -94,6 +94,18 @@ class IngestResult:
     def rows_out(self) -> int:
         return self.table.height
 
+    def records_sha256(self) -> str:
+        """One digest of the records read, whatever their order, text encoding, line ends or file format: the
+        typed rows' hashes, sorted, with the column names and the count of records in (the quarantined ones
+        count, not their content). A feed that sends the same records twice, re-exported, sends no new batch."""
+        names = sorted(self.table.columns)
+        # a 0/1 column reads as integers from text and as booleans from a typed file: one form for both
+        canonical = self.table.select(pl.col(names)).with_columns(pl.col(pl.Boolean).cast(pl.Int64))
+        hashes = canonical.hash_rows(seed=0).sort().to_numpy()
+        digest = hashlib.sha256(json.dumps({"columns": names, "records": self.rows_in}).encode())
+        digest.update(hashes.tobytes())
+        return digest.hexdigest()
+
     @property
     def rows_quarantined(self) -> int:
         return self.quarantine.height
