@@ -46,6 +46,20 @@ def run_check_evaluations(instance: dg.DagsterInstance, run_id: str) -> list:
     return [r.event_log_entry.dagster_event.event_specific_data for r in records]
 
 
+def k_anonymity_line(anonymized: dict) -> str:
+    """What the anonymized batch's k-anonymity says, in words: the smallest group of records that share their
+    quasi-identifiers' values, and what a group of one means."""
+    columns, smallest = anonymized.get("quasi_identifiers"), anonymized.get("k_anonymity_min_class")
+    if not columns:
+        return "k-anonymity: not measured (the spec declares no quasi-identifier column)"
+    line = f"k-anonymity over {', '.join(map(str, columns))}: {smallest}"
+    if smallest == 1:
+        line += (
+            " (some record is alone with its values of these columns; privacy.k enforces a minimum: docs/privacy.md)"
+        )
+    return line
+
+
 def summarize(
     instance: dg.DagsterInstance, run: dg.DagsterRun, name: str, tracking_uri: str, model_name: str
 ) -> list[str]:
@@ -64,8 +78,8 @@ def summarize(
         f"  batch {raw.get('batch_id', '?')}: rows in {raw.get('rows_in', '?')}, out {raw.get('rows_out', '?')}, "
         f"quarantined {raw.get('rows_quarantined', '?')}   synthetic rows out: {synthetic.get('rows_out', '?')}",
         f"  anonymized: dropped {anonymized.get('dropped_columns', '?')}, "
-        f"pseudonymized {anonymized.get('pseudonymized_columns', '?')}, masked {anonymized.get('masked_columns', '?')}; "
-        f"smallest class over {anonymized.get('quasi_identifiers', '?')}: {anonymized.get('k_anonymity_min_class', '?')}",
+        f"pseudonymized {anonymized.get('pseudonymized_columns', '?')}, masked {anonymized.get('masked_columns', '?')}",
+        f"  {k_anonymity_line(anonymized)}",
         f"  checks: {len(passed)} passed, {len(failed)} failed" + (f" ({', '.join(failed)})" if failed else ""),
         f"  model: {model_name} version {generator.get('model_version', '?')}; "
         f"alias {CHAMPION_ALIAS} -> version {champion or 'none'}",

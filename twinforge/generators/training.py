@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,13 +136,33 @@ def fitted_process(spec: DatasetSpec, train: pl.DataFrame) -> ProcessModel | Non
     )
 
 
-def epoch_logger(log: logging.Logger | Any, every: int | None = None) -> ProgressCallback:
-    """A progress callback writing one line per ``every`` epochs (default: about ten lines in all)."""
+# a line at least this often while epochs go on: slow epochs, or early stopping long before the next tenth,
+# must not look like a hung run
+EPOCH_LINE_SECONDS = 30.0
+
+
+def epoch_logger(
+    log: logging.Logger | Any,
+    every: int | None = None,
+    at_least_every_seconds: float = EPOCH_LINE_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
+) -> ProgressCallback:
+    """A progress callback writing one line per ``every`` epochs (default: about ten lines in all), and one
+    for an epoch that ends ``at_least_every_seconds`` after the last line."""
+    last_line = clock()
 
     def report(epoch: EpochReport) -> None:
+        nonlocal last_line
         step = every or max(1, epoch.epochs // 10)
-        if epoch.epoch == 1 or epoch.epoch % step == 0 or epoch.epoch == epoch.epochs:
+        now = clock()
+        if (
+            epoch.epoch == 1
+            or epoch.epoch % step == 0
+            or epoch.epoch == epoch.epochs
+            or now - last_line >= at_least_every_seconds
+        ):
             losses = ", ".join(f"{k} {v:.4f}" for k, v in epoch.losses.items())
             log.info(f"epoch {epoch.epoch}/{epoch.epochs}: {losses}")
+            last_line = now
 
     return report

@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -114,14 +115,21 @@ def log_generator(
             mlflow.log_params({k: _param_text(v) for k, v in params.items()})
             mlflow.log_metrics({k: float(v) for k, v in metrics.items()})
             _log_loss_history(mlflow, run.info.run_id, loss_history)
-            info = mlflow.pyfunc.log_model(
-                name="model",
-                python_model=mlflow_entry.__file__,
-                artifacts={GENERATOR_ARTIFACT: str(staged)},
-                # column names and types only; no input example, which would store rows
-                signature=sampling_signature(staged),
-                pip_requirements=_pip_requirements(),
-            )
+            with warnings.catch_warnings():
+                # MLflow's advice to log an input example (rows: never) and to declare integer columns as floats
+                # (the signature describes outputs only): nothing a user of twinforge could act on
+                warnings.filterwarnings("ignore", message=r".*An input example was not provided", category=UserWarning)
+                warnings.filterwarnings(
+                    "ignore", message=r"Hint: Inferred schema contains integer", category=UserWarning
+                )
+                info = mlflow.pyfunc.log_model(
+                    name="model",
+                    python_model=mlflow_entry.__file__,
+                    artifacts={GENERATOR_ARTIFACT: str(staged)},
+                    # column names and types only; no input example, which would store rows
+                    signature=sampling_signature(staged),
+                    pip_requirements=_pip_requirements(),
+                )
             for location in (mlflow.get_artifact_uri(), mlflow.get_logged_model(info.model_id).artifact_location):
                 _make_local_artifacts_private(location)
             # the version is created with its tags in one call: a process killed around registration leaves no
