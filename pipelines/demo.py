@@ -111,15 +111,24 @@ RUNNING = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.Dagster
 POLL_SECONDS = 2.0
 
 
-def wait_for_running_retrains(instance: dg.DagsterInstance, spec, on_wait) -> None:
+def wait_for_running_retrains(instance: dg.DagsterInstance, spec, tracking_uri: str, on_wait) -> None:
     """Block while a retrain of ``spec``'s dataset that the daemon, a sensor or the UI launched is running: the
     instance's queue orders the runs it launches, not this one. Runs whose orchestrator died are marked failed
-    first, so a killed run never blocks; queued runs wait for this one in the queue."""
+    first, and the versions they registered tagged failed (the daemon's sensors do both), so a killed run never
+    blocks; queued runs wait for this one in the queue."""
+    from twinforge.tracking.registry import mark_run_versions_failed
+
     jobs = [job_name(spec) for job_name in (retrain_job_name, regenerate_job_name, ingest_job_name)]
     running = dg.RunsFilter(tags={RETRAIN_TAG: spec.name}, statuses=RUNNING)
     told = False
     while True:
-        fail_dead_runs(instance, jobs)
+        for run_id in fail_dead_runs(instance, jobs):
+            reason = "its run's orchestrator process is gone: the run was killed or its host restarted"
+            versions = mark_run_versions_failed(tracking_uri, spec.registered_model_name, run_id, reason)
+            print(
+                f"run {run_id} of {spec.name} had died: marked failed"
+                + (f", versions {versions} too" if versions else "")
+            )
         if not instance.get_runs(running, limit=1):
             return
         if not told:
@@ -148,7 +157,7 @@ def run_every_dataset() -> int:
             # one retrain of a dataset at a time, as the daemon's queue does for the runs it launches
             waiting = lambda name=spec.name: print(f"waiting for another retrain of {name} to finish", flush=True)  # noqa: E731
             with exclusive_lock(layout.retrain_lock(spec.name), on_wait=waiting):
-                wait_for_running_retrains(instance, spec, on_wait=waiting)
+                wait_for_running_retrains(instance, spec, layout.tracking_uri(), on_wait=waiting)
                 batches = sync_batch_partitions(instance, spec, layout)
                 run = execute_in_code_location(
                     instance,

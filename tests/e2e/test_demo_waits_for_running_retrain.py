@@ -54,6 +54,7 @@ def test_make_run_waits_for_a_running_retrain_and_outlives_a_killed_one(tmp_path
         other.wait(timeout=30)
         _wait_for(lambda: "covid_testing__generator - epoch" in demo_log.read_text(), 300, "make run to train")
         assert time.monotonic() - started < 300
+        assert "of covid_testing had died: marked failed" in demo_log.read_text()
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         with dg.DagsterInstance.get() as instance:
