@@ -407,6 +407,10 @@ def _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, d
     if addresses < min_share:  # the street's name first: "Kimdreef 270"
         rest = sample.filter(~shaped)
         addresses += rec.street_then_number_share(rest) * rest.len() / n
+    if rec.ADDRESS_MIN_KNOWN_SHARE <= addresses < min_share and float(words.median() or 0) <= rec.ADDRESS_MAX_WORDS:
+        # known addresses and others of their make: forms no pattern knows ("BP 4826", "Maison 283")
+        rest = sample.filter(~shaped)
+        addresses = float(shaped.mean()) + rec.address_like_share(rest) * rest.len() / n
     if addresses:
         whole[ADDRESS] = (addresses, 0.7)
     urls = sample.str.contains(rec.URL_WHOLE)

@@ -36,6 +36,8 @@ from twinforge.privacy.pii.recognizers import (
     ADDRESS_IN_CONTEXT,
     ADDRESS_PATTERN_HALVES,
     BIRTH_CONTEXT,
+    BIRTH_DATE_AFTER_LABEL,
+    BIRTH_LABELS,
     BIRTH_LINK,
     BIRTH_VALUE,
     CJK_DATE,
@@ -219,15 +221,39 @@ _UNITS_BEFORE_ADDRESS = rf"\b(?:{_UNIT_WORD}\s?[A-Z]?-?\d{{1,5}}[A-Z]?,\s*){{1,3
 # an address's label (of many languages; words may qualify it before its colon: "Адрес постоянной регистрации:",
 # "Оршин суугаа хаяг:"), and the field after it up to the field's end: a line break, " | ", " - ", two spaces, a
 # tab, ";" or the text's end; the field holds a capital or a digit ("Address: unknown" stays) and no colon
+# (Uzbek "manzil", Gaelic "seòladh", Sámi "čujuhus", Malagasy "monina", Armenian, Khmer, Burmese, Dari and Persian,
+# Arabic, Sinhala and Tamil)
 _ADDRESS_LABELS = (
     r"address|addr|residence|domicile|domicilio|dirección|direccion|adresse|anschrift|wohnort|indirizzo|endereço"
     r"|endereco|morada|adres|adress|adressi|osoite|cím|adresa|адрес|адреса|хаяг|cyfeiriad|helbidea|bústaður"
-    r"|heimilisfang|አድራሻ|住所|地址|주소|alamat|tirahan|anwani|địa chỉ"
+    r"|heimilisfang|አድራሻ|住所|地址|주소|alamat|tirahan|anwani|địa chỉ|manzil|manzili|manzilingiz|seòladh|čujuhus"
+    r"|monina|հասցե|អាសយដ្ឋាន|နေရပ်လိပ်စာ|လိပ်စာ|آدرس|نشانی|عنوان|ලිපිනය|முகவரி"
 )
+_ADDRESS_FIELD_END = r"((?:[ ]+[-–—][ ]+|[ ]*\||[ ]{2,}|\t|\n|;|$))"
 ADDRESS_AFTER_LABEL = (
     rf"(?i)((?:^|[^\p{{L}}])(?:{_ADDRESS_LABELS})(?:[ ]\p{{L}}+){{0,3}}[ ]?:[ \t]*)"
-    r"(?-i:[^\n|;\t:]{0,100}?[\p{Lu}\d][^\n|;\t:]{0,100}?)"
-    r"((?:[ ]+[-–—][ ]+|[ ]*\||[ ]{2,}|\t|\n|;|$))"
+    r"(?-i:[^\n|;\t:]{0,100}?[\p{Lu}\d][^\n|;\t:]{0,100}?)" + _ADDRESS_FIELD_END
+)
+# labels that hold an address only when a number is in their field: "Premises: Section 238, Allotment 46", an
+# iCalendar "LOCATION:Macroyan 1, Block 17" ("Location: Conference room B" stays)
+_PLACE_LABELS = r"premises|location|lieu|ubicación|ubicacion|standort|местоположение"
+ADDRESS_AFTER_PLACE_LABEL = (
+    rf"(?i)((?:^|[^\p{{L}}])(?:{_PLACE_LABELS})[ ]?:[ \t]*)"
+    r"(?-i:[^\n|;\t:]{0,100}?\d[^\n|;\t:]{0,100}?)" + _ADDRESS_FIELD_END
+)
+# after a residence verb without a colon ("demeurant", "domiciliés à", "residing at"): comma-separated parts, each
+# starting with a capital, a letter of a script without case, a digit, "#", "n°" or a mask token, up to a part in
+# lower case (", nous"), a sentence's full stop, or the field's end; a dot stays inside after a short word ("Av.",
+# "No.") or between digits ("Rue 2.845")
+_RESIDENCE_VERBS = (
+    r"demeurant(?:[ ]à)?|domicilié(?:e)?s?[ ]à|résidant[ ]à|habitant[ ]à|wohnhaft[ ]in|residing[ ]at|resident[ ]at"
+    r"|domiciled[ ]at|residente[ ]en|domiciliad[oa]s?[ ]en|residente[ ]in|domiciliat[oa][ ]in|residente[ ]em"
+)
+_FIELD_TOKEN = r"(?:\p{L}{1,4}\.|[^\s,.;:|]+(?:\.\p{Nd}+)?)"
+_FIELD_PART = rf"(?:[\p{{Lu}}\p{{Lo}}\p{{Nd}}#<]|n[°º][ ]?|(?i:no)\.[ ]?){_FIELD_TOKEN}?(?:[ ]+{_FIELD_TOKEN}){{0,8}}"
+ADDRESS_AFTER_RESIDENCE = (
+    rf"(?i)((?:^|[^\p{{L}}])(?:{_RESIDENCE_VERBS})[ ]+)(?-i:{_FIELD_PART}(?:,[ ]*{_FIELD_PART}){{0,5}})"
+    r"((?-i:,[ ]+\p{Ll})|\.(?:[ ]|$)|[ ]*\n|$|[ ]+[-–—][ ]|;|\))"
 )
 # (entity, pattern, replacement); "$1"/"$2" keep a context word in front of the token; no replacement:
 # the pattern picks the texts that :func:`mask_phone_shapes` looks at
@@ -258,6 +284,8 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
         rf"(?i)\b({BIRTH_CONTEXT})\b({BIRTH_LINK}){BIRTH_VALUE}",
         "${1}${2}" + MASK_TOKENS[DOB],
     ),
+    # a birth label of many languages and a date of any form after it: "né le 14 մարտի 1985 թ.", "born ၁၉၈၅ ..."
+    (DOB, BIRTH_DATE_AFTER_LABEL, "${1}" + MASK_TOKENS[DOB] + "${2}"),
     # before dates ("+61-3-7106-7088" and "06-1/070 7648" hold date-shaped digits) and before
     # "+..." below: a country code in brackets: "(+57) 309 549 80 06", "(+57)6046549011"
     (PHONE, r"\(\+\d{1,3}\)\s?\d{1,10}(?:[\s.\-]\d{2,5}){0,4}\b" + _PHONE_EXT, MASK_TOKENS[PHONE]),
@@ -290,13 +318,16 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     (POSTAL, rf"(?i)\b({POSTAL_CONTEXT})\b(\W{{0,3}})(?:{US_ZIP}|{UK_POSTCODE})\b", "${1}${2}" + MASK_TOKENS[POSTAL]),
     (POSTAL, rf"\b({_US_STATE})(\s+){US_ZIP}\b", "${1}${2}" + MASK_TOKENS[POSTAL]),
     (POSTAL, rf"\b{UK_POSTCODE}\b", MASK_TOKENS[POSTAL]),
+    # the whole field after an address's label and its colon, whatever the address's form: read before the address
+    # patterns, whose tails may take the next line's label ("...Ankadifotsy\nTelefon") and leave the field open
+    (ADDRESS, ADDRESS_AFTER_LABEL, "${1}" + MASK_TOKENS[ADDRESS] + "${2}"),
+    (ADDRESS, ADDRESS_AFTER_PLACE_LABEL, "${1}" + MASK_TOKENS[ADDRESS] + "${2}"),
+    (ADDRESS, ADDRESS_AFTER_RESIDENCE, "${1}" + MASK_TOKENS[ADDRESS] + "${2}"),
     *((ADDRESS, pattern, "${1}" + MASK_TOKENS[ADDRESS]) for pattern in _ADDRESSES_NOT_IN_AMOUNTS),
     (ADDRESS, ADDRESS_IN_CONTEXT, "${1}" + MASK_TOKENS[ADDRESS]),
     (ADDRESS, ADDRESS_CONTINUATION, MASK_TOKENS[ADDRESS]),
     # a building and flat before it: "Tower D2, Apt 1006, <ADDRESS>"
     (ADDRESS, _UNITS_BEFORE_ADDRESS, MASK_TOKENS[ADDRESS]),
-    # the whole field after an address's label and its colon, whatever the address's form
-    (ADDRESS, ADDRESS_AFTER_LABEL, "${1}" + MASK_TOKENS[ADDRESS] + "${2}"),
     (PHONE, rf"(?i)\b({_PHONE_CONTEXT})(\W{{1,3}})\d{{7,8}}\b", "${1}${2}" + MASK_TOKENS[PHONE]),
     (
         PHONE,
@@ -361,8 +392,24 @@ def mask_patterns(text: pl.Series) -> pl.Series:
             if pattern == _ADDRESSES_NOT_IN_AMOUNTS[-1]:
                 text = mask_listed_streets(text)
             continue
+        prefilter = _LABEL_PREFILTERS.get(pattern)
+        if prefilter is not None:  # a label's pattern runs only on the texts that hold one of its labels
+            candidates = text.str.contains(prefilter).fill_null(False)
+            if candidates.any():
+                text = text.scatter(
+                    candidates.arg_true(), text.filter(candidates).str.replace_all(pattern, replacement)
+                )
+            continue
         text = text.str.replace_all(_ascii_boundaries(pattern), replacement)
     return mask_phone_extensions(text)
+
+
+# the label words that the patterns reading a label's field need (a text without one cannot match)
+_LABEL_PREFILTERS = {
+    BIRTH_DATE_AFTER_LABEL: f"(?i)(?:{BIRTH_LABELS})",
+    ADDRESS_AFTER_PLACE_LABEL: f"(?i)(?:{_PLACE_LABELS})",
+    ADDRESS_AFTER_RESIDENCE: f"(?i)(?:{_RESIDENCE_VERBS})",
+}
 
 
 # a word of any language and a number after a masked phone number, bracketed or not, is its extension

@@ -986,6 +986,29 @@ ADDRESS_MIN_DISTINCT_SHARE = 0.8
 ADDRESS_MIN_DISTINCT_STREET_SHARE = 0.3
 
 
+# a column whose known addresses are a quarter or more is one of addresses when the rest are of their make: a
+# number (any script's digits) and a word in each, their first words varied ("BP 4826", "Maison 283", "Sergeli
+# tumani, 2-kvartal", "Section 238, Allotment 46"; a column of "Room 12" or "Batch 3" has one first word), and short
+ADDRESS_MIN_KNOWN_SHARE = 0.25
+ADDRESS_MAX_FIRST_WORD_SHARE = 0.5
+ADDRESS_MAX_WORDS = 10  # median words of such a column's values: no notes
+
+
+def address_like_share(values: pl.Series) -> float:
+    """Share of ``values`` (those no address pattern knows, of a column with known addresses) that are made like
+    addresses: a number and a word of two letters or more; 0.0 when one first word starts half of them or more."""
+    if values.len() == 0:
+        return 0.0
+    like = values.str.contains(r"\p{Nd}").fill_null(False) & values.str.contains(r"\p{L}[\p{L}\p{M}]").fill_null(False)
+    first = values.str.extract(r"^\W*([\p{L}\p{M}\p{Nd}]+)").str.to_lowercase()
+    if (
+        first.drop_nulls().len()
+        and first.value_counts(sort=True)["count"][0] >= ADDRESS_MAX_FIRST_WORD_SHARE * values.len()
+    ):
+        return 0.0
+    return float(like.mean())
+
+
 def street_then_number_share(values: pl.Series) -> float:
     """The share of ``values`` shaped like :data:`ADDRESS_SHAPE_NUMBER_LAST` when nearly all of
     those differ and their street names vary (0.0 otherwise)."""
@@ -1225,6 +1248,54 @@ UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
 BIRTH_LINK = r"\W{0,3}(?:(?:as|is|was|on|of)\s+)?"
 BIRTH_VALUE = rf"(?:{DATE_PATTERN}|{OTHER_SCRIPT_DATE}|{BIRTH_DIGITS}\b)"
 DOB_IN_TEXT = re.compile(rf"(?i)\b{BIRTH_CONTEXT}\b{BIRTH_LINK}{BIRTH_VALUE}")
+
+# A birth date in text by its form, whatever the month's language or the script of its digits: a birth label of
+# many languages ("born", "né(e) le", "teraka tamin'ny", "riegádan", "Tugʻilgan sana", "ծնվել"), then a day and a
+# year (1-2 and 4 digits of any script, a word glued to either: "14ú", "ថ្ងៃទី១៤", "1985-yil", "14-mart") with up to
+# two words between them (the month, "da", "b.") and up to two in front ("an", "ils"), and a short word of another
+# script after it (Armenian "թ.", Burmese "ရက်"); or a date in French words ("quatorze mars mil neuf cent ...").
+# Rust regex (polars): ``\p{..}`` classes, no look-around; the masker keeps group 1 (the label) and the last group
+# (what follows the date).
+BIRTH_LABELS = (
+    r"born|née?s?|né\(e\)|née?\(s\)|nacid[oa]s?|nascid[oa]s?|nat[oa][ ]il|geboren|geb\.|urodzon[ya]|született"
+    r"|syntynyt|född|født|fødd|fæddur|rođen[a]?|narozen[aá]?|doğdu|fèt|teraka(?:[ ]tamin['’]ny)?|rugadh|riegádan"
+    r"|tug['’‘ʻ]ilgan(?:[ ]sana)?|ծնվել|ծննդյան[ ]ամսաթիվ|родил(?:ся|ась)|дата[ ]рождения|туған|төрсөн"
+    r"|date[ ]of[ ]birth|birth[ _]?date|dob|d\.o\.b\.?|birthday|date[ ]de[ ]naissance|fecha[ ]de[ ]nacimiento"
+    r"|data[ ]di[ ]nascita|data[ ]de[ ]nascimento|geburtsdatum|data[ ]urodzenia|datum[ ]rođenja|fødselsdato"
+    r"|födelsedatum|syntymäaika|születési[ ]idő|doğum[ ]tarihi|မွေးသက္ကရာဇ်|ថ្ងៃខែឆ្នាំកំណើត|تاریخ[ ]تولد|تاريخ[ ]الميلاد"
+)
+# between the label and the date: a colon, "=", a quote or slash, and a linking word ("le", "am", "on", "tamin'ny")
+# (a second label in another language after the first: "riegádan / født")
+_BIRTH_LABEL_LINK = rf"[^\p{{L}}\p{{N}}\n]{{0,4}}(?:(?:{BIRTH_LABELS})[^\p{{L}}\p{{N}}\n]{{0,4}})?(?:(?:le|la|on|am|el|il|em|den|of|the)[ ]+)?"
+# letters, marks, dots and hyphens glued to a word or number; an apostrophe only inside ("tamin'ny"), not the quote
+# that closes a field ("birth_date=1985 මාර්තු 14'")
+_GLUED = r"(?:[\p{L}\p{M}\u200c\u200d.\-]|['’ʻ]\p{L})"  # and zero-width (non-)joiners: Sinhala "අප්‍රේල්"
+_DATE_WORD = rf"\p{{L}}{_GLUED}*"
+# (the date's last number keeps a glued word, "14-mart", but not a sentence's full stop: "born ... 1985. Reply")
+_LAST_GLUED = rf"(?:{_GLUED}*[\p{{L}}\p{{M}}])?"
+_DAY_TOKEN = rf"(?:\p{{L}}{_GLUED}*)?\p{{Nd}}{{1,2}}{_GLUED}*"
+_DAY_LAST = rf"(?:\p{{L}}{_GLUED}*)?\p{{Nd}}{{1,2}}{_LAST_GLUED}"
+_YEAR_LAST = rf"(?:\p{{L}}{_GLUED}*)?\p{{Nd}}{{4}}{_LAST_GLUED}"
+_YEAR_TOKEN = rf"(?:\p{{L}}{_GLUED}*)?\p{{Nd}}{{4}}{_GLUED}*"
+_DATE_GAP = r"[ ,،၊]{1,3}"
+_FRENCH_NUMBER_WORD = (
+    r"premier|une?|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|vingts?"
+    r"|trente|quarante|cinquante|soixante|cents?|et"
+)
+_FRENCH_MONTHS = r"janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|d[ée]cembre"
+FRENCH_DATE_WORDS = (
+    rf"(?i:(?:{_FRENCH_NUMBER_WORD})(?:[ \-]+(?:{_FRENCH_NUMBER_WORD}))*[ ]+(?:{_FRENCH_MONTHS})[ ]+"
+    rf"(?:mil|mille|deux[ ]mille)(?:[ \-]+(?:{_FRENCH_NUMBER_WORD}))*)"
+)
+ANY_SCRIPT_DATE = (
+    rf"(?:(?i:le[ ]+)?{FRENCH_DATE_WORDS}"
+    rf"|(?:{_DATE_WORD}{_DATE_GAP}){{0,2}}(?:{_DAY_TOKEN}(?:{_DATE_GAP}{_DATE_WORD}){{0,2}}{_DATE_GAP}{_YEAR_LAST}"
+    rf"|{_YEAR_TOKEN}(?:{_DATE_GAP}{_DATE_WORD}){{0,2}}{_DATE_GAP}{_DAY_LAST})"
+    r"(?:[ ][\p{L}--\p{Latin}][\p{L}\p{M}]{0,3}\.?)?)"
+)
+BIRTH_DATE_AFTER_LABEL = (
+    rf"(?i)((?:^|[^\p{{L}}])(?:{BIRTH_LABELS}){_BIRTH_LABEL_LINK})(?-i:{ANY_SCRIPT_DATE})($|[^\p{{L}}\p{{M}}\p{{Nd}}])"
+)
 POSTAL_IN_TEXT = re.compile(rf"(?i)\b{POSTAL_CONTEXT}\b\W{{0,3}}(?:{US_ZIP}|{UK_POSTCODE})\b")
 UK_POSTCODE_ONLY = re.compile(rf"^{UK_POSTCODE}$")
 # the letters a UK postcode starts with (its area): "TN979CY" is shaped like one, "ZM544FI" is not
@@ -1470,6 +1541,7 @@ def parse_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series:
         .str.replace(r"^tarehe\s+", "")
     )
     text = _month_marks_as_numbers(text)
+    text = _french_date_words_as_digits(text)
     text = _other_calendars_as_iso(text)
     numeric = text.str.extract_groups(_NUMERIC_DATE)
     day_name = text.str.extract_groups(_DAY_MONTH_NAME)
@@ -1536,6 +1608,54 @@ def parse_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series:
     )
 
 
+_FRENCH_NUMBERS = {
+    w: n
+    for n, w in enumerate(
+        "zéro un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize".split()
+    )
+} | {"une": 1, "premier": 1, "vingt": 20, "vingts": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60}
+
+
+def french_number(words: list[str]) -> int | None:
+    """The number that French ``words`` (lower case, hyphens split) write, up to the thousands: "quatre vingt
+    dix neuf" is 99, "mil neuf cent quatre vingt cinq" 1985, "deux mille trois" 2003; None for another word."""
+    total, current = 0, 0
+    for i, word in enumerate(words):
+        if word == "et":
+            continue
+        if word in ("cent", "cents"):
+            current = (current or 1) * 100
+        elif word in ("mil", "mille"):
+            total, current = total + (current or 1) * 1000, 0
+        elif word in ("vingt", "vingts") and i and words[i - 1] == "quatre":
+            current += 80 - 4  # "quatre-vingt": four twenties
+        elif word in _FRENCH_NUMBERS:
+            current += _FRENCH_NUMBERS[word]
+        else:
+            return None
+    return total + current
+
+
+def _french_date_in_digits(value: str) -> str:
+    """A date in French words ("quatorze mars mil neuf cent quatre-vingt-cinq") as "14 mars 1985"; else as it was."""
+    words = re.split(r"[\s\-]+", value.strip())
+    words = words[1:] if words and words[0] == "le" else words
+    months = [i for i, w in enumerate(words) if re.fullmatch(_FRENCH_MONTHS, w)]
+    if len(months) != 1:
+        return value
+    day, year = french_number(words[: months[0]]), french_number(words[months[0] + 1 :])
+    return value if day is None or year is None else f"{day} {words[months[0]]} {year}"
+
+
+def _french_date_words_as_digits(text: pl.Series) -> pl.Series:
+    """Lower-cased ``text`` with the dates that are written in French words (:data:`FRENCH_DATE_WORDS`) in digits."""
+    worded = text.str.contains(rf"^(?:le\s+)?{FRENCH_DATE_WORDS}$").fill_null(False)
+    if not worded.any():
+        return text
+    found = [_french_date_in_digits(v) for v in text.filter(worded).to_list()]
+    return text.scatter(worded.arg_true(), pl.Series(found, dtype=pl.String))
+
+
 def as_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series | None:
     """``values`` as dates: temporal columns directly, text read by :func:`parse_dates` when at
     least 90% of it is a date; ``None`` otherwise."""
@@ -1579,6 +1699,8 @@ def birth_date_share(values: pl.Series, today: dt.date | None = None) -> float:
     40 dates or more at least 10 different months); 0.0 otherwise."""
     today = today or dt.date.today()
     dates = as_dates(values.drop_nulls(), today)
+    if dates is None and values.dtype == pl.String:
+        dates = _birth_dates_by_form(values.drop_nulls().to_list())
     if dates is None or dates.len() == 0:
         return 0.0
     ages = (pl.lit(today) - pl.lit(dates)).dt.total_days() / 365.25
@@ -1592,6 +1714,43 @@ def birth_date_share(values: pl.Series, today: dt.date | None = None) -> float:
     if dates.len() >= BIRTH_MONTHS_MIN_DATES and dates.dt.month().n_unique() < BIRTH_MIN_DISTINCT_MONTHS:
         return 0.0
     return plausible * dates.len() / values.drop_nulls().len()
+
+
+# a column of dates whose month words are in no list, read by its values as a whole: each holds one year (four
+# digits of any script) and one day (1-31), and what is left of the values ("# մարտի # թ.", "ថ្ងៃទី# ខែមីនា ឆ្នាំ#")
+# takes a dozen or two forms, as months do (a case or spelling each): the month's words stand for its number
+BIRTH_FORM_MAX_MONTH_WORDS = 24
+_SOLAR_HIJRI_YEARS = (1300, 1449)  # years of the Solar Hijri calendar in a birth date (1921-2070)
+_SOLAR_HIJRI_OFFSET = 621
+_ANY_DIGITS = re.compile(r"\d+")  # Python's \d: the digits of every script, which int() reads
+
+
+def _birth_dates_by_form(values: list[str]) -> pl.Series | None:
+    """``values`` as dates by their form (see :data:`BIRTH_FORM_MAX_MONTH_WORDS`), or None when fewer than 90% of
+    them have that form or the left-over words are too few or too many to be months. The month of each date is
+    its month word's place among the column's (the words' numbers are unknown); Solar Hijri years are converted
+    when all years are of that calendar."""
+    parts = []
+    for value in values:
+        runs = _ANY_DIGITS.findall(value)
+        if sorted(map(len, runs)) not in ([1, 4], [2, 4]):
+            continue
+        year, day = (int(r) for r in sorted(runs, key=len, reverse=True))
+        rest = _ANY_DIGITS.sub("#", value.strip().lower())
+        if 1 <= day <= 31 and re.search(r"[^\W\d_]", rest):
+            parts.append((year, day, rest))
+    if not parts or len(parts) < MIN_PARSED_SHARE * len(values):
+        return None
+    words = sorted({rest for _, _, rest in parts})
+    if not min(BIRTH_MIN_DISTINCT_MONTHS, len(parts) // 4) <= len(words) <= BIRTH_FORM_MAX_MONTH_WORDS:
+        return None
+    low, high = _SOLAR_HIJRI_YEARS
+    offset = _SOLAR_HIJRI_OFFSET if all(low <= year <= high for year, _, _ in parts) else 0
+    month = {w: i % 12 + 1 for i, w in enumerate(words)}
+    return pl.Series(
+        [dt.date(year + offset, month[rest], min(day, 28)) for year, day, rest in parts if 1 <= year + offset <= 9999],
+        dtype=pl.Date,
+    )
 
 
 # ------------------------------------------------------------------ phones by shape
