@@ -407,6 +407,7 @@ def mask_patterns(text: pl.Series) -> pl.Series:
 # the label words that the patterns reading a label's field need (a text without one cannot match)
 _LABEL_PREFILTERS = {
     BIRTH_DATE_AFTER_LABEL: f"(?i)(?:{BIRTH_LABELS})",
+    ADDRESS_AFTER_LABEL: f"(?i)(?:{_ADDRESS_LABELS})",
     ADDRESS_AFTER_PLACE_LABEL: f"(?i)(?:{_PLACE_LABELS})",
     ADDRESS_AFTER_RESIDENCE: f"(?i)(?:{_RESIDENCE_VERBS})",
 }
@@ -948,11 +949,20 @@ NAME_POSITIONS = (
 )
 
 
+# each of NAME_POSITIONS needs one of these tokens: texts without one are not looked at
+_NAME_POSITION_TOKENS = "|".join(re.escape(MASK_TOKENS[kind]) for kind in (EMAIL, "DATE"))
+
+
 def mask_names_by_position(text: pl.Series) -> pl.Series:
-    """Names that no list or shape finds, where the form of the text says a name stands (:data:`NAME_POSITIONS`)."""
+    """Names that no list or shape finds, where the form of the text says a name stands (:data:`NAME_POSITIONS`);
+    only on the texts that hold an ``<EMAIL>`` or ``<DATE>`` token, which every such position needs."""
+    candidates = text.str.contains(_NAME_POSITION_TOKENS).fill_null(False)
+    if not candidates.any():
+        return text
+    chosen = text.filter(candidates)
     for head, name, tail in NAME_POSITIONS:
-        text = text.str.replace_all(f"{head}{name}{tail}", "${1}" + MASK_TOKENS[PERSON] + "${2}")
-    return text
+        chosen = chosen.str.replace_all(f"{head}{name}{tail}", "${1}" + MASK_TOKENS[PERSON] + "${2}")
+    return text.scatter(candidates.arg_true(), chosen)
 
 
 def _composed(text: pl.Series) -> pl.Series:
