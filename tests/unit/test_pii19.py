@@ -38,6 +38,10 @@ def _kept(text: str, words: list[str]) -> list[str]:
         ("Date of birth: 1966 අප්\u200dරේල් 16 | Ration", ["1966", "16 |"]),  # a zero-width joiner in the month
         ("née le 14 Zorvembre 1985, enfant de", ["14", "Zorvembre", "1985"]),  # a month word in no list
         ("geboren am 3. Quelmond 1971 in Ulm", ["3.", "Quelmond", "1971"]),
+        # dates of known forms after a birth label stay whole (a Korean, an Ethiopian, a Mongolian date)
+        ("Clinic note: pt Z. Kim, DOB 1972년 11월 2일, c/o dizziness", ["11월", "2일"]),
+        ("Fecha de nacimiento: ጥር 18 ቀን 1960 ዓ.ም.\nHelbidea", ["ቀን", "ም"]),
+        ("Дата рождения: 1985 оны 1 сарын 26\nАдрес", ["сарын", "26"]),
         # a date in French words after a birth label
         ("né(e) le quatorze mars mil neuf cent quatre-vingt-cinq, enfant de", ["quatorze", "mars", "quatre"]),
         ("born Premier Décembre Mil Neuf Cent Soixante-Dix-Sept. Reply", ["Premier", "Décembre", "Sept"]),

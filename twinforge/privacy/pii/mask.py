@@ -284,8 +284,6 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
         rf"(?i)\b({BIRTH_CONTEXT})\b({BIRTH_LINK}){BIRTH_VALUE}",
         "${1}${2}" + MASK_TOKENS[DOB],
     ),
-    # a birth label of many languages and a date of any form after it: "né le 14 մարտի 1985 թ.", "born ၁၉၈၅ ..."
-    (DOB, BIRTH_DATE_AFTER_LABEL, "${1}" + MASK_TOKENS[DOB] + "${2}"),
     # before dates ("+61-3-7106-7088" and "06-1/070 7648" hold date-shaped digits) and before
     # "+..." below: a country code in brackets: "(+57) 309 549 80 06", "(+57)6046549011"
     (PHONE, r"\(\+\d{1,3}\)\s?\d{1,10}(?:[\s.\-]\d{2,5}){0,4}\b" + _PHONE_EXT, MASK_TOKENS[PHONE]),
@@ -301,6 +299,9 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     ("DATE", rf"(?i)\b{DATE_PATTERN}\b", MASK_TOKENS["DATE"]),
     ("DATE", CJK_DATE, MASK_TOKENS["DATE"]),  # no word boundary: the characters are no ASCII word
     ("DATE", OTHER_SCRIPT_DATE, MASK_TOKENS["DATE"]),
+    # a birth label of many languages and a date of any other form after it: "né le 14 մարտի 1985 թ.", "born ၁၉၈၅
+    # ..." (after the dates of known forms, which it would otherwise cut short: "1972년 11월 2일", "ጥር 18 ቀን 1960 ዓ.ም.")
+    (DOB, BIRTH_DATE_AFTER_LABEL, "${1}" + MASK_TOKENS[DOB] + "${2}"),
     # card numbers in groups of four before phone numbers, which would take "0079 3111" of
     # "3544 9020 0079 3111" for an international number
     (CARD, r"\b\d{4}[ \-]\d{4}[ \-]\d{4}[ \-]\d{1,4}\b", MASK_TOKENS[CARD]),
