@@ -56,6 +56,13 @@ def _import_nlp_without_torch() -> None:
                 del sys.modules["torch"]
 
 
+# the top labels of a network's own domains (RFC 6762, RFC 8375, ICANN's .internal, and common practice): no public
+# suffix, yet a person's address there is as personal as one at a public domain
+PRIVATE_TOP_DOMAINS = frozenset(
+    {"local", "localdomain", "lan", "home", "corp", "internal", "intranet", "intra", "private"}
+)
+
+
 @functools.lru_cache(maxsize=1)
 def analyzer():
     """The shared presidio AnalyzerEngine (built once: it takes a second or two)."""
@@ -77,7 +84,8 @@ def analyzer():
 
     class OfflineEmailRecognizer(EmailRecognizer):
         def validate_result(self, pattern_text: str) -> bool:
-            return offline_suffixes(pattern_text.rsplit("@", 1)[-1]).suffix != ""
+            domain = pattern_text.rsplit("@", 1)[-1]
+            return offline_suffixes(domain).suffix != "" or domain.rsplit(".", 1)[-1].lower() in PRIVATE_TOP_DOMAINS
 
     class BlankSpacyEngine(SpacyNlpEngine):
         """Tokenizer only: the pattern recognizers need no trained model."""
