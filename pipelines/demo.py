@@ -93,6 +93,7 @@ def summarize(
     return lines
 
 
+LAUNCHED_BY_TAG = "twinforge/launched_by"
 # exit status of a command stopped by Ctrl-C (128 + SIGINT), as shells report it
 INTERRUPTED_EXIT = 130
 
@@ -165,6 +166,7 @@ def run_every_dataset() -> int:
                     partition_key=batches[-1],  # ingest the newest batch, train on the window
                     # progress lines, not Dagster's per-event debug stream
                     run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+                    extra_tags={LAUNCHED_BY_TAG: "make run"},  # the UI's runs list says who started it
                 )
             ok &= run.status == dg.DagsterRunStatus.SUCCESS
             print("\n".join(summarize(instance, run, spec.name, layout.tracking_uri(), spec.registered_model_name)))

@@ -43,6 +43,7 @@ def execute_in_code_location(
     partition_key: str | None = None,
     run_config: Mapping | None = None,
     workspace: Path = WORKSPACE_FILE,
+    extra_tags: Mapping[str, str] | None = None,
 ) -> dg.DagsterRun:
     """Create a run of ``job_name`` belonging to the workspace's code location, execute it here and
     return the finished run (its status says whether it succeeded; failures are in its event log)."""
@@ -56,7 +57,7 @@ def execute_in_code_location(
     )
     recon_job = repository.get_reconstructable_job(job_name)
     job_def = recon_job.get_definition()
-    tags = dict(job_def.run_tags)
+    tags = {**job_def.run_tags, **(extra_tags or {})}
     if partition_key is not None:
         with partition_loading_context(dynamic_partitions_store=instance) as context:
             job_def.validate_partition_key(partition_key, selected_asset_keys=None, context=context)

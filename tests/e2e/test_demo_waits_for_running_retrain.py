@@ -61,6 +61,8 @@ def test_make_run_waits_for_a_running_retrain_and_outlives_a_killed_one(tmp_path
             runs = instance.get_runs(dg.RunsFilter(job_name="covid_testing_retrain"))
             statuses = sorted(r.status.value for r in runs)
             assert statuses == ["FAILURE", "STARTED"], statuses  # the killed run failed, make run's runs
+            (own,) = [r for r in runs if r.status == dg.DagsterRunStatus.STARTED]
+            assert own.tags.get("twinforge/launched_by") == "make run"  # the UI's runs list says who started it
     finally:
         for process in (other, demo):
             if process is not None and process.poll() is None:
