@@ -25,7 +25,6 @@ train and holdout. Only distances and shares leave this module, never rows.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,6 +39,7 @@ from twinforge.evaluation.columns import (
     is_numeric,
     sample_rows,
 )
+from twinforge.evaluation.gates import share_noise
 
 DISTANCE_BINS = 30
 
@@ -63,9 +63,8 @@ def exact_match_report(
 
 
 # a holdout may repeat training rows this much more often than the training table repeats its own (an absolute
-# share), or BINOMIAL_Z standard errors of that share if more, before it is refused as not held out
+# share), or the sampling noise of that share if more (gates.share_noise), before it is refused as not held out
 HOLDOUT_OVERLAP_SLACK = 0.05
-BINOMIAL_Z = 4.0
 
 
 def holdout_overlap_problem(train: pl.DataFrame, holdout: pl.DataFrame, columns: Sequence[ColumnSchema]) -> str | None:
@@ -79,7 +78,7 @@ def holdout_overlap_problem(train: pl.DataFrame, holdout: pl.DataFrame, columns:
     train_keys = _row_keys(train, columns)
     overlap = _share_in(_row_keys(holdout, columns), train_keys.unique())
     repeats = float(train_keys.is_duplicated().mean()) if train_keys.len() else 0.0
-    noise = BINOMIAL_Z * math.sqrt(repeats * (1 - repeats) * (1 / max(holdout.height, 1) + 1 / max(train.height, 1)))
+    noise = share_noise(repeats, repeats, holdout.height, train.height)
     if overlap <= repeats + max(HOLDOUT_OVERLAP_SLACK, noise):
         return None
     return (
