@@ -23,10 +23,12 @@ query Runs($job: String!) {
   }
 }
 """
+# the ticks that launched runs: a 5-second sensor skips many more than 50 times while a retrain trains on a loaded
+# machine, which pushed the first launch out of a window of the last 50 ticks of any status
 SENSOR_TICKS = """
 query Ticks($selector: SensorSelector!) {
   sensorOrError(sensorSelector: $selector) {
-    ... on Sensor { sensorState { status ticks(limit: 50) { status runIds } } }
+    ... on Sensor { sensorState { status ticks(limit: 50, statuses: [SUCCESS]) { status runIds } } }
   }
 }
 """
