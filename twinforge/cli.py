@@ -344,9 +344,10 @@ def _add_on_bad_rows(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _read_input(path: Path, spec=None, on_bad_rows: str | None = None):
+def _read_input(path: Path, spec=None, on_bad_rows: str | None = None, spec_columns: bool = True):
     """A table read as the pipeline reads it (reader, null tokens, typing, record accounting), with the
-    spec's source and ingest options when one is given; the counts are printed."""
+    spec's source and ingest options when one is given, and its column kinds and formats with ``spec_columns``
+    (a spec naming a column the table lacks is then refused, as by ``anonymize``); the counts are printed."""
     from twinforge.config.spec import IngestSpec, SourceSpec
     from twinforge.io.ingest import ingest_source
 
@@ -355,7 +356,7 @@ def _read_input(path: Path, spec=None, on_bad_rows: str | None = None):
     if on_bad_rows is not None:
         options = options.model_copy(update={"on_bad_rows": on_bad_rows})
     with _step(f"reading {path}") as done:
-        ingested = ingest_source(source, {}, options, path=path)
+        ingested = ingest_source(source, spec.columns if spec is not None and spec_columns else {}, options, path=path)
         done(f"{ingested.rows_out:,} rows x {ingested.table.width} columns ({ingested.counts()})")
     return ingested
 
@@ -533,7 +534,8 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     conditions = dict(args.condition)
     rebalance = dict([args.rebalance]) if args.rebalance else None
 
-    real = _read_input(args.input, spec, on_bad_rows=args.on_bad_rows).table
+    ingested = _read_input(args.input, spec, on_bad_rows=args.on_bad_rows)
+    real = ingested.table
     identifiers = [*args.identifier, *(spec.identifiers if spec else [])]
     if args.no_anonymize:
         say(
@@ -542,7 +544,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     else:
-        real = _anonymize_for_synth(real, identifiers, spec)
+        real = _anonymize_for_synth(real, identifiers, spec, ingested.schema)
         identifiers = [c for c in identifiers if c in real.columns]
     if rules:
         _check_rule_columns(rules, real, args.rules or args.spec)
@@ -605,7 +607,16 @@ def _cmd_rules_suggest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _anonymize_for_synth(real: pl.DataFrame, identifiers: list[str], spec=None) -> pl.DataFrame:
+def _shareable_path(path: Path) -> str:
+    """``path`` as a report meant for sharing may show it: withheld when a part of it holds personal data (a file
+    or folder named by an e-mail address), as ``ingest-batch`` refuses such names."""
+    from twinforge.io.readers import file_name_problem
+
+    found = next((entity for part in path.parts if (entity := file_name_problem(part))), None)
+    return str(path) if found is None else f"(a path withheld: its name holds personal data, {found})"
+
+
+def _anonymize_for_synth(real: pl.DataFrame, identifiers: list[str], spec=None, schema=None) -> pl.DataFrame:
     """The table after the same detection and policy as `twinforge anonymize` (the spec's, else the defaults)."""
     from twinforge.config.spec import ColumnPolicy, PrivacySpec
     from twinforge.privacy.anonymize import anonymize_table, pseudonym_key_from_env
@@ -619,7 +630,7 @@ def _anonymize_for_synth(real: pl.DataFrame, identifiers: list[str], spec=None) 
     }
     privacy = spec.privacy if spec else PrivacySpec()
     with _step("detecting PII and applying the " + ("spec's policy" if spec else "default policy")) as done:
-        result = anonymize_table(real, columns, privacy, key=pseudonym_key_from_env())
+        result = anonymize_table(real, columns, privacy, key=pseudonym_key_from_env(), schema=schema)
         done(f"{len(result.report.columns_with('drop'))} columns dropped, {result.table.width} kept")
     _print_policy(result)
     return result.table
@@ -647,7 +658,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec) if args.spec is not None else None
     tables = {}
     for name in ("train", "holdout", "synthetic"):
-        tables[name] = _read_input(getattr(args, name), spec, args.on_bad_rows).table
+        # a synthetic or training table lacks the columns anonymization dropped: the spec's columns are not required
+        tables[name] = _read_input(getattr(args, name), spec, args.on_bad_rows, spec_columns=False).table
     train = tables["train"]
     process = None
     if spec is not None:
@@ -671,8 +683,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         write_report_html(
             report,
             args.html,
-            title=f"Quality of {args.synthetic.name}",
-            subtitle=f"synthetic {args.synthetic} vs train {args.train} and holdout {args.holdout}",
+            title=f"Quality of {_shareable_path(Path(args.synthetic.name))}",
+            subtitle=f"synthetic {_shareable_path(args.synthetic)} vs train {_shareable_path(args.train)} and holdout "
+            f"{_shareable_path(args.holdout)}",
         )
     gates = report.gates
     say(f"gates: {'PASSED' if report.passed else 'FAILED'} ({len(gates) - len(gates.failed)} of {len(gates)} passed)")

@@ -234,6 +234,19 @@ def test_evaluate_writes_html_and_json_and_exits_zero_on_either_verdict(evaluati
     assert not report["gates"]["privacy_exact_matches"]["passed"]  # the copy
 
 
+def test_the_shareable_report_withholds_a_path_whose_name_holds_personal_data(evaluation_inputs, tmp_path):
+    """A training file named by an e-mail address: the HTML report (meant for sharing) names no such path, as
+    ``ingest-batch`` refuses such names; other paths are shown."""
+    named = tmp_path / "ann.lee@example.com"
+    named.mkdir()
+    paths = {**evaluation_inputs, "train": named / "train.parquet"}
+    evaluation_inputs["train"].rename(paths["train"])
+    assert main(_evaluate_args(paths, "fresh", tmp_path)) == 0
+    page = (tmp_path / "out.html").read_text()
+    assert "ann.lee" not in page and "a path withheld: its name holds personal data" in page
+    assert str(paths["holdout"]) in page
+
+
 def test_evaluate_without_target_has_no_utility_gate(evaluation_inputs, tmp_path):
     import json
 

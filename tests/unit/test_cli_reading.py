@@ -127,3 +127,47 @@ def test_synth_and_evaluate_keep_a_decimal_column_a_number(tmp_path, capsys):
     evaluated = json.loads(report.read_text())
     assert "amt" not in json.dumps(evaluated["fidelity"]["skipped"])
     assert evaluated["privacy"]["exact_matches"]["synthetic_share"] == 0.0  # judged on amounts too, as numbers
+
+
+def _dates_table(path, rows=300, seed=5):
+    rng = np.random.default_rng(seed)
+    days = np.datetime64("2021-01-01") + rng.integers(0, 700, rows).astype("timedelta64[D]")
+    dates = pl.Series(days).dt.strftime("%d.%m.%Y")
+    path.write_text(
+        "visit,amount,kind\n"
+        + "\n".join(f"{d},{a},{k}" for d, a, k in zip(dates, rng.integers(1, 500, rows), rng.choice(list("ABC"), rows)))
+        + "\n"
+    )
+
+
+def test_synth_reads_the_spec_column_kinds_and_formats(tmp_path):
+    """A spec's `kind: datetime, format: ...` types the column when read (as `anonymize` and the pipeline read
+    it): the twin has a date column, where the text was fitted (and failed) before."""
+    path = tmp_path / "dates.csv"
+    _dates_table(path)
+    spec = tmp_path / "dates.yaml"
+    spec.write_text(
+        f'name: dates\nsource: {{path: {path}}}\ncolumns:\n  visit: {{kind: datetime, format: "%d.%m.%Y"}}\n'
+    )
+    out = tmp_path / "out.parquet"
+    assert _synth(path, out, "--spec", str(spec)) == 0
+    twin = read_table(out)
+    assert twin.schema["visit"] == pl.Date and twin["visit"].drop_nulls().len() > 0
+
+
+def test_synth_refuses_a_spec_naming_a_column_the_table_lacks(tmp_path, capsys):
+    """A typo in the spec's `columns:` (`diagnoses` for `diagnosis`) must not let the column it meant to drop
+    into the twin: refused before any work, naming the unknown column."""
+    rng = np.random.default_rng(1)
+    path = tmp_path / "t.csv"
+    rows = [
+        f"{a},{s},{d}"
+        for a, s, d in zip(rng.integers(18, 90, 200), rng.choice(list("MF"), 200), rng.choice(["x", "y", "z"], 200))
+    ]
+    path.write_text("age,sex,diagnosis\n" + "\n".join(rows) + "\n")
+    spec = tmp_path / "s.yaml"
+    spec.write_text(f"name: x\nsource: {{path: {path}}}\ncolumns:\n  diagnoses: {{anonymize: drop}}\n")
+    out = tmp_path / "o.csv"
+    assert _synth(path, out, "--spec", str(spec)) == 1
+    assert "diagnoses" in capsys.readouterr().err
+    assert not out.exists()

@@ -106,6 +106,24 @@ def test_wrong_delimiter_is_named(tmp_path):
     assert _read(path, source={"delimiter": ";"}).table.width == 5
 
 
+EUROPEAN_CSV = "alter;gehalt;stadt;menge\n34;45123,50;Köln;1.234\n51;1.020.300,05;Berlin;12\n29;-0,5;Bonn;7\n"
+
+
+def test_numbers_with_a_decimal_comma_are_numbers_with_source_decimal(tmp_path):
+    """A European export (";" delimiter, "45123,50", thousands by points) with ``source.decimal: ","``: the
+    numbers are numbers, text stays text; without it the column stays text and the reading says why."""
+    path = _write(tmp_path / "excel.csv", EUROPEAN_CSV)
+    table = _read(path, source={"delimiter": ";", "decimal": ","}).table
+    assert table.schema["gehalt"] == pl.Float64 and table["gehalt"].to_list() == [45123.5, 1020300.05, -0.5]
+    assert table.schema["menge"] == pl.Int64 and table["menge"].to_list() == [1234, 12, 7]
+    assert table["stadt"].to_list() == ["Köln", "Berlin", "Bonn"]
+    declared = {"gehalt": ColumnPolicy(kind=ColumnKind.FLOAT)}
+    assert _read(path, columns=declared, source={"delimiter": ";", "decimal": ","}).table["gehalt"][0] == 45123.5
+    plain = _read(path, source={"delimiter": ";"})
+    assert plain.table.schema["gehalt"] == pl.String
+    assert "gehalt look like numbers with a decimal comma, read as text: set source.decimal: ','" in plain.counts()
+
+
 def test_ragged_rows_fail_or_are_quarantined(tmp_path):
     path = _write(tmp_path / "ragged.csv", GOOD_CSV + "4,Dee\n5,Eve,29,2024-05-01,60601,extra\n")
     with pytest.raises(IngestError) as err:

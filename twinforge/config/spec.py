@@ -160,6 +160,8 @@ class SourceSpec(_Strict):
     table: str | None = None  # SQL sources: a table to read whole ...
     query: str | None = None  # ... or a query
     delimiter: str = Field(",", min_length=1, max_length=1)  # text files
+    # text files: the decimal mark of numbers; "," reads "45123,50" and "1.234,5" (thousands by ".") as numbers
+    decimal: Literal[".", ","] = "."
     encoding: str = "utf-8"
     # text files: cells equal to one of these (after trimming spaces) read as null; see DEFAULT_NA_VALUES
     na_values: list[str] = Field(default_factory=lambda: list(DEFAULT_NA_VALUES))

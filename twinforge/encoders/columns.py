@@ -99,6 +99,11 @@ def choose_encoder(
     Text is categorical: its frequent values are levels, the rest is the generated tail
     (:mod:`.tail`). Long free text (notes) is left out unless ``options.long_text`` asks for it.
     """
+    if series.dtype.is_decimal() and not _exact_as_floats(series):
+        return None, (
+            f"dtype {series.dtype} holds values with more significant digits than a 64-bit float keeps (15 or "
+            "so), which numbers are modelled as: not modelled (with an offset taken off, it would be)"
+        )
     if column.kind is ColumnKind.TEXT and (series.dtype.is_decimal() or series.dtype == pl.Null):
         # schema inference has no kind for these: a decimal (SQL NUMERIC) is a number, and a column of no type
         # holds no value; both come back in their dtype (an all-null column stays one) rather than vanish
@@ -113,6 +118,12 @@ def choose_encoder(
             )
         return categorical.NAME, ""
     return _ENCODER_BY_KIND[column.kind], ""
+
+
+def _exact_as_floats(series: pl.Series) -> bool:
+    """Whether a decimal column's values come back unchanged through 64-bit floats (15 significant digits do)."""
+    present = series.drop_nulls()
+    return bool((present.cast(pl.Float64).cast(series.dtype) == present).all())
 
 
 def analyze_column(

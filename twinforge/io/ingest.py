@@ -26,7 +26,16 @@ from twinforge.config.spec import ColumnPolicy, DatasetSpec, IngestSpec, SourceS
 from twinforge.io import readers
 from twinforge.io.readers import LINE, ROW, BadRow, IngestError, SourceRead
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
-from twinforge.io.typing_rules import Declared, failures, infer_text, null_out, number_kinds, parse_as
+from twinforge.io.typing_rules import (
+    Declared,
+    decimal_point,
+    failures,
+    infer_text,
+    looks_decimal_comma,
+    null_out,
+    number_kinds,
+    parse_as,
+)
 
 __all__ = [
     "IngestError",
@@ -269,7 +278,7 @@ def _ingest(
     for name, kind in (reference or {}).items():
         if name in data_columns and name not in declared and kind in PINNED_KINDS:
             declared[name] = Declared(_pinned_kind(table.get_column(name), kind, read.text))
-    typed, type_bad = _type_columns(table, data_columns, declared, text_columns, options.keep_raw)
+    typed, type_bad = _type_columns(table, data_columns, declared, text_columns, options.keep_raw, source.decimal)
     typed, non_finite, non_finite_bad = _non_finite(typed, data_columns, options.non_finite)
     row_bad = _one_per_row(type_bad + non_finite_bad)
     bad = sorted(read.bad_rows + row_bad, key=lambda b: b.row or 0)
@@ -301,8 +310,18 @@ def _ingest(
         declared_columns=sorted(c for c, p in columns.items() if p.kind is not None),
         lines_in=read.lines,
         non_finite=non_finite,
-        note=read.note,
+        note="; ".join(n for n in (read.note, _decimal_comma_hint(typed, text_columns, source.decimal)) if n) or None,
     )
+
+
+def _decimal_comma_hint(typed: pl.DataFrame, text_columns: list[str], decimal: str) -> str | None:
+    """A hint naming the columns left as text that hold numbers written with a decimal comma ("45123,50")."""
+    if decimal != ".":
+        return None
+    found = [c for c in text_columns if typed.schema[c] == pl.String and looks_decimal_comma(typed.get_column(c))]
+    if not found:
+        return None
+    return f"{', '.join(found)} look like numbers with a decimal comma, read as text: set source.decimal: ','"
 
 
 def _pinned_kind(values: pl.Series, kind: ColumnKind, text: bool) -> ColumnKind:
@@ -331,20 +350,30 @@ def check_accounting(
 
 
 def _type_columns(
-    table: pl.DataFrame, data_columns: list[str], declared: dict[str, Declared], text: list[str], keep: bool
+    table: pl.DataFrame,
+    data_columns: list[str],
+    declared: dict[str, Declared],
+    text: list[str],
+    keep: bool,
+    decimal: str = ".",
 ) -> tuple[pl.DataFrame, list[BadRow]]:
-    """Columns typed: as declared, else inferred for the ``text`` columns (read as strings), else as read."""
+    """Columns typed: as declared, else inferred for the ``text`` columns (read as strings), else as read.
+    With ``decimal`` ",", text is read as numbers written with a decimal comma where it is numbers."""
     converted = []
     failed: dict[str, pl.Series] = {}
     reasons: dict[str, str] = {}
     for name in data_columns:
         original = table.get_column(name)
+        numbers = decimal_point(original) if decimal == "," and name in text else original
         if name in declared:
-            parsed = parse_as(original, declared[name])
+            number_kind = declared[name].kind in (ColumnKind.INTEGER, ColumnKind.FLOAT)
+            parsed = parse_as(numbers if number_kind else original, declared[name])
             fmt = f" (format {declared[name].format!r})" if declared[name].format else ""
             reasons[name] = f"value does not parse as {declared[name].kind.value}{fmt}"
         elif name in text:
-            parsed, kind = infer_text(original)
+            parsed, kind = infer_text(numbers)
+            if numbers is not original and kind not in (ColumnKind.INTEGER, ColumnKind.FLOAT):
+                parsed, kind = infer_text(original)
             if kind is not None:
                 reasons[name] = f"value does not parse as {kind.value} (the type of most of the column's values)"
         else:

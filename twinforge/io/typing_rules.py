@@ -121,6 +121,28 @@ def parse_as(s: pl.Series, declared: Declared) -> pl.Series:
     return s  # categorical, text and identifier columns take any value as it is
 
 
+# a number written with a decimal comma: "45123,50", "-0,5", "1.234.567,89" (thousands parted by points), "1.234"
+_DECIMAL_COMMA_NUMBER = r"^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?$"
+
+
+def decimal_point(s: pl.Series) -> pl.Series:
+    """Text ``s`` with its numbers written with a decimal comma rewritten with a decimal point (thousands
+    points dropped); other values as they are."""
+    stripped = s.str.strip_chars()
+    point = stripped.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+    return pl.select(pl.when(stripped.str.contains(_DECIMAL_COMMA_NUMBER)).then(point).otherwise(s)).to_series()
+
+
+def looks_decimal_comma(s: pl.Series) -> bool:
+    """Whether text ``s`` holds numbers written with a decimal comma: most values read as such numbers, and some
+    have a comma (a column of plain integers is no evidence)."""
+    present = s.drop_nulls().str.strip_chars()
+    if present.len() == 0:
+        return False
+    numbers = present.str.contains(_DECIMAL_COMMA_NUMBER)
+    return bool(numbers.mean() >= TYPE_MAJORITY and (numbers & present.str.contains(",", literal=True)).any())
+
+
 def failures(original: pl.Series, parsed: pl.Series) -> pl.Series:
     """Rows with a value that did not survive parsing."""
     return original.is_not_null() & parsed.is_null()
