@@ -93,3 +93,36 @@ def test_an_object_keyed_by_things_or_a_record_of_fields_passes():
     record = pl.DataFrame([{"name": {"first": "Ann", "last": "Smith"}, "age": 30}] * 50)
     assert "name.first" in detect_pii(record).columns
     detect_pii(_keyed_by(["Visit A", "Visit B", "Follow-up"]))
+
+
+def _pivot(headers: list[str], rows: int = 100) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"week": list(range(rows)), **{h: [_RNG.randint(20, 45) for _ in range(rows)] for h in headers}}
+    )
+
+
+def test_a_table_with_a_column_per_person_is_refused_by_position(tmp_path, capsys):
+    """A rota, timesheet or gradebook whose header row holds people's names: the names would travel into every
+    output (the twin's header, the policy printout), so the table is refused, giving positions, not names."""
+    headers = ["Maria Gonzalez", "Tobias Müller", "Aiko Tanaka", "Sipho Dlamini"]
+    with pytest.raises(PersonalDataInColumnName) as error:
+        detect_pii(_pivot(headers))
+    assert "columns 2, 3, 4, 5 of 5" in str(error.value)
+    assert not any(word in str(error.value) for h in headers for word in h.split())
+    from twinforge.cli import main
+
+    path = tmp_path / "rota.csv"
+    _pivot(headers).write_csv(path)
+    out = tmp_path / "twin.csv"
+    assert main(["synth", str(path), "--rows", "20", "--out", str(out), "--no-progress"]) == 1
+    printed = capsys.readouterr()
+    assert not out.exists()
+    assert not any(h in printed.out + printed.err for h in headers)
+
+
+def test_measures_places_and_one_person_column_are_no_table_of_people():
+    """Headers that free-text masking takes for names ("Max Temp") or that share a word, as measures do, pass;
+    so do countries and one person's name alone (no table keyed by people)."""
+    detect_pii(_pivot(["Max Temp", "Min Temp", "Min Price", "Max Price", "Will Power", "Victoria Line"]))
+    detect_pii(_pivot(["Costa Rica", "El Salvador", "Sri Lanka"]))
+    detect_pii(_pivot(["Ann Smith", "total hours"]))

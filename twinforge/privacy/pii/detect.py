@@ -235,11 +235,11 @@ MAP_MAX_FILLED_SHARE = 0.5
 
 
 def keys_problem(table: pl.DataFrame) -> str | None:
-    """Why the table must be refused if the fields of an object, opened up as ``parent.field`` columns, are keyed
-    by people's names: the object is used as a map (each record fills few of its fields) and a key is wholly a
-    person's name in free-text masking. None when no object is. The reason gives the columns' positions."""
-    from twinforge.privacy.pii.mask import mask_text
-
+    """Why the table must be refused if it is keyed by people's names: the fields of an object, opened up as
+    ``parent.field`` columns, used as a map (each record fills few of its fields) with a key that is wholly a
+    person's name in free-text masking; or :data:`PEOPLE_AS_COLUMNS_MIN` or more columns each named by a person's
+    name of two or more words (a pivot table: :func:`_people_as_columns`). None otherwise. The reason gives the
+    columns' positions."""
     groups: dict[str, list[int]] = {}
     for j, name in enumerate(table.columns):
         if "." in name:
@@ -251,16 +251,69 @@ def keys_problem(table: pl.DataFrame) -> str | None:
         filled = filled.filter(filled > 0)
         if filled.len() == 0 or filled.mean() > MAP_MAX_FILLED_SHARE * len(positions):
             continue
-        keys = pl.Series([table.columns[j].rsplit(".", 1)[1] for j in positions])
-        named = mask_text(keys).str.replace_all(_PERSON_TOKEN, "").str.contains(r"^[\W_]*$") & keys.str.contains(
-            r"\p{L}"
-        )
-        if named.any():
+        keys = [table.columns[j].rsplit(".", 1)[1] for j in positions]
+        if any(_wholly_person_names(keys)):
             return (
                 f"columns {positions[0] + 1} to {positions[-1] + 1} of {table.width} are the fields of an object keyed "
                 "by people's names; names are kept in every output, so write the object as a list of records"
             )
+    # a table with a column per person (a rota, a timesheet, a gradebook)
+    people = _people_as_columns(table.columns)
+    if len(people) >= PEOPLE_AS_COLUMNS_MIN:
+        shown = ", ".join(str(j + 1) for j in people[:10]) + (", ..." if len(people) > 10 else "")
+        return (
+            f"columns {shown} of {table.width} are named by people's names (a column per person, as in a rota or a "
+            "gradebook); names are kept in every output, so write the table as rows of person and value"
+        )
     return None
+
+
+# this many columns named by people make a table keyed by people (one could be a coincidence)
+PEOPLE_AS_COLUMNS_MIN = 2
+
+
+def _wholly_person_names(names: list[str]) -> list[bool]:
+    """For each name, whether free-text masking takes all of its letters for a person's name."""
+    from twinforge.privacy.pii.mask import mask_text
+
+    keys = pl.Series(names, dtype=pl.String)
+    rest = mask_text(keys).str.replace_all(_PERSON_TOKEN, "")
+    return (rest.str.contains(r"^[\W_]*$") & keys.str.contains(r"\p{L}")).to_list()
+
+
+def _people_as_columns(names: list[str]) -> list[int]:
+    """Positions of the column names that read as a person's given and family name, each with a first and a last
+    word no other such name has (a header row of people: "Maria Gonzalez", "Aiko Tanaka"; "Min Price" and
+    "Max Price" share a word, as measures do). Stricter than free-text masking, which takes "Max Temp" for a name:
+    every word is a listed name (Faker's or the world list), none a common word, not all of them place words."""
+    found = [(j, words) for j, name in enumerate(names) if (words := _person_name_words(name))]
+    firsts = Counter(words[0] for _, words in found)
+    lasts = Counter(words[-1] for _, words in found)
+    return [j for j, words in found if firsts[words[0]] == 1 and lasts[words[-1]] == 1]
+
+
+def _person_name_words(name: str) -> list[str] | None:
+    """The lower-cased words of ``name`` if it reads as a person's name of two or more words, else None."""
+    if not _SPACED_WORDS.search(name) or len(name) > 80:
+        return None
+    words = [w.strip(".").lower() for w in re.split(r"[\s,]+", name.strip()) if w.strip(".")]
+    if len(words) < 2 or any(w in rec.not_name_words() for w in words):
+        return None
+    if all(w in rec.place_name_words() for w in words):  # "Costa Rica", "El Salvador"
+        return None
+    parts = [p for w in words for p in re.split(r"[-'’]", w) if p]
+    listed = _listed_names()
+    if sum(len(p) > 2 for p in parts) < 2 or not all(p in listed or len(p) <= 2 for p in parts):
+        return None  # two-letter parts ("al", "de", "le") are particles; two longer names make a name
+    return words
+
+
+@functools.lru_cache(maxsize=1)
+def _listed_names() -> frozenset[str]:
+    return rec.all_names() | rec.world_names()
+
+
+_SPACED_WORDS = re.compile(r"[^\W\d_]\s+[^\W\d_]")
 
 
 _PERSON_TOKEN = re.escape(MASK_TOKENS[PERSON])

@@ -35,7 +35,6 @@ from twinforge.privacy.pii.entities import (
 from twinforge.privacy.pii.recognizers import (
     ADDRESS_IN_CONTEXT,
     ADDRESS_PATTERN_HALVES,
-    BIRTH_CONTEXT,
     BIRTH_DATE_AFTER_LABEL,
     BIRTH_LABELS,
     BIRTH_LINK,
@@ -44,7 +43,9 @@ from twinforge.privacy.pii.recognizers import (
     DATE_PATTERN,
     LETTER_LABEL_WORDS,
     NAME_PARTICLES,
+    OTHER_HONORIFICS,
     OTHER_SCRIPT_DATE,
+    PATRONYMIC_SUFFIXES,
     PERSON_LABELS,
     PHONE_EXTENSION,
     POSTAL_CONTEXT,
@@ -63,6 +64,8 @@ from twinforge.privacy.pii.recognizers import (
     luhn_valid,
     name_lists,
     not_name_words,
+    other_language_name_words,
+    other_language_words,
     vocabulary_not_names,
     world_only_names,
 )
@@ -263,10 +266,12 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     (URL, URL_PATTERN, MASK_TOKENS[URL]),
     # a passport's machine-readable name: "DOE<<JANE<ANN"
     (PERSON, r"\b[A-Z]{2,}(?:<[A-Z]+)*<<[A-Z]+(?:<[A-Z]+)*\b", MASK_TOKENS[PERSON]),
-    # groups parted by a space, a no-break or a narrow no-break space
+    # groups parted by a space, a no-break or a narrow no-break space, or a hyphen; in capitals or in lower case
+    # throughout, so that a short word after the number ("... 5561 by Friday") is no last group
     (
         IBAN,
-        r"(?i)\b[A-Z]{2}\d{2}(?:[ \u00a0\u202f]?[A-Z0-9]{4}){2,7}(?:[ \u00a0\u202f]?[A-Z0-9]{1,4})?\b",
+        r"\b(?:[A-Z]{2}\d{2}(?:[ \u00a0\u202f\-]?[A-Z0-9]{4}){2,7}(?:[ \u00a0\u202f\-]?[A-Z0-9]{1,4})?"
+        r"|[a-z]{2}\d{2}(?:[ \u00a0\u202f\-]?[a-z0-9]{4}){2,7}(?:[ \u00a0\u202f\-]?[a-z0-9]{1,4})?)\b",
         MASK_TOKENS[IBAN],
     ),
     # five or more groups of digits joined by dots or dashes, the later ones of two to four digits:
@@ -281,7 +286,7 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     # "DOB as 19851126", "born on 3 May 1990": a birth word, a few linking words, a date
     (
         DOB,
-        rf"(?i)\b({BIRTH_CONTEXT})\b({BIRTH_LINK}){BIRTH_VALUE}",
+        rf"(?i)\b({BIRTH_LABELS})\b({BIRTH_LINK}){BIRTH_VALUE}",
         "${1}${2}" + MASK_TOKENS[DOB],
     ),
     # before dates ("+61-3-7106-7088" and "06-1/070 7648" hold date-shaped digits) and before
@@ -386,23 +391,33 @@ def mask_patterns(text: pl.Series) -> pl.Series:
         if pattern in _ADDRESSES_NOT_IN_AMOUNTS:  # the context pattern starts with its words: no prefilter
             if pattern == _ADDRESSES_NOT_IN_AMOUNTS[0]:  # the second half looks at the same texts
                 candidates = text.str.contains(_ascii_boundaries(ADDRESS_PREFILTER)).fill_null(False)
-            if candidates.any():
-                text = text.scatter(
-                    candidates.arg_true(), text.filter(candidates).str.replace_all(pattern, replacement)
-                )
+            text = _replace_where(text, candidates, (pattern, replacement))
             if pattern == _ADDRESSES_NOT_IN_AMOUNTS[-1]:
                 text = mask_listed_streets(text)
             continue
         prefilter = _LABEL_PREFILTERS.get(pattern)
         if prefilter is not None:  # a label's pattern runs only on the texts that hold one of its labels
-            candidates = text.str.contains(prefilter).fill_null(False)
-            if candidates.any():
-                text = text.scatter(
-                    candidates.arg_true(), text.filter(candidates).str.replace_all(pattern, replacement)
-                )
+            text = _replace_where(text, prefilter, (pattern, replacement))
             continue
         text = text.str.replace_all(_ascii_boundaries(pattern), replacement)
     return mask_phone_extensions(text)
+
+
+def _replace_where(text: pl.Series, prefilter: str | pl.Series, *replacements: tuple) -> pl.Series:
+    """``text`` with each ``(pattern, replacement)`` of ``replacements`` applied in order, on the texts that
+    ``prefilter`` picks (a pattern they contain, or a boolean Series); the other texts as they were. A pattern
+    given as a string is replaced by polars (``replacement``: a string with ``${1}`` groups); a compiled
+    :mod:`re` pattern by Python (``replacement``: a function of the match)."""
+    candidates = prefilter if isinstance(prefilter, pl.Series) else text.str.contains(prefilter).fill_null(False)
+    if not candidates.any():
+        return text
+    chosen = text.filter(candidates)
+    for pattern, replacement in replacements:
+        if isinstance(pattern, re.Pattern):
+            chosen = pl.Series([pattern.sub(replacement, t) for t in chosen.to_list()], dtype=pl.String)
+        else:
+            chosen = chosen.str.replace_all(pattern, replacement)
+    return text.scatter(candidates.arg_true(), chosen)
 
 
 # the label words that the patterns reading a label's field need (a text without one cannot match)
@@ -434,28 +449,19 @@ def _not_extension_words() -> frozenset[str]:
 
 def mask_phone_extensions(text: pl.Series) -> pl.Series:
     """``text`` with what :data:`_EXTENSION_AFTER_PHONE` finds after a ``<PHONE>`` token joined to the token."""
-    candidates = text.str.contains(_EXTENSION_CANDIDATE).fill_null(False)
-    if not candidates.any():
-        return text
     words = _not_extension_words()
 
     def replace(match: re.Match) -> str:
         return match.group(0) if match.group("word").lower() in words else MASK_TOKENS[PHONE]
 
-    found = [_EXTENSION_AFTER_PHONE.sub(replace, t) for t in text.filter(candidates).to_list()]
-    return text.scatter(candidates.arg_true(), pl.Series(found, dtype=pl.String))
+    return _replace_where(text, _EXTENSION_CANDIDATE, (_EXTENSION_AFTER_PHONE, replace))
 
 
 def mask_listed_streets(text: pl.Series) -> pl.Series:
     """Addresses by a listed street type of any language (:func:`~twinforge.privacy.pii.recognizers.listed_street_patterns`)
     become ``<ADDRESS>``, on the texts that hold such a word."""
-    candidates = listed_street_candidates(text).fill_null(False)
-    if not candidates.any():
-        return text
-    chosen = text.filter(candidates)
-    for pattern in listed_street_patterns():
-        chosen = chosen.str.replace_all(pattern, "${1}" + MASK_TOKENS[ADDRESS])
-    return text.scatter(candidates.arg_true(), chosen)
+    streets = [(pattern, "${1}" + MASK_TOKENS[ADDRESS]) for pattern in listed_street_patterns()]
+    return _replace_where(text, listed_street_candidates(text).fill_null(False), *streets)
 
 
 def _ascii_boundaries(pattern: str) -> str:
@@ -501,6 +507,18 @@ def _first_name_series() -> pl.Series:
     return pl.Series(sorted(name_lists()[0]), dtype=pl.String)
 
 
+@functools.lru_cache(maxsize=1)
+def _common_word_series() -> tuple[pl.Series, pl.Series, pl.Series]:
+    """Words that are no names (English, other languages' everyday words, the mask tokens' words), the other
+    languages' ones alone, and those of them the world list holds as a name: Series built once. The everyday
+    words of other languages are common words too (one look-up for both); which of them are foreign is looked
+    up for capitalised words and words in capitals only."""
+    blocked = pl.Series(sorted(not_name_words() | other_language_words() | set(_TOKEN_WORDS)), dtype=pl.String)
+    foreign = pl.Series(sorted(other_language_words() - not_name_words()), dtype=pl.String)
+    foreign_names = pl.Series(sorted(other_language_name_words() - not_name_words()), dtype=pl.String)
+    return blocked, foreign, foreign_names
+
+
 def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> pl.Series:
     """Person names in text become ``<PERSON>``, over the name's full span.
 
@@ -517,9 +535,11 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     extra = pl.Series(
         sorted(n for n in extra_names if len(n) >= MIN_TABLE_NAME_LENGTH and n not in _TOKEN_WORDS), dtype=pl.String
     )
-    blocked = pl.Series(sorted(not_name_words() | set(_TOKEN_WORDS)))
+    blocked, foreign, foreign_names = _common_word_series()
     # less English words that would announce names everywhere ("do", "am", "off", "cut")
-    honorifics = pl.Series(sorted(honorific_words() - {"am", "cut", "do", "off"} - NAME_PARTICLES))
+    # and the courtesy titles of other languages written as one word ("Madame", "gđa", "السيدة")
+    one_word = {h for h in OTHER_HONORIFICS if h.isalpha()}
+    honorifics = pl.Series(sorted((honorific_words() | one_word) - {"am", "cut", "do", "off"} - NAME_PARTICLES))
     # one row per piece (word or gap), flags computed over all pieces of all texts at once; a piece's
     # neighbours are found by shifting, and only count when they belong to the same text
     pieces = (
@@ -538,12 +558,18 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     def near(flag: pl.Expr, k: int) -> pl.Expr:
         return flag.shift(k).fill_null(False) & pl.col(f"same{k}")
 
+    # a markup tag's or attribute's name: "<Nm>", "</Nm>", 'Ccy="EUR"'
+    pieces = pieces.with_columns(
+        markup=near((word.str.ends_with("<") | word.str.ends_with("</")).fill_null(False), 1)
+        | near((word.str.starts_with('="') | word.str.starts_with("='")).fill_null(False), -1),
+    )
     pieces = pieces.with_columns(
         # capitalised, or with an Irish initial mutation: "nGeard", "hÉimhigh", "tSeáin", "bhFear"
         # and Dutch surnames starting with the letter "IJ": "IJzerman"
         capitalised=word.str.contains(
             r"^(?:\p{Lu}(?:\p{Ll}|['’‘ʻ]\p{L})|(?:n|h|t|m|bh|d|g)\p{Lu}\p{Ll}|IJ\p{Ll})"
-        ).fill_null(False),
+        ).fill_null(False)
+        & ~pl.col("markup"),
         # an initial, or a transliterated two-letter one before its dot: "Ts. Anujin", "Yu. Gagarin"
         initial=(
             word.str.contains(r"^\p{Lu}$")
@@ -616,13 +642,22 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     # name ("Tri"); "Sig.ra" is three pieces whose letters make one
     # each flag is a column of its own: used through many shifts, an expression would be recomputed
     # for each (the plan grows with every neighbour looked at)
+    # another language's courtesy title is one whatever the lists say ("Maître"), and one with its apostrophe
+    # too ("ר' שלמה")
+    apostrophe = word.shift(-1).is_in(["'", "' ", "’", "’ "]).fill_null(False) & pl.col("same-1")
     pieces = pieces.with_columns(
         dotted=(pl.col("dot").shift(-1).fill_null(False) & pl.col("same-1") & pl.col("same-2"))
-        & (lowered + lowered.shift(-2)).is_in(honorifics.implode()).fill_null(False)
+        & (lowered + lowered.shift(-2)).is_in(honorifics.implode()).fill_null(False),
+        other_honorific=lowered.is_in(list(one_word)).fill_null(False)
+        | pl.when(apostrophe).then(lowered + "'").otherwise(None).is_in(list(OTHER_HONORIFICS)).fill_null(False),
     )
     dotted = pl.col("dotted")
     pieces = pieces.with_columns(
-        honorific_piece=(pl.col("honorific") & ~(cap & pl.col("listed"))) | dotted | near(dotted, 1) | near(dotted, 2)
+        honorific_piece=(pl.col("honorific") & ~(cap & pl.col("listed")))
+        | pl.col("other_honorific")
+        | dotted
+        | near(dotted, 1)
+        | near(dotted, 2)
     )
     honorific_piece = pl.col("honorific_piece")
     pieces = pieces.with_columns(is_title=(cap & is_title) | (honorific_piece & ~pl.col("dot")))
@@ -630,18 +665,45 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     # a surname in capitals ("DOE, John", "Jean DUPONT", "F. M. LAST"): a word in capitals with a
     # vowel that is no common word, heading or acronym, of four letters or more unless a listed name
     # ("LÊ", "OJO"; not "ICU", "USA")
+    pieces = pieces.with_columns(upper_vowel=word.str.contains(_UPPER_WITH_VOWEL).fill_null(False))
     pieces = pieces.with_columns(
-        upper_name=word.str.contains(_UPPER_WITH_VOWEL).fill_null(False)
+        foreign_word=pl.when(cap | pl.col("upper_vowel"))
+        .then(lowered)
+        .otherwise(None)
+        .is_in(foreign.implode())
+        .fill_null(False)
+    )
+    pieces = pieces.with_columns(
+        upper_name=pl.col("upper_vowel")
         & ~pl.col("is_common")
         & ~lowered.is_in(pl.Series(sorted(UPPER_CASE_NOT_NAMES)).implode()).fill_null(False)
         & ~is_title
+        # not a particle after a word in capitals, which joins the words of a heading ("LIBRO DE REGISTRO"); one
+        # first is a name's ("DE ROOS, Ana", "AL HASIN")
+        & ~(
+            pl.col("particle")
+            & ~lowered.is_in(list(PATRONYMIC_SUFFIXES))  # "SHUHRAT QIZI" ends a name
+            & near(pl.col("space"), 1)
+            & near(pl.col("upper_vowel"), 2)
+        )
         & ((lowered.str.len_chars() >= _MIN_UPPER_NAME_LETTERS) | pl.col("listed"))
     )
     upper_name = pl.col("upper_name")
+    # a word of another language's vocabulary in capitals ("FORTES", "RIGOR"): a surname only next to a
+    # capitalised name or after a person's label
+    pieces = pieces.with_columns(
+        upper_foreign=pl.col("upper_vowel") & pl.col("foreign_word") & ~is_title & ~pl.col("particle")
+    )
     pieces = pieces.with_columns(
         candidate=cap & ~pl.col("is_common") & ~is_title,
         could_be_part=(
-            (cap & ~pl.col("is_common")) | pl.col("initial") | pl.col("particle") | upper_name | pl.col("uncased")
+            # a word of another language's vocabulary is no name of its own, but may be a part of one
+            # next to a name ("Pukovnik Ana Lopez": a rank)
+            (cap & (~pl.col("is_common") | pl.col("foreign_word")))
+            | pl.col("initial")
+            | pl.col("particle")
+            | upper_name
+            | pl.col("uncased")
         )
         & ~is_title,
         dotted_gap=word.is_in([".", ". "]).fill_null(False),
@@ -719,6 +781,14 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
             | (listed & near(name_gap, 1) & near(upper_name, 2))
         )
     )
+    cap_listed = cap & listed & ~common_word
+    masked = masked | (
+        pl.col("upper_foreign")
+        & (
+            (near(name_gap, 1) & near(cap_listed | candidate, 2))
+            | (near(name_gap, -1) & near(cap_listed | candidate, -2))
+        )
+    )
     # a name after a label that announces a person and its colon: "Student: Drovik", "Approved by: DOE"
     colon = word.str.contains(r"^\s*:\s*$").fill_null(False)
     person_label = lowered.is_in(pl.Series(sorted(PERSON_LABELS)).implode()).fill_null(False)
@@ -728,7 +798,16 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     upper_word = word.str.contains(r"^\p{Lu}{2,}$").fill_null(False) & ~common_word & ~pl.col("upper_not_name")
     masked = masked | (
         (
-            ((candidate | upper_name | (cap & listed & ~common_word)) & ~pl.col("dot_next"))
+            (
+                (
+                    candidate
+                    | upper_name
+                    | (cap & listed & ~common_word)
+                    | (cap & pl.col("foreign_word"))
+                    | pl.col("upper_foreign")
+                )
+                & ~pl.col("dot_next")
+            )
             | pl.col("uncased")
             | upper_word
             | initial
@@ -739,10 +818,13 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     masked = masked | (
         upper_name & near(comma, -1) & near(upper_name, -2) & near(single_space, -3) & near(upper_name, -4)
     )
-    # two capitalised words that are not common words, side by side
-    masked = (
-        masked | (candidate & near(space, -1) & near(candidate, -2)) | (candidate & near(space, 1) & near(candidate, 2))
-    )
+    # two capitalised words that are not common words, side by side; or one and a word of another language
+    # that the world list holds as a name ("Velden Ravtankes", "Kosta Ulnuzar")
+    foreign_name = pl.when(cap & pl.col("foreign_word")).then(lowered).otherwise(None).is_in(foreign_names.implode())
+    pieces = pieces.with_columns(pair=candidate | (foreign_name.fill_null(False) & ~is_title))
+    pair = pl.col("pair")
+    masked = masked | (candidate & near(space, -1) & near(pair, -2)) | (candidate & near(space, 1) & near(pair, 2))
+    masked = masked | (pair & near(space, -1) & near(candidate, -2)) | (pair & near(space, 1) & near(candidate, 2))
     # particles between a name and a capitalised word, which is part of the name whatever it is:
     # "Lorbri van der Pluijm", "Maurits van de Water"
     # a particle that is also an everyday word ("i", "á", "av") only after a listed name or one in capitals
@@ -756,21 +838,24 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     )
     particle = pl.col("particle")
     hyphen = (word == "-").fill_null(False)
+    # listed names in capitals around a particle in capitals: "JUAN DE LA CRUZ" (not "CARNET DE VACUNACIÓN")
+    pieces = pieces.with_columns(upper_listed=upper_name & listed)
+    upper_listed = pl.col("upper_listed")
     bridge = (
         particle
         & near(gap, 1)
-        & (near(candidate, 2) | near(pl.col("initial"), 2))  # "Rosa B. van der Flaas"
+        & (near(candidate, 2) | near(pl.col("initial"), 2) | near(upper_listed, 2))  # "Rosa B. van der Flaas"
         & (near(space, -1) | near(hyphen, -1))  # "Numa al-Rashid"
         & (
-            near(cap, -2)
-            | (near(particle, -2) & near(space, -3) & near(cap, -4))
+            near(cap | upper_listed, -2)
+            | (near(particle, -2) & near(space, -3) & near(cap | upper_listed, -4))
             # "bin Ó Frithile", "de Ó Hanluain": an initial and a capitalised word after the particle
             | (near(pl.col("initial"), -2) & near(space, -3) & near(cap, -4))
         )
     )
     pieces = pieces.with_columns(bridge=bridge)
     bridge = pl.col("bridge")
-    second = particle & near(space, 1) & near(bridge, 2) & near(space, -1) & near(cap, -2)
+    second = particle & near(space, 1) & near(bridge, 2) & near(space, -1) & near(cap | upper_listed, -2)
     pieces = pieces.with_columns(second_bridge=second)
     bridged = bridge | pl.col("second_bridge")
     masked = (
@@ -784,13 +869,17 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     pieces = pieces.with_columns(
         masked=masked & ~honorific_piece, could_be_part=(could_be_part | particle_tail) & ~honorific_piece
     )
-    part = pl.col("could_be_part")
+    part, uncased = pl.col("could_be_part"), pl.col("uncased")
 
     def spread(pieces: pl.LazyFrame, steps: int) -> pl.LazyFrame:
         """The mask spread ``steps`` pieces to parts of a name through a gap, on either side."""
         for _ in range(steps):
             m = pl.col("masked")
-            near_masked = (near(m, 2) & near(gap, 1)) | (near(m, -2) & near(gap, -1))
+            # a word of a script without capitals joins only a masked word of such a script: the words
+            # of a Hebrew or Arabic sentence around a name in Latin letters are no part of it
+            near_masked = (near(m, 2) & near(gap, 1) & (~uncased | near(uncased, 2))) | (
+                near(m, -2) & near(gap, -1) & (~uncased | near(uncased, -2))
+            )
             pieces = pieces.with_columns(masked=m | (part & near_masked))
         return pieces
 
@@ -868,7 +957,9 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     # the spread's result: "Ana Fitzwilliam, RN", "Ana & Luis Fitzwilliam")
     pieces = spread(pieces, 1)
     joined = (
-        pieces.select("text", out=pl.when(pl.col("masked")).then(pl.lit(MASK_TOKENS[PERSON])).otherwise(word))
+        pieces.select(
+            "text", out=pl.when(pl.col("masked") & ~pl.col("markup")).then(pl.lit(MASK_TOKENS[PERSON])).otherwise(word)
+        )
         .group_by("text", maintain_order=True)
         .agg(pl.col("out").str.join(""))
         .collect()
@@ -899,7 +990,24 @@ def mask_text(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> p
 
 
 def _mask_slice(text: pl.Series, extra_names: frozenset[str]) -> pl.Series:
-    return mask_names_by_position(mask_names(mask_patterns(_plain_forms(_composed(text))), extra_names))
+    masked = mask_names(mask_patterns(_plain_forms(_composed(text))), extra_names)
+    return mask_honorifics(mask_names_by_position(masked))
+
+
+# a courtesy title of another language right before a masked name goes with it: "gosp. <PERSON>", "г-дин <PERSON>",
+# "ר' <PERSON>" (Faker's own honorifics, "Mr", "Sig.ra", identify no one and stay)
+_HONORIFIC_BEFORE_NAME = (
+    r"(?i)(^|[^\p{L}\p{M}'’])(?:"
+    + "|".join(re.escape(h) for h in sorted(OTHER_HONORIFICS, key=len, reverse=True))
+    + r")\.?[ \t]*"
+    + re.escape(MASK_TOKENS[PERSON])
+)
+
+
+def mask_honorifics(text: pl.Series) -> pl.Series:
+    """``text`` with a courtesy title of :data:`~twinforge.privacy.pii.recognizers.OTHER_HONORIFICS` joined to
+    the ``<PERSON>`` right after it, on the texts that hold one."""
+    return _replace_where(text, re.escape(MASK_TOKENS[PERSON]), (_HONORIFIC_BEFORE_NAME, "${1}" + MASK_TOKENS[PERSON]))
 
 
 # Unicode spaces and dashes between digits ("646\u00a0291\u00a07733", "06\u202f12\u202f34", "646–291–7733") and
@@ -957,13 +1065,8 @@ _NAME_POSITION_TOKENS = "|".join(re.escape(MASK_TOKENS[kind]) for kind in (EMAIL
 def mask_names_by_position(text: pl.Series) -> pl.Series:
     """Names that no list or shape finds, where the form of the text says a name stands (:data:`NAME_POSITIONS`);
     only on the texts that hold an ``<EMAIL>`` or ``<DATE>`` token, which every such position needs."""
-    candidates = text.str.contains(_NAME_POSITION_TOKENS).fill_null(False)
-    if not candidates.any():
-        return text
-    chosen = text.filter(candidates)
-    for head, name, tail in NAME_POSITIONS:
-        chosen = chosen.str.replace_all(f"{head}{name}{tail}", "${1}" + MASK_TOKENS[PERSON] + "${2}")
-    return text.scatter(candidates.arg_true(), chosen)
+    positions = [(f"{head}{name}{tail}", "${1}" + MASK_TOKENS[PERSON] + "${2}") for head, name, tail in NAME_POSITIONS]
+    return _replace_where(text, _NAME_POSITION_TOKENS, *positions)
 
 
 def _composed(text: pl.Series) -> pl.Series:

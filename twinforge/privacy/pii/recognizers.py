@@ -324,10 +324,12 @@ PERSON_LABELS = frozenset(
     " paciente patiente paziente patiënt cliente kunde socio socia bazkidea titular beneficiario remitente"
     " destinatario empfänger absender inhaber mitglied membre titulaire destinataire expéditeur".split()
 )
-NAME_PARTICLES = frozenset(
-    "van von der den de da del della di du la le st bin binti bint bt bte ibn al el y dos das ter"
-    " oglu oğlu ogly qizi qızı kyzy uulu uly ulı qyzy gyzy".split()  # Turkic "son of", "daughter of" after the father's name
-    + ["ferch", "verch"]  # Welsh "daughter of"
+# Turkic "son of", "daughter of" after the father's name
+PATRONYMIC_SUFFIXES = frozenset("oglu oğlu ogly qizi qızı kyzy uulu uly ulı qyzy gyzy".split())
+NAME_PARTICLES = (
+    frozenset("van von der den de da del della di du la le st bin binti bint bt bte ibn al el y dos das ter".split())
+    | PATRONYMIC_SUFFIXES
+    | {"ferch", "verch"}  # Welsh "daughter of"
 )
 # particles that are also everyday words of their languages (Faroese and Icelandic "á", "í", "undir", "við",
 # Scandinavian "av", Welsh "ab" and "ap" (German "ab"), Catalan "i"): part of a name only after a listed name
@@ -411,6 +413,17 @@ VOCABULARY_MIN_LETTERS = 5
 
 # words written before a name, which go with it when masked: "Rabbi Levi", "Imam Yusuf"
 _TITLES_BEFORE_NAMES = frozenset("rabbi imam sheikh pastor reverend bishop cantor deacon mufti swami guru lama".split())
+# courtesy titles of languages whose Faker locale lists none, lower-cased, as written before a name (with or
+# without a dot; "г-дин": the hyphen kept): "Madame Ana", "gosp. Marko", "gđa Jelena", "г-ђа Драгана",
+# "Reb Yoel", "הרב שלמה", "ר' שלמה", "السيدة سكينة", "Maître Ana"
+OTHER_HONORIFICS = frozenset(
+    "madame monsieur mademoiselle maître maitre señor señora señorita senhor senhora"
+    " gospodin gospođa gospođica gosp gđa gđica g-din g-đa g-đica gospa gospod"
+    " господин госпођа госпођица госпожа г-дин г-ђа г-ђица г-жа г-н гн"
+    " reb harav הרב ר' מרת גב' גברת"
+    " السيد السيدة الآنسة الاستاذ الأستاذ الشيخ الحاج الحاجة"
+    " hajja ustaz ustazah encik puan tuan".split()
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -422,6 +435,31 @@ def vocabulary_not_names() -> frozenset[str]:
     words = {w for w in top_n_list("en", 40_000) if w.isalpha() and len(w) >= VOCABULARY_MIN_LETTERS}
     kept = all_names() | honorific_words() | TITLES | _TITLES_BEFORE_NAMES
     return frozenset(w for w in words if zipf_frequency(w, "en") >= VOCABULARY_MIN_ZIPF) - kept
+
+
+# everyday words of other languages (wordfreq's most frequent ones, data/other_vocabulary.txt.gz): capitalised
+# in headings, labels and place names ("Fecha", "Domicilio", "MINISTERIO", "Телеком") they are no names, though
+# the world list holds many as a name somewhere. Shorter words of these vocabularies are names too, and the
+# syllables made-up names are built of ("Neri", "Velden"): the list keeps words of 7 letters or more, and of 5 or
+# more that the world list holds as a name ("Fecha", "Bilik")
+OTHER_VOCABULARY_LANGUAGES = (
+    "bg ca cs da de el en es fi fr hu is it lt lv mk nb nl pl pt ro ru sh sk sl sv uk".split()
+)  # not Vietnamese, Turkish, Indonesian, Malay or Filipino, whose everyday words are names as often
+
+
+@functools.lru_cache(maxsize=1)
+def other_language_words() -> frozenset[str]:
+    """Lower-cased everyday words of :data:`OTHER_VOCABULARY_LANGUAGES` (the shipped list), less Faker's names,
+    honorifics, titles, particles and person labels ("rosa", "santos" stay names)."""
+    kept = all_names() | honorific_words() | TITLES | _TITLES_BEFORE_NAMES | NAME_PARTICLES | PERSON_LABELS
+    return _shipped_words("other_vocabulary.txt.gz") - kept
+
+
+@functools.lru_cache(maxsize=1)
+def other_language_name_words() -> frozenset[str]:
+    """The words of :func:`other_language_words` that names-dataset's list holds as a name somewhere ("velden",
+    "kosta"): next to a word in no list, such a word may be a made-up name's part."""
+    return other_language_words() & world_names()
 
 
 _PLACE_AND_COMPANY_ATTRS = {
@@ -475,7 +513,8 @@ _BRACKETED_MIDDLE = re.compile(r"(?<=\S)\s+[(\[][^\W\d_][^()\[\]]*[)\]](?=\s+\S)
 # letters, apostrophes and hyphens on both sides
 _NAME_WORDS = r"[^\W\d_](?:[^\W\d_]|['’\-]|\s(?=[^\W\d_]))*"
 _SLASHED = re.compile(rf"({_NAME_WORDS})/({_NAME_WORDS})")
-_BRACKETED = re.compile(rf"([^()]*[^\W\d_][^()]*?)\s*\(({_NAME_WORDS})\)")
+# (a letter before the bracket checked by a look-ahead: "[^()]*" on both sides of it backtracked quadratically)
+_BRACKETED = re.compile(rf"(?=[^()]*[^\W\d_])([^()]*?)\s*\(({_NAME_WORDS})\)")
 # "Ana Lopez a.k.a. Bunny Ruiz", "Ana Lopez alias ...", "Ana Lopez d/o Luis Lopez" (daughter, son, wife of):
 # the name before the alias or the relation; "alias" only after two words, as it is also a Malay given name
 # ("Mohd Alias Ibrahim")
@@ -1238,7 +1277,15 @@ OTHER_SCRIPT_DATE = (
     rf"|\d{{1,2}}\s+(?:{_alternation(_GEORGIAN_MONTHS.split())})\s+(?:1[89]|20)\d{{2}}(?:\s+წ\.)?"
     r"|वि\.\s?सं\.\s*\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2})"
 )
-BIRTH_CONTEXT = r"(?:born(?:\s+on)?|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday)"
+# words that announce a date of birth, in many languages (one list for the patterns of dates in text)
+BIRTH_LABELS = (
+    r"born|née?s?|né\(e\)|née?\(s\)|nacid[oa]s?|nascid[oa]s?|nat[oa][ ]il|geboren|geb\.|urodzon[ya]|született"
+    r"|syntynyt|född|født|fødd|fæddur|rođen[a]?|narozen[aá]?|doğdu|fèt|teraka(?:[ ]tamin['’]ny)?|rugadh|riegádan"
+    r"|tug['’‘ʻ]ilgan(?:[ ]sana)?|ծնվել|ծննդյան[ ]ամսաթիվ|родил(?:ся|ась)|дата[ ]рождения|туған|төрсөн"
+    r"|date\s+of\s+birth|birth[\s_]*date|dob|d\.o\.b\.?|birthday|date[ ]de[ ]naissance|fecha[ ]de[ ]nacimiento"
+    r"|data[ ]di[ ]nascita|data[ ]de[ ]nascimento|geburtsdatum|data[ ]urodzenia|datum[ ]rođenja|fødselsdato"
+    r"|födelsedatum|syntymäaika|születési[ ]idő|doğum[ ]tarihi|မွေးသက္ကရာဇ်|ថ្ងៃខែឆ្នាំកំណើត|تاریخ[ ]تولد|تاريخ[ ]الميلاد"
+)
 # a date of birth written as eight digits, year first ("19851126") or last ("26111985", "11261985"), or
 # as six: a date only after a birth word
 BIRTH_DIGITS = (
@@ -1255,7 +1302,7 @@ UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
 # DOB_IN_TEXT and the text masker's birth-date pattern are both built from these
 BIRTH_LINK = r"\W{0,3}(?:(?:as|is|was|on|of)\s+)?"
 BIRTH_VALUE = rf"(?:{DATE_PATTERN}|{OTHER_SCRIPT_DATE}|{BIRTH_DIGITS}\b)"
-DOB_IN_TEXT = re.compile(rf"(?i)\b{BIRTH_CONTEXT}\b{BIRTH_LINK}{BIRTH_VALUE}")
+DOB_IN_TEXT = re.compile(rf"(?i)\b(?:{BIRTH_LABELS})\b{BIRTH_LINK}{BIRTH_VALUE}")
 
 # A birth date in text by its form, whatever the month's language or the script of its digits: a birth label of
 # many languages ("born", "né(e) le", "teraka tamin'ny", "riegádan", "Tugʻilgan sana", "ծնվել"), then a day and a
@@ -1264,14 +1311,6 @@ DOB_IN_TEXT = re.compile(rf"(?i)\b{BIRTH_CONTEXT}\b{BIRTH_LINK}{BIRTH_VALUE}")
 # script after it (Armenian "թ.", Burmese "ရက်"); or a date in French words ("quatorze mars mil neuf cent ...").
 # Rust regex (polars): ``\p{..}`` classes, no look-around; the masker keeps group 1 (the label) and the last group
 # (what follows the date).
-BIRTH_LABELS = (
-    r"born|née?s?|né\(e\)|née?\(s\)|nacid[oa]s?|nascid[oa]s?|nat[oa][ ]il|geboren|geb\.|urodzon[ya]|született"
-    r"|syntynyt|född|født|fødd|fæddur|rođen[a]?|narozen[aá]?|doğdu|fèt|teraka(?:[ ]tamin['’]ny)?|rugadh|riegádan"
-    r"|tug['’‘ʻ]ilgan(?:[ ]sana)?|ծնվել|ծննդյան[ ]ամսաթիվ|родил(?:ся|ась)|дата[ ]рождения|туған|төрсөн"
-    r"|date[ ]of[ ]birth|birth[ _]?date|dob|d\.o\.b\.?|birthday|date[ ]de[ ]naissance|fecha[ ]de[ ]nacimiento"
-    r"|data[ ]di[ ]nascita|data[ ]de[ ]nascimento|geburtsdatum|data[ ]urodzenia|datum[ ]rođenja|fødselsdato"
-    r"|födelsedatum|syntymäaika|születési[ ]idő|doğum[ ]tarihi|မွေးသက္ကရာဇ်|ថ្ងៃខែឆ្នាំកំណើត|تاریخ[ ]تولد|تاريخ[ ]الميلاد"
-)
 # between the label and the date: a colon, "=", a quote or slash, and a linking word ("le", "am", "on", "tamin'ny")
 # (a second label in another language after the first: "riegádan / født")
 _BIRTH_LABEL_LINK = rf"[^\p{{L}}\p{{N}}\n]{{0,4}}(?:(?:{BIRTH_LABELS})[^\p{{L}}\p{{N}}\n]{{0,4}})?(?:(?:le|la|on|am|el|il|em|den|of|the)[ ]+)?"
@@ -1923,8 +1962,13 @@ def iban_shaped(value: str) -> bool:
     such values holds account numbers even where they fail validation (fail closed). Shorter than any
     IBAN (8-10 characters after the check digits: "TH89 2249 2093 03", a Thai account number written
     as one) only with a valid ISO 7064 checksum, which 1 in 97 random values has. Groups may be parted by any
-    space (no-break spaces too)."""
+    space (no-break spaces too), or by hyphens with a valid checksum (hyphenated groups are also how licence
+    keys and serial numbers are written)."""
     compact = re.sub(r"\s+", " ", value.strip().upper())
+    if "-" in compact:
+        spaced = re.sub(r"(?<=[A-Z0-9])-(?=[A-Z0-9])", " ", compact)
+        match = _IBAN_SHAPE.match(spaced) or _SHORT_IBAN_SHAPE.match(spaced)
+        return bool(match) and match.group(1) in iban_countries() and _iban_checksum_valid(spaced.replace(" ", ""))
     match = _IBAN_SHAPE.match(compact)
     if match:
         return match.group(1) in iban_countries()
