@@ -131,6 +131,27 @@ def test_default_na_values_keep_a_number_column_numeric(tmp_path):
     assert result.schema["income"].kind is ColumnKind.INTEGER
 
 
+def test_spreadsheet_spellings_of_no_value_are_null_by_default(tmp_path):
+    # Excel's #N/A and the other letter cases of null and n/a that exports write
+    rows = {7: "7,Ann,#N/A,C3", 8: "8,Bob,Null,C0", 9: "9,Cy,n/a,C1"}
+    path = tmp_path / "sheet.csv"
+    path.write_text(_people(100, rows))
+    result = _accounted(_read(path))
+    assert result.table.schema["income"] == pl.Int64
+    assert result.table["income"].null_count() == 3 and result.rows_quarantined == 0
+
+
+def test_a_null_token_in_an_unlisted_letter_case_is_quarantined_with_a_hint(tmp_path):
+    path = tmp_path / "case.csv"
+    path.write_text(_people(100, {7: "7,Ann,nULL,C3", 8: "8,Bob,1x,C0"}))
+    result = _accounted(_read(path, options=QUARANTINE))
+    assert result.rows_quarantined == 2
+    reasons = dict(zip(result.quarantine["line"], result.quarantine["reason"], strict=True))
+    assert "another letter case" in reasons[8] and "source.na_values" in reasons[8]  # record 7, after the header
+    assert "another letter case" not in reasons[9]
+    assert "nULL" not in reasons[8]
+
+
 def test_na_values_from_the_spec_and_the_null_values_alias(tmp_path):
     path = tmp_path / "dash.csv"
     path.write_text(_people(60, {4: "4,Ann,-,C0"}))

@@ -145,9 +145,10 @@ class ColumnPolicy(_Strict):
         return "drop" if self.role == "identifier" else None
 
 
-# Cell texts that mean "no value" in text sources. Not "NaN" (a non-finite number: ingest.non_finite),
+# Cell texts that mean "no value" in text sources, as spreadsheets and databases export them (#N/A is Excel's).
+# Matched exactly: "na" or "Na" are also words and names. Not "NaN" (a non-finite number: ingest.non_finite),
 # nor "None" or "-", which are real categories or a zero in some tables; add them in source.na_values.
-DEFAULT_NA_VALUES = ("", "NA", "N/A", "null", "NULL", "?")
+DEFAULT_NA_VALUES = ("", "NA", "N/A", "n/a", "#N/A", "null", "NULL", "Null", "?")
 
 
 class SourceSpec(_Strict):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -278,7 +278,9 @@ def _ingest(
     for name, kind in (reference or {}).items():
         if name in data_columns and name not in declared and kind in PINNED_KINDS:
             declared[name] = Declared(_pinned_kind(table.get_column(name), kind, read.text))
-    typed, type_bad = _type_columns(table, data_columns, declared, text_columns, options.keep_raw, source.decimal)
+    typed, type_bad = _type_columns(
+        table, data_columns, declared, text_columns, options.keep_raw, source.decimal, source.na_values
+    )
     typed, non_finite, non_finite_bad = _non_finite(typed, data_columns, options.non_finite)
     row_bad = _one_per_row(type_bad + non_finite_bad)
     bad = sorted(read.bad_rows + row_bad, key=lambda b: b.row or 0)
@@ -356,54 +358,79 @@ def _type_columns(
     text: list[str],
     keep: bool,
     decimal: str = ".",
+    na_values: Sequence[str] = (),
 ) -> tuple[pl.DataFrame, list[BadRow]]:
     """Columns typed: as declared, else inferred for the ``text`` columns (read as strings), else as read.
-    With ``decimal`` ",", text is read as numbers written with a decimal comma where it is numbers."""
+    With ``decimal`` ",", text is read as numbers written with a decimal comma where it is numbers. A cell
+    that fails because it is one of ``na_values`` in another letter case gets a reason that says so."""
     converted = []
-    failed: dict[str, pl.Series] = {}
-    reasons: dict[str, str] = {}
+    failed: list[Failure] = []
     for name in data_columns:
         original = table.get_column(name)
         numbers = decimal_point(original) if decimal == "," and name in text else original
+        reason = None
         if name in declared:
             number_kind = declared[name].kind in (ColumnKind.INTEGER, ColumnKind.FLOAT)
             parsed = parse_as(numbers if number_kind else original, declared[name])
             fmt = f" (format {declared[name].format!r})" if declared[name].format else ""
-            reasons[name] = f"value does not parse as {declared[name].kind.value}{fmt}"
+            reason = f"value does not parse as {declared[name].kind.value}{fmt}"
         elif name in text:
             parsed, kind = infer_text(numbers)
             if numbers is not original and kind not in (ColumnKind.INTEGER, ColumnKind.FLOAT):
                 parsed, kind = infer_text(original)
             if kind is not None:
-                reasons[name] = f"value does not parse as {kind.value} (the type of most of the column's values)"
+                reason = f"value does not parse as {kind.value} (the type of most of the column's values)"
         else:
             parsed = original
-        if name in reasons:
+        if reason is not None:
             mask = failures(original, parsed)
             if mask.any():
-                failed[name] = mask
+                recased = _null_token_in_another_case(original, na_values) & mask
+                failed.append(Failure(name, mask & ~recased, reason))
+                hint = "it is a null token of source.na_values in another letter case (add that spelling to them)"
+                failed.append(Failure(name, recased, f"{reason}: {hint}"))
         converted.append(parsed.alias(name))
     typed = table.with_columns(converted)
-    return typed, _bad_cells(table, failed, reasons, data_columns, keep)
+    return typed, _bad_cells(table, failed, data_columns, keep)
 
 
-def _bad_cells(
-    table: pl.DataFrame, failed: dict[str, pl.Series], reasons: dict[str, str], data_columns: list[str], keep: bool
-) -> list[BadRow]:
-    """One :class:`BadRow` per (row, failing column); :func:`_one_per_row` merges a row's columns."""
+def _null_token_in_another_case(original: pl.Series, na_values: Sequence[str]) -> pl.Series:
+    """Which cells equal one of ``na_values`` but for letter case (exact matches were made null before)."""
+    if original.dtype != pl.String or not na_values:
+        return pl.Series([False] * original.len(), dtype=pl.Boolean)
+    tokens = pl.Series(sorted({v.strip().lower() for v in na_values}), dtype=pl.String)
+    return original.str.strip_chars().str.to_lowercase().is_in(tokens.implode()).fill_null(False)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The cells of one column that failed for one reason."""
+
+    column: str
+    cells: pl.Series  # boolean, one per row of the table
+    reason: str
+
+
+def _bad_cells(table: pl.DataFrame, failed: list[Failure], data_columns: list[str], keep: bool) -> list[BadRow]:
+    """One :class:`BadRow` per (row, failure); :func:`_one_per_row` merges a row's columns."""
+    failed = [f for f in failed if f.cells.any()]
     if not failed:
         return []
-    any_failed = pl.any_horizontal(list(failed.values()))
+    any_failed = pl.any_horizontal([f.cells for f in failed])
     lines = table.get_column(LINE) if LINE in table.columns else pl.Series(LINE, [None] * table.height, pl.Int64)
-    frame = pl.DataFrame(failed).with_columns(table.get_column(ROW), lines).filter(any_failed)
+    flags = {f"failure {i}": f.cells for i, f in enumerate(failed)}
+    frame = pl.DataFrame(flags).with_columns(table.get_column(ROW), lines).filter(any_failed)
     originals = table.filter(any_failed).select(data_columns) if keep else None
     bad: list[BadRow] = []
-    for i, row in enumerate(frame.iter_rows(named=True)):
+    for i, row in enumerate(frame.iter_rows()):
         record = None
         if originals is not None:
             values = originals.row(i, named=True)
             record = json.dumps({k: (None if v is None else str(v)) for k, v in values.items()})
-        bad.extend(BadRow(row[ROW], reasons[c], c, row[LINE], record) for c in failed if row[c])
+        row_number, line = row[-2], row[-1]
+        bad.extend(
+            BadRow(row_number, f.reason, f.column, line, record) for f, hit in zip(failed, row[:-2], strict=True) if hit
+        )
     return bad
 
 
@@ -430,7 +457,7 @@ def _non_finite(
     if mode == "keep":
         return table, counts, []
     reason = "non-finite number (inf, -inf, nan, or beyond the float64 range; ingest.non_finite is 'quarantine')"
-    bad = _bad_cells(table, {c: masks[c] for c in counts}, dict.fromkeys(counts, reason), data_columns, False)
+    bad = _bad_cells(table, [Failure(c, masks[c], reason) for c in counts], data_columns, False)
     return table, counts, bad
 
 
