@@ -54,7 +54,9 @@ DEFAULT_ACTIONS: dict[str, tuple[str, dict]] = {
 # and "email_opt_in" is not an e-mail address.
 NAME_HINTS: dict[str, re.Pattern] = {
     EMAIL: re.compile(r"(^|_)(e_?mail|mail)(_?addr(ess)?)?$"),
-    PHONE: re.compile(r"(^|_)(phone|telephone|tel|mobile|cell|cellphone|fax)(_?(no|num|number))?$"),
+    PHONE: re.compile(
+        r"(^|_)(phone|telephone|tel|mobile|cell|cellphone|landline|whatsapp|msisdn|fax)(_?(no|num|number))?$"
+    ),
     CARD: re.compile(r"(^|_)(credit_?card|card|cc|ccn|pan)_?(no|num|number)$|(^|_)credit_?card$"),
     IBAN: re.compile(r"(^|_)(iban|bank_account)(_?(no|num|number|code))?$"),
     SSN: re.compile(r"(^|_)(ssn|social_security(_number)?|social_security_no)$"),
