@@ -112,6 +112,22 @@ def test_an_unknown_column_is_named_with_the_rule():
         rules.check_columns(orders_table(50).columns)
 
 
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"unique": ["price"]}, r"rules\[0\]'.*generates its column.*'price' holds float values"),
+        ({"unique": ["checkin"]}, r"rules\[0\]'.*'checkin' holds date values"),
+        ({"format": {"column": "price", "regex": "[0-9]{2}\\.[0-9]{2}"}}, r"'price' holds float values.*text"),
+        ({"format": {"column": "age", "regex": "[0-9]{2}"}}, r"'age' holds integer values"),
+    ],
+    ids=["unique-float", "unique-date", "format-float", "format-integer"],
+)
+def test_a_rule_that_would_turn_a_column_into_other_values_is_refused(rule, message):
+    # a generated one-column key or a format regex makes integers or text, never floats or dates
+    with pytest.raises(RuleError, match=message):
+        Synthesizer("copula").fit(orders_table(100), rules=[rule])
+
+
 def test_a_rules_file_holds_a_list_or_a_rules_mapping(tmp_path):
     (tmp_path / "list.yaml").write_text('- "a >= b"\n- {unique: [id]}\n')
     (tmp_path / "mapping.yaml").write_text('rules:\n  - "a >= b"\n')

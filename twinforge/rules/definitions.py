@@ -343,8 +343,37 @@ class RuleList:
                     f"(columns: {', '.join(columns)})"
                 )
 
+    def check_dtypes(self, dtypes: Mapping[str, pl.DataType]) -> None:
+        """RuleError for a rule that would turn a column into values of another type: a ``format`` makes text
+        from its regex, and a generated one-column key makes integers or text."""
+        keys = self.generated_keys
+        for rule in self.rules:
+            if isinstance(rule, FormatRule) and rule.column in dtypes and dtypes[rule.column] != pl.String:
+                raise RuleError(
+                    f"field '{rule.label}': {rule.describe()!r} makes text from its regex, but {rule.column!r} holds "
+                    f"{_values_of(dtypes[rule.column])} values, which it would turn into text (a range rule bounds "
+                    "numbers and dates; or declare the column 'kind: text' under columns:)"
+                )
+            column = rule.generated_column if isinstance(rule, UniqueRule) else None
+            if column in keys and column in dtypes and not (dtypes[column] == pl.String or dtypes[column].is_integer()):
+                raise RuleError(
+                    f"field '{rule.label}': {rule.describe()!r} generates its column from nothing (integers in "
+                    f"sequence, or text tokens or its format), but {column!r} holds {_values_of(dtypes[column])} "
+                    "values, which it would replace (a key of several columns is checked and redrawn instead)"
+                )
+
     def to_spec(self) -> list[str | dict[str, Any]]:
         return [r.to_spec() for r in self.rules]
+
+
+def _values_of(dtype: pl.DataType) -> str:
+    """A dtype as a kind of value: "integer", "float", "date", "datetime", "boolean", or polars' name."""
+    if dtype.is_integer():
+        return "integer"
+    if dtype.is_float():
+        return "float"
+    names = {pl.Date: "date", pl.Datetime: "datetime", pl.Boolean: "boolean"}
+    return next((word for base, word in names.items() if dtype == base or isinstance(dtype, base)), str(dtype))
 
 
 def parse_rules(items: Any) -> RuleList:

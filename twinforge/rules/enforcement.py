@@ -344,6 +344,7 @@ def fit_rules(
     """Check ``rules`` against the training table and learn what sampling needs (see the module docstring)."""
     rules = rules if isinstance(rules, RuleList) else parse_rules(list(rules))
     rules.check_columns(df.columns)
+    rules.check_dtypes(df.schema)
     allowed: dict[int, list[list[Any]]] = {}
     for rule in rules.of_kind("fixed_combinations"):
         counts = df.group_by(list(rule.combination)).len()
