@@ -183,7 +183,7 @@ def detect_pii(
     table's declared name columns) that mark free text as naming someone."""
     table = flatten_nested(table)  # each leaf of a struct is a column of its own
     check_column_names(table.columns)
-    problem = keys_problem(table)
+    problem = keys_problem(table) or people_as_columns_problem(table.columns)
     if problem is not None:
         raise PersonalDataInColumnName(problem)
     columns = {}
@@ -237,9 +237,7 @@ MAP_MAX_FILLED_SHARE = 0.5
 def keys_problem(table: pl.DataFrame) -> str | None:
     """Why the table must be refused if it is keyed by people's names: the fields of an object, opened up as
     ``parent.field`` columns, used as a map (each record fills few of its fields) with a key that is wholly a
-    person's name in free-text masking; or :data:`PEOPLE_AS_COLUMNS_MIN` or more columns each named by a person's
-    name of two or more words (a pivot table: :func:`_people_as_columns`). None otherwise. The reason gives the
-    columns' positions."""
+    person's name in free-text masking. None otherwise. The reason gives the columns' positions."""
     groups: dict[str, list[int]] = {}
     for j, name in enumerate(table.columns):
         if "." in name:
@@ -257,12 +255,18 @@ def keys_problem(table: pl.DataFrame) -> str | None:
                 f"columns {positions[0] + 1} to {positions[-1] + 1} of {table.width} are the fields of an object keyed "
                 "by people's names; names are kept in every output, so write the object as a list of records"
             )
-    # a table with a column per person (a rota, a timesheet, a gradebook)
-    people = _people_as_columns(table.columns)
+    return None
+
+
+def people_as_columns_problem(names: list[str]) -> str | None:
+    """Why the table must be refused if it has a column per person (a rota, a timesheet, a gradebook):
+    :data:`PEOPLE_AS_COLUMNS_MIN` or more columns each named by a person's name of two or more words
+    (:func:`_people_as_columns`). None otherwise. The reason gives the columns' positions."""
+    people = _people_as_columns(names)
     if len(people) >= PEOPLE_AS_COLUMNS_MIN:
         shown = ", ".join(str(j + 1) for j in people[:10]) + (", ..." if len(people) > 10 else "")
         return (
-            f"columns {shown} of {table.width} are named by people's names (a column per person, as in a rota or a "
+            f"columns {shown} of {len(names)} are named by people's names (a column per person, as in a rota or a "
             "gradebook); names are kept in every output, so write the table as rows of person and value"
         )
     return None

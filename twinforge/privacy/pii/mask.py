@@ -519,6 +519,12 @@ def _common_word_series() -> tuple[pl.Series, pl.Series, pl.Series]:
     return blocked, foreign, foreign_names
 
 
+def _listed_where(condition: pl.Expr, lowered: pl.Expr, listed: pl.Series) -> pl.Expr:
+    """Whether a lower-cased word is in ``listed``, looked up only where ``condition`` holds (false elsewhere):
+    most pieces of a text are gaps and common words."""
+    return pl.when(condition).then(lowered).otherwise(None).is_in(listed.implode()).fill_null(False)
+
+
 def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> pl.Series:
     """Person names in text become ``<PERSON>``, over the name's full span.
 
@@ -599,13 +605,7 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     # looked up for capitalised words only: most pieces are gaps and lower-case words
     lower = word.str.contains(rf"^\p{{Ll}}{{{_MIN_LOWER_NAME_LETTERS},}}$").fill_null(False)
     pieces = pieces.with_columns(lower=lower)
-    pieces = pieces.with_columns(
-        world=pl.when(pl.col("capitalised") | pl.col("lower"))
-        .then(lowered)
-        .otherwise(None)
-        .is_in(world.implode())
-        .fill_null(False)
-    )
+    pieces = pieces.with_columns(world=_listed_where(pl.col("capitalised") | pl.col("lower"), lowered, world))
     # a lower-case word that is a listed name and no common word, honorific, particle or label:
     # "ivan petrov" as typed in a chat (Faker's list or the world list; kept before "world" is
     # narrowed to capitalised words below)
@@ -666,13 +666,7 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     # vowel that is no common word, heading or acronym, of four letters or more unless a listed name
     # ("LÊ", "OJO"; not "ICU", "USA")
     pieces = pieces.with_columns(upper_vowel=word.str.contains(_UPPER_WITH_VOWEL).fill_null(False))
-    pieces = pieces.with_columns(
-        foreign_word=pl.when(cap | pl.col("upper_vowel"))
-        .then(lowered)
-        .otherwise(None)
-        .is_in(foreign.implode())
-        .fill_null(False)
-    )
+    pieces = pieces.with_columns(foreign_word=_listed_where(cap | pl.col("upper_vowel"), lowered, foreign))
     pieces = pieces.with_columns(
         upper_name=pl.col("upper_vowel")
         & ~pl.col("is_common")
@@ -820,8 +814,8 @@ def mask_names(values: pl.Series, extra_names: frozenset[str] = frozenset()) -> 
     )
     # two capitalised words that are not common words, side by side; or one and a word of another language
     # that the world list holds as a name ("Velden Ravtankes", "Kosta Ulnuzar")
-    foreign_name = pl.when(cap & pl.col("foreign_word")).then(lowered).otherwise(None).is_in(foreign_names.implode())
-    pieces = pieces.with_columns(pair=candidate | (foreign_name.fill_null(False) & ~is_title))
+    foreign_name = _listed_where(cap & pl.col("foreign_word"), lowered, foreign_names)
+    pieces = pieces.with_columns(pair=candidate | (foreign_name & ~is_title))
     pair = pl.col("pair")
     masked = masked | (candidate & near(space, -1) & near(pair, -2)) | (candidate & near(space, 1) & near(pair, 2))
     masked = masked | (pair & near(space, -1) & near(candidate, -2)) | (pair & near(space, 1) & near(candidate, 2))
