@@ -1874,50 +1874,6 @@ def _valid_phone_digits(digits: str) -> bool:
     return _phonenumbers_accept(phonenumbers.is_valid_number, ((digits, "US"), ("+" + digits, None)))
 
 
-def _trunkless_mobile_share(digits: list[str]) -> float:
-    """The largest share of ``digits`` that are mobile numbers of one country once the trunk prefix 0 that
-    an integer drops is put back (07911 123456 stored as 7911123456), or 0.0 when no country takes nearly
-    all of them: random ids of phone length are one country's mobiles at most about 45% of the time."""
-    if not digits or sum(8 <= len(d) <= 11 for d in digits) < INTEGER_ENTITY_MIN_SHARE * len(digits):
-        return 0.0
-    misses_allowed = int((1 - INTEGER_ENTITY_MIN_SHARE) * len(digits))
-    candidates = {region: 0 for region in _trunk_zero_regions()}  # region -> values it does not take
-    for value in digits:
-        for region in list(candidates):
-            if not _mobile_in(value, region):
-                candidates[region] += 1
-                if candidates[region] > misses_allowed:
-                    del candidates[region]
-        if not candidates:
-            return 0.0
-    return 1.0 - min(candidates.values()) / len(digits)
-
-
-def _mobile_in(digits: str, region: str) -> bool:
-    import phonenumbers
-
-    try:
-        number = phonenumbers.parse("0" + digits, region)
-    except phonenumbers.NumberParseException:
-        return False
-    mobile = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
-    return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in mobile
-
-
-@functools.lru_cache(maxsize=1)
-def _trunk_zero_regions() -> tuple[str, ...]:
-    """Regions whose national numbers are dialled with a leading 0 (Britain's 07..., Germany's 01...)."""
-    import phonenumbers
-
-    return tuple(
-        sorted(
-            region
-            for region in phonenumbers.SUPPORTED_REGIONS
-            if phonenumbers.PhoneMetadata.metadata_for_region(region).national_prefix == "0"
-        )
-    )
-
-
 def _phonenumbers_accept(test: Callable[[Any], bool], readings: Iterable[tuple[str, str | None]]) -> bool:
     """Whether ``test`` (``phonenumbers.is_possible_number`` or ``is_valid_number``) holds for the number
     that one of ``readings`` (text, default region) parses to; a reading that does not parse is skipped."""
@@ -1975,9 +1931,7 @@ def integer_entity_shares(values: Iterable[int]) -> dict[str, float]:
         return {}
     n = len(digits)
     shares = {
-        PHONE: max(
-            sum(_valid_phone_digits(d) for d in digits if 10 <= len(d) <= 15) / n, _trunkless_mobile_share(digits)
-        ),
+        PHONE: sum(_valid_phone_digits(d) for d in digits if 10 <= len(d) <= 15) / n,
         CARD: sum(luhn_valid(d) for d in digits if 13 <= len(d) <= 19) / n,
     }
     nine_digits = sum(len(d) == 9 for d in digits) / n >= SSN_NINE_DIGIT_MIN_SHARE
