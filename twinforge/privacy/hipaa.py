@@ -35,6 +35,7 @@ from twinforge.io.typing_rules import whole_numbers
 from twinforge.privacy.anonymize import ColumnAction, PolicyError
 from twinforge.privacy.pii import DetectionReport
 from twinforge.privacy.pii.entities import CARD, DOB, EMAIL, IBAN, IP, NAME_HINTS, PERSON, PHONE, POSTAL, SSN
+from twinforge.privacy.pii.recognizers import date_key_dates
 
 PROFILE = "hipaa_safe_harbor"
 # 3-digit ZIP areas with 20,000 or fewer people (2000 Census), published with the HHS de-identification guidance
@@ -190,6 +191,8 @@ def _classify(
         return 2, ColumnAction("drop", {}, f"rule 2: {RULES[2]}")
     if series.dtype.is_temporal():
         return 3, ColumnAction("generalize", {"date": "year"}, "rule 3: date about the person to the year")
+    if series.dtype.is_integer() and date_key_dates(series) is not None:
+        return 3, ColumnAction("drop", {}, "rule 3: dates written as yyyymmdd integers (not parsed as dates)")
     if _AGE_NAME.search(normalized) and series.dtype.is_numeric():
         return 3, ColumnAction("generalize", {"cap": AGE_CAP}, f"rule 3: ages over {AGE_CAP - 1} as {AGE_CAP}")
     if _DATE_NAME.search(normalized) and series.dtype == pl.String:

@@ -83,7 +83,7 @@ _HINT_DTYPES = {
         "STREET_ADDRESS",
         "URL",
     },
-    "integer": {"PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "POSTAL_CODE"},
+    "integer": {"PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "POSTAL_CODE", "DATE_OF_BIRTH"},
     "temporal": {"DATE_OF_BIRTH"},
 }
 
@@ -352,6 +352,8 @@ def _detect_column(s, sample_rows, min_share, seed, max_validated, extra_names) 
     if hint is not None and hint not in _HINT_DTYPES.get(family or "", set()):
         hint = None  # e.g. a float column called "zip" or a boolean "phone": not what the name says
     present = s.drop_nulls()
+    if hint == DOB and family == "integer" and rec.years_only(present):
+        hint = None  # a year of birth, which identifies no one alone
     detection = ColumnDetection(s.name, str(s.dtype), present.len(), 0, 0)
     whole: dict[str, tuple[float, float]] = {}  # entity -> (share, confidence)
     inside: dict[str, tuple[float, float]] = {}
@@ -368,6 +370,11 @@ def _detect_column(s, sample_rows, min_share, seed, max_validated, extra_names) 
         for entity, share in rec.integer_entity_shares(sample.to_list()).items():
             if share >= rec.INTEGER_ENTITY_MIN_SHARE:
                 whole[entity] = (share, 0.7)
+        # birth dates written as yyyymmdd, judged on the values with their repeats (as a date column's)
+        dates = rec.date_key_dates(present.sample(min(sample_rows, present.len()), seed=seed))
+        share = rec.birth_date_share(dates) if dates is not None else 0.0
+        if share:
+            whole[DOB] = (share, 0.7)
     elif family == "temporal" and present.len() > 0:
         sample = present.sample(min(sample_rows, present.len()), seed=seed)
         detection.sampled = sample.len()

@@ -1404,6 +1404,11 @@ BIRTH_MIN_PLAUSIBLE_SHARE = 0.97
 # about 1 in 500 for real ones, and what version numbers ("4.27.85", majors 1-8) read as dates give
 BIRTH_MONTHS_MIN_DATES = 40
 BIRTH_MIN_DISTINCT_MONTHS = 10
+# dates at a regular step, each once (a daily, weekly or monthly series, such as exchange rates): observations
+# over time, not people's births, whose gaps are random and which repeat once a table holds many people
+SERIES_MIN_REGULAR_GAPS = 0.9  # share of the gaps between consecutive dates within a few days of their median
+SERIES_GAP_TOLERANCE_DAYS = 3  # months of 28-31 days, business days (a gap of 3 over a weekend)
+SERIES_MIN_DISTINCT_SHARE = 0.98
 
 
 # a day, a Thai month abbreviation ("7 เม.ย. 2507") or a month in Roman numerals ("20. viii. 1955."), a year
@@ -1740,6 +1745,37 @@ def _parsed_by_dateutil(values: pl.Series, parsed: pl.Series) -> pl.Series:
     return pl.Series(parsed.name, out, dtype=pl.Date)
 
 
+def date_key_dates(values: pl.Series) -> pl.Series | None:
+    """An integer column's values as dates when nearly all of them (:data:`INTEGER_ENTITY_MIN_SHARE`) are
+    dates written as yyyymmdd (19610317, as claims, SAS and mainframe extracts store them), years
+    1850-2100; None otherwise."""
+    present = values.drop_nulls()
+    if not present.dtype.is_integer() or present.len() == 0:
+        return None
+    text = present.cast(pl.String)
+    dates = text.str.to_date("%Y%m%d", strict=False)
+    valid = (text.str.len_chars() == 8) & dates.dt.year().is_between(1850, 2100)
+    valid = valid.fill_null(False)
+    if valid.mean() < INTEGER_ENTITY_MIN_SHARE:
+        return None
+    return dates.filter(valid)
+
+
+def years_only(values: pl.Series) -> bool:
+    """Whether an integer column holds four-digit years (1800-2100) alone: a year of birth, not a date."""
+    present = values.drop_nulls()
+    return present.len() > 0 and bool(present.is_between(1800, 2100).all())
+
+
+def _regular_series(dates: pl.Series) -> bool:
+    """Whether ``dates`` are a series at a regular step, each date once (see :data:`SERIES_MIN_REGULAR_GAPS`)."""
+    if dates.len() < BIRTH_MONTHS_MIN_DATES or dates.n_unique() < SERIES_MIN_DISTINCT_SHARE * dates.len():
+        return False
+    gaps = dates.unique().sort().diff().dt.total_days().drop_nulls()
+    regular = (gaps - gaps.median()).abs() <= SERIES_GAP_TOLERANCE_DAYS
+    return float(regular.mean()) >= SERIES_MIN_REGULAR_GAPS
+
+
 def birth_date_share(values: pl.Series, today: dt.date | None = None) -> float:
     """Share of ``values`` that are plausible birth dates when the column as a whole looks like
     birth dates (ages 0-115 nearly everywhere, median age >= 12 years, spread over >= 10 years, of
@@ -1748,7 +1784,7 @@ def birth_date_share(values: pl.Series, today: dt.date | None = None) -> float:
     dates = as_dates(values.drop_nulls(), today)
     if dates is None and values.dtype == pl.String:
         dates = _birth_dates_by_form(values.drop_nulls().to_list())
-    if dates is None or dates.len() == 0:
+    if dates is None or dates.len() == 0 or _regular_series(dates):
         return 0.0
     ages = (pl.lit(today) - pl.lit(dates)).dt.total_days() / 365.25
     ages = pl.select(ages).to_series()
