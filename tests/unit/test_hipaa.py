@@ -236,3 +236,30 @@ def test_text_that_is_mostly_dates_is_never_kept_to_the_day():
     assert set(result.profile.unclassified) == {"code", "dose"}
     with pytest.raises(PolicyError, match=r"column 'seen'.*rule 3"):
         anonymize_table(table, {"seen": ColumnPolicy(anonymize="keep")}, SAFE_HARBOR)
+
+
+@pytest.mark.parametrize(
+    ("name", "cap"),
+    [
+        ("age_in_years", 90),
+        ("AgeInYears", 90),
+        ("age_yr", 90),
+        ("pt_age_yrs", 90),
+        ("PatientAge", 90),
+        ("Age (years)", 90),
+        ("age_months", 90 * 12),
+        ("AgeInDays", 90 * 365),
+    ],
+)
+def test_ages_over_89_are_grouped_whatever_the_age_columns_name_and_unit(name, cap):
+    ages = [95, 89, 104, 34, 61] * 20
+    values = [a * cap // 90 for a in ages]  # the same ages in the column's unit
+    table = pl.DataFrame({name: values, "charge": list(range(100))})
+    out = anonymize_table(table, {}, SAFE_HARBOR).table
+    assert out[name].max() == cap and out[name].to_list()[3] == values[3]
+
+
+@pytest.mark.parametrize("name", ["storage", "average", "page_count", "mileage", "wage"])
+def test_words_holding_age_are_no_age(name):
+    table = pl.DataFrame({name: [95, 89, 104, 34, 61] * 20, "charge": list(range(100))})
+    assert anonymize_table(table, {}, SAFE_HARBOR).table[name].max() == 104

@@ -102,7 +102,20 @@ _GEO_NAME = re.compile(
     rf"(^|_)(address|addr|street(_?(address|name|nm))?|addr(ess)?_?line_?\d|({_PLACES})(_?(name|nm|code|cd|fips))?"
     r"|lat|latitude|lon|lng|longitude|geo_?code|census_?(tract|block)(_?(code|cd|id|no))?)$"
 )
-_AGE_NAME = re.compile(r"^(age|age_?(years|yrs|at_\w+)|\w+_age)$")
+# a column of ages: "age" as a word of its name (age_in_years, PatientAge, age_at_admission; not storage or
+# page_count), in years unless a word gives another unit
+_AGE_WORD = re.compile(r"(^|_)age(_|$)")
+_AGE_UNITS = {
+    "months": 12,
+    "month": 12,
+    "mos": 12,
+    "mo": 12,
+    "weeks": 52,
+    "week": 52,
+    "wks": 52,
+    "days": 365,
+    "day": 365,
+}
 _DATE_NAME = re.compile(r"(^|_)(date|dt|day_of_\w+|time_?stamp|datetime|admit\w*|discharge\w*|death|died|dod)$")
 _URL_VALUE = r"^(https?://|www\.)\S+$"
 _ENTITY_RULES = {PERSON: 1, POSTAL: 2, DOB: 3, PHONE: 4, EMAIL: 6, SSN: 7, CARD: 10, IBAN: 10, IP: 15}
@@ -193,8 +206,11 @@ def _classify(
         return 3, ColumnAction("generalize", {"date": "year"}, "rule 3: date about the person to the year")
     if series.dtype.is_integer() and date_key_dates(series) is not None:
         return 3, ColumnAction("drop", {}, "rule 3: dates written as yyyymmdd integers (not parsed as dates)")
-    if _AGE_NAME.search(normalized) and series.dtype.is_numeric():
-        return 3, ColumnAction("generalize", {"cap": AGE_CAP}, f"rule 3: ages over {AGE_CAP - 1} as {AGE_CAP}")
+    if _AGE_WORD.search(normalized) and series.dtype.is_numeric():
+        per_year = next((n for word in normalized.split("_") if (n := _AGE_UNITS.get(word))), 1)
+        cap = AGE_CAP * per_year
+        unit = "" if per_year == 1 else f" ({cap} in the column's unit)"
+        return 3, ColumnAction("generalize", {"cap": cap}, f"rule 3: ages over {AGE_CAP - 1} as {AGE_CAP}{unit}")
     if _DATE_NAME.search(normalized) and series.dtype == pl.String:
         return 3, ColumnAction("drop", {}, "rule 3: a date column not parsed as dates")
     if series.dtype == pl.String and _mostly_dates(series):
