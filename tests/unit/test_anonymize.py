@@ -242,7 +242,7 @@ def test_nested_values_that_cannot_be_inspected_are_dropped():
     table = pl.DataFrame({"grid": [[["Ana Lopez"], ["x"]], [["y"]]], "n": [1, 2]})
     result = anonymize_table(table, key=KEY)
     assert result.table.columns == ["n"]
-    assert result.policy["grid"].reason == "default for nested values that cannot be inspected"
+    assert result.policy["grid"].reason == "default for nested values, which cannot be inspected"
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "jsonl"])

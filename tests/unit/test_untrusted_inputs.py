@@ -97,6 +97,29 @@ def test_enum_and_binary_columns_are_read_as_text_and_inspected(tmp_path, capsys
     assert not [e for e in EMAILS if e in written]
 
 
+def test_a_json_extension_column_is_read_as_its_text_and_inspected(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "contacts.parquet"
+    contacts = [json.dumps({"mail": e}) for e in EMAILS]
+    pq.write_table(pa.table({"contact": pa.array(contacts, type=pa.json_()), "n": list(range(N))}), source)
+    assert ingest_source(SourceSpec(path=source)).table.schema["contact"] == pl.String
+    out = tmp_path / "anon.parquet"
+    assert main(["anonymize", str(source), "--out", str(out)]) == 0
+    written = out.read_bytes().decode("latin-1")
+    assert not [e for e in EMAILS if e in written]
+
+
+def test_values_of_a_type_detection_cannot_read_are_dropped_by_default():
+    from twinforge.privacy.anonymize import resolve_policy
+
+    table = pl.DataFrame({"blob": pl.Series([object()] * 3, dtype=pl.Object), "n": [1, 2, 3]})
+    policy = resolve_policy(table, detection=detect_pii(table.select("n")))
+    assert policy["blob"].action == "drop" and "cannot be inspected" in policy["blob"].reason
+    assert policy["n"].action == "keep"
+
+
 def test_binary_and_enum_leaves_inside_structs_and_lists_are_text_and_inspected(tmp_path):
     source = tmp_path / "nested.parquet"
     pl.DataFrame(

@@ -716,9 +716,14 @@ def leaf_names(schema: Mapping[str, pl.DataType]) -> list[str]:
 
 
 def modelled_types(table: pl.DataFrame, origin: str) -> pl.DataFrame:
-    """Enum and Categorical values as text (an Enum's type lists every level, rare ones too, which would
-    travel into a model's schema unseen by PII detection); binary values as their UTF-8 text, refused
+    """Extension types as the values they store; Enum and Categorical values as text (an Enum's type lists
+    every level, rare ones too, which would travel into a model's schema unseen by PII detection); binary
+    values as their UTF-8 text, refused
     when they are not text (twinforge models text, numbers, dates and booleans). Inside structs and lists too."""
+    # an extension type (arrow.json, arrow.uuid) as the values it stores: JSON is text to inspect like any other
+    extensions = [name for name, dtype in table.schema.items() if isinstance(dtype, pl.Extension)]
+    if extensions:
+        table = table.with_columns(pl.col(name).ext.storage() for name in extensions)
     casts = []
     for j, (name, dtype) in enumerate(table.schema.items()):
         target = _as_text_types(dtype)

@@ -209,7 +209,8 @@ def resolve_policy(
             policy[name] = ColumnAction("drop", {}, "spec: role identifier")
             continue
         if not inspectable(dtypes[name]):  # fail closed: what cannot be looked at does not pass
-            policy[name] = ColumnAction("drop", {}, "default for nested values that cannot be inspected")
+            what = "nested values" if dtypes[name].is_nested() else f"values of type {dtypes[name]}"
+            policy[name] = ColumnAction("drop", {}, f"default for {what}, which cannot be inspected")
             continue
         found = detection.columns.get(name) if detection is not None else None
         finding = found.column_finding if found is not None else None

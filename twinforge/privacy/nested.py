@@ -24,10 +24,18 @@ SEPARATOR = "."
 
 
 def inspectable(dtype: pl.DataType) -> bool:
-    """A flat value, or a list of flat values."""
+    """A flat value of a type detection reads or that holds no text (numbers, booleans, dates and times), or a
+    list of such values. Anything else (objects, extension types, types added later) is not."""
     if isinstance(dtype, (pl.List, pl.Array)):
-        return not dtype.inner.is_nested()
-    return not dtype.is_nested()
+        dtype = dtype.inner
+    if dtype.is_nested():
+        return False
+    return (
+        dtype.is_numeric()
+        or dtype.is_temporal()
+        or dtype in (pl.String, pl.Boolean, pl.Null)
+        or isinstance(dtype, pl.Categorical | pl.Enum)
+    )
 
 
 def _leaves(expr: pl.Expr, dtype: pl.DataType, name: str) -> list[pl.Expr]:
