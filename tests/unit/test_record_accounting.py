@@ -253,3 +253,46 @@ def test_a_library_error_inside_ingestion_is_withheld_not_chained(tmp_path):
         _read(path, columns=columns)
     assert SENTINEL not in str(error.value)
     assert error.value.__cause__ is None and error.value.__context__ is None
+
+
+# ----------------------------------------------------------------------------- header-less files
+
+
+def _headerless(n=50):
+    """Records of name, birth date, income, visits with no header line; the first is a planted person."""
+    lines = ["Zebulon Quartermaine,1961-03-17,65364.33,15"]
+    lines += [f"P{i} Q{i},19{50 + i % 40}-0{1 + i % 9}-1{i % 9},{40000 + 13.5 * i},{i % 20}" for i in range(n - 1)]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_file_whose_first_line_is_a_record_is_refused_without_quoting_it(tmp_path):
+    path = tmp_path / "dump.csv"
+    path.write_text(_headerless())
+    with pytest.raises(
+        IngestError, match=r"dump\.csv: line 1 looks like a record.*columns 2, 3.*source\.header"
+    ) as error:
+        _read(path)
+    assert "Zebulon" not in str(error.value) and "1961" not in str(error.value) and "65364" not in str(error.value)
+
+
+def test_a_headerless_file_is_read_whole_with_header_false(tmp_path):
+    path = tmp_path / "dump.csv"
+    path.write_text(_headerless())
+    result = _accounted(_read(path, source={"header": False}))
+    assert result.rows_in == 50 and result.rows_quarantined == 0
+    assert result.table.columns == ["column_1", "column_2", "column_3", "column_4"]
+    assert result.table.schema["column_3"] == pl.Float64 and result.table["column_3"][0] == 65364.33
+
+
+def test_a_file_of_numbers_alone_without_a_header_is_refused(tmp_path):
+    path = tmp_path / "numbers.csv"
+    path.write_text("".join(f"{i},{i * 7 % 13},{i * 3}\n" for i in range(1, 60)))
+    with pytest.raises(IngestError, match=r"line 1 looks like a record"):
+        _read(path)
+
+
+def test_columns_named_by_years_over_numbers_are_a_header(tmp_path):
+    path = tmp_path / "pivot.csv"
+    rows = [f"C{i},{i * 1.5:.1f},{i * 1.7:.1f},{i * 2.1:.1f}" for i in range(40)]
+    path.write_text("country,1990,1991,1992\n" + "\n".join(rows) + "\n")
+    assert _accounted(_read(path)).table.columns == ["country", "1990", "1991", "1992"]

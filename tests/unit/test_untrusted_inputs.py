@@ -111,6 +111,32 @@ def test_a_json_extension_column_is_read_as_its_text_and_inspected(tmp_path):
     assert not [e for e in EMAILS if e in written]
 
 
+def test_a_parquet_type_polars_cannot_read_is_refused_naming_the_file_and_column(tmp_path, capfd):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "views.parquet"
+    contacts = pa.array([["Zebulon Quartermaine"], ["a", "b"]], type=pa.list_view(pa.string()))
+    pq.write_table(pa.table({"amount": [1.0, 2.0], "contacts": contacts}), source)
+    assert main(["anonymize", str(source), "--out", str(tmp_path / "out.parquet")]) == 1
+    err = capfd.readouterr().err
+    assert "views.parquet: column 2 ('contacts')" in err and "list_view" in err
+    assert "panicked" not in err and "Zebulon" not in err
+
+
+def test_a_struct_field_opening_up_to_another_columns_name_is_refused_naming_both(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "clash.parquet"
+    table = pa.table({"address": [{"city": "Lyon"}, {"city": "Paris"}], "address.city": ["x", "y"], "n": [1, 2]})
+    pq.write_table(table, source)
+    with pytest.raises(
+        IngestError, match=r"clash\.parquet: column 1 \('address'\) opens up to 'address\.city', the name of column 2"
+    ):
+        ingest_source(SourceSpec(path=source))
+
+
 def test_values_of_a_type_detection_cannot_read_are_dropped_by_default():
     from twinforge.privacy.anonymize import resolve_policy
 

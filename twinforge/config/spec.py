@@ -161,6 +161,8 @@ class SourceSpec(_Strict):
     table: str | None = None  # SQL sources: a table to read whole ...
     query: str | None = None  # ... or a query
     delimiter: str = Field(",", min_length=1, max_length=1)  # text files
+    # text files: False reads line 1 as a record (a header-less export), the columns named column_1, column_2, ...
+    header: bool = True
     # text files: the decimal mark of numbers; "," reads "45123,50" and "1.234,5" (thousands by ".") as numbers
     decimal: Literal[".", ","] = "."
     encoding: str = "utf-8"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -178,6 +179,7 @@ def _read(fmt: str, source: SourceSpec, options: IngestSpec, path: Path | None) 
             encoding=source.encoding,
             max_field_chars=options.max_field_chars,
             keep_values=keep,
+            header=source.header,
         ), str(path)
     if fmt == "jsonl":
         return readers.read_jsonl(
@@ -252,6 +254,7 @@ def _ingest(
     # refused here, naming the source, rather than later by PII detection, which knows no file
     data_schema = {c: t for c, t in read.table.schema.items() if c not in (ROW, LINE)}
     readers.refuse_personal_data_in_names(readers.leaf_names(data_schema), origin)
+    readers.refuse_clashing_leaves(data_schema, origin)
     if read.records == 0:
         raise IngestError(f"{origin}: no data rows (an empty table cannot be ingested)")
 
@@ -281,6 +284,8 @@ def _ingest(
     typed, type_bad = _type_columns(
         table, data_columns, declared, text_columns, options.keep_raw, source.decimal, source.na_values
     )
+    if fmt == "csv" and source.header:
+        _refuse_a_record_as_header(origin, typed.select(data_columns))
     typed, non_finite, non_finite_bad = _non_finite(typed, data_columns, options.non_finite)
     row_bad = _one_per_row(type_bad + non_finite_bad)
     bad = sorted(read.bad_rows + row_bad, key=lambda b: b.row or 0)
@@ -314,6 +319,47 @@ def _ingest(
         non_finite=non_finite,
         note="; ".join(n for n in (read.note, _decimal_comma_hint(typed, text_columns, source.decimal)) if n) or None,
     )
+
+
+def _refuse_a_record_as_header(origin: str, typed: pl.DataFrame) -> None:
+    """IngestError when the header line reads as a record (a header-less export): two or more columns typed
+    as numbers, dates or booleans are named by a value of their own type, and either every column is, or half
+    the typed ones are with one a date or a number no label looks like (with decimals, or of five digits or
+    more). Columns named by years (1990, 1991) over numbers are a header. The error gives positions: the
+    names are a person's values."""
+    typed_columns = [j for j, dtype in enumerate(typed.dtypes) if dtype.is_numeric() or dtype.is_temporal()]
+    typed_columns += [j for j, dtype in enumerate(typed.dtypes) if dtype == pl.Boolean]
+    matched, strong = [], False
+    for j in sorted(typed_columns):
+        name = typed.columns[j].strip()
+        if re.fullmatch(r"(18|19|20)\d\d", name):
+            continue  # a year: a label
+        _, kind = infer_text(pl.Series([name], dtype=pl.String))
+        if kind is None or _kind_family(kind) != _kind_family(_dtype_kind(typed.dtypes[j])):
+            continue
+        matched.append(j)
+        strong |= kind is ColumnKind.DATETIME or bool(re.search(r"\.\d|\d{5}", name))
+    every = len(matched) == typed.width
+    if len(matched) >= 2 and (every or (2 * len(matched) >= len(typed_columns) and strong)):
+        shown = ", ".join(str(j + 1) for j in matched[:10]) + (", ..." if len(matched) > 10 else "")
+        raise IngestError(
+            f"{origin}: line 1 looks like a record, not a header: columns {shown} of {typed.width} are named by "
+            "values of their own type (a number, a date); add a header line, or set source.header: false to read "
+            "line 1 as a record (the columns are then named column_1, column_2, ...)"
+        )
+
+
+def _dtype_kind(dtype: pl.DataType) -> ColumnKind:
+    if dtype == pl.Boolean:
+        return ColumnKind.BOOLEAN
+    if dtype.is_temporal():
+        return ColumnKind.DATETIME
+    return ColumnKind.FLOAT if dtype.is_float() else ColumnKind.INTEGER
+
+
+def _kind_family(kind: ColumnKind) -> str:
+    """Integers and floats are one family: a name "15" over a float column reads as its value."""
+    return "number" if kind in (ColumnKind.INTEGER, ColumnKind.FLOAT) else kind.value
 
 
 def _decimal_comma_hint(typed: pl.DataFrame, text_columns: list[str], decimal: str) -> str | None:

@@ -357,9 +357,16 @@ def _swallows_records(lines: list[str], start: int, end: int, delimiter: str, wi
 
 
 def read_csv(
-    path: Path, *, delimiter: str = ",", encoding: str = "utf-8", max_field_chars: int, keep_values: bool = False
+    path: Path,
+    *,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    max_field_chars: int,
+    keep_values: bool = False,
+    header: bool = True,
 ) -> SourceRead:
-    """Read a CSV file as strings, one :class:`BadRow` per record that cannot be used.
+    """Read a CSV file as strings, one :class:`BadRow` per record that cannot be used. Without a ``header``,
+    line 1 is a record and the columns are named ``column_1``, ``column_2``, ...
 
     A quote that is never closed, or one that runs over lines that are complete records themselves,
     costs its first line only: that line is a bad record and reading resumes on the next one. A quoted
@@ -375,11 +382,15 @@ def read_csv(
     del text
     source = _Lines(lines)
     reader = csv.reader(source, delimiter=delimiter, strict=True)
+    has_header = header
     try:
         header = next(reader)
     except csv.Error as error:
         raise IngestError(f"{origin}: cannot parse the header line: {error}") from None
     header_lines = source.pos
+    if not has_header:  # line 1 only gives the width; it is read again as a record
+        header = [f"column_{j + 1}" for j in range(len(header))]
+        source.pos = header_lines = 0
     if len(header) == 1:
         other = _sniff_delimiter("".join(lines[:200])[:65536], delimiter)
         if other is not None or any(d in header[0] for d in _OTHER_DELIMITERS if d != delimiter):
@@ -739,6 +750,46 @@ def modelled_types(table: pl.DataFrame, origin: str) -> pl.DataFrame:
     return table.with_columns(casts) if casts else table
 
 
+def _unreadable_arrow_type(dtype) -> str | None:
+    """The name of an Arrow type in ``dtype`` (itself, or inside lists, structs and maps) that polars cannot read
+    (it stops the process on them), or None."""
+    import pyarrow.types as pat
+
+    if pat.is_list_view(dtype) or pat.is_large_list_view(dtype):
+        return str(dtype).split("<", 1)[0]
+    if pat.is_union(dtype) or pat.is_run_end_encoded(dtype):
+        return str(dtype).split("<", 1)[0]
+    children = [dtype.field(i).type for i in range(dtype.num_fields)] if dtype.num_fields else []
+    return next((found for child in children if (found := _unreadable_arrow_type(child))), None)
+
+
+def refuse_unreadable_arrow_types(schema, origin: str) -> None:
+    """IngestError naming the first column of ``schema`` (a pyarrow schema) whose type polars cannot read."""
+    for j, field_ in enumerate(schema):
+        found = _unreadable_arrow_type(field_.type)
+        if found is not None:
+            raise IngestError(
+                f"{origin}: column {j + 1} ({field_.name!r}) has the Arrow type {found}, which cannot be read: "
+                "write it as a plain list (list, large_list) or as text"
+            )
+
+
+def refuse_clashing_leaves(schema: Mapping[str, pl.DataType], origin: str) -> None:
+    """IngestError when a struct field, opened up as ``parent.field``, takes the name of another column (or of
+    another struct's field)."""
+    names = list(schema)
+    owner: dict[str, int] = {}
+    for j, (name, dtype) in enumerate(schema.items()):
+        for leaf in leaf_names({name: dtype}):
+            first = owner.setdefault(leaf, j)
+            if first != j:
+                opened, other = (j, first) if names[first] == leaf else (first, j)
+                raise IngestError(
+                    f"{origin}: column {opened + 1} ({names[opened]!r}) opens up to {leaf!r}, the name of column "
+                    f"{other + 1}{'' if names[other] == leaf else ' once opened up'}: rename one of them"
+                )
+
+
 def read_parquet(path: Path) -> SourceRead:
     import pyarrow.parquet as pq
 
@@ -747,10 +798,11 @@ def read_parquet(path: Path) -> SourceRead:
         raise IngestError(f"source file not found: {path}")
     refuse_other_format(read_head(path), origin, "parquet")
     try:
-        names = pq.read_schema(path).names
+        schema = pq.read_schema(path)
     except Exception as error:  # pyarrow raises several types for a file that is not Parquet
         raise IngestError(f"{origin}: not a readable Parquet file: {redact(error)}") from None
-    check_column_names(names, origin)
+    check_column_names(schema.names, origin)
+    refuse_unreadable_arrow_types(schema, origin)
     try:
         table = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as error:
