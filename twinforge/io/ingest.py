@@ -29,6 +29,7 @@ from twinforge.io.readers import LINE, ROW, BadRow, IngestError, SourceRead
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
 from twinforge.io.typing_rules import (
     Declared,
+    day_month_formats,
     decimal_point,
     failures,
     infer_text,
@@ -317,7 +318,7 @@ def _ingest(
         declared_columns=sorted(c for c, p in columns.items() if p.kind is not None),
         lines_in=read.lines,
         non_finite=non_finite,
-        note="; ".join(n for n in (read.note, _decimal_comma_hint(typed, text_columns, source.decimal)) if n) or None,
+        note=_note(read.note, typed, text_columns, source.decimal),
     )
 
 
@@ -360,6 +361,29 @@ def _dtype_kind(dtype: pl.DataType) -> ColumnKind:
 def _kind_family(kind: ColumnKind) -> str:
     """Integers and floats are one family: a name "15" over a float column reads as its value."""
     return "number" if kind in (ColumnKind.INTEGER, ColumnKind.FLOAT) else kind.value
+
+
+def _note(read_note: str | None, typed: pl.DataFrame, text_columns: list[str], decimal: str) -> str | None:
+    """How the file was read and the hints on columns left as text, joined; None when there is nothing."""
+    hints = (read_note, _decimal_comma_hint(typed, text_columns, decimal), _day_month_hint(typed, text_columns))
+    return "; ".join(n for n in hints if n) or None
+
+
+def _day_month_hint(typed: pl.DataFrame, text_columns: list[str]) -> str | None:
+    """A hint naming each column left as text that holds dates whose day/month order no value settles, with
+    the two formats to declare (never a value)."""
+    schema = typed.schema
+    hints = []
+    for name in text_columns:
+        formats = day_month_formats(typed.get_column(name)) if schema[name] == pl.String else None
+        if formats is not None:
+            month_first, day_first = formats
+            hints.append(
+                f"{name} looks like dates whose day and month order no value settles (every part is 12 or less), "
+                f'read as text: declare it under columns: with kind: datetime and format: "{month_first}" or '
+                f'"{day_first}" in the spec'
+            )
+    return "; ".join(hints) or None
 
 
 def _decimal_comma_hint(typed: pl.DataFrame, text_columns: list[str], decimal: str) -> str | None:

@@ -7,6 +7,9 @@ failing that one that at least ``TYPE_MAJORITY`` of them parse as: the rest are 
 rows, never a reason to turn the column into text. Codes that look numeric but are not numbers stay
 text: digit strings with a leading zero (postcodes, phone numbers) and digit
 strings longer than ``MAX_NUMBER_DIGITS`` (card and account numbers).
+
+Dates as spreadsheets export them (``5/17/2024``, ``17.05.2024``) are dates when the column's values
+settle which part is the day (see :func:`day_month_formats` for the columns none settles).
 """
 
 from __future__ import annotations
@@ -99,6 +102,9 @@ def _as_datetime(s: pl.Series, fmt: str | None) -> pl.Series:
     if fmt is not None:
         has_time = any(code in fmt for code in ("%H", "%I", "%M", "%S", "%T", "%R"))
         return text.str.to_datetime(fmt, strict=False) if has_time else text.str.to_date(fmt, strict=False)
+    day_month = _day_month_dates(text)
+    if day_month is not None:
+        return day_month
     as_date = text.str.to_date(strict=False)
     if (as_date.is_null() & text.is_not_null()).any():
         inferred = text.str.to_datetime(strict=False)  # one format, inferred from the first value
@@ -163,7 +169,7 @@ def infer_text(s: pl.Series) -> tuple[pl.Series, ColumnKind | None]:
     if not _looks_like_code(stripped.drop_nulls()).any():
         candidates.append((ColumnKind.INTEGER, lambda: _as_integer(s)))
         candidates.append((ColumnKind.FLOAT, lambda: _as_float(s)))
-    candidates.append((ColumnKind.DATETIME, lambda: _as_iso_datetime(stripped)))
+    candidates.append((ColumnKind.DATETIME, lambda: _as_dates(stripped)))
     parsed = []
     for kind, make in candidates:
         values = make()
@@ -214,6 +220,84 @@ def _as_iso_datetime(stripped: pl.Series) -> pl.Series:
     # a column mixing shapes: each value read in its own, so that no date of it is left as text
     mixed = _mixed_iso(stripped)
     return mixed if mixed.null_count() < best.null_count() else best
+
+
+def _as_dates(stripped: pl.Series) -> pl.Series:
+    """ISO dates and timestamps (see :func:`_as_iso_datetime`), else dates written day and month first in the
+    order the column's values settle (see :func:`_day_month_dates`), whichever reads more values."""
+    iso = _as_iso_datetime(stripped)
+    if iso.null_count() == stripped.null_count():
+        return iso
+    day_month = _day_month_dates(stripped)
+    return iso if day_month is None or day_month.null_count() >= iso.null_count() else day_month
+
+
+# a date with its day and month first and a four-digit year, as spreadsheets export them, maybe with a time:
+# 5/17/2024, 05/17/2024, 17.05.2024, 5-17-2024 13:45, 17/05/2024 13:45:07 (two-digit years stay text)
+_DAY_MONTH = r"^(\d{1,2})([/.-])(\d{1,2})([/.-])(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+_DAY_MONTH_FIELDS = ("first", "sep", "second", "sep2", "year", "hour", "minute", "second_of_minute")
+
+
+def _day_month_parts(stripped: pl.Series) -> pl.DataFrame | None:
+    """The parts of each value written as :data:`_DAY_MONTH` (a row of nulls for other values), or None when
+    fewer than ``TYPE_MAJORITY`` of the non-null values are written so."""
+    present = stripped.len() - stripped.null_count()
+    if present == 0 or stripped.str.contains(_DAY_MONTH).sum() < TYPE_MAJORITY * present:
+        return None
+    groups = stripped.str.extract_groups(_DAY_MONTH).struct.rename_fields(list(_DAY_MONTH_FIELDS))
+    parts = groups.struct.unnest()
+    return parts.with_columns(  # one separator per value: 5/17-2024 is no date
+        pl.when(pl.col("sep") == pl.col("sep2")).then(pl.col("first")).alias("first")
+    )
+
+
+def _read_day_month(parts: pl.DataFrame, month_first: bool) -> pl.Series:
+    """The values of :func:`_day_month_parts` read as month/day (``month_first``) or day/month: datetimes when
+    some value has a time (a date alone at midnight), else dates; impossible dates (31/04) null."""
+    month, day = ("first", "second") if month_first else ("second", "first")
+    iso = pl.concat_str(
+        pl.col("year"),
+        pl.col(month).str.zfill(2),
+        pl.col(day).str.zfill(2),
+        pl.col("hour").fill_null("0").str.zfill(2),
+        pl.col("minute").fill_null("00"),
+        pl.col("second_of_minute").fill_null("00"),
+        separator="-",
+    )
+    read = parts.select(iso.str.to_datetime("%Y-%m-%d-%H-%M-%S", strict=False)).to_series()
+    return read if parts.get_column("hour").is_not_null().any() else read.dt.date()
+
+
+def _day_month_dates(stripped: pl.Series) -> pl.Series | None:
+    """Dates written day and month first (:data:`_DAY_MONTH`) read in the order that reads more of them: a
+    first part above 12 in a value says the day comes first, a second part above 12 that the month does. None
+    when they are not such dates, or when both orders read as many (no value settles it, or as many values
+    say one order as the other): a guess would swap days and months."""
+    parts = _day_month_parts(stripped)
+    if parts is None:
+        return None
+    month_first, day_first = _read_day_month(parts, True), _read_day_month(parts, False)
+    if month_first.null_count() == day_first.null_count():
+        return None
+    best = month_first if month_first.null_count() < day_first.null_count() else day_first
+    return best.alias(stripped.name)
+
+
+def day_month_formats(s: pl.Series) -> tuple[str, str] | None:
+    """For a text column of dates written day and month first whose values do not settle which comes first
+    (every part is 12 or less), the two strptime formats it may be in, month first then day first; else None."""
+    if s.dtype != pl.String:
+        return None
+    parts = _day_month_parts(s.str.strip_chars())
+    if parts is None:
+        return None
+    numbers = parts.select(pl.col("first", "second").cast(pl.Int64)).drop_nulls()
+    if numbers.height == 0 or (numbers.max_horizontal() > 12).any():
+        return None
+    sep = parts.get_column("sep").drop_nulls().mode().sort()[0]
+    hours, seconds = parts.get_column("hour").is_not_null(), parts.get_column("second_of_minute").is_not_null()
+    time = (" %H:%M:%S" if seconds.any() else " %H:%M") if hours.any() else ""
+    return f"%m{sep}%d{sep}%Y{time}", f"%d{sep}%m{sep}%Y{time}"
 
 
 def null_out(table: pl.DataFrame, columns: list[str], na_values: list[str]) -> pl.DataFrame:
