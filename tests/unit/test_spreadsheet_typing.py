@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from twinforge.cli import main
-from twinforge.config.spec import IngestSpec, SourceSpec
+from twinforge.config.spec import ColumnPolicy, IngestSpec, SourceSpec
 from twinforge.io.ingest import ingest_source
 from twinforge.io.schema import ColumnKind
 from twinforge.io.tables import read_table
@@ -114,10 +114,48 @@ def test_a_value_that_is_no_date_under_the_settled_order_is_a_bad_cell_never_a_r
     assert result.table["order_date"].to_list() == [d for i, d in enumerate(dates, 1) if i not in (5, 9)]
 
 
-def test_a_later_batch_pinned_as_dates_reads_the_spreadsheet_shapes(tmp_path):
+def test_a_later_batch_pinned_as_dates_and_numbers_reads_the_spreadsheet_shapes(tmp_path):
     path, dates = _orders(tmp_path / "batch.csv", n=50)
-    result = ingest_source(SourceSpec(path=path), reference={"order_date": ColumnKind.DATETIME})
-    assert result.table["order_date"].to_list() == dates and result.rows_out == 50
+    reference = {"order_date": ColumnKind.DATETIME, "amount": ColumnKind.FLOAT}
+    result = ingest_source(SourceSpec(path=path), reference=reference)
+    assert result.table["order_date"].to_list() == dates
+    assert result.table.schema["amount"] == pl.Float64 and result.rows_out == 50
+
+
+def test_currency_amounts_are_numbers(tmp_path):
+    values = ["$1,610.16", "-$5.00", "$-5.25", "(1,234.56)", "($12)", "€1,000,000", "£0.99", "¥ 300", "42.5", "$7"]
+    result = _ingest(_csv(tmp_path / "money.csv", ["amount"], [[v] for v in values]))
+    assert result.table.schema["amount"] == pl.Float64
+    assert result.table["amount"].to_list() == [1610.16, -5.0, -5.25, -1234.56, -12.0, 1e6, 0.99, 300.0, 42.5, 7.0]
+
+
+def test_a_malformed_amount_is_a_bad_cell(tmp_path):
+    values = [[f"${i},{i:03d}.50"] for i in range(1, 40)] + [["$1,25.69"]]
+    result = _ingest(_csv(tmp_path / "money.csv", ["amount"], values), options=QUARANTINE)
+    assert result.table.schema["amount"] == pl.Float64
+    assert (result.rows_out, result.rows_quarantined) == (39, 1)
+    assert result.quarantine["row"].to_list() == [40]
+    assert result.table["amount"][0] == 1001.5
+
+
+def test_currency_amounts_with_a_decimal_comma(tmp_path):
+    path = tmp_path / "eur.csv"
+    path.write_text("betrag;n\n€1.234,56;1\n-€0,50;2\n€12;3\n1.000,25;4\n(€3,10);5\n")
+    result = _ingest(path, delimiter=";", decimal=",")
+    assert result.table.schema["betrag"] == pl.Float64
+    assert result.table["betrag"].to_list() == [1234.56, -0.5, 12.0, 1000.25, -3.1]
+
+
+def test_percentages_are_numbers(tmp_path):
+    values = [["12.5%"], ["-3%"], ["100 %"], ["0.25%"]]
+    result = _ingest(_csv(tmp_path / "pct.csv", ["rate"], values))
+    assert result.table["rate"].to_list() == [12.5, -3.0, 100.0, 0.25]
+
+
+def test_words_with_currency_symbols_stay_text(tmp_path):
+    values = [["$ABC"], ["US$"], ["€ only"], ["price: $5"]] * 10
+    result = _ingest(_csv(tmp_path / "words.csv", ["label"], values))
+    assert result.table.schema["label"] == pl.String
 
 
 @pytest.mark.parametrize("shape", ["{d.month}/{d.day}/{d.year}", "{d.day:02d}/{d.month:02d}/{d.year}"])
@@ -129,3 +167,17 @@ def test_synth_on_a_spreadsheet_export_writes_only_real_dates_in_the_source_rang
     assert twin.height == 300
     assert twin.schema["order_date"] == pl.Date and twin["order_date"].null_count() == 0
     assert min(dates) <= twin["order_date"].min() and twin["order_date"].max() <= max(dates)
+    assert twin.schema["amount"].is_float() and twin["amount"].null_count() == 0
+
+
+def test_numbers_with_a_comma_and_no_other_sign_of_money_keep_the_decimal_comma_hint(tmp_path):
+    values = [["1,234"], ["5,678"], ["12,5"]] * 10
+    result = _ingest(_csv(tmp_path / "comma.csv", ["x"], values))
+    assert result.table.schema["x"] == pl.String
+    assert "source.decimal: ','" in (result.note or "")
+
+
+def test_a_column_declared_float_reads_amounts(tmp_path):
+    path = _csv(tmp_path / "money.csv", ["amount"], [["$1,610.16"], ["(2.50)"], ["3"]])
+    result = ingest_source(SourceSpec(path=path), columns={"amount": ColumnPolicy(kind=ColumnKind.FLOAT)})
+    assert result.table["amount"].to_list() == [1610.16, -2.5, 3.0]

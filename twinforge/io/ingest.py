@@ -441,11 +441,11 @@ def _type_columns(
         reason = None
         if name in declared:
             number_kind = declared[name].kind in (ColumnKind.INTEGER, ColumnKind.FLOAT)
-            parsed = parse_as(numbers if number_kind else original, declared[name])
+            parsed = parse_as(numbers if number_kind else original, declared[name], decimal)
             fmt = f" (format {declared[name].format!r})" if declared[name].format else ""
             reason = f"value does not parse as {declared[name].kind.value}{fmt}"
         elif name in text:
-            parsed, kind = infer_text(numbers)
+            parsed, kind = infer_text(numbers, decimal)
             if numbers is not original and kind not in (ColumnKind.INTEGER, ColumnKind.FLOAT):
                 parsed, kind = infer_text(original)
             if kind is not None:

@@ -9,7 +9,8 @@ text: digit strings with a leading zero (postcodes, phone numbers) and digit
 strings longer than ``MAX_NUMBER_DIGITS`` (card and account numbers).
 
 Dates as spreadsheets export them (``5/17/2024``, ``17.05.2024``) are dates when the column's values
-settle which part is the day (see :func:`day_month_formats` for the columns none settles).
+settle which part is the day (see :func:`day_month_formats` for the columns none settles), and amounts
+as they write them (``$1,610.16``, ``(1,234.56)``, ``12.5%``) are numbers (see :func:`amounts`).
 """
 
 from __future__ import annotations
@@ -83,6 +84,15 @@ def _as_float(s: pl.Series) -> pl.Series:
     return s.cast(pl.Float64, strict=False)
 
 
+def _as_float_or_amount(s: pl.Series, decimal: str) -> pl.Series:
+    """``s`` as floats, text that is no plain number read as an amount (see :func:`amounts`): for a column
+    declared (or pinned by a first batch) as a float."""
+    plain = _as_float(s)
+    if s.dtype != pl.String or plain.null_count() == s.null_count():
+        return plain
+    return plain.fill_null(amounts(s, decimal))
+
+
 def _as_boolean(s: pl.Series, words: tuple[tuple[str, ...], tuple[str, ...]] = (_TRUE, _FALSE)) -> pl.Series:
     if s.dtype == pl.Boolean:
         return s
@@ -113,13 +123,14 @@ def _as_datetime(s: pl.Series, fmt: str | None) -> pl.Series:
     return as_date
 
 
-def parse_as(s: pl.Series, declared: Declared) -> pl.Series:
-    """``s`` converted to the declared kind; values that do not parse become null (see :func:`failures`)."""
+def parse_as(s: pl.Series, declared: Declared, decimal: str = ".") -> pl.Series:
+    """``s`` converted to the declared kind; values that do not parse become null (see :func:`failures`).
+    ``decimal`` is the decimal mark of amounts written with a currency symbol (``source.decimal``)."""
     kind = declared.kind
     if kind is ColumnKind.INTEGER:
         return _as_integer(s)
     if kind is ColumnKind.FLOAT:
-        return _as_float(s)
+        return _as_float_or_amount(s, decimal)
     if kind is ColumnKind.BOOLEAN:
         return _as_boolean(s)
     if kind is ColumnKind.DATETIME:
@@ -154,12 +165,13 @@ def failures(original: pl.Series, parsed: pl.Series) -> pl.Series:
     return original.is_not_null() & parsed.is_null()
 
 
-def infer_text(s: pl.Series) -> tuple[pl.Series, ColumnKind | None]:
+def infer_text(s: pl.Series, decimal: str = ".") -> tuple[pl.Series, ColumnKind | None]:
     """The column parsed as the narrowest kind its non-null values take, and that kind (None: it stays text).
 
     A kind that every value parses as wins; failing that, one that at least ``TYPE_MAJORITY`` of the
     values parse as, and the rest are values that do not parse (bad rows, see :func:`failures`): one
-    stray word in a number column never turns the column into text.
+    stray word in a number column never turns the column into text. Amounts (``$1,610.16``, see
+    :func:`amounts`, with ``decimal`` as their decimal mark) are floats.
     """
     present = s.drop_nulls()
     if present.len() == 0:
@@ -169,6 +181,7 @@ def infer_text(s: pl.Series) -> tuple[pl.Series, ColumnKind | None]:
     if not _looks_like_code(stripped.drop_nulls()).any():
         candidates.append((ColumnKind.INTEGER, lambda: _as_integer(s)))
         candidates.append((ColumnKind.FLOAT, lambda: _as_float(s)))
+        candidates.append((ColumnKind.FLOAT, lambda: _as_amounts(stripped, decimal)))
     candidates.append((ColumnKind.DATETIME, lambda: _as_dates(stripped)))
     parsed = []
     for kind, make in candidates:
@@ -220,6 +233,48 @@ def _as_iso_datetime(stripped: pl.Series) -> pl.Series:
     # a column mixing shapes: each value read in its own, so that no date of it is left as text
     mixed = _mixed_iso(stripped)
     return mixed if mixed.null_count() < best.null_count() else best
+
+
+# an amount as spreadsheets write it: a currency symbol before or after the number, a minus before or after
+# the symbol, parentheses for a negative (accounting), or a percent sign: $1,610.16, -$5, $-5, (1,234.56),
+# ($12), 1.234,56 €, 12.5%. Groups: open, minus, symbol, minus, number, symbol or %, close.
+_AMOUNT = r"^(\()?\s*(-)?\s*([$€£¥])?\s*(-)?\s*(\d[\d.,]*)\s*([$€£¥%])?\s*(\))?$"
+_AMOUNT_FIELDS = ("open", "minus", "symbol", "minus_after", "number", "suffix", "close")
+# the number of an amount with a decimal point: thousands parted by commas (1,610.16) or none (1610.16)
+_POINT_NUMBER = r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$"
+# an undecorated number that can only be an amount with thousands commas and a decimal point: 1,610.16
+_GROUPED_POINT_NUMBER = r"^\d{1,3}(?:,\d{3})+\.\d+$"
+
+
+def amounts(s: pl.Series, decimal: str = ".") -> pl.Series:
+    """Text ``s`` read as amounts (:data:`_AMOUNT`) as floats, the symbol or percent sign dropped (12.5% is
+    12.5) and negatives (a minus, parentheses) negative; with ``decimal`` ",", points part thousands and a
+    comma is the decimal mark (``€1.234,56``). Other values, and ones with two signs or two symbols, null."""
+    parts = s.str.strip_chars().str.extract_groups(_AMOUNT).struct.rename_fields(list(_AMOUNT_FIELDS)).struct.unnest()
+    if decimal == ",":
+        number = decimal_point(parts.get_column("number"))
+        number = pl.select(pl.when(number.str.contains(r"^\d+(?:\.\d+)?$")).then(number)).to_series()
+    else:
+        number = parts.get_column("number")
+        number = pl.select(pl.when(number.str.contains(_POINT_NUMBER)).then(number)).to_series()
+        number = number.str.replace_all(",", "", literal=True)
+    signs = pl.sum_horizontal(pl.col("open", "minus", "minus_after").is_not_null())
+    symbols = pl.sum_horizontal(pl.col("symbol", "suffix").is_not_null())
+    valid = (pl.col("open").is_null() == pl.col("close").is_null()) & (signs <= 1) & (symbols <= 1)
+    value = number.cast(pl.Float64, strict=False)
+    signed = pl.when(signs == 1).then(-pl.lit(value)).otherwise(pl.lit(value))
+    return parts.select(pl.when(valid).then(signed).alias(s.name)).to_series()
+
+
+def _as_amounts(stripped: pl.Series, decimal: str) -> pl.Series:
+    """``stripped`` read as :func:`amounts` when some value shows it holds amounts (a currency symbol or
+    percent sign, or with a decimal point thousands commas before it: 1,610.16); else all null."""
+    decorated = stripped.str.contains(r"[$€£¥%]")
+    if decimal == ".":
+        decorated = decorated | stripped.str.contains(_GROUPED_POINT_NUMBER)
+    if not decorated.any():
+        return pl.Series(stripped.name, [None] * stripped.len(), dtype=pl.Float64)
+    return amounts(stripped, decimal)
 
 
 def _as_dates(stripped: pl.Series) -> pl.Series:
