@@ -12,7 +12,9 @@ import json
 import math
 import os
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -55,7 +57,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"twinforge {args.command_name}: error: {clobbering}", file=sys.stderr)
         return 1
     try:
-        return args.command(args)
+        with _stopped_by_signals():
+            return args.command(args)
+    except Stopped as stop:  # outputs being written were removed on the way out (their writers' cleanup)
+        say(
+            f"twinforge {args.command_name}: stopped by {stop.signal_name}; nothing was left half-written",
+            file=sys.stderr,
+        )
+        return 128 + stop.signal_number
     except _USER_ERRORS as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         if isinstance(error, pl.exceptions.PolarsError):  # polars messages can quote cell values
@@ -65,6 +74,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`| head -1`): stop quietly, as other command-line tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
         return 141
+
+
+class Stopped(BaseException):  # noqa: N818 - like KeyboardInterrupt, not an error of the command's
+    """SIGTERM or SIGINT arrived: raised where the command was, so that its cleanup (partial outputs) runs."""
+
+    def __init__(self, signal_number: int):
+        super().__init__(signal_number)
+        self.signal_number = signal_number
+        self.signal_name = signal.Signals(signal_number).name
+
+
+@contextmanager
+def _stopped_by_signals():
+    """SIGTERM (timeout, docker stop, CI cancellation) and SIGINT (Ctrl-C) raise :class:`Stopped` while the
+    command runs; the previous handlers come back after it. Only in the main thread (tests call main in others)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(number, _frame):
+        raise Stopped(number)
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 # the arguments that name files a command reads, and those it writes, with how an error names them
@@ -571,7 +608,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     with _step(f"sampling {args.rows:,} rows into {args.out}") as done:
         # chunk by chunk, each written as it is made: memory holds one chunk, however many rows
         chunks = _chunks_with_bar(synthesizer.generator, args.rows, conditions, rebalance, args.no_progress)
-        written = write_table_chunks(chunks, args.out)
+        written = write_table_chunks(chunks, args.out, expected_rows=args.rows)
         done(f"{written:,} rows" + (f", {len(fitted_rules.rules)} rules met" if fitted_rules else ""))
     if args.save_model is not None:
         with _step(f"saving model to {args.save_model}") as done:

@@ -394,6 +394,51 @@ def test_a_write_killed_midway_leaves_a_partial_file_that_the_next_write_of_that
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, *(o.name for o in others), path.name])
 
 
+@pytest.mark.parametrize(("signal_name", "status"), [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_synth_stopped_by_a_signal_removes_its_partial_output_and_says_so(tmp_path, signal_name, status):
+    # timeout, docker stop, CI cancellation send SIGTERM; Ctrl-C sends SIGINT
+    import signal
+    import time
+
+    source, out = tmp_path / "in.csv", tmp_path / "out" / "twin.parquet"
+    out.parent.mkdir()
+    pl.DataFrame({"region": ["a", "b", "c", "d"] * 100, "qty": list(range(400))}).write_csv(source)
+    args = ["synth", str(source), "--model", "copula", "--rows", "100000000", "--out", str(out), "--no-progress"]
+    command = [sys.executable, "-c", "import sys; from twinforge.cli import main; sys.exit(main(sys.argv[1:]))", *args]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TWINFORGE_HOME": str(tmp_path / "state")}
+    run = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(out.parent.glob(".*.partial")) and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.2)
+    assert list(out.parent.glob(".*.partial")), "sampling never started writing"
+    run.send_signal(getattr(signal, signal_name))
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == status
+    assert list(out.parent.iterdir()) == []
+    assert "Traceback" not in err and "stopped" in err
+
+
+def test_a_table_too_large_for_the_free_disk_space_stops_after_its_first_chunk(tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    written_chunks = []
+
+    def chunks():
+        for k in range(1000):
+            written_chunks.append(k)
+            yield pl.DataFrame({"a": list(range(k * 1000, (k + 1) * 1000)), "b": ["x" * 20] * 1000})
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda _path: usage(10**9, 10**9 - 2_000_000, 2_000_000))  # 2 MB
+    path = tmp_path / "twin.parquet"
+    with pytest.raises(ValueError, match=r"twin\.parquet: 1,000,000 rows would take about .* MB .* 2\.0 MB are free"):
+        write_table_chunks(chunks(), path, expected_rows=1_000_000)
+    assert len(written_chunks) <= 2 and list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    assert write_table_chunks(chunks(), path, expected_rows=1_000_000) == 1_000_000
+
+
 def test_a_private_write_follows_a_link_and_writes_a_device_in_place(tmp_path, umask_022):
     target, link = tmp_path / "real.json", tmp_path / "link.json"
     target.write_text("old")

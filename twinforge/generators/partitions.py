@@ -114,7 +114,7 @@ def write_part(
         )
     path = part_path(private_mkdir(folder), index)
     chunks = generator.sample_chunks(part.rows, part.seed, conditions=conditions, rebalance=rebalance)
-    written = write_table_chunks(_counted(chunks, part.rows, progress), path)
+    written = write_table_chunks(_counted(chunks, part.rows, progress), path, expected_rows=part.rows)
     make_private(path)
     if written != part.rows:  # a generator bug, not bad input: the part's file is not a part of the plan
         path.unlink()

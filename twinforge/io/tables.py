@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import shutil
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -53,21 +54,23 @@ def write_table(df: pl.DataFrame, path: str | Path) -> Path:
     return Path(path)
 
 
-def write_table_chunks(chunks: Iterable[pl.DataFrame], path: str | Path) -> int:
+def write_table_chunks(chunks: Iterable[pl.DataFrame], path: str | Path, expected_rows: int | None = None) -> int:
     """Write ``chunks`` (frames with the same columns) to ``path`` one at a time, as they come. A chunk is
     written on a second thread while the next one is made (the writers release the GIL), so memory holds
     at most two chunks, never the table. Parquet gets a row group per chunk (pyarrow's ``ParquetWriter``),
     CSV one header. The file is written as :func:`~twinforge.io.permissions.write_private` writes: owner-only,
     under its name only once complete (a failure, also one raised while making a chunk, leaves none),
     through a symbolic link to its target; writers of one path at once each write a file of their own, and
-    the last to finish replaces the others'. Returns the number of rows written."""
+    the last to finish replaces the others'. With ``expected_rows``, a table the free disk space cannot hold at
+    the size of its first chunk stops there with an error (and leaves no file). Returns the number of rows
+    written."""
     path = Path(path)
     kind = table_format(path)
     rows = 0
 
     def write(target: Path) -> None:
         nonlocal rows
-        rows = _write_chunks(chunks, target, path, kind)
+        rows = _write_chunks(chunks, target, path, kind, expected_rows)
 
     try:
         write_private(path, write)
@@ -76,14 +79,18 @@ def write_table_chunks(chunks: Iterable[pl.DataFrame], path: str | Path) -> int:
     return rows
 
 
-def _write_chunks(chunks: Iterable[pl.DataFrame], target: Path, path: Path, kind: str) -> int:
+def _write_chunks(
+    chunks: Iterable[pl.DataFrame], target: Path, path: Path, kind: str, expected_rows: int | None = None
+) -> int:
     """Write ``chunks`` into the file ``target``; errors name ``path``, the file the caller asked for."""
     rows, writer = 0, None
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="twinforge-write") as pool:
             writing: Future | None = None
-            for chunk in chunks:
+            for index, chunk in enumerate(chunks):
                 _written(writing, path, kind)
+                if index == 1 and expected_rows is not None:  # the first chunk is on disk: its size per row
+                    _check_room(target, path, rows, expected_rows)
                 try:
                     writer = writer or _ChunkWriter(target, kind, chunk)
                 except _WRITE_ERRORS as error:
@@ -101,6 +108,23 @@ def _write_chunks(chunks: Iterable[pl.DataFrame], target: Path, path: Path, kind
         if writer is not None:
             writer.close()
     return rows
+
+
+def _check_room(target: Path, path: Path, rows: int, expected_rows: int) -> None:
+    """ValueError when ``expected_rows`` at the size per row of the first ``rows`` written to ``target`` would
+    not fit in the free space of its disk (with a tenth to spare)."""
+    written = target.stat().st_size
+    needed = written / max(rows, 1) * expected_rows
+    free = shutil.disk_usage(target.parent).free + written
+    if needed > 0.9 * free:
+        raise ValueError(
+            f"could not write {path}: {expected_rows:,} rows would take about {_size(needed)} at the size of the "
+            f"first {rows:,}, and {_size(free)} are free there: ask for fewer rows or write to a larger disk"
+        )
+
+
+def _size(n: float) -> str:
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.1f} MB"
 
 
 _WRITE_ERRORS = (pl.exceptions.PolarsError, OSError, ValueError, pa.ArrowException)
