@@ -43,6 +43,7 @@ import yaml
 
 from twinforge.io.permissions import private_mkdir, restrict_umask
 from twinforge.io.state import TRACKING_URI_ENV, resolve_home
+from twinforge.processes import pid_alive
 from twinforge.tracking.links import DAGSTER_UI_ENV, MLFLOW_UI_ENV
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -98,21 +99,6 @@ def wait_until(
 
 def log_tail(log: Path | None, chars: int = 3000) -> str:
     return log.read_text(errors="replace")[-chars:] if log and log.exists() else ""
-
-
-def pid_alive(pid: int) -> bool:
-    """True when ``pid`` is a live (not zombie) process on this host."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie (exited, not yet reaped by its parent) is gone for our purposes
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
 
 
 def process_command(pid: int) -> str:

@@ -16,9 +16,10 @@ import pytest
 import yaml
 
 from pipelines.factory import CELERY_BACKEND_ENV, CELERY_BROKER_ENV, EXECUTOR_ENV
-from pipelines.prod import ServiceError, free_port, pid_alive, spawn, stop_process, venv_tool, wait_until
+from pipelines.prod import ServiceError, free_port, spawn, stop_process, venv_tool, wait_until
 from tests.conftest import REPO
 from tests.e2e.dagster_dev import quick_project
+from twinforge.processes import pid_alive
 
 WORKERS = ("twinforge-a", "twinforge-b")
 PARTITION_ROWS = 5000  # the demo's ~12,400 training rows: three parts

@@ -11,7 +11,6 @@ from pipelines.factory import CELERY_BACKEND_ENV, CELERY_BROKER_ENV, EXECUTOR_EN
 from pipelines.prod import (
     BASE_INSTANCE,
     DAGSTER_POSTGRES_URL_ENV,
-    pid_alive,
     process_command,
     render_instance_config,
     spawn,
@@ -22,6 +21,7 @@ from resources import MlflowResource
 from tests.conftest import DEMO_SPEC
 from twinforge.config.spec import load_specs
 from twinforge.io.state import TRACKING_URI_ENV, StateLayout
+from twinforge.processes import pid_alive
 
 
 def test_prod_instance_keeps_the_run_queue_and_stores_in_postgres():

@@ -18,6 +18,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from twinforge.processes import pid_alive
+
 OWNER_ONLY_UMASK = 0o077
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
@@ -117,18 +119,8 @@ def _remove_dead_writers_files(path: Path) -> None:
         # exactly <pid>.<random>.partial after the name (mkstemp's random part has no dot): not the file of
         # another path whose name merely starts with this one's (``data`` and ``data.1.csv``)
         writer = _PARTIAL_REST.fullmatch(candidate.name[len(prefix) :])
-        if writer and not _process_alive(int(writer.group(1))):
+        if writer and not pid_alive(int(writer.group(1))):
             candidate.unlink(missing_ok=True)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):  # another user's process; no process id at all: not ours to delete
-        return True
-    return True
 
 
 def write_private_text(path: str | os.PathLike, text: str) -> Path:
