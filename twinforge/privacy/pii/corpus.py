@@ -5229,9 +5229,14 @@ _FRISIAN_FAMILY = "Hoekstra Dijkstra Bosma Postma Wiersma Terpstra Sikkema Yntem
 
 
 def _person_holdout_19(fake, rng: np.random.Generator, variant: int, known: frozenset[str]) -> str:
-    """A person's name in shapes written for the nineteenth held-out corpus; odd variants invented (in the
-    shapes written in Latin letters). Names in Latin letters come in lower case or in capitals now and then, as
-    chats and forms have them."""
+    """A person's name in shapes written for the nineteenth held-out corpus (see :func:`_person_in_cases`)."""
+    return _person_in_cases(fake, rng, variant, known, _name_19)
+
+
+def _person_in_cases(fake, rng: np.random.Generator, variant: int, known: frozenset[str], name_of_shape) -> str:
+    """A person's name in one of 16 shapes of ``name_of_shape``; odd variants invented (in the shapes written in
+    Latin letters). Names in Latin letters come in lower case or in capitals now and then, as chats and forms
+    have them."""
     first = invented_name(rng, known) if variant % 2 else fake.first_name()
     last = invented_name(rng, known) if variant % 3 == 1 else fake.last_name()
     pick = lambda seq: seq[int(rng.integers(0, len(seq)))]  # noqa: E731
@@ -5239,7 +5244,7 @@ def _person_holdout_19(fake, rng: np.random.Generator, variant: int, known: froz
     family = lambda names: last if variant % 3 == 1 else pick(names)  # noqa: E731
     other = lambda names, *taken: pick([x for x in names if x not in taken])  # noqa: E731
     shape = int(rng.integers(0, 16))
-    name = _name_19(shape, fake, rng, first, last, pick, given, family, other)
+    name = name_of_shape(shape, fake, rng, first, last, pick, given, family, other)
     if name.isascii() or all(ch < "\u0250" or not ch.isalpha() for ch in name):  # in Latin letters
         case = rng.random()
         if case < 0.07:
@@ -6197,23 +6202,8 @@ _LAO_FAMILY = (
 
 
 def _person_holdout_20(fake, rng: np.random.Generator, variant: int, known: frozenset[str]) -> str:
-    """A person's name in shapes written for the twentieth held-out corpus; odd variants invented (in the
-    shapes written in Latin letters). Names in Latin letters come in lower case or in capitals now and then."""
-    first = invented_name(rng, known) if variant % 2 else fake.first_name()
-    last = invented_name(rng, known) if variant % 3 == 1 else fake.last_name()
-    pick = lambda seq: seq[int(rng.integers(0, len(seq)))]  # noqa: E731
-    given = lambda names: first if variant % 2 else pick(names)  # noqa: E731
-    family = lambda names: last if variant % 3 == 1 else pick(names)  # noqa: E731
-    other = lambda names, *taken: pick([x for x in names if x not in taken])  # noqa: E731
-    shape = int(rng.integers(0, 16))
-    name = _name_20(shape, fake, rng, first, last, pick, given, family, other)
-    if name.isascii() or all(ch < "\u0250" or not ch.isalpha() for ch in name):  # in Latin letters
-        case = rng.random()
-        if case < 0.07:
-            return name.lower()
-        if case < 0.11:
-            return name.upper()
-    return name
+    """A person's name in shapes written for the twentieth held-out corpus (see :func:`_person_in_cases`)."""
+    return _person_in_cases(fake, rng, variant, known, _name_20)
 
 
 def _name_20(shape, fake, rng, first, last, pick, given, family, other) -> str:
