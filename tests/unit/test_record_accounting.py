@@ -289,6 +289,8 @@ def test_a_file_of_numbers_alone_without_a_header_is_refused(tmp_path):
     path.write_text("".join(f"{i},{i * 7 % 13},{i * 3}\n" for i in range(1, 60)))
     with pytest.raises(IngestError, match=r"line 1 looks like a record"):
         _read(path)
+    # a matrix whose columns are numbered: the spec says line 1 is its header
+    assert _accounted(_read(path, source={"header": True})).table.columns == ["1", "7", "3"]
 
 
 def test_columns_named_by_years_over_numbers_are_a_header(tmp_path):

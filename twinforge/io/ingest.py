@@ -285,7 +285,7 @@ def _ingest(
     typed, type_bad = _type_columns(
         table, data_columns, declared, text_columns, options.keep_raw, source.decimal, source.na_values
     )
-    if fmt == "csv" and source.header:
+    if fmt == "csv" and "header" not in source.model_fields_set:  # a spec's header: true is taken at its word
         _refuse_a_record_as_header(origin, typed.select(data_columns))
     typed, non_finite, non_finite_bad = _non_finite(typed, data_columns, options.non_finite)
     row_bad = _one_per_row(type_bad + non_finite_bad)
@@ -346,7 +346,8 @@ def _refuse_a_record_as_header(origin: str, typed: pl.DataFrame) -> None:
         raise IngestError(
             f"{origin}: line 1 looks like a record, not a header: columns {shown} of {typed.width} are named by "
             "values of their own type (a number, a date); add a header line, or set source.header: false to read "
-            "line 1 as a record (the columns are then named column_1, column_2, ...)"
+            "line 1 as a record (the columns are then named column_1, column_2, ...), or source.header: true if "
+            "it is the header"
         )
 
 
