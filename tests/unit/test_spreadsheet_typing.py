@@ -122,6 +122,20 @@ def test_a_later_batch_pinned_as_dates_and_numbers_reads_the_spreadsheet_shapes(
     assert result.table.schema["amount"] == pl.Float64 and result.rows_out == 50
 
 
+def test_a_later_batch_whose_dates_do_not_settle_the_order_is_never_guessed(tmp_path):
+    # every day of this batch is 12 or less: 3/4/2024 may be March 4 or April 3; its cells are set aside with
+    # a reason that says how to settle it, never read in an order polars guesses
+    rows = [[f"{m}/{d}/2024", "East", "$5.00"] for m, d in [(3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (1, 2)] * 10]
+    path = _csv(tmp_path / "batch.csv", ["order_date", "region", "amount"], rows)
+    reference = {"order_date": ColumnKind.DATETIME, "amount": ColumnKind.FLOAT}
+    result = ingest_source(SourceSpec(path=path), options=QUARANTINE, reference=reference)
+    assert result.rows_out == 0 and result.rows_quarantined == 60
+    assert set(result.quarantine["reason"]) == {
+        "value does not parse as datetime: the day and month order no value of the batch settles "
+        '(declare format: "%m/%d/%Y" or "%d/%m/%Y" for the column in the spec)'
+    }
+
+
 def test_currency_amounts_are_numbers(tmp_path):
     values = ["$1,610.16", "-$5.00", "$-5.25", "(1,234.56)", "($12)", "€1,000,000", "£0.99", "¥ 300", "42.5", "$7"]
     result = _ingest(_csv(tmp_path / "money.csv", ["amount"], [[v] for v in values]))

@@ -445,6 +445,12 @@ def _type_columns(
             parsed = parse_as(numbers if number_kind else original, declared[name], decimal)
             fmt = f" (format {declared[name].format!r})" if declared[name].format else ""
             reason = f"value does not parse as {declared[name].kind.value}{fmt}"
+            unsettled = day_month_formats(original) if declared[name].kind is ColumnKind.DATETIME and not fmt else None
+            if unsettled is not None:
+                reason += (
+                    ": the day and month order no value of the batch settles (declare format: "
+                    f'"{unsettled[0]}" or "{unsettled[1]}" for the column in the spec)'
+                )
         elif name in text:
             parsed, kind = infer_text(numbers, decimal)
             if numbers is not original and kind not in (ColumnKind.INTEGER, ColumnKind.FLOAT):

@@ -115,6 +115,8 @@ def _as_datetime(s: pl.Series, fmt: str | None) -> pl.Series:
     day_month = _day_month_dates(text)
     if day_month is not None:
         return day_month
+    if _day_month_parts(text) is not None:  # written day and month first in an order no value settles: no guess
+        return pl.Series(s.name, [None] * s.len(), dtype=pl.Date)
     as_date = text.str.to_date(strict=False)
     if (as_date.is_null() & text.is_not_null()).any():
         inferred = text.str.to_datetime(strict=False)  # one format, inferred from the first value
