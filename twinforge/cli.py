@@ -546,7 +546,7 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
         )
         return 1
     with _step(f"writing {args.out}") as done:
-        write_table(result.table, args.out)
+        write_table(_as_written(result.table, ingested.written_forms, args.out), args.out)
         done(f"{result.table.height:,} rows x {result.table.width} columns")
     return 0
 
@@ -608,6 +608,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     with _step(f"sampling {args.rows:,} rows into {args.out}") as done:
         # chunk by chunk, each written as it is made: memory holds one chunk, however many rows
         chunks = _chunks_with_bar(synthesizer.generator, args.rows, conditions, rebalance, args.no_progress)
+        chunks = (_as_written(chunk, ingested.written_forms, args.out) for chunk in chunks)
         written = write_table_chunks(chunks, args.out, expected_rows=args.rows)
         done(f"{written:,} rows" + (f", {len(fitted_rules.rules)} rules met" if fitted_rules else ""))
     if args.save_model is not None:
@@ -808,6 +809,16 @@ class _EpochBar:
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def _as_written(table: pl.DataFrame, forms: dict, out: Path) -> pl.DataFrame:
+    """``table`` for the file ``out``: in a CSV, the columns a spreadsheet form was read from ("5/17/2024",
+    "$1,610.16") written in that form again (:mod:`twinforge.io.written_forms`); Parquet and JSON Lines keep
+    the typed values."""
+    from twinforge.io.tables import table_format
+    from twinforge.io.written_forms import render
+
+    return render(table, forms) if forms and table_format(out).startswith("csv") else table
 
 
 def _chunks_with_bar(generator, rows: int, conditions: dict, rebalance: dict | None, disabled: bool):

@@ -38,6 +38,7 @@ from twinforge.io.typing_rules import (
     number_kinds,
     parse_as,
 )
+from twinforge.io.written_forms import WrittenForm, written_forms
 
 __all__ = [
     "IngestError",
@@ -90,6 +91,9 @@ class IngestResult:
     lines_in: int | None = None  # physical lines of a text file, where they differ from records
     non_finite: dict[str, int] = field(default_factory=dict)  # inf / -inf / NaN cells per float column
     note: str | None = None  # how the file was read, where its name would not tell (SourceRead.note)
+    # how a text source wrote the columns typed from spreadsheet forms ("5/17/2024", "$1,610.16"): text outputs
+    # write them so again (twinforge.io.written_forms)
+    written_forms: dict[str, WrittenForm] = field(default_factory=dict)
 
     def counts(self) -> str:
         """``400 rows in (401 lines), 399 out, 1 quarantined``: the record accounting, for people."""
@@ -319,6 +323,7 @@ def _ingest(
         lines_in=read.lines,
         non_finite=non_finite,
         note=_note(read.note, typed, text_columns, source.decimal),
+        written_forms=written_forms(table.select(text_columns), typed, source.decimal),
     )
 
 

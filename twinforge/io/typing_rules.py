@@ -115,7 +115,7 @@ def _as_datetime(s: pl.Series, fmt: str | None) -> pl.Series:
     day_month = _day_month_dates(text)
     if day_month is not None:
         return day_month
-    if _day_month_parts(text) is not None:  # written day and month first in an order no value settles: no guess
+    if day_month_parts(text) is not None:  # written day and month first in an order no value settles: no guess
         return pl.Series(s.name, [None] * s.len(), dtype=pl.Date)
     as_date = text.str.to_date(strict=False)
     if (as_date.is_null() & text.is_not_null()).any():
@@ -240,8 +240,8 @@ def _as_iso_datetime(stripped: pl.Series) -> pl.Series:
 # an amount as spreadsheets write it: a currency symbol before or after the number, a minus before or after
 # the symbol, parentheses for a negative (accounting), or a percent sign: $1,610.16, -$5, $-5, (1,234.56),
 # ($12), 1.234,56 €, 12.5%. Groups: open, minus, symbol, minus, number, symbol or %, close.
-_AMOUNT = r"^(\()?\s*(-)?\s*([$€£¥])?\s*(-)?\s*(\d[\d.,]*)\s*([$€£¥%])?\s*(\))?$"
-_AMOUNT_FIELDS = ("open", "minus", "symbol", "minus_after", "number", "suffix", "close")
+AMOUNT_PATTERN = r"^(\()?\s*(-)?\s*([$€£¥])?\s*(-)?\s*(\d[\d.,]*)\s*([$€£¥%])?\s*(\))?$"
+AMOUNT_FIELDS = ("open", "minus", "symbol", "minus_after", "number", "suffix", "close")
 # the number of an amount with a decimal point: thousands parted by commas (1,610.16) or none (1610.16)
 _POINT_NUMBER = r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$"
 # an undecorated number that can only be an amount with thousands commas and a decimal point: 1,610.16
@@ -249,10 +249,12 @@ _GROUPED_POINT_NUMBER = r"^\d{1,3}(?:,\d{3})+\.\d+$"
 
 
 def amounts(s: pl.Series, decimal: str = ".") -> pl.Series:
-    """Text ``s`` read as amounts (:data:`_AMOUNT`) as floats, the symbol or percent sign dropped (12.5% is
+    """Text ``s`` read as amounts (:data:`AMOUNT_PATTERN`) as floats, the symbol or percent sign dropped (12.5% is
     12.5) and negatives (a minus, parentheses) negative; with ``decimal`` ",", points part thousands and a
     comma is the decimal mark (``€1.234,56``). Other values, and ones with two signs or two symbols, null."""
-    parts = s.str.strip_chars().str.extract_groups(_AMOUNT).struct.rename_fields(list(_AMOUNT_FIELDS)).struct.unnest()
+    parts = (
+        s.str.strip_chars().str.extract_groups(AMOUNT_PATTERN).struct.rename_fields(list(AMOUNT_FIELDS)).struct.unnest()
+    )
     if decimal == ",":
         number = decimal_point(parts.get_column("number"))
         number = pl.select(pl.when(number.str.contains(r"^\d+(?:\.\d+)?$")).then(number)).to_series()
@@ -295,7 +297,7 @@ _DAY_MONTH = r"^(\d{1,2})([/.-])(\d{1,2})([/.-])(\d{4})(?:[ T](\d{1,2}):(\d{2})(
 _DAY_MONTH_FIELDS = ("first", "sep", "second", "sep2", "year", "hour", "minute", "second_of_minute")
 
 
-def _day_month_parts(stripped: pl.Series) -> pl.DataFrame | None:
+def day_month_parts(stripped: pl.Series) -> pl.DataFrame | None:
     """The parts of each value written as :data:`_DAY_MONTH` (a row of nulls for other values), or None when
     fewer than ``TYPE_MAJORITY`` of the non-null values are written so."""
     present = stripped.len() - stripped.null_count()
@@ -309,7 +311,7 @@ def _day_month_parts(stripped: pl.Series) -> pl.DataFrame | None:
 
 
 def _read_day_month(parts: pl.DataFrame, month_first: bool) -> pl.Series:
-    """The values of :func:`_day_month_parts` read as month/day (``month_first``) or day/month: datetimes when
+    """The values of :func:`day_month_parts` read as month/day (``month_first``) or day/month: datetimes when
     some value has a time (a date alone at midnight), else dates; impossible dates (31/04) null."""
     month, day = ("first", "second") if month_first else ("second", "first")
     iso = pl.concat_str(
@@ -330,7 +332,7 @@ def _day_month_dates(stripped: pl.Series) -> pl.Series | None:
     first part above 12 in a value says the day comes first, a second part above 12 that the month does. None
     when they are not such dates, or when both orders read as many (no value settles it, or as many values
     say one order as the other): a guess would swap days and months."""
-    parts = _day_month_parts(stripped)
+    parts = day_month_parts(stripped)
     if parts is None:
         return None
     month_first, day_first = _read_day_month(parts, True), _read_day_month(parts, False)
@@ -345,7 +347,7 @@ def day_month_formats(s: pl.Series) -> tuple[str, str] | None:
     (every part is 12 or less), the two strptime formats it may be in, month first then day first; else None."""
     if s.dtype != pl.String:
         return None
-    parts = _day_month_parts(s.str.strip_chars())
+    parts = day_month_parts(s.str.strip_chars())
     if parts is None:
         return None
     numbers = parts.select(pl.col("first", "second").cast(pl.Int64)).drop_nulls()
