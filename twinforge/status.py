@@ -1,6 +1,7 @@
 """A dataset's state at a glance (``twinforge status``): batches, model versions, champion, drift.
 
-Everything is read from what the pipeline leaves behind, without Dagster: the batch manifest
+Everything is read (never written: a store that does not exist is an error, a server that does not answer one
+at once) from what the pipeline leaves behind, without Dagster: the batch manifest
 (:class:`~twinforge.io.batches.BatchStore`), the stored anonymized and quarantine files under the
 state folder, the MLflow registry's version tags (check and gate verdicts, promotion) and the drift
 JSON reports ``<state>/reports/<dataset>/drift/<batch>/drift.json``. Counts and verdicts only,
@@ -9,8 +10,11 @@ never a cell value.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,10 +92,19 @@ def dataset_status(spec: DatasetSpec, layout: StateLayout, tracking_uri: str | N
     """Collect ``spec``'s dataset status from ``layout``'s state folder and the MLflow store at
     ``tracking_uri`` (default: ``$TWINFORGE_MLFLOW_TRACKING_URI``, else the state folder's own)."""
     tracking_uri = layout.tracking_uri(tracking_uri)
-    # a local store that does not exist yet has no versions: do not create one just to look
+    # the state folder's own store that does not exist yet has no versions: do not create one just to look
     has_store = tracking_uri != layout.mlflow_tracking_uri or layout.mlflow_db.is_file()
-    versions = _versions(tracking_uri, spec.registered_model_name) if has_store else []
-    champion = get_alias_version(tracking_uri, spec.registered_model_name, CHAMPION_ALIAS) if versions else None
+    if has_store:
+        _check_store(tracking_uri)
+    with _no_retries():
+        try:
+            versions = _versions(tracking_uri, spec.registered_model_name) if has_store else []
+            champion = get_alias_version(tracking_uri, spec.registered_model_name, CHAMPION_ALIAS) if versions else None
+        except Exception as error:  # noqa: BLE001 - MLflow raises several types for a store it cannot read
+            raise ValueError(
+                f"cannot read the MLflow tracking server at {_shown_uri(tracking_uri)}: {type(error).__name__} "
+                "(check that it runs and TWINFORGE_MLFLOW_TRACKING_URI or --tracking-uri)"
+            ) from None
     return DatasetStatus(
         dataset=spec.name,
         model_name=spec.registered_model_name,
@@ -100,6 +113,42 @@ def dataset_status(spec: DatasetSpec, layout: StateLayout, tracking_uri: str | N
         champion=champion,
         drift=_drift(layout, spec.name),
     )
+
+
+def _check_store(tracking_uri: str) -> None:
+    """ValueError for a SQLite store that does not exist: MLflow would create it (a read would write, and a
+    mistyped URI would show an empty registry)."""
+    if tracking_uri.startswith("sqlite:///"):
+        path = Path(tracking_uri.removeprefix("sqlite:///"))  # sqlite:////abs/x.db or sqlite:///relative.db
+        if not path.is_file():
+            raise ValueError(
+                f"the MLflow store {tracking_uri} does not exist: check TWINFORGE_MLFLOW_TRACKING_URI or "
+                "--tracking-uri (status reads a store, never creates one)"
+            )
+
+
+# a status is what an operator runs during an incident: one try with a short timeout, not MLflow's minutes of
+# retries against a server that is down
+_HTTP_ONCE = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}
+
+
+@contextlib.contextmanager
+def _no_retries():
+    saved = {name: os.environ.get(name) for name in _HTTP_ONCE}
+    os.environ.update(_HTTP_ONCE)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _shown_uri(uri: str) -> str:
+    """``uri`` with any password masked."""
+    return re.sub(r"(//[^/:@]*:)[^@/]*@", r"\1***@", uri)
 
 
 def _row_count(path: Path) -> int | None:
