@@ -25,6 +25,7 @@ from pipelines.launch import execute_in_code_location
 from pipelines.sensors import fail_dead_runs
 from resources.metadata import materialized_in_run
 from twinforge.config.spec import load_specs
+from twinforge.io.batches import BatchStore
 from twinforge.io.locks import exclusive_lock
 from twinforge.io.permissions import make_private, restrict_umask
 from twinforge.io.state import StateLayout
@@ -138,6 +139,40 @@ def wait_for_running_retrains(instance: dg.DagsterInstance, spec, tracking_uri: 
         time.sleep(POLL_SECONDS)
 
 
+def batches_to_ingest(instance: dg.DagsterInstance, spec, layout: StateLayout, batches: list[str]) -> list[str]:
+    """The active batches of ``batches`` (in order) but the newest, the retrain's own partition, that no run has
+    ingested: batches added between runs without a daemon, whose ingest ``make run`` runs first so that the
+    training window holds every active batch (the retrain would leave them out)."""
+    ingested = instance.get_materialized_partitions(dg.AssetKey([spec.name, "anonymized"]))
+    active = set(BatchStore(spec, layout).active_ids())
+    return [b for b in batches[:-1] if b in active and b not in ingested]
+
+
+def ingest_pending_batches(instance: dg.DagsterInstance, spec, layout: StateLayout, batches: list[str]) -> bool:
+    """Run the ingest job for each of :func:`batches_to_ingest`; False when one failed (said, with what it means
+    for the retrain). Raises KeyboardInterrupt when one was interrupted."""
+    ok = True
+    for batch in batches_to_ingest(instance, spec, layout, batches):
+        print(f"ingesting batch {batch} of {spec.name} first (added since the last run)", flush=True)
+        run = execute_in_code_location(
+            instance,
+            ingest_job_name(spec),
+            partition_key=batch,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            extra_tags={LAUNCHED_BY_TAG: "make run"},
+        )
+        if interrupted(run):
+            raise KeyboardInterrupt
+        if run.status != dg.DagsterRunStatus.SUCCESS:
+            ok = False
+            print(
+                f"batch {batch} of {spec.name} could not be ingested (Dagster run {run.run_id}): it is left out of "
+                f"this training; fix it, or withdraw it with `twinforge batches {spec.name} --withdraw {batch}`",
+                file=sys.stderr,
+            )
+    return ok
+
+
 def main() -> int:
     try:
         return run_every_dataset()
@@ -160,6 +195,7 @@ def run_every_dataset() -> int:
             with exclusive_lock(layout.retrain_lock(spec.name), on_wait=waiting):
                 wait_for_running_retrains(instance, spec, layout.tracking_uri(), on_wait=waiting)
                 batches = sync_batch_partitions(instance, spec, layout)
+                ok &= ingest_pending_batches(instance, spec, layout, batches)
                 run = execute_in_code_location(
                     instance,
                     retrain_job_name(spec),

@@ -1,0 +1,37 @@
+"""`make run` retrains on the newest batch's partition: the active batches no run has ingested yet (added with
+`twinforge ingest-batch` between runs, without a daemon) are ingested first, so that the training window
+holds every active batch rather than leaving them out with a warning."""
+
+import dagster as dg
+import polars as pl
+
+from pipelines.batches import sync_batch_partitions
+from pipelines.demo import batches_to_ingest
+from pipelines.factory import build_definitions, ingest_job_name
+from tests.conftest import DEMO_CSV, DEMO_SPEC
+from twinforge.config.spec import load_spec
+from twinforge.io.batches import BatchStore
+from twinforge.io.state import StateLayout
+
+
+def test_the_batches_make_run_ingests_before_retraining(tmp_path, monkeypatch):
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-7-" + "0123456789abcdef" * 2)
+    spec = load_spec(DEMO_SPEC)
+    layout = StateLayout.at(tmp_path)
+    (tmp_path / "dagster").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
+        sync_batch_partitions(instance, spec, layout)
+        for n, seed in ((300, 1), (200, 2)):
+            path = tmp_path / f"new_{seed}.csv"
+            pl.read_csv(DEMO_CSV, infer_schema_length=0).sample(n, seed=seed).write_csv(path)
+            BatchStore(spec, layout).add(path)
+        batches = sync_batch_partitions(instance, spec, layout)
+        assert len(batches) == 3
+        # the newest is the retrain's own partition; the two before it were never ingested
+        assert batches_to_ingest(instance, spec, layout, batches) == batches[:2]
+
+        job = build_definitions([spec], home=str(tmp_path)).resolve_job_def(ingest_job_name(spec))
+        assert job.execute_in_process(instance=instance, partition_key=batches[1], raise_on_error=False).success
+        assert batches_to_ingest(instance, spec, layout, batches) == batches[:1]
+        BatchStore(spec, layout).withdraw(batches[0], "wrong feed")  # a withdrawn batch never trains
+        assert batches_to_ingest(instance, spec, layout, batches) == []
