@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from twinforge.cli import main
-from twinforge.config.spec import SourceSpec
+from twinforge.config.spec import ColumnPolicy, SourceSpec
 from twinforge.io.ingest import ingest_source
 from twinforge.io.written_forms import AmountForm, DateForm, render
 
@@ -53,6 +53,17 @@ def test_amounts_keep_their_form(tmp_path, written, decimal):
     result = ingest_source(SourceSpec(path=path, decimal=decimal, delimiter=delimiter))
     assert isinstance(result.written_forms["amount"], AmountForm)
     assert render(result.table, result.written_forms)["amount"].to_list() == written * 20
+
+
+def test_a_declared_format_is_the_written_form(tmp_path):
+    # every day 12 or less: only the spec's format says day first; the output must not swap days and months
+    written = ["03/04/2024", "05/06/2024", "11/12/2024", "01/02/2024"]
+    path = _csv(tmp_path / "d.csv", ["when", "n"], [[w, i] for i, w in enumerate(written * 20)])
+    columns = {"when": ColumnPolicy(kind="datetime", format="%d/%m/%Y")}
+    result = ingest_source(SourceSpec(path=path), columns)
+    assert result.table["when"][0] == dt.date(2024, 4, 3)
+    assert result.written_forms["when"] == DateForm("%d/%m/%Y")
+    assert render(result.table, result.written_forms)["when"].to_list() == written * 20
 
 
 def test_plain_numbers_and_iso_dates_have_no_written_form(tmp_path):

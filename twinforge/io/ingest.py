@@ -38,7 +38,7 @@ from twinforge.io.typing_rules import (
     number_kinds,
     parse_as,
 )
-from twinforge.io.written_forms import WrittenForm, written_forms
+from twinforge.io.written_forms import DateForm, WrittenForm, written_forms
 
 __all__ = [
     "IngestError",
@@ -323,7 +323,7 @@ def _ingest(
         lines_in=read.lines,
         non_finite=non_finite,
         note=_note(read.note, typed, text_columns, source.decimal),
-        written_forms=written_forms(table.select(text_columns), typed, source.decimal),
+        written_forms=_written_forms(table.select(text_columns), typed, declared, source.decimal),
     )
 
 
@@ -367,6 +367,17 @@ def _dtype_kind(dtype: pl.DataType) -> ColumnKind:
 def _kind_family(kind: ColumnKind) -> str:
     """Integers and floats are one family: a name "15" over a float column reads as its value."""
     return "number" if kind in (ColumnKind.INTEGER, ColumnKind.FLOAT) else kind.value
+
+
+def _written_forms(
+    text: pl.DataFrame, typed: pl.DataFrame, declared: Mapping[str, Declared], decimal: str
+) -> dict[str, WrittenForm]:
+    """The spreadsheet forms the text columns were read from; a declared date format is its column's form."""
+    forms = written_forms(text, typed, decimal)
+    for name, declaration in declared.items():
+        if declaration.format and name in text.columns and typed.schema[name].is_temporal():
+            forms[name] = DateForm(declaration.format)
+    return forms
 
 
 def _note(read_note: str | None, typed: pl.DataFrame, text_columns: list[str], decimal: str) -> str | None:
