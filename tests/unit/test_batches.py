@@ -60,6 +60,11 @@ def test_the_door_refuses_every_bad_file_naming_it_and_records_nothing(store, de
     assert "old" not in str(refused.value)
     with pytest.raises(BatchRejected, match=r"missing: none; not in the dataset: \['extra'\]"):
         store.add(tmp_path / "extra.csv")
+    # a new column named by a person's name (a pivoted export) is given by its position, never its name
+    demo.with_columns(pl.lit(1).alias("Zebulon Quartermaine")).write_csv(tmp_path / "person.csv")
+    with pytest.raises(BatchRejected, match=r"not in the dataset: \[column \d+ \(its name withheld") as refused:
+        store.add(tmp_path / "person.csv")
+    assert "Zebulon" not in str(refused.value) and "Quartermaine" not in str(refused.value)
     # the CLI: exit 1, the file named, nothing registered
     code = main(["ingest-batch", "covid_testing", str(tmp_path / "extra.csv"), "--home", str(store.layout.home),
                  "--specs", str(DEMO_SPEC.parent)])  # fmt: skip

@@ -57,6 +57,25 @@ PRIVACY_HOLD = "privacy checks failed: "  # the reason of a hold no approval rel
 MAX_UNPARSED_SHARE = 0.5
 
 
+def _new_columns(extra: list[str], columns: list[str]) -> str:
+    """A batch's columns the dataset lacks, for a message: by name, except those whose name free-text masking
+    takes for personal data (a person's name as a header), which are given by their position."""
+    if not extra:
+        return "none"
+    import polars as pl
+
+    from twinforge.privacy.pii.mask import mask_text
+
+    masked = mask_text(pl.Series(extra, dtype=pl.String)).to_list()
+    shown = [
+        repr(name)
+        if kept == name
+        else f"column {columns.index(name) + 1} (its name withheld: it reads as personal data)"
+        for name, kept in zip(extra, masked, strict=True)
+    ]
+    return "[" + ", ".join(shown) + "]"
+
+
 class BatchRejected(ValueError):
     """A file refused at the door; the message names the file and the columns, never a value."""
 
@@ -295,7 +314,7 @@ class BatchStore:
         if missing or extra:
             raise BatchRejected(
                 f"{file}: not accepted as a batch of {self.spec.name!r}: its columns differ from the dataset's "
-                f"(missing: {missing or 'none'}; not in the dataset: {extra or 'none'})"
+                f"(missing: {missing or 'none'}; not in the dataset: {_new_columns(extra, columns)})"
             )
         changed = []
         if read.rows_quarantined:
