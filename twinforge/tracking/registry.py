@@ -58,10 +58,30 @@ def _mlflow():
     return mlflow
 
 
+_CREATED_STORES: set[str] = set()  # local stores this process has seen created and migrated
+
+
+def _create_local_store_once(mlflow, tracking_uri: str) -> None:
+    """Create (migrate) a local SQLite store under a file lock beside it: MLflow migrates a new store on first use,
+    and two processes migrating one at once collide (``table _alembic_tmp_... already exists``)."""
+    if not tracking_uri.startswith("sqlite:///") or tracking_uri in _CREATED_STORES:
+        return
+    from twinforge.io.locks import exclusive_lock
+
+    database = Path(tracking_uri.removeprefix("sqlite:///"))
+    if database.parent.is_dir():  # else MLflow's own error names the missing folder
+        with exclusive_lock(database.with_name(database.name + ".lock")):
+            client = mlflow.MlflowClient(tracking_uri, registry_uri=tracking_uri)
+            client.search_experiments(max_results=1)  # the tracking store migrates the schema
+            client.search_registered_models(max_results=1)  # the registry store checks it
+    _CREATED_STORES.add(tracking_uri)
+
+
 @contextlib.contextmanager
 def tracking(tracking_uri: str) -> Iterator[Any]:
     """Point MLflow at ``tracking_uri`` for the block (registry follows it)."""
     mlflow = _mlflow()
+    _create_local_store_once(mlflow, tracking_uri)
     previous = mlflow.get_tracking_uri() if mlflow.is_tracking_uri_set() else None
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(tracking_uri)
