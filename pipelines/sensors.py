@@ -26,6 +26,7 @@ from twinforge.io.batches import BatchStore
 
 def build_new_batch_sensor(spec: DatasetSpec, ingest_job) -> dg.SensorDefinition:
     partitions = batch_partitions(spec)
+    anonymized_key = dg.AssetKey([spec.name, "anonymized"])
 
     @dg.sensor(
         name=f"{spec.name}_new_batches",
@@ -33,20 +34,24 @@ def build_new_batch_sensor(spec: DatasetSpec, ingest_job) -> dg.SensorDefinition
         minimum_interval_seconds=spec.drift.sensor_interval_seconds,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Registers batches added with `twinforge ingest-batch` (or a feed) as partitions and "
-        "requests one ingest + drift run per new batch.",
+        "requests one ingest + drift run per active batch no run has ingested.",
     )
     def new_batches(context: dg.SensorEvaluationContext, settings: TwinforgeSettings):
         store = BatchStore(spec, settings.layout)
         store.ensure_initial()  # the spec's own source is the first batch
         known = set(context.instance.get_dynamic_partitions(partitions.name))
         new = [b for b in store.ids() if b not in known]
-        if not new:
-            return dg.SkipReason("no new batch")
+        # not "new partitions": `make ui` and `make run` register every recorded batch as a partition first; the
+        # run key asks once per batch (the daemon skips a key it has seen, so a failed ingest is not retried)
+        ingested = context.instance.get_materialized_partitions(anonymized_key)
+        pending = [b for b in store.active_ids() if b not in ingested]
+        if not new and not pending:
+            return dg.SkipReason("no batch to ingest")
         return dg.SensorResult(
             run_requests=[
-                dg.RunRequest(partition_key=b, run_key=f"ingest:{b}", tags={"twinforge/batch": b}) for b in new
+                dg.RunRequest(partition_key=b, run_key=f"ingest:{b}", tags={"twinforge/batch": b}) for b in pending
             ],
-            dynamic_partitions_requests=[partitions.build_add_request(new)],
+            dynamic_partitions_requests=[partitions.build_add_request(new)] if new else [],
         )
 
     return new_batches
