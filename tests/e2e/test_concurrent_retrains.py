@@ -14,6 +14,7 @@ import dagster as dg
 import polars as pl
 import pytest
 
+from resources.metadata import materialized_in_run
 from tests.conftest import DEMO_CSV, REPO
 from tests.e2e.dagster_dev import DagsterDev, temp_project
 
@@ -62,6 +63,11 @@ def test_two_retrains_queue_one_after_the_other_and_promote_only_checked_version
             )
             for first, second in itertools.pairwise(records):
                 assert first.end_time <= second.start_time  # queued, never side by side
+            # the version each run trained, or reused when its window was trained before
+            generator = dg.AssetKey(["covid_testing", "generator"])
+            version_of_run = {
+                r.run_id: str(materialized_in_run(instance, r.run_id, generator)["model_version"]) for r in runs
+            }
 
     from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version, tracking
 
@@ -74,10 +80,10 @@ def test_two_retrains_queue_one_after_the_other_and_promote_only_checked_version
         for v in versions:
             checks = {k: t for k, t in v.tags.items() if k.startswith("check.")}
             assert checks and set(checks.values()) == {"passed"}, (v.version, checks)
-            # its own run judged it: the checks' and the quality report's Dagster run is the one that trained it
-            assert v.tags["checks.dagster_run_id"] == v.tags["dagster_run_id"]
+            # a run of this version judged it: the checks' and the quality report's Dagster run trained or reused it
+            assert version_of_run[v.tags["checks.dagster_run_id"]] == str(v.version)
             mlflow_run = client.get_run(v.run_id)
-            assert mlflow_run.data.tags["quality_report.dagster_run_id"] == v.tags["dagster_run_id"]
+            assert version_of_run[mlflow_run.data.tags["quality_report.dagster_run_id"]] == str(v.version)
             assert mlflow_run.data.tags["quality_gates_passed"] == "true"
             artifacts = {a.path for a in client.list_artifacts(v.run_id, "reports")}
             assert {"reports/quality.json", "reports/quality.html"} <= artifacts
