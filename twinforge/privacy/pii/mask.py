@@ -18,6 +18,7 @@ import re
 import polars as pl
 
 from twinforge.parallel import map_on_threads
+from twinforge.privacy.pii.disk_cache import kept_on_disk
 from twinforge.privacy.pii.entities import (
     ADDRESS,
     CARD,
@@ -58,11 +59,11 @@ from twinforge.privacy.pii.recognizers import (
     all_names,
     date_shaped,
     english_words,
+    first_names,
     honorific_words,
     listed_street_candidates,
     listed_street_patterns,
     luhn_valid,
-    name_lists,
     not_name_words,
     other_language_name_words,
     other_language_words,
@@ -442,7 +443,7 @@ _EXTENSION_AFTER_PHONE = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=1)
+@kept_on_disk
 def _not_extension_words() -> frozenset[str]:
     return english_words() | vocabulary_not_names() | LETTER_LABEL_WORDS | {"am", "pm"}
 
@@ -504,7 +505,7 @@ def _name_series() -> tuple[pl.Series, pl.Series]:
 @functools.lru_cache(maxsize=1)
 def _first_name_series() -> pl.Series:
     """Faker's first names, lower-cased, as a Series built once."""
-    return pl.Series(sorted(name_lists()[0]), dtype=pl.String)
+    return pl.Series(sorted(first_names()), dtype=pl.String)
 
 
 @functools.lru_cache(maxsize=1)

@@ -26,6 +26,7 @@ from typing import Any
 
 import polars as pl
 
+from twinforge.privacy.pii.disk_cache import kept_on_disk
 from twinforge.privacy.pii.entities import CARD, DOB, PERSON, PHONE, POSTAL, PRESIDIO_ENTITIES, SSN
 
 # presidio logs every recognizer it loads at INFO; twinforge's own messages say what matters
@@ -159,7 +160,7 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
 WIDESPREAD_FIRST_NAME_LOCALES = 5
 
 
-@functools.lru_cache(maxsize=1)
+@kept_on_disk
 def widespread_first_names() -> frozenset[str]:
     """Lower-cased first names that at least :data:`WIDESPREAD_FIRST_NAME_LOCALES` Faker locales list
     ("john", "maria", "jane"): common enough to recur across a column of names; "ville" (Finnish, and
@@ -184,14 +185,14 @@ _AFFIX_ATTRS = (
 )
 
 
-@functools.lru_cache(maxsize=1)
+@kept_on_disk
 def name_affixes() -> frozenset[str]:
     """Lower-cased honorifics and suffixes of every Faker locale written in Latin letters, dots
     removed ("sig.ra" -> "sigra", "pani", "dott."), that are not names themselves ("Don")."""
     return frozenset(_affixes(whole_values_only=True) - all_names())
 
 
-@functools.lru_cache(maxsize=1)
+@kept_on_disk
 def honorific_words() -> frozenset[str]:
     """Every word of every Faker locale's honorifics and suffixes, lower-cased, dots removed, names
     among them included ("tri", "arch" of "Ing. arch."): text masking takes a lower-case one, or a
@@ -228,7 +229,13 @@ def _affixes(whole_values_only: bool) -> set[str]:
     return affixes
 
 
-@functools.lru_cache(maxsize=1)
+@kept_on_disk
+def first_names() -> frozenset[str]:
+    """Faker's first names (:func:`name_lists`)."""
+    return name_lists()[0]
+
+
+@kept_on_disk
 def all_names() -> frozenset[str]:
     """Faker's first and last names (:func:`name_lists`): the names that place, company and country
     words are checked against."""
@@ -254,7 +261,7 @@ def world_names() -> frozenset[str]:
     return _shipped_words("person_names.txt.gz")
 
 
-@functools.lru_cache(maxsize=1)
+@kept_on_disk
 def world_only_names() -> frozenset[str]:
     """The names of :func:`world_names` that Faker lacks, less the words that are names somewhere
     but mostly something else here: common words, months, towns, regions and countries, place and
@@ -270,7 +277,7 @@ _PLACE_ATTRS = (
 )  # fmt: skip
 
 
-@functools.lru_cache(maxsize=1)
+@kept_on_disk
 def place_name_words() -> frozenset[str]:
     """Lower-cased words of the town, region and country names listed by every Faker locale, in
     Latin letters ("valencia", "salamanca"): many are surnames somewhere too."""
@@ -294,7 +301,7 @@ def _not_world_names() -> frozenset[str]:
     )
 
 
-@functools.lru_cache(maxsize=1)
+@kept_on_disk
 def known_names() -> frozenset[str]:
     """The names that make a capitalised word a person's name: Faker's (:func:`all_names`) and
     those of the world list that are not mostly something else (:func:`world_only_names`)."""
@@ -363,7 +370,7 @@ LETTER_LABEL_WORDS = frozenset(
 )
 
 
-@functools.lru_cache(maxsize=1)
+@kept_on_disk
 def english_words() -> frozenset[str]:
     """Lower-case English words: spaCy's stop words and Faker's lorem words."""
     from faker.providers.lorem.en_US import Provider as Lorem
@@ -374,7 +381,7 @@ def english_words() -> frozenset[str]:
     return frozenset(STOP_WORDS) | {w.lower() for w in Lorem.word_list}
 
 
-@functools.lru_cache(maxsize=1)
+@kept_on_disk
 def not_name_words() -> frozenset[str]:
     """Lower-cased capitalised words that are not person names although they look like one:
     common English words, months and weekdays, place-name parts, street and company words."""
@@ -426,7 +433,7 @@ OTHER_HONORIFICS = frozenset(
 )
 
 
-@functools.lru_cache(maxsize=1)
+@kept_on_disk
 def vocabulary_not_names() -> frozenset[str]:
     """Lower-cased English words of :data:`VOCABULARY_MIN_ZIPF` or more (wordfreq) and
     :data:`VOCABULARY_MIN_LETTERS` or more, less Faker's names, honorifics and titles."""
@@ -447,7 +454,7 @@ OTHER_VOCABULARY_LANGUAGES = (
 )  # not Vietnamese, Turkish, Indonesian, Malay or Filipino, whose everyday words are names as often
 
 
-@functools.lru_cache(maxsize=1)
+@kept_on_disk
 def other_language_words() -> frozenset[str]:
     """Lower-cased everyday words of :data:`OTHER_VOCABULARY_LANGUAGES` (the shipped list), less Faker's names,
     honorifics, titles, particles and person labels ("rosa", "santos" stay names)."""
@@ -455,7 +462,7 @@ def other_language_words() -> frozenset[str]:
     return _shipped_words("other_vocabulary.txt.gz") - kept
 
 
-@functools.lru_cache(maxsize=1)
+@kept_on_disk
 def other_language_name_words() -> frozenset[str]:
     """The words of :func:`other_language_words` that names-dataset's list holds as a name somewhere ("velden",
     "kosta"): next to a word in no list, such a word may be a made-up name's part."""
@@ -468,7 +475,7 @@ _PLACE_AND_COMPANY_ATTRS = {
 }
 
 
-@functools.lru_cache(maxsize=1)
+@kept_on_disk
 def place_and_company_words() -> frozenset[str]:
     """Lower-cased words of every Faker locale's legal forms of companies ("Oy", "Kft", "Srl") and
     the words its place names are built with ("Paulista", "Ville", "do Sul"), written in Latin
@@ -485,7 +492,7 @@ def place_and_company_words() -> frozenset[str]:
     return frozenset(words - all_names() - NAME_PARTICLES - TITLES)
 
 
-@functools.lru_cache(maxsize=1)
+@kept_on_disk
 def _not_name_parts() -> frozenset[str]:
     """Words that rule out a name unless listed as one: common, place and company words."""
     return not_name_words() | place_and_company_words()
