@@ -11,9 +11,11 @@ from resources.partitions import daily_partitions
 from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
 from twinforge.generators.partitions import SamplePlan, verify_parts
+from twinforge.io.batches import BatchStore
 from twinforge.io.datasets import ParquetDataset
 from twinforge.io.publish import LATEST, publish_table
-from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version
+from twinforge.status import withdrawn_champion_problem
+from twinforge.tracking.registry import CHAMPION_ALIAS, champion_training_batches
 from twinforge.tracking.sampling import (
     daily_seed,
     registered_training_rows,
@@ -157,9 +159,13 @@ def build_synthetic_daily_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, settings: TwinforgeSettings, mlflow: MlflowResource
     ) -> dg.Output[ParquetDataset]:
         model_name = spec.registered_model_name
-        version = get_alias_version(mlflow.uri, model_name, CHAMPION_ALIAS)
-        if version is None:
+        champion = champion_training_batches(mlflow.uri, model_name)
+        if champion is None:
             raise RuntimeError(f"model {model_name} has no '{CHAMPION_ALIAS}' version yet: run the retrain job first")
+        version, training_batches = champion
+        withdrawn = BatchStore(spec, settings.layout).withdrawn_among(training_batches)
+        if withdrawn:
+            raise RuntimeError(withdrawn_champion_problem(spec.name, version, withdrawn))
         _remove_stale_scratch(context, settings)
         day = dt.date.fromisoformat(context.partition_key)
         rows = spec.sampling.rows or registered_training_rows(mlflow.uri, model_name, version)

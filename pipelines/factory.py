@@ -17,7 +17,13 @@ from assets.synthetic import build_published_daily_asset, build_synthetic_asset,
 from checks.expectations import build_expectation_checks
 from checks.quality_gates import build_quality_gate_checks
 from pipelines.batches import build_approve_batch_job
-from pipelines.sensors import build_dead_run_sensor, build_drift_sensor, build_failed_run_sensor, build_new_batch_sensor
+from pipelines.sensors import (
+    build_dead_run_sensor,
+    build_drift_sensor,
+    build_failed_run_sensor,
+    build_new_batch_sensor,
+    build_withdrawn_retrain_sensor,
+)
 from resources import STEP_IO_MANAGER, MlflowResource, ParquetIOManager, StepIOManager, TwinforgeSettings
 from twinforge.config.spec import DatasetSpec, load_specs
 from twinforge.io.permissions import restrict_umask, tighten_tree
@@ -124,6 +130,7 @@ def build_dataset_group(spec: DatasetSpec) -> dict[str, list]:
         "sensors": [
             build_new_batch_sensor(spec, ingest_job),
             build_drift_sensor(spec, retrain),
+            build_withdrawn_retrain_sensor(spec, retrain),
             build_dead_run_sensor(spec, [ingest_job, retrain, regenerate]),
             build_failed_run_sensor(spec, [ingest_job, retrain, regenerate]),
         ],

@@ -1,5 +1,6 @@
 """Sensors that turn arriving batches into runs and watch runs that die.
 
+A champion trained on a batch withdrawn since gets one retrain request (the withdrawn-retrain sensor).
 The new-batch and drift sensors keep their progress in Dagster's cursor (stored in the
 instance, so it survives restarts) and use run keys, so one batch or one drift event never
 starts two runs; the drift sensor asks for at most one retrain per evaluation (retrains of a
@@ -22,6 +23,7 @@ from resources.partitions import batch_partitions
 from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
 from twinforge.io.batches import BatchStore
+from twinforge.tracking.registry import CHAMPION_ALIAS, champion_training_batches
 
 
 def build_new_batch_sensor(spec: DatasetSpec, ingest_job) -> dg.SensorDefinition:
@@ -108,6 +110,47 @@ def build_drift_sensor(spec: DatasetSpec, retrain_job) -> dg.SensorDefinition:
         return dg.SensorResult(run_requests=[*approved, request], cursor=str(records[-1].storage_id))
 
     return drift_retrain
+
+
+def build_withdrawn_retrain_sensor(spec: DatasetSpec, retrain_job) -> dg.SensorDefinition:
+    anonymized_key = dg.AssetKey([spec.name, "anonymized"])
+
+    @dg.sensor(
+        name=f"{spec.name}_withdrawn_retrain",
+        job=retrain_job,
+        minimum_interval_seconds=spec.drift.sensor_interval_seconds,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Requests one retrain when the champion was trained on a batch withdrawn since: its training "
+        "window leaves the batch out. Until a new champion replaces it, no daily twin is sampled from it.",
+    )
+    def withdrawn_retrain(context: dg.SensorEvaluationContext, settings: TwinforgeSettings, mlflow: MlflowResource):
+        store = BatchStore(spec, settings.layout)
+        if not store.withdrawn_among(store.ids()):
+            return dg.SkipReason("no batch is withdrawn")
+        champion = champion_training_batches(mlflow.uri, spec.registered_model_name)
+        if champion is None:
+            return dg.SkipReason("no champion yet")
+        version, training_batches = champion
+        withdrawn = store.withdrawn_among(training_batches)
+        if not withdrawn:
+            return dg.SkipReason(f"{CHAMPION_ALIAS} version {version} was trained on no withdrawn batch")
+        ingested = context.instance.get_materialized_partitions(anonymized_key)
+        active = [b for b in store.active_ids() if b in ingested]
+        if not active:
+            return dg.SkipReason(
+                f"{CHAMPION_ALIAS} version {version} was trained on withdrawn batches {withdrawn}, and no active batch "
+                "is ingested to train a replacement on"
+            )
+        # once per champion and set of withdrawn batches: a failed retrain is not repeated on every tick
+        request = dg.RunRequest(
+            partition_key=active[-1],
+            run_key=f"withdrawn-retrain:champion-{version}:{','.join(withdrawn)}",
+            tags={"twinforge/trigger": "withdrawal", "twinforge/champion_before": version,
+                  "twinforge/withdrawn_batches": json.dumps(withdrawn)[:4000]},
+        )  # fmt: skip
+        return dg.SensorResult(run_requests=[request])
+
+    return withdrawn_retrain
 
 
 def _reasons(metadata) -> list[str]:

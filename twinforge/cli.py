@@ -437,6 +437,25 @@ def _cmd_ingest_batch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _say_versions_trained_on(store, batch_id: str, args: argparse.Namespace) -> None:
+    from twinforge.status import versions_trained_on, withdrawn_champion_problem
+
+    try:
+        trained, champion = versions_trained_on(store.spec, store.layout, batch_id)
+    except Exception as error:  # noqa: BLE001 - MLflow raises several types for a store it cannot read
+        say(
+            f"the model versions trained on it could not be listed ({type(error).__name__}): `twinforge status` shows them"
+        )
+        return
+    if not trained:
+        say("no model version was trained on it")
+        return
+    say(f"model versions trained on it: {', '.join(v.version for v in trained)}")
+    for version in trained:
+        if version.version == champion:
+            say(withdrawn_champion_problem(args.dataset, champion, store.withdrawn_among(version.training_batches)))
+
+
 def _cmd_batches(args: argparse.Namespace) -> int:
     store = _batch_store(args)
     if sum(bool(action) for action in (args.withdraw, args.approve, args.reinstate)) > 1:
@@ -444,6 +463,7 @@ def _cmd_batches(args: argparse.Namespace) -> int:
     if args.withdraw:
         batch = store.withdraw(args.withdraw, args.reason)
         say(f"withdrew batch {batch.batch_id} of {args.dataset}: it is in no future training window")
+        _say_versions_trained_on(store, batch.batch_id, args)
     if args.approve:
         batch = store.approve(args.approve, args.reason)
         say(

@@ -27,6 +27,7 @@ from twinforge.tracking.registry import (
     GATE_TAG_PREFIX,
     PROMOTION_TAG,
     RUN_STATUS_TAG,
+    RegisteredVersion,
     get_alias_version,
     list_model_versions,
 )
@@ -53,6 +54,7 @@ class VersionStatus:
     gates: dict[str, str]  # gate name -> passed / failed / not applicable
     promotion: str  # champion / refused / "" (not decided)
     run_failed: bool
+    withdrawn_batches: list[str] = field(default_factory=list)  # batches it was trained on, withdrawn since
 
     @staticmethod
     def _failed(verdicts: dict[str, str]) -> list[str]:
@@ -98,7 +100,9 @@ def dataset_status(spec: DatasetSpec, layout: StateLayout, tracking_uri: str | N
         _check_store(tracking_uri)
     with _no_retries():
         try:
-            versions = _versions(tracking_uri, spec.registered_model_name) if has_store else []
+            versions = (
+                _versions(tracking_uri, spec.registered_model_name, BatchStore(spec, layout)) if has_store else []
+            )
             champion = get_alias_version(tracking_uri, spec.registered_model_name, CHAMPION_ALIAS) if versions else None
         except Exception as error:  # noqa: BLE001 - MLflow raises several types for a store it cannot read
             raise ValueError(
@@ -113,6 +117,21 @@ def dataset_status(spec: DatasetSpec, layout: StateLayout, tracking_uri: str | N
         champion=champion,
         drift=_drift(layout, spec.name),
     )
+
+
+def versions_trained_on(
+    spec: DatasetSpec, layout: StateLayout, batch_id: str, tracking_uri: str | None = None
+) -> tuple[list[RegisteredVersion], str | None]:
+    """The model versions trained on ``batch_id`` and the champion's version, from the MLflow store at
+    ``tracking_uri`` (as :func:`dataset_status`); none while the state folder's own store does not exist."""
+    tracking_uri = layout.tracking_uri(tracking_uri)
+    if tracking_uri == layout.mlflow_tracking_uri and not layout.mlflow_db.is_file():
+        return [], None
+    with _no_retries():
+        versions = list_model_versions(tracking_uri, spec.registered_model_name)
+        trained = [v for v in versions if batch_id in v.training_batches]
+        champion = get_alias_version(tracking_uri, spec.registered_model_name, CHAMPION_ALIAS) if trained else None
+    return trained, champion
 
 
 def _check_store(tracking_uri: str) -> None:
@@ -182,7 +201,7 @@ def _batches(spec: DatasetSpec, layout: StateLayout) -> list[BatchStatus]:
     return found
 
 
-def _versions(tracking_uri: str, model_name: str) -> list[VersionStatus]:
+def _versions(tracking_uri: str, model_name: str, store: BatchStore) -> list[VersionStatus]:
     def prefixed(tags: dict[str, str], prefix: str) -> dict[str, str]:
         return {k.removeprefix(prefix): v for k, v in tags.items() if k.startswith(prefix)}
 
@@ -194,6 +213,7 @@ def _versions(tracking_uri: str, model_name: str) -> list[VersionStatus]:
             gates=prefixed(v.tags, GATE_TAG_PREFIX),
             promotion=v.tags.get(PROMOTION_TAG, ""),
             run_failed=v.tags.get(RUN_STATUS_TAG) == "failed",
+            withdrawn_batches=store.withdrawn_among(v.training_batches),
         )
         for v in list_model_versions(tracking_uri, model_name)
     ]
@@ -254,6 +274,16 @@ def _promotion(version: VersionStatus, champion: str | None) -> str:
     return "superseded" if version.promotion == CHAMPION_ALIAS else version.promotion or "-"
 
 
+def withdrawn_champion_problem(dataset: str, version: str, withdrawn: list[str]) -> str:
+    """What a champion trained on batches withdrawn since means, and what replaces it."""
+    return (
+        f"{CHAMPION_ALIAS} version {version} was trained on withdrawn batch{'es' if len(withdrawn) > 1 else ''} "
+        f"{', '.join(withdrawn)}: no daily twin is sampled from it until a retrain without "
+        f"{'them' if len(withdrawn) > 1 else 'it'} replaces it (with the daemon running the `{dataset}_withdrawn_retrain` "
+        f"sensor requests one; or launch `{dataset}_retrain`)"
+    )
+
+
 def format_status(status: DatasetStatus) -> str:
     """The status as text for a terminal."""
     lines = [f"dataset {status.dataset}  (model {status.model_name})", ""]
@@ -284,6 +314,11 @@ def format_status(status: DatasetStatus) -> str:
             lines.append(
                 f"  {v.version:<8} {v.registered_at:<20} {promotion:<10} "
                 f"checks {_verdicts(v.checks, v.failed_checks)}; gates {_verdicts(v.gates, v.failed_gates)}"
+            )
+        champion = next((v for v in status.versions if v.version == status.champion), None)
+        if champion is not None and champion.withdrawn_batches:
+            lines.append(
+                f"  ! {withdrawn_champion_problem(status.dataset, champion.version, champion.withdrawn_batches)}"
             )
     else:
         lines.append("model versions: none yet (`make run`, or the dataset's retrain job, trains one)")

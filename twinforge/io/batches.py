@@ -29,7 +29,7 @@ import datetime as dt
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -170,6 +170,11 @@ class BatchStore:
     def active_ids(self) -> list[str]:
         """Batches that may train, in arrival order (held and withdrawn ones left out)."""
         return [b.batch_id for b in self._read() if b.status == ACTIVE]
+
+    def withdrawn_among(self, batch_ids: Iterable[str]) -> list[str]:
+        """Those of ``batch_ids`` that are withdrawn now, in the order given."""
+        withdrawn = {b.batch_id for b in self._read() if b.status == WITHDRAWN}
+        return [b for b in batch_ids if b in withdrawn]
 
     def withdraw(self, batch_id: str, reason: str = "") -> Batch:
         """Take ``batch_id`` out of every future training window; recorded with ``reason``, not deleted."""

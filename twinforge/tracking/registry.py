@@ -396,6 +396,11 @@ class RegisteredVersion:
     created_ms: int | None
     tags: dict[str, str]
 
+    @property
+    def training_batches(self) -> list[str]:
+        """The batches the version was trained on (its ``training_batches`` tag; none recorded: empty)."""
+        return json.loads(self.tags.get(TRAINING_BATCHES_TAG, "[]"))
+
 
 def list_model_versions(tracking_uri: str, model_name: str) -> list[RegisteredVersion]:
     """Every version of ``model_name`` with its tags, oldest first; empty when the model does not exist."""
