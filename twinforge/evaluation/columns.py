@@ -159,6 +159,12 @@ class FeatureMatrix:
         return out
 
 
+def with_values(x: np.ndarray) -> np.ndarray:
+    """The columns of a feature matrix holding at least one value: HistGradientBoosting cannot bin a column
+    with none (a column empty in every row it is fitted on carries nothing to learn)."""
+    return ~np.isnan(x).all(axis=0)
+
+
 # --------------------------------------------------------------------------- distances
 
 

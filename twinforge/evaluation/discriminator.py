@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from twinforge.evaluation.columns import ColumnSchema, FeatureMatrix, sample_rows
+from twinforge.evaluation.columns import ColumnSchema, FeatureMatrix, sample_rows, with_values
 
 DISCRIMINATOR_FOLDS = 3
 
@@ -42,9 +42,13 @@ def discriminator_auc(
     scores = np.empty(2 * n)
     folds = StratifiedKFold(DISCRIMINATOR_FOLDS, shuffle=True, random_state=seed)
     for train_idx, test_idx in folds.split(x, y):
+        kept = with_values(x[train_idx])
+        if not kept.any():  # nothing but empty columns: no row can give itself away
+            scores[test_idx] = 0.5
+            continue
         model = HistGradientBoostingClassifier(
-            max_iter=100, categorical_features=features.categorical_mask, early_stopping=True, random_state=seed
+            max_iter=100, categorical_features=features.categorical_mask[kept], early_stopping=True, random_state=seed
         )
-        model.fit(x[train_idx], y[train_idx])
-        scores[test_idx] = model.predict_proba(x[test_idx])[:, 1]
+        model.fit(x[train_idx][:, kept], y[train_idx])
+        scores[test_idx] = model.predict_proba(x[test_idx][:, kept])[:, 1]
     return {"auc": float(roc_auc_score(y, scores)), "rows_per_class": n, "folds": DISCRIMINATOR_FOLDS}

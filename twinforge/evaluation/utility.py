@@ -30,6 +30,7 @@ from twinforge.evaluation.columns import (
     as_floats_with_nan,
     as_labels,
     sample_rows,
+    with_values,
 )
 
 CLASSIFICATION_METRICS = ("accuracy", "macro_f1", "roc_auc")
@@ -141,7 +142,11 @@ def _fit_and_score(
     from sklearn.metrics import accuracy_score, f1_score, mean_absolute_error, r2_score
 
     x_fit, x_test = matrix.transform(fit_rows), matrix.transform(test)
-    mask = matrix.categorical_mask
+    # a feature with no value in the rows fitted on (a twin that lost a column) tells the model nothing
+    kept = with_values(x_fit)
+    x_fit, x_test, mask = x_fit[:, kept], x_test[:, kept], matrix.categorical_mask[kept]
+    if not kept.any():  # nothing to learn from: one constant feature, and the model predicts the prior
+        x_fit, x_test, mask = np.zeros((len(x_fit), 1)), np.zeros((len(x_test), 1)), np.zeros(1, dtype=bool)
     if task == "regression":
         y_fit, y_test = as_floats_with_nan(fit_rows.get_column(target)), as_floats_with_nan(test.get_column(target))
         # fitted and scored in units of the largest magnitude: r2 does not depend on the unit, and squared

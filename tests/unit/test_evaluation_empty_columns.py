@@ -1,0 +1,39 @@
+"""A column with no value at all (twinforge keeps one as an all-null column of its type): the report is written,
+the models that score fidelity and utility leave out what carries no information, and a twin that lost a
+column's every value fails on its null share."""
+
+import numpy as np
+import polars as pl
+import pytest
+
+from twinforge.evaluation import evaluate
+from twinforge.io.schema import infer_schema
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+def table(n: int, seed: int, empty_sensor: bool) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=n)
+    sensor = [None] * n if empty_sensor else list(rng.normal(size=n))
+    return pl.DataFrame({
+        "a": a, "b": rng.normal(size=n), "group": rng.choice(["x", "y"], n),
+        "label": np.where(a + rng.normal(0, 0.5, n) > 0, "high", "low"),
+        "sensor": pl.Series(sensor, dtype=pl.Float64),
+    })  # fmt: skip
+
+
+def test_a_column_empty_in_every_table_is_reported_not_a_crash():
+    train, holdout, synthetic = table(1200, 0, True), table(300, 1, True), table(1200, 2, True)
+    report = evaluate(train, holdout, synthetic, infer_schema(train), target="label")
+    assert report.fidelity.discriminator.auc is not None
+    assert report.utility.tstr is not None and report.utility.trtr is not None
+    assert report.gates["fidelity_null_shares"].passed
+
+
+def test_a_twin_that_lost_every_value_of_a_column_fails_its_null_share():
+    train, holdout = table(1200, 0, False), table(300, 1, False)
+    synthetic = table(1200, 2, True)
+    report = evaluate(train, holdout, synthetic, infer_schema(train), target="label")
+    assert not report.gates["fidelity_null_shares"].passed
+    assert report.utility.tstr is not None
