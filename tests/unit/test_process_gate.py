@@ -76,3 +76,18 @@ def test_a_heavy_tailed_process_column_drawn_as_declared_is_not_a_false_alarm():
     ]
     assert max(abs(v) for v in z) < 4
     assert 0.7 < float(np.std(z)) < 1.3  # a standard normal's spread: the standard error is right
+
+
+def test_values_piled_at_the_declared_mean_fail_and_the_line_tells_the_fit_from_the_mean():
+    train, holdout = split_train_holdout(_fleet(3000, 3), holdout_fraction=0.25, seed=0)
+    synthesizer = Synthesizer(model="copula", seed=0).fit(train, process_columns=DECLARED)
+    synthetic = synthesizer.sample(3000, seed=1).with_columns(hours_between_failures=pl.lit(10_000.0))
+    report = evaluate(
+        train, holdout, synthetic, infer_schema(train), target=None, process=synthesizer.generator.process
+    )
+    gate = evaluate_gates(report, GateThresholds(), has_target=False)["process_distributions"]
+    overall = report.process_columns["hours_between_failures"].overall
+    assert abs(overall.mean_z) < 0.01 and not gate.passed and gate.value == pytest.approx(abs(overall.cdf_z))
+    # the number judged is the fit's; the mean's own z is said as the report shows it
+    assert f"off its distribution by z {overall.cdf_z:+.1f}" in gate.reason
+    assert f"against 1e+04 (z {overall.mean_z:+.1f})" in gate.reason

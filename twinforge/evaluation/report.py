@@ -347,7 +347,7 @@ def _fidelity(fidelity: FidelityReport) -> str:
 def _process_columns(columns: Mapping[str, ProcessColumnReport]) -> str:
     head = (
         "<tr><th>Column</th><th>Group</th><th>Rows</th><th>Mean expected → synthetic</th><th>Error</th>"
-        "<th>z</th><th>SD expected → synthetic</th><th>Real mean / SD</th></tr>"
+        "<th>Mean z</th><th>Fit z</th><th>SD expected → synthetic</th><th>Real mean / SD</th></tr>"
     )
     rows = []
     for name, c in columns.items():
@@ -361,14 +361,17 @@ def _process_columns(columns: Mapping[str, ProcessColumnReport]) -> str:
                 f'<td class="num">{m.rows:,}</td>'
                 f'<td class="num">{fmt(m.expected_mean)} → {fmt(m.synthetic_mean)}</td>'
                 f'<td class="num">{_pct(m.mean_relative_error)}</td><td class="num {z_grade}">{fmt(m.mean_z, 2)}</td>'
+                f'<td class="num">{fmt(m.cdf_z, 2)}</td>'
                 f'<td class="num">{fmt(m.expected_sd)} → {fmt(m.synthetic_sd)}</td><td class="num">{real}</td></tr>'
             )
             label = ""
     body = (
         "<p>Columns drawn from a distribution instead of learned: the moments the distribution implies "
         "(per group, and over all rows mixing the groups in their synthetic shares) against the synthetic "
-        "table's. z = error of the mean in standard errors of a mean of that many draws (|z| ≤ 3: sampling "
-        "noise). Real moments are shown for comparison.</p>"
+        "table's. Mean z = error of the mean in standard errors of a mean of that many draws (|z| ≤ 3: sampling "
+        "noise). Fit z = how far the values sit from draws of the distribution: the z-score of the mean of its "
+        "CDF at them (1/2 for draws of it, whatever the tails; values all at the mean sit off it too): the "
+        "<code>process_distributions</code> gate judges it. Real moments are shown for comparison.</p>"
         f"<table>{head}{''.join(rows)}</table>"
     )
     return _section("process", "Process columns", body)
