@@ -362,7 +362,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--spec",
         type=Path,
         metavar="SPEC.yaml",
-        help="dataset spec for column kinds and roles, target and quality settings / gates",
+        help="dataset spec for column kinds and roles, target, quality settings / gates, process columns and rules",
+    )
+    evaluate.add_argument(
+        "--rules",
+        type=Path,
+        metavar="RULES.yaml",
+        help="business rules to judge (the spec's `rules:` syntax; default: the spec's): each rule's violation rate "
+        "in the training and the synthetic rows",
     )
     _add_on_bad_rows(evaluate)
     evaluate.add_argument(
@@ -709,11 +716,14 @@ def _print_policy(result) -> None:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from twinforge.config.spec import load_spec
+    from twinforge.encoders.kinds import DEFAULT_RARE_MIN_COUNT
     from twinforge.evaluation import evaluate, write_report_html, write_report_json
     from twinforge.io.schema import infer_schema
     from twinforge.io.typing_rules import number_kinds
+    from twinforge.rules import fit_rules, load_rules
 
     spec = load_spec(args.spec) if args.spec is not None else None
+    rules = load_rules(args.rules) if args.rules is not None else (spec.rule_list() if spec else None)
     tables = {}
     for name in ("train", "holdout", "synthetic"):
         # a synthetic or training table lacks the columns anonymization dropped: the spec's columns are not required
@@ -729,10 +739,15 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         schema = infer_schema(train, overrides=number_kinds(train), identifiers=args.identifier)
         target, secrets, quality = args.target, [args.target] if args.target else [], None
+    fitted_rules = None
+    if rules:
+        _check_rule_columns(rules, train, args.rules or args.spec)
+        rare_min_count = spec.generator.rare_min_count if spec else DEFAULT_RARE_MIN_COUNT
+        fitted_rules = fit_rules(rules, train, schema, rare_min_count=rare_min_count)
     with _step("evaluating fidelity, utility and privacy") as done:
         report = evaluate(
             train, tables["holdout"], tables["synthetic"], schema, target=target, secrets=secrets, quality=quality,
-            process=process,
+            process=process, rules=fitted_rules,
         )  # fmt: skip
         done(", ".join(f"{k} {v:.1f} s" for k, v in report.timings_seconds.items()))
     if args.json is not None:
@@ -752,6 +767,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         bound = ">=" if gate.direction == "min" else "<="
         why = f"; {'not applicable: ' if not gate.applicable else ''}{gate.reason}" if gate.reason else ""
         say(f"  {'ok  ' if gate.passed else 'FAIL'} {name}: {value} (threshold {bound} {gate.threshold}){why}")
+    if report.rules is not None:
+        say(_rules_summary(report.rules))
     for label, path in (("report", args.html), ("metrics", args.json)):
         if path is not None:
             say(f"{label}: {path}")
@@ -759,6 +776,18 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         say(f"twinforge evaluate: gates failed: {', '.join(report.failed_gates)} (--strict)", file=sys.stderr)
         return GATES_FAILED_EXIT
     return 0
+
+
+def _rules_summary(rules) -> str:
+    """One line: how many rules, and those the synthetic rows break with their rates (a rule whose column the
+    synthetic table lacks is said too)."""
+    broken = [
+        f"{r.rule.split(' ')[0]} {'(a column is missing)' if r.synthetic_violation_rate is None else f'{r.synthetic_violation_rate:.1%}'}"
+        for r in rules.rules
+        if r.synthetic_violation_rate is None or r.synthetic_violation_rate > 0
+    ]
+    said = f"broken by synthetic rows: {', '.join(broken)}" if broken else "every synthetic row meets every rule"
+    return f"rules: {len(rules.rules)} declared; {said} (per rule in the report)"
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
