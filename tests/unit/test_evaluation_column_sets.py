@@ -1,6 +1,7 @@
-"""A column with no value at all (twinforge keeps one as an all-null column of its type): the report is written,
-the models that score fidelity and utility leave out what carries no information, and a twin that lost a
-column's every value fails on its null share."""
+"""Columns evaluate cannot compare as usual. One with no value at all (twinforge keeps one as an all-null column
+of its type): the report is written, the models that score fidelity and utility leave out what carries no
+information, and a twin that lost a column's every value fails on its null share. One only the synthetic table
+has: refused, naming it (no metric could judge it, so real values there would pass every gate)."""
 
 import numpy as np
 import polars as pl
@@ -37,3 +38,10 @@ def test_a_twin_that_lost_every_value_of_a_column_fails_its_null_share():
     report = evaluate(train, holdout, synthetic, infer_schema(train), target="label")
     assert not report.gates["fidelity_null_shares"].passed
     assert report.utility.tstr is not None
+
+
+def test_a_column_only_the_synthetic_table_has_is_refused_naming_it():
+    train, holdout, synthetic = table(600, 0, False), table(200, 1, False), table(600, 2, False)
+    leaked = synthetic.with_columns(serial=pl.Series([f"SN-{i:05d}" for i in range(600)]))
+    with pytest.raises(ValueError, match="the synthetic table has column the training table lacks: serial;"):
+        evaluate(train, holdout, leaked, infer_schema(train))
