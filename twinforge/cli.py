@@ -729,11 +729,14 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         # a synthetic or training table lacks the columns anonymization dropped: the spec's columns are not required
         tables[name] = _read_input(getattr(args, name), spec, args.on_bad_rows, spec_columns=False).table
     train = tables["train"]
+    missing = [c for c in args.identifier if c not in train.columns]
+    if missing:
+        raise KeyError(f"--identifier names columns not in {args.train}: {missing}")
     process = None
     if spec is not None:
         from twinforge.generators.training import fitted_process
 
-        schema = spec.schema_for(train)
+        schema = spec.schema_for(train, extra_identifiers=args.identifier)
         target, secrets, quality = args.target or spec.target, spec.inference_secrets, spec.quality
         process = fitted_process(spec, train)  # judged against the spec's distributions, as training fits them
     else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -494,15 +495,16 @@ class DatasetSpec(_Strict):
     def kind_overrides(self) -> dict[str, ColumnKind]:
         return {c: p.kind for c, p in self.columns.items() if p.kind is not None}
 
-    def schema_for(self, table: pl.DataFrame) -> TableSchema:
-        """The table's schema with this spec's overrides; columns dropped upstream are ignored.
+    def schema_for(self, table: pl.DataFrame, extra_identifiers: Iterable[str] = ()) -> TableSchema:
+        """The table's schema with this spec's overrides (and ``extra_identifiers``, columns of the table never
+        compared or learned); columns dropped upstream are ignored.
 
         Id-like columns that reach it (kept or pseudonymized by the spec without role ``identifier``)
         are inferred as identifiers as ingestion infers them, so that no generator learns a person's
         id, or its pseudonym, as a category and writes it into synthetic rows.
         """
         overrides = {**number_kinds(table), **{c: k for c, k in self.kind_overrides.items() if c in table.columns}}
-        identifiers = [c for c in self.identifiers if c in table.columns]
+        identifiers = [*(c for c in self.identifiers if c in table.columns), *extra_identifiers]
         return infer_schema(table, overrides=overrides, identifiers=identifiers, detect_identifiers=True)
 
 

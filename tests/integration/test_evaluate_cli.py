@@ -1,6 +1,6 @@
-"""`twinforge evaluate` judges business rules as the pipeline's report does: the spec's `rules:` (with --spec) or
-a rules file (--rules), each rule's violation rate in the training and the synthetic rows, in the JSON and the
-output."""
+"""`twinforge evaluate` from the command line: business rules judged as the pipeline's report judges them (the
+spec's `rules:` with --spec, or a rules file with --rules: each rule's violation rate in the training and the
+synthetic rows, in the JSON and the output), and identifiers (--identifier) checked and honoured with a spec too."""
 
 import json
 
@@ -72,3 +72,18 @@ def test_a_rule_naming_a_column_the_training_table_lacks_is_an_error_naming_it(t
     assert main([*_argv(paths, tmp_path), "--rules", str(rules)]) == 1
     err = capsys.readouterr().err
     assert str(rules) in err and "overhaul_cost" in err
+
+
+def test_an_identifier_not_in_the_training_table_is_an_error_naming_the_option(tables, tmp_path, capsys):
+    paths, _ = tables
+    assert main([*_argv(paths, tmp_path), "--identifier", "nosuch"]) == 1
+    assert f"--identifier names columns not in {paths['train']}: ['nosuch']" in capsys.readouterr().err
+
+
+def test_identifiers_given_with_a_spec_are_never_compared(tables, tmp_path):
+    paths, _ = tables
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(json.dumps({"name": "maintenance_ids", "source": {"path": str(paths["train"])}}))
+    assert main([*_argv(paths, tmp_path), "--spec", str(spec), "--identifier", "maintenance_cost"]) == 0
+    report = json.loads((tmp_path / "q.json").read_text())
+    assert "maintenance_cost" not in report["fidelity"]["columns"] and "defects_found" in report["fidelity"]["columns"]
