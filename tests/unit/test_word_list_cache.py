@@ -74,3 +74,30 @@ def test_the_real_lists_read_back_are_the_lists_built(tmp_path, monkeypatch):
         built = lists.__wrapped__()
         assert kept_on_disk(lists.__wrapped__)() == built  # written
         assert kept_on_disk(lists.__wrapped__)() == built  # read back
+
+
+def test_a_list_others_could_have_written_is_never_read(tmp_path, monkeypatch):
+    # the lists decide what is masked: a shared, writable cache folder must not be able to unmask a name
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path))
+    counting_build.calls = 0
+    kept_on_disk(counting_build)()
+    path = _list_file(tmp_path)
+    path.write_text(json.dumps(["poisoned"]), encoding="utf-8")
+    path.chmod(0o666)
+    assert kept_on_disk(counting_build)() == WORDS
+    path.chmod(0o600)
+    assert path.stat().st_mode & 0o777 == 0o600  # written again, owner-only
+    path.write_text(json.dumps(["poisoned"]), encoding="utf-8")
+    path.parent.chmod(0o777)
+    assert kept_on_disk(counting_build)() == WORDS
+    assert counting_build.calls == 3
+    path.parent.chmod(0o700)
+    assert kept_on_disk(counting_build)() == frozenset({"poisoned"})  # the owner's own file in its own folder: read
+
+
+def test_lists_are_written_owner_only(tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
+    counting_build.calls = 0
+    kept_on_disk(counting_build)()
+    path = _list_file(tmp_path / "cache")
+    assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700

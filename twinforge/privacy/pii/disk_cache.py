@@ -6,7 +6,9 @@ masks PII: a pipeline step, a command. The lists depend only on this package's c
 versions of the libraries they are read from, so each is built once and read back from a cache folder
 whose name is a fingerprint of those: ``$TWINFORGE_CACHE_DIR``, else the user's cache folder
 (``~/.cache/twinforge``). They are public vocabulary, never values of a table. A cache that cannot be
-read or written costs the build, nothing else.
+read or written costs the build, nothing else. The lists decide what is masked, so a cache folder or file
+another user could have written (not owned by this user, or writable by group or others: a shared
+``$TWINFORGE_CACHE_DIR``) is never read.
 """
 
 from __future__ import annotations
@@ -60,22 +62,39 @@ def kept_on_disk(build: Callable[[], frozenset[str]]) -> Callable[[], frozenset[
     @functools.lru_cache(maxsize=1)
     def cached() -> frozenset[str]:
         path = cache_folder() / lists_fingerprint() / f"{build.__module__}.{build.__qualname__}.json"
+        trusted = _only_mine(path.parent.parent) and _only_mine(path.parent)
         try:
-            return frozenset(json.loads(path.read_text(encoding="utf-8")))
+            if trusted and _only_mine(path):
+                return frozenset(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError):
             pass  # not built yet, or unreadable: build it
         words = build()
-        _write(path, sorted(words))
+        if trusted:
+            _write(path, sorted(words))
         return words
 
     return cached
 
 
+def _only_mine(path: Path) -> bool:
+    """Whether ``path`` is this user's and nobody else may write it (a missing path is: it will be made so)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
+
+
 def _write(path: Path, words: list[str]) -> None:
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        partial.write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
+        path.parent.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(words, ensure_ascii=False))
         os.replace(partial, path)  # a process reading at the same time sees the whole list or none
     except OSError:
         with contextlib.suppress(OSError):
