@@ -71,6 +71,7 @@ def build_drift_sensor(spec: DatasetSpec, retrain_job) -> dg.SensorDefinition:
         "drift report recommends it (held batches recommend nothing), and one for each approval of a held batch.",
     )
     def drift_retrain(context: dg.SensorEvaluationContext, settings: TwinforgeSettings):
+        store = BatchStore(spec, settings.layout)
         # an approval of a held batch: one retrain per approval (its run key is unique to it)
         approved = [
             dg.RunRequest(
@@ -78,7 +79,7 @@ def build_drift_sensor(spec: DatasetSpec, retrain_job) -> dg.SensorDefinition:
                 run_key=f"approved-retrain:{batch}:{at}",
                 tags={"twinforge/trigger": "approval", "twinforge/batch": batch, "twinforge/approved_at": at},
             )
-            for batch, at in BatchStore(spec, settings.layout).approvals()
+            for batch, at in store.approvals()
         ]
         after = int(context.cursor) if context.cursor else None
         records = context.instance.fetch_materializations(
@@ -87,6 +88,11 @@ def build_drift_sensor(spec: DatasetSpec, retrain_job) -> dg.SensorDefinition:
         if not records:
             return dg.SensorResult(run_requests=approved) if approved else dg.SkipReason("no new drift report")
         recommended = [r for r in records if r.asset_materialization.metadata[RETRAIN_RECOMMENDED].value]
+        # a batch withdrawn since its report recommended a retrain is in no training window: nothing to retrain for
+        withdrawn = set(store.withdrawn_among(r.partition_key for r in recommended))
+        if withdrawn:
+            context.log.info(f"drift reports of batches withdrawn since are not acted on: {sorted(withdrawn)}")
+            recommended = [r for r in recommended if r.partition_key not in withdrawn]
         if not recommended:
             return dg.SensorResult(
                 run_requests=approved,

@@ -7,6 +7,7 @@ import pytest
 from pipelines.batches import approve_batch_job_name, sync_batch_partitions
 from pipelines.demo import materialization_metadata
 from pipelines.factory import build_definitions, ingest_job_name, retrain_job_name
+from resources.mlflow import MlflowResource
 from resources.settings import TwinforgeSettings
 from tests.conftest import DEMO_SPEC
 from tests.integration.test_asset_chain import OutOfRangeCopula
@@ -46,7 +47,10 @@ class Production:
             instance=self.instance,
             cursor=self.cursors.get(sensor_name),
             definitions=defs,
-            resources={"settings": TwinforgeSettings(home=str(self.home))},
+            resources={
+                "settings": TwinforgeSettings(home=str(self.home)),
+                "mlflow": MlflowResource(home=str(self.home)),
+            },
         )
         result = sensor(context)  # SkipReason or SensorResult, as the daemon would get them
         if isinstance(result, dg.SkipReason):

@@ -8,10 +8,8 @@ import pytest
 from pipelines.batches import sync_batch_partitions
 from pipelines.demo import materialization_metadata
 from pipelines.factory import build_definitions, regenerate_job_name, retrain_job_name
-from resources.mlflow import MlflowResource
-from resources.settings import TwinforgeSettings
 from tests.conftest import DEMO_SPEC
-from tests.integration.test_drift_retraining import Production
+from tests.integration.test_drift_retraining import Production, shifted
 from twinforge.cli import main as cli
 from twinforge.config.spec import load_spec
 from twinforge.generators import GaussianCopulaGenerator, register_generator
@@ -24,25 +22,6 @@ SENSOR = "covid_testing_withdrawn_retrain"
 
 
 class WithdrawalProduction(Production):
-    def tick(self, sensor_name: str, defs=None):
-        defs = defs or self.defs
-        context = dg.build_sensor_context(
-            instance=self.instance,
-            definitions=defs,
-            resources={
-                "settings": TwinforgeSettings(home=str(self.home)),
-                "mlflow": MlflowResource(home=str(self.home)),
-            },
-        )
-        result = defs.resolve_sensor_def(sensor_name)(context)
-        if isinstance(result, dg.SkipReason):
-            return []
-        for request in result.dynamic_partitions_requests or []:
-            self.instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
-        requests = [r for r in result.run_requests or [] if r.run_key not in self.run_keys]
-        self.run_keys |= {r.run_key for r in requests}
-        return requests
-
     def regenerate(self, day: str):
         job = self.defs.resolve_job_def(regenerate_job_name(self.spec))
         return job.execute_in_process(instance=self.instance, partition_key=day, raise_on_error=False)
@@ -161,6 +140,17 @@ def test_a_version_trained_on_a_batch_withdrawn_during_its_run_is_not_promoted(p
     assert prod.champion() == champion  # unchanged
     tags = get_model_version(prod.uri, prod.spec.registered_model_name, version).tags
     assert tags[PROMOTION_TAG] == "refused" and prod.second in tags[f"{PROMOTION_TAG}.reason"]
+
+
+def test_a_drift_report_of_a_batch_withdrawn_since_requests_no_retrain(production, demo_table):
+    prod = production
+    prod.add_batch(shifted(demo_table.sample(3000, seed=31)), "shifted.csv")
+    (ingest,) = prod.ingest_new_batches()
+    assert materialization_metadata(ingest, ["covid_testing", "batch_drift"])["retrain_recommended"] is True
+    batch = ingest.dagster_run.tags["dagster/partition"]
+    BatchStore(prod.spec, StateLayout.at(prod.home)).withdraw(batch, "wrong feed")
+    assert prod.tick("covid_testing_drift_retrain") == []
+    assert prod.tick(SENSOR) == []  # the champion was not trained on it
 
 
 @register_generator
