@@ -200,3 +200,30 @@ def test_rebalanced_counts_are_exact_per_chunk_with_several_levels_and_a_conditi
 def test_a_rebalanced_sample_with_rules_is_reproducible(results_model):
     ask = {"result": {"positive": 0.3}}
     assert results_model.sample(1000, seed=5, rebalance=ask).equals(results_model.sample(1000, seed=5, rebalance=ask))
+
+
+# ---------------------------------------------------------------------------------------------- division
+
+
+def test_a_division_by_zero_is_null_as_in_sql_never_nan_or_inf():
+    df = pl.DataFrame({"total": [6.0, 0.0, 5.0, None], "quantity": [3, 0, 0, 0]})
+    out = df.select(parse_rules(["unit_price == total / quantity"]).rules[0].value(df.schema).alias("u"))
+    assert out["u"].to_list() == [2.0, None, None, None]
+    # a comparison reading a division by zero is null: neither met nor broken
+    holds = df.select(parse_rules(["total / quantity > 1"]).rules[0].holds(df.schema)).to_series().to_list()
+    assert holds == [True, True, True, True]
+
+
+def test_a_formula_dividing_by_zero_writes_null_and_redraws_no_row():
+    rng = np.random.default_rng(2)
+    quantity = rng.integers(0, 5, 400)
+    total = np.where(quantity == 0, rng.choice([0.0, 10.0], 400), rng.uniform(1, 100, 400).round(2) * quantity)
+    unit_price = pl.Series(np.where(quantity > 0, total / np.maximum(quantity, 1), np.nan)).fill_nan(None)
+    real = pl.DataFrame({"quantity": quantity, "total": total, "unit_price": unit_price})
+    fitted = fit_rules(["unit_price == total / quantity"], real, infer_schema(real), rare_min_count=10)
+    drawn = real.drop("unit_price")
+    out = pl.concat(list(fitted.enforce(_fixed_draw(drawn), 400, 0, 400)))
+    assert out.drop("unit_price").equals(drawn)  # no row redrawn: the share of quantity 0 is kept
+    assert not out["unit_price"].is_nan().any() and not out["unit_price"].is_infinite().any()
+    assert out["unit_price"].is_null().to_list() == (out["quantity"] == 0).to_list()
+    assert set(fitted.violation_rates(out).values()) == {0.0}

@@ -117,9 +117,12 @@ class FormulaRule(Rule):
         return check.to_polars(dtypes).fill_null(True)
 
     def value(self, dtypes: Mapping[str, pl.DataType]) -> pl.Expr:
-        """The derived values, in the column's dtype (integers rounded)."""
+        """The derived values, in the column's dtype (integers rounded); null where the formula is (a division by
+        zero) or overflows to an infinite number: a twin holds no NaN nor inf."""
         computed = self.formula.to_polars(dtypes)
         dtype = dtypes.get(self.column)
+        if dtype is not None and dtype.is_numeric():
+            computed = pl.when(computed.is_finite()).then(computed).otherwise(None)
         if dtype is not None and dtype.is_integer():
             computed = computed.round(0)
         return computed.cast(dtype) if dtype is not None else computed

@@ -8,7 +8,7 @@ parentheses). Nothing is ever evaluated by Python: the tree becomes a polars
 expression.
 
 Nulls follow SQL: a comparison with a null operand is null (neither met nor
-violated); callers decide what a null outcome means.
+violated), and so is a division by zero; callers decide what a null outcome means.
 """
 
 from __future__ import annotations
@@ -131,7 +131,9 @@ class _Translator:
         if isinstance(node, ast.BinOp):
             left, right = self.expr(node.left), self.expr(node.right)
             op = _ARITHMETIC[type(node.op)]
-            return {"+": left + right, "-": left - right, "*": left * right, "/": left / right}[op]
+            if op == "/":  # as in SQL, a division by zero is null (never NaN nor inf)
+                return pl.when(right != 0).then(left / right).otherwise(None)
+            return {"+": left + right, "-": left - right, "*": left * right}[op]
         if isinstance(node, ast.BoolOp):
             parts = [self.expr(v) for v in node.values]
             return pl.all_horizontal(parts) if isinstance(node.op, ast.And) else pl.any_horizontal(parts)
