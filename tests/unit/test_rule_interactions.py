@@ -227,3 +227,34 @@ def test_a_formula_dividing_by_zero_writes_null_and_redraws_no_row():
     assert not out["unit_price"].is_nan().any() and not out["unit_price"].is_infinite().any()
     assert out["unit_price"].is_null().to_list() == (out["quantity"] == 0).to_list()
     assert set(fitted.violation_rates(out).values()) == {0.0}
+
+
+# ---------------------------------------------------------------------------------------------- integer formulas
+
+
+def test_a_formula_for_an_integer_column_is_rounded_and_its_check_reads_the_rounded_value():
+    rng = np.random.default_rng(1)
+    price = rng.uniform(5, 200, 500).round(2)
+    quantity = rng.integers(1, 10, 500)
+    real = pl.DataFrame({"price": price, "quantity": quantity, "total": (price * quantity).round(2)})
+    fitted = fit_rules(["quantity == total / price"], real, infer_schema(real), rare_min_count=10)
+    assert fitted.real_violation_rates == {"rules[0] quantity == total / price": 0.0}
+    # drawn rows whose total / price is not whole: quantity is its rounded value, and the rule holds on them
+    drawn = real.drop("quantity").with_columns(total=pl.col("total") + 0.37)
+    out = pl.concat(list(fitted.enforce(_fixed_draw(drawn), 500, 0, 500)))
+    assert out.drop("quantity").equals(drawn)  # no row redrawn
+    assert out["quantity"].dtype == pl.Int64
+    assert out["quantity"].to_list() == (out["total"] / out["price"]).round(0).cast(pl.Int64).to_list()
+    assert set(fitted.violation_rates(out).values()) == {0.0}
+    # a value off by a whole unit still breaks it
+    wrong = out.with_columns(quantity=pl.col("quantity") + 1)
+    assert fitted.violation_rates(wrong)["rules[0] quantity == total / price"] == 1.0
+
+
+def test_an_integer_formula_column_is_met_at_sampling():
+    rng = np.random.default_rng(1)
+    price = rng.uniform(5, 200, 600).round(2)
+    quantity = rng.integers(1, 10, 600)
+    real = pl.DataFrame({"price": price, "quantity": quantity, "total": (price * quantity).round(2)})
+    sample = Synthesizer("copula", seed=0).fit(real, rules=["quantity == total / price"]).sample(300, seed=1)
+    assert sample.height == 300 and sample["quantity"].dtype == pl.Int64

@@ -113,19 +113,29 @@ class FormulaRule(Rule):
         return self.text
 
     def holds(self, dtypes, allowed=None) -> pl.Expr:
+        dtype = dtypes.get(self.column)
+        if dtype is not None and dtype.is_integer():
+            # an integer column holds the formula's rounded value (what sampling writes): exact equality
+            return (pl.col(self.column) == self._computed(dtypes)).fill_null(True)
         check = parse_expression(f"{self.column} == ({self.formula.text})")
         return check.to_polars(dtypes).fill_null(True)
 
     def value(self, dtypes: Mapping[str, pl.DataType]) -> pl.Expr:
         """The derived values, in the column's dtype (integers rounded); null where the formula is (a division by
         zero) or overflows to an infinite number: a twin holds no NaN nor inf."""
+        dtype = dtypes.get(self.column)
+        computed = self._computed(dtypes)
+        return computed.cast(dtype) if dtype is not None else computed
+
+    def _computed(self, dtypes: Mapping[str, pl.DataType]) -> pl.Expr:
+        """The formula's values before the cast to the column's dtype: finite, rounded for an integer column."""
         computed = self.formula.to_polars(dtypes)
         dtype = dtypes.get(self.column)
         if dtype is not None and dtype.is_numeric():
             computed = pl.when(computed.is_finite()).then(computed).otherwise(None)
         if dtype is not None and dtype.is_integer():
             computed = computed.round(0)
-        return computed.cast(dtype) if dtype is not None else computed
+        return computed
 
 
 @dataclass(frozen=True)
