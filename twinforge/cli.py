@@ -178,7 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--rebalance",
         metavar="COLUMN=VALUE:SHARE[,VALUE:SHARE]",
         type=_rebalance,
-        help="exact shares for levels of one column, e.g. result=positive:0.3",
+        action=_Once,
+        help="exact shares for levels of one column, e.g. result=positive:0.3 (given once: one column)",
     )
     synth.add_argument("--epochs", type=_positive_int, help="training epochs (neural models)")
     synth.add_argument(
@@ -907,6 +908,10 @@ def _rebalance(text: str) -> tuple[str, dict[str, float]]:
     shares = {}
     for part in (value or "").split(","):
         level, sep, share = part.rpartition(":")
+        if sep and level in shares:
+            raise argparse.ArgumentTypeError(
+                f"level {level!r} is given twice in {name}=...; give each level's share once"
+            )
         try:
             shares[level] = float(share)
         except ValueError:
@@ -914,6 +919,21 @@ def _rebalance(text: str) -> tuple[str, dict[str, float]]:
         if not sep:
             raise argparse.ArgumentTypeError(f"expected COLUMN=VALUE:SHARE[,VALUE:SHARE], got {text!r}")
     return name, shares
+
+
+class _Once(argparse.Action):
+    """An option that may be given once (``--rebalance`` sets the shares of one column): a second is an error,
+    never silently the only one kept."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        previous = getattr(namespace, self.dest, None)
+        if previous is not None:
+            parser.error(
+                f"{option_string} is given twice ({previous[0]!r}, then {values[0]!r}): it sets the shares of one "
+                "column's levels, all in one option (COLUMN=VALUE:SHARE,VALUE:SHARE); fix other columns' values "
+                "with --condition"
+            )
+        setattr(namespace, self.dest, values)
 
 
 def _json_value(text: str | None):

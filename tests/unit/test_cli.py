@@ -306,6 +306,26 @@ def test_synth_reports_bad_params_and_conditions(small_table, tmp_path, capsys):
         main([*base, "--rebalance", "fraud=1"])
 
 
+@pytest.mark.parametrize(
+    ("requests", "message"),
+    [
+        (["fraud=1:0.3", "channel=web:0.5"], "--rebalance is given twice ('fraud', then 'channel')"),
+        (["fraud=1:0.3", "fraud=0:0.5"], "--rebalance is given twice ('fraud', then 'fraud')"),
+        (["fraud=1:0.2,1:0.4"], "level '1' is given twice"),
+    ],
+    ids=["two-columns", "one-column-twice", "level-twice"],
+)
+def test_synth_refuses_a_rebalance_request_it_would_drop(small_table, tmp_path, capsys, requests, message):
+    write_table(small_table, tmp_path / "in.csv")
+    base = ["synth", str(tmp_path / "in.csv"), "--rows", "5", "--out", str(tmp_path / "o.csv"), "--no-progress"]
+    with pytest.raises(SystemExit) as stop:
+        main([*base, *[a for r in requests for a in ("--rebalance", r)]])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert message in err, err
+    assert not (tmp_path / "o.csv").exists()
+
+
 def test_evaluate_strict_exits_two_when_a_gate_fails_and_zero_when_all_pass(evaluation_inputs, tmp_path, capsys):
     # the copy of the training rows fails the exact-match gate; fresh rows from the population pass
     assert main(_evaluate_args(evaluation_inputs, "copy", tmp_path, "--strict")) == 2
