@@ -15,7 +15,7 @@ from twinforge.evaluation.models import ProcessColumnReport
 from twinforge.generators import GaussianCopulaGenerator, load_generator
 from twinforge.io.schema import infer_schema
 from twinforge.process import FittedProcessColumn, ProcessColumnSpec, ProcessModel, fit_process_model
-from twinforge.process.distributions import canonical_params, fit, moments
+from twinforge.process.distributions import canonical_params, draw, fit, moments
 from twinforge.process.moments import process_moments_report
 
 DECLARED = {  # distribution -> declared parameters, one per way of declaring them
@@ -228,6 +228,45 @@ def test_declaration_errors_name_the_file_and_field(declaration, field, fragment
         parse_spec(_base(h=declaration), origin="specs/demo.yaml")
     text = str(error.value)
     assert "specs/demo.yaml" in text and f"field '{field}'" in text and fragment in text
+
+
+@pytest.mark.parametrize(
+    ("declaration", "fragment"),
+    [
+        ({"distribution": "poisson", "mean": 1e25}, "poisson mean above 1e+15"),
+        ({"distribution": "poisson", "rate": 1e16}, "poisson mean above 1e+15"),
+        ({"distribution": "exponential", "mean": 1e308}, "draws could overflow"),
+        ({"distribution": "exponential", "rate": 1e-305}, "draws could overflow"),
+        ({"distribution": "weibull", "shape": 0.01, "scale": 10}, "draws could overflow"),
+        ({"distribution": "normal", "mean": 1e300, "sd": 1e300}, "draws could overflow"),
+        ({"distribution": "lognormal", "meanlog": 700, "sdlog": 1}, "draws could overflow"),
+        ({"distribution": "lognormal", "mean": 1, "sd": 1e300}, "draws could overflow"),
+        (
+            {"distribution": "exponential", "mean": 5, "by": "g", "groups": {"x": {"mean": 1e307}}},
+            "groups.x: ",
+        ),
+    ],
+)
+def test_parameters_whose_draws_cannot_be_made_are_refused_when_the_spec_is_read(declaration, fragment):
+    with pytest.raises(SpecError) as error:
+        parse_spec(_base(h=declaration), origin="specs/demo.yaml")
+    text = str(error.value)
+    assert "specs/demo.yaml" in text and "field 'process_columns.h'" in text and fragment in text, text
+
+
+@pytest.mark.parametrize(
+    ("distribution", "params"),
+    [
+        ("poisson", {"mean": 1e15}),
+        ("exponential", {"mean": 1e290}),
+        ("weibull", {"shape": 0.5, "scale": 1e200}),
+        ("normal", {"mean": -1e290, "sd": 1e290}),
+        ("lognormal", {"meanlog": 300, "sdlog": 5}),
+    ],
+)
+def test_the_largest_parameters_allowed_draw_finite_values(distribution, params):
+    values = draw(distribution, canonical_params(distribution, params), 200_000, np.random.default_rng(0))
+    assert np.isfinite(values).all()
 
 
 @pytest.mark.parametrize(

@@ -509,11 +509,12 @@ class DatasetSpec(_Strict):
 
 
 def _format_errors(err: ValidationError) -> str:
+    """The errors after ``invalid dataset spec``: on the same line when there is one, else one per line."""
     lines = []
     for e in err.errors():
         field = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        lines.append(f"  field '{field}': {e['msg']}")
-    return "\n".join(lines)
+        lines.append(f"field '{field}': {e['msg']}")
+    return f": {lines[0]}" if len(lines) == 1 else "".join(f"\n  {line}" for line in lines)
 
 
 def parse_spec(data: Any, *, origin: str = "<spec>", base_dir: Path | None = None) -> DatasetSpec:
@@ -523,7 +524,7 @@ def parse_spec(data: Any, *, origin: str = "<spec>", base_dir: Path | None = Non
     try:
         spec = DatasetSpec.model_validate(data)
     except ValidationError as e:
-        raise SpecError(f"{origin}: invalid dataset spec\n{_format_errors(e)}") from None
+        raise SpecError(f"{origin}: invalid dataset spec{_format_errors(e)}") from None
     if base_dir is not None and spec.source.path is not None and not spec.source.path.is_absolute():
         spec.source.path = (base_dir / spec.source.path).resolve()
     try:

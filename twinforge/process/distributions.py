@@ -48,6 +48,13 @@ SUPPORT: dict[str, tuple[float | None, float | None]] = {
 }
 # parameters that may be any real number; the others must be positive
 _ANY_SIGN = {("normal", "mean"), ("lognormal", "meanlog")}
+# Drawable parameters: every draw, even FAR_TAIL standard units out (numpy's standard exponential, normal
+# and Weibull draws stay below 45), is a float below MAX_DRAW, and the mean and sd are finite numbers; a
+# Poisson mean is at most POISSON_MAX_MEAN (numpy refuses a rate near 2**63, and counts above 2**53 are not
+# exact as float64)
+MAX_DRAW = 1e300
+FAR_TAIL = 50.0
+POISSON_MAX_MEAN = 1e15
 
 
 def slot_of(distribution: str, name: str) -> int | None:
@@ -82,7 +89,15 @@ def canonical_params(distribution: str, declared: dict[str, float]) -> dict[str,
             raise ValueError(f"{name} must be a finite number, got {value}")
         if (distribution, name) not in _ANY_SIGN and value <= 0:
             raise ValueError(f"{name} must be positive, got {value}")
-    d = declared
+    try:
+        params = _canonical(distribution, declared)
+    except (OverflowError, ZeroDivisionError):
+        params = {"": math.inf}  # refused below
+    check_drawable(distribution, params, declared)
+    return params
+
+
+def _canonical(distribution: str, d: dict[str, float]) -> dict[str, float]:
     if distribution in ("exponential", "poisson"):
         return {"mean": d["mean"] if "mean" in d else (1.0 / d["rate"] if distribution == "exponential" else d["rate"])}
     if distribution == "weibull":
@@ -97,6 +112,37 @@ def canonical_params(distribution: str, declared: dict[str, float]) -> dict[str,
         return {"meanlog": d["meanlog"], "sdlog": d["sdlog"]}
     sdlog2 = math.log1p((d["sd"] / d["mean"]) ** 2)
     return {"meanlog": math.log(d["mean"]) - sdlog2 / 2, "sdlog": math.sqrt(sdlog2)}
+
+
+def check_drawable(distribution: str, params: dict[str, float], declared: dict[str, float] | None = None) -> None:
+    """ValueError when canonical ``params`` cannot be drawn as finite numbers (see :data:`MAX_DRAW`).
+
+    ``declared`` (the parameters as given, for the message) defaults to ``params``.
+    """
+    given = ", ".join(f"{k} {v:g}" for k, v in (declared or params).items())
+    if distribution == "poisson":
+        if not params["mean"] <= POISSON_MAX_MEAN:
+            raise ValueError(
+                f"a poisson mean above {POISSON_MAX_MEAN:g} cannot be drawn as exact whole counts ({given})"
+            )
+        return
+    try:
+        if not all(math.isfinite(v) for v in params.values()):
+            raise OverflowError
+        far = {  # the log of the largest magnitude a draw may reach
+            "exponential": lambda p: math.log(p["mean"]) + math.log(FAR_TAIL),
+            "weibull": lambda p: math.log(p["scale"]) + math.log(FAR_TAIL) / p["shape"],
+            "normal": lambda p: math.log(abs(p["mean"]) + FAR_TAIL * p["sd"]),
+            "lognormal": lambda p: p["meanlog"] + FAR_TAIL * p["sdlog"],
+        }[distribution](params)
+        mean, sd = moments(distribution, params)
+        if not (far <= math.log(MAX_DRAW) and math.isfinite(mean) and math.isfinite(sd)):
+            raise OverflowError
+    except (OverflowError, ValueError):
+        raise ValueError(
+            f"{distribution} {given}: its draws could overflow (a draw far in its tail, or its mean or sd, "
+            f"would reach {MAX_DRAW:g} or more), so they cannot be made as finite numbers"
+        ) from None
 
 
 def moments(distribution: str, params: dict[str, float]) -> tuple[float, float]:
@@ -184,4 +230,8 @@ def fit(distribution: str, values: np.ndarray) -> dict[str, float]:
         positive = (distribution, name) in _ANY_SIGN or distribution == "poisson" or value > 0
         if not math.isfinite(value) or not positive:
             raise ValueError(f"the {distribution} fit gave {name} = {value}: the values do not fit it")
+    try:
+        check_drawable(distribution, params)
+    except ValueError:
+        raise ValueError(f"the {distribution} fit gives parameters whose draws could overflow") from None
     return params
