@@ -647,11 +647,13 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _check_rule_columns(rules, real: pl.DataFrame, origin: Path) -> None:
-    """A rule naming a column the (anonymized) table lacks is an error naming the file, the rule and the column."""
+    """A rule naming a column the (anonymized) table lacks, or whose types do not fit the table's, is an error naming
+    the file, the rule and the column, before any fitting."""
     from twinforge.rules import RuleError
 
     try:
         rules.check_columns(real.columns)
+        rules.check_dtypes(real.schema)
     except RuleError as error:
         raise RuleError(f"{origin}: {error}") from None
 

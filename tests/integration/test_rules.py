@@ -117,6 +117,17 @@ def test_synth_names_the_file_rule_and_unknown_column(orders, tmp_path, capsys):
     assert not (tmp_path / "t.csv").exists()
 
 
+def test_synth_refuses_a_rule_whose_types_do_not_fit_before_fitting(orders, tmp_path, capsys):
+    orders.write_csv(tmp_path / "orders.csv")
+    rules = _rules_file(tmp_path, ["checkout >= checkin", "city > 5"])
+    status = main(["synth", str(tmp_path / "orders.csv"), "--rows", "10", "--out", str(tmp_path / "t.csv"),
+                   "--rules", str(rules), "--no-progress"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert status == 1
+    assert f"{rules}: field 'rules[1]': 'city > 5': column 'city' (text values) is compared with a number" in err
+    assert "fitting" not in err and "withheld" not in err and not (tmp_path / "t.csv").exists()
+
+
 def test_synth_with_an_impossible_rule_fails_clearly(orders, tmp_path, capsys):
     orders.write_csv(tmp_path / "orders.csv")
     rules = _rules_file(tmp_path, ["checkout >= checkin", "price > 2 * price"])

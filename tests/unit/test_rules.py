@@ -128,6 +128,76 @@ def test_a_rule_that_would_turn_a_column_into_other_values_is_refused(rule, mess
         Synthesizer("copula").fit(orders_table(100), rules=[rule])
 
 
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("city > 5", "column 'city' (text values) is compared with a number"),
+        ("age >= 'old'", "column 'age' (number values) is compared with a quoted text"),
+        ("checkin >= '2024-13-45'", "column 'checkin' (date values) is compared with a quoted text that is not an ISO"),
+        ("checkin > price", "column 'checkin' (date values) is compared with column 'price'"),
+        ("price + city > 1", "'+' between column 'price' (number values) and column 'city' (text values)"),
+        ("checkin * 2 > checkout", "'*' between column 'checkin' (date values) and a number"),
+        ("-city == 'x'", "a sign applies to numbers, not to column 'city'"),
+        ("price == checkin + 1", "the formula gives date values, but 'price' holds float values"),
+        ({"null_if": {"column": "price", "when": "status > 3"}}, "column 'status' (text values) is compared with"),
+        ({"range": {"column": "city", "min": 0, "max": 10}}, "a range bounds numbers or dates, but 'city' holds text"),
+        ({"range": {"column": "age", "min": "2024-01-01"}}, "'age' holds integer values: its 'min' must be a number"),
+        ({"range": {"column": "checkin", "max": 5}}, "'checkin' holds date values: its 'max' must be an ISO date"),
+        ({"range": {"column": "checkin", "max": "2024-01-01T10:00"}}, "its 'max' is not an ISO date for 'checkin'"),
+    ],
+)
+def test_a_rule_whose_types_do_not_fit_the_table_is_refused_naming_the_rule_and_column(rule, message):
+    orders = orders_table(50)
+    rules = parse_rules(["checkout >= checkin", rule])
+    with pytest.raises(RuleError) as error:
+        rules.check_dtypes(orders.schema)
+    text = str(error.value)
+    assert text.startswith("field 'rules[1]': ") and message in text, text
+    assert "\n" not in text
+    with pytest.raises(RuleError, match=re.escape(message)):  # and before fitting, whatever calls fit
+        Synthesizer("copula").fit(orders, rules=["checkout >= checkin", rule])
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"null_if": {"column": "price", "when": "status"}}, "null_if: 'when' must be a condition"),
+        ({"null_if": {"column": "price", "when": "a + 1"}}, "null_if: 'when' must be a condition"),
+        ({"range": {"column": "age", "min": "thirty"}}, "range: 'min' must be a number or an ISO date"),
+    ],
+)
+def test_a_rule_that_cannot_be_a_condition_or_bound_is_refused_when_read(rule, message):
+    with pytest.raises(RuleError, match=re.escape(message)) as error:
+        parse_rules(["a >= b", rule])
+    assert "field 'rules[1]'" in str(error.value)
+
+
+def test_dates_plus_or_minus_days_and_days_between_dates():
+    df = pl.DataFrame({"d": ["2024-01-01", "2024-03-01", None], "e": ["2024-01-04", "2024-03-01", "2024-01-01"]})
+    df = df.with_columns(pl.col("d", "e").str.to_date(), n=pl.Series([2, 0, 1]))
+    for text, expected in [
+        ("e <= d + 3", [True, True, None]),
+        ("e - d == 3", [True, False, None]),
+        ("d + n < e", [True, False, None]),
+        ("n + d >= '2024-01-03'", [True, True, None]),
+        ("e - 3 == d", [True, False, None]),
+    ]:
+        expression = parse_expression(text)
+        assert expression.value_kind(df.schema) == "condition"
+        assert df.select(expression.to_polars(df.schema)).to_series().to_list() == expected, text
+
+
+def test_rules_with_date_arithmetic_are_met_at_sampling():
+    orders = orders_table(300).with_columns(nights=(pl.col("checkout") - pl.col("checkin")).dt.total_days())
+    rules = ["checkout <= checkin + 5", "checkout - checkin >= 0", "nights == checkout - checkin"]
+    model = Synthesizer("copula", seed=0).fit(orders, rules=rules)
+    assert model.generator.rules.real_violation_rates["rules[0] checkout <= checkin + 5"] > 0.2  # the real 0-9 days
+    sample = model.sample(400, seed=1)
+    assert set(model.generator.rules.violation_rates(sample).values()) == {0.0}
+    days = sample.select((pl.col("checkout") - pl.col("checkin")).dt.total_days()).to_series()
+    assert days.max() <= 5 and days.min() >= 0 and sample["nights"].to_list() == days.to_list()
+
+
 def test_a_rules_file_holds_a_list_or_a_rules_mapping(tmp_path):
     (tmp_path / "list.yaml").write_text('- "a >= b"\n- {unique: [id]}\n')
     (tmp_path / "mapping.yaml").write_text('rules:\n  - "a >= b"\n')

@@ -98,6 +98,7 @@ def train_generator(
     rules = spec.rule_list()
     try:
         rules.check_columns(train.columns)
+        rules.check_dtypes(train.schema)
     except RuleError as error:
         raise ValueError(f"{spec.origin}: {error}") from None
     start = time.perf_counter()

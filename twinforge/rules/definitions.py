@@ -293,6 +293,14 @@ def _bound(value: Any, dtype: pl.DataType) -> Any:
     return dt.datetime.fromisoformat(value)
 
 
+def _is_iso_date(text: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _combination_key(columns: Sequence[str], dtypes: Mapping[str, pl.DataType]) -> pl.Expr:
     """One string per row naming its combination (nulls spelled out), comparable with :func:`_key_text`."""
     parts = [pl.col(c).cast(pl.String).fill_null("\x00null") for c in columns]
@@ -357,8 +365,10 @@ class RuleList:
                 )
 
     def check_dtypes(self, dtypes: Mapping[str, pl.DataType]) -> None:
-        """RuleError for a rule that would turn a column into values of another type: a ``format`` makes text
-        from its regex, and a generated one-column key makes integers or text."""
+        """RuleError for a rule whose types do not fit the table's (:meth:`check_types`), or that would turn a
+        column into values of another type: a ``format`` makes text from its regex, and a generated one-column
+        key makes integers or text."""
+        self.check_types(dtypes)
         keys = self.generated_keys
         for rule in self.rules:
             if isinstance(rule, FormatRule) and rule.column in dtypes and dtypes[rule.column] != pl.String:
@@ -375,8 +385,61 @@ class RuleList:
                     "values, which it would replace (a key of several columns is checked and redrawn instead)"
                 )
 
+    def check_types(self, dtypes: Mapping[str, pl.DataType]) -> None:
+        """RuleError naming the rule and the column when a rule's types do not fit the table's: a text column
+        compared with a number, arithmetic on text, a quoted date that is not one, a formula giving values of
+        another kind than its column's, a range on a column that is neither numbers nor dates or with bounds
+        of another kind. Never quotes a value of the table."""
+        for rule in self.rules:
+            try:
+                _check_rule_types(rule, dtypes)
+            except ExpressionError as error:
+                raise RuleError(f"field '{rule.label}': {rule.describe()!r}: {error}") from None
+
     def to_spec(self) -> list[str | dict[str, Any]]:
         return [r.to_spec() for r in self.rules]
+
+
+def _check_rule_types(rule: Rule, dtypes: Mapping[str, pl.DataType]) -> None:
+    """ExpressionError when ``rule`` cannot be evaluated on columns of these dtypes (see RuleList.check_types)."""
+    if isinstance(rule, ComparisonRule):
+        rule.expression.value_kind(dtypes)
+    elif isinstance(rule, NullIfRule):
+        rule.when.value_kind(dtypes)
+    elif isinstance(rule, FormulaRule):
+        kind = rule.formula.value_kind(dtypes)
+        dtype = dtypes.get(rule.column)
+        column = _values_of(dtype) if dtype is not None else None
+        fits = {"integer": ("number",), "float": ("number",), "date": ("date",), "datetime": ("date", "datetime")}
+        if column is not None and kind != "unknown" and kind not in fits.get(column, ()):
+            raise ExpressionError(
+                f"the formula gives {kind} values, but {rule.column!r} holds {column} values (a formula computes "
+                "numbers for a number column, or dates plus or minus days for a date column)"
+            )
+    elif isinstance(rule, RangeRule) and rule.column in dtypes:
+        dtype = dtypes[rule.column]
+        temporal = dtype == pl.Date or isinstance(dtype, pl.Datetime)
+        if not (temporal or (dtype.is_numeric() and dtype != pl.Boolean)):
+            raise ExpressionError(
+                f"a range bounds numbers or dates, but {rule.column!r} holds {_values_of(dtype)} values"
+            )
+        for name in ("min", "max"):
+            bound = getattr(rule, name)
+            if bound is None:
+                continue
+            if not temporal and isinstance(bound, str):
+                raise ExpressionError(
+                    f"{rule.column!r} holds {_values_of(dtype)} values: its '{name}' must be a number"
+                )
+            if temporal and not isinstance(bound, str):
+                raise ExpressionError(f"{rule.column!r} holds date values: its '{name}' must be an ISO date")
+            if temporal:
+                try:
+                    _bound(bound, dtype)
+                except ValueError:
+                    raise ExpressionError(
+                        f"its '{name}' is not an ISO {_values_of(dtype)} for {rule.column!r} (such as '2024-01-31')"
+                    ) from None
 
 
 def _values_of(dtype: pl.DataType) -> str:
@@ -385,7 +448,7 @@ def _values_of(dtype: pl.DataType) -> str:
         return "integer"
     if dtype.is_float():
         return "float"
-    names = {pl.Date: "date", pl.Datetime: "datetime", pl.Boolean: "boolean"}
+    names = {pl.Date: "date", pl.Datetime: "datetime", pl.Boolean: "boolean", pl.String: "text"}
     return next((word for base, word in names.items() if dtype == base or isinstance(dtype, base)), str(dtype))
 
 
@@ -462,7 +525,13 @@ def _parse_rule(index: int, item: Any) -> Rule:
         return FormatRule(index, _column(kind, body["column"]), body["regex"])
     if kind == "null_if":
         body = _fields(kind, body, required=("column", "when"))
-        return NullIfRule(index, _column(kind, body["column"]), parse_expression(body["when"]))
+        when = parse_expression(body["when"])
+        if not when.is_condition:
+            raise RuleError(
+                f"null_if: 'when' must be a condition, such as \"status != 'cancelled'\" or 'a > 0 and b > 0', "
+                f"got {_shape(body['when'])}"
+            )
+        return NullIfRule(index, _column(kind, body["column"]), when)
     if kind == "range":
         body = _fields(kind, body, required=("column",), optional=("min", "max", "on_violation"))
         low, high = body.get("min"), body.get("max")
@@ -470,6 +539,11 @@ def _parse_rule(index: int, item: Any) -> Rule:
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float, str, dt.date))):
                 raise RuleError(f"range: '{name}' must be a number or an ISO date, got {value!r}")
         low, high = (v.isoformat() if isinstance(v, dt.date) else v for v in (low, high))
+        for name, value in (("min", low), ("max", high)):
+            if isinstance(value, str) and not _is_iso_date(value):
+                raise RuleError(
+                    f"range: '{name}' must be a number or an ISO date (such as '2024-01-31'), got {_shape(value)}"
+                )
         if low is None and high is None:
             raise RuleError("range: give 'min', 'max' or both")
         if low is not None and high is not None and type(low) is type(high) and low > high:

@@ -105,7 +105,13 @@ class FittedRules:
             if any(c not in frame.columns for c in rule.columns) or frame.height == 0:
                 rates[rule.name] = None
                 continue
-            holds = frame.select(self._holds(rule, frame).alias("holds")).get_column("holds")
+            try:
+                holds = frame.select(self._holds(rule, frame).alias("holds")).get_column("holds")
+            except pl.exceptions.PolarsError as error:  # its message may quote cell values: named, not shown
+                raise RuleError(
+                    f"field '{rule.label}': {rule.describe()!r} cannot be evaluated on the columns "
+                    f"{', '.join(repr(c) for c in rule.columns)} ({type(error).__name__}: their types do not fit)"
+                ) from None
             rates[rule.name] = float((~holds).sum() / frame.height)
         return rates
 

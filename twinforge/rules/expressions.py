@@ -57,6 +57,18 @@ class Expression:
         """The polars expression, given the dtypes of the frame it runs on (for dates and equality)."""
         return _Translator(dtypes).expr(self.tree)
 
+    def value_kind(self, dtypes: Mapping[str, pl.DataType]) -> str:
+        """What the expression gives on a table of these dtypes: "number", "text", "date", "datetime", "boolean"
+        or "condition"; :class:`ExpressionError` naming the column when its types do not fit (a text column
+        compared with a number, arithmetic on text, a quoted date that is not a date). Columns missing from
+        ``dtypes`` are not checked (their rule is refused for the unknown column)."""
+        return _kind(self.tree, dtypes)
+
+    @property
+    def is_condition(self) -> bool:
+        """Whether the expression is a comparison, or comparisons joined by and / or."""
+        return isinstance(self.tree, ast.Compare | ast.BoolOp)
+
 
 def parse_expression(text: str) -> Expression:
     """Parse and check ``text``; :class:`ExpressionError` names what is not allowed."""
@@ -131,6 +143,13 @@ class _Translator:
         if isinstance(node, ast.BinOp):
             left, right = self.expr(node.left), self.expr(node.right)
             op = _ARITHMETIC[type(node.op)]
+            kinds = _kind(node.left, self.dtypes, check=False), _kind(node.right, self.dtypes, check=False)
+            if kinds[0] in _TEMPORAL and kinds[1] in _TEMPORAL:  # date - date: the days between them
+                return (left - right).dt.total_seconds(fractional=True) / 86_400.0
+            if kinds[0] in _TEMPORAL:  # date +- a number of days
+                return left + pl.duration(days=right) if op == "+" else left - pl.duration(days=right)
+            if kinds[1] in _TEMPORAL:  # a number of days + date
+                return right + pl.duration(days=left)
             if op == "/":  # as in SQL, a division by zero is null (never NaN nor inf)
                 return pl.when(right != 0).then(left / right).otherwise(None)
             return {"+": left + right, "-": left - right, "*": left * right}[op]
@@ -164,11 +183,7 @@ class _Translator:
         }[op]
 
     def temporal_dtype(self, node: ast.expr) -> pl.DataType | None:
-        if isinstance(node, ast.Name):
-            dtype = self.dtypes.get(node.id)
-            if dtype is not None and dtype.is_temporal():
-                return dtype
-        return None
+        return _temporal_dtype(node, self.dtypes)
 
     def is_numeric(self, node: ast.expr) -> bool:
         if isinstance(node, ast.Name):
@@ -176,4 +191,120 @@ class _Translator:
             return dtype is not None and dtype.is_numeric()
         if isinstance(node, ast.Constant):
             return isinstance(node.value, (int, float))
-        return isinstance(node, (ast.BinOp, ast.UnaryOp))
+        return isinstance(node, (ast.BinOp, ast.UnaryOp)) and _kind(node, self.dtypes, check=False) not in _TEMPORAL
+
+
+# ---------------------------------------------------------------------------------------------- value kinds
+
+_TEMPORAL = ("date", "datetime")
+_ORDERED = {("number", "number"), ("number", "boolean"), ("boolean", "number"), ("boolean", "boolean")}
+
+
+def _temporal_dtype(node: ast.expr, dtypes: Mapping[str, pl.DataType]) -> pl.DataType | None:
+    """The date or datetime dtype ``node`` gives: a temporal column, or a date plus or minus days."""
+    if isinstance(node, ast.Name):
+        dtype = dtypes.get(node.id)
+        return dtype if dtype is not None and dtype.is_temporal() and dtype != pl.Time else None
+    if isinstance(node, ast.BinOp):
+        left, right = _temporal_dtype(node.left, dtypes), _temporal_dtype(node.right, dtypes)
+        return None if left is not None and right is not None else left or right
+    return None
+
+
+def _column_kind(dtype: pl.DataType) -> str:
+    if dtype == pl.Boolean:
+        return "boolean"
+    if dtype.is_numeric():
+        return "number"
+    if dtype == pl.Date:
+        return "date"
+    if isinstance(dtype, pl.Datetime):
+        return "datetime"
+    if dtype in (pl.String, pl.Categorical, pl.Enum) or isinstance(dtype, pl.Categorical | pl.Enum):
+        return "text"
+    return str(dtype)
+
+
+def _described(node: ast.expr, kind: str) -> str:
+    """``'city' (text)``: an operand and its kind, for messages; a quoted string is not repeated."""
+    if isinstance(node, ast.Name):
+        return f"column {node.id!r} ({kind} values)"
+    if isinstance(node, ast.Constant):
+        return "a quoted text" if isinstance(node.value, str) else "a number"
+    return f"{ast.unparse(node)!r} ({kind})"
+
+
+def _kind(node: ast.expr, dtypes: Mapping[str, pl.DataType], check: bool = True) -> str:
+    """The kind of value ``node`` gives (see :meth:`Expression.value_kind`); with ``check=False`` no error."""
+    if isinstance(node, ast.Name):
+        dtype = dtypes.get(node.id)
+        return "unknown" if dtype is None else _column_kind(dtype)
+    if isinstance(node, ast.Constant):
+        return "text" if isinstance(node.value, str) else "number"
+    if isinstance(node, ast.UnaryOp):
+        kind = _kind(node.operand, dtypes, check)
+        if check and kind not in ("number", "unknown"):
+            raise ExpressionError(f"a sign applies to numbers, not to {_described(node.operand, kind)}")
+        return "number"
+    if isinstance(node, ast.BinOp):
+        op = _ARITHMETIC[type(node.op)]
+        left, right = _kind(node.left, dtypes, check), _kind(node.right, dtypes, check)
+        if "unknown" in (left, right):
+            return left if right == "unknown" else right
+        if left == right == "number":
+            return "number"
+        if left in _TEMPORAL and right in _TEMPORAL and op == "-":
+            return "number"  # the days between two dates
+        if left in _TEMPORAL and right == "number" and op in "+-":
+            return left  # a date plus or minus a number of days
+        if left == "number" and right in _TEMPORAL and op == "+":
+            return right
+        if check:
+            raise ExpressionError(
+                f"{op!r} between {_described(node.left, left)} and {_described(node.right, right)}: arithmetic is "
+                "on numbers, and on dates plus or minus a number of days or a date minus a date (in days)"
+            )
+        return "unknown"
+    if isinstance(node, ast.Compare):
+        left_node, right_node = node.left, node.comparators[0]
+        left, right = _kind(left_node, dtypes, check), _kind(right_node, dtypes, check)
+        if check and "unknown" not in (left, right):
+            _check_comparable(left_node, left, right_node, right, dtypes)
+        return "condition"
+    if isinstance(node, ast.BoolOp):
+        for value in node.values:
+            _kind(value, dtypes, check)
+        return "condition"
+    return "unknown"
+
+
+def _check_comparable(
+    left_node: ast.expr, left: str, right_node: ast.expr, right: str, dtypes: Mapping[str, pl.DataType]
+) -> None:
+    for node, other_node in ((left_node, right_node), (right_node, left_node)):
+        temporal = _temporal_dtype(other_node, dtypes)
+        if temporal is not None and isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if not _is_iso(node.value, temporal):
+                raise ExpressionError(
+                    f"{_described(other_node, _kind(other_node, dtypes, False))} is compared with a quoted text that "
+                    f"is not an ISO {'date' if temporal == pl.Date else 'date-time'} (such as '2024-01-31')"
+                )
+            return
+    if (left == right and left in ("number", "text", "date", "datetime", "boolean")) or (left, right) in _ORDERED:
+        return
+    if left in _TEMPORAL and right in _TEMPORAL:
+        return
+    raise ExpressionError(
+        f"{_described(left_node, left)} is compared with {_described(right_node, right)}: a comparison is between "
+        "numbers, texts, or dates (a quoted ISO date compares with a date)"
+    )
+
+
+def _is_iso(text: str, dtype: pl.DataType) -> bool:
+    """Whether polars reads ``text`` as a date (or date-time) as :meth:`_Translator.operand` does."""
+    literal = pl.lit(text)
+    try:
+        pl.select(literal.str.to_date() if dtype == pl.Date else literal.str.to_datetime())
+    except pl.exceptions.PolarsError:
+        return False
+    return True
