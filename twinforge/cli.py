@@ -663,10 +663,16 @@ def _cmd_rules_suggest(args: argparse.Namespace) -> int:
 
     if not 0.0 < args.min_support <= 1.0:
         raise ValueError(f"--min-support must be in (0, 1], got {args.min_support}")
+    from twinforge.privacy.anonymize import default_policy
+
     table = _read_input(args.input, on_bad_rows=args.on_bad_rows).table
+    with _step("detecting PII: the columns the default policy drops") as done:
+        dropped = {c: a.reason for c, a in default_policy(table).items() if a.action == "drop"}
+        done(", ".join(dropped) or "none")
     with _step("looking for candidate rules") as done:
-        suggestions = suggest_rules(table, min_support=args.min_support)
-        done(f"{len(suggestions)} candidates")
+        suggestions = suggest_rules(table, min_support=args.min_support, dropped=dropped)
+        left_out = sum(s.left_out is not None for s in suggestions)
+        done(f"{len(suggestions)} candidates" + (f", {left_out} left out (listed as comments)" if left_out else ""))
     say(format_suggestions(suggestions))
     if args.json is not None:
         from twinforge.io.permissions import write_private_text

@@ -156,6 +156,19 @@ def test_rules_suggest_prints_candidates_with_support(orders, tmp_path, capsys):
 # ---------------------------------------------------------------------------------------------- pipeline
 
 
+def test_the_suggested_rules_are_accepted_by_synth_as_printed(orders, tmp_path, capsys):
+    table = orders.with_columns(row=pl.int_range(1, pl.len() + 1))  # a row number: dropped, and unique
+    table.write_csv(tmp_path / "orders.csv")
+    assert main(["rules", "suggest", str(tmp_path / "orders.csv")]) == 0
+    printed = capsys.readouterr().out
+    assert "# left out" in printed and "dropped by the default anonymization policy" in printed
+    (tmp_path / "suggested.yaml").write_text(printed)
+    status = main(["synth", str(tmp_path / "orders.csv"), "--rows", "50", "--out", str(tmp_path / "t.csv"),
+                   "--rules", str(tmp_path / "suggested.yaml"), "--no-progress"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert status == 0, err
+
+
 def test_the_pipeline_enforces_validates_and_reports_the_rules(tmp_path, monkeypatch, orders):
     monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-0-" + "0123456789abcdef" * 2)
     orders_table(600).write_csv(tmp_path / "orders.csv")

@@ -394,6 +394,42 @@ def test_suggestions_find_each_kind_with_support(orders):
     assert json.dumps({"fixed_combinations": ["country", "city"]}, sort_keys=True) not in found
 
 
+def test_suggestions_printed_together_are_accepted_together_and_the_rest_are_left_out_with_why(orders):
+    import yaml
+
+    from twinforge.rules.suggest import format_suggestions
+
+    # a row number: unique, and above every small number column by chance
+    table = orders.with_columns(row=pl.int_range(1000, 1000 + pl.len()))
+    found = suggest_rules(table)
+    by_rule = {json.dumps(s.rule, sort_keys=True): s for s in found}
+    assert by_rule[json.dumps({"unique": ["row"]}, sort_keys=True)].left_out is None
+    ordered = [s for s in found if isinstance(s.rule, str) and s.rule.startswith("row >")]
+    assert ordered and all("the key rules" not in s.left_out and "'row'" in s.left_out for s in ordered)
+    printed = yaml.safe_load(format_suggestions(found))["rules"]
+    assert printed == [s.rule for s in found if s.left_out is None]
+    assert len(parse_rules(printed)) == len(printed)  # accepted together
+    assert not any(isinstance(r, str) and r.startswith("row >") for r in printed)
+    assert "# left out" in format_suggestions(found)
+
+
+def test_suggestions_on_a_column_the_default_policy_drops_are_left_out(orders):
+    import yaml
+
+    from twinforge.rules.suggest import format_suggestions
+
+    found = suggest_rules(orders, dropped={"city": "default for detected LOCATION", "order_id": "inferred identifier"})
+    combos = [s for s in found if s.rule == {"fixed_combinations": ["city", "country"]}]
+    assert combos and "'city'" in combos[0].left_out and "default for detected LOCATION" in combos[0].left_out
+    # a one-column key the policy drops is generated from nothing: still a candidate
+    assert next(s for s in found if s.rule == {"unique": ["order_id"]}).left_out is None
+    text = format_suggestions(found)
+    printed = yaml.safe_load(text)["rules"]
+    assert {"fixed_combinations": ["city", "country"]} not in printed and {"unique": ["order_id"]} in printed
+    assert "#   - {fixed_combinations: [city, country]}" in text
+    assert json.loads(json.dumps(combos[0].to_dict()))["left_out"] == combos[0].left_out
+
+
 def test_a_rule_below_the_support_threshold_is_not_suggested(orders):
     broken = orders.with_columns(
         checkout=pl.when(pl.int_range(pl.len()) < 20)

@@ -378,31 +378,13 @@ def anonymize_table(
     from twinforge.config.spec import PrivacySpec
     from twinforge.io.schema import normalize_name
     from twinforge.privacy.k_anonymity import enforce_k, privacy_report
-    from twinforge.privacy.pii import detect_pii
     from twinforge.privacy.pii.entities import hinted_entity
 
     columns = dict(columns or {})
     privacy = privacy or PrivacySpec()
     table = flatten_nested(table)  # every leaf of a struct or list is inspected and anonymized on its own
-    if schema is None:  # ingestion passes its schema; otherwise identifiers are inferred here
-        from twinforge.io.schema import infer_schema
-        from twinforge.io.typing_rules import number_kinds
-
-        schema = infer_schema(
-            table,
-            overrides=number_kinds(table),
-            identifiers=[c for c, p in columns.items() if p.role == "identifier" and c in table.columns],
-            detect_identifiers=True,
-        )
     hinted_people = [c for c in table.columns if hinted_entity(normalize_name(c)) == PERSON]
-    detection = detect_pii(
-        table,
-        sample_rows=privacy.detection.sample_rows,
-        min_share=privacy.detection.min_share,
-        seed=privacy.detection.seed,
-        extra_names=names_in(table, hinted_people),
-    )
-    policy = resolve_policy(table, columns, detection, schema, privacy.rare_min_count)
+    detection, policy, schema = _detect_and_resolve(table, columns, privacy, schema, hinted_people)
     profile = None
     if privacy.profile is not None:
         from twinforge.privacy.hipaa import apply_profile
@@ -425,6 +407,44 @@ def anonymize_table(
             out, suppressed, enforcement = _reuse_scheme(table, out, present, steps, k_scheme, privacy)
     measured = privacy_report(out, quasi, sensitive, k=privacy.k, l=privacy.l)
     return AnonymizedTable(out, detection, report, measured, policy, profile, suppressed, enforcement)
+
+
+def _detect_and_resolve(
+    table: pl.DataFrame, columns: dict[str, Any], privacy: Any, schema: TableSchema | None, hinted_people: list[str]
+) -> tuple[DetectionReport, dict[str, ColumnAction], TableSchema]:
+    """PII detection and the resolved policy of a flattened ``table`` (see :func:`anonymize_table`)."""
+    from twinforge.privacy.pii import detect_pii
+
+    if schema is None:  # ingestion passes its schema; otherwise identifiers are inferred here
+        from twinforge.io.schema import infer_schema
+        from twinforge.io.typing_rules import number_kinds
+
+        schema = infer_schema(
+            table,
+            overrides=number_kinds(table),
+            identifiers=[c for c, p in columns.items() if p.role == "identifier" and c in table.columns],
+            detect_identifiers=True,
+        )
+    detection = detect_pii(
+        table,
+        sample_rows=privacy.detection.sample_rows,
+        min_share=privacy.detection.min_share,
+        seed=privacy.detection.seed,
+        extra_names=names_in(table, hinted_people),
+    )
+    return detection, resolve_policy(table, columns, detection, schema, privacy.rare_min_count), schema
+
+
+def default_policy(table: pl.DataFrame) -> dict[str, ColumnAction]:
+    """The action the default policy (no spec: detection and the safe defaults) takes on each column of ``table``,
+    as ``twinforge synth`` without ``--spec`` applies it; nothing is applied. Struct columns are flattened."""
+    from twinforge.config.spec import PrivacySpec
+    from twinforge.io.schema import normalize_name
+    from twinforge.privacy.pii.entities import hinted_entity
+
+    table = flatten_nested(table)
+    hinted_people = [c for c in table.columns if hinted_entity(normalize_name(c)) == PERSON]
+    return _detect_and_resolve(table, {}, PrivacySpec(), None, hinted_people)[1]
 
 
 def _reuse_scheme(

@@ -9,7 +9,13 @@
 * ``null_if`` patterns: a column null exactly when a text column is not one value;
 * formulas ``a == b * c`` and ``a == b + c`` between number columns.
 
-A candidate is listed when its support reaches ``min_support`` (default 99%).
+A candidate is listed when its support reaches ``min_support`` (default 99%). Candidates that
+twinforge would refuse with the others are *left out* (:attr:`Suggestion.left_out` says why, and
+:func:`format_suggestions` prints them as comments): a rule naming a one-column ``unique`` key
+candidate (the key is generated after every other rule), a rule naming a column the anonymization
+policy drops (``dropped``; a one-column key is still a candidate: it is generated from nothing), and
+any candidate :func:`~twinforge.rules.parse_rules` refuses with the rest. The rules printed are
+accepted together.
 Suggestions quote column names and, for ``null_if``, one category of a text column
 that the rule needs; never a row's values otherwise. A table above :data:`MAX_ROWS` rows
 is measured on a seeded sample.
@@ -18,11 +24,14 @@ is measured on a seeded sample.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import polars as pl
 
+from twinforge.rules.definitions import RuleError, parse_rules
 from twinforge.rules.expressions import EQUALITY_TOLERANCE
 
 MIN_SUPPORT = 0.99
@@ -39,13 +48,61 @@ class Suggestion:
     support: float  # share of the (non-null) rows meeting it
     rows: int  # rows it was measured on
     kind: str
+    left_out: str | None = None  # why twinforge would refuse it with the others (None: printed as a rule)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "support": self.support, "rows": self.rows, "kind": self.kind}
+        return {
+            "rule": self.rule,
+            "support": self.support,
+            "rows": self.rows,
+            "kind": self.kind,
+            "left_out": self.left_out,
+        }
+
+    @property
+    def columns(self) -> list[str]:
+        return parse_rules([self.rule]).rules[0].columns
 
 
-def suggest_rules(df: pl.DataFrame, min_support: float = MIN_SUPPORT) -> list[Suggestion]:
-    """Candidate rules for ``df``, best supported first within each kind."""
+def suggest_rules(
+    df: pl.DataFrame, min_support: float = MIN_SUPPORT, dropped: Mapping[str, str] | None = None
+) -> list[Suggestion]:
+    """Candidate rules for ``df``, best supported first within each kind; ``dropped`` maps the columns the
+    anonymization policy drops to why (their candidates are left out, see the module docstring)."""
+    return _leave_out_refused(_candidates(df, min_support), dict(dropped or {}))
+
+
+def _leave_out_refused(found: list[Suggestion], dropped: dict[str, str]) -> list[Suggestion]:
+    """``found`` with :attr:`Suggestion.left_out` set on the candidates twinforge would refuse with the others."""
+    keys = {s.rule["unique"][0]: s for s in found if s.kind == "unique" and len(s.rule["unique"]) == 1}
+    out = []
+    for s in found:
+        if s.kind == "unique" and len(s.rule["unique"]) == 1:
+            out.append(s)  # generated from nothing, even when the policy drops its column
+            continue
+        gone = [c for c in s.columns if c in dropped]
+        named = [c for c in s.columns if c in keys]
+        if gone:
+            why = f"{gone[0]!r} is dropped by the default anonymization policy ({dropped[gone[0]]})"
+            s = replace(s, left_out=why)
+        elif named:
+            why = f"names {named[0]!r}, which {{unique: [{named[0]}]}} generates after every other rule is met"
+            s = replace(s, left_out=why)
+        out.append(s)
+    while True:  # whatever else the rules parser refuses with the rest (none known; never printed)
+        kept = [i for i, s in enumerate(out) if s.left_out is None]
+        try:
+            parse_rules([out[i].rule for i in kept])
+            return out
+        except RuleError as error:
+            match = re.search(r"rules\[(\d+)\]", str(error))
+            if match is None:
+                raise
+            i = kept[int(match.group(1))]
+            out[i] = replace(out[i], left_out="twinforge refuses it with the rules above")
+
+
+def _candidates(df: pl.DataFrame, min_support: float) -> list[Suggestion]:
     if df.height > MAX_ROWS:
         df = df.sample(MAX_ROWS, seed=0)
     numbers = [c for c, t in df.schema.items() if t.is_numeric() and t != pl.Boolean][:MAX_COLUMNS]
@@ -150,16 +207,26 @@ def _formulas(df: pl.DataFrame, columns: list[str], min_support: float) -> list[
 
 
 def format_suggestions(suggestions: list[Suggestion]) -> str:
-    """One YAML-ready line per suggestion, with its support as a comment."""
-    import json
-
+    """One YAML-ready line per suggestion, with its support as a comment; the candidates left out follow as
+    comments, each with why."""
     if not suggestions:
         return "# no candidate rule reaches the support threshold"
-    lines = ["rules:"]
-    for s in suggestions:
-        rule = json.dumps(s.rule) if isinstance(s.rule, str) else _flow(s.rule)
-        lines.append(f"  - {rule:<70} # support {s.support:.2%} of {s.rows:,} rows")
+    kept = [s for s in suggestions if s.left_out is None]
+    left_out = [s for s in suggestions if s.left_out is not None]
+    lines = ["rules:" if kept else "rules: []"]
+    for s in kept:
+        lines.append(f"  - {_spec_text(s.rule):<70} # support {s.support:.2%} of {s.rows:,} rows")
+    if left_out:
+        lines.append("# left out: candidates twinforge would refuse with the rules above")
+        for s in left_out:
+            lines.append(f"#   - {_spec_text(s.rule):<68} # support {s.support:.2%}; {s.left_out}")
     return "\n".join(lines)
+
+
+def _spec_text(rule: str | dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(rule) if isinstance(rule, str) else _flow(rule)
 
 
 def _flow(value: Any) -> str:
