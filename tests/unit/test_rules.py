@@ -187,6 +187,13 @@ def test_dates_plus_or_minus_days_and_days_between_dates():
         assert df.select(expression.to_polars(df.schema)).to_series().to_list() == expected, text
 
 
+def test_the_type_check_reads_an_expression_as_deep_as_the_parser_accepts():
+    expression = parse_expression("x <= " + " + ".join(["x"] * 900))  # near Python's recursion limit
+    df = pl.DataFrame({"x": [1.0, -1.0]})
+    assert expression.value_kind(df.schema) == "condition"
+    assert df.select(expression.to_polars(df.schema)).to_series().to_list() == [True, False]
+
+
 def test_rules_with_date_arithmetic_are_met_at_sampling():
     orders = orders_table(300).with_columns(nights=(pl.col("checkout") - pl.col("checkin")).dt.total_days())
     rules = ["checkout <= checkin + 5", "checkout - checkin >= 0", "nights == checkout - checkin"]

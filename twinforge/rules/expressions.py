@@ -62,7 +62,10 @@ class Expression:
         or "condition"; :class:`ExpressionError` naming the column when its types do not fit (a text column
         compared with a number, arithmetic on text, a quoted date that is not a date). Columns missing from
         ``dtypes`` are not checked (their rule is refused for the unknown column)."""
-        return _kind(self.tree, dtypes)
+        try:
+            return _kind(self.tree, dtypes)
+        except RecursionError:
+            raise ExpressionError("an expression nested too deeply (parentheses or signs)") from None
 
     @property
     def is_condition(self) -> bool:
@@ -129,6 +132,10 @@ def _check(node: ast.expr, columns: set[str]) -> None:
 class _Translator:
     def __init__(self, dtypes: Mapping[str, pl.DataType]):
         self.dtypes = dtypes
+        self.kinds: dict[int, str] = {}  # node id -> its kind, each node's found once
+
+    def kind(self, node: ast.expr) -> str:
+        return _kind(node, self.dtypes, check=False, memo=self.kinds)
 
     def expr(self, node: ast.expr) -> pl.Expr:
         if isinstance(node, ast.Name):
@@ -143,7 +150,7 @@ class _Translator:
         if isinstance(node, ast.BinOp):
             left, right = self.expr(node.left), self.expr(node.right)
             op = _ARITHMETIC[type(node.op)]
-            kinds = _kind(node.left, self.dtypes, check=False), _kind(node.right, self.dtypes, check=False)
+            kinds = self.kind(node.left), self.kind(node.right)
             if kinds[0] in _TEMPORAL and kinds[1] in _TEMPORAL:  # date - date: the days between them
                 return (left - right).dt.total_seconds(fractional=True) / 86_400.0
             if kinds[0] in _TEMPORAL:  # date +- a number of days
@@ -191,7 +198,7 @@ class _Translator:
             return dtype is not None and dtype.is_numeric()
         if isinstance(node, ast.Constant):
             return isinstance(node.value, (int, float))
-        return isinstance(node, (ast.BinOp, ast.UnaryOp)) and _kind(node, self.dtypes, check=False) not in _TEMPORAL
+        return isinstance(node, (ast.BinOp, ast.UnaryOp)) and self.kind(node) not in _TEMPORAL
 
 
 # ---------------------------------------------------------------------------------------------- value kinds
@@ -234,21 +241,49 @@ def _described(node: ast.expr, kind: str) -> str:
     return f"{ast.unparse(node)!r} ({kind})"
 
 
-def _kind(node: ast.expr, dtypes: Mapping[str, pl.DataType], check: bool = True) -> str:
-    """The kind of value ``node`` gives (see :meth:`Expression.value_kind`); with ``check=False`` no error."""
+def _kind(
+    node: ast.expr, dtypes: Mapping[str, pl.DataType], check: bool = True, memo: dict[int, str] | None = None
+) -> str:
+    """The kind of value ``node`` gives (see :meth:`Expression.value_kind`); with ``check=False`` no error.
+
+    ``memo`` keeps each node's kind (node id -> kind) across calls on parts of one tree. One stack frame per
+    level of the tree, as the parser's checks.
+    """
+    if memo is not None and id(node) in memo:
+        return memo[id(node)]
+    if isinstance(node, ast.UnaryOp):
+        parts = [node.operand]
+    elif isinstance(node, ast.BinOp):
+        parts = [node.left, node.right]
+    elif isinstance(node, ast.Compare):
+        parts = [node.left, node.comparators[0]]
+    elif isinstance(node, ast.BoolOp):
+        parts = list(node.values)
+    else:
+        parts = []
+    kinds = []
+    for part in parts:  # a loop, not a comprehension: no stack frame of its own
+        kinds.append(_kind(part, dtypes, check, memo))
+    kind = _node_kind(node, kinds, dtypes, check)
+    if memo is not None:
+        memo[id(node)] = kind
+    return kind
+
+
+def _node_kind(node: ast.expr, kinds: list[str], dtypes: Mapping[str, pl.DataType], check: bool) -> str:
+    """The kind of ``node`` given its parts' ``kinds`` (see :func:`_kind`)."""
     if isinstance(node, ast.Name):
         dtype = dtypes.get(node.id)
         return "unknown" if dtype is None else _column_kind(dtype)
     if isinstance(node, ast.Constant):
         return "text" if isinstance(node.value, str) else "number"
     if isinstance(node, ast.UnaryOp):
-        kind = _kind(node.operand, dtypes, check)
-        if check and kind not in ("number", "unknown"):
-            raise ExpressionError(f"a sign applies to numbers, not to {_described(node.operand, kind)}")
+        if check and kinds[0] not in ("number", "unknown"):
+            raise ExpressionError(f"a sign applies to numbers, not to {_described(node.operand, kinds[0])}")
         return "number"
     if isinstance(node, ast.BinOp):
         op = _ARITHMETIC[type(node.op)]
-        left, right = _kind(node.left, dtypes, check), _kind(node.right, dtypes, check)
+        left, right = kinds
         if "unknown" in (left, right):
             return left if right == "unknown" else right
         if left == right == "number":
@@ -266,14 +301,11 @@ def _kind(node: ast.expr, dtypes: Mapping[str, pl.DataType], check: bool = True)
             )
         return "unknown"
     if isinstance(node, ast.Compare):
-        left_node, right_node = node.left, node.comparators[0]
-        left, right = _kind(left_node, dtypes, check), _kind(right_node, dtypes, check)
+        left, right = kinds
         if check and "unknown" not in (left, right):
-            _check_comparable(left_node, left, right_node, right, dtypes)
+            _check_comparable(node.left, left, node.comparators[0], right, dtypes)
         return "condition"
     if isinstance(node, ast.BoolOp):
-        for value in node.values:
-            _kind(value, dtypes, check)
         return "condition"
     return "unknown"
 
