@@ -322,7 +322,7 @@ def _check_comparable(
                     f"is not an ISO {'date' if temporal == pl.Date else 'date-time'} (such as '2024-01-31')"
                 )
             return
-    if (left == right and left in ("number", "text", "date", "datetime", "boolean")) or (left, right) in _ORDERED:
+    if left == right or (left, right) in _ORDERED:  # values of one kind (times, durations too)
         return
     if left in _TEMPORAL and right in _TEMPORAL:
         return
