@@ -215,6 +215,23 @@ def test_a_rules_file_holds_a_list_or_a_rules_mapping(tmp_path):
         load_rules(tmp_path / "bad.yaml")
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("", "holds no rules"),
+        ("rules:\n", "holds no rules"),
+        ("rules: []\n", "holds no rules"),
+        ('rule:\n  - "a >= b"\n', "unknown key rule: a rules file holds the list of rules"),
+        ('rules:\n  - "a >= b"\nrulez:\n  - "b >= a"\n', "unknown key rulez"),
+    ],
+)
+def test_a_rules_file_with_no_rules_or_a_misspelt_key_is_refused_saying_so(tmp_path, text, said):
+    path = tmp_path / "rules.yaml"
+    path.write_text(text)
+    with pytest.raises(RuleError, match=f"rules.yaml: {said}"):
+        load_rules(path)
+
+
 # ---------------------------------------------------------------------------------------------- regex values
 
 

@@ -625,8 +625,16 @@ def load_rules(path: str | Path) -> RuleList:
         raise RuleError(f"{path}: not valid YAML: {error}") from None
     except RecursionError:
         raise RuleError(f"{path}: not valid YAML: {NESTED_TOO_DEEP}") from None
-    if isinstance(data, Mapping) and set(data) == {"rules"}:
-        data = data["rules"]
+    if isinstance(data, Mapping):
+        others = sorted(str(k) for k in data if k != "rules")
+        if others:
+            raise RuleError(
+                f"{path}: unknown key{'s' if len(others) > 1 else ''} {', '.join(others)}: a rules file holds the list "
+                "of rules, alone or under `rules:`"
+            )
+        data = data.get("rules")
+    if data is None or data == []:  # an empty file or an empty list is no rules file: a slip, not "no rules"
+        raise RuleError(f"{path}: holds no rules (write the list of rules, alone or under `rules:`)")
     try:
         return parse_rules(data)
     except RuleError as error:
