@@ -916,6 +916,10 @@ def _rebalance(text: str) -> tuple[str, dict[str, float]]:
     shares = {}
     for part in (value or "").split(","):
         level, sep, share = part.rpartition(":")
+        if sep and not level:  # --condition COLUMN= means null; a rebalanced share is a value's
+            raise argparse.ArgumentTypeError(
+                f"an empty level in {text!r}: rebalancing sets the shares of values, and nulls keep theirs"
+            )
         if sep and level in shares:
             raise argparse.ArgumentTypeError(
                 f"level {level!r} is given twice in {name}=...; give each level's share once"

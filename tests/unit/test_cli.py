@@ -312,8 +312,9 @@ def test_synth_reports_bad_params_and_conditions(small_table, tmp_path, capsys):
         (["fraud=1:0.3", "channel=web:0.5"], "--rebalance is given twice ('fraud', then 'channel')"),
         (["fraud=1:0.3", "fraud=0:0.5"], "--rebalance is given twice ('fraud', then 'fraud')"),
         (["fraud=1:0.2,1:0.4"], "level '1' is given twice"),
+        (["channel=:0.5"], "an empty level in 'channel=:0.5'"),
     ],
-    ids=["two-columns", "one-column-twice", "level-twice"],
+    ids=["two-columns", "one-column-twice", "level-twice", "empty-level"],
 )
 def test_synth_refuses_a_rebalance_request_it_would_drop(small_table, tmp_path, capsys, requests, message):
     write_table(small_table, tmp_path / "in.csv")
