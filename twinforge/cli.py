@@ -613,6 +613,15 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         identifiers = [c for c in identifiers if c in real.columns]
     if rules:
         _check_rule_columns(rules, real, args.rules or args.spec)
+    # before fitting: a column to condition on or rebalance that the (anonymized) table lacks is known now
+    asked = {f"--condition {name}=": name for name, _ in args.condition}
+    if rebalance:
+        asked[f"--rebalance {args.rebalance[0]}="] = args.rebalance[0]
+    missing = [option for option, name in asked.items() if name not in real.columns]
+    if missing:
+        raise KeyError(
+            f"{', '.join(missing)}: no such column in {args.input} as fitted (columns: {', '.join(real.columns)})"
+        )
     if real.height < MIN_TRAINING_ROWS:
         raise ValueError(
             f"{args.input}: {real.height:,} row{'s' if real.height != 1 else ''} to learn from; synth needs at least "

@@ -388,3 +388,11 @@ def test_an_output_never_replaces_an_input_or_another_output(small_table, tmp_pa
     assert "is also" in err and "nothing was written" in err
     assert real.read_bytes() == before
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_synth_refuses_a_condition_or_rebalance_on_a_missing_column_before_fitting(small_table, tmp_path, capsys):
+    write_table(small_table, tmp_path / "in.csv")
+    base = ["synth", str(tmp_path / "in.csv"), "--rows", "5", "--out", str(tmp_path / "o.csv"), "--no-progress"]
+    assert main([*base, "--rebalance", "nosuch=a:0.5", "--condition", "other=x"]) == 1
+    err = capsys.readouterr().err
+    assert "--condition other=, --rebalance nosuch=: no such column in" in err and "fitting" not in err
