@@ -14,7 +14,7 @@ from twinforge.generators.partitions import SamplePlan, verify_parts
 from twinforge.io.batches import BatchStore
 from twinforge.io.datasets import ParquetDataset
 from twinforge.io.publish import LATEST, publish_table
-from twinforge.status import withdrawn_champion_problem
+from twinforge.status import ingested_active_batches, withdrawn_champion_problem
 from twinforge.tracking.registry import CHAMPION_ALIAS, champion_training_batches
 from twinforge.tracking.sampling import (
     daily_seed,
@@ -165,7 +165,8 @@ def build_synthetic_daily_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         version, training_batches = champion
         withdrawn = BatchStore(spec, settings.layout).withdrawn_among(training_batches)
         if withdrawn:
-            raise RuntimeError(withdrawn_champion_problem(spec.name, version, withdrawn))
+            replaceable = bool(ingested_active_batches(spec, settings.layout))
+            raise RuntimeError(withdrawn_champion_problem(spec.name, version, withdrawn, replaceable))
         _remove_stale_scratch(context, settings)
         day = dt.date.fromisoformat(context.partition_key)
         rows = spec.sampling.rows or registered_training_rows(mlflow.uri, model_name, version)

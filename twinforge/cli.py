@@ -446,10 +446,13 @@ def _cmd_ingest_batch(args: argparse.Namespace) -> int:
 
 
 def _say_versions_trained_on(store, batch_id: str, args: argparse.Namespace) -> None:
-    from twinforge.status import versions_trained_on, withdrawn_champion_problem
+    from twinforge.status import ingested_active_batches, versions_trained_on, withdrawn_champion_problem
 
     try:
         trained, champion = versions_trained_on(store.spec, store.layout, batch_id)
+    except ValueError as error:  # a store that does not exist: said, never created
+        say(f"the model versions trained on it could not be listed: {error}")
+        return
     except Exception as error:  # noqa: BLE001 - MLflow raises several types for a store it cannot read
         say(
             f"the model versions trained on it could not be listed ({type(error).__name__}): `twinforge status` shows them"
@@ -461,7 +464,9 @@ def _say_versions_trained_on(store, batch_id: str, args: argparse.Namespace) -> 
     say(f"model versions trained on it: {', '.join(v.version for v in trained)}")
     for version in trained:
         if version.version == champion:
-            say(withdrawn_champion_problem(args.dataset, champion, store.withdrawn_among(version.training_batches)))
+            withdrawn = store.withdrawn_among(version.training_batches)
+            replaceable = bool(ingested_active_batches(store.spec, store.layout))
+            say(withdrawn_champion_problem(args.dataset, champion, withdrawn, replaceable))
 
 
 def _cmd_batches(args: argparse.Namespace) -> int:

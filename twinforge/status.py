@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from twinforge.config.spec import DatasetSpec
-from twinforge.io.batches import BatchStore
+from twinforge.io.batches import ACTIVE, BatchStore
 from twinforge.io.state import StateLayout
 from twinforge.tracking.registry import (
     CHAMPION_ALIAS,
@@ -127,6 +127,7 @@ def versions_trained_on(
     tracking_uri = layout.tracking_uri(tracking_uri)
     if tracking_uri == layout.mlflow_tracking_uri and not layout.mlflow_db.is_file():
         return [], None
+    _check_store(tracking_uri)  # a store named that does not exist is an error, never created
     with _no_retries():
         versions = list_model_versions(tracking_uri, spec.registered_model_name)
         trained = [v for v in versions if batch_id in v.training_batches]
@@ -274,14 +275,26 @@ def _promotion(version: VersionStatus, champion: str | None) -> str:
     return "superseded" if version.promotion == CHAMPION_ALIAS else version.promotion or "-"
 
 
-def withdrawn_champion_problem(dataset: str, version: str, withdrawn: list[str]) -> str:
-    """What a champion trained on batches withdrawn since means, and what replaces it."""
-    return (
+def withdrawn_champion_problem(dataset: str, version: str, withdrawn: list[str], replaceable: bool) -> str:
+    """What a champion trained on batches withdrawn since means, and what replaces it; ``replaceable``: whether an
+    active batch is ingested to train a replacement on (the withdrawn-retrain sensor needs one)."""
+    problem = (
         f"{CHAMPION_ALIAS} version {version} was trained on withdrawn batch{'es' if len(withdrawn) > 1 else ''} "
         f"{', '.join(withdrawn)}: no daily twin is sampled from it until a retrain without "
-        f"{'them' if len(withdrawn) > 1 else 'it'} replaces it (with the daemon running the `{dataset}_withdrawn_retrain` "
-        f"sensor requests one; or launch `{dataset}_retrain`)"
+        f"{'them' if len(withdrawn) > 1 else 'it'} replaces it"
     )
+    if not replaceable:
+        return f"{problem}; no active batch is ingested to train one on: add or reinstate a batch"
+    return (
+        f"{problem}: the `{dataset}_withdrawn_retrain` sensor requests one such retrain while the daemon runs (once "
+        f"per champion and withdrawal: if it failed, launch `{dataset}_retrain`)"
+    )
+
+
+def ingested_active_batches(spec: DatasetSpec, layout: StateLayout) -> list[str]:
+    """The active batches whose anonymized table is stored: what a retrain can train on."""
+    folder = layout.data_dir / spec.name / "anonymized"
+    return [b for b in BatchStore(spec, layout).active_ids() if (folder / f"{b}.parquet").is_file()]
 
 
 def format_status(status: DatasetStatus) -> str:
@@ -317,8 +330,9 @@ def format_status(status: DatasetStatus) -> str:
             )
         champion = next((v for v in status.versions if v.version == status.champion), None)
         if champion is not None and champion.withdrawn_batches:
+            replaceable = any(b.status == ACTIVE and b.ingested for b in status.batches)
             lines.append(
-                f"  ! {withdrawn_champion_problem(status.dataset, champion.version, champion.withdrawn_batches)}"
+                f"  ! {withdrawn_champion_problem(status.dataset, champion.version, champion.withdrawn_batches, replaceable)}"
             )
     else:
         lines.append("model versions: none yet (`make run`, or the dataset's retrain job, trains one)")

@@ -10,6 +10,7 @@ from twinforge.cli import main
 from twinforge.config.spec import load_spec
 from twinforge.io.batches import BatchStore
 from twinforge.io.state import StateLayout
+from twinforge.status import dataset_status, format_status
 from twinforge.tracking.registry import CHAMPION_ALIAS, tracking
 
 
@@ -81,3 +82,41 @@ def test_status_renders_batch_states_verdicts_champion_and_drift_without_values(
     drift = _line(out, rf"\s+{added.batch_id}\s+\d{{4}}-")
     assert drift.split()[3:] == ["yes", "33%", "no", "age,", "pan_day"]
     assert "secret-cell" not in out
+
+
+def _withdraw(layout, batch, capsys):
+    code = main(["batches", "covid_testing", "--withdraw", batch, "--reason", "consent withdrawn",
+                 "--home", str(layout.home), "--specs", str(DEMO_SPEC.parent)])  # fmt: skip
+    return code, capsys.readouterr().out
+
+
+def test_a_champion_trained_on_every_batch_withdrawn_is_said_to_have_nothing_to_retrain_on(tmp_path, capsys):
+    spec = load_spec(DEMO_SPEC)
+    layout = StateLayout.at(tmp_path / "state").ensure()
+    BatchStore(spec, layout).ensure_initial()
+    model = spec.registered_model_name
+    with tracking(layout.mlflow_tracking_uri) as mlflow:
+        client = mlflow.MlflowClient()
+        client.create_registered_model(model)
+        client.create_model_version(model, source=(tmp_path / "m").as_uri(), tags={"training_batches": '["initial"]'})
+        client.set_registered_model_alias(model, CHAMPION_ALIAS, "1")
+    code, said = _withdraw(layout, "initial", capsys)
+    assert code == 0 and "model versions trained on it: 1" in said
+    assert "no active batch is ingested to train one on: add or reinstate a batch" in said
+    text = format_status(dataset_status(spec, layout))
+    assert "champion version 1 was trained on withdrawn batch initial" in text
+    assert "no active batch is ingested" in text and "sensor requests" not in text
+
+
+def test_withdrawing_with_a_tracking_uri_to_a_missing_store_says_so_and_creates_nothing(tmp_path, capsys, monkeypatch):
+    spec = load_spec(DEMO_SPEC)
+    layout = StateLayout.at(tmp_path / "state").ensure()
+    BatchStore(spec, layout).ensure_initial()
+    missing = tmp_path / "typo" / "mlflow.db"
+    missing.parent.mkdir()
+    monkeypatch.setenv("TWINFORGE_MLFLOW_TRACKING_URI", f"sqlite:///{missing}")
+    code, said = _withdraw(layout, "initial", capsys)
+    assert code == 0  # the withdrawal stands
+    assert "could not be listed: the MLflow store" in said and "does not exist" in said
+    assert "no model version was trained on it" not in said
+    assert not missing.exists()

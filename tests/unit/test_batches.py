@@ -134,6 +134,10 @@ def test_a_withdrawn_batch_is_recorded_not_deleted_and_leaves_the_active_ones(st
     assert store.get("initial").status == ACTIVE
     assert main(["batches", "covid_testing", "--withdraw", "nope", "--home", home, "--specs", specs]) == 1
     capsys.readouterr()
+    # withdrawn again (a feed's script run twice): refused, its first record (and reason) kept
+    assert main(["batches", "covid_testing", "--withdraw", batch.batch_id, "--home", home, "--specs", specs]) == 1
+    assert "is withdrawn already (since" in capsys.readouterr().err
+    assert store.get(batch.batch_id).history == withdrawn.history
 
     # the feed sends the same file again: it is told the batch is withdrawn, and the exit code says so
     ingest_again = ["ingest-batch", "covid_testing", str(tmp_path / "b1.csv"), "--home", home, "--specs", specs]

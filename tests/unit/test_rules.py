@@ -385,6 +385,16 @@ def test_a_rule_the_real_data_breaks_is_logged_with_its_rate(orders, caplog):
     assert synthesizer.generator.fit_summary["rules_real_violation_rates"] == {"rules[0] range: 30 <= age <= 90": rate}
 
 
+def test_rules_fitted_to_judge_a_twin_claim_nothing_about_synthetic_rows(orders, caplog):
+    # evaluate fits the rules on the training rows to measure rates: "synthetic rows meet it" would be a claim
+    with caplog.at_level(logging.WARNING, logger="twinforge.rules"):
+        fitted = fit_rules(
+            [{"range": {"column": "age", "min": 30, "max": 90}}], orders, infer_schema(orders), rare_min_count=10
+        )
+    assert fitted.real_violation_rates["rules[0] range: 30 <= age <= 90"] > 0
+    assert "synthetic rows meet it" not in caplog.text
+
+
 def test_rules_travel_with_the_saved_model_as_json(fitted, tmp_path):
     fitted.save(tmp_path / "m")
     description = json.loads((tmp_path / "m" / "model.json").read_text())

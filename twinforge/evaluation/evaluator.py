@@ -62,10 +62,11 @@ def evaluate(
 
     unjudged = [c for c in synthetic.columns if c not in train.columns]
     if unjudged:  # fail closed: real values copied into such a column would pass every privacy gate
+        them = "them" if len(unjudged) > 1 else "it"
         raise ValueError(
-            f"the synthetic table has column{'s' if len(unjudged) > 1 else ''} the training table lacks: "
-            f"{', '.join(unjudged)}; no metric or gate can judge them: drop them, or evaluate against a training "
-            "table that has them"
+            f"the synthetic table has {'columns' if len(unjudged) > 1 else 'a column'} the training table lacks: "
+            f"{', '.join(unjudged)}; no metric or gate can judge {them}: drop {them}, or evaluate against a training "
+            f"table that has {them}"
         )
     quality = quality or QualitySpec()
     with threadpool_limits(quality.thread_limit()):

@@ -114,6 +114,8 @@ class Generator(ABC):
         _check_trainable(df, schema)
         started = time.perf_counter()
         fitted_rules = fit_rules(rules, df, schema, rare_min_count=self.rare_min_count) if rules else None
+        if fitted_rules:
+            fitted_rules.warn_broken_by_real_rows()
         process = fit_process_model(
             process_columns, df, schema, rare_min_count=self.rare_min_count, sensitive=sensitive_columns
         )

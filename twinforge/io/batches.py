@@ -177,7 +177,16 @@ class BatchStore:
         return [b for b in batch_ids if b in withdrawn]
 
     def withdraw(self, batch_id: str, reason: str = "") -> Batch:
-        """Take ``batch_id`` out of every future training window; recorded with ``reason``, not deleted."""
+        """Take ``batch_id`` out of every future training window; recorded with ``reason``, not deleted. A batch
+        withdrawn already is an error saying since when and why (its record is left as it is)."""
+        batch = self.get(batch_id)
+        if batch.status == WITHDRAWN:
+            last = batch.history[-1] if batch.history else {}
+            why = f": {last['reason']}" if last.get("reason") else ""
+            raise ValueError(
+                f"batch {batch_id!r} of {self.spec.name!r} is withdrawn already (since {last.get('at', '?')[:19]}{why}): "
+                "nothing changed"
+            )
         return self._set_status(batch_id, WITHDRAWN, reason)
 
     def reinstate(self, batch_id: str, reason: str = "") -> Batch:

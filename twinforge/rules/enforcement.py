@@ -87,6 +87,18 @@ class FittedRules:
     key_starts: dict[str, int] = field(default_factory=dict)  # integer unique column -> first generated value
     real_violation_rates: dict[str, float] = field(default_factory=dict)  # rule name -> share of real rows
 
+    def warn_broken_by_real_rows(self) -> None:
+        """Log each rule the training rows break: a generator's rows will meet it, so they differ from the real
+        data there (said when fitting to generate; judging a twin reports the rates instead)."""
+        for name, rate in self.real_violation_rates.items():
+            if rate > 0:
+                log.warning(
+                    "rule %s is broken by %.2f%% of the real rows: synthetic rows meet it, so they differ from the "
+                    "real data there",
+                    name,
+                    100 * rate,
+                )
+
     # ------------------------------------------------------------------ the learning schema
 
     def learning_schema(self, schema: TableSchema) -> TableSchema:
@@ -374,14 +386,6 @@ def fit_rules(
     fitted = FittedRules(rules=rules, schema=schema, allowed=allowed, key_starts=key_starts)
     rates = fitted.violation_rates(df)
     fitted.real_violation_rates = {k: v for k, v in rates.items() if v is not None}
-    for name, rate in fitted.real_violation_rates.items():
-        if rate > 0:
-            log.warning(
-                "rule %s is broken by %.2f%% of the real rows: synthetic rows meet it, so they differ from the real "
-                "data there",
-                name,
-                100 * rate,
-            )
     return fitted
 
 
