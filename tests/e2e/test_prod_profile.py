@@ -72,13 +72,17 @@ def test_retrain_through_the_daemon_keeps_runs_and_models_in_the_servers(profile
         )  # fmt: skip
         assert launched.returncode == 0, launched.stderr[-4000:]
 
+        # the daemon's sensors ingest the batch `up` registered and may request a first training of their own
+        # (tagged twinforge/trigger): it queues with the one launched here
         def finished():
             runs = instance.get_runs(filters=dg.RunsFilter(job_name="covid_testing_retrain"))
-            return runs if runs and all(r.is_finished for r in runs) else None
+            launched = [r for r in runs if "twinforge/trigger" not in r.tags]
+            return runs if launched and all(r.is_finished for r in runs) else None
 
         daemon_log = Path(state["daemon"]["log"])
-        [run] = wait_until(finished, timeout=2400, what="the retrain run", log=daemon_log, interval=5)
-        assert run.status == dg.DagsterRunStatus.SUCCESS, log_tail(daemon_log)
+        runs = wait_until(finished, timeout=2400, what="the retrain runs", log=daemon_log, interval=5)
+        assert {r.status for r in runs} == {dg.DagsterRunStatus.SUCCESS}, log_tail(daemon_log)
+        [run] = [r for r in runs if "twinforge/trigger" not in r.tags]
 
     import psycopg
 
@@ -91,13 +95,14 @@ def test_retrain_through_the_daemon_keeps_runs_and_models_in_the_servers(profile
         ).fetchone()[0]
         assert steps >= 5  # ingest ... champion: every step's events went to PostgreSQL
     with psycopg.connect(postgres.url(MLFLOW_DB)) as conn:
+        # one window trained once: a second retrain of it reuses the version
         assert conn.execute("select name, version from model_versions").fetchall() == [(MODEL, 1)]
 
     from mlflow import MlflowClient
 
     client = MlflowClient(tracking_uri=os.environ[TRACKING_URI_ENV], registry_uri=os.environ[TRACKING_URI_ENV])
     [version] = client.search_model_versions(f"name = '{MODEL}'")
-    assert version.tags["dagster_run_id"] == run.run_id
+    assert version.tags["dagster_run_id"] in {r.run_id for r in runs}
     assert client.get_model_version_by_alias(MODEL, "champion").version == version.version
     reports = {a.path for a in client.list_artifacts(version.run_id, "reports")}
     assert {"reports/quality.json", "reports/quality.html"} <= reports
