@@ -48,3 +48,15 @@ def test_a_column_only_the_synthetic_table_has_is_refused_naming_it():
         match="the synthetic table has a column the training table lacks: serial; no metric or gate can judge it",
     ):
         evaluate(train, holdout, leaked, infer_schema(train))
+
+
+def test_a_key_the_rules_generate_from_nothing_is_judged_by_its_rule_not_refused():
+    from twinforge.rules import fit_rules
+
+    train, holdout, synthetic = table(600, 0, False), table(200, 1, False), table(600, 2, False)
+    keyed = synthetic.with_columns(order_id=pl.Series(range(600)))  # made by sampling, as `unique: [order_id]` does
+    rules = fit_rules([{"unique": ["order_id"]}], train, infer_schema(train), rare_min_count=10)
+    report = evaluate(train, holdout, keyed, infer_schema(train), rules=rules)
+    assert [r.synthetic_violation_rate for r in report.rules.rules] == [0.0]
+    with pytest.raises(ValueError, match="lacks: order_id;"):  # without the rule, nothing accounts for it
+        evaluate(train, holdout, keyed, infer_schema(train))
