@@ -94,8 +94,7 @@ def dataset_status(spec: DatasetSpec, layout: StateLayout, tracking_uri: str | N
     """Collect ``spec``'s dataset status from ``layout``'s state folder and the MLflow store at
     ``tracking_uri`` (default: ``$TWINFORGE_MLFLOW_TRACKING_URI``, else the state folder's own)."""
     tracking_uri = layout.tracking_uri(tracking_uri)
-    # the state folder's own store that does not exist yet has no versions: do not create one just to look
-    has_store = tracking_uri != layout.mlflow_tracking_uri or layout.mlflow_db.is_file()
+    has_store = _store_to_read(layout, tracking_uri)
     if has_store:
         _check_store(tracking_uri)
     with _no_retries():
@@ -125,7 +124,7 @@ def versions_trained_on(
     """The model versions trained on ``batch_id`` and the champion's version, from the MLflow store at
     ``tracking_uri`` (as :func:`dataset_status`); none while the state folder's own store does not exist."""
     tracking_uri = layout.tracking_uri(tracking_uri)
-    if tracking_uri == layout.mlflow_tracking_uri and not layout.mlflow_db.is_file():
+    if not _store_to_read(layout, tracking_uri):
         return [], None
     _check_store(tracking_uri)  # a store named that does not exist is an error, never created
     with _no_retries():
@@ -133,6 +132,12 @@ def versions_trained_on(
         trained = [v for v in versions if batch_id in v.training_batches]
         champion = get_alias_version(tracking_uri, spec.registered_model_name, CHAMPION_ALIAS) if trained else None
     return trained, champion
+
+
+def _store_to_read(layout: StateLayout, tracking_uri: str) -> bool:
+    """False for the state folder's own store while it does not exist: nothing was registered, and looking must
+    not create it."""
+    return tracking_uri != layout.mlflow_tracking_uri or layout.mlflow_db.is_file()
 
 
 def _check_store(tracking_uri: str) -> None:
