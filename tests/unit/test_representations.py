@@ -65,6 +65,59 @@ def test_modes_module_and_facade_agree(encoder, table):
         _ = plain.column("amount").modes
 
 
+def test_normal_scores_give_each_continuous_column_one_scalar_and_decode_to_its_values(table):
+    """``continuous="normal_scores"``: one scalar per continuous column (no mode one-hot), nulls kept apart, and
+    decoding what was encoded gives back every value (dates, tz-aware datetimes, rounded floats, integers) but a
+    column's very extremes, which come back inside the range (the scores stop at the outer 0.01% of the CDF)."""
+    encoder = TableEncoder.fit(table, infer_schema(table), modes=True, seed=1, continuous=modes.NORMAL_SCORES)
+    spans = encoder.mode_spans()
+    for c in encoder.columns:
+        roles = [s.role for s in spans if s.column == c.name]
+        if c.is_continuous:
+            assert roles == ["alpha"] + (["null"] if c.has_nulls else [])
+    rows = encoder.to_mode_rows(table, np.random.default_rng(0))
+    assert np.abs(rows.scalars).max() < 1.0
+    decoded = encoder.from_modes(rows.dense(), np.random.default_rng(1))
+    for name in ("amount", "visits", "seen_at", "born"):
+        real, back = table.get_column(name), decoded.get_column(name)
+        extreme = (real == real.min()) | (real == real.max())
+        assert back.filter(~extreme.fill_null(False)).equals(real.filter(~extreme.fill_null(False))), name
+        assert back.null_count() == real.null_count() and real.min() <= back.min() <= back.max() <= real.max()
+
+
+def test_normal_scores_keep_a_point_mass_exact_and_a_linear_relation_linear():
+    """The two reasons for normal scores: a value most rows share (zero debts) decodes to exactly that value
+    over a whole stretch of scalars, and two strongly related skewed columns stay about as correlated as
+    their ranks are, where mixture modes split the relation across one-hots."""
+    rng = np.random.default_rng(5)
+    amount = rng.lognormal(7, 0.6, 4000)
+    df = pl.DataFrame(
+        {
+            "debt": np.where(rng.random(4000) < 0.8, 0.0, rng.lognormal(6, 1, 4000).round(0)),
+            "amount": amount.round(0),
+            "price": (amount * rng.lognormal(0.3, 0.2, 4000)).round(0),
+        }
+    )
+    encoder = TableEncoder.fit(df, infer_schema(df), modes=True, continuous=modes.NORMAL_SCORES)
+    rows = encoder.to_mode_rows(df, np.random.default_rng(0))
+    debt, amount_score, price_score = rows.scalars.T
+    zero = debt[df["debt"].to_numpy() == 0]
+    assert zero.max() - zero.min() > 1.0  # the zeros fill a stretch of scalars...
+    grid = np.linspace(zero.min(), zero.max(), 50)
+    x = np.zeros((50, encoder.mode_spans()[-1].stop), dtype=np.float32)
+    x[:, rows.scalar_slots[0]] = grid
+    assert (encoder.from_modes(x, np.random.default_rng(0))["debt"] == 0).all()  # ...which decodes to exactly 0
+    ranks = df.select(pl.col("amount").rank(), pl.col("price").rank())
+    assert np.corrcoef(amount_score, price_score)[0, 1] == pytest.approx(
+        np.corrcoef(ranks["amount"], ranks["price"])[0, 1], abs=0.02
+    )
+
+
+def test_a_continuous_encoding_other_than_the_two_is_refused(table):
+    with pytest.raises(ValueError, match="continuous must be one of"):
+        TableEncoder.fit(table, infer_schema(table), modes=True, continuous="quantiles")
+
+
 def test_tokens_module_and_facade_agree(encoder, table):
     layout = tokens.token_layout(encoder.columns, 20, 10)
     assert layout == encoder.token_layout(20, 10)

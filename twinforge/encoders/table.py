@@ -71,8 +71,11 @@ class TableEncoder:
         modes: bool = False,
         seed: int = 0,
         column_options: Mapping[str, ColumnOptions] | None = None,
+        continuous: str = _modes.MIXTURE,
     ) -> TableEncoder:
-        """Analyze every modelled column; ``modes`` also fits the mixtures of mode-specific normalisation.
+        """Analyze every modelled column; ``modes`` also prepares the GAN's and VAE's layout, with continuous
+        columns encoded as ``continuous`` says (:data:`~.modes.MIXTURE`: fits their mixtures;
+        :data:`~.modes.NORMAL_SCORES`: one normal score each, from the stats every column has).
 
         ``column_options`` set, per column, what rare values decode to and whether long free text is
         generated (:class:`~twinforge.encoders.kinds.ColumnOptions`; the defaults elsewhere).
@@ -80,6 +83,8 @@ class TableEncoder:
         missing = [c.name for c in schema.modelled() if c.name not in df.columns]
         if missing:
             raise KeyError(f"table lacks schema columns: {missing}")
+        if continuous not in _modes.CONTINUOUS_ENCODINGS:
+            raise ValueError(f"continuous must be one of {list(_modes.CONTINUOUS_ENCODINGS)}, got {continuous!r}")
         column_options = dict(column_options or {})
         unknown = sorted(set(column_options) - {c.name for c in schema.modelled()})
         if unknown:
@@ -99,7 +104,9 @@ class TableEncoder:
             if encoded is None:
                 skipped[column.name] = reason
                 continue
-            if modes and encoded.is_continuous:
+            if modes and encoded.is_continuous and continuous == _modes.NORMAL_SCORES:
+                encoded.stats["modes"] = {"encoding": _modes.NORMAL_SCORES}
+            elif modes and encoded.is_continuous:
                 encoded.stats["modes"] = _modes.analyze_modes(encoded.module.values_of(series), seed=seed)
             columns.append(encoded)
         return cls(schema, columns, skipped, rare_min_count, max_categories)

@@ -22,6 +22,7 @@ import torch
 from twinforge.encoders import TableEncoder
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
 from twinforge.encoders.kinds import ColumnOptions
+from twinforge.encoders.modes import CONTINUOUS_ENCODINGS, MIXTURE
 from twinforge.generators import sampling
 from twinforge.generators.persistence import save_generator
 from twinforge.generators.sampling import ConditionError
@@ -55,8 +56,10 @@ class Generator(ABC):
     """A synthetic data model. Subclasses set ``name`` and implement the ``_fit`` / ``_generate`` loops."""
 
     name: ClassVar[str]
-    # Whether the model reads the mode-specific representation (fits the mixtures once at fit time).
+    # Whether the model reads the mode-specific representation (twinforge.encoders.modes), and how that lays
+    # out continuous columns (a model that reads it sets ``continuous`` from its constructor).
     uses_modes: ClassVar[bool] = False
+    continuous: str = MIXTURE
     # Constructor parameters stored under another attribute name (where that name means something else).
     _param_attributes: ClassVar[Mapping[str, str]] = {}
 
@@ -70,6 +73,12 @@ class Generator(ABC):
         self.loss_history: list[dict[str, float]] = []
         self.rules: FittedRules | None = None  # business rules every sample meets (twinforge.rules)
         self._progress: ProgressCallback | None = None
+
+    @staticmethod
+    def _checked_continuous(continuous: str) -> str:
+        if continuous not in CONTINUOUS_ENCODINGS:
+            raise ValueError(f"continuous must be one of {list(CONTINUOUS_ENCODINGS)}, got {continuous!r}")
+        return continuous
 
     @classmethod
     def param_names(cls) -> list[str]:
@@ -129,6 +138,7 @@ class Generator(ABC):
             modes=self.uses_modes,
             seed=self.seed,
             column_options=column_options,
+            continuous=self.continuous,
         )
         if not encoder.columns:
             raise ValueError(

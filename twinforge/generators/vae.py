@@ -1,8 +1,9 @@
-"""Tabular VAE (TVAE-style) on the mode-specific representation, conditioned like the GAN.
+"""Tabular VAE (TVAE-style) on the GAN's layout of scalars and one-hots, conditioned like the GAN.
 
-The encoder maps a row (and its conditional vector) to a Gaussian latent, the
-decoder maps a latent (and the vector) back to the mode-specific layout: scalar
-slots with a learned noise level, one-hot stretches as logits. The loss is
+Numbers and dates are normal scores by default (``continuous``; see
+:mod:`twinforge.encoders.modes`). The encoder maps a row (and its conditional
+vector) to a Gaussian latent, the decoder maps a latent (and the vector) back to
+the layout: scalar slots with a learned noise level, one-hot stretches as logits. The loss is
 TVAE's: reconstruction (Gaussian for scalars, cross-entropy for one-hots) times
 ``loss_factor`` plus the KL term. Training stops early on the validation loss.
 
@@ -22,6 +23,7 @@ import torch
 from torch import nn
 
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
+from twinforge.encoders.modes import NORMAL_SCORES
 from twinforge.generators.conditioning import ConditionSampler
 from twinforge.generators.nets import SpanLayout, VaeDecoder, VaeEncoder
 from twinforge.generators.torch_base import (
@@ -65,6 +67,7 @@ class VaeGenerator(TorchGenerator):
         dp: Mapping[str, Any] | None = None,
         max_fit_seconds: float | None = None,
         epoch_rows: int | None = None,
+        continuous: str = NORMAL_SCORES,
     ):
         super().__init__(
             seed,
@@ -82,6 +85,7 @@ class VaeGenerator(TorchGenerator):
         self.latent_dim = int(latent_dim)
         self.hidden = [int(h) for h in hidden]
         self.loss_factor = float(loss_factor)
+        self.continuous = self._checked_continuous(continuous)
         self.encoder_net: VaeEncoder | None = None
         self.decoder_net: VaeDecoder | None = None
         self.conditioner: ConditionSampler | None = None
