@@ -347,3 +347,37 @@ def test_dates_written_in_several_iso_shapes_are_one_datetime_column(tmp_path):
     # a declared datetime without a format reads the same mix
     declared = _read(tmp_path / "d.csv", columns={"checkin": ColumnPolicy(kind="datetime")}, options=QUARANTINE)
     assert declared.rows_quarantined == 0 and declared.table["checkin"].null_count() == 0
+
+
+def test_reading_builds_the_schema_a_fixed_number_of_times_whatever_the_width(tmp_path, monkeypatch):
+    """polars builds ``DataFrame.schema`` and ``.columns`` afresh, in time linear in the width, on each access:
+    read once per column, a 10,000-column CSV took hours to read. The accesses are counted, not timed: a table
+    ten times wider must not read them more often (spreadsheet amounts, dates and a decimal comma included,
+    for the written-form and hint passes)."""
+    calls = {"schema": 0, "columns": 0}
+    schema, columns = pl.DataFrame.schema, pl.DataFrame.columns
+
+    def counted(name, prop):
+        def get(self):
+            calls[name] += 1
+            return prop.fget(self)
+
+        return property(get, prop.fset)
+
+    monkeypatch.setattr(pl.DataFrame, "schema", counted("schema", schema))
+    monkeypatch.setattr(pl.DataFrame, "columns", counted("columns", columns))
+
+    def accesses(width):
+        calls.update(schema=0, columns=0)
+        header = ",".join(f"c{j}" for j in range(width)) + ",amount,comma,date"
+        rows = (
+            ",".join(str((i * j) % 7) for j in range(width)) + f',"${i},200.50","{i},5",03/1{i}/2024'
+            for i in range(1, 9)
+        )
+        result = _read(_write(tmp_path / f"w{width}.csv", header + "\n" + "\n".join(rows) + "\n"))
+        assert result.table.width == width + 3 and set(result.written_forms) == {"amount", "date"}
+        assert "comma" in result.note
+        return dict(calls)
+
+    narrow, wide = accesses(10), accesses(100)
+    assert wide == narrow, f"schema/columns read per column: {narrow} for 13 columns, {wide} for 103"

@@ -333,15 +333,16 @@ def _refuse_a_record_as_header(origin: str, typed: pl.DataFrame) -> None:
     the typed ones are with one a date or a number no label looks like (with decimals, or of five digits or
     more). Columns named by years (1990, 1991) over numbers are a header. The error gives positions: the
     names are a person's values."""
-    typed_columns = [j for j, dtype in enumerate(typed.dtypes) if dtype.is_numeric() or dtype.is_temporal()]
-    typed_columns += [j for j, dtype in enumerate(typed.dtypes) if dtype == pl.Boolean]
+    names, dtypes = typed.columns, typed.dtypes  # once: each access builds the list afresh
+    typed_columns = [j for j, dtype in enumerate(dtypes) if dtype.is_numeric() or dtype.is_temporal()]
+    typed_columns += [j for j, dtype in enumerate(dtypes) if dtype == pl.Boolean]
     matched, strong = [], False
     for j in sorted(typed_columns):
-        name = typed.columns[j].strip()
+        name = names[j].strip()
         if re.fullmatch(r"(18|19|20)\d\d", name):
             continue  # a year: a label
         _, kind = infer_text(pl.Series([name], dtype=pl.String))
-        if kind is None or _kind_family(kind) != _kind_family(_dtype_kind(typed.dtypes[j])):
+        if kind is None or _kind_family(kind) != _kind_family(_dtype_kind(dtypes[j])):
             continue
         matched.append(j)
         strong |= kind is ColumnKind.DATETIME or bool(re.search(r"\.\d|\d{5}", name))
@@ -374,8 +375,9 @@ def _written_forms(
 ) -> dict[str, WrittenForm]:
     """The spreadsheet forms the text columns were read from; a declared date format is its column's form."""
     forms = written_forms(text, typed, decimal)
+    text_names, typed_schema = set(text.columns), typed.schema  # once, not per column (see written_forms)
     for name, declaration in declared.items():
-        if declaration.format and name in text.columns and typed.schema[name].is_temporal():
+        if declaration.format and name in text_names and typed_schema[name].is_temporal():
             forms[name] = DateForm(declaration.format)
     return forms
 
@@ -407,7 +409,8 @@ def _decimal_comma_hint(typed: pl.DataFrame, text_columns: list[str], decimal: s
     """A hint naming the columns left as text that hold numbers written with a decimal comma ("45123,50")."""
     if decimal != ".":
         return None
-    found = [c for c in text_columns if typed.schema[c] == pl.String and looks_decimal_comma(typed.get_column(c))]
+    schema = typed.schema  # once, not per column (see written_forms)
+    found = [c for c in text_columns if schema[c] == pl.String and looks_decimal_comma(typed.get_column(c))]
     if not found:
         return None
     return f"{', '.join(found)} look like numbers with a decimal comma, read as text: set source.decimal: ','"

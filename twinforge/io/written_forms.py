@@ -68,10 +68,13 @@ def written_forms(text: pl.DataFrame, typed: pl.DataFrame, decimal: str = ".") -
     """The form of each column of ``text`` (the values as read) that typing read as spreadsheet dates or
     amounts in ``typed``."""
     forms: dict[str, WrittenForm] = {}
-    for name in text.columns:
-        if name not in typed.columns or text.schema[name] != pl.String:
+    # polars builds a schema (and a column list) afresh on each access: read once, never per column, or a wide
+    # table costs time quadratic in its width
+    text_schema, typed_schema = text.schema, typed.schema
+    for name, text_dtype in text_schema.items():
+        dtype = typed_schema.get(name)
+        if dtype is None or text_dtype != pl.String:
             continue
-        dtype = typed.schema[name]
         values = text.get_column(name).str.strip_chars()
         form = date_form(values) if dtype.is_temporal() else amount_form(values, decimal) if dtype.is_float() else None
         if form is not None:
@@ -130,7 +133,8 @@ def amount_form(values: pl.Series, decimal: str = ".") -> AmountForm | None:
 
 def render(table: pl.DataFrame, forms: Mapping[str, WrittenForm]) -> pl.DataFrame:
     """``table`` with each column that has a form written in it, as text; other columns as they are."""
-    present = {name: form for name, form in forms.items() if name in table.columns}
+    names = set(table.columns)
+    present = {name: form for name, form in forms.items() if name in names}
     if not present:
         return table
     return table.with_columns(form.render(table.get_column(name)) for name, form in present.items())
