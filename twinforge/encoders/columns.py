@@ -117,13 +117,28 @@ def choose_encoder(
                 "set the column's long_text: generate to generate it"
             )
         return categorical.NAME, ""
-    return _ENCODER_BY_KIND[column.kind], ""
+    encoder = _ENCODER_BY_KIND[column.kind]
+    if encoder == numeric.NAME and series.dtype.is_integer() and not _exact_as_floats(series):
+        # 64-bit ids (2**63 + k) or values near the type's limit: as floats they would come back rounded to
+        # another value (multiples of 2,048 near 2**64), which a twin must not invent; left out like decimals
+        return None, (
+            f"dtype {series.dtype} holds integers a 64-bit float cannot hold exactly (beyond 2**53), which numbers "
+            "are modelled as: not modelled (declare the column an identifier, or categorical if it has few values)"
+        )
+    return encoder, ""
 
 
 def _exact_as_floats(series: pl.Series) -> bool:
-    """Whether a decimal column's values come back unchanged through 64-bit floats (15 significant digits do)."""
+    """Whether a decimal or integer column's values come back unchanged through 64-bit floats (15 significant
+    digits do, and integers up to 2**53)."""
     present = series.drop_nulls()
-    return bool((present.cast(pl.Float64).cast(series.dtype) == present).all())
+    if present.dtype.is_integer():
+        low, high = present.min(), present.max()
+        if low is None or -(2**53) <= low and high <= 2**53:  # the common case: no cast of the whole column
+            return True
+    # a value that does not fit back (2**63 - 1 is 2**63 as a float) casts to null: not exact either
+    back = present.cast(pl.Float64).cast(series.dtype, strict=False)
+    return bool((back == present).fill_null(False).all())
 
 
 def analyze_column(

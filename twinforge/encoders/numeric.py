@@ -71,7 +71,19 @@ def from_values(values: np.ndarray, stats: dict[str, Any], column: ColumnSchema)
     """Float values (from any representation) to the original dtype: rounded, clipped to the seen range."""
     values = finish_values(np.asarray(values, dtype=np.float64), stats)
     dtype = simple_dtype(stats["dtype"]) or (pl.Int64 if stats["integer"] else pl.Float64)
+    if dtype.is_integer():
+        values = np.clip(values, *_float_bounds(dtype))
     return series_from_floats(column.name, values).cast(dtype)
+
+
+def _float_bounds(dtype: pl.DataType) -> tuple[float, float]:
+    """The smallest and largest floats an integer dtype holds. A 64-bit type's maximum is not a float: 2**63 - 1
+    rounds up to 2**63, and a value clipped to that fails the cast, so the bound is the float just below."""
+    bits = int("".join(ch for ch in str(dtype) if ch.isdigit()))
+    signed = dtype.is_signed_integer()
+    low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
+    top = float(high)
+    return float(low), (top if int(top) <= high else float(np.nextafter(top, 0.0)))
 
 
 def number_of(value: Any, stats: Stats, column: ColumnSchema) -> float:
