@@ -389,10 +389,11 @@ def _add_on_bad_rows(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _read_input(path: Path, spec=None, on_bad_rows: str | None = None, spec_columns: bool = True):
+def _read_input(path: Path, spec=None, on_bad_rows: str | None = None, partial: bool = False):
     """A table read as the pipeline reads it (reader, null tokens, typing, record accounting), with the
-    spec's source and ingest options when one is given, and its column kinds and formats with ``spec_columns``
-    (a spec naming a column the table lacks is then refused, as by ``anonymize``); the counts are printed."""
+    spec's source and ingest options and its column kinds and formats when one is given (a spec naming a column
+    the table lacks is refused, as by ``anonymize``, unless ``partial``: a table anonymization took columns
+    from); the counts are printed."""
     from twinforge.config.spec import IngestSpec, SourceSpec
     from twinforge.io.ingest import ingest_source
 
@@ -401,7 +402,8 @@ def _read_input(path: Path, spec=None, on_bad_rows: str | None = None, spec_colu
     if on_bad_rows is not None:
         options = options.model_copy(update={"on_bad_rows": on_bad_rows})
     with _step(f"reading {path}") as done:
-        ingested = ingest_source(source, spec.columns if spec is not None and spec_columns else {}, options, path=path)
+        columns = spec.columns if spec is not None else {}
+        ingested = ingest_source(source, columns, options, path=path, partial=partial)
         done(f"{ingested.rows_out:,} rows x {ingested.table.width} columns ({ingested.counts()})")
     return ingested
 
@@ -749,8 +751,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     rules = load_rules(args.rules) if args.rules is not None else (spec.rule_list() if spec else None)
     tables = {}
     for name in ("train", "holdout", "synthetic"):
-        # a synthetic or training table lacks the columns anonymization dropped: the spec's columns are not required
-        tables[name] = _read_input(getattr(args, name), spec, args.on_bad_rows, spec_columns=False).table
+        # typed by the spec's column kinds, as the pipeline types them; a synthetic or training table lacks the
+        # columns anonymization dropped, so the spec's columns are not all required
+        tables[name] = _read_input(getattr(args, name), spec, args.on_bad_rows, partial=True).table
     train = tables["train"]
     missing = [c for c in args.identifier if c not in train.columns]
     if missing:

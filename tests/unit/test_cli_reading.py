@@ -85,6 +85,33 @@ def test_evaluate_reads_through_the_ingest_path(tmp_path, capsys):
     assert "100 rows in (101 lines), 99 out, 1 quarantined" in capsys.readouterr().err
 
 
+def test_evaluate_types_every_table_by_the_spec_s_column_kinds(tmp_path, capsys):
+    """One leading-zero cell ("042") reads a whole column as text (a postcode-like code). With a spec declaring
+    the column an integer, `evaluate` reads its tables as `synth --spec` and the pipeline do: "042" is 42, and a
+    cell that is no integer ("4o") is a bad row named by file and line (quarantined on request), never a type
+    clash no option gets past. A column the spec names that a table lacks (anonymization dropped it) is no
+    error."""
+    rng = np.random.default_rng(0)
+    n = 200
+    table = pl.DataFrame({"age": rng.integers(18, 90, n).astype(str), "income": rng.normal(5e4, 1e4, n).round(2)})
+    table[:120].write_csv(tmp_path / "train.csv")
+    table[:100].write_csv(tmp_path / "syn.csv")
+    row = pl.int_range(0, pl.len())
+    odd = pl.when(row == 3).then(pl.lit("042")).when(row == 7).then(pl.lit("4o")).otherwise(pl.col("age"))
+    table[120:].with_columns(odd.alias("age")).write_csv(tmp_path / "hold.csv")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("name: ev\nsource:\n  path: train.csv\ncolumns:\n  age: {kind: integer}\n  gone: {kind: float}\n")
+    args = ["evaluate", "--spec", str(spec), "--train", str(tmp_path / "train.csv")]
+    args += ["--holdout", str(tmp_path / "hold.csv"), "--synthetic", str(tmp_path / "syn.csv")]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "hold.csv: 1 bad row" in err and "line 9 (row 8)" in err and "age" in err and "4o" not in err
+    main([*args, "--on-bad-rows", "quarantine"])
+    err = capsys.readouterr().err
+    assert "80 rows in (81 lines), 79 out, 1 quarantined" in err and "holds String values" not in err
+    assert "fidelity, utility and privacy" in err  # evaluated
+
+
 def test_anonymize_prints_records_and_lines(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("TWINFORGE_PSEUDONYM_KEY", raising=False)
     path = tmp_path / "quote.csv"

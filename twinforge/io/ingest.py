@@ -219,8 +219,13 @@ def ingest_source(
     options: IngestSpec | None = None,
     path: str | Path | None = None,
     reference: Mapping[str, ColumnKind] | None = None,
+    partial: bool = False,
 ) -> IngestResult:
     """Read ``source`` (or the file ``path``, e.g. a batch, read with the source's options) and type it.
+
+    ``columns`` (the spec's) must all be in the table, unless ``partial``: a table derived from the source (a
+    training or synthetic table anonymization took columns from) is typed by the declarations of the columns
+    it has.
 
     ``reference`` gives the kinds of the dataset's first batch: a later batch is typed as
     those (a cell that does not parse is a bad row), never re-inferred, so one batch with text
@@ -231,7 +236,7 @@ def ingest_source(
     """
     origin = str(path if path is not None else source.path or "the database source")
     try:
-        return _ingest(source, dict(columns or {}), options or IngestSpec(), path, reference)
+        return _ingest(source, dict(columns or {}), options or IngestSpec(), path, reference, partial)
     except (pl.exceptions.PolarsError, ArrowException) as error:
         failure = type(error).__name__
     # raised outside the except block: the library's message (and its values) is not even the context
@@ -247,6 +252,7 @@ def _ingest(
     options: IngestSpec,
     path: str | Path | None,
     reference: Mapping[str, ColumnKind] | None,
+    partial: bool = False,
 ) -> IngestResult:
     if path is not None:
         path = Path(path)
@@ -264,6 +270,9 @@ def _ingest(
         raise IngestError(f"{origin}: no data rows (an empty table cannot be ingested)")
 
     data_columns = [c for c in read.table.columns if c not in (ROW, LINE)]
+    if partial:
+        present = set(data_columns)
+        columns = {c: p for c, p in columns.items() if c in present}
     missing = sorted(set(columns) - set(data_columns))
     if missing:
         hint = " (check source.delimiter)" if fmt == "csv" and len(data_columns) == 1 else ""
