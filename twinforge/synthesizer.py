@@ -140,6 +140,8 @@ class Synthesizer:
             synthesizer._frame = _FrameType.from_dict(frame)
         except (json.JSONDecodeError, KeyError, TypeError) as error:
             raise ValueError(f"{frame_file} is malformed: {error!r}") from error
+        except ValueError as error:
+            raise ValueError(f"{frame_file} is malformed: {error}") from error
         return synthesizer
 
     def _require_fitted(self) -> None:
@@ -203,4 +205,9 @@ class _FrameType:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> _FrameType:
-        return cls(d["frame"], dict(d.get("pandas_dtypes", {})))
+        if d["frame"] not in ("polars", "pandas"):
+            raise ValueError(f"field 'frame' must be 'polars' or 'pandas', got {d['frame']!r}")
+        dtypes = d.get("pandas_dtypes", {})
+        if not isinstance(dtypes, dict) or not all(isinstance(v, str) for v in dtypes.values()):
+            raise ValueError("field 'pandas_dtypes' must map column names to dtype names")
+        return cls(d["frame"], dict(dtypes))

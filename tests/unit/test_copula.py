@@ -138,6 +138,30 @@ def test_load_errors_name_the_path(fitted, tmp_path):
         load_generator(saved)
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("format_version", 99, r"field 'format_version' is 99: this twinforge reads format 1"),
+        ("format_version", None, r"field 'format_version' is None"),
+        ("transformer", None, r"field 'transformer' must be an object, got null"),
+        ("schema", [], r"field 'schema' must be an object, got a list"),
+        ("params", "x", r"field 'params' must be an object, got a string"),
+    ],
+)
+def test_a_tampered_description_is_refused_naming_the_file_and_field(fitted, tmp_path, field, value, says):
+    """A layout from another format version is refused, not read as this one; a field of the wrong JSON type
+    is named, never a bare AttributeError."""
+    saved = fitted.save(tmp_path / "model")
+    model_file = saved / "model.json"
+    description = json.loads(model_file.read_text())
+    model_file.write_text(json.dumps({**description, field: value}))
+    with pytest.raises(ValueError, match=rf"model\.json.*{says}"):
+        load_generator(saved)
+    model_file.write_text(json.dumps([description]))
+    with pytest.raises(ValueError, match=r"model\.json is not a valid generator description: .*an object"):
+        load_generator(saved)
+
+
 def test_registry():
     assert "copula" in available_generators()
     assert isinstance(create_generator("copula", seed=3), GaussianCopulaGenerator)

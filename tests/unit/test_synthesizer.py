@@ -203,3 +203,14 @@ def test_covid_testing_twin():
     assert twin["ct_result"].null_count() / 2000 == pytest.approx(real_null_share, abs=0.01)
     assert (twin["ct_result"] == 45).mean() == pytest.approx((real["ct_result"] == 45).mean(), abs=0.03)
     assert twin["age"].min() >= real["age"].min() and twin["age"].max() <= real["age"].max()
+
+
+def test_a_tampered_synthesizer_json_is_refused(tmp_path):
+    import json
+
+    real = pl.DataFrame({"x": np.random.default_rng(0).normal(size=100)})
+    saved = Synthesizer(seed=0).fit(real).save(tmp_path / "model")
+    for frame in ({"frame": "spark"}, {"frame": "pandas", "pandas_dtypes": ["float64"]}):
+        (saved / "synthesizer.json").write_text(json.dumps(frame))
+        with pytest.raises(ValueError, match=r"synthesizer\.json is malformed: field '(frame|pandas_dtypes)'"):
+            Synthesizer.load(saved)

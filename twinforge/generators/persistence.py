@@ -24,7 +24,7 @@ import pickle  # only for pickle.UnpicklingError, what torch.load(weights_only=T
 import re
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch.overrides import TorchFunctionMode
@@ -103,6 +103,46 @@ def _load_on_meta(generator: Generator, state: dict[str, torch.Tensor]) -> None:
         probe.load_state_dict(state)
 
 
+class _FieldError(ValueError):
+    """A field of ``model.json`` missing or of the wrong JSON type."""
+
+
+class _LayoutError(_FieldError):
+    """``model.json`` written in another layout (``format_version``) than this twinforge reads."""
+
+
+# the fields read as JSON objects (optional ones may be absent)
+_OBJECT_FIELDS = ("params", "schema", "transformer")
+_OPTIONAL_OBJECT_FIELDS = ("process_columns", "rules", "fit_summary")
+_JSON_TYPES = {
+    dict: "an object",
+    list: "a list",
+    str: "a string",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+}
+
+
+def _check_fields(description: Any) -> None:
+    """_FieldError naming the first top-level field that is not what :func:`save_generator` writes; a
+    _LayoutError for another ``format_version``: a future layout read as this one would sample silently wrong."""
+    if not isinstance(description, dict):
+        raise _FieldError(f"the file must hold an object, got {_json_type(description)}")
+    version = description.get("format_version")
+    if type(version) is not int or version != FORMAT_VERSION:
+        raise _LayoutError(f"field 'format_version' is {version!r}: this twinforge reads format {FORMAT_VERSION}")
+    if not isinstance(description.get("generator"), str):
+        raise _FieldError(f"field 'generator' must be a string, got {_json_type(description.get('generator'))}")
+    for field in (*_OBJECT_FIELDS, *(f for f in _OPTIONAL_OBJECT_FIELDS if description.get(f) is not None)):
+        if not isinstance(description.get(field), dict):
+            raise _FieldError(f"field {field!r} must be an object, got {_json_type(description.get(field))}")
+
+
+def _json_type(value: Any) -> str:
+    return "null" if value is None else _JSON_TYPES.get(type(value), type(value).__name__)
+
+
 def load_generator(directory: str | Path) -> Generator:
     """Rebuild a generator written by :meth:`Generator.save`."""
     from twinforge.generators import generator_class  # the registry imports the model modules
@@ -116,6 +156,7 @@ def load_generator(directory: str | Path) -> Generator:
             raise FileNotFoundError(f"no saved generator at {directory}: {path.name} is missing")
     try:
         description = json.loads(model_file.read_text())
+        _check_fields(description)
         name, params = description["generator"], description["params"]
         schema = TableSchema.from_dict(description["schema"])
         encoder = TableEncoder.from_dict(description["transformer"])
@@ -124,7 +165,16 @@ def load_generator(directory: str | Path) -> Generator:
         text_names = [str(name) for name in description.get("text_models", [])]
         if any(not _TEXT_NAME.fullmatch(name) for name in text_names):
             raise ValueError(f"text model names must be letters, digits and underscores, got {text_names}")
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError, RuleError) as error:
+    except _LayoutError as error:  # not a description of this layout: nothing in it is read
+        saved_by = description.get("twinforge_version", "an unknown version")
+        raise ValueError(
+            f"{model_file}: {error} (saved by twinforge {saved_by}); fit it again with this twinforge "
+            f"({twinforge.__version__})"
+        ) from error
+    except _FieldError as error:
+        raise ValueError(f"{model_file} is not a valid generator description: {error}") from error
+    # AttributeError: a value of another JSON type deeper in (a list where an object belongs)
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError, RuleError) as error:
         raise ValueError(f"{model_file} is not a valid generator description: {error!r}") from error
     cls = generator_class(name, source=model_file)
     try:
