@@ -214,3 +214,12 @@ def test_a_tampered_synthesizer_json_is_refused(tmp_path):
         (saved / "synthesizer.json").write_text(json.dumps(frame))
         with pytest.raises(ValueError, match=r"synthesizer\.json is malformed: field '(frame|pandas_dtypes)'"):
             Synthesizer.load(saved)
+
+
+def test_sample_takes_numpy_integers_but_no_bools_or_floats():
+    """Counts often come from numpy or pandas (``df["rows"].sum()``): a numpy integer is a number of rows."""
+    synth = Synthesizer(seed=0).fit(pl.DataFrame({"a": np.random.default_rng(0).normal(size=100)}))
+    assert synth.sample(np.int64(5)).height == 5 and synth.sample(np.uint8(3)).height == 3
+    for n in (np.bool_(True), np.float64(5.0), 2.5, np.int64(0)):
+        with pytest.raises(ValueError, match="positive integer"):
+            synth.sample(n)
