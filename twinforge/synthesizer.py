@@ -33,8 +33,9 @@ from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
 from twinforge.io.typing_rules import number_kinds
 
 FRAME_FILE = "synthesizer.json"
-# Fewer real rows than this are refused by `twinforge synth`: a generator fitted on a handful of records
-# can only give them back (one row gives copies of the real record).
+# Fewer real rows than this are refused by `twinforge synth` and by Synthesizer.fit (unless asked with
+# allow_few_rows=True): a generator fitted on a handful of records can only give them back (one row gives
+# copies of the real record).
 MIN_TRAINING_ROWS = 50
 
 
@@ -71,8 +72,13 @@ class Synthesizer:
         process_columns: Mapping[str, Any] | None = None,
         column_options: Mapping[str, ColumnOptions] | None = None,
         rules: Any = None,
+        allow_few_rows: bool = False,
     ) -> Synthesizer:
         """Learn ``data`` (pandas or polars); the schema is inferred when not given.
+
+        A table of fewer than ``MIN_TRAINING_ROWS`` (50) rows is refused, as by ``twinforge synth``: fitted on
+        a handful of records a generator gives them back. ``allow_few_rows=True`` fits it anyway (tests,
+        toy examples): never on real people's records.
 
         ``identifiers`` name columns never to learn (ids, keys); they are absent from samples
         unless a ``unique`` rule generates them.
@@ -87,6 +93,12 @@ class Synthesizer:
         frame, df = _FrameType.of(data)
         if df.height == 0 or df.width == 0:
             raise ValueError(f"cannot fit on an empty table ({df.height} rows, {df.width} columns)")
+        if df.height < MIN_TRAINING_ROWS and not allow_few_rows:
+            raise ValueError(
+                f"{df.height} row{'s' if df.height > 1 else ''} to learn from: at least {MIN_TRAINING_ROWS} are "
+                "needed (fitted on fewer, a generator can only give the real records back); pass "
+                "allow_few_rows=True to fit anyway on data that is not real people's"
+            )
         identifiers = list(identifiers)
         if schema is None:
             schema = infer_schema(df, overrides=number_kinds(df), identifiers=identifiers)

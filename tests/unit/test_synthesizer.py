@@ -223,3 +223,14 @@ def test_sample_takes_numpy_integers_but_no_bools_or_floats():
     for n in (np.bool_(True), np.float64(5.0), 2.5, np.int64(0)):
         with pytest.raises(ValueError, match="positive integer"):
             synth.sample(n)
+
+
+@pytest.mark.parametrize("rows", [1, 49])
+def test_fit_refuses_a_table_too_small_to_synthesize_safely_unless_asked(rows):
+    """One row gives copies of the real record: the library refuses what `twinforge synth` refuses."""
+    from twinforge.synthesizer import MIN_TRAINING_ROWS
+
+    real = pd.DataFrame({"salary": [123456.78 + i for i in range(rows)], "age": [41 + i % 3 for i in range(rows)]})
+    with pytest.raises(ValueError, match=rf"{rows} rows? to learn from: at least {MIN_TRAINING_ROWS}.*allow_few_rows"):
+        Synthesizer(seed=0).fit(real)
+    assert len(Synthesizer(seed=0).fit(real, allow_few_rows=True).sample(5)) == 5
