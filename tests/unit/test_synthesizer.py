@@ -234,3 +234,12 @@ def test_fit_refuses_a_table_too_small_to_synthesize_safely_unless_asked(rows):
     with pytest.raises(ValueError, match=rf"{rows} rows? to learn from: at least {MIN_TRAINING_ROWS}.*allow_few_rows"):
         Synthesizer(seed=0).fit(real)
     assert len(Synthesizer(seed=0).fit(real, allow_few_rows=True).sample(5)) == 5
+
+
+def test_a_column_named_by_the_empty_string_keeps_its_name():
+    rng = np.random.default_rng(0)
+    real = pl.DataFrame({"": rng.integers(0, 5, 150), "x": rng.normal(size=150)})
+    synth = Synthesizer(seed=0).fit(real)
+    assert synth.sample(5).columns == ["", "x"]
+    assert synth.sample(5, conditions={"": 3})[""].to_list() == [3] * 5
+    assert list(Synthesizer(seed=0).fit(real.to_pandas()).sample(5).columns) == ["", "x"]

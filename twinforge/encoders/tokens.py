@@ -104,4 +104,5 @@ def from_tokens(
             decoded.append(c.module.from_uniform(u, c.stats, c.column))
         else:
             decoded.append(c.decode_levels(t, rng))
-    return pl.DataFrame(decoded)
+    # by name: a list of series renames a column called "" to polars' column_<position>
+    return pl.DataFrame({series.name: series for series in decoded})

@@ -76,4 +76,5 @@ def from_uniform(columns: list[EncodedColumn], u: np.ndarray) -> pl.DataFrame:
         if null_slot is not None:
             values[null_indicator_from_uniform(u[:, null_slot], c.stats["null_share"])] = np.nan
         decoded.append(c.module.from_uniform(values, c.stats, c.column))
-    return pl.DataFrame(decoded)
+    # by name: a list of series renames a column called "" to polars' column_<position>
+    return pl.DataFrame({series.name: series for series in decoded})
