@@ -236,10 +236,24 @@ def test_fit_refuses_a_table_too_small_to_synthesize_safely_unless_asked(rows):
     assert len(Synthesizer(seed=0).fit(real, allow_few_rows=True).sample(5)) == 5
 
 
-def test_a_column_named_by_the_empty_string_keeps_its_name():
+@pytest.mark.parametrize("model", ["copula", "gan", "vae", "transformer"])
+def test_a_column_named_by_the_empty_string_keeps_its_name(model):
     rng = np.random.default_rng(0)
     real = pl.DataFrame({"": rng.integers(0, 5, 150), "x": rng.normal(size=150)})
-    synth = Synthesizer(seed=0).fit(real)
+    params = {} if model == "copula" else {"epochs": 1}
+    synth = Synthesizer(model=model, seed=0, **params).fit(real)
     assert synth.sample(5).columns == ["", "x"]
     assert synth.sample(5, conditions={"": 3})[""].to_list() == [3] * 5
-    assert list(Synthesizer(seed=0).fit(real.to_pandas()).sample(5).columns) == ["", "x"]
+    assert list(Synthesizer(model=model, seed=0, **params).fit(real.to_pandas()).sample(5).columns) == ["", "x"]
+
+
+def test_the_generators_sample_a_numpy_integer_number_of_rows():
+    from twinforge.generators import create_generator
+    from twinforge.io.schema import infer_schema
+
+    real = pl.DataFrame({"x": np.random.default_rng(0).normal(size=100)})
+    generator = create_generator("copula", seed=0).fit(real, infer_schema(real))
+    assert generator.sample(np.int64(7)).height == 7
+    for bad in (np.bool_(True), True, 7.0):
+        with pytest.raises(ValueError, match="positive integer"):
+            generator.sample(bad)

@@ -187,7 +187,7 @@ def from_modes(columns: list[EncodedColumn], x: np.ndarray, rng: np.random.Gener
         else:
             level = x[:, parts["level"].start : parts["level"].stop].argmax(axis=1)
             decoded.append(c.decode_levels(level, rng))
-    return pl.DataFrame(decoded)
+    return pl.DataFrame({s.name: s for s in decoded})  # by name: a list of series renames a column named ""
 
 
 def _normal_scores(c: EncodedColumn) -> bool:

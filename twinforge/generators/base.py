@@ -8,6 +8,7 @@ rebalancing, rejection) is in :mod:`.sampling`, saving and loading in
 from __future__ import annotations
 
 import inspect
+import numbers
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -207,8 +208,9 @@ class Generator(ABC):
         """``sample`` a chunk at a time, for writing large samples with bounded memory."""
         if not self.is_fitted:
             raise RuntimeError(f"{type(self).__name__} is not fitted: call fit() before sample()")
-        if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+        if isinstance(n, bool | np.bool_) or not isinstance(n, numbers.Integral) or n <= 0:
             raise ValueError(f"number of rows to sample must be a positive integer, got {n!r}")
+        n = int(n)  # a numpy integer, too
         if chunk_rows <= 0:
             raise ValueError(f"chunk_rows must be positive, got {chunk_rows!r}")
         seed = self.seed if seed is None else int(seed)
