@@ -73,3 +73,32 @@ def load_error_under_memory_cap(model_dir, gib: int = 6) -> str:
         [sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}
     )
     return run.stdout + run.stderr[-3000:]
+
+
+# as root, the capabilities that let a process ignore file permissions (root reads and writes anything, and
+# chmods what it does not own): dropped to test what a command does where permissions apply
+_OVERRIDING_CAPABILITIES = "-dac_override,-dac_read_search,-fowner,-chown,-fsetid"
+
+
+def run_cli_as_a_user(argv: list[str], env: dict[str, str] | None = None, cwd=None):
+    """``twinforge ARGV`` in a fresh process that file permissions apply to, as they do to an ordinary user: as
+    root, under ``setpriv`` without the capabilities that override them (the process stays root, the owner of
+    what the test made, and may still chmod it); skipped as root where setpriv is missing. Returns the
+    ``subprocess.CompletedProcess`` (text)."""
+    import shutil
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "twinforge.cli", *argv]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv (util-linux): file permissions cannot be made to apply")
+        command = [setpriv, f"--bounding-set={_OVERRIDING_CAPABILITIES}", "--inh-caps=-all", "--", *command]
+    environment = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    return subprocess.run(command, capture_output=True, text=True, env=environment, cwd=cwd, timeout=300)
+
+
+def modes_under(folder: Path) -> dict[str, int]:
+    """Every path under ``folder`` (itself included) -> its permission bits."""
+    return {str(p): file_mode(p) for p in [folder, *folder.rglob("*")]}

@@ -47,14 +47,14 @@ def say(*parts: object, file=None, **options) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from twinforge.io.permissions import restrict_umask
+    from twinforge.io.permissions import os_reason, restrict_umask
 
     restrict_umask()  # outputs, quarantine files and models owner-only (0600), whatever the shell's umask
     parser = build_parser()
     args = parser.parse_args(argv)
-    clobbering = clobbering_problem(args)
-    if clobbering is not None:
-        say(f"twinforge {args.command_name}: error: {clobbering}", file=sys.stderr)
+    problem = clobbering_problem(args) or unwritable_output(args)
+    if problem is not None:
+        say(f"twinforge {args.command_name}: error: {problem}", file=sys.stderr)
         return 1
     try:
         with _stopped_by_signals():
@@ -74,6 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`| head -1`): stop quietly, as other command-line tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
         return 141
+    except OSError as error:  # a file or folder the user may not read or write: one line, as for bad input
+        where = f"{error.filename}: " if error.filename else ""
+        say(f"twinforge {args.command_name}: error: {where}{os_reason(error)}", file=sys.stderr)
+        return 1
 
 
 class Stopped(BaseException):  # noqa: N818 - like KeyboardInterrupt, not an error of the command's
@@ -123,6 +127,19 @@ def clobbering_problem(args: argparse.Namespace) -> str | None:
         for other_label, other in [*inputs, *outputs[:i]]:
             if _same_file(path, other):
                 return f"{label} ({path}) is also {other_label}: nothing was written (write it to another path)"
+    return None
+
+
+def unwritable_output(args: argparse.Namespace) -> str | None:
+    """Why a command must not start: one of its outputs could not be written (a folder the user may not write).
+    Said before any work, and before any output is written, so that a failure leaves nothing half-done (an
+    ``--out`` twin without its ``--save-model``)."""
+    from twinforge.io.permissions import write_problem
+
+    for name in _OUTPUT_ARGUMENTS:
+        path = getattr(args, name, None)
+        if path is not None and (problem := write_problem(path, folder=name == "save_model")) is not None:
+            return f"{problem}: nothing was written"
     return None
 
 
@@ -656,8 +673,15 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         written = write_table_chunks(chunks, args.out, expected_rows=args.rows)
         done(f"{written:,} rows" + (f", {len(fitted_rules.rules)} rules met" if fitted_rules else ""))
     if args.save_model is not None:
+        from twinforge.io.permissions import could_not
+
         with _step(f"saving model to {args.save_model}") as done:
-            synthesizer.save(args.save_model)
+            try:
+                synthesizer.save(args.save_model)
+            except OSError as error:  # checked writable at the start: changed since (or the disk filled up)
+                raise ValueError(
+                    f"{could_not('write', args.save_model, error)}; {args.out} was written, the model was not saved"
+                ) from None
             done("")
     return 0
 

@@ -396,3 +396,81 @@ def test_synth_refuses_a_condition_or_rebalance_on_a_missing_column_before_fitti
     assert main([*base, "--rebalance", "nosuch=a:0.5", "--condition", "other=x"]) == 1
     err = capsys.readouterr().err
     assert "--condition other=, --rebalance nosuch=: no such column in" in err and "fitting" not in err
+
+
+@pytest.mark.parametrize(
+    ("command", "output"),
+    [
+        (["evaluate", "--train", "{d}/train.csv", "--holdout", "{d}/hold.csv", "--synthetic", "{d}/syn.csv",
+          "--html"], "ro/r.html"),
+        (["evaluate", "--train", "{d}/train.csv", "--holdout", "{d}/hold.csv", "--synthetic", "{d}/syn.csv",
+          "--html", "{d}/ok.html", "--json"], "ro/r.json"),  # a writable output first: it is not written either
+        (["anonymize", "{d}/train.csv", "--out", "{d}/ok.csv", "--report"], "ro/r.json"),
+        (["synth", "{d}/train.csv", "--rows", "10", "--out", "{d}/ok.csv", "--no-progress", "--save-model"],
+         "ro/model"),
+        (["synth", "{d}/train.csv", "--rows", "10", "--out", "{d}/ok.csv", "--no-progress", "--save-model"],
+         "ro/new/model"),  # a folder to make in one the user may not write
+    ],
+)  # fmt: skip
+def test_an_output_the_user_may_not_write_stops_the_command_before_any_work(small_table, tmp_path, command, output):
+    from tests.conftest import run_cli_as_a_user
+
+    for name, rows in (("train", small_table[:200]), ("hold", small_table[200:300]), ("syn", small_table[300:])):
+        write_table(rows, tmp_path / f"{name}.csv")
+    (tmp_path / "ro").mkdir(mode=0o555)
+    try:
+        done = run_cli_as_a_user([*(part.format(d=tmp_path) for part in command), str(tmp_path / output)])
+    finally:
+        (tmp_path / "ro").chmod(0o700)
+    name = command[0]
+    # one line, before reading or fitting anything, and no output written (the --out twin without its model)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert done.stderr.splitlines() == [
+        f"twinforge {name}: error: could not write {tmp_path / output} (permission denied): nothing was written"
+    ]
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("ok")]
+    assert list((tmp_path / "ro").iterdir()) == []
+
+
+def test_an_output_where_a_folder_or_a_file_is_in_the_way_stops_the_command_before_any_work(
+    small_table, tmp_path, capsys
+):
+    write_table(small_table, tmp_path / "in.csv")
+    (tmp_path / "a_folder.json").mkdir()
+    (tmp_path / "a_file").write_text("")
+    base = ["anonymize", str(tmp_path / "in.csv"), "--out", str(tmp_path / "out.csv")]
+    assert main([*base, "--report", str(tmp_path / "a_folder.json")]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"twinforge anonymize: error: could not write {tmp_path / 'a_folder.json'} (a folder is there): nothing was written"
+    ]
+    synth = ["synth", str(tmp_path / "in.csv"), "--rows", "5", "--out", str(tmp_path / "out.csv"), "--save-model"]
+    for model in (tmp_path / "a_file", tmp_path / "a_file" / "model"):
+        assert main([*synth, str(model)]) == 1
+        err = capsys.readouterr().err
+        assert f"error: could not write {model} (" in err and "nothing was written" in err and "reading" not in err
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_file_error_met_while_working_is_one_line_naming_the_path(small_table, tmp_path, capsys, monkeypatch):
+    import twinforge.cli
+
+    write_table(small_table, tmp_path / "in.csv")
+
+    def denied(*_args, **_kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "model" / "model.json"))
+
+    # the model's folder made unwritable after the start: said, with what was written (the twin) and what not
+    monkeypatch.setattr(Synthesizer, "save", denied)
+    out = tmp_path / "out.csv"
+    synth = ["synth", str(tmp_path / "in.csv"), "--rows", "5", "--out", str(out), "--save-model", str(tmp_path / "m")]
+    assert main([*synth, "--no-progress"]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"twinforge synth: error: could not write {tmp_path / 'm'} (permission denied); {out} was written, the model "
+        "was not saved"
+    )
+    # any other: the path and the system's reason, never a traceback
+    monkeypatch.setattr(twinforge.cli, "_cmd_rules_suggest", denied)
+    assert main(["rules", "suggest", str(tmp_path / "in.csv")]) == 1
+    assert (
+        capsys.readouterr().err == f"twinforge rules suggest: error: {tmp_path}/model/model.json: permission denied\n"
+    )

@@ -83,6 +83,44 @@ def private_mkdir(path: str | os.PathLike) -> Path:
     return path
 
 
+def os_reason(error: OSError) -> str:
+    """The system's reason for ``error`` in lower case ("permission denied"): an OSError's message holds a path
+    and this reason only, never a value read from a file."""
+    return (error.strerror or type(error).__name__).lower()
+
+
+def could_not(doing: str, path: str | os.PathLike, error: OSError) -> str:
+    """``could not read PATH (permission denied)``: a failed file operation as one line for a user."""
+    return f"could not {doing} {path} ({os_reason(error)})"
+
+
+def write_problem(path: str | os.PathLike, folder: bool = False) -> str | None:
+    """Why ``path`` could not be written (a file :func:`write_private` writes, or with ``folder`` a folder of
+    files), None when it can: checked before any work, so that a command whose output cannot be written stops
+    before the minutes of work that would make it, and before writing its other outputs. It makes a nameless
+    temporary file where writing would create one (the folder, or the nearest existing folder above a missing
+    one): the real test, whatever decides it (permission bits, ACLs, a read-only mount, root squash)."""
+    path = Path(path)
+    try:
+        if path.is_symlink():  # write_private replaces the link's target
+            path = path.resolve()
+        if path.exists():
+            if folder != path.is_dir():
+                return f"could not write {path} ({'not a folder' if folder else 'a folder is there'})"
+            if not folder and not path.is_file():
+                return None  # /dev/stdout, a pipe: written in place, as its owner allows
+            where = path if folder else path.parent
+        else:
+            where = next(p for p in path.parents if p.exists())  # missing folders are made there
+            if not where.is_dir():
+                return f"could not write {path} ({where} is not a folder)"
+        with tempfile.TemporaryFile(dir=where):
+            pass
+    except OSError as error:
+        return could_not("write", path, error)
+    return None
+
+
 def write_private(path: str | os.PathLike, write: Callable[[Path], object]) -> Path:
     """Have ``write`` write the file ``path`` as an owner-only file: into a file of its own beside it (created
     0600), then moved over it, so that a file there before, whatever its mode, is replaced rather than
