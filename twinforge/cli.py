@@ -425,7 +425,9 @@ def _read_input(path: Path, spec=None, on_bad_rows: str | None = None, partial: 
     return ingested
 
 
-def _batch_store(args: argparse.Namespace):
+def _batch_store(args: argparse.Namespace, writing: bool = True):
+    """The dataset's batch store; ``writing``: its state folder is made (owner-only) for the command to write in.
+    A command that only reads leaves the folder as it is: it may be a read-only copy, or another user's."""
     from twinforge.config.spec import load_specs
     from twinforge.io.batches import BatchStore
     from twinforge.io.state import StateLayout, resolve_project_home, resolve_specs_dir
@@ -434,7 +436,8 @@ def _batch_store(args: argparse.Namespace):
     specs = {s.name: s for s in load_specs(specs_dir)}
     if args.dataset not in specs:
         raise ValueError(f"no dataset {args.dataset!r} in {specs_dir} (datasets: {', '.join(sorted(specs)) or 'none'})")
-    return BatchStore(specs[args.dataset], StateLayout.at(resolve_project_home(args.home)).ensure())
+    layout = StateLayout.at(resolve_project_home(args.home))
+    return BatchStore(specs[args.dataset], layout.ensure() if writing else layout)
 
 
 def _cmd_ingest_batch(args: argparse.Namespace) -> int:
@@ -489,9 +492,10 @@ def _say_versions_trained_on(store, batch_id: str, args: argparse.Namespace) -> 
 
 
 def _cmd_batches(args: argparse.Namespace) -> int:
-    store = _batch_store(args)
-    if sum(bool(action) for action in (args.withdraw, args.approve, args.reinstate)) > 1:
+    actions = sum(bool(action) for action in (args.withdraw, args.approve, args.reinstate))
+    if actions > 1:
         raise SystemExit("twinforge batches: --withdraw, --approve and --reinstate are exclusive: give one")
+    store = _batch_store(args, writing=actions > 0)  # a listing only reads: it creates and chmods nothing
     if args.withdraw:
         batch = store.withdraw(args.withdraw, args.reason)
         say(f"withdrew batch {batch.batch_id} of {args.dataset}: it is in no future training window")
@@ -505,9 +509,17 @@ def _cmd_batches(args: argparse.Namespace) -> int:
     if args.reinstate:
         batch = store.reinstate(args.reinstate, args.reason)
         say(f"reinstated batch {batch.batch_id} of {args.dataset}: it is active again, in the next training window")
-    store.ensure_initial()
+    # the manifest as it is, without its lock: it is replaced whole (renamed into place), so a reader sees it
+    # before or after a concurrent writer's change, never half of it
+    batches = store.list()
+    if not batches:
+        say(
+            f"no batch of {args.dataset} recorded in {store.layout.home} yet: the spec's source becomes batch "
+            "`initial` on the first run (or the first `twinforge ingest-batch`)"
+        )
+        return 0
     say(f"{'batch':<34} {'status':<10} {'added (UTC)':<20} source")
-    for b in store.list():
+    for b in batches:
         source = b.original_name or ("the spec's source" if b.origin == "spec" else "")
         say(f"{b.batch_id:<34} {b.status:<10} {b.added_at[:19]:<20} {source}")
         if b.status != "active" and b.history:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from twinforge.config.spec import DatasetSpec
 from twinforge.io.batches import ACTIVE, BatchStore
+from twinforge.io.permissions import could_not, os_reason
 from twinforge.io.state import StateLayout
 from twinforge.tracking.registry import (
     CHAMPION_ALIAS,
@@ -94,27 +95,60 @@ def dataset_status(spec: DatasetSpec, layout: StateLayout, tracking_uri: str | N
     """Collect ``spec``'s dataset status from ``layout``'s state folder and the MLflow store at
     ``tracking_uri`` (default: ``$TWINFORGE_MLFLOW_TRACKING_URI``, else the state folder's own)."""
     tracking_uri = layout.tracking_uri(tracking_uri)
-    has_store = _store_to_read(layout, tracking_uri)
-    if has_store:
-        _check_store(tracking_uri)
+    with _reading(layout):
+        has_store = _store_to_read(layout, tracking_uri)
+        if has_store:
+            _check_store(tracking_uri)
+        batches = _batches(spec, layout)
+        drift = _drift(layout, spec.name)
     with _no_retries():
         try:
             versions = (
                 _versions(tracking_uri, spec.registered_model_name, BatchStore(spec, layout)) if has_store else []
             )
-            champion = get_alias_version(tracking_uri, spec.registered_model_name, CHAMPION_ALIAS) if versions else None
+            champion = (
+                get_alias_version(tracking_uri, spec.registered_model_name, CHAMPION_ALIAS, existing=True)
+                if versions
+                else None
+            )
         except Exception as error:  # noqa: BLE001 - MLflow raises several types for a store it cannot read
-            raise ValueError(
-                f"cannot read the MLflow tracking server at {_shown_uri(tracking_uri)}: {type(error).__name__} "
-                "(check that it runs and TWINFORGE_MLFLOW_TRACKING_URI or --tracking-uri)"
-            ) from None
+            raise ValueError(_store_problem(tracking_uri, error)) from None
     return DatasetStatus(
         dataset=spec.name,
         model_name=spec.registered_model_name,
-        batches=_batches(spec, layout),
+        batches=batches,
         versions=versions,
         champion=champion,
-        drift=_drift(layout, spec.name),
+        drift=drift,
+    )
+
+
+@contextlib.contextmanager
+def _reading(layout: StateLayout):
+    """A file or folder of the state folder the user may not read (another user's, or one its owner locked) as
+    one line naming it: status reports what it can read and never changes a permission to read more."""
+    try:
+        yield
+    except OSError as error:
+        raise ValueError(f"{could_not('read', error.filename or layout.home, error)}: status reads the state "
+                         "folder with the permissions it has, and changes none") from None  # fmt: skip
+
+
+def _store_problem(tracking_uri: str, error: Exception) -> str:
+    """Why the MLflow store could not be read, for a user: a local SQLite file is a file (its permissions), a
+    server a service (whether it runs)."""
+    if tracking_uri.startswith("sqlite:///"):
+        path = Path(tracking_uri.removeprefix("sqlite:///"))
+        try:
+            path.open("rb").close()  # the file's own reason, when it is one (permission denied)
+        except OSError as unreadable:
+            return f"cannot read the MLflow store {path} ({os_reason(unreadable)})"
+        return (
+            f"cannot read the MLflow store {path}: {type(error).__name__} (a local SQLite file: is it one of MLflow's?)"
+        )
+    return (
+        f"cannot read the MLflow tracking server at {_shown_uri(tracking_uri)}: {type(error).__name__} "
+        "(check that it runs and TWINFORGE_MLFLOW_TRACKING_URI or --tracking-uri)"
     )
 
 
@@ -128,9 +162,13 @@ def versions_trained_on(
         return [], None
     _check_store(tracking_uri)  # a store named that does not exist is an error, never created
     with _no_retries():
-        versions = list_model_versions(tracking_uri, spec.registered_model_name)
+        versions = list_model_versions(tracking_uri, spec.registered_model_name, existing=True)
         trained = [v for v in versions if batch_id in v.training_batches]
-        champion = get_alias_version(tracking_uri, spec.registered_model_name, CHAMPION_ALIAS) if trained else None
+        champion = (
+            get_alias_version(tracking_uri, spec.registered_model_name, CHAMPION_ALIAS, existing=True)
+            if trained
+            else None
+        )
     return trained, champion
 
 
@@ -221,7 +259,7 @@ def _versions(tracking_uri: str, model_name: str, store: BatchStore) -> list[Ver
             run_failed=v.tags.get(RUN_STATUS_TAG) == "failed",
             withdrawn_batches=store.withdrawn_among(v.training_batches),
         )
-        for v in list_model_versions(tracking_uri, model_name)
+        for v in list_model_versions(tracking_uri, model_name, existing=True)
     ]
 
 

@@ -1,4 +1,9 @@
-"""`twinforge status` on a project where nothing has run yet."""
+"""`twinforge status` (and the `batches` listing) on a project where nothing has run yet, and on state folders
+they may only read: they read, never create or chmod."""
+
+import os
+
+import pytest
 
 from tests.conftest import DEMO_SPEC
 from twinforge.cli import main
@@ -56,3 +61,82 @@ def test_status_with_an_unreachable_tracking_server_fails_at_once_naming_it(tmp_
     err = capsys.readouterr().err
     assert "cannot read the MLflow tracking server at http://user:***@127.0.0.1:9" in err
     assert "secret" not in err and "Traceback" not in err
+
+
+def _state_with_a_batch_and_a_store(tmp_path):
+    """A state folder as a run leaves it: the first batch recorded and the MLflow store created."""
+    from twinforge.config.spec import load_spec
+    from twinforge.io.batches import BatchStore
+    from twinforge.io.state import StateLayout
+    from twinforge.tracking.registry import list_model_versions
+
+    specs = _specs(tmp_path)
+    layout = StateLayout.at(tmp_path / "state").ensure()
+    BatchStore(load_spec(specs / "covid_testing.yaml"), layout).ensure_initial()
+    list_model_versions(layout.mlflow_tracking_uri, "twinforge-covid_testing")  # creates the store, as a run does
+    return specs, layout.home
+
+
+def test_status_and_batches_list_a_read_only_state_folder_and_change_no_permission(tmp_path):
+    from tests.conftest import modes_under, run_cli_as_a_user
+
+    specs, home = _state_with_a_batch_and_a_store(tmp_path)
+    for path in [home, *home.rglob("*")]:  # a read-only audit copy: the operator took every write permission
+        path.chmod(path.stat().st_mode & ~0o222)
+    before = modes_under(home)
+    args = ["covid_testing", "--specs", str(specs), "--home", str(home)]
+    status, batches = run_cli_as_a_user(["status", *args]), run_cli_as_a_user(["batches", *args])
+    # reading gives no write permission back (no chmod 0700 / 0600 of what they read) and needs none
+    assert modes_under(home) == before
+    assert status.returncode == 0, status.stderr[-2000:]
+    assert "initial" in status.stdout and "model versions: none yet" in status.stdout
+    assert batches.returncode == 0, batches.stderr[-2000:]
+    assert batches.stdout.splitlines()[1].split()[:2] == ["initial", "active"]
+    for path in [home, *home.rglob("*")]:
+        path.chmod(path.stat().st_mode | 0o200)
+
+
+def test_status_and_batches_of_an_unreadable_state_folder_fail_in_one_line_and_change_nothing(tmp_path):
+    from tests.conftest import file_mode, run_cli_as_a_user
+
+    specs, home = _state_with_a_batch_and_a_store(tmp_path)
+    home.chmod(0o000)  # another user's, or one its owner locked
+    try:
+        args = ["covid_testing", "--specs", str(specs), "--home", str(home)]
+        for command in ("status", "batches"):
+            done = run_cli_as_a_user([command, *args])
+            assert done.returncode == 1, done.stderr[-2000:]
+            (line,) = [line for line in done.stderr.splitlines() if "error" in line.lower()]
+            assert line.startswith(f"twinforge {command}: error: could not read {home}/"), line
+            assert "(permission denied)" in line and "Traceback" not in done.stderr
+            assert file_mode(home) == 0o000, command  # never made readable to read it
+    finally:
+        home.chmod(0o700)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving the state folder to another user needs root (chown)")
+def test_status_and_batches_read_another_users_group_readable_state_folder_as_it_is(tmp_path):
+    from tests.conftest import modes_under, run_cli_as_a_user
+
+    specs, home = _state_with_a_batch_and_a_store(tmp_path)
+    for path in [home, *home.rglob("*")]:  # nobody's, readable by this process's group (a shared audit folder)
+        os.chown(path, 65534, os.getegid())
+        path.chmod(0o750 if path.is_dir() else 0o640)
+    before = modes_under(home)
+    args = ["covid_testing", "--specs", str(specs), "--home", str(home)]
+    for command in ("status", "batches"):
+        done = run_cli_as_a_user([command, *args])  # may not chmod what it does not own: must not try
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "initial" in done.stdout and "Traceback" not in done.stderr
+    assert modes_under(home) == before
+    # a command that writes there says whose folder it is in one line
+    done = run_cli_as_a_user(["batches", *args, "--withdraw", "initial"])
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"could not make {home} owner-only (operation not permitted)" in done.stderr
+
+
+def test_listing_batches_of_a_state_folder_where_nothing_ran_creates_nothing(tmp_path, capsys):
+    home = tmp_path / "state"
+    assert main(["batches", "covid_testing", "--specs", str(_specs(tmp_path)), "--home", str(home)]) == 0
+    assert "no batch of covid_testing recorded" in capsys.readouterr().out
+    assert not home.exists()

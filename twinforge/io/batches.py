@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 from twinforge.config.spec import EXTENSIONS, DatasetSpec, SpecError, format_from_name
 from twinforge.io.locks import exclusive_lock
-from twinforge.io.permissions import make_private
+from twinforge.io.permissions import could_not, make_private
 from twinforge.io.readers import file_name_problem
 from twinforge.io.schema import ColumnKind
 from twinforge.io.state import StateLayout
@@ -148,10 +148,16 @@ class BatchStore:
             yield
 
     def _read(self) -> list[Batch]:
+        """The manifest's batches. No lock is needed: :meth:`_write` replaces the file whole (a rename), so a
+        reader sees it before or after a writer's change, never half of it; the lock orders writers only."""
         path = self.folder / MANIFEST
-        if not path.is_file():
-            return []
-        return [Batch(**b) for b in json.loads(path.read_text())["batches"]]
+        try:
+            if not path.is_file():
+                return []
+            text = path.read_text()
+        except OSError as error:  # a state folder the user may not read (another user's, or locked by its owner)
+            raise ValueError(could_not("read", path, error)) from None
+        return [Batch(**b) for b in json.loads(text)["batches"]]
 
     def _write(self, batches: list[Batch]) -> None:
         path = self.folder / MANIFEST

@@ -28,3 +28,24 @@ def exclusive_lock(path: Path, on_wait: Callable[[], None] | None = None) -> Ite
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def shared_lock_if_present(path: Path) -> Iterator[None]:
+    """Hold the lock file ``path`` shared for the block, for a reader of what :func:`exclusive_lock`'s holders
+    write: it waits while one writes. The file is opened read-only and never created, so a reader needs no
+    write access (a read-only state folder, another user's): with no file to open, no writer has taken the
+    lock, and none is held."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below, after the block
+    except OSError:
+        handle = None
+    if handle is None:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

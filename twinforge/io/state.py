@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from twinforge.io.permissions import make_private, private_mkdir
+from twinforge.io.permissions import make_private, os_reason, private_mkdir
 
 # a finished run's scratch folders (sampled parts, step outputs) are kept this long, so that "re-execute from
 # failure" can use them
@@ -160,11 +160,18 @@ class StateLayout:
         return explicit or os.environ.get(TRACKING_URI_ENV) or self.mlflow_tracking_uri
 
     def ensure(self) -> StateLayout:
-        """Create the folders, owner-only (0700) whatever the umask; the home itself is made 0700 too."""
-        for d in (self.home, self.data_dir, self.reports_dir, self.models_dir, self.mlflow_artifacts):
-            private_mkdir(d)
-        if self.mlflow_db.exists():
-            make_private(self.mlflow_db)
+        """Create the folders, owner-only (0700) whatever the umask; the home itself is made 0700 too. For
+        commands that write: one that only reads (``status``, a ``batches`` listing) uses the folder as it is."""
+        try:
+            for d in (self.home, self.data_dir, self.reports_dir, self.models_dir, self.mlflow_artifacts):
+                private_mkdir(d)
+            if self.mlflow_db.exists():
+                make_private(self.mlflow_db)
+        except PermissionError as error:  # another user's state folder: only its owner may write in it
+            raise ValueError(
+                f"could not make {error.filename or self.home} owner-only ({os_reason(error)}): a command that "
+                "writes needs a state folder its user owns"
+            ) from None
         return self
 
 

@@ -70,18 +70,32 @@ def _create_local_store_once(mlflow, tracking_uri: str) -> None:
 
     database = Path(tracking_uri.removeprefix("sqlite:///"))
     if database.parent.is_dir():  # else MLflow's own error names the missing folder
-        with exclusive_lock(database.with_name(database.name + ".lock")):
+        with exclusive_lock(_creation_lock(tracking_uri)):
             client = mlflow.MlflowClient(tracking_uri, registry_uri=tracking_uri)
             client.search_experiments(max_results=1)  # the tracking store migrates the schema
             client.search_registered_models(max_results=1)  # the registry store checks it
     _CREATED_STORES.add(tracking_uri)
 
 
+def _creation_lock(tracking_uri: str) -> Path:
+    database = Path(tracking_uri.removeprefix("sqlite:///"))
+    return database.with_name(database.name + ".lock")
+
+
 @contextlib.contextmanager
-def tracking(tracking_uri: str) -> Iterator[Any]:
-    """Point MLflow at ``tracking_uri`` for the block (registry follows it)."""
+def tracking(tracking_uri: str, *, existing: bool = False) -> Iterator[Any]:
+    """Point MLflow at ``tracking_uri`` for the block (registry follows it). ``existing``: the caller only reads a
+    store it checked exists (``twinforge status``), so nothing is created: a creation under way is waited for
+    through a shared lock, which needs no write access beside the store (a read-only or another user's state
+    folder)."""
     mlflow = _mlflow()
-    _create_local_store_once(mlflow, tracking_uri)
+    if existing and tracking_uri.startswith("sqlite:///"):
+        from twinforge.io.locks import shared_lock_if_present
+
+        with shared_lock_if_present(_creation_lock(tracking_uri)):
+            pass  # a store being created is complete once its creator lets go
+    else:
+        _create_local_store_once(mlflow, tracking_uri)
     previous = mlflow.get_tracking_uri() if mlflow.is_tracking_uri_set() else None
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(tracking_uri)
@@ -338,10 +352,13 @@ def set_champion(tracking_uri: str, model_name: str, version: str, dagster_run_i
     return previous
 
 
-def get_alias_version(tracking_uri: str, model_name: str, alias: str = CHAMPION_ALIAS) -> str | None:
+def get_alias_version(
+    tracking_uri: str, model_name: str, alias: str = CHAMPION_ALIAS, *, existing: bool = False
+) -> str | None:
+    """The version ``alias`` points at (None when none); ``existing``: as :func:`tracking`'s."""
     from mlflow.exceptions import MlflowException
 
-    with tracking(tracking_uri) as mlflow:
+    with tracking(tracking_uri, existing=existing) as mlflow:
         try:
             return str(mlflow.MlflowClient().get_model_version_by_alias(model_name, alias).version)
         except MlflowException:
@@ -402,9 +419,10 @@ class RegisteredVersion:
         return json.loads(self.tags.get(TRAINING_BATCHES_TAG, "[]"))
 
 
-def list_model_versions(tracking_uri: str, model_name: str) -> list[RegisteredVersion]:
-    """Every version of ``model_name`` with its tags, oldest first; empty when the model does not exist."""
-    with tracking(tracking_uri) as mlflow:
+def list_model_versions(tracking_uri: str, model_name: str, *, existing: bool = False) -> list[RegisteredVersion]:
+    """Every version of ``model_name`` with its tags, oldest first; empty when the model does not exist.
+    ``existing``: as :func:`tracking`'s."""
+    with tracking(tracking_uri, existing=existing) as mlflow:
         found = mlflow.MlflowClient().search_model_versions(f"name = '{model_name}'")
     versions = [RegisteredVersion(str(v.version), v.creation_timestamp, dict(v.tags)) for v in found]
     return sorted(versions, key=lambda v: int(v.version))
