@@ -63,6 +63,21 @@ def test_status_with_an_unreachable_tracking_server_fails_at_once_naming_it(tmp_
     assert "secret" not in err and "Traceback" not in err
 
 
+def test_status_with_a_specs_folder_that_does_not_exist_is_an_error_naming_it(tmp_path, capsys):
+    # a mistyped --specs in a script or CI job must not read as a project without datasets (exit 0)
+    home = str(tmp_path / "state")
+    for specs in (tmp_path / "no" / "such" / "folder", DEMO_SPEC):
+        assert main(["status", "--specs", str(specs), "--home", home]) == 1
+        err = capsys.readouterr().err
+        assert f"the folder of dataset specs {specs}" in err and "Traceback" not in err
+        assert main(["batches", "covid_testing", "--specs", str(specs), "--home", home]) == 1
+        assert f"the folder of dataset specs {specs}" in capsys.readouterr().err
+    assert not (tmp_path / "state").exists()
+    (tmp_path / "empty").mkdir()  # an empty folder is a project with no dataset yet: said, exit 0
+    assert main(["status", "--specs", str(tmp_path / "empty"), "--home", home]) == 0
+    assert "no dataset specs in" in capsys.readouterr().out
+
+
 def _state_with_a_batch_and_a_store(tmp_path):
     """A state folder as a run leaves it: the first batch recorded and the MLflow store created."""
     from twinforge.config.spec import load_spec

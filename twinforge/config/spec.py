@@ -571,7 +571,12 @@ def load_spec(path: str | Path) -> DatasetSpec:
 
 
 def load_specs(directory: str | Path) -> list[DatasetSpec]:
-    """Every ``*.yaml`` spec in a folder, sorted by file name; dataset names must be unique."""
+    """Every ``*.yaml`` spec in a folder, sorted by file name; dataset names must be unique. A folder that does
+    not exist is an error, not an empty one: a mistyped ``--specs`` or ``TWINFORGE_SPECS`` must not read as a
+    project with no datasets."""
+    if not Path(directory).is_dir():
+        what = "is not a folder" if Path(directory).exists() else "does not exist"
+        raise FileNotFoundError(f"the folder of dataset specs {directory} {what} (check --specs or TWINFORGE_SPECS)")
     specs = [load_spec(p) for p in sorted(Path(directory).glob("*.yaml"))]
     seen: dict[str, int] = {}
     for s in specs:
