@@ -257,3 +257,20 @@ def test_the_generators_sample_a_numpy_integer_number_of_rows():
     for bad in (np.bool_(True), True, 7.0):
         with pytest.raises(ValueError, match="positive integer"):
             generator.sample(bad)
+
+
+def test_an_enum_comes_back_as_one_and_its_categories_reach_no_file_unless_each_is_a_kept_level(tmp_path):
+    """An Enum's categories are values: one no row had, or too few rows to keep (a type built from a column of
+    names), must not reach the model files; an Enum whose every category is a kept level comes back as itself."""
+    rng = np.random.default_rng(0)
+    kept = pl.DataFrame({"level": pl.Series(rng.choice(["lo", "hi"], 150)).cast(pl.Enum(["lo", "hi"]))})
+    kept = kept.with_columns(x=rng.normal(size=150))
+    assert Synthesizer(seed=0).fit(kept).sample(20).schema == kept.schema
+    declared = pl.Enum(["lo", "hi", "Zebulon Quixotewhistle"])
+    unseen = kept.with_columns(pl.col("level").cast(pl.String).cast(declared))
+    synth = Synthesizer(seed=0).fit(unseen)
+    assert synth.sample(20)["level"].dtype == pl.String  # the declared category list is not stored
+    synth.save(tmp_path / "m")
+    for path in (tmp_path / "m").rglob("*"):
+        if path.is_file():
+            assert b"Zebulon" not in path.read_bytes(), path

@@ -18,7 +18,7 @@ import polars as pl
 
 from twinforge.encoders.common import indices_to_uniform, interval_edges, null_share, simple_dtype, uniform_to_indices
 from twinforge.encoders.kinds import DEFAULT_OPTIONS, AnalyzeOptions, Stats, not_applicable
-from twinforge.io.schema import ColumnKind, ColumnSchema
+from twinforge.io.schema import ColumnKind, ColumnSchema, dtype_name
 
 NAME = "boolean"
 COLUMN_KINDS = (ColumnKind.BOOLEAN,)
@@ -30,7 +30,7 @@ def analyze(series: pl.Series, column: ColumnSchema, options: AnalyzeOptions = D
     non_null = flags.drop_nulls()
     return {
         "null_share": null_share(series),
-        "dtype": str(series.dtype),
+        "dtype": dtype_name(series.dtype),
         "true_share": float(non_null.sum() / non_null.len()) if non_null.len() else 0.0,
     }
 

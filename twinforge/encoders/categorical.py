@@ -48,7 +48,7 @@ from twinforge.encoders.kinds import (
     Stats,
     not_applicable,
 )
-from twinforge.io.schema import ColumnKind, ColumnSchema
+from twinforge.io.schema import ColumnKind, ColumnSchema, dtype_name
 
 NAME = "categorical"
 # Text columns are encoded as categorical too when they have few distinct values (the table encoder decides).
@@ -78,9 +78,12 @@ def analyze(series: pl.Series, column: ColumnSchema, options: AnalyzeOptions = D
         has_frequent=kept > 0,
         seed=(options.seed, zlib.crc32(column.name.encode())),
     )
+    enum = list(series.dtype.categories) if isinstance(series.dtype, pl.Enum) else None
     return {
         "null_share": null_share(series),
-        "dtype": str(series.dtype),
+        "dtype": dtype_name(series.dtype),
+        # an Enum comes back as one when each of its categories is a kept level (stored anyway); else as text
+        **({"enum_categories": enum} if enum is not None and set(enum) <= set(values[:kept]) else {}),
         "categories": values[:kept],
         "counts": [int(c) for c in frequencies[:kept]],
         "rare": {
@@ -180,7 +183,7 @@ def from_uniform(u: np.ndarray, stats: dict[str, Any], column: ColumnSchema) -> 
             np.flatnonzero((indices == len(levels) - 1) & ~missing),
             pl.Series(_tail_values(tail_position, stats), dtype=pl.String),
         )
-    return _restore_dtype(decoded, stats["dtype"])
+    return _restore_dtype(decoded, stats)
 
 
 def _tail_values(position: np.ndarray, stats: dict[str, Any]) -> list[str | None]:
@@ -228,11 +231,14 @@ def _edges(stats: dict[str, Any]) -> np.ndarray:
     return interval_edges(counts)
 
 
-def _restore_dtype(decoded: pl.Series, dtype_name: str) -> pl.Series:
-    """Cast back to the original dtype where a string can say it (strings, categoricals, numbers)."""
-    if dtype_name == "Categorical":
+def _restore_dtype(decoded: pl.Series, stats: dict[str, Any]) -> pl.Series:
+    """Cast back to the original dtype where the stats can say it (strings, categoricals, numbers, an Enum
+    whose every category is a kept level)."""
+    if stats["dtype"] == "Categorical":
         return decoded.cast(pl.Categorical)
-    dtype = simple_dtype(dtype_name)
+    if stats.get("enum_categories") is not None:  # every value decoded is one of them: no rare rows
+        return decoded.cast(pl.Enum(stats["enum_categories"]))
+    dtype = simple_dtype(stats["dtype"])
     if dtype is not None and dtype.is_numeric():
         return decoded.cast(dtype, strict=False)  # the placeholder becomes null here
-    return decoded  # String, and types a string cannot be cast back to (Enum, dates): stay String
+    return decoded  # String, and types a string cannot be cast back to (other Enums, dates): stay String

@@ -29,7 +29,7 @@ import polars as pl
 
 from twinforge.encoders.common import float_values, series_from_floats, simple_dtype
 from twinforge.encoders.kinds import DEFAULT_OPTIONS, AnalyzeOptions, Stats, not_applicable
-from twinforge.io.schema import ColumnKind, ColumnSchema
+from twinforge.io.schema import ColumnKind, ColumnSchema, dtype_name
 
 NAME = "numeric"
 COLUMN_KINDS = (ColumnKind.INTEGER, ColumnKind.FLOAT)
@@ -49,7 +49,7 @@ def analyze(series: pl.Series, column: ColumnSchema, options: AnalyzeOptions = D
     if series.dtype.is_decimal() and stats["min"] is not None:  # never finer than the type's places
         scale = series.dtype.scale
         stats["decimals"] = scale if stats["decimals"] is None else min(stats["decimals"], scale)
-    return {"null_share": _missing_share(values), "dtype": str(series.dtype), **stats}
+    return {"null_share": _missing_share(values), "dtype": dtype_name(series.dtype), **stats}
 
 
 def to_uniform(series: pl.Series, stats: dict[str, Any], rng: np.random.Generator) -> np.ndarray:

@@ -84,6 +84,13 @@ class TableSchema:
         return cls(columns=tuple(ColumnSchema.from_dict(c) for c in d["columns"]))
 
 
+def dtype_name(dtype: pl.DataType) -> str:
+    """A dtype as schemas and model files record it: ``str(dtype)``, but an Enum without its categories (``"Enum"``),
+    which may name values no row had, or rows too rare to keep (a type built from a column of names): the
+    categorical encoder keeps them only when every one is a level it models."""
+    return "Enum" if isinstance(dtype, pl.Enum) else str(dtype)
+
+
 def infer_column_kind(series: pl.Series, distinct: int | None = None) -> ColumnKind:
     """The kind of ``series``; ``distinct``: its number of distinct non-null values, if already counted."""
     dtype = series.dtype
@@ -203,5 +210,5 @@ def infer_schema(
             kind = ColumnKind.IDENTIFIER
         else:
             kind = infer_column_kind(s, distinct.get(name))
-        cols.append(ColumnSchema(name=name, kind=kind, dtype=str(s.dtype), nullable=s.null_count() > 0))
+        cols.append(ColumnSchema(name=name, kind=kind, dtype=dtype_name(s.dtype), nullable=s.null_count() > 0))
     return TableSchema(columns=tuple(cols))

@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 
 import polars as pl
 
+from twinforge.io.schema import dtype_name
 from twinforge.rules.expressions import Expression, ExpressionError, parse_expression, parse_operand
 from twinforge.rules.regex import RegexError, check_regex
 
@@ -449,7 +450,7 @@ def _values_of(dtype: pl.DataType) -> str:
     if dtype.is_float():
         return "float"
     names = {pl.Date: "date", pl.Datetime: "datetime", pl.Boolean: "boolean", pl.String: "text"}
-    return next((word for base, word in names.items() if dtype == base or isinstance(dtype, base)), str(dtype))
+    return next((word for base, word in names.items() if dtype == base or isinstance(dtype, base)), dtype_name(dtype))
 
 
 def parse_rules(items: Any) -> RuleList:

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 
 import polars as pl
 
-from twinforge.io.schema import normalize_name
+from twinforge.io.schema import dtype_name, normalize_name
 from twinforge.io.typing_rules import whole_numbers
 from twinforge.privacy.nested import flatten_nested
 from twinforge.privacy.pii import recognizers as rec
@@ -354,7 +354,7 @@ def _detect_column(s, sample_rows, min_share, seed, max_validated, extra_names) 
     present = s.drop_nulls()
     if hint == DOB and family == "integer" and rec.years_only(present):
         hint = None  # a year of birth, which identifies no one alone
-    detection = ColumnDetection(s.name, str(s.dtype), present.len(), 0, 0)
+    detection = ColumnDetection(s.name, dtype_name(s.dtype), present.len(), 0, 0)
     whole: dict[str, tuple[float, float]] = {}  # entity -> (share, confidence)
     inside: dict[str, tuple[float, float]] = {}
     if family == "string" and present.len() > 0:
