@@ -110,7 +110,8 @@ class VaeGenerator(TorchGenerator):
             self.encoder_net.to(device)
             self.decoder_net.to(device)
             parameters = [*self.encoder_net.parameters(), *self.decoder_net.parameters()]
-            optimizer = torch.optim.Adam(parameters, lr=self.learning_rate, weight_decay=1e-5)
+            # Adam's update in one fused kernel (as the gan's): the per-tensor loop was a tenth of a step
+            optimizer = torch.optim.Adam(parameters, lr=self.learning_rate, weight_decay=1e-5, fused=True)
             x_all = ModeMatrix(data, device)
             validation_choices = self.conditioner.choose_for_rows(data, validation_rows, rng)
             shuffle = torch.Generator().manual_seed(self.seed)
