@@ -436,7 +436,7 @@ def _batch_store(args: argparse.Namespace, writing: bool = True):
     specs = {s.name: s for s in load_specs(specs_dir)}
     if args.dataset not in specs:
         raise ValueError(f"no dataset {args.dataset!r} in {specs_dir} (datasets: {', '.join(sorted(specs)) or 'none'})")
-    layout = StateLayout.at(resolve_project_home(args.home))
+    layout = StateLayout.at(resolve_project_home(args.home)).check_folder()
     return BatchStore(specs[args.dataset], layout.ensure() if writing else layout)
 
 
@@ -867,7 +867,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     if not specs:
         say(f"no dataset specs in {specs_dir}: add one (see docs) to start")
         return 0
-    layout = StateLayout.at(resolve_project_home(args.home))
+    layout = StateLayout.at(resolve_project_home(args.home)).check_folder()
     say(f"state folder: {layout.home}" + ("" if layout.home.is_dir() else " (empty: nothing has run yet)"))
     for name in [args.dataset] if args.dataset else sorted(specs):
         say()

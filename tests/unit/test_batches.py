@@ -326,3 +326,44 @@ def test_the_same_records_in_another_encoding_or_order_are_not_a_new_batch(store
     demo.head(399).write_csv(tmp_path / "fewer.csv")  # one record fewer is other content
     assert store.add(tmp_path / "fewer.csv")[1]
     assert len(store.ids()) == 3  # the initial batch, plain.csv and fewer.csv
+
+
+def test_a_state_folder_or_manifest_that_is_something_else_is_an_error_naming_it_never_an_empty_record(
+    tmp_path, demo, capsys
+):
+    """A state folder path that is a file, a landing folder that is a file, a manifest that is a folder or is
+    damaged: one error line naming the path, from every command (a listing, status, a write), never "nothing has
+    run yet" or "no batch recorded", which would hide the batches there."""
+    specs = str(DEMO_SPEC.parent)
+    (tmp_path / "a_file").write_text("")
+    for command in (["status"], ["batches", "covid_testing"], ["ingest-batch", "covid_testing", str(DEMO_CSV)]):
+        assert main([*command, "--home", str(tmp_path / "a_file"), "--specs", specs]) == 1
+        assert capsys.readouterr().err.strip().endswith(f"the state folder {tmp_path / 'a_file'} is not a folder "
+                                                        "(check TWINFORGE_HOME or --home)")  # fmt: skip
+    store = BatchStore(load_spec(DEMO_SPEC), StateLayout.at(tmp_path / "state").ensure())
+    demo.write_csv(tmp_path / "b.csv")
+    store.add(tmp_path / "b.csv")
+    manifest = store.folder / "batches.json"
+    good = manifest.read_text()
+    home = ["--home", str(tmp_path / "state"), "--specs", specs]
+    damaged = ['{"batches": [{"idx": "b1"}]}', '{"batches": [{"id": "b1', "{}", "[]"]
+    for content in damaged:
+        manifest.write_text(content)
+        for command in (["batches", "covid_testing"], ["status", "covid_testing"]):
+            assert main([*command, *home]) == 1
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and f"the batch manifest {manifest} is damaged or not twinforge's" in err
+    manifest.unlink()
+    manifest.mkdir()
+    assert main(["batches", "covid_testing", *home]) == 1
+    assert f"the batch manifest {manifest} is not a file" in capsys.readouterr().err
+    manifest.rmdir()
+    manifest.write_text(good)
+    landing = store.folder.parent
+    moved = landing.rename(tmp_path / "landing_aside")
+    landing.write_text("")
+    assert main(["batches", "covid_testing", *home]) == 1
+    assert f"{landing} is not a folder" in capsys.readouterr().err
+    landing.unlink()
+    moved.rename(landing)
+    assert main(["batches", "covid_testing", *home]) == 0

@@ -152,12 +152,25 @@ class BatchStore:
         reader sees it before or after a writer's change, never half of it; the lock orders writers only."""
         path = self.folder / MANIFEST
         try:
-            if not path.is_file():
+            # a file where a folder or the manifest belongs is no empty record: it would hide the batches there
+            for part in (
+                *reversed(self.folder.relative_to(self.layout.home).parents),
+                self.folder.relative_to(self.layout.home),
+            ):
+                where = self.layout.home / part
+                if where.exists() and not where.is_dir():
+                    raise ValueError(f"{where} is not a folder: the batch manifest {path} cannot be read")
+            if not path.exists():
                 return []
+            if not path.is_file():
+                raise ValueError(f"the batch manifest {path} is not a file")
             text = path.read_text()
         except OSError as error:  # a state folder the user may not read (another user's, or locked by its owner)
             raise ValueError(could_not("read", path, error)) from None
-        return [Batch(**b) for b in json.loads(text)["batches"]]
+        try:
+            return [Batch(**b) for b in json.loads(text)["batches"]]
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:  # names a field, not a value
+            raise ValueError(f"the batch manifest {path} is damaged or not twinforge's: {error!r}") from None
 
     def _write(self, batches: list[Batch]) -> None:
         path = self.folder / MANIFEST

@@ -159,9 +159,17 @@ class StateLayout:
         server, e.g. the production profile's), else the state folder's SQLite store."""
         return explicit or os.environ.get(TRACKING_URI_ENV) or self.mlflow_tracking_uri
 
+    def check_folder(self) -> StateLayout:
+        """Refuse a state folder path that holds something else (a file): reading it would find nothing and say
+        that nothing has run, writing into it would fail on the first folder."""
+        if self.home.exists() and not self.home.is_dir():
+            raise ValueError(f"the state folder {self.home} is not a folder (check TWINFORGE_HOME or --home)")
+        return self
+
     def ensure(self) -> StateLayout:
         """Create the folders, owner-only (0700) whatever the umask; the home itself is made 0700 too. For
         commands that write: one that only reads (``status``, a ``batches`` listing) uses the folder as it is."""
+        self.check_folder()
         try:
             for d in (self.home, self.data_dir, self.reports_dir, self.models_dir, self.mlflow_artifacts):
                 private_mkdir(d)
