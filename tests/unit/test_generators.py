@@ -497,3 +497,18 @@ def test_the_vae_reproduces_a_value_most_rows_share_exactly():
     real = float((df["debt"] == 0).mean())
     assert abs(shares["normal_scores"] - real) < 0.1, shares  # 0.89 against 0.80 at 40 epochs
     assert abs(shares["normal_scores"] - real) < abs(shares["mixture"] - real) / 2, shares  # mixture: 0.43
+
+
+def test_a_date_condition_the_model_cannot_meet_is_named_by_its_date_not_its_day_number():
+    import datetime as dt
+
+    rng = np.random.default_rng(0)
+    df = pl.DataFrame(
+        {
+            "d": [dt.date(2020, 1, 1) + dt.timedelta(days=int(x)) for x in rng.integers(0, 3000, 300)],
+            "c": rng.choice(["a", "b"], 300).tolist(),
+        }
+    )
+    generator = create_generator("vae", seed=0, epochs=1).fit(df, infer_schema(df))
+    with pytest.raises(ConditionError, match=re.escape("with d=datetime.date(2020, 1, 30):")):
+        generator.sample(20, conditions={"d": dt.date(2020, 1, 30)})

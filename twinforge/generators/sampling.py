@@ -150,6 +150,14 @@ def conditional_chunks(
         yield chunk
 
 
+def _as_given(encoder: TableEncoder, name: str, canonical: Any) -> Any:
+    """A canonical condition value as the column's own value (a date, not its day number), for messages."""
+    try:
+        return encoder.condition_series(name, canonical, 1).item()
+    except Exception:  # noqa: BLE001 - a message is no place to fail: the canonical value then
+        return canonical
+
+
 def _matching_rows(generate: Generate, encoder: TableEncoder, part: _Part, seed: int, chunk_rows: int) -> pl.DataFrame:
     """``part.rows`` rows meeting the part's conditions: native conditioning, then bounded rejection."""
     checks = [encoder.condition_expr(name, value) for name, value in part.fixed.items()]
@@ -164,7 +172,8 @@ def _matching_rows(generate: Generate, encoder: TableEncoder, part: _Part, seed:
         request = min(math.ceil(missing / max(rate, 1.0 / REJECTION_FACTOR) * 1.1) + 16, budget - drawn)
         if request <= 0:
             described = ", ".join(
-                [f"{k}={v!r}" for k, v in part.fixed.items()] + [f"{k} not in {v!r}" for k, v in part.excluded.items()]
+                [f"{k}={_as_given(encoder, k, v)!r}" for k, v in part.fixed.items()]
+                + [f"{k} not in {[_as_given(encoder, k, x) for x in v]!r}" for k, v in part.excluded.items()]
             )
             raise ConditionError(
                 f"could not generate {part.rows} rows with {described}: only {kept_rows} of {drawn} generated "
