@@ -130,6 +130,10 @@ def clobbering_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
+# what --save-model writes into its folder (twinforge.synthesizer, twinforge.generators.persistence)
+_MODEL_FILES = ("synthesizer.json", "model.json", "weights.pt")
+
+
 def unwritable_output(args: argparse.Namespace) -> str | None:
     """Why a command must not start: one of its outputs could not be written (a folder the user may not write).
     Said before any work, and before any output is written, so that a failure leaves nothing half-done (an
@@ -138,7 +142,8 @@ def unwritable_output(args: argparse.Namespace) -> str | None:
 
     for name in _OUTPUT_ARGUMENTS:
         path = getattr(args, name, None)
-        if path is not None and (problem := write_problem(path, folder=name == "save_model")) is not None:
+        files = _MODEL_FILES if name == "save_model" else ()
+        if path is not None and (problem := write_problem(path, folder=name == "save_model", files=files)) is not None:
             return f"{problem}: nothing was written"
     return None
 
@@ -693,6 +698,11 @@ def _cmd_synth(args: argparse.Namespace) -> int:
             except OSError as error:  # checked writable at the start: changed since (or the disk filled up)
                 raise ValueError(
                     f"{could_not('write', args.save_model, error)}; {args.out} was written, the model was not saved"
+                ) from None
+            except RuntimeError:  # torch's writer, whose message names no file
+                raise ValueError(
+                    f"could not write the weights into {args.save_model}; {args.out} was written, the model was "
+                    "not saved"
                 ) from None
             done("")
     return 0

@@ -444,6 +444,11 @@ def test_an_output_where_a_folder_or_a_file_is_in_the_way_stops_the_command_befo
         f"twinforge anonymize: error: could not write {tmp_path / 'a_folder.json'} (a folder is there): nothing was written"
     ]
     synth = ["synth", str(tmp_path / "in.csv"), "--rows", "5", "--out", str(tmp_path / "out.csv"), "--save-model"]
+    (tmp_path / "m" / "weights.pt").mkdir(parents=True)  # a folder where the model's weights go
+    assert main([*synth, str(tmp_path / "m")]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"twinforge synth: error: could not write {tmp_path / 'm' / 'weights.pt'} (a folder is there): nothing was written"
+    ]
     for model in (tmp_path / "a_file", tmp_path / "a_file" / "model"):
         assert main([*synth, str(model)]) == 1
         err = capsys.readouterr().err

@@ -94,12 +94,13 @@ def could_not(doing: str, path: str | os.PathLike, error: OSError) -> str:
     return f"could not {doing} {path} ({os_reason(error)})"
 
 
-def write_problem(path: str | os.PathLike, folder: bool = False) -> str | None:
+def write_problem(path: str | os.PathLike, folder: bool = False, files: tuple[str, ...] = ()) -> str | None:
     """Why ``path`` could not be written (a file :func:`write_private` writes, or with ``folder`` a folder of
     files), None when it can: checked before any work, so that a command whose output cannot be written stops
     before the minutes of work that would make it, and before writing its other outputs. It makes a nameless
     temporary file where writing would create one (the folder, or the nearest existing folder above a missing
-    one): the real test, whatever decides it (permission bits, ACLs, a read-only mount, root squash)."""
+    one): the real test, whatever decides it (permission bits, ACLs, a read-only mount, root squash). ``files``:
+    the names written into the folder, none of which may be a folder there."""
     path = Path(path)
     try:
         if path.is_symlink():  # write_private replaces the link's target
@@ -110,6 +111,9 @@ def write_problem(path: str | os.PathLike, folder: bool = False) -> str | None:
             if not folder and not path.is_file():
                 return None  # /dev/stdout, a pipe: written in place, as its owner allows
             where = path if folder else path.parent
+            blocked = next((name for name in files if (path / name).is_dir()), None) if folder else None
+            if blocked is not None:
+                return f"could not write {path / blocked} (a folder is there)"
         else:
             where = next(p for p in path.parents if p.exists())  # missing folders are made there
             if not where.is_dir():
