@@ -130,8 +130,12 @@ def clobbering_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
-# what --save-model writes into its folder (twinforge.synthesizer, twinforge.generators.persistence)
-_MODEL_FILES = ("synthesizer.json", "model.json", "weights.pt")
+def _model_files() -> tuple[str, ...]:
+    """What ``--save-model`` writes into its folder (imported only when asked: the model modules load torch)."""
+    from twinforge.generators.persistence import MODEL_FILE, WEIGHTS_FILE
+    from twinforge.synthesizer import FRAME_FILE
+
+    return FRAME_FILE, MODEL_FILE, WEIGHTS_FILE
 
 
 def unwritable_output(args: argparse.Namespace) -> str | None:
@@ -142,7 +146,7 @@ def unwritable_output(args: argparse.Namespace) -> str | None:
 
     for name in _OUTPUT_ARGUMENTS:
         path = getattr(args, name, None)
-        files = _MODEL_FILES if name == "save_model" else ()
+        files = _model_files() if name == "save_model" and path is not None else ()
         if path is not None and (problem := write_problem(path, folder=name == "save_model", files=files)) is not None:
             return f"{problem}: nothing was written"
     return None

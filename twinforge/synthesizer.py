@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import numbers
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from twinforge.encoders.kinds import ColumnOptions
@@ -129,8 +127,6 @@ class Synthesizer:
         (see :meth:`twinforge.generators.Generator.sample`).
         """
         self._require_fitted()
-        if isinstance(n, numbers.Integral) and not isinstance(n, bool | np.bool_):
-            n = int(n)  # a numpy integer (a count from numpy or pandas); the generator takes Python ints
         return self._frame.convert(self._generator.sample(n, seed=seed, conditions=conditions, rebalance=rebalance))
 
     def convert(self, df: pl.DataFrame) -> Any:

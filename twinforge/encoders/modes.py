@@ -42,6 +42,13 @@ NORMAL_SCORES = "normal_scores"
 CONTINUOUS_ENCODINGS = (MIXTURE, NORMAL_SCORES)
 
 
+def checked_continuous(continuous: str) -> str:
+    """``continuous`` if it names one of :data:`CONTINUOUS_ENCODINGS`, else a ValueError listing them."""
+    if continuous not in CONTINUOUS_ENCODINGS:
+        raise ValueError(f"continuous must be one of {list(CONTINUOUS_ENCODINGS)}, got {continuous!r}")
+    return continuous
+
+
 @dataclass(frozen=True)
 class Span:
     """A stretch of the mode-specific matrix: ``width`` slots from ``start`` for one column.

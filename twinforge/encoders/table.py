@@ -83,8 +83,7 @@ class TableEncoder:
         missing = [c.name for c in schema.modelled() if c.name not in df.columns]
         if missing:
             raise KeyError(f"table lacks schema columns: {missing}")
-        if continuous not in _modes.CONTINUOUS_ENCODINGS:
-            raise ValueError(f"continuous must be one of {list(_modes.CONTINUOUS_ENCODINGS)}, got {continuous!r}")
+        _modes.checked_continuous(continuous)
         column_options = dict(column_options or {})
         unknown = sorted(set(column_options) - {c.name for c in schema.modelled()})
         if unknown:

@@ -23,7 +23,7 @@ import torch
 from twinforge.encoders import TableEncoder
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
 from twinforge.encoders.kinds import ColumnOptions
-from twinforge.encoders.modes import CONTINUOUS_ENCODINGS, MIXTURE
+from twinforge.encoders.modes import MIXTURE
 from twinforge.generators import sampling
 from twinforge.generators.persistence import save_generator
 from twinforge.generators.sampling import ConditionError
@@ -74,12 +74,6 @@ class Generator(ABC):
         self.loss_history: list[dict[str, float]] = []
         self.rules: FittedRules | None = None  # business rules every sample meets (twinforge.rules)
         self._progress: ProgressCallback | None = None
-
-    @staticmethod
-    def _checked_continuous(continuous: str) -> str:
-        if continuous not in CONTINUOUS_ENCODINGS:
-            raise ValueError(f"continuous must be one of {list(CONTINUOUS_ENCODINGS)}, got {continuous!r}")
-        return continuous
 
     @classmethod
     def param_names(cls) -> list[str]:

@@ -26,7 +26,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
-from twinforge.encoders.modes import MIXTURE
+from twinforge.encoders.modes import MIXTURE, checked_continuous
 from twinforge.generators.conditioning import ConditionSampler
 from twinforge.generators.nets import PackedDiscriminator, ResidualGenerator, activate
 from twinforge.generators.torch_base import (
@@ -87,7 +87,7 @@ class GanGenerator(TorchGenerator):
         # private: one row per critic input, so that a row's influence is one clipped per-sample gradient
         self.pac = 1 if self.private else int(pac)
         self.discriminator_steps = int(discriminator_steps)
-        self.continuous = self._checked_continuous(continuous)
+        self.continuous = checked_continuous(continuous)
         if self.pac <= 0 or self.batch_size % self.pac:
             raise ValueError(f"gan: batch_size ({self.batch_size}) must be a positive multiple of pac ({self.pac})")
         self.generator_net: ResidualGenerator | None = None

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
-from twinforge.encoders.modes import NORMAL_SCORES
+from twinforge.encoders.modes import NORMAL_SCORES, checked_continuous
 from twinforge.generators.conditioning import ConditionSampler
 from twinforge.generators.nets import SpanLayout, VaeDecoder, VaeEncoder
 from twinforge.generators.torch_base import (
@@ -85,7 +85,7 @@ class VaeGenerator(TorchGenerator):
         self.latent_dim = int(latent_dim)
         self.hidden = [int(h) for h in hidden]
         self.loss_factor = float(loss_factor)
-        self.continuous = self._checked_continuous(continuous)
+        self.continuous = checked_continuous(continuous)
         self.encoder_net: VaeEncoder | None = None
         self.decoder_net: VaeDecoder | None = None
         self.conditioner: ConditionSampler | None = None

@@ -153,11 +153,7 @@ class BatchStore:
         path = self.folder / MANIFEST
         try:
             # a file where a folder or the manifest belongs is no empty record: it would hide the batches there
-            for part in (
-                *reversed(self.folder.relative_to(self.layout.home).parents),
-                self.folder.relative_to(self.layout.home),
-            ):
-                where = self.layout.home / part
+            for where in (self.layout.home, self.folder.parent, self.folder):  # the state, landing, dataset folders
                 if where.exists() and not where.is_dir():
                     raise ValueError(f"{where} is not a folder: the batch manifest {path} cannot be read")
             if not path.exists():
