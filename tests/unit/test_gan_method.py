@@ -139,3 +139,40 @@ def test_gumbel_softmax_draws_each_slot_with_its_softmax_probability():
         shares = torch.bincount(part.argmax(dim=1), minlength=span.width) / len(out)
         expected = torch.softmax(raw[0, span.start : span.start + span.width], dim=0)
         torch.testing.assert_close(shares, expected, atol=0.006, rtol=0)
+
+
+def test_activation_is_tanh_on_scalars_and_a_softmax_per_stretch_with_its_gradients():
+    from twinforge.encoders.modes import Span
+    from twinforge.generators.nets import activate
+
+    spans = [Span("x", "alpha", 0, 1), Span("x", "mode", 1, 5), Span("c", "level", 6, 2), Span("d", "level", 8, 9)]
+    raw = torch.randn((300, 17), generator=torch.Generator().manual_seed(2), requires_grad=True)
+    weights = torch.randn((300, 17), generator=torch.Generator().manual_seed(3))
+    out = activate(raw, spans)
+    expected = torch.cat(
+        [
+            torch.tanh(raw[:, :1]),
+            *(torch.softmax(raw[:, s.start : s.start + s.width], dim=1) for s in spans[1:]),
+        ],
+        dim=1,
+    )
+    torch.testing.assert_close(out, expected)
+    (gradient,) = torch.autograd.grad((out * weights).sum(), raw)
+    (expected_gradient,) = torch.autograd.grad((expected * weights).sum(), raw)
+    torch.testing.assert_close(gradient, expected_gradient)
+
+
+def test_the_critics_dropout_zeroes_half_the_units_scales_the_rest_and_is_off_when_sampling():
+    from twinforge.generators.nets import PackedDiscriminator
+
+    critic = PackedDiscriminator(4, [64], pac=2)
+    dropout = critic.body[2]
+    x = torch.ones((2000, 500))
+    torch.manual_seed(0)
+    out = dropout.train()(x)
+    kept = out != 0
+    assert float(kept.float().mean()) == pytest.approx(0.5, abs=0.005)
+    assert torch.equal(out[kept], torch.full((int(kept.sum()),), 2.0))
+    assert torch.equal(dropout.eval()(x), x)
+    # a model saved with torch's own dropout in that place loads: the layer holds no state
+    assert not dict(dropout.state_dict())

@@ -75,3 +75,32 @@ def test_models_saved_before_ranks_load_and_embed_as_before():
     plain = TabularTransformer(VOCABULARIES, d_model=16, layers=1, heads=2, dropout=0.0)
     plain.load_state_dict(loaded.state_dict())
     torch.testing.assert_close(loaded.eval().hidden(tokens[:, :-1]), plain.eval().hidden(tokens[:, :-1]))
+
+
+def test_the_vaes_cross_entropy_is_each_one_hot_stretchs_own_summed_with_its_gradients():
+    from twinforge.encoders.modes import Span
+    from twinforge.generators.nets import SpanLayout
+
+    widths = [1, 2, 5, 1, 3, 9, 2, 1, 17]  # width 1: a scalar slot; stretches of widths 2, 3, 5, 9, 17
+    spans, start = [], 0
+    for i, width in enumerate(widths):
+        spans.append(Span(f"c{i}", "alpha" if width == 1 else "level", start, width))
+        start += width
+    generator = torch.Generator().manual_seed(4)
+    raw = torch.randn(300, start, generator=generator, requires_grad=True)
+    x = torch.zeros(300, start)
+    levels = {}
+    for span in spans:
+        if span.width == 1:
+            x[:, span.start] = torch.rand(300, generator=generator)
+        else:
+            levels[span] = torch.randint(0, span.width, (300,), generator=generator)
+            x[torch.arange(300), span.start + levels[span]] = 1.0
+    expected = sum(
+        F.cross_entropy(raw[:, s.start : s.start + s.width], level, reduction="sum") for s, level in levels.items()
+    )
+    loss = SpanLayout(spans).cross_entropy(raw, x)
+    torch.testing.assert_close(loss, expected)
+    (gradient,) = torch.autograd.grad(loss, raw)
+    (expected_gradient,) = torch.autograd.grad(expected, raw)
+    torch.testing.assert_close(gradient, expected_gradient)

@@ -85,12 +85,15 @@ class SpanLayout:
         return out
 
     def cross_entropy(self, raw: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """Summed cross-entropy of every one-hot stretch of the logits ``raw`` against the one-hot ``x``."""
-        total = raw.new_zeros(())
-        for index, padding, _ in self.on(raw.device)[1]:
-            target = x[:, index].masked_fill(padding, -1.0).argmax(dim=2)
-            logits = self._logits(raw, index, padding)
-            total = total + F.cross_entropy(logits.flatten(0, 1), target.flatten(), reduction="sum")
+        """Summed cross-entropy of every one-hot stretch of the logits ``raw`` against ``x``, which holds
+        exactly one 1 in each stretch of each row: the stretches' log-sum-exps less the chosen logits.
+
+        The log-sum-exps are taken on the transpose, down the rows (``(stretches, width, n)``): a CPU
+        reduces along the long axis several times faster than over each row's few slots."""
+        total, raw_t = raw.new_zeros(()), raw.t()
+        for index, padding, slots in self.on(raw.device)[1]:
+            logits = raw_t[index].masked_fill(padding[:, :, None], float("-inf"))
+            total = total + torch.logsumexp(logits, dim=1).sum() - (raw[:, slots] * x[:, slots]).sum()
         return total
 
 
@@ -103,13 +106,16 @@ def activate(raw: torch.Tensor, spans: Sequence[Span], gumbel_tau: float | None 
     logits = raw
     if gumbel_tau is not None:
         logits = (raw - torch.rand_like(raw).log_().neg_().log_()) / gumbel_tau
+    # Worked on the transpose: a softmax over a few-slot stretch of each of n rows is many times faster on a
+    # CPU as a softmax down the n columns of a few rows (one vectorised pass each) than along each short row.
+    raw_t, logits_t = raw.t(), logits.t()
     parts = []
     for span in spans:
         if span.activation == "tanh":
-            parts.append(torch.tanh(raw[:, span.start : span.stop]))
+            parts.append(torch.tanh(raw_t[span.start : span.stop]))
         else:
-            parts.append(torch.softmax(logits[:, span.start : span.stop], dim=1))
-    return torch.cat(parts, dim=1)
+            parts.append(torch.softmax(logits_t[span.start : span.stop], dim=0))
+    return torch.cat(parts, dim=0).t()
 
 
 def one_hot_samples(raw: torch.Tensor, spans: Sequence[Span]) -> torch.Tensor:
@@ -154,6 +160,21 @@ class ResidualGenerator(nn.Module):
         return self.out(self.body(torch.cat([noise, cond], dim=1)))
 
 
+class _Dropout(nn.Module):
+    """Dropout with the mask drawn as uniforms compared to ``p``: the same distribution as ``nn.Dropout``,
+    about three times faster on a CPU (torch's Bernoulli draw is the slow part). No state, so models saved
+    with ``nn.Dropout`` in its place load unchanged."""
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training:
+            return x
+        return x * torch.rand_like(x).ge_(self.p).mul_(1.0 / (1.0 - self.p))
+
+
 class PackedDiscriminator(nn.Module):
     """Critic over packs of ``pac`` rows at once (PacGAN), which discourages mode collapse."""
 
@@ -162,7 +183,7 @@ class PackedDiscriminator(nn.Module):
         self.pac = pac
         layers, width = [], input_dim * pac
         for h in hidden:
-            layers += [nn.Linear(width, h), nn.LeakyReLU(0.2), nn.Dropout(0.5)]
+            layers += [nn.Linear(width, h), nn.LeakyReLU(0.2), _Dropout(0.5)]
             width = h
         layers.append(nn.Linear(width, 1))
         self.body = nn.Sequential(*layers)
