@@ -181,6 +181,8 @@ class _FrameType:
 
     library: str
     pandas_dtypes: dict[str, str] = dataclasses.field(default_factory=dict)
+    # pandas Categoricals declared ordered: ordered again when they come back in their declared order
+    pandas_ordered: tuple[str, ...] = ()
 
     @classmethod
     def polars(cls) -> _FrameType:
@@ -197,7 +199,17 @@ class _FrameType:
             if not all(isinstance(name, str) for name in data.columns):
                 raise TypeError("pandas column names must be strings")
             dtypes = {name: str(dtype) for name, dtype in data.dtypes.items()}
-            return cls("pandas", dtypes), pl.from_pandas(data)
+            df = pl.from_pandas(data)
+            # A Categorical of strings is read as an Enum of its categories, so that it comes back with them in
+            # their declared order (where the model may keep the list: see the categorical encoder).
+            declared = {
+                name: list(dtype.categories)
+                for name, dtype in data.dtypes.items()
+                if isinstance(dtype, pandas.CategoricalDtype) and all(isinstance(c, str) for c in dtype.categories)
+            }
+            df = df.with_columns(pl.col(name).cast(pl.Enum(categories)) for name, categories in declared.items())
+            ordered = tuple(name for name in declared if data.dtypes[name].ordered)
+            return cls("pandas", dtypes, ordered), df
         raise TypeError(f"expected a pandas or polars DataFrame, got {type(data).__name__}")
 
     def convert(self, df: pl.DataFrame) -> Any:
@@ -210,10 +222,16 @@ class _FrameType:
                     out[name] = out[name].astype(dtype)
                 except (TypeError, ValueError):
                     pass  # keep what polars gave; the values are right, only the dtype differs
+        for name, dtype in df.schema.items():
+            # a Categorical read as an Enum (polars gives it back ordered): ordered as declared; one that came
+            # back as text has its own order and is left unordered
+            if isinstance(dtype, pl.Enum) and self.pandas_dtypes.get(name) == "category":
+                categorical = out[name].cat
+                out[name] = categorical.as_ordered() if name in self.pandas_ordered else categorical.as_unordered()
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {"frame": self.library, "pandas_dtypes": self.pandas_dtypes}
+        return {"frame": self.library, "pandas_dtypes": self.pandas_dtypes, "pandas_ordered": list(self.pandas_ordered)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> _FrameType:
@@ -222,4 +240,7 @@ class _FrameType:
         dtypes = d.get("pandas_dtypes", {})
         if not isinstance(dtypes, dict) or not all(isinstance(v, str) for v in dtypes.values()):
             raise ValueError("field 'pandas_dtypes' must map column names to dtype names")
-        return cls(d["frame"], dict(dtypes))
+        ordered = d.get("pandas_ordered", [])
+        if not isinstance(ordered, list) or not all(isinstance(name, str) for name in ordered):
+            raise ValueError("field 'pandas_ordered' must list column names")
+        return cls(d["frame"], dict(dtypes), tuple(ordered))
