@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import polars as pl
 import pytest
@@ -430,6 +432,46 @@ def test_an_output_the_user_may_not_write_stops_the_command_before_any_work(smal
     ]
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("ok")]
     assert list((tmp_path / "ro").iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making another user's files needs root (chown)")
+def test_another_users_file_in_a_sticky_folder_stops_the_command_before_any_work(small_table, tmp_path):
+    """In a sticky folder (``/tmp``) only a file's owner may replace it, whatever the folder's write bits: the
+    check that a temporary file can be made there passes, the replace after the fit would not."""
+    from tests.conftest import run_cli_as_a_user
+
+    write_table(small_table, tmp_path / "in.csv")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    other = 4242  # a user id that is neither this process's nor the folder's owner
+    (shared / "twin.csv").write_text("theirs\n")
+    (shared / "model").mkdir()
+    (shared / "model" / "model.json").write_text("{}")
+    (shared / "model").chmod(0o1777)
+    for path in (shared / "twin.csv", shared / "model" / "model.json"):
+        os.chown(path, other, other)
+    os.chown(shared, other, other)
+    os.chown(shared / "model", other, other)
+    synth = ["synth", str(tmp_path / "in.csv"), "--rows", "10", "--no-progress"]
+    for argv, refused in (
+        ([*synth, "--out", str(shared / "twin.csv")], shared / "twin.csv"),
+        (
+            [*synth, "--out", str(tmp_path / "ok.csv"), "--save-model", str(shared / "model")],
+            shared / "model" / "model.json",
+        ),
+    ):
+        done = run_cli_as_a_user(argv)
+        assert done.returncode == 1, done.stderr[-2000:]
+        assert done.stderr.splitlines() == [
+            f"twinforge synth: error: could not write {refused} (operation not permitted: another user's file in a "
+            "sticky folder): nothing was written"
+        ]
+    assert (shared / "twin.csv").read_text() == "theirs\n" and not (tmp_path / "ok.csv").exists()
+    # the owner of the folder may replace what is in it: no refusal for the folder's own files
+    os.chown(shared, os.geteuid(), os.getegid())
+    done = run_cli_as_a_user([*synth, "--out", str(shared / "twin.csv")])
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def test_an_output_where_a_folder_or_a_file_is_in_the_way_stops_the_command_before_any_work(

@@ -114,6 +114,10 @@ def write_problem(path: str | os.PathLike, folder: bool = False, files: tuple[st
             blocked = next((name for name in files if (path / name).is_dir()), None) if folder else None
             if blocked is not None:
                 return f"could not write {path / blocked} (a folder is there)"
+            replaced = [path / name for name in files if (path / name).is_file()] if folder else [path]
+            kept = next((target for target in replaced if sticky_keeps(target)), None)
+            if kept is not None:
+                return f"could not write {kept} (operation not permitted: another user's file in a sticky folder)"
         else:
             where = next(p for p in path.parents if p.exists())  # missing folders are made there
             if not where.is_dir():
@@ -123,6 +127,32 @@ def write_problem(path: str | os.PathLike, folder: bool = False, files: tuple[st
     except OSError as error:
         return could_not("write", path, error)
     return None
+
+
+def sticky_keeps(target: Path) -> bool:
+    """Whether the existing file ``target`` sits in a sticky folder (``/tmp``) that forbids this process to
+    replace it: there only the file's owner or the folder's owner may rename over it, or a process with the
+    capability to override file ownership (root's, unless dropped). A temporary file made in the folder does
+    not test that."""
+    folder = target.parent.stat()
+    if not folder.st_mode & stat.S_ISVTX or _overrides_file_ownership():
+        return False
+    return os.geteuid() not in (folder.st_uid, target.stat().st_uid)
+
+
+def _overrides_file_ownership() -> bool:
+    """Whether this process holds CAP_FOWNER (Linux: read from its effective capabilities); elsewhere, root."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("CapEff:"):
+                    return bool(int(line.split()[1], 16) & (1 << _CAP_FOWNER))
+    except (OSError, ValueError, IndexError):
+        pass
+    return os.geteuid() == 0
+
+
+_CAP_FOWNER = 3  # linux/capability.h
 
 
 def write_private(path: str | os.PathLike, write: Callable[[Path], object]) -> Path:
