@@ -453,12 +453,19 @@ def test_another_users_file_in_a_sticky_folder_stops_the_command_before_any_work
         os.chown(path, other, other)
     os.chown(shared, other, other)
     os.chown(shared / "model", other, other)
+    # a model folder of one's own whose description is a link to another user's file in the sticky folder
+    (tmp_path / "linked").mkdir()
+    (tmp_path / "linked" / "synthesizer.json").symlink_to(shared / "twin.csv")
     synth = ["synth", str(tmp_path / "in.csv"), "--rows", "10", "--no-progress"]
     for argv, refused in (
         ([*synth, "--out", str(shared / "twin.csv")], shared / "twin.csv"),
         (
             [*synth, "--out", str(tmp_path / "ok.csv"), "--save-model", str(shared / "model")],
             shared / "model" / "model.json",
+        ),
+        (
+            [*synth, "--out", str(tmp_path / "ok.csv"), "--save-model", str(tmp_path / "linked")],
+            shared / "twin.csv",
         ),
     ):
         done = run_cli_as_a_user(argv)
@@ -468,6 +475,13 @@ def test_another_users_file_in_a_sticky_folder_stops_the_command_before_any_work
             "sticky folder): nothing was written"
         ]
     assert (shared / "twin.csv").read_text() == "theirs\n" and not (tmp_path / "ok.csv").exists()
+    # another user's leftover temporary file of the same output (its writer gone) is left there, in no one's way
+    leftover = shared / ".mine.csv.999999.abcdefgh.partial"
+    leftover.write_text("")
+    os.chown(leftover, other, other)
+    done = run_cli_as_a_user([*synth, "--out", str(shared / "mine.csv")])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (shared / "mine.csv").is_file() and leftover.exists()
     # the owner of the folder may replace what is in it: no refusal for the folder's own files
     os.chown(shared, os.geteuid(), os.getegid())
     done = run_cli_as_a_user([*synth, "--out", str(shared / "twin.csv")])

@@ -10,6 +10,7 @@ whole tree (Dagster's instance folder, whose databases the Dagster CLI opens bef
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import re
@@ -114,7 +115,13 @@ def write_problem(path: str | os.PathLike, folder: bool = False, files: tuple[st
             blocked = next((name for name in files if (path / name).is_dir()), None) if folder else None
             if blocked is not None:
                 return f"could not write {path / blocked} (a folder is there)"
-            replaced = [path / name for name in files if (path / name).is_file()] if folder else [path]
+            entries = [path / name for name in files] if folder else []
+            # a link in the folder: write_private replaces its target, wherever that is
+            linked = (write_problem(entry) for entry in entries if entry.is_symlink())
+            problem = next((problem for problem in linked if problem is not None), None)
+            if problem is not None:
+                return problem
+            replaced = [e for e in entries if e.is_file() and not e.is_symlink()] if folder else [path]
             kept = next((target for target in replaced if sticky_keeps(target)), None)
             if kept is not None:
                 return f"could not write {kept} (operation not permitted: another user's file in a sticky folder)"
@@ -185,14 +192,16 @@ _PARTIAL_REST = re.compile(r"(\d+)\.[^.]+\.partial")
 def _remove_dead_writers_files(path: Path) -> None:
     """Delete the temporary files of ``path`` whose writer process is gone (killed mid-write: no cleanup ran).
     A writer's process id is in its file's name (``.<name>.<pid>.<random>.partial``); files of a live process
-    (on this host) are another writer's at work and stay."""
+    (on this host) are another writer's at work and stay, and so do those this process may not delete (another
+    user's in a sticky folder such as ``/tmp``): they are in no one's way, since each writer names its own."""
     prefix = f".{path.name}."
     for candidate in path.parent.glob(f"{glob.escape(prefix)}*.partial"):
         # exactly <pid>.<random>.partial after the name (mkstemp's random part has no dot): not the file of
         # another path whose name merely starts with this one's (``data`` and ``data.1.csv``)
         writer = _PARTIAL_REST.fullmatch(candidate.name[len(prefix) :])
         if writer and not pid_alive(int(writer.group(1))):
-            candidate.unlink(missing_ok=True)
+            with contextlib.suppress(PermissionError):
+                candidate.unlink(missing_ok=True)
 
 
 def write_private_text(path: str | os.PathLike, text: str) -> Path:
