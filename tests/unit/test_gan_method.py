@@ -176,3 +176,14 @@ def test_the_critics_dropout_zeroes_half_the_units_scales_the_rest_and_is_off_wh
     assert torch.equal(dropout.eval()(x), x)
     # a model saved with torch's own dropout in that place loads: the layer holds no state
     assert not dict(dropout.state_dict())
+
+
+def test_the_critics_dropout_runs_batched_in_a_private_fit(table):
+    """Per-sample gradients (DP) run the critic under ``torch.func.vmap``: an operation without a batching rule
+    there falls back to a loop over the rows and makes torch warn the user."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        create_generator("gan", seed=0, epochs=1, dp={"epsilon": 1.0}).fit(table[:300], infer_schema(table))
+    assert not [w for w in caught if "batching rule" in str(w.message)]

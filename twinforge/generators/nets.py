@@ -172,7 +172,8 @@ class _Dropout(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training:
             return x
-        return x * torch.rand_like(x).ge_(self.p).mul_(1.0 / (1.0 - self.p))
+        # out of place: torch.func.vmap (per-sample gradients under DP) has no batching rule for ``ge_``
+        return x * (torch.rand_like(x) >= self.p).to(x.dtype) * (1.0 / (1.0 - self.p))
 
 
 class PackedDiscriminator(nn.Module):
