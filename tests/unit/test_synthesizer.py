@@ -259,19 +259,30 @@ def test_the_generators_sample_a_numpy_integer_number_of_rows():
             generator.sample(bad)
 
 
-def test_an_enum_comes_back_as_one_and_its_categories_reach_no_file_unless_each_is_a_kept_level(tmp_path):
+def test_an_enum_comes_back_as_one_of_its_kept_levels_and_no_other_category_reaches_a_file(tmp_path):
     """An Enum's categories are values: one no row had, or too few rows to keep (a type built from a column of
-    names), must not reach the model files; an Enum whose every category is a kept level comes back as itself."""
+    names), must not reach the model files. An Enum comes back as itself when each of its categories is a kept
+    level, as an Enum of the kept ones in their declared order when some category had no row, and as text when
+    a row had a level too rare to keep."""
     rng = np.random.default_rng(0)
     kept = pl.DataFrame({"level": pl.Series(rng.choice(["lo", "hi"], 150)).cast(pl.Enum(["lo", "hi"]))})
     kept = kept.with_columns(x=rng.normal(size=150))
     assert Synthesizer(seed=0).fit(kept).sample(20).schema == kept.schema
-    declared = pl.Enum(["lo", "hi", "Zebulon Quixotewhistle"])
+    declared = pl.Enum(["lo", "Zebulon Quixotewhistle", "hi"])
     unseen = kept.with_columns(pl.col("level").cast(pl.String).cast(declared))
     synth = Synthesizer(seed=0).fit(unseen)
-    assert synth.sample(20)["level"].dtype == pl.String  # the declared category list is not stored
+    assert synth.sample(20)["level"].dtype == pl.Enum(["lo", "hi"])  # the declared category list is not stored
     synth.save(tmp_path / "m")
-    for path in (tmp_path / "m").rglob("*"):
+    rare = unseen.with_columns(
+        pl.when(pl.int_range(150) == 0)
+        .then(pl.lit("Zebulon Quixotewhistle"))
+        .otherwise("level")
+        .cast(declared)
+        .alias("level")
+    )
+    assert (rare_synth := Synthesizer(seed=0).fit(rare)).sample(20)["level"].dtype == pl.String
+    rare_synth.save(tmp_path / "rare")
+    for path in [*(tmp_path / "m").rglob("*"), *(tmp_path / "rare").rglob("*")]:
         if path.is_file():
             assert b"Zebulon" not in path.read_bytes(), path
 
@@ -282,6 +293,8 @@ def test_a_pandas_categorical_comes_back_in_its_declared_order_and_ordered_if_it
         {
             "grade": pd.Categorical(rng.choice(["lo", "mid", "hi"], 300), categories=["lo", "mid", "hi"], ordered=True),
             "size": pd.Categorical(rng.choice(["s", "m"], 300), categories=["s", "m", "Zebulon Quixotewhistle"]),
+            # a filtered frame: pandas keeps the categories no row has any more
+            "band": pd.Categorical(rng.choice(["low", "high"], 300), categories=["low", "mid", "high"], ordered=True),
             "x": rng.normal(size=300),
         }
     )
@@ -290,8 +303,9 @@ def test_a_pandas_categorical_comes_back_in_its_declared_order_and_ordered_if_it
     for twin in (synth.sample(50), Synthesizer.load(tmp_path / "m").sample(50)):
         assert twin["grade"].dtype == real["grade"].dtype  # the same categories, in order, ordered
         assert twin["grade"].min() in ("lo", "mid", "hi")  # comparisons work on an ordered Categorical
-        # a category no row had is not stored, so the column's own order cannot be given back
-        assert not twin["size"].dtype.ordered and set(twin["size"].dtype.categories) == {"s", "m"}
+        # a category no row had is not stored: the kept ones come back, in their declared order
+        assert not twin["size"].dtype.ordered and list(twin["size"].dtype.categories) == ["s", "m"]
+        assert twin["band"].dtype.ordered and list(twin["band"].dtype.categories) == ["low", "high"]
     for path in (tmp_path / "m").rglob("*"):
         if path.is_file():
             assert b"Zebulon" not in path.read_bytes(), path

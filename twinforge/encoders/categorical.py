@@ -78,12 +78,15 @@ def analyze(series: pl.Series, column: ColumnSchema, options: AnalyzeOptions = D
         has_frequent=kept > 0,
         seed=(options.seed, zlib.crc32(column.name.encode())),
     )
+    # An Enum comes back as one when no row has a level too rare to keep: an Enum of its kept levels (stored
+    # anyway) in their declared order. A category no row had is never stored (it may be a real value, such as
+    # a name); with rare rows the column comes back as text.
     enum = list(series.dtype.categories) if isinstance(series.dtype, pl.Enum) else None
+    levels = set(values[:kept])
     return {
         "null_share": null_share(series),
         "dtype": dtype_name(series.dtype),
-        # an Enum comes back as one when each of its categories is a kept level (stored anyway); else as text
-        **({"enum_categories": enum} if enum is not None and set(enum) <= set(values[:kept]) else {}),
+        **({"enum_categories": [c for c in enum if c in levels]} if enum is not None and kept == len(values) else {}),
         "categories": values[:kept],
         "counts": [int(c) for c in frequencies[:kept]],
         "rare": {
@@ -232,8 +235,8 @@ def _edges(stats: dict[str, Any]) -> np.ndarray:
 
 
 def _restore_dtype(decoded: pl.Series, stats: dict[str, Any]) -> pl.Series:
-    """Cast back to the original dtype where the stats can say it (strings, categoricals, numbers, an Enum
-    whose every category is a kept level)."""
+    """Cast back to the original dtype where the stats can say it (strings, categoricals, numbers, an Enum of
+    the kept levels when no row had a rarer one)."""
     if stats["dtype"] == "Categorical":
         return decoded.cast(pl.Categorical)
     if stats.get("enum_categories") is not None:  # every value decoded is one of them: no rare rows
