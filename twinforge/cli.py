@@ -153,8 +153,11 @@ def unwritable_output(args: argparse.Namespace) -> str | None:
 
 
 def _same_file(a: Path, b: Path) -> bool:
-    if a.resolve() == b.resolve():
-        return True
+    try:
+        if a.resolve() == b.resolve():
+            return True
+    except RuntimeError:  # a loop of links (pathlib's word for it) is no file; unwritable_output names it
+        return False
     try:
         return os.path.samefile(a, b)
     except OSError:  # one of them does not exist (yet): not the same file

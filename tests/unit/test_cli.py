@@ -509,6 +509,21 @@ def test_an_output_where_a_folder_or_a_file_is_in_the_way_stops_the_command_befo
         assert main([*synth, str(model)]) == 1
         err = capsys.readouterr().err
         assert f"error: could not write {model} (" in err and "nothing was written" in err and "reading" not in err
+    # links that point at each other, as the output and as a model file
+    (tmp_path / "loop_a").symlink_to(tmp_path / "loop_b")
+    (tmp_path / "loop_b").symlink_to(tmp_path / "loop_a")
+    (tmp_path / "looped").mkdir()
+    (tmp_path / "looped" / "model.json").symlink_to(tmp_path / "looped" / "model.json")
+    for argv, looped in (
+        ([*base[:3], str(tmp_path / "loop_a")], tmp_path / "loop_a"),
+        ([*synth, str(tmp_path / "looped")], tmp_path / "looped" / "model.json"),
+    ):
+        assert main(argv) == 1
+        assert (
+            capsys.readouterr()
+            .err.splitlines()[-1]
+            .endswith(f"error: could not write {looped} (too many levels of symbolic links): nothing was written")
+        )
     assert not (tmp_path / "out.csv").exists()
 
 

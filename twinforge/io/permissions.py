@@ -105,7 +105,10 @@ def write_problem(path: str | os.PathLike, folder: bool = False, files: tuple[st
     path = Path(path)
     try:
         if path.is_symlink():  # write_private replaces the link's target
-            path = path.resolve()
+            try:
+                path = path.resolve()
+            except RuntimeError:  # pathlib's word for a loop of links
+                return f"could not write {path} (too many levels of symbolic links)"
         if path.exists():
             if folder != path.is_dir():
                 return f"could not write {path} ({'not a folder' if folder else 'a folder is there'})"
