@@ -187,3 +187,20 @@ def test_the_critics_dropout_runs_batched_in_a_private_fit(table):
         warnings.simplefilter("always")
         create_generator("gan", seed=0, epochs=1, dp={"epsilon": 1.0}).fit(table[:300], infer_schema(table))
     assert not [w for w in caught if "batching rule" in str(w.message)]
+
+
+def test_each_training_step_runs_the_generator_once(table, monkeypatch):
+    """The critic's step and the generator's step score the same fake rows (DCGAN's loop); CTGAN runs the
+    generator twice a step."""
+    from twinforge.generators.gan import GanGenerator
+
+    calls = []
+    build = GanGenerator._build
+
+    def counting_build(self):
+        build(self)
+        self.generator_net.register_forward_hook(lambda *_: calls.append(1))
+
+    monkeypatch.setattr(GanGenerator, "_build", counting_build)
+    create_generator("gan", seed=0, epochs=2, batch_size=200).fit(table, infer_schema(table))
+    assert len(calls) == 2 * (ROWS // 200)

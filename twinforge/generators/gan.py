@@ -127,22 +127,23 @@ class GanGenerator(TorchGenerator):
             for epoch in range(1, self.epochs + 1):
                 sums = {"generator_loss": 0.0, "critic_loss": 0.0}
                 for _ in range(steps):
-                    for _ in range(self.discriminator_steps):
-                        # the critic's step never updates the generator: no graph through it (CTGAN builds one)
-                        with torch.no_grad():
-                            cond, fake, _, _, real_rows = self._fake(batch, rng, device, generator, len(data))
+                    for k in range(self.discriminator_steps):
+                        # The generator's step scores the last critic step's fake rows again, with the updated
+                        # critic (DCGAN's loop): one generator pass a step, where CTGAN makes two.
+                        with torch.enable_grad() if k == self.discriminator_steps - 1 else torch.no_grad():
+                            cond, fake, raw, chosen, real_rows = self._fake(batch, rng, device, generator, len(data))
+                            fake_in = torch.cat([fake, cond], dim=1)
                         # real rows meet the same conditions as the fake ones (training-by-sampling)
                         real = torch.cat([x_all[real_rows], cond], dim=1)
-                        fake_in = torch.cat([fake, cond], dim=1)
-                        penalty = critic.gradient_penalty(real, fake_in)
+                        fake_seen = fake_in.detach()  # the critic's step never updates the generator
+                        penalty = critic.gradient_penalty(real, fake_seen)
                         # one pass over real and fake packs (a batch is whole packs, so none mixes the two)
-                        real_score, fake_score = critic(torch.cat([real, fake_in])).chunk(2)
+                        real_score, fake_score = critic(torch.cat([real, fake_seen])).chunk(2)
                         critic_loss = -(real_score.mean() - fake_score.mean())
                         optimizer_d.zero_grad()
                         (critic_loss + penalty).backward()
                         optimizer_d.step()
-                    cond, fake, raw, chosen, _ = self._fake(batch, rng, device, generator, len(data))
-                    generator_loss = -critic(torch.cat([fake, cond], dim=1)).mean() + self._cond_loss(raw, chosen)
+                    generator_loss = -critic(fake_in).mean() + self._cond_loss(raw, chosen)
                     optimizer_g.zero_grad()
                     generator_loss.backward()
                     optimizer_g.step()
