@@ -115,19 +115,14 @@ def write_problem(path: str | os.PathLike, folder: bool = False, files: tuple[st
             if not folder and not path.is_file():
                 return None  # /dev/stdout, a pipe: written in place, as its owner allows
             where = path if folder else path.parent
-            blocked = next((name for name in files if (path / name).is_dir()), None) if folder else None
-            if blocked is not None:
-                return f"could not write {path / blocked} (a folder is there)"
-            entries = [path / name for name in files] if folder else []
-            # a link in the folder: write_private replaces its target, wherever that is
-            linked = (write_problem(entry) for entry in entries if entry.is_symlink())
-            problem = next((problem for problem in linked if problem is not None), None)
+            # each file written into the folder is checked as an output file of its own (a folder in its
+            # place, a link whose target is replaced, another user's file in a sticky folder)
+            problems = (write_problem(path / name) for name in files) if folder else ()
+            problem = next((problem for problem in problems if problem is not None), None)
             if problem is not None:
                 return problem
-            replaced = [e for e in entries if e.is_file() and not e.is_symlink()] if folder else [path]
-            kept = next((target for target in replaced if sticky_keeps(target)), None)
-            if kept is not None:
-                return f"could not write {kept} (operation not permitted: another user's file in a sticky folder)"
+            if not folder and _sticky_keeps(path):
+                return f"could not write {path} (operation not permitted: another user's file in a sticky folder)"
         else:
             where = next(p for p in path.parents if p.exists())  # missing folders are made there
             if not where.is_dir():
@@ -139,7 +134,7 @@ def write_problem(path: str | os.PathLike, folder: bool = False, files: tuple[st
     return None
 
 
-def sticky_keeps(target: Path) -> bool:
+def _sticky_keeps(target: Path) -> bool:
     """Whether the existing file ``target`` sits in a sticky folder (``/tmp``) that forbids this process to
     replace it: there only the file's owner or the folder's owner may rename over it, or a process with the
     capability to override file ownership (root's, unless dropped). A temporary file made in the folder does
