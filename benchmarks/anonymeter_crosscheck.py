@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from _machine import describe as describe_machine  # noqa: E402
+
 PKGS = REPO / "benchmarks" / ".venvs" / "anonymeter-pkgs"
 ATTACKS = 500
 MAX_ATTEMPTS = 10_000
@@ -106,7 +107,7 @@ def run(folder: Path) -> dict:
         "max_attempts": MAX_ATTEMPTS,
         "secrets": list(SECRETS),
         "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}",
+        "machine": describe_machine(),
         "twinforge": ours,
         "anonymeter": theirs,
     }

@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import time
 from typing import Any
 
 import numpy as np
 import torch
+from _machine import describe as describe_machine  # noqa: E402
 from tables import TABLES
 
 from twinforge.encoders.table import TableEncoder
@@ -147,16 +146,12 @@ def run_sklearn(data, repeats):
 
 
 def machine() -> str:
-    model = next(
-        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?"
-    )
     import lightgbm
     import sklearn
 
-    lightgbm_version = lightgbm.__version__
     return (
-        f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, torch {torch.__version__}, "
-        f"scikit-learn {sklearn.__version__}, LightGBM {lightgbm_version}; one thread per fit"
+        f"{describe_machine()}, torch {torch.__version__}, scikit-learn {sklearn.__version__}, "
+        f"LightGBM {lightgbm.__version__}; one thread per fit"
     )
 
 

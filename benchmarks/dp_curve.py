@@ -28,7 +28,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from run import evaluate, machine, run_fit  # noqa: E402
+from _machine import describe as describe_machine  # noqa: E402
+from run import evaluate, run_fit  # noqa: E402
 from tables import TABLES  # noqa: E402
 
 EPSILONS = [0.5, 1.0, 4.0, 10.0, math.inf]
@@ -122,7 +123,7 @@ def main() -> int:
 def meta_of(args: argparse.Namespace) -> dict:
     return {
         "date": dt.date.today().isoformat(),
-        "machine": machine(),
+        "machine": describe_machine(),
         "epochs": args.epochs,
         "seed": args.seed,
         "threads": args.threads,

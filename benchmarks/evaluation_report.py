@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -22,6 +20,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from _machine import describe as describe_machine  # noqa: E402
+from _machine import load_average  # noqa: E402
 
 
 def real_table(rows: int, seed: int):
@@ -85,9 +85,8 @@ def main() -> int:
     )
     quality = QualitySpec(threads=args.threads)
     print(
-        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-        f"; {dt.datetime.now().isoformat(timespec='minutes')}; threads {quality.thread_limit()}; "
-        f"load average {os.getloadavg()[0]:.1f} (other work on the machine makes figures noisy)"
+        f"machine: {describe_machine()}; {dt.datetime.now().isoformat(timespec='minutes')}; "
+        f"threads {quality.thread_limit()}; {load_average()} (other work on the machine makes figures noisy)"
     )
     with tempfile.TemporaryDirectory() as tmp:
         for attempt in range(args.repeat):

@@ -30,7 +30,6 @@ import datetime as dt
 import json
 import math
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -39,6 +38,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
+from _machine import describe as describe_machine  # noqa: E402
 from tables import DEV_TABLES, TABLES  # noqa: E402
 
 MODELS = ("transformer", "copula")
@@ -250,13 +250,7 @@ def _summarize(runs, demo_runs, gates, defaults) -> dict:
 
 
 def _machine(threads: int) -> str:
-    memory = ""
-    try:
-        kib = int(next(line for line in open("/proc/meminfo") if line.startswith("MemTotal")).split()[1])
-        memory = f", {kib / 2**20:.0f} GiB RAM"
-    except (OSError, StopIteration, ValueError):
-        pass
-    return f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}){memory}, no GPU used; threads: {threads}"
+    return f"{describe_machine()}; threads: {threads}"
 
 
 def _run_minutes(result: dict) -> float:

@@ -23,7 +23,7 @@ from twinforge.generators import create_generator
 from twinforge.io.schema import infer_schema
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import machine  # noqa: E402
+from _machine import describe as describe_machine  # noqa: E402
 
 
 def table(columns: int, rows: int = 3000) -> pl.DataFrame:
@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument("--batches", type=int, nargs="+", default=[256, 512, 1024, 2048, 4096, 8192])
     args = parser.parse_args()
     torch.set_num_threads(1)
-    print(f"{machine()}; one torch thread; {args.rows} rows a sample")
+    print(f"{describe_machine()}; one torch thread; {args.rows} rows a sample")
     default = transformer.CPU_GENERATION_BATCH_ROWS
     try:
         for columns in args.columns:

@@ -38,6 +38,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from _machine import describe  # noqa: E402
 from run import evaluate, run_fit  # noqa: E402
 from tables import LARGE_TABLES, TABLES  # noqa: E402
 
@@ -80,11 +81,8 @@ def prepare(folder: Path) -> None:
 def describe_machine() -> dict:
     import torch
 
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "")
-    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
     return {
-        "machine": f"{os.cpu_count()} cores ({cpu}), {memory_gb:.0f} GiB RAM, {gpu}",
+        "machine": describe(),
         "torch": torch.__version__,
         "cuda": torch.version.cuda,
         "python": platform.python_version(),

@@ -15,7 +15,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from _machine import describe as describe_machine  # noqa: E402
 
 
 def generate(rows: int, path: Path, seed: int = 0) -> None:
@@ -166,10 +166,7 @@ def main() -> int:
             [sys.executable, __file__, "--measure", str(path)], check=True, env=env, capture_output=True, text=True
         )
         figures = json.loads(out.stdout.strip().splitlines()[-1])
-    print(
-        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"date {dt.datetime.now().isoformat(timespec='minutes')}"
-    )
+    print(f"machine: {describe_machine()}; date {dt.datetime.now().isoformat(timespec='minutes')}")
     print(
         f"ingest + anonymize {figures['rows']:,} rows x {figures['columns']} columns from Parquet: "
         f"{figures['total_s']} s (read+type {figures['read_s']} s), {figures['rows_per_s']:,} rows/s, "

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _machine import describe as describe_machine  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,7 +49,7 @@ def main() -> None:
     parser.add_argument("--columns", type=int, nargs="+", default=[2000, 6000, 20000])
     parser.add_argument("--rows", type=int, default=60)
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}")
+    print(f"machine: {describe_machine()}")
     print("| columns | reading s | detection and policy s | total s (process) | load average |")
     print("|---:|---:|---:|---:|---:|")
     per_thousand = []

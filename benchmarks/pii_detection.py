@@ -36,12 +36,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _machine import describe as describe_machine  # noqa: E402
 
 
 def main() -> int:
@@ -86,10 +86,7 @@ def main() -> int:
     print()
     wrong = [f"{c} ({corpus.column_truth[c] or 'not PII'})" for c in scores.missed_columns]
     print("columns missed or wrongly flagged:", ", ".join(wrong) or "none")
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}; "
-        f"corpus made in {made_s:.1f} s, scored in {total_s - made_s:.1f} s"
-    )
+    print(f"machine: {describe_machine()}; corpus made in {made_s:.1f} s, scored in {total_s - made_s:.1f} s")
     return 0
 
 

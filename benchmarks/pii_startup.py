@@ -12,12 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from _machine import describe as describe_machine
+from _machine import load_average
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -50,9 +52,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             cold.append(run_once(Path(tmp)))  # an empty cache folder: every list is built (and written)
             warm.append(run_once(Path(tmp)))  # the lists just written are read back
-    print(
-        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}"
-    )
+    print(f"machine: {describe_machine()}, {load_average()}")
     for label, runs in (("cold cache", cold), ("warm cache", warm)):
         seconds = statistics.median(r["seconds"] for r in runs)
         cpu = statistics.median(r["cpu"] for r in runs)

@@ -25,7 +25,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from _machine import describe as describe_machine  # noqa: E402
 from _runner import BUDGETED_TRANSFORMER  # noqa: E402
 from tables import DEV_TABLES, LARGE_TABLES, TABLES  # noqa: E402
 
@@ -161,14 +161,6 @@ def evaluate_qa(train: Path, holdout: Path, synthetic: list[Path], score_rows: i
     if proc.returncode != 0:
         raise RuntimeError(f"mostlyai-qa evaluation failed: {proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def machine() -> str:
-    cpu = next(
-        (l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor()
-    )
-    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores ({cpu}), {memory_gb:.0f} GiB RAM, no GPU" if cpu else platform.platform()
 
 
 def markdown(results: list[dict], meta: dict) -> str:
@@ -328,7 +320,7 @@ def main() -> int:
             (args.out / "partial.json").write_text(json.dumps(results, indent=1))
     meta = {
         "date": dt.date.today().isoformat(),
-        "machine": machine(),
+        "machine": describe_machine(),
         "threads": args.threads,
         "total_minutes": round((time.perf_counter() - started) / 60, 1),
         "note": args.note,

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -34,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
+from _machine import describe as describe_machine  # noqa: E402
 from tables import Table  # noqa: E402
 
 from twinforge.generators.base import SAMPLE_CHUNK_ROWS  # noqa: E402
@@ -56,19 +56,6 @@ def _uptime() -> str:
         return subprocess.run(["uptime"], capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-
-
-def _machine() -> dict:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return {"cpu": model, "cores": os.cpu_count(), "memory_gb": round(memory, 1), "python": platform.python_version()}
 
 
 def _rss_mb() -> float:
@@ -192,7 +179,7 @@ def main() -> None:
                         memory.append(entry)
                         print(json.dumps(entry), flush=True)
     report = {
-        "machine": _machine(),
+        "machine": describe_machine(),
         "threads": args.threads,
         "load_before": started,
         "load_after": _uptime(),
@@ -208,12 +195,10 @@ def main() -> None:
 
 
 def _markdown(report: dict) -> str:
-    machine = report["machine"]
     lines = [
         "# Sampling speed",
         "",
-        f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB, Python {machine['python']}; "
-        f"{report['threads']} torch thread(s) per sampling process.",
+        f"Machine: {report['machine']}; {report['threads']} torch thread(s) per sampling process.",
         f"Load before: `{report['load_before']['uptime']}` ({report['load_before']['at']}); "
         f"after: `{report['load_after']}`.",
         "",

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import secrets
 import subprocess
@@ -26,6 +25,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from _machine import describe as describe_machine  # noqa: E402
+from _machine import load_average  # noqa: E402
 
 
 def fit_once(spec_path: str, threads: int) -> dict:
@@ -67,7 +68,7 @@ def main() -> None:
     if args.one is not None:
         print(json.dumps(fit_once(args.spec, args.one)))
         return
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.python_version()}; load {os.getloadavg()}")
+    print(f"machine: {describe_machine()}; {load_average()}")
     print(f"{'threads':>7} {'wall s':>8} {'CPU s':>8} {'load':>6}")
     results = []
     for _ in range(args.repeats):

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _machine import describe as describe_machine  # noqa: E402
+from _machine import load_average
 
 TEXT_COLUMN = "emp_title"
 TRAIN_SHARE = 0.8
@@ -142,9 +142,8 @@ def main() -> int:
         "holdout_rows": holdout.height,
         "distinct_titles": counts.height,
         "titles_seen_once": int((counts["count"] == 1).sum()),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores (shared), Python {platform.python_version()}, "
-        f"torch {torch.__version__}, {args.threads} torch thread(s); load average "
-        f"{', '.join(f'{v:.1f}' for v in os.getloadavg())} at the start",
+        "machine": f"{describe_machine()}, torch {torch.__version__}, {args.threads} torch thread(s); "
+        f"{load_average()} at the start",
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="minutes"),
         "note": args.note or f"epochs: {args.epochs or 'the models’ defaults'}",
     }
