@@ -24,9 +24,9 @@ from typing import Any
 import polars as pl
 
 from twinforge.encoders.kinds import ColumnOptions
-from twinforge.generators import Generator, create_generator, load_generator
+from twinforge.generators import Generator, create_generator
 from twinforge.generators.base import ProgressCallback
-from twinforge.io.permissions import write_private_text
+from twinforge.generators.persistence import load_saved, save_generator
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
 from twinforge.io.typing_rules import number_kinds
 
@@ -136,19 +136,18 @@ class Synthesizer:
     def save(self, path: str | Path) -> Path:
         """Write the model to directory ``path`` (plain JSON + torch state_dict; see ``twinforge.generators.persistence``)."""
         self._require_fitted()
-        directory = self._generator.save(path)
-        write_private_text(directory / FRAME_FILE, json.dumps(self._frame.to_dict(), indent=1))
-        return directory
+        frame = json.dumps(self._frame.to_dict(), indent=1)
+        return save_generator(self._generator, path, extra_texts={FRAME_FILE: frame})
 
     @classmethod
     def load(cls, path: str | Path) -> Synthesizer:
         """Load a directory written by :meth:`save` (or by ``Generator.save``: then samples are polars)."""
-        generator = load_generator(path)
+        generator, extras = load_saved(path)
         synthesizer = cls.__new__(cls)
         synthesizer._generator = generator
         frame_file = Path(path) / FRAME_FILE
         try:
-            frame = json.loads(frame_file.read_text()) if frame_file.is_file() else {"frame": "polars"}
+            frame = json.loads(extras[FRAME_FILE]) if FRAME_FILE in extras else {"frame": "polars"}
             synthesizer._frame = _FrameType.from_dict(frame)
         except (json.JSONDecodeError, KeyError, TypeError) as error:
             raise ValueError(f"{frame_file} is malformed: {error!r}") from error

@@ -141,7 +141,7 @@ def test_load_errors_name_the_path(fitted, tmp_path):
 @pytest.mark.parametrize(
     ("field", "value", "says"),
     [
-        ("format_version", 99, r"field 'format_version' is 99: this twinforge reads format 1"),
+        ("format_version", 99, r"field 'format_version' is 99: this twinforge reads format 2"),
         ("format_version", None, r"field 'format_version' is None"),
         ("transformer", None, r"field 'transformer' must be an object, got null"),
         ("schema", [], r"field 'schema' must be an object, got a list"),

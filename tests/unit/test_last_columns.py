@@ -5,6 +5,7 @@ import pytest
 import torch
 from sklearn.ensemble import HistGradientBoostingClassifier
 
+from tests.conftest import reseal
 from tests.planted import mixed_table
 from twinforge.generators import create_generator, load_generator
 from twinforge.generators.last_columns import UNSEEN_LOGIT, LastColumnModel, NumberInput
@@ -132,5 +133,6 @@ def test_saved_transformer_holds_no_pickle_and_old_trees_fail_clearly(tmp_path):
     # a model saved by the twinforge that drew last columns from torch trees
     state["last_column_boosters.5.booster.base"] = torch.zeros(2)
     torch.save(state, folder / "weights.pt")
+    reseal(folder)
     with pytest.raises(ValueError, match=r"weights.pt does not hold valid weights .* older twinforge.*fit it again"):
         load_generator(folder)

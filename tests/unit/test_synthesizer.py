@@ -7,7 +7,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from tests.conftest import DEMO_CSV
+from tests.conftest import DEMO_CSV, reseal
 from twinforge import Synthesizer
 from twinforge.encoders import RARE_PLACEHOLDER
 from twinforge.encoders.kinds import ColumnOptions
@@ -212,6 +212,7 @@ def test_a_tampered_synthesizer_json_is_refused(tmp_path):
     saved = Synthesizer(seed=0).fit(real).save(tmp_path / "model")
     for frame in ({"frame": "spark"}, {"frame": "pandas", "pandas_dtypes": ["float64"]}):
         (saved / "synthesizer.json").write_text(json.dumps(frame))
+        reseal(saved)
         with pytest.raises(ValueError, match=r"synthesizer\.json is malformed: field '(frame|pandas_dtypes)'"):
             Synthesizer.load(saved)
 

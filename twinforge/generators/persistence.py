@@ -8,9 +8,12 @@ A saved generator is a directory with
 * ``weights.pt``: a torch ``state_dict`` (tensors only), read back with
   ``torch.load(..., weights_only=True)``;
 * ``<name>.txt``: each model a generator keeps as text (the transformer's last-column trees, in
-  LightGBM's text format), listed in ``model.json`` under ``text_models``.
+  LightGBM's text format), listed in ``model.json`` under ``text_models``;
+* any other file a caller saves with it (``Synthesizer.save``'s ``synthesizer.json``).
 
-Nothing is ever pickled.
+Nothing is ever pickled. ``model.json`` is removed first and written last, and it holds the SHA-256 of every
+other file (``files``): a save that was interrupted leaves no ``model.json``, and files of two saves into one
+folder (at once, or one interrupted over an older model) do not load as one model.
 
 A model saved with parameters this twinforge does not take (an older or newer
 version's) is refused with a message saying so.
@@ -19,10 +22,13 @@ version's) is refused with a message saying so.
 from __future__ import annotations
 
 import copy
+import hashlib
+import io
 import json
 import pickle  # only for pickle.UnpicklingError, what torch.load(weights_only=True) raises on a bad file
 import re
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,17 +47,18 @@ if TYPE_CHECKING:
 
 MODEL_FILE = "model.json"
 WEIGHTS_FILE = "weights.pt"
-FORMAT_VERSION = 1
+# 2: ``files``, the SHA-256 of every file beside model.json
+FORMAT_VERSION = 2
 # names of text models: they become file names
 _TEXT_NAME = re.compile(r"[A-Za-z0-9_]+")
 
 
-def save_generator(generator: Generator, directory: str | Path) -> Path:
-    """Write a fitted ``generator`` to ``directory`` (created if need be); :func:`load_generator` reads it."""
+def save_generator(generator: Generator, directory: str | Path, extra_texts: Mapping[str, str] | None = None) -> Path:
+    """Write a fitted ``generator`` to ``directory`` (created if need be), with the text files ``extra_texts``
+    (file name: text) beside it; :func:`load_generator` reads it, :func:`load_saved` also the extra texts."""
     if not generator.is_fitted:
         raise RuntimeError(f"{type(generator).__name__} is not fitted: nothing to save")
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     description = {
         "format_version": FORMAT_VERSION,
         "generator": generator.name,
@@ -72,12 +79,27 @@ def save_generator(generator: Generator, directory: str | Path) -> Path:
         if bad:
             raise ValueError(f"text model names must be letters, digits and underscores, got {bad}")
         description["text_models"] = sorted(texts)
-    write_private_text(directory / MODEL_FILE, json.dumps(description, indent=1))
     state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
-    write_private(directory / WEIGHTS_FILE, lambda target: torch.save(state, target))
-    for name, text in texts.items():
-        write_private_text(directory / f"{name}.txt", text)
+    weights = io.BytesIO()
+    torch.save(state, weights)
+    contents = {WEIGHTS_FILE: weights.getvalue()}
+    contents |= {f"{name}.txt": text.encode() for name, text in texts.items()}
+    for name, text in (extra_texts or {}).items():
+        if name in contents or name == MODEL_FILE or Path(name).name != name:
+            raise ValueError(f"cannot save an extra file named {name!r} with a model")
+        contents[name] = text.encode()
+    description["files"] = {name: _digest(data) for name, data in contents.items()}
+    directory.mkdir(parents=True, exist_ok=True)
+    # no model.json while the other files are replaced: a save cut short leaves a folder that does not load
+    (directory / MODEL_FILE).unlink(missing_ok=True)
+    for name, data in contents.items():
+        write_private(directory / name, lambda target, data=data: target.write_bytes(data))
+    write_private_text(directory / MODEL_FILE, json.dumps(description, indent=1))
     return directory
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 class _NoInitOnMeta(TorchFunctionMode):
@@ -112,7 +134,7 @@ class _LayoutError(_FieldError):
 
 
 # the fields read as JSON objects (optional ones may be absent)
-_OBJECT_FIELDS = ("params", "schema", "transformer")
+_OBJECT_FIELDS = ("params", "schema", "transformer", "files")
 _OPTIONAL_OBJECT_FIELDS = ("process_columns", "rules", "fit_summary")
 _JSON_TYPES = {
     dict: "an object",
@@ -145,19 +167,27 @@ def _json_type(value: Any) -> str:
 
 def load_generator(directory: str | Path) -> Generator:
     """Rebuild a generator written by :meth:`Generator.save`."""
+    return load_saved(directory)[0]
+
+
+def load_saved(directory: str | Path) -> tuple[Generator, dict[str, str]]:
+    """Rebuild a generator written by :func:`save_generator`, and the extra text files saved with it (file
+    name: text). Every file is checked against the SHA-256 that ``model.json`` holds for it."""
     from twinforge.generators import generator_class  # the registry imports the model modules
 
     directory = Path(directory)
     model_file, weights_file = directory / MODEL_FILE, directory / WEIGHTS_FILE
     if not directory.is_dir():
         raise FileNotFoundError(f"no saved generator at {directory}: directory does not exist")
-    for path in (model_file, weights_file):
-        if not path.is_file():
-            raise FileNotFoundError(f"no saved generator at {directory}: {path.name} is missing")
+    if not model_file.is_file():
+        raise FileNotFoundError(
+            f"no saved generator at {directory}: {model_file.name} is missing (a save that did not finish leaves none)"
+        )
     try:
         description = json.loads(model_file.read_text())
         _check_fields(description)
         name, params = description["generator"], description["params"]
+        files = _listed_files(description)
         schema = TableSchema.from_dict(description["schema"])
         encoder = TableEncoder.from_dict(description["transformer"])
         process = ProcessModel.from_dict(description.get("process_columns"))
@@ -165,6 +195,9 @@ def load_generator(directory: str | Path) -> Generator:
         text_names = [str(name) for name in description.get("text_models", [])]
         if any(not _TEXT_NAME.fullmatch(name) for name in text_names):
             raise ValueError(f"text model names must be letters, digits and underscores, got {text_names}")
+        unlisted = [f for f in (WEIGHTS_FILE, *(f"{name}.txt" for name in text_names)) if f not in files]
+        if unlisted:
+            raise _FieldError(f"field 'files' lacks {', '.join(unlisted)}")
     except _LayoutError as error:  # not a description of this layout: nothing in it is read
         saved_by = description.get("twinforge_version", "an unknown version")
         raise ValueError(
@@ -176,6 +209,7 @@ def load_generator(directory: str | Path) -> Generator:
     # AttributeError: a value of another JSON type deeper in (a list where an object belongs)
     except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError, RuleError) as error:
         raise ValueError(f"{model_file} is not a valid generator description: {error!r}") from error
+    contents = _read_listed(directory, files)
     cls = generator_class(name, source=model_file)
     try:
         generator = cls(**params)
@@ -189,7 +223,7 @@ def load_generator(directory: str | Path) -> Generator:
     generator.fit_summary = description.get("fit_summary", {})
     generator.rules = rules
     try:
-        state = torch.load(weights_file, weights_only=True)
+        state = torch.load(io.BytesIO(contents.pop(WEIGHTS_FILE)), weights_only=True)
     except (RuntimeError, EOFError, pickle.UnpicklingError) as error:
         raise ValueError(f"{weights_file} does not hold valid weights for a {name!r} generator: {error}") from error
     try:
@@ -200,14 +234,44 @@ def load_generator(directory: str | Path) -> Generator:
             f"{weights_file} does not hold valid weights for a {name!r} generator of the sizes "
             f"{model_file.name} describes: {error}"
         ) from error
-    texts = {}
-    for text_name in text_names:
-        path = directory / f"{text_name}.txt"
-        if not path.is_file():
-            raise FileNotFoundError(f"no saved generator at {directory}: {path.name} is missing")
-        texts[text_name] = path.read_text()
+    try:
+        texts = {text: contents.pop(f"{text}.txt").decode() for text in text_names}
+        extras = {file: data.decode() for file, data in contents.items()}
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{directory}: a text file of this {name!r} generator is not UTF-8 text: {error}") from error
     try:
         generator.load_text_state(texts)
     except ValueError as error:
         raise ValueError(f"{directory}: the text models of this {name!r} generator are not valid: {error}") from error
-    return generator
+    return generator, extras
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _listed_files(description: dict) -> dict[str, str]:
+    """``files`` of ``model.json``: plain file names beside it, each with a SHA-256 in hex."""
+    files = description["files"]
+    for file, digest in files.items():
+        if Path(file).name != file or file in (".", "..", MODEL_FILE) or not isinstance(digest, str):
+            raise _FieldError(f"field 'files' names {file!r}, not a file saved beside {MODEL_FILE}")
+        if not _SHA256.fullmatch(digest):
+            raise _FieldError(f"field 'files' gives {file!r} a value that is not a SHA-256 in hex")
+    return files
+
+
+def _read_listed(directory: Path, files: Mapping[str, str]) -> dict[str, bytes]:
+    """The bytes of each listed file, read once, each checked against its SHA-256."""
+    contents = {}
+    for file, digest in files.items():
+        path = directory / file
+        if not path.is_file():
+            raise FileNotFoundError(f"no saved generator at {directory}: {file} is missing")
+        data = path.read_bytes()
+        if _digest(data) != digest:
+            raise ValueError(
+                f"{path} is not the file {MODEL_FILE} was saved with (two saves into one folder, or a save cut "
+                "short over an older model): save the model again"
+            )
+        contents[file] = data
+    return contents
