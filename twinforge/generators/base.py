@@ -8,6 +8,7 @@ rebalancing, rejection) is in :mod:`.sampling`, saving and loading in
 from __future__ import annotations
 
 import inspect
+import math
 import numbers
 import time
 from abc import ABC, abstractmethod
@@ -37,6 +38,10 @@ SAMPLE_CHUNK_ROWS = 100_000
 _PROCESS_STREAM = 0x70726F63  # "proc"
 
 __all__ = ["ConditionError", "EpochReport", "Generator", "ProgressCallback", "SAMPLE_CHUNK_ROWS", "SampleProgress"]
+
+
+class TrainingDiverged(ValueError):
+    """A loss became NaN or infinite while fitting: the weights are no longer numbers."""
 
 
 @dataclass(frozen=True)
@@ -269,8 +274,16 @@ class Generator(ABC):
         """
 
     def _report_epoch(self, epoch: int, epochs: int, losses: Mapping[str, float]) -> None:
-        """Record one epoch's losses (saved in the fit summary, logged to MLflow) and tell ``progress``."""
+        """Record one epoch's losses (saved in the fit summary, logged to MLflow) and tell ``progress``;
+        :class:`TrainingDiverged` for a loss that is not a finite number (the weights are then lost)."""
         losses = {k: round(float(v), 6) for k, v in losses.items()}
+        diverged = next(((k, v) for k, v in losses.items() if not math.isfinite(v)), None)
+        if diverged is not None:
+            rate = getattr(self, "learning_rate", None)
+            raise TrainingDiverged(
+                f"{self.name}: training diverged at epoch {epoch} ({diverged[0]} is {diverged[1]}): "
+                + (f"lower learning_rate (it is {rate:g})" if rate is not None else "the model cannot be used")
+            )
         self.loss_history.append({"epoch": epoch, **losses})
         if self._progress is not None:
             self._progress(EpochReport(epoch=epoch, epochs=epochs, losses=losses))
