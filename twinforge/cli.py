@@ -197,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--save-model", type=Path, metavar="DIR", help="also save the fitted model to DIR")
     synth.add_argument(
         "--condition",
-        action="append",
+        action=_EachNameOnce,
         default=[],
         metavar="COLUMN=VALUE",
         type=_assignment,
@@ -226,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synth.add_argument(
         "--param",
-        action="append",
+        action=_EachNameOnce,
         default=[],
         metavar="NAME=VALUE",
         type=_assignment,
@@ -1016,6 +1016,18 @@ class _Once(argparse.Action):
                 "with --condition"
             )
         setattr(namespace, self.dest, values)
+
+
+class _EachNameOnce(argparse.Action):
+    """A repeatable ``NAME=VALUE`` option whose names differ: a name given twice is an error, never silently
+    the last value kept (two conditions on one column cannot both hold)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        given = list(getattr(namespace, self.dest, None) or [])
+        if any(name == values[0] for name, _ in given):
+            what = "parameter" if option_string == "--param" else "column"
+            parser.error(f"{option_string} names {what} {values[0]!r} twice; give each {what} once")
+        setattr(namespace, self.dest, [*given, values])
 
 
 def _json_value(text: str | None):

@@ -309,6 +309,29 @@ def test_synth_reports_bad_params_and_conditions(small_table, tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
+    ("option", "values", "message"),
+    [
+        ("--condition", ["channel=web", "channel=branch"], "--condition names column 'channel' twice"),
+        ("--condition", ["channel=web", "channel="], "--condition names column 'channel' twice"),
+        ("--param", ["batch_size=64", "batch_size=128"], "--param names parameter 'batch_size' twice"),
+    ],
+    ids=["condition-two-values", "condition-value-and-null", "param-twice"],
+)
+def test_synth_refuses_an_option_naming_one_column_or_parameter_twice(
+    small_table, tmp_path, capsys, option, values, message
+):
+    """Reproduced: ``--condition group=a --condition group=b`` sampled only group b, without a word."""
+    write_table(small_table, tmp_path / "in.csv")
+    base = ["synth", str(tmp_path / "in.csv"), "--rows", "5", "--out", str(tmp_path / "o.csv"), "--no-progress"]
+    with pytest.raises(SystemExit) as stop:
+        main([*base, *[a for v in values for a in (option, v)]])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert message in err, err
+    assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.parametrize(
     ("requests", "message"),
     [
         (["fraud=1:0.3", "channel=web:0.5"], "--rebalance is given twice ('fraud', then 'channel')"),
