@@ -174,6 +174,24 @@ def _mark_identifiers(schema: TableSchema, identifiers: list[str]) -> TableSchem
     )
 
 
+def _unconvertible_pandas_column(data) -> str:
+    """Which column of a pandas frame polars cannot take, and the Python types its values have (types, never
+    values: an error message ends up in logs)."""
+    for name in data.columns:
+        try:
+            pl.from_pandas(data[[name]])
+        except Exception as error:  # noqa: BLE001 - the message may quote a cell; only its type is said
+            column = data[name]
+            types = sorted({type(value).__name__ for value in column.dropna()}) if column.dtype == object else []
+            mixed = f" holds values of types {', '.join(types)}" if len(types) > 1 else ""
+            return (
+                f"pandas column {name!r} (dtype {column.dtype}){mixed} cannot be converted to a table column "
+                f"({type(error).__name__}; its message is withheld because it may quote cell values): convert it to "
+                "one type (numbers, text or dates) before fitting"
+            )
+    return "the pandas frame cannot be converted to a table (its columns convert one by one: check the index)"
+
+
 @dataclasses.dataclass(frozen=True)
 class _FrameType:
     """Which DataFrame library the user fitted with, and (for pandas) the column dtypes to give back."""
@@ -198,7 +216,12 @@ class _FrameType:
             if not all(isinstance(name, str) for name in data.columns):
                 raise TypeError("pandas column names must be strings")
             dtypes = {name: str(dtype) for name, dtype in data.dtypes.items()}
-            df = pl.from_pandas(data)
+            try:
+                df = pl.from_pandas(data)
+            except Exception:  # noqa: BLE001 - pyarrow's and polars' messages may quote a cell: said below, by column
+                df = None
+            if df is None:  # raised outside the handler, so that no exception quoting a cell is chained to it
+                raise TypeError(_unconvertible_pandas_column(data))
             # A Categorical of strings is read as an Enum of its categories, so that it comes back with them in
             # their declared order (where the model may keep the list: see the categorical encoder).
             declared = {

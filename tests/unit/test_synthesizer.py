@@ -310,3 +310,24 @@ def test_a_pandas_categorical_comes_back_in_its_declared_order_and_ordered_if_it
     for path in (tmp_path / "m").rglob("*"):
         if path.is_file():
             assert b"Zebulon" not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize(
+    ("column", "said"),
+    [
+        (
+            pd.Series([1, 2, "Zebulon Quackenbush"] * 40, dtype=object),
+            r"\(dtype object\) holds values of types int, str",
+        ),
+        (pd.Series([1 + 2j, 3 - 1j, 0j] * 40), r"\(dtype complex128\)"),
+    ],
+    ids=["mixed-object", "complex"],
+)
+def test_a_pandas_column_polars_cannot_take_is_named_without_its_values(column, said):
+    """Reproduced: pyarrow's ``ArrowInvalid: Could not convert 'Zebulon Quackenbush' ...`` came out of ``fit``."""
+    frame = pd.DataFrame({"x": np.arange(120.0), "ref": column})
+    with pytest.raises(TypeError, match=rf"pandas column 'ref' {said}.* cannot be converted") as raised:
+        Synthesizer(seed=0).fit(frame)
+    assert "its message is withheld" in str(raised.value)
+    chained = [raised.value.__cause__, raised.value.__context__]
+    assert "Quackenbush" not in str(raised.value) and chained == [None, None]
