@@ -108,3 +108,17 @@ def test_list_columns_go_to_parquet_and_json_lines_and_csv_refuses_them_by_name(
     with pytest.raises(ValueError, match=r"out\.csv.*CSV cannot hold the list or struct columns \['tags', 'log'\]"):
         write_table_chunks([table], tmp_path / "out.csv")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl", "out.parquet"]
+
+
+@pytest.mark.parametrize("name", ["out.csv", "out.csv.gz"])
+def test_durations_are_written_to_csv_as_iso_8601_as_json_lines_writes_them(tmp_path, name):
+    """Reproduced: ``synth --out twin.csv`` on a table with a duration column failed after the whole fit, with
+    polars' "datatype duration[μs] cannot be written to CSV"."""
+    import datetime as dt
+
+    waits = [dt.timedelta(seconds=23160), None, dt.timedelta(days=2, microseconds=5)]
+    table = pl.DataFrame({"id": [1, 2, 3], "wait": waits}).with_columns(ms=pl.col("wait").cast(pl.Duration("ms")))
+    assert write_table_chunks([table.head(2), table.tail(1)], tmp_path / name) == 3
+    back = pl.read_csv(tmp_path / name)
+    assert back["wait"].to_list() == ["PT6H26M", None, "P2DT0.000005S"]
+    assert back["ms"].to_list() == ["PT6H26M", None, "P2D"]

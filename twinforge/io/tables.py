@@ -174,6 +174,8 @@ class _ChunkWriter:
         elif self.kind == "jsonl":
             chunk.write_ndjson(self.file)
         else:
+            # CSV has no duration type: ISO 8601 text, as the JSON Lines writer gives ("PT6H26M")
+            chunk = chunk.with_columns(pl.col(pl.Duration).dt.to_string())
             chunk.write_csv(self.file, include_header=self.header)
             self.header = False
 
