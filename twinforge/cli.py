@@ -442,13 +442,14 @@ def _batch_store(args: argparse.Namespace, writing: bool = True):
     A command that only reads leaves the folder as it is: it may be a read-only copy, or another user's."""
     from twinforge.config.spec import load_specs
     from twinforge.io.batches import BatchStore
-    from twinforge.io.state import StateLayout, resolve_project_home, resolve_specs_dir
+    from twinforge.io.state import StateLayout, existing_project_home, resolve_project_home, resolve_specs_dir
 
     specs_dir = resolve_specs_dir(args.specs)
     specs = {s.name: s for s in load_specs(specs_dir)}
     if args.dataset not in specs:
         raise ValueError(f"no dataset {args.dataset!r} in {specs_dir} (datasets: {', '.join(sorted(specs)) or 'none'})")
-    layout = StateLayout.at(resolve_project_home(args.home)).check_folder()
+    home = resolve_project_home(args.home) if writing else existing_project_home(args.home)
+    layout = StateLayout.at(home).check_folder()
     return BatchStore(specs[args.dataset], layout.ensure() if writing else layout)
 
 
@@ -874,7 +875,7 @@ def _rules_summary(rules) -> str:
 
 def _cmd_status(args: argparse.Namespace) -> int:
     from twinforge.config.spec import load_specs
-    from twinforge.io.state import StateLayout, resolve_project_home, resolve_specs_dir
+    from twinforge.io.state import StateLayout, existing_project_home, resolve_specs_dir
     from twinforge.status import dataset_status, format_status
 
     specs_dir = resolve_specs_dir(args.specs)
@@ -884,7 +885,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     if not specs:
         say(f"no dataset specs in {specs_dir}: add one (see docs) to start")
         return 0
-    layout = StateLayout.at(resolve_project_home(args.home)).check_folder()
+    layout = StateLayout.at(existing_project_home(args.home)).check_folder()
     say(f"state folder: {layout.home}" + ("" if layout.home.is_dir() else " (empty: nothing has run yet)"))
     for name in [args.dataset] if args.dataset else sorted(specs):
         say()

@@ -9,19 +9,41 @@ from tests.conftest import DEMO_SPEC
 from twinforge.cli import main
 
 
-def test_status_of_an_empty_project_says_so_and_creates_nothing(tmp_path, capsys):
+def _fresh_project(tmp_path, monkeypatch):
+    """A project folder (its ``workspace.yaml``) where nothing has run: its ``.twinforge`` does not exist yet."""
+    (tmp_path / "workspace.yaml").write_text("load_from: []\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TWINFORGE_HOME", raising=False)
+    return tmp_path / ".twinforge"
+
+
+def test_status_of_an_empty_project_says_so_and_creates_nothing(tmp_path, capsys, monkeypatch):
     specs = tmp_path / "specs"
     specs.mkdir()
     (specs / "covid_testing.yaml").write_text(
         DEMO_SPEC.read_text().replace("../../data/", str(DEMO_SPEC.parents[2] / "data") + "/")
     )
-    home = tmp_path / "state"
-    assert main(["status", "--specs", str(specs), "--home", str(home)]) == 0
+    home = _fresh_project(tmp_path, monkeypatch)
+    assert main(["status", "--specs", str(specs)]) == 0
     out = capsys.readouterr().out
     assert "(empty: nothing has run yet)" in out
     assert "dataset covid_testing  (model twinforge-covid_testing)" in out
     assert "batches: none yet" in out and "model versions: none yet" in out and "drift: no batch drift" in out
     assert not home.exists()  # looking is not writing: no state folder, no MLflow store
+
+
+def test_a_named_state_folder_that_does_not_exist_is_an_error_not_an_empty_project(tmp_path, capsys, monkeypatch):
+    """Reproduced: ``status --home`` with a mistyped path said "nothing has run yet" and exited 0."""
+    specs, typo = str(_specs(tmp_path)), tmp_path / "no-such-home"
+    monkeypatch.delenv("TWINFORGE_HOME", raising=False)
+    for command in (["status"], ["batches", "covid_testing"]):
+        assert main([*command, "--specs", specs, "--home", str(typo)]) == 1
+        assert f"the state folder {typo} (--home) does not exist" in capsys.readouterr().err
+        monkeypatch.setenv("TWINFORGE_HOME", str(typo))
+        assert main([*command, "--specs", specs]) == 1
+        assert f"the state folder {typo} (TWINFORGE_HOME) does not exist" in capsys.readouterr().err
+        monkeypatch.delenv("TWINFORGE_HOME")
+    assert not typo.exists()
 
 
 def test_status_of_an_unknown_dataset_names_the_known_ones(tmp_path, capsys):
@@ -44,6 +66,7 @@ def _specs(tmp_path):
 
 def test_status_with_a_tracking_uri_to_no_store_says_so_and_creates_none(tmp_path, capsys):
     typo = tmp_path / "typo_dir" / "mlfow" / "mlflow.db"
+    (tmp_path / "state").mkdir()
     args = ["status", "--specs", str(_specs(tmp_path)), "--home", str(tmp_path / "state")]
     assert main([*args, "--tracking-uri", f"sqlite:///{typo}"]) == 1
     err = capsys.readouterr().err
@@ -54,6 +77,7 @@ def test_status_with_a_tracking_uri_to_no_store_says_so_and_creates_none(tmp_pat
 def test_status_with_an_unreachable_tracking_server_fails_at_once_naming_it(tmp_path, capsys):
     import time
 
+    (tmp_path / "state").mkdir()
     args = ["status", "--specs", str(_specs(tmp_path)), "--home", str(tmp_path / "state")]
     started = time.monotonic()
     assert main([*args, "--tracking-uri", "http://user:secret@127.0.0.1:9"]) == 1
@@ -150,8 +174,9 @@ def test_status_and_batches_read_another_users_group_readable_state_folder_as_it
     assert f"could not make {home} owner-only (operation not permitted)" in done.stderr
 
 
-def test_listing_batches_of_a_state_folder_where_nothing_ran_creates_nothing(tmp_path, capsys):
-    home = tmp_path / "state"
-    assert main(["batches", "covid_testing", "--specs", str(_specs(tmp_path)), "--home", str(home)]) == 0
+def test_listing_batches_of_a_state_folder_where_nothing_ran_creates_nothing(tmp_path, capsys, monkeypatch):
+    specs = _specs(tmp_path)
+    home = _fresh_project(tmp_path, monkeypatch)
+    assert main(["batches", "covid_testing", "--specs", str(specs)]) == 0
     assert "no batch of covid_testing recorded" in capsys.readouterr().out
     assert not home.exists()

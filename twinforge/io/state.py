@@ -60,6 +60,20 @@ def resolve_project_home(home: str | os.PathLike | None = None) -> Path:
     return resolve_home(home)
 
 
+def existing_project_home(home: str | os.PathLike | None = None) -> Path:
+    """:func:`resolve_project_home` for a command that only reads: a state folder named by ``home`` or
+    ``$TWINFORGE_HOME`` must exist (a mistyped path is not a project where nothing has run); the project's own
+    ``.twinforge`` may not exist yet."""
+    path = resolve_project_home(home)
+    if (home or os.environ.get(HOME_ENV)) and not path.exists():
+        named = "--home" if home else HOME_ENV
+        raise FileNotFoundError(
+            f"the state folder {path} ({named}) does not exist: check the path (the first run, or "
+            "`twinforge ingest-batch`, creates it)"
+        )
+    return path
+
+
 def resolve_specs_dir(specs: str | os.PathLike | None = None) -> Path:
     """The folder of dataset specs: ``specs`` if given, else ``$TWINFORGE_SPECS``, else the project's
     ``pipelines/datasets``; an error says how to name one when none is found."""
