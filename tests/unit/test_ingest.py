@@ -198,7 +198,15 @@ def test_bad_json_lines(tmp_path):
     result = _accounted(_read(path, options=QUARANTINE))
     assert result.table["a"].to_list() == [1, 4]
     assert result.quarantine["line"].to_list() == [2, 3]
-    assert result.quarantine["reason"][1] == "is a JSON list, not an object"
+    assert result.quarantine["reason"][1] == "is a JSON array, not an object"
+
+
+def test_a_json_line_that_is_not_an_object_is_named_in_json_terms(tmp_path):
+    """Reproduced: reasons said "a JSON NoneType", "a JSON int", "a JSON str" (Python's names)."""
+    path = _write(tmp_path / "t.jsonl", '{"a": 1}\nnull\n42\n1.5\n"text"\ntrue\n[1]\n')
+    reasons = _accounted(_read(path, options=QUARANTINE)).quarantine["reason"].to_list()
+    kinds = ["JSON null", "a JSON number", "a JSON number", "a JSON string", "a JSON boolean", "a JSON array"]
+    assert reasons == [f"is {kind}, not an object" for kind in kinds]
 
 
 def test_json_lines_nested_objects_become_columns(tmp_path):
@@ -263,7 +271,7 @@ def test_json_bad_row_reasons_come_in_order(tmp_path):
         (1, "nests arrays or objects more than 32 levels deep"),
         (2, "nests arrays or objects more than 32 levels deep"),
         (3, "nests arrays or objects more than 32 levels deep"),
-        (4, "is a JSON list, not an object"),
+        (4, "is a JSON array, not an object"),
         (5, "has a key with a blank name"),
         (6, "key 'a.b' appears twice once nested objects are opened up"),
     ]

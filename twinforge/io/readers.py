@@ -526,7 +526,7 @@ def _open_record(record: Any) -> tuple[dict[str, Any], str | None, str | None]:
     stay whole; an empty object gives no field. The reasons, first one first: nesting deeper than
     ``MAX_JSON_DEPTH``, not an object, a blank key in any object (those inside arrays too), a field
     name that two keys give once objects are opened up."""
-    not_object = None if isinstance(record, dict) else f"is a JSON {type(record).__name__}, not an object"
+    not_object = None if isinstance(record, dict) else f"is {_json_kind(record)}, not an object"
     if not isinstance(record, (dict, list)):
         return {}, not_object, None
     fields: dict[str, Any] = {}
@@ -928,3 +928,13 @@ def read_sqlalchemy(url: str, *, table: str | None, query: str | None) -> Source
     finally:
         engine.dispose()
     return _sql_result(names, rows, shown)
+
+
+def _json_kind(value: object) -> str:
+    """JSON's own name for a parsed value's type (bool before int: a bool is an int in Python)."""
+    if value is None:
+        return "JSON null"
+    if isinstance(value, bool):
+        return "a JSON boolean"
+    kinds = {int: "a JSON number", float: "a JSON number", str: "a JSON string", list: "a JSON array"}
+    return next((name for kind, name in kinds.items() if isinstance(value, kind)), "a JSON value")
