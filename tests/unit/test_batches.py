@@ -367,3 +367,48 @@ def test_a_state_folder_or_manifest_that_is_something_else_is_an_error_naming_it
     landing.unlink()
     moved.rename(landing)
     assert main(["batches", "covid_testing", *home]) == 0
+
+
+def test_the_landed_copy_is_the_content_that_was_hashed_and_checked(store, demo, tmp_path, monkeypatch):
+    """Reproduced: ``add`` hashed the file, checked it, then copied it: rows a feed appended in between were
+    landed unchecked, and the pipeline then refused the batch as "changed since it was recorded" forever."""
+    from twinforge.io.ingest import file_sha256
+
+    file = tmp_path / "feed.csv"
+    demo.head(200).write_csv(file)
+    checked = BatchStore.check
+
+    def check_while_the_feed_appends(self, path, shown_as=None):
+        counted = checked(self, path, shown_as)
+        with open(file, "a") as feed:  # the writer goes on after the door has looked
+            feed.write(demo.slice(200, 50).write_csv(include_header=False))
+        return counted
+
+    monkeypatch.setattr(BatchStore, "check", check_while_the_feed_appends)
+    batch, added = store.add(file)
+    assert added and file_sha256(batch.path) == batch.sha256
+    assert ingest(store.spec, path=batch.path).rows_in == 200  # the rows checked, no more
+    batch.check_unchanged(file_sha256(batch.path))  # the pipeline's check passes
+    assert not any((store.folder / ".incoming").glob("*"))  # the staged copy was moved into place
+
+
+def test_a_file_that_changes_while_it_is_copied_is_refused_as_still_being_written(store, demo, tmp_path, monkeypatch):
+    import shutil
+
+    file = tmp_path / "feed.csv"
+    demo.head(200).write_csv(file)
+    copy = shutil.copyfile
+
+    def copy_while_the_feed_appends(source, target, **kwargs):
+        done = copy(source, target, **kwargs)
+        with open(file, "a") as feed:
+            feed.write(demo.slice(200, 50).write_csv(include_header=False))
+        return done
+
+    monkeypatch.setattr(shutil, "copyfile", copy_while_the_feed_appends)
+    with pytest.raises(
+        BatchRejected, match=r"feed\.csv: not accepted as a batch of 'covid_testing': it changed while "
+    ):
+        store.add(file)
+    assert store.ids() == ["initial"]
+    assert not any((store.folder / ".incoming").glob("*"))

@@ -29,6 +29,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -41,6 +42,7 @@ from twinforge.io.permissions import could_not, make_private
 from twinforge.io.readers import file_name_problem
 from twinforge.io.schema import ColumnKind
 from twinforge.io.state import StateLayout
+from twinforge.processes import pid_alive
 
 if TYPE_CHECKING:
     import polars as pl
@@ -320,11 +322,14 @@ class BatchStore:
             initial = replace(initial, columns=kinds)
         return {name: ColumnKind(kind) for name, kind in initial.columns.items()}
 
-    def check(self, file: Path) -> tuple[int, str]:
+    def check(self, file: Path, shown_as: Path | None = None) -> tuple[int, str]:
         """Refuse ``file`` (:class:`BatchRejected`) unless it can be a batch of this dataset; its count of records
-        and their digest (:meth:`~twinforge.io.ingest.IngestResult.records_sha256`)."""
+        and their digest (:meth:`~twinforge.io.ingest.IngestResult.records_sha256`). Messages name ``shown_as``
+        (the file a user gave, when ``file`` is its staged copy)."""
         from twinforge.io.ingest import IngestError, ingest_source
         from twinforge.io.readers import BadRow
+
+        shown = shown_as or file
 
         reference = self.reference_kinds()
         options = self.spec.ingest.model_copy(update={"on_bad_rows": "quarantine"})
@@ -332,17 +337,18 @@ class BatchStore:
             read = ingest_source(self.spec.source, self.spec.columns, options, path=file, reference=reference)
         except (IngestError, SpecError, OSError) as error:
             reason = str(error).removeprefix(f"{file}: ").removeprefix(f"{file.name}: ")
-            raise BatchRejected(f"{file}: not accepted as a batch of {self.spec.name!r}: {reason}") from None
+            reason = reason.replace(str(file), str(shown)).replace(file.name, shown.name)
+            raise BatchRejected(f"{shown}: not accepted as a batch of {self.spec.name!r}: {reason}") from None
         except Exception as error:  # a reader's own error on a damaged file: name the file, not its content
             raise BatchRejected(
-                f"{file}: not accepted as a batch of {self.spec.name!r}: unreadable ({type(error).__name__})"
+                f"{shown}: not accepted as a batch of {self.spec.name!r}: unreadable ({type(error).__name__})"
             ) from None
         columns = [c.name for c in read.schema.columns]
         missing = [c for c in reference if c not in columns]
         extra = [c for c in columns if c not in reference]
         if missing or extra:
             raise BatchRejected(
-                f"{file}: not accepted as a batch of {self.spec.name!r}: its columns differ from the dataset's "
+                f"{shown}: not accepted as a batch of {self.spec.name!r}: its columns differ from the dataset's "
                 f"(missing: {missing or 'none'}; not in the dataset: {_new_columns(extra, columns)})"
             )
         changed = []
@@ -353,12 +359,12 @@ class BatchStore:
                     changed.append(f"{column} ({count} of {read.rows_in} values are not {reference[column].value})")
         if changed:
             raise BatchRejected(
-                f"{file}: not accepted as a batch of {self.spec.name!r}: columns whose values do not have the "
+                f"{shown}: not accepted as a batch of {self.spec.name!r}: columns whose values do not have the "
                 f"dataset's type: {'; '.join(changed)}"
             )
         if read.rows_quarantined and self.spec.ingest.on_bad_rows == "fail":
             raise BatchRejected(
-                f"{file}: not accepted as a batch of {self.spec.name!r}: {read.rows_quarantined} bad row(s) and "
+                f"{shown}: not accepted as a batch of {self.spec.name!r}: {read.rows_quarantined} bad row(s) and "
                 "ingest.on_bad_rows is 'fail' (first: "
                 + "; ".join(
                     f"{BadRow(r['row'], r['reason'], r['column'], r['line']).where()}: {r['reason']}"
@@ -412,31 +418,65 @@ class BatchStore:
             raise FileNotFoundError(f"batch file not found: {file}")
         if format_from_name(file.name) not in ("csv", "parquet", "jsonl"):
             raise BatchRejected(f"{file}: a batch must be a CSV (.csv, .csv.gz), Parquet or JSON Lines file")
-        sha = _sha256(file)
         self.ensure_initial()
-        for b in self._read():
-            if b.sha256 == sha:
-                return b, False
-        _, records = self.check(file)
-        with self._locked():
-            batches = self._read()
-            for b in batches:
-                if b.sha256 == sha or b.records_sha256 == records:
+        # One copy is hashed, checked and landed: a feed still writing the file changes nothing of it after that.
+        staged = self._stage(file)
+        try:
+            sha = _sha256(staged)
+            for b in self._read():
+                if b.sha256 == sha:
                     return b, False
-            when = _now()
-            batch_id = _new_id(sha, when)
-            target_dir = self.folder / batch_id
-            target_dir.mkdir(mode=0o700)
-            # named by the batch id, not the file: the landing path is the batch's source in run metadata and logs
-            target = target_dir / f"{batch_id}{_suffix(file.name)}"
-            shutil.copyfile(file, target)
-            os.chmod(target, 0o400)
-            batch = Batch(
-                batch_id, self.spec.name, when.isoformat(), "landing", str(target), sha, file.name,
-                records_sha256=records,
-            )  # fmt: skip
-            self._write([*batches, batch])
-            return batch, True
+            _, records = self.check(staged, shown_as=file)
+            with self._locked():
+                batches = self._read()
+                for b in batches:
+                    if b.sha256 == sha or b.records_sha256 == records:
+                        return b, False
+                when = _now()
+                batch_id = _new_id(sha, when)
+                target_dir = self.folder / batch_id
+                target_dir.mkdir(mode=0o700)
+                # named by the batch id, not the file: the landing path is the batch's source in run metadata
+                target = target_dir / f"{batch_id}{_suffix(file.name)}"
+                os.replace(staged, target)
+                os.chmod(target, 0o400)
+                batch = Batch(
+                    batch_id, self.spec.name, when.isoformat(), "landing", str(target), sha, file.name,
+                    records_sha256=records,
+                )  # fmt: skip
+                self._write([*batches, batch])
+                return batch, True
+        finally:
+            staged.unlink(missing_ok=True)
+
+    def _stage(self, file: Path) -> Path:
+        """A private copy of ``file`` in the dataset's ``.incoming`` folder, named ``<pid>.<random><suffix>``
+        (copies whose process is gone, killed mid-add, are removed first). A file whose size or modification
+        time changed while it was copied is refused: it is still being written, and a copy of half of it would
+        land as a batch."""
+        incoming = self.folder / ".incoming"
+        incoming.mkdir(mode=0o700, exist_ok=True)
+        for leftover in incoming.iterdir():
+            pid = leftover.name.split(".", 1)[0]
+            if pid.isdigit() and not pid_alive(int(pid)):
+                leftover.unlink(missing_ok=True)
+        handle, name = tempfile.mkstemp(dir=incoming, prefix=f"{os.getpid()}.", suffix=_suffix(file.name))
+        os.close(handle)
+        staged = Path(name)
+        try:
+            before = file.stat()
+            shutil.copyfile(file, staged)
+            after = file.stat()
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            raise
+        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+            staged.unlink(missing_ok=True)
+            raise BatchRejected(
+                f"{file}: not accepted as a batch of {self.spec.name!r}: it changed while it was copied (it is "
+                "probably still being written): add it once it is complete"
+            )
+        return staged
 
 
 def _status_before_withdrawal(batch: Batch) -> tuple[str, str]:
