@@ -105,6 +105,15 @@ def _as_boolean(s: pl.Series, words: tuple[tuple[str, ...], tuple[str, ...]] = (
     )
 
 
+def _inferred_datetimes(text: pl.Series) -> pl.Series:
+    """Text ``text`` as datetimes in the one format polars infers from its values, others null; all null when
+    no value gives a format (polars raises then: a column of no dates is bad cells, not an unreadable file)."""
+    try:
+        return text.str.to_datetime(strict=False)
+    except pl.exceptions.ComputeError:
+        return pl.Series(text.name, [None] * text.len(), dtype=pl.Datetime("us"))
+
+
 def _as_datetime(s: pl.Series, fmt: str | None) -> pl.Series:
     if s.dtype.is_temporal():
         return s
@@ -119,7 +128,7 @@ def _as_datetime(s: pl.Series, fmt: str | None) -> pl.Series:
         return pl.Series(s.name, [None] * s.len(), dtype=pl.Date)
     as_date = text.str.to_date(strict=False)
     if (as_date.is_null() & text.is_not_null()).any():
-        inferred = text.str.to_datetime(strict=False)  # one format, inferred from the first value
+        inferred = _inferred_datetimes(text)  # one format, inferred from the values
         mixed = _mixed_iso(text)
         return mixed if mixed.null_count() < inferred.null_count() else inferred
     return as_date
@@ -229,7 +238,7 @@ def _as_iso_datetime(stripped: pl.Series) -> pl.Series:
     if dates.null_count() - stripped.null_count() <= (1 - TYPE_MAJORITY) * present:
         best = dates
     else:
-        best = pl.select(pl.when(iso).then(stripped)).to_series().str.to_datetime(strict=False)
+        best = _inferred_datetimes(pl.select(pl.when(iso).then(stripped)).to_series())
     if not iso.any():
         return best
     # a column mixing shapes: each value read in its own, so that no date of it is left as text

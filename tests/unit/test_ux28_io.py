@@ -1,0 +1,70 @@
+"""Declared kinds that the values cannot take are bad rows, never an opaque error or a silent change; a
+Parquet struct's fields are named in the spec as ``parent.field``, and a declaration on the struct applies to
+its fields."""
+
+import polars as pl
+import pytest
+
+from twinforge.config.spec import ColumnPolicy, IngestSpec, SourceSpec
+from twinforge.io.ingest import IngestError, ingest_source
+from twinforge.io.schema import ColumnKind
+
+QUARANTINE = IngestSpec(on_bad_rows="quarantine")
+
+
+def _read(path, **kw):
+    return ingest_source(SourceSpec(path=path), **kw)
+
+
+def _accounted(result):
+    assert result.rows_in == result.rows_out + result.rows_quarantined
+    return result
+
+
+# --- a declared datetime column none of whose values is a date ---------------------------------------------
+
+
+def _pending_csv(tmp_path, rows=100):
+    path = tmp_path / "visits.csv"
+    path.write_text("visit_date,score\n" + "".join(f"pending,0.{i}\n" for i in range(1, rows + 1)))
+    return path
+
+
+def test_a_declared_datetime_column_without_a_date_gives_bad_rows(tmp_path):
+    path = _pending_csv(tmp_path)
+    columns = {"visit_date": ColumnPolicy(kind=ColumnKind.DATETIME)}
+    with pytest.raises(IngestError) as err:
+        _read(path, columns=columns)
+    message = str(err.value)
+    assert "visits.csv: 100 bad rows" in message, message
+    assert "line 2 (row 1), column 'visit_date': value does not parse as datetime" in message
+    assert "pending" not in message and "ComputeError" not in message
+    result = _accounted(_read(path, columns=columns, options=QUARANTINE))
+    assert result.rows_quarantined == 100 and result.rows_out == 0
+    assert result.quarantine_reasons() == {"visit_date: value does not parse as datetime": 100}
+
+
+def test_a_later_batch_pinned_datetime_without_a_date_is_quarantined(tmp_path):
+    path = _pending_csv(tmp_path)
+    result = _accounted(_read(path, options=QUARANTINE, reference={"visit_date": ColumnKind.DATETIME}))
+    assert result.rows_quarantined == 100
+    assert result.quarantine_reasons() == {"visit_date: value does not parse as datetime": 100}
+
+
+@pytest.mark.parametrize("column", ["age", "full_name"])
+def test_datetime_declared_on_a_parquet_number_or_text_column_gives_bad_rows(tmp_path, column):
+    path = tmp_path / "p.parquet"
+    pl.DataFrame({"age": list(range(20, 80)), "full_name": [f"Person {i}" for i in range(60)]}).write_parquet(path)
+    columns = {column: ColumnPolicy(kind=ColumnKind.DATETIME)}
+    with pytest.raises(IngestError, match=rf"row 1, column '{column}': value does not parse as datetime"):
+        _read(path, columns=columns)
+    result = _accounted(_read(path, columns=columns, options=QUARANTINE))
+    assert result.rows_quarantined == 60
+
+
+def test_impossible_iso_timestamps_do_not_fail_the_file(tmp_path):
+    """A column of ISO-shaped timestamps none of which is a real date (Feb 30) is text, not an opaque error."""
+    path = tmp_path / "t.csv"
+    path.write_text("at,n\n" + "".join(f"2024-02-30 10:{i:02d},{i}\n" for i in range(30)))
+    result = _accounted(_read(path))
+    assert result.table.schema["at"] == pl.String and result.rows_quarantined == 0
