@@ -68,3 +68,54 @@ def test_impossible_iso_timestamps_do_not_fail_the_file(tmp_path):
     path.write_text("at,n\n" + "".join(f"2024-02-30 10:{i:02d},{i}\n" for i in range(30)))
     result = _accounted(_read(path))
     assert result.table.schema["at"] == pl.String and result.rows_quarantined == 0
+
+
+# --- a Parquet decimal or time column declared integer ------------------------------------------------------
+
+
+def _amounts_parquet(tmp_path, dtype):
+    import decimal
+
+    values = [decimal.Decimal(f"{100 + i}.{i % 100:02d}") for i in range(100)]
+    path = tmp_path / f"{'dec' if dtype.is_decimal() else 'flt'}.parquet"
+    series = pl.Series(values, dtype=dtype) if dtype.is_decimal() else pl.Series([float(v) for v in values])
+    pl.DataFrame({"g": ["a", "b"] * 50, "amt": series}).write_parquet(path)
+    return path
+
+
+@pytest.mark.parametrize("dtype", [pl.Decimal(10, 2), pl.Float64], ids=["decimal", "float"])
+def test_a_decimal_with_a_fraction_declared_integer_is_a_bad_row_as_a_float_is(tmp_path, dtype):
+    path = _amounts_parquet(tmp_path, dtype)
+    columns = {"amt": ColumnPolicy(kind=ColumnKind.INTEGER)}
+    with pytest.raises(IngestError, match=r"99 bad rows .*\n  row 2, column 'amt': value does not parse as integer"):
+        _read(path, columns=columns)
+    result = _accounted(_read(path, columns=columns, options=QUARANTINE))
+    assert result.rows_quarantined == 99 and result.table["amt"].to_list() == [100]
+    assert result.table.schema["amt"] == pl.Int64
+
+
+def test_whole_decimals_declared_integer_are_integers(tmp_path):
+    import decimal
+
+    path = tmp_path / "whole.parquet"
+    values = [decimal.Decimal(i) for i in range(-50, 50)] + [None]
+    pl.DataFrame({"amt": pl.Series(values, dtype=pl.Decimal(12, 2))}).write_parquet(path)
+    result = _accounted(_read(path, columns={"amt": ColumnPolicy(kind=ColumnKind.INTEGER)}))
+    assert result.rows_quarantined == 0 and result.table["amt"].to_list() == list(range(-50, 50)) + [None]
+
+
+@pytest.mark.parametrize("kind", [ColumnKind.INTEGER, ColumnKind.FLOAT])
+@pytest.mark.parametrize("dtype", [pl.Time, pl.Date, pl.Datetime("us")])
+def test_a_time_or_date_declared_a_number_is_a_bad_row_not_a_count_of_units(tmp_path, dtype, kind):
+    """A time of day declared integer used to become nanoseconds since midnight (a date, days since 1970)."""
+    import datetime as dt
+
+    path = tmp_path / "t.parquet"
+    base = dt.datetime(2024, 3, 1, 8, 30)
+    values = pl.Series("at", [base + dt.timedelta(minutes=i) for i in range(60)]).cast(dtype)
+    pl.DataFrame({"n": list(range(60)), "at": values}).write_parquet(path)
+    columns = {"at": ColumnPolicy(kind=kind)}
+    with pytest.raises(IngestError, match=rf"row 1, column 'at': value does not parse as {kind.value}"):
+        _read(path, columns=columns)
+    result = _accounted(_read(path, columns=columns, options=QUARANTINE))
+    assert result.rows_quarantined == 60

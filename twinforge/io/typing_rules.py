@@ -68,6 +68,12 @@ def _looks_like_code(s: pl.Series) -> pl.Series:
     return s.str.contains(_LEADING_ZERO) | s.str.contains(_LONG_DIGITS)
 
 
+def _no_number(s: pl.Series, dtype: pl.DataType) -> pl.Series:
+    """``s`` (dates, times, durations) as numbers: all null, so that each value is a bad row. Cast, they would
+    be counts of a unit the data never named (days since 1970, nanoseconds since midnight)."""
+    return pl.Series(s.name, [None] * s.len(), dtype=dtype)
+
+
 def _as_integer(s: pl.Series) -> pl.Series:
     if s.dtype == pl.String:
         stripped = s.str.strip_chars()
@@ -75,12 +81,20 @@ def _as_integer(s: pl.Series) -> pl.Series:
     if s.dtype.is_float():
         whole = s.is_not_null() & (s == s.floor())
         return pl.select(pl.when(whole).then(s.cast(pl.Int64, strict=False))).to_series().alias(s.name)
+    if s.dtype.is_decimal():  # a cast would cut the fraction off: 424.46 is no integer, as the float is not
+        integers = s.cast(pl.Int64, strict=False)
+        whole = integers.cast(s.dtype, strict=False) == s
+        return pl.select(pl.when(whole).then(integers)).to_series().alias(s.name)
+    if s.dtype.is_temporal():
+        return _no_number(s, pl.Int64)
     return s.cast(pl.Int64, strict=False)
 
 
 def _as_float(s: pl.Series) -> pl.Series:
     if s.dtype == pl.String:
         return s.str.strip_chars().cast(pl.Float64, strict=False)
+    if s.dtype.is_temporal():
+        return _no_number(s, pl.Float64)
     return s.cast(pl.Float64, strict=False)
 
 
