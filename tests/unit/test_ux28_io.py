@@ -119,3 +119,94 @@ def test_a_time_or_date_declared_a_number_is_a_bad_row_not_a_count_of_units(tmp_
         _read(path, columns=columns)
     result = _accounted(_read(path, columns=columns, options=QUARANTINE))
     assert result.rows_quarantined == 60
+
+
+# --- a Parquet struct's fields named in the spec ------------------------------------------------------------
+
+
+def _subjects(tmp_path, fmt="parquet"):
+    import json
+
+    df = pl.DataFrame(
+        {
+            "x": [float(i) for i in range(100)],
+            "subject": [
+                {"email": f"ann{i}@example.org", "member_code": f"MC-{i:04d}", "name": {"first": "Ann", "last": "Lee"}}
+                for i in range(100)
+            ],
+        }
+    )
+    path = tmp_path / f"t.{fmt}"
+    if fmt == "parquet":
+        df.write_parquet(path)
+    else:
+        path.write_text("".join(json.dumps(r) + "\n" for r in df.to_dicts()))
+    return path
+
+
+def _anonymized(path, columns):
+    from twinforge.privacy.anonymize import anonymize_table
+
+    read = _read(path, columns=columns)
+    return anonymize_table(read.table, columns, schema=read.schema)
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
+def test_a_struct_field_is_named_in_the_spec_as_parent_field(tmp_path, fmt):
+    columns = {"subject.member_code": ColumnPolicy(anonymize="drop"), "subject.name.first": ColumnPolicy(kind="text")}
+    result = _anonymized(_subjects(tmp_path, fmt), columns)
+    assert "subject.member_code" not in result.table.columns
+    assert (
+        result.policy["subject.member_code"].action == "drop" and result.policy["subject.member_code"].reason == "spec"
+    )
+    assert "subject.name.last" in result.policy
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
+def test_a_declaration_on_a_struct_applies_to_each_of_its_fields(tmp_path, fmt):
+    columns = {
+        "subject": ColumnPolicy(anonymize="drop"),
+        "subject.name.last": ColumnPolicy(anonymize="keep"),  # a field's own action wins
+        "subject.member_code": ColumnPolicy(kind="categorical"),  # declares no action: the struct's applies
+    }
+    result = _anonymized(_subjects(tmp_path, fmt), columns)
+    assert [c for c in result.table.columns if c.startswith("subject")] == ["subject.name.last"]
+    for leaf in ("subject.email", "subject.member_code", "subject.name.first"):
+        assert result.policy[leaf].action == "drop" and result.policy[leaf].reason == "spec", leaf
+    # an inner struct too
+    inner = _anonymized(_subjects(tmp_path, fmt), {"subject.name": ColumnPolicy(anonymize="drop")})
+    assert not any(c.startswith("subject.name") for c in inner.table.columns)
+    assert "subject.member_code" in inner.table.columns
+
+
+def test_a_name_that_is_neither_a_column_nor_a_field_is_still_refused(tmp_path):
+    from twinforge.config.spec import SpecError
+
+    with pytest.raises(SpecError, match=r"not in the source: \['subject.phone'\]"):
+        _read(_subjects(tmp_path), columns={"subject.phone": ColumnPolicy(anonymize="drop")})
+
+
+def test_a_number_or_date_kind_on_a_parquet_struct_field_is_refused_clearly(tmp_path):
+    from twinforge.config.spec import SpecError
+
+    with pytest.raises(SpecError, match=r"subject\.member_code.*field of a struct"):
+        _read(_subjects(tmp_path), columns={"subject.member_code": ColumnPolicy(kind="integer")})
+    # a kind the field holds already is taken as it is
+    fine = _read(
+        _subjects(tmp_path),
+        columns={"subject.member_code": ColumnPolicy(kind="categorical"), "x": ColumnPolicy(kind="float")},
+    )
+    assert fine.table.schema["subject"] == pl.Struct
+    path = tmp_path / "n.parquet"
+    pl.DataFrame({"s": [{"n": i, "t": "a"} for i in range(60)]}).write_parquet(path)
+    assert _read(path, columns={"s.n": ColumnPolicy(kind="integer")}).rows_out == 60
+    with pytest.raises(SpecError, match=r"\['s.t'\]"):
+        _read(path, columns={"s.n": ColumnPolicy(kind="integer"), "s.t": ColumnPolicy(kind="integer")})
+
+
+def test_a_struct_declaration_a_field_cannot_take_is_refused_naming_the_field(tmp_path):
+    from twinforge.config.spec import SpecError
+
+    columns = {"subject": ColumnPolicy(role="identifier"), "subject.email": ColumnPolicy(anonymize="keep")}
+    with pytest.raises(SpecError, match=r"'subject.email' takes the declaration of the struct .*cannot be kept"):
+        _read(_subjects(tmp_path), columns=columns)

@@ -39,6 +39,7 @@ from twinforge.io.typing_rules import (
     parse_as,
 )
 from twinforge.io.written_forms import DateForm, WrittenForm, written_forms
+from twinforge.privacy.nested import flatten_nested, is_parent, leaf_declarations
 
 __all__ = [
     "IngestError",
@@ -270,10 +271,17 @@ def _ingest(
         raise IngestError(f"{origin}: no data rows (an empty table cannot be ingested)")
 
     data_columns = [c for c in read.table.columns if c not in (ROW, LINE)]
+    # the spec names a struct's fields as anonymization opens them up (parent.field), and may declare the struct
+    # itself: its declaration is then each field's that declares none of its own (see leaf_declarations)
+    opened = readers.leaf_names(data_schema)
+    known = set(data_columns) | set(opened)
+
+    def in_source(name: str) -> bool:
+        return name in known or is_parent(name, opened)
+
     if partial:
-        present = set(data_columns)
-        columns = {c: p for c, p in columns.items() if c in present}
-    missing = sorted(set(columns) - set(data_columns))
+        columns = {c: p for c, p in columns.items() if in_source(c)}
+    missing = sorted(c for c in columns if not in_source(c))
     if missing:
         hint = " (check source.delimiter)" if fmt == "csv" and len(data_columns) == 1 else ""
         raise SpecError(
@@ -284,14 +292,31 @@ def _ingest(
     read_schema = read.table.schema
     text_columns = [c for c in data_columns if read_schema[c] == pl.String] if read.text else []
     table = null_out(read.table, text_columns, source.na_values)
-    declared = {c: Declared(p.kind, p.format) for c, p in columns.items() if p.kind is not None}
+    try:
+        leaves = leaf_declarations(columns, opened)
+    except ValueError as error:
+        raise SpecError(f"{origin}: field 'columns' of the spec: {error}") from None
+    present = set(data_columns)
+    policies = {c: leaves.get(c, p) for c, p in columns.items() if c in present}
+    policies.update({c: p for c, p in leaves.items() if c in present})
+    declared = {c: Declared(p.kind, p.format) for c, p in policies.items() if p.kind is not None}
     schema = table.schema
     nested = sorted(c for c, d in declared.items() if d.kind in PINNED_KINDS and schema[c].is_nested())
     if nested:
         raise SpecError(
             f"{origin}: field 'columns' of the spec declares a number, boolean or date kind for {nested}, which hold "
-            "lists or structs (name a struct's fields as 'parent.field')"
+            "lists or structs (a struct's fields keep the types the file gives them; leave kind out)"
         )
+    fields = {c: p.kind for c, p in leaves.items() if c not in present and c in known and p.kind in PINNED_KINDS}
+    if fields:  # a struct's fields are not parsed: a kind they hold already is taken, another refused
+        field_types = flatten_nested(table.select(data_columns).head(0)).schema
+        in_structs = sorted(c for c, kind in fields.items() if not _holds_kind(field_types[c], kind))
+        if in_structs:
+            raise SpecError(
+                f"{origin}: field 'columns' of the spec declares a number, boolean or date kind for {in_structs}, "
+                "each a field of a struct (or of the structs in a list) whose type in the file is another: such a "
+                "field keeps the type the file gives it; leave kind out"
+            )
     for name, kind in (reference or {}).items():
         if name in data_columns and name not in declared and kind in PINNED_KINDS:
             declared[name] = Declared(_pinned_kind(table.get_column(name), kind, read.text))
@@ -313,7 +338,7 @@ def _ingest(
     check_accounting(origin, records=read.records, kept=typed.height, quarantined=len(bad))
 
     kinds = {**number_kinds(typed), **{c: d.kind for c, d in declared.items()}}
-    identifiers = [c for c, p in columns.items() if p.role == "identifier"]
+    identifiers = [c for c, p in policies.items() if p.role == "identifier"]
     schema = infer_schema(typed, overrides=kinds, identifiers=identifiers, detect_identifiers=True)
     sha = (
         file_sha256(path)
@@ -328,7 +353,7 @@ def _ingest(
         format=fmt,
         rows_in=read.records,
         content_sha256=sha,
-        declared_columns=sorted(c for c, p in columns.items() if p.kind is not None),
+        declared_columns=sorted({c for c, p in columns.items() if p.kind is not None} | set(declared)),
         lines_in=read.lines,
         non_finite=non_finite,
         note=_note(read.note, typed, text_columns, source.decimal),
@@ -423,6 +448,17 @@ def _decimal_comma_hint(typed: pl.DataFrame, text_columns: list[str], decimal: s
     if not found:
         return None
     return f"{', '.join(found)} look like numbers with a decimal comma, read as text: set source.decimal: ','"
+
+
+def _holds_kind(dtype: pl.DataType, kind: ColumnKind) -> bool:
+    """Whether values of ``dtype`` are of the (number, boolean or date) ``kind`` as they are."""
+    if kind is ColumnKind.INTEGER:
+        return dtype.is_integer()
+    if kind is ColumnKind.FLOAT:
+        return dtype.is_float() or dtype.is_decimal()
+    if kind is ColumnKind.BOOLEAN:
+        return dtype == pl.Boolean
+    return isinstance(dtype, pl.Date | pl.Datetime)
 
 
 def _pinned_kind(values: pl.Series, kind: ColumnKind, text: bool) -> ColumnKind:

@@ -32,7 +32,7 @@ from twinforge.io.schema import ColumnKind, TableSchema
 from twinforge.io.typing_rules import code_text
 from twinforge.parallel import map_on_threads
 from twinforge.privacy.k_anonymity import KEnforcement, PrivacyReport
-from twinforge.privacy.nested import flatten_nested, inspectable, per_element
+from twinforge.privacy.nested import flatten_nested, inspectable, leaf_declarations, per_element
 from twinforge.privacy.pii import DEFAULT_ACTIONS, DetectionReport, mask_text
 from twinforge.privacy.pii.entities import DOB, PERSON
 from twinforge.privacy.pseudonym import (  # noqa: F401 (re-exported: the key's home is pseudonym.py)
@@ -383,6 +383,7 @@ def anonymize_table(
     columns = dict(columns or {})
     privacy = privacy or PrivacySpec()
     table = flatten_nested(table)  # every leaf of a struct or list is inspected and anonymized on its own
+    columns = leaf_declarations(columns, table.columns)  # a struct's declaration is its fields'
     hinted_people = [c for c in table.columns if hinted_entity(normalize_name(c)) == PERSON]
     detection, policy, schema = _detect_and_resolve(table, columns, privacy, schema, hinted_people)
     profile = None

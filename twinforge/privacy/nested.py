@@ -16,7 +16,8 @@ Row count and row order never change.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import polars as pl
 
@@ -78,6 +79,63 @@ def flatten_nested(table: pl.DataFrame) -> pl.DataFrame:
     if duplicated:
         raise ValueError(f"flattening nested columns gives names that already exist: {duplicated}")
     return flat
+
+
+# fields of a column declaration that only make sense together: a field's declaration takes a group whole from
+# itself or from its struct, never half of each ("anonymize: generalize" without its "generalize:" block)
+_DECLARATION_GROUPS = (("anonymize", "generalize", "min_count"), ("kind", "format"), ("bounds", "categories"))
+
+
+def is_parent(name: str, names: Iterable[str]) -> bool:
+    """Whether ``name`` is a struct (or JSON object) some of ``names`` were opened up from: ``subject`` of
+    ``subject.email``, ``subject.name`` of ``subject.name.first``."""
+    prefix = name + SEPARATOR
+    return any(n.startswith(prefix) for n in names)
+
+
+def leaf_declarations(columns: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """The spec's column declarations with each one made on a struct applied to the fields opened up from it.
+
+    ``columns`` maps names to :class:`~twinforge.config.spec.ColumnPolicy`; ``names`` are the columns once
+    opened up (``subject.email``). A declaration on a name that is not among ``names`` but that some are opened
+    up from (``subject``, or ``subject.name`` for ``subject.name.first``) is given to each of them: what a
+    field declares itself wins, group by group (:data:`_DECLARATION_GROUPS`; ``anonymize: keep`` on
+    ``subject.age`` beside ``subject: {anonymize: drop}`` keeps it), the nearest struct's declaration fills in
+    the rest. Declarations of other names are left as they are. Raises ``ValueError`` naming the field when
+    the merged declaration is not valid (``role: identifier`` on the struct, ``anonymize: keep`` on a field).
+    """
+    names = list(names)
+    present = set(names)
+    result = dict(columns)
+    for name in names:
+        parts = name.split(SEPARATOR)
+        ancestors = [
+            columns[p]
+            for p in (SEPARATOR.join(parts[:i]) for i in range(len(parts) - 1, 0, -1))
+            if p in columns and p not in present
+        ]
+        if not ancestors:
+            continue
+        own = columns.get(name)
+        chain = [own, *ancestors] if own is not None else ancestors
+        taken: dict[str, Any] = {}
+        for declaration in chain:
+            fields = type(declaration).model_fields
+            groups = [g for g in _DECLARATION_GROUPS if g[0] in fields]
+            grouped = {f for g in groups for f in g}
+            groups += [(f,) for f in fields if f not in grouped]
+            for group in groups:
+                if not any(f in taken for f in group) and any(f in declaration.model_fields_set for f in group):
+                    taken.update({f: getattr(declaration, f) for f in group})
+        try:
+            result[name] = type(chain[0])(**taken)
+        except ValueError as error:
+            first = error.errors()[0]["msg"] if hasattr(error, "errors") else str(error)
+            first = first.removeprefix("Value error, ")
+            raise ValueError(
+                f"{name!r} takes the declaration of the struct it is a field of, and then: {first}"
+            ) from None
+    return result
 
 
 def per_element(series: pl.Series, transform: Callable[[pl.Series], pl.Series]) -> pl.Series:
