@@ -56,6 +56,7 @@ class VersionStatus:
     promotion: str  # champion / refused / "" (not decided)
     run_failed: bool
     withdrawn_batches: list[str] = field(default_factory=list)  # batches it was trained on, withdrawn since
+    promotion_reason: str = ""  # why a refused version was refused (the promotion step's words: no values)
 
     @staticmethod
     def _failed(verdicts: dict[str, str]) -> list[str]:
@@ -256,6 +257,7 @@ def _versions(tracking_uri: str, model_name: str, store: BatchStore) -> list[Ver
             checks=prefixed(v.tags, CHECK_TAG_PREFIX),
             gates=prefixed(v.tags, GATE_TAG_PREFIX),
             promotion=v.tags.get(PROMOTION_TAG, ""),
+            promotion_reason=v.tags.get(f"{PROMOTION_TAG}.reason", ""),
             run_failed=v.tags.get(RUN_STATUS_TAG) == "failed",
             withdrawn_batches=store.withdrawn_among(v.training_batches),
         )
@@ -313,6 +315,8 @@ def _promotion(version: VersionStatus, champion: str | None) -> str:
     champion), and a champion whose run failed said loudly."""
     if version.version == champion:
         return f"{CHAMPION_ALIAS} (RUN FAILED)" if version.run_failed else CHAMPION_ALIAS
+    if version.promotion == "refused":  # a refusal fails its run: the refusal is the news, not the failure
+        return "refused"
     if version.run_failed:
         return "run failed"
     return "superseded" if version.promotion == CHAMPION_ALIAS else version.promotion or "-"
@@ -371,6 +375,8 @@ def format_status(status: DatasetStatus) -> str:
                 f"  {v.version:<8} {v.registered_at:<20} {promotion:<10} "
                 f"checks {_verdicts(v.checks, v.failed_checks)}; gates {_verdicts(v.gates, v.failed_gates)}"
             )
+            if promotion == "refused" and v.promotion_reason:
+                lines.append(f"  {'':<8} refused: {v.promotion_reason}")
         champion = next((v for v in status.versions if v.version == status.champion), None)
         if champion is not None and champion.withdrawn_batches:
             replaceable = any(b.status == ACTIVE and b.ingested for b in status.batches)

@@ -180,3 +180,29 @@ def test_listing_batches_of_a_state_folder_where_nothing_ran_creates_nothing(tmp
     assert main(["batches", "covid_testing", "--specs", str(specs)]) == 0
     assert "no batch of covid_testing recorded" in capsys.readouterr().out
     assert not home.exists()
+
+
+def test_a_refused_version_whose_run_failed_for_it_says_refused_and_why():
+    """Reproduced: a refusal fails its run, the failed-runs sensor then tags the version's run failed, and
+    status said "run failed" for a version refused because it was trained on a withdrawn batch."""
+    from twinforge.status import DatasetStatus, VersionStatus, format_status
+
+    versions = [
+        VersionStatus("1", "2026-12-06 10:00:00", {}, {}, "champion", run_failed=False),
+        VersionStatus(
+            "2",
+            "2026-12-06 11:00:00",
+            {},
+            {},
+            "refused",
+            run_failed=True,
+            promotion_reason="trained on withdrawn batches: 20261206T100000000000Z-aaaa0000",
+        ),  # fmt: skip
+        VersionStatus("3", "2026-12-06 12:00:00", {}, {}, "", run_failed=True),
+    ]
+    text = format_status(DatasetStatus("covid_testing", "twinforge-covid_testing", versions=versions, champion="1"))
+    lines = text.splitlines()
+    second = next(i for i, line in enumerate(lines) if line.split()[:1] == ["2"])
+    assert lines[second].split()[3] == "refused" and "run failed" not in lines[second]
+    assert lines[second + 1].strip() == "refused: trained on withdrawn batches: 20261206T100000000000Z-aaaa0000"
+    assert "run failed" in next(line for line in lines if line.split()[:1] == ["3"])
