@@ -26,6 +26,7 @@ from pipelines.sensors import (
 )
 from resources import STEP_IO_MANAGER, MlflowResource, ParquetIOManager, StepIOManager, TwinforgeSettings
 from twinforge.config.spec import DatasetSpec, load_specs
+from twinforge.generators import check_spec_params
 from twinforge.io.permissions import restrict_umask, tighten_tree
 from twinforge.io.state import SPECS_ENV
 
@@ -165,6 +166,8 @@ def build_definitions(specs: list[DatasetSpec] | None = None, home: str = "", tr
     if os.environ.get("DAGSTER_HOME"):
         tighten_tree(os.environ["DAGSTER_HOME"])
     specs = load_specs(specs_dir()) if specs is None else specs
+    for spec in specs:
+        check_spec_params(spec)  # a typo in generator.params fails here, not in every retrain's generator step
     parts: dict[str, list] = {"assets": [], "asset_checks": [], "jobs": [], "schedules": [], "sensors": []}
     for spec in specs:
         for k, v in build_dataset_group(spec).items():

@@ -630,7 +630,7 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
 
 def _cmd_synth(args: argparse.Namespace) -> int:
     from twinforge.config.spec import load_spec
-    from twinforge.generators import generator_class
+    from twinforge.generators import check_spec_params, generator_class
     from twinforge.io.tables import table_format, write_table_chunks
     from twinforge.rules import load_rules
     from twinforge.synthesizer import MIN_TRAINING_ROWS, Synthesizer
@@ -638,6 +638,8 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     # Fail on a bad output name, spec, rules file, model or parameter before any work.
     table_format(args.out)
     spec = load_spec(args.spec) if args.spec is not None else None
+    if spec is not None:
+        check_spec_params(spec)
     rules = load_rules(args.rules) if args.rules is not None else (spec.rule_list() if spec else None)
     model = args.model or (spec.generator.model if spec else "copula")
     seed = args.seed if args.seed is not None else (spec.generator.seed if spec else 0)
@@ -908,10 +910,7 @@ def _model_params(args: argparse.Namespace, cls: type) -> dict:
         if "dp" not in accepted:
             raise ValueError(f"model {cls.name!r} has no differentially private training (--dp-epsilon)")
         params["dp"] = {**(params.get("dp") or {}), "epsilon": args.dp_epsilon}
-    unknown = sorted(set(params) - set(accepted))
-    if unknown:
-        options = ", ".join(p for p in accepted if p not in ("self", "seed"))
-        raise ValueError(f"model {cls.name!r} has no parameter {', '.join(unknown)} (its parameters: {options})")
+    cls.check_params(params)
     if "condition_columns" in accepted and "condition_columns" not in params:
         columns = [name for name, _ in args.condition] + ([args.rebalance[0]] if args.rebalance else [])
         if columns:  # native conditioning: these columns lead the generation order

@@ -18,11 +18,14 @@ GAN/VAE conditional vector in :mod:`.conditioning`, data representations in
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twinforge.generators.base import Generator
 from twinforge.generators.persistence import load_generator
 from twinforge.generators.sampling import ConditionError
+
+if TYPE_CHECKING:
+    from twinforge.config.spec import DatasetSpec
 
 _REGISTRY: dict[str, type[Generator]] = {}
 
@@ -52,6 +55,16 @@ def generator_class(name: str, source: str | Path | None = None) -> type[Generat
         raise ValueError(
             f"unknown generator model {name!r}{origin}; available: {', '.join(available_generators())}"
         ) from None
+
+
+def check_spec_params(spec: DatasetSpec) -> None:
+    """SpecError naming the spec file when its ``generator.params`` has a key its model does not take."""
+    from twinforge.config.spec import SpecError
+
+    try:
+        generator_class(spec.generator.model).check_params(spec.generator.params)
+    except ValueError as error:
+        raise SpecError(f"{spec.origin}: invalid dataset spec: field 'generator.params': {error}") from None
 
 
 def create_generator(name: str, **params: Any) -> Generator:

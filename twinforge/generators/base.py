@@ -87,6 +87,15 @@ class Generator(ABC):
         parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]  # not self
         return [p.name for p in parameters if p.kind in kinds]
 
+    @classmethod
+    def check_params(cls, params: Mapping[str, Any]) -> None:
+        """ValueError naming each key of ``params`` that is not a parameter of this model (and the ones it has)."""
+        names = cls.param_names()
+        unknown = sorted(set(params) - set(names))
+        if unknown:
+            options = ", ".join(p for p in names if p != "seed")
+            raise ValueError(f"model {cls.name!r} has no parameter {', '.join(unknown)} (its parameters: {options})")
+
     @property
     def params(self) -> dict[str, Any]:
         """Constructor arguments, as the constructor stored them; ``type(self)(**params)`` builds an unfitted twin.
