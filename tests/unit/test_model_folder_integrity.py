@@ -123,3 +123,17 @@ def test_a_model_saved_before_digests_is_refused_with_the_version_to_fit_again(t
     (folder / "model.json").write_text(json.dumps({**description, "format_version": 1}))
     with pytest.raises(ValueError, match=r"'format_version' is 1: this twinforge reads format 2 .*fit it again"):
         load_generator(folder)
+
+
+def test_the_folders_a_save_creates_are_owner_only_and_an_existing_one_is_left_as_it_is(tmp_path, umask_022):
+    """Reproduced: ``Synthesizer.save`` from Python (umask 022) made the model folder 0755."""
+    from tests.conftest import file_mode
+
+    positive, _ = _tables()
+    fitted = Synthesizer(seed=0).fit(positive)
+    fitted.save(tmp_path / "new" / "model")
+    assert file_mode(tmp_path / "new") == 0o700 and file_mode(tmp_path / "new" / "model") == 0o700
+    (tmp_path / "shared").mkdir(mode=0o755)
+    fitted.save(tmp_path / "shared")
+    assert file_mode(tmp_path / "shared") == 0o755  # the user's own folder: not chmodded
+    assert {file_mode(p) for p in (tmp_path / "shared").iterdir()} == {0o600}

@@ -37,7 +37,7 @@ from torch.overrides import TorchFunctionMode
 
 import twinforge
 from twinforge.encoders import TableEncoder
-from twinforge.io.permissions import write_private, write_private_text
+from twinforge.io.permissions import make_private, write_private, write_private_text
 from twinforge.io.schema import TableSchema
 from twinforge.process import ProcessModel
 from twinforge.rules import FittedRules, RuleError
@@ -89,7 +89,10 @@ def save_generator(generator: Generator, directory: str | Path, extra_texts: Map
             raise ValueError(f"cannot save an extra file named {name!r} with a model")
         contents[name] = text.encode()
     description["files"] = {name: _digest(data) for name, data in contents.items()}
+    created = [p for p in (directory, *directory.parents) if not p.exists()]
     directory.mkdir(parents=True, exist_ok=True)
+    for folder in created:  # owner-only whatever the umask; a folder that was there is the user's, left as it is
+        make_private(folder)
     # no model.json while the other files are replaced: a save cut short leaves a folder that does not load
     (directory / MODEL_FILE).unlink(missing_ok=True)
     for name, data in contents.items():
