@@ -508,6 +508,8 @@ def _cmd_batches(args: argparse.Namespace) -> int:
     actions = sum(bool(action) for action in (args.withdraw, args.approve, args.reinstate))
     if actions > 1:
         raise SystemExit("twinforge batches: --withdraw, --approve and --reinstate are exclusive: give one")
+    if args.reason and not actions:  # a reason with nothing to record it with is not silently dropped
+        raise SystemExit("twinforge batches: --reason is recorded with --withdraw, --approve or --reinstate: give one")
     store = _batch_store(args, writing=actions > 0)  # a listing only reads: it creates and chmods nothing
     if args.withdraw:
         batch = store.withdraw(args.withdraw, args.reason)

@@ -97,7 +97,7 @@ class Synthesizer:
                 "needed (fitted on fewer, a generator can only give the real records back); pass "
                 "allow_few_rows=True to fit anyway on data that is not real people's"
             )
-        identifiers = list(identifiers)
+        identifiers = [identifiers] if isinstance(identifiers, str) else list(identifiers)  # one name, not letters
         if schema is None:
             schema = infer_schema(df, overrides=number_kinds(df), identifiers=identifiers)
         elif identifiers:

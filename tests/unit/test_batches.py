@@ -412,3 +412,13 @@ def test_a_file_that_changes_while_it_is_copied_is_refused_as_still_being_writte
         store.add(file)
     assert store.ids() == ["initial"]
     assert not any((store.folder / ".incoming").glob("*"))
+
+
+def test_a_reason_without_an_action_is_refused_not_dropped(store, capsys):
+    """Reproduced: ``batches DATASET --reason ...`` without --withdraw/--approve/--reinstate listed and exited 0."""
+    store.ensure_initial()
+    args = ["batches", "covid_testing", "--reason", "consent withdrawn", "--home", str(store.layout.home),
+            "--specs", str(DEMO_SPEC.parent)]  # fmt: skip
+    with pytest.raises(SystemExit, match=r"--reason is recorded with --withdraw, --approve or --reinstate"):
+        main(args)
+    assert store.get("initial").status == ACTIVE and not store.get("initial").history

@@ -331,3 +331,9 @@ def test_a_pandas_column_polars_cannot_take_is_named_without_its_values(column, 
     assert "its message is withheld" in str(raised.value)
     chained = [raised.value.__cause__, raised.value.__context__]
     assert "Quackenbush" not in str(raised.value) and chained == [None, None]
+
+
+def test_one_identifier_given_as_a_string_is_that_column_not_its_letters():
+    """Reproduced: ``identifiers="age"`` was read as the columns 'a', 'g' and 'e'."""
+    frame = pl.DataFrame({"age": np.arange(100), "x": np.random.default_rng(0).normal(size=100)})
+    assert Synthesizer(seed=0).fit(frame, identifiers="age").sample(5).columns == ["x"]
