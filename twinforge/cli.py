@@ -434,7 +434,23 @@ def _read_input(path: Path, spec=None, on_bad_rows: str | None = None, partial: 
         columns = spec.columns if spec is not None else {}
         ingested = ingest_source(source, columns, options, path=path, partial=partial)
         done(f"{ingested.rows_out:,} rows x {ingested.table.width} columns ({ingested.counts()})")
+    for line in _quarantine_reasons(ingested.quarantine):
+        say(line, file=sys.stderr)  # beside the reading step's counts
     return ingested
+
+
+def _quarantine_reasons(quarantine: pl.DataFrame, shown: int = 3) -> list[str]:
+    """The commonest reasons rows were quarantined, with their columns and counts (reasons never quote a value):
+    a file in another encoding, or a column of another type, is said, not only counted."""
+    if quarantine.is_empty():
+        return []
+    groups = quarantine.group_by("column", "reason").len().sort("len", "column", descending=[True, False])
+    lines = ["  quarantined rows, by reason:"]
+    for column, reason, count in groups.head(shown).iter_rows():
+        lines.append(f"    {count:,} x {f'column {column!r}: ' if column else ''}{reason}")
+    if groups.height > shown:
+        lines.append(f"    ... {groups.height - shown} more reason(s): write them with --quarantine FILE")
+    return lines
 
 
 def _batch_store(args: argparse.Namespace, writing: bool = True):
@@ -562,6 +578,8 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
     with _step(f"reading {args.input}") as done:
         ingested = ingest_source(source, columns, options, path=args.input)
         done(ingested.counts())
+    for line in _quarantine_reasons(ingested.quarantine):
+        say(line, file=sys.stderr)  # beside the reading step's counts
     with _step("detecting PII and applying the policy") as done:
         result = anonymize_table(
             ingested.table,

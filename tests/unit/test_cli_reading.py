@@ -198,3 +198,21 @@ def test_synth_refuses_a_spec_naming_a_column_the_table_lacks(tmp_path, capsys):
     assert _synth(path, out, "--spec", str(spec)) == 1
     assert "diagnoses" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["anonymize", "synth"])
+def test_the_commonest_quarantine_reasons_are_said_with_their_columns_never_a_value(tmp_path, capsys, command):
+    """Reproduced: a Latin-1 CSV read with --on-bad-rows quarantine lost 65% of its rows, said only as a count."""
+    rng = np.random.default_rng(0)
+    names = rng.choice(["Jos\u00e9", "Zo\u00eb", "Ann", "M\u00e5rten"], 300)
+    lines = ["name,n"] + [f"{name},{i}" for i, name in enumerate(names)]
+    (tmp_path / "latin.csv").write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
+    out = tmp_path / "out.parquet"
+    args = [command, str(tmp_path / "latin.csv"), "--out", str(out), "--on-bad-rows", "quarantine"]
+    args += ["--rows", "60", "--no-progress", "--no-anonymize"] if command == "synth" else []
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    bad = int(sum(name != "Ann" for name in names))
+    assert "quarantined rows, by reason:" in err
+    assert f"{bad} x column 'name': is not valid utf-8 (set source.encoding if the file uses another)" in err
+    assert "Jos" not in err and "rten" not in err
