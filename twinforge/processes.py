@@ -1,4 +1,4 @@
-"""Processes on this host: whether one is still running."""
+"""Processes on this host: whether one is still running, and the memory left to this one."""
 
 from __future__ import annotations
 
@@ -20,3 +20,19 @@ def pid_alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
     except OSError:
         return True
+
+
+def available_memory() -> int | None:
+    """Bytes of memory a process can still take without swapping (``MemAvailable`` of ``/proc/meminfo``, else
+    the free pages); None where neither is known."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return None

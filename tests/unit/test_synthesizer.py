@@ -337,3 +337,16 @@ def test_one_identifier_given_as_a_string_is_that_column_not_its_letters():
     """Reproduced: ``identifiers="age"`` was read as the columns 'a', 'g' and 'e'."""
     frame = pl.DataFrame({"age": np.arange(100), "x": np.random.default_rng(0).normal(size=100)})
     assert Synthesizer(seed=0).fit(frame, identifiers="age").sample(5).columns == ["x"]
+
+
+def test_a_sample_that_cannot_fit_in_memory_stops_after_its_first_chunk_saying_how_to_write_it(monkeypatch):
+    """Reproduced: ``sample(10**12)`` grew memory until the system would kill the process."""
+    import twinforge.generators.base as base
+
+    synth = Synthesizer(seed=0).fit(pl.DataFrame({"a": np.arange(200.0), "b": np.arange(200) % 7}))
+    with pytest.raises(MemoryError, match=r"sampling 1,000,000,000,000 rows would hold about .* GB in memory"):
+        synth.sample(10**12)
+    monkeypatch.setattr(base, "available_memory", lambda: 2_000_000)  # 2 MB left: two chunks do not fit
+    with pytest.raises(MemoryError, match=r"write them a chunk at a time \(sample_chunks, or twinforge synth --out"):
+        synth.sample(2 * base.SAMPLE_CHUNK_ROWS)
+    assert synth.sample(1000).height == 1000  # one chunk: nothing to judge, nothing refused

@@ -30,6 +30,7 @@ from twinforge.generators.persistence import save_generator
 from twinforge.generators.sampling import ConditionError
 from twinforge.io.schema import TableSchema
 from twinforge.process import ProcessColumnSpec, ProcessModel, fit_process_model
+from twinforge.processes import available_memory
 from twinforge.rules import FittedRules, RuleList, Strata, fit_rules
 
 # Rows generated and decoded at a time: bounds memory for large samples.
@@ -200,6 +201,8 @@ class Generator(ABC):
         """
         chunks = []
         for chunk in self.sample_chunks(n, seed, conditions=conditions, rebalance=rebalance):
+            if not chunks and chunk.height < n:
+                _check_memory_for(n, chunk)
             chunks.append(chunk)
             if progress is not None:
                 progress(sum(c.height for c in chunks), n)
@@ -348,4 +351,18 @@ def _check_trainable(df: pl.DataFrame, schema: TableSchema) -> None:
         raise ValueError(
             f"table and schema disagree: schema columns missing from table {missing}, "
             f"table columns not in schema {extra}"
+        )
+
+
+def _check_memory_for(rows: int, first: pl.DataFrame) -> None:
+    """MemoryError when ``rows`` rows, at the size per row of the ``first`` chunk, would not fit in the memory
+    left (with a tenth to spare): a sample is one table in memory, and would otherwise grow until the system
+    kills the process."""
+    available = available_memory()
+    needed = first.estimated_size() / max(first.height, 1) * rows
+    if available is not None and needed > 0.9 * available:
+        raise MemoryError(
+            f"sampling {rows:,} rows would hold about {needed / 1e9:.1f} GB in memory, and {available / 1e9:.1f} GB "
+            "are available: ask for fewer rows, or write them a chunk at a time (sample_chunks, or twinforge synth "
+            "--out FILE)"
         )
