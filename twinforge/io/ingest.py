@@ -365,8 +365,9 @@ def _refuse_a_record_as_header(origin: str, typed: pl.DataFrame) -> None:
     """IngestError when the header line reads as a record (a header-less export): two or more columns typed
     as numbers, dates or booleans are named by a value of their own type, and either every column is, or half
     the typed ones are with one a date or a number no label looks like (with decimals, or of five digits or
-    more). Columns named by years (1990, 1991) over numbers are a header. The error gives positions: the
-    names are a person's values."""
+    more). Columns named by years (1990, 1991) over numbers are a header. Text columns named by values of the
+    personal data they hold are refused too (:func:`_refuse_personal_values_as_names`). The error gives
+    positions: the names are a person's values."""
     names, dtypes = typed.columns, typed.dtypes  # once: each access builds the list afresh
     typed_columns = [j for j, dtype in enumerate(dtypes) if dtype.is_numeric() or dtype.is_temporal()]
     typed_columns += [j for j, dtype in enumerate(dtypes) if dtype == pl.Boolean]
@@ -385,10 +386,38 @@ def _refuse_a_record_as_header(origin: str, typed: pl.DataFrame) -> None:
         shown = ", ".join(str(j + 1) for j in matched[:10]) + (", ..." if len(matched) > 10 else "")
         raise IngestError(
             f"{origin}: line 1 looks like a record, not a header: columns {shown} of {typed.width} are named by "
-            "values of their own type (a number, a date); add a header line, or set source.header: false to read "
-            "line 1 as a record (the columns are then named column_1, column_2, ...), or source.header: true if "
-            "it is the header"
+            f"values of their own type (a number, a date); {_HEADER_REMEDY}"
         )
+    _refuse_personal_values_as_names(origin, typed)
+
+
+_HEADER_REMEDY = (
+    "add a header line, or set source.header: false to read line 1 as a record (the columns are then named "
+    "column_1, column_2, ...), or source.header: true if it is the header"
+)
+
+
+def _refuse_personal_values_as_names(origin: str, typed: pl.DataFrame) -> None:
+    """IngestError when line 1 reads as a record of text: a column named by a value of the personal data its
+    values are (a person's name of two or more words over a column of names, an address over addresses: see
+    :func:`~twinforge.privacy.pii.detect.columns_named_by_their_values`), or two or more named by single
+    listed names over names ("Zebulon" over first names, "Meyer" over surnames; one could be a header,
+    as "Judge" over judges). The error gives positions and what the names look like, never the names: they are
+    then a person's values."""
+    from twinforge.privacy.pii.detect import VALUE_WORDS, columns_named_by_their_values
+
+    found = columns_named_by_their_values(typed)
+    if not any(not weak for _, _, weak in found) and len(found) < 2:
+        return
+    positions = [j for j, _, _ in found]
+    shown = ", ".join(str(j + 1) for j in positions[:10]) + (", ..." if len(positions) > 10 else "")
+    kinds = ", ".join(dict.fromkeys(VALUE_WORDS[entity] for _, entity, _ in found))
+    columns = (
+        f"column {shown} of {typed.width} is named like its own values"
+        if len(found) == 1
+        else f"columns {shown} of {typed.width} are named like their own values"
+    )
+    raise IngestError(f"{origin}: line 1 looks like a record, not a header: {columns} ({kinds}); {_HEADER_REMEDY}")
 
 
 def _dtype_kind(dtype: pl.DataType) -> ColumnKind:

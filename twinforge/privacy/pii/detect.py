@@ -343,6 +343,104 @@ def check_column_names(names: list[str]) -> None:
         raise PersonalDataInColumnName(problem)
 
 
+# How a column name that is a value reads in a message: what it is, never what it says.
+VALUE_WORDS = {
+    PERSON: "a person's name",
+    ADDRESS: "a street address",
+    URL: "a URL",
+    POSTAL: "a postcode",
+    PHONE: "a phone number",
+}
+
+
+def columns_named_by_their_values(table: pl.DataFrame, sample_rows: int = 2000) -> list[tuple[int, str, bool]]:
+    """The text columns of ``table`` named by a value of the personal data their own values are, as
+    ``(position, entity, weak)``: a person's name over a column content detection finds to hold people's names
+    (``weak`` when the name is a single word, over a column of single words: "Zebulon" over first names, as
+    "Judge" may be a header over judges), a street address over addresses, a URL over URLs, a postcode over
+    postcodes, a phone number over phone numbers. The names are tested first, by the recognisers detection
+    applies to one value (:func:`value_entities`), and only a column whose name passes is looked at: a table's
+    ordinary names cost little. E-mail addresses, longer phone numbers, card and account numbers, SSNs and IP
+    addresses in a name are refused as they are by :func:`column_name_problem`."""
+    names, dtypes = table.columns, table.dtypes  # once: each access builds the list afresh
+    text = [j for j, dtype in enumerate(dtypes) if dtype == pl.String]
+    found = []
+    for j, entities in zip(text, _values_entities([names[j] for j in text])):
+        if not entities:
+            continue
+        # the content alone decides: the name is no hint (a column called "name" is not looked at here)
+        values = table.get_column(names[j]).rename("")
+        finding = _detect_column(values, sample_rows, 0.5, 0, 100, frozenset()).column_finding
+        if finding is None or finding.entity not in entities:
+            continue
+        weak = finding.entity == PERSON and len(names[j].split()) < 2
+        if weak and (values.str.count_matches(r"\S+").median() or 0) > 1:
+            continue  # one name over whole names: a label ("Mayor"), as a value it would be a whole name too
+        found.append((j, finding.entity, weak))
+    return found
+
+
+def value_entities(value: str) -> set[str]:
+    """The personal-data types whose per-value recognisers take ``value`` whole, as detection takes one value of
+    a column: a person's name (:func:`named_like_a_person`), a street address (an address pattern at its start),
+    a URL, a postcode (UK postcodes, ZIP+4) or a phone number (phone grouping that ``phonenumbers`` calls
+    possible)."""
+    return _values_entities([value])[0]
+
+
+def _values_entities(values: list[str]) -> list[set[str]]:
+    """:func:`value_entities` of each of ``values``, the patterns run over them all at once."""
+    values = [v.strip() for v in values]
+    found: list[set[str]] = [set() for _ in values]
+    usable = [i for i, v in enumerate(values) if v and len(v) <= 200]
+    for i in usable:
+        if named_like_a_person(values[i]):
+            found[i].add(PERSON)
+        if any(c.isdigit() for c in values[i]):
+            if rec.whole_value_postal(values[i]):
+                found[i].add(POSTAL)
+            if rec.is_phone_value(values[i]):
+                found[i].add(PHONE)
+    with_digits = [i for i in usable if any(c.isdigit() for c in values[i])]
+    if with_digits:
+        series = pl.Series([values[i] for i in with_digits], dtype=pl.String)
+        at_start = rec.listed_street_share(series)
+        for pattern in rec.ADDRESS_AT_START:
+            at_start = at_start | series.str.contains(pattern)
+        for k in at_start.arg_true().to_list():
+            found[with_digits[k]].add(ADDRESS)
+    links = [i for i in usable if "://" in values[i] or values[i].lower().startswith("www.")]
+    if links:
+        urls = pl.Series([values[i] for i in links], dtype=pl.String).str.contains(rec.URL_WHOLE)
+        for k in urls.arg_true().to_list():
+            found[links[k]].add(URL)
+    return found
+
+
+def named_like_a_person(name: str) -> bool:
+    """Whether ``name`` reads as a person's name, as a value of a column of names would: two or more words shaped
+    like a name (:func:`~twinforge.privacy.pii.recognizers.person_name_shape`; in lower case as if capitalised)
+    with a listed given name first ("Zebulon Quackenbush", "Quackenbush, Zebulon" with it after the comma) or
+    every word a listed name (:func:`_person_name_words`); or a single listed name that is no everyday word
+    ("Zebulon", not "Judge" or "Will"). No word after a leading title ("Dr") may be one of the labels and titles
+    that name a role ("Grant Holder", "Patient Name"); "Sales Rep" is no name ("Sales" is a surname, not a given
+    name, and "Rep" in no list)."""
+    text = rec.plain_name_text(name)
+    tokens = [t for t in re.split(r"[\s,]+", text) if t]
+    words = [w.strip(".").lower() for w in tokens[rec.leading_title_count(tokens) :] if w.strip(".")]
+    if not words or any(w in rec.PERSON_LABELS or w in rec.TITLES or w in rec.RANKS for w in words):
+        return False
+    if len(tokens) == 1:
+        return rec.is_person_name(text) and words[0] not in rec.not_name_words()
+    if _person_name_words(text) is not None:
+        return True
+    shaped, known = rec.person_name_shape(text.title() if text.islower() else text)
+    if not (shaped and known):
+        return False
+    given = words[1] if "," in text and len(words) == 2 else words[0]
+    return given in rec.first_names()
+
+
 def _detect_column(s, sample_rows, min_share, seed, max_validated, extra_names) -> ColumnDetection:
     if isinstance(s.dtype, pl.List) and not s.dtype.inner.is_nested():
         s = s.explode()  # a list of values: each element is inspected like a value of its own
@@ -633,4 +731,14 @@ def _shared_word_share(distinct: set[str]) -> float:
     return max(counts.values(), default=0) / len(distinct)
 
 
-__all__ = ["ColumnDetection", "DetectionReport", "Finding", "PRESIDIO_ENTITIES", "detect_pii"]
+__all__ = [
+    "ColumnDetection",
+    "DetectionReport",
+    "Finding",
+    "PRESIDIO_ENTITIES",
+    "VALUE_WORDS",
+    "columns_named_by_their_values",
+    "detect_pii",
+    "named_like_a_person",
+    "value_entities",
+]
