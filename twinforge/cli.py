@@ -709,6 +709,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
             process_columns=spec.process_columns if spec else None,
             column_options=spec.column_options_for(schema) if spec else None,
             rules=rules or None,
+            anonymize=False,  # done above, with the spec's policy (or not at all with --no-anonymize)
         )
         skipped = synthesizer.skipped_columns
         done(f"skipped {', '.join(f'{k} ({v})' for k, v in skipped.items())}" if skipped else "")

@@ -41,6 +41,7 @@ class Synthesizer:
     def __init__(self, model: str = "copula", seed: int = 0, **params: Any):
         self._generator = create_generator(model, seed=seed, **params)
         self._frame = _FrameType.polars()
+        self._policy: dict[str, str] = {}
 
     @property
     def generator(self) -> Generator:
@@ -71,8 +72,15 @@ class Synthesizer:
         column_options: Mapping[str, ColumnOptions] | None = None,
         rules: Any = None,
         allow_few_rows: bool = False,
+        anonymize: bool = True,
     ) -> Synthesizer:
         """Learn ``data`` (pandas or polars); the schema is inferred when not given.
+
+        First, as ``twinforge synth`` does, PII is detected and the default policy applied (``anonymize``):
+        person names, e-mail addresses, phone numbers ... are dropped or masked, ``identifiers`` are
+        pseudonymized with ``$TWINFORGE_PSEUDONYM_KEY`` (dropped without one), so none of them reaches the model
+        or the samples; :attr:`policy` says what was done to each column, and a warning names the columns
+        changed. ``anonymize=False`` learns the table as given: only for data that holds no personal data.
 
         A table of fewer than ``MIN_TRAINING_ROWS`` (50) rows is refused, as by ``twinforge synth``: fitted on
         a handful of records a generator gives them back. ``allow_few_rows=True`` fits it anyway (tests,
@@ -98,6 +106,9 @@ class Synthesizer:
                 "allow_few_rows=True to fit anyway on data that is not real people's"
             )
         identifiers = [identifiers] if isinstance(identifiers, str) else list(identifiers)  # one name, not letters
+        self._policy = {}
+        if anonymize:
+            df, schema, identifiers = self._anonymized(df, schema, identifiers)
         if schema is None:
             schema = infer_schema(df, overrides=number_kinds(df), identifiers=identifiers)
         elif identifiers:
@@ -144,7 +155,7 @@ class Synthesizer:
         """Load a directory written by :meth:`save` (or by ``Generator.save``: then samples are polars)."""
         generator, extras = load_saved(path)
         synthesizer = cls.__new__(cls)
-        synthesizer._generator = generator
+        synthesizer._generator, synthesizer._policy = generator, {}  # the policy is the fit's, not saved
         frame_file = Path(path) / FRAME_FILE
         try:
             frame = json.loads(extras[FRAME_FILE]) if FRAME_FILE in extras else {"frame": "polars"}
@@ -154,6 +165,48 @@ class Synthesizer:
         except ValueError as error:
             raise ValueError(f"{frame_file} is malformed: {error}") from error
         return synthesizer
+
+    @property
+    def policy(self) -> dict[str, str]:
+        """What the privacy policy did to each column before fitting (``drop (default for detected PERSON)``);
+        empty when fitted with ``anonymize=False``, and for a loaded model (its fit said it)."""
+        self._require_fitted()
+        return dict(self._policy)
+
+    def _anonymized(
+        self, df: pl.DataFrame, schema: TableSchema | None, identifiers: list[str]
+    ) -> tuple[pl.DataFrame, TableSchema | None, list[str]]:
+        """``df`` after the default PII policy (``twinforge synth``'s), the schema and identifiers it leaves."""
+        import warnings
+
+        from twinforge.config.spec import ColumnPolicy, PrivacySpec
+        from twinforge.privacy.anonymize import anonymize_table, pseudonym_key_from_env
+
+        unknown = [c for c in identifiers if c not in df.columns]
+        if unknown:
+            raise KeyError(f"identifier columns not in the table: {unknown}")
+        columns = {c: ColumnPolicy(role="identifier") for c in identifiers}
+        result = anonymize_table(df, columns, PrivacySpec(), key=pseudonym_key_from_env())
+        self._policy = {c: f"{a.action} ({a.reason})" for c, a in result.policy.items()}
+        changed = {c: a.action for c, a in result.policy.items() if a.action != "keep"}
+        if changed:
+            warnings.warn(
+                "Synthesizer.fit applied the default privacy policy before learning: "
+                + ", ".join(f"{c} {action}" for c, action in changed.items())
+                + " (Synthesizer.policy says why; anonymize=False learns the table as given)",
+                stacklevel=3,
+            )
+        table = result.table
+        if table.width == 0:
+            raise ValueError(
+                "nothing to learn: the default privacy policy dropped every column ("
+                + "; ".join(f"{c}: {p}" for c, p in self._policy.items())
+                + "); anonymize=False learns the table as given"
+            )
+        if schema is not None:  # the caller's kinds for the columns left; the others (flattened fields) inferred
+            inferred = infer_schema(table, overrides=number_kinds(table))
+            schema = TableSchema(columns=tuple(schema[c] if c in schema else inferred[c] for c in table.columns))
+        return table, schema, [c for c in identifiers if c in table.columns]
 
     def _require_fitted(self) -> None:
         if not self._generator.is_fitted:

@@ -40,7 +40,8 @@ def test_pandas_in_pandas_out(patients):
     assert twin.dtypes.to_dict() == patients.drop(columns="patient_id").dtypes.to_dict()
     assert set(twin["ward"].cat.categories) == {"north", "south"}
     assert twin["weight"].isna().any()
-    assert synth.schema["patient_id"].kind is ColumnKind.IDENTIFIER
+    # an identifier is pseudonymized with $TWINFORGE_PSEUDONYM_KEY, dropped without one: never learned either way
+    assert "patient_id" not in synth.schema and synth.policy["patient_id"].startswith("drop")
 
 
 def test_polars_in_polars_out_and_seeds(patients):
@@ -350,3 +351,19 @@ def test_a_sample_that_cannot_fit_in_memory_stops_after_its_first_chunk_saying_h
     with pytest.raises(MemoryError, match=r"write them a chunk at a time \(sample_chunks, or twinforge synth --out"):
         synth.sample(2 * base.SAMPLE_CHUNK_ROWS)
     assert synth.sample(1000).height == 1000  # one chunk: nothing to judge, nothing refused
+
+
+def test_fit_applies_the_default_privacy_policy_as_synth_does_and_says_so():
+    """Reproduced: the README's library call on the demo table gave a twin where 584 of 1,000 rows carried a
+    real patient's first and last name: ``Synthesizer.fit`` ran no PII detection."""
+    real = pd.read_csv(DEMO_CSV)
+    with pytest.warns(UserWarning, match=r"default privacy policy .*fake_first_name drop, fake_last_name drop"):
+        synth = Synthesizer(seed=7).fit(real, identifiers=["subject_id"])
+    twin = synth.sample(1000, rebalance={"result": {"positive": 0.3}})
+    assert not {"fake_first_name", "fake_last_name", "subject_id", "rownames"} & set(twin.columns)
+    assert synth.policy["fake_first_name"] == "drop (default for detected PERSON)"
+    assert synth.policy["age"].startswith("keep")
+    assert (twin["result"] == "positive").sum() == 300
+
+    as_given = Synthesizer(seed=7).fit(real.drop(columns=["rownames"]), identifiers=["subject_id"], anonymize=False)
+    assert "fake_first_name" in as_given.sample(10).columns and as_given.policy == {}
