@@ -713,6 +713,9 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         )
         skipped = synthesizer.skipped_columns
         done(f"skipped {', '.join(f'{k} ({v})' for k, v in skipped.items())}" if skipped else "")
+        # a DP fit's columns left null (no bin of their public grid survived the noise; logged while fitting)
+        unplaced = (synthesizer.generator.fit_summary.get("dp") or {}).get("null_columns")
+        done(f"warning: DP statistics left {', '.join(unplaced)} null (declare bounds; see above)" if unplaced else "")
     fitted_rules = synthesizer.generator.rules  # a rule the real rows break was logged by fit
     with _step(f"sampling {args.rows:,} rows into {args.out}") as done:
         # chunk by chunk, each written as it is made: memory holds one chunk, however many rows

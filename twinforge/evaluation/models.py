@@ -361,6 +361,8 @@ class DifferentialPrivacyReport(Section):
     steps: int
     max_grad_norm: float
     declared_columns: list[str] = Field(default_factory=list)
+    null_columns: list[str] = Field(default_factory=list)  # left null by the statistics (see warnings)
+    warnings: list[str] = Field(default_factory=list)
 
 
 class PrivacyReport(Section):

@@ -575,7 +575,7 @@ def _differential_privacy(dp: DifferentialPrivacyReport) -> str:
         f"<tr><td>DP-SGD training</td><td class=num>{fmt(dp.training_epsilon)}</td>"
         f"<td class=num>{dp.training_delta:.3g}</td><td>{e(dp.accountant.upper())} accountant, noise multiplier "
         f"{fmt(dp.noise_multiplier)}, sample rate {fmt(dp.sample_rate)}, {dp.steps:,} steps, per-sample clipping "
-        f"at {fmt(dp.max_grad_norm)}</td></tr></table>"
+        f"at {fmt(dp.max_grad_norm)}</td></tr></table>" + "".join(f"<p><b>Warning:</b> {e(w)}</p>" for w in dp.warnings)
     )
 
 

@@ -108,7 +108,14 @@ class PrivateTrainer:
         self.optimizer.step()
         return loss
 
-    def spent(self, statistics_epsilon: float, statistics_delta: float, declared: list[str]) -> PrivacySpent:
+    def spent(
+        self,
+        statistics_epsilon: float,
+        statistics_delta: float,
+        declared: list[str],
+        null_columns: list[str] = (),
+        warnings: list[str] = (),
+    ) -> PrivacySpent:
         return PrivacySpent(
             epsilon_budget=self.settings.epsilon,
             delta=self.delta + statistics_delta,
@@ -122,6 +129,8 @@ class PrivateTrainer:
             steps=self.steps,
             max_grad_norm=self.settings.max_grad_norm,
             declared_columns=declared,
+            null_columns=list(null_columns),
+            warnings=list(warnings),
         )
 
     @property

@@ -263,7 +263,14 @@ class TorchGenerator(Generator):
         return PrivateTrainer(model, optimizer, rows, self.batch_size, self.epochs, self.dp_settings, delta, self.seed)
 
     def _privacy_summary(self, trainer: PrivateTrainer) -> dict[str, Any]:
-        """The fit summary's ``dp`` entry: the spent ε and δ, per part, and how they were accounted."""
+        """The fit summary's ``dp`` entry: the spent ε and δ, per part, how they were accounted, and the
+        statistics' warnings (a column left null because no bin of its public grid survived the noise)."""
         statistics = self._dp_statistics
-        spent = trainer.spent(statistics.epsilon, statistics.delta, statistics.declared_columns)
+        spent = trainer.spent(
+            statistics.epsilon,
+            statistics.delta,
+            statistics.declared_columns,
+            statistics.null_columns,
+            statistics.warnings,
+        )
         return {"dp": spent.to_dict()}

@@ -8,8 +8,10 @@ inside the budget:
   to one bin of each column, so with ``k`` columns each gets ``ε_statistics / k``). Continuous columns
   use a public grid: 64 equal bins inside declared ``bounds``, else a fixed sign-symmetric log grid
   (16 bins a decade, 1e-4 to 1e16; dates: years from 1900 to 2100) whose noisy counts below a
-  threshold are dropped, so a lone extreme value does not widen the range. Discrete columns count
-  declared ``categories``, else the observed levels, kept only above the threshold
+  threshold are dropped, so a lone extreme value does not widen the range. When no bin survives, adjacent
+  bins are merged (2 to 16 at a time, summing their noisy counts) and the merged bins that stand out of the
+  summed noise are used; when none does, the column is left null with a warning (:func:`_surviving_bins`).
+  Discrete columns count declared ``categories``, else the observed levels, kept only above the threshold
   ``1 + ln(1 / (2 δ_column)) / ε_column`` (the stability-based histogram; this is what spends the
   statistics' δ). Declared bins and levels, and the null bin, whose noisy counts are within two noise
   scales of empty are dropped too (post-processing: empty bins would otherwise spread rows uniformly over
@@ -24,6 +26,8 @@ publishing a row). The row count ``n`` and the schema (column kinds and dtypes) 
 
 from __future__ import annotations
 
+import functools
+import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,9 +50,14 @@ DATE_GRID_YEARS = (1900, 2100)
 # the default grid's noisy counts below ``ln(G / EMPTY_BIN_SURVIVAL) * b`` (b: the Laplace scale, G bins)
 # are dropped: about EMPTY_BIN_SURVIVAL / 2 empty bins survive in all, so a lone value does not widen the range
 EMPTY_BIN_SURVIVAL = 0.05
+# the default grid's bins merged up to this many (16: a decade of the number grid, 16 years of dates) when no
+# bin survives its threshold; coarser bins would spread the values over many decades (see _surviving_bins)
+MERGED_MAX_BINS = 16
 # declared bins and levels: noisy counts below this many Laplace scales are dropped (post-processing), so
 # that empty bins do not spread a share of the rows uniformly over the declared range (7% of empty bins stay)
 DECLARED_THRESHOLD_SCALES = 2.0
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -138,6 +147,10 @@ class StatisticsResult:
     epsilon: float
     delta: float
     declared_columns: list[str]
+    # columns without declared bounds left null because no bin of their public grid survived the noise, and
+    # what the caller should be told about each
+    null_columns: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def dp_statistics_table(
@@ -163,7 +176,7 @@ def dp_statistics_table(
     thresholded = [c for c in columns if _is_discrete(c) and c.kind is not ColumnKind.BOOLEAN]
     thresholded = [c for c in thresholded if c.name not in settings.categories]
     delta_column = delta / len(thresholded) if thresholded else 0.0
-    proxy, declared = {}, []
+    proxy, declared, unplaced, warnings = {}, [], [], []
     for column in columns:
         series = df.get_column(column.name)
         if column.name in settings.bounds or column.name in settings.categories:
@@ -172,6 +185,11 @@ def dp_statistics_table(
             values = _discrete_proxy(series, column, settings, scale, delta_column, df.height, rng)
         else:
             values = _continuous_proxy(series, column, settings, scale, df.height, rng)
+            if values is None:
+                values = series.clear(df.height)
+                unplaced.append(column.name)
+                warnings.append(_unplaced_warning(column.name, series.dtype, scale))
+                log.warning("%s", warnings[-1])
         proxy[column.name] = values
     frame = pl.DataFrame([proxy[c] if c in proxy else df.get_column(c).clear(df.height) for c in df.columns])
     return StatisticsResult(
@@ -179,6 +197,18 @@ def dp_statistics_table(
         epsilon=settings.statistics_epsilon,
         delta=delta if thresholded else 0.0,
         declared_columns=declared,
+        null_columns=unplaced,
+        warnings=warnings,
+    )
+
+
+def _unplaced_warning(name: str, dtype: pl.DataType, scale: float) -> str:
+    span = f"{MERGED_MAX_BINS} years" if dtype.is_temporal() else "a decade"
+    return (
+        f"DP statistics: column {name!r} has no declared bounds and no bin of the public grid, even merged up to "
+        f"{span} wide, held enough rows to stand out of the noise (Laplace scale {scale:.3g} rows): it is left "
+        f"null in the twin. Declare its public range (columns.{name}.bounds: [min, max] in the spec, or "
+        "dp.bounds), or raise dp.epsilon, to keep it"
     )
 
 
@@ -247,7 +277,9 @@ def _discrete_proxy(
 
 def _continuous_proxy(
     series: pl.Series, column: ColumnSchema, settings: DPSettings, scale: float, rows: int, rng: np.random.Generator
-) -> pl.Series:
+) -> pl.Series | None:
+    """The column's proxy values; None when the column has no declared bounds and no bin of the public grid,
+    fine or merged, survives the noise (the caller leaves it null and says so)."""
     dtype = series.dtype
     temporal = dtype.is_temporal()
     values = _physical(series)
@@ -256,17 +288,22 @@ def _continuous_proxy(
     if declared is not None:
         low, high = sorted(_physical_bound(v, dtype) for v in declared)
         edges = np.linspace(low, high, DECLARED_BINS + 1)
-        threshold = DECLARED_THRESHOLD_SCALES * scale
     else:
         edges = _default_grid(dtype)
-        threshold = math.log(len(edges) / EMPTY_BIN_SURVIVAL) * scale
     inside = np.clip(values[present], edges[0], edges[-1])
     counts = np.histogram(inside, bins=edges)[0]
     noisy = _noisy(np.array([*counts, int((~present).sum())]), scale, rng)
-    keep_bins = noisy[:-1] > threshold
-    if not keep_bins.any():  # keep the largest noisy bin rather than none (post-processing)
-        keep_bins[int(np.argmax(noisy[:-1]))] = True
-    noisy[:-1][~keep_bins] = 0.0
+    # from here on, only the noisy counts are read (post-processing)
+    if declared is not None:
+        keep_bins = noisy[:-1] > DECLARED_THRESHOLD_SCALES * scale
+        if not keep_bins.any():  # keep the largest noisy bin rather than none: it is inside the declared range
+            keep_bins[int(np.argmax(noisy[:-1]))] = True
+        noisy[:-1][~keep_bins] = 0.0
+    else:
+        weights = _surviving_bins(noisy[:-1], scale, len(edges))
+        if weights is None:
+            return None
+        noisy[:-1] = weights
     picks = _draw(_without_noise_nulls(noisy, scale), rows, rng)
     is_null = picks == len(edges) - 1
     bins = np.minimum(picks, len(edges) - 2)
@@ -282,6 +319,89 @@ def _continuous_proxy(
         return ints.cast(_physical_dtype(dtype)).cast(dtype)
     out = pl.Series(column.name, drawn).fill_nan(None)
     return out.cast(dtype, strict=False) if dtype != pl.Null else out
+
+
+def _surviving_bins(noisy: np.ndarray, scale: float, edges: int) -> np.ndarray | None:
+    """Drawing weights over the default grid's bins from their noisy counts ``noisy`` (Laplace scale ``scale``;
+    ``edges`` edges), or None when no bin, fine or merged, stands out of the noise. Post-processing only: this
+    reads nothing but the noisy counts, so it spends no privacy budget.
+
+    **Fine bins.** A bin survives when its noisy count exceeds ``t1 = ln(edges / EMPTY_BIN_SURVIVAL) * scale``;
+    an empty bin does with probability ``p = P(Laplace(b) > t1) = EMPTY_BIN_SURVIVAL / (2 * edges)``, so about
+    ``EMPTY_BIN_SURVIVAL / 2`` empty bins survive in all. Surviving bins weigh their noisy counts.
+
+    **Merged bins**, only when no fine bin survives (a column of few rows spread over several bins, each drowned
+    in the noise). Adjacent bins are merged in aligned blocks of ``k = 2, 4, 8, 16`` (up to
+    :data:`MERGED_MAX_BINS`; 16 bins are a decade of the number grid) and a block's noisy count is the sum of
+    its bins' noisy counts, whose noise is a sum ``S_k`` of ``k`` independent Laplace(b) variables. A block
+    survives when that sum exceeds ``t_k``, the smallest threshold with ``P(S_k > t_k) <= p``: a block of noise
+    alone survives no more often than one empty fine bin does. As the levels hold ``G/2 + G/4 + ... < G``
+    blocks in all (``G`` fine bins), the expected number of noise-only blocks surviving on any merged level is
+    below ``G * p < EMPTY_BIN_SURVIVAL / 2``, as at the fine level. ``P(S_k > t)`` is computed exactly, not
+    bounded: ``S_k`` is the difference ``X - Y`` of two independent Gamma(k, b) variables, and with ``x = t/b``
+
+        P(S_k > t) = e^(-x) * sum_{i<k} sum_{m<=i} x^(i-m) / ((i-m)! m!) * (k-1+m)! / ((k-1)! 2^(k+m))
+
+    (``P(X > t + y)`` is Gamma's finite series, integrated against ``Y``'s density; for ``k = 1`` it is
+    ``e^(-x) / 2``). It lies below the Chernoff bound ``exp(-λt) (1 - λ²b²)^(-k)`` for every ``0 < λ < 1/b``, the
+    sub-exponential (Bernstein-type) bound, by 3.5 to 4.5 noise scales at the thresholds used. The first level with a
+    surviving block is used: each surviving block weighs its noisy sum, shared among its bins in proportion to
+    their noisy counts clipped at zero (post-processing too), so draws stay inside the block and lean to the
+    bins holding the rows. Coarser blocks than :data:`MERGED_MAX_BINS` are not tried: a value drawn anywhere in
+    several decades is no value of the column.
+
+    **Nothing survives**: None. The column's location is not invented (taking the largest noisy bin would
+    almost always pick an empty bin anywhere on the grid); the caller leaves it null and warns.
+    """
+    threshold = math.log(edges / EMPTY_BIN_SURVIVAL) * scale
+    keep = noisy > threshold
+    if keep.any():
+        return np.where(keep, noisy, 0.0)
+    p = 0.5 * EMPTY_BIN_SURVIVAL / edges  # P(Laplace(b) > threshold): an empty fine bin's chance
+    size = 2
+    while size <= MERGED_MAX_BINS:
+        blocks = -(-len(noisy) // size)
+        padded = np.zeros(blocks * size)  # a last, shorter block holds fewer noises: it survives less often
+        padded[: len(noisy)] = noisy
+        sums = padded.reshape(blocks, size).sum(axis=1)
+        keep = sums > _merged_threshold(size, p) * scale
+        if keep.any():
+            fine = np.clip(padded, 0.0, None).reshape(blocks, size)  # a surviving block has a positive bin
+            shares = fine / np.maximum(fine.sum(axis=1, keepdims=True), np.finfo(float).tiny)
+            return np.where(keep[:, None], shares * sums[:, None], 0.0).ravel()[: len(noisy)]
+        size *= 2
+    return None
+
+
+def _laplace_sum_tail(x: float, k: int) -> float:
+    """``P(S > x)`` for ``S`` the sum of ``k`` independent Laplace(1) variables and ``x > 0`` (exact; see
+    :func:`_surviving_bins`)."""
+    log_x = math.log(x)
+    total = 0.0
+    for i in range(k):
+        for m in range(i + 1):
+            total += math.exp(
+                (i - m) * log_x
+                - math.lgamma(i - m + 1)
+                - math.lgamma(m + 1)
+                + math.lgamma(k + m)
+                - math.lgamma(k)
+                - (k + m) * math.log(2.0)
+                - x
+            )
+    return total
+
+
+@functools.lru_cache(maxsize=64)
+def _merged_threshold(k: int, p: float) -> float:
+    """The smallest ``x`` (in noise scales) with ``P(sum of k Laplace(1) > x) <= p`` (to 1e-9 relative)."""
+    low, high = 0.0, 1.0
+    while _laplace_sum_tail(high, k) > p:
+        low, high = high, 2.0 * high
+    while high - low > 1e-9 * high:
+        middle = 0.5 * (low + high)
+        low, high = (middle, high) if _laplace_sum_tail(middle, k) > p else (low, middle)
+    return high
 
 
 def _physical_dtype(dtype: pl.DataType) -> pl.DataType:
@@ -334,6 +454,8 @@ class PrivacySpent:
     steps: int
     max_grad_norm: float
     declared_columns: list[str] = field(default_factory=list)
+    null_columns: list[str] = field(default_factory=list)  # left null by the statistics (see warnings)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def epsilon(self) -> float:
@@ -360,4 +482,6 @@ class PrivacySpent:
             "steps": self.steps,
             "max_grad_norm": self.max_grad_norm,
             "declared_columns": list(self.declared_columns),
+            "null_columns": list(self.null_columns),
+            "warnings": list(self.warnings),
         }
