@@ -700,7 +700,11 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         )
     synthesizer = Synthesizer(model=model, seed=seed, **params)
     schema = spec.schema_for(real) if spec else None
-    with _step(f"fitting {model} on {real.height:,} rows") as done, _EpochBar(args.no_progress) as bar:
+    early_stopping = getattr(synthesizer.generator, "validation_fraction", 0) > 0
+    with (
+        _step(f"fitting {model} on {real.height:,} rows") as done,
+        _EpochBar(args.no_progress, early_stopping) as bar,
+    ):
         synthesizer.fit(
             real,
             schema=schema,
@@ -712,7 +716,14 @@ def _cmd_synth(args: argparse.Namespace) -> int:
             anonymize=False,  # done above, with the spec's policy (or not at all with --no-anonymize)
         )
         skipped = synthesizer.skipped_columns
-        done(f"skipped {', '.join(f'{k} ({v})' for k, v in skipped.items())}" if skipped else "")
+        summary = synthesizer.generator.fit_summary
+        epochs = (
+            f"{summary['epochs_run']} epochs (stopped by {summary.get('stopped_by', 'epochs')})"
+            if summary.get("epochs_run")
+            else ""
+        )
+        skipped_said = f"skipped {', '.join(f'{k} ({v})' for k, v in skipped.items())}" if skipped else ""
+        done("; ".join(part for part in (epochs, skipped_said) if part))
         # a DP fit's columns left null (no bin of their public grid survived the noise; logged while fitting)
         unplaced = (synthesizer.generator.fit_summary.get("dp") or {}).get("null_columns")
         done(f"warning: DP statistics left {', '.join(unplaced)} null (declare bounds; see above)" if unplaced else "")
@@ -945,8 +956,8 @@ def _model_params(args: argparse.Namespace, cls: type) -> dict:
 class _EpochBar:
     """A tqdm bar over training epochs, created on the first epoch (models without epochs show none)."""
 
-    def __init__(self, disabled: bool):
-        self.disabled, self.bar = disabled, None
+    def __init__(self, disabled: bool, early_stopping: bool = False):
+        self.disabled, self.bar, self.early_stopping = disabled, None, early_stopping
 
     def update(self, report) -> None:
         if self.disabled:
@@ -954,7 +965,12 @@ class _EpochBar:
         if self.bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=report.epochs, desc="  epochs", unit="epoch", file=sys.stderr, leave=False)
+            # with early stopping the epoch count is a cap, not a plan: no time left is projected from it
+            shape = "{desc}: {n_fmt} of at most {total_fmt} [{elapsed}, {rate_fmt}{postfix}]"
+            self.bar = tqdm(
+                total=report.epochs, desc="  epochs", unit="epoch", file=sys.stderr, leave=False,
+                bar_format=shape if self.early_stopping else None,
+            )  # fmt: skip
         self.bar.update(1)
         self.bar.set_postfix({k: f"{v:.4f}" for k, v in report.losses.items()}, refresh=False)
 

@@ -573,3 +573,14 @@ def test_a_file_error_met_while_working_is_one_line_naming_the_path(small_table,
     assert (
         capsys.readouterr().err == f"twinforge rules suggest: error: {tmp_path}/model/model.json: permission denied\n"
     )
+
+
+def test_synth_says_how_many_epochs_ran_and_what_stopped_them(small_table, tmp_path, capsys):
+    """Reproduced: the bar counted toward 200 epochs with hours to go, then early stopping ended the fit at epoch
+    12 without a word."""
+    write_table(small_table, tmp_path / "in.csv")
+    args = ["synth", str(tmp_path / "in.csv"), "--rows", "5", "--out", str(tmp_path / "o.csv"), "--no-progress"]
+    assert main([*args, "--model", "vae", "--epochs", "2"]) == 0
+    assert "2 epochs (stopped by epochs)" in capsys.readouterr().err
+    assert main([*args, "--model", "vae", "--epochs", "400", "--param", "patience=1"]) == 0
+    assert "epochs (stopped by early stopping)" in capsys.readouterr().err
