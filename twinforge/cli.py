@@ -830,6 +830,32 @@ def _print_policy(result) -> None:
         say(f"k-anonymity enforced (k={e.k}): generalization steps {e.levels}; {e.rows_suppressed} rows suppressed")
 
 
+def _left_out_by_policy(train: pl.DataFrame, synthetic: pl.DataFrame, identifiers: list[str], spec) -> list[str]:
+    """The training columns absent from the synthetic table that the privacy policy drops (the spec's, else the
+    default one ``synth`` applies): left out of the comparison as identifiers are, and said; other absent columns
+    are scored (and fail the fidelity gates), with a hint."""
+    absent = [c for c in train.columns if c not in synthetic.columns and c not in identifiers]
+    if not absent:
+        return []
+    if spec is not None:
+        dropped = [c for c in absent if c in spec.columns and spec.columns[c].anonymize == "drop"]
+        dropped += [c for c in absent if c in spec.identifiers and c not in dropped]
+    else:
+        from twinforge.privacy.anonymize import default_policy
+
+        policy = default_policy(train.select(absent))
+        dropped = [c for c in absent if c in policy and policy[c].action == "drop"]
+    if dropped:
+        say(f"left out of the comparison: {', '.join(dropped)} (the privacy policy drops them, as synth does)")
+    others = [c for c in absent if c not in dropped]
+    if others:
+        say(
+            f"not in the synthetic table: {', '.join(others)} (scored as missing; pass --identifier NAME for a "
+            "column left out on purpose)"
+        )
+    return dropped
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from twinforge.config.spec import load_spec
     from twinforge.encoders.kinds import DEFAULT_RARE_MIN_COUNT
@@ -849,15 +875,16 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     missing = [c for c in args.identifier if c not in train.columns]
     if missing:
         raise KeyError(f"--identifier names columns not in {args.train}: {missing}")
+    identifiers = [*args.identifier, *_left_out_by_policy(train, tables["synthetic"], args.identifier, spec)]
     process = None
     if spec is not None:
         from twinforge.generators.training import fitted_process
 
-        schema = spec.schema_for(train, extra_identifiers=args.identifier)
+        schema = spec.schema_for(train, extra_identifiers=identifiers)
         target, secrets, quality = args.target or spec.target, spec.inference_secrets, spec.quality
         process = fitted_process(spec, train)  # judged against the spec's distributions, as training fits them
     else:
-        schema = infer_schema(train, overrides=number_kinds(train), identifiers=args.identifier)
+        schema = infer_schema(train, overrides=number_kinds(train), identifiers=identifiers)
         target, secrets, quality = args.target, [args.target] if args.target else [], None
     fitted_rules = None
     if rules:
