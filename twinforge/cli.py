@@ -587,6 +587,7 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
             spec.privacy if spec else PrivacySpec(),
             key=pseudonym_key_from_env(),
             schema=ingested.schema,
+            level_min_count=spec.generator.rare_min_count if spec else None,
         )
         keep_raw = spec.ingest.keep_raw if spec else False
         ingested = ingested.set_aside(result.suppressed_rows, SUPPRESSION_REASON, keep_values=keep_raw)
@@ -650,6 +651,7 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
 
 def _cmd_synth(args: argparse.Namespace) -> int:
     from twinforge.config.spec import load_spec
+    from twinforge.encoders.kinds import DEFAULT_RARE_MIN_COUNT
     from twinforge.generators import check_spec_params, generator_class
     from twinforge.io.tables import table_format, write_table_chunks
     from twinforge.rules import load_rules
@@ -680,7 +682,8 @@ def _cmd_synth(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     else:
-        real = _anonymize_for_synth(real, identifiers, spec, ingested.schema)
+        learned = int(params.get("rare_min_count", DEFAULT_RARE_MIN_COUNT))  # the levels the model will learn
+        real = _anonymize_for_synth(real, identifiers, spec, ingested.schema, learned)
         identifiers = [c for c in identifiers if c in real.columns]
     if rules:
         _check_rule_columns(rules, real, args.rules or args.spec)
@@ -797,7 +800,9 @@ def _shareable_path(path: Path) -> str:
     return str(path) if found is None else f"(a path withheld: its name holds personal data, {found})"
 
 
-def _anonymize_for_synth(real: pl.DataFrame, identifiers: list[str], spec=None, schema=None) -> pl.DataFrame:
+def _anonymize_for_synth(
+    real: pl.DataFrame, identifiers: list[str], spec=None, schema=None, level_min_count: int | None = None
+) -> pl.DataFrame:
     """The table after the same detection and policy as `twinforge anonymize` (the spec's, else the defaults)."""
     from twinforge.config.spec import ColumnPolicy, PrivacySpec
     from twinforge.privacy.anonymize import anonymize_table, pseudonym_key_from_env
@@ -811,7 +816,9 @@ def _anonymize_for_synth(real: pl.DataFrame, identifiers: list[str], spec=None, 
     }
     privacy = spec.privacy if spec else PrivacySpec()
     with _step("detecting PII and applying the " + ("spec's policy" if spec else "default policy")) as done:
-        result = anonymize_table(real, columns, privacy, key=pseudonym_key_from_env(), schema=schema)
+        result = anonymize_table(
+            real, columns, privacy, key=pseudonym_key_from_env(), schema=schema, level_min_count=level_min_count
+        )
         done(f"{len(result.report.columns_with('drop'))} columns dropped, {result.table.width} kept")
     _print_policy(result)
     return result.table

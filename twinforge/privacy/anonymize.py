@@ -11,12 +11,14 @@ Actions per column:
 * ``generalize``: dates to month or year, numbers to bands (``"30-39"``) or rounded,
   codes such as postcodes to a prefix;
 * ``suppress_rare``: categories seen fewer than ``min_count`` times become ``"other"``;
-* ``mask``: PII inside text replaced by type tokens (``<EMAIL>``, ``<PERSON>`` ...).
+* ``mask``: PII inside text replaced by type tokens (``<EMAIL>``, ``<PERSON>`` ...); with
+  ``person_values`` the values that are wholly a person's name become ``<PERSON>`` first, and with
+  ``text: False`` nothing else is touched (a column of categories one of which is someone's name).
 
 :func:`resolve_policy` decides the action of every column: the spec's word first, then
 safe defaults for what detection found (direct identifiers dropped, dates of birth to
-the year, postcodes to three characters, free text masked), identifiers dropped, and
-the rest kept.
+the year, postcodes to three characters, free text masked, the levels of a column of
+categories that are people's names masked), identifiers dropped, and the rest kept.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from twinforge.parallel import map_on_threads
 from twinforge.privacy.k_anonymity import KEnforcement, PrivacyReport
 from twinforge.privacy.nested import flatten_nested, inspectable, leaf_declarations, per_element
 from twinforge.privacy.pii import DEFAULT_ACTIONS, DetectionReport, mask_text
-from twinforge.privacy.pii.entities import DOB, PERSON
+from twinforge.privacy.pii.detect import is_person_level
+from twinforge.privacy.pii.entities import DOB, MASK_TOKENS, PERSON
 from twinforge.privacy.pseudonym import (  # noqa: F401 (re-exported: the key's home is pseudonym.py)
     MIN_KEY_LENGTH,
     PSEUDONYM_KEY_ENV,
@@ -51,6 +54,8 @@ if TYPE_CHECKING:
 ACTIONS = ("keep", "drop", "pseudonymize", "generalize", "suppress_rare", "mask")
 OTHER = "other"
 DEFAULT_RARE_MIN_COUNT = 10
+# the commonest distinct values of a column that ``mask`` with ``person_values`` checks for a person's name
+PERSON_VALUES_CHECKED = 100_000
 
 
 class PolicyError(ValueError):
@@ -118,6 +123,20 @@ def _bands(series: pl.Series, width: float, top: float | None) -> pl.Series:
         top_label = f"{int(top) if whole else top}+"
         label = pl.when(pl.lit(values) >= top).then(pl.lit(top_label)).otherwise(label)
     return pl.select(label).to_series().alias(series.name)
+
+
+def mask_person_values(series: pl.Series, limit: int = PERSON_VALUES_CHECKED) -> pl.Series:
+    """``series`` with each value that is wholly a person's name, as a category level is
+    (:func:`~twinforge.privacy.pii.detect.is_person_level`), replaced by ``<PERSON>``; other values, nulls
+    included, as they were. Of a column with more distinct values, the ``limit`` commonest are checked."""
+    text = series.cast(pl.String)
+    counts = text.drop_nulls().value_counts(sort=True, name="count").head(limit)
+    names = [v for v in counts.get_column(counts.columns[0]).to_list() if is_person_level(v)]
+    if not names:
+        return text.alias(series.name)
+    token = pl.lit(MASK_TOKENS[PERSON])
+    named = pl.lit(text).is_in(pl.Series(names, dtype=pl.String).implode())
+    return pl.select(pl.when(named).then(token).otherwise(pl.lit(text))).to_series().alias(series.name)
 
 
 def suppress_rare(series: pl.Series, min_count: int, other: str = OTHER) -> pl.Series:
@@ -190,7 +209,9 @@ def resolve_policy(
     ``columns`` maps names to spec :class:`~twinforge.config.spec.ColumnPolicy` objects. Order of
     precedence: an explicit ``anonymize`` in the spec; role ``identifier`` (drop); a column
     detection says *is* PII (its type's safe default); free text or PII found inside values
-    (mask); an inferred identifier (drop); otherwise keep.
+    (mask); an inferred identifier (drop); otherwise keep. A column of categories some levels of
+    which are people's names (a ``PERSON`` found inside the values of a column that is no free
+    text) is masked value by value: those levels become ``<PERSON>``, the others stay.
     """
     columns = dict(columns or {})
     policy: dict[str, ColumnAction] = {}
@@ -220,7 +241,11 @@ def resolve_policy(
         elif found is not None and (found.free_text or found.text_findings):
             inside = ", ".join(f.entity for f in found.text_findings)
             why = "free text" + (f" containing {inside}" if inside else "") if found.free_text else f"contains {inside}"
-            policy[name] = ColumnAction("mask", {}, f"default for {why}")
+            params: dict = {}
+            entities = {f.entity for f in found.text_findings}
+            if not found.free_text and PERSON in entities:  # levels that are people's names (detect.person_levels)
+                params = {"person_values": True} if entities - {PERSON} else {"person_values": True, "text": False}
+            policy[name] = ColumnAction("mask", params, f"default for {why}")
         elif schema is not None and name in schema and schema[name].kind is ColumnKind.IDENTIFIER:
             policy[name] = ColumnAction("drop", {}, "default for an inferred identifier")
         else:
@@ -275,7 +300,7 @@ def apply_policy(
         "pseudonymize": lambda s, params: pseudonymize(s, key).alias(s.name),
         "generalize": generalize,
         "suppress_rare": lambda s, params: suppress_rare(s, int(params.get("min_count", DEFAULT_RARE_MIN_COUNT))),
-        "mask": lambda s, params: mask_text(s, extra_names),
+        "mask": lambda s, params: _mask(s, params, extra_names),
     }
 
     def replace(name: str) -> pl.Series:
@@ -299,6 +324,14 @@ def apply_policy(
             if a.action == "keep" and c in detection.columns and detection.columns[c].findings
         ]
     return out, report
+
+
+def _mask(series: pl.Series, params: Mapping[str, Any], extra_names: frozenset[str]) -> pl.Series:
+    """The ``mask`` action: values that are a person's name first (``person_values``), then the text (unless
+    ``text`` is False)."""
+    if params.get("person_values"):
+        series = mask_person_values(series)
+    return mask_text(series, extra_names) if params.get("text", True) else series
 
 
 def names_in(df: pl.DataFrame, columns: list[str]) -> frozenset[str]:
@@ -357,6 +390,7 @@ def anonymize_table(
     key: bytes | None = None,
     schema: TableSchema | None = None,
     k_scheme: Mapping[str, Any] | None = None,
+    level_min_count: int | None = None,
 ) -> AnonymizedTable:
     """Detect PII, resolve and apply the policy, enforce k-anonymity, and measure k / l-diversity.
 
@@ -374,6 +408,8 @@ def anonymize_table(
     reuse that generalization, so that batches stack into one table of the same bands, and only suppress;
     a batch that would lose more than ``privacy.k_max_suppressed_share`` of its rows under it needs a
     coarser scheme and raises :class:`KSchemeError` rather than being generalized differently.
+    ``level_min_count`` is the count from which the generator to be fitted learns a text value as a category (its
+    ``rare_min_count``; default the generators' default): such levels that are people's names are masked.
     """
     from twinforge.config.spec import PrivacySpec
     from twinforge.io.schema import normalize_name
@@ -385,7 +421,7 @@ def anonymize_table(
     table = flatten_nested(table)  # every leaf of a struct or list is inspected and anonymized on its own
     columns = leaf_declarations(columns, table.columns)  # a struct's declaration is its fields'
     hinted_people = [c for c in table.columns if hinted_entity(normalize_name(c)) == PERSON]
-    detection, policy, schema = _detect_and_resolve(table, columns, privacy, schema, hinted_people)
+    detection, policy, schema = _detect_and_resolve(table, columns, privacy, schema, hinted_people, level_min_count)
     profile = None
     if privacy.profile is not None:
         from twinforge.privacy.hipaa import apply_profile
@@ -411,7 +447,12 @@ def anonymize_table(
 
 
 def _detect_and_resolve(
-    table: pl.DataFrame, columns: dict[str, Any], privacy: Any, schema: TableSchema | None, hinted_people: list[str]
+    table: pl.DataFrame,
+    columns: dict[str, Any],
+    privacy: Any,
+    schema: TableSchema | None,
+    hinted_people: list[str],
+    level_min_count: int | None = None,
 ) -> tuple[DetectionReport, dict[str, ColumnAction], TableSchema]:
     """PII detection and the resolved policy of a flattened ``table`` (see :func:`anonymize_table`)."""
     from twinforge.privacy.pii import detect_pii
@@ -432,6 +473,7 @@ def _detect_and_resolve(
         min_share=privacy.detection.min_share,
         seed=privacy.detection.seed,
         extra_names=names_in(table, hinted_people),
+        **({"level_min_count": level_min_count} if level_min_count is not None else {}),
     )
     return detection, resolve_policy(table, columns, detection, schema, privacy.rare_min_count), schema
 

@@ -316,6 +316,9 @@ def apply_profile(
             chosen = ColumnAction(base.action, base.params, f"spec (meets {PROFILE} rule {rule})")
         elif base.action == "drop":
             chosen = ColumnAction("drop", {}, f"{base.reason} (meets {PROFILE} rule {rule})")
+        elif rule == FREE_TEXT and base.action == "mask" and base.params.get("person_values"):
+            # levels that are people's names go whole, as the base policy has them, and the text is masked too
+            chosen = ColumnAction("mask", {"person_values": True}, required.reason)
         else:
             chosen = required
         out[name] = chosen

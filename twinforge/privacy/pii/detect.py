@@ -10,7 +10,10 @@ For each column:
   validate what they match (Luhn, IBAN checksum, phonenumbers, ...). So even a single
   e-mail address among a million codes is found;
 * a random sample of rows is checked for person names (name lists), dates of birth and
-  postcodes in context, and whether the column is free text.
+  postcodes in context, and whether the column is free text;
+* a text column none of that finds anything in has its levels (the distinct values seen at least
+  ``level_min_count`` times: those a generator learns as categories) checked one by one for a
+  person's name (:func:`person_levels`), so that a name filling 2% of a column of codes is found.
 
 A column whose values mostly *are* one type (share >= ``min_share``) gets a column
 finding (scope ``column``); types found *inside* values get ``text`` findings, and
@@ -27,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 
 import polars as pl
 
+from twinforge.encoders.kinds import DEFAULT_RARE_MIN_COUNT
 from twinforge.io.schema import dtype_name, normalize_name
 from twinforge.io.typing_rules import whole_numbers
 from twinforge.privacy.nested import flatten_nested
@@ -65,6 +69,9 @@ PERSON_MAX_SHARED_WORD_SHARE = 0.5
 # towns and companies built from surnames ("Martins Paulista", "Korhonen Ky"): in a column of people
 # few values hold a place or company word
 PERSON_MAX_PLACE_OR_COMPANY_SHARE = 0.2
+# the commonest levels of a text column checked for a person's name (a column with more levels is no category)
+PERSON_LEVELS_CHECKED = 10_000
+PERSON_LEVEL_CONFIDENCE = 0.6
 # a column of IBAN-shaped values that fail validation: nearly all of them must have the shape
 IBAN_SHAPE_MIN_SHARE = 0.9
 NAME_ONLY_CONFIDENCE = 0.6
@@ -177,10 +184,13 @@ def detect_pii(
     seed: int = 0,
     max_validated: int = 100,
     extra_names: frozenset[str] = frozenset(),
+    level_min_count: int = DEFAULT_RARE_MIN_COUNT,
 ) -> DetectionReport:
     """Detect PII per column of ``table`` (struct columns per leaf, list columns per element);
     ``extra_names`` are known names (e.g. from the
-    table's declared name columns) that mark free text as naming someone."""
+    table's declared name columns) that mark free text as naming someone. ``level_min_count``: a value
+    seen this often in a text column is a category a generator learns (its ``rare_min_count``), and is
+    checked for a person's name on its own (:func:`person_levels`)."""
     table = flatten_nested(table)  # each leaf of a struct is a column of its own
     check_column_names(table.columns)
     problem = keys_problem(table) or people_as_columns_problem(table.columns)
@@ -188,7 +198,9 @@ def detect_pii(
         raise PersonalDataInColumnName(problem)
     columns = {}
     for name in table.columns:
-        columns[name] = _detect_column(table.get_column(name), sample_rows, min_share, seed, max_validated, extra_names)
+        columns[name] = _detect_column(
+            table.get_column(name), sample_rows, min_share, seed, max_validated, extra_names, level_min_count
+        )
     return DetectionReport(columns=columns, sample_rows=sample_rows)
 
 
@@ -441,7 +453,34 @@ def named_like_a_person(name: str) -> bool:
     return given in rec.first_names()
 
 
-def _detect_column(s, sample_rows, min_share, seed, max_validated, extra_names) -> ColumnDetection:
+def person_levels(values: pl.Series, min_count: int, limit: int = PERSON_LEVELS_CHECKED) -> list[str]:
+    """The levels of a text column that are a person's name (:func:`is_person_level`): its distinct values seen at
+    least ``min_count`` times (of them the ``limit`` commonest), commonest first. Rarer values are no category a
+    generator learns (they become its rare placeholder) and are not looked at."""
+    text = values.drop_nulls()
+    if text.len() == 0 or not (text.dtype == pl.String or isinstance(text.dtype, pl.Categorical | pl.Enum)):
+        return []
+    counts = text.cast(pl.String).value_counts(sort=True, name="count")
+    levels = counts.filter(pl.col("count") >= min_count).head(limit).get_column(counts.columns[0])
+    return [v for v in levels.to_list() if is_person_level(v)]
+
+
+def is_person_level(value: str) -> bool:
+    """Whether a category level is a person's name: :func:`named_like_a_person` with two or more words after a
+    leading title and no digit. A single word is no one's name here: as levels, "Austin", "Florence" or "Paris"
+    are towns far more often than first names ("Dr Pepper" and "St. Louis" are a title and one word)."""
+    value = value.strip()
+    if not value or len(value) > 80 or any(c.isdigit() for c in value):
+        return False
+    tokens = [t for t in re.split(r"[\s,]+", rec.plain_name_text(value)) if t.strip(".")]
+    if len(tokens) - rec.leading_title_count(tokens) < 2:
+        return False
+    return named_like_a_person(value)
+
+
+def _detect_column(
+    s, sample_rows, min_share, seed, max_validated, extra_names, level_min_count=DEFAULT_RARE_MIN_COUNT
+) -> ColumnDetection:
     if isinstance(s.dtype, pl.List) and not s.dtype.inner.is_nested():
         s = s.explode()  # a list of values: each element is inspected like a value of its own
     s = _whole_numbers_as_integers(s)
@@ -493,6 +532,12 @@ def _detect_column(s, sample_rows, min_share, seed, max_validated, extra_names) 
         method = "name+content" if share > 0 else "name"
         confidence = NAME_AND_CONTENT_CONFIDENCE if share > 0 else NAME_ONLY_CONFIDENCE
         detection.findings.append(Finding(hint, confidence, share, method, "column"))
+    if family == "string" and not detection.findings and not detection.free_text and present.len() > 0:
+        # kept as categories: a person's name among the levels a generator learns ("web", "store", "Ann Lee")
+        names = person_levels(present, level_min_count)
+        if names:
+            share = float(present.cast(pl.String).is_in(pl.Series(names, dtype=pl.String).implode()).mean())
+            inside[PERSON] = (share, PERSON_LEVEL_CONFIDENCE)
     column_level = {f.entity for f in detection.findings}
     for entity, (share, confidence) in sorted(inside.items()):
         if entity not in column_level and share > 0:
@@ -739,6 +784,8 @@ __all__ = [
     "VALUE_WORDS",
     "columns_named_by_their_values",
     "detect_pii",
+    "is_person_level",
     "named_like_a_person",
+    "person_levels",
     "value_entities",
 ]
