@@ -8,6 +8,13 @@ from twinforge.io.batches import BatchStore
 from twinforge.tracking.registry import CHAMPION_ALIAS, PROMOTION_TAG, set_champion, set_model_version_tags
 
 
+def promotion_message(model_name: str, version: str, previous: str | None) -> str:
+    """What the champion step logs: a version promoted again (a retrain that reused it) stays champion."""
+    if previous == version:
+        return f"{model_name} version {version} stays {CHAMPION_ALIAS} (it already was)"
+    return f"{model_name} version {version} is now {CHAMPION_ALIAS} (was {previous or 'none'})"
+
+
 def build_champion_asset(spec: DatasetSpec, check_keys: list[dg.AssetCheckKey]) -> dg.AssetsDefinition:
     """``check_keys``: every blocking check on this run's synthetic table and quality report; each must have
     passed in the same run for the version to be promoted."""
@@ -61,7 +68,7 @@ def build_champion_asset(spec: DatasetSpec, check_keys: list[dg.AssetCheckKey]) 
             )
             refuse(reason, f"version {version} is not promoted: {reason}")
         previous = set_champion(mlflow.uri, spec.registered_model_name, version, context.run_id)
-        context.log.info(f"{spec.registered_model_name} version {version} is now {CHAMPION_ALIAS} (was {previous})")
+        context.log.info(promotion_message(spec.registered_model_name, version, previous))
         return dg.MaterializeResult(
             metadata={
                 "model_name": spec.registered_model_name,

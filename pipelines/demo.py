@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Sequence
 
 import dagster as dg
 
@@ -25,7 +26,7 @@ from pipelines.launch import execute_in_code_location
 from pipelines.sensors import fail_dead_runs
 from resources.metadata import materialized_in_run
 from twinforge.config.spec import load_specs
-from twinforge.io.batches import BatchStore
+from twinforge.io.batches import ACTIVE, HELD, Batch, BatchStore
 from twinforge.io.locks import exclusive_lock
 from twinforge.io.permissions import make_private, restrict_umask
 from twinforge.io.state import StateLayout
@@ -62,8 +63,15 @@ def k_anonymity_line(anonymized: dict) -> str:
 
 
 def summarize(
-    instance: dg.DagsterInstance, run: dg.DagsterRun, name: str, tracking_uri: str, model_name: str
+    instance: dg.DagsterInstance,
+    run: dg.DagsterRun,
+    name: str,
+    tracking_uri: str,
+    model_name: str,
+    left_out: Sequence[str] = (),
 ) -> list[str]:
+    """The run's summary; ``left_out``: :func:`retrain_partition`'s lines on the newer batches it did not read."""
+
     def metadata(asset: str) -> dict:
         return materialized_in_run(instance, run.run_id, dg.AssetKey([name, asset])) or {}
 
@@ -78,6 +86,7 @@ def summarize(
         f"dataset {name}: run {'succeeded' if succeeded else 'FAILED'} (Dagster run {run.run_id})",
         f"  batch {raw.get('batch_id', '?')}: rows in {raw.get('rows_in', '?')}, out {raw.get('rows_out', '?')}, "
         f"quarantined {raw.get('rows_quarantined', '?')}   synthetic rows out: {synthetic.get('rows_out', '?')}",
+        *(f"  {line}" for line in left_out),
         f"  anonymized: dropped {anonymized.get('dropped_columns', '?')}, "
         f"pseudonymized {anonymized.get('pseudonymized_columns', '?')}, masked {anonymized.get('masked_columns', '?')}",
         f"  {k_anonymity_line(anonymized)}",
@@ -139,13 +148,31 @@ def wait_for_running_retrains(instance: dg.DagsterInstance, spec, tracking_uri: 
         time.sleep(POLL_SECONDS)
 
 
+def retrain_partition(batches: list[Batch]) -> tuple[str | None, list[str]]:
+    """The partition ``make run`` retrains on: the newest active batch of ``batches`` (the manifest's, in arrival
+    order), None when none is active; and a line for each newer batch left out (withdrawn or held: never read,
+    anonymized or materialized again), the newest first, for the run's summary."""
+    active = [b.batch_id for b in batches if b.status == ACTIVE]
+    partition = active[-1] if active else None
+    newer = batches[[b.batch_id for b in batches].index(partition) + 1 :] if partition else batches
+    notes = []
+    for n, batch in enumerate(reversed(newer)):
+        note = f"{'newest batch' if n == 0 else 'batch'} {batch.batch_id} is {batch.status}: not ingested"
+        if batch.status == HELD:
+            note += f" (`twinforge batches {batch.dataset}` says why and how to release it)"
+        notes.append(note)
+    return partition, notes
+
+
 def batches_to_ingest(instance: dg.DagsterInstance, spec, layout: StateLayout, batches: list[str]) -> list[str]:
-    """The active batches of ``batches`` (in order) but the newest, the retrain's own partition, that no run has
-    ingested: batches added between runs without a daemon, whose ingest ``make run`` runs first so that the
-    training window holds every active batch (the retrain would leave them out)."""
+    """The active batches of ``batches`` (in order) but the retrain's own partition (the newest active one, see
+    :func:`retrain_partition`) that no run has ingested: batches added between runs without a daemon, whose
+    ingest ``make run`` runs first so that the training window holds every active batch (the retrain would leave
+    them out)."""
     ingested = instance.get_materialized_partitions(dg.AssetKey([spec.name, "anonymized"]))
-    active = set(BatchStore(spec, layout).active_ids())
-    return [b for b in batches[:-1] if b in active and b not in ingested]
+    active = BatchStore(spec, layout).active_ids()
+    partition = active[-1] if active else None
+    return [b for b in batches if b in active and b != partition and b not in ingested]
 
 
 def ingest_pending_batches(instance: dg.DagsterInstance, spec, layout: StateLayout, batches: list[str]) -> bool:
@@ -195,17 +222,29 @@ def run_every_dataset() -> int:
             with exclusive_lock(layout.retrain_lock(spec.name), on_wait=waiting):
                 wait_for_running_retrains(instance, spec, layout.tracking_uri(), on_wait=waiting)
                 batches = sync_batch_partitions(instance, spec, layout)
+                # ingest the newest active batch, train on the window; a withdrawn or held one is never re-read
+                partition, left_out = retrain_partition(BatchStore(spec, layout).list())
+                if partition is None:
+                    print(
+                        f"dataset {spec.name}: no active batch to train on ({'; '.join(left_out)}): nothing run; "
+                        f"reinstate one (`twinforge batches {spec.name} --reinstate BATCH`) or add one "
+                        f"(`twinforge ingest-batch {spec.name} FILE`)",
+                        file=sys.stderr,
+                    )
+                    ok = False
+                    continue
                 ok &= ingest_pending_batches(instance, spec, layout, batches)
                 run = execute_in_code_location(
                     instance,
                     retrain_job_name(spec),
-                    partition_key=batches[-1],  # ingest the newest batch, train on the window
+                    partition_key=partition,
                     # progress lines, not Dagster's per-event debug stream
                     run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
                     extra_tags={LAUNCHED_BY_TAG: "make run"},  # the UI's runs list says who started it
                 )
             ok &= run.status == dg.DagsterRunStatus.SUCCESS
-            print("\n".join(summarize(instance, run, spec.name, layout.tracking_uri(), spec.registered_model_name)))
+            lines = summarize(instance, run, spec.name, layout.tracking_uri(), spec.registered_model_name, left_out)
+            print("\n".join(lines))
             if interrupted(run):  # Ctrl-C stops the demo, not just the run it reached
                 print(f"interrupted: the {spec.name} run was stopped; no further dataset was run", file=sys.stderr)
                 return INTERRUPTED_EXIT

@@ -6,7 +6,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.batches import sync_batch_partitions
-from pipelines.demo import batches_to_ingest
+from pipelines.demo import batches_to_ingest, retrain_partition
 from pipelines.factory import build_definitions, ingest_job_name
 from tests.conftest import DEMO_CSV, DEMO_SPEC
 from twinforge.config.spec import load_spec
@@ -34,4 +34,24 @@ def test_the_batches_make_run_ingests_before_retraining(tmp_path, monkeypatch):
         assert job.execute_in_process(instance=instance, partition_key=batches[1], raise_on_error=False).success
         assert batches_to_ingest(instance, spec, layout, batches) == batches[:1]
         BatchStore(spec, layout).withdraw(batches[0], "wrong feed")  # a withdrawn batch never trains
+        assert batches_to_ingest(instance, spec, layout, batches) == []
+
+
+def test_a_withdrawn_newest_batch_is_neither_the_retrains_partition_nor_ingested_first(tmp_path, monkeypatch):
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "test-key-7-" + "0123456789abcdef" * 2)
+    spec = load_spec(DEMO_SPEC)
+    layout = StateLayout.at(tmp_path)
+    (tmp_path / "dagster").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
+        sync_batch_partitions(instance, spec, layout)
+        path = tmp_path / "new.csv"
+        pl.read_csv(DEMO_CSV, infer_schema_length=0).sample(300, seed=3).write_csv(path)
+        newest, _ = BatchStore(spec, layout).add(path)
+        batches = sync_batch_partitions(instance, spec, layout)
+        BatchStore(spec, layout).withdraw(newest.batch_id, "wrong feed")
+        # the retrain takes the newest active batch (the initial one) and ingests it itself
+        assert retrain_partition(BatchStore(spec, layout).list()) == (
+            batches[0],
+            [f"newest batch {newest.batch_id} is withdrawn: not ingested"],
+        )
         assert batches_to_ingest(instance, spec, layout, batches) == []
