@@ -63,7 +63,8 @@ mlflow-ui: install
 		--host 127.0.0.1 --port $(MLFLOW_UI_PORT) --workers 1
 
 # the production profile under $(TWINFORGE_HOME)/prod: PostgreSQL, an MLflow server on it, dagster-webserver
-# and dagster-daemon as separate processes (docs/production.md); `$(PY) -m pipelines.prod env` prints the
+# and dagster-daemon as separate processes, on a state folder of their own, $(TWINFORGE_HOME)/prod/state, apart
+# from the one `make run` and `make ui` use (docs/production.md); `$(PY) -m pipelines.prod env` prints the
 # variables that point a shell at it
 prod-up: install $(KEY_FILE)
 	umask 077 && TWINFORGE_PSEUDONYM_KEY="$${TWINFORGE_PSEUDONYM_KEY:-$$(cat $(KEY_FILE))}" $(PY) -m pipelines.prod up

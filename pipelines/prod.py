@@ -8,6 +8,11 @@
 - ``dagster-webserver`` and ``dagster-daemon`` as separate processes, on an instance (``prod/dagster``) whose
   ``dagster.yaml`` is ``pipelines/dagster.yaml`` with ``pipelines/dagster-prod.yaml`` on top.
 
+The profile's processes get a state folder of their own, ``prod/state`` (their ``TWINFORGE_HOME``: landing files,
+data, reports, models, locks), so that nothing they write lands in the dev profile's folders (``make run``,
+``make ui``): the two pipelines would otherwise overwrite the same files, with two registries whose version numbers
+collide. Batches are added to it with ``twinforge ingest-batch --home $TWINFORGE_HOME/prod/state``.
+
 Each service's PID, port and log file are recorded in ``prod/profile.json``; ``down`` (``make prod-down``) stops
 them by those PIDs, newest first. ``env`` prints the variables that point a shell (``dagster`` CLI, ``twinforge``)
 at the running profile.
@@ -52,6 +57,7 @@ PROD_INSTANCE = PROJECT_ROOT / "pipelines" / "dagster-prod.yaml"
 WORKSPACE = PROJECT_ROOT / "workspace.yaml"
 DAGSTER_POSTGRES_URL_ENV = "TWINFORGE_DAGSTER_POSTGRES_URL"  # read by pipelines/dagster-prod.yaml
 PROFILE_FOLDER = "prod"
+STATE_FOLDER = "state"  # the profile's own TWINFORGE_HOME, under PROFILE_FOLDER
 DB_USER = "twinforge"
 DAGSTER_DB = "dagster"
 MLFLOW_DB = "mlflow"
@@ -297,7 +303,8 @@ def render_instance_config() -> dict:
 
 @dataclass
 class ProdProfile:
-    """The production profile of the state folder ``home``: its servers' files live in ``home/prod``."""
+    """The production profile of the state folder ``home``: its servers' files live in ``home/prod``, and its
+    pipeline's state (the ``TWINFORGE_HOME`` of its processes) in ``home/prod/state``, apart from ``home``'s."""
 
     home: Path
 
@@ -308,6 +315,11 @@ class ProdProfile:
     @property
     def root(self) -> Path:
         return self.home / PROFILE_FOLDER
+
+    @property
+    def state_home(self) -> Path:
+        """The profile's state folder: landing files, data, reports, models (never the dev profile's ``home``)."""
+        return self.root / STATE_FOLDER
 
     @property
     def state_file(self) -> Path:
@@ -351,7 +363,9 @@ class ProdProfile:
         """The environment that points Dagster (CLI, webserver, daemon, runs) and twinforge at the profile."""
         state = self.state() if state is None else state
         env = dict(os.environ if base is None else base)
-        env.update({"TWINFORGE_HOME": str(self.home), "DAGSTER_HOME": str(self.dagster_home), "PYTHONUNBUFFERED": "1"})
+        env.update(
+            {"TWINFORGE_HOME": str(self.state_home), "DAGSTER_HOME": str(self.dagster_home), "PYTHONUNBUFFERED": "1"}
+        )
         if "postgres" in state:
             # dagster-postgres is written for psycopg2 (SQLAlchemy 2.1's default driver is psycopg 3, whose
             # connections the webserver's threads find closed)
@@ -370,7 +384,14 @@ class ProdProfile:
         if self.running():
             raise ServiceError(f"the profile in {self.root} is already running ({', '.join(self.running())}); "
                                "run `make prod-down` first")  # fmt: skip
-        for folder in (self.root, self.logs, self.dagster_home / ".nux", self.artifacts):
+        if (self.postgres_data / "PG_VERSION").exists() and not self.state_home.exists():
+            raise ServiceError(
+                f"the production profile in {self.root} was made by an earlier twinforge, whose processes wrote into "
+                f"the dev profile's state folder {self.home}: its databases record runs and model versions whose "
+                f"files are there. To start it afresh in its own state folder {self.state_home}, remove "
+                + ", ".join(str(p) for p in dict.fromkeys([self.postgres_data, self.dagster_home, self.artifacts]))
+            )
+        for folder in (self.root, self.state_home, self.logs, self.dagster_home / ".nux", self.artifacts):
             private_mkdir(folder)
         (self.dagster_home / "dagster.yaml").write_text(yaml.safe_dump(render_instance_config(), sort_keys=False))
         (self.dagster_home / ".nux" / "nux.yaml").write_text("seen: 1\n")
@@ -478,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "up":
             state = profile.up(args.timeout)
-            print(f"production profile up in {profile.root}")
+            print(f"production profile up in {profile.root} (its state folder: {profile.state_home})")
             for name in SERVICE_ORDER:
                 s = state[name]
                 where = s.get("url") or (f"127.0.0.1:{s['port']}" if "port" in s else "")

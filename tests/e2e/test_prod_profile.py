@@ -111,7 +111,9 @@ def test_retrain_through_the_daemon_keeps_runs_and_models_in_the_servers(profile
     served = {p.name for p in profile.artifacts.rglob("*") if p.is_file()}
     assert {"quality.json", "quality.html", "MLmodel"} <= served  # ... under its --artifacts-destination
 
-    # nothing went to the local stores the default profile uses
+    # nothing went to the local stores the default profile uses, nor to its folders: the profile has its own
+    assert (profile.state_home / "data" / "covid_testing" / "generator.json").exists()
+    assert not [p for p in ("data", "reports", "models", "landing") if (profile.home / p).exists()]
     assert not (profile.home / "mlflow.db").exists()
     assert not list(profile.dagster_home.rglob("*.db")), list(profile.dagster_home.rglob("*.db"))
     assert not list(profile.home.rglob("mlruns")) and not (REPO / "mlruns").exists()
