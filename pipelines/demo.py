@@ -90,7 +90,8 @@ def summarize(
         f"  anonymized: dropped {anonymized.get('dropped_columns', '?')}, "
         f"pseudonymized {anonymized.get('pseudonymized_columns', '?')}, masked {anonymized.get('masked_columns', '?')}",
         f"  {k_anonymity_line(anonymized)}",
-        f"  checks: {len(passed)} passed, {len(failed)} failed" + (f" ({', '.join(failed)})" if failed else ""),
+        f"  synthetic table: {synthetic.get('path', '-')} (Parquet)",
+        f"  asset checks: {len(passed)} passed, {len(failed)} failed" + (f" ({', '.join(failed)})" if failed else ""),
         f"  model: {model_name} version {generator.get('model_version', '?')}; "
         f"alias {CHAMPION_ALIAS} -> version {champion or 'none'}",
         f"  quality report: {quality.get('html', '-')} (fidelity {quality.get('fidelity_overall', '-')}; "

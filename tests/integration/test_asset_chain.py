@@ -102,6 +102,7 @@ def demo_run(tmp_path_factory, demo_table):
         leaky = _retrain_with(spec, ReplayTrainingRows.name, home, instance, batch)
         yield {
             "home": home,
+            "instance": instance,
             "spec": spec,
             "retrain": retrain,
             "regenerate": regenerate,
@@ -339,3 +340,19 @@ def _empty_stack_files(folder: Path) -> list[Path]:
         pass
     plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     return [p for p in folder.rglob("*") if p.is_file()] + [plotly_js]
+
+
+def test_the_run_summary_says_where_the_synthetic_table_is(demo_run):
+    """Reproduced: ``make run``'s summary gave every report's path and link but not the twin's."""
+    from pipelines.demo import summarize
+    from twinforge.io.state import StateLayout
+
+    spec, instance, result = demo_run["spec"], demo_run["instance"], demo_run["retrain"]
+    layout = StateLayout.at(demo_run["home"])
+    lines = summarize(
+        instance, instance.get_run_by_id(result.run_id), spec.name, layout.tracking_uri(), spec.registered_model_name
+    )
+    (table,) = [line for line in lines if line.startswith("  synthetic table: ")]
+    assert table == f"  synthetic table: {layout.data_dir / spec.name / 'synthetic'} (Parquet)"
+    assert any(line.startswith("  asset checks: ") and " 0 failed" in line for line in lines)
+
