@@ -355,4 +355,3 @@ def test_the_run_summary_says_where_the_synthetic_table_is(demo_run):
     (table,) = [line for line in lines if line.startswith("  synthetic table: ")]
     assert table == f"  synthetic table: {layout.data_dir / spec.name / 'synthetic'} (Parquet)"
     assert any(line.startswith("  asset checks: ") and " 0 failed" in line for line in lines)
-

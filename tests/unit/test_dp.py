@@ -286,10 +286,9 @@ def test_cli_dp_epsilon_sets_the_dp_parameter():
         build_parser().parse_args(["synth", "t.csv", "--rows", "5", "--out", "o.csv", "--dp-epsilon", "-1"])
 
 
-def test_the_report_page_shows_the_accounting(tmp_path):
-    from twinforge.evaluation import write_report_html
-
-    accounting = {
+def dp_accounting(**changed) -> dict:
+    """A DP fit's accounting as the report shows it (``differential_privacy``), with ``changed`` fields."""
+    return {
         "epsilon": 0.97,
         "delta_spent": 1e-6,
         "epsilon_budget": 1.0,
@@ -304,7 +303,14 @@ def test_the_report_page_shows_the_accounting(tmp_path):
         "steps": 40,
         "max_grad_norm": 1.0,
         "declared_columns": ["age"],
+        **changed,
     }
+
+
+def test_the_report_page_shows_the_accounting(tmp_path):
+    from twinforge.evaluation import write_report_html
+
+    accounting = dp_accounting()
     page = write_report_html(report_with(differential_privacy=accounting), tmp_path / "q.html", title="t").read_text()
     assert "Differential privacy" in page and "0.97" in page and "RDP accountant" in page
     assert re.search(r"noise multiplier\s+1\.7", page)

@@ -149,27 +149,14 @@ def test_a_private_fit_says_which_column_it_left_null(tmp_path):
 
 
 def test_the_report_page_shows_the_statistics_warnings(tmp_path):
-    from tests.unit.test_dp import report_with
+    from tests.unit.test_dp import dp_accounting, report_with
     from twinforge.evaluation import write_report_html
 
-    accounting = {
-        "epsilon": 0.97,
-        "delta_spent": 1e-6,
-        "epsilon_budget": 1.0,
-        "delta": 1e-6,
-        "statistics_epsilon": 0.1,
-        "statistics_delta": 0.0,
-        "training_epsilon": 0.87,
-        "training_delta": 1e-6,
-        "accountant": "rdp",
-        "noise_multiplier": 1.7,
-        "sample_rate": 0.1,
-        "steps": 40,
-        "max_grad_norm": 1.0,
-        "declared_columns": [],
-        "null_columns": ["age"],
-        "warnings": ["DP statistics: column 'age' has no declared bounds <and> ... left null"],
-    }
+    accounting = dp_accounting(
+        declared_columns=[],
+        null_columns=["age"],
+        warnings=["DP statistics: column 'age' has no declared bounds <and> ... left null"],
+    )
     page = write_report_html(report_with(differential_privacy=accounting), tmp_path / "q.html", title="t").read_text()
     assert html.escape(accounting["warnings"][0]) in page and "&lt;and&gt;" in page
 
