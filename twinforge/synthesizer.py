@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -177,8 +178,6 @@ class Synthesizer:
         self, df: pl.DataFrame, schema: TableSchema | None, identifiers: list[str]
     ) -> tuple[pl.DataFrame, TableSchema | None, list[str]]:
         """``df`` after the default PII policy (``twinforge synth``'s), the schema and identifiers it leaves."""
-        import warnings
-
         from twinforge.config.spec import ColumnPolicy, PrivacySpec
         from twinforge.privacy.anonymize import anonymize_table, pseudonym_key_from_env
 
@@ -268,6 +267,12 @@ class _FrameType:
         if pandas is not None and isinstance(data, pandas.DataFrame):
             if not all(isinstance(name, str) for name in data.columns):
                 raise TypeError("pandas column names must be strings")
+            if not isinstance(data.index, pandas.RangeIndex):  # an index of ids or dates is data polars drops
+                warnings.warn(
+                    "the pandas index is not learned (only columns are): call reset_index() first to learn it as a "
+                    "column",
+                    stacklevel=3,
+                )
             dtypes = {name: str(dtype) for name, dtype in data.dtypes.items()}
             try:
                 df = pl.from_pandas(data)

@@ -367,3 +367,15 @@ def test_fit_applies_the_default_privacy_policy_as_synth_does_and_says_so():
 
     as_given = Synthesizer(seed=7).fit(real.drop(columns=["rownames"]), identifiers=["subject_id"], anonymize=False)
     assert "fake_first_name" in as_given.sample(10).columns and as_given.policy == {}
+
+
+def test_a_pandas_index_that_holds_data_is_said_not_to_be_learned():
+    """Reproduced: an index of ids or dates was dropped without a word."""
+    import warnings
+
+    frame = pd.DataFrame({"x": np.arange(100.0)}, index=pd.date_range("2026-01-01", periods=100, name="day"))
+    with pytest.warns(UserWarning, match=r"the pandas index is not learned .*reset_index\(\)"):
+        Synthesizer(seed=0).fit(frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a default RangeIndex holds nothing: no warning
+        Synthesizer(seed=0).fit(frame.reset_index(drop=True))
