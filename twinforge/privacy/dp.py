@@ -147,8 +147,8 @@ class StatisticsResult:
     epsilon: float
     delta: float
     declared_columns: list[str]
-    # columns without declared bounds left null because no bin of their public grid survived the noise, and
-    # what the caller should be told about each
+    # columns left null because nothing of them stood out of the noise (no bin of the public grid of a column
+    # without declared bounds, no level of one without declared categories), and what to tell the caller of each
     null_columns: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -183,6 +183,10 @@ def dp_statistics_table(
             declared.append(column.name)
         if _is_discrete(column):
             values = _discrete_proxy(series, column, settings, scale, delta_column, df.height, rng)
+            if values.null_count() == df.height and series.null_count() < df.height and column in thresholded:
+                unplaced.append(column.name)
+                warnings.append(_no_level_warning(column.name, scale, delta_column))
+                log.warning("%s", warnings[-1])
         else:
             values = _continuous_proxy(series, column, settings, scale, df.height, rng)
             if values is None:
@@ -209,6 +213,16 @@ def _unplaced_warning(name: str, dtype: pl.DataType, scale: float) -> str:
         f"{span} wide, held enough rows to stand out of the noise (Laplace scale {scale:.3g} rows): it is left "
         f"null in the twin. Declare its public range (columns.{name}.bounds: [min, max] in the spec, or "
         "dp.bounds), or raise dp.epsilon, to keep it"
+    )
+
+
+def _no_level_warning(name: str, scale: float, delta: float) -> str:
+    threshold = 1.0 + math.log(1.0 / (2.0 * delta)) * scale
+    return (
+        f"DP statistics: column {name!r} has no declared categories and none of its levels held enough rows to "
+        f"stand out of the noise (about {threshold:.0f} rows at this epsilon): it is left null in the twin. Declare "
+        f"its public categories (columns.{name}.categories: [...] in the spec, or dp.categories), or raise "
+        "dp.epsilon, to keep it"
     )
 
 
