@@ -728,9 +728,12 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         skipped_said = f"skipped {', '.join(f'{k} ({v})' for k, v in skipped.items())}" if skipped else ""
         done("; ".join(part for part in (epochs, skipped_said) if part))
         # a DP fit's columns left null (nothing of them stood out of the noise; logged while fitting)
-        unplaced = (synthesizer.generator.fit_summary.get("dp") or {}).get("null_columns")
-        said = f"warning: DP statistics left {', '.join(unplaced)} null (declare bounds or categories; see above)"
-        done(said if unplaced else "")
+        unplaced = (synthesizer.generator.fit_summary.get("dp") or {}).get("null_columns") or []
+        done(
+            f"warning: DP statistics left {', '.join(unplaced)} null (declare bounds or categories; see above)"
+            if unplaced
+            else ""
+        )
     fitted_rules = synthesizer.generator.rules  # a rule the real rows break was logged by fit
     with _step(f"sampling {args.rows:,} rows into {args.out}") as done:
         # chunk by chunk, each written as it is made: memory holds one chunk, however many rows
