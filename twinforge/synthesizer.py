@@ -78,9 +78,8 @@ class Synthesizer:
         """Learn ``data`` (pandas or polars); the schema is inferred when not given.
 
         First, as ``twinforge synth`` does, PII is detected and the default policy applied (``anonymize``):
-        person names, e-mail addresses, phone numbers ... are dropped or masked, ``identifiers`` are
-        pseudonymized with ``$TWINFORGE_PSEUDONYM_KEY`` (dropped without one), so none of them reaches the model
-        or the samples; :attr:`policy` says what was done to each column, and a warning names the columns
+        person names, e-mail addresses, phone numbers ... are dropped or masked, and so are ``identifiers``, so
+        none of them reaches the model or the samples; :attr:`policy` says what was done to each column, and a warning names the columns
         changed. ``anonymize=False`` learns the table as given: only for data that holds no personal data.
 
         A table of fewer than ``MIN_TRAINING_ROWS`` (50) rows is refused, as by ``twinforge synth``: fitted on
@@ -185,7 +184,9 @@ class Synthesizer:
         if unknown:
             raise KeyError(f"identifier columns not in the table: {unknown}")
         columns = {c: ColumnPolicy(role="identifier") for c in identifiers}
-        result = anonymize_table(df, columns, PrivacySpec(), key=pseudonym_key_from_env())
+        result = anonymize_table(
+            df, columns, PrivacySpec(), key=pseudonym_key_from_env(), level_min_count=self._generator.rare_min_count
+        )  # every category level the model learns is checked for a person's name
         self._policy = {c: f"{a.action} ({a.reason})" for c, a in result.policy.items()}
         changed = {c: a.action for c, a in result.policy.items() if a.action != "keep"}
         if changed:
