@@ -422,3 +422,26 @@ def test_a_reason_without_an_action_is_refused_not_dropped(store, capsys):
     with pytest.raises(SystemExit, match=r"--reason is recorded with --withdraw, --approve or --reinstate"):
         main(args)
     assert store.get("initial").status == ACTIVE and not store.get("initial").history
+
+
+def test_a_copy_left_by_a_killed_add_is_removed_and_one_an_add_holds_is_kept(store, demo, tmp_path):
+    """Reproduced: leftovers were told apart by the process id in their name, and in a container every add is
+    process 1, always alive: the raw copy of a killed add stayed for good."""
+    import fcntl
+    import os
+
+    incoming = store.folder / ".incoming"
+    incoming.mkdir(parents=True)
+    left = incoming / "1.killed.csv"  # an add killed after staging: no lock on it any more
+    left.write_text("raw,rows\n")
+    held = incoming / "1.working.csv"  # another add at work: it holds the lock
+    held.write_text("raw,rows\n")
+    handle = os.open(held, os.O_RDONLY)
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    try:
+        demo.head(200).write_csv(tmp_path / "feed.csv")
+        assert store.add(tmp_path / "feed.csv")[1]
+        assert not left.exists() and held.exists()
+    finally:
+        os.close(handle)
+    assert sorted(p.name for p in incoming.iterdir()) == ["1.working.csv"]

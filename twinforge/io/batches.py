@@ -26,6 +26,7 @@ read-only (0400). Adding a file whose content is already a batch returns that ba
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import shutil
@@ -42,7 +43,6 @@ from twinforge.io.permissions import could_not, make_private
 from twinforge.io.readers import file_name_problem
 from twinforge.io.schema import ColumnKind
 from twinforge.io.state import StateLayout
-from twinforge.processes import pid_alive
 
 if TYPE_CHECKING:
     import polars as pl
@@ -420,7 +420,7 @@ class BatchStore:
             raise BatchRejected(f"{file}: a batch must be a CSV (.csv, .csv.gz), Parquet or JSON Lines file")
         self.ensure_initial()
         # One copy is hashed, checked and landed: a feed still writing the file changes nothing of it after that.
-        staged = self._stage(file)
+        staged, hold = self._stage(file)
         try:
             sha = _sha256(staged)
             for b in self._read():
@@ -448,35 +448,50 @@ class BatchStore:
                 return batch, True
         finally:
             staged.unlink(missing_ok=True)
+            os.close(hold)
 
-    def _stage(self, file: Path) -> Path:
-        """A private copy of ``file`` in the dataset's ``.incoming`` folder, named ``<pid>.<random><suffix>``
-        (copies whose process is gone, killed mid-add, are removed first). A file whose size or modification
-        time changed while it was copied is refused: it is still being written, and a copy of half of it would
-        land as a batch."""
+    def _stage(self, file: Path) -> tuple[Path, int]:
+        """A private copy of ``file`` in the dataset's ``.incoming`` folder, and an open descriptor of it holding
+        an exclusive lock while the add works on it: a copy no one holds a lock on was left by an add killed
+        midway and is removed first (a process id would not tell: in a container every add is process 1). A
+        file whose size or modification time changed while it was copied is refused: it is still being
+        written, and a copy of half of it would land as a batch."""
         incoming = self.folder / ".incoming"
         incoming.mkdir(mode=0o700, exist_ok=True)
         for leftover in incoming.iterdir():
-            pid = leftover.name.split(".", 1)[0]
-            if pid.isdigit() and not pid_alive(int(pid)):
-                leftover.unlink(missing_ok=True)
-        handle, name = tempfile.mkstemp(dir=incoming, prefix=f"{os.getpid()}.", suffix=_suffix(file.name))
-        os.close(handle)
+            _remove_unheld(leftover)
+        handle, name = tempfile.mkstemp(dir=incoming, suffix=_suffix(file.name))
         staged = Path(name)
         try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
             before = file.stat()
             shutil.copyfile(file, staged)
             after = file.stat()
+            if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+                raise BatchRejected(
+                    f"{file}: not accepted as a batch of {self.spec.name!r}: it changed while it was copied (it is "
+                    "probably still being written): add it once it is complete"
+                )
         except BaseException:
             staged.unlink(missing_ok=True)
+            os.close(handle)
             raise
-        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
-            staged.unlink(missing_ok=True)
-            raise BatchRejected(
-                f"{file}: not accepted as a batch of {self.spec.name!r}: it changed while it was copied (it is "
-                "probably still being written): add it once it is complete"
-            )
-        return staged
+        return staged, handle
+
+
+def _remove_unheld(path: Path) -> None:
+    """Delete the staged copy ``path`` unless an add holds its lock (see ``BatchStore._stage``)."""
+    try:
+        handle = os.open(path, os.O_RDONLY)
+    except OSError:
+        return  # gone already, or not ours to read
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return  # another add is working on it
+    finally:
+        os.close(handle)
+    path.unlink(missing_ok=True)
 
 
 def _status_before_withdrawal(batch: Batch) -> tuple[str, str]:
