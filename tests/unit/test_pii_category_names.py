@@ -9,6 +9,7 @@ import json
 import random
 
 import polars as pl
+import pytest
 
 from twinforge.cli import main
 from twinforge.io.tables import read_table
@@ -156,3 +157,14 @@ def test_synth_keeps_the_name_out_of_the_twin_the_model_and_the_output(tmp_path,
     synthetic = read_table(twin)
     assert synthetic.height == 2000
     assert set(synthetic["referred_by"].drop_nulls().to_list()) <= {"web", "store", "partner", "radio", "<PERSON>"}
+
+
+@pytest.mark.parametrize(
+    "level", ["Cesar Chavez Ave", "Martin Luther King Jr Blvd", "John Adams St.", "Ann Taylor Inc", "Jack Wills Ltd"]
+)
+def test_a_street_or_a_company_named_after_someone_is_no_persons_name(level):
+    """Seen in review: street abbreviations and company suffixes after a name were masked as a person."""
+    from twinforge.privacy.pii.detect import is_person_level
+
+    assert not is_person_level(level)
+    assert is_person_level("Zebulon Quackenbush") and is_person_level("Martin Luther King Jr")

@@ -475,7 +475,15 @@ def is_person_level(value: str) -> bool:
     tokens = [t for t in re.split(r"[\s,]+", rec.plain_name_text(value)) if t.strip(".")]
     if len(tokens) - rec.leading_title_count(tokens) < 2:
         return False
+    if tokens[-1].strip(".").lower() in _PLACE_AND_COMPANY_ENDINGS:  # "Cesar Chavez Ave", "Ann Taylor Inc"
+        return False
     return named_like_a_person(value)
+
+
+# the last word of a street or a company named after someone (the full words are everyday words already)
+_PLACE_AND_COMPANY_ENDINGS = frozenset(
+    "ave av blvd bd st rd dr ln ct pl sq hwy pkwy ter cres inc ltd llc co corp plc gmbh ag sa bv srl".split()
+)
 
 
 def _detect_column(
