@@ -7,7 +7,6 @@ Each command is a ``_cmd_<name>(args) -> int`` function registered in
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import math
 import os
@@ -720,20 +719,14 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         )
         skipped = synthesizer.skipped_columns
         summary = synthesizer.generator.fit_summary
-        epochs = (
-            f"{summary['epochs_run']} epochs (stopped by {summary.get('stopped_by', 'epochs')})"
-            if summary.get("epochs_run")
-            else ""
-        )
-        skipped_said = f"skipped {', '.join(f'{k} ({v})' for k, v in skipped.items())}" if skipped else ""
-        done("; ".join(part for part in (epochs, skipped_said) if part))
+        if summary.get("epochs_run"):
+            done(f"{summary['epochs_run']} epochs (stopped by {summary.get('stopped_by', 'epochs')})")
+        if skipped:
+            done(f"skipped {', '.join(f'{k} ({v})' for k, v in skipped.items())}")
         # a DP fit's columns left null (nothing of them stood out of the noise; logged while fitting)
-        unplaced = (synthesizer.generator.fit_summary.get("dp") or {}).get("null_columns") or []
-        done(
-            f"warning: DP statistics left {', '.join(unplaced)} null (declare bounds or categories; see above)"
-            if unplaced
-            else ""
-        )
+        unplaced = (summary.get("dp") or {}).get("null_columns")
+        if unplaced:
+            done(f"warning: DP statistics left {', '.join(unplaced)} null (declare bounds or categories; see above)")
     fitted_rules = synthesizer.generator.rules  # a rule the real rows break was logged by fit
     with _step(f"sampling {args.rows:,} rows into {args.out}") as done:
         # chunk by chunk, each written as it is made: memory holds one chunk, however many rows
@@ -971,7 +964,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 def _model_params(args: argparse.Namespace, cls: type) -> dict:
     """Model parameters from --epochs / --max-fit-seconds / --device / --param; the transformer puts conditioned
     columns first."""
-    accepted = inspect.signature(cls.__init__).parameters
+    accepted = cls.param_names()
     params = {name: _json_value(value) for name, value in args.param}
     if args.epochs is not None:
         params["epochs"] = args.epochs
