@@ -420,8 +420,8 @@ def _add_on_bad_rows(parser: argparse.ArgumentParser) -> None:
 def _read_input(path: Path, spec=None, on_bad_rows: str | None = None, partial: bool = False):
     """A table read as the pipeline reads it (reader, null tokens, typing, record accounting), with the
     spec's source and ingest options and its column kinds and formats when one is given (a spec naming a column
-    the table lacks is refused, as by ``anonymize``, unless ``partial``: a table anonymization took columns
-    from); the counts are printed."""
+    the table lacks is refused unless ``partial``: a table anonymization took columns from); the counts and the
+    commonest quarantine reasons are printed. Every command reads its input here (``anonymize`` too)."""
     from twinforge.config.spec import IngestSpec, SourceSpec
     from twinforge.io.ingest import ingest_source
 
@@ -560,25 +560,16 @@ def _cmd_batches(args: argparse.Namespace) -> int:
 def _cmd_anonymize(args: argparse.Namespace) -> int:
     import json
 
-    from twinforge.config.spec import IngestSpec, PrivacySpec, SourceSpec, load_spec
-    from twinforge.io.ingest import ingest_source
+    from twinforge.config.spec import PrivacySpec, load_spec
     from twinforge.io.tables import table_format, write_table
     from twinforge.privacy.anonymize import anonymize_table, pseudonym_key_from_env
     from twinforge.privacy.k_anonymity import SUPPRESSION_REASON
 
     table_format(args.out)  # fail on a bad output name before any work
     spec = load_spec(args.spec) if args.spec else None
-    source = spec.source if spec else SourceSpec(path=args.input)
     columns = spec.columns if spec else {}
-    options = spec.ingest if spec else IngestSpec()
     on_bad_rows = args.on_bad_rows or ("quarantine" if args.quarantine else None)  # --quarantine FILE asks for it
-    if on_bad_rows is not None:
-        options = options.model_copy(update={"on_bad_rows": on_bad_rows})
-    with _step(f"reading {args.input}") as done:
-        ingested = ingest_source(source, columns, options, path=args.input)
-        done(ingested.counts())
-    for line in _quarantine_reasons(ingested.quarantine):
-        say(line, file=sys.stderr)  # beside the reading step's counts
+    ingested = _read_input(args.input, spec, on_bad_rows=on_bad_rows)
     with _step("detecting PII and applying the policy") as done:
         result = anonymize_table(
             ingested.table,
