@@ -792,20 +792,16 @@ def _anonymize_for_synth(
     real: pl.DataFrame, identifiers: list[str], spec=None, schema=None, level_min_count: int | None = None
 ) -> pl.DataFrame:
     """The table after the same detection and policy as `twinforge anonymize` (the spec's, else the defaults)."""
-    from twinforge.config.spec import ColumnPolicy, PrivacySpec
-    from twinforge.privacy.anonymize import anonymize_table, pseudonym_key_from_env
+    from twinforge.privacy.anonymize import apply_default_policy
 
-    missing = [c for c in identifiers if c not in real.columns]
-    if missing:
-        raise KeyError(f"--identifier names columns not in the table: {missing}")
-    columns = {
-        **(spec.columns if spec else {}),
-        **{c: ColumnPolicy(role="identifier") for c in identifiers if not spec or c not in spec.columns},
-    }
-    privacy = spec.privacy if spec else PrivacySpec()
     with _step("detecting PII and applying the " + ("spec's policy" if spec else "default policy")) as done:
-        result = anonymize_table(
-            real, columns, privacy, key=pseudonym_key_from_env(), schema=schema, level_min_count=level_min_count
+        result = apply_default_policy(
+            real,
+            identifiers,
+            spec.columns if spec else None,
+            spec.privacy if spec else None,
+            schema=schema,
+            level_min_count=level_min_count,
         )
         done(f"{len(result.report.columns_with('drop'))} columns dropped, {result.table.width} kept")
     _print_policy(result)

@@ -177,16 +177,10 @@ class Synthesizer:
         self, df: pl.DataFrame, schema: TableSchema | None, identifiers: list[str]
     ) -> tuple[pl.DataFrame, TableSchema | None, list[str]]:
         """``df`` after the default PII policy (``twinforge synth``'s), the schema and identifiers it leaves."""
-        from twinforge.config.spec import ColumnPolicy, PrivacySpec
-        from twinforge.privacy.anonymize import anonymize_table, pseudonym_key_from_env
+        from twinforge.privacy.anonymize import apply_default_policy
 
-        unknown = [c for c in identifiers if c not in df.columns]
-        if unknown:
-            raise KeyError(f"identifier columns not in the table: {unknown}")
-        columns = {c: ColumnPolicy(role="identifier") for c in identifiers}
-        result = anonymize_table(
-            df, columns, PrivacySpec(), key=pseudonym_key_from_env(), level_min_count=self._generator.rare_min_count
-        )  # every category level the model learns is checked for a person's name
+        # every category level the model learns is checked for a person's name
+        result = apply_default_policy(df, identifiers, level_min_count=self._generator.rare_min_count)
         self._policy = {c: f"{a.action} ({a.reason})" for c, a in result.policy.items()}
         changed = {c: a.action for c, a in result.policy.items() if a.action != "keep"}
         if changed:

@@ -13,10 +13,12 @@ from twinforge.io.split import split_train_holdout
 from twinforge.io.state import StateLayout
 from twinforge.io.tables import write_table
 from twinforge.privacy.anonymize import (
+    PSEUDONYM_KEY_ENV,
     ColumnAction,
     MissingKeyError,
     PolicyError,
     anonymize_table,
+    apply_default_policy,
     apply_policy,
     generalize,
     pseudonym_key_from_env,
@@ -173,6 +175,46 @@ def test_anonymize_table_with_spec_policy(demo_table):
     )
     with pytest.raises(MissingKeyError):
         anonymize_table(demo_table, spec.columns, spec.privacy, key=None)
+
+
+def _tickets() -> pl.DataFrame:
+    n = 200
+    return pl.DataFrame(
+        {
+            "ticket": [f"T{i % 37:03d}" for i in range(n)],
+            "ward": [["north", "south", "east"][i % 3] for i in range(n)],
+            "score": [float(i % 11) for i in range(n)],
+        }
+    )
+
+
+def test_apply_default_policy_drops_identifiers_as_anonymize_table_does(monkeypatch):
+    """What ``Synthesizer.fit`` and ``twinforge synth`` apply before fitting: the identifiers given are dropped,
+    the rest left to detection and the default policy, as anonymize_table with identifier roles does."""
+    monkeypatch.delenv(PSEUDONYM_KEY_ENV, raising=False)
+    df = _tickets()
+    result = apply_default_policy(df, ["ticket"])
+    assert result.policy["ticket"].action == "drop" and result.table.columns == ["ward", "score"]
+    direct = anonymize_table(df, {"ticket": ColumnPolicy(role="identifier")})
+    assert result.table.equals(direct.table) and result.policy == direct.policy
+    assert apply_default_policy(df, []).policy["ticket"].action == "keep"  # the identifier made the difference
+
+
+def test_apply_default_policy_lets_the_spec_declare_an_identifier_and_keys_pseudonyms_from_the_env(monkeypatch):
+    monkeypatch.setenv(PSEUDONYM_KEY_ENV, KEY.decode())
+    df = _tickets()
+    spec_columns = {"ticket": ColumnPolicy(role="identifier", anonymize="pseudonymize")}
+    result = apply_default_policy(df, ["ticket"], spec_columns=spec_columns)
+    assert result.policy["ticket"].action == "pseudonymize"
+    assert result.table["ticket"].to_list() == pseudonymize(df["ticket"], KEY).to_list()
+
+
+def test_apply_default_policy_names_unknown_identifiers_and_the_table_s_columns_never_a_value():
+    with pytest.raises(KeyError) as caught:
+        apply_default_policy(_tickets(), ["ticket", "nope"])
+    message = caught.value.args[0]
+    assert message == "identifier columns not in the table: ['nope'] (its columns: ticket, ward, score)"
+    assert "T000" not in message and "north" not in message
 
 
 def test_privacy_spec_needs_quasi_identifiers():

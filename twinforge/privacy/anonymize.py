@@ -446,6 +446,38 @@ def anonymize_table(
     return AnonymizedTable(out, detection, report, measured, policy, profile, suppressed, enforcement)
 
 
+def apply_default_policy(
+    df: pl.DataFrame,
+    identifiers: list[str],
+    spec_columns: Mapping[str, Any] | None = None,
+    privacy: Any = None,
+    schema: TableSchema | None = None,
+    level_min_count: int | None = None,
+) -> AnonymizedTable:
+    """``df`` anonymized as ``twinforge synth`` and ``Synthesizer.fit`` anonymize a table before a generator
+    learns it: the ``identifiers`` get the role identifier (dropped) unless ``spec_columns`` (a spec's column
+    policies) declare them, and detection and the safe defaults decide the rest under ``privacy`` (a
+    :class:`~twinforge.config.spec.PrivacySpec`; the defaults when None), with the pseudonym key from the
+    environment (:func:`pseudonym_key_from_env`). ``schema`` and ``level_min_count`` are as for
+    :func:`anonymize_table`.
+
+    Raises ``KeyError`` naming the identifiers the table lacks and the columns it has (names, never values).
+    """
+    from twinforge.config.spec import ColumnPolicy
+
+    unknown = [c for c in identifiers if c not in df.columns]
+    if unknown:
+        raise KeyError(f"identifier columns not in the table: {unknown} (its columns: {', '.join(df.columns)})")
+    spec_columns = dict(spec_columns or {})
+    columns = {
+        **spec_columns,
+        **{c: ColumnPolicy(role="identifier") for c in identifiers if c not in spec_columns},
+    }
+    return anonymize_table(
+        df, columns, privacy, key=pseudonym_key_from_env(), schema=schema, level_min_count=level_min_count
+    )
+
+
 def _detect_and_resolve(
     table: pl.DataFrame,
     columns: dict[str, Any],
