@@ -198,3 +198,18 @@ def test_a_category_column_no_level_of_which_stands_out_of_the_noise_is_left_nul
     declared = DPSettings(epsilon=1.0, categories={"group": ["a", "b", "c"]})
     kept = dp_statistics_table(table, infer_schema(table), declared, delta=1e-6, seed=0)
     assert kept.proxy["group"].null_count() < 600 and not [w for w in kept.warnings if "'group'" in w]
+
+
+def test_the_category_mechanism_says_whether_any_level_survived_the_noise():
+    """``_discrete_proxy`` reports that no level stood out of the noise (Laplace scale 30 rows: a threshold of
+    about 400 rows), which its caller warns on; one level far above the threshold survives."""
+    rng = np.random.default_rng(0)
+    few = pl.DataFrame({"group": rng.choice(["a", "b", "c"], 600)})
+    many = pl.DataFrame({"group": ["a"] * 5_000 + ["b"] * 3})
+    for table, survived in ((few, False), (many, True)):
+        column = infer_schema(table)["group"]
+        values, any_level = dp._discrete_proxy(
+            table["group"], column, DPSettings(epsilon=1.0), 30.0, 1e-6, table.height, np.random.default_rng(1)
+        )
+        assert any_level is survived and values.len() == table.height
+        assert (values.null_count() == table.height) is not survived

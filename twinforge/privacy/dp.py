@@ -182,8 +182,8 @@ def dp_statistics_table(
         if column.name in settings.bounds or column.name in settings.categories:
             declared.append(column.name)
         if _is_discrete(column):
-            values = _discrete_proxy(series, column, settings, scale, delta_column, df.height, rng)
-            if values.null_count() == df.height and series.null_count() < df.height and column in thresholded:
+            values, any_level = _discrete_proxy(series, column, settings, scale, delta_column, df.height, rng)
+            if not any_level and series.null_count() < df.height and column in thresholded:
                 unplaced.append(column.name)
                 warnings.append(_no_level_warning(column.name, scale, delta_column))
                 log.warning("%s", warnings[-1])
@@ -259,7 +259,9 @@ def _discrete_proxy(
     delta: float,
     rows: int,
     rng: np.random.Generator,
-) -> pl.Series:
+) -> tuple[pl.Series, bool]:
+    """The column's proxy values, and whether any of its levels survived the noise threshold (when none did,
+    every value drawn is null: the caller says so for a column without declared categories)."""
     nulls = series.null_count()
     if column.kind is ColumnKind.BOOLEAN:
         flags = series.cast(pl.Boolean, strict=False)
@@ -286,7 +288,7 @@ def _discrete_proxy(
         drawn = pl.Series(column.name, [levels[i] if not n else None for i, n in zip(picks, is_null)], pl.Boolean)
     else:
         drawn = pl.Series(column.name, [str(levels[i]) if not n else None for i, n in zip(picks, is_null)], pl.String)
-    return drawn.cast(series.dtype, strict=False) if series.dtype != pl.Null else drawn
+    return (drawn.cast(series.dtype, strict=False) if series.dtype != pl.Null else drawn), bool(levels)
 
 
 def _continuous_proxy(
