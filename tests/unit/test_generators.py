@@ -301,6 +301,19 @@ def test_an_epoch_is_epoch_rows_rows_drawn_from_the_table(model, mixed):
     assert generator.fit_summary["rows_per_epoch"] == 300 and generator.fit_summary["epochs_run"] == 2
 
 
+def test_the_transformer_trains_large_tables_in_shorter_epochs_than_the_gan_and_vae():
+    # an epoch of a 45,000-row training split: the transformer's early stopping judges progress every 20,000
+    # rows (benchmarks/results/large_tables/stopping_rule.md), the gan's and vae's every 45,000 (a whole pass)
+    def epoch(model: str) -> int:
+        batches = create_generator(model, batch_size=500)._batches(45_000, torch.Generator().manual_seed(0))
+        return sum(len(b) for b in batches)
+
+    assert epoch("transformer") == 20_000
+    assert epoch("vae") == 45_000 and epoch("gan") == 45_000
+    rows = create_generator("transformer", batch_size=500, epoch_rows=50_000)._batches(45_000, torch.Generator())
+    assert sum(len(b) for b in rows) == 45_000  # a set epoch_rows wins
+
+
 def test_validation_rows_of_a_large_table_are_capped():
     from twinforge.generators.torch_base import MAX_VALIDATION_ROWS
 

@@ -15,7 +15,7 @@
   ``validation_fraction`` of the rows (at most :data:`MAX_VALIDATION_ROWS`) and stop
   after ``patience`` epochs without improvement, keeping the best weights.
 * Large tables: an epoch is ``epoch_rows`` rows drawn afresh from the training rows
-  (default :data:`DEFAULT_EPOCH_ROWS`), so the steps between two validations, and the
+  (default ``default_epoch_rows``: :data:`DEFAULT_EPOCH_ROWS`, fewer for the transformer), so the steps between two validations, and the
   steps early stopping waits, do not grow with the table. ``max_fit_seconds`` ends
   training after the first epoch that finishes past it (the best weights so far are
   kept); a DP fit refuses it, as its ε is computed for its fixed epochs.
@@ -158,6 +158,7 @@ class TorchGenerator(Generator):
     default_batch_size: ClassVar[int] = 500
     default_learning_rate: ClassVar[float] = 1e-3
     default_patience: ClassVar[int] = 10
+    default_epoch_rows: ClassVar[int] = DEFAULT_EPOCH_ROWS
     _param_attributes = {"device": "device_name"}  # ``device`` is the resolved torch.device
 
     def __init__(
@@ -186,7 +187,7 @@ class TorchGenerator(Generator):
         self.patience = int(patience) if patience is not None else self.default_patience
         self.device_name = str(device)
         self.max_fit_seconds = float(max_fit_seconds) if max_fit_seconds is not None else None
-        self.epoch_rows = int(epoch_rows) if epoch_rows is not None else DEFAULT_EPOCH_ROWS
+        self.epoch_rows = int(epoch_rows) if epoch_rows is not None else self.default_epoch_rows
         self._deadline: float | None = None
         for name, value in (
             ("epochs", self.epochs),
