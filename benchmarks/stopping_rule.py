@@ -1,12 +1,14 @@
-"""How the transformer's early-stopping rule trades fit time for quality on a large table.
+"""How a generator's early-stopping rule trades fit time for quality.
 
     PYTHONPATH=. .venv/bin/python benchmarks/stopping_rule.py --table gss_wages --epochs 60 \
         --score-epochs 5 10 15 20 30 40 60 --min-deltas 1e-4 5e-4 1e-3 2e-3
+    PYTHONPATH=. .venv/bin/python benchmarks/stopping_rule.py --model vae --table males --epochs 200 \
+        --patiences 15 10 5 --min-deltas 1e-4 1e-3
 
-Fits the transformer once (one torch thread) with early stopping off, keeping a copy of the weights
-that would be kept at every epoch (the moving average that is validated). Then, for each
-``--min-deltas`` value, replays the validation losses through :class:`EarlyStopping` with the
-transformer's patience and reports the epoch it would stop at and the epoch whose weights it would keep;
+Fits the transformer (or the ``vae``) once (one torch thread) with early stopping off, keeping a copy of the
+weights that would be kept at every epoch (the transformer's: the moving average that is validated). Then, for
+each ``--min-deltas`` value and each ``--patiences`` value (default: the model's patience), replays the
+validation losses through :class:`EarlyStopping` and reports the epoch it would stop at and the epoch whose weights it would keep;
 samples as many rows as the training split holds from the weights of ``--score-epochs`` (and of every
 epoch a rule keeps) and scores each sample with ``evaluate.py`` in the SDV environment
 (``TWINFORGE_SDV_PYTHON``). Prints one JSON line per scored epoch and one per rule; the fit's seconds
@@ -57,7 +59,9 @@ def main() -> int:
     )
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--params", default="{}", help="JSON transformer params")
+    parser.add_argument("--model", choices=("transformer", "vae"), default="transformer")
+    parser.add_argument("--params", default="{}", help="JSON params of the model")
+    parser.add_argument("--patiences", type=int, nargs="*", help="patiences replayed (default: the model's)")
     parser.add_argument("--score-epochs", type=int, nargs="*", default=[5, 10, 20, 40])
     parser.add_argument("--min-deltas", type=float, nargs="*", default=[1e-4, 1e-3])
     parser.add_argument("--score-rows", type=int, default=20_000, help="rows scored per table (evaluate.py)")
@@ -67,6 +71,7 @@ def main() -> int:
 
     torch.set_num_threads(1)
     from twinforge.generators.transformer import TransformerGenerator
+    from twinforge.generators.vae import VaeGenerator
     from twinforge.io.schema import infer_schema
 
     tables = {t.name: t for t in DEV_TABLES + LARGE_DEV_TABLES + VALIDATION_TABLES + LARGE_TABLES}
@@ -76,21 +81,29 @@ def main() -> int:
     params = json.loads(args.params)
     snapshots: list[dict[str, torch.Tensor]] = []
 
-    class Recording(TransformerGenerator):
+    class RecordingTransformer(TransformerGenerator):
         def _validation_loss(self, validation, net):
-            snapshots.append(copy.deepcopy(net.state_dict()))
+            snapshots.append({"net": copy.deepcopy(net.state_dict())})
             return super()._validation_loss(validation, net)
 
-    generator = Recording(seed=args.seed, epochs=args.epochs, patience=args.epochs + 1, **params)
+    class RecordingVae(VaeGenerator):
+        def _report_epoch(self, epoch, epochs, losses):
+            nets = {"encoder_net": self.encoder_net, "decoder_net": self.decoder_net}
+            snapshots.append({name: copy.deepcopy(net.state_dict()) for name, net in nets.items()})
+            return super()._report_epoch(epoch, epochs, losses)
+
+    recording = RecordingTransformer if args.model == "transformer" else RecordingVae
+    generator = recording(seed=args.seed, epochs=args.epochs, patience=args.epochs + 1, **params)
     train_df, holdout_df = table.split()
     started = time.perf_counter()
     generator.fit(train_df, infer_schema(train_df))
     fit_s = time.perf_counter() - started
     losses = [h["validation_loss"] for h in generator.loss_history]
-    patience = TransformerGenerator.default_patience if "patience" not in params else int(params["patience"])
-    rules = {d: replay(losses, patience, d) for d in args.min_deltas}
+    patiences = args.patiences or [int(params.get("patience", recording.default_patience))]
+    rules = {(p, d): replay(losses, p, d) for p in patiences for d in args.min_deltas}
     per_epoch_s = fit_s / len(losses)
-    print(json.dumps({"table": table.name, "fit_s": round(fit_s, 1), "epochs": len(losses)}), flush=True)
+    line = {"table": table.name, "model": args.model, "fit_s": round(fit_s, 1), "epochs": len(losses)}
+    print(json.dumps(line), flush=True)
     kept_epochs = {e for _, kept, lowest in rules.values() for e in (kept, lowest)}
     epochs = sorted({e for e in args.score_epochs if e <= len(losses)} | kept_epochs)
     with tempfile.TemporaryDirectory(prefix="stopping-") as tmp:
@@ -99,7 +112,8 @@ def main() -> int:
         holdout_df.write_parquet(holdout)
         outs = []
         for epoch in epochs:
-            generator.net.load_state_dict(snapshots[epoch - 1])
+            for name, state in snapshots[epoch - 1].items():
+                getattr(generator, name).load_state_dict(state)
             out = Path(tmp) / f"epoch-{epoch}.parquet"
             generator.sample(train_df.height, seed=args.seed + 1).write_parquet(out)
             outs.append(out)
@@ -117,7 +131,7 @@ def main() -> int:
         by_epoch[epoch] = {k: scores[str(out)][k] for k in keys}
         line = {"table": table.name, "epoch": epoch, "validation_loss": round(losses[epoch - 1], 5)}
         print(json.dumps(line | by_epoch[epoch]), flush=True)
-    for min_delta, (stop, kept, lowest) in rules.items():
+    for (patience, min_delta), (stop, kept, lowest) in rules.items():
         rule = f"patience {patience}, min_delta {min_delta:g}"
         for keeps, epoch in (("best by min_delta", kept), ("lowest loss", lowest)):
             line = {"table": table.name, "rule": rule, "keeps": keeps, "stop_epoch": stop, "kept_epoch": epoch}
