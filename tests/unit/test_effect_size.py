@@ -73,3 +73,17 @@ def test_continuous_columns_keep_their_deciles():
     rng = np.random.default_rng(1)
     shift = column_shift(pl.Series("x", rng.normal(size=5000)), pl.Series("x", rng.normal(size=500)), numeric=True)
     assert shift.bins == 10  # ten deciles (no nulls on either side: no null bin)
+
+
+def test_a_few_values_all_beyond_the_reference_range_are_beyond_noise():
+    # ten rows whose tenure all lie above the reference's largest: PSI over deciles cannot tell this from noise
+    # on ten rows (a bin's expected count is one), but ten of ten values outside the range of 800 is not chance
+    rng = np.random.default_rng(0)
+    reference = pl.Series("tenure", rng.gamma(2, 12, 800))
+    shift = column_shift(reference, pl.Series("tenure", rng.gamma(2, 12, 10) + 200), numeric=True)
+    assert shift.beyond_noise and shift.p_value < 0.001
+    # ten-row batches of the reference's population: beyond noise about as often as the test's level says
+    same = [column_shift(reference, pl.Series("tenure", rng.gamma(2, 12, 10)), numeric=True) for _ in range(200)]
+    assert sum(s.beyond_noise for s in same) <= 1 and np.mean([s.p_value for s in same]) > 0.3
+    large = [column_shift(reference, pl.Series("tenure", rng.gamma(2, 12, 5000)), numeric=True) for _ in range(20)]
+    assert not any(s.beyond_noise for s in large)

@@ -14,9 +14,12 @@ One scale for numbers and categories, so one threshold (``drift.column_threshold
 - Two samples of one population still differ: PSI's expected value under no change is about
   ``(bins - 1) * (1/n_reference + 1/n_current)`` (PSI is a symmetric chi-square-like statistic),
   which for small batches or many categories alone can pass a threshold. ``effect`` is PSI less
-  that expectation (at least 0), so the threshold does not depend on the batch size. Its standard
-  deviation under no change is about ``sqrt(2 / (bins - 1))`` times that expectation (a scaled
-  chi-square's); ``beyond_noise`` says PSI exceeds the expectation by :data:`NOISE_Z` of them.
+  that expectation (at least 0), so the threshold does not depend on the batch size.
+- ``beyond_noise``: PSI this large is rarer than :data:`NOISE_P` (a normal tail beyond 3 standard
+  deviations) when both samples come from one population. PSI is recomputed on :data:`NOISE_DRAWS` pairs
+  of samples of the observed sizes drawn from the pooled bin shares (a parametric bootstrap); the share at
+  least as large as the observed PSI is the p-value. A chi-square approximation held ten batch rows all
+  above the reference's largest value to be noise (a bin's expected count is one there); the draws do not.
 
 Evidently also offers a PSI test; it bins numbers over equal widths of the combined range (one
 outlier squeezes every other value into one bin) and ignores nulls, hence this one.
@@ -24,7 +27,6 @@ outlier squeezes every other value into one bin) and ignores nulls, hence this o
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -34,7 +36,8 @@ QUANTILE_BINS = 10
 MIN_CATEGORY_SHARE = 0.01  # categories rarer than this in the reference share one bin
 POINT_MASS_SHARE = 0.1  # a number this share of the reference holds is a bin of its own
 SMOOTHING = 0.5  # counts added to every bin
-NOISE_Z = 3.0
+NOISE_P = 0.00135  # one-sided normal tail beyond 3 standard deviations
+NOISE_DRAWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -44,9 +47,10 @@ class ColumnShift:
     noise: float  # PSI expected from sampling alone
     effect: float  # max(psi - noise, 0): what the threshold is compared with
     bins: int
-    # PSI above its no-change mean by NOISE_Z of its no-change standard deviations (a chi-square's): the column
-    # changed, by however little (what a key column's drift needs besides its Evidently test)
+    # PSI this large is rarer than NOISE_P with no change: the column changed, by however little (what a key
+    # column's drift needs besides its Evidently test)
     beyond_noise: bool = False
+    p_value: float = 1.0  # the share of no-change PSIs at least as large (bootstrap; NOISE_DRAWS of them)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -106,9 +110,29 @@ def column_shift(reference: pl.Series, current: pl.Series, *, numeric: bool) -> 
     n_ref, n_cur = int(ref_counts.sum()), int(cur_counts.sum())
     if n_ref == 0 or n_cur == 0 or bins < 2:
         return ColumnShift(reference.name, 0.0, 0.0, 0.0, bins)
-    p = (ref_counts + SMOOTHING) / (n_ref + SMOOTHING * bins)
-    q = (cur_counts + SMOOTHING) / (n_cur + SMOOTHING * bins)
-    psi = float(np.sum((q - p) * np.log(q / p)))
+    psi = _psi(ref_counts, cur_counts)
     noise = (bins - 1) * (1 / n_ref + 1 / n_cur)
-    beyond = psi > noise * (1 + NOISE_Z * math.sqrt(2 / (bins - 1)))
-    return ColumnShift(reference.name, psi, noise, max(psi - noise, 0.0), bins, beyond)
+    p_value = _no_change_p_value(psi, ref_counts, cur_counts)
+    return ColumnShift(reference.name, psi, noise, max(psi - noise, 0.0), bins, p_value < NOISE_P, p_value)
+
+
+def _psi(ref_counts: np.ndarray, cur_counts: np.ndarray) -> np.ndarray | float:
+    """PSI of bin counts (along the last axis), half a count added to every bin."""
+    bins = ref_counts.shape[-1]
+    p = (ref_counts + SMOOTHING) / (ref_counts.sum(-1, keepdims=True) + SMOOTHING * bins)
+    q = (cur_counts + SMOOTHING) / (cur_counts.sum(-1, keepdims=True) + SMOOTHING * bins)
+    psi = np.sum((q - p) * np.log(q / p), axis=-1)
+    return float(psi) if np.ndim(psi) == 0 else psi
+
+
+def _no_change_p_value(psi: float, ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
+    """The share of PSIs at least ``psi`` between samples of the observed sizes from the pooled bin shares
+    (seeded: the same counts give the same p-value)."""
+    rng = np.random.default_rng(0)
+    pooled = (ref_counts + cur_counts) / (ref_counts.sum() + cur_counts.sum())
+    drawn = _psi(
+        rng.multinomial(int(ref_counts.sum()), pooled, size=NOISE_DRAWS),
+        rng.multinomial(int(cur_counts.sum()), pooled, size=NOISE_DRAWS),
+    )
+    # a hair of tolerance: draws of the observed counts themselves count as at least as large
+    return float((1 + np.sum(drawn >= psi * (1 - 1e-9))) / (1 + NOISE_DRAWS))
