@@ -7,7 +7,7 @@ from resources.partitions import batch_partitions
 from resources.settings import TwinforgeSettings
 from twinforge.config.spec import DatasetSpec
 from twinforge.io.batches import BatchStore, concat_batches
-from twinforge.monitoring.batch_drift import assess_batch_drift
+from twinforge.monitoring.batch_drift import FIRST_TRAINING, assess_batch_drift
 from twinforge.tracking.registry import champion_training_batches, log_run_artifacts, version_run
 
 RETRAIN_RECOMMENDED = "retrain_recommended"  # the metadata key the drift sensor reads
@@ -43,14 +43,22 @@ def build_batch_drift_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         anonymized: dict[str, pl.LazyFrame],
     ):
         batch_id = context.partition_key
+        store = BatchStore(spec, settings.layout)
         champion = champion_training_batches(mlflow.uri, spec.registered_model_name)
         if champion is None:
-            yield from _verdict(
-                key, {"batch_id": batch_id, RETRAIN_RECOMMENDED: True, "verdict": "retrain",
-                      "reasons": ["no champion yet: first training"]}
-            )  # fmt: skip
-            return
-        version, reference_batches = champion
+            # no champion to compare with: the active batches that arrived before this one are the reference, so
+            # the hold rules still apply (a first training that failed its gates must not open the door)
+            earlier = [b for b in store.active_before(batch_id) if b in anonymized]
+            if not earlier:
+                yield from _verdict(
+                    key, {"batch_id": batch_id, RETRAIN_RECOMMENDED: True, "verdict": "retrain",
+                          "reasons": [FIRST_TRAINING],
+                          "notes": ["hold rules not applied: no earlier active batch to compare with"]}
+                )  # fmt: skip
+                return
+            version, reference_batches = None, earlier
+        else:
+            version, reference_batches = champion
         if batch_id in reference_batches:
             yield from _verdict(
                 key,
@@ -67,25 +75,35 @@ def build_batch_drift_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         missing = [b for b in [*reference_batches, batch_id] if b not in anonymized]
         if missing:
             raise RuntimeError(f"anonymized batches {missing} are not materialized: materialize them first")
-        store = BatchStore(spec, settings.layout)
         reference = concat_batches({b: anonymized[b] for b in reference_batches})
         current = anonymized[batch_id].collect()
         report_dir = settings.layout.reports_dir / spec.name / "drift" / batch_id
         assessment = assess_batch_drift(
             batch_id, reference, reference_batches, current, spec.schema_for(reference),
             target=spec.target, report_dir=report_dir, rules=spec.drift, champion_version=version,
-            approved=store.was_approved(batch_id),
+            approved=store.was_approved(batch_id), first_training=version is None,
         )  # fmt: skip
         if assessment.verdict == "held":
             store.hold(batch_id, assessment.hold_reasons)
             context.log.warning(f"batch {batch_id} is held: {'; '.join(assessment.hold_reasons)}")
-        experiment_id, champion_run = version_run(mlflow.uri, spec.registered_model_name, version)
-        log_run_artifacts(
-            mlflow.uri,
-            champion_run,
-            [report_dir / "drift.html", report_dir / "drift.json"],
-            artifact_path=f"drift/{batch_id}",
-        )
+        links: dict = {}
+        if version is not None:
+            experiment_id, champion_run = version_run(mlflow.uri, spec.registered_model_name, version)
+            log_run_artifacts(
+                mlflow.uri,
+                champion_run,
+                [report_dir / "drift.html", report_dir / "drift.json"],
+                artifact_path=f"drift/{batch_id}",
+            )
+            links = {
+                **report_metadata(
+                    "html", report_dir / "drift.html", mlflow, (experiment_id, champion_run), f"drift/{batch_id}"
+                ),
+                "champion_mlflow_run": dg.MetadataValue.url(mlflow.links.run(experiment_id, champion_run)),
+                "champion_model_version": dg.MetadataValue.url(
+                    mlflow.links.model_version(spec.registered_model_name, version)
+                ),
+            }
         concept = assessment.concept
         largest = max(assessment.shifts.values(), key=lambda s: s.effect, default=None)
         yield from _verdict(
@@ -101,13 +119,7 @@ def build_batch_drift_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "concept_drift": bool(concept and concept.drifted),
                 **({"concept_score_drop": round(concept.score_drop, 4)} if concept else {}),
                 "rows": current.height,
-                **report_metadata(
-                    "html", report_dir / "drift.html", mlflow, (experiment_id, champion_run), f"drift/{batch_id}"
-                ),
-                "champion_mlflow_run": dg.MetadataValue.url(mlflow.links.run(experiment_id, champion_run)),
-                "champion_model_version": dg.MetadataValue.url(
-                    mlflow.links.model_version(spec.registered_model_name, version)
-                ),
+                **(links or report_metadata("html", report_dir / "drift.html")),
             },
         )  # fmt: skip
 

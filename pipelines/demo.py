@@ -166,14 +166,13 @@ def retrain_partition(batches: list[Batch]) -> tuple[str | None, list[str]]:
 
 
 def batches_to_ingest(instance: dg.DagsterInstance, spec, layout: StateLayout, batches: list[str]) -> list[str]:
-    """The active batches of ``batches`` (in order) but the retrain's own partition (the newest active one, see
-    :func:`retrain_partition`) that no run has ingested: batches added between runs without a daemon, whose
-    ingest ``make run`` runs first so that the training window holds every active batch (the retrain would leave
-    them out)."""
+    """The active batches of ``batches`` (in order) that no run has ingested: batches added between runs without a
+    daemon, the newest included. ``make run`` runs the ingest job for each first, so that every batch is assessed
+    for drift (and held when it breaks a hold rule) before a training reads it, and the training window holds
+    every active batch; the retrain job alone ingests its own partition without assessing it."""
     ingested = instance.get_materialized_partitions(dg.AssetKey([spec.name, "anonymized"]))
     active = BatchStore(spec, layout).active_ids()
-    partition = active[-1] if active else None
-    return [b for b in batches if b in active and b != partition and b not in ingested]
+    return [b for b in batches if b in active and b not in ingested]
 
 
 def ingest_pending_batches(instance: dg.DagsterInstance, spec, layout: StateLayout, batches: list[str]) -> bool:
@@ -223,7 +222,9 @@ def run_every_dataset() -> int:
             with exclusive_lock(layout.retrain_lock(spec.name), on_wait=waiting):
                 wait_for_running_retrains(instance, spec, layout.tracking_uri(), on_wait=waiting)
                 batches = sync_batch_partitions(instance, spec, layout)
-                # ingest the newest active batch, train on the window; a withdrawn or held one is never re-read
+                # assess every batch not ingested yet (one the drift assessment holds is left out), then retrain on
+                # the newest active batch's partition; a withdrawn or held batch is never re-read
+                ok &= ingest_pending_batches(instance, spec, layout, batches)
                 partition, left_out = retrain_partition(BatchStore(spec, layout).list())
                 if partition is None:
                     print(
@@ -234,7 +235,6 @@ def run_every_dataset() -> int:
                     )
                     ok = False
                     continue
-                ok &= ingest_pending_batches(instance, spec, layout, batches)
                 run = execute_in_code_location(
                     instance,
                     retrain_job_name(spec),

@@ -75,11 +75,12 @@ class VersionStatus:
 class DriftStatus:
     batch_id: str
     written_at: str
-    retrain_recommended: bool | None
+    verdict: str | None  # retrain / no retrain / held; None: the report does not say
     drift_share: float | None
-    drifted_columns: list[str]
+    moved_columns: list[str]  # Evidently's drifted columns and those an effect size or a hold names
     concept_drift: bool | None
     path: Path
+    hold_reasons: list[str] = field(default_factory=list)  # names and numbers only
 
 
 @dataclass(frozen=True)
@@ -275,15 +276,20 @@ def _drift(layout: StateLayout, dataset: str) -> list[DriftStatus]:
             report = {}  # shown as unreadable rather than hidden
         data = report.get("data_drift") or {}
         concept = report.get("concept_drift")
+        verdict = report.get("verdict")
+        if verdict is None and isinstance(report.get("retrain_recommended"), bool):  # written before verdicts
+            verdict = "retrain" if report["retrain_recommended"] else "no retrain"
+        drifted = list(data.get("drifted_columns") or [])
         found.append(
             DriftStatus(
                 batch_id=str(report.get("batch_id", path.parent.name)),
                 written_at=_utc(path.stat().st_mtime * 1000),
-                retrain_recommended=report.get("retrain_recommended"),
+                verdict=verdict,
                 drift_share=data.get("drift_share_observed"),
-                drifted_columns=list(data.get("drifted_columns") or []),
+                moved_columns=[*drifted, *(c for c in report.get("moved_columns") or [] if c not in drifted)],
                 concept_drift=concept.get("drifted") if isinstance(concept, dict) else None,
                 path=path,
+                hold_reasons=list(report.get("hold_reasons") or []),
             )
         )
     return found
@@ -388,13 +394,14 @@ def format_status(status: DatasetStatus) -> str:
     lines.append("")
     if status.drift:
         lines.append(f"drift (last {len(status.drift)} batch reports):")
-        lines.append(f"  {'batch':<34} {'written (UTC)':<20} {'retrain':<8} {'share':>6}  concept  drifted columns")
+        lines.append(f"  {'batch':<34} {'written (UTC)':<20} {'verdict':<10} {'share':>6}  concept  moved columns")
         for d in status.drift:
             share = "?" if d.drift_share is None else f"{d.drift_share:.0%}"
             lines.append(
-                f"  {d.batch_id:<34} {d.written_at:<20} {_yes_no(d.retrain_recommended):<8} {share:>6}  "
-                f"{_yes_no(d.concept_drift):<7}  {', '.join(d.drifted_columns) or '-'}"
+                f"  {d.batch_id:<34} {d.written_at:<20} {d.verdict or '?':<10} {share:>6}  "
+                f"{_yes_no(d.concept_drift):<7}  {', '.join(d.moved_columns) or '-'}"
             )
+            lines += [f"    held: {reason}" for reason in d.hold_reasons]
     else:
         lines.append("drift: no batch drift report yet (a batch after the champion's training batches gets one)")
     return "\n".join(lines)

@@ -1,6 +1,7 @@
-"""`make run` retrains on the newest batch's partition: the active batches no run has ingested yet (added with
-`twinforge ingest-batch` between runs, without a daemon) are ingested first, so that the training window
-holds every active batch rather than leaving them out with a warning."""
+"""`make run` retrains on the newest active batch's partition: the active batches no run has ingested yet (added
+with `twinforge ingest-batch` between runs, without a daemon), the newest included, are ingested first through the
+ingest job, so that each is assessed for drift (a batch breaking a hold rule is held, not trained on) and the
+training window holds every active batch."""
 
 import dagster as dg
 import polars as pl
@@ -35,14 +36,33 @@ def test_the_batches_make_run_ingests_before_retraining(tmp_path, demo_state):
         BatchStore(spec, layout).add(path)
     batches = sync_batch_partitions(instance, spec, layout)
     assert len(batches) == 3
-    # the newest is the retrain's own partition; the two before it were never ingested
-    assert batches_to_ingest(instance, spec, layout, batches) == batches[:2]
+    # none was ingested: each is, the newest (the retrain's own partition) included, so that each is assessed
+    assert batches_to_ingest(instance, spec, layout, batches) == batches
 
     job = build_definitions([spec], home=str(tmp_path)).resolve_job_def(ingest_job_name(spec))
     assert job.execute_in_process(instance=instance, partition_key=batches[1], raise_on_error=False).success
-    assert batches_to_ingest(instance, spec, layout, batches) == batches[:1]
+    assert batches_to_ingest(instance, spec, layout, batches) == [batches[0], batches[2]]
     BatchStore(spec, layout).withdraw(batches[0], "wrong feed")  # a withdrawn batch never trains
-    assert batches_to_ingest(instance, spec, layout, batches) == []
+    assert batches_to_ingest(instance, spec, layout, batches) == [batches[2]]
+
+
+def test_a_newest_batch_with_an_emptied_column_is_held_before_make_run_trains_on_it(tmp_path, demo_state):
+    # `make run` trained on (and promoted a model of) the newest batch without assessing it: the retrain job
+    # ingests its own partition and has no drift step. Now every batch is ingested through the ingest job first,
+    # and with no champion yet the batches before it are the reference, so the hold rules apply.
+    spec, layout, instance = demo_state
+    path = tmp_path / "emptied.csv"
+    emptied = pl.read_csv(DEMO_CSV, infer_schema_length=0).sample(400, seed=5)
+    emptied.with_columns(ct_result=pl.lit(None, dtype=pl.String)).write_csv(path)
+    newest, _ = BatchStore(spec, layout).add(path)
+    batches = sync_batch_partitions(instance, spec, layout)
+    job = build_definitions([spec], home=str(tmp_path)).resolve_job_def(ingest_job_name(spec))
+    for batch in batches_to_ingest(instance, spec, layout, batches):
+        assert job.execute_in_process(instance=instance, partition_key=batch, raise_on_error=False).success
+    held = {b.batch_id: b for b in BatchStore(spec, layout).list()}[newest.batch_id]
+    assert held.status == "held" and "null share of ct_result" in held.history[-1]["reason"]
+    partition, left_out = retrain_partition(BatchStore(spec, layout).list())
+    assert partition == batches[0] and left_out[0].startswith(f"newest batch {newest.batch_id} is held")
 
 
 def test_a_withdrawn_newest_batch_is_neither_the_retrains_partition_nor_ingested_first(tmp_path, demo_state):
@@ -52,9 +72,9 @@ def test_a_withdrawn_newest_batch_is_neither_the_retrains_partition_nor_ingested
     newest, _ = BatchStore(spec, layout).add(path)
     batches = sync_batch_partitions(instance, spec, layout)
     BatchStore(spec, layout).withdraw(newest.batch_id, "wrong feed")
-    # the retrain takes the newest active batch (the initial one) and ingests it itself
+    # the retrain takes the newest active batch (the initial one), ingested (and assessed) first
     assert retrain_partition(BatchStore(spec, layout).list()) == (
         batches[0],
         [f"newest batch {newest.batch_id} is withdrawn: not ingested"],
     )
-    assert batches_to_ingest(instance, spec, layout, batches) == []
+    assert batches_to_ingest(instance, spec, layout, batches) == [batches[0]]

@@ -80,8 +80,30 @@ def test_status_renders_batch_states_verdicts_champion_and_drift_without_values(
     assert main(["status", "--home", str(layout.home), "--specs", str(DEMO_SPEC.parent)]) == 0
     assert "champion (RUN FAILED)" in _line(capsys.readouterr().out, r"\s+5\s+\d{4}-")
     drift = _line(out, rf"\s+{added.batch_id}\s+\d{{4}}-")
-    assert drift.split()[3:] == ["yes", "33%", "no", "age,", "pan_day"]
+    assert drift.split()[3:] == ["retrain", "33%", "no", "age,", "pan_day"]
     assert "secret-cell" not in out
+
+
+def test_status_says_a_held_batch_is_held_with_why_and_the_columns_that_moved(tmp_path, capsys):
+    # reproduced: a batch held for a column emptied to nulls read "retrain no, 0%, drifted columns -"
+    spec = load_spec(DEMO_SPEC)
+    layout = StateLayout.at(tmp_path / "state").ensure()
+    reports = {
+        "week2": {"batch_id": "week2", "verdict": "held", "retrain_recommended": False,
+                  "hold_reasons": ["null share of ct_result changed from 0.0% to 100.0% (hold_if.null_share_change 0.5)"],
+                  "moved_columns": ["ct_result"],
+                  "data_drift": {"drift_share_observed": 0.0, "drifted_columns": []}, "concept_drift": None},
+        "week3": {"batch_id": "week3", "verdict": "no retrain", "retrain_recommended": False,
+                  "data_drift": {"drift_share_observed": 0.0, "drifted_columns": []}, "concept_drift": None},
+    }  # fmt: skip
+    for batch, report in reports.items():
+        (layout.reports_dir / spec.name / "drift" / batch).mkdir(parents=True)
+        (layout.reports_dir / spec.name / "drift" / batch / "drift.json").write_text(json.dumps(report))
+    assert main(["status", "--home", str(layout.home), "--specs", str(DEMO_SPEC.parent)]) == 0
+    out = capsys.readouterr().out
+    assert _line(out, r"\s+week2\s+\d{4}-").split()[3:] == ["held", "0%", "?", "ct_result"]
+    assert "    held: null share of ct_result changed from 0.0% to 100.0%" in out
+    assert _line(out, r"\s+week3\s+\d{4}-").split()[3:] == ["no", "retrain", "0%", "?", "-"]
 
 
 def _withdraw(layout, batch, capsys):

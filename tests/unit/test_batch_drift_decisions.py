@@ -155,3 +155,26 @@ def test_batches_of_an_unchanged_dependence_keep_it_whatever_their_size(tmp_path
     for n in (50, 200, 5000):
         result = _assess(reference, _correlated(n, n), tmp_path / str(n))
         assert not result.retrain_recommended, (n, result.reasons)
+
+
+def test_a_tiny_batch_far_outside_the_reference_range_is_a_reason_to_retrain(tmp_path):
+    reference = _table(800, 0)
+    moved = _table(10, 41).with_columns(x1=pl.col("x1") * 1000)
+    result = _assess(reference, moved, tmp_path)
+    assert result.verdict == "retrain"
+    assert any(r.startswith("column x1 moved") for r in result.reasons)
+
+
+def test_a_batch_without_a_column_of_the_reference_is_held_even_when_approved(tmp_path):
+    # anonymization dropped a column of this batch only (its values looked like e-mail addresses): it cannot be
+    # trained on with the other batches, so it is held rather than judged on the columns left
+    reference = _table(3000, 0)
+    batch = _table(300, 1).drop("region").with_columns(extra=pl.lit(1))
+    for approved in (False, True):
+        result = assess_batch_drift(
+            "b", reference, ["initial"], batch, infer_schema(reference),
+            target=None, report_dir=tmp_path / str(approved), rules=DriftSpec(), approved=approved,
+        )  # fmt: skip
+        assert result.verdict == "held"
+        assert any("region" in r and "missing from the batch" in r for r in result.hold_reasons)
+        assert any("extra" in r and "not in the reference" in r for r in result.hold_reasons)

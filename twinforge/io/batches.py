@@ -188,6 +188,12 @@ class BatchStore:
         """Batches that may train, in arrival order (held and withdrawn ones left out)."""
         return [b.batch_id for b in self._read() if b.status == ACTIVE]
 
+    def active_before(self, batch_id: str) -> list[str]:
+        """The active batches that arrived before ``batch_id`` (all active ones when it is unknown), in order."""
+        ids = self.ids()
+        stop = ids.index(batch_id) if batch_id in ids else len(ids)
+        return [b for b in self.active_ids() if ids.index(b) < stop]
+
     def withdrawn_among(self, batch_ids: Iterable[str]) -> list[str]:
         """Those of ``batch_ids`` that are withdrawn now, in the order given."""
         withdrawn = {b.batch_id for b in self._read() if b.status == WITHDRAWN}

@@ -31,13 +31,14 @@ from twinforge.io.schema import TableSchema
 from twinforge.monitoring.concept_drift import ConceptDrift, concept_drift
 from twinforge.monitoring.data_drift import NUMERICAL_KINDS, DriftSummary, compare_drift, with_effect_floor
 from twinforge.monitoring.effect_size import ColumnShift, column_shift
-from twinforge.monitoring.holds import hold_reasons
+from twinforge.monitoring.holds import column_set_changes, hold_reasons
 from twinforge.monitoring.summary_page import summary_html
 
 Verdict = Literal["retrain", "no retrain", "held"]
 # a model's score on fewer labelled batch rows says too little to call concept drift or a below-chance hold, and
 # so few rows say little of the association between columns
 MIN_CONCEPT_ROWS = 30
+FIRST_TRAINING = "no champion yet: first training"
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class BatchDriftAssessment:
     hold_reasons: list[str] = field(default_factory=list)  # why the batch is held; empty: it is not
     notes: list[str] = field(default_factory=list)  # what was not judged, and why
     dependence: DependenceChange | None = None  # None: not judged
+    # Evidently's drifted columns, and those whose effect size (or a hold rule) says they moved
+    moved_columns: list[str] = field(default_factory=list)
 
     @property
     def verdict(self) -> Verdict:
@@ -73,6 +76,7 @@ class BatchDriftAssessment:
             "held": self.verdict == "held",
             "reasons": list(self.reasons),
             "hold_reasons": list(self.hold_reasons),
+            "moved_columns": list(self.moved_columns),
             "notes": list(self.notes),
             "data_drift": self.data.to_dict(),
             "column_shifts": {name: s.to_dict() for name, s in self.shifts.items()},
@@ -168,6 +172,13 @@ def retrain_reasons(
     return reasons
 
 
+def _moved(shift: ColumnShift, rules: DriftSpec) -> bool:
+    """A column's change is beyond sampling noise and reaches the column threshold, or it is a key column."""
+    threshold = rules.column_threshold
+    big = threshold is not None and shift.effect >= threshold
+    return shift.beyond_noise and (big or shift.column in rules.key_columns)
+
+
 def _number(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3g}"
 
@@ -184,11 +195,14 @@ def assess_batch_drift(
     rules: DriftSpec,
     champion_version: str | None = None,
     approved: bool = False,
+    first_training: bool = False,
     seed: int = 0,
 ) -> BatchDriftAssessment:
     """Compare ``current`` (one anonymized batch) with ``reference``; writes drift.html and drift.json.
 
     ``approved``: someone approved the batch after a hold, so the hold rules no longer apply.
+    ``first_training``: there is no champion yet (``reference`` is the active batches that came before): a
+    batch that is not held is to be trained on, whatever its drift.
     """
     report_dir.mkdir(parents=True, exist_ok=True)
     comparison = compare_drift(reference, current, schema, drift_share=rules.drift_share)
@@ -225,10 +239,16 @@ def assess_batch_drift(
         notes.append(
             f"dependence between columns not judged: the batch has {current.height} rows, fewer than {MIN_CONCEPT_ROWS}"
         )
-    holds = [] if approved else hold_reasons(reference, current, schema, concept, rules.hold_if)
+    # columns that differ hold a batch even after an approval: no training window can take it with the others
+    holds = column_set_changes(reference, current)
+    holds += [] if approved else hold_reasons(reference, current, schema, concept, rules.hold_if)
+    reasons = retrain_reasons(data, shifts, concept, rules, dependence)
+    if first_training:
+        reasons.insert(0, FIRST_TRAINING)
+    moved = [*data.drifted_columns, *(c for c in shifts if c not in data.drifted_columns and _moved(shifts[c], rules))]
     assessment = BatchDriftAssessment(
-        batch_id, list(reference_batches), champion_version, data, concept, shifts,
-        retrain_reasons(data, shifts, concept, rules, dependence), holds, notes, dependence,
+        batch_id, list(reference_batches), champion_version, data, concept, shifts, reasons, holds, notes, dependence,
+        moved,
     )  # fmt: skip
     block = drift_page_summary(assessment, min_effect=rules.min_effect, approved=approved)
     comparison.save(report_dir / "drift.html", summary_block=block)
@@ -243,7 +263,12 @@ def drift_page_summary(assessment: BatchDriftAssessment, *, min_effect: float | 
     facts = [
         ("Batch (current data)", assessment.batch_id),
         ("Champion version", assessment.champion_version or "none"),
-        ("Reference: the champion's training batches", ", ".join(assessment.reference_batches)),
+        (
+            "Reference: the champion's training batches"
+            if assessment.champion_version
+            else "Reference: the active batches before it (no champion yet)",
+            ", ".join(assessment.reference_batches),
+        ),
         (
             f"Columns drifted (Evidently's test{floor})",
             f"{len(data.drifted_columns)} of {data.n_columns} ({data.drift_share_observed:.0%}; "

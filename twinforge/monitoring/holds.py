@@ -18,6 +18,33 @@ from twinforge.monitoring.concept_drift import SAMPLING_Z, ConceptDrift
 CATEGORY_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 
 
+def column_set_changes(reference: pl.DataFrame, current: pl.DataFrame) -> list[str]:
+    """Columns the batch lacks or adds against the reference (anonymization dropped one of this batch only, or
+    the source changed): batches of other columns cannot be trained on together, whoever approves them."""
+    missing = [c for c in reference.columns if c not in current.columns]
+    added = [c for c in current.columns if c not in reference.columns]
+    reasons = []
+    if missing:
+        reasons.append(f"{_columns(missing)} of the reference {_are(missing)} missing from the batch")
+    if added:
+        reasons.append(f"{_columns(added)} of the batch {_are(added)} not in the reference")
+    if reasons:
+        reasons[-1] += (
+            " (after anonymization: a column whose values looked like personal data in this batch only is dropped): "
+            "the training window's batches must have the same columns; withdraw the batch and add it again with "
+            "the others' columns"
+        )
+    return reasons
+
+
+def _columns(names: list[str]) -> str:
+    return f"column{'s' if len(names) > 1 else ''} {', '.join(names)}"
+
+
+def _are(names: list[str]) -> str:
+    return "are" if len(names) > 1 else "is"
+
+
 def null_share_changes(reference: pl.DataFrame, current: pl.DataFrame, threshold: float) -> list[str]:
     reasons = []
     for name in reference.columns:
