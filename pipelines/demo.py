@@ -158,7 +158,7 @@ def retrain_partition(batches: list[Batch]) -> tuple[str | None, list[str]]:
     newer = batches[[b.batch_id for b in batches].index(partition) + 1 :] if partition else batches
     notes = []
     for n, batch in enumerate(reversed(newer)):
-        note = f"{'newest batch' if n == 0 else 'batch'} {batch.batch_id} is {batch.status}: not ingested"
+        note = f"{'newest batch' if n == 0 else 'batch'} {batch.batch_id} is {batch.status}: not trained on"
         if batch.status == HELD:
             note += f" (`twinforge batches {batch.dataset}` says why and how to release it)"
         notes.append(note)

@@ -75,6 +75,6 @@ def test_a_withdrawn_newest_batch_is_neither_the_retrains_partition_nor_ingested
     # the retrain takes the newest active batch (the initial one), ingested (and assessed) first
     assert retrain_partition(BatchStore(spec, layout).list()) == (
         batches[0],
-        [f"newest batch {newest.batch_id} is withdrawn: not ingested"],
+        [f"newest batch {newest.batch_id} is withdrawn: not trained on"],
     )
     assert batches_to_ingest(instance, spec, layout, batches) == [batches[0]]

@@ -445,3 +445,17 @@ def test_a_copy_left_by_a_killed_add_is_removed_and_one_an_add_holds_is_kept(sto
     finally:
         os.close(handle)
     assert sorted(p.name for p in incoming.iterdir()) == ["1.working.csv"]
+
+
+def test_a_batch_held_because_its_columns_differ_is_not_released_by_an_approval(store, demo, tmp_path):
+    # its columns differ from the other batches' after anonymization: an approved batch would make every retrain
+    # fail at the split (batches of different columns), so only withdrawing it ends the hold
+    from twinforge.monitoring.holds import column_set_changes
+
+    demo.write_csv(tmp_path / "b1.csv")
+    batch, _ = store.add(tmp_path / "b1.csv")
+    reasons = column_set_changes(demo, demo.drop("age"))
+    assert store.hold(batch.batch_id, reasons).status == HELD
+    with pytest.raises(ValueError, match="columns differ from the other batches'.*no approval overrides"):
+        store.approve(batch.batch_id)
+    assert store.withdraw(batch.batch_id, "wrong columns").status == WITHDRAWN

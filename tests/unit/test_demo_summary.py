@@ -24,17 +24,17 @@ def test_make_run_retrains_on_the_newest_active_batch_and_says_why_a_newer_one_i
     # the newest withdrawn (a wrong feed): never re-read, and the summary says so
     partition, notes = retrain_partition([_batch("initial"), _batch("b2", WITHDRAWN)])
     assert partition == "initial"
-    assert notes == ["newest batch b2 is withdrawn: not ingested"]
+    assert notes == ["newest batch b2 is withdrawn: not trained on"]
     # held by its drift assessment, with a withdrawn one before it: each newer batch is named, the newest first
     partition, notes = retrain_partition([_batch("initial"), _batch("b2", WITHDRAWN), _batch("b3", HELD)])
     assert partition == "initial"
-    assert notes[0].startswith("newest batch b3 is held: not ingested")
+    assert notes[0].startswith("newest batch b3 is held: not trained on")
     assert "`twinforge batches covid_testing` says why" in notes[0]
-    assert notes[1] == "batch b2 is withdrawn: not ingested"
+    assert notes[1] == "batch b2 is withdrawn: not trained on"
     # no active batch at all: nothing to retrain on
     partition, notes = retrain_partition([_batch("initial", WITHDRAWN)])
     assert partition is None
-    assert notes == ["newest batch initial is withdrawn: not ingested"]
+    assert notes == ["newest batch initial is withdrawn: not trained on"]
 
 
 def test_a_promotion_that_keeps_the_champion_reads_as_a_no_op():

@@ -55,6 +55,8 @@ APPROVED = "approved"  # the history action of an approval (the status becomes a
 REINSTATED = "reinstated"  # the history action of taking back a withdrawal
 PRIVACY_FAILED = "privacy_checks_failed"  # the history action of a privacy failure recorded on a withdrawn batch
 PRIVACY_HOLD = "privacy checks failed: "  # the reason of a hold no approval releases
+# nor this one: a batch whose columns differ from the other batches' after anonymization cannot train with them
+COLUMNS_HOLD = "columns differ from the other batches': "
 # a column with more than this share of its non-null values not parsing as its type has changed type
 MAX_UNPARSED_SHARE = 0.5
 
@@ -244,6 +246,11 @@ class BatchStore:
             raise ValueError(
                 f"batch {batch_id!r} of {self.spec.name!r} is held because its privacy checks failed, which no "
                 "approval overrides: change the spec (privacy.k, privacy.l, column policies) and ingest it again"
+            )
+        if _last_reason(batch).startswith(COLUMNS_HOLD):
+            raise ValueError(
+                f"batch {batch_id!r} of {self.spec.name!r} is held because its {_last_reason(batch)}, which no "
+                "approval overrides (no training window can take it with the others): withdraw it"
             )
         return self._set_status(batch_id, ACTIVE, reason, action=APPROVED, only_from=HELD)
 
@@ -515,7 +522,11 @@ def _status_before_withdrawal(batch: Batch) -> tuple[str, str]:
 
 
 def _held_for_privacy(batch: Batch) -> bool:
-    return bool(batch.history) and str(batch.history[-1].get("reason", "")).startswith(PRIVACY_HOLD)
+    return _last_reason(batch).startswith(PRIVACY_HOLD)
+
+
+def _last_reason(batch: Batch) -> str:
+    return str(batch.history[-1].get("reason", "")) if batch.history else ""
 
 
 def _suffix(name: str) -> str:

@@ -18,8 +18,8 @@ One scale for numbers and categories, so one threshold (``drift.column_threshold
 - ``beyond_noise``: PSI this large is rarer than :data:`NOISE_P` (a normal tail beyond 3 standard
   deviations) when both samples come from one population. PSI is recomputed on :data:`NOISE_DRAWS` pairs
   of samples of the observed sizes drawn from the pooled bin shares (a parametric bootstrap); the share at
-  least as large as the observed PSI is the p-value. A chi-square approximation held ten batch rows all
-  above the reference's largest value to be noise (a bin's expected count is one there); the draws do not.
+  least as large as the observed PSI is the p-value: exact enough at any batch size, where a chi-square
+  approximation fails on batches of a few rows (a bin's expected count under one).
 
 Evidently also offers a PSI test; it bins numbers over equal widths of the combined range (one
 outlier squeezes every other value into one bin) and ignores nulls, hence this one.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from twinforge.config.spec import HoldSpec
+from twinforge.io.batches import COLUMNS_HOLD
 from twinforge.io.schema import ColumnKind, TableSchema
 from twinforge.monitoring.concept_drift import SAMPLING_Z, ConceptDrift
 
@@ -23,18 +24,17 @@ def column_set_changes(reference: pl.DataFrame, current: pl.DataFrame) -> list[s
     the source changed): batches of other columns cannot be trained on together, whoever approves them."""
     missing = [c for c in reference.columns if c not in current.columns]
     added = [c for c in current.columns if c not in reference.columns]
-    reasons = []
+    parts = []
     if missing:
-        reasons.append(f"{_columns(missing)} of the reference {_are(missing)} missing from the batch")
+        parts.append(f"{_columns(missing)} of the reference {_are(missing)} missing from the batch")
     if added:
-        reasons.append(f"{_columns(added)} of the batch {_are(added)} not in the reference")
-    if reasons:
-        reasons[-1] += (
-            " (after anonymization: a column whose values looked like personal data in this batch only is dropped): "
-            "the training window's batches must have the same columns; withdraw the batch and add it again with "
-            "the others' columns"
-        )
-    return reasons
+        parts.append(f"{_columns(added)} of the batch {_are(added)} not in the reference")
+    if not parts:
+        return []
+    return [
+        COLUMNS_HOLD + "; ".join(parts) + " (after anonymization: a column whose values looked like personal data "
+        "in this batch only is dropped); withdraw the batch and add it again with the others' columns"
+    ]
 
 
 def _columns(names: list[str]) -> str:
