@@ -314,3 +314,26 @@ def test_the_report_page_shows_the_accounting(tmp_path):
     page = write_report_html(report_with(differential_privacy=accounting), tmp_path / "q.html", title="t").read_text()
     assert "Differential privacy" in page and "0.97" in page and "RDP accountant" in page
     assert re.search(r"noise multiplier\s+1\.7", page)
+
+
+def test_a_private_fit_refuses_what_would_read_real_rows_outside_its_budget():
+    # reproduced: a process column with `fit: true` stored the exact per-group means of the raw rows (one pulled
+    # up by a planted outlier) in model.json while the fit reported epsilon within budget; an integer `unique`
+    # key continued from the real maximum and `fixed_combinations` kept the real frequent combinations
+    rng = np.random.default_rng(5)
+    table = pl.DataFrame({"shop": rng.choice(["north", "south"], 400), "line": rng.choice(["a", "b"], 400),
+                          "hours": rng.exponential(100, 400), "order_id": np.arange(400)})  # fmt: skip
+    schema = infer_schema(table)
+    fitted = {"hours": {"distribution": "exponential", "fit": True, "by": "shop"}}
+    private = {"epochs": 1, "dp": {"epsilon": 1.0}}
+    with pytest.raises(ValueError, match=r"process_columns\.hours: fit: true .* differential privacy"):
+        create_generator("vae", **private).fit(table, schema, process_columns=fitted)
+    for rule, name in (
+        ({"unique": ["order_id"]}, "unique"),
+        ({"fixed_combinations": ["shop", "line"]}, "fixed_combinations"),
+    ):
+        with pytest.raises(ValueError, match=f"{name}.* differential privacy"):
+            create_generator("vae", **private).fit(table, schema, rules=[rule])
+    # declared parameters read no row: allowed
+    declared = {"hours": {"distribution": "exponential", "mean": 100.0}}
+    create_generator("vae", **private).fit(table, schema, process_columns=declared)

@@ -31,7 +31,7 @@ from twinforge.generators.sampling import ConditionError
 from twinforge.io.schema import TableSchema
 from twinforge.process import ProcessColumnSpec, ProcessModel, fit_process_model
 from twinforge.processes import available_memory
-from twinforge.rules import FittedRules, RuleList, Strata, fit_rules
+from twinforge.rules import FittedRules, RuleList, Strata, fit_rules, parse_rules
 
 # Rows generated and decoded at a time: bounds memory for large samples.
 SAMPLE_CHUNK_ROWS = 100_000
@@ -131,6 +131,8 @@ class Generator(ABC):
         Errors name no value of a ``sensitive_columns`` column.
         """
         _check_trainable(df, schema)
+        if self.private:
+            _refuse_reading_rows_outside_the_budget(process_columns, rules)
         started = time.perf_counter()
         fitted_rules = fit_rules(rules, df, schema, rare_min_count=self.rare_min_count) if rules else None
         if fitted_rules:
@@ -266,6 +268,11 @@ class Generator(ABC):
             for index, chunk in enumerate(chunks)
         )
 
+    @property
+    def private(self) -> bool:
+        """Trained with differential privacy (the neural models' ``dp``): nothing may read real rows outside it."""
+        return False
+
     def _statistics_table(self, df: pl.DataFrame, schema: TableSchema) -> pl.DataFrame:
         """The table the encoder's statistics are fitted on: ``df`` itself (a private model: a DP proxy)."""
         return df
@@ -337,6 +344,30 @@ def _rebalanced_level(encoder: TableEncoder, shares: sampling.Rebalance) -> pl.E
         matches = encoder.condition_expr(shares.column, shares.values[index]).fill_null(False)
         level = pl.when(matches).then(pl.lit(index, dtype=pl.Int64)).otherwise(level)
     return level
+
+
+def _refuse_reading_rows_outside_the_budget(
+    process_columns: Mapping[str, ProcessColumnSpec | Mapping[str, Any]] | None, rules: RuleList | Sequence[Any] | None
+) -> None:
+    """A private fit spends its ε on the encoder's statistics and the training: process columns fitted from the
+    rows (their exact group means) and rules that learn from them (an integer key's real maximum, the real
+    combinations) would publish real values that no ε accounts for, so they are refused."""
+    privacy = "under differential privacy (dp) it would read the real rows outside the privacy budget"
+    for name, spec in (process_columns or {}).items():
+        spec = spec if isinstance(spec, ProcessColumnSpec) else ProcessColumnSpec.model_validate(spec)
+        if spec.fit:
+            raise ValueError(
+                f"process_columns.{name}: fit: true fits its parameters from the rows; {privacy}: "
+                "declare the parameters (public knowledge, e.g. a mean time between failures) instead"
+            )
+    parsed = rules if isinstance(rules, RuleList) else parse_rules(list(rules or []))
+    for rule in [*parsed.of_kind("fixed_combinations"), *parsed.of_kind("unique")]:
+        if rule.kind == "unique" and rule.generated_column is None:
+            continue  # a key of several columns is only checked in the samples, never learned
+        raise ValueError(
+            f"rules: {rule.name} learns from the rows (the combinations seen, or where generated keys "
+            f"start); {privacy}: leave it out of a private fit"
+        )
 
 
 def _check_trainable(df: pl.DataFrame, schema: TableSchema) -> None:
