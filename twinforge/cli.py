@@ -643,6 +643,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     from twinforge.config.spec import load_spec
     from twinforge.encoders.kinds import DEFAULT_RARE_MIN_COUNT
     from twinforge.generators import check_spec_params, generator_class
+    from twinforge.generators.training import with_declared_dp_domains
     from twinforge.io.tables import table_format, write_table_chunks
     from twinforge.rules import load_rules
     from twinforge.synthesizer import MIN_TRAINING_ROWS, Synthesizer
@@ -691,8 +692,10 @@ def _cmd_synth(args: argparse.Namespace) -> int:
             f"{args.input}: {real.height:,} row{'s' if real.height != 1 else ''} to learn from; synth needs at least "
             f"{MIN_TRAINING_ROWS} (fitted on fewer, a generator can only give the real records back)"
         )
-    synthesizer = Synthesizer(model=model, seed=seed, **params)
     schema = spec.schema_for(real) if spec else None
+    if spec is not None:  # the spec's declared public bounds and levels serve DP as they do in the pipeline
+        params = with_declared_dp_domains(params, spec, schema)
+    synthesizer = Synthesizer(model=model, seed=seed, **params)
     early_stopping = getattr(synthesizer.generator, "validation_fraction", 0) > 0
     with (
         _step(f"fitting {model} on {real.height:,} rows") as done,

@@ -123,3 +123,28 @@ def test_a_pseudonymized_person_id_is_not_learned_as_a_category(tmp_path, monkey
     twin = read_table(synthetic)
     assert twin.height == 600 and "patient_id" not in twin.columns
     assert not tokens & {str(v) for c in twin.columns for v in twin[c].to_list()}
+
+
+def test_synth_with_a_spec_gives_dp_the_spec_s_declared_bounds_and_categories(tmp_path, capsys):
+    # reproduced: synth --spec built its model parameters without the spec's declared public domains, so DP
+    # warned "no declared categories", declared nothing and left every column null
+    import json
+
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    pl.DataFrame({"shop": rng.choice(["north", "south"], 400), "hours": rng.exponential(100, 400).round(2)}).write_csv(
+        tmp_path / "t.csv"
+    )
+    (tmp_path / "dp.yaml").write_text(
+        "name: t\nsource: {path: t.csv}\ncolumns:\n  shop: {categories: [north, south]}\n"
+        "  hours: {bounds: [0, 1000]}\ngenerator: {model: vae, params: {epochs: 2, dp: {epsilon: 1.0}}}\n"
+    )
+    args = ["synth", str(tmp_path / "t.csv"), "--spec", str(tmp_path / "dp.yaml"), "--rows", "200"]
+    args += ["--out", str(tmp_path / "s.csv"), "--save-model", str(tmp_path / "m"), "--no-progress"]
+    assert main(args) == 0
+    assert "no declared categories" not in capsys.readouterr().err
+    summary = json.loads((tmp_path / "m" / "model.json").read_text())["fit_summary"]["dp"]
+    assert sorted(summary["declared_columns"]) == ["hours", "shop"]
+    synthetic = read_table(tmp_path / "s.csv")
+    assert synthetic["shop"].null_count() == 0 and synthetic["hours"].null_count() == 0

@@ -53,6 +53,22 @@ class TrainedGenerator:
         )
 
 
+def with_declared_dp_domains(
+    params: dict[str, Any], spec: DatasetSpec, schema: TableSchema | None = None
+) -> dict[str, Any]:
+    """``params`` with the spec's declared public bounds and levels (``columns.<c>.bounds``, ``.categories``)
+    merged into its ``dp`` settings, for the DP statistics (those set in ``dp`` itself win); without ``dp``, as
+    given. With ``schema``, only the columns it models."""
+    if not isinstance(params.get("dp"), dict):
+        return params
+    present = {c.name for c in schema.modelled()} if schema is not None else None
+    dp = dict(params["dp"])
+    for key, declared in (("bounds", spec.public_bounds), ("categories", spec.public_categories)):
+        declared = {c: v for c, v in declared.items() if present is None or c in present}
+        dp[key] = {**declared, **(dp.get(key) or {})}
+    return {**params, "dp": dp}
+
+
 def generator_params(spec: DatasetSpec, schema: TableSchema | None = None) -> dict[str, Any]:
     """The spec's generator params, plus the transformer's column order unless the spec sets it.
 
@@ -72,13 +88,7 @@ def generator_params(spec: DatasetSpec, schema: TableSchema | None = None) -> di
     conditioned = [c for c in dict.fromkeys(conditioned) if learned(c)]
     if "condition_columns" in accepted and "condition_columns" not in params and conditioned:
         params["condition_columns"] = conditioned
-    if isinstance(params.get("dp"), dict):  # the columns' declared public bounds and levels, for DP statistics
-        present = {c.name for c in schema.modelled()} if schema is not None else None
-        dp = dict(params["dp"])
-        for key, declared in (("bounds", spec.public_bounds), ("categories", spec.public_categories)):
-            declared = {c: v for c, v in declared.items() if present is None or c in present}
-            dp[key] = {**declared, **(dp.get(key) or {})}
-        params["dp"] = dp
+    params = with_declared_dp_domains(params, spec, schema)
     target = spec.target
     if "last_columns" in accepted and "last_columns" not in params and learned(target) and target not in conditioned:
         params["last_columns"] = [target]
