@@ -69,7 +69,7 @@ def planted_csv(tmp_path):
 
 def test_batches_quarantine_privacy_and_window(tmp_path, planted_csv, monkeypatch):
     source, values = planted_csv
-    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-0123456789abcdef" * 2)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-9f3Jq2xLm8Zp4Rt7Vw1Yb6Nc0Hd5Gs")
     home = tmp_path / "state"
     spec = _spec(source, k=2)
     with dg.instance_for_test() as instance:
@@ -125,7 +125,7 @@ def test_batches_quarantine_privacy_and_window(tmp_path, planted_csv, monkeypatc
 
 def test_k_is_enforced_so_the_check_passes_and_the_split_runs(tmp_path, planted_csv, monkeypatch):
     source, _ = planted_csv
-    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-0123456789abcdef" * 2)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-9f3Jq2xLm8Zp4Rt7Vw1Yb6Nc0Hd5Gs")
     spec = _spec(source, k=5, amount_qi=True)  # amounts are nearly unique: classes of one until generalized
     with dg.instance_for_test() as instance:
         (batch,) = sync_batch_partitions(instance, spec, StateLayout.at(tmp_path / "state"))
@@ -149,7 +149,7 @@ def test_records_sent_again_in_a_new_batch_stay_on_one_side_of_the_split(tmp_pat
     table, _ = planted_table(n=400)
     source = tmp_path / "first.csv"
     table.write_csv(source)
-    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-0123456789abcdef" * 2)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-9f3Jq2xLm8Zp4Rt7Vw1Yb6Nc0Hd5Gs")
     home = tmp_path / "state"
     spec = _spec(source)
     with dg.instance_for_test() as instance:
@@ -184,7 +184,7 @@ def _with_stray_quote(tmp_path):
 
 def test_a_stray_quote_costs_one_record_in_the_raw_asset(tmp_path, monkeypatch):
     source = _with_stray_quote(tmp_path)
-    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-0123456789abcdef" * 2)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-9f3Jq2xLm8Zp4Rt7Vw1Yb6Nc0Hd5Gs")
     home = tmp_path / "state"
     spec = _spec(source)
     with dg.instance_for_test() as instance:
@@ -202,7 +202,7 @@ def test_a_stray_quote_costs_one_record_in_the_raw_asset(tmp_path, monkeypatch):
 
 def test_a_failing_ingest_logs_positions_never_values(tmp_path, monkeypatch):
     source = _with_stray_quote(tmp_path)
-    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-0123456789abcdef" * 2)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-9f3Jq2xLm8Zp4Rt7Vw1Yb6Nc0Hd5Gs")
     home = tmp_path / "state"
     spec = _spec(source).model_copy(update={"ingest": parse_spec({"name": "x", "source": {"path": "a.csv"}}).ingest})
     assert spec.ingest.on_bad_rows == "fail"
@@ -220,7 +220,7 @@ def test_a_batch_failing_l_diversity_is_held_and_never_trained_on(tmp_path, plan
     from twinforge.io.batches import ACTIVE, HELD, BatchStore
 
     source, _ = planted_csv
-    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-0123456789abcdef" * 2)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-9f3Jq2xLm8Zp4Rt7Vw1Yb6Nc0Hd5Gs")
     home = tmp_path / "state"
     spec = _spec(source, l=2, sensitive="visits")
     uniform, later = tmp_path / "uniform.csv", tmp_path / "later.csv"
@@ -248,7 +248,7 @@ def test_a_batch_failing_l_diversity_is_held_and_never_trained_on(tmp_path, plan
 
 
 def test_a_batch_whose_file_changed_since_it_was_recorded_is_refused(tmp_path, planted_csv, monkeypatch):
-    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-0123456789abcdef" * 2)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-9f3Jq2xLm8Zp4Rt7Vw1Yb6Nc0Hd5Gs")
     source, _ = planted_csv
     home = tmp_path / "state"
     spec = _spec(source)

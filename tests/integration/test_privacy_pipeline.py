@@ -15,7 +15,7 @@ from twinforge.config.spec import parse_spec
 from twinforge.io.state import StateLayout
 from twinforge.io.tables import write_table
 
-KEY = "k-0123456789abcdef" * 2
+KEY = "k-9f3Jq2xLm8Zp4Rt7Vw1Yb6Nc0Hd5Gs"
 
 
 def _safe_harbor_spec(source):
@@ -54,8 +54,8 @@ def test_safe_harbor_and_k_through_the_pipeline_owner_only(tmp_path, monkeypatch
         assert anonymized["rows_out"] == 300 - suppressed and anonymized["rows_quarantined"] == suppressed
         rules = anonymized["privacy_profile"]["rules"]
         assert rules["3. dates (except year) and ages over 89"] == {
-            "date_of_birth": "generalize {'date': 'year'}",
-            "visit_date": "generalize {'date': 'year'}",
+            "date_of_birth": "generalize {'date': 'year', 'oldest': 90}",
+            "visit_date": "generalize {'date': 'year', 'oldest': 90}",
         }
         assert rules["2. geographic subdivisions smaller than a state"] == {"zip": "generalize {'zip3': True}"}
         assert rules["free text"] == {"notes": "mask"}

@@ -28,7 +28,7 @@ from twinforge.privacy.anonymize import (
 )
 from twinforge.privacy.k_anonymity import privacy_report
 
-KEY = b"k-0123456789abcdef" * 2
+KEY = b"k-9f3Jq2xLm8Zp4Rt7Vw1Yb6Nc0Hd5Gs"
 
 
 def test_pseudonymize_is_keyed_hmac_and_keeps_nulls():

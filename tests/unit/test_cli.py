@@ -170,12 +170,12 @@ def test_anonymize_command_with_a_spec(tmp_path, capsys, monkeypatch):
     out = tmp_path / "out.csv"
     assert main(["anonymize", str(DEMO_CSV), "--out", str(out), "--spec", str(DEMO_SPEC)]) == 1
     assert "TWINFORGE_PSEUDONYM_KEY is not set" in capsys.readouterr().err  # the spec pseudonymizes subject_id
-    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-0123456789abcdef" * 2)
+    monkeypatch.setenv("TWINFORGE_PSEUDONYM_KEY", "k-9f3Jq2xLm8Zp4Rt7Vw1Yb6Nc0Hd5Gs")
     assert main(["anonymize", str(DEMO_CSV), "--out", str(out), "--spec", str(DEMO_SPEC)]) == 0
     printed = capsys.readouterr().out
     assert "k-anonymity over ['age', 'gender']: smallest class 1" in printed
     written = read_table(out)
-    assert "k-0123456789abcdef" * 2 not in out.read_text() and "fake_last_name" not in written.columns
+    assert "k-9f3Jq2xLm8Zp4Rt7Vw1Yb6Nc0Hd5Gs" not in out.read_text() and "fake_last_name" not in written.columns
     assert written["subject_id"].str.len_chars().min() == 64
 
 

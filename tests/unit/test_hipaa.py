@@ -83,8 +83,8 @@ def test_every_rule_acts_and_no_identifier_survives():
             "zip": "generalize {'zip3': True}",
         },
         "3. dates (except year) and ages over 89": {
-            "date_of_birth": "generalize {'date': 'year'}",
-            "admission_date": "generalize {'date': 'year'}",
+            "date_of_birth": "generalize {'date': 'year', 'oldest': 90}",
+            "admission_date": "generalize {'date': 'year', 'oldest': 90}",
             "age": "generalize {'cap': 90}",
         },
         "4. telephone numbers": {"phone": "drop"},
@@ -116,7 +116,8 @@ def test_every_rule_acts_and_no_identifier_survives():
     assert out["age"].to_list() == [90, 89, 90, 34, 61] * (N // 5)
     for column in ("date_of_birth", "admission_date"):
         assert out[column].dt.month().unique().to_list() == [1] and out[column].dt.day().unique().to_list() == [1]
-        assert out[column].dt.year().to_list() == table[column].dt.year().to_list()
+        earliest = dt.date.today().year - 90  # a year telling an age over 89 is that earliest one
+        assert out[column].dt.year().to_list() == [max(y, earliest) for y in table[column].dt.year().to_list()]
     planted = _cells(table.drop("diagnosis", "systolic", "age", "zip", "date_of_birth", "admission_date"))
     assert not planted & _cells(out)
     names = {w for n in table["patient_name"] for w in n.split() if len(w) > 3 and w[0].isupper()}
@@ -214,7 +215,7 @@ def test_dates_in_mixed_shapes_are_dates_about_the_person(tmp_path):
     )
     table = ingest_source(SourceSpec(path=source)).table
     result = anonymize_table(table, {}, SAFE_HARBOR)
-    assert result.profile.rules["3"] == {"checkin": "generalize {'date': 'year'}"}
+    assert result.profile.rules["3"] == {"checkin": "generalize {'date': 'year', 'oldest': 90}"}
     assert set(result.table["checkin"].to_list()) == {dt.date(2024, 1, 1)}
 
 
@@ -263,3 +264,34 @@ def test_ages_over_89_are_grouped_whatever_the_age_columns_name_and_unit(name, c
 def test_words_holding_age_are_no_age(name):
     table = pl.DataFrame({name: [95, 89, 104, 34, 61] * 20, "charge": list(range(100))})
     assert anonymize_table(table, {}, SAFE_HARBOR).table[name].max() == 104
+
+
+def test_dates_that_tell_an_age_over_89_are_grouped_with_the_year():
+    # reproduced: ages became "90 or older" but born 1920-01-01 stayed, giving the age of 104 back
+    cutoff = dt.date.today().year - 90
+    births = [dt.date(1915, 3, 2), dt.date(1920, 7, 9), dt.date(cutoff + 1, 5, 5), dt.date(1980, 1, 31)] * 25
+    table = pl.DataFrame({"born": births, "charge": list(range(100))})
+    out = anonymize_table(table, {}, SAFE_HARBOR).table["born"].to_list()
+    assert out[:4] == [dt.date(cutoff, 1, 1), dt.date(cutoff, 1, 1), dt.date(cutoff + 1, 1, 1), dt.date(1980, 1, 1)]
+
+
+def test_ages_written_as_text_over_89_are_grouped():
+    # reproduced: one "<1" made an age column text, and 92, 97 and 101 were kept
+    table = pl.DataFrame({"age": ["<1", "92", "45", "97", "101", "90+", None, "7"] * 10, "charge": list(range(80))})
+    out = anonymize_table(table, {}, SAFE_HARBOR).table["age"].to_list()
+    assert out[:8] == ["<1", "90+", "45", "90+", "90+", "90+", None, "7"]
+
+
+def test_a_record_code_repeated_over_a_patient_s_visits_is_an_identifier():
+    # reproduced: ten visits per patient left MRNs and VINs under neutral names at 10% distinct values, below
+    # rule 18's one-value-per-row share: "unclassified (kept)", and every synthetic row carried a real one
+    rng = np.random.default_rng(2)
+    visits = [(p, v) for p in range(60) for v in range(10)]
+    table = pl.DataFrame({
+        "ref": [f"MR{7000000 + p * 37:08d}" for p, _ in visits],
+        "car": [f"1HGCM82633A{100000 + p * 7:06d}" for p, _ in visits],
+        "dx": rng.choice(list("ABC"), len(visits)), "lab": rng.normal(5, 1, len(visits)),
+    })  # fmt: skip
+    result = anonymize_table(table, {}, SAFE_HARBOR)
+    assert "ref" not in result.table.columns and "car" not in result.table.columns
+    assert result.table.columns == ["dx", "lab"]  # the codes "A", "B", "C" are no record numbers

@@ -12,7 +12,7 @@ from twinforge.privacy.anonymize import anonymize_table
 from twinforge.privacy.pii import detect_pii, mask_text
 from twinforge.privacy.pii.recognizers import analyze
 
-KEY = b"k-0123456789abcdef" * 2
+KEY = b"k-9f3Jq2xLm8Zp4Rt7Vw1Yb6Nc0Hd5Gs"
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from twinforge.privacy.pseudonym import (
     pseudonymize,
 )
 
-KEY = b"k-0123456789abcdef" * 2
+KEY = b"k-9f3Jq2xLm8Zp4Rt7Vw1Yb6Nc0Hd5Gs"
 
 
 @pytest.mark.parametrize(
@@ -112,3 +112,22 @@ def test_a_binary_key_is_used_as_it_is_not_decoded_lossily():
         check_key(b"\xff" * 32)
     with pytest.raises(WeakKeyError, match="fewer than 16"):
         check_key(bytes(range(128, 136)))
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["password12345678", "abcdefghijklmnop", "0123456789abcdef", "changemechangeme", "TWINFORGE_PSEUDONYM_KEY",
+     "Password123456789!", "qwertyuiopasdfgh"],
+)  # fmt: skip
+def test_guessable_keys_are_refused(key):
+    # reproduced: "password12345678" was accepted and a token reversed to its patient id in under a second
+    with pytest.raises(WeakKeyError, match="guessable") as caught:
+        check_key(key)
+    assert key not in str(caught.value).replace(PSEUDONYM_KEY_ENV, "")
+
+
+def test_random_keys_and_long_passphrases_are_not_called_guessable():
+    for _ in range(200):
+        for key in (secrets.token_hex(16), secrets.token_urlsafe(24)):
+            assert check_key(key) == key.encode()
+    assert check_key("orbit lantern velvet cactus harbor 42") == b"orbit lantern velvet cactus harbor 42"

@@ -23,6 +23,7 @@ categories that are people's names masked), identifiers dropped, and the rest ke
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -79,8 +80,14 @@ def generalize(series: pl.Series, params: Mapping[str, Any]) -> pl.Series:
 
         return zip3(series)
     if "cap" in params:
+        if series.dtype == pl.String:  # ages written as text ("<1", "92"): a number at or over the cap -> "90+"
+            number = series.str.extract(r"(\d+(?:\.\d+)?)", 1).cast(pl.Float64, strict=False)
+            top = f"{params['cap']}+"
+            return (
+                pl.select(pl.when(number >= params["cap"]).then(pl.lit(top)).otherwise(series)).to_series().alias(name)
+            )
         if not series.dtype.is_numeric():
-            raise PolicyError(f"column {name!r}: generalize.cap needs a numeric column, got {series.dtype}")
+            raise PolicyError(f"column {name!r}: generalize.cap needs a numeric or text column, got {series.dtype}")
         return series.clip(upper_bound=params["cap"]).alias(name)
     if "date" in params:
         if not series.dtype.is_temporal():
@@ -89,7 +96,11 @@ def generalize(series: pl.Series, params: Mapping[str, Any]) -> pl.Series:
                 "(declare kind: datetime, with a format if the dates are not ISO)"
             )
         unit = {"month": "1mo", "year": "1y"}[params["date"]]
-        return series.dt.truncate(unit).cast(pl.Date).alias(name)
+        out = series.dt.truncate(unit).cast(pl.Date)
+        if params.get("oldest") is not None:  # dates telling an age over oldest - 1 (HIPAA) as one earliest year
+            earliest = dt.date(dt.date.today().year - int(params["oldest"]), 1, 1)
+            out = out.clip(lower_bound=earliest)
+        return out.alias(name)
     if "band" in params or "round" in params:
         if not series.dtype.is_numeric():
             raise PolicyError(

@@ -7,8 +7,12 @@ kinds, and sets the action each rule requires:
 * names, contacts, SSNs, record / plan / account / licence / vehicle / device numbers, URLs,
   IPs, biometrics, photos and other unique codes are dropped (a spec may pseudonymize the ones
   the rule allows to be pseudonymized instead);
-* every date column is treated as a date about the person and reduced to its year;
-  ages over 89 become 90 (meaning "90 or older");
+* every date column is treated as a date about the person and reduced to its year, and years telling an
+  age over 89 become the one earliest year 90 years back; ages over 89 become 90 (meaning "90 or older"),
+  or ``90+`` in an age column written as text;
+* a text column of codes (letters and digits, six characters or more, with a digit) with many distinct
+  values is a record or device number under a neutral name (rule 18) even when each repeats over a
+  person's rows;
 * ZIP codes keep their first three digits, and the 17 three-digit areas with 20,000 people or
   fewer (:data:`RESTRICTED_ZIP3`) become ``000``; smaller places (street, city, county,
   coordinates) are dropped;
@@ -44,7 +48,14 @@ RESTRICTED_ZIP3 = frozenset(
     | {"893"}
 )
 AGE_CAP = 90
+# a date about a person to its year, the years telling an age over 89 as one (the earliest year 90 years back)
+YEAR_ONLY = {"date": "year", "oldest": AGE_CAP}
 UNIQUE_SHARE = 0.9  # a text column with at least this share of distinct values is a unique code (rule 18)
+# a text column of code-shaped values with at least this many distinct ones is a record number (rule 18), however
+# often each repeats (a patient's visits)
+CODE_VALUE = r"^[A-Za-z0-9][A-Za-z0-9_./-]{5,}$"  # and a digit among them
+CODE_SHARE = 0.9
+CODE_MIN_DISTINCT = 20
 
 RULES: dict[int, str] = {
     1: "names",
@@ -197,15 +208,17 @@ def _classify(
             return rule, ColumnAction("generalize", {"zip3": True}, "rule 2: ZIP code to 3 digits (000 if restricted)")
         if finding.entity == DOB:
             if series.dtype.is_temporal():
-                return rule, ColumnAction("generalize", {"date": "year"}, "rule 3: date of birth to the year")
+                return rule, ColumnAction("generalize", YEAR_ONLY, "rule 3: date of birth to the year")
             return rule, ColumnAction("drop", {}, "rule 3: date of birth not parsed as a date")
         return rule, ColumnAction("drop", {}, f"rule {rule}: {RULES[rule]} (detected {finding.entity})")
     if _GEO_NAME.search(normalized):
         return 2, ColumnAction("drop", {}, f"rule 2: {RULES[2]}")
     if series.dtype.is_temporal():
-        return 3, ColumnAction("generalize", {"date": "year"}, "rule 3: date about the person to the year")
+        return 3, ColumnAction("generalize", YEAR_ONLY, "rule 3: date about the person to the year")
     if series.dtype.is_integer() and date_key_dates(series) is not None:
         return 3, ColumnAction("drop", {}, "rule 3: dates written as yyyymmdd integers (not parsed as dates)")
+    if _AGE_WORD.search(normalized) and series.dtype == pl.String and _mostly_numbers(series):
+        return 3, ColumnAction("generalize", {"cap": AGE_CAP}, f"rule 3: ages over {AGE_CAP - 1} as {AGE_CAP}+")
     if _AGE_WORD.search(normalized) and series.dtype.is_numeric():
         per_year = next((n for word in normalized.split("_") if (n := _AGE_UNITS.get(word))), 1)
         cap = AGE_CAP * per_year
@@ -229,7 +242,16 @@ def _classify(
         values = series.drop_nulls()
         if values.len() >= 10 and values.n_unique() >= UNIQUE_SHARE * values.len():
             return 18, ColumnAction("drop", {}, "rule 18: unclassified text with a distinct value per row")
+        codes = values.str.contains(CODE_VALUE) & values.str.contains(r"\d")
+        if values.n_unique() >= CODE_MIN_DISTINCT and codes.mean() >= CODE_SHARE:
+            return 18, ColumnAction("drop", {}, "rule 18: codes (letters and digits) with many distinct values")
     return None
+
+
+def _mostly_numbers(series: pl.Series) -> bool:
+    """Whether most of a text column's values hold a number (ages written as text: "92", "<1", "90+")."""
+    values = series.drop_nulls()
+    return values.len() > 0 and values.str.contains(r"\d").mean() > 0.5
 
 
 # a date's time of day, stripped before reading the date: "2024-08-11 15:00", "2024-08-11T15:00:07Z", "3 pm"
@@ -313,7 +335,8 @@ def apply_profile(
                     f"which requires {required.action} {required.params or ''}".rstrip()
                     + "; remove the column's anonymize setting or make it stricter"
                 )
-            chosen = ColumnAction(base.action, base.params, f"spec (meets {PROFILE} rule {rule})")
+            params = {**base.params, "oldest": AGE_CAP} if base.params.get("date") == "year" else base.params
+            chosen = ColumnAction(base.action, params, f"spec (meets {PROFILE} rule {rule})")
         elif base.action == "drop":
             chosen = ColumnAction("drop", {}, f"{base.reason} (meets {PROFILE} rule {rule})")
         elif rule == FREE_TEXT and base.action == "mask" and base.params.get("person_values"):

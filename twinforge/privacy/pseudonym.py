@@ -18,6 +18,7 @@ linkage holds across batches whose readers typed the same column differently:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import os
@@ -32,6 +33,12 @@ PSEUDONYM_KEY_ENV = "TWINFORGE_PSEUDONYM_KEY"
 MIN_KEY_LENGTH = 16
 MIN_DISTINCT_CHARACTERS = 6
 MIN_KEY_ENTROPY_BITS = 2.5  # Shannon entropy per character: random hex gives 3.2 (16 digits) to 3.9 (64)
+# bits to guess a key by its words, runs and repeats (:func:`guess_bits`): 16 random hex digits give about 61 (the
+# least of 3,000 draws: 46), 16 random letters and digits about 70; a word, run or repeat costs 4-17
+MIN_GUESS_BITS = 48
+# words people put in keys, beyond the language's common words
+_KEY_WORDS = ("password", "passw0rd", "changeme", "letmein", "qwerty", "asdf", "admin", "secret", "welcome",
+              "twinforge", "pseudonym", "default", "example")  # fmt: skip
 # a decimal number written as text: optional sign, digits, optional fraction, optional exponent
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
@@ -72,7 +79,71 @@ def key_problems(key: str) -> list[str]:
         )
     if key != key.strip():
         problems.append("it starts or ends with whitespace (a copy-paste accident?)")
+    if not problems and guess_bits(key) < MIN_GUESS_BITS:
+        problems.append(
+            f"it is guessable: its words, runs (abcd, 1234) and repeats leave about {guess_bits(key):.0f} bits to "
+            f"guess, fewer than {MIN_GUESS_BITS}"
+        )
     return problems
+
+
+def guess_bits(key: str) -> float:
+    """About how many bits an attacker who tries common words, keyboard and alphabet runs and repeats first
+    needs to guess ``key`` (zxcvbn's idea, simplified): the key is read left to right, each stretch as the
+    cheapest of a common word (log2 of its frequency rank, plus one for its case), a run of consecutive
+    characters or a row of the keyboard, a repeat of an earlier stretch, or one character (log2 of its
+    character class's size)."""
+    lowered = key.lower()
+    ranks = _word_ranks()
+    n = len(key)
+    best = [0.0] + [math.inf] * n  # best[i]: bits of key[:i]
+    for i in range(n):
+        if best[i] == math.inf:
+            continue
+        best[i + 1] = min(best[i + 1], best[i] + _character_bits(key[i]))
+        for j in range(i + 3, n + 1):
+            piece = lowered[i:j]
+            costs = []
+            if piece in ranks:
+                costs.append(math.log2(ranks[piece] + 1) + 1)
+            if _is_run(piece):
+                costs.append(math.log2(len(piece) * 40))
+            if piece in lowered[:i]:
+                costs.append(math.log2(len(piece)) + 1)
+            if costs:
+                best[j] = min(best[j], best[i] + min(costs))
+    return best[n]
+
+
+_KEYBOARD_ROWS = ("`1234567890-=", "qwertyuiop[]\\", "asdfghjkl;'", "zxcvbnm,./")
+
+
+def _is_run(piece: str) -> bool:
+    """Consecutive characters (abcd, 4321) or a stretch of a keyboard row (qwer, asdf)."""
+    steps = {ord(b) - ord(a) for a, b in zip(piece, piece[1:], strict=False)}
+    if steps in ({1}, {-1}):
+        return True
+    return any(piece in row or piece[::-1] in row for row in _KEYBOARD_ROWS)
+
+
+def _character_bits(character: str) -> float:
+    if character.isdigit():
+        return math.log2(10)
+    if character.isascii() and character.isalpha():
+        return math.log2(26)
+    return math.log2(33)  # punctuation, spaces, other scripts: at least this many choices
+
+
+@functools.cache
+def _word_ranks() -> dict[str, int]:
+    """Common words (wordfreq's 50,000 most frequent English words, plus words people put in keys) -> rank."""
+    from wordfreq import top_n_list
+
+    ranks = {word: 1 for word in _KEY_WORDS}
+    for rank, word in enumerate(top_n_list("en", 50_000), start=1):
+        if len(word) >= 3 and word.isalpha():
+            ranks.setdefault(word, rank)
+    return ranks
 
 
 def check_key(key: str | bytes) -> bytes:
@@ -83,7 +154,8 @@ def check_key(key: str | bytes) -> bytes:
         except UnicodeDecodeError:
             # a binary key (secrets.token_bytes): judged byte by byte and used as it is, never decoded lossily
             # (that would map every invalid byte to one character); spaces are bytes like any other there
-            problems = [p for p in key_problems(key.decode("latin-1")) if "whitespace" not in p]
+            # nor are words, runs and repeats of typed text the measure of random bytes
+            problems = [p for p in key_problems(key.decode("latin-1")) if "whitespace" not in p and "guessable" not in p]
             _refuse(problems)
             return key
     _refuse(key_problems(key))
