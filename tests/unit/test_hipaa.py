@@ -102,7 +102,7 @@ def test_every_rule_acts_and_no_identifier_survives():
         "16. biometric identifiers": {"fingerprint": "drop"},
         "17. full-face photographs and comparable images": {"photo": "drop"},
         "18. any other unique identifying number, characteristic or code": {"subject_code": "drop"},
-        "free text": {"notes": "mask"},
+        "free text": {"notes": "mask {'safe_harbor': True}"},
     }
     assert rules == expected
     assert result.profile.unclassified == {
@@ -295,3 +295,24 @@ def test_a_record_code_repeated_over_a_patient_s_visits_is_an_identifier():
     result = anonymize_table(table, {}, SAFE_HARBOR)
     assert "ref" not in result.table.columns and "car" not in result.table.columns
     assert result.table.columns == ["dx", "lab"]  # the codes "A", "B", "C" are no record numbers
+
+
+def test_free_text_loses_every_date_element_but_the_year_ages_over_89_and_record_numbers():
+    # reproduced: partial dates, ages over 89 and record, account, licence, device and plan numbers survived masking
+    notes = [
+        "Admitted on March 14 and discharged 3/20.",
+        "92-year-old man, age 97.",
+        "MRN: 88412345, acct #55512345, VIN 1HGCM82633A004352.",
+        "Pacemaker serial SN-0042-XQ, driver license D1234567.",
+        "Seen 2023-03 and in Dec 2023, again on 14th of June.",
+        "Health plan member ID XJH448812345.",
+    ]
+    fillers = [f"{w} day {i % 30}" for i, w in enumerate(["stable overnight", "pain controlled", "wound clean"] * 98)]
+    table = pl.DataFrame({"note": notes + fillers})
+    out = anonymize_table(table, {}, SAFE_HARBOR)
+    text = " ".join(out.table["note"].to_list()[:6])
+    for planted in ("March 14", "3/20", "92-year", "age 97", "88412345", "55512345", "1HGCM82633A004352", "SN-0042",
+                    "D1234567", "2023-03", "Dec 2023", "14th of June", "XJH448812345"):  # fmt: skip
+        assert planted not in text, planted
+    assert "90+" in text  # an age over 89 is said as the group
+    assert out.table["note"].to_list()[6:] == fillers  # text without identifiers is left as it was

@@ -342,7 +342,12 @@ def _mask(series: pl.Series, params: Mapping[str, Any], extra_names: frozenset[s
     ``text`` is False)."""
     if params.get("person_values"):
         series = mask_person_values(series)
-    return mask_text(series, extra_names) if params.get("text", True) else series
+    series = mask_text(series, extra_names) if params.get("text", True) else series
+    if params.get("safe_harbor"):  # the HIPAA profile: date elements, ages over 89 and codes too
+        from twinforge.privacy.hipaa import mask_safe_harbor_text
+
+        series = mask_safe_harbor_text(series)
+    return series
 
 
 def names_in(df: pl.DataFrame, columns: list[str]) -> frozenset[str]:

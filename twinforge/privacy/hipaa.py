@@ -232,8 +232,11 @@ def _classify(
         values = series.drop_nulls()
         if values.str.contains(_URL_VALUE).mean() >= 0.5:
             return 14, ColumnAction("drop", {}, "rule 14: values are URLs")
-    if found is not None and (found.free_text or found.text_findings):
-        return FREE_TEXT, ColumnAction("mask", {}, "free text: identifiers masked")
+    sentences = series.dtype == pl.String and _mostly_sentences(series)
+    if sentences or (found is not None and (found.free_text or found.text_findings)):
+        return FREE_TEXT, ColumnAction(
+            "mask", {"safe_harbor": True}, "free text: identifiers, date elements, ages over 89 and codes masked"
+        )
     if (declared is not None and declared.role == "identifier") or (
         schema is not None and name in schema and schema[name].kind is ColumnKind.IDENTIFIER
     ):
@@ -246,6 +249,55 @@ def _classify(
         if values.n_unique() >= CODE_MIN_DISTINCT and codes.mean() >= CODE_SHARE:
             return 18, ColumnAction("drop", {}, "rule 18: codes (letters and digits) with many distinct values")
     return None
+
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+# what free text keeps under the profile, in order: (pattern, replacement); polars' (Rust) regex, case-blind
+SAFE_HARBOR_TEXT: list[tuple[str, str]] = [
+    # every element of a date but the year goes, with the year beside it: "March 14", "14th of June", "Dec 2023"
+    (rf"(?i)\b{_MONTH}\s+{_DAY}\b(?:,?\s+\d{{4}})?", "<DATE>"),
+    (rf"(?i)\b{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?", "<DATE>"),
+    (rf"(?i)\b{_MONTH}\s+\d{{4}}\b", "<DATE>"),
+    (r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b", "<DATE>"),
+    (r"\b(?:\d{4}[/-]\d{1,2}|\d{1,2}[/-]\d{4}|\d{1,2}/\d{1,2})\b", "<DATE>"),
+    # ages over 89 as the one group: "92-year-old", "97 y/o", "age 97", "aged 101"
+    (r"(?i)\b(?:9\d|1[0-4]\d)(\s*-?\s*(?:years?|yrs?|y/?o)\b)", "90+${1}"),
+    (r"(?i)\b(age[ds]?\s*:?\s*)(?:9\d|1[0-4]\d)\b", "${1}90+"),
+    # a number after the word that says what it is: record, account, plan, licence, vehicle and device numbers
+    (
+        r"(?i)\b(mrn|medical\s+record|record|chart|acct|account|member(?:\s+id)?|policy|plan(?:\s+id)?|licen[cs]e"
+        r"|dl|serial|s/?n|vin|device(?:\s+id)?|imei|id|no|number)(\s*(?:number|no\.?|#)?\s*[:#.]?\s*)"
+        r"[A-Za-z-]*\d[A-Za-z0-9-]{2,}",
+        "${1}${2}<ID>",
+    ),
+    # and any other code: a run of five digits or more with its letters, capitals then digits after a dash (SN-0042)
+    (r"\b[A-Za-z]*\d{5,}[A-Za-z0-9]*\b", "<ID>"),
+    (r"\b[A-Z]{1,4}-\d{2,}(?:-[A-Z0-9]+)*\b", "<ID>"),
+]
+
+
+def mask_safe_harbor_text(series: pl.Series) -> pl.Series:
+    """Free text as the profile requires beyond the identifiers masking finds (:func:`mask_text`): every element
+    of a date but its year, ages over 89 (as ``90+``), and record, account, plan, licence, vehicle and device
+    numbers and other codes (``<ID>``)."""
+    out = series.cast(pl.String)
+    for pattern, replacement in SAFE_HARBOR_TEXT:
+        out = out.str.replace_all(pattern, replacement)
+    return out.alias(series.name)
+
+
+def _mostly_sentences(series: pl.Series) -> bool:
+    """Whether most of a text column's values are three words or more, of many distinct values (a category's few
+    phrases are no notes): notes, whatever detection found in them (the profile masks such text even when no
+    identifier was detected in a sample of it)."""
+    values = series.drop_nulls()
+    if values.len() == 0 or values.n_unique() < CODE_MIN_DISTINCT:
+        return False
+    return (values.str.count_matches(r"\S+") >= 3).mean() > 0.5
 
 
 def _mostly_numbers(series: pl.Series) -> bool:
@@ -336,12 +388,13 @@ def apply_profile(
                     + "; remove the column's anonymize setting or make it stricter"
                 )
             params = {**base.params, "oldest": AGE_CAP} if base.params.get("date") == "year" else base.params
+            params = {**params, "safe_harbor": True} if base.action == "mask" else params
             chosen = ColumnAction(base.action, params, f"spec (meets {PROFILE} rule {rule})")
         elif base.action == "drop":
             chosen = ColumnAction("drop", {}, f"{base.reason} (meets {PROFILE} rule {rule})")
         elif rule == FREE_TEXT and base.action == "mask" and base.params.get("person_values"):
             # levels that are people's names go whole, as the base policy has them, and the text is masked too
-            chosen = ColumnAction("mask", {"person_values": True}, required.reason)
+            chosen = ColumnAction("mask", {"person_values": True, "safe_harbor": True}, required.reason)
         else:
             chosen = required
         out[name] = chosen

@@ -155,7 +155,9 @@ def check_key(key: str | bytes) -> bytes:
             # a binary key (secrets.token_bytes): judged byte by byte and used as it is, never decoded lossily
             # (that would map every invalid byte to one character); spaces are bytes like any other there
             # nor are words, runs and repeats of typed text the measure of random bytes
-            problems = [p for p in key_problems(key.decode("latin-1")) if "whitespace" not in p and "guessable" not in p]
+            problems = [
+                p for p in key_problems(key.decode("latin-1")) if "whitespace" not in p and "guessable" not in p
+            ]
             _refuse(problems)
             return key
     _refuse(key_problems(key))
