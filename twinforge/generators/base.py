@@ -132,7 +132,7 @@ class Generator(ABC):
         """
         _check_trainable(df, schema)
         if self.private:
-            _refuse_reading_rows_outside_the_budget(process_columns, rules)
+            _refuse_reading_rows_outside_the_budget(process_columns, rules, df.schema)
         started = time.perf_counter()
         fitted_rules = fit_rules(rules, df, schema, rare_min_count=self.rare_min_count) if rules else None
         if fitted_rules:
@@ -347,7 +347,9 @@ def _rebalanced_level(encoder: TableEncoder, shares: sampling.Rebalance) -> pl.E
 
 
 def _refuse_reading_rows_outside_the_budget(
-    process_columns: Mapping[str, ProcessColumnSpec | Mapping[str, Any]] | None, rules: RuleList | Sequence[Any] | None
+    process_columns: Mapping[str, ProcessColumnSpec | Mapping[str, Any]] | None,
+    rules: RuleList | Sequence[Any] | None,
+    dtypes: Mapping[str, pl.DataType],
 ) -> None:
     """A private fit spends its ε on the encoder's statistics and the training: process columns fitted from the
     rows (their exact group means) and rules that learn from them (an integer key's real maximum, the real
@@ -362,8 +364,9 @@ def _refuse_reading_rows_outside_the_budget(
             )
     parsed = rules if isinstance(rules, RuleList) else parse_rules(list(rules or []))
     for rule in [*parsed.of_kind("fixed_combinations"), *parsed.of_kind("unique")]:
-        if rule.kind == "unique" and rule.generated_column is None:
-            continue  # a key of several columns is only checked in the samples, never learned
+        key = rule.generated_column if rule.kind == "unique" else None
+        if rule.kind == "unique" and not (key in dtypes and dtypes[key].is_integer()):
+            continue  # only an integer key learns (its start); the others are checked or drawn from their format
         raise ValueError(
             f"rules: {rule.name} learns from the rows (the combinations seen, or where generated keys "
             f"start); {privacy}: leave it out of a private fit"
