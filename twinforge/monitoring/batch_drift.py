@@ -53,7 +53,7 @@ class BatchDriftAssessment:
     hold_reasons: list[str] = field(default_factory=list)  # why the batch is held; empty: it is not
     notes: list[str] = field(default_factory=list)  # what was not judged, and why
     dependence: DependenceChange | None = None  # None: not judged
-    # Evidently's drifted columns, and those whose effect size (or a hold rule) says they moved
+    # Evidently's drifted columns, and those beyond noise that reach column_threshold (a key column at any size)
     moved_columns: list[str] = field(default_factory=list)
 
     @property
