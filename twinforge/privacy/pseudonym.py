@@ -79,9 +79,10 @@ def key_problems(key: str) -> list[str]:
         )
     if key != key.strip():
         problems.append("it starts or ends with whitespace (a copy-paste accident?)")
-    if not problems and guess_bits(key) < MIN_GUESS_BITS:
+    bits = guess_bits(key) if not problems else None
+    if bits is not None and bits < MIN_GUESS_BITS:
         problems.append(
-            f"it is guessable: its words, runs (abcd, 1234) and repeats leave about {guess_bits(key):.0f} bits to "
+            f"it is guessable: its words, runs (abcd, 1234) and repeats leave about {bits:.0f} bits to "
             f"guess, fewer than {MIN_GUESS_BITS}"
         )
     return problems
