@@ -131,6 +131,8 @@ class Generator(ABC):
         Errors name no value of a ``sensitive_columns`` column.
         """
         _check_trainable(df, schema)
+        if rules is not None and not isinstance(rules, RuleList):
+            rules = parse_rules(list(rules))
         if self.private:
             _refuse_reading_rows_outside_the_budget(process_columns, rules, df.schema)
         started = time.perf_counter()
@@ -348,7 +350,7 @@ def _rebalanced_level(encoder: TableEncoder, shares: sampling.Rebalance) -> pl.E
 
 def _refuse_reading_rows_outside_the_budget(
     process_columns: Mapping[str, ProcessColumnSpec | Mapping[str, Any]] | None,
-    rules: RuleList | Sequence[Any] | None,
+    rules: RuleList | None,
     dtypes: Mapping[str, pl.DataType],
 ) -> None:
     """A private fit spends its ε on the encoder's statistics and the training: process columns fitted from the
@@ -362,8 +364,8 @@ def _refuse_reading_rows_outside_the_budget(
                 f"process_columns.{name}: fit: true fits its parameters from the rows; {privacy}: "
                 "declare the parameters (public knowledge, e.g. a mean time between failures) instead"
             )
-    parsed = rules if isinstance(rules, RuleList) else parse_rules(list(rules or []))
-    for rule in [*parsed.of_kind("fixed_combinations"), *parsed.of_kind("unique")]:
+    kinds = [*rules.of_kind("fixed_combinations"), *rules.of_kind("unique")] if rules else []
+    for rule in kinds:
         key = rule.generated_column if rule.kind == "unique" else None
         if rule.kind == "unique" and not (key in dtypes and dtypes[key].is_integer()):
             continue  # only an integer key learns (its start); the others are checked or drawn from their format

@@ -56,6 +56,7 @@ UNIQUE_SHARE = 0.9  # a text column with at least this share of distinct values 
 CODE_VALUE = r"^[A-Za-z0-9][A-Za-z0-9_./-]{5,}$"  # and a digit among them
 CODE_SHARE = 0.9
 CODE_MIN_DISTINCT = 20
+NOTES_MIN_DISTINCT = 20  # a text column of fewer distinct values is a category's few phrases, not notes
 
 RULES: dict[int, str] = {
     1: "names",
@@ -295,7 +296,7 @@ def _mostly_sentences(series: pl.Series) -> bool:
     phrases are no notes): notes, whatever detection found in them (the profile masks such text even when no
     identifier was detected in a sample of it)."""
     values = series.drop_nulls()
-    if values.len() == 0 or values.n_unique() < CODE_MIN_DISTINCT:
+    if values.len() == 0 or values.n_unique() < NOTES_MIN_DISTINCT:
         return False
     return (values.str.count_matches(r"\S+") >= 3).mean() > 0.5
 
