@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 import math
 
 import dagster as dg
@@ -186,6 +187,7 @@ def build_synthetic_daily_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
             "rows_out": dataset.rows,
             "model_name": model_name,
             "model_version": version,
+            "training_batches": json.dumps(training_batches),
             "model_source": CHAMPION_ALIAS,
             "sampling_seed": seed,
             "partition_rows": plan.partition_rows,
@@ -222,8 +224,13 @@ def build_published_daily_asset(spec: DatasetSpec, check_keys: list[dg.AssetChec
                 f"the twin of {context.partition_key} is not published: checks not passed in this run: {not_passed}"
             )
         table = next(iter(synthetic_daily.values())) if isinstance(synthetic_daily, dict) else synthetic_daily
-        folder = settings.layout.home / "published" / spec.name
-        path = publish_table(table, folder, context.partition_key)
+        folder = settings.layout.published_dir(spec.name)
+        path = publish_table(
+            table, folder, context.partition_key,
+            model_version=str(sampled["model_version"]),
+            training_batches=json.loads(str(sampled["training_batches"])),
+            withdrawn_among=BatchStore(spec, settings.layout).withdrawn_among,
+        )  # fmt: skip
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(path)),

@@ -519,6 +519,21 @@ def _say_versions_trained_on(store, batch_id: str, args: argparse.Namespace) -> 
             say(withdrawn_champion_problem(args.dataset, champion, withdrawn, replaceable))
 
 
+def _unpublish_withdrawn(store, args: argparse.Namespace) -> None:
+    from twinforge.io.publish import LATEST, unpublish_withdrawn
+
+    layout, name = store.layout, args.dataset
+    gone = unpublish_withdrawn(layout.published_dir(name), layout.unpublished_dir(name), store.withdrawn_among)
+    if not gone.days:
+        return
+    unrecorded = f" ({len(gone.unrecorded)} of them with no record of their model)" if gone.unrecorded else ""
+    say(
+        f"unpublished {len(gone.days)} daily twin(s) sampled from models trained on a withdrawn batch{unrecorded}: "
+        f"{', '.join(gone.days)}, moved to {layout.unpublished_dir(name)}; "
+        + (f"{LATEST} is now the twin of {gone.latest}" if gone.latest else f"no twin is left: {LATEST} is removed")
+    )
+
+
 def _cmd_batches(args: argparse.Namespace) -> int:
     actions = sum(bool(action) for action in (args.withdraw, args.approve, args.reinstate))
     if actions > 1:
@@ -527,9 +542,14 @@ def _cmd_batches(args: argparse.Namespace) -> int:
         raise SystemExit("twinforge batches: --reason is recorded with --withdraw, --approve or --reinstate: give one")
     store = _batch_store(args, writing=actions > 0)  # a listing only reads: it creates and chmods nothing
     if args.withdraw:
-        batch = store.withdraw(args.withdraw, args.reason)
+        try:
+            batch = store.withdraw(args.withdraw, args.reason)
+        except ValueError:
+            _unpublish_withdrawn(store, args)  # a sweep an interrupted withdrawal left undone is finished
+            raise
         say(f"withdrew batch {batch.batch_id} of {args.dataset}: it is in no future training window")
         _say_versions_trained_on(store, batch.batch_id, args)
+        _unpublish_withdrawn(store, args)
     if args.approve:
         batch = store.approve(args.approve, args.reason)
         say(

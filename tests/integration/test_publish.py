@@ -2,28 +2,89 @@
 
 import dagster as dg
 import polars as pl
+import pytest
 
 from pipelines.batches import sync_batch_partitions
 from pipelines.demo import materialization_metadata
 from pipelines.factory import build_definitions, regenerate_job_name, retrain_job_name
 from tests.conftest import DEMO_SPEC
 from twinforge.config.spec import load_spec
-from twinforge.io.publish import LATEST, publish_table
+from twinforge.io.publish import (
+    LATEST,
+    MANIFEST,
+    Unpublished,
+    WithdrawnSourceError,
+    publish_table,
+    unpublish_withdrawn,
+)
 from twinforge.io.state import StateLayout
+
+
+def publish(table, folder, day, version="1", batches=("initial",), withdrawn=()):
+    return publish_table(
+        table, folder, day, model_version=version, training_batches=list(batches),
+        withdrawn_among=lambda ids: [b for b in ids if b in withdrawn],
+    )  # fmt: skip
 
 
 def test_publishing_replaces_whole_files(tmp_path):
     first, second = pl.DataFrame({"a": [1, 2]}), pl.DataFrame({"a": [3]})
-    publish_table(first, tmp_path, "2026-01-01")
-    publish_table(second, tmp_path, "2026-01-02")
+    publish(first, tmp_path, "2026-01-01")
+    publish(second, tmp_path, "2026-01-02")
     assert pl.read_parquet(tmp_path / LATEST).equals(second)
     assert pl.read_parquet(tmp_path / "2026-01-01.parquet").equals(first)
     assert sorted(p.name for p in tmp_path.glob("*.parquet")) == ["2026-01-01.parquet", "2026-01-02.parquet", LATEST]
     assert (tmp_path / LATEST).stat().st_mode & 0o077 == 0
     # a backfill of an earlier day is published under its name; latest stays the newest day's
-    publish_table(pl.DataFrame({"a": [9, 9, 9]}), tmp_path, "2025-12-31")
+    publish(pl.DataFrame({"a": [9, 9, 9]}), tmp_path, "2025-12-31")
     assert pl.read_parquet(tmp_path / LATEST).equals(second)
     assert pl.read_parquet(tmp_path / "2025-12-31.parquet")["a"].to_list() == [9, 9, 9]
+
+
+def test_a_twin_of_a_model_trained_on_a_withdrawn_batch_is_not_published(tmp_path):
+    publish(pl.DataFrame({"a": [1]}), tmp_path, "2026-01-01")
+    with pytest.raises(WithdrawnSourceError, match="model version 2 was trained on withdrawn batch week2"):
+        publish(pl.DataFrame({"a": [2]}), tmp_path, "2026-01-02", "2", ["initial", "week2"], withdrawn={"week2"})
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
+        "2026-01-01.parquet", LATEST, MANIFEST,
+    ]  # fmt: skip
+    assert not list(tmp_path.glob(".*.pending"))
+    assert pl.read_parquet(tmp_path / LATEST)["a"].to_list() == [1]
+
+
+def test_withdrawing_a_batch_unpublishes_the_twins_derived_from_it(tmp_path):
+    folder, away = tmp_path / "published", tmp_path / "unpublished"
+    publish(pl.DataFrame({"a": [1]}), folder, "2026-01-01", "1", ["initial"])
+    publish(pl.DataFrame({"a": [2]}), folder, "2026-01-02", "2", ["initial", "week2"])
+    publish(pl.DataFrame({"a": [3]}), folder, "2026-01-03", "2", ["initial", "week2"])
+    withdrawn: set[str] = set()
+
+    def withdrawn_among(ids):
+        return [b for b in ids if b in withdrawn]
+
+    assert unpublish_withdrawn(folder, away, withdrawn_among) == Unpublished([], [], "2026-01-03")
+    withdrawn.add("week2")
+    gone = unpublish_withdrawn(folder, away, withdrawn_among)
+    assert gone == Unpublished(["2026-01-02", "2026-01-03"], [], "2026-01-01")
+    assert pl.read_parquet(folder / LATEST)["a"].to_list() == [1]  # the newest twin left
+    assert sorted(p.name for p in folder.glob("*.parquet")) == ["2026-01-01.parquet", LATEST]
+    assert pl.read_parquet(away / "2026-01-03.parquet")["a"].to_list() == [3]  # kept, not served
+    assert away.stat().st_mode & 0o077 == 0
+    assert unpublish_withdrawn(folder, away, withdrawn_among).days == []  # nothing left to do
+
+    # once the first batch goes too, no twin is left and neither is latest.parquet
+    withdrawn.add("initial")
+    assert unpublish_withdrawn(folder, away, withdrawn_among) == Unpublished(["2026-01-01"], [], None)
+    assert not list(folder.glob("*.parquet"))
+
+
+def test_a_twin_with_no_record_of_its_model_is_unpublished_on_a_withdrawal(tmp_path):
+    folder, away = tmp_path / "published", tmp_path / "unpublished"
+    publish(pl.DataFrame({"a": [1]}), folder, "2026-01-02")
+    pl.DataFrame({"a": [0]}).write_parquet(folder / "2026-01-01.parquet")  # published before the record was kept
+    gone = unpublish_withdrawn(folder, away, lambda ids: [])
+    assert gone == Unpublished(["2026-01-01"], ["2026-01-01"], "2026-01-02")
+    assert pl.read_parquet(folder / LATEST)["a"].to_list() == [1]
 
 
 def test_a_day_failing_its_checks_is_not_published(tmp_path, monkeypatch):

@@ -3,6 +3,7 @@ flagged, no daily twin is sampled from it, one retrain without the batch is requ
 withdrawn batch is never promoted, and once a retrain replaces the champion regeneration resumes."""
 
 import dagster as dg
+import polars as pl
 import pytest
 
 from pipelines.batches import sync_batch_partitions
@@ -14,6 +15,7 @@ from twinforge.cli import main as cli
 from twinforge.config.spec import load_spec
 from twinforge.generators import GaussianCopulaGenerator, register_generator
 from twinforge.io.batches import BatchStore
+from twinforge.io.publish import LATEST
 from twinforge.io.state import StateLayout
 from twinforge.status import dataset_status, format_status
 from twinforge.tracking.registry import PROMOTION_TAG, TRAINING_BATCHES_TAG, get_model_version
@@ -94,6 +96,11 @@ def test_a_withdrawn_training_batch_stops_regeneration_and_requests_one_retrain_
     )
     said = capsys.readouterr().out
     assert "version 2" in said and "champion" in said and SENSOR in said
+    # the twin published from that champion is taken out of the published folder (kept aside), latest with it
+    published, away = prod.home / "published" / prod.spec.name, prod.home / "unpublished" / prod.spec.name
+    assert "unpublished 1 daily twin(s)" in said and f"{LATEST} is removed" in said
+    assert not (published / "2026-04-01.parquet").exists() and not (published / LATEST).exists()
+    assert (away / "2026-04-01.parquet").is_file()
 
     # `twinforge status` flags the champion
     status = dataset_status(prod.spec, StateLayout.at(prod.home), prod.uri)
@@ -119,6 +126,7 @@ def test_a_withdrawn_training_batch_stops_regeneration_and_requests_one_retrain_
     assert prod.tick(SENSOR) == []
     assert "withdrawn batch" not in format_status(dataset_status(prod.spec, StateLayout.at(prod.home), prod.uri))
     assert prod.regenerate("2026-04-03").success
+    assert pl.read_parquet(published / LATEST).equals(pl.read_parquet(published / "2026-04-03.parquet"))
 
 
 def test_a_version_trained_on_a_batch_withdrawn_during_its_run_is_not_promoted(production):

@@ -115,6 +115,14 @@ class StateLayout:
     def reports_dir(self) -> Path:
         return self.home / "reports"
 
+    def published_dir(self, dataset: str) -> Path:
+        """Where a dataset's daily twins are published (``<day>.parquet``, ``latest.parquet``)."""
+        return self.home / "published" / dataset
+
+    def unpublished_dir(self, dataset: str) -> Path:
+        """Where published twins go when a batch their model was trained on is withdrawn (kept, not served)."""
+        return self.home / "unpublished" / dataset
+
     def remove_run_scratch(
         self,
         finished_at: Callable[[str], float | None],
