@@ -87,3 +87,22 @@ def test_a_few_values_all_beyond_the_reference_range_are_beyond_noise():
     assert sum(s.beyond_noise for s in same) <= 1 and np.mean([s.p_value for s in same]) > 0.3
     large = [column_shift(reference, pl.Series("tenure", rng.gamma(2, 12, 5000)), numeric=True) for _ in range(20)]
     assert not any(s.beyond_noise for s in large)
+
+
+def test_columns_settled_on_the_first_draws_get_the_verdict_of_all_draws(monkeypatch):
+    from twinforge.monitoring import effect_size
+
+    rng = np.random.default_rng(5)
+    cases = []
+    for shift in [0.0, 0.0, 0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5]:
+        for n in (30, 200, 2000):
+            reference = pl.Series("x", rng.normal(0, 1, 3000))
+            cases.append((reference, pl.Series("x", rng.normal(shift, 1, n))))
+    fast = [column_shift(r, c, numeric=True) for r, c in cases]
+    monkeypatch.setattr(effect_size, "FIRST_DRAWS", effect_size.NOISE_DRAWS)  # every draw, for every column
+    full = [column_shift(r, c, numeric=True) for r, c in cases]
+    assert [s.beyond_noise for s in fast] == [s.beyond_noise for s in full]
+    assert 0 < sum(s.beyond_noise for s in full) < len(cases)  # both verdicts occur
+    # a column settled on the first draws (a p-value over 0.01) is far above the threshold by all draws too
+    settled = [(f, s) for f, s in zip(fast, full, strict=True) if f.p_value > 0.01]
+    assert settled and all(s.p_value > 0.005 for _, s in settled)
