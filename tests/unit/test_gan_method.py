@@ -76,13 +76,18 @@ def test_training_draws_levels_by_log_frequency_and_sampling_by_frequency(gan, r
 def test_conditional_loss_is_the_chosen_columns_cross_entropy_averaged_over_rows(gan):
     sampler = gan.conditioner
     chosen = sampler.original(300, np.random.default_rng(4))
-    raw = torch.randn((300, gan._spans[-1].stop), generator=torch.Generator().manual_seed(0))
-    expected = 0.0
+    raw = torch.randn((300, gan._spans[-1].stop), generator=torch.Generator().manual_seed(0), requires_grad=True)
+    assert len({s.width for s in sampler.spans}) > 1  # stretches of several widths: the padding is exercised
+    expected = raw.new_zeros(())
     for i in range(300):  # CTGAN: the mask keeps each row's chosen column only; the sum is divided by rows
         span = sampler.spans[chosen.span[i]]
         logits = raw[i : i + 1, span.start : span.stop]
-        expected += float(F.cross_entropy(logits, torch.tensor([chosen.level[i]])))
-    assert float(gan._cond_loss(raw, chosen)) == pytest.approx(expected / 300, rel=1e-5)
+        expected = expected + F.cross_entropy(logits, torch.tensor([chosen.level[i]]))
+    (expected_grad,) = torch.autograd.grad(expected / 300, raw)
+    loss = gan._cond_loss(raw, chosen)
+    assert float(loss) == pytest.approx(float(expected) / 300, rel=1e-5)
+    (grad,) = torch.autograd.grad(loss, raw)
+    torch.testing.assert_close(grad, expected_grad)
 
 
 def test_sampling_uses_batch_norms_running_statistics_and_changes_no_weight(gan):

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
+from torch.nn import functional as F
 
 from twinforge.encoders import ModeRows, Span
 
@@ -38,6 +40,7 @@ class ConditionSampler:
         self.slot_start = np.zeros(self.width, dtype=np.int64)
         self.slot_count = np.zeros(self.width, dtype=np.int64)
         self.log_frequency: list[np.ndarray] = []
+        self._index: tuple[torch.Tensor, torch.Tensor] | None = None
 
     @classmethod
     def from_encoder(cls, encoder) -> ConditionSampler:
@@ -110,6 +113,25 @@ class ConditionSampler:
             where = np.flatnonzero(spans == s)
             levels[where] = rng.choice(len(probabilities[s]), len(where), p=probabilities[s])
         return levels
+
+    def condition_loss(self, raw: torch.Tensor, chosen: CondBatch) -> torch.Tensor:
+        """Mean cross-entropy of the generator's logits (``raw``, the mode-specific layout) for each row's chosen
+        column against its chosen level: one gather of every row's stretch, padded to the widest with -inf."""
+        index, padding = self._stretch_index(raw.device)
+        span = torch.from_numpy(chosen.span).to(raw.device)
+        logits = raw.gather(1, index[span]).masked_fill(padding[span], float("-inf"))
+        return F.cross_entropy(logits, torch.from_numpy(chosen.level).to(raw.device))
+
+    def _stretch_index(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per conditional column, the layout slots of its stretch (padded with its first) and the padding."""
+        if self._index is None or self._index[0].device != device:
+            widest = max(s.width for s in self.spans)
+            offsets = torch.arange(widest)[None, :]
+            widths = torch.tensor([s.width for s in self.spans])[:, None]
+            starts = torch.tensor([s.start for s in self.spans])[:, None]
+            padding = offsets >= widths
+            self._index = (torch.where(padding, starts, starts + offsets).to(device), padding.to(device))
+        return self._index
 
     def fixed(self, batch: int, span: int, level: int) -> CondBatch:
         return self.batch(np.full(batch, span), np.full(batch, level))

@@ -233,13 +233,7 @@ class GanGenerator(TorchGenerator):
         """Cross-entropy of the generator's logits for the chosen column against the chosen level."""
         if chosen is None:
             return torch.zeros((), device=raw.device)
-        loss = torch.zeros((), device=raw.device)
-        for s in np.unique(chosen.span):
-            span = self.conditioner.spans[s]
-            where = torch.from_numpy(np.flatnonzero(chosen.span == s)).to(raw.device)
-            target = torch.from_numpy(chosen.level[chosen.span == s]).to(raw.device)
-            loss = loss + F.cross_entropy(raw[where, span.start : span.stop], target, reduction="sum")
-        return loss / len(chosen.span)
+        return self.conditioner.condition_loss(raw, chosen)
 
     @torch.no_grad()
     def _generate(
