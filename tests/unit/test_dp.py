@@ -14,6 +14,7 @@ from twinforge.generators import create_generator, load_generator
 from twinforge.generators.training import generator_params
 from twinforge.io.schema import infer_schema
 from twinforge.privacy.dp import DPSettings, dp_statistics_table
+from twinforge.rules import parse_rules
 
 ROWS = 240
 PLANTED = 9.9e9
@@ -337,3 +338,8 @@ def test_a_private_fit_refuses_what_would_read_real_rows_outside_its_budget():
     # declared parameters read no row: allowed
     declared = {"hours": {"distribution": "exponential", "mean": 100.0}}
     create_generator("vae", **private).fit(table, schema, process_columns=declared)
+    # a text key is checked (and made unique), not continued from a real value: allowed, as a spec's parsed rules are
+    tickets = table.with_columns(ticket=pl.format("T-{}", pl.col("order_id") * 7 + 1000))
+    generator = create_generator("vae", **private)
+    generator.fit(tickets, infer_schema(tickets), rules=parse_rules([{"unique": ["ticket"]}]))
+    assert generator.sample(200, seed=1)["ticket"].drop_nulls().is_unique().all()
