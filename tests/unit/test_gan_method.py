@@ -209,3 +209,17 @@ def test_each_training_step_runs_the_generator_once(table, monkeypatch):
     monkeypatch.setattr(GanGenerator, "_build", counting_build)
     create_generator("gan", seed=0, epochs=2, batch_size=200).fit(table, infer_schema(table))
     assert len(calls) == 2 * (ROWS // 200)
+
+
+def test_levels_of_many_columns_are_drawn_at_once_with_each_columns_shares():
+    from twinforge.generators.conditioning import _LevelShares
+
+    # a level with no share (trailing too, where rounding could land) is never drawn
+    shares = [np.array([0.5, 0.5]), np.array([0.0, 0.7, 0.3, 0.0]), np.array([1 / 3] * 3)]
+    spans = np.repeat([0, 1, 2], 40_000)
+    levels = _LevelShares(shares).draw(spans, np.random.default_rng(0))
+    for s, p in enumerate(shares):
+        drawn = np.bincount(levels[spans == s], minlength=len(p)) / 40_000
+        assert len(drawn) == len(p)
+        np.testing.assert_allclose(drawn, p, atol=0.01)
+        assert (drawn[p == 0] == 0).all()

@@ -27,6 +27,25 @@ class CondBatch:
     level: np.ndarray  # chosen level per row
 
 
+class _LevelShares:
+    """Each discrete column's level shares, laid out to draw a level for many rows of different columns at once:
+    one uniform per row looked up in the columns' cumulative shares laid end to end (column ``s``'s on
+    ``[s, s + 1]``)."""
+
+    def __init__(self, shares: list[np.ndarray]):
+        self.widest = max(len(p) for p in shares)
+        cumulative = np.ones((len(shares), self.widest))
+        self.last = np.empty(len(shares), dtype=np.int64)  # the last level with a share: rounding never passes it
+        for s, p in enumerate(shares):
+            cumulative[s, : len(p)] = np.cumsum(p)
+            self.last[s] = np.flatnonzero(p > 0)[-1]
+        self.cumulative = (cumulative + np.arange(len(shares))[:, None]).ravel()
+
+    def draw(self, spans: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        found = np.searchsorted(self.cumulative, spans + rng.random(len(spans)), side="right") - spans * self.widest
+        return np.minimum(found, self.last[spans])
+
+
 class ConditionSampler:
     def __init__(self, spans: list[Span], shares: dict[str, np.ndarray]):
         """``spans``: the mode-specific layout; ``shares``: each discrete column's level shares (null last)."""
@@ -40,6 +59,8 @@ class ConditionSampler:
         self.slot_start = np.zeros(self.width, dtype=np.int64)
         self.slot_count = np.zeros(self.width, dtype=np.int64)
         self.log_frequency: list[np.ndarray] = []
+        self._sampling_shares = _LevelShares(self.frequency) if self.spans else None
+        self._training_shares: _LevelShares | None = None
         self._index: tuple[torch.Tensor, torch.Tensor] | None = None
 
     @classmethod
@@ -58,6 +79,7 @@ class ConditionSampler:
             log_counts = np.where(counts > 0, np.log(counts + 1), 0.0)
             self.log_frequency.append(log_counts / log_counts.sum())
         if self.enabled:
+            self._training_shares = _LevelShares(self.log_frequency)
             self.slot_rows = np.concatenate(rows_by_slot)
             self.slot_count = np.concatenate(counts_by_slot)
             self.slot_start = np.concatenate([[0], np.cumsum(self.slot_count)[:-1]])
@@ -76,7 +98,7 @@ class ConditionSampler:
     def for_training(self, batch: int, rng: np.random.Generator) -> tuple[CondBatch, np.ndarray]:
         """Training-by-sampling: conditions and, for each, a real row index that meets it."""
         spans = rng.integers(0, len(self.spans), batch)
-        levels = self._draw_levels(spans, self.log_frequency, rng)
+        levels = self._draw_levels(spans, self._training_shares, rng)
         slots = self.offsets[spans] + levels
         # uniformly among the rows of each drawn slot (a level drawn by log-frequency has rows)
         picks = (rng.random(batch) * self.slot_count[slots]).astype(np.int64)
@@ -104,15 +126,11 @@ class ConditionSampler:
         if not self.enabled:
             return self.batch(np.zeros(batch, dtype=np.int64), np.zeros(batch, dtype=np.int64))
         spans = rng.integers(0, len(self.spans), batch)
-        return self.batch(spans, self._draw_levels(spans, self.frequency, rng))
+        return self.batch(spans, self._draw_levels(spans, self._sampling_shares, rng))
 
     @staticmethod
-    def _draw_levels(spans: np.ndarray, probabilities: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
-        levels = np.empty(len(spans), dtype=np.int64)
-        for s in np.unique(spans):
-            where = np.flatnonzero(spans == s)
-            levels[where] = rng.choice(len(probabilities[s]), len(where), p=probabilities[s])
-        return levels
+    def _draw_levels(spans: np.ndarray, shares: _LevelShares, rng: np.random.Generator) -> np.ndarray:
+        return shares.draw(spans, rng)
 
     def condition_loss(self, raw: torch.Tensor, chosen: CondBatch) -> torch.Tensor:
         """Mean cross-entropy of the generator's logits (``raw``, the mode-specific layout) for each row's chosen

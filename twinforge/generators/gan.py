@@ -143,9 +143,12 @@ class GanGenerator(TorchGenerator):
                         optimizer_d.zero_grad()
                         (critic_loss + penalty).backward()
                         optimizer_d.step()
+                    # the critic's weights are constants in the generator's step: no gradients computed for them
+                    critic.requires_grad_(False)
                     generator_loss = -critic(fake_in).mean() + self._cond_loss(raw, chosen)
                     optimizer_g.zero_grad()
                     generator_loss.backward()
+                    critic.requires_grad_(True)
                     optimizer_g.step()
                     sums["generator_loss"] += float(generator_loss.detach())
                     sums["critic_loss"] += float(critic_loss.detach())
