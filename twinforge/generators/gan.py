@@ -9,7 +9,7 @@
   loss plus a gradient penalty (WGAN-GP).
 
 A GAN's losses say little about sample quality, so there is no early stopping:
-it trains ``epochs`` epochs (400 by default, with networks of two 128-unit layers: see
+it trains ``epochs`` epochs (350 by default, with networks of two 128-unit layers: see
 ``docs/generators.md``). Conditions on discrete columns are native (the
 conditional vector); others go through the base class's bounded rejection.
 """
@@ -44,7 +44,7 @@ GUMBEL_TAU = 0.2
 class GanGenerator(TorchGenerator):
     name = "gan"
     uses_modes = True
-    default_epochs = 400
+    default_epochs = 350
     default_batch_size = 500
     default_learning_rate = 2e-4
 
