@@ -77,6 +77,12 @@ def test_withdrawing_a_batch_unpublishes_the_twins_derived_from_it(tmp_path):
     assert unpublish_withdrawn(folder, away, withdrawn_among) == Unpublished(["2026-01-01"], [], None)
     assert not list(folder.glob("*.parquet"))
 
+    # a day published again and unpublished again does not overwrite its earlier unpublished twin
+    publish(pl.DataFrame({"a": [33]}), folder, "2026-01-03", "3", ["week2"])
+    assert unpublish_withdrawn(folder, away, withdrawn_among).days == ["2026-01-03"]
+    assert pl.read_parquet(away / "2026-01-03.parquet")["a"].to_list() == [3]
+    assert pl.read_parquet(away / "2026-01-03.1.parquet")["a"].to_list() == [33]
+
 
 def test_a_twin_with_no_record_of_its_model_is_unpublished_on_a_withdrawal(tmp_path):
     folder, away = tmp_path / "published", tmp_path / "unpublished"

@@ -142,8 +142,17 @@ def unpublish_withdrawn(
             manifest["latest"] = kept[-1] if kept else None
             private_mkdir(to_folder)
             for day in leaving:
-                os.replace(folder / f"{day}.parquet", to_folder / f"{day}.parquet")
+                os.replace(folder / f"{day}.parquet", _free_name(to_folder, day))
                 manifest["days"].pop(day, None)
             _write_manifest(folder, manifest)
         left = _days(folder)
         return Unpublished(leaving, unrecorded, left[-1] if left else None)
+
+
+def _free_name(folder: Path, day: str) -> Path:
+    """``folder/<day>.parquet``, or ``<day>.<n>.parquet`` when a twin of that day was unpublished before (a day
+    published again, then unpublished again): nothing unpublished is overwritten."""
+    path, n = folder / f"{day}.parquet", 1
+    while path.exists():
+        path, n = folder / f"{day}.{n}.parquet", n + 1
+    return path
