@@ -223,3 +223,5 @@ def test_levels_of_many_columns_are_drawn_at_once_with_each_columns_shares():
         assert len(drawn) == len(p)
         np.testing.assert_allclose(drawn, p, atol=0.01)
         assert (drawn[p == 0] == 0).all()
+    # a column with no share at all (nothing to draw it by) does not stop the others from being drawn
+    assert _LevelShares([np.zeros(2), np.array([0.2, 0.8])]).draw(np.array([1, 1]), np.random.default_rng(0)).max() < 2

@@ -38,7 +38,8 @@ class _LevelShares:
         self.last = np.empty(len(shares), dtype=np.int64)  # the last level with a share: rounding never passes it
         for s, p in enumerate(shares):
             cumulative[s, : len(p)] = np.cumsum(p)
-            self.last[s] = np.flatnonzero(p > 0)[-1]
+            shared = np.flatnonzero(p > 0)
+            self.last[s] = shared[-1] if shared.size else len(p) - 1
         self.cumulative = (cumulative + np.arange(len(shares))[:, None]).ravel()
 
     def draw(self, spans: np.ndarray, rng: np.random.Generator) -> np.ndarray:
