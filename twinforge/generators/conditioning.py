@@ -18,6 +18,7 @@ import torch
 from torch.nn import functional as F
 
 from twinforge.encoders import ModeRows, Span
+from twinforge.generators.nets import padded_slots
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class ConditionSampler:
     def for_training(self, batch: int, rng: np.random.Generator) -> tuple[CondBatch, np.ndarray]:
         """Training-by-sampling: conditions and, for each, a real row index that meets it."""
         spans = rng.integers(0, len(self.spans), batch)
-        levels = self._draw_levels(spans, self._training_shares, rng)
+        levels = self._training_shares.draw(spans, rng)
         slots = self.offsets[spans] + levels
         # uniformly among the rows of each drawn slot (a level drawn by log-frequency has rows)
         picks = (rng.random(batch) * self.slot_count[slots]).astype(np.int64)
@@ -127,11 +128,7 @@ class ConditionSampler:
         if not self.enabled:
             return self.batch(np.zeros(batch, dtype=np.int64), np.zeros(batch, dtype=np.int64))
         spans = rng.integers(0, len(self.spans), batch)
-        return self.batch(spans, self._draw_levels(spans, self._sampling_shares, rng))
-
-    @staticmethod
-    def _draw_levels(spans: np.ndarray, shares: _LevelShares, rng: np.random.Generator) -> np.ndarray:
-        return shares.draw(spans, rng)
+        return self.batch(spans, self._sampling_shares.draw(spans, rng))
 
     def condition_loss(self, raw: torch.Tensor, chosen: CondBatch) -> torch.Tensor:
         """Mean cross-entropy of the generator's logits (``raw``, the mode-specific layout) for each row's chosen
@@ -144,12 +141,8 @@ class ConditionSampler:
     def _stretch_index(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
         """Per conditional column, the layout slots of its stretch (padded with its first) and the padding."""
         if self._index is None or self._index[0].device != device:
-            widest = max(s.width for s in self.spans)
-            offsets = torch.arange(widest)[None, :]
-            widths = torch.tensor([s.width for s in self.spans])[:, None]
-            starts = torch.tensor([s.start for s in self.spans])[:, None]
-            padding = offsets >= widths
-            self._index = (torch.where(padding, starts, starts + offsets).to(device), padding.to(device))
+            index, padding = padded_slots(self.spans, max(s.width for s in self.spans))
+            self._index = (index.to(device), padding.to(device))
         return self._index
 
     def fixed(self, batch: int, span: int, level: int) -> CondBatch:

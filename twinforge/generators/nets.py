@@ -20,6 +20,17 @@ from twinforge.encoders import Span
 # --- shared by the GAN and the VAE: turning raw outputs into the mode-specific layout ---
 
 
+def padded_slots(spans: Sequence[Span], width: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The layout slots of each of ``spans``' stretches as one ``(stretches, width)`` tensor (on the CPU), padded
+    with the stretch's first slot, and the padding's mask."""
+    cpu = torch.device("cpu")  # whatever torch's default device: callers move them where they are used
+    offsets = torch.arange(width, device=cpu)[None, :]
+    widths = torch.tensor([s.width for s in spans], device=cpu)[:, None]
+    starts = torch.tensor([s.start for s in spans], device=cpu)[:, None]
+    padding = offsets >= widths
+    return torch.where(padding, starts, starts + offsets), padding
+
+
 class SpanLayout:
     """Index tensors that treat all the one-hot stretches of a mode-specific layout at once.
 
@@ -40,12 +51,8 @@ class SpanLayout:
         self.groups: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
         for width in sorted({_bucket_width(s.width, 1) for s in hot}):
             members = [s for s in hot if _bucket_width(s.width, 1) == width]
-            offsets = torch.arange(width, device=cpu)[None, :]
-            widths = torch.tensor([s.width for s in members], device=cpu)[:, None]
-            starts = torch.tensor([s.start for s in members], device=cpu)[:, None]
-            padding = offsets >= widths
-            index = torch.where(padding, starts, starts + offsets)  # padding points at the stretch's first slot
-            self.groups.append((index, padding, (starts + offsets)[~padding]))
+            index, padding = padded_slots(members, width)
+            self.groups.append((index, padding, index[~padding]))
         self._moved: dict[torch.device, tuple] = {}
 
     def on(self, device: torch.device) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]]:

@@ -63,11 +63,10 @@ def _write_manifest(folder: Path, manifest: dict) -> None:
     write_private_text(folder / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
 
 
-def _point_latest(folder: Path, manifest: dict) -> None:
-    """Make latest.parquet the newest day's twin (or remove it when no day is left); a backfill of an earlier
-    day leaves it as it is."""
-    days = _days(folder)
-    newest = days[-1] if days else None
+def _point_latest(folder: Path, manifest: dict, days: list[str]) -> None:
+    """Make latest.parquet the twin of the newest of ``days`` (or remove it when there is none); a backfill of an
+    earlier day leaves it as it is."""
+    newest = max(days, default=None)
     if newest is None:
         (folder / LATEST).unlink(missing_ok=True)
     elif newest != manifest["latest"] or not (folder / LATEST).is_file():
@@ -105,7 +104,7 @@ def publish_table(
             os.replace(pending, target)
             manifest = _read_manifest(folder)
             manifest["days"][name] = {"model_version": str(model_version), "training_batches": list(training_batches)}
-            _point_latest(folder, manifest)
+            _point_latest(folder, manifest, _days(folder))
             _write_manifest(folder, manifest)
     finally:
         pending.unlink(missing_ok=True)
@@ -134,12 +133,7 @@ def unpublish_withdrawn(
             if day in unrecorded or withdrawn.intersection(recorded[day].get("training_batches", []))
         ]
         if leaving:
-            kept = [day for day in days if day not in leaving]
-            if kept:
-                _atomic_parquet(pl.scan_parquet(folder / f"{kept[-1]}.parquet"), folder / LATEST)
-            else:
-                (folder / LATEST).unlink(missing_ok=True)
-            manifest["latest"] = kept[-1] if kept else None
+            _point_latest(folder, manifest, [day for day in days if day not in leaving])
             private_mkdir(to_folder)
             for day in leaving:
                 os.replace(folder / f"{day}.parquet", _free_name(to_folder, day))
