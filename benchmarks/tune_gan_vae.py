@@ -69,6 +69,30 @@ def sampling_variant(variant: str, generator):
         layout.one_hot_samples = original
 
 
+def rank_mapped(synthetic, train):
+    """Each numeric column's synthetic values replaced, rank for rank, by the training column's quantiles
+    (an upper bound on what a marginal calibration can bring)."""
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(0)
+    out = []
+    for name in synthetic.columns:
+        s = synthetic[name]
+        if not s.dtype.is_numeric() or s.dtype == pl.Boolean:
+            out.append(s)
+            continue
+        values = s.cast(pl.Float64).to_numpy().copy()
+        real = train[name].drop_nulls().cast(pl.Float64).to_numpy()
+        finite = np.isfinite(values)
+        order = np.lexsort((rng.random(finite.sum()), values[finite]))
+        u = np.empty(finite.sum())
+        u[order] = (np.arange(finite.sum()) + 0.5) / finite.sum()
+        values[finite] = np.quantile(real, u, method="inverted_cdf")
+        out.append(pl.Series(name, values).cast(s.dtype))
+    return pl.DataFrame(out)
+
+
 def temperature(variant: str, role: str) -> float:
     """The softmax temperature of a one-hot stretch: ``tau<T>`` for every stretch, ``mode_tau<T>`` for the
     mixture modes of numeric columns only, 1 otherwise."""
@@ -119,8 +143,11 @@ def main() -> int:
             outs = []
             for variant in args.variants:
                 out = Path(tmp) / f"synthetic-{variant}.parquet"
-                with sampling_variant(variant, generator):
-                    generator.sample(train_df.height, seed=args.seed + 1).write_parquet(out)
+                if variant == "rankmap":
+                    rank_mapped(generator.sample(train_df.height, seed=args.seed + 1), train_df).write_parquet(out)
+                else:
+                    with sampling_variant(variant, generator):
+                        generator.sample(train_df.height, seed=args.seed + 1).write_parquet(out)
                 outs.append(out)
             proc = subprocess.run(
                 [SDV_PYTHON, str(HERE / "evaluate.py"), "--train", str(train), "--holdout", str(holdout)]

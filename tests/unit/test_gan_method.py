@@ -204,7 +204,8 @@ def test_each_training_step_runs_the_generator_once(table, monkeypatch):
 
     def counting_build(self):
         build(self)
-        self.generator_net.register_forward_hook(lambda *_: calls.append(1))
+        # training passes only (the calibration's draws after training run in eval mode)
+        self.generator_net.register_forward_hook(lambda net, *_: calls.append(1) if net.training else None)
 
     monkeypatch.setattr(GanGenerator, "_build", counting_build)
     create_generator("gan", seed=0, epochs=2, batch_size=200).fit(table, infer_schema(table))
@@ -225,3 +226,70 @@ def test_levels_of_many_columns_are_drawn_at_once_with_each_columns_shares():
         assert (drawn[p == 0] == 0).all()
     # a column with no share at all (nothing to draw it by) does not stop the others from being drawn
     assert _LevelShares([np.zeros(2), np.array([0.2, 0.8])]).draw(np.array([1, 1]), np.random.default_rng(0)).max() < 2
+
+
+@pytest.fixture(scope="module")
+def plain_and_calibrated(table):
+    """Two short fits with one seed: the same training, then calibration for the second only."""
+    fits = []
+    for calibrate in (False, True):
+        generator = create_generator("gan", seed=0, epochs=2, batch_size=200, calibrate=calibrate)
+        generator.fit(table, infer_schema(table))
+        fits.append(generator)
+    return fits
+
+
+def test_calibration_gives_a_number_its_training_marginal_and_keeps_the_generators_order(plain_and_calibrated, table):
+    plain, calibrated = plain_and_calibrated
+    assert plain.calibration is None and set(calibrated.calibration) == {"amount"}
+    for name, weights in plain.state_dict().items():  # calibration comes after training: the networks are equal
+        torch.testing.assert_close(calibrated.state_dict()[name], weights)
+    probabilities = np.linspace(0.05, 0.95, 19)
+    real = np.quantile(table["amount"].to_numpy(), probabilities)
+
+    def worst_quantile_error(sample: pl.DataFrame) -> float:
+        return float(np.abs(np.quantile(sample["amount"].to_numpy(), probabilities) - real).max())
+
+    plain_rows, calibrated_rows = plain.sample(20_000, seed=1), calibrated.sample(20_000, seed=1)
+    # two epochs leave the amounts far from the training marginal (the two clusters are 10 and 50)
+    assert worst_quantile_error(plain_rows) > 3.0
+    assert worst_quantile_error(calibrated_rows) < 1.0
+    # the same noise gives the same rows, each amount moved monotonically: the order of the rows is kept
+    # (among the plain amounts inside the training range: those at its ends were clipped there, ties)
+    plain_amounts, calibrated_amounts = plain_rows["amount"].to_numpy(), calibrated_rows["amount"].to_numpy()
+    inside = (plain_amounts > plain_amounts.min()) & (plain_amounts < plain_amounts.max())
+    assert inside.mean() > 0.5
+    order = np.argsort(plain_amounts[inside])
+    assert (np.diff(calibrated_amounts[inside][order]) >= 0).all()
+    assert calibrated_rows.drop("amount").equals(plain_rows.drop("amount"))
+
+
+def test_calibration_is_saved_with_the_weights_and_a_model_saved_without_it_samples_uncalibrated(
+    plain_and_calibrated, tmp_path
+):
+    from twinforge.generators.gan import CALIBRATION_KEY
+    from twinforge.generators.persistence import load_generator
+
+    plain, calibrated = plain_and_calibrated
+    calibrated.save(tmp_path / "calibrated")
+    loaded = load_generator(tmp_path / "calibrated")
+    np.testing.assert_array_equal(loaded.calibration["amount"], calibrated.calibration["amount"])
+    assert loaded.sample(500, seed=4).equals(calibrated.sample(500, seed=4))
+    # weights from before calibration existed: the same networks, sampled as they were then
+    state = calibrated.state_dict()
+    del state[CALIBRATION_KEY]
+    calibrated_twin = load_generator(tmp_path / "calibrated")
+    calibrated_twin.load_state_dict(state)
+    assert calibrated_twin.calibration is None
+    assert calibrated_twin.sample(500, seed=4).equals(plain.sample(500, seed=4))
+
+
+def test_a_calibration_that_does_not_fit_the_encoder_is_refused(plain_and_calibrated):
+    from twinforge.generators.gan import CALIBRATION_KEY
+
+    _, calibrated = plain_and_calibrated
+    state = calibrated.state_dict()
+    state[CALIBRATION_KEY] = torch.zeros((2, 7), dtype=torch.float64)
+    with pytest.raises(ValueError, match="calibration of shape"):
+        calibrated.load_state_dict(state)
+    calibrated.load_state_dict(calibrated.state_dict())  # leaves it as it was for the other tests

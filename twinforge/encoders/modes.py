@@ -26,6 +26,7 @@ kept compactly as :class:`ModeRows`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -34,6 +35,7 @@ import polars as pl
 from scipy.special import ndtr, ndtri
 
 from twinforge.encoders.columns import EncodedColumn, require_columns
+from twinforge.encoders.numeric import QUANTILE_GRID_SIZE, values_to_uniform
 
 # How a continuous column is laid out (see the module docstring); stats["modes"]["encoding"], absent in
 # models saved before there was a choice (those are mixtures).
@@ -166,28 +168,37 @@ def to_mode_rows(columns: list[EncodedColumn], df: pl.DataFrame, rng: np.random.
     return ModeRows(spans, scalars, hot)
 
 
-def from_modes(columns: list[EncodedColumn], x: np.ndarray, rng: np.random.Generator) -> pl.DataFrame:
-    """Decode a mode-specific matrix; one-hot stretches are read by their largest entry."""
-    x = np.asarray(x)
-    spans = mode_spans(columns)
-    width = spans[-1].stop if spans else 0
-    if x.ndim != 2 or x.shape[1] != width:
-        raise ValueError(f"expected a matrix with {width} columns, got shape {x.shape}")
-    by_column = _group_spans(spans)
+def from_modes(
+    columns: list[EncodedColumn],
+    x: np.ndarray,
+    rng: np.random.Generator,
+    calibration: Mapping[str, np.ndarray] | None = None,
+) -> pl.DataFrame:
+    """Decode a mode-specific matrix; one-hot stretches are read by their largest entry.
+
+    ``calibration`` maps a mixture-coded column to the quantile grid of its decoded values in the model's
+    own samples (:func:`mixture_quantile_grids`): such a column's values are read as positions in that
+    grid, then as values of the column's training quantiles, so its marginal is the training one while
+    the order of the rows (and with it every rank relation) stays the model's.
+    """
+    x = _checked_matrix(columns, x)
+    by_column = _group_spans(mode_spans(columns))
+    calibration = calibration or {}
     decoded = []
     for c in columns:
         parts = by_column[c.name]
         if c.is_continuous:
             values = np.full(x.shape[0], np.nan)
-            normal = c.has_values and _normal_scores(c)
-            if normal:
+            as_uniforms = c.has_values and (_normal_scores(c) or c.name in calibration)
+            if c.has_values and _normal_scores(c):
                 values = uniforms_of_normal_scores(x[:, parts["alpha"].start].astype(np.float64))
             elif c.has_values:
-                mode = x[:, parts["mode"].start : parts["mode"].stop].argmax(axis=1)
-                values = values_from_modes(x[:, parts["alpha"].start].astype(np.float64), mode, c.modes)
+                values = _mixture_values(c, x, parts)
+                if c.name in calibration:
+                    values = values_to_uniform(values, {"quantiles": calibration[c.name]}, rng)
             if c.has_nulls:
                 values[x[:, parts["null"].start : parts["null"].stop].argmax(axis=1) == 1] = np.nan
-            if normal:  # ``values`` are still uniforms here
+            if as_uniforms:
                 decoded.append(c.module.from_uniform(values, c.stats, c.column))
             else:
                 decoded.append(c.module.from_values(values, c.stats, c.column))
@@ -195,6 +206,51 @@ def from_modes(columns: list[EncodedColumn], x: np.ndarray, rng: np.random.Gener
             level = x[:, parts["level"].start : parts["level"].stop].argmax(axis=1)
             decoded.append(c.decode_levels(level, rng))
     return pl.DataFrame({s.name: s for s in decoded})  # by name: a list of series renames a column named ""
+
+
+def mixture_quantile_grids(
+    columns: list[EncodedColumn], matrices: Iterable[np.ndarray], size: int = QUANTILE_GRID_SIZE
+) -> dict[str, np.ndarray]:
+    """For each mixture-coded continuous column with values, the ``size``-point quantile grid of the values
+    decoded from the rows of ``matrices`` (before rounding and clipping; nulls left out): the calibration
+    :func:`from_modes` takes. Only those columns' values are kept while the matrices are read, one at a time.
+    A column none of whose rows holds a value gets no grid."""
+    by_column = _group_spans(mode_spans(columns))
+    chosen = mixture_columns(columns)
+    values: dict[str, list[np.ndarray]] = {c.name: [] for c in chosen}
+    for x in matrices:
+        x = _checked_matrix(columns, x)
+        for c in chosen:
+            parts = by_column[c.name]
+            decoded = _mixture_values(c, x, parts)
+            if c.has_nulls:
+                decoded = decoded[x[:, parts["null"].start : parts["null"].stop].argmax(axis=1) == 0]
+            values[c.name].append(decoded)
+    grids = {}
+    for name, pieces in values.items():
+        column_values = np.concatenate(pieces) if pieces else np.empty(0)
+        if column_values.size:
+            grids[name] = np.quantile(column_values, np.linspace(0.0, 1.0, size))
+    return grids
+
+
+def mixture_columns(columns: list[EncodedColumn]) -> list[EncodedColumn]:
+    """The continuous columns with values laid out as a Gaussian-mixture mode plus a scalar, in order."""
+    return [c for c in columns if c.is_continuous and c.has_values and not _normal_scores(c)]
+
+
+def _mixture_values(c: EncodedColumn, x: np.ndarray, parts: dict[str, Span]) -> np.ndarray:
+    mode = x[:, parts["mode"].start : parts["mode"].stop].argmax(axis=1)
+    return values_from_modes(x[:, parts["alpha"].start].astype(np.float64), mode, c.modes)
+
+
+def _checked_matrix(columns: list[EncodedColumn], x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x)
+    spans = mode_spans(columns)
+    width = spans[-1].stop if spans else 0
+    if x.ndim != 2 or x.shape[1] != width:
+        raise ValueError(f"expected a matrix with {width} columns, got shape {x.shape}")
+    return x
 
 
 def _normal_scores(c: EncodedColumn) -> bool:

@@ -24,7 +24,7 @@ categorical: frequent values are levels, rare ones a generated tail
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -155,9 +155,21 @@ class TableEncoder:
         :meth:`to_mode_rows` for whole tables, whose one-hot stretches can be thousands wide)."""
         return self.to_mode_rows(df, rng).dense()
 
-    def from_modes(self, x: np.ndarray, rng: np.random.Generator) -> pl.DataFrame:
-        """Decode a mode-specific matrix; one-hot stretches are read by their largest entry."""
-        return _modes.from_modes(self.columns, x, rng)
+    def from_modes(
+        self, x: np.ndarray, rng: np.random.Generator, calibration: Mapping[str, np.ndarray] | None = None
+    ) -> pl.DataFrame:
+        """Decode a mode-specific matrix; one-hot stretches are read by their largest entry (``calibration``:
+        :func:`.modes.from_modes`)."""
+        return _modes.from_modes(self.columns, x, rng, calibration)
+
+    def mixture_quantile_grids(self, matrices: Iterable[np.ndarray]) -> dict[str, np.ndarray]:
+        """Quantile grids of the mixture-coded columns' values decoded from ``matrices``
+        (:func:`.modes.mixture_quantile_grids`)."""
+        return _modes.mixture_quantile_grids(self.columns, matrices)
+
+    def mixture_columns(self) -> list[str]:
+        """Names of the continuous columns laid out as a mixture mode plus a scalar, in order."""
+        return [c.name for c in _modes.mixture_columns(self.columns)]
 
     # --- tokens (transformer): twinforge.encoders.tokens ---
 

@@ -27,6 +27,7 @@ from torch.nn import functional as F
 
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
 from twinforge.encoders.modes import MIXTURE, checked_continuous
+from twinforge.encoders.numeric import QUANTILE_GRID_SIZE
 from twinforge.generators.conditioning import ConditionSampler
 from twinforge.generators.nets import PackedDiscriminator, ResidualGenerator, activate
 from twinforge.generators.torch_base import (
@@ -39,6 +40,13 @@ from twinforge.generators.torch_base import (
 )
 
 GUMBEL_TAU = 0.2
+# rows the trained generator draws to fit its marginal calibration (``GanGenerator._fit_calibration``)
+CALIBRATION_ROWS = 50_000
+# drawn this many at a time: a fit's memory stays far below a dense table of its rows, however wide the layout
+CALIBRATION_PASS_ROWS = 2048
+# the calibration's own random stream, apart from training's and sampling's
+CALIBRATION_STREAM = 7919
+CALIBRATION_KEY = "calibration.quantile_grids"
 
 
 class GanGenerator(TorchGenerator):
@@ -67,6 +75,7 @@ class GanGenerator(TorchGenerator):
         max_fit_seconds: float | None = None,
         epoch_rows: int | None = None,
         continuous: str = MIXTURE,
+        calibrate: bool = True,
     ):
         super().__init__(
             seed,
@@ -88,6 +97,9 @@ class GanGenerator(TorchGenerator):
         self.pac = 1 if self.private else int(pac)
         self.discriminator_steps = int(discriminator_steps)
         self.continuous = checked_continuous(continuous)
+        self.calibrate = bool(calibrate)
+        # mixture-coded column -> quantile grid of its values in the model's own samples (``_fit_calibration``)
+        self.calibration: dict[str, np.ndarray] | None = None
         if self.pac <= 0 or self.batch_size % self.pac:
             raise ValueError(f"gan: batch_size ({self.batch_size}) must be a positive multiple of pac ({self.pac})")
         self.generator_net: ResidualGenerator | None = None
@@ -106,8 +118,11 @@ class GanGenerator(TorchGenerator):
         rng = np.random.default_rng(self.seed)
         data = self.encoder.to_mode_rows(df, rng)
         device = self.device
-        if self.private:
-            return self._fit_private(data, rng, device)
+        summary = self._fit_private(data, rng, device) if self.private else self._fit_wgan(data, rng, device)
+        self._fit_calibration(device)
+        return summary
+
+    def _fit_wgan(self, data, rng: np.random.Generator, device: torch.device) -> dict[str, Any]:
         with seeded(self.seed, device):
             self._build()
             self.conditioner.attach_rows(data)
@@ -247,30 +262,78 @@ class GanGenerator(TorchGenerator):
         native = self.conditioner.native(self.encoder, conditions) if self.conditioner.enabled else None
         generator = self.generator_net.to(device).eval()
         with seeded(seed, device):
-            per_pass = rows_per_dense_pass(self._spans[-1].stop + self.conditioner.width)
+            per_pass = self._rows_per_pass()
             for start in range(0, n, chunk_rows):
                 parts = []
                 for first in range(start, min(start + chunk_rows, n), per_pass):
                     rows = min(per_pass, start + chunk_rows - first, n - first)
-                    if self.conditioner.enabled:
-                        batch = (
-                            self.conditioner.fixed(rows, *native) if native else self.conditioner.original(rows, rng)
-                        )
-                        cond = torch.from_numpy(batch.cond).to(device)
-                    else:
-                        cond = torch.zeros((rows, 0), device=device)
-                    raw = generator(torch.randn((rows, self.noise_dim), device=device), cond)
-                    fake = activate(raw, self._spans, gumbel_tau=GUMBEL_TAU)
-                    parts.append(self.encoder.from_modes(fake.cpu().numpy(), rng))
+                    fake = self._sample_matrix(rows, rng, device, generator, native)
+                    parts.append(self.encoder.from_modes(fake, rng, self.calibration))
                 yield pl.concat(parts)
+        generator.cpu()
+
+    def _rows_per_pass(self) -> int:
+        return rows_per_dense_pass(self._spans[-1].stop + self.conditioner.width)
+
+    def _sample_matrix(
+        self, rows: int, rng: np.random.Generator, device: torch.device, generator, native
+    ) -> np.ndarray:
+        """The generator's activated output for ``rows`` rows, under ``native`` conditions or the training shares."""
+        if self.conditioner.enabled:
+            batch = self.conditioner.fixed(rows, *native) if native else self.conditioner.original(rows, rng)
+            cond = torch.from_numpy(batch.cond).to(device)
+        else:
+            cond = torch.zeros((rows, 0), device=device)
+        raw = generator(torch.randn((rows, self.noise_dim), device=device), cond)
+        return activate(raw, self._spans, gumbel_tau=GUMBEL_TAU).cpu().numpy()
+
+    @torch.no_grad()
+    def _fit_calibration(self, device: torch.device) -> None:
+        """Quantile grids of the mixture-coded columns' values in :data:`CALIBRATION_ROWS` of the trained
+        generator's own rows. Sampling reads a value's position in its grid as a position in the column's
+        training quantiles: the generator's marginals drift from the training ones (a GAN matches them only
+        approximately), while its ordering of the rows, and so the columns' rank relations, is kept. The
+        grids come from generated rows only (post-processing: a private fit spends no more ε)."""
+        self.calibration = None
+        if not self.calibrate or not self.encoder.mixture_columns():
+            return
+        rng = np.random.default_rng([self.seed, CALIBRATION_STREAM])
+        generator = self.generator_net.to(device).eval()
+        per_pass = min(self._rows_per_pass(), CALIBRATION_PASS_ROWS)
+        with seeded(self.seed + CALIBRATION_STREAM, device):
+            passes = (
+                self._sample_matrix(min(per_pass, CALIBRATION_ROWS - first), rng, device, generator, None)
+                for first in range(0, CALIBRATION_ROWS, per_pass)
+            )
+            self.calibration = self.encoder.mixture_quantile_grids(passes)
         generator.cpu()
 
     def _nets(self) -> dict[str, nn.Module]:
         return {"generator": self.generator_net, "discriminator": self.discriminator_net}
 
     def state_dict(self) -> dict[str, torch.Tensor]:
-        return combined_state(self._nets())
+        state = combined_state(self._nets())
+        if self.calibration is not None:
+            # one row per mixture-coded column, in the encoder's order; NaN where the model drew no value
+            names = self.encoder.mixture_columns()
+            grids = np.full((len(names), QUANTILE_GRID_SIZE), np.nan)
+            for i, name in enumerate(names):
+                if name in self.calibration:
+                    grids[i] = self.calibration[name]
+            state[CALIBRATION_KEY] = torch.from_numpy(grids)
+        return state
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
         self._build()
+        state = dict(state)
+        grids = state.pop(CALIBRATION_KEY, None)
         load_combined_state(state, self._nets())
+        self.calibration = None
+        if grids is not None:
+            names = self.encoder.mixture_columns()
+            if grids.shape != (len(names), QUANTILE_GRID_SIZE):
+                raise ValueError(
+                    f"gan: calibration of shape {tuple(grids.shape)} does not fit the encoder's {len(names)} mixture columns"
+                )
+            rows = grids.double().numpy()
+            self.calibration = {name: row for name, row in zip(names, rows) if not np.isnan(row).any()}
