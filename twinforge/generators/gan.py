@@ -7,6 +7,10 @@
   rows having that level, and a cross-entropy term makes the generator honour it.
 * The critic sees packs of ``pac`` rows (PacGAN) and is trained with the Wasserstein
   loss plus a gradient penalty (WGAN-GP).
+* After training, each mixture-coded number is calibrated: the generator draws
+  :data:`CALIBRATION_ROWS` rows, and sampling maps a value's position among those rows'
+  values to the same position in the column's training quantiles (``calibrate=False``
+  turns it off). The marginal is the training one, the rows' order the generator's.
 
 A GAN's losses say little about sample quality, so there is no early stopping:
 it trains ``epochs`` epochs (350 by default, with networks of two 128-unit layers: see
