@@ -188,14 +188,13 @@ def from_modes(
     for c in columns:
         parts = by_column[c.name]
         if c.is_continuous:
-            values = np.full(x.shape[0], np.nan)
-            as_uniforms = c.has_values and (_normal_scores(c) or c.name in calibration)
+            values, as_uniforms = np.full(x.shape[0], np.nan), False
             if c.has_values and _normal_scores(c):
-                values = uniforms_of_normal_scores(x[:, parts["alpha"].start].astype(np.float64))
+                values, as_uniforms = uniforms_of_normal_scores(x[:, parts["alpha"].start].astype(np.float64)), True
             elif c.has_values:
                 values = _mixture_values(c, x, parts)
                 if c.name in calibration:
-                    values = values_to_uniform(values, {"quantiles": calibration[c.name]}, rng)
+                    values, as_uniforms = values_to_uniform(values, {"quantiles": calibration[c.name]}, rng), True
             if c.has_nulls:
                 values[x[:, parts["null"].start : parts["null"].stop].argmax(axis=1) == 1] = np.nan
             if as_uniforms:
