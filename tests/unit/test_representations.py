@@ -51,6 +51,37 @@ def test_mixture_modes_encode_and_decode_values(encoder):
     assert modes.analyze_modes(np.array([np.nan]))["means"] == [0.0]  # nothing seen: one standard mode
 
 
+def test_mixture_modes_are_the_full_covariance_fit():
+    """The one-feature mixture is fitted with diagonal covariances for speed: the same model as full ones."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.mixture import BayesianGaussianMixture
+
+    rng = np.random.default_rng(5)
+    values = np.concatenate([np.zeros(400), rng.lognormal(5, 1, 900), rng.normal(40, 3, 700)])
+    fitted = modes.analyze_modes(values, seed=0)
+    full = BayesianGaussianMixture(
+        n_components=modes.MAX_MODES,
+        weight_concentration_prior_type="dirichlet_process",
+        weight_concentration_prior=0.001,
+        max_iter=100,
+        reg_covar=(1e-3 * values.std()) ** 2,
+        covariance_type="full",
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        full.fit(values.reshape(-1, 1))
+    keep = full.weights_ > modes.MODE_MIN_WEIGHT
+    order = np.argsort(full.means_.ravel()[keep])
+    assert len(fitted["means"]) == keep.sum() >= 3
+    np.testing.assert_allclose(fitted["means"], full.means_.ravel()[keep][order], rtol=1e-6)
+    np.testing.assert_allclose(fitted["stds"], np.sqrt(full.covariances_.ravel()[keep][order]), rtol=1e-6)
+    weights = full.weights_[keep][order] / full.weights_[keep].sum()
+    np.testing.assert_allclose(fitted["weights"], weights, rtol=1e-6)
+
+
 def test_modes_module_and_facade_agree(encoder, table):
     spans = modes.mode_spans(encoder.columns)
     assert spans == encoder.mode_spans()
