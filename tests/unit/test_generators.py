@@ -432,13 +432,18 @@ def test_a_table_of_numbers_only_fits_and_samples(model):
     assert sample["count"].is_between(0, 8).all()
 
 
-def test_mode_matrix_expands_the_rows_asked_for_on_the_device(mixed):
+@pytest.mark.parametrize("expanded_once", [True, False])
+def test_mode_matrix_expands_the_rows_asked_for_on_the_device(mixed, expanded_once, monkeypatch):
     from twinforge.encoders import TableEncoder
+    from twinforge.generators import torch_base
     from twinforge.generators.torch_base import ModeMatrix
 
     encoder = TableEncoder.fit(mixed, infer_schema(mixed), modes=True)
     rows = encoder.to_mode_rows(mixed, np.random.default_rng(0))
+    if not expanded_once:  # a table too large to expand whole: a batch at a time
+        monkeypatch.setattr(torch_base, "DENSE_MATRIX_FLOATS", N * rows.width - 1)
     matrix = ModeMatrix(rows, torch.device("cpu"))
+    assert (matrix.dense is not None) == expanded_once
     some = np.array([3, 1, 1, N - 1])
     assert len(matrix) == N
     assert torch.equal(matrix[some], torch.from_numpy(rows.dense(some)))

@@ -48,6 +48,10 @@ class SpanLayout:
         cpu = torch.device("cpu")
         self.scalar = torch.tensor([s.start for s in spans if s.activation == "tanh"], dtype=torch.long, device=cpu)
         hot = [s for s in spans if s.activation != "tanh"]
+        # 1 in every one-hot slot: the chosen logits of all stretches are one masked product
+        self.hot_mask = torch.zeros(self.width, device=cpu)
+        for span in hot:
+            self.hot_mask[span.start : span.stop] = 1.0
         self.groups: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
         for width in sorted({_bucket_width(s.width, 1) for s in hot}):
             members = [s for s in hot if _bucket_width(s.width, 1) == width]
@@ -55,13 +59,13 @@ class SpanLayout:
             self.groups.append((index, padding, index[~padding]))
         self._moved: dict[torch.device, tuple] = {}
 
-    def on(self, device: torch.device) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]]:
-        """The scalar slots and the groups' tensors on ``device`` (copied once per device)."""
+    def on(self, device: torch.device) -> tuple[torch.Tensor, list[tuple[torch.Tensor, ...]], torch.Tensor]:
+        """The scalar slots, the groups' tensors and the one-hot mask on ``device`` (copied once per device)."""
         if device.type == "cpu":
-            return self.scalar, self.groups
+            return self.scalar, self.groups, self.hot_mask
         if device not in self._moved:
             groups = [tuple(t.to(device) for t in group) for group in self.groups]
-            self._moved[device] = (self.scalar.to(device), groups)
+            self._moved[device] = (self.scalar.to(device), groups, self.hot_mask.to(device))
         return self._moved[device]
 
     def _logits(self, raw: torch.Tensor, index: torch.Tensor, padding: torch.Tensor) -> torch.Tensor:
@@ -69,7 +73,7 @@ class SpanLayout:
 
     def activate(self, raw: torch.Tensor, gumbel_tau: float | None = None) -> torch.Tensor:
         """tanh on scalar slots; softmax (or Gumbel-softmax with ``gumbel_tau``) on one-hot stretches."""
-        scalar, groups = self.on(raw.device)
+        scalar, groups, _ = self.on(raw.device)
         out = raw.new_zeros((raw.shape[0], self.width))
         out[:, scalar] = torch.tanh(raw[:, scalar])
         for index, padding, slots in groups:
@@ -82,7 +86,7 @@ class SpanLayout:
 
     def one_hot_samples(self, raw: torch.Tensor) -> torch.Tensor:
         """Draw each one-hot stretch from the softmax of its logits (scalars pass through tanh)."""
-        scalar, groups = self.on(raw.device)
+        scalar, groups, _ = self.on(raw.device)
         out = raw.new_zeros((raw.shape[0], self.width))
         out[:, scalar] = torch.tanh(raw[:, scalar])
         for index, padding, _ in groups:
@@ -97,10 +101,11 @@ class SpanLayout:
 
         The log-sum-exps are taken on the transpose, down the rows (``(stretches, width, n)``): a CPU
         reduces along the long axis several times faster than over each row's few slots."""
-        total, raw_t = raw.new_zeros(()), raw.t()
-        for index, padding, slots in self.on(raw.device)[1]:
+        _, groups, hot_mask = self.on(raw.device)
+        total, raw_t = -(raw * x * hot_mask).sum(), raw.t()
+        for index, padding, _ in groups:
             logits = raw_t[index].masked_fill(padding[:, :, None], float("-inf"))
-            total = total + torch.logsumexp(logits, dim=1).sum() - (raw[:, slots] * x[:, slots]).sum()
+            total = total + torch.logsumexp(logits, dim=1).sum()
         return total
 
 

@@ -90,21 +90,32 @@ def rows_per_dense_pass(width: int) -> int:
     return max(1024, DENSE_PASS_FLOATS // max(width, 1))
 
 
+# A training matrix up to this many floats (16 MB) is expanded once; a larger one a batch at a time.
+DENSE_MATRIX_FLOATS = 1 << 22
+
+
 class ModeMatrix:
     """:class:`~twinforge.encoders.ModeRows` on a torch device: indexing with row indices gives
-    those rows' dense float32 matrix, so only a batch is ever expanded."""
+    those rows' dense float32 matrix. A small table is expanded once (one gather a batch); a large one
+    only a batch at a time, which bounds memory."""
 
     def __init__(self, rows: ModeRows, device: torch.device):
         self.width = rows.width
         self.scalars = torch.from_numpy(rows.scalars).to(device)
         self.hot = torch.from_numpy(rows.hot.astype(np.int64) + rows.hot_offsets).to(device)
         self.scalar_slots = torch.from_numpy(rows.scalar_slots).to(device)
+        self.dense = None
+        if len(self.hot) * self.width <= DENSE_MATRIX_FLOATS:
+            self.dense = self._expand(torch.arange(len(self.hot), device=device))
 
     def __len__(self) -> int:
         return len(self.hot)
 
     def __getitem__(self, rows: torch.Tensor | np.ndarray) -> torch.Tensor:
         rows = torch.as_tensor(rows, device=self.hot.device)
+        return self.dense[rows] if self.dense is not None else self._expand(rows)
+
+    def _expand(self, rows: torch.Tensor) -> torch.Tensor:
         out = torch.zeros((len(rows), self.width), device=self.hot.device)
         out[:, self.scalar_slots] = self.scalars[rows]
         return out.scatter_(1, self.hot[rows], 1.0)
