@@ -264,8 +264,8 @@ def main() -> int:
         type=int,
         nargs="+",
         default=[0],
-        help="fit every model once per seed (default: 0); with several, rows are named model@seed "
-        "and a summary of each model's mean and range follows the table",
+        help="fit every model once per seed (default: 0), the models in turn for each seed; with several, rows "
+        "are named model@seed and a summary of each model's mean and range follows the table",
     )
     args = parser.parse_args()
     started = time.perf_counter()
@@ -283,8 +283,9 @@ def main() -> int:
                 flush=True,
             )
             rows, outputs = [], []
-            for model in args.models:
-                for seed in args.seeds:
+            # seed by seed, every engine in turn: a drift in the machine's speed falls on all engines alike
+            for seed in args.seeds:
+                for model in args.models:
                     name = model if len(args.seeds) == 1 else f"{model}@{seed}"
                     out = work / f"{table.name}-{name}.parquet"
                     fitted = run_fit(
@@ -303,6 +304,7 @@ def main() -> int:
                     rows.append({"table": table.name, "model": name, "seed": seed, **fitted})
                     if "error" not in fitted:
                         outputs.append(out)
+            rows.sort(key=lambda row: args.models.index(row["model"].split("@")[0]))  # stable: seeds stay in order
             scores = evaluate(train, holdout, table.target, outputs, args.score_rows) if outputs else {}
             for path, row in (evaluate_qa(train, holdout, outputs, args.score_rows) if outputs else {}).items():
                 scores.setdefault(path, {}).update(row)
