@@ -316,7 +316,7 @@ def analyze_modes(values: np.ndarray, seed: int = 0, max_modes: int = MAX_MODES)
         n_init=1,
         reg_covar=(1e-3 * spread) ** 2,  # point masses stay proper modes instead of singular ones
         # one feature: "diag" is the same model as "full" (fits agree to 1e-10) without a Cholesky
-        # factorisation per component and iteration, about half the time
+        # factorisation per component and iteration, in about two thirds of the time
         covariance_type="diag",
         random_state=seed,
     )
