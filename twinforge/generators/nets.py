@@ -48,10 +48,10 @@ class SpanLayout:
         cpu = torch.device("cpu")
         self.scalar = torch.tensor([s.start for s in spans if s.activation == "tanh"], dtype=torch.long, device=cpu)
         hot = [s for s in spans if s.activation != "tanh"]
-        # 1 in every one-hot slot: the chosen logits of all stretches are one masked product
-        self.hot_mask = torch.zeros(self.width, device=cpu)
-        for span in hot:
-            self.hot_mask[span.start : span.stop] = 1.0
+        # 1 in every one-hot slot (every slot but the scalars): the chosen logits of all stretches are one
+        # masked product
+        self.hot_mask = torch.ones(self.width, device=cpu)
+        self.hot_mask[self.scalar] = 0.0
         self.groups: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
         for width in sorted({_bucket_width(s.width, 1) for s in hot}):
             members = [s for s in hot if _bucket_width(s.width, 1) == width]
