@@ -7,6 +7,9 @@
   rows having that level, and a cross-entropy term makes the generator honour it.
 * The critic sees packs of ``pac`` rows (PacGAN) and is trained with the Wasserstein
   loss plus a gradient penalty (WGAN-GP).
+* ``precision`` ("auto") trains both networks' matrix products in bfloat16 on a CPU that computes
+  it natively (mixed precision: weights, optimizer and losses in float32), in float32 elsewhere and
+  in a private fit; sampling is float32.
 * After training, each mixture-coded number is calibrated: the generator draws
   :data:`CALIBRATION_ROWS` rows, and sampling maps a value's position among those rows'
   values to the same position in the column's training quantiles (``calibrate=False``
@@ -35,10 +38,12 @@ from twinforge.encoders.numeric import QUANTILE_GRID_SIZE
 from twinforge.generators.conditioning import ConditionSampler
 from twinforge.generators.nets import PackedDiscriminator, ResidualGenerator, activate
 from twinforge.generators.torch_base import (
+    PRECISIONS,
     ModeMatrix,
     TorchGenerator,
     combined_state,
     load_combined_state,
+    resolve_precision,
     rows_per_dense_pass,
     seeded,
 )
@@ -80,6 +85,7 @@ class GanGenerator(TorchGenerator):
         epoch_rows: int | None = None,
         continuous: str = MIXTURE,
         calibrate: bool = True,
+        precision: str = "auto",
     ):
         super().__init__(
             seed,
@@ -102,6 +108,11 @@ class GanGenerator(TorchGenerator):
         self.discriminator_steps = int(discriminator_steps)
         self.continuous = checked_continuous(continuous)
         self.calibrate = bool(calibrate)
+        self.precision = str(precision)
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"gan: unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
+        if self.private and self.precision == "bfloat16":
+            raise ValueError("gan: a private fit (dp) trains in float32: leave precision at auto or set float32")
         # mixture-coded column -> quantile grid of its values in the model's own samples (``_fit_calibration``)
         self.calibration: dict[str, np.ndarray] | None = None
         if self.pac <= 0 or self.batch_size % self.pac:
@@ -131,6 +142,8 @@ class GanGenerator(TorchGenerator):
             self._build()
             self.conditioner.attach_rows(data)
             generator, critic = self.generator_net.to(device), self.discriminator_net.to(device)
+            dtype = resolve_precision(self.precision, device)
+            generator.compute_dtype = critic.compute_dtype = dtype
             # Adam's update in one fused kernel per network (the same arithmetic as the per-tensor loop)
             settings = {"lr": self.learning_rate, "betas": (0.5, 0.9), "weight_decay": 1e-6, "fused": True}
             optimizer_g = torch.optim.Adam(generator.parameters(), **settings)
@@ -177,7 +190,9 @@ class GanGenerator(TorchGenerator):
                     break
         generator.eval().cpu()
         critic.eval().cpu()
-        return {"epochs_run": epoch, "stopped_by": stopped_by, "rows_per_epoch": epoch_rows, "device": str(device)}
+        generator.compute_dtype = critic.compute_dtype = None  # sampling (and the calibration) in float32
+        summary = {"epochs_run": epoch, "stopped_by": stopped_by, "rows_per_epoch": epoch_rows, "device": str(device)}
+        return summary | {"precision": str(dtype).removeprefix("torch.")}
 
     def _fit_private(self, data, rng: np.random.Generator, device: torch.device) -> dict[str, Any]:
         """DP-SGD on the critic, the only network that sees real rows (the generator learns from the critic
@@ -221,7 +236,8 @@ class GanGenerator(TorchGenerator):
                 self._report_epoch(epoch, self.epochs, {k: v / max(steps, 1) for k, v in sums.items()})
         generator.eval().cpu()
         critic.eval().cpu()
-        return {"epochs_run": self.epochs, "device": str(device), **self._privacy_summary(trainer)}
+        summary = {"epochs_run": self.epochs, "device": str(device), "precision": "float32"}
+        return summary | self._privacy_summary(trainer)
 
     def _private_fake(self, batch: int, rng: np.random.Generator, device: torch.device, generator):
         """Fake rows whose conditions are drawn from the encoder's (DP) level frequencies, not from real rows."""

@@ -8,6 +8,7 @@ mode-specific layout, the token vocabularies) is the business of the encoder
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Sequence
 
@@ -146,6 +147,13 @@ def one_hot_samples(raw: torch.Tensor, spans: Sequence[Span]) -> torch.Tensor:
 # --- GAN (CTGAN's architecture) ---
 
 
+def autocast_to(dtype: torch.dtype | None, device: torch.device) -> contextlib.AbstractContextManager:
+    """Matrix products inside the block in ``dtype`` (mixed precision); None or float32: unchanged."""
+    if dtype is None or dtype == torch.float32:
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=dtype)
+
+
 class _Residual(nn.Module):
     def __init__(self, i: int, o: int):
         super().__init__()
@@ -157,10 +165,14 @@ class _Residual(nn.Module):
 
 
 class ResidualGenerator(nn.Module):
-    """Noise + conditional vector -> raw outputs in the mode-specific layout (residual MLP)."""
+    """Noise + conditional vector -> raw outputs in the mode-specific layout (residual MLP).
+
+    ``compute_dtype`` (not saved; None: float32) is the dtype of its matrix products; the output is float32
+    whatever it is."""
 
     def __init__(self, noise_dim: int, cond_dim: int, hidden: Sequence[int], data_dim: int):
         super().__init__()
+        self.compute_dtype: torch.dtype | None = None
         layers, width = [], noise_dim + cond_dim
         for h in hidden:
             layers.append(_Residual(width, h))
@@ -169,7 +181,9 @@ class ResidualGenerator(nn.Module):
         self.out = nn.Linear(width, data_dim)
 
     def forward(self, noise: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        return self.out(self.body(torch.cat([noise, cond], dim=1)))
+        with autocast_to(self.compute_dtype, noise.device):
+            raw = self.out(self.body(torch.cat([noise, cond], dim=1)))
+        return raw.float()
 
 
 class _Dropout(nn.Module):
@@ -189,11 +203,14 @@ class _Dropout(nn.Module):
 
 
 class PackedDiscriminator(nn.Module):
-    """Critic over packs of ``pac`` rows at once (PacGAN), which discourages mode collapse."""
+    """Critic over packs of ``pac`` rows at once (PacGAN), which discourages mode collapse.
+
+    ``compute_dtype`` as :class:`ResidualGenerator`'s: the scores are float32 whatever it is."""
 
     def __init__(self, input_dim: int, hidden: Sequence[int], pac: int):
         super().__init__()
         self.pac = pac
+        self.compute_dtype: torch.dtype | None = None
         layers, width = [], input_dim * pac
         for h in hidden:
             layers += [nn.Linear(width, h), nn.LeakyReLU(0.2), _Dropout(0.5)]
@@ -202,7 +219,9 @@ class PackedDiscriminator(nn.Module):
         self.body = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.body(x.reshape(-1, x.shape[1] * self.pac))
+        with autocast_to(self.compute_dtype, x.device):
+            scores = self.body(x.reshape(-1, x.shape[1] * self.pac))
+        return scores.float()
 
     def gradient_penalty(self, real: torch.Tensor, fake: torch.Tensor, weight: float = 10.0) -> torch.Tensor:
         """WGAN-GP: the critic's gradient norm kept near 1 between real and fake packs."""
