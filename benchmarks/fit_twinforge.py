@@ -34,6 +34,8 @@ summary = {
 }
 if "device" in generator.fit_summary:  # the neural models: where they trained, and its memory on a GPU
     summary["device"] = generator.fit_summary["device"]
+    if "precision" in generator.fit_summary:  # the gan: its matrix products' dtype while training
+        summary["precision"] = generator.fit_summary["precision"]
     if summary["device"].startswith("cuda"):
         import torch
 
