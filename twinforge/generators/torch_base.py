@@ -8,8 +8,8 @@
   neither read nor disturbed; on the same device and build the same seed gives
   the same model and the same rows.
 * Precision: ``precision`` (the ``gan``) is the dtype of the matrix products while training.
-  ``"auto"`` (the default) picks bfloat16 on a CPU that multiplies it in hardware (AVX-512 BF16 or
-  AMX) and float32 elsewhere; weights, optimizer state and losses stay float32, and sampling runs in
+  ``"auto"`` (the default) picks bfloat16 on a CPU that multiplies it in hardware (AVX-512 BF16)
+  and float32 elsewhere; weights, optimizer state and losses stay float32, and sampling runs in
   float32. Seeded fits are repeatable on the same device, build and CPU features.
 * Differential privacy: ``dp`` (a mapping, see :class:`twinforge.privacy.dp.DPSettings`) fits the
   encoder on a DP proxy table and trains with DP-SGD (:mod:`.private`) for a fixed ``epochs``: no
@@ -75,8 +75,8 @@ def native_bfloat16(device: torch.device) -> bool:
 def resolve_precision(precision: str, device: torch.device) -> torch.dtype:
     """The dtype of the matrix products while training on ``device`` (see ``PRECISIONS``).
 
-    ``"auto"``: bfloat16 on a CPU with :func:`native_bfloat16`, where matrix products are most of a step
-    and run about twice as fast; float32 on a GPU (these networks are too small for the arithmetic to be
+    ``"auto"``: bfloat16 on a CPU with :func:`native_bfloat16`, where matrix products are about half of a
+    step and run about twice as fast; float32 on a GPU (these networks are too small for the arithmetic to be
     what a GPU step waits on) and on other CPUs."""
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
