@@ -38,9 +38,9 @@ from twinforge.encoders.numeric import QUANTILE_GRID_SIZE
 from twinforge.generators.conditioning import ConditionSampler
 from twinforge.generators.nets import PackedDiscriminator, ResidualGenerator, activate
 from twinforge.generators.torch_base import (
-    PRECISIONS,
     ModeMatrix,
     TorchGenerator,
+    checked_precision,
     combined_state,
     load_combined_state,
     resolve_precision,
@@ -108,9 +108,7 @@ class GanGenerator(TorchGenerator):
         self.discriminator_steps = int(discriminator_steps)
         self.continuous = checked_continuous(continuous)
         self.calibrate = bool(calibrate)
-        self.precision = str(precision)
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"gan: unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
+        self.precision = checked_precision(str(precision), self.name)
         if self.private and self.precision == "bfloat16":
             raise ValueError("gan: a private fit (dp) trains in float32: leave precision at auto or set float32")
         # mixture-coded column -> quantile grid of its values in the model's own samples (``_fit_calibration``)

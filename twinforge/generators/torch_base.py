@@ -72,15 +72,21 @@ def native_bfloat16(device: torch.device) -> bool:
     return device.type == "cpu" and check is not None and bool(check())
 
 
+def checked_precision(precision: str, model: str | None = None) -> str:
+    """``precision`` if it is one of :data:`PRECISIONS`, else a ValueError naming it (and ``model``)."""
+    if precision not in PRECISIONS:
+        where = f"{model}: " if model else ""
+        raise ValueError(f"{where}unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
+    return precision
+
+
 def resolve_precision(precision: str, device: torch.device) -> torch.dtype:
     """The dtype of the matrix products while training on ``device`` (see ``PRECISIONS``).
 
     ``"auto"``: bfloat16 on a CPU with :func:`native_bfloat16`, where matrix products are about half of a
     step and run about twice as fast; float32 on a GPU (these networks are too small for the arithmetic to be
     what a GPU step waits on) and on other CPUs."""
-    if precision not in PRECISIONS:
-        raise ValueError(f"unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
-    if precision == "auto":
+    if checked_precision(precision) == "auto":
         return torch.bfloat16 if native_bfloat16(device) else torch.float32
     return getattr(torch, precision)
 
