@@ -62,6 +62,11 @@ def main() -> int:
         default="evaluation",
     )
     parser.add_argument("--tuning", action="store_true", help="the same as --corpus tuning")
+    parser.add_argument(
+        "--recognized-only",
+        action="store_true",
+        help="mask text by the recognizers alone (mask_words: recognized), without keeping only common words",
+    )
     args = parser.parse_args()
 
     from twinforge.privacy.pii.corpus import CORPORA, evaluate, make_corpus
@@ -71,7 +76,7 @@ def main() -> int:
     started = time.perf_counter()
     corpus = make_corpus(config, columns_per_entity=args.columns, rows=args.rows, texts=args.texts)
     made_s = time.perf_counter() - started
-    scores = evaluate(corpus)
+    scores = evaluate(corpus, common_words=not args.recognized_only)
     total_s = time.perf_counter() - started
     negatives = sum(t is None for t in corpus.column_truth.values())
     print(
@@ -84,6 +89,11 @@ def main() -> int:
     )
     print()
     print(scores.table())
+    kept, total = scores.words_kept
+    print(
+        f"text masked with {'the recognizers alone' if args.recognized_only else 'common words kept only'}: "
+        f"{kept} of {total} words ({kept / max(total, 1):.1%}) of the sentences without PII left"
+    )
     print()
     wrong = [f"{c} ({corpus.column_truth[c] or 'not PII'})" for c in scores.missed_columns]
     print("columns missed or wrongly flagged:", ", ".join(wrong) or "none")

@@ -58,7 +58,7 @@ def test_safe_harbor_and_k_through_the_pipeline_owner_only(tmp_path, monkeypatch
             "visit_date": "generalize {'date': 'year', 'oldest': 90}",
         }
         assert rules["2. geographic subdivisions smaller than a state"] == {"zip": "generalize {'zip3': True}"}
-        assert rules["free text"] == {"notes": "mask {'safe_harbor': True}"}
+        assert rules["free text"] == {"notes": "mask {'safe_harbor': True, 'common_words': True}"}
         (check,) = result.get_asset_check_evaluations()
         assert check.check_name == "k_anonymity" and check.passed
         logged = str([e.event_specific_data for e in result.all_events])

@@ -123,6 +123,9 @@ class ColumnPolicy(_Strict):
     # (never a rare real value), the literal "_RARE_", or null (YAML `null` and "null" alike)
     rare: Literal["generate", "rare_token", "null"] | None = "generate"
     long_text: Literal["skip", "generate"] = "skip"  # long free text (notes): left out unless "generate"
+    # text masked (anonymize: mask, or free text by default): "common" keeps only common words of some language
+    # (twinforge.privacy.pii.vocabulary), "recognized" every word the PII recognizers did not mask
+    mask_words: Literal["common", "recognized"] = "common"
 
     @model_validator(mode="after")
     def _consistent(self) -> ColumnPolicy:

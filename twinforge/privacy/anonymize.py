@@ -13,7 +13,9 @@ Actions per column:
 * ``suppress_rare``: categories seen fewer than ``min_count`` times become ``"other"``;
 * ``mask``: PII inside text replaced by type tokens (``<EMAIL>``, ``<PERSON>`` ...); with
   ``person_values`` the values that are wholly a person's name become ``<PERSON>`` first, and with
-  ``text: False`` nothing else is touched (a column of categories one of which is someone's name).
+  ``text: False`` nothing else is touched (a column of categories one of which is someone's name);
+  with ``common_words`` (the default for free text) every word left that is not a common word of
+  some language, and every number, becomes ``<REDACTED>`` (:mod:`twinforge.privacy.pii.vocabulary`).
 
 :func:`resolve_policy` decides the action of every column: the spec's word first, then
 safe defaults for what detection found (direct identifiers dropped, dates of birth to
@@ -39,6 +41,7 @@ from twinforge.privacy.nested import flatten_nested, inspectable, leaf_declarati
 from twinforge.privacy.pii import DEFAULT_ACTIONS, DetectionReport, mask_text
 from twinforge.privacy.pii.detect import is_person_level
 from twinforge.privacy.pii.entities import DOB, MASK_TOKENS, PERSON
+from twinforge.privacy.pii.vocabulary import keep_common_words
 from twinforge.privacy.pseudonym import (  # noqa: F401 (re-exported: the key's home is pseudonym.py)
     MIN_KEY_LENGTH,
     PSEUDONYM_KEY_ENV,
@@ -235,6 +238,8 @@ def resolve_policy(
                 params = declared.generalize.to_params()
             elif declared.anonymize == "suppress_rare":
                 params = {"min_count": declared.min_count or rare_min_count}
+            elif declared.anonymize == "mask":
+                params = {"common_words": declared.mask_words == "common"}
             policy[name] = ColumnAction(declared.anonymize, params, "spec")
             continue
         if declared is not None and declared.role == "identifier":
@@ -253,6 +258,8 @@ def resolve_policy(
             inside = ", ".join(f.entity for f in found.text_findings)
             why = "free text" + (f" containing {inside}" if inside else "") if found.free_text else f"contains {inside}"
             params: dict = {}
+            if found.free_text:
+                params = {"common_words": declared is None or declared.mask_words == "common"}
             entities = {f.entity for f in found.text_findings}
             if not found.free_text and PERSON in entities:  # levels that are people's names (detect.person_levels)
                 params = {"person_values": True} if entities - {PERSON} else {"person_values": True, "text": False}
@@ -347,6 +354,8 @@ def _mask(series: pl.Series, params: Mapping[str, Any], extra_names: frozenset[s
         from twinforge.privacy.hipaa import mask_safe_harbor_text
 
         series = mask_safe_harbor_text(series)
+    if params.get("common_words"):
+        series = keep_common_words(series)
     return series
 
 

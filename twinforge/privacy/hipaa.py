@@ -236,7 +236,9 @@ def _classify(
     sentences = series.dtype == pl.String and _mostly_sentences(series)
     if sentences or (found is not None and (found.free_text or found.text_findings)):
         return FREE_TEXT, ColumnAction(
-            "mask", {"safe_harbor": True}, "free text: identifiers, date elements, ages over 89 and codes masked"
+            "mask",
+            {"safe_harbor": True, "common_words": True},
+            "free text: identifiers, date elements, ages over 89, codes and words not common masked",
         )
     if (declared is not None and declared.role == "identifier") or (
         schema is not None and name in schema and schema[name].kind is ColumnKind.IDENTIFIER

@@ -39,6 +39,7 @@ from twinforge.privacy.pii.entities import (
     PERSON,
     PHONE,
     SSN,
+    UNLISTED,
     URL,
 )
 
@@ -9278,6 +9279,7 @@ class CorpusScores:
     columns: dict[str, Score] = field(default_factory=dict)
     text: dict[str, Score] = field(default_factory=dict)
     missed_columns: list[str] = field(default_factory=list)  # column names, never values
+    words_kept: tuple[int, int] = (0, 0)  # words left of the texts without PII, of all their words
 
     def table(self) -> str:
         lines = [
@@ -9352,11 +9354,30 @@ def score_columns(corpus: Corpus, **detect_options) -> tuple[dict[str, Score], l
     return scores, missed
 
 
-def score_text(corpus: Corpus) -> dict[str, Score]:
+def mask_corpus_text(corpus: Corpus, common_words: bool = True) -> list[str]:
+    """The corpus's texts masked as free text is by default (:func:`mask_text`, then
+    :func:`~twinforge.privacy.pii.vocabulary.keep_common_words` unless ``common_words`` is False)."""
     from twinforge.privacy.pii import mask_text
+    from twinforge.privacy.pii.vocabulary import keep_common_words
 
-    originals = ["".join(p for p, _ in pieces) for pieces in corpus.texts]
-    masked = mask_text(pl.Series("text", originals)).to_list()
+    masked = mask_text(pl.Series("text", ["".join(p for p, _ in pieces) for pieces in corpus.texts]))
+    return (keep_common_words(masked) if common_words else masked).to_list()
+
+
+def words_kept(corpus: Corpus, masked: list[str]) -> tuple[int, int]:
+    """Words (not mask tokens) of the corpus's texts without PII that masking left, and all their words."""
+    kept = total = 0
+    for pieces, out in zip(corpus.texts, masked):
+        if all(entity is None for _, entity in pieces):
+            total += len(re.findall(r"[^\W_]+", _TOKEN_BRACKETS.sub(" ", "".join(p for p, _ in pieces))))
+            kept += len(re.findall(r"[^\W_]+", _TOKEN_BRACKETS.sub(" ", out)))
+    return kept, total
+
+
+def score_text(corpus: Corpus, masked: list[str] | None = None) -> dict[str, Score]:
+    """Recall and precision per entity type of ``masked`` (default: :func:`mask_corpus_text`). A ``<REDACTED>``
+    word removes what it covers but predicts no type."""
+    masked = mask_corpus_text(corpus) if masked is None else masked
     scores: dict[str, Score] = {}
     for pieces, out in zip(corpus.texts, masked):
         slots = [(p, e) for p, e in pieces if e is not None]
@@ -9372,6 +9393,8 @@ def score_text(corpus: Corpus) -> dict[str, Score]:
                 for run in _TOKEN_RUN.finditer(got):
                     kind = _TOKEN_ENTITY[run.group(1)]
                     kind = _SAME.get(kind, kind)
+                    if kind == UNLISTED:
+                        continue
                     s = scores.setdefault(kind, Score())
                     s.predicted += 1
                     s.correct += kind == entity
@@ -9388,7 +9411,8 @@ def score_text(corpus: Corpus) -> dict[str, Score]:
         for run in _TOKEN_RUN.finditer(out):
             kind = _TOKEN_ENTITY[run.group(1)]
             kind = _SAME.get(kind, kind)
-            runs[kind] = runs.get(kind, 0) + 1
+            if kind != UNLISTED:
+                runs[kind] = runs.get(kind, 0) + 1
         for kind, n in runs.items():
             s = scores.setdefault(kind, Score())
             s.predicted += n
@@ -9396,10 +9420,17 @@ def score_text(corpus: Corpus) -> dict[str, Score]:
     return scores
 
 
-def evaluate(corpus: Corpus, **detect_options) -> CorpusScores:
-    """Recall and precision per entity type, on the corpus's columns and its free text."""
+def evaluate(corpus: Corpus, common_words: bool = True, **detect_options) -> CorpusScores:
+    """Recall and precision per entity type, on the corpus's columns and its free text (masked as free text is by
+    default, or by the recognizers alone when ``common_words`` is False)."""
     columns, missed = score_columns(corpus, **detect_options)
-    return CorpusScores(columns=columns, text=score_text(corpus), missed_columns=missed)
+    masked = mask_corpus_text(corpus, common_words)
+    return CorpusScores(
+        columns=columns,
+        text=score_text(corpus, masked),
+        missed_columns=missed,
+        words_kept=words_kept(corpus, masked),
+    )
 
 
 __all__ = [

@@ -15,6 +15,7 @@ POSTAL = "POSTAL_CODE"
 PERSON = "PERSON"
 ADDRESS = "STREET_ADDRESS"
 URL = "URL"
+UNLISTED = "UNLISTED_WORD"  # not a type of PII: a word free text keeps only when it is common (pii.vocabulary)
 ENTITIES = (EMAIL, PHONE, CARD, IBAN, SSN, IP, DOB, POSTAL, PERSON, ADDRESS, URL)
 # recognised by presidio-analyzer's predefined pattern recognizers
 PRESIDIO_ENTITIES = (EMAIL, PHONE, CARD, IBAN, SSN, IP)
@@ -32,6 +33,7 @@ MASK_TOKENS = {
     ADDRESS: "<ADDRESS>",
     URL: "<URL>",
     "DATE": "<DATE>",
+    UNLISTED: "<REDACTED>",
 }
 
 # What happens to a column of this type when the spec does not say: direct identifiers go,

@@ -1,0 +1,95 @@
+"""Free text reduced to common words (twinforge.privacy.pii.vocabulary): what nobody foresaw is removed too."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from twinforge.privacy.anonymize import apply_policy, resolve_policy
+from twinforge.privacy.pii import detect_pii, mask_text
+from twinforge.privacy.pii.vocabulary import REDACTED, keep_common_words
+
+
+def _kept(text: str) -> str:
+    return keep_common_words(pl.Series("note", [text])).item()
+
+
+def test_common_words_punctuation_and_mask_tokens_stay():
+    text = "The patient reports chest pain since <DATE>; seen with <PERSON> (<EMAIL>)."
+    assert _kept(text) == text
+
+
+def test_nulls_and_empty_texts_stay():
+    out = keep_common_words(pl.Series("note", [None, "", "fine"])).to_list()
+    assert out == [None, "", "fine"]
+
+
+@pytest.mark.parametrize(
+    ("text", "gone"),
+    [
+        ("Patient Ravbrizar Quenthol was admitted", ["Ravbrizar", "Quenthol"]),  # names in no list
+        ("lives at farm Tjørnehøj near the river", ["Tjørnehøj"]),
+        ("room 12, bed 4B, order 998877", ["12", "4B", "998877"]),  # every number
+        ("seen on 14/03/1985 at ward", ["14", "03", "1985"]),
+    ],
+)
+def test_words_that_are_not_common_and_numbers_are_removed(text, gone):
+    out = _kept(text)
+    for word in gone:
+        assert word not in out
+    assert REDACTED in out
+
+
+def test_a_name_that_is_also_a_word_goes_in_capitals_mid_sentence_only():
+    out = _kept("Pain in the knee. Seen with Rose today, near the rose garden.")
+    # "Pain" and "Rose" are listed names; at a sentence's start the word is likelier
+    assert out == f"Pain in the knee. Seen with {REDACTED} today, near the rose garden."
+
+
+def test_words_in_capitals_beside_a_removed_name_go_with_it():
+    assert _kept("<PERSON> Brings Plenty came") == f"<PERSON> {REDACTED} {REDACTED} came"
+    assert _kept("Two Bulls, <PERSON> called") == f"{REDACTED} {REDACTED}, <PERSON> called"
+
+
+def test_a_number_takes_the_words_in_capitals_after_it_not_before():
+    out = _kept("Order 12345 was sent to 12 Main Street yesterday")
+    assert out == f"Order {REDACTED} was sent to {REDACTED} {REDACTED} {REDACTED} yesterday"
+
+
+def test_a_sentence_after_a_name_keeps_its_first_word():
+    assert _kept("Seen by <PERSON>. The patient rested.") == "Seen by <PERSON>. The patient rested."
+
+
+def test_a_short_connective_between_removed_names_goes_but_not_and():
+    assert _kept("<PERSON> dit <PERSON> came") == f"<PERSON> {REDACTED} <PERSON> came"
+    assert _kept("<PERSON> and <PERSON> came") == "<PERSON> and <PERSON> came"
+
+
+def test_elisions_keep_a_common_word_and_remove_a_name():
+    out = _kept("l'hôpital d'Angelo, O'Brien")
+    assert out == f"l'hôpital {REDACTED}, {REDACTED}"
+
+
+def test_free_text_is_masked_with_common_words_by_default_and_on_request_by_recognizers_alone():
+    notes = [
+        f"Patient Quenthol Ravbrizar, room {100 + i}, reports mild pain after the procedure."
+        if i % 2
+        else f"Called back on day {i}: the dressing was changed and the wound looks clean."
+        for i in range(60)
+    ]
+    table = pl.DataFrame({"note": notes})
+    detection = detect_pii(table)
+    assert detection.columns["note"].free_text
+
+    policy = resolve_policy(table, detection=detection)
+    assert policy["note"].params.get("common_words") is True
+    out, _ = apply_policy(table, policy)
+    text = " ".join(out["note"].to_list())
+    assert "Quenthol" not in text and "Ravbrizar" not in text and "101" not in text
+    assert "reports mild pain after the procedure" in text
+
+    from twinforge.config.spec import ColumnPolicy
+
+    recognized = resolve_policy(table, {"note": ColumnPolicy(mask_words="recognized")}, detection)
+    assert recognized["note"].params.get("common_words") is False
+    assert mask_text(pl.Series(notes)).to_list() == apply_policy(table, recognized)[0]["note"].to_list()

@@ -1,0 +1,185 @@
+"""Free text reduced to common vocabulary: every word that is not a common word of some language goes.
+
+Pattern and name recognizers (:mod:`twinforge.privacy.pii.mask`) find identifiers by what they look like; they
+miss the names and places no list or form foresaw. This pass works the other way round, as allow-list
+de-identification of clinical notes does (Philter, UCSF): a word stays only when it is among the most frequent
+words of one of wordfreq's 40-odd languages and is nobody's name, so what nobody foresaw is removed too. After
+the recognizers have run, each remaining piece of a text is replaced by :data:`REDACTED` when it is
+
+* a word (letters, marks, inner apostrophes) whose lower-cased form is not in :func:`kept_vocabulary`: rare
+  words, made-up or unlisted names, words of languages wordfreq lacks;
+* any run holding a digit: numbers, codes, dates of unforeseen forms (HIPAA Safe Harbor lets no element of a
+  date but the year stay, and no record, account or device number);
+* a word in capitals beside a removed piece ("<PERSON> Brings Plenty", "Two Bulls, <PERSON>"), or a short word
+  between two removed pieces (a name's connective: "<PERSON> dit <PERSON>", "<PERSON> boru <PERSON>").
+
+Mask tokens (``<EMAIL>``, ``<PERSON>`` ...), spaces and punctuation stay. Words of scripts written without
+spaces (Chinese, Japanese, Thai) form long runs that are rarely a listed word, so little of such text stays.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import polars as pl
+
+from twinforge.privacy.pii.disk_cache import kept_on_disk
+from twinforge.privacy.pii.entities import MASK_TOKENS, PERSON, UNLISTED
+
+REDACTED = MASK_TOKENS[UNLISTED]
+VOCABULARY_SIZE = 20_000  # most frequent words kept per language
+COMMON_RANK = 10_000  # a name that is also one of a language's most frequent words may be that word
+LINKING_WORDS = 30  # "and", "et", "und": never a name's connective
+FUNCTION_WORDS = 150  # most frequent words per language: kept even when they are also someone's name ("de", "la")
+SPREAD_STEPS = 3  # words in capitals beside a removed piece, removed in turn: "<PERSON> R. Kills Enemy"
+CONNECTIVE_MAX_LETTERS = 5  # "dit", "boru", "anak", "binti" between two removed pieces
+
+_NAME_TOKENS = [MASK_TOKENS[PERSON], REDACTED]
+_PIECES = r"<[A-Z_]+>|[\p{L}\p{M}\p{Nd}]+(?:['’][\p{L}\p{M}\p{Nd}]+)*|[^\p{L}\p{M}\p{Nd}<]+|<"
+_ELISION_MAX_LETTERS = 4  # "l'", "dell'", "qu'", "all'": the word after the apostrophe is looked up
+
+
+@functools.cache
+def _ranked_words() -> tuple[set[str], set[str], set[str], set[str]]:
+    """Every language's :data:`VOCABULARY_SIZE`, :data:`COMMON_RANK`, :data:`FUNCTION_WORDS` and
+    :data:`LINKING_WORDS` most frequent words (wordfreq), apostrophes as ASCII."""
+    import wordfreq
+
+    vocabulary: set[str] = set()
+    common: set[str] = set()
+    function: set[str] = set()
+    linking: set[str] = set()
+    for language in sorted(wordfreq.available_languages(wordlist="best")):
+        ranked = [w.replace("’", "'") for w in wordfreq.top_n_list(language, VOCABULARY_SIZE, wordlist="best")]
+        vocabulary.update(ranked)
+        common.update(ranked[:COMMON_RANK])
+        function.update(ranked[:FUNCTION_WORDS])
+        linking.update(ranked[:LINKING_WORDS])
+    return vocabulary, common, function, linking
+
+
+def _name_words_in(vocabulary: set[str], function: set[str]) -> set[str]:
+    from twinforge.privacy.pii.recognizers import all_names, world_only_names
+
+    names = {name.lower() for name in all_names()} | world_only_names()
+    return (vocabulary & names) - function
+
+
+@kept_on_disk
+def kept_vocabulary() -> frozenset[str]:
+    """The words free text keeps wherever they stand: every language's :data:`VOCABULARY_SIZE` most frequent
+    words (wordfreq), lower-cased, less those that are also a listed person name (Faker's names of every locale
+    and names-dataset's that are mostly names), unless among a language's :data:`FUNCTION_WORDS` most frequent
+    ("de", "la")."""
+    vocabulary, _, function, _ = _ranked_words()
+    return frozenset(vocabulary - _name_words_in(vocabulary, function))
+
+
+@kept_on_disk
+def common_name_words() -> frozenset[str]:
+    """Listed person names that are also among a language's :data:`COMMON_RANK` most frequent words ("will",
+    "rose", "pain", "lee"): kept in lower case and at the start of a sentence, removed elsewhere in capitals."""
+    vocabulary, common, function, _ = _ranked_words()
+    return frozenset(_name_words_in(vocabulary, function) & common)
+
+
+@kept_on_disk
+def linking_words() -> frozenset[str]:
+    """Every language's :data:`LINKING_WORDS` most frequent words ("and", "et", "und", "y"): never taken for a
+    name's connective."""
+    return frozenset(_ranked_words()[3])
+
+
+@functools.lru_cache(maxsize=1)
+def _word_lists() -> tuple[pl.Series, pl.Series, pl.Series]:
+    return tuple(
+        pl.Series("word", sorted(words()), dtype=pl.String).implode()
+        for words in (kept_vocabulary, common_name_words, linking_words)
+    )
+
+
+def keep_common_words(values: pl.Series) -> pl.Series:
+    """``values`` (text, masked by :func:`~twinforge.privacy.pii.mask.mask_text` first) with every piece that is
+    not a common word replaced by :data:`REDACTED` (the rules are in this module's docstring); nulls and empty
+    texts stay as they are."""
+    text = values.cast(pl.String)
+    vocabulary, name_words, linking = _word_lists()
+    piece = pl.col("piece")
+    lowered = piece.str.to_lowercase().str.replace_all("’", "'", literal=True)
+    after_apostrophe = lowered.str.extract(rf"^[\p{{L}}\p{{M}}]{{1,{_ELISION_MAX_LETTERS}}}'([\p{{L}}\p{{M}}]+)$")
+    is_word = piece.str.contains(r"^[\p{L}\p{M}\p{Nd}]")
+    sentence_start = pl.col("piece").shift(1).over("text").str.contains(r"[.!?:;\n]\s*$").fill_null(True)
+    listed = ~piece.str.contains(r"\p{Nd}") & (
+        lowered.is_in(vocabulary)
+        | after_apostrophe.is_in(vocabulary).fill_null(False)
+        | (lowered.is_in(name_words) & (piece.str.contains(r"^[^\p{Lu}]*$") | sentence_start))
+    )
+    pieces = (
+        pl.LazyFrame({"value": text})
+        .with_row_index("text")
+        .select("text", pl.col("value").str.extract_all(_PIECES).alias("piece"))
+        .explode("piece")
+        .drop_nulls("piece")
+        .with_columns(
+            is_word.alias("word"),
+            (is_word & ~listed).alias("removed"),
+            piece.str.contains(r"^\p{Lu}").alias("capital"),
+            piece.str.contains(r"^[ \t]{1,2}$|^\.[ \t]$|^,[ \t]$").alias("gap"),
+            piece.str.starts_with(".").alias("stop"),
+            piece.str.contains(r"^\p{Lu}$").alias("initial"),
+            piece.str.contains(r"^[ \t]$").alias("joint"),
+            pl.int_range(pl.len()).over("text").alias("at"),
+        )
+    )
+
+    def removed_at(offset: int, numbers: bool = False) -> pl.Expr:
+        """Whether the piece ``offset`` places away is a removed word or a name's token (or, with ``numbers``,
+        a removed number)."""
+        neighbour = pl.col("piece").shift(offset).over("text")
+        removed = pl.col("removed").shift(offset).over("text")
+        removed = removed if numbers else removed & ~neighbour.str.contains(r"\p{Nd}")
+        return removed.fill_null(False) | neighbour.is_in(_NAME_TOKENS).fill_null(False)
+
+    def gap_at(offset: int) -> pl.Expr:
+        return pl.col("gap").shift(offset).over("text").fill_null(False)
+
+    # a number spreads to the words in capitals after it ("12 Rue Lilas", not "Order 12"); a full stop parts a removed piece from the next word only after an initial ("R. Kills"), not a sentence
+    after_initial = pl.col("initial").shift(2).over("text").fill_null(False) | ~pl.col("stop").shift(1).over(
+        "text"
+    ).fill_null(False)
+    for _ in range(SPREAD_STEPS):
+        beside_removed = (
+            (gap_at(1) & removed_at(2) & after_initial)
+            | (pl.col("joint").shift(1).over("text").fill_null(False) & removed_at(2, numbers=True))
+            | (gap_at(-1) & removed_at(-2))
+        )
+        pieces = pieces.with_columns(pl.col("removed") | (pl.col("word") & pl.col("capital") & beside_removed))
+    between_removed = (
+        pl.col("joint").shift(1).over("text").fill_null(False)
+        & pl.col("joint").shift(-1).over("text").fill_null(False)
+        & removed_at(2)
+        & removed_at(-2)
+    )
+    connective = (
+        pl.col("word")
+        & (piece.str.len_chars() <= CONNECTIVE_MAX_LETTERS)
+        & ~piece.str.to_lowercase().is_in(linking)
+        & between_removed
+    )
+    out = (
+        pieces.with_columns(pl.col("removed") | connective)
+        .with_columns(pl.when("removed").then(pl.lit(REDACTED)).otherwise(piece).alias("piece"))
+        .group_by("text", maintain_order=True)
+        .agg(pl.col("piece").str.join(""))
+        .collect()
+    )
+    rebuilt = (
+        pl.DataFrame({"value": text})
+        .with_row_index("text")
+        .join(out, on="text", how="left", maintain_order="left")
+        .select(pl.when(pl.col("value").is_null() | (pl.col("value") == "")).then("value").otherwise("piece"))
+    )
+    return rebuilt.to_series().alias(values.name)
+
+
+__all__ = ["REDACTED", "keep_common_words", "kept_vocabulary"]
