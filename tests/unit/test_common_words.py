@@ -65,6 +65,11 @@ def test_a_short_connective_between_removed_names_goes_but_not_and():
     assert _kept("<PERSON> and <PERSON> came") == "<PERSON> and <PERSON> came"
 
 
+def test_a_word_between_two_numbers_goes_with_them():
+    assert _kept("born 2 mati 1997 in town") == f"born {REDACTED} {REDACTED} {REDACTED} in town"
+    assert _kept("nar. 23. júla 1958") == f"nar. {REDACTED}. {REDACTED} {REDACTED}"
+
+
 def test_elisions_keep_a_common_word_and_remove_a_name():
     out = _kept("l'hôpital d'Angelo, O'Brien")
     assert out == f"l'hôpital {REDACTED}, {REDACTED}"

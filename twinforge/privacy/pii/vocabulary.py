@@ -10,8 +10,10 @@ the recognizers have run, each remaining piece of a text is replaced by :data:`R
   words, made-up or unlisted names, words of languages wordfreq lacks;
 * any run holding a digit: numbers, codes, dates of unforeseen forms (HIPAA Safe Harbor lets no element of a
   date but the year stay, and no record, account or device number);
-* a word in capitals beside a removed piece ("<PERSON> Brings Plenty", "Two Bulls, <PERSON>"), or a short word
-  between two removed pieces (a name's connective: "<PERSON> dit <PERSON>", "<PERSON> boru <PERSON>").
+* a word in capitals beside a removed piece ("<PERSON> Brings Plenty", "Two Bulls, <PERSON>"), a listed name in
+  lower case beside a removed word in lower case ("zubri hong"), or a short word between two removed pieces (a
+  name's connective: "<PERSON> dit <PERSON>", "<PERSON> boru <PERSON>", "<PERSON> ép. <PERSON>"), or any word
+  between two numbers (a date's month: "2 mati 1997").
 
 Mask tokens (``<EMAIL>``, ``<PERSON>`` ...), spaces and punctuation stay. Words of scripts written without
 spaces (Chinese, Japanese, Thai) form long runs that are rarely a listed word, so little of such text stays.
@@ -58,10 +60,32 @@ def _ranked_words() -> tuple[set[str], set[str], set[str], set[str]]:
     return vocabulary, common, function, linking
 
 
+def _other_script_names() -> set[str]:
+    """The words of every Faker locale's first and last names not written in Latin letters ("小林", "করিম",
+    "김"), lower-cased."""
+    import importlib
+
+    from faker.config import AVAILABLE_LOCALES
+
+    from twinforge.privacy.pii.recognizers import _NAME_LIST_ATTRS
+
+    words: set[str] = set()
+    for locale in AVAILABLE_LOCALES:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except (ImportError, AttributeError):
+            continue
+        for attr in _NAME_LIST_ATTRS:
+            values = getattr(provider, attr, None)
+            if isinstance(values, (list, tuple, dict, set, frozenset)):
+                words.update(w.lower() for v in values if isinstance(v, str) for w in v.split() if not w.isascii())
+    return words
+
+
 def _name_words_in(vocabulary: set[str], function: set[str]) -> set[str]:
     from twinforge.privacy.pii.recognizers import all_names, world_only_names
 
-    names = {name.lower() for name in all_names()} | world_only_names()
+    names = {name.lower() for name in all_names()} | world_only_names() | _other_script_names()
     return (vocabulary & names) - function
 
 
@@ -69,8 +93,8 @@ def _name_words_in(vocabulary: set[str], function: set[str]) -> set[str]:
 def kept_vocabulary() -> frozenset[str]:
     """The words free text keeps wherever they stand: every language's :data:`VOCABULARY_SIZE` most frequent
     words (wordfreq), lower-cased, less those that are also a listed person name (Faker's names of every locale
-    and names-dataset's that are mostly names), unless among a language's :data:`FUNCTION_WORDS` most frequent
-    ("de", "la")."""
+    in any script, and names-dataset's that are mostly names), unless among a language's :data:`FUNCTION_WORDS`
+    most frequent ("de", "la")."""
     vocabulary, _, function, _ = _ranked_words()
     return frozenset(vocabulary - _name_words_in(vocabulary, function))
 
@@ -90,11 +114,18 @@ def linking_words() -> frozenset[str]:
     return frozenset(_ranked_words()[3])
 
 
+@kept_on_disk
+def function_words() -> frozenset[str]:
+    """Every language's :data:`FUNCTION_WORDS` most frequent words: a sentence's first word after a removed
+    name stays when it is one ("<PERSON>. The patient")."""
+    return frozenset(_ranked_words()[2])
+
+
 @functools.lru_cache(maxsize=1)
-def _word_lists() -> tuple[pl.Series, pl.Series, pl.Series]:
+def _word_lists() -> tuple[pl.Series, ...]:
     return tuple(
         pl.Series("word", sorted(words()), dtype=pl.String).implode()
-        for words in (kept_vocabulary, common_name_words, linking_words)
+        for words in (kept_vocabulary, common_name_words, function_words, linking_words)
     )
 
 
@@ -103,16 +134,17 @@ def keep_common_words(values: pl.Series) -> pl.Series:
     not a common word replaced by :data:`REDACTED` (the rules are in this module's docstring); nulls and empty
     texts stay as they are."""
     text = values.cast(pl.String)
-    vocabulary, name_words, linking = _word_lists()
+    vocabulary, name_words, function, linking = _word_lists()
     piece = pl.col("piece")
     lowered = piece.str.to_lowercase().str.replace_all("’", "'", literal=True)
     after_apostrophe = lowered.str.extract(rf"^[\p{{L}}\p{{M}}]{{1,{_ELISION_MAX_LETTERS}}}'([\p{{L}}\p{{M}}]+)$")
     is_word = piece.str.contains(r"^[\p{L}\p{M}\p{Nd}]")
+    is_name_word = lowered.is_in(name_words)
+    # a listed name that is also a common word is that word in lower case, or in title case opening a sentence
     sentence_start = pl.col("piece").shift(1).over("text").str.contains(r"[.!?:;\n]\s*$").fill_null(True)
+    as_word = piece.str.contains(r"^[^\p{Lu}]*$") | (piece.str.contains(r"^\p{Lu}[^\p{Lu}]*$") & sentence_start)
     listed = ~piece.str.contains(r"\p{Nd}") & (
-        lowered.is_in(vocabulary)
-        | after_apostrophe.is_in(vocabulary).fill_null(False)
-        | (lowered.is_in(name_words) & (piece.str.contains(r"^[^\p{Lu}]*$") | sentence_start))
+        lowered.is_in(vocabulary) | after_apostrophe.is_in(vocabulary).fill_null(False) | (is_name_word & as_word)
     )
     pieces = (
         pl.LazyFrame({"value": text})
@@ -122,15 +154,18 @@ def keep_common_words(values: pl.Series) -> pl.Series:
         .drop_nulls("piece")
         .with_columns(
             is_word.alias("word"),
+            (is_word & piece.str.contains(r"^\p{Lu}")).alias("capital_word"),
             (is_word & ~listed).alias("removed"),
-            piece.str.contains(r"^\p{Lu}").alias("capital"),
-            piece.str.contains(r"^[ \t]{1,2}$|^\.[ \t]$|^,[ \t]$").alias("gap"),
-            piece.str.starts_with(".").alias("stop"),
-            piece.str.contains(r"^\p{Lu}$").alias("initial"),
+            (is_word & is_name_word & ~piece.str.contains(r"\p{Lu}")).alias("lower_name"),
+            (~lowered.is_in(function)).alias("not_function"),
+            piece.str.contains(r"^[ \t]{1,2}$|^\.[ \t]$|^,[ \t]$|^-$").alias("gap"),
+            piece.str.contains(r"^\.[ \t]$").alias("stop"),
             piece.str.contains(r"^[ \t]$").alias("joint"),
-            pl.int_range(pl.len()).over("text").alias("at"),
         )
     )
+
+    def at(column: str, offset: int) -> pl.Expr:
+        return pl.col(column).shift(offset).over("text").fill_null(False)
 
     def removed_at(offset: int, numbers: bool = False) -> pl.Expr:
         """Whether the piece ``offset`` places away is a removed word or a name's token (or, with ``numbers``,
@@ -140,34 +175,34 @@ def keep_common_words(values: pl.Series) -> pl.Series:
         removed = removed if numbers else removed & ~neighbour.str.contains(r"\p{Nd}")
         return removed.fill_null(False) | neighbour.is_in(_NAME_TOKENS).fill_null(False)
 
-    def gap_at(offset: int) -> pl.Expr:
-        return pl.col("gap").shift(offset).over("text").fill_null(False)
+    def removed_lower_word_at(offset: int) -> pl.Expr:
+        neighbour = pl.col("piece").shift(offset).over("text")
+        removed = pl.col("removed").shift(offset).over("text") & neighbour.str.contains(r"^[^\p{Lu}\p{Nd}]+$")
+        return removed.fill_null(False)
 
-    # a number spreads to the words in capitals after it ("12 Rue Lilas", not "Order 12"); a full stop parts a removed piece from the next word only after an initial ("R. Kills"), not a sentence
-    after_initial = pl.col("initial").shift(2).over("text").fill_null(False) | ~pl.col("stop").shift(1).over(
-        "text"
-    ).fill_null(False)
+    # After a full stop, a sentence's first word stays when it is a function word ("<PERSON>. The patient"); a
+    # number takes the words in capitals after it ("12 Rue Lilas"), not before ("Order 12").
     for _ in range(SPREAD_STEPS):
         beside_removed = (
-            (gap_at(1) & removed_at(2) & after_initial)
-            | (pl.col("joint").shift(1).over("text").fill_null(False) & removed_at(2, numbers=True))
-            | (gap_at(-1) & removed_at(-2))
+            (at("gap", 1) & removed_at(2) & (~at("stop", 1) | pl.col("not_function")))
+            | (at("joint", 1) & removed_at(2, numbers=True) & pl.col("capital_word"))
+            | (at("gap", -1) & removed_at(-2))
         )
-        pieces = pieces.with_columns(pl.col("removed") | (pl.col("word") & pl.col("capital") & beside_removed))
-    between_removed = (
-        pl.col("joint").shift(1).over("text").fill_null(False)
-        & pl.col("joint").shift(-1).over("text").fill_null(False)
-        & removed_at(2)
-        & removed_at(-2)
-    )
+        # a listed name in lower case goes beside a removed word in lower case ("zubri hong"; not "<PERSON> said")
+        beside_lower = (at("gap", 1) & removed_lower_word_at(2)) | (at("gap", -1) & removed_lower_word_at(-2))
+        pieces = pieces.with_columns(
+            pl.col("removed") | (pl.col("capital_word") & beside_removed) | (pl.col("lower_name") & beside_lower)
+        )
+    # a name's connective: "<PERSON> dit <PERSON>", "<PERSON> ép. <PERSON>", "<PERSON> br. <PERSON>"
+    between_removed = at("joint", 1) & (at("joint", -1) | at("stop", -1)) & removed_at(2) & removed_at(-2)
     connective = (
-        pl.col("word")
-        & (piece.str.len_chars() <= CONNECTIVE_MAX_LETTERS)
-        & ~piece.str.to_lowercase().is_in(linking)
-        & between_removed
+        pl.col("word") & (piece.str.len_chars() <= CONNECTIVE_MAX_LETTERS) & ~lowered.is_in(linking) & between_removed
     )
+    # a word between two removed numbers is a date's month or a range's unit: "2 mati 1997", "23. júla 1958"
+    number_at = lambda offset: pl.col("piece").shift(offset).over("text").str.contains(r"\p{Nd}").fill_null(False)  # noqa: E731
+    between_numbers = (at("joint", 1) | at("stop", 1)) & at("joint", -1) & number_at(2) & number_at(-2)
     out = (
-        pieces.with_columns(pl.col("removed") | connective)
+        pieces.with_columns(pl.col("removed") | connective | (pl.col("word") & between_numbers))
         .with_columns(pl.when("removed").then(pl.lit(REDACTED)).otherwise(piece).alias("piece"))
         .group_by("text", maintain_order=True)
         .agg(pl.col("piece").str.join(""))
