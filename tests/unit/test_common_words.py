@@ -40,6 +40,13 @@ def test_words_that_are_not_common_and_numbers_are_removed(text, gone):
     assert REDACTED in out
 
 
+def test_measurements_and_amounts_keep_their_numbers_bare_numbers_and_ages_do_not():
+    out = _kept("metformin 500 mg, 3.5mg, T 37.1 °C, 98% on air, fee $4,400 or 380 €; room 12, aged 92 years.")
+    for kept in ("500 mg", "3.5mg", "37.1 °C", "98%", "$4,400", "380 €"):
+        assert kept in out, kept
+    assert "12" not in out and "92" not in out
+
+
 def test_a_name_that_is_also_a_word_goes_in_capitals_mid_sentence_only():
     out = _kept("Pain in the knee. Seen with Rose today, near the rose garden.")
     # "Pain" and "Rose" are listed names; at a sentence's start the word is likelier

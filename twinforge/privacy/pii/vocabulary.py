@@ -9,7 +9,8 @@ the recognizers have run, each remaining piece of a text is replaced by :data:`R
 * a word (letters, marks, inner apostrophes) whose lower-cased form is not in :func:`kept_vocabulary`: rare
   words, made-up or unlisted names, words of languages wordfreq lacks;
 * any run holding a digit: numbers, codes, dates of unforeseen forms (HIPAA Safe Harbor lets no element of a
-  date but the year stay, and no record, account or device number);
+  date but the year stay, and no record, account or device number), but measurements and amounts ("500 mg",
+  "37.1 °C", "14%", "$4,400": :data:`UNITS`);
 * a word in capitals beside a removed piece ("<PERSON> Brings Plenty", "Two Bulls, <PERSON>"), a listed name in
   lower case beside a removed word in lower case ("zubri hong"), or a short word between two removed pieces (a
   name's connective: "<PERSON> dit <PERSON>", "<PERSON> boru <PERSON>", "<PERSON> ép. <PERSON>"), or any word
@@ -37,7 +38,21 @@ SPREAD_STEPS = 3  # words in capitals beside a removed piece, removed in turn: "
 CONNECTIVE_MAX_LETTERS = 5  # "dit", "boru", "anak", "binti" between two removed pieces
 
 _NAME_TOKENS = [MASK_TOKENS[PERSON], REDACTED]
-_PIECES = r"<[A-Z_]+>|[\p{L}\p{M}\p{Nd}]+(?:['’][\p{L}\p{M}\p{Nd}]+)*|[^\p{L}\p{M}\p{Nd}<]+|<"
+# a number with its decimal or thousands marks is one piece ("37.1", "4,400"); so is a date written with dots
+_PIECES = (
+    r"<[A-Z_]+>|\p{Nd}+(?:[.,]\p{Nd}+)+|[\p{L}\p{M}\p{Nd}]+(?:['’][\p{L}\p{M}\p{Nd}]+)*"
+    r"|[^\p{L}\p{M}\p{Nd}<]+|<"
+)
+# A measurement or an amount identifies no one: a number of at most four digits (and decimals) before a unit of
+# measure or a percent or degree sign, or after a currency sign. Not years of age (an age over 89 is an
+# identifier), nor a bare number (a day, a house number, part of a code).
+UNITS = (
+    "mg mcg µg ug g kg ml l dl cl mmhg cmh2o bpm mmol µmol umol mol meq iu u units unit cm mm m km ft lb lbs oz kcal"
+    " cal kpa hz min mins h hr hrs hours hour days day wk wks weeks week months month x tabs tab tablets caps puffs"
+    " drops gtt sec secs seconds minutes kwh kw w v mb gb tb"
+).split()
+_MEASURE = r"^\p{Nd}{1,4}(?:[.,]\p{Nd}{1,3})*$"
+_GLUED_MEASURE = r"(?i)^\p{Nd}{1,4}(?:[.,]\p{Nd}{1,3})?(?:" + "|".join(UNITS) + r")$"
 _ELISION_MAX_LETTERS = 4  # "l'", "dell'", "qu'", "all'": the word after the apostrophe is looked up
 
 
@@ -139,12 +154,23 @@ def keep_common_words(values: pl.Series) -> pl.Series:
     lowered = piece.str.to_lowercase().str.replace_all("’", "'", literal=True)
     after_apostrophe = lowered.str.extract(rf"^[\p{{L}}\p{{M}}]{{1,{_ELISION_MAX_LETTERS}}}'([\p{{L}}\p{{M}}]+)$")
     is_word = piece.str.contains(r"^[\p{L}\p{M}\p{Nd}]")
+    after = pl.col("piece").shift(-1).over("text")
+    measure = piece.str.contains(_MEASURE) & (
+        after.str.contains(r"^[ \u00a0]?[%°‰€$£¥₹]").fill_null(False)
+        | after.str.to_lowercase().is_in(UNITS).fill_null(False)  # "3.5mg": the number and the unit are two pieces
+        | (
+            after.str.contains(r"^[ \u00a0]$").fill_null(False)
+            & pl.col("piece").shift(-2).over("text").str.to_lowercase().is_in(UNITS).fill_null(False)
+        )
+        | pl.col("piece").shift(1).over("text").str.contains(r"[€$£¥₹]\s?$").fill_null(False)
+    ) | piece.str.contains(_GLUED_MEASURE)
     is_name_word = lowered.is_in(name_words)
     # a listed name that is also a common word is that word in lower case, or in title case opening a sentence
     sentence_start = pl.col("piece").shift(1).over("text").str.contains(r"[.!?:;\n]\s*$").fill_null(True)
     as_word = piece.str.contains(r"^[^\p{Lu}]*$") | (piece.str.contains(r"^\p{Lu}[^\p{Lu}]*$") & sentence_start)
-    listed = ~piece.str.contains(r"\p{Nd}") & (
-        lowered.is_in(vocabulary) | after_apostrophe.is_in(vocabulary).fill_null(False) | (is_name_word & as_word)
+    listed = measure | (
+        ~piece.str.contains(r"\p{Nd}")
+        & (lowered.is_in(vocabulary) | after_apostrophe.is_in(vocabulary).fill_null(False) | (is_name_word & as_word))
     )
     pieces = (
         pl.LazyFrame({"value": text})
@@ -154,7 +180,11 @@ def keep_common_words(values: pl.Series) -> pl.Series:
         .drop_nulls("piece")
         .with_columns(
             is_word.alias("word"),
-            (is_word & piece.str.contains(r"^\p{Lu}")).alias("capital_word"),
+            # a word in capitals: title case, or all capitals when it is a listed name (a heading's words are not)
+            (
+                is_word
+                & (piece.str.contains(r"^\p{Lu}[^\p{Lu}]") | (piece.str.contains(r"^[^\p{Ll}]+$") & is_name_word))
+            ).alias("capital_word"),
             (is_word & ~listed).alias("removed"),
             (is_word & is_name_word & ~piece.str.contains(r"\p{Lu}")).alias("lower_name"),
             (~lowered.is_in(function)).alias("not_function"),
@@ -180,11 +210,14 @@ def keep_common_words(values: pl.Series) -> pl.Series:
         removed = pl.col("removed").shift(offset).over("text") & neighbour.str.contains(r"^[^\p{Lu}\p{Nd}]+$")
         return removed.fill_null(False)
 
-    # After a full stop, a sentence's first word stays when it is a function word ("<PERSON>. The patient"); a
-    # number takes the words in capitals after it ("12 Rue Lilas"), not before ("Order 12").
+    # A full stop ends what a removed piece takes unless it follows a name or an initial ("<PERSON> R. Kills Enemy")
+    # and the next word is no function word ("<PERSON>. The patient"); a number takes the words in capitals after
+    # it ("12 Rue Lilas"), not before ("Order 12").
+    name_or_initial = pl.col("piece").shift(2).over("text").str.contains(r"^<PERSON>$|^\p{Lu}$").fill_null(False)
+    across_stop = ~at("stop", 1) | (name_or_initial & pl.col("not_function"))
     for _ in range(SPREAD_STEPS):
         beside_removed = (
-            (at("gap", 1) & removed_at(2) & (~at("stop", 1) | pl.col("not_function")))
+            (at("gap", 1) & removed_at(2) & across_stop)
             | (at("joint", 1) & removed_at(2, numbers=True) & pl.col("capital_word"))
             | (at("gap", -1) & removed_at(-2))
         )
