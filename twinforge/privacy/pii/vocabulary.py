@@ -26,6 +26,7 @@ import functools
 
 import polars as pl
 
+from twinforge.parallel import map_on_threads
 from twinforge.privacy.pii.disk_cache import kept_on_disk
 from twinforge.privacy.pii.entities import MASK_TOKENS, PERSON, UNLISTED
 
@@ -34,6 +35,7 @@ VOCABULARY_SIZE = 20_000  # most frequent words kept per language
 COMMON_RANK = 10_000  # a name that is also one of a language's most frequent words may be that word
 LINKING_WORDS = 30  # "and", "et", "und": never a name's connective
 FUNCTION_WORDS = 150  # most frequent words per language: kept even when they are also someone's name ("de", "la")
+SLICE_ROWS = 100_000  # texts per slice: their pieces (some 20 a text) stay well under a gigabyte
 SPREAD_STEPS = 3  # words in capitals beside a removed piece, removed in turn: "<PERSON> R. Kills Enemy"
 CONNECTIVE_MAX_LETTERS = 5  # "dit", "boru", "anak", "binti" between two removed pieces
 
@@ -144,29 +146,52 @@ def _word_lists() -> tuple[pl.Series, ...]:
     )
 
 
+def _shifted(column: str, offset: int) -> pl.Expr:
+    """``column`` of the piece ``offset`` places before (after, when negative) in the same text; null past its ends.
+    (Pieces of all texts are in one frame, in order: a plain shift, checked against the text's row, costs far less
+    than a shift per text.)"""
+    return pl.when(pl.col("text").shift(offset) == pl.col("text")).then(pl.col(column).shift(offset))
+
+
 def keep_common_words(values: pl.Series) -> pl.Series:
     """``values`` (text, masked by :func:`~twinforge.privacy.pii.mask.mask_text` first) with every piece that is
     not a common word replaced by :data:`REDACTED` (the rules are in this module's docstring); nulls and empty
-    texts stay as they are."""
+    texts stay as they are.
+
+    Each distinct text is read once, :data:`SLICE_ROWS` at a time, side by side (:func:`~twinforge.parallel.map_on_threads`), so
+    that a long column's pieces never fill memory at once; each text is read on its own, so the result is the same.
+    """
     text = values.cast(pl.String)
+    # each distinct text once: masked notes repeat ("Called <PERSON> about ...") far more than raw ones
+    distinct = text.drop_nulls().unique(maintain_order=True)
+    slices = max(1, -(-distinct.len() // SLICE_ROWS))
+    size = max(1, -(-distinct.len() // slices))
+    parts = [distinct.slice(i * size, size) for i in range(slices)]
+    _word_lists()  # built once, before the threads
+    kept = pl.DataFrame({"value": distinct, "kept": pl.concat(map_on_threads(_keep_common_words, parts))})
+    out = pl.DataFrame({"value": text}).join(kept, on="value", how="left", maintain_order="left", nulls_equal=False)
+    return out.get_column("kept").alias(values.name)
+
+
+def _keep_common_words(text: pl.Series) -> pl.Series:
     vocabulary, name_words, function, linking = _word_lists()
     piece = pl.col("piece")
     lowered = piece.str.to_lowercase().str.replace_all("’", "'", literal=True)
     after_apostrophe = lowered.str.extract(rf"^[\p{{L}}\p{{M}}]{{1,{_ELISION_MAX_LETTERS}}}'([\p{{L}}\p{{M}}]+)$")
     is_word = piece.str.contains(r"^[\p{L}\p{M}\p{Nd}]")
-    after = pl.col("piece").shift(-1).over("text")
+    after = _shifted("piece", -1)
     measure = piece.str.contains(_MEASURE) & (
         after.str.contains(r"^[ \u00a0]?[%°‰€$£¥₹]").fill_null(False)
         | after.str.to_lowercase().is_in(UNITS).fill_null(False)  # "3.5mg": the number and the unit are two pieces
         | (
             after.str.contains(r"^[ \u00a0]$").fill_null(False)
-            & pl.col("piece").shift(-2).over("text").str.to_lowercase().is_in(UNITS).fill_null(False)
+            & _shifted("piece", -2).str.to_lowercase().is_in(UNITS).fill_null(False)
         )
-        | pl.col("piece").shift(1).over("text").str.contains(r"[€$£¥₹]\s?$").fill_null(False)
+        | _shifted("piece", 1).str.contains(r"[€$£¥₹]\s?$").fill_null(False)
     ) | piece.str.contains(_GLUED_MEASURE)
     is_name_word = lowered.is_in(name_words)
     # a listed name that is also a common word is that word in lower case, or in title case opening a sentence
-    sentence_start = pl.col("piece").shift(1).over("text").str.contains(r"[.!?:;\n]\s*$").fill_null(True)
+    sentence_start = _shifted("piece", 1).str.contains(r"[.!?:;\n]\s*$").fill_null(True)
     as_word = piece.str.contains(r"^[^\p{Lu}]*$") | (piece.str.contains(r"^\p{Lu}[^\p{Lu}]*$") & sentence_start)
     listed = measure | (
         ~piece.str.contains(r"\p{Nd}")
@@ -195,25 +220,25 @@ def keep_common_words(values: pl.Series) -> pl.Series:
     )
 
     def at(column: str, offset: int) -> pl.Expr:
-        return pl.col(column).shift(offset).over("text").fill_null(False)
+        return _shifted(column, offset).fill_null(False)
 
     def removed_at(offset: int, numbers: bool = False) -> pl.Expr:
         """Whether the piece ``offset`` places away is a removed word or a name's token (or, with ``numbers``,
         a removed number)."""
-        neighbour = pl.col("piece").shift(offset).over("text")
-        removed = pl.col("removed").shift(offset).over("text")
+        neighbour = _shifted("piece", offset)
+        removed = _shifted("removed", offset)
         removed = removed if numbers else removed & ~neighbour.str.contains(r"\p{Nd}")
         return removed.fill_null(False) | neighbour.is_in(_NAME_TOKENS).fill_null(False)
 
     def removed_lower_word_at(offset: int) -> pl.Expr:
-        neighbour = pl.col("piece").shift(offset).over("text")
-        removed = pl.col("removed").shift(offset).over("text") & neighbour.str.contains(r"^[^\p{Lu}\p{Nd}]+$")
+        neighbour = _shifted("piece", offset)
+        removed = _shifted("removed", offset) & neighbour.str.contains(r"^[^\p{Lu}\p{Nd}]+$")
         return removed.fill_null(False)
 
     # A full stop ends what a removed piece takes unless it follows a name or an initial ("<PERSON> R. Kills Enemy")
     # and the next word is no function word ("<PERSON>. The patient"); a number takes the words in capitals after
     # it ("12 Rue Lilas"), not before ("Order 12").
-    name_or_initial = pl.col("piece").shift(2).over("text").str.contains(r"^<PERSON>$|^\p{Lu}$").fill_null(False)
+    name_or_initial = _shifted("piece", 2).str.contains(r"^<PERSON>$|^\p{Lu}$").fill_null(False)
     across_stop = ~at("stop", 1) | (name_or_initial & pl.col("not_function"))
     for _ in range(SPREAD_STEPS):
         beside_removed = (
@@ -232,7 +257,7 @@ def keep_common_words(values: pl.Series) -> pl.Series:
         pl.col("word") & (piece.str.len_chars() <= CONNECTIVE_MAX_LETTERS) & ~lowered.is_in(linking) & between_removed
     )
     # a word between two removed numbers is a date's month or a range's unit: "2 mati 1997", "23. júla 1958"
-    number_at = lambda offset: pl.col("piece").shift(offset).over("text").str.contains(r"\p{Nd}").fill_null(False)  # noqa: E731
+    number_at = lambda offset: _shifted("piece", offset).str.contains(r"\p{Nd}").fill_null(False)  # noqa: E731
     between_numbers = (at("joint", 1) | at("stop", 1)) & at("joint", -1) & number_at(2) & number_at(-2)
     out = (
         pieces.with_columns(pl.col("removed") | connective | (pl.col("word") & between_numbers))
@@ -247,7 +272,7 @@ def keep_common_words(values: pl.Series) -> pl.Series:
         .join(out, on="text", how="left", maintain_order="left")
         .select(pl.when(pl.col("value").is_null() | (pl.col("value") == "")).then("value").otherwise("piece"))
     )
-    return rebuilt.to_series().alias(values.name)
+    return rebuilt.to_series()
 
 
 __all__ = ["REDACTED", "keep_common_words", "kept_vocabulary"]
