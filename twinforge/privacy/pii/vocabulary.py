@@ -53,8 +53,9 @@ UNITS = (
     " cal kpa hz min mins h hr hrs hours hour days day wk wks weeks week months month x tabs tab tablets caps puffs"
     " drops gtt sec secs seconds minutes kwh kw w v mb gb tb"
 ).split()
-_MEASURE = r"^\p{Nd}{1,4}(?:[.,]\p{Nd}{1,3})*$"
-_GLUED_MEASURE = r"(?i)^\p{Nd}{1,4}(?:[.,]\p{Nd}{1,3})?(?:" + "|".join(UNITS) + r")$"
+_NUMBER = r"(?:0|[1-9]\p{Nd}{0,3})"  # a leading zero makes a code ("000M", "0049"), not a quantity
+_MEASURE = rf"^{_NUMBER}(?:[.,]\p{{Nd}}{{1,3}})*$"
+_GLUED_MEASURE = rf"(?i)^{_NUMBER}(?:[.,]\p{{Nd}}{{1,3}})?(?:" + "|".join(UNITS) + r")$"
 _ELISION_MAX_LETTERS = 4  # "l'", "dell'", "qu'", "all'": the word after the apostrophe is looked up
 
 
