@@ -10265,21 +10265,6 @@ def score_columns(corpus: Corpus, **detect_options) -> tuple[dict[str, Score], l
     return scores, missed
 
 
-_LITERAL_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-
-
-def _literal_pattern(literal: str) -> str:
-    """``literal`` as a pattern in which each of its words may also be a mask token (the text's own words are
-    masked too when not common, or when taken for a name)."""
-    out, at = [], 0
-    for word in _LITERAL_WORD.finditer(literal):
-        out.append(re.escape(literal[at : word.start()]))
-        out.append(f"(?:{re.escape(word.group())}|\ue000[A-Z_]+\ue001)")
-        at = word.end()
-    out.append(re.escape(literal[at:]))
-    return "".join(out)
-
-
 def mask_corpus_text(corpus: Corpus, common_words: bool = True) -> list[str]:
     """The corpus's texts masked as free text is by default (:func:`mask_text`, then
     :func:`~twinforge.privacy.pii.vocabulary.keep_common_words` unless ``common_words`` is False)."""
@@ -10309,29 +10294,21 @@ def score_text(corpus: Corpus, masked: list[str] | None = None) -> dict[str, Sco
         slots = [(p, e) for p, e in pieces if e is not None]
         for _, entity in slots:
             scores.setdefault(entity, Score()).expected += 1
-        # a word or number of the text's own may have been masked too: it aligns with any token
-        pattern = "".join(_literal_pattern(p) if e is None else "(.*?)" for p, e in pieces)
+        pattern = "".join(re.escape(p) if e is None else "(.*?)" for p, e in pieces)
         # tokens aligned with their brackets set apart from the text's own ("Ana <ana@x.org>")
         aligned = re.fullmatch(pattern, _TOKEN_BRACKETS.sub("\ue000\\1\ue001", out), flags=re.DOTALL)
         if aligned:
             groups = [got.replace("\ue000", "<").replace("\ue001", ">") for got in aligned.groups()]
-            in_slots: dict[str, int] = {}
             for (_, entity), got in zip(slots, groups):
                 scores[entity].found += not _leftover_words(got)
                 for run in _TOKEN_RUN.finditer(got):
-                    kind = _SAME.get(_TOKEN_ENTITY[run.group(1)], _TOKEN_ENTITY[run.group(1)])
-                    in_slots[kind] = in_slots.get(kind, 0) + 1
-                    if kind != UNLISTED:
-                        s = scores.setdefault(kind, Score())
-                        s.predicted += 1
-                        s.correct += kind == entity
-            # a token over the text's own words is a wrong prediction of its type
-            for run in _TOKEN_RUN.finditer(out):
-                kind = _SAME.get(_TOKEN_ENTITY[run.group(1)], _TOKEN_ENTITY[run.group(1)])
-                if in_slots.get(kind, 0) > 0:
-                    in_slots[kind] -= 1
-                elif kind != UNLISTED:
-                    scores.setdefault(kind, Score()).predicted += 1
+                    kind = _TOKEN_ENTITY[run.group(1)]
+                    kind = _SAME.get(kind, kind)
+                    if kind == UNLISTED:
+                        continue
+                    s = scores.setdefault(kind, Score())
+                    s.predicted += 1
+                    s.correct += kind == entity
             continue
         # a literal was masked too: slots count as masked when none of their words survive, and
         # every token run in the text is a prediction, right only as often as its type has slots masked
