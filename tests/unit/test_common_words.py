@@ -106,3 +106,16 @@ def test_free_text_is_masked_with_common_words_by_default_and_on_request_by_reco
     recognized = resolve_policy(table, {"note": ColumnPolicy(mask_words="recognized")}, detection)
     assert recognized["note"].params.get("common_words") is False
     assert mask_text(pl.Series(notes)).to_list() == apply_policy(table, recognized)[0]["note"].to_list()
+
+
+def test_scoring_tells_a_slots_word_from_the_same_word_in_the_text_around_it():
+    """When a word of the text was masked too, a slot counts as found when its own words are gone, though one of
+    them also stands in the text around it ("mail" below); a slot whose words are left is not."""
+    from twinforge.privacy.pii.corpus import Corpus, score_text
+    from twinforge.privacy.pii.entities import EMAIL
+
+    texts = [[("Please mail ", None), ("ana@mail.com", EMAIL), (" about Quenthol.", None)]]
+    corpus = Corpus(pl.DataFrame(), {}, texts)
+    assert score_text(corpus, ["Please mail <EMAIL> about <REDACTED>."])[EMAIL].recall == 1.0
+    assert score_text(corpus, ["Please mail ana@mail.com about <REDACTED>."])[EMAIL].recall == 0.0
+    assert score_text(corpus)[EMAIL].recall == 1.0  # as free text is masked by default

@@ -10285,6 +10285,30 @@ def words_kept(corpus: Corpus, masked: list[str]) -> tuple[int, int]:
     return kept, total
 
 
+def _words_left_per_slot(pieces: list[tuple[str, str | None]], out: str) -> list[set[str]]:
+    """For each slot of ``pieces`` (in order), its words that ``out`` still holds in their place: the words of the
+    text and of ``out`` (mask tokens left out) aligned in order (difflib), a slot's word left when aligned with the
+    same word."""
+    import difflib
+
+    words: list[str] = []
+    slot_of: list[int | None] = []
+    slot = -1
+    for piece, entity in pieces:
+        slot += entity is not None
+        for word in re.findall(r"[^\W_]+", piece):
+            words.append(word)
+            slot_of.append(slot if entity is not None else None)
+    words_out = re.findall(r"[^\W_]+", _TOKEN_BRACKETS.sub(" ", out))
+    left: list[set[str]] = [set() for _ in range(slot + 1)]
+    matcher = difflib.SequenceMatcher(None, words, words_out, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        for i in range(block.a, block.a + block.size):
+            if slot_of[i] is not None:
+                left[slot_of[i]].add(words[i])
+    return left
+
+
 def score_text(corpus: Corpus, masked: list[str] | None = None) -> dict[str, Score]:
     """Recall and precision per entity type of ``masked`` (default: :func:`mask_corpus_text`). A ``<REDACTED>``
     word removes what it covers but predicts no type."""
@@ -10310,12 +10334,14 @@ def score_text(corpus: Corpus, masked: list[str] | None = None) -> dict[str, Sco
                     s.predicted += 1
                     s.correct += kind == entity
             continue
-        # a literal was masked too: slots count as masked when none of their words survive, and
+        # a literal was masked too: the text's words and the masked text's are aligned in order, and a slot counts
+        # as masked when none of its words is aligned with the same word left (a word of the slot that also
+        # stands in the text around it, "mail" of "ana@mail.com" after "Please mail", is told apart by its place);
         # every token run in the text is a prediction, right only as often as its type has slots masked
-        words_out = set(re.findall(r"[^\W_]+", out))
+        survivors = _words_left_per_slot(pieces, out)
         masked_by_type: dict[str, int] = {}
-        for value, entity in slots:
-            survived = any(w in words_out for w in _leftover_words(value) if len(w) > 1)
+        for index, (value, entity) in enumerate(slots):
+            survived = bool(survivors[index] & {w for w in _leftover_words(value) if len(w) > 1})
             scores[entity].found += not survived
             masked_by_type[entity] = masked_by_type.get(entity, 0) + (not survived)
         runs: dict[str, int] = {}
