@@ -81,23 +81,14 @@ def _ranked_words() -> tuple[set[str], set[str], set[str], set[str]]:
 def _other_script_names() -> set[str]:
     """The words of every Faker locale's first and last names not written in Latin letters ("小林", "করিম",
     "김"), lower-cased."""
-    import importlib
+    from twinforge.privacy.pii.recognizers import _NAME_LIST_ATTRS, _faker_values
 
-    from faker.config import AVAILABLE_LOCALES
-
-    from twinforge.privacy.pii.recognizers import _NAME_LIST_ATTRS
-
-    words: set[str] = set()
-    for locale in AVAILABLE_LOCALES:
-        try:
-            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
-        except (ImportError, AttributeError):
-            continue
-        for attr in _NAME_LIST_ATTRS:
-            values = getattr(provider, attr, None)
-            if isinstance(values, (list, tuple, dict, set, frozenset)):
-                words.update(w.lower() for v in values if isinstance(v, str) for w in v.split() if not w.isascii())
-    return words
+    return {
+        word.lower()
+        for value in _faker_values("person", _NAME_LIST_ATTRS)
+        for word in value.split()
+        if not word.isascii()
+    }
 
 
 def _name_words_in(vocabulary: set[str], function: set[str]) -> set[str]:
