@@ -3,7 +3,7 @@
 Pattern and name recognizers (:mod:`twinforge.privacy.pii.mask`) find identifiers by what they look like; they
 miss the names and places no list or form foresaw. This pass works the other way round, as allow-list
 de-identification of clinical notes does (Philter, UCSF): a word stays only when it is among the most frequent
-words of one of wordfreq's 40-odd languages and is nobody's name, so what nobody foresaw is removed too. After
+words of one of wordfreq's 41 languages and is nobody's name, so what nobody foresaw is removed too. After
 the recognizers have run, each remaining piece of a text is replaced by :data:`REDACTED` when it is
 
 * a word (letters, marks, inner apostrophes) whose lower-cased form is not in :func:`kept_vocabulary`: rare
@@ -110,7 +110,7 @@ def kept_vocabulary() -> frozenset[str]:
 
 @kept_on_disk
 def common_name_words() -> frozenset[str]:
-    """Listed person names that are also among a language's :data:`COMMON_RANK` most frequent words ("will",
+    """Listed person names that are also among a language's :data:`COMMON_RANK` most frequent words ("mark",
     "rose", "pain", "lee"): kept in lower case and at the start of a sentence, removed elsewhere in capitals."""
     vocabulary, common, function, _ = _ranked_words()
     return frozenset(_name_words_in(vocabulary, function) & common)
