@@ -263,6 +263,36 @@ def test_invented_names_behind_other_locales_honorifics_are_a_name_column():
     assert _name_column(values) == "PERSON"
 
 
+def test_invented_names_in_any_case_or_script_are_a_name_column_and_rare_phrases_are_not():
+    from twinforge.privacy.pii.corpus import invented_name
+    from twinforge.privacy.pii.recognizers import all_names
+
+    rng = np.random.default_rng(5)
+    known = all_names()
+    syriac = "ܐܒܓܕܗܘܙܚܛܝܟܠܡܢܣܥܦܨܩܪܫܬ"
+    values = []
+    for i in range(60):
+        first, last = invented_name(rng, known), invented_name(rng, known)
+        shapes = [
+            f"{first} {last}".lower(),
+            f"{last.upper()},{first.upper()}",
+            f"{first} ({first[:3]}) {last}",
+            " ".join("".join(rng.choice(list(syriac), 5)) for _ in range(2)),
+        ]
+        values.append(shapes[i % len(shapes)])
+    # the shapes of names in no list: no value is capitalised words only, a quarter in a script without case
+    assert _name_column(values) == "PERSON"
+    # the same words as romanized phrases: a conjunction, long words
+    phrases = [
+        f"{invented_name(rng, known)}naia i {invented_name(rng, known).lower()}ovannaia {invented_name(rng, known)}"
+        for _ in range(60)
+    ]
+    assert _name_column(phrases) is None
+    # ... and as settlements after their kind: one word in many values
+    kinds = ["selo", "misto", "khutir", "selyshche"]
+    assert _name_column([f"{kinds[i % 4]} {invented_name(rng, known)}" for i in range(60)]) is None
+
+
 def test_places_shaped_like_names_are_no_name_column():
     from twinforge.privacy.pii.recognizers import name_lists
 

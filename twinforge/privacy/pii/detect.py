@@ -64,6 +64,14 @@ PERSON_MIN_KNOWN_SHARE = 0.3
 PERSON_SINGLE_WORD_KNOWN_SHARE = 0.6
 PERSON_SINGLE_WORD_MIN_DISTINCT = 20
 PERSON_SHAPE_ONLY_SHARE = 0.9  # without listed names: the share of values that must be distinct multi-word names
+# Names in no list and of no name shape (lower case, capitals, other scripts): nearly every value a few words, one
+# of them rare in every language; most values two to four words; no word in more than a tenth of the values
+# (settlement types, company forms); few words of eleven letters or more (romanized phrases, job titles).
+PERSON_RARE_WORDS_SHARE = 0.9
+PERSON_RARE_SEVERAL_WORDS_SHARE = 0.7
+PERSON_RARE_MAX_SHARED_WORD_SHARE = 0.1
+PERSON_RARE_MAX_LONG_WORD_SHARE = 0.15
+LONG_WORD_LETTERS = 11
 # in a column of people no one word is in most of the different values ("Tia Ville", "Saul Ville": places)
 PERSON_MAX_SHARED_WORD_SHARE = 0.5
 # towns and companies built from surnames ("Martins Paulista", "Korhonen Ky"): in a column of people
@@ -702,6 +710,8 @@ def _person_names(values, hint, whole) -> None:
             # a single word counts only as Faker's name: of the world list's, many are towns or brands
             known_single += has_known and (len(v.split()) >= 2 or v.strip().rstrip(".").lower() in faker_names)
     if not like or (len(distinct) < MIN_DISTINCT_NAMES and hint != PERSON):
+        if hint != PERSON and (share := _rare_word_names_share(values)):
+            whole[PERSON] = (share, 0.5)
         return
     if hint != PERSON and _shared_word_share(distinct) > PERSON_MAX_SHARED_WORD_SHARE:
         return
@@ -720,6 +730,43 @@ def _person_names(values, hint, whole) -> None:
         # names in no list: nearly every value two or three capitalised words (titles, particles and
         # suffixes aside: longer runs are phrases, job titles, firms), nearly all different
         whole[PERSON] = (like / n, 0.5)
+    elif share := _rare_word_names_share(values):
+        whole[PERSON] = (share, 0.5)
+
+
+_NOT_A_NAME = re.compile(r"[\d@/:#&+=_«»。]|[^\W\d_]\.[^\W\d_]")  # numbers, codes, domains, file names, quotes
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _rare_word_names_share(values: list[str]) -> float:
+    """The share of ``values`` that are names no list holds, whatever their case or script ("zarbex ulrav", "KESILO,SHAVIN",
+    "ܡܪܝܡ ܝܘܚܢܢ"): one to five words, no digit, code, domain or quote, one word no common word of any language;
+    0 unless that share is at least :data:`PERSON_RARE_WORDS_SHARE` and the column meets the conditions above it."""
+    from twinforge.privacy.pii.vocabulary import kept_vocabulary
+
+    common = kept_vocabulary()
+    rare = several = long_words = all_words = 0
+    for value in values:
+        words = _WORD.findall(value)
+        if _NOT_A_NAME.search(value) or not 1 <= len(words) <= 5:
+            continue
+        if any(w.lower() not in common and (len(w) > 1 or not w.isascii()) for w in words):
+            rare += 1
+            several += 2 <= len(words) <= 4
+        long_words += sum(len(w) >= LONG_WORD_LETTERS for w in words)
+        all_words += len(words)
+    n = len(values)
+    distinct = set(values)
+    is_names = (
+        len(distinct) >= MIN_DISTINCT_NAMES
+        and rare >= PERSON_RARE_WORDS_SHARE * n
+        and several >= PERSON_RARE_SEVERAL_WORDS_SHARE * n
+        and len(distinct) >= PERSON_RARE_WORDS_SHARE * n
+        and long_words < PERSON_RARE_MAX_LONG_WORD_SHARE * all_words
+        and _shared_word_share(distinct) <= PERSON_RARE_MAX_SHARED_WORD_SHARE
+        and _place_or_company_share(values) < PERSON_MAX_PLACE_OR_COMPANY_SHARE
+    )
+    return rare / n if is_names else 0.0
 
 
 # an initial or a short abbreviated given name: "L.", "Ma." (Maria), "Wm." (William)
