@@ -121,6 +121,14 @@ def test_birth_date_columns_in_unlisted_formats_are_found_and_are_no_phones(fmt)
     assert column_entity(values) == "DATE_OF_BIRTH"
 
 
+@pytest.mark.parametrize("zero", ["\u07c0", "\U0001e950", "\u0660", "\u0966"])  # N'Ko, Adlam, Arabic-Indic, Devanagari
+def test_birth_date_columns_in_the_digits_of_other_scripts_are_found(zero):
+    # each script's digits are ten consecutive code points from its zero
+    digits = str.maketrans("0123456789", "".join(chr(ord(zero) + i) for i in range(10)))
+    values = [d.strftime("%-d/%-m/%Y").translate(digits) for d in _birth_dates()]
+    assert column_entity(values) == "DATE_OF_BIRTH"
+
+
 def test_recent_dates_and_versions_are_no_birth_dates():
     rng = np.random.default_rng(1)
     recent = [(dt.date(2026, 1, 1) - dt.timedelta(days=int(d))).strftime("%d %m %Y") for d in rng.integers(0, 900, 60)]

@@ -20,6 +20,7 @@ import math
 import re
 import sys
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -1788,6 +1789,7 @@ def birth_date_share(values: pl.Series, today: dt.date | None = None) -> float:
     birth dates (ages 0-115 nearly everywhere, median age >= 12 years, spread over >= 10 years, of
     40 dates or more at least 10 different months); 0.0 otherwise."""
     today = today or dt.date.today()
+    values = with_ascii_digits(values)
     dates = as_dates(values.drop_nulls(), today)
     if dates is None and values.dtype == pl.String:
         dates = _birth_dates_by_form(values.drop_nulls().to_list())
@@ -1804,6 +1806,24 @@ def birth_date_share(values: pl.Series, today: dt.date | None = None) -> float:
     if dates.len() >= BIRTH_MONTHS_MIN_DATES and dates.dt.month().n_unique() < BIRTH_MIN_DISTINCT_MONTHS:
         return 0.0
     return plausible * dates.len() / values.drop_nulls().len()
+
+
+@functools.cache
+def _ascii_digit_table() -> dict[int, str]:
+    return {
+        code: str(unicodedata.digit(chr(code)))
+        for code in range(128, sys.maxunicode + 1)
+        if unicodedata.category(chr(code)) == "Nd"
+    }
+
+
+def with_ascii_digits(values: pl.Series) -> pl.Series:
+    """``values`` (text) with the decimal digits of every script written as ASCII digits ("߁/߁߂/߁߉߇߀" -> "1/12/1970",
+    "١٤-٠٣-١٩٨٥" -> "14-03-1985"); other series as they are."""
+    if values.dtype != pl.String or not values.str.contains(r"[^\x00-\x7F]").any():
+        return values
+    table = _ascii_digit_table()
+    return pl.Series(values.name, [None if v is None else v.translate(table) for v in values.to_list()], pl.String)
 
 
 # a column of dates whose month words are in no list, read by its values as a whole: each holds one year (four
