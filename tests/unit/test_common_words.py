@@ -78,6 +78,15 @@ def test_a_word_between_two_numbers_goes_with_them():
     assert _kept("nar. 23. júla 1958") == f"nar. {REDACTED}. {REDACTED} {REDACTED}"
 
 
+def test_the_words_of_a_month_between_a_day_and_a_year_go_however_many():
+    r = REDACTED
+    assert _kept("born 31 Dwe mar Apar 1945 in town") == f"born {r} {r} {r} {r} {r} in town"
+    assert _kept("born 9 Dwe mar gi achiel 1946 in town") == f"born {r} {r} {r} {r} {r} {r} in town"
+    # more words than a month takes, or no year after them: the common words stay
+    assert _kept("gave 2 doses and then more over 2019") == f"gave {r} doses and then more over {r}"
+    assert _kept("room 12 has a view over 42 roofs") == f"room {r} has a view over {r} roofs"
+
+
 def test_elisions_keep_a_common_word_and_remove_a_name():
     out = _kept("l'hôpital d'Angelo, O'Brien")
     assert out == f"l'hôpital {REDACTED}, {REDACTED}"

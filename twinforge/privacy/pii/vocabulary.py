@@ -37,7 +37,8 @@ LINKING_WORDS = 30  # "and", "et", "und": never a name's connective
 FUNCTION_WORDS = 150  # most frequent words per language: kept even when they are also someone's name ("de", "la")
 SLICE_ROWS = 100_000  # texts per slice: their pieces (some 20 a text) stay well under a gigabyte
 SPREAD_STEPS = 3  # words in capitals beside a removed piece, removed in turn: "<PERSON> R. Kills Enemy"
-CONNECTIVE_MAX_LETTERS = 5  # "dit", "boru", "anak", "binti" between two removed pieces
+CONNECTIVE_MAX_LETTERS = 5
+MONTH_MAX_WORDS = 4  # a month's name between a day and a year: "Dwe mar gi achiel" (Luo), "Orak ayı" (Tatar)  # "dit", "boru", "anak", "binti" between two removed pieces
 
 _NAME_TOKENS = [MASK_TOKENS[PERSON], REDACTED]
 # a number with its decimal or thousands marks is one piece ("37.1", "4,400"); so is a date written with dots
@@ -143,6 +144,28 @@ def _shifted(column: str, offset: int) -> pl.Expr:
     (Pieces of all texts are in one frame, in order: a plain shift, checked against the text's row, costs far less
     than a shift per text.)"""
     return pl.when(pl.col("text").shift(offset) == pl.col("text")).then(pl.col(column).shift(offset))
+
+
+def _between_day_and_year(piece: pl.Expr) -> pl.Expr:
+    """Whether a word stands in a run of at most :data:`MONTH_MAX_WORDS` words, with single spaces between them,
+    after a day (one or two digits) and before a year (four digits)."""
+
+    def run_to(number: str, steps: int, direction: int) -> pl.Expr:
+        # the piece ``steps`` places away (before when ``direction`` is 1) is ``number``; the ones between are
+        # words and single spaces
+        run = _shifted("piece", steps * direction).str.contains(number).fill_null(False)
+        for step in range(1, steps):
+            between = r"^[ \t]$" if step % 2 else r"^[\p{L}\p{M}]+$"
+            run = run & _shifted("piece", step * direction).str.contains(between).fill_null(False)
+        return run
+
+    words_side = range(2, 2 * MONTH_MAX_WORDS + 1, 2)
+    return pl.any_horizontal(
+        run_to(r"^\p{Nd}{1,2}$", before, 1) & run_to(r"^\p{Nd}{4}$", after, -1)
+        for before in words_side
+        for after in words_side
+        if before + after <= 2 * MONTH_MAX_WORDS + 2
+    ) & piece.str.contains(r"^[\p{L}\p{M}]+$")
 
 
 def keep_common_words(values: pl.Series) -> pl.Series:
@@ -251,6 +274,8 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
     # a word between two removed numbers is a date's month or a range's unit: "2 mati 1997", "23. júla 1958"
     number_at = lambda offset: _shifted("piece", offset).str.contains(r"\p{Nd}").fill_null(False)  # noqa: E731
     between_numbers = (at("joint", 1) | at("stop", 1)) & at("joint", -1) & number_at(2) & number_at(-2)
+    # words between a day and a year are a month however many words it takes: "31 Dwe mar Apar 1945"
+    between_numbers = between_numbers | _between_day_and_year(piece)
     out = (
         pieces.with_columns(pl.col("removed") | connective | (pl.col("word") & between_numbers))
         .with_columns(pl.when("removed").then(pl.lit(REDACTED)).otherwise(piece).alias("piece"))
