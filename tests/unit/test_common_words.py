@@ -54,6 +54,15 @@ def test_a_name_that_is_also_a_word_goes_in_capitals_mid_sentence_only():
     assert out == f"Pain in the knee. Seen with {REDACTED} today, near the rose garden."
 
 
+def test_names_that_are_also_words_go_in_lower_case_beside_each_other_or_after_a_title():
+    r = REDACTED
+    assert _kept("Patient name: taylor, margaret") == f"Patient name: {r}, {r}"
+    assert _kept("seen by dr. lewis today") == f"seen by dr. {r} today"
+    # one such name alone, or beside a word that is no name, is the word; so are two without a comma
+    assert _kept("the rose and the grace period") == "the rose and the grace period"
+    assert _kept("reports mild pain") == "reports mild pain"
+
+
 def test_words_in_capitals_beside_a_removed_name_go_with_it():
     assert _kept("<PERSON> Brings Plenty came") == f"<PERSON> {REDACTED} {REDACTED} came"
     assert _kept("Two Bulls, <PERSON> called") == f"{REDACTED} {REDACTED}, <PERSON> called"

@@ -29,6 +29,7 @@ import polars as pl
 from twinforge.parallel import map_on_threads
 from twinforge.privacy.pii.disk_cache import kept_on_disk
 from twinforge.privacy.pii.entities import MASK_TOKENS, PERSON, UNLISTED
+from twinforge.privacy.pii.recognizers import TITLES
 
 REDACTED = MASK_TOKENS[UNLISTED]
 VOCABULARY_SIZE = 20_000  # most frequent words kept per language
@@ -228,8 +229,10 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
             (is_word & ~listed).alias("removed"),
             (is_word & is_name_word & ~piece.str.contains(r"\p{Lu}")).alias("lower_name"),
             (~lowered.is_in(function)).alias("not_function"),
+            lowered.is_in(list(TITLES)).alias("title"),
             piece.str.contains(r"^[ \t]{1,2}$|^\.[ \t]$|^,[ \t]$|^-$").alias("gap"),
             piece.str.contains(r"^\.[ \t]$").alias("stop"),
+            piece.str.contains(r"^,[ \t]?$").alias("comma"),
             piece.str.contains(r"^[ \t]$").alias("joint"),
         )
     )
@@ -261,8 +264,15 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
             | (at("joint", 1) & removed_at(2, numbers=True) & pl.col("capital_word"))
             | (at("gap", -1) & removed_at(-2))
         )
-        # a listed name in lower case goes beside a removed word in lower case ("zubri hong"; not "<PERSON> said")
-        beside_lower = (at("gap", 1) & removed_lower_word_at(2)) | (at("gap", -1) & removed_lower_word_at(-2))
+        # a listed name in lower case goes beside a removed word in lower case ("zubri hong"; not "<PERSON> said"),
+        # after a title ("dr. lewis"), or beside another after a comma, a surname first ("taylor, margaret"; not
+        # "mild pain")
+        beside_lower = (
+            (at("gap", 1) & (removed_lower_word_at(2) | at("title", 2)))
+            | (at("gap", -1) & removed_lower_word_at(-2))
+            | (at("comma", 1) & at("lower_name", 2))
+            | (at("comma", -1) & at("lower_name", -2))
+        )
         pieces = pieces.with_columns(
             pl.col("removed") | (pl.col("capital_word") & beside_removed) | (pl.col("lower_name") & beside_lower)
         )
