@@ -44,3 +44,12 @@ def test_hyphenated_codes_failing_the_checksum_are_no_ibans():
 def test_a_hyphen_grouped_iban_in_text_is_masked():
     text = f"Please wire the deposit to {_hyphenated(_IBANS[0])} by Friday."
     assert mask_text(pl.Series([text]))[0] == "Please wire the deposit to <IBAN> by Friday."
+
+
+def test_an_iban_with_a_space_after_its_country_code_is_masked_in_text():
+    iban = _IBANS[1]
+    spaced = f"{iban[:2]} {iban[2:4]} " + " ".join(iban[i : i + 4] for i in range(4, len(iban), 4))
+    text = f"Konto: {spaced}, danke."
+    assert mask_text(pl.Series([text, text.lower()])).to_list() == ["Konto: <IBAN>, danke.", "konto: <IBAN>, danke."]
+    # a state's code and numbers after it are no IBAN: fewer than two groups of four
+    assert mask_text(pl.Series(["Shipped to NY 10 cases, 2 pallets"]))[0] == "Shipped to NY 10 cases, 2 pallets"
