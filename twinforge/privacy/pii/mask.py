@@ -267,13 +267,15 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     (URL, URL_PATTERN, MASK_TOKENS[URL]),
     # a passport's machine-readable name: "DOE<<JANE<ANN"
     (PERSON, r"\b[A-Z]{2,}(?:<[A-Z]+)*<<[A-Z]+(?:<[A-Z]+)*\b", MASK_TOKENS[PERSON]),
-    # groups parted by a space, a no-break or a narrow no-break space, or a hyphen, the country code from the check
-    # digits too ("RO 47 VEMY ..."); in capitals or in lower case throughout, so that a short word after the number
-    # ("... 5561 by Friday") is no last group
+    # groups parted by a space, a no-break or a narrow no-break space, or a hyphen; in capitals or in lower case
+    # throughout, so that a short word after the number ("... 5561 by Friday") is no last group; the country code
+    # parted from the check digits too ("RO 47 VEMY ED1U ..."), in capitals and with every group parted (in lower
+    # case that is prose: "de 14 para todo")
     (
         IBAN,
-        r"\b(?:[A-Z]{2}[ \u00a0\u202f\-]?\d{2}(?:[ \u00a0\u202f\-]?[A-Z0-9]{4}){2,7}(?:[ \u00a0\u202f\-]?[A-Z0-9]{1,4})?"
-        r"|[a-z]{2}[ \u00a0\u202f\-]?\d{2}(?:[ \u00a0\u202f\-]?[a-z0-9]{4}){2,7}(?:[ \u00a0\u202f\-]?[a-z0-9]{1,4})?)\b",
+        r"\b(?:[A-Z]{2}\d{2}(?:[ \u00a0\u202f\-]?[A-Z0-9]{4}){2,7}(?:[ \u00a0\u202f\-]?[A-Z0-9]{1,4})?"
+        r"|[A-Z]{2}[ \u00a0\u202f\-]\d{2}(?:[ \u00a0\u202f\-][A-Z0-9]{4}){2,7}(?:[ \u00a0\u202f\-][A-Z0-9]{1,4})?"
+        r"|[a-z]{2}\d{2}(?:[ \u00a0\u202f\-]?[a-z0-9]{4}){2,7}(?:[ \u00a0\u202f\-]?[a-z0-9]{1,4})?)\b",
         MASK_TOKENS[IBAN],
     ),
     # five or more groups of digits joined by dots or dashes, the later ones of two to four digits:
