@@ -84,6 +84,12 @@ def test_these_phone_numbers_are_masked_whole(text, planted):
             ["Agosto", "1383", "Miraflores"],
         ),
         ("Dirección: C. 21 de Calacoto N° 2500, piso 10\nTel", ["Calacoto", "2500", "piso 10"]),
+        # a label of residence, a label in a case other than the nominative, a full-width colon, a JSON key
+        ("Место жительства: ул. Смолина 23/2-44\nТел", ["Смолина", "23"]),
+        ("проживающий по адресу: ул. Ленина 5, кв. 3\n", ["Ленина", "кв"]),
+        ("Residencia: Comunidad de Ustupu, casa 74\n", ["Ustupu", "casa", "74"]),
+        ("病歷號：0441229\n住址：台東縣卑南鄉 12號\n", ["台東縣卑南鄉", "12號"]),
+        ('{"nom": "x", "adresse": "Adidogomé, rue 218, maison Agbeko", "tel": 1}', ["Adidogomé", "rue", "Agbeko"]),
         # a floor and door after a masked address, a unit before it, without a label
         ("Receiver: Ana Lopez, Askatasun etorbidea 81, 7. esk.\nReceiver mobile", ["81", "esk"]),
         ("sent to Zabalbide kalea 42, behea on Monday", ["42", "behea"]),
@@ -114,6 +120,7 @@ def test_these_addresses_are_masked_whole(text, planted):
         # an address label with nothing that could be an address, and a sentence that goes on after one
         ("Address: unknown | Phone: none", ["Address: unknown | Phone: none"]),
         ("Address: see above.", ["see above"]),
+        ('{"adresse": "inconnue", "note": "Visite 12"}', ['"note": "Visite 12"']),
         ("Sent to 12 Baker Street, 3. The parcel came back", ["The parcel came back"]),
     ],
 )

@@ -232,10 +232,12 @@ _ADDRESS_LABELS = (
     r"|endereco|morada|adres|adress|adressi|osoite|cím|adresa|адрес|адреса|хаяг|cyfeiriad|helbidea|bústaður"
     r"|heimilisfang|አድራሻ|住所|地址|주소|alamat|tirahan|anwani|địa chỉ|manzil|manzili|manzilingiz|seòladh|čujuhus"
     r"|monina|հասցե|អាសយដ្ឋាន|နေရပ်လိပ်စာ|လိပ်စာ|آدرس|نشانی|عنوان|ලිපිනය|முகவரி"
+    r"|residencia|адресу|место жительства|место проживания|住址|居住地"
 )
-_ADDRESS_FIELD_END = r"((?:[ ]+[-–—][ ]+|[ ]*\||[ ]{2,}|\t|\n|;|$))"
+_ADDRESS_FIELD_END = r"((?:[ ]+[-–—][ ]+|[ ]*\||[ ]{2,}|\t|\n|;|\"|$))"
+# a JSON key's closing quote may stand before the colon, and its value's opening one after it: "adresse": "..."
 ADDRESS_AFTER_LABEL = (
-    rf"(?i)((?:^|[^\p{{L}}])(?:{_ADDRESS_LABELS})(?:[ ]\p{{L}}+){{0,3}}[ ]?:[ \t]*)"
+    rf"(?i)((?:^|[^\p{{L}}])(?:{_ADDRESS_LABELS})(?:[ ]\p{{L}}+){{0,3}}\"?[ ]?[:：][ \t]*\"?)"
     r"(?-i:[^\n|;\t:]{0,100}?[\p{Lu}\d][^\n|;\t:]{0,100}?)" + _ADDRESS_FIELD_END
 )
 # labels that hold an address only when a number is in their field: "Premises: Section 238, Allotment 46", an
