@@ -739,9 +739,10 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 
 def _rare_word_names_share(values: list[str]) -> float:
-    """The share of ``values`` that are names no list holds, whatever their case or script ("zarbex ulrav", "KESILO,SHAVIN",
-    "ܡܪܝܡ ܝܘܚܢܢ"): one to five words, no digit, code, domain or quote, one word no common word of any language;
-    0 unless that share is at least :data:`PERSON_RARE_WORDS_SHARE` and the column meets the conditions above it."""
+    """The share of ``values`` that are names no list holds, whatever their case or script ("zarbex ulrav",
+    "KESILO,SHAVIN", "ܡܪܝܡ ܝܘܚܢܢ"): one to five words, no digit, code, domain or quote, one word no common word of
+    any language; 0 unless that share is at least :data:`PERSON_RARE_WORDS_SHARE` and the column meets the
+    conditions above it."""
     from twinforge.privacy.pii.vocabulary import kept_vocabulary
 
     common = kept_vocabulary()

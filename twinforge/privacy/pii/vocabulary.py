@@ -12,9 +12,10 @@ the recognizers have run, each remaining piece of a text is replaced by :data:`R
   date but the year stay, and no record, account or device number), but measurements and amounts ("500 mg",
   "37.1 °C", "14%", "$4,400": :data:`UNITS`);
 * a word in capitals beside a removed piece ("<PERSON> Brings Plenty", "Two Bulls, <PERSON>"), a listed name in
-  lower case beside a removed word in lower case ("zubri hong"), or a short word between two removed pieces (a
-  name's connective: "<PERSON> dit <PERSON>", "<PERSON> boru <PERSON>", "<PERSON> ép. <PERSON>"), or any word
-  between two numbers (a date's month: "2 mati 1997").
+  lower case beside a removed word in lower case ("zubri hong"), after a title ("dr. lewis") or beside another after
+  a comma ("taylor, margaret"), or a short word between two removed pieces (a name's connective: "<PERSON> dit
+  <PERSON>", "<PERSON> boru <PERSON>", "<PERSON> ép. <PERSON>"), any word between two numbers (a date's month:
+  "2 mati 1997"), and up to :data:`MONTH_MAX_WORDS` words between a day and a year ("31 Dwe mar Apar 1945").
 
 Mask tokens (``<EMAIL>``, ``<PERSON>`` ...), spaces and punctuation stay. Words of scripts written without
 spaces (Chinese, Japanese, Thai) form long runs that are rarely a listed word, so little of such text stays.
@@ -38,8 +39,8 @@ LINKING_WORDS = 30  # "and", "et", "und": never a name's connective
 FUNCTION_WORDS = 150  # most frequent words per language: kept even when they are also someone's name ("de", "la")
 SLICE_ROWS = 100_000  # texts per slice: their pieces (some 20 a text) stay well under a gigabyte
 SPREAD_STEPS = 3  # words in capitals beside a removed piece, removed in turn: "<PERSON> R. Kills Enemy"
-CONNECTIVE_MAX_LETTERS = 5
-MONTH_MAX_WORDS = 4  # a month's name between a day and a year: "Dwe mar gi achiel" (Luo), "Orak ayı" (Tatar)  # "dit", "boru", "anak", "binti" between two removed pieces
+CONNECTIVE_MAX_LETTERS = 5  # "dit", "boru", "anak", "binti" between two removed pieces
+MONTH_MAX_WORDS = 4  # a month's name between a day and a year: "Dwe mar gi achiel" (Luo), "Orak ayı" (Gagauz)
 
 _NAME_TOKENS = [MASK_TOKENS[PERSON], REDACTED]
 # a number with its decimal or thousands marks is one piece ("37.1", "4,400"); so is a date written with dots
