@@ -90,6 +90,9 @@ def test_these_phone_numbers_are_masked_whole(text, planted):
         ("Residencia: Comunidad de Ustupu, casa 74\n", ["Ustupu", "casa", "74"]),
         ("病歷號：0441229\n住址：台東縣卑南鄉 12號\n", ["台東縣卑南鄉", "12號"]),
         ('{"nom": "x", "adresse": "Adidogomé, rue 218, maison Agbeko", "tel": 1}', ["Adidogomé", "rue", "Agbeko"]),
+        ('{"home_address": "Plot 345, off Iten-Kessup Rd", "tel": 1}', ["Plot", "Iten", "Kessup"]),
+        ('Address: 12 "Green Gables" Lane, Avonlea\nPhone', ["Green", "Gables", "Avonlea"]),
+        ('Address: "Villa Rosa", Kimdreef\nPhone', ["Villa", "Rosa", "Kimdreef"]),  # a quote inside the field
         # a floor and door after a masked address, a unit before it, without a label
         ("Receiver: Ana Lopez, Askatasun etorbidea 81, 7. esk.\nReceiver mobile", ["81", "esk"]),
         ("sent to Zabalbide kalea 42, behea on Monday", ["42", "behea"]),

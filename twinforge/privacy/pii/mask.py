@@ -234,11 +234,15 @@ _ADDRESS_LABELS = (
     r"|monina|հասցե|អាសយដ្ឋាន|နေရပ်လိပ်စာ|လိပ်စာ|آدرس|نشانی|عنوان|ලිපිනය|முகவரி"
     r"|residencia|адресу|место жительства|место проживания|住址|居住地"
 )
-_ADDRESS_FIELD_END = r"((?:[ ]+[-–—][ ]+|[ ]*\||[ ]{2,}|\t|\n|;|\"|$))"
-# a JSON key's closing quote may stand before the colon, and its value's opening one after it: "adresse": "..."
+_ADDRESS_FIELD_END = r"((?:[ ]+[-–—][ ]+|[ ]*\||[ ]{2,}|\t|\n|;|$))"
 ADDRESS_AFTER_LABEL = (
-    rf"(?i)((?:^|[^\p{{L}}])(?:{_ADDRESS_LABELS})(?:[ ]\p{{L}}+){{0,3}}\"?[ ]?[:：][ \t]*\"?)"
+    rf"(?i)((?:^|[^\p{{L}}])(?:{_ADDRESS_LABELS})(?:[ ]\p{{L}}+){{0,3}}[ ]?[:：][ \t]*)"
     r"(?-i:[^\n|;\t:]{0,100}?[\p{Lu}\d][^\n|;\t:]{0,100}?)" + _ADDRESS_FIELD_END
+)
+# a JSON key that is an address's label ("adresse", "home_address"): its string value, up to its closing quote
+ADDRESS_IN_JSON_FIELD = (
+    rf"(?i)(\"(?:\p{{L}}+[_ ])?(?:{_ADDRESS_LABELS})\"[ ]?:[ ]?\")"
+    r"(?-i:[^\"\n]{0,200}?[\p{Lu}\d][^\"\n]{0,200}?)(\")"
 )
 # labels that hold an address only when a number is in their field: "Premises: Section 238, Allotment 46", an
 # iCalendar "LOCATION:Macroyan 1, Block 17" ("Location: Conference room B" stays)
@@ -333,6 +337,7 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     # the whole field after an address's label and its colon, whatever the address's form: read before the address
     # patterns, whose tails may take the next line's label ("...Ankadifotsy\nTelefon") and leave the field open
     (ADDRESS, ADDRESS_AFTER_LABEL, "${1}" + MASK_TOKENS[ADDRESS] + "${2}"),
+    (ADDRESS, ADDRESS_IN_JSON_FIELD, "${1}" + MASK_TOKENS[ADDRESS] + "${2}"),
     (ADDRESS, ADDRESS_AFTER_PLACE_LABEL, "${1}" + MASK_TOKENS[ADDRESS] + "${2}"),
     (ADDRESS, ADDRESS_AFTER_RESIDENCE, "${1}" + MASK_TOKENS[ADDRESS] + "${2}"),
     *((ADDRESS, pattern, "${1}" + MASK_TOKENS[ADDRESS]) for pattern in _ADDRESSES_NOT_IN_AMOUNTS),
@@ -430,6 +435,7 @@ def _replace_where(text: pl.Series, prefilter: str | pl.Series, *replacements: t
 _LABEL_PREFILTERS = {
     BIRTH_DATE_AFTER_LABEL: f"(?i)(?:{BIRTH_LABELS})",
     ADDRESS_AFTER_LABEL: f"(?i)(?:{_ADDRESS_LABELS})",
+    ADDRESS_IN_JSON_FIELD: f"(?i)(?:{_ADDRESS_LABELS})",
     ADDRESS_AFTER_PLACE_LABEL: f"(?i)(?:{_PLACE_LABELS})",
     ADDRESS_AFTER_RESIDENCE: f"(?i)(?:{_RESIDENCE_VERBS})",
 }
