@@ -148,28 +148,6 @@ def _shifted(column: str, offset: int) -> pl.Expr:
     return pl.when(pl.col("text").shift(offset) == pl.col("text")).then(pl.col(column).shift(offset))
 
 
-def _between_day_and_year(piece: pl.Expr) -> pl.Expr:
-    """Whether a word stands in a run of at most :data:`MONTH_MAX_WORDS` words, with single spaces between them,
-    after a day (one or two digits) and before a year (four digits)."""
-
-    def run_to(number: str, steps: int, direction: int) -> pl.Expr:
-        # the piece ``steps`` places away (before when ``direction`` is 1) is ``number``; the ones between are
-        # words and single spaces
-        run = _shifted("piece", steps * direction).str.contains(number).fill_null(False)
-        for step in range(1, steps):
-            between = r"^[ \t]$" if step % 2 else r"^[\p{L}\p{M}]+$"
-            run = run & _shifted("piece", step * direction).str.contains(between).fill_null(False)
-        return run
-
-    words_side = range(2, 2 * MONTH_MAX_WORDS + 1, 2)
-    return pl.any_horizontal(
-        run_to(r"^\p{Nd}{1,2}$", before, 1) & run_to(r"^\p{Nd}{4}$", after, -1)
-        for before in words_side
-        for after in words_side
-        if before + after <= 2 * MONTH_MAX_WORDS + 2
-    ) & piece.str.contains(r"^[\p{L}\p{M}]+$")
-
-
 def keep_common_words(values: pl.Series) -> pl.Series:
     """``values`` (text, masked by :func:`~twinforge.privacy.pii.mask.mask_text` first) with every piece that is
     not a common word replaced by :data:`REDACTED` (the rules are in this module's docstring); nulls and empty
@@ -235,6 +213,9 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
             piece.str.contains(r"^\.[ \t]$").alias("stop"),
             piece.str.contains(r"^,[ \t]?$").alias("comma"),
             piece.str.contains(r"^[ \t]$").alias("joint"),
+            piece.str.contains(r"^[\p{L}\p{M}]+$").alias("letters"),
+            piece.str.contains(r"^\p{Nd}{1,2}$").alias("day"),
+            piece.str.contains(r"^\p{Nd}{4}$").alias("year"),
         )
     )
 
@@ -282,11 +263,33 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
     connective = (
         pl.col("word") & (piece.str.len_chars() <= CONNECTIVE_MAX_LETTERS) & ~lowered.is_in(linking) & between_removed
     )
+
+    def run_to(number: str, steps: int) -> pl.Expr:
+        """Whether the piece ``steps`` places before (after, when negative) is ``number`` ("day", "year"), with
+        only words of letters and single spaces between."""
+        direction = 1 if steps > 0 else -1
+        run = at(number, steps)
+        for step in range(1, abs(steps)):
+            run = run & at("joint" if step % 2 else "letters", step * direction)
+        return run
+
+    def between_day_and_year() -> pl.Expr:
+        """Whether a word of letters stands in a run of at most :data:`MONTH_MAX_WORDS` such words, single spaces
+        between them, after a day (one or two digits) and before a year (four digits)."""
+        sides = range(2, 2 * MONTH_MAX_WORDS + 1, 2)
+        runs = [
+            run_to("day", before) & run_to("year", -after)
+            for before in sides
+            for after in sides
+            if before + after <= 2 * MONTH_MAX_WORDS + 2
+        ]
+        return pl.col("letters") & pl.any_horizontal(runs)
+
     # a word between two removed numbers is a date's month or a range's unit: "2 mati 1997", "23. júla 1958"
     number_at = lambda offset: _shifted("piece", offset).str.contains(r"\p{Nd}").fill_null(False)  # noqa: E731
     between_numbers = (at("joint", 1) | at("stop", 1)) & at("joint", -1) & number_at(2) & number_at(-2)
     # words between a day and a year are a month however many words it takes: "31 Dwe mar Apar 1945"
-    between_numbers = between_numbers | _between_day_and_year(piece)
+    between_numbers = between_numbers | between_day_and_year()
     out = (
         pieces.with_columns(pl.col("removed") | connective | (pl.col("word") & between_numbers))
         .with_columns(pl.when("removed").then(pl.lit(REDACTED)).otherwise(piece).alias("piece"))
