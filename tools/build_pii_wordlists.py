@@ -11,7 +11,9 @@
   "aleea", "sokak") of every language of libpostal's address dictionaries (MIT;
   ``resources/dictionaries/<language>/street_types.txt`` of a libpostal checkout), Latin letters only;
 * ``address_units.txt.gz``: the words of those dictionaries for what follows a street's name:
-  house numbers ("nr", "číslo"), flats, floors, staircases and entrances ("ap", "daire", "bl", "sc").
+  house numbers ("nr", "číslo"), flats, floors, staircases and entrances ("ap", "daire", "bl", "sc");
+* ``address_words.txt.gz``: the single words of all those dictionaries and of its building and
+  post-office ones, in any script ("ул", "кв", "д", "maison", "bp", "box").
 
 The files are plain text, one word a line, gzip-compressed; the header lines (``#``) name the
 source, its version and licence.
@@ -65,14 +67,21 @@ UNIT_DICTIONARIES = (
 )
 
 
-def dictionary_words(libpostal_dir: Path, file_names: tuple[str, ...]) -> set[str]:
+# every word an address is made of, in any script: street types, building, unit, level, staircase and
+# entrance words, house-number words and post-office boxes ("ул", "кв", "д", "maison", "bp", "box")
+ADDRESS_WORD_DICTIONARIES = (*STREET_DICTIONARIES, *UNIT_DICTIONARIES, "building_types.txt", "post_office.txt")
+
+
+def dictionary_words(libpostal_dir: Path, file_names: tuple[str, ...], any_script: bool = False) -> set[str]:
+    """Single-word entries of libpostal's dictionaries ``file_names`` of every language, lower-cased, trailing dots
+    removed: in Latin letters of two or more, or (``any_script``) letters of any script, one or more."""
     words: set[str] = set()
     paths = [p for name in file_names for p in (libpostal_dir / "resources" / "dictionaries").glob(f"*/{name}")]
     for path in sorted(paths):
         for line in path.read_text(encoding="utf-8").splitlines():
             for variant in line.split("|"):
                 variant = variant.strip().lower().rstrip(".")
-                if len(variant) > 1 and _latin_word(variant):
+                if variant.isalpha() if any_script else (len(variant) > 1 and _latin_word(variant)):
                     words.add(variant)
     return words
 
@@ -116,6 +125,16 @@ def main() -> int:
                 "MIT licence, Copyright (c) 2015 openvenues), single words in Latin letters, lower-cased",
             ],
             dictionary_words(args.libpostal, UNIT_DICTIONARIES),
+        )
+        _write(
+            DATA / "address_words.txt.gz",
+            [
+                "street, building, unit, level, staircase, entrance, house-number and post-office words from",
+                f"libpostal's address dictionaries (https://github.com/openvenues/libpostal, commit {args.libpostal_commit},",
+                f"resources/dictionaries/*/{{{','.join(ADDRESS_WORD_DICTIONARIES)}}};",
+                "MIT licence, Copyright (c) 2015 openvenues), single words in any script, lower-cased",
+            ],
+            dictionary_words(args.libpostal, ADDRESS_WORD_DICTIONARIES, any_script=True),
         )
     return 0
 

@@ -96,6 +96,26 @@ def test_the_words_of_a_month_between_a_day_and_a_year_go_however_many():
     assert _kept("room 12 has a view over 42 roofs") == f"room {r} has a view over {r} roofs"
 
 
+def test_the_words_of_an_address_go_with_its_numbers_and_names():
+    r = REDACTED
+    assert _kept("ул. Балтахинова, д. 112, кв. 68") == f"{r}. {r}, {r}. {r}, {r}. {r}"
+    assert _kept("Tokoin, rue 98, maison Agbeko") == f"{r}, {r} {r}, {r} {r}"
+    # a street's name between its type and the house number, though a common word ("Lenin's")
+    assert _kept("lives at ул. Ленина 54/5-64 now") == f"lives at {r}. {r} {r}/{r}-{r} now"
+    assert _kept("Section 9, Lot 61") == f"{r} {r}, {r} {r}"
+
+
+def test_an_address_word_alone_before_a_number_is_the_word():
+    r = REDACTED
+    # "room", "gate" and "no" are address words too; alone, or after a number ("1 point"), they stay; so does "a.m."
+    out = _kept("seen in room 12 today, at 9 a.m.; earned 1 point")
+    assert out == f"seen in room {r} today, at {r} a.m.; earned {r} point"
+    assert _kept("Case No. 4512 was heard, gate 4") == f"Case No. {r} was heard, gate {r}"
+    # after a removed word, only in capitals: a district's type, not a common noun
+    assert _kept("the Kahoolawe route was closed") == f"the {r} route was closed"
+    assert _kept("No. 190, Guangfu Township") == f"{r}. {r}, {r} {r}"
+
+
 def test_elisions_keep_a_common_word_and_remove_a_name():
     out = _kept("l'hôpital d'Angelo, O'Brien")
     assert out == f"l'hôpital {REDACTED}, {REDACTED}"

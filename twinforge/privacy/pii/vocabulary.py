@@ -29,7 +29,7 @@ import polars as pl
 
 from twinforge.parallel import map_on_threads
 from twinforge.privacy.pii.disk_cache import kept_on_disk
-from twinforge.privacy.pii.entities import MASK_TOKENS, PERSON, UNLISTED
+from twinforge.privacy.pii.entities import ADDRESS, MASK_TOKENS, PERSON, UNLISTED
 from twinforge.privacy.pii.recognizers import TITLES
 
 REDACTED = MASK_TOKENS[UNLISTED]
@@ -133,11 +133,19 @@ def function_words() -> frozenset[str]:
     return frozenset(_ranked_words()[2])
 
 
+def address_words() -> frozenset[str]:
+    """Words addresses are made of, in any script (libpostal's dictionaries: street types, building, unit, floor,
+    house-number and post-office words: "rue", "ул", "кв", "maison", "No", "bp")."""
+    from twinforge.privacy.pii.recognizers import _shipped_words
+
+    return _shipped_words("address_words.txt.gz")
+
+
 @functools.lru_cache(maxsize=1)
 def _word_lists() -> tuple[pl.Series, ...]:
     return tuple(
         pl.Series("word", sorted(words()), dtype=pl.String).implode()
-        for words in (kept_vocabulary, common_name_words, function_words, linking_words)
+        for words in (kept_vocabulary, common_name_words, function_words, linking_words, address_words)
     )
 
 
@@ -169,7 +177,7 @@ def keep_common_words(values: pl.Series) -> pl.Series:
 
 
 def _keep_common_words(text: pl.Series) -> pl.Series:
-    vocabulary, name_words, function, linking = _word_lists()
+    vocabulary, name_words, function, linking, address = _word_lists()
     piece = pl.col("piece")
     lowered = piece.str.to_lowercase().str.replace_all("’", "'", literal=True)
     after_apostrophe = lowered.str.extract(rf"^[\p{{L}}\p{{M}}]{{1,{_ELISION_MAX_LETTERS}}}'([\p{{L}}\p{{M}}]+)$")
@@ -216,6 +224,23 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
             piece.str.contains(r"^[\p{L}\p{M}]+$").alias("letters"),
             piece.str.contains(r"^\p{Nd}{1,2}$").alias("day"),
             piece.str.contains(r"^\p{Nd}{4}$").alias("year"),
+            # an address's word ("rue", "кв", "No."): one of a letter, or a language's most frequent words ("no",
+            # "la"), only with its dot
+            (
+                is_word
+                & lowered.is_in(address)
+                & ~lowered.is_in(list(TITLES))  # "Dr." is a doctor before a name
+                & (
+                    ((piece.str.len_chars() > 1) & ~lowered.is_in(linking))
+                    | _shifted("piece", -1).str.contains(r"^\.[\s,]").fill_null(False)
+                    # "P.O. Box", "B.P." (not "a.m.")
+                    | (
+                        piece.str.contains(r"^\p{Lu}$")
+                        & (_shifted("piece", -1) == ".").fill_null(False)
+                        & _shifted("piece", -2).str.contains(r"^\p{Lu}$").fill_null(False)
+                    )
+                )
+            ).alias("address_word"),
         )
     )
 
@@ -229,6 +254,10 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
         removed = _shifted("removed", offset)
         removed = removed if numbers else removed & ~neighbour.str.contains(r"\p{Nd}")
         return removed.fill_null(False) | neighbour.is_in(_NAME_TOKENS).fill_null(False)
+
+    def removed_word_at(offset: int) -> pl.Expr:
+        neighbour = _shifted("piece", offset)
+        return (_shifted("removed", offset) & ~neighbour.str.contains(r"\p{Nd}")).fill_null(False)
 
     def removed_lower_word_at(offset: int) -> pl.Expr:
         neighbour = _shifted("piece", offset)
@@ -258,6 +287,39 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
         pieces = pieces.with_columns(
             pl.col("removed") | (pl.col("capital_word") & beside_removed) | (pl.col("lower_name") & beside_lower)
         )
+    # An address's words go, after the rest (so that "Case No. <REDACTED>" takes no word in capitals before it):
+    # a street's name between an address word and a house number ("ул. Ленина 54/5-64", "пр. Победы 2/7"), then an
+    # address word before a removed word ("maison Agbeko", "ул. <PERSON>"), in capitals after one ("Guangfu
+    # Township"; not after a number, "1 point", nor a name, "<PERSON> Court"), or before a removed number in a list of
+    # such parts ("д. 112, кв. 68"; not "room 12" alone)
+    street_name = (
+        pl.col("capital_word")
+        & at("gap", 1)
+        & at("address_word", 2)
+        & at("gap", -1)
+        & _shifted("piece", -2).str.contains(r"^\p{Nd}|^<[A-Z_]+>$").fill_null(False)  # "54/5-64" may be a <DATE>
+    )
+    pieces = pieces.with_columns(pl.col("removed") | street_name)
+    # an address word before a removed piece, or in capitals after a removed word: "maison Agbeko", "rue 98",
+    # "Guangfu Township" (not "<REDACTED> route"), "P.O. Box"
+    beside = lambda offset: at("gap", offset) | (_shifted("piece", offset) == ".").fill_null(False)  # noqa: E731
+    number_after = _shifted("piece", -2).str.contains(r"\p{Nd}").fill_null(False)
+    before_removed = pl.col("address_word") & beside(-1) & removed_at(-2, numbers=True)
+    after_removed_word = pl.col("address_word") & piece.str.contains(r"^\p{Lu}") & beside(1) & removed_word_at(2)
+    pieces = pieces.with_columns((before_removed | after_removed_word).alias("address_part"))
+
+    # a list of an address's parts, a comma between: "д. 112, кв. 68", "Porte 170, Sotuba", "Tokoin, rue 98",
+    # "Section 2, <ADDRESS>"
+    def address_part_at(offset: int) -> pl.Expr:
+        token = (_shifted("piece", offset) == MASK_TOKENS[ADDRESS]).fill_null(False)
+        return at("address_part", offset) | token | removed_word_at(offset)
+
+    address_near = (at("comma", -3) & address_part_at(-4)) | (
+        at("comma", 1) & (address_part_at(2) | address_part_at(4))
+    )
+    pieces = pieces.with_columns(
+        pl.col("removed") | (before_removed & (~number_after | address_near)) | after_removed_word
+    )
     # a name's connective: "<PERSON> dit <PERSON>", "<PERSON> ép. <PERSON>", "<PERSON> br. <PERSON>"
     between_removed = at("joint", 1) & (at("joint", -1) | at("stop", -1)) & removed_at(2) & removed_at(-2)
     connective = (
