@@ -68,6 +68,13 @@ def test_words_in_capitals_beside_a_removed_name_go_with_it():
     assert _kept("Two Bulls, <PERSON> called") == f"{REDACTED} {REDACTED}, <PERSON> called"
 
 
+def test_words_in_all_capitals_beside_a_removed_name_go_unless_most_frequent():
+    r = REDACTED
+    assert _kept("Guide: AG <PERSON>, SKILLING, <PERSON>") == f"Guide: {r} <PERSON>, {r}, <PERSON>"
+    # a heading keeps its words away from a name, and its most frequent words ("OF") beside one
+    assert _kept("PATIENT RECORD - STATE OF <PERSON>") == "PATIENT RECORD - STATE OF <PERSON>"
+
+
 def test_a_number_takes_the_words_in_capitals_after_it_not_before():
     out = _kept("Order 12345 was sent to 12 Main Street yesterday")
     assert out == f"Order {REDACTED} was sent to {REDACTED} {REDACTED} {REDACTED} yesterday"
@@ -91,6 +98,9 @@ def test_the_words_of_a_month_between_a_day_and_a_year_go_however_many():
     r = REDACTED
     assert _kept("born 31 Dwe mar Apar 1945 in town") == f"born {r} {r} {r} {r} {r} in town"
     assert _kept("born 9 Dwe mar gi achiel 1946 in town") == f"born {r} {r} {r} {r} {r} {r} in town"
+    # an ordinal day, an elided month
+    assert _kept("born 3rd o December 1945 in town") == f"born {r} {r} {r} {r} in town"
+    assert _kept("nat el 23 d'agost de 1950") == f"nat el {r} {r} {r} {r}"
     # more words than a month takes, or no year after them: the common words stay
     assert _kept("gave 2 doses and then more over 2019") == f"gave {r} doses and then more over {r}"
     assert _kept("room 12 has a view over 42 roofs") == f"room {r} has a view over {r} roofs"

@@ -11,11 +11,14 @@ the recognizers have run, each remaining piece of a text is replaced by :data:`R
 * any run holding a digit: numbers, codes, dates of unforeseen forms (HIPAA Safe Harbor lets no element of a
   date but the year stay, and no record, account or device number), but measurements and amounts ("500 mg",
   "37.1 °C", "14%", "$4,400": :data:`UNITS`);
-* a word in capitals beside a removed piece ("<PERSON> Brings Plenty", "Two Bulls, <PERSON>"), a listed name in
-  lower case beside a removed word in lower case ("zubri hong"), after a title ("dr. lewis") or beside another after
-  a comma ("taylor, margaret"), or a short word between two removed pieces (a name's connective: "<PERSON> dit
-  <PERSON>", "<PERSON> boru <PERSON>", "<PERSON> ép. <PERSON>"), any word between two numbers (a date's month:
-  "2 mati 1997"), and up to :data:`MONTH_MAX_WORDS` words between a day and a year ("31 Dwe mar Apar 1945").
+* a word in capitals beside a removed piece ("<PERSON> Brings Plenty", "Two Bulls, <PERSON>", "AG <PERSON>"), a
+  listed name in lower case beside a removed word in lower case ("zubri hong"), after a title ("dr. lewis") or beside
+  another after a comma ("taylor, margaret"), or a short word between two removed pieces (a name's connective:
+  "<PERSON> dit <PERSON>", "<PERSON> boru <PERSON>", "<PERSON> ép. <PERSON>"), any word between two numbers (a date's
+  month: "2 mati 1997"), and up to :data:`MONTH_MAX_WORDS` words between a day and a year ("31 Dwe mar Apar 1945",
+  "3rd o December 1945");
+* an address's words (:func:`address_words`) beside its removed numbers and names ("rue 98, maison Agbeko",
+  "д. 112, кв. 68"), and a street's name between its type and its number ("ул. Ленина 54/5-64").
 
 Mask tokens (``<EMAIL>``, ``<PERSON>`` ...), spaces and punctuation stay. Words of scripts written without
 spaces (Chinese, Japanese, Thai) form long runs that are rarely a listed word, so little of such text stays.
@@ -208,10 +211,14 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
         .drop_nulls("piece")
         .with_columns(
             is_word.alias("word"),
-            # a word in capitals: title case, or all capitals when it is a listed name (a heading's words are not)
+            # a word in capitals: title case, or all capitals unless one of a language's most frequent words that is no
+            # listed name ("AG <PERSON>", "SKILLING, <PERSON>"; "OF", "DE" stay)
             (
                 is_word
-                & (piece.str.contains(r"^\p{Lu}[^\p{Lu}]") | (piece.str.contains(r"^[^\p{Ll}]+$") & is_name_word))
+                & (
+                    piece.str.contains(r"^\p{Lu}[^\p{Lu}]")
+                    | (piece.str.contains(r"^[^\p{Ll}]*\p{Lu}[^\p{Ll}]*$") & (is_name_word | ~lowered.is_in(function)))
+                )
             ).alias("capital_word"),
             (is_word & ~listed).alias("removed"),
             (is_word & is_name_word & ~piece.str.contains(r"\p{Lu}")).alias("lower_name"),
@@ -221,8 +228,9 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
             piece.str.contains(r"^\.[ \t]$").alias("stop"),
             piece.str.contains(r"^,[ \t]?$").alias("comma"),
             piece.str.contains(r"^[ \t]$").alias("joint"),
-            piece.str.contains(r"^[\p{L}\p{M}]+$").alias("letters"),
-            piece.str.contains(r"^\p{Nd}{1,2}$").alias("day"),
+            # a word of letters, elided or not ("d'agost"); a day, ordinal or not ("3rd", "1er")
+            piece.str.contains(r"^[\p{L}\p{M}]+(?:['’][\p{L}\p{M}]+)?$").alias("letters"),
+            piece.str.contains(r"^\p{Nd}{1,2}\p{Ll}{0,2}$").alias("day"),
             piece.str.contains(r"^\p{Nd}{4}$").alias("year"),
             # an address's word ("rue", "кв", "No."): one of a letter, or a language's most frequent words ("no",
             # "la"), only with its dot
