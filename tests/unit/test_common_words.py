@@ -66,6 +66,8 @@ def test_names_that_are_also_words_go_in_lower_case_beside_each_other_or_after_a
 def test_words_in_capitals_beside_a_removed_name_go_with_it():
     assert _kept("<PERSON> Brings Plenty came") == f"<PERSON> {REDACTED} {REDACTED} came"
     assert _kept("Two Bulls, <PERSON> called") == f"{REDACTED} {REDACTED}, <PERSON> called"
+    # a middle dot joins a name's parts as a space does; inside a word ("col·legi") it joins nothing removed
+    assert _kept("<PERSON>·Lahok came to the col·legi") == f"<PERSON>·{REDACTED} came to the col·legi"
 
 
 def test_words_in_all_capitals_beside_a_removed_name_go_unless_most_frequent():
@@ -98,6 +100,9 @@ def test_the_words_of_a_month_between_a_day_and_a_year_go_however_many():
     r = REDACTED
     assert _kept("born 31 Dwe mar Apar 1945 in town") == f"born {r} {r} {r} {r} {r} in town"
     assert _kept("born 9 Dwe mar gi achiel 1946 in town") == f"born {r} {r} {r} {r} {r} {r} in town"
+    # a year's word after a date's year; not a language's most frequent words, nor after a year alone
+    assert _kept("born 27 оштолэзь 1995 ар in town") == f"born {r} {r} {r} {r} in town"
+    assert _kept("on 3 May 1995 we met; in 1995 he left") == f"on {r} {r} {r} we met; in {r} he left"
     # an ordinal day, an elided month
     assert _kept("born 3rd o December 1945 in town") == f"born {r} {r} {r} {r} in town"
     assert _kept("nat el 23 d'agost de 1950") == f"nat el {r} {r} {r} {r}"

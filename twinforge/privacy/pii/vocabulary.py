@@ -16,7 +16,7 @@ the recognizers have run, each remaining piece of a text is replaced by :data:`R
   another after a comma ("taylor, margaret"), or a short word between two removed pieces (a name's connective:
   "<PERSON> dit <PERSON>", "<PERSON> boru <PERSON>", "<PERSON> ép. <PERSON>"), any word between two numbers (a date's
   month: "2 mati 1997"), and up to :data:`MONTH_MAX_WORDS` words between a day and a year ("31 Dwe mar Apar 1945",
-  "3rd o December 1945");
+  "3rd o December 1945") with a short word after the year ("1995 ар");
 * an address's words (:func:`address_words`) beside its removed numbers and names ("rue 98, maison Agbeko",
   "д. 112, кв. 68"), and a street's name between its type and its number ("ул. Ленина 54/5-64").
 
@@ -44,6 +44,7 @@ SLICE_ROWS = 100_000  # texts per slice: their pieces (some 20 a text) stay well
 SPREAD_STEPS = 3  # words in capitals beside a removed piece, removed in turn: "<PERSON> R. Kills Enemy"
 CONNECTIVE_MAX_LETTERS = 5  # "dit", "boru", "anak", "binti" between two removed pieces
 MONTH_MAX_WORDS = 4  # a month's name between a day and a year: "Dwe mar gi achiel" (Luo), "Orak ayı" (Gagauz)
+YEAR_WORD_MAX_LETTERS = 4  # a word for "year" after a date's year: "г." (Russian), "ар" (Udmurt), "roku" (Polish)
 
 _NAME_TOKENS = [MASK_TOKENS[PERSON], REDACTED]
 # a number with its decimal or thousands marks is one piece ("37.1", "4,400"); so is a date written with dots
@@ -224,7 +225,8 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
             (is_word & is_name_word & ~piece.str.contains(r"\p{Lu}")).alias("lower_name"),
             (~lowered.is_in(function)).alias("not_function"),
             lowered.is_in(list(TITLES)).alias("title"),
-            piece.str.contains(r"^[ \t]{1,2}$|^\.[ \t]$|^,[ \t]$|^-$").alias("gap"),
+            # a name's parts may be joined by a middle dot ("乌云·巴雅斯古楞", "Walis·Lahok")
+            piece.str.contains(r"^[ \t]{1,2}$|^\.[ \t]$|^,[ \t]$|^[-·・]$").alias("gap"),
             piece.str.contains(r"^\.[ \t]$").alias("stop"),
             piece.str.contains(r"^,[ \t]?$").alias("comma"),
             piece.str.contains(r"^[ \t]$").alias("joint"),
@@ -360,8 +362,19 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
     between_numbers = (at("joint", 1) | at("stop", 1)) & at("joint", -1) & number_at(2) & number_at(-2)
     # words between a day and a year are a month however many words it takes: "31 Dwe mar Apar 1945"
     between_numbers = between_numbers | between_day_and_year()
+    pieces = pieces.with_columns((pl.col("word") & between_numbers).alias("in_date"))
+    # a year's word after a date's year: "27 оштолэзь 1995 ар", "12 мая 1950 года" (not "in 1995 he", nor a
+    # language's 30 most frequent words: "3 May 1995 we met")
+    year_word = (
+        piece.str.contains(rf"^\p{{Ll}}{{1,{YEAR_WORD_MAX_LETTERS}}}$")
+        & ~lowered.is_in(linking)
+        & at("joint", 1)
+        & at("year", 2)
+        & at("joint", 3)
+        & at("in_date", 4)
+    )
     out = (
-        pieces.with_columns(pl.col("removed") | connective | (pl.col("word") & between_numbers))
+        pieces.with_columns(pl.col("removed") | connective | pl.col("in_date") | year_word)
         .with_columns(pl.when("removed").then(pl.lit(REDACTED)).otherwise(piece).alias("piece"))
         .group_by("text", maintain_order=True)
         .agg(pl.col("piece").str.join(""))
