@@ -239,7 +239,6 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
             (
                 is_word
                 & lowered.is_in(address)
-                & ~lowered.is_in(list(TITLES))  # "Dr." is a doctor before a name
                 & (
                     ((piece.str.len_chars() > 1) & ~lowered.is_in(linking))
                     | _shifted("piece", -1).str.contains(r"^\.[\s,]").fill_null(False)
@@ -252,22 +251,25 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
                 )
             ).alias("address_word"),
         )
+        .with_columns(pl.col("address_word") & ~pl.col("title"))  # "Dr." is a doctor before a name
     )
 
     def at(column: str, offset: int) -> pl.Expr:
         return _shifted(column, offset).fill_null(False)
 
+    def removed_word_at(offset: int) -> pl.Expr:
+        """Whether the piece ``offset`` places away is a removed word (no digit in it)."""
+        neighbour = _shifted("piece", offset)
+        return (_shifted("removed", offset) & ~neighbour.str.contains(r"\p{Nd}")).fill_null(False)
+
     def removed_at(offset: int, numbers: bool = False) -> pl.Expr:
         """Whether the piece ``offset`` places away is a removed word or a name's token (or, with ``numbers``,
         a removed number)."""
-        neighbour = _shifted("piece", offset)
-        removed = _shifted("removed", offset)
-        removed = removed if numbers else removed & ~neighbour.str.contains(r"\p{Nd}")
-        return removed.fill_null(False) | neighbour.is_in(_NAME_TOKENS).fill_null(False)
+        removed = at("removed", offset) if numbers else removed_word_at(offset)
+        return removed | _shifted("piece", offset).is_in(_NAME_TOKENS).fill_null(False)
 
-    def removed_word_at(offset: int) -> pl.Expr:
-        neighbour = _shifted("piece", offset)
-        return (_shifted("removed", offset) & ~neighbour.str.contains(r"\p{Nd}")).fill_null(False)
+    def number_at(offset: int) -> pl.Expr:
+        return _shifted("piece", offset).str.contains(r"\p{Nd}").fill_null(False)
 
     def removed_lower_word_at(offset: int) -> pl.Expr:
         neighbour = _shifted("piece", offset)
@@ -313,7 +315,6 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
     # an address word before a removed piece, or in capitals after a removed word: "maison Agbeko", "rue 98",
     # "Guangfu Township" (not "<REDACTED> route"), "P.O. Box"
     beside = lambda offset: at("gap", offset) | (_shifted("piece", offset) == ".").fill_null(False)  # noqa: E731
-    number_after = _shifted("piece", -2).str.contains(r"\p{Nd}").fill_null(False)
     before_removed = pl.col("address_word") & beside(-1) & removed_at(-2, numbers=True)
     after_removed_word = pl.col("address_word") & piece.str.contains(r"^\p{Lu}") & beside(1) & removed_word_at(2)
     pieces = pieces.with_columns((before_removed | after_removed_word).alias("address_part"))
@@ -328,7 +329,7 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
         at("comma", 1) & (address_part_at(2) | address_part_at(4))
     )
     pieces = pieces.with_columns(
-        pl.col("removed") | (before_removed & (~number_after | address_near)) | after_removed_word
+        pl.col("removed") | (before_removed & (~number_at(-2) | address_near)) | after_removed_word
     )
     # a name's connective: "<PERSON> dit <PERSON>", "<PERSON> ép. <PERSON>", "<PERSON> br. <PERSON>"
     between_removed = at("joint", 1) & (at("joint", -1) | at("stop", -1)) & removed_at(2) & removed_at(-2)
@@ -358,7 +359,6 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
         return pl.col("letters") & pl.any_horizontal(runs)
 
     # a word between two removed numbers is a date's month or a range's unit: "2 mati 1997", "23. júla 1958"
-    number_at = lambda offset: _shifted("piece", offset).str.contains(r"\p{Nd}").fill_null(False)  # noqa: E731
     between_numbers = (at("joint", 1) | at("stop", 1)) & at("joint", -1) & number_at(2) & number_at(-2)
     # words between a day and a year are a month however many words it takes: "31 Dwe mar Apar 1945"
     between_numbers = between_numbers | between_day_and_year()
