@@ -655,27 +655,39 @@ def _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, d
     postcodes = sum(rec.whole_value_postal(v) for v in values)
     if postcodes:
         whole[POSTAL] = (postcodes / n, 0.7)
-    if detection.free_text:
-        mentions = sum(rec.mentions_person(v, extra_names) for v in values)
+    # Sentences are read for the people, birth dates and addresses they mention however often they repeat: a
+    # column of a few notes each written a hundred times is no free text by its distinct share, but a generator
+    # learns its notes as categories and writes them out whole.
+    sentences_only = not detection.free_text and not inside
+    sentences = sample.filter(words >= FREE_TEXT_MIN_WORDS) if sentences_only else sample
+    if sentences.len() == 0:
+        return
+    texts = sentences.to_list()
+    if detection.free_text or sentences_only:  # not in codes and e-mails that hold a pattern's type
+        is_mention = {v: rec.mentions_person(v, extra_names) for v in set(texts)}
+        mentions = sum(is_mention[v] for v in texts)
         if mentions:
             inside[PERSON] = (mentions / n, 0.6)
-    if detection.free_text or inside:
-        context = [rec.context_entities(v) for v in values]
-        for entity in (DOB, POSTAL):
-            hits = sum(entity in c for c in context)
-            if hits:
-                inside[entity] = (max(hits / n, inside.get(entity, (0.0, 0.0))[0]), 0.8)
-        # one pattern at a time: together the address patterns exceed the regex engine's size limit
-        for entity, patterns in (
-            (ADDRESS, (*rec.ADDRESS_PATTERN_HALVES, rec.ADDRESS_IN_CONTEXT)),
-            (URL, (rec.URL_PATTERN,)),
-        ):
-            found = pl.repeat(False, sample.len(), eager=True)
-            for pattern in patterns:
-                found = found | sample.str.contains(pattern).fill_null(False)
-            hits = float(found.mean())
-            if hits:
-                inside[entity] = (hits, 0.7)
+    context = {v: rec.context_entities(v) for v in set(texts)}
+    for entity in (DOB, POSTAL):
+        hits = sum(entity in context[v] for v in texts)
+        if hits:
+            inside[entity] = (max(hits / n, inside.get(entity, (0.0, 0.0))[0]), 0.8)
+    # one pattern at a time: together the address patterns exceed the regex engine's size limit
+    for entity, patterns in (
+        (ADDRESS, (*rec.ADDRESS_PATTERN_HALVES, rec.ADDRESS_IN_CONTEXT)),
+        (URL, (rec.URL_PATTERN,)),
+    ):
+        found = pl.repeat(False, sentences.len(), eager=True)
+        for pattern in patterns:
+            found = found | sentences.str.contains(pattern).fill_null(False)
+        hits = float(found.sum()) / n
+        if hits:
+            inside[entity] = (hits, 0.7)
+    if sentences_only and inside and float(words.median() or 0) >= FREE_TEXT_MIN_WORDS:
+        # sentences naming someone are free text, whatever their repeats: their other names and places, which no
+        # recognizer knows, go with the words that are not common
+        detection.free_text = True
 
 
 def _without_frequent_values(values: list) -> list | None:
