@@ -68,6 +68,10 @@ def test_words_in_capitals_beside_a_removed_name_go_with_it():
     assert _kept("Two Bulls, <PERSON> called") == f"{REDACTED} {REDACTED}, <PERSON> called"
     # a middle dot joins a name's parts as a space does; inside a word ("col·legi") it joins nothing removed
     assert _kept("<PERSON>·Lahok came to the col·legi") == f"<PERSON>·{REDACTED} came to the col·legi"
+    # two words in title case or katakana joined by a bare middle dot are a name's parts, common words or not
+    assert _kept("Walis·Lahok came") == f"{REDACTED}·{REDACTED} came"
+    assert _kept("ジョン・スミス and Mona・Lisa") == f"{REDACTED}・{REDACTED} and {REDACTED}・{REDACTED}"
+    assert _kept("seen at the Grand·market") == "seen at the Grand·market"  # one such word is not enough
 
 
 def test_words_in_all_capitals_beside_a_removed_name_go_unless_most_frequent():

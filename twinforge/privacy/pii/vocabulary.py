@@ -257,6 +257,15 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
     def at(column: str, offset: int) -> pl.Expr:
         return _shifted(column, offset).fill_null(False)
 
+    # a name's parts joined by a bare middle dot, words in title case or katakana, common words or not:
+    # "Walis·Lahok", "ジョン・スミス"
+    name_part = r"^\p{Lu}\p{Ll}|^[\p{Katakana}ー]+$"
+    beside_name_part = lambda offset: (  # noqa: E731
+        _shifted("piece", offset).is_in(["·", "・"]) & _shifted("piece", 2 * offset).str.contains(name_part)
+    ).fill_null(False)
+    dotted_name = piece.str.contains(name_part) & (beside_name_part(1) | beside_name_part(-1))
+    pieces = pieces.with_columns(pl.col("removed") | dotted_name)
+
     def removed_word_at(offset: int) -> pl.Expr:
         """Whether the piece ``offset`` places away is a removed word (no digit in it)."""
         neighbour = _shifted("piece", offset)
