@@ -10,7 +10,9 @@ For each column:
   validate what they match (Luhn, IBAN checksum, phonenumbers, ...). So even a single
   e-mail address among a million codes is found;
 * a random sample of rows is checked for person names (name lists), dates of birth and
-  postcodes in context, and whether the column is free text;
+  postcodes in context, and whether the column is free text; its sentences (three words or more) are read
+  for the people, birth dates and addresses they mention however often they repeat, and a column of
+  sentences that mention one is free text;
 * a text column none of that finds anything in has its levels (the distinct values seen at least
   ``level_min_count`` times: those a generator learns as categories) checked one by one for a
   person's name (:func:`person_levels`), so that a name filling 2% of a column of codes is found.
