@@ -324,3 +324,42 @@ def test_free_text_loses_every_date_element_but_the_year_ages_over_89_and_record
     assert not [p for p in planted if p in text]
     assert "90+" in text  # an age over 89 is said as the group
     assert out.table["note"].to_list()[6:] == fillers  # text without identifiers is left as it was
+
+
+DATE_ELEMENTS = "mask {'text': False, 'date_elements': 'year'}"
+
+
+def test_a_category_column_with_a_few_dates_keeps_its_words_and_only_the_years():
+    # reproduced: 8 ISO dates among "unknown" / "declined" / "see chart" were kept whole ("unclassified (kept):
+    # category with 31 distinct values"); each date survived to the day
+    earliest = dt.date.today().year - 90
+    dates = {
+        "1961-03-14": "1961",
+        "03/14/1961": "1961",
+        "14.03.1961": "1961",
+        "March 14, 1961": "1961",
+        "1975-07-02 08:30": "1975",
+        "1925-05-05": str(earliest),  # a year telling an age over 89 is the one earliest year
+        "seen 1988-11-23 in clinic": "seen <DATE> in clinic",
+        "2 Jan 1975": "1975",
+    }
+    words = ["unknown", "declined", "see chart"]
+    mixed = [words[i % 3] if i % 25 != 3 else list(dates)[i // 25] for i in range(200)]
+    others = ["1/2 tab", "ICD-10", "Type 2", "v1.2.3", "120/80"] * 40  # numbers, no dates
+    table = pl.DataFrame({"d_mixed": [*mixed[:-1], None], "dose": others, "weight": [50 + i % 40 for i in range(200)]})
+    result = anonymize_table(table, {}, SAFE_HARBOR)
+    assert result.profile.rules["3"] == {"d_mixed": DATE_ELEMENTS}
+    assert set(result.profile.unclassified) == {"dose", "weight"}
+    out = result.table
+    assert out["d_mixed"].to_list() == [dates.get(v, v) for v in mixed[:-1]] + [None]
+    assert out["dose"].to_list() == others
+    # the report names columns and counts, never a value
+    reason = result.policy["d_mixed"].reason
+    assert reason == "rule 3: 8 values with a date element: whole dates to the year, other date elements to <DATE>"
+    shown = repr(result.profile.to_dict()) + repr(result.report.to_dict()) + "\n".join(result.profile.format_lines())
+    assert not [d for d in [*dates, "1961", "1988"] if d in shown]
+    # the spec may drop the column, never keep it
+    assert "d_mixed" not in anonymize_table(table, {"d_mixed": ColumnPolicy(anonymize="drop")}, SAFE_HARBOR).table
+    with pytest.raises(PolicyError, match=r"column 'd_mixed'.*rule 3") as error:
+        anonymize_table(table, {"d_mixed": ColumnPolicy(anonymize="keep")}, SAFE_HARBOR)
+    assert not [d for d in dates if d in str(error.value)]

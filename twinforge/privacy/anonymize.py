@@ -350,6 +350,10 @@ def _mask(series: pl.Series, params: Mapping[str, Any], extra_names: frozenset[s
     if params.get("person_values"):
         series = mask_person_values(series)
     series = mask_text(series, extra_names) if params.get("text", True) else series
+    if params.get("date_elements"):  # the HIPAA profile: text holding dates among other values, the dates to the year
+        from twinforge.privacy.hipaa import mask_date_elements
+
+        series = mask_date_elements(series)
     if params.get("safe_harbor"):  # the HIPAA profile: date elements, ages over 89 and codes too
         from twinforge.privacy.hipaa import mask_safe_harbor_text
 

@@ -27,6 +27,7 @@ in the report as ``unclassified`` with why it was kept, so nothing passes unrepo
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -50,6 +51,8 @@ RESTRICTED_ZIP3 = frozenset(
 AGE_CAP = 90
 # a date about a person to its year, the years telling an age over 89 as one (the earliest year 90 years back)
 YEAR_ONLY = {"date": "year", "oldest": AGE_CAP}
+# text holding dates among other values: each date to its year (``<DATE>`` inside longer text), the rest as it was
+DATE_ELEMENTS = {"text": False, "date_elements": "year"}
 UNIQUE_SHARE = 0.9  # a text column with at least this share of distinct values is a unique code (rule 18)
 # a text column of code-shaped values with at least this many distinct ones is a record number (rule 18), however
 # often each repeats (a patient's visits)
@@ -251,6 +254,14 @@ def _classify(
         codes = values.str.contains(CODE_VALUE) & values.str.contains(r"\d")
         if values.n_unique() >= CODE_MIN_DISTINCT and codes.mean() >= CODE_SHARE:
             return 18, ColumnAction("drop", {}, "rule 18: codes (letters and digits) with many distinct values")
+        # any other text holding dates (a category with a few among its words): the dates, and only they, go
+        found = int(_date_elements(values).select(pl.col("count").filter(pl.col("to").is_not_null()).sum()).item())
+        if found:
+            return 3, ColumnAction(
+                "mask",
+                DATE_ELEMENTS,
+                f"rule 3: {found} values with a date element: whole dates to the year, other date elements to <DATE>",
+            )
     return None
 
 
@@ -259,15 +270,17 @@ _MONTH = (
     r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_NUMERIC_DATE = r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b"  # 1961-03-14, 03/14/1961, 14.03.61
 # what free text keeps under the profile, in order: (pattern, replacement); polars' (Rust) regex, case-blind
 SAFE_HARBOR_TEXT: list[tuple[str, str]] = [
     # every element of a date but the year goes, with the year beside it: "March 14", "14th of June", "Dec 2023"
     (rf"(?i)\b{_MONTH}\s+{_DAY}\b(?:,?\s+\d{{4}})?", "<DATE>"),
     (rf"(?i)\b{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?", "<DATE>"),
     (rf"(?i)\b{_MONTH}\s+\d{{4}}\b", "<DATE>"),
-    (r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b", "<DATE>"),
+    (_NUMERIC_DATE, "<DATE>"),
     (r"\b(?:\d{4}[/-]\d{1,2}|\d{1,2}[/-]\d{4}|\d{1,2}/\d{1,2})\b", "<DATE>"),
     # ages over 89 as the one group: "92-year-old", "97 y/o", "age 97", "aged 101"
+    # (the patterns above are the dates: DATE_PATTERNS)
     (r"(?i)\b(?:9\d|1[0-4]\d)(\s*-?\s*(?:years?|yrs?|y/?o)\b)", "90+${1}"),
     (r"(?i)\b(age[ds]?\s*:?\s*)(?:9\d|1[0-4]\d)\b", "${1}90+"),
     # a number after the word that says what it is: record, account, plan, licence, vehicle and device numbers
@@ -281,6 +294,42 @@ SAFE_HARBOR_TEXT: list[tuple[str, str]] = [
     (r"\b[A-Za-z]*\d{5,}[A-Za-z0-9]*\b", "<ID>"),
     (r"\b[A-Z]{1,4}-\d{2,}(?:-[A-Z0-9]+)*\b", "<ID>"),
 ]
+
+
+DATE_PATTERNS = 5  # the first patterns of SAFE_HARBOR_TEXT, those of dates
+
+
+def _date_elements(values: pl.Series) -> pl.DataFrame:
+    """A text column's distinct values (``value``, how often: ``count``) and what the profile makes of those holding
+    a date element beyond the year (``to``; null for the others): a value that is a whole date (in any order, with
+    or without a time of day, as :func:`~twinforge.privacy.pii.recognizers.parse_dates` reads it) becomes its
+    year, the years telling an age over 89 the one earliest year; a date inside longer text becomes ``<DATE>`` as
+    in free text (:data:`SAFE_HARBOR_TEXT`). Numbers that are no date ("1/2", "120/80", "1.2.3") are no dates."""
+    from twinforge.privacy.pii.recognizers import parse_dates
+
+    counts = values.drop_nulls().rename("value").value_counts(name="count")
+    text = counts.get_column("value")
+    candidates = text.str.contains(r"\d")
+    whole = parse_dates(text.str.replace(_TIME_OF_DAY, ""))
+    inside = parse_dates(text.str.extract(_NUMERIC_DATE, 0)).is_not_null()
+    earliest = dt.date.today().year - AGE_CAP
+    year = whole.dt.year().clip(lower_bound=earliest).cast(pl.String)
+    masked = text
+    for pattern, replacement in SAFE_HARBOR_TEXT[:DATE_PATTERNS]:
+        masked = masked.str.replace_all(pattern, replacement)
+    to = pl.select(
+        pl.when(~candidates).then(None).when(year.is_not_null()).then(year).when(inside).then(masked).otherwise(None)
+    ).to_series()
+    return pl.DataFrame({"value": text, "count": counts.get_column("count"), "to": to})
+
+
+def mask_date_elements(series: pl.Series) -> pl.Series:
+    """A text column's values holding a date element beyond the year, as :func:`_date_elements` has them (whole
+    dates to their year, ``<DATE>`` inside text); every other value as it was."""
+    found = _date_elements(series.cast(pl.String)).filter(pl.col("to").is_not_null())
+    if found.height == 0:
+        return series
+    return series.cast(pl.String).replace(found["value"], found["to"]).alias(series.name)
 
 
 def mask_safe_harbor_text(series: pl.Series) -> pl.Series:
