@@ -363,3 +363,18 @@ def test_a_category_column_with_a_few_dates_keeps_its_words_and_only_the_years()
     with pytest.raises(PolicyError, match=r"column 'd_mixed'.*rule 3") as error:
         anonymize_table(table, {"d_mixed": ColumnPolicy(anonymize="keep")}, SAFE_HARBOR)
     assert not [d for d in dates if d in str(error.value)]
+
+
+def test_month_and_day_without_a_year_are_a_date_element():
+    # reproduced: "Jul 12" kept its month and day ("unclassified (kept): category with 105 distinct values")
+    rng = np.random.default_rng(4)
+    months = ["Jan", "Feb", "Mar", "Jul", "Oct", "December"]
+    days = rng.integers(1, 29, 200)
+    forms = ["{m} {d}", "{d} {m}", "{m} {d}th", "{d}th of {m}"]
+    md = [forms[i % 4].format(m=months[i % 6], d=days[i]) for i in range(200)]
+    md = [v if i % 10 else "n/a" for i, v in enumerate(md)]
+    table = pl.DataFrame({"md": md, "weight": [50 + i % 40 for i in range(200)]})
+    result = anonymize_table(table, {}, SAFE_HARBOR)
+    assert result.profile.rules["3"] == {"md": DATE_ELEMENTS}
+    assert result.table["md"].to_list() == ["<DATE>" if v != "n/a" else v for v in md]
+    assert result.profile.unclassified == {"weight": "Int64 measurement, no identifier rule applies"}

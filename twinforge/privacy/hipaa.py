@@ -297,14 +297,16 @@ SAFE_HARBOR_TEXT: list[tuple[str, str]] = [
 
 
 DATE_PATTERNS = 5  # the first patterns of SAFE_HARBOR_TEXT, those of dates
+MONTH_NAME_PATTERNS = 3  # of which the first, those with a month's name
 
 
 def _date_elements(values: pl.Series) -> pl.DataFrame:
     """A text column's distinct values (``value``, how often: ``count``) and what the profile makes of those holding
     a date element beyond the year (``to``; null for the others): a value that is a whole date (in any order, with
     or without a time of day, as :func:`~twinforge.privacy.pii.recognizers.parse_dates` reads it) becomes its
-    year, the years telling an age over 89 the one earliest year; a date inside longer text becomes ``<DATE>`` as
-    in free text (:data:`SAFE_HARBOR_TEXT`). Numbers that are no date ("1/2", "120/80", "1.2.3") are no dates."""
+    year, the years telling an age over 89 the one earliest year; a date inside longer text, and a month's name
+    with a day or a year ("Jul 12", "14th of June", "Dec 2023") become ``<DATE>`` as in free text
+    (:data:`SAFE_HARBOR_TEXT`). Numbers that are no date ("1/2", "120/80", "1.2.3") are no dates."""
     from twinforge.privacy.pii.recognizers import parse_dates
 
     counts = values.drop_nulls().rename("value").value_counts(name="count")
@@ -312,6 +314,8 @@ def _date_elements(values: pl.Series) -> pl.DataFrame:
     candidates = text.str.contains(r"\d")
     whole = parse_dates(text.str.replace(_TIME_OF_DAY, ""))
     inside = parse_dates(text.str.extract(_NUMERIC_DATE, 0)).is_not_null()
+    for pattern, _ in SAFE_HARBOR_TEXT[:MONTH_NAME_PATTERNS]:  # a month's name with a day or year: "Jul 12"
+        inside = inside | text.str.contains(pattern)
     earliest = dt.date.today().year - AGE_CAP
     year = whole.dt.year().clip(lower_bound=earliest).cast(pl.String)
     masked = text
