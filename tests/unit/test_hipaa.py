@@ -342,10 +342,11 @@ def test_a_category_column_with_a_few_dates_keeps_its_words_and_only_the_years()
         "1925-05-05": str(earliest),  # a year telling an age over 89 is the one earliest year
         "seen 1988-11-23 in clinic": "seen <DATE> in clinic",
         "2 Jan 1975": "1975",
+        "14031961": "1961",  # eight digits, day first
     }
     words = ["unknown", "declined", "see chart"]
-    mixed = [words[i % 3] if i % 25 != 3 else list(dates)[i // 25] for i in range(200)]
-    others = ["1/2 tab", "ICD-10", "Type 2", "v1.2.3", "120/80"] * 40  # numbers, no dates
+    mixed = [words[i % 3] if i % 22 != 3 else list(dates)[i // 22] for i in range(200)]
+    others = ["1/2 tab", "ICD-10", "Type 2", "v1.2.3", "120/80", "100234", "310512", "250001"] * 25  # no dates
     table = pl.DataFrame({"d_mixed": [*mixed[:-1], None], "dose": others, "weight": [50 + i % 40 for i in range(200)]})
     result = anonymize_table(table, {}, SAFE_HARBOR)
     assert result.profile.rules["3"] == {"d_mixed": DATE_ELEMENTS}
@@ -355,7 +356,7 @@ def test_a_category_column_with_a_few_dates_keeps_its_words_and_only_the_years()
     assert out["dose"].to_list() == others
     # the report names columns and counts, never a value
     reason = result.policy["d_mixed"].reason
-    assert reason == "rule 3: 8 values with a date element: whole dates to the year, other date elements to <DATE>"
+    assert reason == "rule 3: 9 values with a date element: whole dates to the year, other date elements to <DATE>"
     shown = repr(result.profile.to_dict()) + repr(result.report.to_dict()) + "\n".join(result.profile.format_lines())
     assert not [d for d in [*dates, "1961", "1988"] if d in shown]
     # the spec may drop the column, never keep it

@@ -312,7 +312,10 @@ def _date_elements(values: pl.Series) -> pl.DataFrame:
     counts = values.drop_nulls().rename("value").value_counts(name="count")
     text = counts.get_column("value")
     candidates = text.str.contains(r"\d")
-    whole = parse_dates(text.str.replace(_TIME_OF_DAY, ""))
+    # digits alone are a date as eight (19610314, 14031961); six or fewer are a code as often (100234, 310512)
+    digits = text.str.strip_chars()
+    code = digits.str.contains(r"^\d+$") & (digits.str.len_chars() != 8)
+    whole = parse_dates(pl.select(pl.when(code).then(None).otherwise(text)).to_series().str.replace(_TIME_OF_DAY, ""))
     inside = parse_dates(text.str.extract(_NUMERIC_DATE, 0)).is_not_null()
     for pattern, _ in SAFE_HARBOR_TEXT[:MONTH_NAME_PATTERNS]:  # a month's name with a day or year: "Jul 12"
         inside = inside | text.str.contains(pattern)
