@@ -9,7 +9,9 @@ kinds, and sets the action each rule requires:
   the rule allows to be pseudonymized instead);
 * every date column is treated as a date about the person and reduced to its year, and years telling an
   age over 89 become the one earliest year 90 years back; ages over 89 become 90 (meaning "90 or older"),
-  or ``90+`` in an age column written as text;
+  or ``90+`` in an age column written as text; in any other text column holding dates among other values
+  (a category with a few dates, month-days such as "Jul 12"), each whole date becomes its year and other date
+  elements ``<DATE>``, the other values staying as they were;
 * a text column of codes (letters and digits, six characters or more, with a digit) with many distinct
   values is a record or device number under a neutral name (rule 18) even when each repeats over a
   person's rows;
@@ -279,8 +281,8 @@ SAFE_HARBOR_TEXT: list[tuple[str, str]] = [
     (rf"(?i)\b{_MONTH}\s+\d{{4}}\b", "<DATE>"),
     (_NUMERIC_DATE, "<DATE>"),
     (r"\b(?:\d{4}[/-]\d{1,2}|\d{1,2}[/-]\d{4}|\d{1,2}/\d{1,2})\b", "<DATE>"),
+    # (the patterns above are those of dates: DATE_PATTERNS)
     # ages over 89 as the one group: "92-year-old", "97 y/o", "age 97", "aged 101"
-    # (the patterns above are the dates: DATE_PATTERNS)
     (r"(?i)\b(?:9\d|1[0-4]\d)(\s*-?\s*(?:years?|yrs?|y/?o)\b)", "90+${1}"),
     (r"(?i)\b(age[ds]?\s*:?\s*)(?:9\d|1[0-4]\d)\b", "${1}90+"),
     # a number after the word that says what it is: record, account, plan, licence, vehicle and device numbers
