@@ -41,7 +41,20 @@ from twinforge.io.schema import ColumnKind, TableSchema, normalize_name
 from twinforge.io.typing_rules import whole_numbers
 from twinforge.privacy.anonymize import ColumnAction, PolicyError
 from twinforge.privacy.pii import DetectionReport
-from twinforge.privacy.pii.entities import CARD, DOB, EMAIL, IBAN, IP, NAME_HINTS, PERSON, PHONE, POSTAL, SSN
+from twinforge.privacy.pii.entities import (
+    CARD,
+    DOB,
+    EMAIL,
+    IBAN,
+    IP,
+    MAC,
+    NAME_HINTS,
+    PERSON,
+    PHONE,
+    POSTAL,
+    SSN,
+    VIN,
+)
 from twinforge.privacy.pii.recognizers import date_key_dates
 
 PROFILE = "hipaa_safe_harbor"
@@ -135,7 +148,7 @@ _AGE_UNITS = {
 }
 _DATE_NAME = re.compile(r"(^|_)(date|dt|day_of_\w+|time_?stamp|datetime|admit\w*|discharge\w*|death|died|dod)$")
 _URL_VALUE = r"^(https?://|www\.)\S+$"
-_ENTITY_RULES = {PERSON: 1, POSTAL: 2, DOB: 3, PHONE: 4, EMAIL: 6, SSN: 7, CARD: 10, IBAN: 10, IP: 15}
+_ENTITY_RULES = {PERSON: 1, POSTAL: 2, DOB: 3, PHONE: 4, EMAIL: 6, SSN: 7, CARD: 10, IBAN: 10, VIN: 12, MAC: 13, IP: 15}
 # rules whose columns may be pseudonymized instead of dropped (the keyed HMAC token replaces the value)
 _MAY_PSEUDONYMIZE = {1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 18}
 

@@ -42,12 +42,14 @@ from twinforge.privacy.pii.entities import (
     DOB,
     IBAN,
     IP,
+    MAC,
     MASK_TOKENS,
     PERSON,
     PHONE,
     POSTAL,
     PRESIDIO_ENTITIES,
     URL,
+    VIN,
     hinted_entity,
 )
 
@@ -63,6 +65,11 @@ MIN_VALUES_LESS_FREQUENT = 30
 FREE_TEXT_MIN_WORDS = 3
 FREE_TEXT_MIN_DISTINCT_SHARE = 0.5
 PERSON_MIN_KNOWN_SHARE = 0.3
+# names in other scripts than Latin, by Faker's lists of them: most values every word listed, or nearly all values
+# at least a listed word or surname (recognizers.other_script_name)
+OTHER_SCRIPT_SURE_SHARE = 0.7
+OTHER_SCRIPT_MIN_DISTINCT = 5
+OTHER_SCRIPT_LIKELY_SHARE = 0.8
 PERSON_SINGLE_WORD_KNOWN_SHARE = 0.6
 PERSON_SINGLE_WORD_MIN_DISTINCT = 20
 PERSON_SHAPE_ONLY_SHARE = 0.9  # without listed names: the share of values that must be distinct multi-word names
@@ -99,6 +106,8 @@ _HINT_DTYPES = {
         "DATE_OF_BIRTH",
         "STREET_ADDRESS",
         "URL",
+        "MAC_ADDRESS",
+        "VIN",
     },
     "integer": {"PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "POSTAL_CODE", "DATE_OF_BIRTH"},
     "temporal": {"DATE_OF_BIRTH"},
@@ -515,6 +524,11 @@ def _detect_column(
     if family == "string" and present.len() > 0:
         text = present.cast(pl.String)
         _pattern_entities(text, seed, max_validated, hint, whole, inside, detection)
+        for entity, pattern in ((MAC, rec.MAC_PATTERN), (VIN, rec.VIN_PATTERN)):
+            # over the whole column, as presidio's types are: one MAC address among a million codes is found
+            share = float(text.str.contains(pattern).mean())
+            if share:
+                inside[entity] = (share, 0.7)
         _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, detection, extra_names)
     elif family == "integer" and present.len() > 0:
         distinct = present.unique().sort()
@@ -625,6 +639,8 @@ def _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, d
     rest = _without_frequent_values(values)
     if whole.get(PERSON, (0.0,))[0] < min_share and rest is not None:
         _person_names(rest, hint, whole)  # the names among a placeholder's many cells ("-", "n/a", "self")
+    if whole.get(PERSON, (0.0,))[0] < min_share and (share := _other_script_names_share(values)):
+        whole[PERSON] = (share, 0.6)
     shaped = rec.listed_street_share(sample)
     for pattern in rec.ADDRESS_AT_START:
         shaped = shaped | sample.str.contains(pattern)
@@ -641,6 +657,12 @@ def _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, d
     urls = sample.str.contains(rec.URL_WHOLE)
     if urls.any():
         whole[URL] = (float(urls.mean()), 0.8)
+    macs = sample.str.contains(rec.MAC_WHOLE)
+    if macs.any():
+        whole[MAC] = (float(macs.mean()), 0.8)
+    vins = sum(map(rec.is_vin, values)) / n
+    if vins:
+        whole[VIN] = (vins, 0.7)
     births = rec.birth_date_share(sample)
     if births:
         whole[DOB] = (births, 0.7)
@@ -746,6 +768,24 @@ def _person_names(values, hint, whole) -> None:
         whole[PERSON] = (like / n, 0.5)
     elif share := _rare_word_names_share(values):
         whole[PERSON] = (share, 0.5)
+
+
+def _other_script_names_share(values: list[str]) -> float:
+    """The share of ``values`` that are names in a script other than Latin (:func:`~twinforge.privacy.pii.recognizers.
+    other_script_name`: "राहुल शर्मा", "陈秀兰", "김현숙"); 0 unless most are surely names, among at least
+    :data:`OTHER_SCRIPT_MIN_DISTINCT` different ones (a few people's names repeated), or nearly all are at least by a
+    listed word or surname, among many different ones."""
+    surety = {v: rec.other_script_name(v) for v in set(values)}
+    n = len(values)
+    sure = sum(surety[v] == 2 for v in values)
+    likely = sum(surety[v] >= 1 for v in values)
+    distinct_sure = sum(s == 2 for s in surety.values())
+    distinct_likely = sum(s >= 1 for s in surety.values())
+    if sure >= OTHER_SCRIPT_SURE_SHARE * n and distinct_sure >= OTHER_SCRIPT_MIN_DISTINCT:
+        return likely / n
+    if likely >= OTHER_SCRIPT_LIKELY_SHARE * n and distinct_likely >= max(MIN_DISTINCT_NAMES, n / 2):
+        return likely / n
+    return 0.0
 
 
 _NOT_A_NAME = re.compile(r"[\d@/:#&+=_«»。]|[^\W\d_]\.[^\W\d_]")  # numbers, codes, domains, file names, quotes

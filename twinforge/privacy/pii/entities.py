@@ -15,8 +15,10 @@ POSTAL = "POSTAL_CODE"
 PERSON = "PERSON"
 ADDRESS = "STREET_ADDRESS"
 URL = "URL"
+MAC = "MAC_ADDRESS"  # a network device's hardware address: a device identifier (HIPAA's 13th)
+VIN = "VIN"  # a vehicle identification number (HIPAA's 12th)
 UNLISTED = "UNLISTED_WORD"  # not a type of PII: a word free text keeps only when it is common (pii.vocabulary)
-ENTITIES = (EMAIL, PHONE, CARD, IBAN, SSN, IP, DOB, POSTAL, PERSON, ADDRESS, URL)
+ENTITIES = (EMAIL, PHONE, CARD, IBAN, SSN, IP, DOB, POSTAL, PERSON, ADDRESS, URL, MAC, VIN)
 # recognised by presidio-analyzer's predefined pattern recognizers
 PRESIDIO_ENTITIES = (EMAIL, PHONE, CARD, IBAN, SSN, IP)
 
@@ -32,6 +34,8 @@ MASK_TOKENS = {
     PERSON: "<PERSON>",
     ADDRESS: "<ADDRESS>",
     URL: "<URL>",
+    MAC: "<MAC_ADDRESS>",
+    VIN: "<VIN>",
     "DATE": "<DATE>",
     UNLISTED: "<REDACTED>",
 }
@@ -48,6 +52,8 @@ DEFAULT_ACTIONS: dict[str, tuple[str, dict]] = {
     PERSON: ("drop", {}),
     ADDRESS: ("drop", {}),
     URL: ("drop", {}),
+    MAC: ("drop", {}),
+    VIN: ("drop", {}),
     DOB: ("generalize", {"date": "year"}),
     POSTAL: ("generalize", {"prefix": 3}),
 }
@@ -76,6 +82,8 @@ NAME_HINTS: dict[str, re.Pattern] = {
     # after e-mail and IP, whose hints also end in "address"
     ADDRESS: re.compile(r"(^|_)(address|addr|street|street_?address|address_?line_?\d?|home_?address)$"),
     URL: re.compile(r"(^|_)(url|uri|website|web_?site|homepage|home_?page|profile_?url)$"),
+    MAC: re.compile(r"(^|_)(mac|mac_?addr(ess)?|hw_?addr(ess)?|hardware_?addr(ess)?|bssid)$"),
+    VIN: re.compile(r"(^|_)(vin|vehicle_?id(entification)?_?(no|num|number)?)$"),
 }
 
 

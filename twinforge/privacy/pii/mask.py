@@ -26,12 +26,14 @@ from twinforge.privacy.pii.entities import (
     EMAIL,
     IBAN,
     IP,
+    MAC,
     MASK_TOKENS,
     PERSON,
     PHONE,
     POSTAL,
     SSN,
     URL,
+    VIN,
 )
 from twinforge.privacy.pii.recognizers import (
     ADDRESS_IN_CONTEXT,
@@ -43,6 +45,7 @@ from twinforge.privacy.pii.recognizers import (
     CJK_DATE,
     DATE_PATTERN,
     LETTER_LABEL_WORDS,
+    MAC_PATTERN,
     NAME_PARTICLES,
     OTHER_HONORIFICS,
     OTHER_SCRIPT_DATE,
@@ -55,6 +58,7 @@ from twinforge.privacy.pii.recognizers import (
     UPPER_CASE_NOT_NAMES,
     URL_PATTERN,
     US_ZIP,
+    VIN_PATTERN,
     WEAK_NAME_PARTICLES,
     all_names,
     date_shaped,
@@ -271,6 +275,8 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     # letters of any script: "sæbø@example.no" must not leave "sæ" behind
     (EMAIL, r"[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}", MASK_TOKENS[EMAIL]),
     (URL, URL_PATTERN, MASK_TOKENS[URL]),
+    # before phone numbers and dates, which would take its digit pairs ("00-14-22-01-23-45")
+    (MAC, MAC_PATTERN, MASK_TOKENS[MAC]),
     # a passport's machine-readable name: "DOE<<JANE<ANN"
     (PERSON, r"\b[A-Z]{2,}(?:<[A-Z]+)*<<[A-Z]+(?:<[A-Z]+)*\b", MASK_TOKENS[PERSON]),
     # groups parted by a space, a no-break or a narrow no-break space, or a hyphen; in capitals or in lower case
@@ -331,6 +337,7 @@ MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     (PHONE, PHONE_SHAPE_CANDIDATE, None),
     (CARD, r"\b(?:\d[ \-]?){11,18}\d\b", MASK_TOKENS[CARD]),
     (SSN, r"\b\d{3}[ .\-]\d{2}[ .\-]\d{4}\b|\b\d{9}\b", MASK_TOKENS[SSN]),
+    (VIN, VIN_PATTERN, MASK_TOKENS[VIN]),  # after card numbers, which a run of seventeen digits may be
     (POSTAL, rf"(?i)\b({POSTAL_CONTEXT})\b(\W{{0,3}})(?:{US_ZIP}|{UK_POSTCODE})\b", "${1}${2}" + MASK_TOKENS[POSTAL]),
     (POSTAL, rf"\b({_US_STATE})(\s+){US_ZIP}\b", "${1}${2}" + MASK_TOKENS[POSTAL]),
     (POSTAL, rf"\b{UK_POSTCODE}\b", MASK_TOKENS[POSTAL]),

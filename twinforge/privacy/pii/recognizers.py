@@ -230,6 +230,62 @@ def _affixes(whole_values_only: bool) -> set[str]:
     return affixes
 
 
+_GIVEN_NAME_ATTRS = ("first_names", "first_names_male", "first_names_female")
+# a name written without spaces: two to five Han characters ("王伟", "陈秀兰", "近藤裕美子") or three or four Hangul
+# syllables ("김현숙"; two are most often a word: "이상", "정상")
+_UNSPACED_NAME = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,5}|[\uac00-\ud7af]{3,4}")
+_UNSPACED_GIVEN_MAX = 3
+
+
+def _is_other_script_word(word: str) -> bool:
+    """A word of letters and marks none of which is a Latin letter ("राहुल", "陈", "김")."""
+    return (
+        bool(word)
+        and all(unicodedata.category(c)[0] in "LM" for c in word)
+        and not any("a" <= c.lower() <= "z" or "\u00c0" <= c <= "\u024f" for c in word)
+    )
+
+
+@functools.cache
+def other_script_names() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """Faker's given names and surnames of every locale in scripts other than Latin, lower-cased words ("राहुल",
+    "شرما", "陈", "김"), and the characters of the given names of scripts written without spaces ("秀", "兰")."""
+    given = {w.lower() for v in _faker_values("person", _GIVEN_NAME_ATTRS) for w in v.split()}
+    surnames = {w.lower() for v in _faker_values("person", ("last_names",)) for w in v.split()}
+    given, surnames = ({w for w in words if _is_other_script_word(w)} for words in (given, surnames))
+    unspaced = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
+    characters = {c for w in given if unspaced.fullmatch(w) for c in w}
+    return frozenset(given), frozenset(surnames), frozenset(characters)
+
+
+def other_script_name(value: str) -> int:
+    """How surely ``value`` is a person's name in a script other than Latin, by Faker's lists of those scripts
+    (:func:`other_script_names`): 2 when every word is a listed name ("राहुल शर्मा", two to four words) or, written
+    without spaces, a listed surname and a given name of listed characters ("陈秀兰"); 1 when one word is listed and
+    the others are no common word, or only the surname is listed ("毛泽东": the lists hold few given names, and most
+    people bear a few surnames); 0 otherwise."""
+    value = value.strip()
+    given, surnames, characters = other_script_names()
+    if _UNSPACED_NAME.fullmatch(value):
+        surety = 0
+        for length in (1, 2, 3):
+            rest = value[length:]
+            if value[:length] in surnames and 1 <= len(rest) <= _UNSPACED_GIVEN_MAX:
+                surety = max(surety, 2 if all(c in characters for c in rest) else 1)
+        return surety
+    words = [w.lower() for w in re.split(r"[\s,·・]+", value) if w]
+    if not 2 <= len(words) <= 4 or not all(_is_other_script_word(w) for w in words):
+        return 0
+    from twinforge.privacy.pii.vocabulary import kept_vocabulary
+
+    listed = sum(w in given or w in surnames for w in words)
+    if listed == len(words):
+        return 2
+    # a listed name beside words that are no common word ("محمد الخطيب"), not beside a place's ("شهر پرهام")
+    common = kept_vocabulary()
+    return int(listed > 0 and not any(w in common for w in words if w not in given and w not in surnames))
+
+
 @kept_on_disk
 def first_names() -> frozenset[str]:
     """Faker's first names (:func:`name_lists`)."""
@@ -1084,6 +1140,28 @@ URL_PATTERN = (
 )
 URL_WHOLE = rf"^\s*(?:{URL_PATTERN})\s*$"
 
+# a MAC address: six hexadecimal pairs parted by colons or dashes, or three groups of four parted by dots
+MAC_PATTERN = (
+    r"(?i)\b(?:[0-9a-f]{2}(?::[0-9a-f]{2}){5}|[0-9a-f]{2}(?:-[0-9a-f]{2}){5}|[0-9a-f]{4}(?:\.[0-9a-f]{4}){2})\b"
+)
+# a vehicle identification number: seventeen capitals and digits, no I, O or Q (ISO 3779), a letter among them (a
+# run of seventeen digits is no VIN); one alternative per place of the first letter, as the regex has no lookahead
+VIN_PATTERN = r"\b(?:" + "|".join(rf"\d{{{k}}}[A-HJ-NPR-Z][A-HJ-NPR-Z0-9]{{{16 - k}}}" for k in range(17)) + r")\b"
+MAC_WHOLE = rf"^\s*(?:{MAC_PATTERN})\s*$"
+_VIN = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
+VIN_MIN_LETTERS = VIN_MIN_DIGITS = 2  # a maker's code and a serial: not a word, not a number
+
+
+def is_vin(value: str) -> bool:
+    """The whole value is a vehicle identification number (:data:`VIN_PATTERN`) with letters and digits."""
+    value = value.strip()
+    return (
+        bool(_VIN.fullmatch(value))
+        and sum(c.isdigit() for c in value) >= VIN_MIN_DIGITS
+        and sum(c.isalpha() for c in value) >= VIN_MIN_LETTERS
+    )
+
+
 # ------------------------------------------------------------------ context patterns (Rust regex syntax too)
 
 
@@ -1906,7 +1984,7 @@ PHONE_REGIONS = ("US", "GB", "DE", "FR", "IN", "AU", "BR", "ES", "IT", "NL", "MX
 
 def is_phone_value(value: str) -> bool:
     """The whole value is a phone number: digits in phone grouping, an optional extension, and a
-    number that ``phonenumbers`` calls possible in one of :data:`PHONE_REGIONS`."""
+    number that ``phonenumbers`` calls possible in one of :data:`PHONE_REGIONS`, or a valid Chinese mobile one."""
     import phonenumbers
 
     core = _PHONE_EXTENSION.sub("", value.strip())
@@ -1917,7 +1995,21 @@ def is_phone_value(value: str) -> bool:
         or not 7 <= sum(c.isdigit() for c in core) <= 15
     ):
         return False
-    return _phonenumbers_accept(phonenumbers.is_possible_number, ((core, region) for region in PHONE_REGIONS))
+    readings = ((core, region) for region in PHONE_REGIONS)
+    return _phonenumbers_accept(phonenumbers.is_possible_number, readings) or _china_mobile(core)
+
+
+# mainland China's mobile numbers are written bare: eleven digits from 13-19, no trunk prefix ("13812345678")
+_CHINA_MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
+def _china_mobile(digits: str) -> bool:
+    """``digits`` are a mainland Chinese mobile number that ``phonenumbers`` calls valid."""
+    import phonenumbers
+
+    return bool(_CHINA_MOBILE.fullmatch(digits)) and _phonenumbers_accept(
+        phonenumbers.is_valid_number, [(digits, "CN")]
+    )
 
 
 def luhn_valid(digits: str) -> bool:
@@ -1931,10 +2023,11 @@ def luhn_valid(digits: str) -> bool:
 
 def _valid_phone_digits(digits: str) -> bool:
     """A run of digits that ``phonenumbers`` calls a valid number: a North American one without its
-    country code, or any country's with it (the ``+`` an integer cannot hold)."""
+    country code, any country's with it (the ``+`` an integer cannot hold), or a Chinese mobile one."""
     import phonenumbers
 
-    return _phonenumbers_accept(phonenumbers.is_valid_number, ((digits, "US"), ("+" + digits, None)))
+    readings = ((digits, "US"), ("+" + digits, None))
+    return _phonenumbers_accept(phonenumbers.is_valid_number, readings) or _china_mobile(digits)
 
 
 def _phonenumbers_accept(test: Callable[[Any], bool], readings: Iterable[tuple[str, str | None]]) -> bool:
