@@ -368,7 +368,8 @@ def read_csv(
     """Read a CSV file as strings, one :class:`BadRow` per record that cannot be used. Without a ``header``,
     line 1 is a record and the columns are named ``column_1``, ``column_2``, ...
 
-    A quote that is never closed, or one that runs over lines that are complete records themselves,
+    Blank lines (empty, or spaces and tabs only) are not records, except in a one-column file (a null there);
+    those before the header are skipped. A quote that is never closed, or one that runs over lines that are complete records themselves,
     costs its first line only: that line is a bad record and reading resumes on the next one. A quoted
     value with line breaks is otherwise one record; ``SourceRead.lines`` counts physical lines.
     """
@@ -381,6 +382,11 @@ def read_csv(
     lines = io.StringIO(text, newline="").readlines()  # split on \n, \r\n and \r only, endings kept
     del text
     source = _Lines(lines)
+    # blank lines before the header (empty or spaces only) are skipped, still counted as lines: read, the first
+    # would be a header of no fields and the real header a record
+    while not lines[source.pos].strip():
+        source.pos += 1
+    leading_blanks = source.pos
     reader = csv.reader(source, delimiter=delimiter, strict=True)
     has_header = header
     try:
@@ -390,7 +396,7 @@ def read_csv(
     header_lines = source.pos
     if not has_header:  # line 1 only gives the width; it is read again as a record
         header = [f"column_{j + 1}" for j in range(len(header))]
-        source.pos = header_lines = 0
+        source.pos = header_lines = leading_blanks
     if len(header) == 1:
         other = _sniff_delimiter("".join(lines[:200])[:65536], delimiter)
         if other is not None or any(d in header[0] for d in _OTHER_DELIMITERS if d != delimiter):
@@ -424,6 +430,8 @@ def read_csv(
             if str(error) == "unexpected end of data":
                 problem = _UNCLOSED_QUOTE
         spanned = source.pos - start
+        if fields and spanned == 1 and len(fields) != width and not lines[start].strip():
+            fields = []  # spaces or tabs only: a blank line, as in JSON Lines (a tab line of a 2-column TSV is a record)
         if fields is not None and not fields:
             if width > 1:  # a blank line is not a record
                 lines_seen += spanned
