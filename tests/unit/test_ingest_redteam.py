@@ -1,10 +1,12 @@
 """Failures a red-team found in ingestion, each reproduced: records lost or retyped without a word, a crash
 where one bad record was due, or a message quoting data from the file."""
 
+import json
+
 import pytest
 
 from twinforge.config.spec import IngestSpec, SourceSpec
-from twinforge.io.ingest import ingest_source
+from twinforge.io.ingest import IngestError, ingest_source
 
 QUARANTINE = IngestSpec(on_bad_rows="quarantine")
 MARK = "ZZMARKQX"  # planted data: must never appear in a message
@@ -58,3 +60,38 @@ def test_a_tab_line_in_a_two_column_tsv_is_still_a_record_of_nulls(tmp_path):
     path.write_text("a\tb\n1\t2\n\t\n3\t4\n")
     result = _accounted(_read(path))
     assert result.rows_in == 3 and result.table["a"].to_list() == [1, None, 3]
+
+
+def _json_lines(tmp_path, replaced: dict[int, str]):
+    """100 JSON Lines records; ``replaced`` maps a 1-based line number to its own text."""
+    lines = [
+        json.dumps({"age": 20 + i % 60, "region": f"R{i % 4}", "income": 1000.0 + i, "smoker": "yes"})
+        for i in range(100)
+    ]
+    for number, text in replaced.items():
+        lines[number - 1] = text
+    path = tmp_path / "t.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f'{{"age": 33, "region": "\\ud800{MARK}", "income": 1.0, "smoker": "yes"}}',
+        '{"\\ud800x": 1}',
+        f'{{"age": 33, "region": {{"tags": ["\\udfff{MARK}"]}}}}',
+    ],
+)
+def test_a_lone_surrogate_escape_in_json_lines_is_one_bad_record(tmp_path, line):
+    """Reproduced: the read crashed (``'utf-8' codec can't encode character '\\ud800'``) in building a column."""
+    path = _json_lines(tmp_path, {10: line, 11: '{"age": 40, "region": "\\ud83d\\ude00", "income": 2.0}'})
+    result = _accounted(_read(path, options=QUARANTINE))
+    assert (result.rows_in, result.rows_out, result.rows_quarantined) == (100, 99, 1)
+    assert result.quarantine.select("line", "reason").rows() == [
+        (10, "holds a lone surrogate escape (\\ud800 to \\udfff without its pair), which is no text")
+    ]
+    assert result.table["region"][9] == "\U0001f600"  # a pair is one character
+    with pytest.raises(IngestError, match=r"line 10 \(row 10\): holds a lone surrogate escape") as failed:
+        _read(path)
+    assert MARK not in str(failed.value)

@@ -41,6 +41,9 @@ _OTHER_DELIMITERS = (",", ";", "\t", "|")
 _UNCLOSED_QUOTE = "opens a quote that is not closed before the end of the file"
 MAX_JSON_DEPTH = 32  # a JSON Lines record nested deeper is a bad row (the readers below recurse)
 _SURROGATE = re.compile("[\udc80-\udcff]")  # bytes that did not decode, kept by 'surrogateescape'
+# a JSON escape of a UTF-16 surrogate: a pair is one character, a lone one decodes to a surrogate that is no text
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = "holds a lone surrogate escape (\\ud800 to \\udfff without its pair), which is no text"
 
 
 class IngestError(ValueError):
@@ -507,6 +510,18 @@ class _DuplicateKey(ValueError):
     pass
 
 
+def _holds_lone_surrogate(value: Any) -> bool:
+    """Whether a parsed JSON value holds, in a key or a string at any depth, a surrogate that is not part of
+    a pair (polars, like any UTF-8 writer, cannot store it). Too deep to walk: False (a bad row for its depth)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    except RecursionError:
+        return False
+    return False
+
+
 def _json_scalar_text(value: Any) -> str | None:
     if value is None:
         return None
@@ -673,6 +688,9 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
                     record, f"is not valid JSON ({error.msg} at character {error.pos + 1})", line=line_no, record=keep
                 )
             )
+            continue
+        if _SURROGATE_ESCAPE.search(line) and _holds_lone_surrogate(obj):
+            bad.append(BadRow(record, _LONE_SURROGATE, line=line_no, record=keep))
             continue
         values, reason, repeated_key = _open_record(obj)
         if repeated_key is not None:
