@@ -3,6 +3,7 @@ where one bad record was due, or a message quoting data from the file."""
 
 import json
 
+import polars as pl
 import pytest
 
 from twinforge.config.spec import IngestSpec, SourceSpec
@@ -95,3 +96,61 @@ def test_a_lone_surrogate_escape_in_json_lines_is_one_bad_record(tmp_path, line)
     with pytest.raises(IngestError, match=r"line 10 \(row 10\): holds a lone surrogate escape") as failed:
         _read(path)
     assert MARK not in str(failed.value)
+
+
+def _nested_parquet(tmp_path):
+    """100 records: a struct with a float field (inf at record 4, nan at 8), a list of floats (inf at 4 and 51,
+    -inf beside it at 51), a list of structs (nan at 60) and a fixed-size array (inf at 70)."""
+    inf, nan = float("inf"), float("nan")
+    x = [inf if i == 3 else nan if i == 7 else float(i) for i in range(100)]
+    values = [
+        [1.0, inf] if i == 3 else [inf, -inf] if i == 50 else [] if i == 20 else None if i == 21 else [2.0]
+        for i in range(100)
+    ]
+    points = [[{"v": nan if i == 59 else 1.5, "k": "a"}] for i in range(100)]
+    fixed = [[inf if i == 69 else 0.5, 1.0] for i in range(100)]
+    table = pl.DataFrame(
+        {
+            "age": list(range(100)),
+            "s": [{"x": v, "label": "a"} for v in x],
+            "l": pl.Series(values, dtype=pl.List(pl.Float64)),
+            "p": points,
+            "a": pl.Series(fixed, dtype=pl.Array(pl.Float64, 2)),
+        }
+    )
+    path = tmp_path / "nested.parquet"
+    table.write_parquet(path)
+    return path
+
+
+def test_non_finite_numbers_inside_structs_and_lists_follow_ingest_non_finite(tmp_path):
+    """Reproduced: inf and nan in a struct field or a list passed (``100 in, 100 out, 0 quarantined``) while a
+    top-level float column's were counted and quarantined."""
+    path = _nested_parquet(tmp_path)
+    counts = {"s.x": 2, "l": 3, "p.v": 1, "a": 1}
+    result = _accounted(_read(path, options=QUARANTINE))
+    assert result.non_finite == counts
+    assert (result.rows_out, result.rows_quarantined) == (95, 5)
+    assert result.quarantine.select("row", "column").rows() == [
+        (4, "s.x"),
+        (8, "s.x"),
+        (51, "l"),
+        (60, "p.v"),
+        (70, "a"),
+    ]
+    assert "column 'l': non-finite number" in result.quarantine.filter(pl.col("row") == 4)["reason"][0]
+    with pytest.raises(IngestError, match=r"(?s)5 bad rows.*row 4, column 's.x': non-finite number"):
+        _read(path)
+    kept = _accounted(_read(path, options=IngestSpec(non_finite="keep")))
+    assert (
+        kept.non_finite == counts
+        and kept.rows_out == 100
+        and kept.table["l"][50].to_list() == [float("inf"), float("-inf")]
+    )
+    nulled = _accounted(_read(path, options=IngestSpec(non_finite="null")))
+    assert nulled.non_finite == counts and nulled.rows_out == 100
+    table = nulled.table
+    assert table["s"][3] == {"x": None, "label": "a"} and table["s"][4] == {"x": 4.0, "label": "a"}
+    assert table["l"][3].to_list() == [1.0, None] and table["l"][20].to_list() == [] and table["l"][21] is None
+    assert table["p"][59].to_list() == [{"v": None, "k": "a"}] and table["a"][69].to_list() == [None, 1.0]
+    assert table.schema == pl.read_parquet(path).schema

@@ -39,6 +39,7 @@ from twinforge.io.typing_rules import (
     parse_as,
 )
 from twinforge.io.written_forms import DateForm, WrittenForm, written_forms
+from twinforge.privacy.nested import SEPARATOR as NESTED_SEPARATOR
 from twinforge.privacy.nested import flatten_nested, is_parent, leaf_declarations
 
 __all__ = [
@@ -607,20 +608,29 @@ def _bad_cells(table: pl.DataFrame, failed: list[Failure], data_columns: list[st
 def _non_finite(
     table: pl.DataFrame, data_columns: list[str], mode: str
 ) -> tuple[pl.DataFrame, dict[str, int], list[BadRow]]:
-    """Counts of inf / -inf / NaN per float column, and the table as ``ingest.non_finite`` says:
-    ``keep`` as is, ``null`` made null, ``quarantine`` one bad row per record holding one."""
+    """Counts of inf / -inf / NaN per float column, and per float leaf of a struct or list column (named as it
+    is opened up: ``s.x``, ``points.v``, a list of floats by its own name), and the table as ``ingest.non_finite``
+    says: ``keep`` as is, ``null`` made null (inside structs and lists too), ``quarantine`` one bad row per record
+    holding one."""
     schema = table.schema
-    masks = {
-        c: table.get_column(c).is_not_null() & ~table.get_column(c).is_finite()
-        for c in data_columns
-        if schema[c].is_float()
-    }
-    counts = {c: int(m.sum()) for c, m in masks.items() if m.any()}
+    leaves = [
+        (column, leaf, count)
+        for column in data_columns
+        if schema[column].is_float() or schema[column].is_nested()
+        for leaf, count in _non_finite_per_row(pl.col(column), schema[column], column)
+    ]
+    if not leaves:
+        return table, {}, []
+    per_row = table.select(count.fill_null(0).alias(f"leaf {i}") for i, (_, _, count) in enumerate(leaves))
+    masks = {leaf: per_row.get_column(f"leaf {i}") > 0 for i, (_, leaf, _) in enumerate(leaves)}
+    counts = {leaf: int(per_row.get_column(f"leaf {i}").sum()) for i, (_, leaf, _) in enumerate(leaves)}
+    counts = {leaf: n for leaf, n in counts.items() if n}
     if not counts:
         return table, {}, []
     if mode == "null":
+        holding = dict.fromkeys(column for column, leaf, _ in leaves if leaf in counts)
         return (
-            table.with_columns(pl.when(masks[c]).then(None).otherwise(pl.col(c)).alias(c) for c in counts),
+            table.with_columns(_finite_only(pl.col(c), schema[c]).alias(c) for c in holding),
             counts,
             [],
         )
@@ -629,6 +639,40 @@ def _non_finite(
     reason = "non-finite number (inf, -inf, nan, or beyond the float64 range; ingest.non_finite is 'quarantine')"
     bad = _bad_cells(table, [Failure(c, masks[c], reason) for c in counts], data_columns, False)
     return table, counts, bad
+
+
+def _non_finite_per_row(value: pl.Expr, dtype: pl.DataType, name: str) -> list[tuple[str, pl.Expr]]:
+    """For each float leaf of ``value`` (itself, a struct's fields, a list's or array's elements, at any depth):
+    its name once opened up (:func:`twinforge.io.readers.leaf_names`) and how many of its values in each row are
+    not finite (null where a list is null)."""
+    if dtype.is_float():
+        return [(name, (value.is_not_null() & ~value.is_finite()).cast(pl.UInt32))]
+    if isinstance(dtype, pl.Struct):
+        return [
+            leaf
+            for f in dtype.fields
+            for leaf in _non_finite_per_row(value.struct.field(f.name), f.dtype, f"{name}{NESTED_SEPARATOR}{f.name}")
+        ]
+    if isinstance(dtype, pl.List | pl.Array):
+        listed = value.arr.to_list() if isinstance(dtype, pl.Array) else value
+        return [
+            (leaf, listed.list.eval(count).list.sum())
+            for leaf, count in _non_finite_per_row(pl.element(), dtype.inner, name)
+        ]
+    return []
+
+
+def _finite_only(value: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """``value`` with its non-finite floats null, inside structs and lists too; its type unchanged."""
+    if dtype.is_float():
+        return pl.when(value.is_finite()).then(value)
+    if isinstance(dtype, pl.Struct):
+        fields = [_finite_only(value.struct.field(f.name), f.dtype).alias(f.name) for f in dtype.fields]
+        return pl.when(value.is_not_null()).then(pl.struct(fields))  # a null struct stays null
+    if isinstance(dtype, pl.List | pl.Array):
+        listed = value.arr.to_list() if isinstance(dtype, pl.Array) else value
+        return listed.list.eval(_finite_only(pl.element(), dtype.inner)).cast(dtype)
+    return value
 
 
 def _one_per_row(bad: list[BadRow]) -> list[BadRow]:
