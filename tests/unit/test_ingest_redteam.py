@@ -154,3 +154,34 @@ def test_non_finite_numbers_inside_structs_and_lists_follow_ingest_non_finite(tm
     assert table["l"][3].to_list() == [1.0, None] and table["l"][20].to_list() == [] and table["l"][21] is None
     assert table["p"][59].to_list() == [{"v": None, "k": "a"}] and table["a"][69].to_list() == [None, 1.0]
     assert table.schema == pl.read_parquet(path).schema
+
+
+def _numbers_csv(tmp_path, last: str, long_ones: int = 1):
+    """100 records of small integers in column ``n``, the last ``long_ones`` of them ``last``."""
+    values = [str(3 + i * 7 % 500) for i in range(100 - long_ones)] + [last] * long_ones
+    path = tmp_path / "n.csv"
+    path.write_text("age,n\n" + "".join(f"{20 + i % 50},{v}\n" for i, v in enumerate(values)))
+    return path
+
+
+def test_one_long_integer_among_small_ones_keeps_the_column_integer(tmp_path):
+    """Reproduced: one 13-digit value among 100 small integers turned the column into text, without a word."""
+    result = _accounted(_read(_numbers_csv(tmp_path, "1234567890123"), options=QUARANTINE))
+    assert result.table.schema["n"] == pl.Int64 and result.rows_quarantined == 0
+    assert result.table["n"][99] == 1234567890123
+
+
+def test_an_integer_beyond_int64_among_small_ones_is_a_bad_value_not_a_float_column(tmp_path):
+    """Reproduced: 9223372036854775808 (2**63) among small integers turned the column into text."""
+    path = _numbers_csv(tmp_path, "9223372036854775808")
+    result = _accounted(_read(path, options=QUARANTINE))
+    assert result.table.schema["n"] == pl.Int64 and result.table["n"].to_list()[:3] == [3, 10, 17]
+    assert result.quarantine.select("line", "column").rows() == [(101, "n")]
+    assert "beyond the int64 range" in result.quarantine["reason"][0]
+    with pytest.raises(IngestError, match=r"line 101 \(row 100\), column 'n': value does not parse as integer"):
+        _read(path)
+
+
+def test_a_column_of_long_digit_strings_is_still_codes(tmp_path):
+    cards = _accounted(_read(_numbers_csv(tmp_path, "4111111111111111", long_ones=20)))
+    assert cards.table.schema["n"] == pl.String and cards.table["n"][0] == "3"

@@ -29,6 +29,7 @@ from twinforge.io.readers import LINE, ROW, BadRow, IngestError, SourceRead
 from twinforge.io.schema import ColumnKind, TableSchema, infer_schema
 from twinforge.io.typing_rules import (
     Declared,
+    beyond_int64,
     day_month_formats,
     decimal_point,
     failures,
@@ -557,9 +558,11 @@ def _type_columns(
             mask = failures(original, parsed)
             if mask.any():
                 recased = _null_token_in_another_case(original, na_values) & mask
-                failed.append(Failure(name, mask & ~recased, reason))
+                too_big = beyond_int64(original, parsed) & mask if parsed.dtype == pl.Int64 else recased & False
+                failed.append(Failure(name, mask & ~recased & ~too_big, reason))
                 hint = "it is a null token of source.na_values in another letter case (add that spelling to them)"
                 failed.append(Failure(name, recased, f"{reason}: {hint}"))
+                failed.append(Failure(name, too_big, f"{reason}: it is beyond the int64 range (about ±9.2e18)"))
         converted.append(parsed.alias(name))
     typed = table.with_columns(converted)
     return typed, _bad_cells(table, failed, data_columns, keep)

@@ -6,7 +6,9 @@ silent about gets the narrowest type that every one of its values parses as, or
 failing that one that at least ``TYPE_MAJORITY`` of them parse as: the rest are bad
 rows, never a reason to turn the column into text. Codes that look numeric but are not numbers stay
 text: digit strings with a leading zero (postcodes, phone numbers) and digit
-strings longer than ``MAX_NUMBER_DIGITS`` (card and account numbers).
+strings longer than ``MAX_NUMBER_DIGITS`` (card and account numbers) where they are more than the
+``1 - TYPE_MAJORITY`` share of strays (one long integer among small ones is an integer, or, beyond the int64
+range, a bad value: never the reason a column of integers turns into text or floats).
 
 Dates as spreadsheets export them (``5/17/2024``, ``17.05.2024``) are dates when the column's values
 settle which part is the day (see :func:`day_month_formats` for the columns none settles), and amounts
@@ -27,6 +29,7 @@ MAX_NUMBER_DIGITS = 12
 TYPE_MAJORITY = 0.9
 _LEADING_ZERO = r"^[+-]?0\d"
 _LONG_DIGITS = rf"^[+-]?\d{{{MAX_NUMBER_DIGITS + 1},}}$"
+_INTEGER_DIGITS = r"^[+-]?\d+$"
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
 
@@ -64,8 +67,20 @@ def code_text(series: pl.Series) -> pl.Series:
     return text.str.zfill(int(text.str.len_chars().max() or 0))
 
 
-def _looks_like_code(s: pl.Series) -> pl.Series:
-    return s.str.contains(_LEADING_ZERO) | s.str.contains(_LONG_DIGITS)
+def _looks_like_codes(s: pl.Series) -> bool:
+    """Whether text ``s`` (non-null, stripped) holds codes, not numbers: a value with a leading zero, or more
+    values longer than ``MAX_NUMBER_DIGITS`` digits than a column's strays (a card number column)."""
+    if s.len() == 0:
+        return False
+    return bool(s.str.contains(_LEADING_ZERO).any() or s.str.contains(_LONG_DIGITS).mean() > 1 - TYPE_MAJORITY)
+
+
+def beyond_int64(original: pl.Series, parsed: pl.Series) -> pl.Series:
+    """Cells of text ``original`` written as integers (digits only) that ``parsed`` (its integers) lost: they
+    are beyond the int64 range."""
+    if original.dtype != pl.String:
+        return pl.Series([False] * original.len(), dtype=pl.Boolean)
+    return (failures(original, parsed) & original.str.strip_chars().str.contains(_INTEGER_DIGITS)).fill_null(False)
 
 
 def _no_number(s: pl.Series, dtype: pl.DataType) -> pl.Series:
@@ -203,7 +218,7 @@ def infer_text(s: pl.Series, decimal: str = ".") -> tuple[pl.Series, ColumnKind 
         return s, None
     stripped = s.str.strip_chars()
     candidates = [(ColumnKind.BOOLEAN, lambda: _as_boolean(s, (("true",), ("false",))))]
-    if not _looks_like_code(stripped.drop_nulls()).any():
+    if not _looks_like_codes(stripped.drop_nulls()):
         candidates.append((ColumnKind.INTEGER, lambda: _as_integer(s)))
         candidates.append((ColumnKind.FLOAT, lambda: _as_float(s)))
         candidates.append((ColumnKind.FLOAT, lambda: _as_amounts(stripped, decimal)))
@@ -213,6 +228,11 @@ def infer_text(s: pl.Series, decimal: str = ".") -> tuple[pl.Series, ColumnKind 
         values = make()
         if values.null_count() == s.null_count():
             return values.alias(s.name), kind
+        lost = failures(s, values)
+        if kind is ColumnKind.INTEGER and (lost == beyond_int64(s, values)).all():
+            # integers all but a few beyond the int64 range: those are bad values, the column is not floats
+            if values.len() - values.null_count() >= TYPE_MAJORITY * present.len():
+                return values.alias(s.name), kind
         parsed.append((kind, values))
     for kind, values in parsed:
         if (values.len() - values.null_count()) >= TYPE_MAJORITY * present.len():
