@@ -185,3 +185,24 @@ def test_an_integer_beyond_int64_among_small_ones_is_a_bad_value_not_a_float_col
 def test_a_column_of_long_digit_strings_is_still_codes(tmp_path):
     cards = _accounted(_read(_numbers_csv(tmp_path, "4111111111111111", long_ones=20)))
     assert cards.table.schema["n"] == pl.String and cards.table["n"][0] == "3"
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        (f'{{"age": 33, "region": {{"{MARK}": 1, "{MARK}": 2}}}}', "has a key that appears twice in one object"),
+        (f'{{"{MARK}": 1, "{MARK}": 2}}', "has a key that appears twice in one object"),
+        (
+            f'{{"region.{MARK}": 1, "region": {{"{MARK}": 2}}}}',
+            "has two keys that name one field once nested objects are opened up (a key with a dot beside an object)",
+        ),
+    ],
+)
+def test_a_repeated_key_is_not_quoted(tmp_path, line, reason):
+    """Reproduced: ``key 'ZZMARKQX' appears twice``: a bad record's keys are its data."""
+    path = _json_lines(tmp_path, {10: line})
+    result = _accounted(_read(path, options=QUARANTINE))
+    assert result.quarantine.select("line", "column", "reason").rows() == [(10, None, reason)]
+    with pytest.raises(IngestError, match=r"line 10 \(row 10\): has ") as failed:
+        _read(path)
+    assert MARK not in str(failed.value)

@@ -498,12 +498,18 @@ def _csv_problem(fields, header, width, max_chars, has_bad_bytes, encoding) -> t
     return None
 
 
+# a bad record's keys are its data (an e-mail address, a name): the reasons do not quote them
+_REPEATED_KEY = "has a key that appears twice in one object"
+_REPEATED_FIELD = (
+    "has two keys that name one field once nested objects are opened up (a key with a dot beside an object)"
+)
+
+
 def _duplicate_keys_hook(pairs: list[tuple[str, Any]]) -> dict:
-    keys = [k for k, _ in pairs]
-    if len(set(keys)) != len(keys):
-        dupes = sorted({k for k in keys if keys.count(k) > 1})
-        raise _DuplicateKey(dupes[0])
-    return dict(pairs)
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _DuplicateKey
+    return obj
 
 
 class _DuplicateKey(ValueError):
@@ -540,9 +546,9 @@ def _json_scalar_text(value: Any) -> str | None:
 _TOO_DEEP = f"nests arrays or objects more than {MAX_JSON_DEPTH} levels deep"
 
 
-def _open_record(record: Any) -> tuple[dict[str, Any], str | None, str | None]:
-    """One pass over a parsed JSON Lines record: its fields with nested objects opened up, why the
-    record is a bad row (``None`` if it is not), and the field name two keys give, if that is why.
+def _open_record(record: Any) -> tuple[dict[str, Any], str | None]:
+    """One pass over a parsed JSON Lines record: its fields with nested objects opened up, and why the
+    record is a bad row (``None`` if it is not; never quoting a key).
 
     ``{"a": {"b": 1}}`` gives the field ``"a.b"`` (the names
     :func:`twinforge.privacy.nested.flatten_nested` gives a Parquet struct), valued as text; arrays
@@ -551,9 +557,9 @@ def _open_record(record: Any) -> tuple[dict[str, Any], str | None, str | None]:
     name that two keys give once objects are opened up."""
     not_object = None if isinstance(record, dict) else f"is {_json_kind(record)}, not an object"
     if not isinstance(record, (dict, list)):
-        return {}, not_object, None
+        return {}, not_object
     fields: dict[str, Any] = {}
-    repeated: set[str] = set()
+    repeated = False
     blank_key = False
     # Depth first with an explicit stack, not recursion: a record may nest deeper than Python's
     # recursion limit. An entry is a container's (key or position, value) pairs still to visit,
@@ -573,26 +579,24 @@ def _open_record(record: Any) -> tuple[dict[str, Any], str | None, str | None]:
             else:
                 if prefix is not None:
                     name = f"{prefix}{key}"
-                    if name in fields:
-                        repeated.add(name)
+                    repeated |= name in fields
                     fields[name] = value if isinstance(value, list) else _json_scalar_text(value)
                 if not isinstance(value, list):
                     continue
                 child = (enumerate(value), False, None)
             if len(stack) == MAX_JSON_DEPTH:
-                return {}, _TOO_DEEP, None  # outranks every other reason: no need to look further
+                return {}, _TOO_DEEP  # outranks every other reason: no need to look further
             stack.append(child)
             break  # visit the child now; this container's other children resume after it
         else:
             stack.pop()
     if not_object:
-        return {}, not_object, None
+        return {}, not_object
     if blank_key:
-        return {}, "has a key with a blank name", None
+        return {}, "has a key with a blank name"
     if repeated:
-        twice = next(name for name in fields if name in repeated)  # the first in column order
-        return {}, f"key {twice!r} appears twice once nested objects are opened up", twice
-    return fields, None, None
+        return {}, _REPEATED_FIELD
+    return fields, None
 
 
 def _json_text_tree(value: Any) -> Any:
@@ -653,7 +657,6 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
     lines: list[int] = []
     bad: list[BadRow] = []
     record = blank_lines = 0
-    duplicate_keys: list[str] = []  # quoted by bad rows: checked for personal data with the names
     pieces = text.split("\n")
     if pieces[-1] == "":  # the text after a final line break is not a line
         pieces.pop()
@@ -678,9 +681,8 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
         except RecursionError:
             bad.append(BadRow(record, _TOO_DEEP, line=line_no, record=keep))
             continue
-        except _DuplicateKey as dupe:
-            duplicate_keys.append(dupe.args[0])
-            bad.append(BadRow(record, f"key {dupe.args[0]!r} appears twice", line=line_no, record=keep))
+        except _DuplicateKey:
+            bad.append(BadRow(record, _REPEATED_KEY, line=line_no, record=keep))
             continue
         except json.JSONDecodeError as error:
             bad.append(
@@ -692,9 +694,7 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
         if _SURROGATE_ESCAPE.search(line) and _holds_lone_surrogate(obj):
             bad.append(BadRow(record, _LONE_SURROGATE, line=line_no, record=keep))
             continue
-        values, reason, repeated_key = _open_record(obj)
-        if repeated_key is not None:
-            duplicate_keys.append(repeated_key)
+        values, reason = _open_record(obj)
         if reason is not None:
             bad.append(BadRow(record, reason, line=line_no, record=keep))
             continue
@@ -716,7 +716,7 @@ def read_jsonl(path: Path, *, encoding: str = "utf-8", max_field_chars: int, kee
         records.append(values)
         rows.append(record)
         lines.append(line_no)
-    refuse_personal_data_in_names([*names, *(b.column for b in bad if b.column), *duplicate_keys], origin)
+    refuse_personal_data_in_names([*names, *(b.column for b in bad if b.column)], origin)
     columns = [_json_column(n, [r.get(n) for r in records]) for n in names]
     # a null where other records hold an object ("who": null beside "who": {"age": 3}) is null leaves, not a column
     parents = {n[:i] for n in names for i, char in enumerate(n) if char == NESTED_SEPARATOR}
