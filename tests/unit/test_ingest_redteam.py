@@ -206,3 +206,13 @@ def test_a_repeated_key_is_not_quoted(tmp_path, line, reason):
     with pytest.raises(IngestError, match=r"line 10 \(row 10\): has ") as failed:
         _read(path)
     assert MARK not in str(failed.value)
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "base64", "zlib", "no-such-codec"])
+@pytest.mark.parametrize("name", ["t.csv", "t.jsonl"])
+def test_an_encoding_that_is_no_text_encoding_is_refused_naming_the_file(tmp_path, encoding, name):
+    """Reproduced: ``LookupError: 'rot13' is not a text encoding`` escaped as a traceback."""
+    path = tmp_path / name
+    path.write_text(HEADER + "\n" + "\n".join(ROWS) + "\n" if name.endswith("csv") else '{"a": 1}\n')
+    with pytest.raises(IngestError, match=rf"t\.(csv|jsonl): unknown encoding '{encoding}' \(source\.encoding\)"):
+        _read(path, source={"encoding": encoding})

@@ -250,6 +250,8 @@ def decode(data: bytes, encoding: str, origin: str) -> tuple[str, bool]:
     be kept to find their rows)."""
     try:
         codec = codecs.lookup(encoding).name
+        # a codec of bytes to bytes (base64, zlib) or of text to text (rot13) is found, but is no text encoding
+        b"a".decode(encoding, "ignore")
     except LookupError:
         raise IngestError(f"{origin}: unknown encoding {encoding!r} (source.encoding)") from None
     if codec == "utf-8" and (wide := utf16_encoding(data)) is not None:
