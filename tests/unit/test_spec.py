@@ -176,3 +176,14 @@ columns:
         parse_spec(_base(columns={"result": {"rare": "drop"}}))
     with pytest.raises(SpecError, match="columns.notes.long_text"):
         parse_spec(_base(columns={"notes": {"long_text": True}}))
+
+
+def test_ingest_non_finite_null_unquoted_in_yaml_means_null(tmp_path):
+    """Reproduced: the documented ``ingest: {non_finite: null}`` was refused (YAML reads an unquoted null as None)."""
+    path = tmp_path / "demo.yaml"
+    path.write_text(f"name: demo\nsource: {{path: {tmp_path / 'data.csv'}}}\ningest: {{non_finite: null}}\n")
+    assert load_spec(path).ingest.non_finite == "null"
+    path.write_text(f"name: demo\nsource: {{path: {tmp_path / 'data.csv'}}}\ningest:\n  non_finite: ~\n")
+    assert load_spec(path).ingest.non_finite == "null"
+    with pytest.raises(SpecError, match="field 'ingest.non_finite'"):
+        parse_spec(_base(ingest={"non_finite": "drop"}))

@@ -226,6 +226,12 @@ class IngestSpec(_Strict):
     # inf, -inf, nan and numbers beyond float64 in number columns: kept, made null, or a bad row (counted)
     non_finite: Literal["keep", "null", "quarantine"] = "quarantine"
 
+    @field_validator("non_finite", mode="before")
+    @classmethod
+    def _yaml_null_is_null(cls, v: Any) -> Any:
+        # YAML reads the documented `non_finite: null` (or ~) unquoted as None: it means the mode "null"
+        return "null" if v is None else v
+
 
 class DetectionSpec(_Strict):
     sample_rows: int = Field(2000, gt=0)  # rows sampled per batch for content detection
