@@ -78,6 +78,8 @@ def build_ingest_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
         # a later batch is typed as the first one was: a cell that does not parse is a bad row, never a retype
         reference = store.reference_kinds() if batch.origin == "landing" else None
         ingested = ingest(spec, path=batch.path if batch.origin == "landing" else None, reference=reference)
+        if batch.origin != "landing":  # the initial source; a landed batch passed BatchStore.check's own rules
+            ingested.refuse_empty()
         batch.check_unchanged(ingested.content_sha256)
         context.log.info(f"batch {batch.batch_id}: {ingested.counts()}")
         # a later batch reuses the first batch's k-anonymity generalization, so that their bands stack

@@ -435,7 +435,7 @@ def _read_input(path: Path, spec=None, on_bad_rows: str | None = None, partial: 
         done(f"{ingested.rows_out:,} rows x {ingested.table.width} columns ({ingested.counts()})")
     for line in _quarantine_reasons(ingested.quarantine):
         say(line, file=sys.stderr)  # beside the reading step's counts
-    return ingested
+    return ingested.refuse_empty()  # every record set aside: an error (exit 1), never an empty output
 
 
 def _quarantine_reasons(quarantine: pl.DataFrame, shown: int = 3) -> list[str]:

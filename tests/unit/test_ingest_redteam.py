@@ -216,3 +216,42 @@ def test_an_encoding_that_is_no_text_encoding_is_refused_naming_the_file(tmp_pat
     path.write_text(HEADER + "\n" + "\n".join(ROWS) + "\n" if name.endswith("csv") else '{"a": 1}\n')
     with pytest.raises(IngestError, match=rf"t\.(csv|jsonl): unknown encoding '{encoding}' \(source\.encoding\)"):
         _read(path, source={"encoding": encoding})
+
+
+@pytest.mark.parametrize("options", [QUARANTINE, IngestSpec()])
+def test_a_comma_header_over_semicolon_records_is_a_wrong_delimiter(tmp_path, options):
+    """Reproduced: every record was quarantined (``has 1 fields, the header has 4``), the command exited 0 and
+    wrote a table of no rows."""
+    path = tmp_path / "semi.csv"
+    path.write_text(HEADER + "\n" + "\n".join(r.replace(",", ";") for r in ROWS) + "\n")
+    with pytest.raises(
+        IngestError,
+        match=r"semi\.csv: every record has another number of fields than the header \(4\); the file looks "
+        r"delimited by ';', not ',': set source.delimiter",
+    ):
+        _read(path, options=options)
+
+
+def test_a_source_whose_every_record_is_set_aside_is_refused_by_the_commands(tmp_path):
+    path = _json_lines(tmp_path, {})
+    path.write_text("".join(f'["{MARK}", {i}]\n' for i in range(50)))
+    read = _accounted(_read(path, options=QUARANTINE))  # a batch is judged by BatchStore.check's own rules
+    assert (read.rows_in, read.rows_out) == (50, 0)
+    with pytest.raises(IngestError, match=r"t\.jsonl: all 50 records are bad rows, none is left") as failed:
+        read.refuse_empty()
+    assert "... and 45 more" in str(failed.value)
+    assert "line 1 (row 1): is a JSON array, not an object" in str(failed.value) and MARK not in str(failed.value)
+
+
+def test_anonymize_does_not_exit_0_when_no_row_comes_out(tmp_path, capsys):
+    from twinforge.cli import main
+
+    source = tmp_path / "semi.csv"
+    source.write_text(HEADER + "\n" + "\n".join(r.replace(",", ";") for r in ROWS) + "\n")
+    out = tmp_path / "out.csv"
+    assert main(["anonymize", str(source), "--out", str(out), "--on-bad-rows", "quarantine"]) != 0
+    assert "looks delimited by ';'" in capsys.readouterr().err and not out.exists()
+    jsonl = _json_lines(tmp_path, {})
+    jsonl.write_text("".join(f'["{MARK}", {i}]\n' for i in range(50)))
+    assert main(["anonymize", str(jsonl), "--out", str(out), "--on-bad-rows", "quarantine"]) != 0
+    assert "all 50 records are bad rows" in capsys.readouterr().err and not out.exists()

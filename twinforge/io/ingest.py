@@ -174,6 +174,24 @@ class IngestResult:
         quarantine = pl.concat([self.quarantine, added]).sort("row", nulls_last=True, maintain_order=True)
         return replace(self, table=self.table.filter(keep), quarantine=quarantine)
 
+    def refuse_empty(self) -> IngestResult:
+        """This result, or an :class:`IngestError` listing the first bad rows when every record of the source was
+        set aside: as a source of no records, nothing is left to anonymize, learn from or publish (a batch is
+        judged by its own rules: :meth:`twinforge.io.batches.BatchStore.check`)."""
+        if self.rows_out or not self.rows_in:
+            return self
+        bad = [
+            BadRow(row, reason, column, line)
+            for row, line, column, reason in self.quarantine.select("row", "line", "column", "reason")
+            .head(MAX_LISTED_BAD_ROWS)
+            .iter_rows()
+        ]
+        listed = _listed(bad, self.rows_quarantined)
+        raise IngestError(
+            f"{self.source}: all {self.rows_in:,} records are bad rows, none is left to ingest (an empty table "
+            f"cannot be ingested):\n{listed}"
+        )
+
     def schema_origin(self) -> dict[str, str]:
         return {c: ("spec" if c in self.declared_columns else "inferred") for c in self.schema.names}
 
@@ -690,12 +708,18 @@ def _one_per_row(bad: list[BadRow]) -> list[BadRow]:
     return list(merged.values())
 
 
-def _bad_rows_message(origin: str, bad: list[BadRow]) -> str:
+def _listed(bad: list[BadRow], total: int | None = None) -> str:
+    """The first bad rows, one a line (position and reason), and how many more of ``total`` (``len(bad)``)."""
+    total = len(bad) if total is None else total
     listed = "\n".join(f"  {b.where()}: {b.reason}" for b in bad[:MAX_LISTED_BAD_ROWS])
-    more = f"\n  ... and {len(bad) - MAX_LISTED_BAD_ROWS} more" if len(bad) > MAX_LISTED_BAD_ROWS else ""
+    more = f"\n  ... and {total - MAX_LISTED_BAD_ROWS} more" if total > MAX_LISTED_BAD_ROWS else ""
+    return listed + more
+
+
+def _bad_rows_message(origin: str, bad: list[BadRow]) -> str:
     return (
         f"{origin}: {len(bad)} bad row{'s' if len(bad) != 1 else ''} "
-        f"(ingest.on_bad_rows is 'fail'; set it to 'quarantine', or give --on-bad-rows quarantine on the command line, to set them aside and go on):\n{listed}{more}"
+        f"(ingest.on_bad_rows is 'fail'; set it to 'quarantine', or give --on-bad-rows quarantine on the command line, to set them aside and go on):\n{_listed(bad)}"
     )
 
 

@@ -420,7 +420,7 @@ def read_csv(
     rows: list[int] = []
     first_lines: list[int] = []
     bad: list[BadRow] = []
-    record = 0
+    record = wrong_width = 0
     lines_seen = header_lines
     while True:
         start = source.pos  # 0-based index of the record's first line
@@ -463,12 +463,21 @@ def read_csv(
         problem = _csv_problem(fields, header, width, max_field_chars, has_bad_bytes, encoding)
         if problem is not None:
             column, reason = problem
+            wrong_width += len(fields) != width
             bad.append(BadRow(record, reason, column, start + 1, _record_json(fields, keep_values)))
             continue
         good.append(fields)
         rows.append(record)
         first_lines.append(start + 1)
     check_lines(origin, lines=len(lines), lines_seen=lines_seen)
+    if record and wrong_width == record:  # not a file of ragged records: a header and records parted differently
+        other = _sniff_delimiter("".join(lines[header_lines : header_lines + 200])[:65536], delimiter)
+        hint = (
+            f"the file looks delimited by {other!r}, not {delimiter!r}: set source.delimiter"
+            if other
+            else "check source.delimiter and the header line"
+        )
+        raise IngestError(f"{origin}: every record has another number of fields than the header ({width}); {hint}")
     columns = list(zip(*good)) if good else [()] * width
     table = pl.DataFrame(
         [pl.Series(name, values, dtype=pl.String) for name, values in zip(header, columns)]
