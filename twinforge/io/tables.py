@@ -140,6 +140,32 @@ def _written(writing: Future | None, path: Path, kind: str) -> None:
         raise ValueError(f"could not write {path} as {kind}: {error}") from error
 
 
+# a text cell a spreadsheet would run as a formula: "=", "+", "-" or "@" first (not a signed number, nor a dash
+# alone), or a tab or carriage return first (OWASP's CSV injection)
+_FORMULA = r"^(?:[=+\-@]|[\t\r])"
+_SIGNED_NUMBER = r"^[+\-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+\-]?\d+)?%?$|^-+$"
+
+
+def without_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with every text cell that a spreadsheet opening its CSV would run as a formula
+    (``=HYPERLINK(...)``, ``@SUM(...)``, ``+cmd|...``) led by an apostrophe, which spreadsheets show as text; signed
+    numbers written as text ("-12.5", "+44") and other cells as they are."""
+    text = [
+        c for c, dtype in frame.schema.items() if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum)
+    ]
+    if not text:
+        return frame
+    return frame.with_columns(
+        pl.when(
+            pl.col(c).cast(pl.String).str.contains(_FORMULA) & ~pl.col(c).cast(pl.String).str.contains(_SIGNED_NUMBER)
+        )
+        .then(pl.lit("'") + pl.col(c).cast(pl.String))
+        .otherwise(pl.col(c).cast(pl.String))
+        .alias(c)
+        for c in text
+    )
+
+
 class _ChunkWriter:
     """Appends frames to one open file of ``kind``; the first frame sets the columns and their types."""
 
@@ -175,7 +201,7 @@ class _ChunkWriter:
             chunk.write_ndjson(self.file)
         else:
             # CSV has no duration type: ISO 8601 text, as the JSON Lines writer gives ("PT6H26M")
-            chunk = chunk.with_columns(pl.col(pl.Duration).dt.to_string())
+            chunk = without_formulas(chunk.with_columns(pl.col(pl.Duration).dt.to_string()))
             chunk.write_csv(self.file, include_header=self.header)
             self.header = False
 
