@@ -168,3 +168,21 @@ def test_a_street_or_a_company_named_after_someone_is_no_persons_name(level):
 
     assert not is_person_level(level)
     assert is_person_level("Zebulon Quackenbush") and is_person_level("Martin Luther King Jr")
+
+
+@pytest.mark.parametrize("level", ["Joseph Price", "Kelsey Ward", "Megan Cross"])
+def test_a_name_whose_surname_is_an_everyday_word_is_a_persons_name_among_levels(level):
+    """Seen in red-teaming: levels "Joseph Price" and "Kelsey Ward" among "web" and "store" were kept."""
+    from twinforge.privacy.pii.detect import is_person_level
+
+    assert is_person_level(level)
+    table = _customers(name=level, every=30)
+    masked = anonymize_table(table, {}).table["referred_by"].to_list()
+    assert level not in masked and "<PERSON>" in masked
+
+
+@pytest.mark.parametrize("level", ["Erin Lane", "Grace Hill", "Georgia Power", "Victoria Park", "Grant Holder"])
+def test_a_street_a_place_or_a_company_of_name_and_everyday_word_is_no_persons_name(level):
+    from twinforge.privacy.pii.detect import is_person_level
+
+    assert not is_person_level(level)

@@ -40,6 +40,7 @@ from twinforge.privacy.pii import recognizers as rec
 from twinforge.privacy.pii.entities import (
     ADDRESS,
     DOB,
+    EMAIL,
     IBAN,
     IP,
     MAC,
@@ -496,7 +497,26 @@ def is_person_level(value: str) -> bool:
         return False
     if tokens[-1].strip(".").lower() in _PLACE_AND_COMPANY_ENDINGS:  # "Cesar Chavez Ave", "Ann Taylor Inc"
         return False
-    return named_like_a_person(value)
+    return named_like_a_person(value) or (len(tokens) == 2 and _given_name_and_everyday_surname(tokens))
+
+
+def _given_name_and_everyday_surname(tokens: list[str]) -> bool:
+    """A listed given name that is no everyday or place word, then a listed surname that is an everyday word but
+    no street's, place's, company's or role's ("Joseph Price", "Kelsey Ward"; not "Erin Lane" nor "Grace Hill", which
+    may be streets, nor "Georgia Power", nor "Grant Holder")."""
+    given, surname = (t.strip(".").lower() for t in tokens)
+    first, last = rec.name_lists()
+    roles = rec.PERSON_LABELS | rec.TITLES | rec.RANKS  # "Grant Holder", "Patient Name"
+    return (
+        not {given, surname} & roles
+        and given in first
+        and given not in rec.not_name_words()
+        and given not in rec.place_name_words()
+        and surname in last
+        and surname not in rec.place_and_company_words()
+        and surname not in rec.place_name_words()
+        and not rec.is_street_type(surname)
+    )
 
 
 # the last word of a street or a company named after someone (the full words are everyday words already)
@@ -524,10 +544,10 @@ def _detect_column(
     if family == "string" and present.len() > 0:
         text = present.cast(pl.String)
         _pattern_entities(text, seed, max_validated, hint, whole, inside, detection)
-        for entity, pattern in ((MAC, rec.MAC_PATTERN), (VIN, rec.VIN_PATTERN)):
+        for entity, pattern in ((MAC, rec.MAC_PATTERN), (VIN, rec.VIN_PATTERN), (EMAIL, rec.OBFUSCATED_EMAIL)):
             # over the whole column, as presidio's types are: one MAC address among a million codes is found
             share = float(text.str.contains(pattern).mean())
-            if share:
+            if share > inside.get(entity, (0.0, 0.0))[0]:
                 inside[entity] = (share, 0.7)
         _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, detection, extra_names)
     elif family == "integer" and present.len() > 0:
@@ -657,6 +677,9 @@ def _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, d
     urls = sample.str.contains(rec.URL_WHOLE)
     if urls.any():
         whole[URL] = (float(urls.mean()), 0.8)
+    obfuscated = float(sample.str.contains(rec.OBFUSCATED_EMAIL_WHOLE).mean())
+    if obfuscated > whole.get(EMAIL, (0.0, 0.0))[0]:
+        whole[EMAIL] = (obfuscated, 0.7)
     macs = sample.str.contains(rec.MAC_WHOLE)
     if macs.any():
         whole[MAC] = (float(macs.mean()), 0.8)

@@ -47,6 +47,7 @@ from twinforge.privacy.pii.recognizers import (
     LETTER_LABEL_WORDS,
     MAC_PATTERN,
     NAME_PARTICLES,
+    OBFUSCATED_EMAIL,
     OTHER_HONORIFICS,
     OTHER_SCRIPT_DATE,
     PATRONYMIC_SUFFIXES,
@@ -274,6 +275,7 @@ ADDRESS_AFTER_RESIDENCE = (
 MASK_PATTERNS: list[tuple[str, str, str | None]] = [
     # letters of any script: "sæbø@example.no" must not leave "sæ" behind
     (EMAIL, r"[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}", MASK_TOKENS[EMAIL]),
+    (EMAIL, OBFUSCATED_EMAIL, MASK_TOKENS[EMAIL]),  # "ann(at)example(dot)org", "ann @ example . org"
     (URL, URL_PATTERN, MASK_TOKENS[URL]),
     # before phone numbers and dates, which would take its digit pairs ("00-14-22-01-23-45")
     (MAC, MAC_PATTERN, MASK_TOKENS[MAC]),

@@ -759,6 +759,14 @@ _STREET_TYPES = (
     r"|alleyway|approach|concourse|circuit|reserve|beach|brae|tor|range|track|glade|outlook|rise|strand"
     r"|chowk|nagar|ganj|zila|marg|gali|bazar|colony)s?"
 )
+_STREET_TYPE_WORD = re.compile(rf"(?i){_STREET_TYPES}")
+
+
+def is_street_type(word: str) -> bool:
+    """Whether ``word`` names a kind of street or place ("Lane", "Hill", "Wells", "nagar")."""
+    return bool(_STREET_TYPE_WORD.fullmatch(word))
+
+
 # "12 Main Street, Apt 4", "04/7 Hull Gardens", "Flat 3\n12 Scott Place", "Studio 0\nArnold Oval"
 # "House No. 135", "Building No. 466", "Holding No. 15" (Bangladesh), "Lot 6" (Malaysia); India's "Door No.",
 # "Flat No.", "Old No. 35, New No. 70"; Ghana's "Hse No.", "H/No. B 336/26"; South Africa's "Erf 5245" (a plot)
@@ -1139,6 +1147,20 @@ URL_PATTERN = (
     r"|\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|edu|gov|io|info|biz|co|uk|de|fr|eu)/[^\s<>\"']*)"
 )
 URL_WHOLE = rf"^\s*(?:{URL_PATTERN})\s*$"
+
+# an e-mail address written so that harvesters miss it: "ann(at)example(dot)org", "ann [at] example.org",
+# "ann @ example . org" (a known top-level domain after spaced dots: "call @ home. Then" is prose), "ann@[10.0.0.1]"
+_AT = r"\s*[(\[{<]\s*(?:at|@)\s*[)\]}>]\s*"
+_DOT = r"\s*[(\[{<]\s*(?:dot|\.)\s*[)\]}>]\s*|\."
+_COMMON_TLD = r"com|org|net|edu|gov|mil|int|info|biz|io|co|me|uk|de|fr|es|it|nl|be|ch|at|se|no|dk|fi|pl|ru|ua|cn|jp|kr|in|br|mx|ar|au|nz|ca|us|za|ng|ke|eg|tr|ir|il|sa|ae"
+_MAILBOX = r"[\p{L}\p{N}._%+\-]+"
+_LABEL = r"[\p{L}\p{N}\-]+"
+OBFUSCATED_EMAIL = (
+    rf"(?i){_MAILBOX}(?:{_AT}{_LABEL}(?:(?:{_DOT}){_LABEL})*(?:{_DOT})\p{{L}}{{2,}}\b"
+    rf"|\s+@\s+{_LABEL}(?:\s*\.\s*{_LABEL})*\s*\.\s*(?:{_COMMON_TLD})\b"
+    r"|@\[\d{1,3}(?:\.\d{1,3}){3}\])"
+)
+OBFUSCATED_EMAIL_WHOLE = rf"^\s*(?:{OBFUSCATED_EMAIL})\s*$"
 
 # a MAC address: six hexadecimal pairs parted by colons or dashes, or three groups of four parted by dots
 MAC_PATTERN = (
