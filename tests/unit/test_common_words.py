@@ -74,6 +74,15 @@ def test_words_in_capitals_beside_a_removed_name_go_with_it():
     assert _kept("seen at the Grand·market") == "seen at the Grand·market"  # one such word is not enough
 
 
+def test_a_given_name_and_a_surname_of_a_script_without_capitals_go_together_though_each_is_a_word():
+    r = REDACTED
+    assert _kept("रोगी राहुल शर्मा को बुखार है") == f"रोगी {r} {r} को बुखार है"
+    assert _kept("Referred by د. محمد الخطيب today") == f"Referred by د. {r} {r} today"
+    # alone, or beside a word that is no surname, the word stays
+    assert _kept("राहुल आया") == "राहुल आया"
+    assert _kept("विजय दिवस मनाया गया") == "विजय दिवस मनाया गया"
+
+
 def test_words_in_all_capitals_beside_a_removed_name_go_unless_most_frequent():
     r = REDACTED
     assert _kept("Guide: AG <PERSON>, SKILLING, <PERSON>") == f"Guide: {r} <PERSON>, {r}, <PERSON>"

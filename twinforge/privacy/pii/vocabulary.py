@@ -145,11 +145,31 @@ def address_words() -> frozenset[str]:
     return _shipped_words("address_words.txt.gz")
 
 
+def _other_script_given_names() -> frozenset[str]:
+    from twinforge.privacy.pii.recognizers import other_script_names
+
+    return other_script_names()[0]
+
+
+def _other_script_surnames() -> frozenset[str]:
+    from twinforge.privacy.pii.recognizers import other_script_names
+
+    return other_script_names()[1]
+
+
 @functools.lru_cache(maxsize=1)
 def _word_lists() -> tuple[pl.Series, ...]:
     return tuple(
         pl.Series("word", sorted(words()), dtype=pl.String).implode()
-        for words in (kept_vocabulary, common_name_words, function_words, linking_words, address_words)
+        for words in (
+            kept_vocabulary,
+            common_name_words,
+            function_words,
+            linking_words,
+            address_words,
+            _other_script_given_names,
+            _other_script_surnames,
+        )
     )
 
 
@@ -181,7 +201,7 @@ def keep_common_words(values: pl.Series) -> pl.Series:
 
 
 def _keep_common_words(text: pl.Series) -> pl.Series:
-    vocabulary, name_words, function, linking, address = _word_lists()
+    vocabulary, name_words, function, linking, address, given, surnames = _word_lists()
     piece = pl.col("piece")
     lowered = piece.str.to_lowercase().str.replace_all("’", "'", literal=True)
     after_apostrophe = lowered.str.extract(rf"^[\p{{L}}\p{{M}}]{{1,{_ELISION_MAX_LETTERS}}}'([\p{{L}}\p{{M}}]+)$")
@@ -200,6 +220,7 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
     # a listed name that is also a common word is that word in lower case, or in title case opening a sentence
     sentence_start = _shifted("piece", 1).str.contains(r"[.!?:;\n]\s*$").fill_null(True)
     as_word = piece.str.contains(r"^[^\p{Lu}]*$") | (piece.str.contains(r"^\p{Lu}[^\p{Lu}]*$") & sentence_start)
+    caseless = piece.str.contains(r"^[\p{L}\p{M}]+$") & ~piece.str.contains(r"[\p{Lu}\p{Ll}\p{Lt}]")
     listed = measure | (
         ~piece.str.contains(r"\p{Nd}")
         & (lowered.is_in(vocabulary) | after_apostrophe.is_in(vocabulary).fill_null(False) | (is_name_word & as_word))
@@ -223,6 +244,9 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
             ).alias("capital_word"),
             (is_word & ~listed).alias("removed"),
             (is_word & is_name_word & ~piece.str.contains(r"\p{Lu}")).alias("lower_name"),
+            # a given name and a surname of a script without capitals ("राहुल शर्मा", "محمد الخطيب")
+            (caseless & lowered.is_in(given)).alias("caseless_given"),
+            (caseless & lowered.is_in(surnames)).alias("caseless_surname"),
             (~lowered.is_in(function)).alias("not_function"),
             lowered.is_in(list(TITLES)).alias("title"),
             # a name's parts may be joined by a middle dot ("乌云·巴雅斯古楞", "Walis·Lahok")
@@ -257,6 +281,12 @@ def _keep_common_words(text: pl.Series) -> pl.Series:
     def at(column: str, offset: int) -> pl.Expr:
         return _shifted(column, offset).fill_null(False)
 
+    # in a script without capitals, names that are also words go as a given name before a surname, each listed
+    # in that script ("राहुल शर्मा"; alone, "राहुल" may be the word)
+    caseless_name = (pl.col("caseless_given") & at("joint", -1) & at("caseless_surname", -2)) | (
+        pl.col("caseless_surname") & at("joint", 1) & at("caseless_given", 2)
+    )
+    pieces = pieces.with_columns(pl.col("removed") | caseless_name)
     # a name's parts joined by a bare middle dot, words in title case or katakana, common words or not:
     # "Walis·Lahok", "ジョン・スミス"
     name_part = r"^\p{Lu}\p{Ll}|^[\p{Katakana}ー]+$"
