@@ -186,3 +186,15 @@ def test_a_street_a_place_or_a_company_of_name_and_everyday_word_is_no_persons_n
     from twinforge.privacy.pii.detect import is_person_level
 
     assert not is_person_level(level)
+
+
+@pytest.mark.parametrize(
+    ("level", "is_name"),
+    [("Dr Okonkwo", True), ("Dr Haddad", True), ("Dr Wiśniewski", True)]
+    + [("Dr Pepper", False), ("St. Louis", False), ("Mr Clean", False), ("Dr Who", False), ("Mt Hood", False)],
+)
+def test_a_title_and_one_surname_is_a_persons_name_unless_the_word_is_everyday_or_the_title_a_places(level, is_name):
+    """Seen in red-teaming: "Dr Okonkwo" among "self" and "n/a" was kept."""
+    from twinforge.privacy.pii.detect import is_person_level
+
+    assert is_person_level(level) is is_name

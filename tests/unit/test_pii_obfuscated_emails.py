@@ -51,3 +51,9 @@ def test_a_column_of_them_is_an_email_column_and_a_few_among_codes_are_masked():
     out = anonymize_table(table, key=KEY).table
     assert out.columns == ["status"]
     assert set(out["status"].to_list()) == {"none", "pending", "write to <EMAIL>"}
+
+
+def test_a_quoted_mailbox_is_an_address():
+    assert mask_text(pl.Series(['write to "ann lee"@example.org now'])).item() == "write to <EMAIL> now"
+    table = pl.DataFrame({"x": [f'"{name} lee"@example.org' for name in ["ann", "bo", "cy", "di", "ed"] * 20]})
+    assert detect_pii(table).columns["x"].column_finding.entity == "EMAIL_ADDRESS"

@@ -15,6 +15,7 @@ from faker import Faker
 from twinforge.cli import main
 from twinforge.io.tables import read_table
 from twinforge.privacy.anonymize import anonymize_table
+from twinforge.privacy.pii import mask_text
 from twinforge.privacy.pii.detect import detect_pii
 from twinforge.privacy.pii.recognizers import other_script_name
 
@@ -154,3 +155,17 @@ def test_chinese_mobile_numbers_written_bare_are_phone_numbers_as_text_and_as_in
     assert found == {"contact": "PHONE_NUMBER", "reference": "PHONE_NUMBER"}
     out = anonymize_table(table, key=KEY).table
     assert "contact" not in out.columns and "reference" not in out.columns
+
+
+def test_thai_street_addresses_are_found_as_a_column_and_masked_in_text():
+    fake = Faker("th_TH")
+    fake.seed_instance(0)
+    table = pl.DataFrame({"where": [fake.street_address() for _ in range(100)]})
+    assert _column_entities(table) == {"where": "STREET_ADDRESS"}
+    texts = ["บ้านเลขที่ 5/9 ถนนถนัดการยนต์ แขวง", "01 หมู่ 0 ถ.แท่นทอง", "ราคา 5 บาท"]
+    assert mask_text(pl.Series(texts)).to_list() == ["บ้านเลขที่ <ADDRESS> แขวง", "<ADDRESS>", "ราคา 5 บาท"]
+
+
+def _column_entities(table: pl.DataFrame) -> dict[str, str]:
+    report = detect_pii(table)
+    return {c: d.column_finding.entity for c, d in report.columns.items() if d.column_finding is not None}

@@ -487,13 +487,28 @@ def person_levels(values: pl.Series, min_count: int, limit: int = PERSON_LEVELS_
 
 def is_person_level(value: str) -> bool:
     """Whether a category level is a person's name: :func:`named_like_a_person` with two or more words after a
-    leading title and no digit. A single word is no one's name here: as levels, "Austin", "Florence" or "Paris"
-    are towns far more often than first names ("Dr Pepper" and "St. Louis" are a title and one word)."""
+    leading title and no digit, or a title and one capitalised word that is no everyday, place or company word ("Dr
+    Okonkwo"; not "Dr Pepper"). A single word is no one's name here: as levels, "Austin", "Florence" or "Paris"
+    are towns far more often than first names."""
     value = value.strip()
     if not value or len(value) > 80 or any(c.isdigit() for c in value):
         return False
     tokens = [t for t in re.split(r"[\s,]+", rec.plain_name_text(value)) if t.strip(".")]
-    if len(tokens) - rec.leading_title_count(tokens) < 2:
+    titles = rec.leading_title_count(tokens)
+    if titles and len(tokens) - titles == 1:  # "Dr Okonkwo": a title and a surname that is no word ("Dr Pepper")
+        from twinforge.privacy.pii.vocabulary import common_name_words, kept_vocabulary
+
+        surname = tokens[-1].strip(".").lower()
+        return (
+            tokens[-1][:1].isupper()
+            and tokens[0].strip(".").lower() not in _PLACE_TITLES
+            and surname not in kept_vocabulary()
+            and surname not in common_name_words()
+            and surname not in rec.not_name_words()
+            and surname not in rec.place_name_words()
+            and surname not in rec.place_and_company_words()
+        )
+    if len(tokens) - titles < 2:
         return False
     if tokens[-1].strip(".").lower() in _PLACE_AND_COMPANY_ENDINGS:  # "Cesar Chavez Ave", "Ann Taylor Inc"
         return False
@@ -519,6 +534,8 @@ def _given_name_and_everyday_surname(tokens: list[str]) -> bool:
     )
 
 
+# a saint's or a mountain's abbreviation before a place's name ("St. Louis", "Mt Hood"), no person's title
+_PLACE_TITLES = frozenset("st ste saint sainte san santa sta mt mount ft fort".split())
 # the last word of a street or a company named after someone (the full words are everyday words already)
 _PLACE_AND_COMPANY_ENDINGS = frozenset(
     "ave av blvd bd st rd dr ln ct pl sq hwy pkwy ter cres inc ltd llc co corp plc gmbh ag sa bv srl".split()

@@ -396,6 +396,7 @@ ADDRESS_PREFILTER = (
     # Cyrillic street, house and flat words; a Mongolian district, khoroo or soum; Peru's block; a kebele; a
     # Chinese building by its letter
     r"|(?:ул|Ул|УЛ|пр|мкр|Мкр|д|кв|КВ)\.\s|дүүрэг|düüreg|хороо|[Kk]horoo|\s(?:sum|сум),|Mz\.|ቀበሌ|座"
+    r"|\d\s+(?:หมู่|ถนน|ถ\.|ซอย|ซ\.)"  # a Thai house number before its village, road or lane
 )
 
 

@@ -992,12 +992,16 @@ _DISTRICT_KHOROO_LOT = (
 _WELSH_STREET = (
     r"\d{1,5}[A-Za-z]?,?\s+(?:Stryd|STRYD|Ffordd|FFORDD|Heol|HEOL|Lôn|LÔN)\s+(?:(?:y|yr|Y|YR)\s+)?\p{Lu}[\p{L}'\-]*"
 )
+# Thai: a house number (its part after a slash), a village's number ("หมู่ 4"), then the road or lane with its name
+# glued on ("5/9 ถนนถนัดการยนต์", "01 หมู่ 0 ถ.แท่นทอง", "454/4 ซ.ดีตพันธุ์", "484 ซอยปรีชากุลเศรษฐ์")
+_THAI_STREET = r"\d{1,5}(?:/\d{1,5})?\s+(?:หมู่\s*\d{1,3}\s+)?(?:ถนน|ถ\.|ซอย|ซ\.)\s?\p{Thai}{2,}"
 # the address patterns in two halves, in the order masking tries them: masking and detection match each half
 # on its own, because with Unicode word boundaries all of them in one exceed the regex engine's size limit
 ADDRESS_PATTERN_HALVES = (
     rf"{_RURAL_ROUTE}|{_VN_STREET}|{_CO_STREET}|{_MY_STREET}|{_ROAD_KILOMETRE}|{_STREET_NUMBER_UNIT}|{_EN_STREET}",
     rf"{_DE_STREET}|{_GLUED_STREET}|{_NAME_TYPE_NUMBER}|{_FR_ES_STREET}|{_NUMBERED_PARTS}|{_NUMBER_THEN_ZONE}"
     rf"|{_MICRODISTRICT}|{_WARD_OR_FARM}|{_EAST_ASIAN_ADDRESS}|{_CYRILLIC_STREET}|{_DISTRICT_KHOROO_LOT}|{_WELSH_STREET}"
+    rf"|{_THAI_STREET}"
     rf"|{_EN_STREET_ANY_TYPE}",
 )
 # a value that starts with a house number and two to four capitalised words, then ends or goes on
@@ -1149,14 +1153,16 @@ URL_PATTERN = (
 URL_WHOLE = rf"^\s*(?:{URL_PATTERN})\s*$"
 
 # an e-mail address written so that harvesters miss it: "ann(at)example(dot)org", "ann [at] example.org",
-# "ann @ example . org" (a known top-level domain after spaced dots: "call @ home. Then" is prose), "ann@[10.0.0.1]"
+# "ann @ example . org" (a known top-level domain after spaced dots: "call @ home. Then" is prose), "ann@[10.0.0.1]",
+# '"ann lee"@example.org'
 _AT = r"\s*[(\[{<]\s*(?:at|@)\s*[)\]}>]\s*"
 _DOT = r"\s*[(\[{<]\s*(?:dot|\.)\s*[)\]}>]\s*|\."
 _COMMON_TLD = r"com|org|net|edu|gov|mil|int|info|biz|io|co|me|uk|de|fr|es|it|nl|be|ch|at|se|no|dk|fi|pl|ru|ua|cn|jp|kr|in|br|mx|ar|au|nz|ca|us|za|ng|ke|eg|tr|ir|il|sa|ae"
 _MAILBOX = r"[\p{L}\p{N}._%+\-]+"
 _LABEL = r"[\p{L}\p{N}\-]+"
 OBFUSCATED_EMAIL = (
-    rf"(?i){_MAILBOX}(?:{_AT}{_LABEL}(?:(?:{_DOT}){_LABEL})*(?:{_DOT})\p{{L}}{{2,}}\b"
+    rf"(?i)\"[^\"\n@]{{1,64}}\"@{_LABEL}(?:\.{_LABEL})*\.\p{{L}}{{2,}}\b"  # a quoted mailbox: "ann lee"@example.org
+    rf"|{_MAILBOX}(?:{_AT}{_LABEL}(?:(?:{_DOT}){_LABEL})*(?:{_DOT})\p{{L}}{{2,}}\b"
     rf"|\s+@\s+{_LABEL}(?:\s*\.\s*{_LABEL})*\s*\.\s*(?:{_COMMON_TLD})\b"
     r"|@\[\d{1,3}(?:\.\d{1,3}){3}\])"
 )
