@@ -563,7 +563,8 @@ def _detect_column(
         _pattern_entities(text, seed, max_validated, hint, whole, inside, detection)
         for entity, pattern in ((MAC, rec.MAC_PATTERN), (VIN, rec.VIN_PATTERN), (EMAIL, rec.OBFUSCATED_EMAIL)):
             # over the whole column, as presidio's types are: one MAC address among a million codes is found
-            share = float(text.str.contains(pattern).mean())
+            # (ASCII word boundaries keep the regex engine fast on text of any script: the forms are ASCII)
+            share = float(text.str.contains(pattern.replace(r"\b", r"(?-u:\b)")).mean())
             if share > inside.get(entity, (0.0, 0.0))[0]:
                 inside[entity] = (share, 0.7)
         _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, detection, extra_names)
