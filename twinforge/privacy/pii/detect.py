@@ -39,6 +39,7 @@ from twinforge.privacy.nested import flatten_nested
 from twinforge.privacy.pii import recognizers as rec
 from twinforge.privacy.pii.entities import (
     ADDRESS,
+    CARD,
     DOB,
     EMAIL,
     IBAN,
@@ -90,6 +91,7 @@ PERSON_MAX_PLACE_OR_COMPANY_SHARE = 0.2
 # the commonest levels of a text column checked for a person's name (a column with more levels is no category)
 PERSON_LEVELS_CHECKED = 10_000
 PERSON_LEVEL_CONFIDENCE = 0.6
+CARD_MIN_INTEGER = 10**12  # card numbers have 13 digits or more
 # a column of IBAN-shaped values that fail validation: nearly all of them must have the shape
 IBAN_SHAPE_MIN_SHARE = 0.9
 NAME_ONLY_CONFIDENCE = 0.6
@@ -577,6 +579,11 @@ def _detect_column(
         for entity, share in rec.integer_entity_shares(sample.to_list()).items():
             if share >= rec.INTEGER_ENTITY_MIN_SHARE:
                 whole[entity] = (share, 0.7)
+        # a few card numbers among small integers (a column of amounts): each found, as in text
+        long = distinct.filter(distinct.abs() >= CARD_MIN_INTEGER).head(max_validated).to_list()
+        cards = [v for v in long if any(e == CARD for e, *_ in rec.analyze(str(v)))]
+        if cards and CARD not in whole:
+            inside[CARD] = (float(present.is_in(pl.Series(cards, dtype=present.dtype).implode()).mean()), 0.7)
         # birth dates written as yyyymmdd, judged on the values with their repeats (as a date column's)
         dates = rec.date_key_dates(present.sample(min(sample_rows, present.len()), seed=seed))
         share = rec.birth_date_share(dates) if dates is not None else 0.0
