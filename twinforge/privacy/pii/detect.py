@@ -92,6 +92,7 @@ PERSON_MAX_PLACE_OR_COMPANY_SHARE = 0.2
 PERSON_LEVELS_CHECKED = 10_000
 PERSON_LEVEL_CONFIDENCE = 0.6
 CARD_MIN_INTEGER = 10**12  # card numbers have 13 digits or more
+CARD_AMONG_INTEGERS_MAX_SHARE = 0.1  # more long values than a column's strays: a column of codes, judged whole
 # a column of IBAN-shaped values that fail validation: nearly all of them must have the shape
 IBAN_SHAPE_MIN_SHARE = 0.9
 NAME_ONLY_CONFIDENCE = 0.6
@@ -579,9 +580,12 @@ def _detect_column(
         for entity, share in rec.integer_entity_shares(sample.to_list()).items():
             if share >= rec.INTEGER_ENTITY_MIN_SHARE:
                 whole[entity] = (share, 0.7)
-        # a few card numbers among small integers (a column of amounts): each found, as in text
+        # a few card numbers among small integers (a column of amounts): each found, as in text; a column of
+        # long integers is judged as a whole above (random ids of card length pass the checks one in ten)
+        is_long = present.abs() >= CARD_MIN_INTEGER
         long = distinct.filter(distinct.abs() >= CARD_MIN_INTEGER).head(max_validated).to_list()
-        cards = [v for v in long if any(e == CARD for e, *_ in rec.analyze(str(v)))]
+        few = float(is_long.mean()) <= CARD_AMONG_INTEGERS_MAX_SHARE
+        cards = [v for v in long if any(e == CARD for e, *_ in rec.analyze(str(v)))] if few else []
         if cards and CARD not in whole:
             inside[CARD] = (float(present.is_in(pl.Series(cards, dtype=present.dtype).implode()).mean()), 0.7)
         # birth dates written as yyyymmdd, judged on the values with their repeats (as a date column's)
