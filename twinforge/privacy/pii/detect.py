@@ -567,7 +567,7 @@ def _detect_column(
         for entity, pattern in ((MAC, rec.MAC_PATTERN), (VIN, rec.VIN_PATTERN), (EMAIL, rec.OBFUSCATED_EMAIL)):
             # over the whole column, as presidio's types are: one MAC address among a million codes is found
             # (ASCII word boundaries keep the regex engine fast on text of any script: the forms are ASCII)
-            share = float(text.str.contains(pattern.replace(r"\b", r"(?-u:\b)")).mean())
+            share = float(text.str.contains(rec.ascii_boundaries(pattern)).mean())
             if share > inside.get(entity, (0.0, 0.0))[0]:
                 inside[entity] = (share, 0.7)
         _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, detection, extra_names)
@@ -582,10 +582,9 @@ def _detect_column(
                 whole[entity] = (share, 0.7)
         # a few card numbers among small integers (a column of amounts): each found, as in text; a column of
         # long integers is judged as a whole above (random ids of card length pass the checks one in ten)
-        is_long = present.abs() >= CARD_MIN_INTEGER
-        long = distinct.filter(distinct.abs() >= CARD_MIN_INTEGER).head(max_validated).to_list()
-        few = float(is_long.mean()) <= CARD_AMONG_INTEGERS_MAX_SHARE
-        cards = [v for v in long if any(e == CARD for e, *_ in rec.analyze(str(v)))] if few else []
+        few = float((present.abs() >= CARD_MIN_INTEGER).mean()) <= CARD_AMONG_INTEGERS_MAX_SHARE
+        long = distinct.filter(distinct.abs() >= CARD_MIN_INTEGER).head(max_validated).to_list() if few else []
+        cards = [v for v in long if any(e == CARD for e, *_ in rec.analyze(str(v)))]
         if cards and CARD not in whole:
             inside[CARD] = (float(present.is_in(pl.Series(cards, dtype=present.dtype).implode()).mean()), 0.7)
         # birth dates written as yyyymmdd, judged on the values with their repeats (as a date column's)

@@ -62,6 +62,7 @@ from twinforge.privacy.pii.recognizers import (
     VIN_PATTERN,
     WEAK_NAME_PARTICLES,
     all_names,
+    ascii_boundaries,
     date_shaped,
     english_words,
     first_names,
@@ -411,7 +412,7 @@ def mask_patterns(text: pl.Series) -> pl.Series:
             continue
         if pattern in _ADDRESSES_NOT_IN_AMOUNTS:  # the context pattern starts with its words: no prefilter
             if pattern == _ADDRESSES_NOT_IN_AMOUNTS[0]:  # the second half looks at the same texts
-                candidates = text.str.contains(_ascii_boundaries(ADDRESS_PREFILTER)).fill_null(False)
+                candidates = text.str.contains(ascii_boundaries(ADDRESS_PREFILTER)).fill_null(False)
             text = _replace_where(text, candidates, (pattern, replacement))
             if pattern == _ADDRESSES_NOT_IN_AMOUNTS[-1]:
                 text = mask_listed_streets(text)
@@ -420,7 +421,7 @@ def mask_patterns(text: pl.Series) -> pl.Series:
         if prefilter is not None:  # a label's pattern runs only on the texts that hold one of its labels
             text = _replace_where(text, prefilter, (pattern, replacement))
             continue
-        text = text.str.replace_all(_ascii_boundaries(pattern), replacement)
+        text = text.str.replace_all(ascii_boundaries(pattern), replacement)
     return mask_phone_extensions(text)
 
 
@@ -484,12 +485,6 @@ def mask_listed_streets(text: pl.Series) -> pl.Series:
     become ``<ADDRESS>``, on the texts that hold such a word."""
     streets = [(pattern, "${1}" + MASK_TOKENS[ADDRESS]) for pattern in listed_street_patterns()]
     return _replace_where(text, listed_street_candidates(text).fill_null(False), *streets)
-
-
-def _ascii_boundaries(pattern: str) -> str:
-    """``pattern`` with ASCII word boundaries: a Unicode ``\\b`` makes Rust's regex leave its fast
-    engine on any non-ASCII text (10-20x slower), and these patterns are about digits and ASCII."""
-    return pattern.replace(r"\b", r"(?-u:\b)")
 
 
 # words (with an apostrophe inside: "O'Brien", "Ja’far") and what lies between them ("grunt's":
