@@ -34,6 +34,9 @@ def test_demo_spec_loads_with_resolved_source():
         ({"sampling": {"rebalance": {"a": {"x": 0.5}, "b": {"y": 0.5}}}}, "sampling.rebalance", "exactly one column"),
         ({"schedule": {"regenerate_cron": "daily"}}, "schedule.regenerate_cron", "5 fields"),
         ({"surprise": 1}, "surprise", "Extra inputs"),
+        ({"source": {"path": "x.csv", "delimiter": "\n"}}, "source.delimiter", "cannot part fields"),
+        ({"source": {"path": "x.csv", "delimiter": '"'}}, "source.delimiter", "cannot part fields"),
+        ({"source": {"path": "x.csv", "delimiter": "\r"}}, "source.delimiter", "'\\r'"),
     ],
 )
 def test_spec_errors_name_the_field(overrides, field, fragment):

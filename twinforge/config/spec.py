@@ -173,6 +173,15 @@ class SourceSpec(_Strict):
     # text files: cells equal to one of these (after trimming spaces) read as null; see DEFAULT_NA_VALUES
     na_values: list[str] = Field(default_factory=lambda: list(DEFAULT_NA_VALUES))
 
+    @field_validator("delimiter")
+    @classmethod
+    def _delimiter_parts_fields(cls, value: str) -> str:
+        if value in ('"', "\n", "\r"):  # the CSV reader's quote and line ends
+            raise ValueError(
+                f"{value!r} cannot part fields: it quotes or ends a record; use e.g. ',', ';', '\\t' or '|'"
+            )
+        return value
+
     @model_validator(mode="before")
     @classmethod
     def _old_null_values_name(cls, data: Any) -> Any:
