@@ -393,3 +393,32 @@ def test_reading_builds_the_schema_a_fixed_number_of_times_whatever_the_width(tm
 
     narrow, wide = accesses(10), accesses(100)
     assert wide == narrow, f"schema/columns read per column: {narrow} for 13 columns, {wide} for 103"
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "sqlite", "duckdb"])
+def test_a_field_over_max_field_chars_is_a_bad_row_in_typed_sources_too(tmp_path, fmt):
+    import duckdb
+
+    frame = pl.DataFrame({"id": [1, 2, 3], "notes": ["short", "x" * 500, "fine"], "code": ["a", "b", "y" * 300]})
+    path = tmp_path / f"t.{fmt}"
+    if fmt == "parquet":
+        frame.write_parquet(path)
+        source = {}
+    elif fmt == "sqlite":
+        with sqlite3.connect(path) as conn:
+            conn.execute("create table t (id integer, notes text, code text)")
+            conn.executemany("insert into t values (?, ?, ?)", frame.rows())
+        source = {"table": "t"}
+    else:
+        with duckdb.connect(str(path)) as conn:
+            conn.register("frame", frame.to_arrow())
+            conn.execute("create table t as select * from frame")
+        source = {"table": "t"}
+    options = IngestSpec(max_field_chars=200)
+    with pytest.raises(IngestError, match=r"(?s)2 bad rows.*row 2, column 'notes': field of 500 characters is longer "):
+        _read(path, source=source, options=options)
+    result = _accounted(_read(path, source=source, options=IngestSpec(max_field_chars=200, on_bad_rows="quarantine")))
+    assert result.table["id"].to_list() == [1]
+    assert result.quarantine["row"].to_list() == [2, 3]
+    assert result.quarantine["column"].to_list() == ["notes", "code"]
+    assert _accounted(_read(path, source=source)).table.height == 3  # the default limit is a megabyte

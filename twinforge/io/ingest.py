@@ -212,15 +212,17 @@ def _read(fmt: str, source: SourceSpec, options: IngestSpec, path: Path | None) 
             path, encoding=source.encoding, max_field_chars=options.max_field_chars, keep_values=keep
         ), str(path)
     if fmt == "parquet":
-        return readers.read_parquet(path), str(path)
-    if fmt == "sqlite":
-        return readers.read_sqlite(path, table=source.table, query=source.query), str(path)
-    if fmt == "duckdb":
-        return readers.read_duckdb(path, table=source.table, query=source.query), str(path)
-    if fmt == "postgres":
+        read, origin = readers.read_parquet(path), str(path)
+    elif fmt == "sqlite":
+        read, origin = readers.read_sqlite(path, table=source.table, query=source.query), str(path)
+    elif fmt == "duckdb":
+        read, origin = readers.read_duckdb(path, table=source.table, query=source.query), str(path)
+    elif fmt == "postgres":
         url = source_url(source)
-        return readers.read_sqlalchemy(url, table=source.table, query=source.query), readers.safe_url(url)
-    raise IngestError(f"unsupported source format {fmt!r}")
+        read, origin = readers.read_sqlalchemy(url, table=source.table, query=source.query), readers.safe_url(url)
+    else:
+        raise IngestError(f"unsupported source format {fmt!r}")
+    return readers.without_oversized_fields(read, options.max_field_chars, keep), origin
 
 
 def source_url(source: SourceSpec) -> str:

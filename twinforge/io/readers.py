@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import gzip
 import io
 import json
@@ -848,6 +849,28 @@ def read_parquet(path: Path) -> SourceRead:
     table = modelled_types(table, origin)
     table = table.with_columns(pl.int_range(1, table.height + 1, dtype=pl.Int64).alias(ROW))
     return SourceRead(table=table, records=table.height)
+
+
+def without_oversized_fields(read: SourceRead, max_field_chars: int, keep_values: bool = False) -> SourceRead:
+    """``read`` of a typed source (Parquet, a database) with each row holding a text cell longer than
+    ``max_field_chars`` moved to its bad rows, as a text file's reader does; nested fields are not measured."""
+    table = read.table
+    text = [c for c, t in table.schema.items() if t == pl.String]
+    if not text:
+        return read
+    is_long = pl.any_horizontal(pl.col(c).str.len_chars().gt(max_field_chars).fill_null(False) for c in text)
+    long_rows = table.filter(is_long)
+    if long_rows.is_empty():
+        return read
+    bad = []
+    for values in long_rows.iter_rows(named=True):
+        column = next(c for c in text if values[c] is not None and len(values[c]) > max_field_chars)
+        fields = [None if values[c] is None else str(values[c]) for c in table.columns if c != ROW]
+        reason = (
+            f"field of {len(values[column]):,} characters is longer than ingest.max_field_chars ({max_field_chars:,})"
+        )
+        bad.append(BadRow(values[ROW], reason, column, record=_record_json(fields, keep_values)))
+    return dataclasses.replace(read, table=table.filter(~is_long), bad_rows=read.bad_rows + bad)
 
 
 # ---------------------------------------------------------------- SQL
