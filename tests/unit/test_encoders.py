@@ -92,11 +92,41 @@ def test_grid_interpolation_is_numpys_interp_on_evenly_spaced_knots():
         np.testing.assert_allclose(numeric.interpolate_grid(u, grid), expected, rtol=0, atol=1e-12 * np.abs(grid).max())
 
 
-def test_float_nan_counts_as_missing():
+def test_float_nan_counts_as_missing_and_missing_values_decode_to_their_kinds():
     series = pl.Series("f", [1.0, float("nan"), 2.0, None])
     stats, u, decoded = round_trip(numeric, series, ColumnKind.FLOAT)
-    assert stats["null_share"] == 0.5
-    assert decoded.to_list() == [1.0, None, 2.0, None]
+    assert stats["null_share"] == 0.5 and stats["non_finite"] == {"nan": 0.5, "inf": 0.0, "-inf": 0.0}
+    assert decoded[[0, 2]].to_list() == [1.0, 2.0]
+    assert decoded.null_count() == 1 and decoded.is_nan().sum() == 1
+
+
+def test_infinities_kept_by_ingestion_come_back_at_their_shares():
+    rng = np.random.default_rng(5)
+    kinds = rng.choice(["value", "null", "nan", "inf", "-inf"], 20_000, p=[0.6, 0.1, 0.1, 0.15, 0.05])
+    special = {"null": None, "nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
+    series = pl.Series("income", [special.get(k, float(i)) for i, k in enumerate(kinds)], dtype=pl.Float64)
+    column = column_of(series, ColumnKind.FLOAT)
+    stats = numeric.analyze(series, column)
+    assert stats["null_share"] == pytest.approx(0.4, abs=0.01) and stats["max"] < 20_000
+    u = rng.random(10_000)
+    u[rng.random(10_000) < stats["null_share"]] = np.nan
+    decoded = numeric.from_uniform(u, stats, column)
+    missing = int(np.isnan(u).sum())
+    shares = {
+        "null": decoded.null_count() / missing,
+        "nan": decoded.is_nan().sum() / missing,
+        "inf": (decoded == float("inf")).sum() / missing,
+        "-inf": (decoded == float("-inf")).sum() / missing,
+    }
+    assert shares == pytest.approx({"null": 0.25, "nan": 0.25, "inf": 0.375, "-inf": 0.125}, abs=0.02)
+    assert decoded.filter(decoded.is_finite()).len() == 10_000 - missing
+    assert json.loads(json.dumps(stats)) == stats  # model files hold JSON
+
+
+def test_columns_without_non_finite_values_decode_missing_to_null_only():
+    series = pl.Series("f", [1.0, None, 2.0, 3.0])
+    stats, _, decoded = round_trip(numeric, series, ColumnKind.FLOAT)
+    assert "non_finite" not in stats and decoded.to_list() == [1.0, None, 2.0, 3.0]
 
 
 # --- categorical ---

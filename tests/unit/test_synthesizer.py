@@ -394,3 +394,17 @@ def test_fit_checks_for_names_every_level_its_model_learns():
     with pytest.warns(UserWarning, match="channel mask"):
         synth = Synthesizer("copula", seed=0, rare_min_count=2).fit(frame)
     assert synth.policy["channel"].startswith("mask") and "John Smith" not in synth.sample(3000)["channel"]
+
+
+def test_non_finite_numbers_a_table_kept_come_back_in_its_twin():
+    # ingest.non_finite: keep hands the generators inf and NaN; the twin holds them at their shares, not nulls
+    rng = np.random.default_rng(8)
+    income = rng.normal(5e4, 1e4, 2000)
+    income[:200], income[200:300], income[300:400] = np.inf, -np.inf, np.nan
+    real = pl.DataFrame({"income": income, "group": rng.choice(["a", "b"], 2000)})
+    twin = Synthesizer(model="copula", seed=3).fit(real).sample(4000)["income"]
+    assert (twin == np.inf).sum() == pytest.approx(400, abs=80)
+    assert (twin == -np.inf).sum() == pytest.approx(200, abs=60)
+    assert twin.is_nan().sum() == pytest.approx(200, abs=60) and twin.null_count() == 0
+    finite = twin.filter(twin.is_finite())
+    assert finite.min() >= income[400:].min() and finite.max() <= income[400:].max()

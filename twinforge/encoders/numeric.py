@@ -8,7 +8,9 @@ stretch back to the one value.
 
 Decoding never leaves the range seen in training, rounds to the number of
 decimals the data used (integers to whole numbers), and restores the dtype.
-NaN and infinite floats are treated as missing.
+NaN and infinite floats are modelled as missing; decoding turns the missing values of a column that held
+them back into nulls, NaN, inf and -inf at the shares seen among its missing values (``non_finite`` in the
+stats), so that a table ingested with ``non_finite: keep`` keeps them in its twin.
 
 The other representations (mode-specific normalisation for the GAN and VAE,
 quantile bins for the transformer; :mod:`twinforge.encoders.modes`,
@@ -49,7 +51,10 @@ def analyze(series: pl.Series, column: ColumnSchema, options: AnalyzeOptions = D
     if series.dtype.is_decimal() and stats["min"] is not None:  # never finer than the type's places
         scale = series.dtype.scale
         stats["decimals"] = scale if stats["decimals"] is None else min(stats["decimals"], scale)
-    return {"null_share": _missing_share(values), "dtype": dtype_name(series.dtype), **stats}
+    stats = {"null_share": _missing_share(values), "dtype": dtype_name(series.dtype), **stats}
+    if shares := _non_finite_shares(series):
+        stats["non_finite"] = shares
+    return stats
 
 
 def to_uniform(series: pl.Series, stats: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
@@ -73,7 +78,8 @@ def from_values(values: np.ndarray, stats: dict[str, Any], column: ColumnSchema)
     dtype = simple_dtype(stats["dtype"]) or (pl.Int64 if stats["integer"] else pl.Float64)
     if dtype.is_integer():
         values = np.clip(values, *_float_bounds(dtype))
-    return series_from_floats(column.name, values).cast(dtype)
+    series = series_from_floats(column.name, values).cast(dtype)
+    return _with_non_finite(series, values, stats["non_finite"]) if stats.get("non_finite") else series
 
 
 def _float_bounds(dtype: pl.DataType) -> tuple[float, float]:
@@ -183,6 +189,40 @@ def _decimals_used(values: np.ndarray) -> int | None:
         if np.all(np.abs(np.round(values, decimals) - values) <= 1e-9 * scale):
             return decimals
     return None
+
+
+_NON_FINITE = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
+_GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
+
+
+def _non_finite_shares(series: pl.Series) -> dict[str, float] | None:
+    """The shares of NaN, inf and -inf among the missing values of a float column, or None if it holds none."""
+    if not series.dtype.is_float():
+        return None
+    counts = {
+        "nan": int(series.is_nan().sum()),
+        "inf": int((series == float("inf")).sum()),
+        "-inf": int((series == float("-inf")).sum()),
+    }
+    missing = series.null_count() + sum(counts.values())
+    return {k: n / missing for k, n in counts.items()} if any(counts.values()) else None
+
+
+def _with_non_finite(series: pl.Series, values: np.ndarray, shares: dict[str, float]) -> pl.Series:
+    """``series`` with its missing values (NaN in ``values``) made NaN, inf or -inf at ``shares``, the rest null.
+    The k-th missing value takes the kind its share's stretch of [0, 1) holds at the fractional part of k times
+    the golden ratio: the shares are met within a value or so, with no random state (rows come shuffled)."""
+    missing = np.flatnonzero(np.isnan(values))
+    if missing.size == 0 or not series.dtype.is_float():
+        return series
+    position = np.modf((np.arange(missing.size) + 0.5) * _GOLDEN)[0]
+    bounds = np.cumsum([shares.get(k, 0.0) for k in _NON_FINITE])
+    kind = np.searchsorted(bounds, position, side="right")  # len(_NON_FINITE) = null
+    filled = values.copy()
+    filled[missing] = np.append(np.array(list(_NON_FINITE.values())), np.nan)[kind]
+    nulls = missing[kind == len(_NON_FINITE)]
+    out = pl.Series(series.name, filled, dtype=pl.Float64, nan_to_null=False).cast(series.dtype)
+    return out.scatter(nulls, None) if nulls.size else out
 
 
 def _missing_share(values: np.ndarray) -> float:
