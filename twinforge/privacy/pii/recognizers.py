@@ -201,7 +201,7 @@ def honorific_words() -> frozenset[str]:
     return frozenset(_affixes(whole_values_only=False))
 
 
-def _faker_values(provider_kind: str, attrs: tuple[str, ...]) -> Iterator[str]:
+def faker_values(provider_kind: str, attrs: tuple[str, ...]) -> Iterator[str]:
     """Every text value of these attributes of every Faker locale's ``provider_kind`` provider."""
     from faker.config import AVAILABLE_LOCALES
 
@@ -220,7 +220,7 @@ def _faker_values(provider_kind: str, attrs: tuple[str, ...]) -> Iterator[str]:
 
 def _affixes(whole_values_only: bool) -> set[str]:
     affixes: set[str] = set()
-    for value in _faker_values("person", _AFFIX_ATTRS):
+    for value in faker_values("person", _AFFIX_ATTRS):
         if whole_values_only and " " in value.strip():
             continue
         for word in value.split():
@@ -250,8 +250,8 @@ def _is_other_script_word(word: str) -> bool:
 def other_script_names() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """Faker's given names and surnames of every locale in scripts other than Latin, lower-cased words ("राहुल",
     "شرما", "陈", "김"), and the characters of the given names of scripts written without spaces ("秀", "兰")."""
-    given = {w.lower() for v in _faker_values("person", _GIVEN_NAME_ATTRS) for w in v.split()}
-    surnames = {w.lower() for v in _faker_values("person", ("last_names",)) for w in v.split()}
+    given = {w.lower() for v in faker_values("person", _GIVEN_NAME_ATTRS) for w in v.split()}
+    surnames = {w.lower() for v in faker_values("person", ("last_names",)) for w in v.split()}
     given, surnames = ({w for w in words if _is_other_script_word(w)} for words in (given, surnames))
     unspaced = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
     characters = {c for w in given if unspaced.fullmatch(w) for c in w}
@@ -305,7 +305,7 @@ _DATA = Path(__file__).with_name("data")
 
 
 @functools.cache
-def _shipped_words(file_name: str) -> frozenset[str]:
+def shipped_words(file_name: str) -> frozenset[str]:
     """The words of a gzip-compressed list in ``data/``, one a line, ``#`` lines are its header."""
     with gzip.open(_DATA / file_name, "rt", encoding="utf-8") as f:
         return frozenset(line.rstrip("\n") for line in f if line[:1] != "#")
@@ -315,7 +315,7 @@ def _shipped_words(file_name: str) -> frozenset[str]:
 def world_names() -> frozenset[str]:
     """First and last names of 105 countries (names-dataset: names ranked in a country's top 5,000),
     lower-cased, in Latin letters."""
-    return _shipped_words("person_names.txt.gz")
+    return shipped_words("person_names.txt.gz")
 
 
 @kept_on_disk
@@ -339,7 +339,7 @@ def place_name_words() -> frozenset[str]:
     """Lower-cased words of the town, region and country names listed by every Faker locale, in
     Latin letters ("valencia", "salamanca"): many are surnames somewhere too."""
     words = set()
-    for value in _faker_values("address", _PLACE_ATTRS):
+    for value in faker_values("address", _PLACE_ATTRS):
         words.update(w for w in re.split(r"[\s\-/]+", value.lower()) if len(w) > 1 and _is_latin_word(w))
     return frozenset(words)
 
@@ -516,7 +516,7 @@ def other_language_words() -> frozenset[str]:
     """Lower-cased everyday words of :data:`OTHER_VOCABULARY_LANGUAGES` (the shipped list), less Faker's names,
     honorifics, titles, particles and person labels ("rosa", "santos" stay names)."""
     kept = all_names() | honorific_words() | TITLES | _TITLES_BEFORE_NAMES | NAME_PARTICLES | PERSON_LABELS
-    return _shipped_words("other_vocabulary.txt.gz") - kept
+    return shipped_words("other_vocabulary.txt.gz") - kept
 
 
 @kept_on_disk
@@ -540,7 +540,7 @@ def place_and_company_words() -> frozenset[str]:
     from surnames ("Korhonen Ky", "Martins Paulista"): these words tell them from people."""
     words: set[str] = set()
     for provider_kind, attrs in _PLACE_AND_COMPANY_ATTRS.items():
-        for value in _faker_values(provider_kind, attrs):
+        for value in faker_values(provider_kind, attrs):
             if value[:1].islower() and " " not in value.strip():
                 continue  # "ville", "háza": glued to a name, not words of their own
             for word in re.split(r"[\s\-/]+", value.replace(".", "").lower()):
@@ -1057,8 +1057,8 @@ def listed_street_patterns() -> tuple[str, ...]:
     from faker.providers.address.en_US import Provider as Address
 
     english = english_words() - {w.lower() for w in Address.street_suffixes}
-    types = (_shipped_words("street_types.txt.gz") | _STREET_TYPES_LIBPOSTAL_LACKS) - english
-    unit_words = _alternation(_shipped_words("address_units.txt.gz") - english)
+    types = (shipped_words("street_types.txt.gz") | _STREET_TYPES_LIBPOSTAL_LACKS) - english
+    unit_words = _alternation(shipped_words("address_units.txt.gz") - english)
     # one or two ASCII letters ("ul", "al") only with their dot; "út" stands alone
     bare = _alternation(t for t in types if len(t) > 2 or not t.isascii())
     dotted = _alternation(t for t in types if len(t) <= 2 and t.isascii())
@@ -1079,7 +1079,7 @@ def listed_street_patterns() -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=1)
 def _listed_type_needles() -> list[str]:
-    words = _shipped_words("street_types.txt.gz") | _STREET_TYPES_LIBPOSTAL_LACKS
+    words = shipped_words("street_types.txt.gz") | _STREET_TYPES_LIBPOSTAL_LACKS
     return [f" {w}{end}" for w in words for end in (" ", ".", ",")]
 
 

@@ -88,11 +88,11 @@ def _ranked_words() -> tuple[set[str], set[str], set[str], set[str]]:
 def _other_script_names() -> set[str]:
     """The words of every Faker locale's first and last names not written in Latin letters ("小林", "করিম",
     "김"), lower-cased."""
-    from twinforge.privacy.pii.recognizers import _NAME_LIST_ATTRS, _faker_values
+    from twinforge.privacy.pii.recognizers import _NAME_LIST_ATTRS, faker_values
 
     return {
         word.lower()
-        for value in _faker_values("person", _NAME_LIST_ATTRS)
+        for value in faker_values("person", _NAME_LIST_ATTRS)
         for word in value.split()
         if not word.isascii()
     }
@@ -140,35 +140,26 @@ def function_words() -> frozenset[str]:
 def address_words() -> frozenset[str]:
     """Words addresses are made of, in any script (libpostal's dictionaries: street types, building, unit, floor,
     house-number and post-office words: "rue", "ул", "кв", "maison", "No", "bp")."""
-    from twinforge.privacy.pii.recognizers import _shipped_words
+    from twinforge.privacy.pii.recognizers import shipped_words
 
-    return _shipped_words("address_words.txt.gz")
-
-
-def _other_script_given_names() -> frozenset[str]:
-    from twinforge.privacy.pii.recognizers import other_script_names
-
-    return other_script_names()[0]
-
-
-def _other_script_surnames() -> frozenset[str]:
-    from twinforge.privacy.pii.recognizers import other_script_names
-
-    return other_script_names()[1]
+    return shipped_words("address_words.txt.gz")
 
 
 @functools.lru_cache(maxsize=1)
 def _word_lists() -> tuple[pl.Series, ...]:
+    from twinforge.privacy.pii.recognizers import other_script_names
+
+    given, surnames, _ = other_script_names()
     return tuple(
-        pl.Series("word", sorted(words()), dtype=pl.String).implode()
+        pl.Series("word", sorted(words), dtype=pl.String).implode()
         for words in (
-            kept_vocabulary,
-            common_name_words,
-            function_words,
-            linking_words,
-            address_words,
-            _other_script_given_names,
-            _other_script_surnames,
+            kept_vocabulary(),
+            common_name_words(),
+            function_words(),
+            linking_words(),
+            address_words(),
+            given,
+            surnames,
         )
     )
 
