@@ -293,3 +293,42 @@ def test_a_calibration_that_does_not_fit_the_encoder_is_refused(plain_and_calibr
     with pytest.raises(ValueError, match="calibration of shape"):
         calibrated.load_state_dict(state)
     calibrated.load_state_dict(calibrated.state_dict())  # leaves it as it was for the other tests
+
+
+@pytest.fixture(scope="module")
+def with_nulls() -> pl.DataFrame:
+    rng = np.random.default_rng(5)
+    x = rng.normal(50, 10, ROWS)
+    y = 2 * x + rng.normal(0, 5, ROWS)
+    return pl.DataFrame(
+        {
+            "x": np.where(rng.random(ROWS) < 0.3, np.nan, x),
+            "y": np.where(rng.random(ROWS) < 0.05, np.nan, y),
+            "group": rng.choice(["a", "b"], ROWS),
+        }
+    ).fill_nan(None)
+
+
+def test_calibration_gives_a_numbers_null_share_its_training_share(with_nulls, tmp_path):
+    from twinforge.generators.gan import NULL_CUTS_KEY
+    from twinforge.generators.persistence import load_generator
+
+    shares = {}
+    for calibrate in (False, True):
+        generator = create_generator("gan", seed=0, epochs=2, batch_size=200, calibrate=calibrate)
+        generator.fit(with_nulls, infer_schema(with_nulls))
+        sample = generator.sample(20_000, seed=1)
+        shares[calibrate] = {c: sample[c].null_count() / sample.height for c in ("x", "y")}
+    # two epochs leave the generator's null indicators far from the training shares (0.3 and 0.05) ...
+    assert max(abs(shares[False]["x"] - 0.3), abs(shares[False]["y"] - 0.05)) > 0.05
+    # ... which the calibration sets to them
+    real = {c: with_nulls[c].null_count() / ROWS for c in ("x", "y")}
+    assert shares[True] == pytest.approx(real, abs=0.01)
+    generator.save(tmp_path / "gan")
+    loaded = load_generator(tmp_path / "gan")
+    assert loaded.null_cuts == generator.null_cuts and set(generator.null_cuts) == {"x", "y"}
+    assert loaded.sample(500, seed=4).equals(generator.sample(500, seed=4))
+    state = generator.state_dict()
+    state[NULL_CUTS_KEY] = torch.zeros((3, 2), dtype=torch.float64)
+    with pytest.raises(ValueError, match="null cuts of shape"):
+        generator.load_state_dict(state)

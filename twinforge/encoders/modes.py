@@ -173,17 +173,20 @@ def from_modes(
     x: np.ndarray,
     rng: np.random.Generator,
     calibration: Mapping[str, np.ndarray] | None = None,
+    null_cuts: Mapping[str, tuple[float, float]] | None = None,
 ) -> pl.DataFrame:
     """Decode a mode-specific matrix; one-hot stretches are read by their largest entry.
 
     ``calibration`` maps a mixture-coded column to the quantile grid of its decoded values in the model's
     own samples (:func:`mixture_quantile_grids`): such a column's values are read as positions in that
     grid, then as values of the column's training quantiles, so its marginal is the training one while
-    the order of the rows (and with it every rank relation) stays the model's.
+    the order of the rows (and with it every rank relation) stays the model's. ``null_cuts`` maps a
+    continuous column with nulls to the cut on its null entry above which a row is null (:func:`null_cut`)
+    instead of the larger of its [present, null] entries.
     """
     x = _checked_matrix(columns, x)
     by_column = _group_spans(mode_spans(columns))
-    calibration = calibration or {}
+    calibration, null_cuts = calibration or {}, null_cuts or {}
     decoded = []
     for c in columns:
         parts = by_column[c.name]
@@ -196,7 +199,9 @@ def from_modes(
                 if c.name in calibration:
                     values, as_uniforms = values_to_uniform(values, {"quantiles": calibration[c.name]}, rng), True
             if c.has_nulls:
-                values[x[:, parts["null"].start : parts["null"].stop].argmax(axis=1) == 1] = np.nan
+                indicator = x[:, parts["null"].start : parts["null"].stop]
+                cut = null_cuts.get(c.name)
+                values[_beyond_cut(indicator[:, 1], *cut, rng) if cut else indicator.argmax(axis=1) == 1] = np.nan
             if as_uniforms:
                 decoded.append(c.module.from_uniform(values, c.stats, c.column))
             else:
@@ -231,6 +236,37 @@ def mixture_quantile_grids(
         if column_values.size:
             grids[name] = np.quantile(column_values, np.linspace(0.0, 1.0, size))
     return grids
+
+
+def null_slots(columns: list[EncodedColumn]) -> dict[str, tuple[int, float]]:
+    """For each continuous column with values and nulls, in order: the matrix column of its null entry (the
+    second of its [present, null] one-hot) and its training null share."""
+    spans = _group_spans(mode_spans(columns))
+    return {
+        c.name: (spans[c.name]["null"].start + 1, float(c.stats["null_share"]))
+        for c in columns
+        if c.is_continuous and c.has_values and c.has_nulls
+    }
+
+
+def null_cut(scores: np.ndarray, share: float) -> tuple[float, float]:
+    """The cut on a null entry's ``scores`` (a model's own rows) that makes ``share`` of them null: rows above
+    ``cut`` are, and of the rows at it (ties: a softmax saturates) the returned fraction, drawn at random."""
+    scores = np.sort(np.asarray(scores, dtype=np.float64))
+    wanted = int(round(share * scores.size))
+    if scores.size == 0 or wanted == 0:
+        return float("inf"), 0.0
+    cut = float(scores[scores.size - wanted])
+    above, at = int(np.count_nonzero(scores > cut)), int(np.count_nonzero(scores == cut))
+    return cut, (wanted - above) / at
+
+
+def _beyond_cut(scores: np.ndarray, cut: float, at_cut: float, rng: np.random.Generator) -> np.ndarray:
+    beyond = scores > cut
+    tied = np.flatnonzero(scores == cut)
+    if tied.size:
+        beyond[tied] = rng.random(tied.size) < at_cut
+    return beyond
 
 
 def mixture_columns(columns: list[EncodedColumn]) -> list[EncodedColumn]:

@@ -156,11 +156,20 @@ class TableEncoder:
         return self.to_mode_rows(df, rng).dense()
 
     def from_modes(
-        self, x: np.ndarray, rng: np.random.Generator, calibration: Mapping[str, np.ndarray] | None = None
+        self,
+        x: np.ndarray,
+        rng: np.random.Generator,
+        calibration: Mapping[str, np.ndarray] | None = None,
+        null_cuts: Mapping[str, tuple[float, float]] | None = None,
     ) -> pl.DataFrame:
-        """Decode a mode-specific matrix; one-hot stretches are read by their largest entry (``calibration``:
-        :func:`.modes.from_modes`)."""
-        return _modes.from_modes(self.columns, x, rng, calibration)
+        """Decode a mode-specific matrix; one-hot stretches are read by their largest entry (``calibration``,
+        ``null_cuts``: :func:`.modes.from_modes`)."""
+        return _modes.from_modes(self.columns, x, rng, calibration, null_cuts)
+
+    def null_slots(self) -> dict[str, tuple[int, float]]:
+        """The continuous columns with values and nulls: their null entry's matrix column and training null
+        share (:func:`.modes.null_slots`)."""
+        return _modes.null_slots(self.columns)
 
     def mixture_quantile_grids(self, matrices: Iterable[np.ndarray]) -> dict[str, np.ndarray]:
         """Quantile grids of the mixture-coded columns' values decoded from ``matrices``

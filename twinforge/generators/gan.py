@@ -13,7 +13,9 @@
 * After training, each mixture-coded number is calibrated: the generator draws
   :data:`CALIBRATION_ROWS` rows, and sampling maps a value's position among those rows'
   values to the same position in the column's training quantiles (``calibrate=False``
-  turns it off). The marginal is the training one, the rows' order the generator's.
+  turns it off). The marginal is the training one, the rows' order the generator's. So is each number's
+  null share: a row is null where its null entry is above the cut that makes the training share of those
+  rows null (instead of the larger of its [present, null] entries).
 
 A GAN's losses say little about sample quality, so there is no early stopping:
 it trains ``epochs`` epochs (350 by default, with networks of two 128-unit layers: see
@@ -33,7 +35,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from twinforge.encoders.categorical import DEFAULT_RARE_MIN_COUNT
-from twinforge.encoders.modes import MIXTURE, checked_continuous
+from twinforge.encoders.modes import MIXTURE, checked_continuous, null_cut
 from twinforge.encoders.numeric import QUANTILE_GRID_SIZE
 from twinforge.generators.conditioning import ConditionSampler
 from twinforge.generators.nets import PackedDiscriminator, ResidualGenerator, activate
@@ -56,6 +58,7 @@ CALIBRATION_PASS_ROWS = 2048
 # the calibration's own random stream, apart from training's and sampling's
 CALIBRATION_STREAM = 7919
 CALIBRATION_KEY = "calibration.quantile_grids"
+NULL_CUTS_KEY = "calibration.null_cuts"
 
 
 class GanGenerator(TorchGenerator):
@@ -113,6 +116,8 @@ class GanGenerator(TorchGenerator):
             raise ValueError("gan: a private fit (dp) trains in float32: leave precision at auto or set float32")
         # mixture-coded column -> quantile grid of its values in the model's own samples (``_fit_calibration``)
         self.calibration: dict[str, np.ndarray] | None = None
+        # number column with nulls -> (cut, share of the rows at the cut that are null) (``_fit_calibration``)
+        self.null_cuts: dict[str, tuple[float, float]] | None = None
         if self.pac <= 0 or self.batch_size % self.pac:
             raise ValueError(f"gan: batch_size ({self.batch_size}) must be a positive multiple of pac ({self.pac})")
         self.generator_net: ResidualGenerator | None = None
@@ -286,7 +291,7 @@ class GanGenerator(TorchGenerator):
                 for first in range(start, min(start + chunk_rows, n), per_pass):
                     rows = min(per_pass, start + chunk_rows - first, n - first)
                     fake = self._sample_matrix(rows, rng, device, generator, native)
-                    parts.append(self.encoder.from_modes(fake, rng, self.calibration))
+                    parts.append(self.encoder.from_modes(fake, rng, self.calibration, self.null_cuts))
                 yield pl.concat(parts)
         generator.cpu()
 
@@ -311,19 +316,28 @@ class GanGenerator(TorchGenerator):
         generator's own rows. Sampling reads a value's position in its grid as a position in the column's
         training quantiles: the generator's marginals drift from the training ones (a GAN matches them only
         approximately), while its ordering of the rows, and so the columns' rank relations, is kept. The
-        grids come from generated rows only (post-processing: a private fit spends no more ε)."""
-        self.calibration = None
-        if not self.calibrate or not self.encoder.mixture_columns():
+        same rows give each number column with nulls the cut on its null entry that makes its training null
+        share of them null (:func:`~twinforge.encoders.modes.null_cut`). Both come from generated rows and
+        the encoder's statistics only (post-processing: a private fit spends no more ε)."""
+        self.calibration = self.null_cuts = None
+        slots = self.encoder.null_slots()
+        if not self.calibrate or not (self.encoder.mixture_columns() or slots):
             return
         rng = np.random.default_rng([self.seed, CALIBRATION_STREAM])
         generator = self.generator_net.to(device).eval()
         per_pass = min(self._rows_per_pass(), CALIBRATION_PASS_ROWS)
+        scores: dict[str, list[np.ndarray]] = {name: [] for name in slots}
+
+        def passes() -> Iterator[np.ndarray]:
+            for first in range(0, CALIBRATION_ROWS, per_pass):
+                x = self._sample_matrix(min(per_pass, CALIBRATION_ROWS - first), rng, device, generator, None)
+                for name, (column, _) in slots.items():
+                    scores[name].append(x[:, column].copy())
+                yield x
+
         with seeded(self.seed + CALIBRATION_STREAM, device):
-            passes = (
-                self._sample_matrix(min(per_pass, CALIBRATION_ROWS - first), rng, device, generator, None)
-                for first in range(0, CALIBRATION_ROWS, per_pass)
-            )
-            self.calibration = self.encoder.mixture_quantile_grids(passes)
+            self.calibration = self.encoder.mixture_quantile_grids(passes())
+        self.null_cuts = {name: null_cut(np.concatenate(scores[name]), share) for name, (_, share) in slots.items()}
         generator.cpu()
 
     def _nets(self) -> dict[str, nn.Module]:
@@ -339,14 +353,26 @@ class GanGenerator(TorchGenerator):
                 if name in self.calibration:
                     grids[i] = self.calibration[name]
             state[CALIBRATION_KEY] = torch.from_numpy(grids)
+        if self.null_cuts:  # one row per number column with nulls, in the encoder's order
+            cuts = [self.null_cuts[name] for name in self.encoder.null_slots()]
+            state[NULL_CUTS_KEY] = torch.tensor(cuts, dtype=torch.float64)
         return state
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
         self._build()
         state = dict(state)
         grids = state.pop(CALIBRATION_KEY, None)
+        cuts = state.pop(NULL_CUTS_KEY, None)
         load_combined_state(state, self._nets())
-        self.calibration = None
+        self.calibration = self.null_cuts = None
+        if cuts is not None:
+            names = list(self.encoder.null_slots())
+            if cuts.shape != (len(names), 2):
+                raise ValueError(
+                    f"gan: null cuts of shape {tuple(cuts.shape)} do not fit the encoder's {len(names)} number "
+                    "columns with nulls"
+                )
+            self.null_cuts = {name: (float(cut), float(at)) for name, (cut, at) in zip(names, cuts.double().tolist())}
         if grids is not None:
             names = self.encoder.mixture_columns()
             if grids.shape != (len(names), QUANTILE_GRID_SIZE):
