@@ -467,8 +467,9 @@ def apply_profile(
         elif base.action == "drop":
             chosen = ColumnAction("drop", {}, f"{base.reason} (meets {PROFILE} rule {rule})")
         elif rule == FREE_TEXT and base.action == "mask" and base.params.get("person_values"):
-            # levels that are people's names go whole, as the base policy has them, and the text is masked too
-            chosen = ColumnAction("mask", {"person_values": True, "safe_harbor": True}, required.reason)
+            # levels that are people's names go whole, as the base policy has them, and the text is masked as free
+            # text is (common words only): a surname level alone ("O'Fearghail") is no whole name to the level check
+            chosen = ColumnAction("mask", {"person_values": True, **required.params}, required.reason)
         else:
             chosen = required
         out[name] = chosen

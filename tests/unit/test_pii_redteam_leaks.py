@@ -1,0 +1,39 @@
+"""Leaks found by planting invented PII the way hospital, bank and HR tables hold it (red team, rt_leak): each test
+plants values that reached the anonymized table, and checks that none of them is left."""
+
+import polars as pl
+
+from twinforge.config.spec import PrivacySpec
+from twinforge.privacy.anonymize import anonymize_table
+
+SAFE_HARBOR = PrivacySpec(profile="hipaa_safe_harbor")
+SURNAMES = [
+    "van der Wielenga", "de la Fuentecilla", "O'Fearghail", "McCorquodale", "MacIlwraith", "Brannigan-Thorpe",
+    "Quennellby", "Oyelaranwo", "D'Arcangelo", "von Hochstetter", "St. Clairmont", "Ní Bhriainín", "Abernethyx",
+    "Kowalczykowa", "Thistlewaite", "Pemberton-Oyelade", "ter Horstmann", "Fitzwilliams", "Drummondgale",
+    "Vasquez-Oyelaran",
+]  # fmt: skip
+WARDS = ["cardiology", "oncology", "maternity", "ortho"]
+
+
+def _family_table(n: int = 400) -> pl.DataFrame:
+    """A surname among the levels of a column (twenty families, twenty rows each), beside the ward."""
+    return pl.DataFrame(
+        {
+            "f2": [SURNAMES[(i * 7 + i // 20) % 20] for i in range(n)],
+            "ward": [WARDS[i % 4] for i in range(n)],
+            "amount": [float(i % 37) for i in range(n)],
+        }
+    )
+
+
+def test_safe_harbor_masks_every_word_of_a_column_whose_levels_are_names():
+    """The profile masks the words that are not common in a column some of whose levels are people's names, as it
+    does in free text: a surname alone ("McCorquodale", "O'Fearghail") is no whole name to the level check, and the
+    column's surnames stayed as they were."""
+    out = anonymize_table(_family_table(), {}, SAFE_HARBOR)
+    assert out.policy["f2"].action == "mask"
+    kept = set(out.table.get_column("f2").to_list())
+    leaked = [s for s in SURNAMES if any(p.lower() in v.lower() for v in kept for p in s.split() if len(p) > 3)]
+    assert not leaked, leaked
+    assert out.table.get_column("ward").to_list() == _family_table().get_column("ward").to_list()
