@@ -140,6 +140,10 @@ _PERSON_ID_NAME = re.compile(
     rf"(^|_)({_PERSON_WORDS})_?(id|ids|no|nbr|num|number|key|ref|identifier|uuid|guid)$"
     r"|(^|_)(mrn|ssn|nino|empi|upi)$"
 )
+# A value that says it is a person's record number: letters naming the record ("MRN", "PAT", "EMP", "CUST"; see
+# :func:`names_a_person`), then its number ("MRN10075486", "PAT-0042917", "emp 4411")
+_PREFIXED_NUMBER = r"^([A-Za-z]{2,8})[\s#:._-]*\d[\d\s-]{2,}\d$"
+PREFIXED_RECORD_SHARE = 0.9
 _UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 IDENTIFIER_MIN_ROWS = 10
 # A column named for a person with at least this many distinct values identifies people, however often
@@ -155,10 +159,25 @@ def names_a_person(name: str) -> bool:
     return bool(_PERSON_ID_NAME.search(normalize_name(name)))
 
 
+def _person_record_numbers(values: pl.Series) -> bool:
+    """Whether nearly every value is a number after letters that name a person's record (``MRN10075486``,
+    ``PAT-0042917``: ``mrn``, ``pat_id`` read as :func:`names_a_person` reads a column's name); ``SKU-20417``,
+    ``ORD8812345`` name things."""
+    prefixes = values.str.extract(_PREFIXED_NUMBER, 1)
+    if prefixes.null_count() > (1 - PREFIXED_RECORD_SHARE) * values.len():
+        return False
+    counts = prefixes.drop_nulls().str.to_lowercase().value_counts(sort=True, name="count")
+    record = sum(
+        count for prefix, count in counts.iter_rows() if names_a_person(prefix) or names_a_person(f"{prefix}_id")
+    )
+    return record >= PREFIXED_RECORD_SHARE * values.len()
+
+
 def looks_like_identifier(name: str, series: pl.Series, distinct: int | None = None) -> bool:
     """An id-like name with mostly distinct values, a person's id by name (:func:`names_a_person`) with
-    at least :data:`PERSON_ID_MIN_DISTINCT` distinct values however often each repeats, a row index
-    (1..n), or UUIDs (``distinct``: the number of distinct non-null values, if already counted)."""
+    at least :data:`PERSON_ID_MIN_DISTINCT` distinct values however often each repeats, as many record numbers that
+    name a person's record themselves (:func:`_person_record_numbers`: ``MRN10075486``), a row index (1..n), or
+    UUIDs (``distinct``: the number of distinct non-null values, if already counted)."""
     dtype = series.dtype
     if not (dtype.is_integer() or dtype == pl.String):
         return False
@@ -171,6 +190,8 @@ def looks_like_identifier(name: str, series: pl.Series, distinct: int | None = N
         return True
     if distinct >= PERSON_ID_MIN_DISTINCT and names_a_person(name):
         return True
+    if dtype == pl.String and distinct >= PERSON_ID_MIN_DISTINCT and _person_record_numbers(present):
+        return True  # "MRN10075486" under a neutral name ("chart"), however often each repeats
     if dtype.is_integer() and distinct == n and int(present.max()) - int(present.min()) + 1 == n:
         return True  # a row index such as R's rownames
     return dtype == pl.String and bool(present.str.contains(_UUID).all())
