@@ -58,3 +58,29 @@ def test_values_that_name_a_persons_record_are_an_identifier_whatever_the_column
     assert {"chart", "ref"}.isdisjoint(out.table.columns)
     assert out.table.get_column("sku").to_list() == table.get_column("sku").to_list()
     assert out.table.get_column("ward").to_list() == table.get_column("ward").to_list()
+
+
+def test_irish_surnames_with_o_apostrophe_are_no_common_words_in_free_text():
+    """Surnames "O'Brien", "O'Neill", "O'Connor", "O'Reilly", "O'Donnell" and "O'Connell" are frequent English words to wordfreq
+    and no listed name in the apostrophe's form, so the common-words pass kept them; "o'clock" and the short words
+    written with "o'" stay."""
+    from twinforge.privacy.pii.mask import mask_text
+    from twinforge.privacy.pii.vocabulary import keep_common_words
+
+    notes = pl.Series(
+        "notes",
+        [
+            "Seen by O'Brien today about the refund",
+            "call o'neill re: the new card",
+            "Referred to Dr O'Connor and O'Reilly for review",
+            "O'Donnell and O'CONNELL were both at the desk",
+            "The clinic opens at 9 o'clock every day",
+        ],
+    )
+    out = keep_common_words(mask_text(notes)).to_list()
+    leaked = [
+        s for s in ("brien", "neill", "connor", "reilly", "donnell", "connell") if any(s in v.lower() for v in out)
+    ]
+    assert not leaked, out
+    assert out[-1] == "The clinic opens at <REDACTED> o'clock every day"
+    assert "the refund" in out[0] and "every day" in out[-1]
