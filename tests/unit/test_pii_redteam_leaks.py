@@ -84,3 +84,47 @@ def test_irish_surnames_with_o_apostrophe_are_no_common_words_in_free_text():
     assert not leaked, out
     assert out[-1] == "The clinic opens at <REDACTED> o'clock every day"
     assert "the refund" in out[0] and "every day" in out[-1]
+
+
+GIVEN = [
+    "John", "Mary", "Aoife", "Pieter", "Maria", "Jose", "Fatima", "Kwame", "Liam", "Sofia",
+    "Ahmed", "Chen", "Olga", "Luca", "Emma", "Noah", "Ines", "Tariq", "Hana", "Oscar",
+]  # fmt: skip
+FAMILY = [
+    "Murphy", "Kowalski", "O'Brien", "García", "Nguyen", "Okafor", "Fitzgerald", "MacDonald", "McCarthy", "van Dijk",
+    "de la Cruz", "Schmidt", "Rossi", "Johansson", "Papadopoulos", "Novak", "Silva", "Kelly", "Byrne", "Walsh",
+]  # fmt: skip
+
+
+def _split_names(n: int = 400, beside: dict[str, list[str]] | None = None) -> pl.DataFrame:
+    columns = {"f1": [GIVEN[i % 20] for i in range(n)], "f2": [FAMILY[(i * 7 + i // 20) % 20] for i in range(n)]}
+    if beside:
+        columns = {"f1": columns["f1"], **{k: [v[i % len(v)] for i in range(n)] for k, v in beside.items()}}
+    return pl.DataFrame(
+        {**columns, "ward": [WARDS[i % 4] for i in range(n)], "amount": [float(i % 37) for i in range(n)]}
+    )
+
+
+def test_a_column_of_surnames_beside_a_column_of_given_names_is_a_name_column():
+    """A name split in two columns (given names, then surnames), twenty families of twenty rows: the given names were
+    dropped, the surnames kept (a single word is no person's name as a level), so every surname but "de la Cruz" and
+    "van Dijk" reached the anonymized table."""
+    out = anonymize_table(_split_names())
+    assert out.policy["f1"].action == "drop"
+    assert out.policy["f2"].action == "drop", out.policy["f2"]
+    assert out.table.columns == ["ward", "amount"]
+
+
+def test_towns_and_categories_beside_given_names_stay():
+    """The surname rule reads only a column next to given names whose values are surnames: towns, wards and codes
+    there stay."""
+    towns = ["Boston", "Leeds", "Cork", "Utrecht", "Porto", "Valencia", "Lyon", "Munich", "Dublin", "Seattle"]
+    for beside in (
+        {"town": towns},
+        {"dept": ["Radiology", "Oncology", "Cardiology", "Pharmacy", "Pediatrics", "Surgery", "Urology"]},
+        {"code": ["A12", "B7", "C19", "D4", "E22", "F3"]},
+        {"status": ["Active", "Inactive", "Pending", "Closed", "Suspended"]},
+    ):
+        out = anonymize_table(_split_names(beside=beside))
+        (column,) = beside
+        assert out.policy[column].action == "keep", (column, out.policy[column])

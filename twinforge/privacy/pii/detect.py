@@ -224,7 +224,76 @@ def detect_pii(
         columns[name] = _detect_column(
             table.get_column(name), sample_rows, min_share, seed, max_validated, extra_names, level_min_count
         )
+    _surnames_beside_given_names(table, columns)
     return DetectionReport(columns=columns, sample_rows=sample_rows)
+
+
+# a name split in two columns: next to a column of given names, a column this share of whose distinct values are
+# surnames (:func:`_surname_level`) among at least SURNAME_MIN_DISTINCT of them is the names' other half
+SURNAME_LEVEL_SHARE = 0.8
+SURNAME_MIN_DISTINCT = 5
+_SURNAME_SHAPE = re.compile(r"^(?:[\w'’.]+[ -]){0,3}[\w'’-]+$")
+
+
+def _surnames_beside_given_names(table: pl.DataFrame, columns: dict[str, ColumnDetection]) -> None:
+    """A column of surnames next to a column of given names (a person's name split in two: "first", "last") is a
+    name column too: each surname alone is no whole name ("Murphy", "Kowalski"), and a few families repeated make
+    it a column of categories, so neither the column rule nor the level check takes it. The given-names column is
+    one detected as ``PERSON`` whose values are single words; its neighbour (before or after it) is taken when
+    nearly all of its distinct values read as surnames (:func:`_surname_level`), not towns or everyday words."""
+    names = table.columns
+    for i, name in enumerate(names):
+        found, given = columns[name].column_finding, table.get_column(name)
+        if found is None or found.entity != PERSON or given.dtype != pl.String or not _single_words(given):
+            continue
+        for j in (i - 1, i + 1):
+            if not 0 <= j < len(names):
+                continue
+            other = columns[names[j]]
+            now = other.column_finding
+            series = table.get_column(names[j])
+            if (now is not None and now.entity == PERSON) or series.dtype != pl.String:
+                continue
+            distinct = series.drop_nulls().unique().head(1000).to_list()
+            if len(distinct) < SURNAME_MIN_DISTINCT:
+                continue
+            share = sum(_surname_level(v) for v in distinct) / len(distinct)
+            if share >= SURNAME_LEVEL_SHARE:
+                other.findings = [f for f in other.findings if f.entity != PERSON]
+                other.findings.append(Finding(PERSON, NAME_ONLY_CONFIDENCE, round(share, 4), "content", "column"))
+
+
+def _single_words(series: pl.Series) -> bool:
+    values = series.drop_nulls().head(2000)
+    return values.len() > 0 and values.str.strip_chars().str.contains(r"^\S+$").mean() >= SURNAME_LEVEL_SHARE
+
+
+@functools.cache
+def _place_names() -> frozenset[str]:
+    return frozenset(v.lower() for v in rec._faker_values("address", rec._PLACE_ATTRS))
+
+
+def _surname_level(value: str) -> bool:
+    """Whether ``value`` reads as a surname alone: one to four words, no digit, its last word capitalised, and each
+    word but the particles ("van", "de la") a listed surname of Faker's ("Smith", "Cruz") or no word of any
+    language's common vocabulary nor of a place's name ("Thistlewaite"); not a town, region or country ("Boston",
+    "Valencia"), an everyday word ("Gold", "Unknown") nor a place, street or company word ("Lake", "GmbH")."""
+    from twinforge.privacy.pii.vocabulary import _ranked_words, irish_surname
+
+    value = value.strip()
+    if not value or any(c.isdigit() for c in value) or not _SURNAME_SHAPE.match(value):
+        return False
+    if not value.split()[-1][:1].isupper() or value.lower() in _place_names():
+        return False
+    words = [w.strip(".").lower() for w in re.split(r"[\s-]+", value) if w.strip(".")]
+    core = [w for w in words if w not in rec.NAME_PARTICLES]
+    surnames, vocabulary = rec.name_lists()[1], _ranked_words()[0]
+    return bool(core) and all(
+        w not in rec.not_name_words()
+        and w not in rec.place_and_company_words()
+        and (w in surnames or irish_surname(w) or (w not in vocabulary and w not in rec.place_name_words()))
+        for w in core
+    )
 
 
 class PersonalDataInColumnName(ValueError):

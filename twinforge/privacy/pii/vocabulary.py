@@ -121,8 +121,13 @@ def kept_vocabulary() -> frozenset[str]:
 _IRISH_SURNAME = re.compile(r"^o'[a-z]{4,}$")
 
 
+def irish_surname(word: str) -> bool:
+    """Whether a lower-cased ``word`` is an Irish surname written with "o'" ("o'brien"; not "o'clock")."""
+    return bool(_IRISH_SURNAME.match(word.replace("’", "'"))) and word != "o'clock"
+
+
 def _irish_surnames(vocabulary: set[str]) -> set[str]:
-    return {w for w in vocabulary if _IRISH_SURNAME.match(w) and w != "o'clock"}
+    return {w for w in vocabulary if irish_surname(w)}
 
 
 @kept_on_disk
