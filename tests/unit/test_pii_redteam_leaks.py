@@ -116,14 +116,16 @@ def test_a_column_of_surnames_beside_a_column_of_given_names_is_a_name_column():
 
 
 def test_towns_and_categories_beside_given_names_stay():
-    """The surname rule reads only a column next to given names whose values are surnames: towns, wards and codes
-    there stay."""
+    """The surname rule reads only a column next to given names whose values are surnames: towns, wards, codes,
+    drugs and specialties there stay."""
     towns = ["Boston", "Leeds", "Cork", "Utrecht", "Porto", "Valencia", "Lyon", "Munich", "Dublin", "Seattle"]
     for beside in (
         {"town": towns},
         {"dept": ["Radiology", "Oncology", "Cardiology", "Pharmacy", "Pediatrics", "Surgery", "Urology"]},
         {"code": ["A12", "B7", "C19", "D4", "E22", "F3"]},
         {"status": ["Active", "Inactive", "Pending", "Closed", "Suspended"]},
+        {"drug": ["Atorvastatin", "Metformin", "Lisinopril", "Amlodipine", "Omeprazole", "Losartan", "Gabapentin"]},
+        {"specialty": ["Cardiology", "Nephrology", "Radiology", "Dermatology", "Neurology", "Urology"]},
     ):
         out = anonymize_table(_split_names(beside=beside))
         (column,) = beside

@@ -232,6 +232,10 @@ def detect_pii(
 # surnames (:func:`_surname_level`) among at least SURNAME_MIN_DISTINCT of them is the names' other half
 SURNAME_LEVEL_SHARE = 0.8
 SURNAME_MIN_DISTINCT = 5
+# and at least this share are surnames Faker lists: drugs ("Metformin") and specialties ("Nephrology") are in no
+# vocabulary either
+SURNAME_LISTED_SHARE = 0.5
+UNLISTED_SURNAME, LISTED_SURNAME = 1, 2
 _SURNAME_SHAPE = re.compile(r"^(?:[\w'’.]+[ -]){0,3}[\w'’-]+$")
 
 
@@ -257,8 +261,10 @@ def _surnames_beside_given_names(table: pl.DataFrame, columns: dict[str, ColumnD
             distinct = series.drop_nulls().unique().head(1000).to_list()
             if len(distinct) < SURNAME_MIN_DISTINCT:
                 continue
-            share = sum(_surname_level(v) for v in distinct) / len(distinct)
-            if share >= SURNAME_LEVEL_SHARE:
+            levels = [_surname_level(v) for v in distinct]
+            share = sum(1 for level in levels if level) / len(distinct)
+            listed = sum(1 for level in levels if level == LISTED_SURNAME) / len(distinct)
+            if share >= SURNAME_LEVEL_SHARE and listed >= SURNAME_LISTED_SHARE:
                 other.findings = [f for f in other.findings if f.entity != PERSON]
                 other.findings.append(Finding(PERSON, NAME_ONLY_CONFIDENCE, round(share, 4), "content", "column"))
 
@@ -273,27 +279,30 @@ def _place_names() -> frozenset[str]:
     return frozenset(v.lower() for v in rec._faker_values("address", rec._PLACE_ATTRS))
 
 
-def _surname_level(value: str) -> bool:
-    """Whether ``value`` reads as a surname alone: one to four words, no digit, its last word capitalised, and each
-    word but the particles ("van", "de la") a listed surname of Faker's ("Smith", "Cruz") or no word of any
-    language's common vocabulary nor of a place's name ("Thistlewaite"); not a town, region or country ("Boston",
-    "Valencia"), an everyday word ("Gold", "Unknown") nor a place, street or company word ("Lake", "GmbH")."""
+def _surname_level(value: str) -> int:
+    """How ``value`` reads as a surname alone: one to four words, no digit, its last word capitalised, and each
+    word but the particles ("van", "de la") a listed surname of Faker's ("Smith", "Cruz", "O'Brien":
+    :data:`LISTED_SURNAME`) or no word of any language's common vocabulary nor of a place's name ("Thistlewaite":
+    :data:`UNLISTED_SURNAME`); 0 for a town, region or country ("Boston", "Valencia"), an everyday word ("Gold",
+    "Unknown"), a place, street or company word ("Lake", "GmbH") or another shape."""
     from twinforge.privacy.pii.vocabulary import _ranked_words, irish_surname
 
     value = value.strip()
     if not value or any(c.isdigit() for c in value) or not _SURNAME_SHAPE.match(value):
-        return False
+        return 0
     if not value.split()[-1][:1].isupper() or value.lower() in _place_names():
-        return False
+        return 0
     words = [w.strip(".").lower() for w in re.split(r"[\s-]+", value) if w.strip(".")]
     core = [w for w in words if w not in rec.NAME_PARTICLES]
     surnames, vocabulary = rec.name_lists()[1], _ranked_words()[0]
-    return bool(core) and all(
-        w not in rec.not_name_words()
-        and w not in rec.place_and_company_words()
-        and (w in surnames or irish_surname(w) or (w not in vocabulary and w not in rec.place_name_words()))
-        for w in core
+    if not core or any(w in rec.not_name_words() or w in rec.place_and_company_words() for w in core):
+        return 0
+    if all(w in surnames or irish_surname(w) for w in core):
+        return LISTED_SURNAME
+    unknown = (
+        w in surnames or irish_surname(w) or (w not in vocabulary and w not in rec.place_name_words()) for w in core
     )
+    return UNLISTED_SURNAME if all(unknown) else 0
 
 
 class PersonalDataInColumnName(ValueError):
