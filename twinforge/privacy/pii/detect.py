@@ -274,27 +274,22 @@ def _single_words(series: pl.Series) -> bool:
     return values.len() > 0 and values.str.strip_chars().str.contains(r"^\S+$").mean() >= SURNAME_LEVEL_SHARE
 
 
-@functools.cache
-def _place_names() -> frozenset[str]:
-    return frozenset(v.lower() for v in rec._faker_values("address", rec._PLACE_ATTRS))
-
-
 def _surname_level(value: str) -> int:
     """How ``value`` reads as a surname alone: one to four words, no digit, its last word capitalised, and each
     word but the particles ("van", "de la") a listed surname of Faker's ("Smith", "Cruz", "O'Brien":
     :data:`LISTED_SURNAME`) or no word of any language's common vocabulary nor of a place's name ("Thistlewaite":
     :data:`UNLISTED_SURNAME`); 0 for a town, region or country ("Boston", "Valencia"), an everyday word ("Gold",
     "Unknown"), a place, street or company word ("Lake", "GmbH") or another shape."""
-    from twinforge.privacy.pii.vocabulary import _ranked_words, irish_surname
+    from twinforge.privacy.pii.vocabulary import frequent_words, irish_surname
 
     value = value.strip()
     if not value or any(c.isdigit() for c in value) or not _SURNAME_SHAPE.match(value):
         return 0
-    if not value.split()[-1][:1].isupper() or value.lower() in _place_names():
+    if not value.split()[-1][:1].isupper() or value.lower() in rec.place_names():
         return 0
     words = [w.strip(".").lower() for w in re.split(r"[\s-]+", value) if w.strip(".")]
     core = [w for w in words if w not in rec.NAME_PARTICLES]
-    surnames, vocabulary = rec.name_lists()[1], _ranked_words()[0]
+    surnames, vocabulary = rec.name_lists()[1], frequent_words()
     if not core or any(w in rec.not_name_words() or w in rec.place_and_company_words() for w in core):
         return 0
     if all(w in surnames or irish_surname(w) for w in core):

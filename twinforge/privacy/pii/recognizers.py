@@ -344,6 +344,12 @@ def place_name_words() -> frozenset[str]:
     return frozenset(words)
 
 
+@functools.cache
+def place_names() -> frozenset[str]:
+    """The town, region and country names listed by every Faker locale, whole and lower-cased ("new york")."""
+    return frozenset(v.lower() for v in faker_values("address", _PLACE_ATTRS))
+
+
 def _not_world_names() -> frozenset[str]:
     return (
         not_name_words()

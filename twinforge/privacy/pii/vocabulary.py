@@ -106,6 +106,11 @@ def _name_words_in(vocabulary: set[str], function: set[str]) -> set[str]:
     return (vocabulary & names) - function
 
 
+def frequent_words() -> set[str]:
+    """Every language's :data:`VOCABULARY_SIZE` most frequent words (wordfreq), names among them."""
+    return _ranked_words()[0]
+
+
 @kept_on_disk
 def kept_vocabulary() -> frozenset[str]:
     """The words free text keeps wherever they stand: every language's :data:`VOCABULARY_SIZE` most frequent
