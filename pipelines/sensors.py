@@ -70,7 +70,7 @@ def build_drift_sensor(spec: DatasetSpec, retrain_job) -> dg.SensorDefinition:
         description="Requests one retrain, with the drifted batch in the training window, for each batch whose "
         "drift report recommends it (held batches recommend nothing), and one for each approval of a held batch.",
     )
-    def drift_retrain(context: dg.SensorEvaluationContext, settings: TwinforgeSettings):
+    def drift_retrain(context: dg.SensorEvaluationContext, settings: TwinforgeSettings, mlflow: MlflowResource):
         store = BatchStore(spec, settings.layout)
         # an approval of a held batch: one retrain per approval (its run key is unique to it)
         approved = [
@@ -93,6 +93,16 @@ def build_drift_sensor(spec: DatasetSpec, retrain_job) -> dg.SensorDefinition:
         if withdrawn:
             context.log.info(f"drift reports of batches withdrawn since are not acted on: {sorted(withdrawn)}")
             recommended = [r for r in recommended if r.partition_key not in withdrawn]
+        # a batch the champion was trained on since its report (`make run` ingests a batch, then trains on it) has
+        # had its retrain: acting on the report again would retrain for nothing, tagged "no champion yet"
+        champion = champion_training_batches(mlflow.uri, spec.registered_model_name) if recommended else None
+        trained = {r.partition_key for r in recommended if champion and r.partition_key in champion[1]}
+        if trained:
+            context.log.info(
+                f"drift reports of batches {CHAMPION_ALIAS} version {champion[0]} was trained on since are not acted "
+                f"on: {sorted(trained)}"
+            )
+            recommended = [r for r in recommended if r.partition_key not in trained]
         if not recommended:
             return dg.SensorResult(
                 run_requests=approved,

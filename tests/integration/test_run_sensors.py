@@ -6,6 +6,7 @@ import dagster as dg
 
 from assets.monitoring import RETRAIN_RECOMMENDED
 from pipelines.factory import build_definitions
+from resources.mlflow import MlflowResource
 from resources.partitions import batch_partitions
 from resources.settings import TwinforgeSettings
 from tests.conftest import DEMO_SPEC
@@ -26,7 +27,7 @@ def test_several_drifted_batches_in_one_evaluation_request_one_retrain(tmp_path)
     spec = load_spec(DEMO_SPEC)
     defs = build_definitions([spec], home=str(tmp_path))
     sensor = defs.resolve_sensor_def(f"{spec.name}_drift_retrain")
-    resources = {"settings": TwinforgeSettings(home=str(tmp_path))}
+    resources = {"settings": TwinforgeSettings(home=str(tmp_path)), "mlflow": MlflowResource(home=str(tmp_path))}
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(batch_partitions(spec).name, ["b1", "b2", "b3", "b4"])
         for batch, recommended in (("b1", True), ("b2", False), ("b3", True)):
