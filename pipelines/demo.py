@@ -62,6 +62,15 @@ def k_anonymity_line(anonymized: dict) -> str:
     return line
 
 
+def gates_verdict(quality: dict) -> str:
+    """The quality gates' verdict in the summary; a run stopped before its quality report evaluated none."""
+    if not quality:
+        return "not evaluated (the run stopped before the quality report)"
+    if quality.get("gates_all_passed"):
+        return "all passed"
+    return f"failed: {quality.get('gates_failed_names', '?')}"
+
+
 def summarize(
     instance: dg.DagsterInstance,
     run: dg.DagsterRun,
@@ -92,10 +101,11 @@ def summarize(
         f"  {k_anonymity_line(anonymized)}",
         f"  synthetic table: {synthetic.get('path', '-')} (Parquet)",
         f"  asset checks: {len(passed)} passed, {len(failed)} failed" + (f" ({', '.join(failed)})" if failed else ""),
-        f"  model: {model_name} version {generator.get('model_version', '?')}; "
-        f"alias {CHAMPION_ALIAS} -> version {champion or 'none'}",
+        f"  model: {model_name} "
+        + (f"version {generator['model_version']}" if generator.get("model_version") else "no version registered")
+        + f"; alias {CHAMPION_ALIAS} -> version {champion or 'none'}",
         f"  quality report: {quality.get('html', '-')} (fidelity {quality.get('fidelity_overall', '-')}; "
-        f"gates {'all passed' if quality.get('gates_all_passed') else 'failed: ' + str(quality.get('gates_failed_names', '?'))})",
+        f"gates {gates_verdict(quality)})",
         f"  drift report:   {drift.get('html', '-')} (drift share {drift.get('drift_share', '-')})",
         f"  Dagster run:    {DagsterLinks.at().run(run.run_id)}",
     ]
