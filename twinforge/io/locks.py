@@ -4,11 +4,24 @@ so a killed process leaves no stale lock behind."""
 from __future__ import annotations
 
 import fcntl
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from twinforge.io.permissions import make_private, private_mkdir
+
+# how often a waiting process tries the lock again: a blocking flock() in `make run` went on waiting through Ctrl-C
+# (the process has other threads, which may take the signal), so the wait polls and the handler runs between tries
+LOCK_POLL_SECONDS = 0.2
+
+
+def _try_lock(handle) -> bool:
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 @contextmanager
@@ -23,7 +36,8 @@ def exclusive_lock(path: Path, on_wait: Callable[[], None] | None = None) -> Ite
         except BlockingIOError:
             if on_wait is not None:
                 on_wait()
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            while not _try_lock(handle):
+                time.sleep(LOCK_POLL_SECONDS)
         try:
             yield
         finally:
