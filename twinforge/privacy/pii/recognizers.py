@@ -334,20 +334,20 @@ _PLACE_ATTRS = (
 )  # fmt: skip
 
 
+@functools.cache
+def place_names() -> frozenset[str]:
+    """The town, region and country names listed by every Faker locale, whole and lower-cased ("new york")."""
+    return frozenset(v.lower() for v in faker_values("address", _PLACE_ATTRS))
+
+
 @kept_on_disk
 def place_name_words() -> frozenset[str]:
     """Lower-cased words of the town, region and country names listed by every Faker locale, in
     Latin letters ("valencia", "salamanca"): many are surnames somewhere too."""
     words = set()
-    for value in faker_values("address", _PLACE_ATTRS):
-        words.update(w for w in re.split(r"[\s\-/]+", value.lower()) if len(w) > 1 and _is_latin_word(w))
+    for value in place_names():
+        words.update(w for w in re.split(r"[\s\-/]+", value) if len(w) > 1 and _is_latin_word(w))
     return frozenset(words)
-
-
-@functools.cache
-def place_names() -> frozenset[str]:
-    """The town, region and country names listed by every Faker locale, whole and lower-cased ("new york")."""
-    return frozenset(v.lower() for v in faker_values("address", _PLACE_ATTRS))
 
 
 def _not_world_names() -> frozenset[str]:

@@ -128,7 +128,8 @@ _IRISH_SURNAME = re.compile(r"^o'[a-z]{4,}$")
 
 def irish_surname(word: str) -> bool:
     """Whether a lower-cased ``word`` is an Irish surname written with "o'" ("o'brien"; not "o'clock")."""
-    return bool(_IRISH_SURNAME.match(word.replace("’", "'"))) and word != "o'clock"
+    word = word.replace("’", "'")
+    return bool(_IRISH_SURNAME.match(word)) and word != "o'clock"
 
 
 def _irish_surnames(vocabulary: set[str]) -> set[str]:
