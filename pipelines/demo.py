@@ -71,6 +71,16 @@ def gates_verdict(quality: dict) -> str:
     return f"failed: {quality.get('gates_failed_names', '?')}"
 
 
+def model_version_words(generator: dict) -> str:
+    """The run's model version in the summary: trained in the run, or an earlier one reused because the training's
+    data, spec sections and code were unchanged (nothing registered), or none."""
+    if not generator.get("model_version"):
+        return "no version registered"
+    if generator.get("reused_version"):
+        return f"version {generator['model_version']} (reused: training data, spec and code unchanged since it was trained)"
+    return f"version {generator['model_version']} (trained in this run)"
+
+
 def summarize(
     instance: dg.DagsterInstance,
     run: dg.DagsterRun,
@@ -101,9 +111,7 @@ def summarize(
         f"  {k_anonymity_line(anonymized)}",
         f"  synthetic table: {synthetic.get('path', '-')} (Parquet)",
         f"  asset checks: {len(passed)} passed, {len(failed)} failed" + (f" ({', '.join(failed)})" if failed else ""),
-        f"  model: {model_name} "
-        + (f"version {generator['model_version']}" if generator.get("model_version") else "no version registered")
-        + f"; alias {CHAMPION_ALIAS} -> version {champion or 'none'}",
+        f"  model: {model_name} {model_version_words(generator)}; alias {CHAMPION_ALIAS} -> version {champion or 'none'}",
         f"  quality report: {quality.get('html', '-')} (fidelity {quality.get('fidelity_overall', '-')}; "
         f"gates {gates_verdict(quality)})",
         f"  drift report:   {drift.get('html', '-')} (drift share {drift.get('drift_share', '-')})",

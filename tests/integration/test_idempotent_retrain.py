@@ -4,7 +4,7 @@ import dagster as dg
 import pytest
 
 from pipelines.batches import sync_batch_partitions
-from pipelines.demo import materialization_metadata
+from pipelines.demo import materialization_metadata, summarize
 from pipelines.factory import build_definitions, retrain_job_name
 from tests.conftest import DEMO_SPEC
 from twinforge.config.spec import load_spec
@@ -33,6 +33,23 @@ def test_a_second_unchanged_retrain_reuses_the_version_and_a_changed_spec_does_n
         with tracking(uri) as mlflow:
             versions = mlflow.MlflowClient().search_model_versions(f"name = '{spec.registered_model_name}'")
         assert [str(v.version) for v in versions] == ["1"]
+        # `make run`'s summary says the version was reused, not trained anew
+        (model,) = [
+            line
+            for line in summarize(
+                instance, instance.get_run_by_id(again.run_id), spec.name, uri, spec.registered_model_name
+            )
+            if line.startswith("  model:")
+        ]
+        assert "version 1 (reused: training data, spec and code unchanged since it was trained)" in model
+        (model,) = [
+            line
+            for line in summarize(
+                instance, instance.get_run_by_id(first.run_id), spec.name, uri, spec.registered_model_name
+            )
+            if line.startswith("  model:")
+        ]
+        assert "reused" not in model and "version 1 (trained in this run)" in model
         fingerprint = get_model_version(uri, spec.registered_model_name, "1").tags[TRAINING_FINGERPRINT_TAG]
         assert fingerprint == meta["training_fingerprint"]
 
