@@ -88,6 +88,21 @@ PERSON_MAX_SHARED_WORD_SHARE = 0.5
 # towns and companies built from surnames ("Martins Paulista", "Korhonen Ky"): in a column of people
 # few values hold a place or company word
 PERSON_MAX_PLACE_OR_COMPANY_SHARE = 0.2
+# Things named by a few words in set patterns, which names of people do not follow:
+# - colours, materials and flavours: a base word alone and again in longer values ("Verde", "Verde oscuro"); this
+#   many different base words, none of them a listed name (a surname alone beside a full name is a person's), and at
+#   least this share of the single-word values
+THING_BASE_WORDS_MIN = 3
+THING_BASE_WORDS_MIN_SHARE = 0.1
+# - places named by a type and a name ("Bandar Abbas", "Kampung Melayu"): few different first words, as this share
+#   of the different values or less, and most values' first word no listed name (surnames first, "Nguyen Van An",
+#   are listed)
+THING_PREFIX_MAX_DISTINCT_SHARE = 0.25
+THING_PREFIX_MIN_UNLISTED_SHARE = 0.5
+# - phrases (slogans, company and job names): most values four words or more besides titles and particles, fewer
+#   than half of those words a listed name
+THING_PHRASE_MIN_WORDS = 4
+THING_PHRASE_MIN_SHARE = 0.5
 # the commonest levels of a text column checked for a person's name (a column with more levels is no category)
 PERSON_LEVELS_CHECKED = 10_000
 PERSON_LEVEL_CONFIDENCE = 0.6
@@ -877,6 +892,8 @@ def _person_names(values, hint, whole) -> None:
         return
     if hint != PERSON and _place_or_company_share(values) >= PERSON_MAX_PLACE_OR_COMPANY_SHARE:
         return
+    if hint != PERSON and _named_things(distinct):
+        return
     if hint == PERSON:
         whole[PERSON] = (like / n, 0.7)
     elif several_words < like / 2:
@@ -892,6 +909,31 @@ def _person_names(values, hint, whole) -> None:
         whole[PERSON] = (like / n, 0.5)
     elif share := _rare_word_names_share(values):
         whole[PERSON] = (share, 0.5)
+
+
+def _named_things(distinct: set[str]) -> bool:
+    """Whether the different name-shaped values of a column follow a pattern of things' names rather than people's:
+    base words alone and in longer values (colours), a few unlisted first words (places by their type), or phrases
+    of four words or more that are mostly no names (slogans, firms). The thresholds are :data:`THING_BASE_WORDS_MIN`
+    and those after it."""
+    listed = rec.known_names()
+    # name words less initials of any length ("S.R."), which repeat in a column of people
+    words = {
+        v: [w.lower() for w in _name_words(v) if len(w.rstrip(".")) > 1 and "." not in w.rstrip(".")] for v in distinct
+    }
+    longer = {w for v, ws in words.items() if len(v.split()) >= 2 for w in ws}
+    single = [ws[0] for v, ws in words.items() if len(v.split()) == 1 and ws]
+    bases = {w for w in single if w in longer and w not in listed}
+    if len(bases) >= THING_BASE_WORDS_MIN and len(bases) >= THING_BASE_WORDS_MIN_SHARE * len(single):
+        return True
+    firsts = [ws[0] for v, ws in words.items() if len(v.split()) >= 2 and ws]
+    if len(firsts) >= MIN_DISTINCT_NAMES and len(set(firsts)) <= THING_PREFIX_MAX_DISTINCT_SHARE * len(firsts):
+        if sum(w not in listed for w in firsts) >= THING_PREFIX_MIN_UNLISTED_SHARE * len(firsts):
+            return True
+    phrases = sum(
+        len(ws) >= THING_PHRASE_MIN_WORDS and sum(w in listed for w in ws) < len(ws) / 2 for ws in words.values()
+    )
+    return phrases >= THING_PHRASE_MIN_SHARE * len(distinct)
 
 
 def _other_script_names_share(values: list[str]) -> float:
