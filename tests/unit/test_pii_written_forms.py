@@ -120,9 +120,54 @@ def test_a_table_with_a_column_per_person_is_refused_by_position(tmp_path, capsy
     assert not any(h in printed.out + printed.err for h in headers)
 
 
-def test_measures_places_and_one_person_column_are_no_table_of_people():
+_ONE_PERSON = ["Maria Gonzalez", "John Smith", "Aiko Tanaka", "Oluwaseun Adeyemi", "Tobias Müller", "JOHN SMITH"]
+
+
+@pytest.mark.parametrize("header", _ONE_PERSON)
+def test_one_column_named_by_a_person_is_refused_by_position(header):
+    """One column headed by a person's name ("id,John Smith,score") keeps the name in every output as surely as
+    a column per person does: refused by the same check, giving the column's position and never the name."""
+    table = _pivot(["total hours", header])
+    with pytest.raises(PersonalDataInColumnName) as error:
+        detect_pii(table)
+    message = str(error.value)
+    assert "column 3 of 3 is named by a person's name" in message and "rename the column" in message
+    assert not any(word.lower() in message.lower() for word in header.split())
+
+
+def test_one_column_named_by_a_person_never_reaches_an_output(tmp_path, capsys):
+    """Through the CLI: ``anonymize`` and ``synth`` stop, write nothing, and print no word of the name."""
+    from twinforge.cli import main
+
+    headers = ["Oluwaseun Adeyemi", "score"]
+    path = tmp_path / "scores.csv"
+    _pivot(headers).write_csv(path)
+    for command in (["anonymize", str(path), "--out"], ["synth", str(path), "--rows", "20", "--no-progress", "--out"]):
+        out = tmp_path / f"{command[0]}.csv"
+        assert main([*command, str(out)]) == 1
+        printed = capsys.readouterr()
+        assert not out.exists()
+        assert "Oluwaseun" not in printed.out + printed.err and "Adeyemi" not in printed.out + printed.err
+        assert "column 2 of 3" in printed.err + printed.out
+    assert [p.name for p in tmp_path.iterdir()] == ["scores.csv"]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Max Temp", "Min Temp", "Sandy Soil", "Rose Garden", "Grant Amount", "Bill Total", "Will Count", "Date Egg",
+        "Urban Male", "Jack Pine", "Mark Up", "Page Rank", "Art Score", "Max Price", "Mark Price", "Rose Hill",
+        "Urban Pop", "Victoria Line", "Costa Rica", "San Marino", "Patient Name", "MAX TEMP", "Log Dry Mass",
+    ],
+)  # fmt: skip
+def test_one_column_named_like_a_measure_is_no_person(header):
+    """A single name is held to a stricter rule than two: measures, places and labels that read loosely as names
+    pass ("Max" and "Rose" are given names, "Price" and "Hill" surnames)."""
+    detect_pii(_pivot([header, "total hours"]))
+
+
+def test_measures_places_and_shared_words_are_no_table_of_people():
     """Headers that free-text masking takes for names ("Max Temp") or that share a word, as measures do, pass;
-    so do countries and one person's name alone (no table keyed by people)."""
+    so do countries."""
     detect_pii(_pivot(["Max Temp", "Min Temp", "Min Price", "Max Price", "Will Power", "Victoria Line"]))
     detect_pii(_pivot(["Costa Rica", "El Salvador", "Sri Lanka"]))
-    detect_pii(_pivot(["Ann Smith", "total hours"]))

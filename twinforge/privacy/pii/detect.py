@@ -382,21 +382,148 @@ def keys_problem(table: pl.DataFrame) -> str | None:
 
 
 def people_as_columns_problem(names: list[str]) -> str | None:
-    """Why the table must be refused if it has a column per person (a rota, a timesheet, a gradebook):
-    :data:`PEOPLE_AS_COLUMNS_MIN` or more columns each named by a person's name of two or more words
-    (:func:`_people_as_columns`). None otherwise. The reason gives the columns' positions."""
+    """Why the table must be refused if a column is named by a person: a column per person (a rota, a timesheet, a
+    gradebook), :data:`PEOPLE_AS_COLUMNS_MIN` or more columns each named by a person's name of two or more words
+    (:func:`_people_as_columns`); or a single such column, by a stricter rule (:func:`named_by_a_person`), since one
+    name that reads loosely as a person's ("Max Temp", "Sandy Soil") may be a coincidence. None otherwise. The
+    reason gives the columns' positions, never their names."""
     people = _people_as_columns(names)
     if len(people) >= PEOPLE_AS_COLUMNS_MIN:
-        shown = ", ".join(str(j + 1) for j in people[:10]) + (", ..." if len(people) > 10 else "")
         return (
-            f"columns {shown} of {len(names)} are named by people's names (a column per person, as in a rota or a "
-            "gradebook); names are kept in every output, so write the table as rows of person and value"
+            f"columns {_positions(people)} of {len(names)} are named by people's names (a column per person, as in "
+            "a rota or a gradebook); names are kept in every output, so write the table as rows of person and value"
+        )
+    named = [j for j, name in enumerate(names) if named_by_a_person(name)]
+    if named:
+        which = f"column {named[0] + 1}" if len(named) == 1 else f"columns {_positions(named)}"
+        return (
+            f"{which} of {len(names)} {'is' if len(named) == 1 else 'are'} named by a person's name; names are kept "
+            "in every output, so rename the column (what it measures, not whom)"
         )
     return None
 
 
-# this many columns named by people make a table keyed by people (one could be a coincidence)
+def _positions(found: list[int]) -> str:
+    return ", ".join(str(j + 1) for j in found[:10]) + (", ..." if len(found) > 10 else "")
+
+
+# this many columns named by people make a table keyed by people (one could be a coincidence: one column is refused
+# only by the stricter :func:`named_by_a_person`)
 PEOPLE_AS_COLUMNS_MIN = 2
+
+# a word this frequent in English (wordfreq's Zipf scale) is an everyday word when it is no widespread surname, or
+# stands after a given name that is an everyday word too ("Max Price", "Mark Price")
+HEADER_EVERYDAY_ZIPF = 4.0
+# a name of the world list (not Faker's) in a column's name counts only when it is this long and rarer in English
+# than this: the world list holds abbreviations and words too ("Temp", "Log", "Alt", "Cat")
+HEADER_WORLD_NAME_MIN_LETTERS = 5
+HEADER_WORLD_NAME_MAX_ZIPF = 3.5
+# a surname no list holds counts after a given name that is no word only when rarer than this in English and
+# among no language's most frequent words ("Ada Piwek", "Leopoldine Thistlewaite")
+HEADER_UNLISTED_SURNAME_MAX_ZIPF = 2.0
+HEADER_UNLISTED_SURNAME_MIN_LETTERS = 4
+
+
+def named_by_a_person(name: str) -> bool:
+    """Whether a column's name is, on its own, a person's given and family name ("Maria Gonzalez", "Aiko Tanaka",
+    "JOHN SMITH", "Daan van der Leek"): stricter than the rule for several such columns (:func:`_people_as_columns`),
+    since one column needs no other to make it a table of people. Two or three words of letters, each capitalised
+    (or all in capitals), single spaces between them and lower-case particles ("van der") only inside; not a
+    listed place ("Costa Rica"), no word a unit, a title, a label or an everyday English word
+    (:func:`~twinforge.privacy.pii.recognizers.not_name_words`, with "green" and "west" allowed as a surname after
+    a given name that is no word). The first word a given name Faker lists, the last a surname Faker lists, or
+    either one a long and rare name of the world list ("Oluwaseun", "Tanaka") beside a Faker-listed other; a given
+    name that is no word may also stand before a surname no list holds that no language uses as a word ("Ada
+    Piwek"). Not a given name that is an everyday word
+    (:data:`~twinforge.privacy.pii.recognizers.EVERYDAY_GIVEN_NAMES`: "Max", "Rose", "Grant") before a frequent
+    English word, nor any surname frequent in English that fewer than two Faker locales list ("Pop", "Date")."""
+    if len(name) > 60:
+        return False
+    tokens = name.split(" ")
+    if not 2 <= len(tokens) <= 5 or not tokens[0] or not tokens[-1]:
+        return False
+    words = [tokens[0]] + [t for t in tokens[1:-1] if t not in rec.NAME_PARTICLES] + [tokens[-1]]
+    if not 2 <= len(words) <= 3 or not all(_capitalised_word(w) for w in words):
+        return False
+    all_caps = all(w.isupper() for w in words)
+    if not all_caps and any(w.isupper() for w in words):  # "Log TRT", "Urban POP": a label with an abbreviation
+        return False
+    lowered = [w.lower() for w in words]
+    if " ".join(lowered) in rec.place_names() or " ".join(t.lower() for t in tokens) in rec.place_names():
+        return False
+    from twinforge.privacy.pii.vocabulary import UNITS
+
+    roles = rec.PERSON_LABELS | rec.TITLES | rec.RANKS | rec.NAME_SUFFIXES
+    if any(w in roles or w in UNITS or w in rec.english_words() for w in lowered):
+        return False
+    given, surname, middle = lowered[0], lowered[-1], lowered[1:-1]
+    names_first, names_last = rec.name_lists()
+    first = _HyphenatedNames(names_first)
+    last = _HyphenatedNames(names_last)
+    if not all(w in _listed_names() for w in middle) or given in rec.not_name_words():
+        return False
+    plain_given = given in first and given not in rec.EVERYDAY_GIVEN_NAMES
+    given_listed = given in first or _rare_world_name(given)
+    if surname in last:
+        surname_listed = surname not in rec.not_name_words() or plain_given  # "Robert Green", not "Rose Garden"
+    elif _rare_world_name(surname):
+        surname_listed = True
+    else:  # a surname no list holds: only after a plain given name, and no word of any language
+        surname_listed = plain_given and not all_caps and _no_word_anywhere(surname)
+    if not (given_listed and surname_listed) or not (given in first or surname in last):
+        return False
+    frequent = _english_zipf(surname) >= HEADER_EVERYDAY_ZIPF
+    return not (frequent and (surname not in rec.shared_last_names() or given in rec.EVERYDAY_GIVEN_NAMES))
+
+
+class _HyphenatedNames:
+    """A list of names that holds a hyphenated name when it holds each of its parts ("hans-christian")."""
+
+    def __init__(self, names: frozenset[str]) -> None:
+        self.names = names
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.names or ("-" in word and all(p in self.names for p in word.split("-")))
+
+
+def _capitalised_word(word: str) -> bool:
+    """A word of letters (and inner apostrophes and hyphens) that starts with a capital and is written in capitals
+    or ends in lower case ("Smith", "O'Neill", "Hans-Christian", "McDonald", "SMITH")."""
+    return (
+        len(word) >= 2
+        and word[0].isupper()
+        and word[-1].isalpha()
+        and (word[-1].islower() or word.isupper())
+        and all(c.isalpha() or c in "'’-" for c in word)
+    )
+
+
+def _rare_world_name(word: str) -> bool:
+    """A name the world list holds and Faker does not that is long and rare in English ("oluwaseun", "tanaka"; not
+    "temp", "log" or "alt", which the list holds too)."""
+    return (
+        word in rec.world_only_names()
+        and len(word) >= HEADER_WORLD_NAME_MIN_LETTERS
+        and _english_zipf(word) < HEADER_WORLD_NAME_MAX_ZIPF
+    )
+
+
+def _no_word_anywhere(word: str) -> bool:
+    """A word of no list that no language uses (rare in English, among no language's most frequent words)."""
+    from twinforge.privacy.pii.vocabulary import frequent_words
+
+    return (
+        len(word) >= HEADER_UNLISTED_SURNAME_MIN_LETTERS
+        and word not in frequent_words()
+        and word not in rec.world_names()
+        and _english_zipf(word) < HEADER_UNLISTED_SURNAME_MAX_ZIPF
+    )
+
+
+def _english_zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")
 
 
 def _wholly_person_names(names: list[str]) -> list[bool]:
@@ -1061,6 +1188,7 @@ __all__ = [
     "columns_named_by_their_values",
     "detect_pii",
     "is_person_level",
+    "named_by_a_person",
     "named_like_a_person",
     "person_levels",
     "value_entities",

@@ -170,6 +170,30 @@ def widespread_first_names() -> frozenset[str]:
     return frozenset(name for name, count in counts.items() if count >= WIDESPREAD_FIRST_NAME_LOCALES)
 
 
+# a surname listed by this many Faker locales is a family name before it is a word ("smith", "brown", "price"); one
+# listed by fewer and frequent in English is a word first ("pop", "junk", "date")
+SHARED_LAST_NAME_LOCALES = 2
+
+
+@functools.lru_cache(maxsize=1)
+def shared_last_names() -> frozenset[str]:
+    """Lower-cased last names that at least :data:`SHARED_LAST_NAME_LOCALES` Faker locales list."""
+    counts = collections.Counter(name for _, last in _names_by_locale() for name in last)
+    return frozenset(name for name, count in counts.items() if count >= SHARED_LAST_NAME_LOCALES)
+
+
+# given names that are also everyday English words, measures or abbreviations, as the first word of a column's name
+# far more often than someone's name ("Max Temp", "Rose Garden", "Grant Amount", "Jack Pine", "Urban Male"): a
+# column named by one of them and a word is no person (:func:`~twinforge.privacy.pii.detect.named_by_a_person`)
+EVERYDAY_GIVEN_NAMES = frozenset(
+    "max min will bill mark rose grant jack art sandy urban page victoria hope grace faith joy may june april august"
+    " summer dawn eve ivy lily daisy holly pearl ruby amber crystal jade iris violet heather rich guy frank chase"
+    " hunter carter dale dean glen miles gene ray rob pat don sue rusty penny sky river rain storm star sunny misty"
+    " brook cliff clay forest heath wade drew reed rod mat nick bob val lance earl bud buck chip dusty ginger honey"
+    " candy cherry olive sage basil gale male norm mean long young early royal noble sterling price".split()
+)
+
+
 def _is_latin_word(value: str) -> bool:
     return value.isalpha() and all(c < "\u0250" for c in value)  # Basic Latin up to Latin Extended-B
 
