@@ -617,3 +617,20 @@ def test_evaluate_leaves_out_the_columns_synth_dropped_by_its_policy(tmp_path, c
 
 FIRST = ["Ana", "Bob", "Chloe", "David", "Emma", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Karin", "Liam"]
 LAST = ["Smith", "Jones", "Garcia", "Muller", "Rossi", "Dubois", "Novak", "Kowalski", "Silva", "Berg", "Costa"]
+
+
+@pytest.mark.parametrize("command", ["ingest-batch", "batches"])
+def test_a_state_folder_that_cannot_be_made_is_one_line_naming_it(command, tmp_path, capsys):
+    """Reproduced: ``ingest-batch`` with TWINFORGE_HOME under a folder that cannot hold one (/proc) printed the
+    system's raw message, ``[Errno 2] No such file or directory: '/proc/home'``."""
+    from tests.conftest import DEMO_CSV
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    home = blocker / "state"  # under a file: no folder can be made there, whoever runs it
+    args = [command, "covid_testing", *([str(DEMO_CSV)] if command == "ingest-batch" else []), "--home", str(home)]
+    assert main(args) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Errno" not in err
+    assert str(home) in err and ("TWINFORGE_HOME" in err or "does not exist" in err)
+    assert not home.exists()

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from twinforge.io.permissions import make_private, os_reason, private_mkdir
+from twinforge.io.permissions import could_not, make_private, os_reason, private_mkdir
 
 # a finished run's scratch folders (sampled parts, step outputs) are kept this long, so that "re-execute from
 # failure" can use them
@@ -201,6 +201,11 @@ class StateLayout:
             raise ValueError(
                 f"could not make {error.filename or self.home} owner-only ({os_reason(error)}): a command that "
                 "writes needs a state folder its user owns"
+            ) from None
+        except OSError as error:  # a file in the way, a read-only disk, a folder no folder can be made in (/proc)
+            raise ValueError(
+                f"{could_not('set up the state folder', error.filename or self.home, error)}; check TWINFORGE_HOME "
+                "(or --home)"
             ) from None
         return self
 
