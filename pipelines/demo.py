@@ -23,7 +23,7 @@ from pipelines.factory import (
     specs_dir,
 )
 from pipelines.launch import execute_in_code_location
-from pipelines.sensors import fail_dead_runs
+from pipelines.sensors import DEAD_RUN_GRACE_SECONDS, fail_dead_runs
 from resources.metadata import materialized_in_run
 from twinforge.config.spec import load_specs
 from twinforge.io.batches import ACTIVE, HELD, Batch, BatchStore
@@ -159,10 +159,17 @@ def wait_for_running_retrains(instance: dg.DagsterInstance, spec, tracking_uri: 
                 f"run {run_id} of {spec.name} had died: marked failed"
                 + (f", versions {versions} too" if versions else "")
             )
-        if not instance.get_runs(running, limit=1):
+        other = instance.get_runs(running, limit=1)
+        if not other:
             return
         if not told:
             on_wait()
+            # a run killed in its first minute still shows as running until it is old enough to be judged dead
+            print(
+                f"  Dagster run {other[0].run_id} is retraining it; a run whose process is gone is marked failed once "
+                f"it is {DEAD_RUN_GRACE_SECONDS} s old",
+                flush=True,
+            )
             told = True
         time.sleep(POLL_SECONDS)
 
