@@ -934,6 +934,10 @@ def _sampled_entities(text, sample_rows, seed, hint, min_share, whole, inside, d
         whole[DOB] = (births, 0.7)
         if births >= min_share:
             whole.pop(PHONE, None)  # "07 11 1993" has a phone number's digit groups: dates are no phones
+    if births < min_share and whole.get(ADDRESS, (0.0, 0.0))[0] < min_share:
+        multipart = rec.multipart_address_share(sample)  # addresses no pattern knows, by their parts
+        if multipart >= min_share:
+            whole[ADDRESS] = (multipart, 0.6)
     others = max((share for entity, (share, _) in whole.items() if entity != PHONE), default=0.0)
     if others < min_share:  # phone shapes that presidio's validation missed ("458.478.4005x75668")
         phones = sum(rec.is_phone_value(v) for v in values) / n

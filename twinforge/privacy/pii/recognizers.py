@@ -1162,6 +1162,41 @@ def address_like_share(values: pl.Series) -> float:
     return float(like.mean())
 
 
+# A column of addresses that no pattern or list knows, by their make: parts between commas, a number beside a word in
+# one of them (a house, flat, plot or holding), a part of words alone (a street, an area, a town); nearly every value
+# different (:data:`ADDRESS_MIN_DISTINCT_SHARE`), no first word starting half of them, short
+# ("Gəncə şəhəri, İ.HİDAYƏTZADƏ pr., b. 3, m. 3", "Bari Nan 54, Holdin Nan 9, Kajikarnar")
+_NUMBERED_PART = r"(?:^|,)[^,]*(?:\p{L}[\p{L}\p{M}.]*\s*\p{Nd}|\p{Nd}[\p{Nd}/\-]*\s*\p{L}[\p{L}\p{M}])"
+_WORDS_PART = r"(?:^|,)\s*[^,\p{Nd}]*\p{L}[\p{L}\p{M}]+[^,\p{Nd}]*(?:,|$)"
+
+
+def multipart_address_share(values: pl.Series) -> float:
+    """The share of ``values`` made like addresses of several parts between commas (see above); 0.0 unless nearly
+    all differ, no first word starts half of them and their median is :data:`ADDRESS_MAX_WORDS` words or fewer.
+    A value naming a month is a date ("Monday, 3 March 1950"), not counted."""
+    n = values.len()
+    if n == 0 or values.n_unique() < ADDRESS_MIN_DISTINCT_SHARE * n:
+        return 0.0
+    if (values.str.count_matches(r"\S+").median() or 0) > ADDRESS_MAX_WORDS:
+        return 0.0
+    first = values.str.extract(r"^\W*([\p{L}\p{M}\p{Nd}]+)").str.to_lowercase().drop_nulls()
+    if first.len() and first.value_counts(sort=True)["count"][0] >= ADDRESS_MAX_FIRST_WORD_SHARE * n:
+        return 0.0
+    padded = " " + values.str.to_lowercase().str.replace_all(r"[^\p{L}]+", " ") + " "
+    shaped = (
+        (values.str.count_matches(",") >= 1)
+        & values.str.contains(_NUMBERED_PART)
+        & values.str.contains(_WORDS_PART)
+        & ~padded.str.contains_any(_month_needles())  # "Monday, 3 March 1950": a date
+    )
+    return float(shaped.fill_null(False).mean())
+
+
+@functools.lru_cache(maxsize=1)
+def _month_needles() -> list[str]:
+    return [f" {month} " for month in month_words()]
+
+
 def street_then_number_share(values: pl.Series) -> float:
     """The share of ``values`` shaped like :data:`ADDRESS_SHAPE_NUMBER_LAST` when nearly all of
     those differ and their street names vary (0.0 otherwise)."""
