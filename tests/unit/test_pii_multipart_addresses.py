@@ -30,11 +30,14 @@ KA_STREETS = ["Chavchavadzis gamziri", "Rustavelis kucha", "Tamar Mepis kucha", 
     "make",
     [
         # Uzbek: district, street, house and flat numbers
-        lambda rng: f"{_pick(rng, UZ_DISTRICTS)}, {_pick(rng, UZ_STREETS)}, {rng.integers(1, 120)}-uy, "
-        f"{rng.integers(1, 90)}-xonadon",
+        lambda rng: (
+            f"{_pick(rng, UZ_DISTRICTS)}, {_pick(rng, UZ_STREETS)}, {rng.integers(1, 120)}-uy, "
+            f"{rng.integers(1, 90)}-xonadon"
+        ),
         # Georgian in Latin letters: town, street, building and flat
-        lambda rng: f"{_pick(rng, KA_TOWNS)}, {_pick(rng, KA_STREETS)} N{rng.integers(1, 200)}, "
-        f"bin. {rng.integers(1, 80)}",
+        lambda rng: (
+            f"{_pick(rng, KA_TOWNS)}, {_pick(rng, KA_STREETS)} N{rng.integers(1, 200)}, bin. {rng.integers(1, 80)}"
+        ),
     ],
     ids=["uzbek", "georgian"],
 )
