@@ -1445,7 +1445,8 @@ DATE_PATTERN = (
     # Basque ("1953ko martxoaren 5a") write it
     rf"|(?:1[89]|20)\d{{2}}\.\s+{_other_language_months()}\s+\d{{1,2}}|(?:1[89]|20)\d{{2}}\s+оны\s+\d{{1,2}}\s+сарын\s+\d{{1,2}}"
     rf"|(?:1[89]|20)\d{{2}}ko\s+{_other_language_months()}\s+\d{{1,2}}a"
-    rf"|(?i:{_alternation(_ORDINAL_WORDS)})\s+of\s+{_MONTH_NAME},?\s+\d{{4}})"
+    # and with "day of", or neither: "the twenty-first day of December, 1966", "21st day of May", "first March 1963"
+    rf"|(?i:{_alternation(_ORDINAL_WORDS)}|\d{{1,2}}(?:st|nd|rd|th)\s+day)(?:\s+day)?(?:\s+of)?\s+{_MONTH_NAME},?\s+\d{{4}})"
     # the weekday after it in brackets: "1955/12/06 (Tue)"; the era or year word: "B.S.", Polish "r." (without their
     # last dot: a word boundary follows the pattern in text)
     r"(?:\s*\((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?\)|\s*B\.\s?S\b|\s+BS\b|\s+r\b)?"
@@ -1636,7 +1637,7 @@ _OTHER_CALENDAR_DATE = (
     r"|(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})\s*b\.?\s?s\.?"
     rf"|(\d{{1,2}})\s+({_alternation(_NEPALI_MONTHS)})\s+(\d{{4}})(?:\s*b\.?\s?s\.?)?"
     # the day as an ordinal word: "the fourth of June, 2006"
-    rf"|the\s+({_alternation(_ORDINAL_WORDS)})\s+of\s+(\p{{L}}{{3,12}}),?\s+(\d{{4}})"
+    rf"|the\s+({_alternation(_ORDINAL_WORDS)})(?:\s+day)?\s+of\s+(\p{{L}}{{3,12}}),?\s+(\d{{4}})"
     # the Ethiopian calendar, day first with the era's mark ("03/10/1955 ዓ.ም.") or with its month's name
     # ("ሐምሌ 1 ቀን 1937 ዓ.ም.")
     rf"|(\d{{1,2}})[/.\-](\d{{1,2}})[/.\-](\d{{4}})\s*{_ETHIOPIAN_ERA}"
