@@ -31,7 +31,8 @@ looked at in the eighth; ``holdout8`` (seed 37), written before the eighth round
 ``holdout23`` (seed 103), written without looking at detection, to be run once;
 ``holdout24`` (seed 107), written without looking at detection, to be run once;
 ``holdout25`` (seed 109), written without looking at detection, to be run once;
-``holdout26`` (seed 113), written without looking at detection, to be run once.
+``holdout26`` (seed 113), written without looking at detection, to be run once;
+``holdout27`` (seed 127), written without looking at detection, to be run once.
 Each has its own seed, Faker locales and sentences; the held-out ones also their own hand-written
 name, phone and date formats.
 Prints the table, the columns that were missed or wrongly flagged (names and types, never values),

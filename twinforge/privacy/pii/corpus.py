@@ -2621,6 +2621,152 @@ HOLDOUT_26 = CorpusConfig(
         "%{box}",
     ),
 )
+# A twenty-seventh held-out corpus, written without looking at detection (its code, tests or results), to be run once: a
+# seed no corpus used; Faker person and look-alike locales that earlier corpora used once or twice each and never two of
+# them together (Taiwanese, Armenian romanized, Czech, Persian romanized, Portuguese, Indonesian, Gujarati romanized and
+# Bulgarian romanized), the Taiwanese, Armenian, Czech, Persian and Portuguese ones first for their towns, companies,
+# jobs and catch phrases in those languages (Chinese characters, romanized Armenian and Persian, Czech, Portuguese);
+# address locales that earlier corpora used once each for addresses and never together (Taiwanese in Chinese characters
+# with the postcode first, Armenian "K. town, postcode, street" and Portuguese "Rua ..., 82, 0000-000 town"); the
+# default name, phone, address and IBAN makers, and date formats of existing tokens and plain strftime that fit the
+# locales (Chinese year-month-day with 年月日, the Minguo era, Armenian genitive months with "թ.", Czech genitive months
+# and "14. 3. 1985", the Solar Hijri calendar in numbers and with Persian month names, Portuguese "de março de",
+# Indonesian months, Bulgarian dates with "г.", English ordinals and weekdays). Texts: a Taipei clinic registration card
+# (emergency contact), a Taiwanese LINE chat ("... 小姐", "... 先生" right after the name), a Taiwanese lease (landlord,
+# tenant, guarantor), a Yerevan passport application with Armenian labels (father and mother named), an Armenian church
+# baptism certificate (godparents, priest), a Yerevan clinic discharge in English, a Czech residence registration, a
+# Czech GP report ("pacientka ..., nar. ..., bytem ..."), a Czech invoice with an IBAN and a Czech neighbours' WhatsApp
+# thread, a Persian-labelled university form with Solar Hijri dates, an invitation letter for the Czech embassy in
+# Tehran and a Finglish Telegram chat ("... jan", "... Khanom"), a Portuguese certificate of residence from a junta de
+# freguesia (two witnesses), a Portuguese health-centre note and a Portuguese fatura paid by transfer, an Indonesian
+# kelurahan letter of domicile and an arisan WhatsApp group, a Gujarati wedding card in Gujarati script and a Surat
+# diamond firm's salary slip, a Bulgarian rental contract with Cyrillic labels, a pipe-separated CSV of exchange
+# students, an nginx-style log line with an IP, e-mail and URL, an English reference letter naming people only in prose,
+# a Glendale tax intake with an SSN and a Lisbon hotel booking guaranteed by card. Sentences without personal data carry
+# towns, airports, streets, hospitals and foundations named after people, drug and brand names, capitalised words in
+# Chinese, Armenian, Czech, Persian, Portuguese, Indonesian, Gujarati and Bulgarian, and dates that are no birth dates.
+HOLDOUT_27 = CorpusConfig(
+    seed=127,
+    locales=("zh_TW", "hy_AM", "cs_CZ", "fa_IR", "pt_PT", "id_ID", "gu_IN", "bg_BG"),
+    address_locales=("zh_TW", "hy_AM", "pt_PT"),
+    templates=(
+        "臺北市立聯合醫院 仁愛院區 - 初診掛號單 / FIRST VISIT REGISTRATION\n姓名 / Name: {PERSON}\n"
+        "出生日期 / Date of birth: {DOB}\n地址 / Address: {ADDRESS}\n手機 / Mobile: {PHONE}\n"
+        "緊急聯絡人 / Emergency contact: {PERSON}(配偶), {PHONE}\n科別: 家庭醫學科 · 健保身分: 一般",
+        "[LINE] 三樓 讀書會 📚\n21:03 {PERSON}: 明天 7點 在 誠品 信義店 集合喔\n21:05 {PERSON}: 好～ "
+        "我會帶 {PERSON}小姐 的 筆記\n21:06 {PERSON}: {PERSON}先生 說 他 會 晚到, 有事 打 {PHONE}",
+        "房屋租賃契約書 / RESIDENTIAL LEASE\n出租人 (甲方) / Landlord: {PERSON}\n承租人 (乙方) / Tenant: {PERSON}, "
+        "born {DOB}\n連帶保證人 / Guarantor: {PERSON}\n租賃標的 / Premises: {ADDRESS}\n每月租金 新臺幣 18,500 元, "
+        "押金 2 個月 · 租期 2026/04/01 至 2027/03/31\n乙方 聯絡電話: {PHONE} · E-mail: {EMAIL}",
+        "ՀԱՅԱՍՏԱՆԻ ՀԱՆՐԱՊԵՏՈՒԹՅԱՆ ՈՍՏԻԿԱՆՈՒԹՅՈՒՆ - ԱՆՁՆԱԳՐԻ ԴԻՄՈՒՄ / PASSPORT APPLICATION\n"
+        "Ազգանուն, անուն / Surname, name: {PERSON}\nԾննդյան ամսաթիվ / Date of birth: {DOB}\n"
+        "Հայր / Father: {PERSON}\nՄայր / Mother: {PERSON}\nՀասցե / Address: {ADDRESS}\nՀեռ. / Tel.: {PHONE}",
+        "Surb Grigor Lusavorich Cathedral, Yerevan - CERTIFICATE OF BAPTISM\nThis is to certify that {PERSON}, "
+        "born on {DOB}, child of {PERSON} and {PERSON}, received Holy Baptism on 12 April 2026.\nGodfather (Knqahayr): "
+        "{PERSON} · Godmother: {PERSON}\nOfficiating priest: Ter {PERSON}",
+        "Astghik Medical Center, Yerevan - DISCHARGE SUMMARY\nPatient: {PERSON}, 58 y.o., DOB {DOB}\nAdmitted "
+        "10.03.2026 with unstable angina; PCI of the LAD on 11.03.2026. Discharged in stable condition to the care "
+        "of his son, Mr. {PERSON}, residing at {ADDRESS}.\nFollow-up with Dr. {PERSON} (cardiology) in 2 weeks. "
+        "Family contact: {PHONE}",
+        "Městský úřad Kolín - PŘIHLAŠOVACÍ LÍSTEK K TRVALÉMU POBYTU\nJméno, popř. jména, příjmení: {PERSON}\n"
+        "Datum narození: {DOB}\nAdresa předchozího pobytu: {ADDRESS}\nNová adresa: Kutnohorská 412, 280 02 Kolín\n"
+        "Telefon: {PHONE} · E-mail: {EMAIL}\nVlastník objektu (souhlas): {PERSON}",
+        "MUDr. {PERSON}, praktický lékař pro dospělé, Brno-Žabovřesky\nLékařská zpráva\nPacientka {PERSON}, "
+        "nar. {DOB}, bytem {ADDRESS}, přichází pro bolesti bederní páteře trvající 3 týdny. Objektivně: Lasègue "
+        "neg., bez neurologického deficitu. Th.: Ibalgin 400 mg 1-0-1, RHB. Kontrola za 14 dní, tel. {PHONE}.",
+        "FAKTURA - DAŇOVÝ DOKLAD č. 2026041\nDodavatel: {PERSON}, Truhlářství, IČO 71234567\nOdběratel: {PERSON}\n"
+        "Adresa odběratele: {ADDRESS}\nPředmět: kuchyňská linka na míru · Celkem k úhradě 148 200 Kč\n"
+        "Platba převodem na účet {IBAN}, splatnost 30. 4. 2026\nVystavil(a): {PERSON}",
+        "SVJ Vinohradská 1520 🏠\n[14.03.26 19:41] {PERSON}: Dobrý večer, v pondělí přijdou odečítat vodoměry, "
+        "8-12 h.\n[14.03.26 19:44] {PERSON}: Já budu v práci, klíče nechám u paní {PERSON} ve 3. patře.\n"
+        "[14.03.26 19:46] {PERSON}: Díky! Kdyby něco, volejte {PHONE}",
+        "دانشگاه تهران - فرم ثبت نام دانشجویان بین‌الملل / INTERNATIONAL STUDENT FORM\nنام و نام خانوادگی / "
+        "Full name: {PERSON}\nنام پدر / Father's name: {PERSON}\nتاریخ تولد / Date of birth: {DOB}\nنشانی / "
+        "Address: {ADDRESS}\nتلفن همراه / Mobile: {PHONE}\nپست الکترونیک / E-mail: {EMAIL}",
+        "INVITATION LETTER - Embassy of the Czech Republic, Tehran, Visa Section\nI, {PERSON}, born {DOB}, residing "
+        "at {ADDRESS}, hereby invite my sister {PERSON} and her husband {PERSON} to visit me in Prague from 2 to 30 "
+        "May 2026. I will cover their accommodation and travel insurance. Contact: {PHONE}, {EMAIL}",
+        "[Telegram] Khanevadeh 💬\n{PERSON}: Salam {PERSON} jan, farda tavalod-e Maman-e, yadet nare!\n{PERSON}: "
+        "Merci azizam, cake ro az Shirini Danmark migiram.\n{PERSON}: Be {PERSON} Khanom ham begu, shomarash "
+        "{PHONE}-e",
+        "JUNTA DE FREGUESIA DE ARROIOS - ATESTADO DE RESIDÊNCIA\nPara os devidos efeitos se atesta que {PERSON}, "
+        "nascido(a) a {DOB}, reside em {ADDRESS}, conforme declaração das testemunhas {PERSON} e {PERSON}, "
+        "eleitores desta freguesia.\nArroios, 14 de março de 2026 · O Presidente da Junta, {PERSON}",
+        "Centro de Saúde de Sete Rios - Nota de consulta\nUtente: {PERSON}, data de nascimento {DOB}, "
+        "acompanhada pela filha, Sr.ª D.ª {PERSON}. Queixa-se de tonturas há 5 dias; TA 168/95. Inicia "
+        "amlodipina 5 mg. Reavaliação com a Dr.ª {PERSON} dentro de 15 dias. Contacto: {PHONE}",
+        "FATURA FT 2026/412 · Canalizações Ribeiro & Filhos, Lda. · NIF 509876543\nCliente: {PERSON}\nMorada: "
+        "{ADDRESS}\nDescrição: substituição de esquentador Vulcano 11 L · Total 486,27 € (IVA 23% incl.)\n"
+        "Pagamento por transferência para {IBAN} · Dúvidas: {EMAIL}",
+        "PEMERINTAH KOTA BANDUNG - KELURAHAN SUKAJADI\nSURAT KETERANGAN DOMISILI No. 470/214/SKD/2026\nYang "
+        "bertanda tangan di bawah ini menerangkan bahwa:\nNama: {PERSON}\nTempat/Tgl. Lahir: Bandung, {DOB}\n"
+        "Alamat asal: {ADDRESS}\nbenar berdomisili di RT 03/RW 07 Kelurahan Sukajadi.\nLurah, {PERSON}",
+        "Arisan Ibu-Ibu Blok C 🌸\n{PERSON}: Assalamualaikum, arisan bulan ini di rumah Bu {PERSON} ya, Sabtu jam "
+        "4 sore\n{PERSON}: Siap Bu! Yang narik bulan lalu Pak {PERSON} kan?\n{PERSON}: Iya. Transfer iuran ke "
+        "Bu Bendahara, WA {PHONE}",
+        "|| શ્રી ગણેશાય નમઃ ||\nઅમારા સુપુત્ર ચિ. {PERSON} ના શુભલગ્ન ચિ. {PERSON} સાથે સોમવાર, 20 એપ્રિલ 2026 ના "
+        "રોજ નિર્ધાર્યા છે.\nસ્થળ: {ADDRESS}\nનિમંત્રક: {PERSON} તથા {PERSON}\nસંપર્ક: {PHONE}",
+        "SHREE HARI DIAMONDS, Varachha Road, Surat - SALARY SLIP, MARCH 2026\nEmployee: Shri {PERSON} · "
+        "Emp. code SHD-0412 · DOB {DOB}\nDesignation: Diamond Polisher · Basic ₹ 18,000 · HRA ₹ 4,500 · Net "
+        "₹ 21,320\nCredited to A/c of {PERSON} · Queries: HR, Smt. {PERSON}, {EMAIL}",
+        "ДОГОВОР ЗА НАЕМ НА ЖИЛИЩЕ № 14/2026\nНаемодател: {PERSON}\nНаемател: {PERSON}, роден(а) на {DOB}\n"
+        "Адрес на имота: {ADDRESS}\nНаем: 650 евро месечно, платими по сметка {IBAN}\nТелефон за връзка: "
+        "{PHONE} · e-mail: {EMAIL}",
+        "# exchange_2026_spring.csv\nstudent_id|full_name|birth_date|home_university|email|phone\n"
+        "EX-0412|{PERSON}|{DOB}|NTU Taipei|{EMAIL}|{PHONE}\nEX-0413|{PERSON}|{DOB}|YSU Yerevan|{EMAIL}|\n"
+        "EX-0414|{PERSON}||Univerzita Karlova||{PHONE}",
+        '{IP} - - [14/Mar/2026:07:12:44 +0000] "POST /api/v2/login HTTP/1.1" 401 512 "-" "okhttp/4.12" '
+        'user="{EMAIL}" name="{PERSON}" next="{URL}"',
+        "Dear Admissions Committee,\nI am writing in support of {PERSON}, who worked in my lab at Charles "
+        "University from 2023 to 2025. Together with {PERSON} she built the wafer inspection pipeline that "
+        "{PERSON} later took to Hsinchu. I recommend her without reservation; {PERSON} can confirm the details "
+        "at {EMAIL}.\nSincerely,\nProf. {PERSON}",
+        "Ararat Tax Services, Glendale, CA - 2025 intake\nTaxpayer: {PERSON} · SSN {SSN} · DOB {DOB}\nSpouse: "
+        "{PERSON} (ITIN pending)\nAddress abroad: {ADDRESS}\nPortal upload link: {URL} · Phone {PHONE}",
+        "Reserva confirmada - Hotel Avenida Palace, Lisboa\nHóspede: {PERSON} · Acompanhante: {PERSON}\nEntrada "
+        "18/04/2026 · Saída 21/04/2026 · Quarto duplo\nGarantia: cartão {CARD}\nAlterações pelo {PHONE} ou "
+        "{EMAIL}. Mais informações em {URL}",
+    ),
+    clean_sentences=(
+        "國立臺灣大學醫學院附設醫院 與 中山醫學大學 於 2026年3月14日 簽署 合作備忘錄; 中山北路 二段 當日 交通管制。",
+        "Letiště Václava Havla Praha: autobus 119 jezdí od 1. dubna 2026 každých 10 minut, zastávka Nádraží Veleslavín.",
+        "Lékárna Dr. Max na Masarykově náměstí má v sobotu otevřeno do 18:00; Paralen 500 a Ibalgin 400 jsou skladem.",
+        "The Matenadaran on Mashtots Avenue and the Tumanyan Museum close on 24 April 2026; Zvartnots Airport "
+        "runs as usual.",
+        "Surb Sargis Church and Komitas Avenue will host the Vardavar festival on 12 July.",
+        "برج میلاد و پل طبیعت از ۲۵ اسفند تا ۱۳ فروردین به دلیل تعطیلات نوروز بسته است.",
+        "Flights from Imam Khomeini Airport to Istanbul resume on 2 Farvardin 1405; Ferdowsi Square stays closed.",
+        "A Fundação Calouste Gulbenkian e o Hospital de Santa Maria assinaram o protocolo a 12 de fevereiro de 2026; "
+        "a Avenida Almirante Reis fica cortada ao trânsito.",
+        "Bandara Soekarno-Hatta dan Jalan Jenderal Sudirman ditutup sebagian pada 17 Agustus untuk upacara; "
+        "Paracetamol dan Promag tersedia di Apotek Kimia Farma.",
+        "Sardar Vallabhbhai Patel International Airport adds a Surat-Dubai flight from 1 October; Navratri garba at "
+        "GMDC Ground starts the same week.",
+        "Летище Васил Левски и бул. Витоша ще работят по празничен график на 3 март 2026.",
+        "Tatung, Acer and ASUS unveiled new laptops at Computex; Škoda Auto and Galp sponsor the Lisbon marathon.",
+    ),
+    date_formats=(
+        "%Y年%-m月%-d日",
+        "%{roc}",
+        "%Y/%m/%d",
+        "%d.%m.%Y",
+        "%-d %{hy} %Y թ.",
+        "%-d. %{cs} %Y",
+        "%-d. %-m. %Y",
+        "%{shm}",
+        "%{sh}",
+        "%-d de %N de %Y",
+        "%d/%m/%Y",
+        "%-d %{ind} %Y",
+        "%d-%m-%Y",
+        "%d.%m.%Y г.",
+        "%o %B %Y",
+        "%B %-d, %Y",
+        "%A, %-d %B %Y",
+        "%Y-%m-%d",
+        "%-d %b %Y|upper",
+    ),
+)
 CORPORA = {
     "tuning": TUNING,
     "evaluation": EVALUATION,
@@ -2651,6 +2797,7 @@ CORPORA = {
     "holdout24": HOLDOUT_24,
     "holdout25": HOLDOUT_25,
     "holdout26": HOLDOUT_26,
+    "holdout27": HOLDOUT_27,
 }
 
 
