@@ -59,3 +59,13 @@ def test_addresses_of_parts_between_commas_are_an_address_column(make):
 )
 def test_other_values_of_parts_between_commas_are_no_address_column(values):
     assert column_entity(values) != "STREET_ADDRESS"
+
+
+def test_a_town_marker_starting_every_value_does_not_hide_the_addresses():
+    # Armenian: "K." (town) starts every value, the town after it varies: "K. Goris, 3760, Hyusisayin 14"
+    towns = ["Goris", "Jermuk", "Ijevan", "Talin", "Ararat", "Vardenis", "Sevan", "Dilijan", "Meghri", "Gavar"]
+    streets = ["Abovyan", "Tumanyan", "Charents", "Isahakyan", "Mashtots", "Nalbandyan", "Sayat-Nova", "Komitas"]
+    make = lambda rng: (
+        f"K. {_pick(rng, towns)}, {rng.integers(1000, 4000)}, {_pick(rng, streets)} {rng.integers(1, 200)}"
+    )  # noqa: E731
+    assert column_entity(_values(make, seed=3)) == "STREET_ADDRESS"

@@ -1164,7 +1164,7 @@ def address_like_share(values: pl.Series) -> float:
 
 # A column of addresses that no pattern or list knows, by their make: parts between commas, a number beside a word in
 # one of them (a house, flat, plot or holding), a part of words alone (a street, an area, a town); nearly every value
-# different (:data:`ADDRESS_MIN_DISTINCT_SHARE`), no first word starting half of them, short
+# different (:data:`ADDRESS_MIN_DISTINCT_SHARE`), no first part (less its numbers) starting half of them, short
 # ("Gəncə şəhəri, İ.HİDAYƏTZADƏ pr., b. 3, m. 3", "Bari Nan 54, Holdin Nan 9, Kajikarnar")
 _NUMBERED_PART = r"(?:^|,)[^,]*(?:\p{L}[\p{L}\p{M}.]*\s*\p{Nd}|\p{Nd}[\p{Nd}/\-]*\s*\p{L}[\p{L}\p{M}])"
 _WORDS_PART = r"(?:^|,)\s*[^,\p{Nd}]*\p{L}[\p{L}\p{M}]+[^,\p{Nd}]*(?:,|$)"
@@ -1172,14 +1172,16 @@ _WORDS_PART = r"(?:^|,)\s*[^,\p{Nd}]*\p{L}[\p{L}\p{M}]+[^,\p{Nd}]*(?:,|$)"
 
 def multipart_address_share(values: pl.Series) -> float:
     """The share of ``values`` made like addresses of several parts between commas (see above); 0.0 unless nearly
-    all differ, no first word starts half of them and their median is :data:`ADDRESS_MAX_WORDS` words or fewer.
+    all differ, no first part starts half of them and their median is :data:`ADDRESS_MAX_WORDS` words or fewer.
     A value naming a month is a date ("Monday, 3 March 1950"), not counted."""
     n = values.len()
     if n == 0 or values.n_unique() < ADDRESS_MIN_DISTINCT_SHARE * n:
         return 0.0
     if (values.str.count_matches(r"\S+").median() or 0) > ADDRESS_MAX_WORDS:
         return 0.0
-    first = values.str.extract(r"^\W*([\p{L}\p{M}\p{Nd}]+)").str.to_lowercase().drop_nulls()
+    # the first part less its numbers: "Ward" starts every "Ward 5, Bed 12"; "K. Goris", "K. Talin" vary
+    first = values.str.extract(r"^([^,]*)").str.replace_all(r"[\p{Nd}\W_]+", " ").str.strip_chars()
+    first = first.str.to_lowercase().drop_nulls()
     if first.len() and first.value_counts(sort=True)["count"][0] >= ADDRESS_MAX_FIRST_WORD_SHARE * n:
         return 0.0
     padded = " " + values.str.to_lowercase().str.replace_all(r"[^\p{L}]+", " ") + " "
@@ -1452,7 +1454,8 @@ DATE_PATTERN = (
     r"(?:\s*\((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?\)|\s*B\.\s?S\b|\s+BS\b|\s+r\b)?"
 )
 # a date in Chinese, Japanese or Korean characters: "1985年3月12日", "1985년 3월 12일"
-CJK_DATE = r"(?:1[89]|20)\d{2}\s*[年년]\s*\d{1,2}\s*[月월]\s*\d{1,2}\s*[日일]"
+# and of the Republic of China's calendar, as Taiwan writes them: "民國74年3月12日" (1985)
+CJK_DATE = r"(?:(?:1[89]|20)\d{2}|(?:民國|民国)\s*\d{1,3})\s*[年년]\s*\d{1,2}\s*[月월]\s*\d{1,2}\s*[日일]"
 # dates that end in a letter or digit of another script, where an ASCII word boundary cannot follow: Latvian
 # ("1969. gada 7. aprīlī"), Georgian ("23 სექტემბერი 1935 წ.") and Bikram Sambat in Devanagari ("वि.सं. २०४९/०६/३०")
 OTHER_SCRIPT_DATE = (
@@ -1769,6 +1772,20 @@ def parse_dates(values: pl.Series, today: dt.date | None = None) -> pl.Series:
         # six digits: year first ("780211", as Japan, Korea and Sweden write them), else day first ("261289")
         .str.replace(r"^(\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$", "${3}-${2}-${1}")
         .str.replace(r"^(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])(\d{2})$", "${1}-${2}-${3}")
+    )
+    # a year of the Republic of China's calendar (year 1 is 1912): "民國74年3月12日" is 1985
+    roc_year = text.str.extract(r"^(?:民國|民国)\s*(\d{1,3})\s*年", 1).cast(pl.Int32, strict=False)
+    text = (
+        pl.select(
+            pl.when(roc_year.is_not_null())
+            .then((roc_year + 1911).cast(pl.String) + text.str.replace(r"^(?:民國|民国)\s*\d{1,3}\s*", ""))
+            .otherwise(text)
+        )
+        .to_series()
+        .rename(text.name)
+    )
+    text = (
+        text
         # "1985年3月12日", "1985년 3월 12일": year and month marks as separators, the day's mark dropped
         .str.replace_all(r"\s*[年月년월]\s*", "-")
         .str.replace(r"\s*[日일]$", "")
