@@ -207,9 +207,24 @@ def keep_common_words(values: pl.Series) -> pl.Series:
     size = max(1, -(-distinct.len() // slices))
     parts = [distinct.slice(i * size, size) for i in range(slices)]
     _word_lists()  # built once, before the threads
-    kept = pl.DataFrame({"value": distinct, "kept": pl.concat(map_on_threads(_keep_common_words, parts))})
+    kept = pl.DataFrame(
+        {"value": distinct, "kept": _with_hyphen_partners(pl.concat(map_on_threads(_keep_common_words, parts)))}
+    )
     out = pl.DataFrame({"value": text}).join(kept, on="value", how="left", maintain_order="left", nulls_equal=False)
     return out.get_column("kept").alias(values.name)
+
+
+# a word joined by a hyphen to a removed name is part of it ("YA-<REDACTED>", "<PERSON>-SU"): removed as well
+_NAME_TOKEN = "(" + "|".join(re.escape(t) for t in _NAME_TOKENS) + ")"
+_BEFORE_NAME_TOKEN = rf"[\p{{L}}\p{{M}}]+-{_NAME_TOKEN}"
+_AFTER_NAME_TOKEN = rf"{_NAME_TOKEN}-[\p{{L}}\p{{M}}]+"
+HYPHEN_PASSES = 3  # "A-B-C-<PERSON>": one joined word more each pass
+
+
+def _with_hyphen_partners(text: pl.Series) -> pl.Series:
+    for _ in range(HYPHEN_PASSES):
+        text = text.str.replace_all(_BEFORE_NAME_TOKEN, "${1}-${1}").str.replace_all(_AFTER_NAME_TOKEN, "${1}-${1}")
+    return text
 
 
 def _keep_common_words(text: pl.Series) -> pl.Series:
