@@ -28,7 +28,7 @@ from resources.metadata import materialized_in_run
 from twinforge.config.spec import load_specs
 from twinforge.io.batches import ACTIVE, HELD, Batch, BatchStore
 from twinforge.io.locks import exclusive_lock
-from twinforge.io.permissions import could_not, make_private, restrict_umask
+from twinforge.io.permissions import make_private, restrict_umask
 from twinforge.io.state import StateLayout
 from twinforge.tracking.links import DagsterLinks, MlflowLinks
 from twinforge.tracking.registry import CHAMPION_ALIAS, get_alias_version
@@ -238,9 +238,8 @@ def run_every_dataset() -> int:
     layout = StateLayout.at()
     try:
         layout.ensure()
-    except OSError as error:  # a read-only disk, a file in the way: one line, as the `twinforge` commands say it
-        where = could_not("set up the state folder", error.filename or layout.home, error)
-        print(f"make run: error: {where}; check TWINFORGE_HOME", file=sys.stderr)
+    except ValueError as error:  # a folder that cannot be made or is another user's: one line, as the commands say it
+        print(f"make run: error: {error}", file=sys.stderr)
         return 1
     # one process per run, as before: steps in separate processes cost more than they give on a laptop
     os.environ.setdefault(EXECUTOR_ENV, "in_process")

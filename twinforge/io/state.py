@@ -204,8 +204,7 @@ class StateLayout:
             ) from None
         except OSError as error:  # a file in the way, a read-only disk, a folder no folder can be made in (/proc)
             raise ValueError(
-                f"{could_not('set up the state folder', error.filename or self.home, error)}; check TWINFORGE_HOME "
-                "(or --home)"
+                f"{could_not('set up the state folder', error.filename or self.home, error)}; check TWINFORGE_HOME"
             ) from None
         return self
 
